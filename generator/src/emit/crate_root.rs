@@ -1,0 +1,33 @@
+//! `lib.rs` of the generated crate.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::tokens::{ident, inner_docs};
+use crate::ir::Api;
+
+pub fn lib(api: &Api) -> TokenStream {
+    let title = format!("# {}", api.title);
+    let version = format!(
+        "Generated from version {} of the API description.",
+        api.version
+    );
+    let docs = inner_docs([
+        title.as_str(),
+        api.description.as_deref().unwrap_or_default(),
+        &version,
+    ]);
+    let apis = api.groups.iter().map(|group| ident(&group.struct_name));
+    quote! {
+        #docs
+        #![forbid(unsafe_code)]
+        #![warn(missing_docs)]
+
+        pub mod apis;
+        pub mod models;
+        mod runtime;
+
+        pub use apis::{#(#apis),*};
+        pub use runtime::*;
+    }
+}

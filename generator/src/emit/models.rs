@@ -1,0 +1,195 @@
+//! The models module: one struct, enum or alias per type definition.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::tokens::{ModelsPath, docs, ident, type_tokens};
+use crate::ir::{Api, Enum, Field, Presence, Struct, TypeDef, TypeKind};
+
+pub fn models(api: &Api) -> TokenStream {
+    let types = api.types.iter().map(type_def);
+    quote! {
+        //! The types the API sends and receives.
+        #(#types)*
+    }
+}
+
+fn type_def(def: &TypeDef) -> TokenStream {
+    let source = format!("Schema: `{}`.", def.source);
+    let docs = docs([def.description.as_deref().unwrap_or_default(), &source]);
+    let name = ident(&def.name);
+    match &def.kind {
+        TypeKind::Struct(s) => struct_def(&docs, &name, s),
+        TypeKind::Enum(e) => enum_def(&docs, &def.name, e),
+        TypeKind::Alias(target) => {
+            let target = type_tokens(target, ModelsPath::Local);
+            quote! { #docs pub type #name = #target; }
+        }
+    }
+}
+
+fn struct_def(docs: &TokenStream, name: &proc_macro2::Ident, s: &Struct) -> TokenStream {
+    let default = s.derive_default.then(|| quote!(Default,));
+    let fields = s.fields.iter().map(field);
+    let additional = s.additional.as_ref().map(|additional| {
+        let field_name = ident(&additional.rust_name);
+        let value = type_tokens(&additional.value, ModelsPath::Local);
+        quote! {
+            /// Properties beyond the declared ones, sent and received as part of the object.
+            #[serde(flatten)]
+            pub #field_name: std::collections::BTreeMap<String, #value>,
+        }
+    });
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, #default serde::Serialize, serde::Deserialize)]
+        pub struct #name {
+            #(#fields)*
+            #additional
+        }
+    }
+}
+
+fn field(field: &Field) -> TokenStream {
+    let read_only = field
+        .read_only
+        .then_some("Set by the server; ignored in requests.");
+    let presence = match field.presence {
+        Presence::Required => None,
+        Presence::RequiredNullable => Some("Always sent; `None` is sent as `null`."),
+        Presence::Optional => Some("Left out when `None`."),
+        Presence::OptionalNullable => Some("Left out when `None`; `Some(None)` is sent as `null`."),
+    };
+    let docs = docs(
+        field
+            .description
+            .as_deref()
+            .into_iter()
+            .chain(field.limits.iter().map(String::as_str))
+            .chain(read_only)
+            .chain(presence),
+    );
+    let rust_name = ident(&field.rust_name);
+    let wire_name = &field.wire_name;
+    let rename = (field.rust_name.trim_start_matches("r#") != wire_name)
+        .then(|| quote!(rename = #wire_name,));
+    let ty = type_tokens(&field.ty, ModelsPath::Local);
+    let (serde, ty) = match field.presence {
+        Presence::Required => (rename.map(|rename| quote!(#[serde(#rename)])), ty),
+        Presence::RequiredNullable => (
+            rename.map(|rename| quote!(#[serde(#rename)])),
+            quote!(Option<#ty>),
+        ),
+        Presence::Optional => (
+            Some(quote!(#[serde(#rename default, skip_serializing_if = "Option::is_none")])),
+            quote!(Option<#ty>),
+        ),
+        Presence::OptionalNullable => (
+            Some(quote! {
+                #[serde(
+                    #rename
+                    default,
+                    skip_serializing_if = "Option::is_none",
+                    deserialize_with = "crate::runtime::nullable::deserialize"
+                )]
+            }),
+            quote!(Option<Option<#ty>>),
+        ),
+    };
+    quote! {
+        #docs
+        #serde
+        pub #rust_name: #ty,
+    }
+}
+
+fn enum_def(docs: &TokenStream, type_name: &str, e: &Enum) -> TokenStream {
+    let name = ident(type_name);
+    let unknown = ident(&e.unknown_variant);
+    let open = format!(
+        " The list is open: a value this version of the client does not know is kept in [`{type_name}::{}`].",
+        e.unknown_variant
+    );
+    let variants: Vec<_> = e
+        .variants
+        .iter()
+        .map(|variant| ident(&variant.rust_name))
+        .collect();
+    let values: Vec<&str> = e
+        .variants
+        .iter()
+        .map(|variant| variant.wire_value.as_str())
+        .collect();
+    let variant_docs = e.variants.iter().map(|variant| {
+        let value = format!("`{}`", variant.wire_value);
+        super::tokens::docs([
+            value.as_str(),
+            variant.description.as_deref().unwrap_or_default(),
+        ])
+    });
+    quote! {
+        #docs
+        ///
+        #[doc = #open]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(#variant_docs #variants,)*
+            /// A value this version of the client does not know.
+            #unknown(String),
+        }
+
+        impl #name {
+            /// The value as it is on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(Self::#variants => #values,)*
+                    Self::#unknown(value) => value,
+                }
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#values => Self::#variants,)*
+                    other => Self::#unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl From<String> for #name {
+            fn from(value: String) -> Self {
+                match value.as_str() {
+                    #(#values => Self::#variants,)*
+                    _ => Self::#unknown(value),
+                }
+            }
+        }
+
+        impl std::str::FromStr for #name {
+            type Err = std::convert::Infallible;
+
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from(value))
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+            }
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! The intermediate representation: exactly what the emitter needs, nothing of OpenAPI's
+//! generality. Every name here is already a valid, collision-free Rust identifier.
+
+/// An API ready to emit: its operations, grouped by tag, and the types they use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Api {
+    /// The document's title.
+    pub title: String,
+    /// The document's version.
+    pub version: String,
+    /// The document's description.
+    pub description: Option<String>,
+    /// One group per tag, in the order of the document's tag list, then of first use.
+    pub groups: Vec<ApiGroup>,
+    /// Every type the operations use, sorted by name.
+    pub types: Vec<TypeDef>,
+}
+
+/// The operations of one tag, emitted as one API struct in its own module.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiGroup {
+    /// The tag as the document spells it.
+    pub tag: String,
+    /// The module the group is emitted in, e.g. `identity_source`.
+    pub module: String,
+    /// The API struct's name, e.g. `IdentitySourceApi`.
+    pub struct_name: String,
+    /// The tag's description.
+    pub description: Option<String>,
+    /// The operations, in document order.
+    pub operations: Vec<Operation>,
+}
+
+/// One HTTP operation, emitted as one method.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// The operationId (or a synthesised one), used in traces.
+    pub id: String,
+    /// The method's name, e.g. `get_identity_source_session`.
+    pub method_name: String,
+    /// The HTTP method, upper case.
+    pub http_method: HttpMethod,
+    /// The path template, e.g. `/api/v1/users/{userId}`.
+    pub path: String,
+    /// The parameters in signature order: path parameters in template order, then the others.
+    pub params: Vec<Parameter>,
+    /// The JSON request body, if any.
+    pub body: Option<RequestBody>,
+    /// What a 2xx response carries.
+    pub success: Success,
+    /// The non-2xx statuses the document declares (`default` is not listed).
+    pub error_statuses: Vec<u16>,
+    /// The OAuth 2.0 scopes the operation needs, if the document says.
+    pub scopes: Vec<String>,
+    /// Summary and description.
+    pub docs: Docs,
+    /// Whether the document marks the operation deprecated.
+    pub deprecated: bool,
+}
+
+/// The HTTP methods OpenAPI 3.0 knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpMethod {
+    Get,
+    Put,
+    Post,
+    Delete,
+    Options,
+    Head,
+    Patch,
+    Trace,
+}
+
+impl HttpMethod {
+    /// The method as it appears on the wire and as a `reqwest::Method` constant.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Put => "PUT",
+            Self::Post => "POST",
+            Self::Delete => "DELETE",
+            Self::Options => "OPTIONS",
+            Self::Head => "HEAD",
+            Self::Patch => "PATCH",
+            Self::Trace => "TRACE",
+        }
+    }
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+}
+
+/// A path, query or header parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
+    /// The name on the wire.
+    pub wire_name: String,
+    /// The method argument's name.
+    pub rust_name: String,
+    pub location: ParamLocation,
+    /// A scalar type: strings, numbers, booleans or named enums.
+    pub ty: TypeRef,
+    /// Path parameters are always required.
+    pub required: bool,
+    pub description: Option<String>,
+}
+
+/// A JSON request body, passed by reference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestBody {
+    /// The method argument's name, `body` unless a parameter took it.
+    pub rust_name: String,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub description: Option<String>,
+}
+
+/// What a successful (2xx) response carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Success {
+    /// The 2xx statuses the document declares.
+    pub statuses: Vec<u16>,
+    pub body: SuccessBody,
+}
+
+/// The decoded body of a successful response.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SuccessBody {
+    /// No declared body: the method returns `()`.
+    Empty,
+    /// Every declared 2xx body has this type.
+    Json(TypeRef),
+}
+
+/// A summary and a description, as the document gives them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Docs {
+    pub summary: Option<String>,
+    pub description: Option<String>,
+}
+
+/// A reference to a Rust type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeRef {
+    String,
+    Bool,
+    I32,
+    I64,
+    F32,
+    F64,
+    /// `chrono::DateTime<chrono::Utc>`, from `format: date-time`.
+    DateTime,
+    /// `chrono::NaiveDate`, from `format: date`.
+    Date,
+    /// Any JSON value: `serde_json::Value`.
+    Json,
+    /// A type defined in the models module.
+    Named(String),
+    /// `Vec<T>`.
+    List(Box<TypeRef>),
+    /// `BTreeMap<String, T>`.
+    Map(Box<TypeRef>),
+}
+
+/// A named type in the models module.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDef {
+    /// The Rust name.
+    pub name: String,
+    /// Where the schema is, for the docs and for diagnostics.
+    pub source: String,
+    pub description: Option<String>,
+    pub kind: TypeKind,
+}
+
+/// The shapes of a named type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeKind {
+    Struct(Struct),
+    Enum(Enum),
+    /// A schema that is not an object or enum, e.g. a named array: `type Name = T;`.
+    Alias(TypeRef),
+}
+
+/// An object schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Struct {
+    pub fields: Vec<Field>,
+    /// The value type of properties beyond the declared ones (`additionalProperties`),
+    /// collected in a map flattened into the object.
+    pub additional: Option<Additional>,
+    /// Whether every required field has a sensible default, so `Default` can be derived.
+    pub derive_default: bool,
+}
+
+/// A property of an object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub wire_name: String,
+    pub rust_name: String,
+    pub ty: TypeRef,
+    pub presence: Presence,
+    pub read_only: bool,
+    pub description: Option<String>,
+    /// Limits the document states, as sentences for the docs.
+    pub limits: Vec<String>,
+}
+
+/// The map that holds the properties an object does not declare.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Additional {
+    pub rust_name: String,
+    pub value: TypeRef,
+}
+
+/// Whether a property must be present and whether it may be `null`: four states that map
+/// to `T`, `Option<T>` (always sent), `Option<T>` (skipped when `None`) and
+/// `Option<Option<T>>` (absent, `null`, or a value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    Required,
+    RequiredNullable,
+    Optional,
+    OptionalNullable,
+}
+
+/// An open string enum: the known values plus `Unknown(String)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enum {
+    pub variants: Vec<Variant>,
+    /// The name of the catch-all variant, `Unknown` unless a known value took it.
+    pub unknown_variant: String,
+}
+
+/// One known value of an enum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    pub wire_value: String,
+    pub rust_name: String,
+    pub description: Option<String>,
+}

@@ -1,0 +1,161 @@
+//! Turning the document's names into Rust identifiers: case, keywords, leading digits and
+//! collisions, all handled here and nowhere else.
+
+use std::collections::BTreeSet;
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+/// Words that are keywords in some Rust edition; they become raw identifiers (`r#type`).
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
+    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
+    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
+    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
+    "virtual", "where", "while", "yield",
+];
+
+/// Keywords that cannot be raw identifiers; they get a trailing underscore instead.
+const NOT_RAW: &[&str] = &["crate", "self", "super", "Self", "_"];
+
+/// Type names that would shadow the prelude (or the types generated code relies on) inside
+/// the models module.
+const RESERVED_TYPES: &[&str] = &[
+    "Box", "Option", "Result", "Some", "None", "Ok", "Err", "String", "Vec", "Self",
+];
+
+/// Replaces every character that cannot be in an identifier with a word break, so that
+/// `x-rate-limit`, `foo.bar`, `$ref` and `a b` all split into words.
+fn words(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect()
+}
+
+/// Keeps ASCII letters and digits only (identifiers with non-ASCII letters compile but are
+/// linted against), and a fallback when nothing is left.
+fn ascii_only(name: String, fallback: &str) -> String {
+    let kept: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if kept.trim_matches('_').is_empty() {
+        fallback.to_owned()
+    } else {
+        kept
+    }
+}
+
+/// A `snake_case` identifier for a field, parameter, method or module.
+pub fn snake(name: &str) -> String {
+    let snake = ascii_only(words(name).to_snake_case(), "value");
+    let snake = if snake.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("_{snake}")
+    } else {
+        snake
+    };
+    escape_keyword(snake)
+}
+
+/// An `UpperCamelCase` identifier for a type or a variant.
+pub fn camel(name: &str) -> String {
+    let camel = ascii_only(words(name).to_upper_camel_case(), "Value");
+    let camel = if camel.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("V{camel}")
+    } else {
+        camel
+    };
+    escape_keyword(camel)
+}
+
+/// The Rust name of a type in the models module.
+pub fn type_name(name: &str) -> String {
+    let name = camel(name);
+    if RESERVED_TYPES.contains(&name.as_str()) {
+        format!("{name}Model")
+    } else {
+        name
+    }
+}
+
+fn escape_keyword(name: String) -> String {
+    if NOT_RAW.contains(&name.as_str()) {
+        format!("{name}_")
+    } else if KEYWORDS.contains(&name.as_str()) {
+        format!("r#{name}")
+    } else {
+        name
+    }
+}
+
+/// Hands out names that are unique within one scope (a struct's fields, an enum's variants,
+/// a method's parameters), adding `_2`, `_3`, … (or `2`, `3`, … for camel case) on collision.
+#[derive(Debug, Default)]
+pub struct Scope {
+    taken: BTreeSet<String>,
+}
+
+impl Scope {
+    /// A scope in which `reserved` names are already taken.
+    pub fn with_reserved(reserved: &[&str]) -> Self {
+        Self {
+            taken: reserved.iter().map(|name| (*name).to_owned()).collect(),
+        }
+    }
+
+    /// `name` if it is free, otherwise the first free numbered form of it.
+    pub fn claim(&mut self, name: String) -> String {
+        if self.taken.insert(name.clone()) {
+            return name;
+        }
+        let bare = name.trim_start_matches("r#");
+        let separator = if bare.contains(|c: char| c.is_ascii_uppercase()) {
+            ""
+        } else {
+            "_"
+        };
+        (2..)
+            .map(|n| format!("{bare}{separator}{n}"))
+            .find(|candidate| self.taken.insert(candidate.clone()))
+            .unwrap_or(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snake_case_handles_keywords_digits_and_punctuation() {
+        assert_eq!(snake("identitySourceId"), "identity_source_id");
+        assert_eq!(snake("type"), "r#type");
+        assert_eq!(snake("self"), "self_");
+        assert_eq!(snake("Self"), "self_");
+        assert_eq!(snake("2fa"), "_2fa");
+        assert_eq!(snake("x-rate-limit"), "x_rate_limit");
+        assert_eq!(snake("$ref"), "r#ref");
+        assert_eq!(snake("@@@"), "value");
+        assert_eq!(snake("née"), "ne");
+    }
+
+    #[test]
+    fn camel_case_handles_enum_values_and_reserved_types() {
+        assert_eq!(camel("IN_PROGRESS"), "InProgress");
+        assert_eq!(camel("2FA"), "V2fa");
+        assert_eq!(camel("Self"), "Self_");
+        assert_eq!(type_name("Result"), "ResultModel");
+        assert_eq!(type_name("Error"), "Error");
+        assert_eq!(type_name("a.b c"), "ABC");
+    }
+
+    #[test]
+    fn scope_numbers_collisions() {
+        let mut scope = Scope::with_reserved(&["client"]);
+        assert_eq!(scope.claim("foo_bar".into()), "foo_bar");
+        assert_eq!(scope.claim("foo_bar".into()), "foo_bar_2");
+        assert_eq!(scope.claim("client".into()), "client_2");
+        assert_eq!(scope.claim("FooBar".into()), "FooBar");
+        assert_eq!(scope.claim("FooBar".into()), "FooBar2");
+        assert_eq!(scope.claim("r#type".into()), "r#type");
+        assert_eq!(scope.claim("r#type".into()), "type_2");
+    }
+}

@@ -1,0 +1,546 @@
+//! Lowering paths and operations: parameters, bodies, responses, grouping by tag.
+
+use std::collections::BTreeSet;
+
+use openapiv3::{
+    MediaType, Operation as OpenApiOperation, Parameter as OpenApiParameter,
+    ParameterSchemaOrContent, ReferenceOr, StatusCode,
+};
+
+use super::names::{self, camel, snake};
+use super::{Lowerer, resolve};
+use crate::diagnostic::{Diagnostic, Pointer};
+use crate::ir::{
+    ApiGroup, Docs, HttpMethod, Operation, ParamLocation, Parameter, RequestBody, Success,
+    SuccessBody, TypeRef,
+};
+
+/// The group of operations that have no tag.
+const UNTAGGED: &str = "Default";
+
+impl<'d> Lowerer<'d> {
+    /// Every operation tagged with one of `tags` (every operation when `tags` is empty),
+    /// grouped by tag.
+    pub(super) fn operations(&mut self, tags: &[String]) -> Result<Vec<ApiGroup>, Diagnostic> {
+        let mut groups = self.empty_groups();
+        let mut operation_ids = BTreeSet::new();
+        let paths = Pointer::root().push("paths");
+        for (path, item) in &self.document.paths.paths {
+            let path_at = paths.push(path);
+            let ReferenceOr::Item(item) = item else {
+                return Err(Diagnostic::at(
+                    &path_at,
+                    "a `$ref` in place of a path item is not supported yet",
+                ));
+            };
+            let path_parameters = (&item.parameters[..], path_at.push("parameters"));
+            for (method, operation) in item.iter() {
+                let Some(tag) = select_tag(&operation.tags, tags) else {
+                    continue;
+                };
+                let at = path_at.push(method);
+                let id = operation_id(operation, method, path);
+                if !operation_ids.insert(id.clone()) {
+                    return Err(Diagnostic::at(
+                        &at.push("operationId"),
+                        format!("the operationId `{id}` is used twice"),
+                    )
+                    .with_help("operationIds must be unique in a document"));
+                }
+                let operation =
+                    self.operation(id, method, path, &path_parameters, operation, &at)?;
+                let index = match groups.iter().position(|group| group.tag == tag) {
+                    Some(index) => index,
+                    None => {
+                        groups.push(group(tag, None));
+                        groups.len() - 1
+                    }
+                };
+                groups[index].operations.push(operation);
+            }
+        }
+        groups.retain(|group| !group.operations.is_empty());
+        for tag in tags {
+            if !groups.iter().any(|group| &group.tag == tag) {
+                let known: BTreeSet<&str> = self.all_tags().collect();
+                return Err(
+                    Diagnostic::document(format!("no operation has the tag `{tag}`")).with_help(
+                        format!(
+                            "the document's tags are: {}",
+                            known.into_iter().collect::<Vec<_>>().join(", ")
+                        ),
+                    ),
+                );
+            }
+        }
+        for group in &mut groups {
+            let mut method_names = names::Scope::default();
+            for operation in &mut group.operations {
+                operation.method_name = method_names.claim(operation.method_name.clone());
+            }
+        }
+        let mut module_names = names::Scope::with_reserved(&["mod"]);
+        let mut struct_names = names::Scope::default();
+        for group in &mut groups {
+            group.module = module_names.claim(group.module.clone());
+            group.struct_name = struct_names.claim(group.struct_name.clone());
+        }
+        Ok(groups)
+    }
+
+    /// One empty group per tag the document lists, in its order.
+    fn empty_groups(&self) -> Vec<ApiGroup> {
+        self.document
+            .tags
+            .iter()
+            .map(|tag| group(&tag.name, tag.description.clone()))
+            .collect()
+    }
+
+    fn all_tags(&self) -> impl Iterator<Item = &'d str> {
+        let document = self.document;
+        document.tags.iter().map(|tag| tag.name.as_str()).chain(
+            document
+                .paths
+                .paths
+                .values()
+                .filter_map(ReferenceOr::as_item)
+                .flat_map(|item| {
+                    item.iter()
+                        .flat_map(|(_, operation)| operation.tags.iter().map(String::as_str))
+                }),
+        )
+    }
+
+    fn operation(
+        &mut self,
+        id: String,
+        method: &str,
+        path: &str,
+        path_parameters: &(&'d [ReferenceOr<OpenApiParameter>], Pointer),
+        operation: &'d OpenApiOperation,
+        at: &Pointer,
+    ) -> Result<Operation, Diagnostic> {
+        let http_method = http_method(method, at)?;
+        let type_hint = camel(&id);
+        let mut params = self.parameters(path_parameters, operation, at, &type_hint)?;
+        order_path_parameters(path, &mut params, at)?;
+        let mut param_names = names::Scope::default();
+        for param in &mut params {
+            param.rust_name = param_names.claim(param.rust_name.clone());
+        }
+        let body = self.request_body(operation, at, &type_hint, &mut param_names)?;
+        let (success, error_statuses) = self.responses(operation, at, &type_hint)?;
+        Ok(Operation {
+            method_name: snake(&id),
+            id,
+            http_method,
+            path: path.to_owned(),
+            params,
+            body,
+            success,
+            error_statuses,
+            scopes: self.scopes(operation),
+            docs: Docs {
+                summary: operation.summary.clone(),
+                description: operation.description.clone(),
+            },
+            deprecated: operation.deprecated,
+        })
+    }
+
+    /// The path item's parameters overridden by the operation's, path ones first.
+    fn parameters(
+        &mut self,
+        path_parameters: &(&'d [ReferenceOr<OpenApiParameter>], Pointer),
+        operation: &'d OpenApiOperation,
+        at: &Pointer,
+        type_hint: &str,
+    ) -> Result<Vec<Parameter>, Diagnostic> {
+        let parameters_map = self
+            .document
+            .components
+            .as_ref()
+            .map(|components| &components.parameters);
+        let mut declared: Vec<(&'d OpenApiParameter, Pointer)> = Vec::new();
+        let sources = [
+            path_parameters.clone(),
+            (&operation.parameters[..], at.push("parameters")),
+        ];
+        for (list, list_at) in sources {
+            for (index, parameter) in list.iter().enumerate() {
+                let (parameter, where_) = resolve(
+                    parameters_map,
+                    "parameters",
+                    parameter,
+                    &list_at.push(index),
+                )?;
+                let key = (
+                    parameter.parameter_data_ref().name.as_str(),
+                    location_name(parameter),
+                );
+                declared.retain(|(existing, _)| {
+                    (
+                        existing.parameter_data_ref().name.as_str(),
+                        location_name(existing),
+                    ) != key
+                });
+                declared.push((parameter, where_));
+            }
+        }
+        let mut params = Vec::with_capacity(declared.len());
+        for (parameter, where_) in declared {
+            let location = match parameter {
+                OpenApiParameter::Path { .. } => ParamLocation::Path,
+                OpenApiParameter::Query { .. } => ParamLocation::Query,
+                OpenApiParameter::Header { .. } => ParamLocation::Header,
+                OpenApiParameter::Cookie { .. } => {
+                    return Err(Diagnostic::at(
+                        &where_,
+                        "cookie parameters are not supported yet",
+                    ));
+                }
+            };
+            let data = parameter.parameter_data_ref();
+            let ParameterSchemaOrContent::Schema(schema) = &data.format else {
+                return Err(Diagnostic::at(
+                    &where_.push("content"),
+                    "parameters described by `content` are not supported yet",
+                ));
+            };
+            let ty = self.schema_type(
+                schema,
+                &where_.push("schema"),
+                &format!("{type_hint}{}", camel(&data.name)),
+            )?;
+            if !self.is_scalar(&ty) {
+                return Err(Diagnostic::at(
+                    &where_.push("schema"),
+                    "only parameters of a scalar type (string, number, boolean or string enum) are supported yet",
+                ));
+            }
+            params.push(Parameter {
+                wire_name: data.name.clone(),
+                rust_name: snake(&data.name),
+                location,
+                ty,
+                required: data.required || location == ParamLocation::Path,
+                description: data.description.clone(),
+            });
+        }
+        Ok(params)
+    }
+
+    fn is_scalar(&self, ty: &TypeRef) -> bool {
+        match ty {
+            TypeRef::List(_) | TypeRef::Map(_) | TypeRef::Json => false,
+            TypeRef::Named(name) => {
+                matches!(
+                    self.types.get(name).map(|def| &def.kind),
+                    Some(crate::ir::TypeKind::Enum(_))
+                )
+            }
+            _ => true,
+        }
+    }
+
+    fn request_body(
+        &mut self,
+        operation: &'d OpenApiOperation,
+        at: &Pointer,
+        type_hint: &str,
+        param_names: &mut names::Scope,
+    ) -> Result<Option<RequestBody>, Diagnostic> {
+        let Some(body) = &operation.request_body else {
+            return Ok(None);
+        };
+        let bodies = self
+            .document
+            .components
+            .as_ref()
+            .map(|components| &components.request_bodies);
+        let (body, where_) = resolve(bodies, "requestBodies", body, &at.push("requestBody"))?;
+        let Some((media_type, content)) = json_content(&body.content) else {
+            let types: Vec<&str> = body.content.keys().map(String::as_str).collect();
+            return Err(Diagnostic::at(
+                &where_.push("content"),
+                format!(
+                    "only JSON request bodies are supported yet, and this one is {}",
+                    types.join(", ")
+                ),
+            ));
+        };
+        let schema_at = where_.push("content").push(media_type).push("schema");
+        let ty = match &content.schema {
+            Some(schema) => self.schema_type(schema, &schema_at, &format!("{type_hint}Request"))?,
+            None => TypeRef::Json,
+        };
+        Ok(Some(RequestBody {
+            rust_name: param_names.claim("body".into()),
+            ty,
+            required: body.required,
+            description: body.description.clone(),
+        }))
+    }
+
+    /// The success type and the declared error statuses.
+    fn responses(
+        &mut self,
+        operation: &'d OpenApiOperation,
+        at: &Pointer,
+        type_hint: &str,
+    ) -> Result<(Success, Vec<u16>), Diagnostic> {
+        let responses_map = self
+            .document
+            .components
+            .as_ref()
+            .map(|components| &components.responses);
+        let responses_at = at.push("responses");
+        let mut statuses = Vec::new();
+        let mut bodies: Vec<(u16, Option<TypeRef>)> = Vec::new();
+        let mut error_statuses = Vec::new();
+        for (status, response) in &operation.responses.responses {
+            let code = match status {
+                StatusCode::Code(code) => *code,
+                StatusCode::Range(range) => range * 100,
+            };
+            let status_at = responses_at.push(status);
+            let (response, where_) = resolve(responses_map, "responses", response, &status_at)?;
+            let content = json_content(&response.content);
+            if !(200..300).contains(&code) {
+                error_statuses.push(code);
+                // Named error bodies (e.g. Okta's `Error`) become models; inline ones don't.
+                if let Some((
+                    _,
+                    MediaType {
+                        schema: Some(schema @ ReferenceOr::Reference { .. }),
+                        ..
+                    },
+                )) = content
+                {
+                    self.schema_type(schema, &where_, type_hint)?;
+                }
+                continue;
+            }
+            statuses.push(code);
+            let body = match content {
+                None if response.content.is_empty() => None,
+                None => {
+                    let types: Vec<&str> = response.content.keys().map(String::as_str).collect();
+                    return Err(Diagnostic::at(
+                        &where_.push("content"),
+                        format!(
+                            "only JSON responses are supported yet, and this one is {}",
+                            types.join(", ")
+                        ),
+                    ));
+                }
+                Some((_, MediaType { schema: None, .. })) => Some(TypeRef::Json),
+                Some((
+                    media_type,
+                    MediaType {
+                        schema: Some(schema),
+                        ..
+                    },
+                )) => {
+                    let schema_at = where_.push("content").push(media_type).push("schema");
+                    Some(self.schema_type(schema, &schema_at, &format!("{type_hint}Response"))?)
+                }
+            };
+            bodies.push((code, body));
+        }
+        let distinct: Vec<&TypeRef> = {
+            let mut distinct: Vec<&TypeRef> = Vec::new();
+            for ty in bodies.iter().filter_map(|(_, ty)| ty.as_ref()) {
+                if !distinct.contains(&ty) {
+                    distinct.push(ty);
+                }
+            }
+            distinct
+        };
+        let body = match distinct.as_slice() {
+            [] => SuccessBody::Empty,
+            [ty] if bodies.iter().all(|(_, body)| body.is_some()) => {
+                SuccessBody::Json((*ty).clone())
+            }
+            [_] => {
+                return Err(Diagnostic::at(
+                    &responses_at,
+                    "some success statuses have a body and others have none, which is not supported yet",
+                ));
+            }
+            _ => {
+                return Err(Diagnostic::at(
+                    &responses_at,
+                    "success statuses with different body types are not supported yet",
+                ));
+            }
+        };
+        Ok((Success { statuses, body }, error_statuses))
+    }
+
+    /// The OAuth 2.0 scopes the operation (or else the document) requires.
+    fn scopes(&self, operation: &OpenApiOperation) -> Vec<String> {
+        let requirements = operation
+            .security
+            .as_ref()
+            .or(self.document.security.as_ref());
+        let mut scopes: Vec<String> = Vec::new();
+        for scope in requirements
+            .into_iter()
+            .flatten()
+            .flat_map(|requirement| requirement.values().flatten())
+        {
+            if !scopes.contains(scope) {
+                scopes.push(scope.clone());
+            }
+        }
+        scopes
+    }
+}
+
+fn group(tag: &str, description: Option<String>) -> ApiGroup {
+    ApiGroup {
+        tag: tag.to_owned(),
+        module: snake(tag),
+        struct_name: format!("{}Api", camel(tag)),
+        description,
+        operations: Vec::new(),
+    }
+}
+
+/// The tag an operation is grouped under: its first tag among `wanted` (or its first tag when
+/// all are wanted); `None` when it is filtered out.
+fn select_tag<'a>(operation_tags: &'a [String], wanted: &[String]) -> Option<&'a str> {
+    if wanted.is_empty() {
+        return Some(operation_tags.first().map_or(UNTAGGED, String::as_str));
+    }
+    operation_tags
+        .iter()
+        .find(|tag| wanted.contains(tag))
+        .map(String::as_str)
+}
+
+/// The operationId, or a stable name made of the method and the path.
+fn operation_id(operation: &OpenApiOperation, method: &str, path: &str) -> String {
+    match &operation.operation_id {
+        Some(id) if !id.trim().is_empty() => id.clone(),
+        _ => format!("{method} {}", path.replace(['{', '}'], " ")),
+    }
+}
+
+fn http_method(method: &str, at: &Pointer) -> Result<HttpMethod, Diagnostic> {
+    Ok(match method {
+        "get" => HttpMethod::Get,
+        "put" => HttpMethod::Put,
+        "post" => HttpMethod::Post,
+        "delete" => HttpMethod::Delete,
+        "options" => HttpMethod::Options,
+        "head" => HttpMethod::Head,
+        "patch" => HttpMethod::Patch,
+        "trace" => HttpMethod::Trace,
+        other => {
+            return Err(Diagnostic::at(
+                at,
+                format!("`{other}` is not an HTTP method"),
+            ));
+        }
+    })
+}
+
+fn location_name(parameter: &OpenApiParameter) -> &'static str {
+    match parameter {
+        OpenApiParameter::Path { .. } => "path",
+        OpenApiParameter::Query { .. } => "query",
+        OpenApiParameter::Header { .. } => "header",
+        OpenApiParameter::Cookie { .. } => "cookie",
+    }
+}
+
+/// The names in a path template's `{…}` placeholders, in order.
+fn template_names<'p>(path: &'p str, at: &Pointer) -> Result<Vec<&'p str>, Diagnostic> {
+    let mut names = Vec::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('}') else {
+            return Err(Diagnostic::at(
+                at,
+                format!("the path `{path}` has a `{{` without a `}}`"),
+            ));
+        };
+        let name = &after[..end];
+        if name.is_empty() || name.contains('{') {
+            return Err(Diagnostic::at(
+                at,
+                format!("the path `{path}` has a malformed `{{…}}` placeholder"),
+            ));
+        }
+        names.push(name);
+        rest = &after[end + 1..];
+    }
+    if rest.contains('}') {
+        return Err(Diagnostic::at(
+            at,
+            format!("the path `{path}` has a `}}` without a `{{`"),
+        ));
+    }
+    Ok(names)
+}
+
+/// Checks that path parameters and placeholders match one to one, and puts the path
+/// parameters first, in template order.
+fn order_path_parameters(
+    path: &str,
+    params: &mut [Parameter],
+    at: &Pointer,
+) -> Result<(), Diagnostic> {
+    let placeholders = template_names(path, at)?;
+    for name in &placeholders {
+        if !params
+            .iter()
+            .any(|param| param.location == ParamLocation::Path && param.wire_name == *name)
+        {
+            return Err(Diagnostic::at(
+                &at.push("parameters"),
+                format!("the path has `{{{name}}}` but no path parameter `{name}` is declared"),
+            ));
+        }
+    }
+    if let Some(extra) = params.iter().find(|param| {
+        param.location == ParamLocation::Path && !placeholders.contains(&param.wire_name.as_str())
+    }) {
+        return Err(Diagnostic::at(
+            &at.push("parameters"),
+            format!(
+                "the path parameter `{}` does not appear in the path `{path}`",
+                extra.wire_name
+            ),
+        ));
+    }
+    let position = |param: &Parameter| match param.location {
+        ParamLocation::Path => placeholders
+            .iter()
+            .position(|name| *name == param.wire_name)
+            .unwrap_or(0),
+        _ => placeholders.len() + usize::from(!param.required),
+    };
+    params.sort_by_key(position);
+    Ok(())
+}
+
+/// The JSON entry of a content map: `application/json`, or a `+json` type.
+fn json_content(content: &indexmap::IndexMap<String, MediaType>) -> Option<(&str, &MediaType)> {
+    content
+        .iter()
+        .map(|(name, media)| (name.as_str(), media))
+        .find(|(name, _)| {
+            let essence = name
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            essence == "application/json" || essence.ends_with("+json")
+        })
+}

@@ -1,0 +1,393 @@
+//! Lowering schemas into type references and named type definitions.
+
+use openapiv3::{
+    AdditionalProperties, ArrayType, IntegerFormat, NumberFormat, ObjectType, ReferenceOr, Schema,
+    SchemaKind, StringFormat, StringType, Type, VariantOrUnknownOrEmpty,
+};
+
+use super::names::{self, camel, snake};
+use super::{Lowerer, component_name};
+use crate::diagnostic::{Diagnostic, Pointer};
+use crate::ir::{Additional, Enum, Field, Presence, Struct, TypeDef, TypeKind, TypeRef, Variant};
+
+impl<'d> Lowerer<'d> {
+    /// The type of `schema`; inline objects and enums become named types called `hint`.
+    pub(super) fn schema_type<S: AsSchema>(
+        &mut self,
+        schema: &'d ReferenceOr<S>,
+        pointer: &Pointer,
+        hint: &str,
+    ) -> Result<TypeRef, Diagnostic> {
+        match schema {
+            ReferenceOr::Reference { reference } => self.component_type(reference, pointer),
+            ReferenceOr::Item(schema) => self.inline_type(schema.as_schema(), pointer, hint),
+        }
+    }
+
+    /// The type a `#/components/schemas/NAME` reference names, lowering it on first use.
+    fn component_type(
+        &mut self,
+        reference: &str,
+        pointer: &Pointer,
+    ) -> Result<TypeRef, Diagnostic> {
+        let name = component_name(reference, "schemas", pointer)?;
+        let schemas = self
+            .document
+            .components
+            .as_ref()
+            .map(|components| &components.schemas);
+        let Some((key, schema)) = schemas.and_then(|schemas| schemas.get_key_value(&name)) else {
+            return Err(
+                Diagnostic::at(pointer, format!("`$ref: {reference}` points at nothing"))
+                    .with_help(format!("define `{name}` under #/components/schemas")),
+            );
+        };
+        let rust_name = self
+            .component_names
+            .get(key.as_str())
+            .cloned()
+            .unwrap_or_else(|| names::type_name(key));
+        if self.lowered_components.insert(key.as_str()) {
+            let at = Pointer::root().push("components").push("schemas").push(key);
+            let kind = match schema {
+                ReferenceOr::Reference { reference } => {
+                    TypeKind::Alias(self.component_type(reference, &at)?)
+                }
+                ReferenceOr::Item(schema) if needs_definition(schema) => {
+                    self.definition(&rust_name, schema, &at)?
+                }
+                ReferenceOr::Item(schema) => {
+                    TypeKind::Alias(self.unnamed_type(schema, &at, &rust_name)?)
+                }
+            };
+            let description = match schema {
+                ReferenceOr::Item(schema) => schema.schema_data.description.clone(),
+                ReferenceOr::Reference { .. } => None,
+            };
+            self.types.insert(
+                rust_name.clone(),
+                TypeDef {
+                    name: rust_name.clone(),
+                    source: at.to_string(),
+                    description,
+                    kind,
+                },
+            );
+        }
+        Ok(TypeRef::Named(rust_name))
+    }
+
+    /// The type of an inline schema, defining a named type for objects and enums.
+    fn inline_type(
+        &mut self,
+        schema: &'d Schema,
+        pointer: &Pointer,
+        hint: &str,
+    ) -> Result<TypeRef, Diagnostic> {
+        if !needs_definition(schema) {
+            return self.unnamed_type(schema, pointer, hint);
+        }
+        let name = self.type_names.claim(names::type_name(hint));
+        let kind = self.definition(&name, schema, pointer)?;
+        let description = schema.schema_data.description.clone();
+        self.types.insert(
+            name.clone(),
+            TypeDef {
+                name: name.clone(),
+                source: pointer.to_string(),
+                description,
+                kind,
+            },
+        );
+        Ok(TypeRef::Named(name))
+    }
+
+    /// The type of a schema that needs no definition of its own: scalars, arrays and maps.
+    fn unnamed_type(
+        &mut self,
+        schema: &'d Schema,
+        pointer: &Pointer,
+        hint: &str,
+    ) -> Result<TypeRef, Diagnostic> {
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::String(string)) => Ok(string_type(string)),
+            SchemaKind::Type(Type::Integer(integer)) => Ok(match integer.format {
+                VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => TypeRef::I32,
+                _ => TypeRef::I64,
+            }),
+            SchemaKind::Type(Type::Number(number)) => Ok(match number.format {
+                VariantOrUnknownOrEmpty::Item(NumberFormat::Float) => TypeRef::F32,
+                _ => TypeRef::F64,
+            }),
+            SchemaKind::Type(Type::Boolean(_)) => Ok(TypeRef::Bool),
+            SchemaKind::Type(Type::Array(array)) => self.array_type(array, pointer, hint),
+            SchemaKind::Type(Type::Object(object)) => self.map_type(object, pointer, hint),
+            SchemaKind::Any(any) if *any == Default::default() => Ok(TypeRef::Json),
+            SchemaKind::Any(_) => Err(unsupported(
+                pointer,
+                "a schema that mixes keywords of several types",
+            )),
+            SchemaKind::AllOf { .. } => Err(unsupported(pointer, "`allOf`")),
+            SchemaKind::OneOf { .. } => Err(unsupported(pointer, "`oneOf`")),
+            SchemaKind::AnyOf { .. } => Err(unsupported(pointer, "`anyOf`")),
+            SchemaKind::Not { .. } => Err(unsupported(pointer, "`not`")),
+        }
+    }
+
+    fn array_type(
+        &mut self,
+        array: &'d ArrayType,
+        pointer: &Pointer,
+        hint: &str,
+    ) -> Result<TypeRef, Diagnostic> {
+        let item = match &array.items {
+            Some(items) => {
+                self.schema_type(items, &pointer.push("items"), &format!("{hint}Item"))?
+            }
+            None => TypeRef::Json,
+        };
+        Ok(TypeRef::List(Box::new(item)))
+    }
+
+    /// An object without declared properties: a map of its additional properties.
+    fn map_type(
+        &mut self,
+        object: &'d ObjectType,
+        pointer: &Pointer,
+        hint: &str,
+    ) -> Result<TypeRef, Diagnostic> {
+        let value = self
+            .additional_type(object, pointer, hint)?
+            .unwrap_or(TypeRef::Json);
+        Ok(TypeRef::Map(Box::new(value)))
+    }
+
+    /// The value type of `additionalProperties`, `None` when there may be none.
+    fn additional_type(
+        &mut self,
+        object: &'d ObjectType,
+        pointer: &Pointer,
+        hint: &str,
+    ) -> Result<Option<TypeRef>, Diagnostic> {
+        match &object.additional_properties {
+            None | Some(AdditionalProperties::Any(false)) => Ok(None),
+            Some(AdditionalProperties::Any(true)) => Ok(Some(TypeRef::Json)),
+            Some(AdditionalProperties::Schema(schema)) => self
+                .schema_type(
+                    schema.as_ref(),
+                    &pointer.push("additionalProperties"),
+                    &format!("{hint}Value"),
+                )
+                .map(Some),
+        }
+    }
+
+    /// The definition of a named object or enum type.
+    fn definition(
+        &mut self,
+        name: &str,
+        schema: &'d Schema,
+        pointer: &Pointer,
+    ) -> Result<TypeKind, Diagnostic> {
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::String(string)) => Ok(TypeKind::Enum(string_enum(string))),
+            SchemaKind::Type(Type::Object(object)) => {
+                self.object(name, object, pointer).map(TypeKind::Struct)
+            }
+            _ => Err(Diagnostic::at(
+                pointer,
+                "internal error: only objects and enums are defined",
+            )),
+        }
+    }
+
+    fn object(
+        &mut self,
+        name: &str,
+        object: &'d ObjectType,
+        pointer: &Pointer,
+    ) -> Result<Struct, Diagnostic> {
+        let mut field_names = names::Scope::default();
+        let mut fields = Vec::with_capacity(object.properties.len());
+        for (wire_name, property) in &object.properties {
+            let at = pointer.push("properties").push(wire_name);
+            let ty = self.schema_type(property, &at, &format!("{name}{}", camel(wire_name)))?;
+            let inline = property.as_item().map(|schema| schema.as_ref());
+            let target = match property {
+                ReferenceOr::Item(schema) => Some(schema.as_ref()),
+                ReferenceOr::Reference { reference } => self.component_schema(reference),
+            };
+            let nullable = target.is_some_and(|schema| schema.schema_data.nullable);
+            let presence = match (object.required.contains(wire_name), nullable) {
+                (true, false) => Presence::Required,
+                (true, true) => Presence::RequiredNullable,
+                (false, false) => Presence::Optional,
+                (false, true) => Presence::OptionalNullable,
+            };
+            fields.push(Field {
+                wire_name: wire_name.clone(),
+                rust_name: field_names.claim(snake(wire_name)),
+                ty,
+                presence,
+                read_only: inline.is_some_and(|schema| schema.schema_data.read_only),
+                description: Some(
+                    target
+                        .and_then(|schema| schema.schema_data.description.clone())
+                        .unwrap_or_else(|| format!("The `{wire_name}` property.")),
+                ),
+                limits: inline.map(limits).unwrap_or_default(),
+            });
+        }
+        for wire_name in &object.required {
+            if !object.properties.contains_key(wire_name) {
+                return Err(Diagnostic::at(
+                    &pointer.push("required"),
+                    format!("`{wire_name}` is required but not among the properties"),
+                ));
+            }
+        }
+        let additional = self
+            .additional_type(object, pointer, name)?
+            .map(|value| Additional {
+                rust_name: field_names.claim("additional_properties".into()),
+                value,
+            });
+        Ok(Struct {
+            fields,
+            additional,
+            derive_default: true,
+        })
+    }
+
+    /// The component schema a reference names, if it is one (not another reference).
+    fn component_schema(&self, reference: &str) -> Option<&'d Schema> {
+        let name = reference.strip_prefix("#/components/schemas/")?;
+        let schemas = &self.document.components.as_ref()?.schemas;
+        schemas.get(name)?.as_item()
+    }
+
+    /// All types defined, sorted by name, with `derive_default` settled.
+    pub(super) fn finish_types(self) -> Vec<TypeDef> {
+        let mut types = self.types;
+        // Greatest fixed point: assume every struct can default, then strike out those with a
+        // required field that can't, until nothing changes.
+        loop {
+            let cannot: Vec<String> = types
+                .values()
+                .filter(|def| matches!(&def.kind, TypeKind::Struct(s) if s.derive_default))
+                .filter(|def| {
+                    let TypeKind::Struct(s) = &def.kind else {
+                        return false;
+                    };
+                    s.fields.iter().any(|field| {
+                        field.presence == Presence::Required && !has_default(&types, &field.ty)
+                    })
+                })
+                .map(|def| def.name.clone())
+                .collect();
+            if cannot.is_empty() {
+                break;
+            }
+            for name in cannot {
+                if let Some(TypeDef {
+                    kind: TypeKind::Struct(s),
+                    ..
+                }) = types.get_mut(&name)
+                {
+                    s.derive_default = false;
+                }
+            }
+        }
+        types.into_values().collect()
+    }
+}
+
+fn has_default(types: &std::collections::BTreeMap<String, TypeDef>, ty: &TypeRef) -> bool {
+    match ty {
+        TypeRef::DateTime | TypeRef::Date => false,
+        TypeRef::Named(name) => match types.get(name).map(|def| &def.kind) {
+            Some(TypeKind::Struct(s)) => s.derive_default,
+            Some(TypeKind::Alias(inner)) => has_default(types, inner),
+            Some(TypeKind::Enum(_)) | None => false,
+        },
+        _ => true,
+    }
+}
+
+/// Lets [`Lowerer::schema_type`] take both `ReferenceOr<Schema>` and `ReferenceOr<Box<Schema>>`.
+pub(super) trait AsSchema {
+    fn as_schema(&self) -> &Schema;
+}
+
+impl AsSchema for Schema {
+    fn as_schema(&self) -> &Schema {
+        self
+    }
+}
+
+impl AsSchema for Box<Schema> {
+    fn as_schema(&self) -> &Schema {
+        self
+    }
+}
+
+/// Objects with declared properties and string enums become named types.
+fn needs_definition(schema: &Schema) -> bool {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(string)) => string.enumeration.iter().any(Option::is_some),
+        SchemaKind::Type(Type::Object(object)) => !object.properties.is_empty(),
+        _ => false,
+    }
+}
+
+fn string_type(string: &StringType) -> TypeRef {
+    match &string.format {
+        VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => TypeRef::DateTime,
+        VariantOrUnknownOrEmpty::Item(StringFormat::Date) => TypeRef::Date,
+        _ => TypeRef::String,
+    }
+}
+
+fn string_enum(string: &StringType) -> Enum {
+    let mut variant_names = names::Scope::default();
+    let mut seen = std::collections::BTreeSet::new();
+    let variants: Vec<Variant> = string
+        .enumeration
+        .iter()
+        .flatten()
+        .filter(|value| seen.insert(value.as_str()))
+        .map(|value| Variant {
+            wire_value: value.clone(),
+            rust_name: variant_names.claim(camel(value)),
+            description: None,
+        })
+        .collect();
+    Enum {
+        variants,
+        unknown_variant: variant_names.claim("Unknown".into()),
+    }
+}
+
+/// The length and size limits of a schema, as sentences for the docs.
+fn limits(schema: &Schema) -> Vec<String> {
+    let range = |min: Option<usize>, max: Option<usize>, unit: &str| match (min, max) {
+        (Some(min), Some(max)) => Some(format!("{min} to {max} {unit}.")),
+        (Some(min), None) => Some(format!("At least {min} {unit}.")),
+        (None, Some(max)) => Some(format!("At most {max} {unit}.")),
+        (None, None) => None,
+    };
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) => range(s.min_length, s.max_length, "characters")
+            .into_iter()
+            .collect(),
+        SchemaKind::Type(Type::Array(a)) => range(a.min_items, a.max_items, "items")
+            .into_iter()
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn unsupported(pointer: &Pointer, what: &str) -> Diagnostic {
+    Diagnostic::at(pointer, format!("{what} is not supported yet"))
+        .with_help("simplify this schema, or generate only the tags that do not use it with --tag")
+}

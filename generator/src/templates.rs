@@ -1,0 +1,26 @@
+//! The spec-independent files of the generated crate, embedded from `templates/` at build
+//! time so the generator needs nothing beside itself at run time.
+
+/// A file copied as it is into the generated crate.
+pub struct Template {
+    /// Its path, both under `templates/` and in the generated crate.
+    pub path: &'static str,
+    pub contents: &'static str,
+}
+
+macro_rules! templates {
+    ($($path:literal),* $(,)?) => {
+        &[$(Template { path: $path, contents: include_str!(concat!("../../templates/", $path)) }),*]
+    };
+}
+
+/// Every template, in path order.
+pub const TEMPLATES: &[Template] = templates![
+    "Cargo.toml",
+    "rustfmt.toml",
+    "src/runtime/call.rs",
+    "src/runtime/client.rs",
+    "src/runtime/error.rs",
+    "src/runtime/mod.rs",
+    "src/runtime/nullable.rs",
+];

@@ -1,0 +1,414 @@
+//! The client: base URL, authentication, timeouts, retry policy, and the shared connection
+//! pool.
+
+use std::fmt;
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+use reqwest::Url;
+
+use super::error::{Error, Result};
+
+/// The error type a [`TokenSource`] may fail with.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The future a [`TokenSource`] returns.
+pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = std::result::Result<String, BoxError>> + Send + 'a>>;
+
+/// Supplies OAuth 2.0 access tokens, asked once per request, so tokens can be cached and
+/// refreshed outside the client. Any `Fn() -> impl Future<Output = Result<String, BoxError>>`
+/// is one.
+pub trait TokenSource: Send + Sync {
+    /// The access token to send as `Authorization: Bearer <token>`.
+    fn token(&self) -> TokenFuture<'_>;
+}
+
+impl<F, Fut> TokenSource for F
+where
+    F: Fn() -> Fut + Send + Sync,
+    Fut: Future<Output = std::result::Result<String, BoxError>> + Send + 'static,
+{
+    fn token(&self) -> TokenFuture<'_> {
+        Box::pin(self())
+    }
+}
+
+/// How requests are authenticated.
+#[derive(Clone)]
+pub enum Auth {
+    /// An Okta API token, sent as `Authorization: SSWS <token>`.
+    ApiToken(String),
+    /// An OAuth 2.0 access token, sent as `Authorization: Bearer <token>`.
+    AccessToken(String),
+    /// OAuth 2.0 access tokens from a [`TokenSource`], asked before every request.
+    TokenSource(Arc<dyn TokenSource>),
+}
+
+impl Auth {
+    /// An Okta API token (`Authorization: SSWS <token>`).
+    pub fn api_token(token: impl Into<String>) -> Self {
+        Self::ApiToken(token.into())
+    }
+
+    /// An OAuth 2.0 access token (`Authorization: Bearer <token>`).
+    pub fn access_token(token: impl Into<String>) -> Self {
+        Self::AccessToken(token.into())
+    }
+
+    /// OAuth 2.0 access tokens from `source`, asked before every request.
+    pub fn token_source(source: impl TokenSource + 'static) -> Self {
+        Self::TokenSource(Arc::new(source))
+    }
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::ApiToken(_) => "ApiToken(<redacted>)",
+            Self::AccessToken(_) => "AccessToken(<redacted>)",
+            Self::TokenSource(_) => "TokenSource(..)",
+        })
+    }
+}
+
+/// The `Authorization` header ready to send, or where to get it.
+#[derive(Clone)]
+pub(crate) enum Credentials {
+    Fixed(HeaderValue),
+    Source(Arc<dyn TokenSource>),
+}
+
+impl Credentials {
+    fn new(auth: Auth) -> Result<Self> {
+        match auth {
+            Auth::ApiToken(token) => authorization("SSWS", &token).map(Self::Fixed),
+            Auth::AccessToken(token) => authorization("Bearer", &token).map(Self::Fixed),
+            Auth::TokenSource(source) => Ok(Self::Source(source)),
+        }
+    }
+
+    /// The header value for the next request.
+    pub(crate) async fn header(&self) -> Result<HeaderValue> {
+        match self {
+            Self::Fixed(value) => Ok(value.clone()),
+            Self::Source(source) => {
+                let token = source.token().await.map_err(Error::TokenSource)?;
+                authorization("Bearer", &token)
+            }
+        }
+    }
+}
+
+/// `<scheme> <token>`, marked sensitive so it is never logged. The token is not repeated
+/// in the error.
+fn authorization(scheme: &str, token: &str) -> Result<HeaderValue> {
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(Error::Config(format!("the {scheme} token is empty")));
+    }
+    let mut value = HeaderValue::from_str(&format!("{scheme} {token}"))
+        .map_err(|_| Error::Config(format!("the {scheme} token has characters not allowed in an HTTP header")))?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// When and how often failed requests are tried again.
+///
+/// A `429 Too Many Requests` is retried after `X-Rate-Limit-Reset` (measured against the
+/// response's `Date`) plus [`rate_limit_margin`](Self::rate_limit_margin); `503`, `504` and
+/// failures to connect are retried after an exponential backoff with jitter. Without usable
+/// rate-limit headers a 429 backs off too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryPolicy {
+    /// Retries after the first attempt; `0` turns retrying off. Default 2 (3 attempts).
+    pub max_retries: u32,
+    /// No retry starts later than this after the first attempt. Default 2 minutes.
+    pub max_elapsed: Duration,
+    /// A 429 whose reset is further away than this is returned, not waited for. Default 70 s.
+    pub max_rate_limit_wait: Duration,
+    /// Added to the wait until `X-Rate-Limit-Reset`. Default 1 s, as Okta's SDKs do.
+    pub rate_limit_margin: Duration,
+    /// The first backoff; each retry doubles it. Default 500 ms.
+    pub initial_backoff: Duration,
+    /// The longest backoff. Default 30 s.
+    pub max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 2,
+            max_elapsed: Duration::from_secs(120),
+            max_rate_limit_wait: Duration::from_secs(70),
+            rate_limit_margin: Duration::from_secs(1),
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn never() -> Self {
+        Self { max_retries: 0, ..Self::default() }
+    }
+
+    /// The default policy with `max_retries` retries.
+    pub fn with_max_retries(max_retries: u32) -> Self {
+        Self { max_retries, ..Self::default() }
+    }
+
+    /// This policy with other backoff bounds.
+    pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial_backoff = initial;
+        self.max_backoff = max;
+        self
+    }
+
+    /// This policy with another margin after a rate-limit reset and another longest wait.
+    pub fn rate_limit_wait(mut self, margin: Duration, max_wait: Duration) -> Self {
+        self.rate_limit_margin = margin;
+        self.max_rate_limit_wait = max_wait;
+        self
+    }
+
+    /// This policy with another bound on the total time spent retrying.
+    pub fn max_elapsed(mut self, max_elapsed: Duration) -> Self {
+        self.max_elapsed = max_elapsed;
+        self
+    }
+
+    /// The backoff before retry number `retry` (1 for the first): a random duration up to
+    /// `initial_backoff * 2^(retry-1)`, capped at `max_backoff` ("full jitter").
+    pub(crate) fn backoff_delay(&self, retry: u32) -> Duration {
+        let ceiling = self
+            .initial_backoff
+            .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)))
+            .min(self.max_backoff);
+        let millis = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
+        Duration::from_millis(fastrand::u64(millis / 2..=millis))
+    }
+}
+
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Builds a [`Client`]; start with [`Client::builder`].
+#[must_use]
+pub struct ClientBuilder {
+    base_url: String,
+    auth: Option<Auth>,
+    http: Option<reqwest::Client>,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    user_agent_suffix: Option<String>,
+    retry: RetryPolicy,
+    max_response_bytes: usize,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("auth", &self.auth)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// How requests are authenticated. Required.
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// Authenticates with an Okta API token (`Authorization: SSWS <token>`).
+    pub fn api_token(self, token: impl Into<String>) -> Self {
+        self.auth(Auth::api_token(token))
+    }
+
+    /// Authenticates with an OAuth 2.0 access token (`Authorization: Bearer <token>`).
+    pub fn access_token(self, token: impl Into<String>) -> Self {
+        self.auth(Auth::access_token(token))
+    }
+
+    /// Sends requests through `client` instead of a new one. The connect timeout is then
+    /// the injected client's; the request timeout still applies.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// How long connecting may take. Default 10 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one attempt may take, from sending to the last byte of the response.
+    /// Default 60 s.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Appended to the `User-Agent` header, e.g. `hr-sync/2.1`.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// When and how often failed requests are retried.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The largest response body read; a larger one fails with [`Error::BodyTooLarge`].
+    /// Default 16 MiB.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// The client, or [`Error::Config`] saying what is wrong with the configuration.
+    pub fn build(self) -> Result<Client> {
+        let base_url = base_url(&self.base_url)?;
+        let auth = self.auth.ok_or_else(|| {
+            Error::Config("no authentication was configured; set an API token, an access token or a token source".into())
+        })?;
+        let credentials = Credentials::new(auth)?;
+        let mut user_agent = format!("okta-identity-source-rust/{}", env!("CARGO_PKG_VERSION"));
+        if let Some(suffix) = self.user_agent_suffix.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            user_agent.push(' ');
+            user_agent.push_str(suffix);
+        }
+        let user_agent = HeaderValue::from_str(&user_agent)
+            .map_err(|_| Error::Config("the user agent suffix has characters not allowed in an HTTP header".into()))?;
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .build()
+                .map_err(|error| Error::Config(format!("the HTTP client could not be built: {error}")))?,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                base_url,
+                credentials,
+                http,
+                user_agent,
+                request_timeout: self.request_timeout,
+                retry: self.retry,
+                max_response_bytes: self.max_response_bytes,
+            }),
+        })
+    }
+}
+
+/// Checks and normalises the org URL: `https://` (plain `http://` only to a loopback host),
+/// a host, no credentials, query or fragment; a path is kept as a prefix, without its
+/// trailing slash.
+fn base_url(text: &str) -> Result<Url> {
+    let invalid = |why: &str| Error::Config(format!("the base URL `{}` {why}", redact_userinfo(text)));
+    let mut url = Url::parse(text.trim()).map_err(|error| invalid(&format!("is not a valid URL: {error}")))?;
+    let Some(host) = url.host_str().filter(|host| !host.is_empty()) else {
+        return Err(invalid("has no host"));
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => return Err(invalid("uses plain http://, which is allowed only for loopback hosts; use https://")),
+        other => return Err(invalid(&format!("has the scheme `{other}`; use https://"))),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("contains credentials; configure authentication with the builder instead"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("has a query or fragment; give only the scheme, host and an optional path"));
+    }
+    let path = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&path);
+    Ok(url)
+}
+
+/// The URL text with any `user:password@` part hidden, for error messages.
+fn redact_userinfo(text: &str) -> String {
+    match (text.find("://"), text.find('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => format!("{}<redacted>@{}", &text[..scheme_end + 3], &text[at + 1..]),
+        _ => text.to_owned(),
+    }
+}
+
+/// A client for the API: cheap to clone, `Send + Sync`, and every clone shares one
+/// connection pool and configuration.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) base_url: Url,
+    pub(crate) credentials: Credentials,
+    pub(crate) http: reqwest::Client,
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) request_timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) max_response_bytes: usize,
+}
+
+impl Client {
+    /// Starts configuring a client for the org at `base_url`, e.g.
+    /// `https://dev-123456.okta.com`.
+    pub fn builder(base_url: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            base_url: base_url.into(),
+            auth: None,
+            http: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            user_agent_suffix: None,
+            retry: RetryPolicy::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
+
+    /// A client for the org at `base_url` with `auth` and the default settings.
+    pub fn new(base_url: impl Into<String>, auth: Auth) -> Result<Self> {
+        Self::builder(base_url).auth(auth).build()
+    }
+
+    /// The org URL requests are sent to.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base_url
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let auth = match self.inner.credentials {
+            Credentials::Fixed(_) => "<redacted>",
+            Credentials::Source(_) => "TokenSource(..)",
+        };
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url.as_str())
+            .field("auth", &format_args!("{auth}"))
+            .field("request_timeout", &self.inner.request_timeout)
+            .field("retry", &self.inner.retry)
+            .field("max_response_bytes", &self.inner.max_response_bytes)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,17 @@
+//! The HTTP runtime every operation goes through: configuration and auth, request
+//! building, retries, response decoding and errors. It does not depend on the API
+//! description; the generated modules only describe each request.
+
+mod call;
+mod client;
+mod error;
+pub(crate) mod nullable;
+
+pub use call::{Call, RateLimit, Response, ResponseMeta};
+pub(crate) use call::Request;
+pub use client::{Auth, BoxError, Client, ClientBuilder, RetryPolicy, TokenSource};
+pub use error::{ApiError, Error, ErrorBody, ErrorCause, Result};
+pub(crate) use reqwest::Method;
+/// The HTTP client the runtime is built on, re-exported so an injected client
+/// ([`ClientBuilder::http_client`]) has the same version.
+pub use reqwest;

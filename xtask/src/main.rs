@@ -1,0 +1,134 @@
+//! Project commands. `cargo xtask codegen` regenerates the client crate from the spec.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use generator::Options;
+use generator::write::{self, Report};
+
+#[derive(Parser)]
+#[command(about = "Project commands for the Okta Identity Source client generator.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate the client crate from the OpenAPI document.
+    ///
+    /// Reads the document, generates the whole crate in memory, then writes the files that
+    /// changed and removes generated files that are no longer made. Nothing is written when
+    /// the document can't be read or generated from.
+    Codegen(Codegen),
+}
+
+#[derive(clap::Args)]
+struct Codegen {
+    /// Write nothing; fail, naming each stale file, if the output is not up to date.
+    #[arg(long)]
+    check: bool,
+    /// The OpenAPI 3.0 document (YAML or JSON) to generate from.
+    /// [default: spec/identity-source.yaml in the workspace]
+    #[arg(long, value_name = "FILE")]
+    spec: Option<PathBuf>,
+    /// Generate only the operations with this tag; repeat for several tags. Default: all.
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+    /// The directory of the generated crate. [default: generated/ in the workspace]
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let Cli {
+        command: Command::Codegen(codegen),
+    } = Cli::parse();
+    match codegen.run() {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+impl Codegen {
+    fn run(self) -> Result<ExitCode, String> {
+        let root = workspace_root();
+        let spec = self
+            .spec
+            .unwrap_or_else(|| root.join("spec/identity-source.yaml"));
+        let out = self.out.unwrap_or_else(|| root.join("generated"));
+        let text = std::fs::read_to_string(&spec).map_err(|error| {
+            format!(
+                "cannot read the spec {}: {error}. Nothing was written.",
+                spec.display()
+            )
+        })?;
+        let options = Options {
+            tags: self.tags,
+            source_name: display_path(&root, &spec),
+        };
+        let files = generator::generate(&text, &options).map_err(|diagnostic| {
+            format!("{}: {diagnostic}. Nothing was written.", spec.display())
+        })?;
+        let out_name = display_path(&root, &out);
+        if self.check {
+            let report = write::check(&out, &files).map_err(|error| error.to_string())?;
+            if report.is_up_to_date() {
+                println!("{out_name} is up to date ({} files).", report.unchanged);
+                return Ok(ExitCode::SUCCESS);
+            }
+            eprintln!("{out_name} is not up to date with {}:", options.source_name);
+            print_changes(&report, &out_name, true);
+            eprintln!("Run `cargo xtask codegen` to regenerate it.");
+            return Ok(ExitCode::FAILURE);
+        }
+        let report = write::write(&out, &files).map_err(|error| format!("{error}"))?;
+        print_changes(&report, &out_name, false);
+        println!(
+            "{out_name}: {} changed, {} unchanged, from {}.",
+            report.changes.len(),
+            report.unchanged,
+            options.source_name
+        );
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+fn print_changes(report: &Report, out_name: &str, stale: bool) {
+    for (path, change) in &report.changes {
+        let line = if stale {
+            format!("  {out_name}/{path} is stale (would be {change})")
+        } else {
+            format!("  {change} {out_name}/{path}")
+        };
+        if stale {
+            eprintln!("{line}")
+        } else {
+            println!("{line}")
+        }
+    }
+}
+
+/// The workspace root, where the default spec and output are, so the command works from
+/// any directory of the workspace.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// `path` relative to the workspace root when it is inside it, with `/` separators, so the
+/// preamble of generated files does not depend on where the workspace is.
+fn display_path(root: &Path, path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let shown = absolute.strip_prefix(root).unwrap_or(path);
+    shown
+        .components()
+        .map(|part| part.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
