@@ -1,1 +1,156 @@
+//! Helpers shared by the tests: where things are, and a compact listing of the generated
+//! crate's public surface.
 
+use std::path::PathBuf;
+
+use generator::GeneratedFile;
+use quote::ToTokens;
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The spec the committed client is generated from, and how its preamble names it.
+pub const SPEC: &str = "spec/identity-source.yaml";
+
+/// The text of the committed spec.
+pub fn spec_text() -> String {
+    std::fs::read_to_string(workspace_root().join(SPEC)).expect("the spec is readable")
+}
+
+/// The files generated from the committed spec, as `cargo xtask codegen` makes them.
+pub fn generate_from_spec() -> Vec<GeneratedFile> {
+    let options = generator::Options { tags: Vec::new(), source_name: SPEC.into() };
+    generator::generate(&spec_text(), &options).expect("the spec generates")
+}
+
+/// Where Okta's official documents are: `$OKTA_OFFICIAL_SPEC_DIR`, or `../shared/okta`
+/// beside the workspace.
+pub fn okta_official_spec_dir() -> PathBuf {
+    std::env::var_os("OKTA_OFFICIAL_SPEC_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("../shared/okta"))
+}
+
+/// A compact listing of the generated crate's public surface, read from the generated code
+/// itself: every API method with its arguments, result type, HTTP method and path, and
+/// every model with its fields (wire names where they differ) or values.
+pub fn surface(files: &[GeneratedFile]) -> String {
+    let mut out = String::new();
+    for file in files.iter().filter(|file| file.path.starts_with("src/apis/") && !file.path.ends_with("mod.rs")) {
+        let syntax = syn::parse_file(&file.contents).expect("generated code parses");
+        for item in syntax.items {
+            if let syn::Item::Impl(block) = item {
+                out.push_str(&format!("impl {}\n", tokens(&block.self_ty)));
+                for item in block.items {
+                    if let syn::ImplItem::Fn(method) = item {
+                        out.push_str(&method_line(&method));
+                    }
+                }
+            }
+        }
+    }
+    let models = files.iter().find(|file| file.path == "src/models.rs").expect("models.rs is generated");
+    let syntax = syn::parse_file(&models.contents).expect("generated code parses");
+    for item in syntax.items {
+        match item {
+            syn::Item::Struct(s) => {
+                out.push_str(&format!("\nstruct {}\n", s.ident));
+                for field in &s.fields {
+                    let name = field.ident.as_ref().map(ToString::to_string).unwrap_or_default();
+                    let wire = serde_rename(&field.attrs).map(|wire| format!("  ({wire})")).unwrap_or_default();
+                    let flatten = if has_serde_flag(&field.attrs, "flatten") { "  (flattened)" } else { "" };
+                    out.push_str(&format!("  {name}: {}{wire}{flatten}\n", tokens(&field.ty)));
+                }
+            }
+            syn::Item::Enum(e) => {
+                let values = e.variants.iter().map(|variant| match &variant.fields {
+                    syn::Fields::Unit => variant.ident.to_string(),
+                    fields => format!("{}{}", variant.ident, tokens(fields)),
+                });
+                out.push_str(&format!("\nenum {}: {}\n", e.ident, values.collect::<Vec<_>>().join(" | ")));
+            }
+            syn::Item::Type(alias) => out.push_str(&format!("\ntype {} = {}\n", alias.ident, tokens(&alias.ty))),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn method_line(method: &syn::ImplItemFn) -> String {
+    let arguments: Vec<String> = method
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            syn::FnArg::Typed(argument) => Some(format!("{}: {}", tokens(&argument.pat), tokens(&argument.ty))),
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let output = match &method.sig.output {
+        syn::ReturnType::Default => "()".to_owned(),
+        syn::ReturnType::Type(_, ty) => tokens(ty),
+    };
+    let route = doc_lines(&method.attrs)
+        .into_iter()
+        .find_map(|line| {
+            let line = line.trim();
+            let route = line.strip_prefix('`')?.strip_suffix('`')?;
+            route.split_once(' ').filter(|(verb, _)| verb.chars().all(|c| c.is_ascii_uppercase())).map(|_| route.to_owned())
+        })
+        .unwrap_or_default();
+    let route = if route.is_empty() { String::new() } else { format!("      {route}\n") };
+    format!("  {}({}) -> {}\n{route}", method.sig.ident, arguments.join(", "), output)
+}
+
+fn doc_lines(attrs: &[syn::Attribute]) -> Vec<String> {
+    attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"))
+        .filter_map(|attr| match &attr.meta {
+            syn::Meta::NameValue(syn::MetaNameValue {
+                value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }),
+                ..
+            }) => Some(text.value()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
+    let mut rename = None;
+    for attr in attrs.iter().filter(|attr| attr.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                rename = Some(meta.value()?.parse::<syn::LitStr>()?.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                meta.value()?.parse::<syn::Expr>()?;
+            }
+            Ok(())
+        });
+    }
+    rename
+}
+
+fn has_serde_flag(attrs: &[syn::Attribute], flag: &str) -> bool {
+    attrs.iter().filter(|attr| attr.path().is_ident("serde")).any(|attr| {
+        let mut found = false;
+        let _ = attr.parse_nested_meta(|meta| {
+            found |= meta.path.is_ident(flag);
+            if meta.input.peek(syn::Token![=]) {
+                meta.value()?.parse::<syn::Expr>()?;
+            }
+            Ok(())
+        });
+        found
+    })
+}
+
+/// Tokens as compact text: `Vec<models::Foo>` rather than `Vec < models :: Foo >`.
+fn tokens(node: &impl ToTokens) -> String {
+    let text = node.to_token_stream().to_string();
+    [(" :: ", "::"), (":: ", "::"), (" < ", "<"), ("< ", "<"), (" >", ">"), ("& ", "&"), (" ,", ","), ("( ", "("), (" )", ")"), ("[ ", "["), (" ]", "]")]
+        .iter()
+        .fold(text, |text, (from, to)| text.replace(from, to))
+}
