@@ -18,11 +18,9 @@
 #![warn(missing_docs)]
 
 pub mod apis;
-
 pub mod models;
 
 mod runtime;
 
 pub use apis::IdentitySourceApi;
-
 pub use runtime::*;

@@ -154,3 +154,8 @@ fn tokens(node: &impl ToTokens) -> String {
         .iter()
         .fold(text, |text, (from, to)| text.replace(from, to))
 }
+
+/// The README's examples, compiled as doctests so they stay true.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeExamples;

@@ -125,10 +125,12 @@ fn workspace_root() -> PathBuf {
 /// preamble of generated files does not depend on where the workspace is.
 fn display_path(root: &Path, path: &Path) -> String {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-    let shown = absolute.strip_prefix(root).unwrap_or(path);
-    shown
-        .components()
-        .map(|part| part.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    match absolute.strip_prefix(root) {
+        Ok(inside) => inside
+            .components()
+            .map(|part| part.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+        Err(_) => path.display().to_string(),
+    }
 }

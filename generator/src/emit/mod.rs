@@ -76,7 +76,8 @@ fn space_items(text: &str) -> String {
         let after_item = before == "}"
             || (before.ends_with(';')
                 && !before.starts_with("use ")
-                && !trimmed.starts_with("///"))
+                && !trimmed.starts_with("///")
+                && declaration_kind(before) != declaration_kind(trimmed))
             || ends_block("use ")
             || (ends_block("//!") && !trimmed.starts_with("#!["))
             || ends_block("#![");
@@ -91,14 +92,24 @@ fn space_items(text: &str) -> String {
     out
 }
 
+/// The keywords a one-line declaration starts with (`pub mod`, `use`, …), so runs of the same
+/// kind stay together.
+fn declaration_kind(line: &str) -> String {
+    const KEYWORDS: &[&str] = &["pub", "pub(crate)", "mod", "use", "type", "const"];
+    line.split(' ')
+        .take_while(|word| KEYWORDS.contains(word))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::space_items;
 
     #[test]
     fn items_are_separated_but_bodies_are_not() {
-        let packed = "//! Docs.\n#![forbid(unsafe_code)]\nmod a;\nuse a::b;\nuse c::d;\n/// S.\npub struct S {\n    x: u8,\n}\nimpl S {\n    fn f() {\n        g();\n        h();\n    }\n    /// G.\n    fn g() {}\n}\n";
-        let spaced = "//! Docs.\n#![forbid(unsafe_code)]\n\nmod a;\n\nuse a::b;\nuse c::d;\n\n/// S.\npub struct S {\n    x: u8,\n}\n\nimpl S {\n    fn f() {\n        g();\n        h();\n    }\n\n    /// G.\n    fn g() {}\n}\n";
+        let packed = "//! Docs.\n#![forbid(unsafe_code)]\npub mod a;\npub mod c;\nmod a;\nuse a::b;\nuse c::d;\n/// S.\npub struct S {\n    x: u8,\n}\nimpl S {\n    fn f() {\n        g();\n        h();\n    }\n    /// G.\n    fn g() {}\n}\n";
+        let spaced = "//! Docs.\n#![forbid(unsafe_code)]\n\npub mod a;\npub mod c;\n\nmod a;\n\nuse a::b;\nuse c::d;\n\n/// S.\npub struct S {\n    x: u8,\n}\n\nimpl S {\n    fn f() {\n        g();\n        h();\n    }\n\n    /// G.\n    fn g() {}\n}\n";
         assert_eq!(space_items(packed), spaced);
     }
 }

@@ -148,6 +148,45 @@ mod tests {
     }
 
     #[test]
+    fn every_name_is_a_valid_identifier() {
+        let nasty = [
+            "",
+            " ",
+            "_",
+            "__",
+            "-",
+            "9",
+            "123abc",
+            "a-b.c$d@e f",
+            "Ünïcödé",
+            "日本語",
+            "🙂x",
+            "type",
+            "Self",
+            "self",
+            "crate",
+            "super",
+            "async",
+            "gen",
+            "r#x",
+            "x_",
+            "_x",
+            "Result",
+            "None",
+            "FOO__BAR",
+            "a\nb",
+        ];
+        for name in nasty {
+            for ident in [snake(name), camel(name), type_name(name)] {
+                assert!(
+                    syn::parse_str::<syn::Ident>(&ident).is_ok(),
+                    "{name:?} gave {ident:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn scope_numbers_collisions() {
         let mut scope = Scope::with_reserved(&["client"]);
         assert_eq!(scope.claim("foo_bar".into()), "foo_bar");

@@ -1,0 +1,186 @@
+//! `cargo xtask codegen` as a user runs it: exit codes, messages, and what it leaves on disk.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn spec() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/identity-source.yaml")
+}
+
+fn codegen(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("codegen")
+        .args(args)
+        .output()
+        .expect("xtask runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Every file under `dir` with its contents, in path order.
+fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(dir) = pending.pop() {
+        for entry in fs::read_dir(&dir).expect("readable") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let contents = fs::read(&path).expect("readable");
+                files.push((path, contents));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn a_missing_spec_fails_with_one_paragraph_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let result = codegen(&[
+        "--spec",
+        "/no/such/spec.yaml",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(result.status.code(), Some(1));
+    let stderr = text(&result.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "one paragraph: {stderr}");
+    assert!(
+        stderr.contains("cannot read the spec /no/such/spec.yaml"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Nothing was written."), "{stderr}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_broken_spec_fails_with_a_location_and_leaves_the_output_untouched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let out_arg = out.to_str().expect("utf-8");
+    assert!(
+        codegen(&["--spec", spec().to_str().expect("utf-8"), "--out", out_arg])
+            .status
+            .success()
+    );
+    let before = tree(&out);
+
+    let broken = dir.path().join("broken.yaml");
+    let good = fs::read_to_string(spec()).expect("spec");
+    fs::write(
+        &broken,
+        good.replace(
+            "$ref: '#/components/schemas/IdentitySourceSessionStatus'",
+            "$ref: '#/components/schemas/Nope'",
+        ),
+    )
+    .expect("write");
+    let result = codegen(&["--spec", broken.to_str().expect("utf-8"), "--out", out_arg]);
+    assert_eq!(result.status.code(), Some(1));
+    let stderr = text(&result.stderr);
+    assert!(
+        stderr.contains("at #/components/schemas/IdentitySourceSession/properties/status"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("points at nothing"), "{stderr}");
+    assert_eq!(tree(&out), before, "the output is untouched");
+}
+
+#[test]
+fn check_names_the_stale_file_after_a_description_changes_and_codegen_fixes_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec_copy = dir.path().join("spec.yaml");
+    fs::copy(spec(), &spec_copy).expect("copy");
+    let out = dir.path().join("out");
+    let args = [
+        "--spec",
+        spec_copy.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ];
+    let first = codegen(&args);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(
+        text(&first.stdout).contains("created"),
+        "{}",
+        text(&first.stdout)
+    );
+    let check: Vec<&str> = args.iter().copied().chain(["--check"]).collect();
+    assert!(codegen(&check).status.success());
+
+    let edited = fs::read_to_string(&spec_copy)
+        .expect("read")
+        .replace("Read an import session", "Fetch an import session");
+    fs::write(&spec_copy, edited).expect("write");
+    let stale = codegen(&check);
+    assert_eq!(stale.status.code(), Some(1));
+    let stderr = text(&stale.stderr);
+    assert!(
+        stderr.contains("src/apis/identity_source.rs is stale"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("models.rs"),
+        "only the changed file is named: {stderr}"
+    );
+    assert!(stderr.contains("Run `cargo xtask codegen`"), "{stderr}");
+
+    let fix = codegen(&args);
+    assert!(
+        text(&fix.stdout).contains("updated"),
+        "{}",
+        text(&fix.stdout)
+    );
+    assert!(codegen(&check).status.success());
+}
+
+#[test]
+fn stale_generated_files_are_removed_and_other_files_kept() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let spec = spec();
+    let args = [
+        "--spec",
+        spec.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ];
+    assert!(codegen(&args).status.success());
+    let old = out.join("src/apis/old_tag.rs");
+    fs::write(
+        &old,
+        "// Generated by `cargo xtask codegen` from spec/old.yaml. Do not edit.\n",
+    )
+    .expect("write");
+    let notes = out.join("NOTES.md");
+    fs::write(&notes, "mine\n").expect("write");
+
+    let check: Vec<&str> = args.iter().copied().chain(["--check"]).collect();
+    let stale = codegen(&check);
+    assert_eq!(stale.status.code(), Some(1));
+    assert!(text(&stale.stderr).contains("src/apis/old_tag.rs is stale (would be removed)"));
+
+    let result = codegen(&args);
+    assert!(
+        text(&result.stdout).contains("removed"),
+        "{}",
+        text(&result.stdout)
+    );
+    assert!(!old.exists());
+    assert!(notes.exists());
+}
+
+#[test]
+fn help_explains_every_flag() {
+    let help = text(&codegen(&["--help"]).stdout);
+    for flag in ["--check", "--spec <FILE>", "--tag <TAG>", "--out <DIR>"] {
+        assert!(help.contains(flag), "{flag} in:\n{help}");
+    }
+}
