@@ -19,7 +19,11 @@ fn surface_has_exactly_the_seven_documented_operations() {
     let surface = surface(&generate_from_spec());
     let mut methods: Vec<&str> = surface
         .lines()
-        .filter_map(|line| line.strip_prefix("  ")?.split_once('(').map(|(name, _)| name))
+        .filter_map(|line| {
+            line.strip_prefix("  ")?
+                .split_once('(')
+                .map(|(name, _)| name)
+        })
         .filter(|name| !name.contains(' ') && *name != "new")
         .collect();
     methods.sort_unstable();
@@ -47,8 +51,13 @@ fn ir_of_the_spec_matches_its_snapshot() {
 
 #[test]
 fn committed_generated_crate_is_up_to_date() {
-    let report = write::check(&workspace_root().join("generated"), &generate_from_spec()).expect("generated/ is readable");
-    let stale: Vec<String> = report.changes.iter().map(|(path, change)| format!("generated/{path} ({change})")).collect();
+    let report = write::check(&workspace_root().join("generated"), &generate_from_spec())
+        .expect("generated/ is readable");
+    let stale: Vec<String> = report
+        .changes
+        .iter()
+        .map(|(path, change)| format!("generated/{path} ({change})"))
+        .collect();
     assert!(
         report.is_up_to_date(),
         "generated/ is stale: {}. Run `cargo xtask codegen` to regenerate it.",
@@ -69,18 +78,32 @@ fn generation_is_deterministic() {
 #[test]
 fn templates_are_copied_verbatim() {
     let files = generate_from_spec();
-    let copied: Vec<_> = files.iter().filter(|file| file.contents.contains("Copied by `cargo xtask codegen`")).collect();
+    let copied: Vec<_> = files
+        .iter()
+        .filter(|file| file.contents.contains("Copied by `cargo xtask codegen`"))
+        .collect();
     assert!(copied.len() >= 5, "the runtime and manifest are copied");
     for file in copied {
-        let template = std::fs::read_to_string(workspace_root().join("templates").join(&file.path)).expect("template exists");
-        let (_, body) = file.contents.split_once("Do not edit.\n\n").expect("a preamble");
-        assert_eq!(body, template, "{} differs from templates/{}", file.path, file.path);
+        let template = std::fs::read_to_string(workspace_root().join("templates").join(&file.path))
+            .expect("template exists");
+        let (_, body) = file
+            .contents
+            .split_once("Do not edit.\n\n")
+            .expect("a preamble");
+        assert_eq!(
+            body, template,
+            "{} differs from templates/{}",
+            file.path, file.path
+        );
     }
 }
 
 /// Generates from `document` and returns the error's text.
 fn error_of(document: &str) -> String {
-    let options = Options { tags: Vec::new(), source_name: "test.yaml".into() };
+    let options = Options {
+        tags: Vec::new(),
+        source_name: "test.yaml".into(),
+    };
     match generate(document, &options) {
         Ok(_) => panic!("expected an error for:\n{document}"),
         Err(diagnostic) => diagnostic.to_string(),
@@ -92,10 +115,26 @@ const MINIMAL_HEAD: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n";
 #[test]
 fn broken_documents_get_located_errors() {
     let cases = [
-        ("truncated YAML", "openapi: 3.0.3\ninfo: {title: t, version: '1'\npaths:\n  /a:\n    get: [", "could not be read (line"),
-        ("Swagger 2.0", "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n", "at #/swagger: the document is Swagger 2.0"),
-        ("OpenAPI 3.1", "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n", "at #/openapi: the document is OpenAPI 3.1.0"),
-        ("no openapi field", "info: {title: t, version: '1'}\npaths: {}\n", "no `openapi` field"),
+        (
+            "truncated YAML",
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'\npaths:\n  /a:\n    get: [",
+            "could not be read (line",
+        ),
+        (
+            "Swagger 2.0",
+            "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n",
+            "at #/swagger: the document is Swagger 2.0",
+        ),
+        (
+            "OpenAPI 3.1",
+            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n",
+            "at #/openapi: the document is OpenAPI 3.1.0",
+        ),
+        (
+            "no openapi field",
+            "info: {title: t, version: '1'}\npaths: {}\n",
+            "no `openapi` field",
+        ),
         ("not a mapping", "- 1\n- 2\n", "could not be read"),
         (
             "dangling $ref",
@@ -129,38 +168,68 @@ fn broken_documents_get_located_errors() {
         ),
     ];
     for (name, document, expected) in cases {
-        let document = if document.starts_with("paths:") { format!("{MINIMAL_HEAD}{document}") } else { document.to_owned() };
+        let document = if document.starts_with("paths:") {
+            format!("{MINIMAL_HEAD}{document}")
+        } else {
+            document.to_owned()
+        };
         let error = error_of(&document);
-        assert!(error.contains(expected), "{name}: expected `{expected}` in:\n{error}");
+        assert!(
+            error.contains(expected),
+            "{name}: expected `{expected}` in:\n{error}"
+        );
     }
 }
 
 #[test]
 fn an_unknown_tag_lists_the_known_ones() {
-    let options = Options { tags: vec!["Users".into()], source_name: SPEC.into() };
-    let error = generate(&spec_text(), &options).expect_err("no such tag").to_string();
-    assert_eq!(error, "no operation has the tag `Users` (the document's tags are: IdentitySource)");
+    let options = Options {
+        tags: vec!["Users".into()],
+        source_name: SPEC.into(),
+    };
+    let error = generate(&spec_text(), &options)
+        .expect_err("no such tag")
+        .to_string();
+    assert_eq!(
+        error,
+        "no operation has the tag `Users` (the document's tags are: IdentitySource)"
+    );
 }
 
 #[test]
 fn okta_official_document_identity_source_tag_generates_or_fails_cleanly() {
     let dir = okta_official_spec_dir();
-    for release in ["management-minimal.2026.06.3.yaml", "management-minimal.2025.08.0.yaml"] {
+    for release in [
+        "management-minimal.2026.06.3.yaml",
+        "management-minimal.2025.08.0.yaml",
+    ] {
         let path = dir.join(release);
         let Ok(text) = std::fs::read_to_string(&path) else {
-            println!("skipped: Okta's official document {} is not there (set OKTA_OFFICIAL_SPEC_DIR)", path.display());
+            println!(
+                "skipped: Okta's official document {} is not there (set OKTA_OFFICIAL_SPEC_DIR)",
+                path.display()
+            );
             continue;
         };
-        let options = Options { tags: vec!["IdentitySource".into()], source_name: release.into() };
+        let options = Options {
+            tags: vec!["IdentitySource".into()],
+            source_name: release.into(),
+        };
         match generate(&text, &options) {
             Ok(files) => {
                 let surface = surface(&files);
                 for operation in SEVEN_OPERATIONS {
-                    assert!(surface.contains(&format!("  {operation}(")), "{release}: {operation} missing");
+                    assert!(
+                        surface.contains(&format!("  {operation}(")),
+                        "{release}: {operation} missing"
+                    );
                 }
             }
             Err(diagnostic) => {
-                assert!(diagnostic.pointer.is_some(), "{release}: the error is located: {diagnostic}");
+                assert!(
+                    diagnostic.pointer.is_some(),
+                    "{release}: the error is located: {diagnostic}"
+                );
                 println!("{release}: {diagnostic}");
             }
         }

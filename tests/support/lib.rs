@@ -21,7 +21,10 @@ pub fn spec_text() -> String {
 
 /// The files generated from the committed spec, as `cargo xtask codegen` makes them.
 pub fn generate_from_spec() -> Vec<GeneratedFile> {
-    let options = generator::Options { tags: Vec::new(), source_name: SPEC.into() };
+    let options = generator::Options {
+        tags: Vec::new(),
+        source_name: SPEC.into(),
+    };
     generator::generate(&spec_text(), &options).expect("the spec generates")
 }
 
@@ -38,7 +41,10 @@ pub fn okta_official_spec_dir() -> PathBuf {
 /// every model with its fields (wire names where they differ) or values.
 pub fn surface(files: &[GeneratedFile]) -> String {
     let mut out = String::new();
-    for file in files.iter().filter(|file| file.path.starts_with("src/apis/") && !file.path.ends_with("mod.rs")) {
+    for file in files
+        .iter()
+        .filter(|file| file.path.starts_with("src/apis/") && !file.path.ends_with("mod.rs"))
+    {
         let syntax = syn::parse_file(&file.contents).expect("generated code parses");
         for item in syntax.items {
             if let syn::Item::Impl(block) = item {
@@ -51,16 +57,29 @@ pub fn surface(files: &[GeneratedFile]) -> String {
             }
         }
     }
-    let models = files.iter().find(|file| file.path == "src/models.rs").expect("models.rs is generated");
+    let models = files
+        .iter()
+        .find(|file| file.path == "src/models.rs")
+        .expect("models.rs is generated");
     let syntax = syn::parse_file(&models.contents).expect("generated code parses");
     for item in syntax.items {
         match item {
             syn::Item::Struct(s) => {
                 out.push_str(&format!("\nstruct {}\n", s.ident));
                 for field in &s.fields {
-                    let name = field.ident.as_ref().map(ToString::to_string).unwrap_or_default();
-                    let wire = serde_rename(&field.attrs).map(|wire| format!("  ({wire})")).unwrap_or_default();
-                    let flatten = if has_serde_flag(&field.attrs, "flatten") { "  (flattened)" } else { "" };
+                    let name = field
+                        .ident
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default();
+                    let wire = serde_rename(&field.attrs)
+                        .map(|wire| format!("  ({wire})"))
+                        .unwrap_or_default();
+                    let flatten = if has_serde_flag(&field.attrs, "flatten") {
+                        "  (flattened)"
+                    } else {
+                        ""
+                    };
                     out.push_str(&format!("  {name}: {}{wire}{flatten}\n", tokens(&field.ty)));
                 }
             }
@@ -69,9 +88,15 @@ pub fn surface(files: &[GeneratedFile]) -> String {
                     syn::Fields::Unit => variant.ident.to_string(),
                     fields => format!("{}{}", variant.ident, tokens(fields)),
                 });
-                out.push_str(&format!("\nenum {}: {}\n", e.ident, values.collect::<Vec<_>>().join(" | ")));
+                out.push_str(&format!(
+                    "\nenum {}: {}\n",
+                    e.ident,
+                    values.collect::<Vec<_>>().join(" | ")
+                ));
             }
-            syn::Item::Type(alias) => out.push_str(&format!("\ntype {} = {}\n", alias.ident, tokens(&alias.ty))),
+            syn::Item::Type(alias) => {
+                out.push_str(&format!("\ntype {} = {}\n", alias.ident, tokens(&alias.ty)))
+            }
             _ => {}
         }
     }
@@ -84,7 +109,11 @@ fn method_line(method: &syn::ImplItemFn) -> String {
         .inputs
         .iter()
         .filter_map(|input| match input {
-            syn::FnArg::Typed(argument) => Some(format!("{}: {}", tokens(&argument.pat), tokens(&argument.ty))),
+            syn::FnArg::Typed(argument) => Some(format!(
+                "{}: {}",
+                tokens(&argument.pat),
+                tokens(&argument.ty)
+            )),
             syn::FnArg::Receiver(_) => None,
         })
         .collect();
@@ -97,11 +126,23 @@ fn method_line(method: &syn::ImplItemFn) -> String {
         .find_map(|line| {
             let line = line.trim();
             let route = line.strip_prefix('`')?.strip_suffix('`')?;
-            route.split_once(' ').filter(|(verb, _)| verb.chars().all(|c| c.is_ascii_uppercase())).map(|_| route.to_owned())
+            route
+                .split_once(' ')
+                .filter(|(verb, _)| verb.chars().all(|c| c.is_ascii_uppercase()))
+                .map(|_| route.to_owned())
         })
         .unwrap_or_default();
-    let route = if route.is_empty() { String::new() } else { format!("      {route}\n") };
-    format!("  {}({}) -> {}\n{route}", method.sig.ident, arguments.join(", "), output)
+    let route = if route.is_empty() {
+        String::new()
+    } else {
+        format!("      {route}\n")
+    };
+    format!(
+        "  {}({}) -> {}\n{route}",
+        method.sig.ident,
+        arguments.join(", "),
+        output
+    )
 }
 
 fn doc_lines(attrs: &[syn::Attribute]) -> Vec<String> {
@@ -110,7 +151,11 @@ fn doc_lines(attrs: &[syn::Attribute]) -> Vec<String> {
         .filter(|attr| attr.path().is_ident("doc"))
         .filter_map(|attr| match &attr.meta {
             syn::Meta::NameValue(syn::MetaNameValue {
-                value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }),
+                value:
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(text),
+                        ..
+                    }),
                 ..
             }) => Some(text.value()),
             _ => None,
@@ -134,25 +179,40 @@ fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
 }
 
 fn has_serde_flag(attrs: &[syn::Attribute], flag: &str) -> bool {
-    attrs.iter().filter(|attr| attr.path().is_ident("serde")).any(|attr| {
-        let mut found = false;
-        let _ = attr.parse_nested_meta(|meta| {
-            found |= meta.path.is_ident(flag);
-            if meta.input.peek(syn::Token![=]) {
-                meta.value()?.parse::<syn::Expr>()?;
-            }
-            Ok(())
-        });
-        found
-    })
+    attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("serde"))
+        .any(|attr| {
+            let mut found = false;
+            let _ = attr.parse_nested_meta(|meta| {
+                found |= meta.path.is_ident(flag);
+                if meta.input.peek(syn::Token![=]) {
+                    meta.value()?.parse::<syn::Expr>()?;
+                }
+                Ok(())
+            });
+            found
+        })
 }
 
 /// Tokens as compact text: `Vec<models::Foo>` rather than `Vec < models :: Foo >`.
 fn tokens(node: &impl ToTokens) -> String {
     let text = node.to_token_stream().to_string();
-    [(" :: ", "::"), (":: ", "::"), (" < ", "<"), ("< ", "<"), (" >", ">"), ("& ", "&"), (" ,", ","), ("( ", "("), (" )", ")"), ("[ ", "["), (" ]", "]")]
-        .iter()
-        .fold(text, |text, (from, to)| text.replace(from, to))
+    [
+        (" :: ", "::"),
+        (":: ", "::"),
+        (" < ", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        ("& ", "&"),
+        (" ,", ","),
+        ("( ", "("),
+        (" )", ")"),
+        ("[ ", "["),
+        (" ]", "]"),
+    ]
+    .iter()
+    .fold(text, |text, (from, to)| text.replace(from, to))
 }
 
 /// The README's examples, compiled as doctests so they stay true.
