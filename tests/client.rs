@@ -1,1 +1,1979 @@
+//! The generated client against a local wiremock server: what goes on the wire for each
+//! operation, how responses and Okta errors are decoded, retries after rate limits and
+//! server errors, timeouts, body limits, path encoding, redaction and base URL checks.
 
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use okta_identity_source::models::{
+    BulkDeleteRequestBody, BulkUpsertRequestBody, IdentitySourceEntityType,
+    IdentitySourceSessionStatus, IdentitySourceUserForUpsert, IdentitySourceUserProfileForDelete,
+    IdentitySourceUserProfileForUpsert,
+};
+use okta_identity_source::{
+    ApiError, Auth, BoxError, Client, Error, IdentitySourceApi, RetryPolicy,
+};
+use serde_json::{Value, json};
+use wiremock::http::HeaderValue;
+use wiremock::matchers::{any, method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+const TOKEN: &str = "tok";
+const SESSIONS: &str = "/api/v1/identity-sources/0oa1/sessions";
+const SESSION: &str = "/api/v1/identity-sources/0oa1/sessions/aps1";
+/// The `Date` the rate-limit responses carry, and the same instant in epoch seconds.
+const HTTP_DATE: &str = "Sun, 06 Nov 1994 08:49:37 GMT";
+const HTTP_DATE_EPOCH: u64 = 784_111_777;
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------
+
+fn session_json(id: &str, status: &str) -> Value {
+    json!({
+        "id": id,
+        "identitySourceId": "0oa1",
+        "status": status,
+        "importType": "INCREMENTAL",
+        "created": "2022-04-04T15:56:05.000Z",
+        "lastUpdated": "2022-04-04T15:57:06.000Z",
+    })
+}
+
+fn okta_error(code: &str, summary: &str, causes: &[&str]) -> Value {
+    json!({
+        "errorCode": code,
+        "errorSummary": summary,
+        "errorLink": code,
+        "errorId": format!("oae-{code}"),
+        "errorCauses": causes.iter().map(|cause| json!({ "errorSummary": cause })).collect::<Vec<_>>(),
+    })
+}
+
+/// Backoffs of a few milliseconds and a 50 ms margin after a rate-limit reset.
+fn fast_retries(max_retries: u32) -> RetryPolicy {
+    RetryPolicy::with_max_retries(max_retries)
+        .backoff(Duration::from_millis(2), Duration::from_millis(10))
+        .rate_limit_wait(Duration::from_millis(50), Duration::from_secs(5))
+}
+
+fn api(server: &MockServer) -> IdentitySourceApi {
+    api_with(server, fast_retries(2))
+}
+
+fn api_with(server: &MockServer, policy: RetryPolicy) -> IdentitySourceApi {
+    let client = Client::builder(server.uri())
+        .api_token(TOKEN)
+        .retry_policy(policy)
+        .build()
+        .expect("the client builds");
+    IdentitySourceApi::new(client)
+}
+
+async fn received(server: &MockServer) -> Vec<Request> {
+    server
+        .received_requests()
+        .await
+        .expect("request recording is on")
+}
+
+/// The one request the server received.
+async fn only_request(server: &MockServer) -> Request {
+    let mut requests = received(server).await;
+    assert_eq!(
+        requests.len(),
+        1,
+        "expected exactly one request: {requests:?}"
+    );
+    requests.remove(0)
+}
+
+/// Every value of the header `name`, as text.
+fn header_values<'r>(request: &'r Request, name: &str) -> Vec<&'r str> {
+    request
+        .headers
+        .get_all(name)
+        .iter()
+        .map(|value| value.to_str().expect("an ASCII header value"))
+        .collect()
+}
+
+/// The value of a header sent at most once.
+fn header<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
+    let values = header_values(request, name);
+    assert!(
+        values.len() <= 1,
+        "`{name}` was sent {} times: {values:?}",
+        values.len()
+    );
+    values.first().copied()
+}
+
+fn body_json(request: &Request) -> Value {
+    serde_json::from_slice(&request.body).expect("the request body is JSON")
+}
+
+/// The headers every first attempt carries; `Content-Type` exactly when there is a body.
+fn assert_standard_headers(request: &Request, has_body: bool) {
+    assert_eq!(header_values(request, "authorization"), ["SSWS tok"]);
+    let agent = header(request, "user-agent").expect("a User-Agent");
+    assert!(
+        agent.starts_with("okta-identity-source-rust/"),
+        "User-Agent {agent:?}"
+    );
+    assert_eq!(header_values(request, "accept"), ["application/json"]);
+    if has_body {
+        assert_eq!(header_values(request, "content-type"), ["application/json"]);
+        assert!(!request.body.is_empty());
+    } else {
+        assert_eq!(
+            header(request, "content-type"),
+            None,
+            "no body, so no Content-Type"
+        );
+        assert!(
+            request.body.is_empty(),
+            "unexpected body {:?}",
+            String::from_utf8_lossy(&request.body)
+        );
+    }
+    assert_eq!(header(request, "x-okta-retry-for"), None);
+    assert_eq!(header(request, "x-okta-retry-count"), None);
+}
+
+fn expect_api_error(error: &Error) -> &ApiError {
+    match error {
+        Error::Api(api) => api,
+        other => panic!("expected Error::Api, got {other:?}"),
+    }
+}
+
+fn upsert_body() -> BulkUpsertRequestBody {
+    BulkUpsertRequestBody {
+        entity_type: IdentitySourceEntityType::Users,
+        profiles: vec![
+            IdentitySourceUserForUpsert {
+                external_id: "ext-1".into(),
+                profile: IdentitySourceUserProfileForUpsert {
+                    user_name: Some("ada@example.com".into()),
+                    email: Some("ada@example.com".into()),
+                    first_name: Some(None),
+                    last_name: Some(Some("Lovelace".into())),
+                    additional_properties: BTreeMap::from([(
+                        "department".to_owned(),
+                        "Engineering".to_owned(),
+                    )]),
+                    ..Default::default()
+                },
+            },
+            IdentitySourceUserForUpsert {
+                external_id: "ext-2".into(),
+                profile: IdentitySourceUserProfileForUpsert {
+                    second_email: Some("grace@example.org".into()),
+                    mobile_phone: Some(Some("+1 555 0100".into())),
+                    home_address: Some(None),
+                    ..Default::default()
+                },
+            },
+        ],
+    }
+}
+
+fn upsert_json() -> Value {
+    json!({
+        "entityType": "USERS",
+        "profiles": [
+            {
+                "externalId": "ext-1",
+                "profile": {
+                    "userName": "ada@example.com",
+                    "email": "ada@example.com",
+                    "firstName": null,
+                    "lastName": "Lovelace",
+                    "department": "Engineering",
+                },
+            },
+            {
+                "externalId": "ext-2",
+                "profile": {
+                    "secondEmail": "grace@example.org",
+                    "mobilePhone": "+1 555 0100",
+                    "homeAddress": null,
+                },
+            },
+        ],
+    })
+}
+
+fn delete_body() -> BulkDeleteRequestBody {
+    BulkDeleteRequestBody {
+        entity_type: IdentitySourceEntityType::Users,
+        profiles: vec![
+            IdentitySourceUserProfileForDelete {
+                external_id: "ext-1".into(),
+            },
+            IdentitySourceUserProfileForDelete {
+                external_id: "ext-2".into(),
+            },
+        ],
+    }
+}
+
+/// A 429 with Okta's rate-limit headers, its `Date` being [`HTTP_DATE`].
+fn rate_limited(request_id: &str, reset: u64) -> ResponseTemplate {
+    ResponseTemplate::new(429)
+        .insert_header("date", HTTP_DATE)
+        .insert_header("x-okta-request-id", request_id)
+        .insert_header("x-rate-limit-limit", "600")
+        .insert_header("x-rate-limit-remaining", "0")
+        .insert_header("x-rate-limit-reset", reset.to_string())
+        .set_body_json(okta_error(
+            "E0000047",
+            "API call exceeded rate limit due to too many requests.",
+            &[],
+        ))
+}
+
+/// A token source that counts how often it was asked, i.e. how many attempts were made.
+fn counting_token_source() -> (Auth, Arc<AtomicU32>) {
+    let asked = Arc::new(AtomicU32::new(0));
+    let counter = Arc::clone(&asked);
+    let auth = Auth::token_source(move || {
+        let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+        async move { Ok::<_, BoxError>(format!("t{n}")) }
+    });
+    (auth, asked)
+}
+
+/// A loopback port nothing listens on.
+fn closed_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("a local address").port()
+}
+
+// ---------------------------------------------------------------------------------------
+// The seven operations on the wire
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn create_posts_without_body_and_accepts_201() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(SESSIONS))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .insert_header("date", HTTP_DATE)
+                .insert_header("x-okta-request-id", "req-create")
+                .insert_header("x-rate-limit-limit", "100")
+                .insert_header("x-rate-limit-remaining", "99")
+                .insert_header("x-rate-limit-reset", (HTTP_DATE_EPOCH + 60).to_string())
+                .set_body_json(session_json("aps1", "CREATED")),
+        )
+        .mount(&server)
+        .await;
+
+    let response = api(&server)
+        .create_identity_source_session("0oa1")
+        .send()
+        .await?;
+    let session = response.body();
+    assert_eq!(session.id, "aps1");
+    assert_eq!(session.identity_source_id, "0oa1");
+    assert_eq!(session.status, IdentitySourceSessionStatus::Created);
+    assert_eq!(session.import_type, "INCREMENTAL");
+    assert_eq!(session.created.timestamp(), 1_649_087_765);
+    assert_eq!(session.last_updated.timestamp(), 1_649_087_826);
+
+    let meta = response.meta();
+    assert_eq!(meta.status.as_u16(), 201);
+    assert_eq!(meta.request_id.as_deref(), Some("req-create"));
+    assert_eq!(meta.rate_limit.limit, Some(100));
+    assert_eq!(meta.rate_limit.remaining, Some(99));
+    assert_eq!(meta.rate_limit.reset, Some(HTTP_DATE_EPOCH + 60));
+    assert_eq!(
+        meta.rate_limit.reset_at(),
+        Some(UNIX_EPOCH + Duration::from_secs(HTTP_DATE_EPOCH + 60))
+    );
+    assert_eq!(
+        meta.date,
+        Some(UNIX_EPOCH + Duration::from_secs(HTTP_DATE_EPOCH))
+    );
+    assert_eq!(meta.attempts, 1);
+
+    let request = only_request(&server).await;
+    assert_eq!(request.method.as_str(), "POST");
+    assert_eq!(request.url.path(), SESSIONS);
+    assert_eq!(request.url.query(), None);
+    assert_standard_headers(&request, false);
+    Ok(())
+}
+
+#[tokio::test]
+async fn list_gets_sessions_as_a_vec() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(SESSIONS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            session_json("aps1", "COMPLETED"),
+            session_json("aps2", "IN_PROGRESS")
+        ])))
+        .mount(&server)
+        .await;
+
+    let sessions = api(&server).list_identity_source_sessions("0oa1").await?;
+    let summary: Vec<_> = sessions
+        .iter()
+        .map(|s| (s.id.as_str(), s.status.clone()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("aps1", IdentitySourceSessionStatus::Completed),
+            ("aps2", IdentitySourceSessionStatus::InProgress)
+        ]
+    );
+
+    let request = only_request(&server).await;
+    assert_eq!(request.method.as_str(), "GET");
+    assert_eq!(request.url.path(), SESSIONS);
+    assert_eq!(request.url.query(), None);
+    assert_standard_headers(&request, false);
+    Ok(())
+}
+
+#[tokio::test]
+async fn list_of_none_is_an_empty_vec() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(SESSIONS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    assert!(
+        api(&server)
+            .list_identity_source_sessions("0oa1")
+            .await?
+            .is_empty()
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn get_reads_one_session() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(SESSION))
+        .respond_with(ResponseTemplate::new(200).set_body_json(session_json("aps1", "CLOSED")))
+        .mount(&server)
+        .await;
+
+    let session = api(&server)
+        .get_identity_source_session("0oa1", "aps1")
+        .await?;
+    assert_eq!(session.id, "aps1");
+    assert_eq!(session.status, IdentitySourceSessionStatus::Closed);
+
+    let request = only_request(&server).await;
+    assert_eq!(request.method.as_str(), "GET");
+    assert_eq!(request.url.path(), SESSION);
+    assert_standard_headers(&request, false);
+    Ok(())
+}
+
+#[tokio::test]
+async fn delete_sends_delete_and_204_gives_unit() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .and(path(SESSION))
+        .respond_with(ResponseTemplate::new(204).insert_header("x-okta-request-id", "req-del"))
+        .mount(&server)
+        .await;
+
+    let response = api(&server)
+        .delete_identity_source_session("0oa1", "aps1")
+        .send()
+        .await?;
+    let ((), meta) = response.into_parts();
+    assert_eq!(meta.status.as_u16(), 204);
+    assert_eq!(meta.request_id.as_deref(), Some("req-del"));
+
+    let request = only_request(&server).await;
+    assert_eq!(request.method.as_str(), "DELETE");
+    assert_eq!(request.url.path(), SESSION);
+    assert_standard_headers(&request, false);
+    Ok(())
+}
+
+#[tokio::test]
+async fn start_import_posts_without_body() -> TestResult {
+    let server = MockServer::start().await;
+    let start = format!("{SESSION}/start-import");
+    Mock::given(method("POST"))
+        .and(path(start.as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(session_json("aps1", "TRIGGERED")))
+        .mount(&server)
+        .await;
+
+    let session = api(&server)
+        .start_import_from_identity_source("0oa1", "aps1")
+        .await?;
+    assert_eq!(session.status, IdentitySourceSessionStatus::Triggered);
+
+    let request = only_request(&server).await;
+    assert_eq!(request.method.as_str(), "POST");
+    assert_eq!(request.url.path(), start);
+    assert_standard_headers(&request, false);
+    Ok(())
+}
+
+#[tokio::test]
+async fn bulk_delete_posts_the_exact_body_and_202_gives_unit() -> TestResult {
+    let server = MockServer::start().await;
+    let bulk_delete = format!("{SESSION}/bulk-delete");
+    Mock::given(method("POST"))
+        .and(path(bulk_delete.as_str()))
+        .respond_with(ResponseTemplate::new(202))
+        .mount(&server)
+        .await;
+
+    let response = api(&server)
+        .upload_identity_source_data_for_delete("0oa1", "aps1", &delete_body())
+        .send()
+        .await?;
+    let ((), meta) = response.into_parts();
+    assert_eq!(meta.status.as_u16(), 202);
+
+    let request = only_request(&server).await;
+    assert_eq!(request.method.as_str(), "POST");
+    assert_eq!(request.url.path(), bulk_delete);
+    assert_standard_headers(&request, true);
+    assert_eq!(
+        body_json(&request),
+        json!({ "entityType": "USERS", "profiles": [{ "externalId": "ext-1" }, { "externalId": "ext-2" }] })
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn bulk_upsert_posts_nulls_omissions_and_custom_attributes() -> TestResult {
+    let server = MockServer::start().await;
+    let bulk_upsert = format!("{SESSION}/bulk-upsert");
+    Mock::given(method("POST"))
+        .and(path(bulk_upsert.as_str()))
+        .respond_with(ResponseTemplate::new(202))
+        .mount(&server)
+        .await;
+
+    api(&server)
+        .upload_identity_source_data_for_upsert("0oa1", "aps1", &upsert_body())
+        .await?;
+
+    let request = only_request(&server).await;
+    assert_eq!(request.method.as_str(), "POST");
+    assert_eq!(request.url.path(), bulk_upsert);
+    assert_standard_headers(&request, true);
+    // Comparing values also checks that the fields left at `None` were not sent at all.
+    assert_eq!(body_json(&request), upsert_json());
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Authentication and User-Agent
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn access_token_is_sent_as_bearer() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .access_token("at-123")
+        .build()?;
+    IdentitySourceApi::new(client)
+        .delete_identity_source_session("0oa1", "aps1")
+        .await?;
+    assert_eq!(
+        header_values(&only_request(&server).await, "authorization"),
+        ["Bearer at-123"]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn token_source_is_sent_as_bearer() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .auth(Auth::token_source(|| async {
+            Ok::<_, BoxError>("t1".to_string())
+        }))
+        .build()?;
+    IdentitySourceApi::new(client)
+        .delete_identity_source_session("0oa1", "aps1")
+        .await?;
+    assert_eq!(
+        header_values(&only_request(&server).await, "authorization"),
+        ["Bearer t1"]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn token_source_is_asked_before_every_request() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let (auth, asked) = counting_token_source();
+    let api = IdentitySourceApi::new(Client::new(server.uri(), auth)?);
+    api.delete_identity_source_session("0oa1", "aps1").await?;
+    api.delete_identity_source_session("0oa1", "aps2").await?;
+    assert_eq!(asked.load(Ordering::SeqCst), 2);
+    let requests = received(&server).await;
+    let sent: Vec<_> = requests
+        .iter()
+        .map(|r| header(r, "authorization").unwrap_or_default())
+        .collect();
+    assert_eq!(sent, ["Bearer t1", "Bearer t2"]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn failing_token_source_sends_nothing() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .auth(Auth::token_source(|| async {
+            Err::<String, BoxError>("the IdP is down".into())
+        }))
+        .build()?;
+    let error = IdentitySourceApi::new(client)
+        .delete_identity_source_session("0oa1", "aps1")
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::TokenSource(_)), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "the token source failed: the IdP is down"
+    );
+    assert!(!error.is_retryable());
+    assert!(received(&server).await.is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn user_agent_suffix_is_appended() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .api_token(TOKEN)
+        .user_agent_suffix("hr-sync/2.1")
+        .build()?;
+    IdentitySourceApi::new(client)
+        .delete_identity_source_session("0oa1", "aps1")
+        .await?;
+    let request = only_request(&server).await;
+    let agent = header(&request, "user-agent").expect("a User-Agent");
+    assert!(agent.starts_with("okta-identity-source-rust/"), "{agent}");
+    assert!(agent.ends_with(" hr-sync/2.1"), "{agent}");
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Decoding
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn unknown_status_and_unknown_fields_are_tolerated() -> TestResult {
+    let server = MockServer::start().await;
+    let mut paused = session_json("aps1", "PAUSED");
+    paused["_links"] = json!({ "self": { "href": "https://example.okta.com/x" } });
+    paused["newField"] = json!([1, 2, { "nested": true }]);
+    Mock::given(method("GET"))
+        .and(path(SESSION))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&paused))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(SESSIONS))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([paused, session_json("aps2", "ARCHIVED")])),
+        )
+        .mount(&server)
+        .await;
+
+    let api = api(&server);
+    let session = api.get_identity_source_session("0oa1", "aps1").await?;
+    assert_eq!(
+        session.status,
+        IdentitySourceSessionStatus::Unknown("PAUSED".into())
+    );
+    assert_eq!(session.status.as_str(), "PAUSED");
+    assert_eq!(session.id, "aps1");
+
+    let statuses: Vec<_> = api
+        .list_identity_source_sessions("0oa1")
+        .await?
+        .into_iter()
+        .map(|s| s.status)
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            IdentitySourceSessionStatus::Unknown("PAUSED".into()),
+            IdentitySourceSessionStatus::Unknown("ARCHIVED".into())
+        ]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn undecodable_success_body_is_a_decode_error() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(SESSION))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-okta-request-id", "req-bad")
+                .set_body_string("<html>oops</html>"),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(SESSIONS))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+
+    let api = api(&server);
+    let error = api
+        .get_identity_source_session("0oa1", "aps1")
+        .await
+        .unwrap_err();
+    match &error {
+        Error::Decode {
+            operation,
+            meta,
+            snippet,
+            ..
+        } => {
+            assert_eq!(*operation, "getIdentitySourceSession");
+            assert_eq!(meta.status.as_u16(), 200);
+            assert_eq!(snippet, "<html>oops</html>");
+        }
+        other => panic!("expected Error::Decode, got {other:?}"),
+    }
+    assert_eq!(error.request_id(), Some("req-bad"));
+    assert!(!error.is_retryable());
+    assert!(std::error::Error::source(&error).is_some());
+
+    // An empty 200 where a list is expected is not an empty list.
+    let error = api.list_identity_source_sessions("0oa1").await.unwrap_err();
+    assert!(matches!(error, Error::Decode { .. }), "{error:?}");
+    assert_eq!(
+        received(&server).await.len(),
+        2,
+        "decode errors are not retried"
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn okta_errors_keep_status_code_request_id_and_causes() -> TestResult {
+    struct Case {
+        status: u16,
+        code: &'static str,
+        summary: &'static str,
+        causes: &'static [&'static str],
+        request_id: &'static str,
+        retryable: bool,
+        display: &'static str,
+    }
+    let cases = [
+        Case {
+            status: 400,
+            code: "E0000001",
+            summary: "Api validation failed: importSessionId",
+            causes: &["Only a session that is in CREATED or IN_PROGRESS status can be canceled."],
+            request_id: "req-400",
+            retryable: false,
+            display: "400 Bad Request (E0000001): Api validation failed: importSessionId \
+                      [Only a session that is in CREATED or IN_PROGRESS status can be canceled.] (request id req-400)",
+        },
+        Case {
+            status: 400,
+            code: "E0000003",
+            summary: "The request body was not well-formed.",
+            causes: &["first cause", "second cause"],
+            request_id: "req-400b",
+            retryable: false,
+            display: "400 Bad Request (E0000003): The request body was not well-formed. \
+                      [first cause; second cause] (request id req-400b)",
+        },
+        Case {
+            status: 401,
+            code: "E0000011",
+            summary: "Invalid token provided",
+            causes: &[],
+            request_id: "req-401",
+            retryable: false,
+            display: "401 Unauthorized (E0000011): Invalid token provided (request id req-401)",
+        },
+        Case {
+            status: 403,
+            code: "E0000006",
+            summary: "You do not have permission to perform the requested action",
+            causes: &[],
+            request_id: "req-403",
+            retryable: false,
+            display: "403 Forbidden (E0000006): You do not have permission to perform the requested action \
+                      (request id req-403)",
+        },
+        Case {
+            status: 404,
+            code: "E0000007",
+            summary: "Not found: Resource not found: aps123",
+            causes: &[],
+            request_id: "oaeXYZ",
+            retryable: false,
+            display: "404 Not Found (E0000007): Not found: Resource not found: aps123 (request id oaeXYZ)",
+        },
+        Case {
+            status: 429,
+            code: "E0000047",
+            summary: "API call exceeded rate limit due to too many requests.",
+            causes: &[],
+            request_id: "req-429",
+            retryable: true,
+            display: "429 Too Many Requests (E0000047): API call exceeded rate limit due to too many requests. \
+                      (request id req-429)",
+        },
+        Case {
+            status: 500,
+            code: "E0000009",
+            summary: "Internal Server Error",
+            causes: &[],
+            request_id: "req-500",
+            retryable: false,
+            display: "500 Internal Server Error (E0000009): Internal Server Error (request id req-500)",
+        },
+    ];
+
+    for case in cases {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(
+                ResponseTemplate::new(case.status)
+                    .insert_header("x-okta-request-id", case.request_id)
+                    .insert_header("x-rate-limit-remaining", "7")
+                    .set_body_json(okta_error(case.code, case.summary, case.causes)),
+            )
+            .mount(&server)
+            .await;
+
+        let error = api_with(&server, RetryPolicy::never())
+            .get_identity_source_session("0oa1", "aps123")
+            .await
+            .unwrap_err();
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(case.status));
+        assert_eq!(error.okta_error_code(), Some(case.code));
+        assert_eq!(error.request_id(), Some(case.request_id));
+        assert_eq!(error.is_retryable(), case.retryable, "{}", case.status);
+        assert_eq!(error.to_string(), case.display);
+        let meta = error.meta().expect("a response");
+        assert_eq!(meta.attempts, 1);
+        assert_eq!(meta.rate_limit.remaining, Some(7));
+
+        let api_error = expect_api_error(&error);
+        assert_eq!(api_error.operation, "getIdentitySourceSession");
+        assert_eq!(api_error.raw_body, None);
+        let body = api_error.body.as_ref().expect("an Okta error body");
+        assert_eq!(body.error_code.as_deref(), Some(case.code));
+        assert_eq!(body.error_summary.as_deref(), Some(case.summary));
+        assert_eq!(body.error_link.as_deref(), Some(case.code));
+        assert_eq!(body.error_id, Some(format!("oae-{}", case.code)));
+        let causes: Vec<_> = body
+            .error_causes
+            .iter()
+            .map(|c| c.error_summary.as_deref().unwrap_or_default())
+            .collect();
+        assert_eq!(causes, case.causes);
+        assert_eq!(received(&server).await.len(), 1);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_operation_reports_a_400_as_an_error() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(400).set_body_json(okta_error(
+            "E0000001",
+            "Api validation failed",
+            &[],
+        )))
+        .mount(&server)
+        .await;
+    let api = api(&server);
+    let results: Vec<(&str, Result<(), Error>)> = vec![
+        (
+            "createIdentitySourceSession",
+            api.create_identity_source_session("0oa1").await.map(drop),
+        ),
+        (
+            "listIdentitySourceSessions",
+            api.list_identity_source_sessions("0oa1").await.map(drop),
+        ),
+        (
+            "getIdentitySourceSession",
+            api.get_identity_source_session("0oa1", "aps1")
+                .await
+                .map(drop),
+        ),
+        (
+            "deleteIdentitySourceSession",
+            api.delete_identity_source_session("0oa1", "aps1").await,
+        ),
+        (
+            "startImportFromIdentitySource",
+            api.start_import_from_identity_source("0oa1", "aps1")
+                .await
+                .map(drop),
+        ),
+        (
+            "uploadIdentitySourceDataForDelete",
+            api.upload_identity_source_data_for_delete("0oa1", "aps1", &delete_body())
+                .await,
+        ),
+        (
+            "uploadIdentitySourceDataForUpsert",
+            api.upload_identity_source_data_for_upsert("0oa1", "aps1", &upsert_body())
+                .await,
+        ),
+    ];
+    for (operation, result) in results {
+        let error = result.expect_err(operation);
+        let api_error = expect_api_error(&error);
+        assert_eq!(api_error.operation, operation);
+        assert_eq!(error.okta_error_code(), Some("E0000001"));
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
+    }
+    assert_eq!(received(&server).await.len(), 7, "400s are not retried");
+    Ok(())
+}
+
+#[tokio::test]
+async fn html_502_keeps_the_raw_body() -> TestResult {
+    let server = MockServer::start().await;
+    let html =
+        "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>";
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(502)
+                .insert_header("x-okta-request-id", "req-502")
+                .set_body_raw(html, "text/html"),
+        )
+        .mount(&server)
+        .await;
+
+    let error = api(&server)
+        .get_identity_source_session("0oa1", "aps1")
+        .await
+        .unwrap_err();
+    let api_error = expect_api_error(&error);
+    assert_eq!(api_error.body, None);
+    assert_eq!(api_error.raw_body.as_deref(), Some(html));
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(502));
+    assert_eq!(error.okta_error_code(), None);
+    assert!(!error.is_retryable());
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "502 Bad Gateway: the body is not an Okta error ({} bytes shown) (request id req-502)",
+            html.len()
+        )
+    );
+    assert_eq!(received(&server).await.len(), 1, "502 is not retried");
+    Ok(())
+}
+
+#[tokio::test]
+async fn json_that_is_not_an_okta_error_is_kept_raw() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({ "message": "nope" })))
+        .mount(&server)
+        .await;
+    let error = api(&server)
+        .get_identity_source_session("0oa1", "aps1")
+        .await
+        .unwrap_err();
+    let api_error = expect_api_error(&error);
+    assert_eq!(api_error.body, None);
+    assert_eq!(api_error.raw_body.as_deref(), Some(r#"{"message":"nope"}"#));
+    assert_eq!(error.okta_error_code(), None);
+    Ok(())
+}
+
+#[tokio::test]
+async fn empty_404_is_an_error_never_success() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(404).insert_header("x-okta-request-id", "req-404"))
+        .mount(&server)
+        .await;
+    let api = api(&server);
+
+    let error = api
+        .get_identity_source_session("0oa1", "aps1")
+        .await
+        .unwrap_err();
+    let api_error = expect_api_error(&error);
+    assert_eq!(api_error.body, None);
+    assert_eq!(api_error.raw_body, None);
+    assert_eq!(
+        error.to_string(),
+        "404 Not Found with an empty body (request id req-404)"
+    );
+
+    // Operations without a response body must not take an empty 404 for success either.
+    for result in [
+        api.delete_identity_source_session("0oa1", "aps1").await,
+        api.upload_identity_source_data_for_delete("0oa1", "aps1", &delete_body())
+            .await,
+        api.upload_identity_source_data_for_upsert("0oa1", "aps1", &upsert_body())
+            .await,
+    ] {
+        let error = result.expect_err("an empty 404 is an error");
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(404));
+        assert_eq!(error.okta_error_code(), None);
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Rate limits
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn rate_limited_upload_waits_for_the_reset_and_retries_with_okta_headers() -> TestResult {
+    let server = MockServer::start().await;
+    let bulk_upsert = format!("{SESSION}/bulk-upsert");
+    // The reset is the response's own `Date`: the wait is just the margin.
+    Mock::given(method("POST"))
+        .and(path(bulk_upsert.as_str()))
+        .respond_with(rate_limited("req-429", HTTP_DATE_EPOCH))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(bulk_upsert.as_str()))
+        .respond_with(
+            ResponseTemplate::new(202)
+                .insert_header("x-okta-request-id", "req-ok")
+                .insert_header("x-rate-limit-limit", "600")
+                .insert_header("x-rate-limit-remaining", "599"),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+
+    let started = Instant::now();
+    let response = api(&server)
+        .upload_identity_source_data_for_upsert("0oa1", "aps1", &upsert_body())
+        .send()
+        .await?;
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(50),
+        "waited only {elapsed:?}, less than the margin"
+    );
+    assert!(elapsed < Duration::from_secs(1), "waited {elapsed:?}");
+
+    let meta = response.meta();
+    assert_eq!(meta.status.as_u16(), 202);
+    assert_eq!(meta.attempts, 2);
+    assert_eq!(meta.request_id.as_deref(), Some("req-ok"));
+    assert_eq!(meta.rate_limit.remaining, Some(599));
+
+    let requests = received(&server).await;
+    assert_eq!(requests.len(), 2);
+    let (first, retry) = (&requests[0], &requests[1]);
+    assert_standard_headers(first, true);
+    assert_eq!(header(retry, "x-okta-retry-for"), Some("req-429"));
+    assert_eq!(header(retry, "x-okta-retry-count"), Some("1"));
+    assert_eq!(header_values(retry, "authorization"), ["SSWS tok"]);
+    assert_eq!(header_values(retry, "content-type"), ["application/json"]);
+    assert_eq!(retry.url.path(), bulk_upsert);
+    assert_eq!(retry.body, first.body, "the retry carries the same body");
+    assert_eq!(body_json(retry), upsert_json());
+    Ok(())
+}
+
+#[tokio::test]
+async fn repeated_rate_limits_count_retries_and_name_the_last_request() -> TestResult {
+    let server = MockServer::start().await;
+    for (priority, request_id) in [(1, "req-a"), (2, "req-b")] {
+        Mock::given(any())
+            .respond_with(rate_limited(request_id, HTTP_DATE_EPOCH))
+            .up_to_n_times(1)
+            .with_priority(priority)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(session_json("aps1", "CREATED")))
+        .with_priority(3)
+        .mount(&server)
+        .await;
+
+    let response = api(&server)
+        .get_identity_source_session("0oa1", "aps1")
+        .send()
+        .await?;
+    assert_eq!(response.meta().attempts, 3);
+    let requests = received(&server).await;
+    let retry_headers: Vec<_> = requests
+        .iter()
+        .map(|r| {
+            (
+                header(r, "x-okta-retry-for"),
+                header(r, "x-okta-retry-count"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        retry_headers,
+        [
+            (None, None),
+            (Some("req-a"), Some("1")),
+            (Some("req-b"), Some("2"))
+        ]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn rate_limit_reset_is_measured_against_the_date_header() -> TestResult {
+    // The reset is 100 s after the response's `Date` (which is in 1994, so long past by the
+    // local clock): longer than the longest wait, so the 429 is returned at once. The same
+    // for a reset so far away that adding it to the epoch nearly overflows.
+    for reset in [HTTP_DATE_EPOCH + 100, i64::MAX as u64] {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(rate_limited("req-429", reset))
+            .mount(&server)
+            .await;
+
+        let started = Instant::now();
+        let error = api(&server)
+            .get_identity_source_session("0oa1", "aps1")
+            .await
+            .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(1));
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(429));
+        assert_eq!(error.okta_error_code(), Some("E0000047"));
+        assert!(error.is_retryable());
+        let meta = error.meta().expect("a response");
+        assert_eq!(meta.rate_limit.reset, Some(reset));
+        assert_eq!(meta.rate_limit.remaining, Some(0));
+        assert_eq!(meta.rate_limit.limit, Some(600));
+        assert_eq!(
+            meta.date,
+            Some(UNIX_EPOCH + Duration::from_secs(HTTP_DATE_EPOCH))
+        );
+        assert_eq!(received(&server).await.len(), 1, "reset {reset}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn rate_limit_without_usable_headers_falls_back_to_backoff() -> TestResult {
+    fn bare_429() -> ResponseTemplate {
+        ResponseTemplate::new(429).set_body_json(okta_error("E0000047", "rate limit", &[]))
+    }
+    let cases: Vec<(&str, ResponseTemplate)> = vec![
+        ("no rate-limit headers", bare_429()),
+        (
+            "reset long before the server's own date",
+            bare_429().insert_header("x-rate-limit-reset", HTTP_DATE_EPOCH.to_string()),
+        ),
+        (
+            "garbled reset and date",
+            bare_429()
+                .insert_header("x-rate-limit-reset", "soon")
+                .insert_header("date", "yesterday"),
+        ),
+        (
+            "negative reset",
+            bare_429()
+                .insert_header("date", HTTP_DATE)
+                .insert_header("x-rate-limit-reset", "-5"),
+        ),
+        (
+            "fractional reset",
+            bare_429()
+                .insert_header("date", HTTP_DATE)
+                .insert_header("x-rate-limit-reset", "784111777.5"),
+        ),
+        (
+            "reset beyond u64",
+            bare_429()
+                .insert_header("date", HTTP_DATE)
+                .insert_header("x-rate-limit-reset", "99999999999999999999999"),
+        ),
+        (
+            "reset of u64::MAX",
+            bare_429()
+                .insert_header("date", HTTP_DATE)
+                .insert_header("x-rate-limit-reset", u64::MAX.to_string()),
+        ),
+        (
+            "reset before the date",
+            bare_429()
+                .insert_header("date", HTTP_DATE)
+                .insert_header("x-rate-limit-reset", (HTTP_DATE_EPOCH - 30).to_string()),
+        ),
+        (
+            "duplicated reset",
+            bare_429()
+                .insert_header("date", HTTP_DATE)
+                .append_header("x-rate-limit-reset", HTTP_DATE_EPOCH.to_string())
+                .append_header("x-rate-limit-reset", (HTTP_DATE_EPOCH + 1).to_string()),
+        ),
+        (
+            "duplicated date",
+            bare_429()
+                .append_header("date", HTTP_DATE)
+                .append_header("date", "Mon, 07 Nov 1994 08:49:37 GMT")
+                .insert_header("x-rate-limit-reset", HTTP_DATE_EPOCH.to_string()),
+        ),
+        (
+            "non-ASCII header values",
+            bare_429()
+                .insert_header(
+                    "x-okta-request-id",
+                    HeaderValue::from_bytes(b"req-\xff").expect("obs-text is allowed"),
+                )
+                .insert_header(
+                    "x-rate-limit-reset",
+                    HeaderValue::from_bytes(b"\xe2\x82\xac").expect("obs-text"),
+                )
+                .insert_header("x-rate-limit-limit", "many"),
+        ),
+    ];
+
+    for (name, template) in cases {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(template)
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(200).set_body_json(session_json("aps1", "CREATED")))
+            .with_priority(2)
+            .mount(&server)
+            .await;
+
+        let started = Instant::now();
+        let response = api(&server)
+            .get_identity_source_session("0oa1", "aps1")
+            .send()
+            .await;
+        let response = response.unwrap_or_else(|error| panic!("{name}: {error:?}"));
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{name}: waited {:?}",
+            started.elapsed()
+        );
+        assert_eq!(response.meta().attempts, 2, "{name}");
+        let requests = received(&server).await;
+        assert_eq!(requests.len(), 2, "{name}");
+        assert_eq!(
+            header(&requests[1], "x-okta-retry-count"),
+            Some("1"),
+            "{name}"
+        );
+        assert_eq!(
+            header(&requests[1], "x-okta-retry-for"),
+            None,
+            "{name}: the 429 had no usable request id"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn garbled_and_duplicated_headers_read_as_none() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(429)
+                .append_header("x-okta-request-id", "one")
+                .append_header("x-okta-request-id", "two")
+                .append_header("x-rate-limit-limit", "10")
+                .append_header("x-rate-limit-limit", "20")
+                .insert_header("x-rate-limit-remaining", "a lot")
+                .insert_header("x-rate-limit-reset", "")
+                .insert_header("date", "not a date"),
+        )
+        .mount(&server)
+        .await;
+    let error = api_with(&server, RetryPolicy::never())
+        .get_identity_source_session("0oa1", "aps1")
+        .await
+        .unwrap_err();
+    let meta = error.meta().expect("a response");
+    assert_eq!(meta.request_id, None);
+    assert_eq!(
+        (
+            meta.rate_limit.limit,
+            meta.rate_limit.remaining,
+            meta.rate_limit.reset
+        ),
+        (None, None, None)
+    );
+    assert_eq!(meta.rate_limit.reset_at(), None);
+    assert_eq!(meta.date, None);
+    assert_eq!(
+        error.to_string(),
+        "429 Too Many Requests with an empty body"
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Server errors and retry policy
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn service_unavailable_then_success_is_retried() -> TestResult {
+    for status in [503, 504] {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(
+                ResponseTemplate::new(status).insert_header("x-okta-request-id", "req-unavailable"),
+            )
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(201).set_body_json(session_json("aps9", "CREATED")))
+            .with_priority(2)
+            .mount(&server)
+            .await;
+
+        let response = api(&server)
+            .create_identity_source_session("0oa1")
+            .send()
+            .await?;
+        assert_eq!(response.body().id, "aps9");
+        assert_eq!(response.meta().attempts, 2, "{status}");
+        let requests = received(&server).await;
+        assert_eq!(requests.len(), 2, "{status}");
+        assert_eq!(
+            header(&requests[1], "x-okta-retry-for"),
+            Some("req-unavailable")
+        );
+        assert_eq!(header(&requests[1], "x-okta-retry-count"), Some("1"));
+        assert_eq!(requests[1].url.path(), SESSIONS);
+        assert_eq!(header(&requests[1], "content-type"), None);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn exhausted_retries_return_the_last_error() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("x-okta-request-id", "req-503")
+                .insert_header("x-rate-limit-limit", "600")
+                .insert_header("x-rate-limit-remaining", "42")
+                .insert_header("x-rate-limit-reset", "1700000000")
+                .set_body_json(okta_error("E0000010", "Service is in read only mode", &[])),
+        )
+        .mount(&server)
+        .await;
+
+    let policy =
+        RetryPolicy::default().backoff(Duration::from_millis(2), Duration::from_millis(10));
+    assert_eq!(policy.max_retries, 2, "the default is two retries");
+    let error = api_with(&server, policy)
+        .get_identity_source_session("0oa1", "aps1")
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(error.okta_error_code(), Some("E0000010"));
+    assert_eq!(error.request_id(), Some("req-503"));
+    assert!(error.is_retryable());
+    let meta = error.meta().expect("a response");
+    assert_eq!(meta.attempts, 3);
+    assert_eq!(meta.rate_limit.limit, Some(600));
+    assert_eq!(meta.rate_limit.remaining, Some(42));
+    assert_eq!(meta.rate_limit.reset, Some(1_700_000_000));
+
+    let requests = received(&server).await;
+    let counts: Vec<_> = requests
+        .iter()
+        .map(|r| header(r, "x-okta-retry-count"))
+        .collect();
+    assert_eq!(counts, [None, Some("1"), Some("2")]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn never_sends_exactly_one_request() -> TestResult {
+    for status in [429, 503, 504] {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(if status == 429 {
+                rate_limited("req-429", HTTP_DATE_EPOCH)
+            } else {
+                ResponseTemplate::new(status)
+            })
+            .mount(&server)
+            .await;
+        let error = api_with(&server, RetryPolicy::never())
+            .get_identity_source_session("0oa1", "aps1")
+            .await
+            .unwrap_err();
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
+        assert_eq!(error.meta().map(|m| m.attempts), Some(1));
+        assert_eq!(received(&server).await.len(), 1, "{status}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn other_errors_are_not_retried() -> TestResult {
+    for status in [400, 401, 403, 404, 500, 502] {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(status))
+            .mount(&server)
+            .await;
+        let error = api(&server)
+            .get_identity_source_session("0oa1", "aps1")
+            .await
+            .unwrap_err();
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
+        assert_eq!(received(&server).await.len(), 1, "{status}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn max_elapsed_bounds_retrying() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let policy = fast_retries(5).max_elapsed(Duration::ZERO);
+    let error = api_with(&server, policy)
+        .get_identity_source_session("0oa1", "aps1")
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(received(&server).await.len(), 1);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Transport failures, timeouts and body limits
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn refused_connection_is_a_transport_error_retried_per_policy() -> TestResult {
+    let base_url = format!("http://127.0.0.1:{}", closed_port());
+    for (policy, attempts) in [(fast_retries(2), 3), (RetryPolicy::never(), 1)] {
+        // The token source is asked once per attempt, so it counts attempts that never
+        // reach a server.
+        let (auth, asked) = counting_token_source();
+        let client = Client::builder(&base_url)
+            .auth(auth)
+            .retry_policy(policy)
+            .build()?;
+        let error = IdentitySourceApi::new(client)
+            .get_identity_source_session("0oa1", "aps1")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::Transport {
+                    operation: "getIdentitySourceSession",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(error.is_retryable());
+        assert_eq!(error.status(), None);
+        assert_eq!(error.request_id(), None);
+        let message = error.to_string();
+        assert!(
+            message.starts_with("getIdentitySourceSession: the request failed: "),
+            "{message}"
+        );
+        // The cause is named, not only reqwest's "error sending request".
+        assert!(message.to_lowercase().contains("connect"), "{message}");
+        assert_eq!(asked.load(Ordering::SeqCst), attempts);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn connect_timeout_is_a_failure_to_connect_and_retried() -> TestResult {
+    // A listener with a full accept queue that never accepts: the kernel drops further SYNs,
+    // so connecting hangs until the connect timeout.
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind("127.0.0.1:0".parse()?)?;
+    let address = socket.local_addr()?;
+    let _listener = socket.listen(0)?;
+    let mut queued = Vec::new();
+    for _ in 0..4 {
+        match tokio::time::timeout(
+            Duration::from_millis(100),
+            tokio::net::TcpStream::connect(address),
+        )
+        .await
+        {
+            Ok(Ok(stream)) => queued.push(stream),
+            _ => break,
+        }
+    }
+
+    let (auth, asked) = counting_token_source();
+    let client = Client::builder(format!("http://{address}"))
+        .auth(auth)
+        .connect_timeout(Duration::from_millis(100))
+        .request_timeout(Duration::from_secs(1))
+        .retry_policy(fast_retries(2))
+        .build()?;
+    let started = Instant::now();
+    let error = IdentitySourceApi::new(client)
+        .get_identity_source_session("0oa1", "aps1")
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "took {:?}",
+        started.elapsed()
+    );
+    // Not `Error::Timeout`, which would claim the 1 s request timeout ran out.
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    assert!(error.is_retryable());
+    assert_eq!(
+        asked.load(Ordering::SeqCst),
+        3,
+        "nothing was sent, so the attempt is retried"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn slow_server_is_a_timeout() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(session_json("aps1", "CREATED"))
+                .set_delay(Duration::from_secs(1)),
+        )
+        .mount(&server)
+        .await;
+    let timeout = Duration::from_millis(300);
+    let client = Client::builder(server.uri())
+        .api_token(TOKEN)
+        .request_timeout(timeout)
+        .build()?;
+
+    let started = Instant::now();
+    let error = IdentitySourceApi::new(client)
+        .get_identity_source_session("0oa1", "aps1")
+        .await
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(error, Error::Timeout { timeout: t, .. } if t == timeout),
+        "{error:?}"
+    );
+    // The server may have acted on the request: not safe to retry blindly.
+    assert!(!error.is_retryable());
+    assert!(
+        elapsed >= timeout && elapsed < Duration::from_millis(900),
+        "took {elapsed:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "getIdentitySourceSession: no response within 300ms"
+    );
+    assert_eq!(error.status(), None);
+    assert_eq!(
+        received(&server).await.len(),
+        1,
+        "a timed-out request is not sent again"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn oversized_body_is_refused_and_an_oversized_error_is_cut() -> TestResult {
+    let server = MockServer::start().await;
+    let big: Vec<Value> = (0..50)
+        .map(|i| session_json(&format!("aps{i}"), "COMPLETED"))
+        .collect();
+    Mock::given(method("GET"))
+        .and(path(SESSIONS))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-okta-request-id", "req-big")
+                .set_body_json(&big),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(SESSION))
+        .respond_with(ResponseTemplate::new(500).set_body_string("x".repeat(10_000)))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .api_token(TOKEN)
+        .max_response_bytes(1024)
+        .build()?;
+    let api = IdentitySourceApi::new(client);
+
+    let error = api.list_identity_source_sessions("0oa1").await.unwrap_err();
+    match &error {
+        Error::BodyTooLarge {
+            operation,
+            meta,
+            limit,
+        } => {
+            assert_eq!(*operation, "listIdentitySourceSessions");
+            assert_eq!(meta.status.as_u16(), 200);
+            assert_eq!(*limit, 1024);
+        }
+        other => panic!("expected Error::BodyTooLarge, got {other:?}"),
+    }
+    assert_eq!(error.request_id(), Some("req-big"));
+    assert!(!error.is_retryable());
+
+    let error = api
+        .get_identity_source_session("0oa1", "aps1")
+        .await
+        .unwrap_err();
+    // An oversized error body keeps the error (status and a body cut at the limit).
+    match &error {
+        Error::Api(api) => {
+            assert_eq!(api.meta.status.as_u16(), 500);
+            assert_eq!(api.raw_body.as_deref().map(str::len), Some(1024));
+        }
+        other => panic!("expected Error::Api, got {other:?}"),
+    }
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
+    Ok(())
+}
+
+#[tokio::test]
+async fn body_at_the_limit_is_read() -> TestResult {
+    let server = MockServer::start().await;
+    let body = serde_json::to_vec(&session_json("aps1", "CREATED"))?;
+    let limit = body.len();
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(body))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .api_token(TOKEN)
+        .max_response_bytes(limit)
+        .build()?;
+    let session = IdentitySourceApi::new(client)
+        .get_identity_source_session("0oa1", "aps1")
+        .await?;
+    assert_eq!(session.id, "aps1");
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Path parameters
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn path_parameters_are_encoded_as_one_segment() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(session_json("aps1", "CREATED")))
+        .mount(&server)
+        .await;
+    let api = api(&server);
+    let cases = [
+        ("a/b", "a%2Fb"),
+        ("../x", "..%2Fx"),
+        ("x/..", "x%2F.."),
+        ("...", "..."),
+        ("a?b=c", "a%3Fb%3Dc"),
+        ("a#frag", "a%23frag"),
+        ("with space", "with%20space"),
+        ("ünïcødé", "%C3%BCn%C3%AFc%C3%B8d%C3%A9"),
+        ("%2e%2e", "%252e%252e"),
+        ("a\\b", "a%5Cb"),
+        ("a;b&c+d", "a%3Bb%26c%2Bd"),
+        ("0oa-_.~1", "0oa-_.~1"),
+    ];
+    for (raw, encoded) in cases {
+        api.get_identity_source_session(raw, raw).await?;
+        let mut requests = received(&server).await;
+        let request = requests.pop().expect("a request");
+        assert_eq!(
+            request.url.path(),
+            format!("/api/v1/identity-sources/{encoded}/sessions/{encoded}"),
+            "{raw:?}"
+        );
+        assert_eq!(request.url.query(), None, "{raw:?}");
+        assert_eq!(request.url.fragment(), None, "{raw:?}");
+    }
+
+    api.upload_identity_source_data_for_delete("0oa/1", "aps 1", &delete_body())
+        .await?;
+    let request = received(&server).await.pop().expect("a request");
+    assert_eq!(
+        request.url.path(),
+        "/api/v1/identity-sources/0oa%2F1/sessions/aps%201/bulk-delete"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn empty_dot_and_dot_dot_ids_are_refused_before_sending() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let (auth, asked) = counting_token_source();
+    let api = IdentitySourceApi::new(Client::new(server.uri(), auth)?);
+
+    for bad in ["", ".", ".."] {
+        let results: Vec<(&str, Result<(), Error>)> = vec![
+            (
+                "identitySourceId",
+                api.create_identity_source_session(bad).await.map(drop),
+            ),
+            (
+                "identitySourceId",
+                api.list_identity_source_sessions(bad).await.map(drop),
+            ),
+            (
+                "identitySourceId",
+                api.get_identity_source_session(bad, "aps1").await.map(drop),
+            ),
+            (
+                "sessionId",
+                api.get_identity_source_session("0oa1", bad).await.map(drop),
+            ),
+            (
+                "sessionId",
+                api.delete_identity_source_session("0oa1", bad).await,
+            ),
+            (
+                "sessionId",
+                api.start_import_from_identity_source("0oa1", bad)
+                    .await
+                    .map(drop),
+            ),
+            (
+                "sessionId",
+                api.upload_identity_source_data_for_delete("0oa1", bad, &delete_body())
+                    .await,
+            ),
+            (
+                "identitySourceId",
+                api.upload_identity_source_data_for_upsert(bad, "aps1", &upsert_body())
+                    .await,
+            ),
+        ];
+        for (param, result) in results {
+            let error = result.expect_err("an invalid id is refused");
+            match &error {
+                Error::InvalidRequest { message, .. } => {
+                    assert!(message.contains(param), "{bad:?}: {message}");
+                }
+                other => panic!("{bad:?}: expected Error::InvalidRequest, got {other:?}"),
+            }
+            assert!(!error.is_retryable());
+            assert_eq!(error.status(), None);
+        }
+    }
+    assert!(received(&server).await.is_empty(), "nothing is sent");
+    assert_eq!(
+        asked.load(Ordering::SeqCst),
+        0,
+        "no token is even asked for"
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Configuration and redaction
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn tokens_never_appear_in_debug_or_display() -> TestResult {
+    const SECRET: &str = "00s3cr3t-T0KEN-value";
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(401).set_body_json(okta_error(
+            "E0000011",
+            "Invalid token provided",
+            &[],
+        )))
+        .mount(&server)
+        .await;
+
+    let mut texts = Vec::new();
+    for auth in [Auth::api_token(SECRET), Auth::access_token(SECRET)] {
+        texts.push(format!("{auth:?}"));
+        let builder = Client::builder(server.uri())
+            .auth(auth)
+            .retry_policy(RetryPolicy::never());
+        texts.push(format!("{builder:?}"));
+        let client = builder.build()?;
+        texts.push(format!("{client:?}"));
+        let api = IdentitySourceApi::new(client);
+        texts.push(format!("{api:?}"));
+        let error = api
+            .get_identity_source_session("0oa1", "aps1")
+            .await
+            .unwrap_err();
+        texts.push(format!("{error:?}"));
+        texts.push(error.to_string());
+    }
+    // A transport error, and configuration errors while a token is set.
+    let refused = Client::builder(format!("http://127.0.0.1:{}", closed_port()))
+        .api_token(SECRET)
+        .retry_policy(RetryPolicy::never())
+        .build()?;
+    let error = IdentitySourceApi::new(refused)
+        .get_identity_source_session("0oa1", "aps1")
+        .await
+        .unwrap_err();
+    texts.extend([format!("{error:?}"), error.to_string()]);
+    let error = Client::builder("http://example.com")
+        .api_token(SECRET)
+        .build()
+        .unwrap_err();
+    texts.extend([format!("{error:?}"), error.to_string()]);
+    let error = Client::builder(server.uri())
+        .api_token(format!("{SECRET}\n{SECRET}"))
+        .build()
+        .unwrap_err();
+    assert!(matches!(error, Error::Config(_)), "{error:?}");
+    texts.extend([format!("{error:?}"), error.to_string()]);
+
+    for text in &texts {
+        assert!(!text.contains(SECRET), "the token leaked into {text:?}");
+        assert!(
+            !text.contains("T0KEN"),
+            "part of the token leaked into {text:?}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn credentials_in_the_base_url_are_refused_and_never_shown() -> TestResult {
+    for url in [
+        "https://admin:hunter2@dev-123456.okta.com",
+        "https://admin:hunter2@dev-123456.okta.com/prefix@x",
+        // The password itself contains `@`: the userinfo ends at the last `@` of the authority.
+        "https://admin:hun@ter2@dev-123456.okta.com",
+        "http://admin:hunter2@127.0.0.1:8080",
+    ] {
+        let builder = Client::builder(url).api_token(TOKEN);
+        let debug = format!("{builder:?}");
+        let error = builder.build().unwrap_err();
+        assert!(matches!(error, Error::Config(_)), "{error:?}");
+        for text in [debug, error.to_string(), format!("{error:?}")] {
+            assert!(
+                !text.contains("hun"),
+                "{url}: the password leaked into {text}"
+            );
+            assert!(
+                !text.contains("ter2"),
+                "{url}: part of the password leaked into {text}"
+            );
+            assert!(text.contains("<redacted>"), "{url}: {text}");
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn base_urls_are_checked() {
+    let build = |url: &str| Client::builder(url).api_token(TOKEN).build();
+    for url in [
+        "https://dev-123456.okta.com",
+        "https://dev-123456.okta.com/",
+        "http://127.0.0.1:8080",
+        "http://127.0.0.1",
+        "http://localhost:3000",
+        "http://LOCALHOST",
+        "http://[::1]:8080",
+        "https://example.com/prefix/",
+    ] {
+        build(url).unwrap_or_else(|error| panic!("{url} is refused: {error}"));
+    }
+    for url in [
+        "http://example.com",
+        "http://dev-123456.okta.com/",
+        "http://10.0.0.1",
+        "http://localhost.example.com",
+        "ftp://127.0.0.1",
+        "not a url",
+        "",
+        "https://dev-123456.okta.com/?x=1",
+        "https://dev-123456.okta.com/#x",
+    ] {
+        match build(url) {
+            Err(Error::Config(message)) => assert!(!message.is_empty()),
+            other => panic!("{url:?} gave {other:?}, expected Error::Config"),
+        }
+    }
+    match Client::builder("https://dev-123456.okta.com").build() {
+        Err(Error::Config(message)) => assert!(message.contains("authentication"), "{message}"),
+        other => panic!("no auth gave {other:?}"),
+    }
+    match Client::builder("https://dev-123456.okta.com")
+        .api_token("  ")
+        .build()
+    {
+        Err(Error::Config(_)) => {}
+        other => panic!("a blank token gave {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn base_url_path_is_kept_as_a_prefix() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    for base in [
+        format!("{}/prefix/", server.uri()),
+        format!("{}/prefix", server.uri()),
+    ] {
+        let client = Client::builder(&base).api_token(TOKEN).build()?;
+        assert_eq!(client.base_url().path(), "/prefix");
+        IdentitySourceApi::new(client)
+            .list_identity_source_sessions("0oa1")
+            .await?;
+        let request = received(&server).await.pop().expect("a request");
+        assert_eq!(request.url.path(), format!("/prefix{SESSIONS}"), "{base}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn clones_share_one_client_and_run_concurrently() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(session_json("aps1", "CREATED")))
+        .mount(&server)
+        .await;
+    let api = api(&server);
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let api = api.clone();
+            tokio::spawn(async move {
+                api.get_identity_source_session("0oa1", &format!("aps{i}"))
+                    .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await??;
+    }
+    assert_eq!(received(&server).await.len(), 8);
+    Ok(())
+}
+
+#[tokio::test]
+async fn redirects_never_carry_the_token_to_another_origin() -> TestResult {
+    let elsewhere = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(session_json("aps1", "CREATED")))
+        .mount(&elsewhere)
+        .await;
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(307)
+                .insert_header("location", format!("{}{SESSION}", elsewhere.uri())),
+        )
+        .mount(&server)
+        .await;
+
+    // Redirects are not followed: the 307 is the answer, and the other origin sees nothing
+    // (neither the token nor a resent body).
+    let error = api(&server)
+        .get_identity_source_session("0oa1", "aps1")
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(307));
+    assert!(received(&elsewhere).await.is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn null_error_causes_keep_the_okta_error() -> TestResult {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "errorCode": "E0000001",
+            "errorSummary": "Api validation failed",
+            "errorCauses": null
+        })))
+        .mount(&server)
+        .await;
+    let error = api(&server)
+        .get_identity_source_session("0oa1", "aps1")
+        .await
+        .unwrap_err();
+    assert_eq!(error.okta_error_code(), Some("E0000001"));
+    assert_eq!(
+        error.to_string(),
+        "400 Bad Request (E0000001): Api validation failed"
+    );
+    Ok(())
+}

@@ -353,7 +353,7 @@ fn retry_delay(error: &Error, attempt: u32, policy: &super::client::RetryPolicy)
         Error::Api(api) if api.meta.status == StatusCode::TOO_MANY_REQUESTS => {
             match api.rate_limit_wait() {
                 Some(wait) => {
-                    let wait = wait + policy.rate_limit_margin;
+                    let wait = wait.saturating_add(policy.rate_limit_margin);
                     (wait <= policy.max_rate_limit_wait).then_some(wait)
                 }
                 None => Some(policy.backoff_delay(attempt)),
@@ -402,8 +402,10 @@ async fn attempt_once(
     if let Some(body) = &request.body {
         builder = builder.body(body.clone());
     }
+    // A connect timeout is a failure to connect (nothing was sent, so it is retried like a
+    // refused connection), not the request timeout running out.
     let transport = |source: reqwest::Error| {
-        if source.is_timeout() {
+        if source.is_timeout() && !source.is_connect() {
             Error::Timeout { operation, timeout: inner.request_timeout }
         } else {
             Error::Transport { operation, source }
@@ -414,13 +416,18 @@ async fn attempt_once(
     let meta = ResponseMeta::from_response(status, response.headers(), attempt);
     let limit = inner.max_response_bytes;
     let too_large = |meta: ResponseMeta| Error::BodyTooLarge { operation, meta: Box::new(meta), limit };
-    if response.content_length().is_some_and(|length| length > limit as u64) {
+    if status.is_success() && response.content_length().is_some_and(|length| length > limit as u64) {
         return Err(too_large(meta));
     }
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(transport)? {
         if body.len() + chunk.len() > limit {
-            return Err(too_large(meta));
+            if status.is_success() {
+                return Err(too_large(meta));
+            }
+            // An error stays an error (and is retried as one); only its body is cut short.
+            body.extend_from_slice(&chunk[..limit - body.len()]);
+            break;
         }
         body.extend_from_slice(&chunk);
     }

@@ -183,8 +183,8 @@ impl RetryPolicy {
         self
     }
 
-    /// The backoff before retry number `retry` (1 for the first): a random duration up to
-    /// `initial_backoff * 2^(retry-1)`, capped at `max_backoff` ("full jitter").
+    /// The backoff before retry number `retry` (1 for the first): a random duration between
+    /// half and all of `initial_backoff * 2^(retry-1)`, capped at `max_backoff`.
     pub(crate) fn backoff_delay(&self, retry: u32) -> Duration {
         let ceiling = self
             .initial_backoff
@@ -215,7 +215,7 @@ pub struct ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url)
+            .field("base_url", &redact_userinfo(&self.base_url))
             .field("auth", &self.auth)
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
@@ -298,8 +298,11 @@ impl ClientBuilder {
             .map_err(|_| Error::Config("the user agent suffix has characters not allowed in an HTTP header".into()))?;
         let http = match self.http {
             Some(http) => http,
+            // Redirects are not followed: a 3xx is returned as an error, so a body is never
+            // resent to another URL (plain http:// among them).
             None => reqwest::Client::builder()
                 .connect_timeout(self.connect_timeout)
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|error| Error::Config(format!("the HTTP client could not be built: {error}")))?,
         };
@@ -345,11 +348,15 @@ fn base_url(text: &str) -> Result<Url> {
     Ok(url)
 }
 
-/// The URL text with any `user:password@` part hidden, for error messages.
+/// The URL text with any `user:password@` part hidden, for error messages and `Debug`. The
+/// userinfo ends at the last `@` of the authority (a password may contain `@`); an `@` in
+/// the path is not userinfo.
 fn redact_userinfo(text: &str) -> String {
-    match (text.find("://"), text.find('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => format!("{}<redacted>@{}", &text[..scheme_end + 3], &text[at + 1..]),
-        _ => text.to_owned(),
+    let authority_start = text.find("://").map_or(0, |scheme_end| scheme_end + 3);
+    let authority_len = text[authority_start..].find(['/', '\\', '?', '#']).unwrap_or(text.len() - authority_start);
+    match text[authority_start..authority_start + authority_len].rfind('@') {
+        Some(at) => format!("{}<redacted>@{}", &text[..authority_start], &text[authority_start + at + 1..]),
+        None => text.to_owned(),
     }
 }
 

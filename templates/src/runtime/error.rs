@@ -23,7 +23,7 @@ pub enum Error {
     #[error(transparent)]
     Api(Box<ApiError>),
     /// The request could not be sent or its response not received.
-    #[error("{operation}: the request failed: {source}")]
+    #[error("{operation}: the request failed: {}", causes(source))]
     Transport {
         /// The operationId of the call.
         operation: &'static str,
@@ -106,13 +106,13 @@ impl Error {
         }
     }
 
-    /// Whether trying the same request again later may succeed: rate limits (429), 503,
-    /// 504, failures to connect and timeouts.
+    /// Whether the same request may safely succeed later: rate limits (429), 503, 504 and
+    /// failures to connect, the errors the client retries itself. A [`Error::Timeout`] is
+    /// not, because the server may have acted on the request.
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Api(api) => is_retryable_status(api.meta.status),
             Self::Transport { source, .. } => source.is_connect(),
-            Self::Timeout { .. } => true,
             _ => false,
         }
     }
@@ -198,7 +198,7 @@ pub struct ErrorBody {
     #[serde(default)]
     pub error_id: Option<String>,
     /// The individual causes.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub error_causes: Vec<ErrorCause>,
 }
 
@@ -216,6 +216,26 @@ pub struct ErrorCause {
     /// What this cause is, as a sentence.
     #[serde(default)]
     pub error_summary: Option<String>,
+}
+
+/// Reads `null` like an absent list.
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<ErrorCause>, D::Error> {
+    Ok(Option::<Vec<ErrorCause>>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// An error and its causes, e.g. `error sending request: connection refused`.
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// The start of `body` as text, for errors.
