@@ -14,7 +14,7 @@ use okta_identity_source::models::{
     IdentitySourceUserProfileForUpsert,
 };
 use okta_identity_source::{
-    ApiError, Auth, BoxError, Client, Error, IdentitySourceApi, RetryPolicy,
+    ApiError, Auth, BoxError, Client, ClientBuilder, Error, IdentitySourceApi, RetryPolicy,
 };
 use serde_json::{Value, json};
 use wiremock::http::HeaderValue;
@@ -75,6 +75,77 @@ fn api_with(server: &MockServer, policy: RetryPolicy) -> IdentitySourceApi {
     IdentitySourceApi::new(client)
 }
 
+/// An API on the client `builder` builds.
+fn api_from(builder: ClientBuilder) -> Result<IdentitySourceApi, Error> {
+    Ok(IdentitySourceApi::new(builder.build()?))
+}
+
+/// A server answering every request with `response`.
+async fn server_answering(response: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(response)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// A server answering with each of `first` once, in turn, and with `then` ever after.
+async fn server_answering_in_turn(
+    first: impl IntoIterator<Item = ResponseTemplate>,
+    then: ResponseTemplate,
+) -> MockServer {
+    let server = MockServer::start().await;
+    let mut priority = 1;
+    for response in first {
+        Mock::given(any())
+            .respond_with(response)
+            .up_to_n_times(1)
+            .with_priority(priority)
+            .mount(&server)
+            .await;
+        priority += 1;
+    }
+    Mock::given(any())
+        .respond_with(then)
+        .with_priority(priority)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Answers `verb` requests to `route` with `response`.
+async fn mount_route(server: &MockServer, verb: &str, route: &str, response: ResponseTemplate) {
+    Mock::given(method(verb))
+        .and(path(route))
+        .respond_with(response)
+        .mount(server)
+        .await;
+}
+
+/// A 200 carrying one session.
+fn session_response(id: &str, status: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(session_json(id, status))
+}
+
+/// Getting session `aps1` of `0oa1`, which must fail.
+async fn get_session_error(api: &IdentitySourceApi) -> Error {
+    api.get_identity_source_session("0oa1", "aps1")
+        .await
+        .unwrap_err()
+}
+
+/// The request a client configured by `configure` sends to delete a session, answered 204.
+async fn delete_sent_by(
+    configure: impl FnOnce(ClientBuilder) -> ClientBuilder,
+) -> Result<Request, Error> {
+    let server = server_answering(ResponseTemplate::new(204)).await;
+    api_from(configure(Client::builder(server.uri())))?
+        .delete_identity_source_session("0oa1", "aps1")
+        .await?;
+    Ok(only_request(&server).await)
+}
+
 async fn received(server: &MockServer) -> Vec<Request> {
     server
         .received_requests()
@@ -91,6 +162,16 @@ async fn only_request(server: &MockServer) -> Request {
         "expected exactly one request: {requests:?}"
     );
     requests.remove(0)
+}
+
+/// The one request the server received, checked to be `verb` to `route` with the standard
+/// headers.
+async fn only_request_for(server: &MockServer, verb: &str, route: &str, has_body: bool) -> Request {
+    let request = only_request(server).await;
+    assert_eq!(request.method.as_str(), verb);
+    assert_eq!(request.url.path(), route);
+    assert_standard_headers(&request, has_body);
+    request
 }
 
 /// Every value of the header `name`, as text.
@@ -263,19 +344,19 @@ fn closed_port() -> u16 {
 #[tokio::test]
 async fn create_posts_without_body_and_accepts_201() -> TestResult {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(SESSIONS))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .insert_header("date", HTTP_DATE)
-                .insert_header("x-okta-request-id", "req-create")
-                .insert_header("x-rate-limit-limit", "100")
-                .insert_header("x-rate-limit-remaining", "99")
-                .insert_header("x-rate-limit-reset", (HTTP_DATE_EPOCH + 60).to_string())
-                .set_body_json(session_json("aps1", "CREATED")),
-        )
-        .mount(&server)
-        .await;
+    mount_route(
+        &server,
+        "POST",
+        SESSIONS,
+        ResponseTemplate::new(201)
+            .insert_header("date", HTTP_DATE)
+            .insert_header("x-okta-request-id", "req-create")
+            .insert_header("x-rate-limit-limit", "100")
+            .insert_header("x-rate-limit-remaining", "99")
+            .insert_header("x-rate-limit-reset", (HTTP_DATE_EPOCH + 60).to_string())
+            .set_body_json(session_json("aps1", "CREATED")),
+    )
+    .await;
 
     let response = api(&server)
         .create_identity_source_session("0oa1")
@@ -305,25 +386,24 @@ async fn create_posts_without_body_and_accepts_201() -> TestResult {
     );
     assert_eq!(meta.attempts, 1);
 
-    let request = only_request(&server).await;
-    assert_eq!(request.method.as_str(), "POST");
-    assert_eq!(request.url.path(), SESSIONS);
+    let request = only_request_for(&server, "POST", SESSIONS, false).await;
     assert_eq!(request.url.query(), None);
-    assert_standard_headers(&request, false);
     Ok(())
 }
 
 #[tokio::test]
 async fn list_gets_sessions_as_a_vec() -> TestResult {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(SESSIONS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+    mount_route(
+        &server,
+        "GET",
+        SESSIONS,
+        ResponseTemplate::new(200).set_body_json(json!([
             session_json("aps1", "COMPLETED"),
             session_json("aps2", "IN_PROGRESS")
-        ])))
-        .mount(&server)
-        .await;
+        ])),
+    )
+    .await;
 
     let sessions = api(&server).list_identity_source_sessions("0oa1").await?;
     let summary: Vec<_> = sessions
@@ -338,22 +418,21 @@ async fn list_gets_sessions_as_a_vec() -> TestResult {
         ]
     );
 
-    let request = only_request(&server).await;
-    assert_eq!(request.method.as_str(), "GET");
-    assert_eq!(request.url.path(), SESSIONS);
+    let request = only_request_for(&server, "GET", SESSIONS, false).await;
     assert_eq!(request.url.query(), None);
-    assert_standard_headers(&request, false);
     Ok(())
 }
 
 #[tokio::test]
 async fn list_of_none_is_an_empty_vec() -> TestResult {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(SESSIONS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
+    mount_route(
+        &server,
+        "GET",
+        SESSIONS,
+        ResponseTemplate::new(200).set_body_json(json!([])),
+    )
+    .await;
     assert!(
         api(&server)
             .list_identity_source_sessions("0oa1")
@@ -366,11 +445,7 @@ async fn list_of_none_is_an_empty_vec() -> TestResult {
 #[tokio::test]
 async fn get_reads_one_session() -> TestResult {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(SESSION))
-        .respond_with(ResponseTemplate::new(200).set_body_json(session_json("aps1", "CLOSED")))
-        .mount(&server)
-        .await;
+    mount_route(&server, "GET", SESSION, session_response("aps1", "CLOSED")).await;
 
     let session = api(&server)
         .get_identity_source_session("0oa1", "aps1")
@@ -378,21 +453,20 @@ async fn get_reads_one_session() -> TestResult {
     assert_eq!(session.id, "aps1");
     assert_eq!(session.status, IdentitySourceSessionStatus::Closed);
 
-    let request = only_request(&server).await;
-    assert_eq!(request.method.as_str(), "GET");
-    assert_eq!(request.url.path(), SESSION);
-    assert_standard_headers(&request, false);
+    only_request_for(&server, "GET", SESSION, false).await;
     Ok(())
 }
 
 #[tokio::test]
 async fn delete_sends_delete_and_204_gives_unit() -> TestResult {
     let server = MockServer::start().await;
-    Mock::given(method("DELETE"))
-        .and(path(SESSION))
-        .respond_with(ResponseTemplate::new(204).insert_header("x-okta-request-id", "req-del"))
-        .mount(&server)
-        .await;
+    mount_route(
+        &server,
+        "DELETE",
+        SESSION,
+        ResponseTemplate::new(204).insert_header("x-okta-request-id", "req-del"),
+    )
+    .await;
 
     let response = api(&server)
         .delete_identity_source_session("0oa1", "aps1")
@@ -402,10 +476,7 @@ async fn delete_sends_delete_and_204_gives_unit() -> TestResult {
     assert_eq!(meta.status.as_u16(), 204);
     assert_eq!(meta.request_id.as_deref(), Some("req-del"));
 
-    let request = only_request(&server).await;
-    assert_eq!(request.method.as_str(), "DELETE");
-    assert_eq!(request.url.path(), SESSION);
-    assert_standard_headers(&request, false);
+    only_request_for(&server, "DELETE", SESSION, false).await;
     Ok(())
 }
 
@@ -413,21 +484,20 @@ async fn delete_sends_delete_and_204_gives_unit() -> TestResult {
 async fn start_import_posts_without_body() -> TestResult {
     let server = MockServer::start().await;
     let start = format!("{SESSION}/start-import");
-    Mock::given(method("POST"))
-        .and(path(start.as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(session_json("aps1", "TRIGGERED")))
-        .mount(&server)
-        .await;
+    mount_route(
+        &server,
+        "POST",
+        start.as_str(),
+        session_response("aps1", "TRIGGERED"),
+    )
+    .await;
 
     let session = api(&server)
         .start_import_from_identity_source("0oa1", "aps1")
         .await?;
     assert_eq!(session.status, IdentitySourceSessionStatus::Triggered);
 
-    let request = only_request(&server).await;
-    assert_eq!(request.method.as_str(), "POST");
-    assert_eq!(request.url.path(), start);
-    assert_standard_headers(&request, false);
+    only_request_for(&server, "POST", &start, false).await;
     Ok(())
 }
 
@@ -435,11 +505,13 @@ async fn start_import_posts_without_body() -> TestResult {
 async fn bulk_delete_posts_the_exact_body_and_202_gives_unit() -> TestResult {
     let server = MockServer::start().await;
     let bulk_delete = format!("{SESSION}/bulk-delete");
-    Mock::given(method("POST"))
-        .and(path(bulk_delete.as_str()))
-        .respond_with(ResponseTemplate::new(202))
-        .mount(&server)
-        .await;
+    mount_route(
+        &server,
+        "POST",
+        bulk_delete.as_str(),
+        ResponseTemplate::new(202),
+    )
+    .await;
 
     let response = api(&server)
         .upload_identity_source_data_for_delete("0oa1", "aps1", &delete_body())
@@ -448,10 +520,7 @@ async fn bulk_delete_posts_the_exact_body_and_202_gives_unit() -> TestResult {
     let ((), meta) = response.into_parts();
     assert_eq!(meta.status.as_u16(), 202);
 
-    let request = only_request(&server).await;
-    assert_eq!(request.method.as_str(), "POST");
-    assert_eq!(request.url.path(), bulk_delete);
-    assert_standard_headers(&request, true);
+    let request = only_request_for(&server, "POST", &bulk_delete, true).await;
     assert_eq!(
         body_json(&request),
         json!({ "entityType": "USERS", "profiles": [{ "externalId": "ext-1" }, { "externalId": "ext-2" }] })
@@ -463,20 +532,19 @@ async fn bulk_delete_posts_the_exact_body_and_202_gives_unit() -> TestResult {
 async fn bulk_upsert_posts_nulls_omissions_and_custom_attributes() -> TestResult {
     let server = MockServer::start().await;
     let bulk_upsert = format!("{SESSION}/bulk-upsert");
-    Mock::given(method("POST"))
-        .and(path(bulk_upsert.as_str()))
-        .respond_with(ResponseTemplate::new(202))
-        .mount(&server)
-        .await;
+    mount_route(
+        &server,
+        "POST",
+        bulk_upsert.as_str(),
+        ResponseTemplate::new(202),
+    )
+    .await;
 
     api(&server)
         .upload_identity_source_data_for_upsert("0oa1", "aps1", &upsert_body())
         .await?;
 
-    let request = only_request(&server).await;
-    assert_eq!(request.method.as_str(), "POST");
-    assert_eq!(request.url.path(), bulk_upsert);
-    assert_standard_headers(&request, true);
+    let request = only_request_for(&server, "POST", &bulk_upsert, true).await;
     // Comparing values also checks that the fields left at `None` were not sent at all.
     assert_eq!(body_json(&request), upsert_json());
     Ok(())
@@ -488,53 +556,26 @@ async fn bulk_upsert_posts_nulls_omissions_and_custom_attributes() -> TestResult
 
 #[tokio::test]
 async fn access_token_is_sent_as_bearer() -> TestResult {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(204))
-        .mount(&server)
-        .await;
-    let client = Client::builder(server.uri())
-        .access_token("at-123")
-        .build()?;
-    IdentitySourceApi::new(client)
-        .delete_identity_source_session("0oa1", "aps1")
-        .await?;
-    assert_eq!(
-        header_values(&only_request(&server).await, "authorization"),
-        ["Bearer at-123"]
-    );
+    let request = delete_sent_by(|builder| builder.access_token("at-123")).await?;
+    assert_eq!(header_values(&request, "authorization"), ["Bearer at-123"]);
     Ok(())
 }
 
 #[tokio::test]
 async fn token_source_is_sent_as_bearer() -> TestResult {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(204))
-        .mount(&server)
-        .await;
-    let client = Client::builder(server.uri())
-        .auth(Auth::token_source(|| async {
+    let request = delete_sent_by(|builder| {
+        builder.auth(Auth::token_source(|| async {
             Ok::<_, BoxError>("t1".to_string())
         }))
-        .build()?;
-    IdentitySourceApi::new(client)
-        .delete_identity_source_session("0oa1", "aps1")
-        .await?;
-    assert_eq!(
-        header_values(&only_request(&server).await, "authorization"),
-        ["Bearer t1"]
-    );
+    })
+    .await?;
+    assert_eq!(header_values(&request, "authorization"), ["Bearer t1"]);
     Ok(())
 }
 
 #[tokio::test]
 async fn token_source_is_asked_before_every_request() -> TestResult {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(204))
-        .mount(&server)
-        .await;
+    let server = server_answering(ResponseTemplate::new(204)).await;
     let (auth, asked) = counting_token_source();
     let api = IdentitySourceApi::new(Client::new(server.uri(), auth)?);
     api.delete_identity_source_session("0oa1", "aps1").await?;
@@ -551,17 +592,13 @@ async fn token_source_is_asked_before_every_request() -> TestResult {
 
 #[tokio::test]
 async fn failing_token_source_sends_nothing() -> TestResult {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(204))
-        .mount(&server)
-        .await;
-    let client = Client::builder(server.uri())
-        .auth(Auth::token_source(|| async {
+    let server = server_answering(ResponseTemplate::new(204)).await;
+    let api = api_from(
+        Client::builder(server.uri()).auth(Auth::token_source(|| async {
             Err::<String, BoxError>("the IdP is down".into())
-        }))
-        .build()?;
-    let error = IdentitySourceApi::new(client)
+        })),
+    )?;
+    let error = api
         .delete_identity_source_session("0oa1", "aps1")
         .await
         .unwrap_err();
@@ -577,19 +614,8 @@ async fn failing_token_source_sends_nothing() -> TestResult {
 
 #[tokio::test]
 async fn user_agent_suffix_is_appended() -> TestResult {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(204))
-        .mount(&server)
-        .await;
-    let client = Client::builder(server.uri())
-        .api_token(TOKEN)
-        .user_agent_suffix("hr-sync/2.1")
-        .build()?;
-    IdentitySourceApi::new(client)
-        .delete_identity_source_session("0oa1", "aps1")
-        .await?;
-    let request = only_request(&server).await;
+    let request =
+        delete_sent_by(|builder| builder.api_token(TOKEN).user_agent_suffix("hr-sync/2.1")).await?;
     let agent = header(&request, "user-agent").expect("a User-Agent");
     assert!(agent.starts_with("okta-identity-source-rust/"), "{agent}");
     assert!(agent.ends_with(" hr-sync/2.1"), "{agent}");
@@ -606,19 +632,20 @@ async fn unknown_status_and_unknown_fields_are_tolerated() -> TestResult {
     let mut paused = session_json("aps1", "PAUSED");
     paused["_links"] = json!({ "self": { "href": "https://example.okta.com/x" } });
     paused["newField"] = json!([1, 2, { "nested": true }]);
-    Mock::given(method("GET"))
-        .and(path(SESSION))
-        .respond_with(ResponseTemplate::new(200).set_body_json(&paused))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(SESSIONS))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!([paused, session_json("aps2", "ARCHIVED")])),
-        )
-        .mount(&server)
-        .await;
+    mount_route(
+        &server,
+        "GET",
+        SESSION,
+        ResponseTemplate::new(200).set_body_json(&paused),
+    )
+    .await;
+    mount_route(
+        &server,
+        "GET",
+        SESSIONS,
+        ResponseTemplate::new(200).set_body_json(json!([paused, session_json("aps2", "ARCHIVED")])),
+    )
+    .await;
 
     let api = api(&server);
     let session = api.get_identity_source_session("0oa1", "aps1").await?;
@@ -648,26 +675,19 @@ async fn unknown_status_and_unknown_fields_are_tolerated() -> TestResult {
 #[tokio::test]
 async fn undecodable_success_body_is_a_decode_error() -> TestResult {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(SESSION))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("x-okta-request-id", "req-bad")
-                .set_body_string("<html>oops</html>"),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(SESSIONS))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    mount_route(
+        &server,
+        "GET",
+        SESSION,
+        ResponseTemplate::new(200)
+            .insert_header("x-okta-request-id", "req-bad")
+            .set_body_string("<html>oops</html>"),
+    )
+    .await;
+    mount_route(&server, "GET", SESSIONS, ResponseTemplate::new(200)).await;
 
     let api = api(&server);
-    let error = api
-        .get_identity_source_session("0oa1", "aps1")
-        .await
-        .unwrap_err();
+    let error = get_session_error(&api).await;
     match &error {
         Error::Decode {
             operation,
@@ -782,16 +802,13 @@ async fn okta_errors_keep_status_code_request_id_and_causes() -> TestResult {
     ];
 
     for case in cases {
-        let server = MockServer::start().await;
-        Mock::given(any())
-            .respond_with(
-                ResponseTemplate::new(case.status)
-                    .insert_header("x-okta-request-id", case.request_id)
-                    .insert_header("x-rate-limit-remaining", "7")
-                    .set_body_json(okta_error(case.code, case.summary, case.causes)),
-            )
-            .mount(&server)
-            .await;
+        let server = server_answering(
+            ResponseTemplate::new(case.status)
+                .insert_header("x-okta-request-id", case.request_id)
+                .insert_header("x-rate-limit-remaining", "7")
+                .set_body_json(okta_error(case.code, case.summary, case.causes)),
+        )
+        .await;
 
         let error = api_with(&server, RetryPolicy::never())
             .get_identity_source_session("0oa1", "aps123")
@@ -827,15 +844,12 @@ async fn okta_errors_keep_status_code_request_id_and_causes() -> TestResult {
 
 #[tokio::test]
 async fn every_operation_reports_a_400_as_an_error() -> TestResult {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(400).set_body_json(okta_error(
-            "E0000001",
-            "Api validation failed",
-            &[],
-        )))
-        .mount(&server)
-        .await;
+    let server = server_answering(ResponseTemplate::new(400).set_body_json(okta_error(
+        "E0000001",
+        "Api validation failed",
+        &[],
+    )))
+    .await;
     let api = api(&server);
     let results: Vec<(&str, Result<(), Error>)> = vec![
         (
@@ -886,22 +900,16 @@ async fn every_operation_reports_a_400_as_an_error() -> TestResult {
 
 #[tokio::test]
 async fn html_502_keeps_the_raw_body() -> TestResult {
-    let server = MockServer::start().await;
     let html =
         "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>";
-    Mock::given(any())
-        .respond_with(
-            ResponseTemplate::new(502)
-                .insert_header("x-okta-request-id", "req-502")
-                .set_body_raw(html, "text/html"),
-        )
-        .mount(&server)
-        .await;
+    let server = server_answering(
+        ResponseTemplate::new(502)
+            .insert_header("x-okta-request-id", "req-502")
+            .set_body_raw(html, "text/html"),
+    )
+    .await;
 
-    let error = api(&server)
-        .get_identity_source_session("0oa1", "aps1")
-        .await
-        .unwrap_err();
+    let error = get_session_error(&api(&server)).await;
     let api_error = expect_api_error(&error);
     assert_eq!(api_error.body, None);
     assert_eq!(api_error.raw_body.as_deref(), Some(html));
@@ -921,15 +929,10 @@ async fn html_502_keeps_the_raw_body() -> TestResult {
 
 #[tokio::test]
 async fn json_that_is_not_an_okta_error_is_kept_raw() -> TestResult {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(400).set_body_json(json!({ "message": "nope" })))
-        .mount(&server)
-        .await;
-    let error = api(&server)
-        .get_identity_source_session("0oa1", "aps1")
-        .await
-        .unwrap_err();
+    let server =
+        server_answering(ResponseTemplate::new(400).set_body_json(json!({ "message": "nope" })))
+            .await;
+    let error = get_session_error(&api(&server)).await;
     let api_error = expect_api_error(&error);
     assert_eq!(api_error.body, None);
     assert_eq!(api_error.raw_body.as_deref(), Some(r#"{"message":"nope"}"#));
@@ -939,17 +942,12 @@ async fn json_that_is_not_an_okta_error_is_kept_raw() -> TestResult {
 
 #[tokio::test]
 async fn empty_404_is_an_error_never_success() -> TestResult {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(404).insert_header("x-okta-request-id", "req-404"))
-        .mount(&server)
-        .await;
+    let server =
+        server_answering(ResponseTemplate::new(404).insert_header("x-okta-request-id", "req-404"))
+            .await;
     let api = api(&server);
 
-    let error = api
-        .get_identity_source_session("0oa1", "aps1")
-        .await
-        .unwrap_err();
+    let error = get_session_error(&api).await;
     let api_error = expect_api_error(&error);
     assert_eq!(api_error.body, None);
     assert_eq!(api_error.raw_body, None);
@@ -1035,20 +1033,11 @@ async fn rate_limited_upload_waits_for_the_reset_and_retries_with_okta_headers()
 
 #[tokio::test]
 async fn repeated_rate_limits_count_retries_and_name_the_last_request() -> TestResult {
-    let server = MockServer::start().await;
-    for (priority, request_id) in [(1, "req-a"), (2, "req-b")] {
-        Mock::given(any())
-            .respond_with(rate_limited(request_id, HTTP_DATE_EPOCH))
-            .up_to_n_times(1)
-            .with_priority(priority)
-            .mount(&server)
-            .await;
-    }
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200).set_body_json(session_json("aps1", "CREATED")))
-        .with_priority(3)
-        .mount(&server)
-        .await;
+    let server = server_answering_in_turn(
+        ["req-a", "req-b"].map(|request_id| rate_limited(request_id, HTTP_DATE_EPOCH)),
+        session_response("aps1", "CREATED"),
+    )
+    .await;
 
     let response = api(&server)
         .get_identity_source_session("0oa1", "aps1")
@@ -1082,17 +1071,10 @@ async fn rate_limit_reset_is_measured_against_the_date_header() -> TestResult {
     // local clock): longer than the longest wait, so the 429 is returned at once. The same
     // for a reset so far away that adding it to the epoch nearly overflows.
     for reset in [HTTP_DATE_EPOCH + 100, i64::MAX as u64] {
-        let server = MockServer::start().await;
-        Mock::given(any())
-            .respond_with(rate_limited("req-429", reset))
-            .mount(&server)
-            .await;
+        let server = server_answering(rate_limited("req-429", reset)).await;
 
         let started = Instant::now();
-        let error = api(&server)
-            .get_identity_source_session("0oa1", "aps1")
-            .await
-            .unwrap_err();
+        let error = get_session_error(&api(&server)).await;
         assert!(started.elapsed() < Duration::from_secs(1));
         assert_eq!(error.status().map(|s| s.as_u16()), Some(429));
         assert_eq!(error.okta_error_code(), Some("E0000047"));
@@ -1187,18 +1169,8 @@ async fn rate_limit_without_usable_headers_falls_back_to_backoff() -> TestResult
     ];
 
     for (name, template) in cases {
-        let server = MockServer::start().await;
-        Mock::given(any())
-            .respond_with(template)
-            .up_to_n_times(1)
-            .with_priority(1)
-            .mount(&server)
-            .await;
-        Mock::given(any())
-            .respond_with(ResponseTemplate::new(200).set_body_json(session_json("aps1", "CREATED")))
-            .with_priority(2)
-            .mount(&server)
-            .await;
+        let server =
+            server_answering_in_turn([template], session_response("aps1", "CREATED")).await;
 
         let started = Instant::now();
         let response = api(&server)
@@ -1230,24 +1202,18 @@ async fn rate_limit_without_usable_headers_falls_back_to_backoff() -> TestResult
 
 #[tokio::test]
 async fn garbled_and_duplicated_headers_read_as_none() -> TestResult {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(
-            ResponseTemplate::new(429)
-                .append_header("x-okta-request-id", "one")
-                .append_header("x-okta-request-id", "two")
-                .append_header("x-rate-limit-limit", "10")
-                .append_header("x-rate-limit-limit", "20")
-                .insert_header("x-rate-limit-remaining", "a lot")
-                .insert_header("x-rate-limit-reset", "")
-                .insert_header("date", "not a date"),
-        )
-        .mount(&server)
-        .await;
-    let error = api_with(&server, RetryPolicy::never())
-        .get_identity_source_session("0oa1", "aps1")
-        .await
-        .unwrap_err();
+    let server = server_answering(
+        ResponseTemplate::new(429)
+            .append_header("x-okta-request-id", "one")
+            .append_header("x-okta-request-id", "two")
+            .append_header("x-rate-limit-limit", "10")
+            .append_header("x-rate-limit-limit", "20")
+            .insert_header("x-rate-limit-remaining", "a lot")
+            .insert_header("x-rate-limit-reset", "")
+            .insert_header("date", "not a date"),
+    )
+    .await;
+    let error = get_session_error(&api_with(&server, RetryPolicy::never())).await;
     let meta = error.meta().expect("a response");
     assert_eq!(meta.request_id, None);
     assert_eq!(
@@ -1274,20 +1240,11 @@ async fn garbled_and_duplicated_headers_read_as_none() -> TestResult {
 #[tokio::test]
 async fn service_unavailable_then_success_is_retried() -> TestResult {
     for status in [503, 504] {
-        let server = MockServer::start().await;
-        Mock::given(any())
-            .respond_with(
-                ResponseTemplate::new(status).insert_header("x-okta-request-id", "req-unavailable"),
-            )
-            .up_to_n_times(1)
-            .with_priority(1)
-            .mount(&server)
-            .await;
-        Mock::given(any())
-            .respond_with(ResponseTemplate::new(201).set_body_json(session_json("aps9", "CREATED")))
-            .with_priority(2)
-            .mount(&server)
-            .await;
+        let server = server_answering_in_turn(
+            [ResponseTemplate::new(status).insert_header("x-okta-request-id", "req-unavailable")],
+            ResponseTemplate::new(201).set_body_json(session_json("aps9", "CREATED")),
+        )
+        .await;
 
         let response = api(&server)
             .create_identity_source_session("0oa1")
@@ -1310,26 +1267,20 @@ async fn service_unavailable_then_success_is_retried() -> TestResult {
 
 #[tokio::test]
 async fn exhausted_retries_return_the_last_error() -> TestResult {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(
-            ResponseTemplate::new(503)
-                .insert_header("x-okta-request-id", "req-503")
-                .insert_header("x-rate-limit-limit", "600")
-                .insert_header("x-rate-limit-remaining", "42")
-                .insert_header("x-rate-limit-reset", "1700000000")
-                .set_body_json(okta_error("E0000010", "Service is in read only mode", &[])),
-        )
-        .mount(&server)
-        .await;
+    let server = server_answering(
+        ResponseTemplate::new(503)
+            .insert_header("x-okta-request-id", "req-503")
+            .insert_header("x-rate-limit-limit", "600")
+            .insert_header("x-rate-limit-remaining", "42")
+            .insert_header("x-rate-limit-reset", "1700000000")
+            .set_body_json(okta_error("E0000010", "Service is in read only mode", &[])),
+    )
+    .await;
 
     let policy =
         RetryPolicy::default().backoff(Duration::from_millis(2), Duration::from_millis(10));
     assert_eq!(policy.max_retries, 2, "the default is two retries");
-    let error = api_with(&server, policy)
-        .get_identity_source_session("0oa1", "aps1")
-        .await
-        .unwrap_err();
+    let error = get_session_error(&api_with(&server, policy)).await;
     assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
     assert_eq!(error.okta_error_code(), Some("E0000010"));
     assert_eq!(error.request_id(), Some("req-503"));
@@ -1352,19 +1303,13 @@ async fn exhausted_retries_return_the_last_error() -> TestResult {
 #[tokio::test]
 async fn never_sends_exactly_one_request() -> TestResult {
     for status in [429, 503, 504] {
-        let server = MockServer::start().await;
-        Mock::given(any())
-            .respond_with(if status == 429 {
-                rate_limited("req-429", HTTP_DATE_EPOCH)
-            } else {
-                ResponseTemplate::new(status)
-            })
-            .mount(&server)
-            .await;
-        let error = api_with(&server, RetryPolicy::never())
-            .get_identity_source_session("0oa1", "aps1")
-            .await
-            .unwrap_err();
+        let server = server_answering(if status == 429 {
+            rate_limited("req-429", HTTP_DATE_EPOCH)
+        } else {
+            ResponseTemplate::new(status)
+        })
+        .await;
+        let error = get_session_error(&api_with(&server, RetryPolicy::never())).await;
         assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
         assert_eq!(error.meta().map(|m| m.attempts), Some(1));
         assert_eq!(received(&server).await.len(), 1, "{status}");
@@ -1375,15 +1320,8 @@ async fn never_sends_exactly_one_request() -> TestResult {
 #[tokio::test]
 async fn other_errors_are_not_retried() -> TestResult {
     for status in [400, 401, 403, 404, 500, 502] {
-        let server = MockServer::start().await;
-        Mock::given(any())
-            .respond_with(ResponseTemplate::new(status))
-            .mount(&server)
-            .await;
-        let error = api(&server)
-            .get_identity_source_session("0oa1", "aps1")
-            .await
-            .unwrap_err();
+        let server = server_answering(ResponseTemplate::new(status)).await;
+        let error = get_session_error(&api(&server)).await;
         assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
         assert_eq!(received(&server).await.len(), 1, "{status}");
     }
@@ -1392,16 +1330,9 @@ async fn other_errors_are_not_retried() -> TestResult {
 
 #[tokio::test]
 async fn max_elapsed_bounds_retrying() -> TestResult {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&server)
-        .await;
+    let server = server_answering(ResponseTemplate::new(503)).await;
     let policy = fast_retries(5).max_elapsed(Duration::ZERO);
-    let error = api_with(&server, policy)
-        .get_identity_source_session("0oa1", "aps1")
-        .await
-        .unwrap_err();
+    let error = get_session_error(&api_with(&server, policy)).await;
     assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
     assert_eq!(received(&server).await.len(), 1);
     Ok(())
@@ -1418,14 +1349,8 @@ async fn refused_connection_is_a_transport_error_retried_per_policy() -> TestRes
         // The token source is asked once per attempt, so it counts attempts that never
         // reach a server.
         let (auth, asked) = counting_token_source();
-        let client = Client::builder(&base_url)
-            .auth(auth)
-            .retry_policy(policy)
-            .build()?;
-        let error = IdentitySourceApi::new(client)
-            .get_identity_source_session("0oa1", "aps1")
-            .await
-            .unwrap_err();
+        let api = api_from(Client::builder(&base_url).auth(auth).retry_policy(policy))?;
+        let error = get_session_error(&api).await;
         assert!(
             matches!(
                 error,
@@ -1473,17 +1398,15 @@ async fn connect_timeout_is_a_failure_to_connect_and_retried() -> TestResult {
     }
 
     let (auth, asked) = counting_token_source();
-    let client = Client::builder(format!("http://{address}"))
-        .auth(auth)
-        .connect_timeout(Duration::from_millis(100))
-        .request_timeout(Duration::from_secs(1))
-        .retry_policy(fast_retries(2))
-        .build()?;
+    let api = api_from(
+        Client::builder(format!("http://{address}"))
+            .auth(auth)
+            .connect_timeout(Duration::from_millis(100))
+            .request_timeout(Duration::from_secs(1))
+            .retry_policy(fast_retries(2)),
+    )?;
     let started = Instant::now();
-    let error = IdentitySourceApi::new(client)
-        .get_identity_source_session("0oa1", "aps1")
-        .await
-        .unwrap_err();
+    let error = get_session_error(&api).await;
     assert!(
         started.elapsed() < Duration::from_secs(1),
         "took {:?}",
@@ -1502,26 +1425,18 @@ async fn connect_timeout_is_a_failure_to_connect_and_retried() -> TestResult {
 
 #[tokio::test]
 async fn slow_server_is_a_timeout() -> TestResult {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(session_json("aps1", "CREATED"))
-                .set_delay(Duration::from_secs(1)),
-        )
-        .mount(&server)
-        .await;
+    let server =
+        server_answering(session_response("aps1", "CREATED").set_delay(Duration::from_secs(1)))
+            .await;
     let timeout = Duration::from_millis(300);
-    let client = Client::builder(server.uri())
-        .api_token(TOKEN)
-        .request_timeout(timeout)
-        .build()?;
+    let api = api_from(
+        Client::builder(server.uri())
+            .api_token(TOKEN)
+            .request_timeout(timeout),
+    )?;
 
     let started = Instant::now();
-    let error = IdentitySourceApi::new(client)
-        .get_identity_source_session("0oa1", "aps1")
-        .await
-        .unwrap_err();
+    let error = get_session_error(&api).await;
     let elapsed = started.elapsed();
     assert!(
         matches!(error, Error::Timeout { timeout: t, .. } if t == timeout),
@@ -1552,25 +1467,27 @@ async fn oversized_body_is_refused_and_an_oversized_error_is_cut() -> TestResult
     let big: Vec<Value> = (0..50)
         .map(|i| session_json(&format!("aps{i}"), "COMPLETED"))
         .collect();
-    Mock::given(method("GET"))
-        .and(path(SESSIONS))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("x-okta-request-id", "req-big")
-                .set_body_json(&big),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(SESSION))
-        .respond_with(ResponseTemplate::new(500).set_body_string("x".repeat(10_000)))
-        .mount(&server)
-        .await;
-    let client = Client::builder(server.uri())
-        .api_token(TOKEN)
-        .max_response_bytes(1024)
-        .build()?;
-    let api = IdentitySourceApi::new(client);
+    mount_route(
+        &server,
+        "GET",
+        SESSIONS,
+        ResponseTemplate::new(200)
+            .insert_header("x-okta-request-id", "req-big")
+            .set_body_json(&big),
+    )
+    .await;
+    mount_route(
+        &server,
+        "GET",
+        SESSION,
+        ResponseTemplate::new(500).set_body_string("x".repeat(10_000)),
+    )
+    .await;
+    let api = api_from(
+        Client::builder(server.uri())
+            .api_token(TOKEN)
+            .max_response_bytes(1024),
+    )?;
 
     let error = api.list_identity_source_sessions("0oa1").await.unwrap_err();
     match &error {
@@ -1588,10 +1505,7 @@ async fn oversized_body_is_refused_and_an_oversized_error_is_cut() -> TestResult
     assert_eq!(error.request_id(), Some("req-big"));
     assert!(!error.is_retryable());
 
-    let error = api
-        .get_identity_source_session("0oa1", "aps1")
-        .await
-        .unwrap_err();
+    let error = get_session_error(&api).await;
     // An oversized error body keeps the error (status and a body cut at the limit).
     match &error {
         Error::Api(api) => {
@@ -1606,20 +1520,15 @@ async fn oversized_body_is_refused_and_an_oversized_error_is_cut() -> TestResult
 
 #[tokio::test]
 async fn body_at_the_limit_is_read() -> TestResult {
-    let server = MockServer::start().await;
     let body = serde_json::to_vec(&session_json("aps1", "CREATED"))?;
     let limit = body.len();
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200).set_body_bytes(body))
-        .mount(&server)
-        .await;
-    let client = Client::builder(server.uri())
-        .api_token(TOKEN)
-        .max_response_bytes(limit)
-        .build()?;
-    let session = IdentitySourceApi::new(client)
-        .get_identity_source_session("0oa1", "aps1")
-        .await?;
+    let server = server_answering(ResponseTemplate::new(200).set_body_bytes(body)).await;
+    let api = api_from(
+        Client::builder(server.uri())
+            .api_token(TOKEN)
+            .max_response_bytes(limit),
+    )?;
+    let session = api.get_identity_source_session("0oa1", "aps1").await?;
     assert_eq!(session.id, "aps1");
     Ok(())
 }
@@ -1630,11 +1539,7 @@ async fn body_at_the_limit_is_read() -> TestResult {
 
 #[tokio::test]
 async fn path_parameters_are_encoded_as_one_segment() -> TestResult {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200).set_body_json(session_json("aps1", "CREATED")))
-        .mount(&server)
-        .await;
+    let server = server_answering(session_response("aps1", "CREATED")).await;
     let api = api(&server);
     let cases = [
         ("a/b", "a%2Fb"),
@@ -1675,11 +1580,7 @@ async fn path_parameters_are_encoded_as_one_segment() -> TestResult {
 
 #[tokio::test]
 async fn empty_dot_and_dot_dot_ids_are_refused_before_sending() -> TestResult {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    let server = server_answering(ResponseTemplate::new(200)).await;
     let (auth, asked) = counting_token_source();
     let api = IdentitySourceApi::new(Client::new(server.uri(), auth)?);
 
@@ -1750,15 +1651,12 @@ async fn empty_dot_and_dot_dot_ids_are_refused_before_sending() -> TestResult {
 #[tokio::test]
 async fn tokens_never_appear_in_debug_or_display() -> TestResult {
     const SECRET: &str = "00s3cr3t-T0KEN-value";
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(401).set_body_json(okta_error(
-            "E0000011",
-            "Invalid token provided",
-            &[],
-        )))
-        .mount(&server)
-        .await;
+    let server = server_answering(ResponseTemplate::new(401).set_body_json(okta_error(
+        "E0000011",
+        "Invalid token provided",
+        &[],
+    )))
+    .await;
 
     let mut texts = Vec::new();
     for auth in [Auth::api_token(SECRET), Auth::access_token(SECRET)] {
@@ -1771,10 +1669,7 @@ async fn tokens_never_appear_in_debug_or_display() -> TestResult {
         texts.push(format!("{client:?}"));
         let api = IdentitySourceApi::new(client);
         texts.push(format!("{api:?}"));
-        let error = api
-            .get_identity_source_session("0oa1", "aps1")
-            .await
-            .unwrap_err();
+        let error = get_session_error(&api).await;
         texts.push(format!("{error:?}"));
         texts.push(error.to_string());
     }
@@ -1783,10 +1678,7 @@ async fn tokens_never_appear_in_debug_or_display() -> TestResult {
         .api_token(SECRET)
         .retry_policy(RetryPolicy::never())
         .build()?;
-    let error = IdentitySourceApi::new(refused)
-        .get_identity_source_session("0oa1", "aps1")
-        .await
-        .unwrap_err();
+    let error = get_session_error(&IdentitySourceApi::new(refused)).await;
     texts.extend([format!("{error:?}"), error.to_string()]);
     let error = Client::builder("http://example.com")
         .api_token(SECRET)
@@ -1884,11 +1776,7 @@ fn base_urls_are_checked() {
 
 #[tokio::test]
 async fn base_url_path_is_kept_as_a_prefix() -> TestResult {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
+    let server = server_answering(ResponseTemplate::new(200).set_body_json(json!([]))).await;
     for base in [
         format!("{}/prefix/", server.uri()),
         format!("{}/prefix", server.uri()),
@@ -1906,11 +1794,7 @@ async fn base_url_path_is_kept_as_a_prefix() -> TestResult {
 
 #[tokio::test]
 async fn clones_share_one_client_and_run_concurrently() -> TestResult {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200).set_body_json(session_json("aps1", "CREATED")))
-        .mount(&server)
-        .await;
+    let server = server_answering(session_response("aps1", "CREATED")).await;
     let api = api(&server);
     let tasks: Vec<_> = (0..8)
         .map(|i| {
@@ -1930,26 +1814,16 @@ async fn clones_share_one_client_and_run_concurrently() -> TestResult {
 
 #[tokio::test]
 async fn redirects_never_carry_the_token_to_another_origin() -> TestResult {
-    let elsewhere = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200).set_body_json(session_json("aps1", "CREATED")))
-        .mount(&elsewhere)
-        .await;
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(
-            ResponseTemplate::new(307)
-                .insert_header("location", format!("{}{SESSION}", elsewhere.uri())),
-        )
-        .mount(&server)
-        .await;
+    let elsewhere = server_answering(session_response("aps1", "CREATED")).await;
+    let server = server_answering(
+        ResponseTemplate::new(307)
+            .insert_header("location", format!("{}{SESSION}", elsewhere.uri())),
+    )
+    .await;
 
     // Redirects are not followed: the 307 is the answer, and the other origin sees nothing
     // (neither the token nor a resent body).
-    let error = api(&server)
-        .get_identity_source_session("0oa1", "aps1")
-        .await
-        .unwrap_err();
+    let error = get_session_error(&api(&server)).await;
     assert_eq!(error.status().map(|s| s.as_u16()), Some(307));
     assert!(received(&elsewhere).await.is_empty());
     Ok(())
@@ -1957,19 +1831,13 @@ async fn redirects_never_carry_the_token_to_another_origin() -> TestResult {
 
 #[tokio::test]
 async fn null_error_causes_keep_the_okta_error() -> TestResult {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
-            "errorCode": "E0000001",
-            "errorSummary": "Api validation failed",
-            "errorCauses": null
-        })))
-        .mount(&server)
-        .await;
-    let error = api(&server)
-        .get_identity_source_session("0oa1", "aps1")
-        .await
-        .unwrap_err();
+    let server = server_answering(ResponseTemplate::new(400).set_body_json(json!({
+        "errorCode": "E0000001",
+        "errorSummary": "Api validation failed",
+        "errorCauses": null
+    })))
+    .await;
+    let error = get_session_error(&api(&server)).await;
     assert_eq!(error.okta_error_code(), Some("E0000001"));
     assert_eq!(
         error.to_string(),
