@@ -98,6 +98,36 @@ fn templates_are_copied_verbatim() {
     }
 }
 
+#[test]
+fn every_file_under_templates_is_copied() {
+    fn files_under(dir: &std::path::Path, prefix: &str, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("readable") {
+            let entry = entry.expect("entry");
+            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+            if entry.path().is_dir() {
+                files_under(&entry.path(), &format!("{name}/"), found);
+            } else {
+                found.push(name);
+            }
+        }
+    }
+    let mut templates = Vec::new();
+    files_under(&workspace_root().join("templates"), "", &mut templates);
+    templates.sort();
+    let generated: Vec<String> = generate_from_spec()
+        .into_iter()
+        .map(|file| file.path)
+        .collect();
+    let missing: Vec<&String> = templates
+        .iter()
+        .filter(|path| !generated.contains(path))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "templates not listed in generator/src/templates.rs: {missing:?}"
+    );
+}
+
 /// Generates from `document` and returns the error's text.
 fn error_of(document: &str) -> String {
     let options = Options {

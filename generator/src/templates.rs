@@ -23,4 +23,5 @@ pub const TEMPLATES: &[Template] = templates![
     "src/runtime/error.rs",
     "src/runtime/mod.rs",
     "src/runtime/nullable.rs",
+    "src/runtime/oauth.rs",
 ];

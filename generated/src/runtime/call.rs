@@ -314,10 +314,13 @@ async fn execute(client: &Client, request: Request) -> Result<(ResponseMeta, Vec
     let started = Instant::now();
     let mut retry = RetryHeaders::default();
     let mut attempt = 0;
+    let mut retries = 0;
+    let mut reauthenticated = false;
     loop {
         attempt += 1;
         let attempt_started = Instant::now();
-        let outcome = attempt_once(client, &request, &url, &headers, &retry, attempt).await;
+        let (authorization, token) = inner.credentials.header().await?;
+        let outcome = attempt_once(client, &request, &url, &headers, authorization, &retry, attempt).await;
         let error = match outcome {
             Ok(success) => {
                 tracing::debug!(attempt, status = success.0.status.as_u16(), elapsed_ms = elapsed_ms(attempt_started), "response");
@@ -326,11 +329,22 @@ async fn execute(client: &Client, request: Request) -> Result<(ResponseMeta, Vec
             Err(error) => error,
         };
         tracing::debug!(attempt, status = error.status().map(|s| s.as_u16()), elapsed_ms = elapsed_ms(attempt_started), "attempt failed");
-        let Some(delay) = retry_delay(&error, attempt, policy) else { return Err(error) };
-        if attempt > policy.max_retries || started.elapsed() + delay > policy.max_elapsed {
+        // A token from a token source may have expired early or been revoked: send once
+        // more with a new one. This is not a retry in the policy's sense.
+        if !reauthenticated
+            && error.status() == Some(StatusCode::UNAUTHORIZED)
+            && inner.credentials.rejected(token.as_deref())
+        {
+            reauthenticated = true;
+            tracing::debug!(attempt, "token rejected; sending again with a new one");
+            continue;
+        }
+        let Some(delay) = retry_delay(&error, retries + 1, policy) else { return Err(error) };
+        if retries >= policy.max_retries || started.elapsed() + delay > policy.max_elapsed {
             return Err(error);
         }
-        retry = RetryHeaders { retry_for: error.request_id().map(str::to_owned), count: attempt };
+        retries += 1;
+        retry = RetryHeaders { retry_for: error.request_id().map(str::to_owned), count: retries };
         tracing::debug!(attempt, delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "retrying");
         tokio::time::sleep(delay).await;
     }
@@ -349,8 +363,9 @@ struct RetryHeaders {
     count: u32,
 }
 
-/// How long to wait before retrying after `error`; `None` when it should not be retried.
-fn retry_delay(error: &Error, attempt: u32, policy: &super::client::RetryPolicy) -> Option<Duration> {
+/// How long to wait before retry number `retry` after `error`; `None` when it should not
+/// be retried.
+fn retry_delay(error: &Error, retry: u32, policy: &super::client::RetryPolicy) -> Option<Duration> {
     match error {
         Error::Api(api) if api.meta.status == StatusCode::TOO_MANY_REQUESTS => {
             match api.rate_limit_wait() {
@@ -358,11 +373,11 @@ fn retry_delay(error: &Error, attempt: u32, policy: &super::client::RetryPolicy)
                     let wait = wait.saturating_add(policy.rate_limit_margin);
                     (wait <= policy.max_rate_limit_wait).then_some(wait)
                 }
-                None => Some(policy.backoff_delay(attempt)),
+                None => Some(policy.backoff_delay(retry)),
             }
         }
-        Error::Api(api) if is_retryable_status(api.meta.status) => Some(policy.backoff_delay(attempt)),
-        Error::Transport { source, .. } if source.is_connect() => Some(policy.backoff_delay(attempt)),
+        Error::Api(api) if is_retryable_status(api.meta.status) => Some(policy.backoff_delay(retry)),
+        Error::Transport { source, .. } if source.is_connect() => Some(policy.backoff_delay(retry)),
         _ => None,
     }
 }
@@ -383,6 +398,7 @@ async fn attempt_once(
     request: &Request,
     url: &Url,
     headers: &HeaderMap,
+    authorization: HeaderValue,
     retry: &RetryHeaders,
     attempt: u32,
 ) -> Result<(ResponseMeta, Vec<u8>)> {
@@ -393,7 +409,7 @@ async fn attempt_once(
         .request(request.method.clone(), url.clone())
         .headers(headers.clone())
         .header(header::USER_AGENT, inner.user_agent.clone())
-        .header(header::AUTHORIZATION, inner.credentials.header().await?)
+        .header(header::AUTHORIZATION, authorization)
         .timeout(inner.request_timeout);
     if retry.count > 0 {
         builder = builder.header("x-okta-retry-count", retry.count.to_string());

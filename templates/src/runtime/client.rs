@@ -12,6 +12,7 @@ use reqwest::header::HeaderValue;
 use reqwest::Url;
 
 use super::error::{Error, Result};
+use super::oauth::{ServiceApp, ServiceAppTokens};
 
 /// The error type a [`TokenSource`] may fail with.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -25,6 +26,12 @@ pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = std::result::Result<Strin
 pub trait TokenSource: Send + Sync {
     /// The access token to send as `Authorization: Bearer <token>`.
     fn token(&self) -> TokenFuture<'_>;
+
+    /// Told when the API answered `401 Unauthorized` to `token`, before the request is
+    /// sent once more with a new [`token`](Self::token): a caching source drops it here.
+    fn rejected(&self, token: &str) {
+        let _ = token;
+    }
 }
 
 impl<F, Fut> TokenSource for F
@@ -46,6 +53,9 @@ pub enum Auth {
     AccessToken(String),
     /// OAuth 2.0 access tokens from a [`TokenSource`], asked before every request.
     TokenSource(Arc<dyn TokenSource>),
+    /// An OAuth 2.0 service app: access tokens from the client-credentials grant with a
+    /// client assertion signed by the app's private key, cached and renewed.
+    ServiceApp(ServiceApp),
 }
 
 impl Auth {
@@ -63,6 +73,11 @@ impl Auth {
     pub fn token_source(source: impl TokenSource + 'static) -> Self {
         Self::TokenSource(Arc::new(source))
     }
+
+    /// An OAuth 2.0 service app (client credentials with `private_key_jwt`).
+    pub fn service_app(app: ServiceApp) -> Self {
+        Self::ServiceApp(app)
+    }
 }
 
 impl fmt::Debug for Auth {
@@ -71,6 +86,7 @@ impl fmt::Debug for Auth {
             Self::ApiToken(_) => "ApiToken(<redacted>)",
             Self::AccessToken(_) => "AccessToken(<redacted>)",
             Self::TokenSource(_) => "TokenSource(..)",
+            Self::ServiceApp(_) => "ServiceApp(..)",
         })
     }
 }
@@ -83,22 +99,38 @@ pub(crate) enum Credentials {
 }
 
 impl Credentials {
-    fn new(auth: Auth) -> Result<Self> {
+    fn new(auth: Auth, base_url: &Url, http: &reqwest::Client, timeout: Duration) -> Result<Self> {
         match auth {
             Auth::ApiToken(token) => authorization("SSWS", &token).map(Self::Fixed),
             Auth::AccessToken(token) => authorization("Bearer", &token).map(Self::Fixed),
             Auth::TokenSource(source) => Ok(Self::Source(source)),
+            Auth::ServiceApp(app) => {
+                let tokens = ServiceAppTokens::new(app, base_url, http.clone(), timeout);
+                Ok(Self::Source(Arc::new(tokens)))
+            }
         }
     }
 
-    /// The header value for the next request.
-    pub(crate) async fn header(&self) -> Result<HeaderValue> {
+    /// The header value for the next request, and the token in it when it came from a
+    /// token source (so a 401 can be reported back with [`TokenSource::rejected`]).
+    pub(crate) async fn header(&self) -> Result<(HeaderValue, Option<String>)> {
         match self {
-            Self::Fixed(value) => Ok(value.clone()),
+            Self::Fixed(value) => Ok((value.clone(), None)),
             Self::Source(source) => {
                 let token = source.token().await.map_err(Error::TokenSource)?;
-                authorization("Bearer", &token)
+                Ok((authorization("Bearer", &token)?, Some(token)))
             }
+        }
+    }
+
+    /// Reports a token the API rejected; `true` when a new token may do better.
+    pub(crate) fn rejected(&self, token: Option<&str>) -> bool {
+        match (self, token) {
+            (Self::Source(source), Some(token)) => {
+                source.rejected(token);
+                true
+            }
+            _ => false,
         }
     }
 }
@@ -243,6 +275,13 @@ impl ClientBuilder {
         self.auth(Auth::access_token(token))
     }
 
+    /// Authenticates as an OAuth 2.0 service app: access tokens are fetched from the org's
+    /// `/oauth2/v1/token` with a client assertion signed by the app's key, shared by every
+    /// clone of the client, and renewed before they expire.
+    pub fn service_app(self, app: ServiceApp) -> Self {
+        self.auth(Auth::service_app(app))
+    }
+
     /// Sends requests through `client` instead of a new one. The connect timeout is then
     /// the injected client's; the request timeout still applies.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
@@ -288,7 +327,7 @@ impl ClientBuilder {
         let auth = self.auth.ok_or_else(|| {
             Error::Config("no authentication was configured; set an API token, an access token or a token source".into())
         })?;
-        let credentials = Credentials::new(auth)?;
+
         let mut user_agent = format!("okta-identity-source-rust/{}", env!("CARGO_PKG_VERSION"));
         if let Some(suffix) = self.user_agent_suffix.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             user_agent.push(' ');
@@ -306,6 +345,7 @@ impl ClientBuilder {
                 .build()
                 .map_err(|error| Error::Config(format!("the HTTP client could not be built: {error}")))?,
         };
+        let credentials = Credentials::new(auth, &base_url, &http, self.request_timeout)?;
         Ok(Client {
             inner: Arc::new(Inner {
                 base_url,

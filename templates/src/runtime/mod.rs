@@ -6,11 +6,13 @@ mod call;
 mod client;
 mod error;
 pub(crate) mod nullable;
+mod oauth;
 
 pub use call::{Call, RateLimit, Response, ResponseMeta};
 pub(crate) use call::Request;
-pub use client::{Auth, BoxError, Client, ClientBuilder, RetryPolicy, TokenSource};
+pub use client::{Auth, BoxError, Client, ClientBuilder, RetryPolicy, TokenFuture, TokenSource};
 pub use error::{ApiError, Error, ErrorBody, ErrorCause, Result};
+pub use oauth::{DEFAULT_SCOPES, OAuthError, PrivateKey, ServiceApp};
 pub(crate) use reqwest::Method;
 /// The HTTP client the runtime is built on, re-exported so an injected client
 /// ([`ClientBuilder::http_client`]) has the same version.
