@@ -277,7 +277,7 @@ impl<'de> serde::Deserialize<'de> for IdentitySourceSessionStatus {
 /// One user to create or update, keyed by its id in your system.
 ///
 /// Schema: `#/components/schemas/IdentitySourceUserForUpsert`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IdentitySourceUserForUpsert {
     /// The user's unique id in your system.
     ///
@@ -292,7 +292,7 @@ pub struct IdentitySourceUserForUpsert {
 /// One user to deactivate, by its id in your system.
 ///
 /// Schema: `#/components/schemas/IdentitySourceUserProfileForDelete`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IdentitySourceUserProfileForDelete {
     /// The user's unique id in your system.
     ///

@@ -194,7 +194,7 @@ pub struct Struct {
     /// The value type of properties beyond the declared ones (`additionalProperties`),
     /// collected in a map flattened into the object.
     pub additional: Option<Additional>,
-    /// Whether every required field has a sensible default, so `Default` can be derived.
+    /// Whether every field may be left out, so `Default` is derived.
     pub derive_default: bool,
 }
 

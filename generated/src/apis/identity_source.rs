@@ -200,7 +200,6 @@ impl IdentitySourceApi {
     ///
     /// - `identity_source_id` (`identitySourceId`): The id of the Custom Identity Source app instance (`0oa…`).
     /// - `session_id` (`sessionId`): The id of the import session (`aps…`).
-    /// - `body`
     pub fn upload_identity_source_data_for_delete(
         &self,
         identity_source_id: &str,
@@ -238,7 +237,6 @@ impl IdentitySourceApi {
     ///
     /// - `identity_source_id` (`identitySourceId`): The id of the Custom Identity Source app instance (`0oa…`).
     /// - `session_id` (`sessionId`): The id of the import session (`aps…`).
-    /// - `body`
     pub fn upload_identity_source_data_for_upsert(
         &self,
         identity_source_id: &str,

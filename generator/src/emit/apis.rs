@@ -4,7 +4,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::tokens::{ModelsPath, argument_type, docs, ident, type_tokens};
-use crate::ir::{Api, ApiGroup, Operation, ParamLocation, Parameter, SuccessBody, TypeRef};
+use crate::ir::{
+    Api, ApiGroup, Operation, ParamLocation, Parameter, RequestBody, SuccessBody, TypeRef,
+};
 
 /// More arguments than this trip clippy's `too_many_arguments`.
 const CLIPPY_MAX_ARGUMENTS: usize = 7;
@@ -77,24 +79,7 @@ fn operation_uses_models(operation: &Operation) -> bool {
 fn operation(operation: &Operation) -> TokenStream {
     let name = ident(&operation.method_name);
     let docs = operation_docs(operation);
-    let (path_params, other_params): (Vec<&Parameter>, Vec<&Parameter>) = operation
-        .params
-        .iter()
-        .partition(|param| param.location == ParamLocation::Path);
-    let mut arguments: Vec<TokenStream> = path_params
-        .iter()
-        .map(|param| parameter_argument(param))
-        .collect();
-    if let Some(body) = &operation.body {
-        let body_name = ident(&body.rust_name);
-        let ty = argument_type(&body.ty, ModelsPath::Qualified);
-        arguments.push(if body.required {
-            quote!(#body_name: #ty)
-        } else {
-            quote!(#body_name: Option<#ty>)
-        });
-    }
-    arguments.extend(other_params.iter().map(|param| parameter_argument(param)));
+    let arguments: Vec<TokenStream> = arguments(operation).iter().map(Argument::tokens).collect();
     let allow = (arguments.len() > CLIPPY_MAX_ARGUMENTS)
         .then(|| quote!(#[allow(clippy::too_many_arguments)]));
     let deprecated = operation.deprecated.then(|| quote!(#[deprecated]));
@@ -130,13 +115,62 @@ fn operation(operation: &Operation) -> TokenStream {
     }
 }
 
-fn parameter_argument(param: &Parameter) -> TokenStream {
-    let name = ident(&param.rust_name);
-    let ty = argument_type(&param.ty, ModelsPath::Qualified);
-    if param.required {
-        quote!(#name: #ty)
-    } else {
-        quote!(#name: Option<#ty>)
+/// A method argument: a parameter or the request body.
+enum Argument<'a> {
+    Parameter(&'a Parameter),
+    Body(&'a RequestBody),
+}
+
+/// The method's arguments in signature order: path parameters in template order, the body,
+/// then the query and header parameters (required ones first, as lowering sorted them).
+fn arguments(operation: &Operation) -> Vec<Argument<'_>> {
+    let (path, other): (Vec<&Parameter>, Vec<&Parameter>) = operation
+        .params
+        .iter()
+        .partition(|param| param.location == ParamLocation::Path);
+    path.into_iter()
+        .map(Argument::Parameter)
+        .chain(operation.body.as_ref().map(Argument::Body))
+        .chain(other.into_iter().map(Argument::Parameter))
+        .collect()
+}
+
+impl Argument<'_> {
+    fn name(&self) -> &str {
+        match self {
+            Self::Parameter(param) => &param.rust_name,
+            Self::Body(body) => &body.rust_name,
+        }
+    }
+
+    fn wire_name(&self) -> Option<&str> {
+        match self {
+            Self::Parameter(param) => Some(&param.wire_name),
+            Self::Body(_) => None,
+        }
+    }
+
+    fn description(&self) -> Option<&str> {
+        match self {
+            Self::Parameter(param) => param.description.as_deref(),
+            Self::Body(body) => body.description.as_deref(),
+        }
+        .filter(|text| !text.trim().is_empty())
+    }
+
+    /// `name: Type`, or `name: Option<Type>` when it may be left out.
+    fn tokens(&self) -> TokenStream {
+        let (ty, required) = match self {
+            Self::Parameter(param) => (&param.ty, param.required),
+            Self::Body(body) => (&body.ty, body.required),
+        };
+        let name = ident(self.name());
+        let ty = argument_type(ty, ModelsPath::Qualified);
+        if required {
+            quote!(#name: #ty)
+        } else {
+            quote!(#name: Option<#ty>)
+        }
     }
 }
 
@@ -176,34 +210,15 @@ fn operation_docs(operation: &Operation) -> TokenStream {
             statuses(&operation.error_statuses)
         )
     });
-    let arguments: Vec<String> = operation
-        .params
+    let arguments: Vec<String> = arguments(operation)
         .iter()
-        .map(|param| {
-            (
-                param.rust_name.trim_start_matches("r#"),
-                &param.wire_name,
-                param.description.as_deref(),
-            )
-        })
-        .chain(operation.body.iter().map(|body| {
-            (
-                body.rust_name.trim_start_matches("r#"),
-                &body.rust_name,
-                body.description.as_deref(),
-            )
-        }))
-        .map(|(name, wire, description)| {
-            let description = description
-                .map(|text| text.trim().replace('\n', " "))
-                .unwrap_or_default();
-            if name == wire.as_str() || description.is_empty() {
-                format!("- `{name}`: {description}")
-                    .trim_end_matches(": ")
-                    .to_owned()
-            } else {
-                format!("- `{name}` (`{wire}`): {description}")
-            }
+        .filter_map(|argument| {
+            let description = argument.description()?.trim().replace('\n', " ");
+            let name = argument.name().trim_start_matches("r#");
+            Some(match argument.wire_name().filter(|wire| *wire != name) {
+                Some(wire) => format!("- `{name}` (`{wire}`): {description}"),
+                None => format!("- `{name}`: {description}"),
+            })
         })
         .collect();
     let arguments =

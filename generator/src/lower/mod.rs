@@ -37,6 +37,8 @@ struct Lowerer<'d> {
     component_names: BTreeMap<&'d str, String>,
     /// Component schemas already lowered (or being lowered, for recursive types).
     lowered_components: BTreeSet<&'d str>,
+    /// The components being lowered as aliases, innermost last, to refuse alias cycles.
+    alias_chain: Vec<&'d str>,
     /// Every type name handed out.
     type_names: names::Scope,
     /// The types defined so far, by Rust name.
@@ -56,6 +58,7 @@ impl<'d> Lowerer<'d> {
             document,
             component_names,
             lowered_components: BTreeSet::new(),
+            alias_chain: Vec::new(),
             type_names,
             types: BTreeMap::new(),
         }

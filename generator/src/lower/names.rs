@@ -20,7 +20,7 @@ const NOT_RAW: &[&str] = &["crate", "self", "super", "Self", "_"];
 /// Type names that would shadow the prelude (or the types generated code relies on) inside
 /// the models module.
 const RESERVED_TYPES: &[&str] = &[
-    "Box", "Option", "Result", "Some", "None", "Ok", "Err", "String", "Vec", "Self",
+    "Box", "From", "Option", "Result", "Some", "None", "Ok", "Err", "String", "Vec",
 ];
 
 /// Replaces every character that cannot be in an identifier with a word break, so that
@@ -143,6 +143,7 @@ mod tests {
         assert_eq!(camel("2FA"), "V2fa");
         assert_eq!(camel("Self"), "Self_");
         assert_eq!(type_name("Result"), "ResultModel");
+        assert_eq!(type_name("From"), "FromModel");
         assert_eq!(type_name("Error"), "Error");
         assert_eq!(type_name("a.b c"), "ABC");
     }

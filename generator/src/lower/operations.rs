@@ -74,12 +74,13 @@ impl<'d> Lowerer<'d> {
             }
         }
         for group in &mut groups {
-            let mut method_names = names::Scope::default();
+            // `new` is the API struct's constructor.
+            let mut method_names = names::Scope::with_reserved(&["new"]);
             for operation in &mut group.operations {
                 operation.method_name = method_names.claim(operation.method_name.clone());
             }
         }
-        let mut module_names = names::Scope::with_reserved(&["mod"]);
+        let mut module_names = names::Scope::with_reserved(&["mod", "r#mod"]);
         let mut struct_names = names::Scope::default();
         for group in &mut groups {
             group.module = module_names.claim(group.module.clone());
@@ -219,6 +220,12 @@ impl<'d> Lowerer<'d> {
                     "only parameters of a scalar type (string, number, boolean or string enum) are supported yet",
                 ));
             }
+            // A date-time's `Display` is not RFC 3339: the caller formats it.
+            let ty = if ty == TypeRef::DateTime {
+                TypeRef::String
+            } else {
+                ty
+            };
             params.push(Parameter {
                 wire_name: data.name.clone(),
                 rust_name: snake(&data.name),

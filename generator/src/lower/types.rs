@@ -47,17 +47,30 @@ impl<'d> Lowerer<'d> {
             .get(key.as_str())
             .cloned()
             .unwrap_or_else(|| names::type_name(key));
+        if self.alias_chain.contains(&key.as_str()) {
+            return Err(Diagnostic::at(
+                pointer,
+                format!(
+                    "`$ref: {reference}` is part of a cycle of references with no object in it"
+                ),
+            )
+            .with_help("a type can only contain itself through an object's property"));
+        }
         if self.lowered_components.insert(key.as_str()) {
             let at = Pointer::root().push("components").push("schemas").push(key);
             let kind = match schema {
-                ReferenceOr::Reference { reference } => {
-                    TypeKind::Alias(self.component_type(reference, &at)?)
-                }
                 ReferenceOr::Item(schema) if needs_definition(schema) => {
                     self.definition(&rust_name, schema, &at)?
                 }
-                ReferenceOr::Item(schema) => {
-                    TypeKind::Alias(self.unnamed_type(schema, &at, &rust_name)?)
+                // An alias is only defined once its target is: a cycle of aliases has none.
+                alias => {
+                    self.alias_chain.push(key.as_str());
+                    let target = match alias {
+                        ReferenceOr::Reference { reference } => self.component_type(reference, &at),
+                        ReferenceOr::Item(schema) => self.unnamed_type(schema, &at, &rust_name),
+                    };
+                    self.alias_chain.pop();
+                    TypeKind::Alias(target?)
                 }
             };
             let description = match schema {
@@ -252,10 +265,15 @@ impl<'d> Lowerer<'d> {
                 rust_name: field_names.claim("additional_properties".into()),
                 value,
             });
+        // Only objects whose every property may be left out get `Default`: a required
+        // property defaulted to "" or [] would be sent as if it were meant.
+        let derive_default = fields
+            .iter()
+            .all(|field| field.presence != Presence::Required);
         Ok(Struct {
             fields,
             additional,
-            derive_default: true,
+            derive_default,
         })
     }
 
@@ -266,51 +284,9 @@ impl<'d> Lowerer<'d> {
         schemas.get(name)?.as_item()
     }
 
-    /// All types defined, sorted by name, with `derive_default` settled.
+    /// All types defined, sorted by name.
     pub(super) fn finish_types(self) -> Vec<TypeDef> {
-        let mut types = self.types;
-        // Greatest fixed point: assume every struct can default, then strike out those with a
-        // required field that can't, until nothing changes.
-        loop {
-            let cannot: Vec<String> = types
-                .values()
-                .filter(|def| matches!(&def.kind, TypeKind::Struct(s) if s.derive_default))
-                .filter(|def| {
-                    let TypeKind::Struct(s) = &def.kind else {
-                        return false;
-                    };
-                    s.fields.iter().any(|field| {
-                        field.presence == Presence::Required && !has_default(&types, &field.ty)
-                    })
-                })
-                .map(|def| def.name.clone())
-                .collect();
-            if cannot.is_empty() {
-                break;
-            }
-            for name in cannot {
-                if let Some(TypeDef {
-                    kind: TypeKind::Struct(s),
-                    ..
-                }) = types.get_mut(&name)
-                {
-                    s.derive_default = false;
-                }
-            }
-        }
-        types.into_values().collect()
-    }
-}
-
-fn has_default(types: &std::collections::BTreeMap<String, TypeDef>, ty: &TypeRef) -> bool {
-    match ty {
-        TypeRef::DateTime | TypeRef::Date => false,
-        TypeRef::Named(name) => match types.get(name).map(|def| &def.kind) {
-            Some(TypeKind::Struct(s)) => s.derive_default,
-            Some(TypeKind::Alias(inner)) => has_default(types, inner),
-            Some(TypeKind::Enum(_)) | None => false,
-        },
-        _ => true,
+        self.types.into_values().collect()
     }
 }
 

@@ -6,19 +6,23 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use tracing::Instrument;
 
 use super::client::Client;
-use super::error::{ApiError, Error, Result, is_retryable_status, snippet};
+use super::error::{is_retryable_status, snippet, ApiError, Error, Result};
 
 /// Everything but RFC 3986's unreserved characters is escaped in a path parameter, so a
 /// value is always exactly one path segment.
-const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// A request as the generated code describes it; built into an HTTP request on sending.
 pub(crate) struct Request {
@@ -36,7 +40,11 @@ pub(crate) struct Request {
 // Which of these an API description needs depends on its parameters.
 #[allow(dead_code)]
 impl Request {
-    pub(crate) fn new(method: Method, operation: &'static str, path_template: &'static str) -> Self {
+    pub(crate) fn new(
+        method: Method,
+        operation: &'static str,
+        path_template: &'static str,
+    ) -> Self {
         Self {
             method,
             operation,
@@ -104,7 +112,9 @@ impl Request {
         while let Some(start) = rest.find('{') {
             path.push_str(&rest[..start]);
             let after = &rest[start + 1..];
-            let end = after.find('}').ok_or_else(|| format!("malformed path template {}", self.path_template))?;
+            let end = after
+                .find('}')
+                .ok_or_else(|| format!("malformed path template {}", self.path_template))?;
             let name = &after[..end];
             let value = self
                 .path_params
@@ -113,7 +123,9 @@ impl Request {
                 .map(|(_, value)| value.as_str())
                 .ok_or_else(|| format!("no value for the path parameter `{name}`"))?;
             if value.is_empty() || value == "." || value == ".." {
-                return Err(format!("the path parameter `{name}` must not be empty, `.` or `..` (got {value:?})"));
+                return Err(format!(
+                    "the path parameter `{name}` must not be empty, `.` or `..` (got {value:?})"
+                ));
             }
             path.extend(utf8_percent_encode(value, PATH_SEGMENT));
             rest = &after[end + 1..];
@@ -125,7 +137,11 @@ impl Request {
     /// The full URL under `base`.
     fn url(&self, base: &Url) -> std::result::Result<Url, String> {
         let mut url = base.clone();
-        url.set_path(&format!("{}{}", base.path().trim_end_matches('/'), self.path()?));
+        url.set_path(&format!(
+            "{}{}",
+            base.path().trim_end_matches('/'),
+            self.path()?
+        ));
         if !self.query.is_empty() {
             url.query_pairs_mut().extend_pairs(&self.query);
         }
@@ -135,13 +151,19 @@ impl Request {
     fn headers(&self) -> std::result::Result<HeaderMap, String> {
         let mut headers = HeaderMap::with_capacity(self.headers.len() + 2);
         for (name, value) in &self.headers {
-            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("`{name}` is not a valid header name"))?;
-            let value = HeaderValue::from_str(value).map_err(|_| format!("the header `{name}` has characters not allowed in a header"))?;
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| format!("`{name}` is not a valid header name"))?;
+            let value = HeaderValue::from_str(value).map_err(|_| {
+                format!("the header `{name}` has characters not allowed in a header")
+            })?;
             headers.append(name, value);
         }
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         if self.body.is_some() {
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
         }
         Ok(headers)
     }
@@ -177,7 +199,8 @@ pub struct RateLimit {
 
 impl RateLimit {
     fn from_headers(headers: &HeaderMap) -> Self {
-        let number = |name: &str| single_header(headers, name).and_then(|value| value.trim().parse().ok());
+        let number =
+            |name: &str| single_header(headers, name).and_then(|value| value.trim().parse().ok());
         Self {
             limit: number("x-rate-limit-limit"),
             remaining: number("x-rate-limit-remaining"),
@@ -187,7 +210,8 @@ impl RateLimit {
 
     /// When the window resets.
     pub fn reset_at(&self) -> Option<SystemTime> {
-        self.reset.and_then(|seconds| UNIX_EPOCH.checked_add(Duration::from_secs(seconds)))
+        self.reset
+            .and_then(|seconds| UNIX_EPOCH.checked_add(Duration::from_secs(seconds)))
     }
 }
 
@@ -207,7 +231,8 @@ impl ResponseMeta {
             status,
             request_id: single_header(headers, "x-okta-request-id").map(str::to_owned),
             rate_limit: RateLimit::from_headers(headers),
-            date: single_header(headers, "date").and_then(|date| httpdate::parse_http_date(date).ok()),
+            date: single_header(headers, "date")
+                .and_then(|date| httpdate::parse_http_date(date).ok()),
             attempts,
         }
     }
@@ -257,14 +282,22 @@ pub struct Call<T> {
 impl<T: DeserializeOwned> Call<T> {
     /// A call whose 2xx body is JSON decoded as `T`.
     pub(crate) fn json(client: Client, request: Request) -> Self {
-        Self { client, request, decode: |body| serde_json::from_slice(body) }
+        Self {
+            client,
+            request,
+            decode: |body| serde_json::from_slice(body),
+        }
     }
 }
 
 impl Call<()> {
     /// A call whose 2xx response has no body worth reading.
     pub(crate) fn empty(client: Client, request: Request) -> Self {
-        Self { client, request, decode: |_| Ok(()) }
+        Self {
+            client,
+            request,
+            decode: |_| Ok(()),
+        }
     }
 }
 
@@ -272,7 +305,11 @@ impl<T> Call<T> {
     /// Sends the request (retrying as the client's [`RetryPolicy`](crate::RetryPolicy)
     /// says) and returns the decoded body with the response's metadata.
     pub async fn send(self) -> Result<Response<T>> {
-        let Self { client, request, decode } = self;
+        let Self {
+            client,
+            request,
+            decode,
+        } = self;
         let operation = request.operation;
         let span = tracing::debug_span!(
             "okta_request",
@@ -283,7 +320,12 @@ impl<T> Call<T> {
         let (meta, body) = execute(&client, request).instrument(span).await?;
         match decode(&body) {
             Ok(body) => Ok(Response { body, meta }),
-            Err(source) => Err(Error::Decode { operation, meta: Box::new(meta), snippet: snippet(&body), source }),
+            Err(source) => Err(Error::Decode {
+                operation,
+                meta: Box::new(meta),
+                snippet: snippet(&body),
+                source,
+            }),
         }
     }
 }
@@ -318,15 +360,34 @@ async fn execute(client: &Client, request: Request) -> Result<(ResponseMeta, Vec
         attempt += 1;
         let attempt_started = Instant::now();
         let (authorization, token) = inner.credentials.header().await?;
-        let outcome = attempt_once(client, &request, &url, &headers, authorization, &retry, attempt).await;
+        let outcome = attempt_once(
+            client,
+            &request,
+            &url,
+            &headers,
+            authorization,
+            &retry,
+            attempt,
+        )
+        .await;
         let error = match outcome {
             Ok(success) => {
-                tracing::debug!(attempt, status = success.0.status.as_u16(), elapsed_ms = elapsed_ms(attempt_started), "response");
+                tracing::debug!(
+                    attempt,
+                    status = success.0.status.as_u16(),
+                    elapsed_ms = elapsed_ms(attempt_started),
+                    "response"
+                );
                 return Ok(success);
             }
             Err(error) => error,
         };
-        tracing::debug!(attempt, status = error.status().map(|s| s.as_u16()), elapsed_ms = elapsed_ms(attempt_started), "attempt failed");
+        tracing::debug!(
+            attempt,
+            status = error.status().map(|s| s.as_u16()),
+            elapsed_ms = elapsed_ms(attempt_started),
+            "attempt failed"
+        );
         // A token from a token source may have expired early or been revoked: send once
         // more with a new one. This is not a retry in the policy's sense.
         if !reauthenticated
@@ -337,13 +398,23 @@ async fn execute(client: &Client, request: Request) -> Result<(ResponseMeta, Vec
             tracing::debug!(attempt, "token rejected; sending again with a new one");
             continue;
         }
-        let Some(delay) = retry_delay(&error, retries + 1, policy) else { return Err(error) };
+        let Some(delay) = retry_delay(&error, retries + 1, policy) else {
+            return Err(error);
+        };
         if retries >= policy.max_retries || started.elapsed() + delay > policy.max_elapsed {
             return Err(error);
         }
         retries += 1;
-        retry = RetryHeaders { retry_for: error.request_id().map(str::to_owned), count: retries };
-        tracing::debug!(attempt, delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "retrying");
+        // A failure without a response (a refused connection) keeps the last request id.
+        retry = RetryHeaders {
+            retry_for: error.request_id().map(str::to_owned).or(retry.retry_for),
+            count: retries,
+        };
+        tracing::debug!(
+            attempt,
+            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            "retrying"
+        );
         tokio::time::sleep(delay).await;
     }
 }
@@ -374,7 +445,9 @@ fn retry_delay(error: &Error, retry: u32, policy: &super::client::RetryPolicy) -
                 None => Some(policy.backoff_delay(retry)),
             }
         }
-        Error::Api(api) if is_retryable_status(api.meta.status) => Some(policy.backoff_delay(retry)),
+        Error::Api(api) if is_retryable_status(api.meta.status) => {
+            Some(policy.backoff_delay(retry))
+        }
         Error::Transport { source, .. } if source.is_connect() => Some(policy.backoff_delay(retry)),
         _ => None,
     }
@@ -402,19 +475,25 @@ async fn attempt_once(
 ) -> Result<(ResponseMeta, Vec<u8>)> {
     let inner = &client.inner;
     let operation = request.operation;
+    // Set, not appended: a parameter of the same name never doubles these headers.
+    let mut headers = headers.clone();
+    headers.insert(header::USER_AGENT, inner.user_agent.clone());
+    headers.insert(header::AUTHORIZATION, authorization);
+    if retry.count > 0 {
+        headers.insert("x-okta-retry-count", HeaderValue::from(retry.count));
+        if let Some(request_id) = retry
+            .retry_for
+            .as_deref()
+            .and_then(|id| HeaderValue::from_str(id).ok())
+        {
+            headers.insert("x-okta-retry-for", request_id);
+        }
+    }
     let mut builder = inner
         .http
         .request(request.method.clone(), url.clone())
-        .headers(headers.clone())
-        .header(header::USER_AGENT, inner.user_agent.clone())
-        .header(header::AUTHORIZATION, authorization)
+        .headers(headers)
         .timeout(inner.request_timeout);
-    if retry.count > 0 {
-        builder = builder.header("x-okta-retry-count", retry.count.to_string());
-        if let Some(request_id) = retry.retry_for.as_deref().and_then(|id| HeaderValue::from_str(id).ok()) {
-            builder = builder.header("x-okta-retry-for", request_id);
-        }
-    }
     if let Some(body) = &request.body {
         builder = builder.body(body.clone());
     }
@@ -422,7 +501,10 @@ async fn attempt_once(
     // refused connection), not the request timeout running out.
     let transport = |source: reqwest::Error| {
         if source.is_timeout() && !source.is_connect() {
-            Error::Timeout { operation, timeout: inner.request_timeout }
+            Error::Timeout {
+                operation,
+                timeout: inner.request_timeout,
+            }
         } else {
             Error::Transport { operation, source }
         }
@@ -431,8 +513,16 @@ async fn attempt_once(
     let status = response.status();
     let meta = ResponseMeta::from_response(status, response.headers(), attempt);
     let limit = inner.max_response_bytes;
-    let too_large = |meta: ResponseMeta| Error::BodyTooLarge { operation, meta: Box::new(meta), limit };
-    if status.is_success() && response.content_length().is_some_and(|length| length > limit as u64) {
+    let too_large = |meta: ResponseMeta| Error::BodyTooLarge {
+        operation,
+        meta: Box::new(meta),
+        limit,
+    };
+    if status.is_success()
+        && response
+            .content_length()
+            .is_some_and(|length| length > limit as u64)
+    {
         return Err(too_large(meta));
     }
     let mut body = Vec::new();

@@ -18,7 +18,8 @@ use super::oauth::{ServiceApp, ServiceAppTokens};
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The future a [`TokenSource`] returns.
-pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = std::result::Result<String, BoxError>> + Send + 'a>>;
+pub type TokenFuture<'a> =
+    Pin<Box<dyn Future<Output = std::result::Result<String, BoxError>> + Send + 'a>>;
 
 /// Supplies OAuth 2.0 access tokens, asked once per request, so tokens can be cached and
 /// refreshed outside the client. Any `Fn() -> impl Future<Output = Result<String, BoxError>>`
@@ -142,8 +143,11 @@ fn authorization(scheme: &str, token: &str) -> Result<HeaderValue> {
     if token.is_empty() {
         return Err(Error::Config(format!("the {scheme} token is empty")));
     }
-    let mut value = HeaderValue::from_str(&format!("{scheme} {token}"))
-        .map_err(|_| Error::Config(format!("the {scheme} token has characters not allowed in an HTTP header")))?;
+    let mut value = HeaderValue::from_str(&format!("{scheme} {token}")).map_err(|_| {
+        Error::Config(format!(
+            "the {scheme} token has characters not allowed in an HTTP header"
+        ))
+    })?;
     value.set_sensitive(true);
     Ok(value)
 }
@@ -187,12 +191,18 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// A policy that never retries.
     pub fn never() -> Self {
-        Self { max_retries: 0, ..Self::default() }
+        Self {
+            max_retries: 0,
+            ..Self::default()
+        }
     }
 
     /// The default policy with `max_retries` retries.
     pub fn with_max_retries(max_retries: u32) -> Self {
-        Self { max_retries, ..Self::default() }
+        Self {
+            max_retries,
+            ..Self::default()
+        }
     }
 
     /// This policy with other backoff bounds.
@@ -329,12 +339,20 @@ impl ClientBuilder {
         })?;
 
         let mut user_agent = format!("okta-identity-source-rust/{}", env!("CARGO_PKG_VERSION"));
-        if let Some(suffix) = self.user_agent_suffix.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(suffix) = self
+            .user_agent_suffix
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             user_agent.push(' ');
             user_agent.push_str(suffix);
         }
-        let user_agent = HeaderValue::from_str(&user_agent)
-            .map_err(|_| Error::Config("the user agent suffix has characters not allowed in an HTTP header".into()))?;
+        let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| {
+            Error::Config(
+                "the user agent suffix has characters not allowed in an HTTP header".into(),
+            )
+        })?;
         let http = match self.http {
             Some(http) => http,
             // Redirects are not followed: a 3xx is returned as an error, so a body is never
@@ -343,7 +361,9 @@ impl ClientBuilder {
                 .connect_timeout(self.connect_timeout)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
-                .map_err(|error| Error::Config(format!("the HTTP client could not be built: {error}")))?,
+                .map_err(|error| {
+                    Error::Config(format!("the HTTP client could not be built: {error}"))
+                })?,
         };
         let credentials = Credentials::new(auth, &base_url, &http, self.request_timeout)?;
         Ok(Client {
@@ -364,24 +384,38 @@ impl ClientBuilder {
 /// a host, no credentials, query or fragment; a path is kept as a prefix, without its
 /// trailing slash.
 fn base_url(text: &str) -> Result<Url> {
-    let invalid = |why: &str| Error::Config(format!("the base URL `{}` {why}", redact_userinfo(text)));
-    let mut url = Url::parse(text.trim()).map_err(|error| invalid(&format!("is not a valid URL: {error}")))?;
+    let invalid =
+        |why: &str| Error::Config(format!("the base URL `{}` {why}", redact_userinfo(text)));
+    let mut url = Url::parse(text.trim())
+        .map_err(|error| invalid(&format!("is not a valid URL: {error}")))?;
     let Some(host) = url.host_str().filter(|host| !host.is_empty()) else {
         return Err(invalid("has no host"));
     };
     let loopback = host.eq_ignore_ascii_case("localhost")
-        || host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
     match url.scheme() {
         "https" => {}
         "http" if loopback => {}
-        "http" => return Err(invalid("uses plain http://, which is allowed only for loopback hosts; use https://")),
+        "http" => {
+            return Err(invalid(
+                "uses plain http://, which is allowed only for loopback hosts; use https://",
+            ))
+        }
         other => return Err(invalid(&format!("has the scheme `{other}`; use https://"))),
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid("contains credentials; configure authentication with the builder instead"));
+        return Err(invalid(
+            "contains credentials; configure authentication with the builder instead",
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid("has a query or fragment; give only the scheme, host and an optional path"));
+        return Err(invalid(
+            "has a query or fragment; give only the scheme, host and an optional path",
+        ));
     }
     let path = url.path().trim_end_matches('/').to_owned();
     url.set_path(&path);
@@ -393,9 +427,15 @@ fn base_url(text: &str) -> Result<Url> {
 /// the path is not userinfo.
 fn redact_userinfo(text: &str) -> String {
     let authority_start = text.find("://").map_or(0, |scheme_end| scheme_end + 3);
-    let authority_len = text[authority_start..].find(['/', '\\', '?', '#']).unwrap_or(text.len() - authority_start);
+    let authority_len = text[authority_start..]
+        .find(['/', '\\', '?', '#'])
+        .unwrap_or(text.len() - authority_start);
     match text[authority_start..authority_start + authority_len].rfind('@') {
-        Some(at) => format!("{}<redacted>@{}", &text[..authority_start], &text[authority_start + at + 1..]),
+        Some(at) => format!(
+            "{}<redacted>@{}",
+            &text[..authority_start],
+            &text[authority_start + at + 1..]
+        ),
         None => text.to_owned(),
     }
 }

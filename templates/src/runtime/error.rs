@@ -121,7 +121,9 @@ impl Error {
 pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     matches!(
         status,
-        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT
+        StatusCode::TOO_MANY_REQUESTS
+            | StatusCode::SERVICE_UNAVAILABLE
+            | StatusCode::GATEWAY_TIMEOUT
     )
 }
 
@@ -142,19 +144,31 @@ pub struct ApiError {
 
 impl ApiError {
     pub(crate) fn new(operation: &'static str, meta: ResponseMeta, body: &[u8]) -> Self {
-        let parsed = serde_json::from_slice::<ErrorBody>(body).ok().filter(ErrorBody::is_okta_error);
+        let parsed = serde_json::from_slice::<ErrorBody>(body)
+            .ok()
+            .filter(ErrorBody::is_okta_error);
         let raw_body = match (&parsed, body.is_empty()) {
             (None, false) => Some(snippet(body)),
             _ => None,
         };
-        Self { operation, meta, body: parsed, raw_body }
+        Self {
+            operation,
+            meta,
+            body: parsed,
+            raw_body,
+        }
     }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let status = self.meta.status;
-        write!(f, "{} {}", status.as_u16(), status.canonical_reason().unwrap_or("Unknown Status"))?;
+        write!(
+            f,
+            "{} {}",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("Unknown Status")
+        )?;
         match (&self.body, &self.raw_body) {
             (Some(body), _) => {
                 if let Some(code) = &body.error_code {
@@ -163,12 +177,20 @@ impl fmt::Display for ApiError {
                 if let Some(summary) = &body.error_summary {
                     write!(f, ": {summary}")?;
                 }
-                let causes: Vec<&str> = body.error_causes.iter().filter_map(|c| c.error_summary.as_deref()).collect();
+                let causes: Vec<&str> = body
+                    .error_causes
+                    .iter()
+                    .filter_map(|c| c.error_summary.as_deref())
+                    .collect();
                 if !causes.is_empty() {
                     write!(f, " [{}]", causes.join("; "))?;
                 }
             }
-            (None, Some(raw)) => write!(f, ": the body is not an Okta error ({} bytes shown)", raw.len())?,
+            (None, Some(raw)) => write!(
+                f,
+                ": the body is not an Okta error ({} bytes shown)",
+                raw.len()
+            )?,
             (None, None) => write!(f, " with an empty body")?,
         }
         if let Some(id) = &self.meta.request_id {
@@ -219,7 +241,9 @@ pub struct ErrorCause {
 }
 
 /// Reads `null` like an absent list.
-fn null_as_empty<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<ErrorCause>, D::Error> {
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<ErrorCause>, D::Error> {
     Ok(Option::<Vec<ErrorCause>>::deserialize(deserializer)?.unwrap_or_default())
 }
 

@@ -8,12 +8,12 @@ mod error;
 pub(crate) mod nullable;
 mod oauth;
 
-pub use call::{Call, RateLimit, Response, ResponseMeta};
 pub(crate) use call::Request;
+pub use call::{Call, RateLimit, Response, ResponseMeta};
 pub use client::{Auth, BoxError, Client, ClientBuilder, RetryPolicy, TokenFuture, TokenSource};
 pub use error::{ApiError, Error, ErrorBody, ErrorCause, Result};
-pub use oauth::{DEFAULT_SCOPES, OAuthError, PrivateKey, ServiceApp};
-pub(crate) use reqwest::Method;
+pub use oauth::{OAuthError, PrivateKey, ServiceApp, DEFAULT_SCOPES};
 /// The HTTP client the runtime is built on, re-exported so an injected client
 /// ([`ClientBuilder::http_client`]) has the same version.
 pub use reqwest;
+pub(crate) use reqwest::Method;

@@ -95,7 +95,10 @@ impl ServiceApp {
             client_id: client_id.into(),
             key,
             key_id: None,
-            scopes: DEFAULT_SCOPES.iter().map(|scope| (*scope).to_owned()).collect(),
+            scopes: DEFAULT_SCOPES
+                .iter()
+                .map(|scope| (*scope).to_owned())
+                .collect(),
         }
     }
 
@@ -186,9 +189,17 @@ pub(crate) struct ServiceAppTokens {
 }
 
 impl ServiceAppTokens {
-    pub(crate) fn new(app: ServiceApp, base_url: &Url, http: reqwest::Client, timeout: Duration) -> Self {
+    pub(crate) fn new(
+        app: ServiceApp,
+        base_url: &Url,
+        http: reqwest::Client,
+        timeout: Duration,
+    ) -> Self {
         let mut token_url = base_url.clone();
-        token_url.set_path(&format!("{}/oauth2/v1/token", base_url.path().trim_end_matches('/')));
+        token_url.set_path(&format!(
+            "{}/oauth2/v1/token",
+            base_url.path().trim_end_matches('/')
+        ));
         Self {
             app,
             token_url,
@@ -201,8 +212,14 @@ impl ServiceAppTokens {
 
     /// The cached token, if it is not due for renewal.
     fn cached(&self) -> Option<Arc<str>> {
-        let current = self.current.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        current.as_ref().filter(|cached| Instant::now() < cached.renew_at).map(|cached| cached.token.clone())
+        let current = self
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        current
+            .as_ref()
+            .filter(|cached| Instant::now() < cached.renew_at)
+            .map(|cached| cached.token.clone())
     }
 
     async fn current_token(&self) -> std::result::Result<Arc<str>, BoxError> {
@@ -219,8 +236,14 @@ impl ServiceAppTokens {
         let lifetime = Duration::from_secs(response.expires_in.unwrap_or(0)).min(MAX_LIFETIME);
         let renew_before = (lifetime / RENEW_FRACTION).min(RENEW_AT_MOST);
         let token: Arc<str> = response.access_token.into();
-        let cached = CachedToken { token: token.clone(), renew_at: fetched_at + (lifetime - renew_before) };
-        *self.current.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(cached);
+        let cached = CachedToken {
+            token: token.clone(),
+            renew_at: fetched_at + (lifetime - renew_before),
+        };
+        *self
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(cached);
         Ok(token)
     }
 
@@ -230,7 +253,10 @@ impl ServiceAppTokens {
         let form = [
             ("grant_type", "client_credentials"),
             ("scope", scope.as_str()),
-            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
             ("client_assertion", assertion.as_str()),
         ];
         let response = self
@@ -255,13 +281,17 @@ impl ServiceAppTokens {
                 description: parsed.and_then(|body| body.error_description),
             }));
         }
-        serde_json::from_slice::<TokenResponse>(&body)
-            .map_err(|error| format!("the token endpoint's answer has no access token: {error}").into())
+        serde_json::from_slice::<TokenResponse>(&body).map_err(|error| {
+            format!("the token endpoint's answer has no access token: {error}").into()
+        })
     }
 
     /// A freshly signed client assertion.
     fn assertion(&self) -> std::result::Result<String, BoxError> {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
         let claims = Claims {
             iss: &self.app.client_id,
             sub: &self.app.client_id,
@@ -283,8 +313,14 @@ impl TokenSource for ServiceAppTokens {
     }
 
     fn rejected(&self, token: &str) {
-        let mut current = self.current.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if current.as_ref().is_some_and(|cached| &*cached.token == token) {
+        let mut current = self
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if current
+            .as_ref()
+            .is_some_and(|cached| &*cached.token == token)
+        {
             *current = None;
         }
     }
