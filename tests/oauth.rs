@@ -11,6 +11,7 @@ use okta_identity_source::{
     Client, Error, IdentitySourceApi, OAuthError, PrivateKey, RetryPolicy, ServiceApp,
 };
 use serde_json::{Value, json};
+use tracing_subscriber::util::SubscriberInitExt;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -409,6 +410,13 @@ async fn invalid_client_is_a_clear_error_and_nothing_reaches_the_api() {
 
 #[tokio::test]
 async fn keys_assertions_and_tokens_are_never_shown() {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let _subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .set_default();
     let server = MockServer::start().await;
     let endpoint = TokenEndpoint::new(&server, "rsa-public.pem", Algorithm::RS256, 3600);
     mount_token_endpoint(&server, &endpoint, Duration::ZERO).await;
@@ -431,7 +439,12 @@ async fn keys_assertions_and_tokens_are_never_shown() {
         .expect("sent");
     let pem = String::from_utf8(read_fixture("rsa-private.pem")).expect("text");
     let key_line = pem.lines().nth(1).expect("a base64 line");
+    assert!(
+        logs.text().contains("getIdentitySourceSession"),
+        "the subscriber saw the call"
+    );
     let shown = [
+        logs.text(),
         builder_debug,
         format!("{client:?}"),
         format!("{:?}", rsa_app()),
@@ -442,6 +455,30 @@ async fn keys_assertions_and_tokens_are_never_shown() {
         for secret in [key_line, assertion.as_str(), "at-1", "at-2"] {
             assert!(!text.contains(secret), "`{secret}` shown in: {text}");
         }
+    }
+}
+
+/// Everything a `tracing` subscriber writes, at every level.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Logs {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("not poisoned")).into_owned()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .expect("not poisoned")
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
