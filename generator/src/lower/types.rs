@@ -140,7 +140,10 @@ impl<'d> Lowerer<'d> {
                 pointer,
                 "a schema that mixes keywords of several types",
             )),
-            SchemaKind::AllOf { .. } => Err(unsupported(pointer, "`allOf`")),
+            SchemaKind::AllOf { .. } => Err(Diagnostic::at(
+                pointer,
+                "internal error: `allOf` is defined as a type",
+            )),
             SchemaKind::OneOf { .. } => Err(unsupported(pointer, "`oneOf`")),
             SchemaKind::AnyOf { .. } => Err(unsupported(pointer, "`anyOf`")),
             SchemaKind::Not { .. } => Err(unsupported(pointer, "`not`")),
@@ -170,7 +173,7 @@ impl<'d> Lowerer<'d> {
         hint: &str,
     ) -> Result<TypeRef, Diagnostic> {
         let value = self
-            .additional_type(object, pointer, hint)?
+            .additional_type(object.additional_properties.as_ref(), pointer, hint)?
             .unwrap_or(TypeRef::Json);
         Ok(TypeRef::Map(Box::new(value)))
     }
@@ -178,11 +181,11 @@ impl<'d> Lowerer<'d> {
     /// The value type of `additionalProperties`, `None` when there may be none.
     fn additional_type(
         &mut self,
-        object: &'d ObjectType,
+        additional: Option<&'d AdditionalProperties>,
         pointer: &Pointer,
         hint: &str,
     ) -> Result<Option<TypeRef>, Diagnostic> {
-        match &object.additional_properties {
+        match additional {
             None | Some(AdditionalProperties::Any(false)) => Ok(None),
             Some(AdditionalProperties::Any(true)) => Ok(Some(TypeRef::Json)),
             Some(AdditionalProperties::Schema(schema)) => self
@@ -204,8 +207,12 @@ impl<'d> Lowerer<'d> {
     ) -> Result<TypeKind, Diagnostic> {
         match &schema.schema_kind {
             SchemaKind::Type(Type::String(string)) => Ok(TypeKind::Enum(string_enum(string))),
-            SchemaKind::Type(Type::Object(object)) => {
-                self.object(name, object, pointer).map(TypeKind::Struct)
+            SchemaKind::Type(Type::Object(object)) => self
+                .object(name, ObjectParts::of(object, pointer), pointer)
+                .map(TypeKind::Struct),
+            SchemaKind::AllOf { all_of } => {
+                let parts = self.all_of_parts(all_of, pointer, 0)?;
+                self.object(name, parts, pointer).map(TypeKind::Struct)
             }
             _ => Err(Diagnostic::at(
                 pointer,
@@ -217,28 +224,27 @@ impl<'d> Lowerer<'d> {
     fn object(
         &mut self,
         name: &str,
-        object: &'d ObjectType,
+        parts: ObjectParts<'d>,
         pointer: &Pointer,
     ) -> Result<Struct, Diagnostic> {
         let mut field_names = names::Scope::default();
-        let mut fields = Vec::with_capacity(object.properties.len());
-        for (wire_name, property) in &object.properties {
-            let at = pointer.push("properties").push(wire_name);
-            let ty = self.schema_type(property, &at, &format!("{name}{}", camel(wire_name)))?;
+        let mut fields = Vec::with_capacity(parts.properties.len());
+        for (wire_name, property, at) in &parts.properties {
+            let ty = self.schema_type(*property, at, &format!("{name}{}", camel(wire_name)))?;
             let inline = property.as_item().map(|schema| schema.as_ref());
             let target = match property {
                 ReferenceOr::Item(schema) => Some(schema.as_ref()),
                 ReferenceOr::Reference { reference } => self.component_schema(reference),
             };
             let nullable = target.is_some_and(|schema| schema.schema_data.nullable);
-            let presence = match (object.required.contains(wire_name), nullable) {
+            let presence = match (parts.required.contains(wire_name), nullable) {
                 (true, false) => Presence::Required,
                 (true, true) => Presence::RequiredNullable,
                 (false, false) => Presence::Optional,
                 (false, true) => Presence::OptionalNullable,
             };
             fields.push(Field {
-                wire_name: wire_name.clone(),
+                wire_name: (*wire_name).to_owned(),
                 rust_name: field_names.claim(snake(wire_name)),
                 ty,
                 presence,
@@ -251,20 +257,26 @@ impl<'d> Lowerer<'d> {
                 limits: inline.map(limits).unwrap_or_default(),
             });
         }
-        for wire_name in &object.required {
-            if !object.properties.contains_key(wire_name) {
+        for wire_name in &parts.required {
+            if !parts
+                .properties
+                .iter()
+                .any(|(name, _, _)| name == wire_name)
+            {
                 return Err(Diagnostic::at(
                     &pointer.push("required"),
                     format!("`{wire_name}` is required but not among the properties"),
                 ));
             }
         }
-        let additional = self
-            .additional_type(object, pointer, name)?
-            .map(|value| Additional {
-                rust_name: field_names.claim("additional_properties".into()),
-                value,
-            });
+        let additional = match parts.additional {
+            Some((additional, at)) => self.additional_type(Some(additional), &at, name)?,
+            None => None,
+        }
+        .map(|value| Additional {
+            rust_name: field_names.claim("additional_properties".into()),
+            value,
+        });
         // Only objects whose every property may be left out get `Default`: a required
         // property defaulted to "" or [] would be sent as if it were meant.
         let derive_default = fields
@@ -275,6 +287,49 @@ impl<'d> Lowerer<'d> {
             additional,
             derive_default,
         })
+    }
+
+    /// The properties, required names and additional properties of every member of an
+    /// `allOf`, merged: a later member's property replaces an earlier one of the same name.
+    fn all_of_parts(
+        &self,
+        members: &'d [ReferenceOr<Schema>],
+        pointer: &Pointer,
+        depth: usize,
+    ) -> Result<ObjectParts<'d>, Diagnostic> {
+        let schemas = self
+            .document
+            .components
+            .as_ref()
+            .map(|components| &components.schemas);
+        let mut merged = ObjectParts::default();
+        for (index, member) in members.iter().enumerate() {
+            let (schema, at) = super::resolve(
+                schemas,
+                "schemas",
+                member,
+                &pointer.push("allOf").push(index),
+            )?;
+            let parts = match &schema.schema_kind {
+                SchemaKind::Type(Type::Object(object)) => ObjectParts::of(object, &at),
+                SchemaKind::AllOf { all_of } if depth < MAX_ALL_OF_DEPTH => {
+                    self.all_of_parts(all_of, &at, depth + 1)?
+                }
+                SchemaKind::Any(any)
+                    if any.one_of.is_empty()
+                        && any.any_of.is_empty()
+                        && any.all_of.is_empty()
+                        && any.not.is_none() =>
+                {
+                    ObjectParts::of_any(any, &at)
+                }
+                _ => {
+                    return Err(unsupported(&at, "an `allOf` member that is not an object"));
+                }
+            };
+            merged.merge(parts);
+        }
+        Ok(merged)
     }
 
     /// The component schema a reference names, if it is one (not another reference).
@@ -312,7 +367,78 @@ fn needs_definition(schema: &Schema) -> bool {
     match &schema.schema_kind {
         SchemaKind::Type(Type::String(string)) => string.enumeration.iter().any(Option::is_some),
         SchemaKind::Type(Type::Object(object)) => !object.properties.is_empty(),
+        SchemaKind::AllOf { .. } => true,
         _ => false,
+    }
+}
+
+/// How deep `allOf`s inside `allOf`s are followed.
+const MAX_ALL_OF_DEPTH: usize = 16;
+
+/// What an object schema (or several, merged) says about its properties.
+#[derive(Default)]
+struct ObjectParts<'d> {
+    /// Each property with where it is defined, in order.
+    properties: Vec<(&'d str, &'d ReferenceOr<Box<Schema>>, Pointer)>,
+    required: Vec<&'d str>,
+    additional: Option<(&'d AdditionalProperties, Pointer)>,
+}
+
+impl<'d> ObjectParts<'d> {
+    fn of(object: &'d ObjectType, pointer: &Pointer) -> Self {
+        Self::new(
+            &object.properties,
+            &object.required,
+            object.additional_properties.as_ref(),
+            pointer,
+        )
+    }
+
+    fn of_any(any: &'d openapiv3::AnySchema, pointer: &Pointer) -> Self {
+        Self::new(
+            &any.properties,
+            &any.required,
+            any.additional_properties.as_ref(),
+            pointer,
+        )
+    }
+
+    fn new(
+        properties: &'d indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>,
+        required: &'d [String],
+        additional: Option<&'d AdditionalProperties>,
+        pointer: &Pointer,
+    ) -> Self {
+        let at = pointer.push("properties");
+        Self {
+            properties: properties
+                .iter()
+                .map(|(name, property)| (name.as_str(), property, at.push(name)))
+                .collect(),
+            required: required.iter().map(String::as_str).collect(),
+            additional: additional.map(|additional| (additional, pointer.clone())),
+        }
+    }
+
+    fn merge(&mut self, other: Self) {
+        for property in other.properties {
+            match self
+                .properties
+                .iter_mut()
+                .find(|(name, _, _)| *name == property.0)
+            {
+                Some(existing) => *existing = property,
+                None => self.properties.push(property),
+            }
+        }
+        for name in other.required {
+            if !self.required.contains(&name) {
+                self.required.push(name);
+            }
+        }
+        if other.additional.is_some() {
+            self.additional = other.additional;
+        }
     }
 }
 
