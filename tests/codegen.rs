@@ -179,7 +179,7 @@ fn broken_documents_get_located_errors() {
         ),
         (
             "allOf of a non-object",
-            "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {allOf: [{type: string}]}\n",
+            "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {allOf: [{type: string}, {type: object, properties: {a: {type: string}}}]}\n",
             "application~1json/schema/allOf/0: an `allOf` member that is not an object is not supported yet",
         ),
         (
@@ -259,6 +259,23 @@ fn all_of_merges_the_members_properties_and_required_lists() {
         surface.contains(
             "struct Strict\n  name: String\n  note: Option<String>\n  extra: Option<i64>\n"
         ),
+        "{surface}"
+    );
+}
+
+#[test]
+fn annotated_refs_and_objects_without_a_type_are_understood() {
+    // `allOf: [X, {description}]` is X; `properties` without `type: object` is an object.
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Loose'}}\ncomponents:\n  schemas:\n    Status: {{type: string, enum: [ACTIVE]}}\n    Loose:\n      properties:\n        status:\n          allOf:\n            - $ref: '#/components/schemas/Status'\n            - description: Whether it is on.\n        labels:\n          additionalProperties: {{type: string}}\n"
+    );
+    let options = Options {
+        tags: Vec::new(),
+        source_name: "test.yaml".into(),
+    };
+    let surface = surface(&generate(&document, &options).expect("generates"));
+    assert!(
+        surface.contains("struct Loose\n  status: Option<Status>\n  labels: Option<std::collections::BTreeMap<String, String>>\n"),
         "{surface}"
     );
 }

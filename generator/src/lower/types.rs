@@ -136,14 +136,26 @@ impl<'d> Lowerer<'d> {
             SchemaKind::Type(Type::Array(array)) => self.array_type(array, pointer, hint),
             SchemaKind::Type(Type::Object(object)) => self.map_type(object, pointer, hint),
             SchemaKind::Any(any) if *any == Default::default() => Ok(TypeRef::Json),
+            SchemaKind::Any(any) if is_untyped_object(any) => {
+                let value = self
+                    .additional_type(any.additional_properties.as_ref(), pointer, hint)?
+                    .unwrap_or(TypeRef::Json);
+                Ok(TypeRef::Map(Box::new(value)))
+            }
             SchemaKind::Any(_) => Err(unsupported(
                 pointer,
                 "a schema that mixes keywords of several types",
             )),
-            SchemaKind::AllOf { .. } => Err(Diagnostic::at(
-                pointer,
-                "internal error: `allOf` is defined as a type",
-            )),
+            // `allOf: [X]` only adds a description or such to X: it is X.
+            SchemaKind::AllOf { all_of } => match typed_members(all_of).as_slice() {
+                [(index, member)] => {
+                    self.schema_type(member, &pointer.push("allOf").push(index), hint)
+                }
+                _ => Err(Diagnostic::at(
+                    pointer,
+                    "internal error: an `allOf` of several members is defined as a type",
+                )),
+            },
             SchemaKind::OneOf { .. } => Err(unsupported(pointer, "`oneOf`")),
             SchemaKind::AnyOf { .. } => Err(unsupported(pointer, "`anyOf`")),
             SchemaKind::Not { .. } => Err(unsupported(pointer, "`not`")),
@@ -214,6 +226,9 @@ impl<'d> Lowerer<'d> {
                 let parts = self.all_of_parts(all_of, pointer, 0)?;
                 self.object(name, parts, pointer).map(TypeKind::Struct)
             }
+            SchemaKind::Any(any) => self
+                .object(name, ObjectParts::of_any(any, pointer), pointer)
+                .map(TypeKind::Struct),
             _ => Err(Diagnostic::at(
                 pointer,
                 "internal error: only objects and enums are defined",
@@ -315,12 +330,7 @@ impl<'d> Lowerer<'d> {
                 SchemaKind::AllOf { all_of } if depth < MAX_ALL_OF_DEPTH => {
                     self.all_of_parts(all_of, &at, depth + 1)?
                 }
-                SchemaKind::Any(any)
-                    if any.one_of.is_empty()
-                        && any.any_of.is_empty()
-                        && any.all_of.is_empty()
-                        && any.not.is_none() =>
-                {
+                SchemaKind::Any(any) if is_untyped_object(any) || *any == Default::default() => {
                     ObjectParts::of_any(any, &at)
                 }
                 _ => {
@@ -367,9 +377,35 @@ fn needs_definition(schema: &Schema) -> bool {
     match &schema.schema_kind {
         SchemaKind::Type(Type::String(string)) => string.enumeration.iter().any(Option::is_some),
         SchemaKind::Type(Type::Object(object)) => !object.properties.is_empty(),
-        SchemaKind::AllOf { .. } => true,
+        SchemaKind::AllOf { all_of } => typed_members(all_of).len() > 1,
+        SchemaKind::Any(any) => is_untyped_object(any) && !any.properties.is_empty(),
         _ => false,
     }
+}
+
+/// The members of an `allOf` that say something about the type, with their index: members
+/// that only annotate (`{description: …}`, `{readOnly: true}`) are left out.
+fn typed_members(members: &[ReferenceOr<Schema>]) -> Vec<(usize, &ReferenceOr<Schema>)> {
+    members
+        .iter()
+        .enumerate()
+        .filter(|(_, member)| {
+            !matches!(member, ReferenceOr::Item(Schema { schema_kind: SchemaKind::Any(any), .. }) if *any == Default::default())
+        })
+        .collect()
+}
+
+/// A schema with object keywords (`properties`, `additionalProperties`) and nothing of
+/// another type, whether or not it says `type: object`.
+fn is_untyped_object(any: &openapiv3::AnySchema) -> bool {
+    (!any.properties.is_empty() || any.additional_properties.is_some())
+        && any.typ.as_deref().is_none_or(|typ| typ == "object")
+        && any.items.is_none()
+        && any.enumeration.is_empty()
+        && any.one_of.is_empty()
+        && any.any_of.is_empty()
+        && any.all_of.is_empty()
+        && any.not.is_none()
 }
 
 /// How deep `allOf`s inside `allOf`s are followed.
