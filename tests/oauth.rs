@@ -11,6 +11,7 @@ use okta_identity_source::{
     Client, Error, IdentitySourceApi, OAuthError, PrivateKey, RetryPolicy, ServiceApp,
 };
 use serde_json::{Value, json};
+use tests::Logs;
 use tracing_subscriber::util::SubscriberInitExt;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -455,30 +456,6 @@ async fn keys_assertions_and_tokens_are_never_shown() {
         for secret in [key_line, assertion.as_str(), "at-1", "at-2"] {
             assert!(!text.contains(secret), "`{secret}` shown in: {text}");
         }
-    }
-}
-
-/// Everything a `tracing` subscriber writes, at every level.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Logs {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().expect("not poisoned")).into_owned()
-    }
-}
-
-impl std::io::Write for Logs {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .expect("not poisoned")
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 

@@ -1,10 +1,8 @@
 //! The client's `tracing` output: one span per call with the operation, events per attempt,
 //! and never a token, at every level down to TRACE (reqwest's and hyper's events included).
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use okta_identity_source::{Client, IdentitySourceApi, RetryPolicy};
+use tests::Logs;
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::util::SubscriberInitExt;
 use wiremock::matchers::any;
@@ -12,27 +10,9 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const TOKEN: &str = "secret-token-4711";
 
-/// Collects everything the subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .expect("not poisoned")
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn events_describe_each_attempt_and_never_show_the_token() {
-    let captured = Captured::default();
+    let captured = Logs::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(LevelFilter::TRACE)
@@ -66,8 +46,7 @@ async fn events_describe_each_attempt_and_never_show_the_token() {
         .await
         .expect("deleted after a retry");
 
-    let output =
-        String::from_utf8(captured.0.lock().expect("not poisoned").clone()).expect("utf-8");
+    let output = captured.text();
     assert!(
         !output.contains(TOKEN),
         "the token leaked into tracing output:\n{output}"
