@@ -129,13 +129,20 @@ fn every_file_under_templates_is_copied() {
     );
 }
 
-/// Generates from `document` and returns the error's text.
-fn error_of(document: &str) -> String {
+/// Generates from a test document, with all tags.
+fn generate_test_document(
+    document: &str,
+) -> Result<Vec<generator::GeneratedFile>, generator::Diagnostic> {
     let options = Options {
         tags: Vec::new(),
         source_name: "test.yaml".into(),
     };
-    match generate(document, &options) {
+    generate(document, &options)
+}
+
+/// Generates from `document` and returns the error's text.
+fn error_of(document: &str) -> String {
+    match generate_test_document(document) {
         Ok(_) => panic!("expected an error for:\n{document}"),
         Err(diagnostic) => diagnostic.to_string(),
     }
@@ -227,11 +234,7 @@ fn names_that_clash_with_the_generated_code_are_renamed() {
     let document = format!(
         "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: new\n      tags: [mod]\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/From'}}\ncomponents:\n  schemas:\n    From: {{type: string, enum: [a]}}\n"
     );
-    let options = Options {
-        tags: Vec::new(),
-        source_name: "test.yaml".into(),
-    };
-    let files = generate(&document, &options).expect("generates");
+    let files = generate_test_document(&document).expect("generates");
     let paths: Vec<&str> = files.iter().map(|file| file.path.as_str()).collect();
     assert!(paths.contains(&"src/apis/mod_2.rs"), "{paths:?}");
     let surface = surface(&files);
@@ -250,11 +253,7 @@ fn all_of_merges_the_members_properties_and_required_lists() {
     let document = format!(
         "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Strict'}}\ncomponents:\n  schemas:\n    Base:\n      type: object\n      properties:\n        name: {{type: string}}\n        note: {{type: string}}\n    Strict:\n      allOf:\n        - $ref: '#/components/schemas/Base'\n        - type: object\n          required: [name]\n          properties:\n            extra: {{type: integer}}\n"
     );
-    let options = Options {
-        tags: Vec::new(),
-        source_name: "test.yaml".into(),
-    };
-    let surface = surface(&generate(&document, &options).expect("generates"));
+    let surface = surface(&generate_test_document(&document).expect("generates"));
     assert!(
         surface.contains(
             "struct Strict\n  name: String\n  note: Option<String>\n  extra: Option<i64>\n"
@@ -269,11 +268,7 @@ fn annotated_refs_and_objects_without_a_type_are_understood() {
     let document = format!(
         "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Loose'}}\ncomponents:\n  schemas:\n    Status: {{type: string, enum: [ACTIVE]}}\n    Loose:\n      properties:\n        status:\n          allOf:\n            - $ref: '#/components/schemas/Status'\n            - description: Whether it is on.\n        labels:\n          additionalProperties: {{type: string}}\n"
     );
-    let options = Options {
-        tags: Vec::new(),
-        source_name: "test.yaml".into(),
-    };
-    let surface = surface(&generate(&document, &options).expect("generates"));
+    let surface = surface(&generate_test_document(&document).expect("generates"));
     assert!(
         surface.contains("struct Loose\n  status: Option<Status>\n  labels: Option<std::collections::BTreeMap<String, String>>\n"),
         "{surface}"

@@ -135,6 +135,34 @@ impl TokenEndpoint {
     }
 }
 
+/// An org whose token endpoint knows `public_key` and answers after `delay` with tokens
+/// valid for `expires_in` seconds, and whose API accepts the `accepted` tokens.
+async fn org(
+    public_key: &str,
+    algorithm: Algorithm,
+    expires_in: u64,
+    delay: Duration,
+    accepted: &[&str],
+) -> (MockServer, Arc<TokenEndpoint>) {
+    let server = MockServer::start().await;
+    let endpoint = TokenEndpoint::new(&server, public_key, algorithm, expires_in);
+    mount_token_endpoint(&server, &endpoint, delay).await;
+    mount_api_accepting(&server, accepted).await;
+    (server, endpoint)
+}
+
+/// The usual org: an RSA key, hour-long tokens handed out at once.
+async fn rsa_org(accepted: &[&str]) -> (MockServer, Arc<TokenEndpoint>) {
+    org(
+        "rsa-public.pem",
+        Algorithm::RS256,
+        3600,
+        Duration::ZERO,
+        accepted,
+    )
+    .await
+}
+
 async fn mount_token_endpoint(server: &MockServer, endpoint: &Arc<TokenEndpoint>, delay: Duration) {
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
@@ -216,10 +244,7 @@ async fn api_requests(server: &MockServer) -> Vec<Request> {
 
 #[tokio::test]
 async fn an_rsa_service_app_gets_a_token_and_calls_the_api_with_it() {
-    let server = MockServer::start().await;
-    let endpoint = TokenEndpoint::new(&server, "rsa-public.pem", Algorithm::RS256, 3600);
-    mount_token_endpoint(&server, &endpoint, Duration::ZERO).await;
-    mount_api_accepting(&server, &["at-1"]).await;
+    let (server, endpoint) = rsa_org(&["at-1"]).await;
     let api = api_for(&server, rsa_app());
 
     let session = api
@@ -262,10 +287,14 @@ async fn an_rsa_service_app_gets_a_token_and_calls_the_api_with_it() {
 
 #[tokio::test]
 async fn an_ec_key_from_a_file_signs_with_es256_and_custom_scopes_are_sent() {
-    let server = MockServer::start().await;
-    let endpoint = TokenEndpoint::new(&server, "ec-public.pem", Algorithm::ES256, 3600);
-    mount_token_endpoint(&server, &endpoint, Duration::ZERO).await;
-    mount_api_accepting(&server, &["at-1"]).await;
+    let (server, endpoint) = org(
+        "ec-public.pem",
+        Algorithm::ES256,
+        3600,
+        Duration::ZERO,
+        &["at-1"],
+    )
+    .await;
     let key = PrivateKey::from_pem_file(fixture("ec-private.pem")).expect("EC key");
     assert_eq!(key.algorithm(), "ES256");
     let app = ServiceApp::new(CLIENT_ID, key).scopes(["okta.identitySources.read"]);
@@ -281,10 +310,14 @@ async fn an_ec_key_from_a_file_signs_with_es256_and_custom_scopes_are_sent() {
 
 #[tokio::test]
 async fn concurrent_first_calls_fetch_one_token() {
-    let server = MockServer::start().await;
-    let endpoint = TokenEndpoint::new(&server, "rsa-public.pem", Algorithm::RS256, 3600);
-    mount_token_endpoint(&server, &endpoint, Duration::from_millis(150)).await;
-    mount_api_accepting(&server, &["at-1"]).await;
+    let (server, endpoint) = org(
+        "rsa-public.pem",
+        Algorithm::RS256,
+        3600,
+        Duration::from_millis(150),
+        &["at-1"],
+    )
+    .await;
     let api = api_for(&server, rsa_app());
 
     let mut calls = tokio::task::JoinSet::new();
@@ -305,11 +338,15 @@ async fn concurrent_first_calls_fetch_one_token() {
 
 #[tokio::test]
 async fn a_token_is_renewed_shortly_before_it_expires() {
-    let server = MockServer::start().await;
     // A one-second token is renewed when a fifth of its life is left: after 800 ms.
-    let endpoint = TokenEndpoint::new(&server, "rsa-public.pem", Algorithm::RS256, 1);
-    mount_token_endpoint(&server, &endpoint, Duration::ZERO).await;
-    mount_api_accepting(&server, &["at-1", "at-2"]).await;
+    let (server, endpoint) = org(
+        "rsa-public.pem",
+        Algorithm::RS256,
+        1,
+        Duration::ZERO,
+        &["at-1", "at-2"],
+    )
+    .await;
     let api = api_for(&server, rsa_app());
 
     api.get_identity_source_session("0oa1", "aps1")
@@ -331,10 +368,7 @@ async fn a_token_is_renewed_shortly_before_it_expires() {
 
 #[tokio::test]
 async fn a_rejected_token_is_fetched_again_once() {
-    let server = MockServer::start().await;
-    let endpoint = TokenEndpoint::new(&server, "rsa-public.pem", Algorithm::RS256, 3600);
-    mount_token_endpoint(&server, &endpoint, Duration::ZERO).await;
-    mount_api_accepting(&server, &["at-2"]).await;
+    let (server, endpoint) = rsa_org(&["at-2"]).await;
     let api = api_for(&server, rsa_app());
 
     let response = api
@@ -361,10 +395,7 @@ async fn a_rejected_token_is_fetched_again_once() {
 
 #[tokio::test]
 async fn a_token_rejected_again_is_not_fetched_a_third_time() {
-    let server = MockServer::start().await;
-    let endpoint = TokenEndpoint::new(&server, "rsa-public.pem", Algorithm::RS256, 3600);
-    mount_token_endpoint(&server, &endpoint, Duration::ZERO).await;
-    mount_api_accepting(&server, &[]).await;
+    let (server, endpoint) = rsa_org(&[]).await;
     let api = IdentitySourceApi::new(
         Client::builder(server.uri())
             .service_app(rsa_app())
@@ -385,11 +416,15 @@ async fn a_token_rejected_again_is_not_fetched_a_third_time() {
 
 #[tokio::test]
 async fn invalid_client_is_a_clear_error_and_nothing_reaches_the_api() {
-    let server = MockServer::start().await;
     // The endpoint knows the EC public key; the app signs with its RSA key.
-    let endpoint = TokenEndpoint::new(&server, "ec-public.pem", Algorithm::ES256, 3600);
-    mount_token_endpoint(&server, &endpoint, Duration::ZERO).await;
-    mount_api_accepting(&server, &["at-1"]).await;
+    let (server, _) = org(
+        "ec-public.pem",
+        Algorithm::ES256,
+        3600,
+        Duration::ZERO,
+        &["at-1"],
+    )
+    .await;
 
     let error = api_for(&server, rsa_app())
         .get_identity_source_session("0oa1", "aps1")
@@ -418,10 +453,7 @@ async fn keys_assertions_and_tokens_are_never_shown() {
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .set_default();
-    let server = MockServer::start().await;
-    let endpoint = TokenEndpoint::new(&server, "rsa-public.pem", Algorithm::RS256, 3600);
-    mount_token_endpoint(&server, &endpoint, Duration::ZERO).await;
-    mount_api_accepting(&server, &[]).await;
+    let (server, endpoint) = rsa_org(&[]).await;
     let builder = Client::builder(server.uri())
         .service_app(rsa_app())
         .retry_policy(RetryPolicy::never());

@@ -6,7 +6,7 @@ use openapiv3::{
 };
 
 use super::names::{self, camel, snake};
-use super::{Lowerer, component_name};
+use super::{Lowerer, component_name, resolve};
 use crate::diagnostic::{Diagnostic, Pointer};
 use crate::ir::{Additional, Enum, Field, Presence, Struct, TypeDef, TypeKind, TypeRef, Variant};
 
@@ -31,11 +31,7 @@ impl<'d> Lowerer<'d> {
         pointer: &Pointer,
     ) -> Result<TypeRef, Diagnostic> {
         let name = component_name(reference, "schemas", pointer)?;
-        let schemas = self
-            .document
-            .components
-            .as_ref()
-            .map(|components| &components.schemas);
+        let schemas = self.schemas();
         let Some((key, schema)) = schemas.and_then(|schemas| schemas.get_key_value(&name)) else {
             return Err(
                 Diagnostic::at(pointer, format!("`$ref: {reference}` points at nothing"))
@@ -312,14 +308,10 @@ impl<'d> Lowerer<'d> {
         pointer: &Pointer,
         depth: usize,
     ) -> Result<ObjectParts<'d>, Diagnostic> {
-        let schemas = self
-            .document
-            .components
-            .as_ref()
-            .map(|components| &components.schemas);
+        let schemas = self.schemas();
         let mut merged = ObjectParts::default();
         for (index, member) in members.iter().enumerate() {
-            let (schema, at) = super::resolve(
+            let (schema, at) = resolve(
                 schemas,
                 "schemas",
                 member,
@@ -343,10 +335,22 @@ impl<'d> Lowerer<'d> {
     }
 
     /// The component schema a reference names, if it is one (not another reference).
+    /// Follows `$ref`s through the components as far as [`resolve`] does.
     fn component_schema(&self, reference: &str) -> Option<&'d Schema> {
-        let name = reference.strip_prefix("#/components/schemas/")?;
-        let schemas = &self.document.components.as_ref()?.schemas;
-        schemas.get(name)?.as_item()
+        let schemas = self.schemas();
+        let name = component_name(reference, "schemas", &Pointer::root()).ok()?;
+        let target = schemas?.get(&name)?;
+        resolve(schemas, "schemas", target, &Pointer::root())
+            .ok()
+            .map(|(schema, _)| schema)
+    }
+
+    /// The document's component schemas.
+    fn schemas(&self) -> Option<&'d indexmap::IndexMap<String, ReferenceOr<Schema>>> {
+        self.document
+            .components
+            .as_ref()
+            .map(|components| &components.schemas)
     }
 
     /// All types defined, sorted by name.
