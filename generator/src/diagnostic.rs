@@ -26,9 +26,29 @@ impl fmt::Display for Pointer {
     }
 }
 
-/// A problem with the input that stops generation.
+/// Whether a problem stops generation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Severity {
+    /// Generation stops; nothing is written.
+    #[default]
+    Error,
+    /// Generation goes on without the part concerned, which the message names.
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Error => "error",
+            Self::Warning => "warning",
+        })
+    }
+}
+
+/// A problem with the input: where in the document, what, and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    pub severity: Severity,
     /// Where in the document the problem is; `None` when it concerns the document as a whole.
     pub pointer: Option<Pointer>,
     /// What is wrong, as a sentence.
@@ -41,6 +61,7 @@ impl Diagnostic {
     /// A problem at a place in the document.
     pub fn at(pointer: &Pointer, message: impl Into<String>) -> Self {
         Self {
+            severity: Severity::Error,
             pointer: Some(pointer.clone()),
             message: message.into(),
             help: None,
@@ -50,10 +71,17 @@ impl Diagnostic {
     /// A problem with the document as a whole.
     pub fn document(message: impl Into<String>) -> Self {
         Self {
+            severity: Severity::Error,
             pointer: None,
             message: message.into(),
             help: None,
         }
+    }
+
+    /// The same problem as a warning: generation goes on.
+    pub fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
     }
 
     /// The same problem, with advice on what to do.

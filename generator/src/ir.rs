@@ -14,6 +14,8 @@ pub struct Api {
     pub groups: Vec<ApiGroup>,
     /// Every type the operations use, sorted by name.
     pub types: Vec<TypeDef>,
+    /// What lowering left out or ignored, in document order.
+    pub warnings: Vec<crate::Diagnostic>,
 }
 
 /// The operations of one tag, emitted as one API struct in its own module.
@@ -46,7 +48,7 @@ pub struct Operation {
     pub params: Vec<Parameter>,
     /// The JSON request body, if any.
     pub body: Option<RequestBody>,
-    /// What a 2xx response carries.
+    /// What a 2xx response (or, when none is declared, the `default` one) carries.
     pub success: Success,
     /// The non-2xx statuses the document declares (`default` is not listed).
     pub error_statuses: Vec<u16>,
@@ -103,14 +105,25 @@ pub struct Parameter {
     /// The method argument's name.
     pub rust_name: String,
     pub location: ParamLocation,
-    /// A scalar type: strings, numbers, booleans or named enums.
+    /// A scalar type (strings, numbers, booleans or named enums), or a list of one.
     pub ty: TypeRef,
     /// Path parameters are always required.
     pub required: bool,
     pub description: Option<String>,
+    /// How the values are sent when `ty` is a `List` of scalars; `None` otherwise.
+    pub list_style: Option<ListStyle>,
 }
 
-/// A JSON request body, passed by reference.
+/// How a parameter's list of values is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListStyle {
+    /// As the parameter repeated, once per value (`?id=a&id=b`): query `explode: true`.
+    Repeated,
+    /// As one value, the values joined by this character (`?id=a,b`).
+    Joined(char),
+}
+
+/// A request body, passed by reference.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestBody {
     /// The method argument's name, `body` unless a parameter took it.
@@ -118,6 +131,22 @@ pub struct RequestBody {
     pub ty: TypeRef,
     pub required: bool,
     pub description: Option<String>,
+    /// The media type sent as `Content-Type`.
+    pub media_type: String,
+    pub encoding: Encoding,
+}
+
+/// How a body is written or read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// JSON (`application/json` or `…+json`).
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+    /// Text (`text/*`), as a `String`.
+    Text,
+    /// Any other media type, as bytes.
+    Bytes,
 }
 
 /// What a successful (2xx) response carries.
@@ -135,6 +164,13 @@ pub enum SuccessBody {
     Empty,
     /// Every declared 2xx body has this type.
     Json(TypeRef),
+    /// Some 2xx statuses have a body of this type and others none: `Option<T>`, `None`
+    /// for an empty body.
+    OptionalJson(TypeRef),
+    /// A text body (`String`) of the given media type, asked for with `Accept`.
+    Text(String),
+    /// A body of any other media type, as bytes, asked for with `Accept`.
+    Bytes(String),
 }
 
 /// A summary and a description, as the document gives them.
@@ -161,10 +197,14 @@ pub enum TypeRef {
     Json,
     /// A type defined in the models module.
     Named(String),
+    /// Raw bytes, `Vec<u8>`: a request body of a media type that is neither JSON nor text.
+    Bytes,
     /// `Vec<T>`.
     List(Box<TypeRef>),
     /// `BTreeMap<String, T>`.
     Map(Box<TypeRef>),
+    /// `Box<T>`: a reference that closes a cycle of types holding each other by value.
+    Boxed(Box<TypeRef>),
 }
 
 /// A named type in the models module.
@@ -183,6 +223,8 @@ pub struct TypeDef {
 pub enum TypeKind {
     Struct(Struct),
     Enum(Enum),
+    /// One of several types (`oneOf`, `anyOf`, or an object with a `discriminator` mapping).
+    Union(Union),
     /// A schema that is not an object or enum, e.g. a named array: `type Name = T;`.
     Alias(TypeRef),
 }
@@ -243,4 +285,35 @@ pub struct Variant {
     pub wire_value: String,
     pub rust_name: String,
     pub description: Option<String>,
+}
+
+/// A value that is one of several types.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Union {
+    pub variants: Vec<UnionVariant>,
+    /// How a received value picks its variant.
+    pub selection: Selection,
+}
+
+/// How a received union value picks its variant.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Selection {
+    /// The first variant, in order, that the value decodes as.
+    FirstMatch,
+    /// The value is an object whose `property` names its variant. A name no variant
+    /// claims keeps the value in the variant `unknown_variant`, as JSON.
+    Tagged {
+        property: String,
+        unknown_variant: String,
+    },
+}
+
+/// One of the types of a union.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionVariant {
+    pub rust_name: String,
+    pub ty: TypeRef,
+    /// The values of the tag property that select this variant, the first of which is
+    /// sent (empty unless the union is tagged).
+    pub tags: Vec<String>,
 }

@@ -12,7 +12,7 @@ pub mod lower;
 mod templates;
 pub mod write;
 
-pub use diagnostic::{Diagnostic, Pointer};
+pub use diagnostic::{Diagnostic, Pointer, Severity};
 
 /// One file of the generated crate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,11 +29,50 @@ pub struct Options {
     pub tags: Vec<String>,
     /// How the generated files name the document they came from, e.g. `spec/api.yaml`.
     pub source_name: String,
+    /// Leave out what cannot be generated, with a warning, rather than fail: an operation
+    /// is skipped, a property or union member becomes `serde_json::Value`.
+    pub skip_unsupported: bool,
 }
 
+/// The generated crate, and the warnings about what was left out or ignored.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    pub files: Vec<GeneratedFile>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// The stack the pipeline runs on: lowering recurses once per level of schema nesting
+/// (at most 256 levels), which a small thread stack (2 MiB for tests) does not hold in a
+/// debug build.
+const STACK_SIZE: usize = 64 << 20;
+
 /// Every file of the client crate generated from `document` (YAML or JSON text).
-pub fn generate(document: &str, options: &Options) -> Result<Vec<GeneratedFile>, Diagnostic> {
-    let document = load::load(document)?;
-    let api = lower::lower(&document, &options.tags)?;
-    emit::emit(&api, &options.source_name)
+///
+/// Runs on a thread of its own with a large stack; a bug that panics is reported as an
+/// internal error rather than taking the caller down.
+pub fn generate(document: &str, options: &Options) -> Result<Generated, Diagnostic> {
+    let pipeline = || {
+        let document = load::load(document)?;
+        let api = lower::lower(&document, options)?;
+        let files = emit::emit(&api, &options.source_name)?;
+        Ok(Generated {
+            files,
+            warnings: api.warnings,
+        })
+    };
+    std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new()
+            .name("generator".into())
+            .stack_size(STACK_SIZE)
+            .spawn_scoped(scope, pipeline)
+            .map_err(|error| {
+                Diagnostic::document(format!("could not start the generator's thread: {error}"))
+            })?;
+        thread.join().unwrap_or_else(|_| {
+            Err(
+                Diagnostic::document("internal error: the generator panicked on this document")
+                    .with_help("please report this together with the document"),
+            )
+        })
+    })
 }

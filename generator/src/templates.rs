@@ -24,4 +24,5 @@ pub const TEMPLATES: &[Template] = templates![
     "src/runtime/mod.rs",
     "src/runtime/nullable.rs",
     "src/runtime/oauth.rs",
+    "src/runtime/tagged.rs",
 ];

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use generator::Options;
 use generator::write::{self, Report};
+use generator::{Generated, Options};
 
 #[derive(Parser)]
 #[command(about = "Project commands for the Okta Identity Source client generator.")]
@@ -39,6 +39,10 @@ struct Codegen {
     /// The directory of the generated crate. [default: generated/ in the workspace]
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Leave out what cannot be generated, with a warning for each, rather than fail:
+    /// an operation is skipped, a property or union member becomes `serde_json::Value`.
+    #[arg(long)]
+    skip_unsupported: bool,
 }
 
 fn main() -> ExitCode {
@@ -70,10 +74,20 @@ impl Codegen {
         let options = Options {
             tags: self.tags,
             source_name: display_path(&root, &spec),
+            skip_unsupported: self.skip_unsupported,
         };
-        let files = generator::generate(&text, &options).map_err(|diagnostic| {
-            format!("{}: {diagnostic}. Nothing was written.", spec.display())
-        })?;
+        let Generated { files, warnings } =
+            generator::generate(&text, &options).map_err(|diagnostic| {
+                format!("{}: {diagnostic}. Nothing was written.", spec.display())
+            })?;
+        for warning in &warnings {
+            eprintln!("warning: {}: {warning}", spec.display());
+        }
+        match warnings.len() {
+            0 => {}
+            1 => eprintln!("1 warning: what it names was left out or ignored."),
+            n => eprintln!("{n} warnings: what they name was left out or ignored."),
+        }
         let out_name = display_path(&root, &out);
         if self.check {
             let report = write::check(&out, &files).map_err(|error| error.to_string())?;

@@ -180,7 +180,58 @@ fn stale_generated_files_are_removed_and_other_files_kept() {
 #[test]
 fn help_explains_every_flag() {
     let help = text(&codegen(&["--help"]).stdout);
-    for flag in ["--check", "--spec <FILE>", "--tag <TAG>", "--out <DIR>"] {
+    for flag in [
+        "--check",
+        "--spec <FILE>",
+        "--tag <TAG>",
+        "--out <DIR>",
+        "--skip-unsupported",
+    ] {
         assert!(help.contains(flag), "{flag} in:\n{help}");
     }
+}
+
+#[test]
+fn skip_unsupported_warns_and_generates_the_rest() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = dir.path().join("api.yaml");
+    fs::write(
+        &spec,
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      operationId: kept\n      responses: {'204': {description: ok}}\n  /b:\n    get:\n      operationId: skipped\n      parameters: [{name: c, in: cookie, schema: {type: string}}]\n      responses: {'204': {description: ok}}\n",
+    )
+    .expect("write the spec");
+    let out = dir.path().join("out");
+    let args = |skip: bool| {
+        let mut args = vec![
+            "--spec",
+            spec.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ];
+        if skip {
+            args.push("--skip-unsupported");
+        }
+        codegen(&args)
+    };
+    let strict = args(false);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(text(&strict.stderr).contains("cookie parameters are not supported yet"));
+    assert!(!out.exists());
+
+    let skipping = args(true);
+    assert_eq!(
+        skipping.status.code(),
+        Some(0),
+        "{}",
+        text(&skipping.stderr)
+    );
+    let stderr = text(&skipping.stderr);
+    assert!(
+        stderr.contains("warning: ") && stderr.contains("at #/paths/~1b/get/parameters/0: cookie parameters are not supported yet; the operation `get /b` is skipped"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 warning: "), "{stderr}");
+    let api = fs::read_to_string(out.join("src/apis/default.rs")).expect("generated");
+    assert!(api.contains("pub fn kept("));
+    assert!(!api.contains("pub fn skipped("));
 }

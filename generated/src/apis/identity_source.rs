@@ -215,7 +215,7 @@ impl IdentitySourceApi {
                 )
                 .path_param("identitySourceId", identity_source_id)
                 .path_param("sessionId", session_id)
-                .json_body(body),
+                .json_body("application/json", body),
         )
     }
 
@@ -252,7 +252,7 @@ impl IdentitySourceApi {
                 )
                 .path_param("identitySourceId", identity_source_id)
                 .path_param("sessionId", session_id)
-                .json_body(body),
+                .json_body("application/json", body),
         )
     }
 }

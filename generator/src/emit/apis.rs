@@ -5,7 +5,8 @@ use quote::quote;
 
 use super::tokens::{ModelsPath, argument_type, docs, ident, type_tokens};
 use crate::ir::{
-    Api, ApiGroup, Operation, ParamLocation, Parameter, RequestBody, SuccessBody, TypeRef,
+    Api, ApiGroup, Encoding, ListStyle, Operation, ParamLocation, Parameter, RequestBody,
+    SuccessBody, TypeRef,
 };
 
 /// More arguments than this trip clippy's `too_many_arguments`.
@@ -67,13 +68,13 @@ fn operation_uses_models(operation: &Operation) -> bool {
     fn named(ty: &TypeRef) -> bool {
         match ty {
             TypeRef::Named(_) => true,
-            TypeRef::List(inner) | TypeRef::Map(inner) => named(inner),
+            TypeRef::List(inner) | TypeRef::Map(inner) | TypeRef::Boxed(inner) => named(inner),
             _ => false,
         }
     }
     operation.params.iter().any(|param| named(&param.ty))
         || operation.body.as_ref().is_some_and(|body| named(&body.ty))
-        || matches!(&operation.success.body, SuccessBody::Json(ty) if named(ty))
+        || matches!(&operation.success.body, SuccessBody::Json(ty) | SuccessBody::OptionalJson(ty) if named(ty))
 }
 
 fn operation(operation: &Operation) -> TokenStream {
@@ -89,17 +90,30 @@ fn operation(operation: &Operation) -> TokenStream {
     let path = &operation.path;
     let setters = operation.params.iter().map(parameter_setter);
     let body = operation.body.as_ref().map(|body| {
+        let media_type = &body.media_type;
+        let set = match body.encoding {
+            Encoding::Json => quote!(json_body),
+            Encoding::Form => quote!(form_body),
+            Encoding::Text | Encoding::Bytes => quote!(raw_body),
+        };
         let body_name = ident(&body.rust_name);
         if body.required {
-            quote!(.json_body(#body_name))
+            quote!(.#set(#media_type, #body_name))
         } else {
-            quote!(.optional_json_body(#body_name))
+            quote!(.with(#body_name, |request, body| request.#set(#media_type, body)))
         }
     });
-    let (output, constructor) = match &operation.success.body {
-        SuccessBody::Empty => (quote!(()), quote!(empty)),
-        SuccessBody::Json(ty) => (type_tokens(ty, ModelsPath::Qualified), quote!(json)),
+    let (output, constructor, accept) = match &operation.success.body {
+        SuccessBody::Empty => (quote!(()), quote!(empty), None),
+        SuccessBody::Json(ty) => (type_tokens(ty, ModelsPath::Qualified), quote!(json), None),
+        SuccessBody::OptionalJson(ty) => {
+            let ty = type_tokens(ty, ModelsPath::Qualified);
+            (quote!(Option<#ty>), quote!(optional_json), None)
+        }
+        SuccessBody::Text(media_type) => (quote!(String), quote!(text), Some(media_type)),
+        SuccessBody::Bytes(media_type) => (quote!(Vec<u8>), quote!(bytes), Some(media_type)),
     };
+    let accept = accept.map(|media_type| quote!(.accept(#media_type)));
     quote! {
         #docs
         #allow
@@ -109,7 +123,8 @@ fn operation(operation: &Operation) -> TokenStream {
                 self.client.clone(),
                 Request::new(Method::#method, #id, #path)
                     #(#setters)*
-                    #body,
+                    #body
+                    #accept,
             )
         }
     }
@@ -165,7 +180,11 @@ impl Argument<'_> {
             Self::Body(body) => (&body.ty, body.required),
         };
         let name = ident(self.name());
-        let ty = argument_type(ty, ModelsPath::Qualified);
+        let ty = match (self, ty) {
+            // Any values that print: `&["a", "b"]`, `&[id]`, `&[Status::Active]`.
+            (Self::Parameter(_), TypeRef::List(_)) => quote!(&[impl std::fmt::Display]),
+            _ => argument_type(ty, ModelsPath::Qualified),
+        };
         if required {
             quote!(#name: #ty)
         } else {
@@ -177,12 +196,50 @@ impl Argument<'_> {
 fn parameter_setter(param: &Parameter) -> TokenStream {
     let name = ident(&param.rust_name);
     let wire = &param.wire_name;
+    let separator = match param.list_style {
+        None => None,
+        Some(ListStyle::Joined(separator)) => Some(separator),
+        Some(ListStyle::Repeated) if param.required => {
+            return quote!(.query_each(#wire, #name));
+        }
+        Some(ListStyle::Repeated) => {
+            return quote!(.with(#name, |request, values| request.query_each(#wire, values)));
+        }
+    };
+    // The value as one piece of text, a list's values joined.
+    let value = |value: TokenStream| match separator {
+        Some(separator) => quote!(crate::runtime::joined(#value, #separator)),
+        None => value,
+    };
     match (param.location, param.required) {
-        (ParamLocation::Path, _) => quote!(.path_param(#wire, #name)),
-        (ParamLocation::Query, true) => quote!(.query(#wire, #name)),
-        (ParamLocation::Query, false) => quote!(.optional_query(#wire, #name)),
-        (ParamLocation::Header, true) => quote!(.header(#wire, #name)),
-        (ParamLocation::Header, false) => quote!(.optional_header(#wire, #name)),
+        (ParamLocation::Path, _) => {
+            let value = value(quote!(#name));
+            quote!(.path_param(#wire, #value))
+        }
+        (location, true) => {
+            let value = value(quote!(#name));
+            let set = setter(location, false);
+            quote!(.#set(#wire, #value))
+        }
+        (location, false) if separator.is_some() => {
+            let set = setter(location, true);
+            let value = value(quote!(values));
+            quote!(.#set(#wire, #name.map(|values| #value)))
+        }
+        (location, false) => {
+            let set = setter(location, true);
+            quote!(.#set(#wire, #name))
+        }
+    }
+}
+
+/// The request builder method that sets a query or header parameter.
+fn setter(location: ParamLocation, optional: bool) -> TokenStream {
+    match (location, optional) {
+        (ParamLocation::Query, false) => quote!(query),
+        (ParamLocation::Query, true) => quote!(optional_query),
+        (_, false) => quote!(header),
+        (_, true) => quote!(optional_header),
     }
 }
 

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::tokens::{ModelsPath, docs, ident, type_tokens};
-use crate::ir::{Api, Enum, Field, Presence, Struct, TypeDef, TypeKind};
+use crate::ir::{Api, Enum, Field, Presence, Selection, Struct, TypeDef, TypeKind, TypeRef, Union};
 
 pub fn models(api: &Api) -> TokenStream {
     let types = api.types.iter().map(type_def);
@@ -21,6 +21,7 @@ fn type_def(def: &TypeDef) -> TokenStream {
     match &def.kind {
         TypeKind::Struct(s) => struct_def(&docs, &name, s),
         TypeKind::Enum(e) => enum_def(&docs, &def.name, e),
+        TypeKind::Union(u) => union_def(&docs, &name, u),
         TypeKind::Alias(target) => {
             let target = type_tokens(target, ModelsPath::Local);
             quote! { #docs pub type #name = #target; }
@@ -191,5 +192,117 @@ fn enum_def(docs: &TokenStream, type_name: &str, e: &Enum) -> TokenStream {
                 <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
             }
         }
+    }
+}
+
+fn union_def(docs: &TokenStream, name: &proc_macro2::Ident, u: &Union) -> TokenStream {
+    let variants: Vec<_> = u
+        .variants
+        .iter()
+        .map(|variant| ident(&variant.rust_name))
+        .collect();
+    let types = u
+        .variants
+        .iter()
+        .map(|variant| type_tokens(&variant.ty, ModelsPath::Local));
+    let what = u
+        .variants
+        .iter()
+        .map(|variant| format!("The value is {}.", describe(&variant.ty)));
+    let Selection::Tagged {
+        property,
+        unknown_variant,
+    } = &u.selection
+    else {
+        return quote! {
+            #docs
+            ///
+            /// A received value is the first of these, in order, that it decodes as.
+            #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+            #[serde(untagged)]
+            pub enum #name {
+                #(#[doc = #what] #variants(#types),)*
+            }
+        };
+    };
+    let unknown = ident(unknown_variant);
+    let variant_docs = u.variants.iter().zip(what).map(|(variant, what)| {
+        let tags: Vec<String> = variant.tags.iter().map(|tag| format!("`{tag}`")).collect();
+        let tagged = format!("`{property}`: {}.", tags.join(" or "));
+        super::tokens::docs([what.as_str(), tagged.as_str()])
+    });
+    let sent_tags = u
+        .variants
+        .iter()
+        .map(|variant| variant.tags.first().map_or("", String::as_str));
+    // A tag two variants claim selects the first.
+    let mut seen = std::collections::BTreeSet::new();
+    let mut received = Vec::new();
+    for (variant, name) in u.variants.iter().zip(&variants) {
+        let tags: Vec<&str> = variant
+            .tags
+            .iter()
+            .map(String::as_str)
+            .filter(|tag| seen.insert(*tag))
+            .collect();
+        if !tags.is_empty() {
+            received.push(quote!(Some(#(#tags)|*) => tagged::variant(value).map(Self::#name),));
+        }
+    }
+    let selection = format!(
+        " The object's `{property}` says which; a value this version of the client does not know is kept in [`{name}::{unknown_variant}`]."
+    );
+    let unknown_docs = format!(
+        " An object whose `{property}` this version of the client does not know, as received."
+    );
+    quote! {
+        #docs
+        ///
+        #[doc = #selection]
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name {
+            #(#variant_docs #variants(#types),)*
+            #[doc = #unknown_docs]
+            #unknown(serde_json::Value),
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use crate::runtime::tagged;
+                match self {
+                    #(Self::#variants(value) => tagged::serialize(value, #property, #sent_tags, serializer),)*
+                    Self::#unknown(value) => serde::Serialize::serialize(value, serializer),
+                }
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                use crate::runtime::tagged;
+                let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+                match tagged::tag(&value, #property) {
+                    #(#received)*
+                    _ => Ok(Self::#unknown(value)),
+                }
+            }
+        }
+    }
+}
+
+/// What a value of `ty` is, in words, for the docs.
+fn describe(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::String => "text".into(),
+        TypeRef::Bool => "a boolean".into(),
+        TypeRef::I32 | TypeRef::I64 => "an integer".into(),
+        TypeRef::F32 | TypeRef::F64 => "a number".into(),
+        TypeRef::DateTime => "a date and time".into(),
+        TypeRef::Date => "a date".into(),
+        TypeRef::Json => "any JSON value".into(),
+        TypeRef::Bytes => "bytes".into(),
+        TypeRef::Named(name) => format!("a [`{name}`]"),
+        TypeRef::List(item) => format!("a list of {}", describe(item)),
+        TypeRef::Map(value) => format!("a map of names to {}", describe(value)),
+        TypeRef::Boxed(inner) => describe(inner),
     }
 }

@@ -35,6 +35,7 @@ pub fn type_tokens(ty: &TypeRef, models: ModelsPath) -> TokenStream {
         TypeRef::DateTime => quote!(chrono::DateTime<chrono::Utc>),
         TypeRef::Date => quote!(chrono::NaiveDate),
         TypeRef::Json => quote!(serde_json::Value),
+        TypeRef::Bytes => quote!(Vec<u8>),
         TypeRef::Named(name) => {
             let name = ident(name);
             match models {
@@ -49,6 +50,10 @@ pub fn type_tokens(ty: &TypeRef, models: ModelsPath) -> TokenStream {
         TypeRef::Map(value) => {
             let value = type_tokens(value, models);
             quote!(std::collections::BTreeMap<String, #value>)
+        }
+        TypeRef::Boxed(inner) => {
+            let inner = type_tokens(inner, models);
+            quote!(Box<#inner>)
         }
     }
 }
@@ -65,6 +70,7 @@ pub fn argument_type(ty: &TypeRef, models: ModelsPath) -> TokenStream {
             let item = type_tokens(item, models);
             quote!(&[#item])
         }
+        TypeRef::Bytes => quote!(&[u8]),
         _ => {
             let ty = type_tokens(ty, models);
             quote!(&#ty)

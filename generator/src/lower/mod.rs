@@ -1,6 +1,7 @@
 //! Lowering: from openapiv3's general shapes to the IR. All `$ref` resolution, naming and
 //! response classification happen here.
 
+mod cycles;
 mod names;
 mod operations;
 mod types;
@@ -10,16 +11,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use indexmap::IndexMap;
 use openapiv3::{OpenAPI, ReferenceOr};
 
+use crate::Options;
 use crate::diagnostic::{Diagnostic, Pointer};
 use crate::ir::{Api, TypeDef};
 
 pub use names::{camel, snake, type_name};
 
-/// Lowers `document` into the IR, keeping the operations tagged with one of `tags` (all
-/// operations when `tags` is empty) and the types they use.
-pub fn lower(document: &OpenAPI, tags: &[String]) -> Result<Api, Diagnostic> {
-    let mut lowerer = Lowerer::new(document);
-    let groups = lowerer.operations(tags)?;
+/// Lowers `document` into the IR, keeping the operations tagged with one of
+/// `options.tags` (all operations when there are none) and the types they use.
+pub fn lower(document: &OpenAPI, options: &Options) -> Result<Api, Diagnostic> {
+    let mut lowerer = Lowerer::new(document, options.skip_unsupported);
+    let groups = lowerer.operations(&options.tags)?;
+    let warnings = std::mem::take(&mut lowerer.warnings);
     let types = lowerer.finish_types();
     Ok(Api {
         title: document.info.title.clone(),
@@ -27,6 +30,7 @@ pub fn lower(document: &OpenAPI, tags: &[String]) -> Result<Api, Diagnostic> {
         description: document.info.description.clone(),
         groups,
         types,
+        warnings,
     })
 }
 
@@ -43,10 +47,24 @@ struct Lowerer<'d> {
     type_names: names::Scope,
     /// The types defined so far, by Rust name.
     types: BTreeMap<String, TypeDef>,
+    /// What was added to `lowered_components` and `types`, in order, so that a part that
+    /// fails can be undone when it is skipped.
+    journal: Vec<Added<'d>>,
+    /// How deep [`Lowerer::schema_type`] is nested now.
+    depth: usize,
+    /// Whether what cannot be lowered is left out with a warning rather than an error.
+    skip_unsupported: bool,
+    warnings: Vec<Diagnostic>,
+}
+
+/// An entry of [`Lowerer::journal`].
+enum Added<'d> {
+    Component(&'d str),
+    Type(String),
 }
 
 impl<'d> Lowerer<'d> {
-    fn new(document: &'d OpenAPI) -> Self {
+    fn new(document: &'d OpenAPI, skip_unsupported: bool) -> Self {
         let mut type_names = names::Scope::default();
         let component_names = document
             .components
@@ -61,6 +79,55 @@ impl<'d> Lowerer<'d> {
             alias_chain: Vec::new(),
             type_names,
             types: BTreeMap::new(),
+            journal: Vec::new(),
+            depth: 0,
+            skip_unsupported,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Marks a component schema as lowered (or being lowered); `false` if it already was.
+    fn start_component(&mut self, key: &'d str) -> bool {
+        let new = self.lowered_components.insert(key);
+        if new {
+            self.journal.push(Added::Component(key));
+        }
+        new
+    }
+
+    fn define(&mut self, def: TypeDef) {
+        self.journal.push(Added::Type(def.name.clone()));
+        self.types.insert(def.name.clone(), def);
+    }
+
+    /// Runs `lower`. When it fails and unsupported parts are skipped, what it added is
+    /// undone (so nothing refers to a type it left half-made), the failure becomes a
+    /// warning that ends with `instead`, and the result is `None`.
+    fn attempt<T>(
+        &mut self,
+        instead: impl FnOnce() -> String,
+        lower: impl FnOnce(&mut Self) -> Result<T, Diagnostic>,
+    ) -> Result<Option<T>, Diagnostic> {
+        let mark = self.journal.len();
+        match lower(self) {
+            Ok(value) => Ok(Some(value)),
+            Err(error) if self.skip_unsupported => {
+                for added in self.journal.drain(mark..) {
+                    match added {
+                        Added::Component(key) => {
+                            self.lowered_components.remove(key);
+                        }
+                        Added::Type(name) => {
+                            self.types.remove(&name);
+                        }
+                    }
+                }
+                let mut warning = error.warning();
+                warning.message = format!("{}; {}", warning.message, instead());
+                self.warnings.push(warning);
+                Ok(None)
+            }
+            Err(error) => Err(error),
         }
     }
 }

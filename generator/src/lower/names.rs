@@ -25,8 +25,11 @@ const RESERVED_TYPES: &[&str] = &[
 
 /// Replaces every character that cannot be in an identifier with a word break, so that
 /// `x-rate-limit`, `foo.bar`, `$ref` and `a b` all split into words.
+/// Letters outside ASCII are left out before the case is changed, so the result stays in
+/// the case asked for (`Ünïcödé tag` is `NcdTag`, not `ncdTag`).
 fn words(name: &str) -> String {
     name.chars()
+        .filter(|c| c.is_ascii() || !c.is_alphanumeric())
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })
         .collect()
 }
@@ -107,12 +110,11 @@ impl Scope {
         if self.taken.insert(name.clone()) {
             return name;
         }
+        // `r#type` becomes `type_2`, `self_` becomes `self_2` and `Self_` becomes `Self2`.
         let bare = name.trim_start_matches("r#");
-        let separator = if bare.contains(|c: char| c.is_ascii_uppercase()) {
-            ""
-        } else {
-            "_"
-        };
+        let camel = bare.contains(|c: char| c.is_ascii_uppercase());
+        let bare = bare.trim_end_matches('_');
+        let separator = if camel { "" } else { "_" };
         (2..)
             .map(|n| format!("{bare}{separator}{n}"))
             .find(|candidate| self.taken.insert(candidate.clone()))
@@ -146,6 +148,7 @@ mod tests {
         assert_eq!(type_name("From"), "FromModel");
         assert_eq!(type_name("Error"), "Error");
         assert_eq!(type_name("a.b c"), "ABC");
+        assert_eq!(camel("Ünïcödé tag"), "NcdTag");
     }
 
     #[test]
@@ -197,5 +200,9 @@ mod tests {
         assert_eq!(scope.claim("FooBar".into()), "FooBar2");
         assert_eq!(scope.claim("r#type".into()), "r#type");
         assert_eq!(scope.claim("r#type".into()), "type_2");
+        assert_eq!(scope.claim("self_".into()), "self_");
+        assert_eq!(scope.claim("self_".into()), "self_2");
+        assert_eq!(scope.claim("Self_".into()), "Self_");
+        assert_eq!(scope.claim("Self_".into()), "Self2");
     }
 }

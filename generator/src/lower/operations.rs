@@ -2,17 +2,19 @@
 
 use std::collections::BTreeSet;
 
+use heck::ToLowerCamelCase;
+
 use openapiv3::{
     MediaType, Operation as OpenApiOperation, Parameter as OpenApiParameter,
-    ParameterSchemaOrContent, ReferenceOr, StatusCode,
+    ParameterSchemaOrContent, QueryStyle, ReferenceOr, StatusCode,
 };
 
 use super::names::{self, camel, snake};
 use super::{Lowerer, resolve};
 use crate::diagnostic::{Diagnostic, Pointer};
 use crate::ir::{
-    ApiGroup, Docs, HttpMethod, Operation, ParamLocation, Parameter, RequestBody, Success,
-    SuccessBody, TypeRef,
+    ApiGroup, Docs, Encoding, HttpMethod, ListStyle, Operation, ParamLocation, Parameter,
+    RequestBody, Success, SuccessBody, TypeRef,
 };
 
 /// The group of operations that have no tag.
@@ -28,10 +30,15 @@ impl<'d> Lowerer<'d> {
         for (path, item) in &self.document.paths.paths {
             let path_at = paths.push(path);
             let ReferenceOr::Item(item) = item else {
-                return Err(Diagnostic::at(
+                let error = Diagnostic::at(
                     &path_at,
                     "a `$ref` in place of a path item is not supported yet",
-                ));
+                );
+                self.attempt(
+                    || "its operations are skipped".into(),
+                    |_| Err::<(), _>(error),
+                )?;
+                continue;
             };
             let path_parameters = (&item.parameters[..], path_at.push("parameters"));
             for (method, operation) in item.iter() {
@@ -40,15 +47,22 @@ impl<'d> Lowerer<'d> {
                 };
                 let at = path_at.push(method);
                 let id = operation_id(operation, method, path);
+                let skipped = || format!("the operation `{method} {path}` is skipped");
                 if !operation_ids.insert(id.clone()) {
-                    return Err(Diagnostic::at(
+                    let error = Diagnostic::at(
                         &at.push("operationId"),
                         format!("the operationId `{id}` is used twice"),
                     )
-                    .with_help("operationIds must be unique in a document"));
+                    .with_help("operationIds must be unique in a document");
+                    self.attempt(skipped, |_| Err::<(), _>(error))?;
+                    continue;
                 }
-                let operation =
-                    self.operation(id, method, path, &path_parameters, operation, &at)?;
+                let Some(operation) = self.attempt(skipped, |this| {
+                    this.operation(id, method, path, &path_parameters, operation, &at)
+                })?
+                else {
+                    continue;
+                };
                 let index = match groups.iter().position(|group| group.tag == tag) {
                     Some(index) => index,
                     None => {
@@ -214,18 +228,30 @@ impl<'d> Lowerer<'d> {
                 &where_.push("schema"),
                 &format!("{type_hint}{}", camel(&data.name)),
             )?;
-            if !self.is_scalar(&ty) {
+            let ty = match ty {
+                TypeRef::List(item) => self
+                    .parameter_type(*item)
+                    .map(|item| TypeRef::List(Box::new(item))),
+                ty => self.parameter_type(ty),
+            };
+            let Some(ty) = ty else {
                 return Err(Diagnostic::at(
                     &where_.push("schema"),
-                    "only parameters of a scalar type (string, number, boolean or string enum) are supported yet",
+                    "only parameters of a scalar type (string, number, boolean or string enum) or lists of one are supported yet",
                 ));
-            }
-            // A date-time's `Display` is not RFC 3339: the caller formats it.
-            let ty = if ty == TypeRef::DateTime {
-                TypeRef::String
-            } else {
-                ty
             };
+            let list_style = matches!(ty, TypeRef::List(_)).then(|| match parameter {
+                OpenApiParameter::Query { style, .. } => {
+                    let explode = data.explode.unwrap_or(matches!(style, QueryStyle::Form));
+                    match style {
+                        QueryStyle::Form if explode => ListStyle::Repeated,
+                        QueryStyle::SpaceDelimited => ListStyle::Joined(' '),
+                        QueryStyle::PipeDelimited => ListStyle::Joined('|'),
+                        _ => ListStyle::Joined(','),
+                    }
+                }
+                _ => ListStyle::Joined(','),
+            });
             params.push(Parameter {
                 wire_name: data.name.clone(),
                 rust_name: snake(&data.name),
@@ -233,21 +259,35 @@ impl<'d> Lowerer<'d> {
                 ty,
                 required: data.required || location == ParamLocation::Path,
                 description: data.description.clone(),
+                list_style,
             });
         }
         Ok(params)
     }
 
-    fn is_scalar(&self, ty: &TypeRef) -> bool {
+    /// The type a parameter of type `ty` is passed as, if it is a scalar: the type itself;
+    /// text for a date-time (its `Display` is not RFC 3339, so the caller formats it) and
+    /// for a union of scalars.
+    fn parameter_type(&self, ty: TypeRef) -> Option<TypeRef> {
+        use crate::ir::TypeKind;
         match ty {
-            TypeRef::List(_) | TypeRef::Map(_) | TypeRef::Json => false,
-            TypeRef::Named(name) => {
-                matches!(
-                    self.types.get(name).map(|def| &def.kind),
-                    Some(crate::ir::TypeKind::Enum(_))
-                )
-            }
-            _ => true,
+            TypeRef::List(_)
+            | TypeRef::Map(_)
+            | TypeRef::Boxed(_)
+            | TypeRef::Json
+            | TypeRef::Bytes => None,
+            TypeRef::DateTime => Some(TypeRef::String),
+            TypeRef::Named(ref name) => match &self.types.get(name)?.kind {
+                TypeKind::Enum(_) => Some(ty),
+                TypeKind::Alias(target) => self.parameter_type(target.clone()).map(|_| ty),
+                TypeKind::Union(union) => union
+                    .variants
+                    .iter()
+                    .all(|variant| self.parameter_type(variant.ty.clone()).is_some())
+                    .then_some(TypeRef::String),
+                TypeKind::Struct(_) => None,
+            },
+            scalar => Some(scalar),
         }
     }
 
@@ -267,26 +307,28 @@ impl<'d> Lowerer<'d> {
             .as_ref()
             .map(|components| &components.request_bodies);
         let (body, where_) = resolve(bodies, "requestBodies", body, &at.push("requestBody"))?;
-        let Some((media_type, content)) = json_content(&body.content) else {
-            let types: Vec<&str> = body.content.keys().map(String::as_str).collect();
+        let Some((media_type, content, encoding)) = pick_content(&body.content) else {
             return Err(Diagnostic::at(
                 &where_.push("content"),
-                format!(
-                    "only JSON request bodies are supported yet, and this one is {}",
-                    types.join(", ")
-                ),
+                "the request body has no media type",
             ));
         };
         let schema_at = where_.push("content").push(media_type).push("schema");
-        let ty = match &content.schema {
-            Some(schema) => self.schema_type(schema, &schema_at, &format!("{type_hint}Request"))?,
-            None => TypeRef::Json,
+        let ty = match (encoding, &content.schema) {
+            (Encoding::Text, _) => TypeRef::String,
+            (Encoding::Bytes, _) => TypeRef::Bytes,
+            (_, Some(schema)) => {
+                self.schema_type(schema, &schema_at, &format!("{type_hint}Request"))?
+            }
+            (_, None) => TypeRef::Json,
         };
         Ok(Some(RequestBody {
             rust_name: param_names.claim("body".into()),
             ty,
             required: body.required,
             description: body.description.clone(),
+            media_type: media_type.to_owned(),
+            encoding,
         }))
     }
 
@@ -304,18 +346,42 @@ impl<'d> Lowerer<'d> {
             .map(|components| &components.responses);
         let responses_at = at.push("responses");
         let mut statuses = Vec::new();
-        let mut bodies: Vec<(u16, Option<TypeRef>)> = Vec::new();
+        let mut bodies: Vec<Option<SuccessBody>> = Vec::new();
         let mut error_statuses = Vec::new();
-        for (status, response) in &operation.responses.responses {
-            let code = match status {
-                StatusCode::Code(code) => *code,
-                StatusCode::Range(range) => range * 100,
-            };
-            let status_at = responses_at.push(status);
+        let declared = operation
+            .responses
+            .responses
+            .iter()
+            .map(|(status, response)| {
+                let code = match status {
+                    StatusCode::Code(code) => *code,
+                    StatusCode::Range(range) => range * 100,
+                };
+                (Some(code), responses_at.push(status), response)
+            });
+        // Without a declared 2xx status, the `default` response is the success.
+        let has_success = operation
+            .responses
+            .responses
+            .keys()
+            .any(|status| match status {
+                StatusCode::Code(code) => (200..300).contains(code),
+                StatusCode::Range(range) => *range == 2,
+            });
+        let default = operation
+            .responses
+            .default
+            .as_ref()
+            .map(|response| (None, responses_at.push("default"), response));
+        for (code, status_at, response) in declared.chain(default) {
             let (response, where_) = resolve(responses_map, "responses", response, &status_at)?;
-            let content = json_content(&response.content);
-            if !(200..300).contains(&code) {
-                error_statuses.push(code);
+            let picked = pick_content(&response.content);
+            let is_success = match code {
+                Some(code) => (200..300).contains(&code),
+                None => !has_success,
+            };
+            if !is_success {
+                error_statuses.extend(code);
                 // Named error bodies (e.g. Okta's `Error`) become models; inline ones don't.
                 if let Some((
                     _,
@@ -323,67 +389,48 @@ impl<'d> Lowerer<'d> {
                         schema: Some(schema @ ReferenceOr::Reference { .. }),
                         ..
                     },
-                )) = content
+                    Encoding::Json,
+                )) = picked
                 {
                     self.schema_type(schema, &where_, type_hint)?;
                 }
                 continue;
             }
-            statuses.push(code);
-            let body = match content {
-                None if response.content.is_empty() => None,
-                None => {
-                    let types: Vec<&str> = response.content.keys().map(String::as_str).collect();
-                    return Err(Diagnostic::at(
-                        &where_.push("content"),
-                        format!(
-                            "only JSON responses are supported yet, and this one is {}",
-                            types.join(", ")
-                        ),
-                    ));
+            statuses.extend(code);
+            let body = match picked {
+                None => None,
+                Some((media_type, _, Encoding::Text)) => {
+                    Some(SuccessBody::Text(media_type.to_owned()))
                 }
-                Some((_, MediaType { schema: None, .. })) => Some(TypeRef::Json),
+                Some((media_type, _, Encoding::Bytes | Encoding::Form)) => {
+                    Some(SuccessBody::Bytes(media_type.to_owned()))
+                }
+                Some((_, MediaType { schema: None, .. }, Encoding::Json)) => {
+                    Some(SuccessBody::Json(TypeRef::Json))
+                }
                 Some((
                     media_type,
                     MediaType {
                         schema: Some(schema),
                         ..
                     },
+                    Encoding::Json,
                 )) => {
                     let schema_at = where_.push("content").push(media_type).push("schema");
-                    Some(self.schema_type(schema, &schema_at, &format!("{type_hint}Response"))?)
+                    let ty =
+                        self.schema_type(schema, &schema_at, &format!("{type_hint}Response"))?;
+                    Some(SuccessBody::Json(ty))
                 }
             };
-            bodies.push((code, body));
+            bodies.push(body);
         }
-        let distinct: Vec<&TypeRef> = {
-            let mut distinct: Vec<&TypeRef> = Vec::new();
-            for ty in bodies.iter().filter_map(|(_, ty)| ty.as_ref()) {
-                if !distinct.contains(&ty) {
-                    distinct.push(ty);
-                }
-            }
-            distinct
-        };
-        let body = match distinct.as_slice() {
-            [] => SuccessBody::Empty,
-            [ty] if bodies.iter().all(|(_, body)| body.is_some()) => {
-                SuccessBody::Json((*ty).clone())
-            }
-            [_] => {
-                return Err(Diagnostic::at(
-                    &responses_at,
-                    "some success statuses have a body and others have none, which is not supported yet",
-                ));
-            }
-            _ => {
-                return Err(Diagnostic::at(
-                    &responses_at,
-                    "success statuses with different body types are not supported yet",
-                ));
-            }
-        };
-        Ok((Success { statuses, body }, error_statuses))
+        Ok((
+            Success {
+                statuses,
+                body: success_body(bodies),
+            },
+            error_statuses,
+        ))
     }
 
     /// The OAuth 2.0 scopes the operation (or else the document) requires.
@@ -432,7 +479,10 @@ fn select_tag<'a>(operation_tags: &'a [String], wanted: &[String]) -> Option<&'a
 fn operation_id(operation: &OpenApiOperation, method: &str, path: &str) -> String {
     match &operation.operation_id {
         Some(id) if !id.trim().is_empty() => id.clone(),
-        _ => format!("{method} {}", path.replace(['{', '}'], " ")),
+        // `delete /items/{itemId}` is `deleteItemsItemId`.
+        _ => format!("{method} {path}")
+            .replace(|c: char| !c.is_alphanumeric(), " ")
+            .to_lower_camel_case(),
     }
 }
 
@@ -536,18 +586,66 @@ fn order_path_parameters(
     Ok(())
 }
 
-/// The JSON entry of a content map: `application/json`, or a `+json` type.
-fn json_content(content: &indexmap::IndexMap<String, MediaType>) -> Option<(&str, &MediaType)> {
+/// The entry of a content map a body is written or read as: JSON (`application/json` or a
+/// `+json` type) first, then a form, then text, then the first other.
+fn pick_content(
+    content: &indexmap::IndexMap<String, MediaType>,
+) -> Option<(&str, &MediaType, Encoding)> {
+    let encoding = |name: &str| {
+        let essence = name
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        if essence == "application/json" || essence.ends_with("+json") {
+            Encoding::Json
+        } else if essence == "application/x-www-form-urlencoded" {
+            Encoding::Form
+        } else if essence.starts_with("text/") {
+            Encoding::Text
+        } else {
+            Encoding::Bytes
+        }
+    };
+    let rank = |encoding| match encoding {
+        Encoding::Json => 0,
+        Encoding::Form => 1,
+        Encoding::Text => 2,
+        Encoding::Bytes => 3,
+    };
     content
         .iter()
-        .map(|(name, media)| (name.as_str(), media))
-        .find(|(name, _)| {
-            let essence = name
-                .split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase();
-            essence == "application/json" || essence.ends_with("+json")
-        })
+        .map(|(name, media)| (name.as_str(), media, encoding(name)))
+        .min_by_key(|(_, _, encoding)| rank(*encoding))
+}
+
+/// What the method returns, from the body of each success status (`None`: no body).
+/// Statuses that disagree make the most general type: JSON of one type beside none is
+/// `Option<T>`; JSON of different types is `serde_json::Value`; anything else, bytes.
+fn success_body(bodies: Vec<Option<SuccessBody>>) -> SuccessBody {
+    let mut distinct: Vec<SuccessBody> = Vec::new();
+    for body in bodies.iter().flatten() {
+        if !distinct.contains(body) {
+            distinct.push(body.clone());
+        }
+    }
+    let some_empty = bodies.iter().any(Option::is_none);
+    match distinct.as_slice() {
+        [] => SuccessBody::Empty,
+        [SuccessBody::Json(ty)] if some_empty => SuccessBody::OptionalJson(ty.clone()),
+        [only] => only.clone(),
+        several
+            if several
+                .iter()
+                .all(|body| matches!(body, SuccessBody::Json(_))) =>
+        {
+            if some_empty {
+                SuccessBody::OptionalJson(TypeRef::Json)
+            } else {
+                SuccessBody::Json(TypeRef::Json)
+            }
+        }
+        _ => SuccessBody::Bytes("*/*".to_owned()),
+    }
 }

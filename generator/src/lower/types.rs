@@ -1,14 +1,17 @@
 //! Lowering schemas into type references and named type definitions.
 
 use openapiv3::{
-    AdditionalProperties, ArrayType, IntegerFormat, NumberFormat, ObjectType, ReferenceOr, Schema,
-    SchemaKind, StringFormat, StringType, Type, VariantOrUnknownOrEmpty,
+    AdditionalProperties, ArrayType, Discriminator, IntegerFormat, NumberFormat, ObjectType,
+    ReferenceOr, Schema, SchemaKind, StringFormat, StringType, Type, VariantOrUnknownOrEmpty,
 };
 
 use super::names::{self, camel, snake};
 use super::{Lowerer, component_name, resolve};
 use crate::diagnostic::{Diagnostic, Pointer};
-use crate::ir::{Additional, Enum, Field, Presence, Struct, TypeDef, TypeKind, TypeRef, Variant};
+use crate::ir::{
+    Additional, Enum, Field, Presence, Selection, Struct, TypeDef, TypeKind, TypeRef, Union,
+    UnionVariant, Variant,
+};
 
 impl<'d> Lowerer<'d> {
     /// The type of `schema`; inline objects and enums become named types called `hint`.
@@ -18,10 +21,20 @@ impl<'d> Lowerer<'d> {
         pointer: &Pointer,
         hint: &str,
     ) -> Result<TypeRef, Diagnostic> {
-        match schema {
+        if self.depth >= MAX_SCHEMA_DEPTH {
+            return Err(Diagnostic::at(
+                pointer,
+                format!("schemas nest more than {MAX_SCHEMA_DEPTH} deep here, through properties, items and `$ref`s"),
+            )
+            .with_help("a real schema is never this deep; is the document generated wrongly?"));
+        }
+        self.depth += 1;
+        let ty = match schema {
             ReferenceOr::Reference { reference } => self.component_type(reference, pointer),
             ReferenceOr::Item(schema) => self.inline_type(schema.as_schema(), pointer, hint),
-        }
+        };
+        self.depth -= 1;
+        ty
     }
 
     /// The type a `#/components/schemas/NAME` reference names, lowering it on first use.
@@ -52,7 +65,7 @@ impl<'d> Lowerer<'d> {
             )
             .with_help("a type can only contain itself through an object's property"));
         }
-        if self.lowered_components.insert(key.as_str()) {
+        if self.start_component(key.as_str()) {
             let at = Pointer::root().push("components").push("schemas").push(key);
             let kind = match schema {
                 ReferenceOr::Item(schema) if needs_definition(schema) => {
@@ -62,7 +75,9 @@ impl<'d> Lowerer<'d> {
                 alias => {
                     self.alias_chain.push(key.as_str());
                     let target = match alias {
-                        ReferenceOr::Reference { reference } => self.component_type(reference, &at),
+                        reference @ ReferenceOr::Reference { .. } => {
+                            self.schema_type(reference, &at, &rust_name)
+                        }
                         ReferenceOr::Item(schema) => self.unnamed_type(schema, &at, &rust_name),
                     };
                     self.alias_chain.pop();
@@ -73,15 +88,12 @@ impl<'d> Lowerer<'d> {
                 ReferenceOr::Item(schema) => schema.schema_data.description.clone(),
                 ReferenceOr::Reference { .. } => None,
             };
-            self.types.insert(
-                rust_name.clone(),
-                TypeDef {
-                    name: rust_name.clone(),
-                    source: at.to_string(),
-                    description,
-                    kind,
-                },
-            );
+            self.define(TypeDef {
+                name: rust_name.clone(),
+                source: at.to_string(),
+                description,
+                kind,
+            });
         }
         Ok(TypeRef::Named(rust_name))
     }
@@ -99,15 +111,12 @@ impl<'d> Lowerer<'d> {
         let name = self.type_names.claim(names::type_name(hint));
         let kind = self.definition(&name, schema, pointer)?;
         let description = schema.schema_data.description.clone();
-        self.types.insert(
-            name.clone(),
-            TypeDef {
-                name: name.clone(),
-                source: pointer.to_string(),
-                description,
-                kind,
-            },
-        );
+        self.define(TypeDef {
+            name: name.clone(),
+            source: pointer.to_string(),
+            description,
+            kind,
+        });
         Ok(TypeRef::Named(name))
     }
 
@@ -132,28 +141,88 @@ impl<'d> Lowerer<'d> {
             SchemaKind::Type(Type::Array(array)) => self.array_type(array, pointer, hint),
             SchemaKind::Type(Type::Object(object)) => self.map_type(object, pointer, hint),
             SchemaKind::Any(any) if *any == Default::default() => Ok(TypeRef::Json),
-            SchemaKind::Any(any) if is_untyped_object(any) => {
-                let value = self
-                    .additional_type(any.additional_properties.as_ref(), pointer, hint)?
-                    .unwrap_or(TypeRef::Json);
-                Ok(TypeRef::Map(Box::new(value)))
-            }
-            SchemaKind::Any(_) => Err(unsupported(
-                pointer,
-                "a schema that mixes keywords of several types",
-            )),
-            // `allOf: [X]` only adds a description or such to X: it is X.
-            SchemaKind::AllOf { all_of } => match typed_members(all_of).as_slice() {
-                [(index, member)] => {
-                    self.schema_type(member, &pointer.push("allOf").push(index), hint)
+            SchemaKind::Any(any) if is_object_like(any) => {
+                // What needs no definition: one member that says what the type is, or a map.
+                let members = [
+                    ("allOf", &any.all_of),
+                    ("oneOf", &any.one_of),
+                    ("anyOf", &any.any_of),
+                ];
+                let typed = members
+                    .iter()
+                    .flat_map(|(keyword, members)| {
+                        typed_members(members)
+                            .into_iter()
+                            .map(move |(index, member)| (*keyword, index, member))
+                    })
+                    .collect::<Vec<_>>();
+                match typed.as_slice() {
+                    [(keyword, index, member)] => {
+                        self.schema_type(member, &pointer.push(keyword).push(index), hint)
+                    }
+                    [] if any.additional_properties.is_some() || any.typ.is_some() => {
+                        let value = self
+                            .additional_type(any.additional_properties.as_ref(), pointer, hint)?
+                            .unwrap_or(TypeRef::Json);
+                        Ok(TypeRef::Map(Box::new(value)))
+                    }
+                    [] => Ok(TypeRef::Json),
+                    _ => Err(Diagnostic::at(
+                        pointer,
+                        "internal error: a schema of several members has no definition",
+                    )),
                 }
-                _ => Err(Diagnostic::at(
+            }
+            // A type with keywords of another (`type: string` with `properties`, say): the type.
+            SchemaKind::Any(any) => match any.typ.as_deref() {
+                Some("string") => Ok(TypeRef::String),
+                Some("integer") => Ok(TypeRef::I64),
+                Some("number") => Ok(TypeRef::F64),
+                Some("boolean") => Ok(TypeRef::Bool),
+                Some("array") | None if any.items.is_some() || any.typ.is_some() => {
+                    match &any.items {
+                        Some(items) => {
+                            let item = self.schema_type(
+                                items,
+                                &pointer.push("items"),
+                                &format!("{hint}Item"),
+                            )?;
+                            Ok(TypeRef::List(Box::new(item)))
+                        }
+                        None => Ok(TypeRef::List(Box::new(TypeRef::Json))),
+                    }
+                }
+                // An `enum` without a type: text if every value is, any JSON otherwise.
+                None if !any.enumeration.is_empty() => Ok(
+                    if any.enumeration.iter().all(serde_json::Value::is_string) {
+                        TypeRef::String
+                    } else {
+                        TypeRef::Json
+                    },
+                ),
+                _ => Err(unsupported(
                     pointer,
-                    "internal error: an `allOf` of several members is defined as a type",
+                    "a schema that mixes keywords of several types",
                 )),
             },
-            SchemaKind::OneOf { .. } => Err(unsupported(pointer, "`oneOf`")),
-            SchemaKind::AnyOf { .. } => Err(unsupported(pointer, "`anyOf`")),
+            // `allOf: [X]` (or `oneOf: [X]`) only adds a description or such to X: it is X.
+            SchemaKind::AllOf { all_of: members }
+            | SchemaKind::OneOf { one_of: members }
+            | SchemaKind::AnyOf { any_of: members } => {
+                let keyword = keyword(&schema.schema_kind);
+                match typed_members(members).as_slice() {
+                    [(index, member)] => {
+                        self.schema_type(member, &pointer.push(keyword).push(index), hint)
+                    }
+                    [] => Ok(TypeRef::Json),
+                    _ => Err(Diagnostic::at(
+                        pointer,
+                        format!(
+                            "internal error: a `{keyword}` of several members has no definition"
+                        ),
+                    )),
+                }
+            }
             SchemaKind::Not { .. } => Err(unsupported(pointer, "`not`")),
         }
     }
@@ -206,15 +275,23 @@ impl<'d> Lowerer<'d> {
         }
     }
 
-    /// The definition of a named object or enum type.
+    /// The definition of a named object, enum or union type.
     fn definition(
         &mut self,
         name: &str,
         schema: &'d Schema,
         pointer: &Pointer,
     ) -> Result<TypeKind, Diagnostic> {
+        if let Some(union) = self.subtypes(schema, pointer)? {
+            return Ok(TypeKind::Union(union));
+        }
         match &schema.schema_kind {
-            SchemaKind::Type(Type::String(string)) => Ok(TypeKind::Enum(string_enum(string))),
+            SchemaKind::Type(Type::String(_)) => {
+                Ok(TypeKind::Enum(string_enum(enum_texts(schema).into_iter())))
+            }
+            SchemaKind::Any(_) if !enum_texts(schema).is_empty() => {
+                Ok(TypeKind::Enum(string_enum(enum_texts(schema).into_iter())))
+            }
             SchemaKind::Type(Type::Object(object)) => self
                 .object(name, ObjectParts::of(object, pointer), pointer)
                 .map(TypeKind::Struct),
@@ -222,14 +299,144 @@ impl<'d> Lowerer<'d> {
                 let parts = self.all_of_parts(all_of, pointer, 0)?;
                 self.object(name, parts, pointer).map(TypeKind::Struct)
             }
-            SchemaKind::Any(any) => self
-                .object(name, ObjectParts::of_any(any, pointer), pointer)
-                .map(TypeKind::Struct),
+            SchemaKind::OneOf { one_of: members } | SchemaKind::AnyOf { any_of: members } => self
+                .union(name, keyword(&schema.schema_kind), members, schema, pointer)
+                .map(TypeKind::Union),
+            SchemaKind::Any(any) if typed_members(&any.one_of).len() > 1 => self
+                .union(name, "oneOf", &any.one_of, schema, pointer)
+                .map(TypeKind::Union),
+            SchemaKind::Any(any) if typed_members(&any.any_of).len() > 1 => self
+                .union(name, "anyOf", &any.any_of, schema, pointer)
+                .map(TypeKind::Union),
+            SchemaKind::Any(any) => {
+                let parts = self.any_parts(any, pointer, 0)?;
+                self.object(name, parts, pointer).map(TypeKind::Struct)
+            }
             _ => Err(Diagnostic::at(
                 pointer,
-                "internal error: only objects and enums are defined",
+                "internal error: only objects, enums and unions are defined",
             )),
         }
+    }
+
+    /// A `oneOf` or `anyOf`: tagged by its `discriminator` when every member is a `$ref`
+    /// (the names of inline members are unknown), otherwise the first member that matches.
+    fn union(
+        &mut self,
+        name: &str,
+        keyword: &str,
+        members: &'d [ReferenceOr<Schema>],
+        schema: &'d Schema,
+        pointer: &Pointer,
+    ) -> Result<Union, Diagnostic> {
+        let members = typed_members(members);
+        let discriminator = schema
+            .schema_data
+            .discriminator
+            .as_ref()
+            .filter(|_| members.iter().all(|(_, member)| member.as_item().is_none()));
+        let mut variant_names = names::Scope::default();
+        let mut variants = Vec::with_capacity(members.len());
+        for (index, member) in members {
+            let hint = format!("{name}Variant{}", index + 1);
+            let ty = self
+                .attempt(
+                    || format!("member {index} of `{name}` is `serde_json::Value`"),
+                    |this| this.schema_type(member, &pointer.push(keyword).push(index), &hint),
+                )?
+                .unwrap_or(TypeRef::Json);
+            let rust_name = match (member, &ty) {
+                (ReferenceOr::Reference { .. }, TypeRef::Named(type_name)) => type_name.clone(),
+                (ReferenceOr::Item(_), TypeRef::Named(_)) => format!("Variant{}", index + 1),
+                _ => variant_word(&ty).to_owned(),
+            };
+            let tags = match (discriminator, member) {
+                (Some(discriminator), ReferenceOr::Reference { reference }) => {
+                    tags_of(discriminator, reference)
+                }
+                _ => Vec::new(),
+            };
+            variants.push(UnionVariant {
+                rust_name: variant_names.claim(rust_name),
+                ty,
+                tags,
+            });
+        }
+        let selection = match discriminator {
+            Some(discriminator) => Selection::Tagged {
+                property: discriminator.property_name.clone(),
+                unknown_variant: variant_names.claim("Unknown".into()),
+            },
+            None => Selection::FirstMatch,
+        };
+        Ok(Union {
+            variants,
+            selection,
+        })
+    }
+
+    /// An object with a `discriminator` mapping is the base of the types it maps to: a
+    /// value of it is one of them, so it becomes a tagged union of them. `None` when the
+    /// object is not such a base, or when one of its subtypes is the base itself (or not an
+    /// object), where it stays a struct.
+    fn subtypes(
+        &mut self,
+        schema: &'d Schema,
+        pointer: &Pointer,
+    ) -> Result<Option<Union>, Diagnostic> {
+        let is_object = match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(_)) => true,
+            SchemaKind::Any(any) => {
+                is_object_like(any) && any.one_of.is_empty() && any.any_of.is_empty()
+            }
+            _ => false,
+        };
+        let Some(discriminator) = schema.schema_data.discriminator.as_ref() else {
+            return Ok(None);
+        };
+        if !is_object || discriminator.mapping.is_empty() {
+            return Ok(None);
+        }
+        let at = pointer.push("discriminator").push("mapping");
+        let mut subtypes: Vec<(String, &'d ReferenceOr<Schema>, Pointer)> = Vec::new();
+        for (value, target) in &discriminator.mapping {
+            let reference = mapping_reference(target);
+            let name = component_name(&reference, "schemas", &at.push(value))?;
+            let Some(member) = self.schemas().and_then(|schemas| schemas.get(&name)) else {
+                return Err(Diagnostic::at(
+                    &at.push(value),
+                    format!("`{target}` names no schema under #/components/schemas"),
+                ));
+            };
+            let (target_schema, _) = resolve(self.schemas(), "schemas", member, &at.push(value))?;
+            if std::ptr::eq(target_schema, schema) || !needs_definition(target_schema) {
+                return Ok(None);
+            }
+            if !subtypes.iter().any(|(known, _, _)| *known == reference) {
+                subtypes.push((reference, member, at.push(value)));
+            }
+        }
+        let mut variant_names = names::Scope::default();
+        let mut variants = Vec::with_capacity(subtypes.len());
+        for (reference, _, at) in &subtypes {
+            let ty = self.component_type(reference, at)?;
+            let rust_name = match &ty {
+                TypeRef::Named(type_name) => type_name.clone(),
+                other => variant_word(other).to_owned(),
+            };
+            variants.push(UnionVariant {
+                rust_name: variant_names.claim(rust_name),
+                ty,
+                tags: tags_of(discriminator, reference),
+            });
+        }
+        Ok(Some(Union {
+            variants,
+            selection: Selection::Tagged {
+                property: discriminator.property_name.clone(),
+                unknown_variant: variant_names.claim("Unknown".into()),
+            },
+        }))
     }
 
     fn object(
@@ -241,7 +448,13 @@ impl<'d> Lowerer<'d> {
         let mut field_names = names::Scope::default();
         let mut fields = Vec::with_capacity(parts.properties.len());
         for (wire_name, property, at) in &parts.properties {
-            let ty = self.schema_type(*property, at, &format!("{name}{}", camel(wire_name)))?;
+            let hint = format!("{name}{}", camel(wire_name));
+            let ty = self
+                .attempt(
+                    || format!("the property `{wire_name}` of `{name}` is `serde_json::Value`"),
+                    |this| this.schema_type(*property, at, &hint),
+                )?
+                .unwrap_or(TypeRef::Json);
             let inline = property.as_item().map(|schema| schema.as_ref());
             let target = match property {
                 ReferenceOr::Item(schema) => Some(schema.as_ref()),
@@ -274,10 +487,13 @@ impl<'d> Lowerer<'d> {
                 .iter()
                 .any(|(name, _, _)| name == wire_name)
             {
-                return Err(Diagnostic::at(
-                    &pointer.push("required"),
-                    format!("`{wire_name}` is required but not among the properties"),
-                ));
+                self.warnings.push(
+                    Diagnostic::at(
+                        &pointer.push("required"),
+                        format!("`{wire_name}` is required but not among the properties of `{name}`; ignored"),
+                    )
+                    .warning(),
+                );
             }
         }
         let additional = match parts.additional {
@@ -322,8 +538,10 @@ impl<'d> Lowerer<'d> {
                 SchemaKind::AllOf { all_of } if depth < MAX_ALL_OF_DEPTH => {
                     self.all_of_parts(all_of, &at, depth + 1)?
                 }
-                SchemaKind::Any(any) if is_untyped_object(any) || *any == Default::default() => {
-                    ObjectParts::of_any(any, &at)
+                SchemaKind::Any(any)
+                    if is_object_like(any) && any.one_of.is_empty() && any.any_of.is_empty() =>
+                {
+                    self.any_parts(any, &at, depth + 1)?
                 }
                 _ => {
                     return Err(unsupported(&at, "an `allOf` member that is not an object"));
@@ -332,6 +550,25 @@ impl<'d> Lowerer<'d> {
             merged.merge(parts);
         }
         Ok(merged)
+    }
+
+    /// The merged parts of an object schema that also has an `allOf`: the members first,
+    /// then its own properties.
+    fn any_parts(
+        &self,
+        any: &'d openapiv3::AnySchema,
+        pointer: &Pointer,
+        depth: usize,
+    ) -> Result<ObjectParts<'d>, Diagnostic> {
+        let mut parts = if any.all_of.is_empty() {
+            ObjectParts::default()
+        } else if depth < MAX_ALL_OF_DEPTH {
+            self.all_of_parts(&any.all_of, pointer, depth)?
+        } else {
+            return Err(unsupported(pointer, "`allOf` nested more than 16 deep"));
+        };
+        parts.merge(ObjectParts::of_any(any, pointer));
+        Ok(parts)
     }
 
     /// The component schema a reference names, if it is one (not another reference).
@@ -354,7 +591,8 @@ impl<'d> Lowerer<'d> {
     }
 
     /// All types defined, sorted by name.
-    pub(super) fn finish_types(self) -> Vec<TypeDef> {
+    pub(super) fn finish_types(mut self) -> Vec<TypeDef> {
+        super::cycles::box_cycles(&mut self.types);
         self.types.into_values().collect()
     }
 }
@@ -376,13 +614,27 @@ impl AsSchema for Box<Schema> {
     }
 }
 
-/// Objects with declared properties and string enums become named types.
+/// Objects with declared properties, string enums and unions become named types.
 fn needs_definition(schema: &Schema) -> bool {
     match &schema.schema_kind {
-        SchemaKind::Type(Type::String(string)) => string.enumeration.iter().any(Option::is_some),
-        SchemaKind::Type(Type::Object(object)) => !object.properties.is_empty(),
-        SchemaKind::AllOf { all_of } => typed_members(all_of).len() > 1,
-        SchemaKind::Any(any) => is_untyped_object(any) && !any.properties.is_empty(),
+        SchemaKind::Type(Type::String(_)) => !enum_texts(schema).is_empty(),
+        SchemaKind::Any(_) if !enum_texts(schema).is_empty() => true,
+        SchemaKind::Type(Type::Object(object)) => {
+            !object.properties.is_empty() || schema.schema_data.discriminator.is_some()
+        }
+        SchemaKind::AllOf { all_of: members }
+        | SchemaKind::OneOf { one_of: members }
+        | SchemaKind::AnyOf { any_of: members } => typed_members(members).len() > 1,
+        SchemaKind::Any(any) => {
+            let several = |members| typed_members(members).len() > 1;
+            is_object_like(any)
+                && (!any.properties.is_empty()
+                    || typed_members(&any.all_of).len()
+                        + usize::from(any.additional_properties.is_some())
+                        > 1
+                    || several(&any.one_of)
+                    || several(&any.any_of))
+        }
         _ => false,
     }
 }
@@ -399,18 +651,69 @@ fn typed_members(members: &[ReferenceOr<Schema>]) -> Vec<(usize, &ReferenceOr<Sc
         .collect()
 }
 
-/// A schema with object keywords (`properties`, `additionalProperties`) and nothing of
-/// another type, whether or not it says `type: object`.
-fn is_untyped_object(any: &openapiv3::AnySchema) -> bool {
-    (!any.properties.is_empty() || any.additional_properties.is_some())
-        && any.typ.as_deref().is_none_or(|typ| typ == "object")
+/// The keyword of a schema made of members.
+fn keyword(kind: &SchemaKind) -> &'static str {
+    match kind {
+        SchemaKind::OneOf { .. } => "oneOf",
+        SchemaKind::AnyOf { .. } => "anyOf",
+        _ => "allOf",
+    }
+}
+
+/// The name of a union variant that holds a type without a name of its own.
+fn variant_word(ty: &TypeRef) -> &'static str {
+    match ty {
+        TypeRef::String => "String",
+        TypeRef::Bool => "Boolean",
+        TypeRef::I32 | TypeRef::I64 => "Integer",
+        TypeRef::F32 | TypeRef::F64 => "Number",
+        TypeRef::DateTime => "DateTime",
+        TypeRef::Date => "Date",
+        TypeRef::Json => "Value",
+        TypeRef::List(_) | TypeRef::Bytes => "List",
+        TypeRef::Map(_) => "Map",
+        TypeRef::Named(_) | TypeRef::Boxed(_) => "Object",
+    }
+}
+
+/// A discriminator mapping's target as a reference: a bare name is a component schema.
+fn mapping_reference(target: &str) -> String {
+    if target.starts_with('#') || target.contains('/') {
+        target.to_owned()
+    } else {
+        format!("#/components/schemas/{target}")
+    }
+}
+
+/// The tag values that select the schema `reference` names: the mapping's keys that point
+/// at it, or else the schema's own name.
+fn tags_of(discriminator: &Discriminator, reference: &str) -> Vec<String> {
+    let mapped: Vec<String> = discriminator
+        .mapping
+        .iter()
+        .filter(|(_, target)| mapping_reference(target) == reference)
+        .map(|(value, _)| value.clone())
+        .collect();
+    if mapped.is_empty() {
+        let name = reference.rsplit('/').next().unwrap_or(reference);
+        vec![name.replace("~1", "/").replace("~0", "~")]
+    } else {
+        mapped
+    }
+}
+
+/// A schema without keywords of a type other than object (`items`, `enum`, `not`), whether
+/// or not it says `type: object`: properties, `additionalProperties` and members.
+fn is_object_like(any: &openapiv3::AnySchema) -> bool {
+    any.typ.as_deref().is_none_or(|typ| typ == "object")
         && any.items.is_none()
         && any.enumeration.is_empty()
-        && any.one_of.is_empty()
-        && any.any_of.is_empty()
-        && any.all_of.is_empty()
         && any.not.is_none()
 }
+
+/// How deep schemas may nest (each property, item, member and `$ref` is a level), so that
+/// lowering stays well within a small thread stack.
+const MAX_SCHEMA_DEPTH: usize = 256;
 
 /// How deep `allOf`s inside `allOf`s are followed.
 const MAX_ALL_OF_DEPTH: usize = 16;
@@ -490,16 +793,15 @@ fn string_type(string: &StringType) -> TypeRef {
     }
 }
 
-fn string_enum(string: &StringType) -> Enum {
+/// An open enum of the text values among `values` (a `null`, a number or a repeat is left
+/// out: the open enum keeps whatever is received anyway).
+fn string_enum<'v>(values: impl Iterator<Item = &'v str>) -> Enum {
     let mut variant_names = names::Scope::default();
     let mut seen = std::collections::BTreeSet::new();
-    let variants: Vec<Variant> = string
-        .enumeration
-        .iter()
-        .flatten()
-        .filter(|value| seen.insert(value.as_str()))
+    let variants: Vec<Variant> = values
+        .filter(|value| seen.insert(*value))
         .map(|value| Variant {
-            wire_value: value.clone(),
+            wire_value: value.to_owned(),
             rust_name: variant_names.claim(camel(value)),
             description: None,
         })
@@ -507,6 +809,24 @@ fn string_enum(string: &StringType) -> Enum {
     Enum {
         variants,
         unknown_variant: variant_names.claim("Unknown".into()),
+    }
+}
+
+/// The text values of a string schema's `enum`.
+fn enum_texts(schema: &Schema) -> Vec<&str> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(string)) => string
+            .enumeration
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect(),
+        SchemaKind::Any(any) if any.typ.as_deref() == Some("string") => any
+            .enumeration
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -518,15 +838,17 @@ fn limits(schema: &Schema) -> Vec<String> {
         (None, Some(max)) => Some(format!("At most {max} {unit}.")),
         (None, None) => None,
     };
-    match &schema.schema_kind {
-        SchemaKind::Type(Type::String(s)) => range(s.min_length, s.max_length, "characters")
-            .into_iter()
-            .collect(),
-        SchemaKind::Type(Type::Array(a)) => range(a.min_items, a.max_items, "items")
-            .into_iter()
-            .collect(),
-        _ => Vec::new(),
-    }
+    let range = match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) => range(s.min_length, s.max_length, "characters"),
+        SchemaKind::Type(Type::Array(a)) => range(a.min_items, a.max_items, "items"),
+        _ => None,
+    };
+    let default = schema
+        .schema_data
+        .default
+        .as_ref()
+        .map(|value| format!("The server's default: `{value}`."));
+    range.into_iter().chain(default).collect()
 }
 
 fn unsupported(pointer: &Pointer, what: &str) -> Diagnostic {

@@ -32,7 +32,10 @@ pub(crate) struct Request {
     path_params: Vec<(&'static str, String)>,
     query: Vec<(&'static str, String)>,
     headers: Vec<(&'static str, String)>,
-    body: Option<Vec<u8>>,
+    /// The media type and the bytes of the body.
+    body: Option<(&'static str, Vec<u8>)>,
+    /// The media type asked for with `Accept`.
+    accept: &'static str,
     /// The first thing that went wrong while describing the request, reported on sending.
     error: Option<String>,
 }
@@ -53,6 +56,7 @@ impl Request {
             query: Vec::new(),
             headers: Vec::new(),
             body: None,
+            accept: "application/json",
             error: None,
         }
     }
@@ -64,6 +68,13 @@ impl Request {
 
     pub(crate) fn query(mut self, name: &'static str, value: impl Display) -> Self {
         self.query.push((name, value.to_string()));
+        self
+    }
+
+    /// The parameter once per value: `?name=a&name=b`.
+    pub(crate) fn query_each(mut self, name: &'static str, values: &[impl Display]) -> Self {
+        self.query
+            .extend(values.iter().map(|value| (name, value.to_string())));
         self
     }
 
@@ -86,19 +97,54 @@ impl Request {
         }
     }
 
-    pub(crate) fn json_body<B: Serialize + ?Sized>(mut self, body: &B) -> Self {
+    /// Sets what `set` does with `value`, if there is one: for optional bodies.
+    pub(crate) fn with<T>(self, value: Option<T>, set: impl FnOnce(Self, T) -> Self) -> Self {
+        match value {
+            Some(value) => set(self, value),
+            None => self,
+        }
+    }
+
+    pub(crate) fn json_body<B: Serialize + ?Sized>(
+        mut self,
+        media_type: &'static str,
+        body: &B,
+    ) -> Self {
         match serde_json::to_vec(body) {
-            Ok(bytes) => self.body = Some(bytes),
+            Ok(bytes) => self.body = Some((media_type, bytes)),
             Err(error) => self.fail(format!("the request body could not be serialised: {error}")),
         }
         self
     }
 
-    pub(crate) fn optional_json_body<B: Serialize + ?Sized>(self, body: Option<&B>) -> Self {
-        match body {
-            Some(body) => self.json_body(body),
-            None => self,
+    pub(crate) fn form_body<B: Serialize + ?Sized>(
+        mut self,
+        media_type: &'static str,
+        body: &B,
+    ) -> Self {
+        match serde_urlencoded::to_string(body) {
+            Ok(text) => self.body = Some((media_type, text.into_bytes())),
+            Err(error) => self.fail(format!(
+                "the request body could not be written as a form: {error}"
+            )),
         }
+        self
+    }
+
+    /// A text or binary body, sent as it is.
+    pub(crate) fn raw_body(
+        mut self,
+        media_type: &'static str,
+        body: &(impl AsRef<[u8]> + ?Sized),
+    ) -> Self {
+        self.body = Some((media_type, body.as_ref().to_vec()));
+        self
+    }
+
+    /// Asks for a response body of `media_type` rather than JSON.
+    pub(crate) fn accept(mut self, media_type: &'static str) -> Self {
+        self.accept = media_type;
+        self
     }
 
     fn fail(&mut self, message: String) {
@@ -158,15 +204,28 @@ impl Request {
             })?;
             headers.append(name, value);
         }
-        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
-        if self.body.is_some() {
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
+        let media_type = |value: &'static str| {
+            HeaderValue::from_str(value).map_err(|_| format!("`{value}` is not a valid media type"))
+        };
+        headers.insert(header::ACCEPT, media_type(self.accept)?);
+        if let Some((content_type, _)) = &self.body {
+            headers.insert(header::CONTENT_TYPE, media_type(content_type)?);
         }
         Ok(headers)
     }
+}
+
+/// A list of parameter values as one value, `separator` between them.
+#[allow(dead_code)] // Used by API descriptions that have list parameters.
+pub(crate) fn joined(values: &[impl Display], separator: char) -> String {
+    let mut text = String::new();
+    for (index, value) in values.iter().enumerate() {
+        if index > 0 {
+            text.push(separator);
+        }
+        text.push_str(&value.to_string());
+    }
+    text
 }
 
 /// What a response said besides its body: status, request id and rate-limit headers.
@@ -279,6 +338,8 @@ pub struct Call<T> {
     decode: Decode<T>,
 }
 
+// Which of these an API description needs depends on its responses.
+#[allow(dead_code)]
 impl<T: DeserializeOwned> Call<T> {
     /// A call whose 2xx body is JSON decoded as `T`.
     pub(crate) fn json(client: Client, request: Request) -> Self {
@@ -290,6 +351,56 @@ impl<T: DeserializeOwned> Call<T> {
     }
 }
 
+// Which of these an API description needs depends on its responses.
+#[allow(dead_code)]
+impl<T: DeserializeOwned> Call<Option<T>> {
+    /// A call whose 2xx body is JSON decoded as `T`, or empty (`None`).
+    pub(crate) fn optional_json(client: Client, request: Request) -> Self {
+        Self {
+            client,
+            request,
+            decode: |body| match body {
+                [] => Ok(None),
+                body => serde_json::from_slice(body).map(Some),
+            },
+        }
+    }
+}
+
+// Which of these an API description needs depends on its responses.
+#[allow(dead_code)]
+impl Call<String> {
+    /// A call whose 2xx body is text, which must be UTF-8.
+    pub(crate) fn text(client: Client, request: Request) -> Self {
+        Self {
+            client,
+            request,
+            decode: |body| {
+                String::from_utf8(body.to_vec()).map_err(|error| {
+                    <serde_json::Error as serde::de::Error>::custom(format!(
+                        "the text body is not UTF-8: {error}"
+                    ))
+                })
+            },
+        }
+    }
+}
+
+// Which of these an API description needs depends on its responses.
+#[allow(dead_code)]
+impl Call<Vec<u8>> {
+    /// A call whose 2xx body is returned as bytes.
+    pub(crate) fn bytes(client: Client, request: Request) -> Self {
+        Self {
+            client,
+            request,
+            decode: |body| Ok(body.to_vec()),
+        }
+    }
+}
+
+// Which of these an API description needs depends on its responses.
+#[allow(dead_code)]
 impl Call<()> {
     /// A call whose 2xx response has no body worth reading.
     pub(crate) fn empty(client: Client, request: Request) -> Self {
@@ -494,7 +605,7 @@ async fn attempt_once(
         .request(request.method.clone(), url.clone())
         .headers(headers)
         .timeout(inner.request_timeout);
-    if let Some(body) = &request.body {
+    if let Some((_, body)) = &request.body {
         builder = builder.body(body.clone());
     }
     // A connect timeout is a failure to connect (nothing was sent, so it is retried like a
@@ -541,5 +652,92 @@ async fn attempt_once(
         Ok((meta, body))
     } else {
         Err(Error::Api(Box::new(ApiError::new(operation, meta, &body))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Url {
+        Url::parse("https://example.okta.com/prefix").unwrap()
+    }
+
+    #[test]
+    fn list_parameters_are_repeated_or_joined() {
+        let request = Request::new(Method::GET, "op", "/items/{ids}")
+            .path_param("ids", joined(&["a b", "c"], ','))
+            .query_each("expand", &["x", "y"])
+            .query("ids", joined(&[1, 2, 3], '|'))
+            .optional_query("none", None::<u8>);
+        assert_eq!(
+            request.url(&base()).unwrap().as_str(),
+            "https://example.okta.com/prefix/items/a%20b%2Cc?expand=x&expand=y&ids=1%7C2%7C3"
+        );
+        assert_eq!(joined(&[] as &[u8], ','), "");
+    }
+
+    #[test]
+    fn bodies_carry_their_media_type() {
+        #[derive(Serialize)]
+        struct Form<'a> {
+            grant_type: &'a str,
+            scope: Option<&'a str>,
+        }
+        let form = Request::new(Method::POST, "op", "/token").form_body(
+            "application/x-www-form-urlencoded",
+            &Form {
+                grant_type: "client_credentials",
+                scope: Some("a b&c"),
+            },
+        );
+        let (media_type, bytes) = form.body.as_ref().unwrap();
+        assert_eq!(*media_type, "application/x-www-form-urlencoded");
+        assert_eq!(bytes, b"grant_type=client_credentials&scope=a+b%26c");
+        let headers = form.headers().unwrap();
+        assert_eq!(
+            headers[header::CONTENT_TYPE],
+            "application/x-www-form-urlencoded"
+        );
+        assert_eq!(headers[header::ACCEPT], "application/json");
+
+        let text = Request::new(Method::PUT, "op", "/notes")
+            .raw_body("text/plain", "héllo")
+            .accept("text/plain");
+        assert_eq!(text.body.as_ref().unwrap().1, "héllo".as_bytes());
+        let headers = text.headers().unwrap();
+        assert_eq!(headers[header::CONTENT_TYPE], "text/plain");
+        assert_eq!(headers[header::ACCEPT], "text/plain");
+
+        let merge = Request::new(Method::PATCH, "op", "/items")
+            .with(Some(&[1, 2]), |request, body| {
+                request.json_body("application/merge-patch+json", body)
+            })
+            .with(None::<&str>, |request, body| {
+                request.raw_body("text/plain", body)
+            });
+        assert_eq!(merge.body.as_ref().unwrap().1, b"[1,2]");
+        assert_eq!(
+            merge.headers().unwrap()[header::CONTENT_TYPE],
+            "application/merge-patch+json"
+        );
+    }
+
+    #[test]
+    fn response_bodies_decode_by_kind() {
+        let client = Client::builder("https://example.okta.com")
+            .api_token("token")
+            .build()
+            .unwrap();
+        let request = || Request::new(Method::GET, "op", "/");
+        let optional = Call::<Option<Vec<u8>>>::optional_json(client.clone(), request());
+        assert_eq!((optional.decode)(b"").unwrap(), None);
+        assert_eq!((optional.decode)(b"[1]").unwrap(), Some(vec![1]));
+        let text = Call::text(client.clone(), request());
+        assert_eq!((text.decode)("é".as_bytes()).unwrap(), "é");
+        let error = (text.decode)(&[0xff]).unwrap_err().to_string();
+        assert!(error.contains("not UTF-8"), "{error}");
+        let bytes = Call::bytes(client, request());
+        assert_eq!((bytes.decode)(&[0, 0xff]).unwrap(), [0, 0xff]);
     }
 }

@@ -7,7 +7,10 @@ mod client;
 mod error;
 pub(crate) mod nullable;
 mod oauth;
+pub(crate) mod tagged;
 
+#[allow(unused_imports)] // Used by API descriptions that have list parameters.
+pub(crate) use call::joined;
 pub(crate) use call::Request;
 pub use call::{Call, RateLimit, Response, ResponseMeta};
 pub use client::{Auth, BoxError, Client, ClientBuilder, RetryPolicy, TokenFuture, TokenSource};

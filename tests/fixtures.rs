@@ -1,0 +1,203 @@
+//! The generator on documents made to cover what it supports (`tests/fixtures/specs/`), and
+//! on every tag of Okta's official document: what they generate is pinned by snapshots, and
+//! every generated crate must compile without warnings.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use generator::{GeneratedFile, Options, generate, write};
+use tests::{okta_official_spec_dir, workspace_root};
+
+/// The fixture documents, by name: `tests/fixtures/specs/{name}.yaml`.
+const FIXTURES: [&str; 3] = ["schemas", "operations", "names"];
+
+fn fixture(name: &str) -> Vec<GeneratedFile> {
+    let path = format!("tests/fixtures/specs/{name}.yaml");
+    let text = std::fs::read_to_string(workspace_root().join(&path)).expect("fixture readable");
+    let options = Options {
+        source_name: path,
+        ..Default::default()
+    };
+    let generated = generate(&text, &options)
+        .unwrap_or_else(|diagnostic| panic!("{name} does not generate: {diagnostic}"));
+    assert_eq!(generated.warnings, [], "{name} generates without warnings");
+    generated.files
+}
+
+/// The emitted files (not the runtime copied from templates), one after the other.
+fn emitted(files: &[GeneratedFile]) -> String {
+    files
+        .iter()
+        .filter(|file| file.path.starts_with("src/") && !file.path.starts_with("src/runtime/"))
+        .map(|file| format!("// ---- {} ----\n{}", file.path, file.contents))
+        .collect()
+}
+
+#[test]
+fn fixtures_generate_what_their_snapshots_show() {
+    for name in FIXTURES {
+        insta::assert_snapshot!(format!("fixture_{name}"), emitted(&fixture(name)));
+    }
+}
+
+#[test]
+fn skip_unsupported_leaves_out_what_cannot_be_generated_with_warnings() {
+    let document = "openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /good:
+    get:
+      operationId: good
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Partly'}
+  /bad:
+    get:
+      operationId: bad
+      parameters:
+        - {name: c, in: cookie, schema: {type: string}}
+      responses:
+        '204': {description: ok}
+components:
+  schemas:
+    Partly:
+      type: object
+      properties:
+        fine: {type: string}
+        odd: {not: {type: string}}
+        broken: {$ref: '#/components/schemas/Missing'}
+";
+    let strict = Options::default();
+    let error = generate(document, &strict).expect_err("fails without skipping");
+    assert_eq!(
+        error.to_string(),
+        "at #/components/schemas/Partly/properties/odd: `not` is not supported yet (simplify this schema, or generate only the tags that do not use it with --tag)"
+    );
+    let skipping = Options {
+        skip_unsupported: true,
+        ..Default::default()
+    };
+    let generated = generate(document, &skipping).expect("generates when skipping");
+    let warnings: Vec<String> = generated
+        .warnings
+        .iter()
+        .map(|warning| format!("{}: {warning}", warning.severity))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "warning: at #/components/schemas/Partly/properties/odd: `not` is not supported yet; the property `odd` of `Partly` is `serde_json::Value` (simplify this schema, or generate only the tags that do not use it with --tag)",
+            "warning: at #/components/schemas/Partly/properties/broken: `$ref: #/components/schemas/Missing` points at nothing; the property `broken` of `Partly` is `serde_json::Value` (define `Missing` under #/components/schemas)",
+            "warning: at #/paths/~1bad/get/parameters/0: cookie parameters are not supported yet; the operation `get /bad` is skipped",
+        ]
+    );
+    let code = emitted(&generated.files);
+    assert!(code.contains("pub fn good("), "{code}");
+    assert!(!code.contains("pub fn bad("), "{code}");
+    assert!(
+        code.contains("pub odd: Option<serde_json::Value>"),
+        "{code}"
+    );
+    assert!(
+        code.contains("pub broken: Option<serde_json::Value>"),
+        "{code}"
+    );
+    assert!(code.contains("pub fine: Option<String>"), "{code}");
+}
+
+/// Generates each crate into a workspace of its own under `target/`, renamed so they can sit
+/// side by side, and runs `cargo check` on all of them with warnings denied. The
+/// dependencies resolve from the workspace's `Cargo.lock`, offline, and build once into
+/// `target/generated-check`, which later runs reuse.
+#[test]
+fn generated_crates_compile_without_warnings() {
+    let mut crates: Vec<(String, Vec<GeneratedFile>)> = FIXTURES
+        .iter()
+        .map(|name| (format!("fixture-{name}"), fixture(name)))
+        .collect();
+    let official = okta_official_spec_dir().join("management-minimal.2026.06.3.yaml");
+    match std::fs::read_to_string(&official) {
+        Ok(text) => {
+            let options = Options {
+                source_name: "management-minimal.2026.06.3.yaml".into(),
+                ..Default::default()
+            };
+            let started = Instant::now();
+            let generated = generate(&text, &options).unwrap_or_else(|diagnostic| {
+                panic!("every tag of the official document: {diagnostic}")
+            });
+            println!(
+                "every tag of {} generated in {:.1?}: {} files, {} warnings",
+                official.display(),
+                started.elapsed(),
+                generated.files.len(),
+                generated.warnings.len()
+            );
+            crates.push(("okta-every-tag".into(), generated.files));
+        }
+        Err(_) => println!(
+            "skipped every tag of Okta's official document: {} is not there (set OKTA_OFFICIAL_SPEC_DIR)",
+            official.display()
+        ),
+    }
+
+    let target = workspace_root().join("target/generated-check");
+    let root = target.join("crates");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).expect("create the check workspace");
+    for (name, files) in &crates {
+        write_renamed(&root.join(name), name, files);
+    }
+    let members: Vec<String> = crates.iter().map(|(name, _)| format!("{name:?}")).collect();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        format!(
+            "[workspace]\nresolver = \"2\"\nmembers = [{}]\n",
+            members.join(", ")
+        ),
+    )
+    .expect("write the check workspace manifest");
+    std::fs::copy(workspace_root().join("Cargo.lock"), root.join("Cargo.lock"))
+        .expect("copy Cargo.lock");
+
+    let started = Instant::now();
+    let output = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["check", "--workspace", "--offline", "--quiet"])
+        .current_dir(&root)
+        .env("CARGO_TARGET_DIR", target.join("target"))
+        .env("RUSTFLAGS", "-D warnings")
+        .output()
+        .expect("run cargo check");
+    println!(
+        "cargo check of {} crates: {:.1?}",
+        crates.len(),
+        started.elapsed()
+    );
+    assert!(
+        output.status.success(),
+        "the generated crates do not compile cleanly:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn write_renamed(dir: &Path, name: &str, files: &[GeneratedFile]) {
+    let files: Vec<GeneratedFile> = files
+        .iter()
+        .map(|file| match file.path.as_str() {
+            "Cargo.toml" => GeneratedFile {
+                path: file.path.clone(),
+                contents: file.contents.replacen(
+                    "name = \"okta-identity-source\"",
+                    &format!("name = {name:?}"),
+                    1,
+                ),
+            },
+            _ => file.clone(),
+        })
+        .collect();
+    write::write(&PathBuf::from(dir), &files).expect("write a generated crate");
+}

@@ -1,0 +1,232 @@
+//! The generator never panics, hangs or overflows its stack, whatever the document: deep
+//! nesting, huge documents, and random damage to valid ones all end in a result or a
+//! located error.
+
+use generator::{Options, generate};
+use proptest::prelude::*;
+use serde_yaml::Value;
+use tests::workspace_root;
+
+const HEAD: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n";
+
+/// An operation answering with `schema`, after `HEAD`.
+fn answering(schema: &str) -> String {
+    format!(
+        "{HEAD}paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {schema}\n"
+    )
+}
+
+fn error_of(document: &str) -> String {
+    match generate(document, &Options::default()) {
+        Ok(_) => panic!("expected an error"),
+        Err(diagnostic) => diagnostic.to_string(),
+    }
+}
+
+#[test]
+fn thousands_of_nested_levels_are_refused_by_the_reader() {
+    let depth = 5000;
+    let schema = format!(
+        "{}{{type: string}}{}",
+        "{type: array, items: ".repeat(depth),
+        "}".repeat(depth)
+    );
+    let error = error_of(&answering(&schema));
+    assert!(error.contains("recursion limit exceeded"), "{error}");
+}
+
+#[test]
+fn long_chains_of_references_are_refused_at_a_fixed_depth() {
+    let chain = |link: &dyn Fn(usize) -> String| {
+        let mut document = answering("{$ref: '#/components/schemas/S0'}");
+        document.push_str("components:\n  schemas:\n");
+        for i in 0..3000 {
+            document.push_str(&format!("    S{i}: {}\n", link(i + 1)));
+        }
+        document.push_str("    S3000: {type: string}\n");
+        document
+    };
+    let objects = chain(&|next| {
+        format!("{{type: object, properties: {{next: {{$ref: '#/components/schemas/S{next}'}}}}}}")
+    });
+    let error = error_of(&objects);
+    assert!(
+        error.starts_with(
+            "at #/components/schemas/S255/properties/next: schemas nest more than 256 deep"
+        ),
+        "{error}"
+    );
+    let aliases = chain(&|next| format!("{{$ref: '#/components/schemas/S{next}'}}"));
+    let error = error_of(&aliases);
+    assert!(error.contains("schemas nest more than 256 deep"), "{error}");
+    // Just under the limit is fine, on a test thread's small stack.
+    let mut document = answering("{$ref: '#/components/schemas/S0'}");
+    document.push_str("components:\n  schemas:\n");
+    for i in 0..200 {
+        document.push_str(&format!(
+            "    S{i}: {{type: object, properties: {{next: {{$ref: '#/components/schemas/S{}'}}}}}}\n",
+            i + 1
+        ));
+    }
+    document.push_str("    S200: {type: string}\n");
+    let generated = generate(&document, &Options::default()).expect("200 levels generate");
+    let models = generated
+        .files
+        .iter()
+        .find(|file| file.path == "src/models.rs")
+        .expect("models");
+    assert!(models.contents.contains("pub struct S199 {"));
+}
+
+#[test]
+fn a_fifty_megabyte_document_gets_its_error_located() {
+    let description = "x".repeat(50 << 20);
+    let document = format!(
+        "openapi: 3.0.3\ninfo:\n  title: t\n  version: '1'\n  description: {description}\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Missing'}}\n"
+    );
+    assert!(document.len() > 50 << 20);
+    assert_eq!(
+        error_of(&document),
+        "at #/paths/~1a/get/responses/200/content/application~1json/schema: `$ref: #/components/schemas/Missing` points at nothing (define `Missing` under #/components/schemas)"
+    );
+}
+
+/// A change to one node of a document.
+#[derive(Debug, Clone)]
+enum Damage {
+    Remove,
+    Replace(Value),
+    Reference(String),
+}
+
+fn damage() -> impl Strategy<Value = Damage> {
+    let scalar = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| Value::Number(n.into())),
+        "[a-z{}/#~ ]{0,12}".prop_map(Value::String),
+    ];
+    let value = scalar.prop_recursive(2, 8, 3, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Sequence),
+            prop::collection::vec(
+                (
+                    prop_oneof![
+                        Just("type"),
+                        Just("items"),
+                        Just("properties"),
+                        Just("allOf"),
+                        Just("oneOf"),
+                        Just("enum"),
+                        Just("$ref"),
+                        Just("nullable"),
+                        Just("required"),
+                        Just("additionalProperties"),
+                    ],
+                    inner
+                ),
+                0..3
+            )
+            .prop_map(|entries| Value::Mapping(
+                entries
+                    .into_iter()
+                    .map(|(key, value)| (Value::String(key.into()), value))
+                    .collect()
+            )),
+        ]
+    });
+    prop_oneof![
+        Just(Damage::Remove),
+        value.prop_map(Damage::Replace),
+        "(#/components/schemas/[A-Za-z]{1,8}|#/paths/x|other.yaml#/a|#)"
+            .prop_map(Damage::Reference),
+    ]
+}
+
+/// Applies `damage` to the `index`-th node (in document order, modulo the node count).
+fn apply(document: &mut Value, index: usize, damage: &Damage) {
+    fn count(value: &Value) -> usize {
+        1 + match value {
+            Value::Sequence(items) => items.iter().map(count).sum(),
+            Value::Mapping(entries) => entries.values().map(count).sum(),
+            _ => 0,
+        }
+    }
+    fn visit(value: &mut Value, index: &mut usize, damage: &Damage) -> bool {
+        if *index == 0 {
+            *value = match damage {
+                Damage::Remove => Value::Null,
+                Damage::Replace(new) => new.clone(),
+                Damage::Reference(target) => {
+                    let mut map = serde_yaml::Mapping::new();
+                    map.insert("$ref".into(), Value::String(target.clone()));
+                    Value::Mapping(map)
+                }
+            };
+            return true;
+        }
+        *index -= 1;
+        match value {
+            Value::Sequence(items) => items.iter_mut().any(|item| visit(item, index, damage)),
+            Value::Mapping(entries) => {
+                let keys: Vec<Value> = entries.keys().cloned().collect();
+                for key in keys {
+                    let remove = matches!(damage, Damage::Remove) && *index == 0;
+                    if remove {
+                        entries.remove(&key);
+                        return true;
+                    }
+                    if let Some(child) = entries.get_mut(&key) {
+                        if visit(child, index, damage) {
+                            return true;
+                        }
+                    }
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+    let mut index = index % count(document);
+    visit(document, &mut index, damage);
+}
+
+fn fixture() -> Value {
+    let text = std::fs::read_to_string(workspace_root().join("tests/fixtures/specs/schemas.yaml"))
+        .expect("fixture readable");
+    serde_yaml::from_str(&text).expect("fixture parses")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Any damage to a valid document gives files or a diagnostic, never a panic; what
+    /// fails only without `skip_unsupported` generates with it, with warnings that each
+    /// point into the document.
+    #[test]
+    fn damaged_documents_never_panic(
+        damages in prop::collection::vec((any::<usize>(), damage()), 1..4),
+    ) {
+        let mut document = fixture();
+        for (index, damage) in &damages {
+            apply(&mut document, *index, damage);
+        }
+        let text = serde_yaml::to_string(&document).expect("serialises");
+        let strict = generate(&text, &Options::default());
+        let skipping = generate(&text, &Options { skip_unsupported: true, ..Options::default() });
+        match (&strict, &skipping) {
+            // Nothing to skip: the same crate.
+            (Ok(strict), Ok(skipping)) => prop_assert_eq!(&strict.files, &skipping.files),
+            (Err(error), Ok(_)) => prop_assert!(!error.message.is_empty()),
+            // What skipping can't get past (the document does not load) fails both alike.
+            (strict, Err(error)) => {
+                prop_assert_eq!(strict.as_ref().err(), Some(error));
+            }
+        }
+        if let Ok(generated) = skipping {
+            for warning in &generated.warnings {
+                prop_assert!(warning.pointer.is_some(), "{}", warning);
+            }
+        }
+    }
+}
