@@ -7,9 +7,11 @@
 //!
 //! Okta's document is read from `$OKTA_OFFICIAL_SPEC_DIR` (default `../shared/okta` beside
 //! the workspace); without it (b) and (c) are skipped, saying so. When a stage fails on an
-//! input, the diagnostic is printed and the stages after it (and the whole pipeline) are
-//! skipped for that input. Loading is the same work for (b) and (c), so it is measured once,
+//! input, the diagnostic is printed and that stage, the stages after it and the whole
+//! pipeline are skipped for that input. Loading is the same work for (b) and (c), so it is measured once,
 //! under (b), together with other ways of reading the same document (`load_alternatives`).
+//! divan's allocation counts are the benchmark thread's: every stage's, but not those of
+//! `generate`, which runs the pipeline on a thread of its own.
 //!
 //! Without `--bench` (as under `cargo test --benches`) every benchmark runs once, and (b) and
 //! (c) stand in `spec/identity-source.yaml` for Okta's document so the run stays short.
