@@ -205,6 +205,11 @@ fn broken_documents_get_located_errors() {
             "at #/components/schemas/B/items: `$ref: #/components/schemas/A` is part of a cycle of references with no object in it",
         ),
         (
+            "$ref into the paths",
+            "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/paths/~1b/get/responses/200/content/application~1json/schema'}\n",
+            "schema: `$ref: #/paths/~1b/get/responses/200/content/application~1json/schema` must point at #/components/schemas/NAME here",
+        ),
+        (
             "duplicate operationId",
             "paths:\n  /a:\n    get: {operationId: x, responses: {'204': {description: ok}}}\n  /b:\n    get: {operationId: x, responses: {'204': {description: ok}}}\n",
             "at #/paths/~1b/get/operationId: the operationId `x` is used twice",

@@ -91,6 +91,32 @@ fn a_fifty_megabyte_document_gets_its_error_located() {
     );
 }
 
+#[test]
+fn hundreds_of_kilobytes_of_description_stay_in_the_docs() {
+    let text = "Line with `code`, */, <b>HTML</b> and a \\r.\r\n".repeat(12_000);
+    assert!(text.len() > 400_000);
+    let document = format!(
+        "openapi: 3.0.3\ninfo: {{title: t, version: '1', description: {text:?}}}\npaths:\n  /a:\n    get:\n      operationId: a\n      description: {text:?}\n      responses: {{'204': {{description: ok}}}}\n"
+    );
+    let files = generate(&document, &Options::default())
+        .expect("generates")
+        .files;
+    let file = |path: &str| {
+        &files
+            .iter()
+            .find(|file| file.path == path)
+            .expect("generated")
+            .contents
+    };
+    assert!(file("Cargo.toml").len() < 4096, "the manifest stays small");
+    for path in ["src/lib.rs", "src/apis/default.rs"] {
+        let contents = file(path);
+        assert!(contents.len() > 400_000, "{path} has the description");
+        assert!(!contents.contains('\r'), "{path} has no carriage return");
+        syn::parse_file(contents).unwrap_or_else(|error| panic!("{path} parses: {error}"));
+    }
+}
+
 /// A change to one node of a document.
 #[derive(Debug, Clone)]
 enum Damage {
