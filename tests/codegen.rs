@@ -2,7 +2,10 @@
 //! the IR, drift, determinism, and clear errors for documents it can't use.
 
 use generator::{Options, generate, load, lower, write};
-use tests::{SPEC, generate_from_spec, okta_official_spec_dir, spec_text, surface, workspace_root};
+use tests::{
+    MINIMAL_HEAD, SPEC, error_of, generate_from_spec, generate_test_document,
+    okta_official_spec_dir, spec_text, surface, workspace_root,
+};
 
 const SEVEN_OPERATIONS: [&str; 7] = [
     "create_identity_source_session",
@@ -128,27 +131,6 @@ fn every_file_under_templates_is_copied() {
         "templates not listed in generator/src/templates.rs: {missing:?}"
     );
 }
-
-/// Generates from a test document, with all tags.
-fn generate_test_document(
-    document: &str,
-) -> Result<Vec<generator::GeneratedFile>, generator::Diagnostic> {
-    let options = Options {
-        source_name: "test.yaml".into(),
-        ..Default::default()
-    };
-    generate(document, &options).map(|generated| generated.files)
-}
-
-/// Generates from `document` and returns the error's text.
-fn error_of(document: &str) -> String {
-    match generate_test_document(document) {
-        Ok(_) => panic!("expected an error for:\n{document}"),
-        Err(diagnostic) => diagnostic.to_string(),
-    }
-}
-
-const MINIMAL_HEAD: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n";
 
 #[test]
 fn broken_documents_get_located_errors() {

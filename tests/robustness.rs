@@ -5,22 +5,29 @@
 use generator::{Options, generate};
 use proptest::prelude::*;
 use serde_yaml::Value;
-use tests::workspace_root;
+use tests::{MINIMAL_HEAD, error_of, workspace_root};
 
-const HEAD: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n";
-
-/// An operation answering with `schema`, after `HEAD`.
+/// An operation answering with `schema`.
 fn answering(schema: &str) -> String {
     format!(
-        "{HEAD}paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {schema}\n"
+        "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {schema}\n"
     )
 }
 
-fn error_of(document: &str) -> String {
-    match generate(document, &Options::default()) {
-        Ok(_) => panic!("expected an error"),
-        Err(diagnostic) => diagnostic.to_string(),
+/// A document answering with `S0`, where each `S{i}` is `link(i + 1)`, up to `S{length}`,
+/// a string.
+fn chain(length: usize, link: impl Fn(usize) -> String) -> String {
+    let mut document = answering("{$ref: '#/components/schemas/S0'}");
+    document.push_str("components:\n  schemas:\n");
+    for i in 0..length {
+        document.push_str(&format!("    S{i}: {}\n", link(i + 1)));
     }
+    document.push_str(&format!("    S{length}: {{type: string}}\n"));
+    document
+}
+
+fn object_link(next: usize) -> String {
+    format!("{{type: object, properties: {{next: {{$ref: '#/components/schemas/S{next}'}}}}}}")
 }
 
 #[test]
@@ -37,38 +44,20 @@ fn thousands_of_nested_levels_are_refused_by_the_reader() {
 
 #[test]
 fn long_chains_of_references_are_refused_at_a_fixed_depth() {
-    let chain = |link: &dyn Fn(usize) -> String| {
-        let mut document = answering("{$ref: '#/components/schemas/S0'}");
-        document.push_str("components:\n  schemas:\n");
-        for i in 0..3000 {
-            document.push_str(&format!("    S{i}: {}\n", link(i + 1)));
-        }
-        document.push_str("    S3000: {type: string}\n");
-        document
-    };
-    let objects = chain(&|next| {
-        format!("{{type: object, properties: {{next: {{$ref: '#/components/schemas/S{next}'}}}}}}")
-    });
-    let error = error_of(&objects);
+    let error = error_of(&chain(3000, object_link));
     assert!(
         error.starts_with(
             "at #/components/schemas/S255/properties/next: schemas nest more than 256 deep"
         ),
         "{error}"
     );
-    let aliases = chain(&|next| format!("{{$ref: '#/components/schemas/S{next}'}}"));
+    let aliases = chain(3000, |next| {
+        format!("{{$ref: '#/components/schemas/S{next}'}}")
+    });
     let error = error_of(&aliases);
     assert!(error.contains("schemas nest more than 256 deep"), "{error}");
-    // Just under the limit is fine, on a test thread's small stack.
-    let mut document = answering("{$ref: '#/components/schemas/S0'}");
-    document.push_str("components:\n  schemas:\n");
-    for i in 0..200 {
-        document.push_str(&format!(
-            "    S{i}: {{type: object, properties: {{next: {{$ref: '#/components/schemas/S{}'}}}}}}\n",
-            i + 1
-        ));
-    }
-    document.push_str("    S200: {type: string}\n");
+    // Just under the limit generates.
+    let document = chain(200, object_link);
     let generated = generate(&document, &Options::default()).expect("200 levels generate");
     let models = generated
         .files

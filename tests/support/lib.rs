@@ -60,6 +60,26 @@ pub fn generate_from_spec() -> Vec<GeneratedFile> {
     generated.files
 }
 
+/// The head of a small test document; its `paths:` follow.
+pub const MINIMAL_HEAD: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n";
+
+/// Generates from a test document, with all tags.
+pub fn generate_test_document(document: &str) -> Result<Vec<GeneratedFile>, generator::Diagnostic> {
+    let options = generator::Options {
+        source_name: "test.yaml".into(),
+        ..Default::default()
+    };
+    generator::generate(document, &options).map(|generated| generated.files)
+}
+
+/// Generates from `document` and returns the error's text.
+pub fn error_of(document: &str) -> String {
+    match generate_test_document(document) {
+        Ok(_) => panic!("expected an error for:\n{document}"),
+        Err(diagnostic) => diagnostic.to_string(),
+    }
+}
+
 /// Where Okta's official documents are: `$OKTA_OFFICIAL_SPEC_DIR`, or `../shared/okta`
 /// beside the workspace.
 pub fn okta_official_spec_dir() -> PathBuf {

@@ -211,35 +211,28 @@ fn parameter_setter(param: &Parameter) -> TokenStream {
         Some(separator) => quote!(crate::runtime::joined(#value, #separator)),
         None => value,
     };
-    match (param.location, param.required) {
-        (ParamLocation::Path, _) => {
+    let set = setter(param.location, param.required);
+    match (param.required, separator) {
+        (true, _) => {
             let value = value(quote!(#name));
-            quote!(.path_param(#wire, #value))
-        }
-        (location, true) => {
-            let value = value(quote!(#name));
-            let set = setter(location, false);
             quote!(.#set(#wire, #value))
         }
-        (location, false) if separator.is_some() => {
-            let set = setter(location, true);
+        (false, Some(_)) => {
             let value = value(quote!(values));
             quote!(.#set(#wire, #name.map(|values| #value)))
         }
-        (location, false) => {
-            let set = setter(location, true);
-            quote!(.#set(#wire, #name))
-        }
+        (false, None) => quote!(.#set(#wire, #name)),
     }
 }
 
-/// The request builder method that sets a query or header parameter.
-fn setter(location: ParamLocation, optional: bool) -> TokenStream {
-    match (location, optional) {
-        (ParamLocation::Query, false) => quote!(query),
-        (ParamLocation::Query, true) => quote!(optional_query),
-        (_, false) => quote!(header),
-        (_, true) => quote!(optional_header),
+/// The request builder method that sets a parameter (path parameters are always required).
+fn setter(location: ParamLocation, required: bool) -> TokenStream {
+    match (location, required) {
+        (ParamLocation::Path, _) => quote!(path_param),
+        (ParamLocation::Query, true) => quote!(query),
+        (ParamLocation::Query, false) => quote!(optional_query),
+        (ParamLocation::Header, true) => quote!(header),
+        (ParamLocation::Header, false) => quote!(optional_header),
     }
 }
 

@@ -1,8 +1,8 @@
 //! Lowering schemas into type references and named type definitions.
 
 use openapiv3::{
-    AdditionalProperties, ArrayType, Discriminator, IntegerFormat, NumberFormat, ObjectType,
-    ReferenceOr, Schema, SchemaKind, StringFormat, StringType, Type, VariantOrUnknownOrEmpty,
+    AdditionalProperties, Discriminator, IntegerFormat, NumberFormat, ObjectType, ReferenceOr,
+    Schema, SchemaKind, StringFormat, StringType, Type, VariantOrUnknownOrEmpty,
 };
 
 use super::names::{self, camel, snake};
@@ -138,7 +138,9 @@ impl<'d> Lowerer<'d> {
                 _ => TypeRef::F64,
             }),
             SchemaKind::Type(Type::Boolean(_)) => Ok(TypeRef::Bool),
-            SchemaKind::Type(Type::Array(array)) => self.array_type(array, pointer, hint),
+            SchemaKind::Type(Type::Array(array)) => {
+                self.array_type(array.items.as_ref(), pointer, hint)
+            }
             SchemaKind::Type(Type::Object(object)) => self.map_type(object, pointer, hint),
             SchemaKind::Any(any) if *any == Default::default() => Ok(TypeRef::Json),
             SchemaKind::Any(any) if is_object_like(any) => {
@@ -179,19 +181,8 @@ impl<'d> Lowerer<'d> {
                 Some("integer") => Ok(TypeRef::I64),
                 Some("number") => Ok(TypeRef::F64),
                 Some("boolean") => Ok(TypeRef::Bool),
-                Some("array") | None if any.items.is_some() || any.typ.is_some() => {
-                    match &any.items {
-                        Some(items) => {
-                            let item = self.schema_type(
-                                items,
-                                &pointer.push("items"),
-                                &format!("{hint}Item"),
-                            )?;
-                            Ok(TypeRef::List(Box::new(item)))
-                        }
-                        None => Ok(TypeRef::List(Box::new(TypeRef::Json))),
-                    }
-                }
+                Some("array") => self.array_type(any.items.as_ref(), pointer, hint),
+                None if any.items.is_some() => self.array_type(any.items.as_ref(), pointer, hint),
                 // An `enum` without a type: text if every value is, any JSON otherwise.
                 None if !any.enumeration.is_empty() => Ok(
                     if any.enumeration.iter().all(serde_json::Value::is_string) {
@@ -227,13 +218,14 @@ impl<'d> Lowerer<'d> {
         }
     }
 
+    /// A list of `items` (any JSON when the schema does not say).
     fn array_type(
         &mut self,
-        array: &'d ArrayType,
+        items: Option<&'d ReferenceOr<Box<Schema>>>,
         pointer: &Pointer,
         hint: &str,
     ) -> Result<TypeRef, Diagnostic> {
-        let item = match &array.items {
+        let item = match items {
             Some(items) => {
                 self.schema_type(items, &pointer.push("items"), &format!("{hint}Item"))?
             }
@@ -285,13 +277,11 @@ impl<'d> Lowerer<'d> {
         if let Some(union) = self.subtypes(schema, pointer)? {
             return Ok(TypeKind::Union(union));
         }
+        let texts = enum_texts(schema);
+        if !texts.is_empty() {
+            return Ok(TypeKind::Enum(string_enum(&texts)));
+        }
         match &schema.schema_kind {
-            SchemaKind::Type(Type::String(_)) => {
-                Ok(TypeKind::Enum(string_enum(enum_texts(schema).into_iter())))
-            }
-            SchemaKind::Any(_) if !enum_texts(schema).is_empty() => {
-                Ok(TypeKind::Enum(string_enum(enum_texts(schema).into_iter())))
-            }
             SchemaKind::Type(Type::Object(object)) => self
                 .object(name, ObjectParts::of(object, pointer), pointer)
                 .map(TypeKind::Struct),
@@ -346,9 +336,8 @@ impl<'d> Lowerer<'d> {
                 )?
                 .unwrap_or(TypeRef::Json);
             let rust_name = match (member, &ty) {
-                (ReferenceOr::Reference { .. }, TypeRef::Named(type_name)) => type_name.clone(),
                 (ReferenceOr::Item(_), TypeRef::Named(_)) => format!("Variant{}", index + 1),
-                _ => variant_word(&ty).to_owned(),
+                _ => variant_name(&ty),
             };
             let tags = match (discriminator, member) {
                 (Some(discriminator), ReferenceOr::Reference { reference }) => {
@@ -363,10 +352,7 @@ impl<'d> Lowerer<'d> {
             });
         }
         let selection = match discriminator {
-            Some(discriminator) => Selection::Tagged {
-                property: discriminator.property_name.clone(),
-                unknown_variant: variant_names.claim("Unknown".into()),
-            },
+            Some(discriminator) => tagged(discriminator, &mut variant_names),
             None => Selection::FirstMatch,
         };
         Ok(Union {
@@ -398,7 +384,7 @@ impl<'d> Lowerer<'d> {
             return Ok(None);
         }
         let at = pointer.push("discriminator").push("mapping");
-        let mut subtypes: Vec<(String, &'d ReferenceOr<Schema>, Pointer)> = Vec::new();
+        let mut subtypes: Vec<(String, Pointer)> = Vec::new();
         for (value, target) in &discriminator.mapping {
             let reference = mapping_reference(target);
             let name = component_name(&reference, "schemas", &at.push(value))?;
@@ -412,30 +398,23 @@ impl<'d> Lowerer<'d> {
             if std::ptr::eq(target_schema, schema) || !needs_definition(target_schema) {
                 return Ok(None);
             }
-            if !subtypes.iter().any(|(known, _, _)| *known == reference) {
-                subtypes.push((reference, member, at.push(value)));
+            if !subtypes.iter().any(|(known, _)| *known == reference) {
+                subtypes.push((reference, at.push(value)));
             }
         }
         let mut variant_names = names::Scope::default();
         let mut variants = Vec::with_capacity(subtypes.len());
-        for (reference, _, at) in &subtypes {
+        for (reference, at) in &subtypes {
             let ty = self.component_type(reference, at)?;
-            let rust_name = match &ty {
-                TypeRef::Named(type_name) => type_name.clone(),
-                other => variant_word(other).to_owned(),
-            };
             variants.push(UnionVariant {
-                rust_name: variant_names.claim(rust_name),
+                rust_name: variant_names.claim(variant_name(&ty)),
                 ty,
                 tags: tags_of(discriminator, reference),
             });
         }
         Ok(Some(Union {
             variants,
-            selection: Selection::Tagged {
-                property: discriminator.property_name.clone(),
-                unknown_variant: variant_names.claim("Unknown".into()),
-            },
+            selection: tagged(discriminator, &mut variant_names),
         }))
     }
 
@@ -617,8 +596,11 @@ impl AsSchema for Box<Schema> {
 /// Objects with declared properties, string enums and unions become named types.
 fn needs_definition(schema: &Schema) -> bool {
     match &schema.schema_kind {
-        SchemaKind::Type(Type::String(_)) => !enum_texts(schema).is_empty(),
-        SchemaKind::Any(_) if !enum_texts(schema).is_empty() => true,
+        SchemaKind::Type(Type::String(_)) | SchemaKind::Any(_)
+            if !enum_texts(schema).is_empty() =>
+        {
+            true
+        }
         SchemaKind::Type(Type::Object(object)) => {
             !object.properties.is_empty() || schema.schema_data.discriminator.is_some()
         }
@@ -660,7 +642,24 @@ fn keyword(kind: &SchemaKind) -> &'static str {
     }
 }
 
-/// The name of a union variant that holds a type without a name of its own.
+/// The name of a union variant that holds `ty`: the type's own name, or a word for a type
+/// without one.
+fn variant_name(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Named(name) => name.clone(),
+        other => variant_word(other).to_owned(),
+    }
+}
+
+/// Selection by `discriminator`, with the catch-all variant named in `variant_names`.
+fn tagged(discriminator: &Discriminator, variant_names: &mut names::Scope) -> Selection {
+    Selection::Tagged {
+        property: discriminator.property_name.clone(),
+        unknown_variant: variant_names.claim("Unknown".into()),
+    }
+}
+
+/// A word for the kind of a type without a name of its own.
 fn variant_word(ty: &TypeRef) -> &'static str {
     match ty {
         TypeRef::String => "String",
@@ -795,13 +794,14 @@ fn string_type(string: &StringType) -> TypeRef {
 
 /// An open enum of the text values among `values` (a `null`, a number or a repeat is left
 /// out: the open enum keeps whatever is received anyway).
-fn string_enum<'v>(values: impl Iterator<Item = &'v str>) -> Enum {
+fn string_enum(values: &[&str]) -> Enum {
     let mut variant_names = names::Scope::default();
     let mut seen = std::collections::BTreeSet::new();
     let variants: Vec<Variant> = values
-        .filter(|value| seen.insert(*value))
+        .iter()
+        .filter(|value| seen.insert(**value))
         .map(|value| Variant {
-            wire_value: value.to_owned(),
+            wire_value: (*value).to_owned(),
             rust_name: variant_names.claim(camel(value)),
             description: None,
         })
