@@ -364,11 +364,11 @@ async fn create_posts_without_body_and_accepts_201() -> TestResult {
         .await?;
     let session = response.body();
     assert_eq!(session.id, "aps1");
-    assert_eq!(session.identity_source_id, "0oa1");
+    assert_eq!(session.identity_source_id.as_deref(), Some("0oa1"));
     assert_eq!(session.status, IdentitySourceSessionStatus::Created);
-    assert_eq!(session.import_type, "INCREMENTAL");
-    assert_eq!(session.created.timestamp(), 1_649_087_765);
-    assert_eq!(session.last_updated.timestamp(), 1_649_087_826);
+    assert_eq!(session.import_type.as_deref(), Some("INCREMENTAL"));
+    assert_eq!(session.created.map(|t| t.timestamp()), Some(1_649_087_765));
+    assert_eq!(session.last_updated.map(|t| t.timestamp()), Some(1_649_087_826));
 
     let meta = response.meta();
     assert_eq!(meta.status.as_u16(), 201);
@@ -454,6 +454,31 @@ async fn get_reads_one_session() -> TestResult {
     assert_eq!(session.status, IdentitySourceSessionStatus::Closed);
 
     only_request_for(&server, "GET", SESSION, false).await;
+    Ok(())
+}
+
+/// A tolerant reader: only `id` and `status` are required, so a session missing any other
+/// field still decodes, and one missing `id` is a decode error.
+#[tokio::test]
+async fn session_without_optional_fields_decodes() -> TestResult {
+    let server = server_answering(
+        ResponseTemplate::new(200).set_body_json(json!({"id": "aps1", "status": "TRIGGERED"})),
+    )
+    .await;
+    let session = api(&server)
+        .get_identity_source_session("0oa1", "aps1")
+        .await?;
+    assert_eq!(session.status, IdentitySourceSessionStatus::Triggered);
+    assert_eq!((session.import_type, session.last_updated), (None, None));
+
+    let server =
+        server_answering(ResponseTemplate::new(200).set_body_json(json!({"status": "CREATED"})))
+            .await;
+    let error = api(&server)
+        .get_identity_source_session("0oa1", "aps1")
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Decode { .. }), "{error:?}");
     Ok(())
 }
 

@@ -143,7 +143,8 @@ impl<'de> serde::Deserialize<'de> for IdentitySourceEntityType {
     }
 }
 
-/// An import session of a Custom Identity Source.
+/// An import session of a Custom Identity Source. Only `id` and `status` are required, so
+/// that a response missing another field still decodes (a tolerant reader).
 ///
 /// Schema: `#/components/schemas/IdentitySourceSession`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -155,24 +156,37 @@ pub struct IdentitySourceSession {
     /// The id of the identity source the session belongs to.
     ///
     /// Set by the server; ignored in requests.
-    #[serde(rename = "identitySourceId")]
-    pub identity_source_id: String,
+    ///
+    /// Left out when `None`.
+    #[serde(
+        rename = "identitySourceId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub identity_source_id: Option<String>,
     /// Where a session is in its life. The list is open: the service may add values.
     pub status: IdentitySourceSessionStatus,
     /// The kind of import; always `INCREMENTAL`.
     ///
     /// Set by the server; ignored in requests.
-    #[serde(rename = "importType")]
-    pub import_type: String,
+    ///
+    /// Left out when `None`.
+    #[serde(rename = "importType", default, skip_serializing_if = "Option::is_none")]
+    pub import_type: Option<String>,
     /// When the session was created.
     ///
     /// Set by the server; ignored in requests.
-    pub created: chrono::DateTime<chrono::Utc>,
+    ///
+    /// Left out when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<chrono::DateTime<chrono::Utc>>,
     /// When the session last changed.
     ///
     /// Set by the server; ignored in requests.
-    #[serde(rename = "lastUpdated")]
-    pub last_updated: chrono::DateTime<chrono::Utc>,
+    ///
+    /// Left out when `None`.
+    #[serde(rename = "lastUpdated", default, skip_serializing_if = "Option::is_none")]
+    pub last_updated: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Where a session is in its life. The list is open: the service may add values.
