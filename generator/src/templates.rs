@@ -18,6 +18,7 @@ macro_rules! templates {
 pub const TEMPLATES: &[Template] = templates![
     "Cargo.toml",
     "rustfmt.toml",
+    "src/runtime/base_url.rs",
     "src/runtime/call.rs",
     "src/runtime/client.rs",
     "src/runtime/error.rs",
@@ -25,4 +26,5 @@ pub const TEMPLATES: &[Template] = templates![
     "src/runtime/nullable.rs",
     "src/runtime/oauth.rs",
     "src/runtime/tagged.rs",
+    "src/runtime/token_cache.rs",
 ];

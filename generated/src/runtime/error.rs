@@ -64,6 +64,15 @@ pub enum Error {
         /// The configured limit.
         limit: usize,
     },
+    /// The answer came from another origin than the base URL's: an injected HTTP client
+    /// followed a redirect. The answer is not read.
+    #[error("{operation}: the answer came from {origin}, not from the base URL's origin (a redirect was followed); it was not read")]
+    Redirected {
+        /// The operationId of the call.
+        operation: &'static str,
+        /// The origin (scheme, host and port) the answer came from.
+        origin: String,
+    },
     /// The request could not be built from the arguments.
     #[error("{operation}: {message}")]
     InvalidRequest {

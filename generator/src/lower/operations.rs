@@ -161,6 +161,7 @@ impl<'d> Lowerer<'d> {
                 description: operation.description.clone(),
             },
             deprecated: operation.deprecated,
+            idempotent: idempotent(operation, http_method, at)?,
         })
     }
 
@@ -647,5 +648,22 @@ fn success_body(bodies: Vec<Option<SuccessBody>>) -> SuccessBody {
             }
         }
         _ => SuccessBody::Bytes("*/*".to_owned()),
+    }
+}
+
+/// Whether the operation is safe to send twice: the `x-idempotent` extension when the
+/// document has it, otherwise what HTTP says of the method.
+fn idempotent(
+    operation: &OpenApiOperation,
+    method: HttpMethod,
+    at: &Pointer,
+) -> Result<bool, Diagnostic> {
+    match operation.extensions.get("x-idempotent") {
+        None => Ok(method.is_idempotent()),
+        Some(serde_json::Value::Bool(idempotent)) => Ok(*idempotent),
+        Some(other) => Err(Diagnostic::at(
+            &at.push("x-idempotent"),
+            format!("`x-idempotent` is {other}, not true or false"),
+        )),
     }
 }
