@@ -446,6 +446,14 @@ async fn invalid_client_is_a_clear_error_and_nothing_reaches_the_api() {
 
 #[tokio::test]
 async fn keys_assertions_and_tokens_are_never_shown() {
+    // `tracing` caches per call site, for the whole process, whether anyone listens. With a
+    // single subscriber installed, another test's thread (which has none) registering a call
+    // site first caches "nobody", and this test's logs come back empty. A second, global,
+    // subscriber that discards everything keeps every call site asked per event.
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
+        .with_writer(std::io::sink)
+        .try_init();
     let logs = Logs::default();
     let writer = logs.clone();
     let _subscriber = tracing_subscriber::fmt()
