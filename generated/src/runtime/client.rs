@@ -158,9 +158,12 @@ fn authorization(scheme: &str, token: &str) -> Result<HeaderValue> {
 /// When and how often failed requests are tried again.
 ///
 /// A `429 Too Many Requests` is retried after `X-Rate-Limit-Reset` (measured against the
-/// response's `Date`) plus [`rate_limit_margin`](Self::rate_limit_margin); `503`, `504` and
+/// response's `Date`) plus [`rate_limit_margin`](Self::rate_limit_margin); `503` and
 /// failures to connect are retried after an exponential backoff with jitter. Without usable
-/// rate-limit headers a 429 backs off too.
+/// rate-limit headers a 429 backs off too. A `504` is retried the same way only for an
+/// operation that is safe to send twice (a GET, PUT or DELETE, or one the API description
+/// marks `x-idempotent`), as the gateway may have passed the request on before giving up;
+/// a create or a start-import is never sent twice after one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RetryPolicy {
@@ -304,7 +307,12 @@ impl ClientBuilder {
     }
 
     /// Sends requests through `client` instead of a new one. The connect timeout is then
-    /// the injected client's; the request timeout still applies.
+    /// the injected client's; the request timeout and the body limit still apply.
+    ///
+    /// Should `client` follow redirects (reqwest's default does), a request body is still
+    /// never resent: a `307` or `308` to a call with a body is returned as the error. An
+    /// answer that comes from another origin than the base URL's (a followed `301`, `302`
+    /// or `303`) fails with [`Error::Redirected`], unread.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self

@@ -115,9 +115,10 @@ impl Error {
         }
     }
 
-    /// Whether the same request may safely succeed later: rate limits (429), 503, 504 and
-    /// failures to connect, the errors the client retries itself. A [`Error::Timeout`] is
-    /// not, because the server may have acted on the request.
+    /// Whether the same request may succeed later: rate limits (429), 503, 504 and failures
+    /// to connect. A [`Error::Timeout`] is not, because the server may have acted on the
+    /// request; nor is a 504 proof that it did not, so the client retries a 504 only for
+    /// operations that are safe to send twice (see [`RetryPolicy`](crate::RetryPolicy)).
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Api(api) => is_retryable_status(api.meta.status),
