@@ -22,6 +22,7 @@ pub const TEMPLATES: &[Template] = templates![
     "src/runtime/call.rs",
     "src/runtime/client.rs",
     "src/runtime/error.rs",
+    "src/runtime/exchange.rs",
     "src/runtime/mod.rs",
     "src/runtime/nullable.rs",
     "src/runtime/oauth.rs",

@@ -109,9 +109,10 @@ impl ServiceAppTokens {
             Err((error, cause)) => {
                 state.failed_in_a_row = state.failed_in_a_row.saturating_add(1);
                 let wait = self.next_fetch_after(cause.as_ref(), state.failed_in_a_row);
+                let now = Instant::now();
                 state.failure = Some(Failure {
                     error: error.clone(),
-                    retry_at: Instant::now() + wait,
+                    retry_at: now.checked_add(wait).unwrap_or(now),
                 });
                 Err(error)
             }
@@ -145,11 +146,13 @@ impl ServiceAppTokens {
     }
 
     /// How long callers are handed a failure before the next fetch: until the rate limit
-    /// resets after a 429 that says when, a backoff growing with each failure otherwise.
+    /// resets after a 429 that says when (at most the policy's longest rate-limit wait), a
+    /// backoff growing with each failure otherwise.
     fn next_fetch_after(&self, cause: Option<&Error>, failed_in_a_row: u32) -> Duration {
         let policy = self.endpoint.retry_policy();
         cause
             .and_then(|error| policy.rate_limit_reset_wait(error))
+            .map(|wait| wait.min(policy.max_rate_limit_wait))
             .unwrap_or_else(|| policy.backoff_delay(failed_in_a_row))
     }
 }

@@ -13,9 +13,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tracing::Instrument;
 
-use super::base_url;
-use super::client::{Client, RetryPolicy, Transport};
+use super::client::{Client, RetryPolicy};
 use super::error::{is_retryable_status, snippet, ApiError, Error, Result};
+use super::exchange::exchange;
 
 /// Everything but RFC 3986's unreserved characters is escaped in a path parameter, so a
 /// value is always exactly one path segment.
@@ -305,7 +305,7 @@ fn single_header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 }
 
 impl ResponseMeta {
-    fn from_response(status: StatusCode, headers: &HeaderMap, attempts: u32) -> Self {
+    pub(crate) fn from_response(status: StatusCode, headers: &HeaderMap, attempts: u32) -> Self {
         Self {
             status,
             request_id: single_header(headers, "x-okta-request-id").map(str::to_owned),
@@ -664,110 +664,6 @@ async fn attempt_once(
         attempt,
     )
     .await
-}
-
-/// Sends one HTTP request through `transport` (its User-Agent, request timeout and body
-/// limit) and reads the answer: the 2xx metadata and body, or the error. Shared by API
-/// calls and token requests.
-///
-/// The body can be sent only once, so no redirect resends it anywhere, and an answer
-/// from another origin than the base URL's (an injected client that follows redirects)
-/// is refused unread.
-pub(crate) async fn exchange(
-    transport: &Transport,
-    method: Method,
-    url: &Url,
-    mut headers: HeaderMap,
-    body: Option<Vec<u8>>,
-    operation: &'static str,
-    attempt: u32,
-) -> Result<(ResponseMeta, Vec<u8>)> {
-    headers.insert(header::USER_AGENT, transport.user_agent.clone());
-    let mut builder = transport
-        .http
-        .request(method.clone(), url.clone())
-        .timeout(transport.request_timeout);
-    match body {
-        Some(body) => {
-            builder = builder.body(reqwest::Body::wrap(http_body_util::Full::new(
-                bytes::Bytes::from(body),
-            )));
-        }
-        // Some proxies answer 411 to a POST without a length.
-        None if matches!(method, Method::POST | Method::PUT | Method::PATCH) => {
-            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(0));
-        }
-        None => {}
-    }
-    // A connect timeout is a failure to connect (nothing was sent, so it is retried like a
-    // refused connection), not the request timeout running out.
-    let transport_error = |source: reqwest::Error| {
-        if source.is_timeout() && !source.is_connect() {
-            Error::Timeout {
-                operation,
-                timeout: transport.request_timeout,
-            }
-        } else {
-            Error::Transport { operation, source }
-        }
-    };
-    let response = builder
-        .headers(headers)
-        .send()
-        .await
-        .map_err(transport_error)?;
-    if !base_url::same_origin(response.url(), &transport.base_url) {
-        return Err(Error::Redirected {
-            operation,
-            origin: response.url().origin().ascii_serialization(),
-        });
-    }
-    let status = response.status();
-    let meta = ResponseMeta::from_response(status, response.headers(), attempt);
-    let body = read_capped(response, transport.max_response_bytes, status.is_success())
-        .await
-        .map_err(|error| match error {
-            Some(source) => transport_error(source),
-            None => Error::BodyTooLarge {
-                operation,
-                meta: Box::new(meta.clone()),
-                limit: transport.max_response_bytes,
-            },
-        })?;
-    if status.is_success() {
-        Ok((meta, body))
-    } else {
-        Err(Error::Api(Box::new(ApiError::new(operation, meta, &body))))
-    }
-}
-
-/// The body of `response`, at most `limit` bytes: a larger one is an error (`None`) when
-/// `refuse_larger`, and is cut at `limit` otherwise (an error stays an error, and is
-/// retried as one; only its body is cut short).
-async fn read_capped(
-    mut response: reqwest::Response,
-    limit: usize,
-    refuse_larger: bool,
-) -> std::result::Result<Vec<u8>, Option<reqwest::Error>> {
-    if refuse_larger
-        && response
-            .content_length()
-            .is_some_and(|length| length > limit as u64)
-    {
-        return Err(None);
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(Some)? {
-        if body.len() + chunk.len() > limit {
-            if refuse_larger {
-                return Err(None);
-            }
-            body.extend_from_slice(&chunk[..limit - body.len()]);
-            break;
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ mod base_url;
 mod call;
 mod client;
 mod error;
+mod exchange;
 pub(crate) mod nullable;
 mod oauth;
 pub(crate) mod tagged;

@@ -12,9 +12,9 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Method, Url};
 use serde::{Deserialize, Serialize};
 
-use super::call::exchange;
 use super::client::{BoxError, RetryPolicy, Transport};
 use super::error::{ApiError, Error, ErrorBody, Result};
+use super::exchange::exchange;
 
 /// The scopes asked for when none are configured: everything this API needs.
 pub const DEFAULT_SCOPES: &[&str] = &["okta.identitySources.manage", "okta.identitySources.read"];
