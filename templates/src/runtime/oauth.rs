@@ -224,7 +224,7 @@ pub(crate) struct IssuedToken {
 
 /// The lifetime taken when the token endpoint does not say (`expires_in` missing or
 /// `null`): an hour, Okta's default for access tokens.
-pub(crate) const DEFAULT_LIFETIME: Duration = Duration::from_secs(60 * 60);
+const DEFAULT_LIFETIME: Duration = Duration::from_secs(60 * 60);
 
 /// The longest token lifetime believed; a larger `expires_in` is taken as this.
 const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
@@ -285,7 +285,9 @@ impl TokenEndpoint {
     }
 
     /// One token request, sent as API calls are (User-Agent, timeout, body limit, no
-    /// redirect); a refusal is an [`Error::Api`] so the retry policy can read it.
+    /// redirect). The outer error is for the retry policy to judge (an answer outside 2xx
+    /// is an [`Error::Api`], a refused connection an [`Error::Transport`]); the inner one
+    /// is final (a 2xx answer without a usable token, or no assertion could be signed).
     pub(crate) async fn request(
         &self,
         attempt: u32,
