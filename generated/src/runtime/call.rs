@@ -567,8 +567,9 @@ struct RetryHeaders {
 impl RetryPolicy {
     /// How long to wait before retrying after `error`, when `retries` retries were made
     /// since `started`; `None` when the error is not retried or the policy's bounds are
-    /// reached. An operation that is not `idempotent` is retried only where the request
-    /// was provably not acted on: a 429, a 503, or a failure to connect.
+    /// reached. An operation that is not `idempotent` is retried only where the answer says
+    /// the request was not acted on (a 429, and a 503, which HTTP defines as the server
+    /// not handling it) or nothing was sent (a failure to connect); never after a 504.
     pub(crate) fn next_delay(
         &self,
         error: &Error,
