@@ -208,10 +208,20 @@ fn assert_standard_headers(request: &Request, has_body: bool) {
         "User-Agent {agent:?}"
     );
     assert_eq!(header_values(request, "accept"), ["application/json"]);
+    assert_eq!(
+        header(request, "transfer-encoding"),
+        None,
+        "sent with a length"
+    );
     if has_body {
         assert_eq!(header_values(request, "content-type"), ["application/json"]);
         assert!(!request.body.is_empty());
+        let length = request.body.len().to_string();
+        assert_eq!(header(request, "content-length"), Some(length.as_str()));
     } else {
+        // A POST without a body still says so, as some proxies require (411 otherwise).
+        let length = (request.method.as_str() == "POST").then_some("0");
+        assert_eq!(header(request, "content-length"), length);
         assert_eq!(
             header(request, "content-type"),
             None,
@@ -526,6 +536,24 @@ async fn start_import_posts_without_body() -> TestResult {
     assert_eq!(session.status, IdentitySourceSessionStatus::Triggered);
 
     only_request_for(&server, "POST", &start, false).await;
+    Ok(())
+}
+
+/// Create and start-import carry no body, and say so with `Content-Length: 0`.
+#[tokio::test]
+async fn body_less_posts_carry_content_length_zero() -> TestResult {
+    let server = server_answering(session_response("aps1", "CREATED")).await;
+    let api = api(&server);
+    api.create_identity_source_session("0oa1").await?;
+    api.start_import_from_identity_source("0oa1", "aps1")
+        .await?;
+    api.get_identity_source_session("0oa1", "aps1").await?;
+    let lengths: Vec<_> = received(&server)
+        .await
+        .iter()
+        .map(|request| header(request, "content-length").map(str::to_owned))
+        .collect();
+    assert_eq!(lengths, [Some("0".to_owned()), Some("0".to_owned()), None]);
     Ok(())
 }
 
@@ -1150,18 +1178,6 @@ async fn rate_limit_without_usable_headers_falls_back_to_backoff() -> TestResult
                 .insert_header("x-rate-limit-reset", "784111777.5"),
         ),
         (
-            "reset beyond u64",
-            bare_429()
-                .insert_header("date", HTTP_DATE)
-                .insert_header("x-rate-limit-reset", "99999999999999999999999"),
-        ),
-        (
-            "reset of u64::MAX",
-            bare_429()
-                .insert_header("date", HTTP_DATE)
-                .insert_header("x-rate-limit-reset", u64::MAX.to_string()),
-        ),
-        (
             "reset before the date",
             bare_429()
                 .insert_header("date", HTTP_DATE)
@@ -1228,6 +1244,31 @@ async fn rate_limit_without_usable_headers_falls_back_to_backoff() -> TestResult
     Ok(())
 }
 
+/// A reset too far away to wait for is returned at once, however far: a year away,
+/// `u64::MAX` seconds (past what `SystemTime` holds) or more digits than `u64` holds.
+#[tokio::test]
+async fn far_future_rate_limit_resets_are_returned_at_once_however_large() -> TestResult {
+    let year = HTTP_DATE_EPOCH + 365 * 24 * 60 * 60;
+    for reset in [
+        year.to_string(),
+        u64::MAX.to_string(),
+        "99999999999999999999999".to_owned(),
+    ] {
+        let server = server_answering_in_turn(
+            [ResponseTemplate::new(429)
+                .insert_header("date", HTTP_DATE)
+                .insert_header("x-rate-limit-reset", reset.as_str())
+                .set_body_json(okta_error("E0000047", "rate limit", &[]))],
+            session_response("aps1", "CREATED"),
+        )
+        .await;
+        let error = get_session_error(&api(&server)).await;
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(429), "{reset}");
+        assert_eq!(received(&server).await.len(), 1, "{reset}: not retried");
+    }
+    Ok(())
+}
+
 #[tokio::test]
 async fn garbled_and_duplicated_headers_read_as_none() -> TestResult {
     let server = server_answering(
@@ -1265,31 +1306,160 @@ async fn garbled_and_duplicated_headers_read_as_none() -> TestResult {
 // Server errors and retry policy
 // ---------------------------------------------------------------------------------------
 
+/// A 503 says the server did not handle the request, so even a create is retried.
 #[tokio::test]
 async fn service_unavailable_then_success_is_retried() -> TestResult {
-    for status in [503, 504] {
-        let server = server_answering_in_turn(
-            [ResponseTemplate::new(status).insert_header("x-okta-request-id", "req-unavailable")],
-            ResponseTemplate::new(201).set_body_json(session_json("aps9", "CREATED")),
-        )
-        .await;
+    let server = server_answering_in_turn(
+        [ResponseTemplate::new(503).insert_header("x-okta-request-id", "req-unavailable")],
+        ResponseTemplate::new(201).set_body_json(session_json("aps9", "CREATED")),
+    )
+    .await;
 
-        let response = api(&server)
-            .create_identity_source_session("0oa1")
-            .send()
-            .await?;
-        assert_eq!(response.body().id, "aps9");
-        assert_eq!(response.meta().attempts, 2, "{status}");
-        let requests = received(&server).await;
-        assert_eq!(requests.len(), 2, "{status}");
-        assert_eq!(
-            header(&requests[1], "x-okta-retry-for"),
-            Some("req-unavailable")
-        );
-        assert_eq!(header(&requests[1], "x-okta-retry-count"), Some("1"));
-        assert_eq!(requests[1].url.path(), SESSIONS);
-        assert_eq!(header(&requests[1], "content-type"), None);
+    let response = api(&server)
+        .create_identity_source_session("0oa1")
+        .send()
+        .await?;
+    assert_eq!(response.body().id, "aps9");
+    assert_eq!(response.meta().attempts, 2);
+    let requests = received(&server).await;
+    assert_eq!(requests.len(), 2);
+    assert_eq!(
+        header(&requests[1], "x-okta-retry-for"),
+        Some("req-unavailable")
+    );
+    assert_eq!(header(&requests[1], "x-okta-retry-count"), Some("1"));
+    assert_eq!(requests[1].url.path(), SESSIONS);
+    assert_eq!(header(&requests[1], "content-type"), None);
+    Ok(())
+}
+
+/// Each operation, answered 504 once and then its success, and whether it is retried.
+async fn calls_after_a_504(
+    call: impl AsyncFnOnce(IdentitySourceApi) -> Result<(), Error>,
+    success: ResponseTemplate,
+) -> (Result<(), Error>, usize) {
+    let server = server_answering_in_turn([ResponseTemplate::new(504)], success).await;
+    let outcome = call(api(&server)).await;
+    (outcome, received(&server).await.len())
+}
+
+/// A 504 leaves open whether the request was processed: only operations that are safe to
+/// send twice are retried (GET and DELETE by HTTP's rules, the bulk uploads by
+/// `x-idempotent`); a create or a start-import is returned as the error.
+#[tokio::test]
+async fn a_504_is_retried_only_for_idempotent_operations() -> TestResult {
+    let outcomes = [
+        (
+            "create",
+            calls_after_a_504(
+                async |api| api.create_identity_source_session("0oa1").await.map(drop),
+                session_response("aps1", "CREATED"),
+            )
+            .await,
+        ),
+        (
+            "start-import",
+            calls_after_a_504(
+                async |api| {
+                    api.start_import_from_identity_source("0oa1", "aps1")
+                        .await
+                        .map(drop)
+                },
+                session_response("aps1", "CREATED"),
+            )
+            .await,
+        ),
+        (
+            "list",
+            calls_after_a_504(
+                async |api| api.list_identity_source_sessions("0oa1").await.map(drop),
+                ResponseTemplate::new(200).set_body_json(json!([])),
+            )
+            .await,
+        ),
+        (
+            "get",
+            calls_after_a_504(
+                async |api| {
+                    api.get_identity_source_session("0oa1", "aps1")
+                        .await
+                        .map(drop)
+                },
+                session_response("aps1", "CREATED"),
+            )
+            .await,
+        ),
+        (
+            "delete",
+            calls_after_a_504(
+                async |api| api.delete_identity_source_session("0oa1", "aps1").await,
+                ResponseTemplate::new(204),
+            )
+            .await,
+        ),
+        (
+            "bulk-upsert",
+            calls_after_a_504(
+                async |api| {
+                    api.upload_identity_source_data_for_upsert("0oa1", "aps1", &upsert_body())
+                        .await
+                },
+                ResponseTemplate::new(202),
+            )
+            .await,
+        ),
+        (
+            "bulk-delete",
+            calls_after_a_504(
+                async |api| {
+                    api.upload_identity_source_data_for_delete("0oa1", "aps1", &delete_body())
+                        .await
+                },
+                ResponseTemplate::new(202),
+            )
+            .await,
+        ),
+    ];
+    for (name, (outcome, requests)) in outcomes {
+        if matches!(name, "create" | "start-import") {
+            let error = outcome.expect_err(name);
+            assert_eq!(error.status().map(|s| s.as_u16()), Some(504), "{name}");
+            assert_eq!(requests, 1, "{name} is not sent twice");
+        } else {
+            outcome.unwrap_or_else(|error| panic!("{name}: {error}"));
+            assert_eq!(requests, 2, "{name} is retried");
+        }
     }
+    Ok(())
+}
+
+/// A 429 and a refused connection prove the request was not acted on: a create is retried.
+#[tokio::test]
+async fn a_create_is_retried_after_a_rate_limit_or_a_refused_connection() -> TestResult {
+    let server = server_answering_in_turn(
+        [rate_limited("req-429", HTTP_DATE_EPOCH)],
+        ResponseTemplate::new(201).set_body_json(session_json("aps9", "CREATED")),
+    )
+    .await;
+    let response = api(&server)
+        .create_identity_source_session("0oa1")
+        .send()
+        .await?;
+    assert_eq!(response.meta().attempts, 2);
+    assert_eq!(received(&server).await.len(), 2);
+
+    let (auth, asked) = counting_token_source();
+    let api = api_from(
+        Client::builder(format!("http://127.0.0.1:{}", closed_port()))
+            .auth(auth)
+            .retry_policy(fast_retries(2)),
+    )?;
+    let error = api
+        .create_identity_source_session("0oa1")
+        .await
+        .expect_err("nothing listens");
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    assert_eq!(asked.load(Ordering::SeqCst), 3, "three attempts to connect");
     Ok(())
 }
 
@@ -1738,6 +1908,10 @@ async fn credentials_in_the_base_url_are_refused_and_never_shown() -> TestResult
         // The password itself contains `@`: the userinfo ends at the last `@` of the authority.
         "https://admin:hun@ter2@dev-123456.okta.com",
         "http://admin:hunter2@127.0.0.1:8080",
+        // Spellings `url` reads as `https://admin:hunter2@dev-123456.okta.com/`.
+        "https:///admin:hunter2@dev-123456.okta.com",
+        "https:/admin:hunter2@dev-123456.okta.com",
+        "https:\\\\admin:hunter2@dev-123456.okta.com",
     ] {
         let builder = Client::builder(url).api_token(TOKEN);
         let debug = format!("{builder:?}");
@@ -1756,6 +1930,24 @@ async fn credentials_in_the_base_url_are_refused_and_never_shown() -> TestResult
         }
     }
     Ok(())
+}
+
+/// A base URL that does not parse is never shown: its credentials may sit anywhere in it.
+#[test]
+fn an_unparsable_base_url_is_never_echoed() {
+    let url = "https://admin:hunter2/x@dev-123456.okta.com";
+    let builder = Client::builder(url).api_token(TOKEN);
+    let debug = format!("{builder:?}");
+    let error = builder.build().unwrap_err();
+    assert!(matches!(error, Error::Config(_)), "{error:?}");
+    assert!(error.to_string().contains("invalid port number"), "{error}");
+    for text in [debug, error.to_string(), format!("{error:?}")] {
+        assert!(!text.contains("hunter2"), "the password leaked into {text}");
+        assert!(
+            !text.contains("dev-123456"),
+            "the text was echoed in {text}"
+        );
+    }
 }
 
 #[test]
@@ -1854,6 +2046,64 @@ async fn redirects_never_carry_the_token_to_another_origin() -> TestResult {
     let error = get_session_error(&api(&server)).await;
     assert_eq!(error.status().map(|s| s.as_u16()), Some(307));
     assert!(received(&elsewhere).await.is_empty());
+    Ok(())
+}
+
+/// An injected client follows redirects, but a body can be sent only once: a 307 from the
+/// bulk upload is the answer, and the other origin never sees the personal data.
+#[tokio::test]
+async fn an_injected_client_never_resends_a_body_across_a_redirect() -> TestResult {
+    let elsewhere = server_answering(ResponseTemplate::new(202)).await;
+    let upsert = format!("{SESSION}/bulk-upsert");
+    let server = server_answering(
+        ResponseTemplate::new(307)
+            .insert_header("location", format!("{}{upsert}", elsewhere.uri())),
+    )
+    .await;
+    let api = api_from(
+        Client::builder(server.uri())
+            .api_token(TOKEN)
+            .http_client(okta_identity_source::reqwest::Client::new()),
+    )?;
+
+    let error = api
+        .upload_identity_source_data_for_upsert("0oa1", "aps1", &upsert_body())
+        .await
+        .expect_err("a redirect is not a success");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(307), "{error:?}");
+    assert!(received(&elsewhere).await.is_empty());
+    Ok(())
+}
+
+/// An answer an injected client fetched from another origin is refused, not decoded.
+#[tokio::test]
+async fn an_answer_from_another_origin_is_refused_unread() -> TestResult {
+    let elsewhere = server_answering(session_response("aps-elsewhere", "CREATED")).await;
+    let server = server_answering(
+        ResponseTemplate::new(302)
+            .insert_header("location", format!("{}{SESSION}", elsewhere.uri())),
+    )
+    .await;
+    let api = api_from(
+        Client::builder(server.uri())
+            .api_token(TOKEN)
+            .retry_policy(fast_retries(2))
+            .http_client(okta_identity_source::reqwest::Client::new()),
+    )?;
+
+    let error = get_session_error(&api).await;
+    let Error::Redirected { operation, origin } = &error else {
+        panic!("expected Error::Redirected, got {error:?}");
+    };
+    assert_eq!(*operation, "getIdentitySourceSession");
+    assert_eq!(*origin, elsewhere.uri());
+    assert!(
+        error.to_string().contains("not from the base URL's origin"),
+        "{error}"
+    );
+    let followed = only_request(&elsewhere).await;
+    assert_eq!(header(&followed, "authorization"), None, "reqwest drops it");
+    assert_eq!(received(&server).await.len(), 1, "not retried");
     Ok(())
 }
 

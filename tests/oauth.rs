@@ -446,6 +446,14 @@ async fn invalid_client_is_a_clear_error_and_nothing_reaches_the_api() {
 
 #[tokio::test]
 async fn keys_assertions_and_tokens_are_never_shown() {
+    // `tracing` caches per call site, for the whole process, whether anyone listens. With a
+    // single subscriber installed, another test's thread (which has none) registering a call
+    // site first caches "nobody", and this test's logs come back empty. A second, global,
+    // subscriber that discards everything keeps every call site asked per event.
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
+        .with_writer(std::io::sink)
+        .try_init();
     let logs = Logs::default();
     let writer = logs.clone();
     let _subscriber = tracing_subscriber::fmt()
@@ -504,5 +512,401 @@ fn a_key_that_is_not_a_pem_private_key_is_a_config_error() {
     assert!(
         missing.to_string().contains("/no/such/key.pem"),
         "{missing}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// A token endpoint that misbehaves
+// ---------------------------------------------------------------------------------------
+
+/// Answers token requests with each of `first` once, in turn, and with `then` ever after.
+async fn mount_token_answers(
+    server: &MockServer,
+    first: impl IntoIterator<Item = ResponseTemplate>,
+    then: ResponseTemplate,
+) {
+    let mut priority = 1;
+    for answer in first {
+        Mock::given(method("POST"))
+            .and(path(TOKEN_PATH))
+            .respond_with(answer)
+            .up_to_n_times(1)
+            .with_priority(priority)
+            .mount(server)
+            .await;
+        priority += 1;
+    }
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(then)
+        .with_priority(priority)
+        .mount(server)
+        .await;
+}
+
+/// A token answer with these fields.
+fn token_answer(fields: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(fields)
+}
+
+/// An org whose token endpoint answers `first` in turn, then `then`, and whose API
+/// accepts `at-1`.
+async fn org_answering(
+    first: impl IntoIterator<Item = ResponseTemplate>,
+    then: ResponseTemplate,
+) -> MockServer {
+    let server = MockServer::start().await;
+    mount_token_answers(&server, first, then).await;
+    mount_api_accepting(&server, &["at-1"]).await;
+    server
+}
+
+async fn token_requests(server: &MockServer) -> Vec<Request> {
+    let requests = server.received_requests().await.expect("recording is on");
+    requests
+        .into_iter()
+        .filter(|request| request.url.path() == TOKEN_PATH)
+        .collect()
+}
+
+fn api_with(server: &MockServer, policy: RetryPolicy) -> IdentitySourceApi {
+    let client = Client::builder(server.uri())
+        .service_app(rsa_app())
+        .retry_policy(policy)
+        .build()
+        .expect("client");
+    IdentitySourceApi::new(client)
+}
+
+/// Backoffs of a few milliseconds and a 50 ms margin after a rate-limit reset.
+fn fast_retries() -> RetryPolicy {
+    RetryPolicy::with_max_retries(2)
+        .backoff(Duration::from_millis(2), Duration::from_millis(10))
+        .rate_limit_wait(Duration::from_millis(50), Duration::from_secs(5))
+}
+
+/// The token endpoint's failure behind `error`.
+fn oauth_error(error: &Error) -> &OAuthError {
+    let Error::TokenSource(source) = error else {
+        panic!("expected a token source error, got {error:?}")
+    };
+    source
+        .downcast_ref::<OAuthError>()
+        .unwrap_or_else(|| panic!("expected an OAuthError, got {source:?}"))
+}
+
+/// `n` calls at the same moment, each one's outcome.
+async fn concurrent_calls(api: &IdentitySourceApi, n: usize) -> Vec<Result<(), Error>> {
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let api = api.clone();
+        calls.spawn(async move {
+            api.get_identity_source_session("0oa1", "aps1")
+                .await
+                .map(drop)
+        });
+    }
+    calls.join_all().await
+}
+
+/// The `jti` does not come from the process's general-purpose generator: seeding that one
+/// the same way twice still gives two different assertion ids (the endpoint refuses a
+/// repeated one).
+#[tokio::test]
+async fn assertion_ids_come_from_the_os_generator() {
+    let (server, endpoint) = rsa_org(&["at-1", "at-2"]).await;
+    for _ in 0..2 {
+        fastrand::seed(7);
+        api_for(&server, rsa_app())
+            .get_identity_source_session("0oa1", "aps1")
+            .await
+            .expect("a fresh assertion id is accepted");
+    }
+    assert_eq!(endpoint.issued(), 2);
+    let jtis = endpoint.jtis.lock().expect("not poisoned").clone();
+    assert_eq!(jtis.len(), 2, "{jtis:?}");
+    for jti in jtis {
+        assert!(
+            jti.len() == 32 && jti.bytes().all(|b| b.is_ascii_hexdigit()),
+            "128 bits as hex: {jti}"
+        );
+    }
+}
+
+/// The token answer is read under the same limit as API answers.
+#[tokio::test]
+async fn the_token_answer_is_held_to_max_response_bytes() {
+    let padding = "x".repeat(64 * 1024);
+    let server = org_answering(
+        [],
+        token_answer(json!({ "access_token": "at-1", "expires_in": 3600, "padding": padding })),
+    )
+    .await;
+    let api = IdentitySourceApi::new(
+        Client::builder(server.uri())
+            .service_app(rsa_app())
+            .max_response_bytes(4096)
+            .build()
+            .expect("client"),
+    );
+
+    let error = api
+        .get_identity_source_session("0oa1", "aps1")
+        .await
+        .expect_err("too large");
+    assert!(matches!(error, Error::TokenSource(_)), "{error:?}");
+    assert!(
+        error
+            .to_string()
+            .contains("larger than the limit of 4096 bytes"),
+        "{error}"
+    );
+    assert!(api_requests(&server).await.is_empty());
+}
+
+/// Twenty callers waiting on a slow failing endpoint share its one answer.
+#[tokio::test]
+async fn callers_waiting_on_a_failing_fetch_share_its_failure() {
+    let server = org_answering(
+        [],
+        ResponseTemplate::new(500)
+            .set_body_json(json!({ "error": "server_error" }))
+            .set_delay(Duration::from_millis(100)),
+    )
+    .await;
+    let api = api_with(&server, fast_retries());
+
+    for outcome in concurrent_calls(&api, 20).await {
+        let error = outcome.expect_err("the endpoint fails");
+        let oauth = oauth_error(&error);
+        assert_eq!(oauth.status, 500);
+        assert_eq!(oauth.error.as_deref(), Some("server_error"));
+    }
+    assert_eq!(token_requests(&server).await.len(), 1);
+    assert!(api_requests(&server).await.is_empty());
+}
+
+/// Five callers waiting on a hanging endpoint share its one timeout.
+#[tokio::test]
+async fn callers_waiting_on_a_hanging_fetch_share_its_timeout() {
+    let server = org_answering(
+        [],
+        token_answer(json!({ "access_token": "at-1", "expires_in": 3600 }))
+            .set_delay(Duration::from_secs(1)),
+    )
+    .await;
+    let api = IdentitySourceApi::new(
+        Client::builder(server.uri())
+            .service_app(rsa_app())
+            .request_timeout(Duration::from_millis(200))
+            .build()
+            .expect("client"),
+    );
+
+    for outcome in concurrent_calls(&api, 5).await {
+        let error = outcome.expect_err("the endpoint hangs");
+        assert!(matches!(error, Error::TokenSource(_)), "{error:?}");
+        assert!(
+            error.to_string().contains("no response within 200ms"),
+            "{error}"
+        );
+    }
+    assert_eq!(token_requests(&server).await.len(), 1);
+}
+
+/// After a failed fetch, callers get its failure at once until the next fetch is due (the
+/// retry policy's backoff); then a new fetch is made.
+#[tokio::test]
+async fn after_a_failed_fetch_callers_fail_fast_until_the_next_is_due() {
+    let server = org_answering(
+        [ResponseTemplate::new(500)],
+        token_answer(json!({ "access_token": "at-1", "expires_in": 3600 })),
+    )
+    .await;
+    let policy =
+        RetryPolicy::never().backoff(Duration::from_millis(400), Duration::from_millis(400));
+    let api = api_with(&server, policy);
+    let get = || api.get_identity_source_session("0oa1", "aps1");
+
+    let first = get().await.expect_err("the first fetch fails");
+    assert_eq!(oauth_error(&first).status, 500);
+    let second = get().await.expect_err("the failure is handed out");
+    assert_eq!(oauth_error(&second).status, 500);
+    assert_eq!(
+        token_requests(&server).await.len(),
+        1,
+        "no second fetch yet"
+    );
+
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    get().await.expect("the next fetch is made and succeeds");
+    assert_eq!(token_requests(&server).await.len(), 2);
+}
+
+/// A 503 and a 429 from the token endpoint are retried as API calls are: the 429 after
+/// its reset.
+#[tokio::test]
+async fn an_unavailable_or_rate_limited_token_endpoint_is_retried() {
+    let date = "Sun, 06 Nov 1994 08:49:37 GMT";
+    let server = org_answering(
+        [
+            ResponseTemplate::new(503).insert_header("x-okta-request-id", "req-503"),
+            ResponseTemplate::new(429)
+                .insert_header("date", date)
+                .insert_header("x-okta-request-id", "req-429")
+                .insert_header("x-rate-limit-reset", "784111777"),
+        ],
+        token_answer(json!({ "access_token": "at-1", "expires_in": 3600 })),
+    )
+    .await;
+
+    api_with(&server, fast_retries())
+        .get_identity_source_session("0oa1", "aps1")
+        .await
+        .expect("the third token request succeeds");
+    assert_eq!(token_requests(&server).await.len(), 3);
+    assert_eq!(authorizations_sent(&server).await, ["Bearer at-1"]);
+}
+
+/// A 429 whose reset is too far away is reported with Okta's error body.
+#[tokio::test]
+async fn a_rate_limited_token_request_is_reported_with_okta_s_error_body() {
+    let server = org_answering(
+        [],
+        ResponseTemplate::new(429)
+            .insert_header("date", "Sun, 06 Nov 1994 08:49:37 GMT")
+            .insert_header("x-okta-request-id", "req-429")
+            .insert_header("x-rate-limit-reset", "1784111777")
+            .set_body_json(json!({
+                "errorCode": "E0000047",
+                "errorSummary": "API call exceeded rate limit due to too many requests.",
+                "errorLink": "E0000047",
+                "errorId": "oae-429",
+                "errorCauses": []
+            })),
+    )
+    .await;
+
+    let error = api_with(&server, fast_retries())
+        .get_identity_source_session("0oa1", "aps1")
+        .await
+        .expect_err("rate limited");
+    let oauth = oauth_error(&error);
+    assert_eq!(oauth.status, 429);
+    assert_eq!(oauth.request_id.as_deref(), Some("req-429"));
+    let okta = oauth.okta.as_ref().expect("the Okta error body");
+    assert_eq!(okta.error_code.as_deref(), Some("E0000047"));
+    assert!(
+        error.to_string().contains(
+            "answered 429: E0000047 (API call exceeded rate limit due to too many requests.)"
+        ),
+        "{error}"
+    );
+    assert_eq!(token_requests(&server).await.len(), 1, "not waited for");
+}
+
+/// Without `expires_in` a token lives an hour: it is not fetched again for every call.
+#[tokio::test]
+async fn a_token_without_expires_in_is_kept_for_an_hour() {
+    let server = org_answering([], token_answer(json!({ "access_token": "at-1" }))).await;
+    let api = api_for(&server, rsa_app());
+    for _ in 0..3 {
+        api.get_identity_source_session("0oa1", "aps1")
+            .await
+            .expect("authorised");
+    }
+    assert_eq!(token_requests(&server).await.len(), 1);
+}
+
+/// An `expires_in` that is not a positive whole number of seconds is refused by name, and
+/// its token never used.
+#[tokio::test]
+async fn nonsense_expires_in_is_refused() {
+    for expires_in in [json!(0), json!(-5), json!(1.5), json!("3600"), json!(true)] {
+        let server = org_answering(
+            [],
+            token_answer(json!({ "access_token": "at-1", "expires_in": expires_in })),
+        )
+        .await;
+        let error = api_for(&server, rsa_app())
+            .get_identity_source_session("0oa1", "aps1")
+            .await
+            .expect_err("refused");
+        assert!(matches!(error, Error::TokenSource(_)), "{error:?}");
+        assert!(
+            error.to_string().contains(&format!(
+                "has `expires_in` {expires_in}, not a positive whole number"
+            )),
+            "{expires_in}: {error}"
+        );
+        assert!(api_requests(&server).await.is_empty(), "{expires_in}");
+    }
+}
+
+/// An access token that is empty or holds spaces or control characters is refused and
+/// never sent, and the refusal does not show it.
+#[tokio::test]
+async fn a_malformed_access_token_is_refused_and_never_sent() {
+    for token in ["", "at-1 extra", "at-1\u{7}", "at-1\n", "\u{e9}t\u{e9}"] {
+        let server = org_answering(
+            [],
+            token_answer(json!({ "access_token": token, "expires_in": 3600 })),
+        )
+        .await;
+        let error = api_for(&server, rsa_app())
+            .get_identity_source_session("0oa1", "aps1")
+            .await
+            .expect_err("refused");
+        assert!(
+            matches!(error, Error::TokenSource(_)),
+            "{token:?}: {error:?}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.contains("an access token that is empty or holds characters"),
+            "{token:?}: {message}"
+        );
+        assert!(token.is_empty() || !message.contains(token), "{message}");
+        assert!(api_requests(&server).await.is_empty(), "{token:?}");
+    }
+}
+
+/// Token requests carry the client's own User-Agent, suffix included.
+#[tokio::test]
+async fn the_token_request_carries_the_client_s_user_agent() {
+    let (server, _) = rsa_org(&["at-1"]).await;
+    let api = IdentitySourceApi::new(
+        Client::builder(server.uri())
+            .service_app(rsa_app())
+            .user_agent_suffix("hr-sync/2.1")
+            .build()
+            .expect("client"),
+    );
+    api.get_identity_source_session("0oa1", "aps1")
+        .await
+        .expect("authorised");
+
+    let requests = server.received_requests().await.expect("recording is on");
+    let agents: Vec<(String, Option<&str>)> = requests
+        .iter()
+        .map(|request| {
+            let agent = request.headers.get("user-agent");
+            (
+                request.url.path().to_owned(),
+                agent.and_then(|v| v.to_str().ok()),
+            )
+        })
+        .collect();
+    let token_agent = agents[0].1.expect("the token request has a User-Agent");
+    assert!(
+        token_agent.starts_with("okta-identity-source-rust/")
+            && token_agent.ends_with(" hr-sync/2.1"),
+        "{token_agent}"
+    );
+    assert_eq!(agents[0].0, TOKEN_PATH);
+    assert_eq!(
+        agents[1],
+        (SESSION.to_owned(), Some(token_agent)),
+        "as on API calls"
     );
 }

@@ -58,6 +58,10 @@ pub struct Operation {
     pub docs: Docs,
     /// Whether the document marks the operation deprecated.
     pub deprecated: bool,
+    /// Whether sending it twice does no more than sending it once, so that it may be
+    /// retried after an answer that leaves open whether it was processed (a 504):
+    /// `x-idempotent` when the document says, otherwise [`HttpMethod::is_idempotent`].
+    pub idempotent: bool,
 }
 
 /// The HTTP methods OpenAPI 3.0 knows.
@@ -86,6 +90,11 @@ impl HttpMethod {
             Self::Patch => "PATCH",
             Self::Trace => "TRACE",
         }
+    }
+
+    /// Whether HTTP defines the method as idempotent (RFC 9110, section 9.2.2).
+    pub fn is_idempotent(self) -> bool {
+        !matches!(self, Self::Post | Self::Patch)
     }
 }
 

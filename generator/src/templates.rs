@@ -18,11 +18,14 @@ macro_rules! templates {
 pub const TEMPLATES: &[Template] = templates![
     "Cargo.toml",
     "rustfmt.toml",
+    "src/runtime/base_url.rs",
     "src/runtime/call.rs",
     "src/runtime/client.rs",
     "src/runtime/error.rs",
+    "src/runtime/exchange.rs",
     "src/runtime/mod.rs",
     "src/runtime/nullable.rs",
     "src/runtime/oauth.rs",
     "src/runtime/tagged.rs",
+    "src/runtime/token_cache.rs",
 ];

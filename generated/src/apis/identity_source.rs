@@ -44,7 +44,8 @@ impl IdentitySourceApi {
                     "listIdentitySourceSessions",
                     "/api/v1/identity-sources/{identitySourceId}/sessions",
                 )
-                .path_param("identitySourceId", identity_source_id),
+                .path_param("identitySourceId", identity_source_id)
+                .idempotent(),
         )
     }
 
@@ -109,7 +110,8 @@ impl IdentitySourceApi {
                     "/api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}",
                 )
                 .path_param("identitySourceId", identity_source_id)
-                .path_param("sessionId", session_id),
+                .path_param("sessionId", session_id)
+                .idempotent(),
         )
     }
 
@@ -143,7 +145,8 @@ impl IdentitySourceApi {
                     "/api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}",
                 )
                 .path_param("identitySourceId", identity_source_id)
-                .path_param("sessionId", session_id),
+                .path_param("sessionId", session_id)
+                .idempotent(),
         )
     }
 
@@ -215,7 +218,8 @@ impl IdentitySourceApi {
                 )
                 .path_param("identitySourceId", identity_source_id)
                 .path_param("sessionId", session_id)
-                .json_body("application/json", body),
+                .json_body("application/json", body)
+                .idempotent(),
         )
     }
 
@@ -252,7 +256,8 @@ impl IdentitySourceApi {
                 )
                 .path_param("identitySourceId", identity_source_id)
                 .path_param("sessionId", session_id)
-                .json_body("application/json", body),
+                .json_body("application/json", body)
+                .idempotent(),
         )
     }
 }

@@ -64,6 +64,15 @@ pub enum Error {
         /// The configured limit.
         limit: usize,
     },
+    /// The answer came from another origin than the base URL's: an injected HTTP client
+    /// followed a redirect. The answer is not read.
+    #[error("{operation}: the answer came from {origin}, not from the base URL's origin (a redirect was followed); it was not read")]
+    Redirected {
+        /// The operationId of the call.
+        operation: &'static str,
+        /// The origin (scheme, host and port) the answer came from.
+        origin: String,
+    },
     /// The request could not be built from the arguments.
     #[error("{operation}: {message}")]
     InvalidRequest {
@@ -108,9 +117,10 @@ impl Error {
         }
     }
 
-    /// Whether the same request may safely succeed later: rate limits (429), 503, 504 and
-    /// failures to connect, the errors the client retries itself. A [`Error::Timeout`] is
-    /// not, because the server may have acted on the request.
+    /// Whether the same request may succeed later: rate limits (429), 503, 504 and failures
+    /// to connect. A [`Error::Timeout`] is not, because the server may have acted on the
+    /// request; nor is a 504 proof that it did not, so the client retries a 504 only for
+    /// operations that are safe to send twice (see [`RetryPolicy`](crate::RetryPolicy)).
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Api(api) => is_retryable_status(api.meta.status),

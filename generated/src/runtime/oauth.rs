@@ -1,30 +1,28 @@
 // Copied by `cargo xtask codegen` from templates/src/runtime/oauth.rs. Do not edit.
 
 //! OAuth 2.0 for service apps: the client-credentials grant with `private_key_jwt` client
-//! authentication, and a shared cache of the access token it yields.
+//! authentication, one token request at a time. The token is cached and shared in
+//! `token_cache`.
 
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use reqwest::Url;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::{Method, Url};
 use serde::{Deserialize, Serialize};
 
-use super::client::{BoxError, TokenFuture, TokenSource};
-use super::error::{Error, Result};
+use super::client::{BoxError, RetryPolicy, Transport};
+use super::error::{ApiError, Error, ErrorBody, Result};
+use super::exchange::exchange;
 
 /// The scopes asked for when none are configured: everything this API needs.
 pub const DEFAULT_SCOPES: &[&str] = &["okta.identitySources.manage", "okta.identitySources.read"];
 
 /// How long a client assertion is valid. Okta accepts at most an hour.
 const ASSERTION_LIFETIME: Duration = Duration::from_secs(300);
-
-/// A token is renewed when less than this part of its lifetime is left (and at most a
-/// minute before it expires).
-const RENEW_FRACTION: u32 = 5;
-const RENEW_AT_MOST: Duration = Duration::from_secs(60);
 
 /// A service app's private key (PEM, RSA or EC P-256), used to sign client assertions with
 /// RS256 or ES256. Its `Debug` shows only the algorithm.
@@ -132,8 +130,10 @@ struct Claims<'a> {
 #[derive(Deserialize)]
 struct TokenResponse {
     access_token: String,
+    /// Any JSON, so that a lifetime that is not a positive whole number is refused by
+    /// name rather than as a parse error.
     #[serde(default)]
-    expires_in: Option<u64>,
+    expires_in: Option<serde_json::Value>,
 }
 
 /// An error response of the token endpoint (RFC 6749, section 5.2).
@@ -155,102 +155,149 @@ pub struct OAuthError {
     pub error: Option<String>,
     /// The OAuth error description, when the body had one.
     pub description: Option<String>,
+    /// The Okta error body, when the answer was one (a `429` is: `E0000047`).
+    pub okta: Option<ErrorBody>,
+    /// `X-Okta-Request-Id`, for Okta support.
+    pub request_id: Option<String>,
 }
 
 impl OAuthError {
+    fn from_api(api: &ApiError) -> Self {
+        let oauth = api
+            .raw_body
+            .as_deref()
+            .and_then(|body| serde_json::from_str::<TokenErrorBody>(body).ok());
+        Self {
+            status: api.meta.status.as_u16(),
+            error: oauth.as_ref().map(|body| body.error.clone()),
+            description: oauth.and_then(|body| body.error_description),
+            okta: api.body.clone(),
+            request_id: api.meta.request_id.clone(),
+        }
+    }
+
     fn describe(&self) -> String {
-        match (&self.error, &self.description) {
-            (Some(error), Some(description)) => format!("{error} ({description})"),
-            (Some(error), None) => error.clone(),
-            (None, _) => "no OAuth error in the body".to_owned(),
+        match (&self.error, &self.description, &self.okta) {
+            (Some(error), Some(description), _) => format!("{error} ({description})"),
+            (Some(error), None, _) => error.clone(),
+            (None, _, Some(okta)) => format!(
+                "{} ({})",
+                okta.error_code.as_deref().unwrap_or("no error code"),
+                okta.error_summary.as_deref().unwrap_or("no summary")
+            ),
+            (None, _, None) => "no OAuth error in the body".to_owned(),
         }
     }
 }
 
-struct CachedToken {
-    token: Arc<str>,
-    renew_at: Instant,
+/// Why no token could be had; cloned for every caller that waited for the same fetch.
+#[derive(Debug, Clone)]
+pub(crate) enum TokenError {
+    /// The token endpoint answered outside 2xx.
+    Refused(Box<OAuthError>),
+    /// Anything else: the endpoint could not be reached, its answer was unusable, or no
+    /// assertion could be signed.
+    Failed(String),
 }
+
+impl TokenError {
+    pub(crate) fn boxed(&self) -> BoxError {
+        match self {
+            Self::Refused(error) => error.clone(),
+            Self::Failed(message) => message.clone().into(),
+        }
+    }
+}
+
+impl From<&Error> for TokenError {
+    fn from(error: &Error) -> Self {
+        match error {
+            Error::Api(api) => Self::Refused(Box::new(OAuthError::from_api(api))),
+            other => Self::Failed(other.to_string()),
+        }
+    }
+}
+
+/// A token and how long it lives, from a token endpoint's answer.
+pub(crate) struct IssuedToken {
+    pub(crate) token: Arc<str>,
+    pub(crate) lifetime: Duration,
+}
+
+/// The lifetime taken when the token endpoint does not say (`expires_in` missing or
+/// `null`): an hour, Okta's default for access tokens.
+const DEFAULT_LIFETIME: Duration = Duration::from_secs(60 * 60);
 
 /// The longest token lifetime believed; a larger `expires_in` is taken as this.
 const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// Gets access tokens for a [`ServiceApp`] and caches the current one for every clone of
-/// the client: a token is fetched once however many requests want it at the same moment,
-/// renewed shortly before it expires, and dropped when the API rejects it.
-pub(crate) struct ServiceAppTokens {
-    app: ServiceApp,
-    token_url: Url,
-    http: reqwest::Client,
-    timeout: Duration,
-    /// The current token; never locked across an `.await`.
-    current: std::sync::Mutex<Option<CachedToken>>,
-    /// Held while fetching, so concurrent callers wait for one fetch instead of each making
-    /// their own.
-    fetching: tokio::sync::Mutex<()>,
+/// The token in a 2xx answer of the token endpoint, checked: a token that can be sent in
+/// a header, and a lifetime that is a positive whole number of seconds (or none).
+fn issued_token(body: &[u8]) -> std::result::Result<IssuedToken, TokenError> {
+    let failed = |why: String| TokenError::Failed(format!("the token endpoint's answer {why}"));
+    let response = serde_json::from_slice::<TokenResponse>(body)
+        .map_err(|error| failed(format!("has no access token: {error}")))?;
+    let token = response.access_token;
+    if token.is_empty() || !token.bytes().all(|byte| byte.is_ascii_graphic()) {
+        return Err(failed(
+            "has an access token that is empty or holds characters other than visible ASCII".into(),
+        ));
+    }
+    let lifetime = match response.expires_in {
+        None | Some(serde_json::Value::Null) => DEFAULT_LIFETIME,
+        Some(seconds) => match seconds.as_u64().filter(|seconds| *seconds > 0) {
+            Some(seconds) => Duration::from_secs(seconds).min(MAX_LIFETIME),
+            None => {
+                return Err(failed(format!(
+                    "has `expires_in` {seconds}, not a positive whole number of seconds"
+                )))
+            }
+        },
+    };
+    Ok(IssuedToken {
+        token: token.into(),
+        lifetime,
+    })
 }
 
-impl ServiceAppTokens {
-    pub(crate) fn new(
-        app: ServiceApp,
-        base_url: &Url,
-        http: reqwest::Client,
-        timeout: Duration,
-    ) -> Self {
-        let mut token_url = base_url.clone();
-        token_url.set_path(&format!(
+/// Asks the token endpoint of an org for access tokens for a [`ServiceApp`]: one request
+/// per [`request`](Self::request), with a freshly signed client assertion.
+pub(crate) struct TokenEndpoint {
+    app: ServiceApp,
+    url: Url,
+    transport: Transport,
+}
+
+impl TokenEndpoint {
+    pub(crate) fn new(app: ServiceApp, transport: Transport) -> Self {
+        let mut url = transport.base_url.clone();
+        url.set_path(&format!(
             "{}/oauth2/v1/token",
-            base_url.path().trim_end_matches('/')
+            transport.base_url.path().trim_end_matches('/')
         ));
         Self {
             app,
-            token_url,
-            http,
-            timeout,
-            current: std::sync::Mutex::new(None),
-            fetching: tokio::sync::Mutex::new(()),
+            url,
+            transport,
         }
     }
 
-    /// The cached token, if it is not due for renewal.
-    fn cached(&self) -> Option<Arc<str>> {
-        let current = self
-            .current
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        current
-            .as_ref()
-            .filter(|cached| Instant::now() < cached.renew_at)
-            .map(|cached| cached.token.clone())
+    pub(crate) fn retry_policy(&self) -> &RetryPolicy {
+        &self.transport.retry
     }
 
-    async fn current_token(&self) -> std::result::Result<Arc<str>, BoxError> {
-        if let Some(token) = self.cached() {
-            return Ok(token);
-        }
-        let _fetching = self.fetching.lock().await;
-        // Someone else may have fetched while this call waited.
-        if let Some(token) = self.cached() {
-            return Ok(token);
-        }
-        let fetched_at = Instant::now();
-        let response = self.fetch().await?;
-        let lifetime = Duration::from_secs(response.expires_in.unwrap_or(0)).min(MAX_LIFETIME);
-        let renew_before = (lifetime / RENEW_FRACTION).min(RENEW_AT_MOST);
-        let token: Arc<str> = response.access_token.into();
-        let cached = CachedToken {
-            token: token.clone(),
-            renew_at: fetched_at + (lifetime - renew_before),
+    /// One token request, sent as API calls are (User-Agent, timeout, body limit, no
+    /// redirect). The outer error is for the retry policy to judge (an answer outside 2xx
+    /// is an [`Error::Api`], a refused connection an [`Error::Transport`]); the inner one
+    /// is final (a 2xx answer without a usable token, or no assertion could be signed).
+    pub(crate) async fn request(
+        &self,
+        attempt: u32,
+    ) -> std::result::Result<std::result::Result<IssuedToken, TokenError>, Error> {
+        let assertion = match self.assertion() {
+            Ok(assertion) => assertion,
+            Err(error) => return Ok(Err(error)),
         };
-        *self
-            .current
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(cached);
-        Ok(token)
-    }
-
-    async fn fetch(&self) -> std::result::Result<TokenResponse, BoxError> {
-        let assertion = self.assertion()?;
         let scope = self.app.scopes.join(" ");
         let form = [
             ("grant_type", "client_credentials"),
@@ -261,35 +308,32 @@ impl ServiceAppTokens {
             ),
             ("client_assertion", assertion.as_str()),
         ];
-        let response = self
-            .http
-            .post(self.token_url.clone())
-            .header(reqwest::header::ACCEPT, "application/json")
-            .form(&form)
-            .timeout(self.timeout)
-            .send()
-            .await
-            .map_err(|error| format!("the token endpoint could not be reached: {error}"))?;
-        let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|error| format!("the token endpoint's answer could not be read: {error}"))?;
-        if !status.is_success() {
-            let parsed = serde_json::from_slice::<TokenErrorBody>(&body).ok();
-            return Err(Box::new(OAuthError {
-                status: status.as_u16(),
-                error: parsed.as_ref().map(|body| body.error.clone()),
-                description: parsed.and_then(|body| body.error_description),
-            }));
-        }
-        serde_json::from_slice::<TokenResponse>(&body).map_err(|error| {
-            format!("the token endpoint's answer has no access token: {error}").into()
-        })
+        let body = serde_urlencoded::to_string(form).map_err(|error| Error::InvalidRequest {
+            operation: TOKEN_REQUEST,
+            message: format!("the token request could not be written as a form: {error}"),
+        })?;
+        let mut headers = HeaderMap::with_capacity(2);
+        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        let (_, body) = exchange(
+            &self.transport,
+            Method::POST,
+            &self.url,
+            headers,
+            Some(body.into_bytes()),
+            TOKEN_REQUEST,
+            attempt,
+        )
+        .await?;
+        Ok(issued_token(&body))
     }
 
     /// A freshly signed client assertion.
-    fn assertion(&self) -> std::result::Result<String, BoxError> {
+    fn assertion(&self) -> std::result::Result<String, TokenError> {
+        let failed = |why: String| TokenError::Failed(format!("the client assertion {why}"));
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
@@ -297,33 +341,25 @@ impl ServiceAppTokens {
         let claims = Claims {
             iss: &self.app.client_id,
             sub: &self.app.client_id,
-            aud: self.token_url.as_str(),
+            aud: self.url.as_str(),
             iat: now,
             exp: now + ASSERTION_LIFETIME.as_secs(),
-            jti: format!("{:032x}", fastrand::u128(..)),
+            jti: assertion_id()
+                .map_err(|_| failed("has no id: the OS random number generator failed".into()))?,
         };
         let mut header = Header::new(self.app.key.algorithm);
         header.kid = self.app.key_id.clone();
         jsonwebtoken::encode(&header, &claims, &self.app.key.key)
-            .map_err(|error| format!("the client assertion could not be signed: {error}").into())
+            .map_err(|error| failed(format!("could not be signed: {error}")))
     }
 }
 
-impl TokenSource for ServiceAppTokens {
-    fn token(&self) -> TokenFuture<'_> {
-        Box::pin(async move { self.current_token().await.map(|token| token.to_string()) })
-    }
+/// How token requests are named in errors and traces.
+const TOKEN_REQUEST: &str = "token request";
 
-    fn rejected(&self, token: &str) {
-        let mut current = self
-            .current
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if current
-            .as_ref()
-            .is_some_and(|cached| &*cached.token == token)
-        {
-            *current = None;
-        }
-    }
+/// 128 bits from the OS random number generator, as hex: a client assertion's `jti`.
+fn assertion_id() -> std::result::Result<String, aws_lc_rs::error::Unspecified> {
+    let mut bytes = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut bytes)?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }

@@ -114,6 +114,7 @@ fn operation(operation: &Operation) -> TokenStream {
         SuccessBody::Bytes(media_type) => (quote!(Vec<u8>), quote!(bytes), Some(media_type)),
     };
     let accept = accept.map(|media_type| quote!(.accept(#media_type)));
+    let idempotent = operation.idempotent.then(|| quote!(.idempotent()));
     quote! {
         #docs
         #allow
@@ -124,7 +125,8 @@ fn operation(operation: &Operation) -> TokenStream {
                 Request::new(Method::#method, #id, #path)
                     #(#setters)*
                     #body
-                    #accept,
+                    #accept
+                    #idempotent,
             )
         }
     }

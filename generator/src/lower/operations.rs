@@ -161,6 +161,7 @@ impl<'d> Lowerer<'d> {
                 description: operation.description.clone(),
             },
             deprecated: operation.deprecated,
+            idempotent: idempotent(operation, http_method, at)?,
         })
     }
 
@@ -647,5 +648,86 @@ fn success_body(bodies: Vec<Option<SuccessBody>>) -> SuccessBody {
             }
         }
         _ => SuccessBody::Bytes("*/*".to_owned()),
+    }
+}
+
+/// Whether the operation is safe to send twice: the `x-idempotent` extension when the
+/// document has it, otherwise what HTTP says of the method.
+fn idempotent(
+    operation: &OpenApiOperation,
+    method: HttpMethod,
+    at: &Pointer,
+) -> Result<bool, Diagnostic> {
+    match operation.extensions.get("x-idempotent") {
+        None => Ok(method.is_idempotent()),
+        Some(serde_json::Value::Bool(idempotent)) => Ok(*idempotent),
+        Some(other) => Err(Diagnostic::at(
+            &at.push("x-idempotent"),
+            format!("`x-idempotent` is {other}, not true or false"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Options, load, lower};
+
+    /// Whether each operation of `/items` is idempotent, by method, with `extension` added
+    /// to every operation.
+    fn idempotency(extension: &str) -> Result<Vec<(String, bool)>, String> {
+        let operation = |verb: &str| {
+            format!(
+                "    {verb}:\n      operationId: {verb}Items\n{extension}      responses: {{'204': {{description: ok}}}}\n"
+            )
+        };
+        let document = format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /items:\n{}",
+            ["get", "put", "post", "delete", "patch"]
+                .map(operation)
+                .concat()
+        );
+        let document = load::load(&document).map_err(|error| error.to_string())?;
+        let api =
+            lower::lower(&document, &Options::default()).map_err(|error| error.to_string())?;
+        Ok(api
+            .groups
+            .iter()
+            .flat_map(|group| &group.operations)
+            .map(|operation| (operation.id.clone(), operation.idempotent))
+            .collect())
+    }
+
+    #[test]
+    fn http_methods_decide_idempotency_unless_x_idempotent_says() {
+        let by_method = idempotency("").unwrap();
+        let expected = [
+            ("getItems", true),
+            ("putItems", true),
+            ("postItems", false),
+            ("deleteItems", true),
+            ("patchItems", false),
+        ];
+        let expected: Vec<(String, bool)> = expected
+            .iter()
+            .map(|(id, idempotent)| ((*id).to_owned(), *idempotent))
+            .collect();
+        assert_eq!(by_method, expected);
+        let marked = idempotency("      x-idempotent: true\n").unwrap();
+        assert!(
+            marked.iter().all(|(_, idempotent)| *idempotent),
+            "{marked:?}"
+        );
+        let unmarked = idempotency("      x-idempotent: false\n").unwrap();
+        assert!(
+            unmarked.iter().all(|(_, idempotent)| !*idempotent),
+            "{unmarked:?}"
+        );
+    }
+
+    #[test]
+    fn x_idempotent_must_be_a_boolean() {
+        let error = idempotency("      x-idempotent: 'yes'\n").unwrap_err();
+        assert!(error.contains("x-idempotent"), "{error}");
+        assert!(error.contains("not true or false"), "{error}");
     }
 }

@@ -13,8 +13,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tracing::Instrument;
 
-use super::client::Client;
+use super::client::{Client, RetryPolicy};
 use super::error::{is_retryable_status, snippet, ApiError, Error, Result};
+use super::exchange::exchange;
 
 /// Everything but RFC 3986's unreserved characters is escaped in a path parameter, so a
 /// value is always exactly one path segment.
@@ -36,6 +37,9 @@ pub(crate) struct Request {
     body: Option<(&'static str, Vec<u8>)>,
     /// The media type asked for with `Accept`.
     accept: &'static str,
+    /// Whether sending it twice does no more than sending it once, so that it may be
+    /// retried after an answer that does not say whether it was processed (a 504).
+    idempotent: bool,
     /// The first thing that went wrong while describing the request, reported on sending.
     error: Option<String>,
 }
@@ -57,8 +61,15 @@ impl Request {
             headers: Vec::new(),
             body: None,
             accept: "application/json",
+            idempotent: false,
             error: None,
         }
+    }
+
+    /// Marks the request as safe to send twice (see [`RetryPolicy`]).
+    pub(crate) fn idempotent(mut self) -> Self {
+        self.idempotent = true;
+        self
     }
 
     pub(crate) fn path_param(mut self, name: &'static str, value: impl Display) -> Self {
@@ -258,8 +269,7 @@ pub struct RateLimit {
 
 impl RateLimit {
     fn from_headers(headers: &HeaderMap) -> Self {
-        let number =
-            |name: &str| single_header(headers, name).and_then(|value| value.trim().parse().ok());
+        let number = |name: &str| single_header(headers, name).and_then(count);
         Self {
             limit: number("x-rate-limit-limit"),
             remaining: number("x-rate-limit-remaining"),
@@ -274,6 +284,16 @@ impl RateLimit {
     }
 }
 
+/// A whole number of digits; one too large for `u64` reads as `u64::MAX` (a reset that far
+/// away is as far away as any other beyond the longest wait).
+fn count(text: &str) -> Option<u64> {
+    let digits = text.trim();
+    if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    Some(digits.parse().unwrap_or(u64::MAX))
+}
+
 /// The value of a header that appears exactly once, as text.
 fn single_header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     let mut values = headers.get_all(name).iter();
@@ -285,7 +305,7 @@ fn single_header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 }
 
 impl ResponseMeta {
-    fn from_response(status: StatusCode, headers: &HeaderMap, attempts: u32) -> Self {
+    pub(crate) fn from_response(status: StatusCode, headers: &HeaderMap, attempts: u32) -> Self {
         Self {
             status,
             request_id: single_header(headers, "x-okta-request-id").map(str::to_owned),
@@ -459,13 +479,12 @@ async fn execute(client: &Client, request: Request) -> Result<(ResponseMeta, Vec
         return Err(invalid(message));
     }
     let inner = &client.inner;
-    let url = request.url(&inner.base_url).map_err(invalid)?;
+    let transport = &inner.transport;
+    let url = request.url(&transport.base_url).map_err(invalid)?;
     let headers = request.headers().map_err(invalid)?;
-    let policy = &inner.retry;
     let started = Instant::now();
     let mut retry = RetryHeaders::default();
     let mut attempt = 0;
-    let mut retries = 0;
     let mut reauthenticated = false;
     loop {
         attempt += 1;
@@ -509,17 +528,17 @@ async fn execute(client: &Client, request: Request) -> Result<(ResponseMeta, Vec
             tracing::debug!(attempt, "token rejected; sending again with a new one");
             continue;
         }
-        let Some(delay) = retry_delay(&error, retries + 1, policy) else {
+        let Some(delay) =
+            transport
+                .retry
+                .next_delay(&error, retry.count, started, request.idempotent)
+        else {
             return Err(error);
         };
-        if retries >= policy.max_retries || started.elapsed() + delay > policy.max_elapsed {
-            return Err(error);
-        }
-        retries += 1;
         // A failure without a response (a refused connection) keeps the last request id.
         retry = RetryHeaders {
             retry_for: error.request_id().map(str::to_owned).or(retry.retry_for),
-            count: retries,
+            count: retry.count + 1,
         };
         tracing::debug!(
             attempt,
@@ -543,34 +562,71 @@ struct RetryHeaders {
     count: u32,
 }
 
-/// How long to wait before retry number `retry` after `error`; `None` when it should not
-/// be retried.
-fn retry_delay(error: &Error, retry: u32, policy: &super::client::RetryPolicy) -> Option<Duration> {
-    match error {
-        Error::Api(api) if api.meta.status == StatusCode::TOO_MANY_REQUESTS => {
-            match api.rate_limit_wait() {
-                Some(wait) => {
-                    let wait = wait.saturating_add(policy.rate_limit_margin);
-                    (wait <= policy.max_rate_limit_wait).then_some(wait)
+impl RetryPolicy {
+    /// How long to wait before retrying after `error`, when `retries` retries were made
+    /// since `started`; `None` when the error is not retried or the policy's bounds are
+    /// reached. An operation that is not `idempotent` is retried only where the answer says
+    /// the request was not acted on (a 429, and a 503, which HTTP defines as the server
+    /// not handling it) or nothing was sent (a failure to connect); never after a 504.
+    pub(crate) fn next_delay(
+        &self,
+        error: &Error,
+        retries: u32,
+        started: Instant,
+        idempotent: bool,
+    ) -> Option<Duration> {
+        if retries >= self.max_retries {
+            return None;
+        }
+        let delay = self.delay_after(error, retries + 1, idempotent)?;
+        (started.elapsed().saturating_add(delay) <= self.max_elapsed).then_some(delay)
+    }
+
+    /// How long to wait before retry number `retry` after `error`; `None` when it should
+    /// not be retried.
+    fn delay_after(&self, error: &Error, retry: u32, idempotent: bool) -> Option<Duration> {
+        match error {
+            Error::Api(api) if api.meta.status == StatusCode::TOO_MANY_REQUESTS => {
+                match self.rate_limit_reset_wait(error) {
+                    Some(wait) => (wait <= self.max_rate_limit_wait).then_some(wait),
+                    None => Some(self.backoff_delay(retry)),
                 }
-                None => Some(policy.backoff_delay(retry)),
             }
+            // A 504 says a gateway stopped waiting, not that the request was not processed.
+            Error::Api(api) if api.meta.status == StatusCode::GATEWAY_TIMEOUT && !idempotent => {
+                None
+            }
+            Error::Api(api) if is_retryable_status(api.meta.status) => {
+                Some(self.backoff_delay(retry))
+            }
+            Error::Transport { source, .. } if source.is_connect() => {
+                Some(self.backoff_delay(retry))
+            }
+            _ => None,
         }
-        Error::Api(api) if is_retryable_status(api.meta.status) => {
-            Some(policy.backoff_delay(retry))
+    }
+
+    /// After a 429 that says when the rate limit resets: the wait until then, plus the
+    /// margin.
+    pub(crate) fn rate_limit_reset_wait(&self, error: &Error) -> Option<Duration> {
+        match error {
+            Error::Api(api) if api.meta.status == StatusCode::TOO_MANY_REQUESTS => Some(
+                api.rate_limit_wait()?
+                    .saturating_add(self.rate_limit_margin),
+            ),
+            _ => None,
         }
-        Error::Transport { source, .. } if source.is_connect() => Some(policy.backoff_delay(retry)),
-        _ => None,
     }
 }
 
 impl ApiError {
     /// How long until `X-Rate-Limit-Reset`, measured against the response's `Date`;
-    /// `None` when either header is missing or garbled.
+    /// `None` when either header is missing or garbled. Counted in whole seconds, so a
+    /// reset too far away to be a time is simply far away.
     fn rate_limit_wait(&self) -> Option<Duration> {
-        let reset = self.meta.rate_limit.reset_at()?;
-        let date = self.meta.date?;
-        Some(reset.duration_since(date).unwrap_or(Duration::ZERO))
+        let reset = self.meta.rate_limit.reset?;
+        let date = self.meta.date?.duration_since(UNIX_EPOCH).ok()?.as_secs();
+        Some(Duration::from_secs(reset.saturating_sub(date)))
     }
 }
 
@@ -584,11 +640,9 @@ async fn attempt_once(
     retry: &RetryHeaders,
     attempt: u32,
 ) -> Result<(ResponseMeta, Vec<u8>)> {
-    let inner = &client.inner;
-    let operation = request.operation;
+    let transport = &client.inner.transport;
     // Set, not appended: a parameter of the same name never doubles these headers.
     let mut headers = headers.clone();
-    headers.insert(header::USER_AGENT, inner.user_agent.clone());
     headers.insert(header::AUTHORIZATION, authorization);
     if retry.count > 0 {
         headers.insert("x-okta-retry-count", HeaderValue::from(retry.count));
@@ -600,59 +654,17 @@ async fn attempt_once(
             headers.insert("x-okta-retry-for", request_id);
         }
     }
-    let mut builder = inner
-        .http
-        .request(request.method.clone(), url.clone())
-        .headers(headers)
-        .timeout(inner.request_timeout);
-    if let Some((_, body)) = &request.body {
-        builder = builder.body(body.clone());
-    }
-    // A connect timeout is a failure to connect (nothing was sent, so it is retried like a
-    // refused connection), not the request timeout running out.
-    let transport = |source: reqwest::Error| {
-        if source.is_timeout() && !source.is_connect() {
-            Error::Timeout {
-                operation,
-                timeout: inner.request_timeout,
-            }
-        } else {
-            Error::Transport { operation, source }
-        }
-    };
-    let mut response = builder.send().await.map_err(transport)?;
-    let status = response.status();
-    let meta = ResponseMeta::from_response(status, response.headers(), attempt);
-    let limit = inner.max_response_bytes;
-    let too_large = |meta: ResponseMeta| Error::BodyTooLarge {
-        operation,
-        meta: Box::new(meta),
-        limit,
-    };
-    if status.is_success()
-        && response
-            .content_length()
-            .is_some_and(|length| length > limit as u64)
-    {
-        return Err(too_large(meta));
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(transport)? {
-        if body.len() + chunk.len() > limit {
-            if status.is_success() {
-                return Err(too_large(meta));
-            }
-            // An error stays an error (and is retried as one); only its body is cut short.
-            body.extend_from_slice(&chunk[..limit - body.len()]);
-            break;
-        }
-        body.extend_from_slice(&chunk);
-    }
-    if status.is_success() {
-        Ok((meta, body))
-    } else {
-        Err(Error::Api(Box::new(ApiError::new(operation, meta, &body))))
-    }
+    let body = request.body.as_ref().map(|(_, body)| body.clone());
+    exchange(
+        transport,
+        request.method.clone(),
+        url,
+        headers,
+        body,
+        request.operation,
+        attempt,
+    )
+    .await
 }
 
 #[cfg(test)]

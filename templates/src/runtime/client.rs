@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::future::Future;
-use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,8 +10,10 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 use reqwest::Url;
 
+use super::base_url;
 use super::error::{Error, Result};
-use super::oauth::{ServiceApp, ServiceAppTokens};
+use super::oauth::ServiceApp;
+use super::token_cache::ServiceAppTokens;
 
 /// The error type a [`TokenSource`] may fail with.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -100,13 +101,13 @@ pub(crate) enum Credentials {
 }
 
 impl Credentials {
-    fn new(auth: Auth, base_url: &Url, http: &reqwest::Client, timeout: Duration) -> Result<Self> {
+    fn new(auth: Auth, transport: &Transport) -> Result<Self> {
         match auth {
             Auth::ApiToken(token) => authorization("SSWS", &token).map(Self::Fixed),
             Auth::AccessToken(token) => authorization("Bearer", &token).map(Self::Fixed),
             Auth::TokenSource(source) => Ok(Self::Source(source)),
             Auth::ServiceApp(app) => {
-                let tokens = ServiceAppTokens::new(app, base_url, http.clone(), timeout);
+                let tokens = ServiceAppTokens::new(app, transport.clone());
                 Ok(Self::Source(Arc::new(tokens)))
             }
         }
@@ -155,9 +156,12 @@ fn authorization(scheme: &str, token: &str) -> Result<HeaderValue> {
 /// When and how often failed requests are tried again.
 ///
 /// A `429 Too Many Requests` is retried after `X-Rate-Limit-Reset` (measured against the
-/// response's `Date`) plus [`rate_limit_margin`](Self::rate_limit_margin); `503`, `504` and
+/// response's `Date`) plus [`rate_limit_margin`](Self::rate_limit_margin); `503` and
 /// failures to connect are retried after an exponential backoff with jitter. Without usable
-/// rate-limit headers a 429 backs off too.
+/// rate-limit headers a 429 backs off too. A `504` is retried the same way only for an
+/// operation that is safe to send twice (a GET, PUT or DELETE, or one the API description
+/// marks `x-idempotent`), as the gateway may have passed the request on before giving up;
+/// a create or a start-import is never sent twice after one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RetryPolicy {
@@ -233,7 +237,15 @@ impl RetryPolicy {
             .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)))
             .min(self.max_backoff);
         let millis = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
-        Duration::from_millis(fastrand::u64(millis / 2..=millis))
+        // Jitter needs no secrecy, but the OS generator is already here; should it ever
+        // fail, the wait is the ceiling.
+        let mut random = [0; 8];
+        let half = millis / 2;
+        let offset = match aws_lc_rs::rand::fill(&mut random) {
+            Ok(()) => u64::from_le_bytes(random) % (millis - half + 1),
+            Err(_) => millis - half,
+        };
+        Duration::from_millis(half + offset)
     }
 }
 
@@ -257,7 +269,7 @@ pub struct ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("base_url", &redact_userinfo(&self.base_url))
+            .field("base_url", &base_url::shown_text(&self.base_url))
             .field("auth", &self.auth)
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
@@ -293,7 +305,12 @@ impl ClientBuilder {
     }
 
     /// Sends requests through `client` instead of a new one. The connect timeout is then
-    /// the injected client's; the request timeout still applies.
+    /// the injected client's; the request timeout and the body limit still apply.
+    ///
+    /// Should `client` follow redirects (reqwest's default does), a request body is still
+    /// never resent: a `307` or `308` to a call with a body is returned as the error. An
+    /// answer that comes from another origin than the base URL's (a followed `301`, `302`
+    /// or `303`) fails with [`Error::Redirected`], unread.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -333,7 +350,7 @@ impl ClientBuilder {
 
     /// The client, or [`Error::Config`] saying what is wrong with the configuration.
     pub fn build(self) -> Result<Client> {
-        let base_url = base_url(&self.base_url)?;
+        let base_url = base_url::parse(&self.base_url)?;
         let auth = self.auth.ok_or_else(|| {
             Error::Config("no authentication was configured; set an API token, an access token or a token source".into())
         })?;
@@ -365,78 +382,21 @@ impl ClientBuilder {
                     Error::Config(format!("the HTTP client could not be built: {error}"))
                 })?,
         };
-        let credentials = Credentials::new(auth, &base_url, &http, self.request_timeout)?;
+        let transport = Transport {
+            base_url,
+            http,
+            user_agent,
+            request_timeout: self.request_timeout,
+            retry: self.retry,
+            max_response_bytes: self.max_response_bytes,
+        };
+        let credentials = Credentials::new(auth, &transport)?;
         Ok(Client {
             inner: Arc::new(Inner {
-                base_url,
+                transport,
                 credentials,
-                http,
-                user_agent,
-                request_timeout: self.request_timeout,
-                retry: self.retry,
-                max_response_bytes: self.max_response_bytes,
             }),
         })
-    }
-}
-
-/// Checks and normalises the org URL: `https://` (plain `http://` only to a loopback host),
-/// a host, no credentials, query or fragment; a path is kept as a prefix, without its
-/// trailing slash.
-fn base_url(text: &str) -> Result<Url> {
-    let invalid =
-        |why: &str| Error::Config(format!("the base URL `{}` {why}", redact_userinfo(text)));
-    let mut url = Url::parse(text.trim())
-        .map_err(|error| invalid(&format!("is not a valid URL: {error}")))?;
-    let Some(host) = url.host_str().filter(|host| !host.is_empty()) else {
-        return Err(invalid("has no host"));
-    };
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        "http" => {
-            return Err(invalid(
-                "uses plain http://, which is allowed only for loopback hosts; use https://",
-            ))
-        }
-        other => return Err(invalid(&format!("has the scheme `{other}`; use https://"))),
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid(
-            "contains credentials; configure authentication with the builder instead",
-        ));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid(
-            "has a query or fragment; give only the scheme, host and an optional path",
-        ));
-    }
-    let path = url.path().trim_end_matches('/').to_owned();
-    url.set_path(&path);
-    Ok(url)
-}
-
-/// The URL text with any `user:password@` part hidden, for error messages and `Debug`. The
-/// userinfo ends at the last `@` of the authority (a password may contain `@`); an `@` in
-/// the path is not userinfo.
-fn redact_userinfo(text: &str) -> String {
-    let authority_start = text.find("://").map_or(0, |scheme_end| scheme_end + 3);
-    let authority_len = text[authority_start..]
-        .find(['/', '\\', '?', '#'])
-        .unwrap_or(text.len() - authority_start);
-    match text[authority_start..authority_start + authority_len].rfind('@') {
-        Some(at) => format!(
-            "{}<redacted>@{}",
-            &text[..authority_start],
-            &text[authority_start + at + 1..]
-        ),
-        None => text.to_owned(),
     }
 }
 
@@ -448,8 +408,15 @@ pub struct Client {
 }
 
 pub(crate) struct Inner {
-    pub(crate) base_url: Url,
+    pub(crate) transport: Transport,
     pub(crate) credentials: Credentials,
+}
+
+/// How requests reach the org, for API calls and token requests alike: where, through
+/// which HTTP client, as whom, for how long, how often, and how much of an answer is read.
+#[derive(Clone)]
+pub(crate) struct Transport {
+    pub(crate) base_url: Url,
     pub(crate) http: reqwest::Client,
     pub(crate) user_agent: HeaderValue,
     pub(crate) request_timeout: Duration,
@@ -480,7 +447,7 @@ impl Client {
 
     /// The org URL requests are sent to.
     pub fn base_url(&self) -> &Url {
-        &self.inner.base_url
+        &self.inner.transport.base_url
     }
 }
 
@@ -491,11 +458,14 @@ impl fmt::Debug for Client {
             Credentials::Source(_) => "TokenSource(..)",
         };
         f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url.as_str())
+            .field("base_url", &self.inner.transport.base_url.as_str())
             .field("auth", &format_args!("{auth}"))
-            .field("request_timeout", &self.inner.request_timeout)
-            .field("retry", &self.inner.retry)
-            .field("max_response_bytes", &self.inner.max_response_bytes)
+            .field("request_timeout", &self.inner.transport.request_timeout)
+            .field("retry", &self.inner.transport.retry)
+            .field(
+                "max_response_bytes",
+                &self.inner.transport.max_response_bytes,
+            )
             .finish_non_exhaustive()
     }
 }

@@ -2,12 +2,15 @@
 //! building, retries, response decoding and errors. It does not depend on the API
 //! description; the generated modules only describe each request.
 
+mod base_url;
 mod call;
 mod client;
 mod error;
+mod exchange;
 pub(crate) mod nullable;
 mod oauth;
 pub(crate) mod tagged;
+mod token_cache;
 
 #[allow(unused_imports)] // Used by API descriptions that have list parameters.
 pub(crate) use call::joined;

@@ -1,0 +1,138 @@
+// Copied by `cargo xtask codegen` from templates/src/runtime/exchange.rs. Do not edit.
+
+//! One HTTP exchange with the org: a request sent once, and its answer read within the
+//! client's limits. API calls and token requests both go through it.
+
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::{Method, Url};
+
+use super::base_url;
+use super::call::ResponseMeta;
+use super::client::Transport;
+use super::error::{ApiError, Error, Result};
+
+/// Sends one HTTP request through `transport` (its User-Agent, request timeout and body
+/// limit) and reads the answer: the 2xx metadata and body, or the error.
+///
+/// The body can be sent only once, so no redirect resends it anywhere, and an answer
+/// from another origin than the base URL's (an injected client that follows redirects)
+/// is refused unread.
+pub(crate) async fn exchange(
+    transport: &Transport,
+    method: Method,
+    url: &Url,
+    headers: HeaderMap,
+    body: Option<Vec<u8>>,
+    operation: &'static str,
+    attempt: u32,
+) -> Result<(ResponseMeta, Vec<u8>)> {
+    let failed = |source| transport_error(source, operation, transport);
+    let response = http_request(transport, method, url, headers, body)
+        .send()
+        .await
+        .map_err(failed)?;
+    if !base_url::same_origin(response.url(), &transport.base_url) {
+        return Err(Error::Redirected {
+            operation,
+            origin: response.url().origin().ascii_serialization(),
+        });
+    }
+    let status = response.status();
+    let meta = ResponseMeta::from_response(status, response.headers(), attempt);
+    let limit = transport.max_response_bytes;
+    let body = read_capped(response, limit, status.is_success())
+        .await
+        .map_err(|error| match error {
+            Some(source) => failed(source),
+            None => Error::BodyTooLarge {
+                operation,
+                meta: Box::new(meta.clone()),
+                limit,
+            },
+        })?;
+    if status.is_success() {
+        Ok((meta, body))
+    } else {
+        Err(Error::Api(Box::new(ApiError::new(operation, meta, &body))))
+    }
+}
+
+/// The request as reqwest sends it: the client's User-Agent and timeout, and the body in
+/// a form that cannot be replayed (reqwest follows a 307 or 308 only with a body it can
+/// send again).
+fn http_request(
+    transport: &Transport,
+    method: Method,
+    url: &Url,
+    mut headers: HeaderMap,
+    body: Option<Vec<u8>>,
+) -> reqwest::RequestBuilder {
+    headers.insert(header::USER_AGENT, transport.user_agent.clone());
+    let body = match body {
+        Some(body) => Some(reqwest::Body::wrap(http_body_util::Full::new(
+            bytes::Bytes::from(body),
+        ))),
+        // Some proxies answer 411 to a POST without a length.
+        None if matches!(method, Method::POST | Method::PUT | Method::PATCH) => {
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(0));
+            None
+        }
+        None => None,
+    };
+    let request = transport
+        .http
+        .request(method, url.clone())
+        .headers(headers)
+        .timeout(transport.request_timeout);
+    match body {
+        Some(body) => request.body(body),
+        None => request,
+    }
+}
+
+/// What reqwest reported, as the client's error. A connect timeout is a failure to
+/// connect (nothing was sent, so it is retried like a refused connection), not the
+/// request timeout running out.
+fn transport_error(
+    source: reqwest::Error,
+    operation: &'static str,
+    transport: &Transport,
+) -> Error {
+    if source.is_timeout() && !source.is_connect() {
+        Error::Timeout {
+            operation,
+            timeout: transport.request_timeout,
+        }
+    } else {
+        Error::Transport { operation, source }
+    }
+}
+
+/// The body of `response`, at most `limit` bytes: a larger one is an error (`None`) when
+/// `refuse_larger`, and is cut at `limit` otherwise (an error stays an error, and is
+/// retried as one; only its body is cut short).
+async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+    refuse_larger: bool,
+) -> std::result::Result<Vec<u8>, Option<reqwest::Error>> {
+    if refuse_larger
+        && response
+            .content_length()
+            .is_some_and(|length| length > limit as u64)
+    {
+        return Err(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(Some)? {
+        if body.len() + chunk.len() > limit {
+            if refuse_larger {
+                return Err(None);
+            }
+            body.extend_from_slice(&chunk[..limit - body.len()]);
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}

@@ -1,0 +1,180 @@
+// Copied by `cargo xtask codegen` from templates/src/runtime/token_cache.rs. Do not edit.
+
+//! The access token of a service app, shared by every clone of the client: fetched by one
+//! caller at a time, its outcome (token or failure) handed to every caller that waited for
+//! it, renewed shortly before it expires, and dropped when the API rejects it.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use super::client::Transport;
+use super::client::{BoxError, TokenFuture, TokenSource};
+use super::error::Error;
+use super::oauth::{IssuedToken, ServiceApp, TokenEndpoint, TokenError};
+
+/// A token is renewed when less than this part of its lifetime is left (and at most a
+/// minute before it expires).
+const RENEW_FRACTION: u32 = 5;
+const RENEW_AT_MOST: Duration = Duration::from_secs(60);
+
+/// Gets access tokens for a [`ServiceApp`] and caches the current one.
+pub(crate) struct ServiceAppTokens {
+    endpoint: TokenEndpoint,
+    /// What the last fetch left; never locked across an `.await`.
+    state: Mutex<State>,
+    /// Held while fetching, so that concurrent callers wait for one fetch instead of each
+    /// making their own.
+    fetching: tokio::sync::Mutex<()>,
+}
+
+#[derive(Default)]
+struct State {
+    current: Option<CachedToken>,
+    /// The last fetch's failure, handed out until `retry_at`.
+    failure: Option<Failure>,
+    /// Fetches finished so far: a caller that waited for the fetch lock tells by it that
+    /// a fetch ended meanwhile, and takes that fetch's outcome as its own.
+    finished: u64,
+    /// Fetches failed in a row, for the backoff before the next one.
+    failed_in_a_row: u32,
+}
+
+struct CachedToken {
+    token: Arc<str>,
+    renew_at: Instant,
+}
+
+struct Failure {
+    error: TokenError,
+    retry_at: Instant,
+}
+
+impl State {
+    /// The outcome a caller gets without fetching: the current token while it is fresh,
+    /// the last failure until the next fetch is due, or (for a caller that `waited` while
+    /// a fetch ran) that fetch's failure.
+    fn settled(&self, waited: Option<u64>) -> Option<Result<Arc<str>, TokenError>> {
+        let now = Instant::now();
+        if let Some(cached) = self.current.as_ref().filter(|cached| now < cached.renew_at) {
+            return Some(Ok(cached.token.clone()));
+        }
+        let fetched_meanwhile = waited.is_some_and(|seen| seen != self.finished);
+        self.failure
+            .as_ref()
+            .filter(|failure| fetched_meanwhile || now < failure.retry_at)
+            .map(|failure| Err(failure.error.clone()))
+    }
+}
+
+impl ServiceAppTokens {
+    pub(crate) fn new(app: ServiceApp, transport: Transport) -> Self {
+        Self {
+            endpoint: TokenEndpoint::new(app, transport),
+            state: Mutex::new(State::default()),
+            fetching: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    async fn current_token(&self) -> Result<Arc<str>, TokenError> {
+        let seen = {
+            let state = self.state();
+            if let Some(outcome) = state.settled(None) {
+                return outcome;
+            }
+            state.finished
+        };
+        let _fetching = self.fetching.lock().await;
+        if let Some(outcome) = self.state().settled(Some(seen)) {
+            return outcome;
+        }
+        let fetched_at = Instant::now();
+        let outcome = self.fetch().await;
+        let mut state = self.state();
+        state.finished += 1;
+        match outcome {
+            Ok(issued) => {
+                let renew_before = (issued.lifetime / RENEW_FRACTION).min(RENEW_AT_MOST);
+                state.current = Some(CachedToken {
+                    token: issued.token.clone(),
+                    renew_at: fetched_at + (issued.lifetime - renew_before),
+                });
+                state.failure = None;
+                state.failed_in_a_row = 0;
+                Ok(issued.token)
+            }
+            Err((error, cause)) => {
+                state.failed_in_a_row = state.failed_in_a_row.saturating_add(1);
+                let wait = self.next_fetch_after(cause.as_ref(), state.failed_in_a_row);
+                let now = Instant::now();
+                state.failure = Some(Failure {
+                    error: error.clone(),
+                    retry_at: now.checked_add(wait).unwrap_or(now),
+                });
+                Err(error)
+            }
+        }
+    }
+
+    /// One fetch: token requests until one succeeds or the retry policy says stop (a
+    /// token request is safe to repeat). A failure comes with the error that ended it,
+    /// when there was one.
+    async fn fetch(&self) -> Result<IssuedToken, (TokenError, Option<Error>)> {
+        let policy = self.endpoint.retry_policy();
+        let started = Instant::now();
+        let mut retries = 0;
+        loop {
+            let error = match self.endpoint.request(retries + 1).await {
+                Ok(answer) => return answer.map_err(|error| (error, None)),
+                Err(error) => error,
+            };
+            let Some(delay) = policy.next_delay(&error, retries, started, true) else {
+                return Err((TokenError::from(&error), Some(error)));
+            };
+            retries += 1;
+            tracing::debug!(
+                attempt = retries,
+                status = error.status().map(|s| s.as_u16()),
+                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                "token request failed; retrying"
+            );
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// How long callers are handed a failure before the next fetch: until the rate limit
+    /// resets after a 429 that says when (at most the policy's longest rate-limit wait), a
+    /// backoff growing with each failure otherwise.
+    fn next_fetch_after(&self, cause: Option<&Error>, failed_in_a_row: u32) -> Duration {
+        let policy = self.endpoint.retry_policy();
+        cause
+            .and_then(|error| policy.rate_limit_reset_wait(error))
+            .map(|wait| wait.min(policy.max_rate_limit_wait))
+            .unwrap_or_else(|| policy.backoff_delay(failed_in_a_row))
+    }
+}
+
+impl TokenSource for ServiceAppTokens {
+    fn token(&self) -> TokenFuture<'_> {
+        Box::pin(async move {
+            self.current_token()
+                .await
+                .map(|token| token.to_string())
+                .map_err(|error| -> BoxError { error.boxed() })
+        })
+    }
+
+    fn rejected(&self, token: &str) {
+        let mut state = self.state();
+        if state
+            .current
+            .as_ref()
+            .is_some_and(|cached| &*cached.token == token)
+        {
+            state.current = None;
+        }
+    }
+}

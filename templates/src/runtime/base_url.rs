@@ -1,0 +1,133 @@
+//! The org URL: what is accepted, and how it is shown in errors and `Debug` without the
+//! credentials it may carry.
+
+use std::net::IpAddr;
+
+use reqwest::Url;
+
+use super::error::{Error, Result};
+
+/// Checks and normalises the org URL: `https://` (plain `http://` only to a loopback host),
+/// a host, no credentials, query or fragment; a path is kept as a prefix, without its
+/// trailing slash.
+pub(crate) fn parse(text: &str) -> Result<Url> {
+    let mut url = Url::parse(text.trim()).map_err(|error| {
+        Error::Config(format!(
+            "the base URL is not a valid URL ({error}); it is not shown, as it may hold credentials"
+        ))
+    })?;
+    let invalid = |why: &str| Error::Config(format!("the base URL `{}` {why}", shown(&url)));
+    let Some(host) = url.host_str().filter(|host| !host.is_empty()) else {
+        return Err(invalid("has no host"));
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(invalid(
+                "uses plain http://, which is allowed only for loopback hosts; use https://",
+            ))
+        }
+        other => return Err(invalid(&format!("has the scheme `{other}`; use https://"))),
+    }
+    if has_credentials(&url) {
+        return Err(invalid(
+            "contains credentials; configure authentication with the builder instead",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(
+            "has a query or fragment; give only the scheme, host and an optional path",
+        ));
+    }
+    let path = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&path);
+    Ok(url)
+}
+
+/// The base URL text as it may be shown: what `url` parses it as, credentials replaced by
+/// `<redacted>` and without query or fragment; nothing of a text that does not parse.
+pub(crate) fn shown_text(text: &str) -> String {
+    match Url::parse(text.trim()) {
+        Ok(url) => shown(&url),
+        Err(_) => "<not a valid URL>".to_owned(),
+    }
+}
+
+/// `url` without its credentials (marked `<redacted>`), query and fragment.
+fn shown(url: &Url) -> String {
+    let mut clean = url.clone();
+    // Neither fails on a URL with a host, the only kind that can carry credentials.
+    let _ = clean.set_username("");
+    let _ = clean.set_password(None);
+    clean.set_query(None);
+    clean.set_fragment(None);
+    if !has_credentials(url) {
+        return clean.into();
+    }
+    // A URL with a host is serialised as `scheme://host…`.
+    let authority = clean.scheme().len() + "://".len();
+    let text = clean.as_str();
+    format!("{}<redacted>@{}", &text[..authority], &text[authority..])
+}
+
+fn has_credentials(url: &Url) -> bool {
+    !url.username().is_empty() || url.password().is_some()
+}
+
+/// Whether `url` is at the same origin (scheme, host and port) as `base`.
+pub(crate) fn same_origin(url: &Url, base: &Url) -> bool {
+    url.origin() == base.origin()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spelling_that_carries_credentials_is_refused_and_redacted() {
+        for text in [
+            "https://user:s3cret@example.com",
+            "https:///user:s3cret@example.com",
+            "https:/user:s3cret@example.com",
+            "https:\\\\user:s3cret@example.com",
+            "https://user:s3c@ret@example.com/path?q=s3cret#s3cret",
+        ] {
+            let error = parse(text).unwrap_err().to_string();
+            assert!(error.contains("contains credentials"), "{text}: {error}");
+            for shown in [error, shown_text(text)] {
+                assert!(!shown.contains("s3c"), "{text}: {shown}");
+                assert!(shown.contains("<redacted>@example.com"), "{text}: {shown}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_unparsable_url_is_never_echoed() {
+        let text = "https://user:s3cret/x@example.com";
+        let error = parse(text).unwrap_err().to_string();
+        assert!(error.contains("invalid port number"), "{error}");
+        assert!(!error.contains("s3cret"), "{error}");
+        assert_eq!(shown_text(text), "<not a valid URL>");
+    }
+
+    #[test]
+    fn origins_compare_scheme_host_and_port() {
+        let base = Url::parse("https://example.com/prefix").unwrap();
+        let same = Url::parse("https://EXAMPLE.com:443/other?x").unwrap();
+        assert!(same_origin(&same, &base));
+        for other in [
+            "http://example.com/prefix",
+            "https://example.com:8443/prefix",
+            "https://example.org/prefix",
+        ] {
+            assert!(!same_origin(&Url::parse(other).unwrap(), &base), "{other}");
+        }
+    }
+}
