@@ -309,3 +309,28 @@ fn okta_official_documents_identity_source_tag_generates() {
         insta::assert_snapshot!(format!("okta_official_{release}_operations"), operations);
     }
 }
+
+#[test]
+fn bidi_controls_and_bare_carriage_returns_never_reach_the_generated_code() {
+    let bidi = "\u{202A}\u{202B}\u{202C}\u{202D}\u{202E}\u{2066}\u{2067}\u{2068}\u{2069}";
+    let document = format!(
+        "openapi: 3.0.3\ninfo: {{title: \"T{bidi}\", version: '1', description: \"D{bidi}\\rX\"}}\ntags: [{{name: \"tag{bidi}\", description: \"about{bidi}\\r\"}}]\npaths:\n  /a:\n    get:\n      operationId: getA\n      tags: [\"tag{bidi}\"]\n      summary: \"S{bidi}\\r\"\n      parameters: [{{name: \"q{bidi}\", in: query, description: \"Q{bidi}\\r\", schema: {{type: string}}}}]\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Pet'}}\ncomponents:\n  schemas:\n    Pet:\n      description: \"P{bidi}\\r\"\n      oneOf: [{{$ref: '#/components/schemas/Cat'}}, {{$ref: '#/components/schemas/Dog'}}]\n      discriminator: {{propertyName: \"kind{bidi}\\r\"}}\n    Cat:\n      type: object\n      title: \"C{bidi}\"\n      properties: {{\"name{bidi}\\r\": {{type: string, enum: [\"v{bidi}\\r\"]}}}}\n    Dog: {{type: object, properties: {{bark: {{type: boolean, description: \"B{bidi}\"}}}}}}\n"
+    );
+    let files = generate_test_document(&document).expect("generates");
+    for file in &files {
+        for (number, line) in file.contents.split('\n').enumerate() {
+            assert!(
+                !line.contains(|c| bidi.contains(c) || c == '\r'),
+                "{}:{}: {line:?}",
+                file.path,
+                number + 1
+            );
+        }
+    }
+    let models = &files
+        .iter()
+        .find(|file| file.path == "src/models.rs")
+        .expect("models")
+        .contents;
+    assert!(models.contains("The object's `kind"), "{models}");
+}
