@@ -334,3 +334,109 @@ fn bidi_controls_and_bare_carriage_returns_never_reach_the_generated_code() {
         .contents;
     assert!(models.contains("The object's `kind"), "{models}");
 }
+
+#[test]
+fn parameters_through_aliases_are_passed_as_what_the_alias_stands_for() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /things/{{key}}:\n    get:\n      operationId: getThing\n      parameters:\n        - {{name: key, in: path, required: true, schema: {{$ref: '#/components/schemas/ThingKey'}}}}\n        - {{name: after, in: query, schema: {{$ref: '#/components/schemas/Timestamp'}}}}\n        - {{name: on, in: query, schema: {{$ref: '#/components/schemas/Day'}}}}\n        - {{name: keys, in: query, schema: {{type: array, items: {{$ref: '#/components/schemas/ThingKey'}}}}}}\n      responses: {{'204': {{description: ok}}}}\ncomponents:\n  schemas:\n    IdOrName: {{oneOf: [{{type: string}}, {{type: integer}}]}}\n    ThingKey: {{$ref: '#/components/schemas/IdOrName'}}\n    Timestamp: {{type: string, format: date-time}}\n    Day: {{type: string, format: date}}\n"
+    );
+    let surface = surface(&generate_test_document(&document).expect("generates"));
+    assert!(
+        surface.contains("  get_thing(key: &str, after: Option<&str>, on: Option<&chrono::NaiveDate>, keys: Option<&[impl std::fmt::Display]>) -> Call<()>"),
+        "{surface}"
+    );
+}
+
+#[test]
+fn a_path_that_does_not_start_with_a_slash_is_reported_not_dropped() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    get: {{operationId: kept, responses: {{'204': {{description: ok}}}}}}\n  b:\n    get: {{operationId: lost, responses: {{'204': {{description: ok}}}}}}\n  x-note: an extension, not a path\n"
+    );
+    let error = error_of(&document);
+    assert_eq!(
+        error,
+        "at #/paths/b: the path `b` does not start with `/`, so its operations are not generated (write it as `/b`)"
+    );
+    let options = Options {
+        source_name: "test.yaml".into(),
+        skip_unsupported: true,
+        ..Default::default()
+    };
+    let generated = generate(&document, &options).expect("generates with a warning");
+    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("at #/paths/b: the path `b`"),
+        "{warnings:?}"
+    );
+    assert!(surface(&generated.files).contains("  kept() -> Call<()>"));
+}
+
+#[test]
+fn a_document_without_operations_re_exports_no_api_and_allows_the_runtimes_unused_imports() {
+    let files = generate_test_document(&format!("{MINIMAL_HEAD}paths: {{}}\n")).expect("generates");
+    let lib = &files
+        .iter()
+        .find(|file| file.path == "src/lib.rs")
+        .expect("lib.rs")
+        .contents;
+    assert!(!lib.contains("pub use apis::"), "{lib}");
+    assert!(
+        lib.contains("#[allow(unused_imports)]\nmod runtime;"),
+        "{lib}"
+    );
+}
+
+#[test]
+fn a_tag_self_and_an_operation_clone_get_names_that_compile_and_do_not_shadow() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    get: {{operationId: clone, tags: [self], responses: {{'204': {{description: ok}}}}}}\n    put: {{operationId: fmt, tags: [self], responses: {{'204': {{description: ok}}}}}}\n"
+    );
+    let surface = surface(&generate_test_document(&document).expect("generates"));
+    assert!(surface.contains("impl SelfApi\n"), "{surface}");
+    assert!(surface.contains("  clone_2() -> Call<()>"), "{surface}");
+    assert!(surface.contains("  fmt_2() -> Call<()>"), "{surface}");
+}
+
+#[test]
+fn all_of_cycles_and_deep_nesting_are_named_for_what_they_are() {
+    let answering = |schemas: &str| {
+        format!(
+            "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/S0'}}\ncomponents:\n  schemas:\n{schemas}"
+        )
+    };
+    let cycle = answering(
+        "    S0: {allOf: [{$ref: '#/components/schemas/S1'}, {type: object, properties: {a: {type: string}}}]}\n    S1: {allOf: [{$ref: '#/components/schemas/S0'}, {type: object, properties: {b: {type: string}}}]}\n",
+    );
+    let error = error_of(&cycle);
+    assert!(
+        error.contains("at #/components/schemas/S1/allOf/0: this `allOf` member is #/components/schemas/S0, which is already being merged: a cycle of `allOf`s"),
+        "{error}"
+    );
+    let deep: String = (0..20)
+        .map(|i| format!("    S{i}: {{allOf: [{{$ref: '#/components/schemas/S{}'}}, {{type: object, properties: {{p{i}: {{type: string}}}}}}]}}\n", i + 1))
+        .chain(["    S20: {type: object, properties: {last: {type: string}}}\n".to_owned()])
+        .collect();
+    let error = error_of(&answering(&deep));
+    assert!(
+        error.contains("`allOf` nested more than 16 deep is not supported yet"),
+        "{error}"
+    );
+    assert!(!error.contains("not an object"), "{error}");
+}
+
+#[test]
+fn a_percent_encoded_reference_names_its_schema() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/a%20b~1c'}}\ncomponents:\n  schemas:\n    a b/c: {{type: object, properties: {{x: {{type: string}}}}}}\n"
+    );
+    let surface = surface(&generate_test_document(&document).expect("generates"));
+    assert!(
+        surface.contains("  get_a() -> Call<models::ABC>"),
+        "{surface}"
+    );
+    assert!(
+        surface.contains("struct ABC\n  x: Option<String>\n"),
+        "{surface}"
+    );
+}

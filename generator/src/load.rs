@@ -19,6 +19,33 @@ pub fn load(text: &str) -> Result<OpenAPI, Diagnostic> {
     Ok(document)
 }
 
+/// The keys of `paths` that are neither paths (which start with `/`) nor extensions
+/// (`x-…`): the reader drops them, so they are reported here, one diagnostic each, located.
+/// Reads only the keys of `paths` from `text`, which [`load`] has already read.
+pub fn ignored_paths(text: &str) -> Vec<Diagnostic> {
+    #[derive(Deserialize)]
+    struct Keys {
+        #[serde(default)]
+        paths: indexmap::IndexMap<String, serde::de::IgnoredAny>,
+    }
+    let Ok(Keys { paths }) = serde_yaml::from_str::<Keys>(text) else {
+        return Vec::new();
+    };
+    paths
+        .keys()
+        .filter(|key| !key.starts_with('/') && !key.starts_with("x-"))
+        .map(|key| {
+            Diagnostic::at(
+                &Pointer::root().push("paths").push(key),
+                format!(
+                    "the path `{key}` does not start with `/`, so its operations are not generated"
+                ),
+            )
+            .with_help(format!("write it as `/{key}`"))
+        })
+        .collect()
+}
+
 fn check_version(version: &str) -> Result<(), Diagnostic> {
     if version.starts_with("3.0.") || version == "3.0" {
         return Ok(());
