@@ -440,3 +440,26 @@ fn a_percent_encoded_reference_names_its_schema() {
         "{surface}"
     );
 }
+
+#[test]
+fn default_is_derived_only_when_every_field_may_be_left_out() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Both'}}\ncomponents:\n  schemas:\n    Both:\n      type: object\n      properties:\n        loose: {{$ref: '#/components/schemas/Loose'}}\n        nulled: {{$ref: '#/components/schemas/Nulled'}}\n    Loose: {{type: object, properties: {{a: {{type: string, nullable: true}}}}}}\n    Nulled: {{type: object, required: [a], properties: {{a: {{type: string, nullable: true}}}}}}\n"
+    );
+    let files = generate_test_document(&document).expect("generates");
+    let models = &files
+        .iter()
+        .find(|file| file.path == "src/models.rs")
+        .expect("models")
+        .contents;
+    let derives = |name: &str| {
+        let at = models
+            .find(&format!("pub struct {name} "))
+            .expect("the struct");
+        let derive = models[..at].rfind("#[derive(").expect("a derive");
+        models[derive..at].to_owned()
+    };
+    assert!(derives("Loose").contains("Default"), "{models}");
+    assert!(derives("Both").contains("Default"), "{models}");
+    assert!(!derives("Nulled").contains("Default"), "{models}");
+}

@@ -484,10 +484,14 @@ impl<'d> Lowerer<'d> {
             value,
         });
         // Only objects whose every property may be left out get `Default`: a required
-        // property defaulted to "" or [] would be sent as if it were meant.
-        let derive_default = fields
-            .iter()
-            .all(|field| field.presence != Presence::Required);
+        // property defaulted to "" or [] (or `null`, when it is nullable) would be sent as
+        // if it were meant.
+        let derive_default = fields.iter().all(|field| {
+            matches!(
+                field.presence,
+                Presence::Optional | Presence::OptionalNullable
+            )
+        });
         Ok(Struct {
             fields,
             additional,
