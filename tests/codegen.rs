@@ -463,3 +463,15 @@ fn default_is_derived_only_when_every_field_may_be_left_out() {
     assert!(derives("Both").contains("Default"), "{models}");
     assert!(!derives("Nulled").contains("Default"), "{models}");
 }
+
+#[test]
+fn a_schema_used_only_by_error_responses_is_not_generated() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Thing'}}\n        '404':\n          description: gone\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Error'}}\n        default:\n          description: any other error\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Shared'}}\ncomponents:\n  schemas:\n    Error: {{type: object, properties: {{errorCode: {{type: string}}, errorCauses: {{type: array, items: {{$ref: '#/components/schemas/ErrorCause'}}}}}}}}\n    ErrorCause: {{type: object, properties: {{errorSummary: {{type: string}}}}}}\n    Shared: {{type: object, properties: {{note: {{type: string}}}}}}\n    Thing: {{type: object, properties: {{shared: {{$ref: '#/components/schemas/Shared'}}}}}}\n"
+    );
+    let surface = surface(&generate_test_document(&document).expect("generates"));
+    assert!(!surface.contains("struct Error\n"), "{surface}");
+    assert!(!surface.contains("struct ErrorCause\n"), "{surface}");
+    assert!(surface.contains("struct Shared\n"), "{surface}");
+    assert!(surface.contains("struct Thing\n"), "{surface}");
+}

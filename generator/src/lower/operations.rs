@@ -401,19 +401,10 @@ impl<'d> Lowerer<'d> {
                 None => !has_success,
             };
             if !is_success {
+                // An error's body reaches the user as the runtime's `ErrorBody`, never as
+                // a model, so its schema is not lowered: a schema used only by error
+                // responses is not generated.
                 error_statuses.extend(code);
-                // Named error bodies (e.g. Okta's `Error`) become models; inline ones don't.
-                if let Some((
-                    _,
-                    MediaType {
-                        schema: Some(schema @ ReferenceOr::Reference { .. }),
-                        ..
-                    },
-                    Encoding::Json,
-                )) = picked
-                {
-                    self.schema_type(schema, &where_, type_hint)?;
-                }
                 continue;
             }
             statuses.extend(code);
