@@ -269,14 +269,15 @@ fn generated_files(out: &Path) -> Result<Vec<String>, WriteError> {
                 if enters && !path.join("Cargo.toml").exists() {
                     pending.push((path, true));
                 }
-            } else if file_type.is_file() && first_line_is_generators(&path)? {
-                if let Ok(relative) = path.strip_prefix(out) {
-                    let relative: Vec<String> = relative
-                        .components()
-                        .map(|part| part.as_os_str().to_string_lossy().into_owned())
-                        .collect();
-                    found.push(relative.join("/"));
-                }
+            } else if file_type.is_file()
+                && first_line_is_generators(&path)?
+                && let Ok(relative) = path.strip_prefix(out)
+            {
+                let relative: Vec<String> = relative
+                    .components()
+                    .map(|part| part.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                found.push(relative.join("/"));
             }
         }
     }
