@@ -357,6 +357,16 @@ fn a_path_that_does_not_start_with_a_slash_is_reported_not_dropped() {
         error,
         "at #/paths/b: the path `b` does not start with `/`, so its operations are not generated (write it as `/b`)"
     );
+    let upper_case = format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    GET: {{operationId: lost, responses: {{'204': {{description: ok}}}}}}\n    x-note: an extension\n"
+    );
+    assert!(
+        error_of(&upper_case).starts_with(
+            "at #/paths/~1a/GET: `GET` is not a field of a path item, so it is not generated"
+        ),
+        "{}",
+        error_of(&upper_case)
+    );
     let options = Options {
         source_name: "test.yaml".into(),
         skip_unsupported: true,
