@@ -52,13 +52,19 @@ const STACK_SIZE: usize = 64 << 20;
 /// internal error rather than taking the caller down.
 pub fn generate(document: &str, options: &Options) -> Result<Generated, Diagnostic> {
     let pipeline = || {
-        let document = load::load(document)?;
-        let api = lower::lower(&document, options)?;
+        let text = document;
+        let document = load::load(text)?;
+        let mut warnings = Vec::new();
+        for ignored in load::ignored_paths(text) {
+            if !options.skip_unsupported {
+                return Err(ignored);
+            }
+            warnings.push(ignored.warning());
+        }
+        let mut api = lower::lower(&document, options)?;
+        warnings.append(&mut api.warnings);
         let files = emit::emit(&api, &options.source_name)?;
-        Ok(Generated {
-            files,
-            warnings: api.warnings,
-        })
+        Ok(Generated { files, warnings })
     };
     std::thread::scope(|scope| {
         let thread = std::thread::Builder::new()
