@@ -1,0 +1,4 @@
+//! The emulator against the generated client (and raw HTTP where the client can't say it).
+
+mod operations;
+mod support;
