@@ -325,3 +325,206 @@ fn seconds(duration: Duration) -> String {
         format!("{seconds} seconds")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::UpsertUser;
+
+    const SOURCE: &str = "0oa1";
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    fn service(timings: Timings) -> (Service, Instant) {
+        let clock = Clock::start();
+        let limits = Limits {
+            max_requests_per_session: 3,
+            max_users_per_session: 5,
+            ..Limits::OKTA
+        };
+        (
+            Service::new(limits, timings, clock, [SOURCE.to_owned()]),
+            Instant::now(),
+        )
+    }
+
+    fn timings() -> Timings {
+        Timings {
+            processing_time: MINUTE,
+            cool_down: 5 * MINUTE,
+            session_expiry: 60 * MINUTE,
+            ..Timings::default()
+        }
+    }
+
+    fn upsert(ids: &[&str]) -> Change {
+        Change::Upsert(
+            ids.iter()
+                .map(|id| UpsertUser {
+                    external_id: (*id).to_owned(),
+                    profile: serde_json::Map::from_iter([("email".to_owned(), "a@b.co".into())]),
+                })
+                .collect(),
+        )
+    }
+
+    fn cause(error: OktaError) -> String {
+        assert_eq!((error.status, error.code), (400, "E0000001"), "{error}");
+        error.causes.join(" ")
+    }
+
+    #[test]
+    fn an_import_completes_after_the_processing_time_and_changes_the_directory() {
+        let (mut service, t0) = service(timings());
+        let id = service.create(SOURCE, t0).unwrap().id;
+        service
+            .upload(SOURCE, &id, upsert(&["a", "b"]), t0)
+            .unwrap();
+        service
+            .upload(
+                SOURCE,
+                &id,
+                Change::Deactivate(vec!["b".into(), "zz".into()]),
+                t0,
+            )
+            .unwrap();
+        assert_eq!(
+            service.get(SOURCE, &id, t0).unwrap().status,
+            SessionStatus::InProgress
+        );
+        let started = service.start_import(SOURCE, &id, t0).unwrap();
+        assert_eq!(started.status, SessionStatus::Triggered);
+        let almost = t0 + MINUTE - Duration::from_millis(1);
+        assert_eq!(
+            service.get(SOURCE, &id, almost).unwrap().status,
+            SessionStatus::Triggered
+        );
+        assert!(service.users(SOURCE, almost).is_empty());
+        let done = service.get(SOURCE, &id, t0 + MINUTE).unwrap();
+        assert_eq!(done.status, SessionStatus::Completed);
+        assert_eq!(done.last_updated, service.clock.system(t0 + MINUTE));
+        let users = service.users(SOURCE, t0 + MINUTE);
+        assert_eq!(users.len(), 2, "the unknown id zz is ignored");
+        assert!(users["a"].active && !users["b"].active);
+    }
+
+    #[test]
+    fn one_active_session_at_a_time_then_a_cool_down_after_each_trigger() {
+        let (mut service, t0) = service(timings());
+        let id = service.create(SOURCE, t0).unwrap().id;
+        assert!(cause(service.create(SOURCE, t0).unwrap_err()).contains("active"));
+        service.upload(SOURCE, &id, upsert(&["a"]), t0).unwrap();
+        service.start_import(SOURCE, &id, t0).unwrap();
+        // TRIGGERED is still active; once COMPLETED, the cool-down is what refuses.
+        assert!(cause(service.create(SOURCE, t0).unwrap_err()).contains("active"));
+        let refused = cause(service.create(SOURCE, t0 + 2 * MINUTE).unwrap_err());
+        assert!(refused.contains("try again in 180 seconds"), "{refused}");
+        assert!(service.create(SOURCE, t0 + 5 * MINUTE).is_ok());
+    }
+
+    #[test]
+    fn an_idle_created_session_expires_but_one_with_uploads_does_not() {
+        let (mut service, t0) = service(timings());
+        let idle = service.create(SOURCE, t0).unwrap().id;
+        let later = t0 + 60 * MINUTE;
+        assert_eq!(
+            service.get(SOURCE, &idle, later).unwrap().status,
+            SessionStatus::Expired
+        );
+        let busy = service.create(SOURCE, later).unwrap().id;
+        service
+            .upload(SOURCE, &busy, upsert(&["a"]), later)
+            .unwrap();
+        let status = service
+            .get(SOURCE, &busy, later + 120 * MINUTE)
+            .unwrap()
+            .status;
+        assert_eq!(status, SessionStatus::InProgress);
+    }
+
+    #[test]
+    fn request_and_user_limits_of_a_session_are_enforced() {
+        let (mut service, t0) = service(timings());
+        let id = service.create(SOURCE, t0).unwrap().id;
+        service
+            .upload(SOURCE, &id, upsert(&["a", "b", "c"]), t0)
+            .unwrap();
+        let too_many_users = cause(
+            service
+                .upload(SOURCE, &id, upsert(&["d", "e", "f"]), t0)
+                .unwrap_err(),
+        );
+        assert!(
+            too_many_users.contains("at most 5 users"),
+            "{too_many_users}"
+        );
+        service.upload(SOURCE, &id, upsert(&["d"]), t0).unwrap();
+        service.upload(SOURCE, &id, upsert(&["e"]), t0).unwrap();
+        let too_many_requests = cause(
+            service
+                .upload(SOURCE, &id, Change::Deactivate(vec![]), t0)
+                .unwrap_err(),
+        );
+        assert!(
+            too_many_requests.contains("at most 3 bulk requests"),
+            "{too_many_requests}"
+        );
+        assert_eq!(service.get(SOURCE, &id, t0).unwrap().users_in_session, 5);
+    }
+
+    #[test]
+    fn start_import_needs_an_upload_and_happens_once() {
+        let (mut service, t0) = service(timings());
+        let id = service.create(SOURCE, t0).unwrap().id;
+        assert!(cause(service.start_import(SOURCE, &id, t0).unwrap_err()).contains("no data"));
+        service.upload(SOURCE, &id, upsert(&["a"]), t0).unwrap();
+        service.start_import(SOURCE, &id, t0).unwrap();
+        assert!(cause(service.start_import(SOURCE, &id, t0).unwrap_err()).contains("TRIGGERED"));
+        let upload = service.upload(SOURCE, &id, upsert(&["b"]), t0).unwrap_err();
+        assert!(cause(upload).contains("can accept data"));
+    }
+
+    #[test]
+    fn only_open_sessions_can_be_cancelled_and_a_failing_import_changes_no_user() {
+        let (mut service, t0) = service(timings());
+        service.fail_next_imports(1);
+        let id = service.create(SOURCE, t0).unwrap().id;
+        service.upload(SOURCE, &id, upsert(&["a"]), t0).unwrap();
+        service.start_import(SOURCE, &id, t0).unwrap();
+        let refused = service.cancel(SOURCE, &id, t0).unwrap_err();
+        assert_eq!(
+            refused.causes,
+            ["Only a session that is in CREATED or IN_PROGRESS status can be canceled."]
+        );
+        let later = t0 + MINUTE;
+        assert_eq!(
+            service.get(SOURCE, &id, later).unwrap().status,
+            SessionStatus::Error
+        );
+        assert!(service.users(SOURCE, later).is_empty());
+        let next = service.create(SOURCE, later + 5 * MINUTE).unwrap().id;
+        service.cancel(SOURCE, &next, later + 5 * MINUTE).unwrap();
+        assert_eq!(
+            service
+                .get(SOURCE, &next, later + 5 * MINUTE)
+                .unwrap()
+                .status,
+            SessionStatus::Closed
+        );
+    }
+
+    #[test]
+    fn unknown_sources_and_sessions_are_not_found() {
+        let (mut service, t0) = service(timings());
+        let error = service.create("0oa2", t0).unwrap_err();
+        assert_eq!((error.status, error.code), (404, "E0000007"));
+        assert_eq!(
+            error.summary,
+            "Not found: Resource not found: 0oa2 (AppInstance)"
+        );
+        let error = service.get(SOURCE, "aps1", t0).unwrap_err();
+        assert_eq!(
+            error.summary,
+            "Not found: Resource not found: aps1 (IdentitySourceSession)"
+        );
+    }
+}

@@ -93,3 +93,14 @@ pub fn refusal<T: std::fmt::Debug>(result: Result<T, Error>) -> (u16, String, Ve
         causes,
     )
 }
+
+/// Waits (polling every millisecond, at most 5 s) until `done` holds.
+pub async fn eventually(mut done: impl FnMut() -> bool) {
+    for _ in 0..5000 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    panic!("the condition did not hold within 5 s");
+}
