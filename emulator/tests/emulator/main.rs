@@ -1,5 +1,7 @@
 //! The emulator against the generated client (and raw HTTP where the client can't say it).
 
+mod limits_and_faults;
+mod oauth;
 mod operations;
 mod rules;
 mod support;
