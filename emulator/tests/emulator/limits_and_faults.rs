@@ -98,7 +98,10 @@ async fn the_client_retries_through_injected_faults_with_retry_headers() {
         status: 503,
         count: 1,
     });
-    emulator.inject(Fault::DropConnection { count: 1 });
+    emulator.inject(Fault::Status {
+        status: 504,
+        count: 1,
+    });
     let response = api
         .list_identity_source_sessions(SOURCE)
         .send()
