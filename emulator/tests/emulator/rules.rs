@@ -343,13 +343,8 @@ async fn start_import_needs_an_upload_and_delete_needs_an_open_session() {
 }
 
 #[tokio::test]
-async fn an_idle_created_session_expires_and_a_triggered_one_completes_after_processing() {
-    let emulator = start(
-        builder()
-            .session_expiry(Duration::from_millis(20))
-            .processing_time(Duration::from_millis(20)),
-    )
-    .await;
+async fn an_idle_created_session_expires() {
+    let emulator = start(builder().session_expiry(Duration::from_millis(20))).await;
     let api = api(&emulator);
     let idle = api.create_identity_source_session(SOURCE).await.unwrap();
     eventually(|| emulator.sessions(SOURCE)[0].status.as_str() == "EXPIRED").await;
@@ -358,7 +353,13 @@ async fn an_idle_created_session_expires_and_a_triggered_one_completes_after_pro
         .await
         .unwrap();
     assert_eq!(expired.status, Status::Expired);
+    api.create_identity_source_session(SOURCE).await.unwrap();
+}
 
+#[tokio::test]
+async fn a_triggered_import_completes_after_the_processing_time() {
+    let emulator = start(builder().processing_time(Duration::from_millis(20))).await;
+    let api = api(&emulator);
     let session = api.create_identity_source_session(SOURCE).await.unwrap();
     api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(0..2))
         .await
