@@ -9,6 +9,8 @@ pub mod emit;
 pub mod ir;
 pub mod load;
 pub mod lower;
+pub mod spec;
+pub mod surface;
 mod templates;
 pub mod write;
 
@@ -39,6 +41,9 @@ pub struct Options {
 pub struct Generated {
     pub files: Vec<GeneratedFile>,
     pub warnings: Vec<Diagnostic>,
+    /// The public surface of the generated crate, also written to it as
+    /// [`surface::FILE`] so that the next run can say what changed.
+    pub surface: surface::Surface,
 }
 
 /// The stack the pipeline runs on: lowering recurses once per level of schema nesting
@@ -51,15 +56,46 @@ const STACK_SIZE: usize = 64 << 20;
 /// Runs on a thread of its own with a large stack; a bug that panics is reported as an
 /// internal error rather than taking the caller down.
 pub fn generate(document: &str, options: &Options) -> Result<Generated, Diagnostic> {
-    let pipeline = || {
+    on_large_stack(|| {
         let document = load::load(document)?;
         let api = lower::lower(&document, options)?;
-        let files = emit::emit(&api, &options.source_name)?;
+        let mut files = emit::emit(&api, &options.source_name)?;
+        let surface = surface::Surface::of(&api);
+        files.push(surface_file(&surface)?);
         Ok(Generated {
             files,
             warnings: api.warnings,
+            surface,
         })
-    };
+    })
+}
+
+/// The public surface of the client `document` (YAML or JSON text) would generate.
+pub fn surface_of(document: &str, options: &Options) -> Result<surface::Surface, Diagnostic> {
+    on_large_stack(|| {
+        let document = load::load(document)?;
+        let api = lower::lower(&document, options)?;
+        Ok(surface::Surface::of(&api))
+    })
+}
+
+fn surface_file(surface: &surface::Surface) -> Result<GeneratedFile, Diagnostic> {
+    let text = serde_json::to_string_pretty(surface).map_err(|error| {
+        Diagnostic::document(format!(
+            "internal error: the API surface cannot be written: {error}"
+        ))
+    })?;
+    Ok(GeneratedFile {
+        path: surface::FILE.to_owned(),
+        contents: format!("{text}\n"),
+    })
+}
+
+/// Runs `pipeline` on a thread of its own with a large stack; a bug that panics is reported
+/// as an internal error rather than taking the caller down.
+fn on_large_stack<T: Send>(
+    pipeline: impl FnOnce() -> Result<T, Diagnostic> + Send,
+) -> Result<T, Diagnostic> {
     std::thread::scope(|scope| {
         let thread = std::thread::Builder::new()
             .name("generator".into())
