@@ -309,3 +309,179 @@ fn okta_official_documents_identity_source_tag_generates() {
         insta::assert_snapshot!(format!("okta_official_{release}_operations"), operations);
     }
 }
+
+#[test]
+fn bidi_controls_and_bare_carriage_returns_never_reach_the_generated_code() {
+    let bidi = "\u{202A}\u{202B}\u{202C}\u{202D}\u{202E}\u{2066}\u{2067}\u{2068}\u{2069}";
+    let document = format!(
+        "openapi: 3.0.3\ninfo: {{title: \"T{bidi}\", version: '1', description: \"D{bidi}\\rX\"}}\ntags: [{{name: \"tag{bidi}\", description: \"about{bidi}\\r\"}}]\npaths:\n  /a:\n    get:\n      operationId: getA\n      tags: [\"tag{bidi}\"]\n      summary: \"S{bidi}\\r\"\n      parameters: [{{name: \"q{bidi}\", in: query, description: \"Q{bidi}\\r\", schema: {{type: string}}}}]\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Pet'}}\ncomponents:\n  schemas:\n    Pet:\n      description: \"P{bidi}\\r\"\n      oneOf: [{{$ref: '#/components/schemas/Cat'}}, {{$ref: '#/components/schemas/Dog'}}]\n      discriminator: {{propertyName: \"kind{bidi}\\r\"}}\n    Cat:\n      type: object\n      title: \"C{bidi}\"\n      properties: {{\"name{bidi}\\r\": {{type: string, enum: [\"v{bidi}\\r\"]}}}}\n    Dog: {{type: object, properties: {{bark: {{type: boolean, description: \"B{bidi}\"}}}}}}\n"
+    );
+    let files = generate_test_document(&document).expect("generates");
+    for file in &files {
+        for (number, line) in file.contents.split('\n').enumerate() {
+            assert!(
+                !line.contains(|c| bidi.contains(c) || c == '\r'),
+                "{}:{}: {line:?}",
+                file.path,
+                number + 1
+            );
+        }
+    }
+    let models = &files
+        .iter()
+        .find(|file| file.path == "src/models.rs")
+        .expect("models")
+        .contents;
+    assert!(models.contains("The object's `kind"), "{models}");
+}
+
+#[test]
+fn parameters_through_aliases_are_passed_as_what_the_alias_stands_for() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /things/{{key}}:\n    get:\n      operationId: getThing\n      parameters:\n        - {{name: key, in: path, required: true, schema: {{$ref: '#/components/schemas/ThingKey'}}}}\n        - {{name: after, in: query, schema: {{$ref: '#/components/schemas/Timestamp'}}}}\n        - {{name: on, in: query, schema: {{$ref: '#/components/schemas/Day'}}}}\n        - {{name: keys, in: query, schema: {{type: array, items: {{$ref: '#/components/schemas/ThingKey'}}}}}}\n      responses: {{'204': {{description: ok}}}}\ncomponents:\n  schemas:\n    IdOrName: {{oneOf: [{{type: string}}, {{type: integer}}]}}\n    ThingKey: {{$ref: '#/components/schemas/IdOrName'}}\n    Timestamp: {{type: string, format: date-time}}\n    Day: {{type: string, format: date}}\n"
+    );
+    let surface = surface(&generate_test_document(&document).expect("generates"));
+    assert!(
+        surface.contains("  get_thing(key: &str, after: Option<&str>, on: Option<&chrono::NaiveDate>, keys: Option<&[impl std::fmt::Display]>) -> Call<()>"),
+        "{surface}"
+    );
+}
+
+#[test]
+fn a_path_that_does_not_start_with_a_slash_is_reported_not_dropped() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    get: {{operationId: kept, responses: {{'204': {{description: ok}}}}}}\n  b:\n    get: {{operationId: lost, responses: {{'204': {{description: ok}}}}}}\n  x-note: an extension, not a path\n"
+    );
+    let error = error_of(&document);
+    assert_eq!(
+        error,
+        "at #/paths/b: the path `b` does not start with `/`, so its operations are not generated (write it as `/b`)"
+    );
+    let upper_case = format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    GET: {{operationId: lost, responses: {{'204': {{description: ok}}}}}}\n    x-note: an extension\n"
+    );
+    assert!(
+        error_of(&upper_case).starts_with(
+            "at #/paths/~1a/GET: `GET` is not a field of a path item, so it is not generated"
+        ),
+        "{}",
+        error_of(&upper_case)
+    );
+    let options = Options {
+        source_name: "test.yaml".into(),
+        skip_unsupported: true,
+        ..Default::default()
+    };
+    let generated = generate(&document, &options).expect("generates with a warning");
+    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("at #/paths/b: the path `b`"),
+        "{warnings:?}"
+    );
+    assert!(surface(&generated.files).contains("  kept() -> Call<()>"));
+}
+
+#[test]
+fn a_document_without_operations_re_exports_no_api_and_allows_the_runtimes_unused_imports() {
+    let files = generate_test_document(&format!("{MINIMAL_HEAD}paths: {{}}\n")).expect("generates");
+    let lib = &files
+        .iter()
+        .find(|file| file.path == "src/lib.rs")
+        .expect("lib.rs")
+        .contents;
+    assert!(!lib.contains("pub use apis::"), "{lib}");
+    assert!(
+        lib.contains("#[allow(unused_imports)]\nmod runtime;"),
+        "{lib}"
+    );
+}
+
+#[test]
+fn a_tag_self_and_an_operation_clone_get_names_that_compile_and_do_not_shadow() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    get: {{operationId: clone, tags: [self], responses: {{'204': {{description: ok}}}}}}\n    put: {{operationId: fmt, tags: [self], responses: {{'204': {{description: ok}}}}}}\n"
+    );
+    let surface = surface(&generate_test_document(&document).expect("generates"));
+    assert!(surface.contains("impl SelfApi\n"), "{surface}");
+    assert!(surface.contains("  clone_2() -> Call<()>"), "{surface}");
+    assert!(surface.contains("  fmt_2() -> Call<()>"), "{surface}");
+}
+
+#[test]
+fn all_of_cycles_and_deep_nesting_are_named_for_what_they_are() {
+    let answering = |schemas: &str| {
+        format!(
+            "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/S0'}}\ncomponents:\n  schemas:\n{schemas}"
+        )
+    };
+    let cycle = answering(
+        "    S0: {allOf: [{$ref: '#/components/schemas/S1'}, {type: object, properties: {a: {type: string}}}]}\n    S1: {allOf: [{$ref: '#/components/schemas/S0'}, {type: object, properties: {b: {type: string}}}]}\n",
+    );
+    let error = error_of(&cycle);
+    assert!(
+        error.contains("at #/components/schemas/S1/allOf/0: this `allOf` member is #/components/schemas/S0, which is already being merged: a cycle of `allOf`s"),
+        "{error}"
+    );
+    let deep: String = (0..20)
+        .map(|i| format!("    S{i}: {{allOf: [{{$ref: '#/components/schemas/S{}'}}, {{type: object, properties: {{p{i}: {{type: string}}}}}}]}}\n", i + 1))
+        .chain(["    S20: {type: object, properties: {last: {type: string}}}\n".to_owned()])
+        .collect();
+    let error = error_of(&answering(&deep));
+    assert!(
+        error.contains("`allOf` nested more than 16 deep is not supported yet"),
+        "{error}"
+    );
+    assert!(!error.contains("not an object"), "{error}");
+}
+
+#[test]
+fn a_percent_encoded_reference_names_its_schema() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/a%20b~1c'}}\ncomponents:\n  schemas:\n    a b/c: {{type: object, properties: {{x: {{type: string}}}}}}\n"
+    );
+    let surface = surface(&generate_test_document(&document).expect("generates"));
+    assert!(
+        surface.contains("  get_a() -> Call<models::ABC>"),
+        "{surface}"
+    );
+    assert!(
+        surface.contains("struct ABC\n  x: Option<String>\n"),
+        "{surface}"
+    );
+}
+
+#[test]
+fn default_is_derived_only_when_every_field_may_be_left_out() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Both'}}\ncomponents:\n  schemas:\n    Both:\n      type: object\n      properties:\n        loose: {{$ref: '#/components/schemas/Loose'}}\n        nulled: {{$ref: '#/components/schemas/Nulled'}}\n    Loose: {{type: object, properties: {{a: {{type: string, nullable: true}}}}}}\n    Nulled: {{type: object, required: [a], properties: {{a: {{type: string, nullable: true}}}}}}\n"
+    );
+    let files = generate_test_document(&document).expect("generates");
+    let models = &files
+        .iter()
+        .find(|file| file.path == "src/models.rs")
+        .expect("models")
+        .contents;
+    let derives = |name: &str| {
+        let at = models
+            .find(&format!("pub struct {name} "))
+            .expect("the struct");
+        let derive = models[..at].rfind("#[derive(").expect("a derive");
+        models[derive..at].to_owned()
+    };
+    assert!(derives("Loose").contains("Default"), "{models}");
+    assert!(derives("Both").contains("Default"), "{models}");
+    assert!(!derives("Nulled").contains("Default"), "{models}");
+}
+
+#[test]
+fn a_schema_used_only_by_error_responses_is_not_generated() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Thing'}}\n        '404':\n          description: gone\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Error'}}\n        default:\n          description: any other error\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Shared'}}\ncomponents:\n  schemas:\n    Error: {{type: object, properties: {{errorCode: {{type: string}}, errorCauses: {{type: array, items: {{$ref: '#/components/schemas/ErrorCause'}}}}}}}}\n    ErrorCause: {{type: object, properties: {{errorSummary: {{type: string}}}}}}\n    Shared: {{type: object, properties: {{note: {{type: string}}}}}}\n    Thing: {{type: object, properties: {{shared: {{$ref: '#/components/schemas/Shared'}}}}}}\n"
+    );
+    let surface = surface(&generate_test_document(&document).expect("generates"));
+    assert!(!surface.contains("struct Error\n"), "{surface}");
+    assert!(!surface.contains("struct ErrorCause\n"), "{surface}");
+    assert!(surface.contains("struct Shared\n"), "{surface}");
+    assert!(surface.contains("struct Thing\n"), "{surface}");
+}

@@ -10,7 +10,7 @@ use generator::{GeneratedFile, Options, generate, write};
 use tests::{okta_official_spec_dir, workspace_root};
 
 /// The fixture documents, by name: `tests/fixtures/specs/{name}.yaml`.
-const FIXTURES: [&str; 3] = ["schemas", "operations", "names"];
+const FIXTURES: [&str; 4] = ["schemas", "operations", "names", "empty"];
 
 fn fixture(name: &str) -> Vec<GeneratedFile> {
     let path = format!("tests/fixtures/specs/{name}.yaml");

@@ -191,10 +191,10 @@ fn apply(document: &mut Value, index: usize, damage: &Damage) {
                         entries.remove(&key);
                         return true;
                     }
-                    if let Some(child) = entries.get_mut(&key) {
-                        if visit(child, index, damage) {
-                            return true;
-                        }
+                    if let Some(child) = entries.get_mut(&key)
+                        && visit(child, index, damage)
+                    {
+                        return true;
                     }
                 }
                 false

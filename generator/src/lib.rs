@@ -57,14 +57,13 @@ const STACK_SIZE: usize = 64 << 20;
 /// internal error rather than taking the caller down.
 pub fn generate(document: &str, options: &Options) -> Result<Generated, Diagnostic> {
     on_large_stack(|| {
-        let document = load::load(document)?;
-        let api = lower::lower(&document, options)?;
+        let (api, warnings) = read_and_lower(document, options)?;
         let mut files = emit::emit(&api, &options.source_name)?;
         let surface = surface::Surface::of(&api);
-        files.push(surface_file(&surface)?);
+        files.push(surface_file(&surface, &options.source_name)?);
         Ok(Generated {
             files,
-            warnings: api.warnings,
+            warnings,
             surface,
         })
     })
@@ -73,21 +72,39 @@ pub fn generate(document: &str, options: &Options) -> Result<Generated, Diagnost
 /// The public surface of the client `document` (YAML or JSON text) would generate.
 pub fn surface_of(document: &str, options: &Options) -> Result<surface::Surface, Diagnostic> {
     on_large_stack(|| {
-        let document = load::load(document)?;
-        let api = lower::lower(&document, options)?;
+        let (api, _) = read_and_lower(document, options)?;
         Ok(surface::Surface::of(&api))
     })
 }
 
-fn surface_file(surface: &surface::Surface) -> Result<GeneratedFile, Diagnostic> {
-    let text = serde_json::to_string_pretty(surface).map_err(|error| {
+/// The IR of `text`, and the warnings about what reading and lowering left out.
+fn read_and_lower(text: &str, options: &Options) -> Result<(ir::Api, Vec<Diagnostic>), Diagnostic> {
+    let document = load::load(text)?;
+    let mut warnings = Vec::new();
+    for ignored in load::ignored_paths(text) {
+        if !options.skip_unsupported {
+            return Err(ignored);
+        }
+        warnings.push(ignored.warning());
+    }
+    let mut api = lower::lower(&document, options)?;
+    warnings.append(&mut api.warnings);
+    Ok((api, warnings))
+}
+
+fn surface_file(
+    surface: &surface::Surface,
+    source_name: &str,
+) -> Result<GeneratedFile, Diagnostic> {
+    let preamble = write::generated_preamble(source_name);
+    let contents = surface.recorded(&preamble).map_err(|error| {
         Diagnostic::document(format!(
             "internal error: the API surface cannot be written: {error}"
         ))
     })?;
     Ok(GeneratedFile {
         path: surface::FILE.to_owned(),
-        contents: format!("{text}\n"),
+        contents,
     })
 }
 

@@ -19,6 +19,128 @@ pub fn load(text: &str) -> Result<OpenAPI, Diagnostic> {
     Ok(document)
 }
 
+/// What the reader drops without a word, one located diagnostic each: keys of `paths`
+/// that are neither paths (which start with `/`) nor extensions (`x-…`), and keys of a path
+/// item that it does not know (`GET` for `get`, say), so their operations are not lost
+/// silently. Reads only these keys from `text`, which [`load`] has already read.
+pub fn ignored_paths(text: &str) -> Vec<Diagnostic> {
+    #[derive(Deserialize)]
+    struct Keys {
+        #[serde(default)]
+        paths: indexmap::IndexMap<String, MapKeys>,
+    }
+    let Ok(Keys { paths }) = serde_yaml::from_str::<Keys>(text) else {
+        return Vec::new();
+    };
+    let mut ignored = Vec::new();
+    for (path, MapKeys(item)) in &paths {
+        let at = Pointer::root().push("paths").push(path);
+        if path.starts_with("x-") {
+            continue;
+        }
+        if !path.starts_with('/') {
+            ignored.push(
+                Diagnostic::at(
+                    &at,
+                    format!("the path `{path}` does not start with `/`, so its operations are not generated"),
+                )
+                .with_help(format!("write it as `/{path}`")),
+            );
+            continue;
+        }
+        for key in item.iter().filter(|key| !is_path_item_key(key)) {
+            ignored.push(
+                Diagnostic::at(
+                    &at.push(key),
+                    format!("`{key}` is not a field of a path item, so it is not generated"),
+                )
+                .with_help("HTTP methods are lower case: get, put, post, delete, options, head, patch, trace"),
+            );
+        }
+    }
+    ignored
+}
+
+/// The keys of a mapping, read without its values; nothing for any other value.
+struct MapKeys(Vec<String>);
+
+impl<'de> Deserialize<'de> for MapKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MapKeys;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any value")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MapKeys, A::Error> {
+                let mut keys = Vec::new();
+                while let Some((key, serde::de::IgnoredAny)) = map.next_entry::<String, _>()? {
+                    keys.push(key);
+                }
+                Ok(MapKeys(keys))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<MapKeys, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(MapKeys(Vec::new()))
+            }
+
+            fn visit_str<E>(self, _: &str) -> Result<MapKeys, E> {
+                Ok(MapKeys(Vec::new()))
+            }
+
+            fn visit_bool<E>(self, _: bool) -> Result<MapKeys, E> {
+                Ok(MapKeys(Vec::new()))
+            }
+
+            fn visit_i64<E>(self, _: i64) -> Result<MapKeys, E> {
+                Ok(MapKeys(Vec::new()))
+            }
+
+            fn visit_u64<E>(self, _: u64) -> Result<MapKeys, E> {
+                Ok(MapKeys(Vec::new()))
+            }
+
+            fn visit_f64<E>(self, _: f64) -> Result<MapKeys, E> {
+                Ok(MapKeys(Vec::new()))
+            }
+
+            fn visit_unit<E>(self) -> Result<MapKeys, E> {
+                Ok(MapKeys(Vec::new()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// The fields of an OpenAPI 3.0 path item, and its extensions.
+fn is_path_item_key(key: &str) -> bool {
+    const FIELDS: &[&str] = &[
+        "$ref",
+        "summary",
+        "description",
+        "get",
+        "put",
+        "post",
+        "delete",
+        "options",
+        "head",
+        "patch",
+        "trace",
+        "servers",
+        "parameters",
+    ];
+    FIELDS.contains(&key) || key.starts_with("x-")
+}
+
 fn check_version(version: &str) -> Result<(), Diagnostic> {
     if version.starts_with("3.0.") || version == "3.0" {
         return Ok(());

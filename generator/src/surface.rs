@@ -18,8 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::ir::{Api, Operation, Presence, SuccessBody, TypeKind, TypeRef};
 
-/// The name of the file in the generated crate that records its surface.
-pub const FILE: &str = "api-surface.json";
+/// The file in the generated crate that records its surface: JSON after `//` comment
+/// lines (the generator's preamble and what the file is for).
+pub const FILE: &str = "api-surface.jsonc";
 
 /// The public surface: operations by `Api::method`, types by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +92,43 @@ impl Surface {
             .collect();
         Self { operations, types }
     }
+}
+
+impl Surface {
+    /// The text of [`FILE`]: `preamble`, a line saying what the file is for, the JSON, in
+    /// ASCII (other characters escaped, so no bidi control from a document reaches it).
+    pub fn recorded(&self, preamble: &str) -> Result<String, serde_json::Error> {
+        let json = ascii_json(&serde_json::to_string_pretty(self)?);
+        Ok(format!(
+            "{preamble}\n// The public API surface of this crate, which the next run compares with its own.\n{json}\n"
+        ))
+    }
+
+    /// Reads the text of [`FILE`] back.
+    pub fn from_recorded(text: &str) -> Result<Self, serde_json::Error> {
+        let json: String = text
+            .lines()
+            .skip_while(|line| line.starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        serde_json::from_str(&json)
+    }
+}
+
+/// `json` with every character outside ASCII written as a `\u` escape; JSON text has such
+/// characters only inside strings, where the escape means the same.
+fn ascii_json(json: &str) -> String {
+    let mut ascii = String::with_capacity(json.len());
+    for character in json.chars() {
+        if character.is_ascii() {
+            ascii.push(character);
+        } else {
+            for unit in character.encode_utf16(&mut [0; 2]) {
+                let _ = write!(ascii, "\\u{unit:04x}");
+            }
+        }
+    }
+    ascii
 }
 
 fn operation_surface(operation: &Operation) -> OperationSurface {

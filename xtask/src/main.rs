@@ -139,7 +139,7 @@ impl Codegen {
 fn print_surface_changes(out: &Path, new: &surface::Surface, markdown: bool) {
     let recorded = out.join(surface::FILE);
     let old = match std::fs::read_to_string(&recorded) {
-        Ok(text) => serde_json::from_str::<surface::Surface>(&text),
+        Ok(text) => surface::Surface::from_recorded(&text),
         Err(_) => {
             println!(
                 "No API surface recorded in {}: nothing to compare with.",

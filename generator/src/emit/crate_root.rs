@@ -17,7 +17,18 @@ pub fn lib(api: &Api) -> TokenStream {
         api.description.as_deref().unwrap_or_default(),
         &version,
     ]);
-    let apis = api.groups.iter().map(|group| ident(&group.struct_name));
+    let apis: Vec<_> = api
+        .groups
+        .iter()
+        .map(|group| ident(&group.struct_name))
+        .collect();
+    // Without operations, nothing builds a request: the runtime's imports for the
+    // operations go unused, and there is no API struct to re-export.
+    let (runtime_lints, reexport) = if apis.is_empty() {
+        (Some(quote!(#[allow(unused_imports)])), None)
+    } else {
+        (None, Some(quote!(pub use apis::{#(#apis),*};)))
+    };
     quote! {
         #docs
         #![forbid(unsafe_code)]
@@ -25,9 +36,10 @@ pub fn lib(api: &Api) -> TokenStream {
 
         pub mod apis;
         pub mod models;
+        #runtime_lints
         mod runtime;
 
-        pub use apis::{#(#apis),*};
+        #reexport
         pub use runtime::*;
     }
 }

@@ -16,13 +16,14 @@ pub fn models(api: &Api) -> TokenStream {
 
 fn type_def(def: &TypeDef) -> TokenStream {
     let source = format!("Schema: `{}`.", def.source);
-    let docs = docs([def.description.as_deref().unwrap_or_default(), &source]);
+    let paragraphs = [def.description.as_deref().unwrap_or_default(), &source];
     let name = ident(&def.name);
     match &def.kind {
-        TypeKind::Struct(s) => struct_def(&docs, &name, s),
-        TypeKind::Enum(e) => enum_def(&docs, &def.name, e),
-        TypeKind::Union(u) => union_def(&docs, &name, u),
+        TypeKind::Struct(s) => struct_def(&docs(paragraphs), &name, s),
+        TypeKind::Enum(e) => enum_def(paragraphs, &def.name, e),
+        TypeKind::Union(u) => union_def(paragraphs, &name, u),
         TypeKind::Alias(target) => {
+            let docs = docs(paragraphs);
             let target = type_tokens(target, ModelsPath::Local);
             quote! { #docs pub type #name = #target; }
         }
@@ -104,13 +105,14 @@ fn field(field: &Field) -> TokenStream {
     }
 }
 
-fn enum_def(docs: &TokenStream, type_name: &str, e: &Enum) -> TokenStream {
+fn enum_def(paragraphs: [&str; 2], type_name: &str, e: &Enum) -> TokenStream {
     let name = ident(type_name);
     let unknown = ident(&e.unknown_variant);
     let open = format!(
-        " The list is open: a value this version of the client does not know is kept in [`{type_name}::{}`].",
+        "The list is open: a value this version of the client does not know is kept in [`{type_name}::{}`].",
         e.unknown_variant
     );
+    let type_docs = docs(paragraphs.into_iter().chain([open.as_str()]));
     let variants: Vec<_> = e
         .variants
         .iter()
@@ -123,15 +125,13 @@ fn enum_def(docs: &TokenStream, type_name: &str, e: &Enum) -> TokenStream {
         .collect();
     let variant_docs = e.variants.iter().map(|variant| {
         let value = format!("`{}`", variant.wire_value);
-        super::tokens::docs([
+        docs([
             value.as_str(),
             variant.description.as_deref().unwrap_or_default(),
         ])
     });
     quote! {
-        #docs
-        ///
-        #[doc = #open]
+        #type_docs
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum #name {
             #(#variant_docs #variants,)*
@@ -195,7 +195,7 @@ fn enum_def(docs: &TokenStream, type_name: &str, e: &Enum) -> TokenStream {
     }
 }
 
-fn union_def(docs: &TokenStream, name: &proc_macro2::Ident, u: &Union) -> TokenStream {
+fn union_def(paragraphs: [&str; 2], name: &proc_macro2::Ident, u: &Union) -> TokenStream {
     let variants: Vec<_> = u
         .variants
         .iter()
@@ -214,14 +214,18 @@ fn union_def(docs: &TokenStream, name: &proc_macro2::Ident, u: &Union) -> TokenS
         unknown_variant,
     } = &u.selection
     else {
+        let docs = docs(
+            paragraphs
+                .into_iter()
+                .chain(["A received value is the first of these, in order, that it decodes as."]),
+        );
+        let what = what.map(|what| docs_of(&what));
         return quote! {
             #docs
-            ///
-            /// A received value is the first of these, in order, that it decodes as.
             #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
             #[serde(untagged)]
             pub enum #name {
-                #(#[doc = #what] #variants(#types),)*
+                #(#what #variants(#types),)*
             }
         };
     };
@@ -229,7 +233,7 @@ fn union_def(docs: &TokenStream, name: &proc_macro2::Ident, u: &Union) -> TokenS
     let variant_docs = u.variants.iter().zip(what).map(|(variant, what)| {
         let tags: Vec<String> = variant.tags.iter().map(|tag| format!("`{tag}`")).collect();
         let tagged = format!("`{property}`: {}.", tags.join(" or "));
-        super::tokens::docs([what.as_str(), tagged.as_str()])
+        docs([what.as_str(), tagged.as_str()])
     });
     let sent_tags = u
         .variants
@@ -250,19 +254,18 @@ fn union_def(docs: &TokenStream, name: &proc_macro2::Ident, u: &Union) -> TokenS
         }
     }
     let selection = format!(
-        " The object's `{property}` says which; a value this version of the client does not know is kept in [`{name}::{unknown_variant}`]."
+        "The object's `{property}` says which; a value this version of the client does not know is kept in [`{name}::{unknown_variant}`]."
     );
-    let unknown_docs = format!(
-        " An object whose `{property}` this version of the client does not know, as received."
-    );
+    let docs = docs(paragraphs.into_iter().chain([selection.as_str()]));
+    let unknown_docs = docs_of(&format!(
+        "An object whose `{property}` this version of the client does not know, as received."
+    ));
     quote! {
         #docs
-        ///
-        #[doc = #selection]
         #[derive(Debug, Clone, PartialEq)]
         pub enum #name {
             #(#variant_docs #variants(#types),)*
-            #[doc = #unknown_docs]
+            #unknown_docs
             #unknown(serde_json::Value),
         }
 
@@ -287,6 +290,11 @@ fn union_def(docs: &TokenStream, name: &proc_macro2::Ident, u: &Union) -> TokenS
             }
         }
     }
+}
+
+/// The docs of one paragraph.
+fn docs_of(text: &str) -> TokenStream {
+    docs([text])
 }
 
 /// What a value of `ty` is, in words, for the docs.

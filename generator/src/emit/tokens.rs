@@ -95,6 +95,29 @@ pub fn inner_docs<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> TokenStr
         .collect()
 }
 
+/// The characters that reverse or isolate the direction of text (U+202A–U+202E,
+/// U+2066–U+2069): rustc refuses them in comments, and they can make a doc say what its
+/// bytes do not.
+const BIDI_CONTROLS: [char; 9] = [
+    '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}',
+    '\u{2069}',
+];
+
+/// The doc sanitiser, which every text bound for a doc comment goes through: line breaks
+/// become `\n` (a bare `\r`, which rustc refuses in a doc comment, is one), and bidi
+/// controls and other control characters (tabs aside) are dropped.
+pub fn doc_text(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .chars()
+        .filter_map(|c| match c {
+            '\r' => Some('\n'),
+            '\n' | '\t' => Some(c),
+            c if c.is_control() || BIDI_CONTROLS.contains(&c) => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
 /// The lines of a doc comment, each with the space rustfmt puts after `///`.
 ///
 /// Descriptions are Markdown, which rustdoc renders as they are, with one change: a fenced
@@ -103,16 +126,16 @@ pub fn inner_docs<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> TokenStr
 fn doc_lines<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let mut lines = Vec::new();
     let mut in_fence = false;
-    for paragraph in paragraphs
-        .into_iter()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
+    for paragraph in paragraphs.into_iter().map(doc_text) {
+        let paragraph = paragraph.trim();
+        if paragraph.is_empty() {
+            continue;
+        }
         if !lines.is_empty() {
             lines.push(String::new());
         }
         for line in paragraph.lines() {
-            let line = line.replace('\r', "");
+            let line = line.to_owned();
             let fence = line.trim_start();
             let line = if let Some(info) = fence.strip_prefix("```") {
                 in_fence = !in_fence;
@@ -159,6 +182,12 @@ mod tests {
                 " ```"
             ]
         );
+    }
+
+    #[test]
+    fn bidi_controls_and_bare_carriage_returns_never_reach_a_doc_comment() {
+        let lines = doc_lines(["a\u{202E}b\u{2066}c\u{2069}\rd\r\ne\u{0}\tf"]);
+        assert_eq!(lines, [" abc", " d", " e\tf"]);
     }
 
     #[test]

@@ -164,12 +164,18 @@ fn resolve<'d, T>(
     ))
 }
 
-/// The `NAME` of a `#/components/{kind}/NAME` reference, with JSON pointer escapes undone.
+/// The `NAME` of a `#/components/{kind}/NAME` reference, with its escapes undone: the
+/// fragment's percent-encoding, then JSON pointer's `~1` and `~0` (RFC 6901 §6).
 fn component_name(reference: &str, kind: &str, pointer: &Pointer) -> Result<String, Diagnostic> {
     let prefix = format!("#/components/{kind}/");
     match reference.strip_prefix(&prefix) {
         Some(name) if !name.is_empty() && !name.contains('/') => {
-            Ok(name.replace("~1", "/").replace("~0", "~"))
+            pointer_token(name).ok_or_else(|| {
+                Diagnostic::at(
+                    pointer,
+                    format!("`$ref: {reference}` has a `%` escape that is not UTF-8 text"),
+                )
+            })
         }
         _ if !reference.starts_with('#') => Err(Diagnostic::at(
             pointer,
@@ -180,5 +186,47 @@ fn component_name(reference: &str, kind: &str, pointer: &Pointer) -> Result<Stri
             pointer,
             format!("`$ref: {reference}` must point at {prefix}NAME here"),
         )),
+    }
+}
+
+/// One reference token of a JSON pointer in a URI fragment, decoded: `%XX` escapes first
+/// (the fragment is a URI's), then `~1` and `~0`. `None` when the escapes are not UTF-8.
+pub(super) fn pointer_token(token: &str) -> Option<String> {
+    let bytes = token.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let escaped = (bytes[index] == b'%')
+            .then(|| bytes.get(index + 1..index + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
+        match escaped {
+            Some(byte) => {
+                decoded.push(byte);
+                index += 3;
+            }
+            None => {
+                decoded.push(bytes[index]);
+                index += 1;
+            }
+        }
+    }
+    let text = String::from_utf8(decoded).ok()?;
+    Some(text.replace("~1", "/").replace("~0", "~"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pointer_token;
+
+    #[test]
+    fn pointer_tokens_are_percent_decoded_then_unescaped() {
+        assert_eq!(pointer_token("a%20b").as_deref(), Some("a b"));
+        assert_eq!(pointer_token("a~1b~0c").as_deref(), Some("a/b~c"));
+        assert_eq!(pointer_token("%7E1").as_deref(), Some("/"));
+        assert_eq!(pointer_token("%C3%A9").as_deref(), Some("é"));
+        assert_eq!(pointer_token("100%").as_deref(), Some("100%"));
+        assert_eq!(pointer_token("%zz").as_deref(), Some("%zz"));
+        assert_eq!(pointer_token("%FF"), None);
     }
 }

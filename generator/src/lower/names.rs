@@ -23,6 +23,30 @@ const RESERVED_TYPES: &[&str] = &[
     "Box", "From", "Option", "Result", "Some", "None", "Ok", "Err", "String", "Vec",
 ];
 
+/// Method names an API struct cannot give an operation: its constructor `new`, and the
+/// methods of the traits it derives or gets from the standard library (`Clone`, `Debug`,
+/// and the blanket `ToOwned`, `Into`, `From`, `Borrow`, `Any`), which an inherent method of
+/// the same name would shadow.
+pub const API_METHODS_TAKEN: &[&str] = &[
+    "new",
+    "clone",
+    "clone_from",
+    "clone_into",
+    "fmt",
+    "to_owned",
+    "into",
+    "try_into",
+    "from",
+    "try_from",
+    "borrow",
+    "borrow_mut",
+    "type_id",
+    "eq",
+    "ne",
+    "hash",
+    "default",
+];
+
 /// Replaces every character that cannot be in an identifier with a word break, so that
 /// `x-rate-limit`, `foo.bar`, `$ref` and `a b` all split into words.
 /// Letters outside ASCII are left out before the case is changed, so the result stays in

@@ -88,8 +88,7 @@ impl<'d> Lowerer<'d> {
             }
         }
         for group in &mut groups {
-            // `new` is the API struct's constructor.
-            let mut method_names = names::Scope::with_reserved(&["new"]);
+            let mut method_names = names::Scope::with_reserved(names::API_METHODS_TAKEN);
             for operation in &mut group.operations {
                 operation.method_name = method_names.claim(operation.method_name.clone());
             }
@@ -229,9 +228,9 @@ impl<'d> Lowerer<'d> {
                 &where_.push("schema"),
                 &format!("{type_hint}{}", camel(&data.name)),
             )?;
-            let ty = match ty {
+            let ty = match self.without_aliases(ty) {
                 TypeRef::List(item) => self
-                    .parameter_type(*item)
+                    .parameter_type(self.without_aliases(*item))
                     .map(|item| TypeRef::List(Box::new(item))),
                 ty => self.parameter_type(ty),
             };
@@ -266,9 +265,25 @@ impl<'d> Lowerer<'d> {
         Ok(params)
     }
 
-    /// The type a parameter of type `ty` is passed as, if it is a scalar: the type itself;
-    /// text for a date-time (its `Display` is not RFC 3339, so the caller formats it) and
-    /// for a union of scalars.
+    /// `ty` with the aliases it names followed to the type they stand for, so a parameter
+    /// is passed as what the alias is (`&str` for an alias of a date-time or a union).
+    fn without_aliases(&self, ty: TypeRef) -> TypeRef {
+        use crate::ir::TypeKind;
+        let mut ty = ty;
+        // Lowering refuses cycles of aliases; the bound is a guard, not a limit.
+        for _ in 0..super::MAX_REF_HOPS {
+            let TypeRef::Named(name) = &ty else { break };
+            match self.types.get(name).map(|def| &def.kind) {
+                Some(TypeKind::Alias(target)) => ty = target.clone(),
+                _ => break,
+            }
+        }
+        ty
+    }
+
+    /// The type a parameter of type `ty` (aliases followed) is passed as, if it is a
+    /// scalar: the type itself; text for a date-time (its `Display` is not RFC 3339, so
+    /// the caller formats it) and for a union of scalars.
     fn parameter_type(&self, ty: TypeRef) -> Option<TypeRef> {
         use crate::ir::TypeKind;
         match ty {
@@ -280,11 +295,16 @@ impl<'d> Lowerer<'d> {
             TypeRef::DateTime => Some(TypeRef::String),
             TypeRef::Named(ref name) => match &self.types.get(name)?.kind {
                 TypeKind::Enum(_) => Some(ty),
-                TypeKind::Alias(target) => self.parameter_type(target.clone()).map(|_| ty),
+                TypeKind::Alias(target) => {
+                    self.parameter_type(self.without_aliases(target.clone()))
+                }
                 TypeKind::Union(union) => union
                     .variants
                     .iter()
-                    .all(|variant| self.parameter_type(variant.ty.clone()).is_some())
+                    .all(|variant| {
+                        self.parameter_type(self.without_aliases(variant.ty.clone()))
+                            .is_some()
+                    })
                     .then_some(TypeRef::String),
                 TypeKind::Struct(_) => None,
             },
@@ -382,19 +402,10 @@ impl<'d> Lowerer<'d> {
                 None => !has_success,
             };
             if !is_success {
+                // An error's body reaches the user as the runtime's `ErrorBody`, never as
+                // a model, so its schema is not lowered: a schema used only by error
+                // responses is not generated.
                 error_statuses.extend(code);
-                // Named error bodies (e.g. Okta's `Error`) become models; inline ones don't.
-                if let Some((
-                    _,
-                    MediaType {
-                        schema: Some(schema @ ReferenceOr::Reference { .. }),
-                        ..
-                    },
-                    Encoding::Json,
-                )) = picked
-                {
-                    self.schema_type(schema, &where_, type_hint)?;
-                }
                 continue;
             }
             statuses.extend(code);
@@ -458,7 +469,8 @@ fn group(tag: &str, description: Option<String>) -> ApiGroup {
     ApiGroup {
         tag: tag.to_owned(),
         module: snake(tag),
-        struct_name: format!("{}Api", camel(tag)),
+        // `self` is `SelfApi`, not `Self_Api`: the suffix is a word of the name.
+        struct_name: camel(&format!("{tag} Api")),
         description,
         operations: Vec::new(),
     }

@@ -286,7 +286,7 @@ impl<'d> Lowerer<'d> {
                 .object(name, ObjectParts::of(object, pointer), pointer)
                 .map(TypeKind::Struct),
             SchemaKind::AllOf { all_of } => {
-                let parts = self.all_of_parts(all_of, pointer, 0)?;
+                let parts = self.all_of_parts(all_of, pointer, &[])?;
                 self.object(name, parts, pointer).map(TypeKind::Struct)
             }
             SchemaKind::OneOf { one_of: members } | SchemaKind::AnyOf { any_of: members } => self
@@ -299,7 +299,7 @@ impl<'d> Lowerer<'d> {
                 .union(name, "anyOf", &any.any_of, schema, pointer)
                 .map(TypeKind::Union),
             SchemaKind::Any(any) => {
-                let parts = self.any_parts(any, pointer, 0)?;
+                let parts = self.any_parts(any, pointer, &[])?;
                 self.object(name, parts, pointer).map(TypeKind::Struct)
             }
             _ => Err(Diagnostic::at(
@@ -484,10 +484,14 @@ impl<'d> Lowerer<'d> {
             value,
         });
         // Only objects whose every property may be left out get `Default`: a required
-        // property defaulted to "" or [] would be sent as if it were meant.
-        let derive_default = fields
-            .iter()
-            .all(|field| field.presence != Presence::Required);
+        // property defaulted to "" or [] (or `null`, when it is nullable) would be sent as
+        // if it were meant.
+        let derive_default = fields.iter().all(|field| {
+            matches!(
+                field.presence,
+                Presence::Optional | Presence::OptionalNullable
+            )
+        });
         Ok(Struct {
             fields,
             additional,
@@ -497,30 +501,41 @@ impl<'d> Lowerer<'d> {
 
     /// The properties, required names and additional properties of every member of an
     /// `allOf`, merged: a later member's property replaces an earlier one of the same name.
+    /// `trail` holds where each `allOf` being merged is, outermost first.
     fn all_of_parts(
         &self,
         members: &'d [ReferenceOr<Schema>],
         pointer: &Pointer,
-        depth: usize,
+        trail: &[Pointer],
     ) -> Result<ObjectParts<'d>, Diagnostic> {
         let schemas = self.schemas();
         let mut merged = ObjectParts::default();
+        let trail = [trail, std::slice::from_ref(pointer)].concat();
         for (index, member) in members.iter().enumerate() {
-            let (schema, at) = resolve(
-                schemas,
-                "schemas",
-                member,
-                &pointer.push("allOf").push(index),
-            )?;
+            let member_at = pointer.push("allOf").push(index);
+            let (schema, at) = resolve(schemas, "schemas", member, &member_at)?;
+            let nests = matches!(schema.schema_kind, SchemaKind::AllOf { .. })
+                || matches!(&schema.schema_kind, SchemaKind::Any(any) if !any.all_of.is_empty());
+            if nests && trail.contains(&at) {
+                return Err(Diagnostic::at(
+                    &member_at,
+                    format!("this `allOf` member is {at}, which is already being merged: a cycle of `allOf`s"),
+                )
+                .with_help("a schema cannot include itself through `allOf`"));
+            }
+            if nests && trail.len() > MAX_ALL_OF_DEPTH {
+                return Err(unsupported(
+                    &member_at,
+                    &format!("`allOf` nested more than {MAX_ALL_OF_DEPTH} deep"),
+                ));
+            }
             let parts = match &schema.schema_kind {
                 SchemaKind::Type(Type::Object(object)) => ObjectParts::of(object, &at),
-                SchemaKind::AllOf { all_of } if depth < MAX_ALL_OF_DEPTH => {
-                    self.all_of_parts(all_of, &at, depth + 1)?
-                }
+                SchemaKind::AllOf { all_of } => self.all_of_parts(all_of, &at, &trail)?,
                 SchemaKind::Any(any)
                     if is_object_like(any) && any.one_of.is_empty() && any.any_of.is_empty() =>
                 {
-                    self.any_parts(any, &at, depth + 1)?
+                    self.any_parts(any, &at, &trail)?
                 }
                 _ => {
                     return Err(unsupported(&at, "an `allOf` member that is not an object"));
@@ -537,14 +552,12 @@ impl<'d> Lowerer<'d> {
         &self,
         any: &'d openapiv3::AnySchema,
         pointer: &Pointer,
-        depth: usize,
+        trail: &[Pointer],
     ) -> Result<ObjectParts<'d>, Diagnostic> {
         let mut parts = if any.all_of.is_empty() {
             ObjectParts::default()
-        } else if depth < MAX_ALL_OF_DEPTH {
-            self.all_of_parts(&any.all_of, pointer, depth)?
         } else {
-            return Err(unsupported(pointer, "`allOf` nested more than 16 deep"));
+            self.all_of_parts(&any.all_of, pointer, trail)?
         };
         parts.merge(ObjectParts::of_any(any, pointer));
         Ok(parts)
@@ -695,7 +708,7 @@ fn tags_of(discriminator: &Discriminator, reference: &str) -> Vec<String> {
         .collect();
     if mapped.is_empty() {
         let name = reference.rsplit('/').next().unwrap_or(reference);
-        vec![name.replace("~1", "/").replace("~0", "~")]
+        vec![super::pointer_token(name).unwrap_or_else(|| name.to_owned())]
     } else {
         mapped
     }
