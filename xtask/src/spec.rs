@@ -47,7 +47,7 @@ impl Spec {
         let root = workspace_root();
         let overlay = self.overlay.unwrap_or_else(|| root.join(OVERLAY));
         let target = self.spec.unwrap_or_else(|| root.join(SPEC));
-        let derived = derive(&root, &self.from, &overlay)?;
+        let derived = derive(&self.from, &overlay)?;
         let target_name = display_path(&root, &target);
         let current = match std::fs::read_to_string(&target) {
             Ok(text) => Some(text),
@@ -87,20 +87,18 @@ impl Spec {
 }
 
 /// The spec `official` and `overlay` give.
-fn derive(root: &Path, official: &Path, overlay: &Path) -> Result<String, String> {
+fn derive(official: &Path, overlay: &Path) -> Result<String, String> {
     let read = |path: &Path| {
         std::fs::read_to_string(path)
             .map_err(|error| format!("cannot read {}: {error}", path.display()))
     };
     let official_text = read(official)?;
     let overlay_text = read(overlay)?;
-    let source = official.file_name().map_or_else(
-        || official.display().to_string(),
-        |name| name.to_string_lossy().into_owned(),
-    );
     let preamble = format!(
-        "Made by `cargo xtask spec` from Okta's {source} and {}. Do not edit: correct the overlay.",
-        display_path(root, overlay)
+        "Made by `cargo xtask spec` from Okta's {} and our corrections in {}. Do not edit: \
+         correct the overlay.",
+        file_name(official),
+        file_name(overlay)
     );
     let sources = Sources {
         official: &official_text,
@@ -113,6 +111,15 @@ fn derive(root: &Path, official: &Path, overlay: &Path) -> Result<String, String
         spec::DeriveError::Overlay(_) => format!("{}: {error}", overlay.display()),
         spec::DeriveError::Result(_) => error.to_string(),
     })
+}
+
+/// How the spec's first line names a file: by its name alone, so the line does not depend on
+/// where the files are.
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
 }
 
 /// The first line where `current` and `derived` differ, with both versions of it.
