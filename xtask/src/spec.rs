@@ -47,7 +47,7 @@ impl Spec {
         let root = workspace_root();
         let overlay = self.overlay.unwrap_or_else(|| root.join(OVERLAY));
         let target = self.spec.unwrap_or_else(|| root.join(SPEC));
-        let derived = derive(&self.from, &overlay)?;
+        let derived = derive(&root, &self.from, &overlay)?;
         let target_name = display_path(&root, &target);
         let current = match std::fs::read_to_string(&target) {
             Ok(text) => Some(text),
@@ -87,7 +87,7 @@ impl Spec {
 }
 
 /// The spec `official` and `overlay` give.
-fn derive(official: &Path, overlay: &Path) -> Result<String, String> {
+fn derive(root: &Path, official: &Path, overlay: &Path) -> Result<String, String> {
     let read = |path: &Path| {
         std::fs::read_to_string(path)
             .map_err(|error| format!("cannot read {}: {error}", path.display()))
@@ -107,8 +107,8 @@ fn derive(official: &Path, overlay: &Path) -> Result<String, String> {
         preamble: &preamble,
     };
     spec::derive(&sources).map_err(|error| match error {
-        spec::DeriveError::Official(_) => format!("{}: {error}", official.display()),
-        spec::DeriveError::Overlay(_) => format!("{}: {error}", overlay.display()),
+        spec::DeriveError::Official(_) => format!("{}: {error}", display_path(root, official)),
+        spec::DeriveError::Overlay(_) => format!("{}: {error}", display_path(root, overlay)),
         spec::DeriveError::Result(_) => error.to_string(),
     })
 }

@@ -231,3 +231,98 @@ fn status_order(status: &Value) -> (u8, String) {
         _ => (2, String::new()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOCUMENT: &str = r##"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+x-tagGroups: [{name: all, tags: [a, b]}]
+tags: [{name: a}, {name: b}]
+paths:
+  /things:
+    parameters: [{$ref: '#/components/parameters/Shared'}]
+    get:
+      operationId: listThings
+      tags: [a]
+      security: [{oauth2: [read]}]
+      responses:
+        '429': {$ref: '#/components/responses/Busy'}
+        default: {description: other}
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Thing'}}}}
+    post:
+      operationId: createThing
+      tags: [b]
+      responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Other'}}}}}
+  /others:
+    get: {operationId: listOthers, tags: [b], responses: {'200': {description: ok}}}
+components:
+  parameters:
+    Shared: {name: shared, in: query, schema: {type: string}}
+  responses:
+    Busy: {description: busy, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
+  schemas:
+    Thing: {type: object, properties: {part: {$ref: '#/components/schemas/Part'}}}
+    Part: {type: string}
+    Other: {type: object}
+    Error: {type: object}
+  securitySchemes:
+    oauth2: {type: oauth2, flows: {}}
+    apiToken: {type: apiKey, in: header, name: Authorization}
+"##;
+
+    fn kept(ids: &[&str]) -> Result<String, Diagnostic> {
+        let document: Value = serde_yaml::from_str(DOCUMENT).expect("YAML");
+        let kept = keep_operations(&document, ids)?;
+        Ok(serde_yaml::to_string(&kept).expect("writes"))
+    }
+
+    #[test]
+    fn keeps_the_operations_and_what_they_reach_and_nothing_else() {
+        let kept = kept(&["listThings"]).expect("kept");
+        for present in [
+            "listThings",
+            "Shared",
+            "Busy",
+            "Thing:",
+            "Part:",
+            "Error:",
+            "oauth2:",
+            "name: a",
+        ] {
+            assert!(kept.contains(present), "{present} missing from:\n{kept}");
+        }
+        for absent in [
+            "createThing",
+            "listOthers",
+            "/others",
+            "Other:",
+            "apiToken",
+            "name: b",
+            "x-tagGroups",
+        ] {
+            assert!(!kept.contains(absent), "{absent} kept in:\n{kept}");
+        }
+    }
+
+    #[test]
+    fn responses_are_in_status_order_with_default_last() {
+        let kept = kept(&["listThings"]).expect("kept");
+        let at = |text: &str| kept.find(text).expect("present");
+        assert!(
+            at("'200':") < at("'429':") && at("'429':") < at("default:"),
+            "{kept}"
+        );
+    }
+
+    #[test]
+    fn an_operation_the_document_lacks_is_named() {
+        let error = kept(&["listThings", "deleteThing", "startThing"]).expect_err("missing");
+        assert_eq!(
+            error.to_string(),
+            "at #/paths: no operation has the operationId deleteThing, startThing (the list of operations we ship names an operation this document lacks)"
+        );
+    }
+}
