@@ -175,12 +175,19 @@ fn render(changes: &[surface::Change], markdown: bool) -> String {
     }
 }
 
-/// Writes `text` to `path` through a file beside it, so a failure leaves the old file whole.
+/// Writes `text` to `path` through a new file beside it, renamed into place, so a failure
+/// leaves the old file whole; a file already there under the temporary name is not touched.
 fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
     let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".tmp");
+    temporary.push(".xtask-tmp");
     let temporary = PathBuf::from(temporary);
-    std::fs::write(&temporary, text)
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)
+        .map_err(|error| format!("cannot create {}: {error}", temporary.display()))?;
+    std::io::Write::write_all(&mut file, text.as_bytes())
+        .and_then(|()| file.sync_all())
         .and_then(|()| std::fs::rename(&temporary, path))
         .map_err(|error| {
             let _ = std::fs::remove_file(&temporary);

@@ -78,7 +78,10 @@ impl Spec {
             return Ok(ExitCode::FAILURE);
         }
         if let Some(current) = &current {
-            print!("{}", surface_report(current, &derived, false)?);
+            match surface_report(current, &derived, false) {
+                Ok(report) => print!("{report}"),
+                Err(error) => eprintln!("warning: no change report: {error}"),
+            }
         }
         write_atomically(&target, &derived)?;
         println!("wrote {target_name}; run `cargo xtask codegen` to regenerate the client.");
