@@ -34,7 +34,9 @@ pub struct Surface {
 pub struct OperationSurface {
     /// `POST /api/v1/…`.
     pub endpoint: String,
-    /// The arguments in order, `name: Type`, with `Option<…>` when it may be left out.
+    /// The arguments in order, `name: Type`, with `Option<…>` when it may be left out. The
+    /// type is the value's (`String` for a text argument the method takes as `&str`), so
+    /// the record does not depend on how the emitter borrows.
     pub arguments: Vec<String>,
     /// What the call returns.
     pub returns: String,
