@@ -2063,7 +2063,7 @@ async fn an_injected_client_never_resends_a_body_across_a_redirect() -> TestResu
     let api = api_from(
         Client::builder(server.uri())
             .api_token(TOKEN)
-            .http_client(okta_identity_source::reqwest::Client::new()),
+            .http_client(okta_identity_source::http_client_builder()?.build()?),
     )?;
 
     let error = api
@@ -2088,7 +2088,7 @@ async fn an_answer_from_another_origin_is_refused_unread() -> TestResult {
         Client::builder(server.uri())
             .api_token(TOKEN)
             .retry_policy(fast_retries(2))
-            .http_client(okta_identity_source::reqwest::Client::new()),
+            .http_client(okta_identity_source::http_client_builder()?.build()?),
     )?;
 
     let error = get_session_error(&api).await;

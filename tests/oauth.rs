@@ -308,6 +308,33 @@ async fn an_ec_key_from_a_file_signs_with_es256_and_custom_scopes_are_sent() {
     assert!(forms[0].contains(&("scope".to_owned(), "okta.identitySources.read".to_owned())));
 }
 
+/// An RSA key in PKCS#1 (`BEGIN RSA PRIVATE KEY`) signs assertions the endpoint verifies
+/// with the same public key as its PKCS#8 form.
+#[tokio::test]
+async fn a_pkcs1_rsa_key_signs_assertions_the_endpoint_verifies() {
+    let (server, endpoint) = rsa_org(&["at-1"]).await;
+    let key = PrivateKey::from_pem(&read_fixture("rsa-private-pkcs1.pem")).expect("PKCS#1 key");
+    assert_eq!(key.algorithm(), "RS256");
+
+    api_for(&server, ServiceApp::new(CLIENT_ID, key))
+        .get_identity_source_session("0oa1", "aps1")
+        .await
+        .expect("authorised");
+    assert_eq!(endpoint.issued(), 1);
+}
+
+/// An EC key must be PKCS#8; the error says so, and shows nothing of the key.
+#[test]
+fn an_ec_key_in_sec1_form_is_a_config_error_that_asks_for_pkcs8() {
+    let pem = read_fixture("ec-private-sec1.pem");
+    let error = PrivateKey::from_pem(&pem).expect_err("SEC1 is not read");
+    assert!(matches!(error, Error::Config(_)), "{error:?}");
+    assert!(error.to_string().contains("PKCS#8"), "{error}");
+    let pem = String::from_utf8(pem).expect("text");
+    let key_line = pem.lines().nth(1).expect("a base64 line");
+    assert!(!error.to_string().contains(key_line), "{error}");
+}
+
 #[tokio::test]
 async fn concurrent_first_calls_fetch_one_token() {
     let (server, endpoint) = org(

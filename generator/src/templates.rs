@@ -26,6 +26,8 @@ pub const TEMPLATES: &[Template] = templates![
     "src/runtime/mod.rs",
     "src/runtime/nullable.rs",
     "src/runtime/oauth.rs",
+    "src/runtime/private_key.rs",
     "src/runtime/tagged.rs",
+    "src/runtime/tls.rs",
     "src/runtime/token_cache.rs",
 ];

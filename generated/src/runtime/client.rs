@@ -11,11 +11,12 @@ use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 use reqwest::Url;
+use ring::rand::{SecureRandom, SystemRandom};
 
-use super::base_url;
 use super::error::{Error, Result};
 use super::oauth::ServiceApp;
 use super::token_cache::ServiceAppTokens;
+use super::{base_url, tls};
 
 /// The error type a [`TokenSource`] may fail with.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -243,7 +244,7 @@ impl RetryPolicy {
         // fail, the wait is the ceiling.
         let mut random = [0; 8];
         let half = millis / 2;
-        let offset = match aws_lc_rs::rand::fill(&mut random) {
+        let offset = match SystemRandom::new().fill(&mut random) {
             Ok(()) => u64::from_le_bytes(random) % (millis - half + 1),
             Err(_) => millis - half,
         };
@@ -313,6 +314,9 @@ impl ClientBuilder {
     /// never resent: a `307` or `308` to a call with a body is returned as the error. An
     /// answer that comes from another origin than the base URL's (a followed `301`, `302`
     /// or `303`) fails with [`Error::Redirected`], unread.
+    ///
+    /// Start from [`http_client_builder`](super::http_client_builder): reqwest is built
+    /// without a TLS crypto provider of its own here.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -376,7 +380,7 @@ impl ClientBuilder {
             Some(http) => http,
             // Redirects are not followed: a 3xx is returned as an error, so a body is never
             // resent to another URL (plain http:// among them).
-            None => reqwest::Client::builder()
+            None => tls::http_client_builder()?
                 .connect_timeout(self.connect_timeout)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()

@@ -9,7 +9,9 @@ mod error;
 mod exchange;
 pub(crate) mod nullable;
 mod oauth;
+mod private_key;
 pub(crate) mod tagged;
+mod tls;
 mod token_cache;
 
 #[allow(unused_imports)] // Used by API descriptions that have list parameters.
@@ -18,8 +20,10 @@ pub(crate) use call::Request;
 pub use call::{Call, RateLimit, Response, ResponseMeta};
 pub use client::{Auth, BoxError, Client, ClientBuilder, RetryPolicy, TokenFuture, TokenSource};
 pub use error::{ApiError, Error, ErrorBody, ErrorCause, Result};
-pub use oauth::{OAuthError, PrivateKey, ServiceApp, DEFAULT_SCOPES};
+pub use oauth::{OAuthError, ServiceApp, DEFAULT_SCOPES};
+pub use private_key::PrivateKey;
 /// The HTTP client the runtime is built on, re-exported so an injected client
 /// ([`ClientBuilder::http_client`]) has the same version.
 pub use reqwest;
 pub(crate) use reqwest::Method;
+pub use tls::http_client_builder;

@@ -2,80 +2,24 @@
 //! authentication, one token request at a time. The token is cached and shared in
 //! `token_cache`.
 
-use std::fmt;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Method, Url};
+use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
 
 use super::client::{BoxError, RetryPolicy, Transport};
-use super::error::{ApiError, Error, ErrorBody, Result};
+use super::error::{ApiError, Error, ErrorBody};
 use super::exchange::exchange;
+use super::private_key::PrivateKey;
 
 /// The scopes asked for when none are configured: everything this API needs.
 pub const DEFAULT_SCOPES: &[&str] = &["okta.identitySources.manage", "okta.identitySources.read"];
 
 /// How long a client assertion is valid. Okta accepts at most an hour.
 const ASSERTION_LIFETIME: Duration = Duration::from_secs(300);
-
-/// A service app's private key (PEM, RSA or EC P-256), used to sign client assertions with
-/// RS256 or ES256. Its `Debug` shows only the algorithm.
-#[derive(Clone)]
-pub struct PrivateKey {
-    key: EncodingKey,
-    algorithm: Algorithm,
-}
-
-impl PrivateKey {
-    /// Reads a PEM private key: RSA (PKCS#1 or PKCS#8) or EC P-256 (PKCS#8).
-    pub fn from_pem(pem: &[u8]) -> Result<Self> {
-        let candidates = [
-            (Algorithm::RS256, EncodingKey::from_rsa_pem(pem)),
-            (Algorithm::ES256, EncodingKey::from_ec_pem(pem)),
-        ];
-        for (algorithm, key) in candidates {
-            let Ok(key) = key else { continue };
-            // Parsing alone does not tell an RSA key from an EC one in PKCS#8: sign once.
-            let probe = jsonwebtoken::encode(&Header::new(algorithm), &serde_json::json!({}), &key);
-            if probe.is_ok() {
-                return Ok(Self { key, algorithm });
-            }
-        }
-        Err(Error::Config(
-            "the service app's private key is not a PEM RSA or EC P-256 private key".into(),
-        ))
-    }
-
-    /// Reads a PEM private key from a file.
-    pub fn from_pem_file(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref();
-        let pem = std::fs::read(path).map_err(|error| {
-            Error::Config(format!(
-                "the service app's private key {} could not be read: {error}",
-                path.display()
-            ))
-        })?;
-        Self::from_pem(&pem)
-    }
-
-    /// `RS256` or `ES256`.
-    pub fn algorithm(&self) -> &'static str {
-        match self.algorithm {
-            Algorithm::ES256 => "ES256",
-            _ => "RS256",
-        }
-    }
-}
-
-impl fmt::Debug for PrivateKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PrivateKey({}, <redacted>)", self.algorithm())
-    }
-}
 
 /// An OAuth 2.0 service app: its client id, private key, optional key id and scopes.
 #[derive(Clone, Debug)]
@@ -345,10 +289,10 @@ impl TokenEndpoint {
             jti: assertion_id()
                 .map_err(|_| failed("has no id: the OS random number generator failed".into()))?,
         };
-        let mut header = Header::new(self.app.key.algorithm);
-        header.kid = self.app.key_id.clone();
-        jsonwebtoken::encode(&header, &claims, &self.app.key.key)
-            .map_err(|error| failed(format!("could not be signed: {error}")))
+        self.app
+            .key
+            .sign_jwt(self.app.key_id.as_deref(), &claims)
+            .map_err(|why| failed(format!("could not be signed: {why}")))
     }
 }
 
@@ -356,8 +300,8 @@ impl TokenEndpoint {
 const TOKEN_REQUEST: &str = "token request";
 
 /// 128 bits from the OS random number generator, as hex: a client assertion's `jti`.
-fn assertion_id() -> std::result::Result<String, aws_lc_rs::error::Unspecified> {
+fn assertion_id() -> std::result::Result<String, ring::error::Unspecified> {
     let mut bytes = [0u8; 16];
-    aws_lc_rs::rand::fill(&mut bytes)?;
+    SystemRandom::new().fill(&mut bytes)?;
     Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }

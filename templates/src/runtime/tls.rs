@@ -1,0 +1,30 @@
+//! TLS for the HTTP client: rustls on the `ring` crypto provider, with the platform's
+//! certificate verifier. reqwest is built without a provider of its own, so that one
+//! provider is compiled (the one client assertions are signed with), not two.
+
+use std::sync::Arc;
+
+use rustls::ClientConfig;
+use rustls_platform_verifier::BuilderVerifierExt;
+
+use super::error::{Error, Result};
+
+/// A reqwest client builder whose TLS is rustls on `ring`, verifying certificates as the
+/// platform does: the start of a client for [`ClientBuilder::http_client`].
+///
+/// reqwest is built without a crypto provider here, so its own `Client::new()` and
+/// `Client::builder()` fail to build a client (they panic) unless the application installs
+/// one, e.g. `rustls::crypto::ring::default_provider().install_default()`.
+///
+/// [`ClientBuilder::http_client`]: super::ClientBuilder::http_client
+pub fn http_client_builder() -> Result<reqwest::ClientBuilder> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(BuilderVerifierExt::with_platform_verifier)
+        .map_err(|error| Error::Config(format!("TLS could not be set up: {error}")))?
+        .with_no_client_auth();
+    // reqwest is built for HTTP/1.1 only.
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(reqwest::Client::builder().tls_backend_preconfigured(config))
+}
