@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use okta_identity_source_import::{plan, Options};
+use okta_identity_source_import::{Options, plan};
 
 #[path = "../tests/support/directory.rs"]
 mod directory;
@@ -15,7 +15,11 @@ fn main() {
         .and_then(|arg| arg.parse().ok())
         .unwrap_or(1_000_000);
     let started = Instant::now();
-    match plan(directory::employees(0..users), directory::leavers(0..0), &Options::default()) {
+    match plan(
+        directory::employees(0..users),
+        directory::leavers(0..0),
+        &Options::default(),
+    ) {
         Ok(plan) => {
             let seconds = started.elapsed().as_secs_f64();
             println!("{plan}");
