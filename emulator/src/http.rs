@@ -105,7 +105,7 @@ async fn bulk_upsert(
     body: Body,
 ) -> Response {
     upload(shared, path, &headers, body, |bytes, limits| {
-        rules::parse_upsert(bytes, limits).map(Change::Upsert)
+        rules::check_upsert(bytes, limits)
     })
     .await
 }
@@ -117,7 +117,7 @@ async fn bulk_delete(
     body: Body,
 ) -> Response {
     upload(shared, path, &headers, body, |bytes, limits| {
-        rules::parse_delete(bytes, limits).map(Change::Deactivate)
+        rules::check_delete(bytes, limits)
     })
     .await
 }
@@ -129,13 +129,13 @@ async fn upload(
     path: SessionPath,
     headers: &HeaderMap,
     body: Body,
-    parse: impl FnOnce(&[u8], &crate::Limits) -> Result<Change, OktaError>,
+    check: impl FnOnce(Bytes, &crate::Limits) -> Result<Change, OktaError>,
 ) -> Response {
     let Ok(Path((source, session))) = path else {
         return not_found().await;
     };
     let change = match read_body(&shared, headers, body).await {
-        Ok(bytes) => parse(&bytes, &shared.limits),
+        Ok(bytes) => check(bytes, &shared.limits),
         Err(error) => Err(error),
     };
     let accepted = change.and_then(|change| {

@@ -51,6 +51,7 @@ mod server;
 mod service;
 mod session;
 mod state;
+mod wire;
 
 pub use emulator::{Emulator, EmulatorBuilder, StartError};
 pub use error::OktaError;
