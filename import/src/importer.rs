@@ -188,7 +188,7 @@ fn fail(ctx: &Context<'_>, failure: Failure) -> ImportError {
 }
 
 /// A dry run: reads and checks every record and lays out the sessions and uploads, keeping
-/// only the external ids seen (about 60 bytes a record), never the profiles. Sends nothing.
+/// only the external ids seen (about 70 bytes a record), never the profiles. Sends nothing.
 ///
 /// With [`OnInvalid::Fail`] any invalid record makes it an error listing all of them;
 /// with [`OnInvalid::Skip`] they are in [`Plan::invalid`].
