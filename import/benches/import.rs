@@ -6,7 +6,8 @@
 //! baseline is hand-written reqwest making the same requests with the same concurrency,
 //! with the upload bodies serialized beforehand (the same profiles in the same batches,
 //! serialized by serde_json as the client does). `dry_run` checks and plans 1,000,000 users from an iterator, and
-//! `directory` only makes those users, to tell the planning from the making.
+//! `directory` only makes those users, to tell the planning from the making;
+//! `plan_import_users` is the part of `import` before its first request.
 //!
 //! Without `--bench` (as under `cargo test --benches`) every benchmark runs once on 400
 //! users (10,000 for the dry run) so the run stays short.
@@ -22,7 +23,7 @@ use okta_identity_source::models::{
     IdentitySourceSessionStatus, IdentitySourceUserForUpsert,
 };
 use okta_identity_source::{Client, IdentitySourceApi};
-use okta_identity_source_emulator::Emulator;
+use okta_identity_source_emulator::{Emulator, Fault};
 use okta_identity_source_import::{Importer, Options, Report, UserRecord, plan};
 use tokio::runtime::Runtime;
 
@@ -52,11 +53,40 @@ fn dry_run_users() -> u64 {
     if measuring() { 1_000_000 } else { 10_000 }
 }
 
-/// A runtime with two worker threads and an emulator on it, shared by the benchmarks.
+/// A runtime with two worker threads and an emulator on it, shared by the benchmarks; a
+/// second emulator answers every request 10 ms late, like a distant service.
 struct Setup {
     runtime: Runtime,
     emulator: Emulator,
     client: Client,
+    /// Kept so that it serves until the process ends.
+    _distant: Emulator,
+    distant_client: Client,
+}
+
+/// The latency of the distant emulator.
+const LATENCY: Duration = Duration::from_millis(10);
+
+fn start_emulator(runtime: &Runtime) -> Emulator {
+    runtime
+        .block_on(
+            Emulator::builder()
+                .identity_source(SOURCE)
+                .api_token(TOKEN)
+                .processing_time(Duration::ZERO)
+                .cool_down(Duration::ZERO)
+                .rate_limit(1_000_000, Duration::from_secs(60))
+                .record_limit(1)
+                .start(),
+        )
+        .expect("the emulator starts")
+}
+
+fn client(emulator: &Emulator) -> Client {
+    Client::builder(emulator.base_url())
+        .api_token(TOKEN)
+        .build()
+        .expect("a client")
 }
 
 fn setup() -> &'static Setup {
@@ -67,26 +97,18 @@ fn setup() -> &'static Setup {
             .enable_all()
             .build()
             .expect("a runtime");
-        let emulator = runtime
-            .block_on(
-                Emulator::builder()
-                    .identity_source(SOURCE)
-                    .api_token(TOKEN)
-                    .processing_time(Duration::ZERO)
-                    .cool_down(Duration::ZERO)
-                    .rate_limit(1_000_000, Duration::from_secs(60))
-                    .record_limit(1)
-                    .start(),
-            )
-            .expect("the emulator starts");
-        let client = Client::builder(emulator.base_url())
-            .api_token(TOKEN)
-            .build()
-            .expect("a client");
+        let emulator = start_emulator(&runtime);
+        let distant = start_emulator(&runtime);
+        distant.inject(Fault::Delay {
+            delay: LATENCY,
+            count: u32::MAX,
+        });
         Setup {
+            client: client(&emulator),
+            distant_client: client(&distant),
             runtime,
             emulator,
-            client,
+            _distant: distant,
         }
     })
 }
@@ -108,6 +130,29 @@ fn import(bencher: Bencher, concurrency: usize) {
     let setup = setup();
     let importer = Importer::new(
         IdentitySourceApi::new(setup.client.clone()),
+        SOURCE,
+        options(concurrency),
+    );
+    bencher
+        .counter(ItemsCount::new(import_users()))
+        .with_inputs(users)
+        .bench_local_values(|users| {
+            let report = setup.runtime.block_on(importer.run(
+                users.into_iter().map(Ok),
+                std::iter::empty(),
+                |_| {},
+            ));
+            check(report);
+        });
+}
+
+/// The engine against the distant emulator: how much concurrency gains when each request
+/// takes 10 ms more.
+#[divan::bench(args = [1, 2, 4, 8], sample_count = 10)]
+fn distant(bencher: Bencher, concurrency: usize) {
+    let setup = setup();
+    let importer = Importer::new(
+        IdentitySourceApi::new(setup.distant_client.clone()),
         SOURCE,
         options(concurrency),
     );
@@ -214,6 +259,23 @@ async fn by_hand(
 
 fn decode(body: &[u8]) -> IdentitySourceSession {
     serde_json::from_slice(body).expect("a session")
+}
+
+/// The part of `import` before the first request: checking and planning the same users
+/// (as a dry run: without keeping their bodies).
+#[divan::bench]
+fn plan_import_users(bencher: Bencher) {
+    bencher
+        .counter(ItemsCount::new(import_users()))
+        .with_inputs(users)
+        .bench_local_values(|users| {
+            let plan = plan(
+                users.into_iter().map(Ok),
+                std::iter::empty(),
+                &Options::default(),
+            );
+            black_box(plan.map(|plan| plan.users).expect("every user is valid"))
+        });
 }
 
 /// Checking and planning users from an iterator, keeping only their ids.
