@@ -467,3 +467,36 @@ fn the_run_future_is_send(importer: &okta_identity_source_import::Importer) {
     fn spawnable<T: Send>(_: T) {}
     spawnable(importer.run(employees(0..1), leavers(0..0), |_| {}));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn running_out_of_time_cancels_the_session() -> TestResult {
+    let emulator = emulator().start().await?;
+    let events = Events::default();
+    let slow = |event: Event| {
+        if matches!(event, Event::SessionCreated { .. }) {
+            emulator.inject(Fault::Delay {
+                delay: Duration::from_secs(5),
+                count: 1,
+            });
+        }
+    };
+    let mut record = events.recorder();
+    let error = importer(&emulator, options().deadline(Duration::from_millis(300)))
+        .run(employees(0..10), leavers(0..0), |event| {
+            slow(event.clone());
+            record(event);
+        })
+        .await
+        .expect_err("out of time");
+    assert!(matches!(error.failure, Failure::Deadline(_)), "{error}");
+    assert_eq!(error.report.sessions[0].status, Status::Closed);
+    assert!(open_sessions(&emulator).is_empty());
+    assert!(
+        events
+            .all()
+            .iter()
+            .any(|e| matches!(e, Event::SessionCancelled { session: 0, .. }))
+    );
+    emulator.shutdown().await;
+    Ok(())
+}
