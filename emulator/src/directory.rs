@@ -1,11 +1,12 @@
 //! An identity source's directory of users, and how a completed import changes it.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
 use crate::session::{Change, ChangeKind, DirectoryUser};
-use crate::wire::{Attribute, DeleteBody, Object, UpsertBody};
+use crate::wire::{Attribute, DeleteBody, Object, Text, UpsertBody};
 
 /// The users of one identity source, by external id.
 pub(crate) type Directory = BTreeMap<String, DirectoryUser>;
@@ -24,34 +25,50 @@ pub(crate) fn apply(directory: &mut Directory, changes: Vec<Change>) {
 /// Creates or updates each user and activates it: attributes sent replace the stored ones,
 /// those sent as `null` are removed, the others are kept.
 fn upsert(directory: &mut Directory, body: &[u8]) {
-    let Ok(UpsertBody {
+    let Ok(Object(UpsertBody {
         profiles: Some(profiles),
         ..
-    }) = serde_json::from_slice(body)
+    })) = serde_json::from_slice(body)
     else {
         return;
     };
     for Object(entry) in profiles {
-        let Some(external_id) = entry.external_id else {
+        let Some(Text(external_id)) = entry.external_id else {
             continue;
         };
-        let user = directory
-            .entry(external_id.0.into_owned())
-            .or_insert_with(|| DirectoryUser {
-                profile: serde_json::Map::new(),
-                active: true,
-            });
+        // Look up by the borrowed id first: most upserts update a user already there.
+        let user = match directory.get_mut(external_id.as_ref()) {
+            Some(user) => user,
+            None => directory
+                .entry(external_id.into_owned())
+                .or_insert(DirectoryUser {
+                    profile: serde_json::Map::new(),
+                    active: true,
+                }),
+        };
         user.active = true;
-        for (name, value) in entry.profile.unwrap_or_default().0 {
-            match value {
-                Attribute::Text(text) => {
-                    user.profile
-                        .insert(name.0.into_owned(), Value::String(text.into_owned()));
-                }
-                Attribute::Null | Attribute::Other(_) => {
-                    user.profile.remove(name.0.as_ref());
-                }
-            }
+        for (Text(name), value) in entry.profile.unwrap_or_default().0 {
+            set_attribute(&mut user.profile, name, value);
+        }
+    }
+}
+
+/// Sets (or with `null`, removes) one attribute, reusing the stored string when there is one.
+fn set_attribute(
+    profile: &mut serde_json::Map<String, Value>,
+    name: Cow<'_, str>,
+    value: Attribute<'_>,
+) {
+    match (profile.get_mut(name.as_ref()), value) {
+        (Some(Value::String(stored)), Attribute::Text(text)) => {
+            stored.clear();
+            stored.push_str(&text);
+        }
+        (_, Attribute::Text(text)) => {
+            profile.insert(name.into_owned(), Value::String(text.into_owned()));
+        }
+        (_, Attribute::Null | Attribute::Other(_)) => {
+            profile.remove(name.as_ref());
         }
     }
 }

@@ -8,7 +8,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http_body_util::{BodyExt, Limited};
@@ -23,7 +23,7 @@ const SESSION: &str = "/api/v1/identity-sources/{source}/sessions/{session}";
 /// The token endpoint's path (FACTS.md).
 pub(crate) const TOKEN_PATH: &str = "/oauth2/v1/token";
 
-type Shared_ = State<Arc<Shared>>;
+type AppState = State<Arc<Shared>>;
 type SourcePath = Result<Path<String>, PathRejection>;
 type SessionPath = Result<Path<(String, String)>, PathRejection>;
 
@@ -41,17 +41,19 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-async fn create(State(shared): Shared_, source: SourcePath) -> Response {
-    let Ok(Path(source)) = source else {
-        return not_found().await;
+async fn create(State(shared): AppState, source: SourcePath) -> Response {
+    let Path(source) = match source {
+        Ok(path) => path,
+        Err(rejection) => return unreadable_path(&rejection),
     };
     let created = shared.lock().service.create(&source, Instant::now());
     session_answer(StatusCode::CREATED, created)
 }
 
-async fn list(State(shared): Shared_, source: SourcePath) -> Response {
-    let Ok(Path(source)) = source else {
-        return not_found().await;
+async fn list(State(shared): AppState, source: SourcePath) -> Response {
+    let Path(source) = match source {
+        Ok(path) => path,
+        Err(rejection) => return unreadable_path(&rejection),
     };
     match shared.lock().service.list(&source, Instant::now()) {
         Ok(sessions) => {
@@ -65,17 +67,19 @@ async fn list(State(shared): Shared_, source: SourcePath) -> Response {
     }
 }
 
-async fn get_one(State(shared): Shared_, path: SessionPath) -> Response {
-    let Ok(Path((source, session))) = path else {
-        return not_found().await;
+async fn get_one(State(shared): AppState, path: SessionPath) -> Response {
+    let Path((source, session)) = match path {
+        Ok(path) => path,
+        Err(rejection) => return unreadable_path(&rejection),
     };
     let found = shared.lock().service.get(&source, &session, Instant::now());
     session_answer(StatusCode::OK, found)
 }
 
-async fn cancel(State(shared): Shared_, path: SessionPath) -> Response {
-    let Ok(Path((source, session))) = path else {
-        return not_found().await;
+async fn cancel(State(shared): AppState, path: SessionPath) -> Response {
+    let Path((source, session)) = match path {
+        Ok(path) => path,
+        Err(rejection) => return unreadable_path(&rejection),
     };
     match shared
         .lock()
@@ -87,9 +91,10 @@ async fn cancel(State(shared): Shared_, path: SessionPath) -> Response {
     }
 }
 
-async fn start_import(State(shared): Shared_, path: SessionPath) -> Response {
-    let Ok(Path((source, session))) = path else {
-        return not_found().await;
+async fn start_import(State(shared): AppState, path: SessionPath) -> Response {
+    let Path((source, session)) = match path {
+        Ok(path) => path,
+        Err(rejection) => return unreadable_path(&rejection),
     };
     let started = shared
         .lock()
@@ -99,7 +104,7 @@ async fn start_import(State(shared): Shared_, path: SessionPath) -> Response {
 }
 
 async fn bulk_upsert(
-    State(shared): Shared_,
+    State(shared): AppState,
     path: SessionPath,
     headers: HeaderMap,
     body: Body,
@@ -111,7 +116,7 @@ async fn bulk_upsert(
 }
 
 async fn bulk_delete(
-    State(shared): Shared_,
+    State(shared): AppState,
     path: SessionPath,
     headers: HeaderMap,
     body: Body,
@@ -131,8 +136,9 @@ async fn upload(
     body: Body,
     check: impl FnOnce(Bytes, &crate::Limits) -> Result<Change, OktaError>,
 ) -> Response {
-    let Ok(Path((source, session))) = path else {
-        return not_found().await;
+    let Path((source, session)) = match path {
+        Ok(path) => path,
+        Err(rejection) => return unreadable_path(&rejection),
     };
     let change = match read_body(&shared, headers, body).await {
         Ok(bytes) => check(bytes, &shared.limits),
@@ -184,7 +190,7 @@ pub(crate) async fn read_body(
 
 /// `POST /oauth2/v1/token`. The assertion's `aud` must be this endpoint's URL, as the
 /// client reached it (its `Host`) or as [`Emulator::base_url`](crate::Emulator::base_url) names it.
-async fn token(State(shared): Shared_, headers: HeaderMap, body: Body) -> Response {
+async fn token(State(shared): AppState, headers: HeaderMap, body: Body) -> Response {
     let form = match read_body(&shared, &headers, body).await {
         Ok(form) => form,
         Err(error) => return error_answer(&error),
@@ -214,9 +220,15 @@ async fn token(State(shared): Shared_, headers: HeaderMap, body: Body) -> Respon
     response
 }
 
-/// Okta answers an unknown path with 404 E0000007.
-async fn not_found() -> Response {
-    error_answer(&OktaError::not_found("the requested resource", "Path"))
+/// An unknown path, or one whose ids are not valid percent-encoded UTF-8: 404 E0000007,
+/// Okta's answer for a resource that does not exist.
+async fn not_found(uri: Uri) -> Response {
+    error_answer(&OktaError::not_found(uri.path(), "Path"))
+}
+
+/// The answer when the ids in a path can't be read.
+fn unreadable_path(rejection: &PathRejection) -> Response {
+    error_answer(&OktaError::not_found(&rejection.body_text(), "Path"))
 }
 
 async fn method_not_allowed() -> Response {

@@ -295,7 +295,9 @@ fn view(clock: &Clock, source_id: &str, session: &Session) -> SessionView {
 }
 
 /// Idle CREATED sessions expire; triggered imports whose processing time is over finish,
-/// applying their changes to the directory unless they fail.
+/// applying their changes to the directory unless they fail. Okta processes triggered
+/// sessions one at a time; with one active session per source that holds per source, and
+/// the emulator processes the imports of different sources independently.
 fn advance(source: &mut Source, timings: &Timings, now: Instant) {
     for session in &mut source.sessions {
         match session.status {
