@@ -500,3 +500,40 @@ async fn running_out_of_time_cancels_the_session() -> TestResult {
     emulator.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_that_cannot_be_cancelled_is_named_in_the_report() -> TestResult {
+    let emulator = emulator().start().await?;
+    // After the first upload the service stops answering: the next upload fails, and so
+    // does cancelling the session.
+    let on_event = |event: Event| {
+        if matches!(event, Event::BatchUploaded { .. }) {
+            emulator.inject(Fault::DropConnection { count: 10 });
+        }
+    };
+    let error = importer(&emulator, options().concurrency(1))
+        .run(employees(0..1_000), leavers(0..0), on_event)
+        .await
+        .expect_err("the service stopped answering");
+    assert!(
+        matches!(
+            error.failure,
+            Failure::Call {
+                step: "uploading",
+                ..
+            }
+        ),
+        "{error}"
+    );
+    let id = error.report.sessions[0].id.clone();
+    assert_eq!(error.report.left_open, Some(id.clone()));
+    assert_eq!(open_sessions(&emulator), [id.clone()]);
+    assert!(
+        error
+            .report
+            .to_string()
+            .contains(&format!("session {id} could not be cancelled"))
+    );
+    emulator.shutdown().await;
+    Ok(())
+}
