@@ -527,7 +527,7 @@ async fn a_session_that_cannot_be_cancelled_is_named_in_the_report() -> TestResu
     );
     let id = error.report.sessions[0].id.clone();
     assert_eq!(error.report.left_open, Some(id.clone()));
-    assert_eq!(open_sessions(&emulator), [id.clone()]);
+    assert_eq!(open_sessions(&emulator), std::slice::from_ref(&id));
     assert!(
         error
             .report
