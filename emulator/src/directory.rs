@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::session::{Change, ChangeKind, DirectoryUser};
-use crate::wire::{Attribute, DeleteBody, Object, Text, UpsertBody};
+use crate::wire::{self, Attribute, DeleteBody, Object, Text, UpsertBody};
 
 /// The users of one identity source, by external id.
 pub(crate) type Directory = BTreeMap<String, DirectoryUser>;
@@ -25,10 +25,10 @@ pub(crate) fn apply(directory: &mut Directory, changes: Vec<Change>) {
 /// Creates or updates each user and activates it: attributes sent replace the stored ones,
 /// those sent as `null` are removed, the others are kept.
 fn upsert(directory: &mut Directory, body: &[u8]) {
-    let Ok(Object(UpsertBody {
+    let Some(Object(UpsertBody {
         profiles: Some(profiles),
         ..
-    })) = serde_json::from_slice(body)
+    })) = wire::read(body)
     else {
         return;
     };
@@ -73,11 +73,12 @@ fn set_attribute(
     }
 }
 
+/// Deactivates each user there is; unknown external ids are ignored (FACTS.md).
 fn deactivate(directory: &mut Directory, body: &[u8]) {
-    let Ok(DeleteBody {
+    let Some(Object(DeleteBody {
         profiles: Some(profiles),
         ..
-    }) = serde_json::from_slice(body)
+    })) = wire::read(body)
     else {
         return;
     };

@@ -6,12 +6,13 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http_body_util::{BodyExt, Limited};
+use serde::de::DeserializeOwned;
 
 use crate::error::OktaError;
 use crate::rules;
@@ -24,8 +25,24 @@ const SESSION: &str = "/api/v1/identity-sources/{source}/sessions/{session}";
 pub(crate) const TOKEN_PATH: &str = "/oauth2/v1/token";
 
 type AppState = State<Arc<Shared>>;
-type SourcePath = Result<Path<String>, PathRejection>;
-type SessionPath = Result<Path<(String, String)>, PathRejection>;
+
+/// The ids in a path, or a 404 in Okta's shape when they can't be read (say, percent-encoded
+/// bytes that are not UTF-8).
+struct Ids<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Ids<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(ids)) => Ok(Ids(ids)),
+            Err(rejection) => Err(error_answer(&OktaError::not_found(
+                &rejection.body_text(),
+                "Path",
+            ))),
+        }
+    }
+}
 
 /// The routes.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -41,20 +58,12 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-async fn create(State(shared): AppState, source: SourcePath) -> Response {
-    let Path(source) = match source {
-        Ok(path) => path,
-        Err(rejection) => return unreadable_path(&rejection),
-    };
+async fn create(State(shared): AppState, Ids(source): Ids<String>) -> Response {
     let created = shared.lock().service.create(&source, Instant::now());
     session_answer(StatusCode::CREATED, created)
 }
 
-async fn list(State(shared): AppState, source: SourcePath) -> Response {
-    let Path(source) = match source {
-        Ok(path) => path,
-        Err(rejection) => return unreadable_path(&rejection),
-    };
+async fn list(State(shared): AppState, Ids(source): Ids<String>) -> Response {
     match shared.lock().service.list(&source, Instant::now()) {
         Ok(sessions) => {
             let body: Vec<_> = sessions.iter().map(SessionView::to_json).collect();
@@ -67,20 +76,18 @@ async fn list(State(shared): AppState, source: SourcePath) -> Response {
     }
 }
 
-async fn get_one(State(shared): AppState, path: SessionPath) -> Response {
-    let Path((source, session)) = match path {
-        Ok(path) => path,
-        Err(rejection) => return unreadable_path(&rejection),
-    };
+async fn get_one(
+    State(shared): AppState,
+    Ids((source, session)): Ids<(String, String)>,
+) -> Response {
     let found = shared.lock().service.get(&source, &session, Instant::now());
     session_answer(StatusCode::OK, found)
 }
 
-async fn cancel(State(shared): AppState, path: SessionPath) -> Response {
-    let Path((source, session)) = match path {
-        Ok(path) => path,
-        Err(rejection) => return unreadable_path(&rejection),
-    };
+async fn cancel(
+    State(shared): AppState,
+    Ids((source, session)): Ids<(String, String)>,
+) -> Response {
     match shared
         .lock()
         .service
@@ -91,11 +98,10 @@ async fn cancel(State(shared): AppState, path: SessionPath) -> Response {
     }
 }
 
-async fn start_import(State(shared): AppState, path: SessionPath) -> Response {
-    let Path((source, session)) = match path {
-        Ok(path) => path,
-        Err(rejection) => return unreadable_path(&rejection),
-    };
+async fn start_import(
+    State(shared): AppState,
+    Ids((source, session)): Ids<(String, String)>,
+) -> Response {
     let started = shared
         .lock()
         .service
@@ -105,42 +111,49 @@ async fn start_import(State(shared): AppState, path: SessionPath) -> Response {
 
 async fn bulk_upsert(
     State(shared): AppState,
-    path: SessionPath,
+    Ids((source, session)): Ids<(String, String)>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    upload(shared, path, &headers, body, |bytes, limits| {
-        rules::check_upsert(bytes, limits)
-    })
+    upload(
+        &shared,
+        &source,
+        &session,
+        &headers,
+        body,
+        rules::check_upsert,
+    )
     .await
 }
 
 async fn bulk_delete(
     State(shared): AppState,
-    path: SessionPath,
+    Ids((source, session)): Ids<(String, String)>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    upload(shared, path, &headers, body, |bytes, limits| {
-        rules::check_delete(bytes, limits)
-    })
+    upload(
+        &shared,
+        &source,
+        &session,
+        &headers,
+        body,
+        rules::check_delete,
+    )
     .await
 }
 
 /// Reads the body (at most `max_body_bytes`), checks it against the rules outside the lock,
 /// then hands it to the session: 202 with no body when accepted.
 async fn upload(
-    shared: Arc<Shared>,
-    path: SessionPath,
+    shared: &Shared,
+    source: &str,
+    session: &str,
     headers: &HeaderMap,
     body: Body,
     check: impl FnOnce(Bytes, &crate::Limits) -> Result<Change, OktaError>,
 ) -> Response {
-    let Path((source, session)) = match path {
-        Ok(path) => path,
-        Err(rejection) => return unreadable_path(&rejection),
-    };
-    let change = match read_body(&shared, headers, body).await {
+    let change = match read_body(shared, headers, body).await {
         Ok(bytes) => check(bytes, &shared.limits),
         Err(error) => Err(error),
     };
@@ -148,7 +161,7 @@ async fn upload(
         shared
             .lock()
             .service
-            .upload(&source, &session, change, Instant::now())
+            .upload(source, session, change, Instant::now())
     });
     match accepted {
         Ok(()) => StatusCode::ACCEPTED.into_response(),
@@ -224,11 +237,6 @@ async fn token(State(shared): AppState, headers: HeaderMap, body: Body) -> Respo
 /// Okta's answer for a resource that does not exist.
 async fn not_found(uri: Uri) -> Response {
     error_answer(&OktaError::not_found(uri.path(), "Path"))
-}
-
-/// The answer when the ids in a path can't be read.
-fn unreadable_path(rejection: &PathRejection) -> Response {
-    error_answer(&OktaError::not_found(&rejection.body_text(), "Path"))
 }
 
 async fn method_not_allowed() -> Response {

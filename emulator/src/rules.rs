@@ -12,7 +12,7 @@ use bytes::Bytes;
 use crate::error::OktaError;
 use crate::limits::Limits;
 use crate::session::{Change, ChangeKind};
-use crate::wire::{Attribute, Attributes, DeleteBody, Object, Text, UpsertBody};
+use crate::wire::{self, Attribute, Attributes, DeleteBody, Object, Text, UpsertBody};
 
 /// How a standard profile attribute is checked.
 #[derive(Debug, Clone, Copy)]
@@ -61,7 +61,7 @@ pub(crate) const ENTITY_TYPE: &str = "USERS";
 /// Checks a bulk-upsert body; the change it makes, keeping the body as it came.
 pub(crate) fn check_upsert(body: Bytes, limits: &Limits) -> Result<Change, OktaError> {
     let Object(parsed): Object<UpsertBody<'_>> =
-        serde_json::from_slice(&body).map_err(|_| OktaError::malformed())?;
+        wire::read(&body).ok_or_else(OktaError::malformed)?;
     let profiles = check_envelope(parsed.entity_type, parsed.profiles, limits)?;
     let mut causes = Vec::new();
     for (index, Object(entry)) in profiles.iter().enumerate() {
@@ -83,7 +83,7 @@ pub(crate) fn check_upsert(body: Bytes, limits: &Limits) -> Result<Change, OktaE
 /// Checks a bulk-delete body; the change it makes, keeping the body as it came.
 pub(crate) fn check_delete(body: Bytes, limits: &Limits) -> Result<Change, OktaError> {
     let Object(parsed): Object<DeleteBody<'_>> =
-        serde_json::from_slice(&body).map_err(|_| OktaError::malformed())?;
+        wire::read(&body).ok_or_else(OktaError::malformed)?;
     let profiles = check_envelope(parsed.entity_type, parsed.profiles, limits)?;
     let mut causes = Vec::new();
     for (index, Object(entry)) in profiles.iter().enumerate() {

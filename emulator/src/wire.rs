@@ -11,6 +11,13 @@ use serde::Deserialize;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+/// Reads a body as `T`, or `None` when it does not read. The body is checked to be UTF-8
+/// once as a whole, which is faster than serde_json checking each string of a byte slice.
+pub(crate) fn read<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Option<T> {
+    let text = std::str::from_utf8(body).ok()?;
+    serde_json::from_str(text).ok()
+}
+
 /// A JSON string, borrowed from the body unless it has escapes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Text<'a>(pub Cow<'a, str>);
