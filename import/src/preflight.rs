@@ -160,20 +160,20 @@ impl Preflight<'_> {
         if reasons.is_empty() {
             self.conflicts(&external_id, keep, &mut reasons);
         }
-        if reasons.is_empty() {
-            if let Some(earlier) = self.deactivated.get(&external_id) {
-                let message = format!("also deactivated at {}", earlier.position);
-                if self.options.duplicates == Duplicates::Fail {
-                    reasons.push(format!("externalId {message}"));
-                } else {
-                    let message = format!("{message}; sent once");
-                    self.warnings.push(Warning {
-                        position,
-                        external_id,
-                        message,
-                    });
-                    return;
-                }
+        if reasons.is_empty()
+            && let Some(earlier) = self.deactivated.get(&external_id)
+        {
+            let message = format!("also deactivated at {}", earlier.position);
+            if self.options.duplicates == Duplicates::Fail {
+                reasons.push(format!("externalId {message}"));
+            } else {
+                let message = format!("{message}; sent once");
+                self.warnings.push(Warning {
+                    position,
+                    external_id,
+                    message,
+                });
+                return;
             }
         }
         let body = IdentitySourceUserProfileForDelete { external_id };
