@@ -263,15 +263,14 @@ impl TokenIssuer {
 
     fn grant_token(&mut self, scopes: BTreeSet<String>, now: Instant) -> Value {
         self.tokens.retain(|_, grant| now < grant.expires);
-        if self.tokens.len() >= MAX_REMEMBERED {
-            if let Some(oldest) = self
+        if self.tokens.len() >= MAX_REMEMBERED
+            && let Some(oldest) = self
                 .tokens
                 .iter()
                 .min_by_key(|(_, grant)| grant.expires)
                 .map(|(token, _)| token.clone())
-            {
-                self.tokens.remove(&oldest);
-            }
+        {
+            self.tokens.remove(&oldest);
         }
         let token = ids::access_token();
         let scope = scopes.iter().cloned().collect::<Vec<_>>().join(" ");
