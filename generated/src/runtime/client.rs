@@ -14,7 +14,9 @@ use reqwest::Url;
 use ring::rand::{SecureRandom, SystemRandom};
 
 use super::error::{Error, Result};
+#[cfg(feature = "service-app")]
 use super::oauth::ServiceApp;
+#[cfg(feature = "service-app")]
 use super::token_cache::ServiceAppTokens;
 use super::{base_url, tls};
 
@@ -49,8 +51,10 @@ where
     }
 }
 
-/// How requests are authenticated.
+/// How requests are authenticated. Non-exhaustive: [`Auth::ServiceApp`] exists with the
+/// `service-app` feature.
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum Auth {
     /// An Okta API token, sent as `Authorization: SSWS <token>`.
     ApiToken(String),
@@ -60,6 +64,7 @@ pub enum Auth {
     TokenSource(Arc<dyn TokenSource>),
     /// An OAuth 2.0 service app: access tokens from the client-credentials grant with a
     /// client assertion signed by the app's private key, cached and renewed.
+    #[cfg(feature = "service-app")]
     ServiceApp(ServiceApp),
 }
 
@@ -80,6 +85,7 @@ impl Auth {
     }
 
     /// An OAuth 2.0 service app (client credentials with `private_key_jwt`).
+    #[cfg(feature = "service-app")]
     pub fn service_app(app: ServiceApp) -> Self {
         Self::ServiceApp(app)
     }
@@ -91,6 +97,7 @@ impl fmt::Debug for Auth {
             Self::ApiToken(_) => "ApiToken(<redacted>)",
             Self::AccessToken(_) => "AccessToken(<redacted>)",
             Self::TokenSource(_) => "TokenSource(..)",
+            #[cfg(feature = "service-app")]
             Self::ServiceApp(_) => "ServiceApp(..)",
         })
     }
@@ -104,11 +111,13 @@ pub(crate) enum Credentials {
 }
 
 impl Credentials {
+    #[cfg_attr(not(feature = "service-app"), allow(unused_variables))]
     fn new(auth: Auth, transport: &Transport) -> Result<Self> {
         match auth {
             Auth::ApiToken(token) => authorization("SSWS", &token).map(Self::Fixed),
             Auth::AccessToken(token) => authorization("Bearer", &token).map(Self::Fixed),
             Auth::TokenSource(source) => Ok(Self::Source(source)),
+            #[cfg(feature = "service-app")]
             Auth::ServiceApp(app) => {
                 let tokens = ServiceAppTokens::new(app, transport.clone());
                 Ok(Self::Source(Arc::new(tokens)))
@@ -303,6 +312,7 @@ impl ClientBuilder {
     /// Authenticates as an OAuth 2.0 service app: access tokens are fetched from the org's
     /// `/oauth2/v1/token` with a client assertion signed by the app's key, shared by every
     /// clone of the client, and renewed before they expire.
+    #[cfg(feature = "service-app")]
     pub fn service_app(self, app: ServiceApp) -> Self {
         self.auth(Auth::service_app(app))
     }

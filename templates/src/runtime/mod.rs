@@ -8,10 +8,13 @@ mod client;
 mod error;
 mod exchange;
 pub(crate) mod nullable;
+#[cfg(feature = "service-app")]
 mod oauth;
+#[cfg(feature = "service-app")]
 mod private_key;
 pub(crate) mod tagged;
 mod tls;
+#[cfg(feature = "service-app")]
 mod token_cache;
 
 #[allow(unused_imports)] // Used by API descriptions that have list parameters.
@@ -20,7 +23,9 @@ pub(crate) use call::Request;
 pub use call::{Call, RateLimit, Response, ResponseMeta};
 pub use client::{Auth, BoxError, Client, ClientBuilder, RetryPolicy, TokenFuture, TokenSource};
 pub use error::{ApiError, Error, ErrorBody, ErrorCause, Result};
+#[cfg(feature = "service-app")]
 pub use oauth::{OAuthError, ServiceApp, DEFAULT_SCOPES};
+#[cfg(feature = "service-app")]
 pub use private_key::PrivateKey;
 /// The HTTP client the runtime is built on, re-exported so an injected client
 /// ([`ClientBuilder::http_client`]) has the same version.
