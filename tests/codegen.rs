@@ -146,9 +146,9 @@ fn broken_documents_get_located_errors() {
             "at #/swagger: the document is Swagger 2.0",
         ),
         (
-            "OpenAPI 3.1",
-            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n",
-            "at #/openapi: the document is OpenAPI 3.1.0",
+            "OpenAPI 3.2",
+            "openapi: 3.2.0\ninfo: {title: t, version: '1'}\npaths: {}\n",
+            "at #/openapi: the document is OpenAPI 3.2.0, and only OpenAPI 3.0.x and 3.1.x are supported",
         ),
         (
             "no openapi field",

@@ -1,4 +1,4 @@
-//! Turns an OpenAPI 3.0 document into a typed Rust API client crate.
+//! Turns an OpenAPI 3.0 or 3.1 document into a typed Rust API client crate.
 //!
 //! The pipeline runs one way: [`load`](load::load) the document, [`lower`](lower::lower) it
 //! into a small [IR](ir), [`emit`](emit::emit) Rust from the IR, and [`write`] the files,
@@ -53,8 +53,10 @@ const STACK_SIZE: usize = 64 << 20;
 pub fn generate(document: &str, options: &Options) -> Result<Generated, Diagnostic> {
     let pipeline = || {
         let text = document;
-        let document = load::load(text)?;
-        let mut warnings = Vec::new();
+        let load::Loaded {
+            document,
+            notes: mut warnings,
+        } = load::read(text)?;
         for ignored in load::ignored_paths(text) {
             if !options.skip_unsupported {
                 return Err(ignored);
