@@ -44,6 +44,9 @@ pub struct Operation {
     pub http_method: HttpMethod,
     /// The path template, e.g. `/api/v1/users/{userId}`.
     pub path: String,
+    /// Query pairs the path key itself carries (`/?Action=List` has `Action=List`), sent
+    /// with every request.
+    pub fixed_query: Vec<(String, String)>,
     /// The parameters in signature order: path parameters in template order, then the others.
     pub params: Vec<Parameter>,
     /// The JSON request body, if any.

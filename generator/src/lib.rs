@@ -56,8 +56,9 @@ pub fn generate(document: &str, options: &Options) -> Result<Generated, Diagnost
         let load::Loaded {
             document,
             notes: mut warnings,
+            ignored,
         } = load::read(text)?;
-        for ignored in load::ignored_paths(text) {
+        for ignored in ignored {
             if !options.skip_unsupported {
                 return Err(ignored);
             }

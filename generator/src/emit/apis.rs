@@ -88,6 +88,10 @@ fn operation(operation: &Operation) -> TokenStream {
     let method = ident(operation.http_method.as_str());
     let id = &operation.id;
     let path = &operation.path;
+    let fixed_query = operation
+        .fixed_query
+        .iter()
+        .map(|(name, value)| quote!(.query(#name, #value)));
     let setters = operation.params.iter().map(parameter_setter);
     let body = operation.body.as_ref().map(|body| {
         let media_type = &body.media_type;
@@ -123,6 +127,7 @@ fn operation(operation: &Operation) -> TokenStream {
             Call::#constructor(
                 self.client.clone(),
                 Request::new(Method::#method, #id, #path)
+                    #(#fixed_query)*
                     #(#setters)*
                     #body
                     #accept

@@ -12,8 +12,12 @@ use crate::diagnostic::{Diagnostic, Pointer};
 #[derive(Debug, Clone)]
 pub struct Loaded {
     pub document: OpenAPI,
-    /// Warnings about parts of the document that are not generated (3.1 webhooks).
+    /// Warnings about what the reader did or left out (3.1 webhooks, a path read with the
+    /// `/` it lacks).
     pub notes: Vec<Diagnostic>,
+    /// What is not generated because the reader does not know it (a path item's `GET`):
+    /// an error, unless what is unsupported is skipped.
+    pub ignored: Vec<Diagnostic>,
 }
 
 /// Parses `text` (YAML or JSON) as an OpenAPI 3.0.x or 3.1.x document.
@@ -28,21 +32,23 @@ pub fn load(text: &str) -> Result<OpenAPI, Diagnostic> {
 /// first: `type` lists with `"null"` are `nullable`, `const` is a one-value `enum`, a `$ref`
 /// with keywords beside it is an `allOf`, and so on; what has no 3.0 form is a located error.
 pub fn read(text: &str) -> Result<Loaded, Diagnostic> {
+    let keys = path_keys(text);
     let error = match parse::<OpenAPI>(text) {
-        Ok(document) if is_3_0(&document.openapi) => {
+        Ok(document) if is_3_0(&document.openapi) && keys.slashless.is_empty() => {
             return Ok(Loaded {
                 document,
                 notes: Vec::new(),
+                ignored: keys.unknown,
             });
         }
         Ok(document) => {
             check_version(&document.openapi)?;
-            return read_3_1(text);
+            return read_tree(text, keys);
         }
         Err(error) => error,
     };
     match version_of(text)? {
-        Version::OpenApi(version) if openapi31::is_version(&version) => read_3_1(text),
+        Version::OpenApi(version) if openapi31::is_version(&version) => read_tree(text, keys),
         Version::OpenApi(version) => {
             check_version(&version)?;
             Err(error.into_diagnostic())
@@ -51,10 +57,16 @@ pub fn read(text: &str) -> Result<Loaded, Diagnostic> {
     }
 }
 
-/// A 3.1 document: read as a tree, converted, then read as 3.0.
-fn read_3_1(text: &str) -> Result<Loaded, Diagnostic> {
+/// A document that needs changes before openapiv3 reads it (a 3.1 document, or paths
+/// without their `/`): read as a tree, changed, then read as 3.0.
+fn read_tree(text: &str, keys: PathKeys) -> Result<Loaded, Diagnostic> {
     let mut tree: serde_yaml::Value = parse(text).map_err(ParseError::into_diagnostic)?;
-    let notes = openapi31::convert(&mut tree)?;
+    let version = tree.get("openapi").and_then(serde_yaml::Value::as_str);
+    let mut notes = match version {
+        Some(version) if openapi31::is_version(version) => openapi31::convert(&mut tree)?,
+        _ => Vec::new(),
+    };
+    notes.append(&mut add_slashes(&mut tree, &keys.slashless)?);
     let document: OpenAPI = serde_path_to_error::deserialize(tree).map_err(|error| {
         let message = format!("the document could not be read: {}", error.inner());
         match path_to_pointer(error.path()) {
@@ -62,7 +74,11 @@ fn read_3_1(text: &str) -> Result<Loaded, Diagnostic> {
             None => Diagnostic::document(message),
         }
     })?;
-    Ok(Loaded { document, notes })
+    Ok(Loaded {
+        document,
+        notes,
+        ignored: keys.unknown,
+    })
 }
 
 fn is_3_0(version: &str) -> bool {
@@ -117,37 +133,36 @@ fn yaml_error(error: serde_path_to_error::Error<serde_yaml::Error>) -> ParseErro
     ParseError { pointer, message }
 }
 
-/// What the reader drops without a word, one located diagnostic each: keys of `paths`
-/// that are neither paths (which start with `/`) nor extensions (`x-…`), and keys of a path
-/// item that it does not know (`GET` for `get`, say), so their operations are not lost
-/// silently. Reads only these keys from `text`, which [`load`] has already read.
-pub fn ignored_paths(text: &str) -> Vec<Diagnostic> {
+/// What the keys of `paths` say: the paths written without their leading `/`, and one
+/// located diagnostic for each key of a path item that the reader does not know (`GET` for
+/// `get`, say), so their operations are not lost silently.
+#[derive(Default)]
+struct PathKeys {
+    slashless: Vec<String>,
+    unknown: Vec<Diagnostic>,
+}
+
+/// Reads only the keys of `paths` (and of each path item) from `text`.
+fn path_keys(text: &str) -> PathKeys {
     #[derive(Deserialize)]
     struct Keys {
         #[serde(default)]
         paths: indexmap::IndexMap<String, MapKeys>,
     }
-    let Ok(Keys { paths }) = serde_yaml::from_str::<Keys>(text) else {
-        return Vec::new();
+    let Ok(Keys { paths }) = parse::<Keys>(text) else {
+        return PathKeys::default();
     };
-    let mut ignored = Vec::new();
+    let mut keys = PathKeys::default();
     for (path, MapKeys(item)) in &paths {
-        let at = Pointer::root().push("paths").push(path);
         if path.starts_with("x-") {
             continue;
         }
         if !path.starts_with('/') {
-            ignored.push(
-                Diagnostic::at(
-                    &at,
-                    format!("the path `{path}` does not start with `/`, so its operations are not generated"),
-                )
-                .with_help(format!("write it as `/{path}`")),
-            );
-            continue;
+            keys.slashless.push(path.clone());
         }
+        let at = Pointer::root().push("paths").push(path);
         for key in item.iter().filter(|key| !is_path_item_key(key)) {
-            ignored.push(
+            keys.unknown.push(
                 Diagnostic::at(
                     &at.push(key),
                     format!("`{key}` is not a field of a path item, so it is not generated"),
@@ -156,7 +171,54 @@ pub fn ignored_paths(text: &str) -> Vec<Diagnostic> {
             );
         }
     }
-    ignored
+    keys
+}
+
+/// Gives each path in `slashless` its leading `/` in the document tree, with a warning
+/// each; an error when the path with the `/` is there already.
+fn add_slashes(
+    tree: &mut serde_yaml::Value,
+    slashless: &[String],
+) -> Result<Vec<Diagnostic>, Diagnostic> {
+    let Some(serde_yaml::Value::Mapping(paths)) = tree.get_mut("paths") else {
+        return Ok(Vec::new());
+    };
+    let taken: Vec<String> = paths
+        .keys()
+        .filter_map(|key| key.as_str().map(str::to_owned))
+        .collect();
+    let mut notes = Vec::new();
+    let mut renamed = serde_yaml::Mapping::with_capacity(paths.len());
+    for (key, item) in std::mem::take(paths) {
+        let key = match key.as_str() {
+            Some(path) if slashless.iter().any(|slashless| slashless == path) => {
+                let at = Pointer::root().push("paths").push(path);
+                let fixed = format!("/{path}");
+                if taken.contains(&fixed) {
+                    return Err(Diagnostic::at(
+                        &at,
+                        format!("the path `{path}` does not start with `/`, and `{fixed}` is a path already"),
+                    )
+                    .with_help("merge the two path items"));
+                }
+                notes.push(
+                    Diagnostic::at(
+                        &at,
+                        format!(
+                            "the path `{path}` does not start with `/`; it is read as `{fixed}`"
+                        ),
+                    )
+                    .with_help(format!("write it as `{fixed}`"))
+                    .warning(),
+                );
+                serde_yaml::Value::String(fixed)
+            }
+            _ => key,
+        };
+        renamed.insert(key, item);
+    }
+    *paths = renamed;
+    Ok(notes)
 }
 
 /// The keys of a mapping, read without its values; nothing for any other value.

@@ -46,17 +46,14 @@ impl<'d> Lowerer<'d> {
                     continue;
                 };
                 let at = path_at.push(method);
-                let id = operation_id(operation, method, path);
+                let id = self.unique_operation_id(
+                    operation_id(operation, method, path),
+                    method,
+                    path,
+                    &at,
+                    &mut operation_ids,
+                );
                 let skipped = || format!("the operation `{method} {path}` is skipped");
-                if !operation_ids.insert(id.clone()) {
-                    let error = Diagnostic::at(
-                        &at.push("operationId"),
-                        format!("the operationId `{id}` is used twice"),
-                    )
-                    .with_help("operationIds must be unique in a document");
-                    self.attempt(skipped, |_| Err::<(), _>(error))?;
-                    continue;
-                }
                 let Some(operation) = self.attempt(skipped, |this| {
                     this.operation(id, method, path, &path_parameters, operation, &at)
                 })?
@@ -102,6 +99,39 @@ impl<'d> Lowerer<'d> {
         Ok(groups)
     }
 
+    /// `id`, or when another operation has it already, a name made of the method and the
+    /// path (numbered if that is taken too), with a warning.
+    fn unique_operation_id(
+        &mut self,
+        id: String,
+        method: &str,
+        path: &str,
+        at: &Pointer,
+        taken: &mut BTreeSet<String>,
+    ) -> String {
+        if taken.insert(id.clone()) {
+            return id;
+        }
+        let base = method_path_name(method, path);
+        let unique = (1..)
+            .map(|number| match number {
+                1 => base.clone(),
+                number => format!("{base}{number}"),
+            })
+            .find(|candidate| !taken.contains(candidate))
+            .unwrap_or(base);
+        taken.insert(unique.clone());
+        self.warnings.push(
+            Diagnostic::at(
+                &at.push("operationId"),
+                format!("the operationId `{id}` is used twice; this operation is named `{unique}`"),
+            )
+            .with_help("operationIds must be unique in a document")
+            .warning(),
+        );
+        unique
+    }
+
     /// One empty group per tag the document lists, in its order.
     fn empty_groups(&self) -> Vec<ApiGroup> {
         self.document
@@ -136,8 +166,28 @@ impl<'d> Lowerer<'d> {
         at: &Pointer,
     ) -> Result<Operation, Diagnostic> {
         let http_method = http_method(method, at)?;
+        let (path, fixed_query) = split_path_key(path);
         let type_hint = camel(&id);
         let mut params = self.parameters(path_parameters, operation, at, &type_hint)?;
+        for name in undeclared_path_parameters(path, &params, at)? {
+            self.warnings.push(
+                Diagnostic::at(
+                    &at.push("parameters"),
+                    format!("the path has `{{{name}}}` but no path parameter `{name}` is declared; it is a required text parameter"),
+                )
+                .with_help(format!("declare `{name}` with `in: path`"))
+                .warning(),
+            );
+            params.push(Parameter {
+                wire_name: name.to_owned(),
+                rust_name: snake(name),
+                location: ParamLocation::Path,
+                ty: TypeRef::String,
+                required: true,
+                description: None,
+                list_style: None,
+            });
+        }
         order_path_parameters(path, &mut params, at)?;
         let mut param_names = names::Scope::default();
         for param in &mut params {
@@ -150,6 +200,7 @@ impl<'d> Lowerer<'d> {
             id,
             http_method,
             path: path.to_owned(),
+            fixed_query,
             params,
             body,
             success,
@@ -492,11 +543,15 @@ fn select_tag<'a>(operation_tags: &'a [String], wanted: &[String]) -> Option<&'a
 fn operation_id(operation: &OpenApiOperation, method: &str, path: &str) -> String {
     match &operation.operation_id {
         Some(id) if !id.trim().is_empty() => id.clone(),
-        // `delete /items/{itemId}` is `deleteItemsItemId`.
-        _ => format!("{method} {path}")
-            .replace(|c: char| !c.is_alphanumeric(), " ")
-            .to_lower_camel_case(),
+        _ => method_path_name(method, path),
     }
+}
+
+/// A name made of the method and the path: `delete /items/{itemId}` is `deleteItemsItemId`.
+fn method_path_name(method: &str, path: &str) -> String {
+    format!("{method} {path}")
+        .replace(|c: char| !c.is_alphanumeric(), " ")
+        .to_lower_camel_case()
 }
 
 fn http_method(method: &str, at: &Pointer) -> Result<HttpMethod, Diagnostic> {
@@ -525,6 +580,25 @@ fn location_name(parameter: &OpenApiParameter) -> &'static str {
         OpenApiParameter::Header { .. } => "header",
         OpenApiParameter::Cookie { .. } => "cookie",
     }
+}
+
+/// A path key as the path template and the query pairs it carries: what follows a `#` is
+/// a fragment, never sent (`/#Action=Create` only keeps keys apart), and what follows a
+/// `?` is a query sent as it is (`/?Action=Create`).
+fn split_path_key(key: &str) -> (&str, Vec<(String, String)>) {
+    let key = key.split_once('#').map_or(key, |(before, _)| before);
+    let Some((path, query)) = key.split_once('?') else {
+        return (key, Vec::new());
+    };
+    let pairs = query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) => (name.to_owned(), value.to_owned()),
+            None => (pair.to_owned(), String::new()),
+        })
+        .collect();
+    (path, pairs)
 }
 
 /// The names in a path template's `{…}` placeholders, in order.
@@ -558,25 +632,32 @@ fn template_names<'p>(path: &'p str, at: &Pointer) -> Result<Vec<&'p str>, Diagn
     Ok(names)
 }
 
-/// Checks that path parameters and placeholders match one to one, and puts the path
-/// parameters first, in template order.
+/// The placeholders of the path template that no path parameter declares, once each.
+fn undeclared_path_parameters<'p>(
+    path: &'p str,
+    params: &[Parameter],
+    at: &Pointer,
+) -> Result<Vec<&'p str>, Diagnostic> {
+    let mut undeclared: Vec<&str> = Vec::new();
+    for name in template_names(path, at)? {
+        let declared = params
+            .iter()
+            .any(|param| param.location == ParamLocation::Path && param.wire_name == name);
+        if !declared && !undeclared.contains(&name) {
+            undeclared.push(name);
+        }
+    }
+    Ok(undeclared)
+}
+
+/// Checks that every path parameter has a placeholder, and puts the path parameters
+/// first, in template order.
 fn order_path_parameters(
     path: &str,
     params: &mut [Parameter],
     at: &Pointer,
 ) -> Result<(), Diagnostic> {
     let placeholders = template_names(path, at)?;
-    for name in &placeholders {
-        if !params
-            .iter()
-            .any(|param| param.location == ParamLocation::Path && param.wire_name == *name)
-        {
-            return Err(Diagnostic::at(
-                &at.push("parameters"),
-                format!("the path has `{{{name}}}` but no path parameter `{name}` is declared"),
-            ));
-        }
-    }
     if let Some(extra) = params.iter().find(|param| {
         param.location == ParamLocation::Path && !placeholders.contains(&param.wire_name.as_str())
     }) {

@@ -175,13 +175,23 @@ impl<'d> Lowerer<'d> {
                     )),
                 }
             }
-            // A type with keywords of another (`type: string` with `properties`, say): the type.
+            // A type with keywords of another (`type: string` with `properties`, say): the
+            // type, with a warning; `type: object` with `items` is an array, as its data is.
             SchemaKind::Any(any) => match any.typ.as_deref() {
-                Some("string") => Ok(TypeRef::String),
-                Some("integer") => Ok(TypeRef::I64),
-                Some("number") => Ok(TypeRef::F64),
-                Some("boolean") => Ok(TypeRef::Bool),
-                Some("array") => self.array_type(any.items.as_ref(), pointer, hint),
+                Some(typ @ ("string" | "integer" | "number" | "boolean" | "array")) => {
+                    self.warn_mixed(any, typ, pointer);
+                    match typ {
+                        "string" => Ok(TypeRef::String),
+                        "integer" => Ok(TypeRef::I64),
+                        "number" => Ok(TypeRef::F64),
+                        "boolean" => Ok(TypeRef::Bool),
+                        _ => self.array_type(any.items.as_ref(), pointer, hint),
+                    }
+                }
+                Some("object") if any.items.is_some() => {
+                    self.warn_mixed(any, "array", pointer);
+                    self.array_type(any.items.as_ref(), pointer, hint)
+                }
                 None if any.items.is_some() => self.array_type(any.items.as_ref(), pointer, hint),
                 // An `enum` without a type: text if every value is, any JSON otherwise.
                 None if !any.enumeration.is_empty() => Ok(
@@ -216,6 +226,31 @@ impl<'d> Lowerer<'d> {
             }
             SchemaKind::Not { .. } => Err(unsupported(pointer, "`not`")),
         }
+    }
+
+    /// Warns that `any`, read as a `read_as`, has keywords of another type.
+    fn warn_mixed(&mut self, any: &openapiv3::AnySchema, read_as: &str, pointer: &Pointer) {
+        let declared = any.typ.as_deref().unwrap_or(read_as);
+        let foreign = foreign_keywords(any, declared);
+        if foreign.is_empty() {
+            return;
+        }
+        self.warnings.push(
+            Diagnostic::at(
+                pointer,
+                format!(
+                    "this `type: {declared}` schema also has {}, which belong to another type; it is read as {}",
+                    foreign
+                        .iter()
+                        .map(|keyword| format!("`{keyword}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    article(read_as)
+                ),
+            )
+            .with_help("remove the keywords of the other type, or fix `type`")
+            .warning(),
+        );
     }
 
     /// A list of `items` (any JSON when the schema does not say).
@@ -286,6 +321,14 @@ impl<'d> Lowerer<'d> {
                 .object(name, ObjectParts::of(object, pointer), pointer)
                 .map(TypeKind::Struct),
             SchemaKind::AllOf { all_of } => {
+                if let Some(index) = self.scalar_member(all_of) {
+                    let at = pointer.push("allOf").push(index);
+                    return Ok(TypeKind::Alias(self.schema_type(
+                        &all_of[index],
+                        &at,
+                        name,
+                    )?));
+                }
                 let parts = self.all_of_parts(all_of, pointer, &[])?;
                 self.object(name, parts, pointer).map(TypeKind::Struct)
             }
@@ -544,6 +587,32 @@ impl<'d> Lowerer<'d> {
             merged.merge(parts);
         }
         Ok(merged)
+    }
+
+    /// When an `allOf` merges a scalar (or a string enum) with constraints only (`maxLength`,
+    /// `enum`, …), the index of the first scalar member: the merged type is that scalar.
+    fn scalar_member(&self, members: &'d [ReferenceOr<Schema>]) -> Option<usize> {
+        let mut scalar = None;
+        for (index, member) in typed_members(members) {
+            let (schema, _) = resolve(self.schemas(), "schemas", member, &Pointer::root()).ok()?;
+            match &schema.schema_kind {
+                SchemaKind::Type(
+                    Type::String(_) | Type::Integer(_) | Type::Number(_) | Type::Boolean(_),
+                ) => {
+                    scalar.get_or_insert(index);
+                }
+                SchemaKind::Any(any)
+                    if any.typ.as_deref().is_some_and(|typ| {
+                        matches!(typ, "string" | "integer" | "number" | "boolean")
+                    }) && constraints_only(any) =>
+                {
+                    scalar.get_or_insert(index);
+                }
+                SchemaKind::Any(any) if any.typ.is_none() && constraints_only(any) => {}
+                _ => return None,
+            }
+        }
+        scalar
     }
 
     /// The merged parts of an object schema that also has an `allOf`: the members first,
@@ -862,6 +931,53 @@ fn limits(schema: &Schema) -> Vec<String> {
         .as_ref()
         .map(|value| format!("The server's default: `{value}`."));
     range.into_iter().chain(default).collect()
+}
+
+/// Whether `any` has no keywords of objects, arrays or members: scalar constraints only.
+fn constraints_only(any: &openapiv3::AnySchema) -> bool {
+    any.properties.is_empty()
+        && any.required.is_empty()
+        && any.additional_properties.is_none()
+        && any.items.is_none()
+        && any.all_of.is_empty()
+        && any.one_of.is_empty()
+        && any.any_of.is_empty()
+        && any.not.is_none()
+}
+
+/// The keywords of `any` that belong to a type other than `typ`.
+fn foreign_keywords(any: &openapiv3::AnySchema, typ: &str) -> Vec<&'static str> {
+    let typ = if typ == "integer" { "number" } else { typ };
+    let present = [
+        ("properties", "object", !any.properties.is_empty()),
+        ("required", "object", !any.required.is_empty()),
+        (
+            "additionalProperties",
+            "object",
+            any.additional_properties.is_some(),
+        ),
+        ("items", "array", any.items.is_some()),
+        ("minItems", "array", any.min_items.is_some()),
+        ("maxItems", "array", any.max_items.is_some()),
+        ("pattern", "string", any.pattern.is_some()),
+        ("minLength", "string", any.min_length.is_some()),
+        ("maxLength", "string", any.max_length.is_some()),
+        ("minimum", "number", any.minimum.is_some()),
+        ("maximum", "number", any.maximum.is_some()),
+    ];
+    present
+        .into_iter()
+        .filter(|(_, owner, present)| *present && *owner != typ)
+        .map(|(keyword, _, _)| keyword)
+        .collect()
+}
+
+/// `a string`, `an array`, `an integer`.
+fn article(typ: &str) -> String {
+    match typ.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {typ}"),
+        _ => format!("a {typ}"),
+    }
 }
 
 fn unsupported(pointer: &Pointer, what: &str) -> Diagnostic {
