@@ -692,6 +692,19 @@ mod tests {
     }
 
     #[test]
+    fn odata_templates_and_the_query_of_a_path_key_make_the_url() {
+        let request = Request::new(Method::GET, "op", "/items(ids={ids})")
+            .query("Action", "ListItems")
+            .query("Version", "2020-01-01")
+            .path_param("ids", "a/b,c")
+            .query("next", "x y");
+        assert_eq!(
+            request.url(&base()).unwrap().as_str(),
+            "https://example.okta.com/prefix/items(ids=a%2Fb%2Cc)?Action=ListItems&Version=2020-01-01&next=x+y"
+        );
+    }
+
+    #[test]
     fn bodies_carry_their_media_type() {
         #[derive(Serialize)]
         struct Form<'a> {
