@@ -64,7 +64,14 @@ pub fn generate(document: &str, options: &Options) -> Result<Generated, Diagnost
             }
             warnings.push(ignored.warning());
         }
-        let mut api = lower::lower(&document, options)?;
+        let (mut api, references_elsewhere) = lower::lower_noting_references(&document, options);
+        if references_elsewhere {
+            // Rare, and slower: read again with those schemas moved into the components
+            // (the notes are the same as the first reading's).
+            let moved = load::read_with_references_moved(text)?;
+            api = lower::lower(&moved.document, options);
+        }
+        let mut api = api?;
         warnings.append(&mut api.warnings);
         let files = emit::emit(&api, &options.source_name)?;
         Ok(Generated { files, warnings })

@@ -1,6 +1,7 @@
 //! Reading an OpenAPI 3.0 or 3.1 document from YAML or JSON text.
 
 mod openapi31;
+mod references;
 
 use openapiv3::OpenAPI;
 use serde::Deserialize;
@@ -43,12 +44,14 @@ pub fn read(text: &str) -> Result<Loaded, Diagnostic> {
         }
         Ok(document) => {
             check_version(&document.openapi)?;
-            return read_tree(text, keys);
+            return read_tree(text, keys, false);
         }
         Err(error) => error,
     };
     match version_of(text)? {
-        Version::OpenApi(version) if openapi31::is_version(&version) => read_tree(text, keys),
+        Version::OpenApi(version) if openapi31::is_version(&version) => {
+            read_tree(text, keys, false)
+        }
         Version::OpenApi(version) => {
             check_version(&version)?;
             Err(error.into_diagnostic())
@@ -57,9 +60,18 @@ pub fn read(text: &str) -> Result<Loaded, Diagnostic> {
     }
 }
 
-/// A document that needs changes before openapiv3 reads it (a 3.1 document, or paths
-/// without their `/`): read as a tree, changed, then read as 3.0.
-fn read_tree(text: &str, keys: PathKeys) -> Result<Loaded, Diagnostic> {
+/// Like [`read`], with every schema that a `$ref` points at outside
+/// `#/components/schemas/NAME` (`#/paths/…/schema`, say) moved there under a name of its
+/// own, its old place and the references to it pointing at the new one. Slower than
+/// [`read`], so only for a document that [`read`] has read and that has such references.
+pub fn read_with_references_moved(text: &str) -> Result<Loaded, Diagnostic> {
+    read_tree(text, path_keys(text), true)
+}
+
+/// A document that needs changes before openapiv3 reads it (a 3.1 document, paths
+/// without their `/`, schemas referenced in place): read as a tree, changed, then read
+/// as 3.0.
+fn read_tree(text: &str, keys: PathKeys, move_references: bool) -> Result<Loaded, Diagnostic> {
     let mut tree: serde_yaml::Value = parse(text).map_err(ParseError::into_diagnostic)?;
     let version = tree.get("openapi").and_then(serde_yaml::Value::as_str);
     let mut notes = match version {
@@ -67,6 +79,9 @@ fn read_tree(text: &str, keys: PathKeys) -> Result<Loaded, Diagnostic> {
         _ => Vec::new(),
     };
     notes.append(&mut add_slashes(&mut tree, &keys.slashless)?);
+    if move_references {
+        references::hoist(&mut tree);
+    }
     let document: OpenAPI = serde_path_to_error::deserialize(tree).map_err(|error| {
         let message = format!("the document could not be read: {}", error.inner());
         match path_to_pointer(error.path()) {

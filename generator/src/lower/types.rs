@@ -43,6 +43,12 @@ impl<'d> Lowerer<'d> {
         reference: &str,
         pointer: &Pointer,
     ) -> Result<TypeRef, Diagnostic> {
+        let in_components = reference
+            .strip_prefix("#/components/schemas/")
+            .is_some_and(|name| !name.contains('/'));
+        if reference.starts_with("#/") && !in_components {
+            self.references_elsewhere = true;
+        }
         let name = component_name(reference, "schemas", pointer)?;
         let schemas = self.schemas();
         let Some((key, schema)) = schemas.and_then(|schemas| schemas.get_key_value(&name)) else {
@@ -652,9 +658,9 @@ impl<'d> Lowerer<'d> {
     }
 
     /// All types defined, sorted by name.
-    pub(super) fn finish_types(mut self) -> Vec<TypeDef> {
+    pub(super) fn finish_types(&mut self) -> Vec<TypeDef> {
         super::cycles::box_cycles(&mut self.types);
-        self.types.into_values().collect()
+        std::mem::take(&mut self.types).into_values().collect()
     }
 }
 
