@@ -238,7 +238,12 @@ impl<'d> Lowerer<'d> {
     fn warn_mixed(&mut self, any: &openapiv3::AnySchema, read_as: &str, pointer: &Pointer) {
         let declared = any.typ.as_deref().unwrap_or(read_as);
         let foreign = foreign_keywords(any, declared);
-        if foreign.is_empty() {
+        // A schema merged into several `allOf`s is read once for each: one warning.
+        let warned = self
+            .warnings
+            .iter()
+            .any(|warning| warning.pointer.as_ref() == Some(pointer));
+        if foreign.is_empty() || warned {
             return;
         }
         self.warnings.push(
@@ -951,25 +956,19 @@ fn constraints_only(any: &openapiv3::AnySchema) -> bool {
         && any.not.is_none()
 }
 
-/// The keywords of `any` that belong to a type other than `typ`.
+/// The keywords of `any` that shape data of a type other than `typ`.
 fn foreign_keywords(any: &openapiv3::AnySchema, typ: &str) -> Vec<&'static str> {
     let typ = if typ == "integer" { "number" } else { typ };
+    // Only keywords that shape the data: a stray bound (`maximum` on a string) changes
+    // nothing that is generated.
     let present = [
         ("properties", "object", !any.properties.is_empty()),
-        ("required", "object", !any.required.is_empty()),
         (
             "additionalProperties",
             "object",
             any.additional_properties.is_some(),
         ),
         ("items", "array", any.items.is_some()),
-        ("minItems", "array", any.min_items.is_some()),
-        ("maxItems", "array", any.max_items.is_some()),
-        ("pattern", "string", any.pattern.is_some()),
-        ("minLength", "string", any.min_length.is_some()),
-        ("maxLength", "string", any.max_length.is_some()),
-        ("minimum", "number", any.minimum.is_some()),
-        ("maximum", "number", any.maximum.is_some()),
     ];
     present
         .into_iter()
