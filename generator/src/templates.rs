@@ -26,6 +26,7 @@ pub const TEMPLATES: &[Template] = templates![
     "src/runtime/mod.rs",
     "src/runtime/nullable.rs",
     "src/runtime/oauth.rs",
+    "src/runtime/query.rs",
     "src/runtime/tagged.rs",
     "src/runtime/token_cache.rs",
 ];

@@ -11,12 +11,15 @@ mod error;
 mod exchange;
 pub(crate) mod nullable;
 mod oauth;
+mod query;
 pub(crate) mod tagged;
 mod token_cache;
 
 #[allow(unused_imports)] // Used by API descriptions that have list parameters.
 pub(crate) use call::joined;
 pub(crate) use call::Request;
+#[allow(unused_imports)] // Used by API descriptions that have object query parameters.
+pub(crate) use query::ObjectStyle;
 pub use call::{Call, RateLimit, Response, ResponseMeta};
 pub use client::{Auth, BoxError, Client, ClientBuilder, RetryPolicy, TokenFuture, TokenSource};
 pub use error::{ApiError, Error, ErrorBody, ErrorCause, Result};

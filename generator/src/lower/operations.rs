@@ -13,8 +13,8 @@ use super::names::{self, camel, snake};
 use super::{Lowerer, resolve};
 use crate::diagnostic::{Diagnostic, Pointer};
 use crate::ir::{
-    ApiGroup, Docs, Encoding, HttpMethod, ListStyle, Operation, ParamLocation, Parameter,
-    RequestBody, Success, SuccessBody, TypeRef,
+    ApiGroup, Docs, Encoding, HttpMethod, ListStyle, ObjectStyle, Operation, ParamLocation,
+    Parameter, RequestBody, Success, SuccessBody, TypeRef,
 };
 
 /// The group of operations that have no tag.
@@ -186,6 +186,7 @@ impl<'d> Lowerer<'d> {
                 required: true,
                 description: None,
                 list_style: None,
+                object_style: None,
             });
         }
         order_path_parameters(path, &mut params, at)?;
@@ -268,41 +269,42 @@ impl<'d> Lowerer<'d> {
                 }
             };
             let data = parameter.parameter_data_ref();
-            let ParameterSchemaOrContent::Schema(schema) = &data.format else {
-                return Err(Diagnostic::at(
-                    &where_.push("content"),
-                    "parameters described by `content` are not supported yet",
-                ));
+            let (schema, schema_at, json_content) = match &data.format {
+                ParameterSchemaOrContent::Schema(schema) => (schema, where_.push("schema"), false),
+                ParameterSchemaOrContent::Content(content) => json_schema(content, &where_)?,
             };
             let ty = self.schema_type(
                 schema,
-                &where_.push("schema"),
+                &schema_at,
                 &format!("{type_hint}{}", camel(&data.name)),
             )?;
-            let ty = match self.without_aliases(ty) {
+            let scalar = match self.without_aliases(ty.clone()) {
                 TypeRef::List(item) => self
                     .parameter_type(self.without_aliases(*item))
                     .map(|item| TypeRef::List(Box::new(item))),
                 ty => self.parameter_type(ty),
             };
-            let Some(ty) = ty else {
-                return Err(Diagnostic::at(
-                    &where_.push("schema"),
-                    "only parameters of a scalar type (string, number, boolean or string enum) or lists of one are supported yet",
-                ));
-            };
-            let list_style = matches!(ty, TypeRef::List(_)).then(|| match parameter {
-                OpenApiParameter::Query { style, .. } => {
-                    let explode = data.explode.unwrap_or(matches!(style, QueryStyle::Form));
-                    match style {
-                        QueryStyle::Form if explode => ListStyle::Repeated,
-                        QueryStyle::SpaceDelimited => ListStyle::Joined(' '),
-                        QueryStyle::PipeDelimited => ListStyle::Joined('|'),
-                        _ => ListStyle::Joined(','),
-                    }
+            let (ty, object_style) = match (scalar, json_content) {
+                (Some(scalar), false) => (scalar, None),
+                _ => {
+                    let style = self.object_style(parameter, &ty, json_content, &schema_at)?;
+                    (ty, Some(style))
                 }
-                _ => ListStyle::Joined(','),
-            });
+            };
+            let list_style = (object_style.is_none() && matches!(ty, TypeRef::List(_))).then(
+                || match parameter {
+                    OpenApiParameter::Query { style, .. } => {
+                        let explode = data.explode.unwrap_or(matches!(style, QueryStyle::Form));
+                        match style {
+                            QueryStyle::Form if explode => ListStyle::Repeated,
+                            QueryStyle::SpaceDelimited => ListStyle::Joined(' '),
+                            QueryStyle::PipeDelimited => ListStyle::Joined('|'),
+                            _ => ListStyle::Joined(','),
+                        }
+                    }
+                    _ => ListStyle::Joined(','),
+                },
+            );
             params.push(Parameter {
                 wire_name: data.name.clone(),
                 rust_name: snake(&data.name),
@@ -311,9 +313,46 @@ impl<'d> Lowerer<'d> {
                 required: data.required || location == ParamLocation::Path,
                 description: data.description.clone(),
                 list_style,
+                object_style,
             });
         }
         Ok(params)
+    }
+
+    /// How a query parameter of type `ty` that is not a scalar (or is described by JSON
+    /// `content`) is written: its `style` and `explode` for an object, a list of objects
+    /// or a map; JSON for `content`. An error for other places and styles.
+    fn object_style(
+        &self,
+        parameter: &OpenApiParameter,
+        ty: &TypeRef,
+        json_content: bool,
+        at: &Pointer,
+    ) -> Result<ObjectStyle, Diagnostic> {
+        let OpenApiParameter::Query { style, .. } = parameter else {
+            return Err(Diagnostic::at(
+                at,
+                "only query parameters may be objects or be described by `content` yet; path and header parameters must be scalars or lists of them",
+            ));
+        };
+        if json_content {
+            return Ok(ObjectStyle::Json);
+        }
+        let explode = parameter.parameter_data_ref().explode.unwrap_or(true);
+        match style {
+            QueryStyle::Form if explode => Ok(ObjectStyle::FormExploded),
+            QueryStyle::Form => Ok(ObjectStyle::Form),
+            QueryStyle::DeepObject => Ok(ObjectStyle::DeepObject),
+            _ => Err(Diagnostic::at(
+                at,
+                format!(
+                    "a query parameter of type {} in style `{}` is not supported yet",
+                    describe(&self.without_aliases(ty.clone())),
+                    query_style_name(style)
+                ),
+            )
+            .with_help("use `style: form` or `style: deepObject`")),
+        }
     }
 
     /// `ty` with the aliases it names followed to the type they stand for, so a parameter
@@ -571,6 +610,54 @@ fn http_method(method: &str, at: &Pointer) -> Result<HttpMethod, Diagnostic> {
             ));
         }
     })
+}
+
+/// The schema of a parameter described by `content`, where it is, and that it is JSON:
+/// only a JSON media type can be written into a query.
+fn json_schema<'d>(
+    content: &'d indexmap::IndexMap<String, MediaType>,
+    at: &Pointer,
+) -> Result<(&'d ReferenceOr<openapiv3::Schema>, Pointer, bool), Diagnostic> {
+    let at = at.push("content");
+    let Some((media_type, MediaType { schema, .. })) = content.first() else {
+        return Err(Diagnostic::at(
+            &at,
+            "the parameter's `content` has no media type",
+        ));
+    };
+    let essence = media_type.split(';').next().unwrap_or_default().trim();
+    if essence != "application/json" && !essence.ends_with("+json") {
+        return Err(Diagnostic::at(
+            &at.push(media_type),
+            format!("parameters described by `{media_type}` are not supported yet; only JSON is"),
+        ));
+    }
+    let at = at.push(media_type).push("schema");
+    match schema {
+        Some(schema) => Ok((schema, at, true)),
+        None => Err(Diagnostic::at(
+            &at,
+            "the parameter's media type has no schema",
+        )),
+    }
+}
+
+/// A word for a parameter's type in a message.
+fn describe(ty: &TypeRef) -> &'static str {
+    match ty {
+        TypeRef::List(_) => "list",
+        TypeRef::Map(_) => "map",
+        _ => "object",
+    }
+}
+
+fn query_style_name(style: &QueryStyle) -> &'static str {
+    match style {
+        QueryStyle::Form => "form",
+        QueryStyle::SpaceDelimited => "spaceDelimited",
+        QueryStyle::PipeDelimited => "pipeDelimited",
+        QueryStyle::DeepObject => "deepObject",
+    }
 }
 
 fn location_name(parameter: &OpenApiParameter) -> &'static str {
