@@ -105,6 +105,13 @@ impl<'de> serde::Deserialize<'de> for IdentitySourceEntityType {
 /// Schema: `#/components/schemas/IdentitySourceSession`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IdentitySourceSession {
+    /// When the session was created.
+    ///
+    /// Set by the server; ignored in requests.
+    ///
+    /// Left out when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<chrono::DateTime<chrono::Utc>>,
     /// The id of the session (`aps…`).
     ///
     /// Set by the server; ignored in requests.
@@ -120,8 +127,6 @@ pub struct IdentitySourceSession {
         skip_serializing_if = "Option::is_none"
     )]
     pub identity_source_id: Option<String>,
-    /// Where a session is in its life. The list is open: the service may add values.
-    pub status: IdentitySourceSessionStatus,
     /// The kind of import; always `INCREMENTAL`.
     ///
     /// Set by the server; ignored in requests.
@@ -129,13 +134,6 @@ pub struct IdentitySourceSession {
     /// Left out when `None`.
     #[serde(rename = "importType", default, skip_serializing_if = "Option::is_none")]
     pub import_type: Option<String>,
-    /// When the session was created.
-    ///
-    /// Set by the server; ignored in requests.
-    ///
-    /// Left out when `None`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<chrono::DateTime<chrono::Utc>>,
     /// When the session last changed.
     ///
     /// Set by the server; ignored in requests.
@@ -143,6 +141,8 @@ pub struct IdentitySourceSession {
     /// Left out when `None`.
     #[serde(rename = "lastUpdated", default, skip_serializing_if = "Option::is_none")]
     pub last_updated: Option<chrono::DateTime<chrono::Utc>>,
+    /// Where a session is in its life. The list is open: the service may add values.
+    pub status: IdentitySourceSessionStatus,
 }
 
 /// Where a session is in its life. The list is open: the service may add values.
@@ -277,13 +277,6 @@ pub struct IdentitySourceUserProfileForDelete {
 /// Schema: `#/components/schemas/IdentitySourceUserProfileForUpsert`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IdentitySourceUserProfileForUpsert {
-    /// The user's login name.
-    ///
-    /// At most 100 characters.
-    ///
-    /// Left out when `None`.
-    #[serde(rename = "userName", default, skip_serializing_if = "Option::is_none")]
-    pub user_name: Option<String>,
     /// The user's primary email address.
     ///
     /// 5 to 100 characters.
@@ -291,13 +284,6 @@ pub struct IdentitySourceUserProfileForUpsert {
     /// Left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The user's secondary email address.
-    ///
-    /// 5 to 100 characters.
-    ///
-    /// Left out when `None`.
-    #[serde(rename = "secondEmail", default, skip_serializing_if = "Option::is_none")]
-    pub second_email: Option<String>,
     /// The user's first name; `null` clears it.
     ///
     /// 1 to 50 characters.
@@ -310,6 +296,18 @@ pub struct IdentitySourceUserProfileForUpsert {
         deserialize_with = "crate::runtime::nullable::deserialize"
     )]
     pub first_name: Option<Option<String>>,
+    /// The user's home address; `null` clears it.
+    ///
+    /// At most 4096 characters.
+    ///
+    /// Left out when `None`; `Some(None)` is sent as `null`.
+    #[serde(
+        rename = "homeAddress",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::runtime::nullable::deserialize"
+    )]
+    pub home_address: Option<Option<String>>,
     /// The user's last name; `null` clears it.
     ///
     /// 1 to 50 characters.
@@ -334,18 +332,20 @@ pub struct IdentitySourceUserProfileForUpsert {
         deserialize_with = "crate::runtime::nullable::deserialize"
     )]
     pub mobile_phone: Option<Option<String>>,
-    /// The user's home address; `null` clears it.
+    /// The user's secondary email address.
     ///
-    /// At most 4096 characters.
+    /// 5 to 100 characters.
     ///
-    /// Left out when `None`; `Some(None)` is sent as `null`.
-    #[serde(
-        rename = "homeAddress",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
-    )]
-    pub home_address: Option<Option<String>>,
+    /// Left out when `None`.
+    #[serde(rename = "secondEmail", default, skip_serializing_if = "Option::is_none")]
+    pub second_email: Option<String>,
+    /// The user's login name.
+    ///
+    /// At most 100 characters.
+    ///
+    /// Left out when `None`.
+    #[serde(rename = "userName", default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
     /// Properties beyond the declared ones, sent and received as part of the object.
     #[serde(flatten)]
     pub additional_properties: std::collections::BTreeMap<String, String>,

@@ -9,6 +9,8 @@ pub mod emit;
 pub mod ir;
 pub mod load;
 pub mod lower;
+pub mod spec;
+pub mod surface;
 mod templates;
 pub mod write;
 
@@ -39,6 +41,9 @@ pub struct Options {
 pub struct Generated {
     pub files: Vec<GeneratedFile>,
     pub warnings: Vec<Diagnostic>,
+    /// The public surface of the generated crate, also written to it as
+    /// [`surface::FILE`] so that the next run can say what changed.
+    pub surface: surface::Surface,
 }
 
 /// The stack the pipeline runs on: lowering recurses once per level of schema nesting
@@ -51,31 +56,73 @@ const STACK_SIZE: usize = 64 << 20;
 /// Runs on a thread of its own with a large stack; a bug that panics is reported as an
 /// internal error rather than taking the caller down.
 pub fn generate(document: &str, options: &Options) -> Result<Generated, Diagnostic> {
-    let pipeline = || {
-        let text = document;
-        let load::Loaded {
-            document,
-            notes: mut warnings,
-            ignored,
-        } = load::read(text)?;
-        for ignored in ignored {
-            if !options.skip_unsupported {
-                return Err(ignored);
-            }
-            warnings.push(ignored.warning());
+    on_large_stack(|| {
+        let (api, warnings) = read_and_lower(document, options)?;
+        let mut files = emit::emit(&api, &options.source_name)?;
+        let surface = surface::Surface::of(&api);
+        files.push(surface_file(&surface, &options.source_name)?);
+        Ok(Generated {
+            files,
+            warnings,
+            surface,
+        })
+    })
+}
+
+/// The public surface of the client `document` (YAML or JSON text) would generate.
+pub fn surface_of(document: &str, options: &Options) -> Result<surface::Surface, Diagnostic> {
+    on_large_stack(|| {
+        let (api, _) = read_and_lower(document, options)?;
+        Ok(surface::Surface::of(&api))
+    })
+}
+
+/// The IR of `text`, and the warnings about what reading and lowering left out.
+fn read_and_lower(text: &str, options: &Options) -> Result<(ir::Api, Vec<Diagnostic>), Diagnostic> {
+    let load::Loaded {
+        document,
+        notes: mut warnings,
+        ignored,
+    } = load::read(text)?;
+    for ignored in ignored {
+        if !options.skip_unsupported {
+            return Err(ignored);
         }
-        let (mut api, references_elsewhere) = lower::lower_noting_references(&document, options);
-        if references_elsewhere {
-            // Rare, and slower: read again with those schemas moved into the components
-            // (the notes are the same as the first reading's).
-            let moved = load::read_with_references_moved(text)?;
-            api = lower::lower(&moved.document, options);
-        }
-        let mut api = api?;
-        warnings.append(&mut api.warnings);
-        let files = emit::emit(&api, &options.source_name)?;
-        Ok(Generated { files, warnings })
-    };
+        warnings.push(ignored.warning());
+    }
+    let (mut api, references_elsewhere) = lower::lower_noting_references(&document, options);
+    if references_elsewhere {
+        // Rare, and slower: read again with those schemas moved into the components
+        // (the notes are the same as the first reading's).
+        let moved = load::read_with_references_moved(text)?;
+        api = lower::lower(&moved.document, options);
+    }
+    let mut api = api?;
+    warnings.append(&mut api.warnings);
+    Ok((api, warnings))
+}
+
+fn surface_file(
+    surface: &surface::Surface,
+    source_name: &str,
+) -> Result<GeneratedFile, Diagnostic> {
+    let preamble = write::generated_preamble(source_name);
+    let contents = surface.recorded(&preamble).map_err(|error| {
+        Diagnostic::document(format!(
+            "internal error: the API surface cannot be written: {error}"
+        ))
+    })?;
+    Ok(GeneratedFile {
+        path: surface::FILE.to_owned(),
+        contents,
+    })
+}
+
+/// Runs `pipeline` on a thread of its own with a large stack; a bug that panics is reported
+/// as an internal error rather than taking the caller down.
+fn on_large_stack<T: Send>(
+    pipeline: impl FnOnce() -> Result<T, Diagnostic> + Send,
+) -> Result<T, Diagnostic> {
     std::thread::scope(|scope| {
         let thread = std::thread::Builder::new()
             .name("generator".into())

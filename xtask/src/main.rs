@@ -1,11 +1,16 @@
-//! Project commands. `cargo xtask codegen` regenerates the client crate from the spec.
+//! Project commands. `cargo xtask codegen` regenerates the client crate from the spec,
+//! `cargo xtask spec` derives the spec from Okta's official document and our corrections,
+//! `cargo xtask diff` says what changed in the API surface between two documents.
+
+mod diff;
+mod spec;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use generator::write::{self, Report};
-use generator::{Generated, Options};
+use generator::{Generated, Options, surface};
 
 #[derive(Parser)]
 #[command(about = "Project commands for the Okta Identity Source client generator.")]
@@ -22,6 +27,15 @@ enum Command {
     /// changed and removes generated files that are no longer made. Nothing is written when
     /// the document can't be read or generated from.
     Codegen(Codegen),
+    /// Derive spec/identity-source.yaml from Okta's official document and our corrections.
+    ///
+    /// Keeps the operations the client ships and the components they reach, applies the
+    /// overlay spec/identity-source.overlay.yaml, and writes the spec, after printing what
+    /// changes in the client's API surface.
+    Spec(spec::Spec),
+    /// Say what changed in the generated API surface between two OpenAPI documents:
+    /// breaking and additive changes and the version bump they imply.
+    Diff(diff::Diff),
 }
 
 #[derive(clap::Args)]
@@ -43,13 +57,18 @@ struct Codegen {
     /// an operation is skipped, a property or union member becomes `serde_json::Value`.
     #[arg(long)]
     skip_unsupported: bool,
+    /// Print the change report of the API surface as Markdown, for a changelog entry.
+    #[arg(long)]
+    markdown: bool,
 }
 
 fn main() -> ExitCode {
-    let Cli {
-        command: Command::Codegen(codegen),
-    } = Cli::parse();
-    match codegen.run() {
+    let outcome = match Cli::parse().command {
+        Command::Codegen(codegen) => codegen.run(),
+        Command::Spec(spec) => spec.run(),
+        Command::Diff(diff) => diff.run(),
+    };
+    match outcome {
         Ok(code) => code,
         Err(message) => {
             eprintln!("error: {message}");
@@ -76,10 +95,13 @@ impl Codegen {
             source_name: display_path(&root, &spec),
             skip_unsupported: self.skip_unsupported,
         };
-        let Generated { files, warnings } =
-            generator::generate(&text, &options).map_err(|diagnostic| {
-                format!("{}: {diagnostic}. Nothing was written.", spec.display())
-            })?;
+        let Generated {
+            files,
+            warnings,
+            surface,
+        } = generator::generate(&text, &options).map_err(|diagnostic| {
+            format!("{}: {diagnostic}. Nothing was written.", spec.display())
+        })?;
         for warning in &warnings {
             eprintln!("warning: {}: {warning}", spec.display());
         }
@@ -100,6 +122,7 @@ impl Codegen {
             eprintln!("Run `cargo xtask codegen` to regenerate it.");
             return Ok(ExitCode::FAILURE);
         }
+        print_surface_changes(&out, &surface, self.markdown);
         let report = write::write(&out, &files).map_err(|error| format!("{error}"))?;
         print_changes(&report, &out_name, false);
         println!(
@@ -110,6 +133,66 @@ impl Codegen {
         );
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// Prints what changes for users between the surface recorded in `out` and `new`.
+fn print_surface_changes(out: &Path, new: &surface::Surface, markdown: bool) {
+    let recorded = out.join(surface::FILE);
+    let old = match std::fs::read_to_string(&recorded) {
+        Ok(text) => surface::Surface::from_recorded(&text),
+        Err(_) => {
+            println!(
+                "No API surface recorded in {}: nothing to compare with.",
+                recorded.display()
+            );
+            return;
+        }
+    };
+    match old {
+        Ok(old) => print!("{}", render(&surface::diff(&old, new), markdown)),
+        Err(error) => eprintln!(
+            "warning: {} is not an API surface ({error}); it will be rewritten.",
+            recorded.display()
+        ),
+    }
+}
+
+/// The change report between the API surfaces of two documents.
+fn surface_report(old: &str, new: &str, markdown: bool) -> Result<String, String> {
+    let options = Options::default();
+    let old = generator::surface_of(old, &options)
+        .map_err(|error| format!("the current spec: {error}"))?;
+    let new =
+        generator::surface_of(new, &options).map_err(|error| format!("the new spec: {error}"))?;
+    Ok(render(&surface::diff(&old, &new), markdown))
+}
+
+fn render(changes: &[surface::Change], markdown: bool) -> String {
+    if markdown {
+        surface::report_markdown(changes)
+    } else {
+        surface::report_text(changes)
+    }
+}
+
+/// Writes `text` to `path` through a new file beside it, renamed into place, so a failure
+/// leaves the old file whole; a file already there under the temporary name is not touched.
+fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".xtask-tmp");
+    let temporary = PathBuf::from(temporary);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)
+        .map_err(|error| format!("cannot create {}: {error}", temporary.display()))?;
+    std::io::Write::write_all(&mut file, text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::rename(&temporary, path))
+        .map_err(|error| {
+            let _ = std::fs::remove_file(&temporary);
+            format!("cannot write {}: {error}", path.display())
+        })
 }
 
 fn print_changes(report: &Report, out_name: &str, stale: bool) {

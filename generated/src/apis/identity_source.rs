@@ -150,41 +150,6 @@ impl IdentitySourceApi {
         )
     }
 
-    /// Start the import of an import session
-    ///
-    /// Queues the uploaded data for import; the session becomes `TRIGGERED` and later
-    /// `COMPLETED` or `ERROR`. Needs at least one upload; a session with none, or one
-    /// already triggered, answers 400.
-    ///
-    /// `POST /api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}/start-import`
-    ///
-    /// OAuth 2.0 scopes: `okta.identitySources.manage`.
-    ///
-    /// Succeeds with 200.
-    ///
-    /// Documented errors: 400, 401, 403, 404, 429.
-    ///
-    /// # Arguments
-    ///
-    /// - `identity_source_id` (`identitySourceId`): The id of the Custom Identity Source app instance (`0oa…`).
-    /// - `session_id` (`sessionId`): The id of the import session (`aps…`).
-    pub fn start_import_from_identity_source(
-        &self,
-        identity_source_id: &str,
-        session_id: &str,
-    ) -> Call<models::IdentitySourceSession> {
-        Call::json(
-            self.client.clone(),
-            Request::new(
-                    Method::POST,
-                    "startImportFromIdentitySource",
-                    "/api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}/start-import",
-                )
-                .path_param("identitySourceId", identity_source_id)
-                .path_param("sessionId", session_id),
-        )
-    }
-
     /// Upload users to deactivate
     ///
     /// Adds up to 200 external ids to the session; when the import runs, the matching
@@ -258,6 +223,41 @@ impl IdentitySourceApi {
                 .path_param("sessionId", session_id)
                 .json_body("application/json", body)
                 .idempotent(),
+        )
+    }
+
+    /// Start the import of an import session
+    ///
+    /// Queues the uploaded data for import; the session becomes `TRIGGERED` and later
+    /// `COMPLETED` or `ERROR`. Needs at least one upload; a session with none, or one
+    /// already triggered, answers 400.
+    ///
+    /// `POST /api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}/start-import`
+    ///
+    /// OAuth 2.0 scopes: `okta.identitySources.manage`.
+    ///
+    /// Succeeds with 200.
+    ///
+    /// Documented errors: 400, 401, 403, 404, 429.
+    ///
+    /// # Arguments
+    ///
+    /// - `identity_source_id` (`identitySourceId`): The id of the Custom Identity Source app instance (`0oa…`).
+    /// - `session_id` (`sessionId`): The id of the import session (`aps…`).
+    pub fn start_import_from_identity_source(
+        &self,
+        identity_source_id: &str,
+        session_id: &str,
+    ) -> Call<models::IdentitySourceSession> {
+        Call::json(
+            self.client.clone(),
+            Request::new(
+                    Method::POST,
+                    "startImportFromIdentitySource",
+                    "/api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}/start-import",
+                )
+                .path_param("identitySourceId", identity_source_id)
+                .path_param("sessionId", session_id),
         )
     }
 }

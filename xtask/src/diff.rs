@@ -1,0 +1,47 @@
+//! `cargo xtask diff OLD NEW`: what changes in the generated client's API surface from one
+//! OpenAPI document to another.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use generator::{Options, surface};
+
+#[derive(clap::Args)]
+pub struct Diff {
+    /// The earlier OpenAPI 3.0 document (YAML or JSON).
+    old: PathBuf,
+    /// The later OpenAPI 3.0 document.
+    new: PathBuf,
+    /// Compare only the operations with this tag; repeat for several tags. Default: all.
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+    /// Leave out what cannot be generated rather than fail, as `codegen` does.
+    #[arg(long)]
+    skip_unsupported: bool,
+    /// Print the report as Markdown, for a changelog entry.
+    #[arg(long)]
+    markdown: bool,
+}
+
+impl Diff {
+    pub fn run(self) -> Result<ExitCode, String> {
+        let options = Options {
+            tags: self.tags.clone(),
+            skip_unsupported: self.skip_unsupported,
+            ..Options::default()
+        };
+        let old = surface_of(&self.old, &options)?;
+        let new = surface_of(&self.new, &options)?;
+        print!(
+            "{}",
+            crate::render(&surface::diff(&old, &new), self.markdown)
+        );
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+fn surface_of(path: &Path, options: &Options) -> Result<surface::Surface, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    generator::surface_of(&text, options).map_err(|error| format!("{}: {error}", path.display()))
+}
