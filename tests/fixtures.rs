@@ -97,9 +97,21 @@ paths:
     get:
       operationId: bad
       parameters:
-        - {name: c, in: cookie, schema: {type: string}}
+        - {name: c, in: cookie, required: true, schema: {type: string}}
       responses:
         '204': {description: ok}
+  /partial:
+    get:
+      operationId: partial
+      parameters:
+        - {name: session, in: cookie, schema: {type: string}}
+        - {name: q, in: query, schema: {type: string}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {not: {type: integer}}
 components:
   schemas:
     Partly:
@@ -131,9 +143,15 @@ components:
             "warning: at #/components/schemas/Partly/properties/odd: `not` is not supported yet; the property `odd` of `Partly` is `serde_json::Value` (simplify this schema, or generate only the tags that do not use it with --tag)",
             "warning: at #/components/schemas/Partly/properties/broken: `$ref: #/components/schemas/Missing` points at nothing; the property `broken` of `Partly` is `serde_json::Value` (define `Missing` under #/components/schemas)",
             "warning: at #/paths/~1bad/get/parameters/0: cookie parameters are not supported yet; the operation `get /bad` is skipped",
+            "warning: at #/paths/~1partial/get/parameters/0: cookie parameters are not supported yet; the optional parameter `session` is left out",
+            "warning: at #/paths/~1partial/get/responses/200/content/application~1json/schema: `not` is not supported yet; the response body is `serde_json::Value` (simplify this schema, or generate only the tags that do not use it with --tag)",
         ]
     );
     let code = emitted(&generated.files, &[]);
+    assert!(
+        code.contains("pub fn partial(&self, q: Option<&str>) -> Call<serde_json::Value>"),
+        "{code}"
+    );
     assert!(code.contains("pub fn good("), "{code}");
     assert!(!code.contains("pub fn bad("), "{code}");
     assert!(

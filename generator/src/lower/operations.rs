@@ -257,66 +257,88 @@ impl<'d> Lowerer<'d> {
         }
         let mut params = Vec::with_capacity(declared.len());
         for (parameter, where_) in declared {
-            let location = match parameter {
-                OpenApiParameter::Path { .. } => ParamLocation::Path,
-                OpenApiParameter::Query { .. } => ParamLocation::Query,
-                OpenApiParameter::Header { .. } => ParamLocation::Header,
-                OpenApiParameter::Cookie { .. } => {
-                    return Err(Diagnostic::at(
-                        &where_,
-                        "cookie parameters are not supported yet",
-                    ));
-                }
-            };
             let data = parameter.parameter_data_ref();
-            let (schema, schema_at, json_content) = match &data.format {
-                ParameterSchemaOrContent::Schema(schema) => (schema, where_.push("schema"), false),
-                ParameterSchemaOrContent::Content(content) => json_schema(content, &where_)?,
+            let required = data.required || matches!(parameter, OpenApiParameter::Path { .. });
+            let lowered = if required {
+                Some(self.parameter(parameter, &where_, type_hint)?)
+            } else {
+                // An optional parameter that cannot be generated is left out when skipping:
+                // the operation stays usable without it.
+                let name = &data.name;
+                self.attempt(
+                    || format!("the optional parameter `{name}` is left out"),
+                    |this| this.parameter(parameter, &where_, type_hint),
+                )?
             };
-            let ty = self.schema_type(
-                schema,
-                &schema_at,
-                &format!("{type_hint}{}", camel(&data.name)),
-            )?;
-            let scalar = match self.without_aliases(ty.clone()) {
-                TypeRef::List(item) => self
-                    .parameter_type(self.without_aliases(*item))
-                    .map(|item| TypeRef::List(Box::new(item))),
-                ty => self.parameter_type(ty),
-            };
-            let (ty, object_style) = match (scalar, json_content) {
-                (Some(scalar), false) => (scalar, None),
-                _ => {
-                    let style = self.object_style(parameter, &ty, json_content, &schema_at)?;
-                    (ty, Some(style))
-                }
-            };
-            let list_style = (object_style.is_none() && matches!(ty, TypeRef::List(_))).then(
-                || match parameter {
-                    OpenApiParameter::Query { style, .. } => {
-                        let explode = data.explode.unwrap_or(matches!(style, QueryStyle::Form));
-                        match style {
-                            QueryStyle::Form if explode => ListStyle::Repeated,
-                            QueryStyle::SpaceDelimited => ListStyle::Joined(' '),
-                            QueryStyle::PipeDelimited => ListStyle::Joined('|'),
-                            _ => ListStyle::Joined(','),
-                        }
-                    }
-                    _ => ListStyle::Joined(','),
-                },
-            );
-            params.push(Parameter {
-                wire_name: data.name.clone(),
-                rust_name: snake(&data.name),
-                location,
-                ty,
-                required: data.required || location == ParamLocation::Path,
-                description: data.description.clone(),
-                list_style,
-                object_style,
-            });
+            params.extend(lowered);
         }
         Ok(params)
+    }
+
+    /// One declared parameter.
+    fn parameter(
+        &mut self,
+        parameter: &'d OpenApiParameter,
+        where_: &Pointer,
+        type_hint: &str,
+    ) -> Result<Parameter, Diagnostic> {
+        let location = match parameter {
+            OpenApiParameter::Path { .. } => ParamLocation::Path,
+            OpenApiParameter::Query { .. } => ParamLocation::Query,
+            OpenApiParameter::Header { .. } => ParamLocation::Header,
+            OpenApiParameter::Cookie { .. } => {
+                return Err(Diagnostic::at(
+                    where_,
+                    "cookie parameters are not supported yet",
+                ));
+            }
+        };
+        let data = parameter.parameter_data_ref();
+        let (schema, schema_at, json_content) = match &data.format {
+            ParameterSchemaOrContent::Schema(schema) => (schema, where_.push("schema"), false),
+            ParameterSchemaOrContent::Content(content) => json_schema(content, where_)?,
+        };
+        let ty = self.schema_type(
+            schema,
+            &schema_at,
+            &format!("{type_hint}{}", camel(&data.name)),
+        )?;
+        let scalar = match self.without_aliases(ty.clone()) {
+            TypeRef::List(item) => self
+                .parameter_type(self.without_aliases(*item))
+                .map(|item| TypeRef::List(Box::new(item))),
+            ty => self.parameter_type(ty),
+        };
+        let (ty, object_style) = match (scalar, json_content) {
+            (Some(scalar), false) => (scalar, None),
+            _ => {
+                let style = self.object_style(parameter, &ty, json_content, &schema_at)?;
+                (ty, Some(style))
+            }
+        };
+        let list_style =
+            (object_style.is_none() && matches!(ty, TypeRef::List(_))).then(|| match parameter {
+                OpenApiParameter::Query { style, .. } => {
+                    let explode = data.explode.unwrap_or(matches!(style, QueryStyle::Form));
+                    match style {
+                        QueryStyle::Form if explode => ListStyle::Repeated,
+                        QueryStyle::SpaceDelimited => ListStyle::Joined(' '),
+                        QueryStyle::PipeDelimited => ListStyle::Joined('|'),
+                        _ => ListStyle::Joined(','),
+                    }
+                }
+                _ => ListStyle::Joined(','),
+            });
+        Ok(Parameter {
+            wire_name: data.name.clone(),
+            rust_name: snake(&data.name),
+            location,
+            ty,
+            required: data.required || location == ParamLocation::Path,
+            description: data.description.clone(),
+            list_style,
+            object_style,
+        })
     }
 
     /// How a query parameter of type `ty` that is not a scalar (or is described by JSON
@@ -519,8 +541,15 @@ impl<'d> Lowerer<'d> {
                     Encoding::Json,
                 )) => {
                     let schema_at = where_.push("content").push(media_type).push("schema");
-                    let ty =
-                        self.schema_type(schema, &schema_at, &format!("{type_hint}Response"))?;
+                    let hint = format!("{type_hint}Response");
+                    // When skipping, a response body that cannot be generated is any JSON:
+                    // the operation stays usable.
+                    let ty = self
+                        .attempt(
+                            || "the response body is `serde_json::Value`".into(),
+                            |this| this.schema_type(schema, &schema_at, &hint),
+                        )?
+                        .unwrap_or(TypeRef::Json);
                     Some(SuccessBody::Json(ty))
                 }
             };
