@@ -177,9 +177,9 @@ fn broken_documents_get_located_errors() {
             "application~1json/schema: `not` is not supported yet",
         ),
         (
-            "cycle of references with no object",
-            "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/A'}\ncomponents:\n  schemas:\n    A: {$ref: '#/components/schemas/B'}\n    B: {type: array, items: {$ref: '#/components/schemas/A'}}\n",
-            "at #/components/schemas/B/items: `$ref: #/components/schemas/A` is part of a cycle of references with no object in it",
+            "cycle of references with no array, map or object",
+            "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/A'}\ncomponents:\n  schemas:\n    A: {$ref: '#/components/schemas/B'}\n    B: {allOf: [{$ref: '#/components/schemas/A'}]}\n",
+            "at #/components/schemas/A: `A` refers to itself through `$ref`s alone, with no array, map or object between",
         ),
     ];
     for (name, document, expected) in cases {

@@ -61,6 +61,8 @@ struct Lowerer<'d> {
     lowered_components: BTreeSet<&'d str>,
     /// The components being lowered as aliases, innermost last, to refuse alias cycles.
     alias_chain: Vec<&'d str>,
+    /// The components found to be part of a cycle of aliases.
+    cyclic_aliases: BTreeSet<&'d str>,
     /// Every type name handed out.
     type_names: names::Scope,
     /// The types defined so far, by Rust name.
@@ -97,6 +99,7 @@ impl<'d> Lowerer<'d> {
             component_names,
             lowered_components: BTreeSet::new(),
             alias_chain: Vec::new(),
+            cyclic_aliases: BTreeSet::new(),
             type_names,
             types: BTreeMap::new(),
             journal: Vec::new(),

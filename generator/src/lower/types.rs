@@ -62,14 +62,16 @@ impl<'d> Lowerer<'d> {
             .get(key.as_str())
             .cloned()
             .unwrap_or_else(|| names::type_name(key));
-        if self.alias_chain.contains(&key.as_str()) {
-            return Err(Diagnostic::at(
-                pointer,
-                format!(
-                    "`$ref: {reference}` is part of a cycle of references with no object in it"
-                ),
-            )
-            .with_help("a type can only contain itself through an object's property"));
+        if let Some(start) = self
+            .alias_chain
+            .iter()
+            .position(|link| *link == key.as_str())
+        {
+            // A cycle of aliases: it has a finite form only through an array or a map, which
+            // then gets a type of its own (see `alias_kind`).
+            let cycle = self.alias_chain[start..].to_vec();
+            self.cyclic_aliases.extend(cycle);
+            return Ok(TypeRef::Named(rust_name));
         }
         if self.start_component(key.as_str()) {
             let at = Pointer::root().push("components").push("schemas").push(key);
@@ -87,7 +89,7 @@ impl<'d> Lowerer<'d> {
                         ReferenceOr::Item(schema) => self.unnamed_type(schema, &at, &rust_name),
                     };
                     self.alias_chain.pop();
-                    TypeKind::Alias(target?)
+                    self.alias_kind(key, &rust_name, target?, &at)?
                 }
             };
             let description = match schema {
@@ -102,6 +104,56 @@ impl<'d> Lowerer<'d> {
             });
         }
         Ok(TypeRef::Named(rust_name))
+    }
+
+    /// What the component `key`, an alias of `target`, is defined as: an alias, or when it
+    /// is part of a cycle of aliases and `target` is an array or a map, an untagged enum of
+    /// one variant that holds it (a Rust alias cannot refer to itself). An error for a
+    /// cycle of aliases alone, which no value can fill.
+    fn alias_kind(
+        &self,
+        key: &str,
+        name: &str,
+        target: TypeRef,
+        at: &Pointer,
+    ) -> Result<TypeKind, Diagnostic> {
+        if !self.cyclic_aliases.contains(key) {
+            return Ok(TypeKind::Alias(target));
+        }
+        match target {
+            TypeRef::List(_) | TypeRef::Map(_) => Ok(TypeKind::Union(Union {
+                variants: vec![UnionVariant {
+                    rust_name: variant_word(&target).to_owned(),
+                    ty: target,
+                    tags: Vec::new(),
+                }],
+                selection: Selection::FirstMatch,
+            })),
+            target if self.aliases_back_to(name, &target) => Err(Diagnostic::at(
+                at,
+                format!("`{key}` refers to itself through `$ref`s alone, with no array, map or object between"),
+            )
+            .with_help("a type can only contain itself through an array, a map or an object's property")),
+            target => Ok(TypeKind::Alias(target)),
+        }
+    }
+
+    /// Whether `target`, followed through the aliases defined so far, is the type `name`.
+    fn aliases_back_to(&self, name: &str, target: &TypeRef) -> bool {
+        let mut ty = target;
+        for _ in 0..super::MAX_REF_HOPS {
+            let TypeRef::Named(next) = ty else {
+                return false;
+            };
+            if next == name {
+                return true;
+            }
+            match self.types.get(next).map(|def| &def.kind) {
+                Some(TypeKind::Alias(target)) => ty = target,
+                _ => return false,
+            }
+        }
+        true
     }
 
     /// The type of an inline schema, defining a named type for objects and enums.
