@@ -146,9 +146,9 @@ fn broken_documents_get_located_errors() {
             "at #/swagger: the document is Swagger 2.0",
         ),
         (
-            "OpenAPI 3.1",
-            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n",
-            "at #/openapi: the document is OpenAPI 3.1.0",
+            "OpenAPI 3.2",
+            "openapi: 3.2.0\ninfo: {title: t, version: '1'}\npaths: {}\n",
+            "at #/openapi: the document is OpenAPI 3.2.0, and only OpenAPI 3.0.x and 3.1.x are supported",
         ),
         (
             "no openapi field",
@@ -177,24 +177,9 @@ fn broken_documents_get_located_errors() {
             "application~1json/schema: `not` is not supported yet",
         ),
         (
-            "undeclared path parameter",
-            "paths:\n  /a/{id}:\n    get:\n      responses:\n        '204': {description: ok}\n",
-            "at #/paths/~1a~1{id}/get/parameters: the path has `{id}` but no path parameter `id` is declared",
-        ),
-        (
-            "cycle of references with no object",
-            "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/A'}\ncomponents:\n  schemas:\n    A: {$ref: '#/components/schemas/B'}\n    B: {type: array, items: {$ref: '#/components/schemas/A'}}\n",
-            "at #/components/schemas/B/items: `$ref: #/components/schemas/A` is part of a cycle of references with no object in it",
-        ),
-        (
-            "$ref into the paths",
-            "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/paths/~1b/get/responses/200/content/application~1json/schema'}\n",
-            "schema: `$ref: #/paths/~1b/get/responses/200/content/application~1json/schema` must point at #/components/schemas/NAME here",
-        ),
-        (
-            "duplicate operationId",
-            "paths:\n  /a:\n    get: {operationId: x, responses: {'204': {description: ok}}}\n  /b:\n    get: {operationId: x, responses: {'204': {description: ok}}}\n",
-            "at #/paths/~1b/get/operationId: the operationId `x` is used twice",
+            "cycle of references with no array, map or object",
+            "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/A'}\ncomponents:\n  schemas:\n    A: {$ref: '#/components/schemas/B'}\n    B: {allOf: [{$ref: '#/components/schemas/A'}]}\n",
+            "at #/components/schemas/A: `A` refers to itself through `$ref`s alone, with no array, map or object between",
         ),
     ];
     for (name, document, expected) in cases {
@@ -348,15 +333,43 @@ fn parameters_through_aliases_are_passed_as_what_the_alias_stands_for() {
 }
 
 #[test]
-fn a_path_that_does_not_start_with_a_slash_is_reported_not_dropped() {
+fn a_path_that_does_not_start_with_a_slash_is_read_with_it_and_reported() {
     let document = format!(
-        "{MINIMAL_HEAD}paths:\n  /a:\n    get: {{operationId: kept, responses: {{'204': {{description: ok}}}}}}\n  b:\n    get: {{operationId: lost, responses: {{'204': {{description: ok}}}}}}\n  x-note: an extension, not a path\n"
+        "{MINIMAL_HEAD}paths:\n  /a:\n    get: {{operationId: kept, responses: {{'204': {{description: ok}}}}}}\n  b/{{id}}:\n    get: {{operationId: slashless, parameters: [{{name: id, in: path, required: true, schema: {{type: string}}}}], responses: {{'204': {{description: ok}}}}}}\n  x-note: an extension, not a path\n"
     );
-    let error = error_of(&document);
+    let options = Options {
+        source_name: "test.yaml".into(),
+        ..Default::default()
+    };
+    let generated = generate(&document, &options).expect("generates with a warning");
+    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
     assert_eq!(
-        error,
-        "at #/paths/b: the path `b` does not start with `/`, so its operations are not generated (write it as `/b`)"
+        warnings,
+        [
+            "at #/paths/b~1{id}: the path `b/{id}` does not start with `/`; it is read as `/b/{id}` (write it as `/b/{id}`)"
+        ]
     );
+    let surface = surface(&generated.files);
+    assert!(surface.contains("  kept() -> Call<()>"), "{surface}");
+    assert!(
+        surface.contains("  slashless(id: &str) -> Call<()>"),
+        "{surface}"
+    );
+    let code: String = generated
+        .files
+        .iter()
+        .map(|file| file.contents.as_str())
+        .collect();
+    assert!(code.contains("\"/b/{id}\""), "the template has its slash");
+
+    let both = format!(
+        "{MINIMAL_HEAD}paths:\n  b:\n    get: {{responses: {{'204': {{description: ok}}}}}}\n  /b:\n    put: {{responses: {{'204': {{description: ok}}}}}}\n"
+    );
+    assert_eq!(
+        error_of(&both),
+        "at #/paths/b: the path `b` does not start with `/`, and `/b` is a path already (merge the two path items)"
+    );
+
     let upper_case = format!(
         "{MINIMAL_HEAD}paths:\n  /a:\n    GET: {{operationId: lost, responses: {{'204': {{description: ok}}}}}}\n    x-note: an extension\n"
     );
@@ -367,19 +380,6 @@ fn a_path_that_does_not_start_with_a_slash_is_reported_not_dropped() {
         "{}",
         error_of(&upper_case)
     );
-    let options = Options {
-        source_name: "test.yaml".into(),
-        skip_unsupported: true,
-        ..Default::default()
-    };
-    let generated = generate(&document, &options).expect("generates with a warning");
-    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
-    assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(
-        warnings[0].starts_with("at #/paths/b: the path `b`"),
-        "{warnings:?}"
-    );
-    assert!(surface(&generated.files).contains("  kept() -> Call<()>"));
 }
 
 #[test]

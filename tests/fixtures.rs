@@ -9,35 +9,73 @@ use std::time::Instant;
 use generator::{GeneratedFile, Options, generate, write};
 use tests::{okta_official_spec_dir, workspace_root};
 
-/// The fixture documents, by name: `tests/fixtures/specs/{name}.yaml`.
-const FIXTURES: [&str; 4] = ["schemas", "operations", "names", "empty"];
+/// Where the fixture documents are: every `.yaml` and `.json` file there is one, named by
+/// its file stem.
+const FIXTURE_DIR: &str = "tests/fixtures/specs";
 
-fn fixture(name: &str) -> Vec<GeneratedFile> {
-    let path = format!("tests/fixtures/specs/{name}.yaml");
-    let text = std::fs::read_to_string(workspace_root().join(&path)).expect("fixture readable");
+/// The fixtures' names and paths (relative to the workspace), sorted by name.
+fn fixtures() -> Vec<(String, String)> {
+    let dir = workspace_root().join(FIXTURE_DIR);
+    let mut fixtures: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .expect("the fixture directory is readable")
+        .map(|entry| entry.expect("a fixture directory entry").path())
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|extension| extension == "yaml" || extension == "json")
+        })
+        .map(|path| {
+            let file = path.file_name().expect("a file name").to_string_lossy();
+            let stem = path.file_stem().expect("a file stem").to_string_lossy();
+            (stem.into_owned(), format!("{FIXTURE_DIR}/{file}"))
+        })
+        .collect();
+    fixtures.sort();
+    fixtures
+}
+
+/// What a fixture generates, and its warnings.
+fn fixture(name: &str, path: &str) -> (Vec<GeneratedFile>, Vec<String>) {
+    let text = std::fs::read_to_string(workspace_root().join(path)).expect("fixture readable");
     let options = Options {
-        source_name: path,
+        source_name: path.to_owned(),
         ..Default::default()
     };
     let generated = generate(&text, &options)
         .unwrap_or_else(|diagnostic| panic!("{name} does not generate: {diagnostic}"));
-    assert_eq!(generated.warnings, [], "{name} generates without warnings");
-    generated.files
+    let warnings = generated
+        .warnings
+        .iter()
+        .map(|warning| format!("{}: {warning}", warning.severity))
+        .collect();
+    (generated.files, warnings)
 }
 
-/// The emitted files (not the runtime copied from templates), one after the other.
-fn emitted(files: &[GeneratedFile]) -> String {
-    files
+/// The warnings (when there are any), then the emitted files (not the runtime copied from
+/// templates), one after the other.
+fn emitted(files: &[GeneratedFile], warnings: &[String]) -> String {
+    let warnings = warnings
+        .iter()
+        .map(|warning| format!("// {warning}\n"))
+        .collect::<String>();
+    let warnings = match warnings.is_empty() {
+        true => warnings,
+        false => format!("// ---- warnings ----\n{warnings}"),
+    };
+    let files: String = files
         .iter()
         .filter(|file| file.path.starts_with("src/") && !file.path.starts_with("src/runtime/"))
         .map(|file| format!("// ---- {} ----\n{}", file.path, file.contents))
-        .collect()
+        .collect();
+    warnings + &files
 }
 
 #[test]
 fn fixtures_generate_what_their_snapshots_show() {
-    for name in FIXTURES {
-        insta::assert_snapshot!(format!("fixture_{name}"), emitted(&fixture(name)));
+    let fixtures = fixtures();
+    assert!(fixtures.len() >= 4, "fixtures found: {fixtures:?}");
+    for (name, path) in fixtures {
+        let (files, warnings) = fixture(&name, &path);
+        insta::assert_snapshot!(format!("fixture_{name}"), emitted(&files, &warnings));
     }
 }
 
@@ -59,9 +97,21 @@ paths:
     get:
       operationId: bad
       parameters:
-        - {name: c, in: cookie, schema: {type: string}}
+        - {name: c, in: cookie, required: true, schema: {type: string}}
       responses:
         '204': {description: ok}
+  /partial:
+    get:
+      operationId: partial
+      parameters:
+        - {name: session, in: cookie, schema: {type: string}}
+        - {name: q, in: query, schema: {type: string}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {not: {type: integer}}
 components:
   schemas:
     Partly:
@@ -93,9 +143,15 @@ components:
             "warning: at #/components/schemas/Partly/properties/odd: `not` is not supported yet; the property `odd` of `Partly` is `serde_json::Value` (simplify this schema, or generate only the tags that do not use it with --tag)",
             "warning: at #/components/schemas/Partly/properties/broken: `$ref: #/components/schemas/Missing` points at nothing; the property `broken` of `Partly` is `serde_json::Value` (define `Missing` under #/components/schemas)",
             "warning: at #/paths/~1bad/get/parameters/0: cookie parameters are not supported yet; the operation `get /bad` is skipped",
+            "warning: at #/paths/~1partial/get/parameters/0: cookie parameters are not supported yet; the optional parameter `session` is left out",
+            "warning: at #/paths/~1partial/get/responses/200/content/application~1json/schema: `not` is not supported yet; the response body is `serde_json::Value` (simplify this schema, or generate only the tags that do not use it with --tag)",
         ]
     );
-    let code = emitted(&generated.files);
+    let code = emitted(&generated.files, &[]);
+    assert!(
+        code.contains("pub fn partial(&self, q: Option<&str>) -> Call<serde_json::Value>"),
+        "{code}"
+    );
     assert!(code.contains("pub fn good("), "{code}");
     assert!(!code.contains("pub fn bad("), "{code}");
     assert!(
@@ -115,9 +171,9 @@ components:
 /// `target/generated-check`, which later runs reuse.
 #[test]
 fn generated_crates_compile_without_warnings() {
-    let mut crates: Vec<(String, Vec<GeneratedFile>)> = FIXTURES
+    let mut crates: Vec<(String, Vec<GeneratedFile>)> = fixtures()
         .iter()
-        .map(|name| (format!("fixture-{name}"), fixture(name)))
+        .map(|(name, path)| (format!("fixture-{name}"), fixture(name, path).0))
         .collect();
     let official = okta_official_spec_dir().join("management-minimal.2026.06.3.yaml");
     match std::fs::read_to_string(&official) {

@@ -137,6 +137,14 @@ fn damage() -> impl Strategy<Value = Damage> {
                         Just("nullable"),
                         Just("required"),
                         Just("additionalProperties"),
+                        Just("anyOf"),
+                        Just("const"),
+                        Just("examples"),
+                        Just("exclusiveMinimum"),
+                        Just("prefixItems"),
+                        Just("patternProperties"),
+                        Just("contentMediaType"),
+                        Just("webhooks"),
                     ],
                     inner
                 ),
@@ -206,42 +214,62 @@ fn apply(document: &mut Value, index: usize, damage: &Damage) {
     visit(document, &mut index, damage);
 }
 
-fn fixture() -> Value {
-    let text = std::fs::read_to_string(workspace_root().join("tests/fixtures/specs/schemas.yaml"))
-        .expect("fixture readable");
+/// A fixture document (`tests/fixtures/specs/{file}`) as a tree.
+fn fixture(file: &str) -> Value {
+    let path = workspace_root().join("tests/fixtures/specs").join(file);
+    let text = std::fs::read_to_string(path).expect("fixture readable");
     serde_yaml::from_str(&text).expect("fixture parses")
+}
+
+/// Any damage to a valid document gives files or a diagnostic, never a panic; what fails
+/// only without `skip_unsupported` generates with it, with warnings that each point into
+/// the document.
+fn survives(mut document: Value, damages: &[(usize, Damage)]) -> Result<(), TestCaseError> {
+    for (index, damage) in damages {
+        apply(&mut document, *index, damage);
+    }
+    let text = serde_yaml::to_string(&document).expect("serialises");
+    let strict = generate(&text, &Options::default());
+    let skipping = generate(
+        &text,
+        &Options {
+            skip_unsupported: true,
+            ..Options::default()
+        },
+    );
+    match (&strict, &skipping) {
+        // Nothing to skip: the same crate.
+        (Ok(strict), Ok(skipping)) => prop_assert_eq!(&strict.files, &skipping.files),
+        (Err(error), Ok(_)) => prop_assert!(!error.message.is_empty()),
+        // What skipping can't get past (the document does not load) fails both alike.
+        (strict, Err(error)) => {
+            prop_assert_eq!(strict.as_ref().err(), Some(error));
+        }
+    }
+    if let Ok(generated) = skipping {
+        for warning in &generated.warnings {
+            prop_assert!(warning.pointer.is_some(), "{}", warning);
+        }
+    }
+    Ok(())
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
-    /// Any damage to a valid document gives files or a diagnostic, never a panic; what
-    /// fails only without `skip_unsupported` generates with it, with warnings that each
-    /// point into the document.
+    /// An OpenAPI 3.0 document, damaged.
     #[test]
     fn damaged_documents_never_panic(
         damages in prop::collection::vec((any::<usize>(), damage()), 1..4),
     ) {
-        let mut document = fixture();
-        for (index, damage) in &damages {
-            apply(&mut document, *index, damage);
-        }
-        let text = serde_yaml::to_string(&document).expect("serialises");
-        let strict = generate(&text, &Options::default());
-        let skipping = generate(&text, &Options { skip_unsupported: true, ..Options::default() });
-        match (&strict, &skipping) {
-            // Nothing to skip: the same crate.
-            (Ok(strict), Ok(skipping)) => prop_assert_eq!(&strict.files, &skipping.files),
-            (Err(error), Ok(_)) => prop_assert!(!error.message.is_empty()),
-            // What skipping can't get past (the document does not load) fails both alike.
-            (strict, Err(error)) => {
-                prop_assert_eq!(strict.as_ref().err(), Some(error));
-            }
-        }
-        if let Ok(generated) = skipping {
-            for warning in &generated.warnings {
-                prop_assert!(warning.pointer.is_some(), "{}", warning);
-            }
-        }
+        survives(fixture("schemas.yaml"), &damages)?;
+    }
+
+    /// An OpenAPI 3.1 document, damaged: the conversion to 3.0 never panics either.
+    #[test]
+    fn damaged_3_1_documents_never_panic(
+        damages in prop::collection::vec((any::<usize>(), damage()), 1..4),
+    ) {
+        survives(fixture("openapi31.yaml"), &damages)?;
     }
 }

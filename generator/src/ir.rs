@@ -44,6 +44,9 @@ pub struct Operation {
     pub http_method: HttpMethod,
     /// The path template, e.g. `/api/v1/users/{userId}`.
     pub path: String,
+    /// Query pairs the path key itself carries (`/?Action=List` has `Action=List`), sent
+    /// with every request.
+    pub fixed_query: Vec<(String, String)>,
     /// The parameters in signature order: path parameters in template order, then the others.
     pub params: Vec<Parameter>,
     /// The JSON request body, if any.
@@ -121,6 +124,22 @@ pub struct Parameter {
     pub description: Option<String>,
     /// How the values are sent when `ty` is a `List` of scalars; `None` otherwise.
     pub list_style: Option<ListStyle>,
+    /// How the value is written into the query when it is not a scalar or a list of
+    /// scalars (an object, a list of objects, a map), or when `content` describes it.
+    pub object_style: Option<ObjectStyle>,
+}
+
+/// How a query parameter holding an object is written (the runtime's `ObjectStyle`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectStyle {
+    /// `style: form, explode: true`: one pair per property.
+    FormExploded,
+    /// `style: form, explode: false`: `id=role,admin,firstName,Alex`.
+    Form,
+    /// `style: deepObject`: `id[role]=admin`.
+    DeepObject,
+    /// Described by `content: application/json`: the JSON text.
+    Json,
 }
 
 /// How a parameter's list of values is sent.

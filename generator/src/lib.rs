@@ -1,4 +1,4 @@
-//! Turns an OpenAPI 3.0 document into a typed Rust API client crate.
+//! Turns an OpenAPI 3.0 or 3.1 document into a typed Rust API client crate.
 //!
 //! The pipeline runs one way: [`load`](load::load) the document, [`lower`](lower::lower) it
 //! into a small [IR](ir), [`emit`](emit::emit) Rust from the IR, and [`write`] the files,
@@ -79,15 +79,25 @@ pub fn surface_of(document: &str, options: &Options) -> Result<surface::Surface,
 
 /// The IR of `text`, and the warnings about what reading and lowering left out.
 fn read_and_lower(text: &str, options: &Options) -> Result<(ir::Api, Vec<Diagnostic>), Diagnostic> {
-    let document = load::load(text)?;
-    let mut warnings = Vec::new();
-    for ignored in load::ignored_paths(text) {
+    let load::Loaded {
+        document,
+        notes: mut warnings,
+        ignored,
+    } = load::read(text)?;
+    for ignored in ignored {
         if !options.skip_unsupported {
             return Err(ignored);
         }
         warnings.push(ignored.warning());
     }
-    let mut api = lower::lower(&document, options)?;
+    let (mut api, references_elsewhere) = lower::lower_noting_references(&document, options);
+    if references_elsewhere {
+        // Rare, and slower: read again with those schemas moved into the components
+        // (the notes are the same as the first reading's).
+        let moved = load::read_with_references_moved(text)?;
+        api = lower::lower(&moved.document, options);
+    }
+    let mut api = api?;
     warnings.append(&mut api.warnings);
     Ok((api, warnings))
 }

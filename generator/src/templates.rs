@@ -27,6 +27,7 @@ pub const TEMPLATES: &[Template] = templates![
     "src/runtime/nullable.rs",
     "src/runtime/oauth.rs",
     "src/runtime/private_key.rs",
+    "src/runtime/query.rs",
     "src/runtime/tagged.rs",
     "src/runtime/tls.rs",
     "src/runtime/token_cache.rs",

@@ -197,7 +197,7 @@ fn skip_unsupported_warns_and_generates_the_rest() {
     let spec = dir.path().join("api.yaml");
     fs::write(
         &spec,
-        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      operationId: kept\n      responses: {'204': {description: ok}}\n  /b:\n    get:\n      operationId: skipped\n      parameters: [{name: c, in: cookie, schema: {type: string}}]\n      responses: {'204': {description: ok}}\n",
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      operationId: kept\n      responses: {'204': {description: ok}}\n  /b:\n    get:\n      operationId: skipped\n      parameters: [{name: c, in: cookie, required: true, schema: {type: string}}]\n      responses: {'204': {description: ok}}\n",
     )
     .expect("write the spec");
     let out = dir.path().join("out");

@@ -3,6 +3,7 @@
 //! One call: the request the generated code describes, sending it with retries, and the
 //! decoded response with its metadata.
 
+use std::borrow::Cow;
 use std::fmt::Display;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
@@ -18,6 +19,7 @@ use tracing::Instrument;
 use super::client::{Client, RetryPolicy};
 use super::error::{is_retryable_status, snippet, ApiError, Error, Result};
 use super::exchange::exchange;
+use super::query::{object_pairs, ObjectStyle};
 
 /// Everything but RFC 3986's unreserved characters is escaped in a path parameter, so a
 /// value is always exactly one path segment.
@@ -33,7 +35,7 @@ pub(crate) struct Request {
     operation: &'static str,
     path_template: &'static str,
     path_params: Vec<(&'static str, String)>,
-    query: Vec<(&'static str, String)>,
+    query: Vec<(Cow<'static, str>, String)>,
     headers: Vec<(&'static str, String)>,
     /// The media type and the bytes of the body.
     body: Option<(&'static str, Vec<u8>)>,
@@ -80,14 +82,36 @@ impl Request {
     }
 
     pub(crate) fn query(mut self, name: &'static str, value: impl Display) -> Self {
-        self.query.push((name, value.to_string()));
+        self.query.push((Cow::Borrowed(name), value.to_string()));
         self
     }
 
     /// The parameter once per value: `?name=a&name=b`.
     pub(crate) fn query_each(mut self, name: &'static str, values: &[impl Display]) -> Self {
-        self.query
-            .extend(values.iter().map(|value| (name, value.to_string())));
+        self.query.extend(
+            values
+                .iter()
+                .map(|value| (Cow::Borrowed(name), value.to_string())),
+        );
+        self
+    }
+
+    /// The parameter holding an object (or a list of objects), written in `style`.
+    #[allow(dead_code)] // Used by API descriptions that have object query parameters.
+    pub(crate) fn query_object(
+        mut self,
+        name: &'static str,
+        value: &(impl Serialize + ?Sized),
+        style: ObjectStyle,
+    ) -> Self {
+        match object_pairs(name, value, style) {
+            Ok(pairs) => self.query.extend(
+                pairs
+                    .into_iter()
+                    .map(|(name, value)| (Cow::Owned(name), value)),
+            ),
+            Err(message) => self.fail(message),
+        }
         self
     }
 
@@ -689,6 +713,36 @@ mod tests {
             "https://example.okta.com/prefix/items/a%20b%2Cc?expand=x&expand=y&ids=1%7C2%7C3"
         );
         assert_eq!(joined(&[] as &[u8], ','), "");
+    }
+
+    #[test]
+    fn odata_templates_and_the_query_of_a_path_key_make_the_url() {
+        let request = Request::new(Method::GET, "op", "/items(ids={ids})")
+            .query("Action", "ListItems")
+            .query("Version", "2020-01-01")
+            .path_param("ids", "a/b,c")
+            .query("next", "x y");
+        assert_eq!(
+            request.url(&base()).unwrap().as_str(),
+            "https://example.okta.com/prefix/items(ids=a%2Fb%2Cc)?Action=ListItems&Version=2020-01-01&next=x+y"
+        );
+    }
+
+    #[test]
+    fn object_parameters_are_written_into_the_query_in_their_style() {
+        let filter = serde_json::json!({"status": "ACTIVE", "name": "a b&c"});
+        let request = Request::new(Method::GET, "op", "/users")
+            .query_object("filter", &filter, ObjectStyle::DeepObject)
+            .query_object(
+                "page",
+                &serde_json::json!({"size": 2}),
+                ObjectStyle::FormExploded,
+            )
+            .query_object("q", &filter, ObjectStyle::Json);
+        assert_eq!(
+            request.url(&base()).unwrap().as_str(),
+            "https://example.okta.com/prefix/users?filter%5Bname%5D=a+b%26c&filter%5Bstatus%5D=ACTIVE&size=2&q=%7B%22name%22%3A%22a+b%26c%22%2C%22status%22%3A%22ACTIVE%22%7D"
+        );
     }
 
     #[test]

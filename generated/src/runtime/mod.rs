@@ -14,6 +14,7 @@ pub(crate) mod nullable;
 mod oauth;
 #[cfg(feature = "service-app")]
 mod private_key;
+mod query;
 pub(crate) mod tagged;
 mod tls;
 #[cfg(feature = "service-app")]
@@ -29,6 +30,8 @@ pub use error::{ApiError, Error, ErrorBody, ErrorCause, Result};
 pub use oauth::{OAuthError, ServiceApp, DEFAULT_SCOPES};
 #[cfg(feature = "service-app")]
 pub use private_key::PrivateKey;
+#[allow(unused_imports)] // Used by API descriptions that have object query parameters.
+pub(crate) use query::ObjectStyle;
 /// The HTTP client the runtime is built on, re-exported so an injected client
 /// ([`ClientBuilder::http_client`]) has the same version.
 pub use reqwest;

@@ -5,8 +5,8 @@ use quote::quote;
 
 use super::tokens::{ModelsPath, argument_type, docs, ident, type_tokens};
 use crate::ir::{
-    Api, ApiGroup, Encoding, ListStyle, Operation, ParamLocation, Parameter, RequestBody,
-    SuccessBody, TypeRef,
+    Api, ApiGroup, Encoding, ListStyle, ObjectStyle, Operation, ParamLocation, Parameter,
+    RequestBody, SuccessBody, TypeRef,
 };
 
 /// More arguments than this trip clippy's `too_many_arguments`.
@@ -88,6 +88,10 @@ fn operation(operation: &Operation) -> TokenStream {
     let method = ident(operation.http_method.as_str());
     let id = &operation.id;
     let path = &operation.path;
+    let fixed_query = operation
+        .fixed_query
+        .iter()
+        .map(|(name, value)| quote!(.query(#name, #value)));
     let setters = operation.params.iter().map(parameter_setter);
     let body = operation.body.as_ref().map(|body| {
         let media_type = &body.media_type;
@@ -123,6 +127,7 @@ fn operation(operation: &Operation) -> TokenStream {
             Call::#constructor(
                 self.client.clone(),
                 Request::new(Method::#method, #id, #path)
+                    #(#fixed_query)*
                     #(#setters)*
                     #body
                     #accept
@@ -184,7 +189,9 @@ impl Argument<'_> {
         let name = ident(self.name());
         let ty = match (self, ty) {
             // Any values that print: `&["a", "b"]`, `&[id]`, `&[Status::Active]`.
-            (Self::Parameter(_), TypeRef::List(_)) => quote!(&[impl std::fmt::Display]),
+            (Self::Parameter(param), TypeRef::List(_)) if param.object_style.is_none() => {
+                quote!(&[impl std::fmt::Display])
+            }
             _ => argument_type(ty, ModelsPath::Qualified),
         };
         if required {
@@ -198,6 +205,20 @@ impl Argument<'_> {
 fn parameter_setter(param: &Parameter) -> TokenStream {
     let name = ident(&param.rust_name);
     let wire = &param.wire_name;
+    if let Some(style) = param.object_style {
+        let style = match style {
+            ObjectStyle::FormExploded => quote!(FormExploded),
+            ObjectStyle::Form => quote!(Form),
+            ObjectStyle::DeepObject => quote!(DeepObject),
+            ObjectStyle::Json => quote!(Json),
+        };
+        let style = quote!(crate::runtime::ObjectStyle::#style);
+        return if param.required {
+            quote!(.query_object(#wire, #name, #style))
+        } else {
+            quote!(.with(#name, |request, value| request.query_object(#wire, value, #style)))
+        };
+    }
     let separator = match param.list_style {
         None => None,
         Some(ListStyle::Joined(separator)) => Some(separator),

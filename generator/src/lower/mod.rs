@@ -20,18 +20,36 @@ pub use names::{camel, snake, type_name};
 /// Lowers `document` into the IR, keeping the operations tagged with one of
 /// `options.tags` (all operations when there are none) and the types they use.
 pub fn lower(document: &OpenAPI, options: &Options) -> Result<Api, Diagnostic> {
+    lower_noting_references(document, options).0
+}
+
+/// Like [`lower`], also saying whether a schema `$ref` points into the document outside
+/// `#/components/schemas/NAME` (which [`lower`] cannot follow; the document read with
+/// [`crate::load::read_with_references_moved`] has none).
+pub fn lower_noting_references(
+    document: &OpenAPI,
+    options: &Options,
+) -> (Result<Api, Diagnostic>, bool) {
     let mut lowerer = Lowerer::new(document, options.skip_unsupported);
-    let groups = lowerer.operations(&options.tags)?;
-    let warnings = std::mem::take(&mut lowerer.warnings);
-    let types = lowerer.finish_types();
-    Ok(Api {
-        title: document.info.title.clone(),
-        version: document.info.version.clone(),
-        description: document.info.description.clone(),
-        groups,
-        types,
-        warnings,
-    })
+    let api = lowerer.api(options);
+    (api, lowerer.references_elsewhere)
+}
+
+impl Lowerer<'_> {
+    fn api(&mut self, options: &Options) -> Result<Api, Diagnostic> {
+        let document = self.document;
+        let groups = self.operations(&options.tags)?;
+        let warnings = std::mem::take(&mut self.warnings);
+        let types = self.finish_types();
+        Ok(Api {
+            title: document.info.title.clone(),
+            version: document.info.version.clone(),
+            description: document.info.description.clone(),
+            groups,
+            types,
+            warnings,
+        })
+    }
 }
 
 /// The state of one lowering run: the document, and the types defined so far.
@@ -43,6 +61,8 @@ struct Lowerer<'d> {
     lowered_components: BTreeSet<&'d str>,
     /// The components being lowered as aliases, innermost last, to refuse alias cycles.
     alias_chain: Vec<&'d str>,
+    /// The components found to be part of a cycle of aliases.
+    cyclic_aliases: BTreeSet<&'d str>,
     /// Every type name handed out.
     type_names: names::Scope,
     /// The types defined so far, by Rust name.
@@ -54,6 +74,8 @@ struct Lowerer<'d> {
     depth: usize,
     /// Whether what cannot be lowered is left out with a warning rather than an error.
     skip_unsupported: bool,
+    /// Whether a schema `$ref` points into the document outside `#/components/schemas`.
+    references_elsewhere: bool,
     warnings: Vec<Diagnostic>,
 }
 
@@ -77,11 +99,13 @@ impl<'d> Lowerer<'d> {
             component_names,
             lowered_components: BTreeSet::new(),
             alias_chain: Vec::new(),
+            cyclic_aliases: BTreeSet::new(),
             type_names,
             types: BTreeMap::new(),
             journal: Vec::new(),
             depth: 0,
             skip_unsupported,
+            references_elsewhere: false,
             warnings: Vec::new(),
         }
     }
@@ -191,7 +215,7 @@ fn component_name(reference: &str, kind: &str, pointer: &Pointer) -> Result<Stri
 
 /// One reference token of a JSON pointer in a URI fragment, decoded: `%XX` escapes first
 /// (the fragment is a URI's), then `~1` and `~0`. `None` when the escapes are not UTF-8.
-pub(super) fn pointer_token(token: &str) -> Option<String> {
+pub(crate) fn pointer_token(token: &str) -> Option<String> {
     let bytes = token.as_bytes();
     let mut decoded = Vec::with_capacity(bytes.len());
     let mut index = 0;

@@ -13,8 +13,8 @@ use super::names::{self, camel, snake};
 use super::{Lowerer, resolve};
 use crate::diagnostic::{Diagnostic, Pointer};
 use crate::ir::{
-    ApiGroup, Docs, Encoding, HttpMethod, ListStyle, Operation, ParamLocation, Parameter,
-    RequestBody, Success, SuccessBody, TypeRef,
+    ApiGroup, Docs, Encoding, HttpMethod, ListStyle, ObjectStyle, Operation, ParamLocation,
+    Parameter, RequestBody, Success, SuccessBody, TypeRef,
 };
 
 /// The group of operations that have no tag.
@@ -46,17 +46,14 @@ impl<'d> Lowerer<'d> {
                     continue;
                 };
                 let at = path_at.push(method);
-                let id = operation_id(operation, method, path);
+                let id = self.unique_operation_id(
+                    operation_id(operation, method, path),
+                    method,
+                    path,
+                    &at,
+                    &mut operation_ids,
+                );
                 let skipped = || format!("the operation `{method} {path}` is skipped");
-                if !operation_ids.insert(id.clone()) {
-                    let error = Diagnostic::at(
-                        &at.push("operationId"),
-                        format!("the operationId `{id}` is used twice"),
-                    )
-                    .with_help("operationIds must be unique in a document");
-                    self.attempt(skipped, |_| Err::<(), _>(error))?;
-                    continue;
-                }
                 let Some(operation) = self.attempt(skipped, |this| {
                     this.operation(id, method, path, &path_parameters, operation, &at)
                 })?
@@ -102,6 +99,39 @@ impl<'d> Lowerer<'d> {
         Ok(groups)
     }
 
+    /// `id`, or when another operation has it already, a name made of the method and the
+    /// path (numbered if that is taken too), with a warning.
+    fn unique_operation_id(
+        &mut self,
+        id: String,
+        method: &str,
+        path: &str,
+        at: &Pointer,
+        taken: &mut BTreeSet<String>,
+    ) -> String {
+        if taken.insert(id.clone()) {
+            return id;
+        }
+        let base = method_path_name(method, path);
+        let unique = (1..)
+            .map(|number| match number {
+                1 => base.clone(),
+                number => format!("{base}{number}"),
+            })
+            .find(|candidate| !taken.contains(candidate))
+            .unwrap_or(base);
+        taken.insert(unique.clone());
+        self.warnings.push(
+            Diagnostic::at(
+                &at.push("operationId"),
+                format!("the operationId `{id}` is used twice; this operation is named `{unique}`"),
+            )
+            .with_help("operationIds must be unique in a document")
+            .warning(),
+        );
+        unique
+    }
+
     /// One empty group per tag the document lists, in its order.
     fn empty_groups(&self) -> Vec<ApiGroup> {
         self.document
@@ -136,8 +166,29 @@ impl<'d> Lowerer<'d> {
         at: &Pointer,
     ) -> Result<Operation, Diagnostic> {
         let http_method = http_method(method, at)?;
+        let (path, fixed_query) = split_path_key(path);
         let type_hint = camel(&id);
         let mut params = self.parameters(path_parameters, operation, at, &type_hint)?;
+        for name in undeclared_path_parameters(path, &params, at)? {
+            self.warnings.push(
+                Diagnostic::at(
+                    &at.push("parameters"),
+                    format!("the path has `{{{name}}}` but no path parameter `{name}` is declared; it is a required text parameter"),
+                )
+                .with_help(format!("declare `{name}` with `in: path`"))
+                .warning(),
+            );
+            params.push(Parameter {
+                wire_name: name.to_owned(),
+                rust_name: snake(name),
+                location: ParamLocation::Path,
+                ty: TypeRef::String,
+                required: true,
+                description: None,
+                list_style: None,
+                object_style: None,
+            });
+        }
         order_path_parameters(path, &mut params, at)?;
         let mut param_names = names::Scope::default();
         for param in &mut params {
@@ -150,6 +201,7 @@ impl<'d> Lowerer<'d> {
             id,
             http_method,
             path: path.to_owned(),
+            fixed_query,
             params,
             body,
             success,
@@ -205,42 +257,67 @@ impl<'d> Lowerer<'d> {
         }
         let mut params = Vec::with_capacity(declared.len());
         for (parameter, where_) in declared {
-            let location = match parameter {
-                OpenApiParameter::Path { .. } => ParamLocation::Path,
-                OpenApiParameter::Query { .. } => ParamLocation::Query,
-                OpenApiParameter::Header { .. } => ParamLocation::Header,
-                OpenApiParameter::Cookie { .. } => {
-                    return Err(Diagnostic::at(
-                        &where_,
-                        "cookie parameters are not supported yet",
-                    ));
-                }
-            };
             let data = parameter.parameter_data_ref();
-            let ParameterSchemaOrContent::Schema(schema) = &data.format else {
+            let required = data.required || matches!(parameter, OpenApiParameter::Path { .. });
+            let lowered = if required {
+                Some(self.parameter(parameter, &where_, type_hint)?)
+            } else {
+                // An optional parameter that cannot be generated is left out when skipping:
+                // the operation stays usable without it.
+                let name = &data.name;
+                self.attempt(
+                    || format!("the optional parameter `{name}` is left out"),
+                    |this| this.parameter(parameter, &where_, type_hint),
+                )?
+            };
+            params.extend(lowered);
+        }
+        Ok(params)
+    }
+
+    /// One declared parameter.
+    fn parameter(
+        &mut self,
+        parameter: &'d OpenApiParameter,
+        where_: &Pointer,
+        type_hint: &str,
+    ) -> Result<Parameter, Diagnostic> {
+        let location = match parameter {
+            OpenApiParameter::Path { .. } => ParamLocation::Path,
+            OpenApiParameter::Query { .. } => ParamLocation::Query,
+            OpenApiParameter::Header { .. } => ParamLocation::Header,
+            OpenApiParameter::Cookie { .. } => {
                 return Err(Diagnostic::at(
-                    &where_.push("content"),
-                    "parameters described by `content` are not supported yet",
+                    where_,
+                    "cookie parameters are not supported yet",
                 ));
-            };
-            let ty = self.schema_type(
-                schema,
-                &where_.push("schema"),
-                &format!("{type_hint}{}", camel(&data.name)),
-            )?;
-            let ty = match self.without_aliases(ty) {
-                TypeRef::List(item) => self
-                    .parameter_type(self.without_aliases(*item))
-                    .map(|item| TypeRef::List(Box::new(item))),
-                ty => self.parameter_type(ty),
-            };
-            let Some(ty) = ty else {
-                return Err(Diagnostic::at(
-                    &where_.push("schema"),
-                    "only parameters of a scalar type (string, number, boolean or string enum) or lists of one are supported yet",
-                ));
-            };
-            let list_style = matches!(ty, TypeRef::List(_)).then(|| match parameter {
+            }
+        };
+        let data = parameter.parameter_data_ref();
+        let (schema, schema_at, json_content) = match &data.format {
+            ParameterSchemaOrContent::Schema(schema) => (schema, where_.push("schema"), false),
+            ParameterSchemaOrContent::Content(content) => json_schema(content, where_)?,
+        };
+        let ty = self.schema_type(
+            schema,
+            &schema_at,
+            &format!("{type_hint}{}", camel(&data.name)),
+        )?;
+        let scalar = match self.without_aliases(ty.clone()) {
+            TypeRef::List(item) => self
+                .parameter_type(self.without_aliases(*item))
+                .map(|item| TypeRef::List(Box::new(item))),
+            ty => self.parameter_type(ty),
+        };
+        let (ty, object_style) = match (scalar, json_content) {
+            (Some(scalar), false) => (scalar, None),
+            _ => {
+                let style = self.object_style(parameter, &ty, json_content, &schema_at)?;
+                (ty, Some(style))
+            }
+        };
+        let list_style =
+            (object_style.is_none() && matches!(ty, TypeRef::List(_))).then(|| match parameter {
                 OpenApiParameter::Query { style, .. } => {
                     let explode = data.explode.unwrap_or(matches!(style, QueryStyle::Form));
                     match style {
@@ -252,17 +329,52 @@ impl<'d> Lowerer<'d> {
                 }
                 _ => ListStyle::Joined(','),
             });
-            params.push(Parameter {
-                wire_name: data.name.clone(),
-                rust_name: snake(&data.name),
-                location,
-                ty,
-                required: data.required || location == ParamLocation::Path,
-                description: data.description.clone(),
-                list_style,
-            });
+        Ok(Parameter {
+            wire_name: data.name.clone(),
+            rust_name: snake(&data.name),
+            location,
+            ty,
+            required: data.required || location == ParamLocation::Path,
+            description: data.description.clone(),
+            list_style,
+            object_style,
+        })
+    }
+
+    /// How a query parameter of type `ty` that is not a scalar (or is described by JSON
+    /// `content`) is written: its `style` and `explode` for an object, a list of objects
+    /// or a map; JSON for `content`. An error for other places and styles.
+    fn object_style(
+        &self,
+        parameter: &OpenApiParameter,
+        ty: &TypeRef,
+        json_content: bool,
+        at: &Pointer,
+    ) -> Result<ObjectStyle, Diagnostic> {
+        let OpenApiParameter::Query { style, .. } = parameter else {
+            return Err(Diagnostic::at(
+                at,
+                "only query parameters may be objects or be described by `content` yet; path and header parameters must be scalars or lists of them",
+            ));
+        };
+        if json_content {
+            return Ok(ObjectStyle::Json);
         }
-        Ok(params)
+        let explode = parameter.parameter_data_ref().explode.unwrap_or(true);
+        match style {
+            QueryStyle::Form if explode => Ok(ObjectStyle::FormExploded),
+            QueryStyle::Form => Ok(ObjectStyle::Form),
+            QueryStyle::DeepObject => Ok(ObjectStyle::DeepObject),
+            _ => Err(Diagnostic::at(
+                at,
+                format!(
+                    "a query parameter of type {} in style `{}` is not supported yet",
+                    describe(&self.without_aliases(ty.clone())),
+                    query_style_name(style)
+                ),
+            )
+            .with_help("use `style: form` or `style: deepObject`")),
+        }
     }
 
     /// `ty` with the aliases it names followed to the type they stand for, so a parameter
@@ -429,8 +541,15 @@ impl<'d> Lowerer<'d> {
                     Encoding::Json,
                 )) => {
                     let schema_at = where_.push("content").push(media_type).push("schema");
-                    let ty =
-                        self.schema_type(schema, &schema_at, &format!("{type_hint}Response"))?;
+                    let hint = format!("{type_hint}Response");
+                    // When skipping, a response body that cannot be generated is any JSON:
+                    // the operation stays usable.
+                    let ty = self
+                        .attempt(
+                            || "the response body is `serde_json::Value`".into(),
+                            |this| this.schema_type(schema, &schema_at, &hint),
+                        )?
+                        .unwrap_or(TypeRef::Json);
                     Some(SuccessBody::Json(ty))
                 }
             };
@@ -492,11 +611,15 @@ fn select_tag<'a>(operation_tags: &'a [String], wanted: &[String]) -> Option<&'a
 fn operation_id(operation: &OpenApiOperation, method: &str, path: &str) -> String {
     match &operation.operation_id {
         Some(id) if !id.trim().is_empty() => id.clone(),
-        // `delete /items/{itemId}` is `deleteItemsItemId`.
-        _ => format!("{method} {path}")
-            .replace(|c: char| !c.is_alphanumeric(), " ")
-            .to_lower_camel_case(),
+        _ => method_path_name(method, path),
     }
+}
+
+/// A name made of the method and the path: `delete /items/{itemId}` is `deleteItemsItemId`.
+fn method_path_name(method: &str, path: &str) -> String {
+    format!("{method} {path}")
+        .replace(|c: char| !c.is_alphanumeric(), " ")
+        .to_lower_camel_case()
 }
 
 fn http_method(method: &str, at: &Pointer) -> Result<HttpMethod, Diagnostic> {
@@ -518,6 +641,54 @@ fn http_method(method: &str, at: &Pointer) -> Result<HttpMethod, Diagnostic> {
     })
 }
 
+/// The schema of a parameter described by `content`, where it is, and that it is JSON:
+/// only a JSON media type can be written into a query.
+fn json_schema<'d>(
+    content: &'d indexmap::IndexMap<String, MediaType>,
+    at: &Pointer,
+) -> Result<(&'d ReferenceOr<openapiv3::Schema>, Pointer, bool), Diagnostic> {
+    let at = at.push("content");
+    let Some((media_type, MediaType { schema, .. })) = content.first() else {
+        return Err(Diagnostic::at(
+            &at,
+            "the parameter's `content` has no media type",
+        ));
+    };
+    let essence = media_type.split(';').next().unwrap_or_default().trim();
+    if essence != "application/json" && !essence.ends_with("+json") {
+        return Err(Diagnostic::at(
+            &at.push(media_type),
+            format!("parameters described by `{media_type}` are not supported yet; only JSON is"),
+        ));
+    }
+    let at = at.push(media_type).push("schema");
+    match schema {
+        Some(schema) => Ok((schema, at, true)),
+        None => Err(Diagnostic::at(
+            &at,
+            "the parameter's media type has no schema",
+        )),
+    }
+}
+
+/// A word for a parameter's type in a message.
+fn describe(ty: &TypeRef) -> &'static str {
+    match ty {
+        TypeRef::List(_) => "list",
+        TypeRef::Map(_) => "map",
+        _ => "object",
+    }
+}
+
+fn query_style_name(style: &QueryStyle) -> &'static str {
+    match style {
+        QueryStyle::Form => "form",
+        QueryStyle::SpaceDelimited => "spaceDelimited",
+        QueryStyle::PipeDelimited => "pipeDelimited",
+        QueryStyle::DeepObject => "deepObject",
+    }
+}
+
 fn location_name(parameter: &OpenApiParameter) -> &'static str {
     match parameter {
         OpenApiParameter::Path { .. } => "path",
@@ -525,6 +696,25 @@ fn location_name(parameter: &OpenApiParameter) -> &'static str {
         OpenApiParameter::Header { .. } => "header",
         OpenApiParameter::Cookie { .. } => "cookie",
     }
+}
+
+/// A path key as the path template and the query pairs it carries: what follows a `#` is
+/// a fragment, never sent (`/#Action=Create` only keeps keys apart), and what follows a
+/// `?` is a query sent as it is (`/?Action=Create`).
+fn split_path_key(key: &str) -> (&str, Vec<(String, String)>) {
+    let key = key.split_once('#').map_or(key, |(before, _)| before);
+    let Some((path, query)) = key.split_once('?') else {
+        return (key, Vec::new());
+    };
+    let pairs = query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) => (name.to_owned(), value.to_owned()),
+            None => (pair.to_owned(), String::new()),
+        })
+        .collect();
+    (path, pairs)
 }
 
 /// The names in a path template's `{…}` placeholders, in order.
@@ -558,25 +748,32 @@ fn template_names<'p>(path: &'p str, at: &Pointer) -> Result<Vec<&'p str>, Diagn
     Ok(names)
 }
 
-/// Checks that path parameters and placeholders match one to one, and puts the path
-/// parameters first, in template order.
+/// The placeholders of the path template that no path parameter declares, once each.
+fn undeclared_path_parameters<'p>(
+    path: &'p str,
+    params: &[Parameter],
+    at: &Pointer,
+) -> Result<Vec<&'p str>, Diagnostic> {
+    let mut undeclared: Vec<&str> = Vec::new();
+    for name in template_names(path, at)? {
+        let declared = params
+            .iter()
+            .any(|param| param.location == ParamLocation::Path && param.wire_name == name);
+        if !declared && !undeclared.contains(&name) {
+            undeclared.push(name);
+        }
+    }
+    Ok(undeclared)
+}
+
+/// Checks that every path parameter has a placeholder, and puts the path parameters
+/// first, in template order.
 fn order_path_parameters(
     path: &str,
     params: &mut [Parameter],
     at: &Pointer,
 ) -> Result<(), Diagnostic> {
     let placeholders = template_names(path, at)?;
-    for name in &placeholders {
-        if !params
-            .iter()
-            .any(|param| param.location == ParamLocation::Path && param.wire_name == *name)
-        {
-            return Err(Diagnostic::at(
-                &at.push("parameters"),
-                format!("the path has `{{{name}}}` but no path parameter `{name}` is declared"),
-            ));
-        }
-    }
     if let Some(extra) = params.iter().find(|param| {
         param.location == ParamLocation::Path && !placeholders.contains(&param.wire_name.as_str())
     }) {

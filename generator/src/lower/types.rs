@@ -43,6 +43,12 @@ impl<'d> Lowerer<'d> {
         reference: &str,
         pointer: &Pointer,
     ) -> Result<TypeRef, Diagnostic> {
+        let in_components = reference
+            .strip_prefix("#/components/schemas/")
+            .is_some_and(|name| !name.contains('/'));
+        if reference.starts_with("#/") && !in_components {
+            self.references_elsewhere = true;
+        }
         let name = component_name(reference, "schemas", pointer)?;
         let schemas = self.schemas();
         let Some((key, schema)) = schemas.and_then(|schemas| schemas.get_key_value(&name)) else {
@@ -56,14 +62,16 @@ impl<'d> Lowerer<'d> {
             .get(key.as_str())
             .cloned()
             .unwrap_or_else(|| names::type_name(key));
-        if self.alias_chain.contains(&key.as_str()) {
-            return Err(Diagnostic::at(
-                pointer,
-                format!(
-                    "`$ref: {reference}` is part of a cycle of references with no object in it"
-                ),
-            )
-            .with_help("a type can only contain itself through an object's property"));
+        if let Some(start) = self
+            .alias_chain
+            .iter()
+            .position(|link| *link == key.as_str())
+        {
+            // A cycle of aliases: it has a finite form only through an array or a map, which
+            // then gets a type of its own (see `alias_kind`).
+            let cycle = self.alias_chain[start..].to_vec();
+            self.cyclic_aliases.extend(cycle);
+            return Ok(TypeRef::Named(rust_name));
         }
         if self.start_component(key.as_str()) {
             let at = Pointer::root().push("components").push("schemas").push(key);
@@ -81,7 +89,7 @@ impl<'d> Lowerer<'d> {
                         ReferenceOr::Item(schema) => self.unnamed_type(schema, &at, &rust_name),
                     };
                     self.alias_chain.pop();
-                    TypeKind::Alias(target?)
+                    self.alias_kind(key, &rust_name, target?, &at)?
                 }
             };
             let description = match schema {
@@ -96,6 +104,56 @@ impl<'d> Lowerer<'d> {
             });
         }
         Ok(TypeRef::Named(rust_name))
+    }
+
+    /// What the component `key`, an alias of `target`, is defined as: an alias, or when it
+    /// is part of a cycle of aliases and `target` is an array or a map, an untagged enum of
+    /// one variant that holds it (a Rust alias cannot refer to itself). An error for a
+    /// cycle of aliases alone, which no value can fill.
+    fn alias_kind(
+        &self,
+        key: &str,
+        name: &str,
+        target: TypeRef,
+        at: &Pointer,
+    ) -> Result<TypeKind, Diagnostic> {
+        if !self.cyclic_aliases.contains(key) {
+            return Ok(TypeKind::Alias(target));
+        }
+        match target {
+            TypeRef::List(_) | TypeRef::Map(_) => Ok(TypeKind::Union(Union {
+                variants: vec![UnionVariant {
+                    rust_name: variant_word(&target).to_owned(),
+                    ty: target,
+                    tags: Vec::new(),
+                }],
+                selection: Selection::FirstMatch,
+            })),
+            target if self.aliases_back_to(name, &target) => Err(Diagnostic::at(
+                at,
+                format!("`{key}` refers to itself through `$ref`s alone, with no array, map or object between"),
+            )
+            .with_help("a type can only contain itself through an array, a map or an object's property")),
+            target => Ok(TypeKind::Alias(target)),
+        }
+    }
+
+    /// Whether `target`, followed through the aliases defined so far, is the type `name`.
+    fn aliases_back_to(&self, name: &str, target: &TypeRef) -> bool {
+        let mut ty = target;
+        for _ in 0..super::MAX_REF_HOPS {
+            let TypeRef::Named(next) = ty else {
+                return false;
+            };
+            if next == name {
+                return true;
+            }
+            match self.types.get(next).map(|def| &def.kind) {
+                Some(TypeKind::Alias(target)) => ty = target,
+                _ => return false,
+            }
+        }
+        true
     }
 
     /// The type of an inline schema, defining a named type for objects and enums.
@@ -175,13 +233,23 @@ impl<'d> Lowerer<'d> {
                     )),
                 }
             }
-            // A type with keywords of another (`type: string` with `properties`, say): the type.
+            // A type with keywords of another (`type: string` with `properties`, say): the
+            // type, with a warning; `type: object` with `items` is an array, as its data is.
             SchemaKind::Any(any) => match any.typ.as_deref() {
-                Some("string") => Ok(TypeRef::String),
-                Some("integer") => Ok(TypeRef::I64),
-                Some("number") => Ok(TypeRef::F64),
-                Some("boolean") => Ok(TypeRef::Bool),
-                Some("array") => self.array_type(any.items.as_ref(), pointer, hint),
+                Some(typ @ ("string" | "integer" | "number" | "boolean" | "array")) => {
+                    self.warn_mixed(any, typ, pointer);
+                    match typ {
+                        "string" => Ok(TypeRef::String),
+                        "integer" => Ok(TypeRef::I64),
+                        "number" => Ok(TypeRef::F64),
+                        "boolean" => Ok(TypeRef::Bool),
+                        _ => self.array_type(any.items.as_ref(), pointer, hint),
+                    }
+                }
+                Some("object") if any.items.is_some() => {
+                    self.warn_mixed(any, "array", pointer);
+                    self.array_type(any.items.as_ref(), pointer, hint)
+                }
                 None if any.items.is_some() => self.array_type(any.items.as_ref(), pointer, hint),
                 // An `enum` without a type: text if every value is, any JSON otherwise.
                 None if !any.enumeration.is_empty() => Ok(
@@ -216,6 +284,36 @@ impl<'d> Lowerer<'d> {
             }
             SchemaKind::Not { .. } => Err(unsupported(pointer, "`not`")),
         }
+    }
+
+    /// Warns that `any`, read as a `read_as`, has keywords of another type.
+    fn warn_mixed(&mut self, any: &openapiv3::AnySchema, read_as: &str, pointer: &Pointer) {
+        let declared = any.typ.as_deref().unwrap_or(read_as);
+        let foreign = foreign_keywords(any, declared);
+        // A schema merged into several `allOf`s is read once for each: one warning.
+        let warned = self
+            .warnings
+            .iter()
+            .any(|warning| warning.pointer.as_ref() == Some(pointer));
+        if foreign.is_empty() || warned {
+            return;
+        }
+        self.warnings.push(
+            Diagnostic::at(
+                pointer,
+                format!(
+                    "this `type: {declared}` schema also has {}, which belong to another type; it is read as {}",
+                    foreign
+                        .iter()
+                        .map(|keyword| format!("`{keyword}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    article(read_as)
+                ),
+            )
+            .with_help("remove the keywords of the other type, or fix `type`")
+            .warning(),
+        );
     }
 
     /// A list of `items` (any JSON when the schema does not say).
@@ -286,6 +384,14 @@ impl<'d> Lowerer<'d> {
                 .object(name, ObjectParts::of(object, pointer), pointer)
                 .map(TypeKind::Struct),
             SchemaKind::AllOf { all_of } => {
+                if let Some(index) = self.scalar_member(all_of) {
+                    let at = pointer.push("allOf").push(index);
+                    return Ok(TypeKind::Alias(self.schema_type(
+                        &all_of[index],
+                        &at,
+                        name,
+                    )?));
+                }
                 let parts = self.all_of_parts(all_of, pointer, &[])?;
                 self.object(name, parts, pointer).map(TypeKind::Struct)
             }
@@ -546,6 +652,32 @@ impl<'d> Lowerer<'d> {
         Ok(merged)
     }
 
+    /// When an `allOf` merges a scalar (or a string enum) with constraints only (`maxLength`,
+    /// `enum`, …), the index of the first scalar member: the merged type is that scalar.
+    fn scalar_member(&self, members: &'d [ReferenceOr<Schema>]) -> Option<usize> {
+        let mut scalar = None;
+        for (index, member) in typed_members(members) {
+            let (schema, _) = resolve(self.schemas(), "schemas", member, &Pointer::root()).ok()?;
+            match &schema.schema_kind {
+                SchemaKind::Type(
+                    Type::String(_) | Type::Integer(_) | Type::Number(_) | Type::Boolean(_),
+                ) => {
+                    scalar.get_or_insert(index);
+                }
+                SchemaKind::Any(any)
+                    if any.typ.as_deref().is_some_and(|typ| {
+                        matches!(typ, "string" | "integer" | "number" | "boolean")
+                    }) && constraints_only(any) =>
+                {
+                    scalar.get_or_insert(index);
+                }
+                SchemaKind::Any(any) if any.typ.is_none() && constraints_only(any) => {}
+                _ => return None,
+            }
+        }
+        scalar
+    }
+
     /// The merged parts of an object schema that also has an `allOf`: the members first,
     /// then its own properties.
     fn any_parts(
@@ -583,9 +715,9 @@ impl<'d> Lowerer<'d> {
     }
 
     /// All types defined, sorted by name.
-    pub(super) fn finish_types(mut self) -> Vec<TypeDef> {
+    pub(super) fn finish_types(&mut self) -> Vec<TypeDef> {
         super::cycles::box_cycles(&mut self.types);
-        self.types.into_values().collect()
+        std::mem::take(&mut self.types).into_values().collect()
     }
 }
 
@@ -862,6 +994,47 @@ fn limits(schema: &Schema) -> Vec<String> {
         .as_ref()
         .map(|value| format!("The server's default: `{value}`."));
     range.into_iter().chain(default).collect()
+}
+
+/// Whether `any` has no keywords of objects, arrays or members: scalar constraints only.
+fn constraints_only(any: &openapiv3::AnySchema) -> bool {
+    any.properties.is_empty()
+        && any.required.is_empty()
+        && any.additional_properties.is_none()
+        && any.items.is_none()
+        && any.all_of.is_empty()
+        && any.one_of.is_empty()
+        && any.any_of.is_empty()
+        && any.not.is_none()
+}
+
+/// The keywords of `any` that shape data of a type other than `typ`.
+fn foreign_keywords(any: &openapiv3::AnySchema, typ: &str) -> Vec<&'static str> {
+    let typ = if typ == "integer" { "number" } else { typ };
+    // Only keywords that shape the data: a stray bound (`maximum` on a string) changes
+    // nothing that is generated.
+    let present = [
+        ("properties", "object", !any.properties.is_empty()),
+        (
+            "additionalProperties",
+            "object",
+            any.additional_properties.is_some(),
+        ),
+        ("items", "array", any.items.is_some()),
+    ];
+    present
+        .into_iter()
+        .filter(|(_, owner, present)| *present && *owner != typ)
+        .map(|(keyword, _, _)| keyword)
+        .collect()
+}
+
+/// `a string`, `an array`, `an integer`.
+fn article(typ: &str) -> String {
+    match typ.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {typ}"),
+        _ => format!("a {typ}"),
+    }
 }
 
 fn unsupported(pointer: &Pointer, what: &str) -> Diagnostic {

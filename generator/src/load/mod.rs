@@ -1,0 +1,444 @@
+//! Reading an OpenAPI 3.0 or 3.1 document from YAML or JSON text.
+
+mod openapi31;
+mod references;
+
+use openapiv3::OpenAPI;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::diagnostic::{Diagnostic, Pointer};
+
+/// A document read, and what the reader noted about it (parts it leaves out).
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub document: OpenAPI,
+    /// Warnings about what the reader did or left out (3.1 webhooks, a path read with the
+    /// `/` it lacks).
+    pub notes: Vec<Diagnostic>,
+    /// What is not generated because the reader does not know it (a path item's `GET`):
+    /// an error, unless what is unsupported is skipped.
+    pub ignored: Vec<Diagnostic>,
+}
+
+/// Parses `text` (YAML or JSON) as an OpenAPI 3.0.x or 3.1.x document.
+///
+/// Errors name the place in the document where reading stopped, as a JSON pointer, and say
+/// which OpenAPI version was found when it is neither 3.0 nor 3.1.
+pub fn load(text: &str) -> Result<OpenAPI, Diagnostic> {
+    read(text).map(|loaded| loaded.document)
+}
+
+/// Like [`load`], with the reader's notes. A 3.1 document is converted to the 3.0 model
+/// first: `type` lists with `"null"` are `nullable`, `const` is a one-value `enum`, a `$ref`
+/// with keywords beside it is an `allOf`, and so on; what has no 3.0 form is a located error.
+pub fn read(text: &str) -> Result<Loaded, Diagnostic> {
+    let keys = path_keys(text);
+    let error = match parse::<OpenAPI>(text) {
+        Ok(document) if is_3_0(&document.openapi) && keys.slashless.is_empty() => {
+            return Ok(Loaded {
+                document,
+                notes: Vec::new(),
+                ignored: keys.unknown,
+            });
+        }
+        Ok(document) => {
+            check_version(&document.openapi)?;
+            return read_tree(text, keys, false);
+        }
+        Err(error) => error,
+    };
+    match version_of(text)? {
+        Version::OpenApi(version) if openapi31::is_version(&version) => {
+            read_tree(text, keys, false)
+        }
+        Version::OpenApi(version) => {
+            check_version(&version)?;
+            Err(error.into_diagnostic())
+        }
+        Version::Unknown => Err(error.into_diagnostic()),
+    }
+}
+
+/// Like [`read`], with every schema that a `$ref` points at outside
+/// `#/components/schemas/NAME` (`#/paths/…/schema`, say) moved there under a name of its
+/// own, its old place and the references to it pointing at the new one. Slower than
+/// [`read`], so only for a document that [`read`] has read and that has such references.
+pub fn read_with_references_moved(text: &str) -> Result<Loaded, Diagnostic> {
+    read_tree(text, path_keys(text), true)
+}
+
+/// A document that needs changes before openapiv3 reads it (a 3.1 document, paths
+/// without their `/`, schemas referenced in place): read as a tree, changed, then read
+/// as 3.0.
+fn read_tree(text: &str, keys: PathKeys, move_references: bool) -> Result<Loaded, Diagnostic> {
+    let mut tree: serde_yaml::Value = parse(text).map_err(ParseError::into_diagnostic)?;
+    let version = tree.get("openapi").and_then(serde_yaml::Value::as_str);
+    let mut notes = match version {
+        Some(version) if openapi31::is_version(version) => openapi31::convert(&mut tree)?,
+        _ => Vec::new(),
+    };
+    notes.append(&mut add_slashes(&mut tree, &keys.slashless)?);
+    if move_references {
+        references::hoist(&mut tree);
+    }
+    let document: OpenAPI = serde_path_to_error::deserialize(tree).map_err(|error| {
+        let message = format!("the document could not be read: {}", error.inner());
+        match path_to_pointer(error.path()) {
+            Some(pointer) => Diagnostic::at(&pointer, message),
+            None => Diagnostic::document(message),
+        }
+    })?;
+    Ok(Loaded {
+        document,
+        notes,
+        ignored: keys.unknown,
+    })
+}
+
+fn is_3_0(version: &str) -> bool {
+    version.starts_with("3.0.") || version == "3.0"
+}
+
+/// Where reading stopped, and why.
+struct ParseError {
+    pointer: Option<Pointer>,
+    message: String,
+}
+
+impl ParseError {
+    fn into_diagnostic(self) -> Diagnostic {
+        match self.pointer {
+            Some(pointer) => Diagnostic::at(&pointer, self.message),
+            None => Diagnostic::document(self.message),
+        }
+    }
+}
+
+/// Reads `text` as a `T`: JSON with serde_json, which is fast, and anything else (or JSON
+/// that serde_json refuses, a number where text is expected, say) as YAML, which also finds
+/// where reading stopped.
+fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ParseError> {
+    if let Some(json) = json_text(text)
+        && let Ok(value) = serde_json::from_str(json)
+    {
+        return Ok(value);
+    }
+    serde_path_to_error::deserialize(serde_yaml::Deserializer::from_str(text)).map_err(yaml_error)
+}
+
+/// The text of a JSON document (an object, after any byte order mark and white space);
+/// `None` for YAML.
+fn json_text(text: &str) -> Option<&str> {
+    let text = text.trim_start_matches('\u{feff}');
+    text.trim_start().starts_with('{').then_some(text)
+}
+
+fn yaml_error(error: serde_path_to_error::Error<serde_yaml::Error>) -> ParseError {
+    let pointer = path_to_pointer(error.path());
+    let inner = error.into_inner();
+    let message = match inner.location() {
+        Some(location) => format!(
+            "the document could not be read (line {}, column {}): {inner}",
+            location.line(),
+            location.column()
+        ),
+        None => format!("the document could not be read: {inner}"),
+    };
+    ParseError { pointer, message }
+}
+
+/// What the keys of `paths` say: the paths written without their leading `/`, and one
+/// located diagnostic for each key of a path item that the reader does not know (`GET` for
+/// `get`, say), so their operations are not lost silently.
+#[derive(Default)]
+struct PathKeys {
+    slashless: Vec<String>,
+    unknown: Vec<Diagnostic>,
+}
+
+/// Reads only the keys of `paths` (and of each path item) from `text`.
+fn path_keys(text: &str) -> PathKeys {
+    #[derive(Deserialize)]
+    struct Keys {
+        #[serde(default)]
+        paths: indexmap::IndexMap<String, MapKeys>,
+    }
+    let Ok(Keys { paths }) = parse::<Keys>(text) else {
+        return PathKeys::default();
+    };
+    let mut keys = PathKeys::default();
+    for (path, MapKeys(item)) in &paths {
+        if path.starts_with("x-") {
+            continue;
+        }
+        if !path.starts_with('/') {
+            keys.slashless.push(path.clone());
+        }
+        let at = Pointer::root().push("paths").push(path);
+        for key in item.iter().filter(|key| !is_path_item_key(key)) {
+            keys.unknown.push(
+                Diagnostic::at(
+                    &at.push(key),
+                    format!("`{key}` is not a field of a path item, so it is not generated"),
+                )
+                .with_help("HTTP methods are lower case: get, put, post, delete, options, head, patch, trace"),
+            );
+        }
+    }
+    keys
+}
+
+/// Gives each path in `slashless` its leading `/` in the document tree, with a warning
+/// each; an error when the path with the `/` is there already.
+fn add_slashes(
+    tree: &mut serde_yaml::Value,
+    slashless: &[String],
+) -> Result<Vec<Diagnostic>, Diagnostic> {
+    let Some(serde_yaml::Value::Mapping(paths)) = tree.get_mut("paths") else {
+        return Ok(Vec::new());
+    };
+    let taken: Vec<String> = paths
+        .keys()
+        .filter_map(|key| key.as_str().map(str::to_owned))
+        .collect();
+    let mut notes = Vec::new();
+    let mut renamed = serde_yaml::Mapping::with_capacity(paths.len());
+    for (key, item) in std::mem::take(paths) {
+        let key = match key.as_str() {
+            Some(path) if slashless.iter().any(|slashless| slashless == path) => {
+                let at = Pointer::root().push("paths").push(path);
+                let fixed = format!("/{path}");
+                if taken.contains(&fixed) {
+                    return Err(Diagnostic::at(
+                        &at,
+                        format!("the path `{path}` does not start with `/`, and `{fixed}` is a path already"),
+                    )
+                    .with_help("merge the two path items"));
+                }
+                notes.push(
+                    Diagnostic::at(
+                        &at,
+                        format!(
+                            "the path `{path}` does not start with `/`; it is read as `{fixed}`"
+                        ),
+                    )
+                    .with_help(format!("write it as `{fixed}`"))
+                    .warning(),
+                );
+                serde_yaml::Value::String(fixed)
+            }
+            _ => key,
+        };
+        renamed.insert(key, item);
+    }
+    *paths = renamed;
+    Ok(notes)
+}
+
+/// The keys of a mapping, read without its values; nothing for any other value.
+struct MapKeys(Vec<String>);
+
+impl<'de> Deserialize<'de> for MapKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MapKeys;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any value")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MapKeys, A::Error> {
+                let mut keys = Vec::new();
+                while let Some((key, serde::de::IgnoredAny)) = map.next_entry::<String, _>()? {
+                    keys.push(key);
+                }
+                Ok(MapKeys(keys))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<MapKeys, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(MapKeys(Vec::new()))
+            }
+
+            fn visit_str<E>(self, _: &str) -> Result<MapKeys, E> {
+                Ok(MapKeys(Vec::new()))
+            }
+
+            fn visit_bool<E>(self, _: bool) -> Result<MapKeys, E> {
+                Ok(MapKeys(Vec::new()))
+            }
+
+            fn visit_i64<E>(self, _: i64) -> Result<MapKeys, E> {
+                Ok(MapKeys(Vec::new()))
+            }
+
+            fn visit_u64<E>(self, _: u64) -> Result<MapKeys, E> {
+                Ok(MapKeys(Vec::new()))
+            }
+
+            fn visit_f64<E>(self, _: f64) -> Result<MapKeys, E> {
+                Ok(MapKeys(Vec::new()))
+            }
+
+            fn visit_unit<E>(self) -> Result<MapKeys, E> {
+                Ok(MapKeys(Vec::new()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// The fields of an OpenAPI 3.0 path item, and its extensions.
+fn is_path_item_key(key: &str) -> bool {
+    const FIELDS: &[&str] = &[
+        "$ref",
+        "summary",
+        "description",
+        "get",
+        "put",
+        "post",
+        "delete",
+        "options",
+        "head",
+        "patch",
+        "trace",
+        "servers",
+        "parameters",
+    ];
+    FIELDS.contains(&key) || key.starts_with("x-")
+}
+
+fn check_version(version: &str) -> Result<(), Diagnostic> {
+    if is_3_0(version) || openapi31::is_version(version) {
+        return Ok(());
+    }
+    Err(Diagnostic::at(
+        &Pointer::root().push("openapi"),
+        format!(
+            "the document is OpenAPI {version}, and only OpenAPI 3.0.x and 3.1.x are supported"
+        ),
+    )
+    .with_help("convert the document to OpenAPI 3.0 or 3.1 first"))
+}
+
+/// The two fields that tell which specification a document follows.
+#[derive(Deserialize)]
+struct VersionFields {
+    openapi: Option<serde_yaml::Value>,
+    swagger: Option<serde_yaml::Value>,
+}
+
+/// Which specification a document says it follows.
+enum Version {
+    OpenApi(String),
+    /// The fields could not be read: the document is not a mapping, or not YAML at all.
+    Unknown,
+}
+
+/// The version `text` declares; an error for Swagger 2.0 and for a document without one.
+fn version_of(text: &str) -> Result<Version, Diagnostic> {
+    let Ok(VersionFields { openapi, swagger }) = parse::<VersionFields>(text) else {
+        return Ok(Version::Unknown);
+    };
+    if let Some(swagger) = swagger {
+        return Err(Diagnostic::at(
+            &Pointer::root().push("swagger"),
+            format!(
+                "the document is Swagger {}, and only OpenAPI 3.0.x and 3.1.x are supported",
+                scalar(&swagger)
+            ),
+        )
+        .with_help("convert it to OpenAPI 3.0 first, e.g. with swagger2openapi"));
+    }
+    match openapi {
+        None => Err(Diagnostic::document(
+            "the document has no `openapi` field, so it is not an OpenAPI 3.0 or 3.1 document",
+        )),
+        Some(version) => Ok(Version::OpenApi(scalar(&version))),
+    }
+}
+
+fn scalar(value: &serde_yaml::Value) -> String {
+    match value {
+        serde_yaml::Value::String(text) => text.clone(),
+        serde_yaml::Value::Number(number) => number.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// The JSON pointer of serde's path to the failing value; `None` at the root.
+fn path_to_pointer(path: &serde_path_to_error::Path) -> Option<Pointer> {
+    use serde_path_to_error::Segment;
+    let mut pointer = Pointer::root();
+    let mut any = false;
+    for segment in path.iter() {
+        pointer = match segment {
+            Segment::Seq { index } => pointer.push(index),
+            Segment::Map { key } => pointer.push(key),
+            Segment::Enum { variant } => pointer.push(variant),
+            Segment::Unknown => continue,
+        };
+        any = true;
+    }
+    any.then_some(pointer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_that_serde_json_refuses_is_read_as_yaml() {
+        let document = r#"{"openapi": "3.0.3", "info": {"title": "t", "version": 2}, "paths": {}}"#;
+        assert_eq!(
+            load(document).map(|document| document.info.version),
+            Ok("2".into())
+        );
+    }
+
+    #[test]
+    fn errors_in_json_are_located() {
+        let document = "\u{feff}{\"openapi\": \"3.0.3\", \"info\": {\"title\": \"t\", \"version\": \"1\"},\n\"paths\": {\"/a\": {\"get\": {\"responses\": {\"200\": {\"description\": []}}}}}}";
+        let error = load(document).expect_err("a list is no description");
+        assert_eq!(
+            error.pointer.map(|pointer| pointer.to_string()).as_deref(),
+            Some("#/paths"),
+            "{}",
+            error.message
+        );
+        assert!(error.message.contains("line 2"), "{}", error.message);
+    }
+
+    #[test]
+    fn a_3_1_document_is_read_with_notes() {
+        let document = r#"{"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+            "webhooks": {"ping": {"post": {"responses": {"200": {"description": "ok"}}}}}}"#;
+        let loaded = read(document).expect("reads");
+        assert_eq!(loaded.document.openapi, "3.0.3");
+        assert!(loaded.document.paths.paths.is_empty());
+        assert_eq!(
+            loaded
+                .notes
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            [
+                "at #/webhooks: webhooks are requests the API sends, not ones a client makes, so they are not generated"
+            ]
+        );
+        let error = read("openapi: 3.1.0\ninfo: {title: t, version: '1'}\ncomponents:\n  schemas:\n    A: {if: {type: string}}\n")
+            .expect_err("`if` has no 3.0 form");
+        assert_eq!(
+            error.to_string(),
+            "at #/components/schemas/A/if: a conditional schema (`if`/`then`/`else`) cannot be converted to OpenAPI 3.0 (simplify this schema, or generate only the tags that do not use it with --tag)"
+        );
+    }
+}
