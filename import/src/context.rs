@@ -90,7 +90,7 @@ impl<'e> Context<'e> {
         }
         let now = Instant::now();
         let length = until.saturating_duration_since(now);
-        let wall = DateTime::<Utc>::from(SystemTime::now() + length);
+        let wall = wall_clock_in(length);
         self.emit(Event::Waiting {
             reason,
             until: wall,
@@ -161,7 +161,7 @@ impl<'e> Context<'e> {
             .filter(|reset| *reset > now)
             .unwrap_or(now + backoff);
         if until - now > self.options.max_rate_limit_wait {
-            let until = DateTime::<Utc>::from(SystemTime::now() + (until - now));
+            let until = wall_clock_in(until - now);
             return Err(SendError::Failure(Failure::RateLimit { until }));
         }
         self.wait(WaitReason::RateLimit, until).await;
@@ -183,7 +183,7 @@ impl<'e> Context<'e> {
             return Ok(());
         }
         if reset - now > self.options.max_rate_limit_wait {
-            let until = DateTime::<Utc>::from(SystemTime::now() + (reset - now));
+            let until = wall_clock_in(reset - now);
             return Err(SendError::Failure(Failure::RateLimit { until }));
         }
         self.wait(WaitReason::RateLimit, reset).await;
@@ -211,6 +211,15 @@ impl<'e> Context<'e> {
             None => self.report().requests += 1,
         }
     }
+}
+
+/// The wall-clock time `length` from now; one beyond the last date a `DateTime` can hold
+/// (a reset header can say anything) is that last date.
+fn wall_clock_in(length: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(length)
+        .ok()
+        .and_then(|length| Utc::now().checked_add_signed(length))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// When the window the response speaks of resets, on this machine's clock: the reset

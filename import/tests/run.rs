@@ -556,3 +556,85 @@ async fn with_last_wins_the_later_record_is_the_one_imported() -> TestResult {
     emulator.shutdown().await;
     Ok(())
 }
+
+/// A server that gives every request the same answer, with `X-Rate-Limit-Remaining: 0` and
+/// an `X-Rate-Limit-Reset` far beyond any date a clock can show (year ~287,000). No
+/// emulator answers that, on purpose; this one only has to say it.
+async fn far_reset_server(
+    status: &'static str,
+    body: &'static str,
+) -> std::io::Result<(String, tokio::task::JoinHandle<()>)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let server = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut request = Vec::new();
+            let mut buffer = [0; 4096];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buffer).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(read) => request.extend_from_slice(&buffer[..read]),
+                }
+            }
+            let answer = format!(
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n\
+                 x-rate-limit-limit: 20\r\nx-rate-limit-remaining: 0\r\n\
+                 x-rate-limit-reset: 9000000000000\r\nx-okta-request-id: far\r\n\
+                 content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(answer.as_bytes()).await;
+        }
+    });
+    Ok((url, server))
+}
+
+fn far_reset_importer(url: &str) -> okta_identity_source_import::Importer {
+    let client = okta_identity_source::Client::builder(url)
+        .api_token(support::TOKEN)
+        .build()
+        .expect("a valid client configuration");
+    okta_identity_source_import::Importer::new(
+        okta_identity_source::IdentitySourceApi::new(client),
+        SOURCE,
+        options(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_whose_reset_is_beyond_any_date_stops_the_import_without_panicking() -> TestResult {
+    let body = r#"{"errorCode":"E0000047","errorSummary":"API call exceeded rate limit due to too many requests.","errorLink":"E0000047","errorId":"far","errorCauses":[]}"#;
+    let (url, server) = far_reset_server("429 Too Many Requests", body).await?;
+    let error = far_reset_importer(&url)
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await
+        .expect_err("the window never resets in time");
+    assert!(
+        matches!(error.failure, Failure::RateLimit { .. }),
+        "{error}"
+    );
+    assert_eq!(error.report.rate_limited, 1);
+    server.abort();
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_success_whose_window_is_used_up_until_beyond_any_date_stops_the_import_without_panicking()
+-> TestResult {
+    let body = r#"{"id":"aps1far","identitySourceId":"0oa1import","status":"CREATED","importType":"INCREMENTAL","created":"2026-01-01T00:00:00.000Z","lastUpdated":"2026-01-01T00:00:00.000Z"}"#;
+    let (url, server) = far_reset_server("201 Created", body).await?;
+    let error = far_reset_importer(&url)
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await
+        .expect_err("the window never resets in time");
+    assert!(
+        matches!(error.failure, Failure::RateLimit { .. }),
+        "{error}"
+    );
+    // Created, then nothing more could be sent: not even the cancellation.
+    assert_eq!(error.report.sessions[0].id, "aps1far");
+    assert_eq!(error.report.left_open.as_deref(), Some("aps1far"));
+    server.abort();
+    Ok(())
+}
