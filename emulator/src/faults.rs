@@ -9,7 +9,8 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum Fault {
     /// The next `count` API requests are answered with `status` (say 503 or 504) and an
-    /// Okta error body, without being carried out.
+    /// Okta error body, without being carried out. A 429 is Okta's rate-limit refusal:
+    /// E0000047, `X-Rate-Limit-Remaining: 0` and the current window's reset.
     Status {
         /// The HTTP status to answer.
         status: u16,

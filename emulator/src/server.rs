@@ -152,8 +152,13 @@ async fn api_request(
     let now = Instant::now();
     let refusal = {
         let mut state = shared.lock();
-        let rate = state.rate.take(now);
+        let mut rate = state.rate.take(now);
         let refusal = match fault {
+            // Okta's 429: its error, and a window with nothing left until it resets.
+            Some(RequestFault::Status(429)) => {
+                rate.remaining = 0;
+                Some(OktaError::rate_limited())
+            }
             Some(RequestFault::Status(status)) => Some(OktaError::server_error(status)),
             _ if !rate.allowed => Some(OktaError::rate_limited()),
             _ => auth::authorize(

@@ -638,3 +638,56 @@ async fn a_success_whose_window_is_used_up_until_beyond_any_date_stops_the_impor
     server.abort();
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filling_the_real_rate_limit_window_loses_no_user_and_reports_the_waits() -> TestResult {
+    let emulator = emulator()
+        .rate_limit(20, Duration::from_millis(500))
+        .start()
+        .await?;
+    // Another client of the same org takes most of every window, so the importer's
+    // idea of what is left is sometimes wrong and real 429s come back.
+    let other = api(&emulator, okta_identity_source::RetryPolicy::never());
+    let neighbour = tokio::spawn(async move {
+        loop {
+            let _ = other
+                .get_identity_source_session(SOURCE, "apsNeighbour")
+                .await;
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+    });
+    // The client's default policy: it waits for the reset itself, twice at most.
+    let importer = okta_identity_source_import::Importer::new(
+        api(&emulator, okta_identity_source::RetryPolicy::default()),
+        SOURCE,
+        options().concurrency(4),
+    );
+    let report = importer
+        .run(employees(0..4_000), leavers(0..0), |_| {})
+        .await;
+    neighbour.abort();
+    let report = report?;
+    assert_eq!(report.sessions[0].status, Status::Completed);
+    assert_eq!(report.sessions[0].uploads, 20);
+    assert_eq!(report.users_sent, 4_000);
+    assert_eq!(emulator.users(SOURCE).len(), 4_000);
+    assert!(
+        report
+            .waits
+            .iter()
+            .any(|w| w.reason == WaitReason::RateLimit),
+        "{:?}",
+        report.waits
+    );
+    // Every request of the import is counted, and every refusal it met was sent again.
+    let requests: Vec<_> = emulator
+        .requests()
+        .into_iter()
+        .filter(|r| !r.path.contains("apsNeighbour"))
+        .collect();
+    let refused = requests.iter().filter(|r| r.status == Some(429)).count();
+    assert_eq!(report.requests, requests.len() as u64);
+    assert_eq!(report.retries, refused as u64);
+    emulator.shutdown().await;
+    Ok(())
+}
