@@ -22,7 +22,8 @@ pub enum Fault {
         /// How many requests.
         count: u32,
     },
-    /// The next `count` API requests are answered only after `delay` (then normally).
+    /// The next `count` API requests are carried out at once but answered only after
+    /// `delay`: a client that gives up (or is dropped) first never learns what was done.
     Delay {
         /// How long to wait before answering.
         delay: Duration,

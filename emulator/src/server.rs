@@ -143,9 +143,22 @@ async fn api_request(
     request: Request<Incoming>,
 ) -> Result<(Response<Body>, RateStatus), DroppedConnection> {
     let fault = shared.lock().faults.take();
+    let answer = carry_out(shared, router, request, fault).await;
+    // The request is carried out at once; only its answer is late, so a client that gives
+    // up first never learns what was done.
     if let Some(RequestFault::Delay(delay)) = fault {
         tokio::time::sleep(delay).await;
     }
+    answer
+}
+
+/// The request, past its fault, the rate limit and authentication.
+async fn carry_out(
+    shared: &Shared,
+    router: Router,
+    request: Request<Incoming>,
+    fault: Option<RequestFault>,
+) -> Result<(Response<Body>, RateStatus), DroppedConnection> {
     if fault == Some(RequestFault::Drop) {
         return Err(DroppedConnection);
     }

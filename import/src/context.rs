@@ -28,6 +28,9 @@ pub struct Context<'e> {
     /// The session of this run that is created but not triggered, if any: what must be
     /// cancelled if the run stops.
     pub open_session: Arc<Mutex<Option<String>>>,
+    /// When this run sent a create whose answer has not come back yet: if the run stops
+    /// then, Okta may have made a session whose id the run never learned.
+    pub creating: Arc<Mutex<Option<DateTime<Utc>>>>,
     /// When this run last started an import: the cool-down runs from then.
     pub last_trigger: Mutex<Option<Instant>>,
     /// The end of the latest rate-limit wait announced: uploads in flight together wait
@@ -59,6 +62,7 @@ impl<'e> Context<'e> {
             events: Mutex::new(events),
             pacer: Mutex::new(Pacer::default()),
             open_session: Arc::new(Mutex::new(None)),
+            creating: Arc::new(Mutex::new(None)),
             last_trigger: Mutex::new(None),
             rate_limit_wait: Mutex::new(None),
         }

@@ -3,6 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
+
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use okta_identity_source::Error;
 use okta_identity_source::models::{IdentitySourceSession, IdentitySourceSessionStatus as Status};
@@ -21,7 +23,6 @@ use crate::report::{RejectedUpload, SessionInfo, SessionReport, WaitReason};
 pub async fn run(ctx: &Context<'_>, number: usize, payloads: Vec<Payload>) -> Result<(), Failure> {
     let session = open(ctx).await?;
     let id = session.id;
-    *lock(&ctx.open_session) = Some(id.clone());
     ctx.report().sessions.push(SessionReport {
         id: id.clone(),
         status: session.status,
@@ -84,10 +85,7 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
     let first_refusal = Instant::now();
     let mut refusals = 0;
     loop {
-        let created = ctx
-            .send(|| ctx.api.create_identity_source_session(&ctx.source))
-            .await;
-        let error = match created {
+        let error = match create(ctx).await {
             Ok(session) => return Ok(session),
             Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => error,
             Err(error) => return Err(error.during("creating a session")),
@@ -104,6 +102,62 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
         }
         ctx.wait(WaitReason::CoolDown, Instant::now() + delay).await;
     }
+}
+
+/// Sends a create, remembering meanwhile that one is under way and, once it is made, that
+/// the session is this run's to cancel if the run stops.
+async fn create(ctx: &Context<'_>) -> Result<IdentitySourceSession, SendError> {
+    *lock(&ctx.creating) = Some(Utc::now());
+    let created = ctx
+        .send(|| ctx.api.create_identity_source_session(&ctx.source))
+        .await;
+    lock(&ctx.creating).take();
+    if let Ok(session) = &created {
+        *lock(&ctx.open_session) = Some(session.id.clone());
+    }
+    created
+}
+
+/// The `CREATED` session among `sessions` that a create sent at `since`, whose answer
+/// never came, made: one created that second or later (Okta's times may be whole
+/// seconds). One session at most can be `CREATED` at a time.
+pub fn made_by_lost_create(
+    sessions: Vec<IdentitySourceSession>,
+    since: DateTime<Utc>,
+) -> Option<String> {
+    let since = DateTime::from_timestamp(since.timestamp(), 0).unwrap_or(since);
+    sessions
+        .into_iter()
+        .find(|s| s.status == Status::Created && s.created.is_some_and(|created| created >= since))
+        .map(|s| s.id)
+}
+
+/// After a stop while a create was under way: finds the session it made, if any, and
+/// cancels it; the report names it either way.
+pub async fn cancel_unlearned(ctx: &Context<'_>, since: DateTime<Utc>) {
+    let listed = ctx
+        .send(|| ctx.api.list_identity_source_sessions(&ctx.source))
+        .await;
+    let sessions = match listed {
+        Ok(sessions) => sessions,
+        Err(error) => {
+            let error = error.during("listing sessions");
+            tracing::warn!(%error, "a session created as the import stopped may stay open");
+            return;
+        }
+    };
+    let Some(id) = made_by_lost_create(sessions, since) else {
+        return;
+    };
+    ctx.report().sessions.push(SessionReport {
+        id: id.clone(),
+        status: Status::Created,
+        users: 0,
+        deactivations: 0,
+        uploads: 0,
+    });
+    let number = ctx.report().sessions.len() - 1;
+    cancel_own(ctx, number, &id).await;
 }
 
 /// `initial`, doubled for each earlier try, at most `max`.

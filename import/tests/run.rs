@@ -691,3 +691,56 @@ async fn filling_the_real_rate_limit_window_loses_no_user_and_reports_the_waits(
     emulator.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_import_while_its_session_is_created_cancels_that_session() -> TestResult {
+    let emulator = emulator().start().await?;
+    // The create is carried out at once, but its answer comes after the drop.
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_millis(300),
+        count: 1,
+    });
+    let importer = importer(&emulator, options());
+    let run = importer.run(employees(0..10), leavers(0..0), |_| {});
+    let dropped = tokio::time::timeout(Duration::from_millis(100), run).await;
+    assert!(dropped.is_err(), "the import ended first: {dropped:?}");
+    for _ in 0..200 {
+        if open_sessions(&emulator).is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let sessions = emulator.sessions(SOURCE);
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].status, SessionStatus::Closed);
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_the_import_while_its_session_is_created_cancels_and_reports_it() -> TestResult {
+    let emulator = emulator().start().await?;
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_millis(300),
+        count: 1,
+    });
+    let error = importer(&emulator, options())
+        .run_until(
+            employees(0..10),
+            leavers(0..0),
+            |_| {},
+            tokio::time::sleep(Duration::from_millis(100)),
+        )
+        .await
+        .expect_err("stopped");
+    assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    let sessions = emulator.sessions(SOURCE);
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].status, SessionStatus::Closed);
+    assert_eq!(error.report.sessions.len(), 1);
+    assert_eq!(error.report.sessions[0].id, sessions[0].id);
+    assert_eq!(error.report.sessions[0].status, Status::Closed);
+    assert_eq!(error.report.left_open, None);
+    emulator.shutdown().await;
+    Ok(())
+}
