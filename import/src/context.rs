@@ -46,6 +46,24 @@ struct Pacer {
     in_flight: u64,
 }
 
+/// One request counted in flight for as long as it lives, however its send ends (even
+/// dropped mid-way).
+struct InFlight<'p>(&'p Mutex<Pacer>);
+
+impl<'p> InFlight<'p> {
+    fn new(pacer: &'p Mutex<Pacer>) -> Self {
+        lock(pacer).in_flight += 1;
+        Self(pacer)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut pacer = lock(self.0);
+        pacer.in_flight = pacer.in_flight.saturating_sub(1);
+    }
+}
+
 impl<'e> Context<'e> {
     pub fn new(
         api: IdentitySourceApi,
@@ -125,9 +143,10 @@ impl<'e> Context<'e> {
         let mut refusals = 0;
         loop {
             self.pace().await?;
-            lock(&self.pacer).in_flight += 1;
-            let outcome = make().send().await;
-            lock(&self.pacer).in_flight -= 1;
+            let outcome = {
+                let _in_flight = InFlight::new(&self.pacer);
+                make().send().await
+            };
             let error = match outcome {
                 Ok(response) => {
                     let (body, meta) = response.into_parts();
@@ -259,4 +278,52 @@ pub fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use okta_identity_source::{Client, RetryPolicy};
+    use okta_identity_source_emulator::{Emulator, Fault};
+
+    const SOURCE: &str = "0oa1context";
+    const TOKEN: &str = "00contextToken";
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_send_dropped_in_flight_does_not_count_as_in_flight_forever() {
+        let emulator = Emulator::builder()
+            .identity_source(SOURCE)
+            .api_token(TOKEN)
+            .rate_limit(5, Duration::from_secs(60))
+            .start()
+            .await
+            .expect("the emulator starts");
+        let client = Client::builder(emulator.base_url())
+            .api_token(TOKEN)
+            .retry_policy(RetryPolicy::never())
+            .build()
+            .expect("a valid client configuration");
+        let mut events = |_| {};
+        let options = Options::default().max_rate_limit_wait(Duration::from_millis(100));
+        let ctx = Context::new(
+            IdentitySourceApi::new(client),
+            SOURCE.into(),
+            options,
+            &mut events,
+        );
+        let list = || ctx.api.list_identity_source_sessions(SOURCE);
+        // Two sends given up while their answers are late: the window still has them.
+        emulator.inject(Fault::Delay {
+            delay: Duration::from_millis(200),
+            count: 2,
+        });
+        for _ in 0..2 {
+            let dropped = tokio::time::timeout(Duration::from_millis(20), ctx.send(list)).await;
+            assert!(dropped.is_err(), "answered early: {dropped:?}");
+        }
+        // 2 left of 5 and nothing in flight: both may go.
+        ctx.send(list).await.expect("within the window");
+        ctx.send(list).await.expect("within the window");
+        emulator.shutdown().await;
+    }
 }
