@@ -65,6 +65,7 @@ pub struct Options {
     pub(crate) cool_down: Duration,
     pub(crate) max_cool_down_wait: Duration,
     pub(crate) max_rate_limit_wait: Duration,
+    pub(crate) cancel_timeout: Duration,
 }
 
 impl Default for Options {
@@ -82,6 +83,7 @@ impl Default for Options {
             cool_down: Duration::from_secs(5 * 60),
             max_cool_down_wait: Duration::from_secs(10 * 60),
             max_rate_limit_wait: Duration::from_secs(2 * 60),
+            cancel_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -170,6 +172,14 @@ impl Options {
     /// 2 minutes).
     pub fn max_rate_limit_wait(mut self, wait: Duration) -> Self {
         self.max_rate_limit_wait = wait;
+        self
+    }
+
+    /// The longest a stopped or failed run spends cancelling its untriggered session,
+    /// retries and rate-limit waits included (default 10 seconds); past it, the report
+    /// names the session as left open.
+    pub fn cancel_timeout(mut self, timeout: Duration) -> Self {
+        self.cancel_timeout = timeout;
         self
     }
 

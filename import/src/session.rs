@@ -358,22 +358,43 @@ fn rejected(ctx: &Context<'_>, number: usize, id: &str, payload: &Payload, error
     });
 }
 
-/// Cancels this run's untriggered session `id`; when that fails too, the report says the
-/// session is left open.
+/// Cancels this run's untriggered session `id`, within the options' cancel timeout. When
+/// Okta refuses because the session moved on (a start whose answer was lost), its real
+/// status is recorded; when the session may still be open, the report says so.
 pub async fn cancel_own(ctx: &Context<'_>, number: usize, id: &str) {
+    let outcome = tokio::time::timeout(ctx.options.cancel_timeout, cancel_or_read(ctx, id)).await;
+    lock(&ctx.open_session).take();
+    match outcome {
+        Ok(Some(status)) => {
+            let cancelled = status == Status::Closed;
+            set_status(ctx, id, status);
+            if cancelled {
+                ctx.emit(Event::SessionCancelled {
+                    session: number,
+                    id: id.to_owned(),
+                });
+            }
+        }
+        Ok(None) | Err(_) => ctx.report().left_open = Some(id.to_owned()),
+    }
+}
+
+/// Deletes session `id`: its status after, `None` when it may still take uploads.
+async fn cancel_or_read(ctx: &Context<'_>, id: &str) -> Option<Status> {
     let deleted = ctx
         .send(|| ctx.api.delete_identity_source_session(&ctx.source, id))
         .await;
-    lock(&ctx.open_session).take();
     match deleted {
-        Ok(()) => {
-            set_status(ctx, id, Status::Closed);
-            ctx.emit(Event::SessionCancelled {
-                session: number,
-                id: id.to_owned(),
-            });
+        Ok(()) => Some(Status::Closed),
+        Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => {
+            let session = ctx
+                .send(|| ctx.api.get_identity_source_session(&ctx.source, id))
+                .await
+                .ok()?;
+            let open = matches!(session.status, Status::Created | Status::InProgress);
+            (!open).then_some(session.status)
         }
-        Err(_) => ctx.report().left_open = Some(id.to_owned()),
+        Err(_) => None,
     }
 }
 

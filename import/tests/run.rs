@@ -744,3 +744,71 @@ async fn stopping_the_import_while_its_session_is_created_cancels_and_reports_it
     emulator.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_after_the_start_was_sent_records_the_session_s_real_status() -> TestResult {
+    let emulator = emulator().start().await?;
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    let mut stop = Some(stop);
+    // The start that follows the only upload is carried out, but its answer is late.
+    let on_event = |event: Event| {
+        if matches!(event, Event::BatchUploaded { .. }) {
+            emulator.inject(Fault::Delay {
+                delay: Duration::from_millis(300),
+                count: 1,
+            });
+            stop.take().map(|stop| stop.send(()));
+        }
+    };
+    let error = importer(&emulator, options().concurrency(1))
+        .run_until(employees(0..10), leavers(0..0), on_event, async {
+            let _ = stopped.await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        })
+        .await
+        .expect_err("stopped");
+    assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    let session = &emulator.sessions(SOURCE)[0];
+    assert!(matches!(
+        session.status,
+        SessionStatus::Triggered | SessionStatus::Completed
+    ));
+    assert_eq!(error.report.left_open, None);
+    assert_eq!(
+        error.report.sessions[0].status.to_string(),
+        session.status.to_string()
+    );
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_on_stop_gives_up_after_the_cancel_timeout() -> TestResult {
+    let emulator = emulator().start().await?;
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    let mut stop = Some(stop);
+    // After the first upload every answer is late, the cancellation's too.
+    let on_event = |event: Event| {
+        if matches!(event, Event::BatchUploaded { .. }) {
+            emulator.inject(Fault::Delay {
+                delay: Duration::from_secs(2),
+                count: 100,
+            });
+            stop.take().map(|stop| stop.send(()));
+        }
+    };
+    let options = options()
+        .concurrency(1)
+        .cancel_timeout(Duration::from_millis(100));
+    let error = importer(&emulator, options)
+        .run_until(employees(0..1_000), leavers(0..0), on_event, async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect_err("stopped");
+    assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    let id = error.report.sessions[0].id.clone();
+    assert_eq!(error.report.left_open, Some(id));
+    emulator.shutdown().await;
+    Ok(())
+}
