@@ -138,7 +138,8 @@ impl<'e> Context<'e> {
 
     /// Sends the call `make` builds, keeping to the rate limit: waits when the window is
     /// used up, and when a 429 still comes back (after the client's own retries), waits
-    /// for the window to reset and sends again. Counts requests, retries and 429s.
+    /// for the window to reset and sends again, at most `max_rate_limit_refusals` times.
+    /// Counts requests, retries and 429s.
     pub async fn send<T>(&self, make: impl Fn() -> Call<T>) -> Result<T, SendError> {
         let mut refusals = 0;
         loop {
@@ -160,11 +161,11 @@ impl<'e> Context<'e> {
                 return Err(SendError::Call(error));
             }
             refusals += 1;
-            {
-                let mut report = self.report();
-                report.rate_limited += 1;
-                report.retries += 1;
+            self.report().rate_limited += 1;
+            if refusals > self.options.max_rate_limit_refusals {
+                return Err(SendError::Call(error));
             }
+            self.report().retries += 1;
             self.wait_after_refusal(&error, refusals).await?;
         }
     }

@@ -66,6 +66,7 @@ pub struct Options {
     pub(crate) max_cool_down_wait: Duration,
     pub(crate) max_rate_limit_wait: Duration,
     pub(crate) cancel_timeout: Duration,
+    pub(crate) max_rate_limit_refusals: u32,
 }
 
 impl Default for Options {
@@ -84,6 +85,7 @@ impl Default for Options {
             max_cool_down_wait: Duration::from_secs(10 * 60),
             max_rate_limit_wait: Duration::from_secs(2 * 60),
             cancel_timeout: Duration::from_secs(10),
+            max_rate_limit_refusals: 10,
         }
     }
 }
@@ -172,6 +174,13 @@ impl Options {
     /// 2 minutes).
     pub fn max_rate_limit_wait(mut self, wait: Duration) -> Self {
         self.max_rate_limit_wait = wait;
+        self
+    }
+
+    /// How many times one request is sent again after a 429 reaches the importer (past
+    /// the client's own retries) before the import stops with that 429 (default 10).
+    pub fn max_rate_limit_refusals(mut self, refusals: u32) -> Self {
+        self.max_rate_limit_refusals = refusals;
         self
     }
 

@@ -812,3 +812,42 @@ async fn cancelling_on_stop_gives_up_after_the_cancel_timeout() -> TestResult {
     emulator.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_refused_for_the_rate_limit_again_and_again_stops_the_import() -> TestResult {
+    let emulator = emulator()
+        .rate_limit(1_000, Duration::from_millis(100))
+        .start()
+        .await?;
+    let client_retries = quick_retries().rate_limit_wait(Duration::ZERO, Duration::ZERO);
+    let importer = okta_identity_source_import::Importer::new(
+        api(&emulator, client_retries),
+        SOURCE,
+        options().max_rate_limit_refusals(2),
+    );
+    emulator.inject(Fault::Status {
+        status: 429,
+        count: 100,
+    });
+    let error = importer
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await
+        .expect_err("refused every time");
+    assert!(
+        matches!(
+            &error.failure,
+            Failure::Call { step: "creating a session", error } if error.status().map(|s| s.as_u16()) == Some(429)
+        ),
+        "{error}"
+    );
+    assert_eq!(error.report.rate_limited, 3);
+    assert_eq!(error.report.retries, 2);
+    let refused = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.status == Some(429))
+        .count();
+    assert_eq!(refused, 3);
+    emulator.shutdown().await;
+    Ok(())
+}
