@@ -60,8 +60,13 @@ pub(crate) async fn serve(
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     loop {
-        let Ok(slot) = slots.clone().acquire_owned().await else {
-            break;
+        // Waiting for a free slot must not keep a stop from being heard.
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            _ = stop.changed() => break,
         };
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
