@@ -244,3 +244,24 @@ async fn shutdown_does_not_wait_for_a_free_connection_slot() {
     let shutdown = tokio::time::timeout(Duration::from_secs(5), emulator.shutdown()).await;
     assert!(shutdown.is_ok(), "shutdown waited for a connection slot");
 }
+
+#[tokio::test]
+async fn the_record_of_requests_holds_no_credential_of_any_header() {
+    let emulator = start(builder()).await;
+    let mut stream = TcpStream::connect(emulator.address()).await.unwrap();
+    let request = format!(
+        "GET /api/v1/identity-sources/{SOURCE}/sessions HTTP/1.1\r\nhost: x\r\n\
+         authorization: SSWS {TOKEN}\r\nproxy-authorization: Basic cHJveHk6c2VjcmV0\r\n\
+         cookie: sid=secret-session\r\nconnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let answer = read_to_close(&mut stream).await;
+    assert!(answer.starts_with(b"HTTP/1.1 200"));
+    let recorded = &emulator.requests()[0];
+    assert_eq!(recorded.header("authorization"), Some("SSWS <redacted>"));
+    assert_eq!(
+        recorded.header("proxy-authorization"),
+        Some("Basic <redacted>")
+    );
+    assert_eq!(recorded.header("cookie"), Some("<redacted>"));
+}
