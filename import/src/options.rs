@@ -121,16 +121,19 @@ impl Options {
     }
 
     /// The largest upload body in bytes of JSON (default 180,000: a margin under Okta's
-    /// ~200 KB). A record that alone makes a larger body is invalid.
+    /// ~200 KB). A record that alone makes a larger body is invalid. At most 200,000
+    /// ([`Limits::OKTA`]): a larger value is taken as that.
     pub fn max_batch_bytes(mut self, bytes: usize) -> Self {
         self.limits.max_batch_bytes = bytes;
+        self.limits = self.limits.within_okta();
         self
     }
 
-    /// All of the planning limits at once (Okta's by default); for tests and for a
-    /// service whose limits differ.
+    /// All of the planning limits at once (Okta's by default, with a margin on the body
+    /// size); for tests and to plan smaller uploads or sessions. Okta refuses more than
+    /// [`Limits::OKTA`], so each limit above it is lowered to it ([`Limits::within_okta`]).
     pub fn limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
+        self.limits = limits.within_okta();
         self
     }
 

@@ -352,13 +352,15 @@ async fn invalid_records_stop_everything_or_are_skipped_with_their_positions() -
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_upload_cancels_the_session_or_is_skipped() -> TestResult {
-    // Planning for 250 profiles an upload, where the service takes 200.
-    let emulator = emulator().limits(EmulatorLimits::OKTA).start().await?;
-    let too_big = Limits {
-        max_batch_records: 250,
-        ..Limits::default()
-    };
-    let error = importer(&emulator, options().limits(too_big).concurrency(1))
+    // Planning for Okta's 200 profiles an upload, where this service takes 100.
+    let emulator = emulator()
+        .limits(EmulatorLimits {
+            max_profiles_per_request: 100,
+            ..EmulatorLimits::OKTA
+        })
+        .start()
+        .await?;
+    let error = importer(&emulator, options().concurrency(1))
         .run(employees(0..260), leavers(0..0), |_| {})
         .await
         .expect_err("the first upload is refused");
@@ -372,7 +374,7 @@ async fn a_refused_upload_cancels_the_session_or_is_skipped() -> TestResult {
     assert_eq!(cause.status().map(|s| s.as_u16()), Some(400));
     assert_eq!(error.report.sessions[0].status, Status::Closed);
     assert_eq!(&error.report.rejected[0].session_id, session_id);
-    assert_eq!(error.report.rejected[0].positions.len(), 250);
+    assert_eq!(error.report.rejected[0].positions.len(), 200);
     assert_eq!(error.report.rejected[0].positions[0].index, 1);
     assert!(open_sessions(&emulator).is_empty());
     tokio::time::sleep(support::COOL_DOWN).await;
@@ -380,7 +382,6 @@ async fn a_refused_upload_cancels_the_session_or_is_skipped() -> TestResult {
     let report = importer(
         &emulator,
         options()
-            .limits(too_big)
             .concurrency(1)
             .rejected_batch(RejectedBatch::Continue),
     )
@@ -388,8 +389,8 @@ async fn a_refused_upload_cancels_the_session_or_is_skipped() -> TestResult {
     .await?;
     assert_eq!(report.rejected.len(), 1);
     assert_eq!(report.sessions[0].status, Status::Completed);
-    assert_eq!(report.users_sent, 10);
-    assert_eq!(emulator.users(SOURCE).len(), 10);
+    assert_eq!(report.users_sent, 60);
+    assert_eq!(emulator.users(SOURCE).len(), 60);
     emulator.shutdown().await;
     Ok(())
 }
