@@ -174,11 +174,7 @@ impl<'e> Context<'e> {
     /// doubles from the polling interval.
     async fn wait_after_refusal(&self, error: &Error, refusals: u32) -> Result<(), SendError> {
         let now = Instant::now();
-        let backoff = self
-            .options
-            .poll_initial
-            .saturating_mul(1 << refusals.min(16))
-            .min(self.options.poll_max);
+        let backoff = self.options.backoff(refusals.saturating_add(1));
         let until = error
             .meta()
             .and_then(reset_instant)

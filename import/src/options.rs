@@ -195,8 +195,32 @@ impl Options {
         self
     }
 
+    /// The wait before try number `tries` (1 for the first) of polling or of asking again:
+    /// the initial polling interval, doubled for each earlier try, at most the longest.
+    pub(crate) fn backoff(&self, tries: u32) -> Duration {
+        let doublings = tries.saturating_sub(1).min(16);
+        self.poll_initial
+            .saturating_mul(1 << doublings)
+            .min(self.poll_max)
+    }
+
     /// The planning limits in force.
     pub fn planning_limits(&self) -> &Limits {
         &self.limits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backoff_doubles_from_the_initial_interval_up_to_the_longest() {
+        let options =
+            Options::default().polling(Duration::from_millis(10), Duration::from_millis(50));
+        let waits: Vec<_> = [1, 2, 3, 4, u32::MAX]
+            .map(|tries| options.backoff(tries).as_millis())
+            .into();
+        assert_eq!(waits, [10, 20, 40, 50, 50]);
     }
 }

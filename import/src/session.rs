@@ -1,7 +1,7 @@
 //! One session of a run: open it (past the cool-down and any other active session),
 //! upload its batches, start the import, and poll until it ends.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
@@ -96,7 +96,7 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
         // No other session is active: Okta's cool-down after an earlier start.
         refusals += 1;
         let waited = first_refusal.elapsed();
-        let delay = backoff(ctx, refusals);
+        let delay = ctx.options.backoff(refusals);
         if waited + delay > ctx.options.max_cool_down_wait {
             return Err(Failure::CoolDown { waited, error });
         }
@@ -160,15 +160,6 @@ pub async fn cancel_unlearned(ctx: &Context<'_>, since: DateTime<Utc>) {
     cancel_own(ctx, number, &id).await;
 }
 
-/// `initial`, doubled for each earlier try, at most `max`.
-fn backoff(ctx: &Context<'_>, tries: u32) -> Duration {
-    let options = &ctx.options;
-    options
-        .poll_initial
-        .saturating_mul(1 << tries.saturating_sub(1).min(16))
-        .min(options.poll_max)
-}
-
 /// Looks for other active sessions; reports, waits for or cancels them as the options
 /// say. `Ok(true)` when one was found and dealt with, so creating may be tried again.
 async fn deal_with_active(ctx: &Context<'_>) -> Result<bool, Failure> {
@@ -226,7 +217,7 @@ async fn wait_for_other(ctx: &Context<'_>, id: &str) -> Result<(), Failure> {
     let mut tries = 0;
     loop {
         tries += 1;
-        let delay = backoff(ctx, tries);
+        let delay = ctx.options.backoff(tries);
         ctx.wait(WaitReason::ActiveSession, Instant::now() + delay)
             .await;
         let session = ctx
@@ -418,7 +409,7 @@ async fn poll(ctx: &Context<'_>, number: usize, id: &str) -> Result<Status, Fail
     let mut tries = 0;
     loop {
         tries += 1;
-        tokio::time::sleep(backoff(ctx, tries)).await;
+        tokio::time::sleep(ctx.options.backoff(tries)).await;
         let session = ctx
             .send(|| ctx.api.get_identity_source_session(&ctx.source, id))
             .await
