@@ -241,27 +241,34 @@ impl Drop for CancelOnDrop {
             return;
         };
         let (api, source) = (self.api.clone(), self.source.clone());
-        match open {
-            Some(id) => {
+        match (open, creating) {
+            (Some(id), _) => {
                 tracing::warn!(session = %id, "the import was dropped; its session is being cancelled by a spawned task");
                 runtime.spawn(cancel_dropped(api, source, id));
             }
-            None => {
+            (None, Some(since)) => {
                 tracing::warn!(
                     "the import was dropped while creating a session; a spawned task looks for it to cancel it"
                 );
-                runtime.spawn(async move {
-                    let listed = api.list_identity_source_sessions(&source).await;
-                    let made = listed.ok().and_then(|sessions| {
-                        session::made_by_lost_create(sessions, creating.unwrap_or_default())
-                    });
-                    if let Some(id) = made {
-                        tracing::warn!(session = %id, "cancelling the session created as the import was dropped");
-                        cancel_dropped(api, source, id).await;
-                    }
-                });
+                runtime.spawn(cancel_lost_create(api, source, since));
             }
+            (None, None) => {}
         }
+    }
+}
+
+/// Finds the session a create sent at `since` made, if any, and cancels it.
+async fn cancel_lost_create(api: IdentitySourceApi, source: String, since: DateTime<Utc>) {
+    let made = match api.list_identity_source_sessions(&source).await {
+        Ok(sessions) => session::made_by_lost_create(sessions, since),
+        Err(error) => {
+            tracing::warn!(%error, "a session created as the import was dropped may stay open");
+            return;
+        }
+    };
+    if let Some(id) = made {
+        tracing::warn!(session = %id, "cancelling the session created as the import was dropped");
+        cancel_dropped(api, source, id).await;
     }
 }
 
