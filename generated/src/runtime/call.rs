@@ -105,9 +105,11 @@ impl Request {
         style: ObjectStyle,
     ) -> Self {
         match object_pairs(name, value, style) {
-            Ok(pairs) => self
-                .query
-                .extend(pairs.into_iter().map(|(name, value)| (Cow::Owned(name), value))),
+            Ok(pairs) => self.query.extend(
+                pairs
+                    .into_iter()
+                    .map(|(name, value)| (Cow::Owned(name), value)),
+            ),
             Err(message) => self.fail(message),
         }
         self
@@ -731,7 +733,11 @@ mod tests {
         let filter = serde_json::json!({"status": "ACTIVE", "name": "a b&c"});
         let request = Request::new(Method::GET, "op", "/users")
             .query_object("filter", &filter, ObjectStyle::DeepObject)
-            .query_object("page", &serde_json::json!({"size": 2}), ObjectStyle::FormExploded)
+            .query_object(
+                "page",
+                &serde_json::json!({"size": 2}),
+                ObjectStyle::FormExploded,
+            )
             .query_object("q", &filter, ObjectStyle::Json);
         assert_eq!(
             request.url(&base()).unwrap().as_str(),

@@ -55,11 +55,9 @@ fn exploded(name: &str, value: &Value, pairs: &mut Vec<(String, String)>) {
             for (property, value) in properties {
                 match value {
                     Value::Null => {}
-                    Value::Array(items) => pairs.extend(
-                        items
-                            .iter()
-                            .map(|item| (property.clone(), text(item))),
-                    ),
+                    Value::Array(items) => {
+                        pairs.extend(items.iter().map(|item| (property.clone(), text(item))))
+                    }
                     value => pairs.push((property.clone(), text(value))),
                 }
             }
@@ -157,11 +155,21 @@ mod tests {
         let value = json!({"name": "x", "gone": null, "tags": ["a", "b"], "at": {"lat": 1.5}});
         assert_eq!(
             pairs(value.clone(), ObjectStyle::FormExploded),
-            owned(&[("at", r#"{"lat":1.5}"#), ("name", "x"), ("tags", "a"), ("tags", "b")])
+            owned(&[
+                ("at", r#"{"lat":1.5}"#),
+                ("name", "x"),
+                ("tags", "a"),
+                ("tags", "b")
+            ])
         );
         assert_eq!(
             pairs(value, ObjectStyle::DeepObject),
-            owned(&[("id[at][lat]", "1.5"), ("id[name]", "x"), ("id[tags]", "a"), ("id[tags]", "b")])
+            owned(&[
+                ("id[at][lat]", "1.5"),
+                ("id[name]", "x"),
+                ("id[tags]", "a"),
+                ("id[tags]", "b")
+            ])
         );
         let list = json!([{"a": 1}, {"a": 2}]);
         assert_eq!(

@@ -16,12 +16,12 @@ mod token_cache;
 #[allow(unused_imports)] // Used by API descriptions that have list parameters.
 pub(crate) use call::joined;
 pub(crate) use call::Request;
-#[allow(unused_imports)] // Used by API descriptions that have object query parameters.
-pub(crate) use query::ObjectStyle;
 pub use call::{Call, RateLimit, Response, ResponseMeta};
 pub use client::{Auth, BoxError, Client, ClientBuilder, RetryPolicy, TokenFuture, TokenSource};
 pub use error::{ApiError, Error, ErrorBody, ErrorCause, Result};
 pub use oauth::{OAuthError, PrivateKey, ServiceApp, DEFAULT_SCOPES};
+#[allow(unused_imports)] // Used by API descriptions that have object query parameters.
+pub(crate) use query::ObjectStyle;
 /// The HTTP client the runtime is built on, re-exported so an injected client
 /// ([`ClientBuilder::http_client`]) has the same version.
 pub use reqwest;
