@@ -16,7 +16,7 @@ use crate::oauth::{ServiceApp, TokenIssuer};
 use crate::rate_limit::RateWindow;
 use crate::recording::{RecordedRequest, Recorder};
 use crate::server::{self, ConnectionLimits};
-use crate::service::{Clock, Service};
+use crate::service::{Clock, FINISHED_SESSIONS_KEPT, Service};
 use crate::session::{DirectoryUser, SessionView};
 use crate::state::{Shared, State};
 
@@ -51,6 +51,7 @@ pub struct EmulatorBuilder {
     timings: Timings,
     rate_limit: RateLimit,
     record_limit: usize,
+    finished_sessions_kept: usize,
     address: SocketAddr,
     connections: ConnectionLimits,
     body_timeout: Duration,
@@ -70,6 +71,7 @@ impl std::fmt::Debug for EmulatorBuilder {
             .field("timings", &self.timings)
             .field("rate_limit", &self.rate_limit)
             .field("record_limit", &self.record_limit)
+            .field("finished_sessions_kept", &self.finished_sessions_kept)
             .field("address", &self.address)
             .finish_non_exhaustive()
     }
@@ -85,6 +87,7 @@ impl Default for EmulatorBuilder {
             timings: Timings::default(),
             rate_limit: RateLimit::default(),
             record_limit: 1000,
+            finished_sessions_kept: FINISHED_SESSIONS_KEPT,
             address: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             connections: ConnectionLimits {
                 max_connections: 512,
@@ -161,6 +164,14 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How many finished (`CLOSED`, `COMPLETED`, `ERROR`, `EXPIRED`) sessions each source
+    /// keeps; older ones are forgotten (their GET answers 404), so memory stays bounded
+    /// however long the emulator runs. Default 1000.
+    pub fn finished_sessions_kept(mut self, sessions: usize) -> Self {
+        self.finished_sessions_kept = sessions;
+        self
+    }
+
     /// The address to listen on. Default `127.0.0.1:0` (a free port).
     pub fn bind(mut self, address: SocketAddr) -> Self {
         self.address = address;
@@ -198,7 +209,8 @@ impl EmulatorBuilder {
         let base_url = format!("http://{address}");
         let clock = Clock::start();
         let state = State {
-            service: Service::new(self.limits, self.timings, clock, self.sources),
+            service: Service::new(self.limits, self.timings, clock, self.sources)
+                .keep_finished(self.finished_sessions_kept),
             rate: RateWindow::new(self.rate_limit),
             issuer,
             faults: FaultQueue::default(),

@@ -9,7 +9,8 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum Fault {
     /// The next `count` API requests are answered with `status` (say 503 or 504) and an
-    /// Okta error body, without being carried out.
+    /// Okta error body, without being carried out. A 429 is Okta's rate-limit refusal:
+    /// E0000047, `X-Rate-Limit-Remaining: 0` and the current window's reset.
     Status {
         /// The HTTP status to answer.
         status: u16,
@@ -21,7 +22,8 @@ pub enum Fault {
         /// How many requests.
         count: u32,
     },
-    /// The next `count` API requests are answered only after `delay` (then normally).
+    /// The next `count` API requests are carried out at once but answered only after
+    /// `delay`: a client that gives up (or is dropped) first never learns what was done.
     Delay {
         /// How long to wait before answering.
         delay: Duration,

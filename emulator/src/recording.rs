@@ -10,7 +10,8 @@ pub struct RecordedRequest {
     /// The path and query, e.g. `/api/v1/identity-sources/0oa1/sessions`.
     pub path: String,
     /// The request headers, names in lower case, in the order received. The credentials of
-    /// `Authorization` are replaced by `<redacted>`: only the scheme is kept.
+    /// `Authorization` and `Proxy-Authorization` are replaced by `<redacted>` (only the
+    /// scheme is kept), and so is all of `Cookie`.
     pub headers: Vec<(String, String)>,
     /// The status answered, or `None` when the connection was dropped (a fault).
     pub status: Option<u16>,
@@ -56,15 +57,15 @@ impl Recorder {
     }
 }
 
-/// A header value as recorded: lossy UTF-8, credentials of `Authorization` redacted.
+/// A header value as recorded: lossy UTF-8, with credentials redacted.
 pub(crate) fn recorded_value(name: &str, value: &[u8]) -> String {
     let value = String::from_utf8_lossy(value);
-    if name == "authorization" {
-        match value.split_once(' ') {
+    match name {
+        "authorization" | "proxy-authorization" => match value.split_once(' ') {
             Some((scheme, _)) => format!("{scheme} <redacted>"),
             None => "<redacted>".to_owned(),
-        }
-    } else {
-        value.into_owned()
+        },
+        "cookie" => "<redacted>".to_owned(),
+        _ => value.into_owned(),
     }
 }

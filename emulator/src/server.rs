@@ -60,8 +60,13 @@ pub(crate) async fn serve(
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     loop {
-        let Ok(slot) = slots.clone().acquire_owned().await else {
-            break;
+        // Waiting for a free slot must not keep a stop from being heard.
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            _ = stop.changed() => break,
         };
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -143,17 +148,35 @@ async fn api_request(
     request: Request<Incoming>,
 ) -> Result<(Response<Body>, RateStatus), DroppedConnection> {
     let fault = shared.lock().faults.take();
+    let answer = carry_out(shared, router, request, fault).await;
+    // The request is carried out at once; only its answer is late, so a client that gives
+    // up first never learns what was done.
     if let Some(RequestFault::Delay(delay)) = fault {
         tokio::time::sleep(delay).await;
     }
+    answer
+}
+
+/// The request, past its fault, the rate limit and authentication.
+async fn carry_out(
+    shared: &Shared,
+    router: Router,
+    request: Request<Incoming>,
+    fault: Option<RequestFault>,
+) -> Result<(Response<Body>, RateStatus), DroppedConnection> {
     if fault == Some(RequestFault::Drop) {
         return Err(DroppedConnection);
     }
     let now = Instant::now();
     let refusal = {
         let mut state = shared.lock();
-        let rate = state.rate.take(now);
+        let mut rate = state.rate.take(now);
         let refusal = match fault {
+            // Okta's 429: its error, and a window with nothing left until it resets.
+            Some(RequestFault::Status(429)) => {
+                rate.remaining = 0;
+                Some(OktaError::rate_limited())
+            }
             Some(RequestFault::Status(status)) => Some(OktaError::server_error(status)),
             _ if !rate.allowed => Some(OktaError::rate_limited()),
             _ => auth::authorize(

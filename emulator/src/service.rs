@@ -48,7 +48,11 @@ pub(crate) struct Service {
     clock: Clock,
     sources: BTreeMap<String, Source>,
     failing_imports: u32,
+    finished_kept: usize,
 }
+
+/// How many finished sessions each source keeps by default.
+pub(crate) const FINISHED_SESSIONS_KEPT: usize = 1000;
 
 impl Service {
     pub(crate) fn new(
@@ -66,7 +70,14 @@ impl Service {
                 .map(|id| (id, Source::default()))
                 .collect(),
             failing_imports: 0,
+            finished_kept: FINISHED_SESSIONS_KEPT,
         }
+    }
+
+    /// Keeps at most `count` finished sessions per source, forgetting the oldest first.
+    pub(crate) fn keep_finished(mut self, count: usize) -> Self {
+        self.finished_kept = count;
+        self
     }
 
     pub(crate) fn limits(&self) -> &Limits {
@@ -264,6 +275,7 @@ impl Service {
             .get_mut(source_id)
             .ok_or_else(|| OktaError::not_found(source_id, "AppInstance"))?;
         advance(source, &timings, now);
+        forget_oldest_finished(source, self.finished_kept);
         Ok(source)
     }
 
@@ -326,6 +338,22 @@ fn advance(source: &mut Source, timings: &Timings, now: Instant) {
     }
 }
 
+/// Forgets the oldest finished (closed, completed, failed or expired) sessions beyond
+/// `kept`, so a long-running emulator's memory stays bounded.
+fn forget_oldest_finished(source: &mut Source, kept: usize) {
+    let is_finished = |session: &Session| !session.status.is_active();
+    let finished = source.sessions.iter().filter(|s| is_finished(s)).count();
+    let mut excess = finished.saturating_sub(kept);
+    if excess == 0 {
+        return;
+    }
+    source.sessions.retain(|session| {
+        let forget = excess > 0 && is_finished(session);
+        excess -= usize::from(forget);
+        !forget
+    });
+}
+
 fn seconds(duration: Duration) -> String {
     let seconds = duration.as_secs_f64().ceil() as u64;
     if seconds == 1 {
@@ -384,6 +412,26 @@ mod tests {
     fn cause(error: OktaError) -> String {
         assert_eq!((error.status, error.code), (400, "E0000001"), "{error}");
         error.causes.join(" ")
+    }
+
+    #[test]
+    fn only_the_latest_finished_sessions_are_kept() {
+        let (service, t0) = service(timings());
+        let mut service = service.keep_finished(3);
+        let mut ids = Vec::new();
+        for _ in 0..10 {
+            let id = service.create(SOURCE, t0).unwrap().id;
+            service.cancel(SOURCE, &id, t0).unwrap();
+            ids.push(id);
+        }
+        let active = service.create(SOURCE, t0).unwrap().id;
+        let kept: Vec<_> = service
+            .list(SOURCE, t0)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(kept, [&ids[7][..], &ids[8], &ids[9], &active]);
     }
 
     #[test]

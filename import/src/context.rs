@@ -28,6 +28,9 @@ pub struct Context<'e> {
     /// The session of this run that is created but not triggered, if any: what must be
     /// cancelled if the run stops.
     pub open_session: Arc<Mutex<Option<String>>>,
+    /// When this run sent a create whose answer has not come back yet: if the run stops
+    /// then, Okta may have made a session whose id the run never learned.
+    pub creating: Arc<Mutex<Option<DateTime<Utc>>>>,
     /// When this run last started an import: the cool-down runs from then.
     pub last_trigger: Mutex<Option<Instant>>,
     /// The end of the latest rate-limit wait announced: uploads in flight together wait
@@ -41,6 +44,24 @@ struct Pacer {
     remaining: Option<u64>,
     reset: Option<Instant>,
     in_flight: u64,
+}
+
+/// One request counted in flight for as long as it lives, however its send ends (even
+/// dropped mid-way).
+struct InFlight<'p>(&'p Mutex<Pacer>);
+
+impl<'p> InFlight<'p> {
+    fn new(pacer: &'p Mutex<Pacer>) -> Self {
+        lock(pacer).in_flight += 1;
+        Self(pacer)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut pacer = lock(self.0);
+        pacer.in_flight = pacer.in_flight.saturating_sub(1);
+    }
 }
 
 impl<'e> Context<'e> {
@@ -59,6 +80,7 @@ impl<'e> Context<'e> {
             events: Mutex::new(events),
             pacer: Mutex::new(Pacer::default()),
             open_session: Arc::new(Mutex::new(None)),
+            creating: Arc::new(Mutex::new(None)),
             last_trigger: Mutex::new(None),
             rate_limit_wait: Mutex::new(None),
         }
@@ -90,7 +112,7 @@ impl<'e> Context<'e> {
         }
         let now = Instant::now();
         let length = until.saturating_duration_since(now);
-        let wall = DateTime::<Utc>::from(SystemTime::now() + length);
+        let wall = wall_clock_in(length);
         self.emit(Event::Waiting {
             reason,
             until: wall,
@@ -116,14 +138,16 @@ impl<'e> Context<'e> {
 
     /// Sends the call `make` builds, keeping to the rate limit: waits when the window is
     /// used up, and when a 429 still comes back (after the client's own retries), waits
-    /// for the window to reset and sends again. Counts requests, retries and 429s.
+    /// for the window to reset and sends again, at most `max_rate_limit_refusals` times.
+    /// Counts requests, retries and 429s.
     pub async fn send<T>(&self, make: impl Fn() -> Call<T>) -> Result<T, SendError> {
         let mut refusals = 0;
         loop {
             self.pace().await?;
-            lock(&self.pacer).in_flight += 1;
-            let outcome = make().send().await;
-            lock(&self.pacer).in_flight -= 1;
+            let outcome = {
+                let _in_flight = InFlight::new(&self.pacer);
+                make().send().await
+            };
             let error = match outcome {
                 Ok(response) => {
                     let (body, meta) = response.into_parts();
@@ -137,11 +161,11 @@ impl<'e> Context<'e> {
                 return Err(SendError::Call(error));
             }
             refusals += 1;
-            {
-                let mut report = self.report();
-                report.rate_limited += 1;
-                report.retries += 1;
+            self.report().rate_limited += 1;
+            if refusals > self.options.max_rate_limit_refusals {
+                return Err(SendError::Call(error));
             }
+            self.report().retries += 1;
             self.wait_after_refusal(&error, refusals).await?;
         }
     }
@@ -150,18 +174,14 @@ impl<'e> Context<'e> {
     /// doubles from the polling interval.
     async fn wait_after_refusal(&self, error: &Error, refusals: u32) -> Result<(), SendError> {
         let now = Instant::now();
-        let backoff = self
-            .options
-            .poll_initial
-            .saturating_mul(1 << refusals.min(16))
-            .min(self.options.poll_max);
+        let backoff = self.options.backoff(refusals.saturating_add(1));
         let until = error
             .meta()
             .and_then(reset_instant)
             .filter(|reset| *reset > now)
             .unwrap_or(now + backoff);
         if until - now > self.options.max_rate_limit_wait {
-            let until = DateTime::<Utc>::from(SystemTime::now() + (until - now));
+            let until = wall_clock_in(until - now);
             return Err(SendError::Failure(Failure::RateLimit { until }));
         }
         self.wait(WaitReason::RateLimit, until).await;
@@ -183,7 +203,7 @@ impl<'e> Context<'e> {
             return Ok(());
         }
         if reset - now > self.options.max_rate_limit_wait {
-            let until = DateTime::<Utc>::from(SystemTime::now() + (reset - now));
+            let until = wall_clock_in(reset - now);
             return Err(SendError::Failure(Failure::RateLimit { until }));
         }
         self.wait(WaitReason::RateLimit, reset).await;
@@ -211,6 +231,15 @@ impl<'e> Context<'e> {
             None => self.report().requests += 1,
         }
     }
+}
+
+/// The wall-clock time `length` from now; one beyond the last date a `DateTime` can hold
+/// (a reset header can say anything) is that last date.
+fn wall_clock_in(length: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(length)
+        .ok()
+        .and_then(|length| Utc::now().checked_add_signed(length))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// When the window the response speaks of resets, on this machine's clock: the reset
@@ -246,4 +275,52 @@ pub fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use okta_identity_source::{Client, RetryPolicy};
+    use okta_identity_source_emulator::{Emulator, Fault};
+
+    const SOURCE: &str = "0oa1context";
+    const TOKEN: &str = "00contextToken";
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_send_dropped_in_flight_does_not_count_as_in_flight_forever() {
+        let emulator = Emulator::builder()
+            .identity_source(SOURCE)
+            .api_token(TOKEN)
+            .rate_limit(5, Duration::from_secs(60))
+            .start()
+            .await
+            .expect("the emulator starts");
+        let client = Client::builder(emulator.base_url())
+            .api_token(TOKEN)
+            .retry_policy(RetryPolicy::never())
+            .build()
+            .expect("a valid client configuration");
+        let mut events = |_| {};
+        let options = Options::default().max_rate_limit_wait(Duration::from_millis(100));
+        let ctx = Context::new(
+            IdentitySourceApi::new(client),
+            SOURCE.into(),
+            options,
+            &mut events,
+        );
+        let list = || ctx.api.list_identity_source_sessions(SOURCE);
+        // Two sends given up while their answers are late: the window still has them.
+        emulator.inject(Fault::Delay {
+            delay: Duration::from_millis(200),
+            count: 2,
+        });
+        for _ in 0..2 {
+            let dropped = tokio::time::timeout(Duration::from_millis(20), ctx.send(list)).await;
+            assert!(dropped.is_err(), "answered early: {dropped:?}");
+        }
+        // 2 left of 5 and nothing in flight: both may go.
+        ctx.send(list).await.expect("within the window");
+        ctx.send(list).await.expect("within the window");
+        emulator.shutdown().await;
+    }
 }

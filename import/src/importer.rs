@@ -4,6 +4,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
 use futures_util::future::{Either, select};
 use okta_identity_source::IdentitySourceApi;
 
@@ -60,8 +61,11 @@ impl Importer {
     ///
     /// With [`OnInvalid::Fail`] nothing is sent when any record is invalid. An import that
     /// ends in `ERROR` does not stop the others: the report says which. Dropping the
-    /// future cancels this run's session if it was not started yet (the cancellation is
-    /// sent from a task spawned on the current Tokio runtime).
+    /// future cancels this run's session if it was not started yet, from a task spawned
+    /// on the current Tokio runtime (the session's id is logged at warn level first): a
+    /// runtime that shuts down right after never sends it. To stop on Ctrl-C, use
+    /// [`run_until`](Self::run_until) with the signal instead, which cancels before it
+    /// returns.
     pub async fn run<U, D>(
         &self,
         users: U,
@@ -79,6 +83,10 @@ impl Importer {
     /// [`run`](Self::run), stopping when `stop` completes (Ctrl-C, a shutdown signal): the
     /// untriggered session, if any, is cancelled, and the error's report says what was
     /// done. A session already started can't be stopped; its import goes on in Okta.
+    ///
+    /// This is the way to stop on Ctrl-C (`tokio::signal::ctrl_c()`, its result ignored):
+    /// a stop while a session is being created looks for the session the create made and
+    /// cancels it too.
     pub async fn run_until<U, D>(
         &self,
         users: U,
@@ -104,6 +112,7 @@ impl Importer {
             api: self.api.clone(),
             source: self.source.clone(),
             open: ctx.open_session.clone(),
+            creating: ctx.creating.clone(),
         };
         let outcome = self.run_sessions(&ctx, sessions, stop).await;
         drop(guard);
@@ -171,9 +180,12 @@ impl Importer {
         };
         if outcome.is_err() {
             let open = lock(&ctx.open_session).clone();
+            let creating = lock(&ctx.creating).take();
             if let Some(id) = open {
                 let number = ctx.report().sessions.len().saturating_sub(1);
                 session::cancel_own(ctx, number, &id).await;
+            } else if let Some(since) = creating {
+                session::cancel_unlearned(ctx, since).await;
             }
         }
         outcome
@@ -207,27 +219,61 @@ where
     Ok(plan)
 }
 
-/// Cancels the run's untriggered session when the run's future is dropped before it ends.
+/// Cancels the run's untriggered session when the run's future is dropped before it ends,
+/// from a task spawned on the current runtime; the session's id is logged first, since
+/// a runtime that shuts down right after never runs that task.
 struct CancelOnDrop {
     api: IdentitySourceApi,
     source: String,
     open: Arc<Mutex<Option<String>>>,
+    creating: Arc<Mutex<Option<DateTime<Utc>>>>,
 }
 
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
-        let Some(id) = lock(&self.open).take() else {
+        let open = lock(&self.open).take();
+        let creating = lock(&self.creating).take();
+        if open.is_none() && creating.is_none() {
             return;
-        };
+        }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            tracing::warn!(session = %id, "no runtime to cancel the import session on; it stays open");
+            tracing::warn!(session = ?open, "the import was dropped with no runtime to cancel its session on; it stays open");
             return;
         };
         let (api, source) = (self.api.clone(), self.source.clone());
-        runtime.spawn(async move {
-            if let Err(error) = api.delete_identity_source_session(&source, &id).await {
-                tracing::warn!(session = %id, %error, "the import session could not be cancelled; it stays open");
+        match (open, creating) {
+            (Some(id), _) => {
+                tracing::warn!(session = %id, "the import was dropped; its session is being cancelled by a spawned task");
+                runtime.spawn(cancel_dropped(api, source, id));
             }
-        });
+            (None, Some(since)) => {
+                tracing::warn!(
+                    "the import was dropped while creating a session; a spawned task looks for it to cancel it"
+                );
+                runtime.spawn(cancel_lost_create(api, source, since));
+            }
+            (None, None) => {}
+        }
+    }
+}
+
+/// Finds the session a create sent at `since` made, if any, and cancels it.
+async fn cancel_lost_create(api: IdentitySourceApi, source: String, since: DateTime<Utc>) {
+    let made = match api.list_identity_source_sessions(&source).await {
+        Ok(sessions) => session::made_by_lost_create(sessions, since),
+        Err(error) => {
+            tracing::warn!(%error, "a session created as the import was dropped may stay open");
+            return;
+        }
+    };
+    if let Some(id) = made {
+        tracing::warn!(session = %id, "cancelling the session created as the import was dropped");
+        cancel_dropped(api, source, id).await;
+    }
+}
+
+async fn cancel_dropped(api: IdentitySourceApi, source: String, id: String) {
+    if let Err(error) = api.delete_identity_source_session(&source, &id).await {
+        tracing::warn!(session = %id, %error, "the import session could not be cancelled; it stays open");
     }
 }

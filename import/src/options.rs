@@ -65,6 +65,8 @@ pub struct Options {
     pub(crate) cool_down: Duration,
     pub(crate) max_cool_down_wait: Duration,
     pub(crate) max_rate_limit_wait: Duration,
+    pub(crate) cancel_timeout: Duration,
+    pub(crate) max_rate_limit_refusals: u32,
 }
 
 impl Default for Options {
@@ -82,6 +84,8 @@ impl Default for Options {
             cool_down: Duration::from_secs(5 * 60),
             max_cool_down_wait: Duration::from_secs(10 * 60),
             max_rate_limit_wait: Duration::from_secs(2 * 60),
+            cancel_timeout: Duration::from_secs(10),
+            max_rate_limit_refusals: 10,
         }
     }
 }
@@ -117,16 +121,19 @@ impl Options {
     }
 
     /// The largest upload body in bytes of JSON (default 180,000: a margin under Okta's
-    /// ~200 KB). A record that alone makes a larger body is invalid.
+    /// ~200 KB). A record that alone makes a larger body is invalid. At most 200,000
+    /// ([`Limits::OKTA`]): a larger value is taken as that.
     pub fn max_batch_bytes(mut self, bytes: usize) -> Self {
         self.limits.max_batch_bytes = bytes;
+        self.limits = self.limits.within_okta();
         self
     }
 
-    /// All of the planning limits at once (Okta's by default); for tests and for a
-    /// service whose limits differ.
+    /// All of the planning limits at once (Okta's by default, with a margin on the body
+    /// size); for tests and to plan smaller uploads or sessions. Okta refuses more than
+    /// [`Limits::OKTA`], so each limit above it is lowered to it ([`Limits::within_okta`]).
     pub fn limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
+        self.limits = limits.within_okta();
         self
     }
 
@@ -173,8 +180,47 @@ impl Options {
         self
     }
 
+    /// How many times one request is sent again after a 429 reaches the importer (past
+    /// the client's own retries) before the import stops with that 429 (default 10).
+    pub fn max_rate_limit_refusals(mut self, refusals: u32) -> Self {
+        self.max_rate_limit_refusals = refusals;
+        self
+    }
+
+    /// The longest a stopped or failed run spends cancelling its untriggered session,
+    /// retries and rate-limit waits included (default 10 seconds); past it, the report
+    /// names the session as left open.
+    pub fn cancel_timeout(mut self, timeout: Duration) -> Self {
+        self.cancel_timeout = timeout;
+        self
+    }
+
+    /// The wait before try number `tries` (1 for the first) of polling or of asking again:
+    /// the initial polling interval, doubled for each earlier try, at most the longest.
+    pub(crate) fn backoff(&self, tries: u32) -> Duration {
+        let doublings = tries.saturating_sub(1).min(16);
+        self.poll_initial
+            .saturating_mul(1 << doublings)
+            .min(self.poll_max)
+    }
+
     /// The planning limits in force.
     pub fn planning_limits(&self) -> &Limits {
         &self.limits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backoff_doubles_from_the_initial_interval_up_to_the_longest() {
+        let options =
+            Options::default().polling(Duration::from_millis(10), Duration::from_millis(50));
+        let waits: Vec<_> = [1, 2, 3, 4, u32::MAX]
+            .map(|tries| options.backoff(tries).as_millis())
+            .into();
+        assert_eq!(waits, [10, 20, 40, 50, 50]);
     }
 }

@@ -35,6 +35,31 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// Okta's own limits: the highest the importer plans for. The body limit is "about
+    /// 200 KB" in Okta's guide, taken as 200,000 bytes.
+    pub const OKTA: Limits = Limits {
+        max_batch_records: 200,
+        max_batch_bytes: 200_000,
+        max_session_requests: 50,
+        max_session_records: 10_000,
+    };
+
+    /// These limits with each one above Okta's lowered to Okta's, and each zero raised
+    /// to one.
+    pub fn within_okta(self) -> Self {
+        let okta = Self::OKTA;
+        Self {
+            max_batch_records: self.max_batch_records.clamp(1, okta.max_batch_records),
+            max_batch_bytes: self.max_batch_bytes.clamp(1, okta.max_batch_bytes),
+            max_session_requests: self
+                .max_session_requests
+                .clamp(1, okta.max_session_requests),
+            max_session_records: self.max_session_records.clamp(1, okta.max_session_records),
+        }
+    }
+}
+
 /// What an upload carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -197,18 +197,20 @@ impl Preflight<'_> {
     }
 
     /// An id both upserted and deactivated: the deactivation is invalid, and in skip mode
-    /// the user is taken out too, as nobody can tell which was meant.
+    /// the user is taken out too, as nobody can tell which was meant. The id stays
+    /// conflicting: every later deactivation of it is invalid as well, even once the user
+    /// is out.
     fn conflicts(&mut self, id: &str, keep: &mut impl Keep, reasons: &mut Vec<String>) {
         let Some(user) = self.users.get(id) else {
-            return;
-        };
-        let Some(batch) = user.batch else {
             return;
         };
         reasons.push(format!(
             "externalId is also a user to create or update, at {}",
             user.position
         ));
+        let Some(batch) = user.batch else {
+            return;
+        };
         if self.options.on_invalid == crate::OnInvalid::Skip {
             self.planner.remove(batch, user.bytes);
             keep.remove(batch, id);
@@ -397,6 +399,25 @@ mod tests {
             prop_assert_eq!(plan.users as usize, upserted.len());
             prop_assert_eq!(plan.deactivations as usize, deactivated.len());
         }
+    }
+
+    #[test]
+    fn an_id_in_conflict_stays_refused_for_every_later_deactivation() {
+        let options = Options::default().on_invalid(OnInvalid::Skip);
+        let users = ["x", "y"].map(|id| Ok(UserRecord::new(id, profile(5, 0, 0))));
+        let leavers = ["x", "x", "z"].map(|id| Ok(Deactivation::new(id)));
+        let mut payloads = Payloads::default();
+        let checked = check(users, leavers, &options, &mut payloads);
+        let sessions = payloads.into_sessions(&checked.places, checked.plan.sessions.len());
+        let sent: Vec<_> = sessions.iter().flatten().flat_map(ids).collect();
+        assert_eq!(sent, ["y", "z"]);
+        let invalid: Vec<_> = checked
+            .plan
+            .invalid
+            .iter()
+            .map(|r| r.external_id.as_deref())
+            .collect();
+        assert_eq!(invalid, [Some("x"); 3]);
     }
 
     #[test]

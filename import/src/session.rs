@@ -1,7 +1,9 @@
 //! One session of a run: open it (past the cool-down and any other active session),
 //! upload its batches, start the import, and poll until it ends.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use okta_identity_source::Error;
@@ -21,7 +23,6 @@ use crate::report::{RejectedUpload, SessionInfo, SessionReport, WaitReason};
 pub async fn run(ctx: &Context<'_>, number: usize, payloads: Vec<Payload>) -> Result<(), Failure> {
     let session = open(ctx).await?;
     let id = session.id;
-    *lock(&ctx.open_session) = Some(id.clone());
     ctx.report().sessions.push(SessionReport {
         id: id.clone(),
         status: session.status,
@@ -84,10 +85,7 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
     let first_refusal = Instant::now();
     let mut refusals = 0;
     loop {
-        let created = ctx
-            .send(|| ctx.api.create_identity_source_session(&ctx.source))
-            .await;
-        let error = match created {
+        let error = match create(ctx).await {
             Ok(session) => return Ok(session),
             Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => error,
             Err(error) => return Err(error.during("creating a session")),
@@ -98,7 +96,7 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
         // No other session is active: Okta's cool-down after an earlier start.
         refusals += 1;
         let waited = first_refusal.elapsed();
-        let delay = backoff(ctx, refusals);
+        let delay = ctx.options.backoff(refusals);
         if waited + delay > ctx.options.max_cool_down_wait {
             return Err(Failure::CoolDown { waited, error });
         }
@@ -106,13 +104,60 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
     }
 }
 
-/// `initial`, doubled for each earlier try, at most `max`.
-fn backoff(ctx: &Context<'_>, tries: u32) -> Duration {
-    let options = &ctx.options;
-    options
-        .poll_initial
-        .saturating_mul(1 << tries.saturating_sub(1).min(16))
-        .min(options.poll_max)
+/// Sends a create, remembering meanwhile that one is under way and, once it is made, that
+/// the session is this run's to cancel if the run stops.
+async fn create(ctx: &Context<'_>) -> Result<IdentitySourceSession, SendError> {
+    *lock(&ctx.creating) = Some(Utc::now());
+    let created = ctx
+        .send(|| ctx.api.create_identity_source_session(&ctx.source))
+        .await;
+    lock(&ctx.creating).take();
+    if let Ok(session) = &created {
+        *lock(&ctx.open_session) = Some(session.id.clone());
+    }
+    created
+}
+
+/// The `CREATED` session among `sessions` that a create sent at `since`, whose answer
+/// never came, made: one created that second or later (Okta's times may be whole
+/// seconds). One session at most can be `CREATED` at a time.
+pub fn made_by_lost_create(
+    sessions: Vec<IdentitySourceSession>,
+    since: DateTime<Utc>,
+) -> Option<String> {
+    let since = DateTime::from_timestamp(since.timestamp(), 0).unwrap_or(since);
+    sessions
+        .into_iter()
+        .find(|s| s.status == Status::Created && s.created.is_some_and(|created| created >= since))
+        .map(|s| s.id)
+}
+
+/// After a stop while a create was under way: finds the session it made, if any, and
+/// cancels it; the report names it either way.
+pub async fn cancel_unlearned(ctx: &Context<'_>, since: DateTime<Utc>) {
+    let listed = ctx
+        .send(|| ctx.api.list_identity_source_sessions(&ctx.source))
+        .await;
+    let sessions = match listed {
+        Ok(sessions) => sessions,
+        Err(error) => {
+            let error = error.during("listing sessions");
+            tracing::warn!(%error, "a session created as the import stopped may stay open");
+            return;
+        }
+    };
+    let Some(id) = made_by_lost_create(sessions, since) else {
+        return;
+    };
+    ctx.report().sessions.push(SessionReport {
+        id: id.clone(),
+        status: Status::Created,
+        users: 0,
+        deactivations: 0,
+        uploads: 0,
+    });
+    let number = ctx.report().sessions.len() - 1;
+    cancel_own(ctx, number, &id).await;
 }
 
 /// Looks for other active sessions; reports, waits for or cancels them as the options
@@ -172,7 +217,7 @@ async fn wait_for_other(ctx: &Context<'_>, id: &str) -> Result<(), Failure> {
     let mut tries = 0;
     loop {
         tries += 1;
-        let delay = backoff(ctx, tries);
+        let delay = ctx.options.backoff(tries);
         ctx.wait(WaitReason::ActiveSession, Instant::now() + delay)
             .await;
         let session = ctx
@@ -304,22 +349,43 @@ fn rejected(ctx: &Context<'_>, number: usize, id: &str, payload: &Payload, error
     });
 }
 
-/// Cancels this run's untriggered session `id`; when that fails too, the report says the
-/// session is left open.
+/// Cancels this run's untriggered session `id`, within the options' cancel timeout. When
+/// Okta refuses because the session moved on (a start whose answer was lost), its real
+/// status is recorded; when the session may still be open, the report says so.
 pub async fn cancel_own(ctx: &Context<'_>, number: usize, id: &str) {
+    let outcome = tokio::time::timeout(ctx.options.cancel_timeout, cancel_or_read(ctx, id)).await;
+    lock(&ctx.open_session).take();
+    match outcome {
+        Ok(Some(status)) => {
+            let cancelled = status == Status::Closed;
+            set_status(ctx, id, status);
+            if cancelled {
+                ctx.emit(Event::SessionCancelled {
+                    session: number,
+                    id: id.to_owned(),
+                });
+            }
+        }
+        Ok(None) | Err(_) => ctx.report().left_open = Some(id.to_owned()),
+    }
+}
+
+/// Deletes session `id`: its status after, `None` when it may still take uploads.
+async fn cancel_or_read(ctx: &Context<'_>, id: &str) -> Option<Status> {
     let deleted = ctx
         .send(|| ctx.api.delete_identity_source_session(&ctx.source, id))
         .await;
-    lock(&ctx.open_session).take();
     match deleted {
-        Ok(()) => {
-            set_status(ctx, id, Status::Closed);
-            ctx.emit(Event::SessionCancelled {
-                session: number,
-                id: id.to_owned(),
-            });
+        Ok(()) => Some(Status::Closed),
+        Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => {
+            let session = ctx
+                .send(|| ctx.api.get_identity_source_session(&ctx.source, id))
+                .await
+                .ok()?;
+            let open = matches!(session.status, Status::Created | Status::InProgress);
+            (!open).then_some(session.status)
         }
-        Err(_) => ctx.report().left_open = Some(id.to_owned()),
+        Err(_) => None,
     }
 }
 
@@ -343,7 +409,7 @@ async fn poll(ctx: &Context<'_>, number: usize, id: &str) -> Result<Status, Fail
     let mut tries = 0;
     loop {
         tries += 1;
-        tokio::time::sleep(backoff(ctx, tries)).await;
+        tokio::time::sleep(ctx.options.backoff(tries)).await;
         let session = ctx
             .send(|| ctx.api.get_identity_source_session(&ctx.source, id))
             .await

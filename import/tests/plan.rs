@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use okta_identity_source::models::IdentitySourceUserProfileForUpsert as Profile;
 use okta_identity_source_import::{
-    Deactivation, Duplicates, InvalidRecord, OnInvalid, Options, Position, UserRecord, plan,
+    Deactivation, Duplicates, InvalidRecord, Limits, OnInvalid, Options, Position, UserRecord, plan,
 };
 
 fn user(id: &str, line: u64) -> Result<UserRecord, InvalidRecord> {
@@ -51,8 +51,8 @@ fn every_problem_is_reported_at_its_place_and_nothing_is_planned_in_fail_mode() 
     assert_eq!(
         lines,
         [
-            "users.csv:3: externalId is missing; email \"@example.com\" is not an email address",
-            "users.csv:4: externalId \"e-3\": email \"nobody\" is not an email address; firstName is empty",
+            "users.csv:3: externalId is missing; email is not an email address",
+            "users.csv:4: externalId \"e-3\": email is not an email address; firstName is empty",
             "users.csv:5: the row has 3 fields; the header has 4",
             "users.csv:6: externalId \"e-1\": externalId also at users.csv:2",
             "record 1: externalId \"e-1\": externalId is also a user to create or update, at users.csv:2",
@@ -134,4 +134,31 @@ fn records_without_positions_are_numbered_in_input_order() {
         .map(|r| r.position.to_string())
         .collect();
     assert_eq!(positions, ["record 2", "record 3"]);
+}
+
+#[test]
+fn limits_above_okta_s_are_lowered_to_okta_s() {
+    let options = Options::default().limits(Limits {
+        max_batch_records: 250,
+        max_batch_bytes: 1_000_000,
+        max_session_requests: 80,
+        max_session_records: 20_000,
+    });
+    assert_eq!(*options.planning_limits(), Limits::OKTA);
+    let options = Options::default().max_batch_bytes(10_000_000);
+    assert_eq!(options.planning_limits().max_batch_bytes, 200_000);
+    let small = Limits {
+        max_batch_records: 0,
+        max_batch_bytes: 5_000,
+        max_session_requests: 3,
+        max_session_records: 100,
+    };
+    let options = Options::default().limits(small);
+    assert_eq!(
+        *options.planning_limits(),
+        Limits {
+            max_batch_records: 1,
+            ..small
+        }
+    );
 }

@@ -352,13 +352,15 @@ async fn invalid_records_stop_everything_or_are_skipped_with_their_positions() -
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_upload_cancels_the_session_or_is_skipped() -> TestResult {
-    // Planning for 250 profiles an upload, where the service takes 200.
-    let emulator = emulator().limits(EmulatorLimits::OKTA).start().await?;
-    let too_big = Limits {
-        max_batch_records: 250,
-        ..Limits::default()
-    };
-    let error = importer(&emulator, options().limits(too_big).concurrency(1))
+    // Planning for Okta's 200 profiles an upload, where this service takes 100.
+    let emulator = emulator()
+        .limits(EmulatorLimits {
+            max_profiles_per_request: 100,
+            ..EmulatorLimits::OKTA
+        })
+        .start()
+        .await?;
+    let error = importer(&emulator, options().concurrency(1))
         .run(employees(0..260), leavers(0..0), |_| {})
         .await
         .expect_err("the first upload is refused");
@@ -372,7 +374,7 @@ async fn a_refused_upload_cancels_the_session_or_is_skipped() -> TestResult {
     assert_eq!(cause.status().map(|s| s.as_u16()), Some(400));
     assert_eq!(error.report.sessions[0].status, Status::Closed);
     assert_eq!(&error.report.rejected[0].session_id, session_id);
-    assert_eq!(error.report.rejected[0].positions.len(), 250);
+    assert_eq!(error.report.rejected[0].positions.len(), 200);
     assert_eq!(error.report.rejected[0].positions[0].index, 1);
     assert!(open_sessions(&emulator).is_empty());
     tokio::time::sleep(support::COOL_DOWN).await;
@@ -380,7 +382,6 @@ async fn a_refused_upload_cancels_the_session_or_is_skipped() -> TestResult {
     let report = importer(
         &emulator,
         options()
-            .limits(too_big)
             .concurrency(1)
             .rejected_batch(RejectedBatch::Continue),
     )
@@ -388,8 +389,8 @@ async fn a_refused_upload_cancels_the_session_or_is_skipped() -> TestResult {
     .await?;
     assert_eq!(report.rejected.len(), 1);
     assert_eq!(report.sessions[0].status, Status::Completed);
-    assert_eq!(report.users_sent, 10);
-    assert_eq!(emulator.users(SOURCE).len(), 10);
+    assert_eq!(report.users_sent, 60);
+    assert_eq!(emulator.users(SOURCE).len(), 60);
     emulator.shutdown().await;
     Ok(())
 }
@@ -553,6 +554,301 @@ async fn with_last_wins_the_later_record_is_the_one_imported() -> TestResult {
     let directory = emulator.users(SOURCE);
     let first = &directory[&support::directory::employee_id(0)];
     assert_eq!(first.profile["firstName"], "Later");
+    emulator.shutdown().await;
+    Ok(())
+}
+
+/// A server that gives every request the same answer, with `X-Rate-Limit-Remaining: 0` and
+/// an `X-Rate-Limit-Reset` far beyond any date a clock can show (year ~287,000). No
+/// emulator answers that, on purpose; this one only has to say it.
+async fn far_reset_server(
+    status: &'static str,
+    body: &'static str,
+) -> std::io::Result<(String, tokio::task::JoinHandle<()>)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let server = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut request = Vec::new();
+            let mut buffer = [0; 4096];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buffer).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(read) => request.extend_from_slice(&buffer[..read]),
+                }
+            }
+            let answer = format!(
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n\
+                 x-rate-limit-limit: 20\r\nx-rate-limit-remaining: 0\r\n\
+                 x-rate-limit-reset: 9000000000000\r\nx-okta-request-id: far\r\n\
+                 content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(answer.as_bytes()).await;
+        }
+    });
+    Ok((url, server))
+}
+
+fn far_reset_importer(url: &str) -> okta_identity_source_import::Importer {
+    let client = okta_identity_source::Client::builder(url)
+        .api_token(support::TOKEN)
+        .build()
+        .expect("a valid client configuration");
+    okta_identity_source_import::Importer::new(
+        okta_identity_source::IdentitySourceApi::new(client),
+        SOURCE,
+        options(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_whose_reset_is_beyond_any_date_stops_the_import_without_panicking() -> TestResult {
+    let body = r#"{"errorCode":"E0000047","errorSummary":"API call exceeded rate limit due to too many requests.","errorLink":"E0000047","errorId":"far","errorCauses":[]}"#;
+    let (url, server) = far_reset_server("429 Too Many Requests", body).await?;
+    let error = far_reset_importer(&url)
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await
+        .expect_err("the window never resets in time");
+    assert!(
+        matches!(error.failure, Failure::RateLimit { .. }),
+        "{error}"
+    );
+    assert_eq!(error.report.rate_limited, 1);
+    server.abort();
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_success_whose_window_is_used_up_until_beyond_any_date_stops_the_import_without_panicking()
+-> TestResult {
+    let body = r#"{"id":"aps1far","identitySourceId":"0oa1import","status":"CREATED","importType":"INCREMENTAL","created":"2026-01-01T00:00:00.000Z","lastUpdated":"2026-01-01T00:00:00.000Z"}"#;
+    let (url, server) = far_reset_server("201 Created", body).await?;
+    let error = far_reset_importer(&url)
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await
+        .expect_err("the window never resets in time");
+    assert!(
+        matches!(error.failure, Failure::RateLimit { .. }),
+        "{error}"
+    );
+    // Created, then nothing more could be sent: not even the cancellation.
+    assert_eq!(error.report.sessions[0].id, "aps1far");
+    assert_eq!(error.report.left_open.as_deref(), Some("aps1far"));
+    server.abort();
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filling_the_real_rate_limit_window_loses_no_user_and_reports_the_waits() -> TestResult {
+    let emulator = emulator()
+        .rate_limit(20, Duration::from_millis(500))
+        .start()
+        .await?;
+    // Another client of the same org takes most of every window, so the importer's
+    // idea of what is left is sometimes wrong and real 429s come back.
+    let other = api(&emulator, okta_identity_source::RetryPolicy::never());
+    let neighbour = tokio::spawn(async move {
+        loop {
+            let _ = other
+                .get_identity_source_session(SOURCE, "apsNeighbour")
+                .await;
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+    });
+    // The client's default policy: it waits for the reset itself, twice at most.
+    let importer = okta_identity_source_import::Importer::new(
+        api(&emulator, okta_identity_source::RetryPolicy::default()),
+        SOURCE,
+        options().concurrency(4),
+    );
+    let report = importer
+        .run(employees(0..4_000), leavers(0..0), |_| {})
+        .await;
+    neighbour.abort();
+    let report = report?;
+    assert_eq!(report.sessions[0].status, Status::Completed);
+    assert_eq!(report.sessions[0].uploads, 20);
+    assert_eq!(report.users_sent, 4_000);
+    assert_eq!(emulator.users(SOURCE).len(), 4_000);
+    assert!(
+        report
+            .waits
+            .iter()
+            .any(|w| w.reason == WaitReason::RateLimit),
+        "{:?}",
+        report.waits
+    );
+    // Every request of the import is counted, and every refusal it met was sent again.
+    let requests: Vec<_> = emulator
+        .requests()
+        .into_iter()
+        .filter(|r| !r.path.contains("apsNeighbour"))
+        .collect();
+    let refused = requests.iter().filter(|r| r.status == Some(429)).count();
+    assert_eq!(report.requests, requests.len() as u64);
+    assert_eq!(report.retries, refused as u64);
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_import_while_its_session_is_created_cancels_that_session() -> TestResult {
+    let emulator = emulator().start().await?;
+    // The create is carried out at once, but its answer comes after the drop.
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_millis(300),
+        count: 1,
+    });
+    let importer = importer(&emulator, options());
+    let run = importer.run(employees(0..10), leavers(0..0), |_| {});
+    let dropped = tokio::time::timeout(Duration::from_millis(100), run).await;
+    assert!(dropped.is_err(), "the import ended first: {dropped:?}");
+    for _ in 0..200 {
+        if open_sessions(&emulator).is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let sessions = emulator.sessions(SOURCE);
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].status, SessionStatus::Closed);
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_the_import_while_its_session_is_created_cancels_and_reports_it() -> TestResult {
+    let emulator = emulator().start().await?;
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_millis(300),
+        count: 1,
+    });
+    let error = importer(&emulator, options())
+        .run_until(
+            employees(0..10),
+            leavers(0..0),
+            |_| {},
+            tokio::time::sleep(Duration::from_millis(100)),
+        )
+        .await
+        .expect_err("stopped");
+    assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    let sessions = emulator.sessions(SOURCE);
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].status, SessionStatus::Closed);
+    assert_eq!(error.report.sessions.len(), 1);
+    assert_eq!(error.report.sessions[0].id, sessions[0].id);
+    assert_eq!(error.report.sessions[0].status, Status::Closed);
+    assert_eq!(error.report.left_open, None);
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_after_the_start_was_sent_records_the_session_s_real_status() -> TestResult {
+    let emulator = emulator().start().await?;
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    let mut stop = Some(stop);
+    // The start that follows the only upload is carried out, but its answer is late.
+    let on_event = |event: Event| {
+        if matches!(event, Event::BatchUploaded { .. }) {
+            emulator.inject(Fault::Delay {
+                delay: Duration::from_millis(300),
+                count: 1,
+            });
+            stop.take().map(|stop| stop.send(()));
+        }
+    };
+    let error = importer(&emulator, options().concurrency(1))
+        .run_until(employees(0..10), leavers(0..0), on_event, async {
+            let _ = stopped.await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        })
+        .await
+        .expect_err("stopped");
+    assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    let session = &emulator.sessions(SOURCE)[0];
+    assert!(matches!(
+        session.status,
+        SessionStatus::Triggered | SessionStatus::Completed
+    ));
+    assert_eq!(error.report.left_open, None);
+    assert_eq!(
+        error.report.sessions[0].status.to_string(),
+        session.status.to_string()
+    );
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_on_stop_gives_up_after_the_cancel_timeout() -> TestResult {
+    let emulator = emulator().start().await?;
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    let mut stop = Some(stop);
+    // After the first upload every answer is late, the cancellation's too.
+    let on_event = |event: Event| {
+        if matches!(event, Event::BatchUploaded { .. }) {
+            emulator.inject(Fault::Delay {
+                delay: Duration::from_secs(2),
+                count: 100,
+            });
+            stop.take().map(|stop| stop.send(()));
+        }
+    };
+    let options = options()
+        .concurrency(1)
+        .cancel_timeout(Duration::from_millis(100));
+    let error = importer(&emulator, options)
+        .run_until(employees(0..1_000), leavers(0..0), on_event, async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect_err("stopped");
+    assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    let id = error.report.sessions[0].id.clone();
+    assert_eq!(error.report.left_open, Some(id));
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_refused_for_the_rate_limit_again_and_again_stops_the_import() -> TestResult {
+    let emulator = emulator()
+        .rate_limit(1_000, Duration::from_millis(100))
+        .start()
+        .await?;
+    let client_retries = quick_retries().rate_limit_wait(Duration::ZERO, Duration::ZERO);
+    let importer = okta_identity_source_import::Importer::new(
+        api(&emulator, client_retries),
+        SOURCE,
+        options().max_rate_limit_refusals(2),
+    );
+    emulator.inject(Fault::Status {
+        status: 429,
+        count: 100,
+    });
+    let error = importer
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await
+        .expect_err("refused every time");
+    assert!(
+        matches!(
+            &error.failure,
+            Failure::Call { step: "creating a session", error } if error.status().map(|s| s.as_u16()) == Some(429)
+        ),
+        "{error}"
+    );
+    assert_eq!(error.report.rate_limited, 3);
+    assert_eq!(error.report.retries, 2);
+    let refused = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.status == Some(429))
+        .count();
+    assert_eq!(refused, 3);
     emulator.shutdown().await;
     Ok(())
 }

@@ -11,7 +11,7 @@ use clap::Parser;
 use okta_identity_source_emulator::{Emulator, ServiceApp};
 
 /// A local Okta Identity Source service: the real wire protocol and rules, no Okta org.
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(name = "okta-emulator", version)]
 struct Args {
     /// The port to listen on; 0 picks a free one.
@@ -50,6 +50,27 @@ struct Args {
     /// The length of a rate-limit window.
     #[arg(long, default_value = "1m", value_parser = parse_duration)]
     rate_limit_window: Duration,
+}
+
+impl std::fmt::Debug for Args {
+    /// Everything but the API tokens, which are secrets: only their number is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Args")
+            .field("port", &self.port)
+            .field("host", &self.host)
+            .field(
+                "api_tokens",
+                &format_args!("<{} redacted>", self.api_tokens.len()),
+            )
+            .field("identity_sources", &self.identity_sources)
+            .field("service_apps", &self.service_apps)
+            .field("processing_time", &self.processing_time)
+            .field("cool_down", &self.cool_down)
+            .field("session_expiry", &self.session_expiry)
+            .field("rate_limit", &self.rate_limit)
+            .field("rate_limit_window", &self.rate_limit_window)
+            .finish()
+    }
 }
 
 /// `500ms`, `30s`, `5m`, `24h`.
@@ -160,4 +181,23 @@ async fn main() -> ExitCode {
     emulator.shutdown().await;
     eprintln!("okta-emulator: stopped");
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_arguments_debug_output_holds_no_token() {
+        let args = Args::parse_from([
+            "okta-emulator",
+            "--identity-source",
+            "0oa1",
+            "--api-token",
+            "first-secret,second-secret",
+        ]);
+        let text = format!("{args:?}");
+        assert!(!text.contains("secret"), "{text}");
+        assert!(text.contains("<2 redacted>"), "{text}");
+    }
 }

@@ -179,3 +179,28 @@ async fn an_injected_import_error_ends_the_next_import_in_error_without_changing
         assert_eq!(emulator.users(SOURCE).len(), users);
     }
 }
+
+#[tokio::test]
+async fn an_injected_429_is_okta_s_rate_limit_refusal_with_the_window_used_up() {
+    let emulator = start(builder().rate_limit(10, Duration::from_secs(60))).await;
+    let api = api(&emulator);
+    let before = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    emulator.inject(Fault::Status {
+        status: 429,
+        count: 1,
+    });
+    let result = api.list_identity_source_sessions(SOURCE).await;
+    let meta = result.as_ref().unwrap_err().meta().unwrap().clone();
+    let (status, code, _) = refusal(result);
+    assert_eq!((status, code.as_str()), (429, "E0000047"));
+    assert_eq!(meta.rate_limit.limit, Some(10));
+    assert_eq!(meta.rate_limit.remaining, Some(0));
+    let reset = meta.rate_limit.reset.unwrap();
+    assert!(
+        (before + 60..=before + 62).contains(&reset),
+        "{reset} vs {before}"
+    );
+}

@@ -227,3 +227,41 @@ async fn durations_too_long_for_the_clock_are_taken_as_a_century() {
         .unwrap();
     assert!(listed.meta().rate_limit.reset.is_some());
 }
+
+#[tokio::test]
+async fn shutdown_does_not_wait_for_a_free_connection_slot() {
+    let emulator = start(builder().max_connections(1)).await;
+    // The only slot is held by a kept-alive connection, idle after one answer.
+    let mut idle = TcpStream::connect(emulator.address()).await.unwrap();
+    let request = format!(
+        "GET /api/v1/identity-sources/{SOURCE}/sessions HTTP/1.1\r\nhost: x\r\n\
+         authorization: SSWS {TOKEN}\r\n\r\n"
+    );
+    idle.write_all(request.as_bytes()).await.unwrap();
+    let mut head = [0; 12];
+    idle.read_exact(&mut head).await.unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200");
+    let shutdown = tokio::time::timeout(Duration::from_secs(5), emulator.shutdown()).await;
+    assert!(shutdown.is_ok(), "shutdown waited for a connection slot");
+}
+
+#[tokio::test]
+async fn the_record_of_requests_holds_no_credential_of_any_header() {
+    let emulator = start(builder()).await;
+    let mut stream = TcpStream::connect(emulator.address()).await.unwrap();
+    let request = format!(
+        "GET /api/v1/identity-sources/{SOURCE}/sessions HTTP/1.1\r\nhost: x\r\n\
+         authorization: SSWS {TOKEN}\r\nproxy-authorization: Basic cHJveHk6c2VjcmV0\r\n\
+         cookie: sid=secret-session\r\nconnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let answer = read_to_close(&mut stream).await;
+    assert!(answer.starts_with(b"HTTP/1.1 200"));
+    let recorded = &emulator.requests()[0];
+    assert_eq!(recorded.header("authorization"), Some("SSWS <redacted>"));
+    assert_eq!(
+        recorded.header("proxy-authorization"),
+        Some("Basic <redacted>")
+    );
+    assert_eq!(recorded.header("cookie"), Some("<redacted>"));
+}
