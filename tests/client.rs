@@ -2123,3 +2123,56 @@ async fn null_error_causes_keep_the_okta_error() -> TestResult {
     );
     Ok(())
 }
+
+/// A TLS server on loopback with the self-signed `localhost` certificate of
+/// `fixtures/tls`: it accepts one connection and returns how the handshake ended.
+async fn self_signed_tls_server()
+-> Result<(u16, tokio::task::JoinHandle<std::io::Result<()>>), Box<dyn std::error::Error>> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tls");
+    let certificate = CertificateDer::from_pem_file(fixtures.join("localhost-cert.pem"))?;
+    let key = PrivateKeyDer::from_pem_file(fixtures.join("localhost-key.pem"))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(vec![certificate], key)?;
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    let handshake = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await?;
+        acceptor.accept(stream).await.map(drop)
+    });
+    Ok((port, handshake))
+}
+
+/// The client's own TLS (rustls on ring, with the platform's verifier) completes no
+/// handshake with a server whose certificate no trusted authority issued: the call fails
+/// as a transport error naming the certificate, and the server sees the handshake refused.
+#[tokio::test]
+async fn a_certificate_from_no_trusted_authority_is_refused() -> TestResult {
+    let (port, handshake) = self_signed_tls_server().await?;
+    let api = api_from(
+        Client::builder(format!("https://localhost:{port}"))
+            .api_token(TOKEN)
+            .retry_policy(fast_retries(0)),
+    )?;
+
+    let error = get_session_error(&api).await;
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    let mut causes = String::new();
+    let mut cause: Option<&dyn std::error::Error> = Some(&error);
+    while let Some(current) = cause {
+        causes.push_str(&format!("{current:?}"));
+        cause = current.source();
+    }
+    assert!(causes.contains("InvalidCertificate"), "{causes}");
+    assert!(
+        handshake.await?.is_err(),
+        "the server saw a completed handshake"
+    );
+    Ok(())
+}
