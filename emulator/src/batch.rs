@@ -28,12 +28,13 @@ struct BatchAttribute {
 }
 
 impl Batch {
-    /// An empty batch with room for `users` users and `text_bytes` bytes of strings.
-    pub(crate) fn with_capacity(users: usize, text_bytes: usize) -> Self {
+    /// An empty batch with room for `users` users, `attributes` attributes and `text_bytes`
+    /// bytes of strings.
+    pub(crate) fn with_capacity(users: usize, attributes: usize, text_bytes: usize) -> Self {
         Self {
             text: String::with_capacity(text_bytes),
             users: Vec::with_capacity(users),
-            attributes: Vec::new(),
+            attributes: Vec::with_capacity(attributes),
         }
     }
 
@@ -104,7 +105,7 @@ mod tests {
 
     #[test]
     fn users_come_back_with_their_own_attributes_in_the_order_sent() {
-        let mut batch = Batch::with_capacity(3, 0);
+        let mut batch = Batch::with_capacity(3, 3, 0);
         batch.push_user("e1");
         batch.push_attribute("email", Some("a@b.co"));
         batch.push_attribute("mobilePhone", None);

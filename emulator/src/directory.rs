@@ -1,14 +1,15 @@
 //! An identity source's directory of users, and how a completed import changes it.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use serde_json::Value;
 
 use crate::batch::Batch;
 use crate::session::{Change, ChangeKind, DirectoryUser};
 
-/// The users of one identity source, by external id.
-pub(crate) type Directory = BTreeMap<String, DirectoryUser>;
+/// The users of one identity source, by external id. Hashed rather than ordered: an import
+/// looks up every user it carries, and the accessor that shows them sorts them.
+pub(crate) type Directory = HashMap<String, DirectoryUser>;
 
 /// Applies a session's changes in the order they were uploaded, from what was kept when
 /// each was checked: no body is read again.

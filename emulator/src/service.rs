@@ -263,7 +263,10 @@ impl Service {
         now: Instant,
     ) -> BTreeMap<String, DirectoryUser> {
         self.source(source_id, now)
-            .map(|source| source.directory.clone())
+            .map(|source| {
+                let users = source.directory.iter();
+                users.map(|(id, user)| (id.clone(), user.clone())).collect()
+            })
             .unwrap_or_default()
     }
 
