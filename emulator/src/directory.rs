@@ -1,92 +1,69 @@
 //! An identity source's directory of users, and how a completed import changes it.
 
-use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use serde_json::Value;
 
+use crate::batch::Batch;
 use crate::session::{Change, ChangeKind, DirectoryUser};
-use crate::wire::{self, Attribute, DeleteBody, Object, Text, UpsertBody};
 
-/// The users of one identity source, by external id.
-pub(crate) type Directory = BTreeMap<String, DirectoryUser>;
+/// The users of one identity source, by external id. Hashed rather than ordered: an import
+/// looks up every user it carries, and the accessor that shows them sorts them.
+pub(crate) type Directory = HashMap<String, DirectoryUser>;
 
-/// Applies a session's changes in the order they were uploaded. The bodies were checked
-/// when they were accepted, so they read.
+/// Applies a session's changes in the order they were uploaded, from what was kept when
+/// each was checked: no body is read again.
 pub(crate) fn apply(directory: &mut Directory, changes: Vec<Change>) {
     for change in changes {
         match change.kind {
-            ChangeKind::Upsert => upsert(directory, &change.body),
-            ChangeKind::Deactivate => deactivate(directory, &change.body),
+            ChangeKind::Upsert => upsert(directory, &change.users),
+            ChangeKind::Deactivate => deactivate(directory, &change.users),
         }
     }
 }
 
 /// Creates or updates each user and activates it: attributes sent replace the stored ones,
 /// those sent as `null` are removed, the others are kept.
-fn upsert(directory: &mut Directory, body: &[u8]) {
-    let Some(Object(UpsertBody {
-        profiles: Some(profiles),
-        ..
-    })) = wire::read(body)
-    else {
-        return;
-    };
-    for Object(entry) in profiles {
-        let Some(Text(external_id)) = entry.external_id else {
-            continue;
-        };
-        // Look up by the borrowed id first: most upserts update a user already there.
-        let user = match directory.get_mut(external_id.as_ref()) {
+fn upsert(directory: &mut Directory, users: &Batch) {
+    for (external_id, attributes) in users.users() {
+        // Look up first: most upserts update a user already there.
+        let user = match directory.get_mut(external_id) {
             Some(user) => user,
             None => directory
-                .entry(external_id.into_owned())
+                .entry(external_id.to_owned())
                 .or_insert(DirectoryUser {
                     profile: serde_json::Map::new(),
                     active: true,
                 }),
         };
         user.active = true;
-        for (Text(name), value) in entry.profile.unwrap_or_default().0 {
+        for (name, value) in attributes {
             set_attribute(&mut user.profile, name, value);
         }
     }
 }
 
-/// Sets (or with `null`, removes) one attribute, reusing the stored string when there is one.
-fn set_attribute(
-    profile: &mut serde_json::Map<String, Value>,
-    name: Cow<'_, str>,
-    value: Attribute<'_>,
-) {
-    match (profile.get_mut(name.as_ref()), value) {
-        (Some(Value::String(stored)), Attribute::Text(text)) => {
+/// Sets (or with `None`, for `null`, removes) one attribute, reusing the stored string when
+/// there is one.
+fn set_attribute(profile: &mut serde_json::Map<String, Value>, name: &str, value: Option<&str>) {
+    match (profile.get_mut(name), value) {
+        (Some(Value::String(stored)), Some(text)) => {
             stored.clear();
-            stored.push_str(&text);
+            stored.push_str(text);
         }
-        (_, Attribute::Text(text)) => {
-            profile.insert(name.into_owned(), Value::String(text.into_owned()));
+        (_, Some(text)) => {
+            profile.insert(name.to_owned(), Value::String(text.to_owned()));
         }
-        (_, Attribute::Null | Attribute::Other(_)) => {
-            profile.remove(name.as_ref());
+        (_, None) => {
+            profile.remove(name);
         }
     }
 }
 
 /// Deactivates each user there is; unknown external ids are ignored (FACTS.md).
-fn deactivate(directory: &mut Directory, body: &[u8]) {
-    let Some(Object(DeleteBody {
-        profiles: Some(profiles),
-        ..
-    })) = wire::read(body)
-    else {
-        return;
-    };
-    for Object(entry) in profiles {
-        if let Some(user) = entry
-            .external_id
-            .and_then(|id| directory.get_mut(id.0.as_ref()))
-        {
+fn deactivate(directory: &mut Directory, users: &Batch) {
+    for (external_id, _) in users.users() {
+        if let Some(user) = directory.get_mut(external_id) {
             user.active = false;
         }
     }
@@ -97,7 +74,6 @@ mod tests {
     use super::*;
     use crate::limits::Limits;
     use crate::rules::{check_delete, check_upsert};
-    use bytes::Bytes;
 
     #[test]
     fn upserts_merge_profiles_nulls_remove_and_deletes_deactivate_known_users() {
@@ -109,9 +85,9 @@ mod tests {
         let delete: &[u8] =
             br#"{"entityType":"USERS","profiles":[{"externalId":"e2"},{"externalId":"nobody"}]}"#;
         let changes = vec![
-            check_upsert(Bytes::from_static(first), &Limits::OKTA).unwrap(),
-            check_delete(Bytes::from_static(delete), &Limits::OKTA).unwrap(),
-            check_upsert(Bytes::from_static(second), &Limits::OKTA).unwrap(),
+            check_upsert(first, &Limits::OKTA).unwrap(),
+            check_delete(delete, &Limits::OKTA).unwrap(),
+            check_upsert(second, &Limits::OKTA).unwrap(),
         ];
         let mut directory = Directory::new();
         apply(&mut directory, changes);

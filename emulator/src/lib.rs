@@ -36,6 +36,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod batch;
 mod directory;
 mod emulator;
 mod error;

@@ -183,7 +183,7 @@ impl Service {
     ) -> Result<(), OktaError> {
         let limits = self.limits;
         let session = self.session(source_id, session_id, now)?;
-        let users = change.users;
+        let users = change.users.len();
         let refuse = |cause: String| Err(OktaError::validation("importSessionId", vec![cause]));
         if !session.status.is_open() {
             return refuse(format!(
@@ -263,7 +263,10 @@ impl Service {
         now: Instant,
     ) -> BTreeMap<String, DirectoryUser> {
         self.source(source_id, now)
-            .map(|source| source.directory.clone())
+            .map(|source| {
+                let users = source.directory.iter();
+                users.map(|(id, user)| (id.clone(), user.clone())).collect()
+            })
             .unwrap_or_default()
     }
 
@@ -400,13 +403,13 @@ mod tests {
             .map(|id| json!({ "externalId": id, "profile": { "email": "a@b.co" } }))
             .collect();
         let body = json!({ "entityType": "USERS", "profiles": profiles }).to_string();
-        check_upsert(body.into(), &Limits::OKTA).unwrap()
+        check_upsert(body.as_bytes(), &Limits::OKTA).unwrap()
     }
 
     fn deactivate(ids: &[&str]) -> Change {
         let profiles: Vec<_> = ids.iter().map(|id| json!({ "externalId": id })).collect();
         let body = json!({ "entityType": "USERS", "profiles": profiles }).to_string();
-        check_delete(body.into(), &Limits::OKTA).unwrap()
+        check_delete(body.as_bytes(), &Limits::OKTA).unwrap()
     }
 
     fn cause(error: OktaError) -> String {

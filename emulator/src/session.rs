@@ -4,6 +4,8 @@ use std::time::{Instant, SystemTime};
 
 use serde_json::{Map, Value, json};
 
+use crate::batch::Batch;
+
 /// Where a session is in its life (FACTS.md, `IdentitySourceSessionStatus`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SessionStatus {
@@ -63,13 +65,12 @@ pub(crate) enum ChangeKind {
     Deactivate,
 }
 
-/// A bulk request a session accepted: its body as received (already checked against the
-/// rules, read again only when the import completes) and how many users it carries.
+/// A bulk request a session accepted: the users it carries, checked against the rules and
+/// kept in the compact form the import applies when it completes.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Change {
     pub kind: ChangeKind,
-    pub users: usize,
-    pub body: bytes::Bytes,
+    pub users: Batch,
 }
 
 /// A session as the service keeps it.
