@@ -1,0 +1,3 @@
+//! What the user sees: tables, progress and the summary.
+
+pub mod table;
