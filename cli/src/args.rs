@@ -13,16 +13,16 @@ and the report say what); 2 a usage, configuration or input-file error (nothing 
 
 /// Import users from a CSV or JSON Lines file into an Okta Custom Identity Source.
 #[derive(Debug, Parser)]
-#[command(name = "okta-import", version, after_help = AFTER_HELP)]
+#[command(name = "okta-import", version, after_help = AFTER_HELP, max_term_width = 100)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
     /// Log each step and request to standard error (-vv for more detail).
-    #[arg(short, long, action = ArgAction::Count, global = true)]
+    #[arg(short, long, action = ArgAction::Count, global = true, help_heading = "Output")]
     pub verbose: u8,
     /// Print no progress, only errors and the summary.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Output")]
     pub quiet: bool,
 }
 
@@ -80,7 +80,7 @@ pub struct UsersArgs {
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
     /// Where to import to and how to sign in.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Connection")]
     pub connection: Connection,
 }
 
@@ -115,7 +115,7 @@ pub enum SessionsCommand {
     /// List the identity source's import sessions.
     List {
         /// Where to look and how to sign in.
-        #[command(flatten)]
+        #[command(flatten, next_help_heading = "Connection")]
         connection: Connection,
     },
     /// Show one import session.
@@ -124,7 +124,7 @@ pub enum SessionsCommand {
         #[arg(value_name = "ID")]
         id: String,
         /// Where to look and how to sign in.
-        #[command(flatten)]
+        #[command(flatten, next_help_heading = "Connection")]
         connection: Connection,
     },
     /// Cancel an import session that has not been started (status CREATED or IN_PROGRESS).
@@ -133,7 +133,7 @@ pub enum SessionsCommand {
         #[arg(value_name = "ID")]
         id: String,
         /// Where to look and how to sign in.
-        #[command(flatten)]
+        #[command(flatten, next_help_heading = "Connection")]
         connection: Connection,
     },
 }

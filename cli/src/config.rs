@@ -13,6 +13,13 @@ pub const TOKEN_VARIABLE: &str = "OKTA_API_TOKEN";
 #[error("{0}")]
 pub struct ConfigError(String);
 
+impl ConfigError {
+    /// An error with this message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
 /// An org and identity source to talk to, signed in.
 #[derive(Clone)]
 pub struct Target {

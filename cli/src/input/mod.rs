@@ -109,8 +109,16 @@ pub fn read_users(path: &Path, options: &ReadOptions) -> Result<Users, InputErro
         Some(format) => format,
         None => format_of(path)?,
     };
-    let name = display_name(path);
-    let reader = open(path)?;
+    users_from_reader(open(path)?, display_name(path), format, options)
+}
+
+/// Reads users from any reader; `name` is what messages call it.
+pub fn users_from_reader<R: std::io::BufRead + Send + 'static>(
+    reader: R,
+    name: String,
+    format: Format,
+    options: &ReadOptions,
+) -> Result<Users, InputError> {
     match format {
         Format::Csv => csv_users::read(reader, name, options),
         Format::Jsonl => Ok(Box::new(jsonl_users::read(reader, name))),
