@@ -368,7 +368,10 @@ async fn create_posts_without_body_and_accepts_201() -> TestResult {
     assert_eq!(session.status, IdentitySourceSessionStatus::Created);
     assert_eq!(session.import_type.as_deref(), Some("INCREMENTAL"));
     assert_eq!(session.created.map(|t| t.timestamp()), Some(1_649_087_765));
-    assert_eq!(session.last_updated.map(|t| t.timestamp()), Some(1_649_087_826));
+    assert_eq!(
+        session.last_updated.map(|t| t.timestamp()),
+        Some(1_649_087_826)
+    );
 
     let meta = response.meta();
     assert_eq!(meta.status.as_u16(), 201);

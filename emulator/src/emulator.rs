@@ -1,0 +1,293 @@
+//! The emulator as a caller meets it: a builder, and a handle to the running server with
+//! read access to its state.
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::faults::{Fault, FaultQueue, RequestFault};
+use crate::limits::{Limits, RateLimit, Timings};
+use crate::oauth::{ServiceApp, TokenIssuer};
+use crate::rate_limit::RateWindow;
+use crate::recording::{RecordedRequest, Recorder};
+use crate::server::{self, ConnectionLimits};
+use crate::service::{Clock, Service};
+use crate::session::{DirectoryUser, SessionView};
+use crate::state::{Shared, State};
+
+/// Why the emulator did not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The address could not be bound.
+    #[error("could not listen on {address}: {source}")]
+    Bind {
+        /// The address asked for.
+        address: SocketAddr,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A service app's public key is neither an RSA nor an EC public key in PEM.
+    #[error("the public key of service app {client_id} is not an RSA or EC public key in PEM")]
+    PublicKey {
+        /// The app's client id.
+        client_id: String,
+    },
+}
+
+/// Configures an [`Emulator`]. Every setting has the real service's default.
+#[derive(Debug, Clone)]
+pub struct EmulatorBuilder {
+    sources: Vec<String>,
+    api_tokens: Vec<String>,
+    apps: Vec<ServiceApp>,
+    limits: Limits,
+    timings: Timings,
+    rate_limit: RateLimit,
+    record_limit: usize,
+    address: SocketAddr,
+    connections: ConnectionLimits,
+    body_timeout: Duration,
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        Self {
+            sources: Vec::new(),
+            api_tokens: Vec::new(),
+            apps: Vec::new(),
+            limits: Limits::OKTA,
+            timings: Timings::default(),
+            rate_limit: RateLimit::default(),
+            record_limit: 1000,
+            address: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            connections: ConnectionLimits {
+                max_connections: 512,
+                header_timeout: Duration::from_secs(30),
+                shutdown_grace: Duration::from_secs(5),
+            },
+            body_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// An identity source (`0oa…`) the emulator knows; others answer 404 E0000007.
+    pub fn identity_source(mut self, id: impl Into<String>) -> Self {
+        self.sources.push(id.into());
+        self
+    }
+
+    /// An API token accepted as `Authorization: SSWS <token>`, with access to everything.
+    pub fn api_token(mut self, token: impl Into<String>) -> Self {
+        self.api_tokens.push(token.into());
+        self
+    }
+
+    /// A service app that may get access tokens at `/oauth2/v1/token`.
+    pub fn service_app(mut self, app: ServiceApp) -> Self {
+        self.apps.push(app);
+        self
+    }
+
+    /// How long an import stays `TRIGGERED` before it is `COMPLETED`. Default 0: the next
+    /// read after start-import sees it completed.
+    pub fn processing_time(mut self, duration: Duration) -> Self {
+        self.timings.processing_time = duration;
+        self
+    }
+
+    /// How long after a start-import a new session is refused. Default 5 minutes.
+    pub fn cool_down(mut self, duration: Duration) -> Self {
+        self.timings.cool_down = duration;
+        self
+    }
+
+    /// How long a `CREATED` session may stay idle before it is `EXPIRED`. Default 24 h.
+    pub fn session_expiry(mut self, duration: Duration) -> Self {
+        self.timings.session_expiry = duration;
+        self
+    }
+
+    /// How long an access token is valid. Default 1 h.
+    pub fn token_lifetime(mut self, duration: Duration) -> Self {
+        self.timings.token_lifetime = duration;
+        self
+    }
+
+    /// At most `limit` API requests in each `window`. Default 600 a minute.
+    pub fn rate_limit(mut self, limit: u32, window: Duration) -> Self {
+        self.rate_limit = RateLimit { limit, window };
+        self
+    }
+
+    /// Other size limits than [`Limits::OKTA`].
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// How many of the latest requests [`Emulator::requests`] keeps. Default 1000.
+    pub fn record_limit(mut self, requests: usize) -> Self {
+        self.record_limit = requests;
+        self
+    }
+
+    /// The address to listen on. Default `127.0.0.1:0` (a free port).
+    pub fn bind(mut self, address: SocketAddr) -> Self {
+        self.address = address;
+        self
+    }
+
+    /// How long a request's headers, and then its body, may take to arrive. Default 30 s each.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.connections.header_timeout = timeout;
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// How many connections are served at once. Default 512.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.connections.max_connections = connections;
+        self
+    }
+
+    /// Binds the address and starts serving on the current tokio runtime.
+    pub async fn start(self) -> Result<Emulator, StartError> {
+        let issuer = TokenIssuer::new(&self.apps, self.timings.token_lifetime)
+            .map_err(|client_id| StartError::PublicKey { client_id })?;
+        let listener =
+            TcpListener::bind(self.address)
+                .await
+                .map_err(|source| StartError::Bind {
+                    address: self.address,
+                    source,
+                })?;
+        let address = listener.local_addr().map_err(|source| StartError::Bind {
+            address: self.address,
+            source,
+        })?;
+        let base_url = format!("http://{address}");
+        let clock = Clock::start();
+        let state = State {
+            service: Service::new(self.limits, self.timings, clock, self.sources),
+            rate: RateWindow::new(self.rate_limit),
+            issuer,
+            faults: FaultQueue::default(),
+            recorder: Recorder::new(self.record_limit),
+        };
+        let shared = Arc::new(Shared::new(
+            state,
+            self.api_tokens,
+            self.body_timeout,
+            base_url.clone(),
+        ));
+        let (stop, stopped) = watch::channel(false);
+        let server = tokio::spawn(server::serve(
+            listener,
+            shared.clone(),
+            self.connections,
+            stopped,
+        ));
+        Ok(Emulator {
+            shared,
+            address,
+            base_url,
+            stop,
+            server: Some(server),
+        })
+    }
+}
+
+/// A running emulator. Dropping it stops the server; [`Emulator::shutdown`] also waits for it.
+pub struct Emulator {
+    shared: Arc<Shared>,
+    address: SocketAddr,
+    base_url: String,
+    stop: watch::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Emulator {
+    /// A builder with the real service's defaults.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// `http://127.0.0.1:PORT`, with no trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The address it listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The size limits it enforces.
+    pub fn limits(&self) -> Limits {
+        self.shared.limits
+    }
+
+    /// Every session of an identity source, oldest first (none for an unknown source).
+    pub fn sessions(&self, identity_source: &str) -> Vec<SessionView> {
+        self.shared
+            .lock()
+            .service
+            .sessions(identity_source, Instant::now())
+    }
+
+    /// The users completed imports left in an identity source's directory, by external id.
+    pub fn users(&self, identity_source: &str) -> BTreeMap<String, DirectoryUser> {
+        self.shared
+            .lock()
+            .service
+            .users(identity_source, Instant::now())
+    }
+
+    /// The latest requests received (see [`EmulatorBuilder::record_limit`]), oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.lock().recorder.all()
+    }
+
+    /// Injects a fault; faults of the same kind of target are suffered in the order injected.
+    pub fn inject(&self, fault: Fault) {
+        let mut state = self.shared.lock();
+        match fault {
+            Fault::Status { status, count } => {
+                state.faults.push(RequestFault::Status(status), count)
+            }
+            Fault::DropConnection { count } => state.faults.push(RequestFault::Drop, count),
+            Fault::Delay { delay, count } => state.faults.push(RequestFault::Delay(delay), count),
+            Fault::ImportError { count } => state.service.fail_next_imports(count),
+        }
+    }
+
+    /// Stops accepting connections, lets open ones finish (at most 5 s), and waits.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}

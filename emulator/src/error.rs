@@ -1,0 +1,124 @@
+//! Error answers in Okta's shape: `errorCode`, `errorSummary`, `errorLink`, `errorId`,
+//! `errorCauses`.
+
+use serde_json::json;
+
+/// An error answer of the API, as Okta sends it.
+///
+/// The codes, statuses and summaries come from FACTS.md's table of codes ("Codes seen here")
+/// and Okta's published error-code reference; the `errorCauses` sentences of the rules are the
+/// emulator's own wording except where FACTS.md quotes the real one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OktaError {
+    /// The HTTP status.
+    pub status: u16,
+    /// Okta's error code, e.g. `E0000001`.
+    pub code: &'static str,
+    /// The `errorSummary`.
+    pub summary: String,
+    /// The `errorSummary` of each entry of `errorCauses` (often empty).
+    pub causes: Vec<String>,
+}
+
+impl OktaError {
+    fn new(status: u16, code: &'static str, summary: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            summary: summary.into(),
+            causes: Vec::new(),
+        }
+    }
+
+    /// 400 E0000001 "Api validation failed: {field}" with the given causes.
+    pub fn validation(field: &str, causes: Vec<String>) -> Self {
+        Self {
+            causes,
+            ..Self::new(400, "E0000001", format!("Api validation failed: {field}"))
+        }
+    }
+
+    /// 400 E0000003: the body is not JSON, or not of the shape the operation reads.
+    pub fn malformed() -> Self {
+        Self::new(400, "E0000003", "The request body was not well-formed.")
+    }
+
+    /// 403 E0000006: the access token lacks the scope the operation needs.
+    pub fn forbidden() -> Self {
+        Self::new(
+            403,
+            "E0000006",
+            "You do not have permission to perform the requested action",
+        )
+    }
+
+    /// 404 E0000007 for a resource of the given kind (`AppInstance`, `IdentitySourceSession`).
+    pub fn not_found(id: &str, kind: &str) -> Self {
+        Self::new(
+            404,
+            "E0000007",
+            format!("Not found: Resource not found: {id} ({kind})"),
+        )
+    }
+
+    /// 401 E0000011: no credentials, or credentials the emulator does not know.
+    pub fn invalid_token() -> Self {
+        Self::new(401, "E0000011", "Invalid token provided")
+    }
+
+    /// 429 E0000047: past the limit of the rate-limit window.
+    pub fn rate_limited() -> Self {
+        Self::new(
+            429,
+            "E0000047",
+            "API call exceeded rate limit due to too many requests.",
+        )
+    }
+
+    /// 405 E0000022: a known path with a method it does not support (Okta's code for it).
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            405,
+            "E0000022",
+            "The endpoint does not support the provided HTTP method",
+        )
+    }
+
+    /// An injected server error. FACTS.md names no body for these; Okta's error-code
+    /// reference gives E0000010 for 503 and E0000009 for other server errors.
+    pub fn server_error(status: u16) -> Self {
+        match status {
+            503 => Self::new(503, "E0000010", "Service is in read only mode"),
+            _ => Self::new(status, "E0000009", "Internal Server Error"),
+        }
+    }
+
+    /// The JSON body, with a fresh `errorId`.
+    pub fn body(&self) -> Vec<u8> {
+        let causes: Vec<_> = self
+            .causes
+            .iter()
+            .map(|cause| json!({ "errorSummary": cause }))
+            .collect();
+        let body = json!({
+            "errorCode": self.code,
+            "errorSummary": self.summary,
+            "errorLink": self.code,
+            "errorId": crate::ids::error_id(),
+            "errorCauses": causes,
+        });
+        body.to_string().into_bytes()
+    }
+}
+
+impl std::fmt::Display for OktaError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status, self.code, self.summary)?;
+        for cause in &self.causes {
+            write!(f, "; {cause}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for OktaError {}

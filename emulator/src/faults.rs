@@ -1,0 +1,92 @@
+//! Faults on demand: what the next requests (or imports) suffer, in the order injected.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// A fault to inject with [`Emulator::inject`](crate::Emulator::inject). Request faults
+/// apply to the next API requests (paths under `/api/`), not to the token endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// The next `count` API requests are answered with `status` (say 503 or 504) and an
+    /// Okta error body, without being carried out.
+    Status {
+        /// The HTTP status to answer.
+        status: u16,
+        /// How many requests.
+        count: u32,
+    },
+    /// The connections of the next `count` API requests are closed without an answer.
+    DropConnection {
+        /// How many requests.
+        count: u32,
+    },
+    /// The next `count` API requests are answered only after `delay` (then normally).
+    Delay {
+        /// How long to wait before answering.
+        delay: Duration,
+        /// How many requests.
+        count: u32,
+    },
+    /// The next `count` imports started (on any identity source) end in `ERROR`, and
+    /// change no user.
+    ImportError {
+        /// How many imports.
+        count: u32,
+    },
+}
+
+/// What a request suffers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RequestFault {
+    Status(u16),
+    Drop,
+    Delay(Duration),
+}
+
+/// The request faults still to be suffered, oldest first, each with how many times.
+#[derive(Debug, Default)]
+pub(crate) struct FaultQueue {
+    pending: VecDeque<(RequestFault, u32)>,
+}
+
+impl FaultQueue {
+    pub(crate) fn push(&mut self, fault: RequestFault, count: u32) {
+        if count > 0 {
+            self.pending.push_back((fault, count));
+        }
+    }
+
+    /// The fault the next request suffers, if any.
+    pub(crate) fn take(&mut self) -> Option<RequestFault> {
+        let (fault, left) = self.pending.front_mut()?;
+        let fault = *fault;
+        *left -= 1;
+        if *left == 0 {
+            self.pending.pop_front();
+        }
+        Some(fault)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faults_are_suffered_in_order_each_as_many_times_as_asked() {
+        let mut queue = FaultQueue::default();
+        queue.push(RequestFault::Status(503), 2);
+        queue.push(RequestFault::Drop, 0);
+        queue.push(RequestFault::Drop, 1);
+        let taken: Vec<_> = std::iter::from_fn(|| queue.take()).collect();
+        assert_eq!(
+            taken,
+            [
+                RequestFault::Status(503),
+                RequestFault::Status(503),
+                RequestFault::Drop
+            ]
+        );
+    }
+}

@@ -1,0 +1,249 @@
+//! The HTTP routes: the seven operations and the token endpoint, each a thin handler that
+//! reads the request, asks the [`Service`](crate::service::Service) and writes its answer.
+
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use http_body_util::{BodyExt, Limited};
+
+use crate::error::OktaError;
+use crate::rules;
+use crate::session::{Change, SessionView};
+use crate::state::Shared;
+
+const SESSIONS: &str = "/api/v1/identity-sources/{source}/sessions";
+const SESSION: &str = "/api/v1/identity-sources/{source}/sessions/{session}";
+/// The token endpoint's path (FACTS.md).
+pub(crate) const TOKEN_PATH: &str = "/oauth2/v1/token";
+
+type Shared_ = State<Arc<Shared>>;
+type SourcePath = Result<Path<String>, PathRejection>;
+type SessionPath = Result<Path<(String, String)>, PathRejection>;
+
+/// The routes.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route(SESSIONS, get(list).post(create))
+        .route(SESSION, get(get_one).delete(cancel))
+        .route(&format!("{SESSION}/start-import"), post(start_import))
+        .route(&format!("{SESSION}/bulk-upsert"), post(bulk_upsert))
+        .route(&format!("{SESSION}/bulk-delete"), post(bulk_delete))
+        .route(TOKEN_PATH, post(token))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(shared)
+}
+
+async fn create(State(shared): Shared_, source: SourcePath) -> Response {
+    let Ok(Path(source)) = source else {
+        return not_found().await;
+    };
+    let created = shared.lock().service.create(&source, Instant::now());
+    session_answer(StatusCode::CREATED, created)
+}
+
+async fn list(State(shared): Shared_, source: SourcePath) -> Response {
+    let Ok(Path(source)) = source else {
+        return not_found().await;
+    };
+    match shared.lock().service.list(&source, Instant::now()) {
+        Ok(sessions) => {
+            let body: Vec<_> = sessions.iter().map(SessionView::to_json).collect();
+            json(
+                StatusCode::OK,
+                serde_json::Value::from(body).to_string().into_bytes(),
+            )
+        }
+        Err(error) => error_answer(&error),
+    }
+}
+
+async fn get_one(State(shared): Shared_, path: SessionPath) -> Response {
+    let Ok(Path((source, session))) = path else {
+        return not_found().await;
+    };
+    let found = shared.lock().service.get(&source, &session, Instant::now());
+    session_answer(StatusCode::OK, found)
+}
+
+async fn cancel(State(shared): Shared_, path: SessionPath) -> Response {
+    let Ok(Path((source, session))) = path else {
+        return not_found().await;
+    };
+    match shared
+        .lock()
+        .service
+        .cancel(&source, &session, Instant::now())
+    {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(error) => error_answer(&error),
+    }
+}
+
+async fn start_import(State(shared): Shared_, path: SessionPath) -> Response {
+    let Ok(Path((source, session))) = path else {
+        return not_found().await;
+    };
+    let started = shared
+        .lock()
+        .service
+        .start_import(&source, &session, Instant::now());
+    session_answer(StatusCode::OK, started)
+}
+
+async fn bulk_upsert(
+    State(shared): Shared_,
+    path: SessionPath,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    upload(shared, path, &headers, body, |bytes, limits| {
+        rules::parse_upsert(bytes, limits).map(Change::Upsert)
+    })
+    .await
+}
+
+async fn bulk_delete(
+    State(shared): Shared_,
+    path: SessionPath,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    upload(shared, path, &headers, body, |bytes, limits| {
+        rules::parse_delete(bytes, limits).map(Change::Deactivate)
+    })
+    .await
+}
+
+/// Reads the body (at most `max_body_bytes`), checks it against the rules outside the lock,
+/// then hands it to the session: 202 with no body when accepted.
+async fn upload(
+    shared: Arc<Shared>,
+    path: SessionPath,
+    headers: &HeaderMap,
+    body: Body,
+    parse: impl FnOnce(&[u8], &crate::Limits) -> Result<Change, OktaError>,
+) -> Response {
+    let Ok(Path((source, session))) = path else {
+        return not_found().await;
+    };
+    let change = match read_body(&shared, headers, body).await {
+        Ok(bytes) => parse(&bytes, &shared.limits),
+        Err(error) => Err(error),
+    };
+    let accepted = change.and_then(|change| {
+        shared
+            .lock()
+            .service
+            .upload(&source, &session, change, Instant::now())
+    });
+    match accepted {
+        Ok(()) => StatusCode::ACCEPTED.into_response(),
+        Err(error) => error_answer(&error),
+    }
+}
+
+/// The body, refused without reading it all when it is larger than the limit (by its
+/// `Content-Length` or as it arrives), or when it does not arrive within the body timeout.
+/// FACTS.md names no code for a body that is too large; it is refused like every other
+/// broken rule of an upload, 400 E0000001.
+pub(crate) async fn read_body(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Bytes, OktaError> {
+    let limit = shared.limits.max_body_bytes;
+    let too_large = || {
+        OktaError::validation(
+            "body",
+            vec![format!("The request body must be at most {limit} bytes.")],
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(too_large());
+    }
+    let collected =
+        tokio::time::timeout(shared.body_timeout, Limited::new(body, limit).collect()).await;
+    match collected {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Ok(Err(_)) | Err(_) => Err(OktaError::malformed()),
+    }
+}
+
+/// `POST /oauth2/v1/token`. The assertion's `aud` must be this endpoint's URL, as the
+/// client reached it (its `Host`) or as [`Emulator::base_url`](crate::Emulator::base_url) names it.
+async fn token(State(shared): Shared_, headers: HeaderMap, body: Body) -> Response {
+    let form = match read_body(&shared, &headers, body).await {
+        Ok(form) => form,
+        Err(error) => return error_answer(&error),
+    };
+    let mut audiences = vec![format!("{}{TOKEN_PATH}", shared.base_url)];
+    if let Some(host) = headers
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok())
+    {
+        audiences.push(format!("http://{host}{TOKEN_PATH}"));
+    }
+    let unix_now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    let issued = shared
+        .lock()
+        .issuer
+        .issue(&form, &audiences, Instant::now(), unix_now);
+    let (status, body) = match issued {
+        Ok(token) => (200, token.to_string().into_bytes()),
+        Err(error) => (error.status, error.body()),
+    };
+    let mut response = json(status_code(status), body);
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// Okta answers an unknown path with 404 E0000007.
+async fn not_found() -> Response {
+    error_answer(&OktaError::not_found("the requested resource", "Path"))
+}
+
+async fn method_not_allowed() -> Response {
+    error_answer(&OktaError::method_not_allowed())
+}
+
+fn session_answer(status: StatusCode, session: Result<SessionView, OktaError>) -> Response {
+    match session {
+        Ok(session) => json(status, session.to_json().to_string().into_bytes()),
+        Err(error) => error_answer(&error),
+    }
+}
+
+/// An Okta error answer.
+pub(crate) fn error_answer(error: &OktaError) -> Response {
+    json(status_code(error.status), error.body())
+}
+
+fn status_code(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+fn json(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}

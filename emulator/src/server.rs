@@ -1,0 +1,207 @@
+//! The server: accepts connections, and wraps every request in what Okta does around each
+//! operation: faults on demand, the rate limit, authentication, the `X-Rate-Limit-*`,
+//! `X-Okta-Request-Id` and `Date` headers, and the record of requests.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderValue, Request, Response, header};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tower::ServiceExt;
+
+use crate::auth::{self, Access};
+use crate::error::OktaError;
+use crate::faults::RequestFault;
+use crate::http::error_answer;
+use crate::ids;
+use crate::rate_limit::RateStatus;
+use crate::recording::{RecordedRequest, recorded_value};
+use crate::state::Shared;
+
+/// How connections are bounded, so that slow or many clients can't exhaust the emulator.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ConnectionLimits {
+    /// Connections served at once; more wait to be accepted.
+    pub max_connections: usize,
+    /// The longest the headers of a request may take to arrive.
+    pub header_timeout: Duration,
+    /// How long open connections get to finish at shutdown.
+    pub shutdown_grace: Duration,
+}
+
+/// The connection of a request whose fault is a dropped connection: hyper closes it
+/// without an answer when the service fails.
+#[derive(Debug)]
+struct DroppedConnection;
+
+impl std::fmt::Display for DroppedConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped on purpose (an injected fault)")
+    }
+}
+
+impl std::error::Error for DroppedConnection {}
+
+/// Serves connections until `stop` turns true, then lets open ones finish.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    limits: ConnectionLimits,
+    mut stop: watch::Receiver<bool>,
+) {
+    let router = crate::http::router(shared.clone());
+    let graceful = GracefulShutdown::new();
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    loop {
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            break;
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors and the like: wait a little rather than spin.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+            _ = stop.changed() => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = shared.clone();
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |request| {
+            handle(shared.clone(), router.clone(), request)
+        });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_timeout)
+            .max_buf_size(64 * 1024)
+            .serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _ = connection.await;
+            drop(slot);
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(limits.shutdown_grace, graceful.shutdown()).await;
+}
+
+/// One request, from its arrival to its answer.
+async fn handle(
+    shared: Arc<Shared>,
+    router: Router,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, DroppedConnection> {
+    let mut record = RecordedRequest {
+        method: request.method().to_string(),
+        path: request
+            .uri()
+            .path_and_query()
+            .map_or_else(|| request.uri().path().to_owned(), ToString::to_string),
+        headers: request
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.to_string(),
+                    recorded_value(name.as_str(), value.as_bytes()),
+                )
+            })
+            .collect(),
+        status: None,
+    };
+    let answer = if request.uri().path().starts_with("/api/") {
+        api_request(&shared, router, request).await
+    } else {
+        let rate = shared.lock().rate.peek(Instant::now());
+        let response = router.oneshot(request.map(Body::new)).await;
+        Ok((into_response(response), rate))
+    };
+    let Ok((mut response, rate)) = answer else {
+        shared.lock().recorder.push(record);
+        return Err(DroppedConnection);
+    };
+    add_headers(&mut response, &rate);
+    record.status = Some(response.status().as_u16());
+    shared.lock().recorder.push(record);
+    Ok(response)
+}
+
+/// An API request: its fault, the rate limit and authentication come before the operation.
+async fn api_request(
+    shared: &Shared,
+    router: Router,
+    request: Request<Incoming>,
+) -> Result<(Response<Body>, RateStatus), DroppedConnection> {
+    let fault = shared.lock().faults.take();
+    if let Some(RequestFault::Delay(delay)) = fault {
+        tokio::time::sleep(delay).await;
+    }
+    if fault == Some(RequestFault::Drop) {
+        return Err(DroppedConnection);
+    }
+    let now = Instant::now();
+    let refusal = {
+        let mut state = shared.lock();
+        let rate = state.rate.take(now);
+        let refusal = match fault {
+            Some(RequestFault::Status(status)) => Some(OktaError::server_error(status)),
+            _ if !rate.allowed => Some(OktaError::rate_limited()),
+            _ => auth::authorize(
+                request
+                    .headers()
+                    .get(header::AUTHORIZATION)
+                    .map(HeaderValue::as_bytes),
+                Access::of_method(request.method()),
+                &shared.api_tokens,
+                &state.issuer,
+                now,
+            )
+            .err(),
+        };
+        (refusal, rate)
+    };
+    match refusal {
+        (Some(error), rate) => Ok((error_answer(&error), rate)),
+        (None, rate) => {
+            let response = router.oneshot(request.map(Body::new)).await;
+            Ok((into_response(response), rate))
+        }
+    }
+}
+
+fn into_response(response: Result<Response<Body>, Infallible>) -> Response<Body> {
+    match response {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
+}
+
+/// `X-Okta-Request-Id`, the `X-Rate-Limit-*` headers and `Date`, on every answer (FACTS.md).
+fn add_headers(response: &mut Response<Body>, rate: &RateStatus) {
+    let now = SystemTime::now();
+    let reset = now + rate.reset.saturating_duration_since(Instant::now());
+    let reset_epoch = reset.duration_since(UNIX_EPOCH).map_or(0, |since| {
+        since.as_secs() + u64::from(since.subsec_nanos() > 0)
+    });
+    let headers = response.headers_mut();
+    let mut set = |name: &'static str, value: String| {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    };
+    set("x-okta-request-id", ids::request_id());
+    set("x-rate-limit-limit", rate.limit.to_string());
+    set("x-rate-limit-remaining", rate.remaining.to_string());
+    set("x-rate-limit-reset", reset_epoch.to_string());
+    set("date", httpdate::fmt_http_date(now));
+}

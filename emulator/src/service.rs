@@ -1,0 +1,530 @@
+//! The service's state machine: identity sources, their sessions and directories, and the
+//! lifecycle rules. No HTTP here: every operation takes the current [`Instant`], so the rules
+//! are tested with made-up time.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::directory::{self, Directory};
+use crate::error::OktaError;
+use crate::ids;
+use crate::limits::{Limits, Timings};
+use crate::session::{Change, DirectoryUser, Session, SessionStatus, SessionView};
+
+/// Ties the monotonic clock the rules run on to wall-clock time for the timestamps.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Clock {
+    instant: Instant,
+    system: SystemTime,
+}
+
+impl Clock {
+    pub(crate) fn start() -> Self {
+        Self {
+            instant: Instant::now(),
+            system: SystemTime::now(),
+        }
+    }
+
+    /// The wall-clock time of `at`.
+    pub(crate) fn system(&self, at: Instant) -> SystemTime {
+        self.system + at.saturating_duration_since(self.instant)
+    }
+}
+
+/// One identity source: its sessions (oldest first), its users and its cool-down.
+#[derive(Debug, Default)]
+struct Source {
+    sessions: Vec<Session>,
+    directory: Directory,
+    cool_down_until: Option<Instant>,
+}
+
+/// The whole service.
+#[derive(Debug)]
+pub(crate) struct Service {
+    limits: Limits,
+    timings: Timings,
+    clock: Clock,
+    sources: BTreeMap<String, Source>,
+    failing_imports: u32,
+}
+
+impl Service {
+    pub(crate) fn new(
+        limits: Limits,
+        timings: Timings,
+        clock: Clock,
+        sources: impl IntoIterator<Item = String>,
+    ) -> Self {
+        Self {
+            limits,
+            timings,
+            clock,
+            sources: sources
+                .into_iter()
+                .map(|id| (id, Source::default()))
+                .collect(),
+            failing_imports: 0,
+        }
+    }
+
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The next `count` imports to be started end in `ERROR`.
+    pub(crate) fn fail_next_imports(&mut self, count: u32) {
+        self.failing_imports = self.failing_imports.saturating_add(count);
+    }
+
+    /// POST: a new CREATED session, unless another is active or the cool-down runs.
+    pub(crate) fn create(
+        &mut self,
+        source_id: &str,
+        now: Instant,
+    ) -> Result<SessionView, OktaError> {
+        let source = self.source(source_id, now)?;
+        if let Some(active) = source.sessions.iter().find(|s| s.status.is_active()) {
+            return Err(OktaError::validation(
+                "identitySourceId",
+                vec![format!(
+                    "Another session ({}, {}) is active for this identity source; only one session can be active at a time.",
+                    active.id, active.status
+                )],
+            ));
+        }
+        if let Some(until) = source.cool_down_until.filter(|until| now < *until) {
+            let wait = until.saturating_duration_since(now);
+            return Err(OktaError::validation(
+                "identitySourceId",
+                vec![format!(
+                    "A new session can't be created this soon after an import was started; try again in {}.",
+                    seconds(wait)
+                )],
+            ));
+        }
+        let session = Session::new(ids::session_id(), now);
+        source.sessions.push(session.clone());
+        Ok(self.view(source_id, &session))
+    }
+
+    /// GET the list: every session of the source, oldest first.
+    pub(crate) fn list(
+        &mut self,
+        source_id: &str,
+        now: Instant,
+    ) -> Result<Vec<SessionView>, OktaError> {
+        let sessions = self.source(source_id, now)?.sessions.clone();
+        Ok(sessions.iter().map(|s| self.view(source_id, s)).collect())
+    }
+
+    /// GET one session.
+    pub(crate) fn get(
+        &mut self,
+        source_id: &str,
+        session_id: &str,
+        now: Instant,
+    ) -> Result<SessionView, OktaError> {
+        let session = self.session(source_id, session_id, now)?.clone();
+        Ok(self.view(source_id, &session))
+    }
+
+    /// DELETE: a CREATED or IN_PROGRESS session becomes CLOSED and its uploads are dropped.
+    pub(crate) fn cancel(
+        &mut self,
+        source_id: &str,
+        session_id: &str,
+        now: Instant,
+    ) -> Result<(), OktaError> {
+        let session = self.session(source_id, session_id, now)?;
+        if !session.status.is_open() {
+            // The real answer, quoted in FACTS.md.
+            return Err(OktaError::validation(
+                "importSessionId",
+                vec![
+                    "Only a session that is in CREATED or IN_PROGRESS status can be canceled."
+                        .into(),
+                ],
+            ));
+        }
+        session.status = SessionStatus::Closed;
+        session.last_updated = now;
+        session.changes = Vec::new();
+        Ok(())
+    }
+
+    /// bulk-upsert or bulk-delete: the first moves CREATED to IN_PROGRESS.
+    pub(crate) fn upload(
+        &mut self,
+        source_id: &str,
+        session_id: &str,
+        change: Change,
+        now: Instant,
+    ) -> Result<(), OktaError> {
+        let limits = self.limits;
+        let session = self.session(source_id, session_id, now)?;
+        let users = match &change {
+            Change::Upsert(users) => users.len(),
+            Change::Deactivate(ids) => ids.len(),
+        };
+        let refuse = |cause: String| Err(OktaError::validation("importSessionId", vec![cause]));
+        if !session.status.is_open() {
+            return refuse(format!(
+                "Only a session that is in CREATED or IN_PROGRESS status can accept data; this one is {}.",
+                session.status
+            ));
+        }
+        if session.upload_requests >= limits.max_requests_per_session {
+            return refuse(format!(
+                "A session accepts at most {} bulk requests.",
+                limits.max_requests_per_session
+            ));
+        }
+        if session.users + users > limits.max_users_per_session {
+            return refuse(format!(
+                "A session accepts at most {} users; it holds {} and this request adds {users}.",
+                limits.max_users_per_session, session.users
+            ));
+        }
+        session.changes.push(change);
+        session.upload_requests += 1;
+        session.users += users;
+        session.status = SessionStatus::InProgress;
+        session.last_updated = now;
+        Ok(())
+    }
+
+    /// start-import: an IN_PROGRESS session becomes TRIGGERED, and the cool-down starts.
+    pub(crate) fn start_import(
+        &mut self,
+        source_id: &str,
+        session_id: &str,
+        now: Instant,
+    ) -> Result<SessionView, OktaError> {
+        let fails = self.failing_imports > 0;
+        let Timings {
+            processing_time,
+            cool_down,
+            ..
+        } = self.timings;
+        let session = self.session(source_id, session_id, now)?;
+        let cause = match session.status {
+            SessionStatus::InProgress => None,
+            SessionStatus::Created => Some(
+                "The session has no data to import: upload users with bulk-upsert or bulk-delete first.".to_owned(),
+            ),
+            other => Some(format!(
+                "Only a session that is in IN_PROGRESS status can be started; this one is {other}."
+            )),
+        };
+        if let Some(cause) = cause {
+            return Err(OktaError::validation("importSessionId", vec![cause]));
+        }
+        session.status = SessionStatus::Triggered;
+        session.last_updated = now;
+        session.finishes = Some((now + processing_time, fails));
+        let session = session.clone();
+        if let Some(source) = self.sources.get_mut(source_id) {
+            source.cool_down_until = Some(now + cool_down);
+        }
+        if fails {
+            self.failing_imports -= 1;
+        }
+        Ok(self.view(source_id, &session))
+    }
+
+    /// Every session of a source, or none for an unknown source.
+    pub(crate) fn sessions(&mut self, source_id: &str, now: Instant) -> Vec<SessionView> {
+        self.list(source_id, now).unwrap_or_default()
+    }
+
+    /// The directory of a source, or an empty one for an unknown source.
+    pub(crate) fn users(
+        &mut self,
+        source_id: &str,
+        now: Instant,
+    ) -> BTreeMap<String, DirectoryUser> {
+        self.source(source_id, now)
+            .map(|source| source.directory.clone())
+            .unwrap_or_default()
+    }
+
+    /// A known source, with the sessions whose time has come moved on.
+    fn source(&mut self, source_id: &str, now: Instant) -> Result<&mut Source, OktaError> {
+        let timings = self.timings;
+        let source = self
+            .sources
+            .get_mut(source_id)
+            .ok_or_else(|| OktaError::not_found(source_id, "AppInstance"))?;
+        advance(source, &timings, now);
+        Ok(source)
+    }
+
+    fn session(
+        &mut self,
+        source_id: &str,
+        session_id: &str,
+        now: Instant,
+    ) -> Result<&mut Session, OktaError> {
+        self.source(source_id, now)?
+            .sessions
+            .iter_mut()
+            .find(|session| session.id == session_id)
+            .ok_or_else(|| OktaError::not_found(session_id, "IdentitySourceSession"))
+    }
+
+    fn view(&self, source_id: &str, session: &Session) -> SessionView {
+        SessionView {
+            id: session.id.clone(),
+            identity_source_id: source_id.to_owned(),
+            status: session.status,
+            created: self.clock.system(session.created),
+            last_updated: self.clock.system(session.last_updated),
+            upload_requests: session.upload_requests,
+            users_in_session: session.users,
+        }
+    }
+}
+
+/// Idle CREATED sessions expire; triggered imports whose processing time is over finish,
+/// applying their changes to the directory unless they fail.
+fn advance(source: &mut Source, timings: &Timings, now: Instant) {
+    for session in &mut source.sessions {
+        match session.status {
+            SessionStatus::Created => {
+                let deadline = session.last_updated + timings.session_expiry;
+                if now >= deadline {
+                    session.status = SessionStatus::Expired;
+                    session.last_updated = deadline;
+                }
+            }
+            SessionStatus::Triggered => {
+                let Some((at, fails)) = session.finishes.filter(|(at, _)| now >= *at) else {
+                    continue;
+                };
+                let changes = std::mem::take(&mut session.changes);
+                if fails {
+                    session.status = SessionStatus::Error;
+                } else {
+                    session.status = SessionStatus::Completed;
+                    directory::apply(&mut source.directory, changes);
+                }
+                session.last_updated = at;
+            }
+            _ => {}
+        }
+    }
+}
+
+fn seconds(duration: Duration) -> String {
+    let seconds = duration.as_secs_f64().ceil() as u64;
+    if seconds == 1 {
+        "1 second".into()
+    } else {
+        format!("{seconds} seconds")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::UpsertUser;
+
+    const SOURCE: &str = "0oa1";
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    fn service(timings: Timings) -> (Service, Instant) {
+        let clock = Clock::start();
+        let limits = Limits {
+            max_requests_per_session: 3,
+            max_users_per_session: 5,
+            ..Limits::OKTA
+        };
+        (
+            Service::new(limits, timings, clock, [SOURCE.to_owned()]),
+            Instant::now(),
+        )
+    }
+
+    fn timings() -> Timings {
+        Timings {
+            processing_time: MINUTE,
+            cool_down: 5 * MINUTE,
+            session_expiry: 60 * MINUTE,
+            ..Timings::default()
+        }
+    }
+
+    fn upsert(ids: &[&str]) -> Change {
+        Change::Upsert(
+            ids.iter()
+                .map(|id| UpsertUser {
+                    external_id: (*id).to_owned(),
+                    profile: serde_json::Map::from_iter([("email".to_owned(), "a@b.co".into())]),
+                })
+                .collect(),
+        )
+    }
+
+    fn cause(error: OktaError) -> String {
+        assert_eq!((error.status, error.code), (400, "E0000001"), "{error}");
+        error.causes.join(" ")
+    }
+
+    #[test]
+    fn an_import_completes_after_the_processing_time_and_changes_the_directory() {
+        let (mut service, t0) = service(timings());
+        let id = service.create(SOURCE, t0).unwrap().id;
+        service
+            .upload(SOURCE, &id, upsert(&["a", "b"]), t0)
+            .unwrap();
+        service
+            .upload(
+                SOURCE,
+                &id,
+                Change::Deactivate(vec!["b".into(), "zz".into()]),
+                t0,
+            )
+            .unwrap();
+        assert_eq!(
+            service.get(SOURCE, &id, t0).unwrap().status,
+            SessionStatus::InProgress
+        );
+        let started = service.start_import(SOURCE, &id, t0).unwrap();
+        assert_eq!(started.status, SessionStatus::Triggered);
+        let almost = t0 + MINUTE - Duration::from_millis(1);
+        assert_eq!(
+            service.get(SOURCE, &id, almost).unwrap().status,
+            SessionStatus::Triggered
+        );
+        assert!(service.users(SOURCE, almost).is_empty());
+        let done = service.get(SOURCE, &id, t0 + MINUTE).unwrap();
+        assert_eq!(done.status, SessionStatus::Completed);
+        assert_eq!(done.last_updated, service.clock.system(t0 + MINUTE));
+        let users = service.users(SOURCE, t0 + MINUTE);
+        assert_eq!(users.len(), 2, "the unknown id zz is ignored");
+        assert!(users["a"].active && !users["b"].active);
+    }
+
+    #[test]
+    fn one_active_session_at_a_time_then_a_cool_down_after_each_trigger() {
+        let (mut service, t0) = service(timings());
+        let id = service.create(SOURCE, t0).unwrap().id;
+        assert!(cause(service.create(SOURCE, t0).unwrap_err()).contains("active"));
+        service.upload(SOURCE, &id, upsert(&["a"]), t0).unwrap();
+        service.start_import(SOURCE, &id, t0).unwrap();
+        // TRIGGERED is still active; once COMPLETED, the cool-down is what refuses.
+        assert!(cause(service.create(SOURCE, t0).unwrap_err()).contains("active"));
+        let refused = cause(service.create(SOURCE, t0 + 2 * MINUTE).unwrap_err());
+        assert!(refused.contains("try again in 180 seconds"), "{refused}");
+        assert!(service.create(SOURCE, t0 + 5 * MINUTE).is_ok());
+    }
+
+    #[test]
+    fn an_idle_created_session_expires_but_one_with_uploads_does_not() {
+        let (mut service, t0) = service(timings());
+        let idle = service.create(SOURCE, t0).unwrap().id;
+        let later = t0 + 60 * MINUTE;
+        assert_eq!(
+            service.get(SOURCE, &idle, later).unwrap().status,
+            SessionStatus::Expired
+        );
+        let busy = service.create(SOURCE, later).unwrap().id;
+        service
+            .upload(SOURCE, &busy, upsert(&["a"]), later)
+            .unwrap();
+        let status = service
+            .get(SOURCE, &busy, later + 120 * MINUTE)
+            .unwrap()
+            .status;
+        assert_eq!(status, SessionStatus::InProgress);
+    }
+
+    #[test]
+    fn request_and_user_limits_of_a_session_are_enforced() {
+        let (mut service, t0) = service(timings());
+        let id = service.create(SOURCE, t0).unwrap().id;
+        service
+            .upload(SOURCE, &id, upsert(&["a", "b", "c"]), t0)
+            .unwrap();
+        let too_many_users = cause(
+            service
+                .upload(SOURCE, &id, upsert(&["d", "e", "f"]), t0)
+                .unwrap_err(),
+        );
+        assert!(
+            too_many_users.contains("at most 5 users"),
+            "{too_many_users}"
+        );
+        service.upload(SOURCE, &id, upsert(&["d"]), t0).unwrap();
+        service.upload(SOURCE, &id, upsert(&["e"]), t0).unwrap();
+        let too_many_requests = cause(
+            service
+                .upload(SOURCE, &id, Change::Deactivate(vec![]), t0)
+                .unwrap_err(),
+        );
+        assert!(
+            too_many_requests.contains("at most 3 bulk requests"),
+            "{too_many_requests}"
+        );
+        assert_eq!(service.get(SOURCE, &id, t0).unwrap().users_in_session, 5);
+    }
+
+    #[test]
+    fn start_import_needs_an_upload_and_happens_once() {
+        let (mut service, t0) = service(timings());
+        let id = service.create(SOURCE, t0).unwrap().id;
+        assert!(cause(service.start_import(SOURCE, &id, t0).unwrap_err()).contains("no data"));
+        service.upload(SOURCE, &id, upsert(&["a"]), t0).unwrap();
+        service.start_import(SOURCE, &id, t0).unwrap();
+        assert!(cause(service.start_import(SOURCE, &id, t0).unwrap_err()).contains("TRIGGERED"));
+        let upload = service.upload(SOURCE, &id, upsert(&["b"]), t0).unwrap_err();
+        assert!(cause(upload).contains("can accept data"));
+    }
+
+    #[test]
+    fn only_open_sessions_can_be_cancelled_and_a_failing_import_changes_no_user() {
+        let (mut service, t0) = service(timings());
+        service.fail_next_imports(1);
+        let id = service.create(SOURCE, t0).unwrap().id;
+        service.upload(SOURCE, &id, upsert(&["a"]), t0).unwrap();
+        service.start_import(SOURCE, &id, t0).unwrap();
+        let refused = service.cancel(SOURCE, &id, t0).unwrap_err();
+        assert_eq!(
+            refused.causes,
+            ["Only a session that is in CREATED or IN_PROGRESS status can be canceled."]
+        );
+        let later = t0 + MINUTE;
+        assert_eq!(
+            service.get(SOURCE, &id, later).unwrap().status,
+            SessionStatus::Error
+        );
+        assert!(service.users(SOURCE, later).is_empty());
+        let next = service.create(SOURCE, later + 5 * MINUTE).unwrap().id;
+        service.cancel(SOURCE, &next, later + 5 * MINUTE).unwrap();
+        assert_eq!(
+            service
+                .get(SOURCE, &next, later + 5 * MINUTE)
+                .unwrap()
+                .status,
+            SessionStatus::Closed
+        );
+    }
+
+    #[test]
+    fn unknown_sources_and_sessions_are_not_found() {
+        let (mut service, t0) = service(timings());
+        let error = service.create("0oa2", t0).unwrap_err();
+        assert_eq!((error.status, error.code), (404, "E0000007"));
+        assert_eq!(
+            error.summary,
+            "Not found: Resource not found: 0oa2 (AppInstance)"
+        );
+        let error = service.get(SOURCE, "aps1", t0).unwrap_err();
+        assert_eq!(
+            error.summary,
+            "Not found: Resource not found: aps1 (IdentitySourceSession)"
+        );
+    }
+}

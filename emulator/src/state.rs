@@ -1,0 +1,55 @@
+//! Everything the HTTP layer shares between requests.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use crate::faults::FaultQueue;
+use crate::limits::Limits;
+use crate::oauth::TokenIssuer;
+use crate::rate_limit::RateWindow;
+use crate::recording::Recorder;
+use crate::service::Service;
+
+/// The mutable state, behind one lock that is never held across an `.await`.
+pub(crate) struct State {
+    pub service: Service,
+    pub rate: RateWindow,
+    pub issuer: TokenIssuer,
+    pub faults: FaultQueue,
+    pub recorder: Recorder,
+}
+
+/// The state and the settings that never change while the emulator runs.
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    pub api_tokens: Vec<String>,
+    pub limits: Limits,
+    /// The longest a request body may take to arrive.
+    pub body_timeout: Duration,
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        state: State,
+        api_tokens: Vec<String>,
+        body_timeout: Duration,
+        base_url: String,
+    ) -> Self {
+        let limits = *state.service.limits();
+        Self {
+            state: Mutex::new(state),
+            api_tokens,
+            limits,
+            body_timeout,
+            base_url,
+        }
+    }
+
+    /// The state. A panic while it was held (there should be none) does not take the
+    /// emulator down with it.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}

@@ -1,0 +1,137 @@
+//! The seven operations: the real service's statuses and bodies, and the golden path.
+
+use okta_identity_source::models::IdentitySourceSessionStatus as Status;
+use okta_identity_source_emulator::SessionStatus;
+use serde_json::Value;
+
+use crate::support::{SOURCE, api, builder, delete, refusal, start, upsert};
+
+#[tokio::test]
+async fn golden_path_imports_600_users_then_a_delete_session_deactivates_some() {
+    let emulator = start(builder()).await;
+    let api = api(&emulator);
+    assert_eq!(api.list_identity_source_sessions(SOURCE).await.unwrap(), []);
+
+    let created = api
+        .create_identity_source_session(SOURCE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.meta().status.as_u16(), 201);
+    let session = created.into_body();
+    assert_eq!(session.status, Status::Created);
+    assert_eq!(session.identity_source_id.as_deref(), Some(SOURCE));
+    assert_eq!(session.import_type.as_deref(), Some("INCREMENTAL"));
+    assert!(session.created.is_some() && session.last_updated.is_some());
+
+    for batch in 0..3 {
+        let body = upsert(batch * 200..(batch + 1) * 200);
+        let sent = api
+            .upload_identity_source_data_for_upsert(SOURCE, &session.id, &body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.meta().status.as_u16(), 202);
+    }
+    let current = api
+        .get_identity_source_session(SOURCE, &session.id)
+        .await
+        .unwrap();
+    assert_eq!(current.status, Status::InProgress);
+
+    let started = api
+        .start_import_from_identity_source(SOURCE, &session.id)
+        .await
+        .unwrap();
+    assert_eq!(started.status, Status::Triggered);
+    let done = api
+        .get_identity_source_session(SOURCE, &session.id)
+        .await
+        .unwrap();
+    assert_eq!(done.status, Status::Completed);
+
+    let users = emulator.users(SOURCE);
+    assert_eq!(users.len(), 600);
+    let first = &users["emp-0"];
+    assert!(first.active);
+    assert_eq!(first.profile["email"], "user0@example.com");
+    assert_eq!(first.profile["department"], "R&D");
+
+    let second = api.create_identity_source_session(SOURCE).await.unwrap();
+    api.upload_identity_source_data_for_delete(SOURCE, &second.id, &delete(0..10))
+        .await
+        .unwrap();
+    api.start_import_from_identity_source(SOURCE, &second.id)
+        .await
+        .unwrap();
+    let users = emulator.users(SOURCE);
+    assert_eq!(users.len(), 600);
+    assert_eq!(users.values().filter(|user| !user.active).count(), 10);
+    assert!(!users["emp-9"].active && users["emp-10"].active);
+
+    let views = emulator.sessions(SOURCE);
+    assert_eq!(views.len(), 2);
+    assert_eq!(
+        (views[0].upload_requests, views[0].users_in_session),
+        (3, 600)
+    );
+    assert_eq!(views[1].status, SessionStatus::Completed);
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn list_returns_every_session_and_delete_closes_one_that_stays_readable() {
+    let emulator = start(builder()).await;
+    let api = api(&emulator);
+    let session = api.create_identity_source_session(SOURCE).await.unwrap();
+    let deleted = api
+        .delete_identity_source_session(SOURCE, &session.id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.meta().status.as_u16(), 204);
+    let closed = api
+        .get_identity_source_session(SOURCE, &session.id)
+        .await
+        .unwrap();
+    assert_eq!(closed.status, Status::Closed);
+    let listed = api.list_identity_source_sessions(SOURCE).await.unwrap();
+    assert_eq!(listed, [closed]);
+}
+
+#[tokio::test]
+async fn a_session_body_carries_all_six_fields_in_okta_formats() {
+    let emulator = start(builder()).await;
+    let url = format!(
+        "{}/api/v1/identity-sources/{SOURCE}/sessions",
+        emulator.base_url()
+    );
+    let response = reqwest::Client::new()
+        .post(&url)
+        .header("authorization", "SSWS test-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let body: Value = response.json().await.unwrap();
+    let object = body.as_object().unwrap();
+    let keys: Vec<_> = object.keys().map(String::as_str).collect();
+    assert_eq!(keys.len(), 6, "{keys:?}");
+    assert!(body["id"].as_str().unwrap().starts_with("aps"));
+    assert_eq!(body["id"].as_str().unwrap().len(), 20);
+    let created = body["created"].as_str().unwrap();
+    // 2022-04-04T15:56:05.000Z
+    assert_eq!(created.len(), 24, "{created}");
+    assert!(created.ends_with('Z') && created.as_bytes()[19] == b'.');
+}
+
+#[tokio::test]
+async fn unknown_sources_and_sessions_are_404_e0000007() {
+    let emulator = start(builder()).await;
+    let api = api(&emulator);
+    let (status, code, _) = refusal(api.list_identity_source_sessions("0oaUnknown").await);
+    assert_eq!((status, code.as_str()), (404, "E0000007"));
+    let (status, code, _) = refusal(api.get_identity_source_session(SOURCE, "apsNone").await);
+    assert_eq!((status, code.as_str()), (404, "E0000007"));
+}

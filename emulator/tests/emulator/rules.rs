@@ -1,0 +1,377 @@
+//! Each rule of the service, refused the way Okta refuses it.
+
+use std::time::Duration;
+
+use okta_identity_source::models::{
+    BulkUpsertRequestBody, IdentitySourceEntityType, IdentitySourceSessionStatus as Status,
+};
+use okta_identity_source_emulator::Limits;
+use serde_json::{Value, json};
+
+use crate::support::{
+    SOURCE, TOKEN, api, builder, delete, eventually, refusal, start, upsert, user,
+};
+
+/// Sends `body` as it is to the session's bulk-upsert, for what the client cannot send.
+async fn raw_upsert(base_url: &str, session: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
+    let url = format!("{base_url}/api/v1/identity-sources/{SOURCE}/sessions/{session}/bulk-upsert");
+    let response = reqwest::Client::new()
+        .post(url)
+        .header("authorization", format!("SSWS {TOKEN}"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("an answer");
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.expect("a body");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).expect("JSON")
+    };
+    (status, body)
+}
+
+#[tokio::test]
+async fn uploads_to_a_session_that_is_not_created_or_in_progress_are_refused() {
+    let emulator = start(builder()).await;
+    let api = api(&emulator);
+    let session = api.create_identity_source_session(SOURCE).await.unwrap();
+    api.delete_identity_source_session(SOURCE, &session.id)
+        .await
+        .unwrap();
+    let (status, code, causes) = refusal(
+        api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(0..1))
+            .await,
+    );
+    assert_eq!((status, code.as_str()), (400, "E0000001"));
+    assert!(causes[0].contains("CREATED or IN_PROGRESS"), "{causes:?}");
+}
+
+#[tokio::test]
+async fn an_upload_needs_one_to_200_profiles() {
+    let emulator = start(builder()).await;
+    let api = api(&emulator);
+    let session = api.create_identity_source_session(SOURCE).await.unwrap();
+    for range in [0..0, 0..201] {
+        let (status, code, causes) = refusal(
+            api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(range))
+                .await,
+        );
+        assert_eq!((status, code.as_str()), (400, "E0000001"));
+        assert!(causes[0].contains("between 1 and 200"), "{causes:?}");
+    }
+    let (status, _, _) = refusal(
+        api.upload_identity_source_data_for_delete(SOURCE, &session.id, &delete(0..201))
+            .await,
+    );
+    assert_eq!(status, 400);
+    api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(0..200))
+        .await
+        .unwrap();
+    assert_eq!(emulator.sessions(SOURCE)[0].upload_requests, 1);
+}
+
+#[tokio::test]
+async fn a_body_over_200_kib_is_refused() {
+    let emulator = start(builder()).await;
+    let api = api(&emulator);
+    let session = api.create_identity_source_session(SOURCE).await.unwrap();
+    let mut body = upsert(0..60);
+    for profile in &mut body.profiles {
+        profile.profile.home_address = Some(Some("x".repeat(4000)));
+    }
+    let (status, code, causes) = refusal(
+        api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &body)
+            .await,
+    );
+    assert_eq!((status, code.as_str()), (400, "E0000001"));
+    assert_eq!(
+        causes,
+        [format!(
+            "The request body must be at most {} bytes.",
+            200 * 1024
+        )]
+    );
+    body.profiles.truncate(45);
+    api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &body)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_session_takes_at_most_50_upload_requests() {
+    let emulator = start(builder()).await;
+    let api = api(&emulator);
+    let session = api.create_identity_source_session(SOURCE).await.unwrap();
+    for n in 0..50 {
+        if n % 2 == 0 {
+            api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(n..n + 1))
+                .await
+        } else {
+            api.upload_identity_source_data_for_delete(SOURCE, &session.id, &delete(n..n + 1))
+                .await
+        }
+        .unwrap();
+    }
+    let (status, code, causes) = refusal(
+        api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(50..51))
+            .await,
+    );
+    assert_eq!((status, code.as_str()), (400, "E0000001"));
+    assert!(causes[0].contains("at most 50 bulk requests"), "{causes:?}");
+}
+
+#[tokio::test]
+async fn a_session_takes_at_most_its_limit_of_users() {
+    // With Okta's limits, 50 requests of 200 users are exactly 10,000 users: the user limit
+    // can only be reached first with a smaller one.
+    let limits = Limits {
+        max_users_per_session: 300,
+        ..Limits::OKTA
+    };
+    let emulator = start(builder().limits(limits)).await;
+    let api = api(&emulator);
+    let session = api.create_identity_source_session(SOURCE).await.unwrap();
+    api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(0..200))
+        .await
+        .unwrap();
+    let (status, code, causes) = refusal(
+        api.upload_identity_source_data_for_delete(SOURCE, &session.id, &delete(0..101))
+            .await,
+    );
+    assert_eq!((status, code.as_str()), (400, "E0000001"));
+    assert!(causes[0].contains("at most 300 users"), "{causes:?}");
+    api.upload_identity_source_data_for_delete(SOURCE, &session.id, &delete(0..100))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn profile_attributes_over_their_limits_or_of_the_wrong_format_are_refused() {
+    let emulator = start(builder()).await;
+    let api = api(&emulator);
+    let session = api.create_identity_source_session(SOURCE).await.unwrap();
+    let mut bad = user(1);
+    bad.external_id = "e".repeat(513);
+    bad.profile.email = Some("not an email".into());
+    bad.profile.second_email = Some("a@b".into());
+    bad.profile.first_name = Some(Some("f".repeat(51)));
+    bad.profile.user_name = Some("u".repeat(101));
+    let body = BulkUpsertRequestBody {
+        entity_type: IdentitySourceEntityType::Users,
+        profiles: vec![user(0), bad],
+    };
+    let (status, code, causes) = refusal(
+        api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &body)
+            .await,
+    );
+    assert_eq!((status, code.as_str()), (400, "E0000001"));
+    let fields: Vec<_> = causes
+        .iter()
+        .map(|c| c.split(':').next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "profiles[1].externalId",
+            "profiles[1].profile.email",
+            "profiles[1].profile.firstName",
+            "profiles[1].profile.secondEmail",
+            "profiles[1].profile.userName",
+        ],
+        "{causes:?}"
+    );
+    assert_eq!(
+        emulator.sessions(SOURCE)[0].upload_requests,
+        0,
+        "nothing of a refused body is kept"
+    );
+}
+
+#[tokio::test]
+async fn a_custom_attribute_must_be_a_string_and_unknown_fields_are_ignored() {
+    let emulator = start(builder()).await;
+    let api = api(&emulator);
+    let session = api.create_identity_source_session(SOURCE).await.unwrap();
+    let url = emulator.base_url();
+    for (value, kind) in [
+        (json!(7), "number"),
+        (json!(["a"]), "array"),
+        (json!(null), "null"),
+    ] {
+        let body = json!({ "entityType": "USERS", "profiles": [
+            { "externalId": "e1", "profile": { "email": "a@b.co", "level": value } }
+        ] });
+        let (status, error) = raw_upsert(url, &session.id, body.to_string()).await;
+        assert_eq!(
+            (status, error["errorCode"].as_str()),
+            (400, Some("E0000001")),
+            "{kind}"
+        );
+        assert_eq!(
+            error["errorCauses"][0]["errorSummary"],
+            "profiles[0].profile.level: is a custom attribute and must be a string"
+        );
+    }
+    let body = json!({ "entityType": "USERS", "batch": 1, "profiles": [
+        { "externalId": "e1", "note": true, "profile": { "email": "a@b.co", "level": "7" } }
+    ] });
+    assert_eq!(
+        raw_upsert(url, &session.id, body.to_string()).await,
+        (202, Value::Null)
+    );
+}
+
+#[tokio::test]
+async fn an_entity_type_other_than_users_is_refused() {
+    let emulator = start(builder()).await;
+    let api = api(&emulator);
+    let session = api.create_identity_source_session(SOURCE).await.unwrap();
+    let mut body = upsert(0..1);
+    body.entity_type = IdentitySourceEntityType::Unknown("GROUPS".into());
+    let (status, code, causes) = refusal(
+        api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &body)
+            .await,
+    );
+    assert_eq!((status, code.as_str()), (400, "E0000001"));
+    assert_eq!(causes, ["entityType: must be USERS"]);
+}
+
+#[tokio::test]
+async fn malformed_json_is_e0000003() {
+    let emulator = start(builder()).await;
+    let api = api(&emulator);
+    let session = api.create_identity_source_session(SOURCE).await.unwrap();
+    for body in [
+        &b"{\"entityType\": \"USERS\", "[..],
+        b"\x00\xff garbage",
+        b"[1,2]",
+    ] {
+        let (status, error) = raw_upsert(emulator.base_url(), &session.id, body.to_vec()).await;
+        assert_eq!(status, 400);
+        assert_eq!(error["errorCode"], "E0000003");
+        assert_eq!(
+            error["errorSummary"],
+            "The request body was not well-formed."
+        );
+        assert_eq!(error["errorLink"], "E0000003");
+        assert!(
+            error["errorId"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("oae"))
+        );
+        assert_eq!(error["errorCauses"], json!([]));
+    }
+}
+
+#[tokio::test]
+async fn a_second_active_session_is_refused() {
+    let emulator = start(builder()).await;
+    let api = api(&emulator);
+    let first = api.create_identity_source_session(SOURCE).await.unwrap();
+    let (status, code, causes) = refusal(api.create_identity_source_session(SOURCE).await);
+    assert_eq!((status, code.as_str()), (400, "E0000001"));
+    assert!(causes[0].contains(&first.id), "{causes:?}");
+    api.delete_identity_source_session(SOURCE, &first.id)
+        .await
+        .unwrap();
+    api.create_identity_source_session(SOURCE).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_create_within_the_cool_down_after_a_trigger_is_refused() {
+    let emulator = start(builder().cool_down(Duration::from_secs(3600))).await;
+    let api = api(&emulator);
+    let session = api.create_identity_source_session(SOURCE).await.unwrap();
+    api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(0..1))
+        .await
+        .unwrap();
+    api.start_import_from_identity_source(SOURCE, &session.id)
+        .await
+        .unwrap();
+    let (status, code, causes) = refusal(api.create_identity_source_session(SOURCE).await);
+    assert_eq!((status, code.as_str()), (400, "E0000001"));
+    assert!(
+        causes[0].contains("try again in 3600 seconds"),
+        "{causes:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_cool_down_ends() {
+    let emulator = start(builder().cool_down(Duration::from_millis(20))).await;
+    let api = api(&emulator);
+    let session = api.create_identity_source_session(SOURCE).await.unwrap();
+    api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(0..1))
+        .await
+        .unwrap();
+    api.start_import_from_identity_source(SOURCE, &session.id)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(25)).await;
+    api.create_identity_source_session(SOURCE).await.unwrap();
+}
+
+#[tokio::test]
+async fn start_import_needs_an_upload_and_delete_needs_an_open_session() {
+    let emulator = start(builder()).await;
+    let api = api(&emulator);
+    let session = api.create_identity_source_session(SOURCE).await.unwrap();
+    let (status, code, causes) = refusal(
+        api.start_import_from_identity_source(SOURCE, &session.id)
+            .await,
+    );
+    assert_eq!((status, code.as_str()), (400, "E0000001"));
+    assert!(causes[0].contains("no data to import"), "{causes:?}");
+    api.upload_identity_source_data_for_delete(SOURCE, &session.id, &delete(0..1))
+        .await
+        .unwrap();
+    api.start_import_from_identity_source(SOURCE, &session.id)
+        .await
+        .unwrap();
+    let (status, code, causes) = refusal(
+        api.delete_identity_source_session(SOURCE, &session.id)
+            .await,
+    );
+    assert_eq!((status, code.as_str()), (400, "E0000001"));
+    assert_eq!(
+        causes,
+        ["Only a session that is in CREATED or IN_PROGRESS status can be canceled."]
+    );
+}
+
+#[tokio::test]
+async fn an_idle_created_session_expires_and_a_triggered_one_completes_after_processing() {
+    let emulator = start(
+        builder()
+            .session_expiry(Duration::from_millis(20))
+            .processing_time(Duration::from_millis(20)),
+    )
+    .await;
+    let api = api(&emulator);
+    let idle = api.create_identity_source_session(SOURCE).await.unwrap();
+    eventually(|| emulator.sessions(SOURCE)[0].status.as_str() == "EXPIRED").await;
+    let expired = api
+        .get_identity_source_session(SOURCE, &idle.id)
+        .await
+        .unwrap();
+    assert_eq!(expired.status, Status::Expired);
+
+    let session = api.create_identity_source_session(SOURCE).await.unwrap();
+    api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(0..2))
+        .await
+        .unwrap();
+    let started = api
+        .start_import_from_identity_source(SOURCE, &session.id)
+        .await
+        .unwrap();
+    assert_eq!(started.status, Status::Triggered);
+    eventually(|| emulator.users(SOURCE).len() == 2).await;
+    let done = api
+        .get_identity_source_session(SOURCE, &session.id)
+        .await
+        .unwrap();
+    assert_eq!(done.status, Status::Completed);
+}
