@@ -1,0 +1,230 @@
+//! What every step of a run shares: the API, the options, the report being written, the
+//! event callback, and the pacing of requests against the rate limit.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime};
+
+use chrono::{DateTime, Utc};
+use okta_identity_source::reqwest::StatusCode;
+use okta_identity_source::{Call, Error, IdentitySourceApi, ResponseMeta};
+
+use crate::error::Failure;
+use crate::event::Event;
+use crate::options::Options;
+use crate::report::{Report, Wait, WaitReason};
+
+/// The event callback, shared by the steps of a run.
+pub type EventSink<'e> = Mutex<&'e mut (dyn FnMut(Event) + Send)>;
+
+/// A run's shared state.
+pub struct Context<'e> {
+    pub api: IdentitySourceApi,
+    pub source: String,
+    pub options: Options,
+    pub started: Instant,
+    report: Mutex<Report>,
+    events: EventSink<'e>,
+    pacer: Mutex<Pacer>,
+    /// The session of this run that is created but not triggered, if any: what must be
+    /// cancelled if the run stops.
+    pub open_session: Arc<Mutex<Option<String>>>,
+    /// When this run last started an import: the cool-down runs from then.
+    pub last_trigger: Mutex<Option<Instant>>,
+}
+
+/// What the last response said about the rate-limit window.
+#[derive(Debug, Default)]
+struct Pacer {
+    remaining: Option<u64>,
+    reset: Option<Instant>,
+    in_flight: u64,
+}
+
+impl<'e> Context<'e> {
+    pub fn new(
+        api: IdentitySourceApi,
+        source: String,
+        options: Options,
+        events: &'e mut (dyn FnMut(Event) + Send),
+    ) -> Self {
+        Self {
+            api,
+            source,
+            options,
+            started: Instant::now(),
+            report: Mutex::new(Report::default()),
+            events: Mutex::new(events),
+            pacer: Mutex::new(Pacer::default()),
+            open_session: Arc::new(Mutex::new(None)),
+            last_trigger: Mutex::new(None),
+        }
+    }
+
+    /// Tells the caller.
+    pub fn emit(&self, event: Event) {
+        let mut events = lock(&self.events);
+        (*events)(event);
+    }
+
+    /// The report, to change.
+    pub fn report(&self) -> MutexGuard<'_, Report> {
+        lock(&self.report)
+    }
+
+    /// The report as it stands, with the elapsed time.
+    pub fn take_report(&self) -> Report {
+        let mut report = std::mem::take(&mut *self.report());
+        report.elapsed = self.started.elapsed();
+        report
+    }
+
+    /// Waits until `until` for `reason`, telling the caller and recording the wait.
+    pub async fn wait(&self, reason: WaitReason, until: Instant) {
+        let now = Instant::now();
+        let length = until.saturating_duration_since(now);
+        let wall = DateTime::<Utc>::from(SystemTime::now() + length);
+        self.emit(Event::Waiting {
+            reason,
+            until: wall,
+        });
+        tokio::time::sleep_until(until.into()).await;
+        self.report().waits.push(Wait {
+            reason,
+            until: wall,
+            waited: now.elapsed(),
+        });
+    }
+
+    /// Sends the call `make` builds, keeping to the rate limit: waits when the window is
+    /// used up, and when a 429 still comes back (after the client's own retries), waits
+    /// for the window to reset and sends again. Counts requests, retries and 429s.
+    pub async fn send<T>(&self, make: impl Fn() -> Call<T>) -> Result<T, SendError> {
+        let mut refusals = 0;
+        loop {
+            self.pace().await?;
+            lock(&self.pacer).in_flight += 1;
+            let outcome = make().send().await;
+            lock(&self.pacer).in_flight -= 1;
+            let error = match outcome {
+                Ok(response) => {
+                    let (body, meta) = response.into_parts();
+                    self.record(&meta);
+                    return Ok(body);
+                }
+                Err(error) => error,
+            };
+            self.record_failure(&error);
+            if error.status() != Some(StatusCode::TOO_MANY_REQUESTS) {
+                return Err(SendError::Call(error));
+            }
+            refusals += 1;
+            {
+                let mut report = self.report();
+                report.rate_limited += 1;
+                report.retries += 1;
+            }
+            self.wait_after_refusal(&error, refusals).await?;
+        }
+    }
+
+    /// After a 429: until the window resets, or without usable headers a backoff that
+    /// doubles from the polling interval.
+    async fn wait_after_refusal(&self, error: &Error, refusals: u32) -> Result<(), SendError> {
+        let now = Instant::now();
+        let backoff = self
+            .options
+            .poll_initial
+            .saturating_mul(1 << refusals.min(16))
+            .min(self.options.poll_max);
+        let until = error
+            .meta()
+            .and_then(reset_instant)
+            .filter(|reset| *reset > now)
+            .unwrap_or(now + backoff);
+        if until - now > self.options.max_rate_limit_wait {
+            let until = DateTime::<Utc>::from(SystemTime::now() + (until - now));
+            return Err(SendError::Failure(Failure::RateLimit { until }));
+        }
+        self.wait(WaitReason::RateLimit, until).await;
+        Ok(())
+    }
+
+    /// Waits for the rate-limit window to reset when the last response said no request
+    /// is left in it for this one.
+    async fn pace(&self) -> Result<(), SendError> {
+        let reset = {
+            let pacer = lock(&self.pacer);
+            match (pacer.remaining, pacer.reset) {
+                (Some(remaining), Some(reset)) if remaining <= pacer.in_flight => reset,
+                _ => return Ok(()),
+            }
+        };
+        let now = Instant::now();
+        if reset <= now {
+            return Ok(());
+        }
+        if reset - now > self.options.max_rate_limit_wait {
+            let until = DateTime::<Utc>::from(SystemTime::now() + (reset - now));
+            return Err(SendError::Failure(Failure::RateLimit { until }));
+        }
+        self.wait(WaitReason::RateLimit, reset).await;
+        let mut pacer = lock(&self.pacer);
+        if pacer.reset == Some(reset) {
+            pacer.remaining = None;
+        }
+        Ok(())
+    }
+
+    fn record(&self, meta: &ResponseMeta) {
+        {
+            let mut report = self.report();
+            report.requests += u64::from(meta.attempts.max(1));
+            report.retries += u64::from(meta.attempts.saturating_sub(1));
+        }
+        let mut pacer = lock(&self.pacer);
+        pacer.remaining = meta.rate_limit.remaining;
+        pacer.reset = reset_instant(meta);
+    }
+
+    fn record_failure(&self, error: &Error) {
+        match error.meta() {
+            Some(meta) => self.record(meta),
+            None => self.report().requests += 1,
+        }
+    }
+}
+
+/// When the window the response speaks of resets, on this machine's clock: the reset
+/// header measured against the response's `Date`.
+fn reset_instant(meta: &ResponseMeta) -> Option<Instant> {
+    let reset = meta.rate_limit.reset_at()?;
+    let date = meta.date.unwrap_or_else(SystemTime::now);
+    let left = reset.duration_since(date).unwrap_or(Duration::ZERO);
+    Instant::now().checked_add(left)
+}
+
+/// Why a call failed: the client's error, or the importer gave up first.
+#[derive(Debug)]
+pub enum SendError {
+    /// The client's error, after its retries.
+    Call(Error),
+    /// The importer's own reason.
+    Failure(Failure),
+}
+
+impl SendError {
+    /// As the reason the import stops, for a call made during `step`.
+    pub fn during(self, step: &'static str) -> Failure {
+        match self {
+            Self::Call(error) => Failure::Call { step, error },
+            Self::Failure(failure) => failure,
+        }
+    }
+}
+
+/// A poisoned lock only means a callback panicked; the data is still whole.
+pub fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

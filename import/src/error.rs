@@ -1,0 +1,87 @@
+//! Why an import stopped, with what it had done by then.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::record::InvalidRecord;
+use crate::report::{Report, SessionInfo};
+
+/// Records that break Okta's rules, found before anything was sent
+/// ([`OnInvalid::Fail`](crate::OnInvalid::Fail)).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{} invalid records; nothing was sent (first: {})", .records.len(), first(.records))]
+pub struct InvalidInput {
+    /// Every invalid record, in input order, with its reasons.
+    pub records: Vec<InvalidRecord>,
+}
+
+fn first(records: &[InvalidRecord]) -> String {
+    records.first().map(ToString::to_string).unwrap_or_default()
+}
+
+/// What made an import stop early.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Failure {
+    /// Some records are invalid and [`OnInvalid::Fail`](crate::OnInvalid::Fail) is in force:
+    /// nothing was sent. The report lists them.
+    #[error("{count} invalid records; nothing was sent")]
+    InvalidRecords {
+        /// How many.
+        count: usize,
+    },
+    /// Another session is active and the options do not allow waiting for it or
+    /// cancelling it.
+    #[error("another session of the identity source is active: {0}")]
+    ActiveSession(SessionInfo),
+    /// Okta still refused to open a session when the cool-down wait ran out.
+    #[error("Okta still refuses new sessions after waiting {waited:?} for the cool-down: {error}")]
+    CoolDown {
+        /// How long was waited.
+        waited: Duration,
+        /// Okta's last answer.
+        error: okta_identity_source::Error,
+    },
+    /// The rate-limit window resets later than the longest allowed wait.
+    #[error("the rate limit resets at {until}, later than the longest allowed wait")]
+    RateLimit {
+        /// When it resets.
+        until: DateTime<Utc>,
+    },
+    /// Okta refused an upload for good; the session was cancelled
+    /// ([`RejectedBatch::Cancel`](crate::RejectedBatch::Cancel)).
+    #[error("Okta refused an upload to session {session_id}, which was cancelled: {error}")]
+    Rejected {
+        /// The session.
+        session_id: String,
+        /// Okta's answer.
+        error: okta_identity_source::Error,
+    },
+    /// A call failed after the client's retries.
+    #[error("{step} failed: {error}")]
+    Call {
+        /// What the importer was doing.
+        step: &'static str,
+        /// The client's error.
+        #[source]
+        error: okta_identity_source::Error,
+    },
+    /// The overall deadline ran out.
+    #[error("the import did not finish within {0:?}")]
+    Deadline(Duration),
+    /// The caller asked the import to stop.
+    #[error("the import was stopped")]
+    Stopped,
+}
+
+/// An import that stopped early: why, and what it had done (sessions, counts, the
+/// invalid records, a session left open).
+#[derive(Debug, thiserror::Error)]
+#[error("{failure}")]
+pub struct ImportError {
+    /// Why it stopped.
+    pub failure: Failure,
+    /// What it had done by then.
+    pub report: Box<Report>,
+}

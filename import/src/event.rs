@@ -1,0 +1,101 @@
+//! Progress, as it happens. The importer only emits events; drawing bars or writing logs is
+//! the caller's business.
+
+use chrono::{DateTime, Utc};
+use okta_identity_source::models::IdentitySourceSessionStatus;
+
+use crate::plan::BatchKind;
+use crate::report::{SessionInfo, WaitReason};
+
+/// One step of an import. Sessions are numbered from 0 in plan order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// Every record was read and checked; the plan is known and nothing is sent yet.
+    Planned {
+        /// Sessions to run.
+        sessions: usize,
+        /// Users to create or update.
+        users: u64,
+        /// Users to deactivate.
+        deactivations: u64,
+        /// Records left out.
+        invalid: usize,
+    },
+    /// Another session was active when creating one.
+    ActiveSessionFound {
+        /// The session found.
+        session: SessionInfo,
+    },
+    /// A session of another run was cancelled ([`ActiveSession::Cancel`](crate::ActiveSession)).
+    OtherSessionCancelled {
+        /// Its id.
+        id: String,
+    },
+    /// The importer is waiting, and says until when.
+    Waiting {
+        /// Why.
+        reason: WaitReason,
+        /// Until when (for a cool-down or another session, an estimate).
+        until: DateTime<Utc>,
+    },
+    /// A session was opened.
+    SessionCreated {
+        /// Which session of the plan.
+        session: usize,
+        /// Its id.
+        id: String,
+    },
+    /// An upload was accepted.
+    BatchUploaded {
+        /// Which session of the plan.
+        session: usize,
+        /// What it carried.
+        kind: BatchKind,
+        /// How many records it carried.
+        records: u32,
+        /// Uploads of this session accepted so far.
+        uploaded: u32,
+        /// Uploads this session has.
+        uploads: u32,
+    },
+    /// Okta refused an upload for good.
+    BatchRejected {
+        /// Which session of the plan.
+        session: usize,
+        /// How many records it carried.
+        records: u32,
+        /// Okta's answer.
+        error: String,
+    },
+    /// The import of a session was started.
+    ImportStarted {
+        /// Which session of the plan.
+        session: usize,
+        /// Its id.
+        id: String,
+    },
+    /// A started session was read again.
+    StatusPolled {
+        /// Which session of the plan.
+        session: usize,
+        /// Its status now.
+        status: IdentitySourceSessionStatus,
+    },
+    /// A session of this import was cancelled (`CLOSED`).
+    SessionCancelled {
+        /// Which session of the plan.
+        session: usize,
+        /// Its id.
+        id: String,
+    },
+    /// A session ended: `COMPLETED`, `ERROR`, `EXPIRED` or `CLOSED`.
+    SessionFinished {
+        /// Which session of the plan.
+        session: usize,
+        /// Its id.
+        id: String,
+        /// How it ended.
+        status: IdentitySourceSessionStatus,
+    },
+}

@@ -1,0 +1,179 @@
+//! What the caller decides: how strict to be, how to treat a session left by another run,
+//! how fast to go and how long to wait.
+
+use std::time::Duration;
+
+use crate::plan::Limits;
+
+/// What to do with records that break Okta's rules.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OnInvalid {
+    /// Refuse the whole import: nothing is sent when any record is invalid.
+    #[default]
+    Fail,
+    /// Leave invalid records out, report them, and import the rest.
+    Skip,
+}
+
+/// What to do when the same `externalId` comes twice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Duplicates {
+    /// The later record is invalid.
+    #[default]
+    Fail,
+    /// The later record replaces the earlier one, with a warning for each.
+    LastWins,
+}
+
+/// What to do when another session of the identity source is still active (left by an
+/// earlier run, or started by someone else).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ActiveSession {
+    /// Stop and report it (id, status, created).
+    #[default]
+    Report,
+    /// Wait for a `TRIGGERED` session to finish; report a `CREATED` or `IN_PROGRESS` one.
+    WaitIfTriggered,
+    /// Cancel a `CREATED` or `IN_PROGRESS` session (its uploads are lost); wait for a
+    /// `TRIGGERED` one, which can't be cancelled.
+    Cancel,
+}
+
+/// What to do when Okta refuses a batch for good (400).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RejectedBatch {
+    /// Cancel the session and stop the import.
+    #[default]
+    Cancel,
+    /// Report the batch's records and go on without them.
+    Continue,
+}
+
+/// How an import behaves. `Options::default()` is strict and patient; each setter returns
+/// the options changed, so they chain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    pub(crate) on_invalid: OnInvalid,
+    pub(crate) duplicates: Duplicates,
+    pub(crate) active_session: ActiveSession,
+    pub(crate) rejected_batch: RejectedBatch,
+    pub(crate) limits: Limits,
+    pub(crate) concurrency: usize,
+    pub(crate) deadline: Duration,
+    pub(crate) poll_initial: Duration,
+    pub(crate) poll_max: Duration,
+    pub(crate) cool_down: Duration,
+    pub(crate) max_cool_down_wait: Duration,
+    pub(crate) max_rate_limit_wait: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            on_invalid: OnInvalid::Fail,
+            duplicates: Duplicates::Fail,
+            active_session: ActiveSession::Report,
+            rejected_batch: RejectedBatch::Cancel,
+            limits: Limits::default(),
+            concurrency: DEFAULT_CONCURRENCY,
+            deadline: Duration::from_secs(6 * 60 * 60),
+            poll_initial: Duration::from_secs(1),
+            poll_max: Duration::from_secs(30),
+            cool_down: Duration::from_secs(5 * 60),
+            max_cool_down_wait: Duration::from_secs(10 * 60),
+            max_rate_limit_wait: Duration::from_secs(2 * 60),
+        }
+    }
+}
+
+/// Uploads in flight at once, per session. Against the emulator on loopback, 4 gets
+/// nearly all of the gain of more (see the README's Performance section), and it is a
+/// small share of even the lowest published rate limit (100 requests a minute).
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+impl Options {
+    /// What to do with invalid records (default [`OnInvalid::Fail`]).
+    pub fn on_invalid(mut self, on_invalid: OnInvalid) -> Self {
+        self.on_invalid = on_invalid;
+        self
+    }
+
+    /// What to do with a repeated `externalId` (default [`Duplicates::Fail`]).
+    pub fn duplicates(mut self, duplicates: Duplicates) -> Self {
+        self.duplicates = duplicates;
+        self
+    }
+
+    /// What to do with another active session (default [`ActiveSession::Report`]).
+    pub fn active_session(mut self, active_session: ActiveSession) -> Self {
+        self.active_session = active_session;
+        self
+    }
+
+    /// What to do with a batch Okta refuses (default [`RejectedBatch::Cancel`]).
+    pub fn rejected_batch(mut self, rejected_batch: RejectedBatch) -> Self {
+        self.rejected_batch = rejected_batch;
+        self
+    }
+
+    /// The largest upload body in bytes of JSON (default 180,000: a margin under Okta's
+    /// ~200 KB). A record that alone makes a larger body is invalid.
+    pub fn max_batch_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_batch_bytes = bytes;
+        self
+    }
+
+    /// All of the planning limits at once (Okta's by default); for tests and for a
+    /// service whose limits differ.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Uploads in flight at once (default [`DEFAULT_CONCURRENCY`]; at least 1).
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency.max(1);
+        self
+    }
+
+    /// How long the whole import may take (default 6 hours). When it runs out, an
+    /// untriggered session is cancelled and the import stops.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// How often a triggered session is polled: first after `initial`, then twice as long
+    /// each time up to `max` (default 1 s to 30 s).
+    pub fn polling(mut self, initial: Duration, max: Duration) -> Self {
+        self.poll_initial = initial;
+        self.poll_max = max.max(initial);
+        self
+    }
+
+    /// How long Okta refuses new sessions after an import is started (default 5 minutes).
+    /// The next session is created only after it, so no request is refused for it.
+    pub fn cool_down(mut self, cool_down: Duration) -> Self {
+        self.cool_down = cool_down;
+        self
+    }
+
+    /// How long to keep retrying a create that is refused for a cool-down the importer
+    /// did not expect (default 10 minutes).
+    pub fn max_cool_down_wait(mut self, wait: Duration) -> Self {
+        self.max_cool_down_wait = wait;
+        self
+    }
+
+    /// The longest wait for a rate-limit window to reset before giving up (default
+    /// 2 minutes).
+    pub fn max_rate_limit_wait(mut self, wait: Duration) -> Self {
+        self.max_rate_limit_wait = wait;
+        self
+    }
+
+    /// The planning limits in force.
+    pub fn planning_limits(&self) -> &Limits {
+        &self.limits
+    }
+}

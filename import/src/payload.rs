@@ -1,0 +1,133 @@
+//! The upload bodies of a real run, built while the records are checked.
+//!
+//! With [`OnInvalid::Fail`](crate::OnInvalid::Fail) nothing may be sent before the last
+//! record is checked, and an iterator can't be read twice, so a run keeps every valid
+//! record until it is sent. It keeps them as the request bodies themselves: each record is
+//! moved (not copied) into its batch's body, and each body is serialized exactly once, by
+//! the client, as it is sent.
+
+use okta_identity_source::models::{
+    BulkDeleteRequestBody, BulkUpsertRequestBody, IdentitySourceEntityType,
+    IdentitySourceUserForUpsert, IdentitySourceUserProfileForDelete,
+};
+
+use crate::plan::BatchId;
+use crate::preflight::Keep;
+use crate::record::Position;
+
+/// One upload's body and where its records came from.
+#[derive(Debug, Clone)]
+pub enum Payload {
+    /// Users to create or update.
+    Upsert(BulkUpsertRequestBody, Vec<Position>),
+    /// Users to deactivate.
+    Deactivate(BulkDeleteRequestBody, Vec<Position>),
+}
+
+impl Payload {
+    /// How many records it carries.
+    pub fn records(&self) -> u32 {
+        let count = match self {
+            Self::Upsert(body, _) => body.profiles.len(),
+            Self::Deactivate(body, _) => body.profiles.len(),
+        };
+        count as u32
+    }
+
+    /// Where its records came from.
+    pub fn positions(&self) -> &[Position] {
+        match self {
+            Self::Upsert(_, positions) | Self::Deactivate(_, positions) => positions,
+        }
+    }
+}
+
+/// Every batch's body, by batch id.
+#[derive(Debug, Default)]
+pub struct Payloads(Vec<Payload>);
+
+impl Payloads {
+    fn slot(&mut self, batch: BatchId, empty: impl FnOnce() -> Payload) -> &mut Payload {
+        let index = batch.0 as usize;
+        if index == self.0.len() {
+            self.0.push(empty());
+        }
+        &mut self.0[index]
+    }
+
+    /// The bodies grouped by session, in plan order, from the places the plan gave each
+    /// batch id; batches that ended empty are dropped.
+    pub fn into_sessions(
+        self,
+        places: &[Option<(usize, usize)>],
+        sessions: usize,
+    ) -> Vec<Vec<Payload>> {
+        let mut grouped: Vec<Vec<Payload>> = (0..sessions).map(|_| Vec::new()).collect();
+        for (payload, place) in self.0.into_iter().zip(places) {
+            if let Some((session, _)) = place {
+                grouped[*session].push(payload);
+            }
+        }
+        grouped
+    }
+}
+
+impl Keep for Payloads {
+    fn user(&mut self, batch: BatchId, user: IdentitySourceUserForUpsert, position: Position) {
+        let empty = || {
+            let body = BulkUpsertRequestBody {
+                entity_type: IdentitySourceEntityType::Users,
+                profiles: Vec::new(),
+            };
+            Payload::Upsert(body, Vec::new())
+        };
+        if let Payload::Upsert(body, positions) = self.slot(batch, empty) {
+            body.profiles.push(user);
+            positions.push(position);
+        }
+    }
+
+    fn deactivation(&mut self, batch: BatchId, external_id: String, position: Position) {
+        let empty = || {
+            let body = BulkDeleteRequestBody {
+                entity_type: IdentitySourceEntityType::Users,
+                profiles: Vec::new(),
+            };
+            Payload::Deactivate(body, Vec::new())
+        };
+        if let Payload::Deactivate(body, positions) = self.slot(batch, empty) {
+            body.profiles
+                .push(IdentitySourceUserProfileForDelete { external_id });
+            positions.push(position);
+        }
+    }
+
+    fn remove(&mut self, batch: BatchId, external_id: &str) {
+        let Some(payload) = self.0.get_mut(batch.0 as usize) else {
+            return;
+        };
+        let found = match payload {
+            Payload::Upsert(body, _) => body
+                .profiles
+                .iter()
+                .position(|user| user.external_id == external_id),
+            Payload::Deactivate(body, _) => body
+                .profiles
+                .iter()
+                .position(|user| user.external_id == external_id),
+        };
+        let Some(found) = found else {
+            return;
+        };
+        match payload {
+            Payload::Upsert(body, positions) => {
+                body.profiles.remove(found);
+                positions.remove(found);
+            }
+            Payload::Deactivate(body, positions) => {
+                body.profiles.remove(found);
+                positions.remove(found);
+            }
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! Reading every record once: numbering, Okta's rules, repeated ids, sizes, and placing
+//! each valid record in the plan. What is kept of a placed record is up to a [`Keep`]: a
+//! dry run keeps nothing, a run keeps the upload bodies.
+
+use std::io;
+
+use okta_identity_source::models::{
+    BulkUpsertRequestBody, IdentitySourceEntityType, IdentitySourceUserForUpsert,
+    IdentitySourceUserProfileForDelete,
+};
+use serde::Serialize;
+
+use crate::options::{Duplicates, Options};
+use crate::plan::{BatchId, BatchKind, Plan, Planner, TooLarge};
+use crate::record::{Deactivation, InvalidRecord, Position, UserRecord};
+use crate::report::Warning;
+use crate::rules;
+use crate::seen::Seen;
+
+/// What is kept of each placed record.
+pub trait Keep {
+    /// A user placed in `batch`.
+    fn user(&mut self, batch: BatchId, user: IdentitySourceUserForUpsert, position: Position);
+    /// A deactivation placed in `batch`.
+    fn deactivation(&mut self, batch: BatchId, external_id: String, position: Position);
+    /// The record with `external_id` taken back out of `batch`.
+    fn remove(&mut self, batch: BatchId, external_id: &str);
+}
+
+/// Keeps nothing: a dry run.
+impl Keep for () {
+    fn user(&mut self, _: BatchId, _: IdentitySourceUserForUpsert, _: Position) {}
+    fn deactivation(&mut self, _: BatchId, _: String, _: Position) {}
+    fn remove(&mut self, _: BatchId, _: &str) {}
+}
+
+/// The plan, and for each batch id handed to the [`Keep`] the session and position it
+/// ended at (`None` when every record in it was taken back out).
+pub struct Checked {
+    pub plan: Plan,
+    pub places: Vec<Option<(usize, usize)>>,
+}
+
+/// Reads every record, checks it and places the valid ones.
+pub fn check<U, D>(users: U, deactivations: D, options: &Options, keep: &mut impl Keep) -> Checked
+where
+    U: IntoIterator<Item = Result<UserRecord, InvalidRecord>>,
+    D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
+{
+    let mut run = Preflight {
+        options,
+        planner: Planner::new(options.limits, envelope_bytes()),
+        users: Seen::default(),
+        deactivated: Seen::default(),
+        invalid: Vec::new(),
+        warnings: Vec::new(),
+    };
+    for (number, user) in (1..).zip(users) {
+        match user {
+            Ok(mut user) => {
+                number_position(&mut user.position, number);
+                run.user(user, keep);
+            }
+            Err(invalid) => run.invalid.push(numbered(invalid, number)),
+        }
+    }
+    for (number, deactivation) in (1..).zip(deactivations) {
+        match deactivation {
+            Ok(mut deactivation) => {
+                number_position(&mut deactivation.position, number);
+                run.deactivation(deactivation, keep);
+            }
+            Err(invalid) => run.invalid.push(numbered(invalid, number)),
+        }
+    }
+    run.finish()
+}
+
+struct Preflight<'o> {
+    options: &'o Options,
+    planner: Planner,
+    users: Seen,
+    deactivated: Seen,
+    invalid: Vec<InvalidRecord>,
+    warnings: Vec<Warning>,
+}
+
+impl Preflight<'_> {
+    fn user(&mut self, user: UserRecord, keep: &mut impl Keep) {
+        let UserRecord {
+            external_id,
+            profile,
+            position,
+        } = user;
+        let mut reasons = Vec::new();
+        rules::check_external_id(&external_id, &mut reasons);
+        rules::check_profile(&profile, &mut reasons);
+        if reasons.is_empty() {
+            self.repeated_user(&external_id, &position, keep, &mut reasons);
+        }
+        let user = IdentitySourceUserForUpsert {
+            external_id,
+            profile,
+        };
+        if reasons.is_empty() {
+            let bytes = json_bytes(&user);
+            match self.planner.place(BatchKind::Upsert, bytes) {
+                Ok(batch) => {
+                    self.users
+                        .insert(&user.external_id, &position, batch, bytes);
+                    keep.user(batch, user, position);
+                    return;
+                }
+                Err(too_large) => reasons.push(too_large_reason(too_large)),
+            }
+        }
+        self.invalid.push(InvalidRecord {
+            position,
+            external_id: Some(user.external_id).filter(|id| !id.is_empty()),
+            reasons,
+        });
+    }
+
+    /// A user whose id came before: invalid, or the earlier record is taken out.
+    fn repeated_user(
+        &mut self,
+        id: &str,
+        position: &Position,
+        keep: &mut impl Keep,
+        reasons: &mut Vec<String>,
+    ) {
+        let Some(earlier) = self.users.get(id) else {
+            return;
+        };
+        let Some(batch) = earlier.batch else {
+            return;
+        };
+        match self.options.duplicates {
+            Duplicates::Fail => reasons.push(format!("externalId also at {}", earlier.position)),
+            Duplicates::LastWins => {
+                self.planner.remove(batch, earlier.bytes);
+                keep.remove(batch, id);
+                self.users.unplace(id);
+                self.warnings.push(Warning {
+                    position: position.clone(),
+                    external_id: id.to_owned(),
+                    message: format!("also at {}; this later record is used", earlier.position),
+                });
+            }
+        }
+    }
+
+    fn deactivation(&mut self, deactivation: Deactivation, keep: &mut impl Keep) {
+        let Deactivation {
+            external_id,
+            position,
+        } = deactivation;
+        let mut reasons = Vec::new();
+        rules::check_external_id(&external_id, &mut reasons);
+        if reasons.is_empty() {
+            self.conflicts(&external_id, keep, &mut reasons);
+        }
+        if reasons.is_empty() {
+            if let Some(earlier) = self.deactivated.get(&external_id) {
+                let message = format!("also deactivated at {}", earlier.position);
+                if self.options.duplicates == Duplicates::Fail {
+                    reasons.push(format!("externalId {message}"));
+                } else {
+                    let message = format!("{message}; sent once");
+                    self.warnings.push(Warning {
+                        position,
+                        external_id,
+                        message,
+                    });
+                    return;
+                }
+            }
+        }
+        let body = IdentitySourceUserProfileForDelete { external_id };
+        if reasons.is_empty() {
+            let bytes = json_bytes(&body);
+            match self.planner.place(BatchKind::Deactivate, bytes) {
+                Ok(batch) => {
+                    self.deactivated
+                        .insert(&body.external_id, &position, batch, bytes);
+                    keep.deactivation(batch, body.external_id, position);
+                    return;
+                }
+                Err(too_large) => reasons.push(too_large_reason(too_large)),
+            }
+        }
+        self.invalid.push(InvalidRecord {
+            position,
+            external_id: Some(body.external_id).filter(|id| !id.is_empty()),
+            reasons,
+        });
+    }
+
+    /// An id both upserted and deactivated: the deactivation is invalid, and in skip mode
+    /// the user is taken out too, as nobody can tell which was meant.
+    fn conflicts(&mut self, id: &str, keep: &mut impl Keep, reasons: &mut Vec<String>) {
+        let Some(user) = self.users.get(id) else {
+            return;
+        };
+        let Some(batch) = user.batch else {
+            return;
+        };
+        reasons.push(format!(
+            "externalId is also a user to create or update, at {}",
+            user.position
+        ));
+        if self.options.on_invalid == crate::OnInvalid::Skip {
+            self.planner.remove(batch, user.bytes);
+            keep.remove(batch, id);
+            self.users.unplace(id);
+            self.invalid.push(InvalidRecord {
+                position: user.position,
+                external_id: Some(id.to_owned()),
+                reasons: vec!["externalId is also a user to deactivate".to_owned()],
+            });
+        }
+    }
+
+    fn finish(self) -> Checked {
+        let (sessions, places) = self.planner.finish();
+        let users = sessions.iter().map(|session| session.users()).sum();
+        let deactivations = sessions.iter().map(|session| session.deactivations()).sum();
+        Checked {
+            plan: Plan {
+                sessions,
+                users,
+                deactivations,
+                invalid: self.invalid,
+                warnings: self.warnings,
+            },
+            places,
+        }
+    }
+}
+
+fn number_position(position: &mut Position, number: u64) {
+    if position.index == 0 {
+        position.index = number;
+    }
+}
+
+fn numbered(mut invalid: InvalidRecord, number: u64) -> InvalidRecord {
+    number_position(&mut invalid.position, number);
+    invalid
+}
+
+fn too_large_reason(too_large: TooLarge) -> String {
+    format!(
+        "the record alone makes an upload of {} bytes of JSON; at most {} are allowed",
+        too_large.bytes, too_large.max
+    )
+}
+
+/// The bytes of an upload body with no records; the same for both kinds.
+fn envelope_bytes() -> usize {
+    json_bytes(&BulkUpsertRequestBody {
+        entity_type: IdentitySourceEntityType::Users,
+        profiles: Vec::new(),
+    })
+}
+
+/// The length of `value` as JSON, without keeping the JSON.
+pub fn json_bytes(value: &impl Serialize) -> usize {
+    let mut counter = ByteCounter(0);
+    // Writing to a counter can't fail, and these types always serialize.
+    let _ = serde_json::to_writer(&mut counter, value);
+    counter.0
+}
+
+struct ByteCounter(usize);
+
+impl io::Write for ByteCounter {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0 += bytes.len();
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,271 @@
+//! What an import did: sessions and their outcome, counts, problems, waits and time.
+
+use std::fmt;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use okta_identity_source::models::IdentitySourceSessionStatus;
+use serde::Serialize;
+
+use crate::record::{InvalidRecord, Position};
+
+/// Something worth knowing that did not stop a record: a repeated `externalId` whose
+/// later record replaced the earlier one ([`Duplicates::LastWins`](crate::Duplicates)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// The record that won.
+    pub position: Position,
+    /// The `externalId` given twice.
+    pub external_id: String,
+    /// What happened.
+    pub message: String,
+}
+
+/// `users.csv:40: externalId "e-1" also at users.csv:12; the later record is used`.
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: externalId {:?} {}",
+            self.position, self.external_id, self.message
+        )
+    }
+}
+
+/// A session another run or someone else left active.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SessionInfo {
+    /// Its id (`aps…`).
+    pub id: String,
+    /// Its status when it was found.
+    pub status: IdentitySourceSessionStatus,
+    /// When it was created, if Okta said.
+    pub created: Option<DateTime<Utc>>,
+}
+
+/// `aps123 (IN_PROGRESS, created 2026-01-02T03:04:05Z)`.
+impl fmt::Display for SessionInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}", self.id, self.status)?;
+        if let Some(created) = self.created {
+            write!(
+                f,
+                ", created {}",
+                created.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// One session of this import and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SessionReport {
+    /// Its id (`aps…`).
+    pub id: String,
+    /// Its last known status: `COMPLETED`, `ERROR`, `EXPIRED`, `CLOSED` (cancelled), or
+    /// `TRIGGERED`/`CREATED`/`IN_PROGRESS` when the import stopped before it ended.
+    pub status: IdentitySourceSessionStatus,
+    /// Users uploaded to create or update.
+    pub users: u64,
+    /// Users uploaded to deactivate.
+    pub deactivations: u64,
+    /// Uploads accepted.
+    pub uploads: u32,
+}
+
+/// A batch Okta refused for good, and the records it held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectedUpload {
+    /// The session it was sent to.
+    pub session_id: String,
+    /// Okta's answer: status, code, summary and causes.
+    pub error: String,
+    /// Okta's error causes, one sentence each.
+    pub causes: Vec<String>,
+    /// Where the batch's records are.
+    pub positions: Vec<Position>,
+}
+
+/// Why the import waited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitReason {
+    /// The rate-limit window was used up.
+    RateLimit,
+    /// Okta refuses new sessions for a while after an import is started.
+    CoolDown,
+    /// Another session was running.
+    ActiveSession,
+}
+
+impl fmt::Display for WaitReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::RateLimit => "the rate limit",
+            Self::CoolDown => "the cool-down after a start",
+            Self::ActiveSession => "another session",
+        })
+    }
+}
+
+/// One wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Wait {
+    /// Why.
+    pub reason: WaitReason,
+    /// Until when it was meant to last.
+    pub until: DateTime<Utc>,
+    /// How long it lasted.
+    #[serde(rename = "waited_ms", serialize_with = "millis")]
+    pub waited: Duration,
+}
+
+/// Everything an import did. Serializable (for logs and machines); `Display` is a short
+/// summary for people.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// This import's sessions, in order.
+    pub sessions: Vec<SessionReport>,
+    /// Users uploaded to create or update, in all sessions.
+    pub users_sent: u64,
+    /// Users uploaded to deactivate, in all sessions.
+    pub users_deactivated: u64,
+    /// Records not imported because they break a rule, with reasons.
+    pub invalid: Vec<InvalidRecord>,
+    /// Repeated external ids resolved by "last one wins".
+    pub warnings: Vec<Warning>,
+    /// Batches Okta refused for good.
+    pub rejected: Vec<RejectedUpload>,
+    /// Sessions found active when creating one (left by an earlier run, or by someone else).
+    pub found_active: Vec<SessionInfo>,
+    /// Sessions of other runs this import cancelled.
+    pub cancelled_others: Vec<String>,
+    /// An untriggered session of this import that could not be cancelled: the next run
+    /// finds it active.
+    pub left_open: Option<String>,
+    /// HTTP requests sent, retries included.
+    pub requests: u64,
+    /// Requests sent again after a failure (by the client or by the importer).
+    pub retries: u64,
+    /// `429 Too Many Requests` answers that reached the importer.
+    pub rate_limited: u64,
+    /// Every wait for a rate limit, the cool-down or another session.
+    pub waits: Vec<Wait>,
+    /// How long the import took.
+    #[serde(rename = "elapsed_ms", serialize_with = "millis")]
+    pub elapsed: Duration,
+}
+
+impl Report {
+    /// Whether every session completed and no record was left out or refused.
+    pub fn is_complete_success(&self) -> bool {
+        self.sessions
+            .iter()
+            .all(|session| session.status == IdentitySourceSessionStatus::Completed)
+            && self.invalid.is_empty()
+            && self.rejected.is_empty()
+            && self.left_open.is_none()
+    }
+
+    /// How long was spent waiting, in all.
+    pub fn waited(&self) -> Duration {
+        self.waits.iter().map(|wait| wait.waited).sum()
+    }
+}
+
+/// A few lines: counts, each session's outcome, problems.
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} users sent, {} deactivated, in {} sessions; {} requests ({} retries, {} rate-limited), {:.1} s ({:.1} s waiting)",
+            self.users_sent,
+            self.users_deactivated,
+            self.sessions.len(),
+            self.requests,
+            self.retries,
+            self.rate_limited,
+            self.elapsed.as_secs_f64(),
+            self.waited().as_secs_f64(),
+        )?;
+        for session in &self.sessions {
+            writeln!(
+                f,
+                "  session {}: {} ({} users, {} deactivations)",
+                session.id, session.status, session.users, session.deactivations
+            )?;
+        }
+        if !self.invalid.is_empty() {
+            writeln!(f, "  {} invalid records left out", self.invalid.len())?;
+        }
+        if !self.warnings.is_empty() {
+            writeln!(
+                f,
+                "  {} duplicate external ids (the later record used)",
+                self.warnings.len()
+            )?;
+        }
+        if !self.rejected.is_empty() {
+            writeln!(f, "  {} uploads refused by Okta", self.rejected.len())?;
+        }
+        for session in &self.found_active {
+            writeln!(f, "  found another active session: {session}")?;
+        }
+        if let Some(id) = &self.left_open {
+            writeln!(f, "  session {id} could not be cancelled and is still open")?;
+        }
+        Ok(())
+    }
+}
+
+fn millis<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_u64(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report() -> Report {
+        Report {
+            sessions: vec![SessionReport {
+                id: "aps1".into(),
+                status: IdentitySourceSessionStatus::Completed,
+                users: 3,
+                deactivations: 1,
+                uploads: 2,
+            }],
+            users_sent: 3,
+            users_deactivated: 1,
+            requests: 6,
+            retries: 1,
+            elapsed: Duration::from_millis(2_500),
+            waits: vec![Wait {
+                reason: WaitReason::CoolDown,
+                until: DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default(),
+                waited: Duration::from_millis(500),
+            }],
+            ..Report::default()
+        }
+    }
+
+    #[test]
+    fn the_summary_is_short_and_complete() {
+        assert_eq!(
+            report().to_string(),
+            "3 users sent, 1 deactivated, in 1 sessions; 6 requests (1 retries, 0 rate-limited), 2.5 s (0.5 s waiting)\n  session aps1: COMPLETED (3 users, 1 deactivations)\n"
+        );
+        assert!(report().is_complete_success());
+    }
+
+    #[test]
+    fn the_report_serializes_with_wire_statuses_and_milliseconds() {
+        let json = serde_json::to_value(report()).unwrap();
+        assert_eq!(json["sessions"][0]["status"], "COMPLETED");
+        assert_eq!(json["elapsed_ms"], 2_500);
+        assert_eq!(json["waits"][0]["reason"], "cool_down");
+        assert_eq!(json["waits"][0]["until"], "2023-11-14T22:13:20Z");
+        assert_eq!(json["waits"][0]["waited_ms"], 500);
+    }
+}

@@ -1,0 +1,360 @@
+//! One session of a run: open it (past the cool-down and any other active session),
+//! upload its batches, start the import, and poll until it ends.
+
+use std::time::{Duration, Instant};
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use okta_identity_source::Error;
+use okta_identity_source::models::{IdentitySourceSession, IdentitySourceSessionStatus as Status};
+use okta_identity_source::reqwest::StatusCode;
+
+use crate::context::{Context, SendError, lock};
+use crate::error::Failure;
+use crate::event::Event;
+use crate::options::{ActiveSession, RejectedBatch};
+use crate::payload::Payload;
+use crate::plan::BatchKind;
+use crate::report::{RejectedUpload, SessionInfo, SessionReport, WaitReason};
+
+/// Runs session `number` of the plan with `payloads`; the report's entry for it is kept
+/// up to date as it goes, so it stands whatever happens.
+pub async fn run(ctx: &Context<'_>, number: usize, payloads: Vec<Payload>) -> Result<(), Failure> {
+    let session = open(ctx).await?;
+    let id = session.id;
+    *lock(&ctx.open_session) = Some(id.clone());
+    ctx.report().sessions.push(SessionReport {
+        id: id.clone(),
+        status: session.status,
+        users: 0,
+        deactivations: 0,
+        uploads: 0,
+    });
+    ctx.emit(Event::SessionCreated {
+        session: number,
+        id: id.clone(),
+    });
+    let accepted = upload(ctx, number, &id, payloads).await?;
+    if accepted == 0 {
+        // Every upload was refused and the caller chose to go on: nothing to start.
+        cancel_own(ctx, number, &id).await;
+        return Ok(());
+    }
+    start(ctx, number, &id).await?;
+    let status = poll(ctx, number, &id).await?;
+    ctx.emit(Event::SessionFinished {
+        session: number,
+        id,
+        status,
+    });
+    Ok(())
+}
+
+/// The statuses in which a session will not change any more.
+fn is_final(status: &Status) -> bool {
+    matches!(
+        status,
+        Status::Completed | Status::Error | Status::Expired | Status::Closed
+    )
+}
+
+/// The statuses that keep another session from being created.
+fn is_active(status: &Status) -> bool {
+    matches!(
+        status,
+        Status::Created | Status::InProgress | Status::Triggered
+    )
+}
+
+fn set_status(ctx: &Context<'_>, id: &str, status: Status) {
+    if let Some(session) = ctx.report().sessions.iter_mut().find(|s| s.id == id) {
+        session.status = status;
+    }
+}
+
+/// Creates a session, after this run's own cool-down; deals with a refusal as the options
+/// say.
+async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
+    let last_trigger = *lock(&ctx.last_trigger);
+    if let Some(triggered) = last_trigger {
+        let until = triggered + ctx.options.cool_down;
+        if until > Instant::now() {
+            ctx.wait(WaitReason::CoolDown, until).await;
+        }
+    }
+    let first_refusal = Instant::now();
+    let mut refusals = 0;
+    loop {
+        let created = ctx
+            .send(|| ctx.api.create_identity_source_session(&ctx.source))
+            .await;
+        let error = match created {
+            Ok(session) => return Ok(session),
+            Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => error,
+            Err(error) => return Err(error.during("creating a session")),
+        };
+        if deal_with_active(ctx).await? {
+            continue;
+        }
+        // No other session is active: Okta's cool-down after an earlier start.
+        refusals += 1;
+        let waited = first_refusal.elapsed();
+        let delay = backoff(ctx, refusals);
+        if waited + delay > ctx.options.max_cool_down_wait {
+            return Err(Failure::CoolDown { waited, error });
+        }
+        ctx.wait(WaitReason::CoolDown, Instant::now() + delay).await;
+    }
+}
+
+/// `initial`, doubled for each earlier try, at most `max`.
+fn backoff(ctx: &Context<'_>, tries: u32) -> Duration {
+    let options = &ctx.options;
+    options
+        .poll_initial
+        .saturating_mul(1 << tries.saturating_sub(1).min(16))
+        .min(options.poll_max)
+}
+
+/// Looks for other active sessions; reports, waits for or cancels them as the options
+/// say. `Ok(true)` when one was found and dealt with, so creating may be tried again.
+async fn deal_with_active(ctx: &Context<'_>) -> Result<bool, Failure> {
+    let sessions = ctx
+        .send(|| ctx.api.list_identity_source_sessions(&ctx.source))
+        .await
+        .map_err(|error| error.during("listing sessions"))?;
+    let Some(other) = sessions.into_iter().find(|s| is_active(&s.status)) else {
+        return Ok(false);
+    };
+    let info = SessionInfo {
+        id: other.id,
+        status: other.status,
+        created: other.created,
+    };
+    ctx.report().found_active.push(info.clone());
+    ctx.emit(Event::ActiveSessionFound {
+        session: info.clone(),
+    });
+    let triggered = info.status == Status::Triggered;
+    match ctx.options.active_session {
+        ActiveSession::Report => Err(Failure::ActiveSession(info)),
+        ActiveSession::WaitIfTriggered if !triggered => Err(Failure::ActiveSession(info)),
+        ActiveSession::WaitIfTriggered | ActiveSession::Cancel if triggered => {
+            wait_for_other(ctx, &info.id).await?;
+            Ok(true)
+        }
+        ActiveSession::WaitIfTriggered | ActiveSession::Cancel => {
+            cancel_other(ctx, info).await?;
+            Ok(true)
+        }
+    }
+}
+
+async fn cancel_other(ctx: &Context<'_>, info: SessionInfo) -> Result<(), Failure> {
+    let deleted = ctx
+        .send(|| {
+            ctx.api
+                .delete_identity_source_session(&ctx.source, &info.id)
+        })
+        .await;
+    match deleted {
+        Ok(()) => {}
+        // It ended or was triggered meanwhile: creating again will tell.
+        Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => {}
+        Err(error) => return Err(error.during("cancelling another session")),
+    }
+    ctx.report().cancelled_others.push(info.id.clone());
+    ctx.emit(Event::OtherSessionCancelled { id: info.id });
+    Ok(())
+}
+
+/// Polls another session until it is no longer active.
+async fn wait_for_other(ctx: &Context<'_>, id: &str) -> Result<(), Failure> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let delay = backoff(ctx, tries);
+        ctx.wait(WaitReason::ActiveSession, Instant::now() + delay)
+            .await;
+        let session = ctx
+            .send(|| ctx.api.get_identity_source_session(&ctx.source, id))
+            .await
+            .map_err(|error| error.during("reading another session"))?;
+        if !is_active(&session.status) {
+            return Ok(());
+        }
+    }
+}
+
+/// Uploads every batch, `concurrency` at a time; the number accepted.
+async fn upload(
+    ctx: &Context<'_>,
+    number: usize,
+    id: &str,
+    payloads: Vec<Payload>,
+) -> Result<u32, Failure> {
+    let total = payloads.len() as u32;
+    let mut pending = payloads.into_iter();
+    let mut in_flight = FuturesUnordered::new();
+    let mut accepted = 0;
+    loop {
+        while in_flight.len() < ctx.options.concurrency {
+            let Some(payload) = pending.next() else {
+                break;
+            };
+            in_flight.push(upload_one(ctx, id, payload));
+        }
+        let Some((payload, outcome)) = in_flight.next().await else {
+            return Ok(accepted);
+        };
+        match outcome {
+            Ok(()) => {
+                accepted += 1;
+                uploaded(ctx, number, id, &payload, accepted, total);
+            }
+            Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => {
+                rejected(ctx, number, id, &payload, &error);
+                if ctx.options.rejected_batch == RejectedBatch::Cancel {
+                    // The uploads still in flight go with the session.
+                    drop(in_flight);
+                    cancel_own(ctx, number, id).await;
+                    let session_id = id.to_owned();
+                    return Err(Failure::Rejected { session_id, error });
+                }
+            }
+            Err(error) => return Err(error.during("uploading")),
+        }
+    }
+}
+
+async fn upload_one<'a>(
+    ctx: &'a Context<'_>,
+    id: &'a str,
+    payload: Payload,
+) -> (Payload, Result<(), SendError>) {
+    let source = &ctx.source;
+    let outcome = match &payload {
+        Payload::Upsert(body, _) => {
+            ctx.send(|| {
+                ctx.api
+                    .upload_identity_source_data_for_upsert(source, id, body)
+            })
+            .await
+        }
+        Payload::Deactivate(body, _) => {
+            ctx.send(|| {
+                ctx.api
+                    .upload_identity_source_data_for_delete(source, id, body)
+            })
+            .await
+        }
+    };
+    (payload, outcome)
+}
+
+fn uploaded(ctx: &Context<'_>, number: usize, id: &str, payload: &Payload, done: u32, total: u32) {
+    let records = payload.records();
+    let kind = match payload {
+        Payload::Upsert(..) => BatchKind::Upsert,
+        Payload::Deactivate(..) => BatchKind::Deactivate,
+    };
+    {
+        let mut report = ctx.report();
+        match kind {
+            BatchKind::Upsert => report.users_sent += u64::from(records),
+            BatchKind::Deactivate => report.users_deactivated += u64::from(records),
+        }
+        if let Some(session) = report.sessions.iter_mut().find(|s| s.id == id) {
+            session.uploads += 1;
+            match kind {
+                BatchKind::Upsert => session.users += u64::from(records),
+                BatchKind::Deactivate => session.deactivations += u64::from(records),
+            }
+            session.status = Status::InProgress;
+        }
+    }
+    ctx.emit(Event::BatchUploaded {
+        session: number,
+        kind,
+        records,
+        uploaded: done,
+        uploads: total,
+    });
+}
+
+fn rejected(ctx: &Context<'_>, number: usize, id: &str, payload: &Payload, error: &Error) {
+    let causes = match error {
+        Error::Api(api) => api
+            .body
+            .iter()
+            .flat_map(|body| &body.error_causes)
+            .filter_map(|cause| cause.error_summary.clone())
+            .collect(),
+        _ => Vec::new(),
+    };
+    ctx.report().rejected.push(RejectedUpload {
+        session_id: id.to_owned(),
+        error: error.to_string(),
+        causes,
+        positions: payload.positions().to_vec(),
+    });
+    ctx.emit(Event::BatchRejected {
+        session: number,
+        records: payload.records(),
+        error: error.to_string(),
+    });
+}
+
+/// Cancels this run's untriggered session `id`; when that fails too, the report says the
+/// session is left open.
+pub async fn cancel_own(ctx: &Context<'_>, number: usize, id: &str) {
+    let deleted = ctx
+        .send(|| ctx.api.delete_identity_source_session(&ctx.source, id))
+        .await;
+    lock(&ctx.open_session).take();
+    match deleted {
+        Ok(()) => {
+            set_status(ctx, id, Status::Closed);
+            ctx.emit(Event::SessionCancelled {
+                session: number,
+                id: id.to_owned(),
+            });
+        }
+        Err(_) => ctx.report().left_open = Some(id.to_owned()),
+    }
+}
+
+async fn start(ctx: &Context<'_>, number: usize, id: &str) -> Result<(), Failure> {
+    let session = ctx
+        .send(|| ctx.api.start_import_from_identity_source(&ctx.source, id))
+        .await
+        .map_err(|error| error.during("starting the import"))?;
+    *lock(&ctx.last_trigger) = Some(Instant::now());
+    lock(&ctx.open_session).take();
+    set_status(ctx, id, session.status);
+    ctx.emit(Event::ImportStarted {
+        session: number,
+        id: id.to_owned(),
+    });
+    Ok(())
+}
+
+/// Reads the session, backing off, until it ends; its final status.
+async fn poll(ctx: &Context<'_>, number: usize, id: &str) -> Result<Status, Failure> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        tokio::time::sleep(backoff(ctx, tries)).await;
+        let session = ctx
+            .send(|| ctx.api.get_identity_source_session(&ctx.source, id))
+            .await
+            .map_err(|error| error.during("reading the session"))?;
+        set_status(ctx, id, session.status.clone());
+        ctx.emit(Event::StatusPolled {
+            session: number,
+            status: session.status.clone(),
+        });
+        if is_final(&session.status) {
+            return Ok(session.status);
+        }
+    }
+}
