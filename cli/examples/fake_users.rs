@@ -12,7 +12,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rows: u64 = args.next().as_deref().unwrap_or("300").parse()?;
     let seed: u64 = args.next().as_deref().unwrap_or("1").parse()?;
     let mut out = BufWriter::new(std::io::stdout().lock());
-    people::write_csv(&mut out, rows, seed)?;
+    people::write_csv(&mut out, 1..=rows, seed)?;
     out.flush()?;
     Ok(())
 }

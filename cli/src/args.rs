@@ -1,6 +1,7 @@
 //! The command line: subcommands, flags and their help text (clap derive).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
@@ -76,9 +77,17 @@ pub struct UsersArgs {
     /// How many uploads to send at the same time.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=32))]
     pub concurrency: Option<u16>,
-    /// Write the import's report to this JSON file (which must not exist yet).
+    /// Write the import's report (or the dry run's plan) to this JSON file, which must not
+    /// exist yet.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// How long Okta refuses a new session after an import is started; the next session is
+    /// opened after it. Like 300ms, 20s or 5m.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration, help_heading = "Timing")]
+    pub cool_down: Duration,
+    /// How soon a started import is first checked; then twice as long each time, up to 30s.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, help_heading = "Timing")]
+    pub poll_interval: Duration,
     /// Where to import to and how to sign in.
     #[command(flatten, next_help_heading = "Connection")]
     pub connection: Connection,
@@ -163,4 +172,27 @@ pub enum Duplicates {
     Fail,
     /// Import the last record with that external id.
     LastWins,
+}
+
+/// A duration such as `300ms`, `20s`, `5m` or `1h`.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 300ms, 20s or 5m"))?;
+    let millis = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => {
+            return Err(format!(
+                "`{text}` has no unit: write ms, s, m or h (300ms, 20s, 5m)"
+            ));
+        }
+    };
+    Ok(Duration::from_millis(number.saturating_mul(millis)))
 }

@@ -61,12 +61,8 @@ impl Connection {
     /// The service app when `--client-id` is given, else the API token from the environment.
     fn auth(&self, read_env: impl Fn(&str) -> Option<String>) -> Result<Auth, ConfigError> {
         if let (Some(client_id), Some(key_file)) = (&self.client_id, &self.private_key) {
-            let key = PrivateKey::from_pem_file(key_file).map_err(|e| {
-                ConfigError(format!(
-                    "cannot use the private key {}: {e}",
-                    key_file.display()
-                ))
-            })?;
+            let key =
+                PrivateKey::from_pem_file(key_file).map_err(|e| ConfigError(e.to_string()))?;
             let mut app = ServiceApp::new(client_id.clone(), key);
             if let Some(key_id) = &self.key_id {
                 app = app.key_id(key_id.clone());

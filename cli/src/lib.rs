@@ -22,7 +22,8 @@ pub async fn run(cli: Cli) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let result: Result<(), Failure> = match &cli.command {
         Command::Sessions(command) => commands::sessions::run(command, read_env, &mut stdout).await,
-        Command::Users(_) | Command::Demo => Err(Failure::Import("not available yet".into())),
+        Command::Users(args) => commands::users::run(args, cli.quiet, read_env, &mut stdout).await,
+        Command::Demo => commands::demo::run(cli.quiet, &mut stdout).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

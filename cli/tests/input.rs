@@ -135,7 +135,10 @@ fn csv_record_problems_name_line_and_column_and_reading_goes_on() {
     );
     assert_eq!(
         rows[2],
-        Err("FILE:4:3: invalid UTF-8 after 0 valid bytes of the field; save the file as UTF-8 (in `firstName`)".into())
+        Err(
+            "FILE:4:3: invalid UTF-8 in firstName after 0 valid bytes; save the file as UTF-8"
+                .into()
+        )
     );
     assert_eq!(rows[3].as_ref().unwrap().external_id, "e4");
     assert_eq!(rows[3].as_ref().unwrap().index, 3);

@@ -37,7 +37,7 @@ pub(super) fn read<R: Read + Send + 'static>(
         .map(|(i, name)| {
             std::str::from_utf8(name).map_err(|e| InputError::Header {
                 location: Location::line(&file, 1).at_column(i as u64 + 1),
-                message: invalid_utf8(&e),
+                message: invalid_utf8(&e, "the header"),
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -111,7 +111,7 @@ impl<R> Rows<R> {
         let mut external_id = String::new();
         for (i, (bytes, column)) in record.iter().zip(&self.header.columns).enumerate() {
             let value = std::str::from_utf8(bytes)
-                .map_err(|e| error(i, format!("{} (in `{}`)", invalid_utf8(&e), column.name())))?;
+                .map_err(|e| error(i, invalid_utf8(&e, column.name())))?;
             match column {
                 Column::ExternalId => external_id = value.to_string(),
                 column => column.apply(&mut profile, value, self.empty_as_null),
@@ -127,10 +127,8 @@ impl<R> Rows<R> {
     }
 }
 
-/// The message for text that is not UTF-8.
-pub(super) fn invalid_utf8(error: &std::str::Utf8Error) -> String {
-    format!(
-        "invalid UTF-8 after {} valid bytes of the field; save the file as UTF-8",
-        error.valid_up_to()
-    )
+/// The message for a field (named `field`, or the header's) that is not UTF-8.
+pub(super) fn invalid_utf8(error: &std::str::Utf8Error, field: &str) -> String {
+    let valid = error.valid_up_to();
+    format!("invalid UTF-8 in {field} after {valid} valid bytes; save the file as UTF-8")
 }

@@ -54,7 +54,7 @@ fn from_lines<R: BufRead + Send + 'static>(
             };
             let text = match std::str::from_utf8(bytes) {
                 Ok(text) => text.trim(),
-                Err(e) => return Some(Err(error(invalid_utf8(&e)))),
+                Err(e) => return Some(Err(error(invalid_utf8(&e, "the external id")))),
             };
             let header = number == 0 && text.eq_ignore_ascii_case("externalId");
             if text.is_empty() || text.starts_with('#') || header {
@@ -109,7 +109,7 @@ fn from_csv<R: std::io::Read + Send + 'static>(
                 .map_err(|e| RecordError {
                     location: location.clone().at_column(column as u64 + 1),
                     index,
-                    message: invalid_utf8(&e),
+                    message: invalid_utf8(&e, "externalId"),
                 })?
                 .trim()
                 .to_string();

@@ -10,6 +10,7 @@ mod csv_users;
 mod deactivations;
 mod jsonl_users;
 mod location;
+mod records;
 
 use std::fs::File;
 use std::io::BufReader;
@@ -20,8 +21,9 @@ use okta_identity_source::models::IdentitySourceUserProfileForUpsert;
 use crate::args::Format;
 
 pub use columns::ColumnMap;
-pub use deactivations::read_deactivations;
+pub use deactivations::{Deactivations, read_deactivations};
 pub use location::Location;
+pub use records::{deactivation_records, user_records};
 
 /// One user read from a file.
 #[derive(Debug, Clone, PartialEq)]

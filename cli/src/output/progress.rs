@@ -40,12 +40,12 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A display for `total` users.
-    pub fn new(mode: Mode, total: u64) -> Self {
+    /// A display; the total is known once the input is checked ([`Progress::start`]).
+    pub fn new(mode: Mode) -> Self {
         let wait_until = Arc::new(Mutex::new(None::<Instant>));
         let bar = match mode {
             Mode::Bar => {
-                let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+                let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
                 bar.set_style(bar_style(Arc::clone(&wait_until)));
                 bar.enable_steady_tick(Duration::from_millis(200));
                 bar
@@ -58,6 +58,12 @@ impl Progress {
             wait_until,
             last_tenth: Mutex::new(0),
         }
+    }
+
+    /// The number of users (and deactivations) to upload.
+    pub fn start(&self, total: u64) {
+        self.bar.set_length(total);
+        self.bar.set_position(0);
     }
 
     /// A step worth a line of its own (a session created, started, finished).

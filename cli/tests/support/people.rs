@@ -117,11 +117,16 @@ impl Dice {
     }
 }
 
-/// Writes `rows` employees as CSV (header first), the same bytes for the same `rows` and `seed`.
-pub fn write_csv(out: &mut impl Write, rows: u64, seed: u64) -> io::Result<()> {
+/// Writes the employees numbered `numbers` as CSV (header first), the same bytes for the same
+/// numbers and `seed`. Employee `n` has the external id `emp-{n:07}`.
+pub fn write_csv(
+    out: &mut impl Write,
+    numbers: std::ops::RangeInclusive<u64>,
+    seed: u64,
+) -> io::Result<()> {
     let mut dice = Dice(seed);
     writeln!(out, "{HEADER}")?;
-    for n in 1..=rows {
+    for n in numbers {
         let first = dice.pick(FIRST_NAMES);
         let last = dice.pick(LAST_NAMES);
         let login = format!(
