@@ -1,1 +1,163 @@
-fn main() {}
+//! `okta-emulator`: the Identity Source emulator as a process, for any client (curl, Okta's
+//! SDKs, the `okta-import` CLI). Prints its base URL on standard output and runs until
+//! SIGINT or SIGTERM.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use okta_identity_source_emulator::{Emulator, ServiceApp};
+
+/// A local Okta Identity Source service: the real wire protocol and rules, no Okta org.
+#[derive(Debug, Parser)]
+#[command(name = "okta-emulator", version)]
+struct Args {
+    /// The port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = 8089)]
+    port: u16,
+    /// The address to listen on.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    host: IpAddr,
+    /// An API token accepted as `Authorization: SSWS <token>` (repeatable). Prefer the
+    /// environment variable, comma-separated, over putting tokens in the command line.
+    #[arg(
+        long = "api-token",
+        env = "OKTA_EMULATOR_API_TOKEN",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    api_tokens: Vec<String>,
+    /// An identity source id (`0oa…`) to serve (repeatable).
+    #[arg(long = "identity-source", required = true)]
+    identity_sources: Vec<String>,
+    /// An OAuth 2.0 service app as CLIENT_ID=PUBLIC_KEY_PEM_FILE (repeatable).
+    #[arg(long = "service-app", value_parser = parse_service_app)]
+    service_apps: Vec<(String, PathBuf)>,
+    /// How long an import stays TRIGGERED, e.g. 0s, 500ms, 2m.
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    processing_time: Duration,
+    /// How long after a start-import a new session is refused.
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    cool_down: Duration,
+    /// How long a CREATED session may stay idle before it expires.
+    #[arg(long, default_value = "24h", value_parser = parse_duration)]
+    session_expiry: Duration,
+    /// API requests allowed in each rate-limit window.
+    #[arg(long, default_value_t = 600)]
+    rate_limit: u32,
+    /// The length of a rate-limit window.
+    #[arg(long, default_value = "1m", value_parser = parse_duration)]
+    rate_limit_window: Duration,
+}
+
+/// `500ms`, `30s`, `5m`, `24h`.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 500ms, 30s, 5m or 24h"))?;
+    let millis_per_unit = match unit {
+        "ms" => 1,
+        "s" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => return Err(format!("{text:?}: the unit must be ms, s, m or h")),
+    };
+    Ok(Duration::from_millis(
+        number.saturating_mul(millis_per_unit),
+    ))
+}
+
+fn parse_service_app(text: &str) -> Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((client_id, path)) if !client_id.is_empty() && !path.is_empty() => {
+            Ok((client_id.to_owned(), PathBuf::from(path)))
+        }
+        _ => Err(format!("{text:?} is not CLIENT_ID=PUBLIC_KEY_PEM_FILE")),
+    }
+}
+
+fn builder(args: Args) -> Result<okta_identity_source_emulator::EmulatorBuilder, String> {
+    let mut builder = Emulator::builder()
+        .bind(SocketAddr::new(args.host, args.port))
+        .processing_time(args.processing_time)
+        .cool_down(args.cool_down)
+        .session_expiry(args.session_expiry)
+        .rate_limit(args.rate_limit, args.rate_limit_window);
+    for source in args.identity_sources {
+        builder = builder.identity_source(source);
+    }
+    for token in args
+        .api_tokens
+        .into_iter()
+        .filter(|token| !token.is_empty())
+    {
+        builder = builder.api_token(token);
+    }
+    for (client_id, path) in args.service_apps {
+        let pem = std::fs::read(&path).map_err(|error| {
+            format!(
+                "cannot read the public key of {client_id} at {}: {error}",
+                path.display()
+            )
+        })?;
+        builder = builder.service_app(ServiceApp::new(client_id, pem));
+    }
+    Ok(builder)
+}
+
+/// Resolves on SIGINT or (on Unix) SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let no_tokens = args.api_tokens.iter().all(String::is_empty) && args.service_apps.is_empty();
+    let emulator = match builder(args) {
+        Ok(builder) => builder.start().await.map_err(|error| error.to_string()),
+        Err(message) => Err(message),
+    };
+    let emulator = match emulator {
+        Ok(emulator) => emulator,
+        Err(message) => {
+            eprintln!("okta-emulator: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if no_tokens {
+        eprintln!(
+            "okta-emulator: no --api-token, OKTA_EMULATOR_API_TOKEN or --service-app: every API call will answer 401"
+        );
+    }
+    println!("{}", emulator.base_url());
+    eprintln!("okta-emulator: serving; stop with Ctrl-C or SIGTERM");
+    stop_signal().await;
+    emulator.shutdown().await;
+    eprintln!("okta-emulator: stopped");
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,84 @@
+//! The `okta-emulator` binary: started as a process, it prints its base URL, answers, and
+//! shuts down cleanly on SIGINT and SIGTERM.
+
+use std::process::Stdio;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use okta_identity_source::{Client, IdentitySourceApi, RetryPolicy};
+
+/// Starts the binary on a free port with a token from the environment; its base URL.
+async fn spawn() -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_okta-emulator"))
+        .args([
+            "--port",
+            "0",
+            "--identity-source",
+            "0oaBin",
+            "--cool-down",
+            "0s",
+        ])
+        .env("OKTA_EMULATOR_API_TOKEN", "from-env,second")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().expect("piped");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .await
+        .expect("a line");
+    (child, line.trim().to_owned())
+}
+
+async fn stop(child: &mut Child, signal: &str) {
+    let pid = child.id().expect("running").to_string();
+    let sent = Command::new("kill")
+        .args([signal, &pid])
+        .status()
+        .await
+        .expect("kill runs");
+    assert!(sent.success());
+    let status = child.wait().await.expect("it exits");
+    assert!(status.success(), "{signal}: {status}");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_binary_serves_until_sigterm_or_sigint() {
+    for signal in ["-TERM", "-INT"] {
+        let (mut child, base_url) = spawn().await;
+        assert!(base_url.starts_with("http://127.0.0.1:"), "{base_url}");
+        for token in ["from-env", "second"] {
+            let client = Client::builder(&base_url)
+                .api_token(token)
+                .retry_policy(RetryPolicy::never())
+                .build()
+                .unwrap();
+            let api = IdentitySourceApi::new(client);
+            let session = api.create_identity_source_session("0oaBin").await.unwrap();
+            api.delete_identity_source_session("0oaBin", &session.id)
+                .await
+                .unwrap();
+        }
+        stop(&mut child, signal).await;
+    }
+}
+
+#[tokio::test]
+async fn bad_arguments_fail_with_a_message() {
+    let output = Command::new(env!("CARGO_BIN_EXE_okta-emulator"))
+        .args(["--identity-source", "0oa1", "--cool-down", "5 minutes"])
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the unit must be ms, s, m or h"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,175 @@
+//! Rate limits as Okta sends them, and faults on demand.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use okta_identity_source::models::IdentitySourceSessionStatus as Status;
+use okta_identity_source::{Client, Error, IdentitySourceApi, RetryPolicy};
+use okta_identity_source_emulator::Fault;
+
+use crate::support::{SOURCE, TOKEN, api, builder, refusal, start, upsert};
+
+#[tokio::test]
+async fn every_answer_carries_the_rate_limit_headers_a_request_id_and_a_date() {
+    let emulator = start(builder().rate_limit(10, Duration::from_secs(60))).await;
+    let api = api(&emulator);
+    let before = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let ok = api
+        .list_identity_source_sessions(SOURCE)
+        .send()
+        .await
+        .unwrap();
+    let refused = api
+        .get_identity_source_session(SOURCE, "apsNone")
+        .await
+        .unwrap_err();
+    for (meta, remaining) in [(ok.meta(), 9), (refused.meta().unwrap(), 8)] {
+        assert_eq!(meta.rate_limit.limit, Some(10));
+        assert_eq!(meta.rate_limit.remaining, Some(remaining));
+        let reset = meta.rate_limit.reset.unwrap();
+        assert!(
+            (before + 60..=before + 62).contains(&reset),
+            "{reset} vs {before}"
+        );
+        assert!(meta.date.is_some(), "exactly one parsable Date header");
+        assert_eq!(meta.request_id.as_ref().map(String::len), Some(27));
+    }
+    assert_ne!(ok.meta().request_id, refused.meta().unwrap().request_id);
+}
+
+#[tokio::test]
+async fn past_the_limit_of_the_window_answers_429_e0000047_until_it_resets() {
+    let emulator = start(builder().rate_limit(3, Duration::from_millis(300))).await;
+    let api = api(&emulator);
+    for _ in 0..3 {
+        api.list_identity_source_sessions(SOURCE).await.unwrap();
+    }
+    let (status, code, _) = refusal(api.list_identity_source_sessions(SOURCE).await);
+    assert_eq!((status, code.as_str()), (429, "E0000047"));
+    let error = api.list_identity_source_sessions(SOURCE).await.unwrap_err();
+    assert_eq!(error.meta().unwrap().rate_limit.remaining, Some(0));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    api.list_identity_source_sessions(SOURCE).await.unwrap();
+}
+
+#[tokio::test]
+async fn injected_503_and_504_answer_the_next_requests_then_service_resumes() {
+    let emulator = start(builder()).await;
+    let api = api(&emulator);
+    emulator.inject(Fault::Status {
+        status: 503,
+        count: 2,
+    });
+    emulator.inject(Fault::Status {
+        status: 504,
+        count: 1,
+    });
+    for expected in [503, 503, 504] {
+        let error = api
+            .create_identity_source_session(SOURCE)
+            .await
+            .unwrap_err();
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(expected));
+    }
+    assert!(
+        emulator.sessions(SOURCE).is_empty(),
+        "a faulted request is not carried out"
+    );
+    api.create_identity_source_session(SOURCE).await.unwrap();
+    let statuses: Vec<_> = emulator.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [Some(503), Some(503), Some(504), Some(201)]);
+}
+
+#[tokio::test]
+async fn the_client_retries_through_injected_faults_with_retry_headers() {
+    let emulator = start(builder()).await;
+    let client = Client::builder(emulator.base_url())
+        .api_token(TOKEN)
+        .retry_policy(
+            RetryPolicy::with_max_retries(3)
+                .backoff(Duration::from_millis(1), Duration::from_millis(5)),
+        )
+        .build()
+        .unwrap();
+    let api = IdentitySourceApi::new(client);
+    emulator.inject(Fault::Status {
+        status: 503,
+        count: 1,
+    });
+    emulator.inject(Fault::Status {
+        status: 504,
+        count: 1,
+    });
+    let response = api
+        .list_identity_source_sessions(SOURCE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.meta().attempts, 3);
+    let requests = emulator.requests();
+    assert_eq!(
+        requests.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [Some(503), Some(504), Some(200)]
+    );
+    assert_eq!(requests[2].header("x-okta-retry-count"), Some("2"));
+}
+
+#[tokio::test]
+async fn a_dropped_connection_is_a_transport_error() {
+    let emulator = start(builder()).await;
+    emulator.inject(Fault::DropConnection { count: 1 });
+    let error = api(&emulator)
+        .list_identity_source_sessions(SOURCE)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Transport { .. }), "{error}");
+}
+
+#[tokio::test]
+async fn a_delay_holds_the_answer_and_not_the_emulator() {
+    let emulator = start(builder()).await;
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_secs(3600),
+        count: 1,
+    });
+    let client = Client::builder(emulator.base_url())
+        .api_token(TOKEN)
+        .request_timeout(Duration::from_millis(100))
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let error = IdentitySourceApi::new(client)
+        .list_identity_source_sessions(SOURCE)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Timeout { .. }), "{error}");
+    api(&emulator)
+        .list_identity_source_sessions(SOURCE)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_injected_import_error_ends_the_next_import_in_error_without_changing_users() {
+    let emulator = start(builder()).await;
+    let api = api(&emulator);
+    emulator.inject(Fault::ImportError { count: 1 });
+    for expected in [Status::Error, Status::Completed] {
+        let session = api.create_identity_source_session(SOURCE).await.unwrap();
+        api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(0..5))
+            .await
+            .unwrap();
+        api.start_import_from_identity_source(SOURCE, &session.id)
+            .await
+            .unwrap();
+        let done = api
+            .get_identity_source_session(SOURCE, &session.id)
+            .await
+            .unwrap();
+        assert_eq!(done.status, expected);
+        let users = if expected == Status::Error { 0 } else { 5 };
+        assert_eq!(emulator.users(SOURCE).len(), users);
+    }
+}

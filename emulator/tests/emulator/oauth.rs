@@ -1,0 +1,233 @@
+//! OAuth 2.0 end to end: the client's service app gets tokens from the emulator's token
+//! endpoint and calls the API; wrong keys, expired or replayed assertions and missing scopes
+//! are refused as Okta refuses them.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use okta_identity_source::{
+    Client, Error, IdentitySourceApi, OAuthError, PrivateKey, RetryPolicy, ServiceApp,
+};
+use okta_identity_source_emulator::{self as emulator, Emulator, SCOPE_READ};
+use serde_json::{Value, json};
+
+use crate::support::{SOURCE, builder, refusal, start, upsert};
+
+const CLIENT_ID: &str = "0oa-service-app";
+const RSA_PRIVATE: &[u8] = include_bytes!("../../../tests/fixtures/oauth/rsa-private.pem");
+const RSA_PUBLIC: &[u8] = include_bytes!("../../../tests/fixtures/oauth/rsa-public.pem");
+const EC_PRIVATE: &[u8] = include_bytes!("../../../tests/fixtures/oauth/ec-private.pem");
+const EC_PUBLIC: &[u8] = include_bytes!("../../../tests/fixtures/oauth/ec-public.pem");
+
+/// The client's service app signing with `private_key`, asking for `scopes` (or the default).
+fn client(emulator: &Emulator, private_key: &[u8], scopes: Option<&[&str]>) -> IdentitySourceApi {
+    let mut app = ServiceApp::new(
+        CLIENT_ID,
+        PrivateKey::from_pem(private_key).expect("test key"),
+    );
+    if let Some(scopes) = scopes {
+        app = app.scopes(scopes.iter().copied());
+    }
+    let client = Client::builder(emulator.base_url())
+        .service_app(app)
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .expect("a loopback client");
+    IdentitySourceApi::new(client)
+}
+
+async fn emulator_with_app(app: emulator::ServiceApp) -> Emulator {
+    start(builder().service_app(app)).await
+}
+
+fn oauth_error(error: Error) -> OAuthError {
+    let Error::TokenSource(source) = &error else {
+        panic!("not a token error: {error}");
+    };
+    source
+        .downcast_ref::<OAuthError>()
+        .expect("an OAuthError")
+        .clone()
+}
+
+#[tokio::test]
+async fn a_service_app_with_an_rsa_or_ec_key_gets_a_token_and_imports() {
+    for (private, public) in [(RSA_PRIVATE, RSA_PUBLIC), (EC_PRIVATE, EC_PUBLIC)] {
+        let emulator = emulator_with_app(emulator::ServiceApp::new(CLIENT_ID, public)).await;
+        let api = client(&emulator, private, None);
+        let session = api.create_identity_source_session(SOURCE).await.unwrap();
+        api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(0..3))
+            .await
+            .unwrap();
+        api.start_import_from_identity_source(SOURCE, &session.id)
+            .await
+            .unwrap();
+        assert_eq!(emulator.users(SOURCE).len(), 3);
+        let requests = emulator.requests();
+        let tokens = requests
+            .iter()
+            .filter(|r| r.path == "/oauth2/v1/token")
+            .count();
+        assert_eq!(tokens, 1, "one token serves every call");
+        let api_call = requests
+            .iter()
+            .find(|r| r.path.starts_with("/api/"))
+            .unwrap();
+        assert_eq!(api_call.header("authorization"), Some("Bearer <redacted>"));
+    }
+}
+
+#[tokio::test]
+async fn an_assertion_signed_with_another_key_is_refused() {
+    let emulator = emulator_with_app(emulator::ServiceApp::new(CLIENT_ID, RSA_PUBLIC)).await;
+    let api = client(&emulator, EC_PRIVATE, None);
+    let error = oauth_error(api.list_identity_source_sessions(SOURCE).await.unwrap_err());
+    assert_eq!(
+        (error.status, error.error.as_deref()),
+        (401, Some("invalid_client"))
+    );
+}
+
+#[tokio::test]
+async fn a_token_with_only_the_read_scope_reads_but_cannot_write() {
+    let emulator = emulator_with_app(emulator::ServiceApp::new(CLIENT_ID, RSA_PUBLIC)).await;
+    let api = client(&emulator, RSA_PRIVATE, Some(&[SCOPE_READ]));
+    assert_eq!(api.list_identity_source_sessions(SOURCE).await.unwrap(), []);
+    let (status, code, _) = refusal(api.create_identity_source_session(SOURCE).await);
+    assert_eq!((status, code.as_str()), (403, "E0000006"));
+}
+
+#[tokio::test]
+async fn a_scope_not_granted_to_the_app_is_refused_at_the_token_endpoint() {
+    let app = emulator::ServiceApp::new(CLIENT_ID, RSA_PUBLIC).scopes([SCOPE_READ]);
+    let emulator = emulator_with_app(app).await;
+    let api = client(&emulator, RSA_PRIVATE, None);
+    let error = oauth_error(
+        api.create_identity_source_session(SOURCE)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        (error.status, error.error.as_deref()),
+        (400, Some("invalid_scope"))
+    );
+}
+
+/// A client assertion made by hand, with `claims` merged over valid ones.
+fn assertion(emulator: &Emulator, claims: Value) -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut all = json!({
+        "iss": CLIENT_ID, "sub": CLIENT_ID, "aud": format!("{}/oauth2/v1/token", emulator.base_url()),
+        "iat": now, "exp": now + 300, "jti": format!("jti-{}", now),
+    });
+    for (key, value) in claims.as_object().unwrap() {
+        all[key] = value.clone();
+    }
+    let key = EncodingKey::from_rsa_pem(RSA_PRIVATE).unwrap();
+    jsonwebtoken::encode(&Header::new(Algorithm::RS256), &all, &key).unwrap()
+}
+
+/// Posts a token request with `assertion`; the status and the body.
+async fn token(emulator: &Emulator, assertion: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/oauth2/v1/token", emulator.base_url()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "grant_type=client_credentials&scope=okta.identitySources.read\
+             &client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer\
+             &client_assertion={assertion}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn expired_replayed_or_misaddressed_assertions_are_refused() {
+    let emulator = emulator_with_app(emulator::ServiceApp::new(CLIENT_ID, RSA_PUBLIC)).await;
+    let fresh = assertion(&emulator, json!({ "jti": "one" }));
+    let (status, body) = token(&emulator, &fresh).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["scope"], SCOPE_READ);
+    assert_eq!(body["expires_in"], 3600);
+
+    let refused = [
+        ("replayed", fresh),
+        (
+            "expired",
+            assertion(&emulator, json!({ "jti": "two", "exp": 1_000_000 })),
+        ),
+        (
+            "other audience",
+            assertion(
+                &emulator,
+                json!({ "jti": "three", "aud": "https://x.okta.com/oauth2/v1/token" }),
+            ),
+        ),
+        (
+            "sub is not iss",
+            assertion(&emulator, json!({ "jti": "four", "sub": "someone" })),
+        ),
+        (
+            "unknown client",
+            assertion(
+                &emulator,
+                json!({ "jti": "five", "iss": "0oa-other", "sub": "0oa-other" }),
+            ),
+        ),
+        ("no jti", assertion(&emulator, json!({ "jti": null }))),
+        (
+            "a day long",
+            assertion(&emulator, json!({ "jti": "six", "exp": 4_000_000_000u64 })),
+        ),
+    ];
+    for (case, assertion) in refused {
+        let (status, body) = token(&emulator, &assertion).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (401, Some("invalid_client")),
+            "{case}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn anything_but_a_known_ssws_or_issued_bearer_token_is_401_e0000011() {
+    let emulator = start(builder()).await;
+    let url = format!(
+        "{}/api/v1/identity-sources/{SOURCE}/sessions",
+        emulator.base_url()
+    );
+    for authorization in [
+        None,
+        Some("SSWS wrong"),
+        Some("SSWStest-token"),
+        Some("Bearer made-up"),
+        Some("Basic dGVzdA=="),
+    ] {
+        let mut request = reqwest::Client::new().get(&url);
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 401, "{authorization:?}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["errorCode"], "E0000011");
+        assert_eq!(body["errorSummary"], "Invalid token provided");
+    }
+}
+
+#[tokio::test]
+async fn a_public_key_that_does_not_read_stops_the_start() {
+    let started = Emulator::builder()
+        .service_app(emulator::ServiceApp::new("0oa-bad", "not a key"))
+        .start()
+        .await;
+    let error = started.unwrap_err();
+    assert!(error.to_string().contains("0oa-bad"), "{error}");
+}

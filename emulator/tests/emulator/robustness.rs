@@ -1,0 +1,189 @@
+//! Bad input never crashes the emulator nor grows its memory without bound: garbage bytes,
+//! huge bodies, slow clients, endless traffic.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::support::{SOURCE, TOKEN, api, builder, start};
+
+/// Reads until the server closes the connection (or 5 s pass: then the test fails).
+async fn read_to_close(stream: &mut TcpStream) -> Vec<u8> {
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "the server did not close the connection");
+    answer
+}
+
+#[tokio::test]
+async fn garbage_bytes_get_a_400_and_the_emulator_keeps_serving() {
+    let emulator = start(builder()).await;
+    for seed in 0..20u8 {
+        let mut stream = TcpStream::connect(emulator.address()).await.unwrap();
+        let garbage: Vec<u8> = (0..4096u32)
+            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) | 0x80)
+            .collect();
+        let _ = stream.write_all(&garbage).await;
+        let answer = read_to_close(&mut stream).await;
+        let head = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.is_empty() || head.starts_with("HTTP/1.1 400"),
+            "{head}"
+        );
+    }
+    api(&emulator)
+        .list_identity_source_sessions(SOURCE)
+        .await
+        .unwrap();
+}
+
+/// The peak resident memory of this process so far (`VmHWM`), in bytes.
+#[cfg(target_os = "linux")]
+fn peak_resident_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status
+        .lines()
+        .find(|line| line.starts_with("VmHWM:"))
+        .unwrap();
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib * 1024
+}
+
+/// Streams `megabytes` of a never-ending JSON string as a chunked body to a bulk-upsert; the
+/// status line of the answer, if the server sent one before closing.
+async fn stream_huge_body(
+    address: std::net::SocketAddr,
+    session: &str,
+    megabytes: usize,
+) -> String {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /api/v1/identity-sources/{SOURCE}/sessions/{session}/bulk-upsert HTTP/1.1\r\n\
+         host: {address}\r\nauthorization: SSWS {TOKEN}\r\ncontent-type: application/json\r\n\
+         transfer-encoding: chunked\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, "a".repeat(64 * 1024));
+    let _ = stream.write_all(b"e\r\n{\"profiles\":[\"\r\n").await;
+    for _ in 0..megabytes * 16 {
+        if stream.write_all(chunk.as_bytes()).await.is_err() {
+            break;
+        }
+    }
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
+    String::from_utf8_lossy(&answer)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn huge_bodies_are_refused_after_the_limit_and_memory_stays_flat() {
+    let emulator = start(builder()).await;
+    let api = api(&emulator);
+    let session = api.create_identity_source_session(SOURCE).await.unwrap();
+    stream_huge_body(emulator.address(), &session.id, 1).await;
+    let before = peak_resident_bytes();
+    for _ in 0..10 {
+        let status = stream_huge_body(emulator.address(), &session.id, 20).await;
+        assert!(
+            status.is_empty() || status.starts_with("HTTP/1.1 400"),
+            "{status}"
+        );
+    }
+    let grown = peak_resident_bytes().saturating_sub(before);
+    assert!(
+        grown < 16 << 20,
+        "200 MB of bodies raised the peak memory by {grown} bytes"
+    );
+    let recorded = emulator.requests();
+    let uploads: Vec<_> = recorded
+        .iter()
+        .filter(|r| r.path.ends_with("/bulk-upsert"))
+        .collect();
+    assert_eq!(uploads.len(), 11);
+    assert!(uploads.iter().all(|r| r.status == Some(400)));
+    assert_eq!(emulator.sessions(SOURCE)[0].upload_requests, 0);
+    api.list_identity_source_sessions(SOURCE).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_declared_length_over_the_limit_is_refused_before_the_body_is_read() {
+    let emulator = start(builder()).await;
+    let session = api(&emulator)
+        .create_identity_source_session(SOURCE)
+        .await
+        .unwrap();
+    let mut stream = TcpStream::connect(emulator.address()).await.unwrap();
+    let head = format!(
+        "POST /api/v1/identity-sources/{SOURCE}/sessions/{}/bulk-upsert HTTP/1.1\r\n\
+         host: x\r\nauthorization: SSWS {TOKEN}\r\ncontent-length: 1000000000\r\n\r\n",
+        session.id
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let answer = String::from_utf8_lossy(&read_to_close(&mut stream).await).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    let body: Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["errorCode"], "E0000001");
+}
+
+#[tokio::test]
+async fn slow_clients_are_cut_off_and_do_not_block_others() {
+    let emulator = start(builder().request_timeout(Duration::from_millis(200))).await;
+    let session = api(&emulator)
+        .create_identity_source_session(SOURCE)
+        .await
+        .unwrap();
+    // Headers that never end.
+    let mut slow_head = TcpStream::connect(emulator.address()).await.unwrap();
+    slow_head
+        .write_all(b"GET /api/v1/identity-sources/0oa1/sessions HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .unwrap();
+    // A body that never arrives.
+    let mut slow_body = TcpStream::connect(emulator.address()).await.unwrap();
+    let head = format!(
+        "POST /api/v1/identity-sources/{SOURCE}/sessions/{}/bulk-upsert HTTP/1.1\r\n\
+         host: x\r\nauthorization: SSWS {TOKEN}\r\ncontent-length: 1000\r\n\r\n{{\"entityType\"",
+        session.id
+    );
+    slow_body.write_all(head.as_bytes()).await.unwrap();
+    api(&emulator)
+        .list_identity_source_sessions(SOURCE)
+        .await
+        .unwrap();
+
+    read_to_close(&mut slow_head).await;
+    let answer = String::from_utf8_lossy(&read_to_close(&mut slow_body).await).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("E0000003"), "{answer}");
+    api(&emulator)
+        .list_identity_source_sessions(SOURCE)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_record_of_requests_keeps_only_the_latest() {
+    let emulator = start(builder().record_limit(5)).await;
+    let api = api(&emulator);
+    for _ in 0..20 {
+        api.list_identity_source_sessions(SOURCE).await.unwrap();
+    }
+    api.get_identity_source_session(SOURCE, "apsLast")
+        .await
+        .unwrap_err();
+    let requests = emulator.requests();
+    assert_eq!(requests.len(), 5);
+    assert_eq!(
+        requests[4].path,
+        format!("/api/v1/identity-sources/{SOURCE}/sessions/apsLast")
+    );
+    assert_eq!(requests[4].status, Some(404));
+    assert_eq!(requests[4].header("authorization"), Some("SSWS <redacted>"));
+}
