@@ -3,9 +3,10 @@
 
 mod support;
 
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use okta_identity_source_emulator::{Emulator, SessionStatus};
+use okta_identity_source_emulator::{Emulator, Fault, SessionStatus};
 use serde_json::Value;
 use support::{Run, Workdir, people};
 
@@ -498,6 +499,46 @@ async fn sessions_are_listed_shown_and_cancelled() {
         .run_async(&["sessions", "get", "apsNOSUCHSESSION"])
         .await;
     assert!(run.code == 1 && run.stderr.contains("404"), "{}", run.all());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_cancels_the_session_that_was_not_started_and_says_so() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=300));
+    // The create is answered at once; the two uploads hang, so the session is not started.
+    emulator.inject(Fault::Delay {
+        delay: Duration::ZERO,
+        count: 1,
+    });
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_secs(3),
+        count: 2,
+    });
+    let child = dir
+        .command(&args(&["users", "users.csv"], &FAST))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    while emulator.sessions(SOURCE).is_empty() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let run = Run::from(tokio::task::block_in_place(|| child.wait_with_output()).unwrap());
+    let session = &emulator.sessions(SOURCE)[0];
+    assert_eq!(run.code, 1, "{}", run.all());
+    let said = format!(
+        "error: interrupted; session {} was not started and has been cancelled\n",
+        session.id
+    );
+    assert!(run.stderr.ends_with(&said), "{}", run.all());
+    assert_eq!(session.status, SessionStatus::Closed);
 }
 
 #[test]

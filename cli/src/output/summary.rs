@@ -9,6 +9,8 @@ use super::table;
 
 /// How many invalid records are listed before "… and N more".
 const LISTED_PROBLEMS: usize = 20;
+/// How many sessions of a plan are listed before "… and N more".
+const LISTED_SESSIONS: usize = 20;
 
 /// The outcome of an import: its sessions, the counts and what went wrong.
 pub fn write_report(out: &mut impl Write, report: &Report) -> io::Result<()> {
@@ -90,6 +92,7 @@ pub fn write_plan(out: &mut impl Write, plan: &Plan) -> io::Result<()> {
         .sessions
         .iter()
         .enumerate()
+        .take(LISTED_SESSIONS)
         .map(|(i, s)| {
             [
                 (i + 1).to_string(),
@@ -104,7 +107,19 @@ pub fn write_plan(out: &mut impl Write, plan: &Plan) -> io::Result<()> {
         out,
         &["SESSION", "UPLOADS", "USERS", "DEACTIVATIONS"],
         &rows,
-    )
+    )?;
+    if let Some(more) = plan
+        .sessions
+        .len()
+        .checked_sub(LISTED_SESSIONS)
+        .filter(|n| *n > 0)
+    {
+        writeln!(
+            out,
+            "… and {more} more sessions (--report FILE lists them all)"
+        )?;
+    }
+    Ok(())
 }
 
 /// The invalid records, one a line (the first few; the report has them all).

@@ -69,25 +69,36 @@ impl Workdir {
             .env("OKTA_API_TOKEN", token)
     }
 
-    /// Runs `okta-import ARGS` here, with no terminal and only the environment set on this.
-    pub fn run(&self, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_okta-import"))
+    /// `okta-import ARGS` to run here, with no terminal and only the environment set on this.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_okta-import"));
+        command
             .args(args)
             .current_dir(self.dir.path())
             .env_clear()
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .output()
-            .expect("running okta-import");
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        command
+    }
+
+    /// Runs `okta-import ARGS` here, with no terminal and only the environment set on this.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let output = self.command(args).output().expect("running okta-import");
+        Run::from(output)
     }
 
     /// Runs `okta-import ARGS` on a blocking thread, so that an emulator in this process keeps
     /// answering.
     pub async fn run_async(&self, args: &[&str]) -> Run {
         tokio::task::block_in_place(|| self.run(args))
+    }
+}
+
+impl From<std::process::Output> for Run {
+    fn from(output: std::process::Output) -> Self {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
     }
 }
