@@ -445,6 +445,98 @@ async fn a_wrong_token_fails_with_exit_1_and_is_not_shown() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_service_app_signs_in_with_its_private_key_file_instead_of_a_token() {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/oauth");
+    let public = std::fs::read(format!("{fixtures}/ec-public.pem")).unwrap();
+    let app = okta_identity_source_emulator::ServiceApp::new("0oaAPP1", public);
+    let emulator = Emulator::builder()
+        .identity_source(SOURCE)
+        .service_app(app)
+        .processing_time(Duration::from_millis(10))
+        .start()
+        .await
+        .unwrap();
+    let dir = Workdir::new()
+        .env("OKTA_ORG_URL", emulator.base_url())
+        .env("OKTA_IDENTITY_SOURCE_ID", SOURCE);
+    dir.write("users.csv", people_csv(1..=300));
+    let key = format!("{fixtures}/ec-private.pem");
+    let sign_in = [
+        "--client-id",
+        "0oaAPP1",
+        "--private-key",
+        &key,
+        "--key-id",
+        "kid-1",
+        "-vv",
+    ];
+    let run = dir
+        .run_async(&args(&["users", "users.csv"], &args(&sign_in, &FAST)))
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(emulator.users(SOURCE).len(), 300);
+    let requests = emulator.requests();
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|r| r.path == "/oauth2/v1/token")
+            .count(),
+        1
+    );
+    let mut api_calls = requests.iter().filter(|r| r.path.starts_with("/api/"));
+    assert!(
+        api_calls.clone().count() >= 4
+            && api_calls.all(|r| r.header("authorization") == Some("Bearer <redacted>"))
+    );
+    let key_text = std::fs::read_to_string(&key).unwrap();
+    let key_body = key_text.lines().nth(1).unwrap();
+    assert!(
+        !run.all().contains(key_body) && !run.all().contains("eyJ"),
+        "no key, assertion or access token shown"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_left_open_stops_the_import_unless_cancel_stale_session_is_given() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=10));
+    let client = okta_identity_source::Client::builder(emulator.base_url())
+        .api_token(TOKEN)
+        .build()
+        .unwrap();
+    let stale = okta_identity_source::IdentitySourceApi::new(client)
+        .create_identity_source_session(SOURCE)
+        .await
+        .unwrap();
+
+    let run = dir.run_async(&args(&["users", "users.csv"], &FAST)).await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    let said = format!(
+        "error: the import stopped: another session of the identity source is active: {} (CREATED",
+        stale.id
+    );
+    assert!(run.stderr.contains(&said), "{}", run.all());
+    assert!(emulator.users(SOURCE).is_empty());
+
+    let run = dir
+        .run_async(&args(
+            &["users", "users.csv", "--cancel-stale-session"],
+            &FAST,
+        ))
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains(&format!("Cancelled session {} of an earlier run", stale.id)),
+        "{}",
+        run.all()
+    );
+    assert_eq!(emulator.sessions(SOURCE)[0].status, SessionStatus::Closed);
+    assert_eq!(emulator.users(SOURCE).len(), 10);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn sessions_are_listed_shown_and_cancelled() {
     let emulator = emulator().await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
