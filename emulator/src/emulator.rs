@@ -42,7 +42,7 @@ pub enum StartError {
 }
 
 /// Configures an [`Emulator`]. Every setting has the real service's default.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct EmulatorBuilder {
     sources: Vec<String>,
     api_tokens: Vec<String>,
@@ -54,6 +54,25 @@ pub struct EmulatorBuilder {
     address: SocketAddr,
     connections: ConnectionLimits,
     body_timeout: Duration,
+}
+
+impl std::fmt::Debug for EmulatorBuilder {
+    /// Everything but the API tokens, which are secrets: only their number is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorBuilder")
+            .field("sources", &self.sources)
+            .field(
+                "api_tokens",
+                &format_args!("<{} redacted>", self.api_tokens.len()),
+            )
+            .field("apps", &self.apps)
+            .field("limits", &self.limits)
+            .field("timings", &self.timings)
+            .field("rate_limit", &self.rate_limit)
+            .field("record_limit", &self.record_limit)
+            .field("address", &self.address)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for EmulatorBuilder {

@@ -6,12 +6,13 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http_body_util::{BodyExt, Limited};
+use serde::de::DeserializeOwned;
 
 use crate::error::OktaError;
 use crate::rules;
@@ -23,9 +24,25 @@ const SESSION: &str = "/api/v1/identity-sources/{source}/sessions/{session}";
 /// The token endpoint's path (FACTS.md).
 pub(crate) const TOKEN_PATH: &str = "/oauth2/v1/token";
 
-type Shared_ = State<Arc<Shared>>;
-type SourcePath = Result<Path<String>, PathRejection>;
-type SessionPath = Result<Path<(String, String)>, PathRejection>;
+type AppState = State<Arc<Shared>>;
+
+/// The ids in a path, or a 404 in Okta's shape when they can't be read (say, percent-encoded
+/// bytes that are not UTF-8).
+struct Ids<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Ids<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(ids)) => Ok(Ids(ids)),
+            Err(rejection) => Err(error_answer(&OktaError::not_found(
+                &rejection.body_text(),
+                "Path",
+            ))),
+        }
+    }
+}
 
 /// The routes.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -41,18 +58,12 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-async fn create(State(shared): Shared_, source: SourcePath) -> Response {
-    let Ok(Path(source)) = source else {
-        return not_found().await;
-    };
+async fn create(State(shared): AppState, Ids(source): Ids<String>) -> Response {
     let created = shared.lock().service.create(&source, Instant::now());
     session_answer(StatusCode::CREATED, created)
 }
 
-async fn list(State(shared): Shared_, source: SourcePath) -> Response {
-    let Ok(Path(source)) = source else {
-        return not_found().await;
-    };
+async fn list(State(shared): AppState, Ids(source): Ids<String>) -> Response {
     match shared.lock().service.list(&source, Instant::now()) {
         Ok(sessions) => {
             let body: Vec<_> = sessions.iter().map(SessionView::to_json).collect();
@@ -65,18 +76,18 @@ async fn list(State(shared): Shared_, source: SourcePath) -> Response {
     }
 }
 
-async fn get_one(State(shared): Shared_, path: SessionPath) -> Response {
-    let Ok(Path((source, session))) = path else {
-        return not_found().await;
-    };
+async fn get_one(
+    State(shared): AppState,
+    Ids((source, session)): Ids<(String, String)>,
+) -> Response {
     let found = shared.lock().service.get(&source, &session, Instant::now());
     session_answer(StatusCode::OK, found)
 }
 
-async fn cancel(State(shared): Shared_, path: SessionPath) -> Response {
-    let Ok(Path((source, session))) = path else {
-        return not_found().await;
-    };
+async fn cancel(
+    State(shared): AppState,
+    Ids((source, session)): Ids<(String, String)>,
+) -> Response {
     match shared
         .lock()
         .service
@@ -87,10 +98,10 @@ async fn cancel(State(shared): Shared_, path: SessionPath) -> Response {
     }
 }
 
-async fn start_import(State(shared): Shared_, path: SessionPath) -> Response {
-    let Ok(Path((source, session))) = path else {
-        return not_found().await;
-    };
+async fn start_import(
+    State(shared): AppState,
+    Ids((source, session)): Ids<(String, String)>,
+) -> Response {
     let started = shared
         .lock()
         .service
@@ -99,50 +110,58 @@ async fn start_import(State(shared): Shared_, path: SessionPath) -> Response {
 }
 
 async fn bulk_upsert(
-    State(shared): Shared_,
-    path: SessionPath,
+    State(shared): AppState,
+    Ids((source, session)): Ids<(String, String)>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    upload(shared, path, &headers, body, |bytes, limits| {
-        rules::parse_upsert(bytes, limits).map(Change::Upsert)
-    })
+    upload(
+        &shared,
+        &source,
+        &session,
+        &headers,
+        body,
+        rules::check_upsert,
+    )
     .await
 }
 
 async fn bulk_delete(
-    State(shared): Shared_,
-    path: SessionPath,
+    State(shared): AppState,
+    Ids((source, session)): Ids<(String, String)>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    upload(shared, path, &headers, body, |bytes, limits| {
-        rules::parse_delete(bytes, limits).map(Change::Deactivate)
-    })
+    upload(
+        &shared,
+        &source,
+        &session,
+        &headers,
+        body,
+        rules::check_delete,
+    )
     .await
 }
 
 /// Reads the body (at most `max_body_bytes`), checks it against the rules outside the lock,
 /// then hands it to the session: 202 with no body when accepted.
 async fn upload(
-    shared: Arc<Shared>,
-    path: SessionPath,
+    shared: &Shared,
+    source: &str,
+    session: &str,
     headers: &HeaderMap,
     body: Body,
-    parse: impl FnOnce(&[u8], &crate::Limits) -> Result<Change, OktaError>,
+    check: impl FnOnce(Bytes, &crate::Limits) -> Result<Change, OktaError>,
 ) -> Response {
-    let Ok(Path((source, session))) = path else {
-        return not_found().await;
-    };
-    let change = match read_body(&shared, headers, body).await {
-        Ok(bytes) => parse(&bytes, &shared.limits),
+    let change = match read_body(shared, headers, body).await {
+        Ok(bytes) => check(bytes, &shared.limits),
         Err(error) => Err(error),
     };
     let accepted = change.and_then(|change| {
         shared
             .lock()
             .service
-            .upload(&source, &session, change, Instant::now())
+            .upload(source, session, change, Instant::now())
     });
     match accepted {
         Ok(()) => StatusCode::ACCEPTED.into_response(),
@@ -184,7 +203,7 @@ pub(crate) async fn read_body(
 
 /// `POST /oauth2/v1/token`. The assertion's `aud` must be this endpoint's URL, as the
 /// client reached it (its `Host`) or as [`Emulator::base_url`](crate::Emulator::base_url) names it.
-async fn token(State(shared): Shared_, headers: HeaderMap, body: Body) -> Response {
+async fn token(State(shared): AppState, headers: HeaderMap, body: Body) -> Response {
     let form = match read_body(&shared, &headers, body).await {
         Ok(form) => form,
         Err(error) => return error_answer(&error),
@@ -214,9 +233,10 @@ async fn token(State(shared): Shared_, headers: HeaderMap, body: Body) -> Respon
     response
 }
 
-/// Okta answers an unknown path with 404 E0000007.
-async fn not_found() -> Response {
-    error_answer(&OktaError::not_found("the requested resource", "Path"))
+/// An unknown path, or one whose ids are not valid percent-encoded UTF-8: 404 E0000007,
+/// Okta's answer for a resource that does not exist.
+async fn not_found(uri: Uri) -> Response {
+    error_answer(&OktaError::not_found(uri.path(), "Path"))
 }
 
 async fn method_not_allowed() -> Response {

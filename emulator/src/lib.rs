@@ -51,11 +51,11 @@ mod server;
 mod service;
 mod session;
 mod state;
+mod wire;
 
 pub use emulator::{Emulator, EmulatorBuilder, StartError};
-pub use error::OktaError;
 pub use faults::Fault;
-pub use limits::{Limits, RateLimit, Timings};
+pub use limits::Limits;
 pub use oauth::{SCOPE_MANAGE, SCOPE_READ, ServiceApp};
 pub use recording::RecordedRequest;
 pub use session::{DirectoryUser, SessionStatus, SessionView};

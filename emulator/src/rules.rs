@@ -7,10 +7,12 @@
 //! as Okta refuses bodies it cannot read; a body that reads but breaks a rule is refused with
 //! E0000001, one cause per broken rule. Unknown top-level fields are ignored, as Okta does.
 
-use serde_json::{Map, Value};
+use bytes::Bytes;
 
 use crate::error::OktaError;
 use crate::limits::Limits;
+use crate::session::{Change, ChangeKind};
+use crate::wire::{self, Attribute, Attributes, DeleteBody, Object, Text, UpsertBody};
 
 /// How a standard profile attribute is checked.
 #[derive(Debug, Clone, Copy)]
@@ -56,82 +58,67 @@ pub(crate) const MAX_EXTERNAL_ID_CHARS: usize = 512;
 /// The only `entityType` the service accepts.
 pub(crate) const ENTITY_TYPE: &str = "USERS";
 
-/// One user of a bulk-upsert.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct UpsertUser {
-    pub external_id: String,
-    pub profile: Map<String, Value>,
-}
-
-/// A bulk-upsert body that follows the rules.
-pub(crate) fn parse_upsert(body: &[u8], limits: &Limits) -> Result<Vec<UpsertUser>, OktaError> {
-    let profiles = parse_envelope(body, limits)?;
+/// Checks a bulk-upsert body; the change it makes, keeping the body as it came.
+pub(crate) fn check_upsert(body: Bytes, limits: &Limits) -> Result<Change, OktaError> {
+    let Object(parsed): Object<UpsertBody<'_>> =
+        wire::read(&body).ok_or_else(OktaError::malformed)?;
+    let profiles = check_envelope(parsed.entity_type, parsed.profiles, limits)?;
     let mut causes = Vec::new();
-    let mut users = Vec::with_capacity(profiles.len());
-    for (index, entry) in profiles.into_iter().enumerate() {
-        let Value::Object(mut entry) = entry else {
-            return Err(OktaError::malformed());
-        };
-        let external_id = external_id(&mut entry, index, &mut causes)?;
-        let profile = match entry.remove("profile") {
-            Some(Value::Object(profile)) => profile,
-            None | Some(Value::Null) => {
-                causes.push(format!("profiles[{index}].profile: is required"));
-                Map::new()
-            }
-            Some(_) => return Err(OktaError::malformed()),
-        };
-        check_profile(&profile, index, &mut causes);
-        users.push(UpsertUser {
-            external_id,
-            profile,
-        });
+    for (index, Object(entry)) in profiles.iter().enumerate() {
+        check_external_id(entry.external_id.as_ref(), index, &mut causes);
+        match &entry.profile {
+            Some(profile) => check_profile(profile, index, &mut causes),
+            None => causes.push(format!("profiles[{index}].profile: is required")),
+        }
     }
-    finish(users, causes)
+    let users = profiles.len();
+    finish(causes)?;
+    Ok(Change {
+        kind: ChangeKind::Upsert,
+        users,
+        body,
+    })
 }
 
-/// The external ids of a bulk-delete body that follows the rules.
-pub(crate) fn parse_delete(body: &[u8], limits: &Limits) -> Result<Vec<String>, OktaError> {
-    let profiles = parse_envelope(body, limits)?;
+/// Checks a bulk-delete body; the change it makes, keeping the body as it came.
+pub(crate) fn check_delete(body: Bytes, limits: &Limits) -> Result<Change, OktaError> {
+    let Object(parsed): Object<DeleteBody<'_>> =
+        wire::read(&body).ok_or_else(OktaError::malformed)?;
+    let profiles = check_envelope(parsed.entity_type, parsed.profiles, limits)?;
     let mut causes = Vec::new();
-    let mut ids = Vec::with_capacity(profiles.len());
-    for (index, entry) in profiles.into_iter().enumerate() {
-        let Value::Object(mut entry) = entry else {
-            return Err(OktaError::malformed());
-        };
-        ids.push(external_id(&mut entry, index, &mut causes)?);
+    for (index, Object(entry)) in profiles.iter().enumerate() {
+        check_external_id(entry.external_id.as_ref(), index, &mut causes);
     }
-    finish(ids, causes)
+    let users = profiles.len();
+    finish(causes)?;
+    Ok(Change {
+        kind: ChangeKind::Deactivate,
+        users,
+        body,
+    })
 }
 
-fn finish<T>(items: Vec<T>, causes: Vec<String>) -> Result<Vec<T>, OktaError> {
+fn finish(causes: Vec<String>) -> Result<(), OktaError> {
     if causes.is_empty() {
-        Ok(items)
+        Ok(())
     } else {
         Err(OktaError::validation("profiles", causes))
     }
 }
 
-/// The `profiles` array of a body whose `entityType` is `USERS`, with 1 to 200 entries.
-fn parse_envelope(body: &[u8], limits: &Limits) -> Result<Vec<Value>, OktaError> {
-    let Ok(Value::Object(mut body)) = serde_json::from_slice::<Value>(body) else {
-        return Err(OktaError::malformed());
-    };
-    match body.remove("entityType") {
-        Some(Value::String(kind)) if kind == ENTITY_TYPE => {}
-        Some(Value::String(_)) | Some(Value::Null) | None => {
-            return Err(OktaError::validation(
-                "entityType",
-                vec![format!("entityType: must be {ENTITY_TYPE}")],
-            ));
-        }
-        Some(_) => return Err(OktaError::malformed()),
+/// `entityType` must be `USERS`, and there must be 1 to 200 profiles.
+fn check_envelope<T>(
+    entity_type: Option<Text<'_>>,
+    profiles: Option<Vec<T>>,
+    limits: &Limits,
+) -> Result<Vec<T>, OktaError> {
+    if entity_type.is_none_or(|kind| kind.0 != ENTITY_TYPE) {
+        return Err(OktaError::validation(
+            "entityType",
+            vec![format!("entityType: must be {ENTITY_TYPE}")],
+        ));
     }
-    let profiles = match body.remove("profiles") {
-        Some(Value::Array(profiles)) => profiles,
-        Some(Value::Null) | None => Vec::new(),
-        Some(_) => return Err(OktaError::malformed()),
-    };
+    let profiles = profiles.unwrap_or_default();
     let max = limits.max_profiles_per_request;
     if profiles.is_empty() || profiles.len() > max {
         return Err(OktaError::validation(
@@ -145,41 +132,32 @@ fn parse_envelope(body: &[u8], limits: &Limits) -> Result<Vec<Value>, OktaError>
     Ok(profiles)
 }
 
-/// Takes `externalId` out of an entry; a missing or too long one adds a cause.
-fn external_id(
-    entry: &mut Map<String, Value>,
-    index: usize,
-    causes: &mut Vec<String>,
-) -> Result<String, OktaError> {
-    match entry.remove("externalId") {
-        Some(Value::String(id)) => {
-            let chars = id.chars().count();
-            if chars == 0 || chars > MAX_EXTERNAL_ID_CHARS {
-                causes.push(format!(
-                    "profiles[{index}].externalId: must be 1 to {MAX_EXTERNAL_ID_CHARS} characters, not {chars}"
-                ));
-            }
-            Ok(id)
-        }
-        None | Some(Value::Null) => {
-            causes.push(format!("profiles[{index}].externalId: is required"));
-            Ok(String::new())
-        }
-        Some(_) => Err(OktaError::malformed()),
+/// A missing or too long `externalId` adds a cause.
+fn check_external_id(id: Option<&Text<'_>>, index: usize, causes: &mut Vec<String>) {
+    let Some(id) = id else {
+        causes.push(format!("profiles[{index}].externalId: is required"));
+        return;
+    };
+    let chars = id.0.chars().count();
+    if chars == 0 || chars > MAX_EXTERNAL_ID_CHARS {
+        causes.push(format!(
+            "profiles[{index}].externalId: must be 1 to {MAX_EXTERNAL_ID_CHARS} characters, not {chars}"
+        ));
     }
 }
 
 /// Checks every attribute of a profile: the standard ones against [`PROFILE_FIELDS`], any
 /// other (a custom attribute) for a string value.
-fn check_profile(profile: &Map<String, Value>, index: usize, causes: &mut Vec<String>) {
-    for (name, value) in profile {
+fn check_profile(profile: &Attributes<'_>, index: usize, causes: &mut Vec<String>) {
+    for (name, value) in &profile.0 {
+        let name = name.0.as_ref();
         let rule = PROFILE_FIELDS.iter().find(|rule| rule.name == name);
         let problem = match (rule, value) {
-            (Some(rule), Value::Null) if rule.nullable => None,
-            (Some(_), Value::Null) => Some("must not be null".to_owned()),
-            (Some(rule), Value::String(text)) => check_text(rule, text),
-            (Some(_), _) => Some("must be a string".to_owned()),
-            (None, Value::String(_)) => None,
+            (Some(rule), Attribute::Null) if rule.nullable => None,
+            (Some(_), Attribute::Null) => Some("must not be null".to_owned()),
+            (Some(rule), Attribute::Text(text)) => check_text(rule, text),
+            (Some(_), Attribute::Other(kind)) => Some(format!("must be a string, not {kind}")),
+            (None, Attribute::Text(_)) => None,
             (None, _) => Some("is a custom attribute and must be a string".to_owned()),
         };
         if let Some(problem) = problem {
@@ -219,37 +197,38 @@ fn is_email(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
-    fn upsert(body: Value) -> Result<Vec<UpsertUser>, OktaError> {
-        parse_upsert(body.to_string().as_bytes(), &Limits::OKTA)
+    fn upsert(body: Value) -> Result<Change, OktaError> {
+        check_upsert(Bytes::from(body.to_string()), &Limits::OKTA)
+    }
+
+    fn delete(body: &[u8]) -> Result<Change, OktaError> {
+        check_delete(Bytes::copy_from_slice(body), &Limits::OKTA)
     }
 
     fn user(profile: Value) -> Value {
         json!({ "entityType": "USERS", "profiles": [{ "externalId": "e1", "profile": profile }] })
     }
 
-    fn causes(result: Result<Vec<UpsertUser>, OktaError>) -> Vec<String> {
+    fn causes(result: Result<Change, OktaError>) -> Vec<String> {
         match result {
             Err(error) => {
                 assert_eq!((error.status, error.code), (400, "E0000001"));
                 error.causes
             }
-            Ok(users) => panic!("accepted: {users:?}"),
+            Ok(change) => panic!("accepted: {change:?}"),
         }
     }
 
     #[test]
-    fn a_valid_upsert_keeps_every_attribute_and_ignores_unknown_top_level_fields() {
-        let body = json!({
-            "entityType": "USERS", "unknown": 1,
-            "profiles": [{ "externalId": "e1", "extra": true,
-                "profile": { "email": "a@b.co", "firstName": null, "dept": "R&D" } }]
-        });
-        let users = upsert(body).expect("valid");
-        assert_eq!(users[0].external_id, "e1");
-        assert_eq!(users[0].profile["dept"], "R&D");
-        assert_eq!(users[0].profile["firstName"], Value::Null);
+    fn a_valid_upsert_is_kept_as_sent_and_unknown_fields_are_ignored() {
+        let body: &[u8] = br#"{"entityType":"USERS","unknown":[1,{"a":2}],"profiles":[
+            {"externalId":"e\u0031","extra":true,
+             "profile":{"email":"a@b.co","firstName":null,"dept":"R\u0026D"}}]}"#;
+        let change = check_upsert(Bytes::from_static(body), &Limits::OKTA).expect("valid");
+        assert_eq!((change.kind, change.users), (ChangeKind::Upsert, 1));
+        assert_eq!(change.body, body);
     }
 
     #[test]
@@ -257,9 +236,9 @@ mod tests {
         let long = "x".repeat(101);
         let found = causes(upsert(user(json!({
             "userName": long, "email": "not-an-email", "secondEmail": null,
-            "firstName": "", "homeAddress": 5, "custom": ["a"]
+            "firstName": "", "homeAddress": 5, "custom": ["a"], "flag": {"a": 1}
         }))));
-        assert_eq!(found.len(), 6, "{found:?}");
+        assert_eq!(found.len(), 7, "{found:?}");
         assert!(
             found
                 .iter()
@@ -283,12 +262,17 @@ mod tests {
         assert!(
             found
                 .iter()
-                .any(|c| c.contains("homeAddress: must be a string"))
+                .any(|c| c.contains("homeAddress: must be a string, not a number"))
         );
         assert!(
             found
                 .iter()
                 .any(|c| c.contains("custom: is a custom attribute"))
+        );
+        assert!(
+            found
+                .iter()
+                .any(|c| c.contains("flag: is a custom attribute"))
         );
     }
 
@@ -300,15 +284,21 @@ mod tests {
             let found = causes(upsert(body));
             assert!(found[0].contains("between 1 and 200"), "{found:?}");
         }
+        let found = causes(upsert(json!({ "entityType": "USERS" })));
+        assert!(found[0].ends_with("items, not 0"), "{found:?}");
         let body = json!({ "entityType": "USERS", "profiles": vec![entry; 200] });
-        assert_eq!(upsert(body).expect("200 is allowed").len(), 200);
+        assert_eq!(upsert(body).expect("200 is allowed").users, 200);
     }
 
     #[test]
     fn entity_type_other_than_users_is_a_validation_error() {
-        let body = json!({ "entityType": "GROUPS", "profiles": [{ "externalId": "e" }] });
-        let error = parse_delete(body.to_string().as_bytes(), &Limits::OKTA).unwrap_err();
-        assert_eq!(error.summary, "Api validation failed: entityType");
+        for body in [
+            &br#"{"entityType":"GROUPS","profiles":[{"externalId":"e"}]}"#[..],
+            br#"{"profiles":[{"externalId":"e"}]}"#,
+        ] {
+            let error = delete(body).unwrap_err();
+            assert_eq!(error.summary, "Api validation failed: entityType");
+        }
     }
 
     #[test]
@@ -317,22 +307,31 @@ mod tests {
             &b"{"[..],
             b"[]",
             b"\xff\xfe",
+            b"{\"entityType\":\"USERS\"} trailing",
+            br#"{"entityType":7,"profiles":[]}"#,
             br#"{"entityType":"USERS","profiles":{}}"#,
             br#"{"entityType":"USERS","profiles":[{"externalId":7}]}"#,
+            br#"{"entityType":"USERS","profiles":[3]}"#,
+            br#"{"entityType":"USERS","profiles":[["e1"]]}"#,
         ] {
-            let error = parse_delete(body, &Limits::OKTA).unwrap_err();
+            let error = delete(body).unwrap_err();
             assert_eq!(error.code, "E0000003", "{}", String::from_utf8_lossy(body));
         }
+        let error = upsert(
+            json!({ "entityType": "USERS", "profiles": [{ "externalId": "e", "profile": [] }] }),
+        );
+        assert_eq!(error.unwrap_err().code, "E0000003");
     }
 
     #[test]
     fn external_ids_are_required_and_at_most_512_characters() {
         let body = json!({ "entityType": "USERS", "profiles": [
-            { "externalId": "é".repeat(512) }, { "externalId": "x".repeat(513) }, {}
+            { "externalId": "é".repeat(512) }, { "externalId": "x".repeat(513) }, {}, { "externalId": null }
         ] });
-        let error = parse_delete(body.to_string().as_bytes(), &Limits::OKTA).unwrap_err();
-        assert_eq!(error.causes.len(), 2, "{:?}", error.causes);
+        let error = delete(body.to_string().as_bytes()).unwrap_err();
+        assert_eq!(error.causes.len(), 3, "{:?}", error.causes);
         assert!(error.causes[0].starts_with("profiles[1].externalId"));
         assert!(error.causes[1].starts_with("profiles[2].externalId: is required"));
+        assert!(error.causes[2].starts_with("profiles[3].externalId: is required"));
     }
 }

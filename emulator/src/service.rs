@@ -84,6 +84,7 @@ impl Service {
         source_id: &str,
         now: Instant,
     ) -> Result<SessionView, OktaError> {
+        let clock = self.clock;
         let source = self.source(source_id, now)?;
         if let Some(active) = source.sessions.iter().find(|s| s.status.is_active()) {
             return Err(OktaError::validation(
@@ -105,8 +106,9 @@ impl Service {
             ));
         }
         let session = Session::new(ids::session_id(), now);
-        source.sessions.push(session.clone());
-        Ok(self.view(source_id, &session))
+        let created = view(&clock, source_id, &session);
+        source.sessions.push(session);
+        Ok(created)
     }
 
     /// GET the list: every session of the source, oldest first.
@@ -115,8 +117,13 @@ impl Service {
         source_id: &str,
         now: Instant,
     ) -> Result<Vec<SessionView>, OktaError> {
-        let sessions = self.source(source_id, now)?.sessions.clone();
-        Ok(sessions.iter().map(|s| self.view(source_id, s)).collect())
+        let clock = self.clock;
+        let source = self.source(source_id, now)?;
+        Ok(source
+            .sessions
+            .iter()
+            .map(|session| view(&clock, source_id, session))
+            .collect())
     }
 
     /// GET one session.
@@ -126,8 +133,9 @@ impl Service {
         session_id: &str,
         now: Instant,
     ) -> Result<SessionView, OktaError> {
-        let session = self.session(source_id, session_id, now)?.clone();
-        Ok(self.view(source_id, &session))
+        let clock = self.clock;
+        let session = self.session(source_id, session_id, now)?;
+        Ok(view(&clock, source_id, session))
     }
 
     /// DELETE: a CREATED or IN_PROGRESS session becomes CLOSED and its uploads are dropped.
@@ -164,10 +172,7 @@ impl Service {
     ) -> Result<(), OktaError> {
         let limits = self.limits;
         let session = self.session(source_id, session_id, now)?;
-        let users = match &change {
-            Change::Upsert(users) => users.len(),
-            Change::Deactivate(ids) => ids.len(),
-        };
+        let users = change.users;
         let refuse = |cause: String| Err(OktaError::validation("importSessionId", vec![cause]));
         if !session.status.is_open() {
             return refuse(format!(
@@ -208,6 +213,7 @@ impl Service {
             cool_down,
             ..
         } = self.timings;
+        let clock = self.clock;
         let session = self.session(source_id, session_id, now)?;
         let cause = match session.status {
             SessionStatus::InProgress => None,
@@ -224,14 +230,14 @@ impl Service {
         session.status = SessionStatus::Triggered;
         session.last_updated = now;
         session.finishes = Some((now + processing_time, fails));
-        let session = session.clone();
+        let started = view(&clock, source_id, session);
         if let Some(source) = self.sources.get_mut(source_id) {
             source.cool_down_until = Some(now + cool_down);
         }
         if fails {
             self.failing_imports -= 1;
         }
-        Ok(self.view(source_id, &session))
+        Ok(started)
     }
 
     /// Every session of a source, or none for an unknown source.
@@ -273,22 +279,25 @@ impl Service {
             .find(|session| session.id == session_id)
             .ok_or_else(|| OktaError::not_found(session_id, "IdentitySourceSession"))
     }
+}
 
-    fn view(&self, source_id: &str, session: &Session) -> SessionView {
-        SessionView {
-            id: session.id.clone(),
-            identity_source_id: source_id.to_owned(),
-            status: session.status,
-            created: self.clock.system(session.created),
-            last_updated: self.clock.system(session.last_updated),
-            upload_requests: session.upload_requests,
-            users_in_session: session.users,
-        }
+/// The picture of a session the API and the accessors show.
+fn view(clock: &Clock, source_id: &str, session: &Session) -> SessionView {
+    SessionView {
+        id: session.id.clone(),
+        identity_source_id: source_id.to_owned(),
+        status: session.status,
+        created: clock.system(session.created),
+        last_updated: clock.system(session.last_updated),
+        upload_requests: session.upload_requests,
+        users_in_session: session.users,
     }
 }
 
 /// Idle CREATED sessions expire; triggered imports whose processing time is over finish,
-/// applying their changes to the directory unless they fail.
+/// applying their changes to the directory unless they fail. Okta processes triggered
+/// sessions one at a time; with one active session per source that holds per source, and
+/// the emulator processes the imports of different sources independently.
 fn advance(source: &mut Source, timings: &Timings, now: Instant) {
     for session in &mut source.sessions {
         match session.status {
@@ -329,7 +338,8 @@ fn seconds(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::UpsertUser;
+    use crate::rules::{check_delete, check_upsert};
+    use serde_json::json;
 
     const SOURCE: &str = "0oa1";
     const MINUTE: Duration = Duration::from_secs(60);
@@ -357,14 +367,18 @@ mod tests {
     }
 
     fn upsert(ids: &[&str]) -> Change {
-        Change::Upsert(
-            ids.iter()
-                .map(|id| UpsertUser {
-                    external_id: (*id).to_owned(),
-                    profile: serde_json::Map::from_iter([("email".to_owned(), "a@b.co".into())]),
-                })
-                .collect(),
-        )
+        let profiles: Vec<_> = ids
+            .iter()
+            .map(|id| json!({ "externalId": id, "profile": { "email": "a@b.co" } }))
+            .collect();
+        let body = json!({ "entityType": "USERS", "profiles": profiles }).to_string();
+        check_upsert(body.into(), &Limits::OKTA).unwrap()
+    }
+
+    fn deactivate(ids: &[&str]) -> Change {
+        let profiles: Vec<_> = ids.iter().map(|id| json!({ "externalId": id })).collect();
+        let body = json!({ "entityType": "USERS", "profiles": profiles }).to_string();
+        check_delete(body.into(), &Limits::OKTA).unwrap()
     }
 
     fn cause(error: OktaError) -> String {
@@ -380,12 +394,7 @@ mod tests {
             .upload(SOURCE, &id, upsert(&["a", "b"]), t0)
             .unwrap();
         service
-            .upload(
-                SOURCE,
-                &id,
-                Change::Deactivate(vec!["b".into(), "zz".into()]),
-                t0,
-            )
+            .upload(SOURCE, &id, deactivate(&["b", "zz"]), t0)
             .unwrap();
         assert_eq!(
             service.get(SOURCE, &id, t0).unwrap().status,
@@ -461,7 +470,7 @@ mod tests {
         service.upload(SOURCE, &id, upsert(&["e"]), t0).unwrap();
         let too_many_requests = cause(
             service
-                .upload(SOURCE, &id, Change::Deactivate(vec![]), t0)
+                .upload(SOURCE, &id, deactivate(&["x"]), t0)
                 .unwrap_err(),
         );
         assert!(

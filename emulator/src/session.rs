@@ -54,13 +54,22 @@ impl std::fmt::Display for SessionStatus {
     }
 }
 
-/// What a session does to the directory when its import completes, in upload order.
+/// What kind of change a bulk request makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChangeKind {
+    /// bulk-upsert: create or update the users (and activate them).
+    Upsert,
+    /// bulk-delete: deactivate the users; unknown external ids are ignored.
+    Deactivate,
+}
+
+/// A bulk request a session accepted: its body as received (already checked against the
+/// rules, read again only when the import completes) and how many users it carries.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Change {
-    /// Create or update these users (and activate them).
-    Upsert(Vec<crate::rules::UpsertUser>),
-    /// Deactivate the users with these external ids; unknown ones are ignored.
-    Deactivate(Vec<String>),
+pub(crate) struct Change {
+    pub kind: ChangeKind,
+    pub users: usize,
+    pub body: bytes::Bytes,
 }
 
 /// A session as the service keeps it.

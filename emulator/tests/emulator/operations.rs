@@ -135,3 +135,48 @@ async fn unknown_sources_and_sessions_are_404_e0000007() {
     let (status, code, _) = refusal(api.get_identity_source_session(SOURCE, "apsNone").await);
     assert_eq!((status, code.as_str()), (404, "E0000007"));
 }
+
+#[tokio::test]
+async fn unknown_paths_are_404_and_unsupported_methods_405_in_okta_errors() {
+    let emulator = start(builder()).await;
+    let http = reqwest::Client::new();
+    let base = emulator.base_url();
+    let answers = [
+        (
+            reqwest::Method::GET,
+            format!("{base}/api/v1/users"),
+            404,
+            "E0000007",
+        ),
+        (
+            reqwest::Method::PUT,
+            format!("{base}/api/v1/identity-sources/{SOURCE}/sessions"),
+            405,
+            "E0000022",
+        ),
+        (
+            reqwest::Method::GET,
+            format!("{base}/api/v1/identity-sources/{SOURCE}/sessions/%FF"),
+            404,
+            "E0000007",
+        ),
+    ];
+    for (method, url, status, code) in answers {
+        let response = http
+            .request(method, &url)
+            .header("authorization", "SSWS test-token")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{url}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["errorCode"], code, "{url}");
+    }
+    let api = api(&emulator);
+    let (status, code, _) = refusal(api.get_identity_source_session(SOURCE, "../sessions").await);
+    assert_eq!(
+        (status, code.as_str()),
+        (404, "E0000007"),
+        "an id is one path segment"
+    );
+}

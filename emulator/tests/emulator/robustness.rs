@@ -187,3 +187,14 @@ async fn the_record_of_requests_keeps_only_the_latest() {
     assert_eq!(requests[4].status, Some(404));
     assert_eq!(requests[4].header("authorization"), Some("SSWS <redacted>"));
 }
+
+#[test]
+fn no_secret_is_in_debug_output() {
+    let builder = builder().api_token("second-secret-token");
+    let text = format!("{builder:?}");
+    assert!(
+        !text.contains("test-token") && !text.contains("second-secret"),
+        "{text}"
+    );
+    assert!(text.contains("<2 redacted>"), "{text}");
+}

@@ -176,10 +176,10 @@ async fn profile_attributes_over_their_limits_or_of_the_wrong_format_are_refused
         fields,
         [
             "profiles[1].externalId",
-            "profiles[1].profile.email",
-            "profiles[1].profile.firstName",
-            "profiles[1].profile.secondEmail",
             "profiles[1].profile.userName",
+            "profiles[1].profile.email",
+            "profiles[1].profile.secondEmail",
+            "profiles[1].profile.firstName",
         ],
         "{causes:?}"
     );
