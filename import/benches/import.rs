@@ -1,1 +1,304 @@
-fn main() {}
+//! How fast the import engine is: `cargo bench -p okta-identity-source-import`.
+//!
+//! `import` sends 10,000 users (one session of 50 uploads of 200) into the emulator on
+//! loopback, with no processing delay and no cool-down, end to end: checking and planning
+//! the records, create, the uploads, start-import and polling until `COMPLETED`. The
+//! baseline is hand-written reqwest making the same requests with the same concurrency,
+//! with the upload bodies serialized beforehand (the same profiles in the same batches,
+//! serialized by serde_json as the client does). `dry_run` checks and plans 1,000,000 users from an iterator, and
+//! `directory` only makes those users, to tell the planning from the making;
+//! `plan_import_users` is the part of `import` before its first request.
+//!
+//! Without `--bench` (as under `cargo test --benches`) every benchmark runs once on 400
+//! users (10,000 for the dry run) so the run stays short.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use divan::counter::ItemsCount;
+use divan::{Bencher, black_box};
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+use okta_identity_source::models::{
+    BulkUpsertRequestBody, IdentitySourceEntityType, IdentitySourceSession,
+    IdentitySourceSessionStatus, IdentitySourceUserForUpsert,
+};
+use okta_identity_source::{Client, IdentitySourceApi};
+use okta_identity_source_emulator::{Emulator, Fault};
+use okta_identity_source_import::{Importer, Options, Report, UserRecord, plan};
+use tokio::runtime::Runtime;
+
+#[path = "../tests/support/directory.rs"]
+mod directory;
+
+const SOURCE: &str = "0oa1bench";
+const TOKEN: &str = "00benchmarkToken";
+
+fn main() {
+    divan::main();
+}
+
+/// Whether this is `cargo bench` rather than a single test run.
+fn measuring() -> bool {
+    static MEASURING: OnceLock<bool> = OnceLock::new();
+    *MEASURING.get_or_init(|| std::env::args().any(|arg| arg == "--bench"))
+}
+
+/// Users the import sends: 10,000, or 400 in a test run.
+fn import_users() -> u64 {
+    if measuring() { 10_000 } else { 400 }
+}
+
+/// Users the dry run plans: 1,000,000, or 10,000 in a test run.
+fn dry_run_users() -> u64 {
+    if measuring() { 1_000_000 } else { 10_000 }
+}
+
+/// A runtime with two worker threads and an emulator on it, shared by the benchmarks; a
+/// second emulator answers every request 10 ms late, like a distant service.
+struct Setup {
+    runtime: Runtime,
+    emulator: Emulator,
+    client: Client,
+    /// Kept so that it serves until the process ends.
+    _distant: Emulator,
+    distant_client: Client,
+}
+
+/// The latency of the distant emulator.
+const LATENCY: Duration = Duration::from_millis(10);
+
+fn start_emulator(runtime: &Runtime) -> Emulator {
+    runtime
+        .block_on(
+            Emulator::builder()
+                .identity_source(SOURCE)
+                .api_token(TOKEN)
+                .processing_time(Duration::ZERO)
+                .cool_down(Duration::ZERO)
+                .rate_limit(1_000_000, Duration::from_secs(60))
+                .record_limit(1)
+                .start(),
+        )
+        .expect("the emulator starts")
+}
+
+fn client(emulator: &Emulator) -> Client {
+    Client::builder(emulator.base_url())
+        .api_token(TOKEN)
+        .build()
+        .expect("a client")
+}
+
+fn setup() -> &'static Setup {
+    static SETUP: OnceLock<Setup> = OnceLock::new();
+    SETUP.get_or_init(|| {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let emulator = start_emulator(&runtime);
+        let distant = start_emulator(&runtime);
+        distant.inject(Fault::Delay {
+            delay: LATENCY,
+            count: u32::MAX,
+        });
+        Setup {
+            client: client(&emulator),
+            distant_client: client(&distant),
+            runtime,
+            emulator,
+            _distant: distant,
+        }
+    })
+}
+
+fn users() -> Vec<UserRecord> {
+    (0..import_users()).map(directory::employee).collect()
+}
+
+fn options(concurrency: usize) -> Options {
+    Options::default()
+        .concurrency(concurrency)
+        .cool_down(Duration::ZERO)
+        .polling(Duration::ZERO, Duration::ZERO)
+}
+
+/// The engine, from records to `COMPLETED`.
+#[divan::bench(args = [1, 4])]
+fn import(bencher: Bencher, concurrency: usize) {
+    let setup = setup();
+    let importer = Importer::new(
+        IdentitySourceApi::new(setup.client.clone()),
+        SOURCE,
+        options(concurrency),
+    );
+    bencher
+        .counter(ItemsCount::new(import_users()))
+        .with_inputs(users)
+        .bench_local_values(|users| {
+            let report = setup.runtime.block_on(importer.run(
+                users.into_iter().map(Ok),
+                std::iter::empty(),
+                |_| {},
+            ));
+            check(report);
+        });
+}
+
+/// The engine against the distant emulator: how much concurrency gains when each request
+/// takes 10 ms more.
+#[divan::bench(args = [1, 2, 4, 8], sample_count = 10)]
+fn distant(bencher: Bencher, concurrency: usize) {
+    let setup = setup();
+    let importer = Importer::new(
+        IdentitySourceApi::new(setup.distant_client.clone()),
+        SOURCE,
+        options(concurrency),
+    );
+    bencher
+        .counter(ItemsCount::new(import_users()))
+        .with_inputs(users)
+        .bench_local_values(|users| {
+            let report = setup.runtime.block_on(importer.run(
+                users.into_iter().map(Ok),
+                std::iter::empty(),
+                |_| {},
+            ));
+            check(report);
+        });
+}
+
+fn check(report: Result<Report, okta_identity_source_import::ImportError>) {
+    match report {
+        Ok(report) if report.is_complete_success() => {}
+        Ok(report) => panic!("the import did not complete: {report}"),
+        Err(error) => panic!("the import failed: {error}"),
+    }
+}
+
+/// The bodies of the uploads, serialized.
+fn bodies() -> Vec<Vec<u8>> {
+    let profiles: Vec<IdentitySourceUserForUpsert> = users()
+        .into_iter()
+        .map(|user| IdentitySourceUserForUpsert {
+            external_id: user.external_id,
+            profile: user.profile,
+        })
+        .collect();
+    profiles
+        .chunks(200)
+        .map(|chunk| {
+            let body = BulkUpsertRequestBody {
+                entity_type: IdentitySourceEntityType::Users,
+                profiles: chunk.to_vec(),
+            };
+            serde_json::to_vec(&body).expect("serializable")
+        })
+        .collect()
+}
+
+/// Hand-written reqwest: the same requests, bodies serialized beforehand.
+#[divan::bench(args = [1, 4])]
+fn baseline(bencher: Bencher, concurrency: usize) {
+    let setup = setup();
+    let http = reqwest::Client::new();
+    let bodies = bodies();
+    let sessions = format!(
+        "{}/api/v1/identity-sources/{SOURCE}/sessions",
+        setup.emulator.base_url()
+    );
+    bencher
+        .counter(ItemsCount::new(import_users()))
+        .bench_local(|| {
+            setup
+                .runtime
+                .block_on(by_hand(&http, &sessions, &bodies, concurrency))
+                .expect("the baseline import completes");
+        });
+}
+
+async fn by_hand(
+    http: &reqwest::Client,
+    sessions: &str,
+    bodies: &[Vec<u8>],
+    concurrency: usize,
+) -> Result<(), reqwest::Error> {
+    let send = |request: reqwest::RequestBuilder| {
+        request
+            .header("authorization", format!("SSWS {TOKEN}"))
+            .header("accept", "application/json")
+            .send()
+    };
+    let created = send(http.post(sessions)).await?.error_for_status()?;
+    let session: IdentitySourceSession = decode(&created.bytes().await?);
+    let session_url = format!("{sessions}/{}", session.id);
+    let upload = format!("{session_url}/bulk-upsert");
+    stream::iter(bodies)
+        .map(|body| {
+            let request = http
+                .post(&upload)
+                .header("content-type", "application/json")
+                .body(body.clone());
+            async move { send(request).await?.error_for_status() }
+        })
+        .buffer_unordered(concurrency)
+        .try_collect::<Vec<_>>()
+        .await?;
+    send(http.post(format!("{session_url}/start-import")))
+        .await?
+        .error_for_status()?;
+    loop {
+        let read = send(http.get(&session_url)).await?.error_for_status()?;
+        let session: IdentitySourceSession = decode(&read.bytes().await?);
+        if session.status == IdentitySourceSessionStatus::Completed {
+            return Ok(());
+        }
+    }
+}
+
+fn decode(body: &[u8]) -> IdentitySourceSession {
+    serde_json::from_slice(body).expect("a session")
+}
+
+/// The part of `import` before the first request: checking and planning the same users
+/// (as a dry run: without keeping their bodies).
+#[divan::bench]
+fn plan_import_users(bencher: Bencher) {
+    bencher
+        .counter(ItemsCount::new(import_users()))
+        .with_inputs(users)
+        .bench_local_values(|users| {
+            let plan = plan(
+                users.into_iter().map(Ok),
+                std::iter::empty(),
+                &Options::default(),
+            );
+            black_box(plan.map(|plan| plan.users).expect("every user is valid"))
+        });
+}
+
+/// Checking and planning users from an iterator, keeping only their ids.
+#[divan::bench(sample_count = 5)]
+fn dry_run(bencher: Bencher) {
+    let users = dry_run_users();
+    bencher.counter(ItemsCount::new(users)).bench_local(|| {
+        let plan = plan(
+            directory::employees(0..users),
+            directory::leavers(0..0),
+            &Options::default(),
+        );
+        black_box(plan.map(|plan| plan.users).expect("every user is valid"))
+    });
+}
+
+/// Making the users only, for comparison with `dry_run`.
+#[divan::bench(sample_count = 5)]
+fn directory(bencher: Bencher) {
+    let users = dry_run_users();
+    bencher.counter(ItemsCount::new(users)).bench_local(|| {
+        directory::employees(0..users).for_each(|user| {
+            let _ = black_box(user);
+        })
+    });
+}

@@ -90,30 +90,15 @@ impl Importer {
         U: IntoIterator<Item = Result<UserRecord, InvalidRecord>>,
         D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
     {
-        let mut payloads = Payloads::default();
-        let checked = preflight::check(users, deactivations, &self.options, &mut payloads);
-        let plan = checked.plan;
-        let sessions = payloads.into_sessions(&checked.places, plan.sessions.len());
+        let (plan, sessions) = self.prepare(users, deactivations);
         let ctx = Context::new(
             self.api.clone(),
             self.source.clone(),
             self.options.clone(),
             &mut on_event,
         );
-        ctx.emit(Event::Planned {
-            sessions: plan.sessions.len(),
-            users: plan.users,
-            deactivations: plan.deactivations,
-            invalid: plan.invalid.len(),
-        });
-        {
-            let mut report = ctx.report();
-            report.invalid = plan.invalid;
-            report.warnings = plan.warnings;
-        }
-        let invalid = ctx.report().invalid.len();
-        if invalid > 0 && self.options.on_invalid == OnInvalid::Fail {
-            return Err(fail(&ctx, Failure::InvalidRecords { count: invalid }));
+        if let Err(failure) = self.planned(&ctx, plan) {
+            return Err(fail(&ctx, failure));
         }
         let guard = CancelOnDrop {
             api: self.api.clone(),
@@ -126,6 +111,37 @@ impl Importer {
             Ok(()) => Ok(ctx.take_report()),
             Err(failure) => Err(fail(&ctx, failure)),
         }
+    }
+
+    /// Checks and plans every record, keeping the upload bodies of each session.
+    fn prepare<U, D>(&self, users: U, deactivations: D) -> (Plan, Vec<Vec<Payload>>)
+    where
+        U: IntoIterator<Item = Result<UserRecord, InvalidRecord>>,
+        D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
+    {
+        let mut payloads = Payloads::default();
+        let checked = preflight::check(users, deactivations, &self.options, &mut payloads);
+        let sessions = payloads.into_sessions(&checked.places, checked.plan.sessions.len());
+        (checked.plan, sessions)
+    }
+
+    /// Tells the caller about the plan and starts the report with its problems; with
+    /// [`OnInvalid::Fail`], any invalid record stops the import here.
+    fn planned(&self, ctx: &Context<'_>, plan: Plan) -> Result<(), Failure> {
+        ctx.emit(Event::Planned {
+            sessions: plan.sessions.len(),
+            users: plan.users,
+            deactivations: plan.deactivations,
+            invalid: plan.invalid.len(),
+        });
+        let invalid = plan.invalid.len();
+        let mut report = ctx.report();
+        report.invalid = plan.invalid;
+        report.warnings = plan.warnings;
+        if invalid > 0 && self.options.on_invalid == OnInvalid::Fail {
+            return Err(Failure::InvalidRecords { count: invalid });
+        }
+        Ok(())
     }
 
     /// The sessions one after the other, until done, failed, stopped or out of time; an
@@ -172,7 +188,7 @@ fn fail(ctx: &Context<'_>, failure: Failure) -> ImportError {
 }
 
 /// A dry run: reads and checks every record and lays out the sessions and uploads, keeping
-/// only the external ids seen (about 60 bytes a record), never the profiles. Sends nothing.
+/// only the external ids seen (about 70 bytes a record), never the profiles. Sends nothing.
 ///
 /// With [`OnInvalid::Fail`] any invalid record makes it an error listing all of them;
 /// with [`OnInvalid::Skip`] they are in [`Plan::invalid`].

@@ -136,8 +136,9 @@ impl Options {
         self
     }
 
-    /// How long the whole import may take (default 6 hours). When it runs out, an
-    /// untriggered session is cancelled and the import stops.
+    /// How long the sessions may take in all, counted from when every record has been
+    /// checked (default 6 hours). When it runs out, an untriggered session is cancelled and
+    /// the import stops; a triggered one goes on in Okta and is reported as `TRIGGERED`.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
         self

@@ -47,9 +47,11 @@ impl Payload {
 pub struct Payloads(Vec<Payload>);
 
 impl Payloads {
-    fn slot(&mut self, batch: BatchId, empty: impl FnOnce() -> Payload) -> &mut Payload {
+    fn slot(&mut self, batch: BatchId, empty: impl Fn() -> Payload) -> &mut Payload {
         let index = batch.0 as usize;
-        if index == self.0.len() {
+        // Batches are numbered in order and get their first record at once; filling any
+        // gap keeps this safe whatever the order.
+        while self.0.len() <= index {
             self.0.push(empty());
         }
         &mut self.0[index]

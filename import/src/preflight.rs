@@ -284,3 +284,142 @@ impl io::Write for ByteCounter {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use okta_identity_source::models::IdentitySourceUserProfileForUpsert as Profile;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::options::OnInvalid;
+    use crate::payload::{Payload, Payloads};
+    use crate::plan::Limits;
+
+    fn profile(name_chars: usize, attributes: usize, attribute_chars: usize) -> Profile {
+        Profile {
+            email: Some("someone@example.com".to_owned()),
+            first_name: Some(Some(
+                "é\"\\\n"
+                    .repeat(name_chars / 4 + 1)
+                    .chars()
+                    .take(name_chars.max(1))
+                    .collect(),
+            )),
+            additional_properties: (0..attributes)
+                .map(|n| (format!("custom{n}"), "x\u{1}".repeat(attribute_chars)))
+                .collect(),
+            ..Profile::default()
+        }
+    }
+
+    fn limits() -> impl Strategy<Value = Limits> {
+        (1u32..=200, 300usize..=20_000, 1u32..=50, 1u32..=2_000).prop_map(
+            |(max_batch_records, max_batch_bytes, max_session_requests, max_session_records)| {
+                Limits {
+                    max_batch_records,
+                    max_batch_bytes,
+                    max_session_requests,
+                    max_session_records,
+                }
+            },
+        )
+    }
+
+    fn serialized(payload: &Payload) -> usize {
+        match payload {
+            Payload::Upsert(body, _) => serde_json::to_vec(body).map(|b| b.len()).unwrap_or(0),
+            Payload::Deactivate(body, _) => serde_json::to_vec(body).map(|b| b.len()).unwrap_or(0),
+        }
+    }
+
+    fn ids(payload: &Payload) -> Vec<String> {
+        match payload {
+            Payload::Upsert(body, _) => body
+                .profiles
+                .iter()
+                .map(|u| u.external_id.clone())
+                .collect(),
+            Payload::Deactivate(body, _) => body
+                .profiles
+                .iter()
+                .map(|u| u.external_id.clone())
+                .collect(),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Whatever the sizes and counts, no upload and no session breaks a limit, each
+        /// body is exactly as large as planned, and each id is sent once.
+        #[test]
+        fn the_plan_never_breaks_a_limit(
+            limits in limits(),
+            users in prop::collection::vec((0u32..400, 1usize..50, 0usize..6, 0usize..400), 0..400),
+            leavers in prop::collection::vec(0u32..500, 0..200),
+            last_wins in any::<bool>(),
+        ) {
+            let options = Options::default()
+                .limits(limits)
+                .on_invalid(OnInvalid::Skip)
+                .duplicates(if last_wins { Duplicates::LastWins } else { Duplicates::Fail });
+            let records = users.iter().map(|&(id, name, attributes, attribute_chars)| {
+                Ok(UserRecord::new(format!("u{id}"), profile(name, attributes, attribute_chars)))
+            });
+            let deactivations = leavers.iter().map(|id| Ok(Deactivation::new(format!("u{id}"))));
+            let mut payloads = Payloads::default();
+            let checked = check(records, deactivations, &options, &mut payloads);
+            let plan = checked.plan;
+            let sessions = payloads.into_sessions(&checked.places, plan.sessions.len());
+            prop_assert_eq!(sessions.len(), plan.sessions.len());
+            let mut sent = BTreeSet::new();
+            for (session, bodies) in plan.sessions.iter().zip(&sessions) {
+                prop_assert!(!session.batches.is_empty());
+                prop_assert!(session.batches.len() as u32 <= limits.max_session_requests);
+                prop_assert!(session.users() + session.deactivations() <= u64::from(limits.max_session_records));
+                prop_assert_eq!(session.batches.len(), bodies.len());
+                for (batch, body) in session.batches.iter().zip(bodies) {
+                    prop_assert!(batch.records >= 1 && batch.records <= limits.max_batch_records);
+                    prop_assert_eq!(batch.records, body.records());
+                    prop_assert_eq!(batch.bytes, serialized(body));
+                    prop_assert!(batch.bytes <= limits.max_batch_bytes);
+                    for id in ids(body) {
+                        let kind = matches!(body, Payload::Upsert(..));
+                        prop_assert!(sent.insert((kind, id.clone())), "{} sent twice", id);
+                    }
+                }
+            }
+            let upserted: BTreeSet<_> = sent.iter().filter(|(kind, _)| *kind).map(|(_, id)| id).collect();
+            let deactivated: BTreeSet<_> = sent.iter().filter(|(kind, _)| !*kind).map(|(_, id)| id).collect();
+            prop_assert!(upserted.is_disjoint(&deactivated));
+            prop_assert_eq!(plan.users as usize, upserted.len());
+            prop_assert_eq!(plan.deactivations as usize, deactivated.len());
+        }
+    }
+
+    #[test]
+    fn an_unplaceable_record_and_an_unreadable_one_are_both_reported() {
+        let options = Options::default()
+            .on_invalid(OnInvalid::Skip)
+            .max_batch_bytes(200);
+        let users = vec![
+            Ok(UserRecord::new("big", profile(40, 3, 30))),
+            Err(InvalidRecord::new(
+                Position::default(),
+                vec!["unreadable".into()],
+            )),
+            Ok(UserRecord::new("small", Profile::default())),
+        ];
+        let checked = check(users, Vec::new(), &options, &mut ());
+        let positions: Vec<u64> = checked
+            .plan
+            .invalid
+            .iter()
+            .map(|r| r.position.index)
+            .collect();
+        assert_eq!(positions, [1, 2]);
+        assert_eq!(checked.plan.users, 1);
+    }
+}

@@ -76,6 +76,9 @@ pub fn check_external_id(external_id: &str, reasons: &mut Vec<String>) {
         reasons.push("externalId is missing".to_owned());
         return;
     }
+    if external_id.len() <= MAX_EXTERNAL_ID_CHARS {
+        return;
+    }
     let chars = external_id.chars().count();
     if chars > MAX_EXTERNAL_ID_CHARS {
         reasons.push(format!(
@@ -104,7 +107,14 @@ pub fn check_profile(profile: &Profile, reasons: &mut Vec<String>) {
 
 fn check_field(rule: &FieldRule, value: &str, reasons: &mut Vec<String>) {
     let name = rule.name;
-    let chars = value.chars().count();
+    // A character is 1 to 4 bytes, so most values need no counting.
+    let bytes = value.len();
+    let surely_fits = bytes <= rule.max_chars && bytes >= rule.min_chars * 4;
+    let chars = if surely_fits {
+        rule.min_chars
+    } else {
+        value.chars().count()
+    };
     if chars < rule.min_chars {
         let shortest = match rule.min_chars {
             1 => "empty".to_owned(),

@@ -3,12 +3,12 @@
 //!
 //! A million ids must fit in well under 200 MB, so the ids live end to end in one string
 //! and the hash table holds only 4-byte indices into a vector of fixed-size entries: about
-//! 60 bytes a record in all, against well over 100 for a `HashMap<String, _>`.
+//! 70 bytes a record in all, against well over 100 for a `HashMap<String, _>`.
 
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
-use hashbrown::HashTable;
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 use crate::plan::BatchId;
 use crate::record::Position;
@@ -16,6 +16,8 @@ use crate::record::Position;
 /// Where a record with a given id was, and where it went.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
+    /// The id's hash, kept so that growing the table needs neither the id nor hashing.
+    hash: u64,
     id_start: usize,
     id_len: u32,
     /// An index into `Seen::files`, or `NO_FILE`.
@@ -48,7 +50,7 @@ pub struct Seen {
     ids: String,
     entries: Vec<Entry>,
     table: HashTable<u32>,
-    hasher: RandomState,
+    hasher: DefaultHashBuilder,
     files: Vec<Arc<str>>,
 }
 
@@ -80,6 +82,7 @@ impl Seen {
         let hash = self.hasher.hash_one(id);
         let slot = self.entries.len() as u32;
         self.entries.push(Entry {
+            hash,
             id_start: self.ids.len(),
             id_len: id.len() as u32,
             file,
@@ -89,10 +92,9 @@ impl Seen {
             bytes,
         });
         self.ids.push_str(id);
-        let (ids, entries, hasher) = (&self.ids, &self.entries, &self.hasher);
-        self.table.insert_unique(hash, slot, |&slot| {
-            hasher.hash_one(id_of(ids, &entries[slot as usize]))
-        });
+        let entries = &self.entries;
+        self.table
+            .insert_unique(hash, slot, |&slot| entries[slot as usize].hash);
     }
 
     /// Marks the record with `id` as taken out of the plan.
@@ -105,7 +107,8 @@ impl Seen {
     fn find(&self, id: &str) -> Option<usize> {
         let hash = self.hasher.hash_one(id);
         let found = self.table.find(hash, |&slot| {
-            id_of(&self.ids, &self.entries[slot as usize]) == id
+            let entry = &self.entries[slot as usize];
+            entry.hash == hash && id_of(&self.ids, entry) == id
         });
         found.map(|&slot| slot as usize)
     }

@@ -1,0 +1,539 @@
+//! Real imports into the emulator, which enforces every limit and rule of the service.
+
+mod support;
+
+use std::time::Duration;
+
+use okta_identity_source::models::IdentitySourceSessionStatus as Status;
+use okta_identity_source_emulator::{Fault, Limits as EmulatorLimits, SessionStatus};
+use okta_identity_source_import::{
+    ActiveSession, Event, Failure, InvalidRecord, Limits, OnInvalid, Position, RejectedBatch,
+    WaitReason,
+};
+use serde_json::json;
+use support::directory::{employee, employees, leavers};
+use support::{Events, SOURCE, api, emulator, importer, open_sessions, options, quick_retries};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_five_thousand_users_and_three_hundred_leavers_in_three_sessions() -> TestResult {
+    // A cool-down longer than polling a 10,000-user import takes in a debug build.
+    let cool_down = Duration::from_millis(300);
+    let emulator = emulator().cool_down(cool_down).start().await?;
+    let options = || options().cool_down(cool_down);
+    // The leavers are in the directory from an earlier import.
+    importer(&emulator, options())
+        .run(employees(25_000..25_300), leavers(0..0), |_| {})
+        .await?;
+    tokio::time::sleep(cool_down).await;
+    let before = emulator.requests().len();
+
+    let events = Events::default();
+    let report = importer(&emulator, options())
+        .run(
+            employees(0..25_000),
+            leavers(25_000..25_300),
+            events.recorder(),
+        )
+        .await?;
+
+    let statuses: Vec<Status> = report.sessions.iter().map(|s| s.status.clone()).collect();
+    assert_eq!(
+        statuses,
+        [Status::Completed, Status::Completed, Status::Completed]
+    );
+    let counts: Vec<(u64, u64)> = report
+        .sessions
+        .iter()
+        .map(|s| (s.users, s.deactivations))
+        .collect();
+    assert_eq!(counts, [(10_000, 0), (10_000, 0), (5_000, 300)]);
+    assert_eq!((report.users_sent, report.users_deactivated), (25_000, 300));
+    assert!(report.is_complete_success(), "{report}");
+    let refused: Vec<_> = emulator.requests()[before..]
+        .iter()
+        .filter(|request| request.status.is_none_or(|status| status >= 400))
+        .cloned()
+        .collect();
+    assert!(refused.is_empty(), "refused: {refused:?}");
+    // The emulator refuses a create during the cool-down: none was refused.
+    assert_eq!(report.requests as usize, emulator.requests().len() - before);
+
+    let directory = emulator.users(SOURCE);
+    assert_eq!(directory.len(), 25_300);
+    for n in [0, 9_999, 10_000, 24_999] {
+        let user = &directory[&support::directory::employee_id(n)];
+        assert!(user.active);
+        let expected = serde_json::to_value(employee(n).profile)?;
+        assert_eq!(serde_json::Value::Object(user.profile.clone()), expected);
+    }
+    let active = directory.values().filter(|user| user.active).count();
+    assert_eq!(active, 25_000);
+    assert!(!directory[&support::directory::employee_id(25_123)].active);
+
+    let events = events.all();
+    assert!(matches!(
+        events[0],
+        Event::Planned {
+            sessions: 3,
+            users: 25_000,
+            deactivations: 300,
+            invalid: 0
+        }
+    ));
+    let uploads = events
+        .iter()
+        .filter(|e| matches!(e, Event::BatchUploaded { .. }))
+        .count();
+    assert_eq!(uploads, 50 + 50 + 27);
+    let finished = events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Event::SessionFinished {
+                    status: Status::Completed,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(finished, 3);
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_next_session_waits_for_the_cool_down() -> TestResult {
+    let cool_down = Duration::from_secs(1);
+    let emulator = emulator().cool_down(cool_down).start().await?;
+    let small_sessions = Limits {
+        max_session_records: 5,
+        ..Limits::default()
+    };
+    let events = Events::default();
+    let report = importer(
+        &emulator,
+        options().cool_down(cool_down).limits(small_sessions),
+    )
+    .run(employees(0..10), leavers(0..0), events.recorder())
+    .await?;
+    assert_eq!(report.sessions.len(), 2);
+    assert!(report.is_complete_success(), "{report}");
+    let waits: Vec<WaitReason> = report.waits.iter().map(|w| w.reason).collect();
+    assert_eq!(waits, [WaitReason::CoolDown]);
+    let refused = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.status != Some(200) && r.status != Some(201) && r.status != Some(202))
+        .count();
+    assert_eq!(refused, 0);
+    // The wait is announced between the first session's end and the second's creation.
+    let events = events.all();
+    let position = |wanted: fn(&Event) -> bool| events.iter().position(wanted);
+    let finished = position(|e| matches!(e, Event::SessionFinished { session: 0, .. }));
+    let waiting = position(|e| {
+        matches!(
+            e,
+            Event::Waiting {
+                reason: WaitReason::CoolDown,
+                ..
+            }
+        )
+    });
+    let created = position(|e| matches!(e, Event::SessionCreated { session: 1, .. }));
+    assert!(finished < waiting && waiting < created, "{events:?}");
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_active_session_left_by_an_earlier_run_is_reported_then_cancelled() -> TestResult {
+    let emulator = emulator().start().await?;
+    let client = api(&emulator, quick_retries());
+    let stale = client.create_identity_source_session(SOURCE).await?;
+
+    let error = importer(&emulator, options())
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await
+        .expect_err("another session is active");
+    let Failure::ActiveSession(found) = &error.failure else {
+        panic!("not an active-session failure: {error}");
+    };
+    assert_eq!(
+        (found.id.as_str(), &found.status),
+        (stale.id.as_str(), &Status::Created)
+    );
+    assert!(found.created.is_some());
+    assert_eq!(error.report.found_active, std::slice::from_ref(found));
+    assert!(error.report.sessions.is_empty());
+    assert!(error.to_string().contains(&stale.id), "{error}");
+
+    let events = Events::default();
+    let report = importer(&emulator, options().active_session(ActiveSession::Cancel))
+        .run(employees(0..10), leavers(0..0), events.recorder())
+        .await?;
+    assert_eq!(report.cancelled_others, std::slice::from_ref(&stale.id));
+    assert_eq!(report.sessions[0].status, Status::Completed);
+    assert!(events.all().contains(&Event::OtherSessionCancelled {
+        id: stale.id.clone()
+    }));
+    let sessions = emulator.sessions(SOURCE);
+    assert_eq!(sessions[0].status, SessionStatus::Closed);
+    assert_eq!(sessions[1].status, SessionStatus::Completed);
+    assert_eq!(emulator.users(SOURCE).len(), 10);
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_triggered_session_of_another_run_is_waited_for() -> TestResult {
+    let emulator = emulator()
+        .processing_time(Duration::from_millis(400))
+        .start()
+        .await?;
+    let other = importer(&emulator, options());
+    let mut first = Box::pin(other.run(employees(0..10), leavers(0..0), |_| {}));
+    // Let the other run start its import, then leave it running in Okta.
+    let mut started = false;
+    while !started {
+        tokio::select! {
+            outcome = &mut first => panic!("the other import ended first: {outcome:?}"),
+            _ = tokio::time::sleep(Duration::from_millis(5)) => {
+                started = emulator.sessions(SOURCE).iter().any(|s| s.status == SessionStatus::Triggered);
+            }
+        }
+    }
+    drop(first);
+
+    let report = importer(
+        &emulator,
+        options().active_session(ActiveSession::WaitIfTriggered),
+    )
+    .run(employees(10..20), leavers(0..0), |_| {})
+    .await?;
+    assert_eq!(report.found_active[0].status, Status::Triggered);
+    assert!(
+        report
+            .waits
+            .iter()
+            .any(|w| w.reason == WaitReason::ActiveSession)
+    );
+    assert_eq!(report.sessions[0].status, Status::Completed);
+    assert_eq!(emulator.users(SOURCE).len(), 20);
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_storm_and_503s_are_survived() -> TestResult {
+    let emulator = emulator()
+        .rate_limit(1_000, Duration::from_millis(200))
+        .start()
+        .await?;
+    emulator.inject(Fault::Status {
+        status: 503,
+        count: 3,
+    });
+    // The client hands every 429 to the importer at once; the importer waits for the reset.
+    let client_retries = quick_retries().rate_limit_wait(Duration::ZERO, Duration::ZERO);
+    let importer = okta_identity_source_import::Importer::new(
+        api(&emulator, client_retries),
+        SOURCE,
+        options().concurrency(4),
+    );
+    // The storm starts with the uploads: every upload in flight is refused, twice.
+    let on_event = |event: Event| {
+        if matches!(event, Event::SessionCreated { .. }) {
+            emulator.inject(Fault::Status {
+                status: 429,
+                count: 8,
+            });
+        }
+    };
+    let report = importer
+        .run(employees(0..2_000), leavers(0..0), on_event)
+        .await?;
+    assert_eq!(report.sessions[0].status, Status::Completed);
+    assert_eq!(report.sessions[0].uploads, 10);
+    assert_eq!(emulator.users(SOURCE).len(), 2_000);
+    assert_eq!(report.rate_limited, 8);
+    assert_eq!(report.retries, 3 + 8);
+    assert!(
+        report
+            .waits
+            .iter()
+            .any(|w| w.reason == WaitReason::RateLimit)
+    );
+    let statuses: Vec<Option<u16>> = emulator.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == Some(429)).count(), 8);
+    assert_eq!(statuses.iter().filter(|s| **s == Some(503)).count(), 3);
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_that_ends_in_error_is_reported_and_the_others_stand() -> TestResult {
+    let emulator = emulator().start().await?;
+    emulator.inject(Fault::ImportError { count: 1 });
+    let report = importer(&emulator, options())
+        .run(employees(0..12_000), leavers(0..0), |_| {})
+        .await?;
+    let statuses: Vec<Status> = report.sessions.iter().map(|s| s.status.clone()).collect();
+    assert_eq!(statuses, [Status::Error, Status::Completed]);
+    assert!(!report.is_complete_success());
+    assert!(
+        report
+            .to_string()
+            .contains(&format!("session {}: ERROR", report.sessions[0].id))
+    );
+    assert_eq!(emulator.users(SOURCE).len(), 2_000);
+    emulator.shutdown().await;
+    Ok(())
+}
+
+fn with_two_bad_rows() -> Vec<Result<okta_identity_source_import::UserRecord, InvalidRecord>> {
+    let mut users: Vec<_> = employees(0..5).collect();
+    if let Some(Ok(user)) = users.get_mut(1) {
+        user.profile.email = Some("not an address".into());
+    }
+    users.insert(
+        3,
+        Err(InvalidRecord::new(
+            Position::default(),
+            vec!["unreadable row".into()],
+        )),
+    );
+    users
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_records_stop_everything_or_are_skipped_with_their_positions() -> TestResult {
+    let emulator = emulator().start().await?;
+    let error = importer(&emulator, options())
+        .run(with_two_bad_rows(), leavers(0..0), |_| {})
+        .await
+        .expect_err("invalid records");
+    assert!(matches!(
+        error.failure,
+        Failure::InvalidRecords { count: 2 }
+    ));
+    let positions: Vec<String> = error
+        .report
+        .invalid
+        .iter()
+        .map(|r| r.position.to_string())
+        .collect();
+    assert_eq!(positions, ["record 2", "record 4"]);
+    assert!(emulator.requests().is_empty(), "nothing is sent");
+
+    let report = importer(&emulator, options().on_invalid(OnInvalid::Skip))
+        .run(with_two_bad_rows(), leavers(0..0), |_| {})
+        .await?;
+    let positions: Vec<String> = report
+        .invalid
+        .iter()
+        .map(|r| r.position.to_string())
+        .collect();
+    assert_eq!(positions, ["record 2", "record 4"]);
+    assert_eq!(report.users_sent, 4);
+    let directory = emulator.users(SOURCE);
+    assert_eq!(directory.len(), 4);
+    assert!(!directory.contains_key(&support::directory::employee_id(1)));
+    let json = serde_json::to_value(&report)?;
+    assert_eq!(
+        json["invalid"][1],
+        json!({"position": {"index": 4}, "reasons": ["unreadable row"]})
+    );
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_upload_cancels_the_session_or_is_skipped() -> TestResult {
+    // Planning for 250 profiles an upload, where the service takes 200.
+    let emulator = emulator().limits(EmulatorLimits::OKTA).start().await?;
+    let too_big = Limits {
+        max_batch_records: 250,
+        ..Limits::default()
+    };
+    let error = importer(&emulator, options().limits(too_big).concurrency(1))
+        .run(employees(0..260), leavers(0..0), |_| {})
+        .await
+        .expect_err("the first upload is refused");
+    let Failure::Rejected {
+        session_id,
+        error: cause,
+    } = &error.failure
+    else {
+        panic!("not a rejection: {error}");
+    };
+    assert_eq!(cause.status().map(|s| s.as_u16()), Some(400));
+    assert_eq!(error.report.sessions[0].status, Status::Closed);
+    assert_eq!(&error.report.rejected[0].session_id, session_id);
+    assert_eq!(error.report.rejected[0].positions.len(), 250);
+    assert_eq!(error.report.rejected[0].positions[0].index, 1);
+    assert!(open_sessions(&emulator).is_empty());
+    tokio::time::sleep(support::COOL_DOWN).await;
+
+    let report = importer(
+        &emulator,
+        options()
+            .limits(too_big)
+            .concurrency(1)
+            .rejected_batch(RejectedBatch::Continue),
+    )
+    .run(employees(0..260), leavers(0..0), |_| {})
+    .await?;
+    assert_eq!(report.rejected.len(), 1);
+    assert_eq!(report.sessions[0].status, Status::Completed);
+    assert_eq!(report.users_sent, 10);
+    assert_eq!(emulator.users(SOURCE).len(), 10);
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_import_mid_upload_leaves_no_open_session() -> TestResult {
+    let emulator = emulator().start().await?;
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_millis(20),
+        count: 1_000,
+    });
+    let importer = importer(&emulator, options().concurrency(1));
+    let events = Events::default();
+    let mut run = Box::pin(importer.run(employees(0..5_000), leavers(0..0), events.recorder()));
+    loop {
+        tokio::select! {
+            outcome = &mut run => panic!("the import ended first: {outcome:?}"),
+            _ = tokio::time::sleep(Duration::from_millis(5)) => {}
+        }
+        if events
+            .all()
+            .iter()
+            .any(|e| matches!(e, Event::BatchUploaded { .. }))
+        {
+            break;
+        }
+    }
+    assert_eq!(open_sessions(&emulator).len(), 1);
+    drop(run);
+    for _ in 0..200 {
+        if open_sessions(&emulator).is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(open_sessions(&emulator), Vec::<String>::new());
+    assert_eq!(emulator.sessions(SOURCE)[0].status, SessionStatus::Closed);
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_the_import_cancels_its_session_and_says_so() -> TestResult {
+    let emulator = emulator().start().await?;
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_millis(20),
+        count: 1_000,
+    });
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    let mut stop = Some(stop);
+    let on_event = move |event: Event| {
+        if matches!(event, Event::BatchUploaded { .. }) {
+            stop.take().map(|stop| stop.send(()));
+        }
+    };
+    let error = importer(&emulator, options().concurrency(1))
+        .run_until(employees(0..5_000), leavers(0..0), on_event, async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect_err("stopped");
+    assert!(matches!(error.failure, Failure::Stopped));
+    let session = &error.report.sessions[0];
+    assert_eq!(session.status, Status::Closed);
+    assert!(session.uploads >= 1);
+    assert_eq!(error.report.left_open, None);
+    assert!(open_sessions(&emulator).is_empty());
+    emulator.shutdown().await;
+    Ok(())
+}
+
+/// The run's future can be spawned on a multi-threaded runtime (checked when compiling).
+#[allow(dead_code)]
+fn the_run_future_is_send(importer: &okta_identity_source_import::Importer) {
+    fn spawnable<T: Send>(_: T) {}
+    spawnable(importer.run(employees(0..1), leavers(0..0), |_| {}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn running_out_of_time_cancels_the_session() -> TestResult {
+    let emulator = emulator().start().await?;
+    let events = Events::default();
+    let slow = |event: Event| {
+        if matches!(event, Event::SessionCreated { .. }) {
+            emulator.inject(Fault::Delay {
+                delay: Duration::from_secs(5),
+                count: 1,
+            });
+        }
+    };
+    let mut record = events.recorder();
+    let error = importer(&emulator, options().deadline(Duration::from_millis(300)))
+        .run(employees(0..10), leavers(0..0), |event| {
+            slow(event.clone());
+            record(event);
+        })
+        .await
+        .expect_err("out of time");
+    assert!(matches!(error.failure, Failure::Deadline(_)), "{error}");
+    assert_eq!(error.report.sessions[0].status, Status::Closed);
+    assert!(open_sessions(&emulator).is_empty());
+    assert!(
+        events
+            .all()
+            .iter()
+            .any(|e| matches!(e, Event::SessionCancelled { session: 0, .. }))
+    );
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_that_cannot_be_cancelled_is_named_in_the_report() -> TestResult {
+    let emulator = emulator().start().await?;
+    // After the first upload the service stops answering: the next upload fails, and so
+    // does cancelling the session.
+    let on_event = |event: Event| {
+        if matches!(event, Event::BatchUploaded { .. }) {
+            emulator.inject(Fault::DropConnection { count: 10 });
+        }
+    };
+    let error = importer(&emulator, options().concurrency(1))
+        .run(employees(0..1_000), leavers(0..0), on_event)
+        .await
+        .expect_err("the service stopped answering");
+    assert!(
+        matches!(
+            error.failure,
+            Failure::Call {
+                step: "uploading",
+                ..
+            }
+        ),
+        "{error}"
+    );
+    let id = error.report.sessions[0].id.clone();
+    assert_eq!(error.report.left_open, Some(id.clone()));
+    assert_eq!(open_sessions(&emulator), std::slice::from_ref(&id));
+    assert!(
+        error
+            .report
+            .to_string()
+            .contains(&format!("session {id} could not be cancelled"))
+    );
+    emulator.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,88 @@
+//! What the tests against the emulator share: an emulator with millisecond timings, a
+//! client and an importer pointed at it, and the events an import emitted.
+
+#![allow(dead_code)] // Each test binary uses a part.
+
+pub mod directory;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use okta_identity_source::{Client, IdentitySourceApi, RetryPolicy};
+use okta_identity_source_emulator::{Emulator, EmulatorBuilder, SessionStatus};
+use okta_identity_source_import::{Event, Importer, Options};
+
+pub const SOURCE: &str = "0oa1import";
+pub const TOKEN: &str = "00importTestToken";
+/// The emulator's cool-down, and the importer's idea of it.
+pub const COOL_DOWN: Duration = Duration::from_millis(50);
+
+/// An emulator with no processing delay and a 50 ms cool-down.
+pub fn emulator() -> EmulatorBuilder {
+    Emulator::builder()
+        .identity_source(SOURCE)
+        .api_token(TOKEN)
+        .processing_time(Duration::ZERO)
+        .cool_down(COOL_DOWN)
+}
+
+/// Retries as by default, but backing off for milliseconds instead of seconds.
+pub fn quick_retries() -> RetryPolicy {
+    RetryPolicy::with_max_retries(3).backoff(Duration::from_millis(1), Duration::from_millis(10))
+}
+
+/// The API through a client of the emulator with `retries`.
+pub fn api(emulator: &Emulator, retries: RetryPolicy) -> IdentitySourceApi {
+    let client = Client::builder(emulator.base_url())
+        .api_token(TOKEN)
+        .retry_policy(retries)
+        .build()
+        .expect("a valid client configuration");
+    IdentitySourceApi::new(client)
+}
+
+/// Options with millisecond waits matching the emulator's.
+pub fn options() -> Options {
+    Options::default()
+        .cool_down(COOL_DOWN)
+        .polling(Duration::from_millis(2), Duration::from_millis(20))
+        .max_cool_down_wait(Duration::from_secs(5))
+        .deadline(Duration::from_secs(60))
+}
+
+/// An importer into the emulator's source.
+pub fn importer(emulator: &Emulator, options: Options) -> Importer {
+    Importer::new(api(emulator, quick_retries()), SOURCE, options)
+}
+
+/// Collects the events of an import.
+#[derive(Clone, Default)]
+pub struct Events(Arc<Mutex<Vec<Event>>>);
+
+impl Events {
+    /// A callback that records each event.
+    pub fn recorder(&self) -> impl FnMut(Event) + Send + 'static {
+        let events = self.0.clone();
+        move |event| events.lock().expect("not poisoned").push(event)
+    }
+
+    /// The events so far.
+    pub fn all(&self) -> Vec<Event> {
+        self.0.lock().expect("not poisoned").clone()
+    }
+}
+
+/// The emulator's sessions that are still open for uploads.
+pub fn open_sessions(emulator: &Emulator) -> Vec<String> {
+    emulator
+        .sessions(SOURCE)
+        .into_iter()
+        .filter(|session| {
+            matches!(
+                session.status,
+                SessionStatus::Created | SessionStatus::InProgress
+            )
+        })
+        .map(|session| session.id)
+        .collect()
+}
