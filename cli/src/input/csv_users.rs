@@ -117,7 +117,6 @@ impl<R> Rows<R> {
                 column => column.apply(&mut profile, value, self.empty_as_null),
             }
         }
-        debug_assert!(self.header.external_id < expected);
         Ok(UserRow {
             external_id,
             profile,
