@@ -537,6 +537,45 @@ async fn a_session_left_open_stops_the_import_unless_cancel_stale_session_is_giv
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn json_lines_are_imported_and_rate_limit_waits_are_logged_with_the_time_left() {
+    let emulator = Emulator::builder()
+        .identity_source(SOURCE)
+        .api_token(TOKEN)
+        .rate_limit(3, Duration::from_millis(800))
+        .start()
+        .await
+        .unwrap();
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    let lines: String = (1..=450)
+        .map(|n| format!("{{\"externalId\":\"j{n}\",\"profile\":{{\"email\":\"j{n}@example.com\",\"lastName\":null,\"team\":\"T{}\"}}}}\n", n % 3))
+        .collect();
+    dir.write("users.jsonl", lines);
+    let run = dir
+        .run_async(&args(
+            &["users", "users.jsonl", "--concurrency", "1"],
+            &FAST,
+        ))
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stderr
+            .lines()
+            .any(|l| l.starts_with("waiting ") && l.ends_with("s for the rate limit")),
+        "{}",
+        run.stderr
+    );
+    let directory = emulator.users(SOURCE);
+    assert_eq!(directory.len(), 450);
+    let user = &directory["j7"];
+    assert_eq!(user.profile.get("team"), Some(&Value::from("T1")));
+    assert_eq!(
+        user.profile.get("lastName"),
+        None,
+        "null clears the attribute"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn sessions_are_listed_shown_and_cancelled() {
     let emulator = emulator().await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
