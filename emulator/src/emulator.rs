@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::faults::{Fault, FaultQueue, RequestFault};
-use crate::limits::{Limits, RateLimit, Timings};
+use crate::limits::{Limits, RateLimit, Timings, bounded};
 use crate::oauth::{ServiceApp, TokenIssuer};
 use crate::rate_limit::RateWindow;
 use crate::recording::{RecordedRequest, Recorder};
@@ -118,31 +118,34 @@ impl EmulatorBuilder {
     /// How long an import stays `TRIGGERED` before it is `COMPLETED`. Default 0: the next
     /// read after start-import sees it completed.
     pub fn processing_time(mut self, duration: Duration) -> Self {
-        self.timings.processing_time = duration;
+        self.timings.processing_time = bounded(duration);
         self
     }
 
     /// How long after a start-import a new session is refused. Default 5 minutes.
     pub fn cool_down(mut self, duration: Duration) -> Self {
-        self.timings.cool_down = duration;
+        self.timings.cool_down = bounded(duration);
         self
     }
 
     /// How long a `CREATED` session may stay idle before it is `EXPIRED`. Default 24 h.
     pub fn session_expiry(mut self, duration: Duration) -> Self {
-        self.timings.session_expiry = duration;
+        self.timings.session_expiry = bounded(duration);
         self
     }
 
     /// How long an access token is valid. Default 1 h.
     pub fn token_lifetime(mut self, duration: Duration) -> Self {
-        self.timings.token_lifetime = duration;
+        self.timings.token_lifetime = bounded(duration);
         self
     }
 
     /// At most `limit` API requests in each `window`. Default 600 a minute.
     pub fn rate_limit(mut self, limit: u32, window: Duration) -> Self {
-        self.rate_limit = RateLimit { limit, window };
+        self.rate_limit = RateLimit {
+            limit,
+            window: bounded(window),
+        };
         self
     }
 

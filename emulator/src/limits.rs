@@ -31,6 +31,15 @@ impl Default for Limits {
     }
 }
 
+/// The longest duration the emulator keeps: 100 years. Longer ones are taken as this, so
+/// that adding one to the current time can never overflow.
+pub(crate) const LONGEST: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+
+/// A duration, at most [`LONGEST`].
+pub(crate) fn bounded(duration: Duration) -> Duration {
+    duration.min(LONGEST)
+}
+
 /// The durations of the session lifecycle. Each is configurable down to milliseconds so that
 /// tests never wait for real minutes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -236,9 +236,14 @@ impl TokenIssuer {
                 "The client_assertion expires more than an hour from now.",
             ));
         }
-        let jti = claims
-            .jti
-            .ok_or_else(|| OAuthError::client("The client_assertion has no jti."))?;
+        let scopes = app.scopes.clone();
+        self.use_jti(claims.jti, exp, unix_now)?;
+        Ok(scopes)
+    }
+
+    /// Remembers an assertion's `jti` until the assertion expires; one seen before is refused.
+    fn use_jti(&mut self, jti: Option<String>, exp: u64, unix_now: u64) -> Result<(), OAuthError> {
+        let jti = jti.ok_or_else(|| OAuthError::client("The client_assertion has no jti."))?;
         self.used_jtis.retain(|_, expires| *expires >= unix_now);
         if self.used_jtis.contains_key(&jti) {
             return Err(OAuthError::client(
@@ -253,7 +258,7 @@ impl TokenIssuer {
             ));
         }
         self.used_jtis.insert(jti, exp);
-        Ok(app.scopes.clone())
+        Ok(())
     }
 
     fn grant_token(&mut self, scopes: BTreeSet<String>, now: Instant) -> Value {

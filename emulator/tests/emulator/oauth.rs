@@ -231,3 +231,36 @@ async fn a_public_key_that_does_not_read_stops_the_start() {
     let error = started.unwrap_err();
     assert!(error.to_string().contains("0oa-bad"), "{error}");
 }
+
+#[tokio::test]
+async fn an_access_token_is_refused_once_it_expires() {
+    let emulator = start(
+        builder()
+            .service_app(emulator::ServiceApp::new(CLIENT_ID, RSA_PUBLIC))
+            .token_lifetime(std::time::Duration::from_millis(500)),
+    )
+    .await;
+    let (status, body) = token(
+        &emulator,
+        &assertion(&emulator, json!({ "jti": "lifetime" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let access_token = body["access_token"].as_str().unwrap().to_owned();
+    let call = || async {
+        reqwest::Client::new()
+            .get(format!(
+                "{}/api/v1/identity-sources/{SOURCE}/sessions",
+                emulator.base_url()
+            ))
+            .bearer_auth(&access_token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(call().await, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(call().await, 401);
+}

@@ -7,7 +7,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::{SOURCE, TOKEN, api, builder, start};
+use crate::support::{SOURCE, TOKEN, api, builder, start, upsert};
 
 /// Reads until the server closes the connection (or 5 s pass: then the test fails).
 async fn read_to_close(stream: &mut TcpStream) -> Vec<u8> {
@@ -197,4 +197,33 @@ fn no_secret_is_in_debug_output() {
         "{text}"
     );
     assert!(text.contains("<2 redacted>"), "{text}");
+}
+
+#[tokio::test]
+async fn durations_too_long_for_the_clock_are_taken_as_a_century() {
+    let emulator = start(
+        builder()
+            .cool_down(Duration::MAX)
+            .session_expiry(Duration::MAX)
+            .processing_time(Duration::MAX)
+            .token_lifetime(Duration::MAX)
+            .rate_limit(10, Duration::MAX),
+    )
+    .await;
+    let api = api(&emulator);
+    let session = api.create_identity_source_session(SOURCE).await.unwrap();
+    api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(0..1))
+        .await
+        .unwrap();
+    let started = api
+        .start_import_from_identity_source(SOURCE, &session.id)
+        .await
+        .unwrap();
+    assert_eq!(started.status.as_str(), "TRIGGERED");
+    let listed = api
+        .list_identity_source_sessions(SOURCE)
+        .send()
+        .await
+        .unwrap();
+    assert!(listed.meta().rate_limit.reset.is_some());
 }
