@@ -30,6 +30,9 @@ pub struct Context<'e> {
     pub open_session: Arc<Mutex<Option<String>>>,
     /// When this run last started an import: the cool-down runs from then.
     pub last_trigger: Mutex<Option<Instant>>,
+    /// The end of the latest rate-limit wait announced: uploads in flight together wait
+    /// for the same reset, which is told and counted once.
+    rate_limit_wait: Mutex<Option<Instant>>,
 }
 
 /// What the last response said about the rate-limit window.
@@ -57,6 +60,7 @@ impl<'e> Context<'e> {
             pacer: Mutex::new(Pacer::default()),
             open_session: Arc::new(Mutex::new(None)),
             last_trigger: Mutex::new(None),
+            rate_limit_wait: Mutex::new(None),
         }
     }
 
@@ -80,6 +84,10 @@ impl<'e> Context<'e> {
 
     /// Waits until `until` for `reason`, telling the caller and recording the wait.
     pub async fn wait(&self, reason: WaitReason, until: Instant) {
+        if reason == WaitReason::RateLimit && !self.first_to_wait_until(until) {
+            tokio::time::sleep_until(until.into()).await;
+            return;
+        }
         let now = Instant::now();
         let length = until.saturating_duration_since(now);
         let wall = DateTime::<Utc>::from(SystemTime::now() + length);
@@ -93,6 +101,17 @@ impl<'e> Context<'e> {
             until: wall,
             waited: now.elapsed(),
         });
+    }
+
+    /// Whether no other step is already waiting for the same reset: one that ends by
+    /// `until`, give or take the second that is the headers' precision.
+    fn first_to_wait_until(&self, until: Instant) -> bool {
+        let mut announced = lock(&self.rate_limit_wait);
+        let first = announced.is_none_or(|end| until > end + Duration::from_secs(1));
+        if first {
+            *announced = Some(until);
+        }
+        first
     }
 
     /// Sends the call `make` builds, keeping to the rate limit: waits when the window is

@@ -7,8 +7,8 @@ use std::time::Duration;
 use okta_identity_source::models::IdentitySourceSessionStatus as Status;
 use okta_identity_source_emulator::{Fault, Limits as EmulatorLimits, SessionStatus};
 use okta_identity_source_import::{
-    ActiveSession, Event, Failure, InvalidRecord, Limits, OnInvalid, Position, RejectedBatch,
-    WaitReason,
+    ActiveSession, Duplicates, Event, Failure, InvalidRecord, Limits, OnInvalid, Position,
+    RejectedBatch, WaitReason,
 };
 use serde_json::json;
 use support::directory::{employee, employees, leavers};
@@ -534,6 +534,25 @@ async fn a_session_that_cannot_be_cancelled_is_named_in_the_report() -> TestResu
             .to_string()
             .contains(&format!("session {id} could not be cancelled"))
     );
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_last_wins_the_later_record_is_the_one_imported() -> TestResult {
+    let emulator = emulator().start().await?;
+    let mut later = employee(0);
+    later.profile.first_name = Some(Some("Later".into()));
+    let users = employees(0..3).chain([Ok(later)]);
+    let report = importer(&emulator, options().duplicates(Duplicates::LastWins))
+        .run(users, leavers(0..0), |_| {})
+        .await?;
+    assert_eq!(report.users_sent, 3);
+    assert_eq!(report.warnings.len(), 1);
+    assert_eq!(report.warnings[0].position.index, 4);
+    let directory = emulator.users(SOURCE);
+    let first = &directory[&support::directory::employee_id(0)];
+    assert_eq!(first.profile["firstName"], "Later");
     emulator.shutdown().await;
     Ok(())
 }

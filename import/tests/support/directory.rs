@@ -9,7 +9,7 @@ pub fn employee_id(n: u64) -> String {
     format!("emp-{n:07}")
 }
 
-/// Employee `n`: standard attributes and two custom ones, about 250 bytes of JSON.
+/// Employee `n`: standard attributes and two custom ones, about 240 bytes of JSON.
 pub fn employee(n: u64) -> UserRecord {
     let id = employee_id(n);
     let email = format!("{id}@example.com");
