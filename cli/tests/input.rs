@@ -96,6 +96,30 @@ fn a_map_file_renames_and_drops_columns() {
 }
 
 #[test]
+fn a_map_file_with_a_bad_row_or_a_repeated_column_is_refused_at_its_line() {
+    let error = |bytes: &[u8]| {
+        let (_dir, map) = file("map.csv", bytes);
+        ColumnMap::read(&map)
+            .err()
+            .expect("refused")
+            .to_string()
+            .replace(&map.display().to_string(), "MAP")
+    };
+    assert_eq!(
+        error(b"column,attribute\nA,externalId\nB\n"),
+        "MAP:3: 1 fields; a row of a map file is `column,attribute`"
+    );
+    assert_eq!(
+        error(b"column,attribute\nA,externalId\na,email\n"),
+        "MAP:3: the column `a` is mapped twice"
+    );
+    assert_eq!(
+        error(b"from,to\n"),
+        "MAP:1: a map file starts with the header `column,attribute`"
+    );
+}
+
+#[test]
 fn a_byte_order_mark_before_the_header_is_skipped() {
     let (_dir, path) = file(
         "users.csv",

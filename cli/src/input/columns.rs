@@ -105,6 +105,7 @@ impl ColumnMap {
     pub fn read(path: &Path) -> Result<Self, InputError> {
         let file: Arc<str> = display_name(path).into();
         let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
             .trim(csv::Trim::All)
             .from_reader(open(path)?);
         let header_error = |line, message: String| InputError::Header {
@@ -131,7 +132,13 @@ impl ColumnMap {
             let record = record
                 .map_err(|e| header_error(e.position().map_or(0, |p| p.line()), e.to_string()))?;
             let line = record.position().map_or(0, |p| p.line());
-            let (from, to) = (&record[0], &record[1]);
+            let (2, Some(from), Some(to)) = (record.len(), record.get(0), record.get(1)) else {
+                let message = format!(
+                    "{} fields; a row of a map file is `column,attribute`",
+                    record.len()
+                );
+                return Err(header_error(line, message));
+            };
             if renames
                 .insert(from.to_lowercase(), to.to_string())
                 .is_some()
