@@ -100,8 +100,7 @@ fn a_map_file_with_a_bad_row_or_a_repeated_column_is_refused_at_its_line() {
     let error = |bytes: &[u8]| {
         let (_dir, map) = file("map.csv", bytes);
         ColumnMap::read(&map)
-            .err()
-            .expect("refused")
+            .expect_err("refused")
             .to_string()
             .replace(&map.display().to_string(), "MAP")
     };
