@@ -576,6 +576,32 @@ async fn json_lines_are_imported_and_rate_limit_waits_are_logged_with_the_time_l
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn without_a_terminal_progress_is_plain_log_lines_and_the_summary_a_table() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=450));
+    dir.write("leavers.txt", "emp-0000999\n");
+    let import = [
+        "users",
+        "users.csv",
+        "--deactivate",
+        "leavers.txt",
+        "--concurrency",
+        "1",
+    ];
+    let run = dir.run_async(&args(&import, &FAST)).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    let session = &emulator.sessions(SOURCE)[0].id;
+    // The session id, the number of polls and the time vary from run to run.
+    let text = run.all().replace(session.as_str(), "aps…");
+    let text: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with("requests ") && !l.starts_with("time "))
+        .collect();
+    insta::assert_snapshot!("import_without_terminal", text.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn sessions_are_listed_shown_and_cancelled() {
     let emulator = emulator().await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);

@@ -42,7 +42,10 @@ impl<'a> EventDisplay<'a> {
                     String::new()
                 };
                 progress.step(&format!(
-                    "Importing {users} users and {deactivations} deactivations in {sessions} sessions{invalid}"
+                    "Importing {} and {} in {}{invalid}",
+                    count(users, "user"),
+                    count(deactivations, "deactivation"),
+                    count(sessions as u64, "session"),
                 ));
             }
             Event::ActiveSessionFound { session } => {
@@ -107,4 +110,13 @@ impl<'a> EventDisplay<'a> {
 fn is_final(status: &IdentitySourceSessionStatus) -> bool {
     use IdentitySourceSessionStatus::{Closed, Completed, Error, Expired};
     matches!(status, Completed | Error | Expired | Closed)
+}
+
+/// `1 user`, `2 users`.
+fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
