@@ -602,6 +602,68 @@ async fn without_a_terminal_progress_is_plain_log_lines_and_the_summary_a_table(
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_map_file_empty_as_null_and_last_wins_shape_what_reaches_the_directory() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write(
+        "map.csv",
+        "column,attribute\nEmployee ID,externalId\nGiven Name,firstName\nSalary,\n",
+    );
+    dir.write("hr.csv", "Employee ID,Given Name,LASTNAME,Salary,Cost Center\n1,Ada,Lovelace,100,CC-1\n2,Bob,Byron,90,CC-2\n1,Ada,King,100,CC-1\n");
+    let run = dir
+        .run_async(&args(
+            &[
+                "users",
+                "hr.csv",
+                "--map",
+                "map.csv",
+                "--duplicates",
+                "last-wins",
+                "--report",
+                "r.json",
+            ],
+            &FAST,
+        ))
+        .await;
+    assert_eq!(
+        run.code,
+        0,
+        "a repeated id resolved by last-wins is no failure: {}",
+        run.all()
+    );
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(report["warnings"][0]["external_id"], "1");
+    assert_eq!(report["users_sent"], 2);
+    let profile = |id: &str| Value::Object(emulator.users(SOURCE)[id].profile.clone());
+    assert_eq!(
+        profile("1"),
+        serde_json::json!({"firstName": "Ada", "lastName": "King", "Cost Center": "CC-1"})
+    );
+
+    dir.write(
+        "clear.csv",
+        "externalId,firstName,lastName,Cost Center\n2,,Byron-Smith,\n",
+    );
+    let run = dir.run_async(&args(&["users", "clear.csv"], &FAST)).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(
+        profile("2"),
+        serde_json::json!({"firstName": "Bob", "lastName": "Byron-Smith", "Cost Center": "CC-2"}),
+        "empty cells are left out"
+    );
+    let run = dir
+        .run_async(&args(&["users", "clear.csv", "--empty-as-null"], &FAST))
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(
+        profile("2"),
+        serde_json::json!({"lastName": "Byron-Smith", "Cost Center": "CC-2"}),
+        "null clears firstName"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn sessions_are_listed_shown_and_cancelled() {
     let emulator = emulator().await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
