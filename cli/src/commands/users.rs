@@ -174,10 +174,19 @@ pub async fn import(
         )
         .await;
     progress.finish();
-    let (report, failure) = match result {
-        Ok(report) => (report, None),
-        Err(error) => (*error.report, Some(error.failure)),
-    };
+    match result {
+        Ok(report) => conclude(report, None, report_file, out),
+        Err(error) => conclude(*error.report, Some(error.failure), report_file, out),
+    }
+}
+
+/// The summary, the report file and the outcome of an import that ran (or stopped).
+fn conclude(
+    report: Report,
+    failure: Option<okta_identity_source_import::Failure>,
+    report_file: Option<ReportFile>,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
     summary::write_invalid(&mut std::io::stderr(), &report.invalid)?;
     summary::write_report(out, &report)?;
     if let Some(file) = report_file {
