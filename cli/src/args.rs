@@ -1,0 +1,198 @@
+//! The command line: subcommands, flags and their help text (clap derive).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Authentication: the API token is read from the environment variable OKTA_API_TOKEN, never from a
+flag; or use an OAuth 2.0 service app with --client-id, --private-key and --key-id.
+
+Exit codes: 0 everything was imported; 1 a record was invalid or the import failed (the summary
+and the report say what); 2 a usage, configuration or input-file error (nothing was sent).";
+
+/// Import users from a CSV or JSON Lines file into an Okta Custom Identity Source.
+#[derive(Debug, Parser)]
+#[command(name = "okta-import", version, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Log each step and request to standard error (-vv for more detail).
+    #[arg(short, long, action = ArgAction::Count, global = true, help_heading = "Output")]
+    pub verbose: u8,
+    /// Print no progress, only errors and the summary.
+    #[arg(short, long, global = true, help_heading = "Output")]
+    pub quiet: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate, plan and import the users of a file (and deactivate those of another).
+    #[command(after_help = AFTER_HELP)]
+    Users(UsersArgs),
+    /// Look at and cancel import sessions.
+    #[command(subcommand)]
+    Sessions(SessionsCommand),
+    /// Import a bundled sample of made-up employees into an emulator started in this process;
+    /// needs no account and no network.
+    Demo,
+}
+
+/// `okta-import users`.
+#[derive(Debug, Args)]
+pub struct UsersArgs {
+    /// The users to create or update: a CSV file with a header row, or JSON Lines.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Users to deactivate: one external id per line, or a CSV file with an externalId column.
+    #[arg(long, value_name = "FILE")]
+    pub deactivate: Option<PathBuf>,
+    /// The format of FILE; by default taken from its extension (.csv, .jsonl or .ndjson).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+    /// A CSV file of `column,attribute` rows that renames the input's columns (an empty
+    /// attribute drops the column).
+    #[arg(long, value_name = "FILE")]
+    pub map: Option<PathBuf>,
+    /// Send an empty CSV cell as null, which clears the attribute in Okta (only firstName,
+    /// lastName, mobilePhone and homeAddress can be cleared); by default an empty cell is left
+    /// out and the attribute keeps its value.
+    #[arg(long)]
+    pub empty_as_null: bool,
+    /// Validate the files and print the plan (sessions, requests, users); send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// What to do with an invalid record: stop before sending anything, or skip it.
+    #[arg(long, value_enum, default_value_t = OnInvalid::Fail, value_name = "WHAT")]
+    pub on_invalid: OnInvalid,
+    /// What to do when an external id appears more than once: stop, or keep the last one.
+    #[arg(long, value_enum, default_value_t = Duplicates::Fail, value_name = "WHAT")]
+    pub duplicates: Duplicates,
+    /// Cancel an import session left open by an earlier run instead of stopping.
+    #[arg(long)]
+    pub cancel_stale_session: bool,
+    /// How many uploads to send at the same time.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub concurrency: Option<u16>,
+    /// Write the import's report (or the dry run's plan) to this JSON file, which must not
+    /// exist yet.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// How long Okta refuses a new session after an import is started; the next session is
+    /// opened after it. Like 300ms, 20s or 5m.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration, help_heading = "Timing")]
+    pub cool_down: Duration,
+    /// How soon a started import is first checked; then twice as long each time, up to 30s.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, help_heading = "Timing")]
+    pub poll_interval: Duration,
+    /// Where to import to and how to sign in.
+    #[command(flatten, next_help_heading = "Connection")]
+    pub connection: Connection,
+}
+
+/// The org, the identity source and the service app, from flags or the environment.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Connection {
+    /// The Okta org, e.g. https://dev-123456.okta.com.
+    #[arg(long, env = "OKTA_ORG_URL", value_name = "URL", hide_env_values = true)]
+    pub org: Option<String>,
+    /// The id of the Custom Identity Source (0oa…).
+    #[arg(
+        long,
+        env = "OKTA_IDENTITY_SOURCE_ID",
+        value_name = "ID",
+        hide_env_values = true
+    )]
+    pub source: Option<String>,
+    /// Sign in as this OAuth 2.0 service app instead of with OKTA_API_TOKEN.
+    #[arg(long, value_name = "ID", requires = "private_key")]
+    pub client_id: Option<String>,
+    /// The service app's private key (PEM, RSA or EC P-256).
+    #[arg(long, value_name = "FILE", requires = "client_id")]
+    pub private_key: Option<PathBuf>,
+    /// The key's id in the service app, if it has one.
+    #[arg(long, value_name = "KID", requires = "client_id")]
+    pub key_id: Option<String>,
+}
+
+/// `okta-import sessions …`.
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// List the identity source's import sessions.
+    List {
+        /// Where to look and how to sign in.
+        #[command(flatten, next_help_heading = "Connection")]
+        connection: Connection,
+    },
+    /// Show one import session.
+    Get {
+        /// The session's id (aps…).
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Where to look and how to sign in.
+        #[command(flatten, next_help_heading = "Connection")]
+        connection: Connection,
+    },
+    /// Cancel an import session that has not been started (status CREATED or IN_PROGRESS).
+    Cancel {
+        /// The session's id (aps…).
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Where to look and how to sign in.
+        #[command(flatten, next_help_heading = "Connection")]
+        connection: Connection,
+    },
+}
+
+/// The format of a users file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON object per line: {"externalId": …, "profile": {…}}.
+    Jsonl,
+}
+
+/// `--on-invalid`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnInvalid {
+    /// Stop before sending anything.
+    Fail,
+    /// Leave the record out and go on (the report lists it).
+    Skip,
+}
+
+/// `--duplicates`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Duplicates {
+    /// Stop before sending anything.
+    Fail,
+    /// Import the last record with that external id.
+    LastWins,
+}
+
+/// A duration such as `300ms`, `20s`, `5m` or `1h`.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 300ms, 20s or 5m"))?;
+    let millis = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => {
+            return Err(format!(
+                "`{text}` has no unit: write ms, s, m or h (300ms, 20s, 5m)"
+            ));
+        }
+    };
+    Ok(Duration::from_millis(number.saturating_mul(millis)))
+}

@@ -1,0 +1,122 @@
+//! `okta-import demo`: an emulator of the Identity Source service in this process, the bundled
+//! sample of made-up employees imported into it, and what its directory holds afterwards.
+
+use std::io::{Cursor, Write};
+use std::time::Duration;
+
+use okta_identity_source_emulator::Emulator;
+use okta_identity_source_import::Options;
+
+use crate::args::{Connection, Format};
+use crate::commands::users::{self, Input};
+use crate::config::{ConfigError, TOKEN_VARIABLE};
+use crate::failure::Failure;
+use crate::input::{self, ReadOptions};
+use crate::output::progress::Mode;
+use crate::output::table;
+
+/// The bundled sample: 300 made-up employees with custom attributes.
+const SAMPLE: &str = include_str!("../../examples/users.csv");
+/// The identity source the emulator serves.
+const SOURCE: &str = "0oaDEMO0000000000001";
+/// The emulator's API token; it exists only inside this process.
+const TOKEN: &str = "demo-token";
+/// How many users of the directory are shown.
+const SHOWN: usize = 5;
+
+/// Runs the demo.
+pub async fn run(quiet: bool, out: &mut impl Write) -> Result<(), Failure> {
+    let emulator = Emulator::builder()
+        .identity_source(SOURCE)
+        .api_token(TOKEN)
+        .processing_time(Duration::from_millis(300))
+        .cool_down(Duration::from_millis(300))
+        .start()
+        .await
+        .map_err(|e| ConfigError::new(format!("cannot start the emulator: {e}")))?;
+    writeln!(
+        out,
+        "An Okta Identity Source emulator is listening on {} (identity source {SOURCE}).",
+        emulator.base_url()
+    )?;
+    writeln!(
+        out,
+        "Importing examples/users.csv: 300 made-up employees with custom attributes.\n"
+    )?;
+    let result = import_sample(&emulator, quiet, out).await;
+    if result.is_ok() {
+        show_directory(&emulator, out)?;
+    }
+    emulator.shutdown().await;
+    result
+}
+
+/// The sample, imported into the emulator as `okta-import users` would.
+async fn import_sample(
+    emulator: &Emulator,
+    quiet: bool,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let connection = Connection {
+        org: Some(emulator.base_url().to_string()),
+        source: Some(SOURCE.to_string()),
+        ..Connection::default()
+    };
+    let target = connection.target(|name| (name == TOKEN_VARIABLE).then(|| TOKEN.to_string()))?;
+    let sample = Cursor::new(SAMPLE.as_bytes());
+    let users = input::users_from_reader(
+        sample,
+        "examples/users.csv".into(),
+        Format::Csv,
+        &ReadOptions::default(),
+    )?;
+    let input = Input {
+        users: Box::new(input::user_records(users)),
+        deactivations: Box::new(std::iter::empty()),
+    };
+    let options = Options::default()
+        .cool_down(Duration::from_millis(300))
+        .polling(Duration::from_millis(100), Duration::from_secs(1));
+    users::import(target, input, options, Mode::detect(quiet), None, out).await
+}
+
+/// A few users as the emulator's directory holds them now.
+fn show_directory(emulator: &Emulator, out: &mut impl Write) -> std::io::Result<()> {
+    let directory = emulator.users(SOURCE);
+    let active = directory.values().filter(|u| u.active).count();
+    writeln!(
+        out,
+        "\nThe emulator's directory now holds {} users ({active} active); the first {SHOWN}:\n",
+        directory.len()
+    )?;
+    let text = |user: &okta_identity_source_emulator::DirectoryUser, key: &str| {
+        user.profile
+            .get(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let rows: Vec<[String; 5]> = directory
+        .iter()
+        .take(SHOWN)
+        .map(|(id, user)| {
+            let name = format!("{} {}", text(user, "firstName"), text(user, "lastName"));
+            [
+                id.clone(),
+                name,
+                text(user, "email"),
+                text(user, "department"),
+                text(user, "title"),
+            ]
+        })
+        .collect();
+    table::write(
+        out,
+        &["EXTERNAL ID", "NAME", "EMAIL", "DEPARTMENT", "TITLE"],
+        &rows,
+    )?;
+    writeln!(
+        out,
+        "\nTo import into your own org: okta-import users --help"
+    )
+}

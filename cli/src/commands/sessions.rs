@@ -1,0 +1,74 @@
+//! `okta-import sessions list | get ID | cancel ID`.
+
+use std::io::Write;
+
+use chrono::{DateTime, Utc};
+use okta_identity_source::models::IdentitySourceSession;
+
+use crate::args::SessionsCommand;
+use crate::failure::Failure;
+
+/// Runs a sessions subcommand, printing to `out`.
+pub async fn run(
+    command: &SessionsCommand,
+    read_env: impl Fn(&str) -> Option<String>,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    match command {
+        SessionsCommand::List { connection } => {
+            let target = connection.target(read_env)?;
+            let sessions = target
+                .api
+                .list_identity_source_sessions(&target.source)
+                .await?;
+            if sessions.is_empty() {
+                writeln!(out, "No import sessions.")?;
+            } else {
+                write_table(out, &sessions)?;
+            }
+        }
+        SessionsCommand::Get { id, connection } => {
+            let target = connection.target(read_env)?;
+            let session = target
+                .api
+                .get_identity_source_session(&target.source, id)
+                .await?;
+            write_table(out, std::slice::from_ref(&session))?;
+        }
+        SessionsCommand::Cancel { id, connection } => {
+            let target = connection.target(read_env)?;
+            target
+                .api
+                .delete_identity_source_session(&target.source, id)
+                .await?;
+            writeln!(out, "Cancelled import session {id}.")?;
+        }
+    }
+    Ok(())
+}
+
+/// Sessions as an aligned table: id, status, created, last updated.
+fn write_table(out: &mut impl Write, sessions: &[IdentitySourceSession]) -> std::io::Result<()> {
+    let time = |t: &Option<DateTime<Utc>>| {
+        t.map_or_else(
+            || "-".to_string(),
+            |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        )
+    };
+    let rows: Vec<[String; 4]> = sessions
+        .iter()
+        .map(|s| {
+            [
+                s.id.clone(),
+                s.status.to_string(),
+                time(&s.created),
+                time(&s.last_updated),
+            ]
+        })
+        .collect();
+    crate::output::table::write(
+        out,
+        &["SESSION", "STATUS", "CREATED", "LAST UPDATED"],
+        &rows,
+    )
+}

@@ -1,0 +1,229 @@
+//! `okta-import users FILE [--deactivate FILE]`: read and check the files, then plan (dry run)
+//! or import with progress, a summary and a report.
+
+use std::io::Write;
+use std::time::Duration;
+
+use okta_identity_source::models::IdentitySourceSessionStatus;
+use okta_identity_source_import::{
+    ActiveSession, Deactivation, Duplicates, Importer, InvalidRecord, OnInvalid, Options, Report,
+    UserRecord, plan,
+};
+
+use crate::args::{self, UsersArgs};
+use crate::config::Target;
+use crate::failure::Failure;
+use crate::input::{self, ColumnMap, ReadOptions};
+use crate::output::events::EventDisplay;
+use crate::output::progress::{Mode, Progress};
+use crate::output::report_file::ReportFile;
+use crate::output::summary;
+
+/// The records of an import, read as the engine asks for them.
+pub struct Input {
+    /// Users to create or update.
+    pub users: Box<dyn Iterator<Item = Result<UserRecord, InvalidRecord>> + Send>,
+    /// Users to deactivate.
+    pub deactivations: Box<dyn Iterator<Item = Result<Deactivation, InvalidRecord>> + Send>,
+}
+
+/// Runs `okta-import users`.
+pub async fn run(
+    args: &UsersArgs,
+    quiet: bool,
+    read_env: impl Fn(&str) -> Option<String>,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let target = if args.dry_run {
+        None
+    } else {
+        Some(args.connection.target(read_env)?)
+    };
+    let input = open_input(args)?;
+    let report_file = args.report.as_deref().map(ReportFile::create).transpose()?;
+    let options = options(args);
+    match target {
+        None => dry_run(input, &options, report_file, out),
+        Some(target) => {
+            import(
+                target,
+                input,
+                options,
+                Mode::detect(quiet),
+                report_file,
+                out,
+            )
+            .await
+        }
+    }
+}
+
+/// Opens the users file and the deactivation file, checking their headers.
+fn open_input(args: &UsersArgs) -> Result<Input, Failure> {
+    let columns = args
+        .map
+        .as_deref()
+        .map(ColumnMap::read)
+        .transpose()?
+        .unwrap_or_default();
+    let read = ReadOptions {
+        format: args.format,
+        columns,
+        empty_as_null: args.empty_as_null,
+    };
+    let users = input::user_records(input::read_users(&args.file, &read)?);
+    let deactivations = args
+        .deactivate
+        .as_deref()
+        .map(input::read_deactivations)
+        .transpose()?;
+    let deactivations = input::deactivation_records(Box::new(deactivations.into_iter().flatten()));
+    Ok(Input {
+        users: Box::new(users),
+        deactivations: Box::new(deactivations),
+    })
+}
+
+/// The engine's options from the flags.
+fn options(args: &UsersArgs) -> Options {
+    let on_invalid = match args.on_invalid {
+        args::OnInvalid::Fail => OnInvalid::Fail,
+        args::OnInvalid::Skip => OnInvalid::Skip,
+    };
+    let duplicates = match args.duplicates {
+        args::Duplicates::Fail => Duplicates::Fail,
+        args::Duplicates::LastWins => Duplicates::LastWins,
+    };
+    let active_session = if args.cancel_stale_session {
+        ActiveSession::Cancel
+    } else {
+        ActiveSession::WaitIfTriggered
+    };
+    let mut options = Options::default()
+        .on_invalid(on_invalid)
+        .duplicates(duplicates)
+        .active_session(active_session)
+        .cool_down(args.cool_down)
+        .polling(
+            args.poll_interval,
+            Duration::from_secs(30).max(args.poll_interval),
+        );
+    if let Some(concurrency) = args.concurrency {
+        options = options.concurrency(usize::from(concurrency));
+    }
+    options
+}
+
+/// Checks every record and prints the plan; sends nothing.
+fn dry_run(
+    input: Input,
+    options: &Options,
+    report_file: Option<ReportFile>,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    match plan(input.users, input.deactivations, options) {
+        Ok(plan) => {
+            summary::write_invalid(&mut std::io::stderr(), &plan.invalid)?;
+            summary::write_plan(out, &plan)?;
+            if let Some(file) = report_file {
+                file.write(&plan)?;
+            }
+            match plan.invalid.len() {
+                0 => Ok(()),
+                n => Err(Failure::Import(format!(
+                    "{n} invalid records would be left out"
+                ))),
+            }
+        }
+        Err(invalid) => {
+            summary::write_invalid(&mut std::io::stderr(), &invalid.records)?;
+            if let Some(file) = report_file {
+                file.write(&serde_json::json!({ "invalid": invalid.records }))?;
+            }
+            Err(Failure::Import(format!(
+                "{} invalid records; nothing would be sent",
+                invalid.records.len()
+            )))
+        }
+    }
+}
+
+/// Imports, showing progress; stops cleanly on Ctrl-C. Prints the summary and writes the report.
+pub async fn import(
+    target: Target,
+    input: Input,
+    options: Options,
+    mode: Mode,
+    report_file: Option<ReportFile>,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let progress = Progress::new(mode);
+    let mut display = EventDisplay::new(&progress);
+    let importer = Importer::new(target.api, target.source, options);
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let result = importer
+        .run_until(
+            input.users,
+            input.deactivations,
+            |event| display.show(event),
+            ctrl_c,
+        )
+        .await;
+    progress.finish();
+    match result {
+        Ok(report) => conclude(report, None, report_file, out),
+        Err(error) => conclude(*error.report, Some(error.failure), report_file, out),
+    }
+}
+
+/// The summary, the report file and the outcome of an import that ran (or stopped).
+fn conclude(
+    report: Report,
+    failure: Option<okta_identity_source_import::Failure>,
+    report_file: Option<ReportFile>,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    summary::write_invalid(&mut std::io::stderr(), &report.invalid)?;
+    summary::write_report(out, &report)?;
+    if let Some(file) = report_file {
+        file.write(&report)?;
+    }
+    match failure {
+        None if report.is_complete_success() => {
+            writeln!(out, "\nEvery user was imported.")?;
+            Ok(())
+        }
+        None => Err(Failure::Import(
+            "not everything was imported (see above)".into(),
+        )),
+        Some(okta_identity_source_import::Failure::Stopped) => {
+            Err(Failure::Import(interrupted(&report)))
+        }
+        Some(failure) => Err(Failure::Import(format!("the import stopped: {failure}"))),
+    }
+}
+
+/// What Ctrl-C did.
+fn interrupted(report: &Report) -> String {
+    let cancelled = report
+        .sessions
+        .iter()
+        .rev()
+        .find(|s| s.status == IdentitySourceSessionStatus::Closed);
+    match (&report.left_open, cancelled) {
+        (Some(id), _) => format!(
+            "interrupted; session {id} could not be cancelled: okta-import sessions cancel {id}"
+        ),
+        (None, Some(session)) => format!(
+            "interrupted; session {} was not started and has been cancelled",
+            session.id
+        ),
+        (None, None) => {
+            "interrupted; no session was open (an import already started goes on in Okta)".into()
+        }
+    }
+}

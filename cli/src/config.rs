@@ -1,0 +1,80 @@
+//! Where to import to and how to sign in: flags first, then the environment. The API token
+//! comes only from the environment (`OKTA_API_TOKEN`), so that `ps` never shows it.
+
+use okta_identity_source::{Auth, Client, IdentitySourceApi, PrivateKey, ServiceApp};
+
+use crate::args::Connection;
+
+/// The environment variable that holds the API token.
+pub const TOKEN_VARIABLE: &str = "OKTA_API_TOKEN";
+
+/// A configuration that can't be used; the message says what to set.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+impl ConfigError {
+    /// An error with this message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+/// An org and identity source to talk to, signed in.
+#[derive(Clone)]
+pub struct Target {
+    /// The client for the Identity Source API.
+    pub api: IdentitySourceApi,
+    /// The identity source's id.
+    pub source: String,
+}
+
+impl Connection {
+    /// Builds the client from the flags, the environment (`read_env`, e.g. `std::env::var`)
+    /// and the private key file.
+    pub fn target(&self, read_env: impl Fn(&str) -> Option<String>) -> Result<Target, ConfigError> {
+        let org = self.org.clone().filter(|o| !o.is_empty()).ok_or_else(|| {
+            ConfigError("no Okta org: pass --org URL or set OKTA_ORG_URL (e.g. https://dev-123456.okta.com)".into())
+        })?;
+        let source = self
+            .source
+            .clone()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                ConfigError(
+                    "no identity source: pass --source ID or set OKTA_IDENTITY_SOURCE_ID (0oa…)"
+                        .into(),
+                )
+            })?;
+        let auth = self.auth(read_env)?;
+        let client = Client::builder(org)
+            .auth(auth)
+            .user_agent_suffix(concat!("okta-import/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ConfigError(e.to_string()))?;
+        Ok(Target {
+            api: IdentitySourceApi::new(client),
+            source,
+        })
+    }
+
+    /// The service app when `--client-id` is given, else the API token from the environment.
+    fn auth(&self, read_env: impl Fn(&str) -> Option<String>) -> Result<Auth, ConfigError> {
+        if let (Some(client_id), Some(key_file)) = (&self.client_id, &self.private_key) {
+            let key =
+                PrivateKey::from_pem_file(key_file).map_err(|e| ConfigError(e.to_string()))?;
+            let mut app = ServiceApp::new(client_id.clone(), key);
+            if let Some(key_id) = &self.key_id {
+                app = app.key_id(key_id.clone());
+            }
+            return Ok(Auth::service_app(app));
+        }
+        match read_env(TOKEN_VARIABLE).filter(|t| !t.trim().is_empty()) {
+            Some(token) => Ok(Auth::api_token(token.trim().to_string())),
+            None => Err(ConfigError(format!(
+                "no credentials: set {TOKEN_VARIABLE} to an API token, or pass --client-id, \
+                 --private-key and --key-id of a service app"
+            ))),
+        }
+    }
+}

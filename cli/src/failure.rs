@@ -1,0 +1,37 @@
+//! Why a command failed, and the exit code that says so: 1 when something was invalid or the
+//! service refused, 2 for a usage, configuration or input-file error (nothing was sent).
+
+use std::process::ExitCode;
+
+use crate::config::ConfigError;
+use crate::input::InputError;
+
+/// A command that did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// The flags or the environment can't be used.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// An input file can't be read at all.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The service (or the way to it) failed.
+    #[error(transparent)]
+    Api(#[from] okta_identity_source::Error),
+    /// Writing the output failed.
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
+    /// The import did not import everything; what happened has been printed.
+    #[error("{0}")]
+    Import(String),
+}
+
+impl Failure {
+    /// The process exit code for this failure.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Failure::Config(_) | Failure::Input(_) => ExitCode::from(2),
+            Failure::Api(_) | Failure::Output(_) | Failure::Import(_) => ExitCode::from(1),
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! What each column of a CSV file holds: the header matched against the profile's attributes
+//! (case-insensitively), after the renames of a `--map` file.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use okta_identity_source::models::IdentitySourceUserProfileForUpsert;
+
+use super::{InputError, Location, display_name, open};
+
+/// The columns with a meaning of their own; every other column is a custom attribute.
+const KNOWN_COLUMNS: &[(&str, Column)] = &[
+    ("externalId", Column::ExternalId),
+    ("userName", Column::UserName),
+    ("email", Column::Email),
+    ("secondEmail", Column::SecondEmail),
+    ("firstName", Column::FirstName),
+    ("lastName", Column::LastName),
+    ("mobilePhone", Column::MobilePhone),
+    ("homeAddress", Column::HomeAddress),
+];
+
+/// What a column holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Column {
+    ExternalId,
+    UserName,
+    Email,
+    SecondEmail,
+    FirstName,
+    LastName,
+    MobilePhone,
+    HomeAddress,
+    /// A custom attribute of the identity source's schema, by its name.
+    Custom(String),
+    /// Dropped by the map file.
+    Dropped,
+}
+
+impl Column {
+    /// The column that a header name (already renamed) stands for.
+    fn named(name: &str) -> Self {
+        KNOWN_COLUMNS
+            .iter()
+            .find(|(known, _)| known.eq_ignore_ascii_case(name))
+            .map_or_else(
+                || Column::Custom(name.to_string()),
+                |(_, column)| column.clone(),
+            )
+    }
+
+    /// The attribute's name as Okta spells it.
+    pub(crate) fn name(&self) -> &str {
+        match self {
+            Column::Custom(name) => name,
+            Column::Dropped => "",
+            known => KNOWN_COLUMNS
+                .iter()
+                .find(|(_, c)| c == known)
+                .map_or("", |(n, _)| n),
+        }
+    }
+
+    /// Puts a cell's value into the profile. An empty cell is left out, or sent as null
+    /// when `empty_as_null` and the attribute can be null.
+    pub(crate) fn apply(
+        &self,
+        profile: &mut IdentitySourceUserProfileForUpsert,
+        value: &str,
+        empty_as_null: bool,
+    ) {
+        if value.is_empty() && !empty_as_null {
+            return;
+        }
+        let text = || (!value.is_empty()).then(|| value.to_string());
+        match self {
+            Column::UserName => profile.user_name = text(),
+            Column::Email => profile.email = text(),
+            Column::SecondEmail => profile.second_email = text(),
+            Column::FirstName => profile.first_name = Some(text()),
+            Column::LastName => profile.last_name = Some(text()),
+            Column::MobilePhone => profile.mobile_phone = Some(text()),
+            Column::HomeAddress => profile.home_address = Some(text()),
+            Column::Custom(name) if !value.is_empty() => {
+                profile
+                    .additional_properties
+                    .insert(name.clone(), value.to_string());
+            }
+            Column::Custom(_) | Column::ExternalId | Column::Dropped => {}
+        }
+    }
+}
+
+/// Column renames from a `--map` file: a CSV file with the header `column,attribute` and one
+/// row per input column to rename; an empty attribute drops the column. Column names are
+/// matched case-insensitively.
+#[derive(Debug, Clone, Default)]
+pub struct ColumnMap {
+    renames: HashMap<String, String>,
+}
+
+impl ColumnMap {
+    /// Reads a map file.
+    pub fn read(path: &Path) -> Result<Self, InputError> {
+        let file: Arc<str> = display_name(path).into();
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(open(path)?);
+        let header_error = |line, message: String| InputError::Header {
+            location: Location::line(&file, line),
+            message,
+        };
+        let headers = reader
+            .headers()
+            .map_err(|e| header_error(1, e.to_string()))?;
+        let expected = ["column", "attribute"];
+        if headers.len() != 2
+            || !headers
+                .iter()
+                .zip(expected)
+                .all(|(h, e)| h.eq_ignore_ascii_case(e))
+        {
+            return Err(header_error(
+                1,
+                "a map file starts with the header `column,attribute`".into(),
+            ));
+        }
+        let mut renames = HashMap::new();
+        for record in reader.records() {
+            let record = record
+                .map_err(|e| header_error(e.position().map_or(0, |p| p.line()), e.to_string()))?;
+            let line = record.position().map_or(0, |p| p.line());
+            let (2, Some(from), Some(to)) = (record.len(), record.get(0), record.get(1)) else {
+                let message = format!(
+                    "{} fields; a row of a map file is `column,attribute`",
+                    record.len()
+                );
+                return Err(header_error(line, message));
+            };
+            if renames
+                .insert(from.to_lowercase(), to.to_string())
+                .is_some()
+            {
+                return Err(header_error(
+                    line,
+                    format!("the column `{from}` is mapped twice"),
+                ));
+            }
+        }
+        Ok(Self { renames })
+    }
+
+    /// A map from `(column, attribute)` pairs.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let renames = pairs
+            .into_iter()
+            .map(|(f, t)| (f.to_lowercase(), t.to_string()))
+            .collect();
+        Self { renames }
+    }
+
+    /// What a header name stands for, after renaming.
+    fn column(&self, header: &str) -> Column {
+        match self.renames.get(&header.to_lowercase()) {
+            Some(to) if to.is_empty() => Column::Dropped,
+            Some(to) => Column::named(to),
+            None => Column::named(header),
+        }
+    }
+}
+
+/// The meaning of each column of a CSV file, and where the external id is.
+#[derive(Debug)]
+pub(crate) struct Header {
+    pub(crate) columns: Vec<Column>,
+    pub(crate) external_id: usize,
+}
+
+impl Header {
+    /// Matches a header row; refuses a missing `externalId`, a nameless column and two columns
+    /// for the same attribute.
+    pub(crate) fn new(
+        names: &[&str],
+        map: &ColumnMap,
+        file: &Arc<str>,
+    ) -> Result<Self, InputError> {
+        let error = |column: usize, message: String| InputError::Header {
+            location: Location::line(file, 1).at_column(column as u64 + 1),
+            message,
+        };
+        let mut columns: Vec<Column> = Vec::with_capacity(names.len());
+        for (index, name) in names.iter().enumerate() {
+            let column = map.column(name.trim());
+            if name.trim().is_empty() && column != Column::Dropped {
+                return Err(error(
+                    index,
+                    "a column has no name in the header row".into(),
+                ));
+            }
+            if column != Column::Dropped && columns.contains(&column) {
+                let message = format!(
+                    "two columns hold `{}`; rename or drop one with --map FILE",
+                    column.name()
+                );
+                return Err(error(index, message));
+            }
+            columns.push(column);
+        }
+        let external_id = columns.iter().position(|c| *c == Column::ExternalId).ok_or_else(|| InputError::Header {
+            location: Location::line(file, 1),
+            message: format!(
+                "the header has no externalId column (its columns: {}); add one, or name the column \
+                 that holds the users' ids with --map FILE",
+                names.join(", ")
+            ),
+        })?;
+        Ok(Self {
+            columns,
+            external_id,
+        })
+    }
+}

@@ -1,0 +1,133 @@
+//! Users from a CSV file with a header row.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use csv::ByteRecord;
+use okta_identity_source::models::IdentitySourceUserProfileForUpsert;
+
+use super::columns::{Column, Header};
+use super::{InputError, Location, ReadOptions, RecordError, UserRow, Users};
+
+/// Reads the header now and the records as the iterator is driven. A UTF-8 byte-order mark
+/// before the header is skipped.
+pub(super) fn read<R: Read + Send + 'static>(
+    reader: R,
+    file: String,
+    options: &ReadOptions,
+) -> Result<Users, InputError> {
+    let file: Arc<str> = file.into();
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let header_error = |message: String| InputError::Header {
+        location: Location::line(&file, 1),
+        message,
+    };
+    let names = reader
+        .byte_headers()
+        .map_err(|e| header_error(e.to_string()))?
+        .clone();
+    if names.is_empty() {
+        return Err(header_error(
+            "the file is empty; it must start with a header row".into(),
+        ));
+    }
+    let names = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            std::str::from_utf8(name).map_err(|e| InputError::Header {
+                location: Location::line(&file, 1).at_column(i as u64 + 1),
+                message: invalid_utf8(&e, "the header"),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let header = Header::new(&names, &options.columns, &file)?;
+    let rows = Rows {
+        reader,
+        header,
+        file,
+        empty_as_null: options.empty_as_null,
+        index: 0,
+        done: false,
+    };
+    Ok(Box::new(rows))
+}
+
+/// The records after the header.
+struct Rows<R> {
+    reader: csv::Reader<R>,
+    header: Header,
+    file: Arc<str>,
+    empty_as_null: bool,
+    index: u64,
+    done: bool,
+}
+
+impl<R: Read> Iterator for Rows<R> {
+    type Item = Result<UserRow, RecordError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let mut record = ByteRecord::new();
+        let read = self.reader.read_byte_record(&mut record);
+        let index = self.index;
+        self.index += 1;
+        match read {
+            Ok(true) => Some(self.user(&record, index)),
+            Ok(false) => None,
+            Err(error) => {
+                self.done = true;
+                let line = error.position().map_or(0, |p| p.line());
+                let message = format!("cannot read further: {error}");
+                Some(Err(RecordError {
+                    location: Location::line(&self.file, line),
+                    index,
+                    message,
+                }))
+            }
+        }
+    }
+}
+
+impl<R> Rows<R> {
+    /// One record as a user, or what is wrong with it.
+    fn user(&self, record: &ByteRecord, index: u64) -> Result<UserRow, RecordError> {
+        let line = record.position().map_or(0, |p| p.line());
+        let location = Location::line(&self.file, line);
+        let error = |column: usize, message: String| RecordError {
+            location: location.clone().at_column(column as u64 + 1),
+            index,
+            message,
+        };
+        let expected = self.header.columns.len();
+        if record.len() != expected {
+            let column = record.len().min(expected);
+            let message = format!("{} fields where the header has {expected}", record.len());
+            return Err(error(column, message));
+        }
+        let mut profile = IdentitySourceUserProfileForUpsert::default();
+        let mut external_id = String::new();
+        for (i, (bytes, column)) in record.iter().zip(&self.header.columns).enumerate() {
+            let value = std::str::from_utf8(bytes)
+                .map_err(|e| error(i, invalid_utf8(&e, column.name())))?;
+            match column {
+                Column::ExternalId => external_id = value.to_string(),
+                column => column.apply(&mut profile, value, self.empty_as_null),
+            }
+        }
+        Ok(UserRow {
+            external_id,
+            profile,
+            location,
+            index,
+        })
+    }
+}
+
+/// The message for a field (named `field`, or the header's) that is not UTF-8.
+pub(super) fn invalid_utf8(error: &std::str::Utf8Error, field: &str) -> String {
+    let valid = error.valid_up_to();
+    format!("invalid UTF-8 in {field} after {valid} valid bytes; save the file as UTF-8")
+}

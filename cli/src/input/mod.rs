@@ -1,0 +1,158 @@
+//! Reading the input files: users (CSV or JSON Lines) and external ids to deactivate.
+//!
+//! Readers stream: they hold one record at a time, so memory does not grow with the file.
+//! A problem with a file as a whole (it can't be opened, its header has no external id) is an
+//! [`InputError`]; a problem with one record is a [`RecordError`] that names its place, and the
+//! caller decides whether to stop or skip.
+
+mod columns;
+mod csv_users;
+mod deactivations;
+mod jsonl_users;
+mod location;
+mod records;
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+use okta_identity_source::models::IdentitySourceUserProfileForUpsert;
+
+use crate::args::Format;
+
+pub use columns::ColumnMap;
+pub use deactivations::{Deactivations, read_deactivations};
+pub use location::Location;
+pub use records::{deactivation_records, user_records};
+
+/// One user read from a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRow {
+    /// The user's id in the source system.
+    pub external_id: String,
+    /// The attributes to send.
+    pub profile: IdentitySourceUserProfileForUpsert,
+    /// Where the record is.
+    pub location: Location,
+    /// The record's position among the file's records, from 0.
+    pub index: u64,
+}
+
+/// One external id to deactivate, read from a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeactivationRow {
+    /// The user's id in the source system.
+    pub external_id: String,
+    /// Where it is.
+    pub location: Location,
+    /// Its position among the file's ids, from 0.
+    pub index: u64,
+}
+
+/// A record that can't be imported, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{location}: {message}")]
+pub struct RecordError {
+    /// Where the record is.
+    pub location: Location,
+    /// The record's position among the file's records, from 0.
+    pub index: u64,
+    /// What is wrong, in a sentence.
+    pub message: String,
+}
+
+/// A problem with an input file as a whole: nothing can be read from it.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// The file can't be opened or read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file's header (or the map file) is not usable.
+    #[error("{location}: {message}")]
+    Header {
+        /// Where.
+        location: Location,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// The format can't be told from the file's name.
+    #[error(
+        "cannot tell the format of {path} from its extension: name it .csv, .jsonl or .ndjson, \
+         or pass --format csv|jsonl"
+    )]
+    UnknownFormat {
+        /// The file.
+        path: String,
+    },
+}
+
+/// How to read a users file.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// The format, or `None` to take it from the extension.
+    pub format: Option<Format>,
+    /// Column renames (`--map`).
+    pub columns: ColumnMap,
+    /// Send empty CSV cells of nullable attributes as null.
+    pub empty_as_null: bool,
+}
+
+/// The records of a users file, one at a time.
+pub type Users = Box<dyn Iterator<Item = Result<UserRow, RecordError>> + Send>;
+
+/// Opens a users file and checks its header; the records are read as the iterator is driven.
+pub fn read_users(path: &Path, options: &ReadOptions) -> Result<Users, InputError> {
+    let format = match options.format {
+        Some(format) => format,
+        None => format_of(path)?,
+    };
+    users_from_reader(open(path)?, display_name(path), format, options)
+}
+
+/// Reads users from any reader; `name` is what messages call it.
+pub fn users_from_reader<R: std::io::BufRead + Send + 'static>(
+    reader: R,
+    name: String,
+    format: Format,
+    options: &ReadOptions,
+) -> Result<Users, InputError> {
+    match format {
+        Format::Csv => csv_users::read(reader, name, options),
+        Format::Jsonl => Ok(Box::new(jsonl_users::read(reader, name))),
+    }
+}
+
+/// The format a file's extension says, case-insensitively.
+pub fn format_of(path: &Path) -> Result<Format, InputError> {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match extension.as_deref() {
+        Some("csv") => Ok(Format::Csv),
+        Some("jsonl" | "ndjson") => Ok(Format::Jsonl),
+        _ => Err(InputError::UnknownFormat {
+            path: display_name(path),
+        }),
+    }
+}
+
+/// Opens a file for buffered reading, with an error that names it.
+pub(crate) fn open(path: &Path) -> Result<BufReader<File>, InputError> {
+    File::open(path)
+        .map(|file| BufReader::with_capacity(1 << 16, file))
+        .map_err(|source| InputError::Read {
+            path: display_name(path),
+            source,
+        })
+}
+
+/// The name a file is shown by in messages: the path as given.
+pub(crate) fn display_name(path: &Path) -> String {
+    PathBuf::from(path).display().to_string()
+}

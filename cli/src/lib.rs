@@ -1,0 +1,35 @@
+//! `okta-import`: import a CSV or JSON Lines file of users into an Okta Custom Identity Source.
+//!
+//! This crate reads files and flags, draws progress and sets the exit code; the import itself
+//! is the engine's (`okta-identity-source-import`).
+
+pub mod args;
+pub mod commands;
+pub mod config;
+pub mod failure;
+pub mod input;
+pub mod logging;
+pub mod output;
+
+use std::process::ExitCode;
+
+use args::{Cli, Command};
+use failure::Failure;
+
+/// Runs a parsed command line to its exit code, printing errors to standard error.
+pub async fn run(cli: Cli) -> ExitCode {
+    let read_env = |name: &str| std::env::var(name).ok();
+    let mut stdout = std::io::stdout().lock();
+    let result: Result<(), Failure> = match &cli.command {
+        Command::Sessions(command) => commands::sessions::run(command, read_env, &mut stdout).await,
+        Command::Users(args) => commands::users::run(args, cli.quiet, read_env, &mut stdout).await,
+        Command::Demo => commands::demo::run(cli.quiet, &mut stdout).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            failure.exit_code()
+        }
+    }
+}

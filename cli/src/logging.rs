@@ -1,0 +1,19 @@
+//! `-v`: tracing events (the client's requests, the engine's steps) to standard error.
+
+use tracing_subscriber::fmt;
+
+/// Installs the subscriber: warnings by default, debug with `-v`, trace with `-vv`.
+pub fn init(verbose: u8) {
+    let level = match verbose {
+        0 => tracing::Level::WARN,
+        1 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
+    };
+    let subscriber = fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_target(true)
+        .finish();
+    // Only the first call installs one; a second (in a test) keeps the first.
+    let _ = tracing::subscriber::set_global_default(subscriber);
+}

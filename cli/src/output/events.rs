@@ -1,0 +1,122 @@
+//! The engine's events, told to the user through the progress display.
+
+use chrono::Utc;
+use okta_identity_source::models::IdentitySourceSessionStatus;
+use okta_identity_source_import::Event;
+
+use super::progress::Progress;
+
+/// Follows an import's events: which session of how many, uploads, waits.
+pub struct EventDisplay<'a> {
+    progress: &'a Progress,
+    sessions: usize,
+    /// The last session and status shown, so that polls that change nothing add no line.
+    last_status: Option<(usize, String)>,
+}
+
+impl<'a> EventDisplay<'a> {
+    /// Shows events on `progress`.
+    pub fn new(progress: &'a Progress) -> Self {
+        Self {
+            progress,
+            sessions: 0,
+            last_status: None,
+        }
+    }
+
+    /// Shows one event.
+    pub fn show(&mut self, event: Event) {
+        let progress = self.progress;
+        match event {
+            Event::Planned {
+                sessions,
+                users,
+                deactivations,
+                invalid,
+            } => {
+                self.sessions = sessions;
+                progress.start(users + deactivations);
+                let invalid = if invalid > 0 {
+                    format!("; {invalid} invalid records left out")
+                } else {
+                    String::new()
+                };
+                progress.step(&format!(
+                    "Importing {} and {} in {}{invalid}",
+                    count(users, "user"),
+                    count(deactivations, "deactivation"),
+                    count(sessions as u64, "session"),
+                ));
+            }
+            Event::ActiveSessionFound { session } => {
+                progress.step(&format!("Another session is active: {session}"))
+            }
+            Event::OtherSessionCancelled { id } => {
+                progress.step(&format!("Cancelled session {id} of an earlier run"))
+            }
+            Event::Waiting { reason, until } => {
+                let left = (until - Utc::now()).to_std().unwrap_or_default();
+                progress.waiting(&reason.to_string(), left);
+            }
+            Event::SessionCreated { session, id } => self.status(session, &id, "CREATED"),
+            Event::BatchUploaded { records, .. } => progress.uploaded(u64::from(records)),
+            Event::BatchRejected {
+                session,
+                records,
+                error,
+            } => progress.step(&format!(
+                "Session {}: Okta refused an upload of {records} records: {error}",
+                session + 1
+            )),
+            Event::ImportStarted { session, id } => self.status(session, &id, "TRIGGERED"),
+            // A final status is told by SessionFinished, which follows.
+            Event::StatusPolled { session, status } if !is_final(&status) => {
+                self.status(session, "", status.as_str())
+            }
+            Event::SessionCancelled { session, id } => progress.step(&format!(
+                "{}: cancelled",
+                self.session(session, &id, "CLOSED")
+            )),
+            Event::SessionFinished {
+                session,
+                id,
+                status,
+            } => progress.step(&self.session(session, &id, status.as_str())),
+            _ => {}
+        }
+    }
+
+    /// Shows a session's status unless it is the one shown last.
+    fn status(&mut self, session: usize, id: &str, status: &str) {
+        let now = Some((session, status.to_string()));
+        if now != self.last_status {
+            self.progress.status(self.session(session, id, status));
+            self.last_status = now;
+        }
+    }
+
+    /// `session 2 of 3 (aps…): TRIGGERED`.
+    fn session(&self, number: usize, id: &str, status: &str) -> String {
+        let id = if id.is_empty() {
+            String::new()
+        } else {
+            format!(" ({id})")
+        };
+        format!("session {} of {}{id}: {status}", number + 1, self.sessions)
+    }
+}
+
+/// Whether a session has ended.
+fn is_final(status: &IdentitySourceSessionStatus) -> bool {
+    use IdentitySourceSessionStatus::{Closed, Completed, Error, Expired};
+    matches!(status, Completed | Error | Expired | Closed)
+}
+
+/// `1 user`, `2 users`.
+fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}

@@ -1,0 +1,159 @@
+//! Progress of an import: a bar on a terminal, plain log lines without one, nothing with
+//! `--quiet`. Everything goes to standard error, so standard output holds only the summary.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+
+/// How progress is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A progress bar, redrawn in place.
+    Bar,
+    /// One line per step.
+    Lines,
+    /// Nothing.
+    Quiet,
+}
+
+impl Mode {
+    /// A bar when standard error is a terminal, lines when it is not, nothing when `quiet`.
+    pub fn detect(quiet: bool) -> Self {
+        use std::io::IsTerminal;
+        match (quiet, std::io::stderr().is_terminal()) {
+            (true, _) => Mode::Quiet,
+            (false, true) => Mode::Bar,
+            (false, false) => Mode::Lines,
+        }
+    }
+}
+
+/// The progress display of one import.
+pub struct Progress {
+    mode: Mode,
+    bar: ProgressBar,
+    /// When the current wait (rate limit, cool-down, processing) ends, for the bar's countdown.
+    wait_until: Arc<Mutex<Option<Instant>>>,
+    /// The last tenth of the users reported in line mode.
+    last_tenth: Mutex<u64>,
+}
+
+impl Progress {
+    /// A display; the total is known once the input is checked ([`Progress::start`]).
+    pub fn new(mode: Mode) -> Self {
+        let wait_until = Arc::new(Mutex::new(None::<Instant>));
+        let bar = match mode {
+            Mode::Bar => {
+                let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+                bar.set_style(bar_style(Arc::clone(&wait_until)));
+                bar.enable_steady_tick(Duration::from_millis(200));
+                bar
+            }
+            Mode::Lines | Mode::Quiet => ProgressBar::hidden(),
+        };
+        Self {
+            mode,
+            bar,
+            wait_until,
+            last_tenth: Mutex::new(0),
+        }
+    }
+
+    /// The number of users (and deactivations) to upload.
+    pub fn start(&self, total: u64) {
+        self.bar.set_length(total);
+        self.bar.set_position(0);
+    }
+
+    /// A step worth a line of its own (a session created, started, finished).
+    pub fn step(&self, line: &str) {
+        match self.mode {
+            Mode::Bar => self.bar.println(line),
+            Mode::Lines => eprintln!("{line}"),
+            Mode::Quiet => {}
+        }
+    }
+
+    /// What is happening now (shown beside the bar; a line in line mode).
+    pub fn status(&self, status: String) {
+        self.clear_wait();
+        match self.mode {
+            Mode::Bar => self.bar.set_message(status),
+            Mode::Lines => eprintln!("{status}"),
+            Mode::Quiet => {}
+        }
+    }
+
+    /// `users` more users uploaded.
+    pub fn uploaded(&self, users: u64) {
+        self.bar.inc(users);
+        if self.mode == Mode::Lines {
+            self.line_per_tenth();
+        }
+    }
+
+    /// A wait of `left` for `reason` (rate limit, cool-down); the bar counts it down.
+    pub fn waiting(&self, reason: &str, left: Duration) {
+        if let Ok(mut until) = self.wait_until.lock() {
+            *until = Some(Instant::now() + left);
+        }
+        match self.mode {
+            Mode::Bar => self.bar.set_message(format!("waiting for {reason}")),
+            Mode::Lines => eprintln!("waiting {} for {reason}", seconds(left)),
+            Mode::Quiet => {}
+        }
+    }
+
+    /// Removes the bar (the summary follows).
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+
+    fn clear_wait(&self) {
+        if let Ok(mut until) = self.wait_until.lock() {
+            *until = None;
+        }
+    }
+
+    /// In line mode, a line each time another tenth of the users is uploaded.
+    fn line_per_tenth(&self) {
+        let (position, total) = (self.bar.position(), self.bar.length().unwrap_or(0).max(1));
+        let tenth = position * 10 / total;
+        if let Ok(mut last) = self.last_tenth.lock() {
+            if tenth > *last || position == total {
+                *last = tenth;
+                eprintln!("uploaded {position} of {total} users");
+            }
+        }
+    }
+}
+
+/// The bar: elapsed time, bar, users, what is happening and the time left of a wait.
+fn bar_style(wait_until: Arc<Mutex<Option<Instant>>>) -> ProgressStyle {
+    let template = "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} users  {msg}{left}";
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .with_key(
+            "left",
+            move |_: &ProgressState, out: &mut dyn std::fmt::Write| {
+                let until = wait_until.lock().ok().and_then(|until| *until);
+                if let Some(until) = until {
+                    let _ = write!(
+                        out,
+                        ": {} left",
+                        seconds(until.saturating_duration_since(Instant::now()))
+                    );
+                }
+            },
+        )
+}
+
+/// A duration as `4m 58s` or `12s`.
+pub fn seconds(duration: Duration) -> String {
+    let total = duration.as_secs_f64().ceil() as u64;
+    match total {
+        0..60 => format!("{total}s"),
+        _ => format!("{}m {:02}s", total / 60, total % 60),
+    }
+}

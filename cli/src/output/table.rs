@@ -1,0 +1,56 @@
+//! Plain aligned tables for the terminal.
+
+use std::io::{self, Write};
+
+/// Writes a header row and rows, each column as wide as its widest cell, two spaces apart.
+pub fn write<const N: usize>(
+    out: &mut impl Write,
+    header: &[&str; N],
+    rows: &[[String; N]],
+) -> io::Result<()> {
+    let widths = widths(header.map(|h| h.chars().count()), rows);
+    write_row(out, &widths, header.iter().copied())?;
+    write_rows(out, &widths, rows)
+}
+
+/// Writes rows without a header, aligned the same way.
+pub fn write_without_header<const N: usize>(
+    out: &mut impl Write,
+    rows: &[[String; N]],
+) -> io::Result<()> {
+    write_rows(out, &widths([0; N], rows), rows)
+}
+
+/// The widest cell of each column, at least `widths`.
+fn widths<const N: usize>(mut widths: [usize; N], rows: &[[String; N]]) -> [usize; N] {
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    widths
+}
+
+fn write_rows<const N: usize>(
+    out: &mut impl Write,
+    widths: &[usize; N],
+    rows: &[[String; N]],
+) -> io::Result<()> {
+    for row in rows {
+        write_row(out, widths, row.iter().map(String::as_str))?;
+    }
+    Ok(())
+}
+
+/// One row, without trailing spaces.
+fn write_row<'a>(
+    out: &mut impl Write,
+    widths: &[usize],
+    cells: impl Iterator<Item = &'a str>,
+) -> io::Result<()> {
+    let mut line = String::new();
+    for (cell, width) in cells.zip(widths) {
+        line.push_str(&format!("{cell:<width$}  "));
+    }
+    writeln!(out, "{}", line.trim_end())
+}

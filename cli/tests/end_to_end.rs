@@ -1,0 +1,795 @@
+//! The `okta-import` binary, run as a user runs it, against the emulator of the Identity
+//! Source service started in the test process.
+
+mod support;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use okta_identity_source_emulator::{Emulator, Fault, SessionStatus};
+use serde_json::Value;
+use support::{Run, Workdir, people};
+
+const SOURCE: &str = "0oaTEST0000000000001";
+const TOKEN: &str = "00SECRETtokenNEVERshown-4f1c9";
+/// Short waits, so that an import of several sessions takes a moment.
+const FAST: [&str; 4] = ["--cool-down", "30ms", "--poll-interval", "10ms"];
+
+async fn emulator() -> Emulator {
+    Emulator::builder()
+        .identity_source(SOURCE)
+        .api_token(TOKEN)
+        .processing_time(Duration::from_millis(10))
+        .cool_down(Duration::from_millis(30))
+        .start()
+        .await
+        .expect("the emulator starts")
+}
+
+/// A CSV of the employees numbered `numbers`.
+fn people_csv(numbers: std::ops::RangeInclusive<u64>) -> Vec<u8> {
+    let mut csv = Vec::new();
+    people::write_csv(&mut csv, numbers, 7).expect("writing to memory");
+    csv
+}
+
+fn args<'a>(first: &[&'a str], then: &[&'a str]) -> Vec<&'a str> {
+    first.iter().chain(then).copied().collect()
+}
+
+#[test]
+fn help_is_pinned() {
+    let dir = Workdir::new();
+    for (name, args) in [
+        ("help", &["--help"][..]),
+        ("help_users", &["users", "--help"]),
+        ("help_sessions", &["sessions", "--help"]),
+        ("help_demo", &["demo", "--help"]),
+    ] {
+        let run = dir.run(args);
+        assert_eq!(run.code, 0, "{}", run.all());
+        insta::assert_snapshot!(name, run.stdout);
+    }
+}
+
+/// A case of a run that must fail: its name, its arguments and its environment.
+struct Case {
+    name: &'static str,
+    args: &'static [&'static str],
+    env: &'static [(&'static str, &'static str)],
+}
+
+#[test]
+fn usage_and_configuration_errors_exit_2_and_say_what_to_set() {
+    const ORG: (&str, &str) = ("OKTA_ORG_URL", "https://dev-1.okta.com");
+    let cases = [
+        Case {
+            name: "no_command",
+            args: &[],
+            env: &[],
+        },
+        Case {
+            name: "unknown_flag",
+            args: &["users", "users.csv", "--api-token", "x"],
+            env: &[],
+        },
+        Case {
+            name: "no_org",
+            args: &["users", "users.csv"],
+            env: &[],
+        },
+        Case {
+            name: "no_source",
+            args: &["users", "users.csv"],
+            env: &[ORG],
+        },
+        Case {
+            name: "no_token",
+            args: &["sessions", "list", "--source", "0oa1"],
+            env: &[ORG],
+        },
+        Case {
+            name: "plain_http_org",
+            args: &[
+                "sessions",
+                "list",
+                "--org",
+                "http://dev-1.okta.com",
+                "--source",
+                "0oa1",
+            ],
+            env: &[("OKTA_API_TOKEN", "t0k3n")],
+        },
+        Case {
+            name: "private_key_missing",
+            args: &[
+                "sessions",
+                "list",
+                "--source",
+                "0oa1",
+                "--client-id",
+                "0oa9",
+                "--private-key",
+                "none.pem",
+            ],
+            env: &[ORG],
+        },
+        Case {
+            name: "bad_duration",
+            args: &["users", "users.csv", "--cool-down", "5"],
+            env: &[],
+        },
+    ];
+    for case in cases {
+        let dir = case
+            .env
+            .iter()
+            .fold(Workdir::new(), |dir, (k, v)| dir.env(k, v));
+        dir.write("users.csv", "externalId,email\ne1,a@example.com\n");
+        let run = dir.run(case.args);
+        assert_eq!(run.code, 2, "{}: {}", case.name, run.all());
+        insta::assert_snapshot!(format!("config_{}", case.name), run.all());
+    }
+}
+
+/// A bad input: the case's name, the file written, its bytes, the arguments, the exit code.
+type BadInput = (
+    &'static str,
+    &'static str,
+    &'static [u8],
+    &'static [&'static str],
+    i32,
+);
+
+#[test]
+fn each_bad_input_says_where_and_what_with_its_exit_code() {
+    let cases: [BadInput; 11] = [
+        ("missing_file", "other.csv", b"", &["users", "users.csv", "--dry-run"], 2),
+        ("no_external_id_column", "users.csv", b"id,email\n1,a@example.com\n", &["users", "users.csv", "--dry-run"], 2),
+        ("unknown_extension", "users.txt", b"externalId\n1\n", &["users", "users.txt", "--dry-run"], 2),
+        (
+            "wrong_column_count",
+            "users.csv",
+            b"externalId,email,firstName\ne1,a@example.com,A\ne2,b@example.com\ne3,c@example.com,C,x\n",
+            &["users", "users.csv", "--dry-run"],
+            1,
+        ),
+        (
+            "invalid_utf8",
+            "users.csv",
+            b"externalId,email,firstName\ne1,a@example.com,Ren\xe9\n",
+            &["users", "users.csv", "--dry-run"],
+            1,
+        ),
+        (
+            "bad_json",
+            "users.jsonl",
+            b"{\"externalId\":\"e1\",\"profile\":{\"email\":\"a@example.com\"}}\n{\"externalId\":\"e2\",\"profile\":{\"email\":\"b@example.com\"}\n{\"externalId\":\"e3\",\"profile\":{\"level\":3}}\n",
+            &["users", "users.jsonl", "--dry-run"],
+            1,
+        ),
+        (
+            "byte_order_mark",
+            "users.csv",
+            b"\xEF\xBB\xBFexternalId,Email\ne1,a@example.com\n",
+            &["users", "users.csv", "--dry-run"],
+            0,
+        ),
+        (
+            "duplicate_external_id",
+            "users.csv",
+            b"externalId,email\ne1,a@example.com\ne1,b@example.com\n",
+            &["users", "users.csv", "--dry-run"],
+            1,
+        ),
+        (
+            "missing_deactivation_file",
+            "users.csv",
+            b"externalId\ne1\n",
+            &["users", "users.csv", "--deactivate", "leavers.txt", "--dry-run"],
+            2,
+        ),
+        ("bad_map_file", "users.csv", b"externalId\ne1\n", &["users", "users.csv", "--map", "users.csv", "--dry-run"], 2),
+        ("report_exists", "users.csv", b"externalId\ne1\n", &["users", "users.csv", "--report", "users.csv", "--dry-run"], 2),
+    ];
+    for (name, file, bytes, args, code) in cases {
+        let dir = Workdir::new();
+        dir.write(file, bytes);
+        let run = dir.run(args);
+        assert_eq!(run.code, code, "{name}: {}", run.all());
+        insta::assert_snapshot!(format!("input_{name}"), run.all());
+        assert_eq!(
+            std::fs::read(dir.path().join(file)).unwrap(),
+            bytes,
+            "{name}: the input is left as it was"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invalid_record_stops_a_real_import_before_anything_is_sent_and_skip_imports_the_rest() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", b"externalId,email\ne1,a@example.com\ne2,not an email\ne3,c@example.com,extra\ne4,d@example.com\n");
+    let run = dir.run_async(&args(&["users", "users.csv"], &FAST)).await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("invalid: users.csv:4: column 3: 3 fields where the header has 2"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(emulator.requests().len(), 0, "nothing is sent");
+
+    let run = dir
+        .run_async(&args(
+            &[
+                "users",
+                "users.csv",
+                "--on-invalid",
+                "skip",
+                "--report",
+                "r.json",
+            ],
+            &FAST,
+        ))
+        .await;
+    assert_eq!(run.code, 1, "something was invalid: {}", run.all());
+    let ids: Vec<String> = emulator.users(SOURCE).into_keys().collect();
+    assert_eq!(ids, ["e1", "e4"]);
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
+    let invalid: Vec<&str> = report["invalid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["position"]["line"].as_u64())
+        .map(|l| if l == Some(3) { "e2" } else { "e3" })
+        .collect();
+    assert_eq!(invalid, ["e2", "e3"]);
+    assert_eq!(
+        report["invalid"][1]["reasons"][0],
+        "column 3: 3 fields where the header has 2"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dry_run_checks_everything_prints_the_plan_and_sends_nothing() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=12_000));
+    dir.write("leavers.txt", "emp-0900001\nemp-0900002\n");
+    let run = dir
+        .run_async(&[
+            "users",
+            "users.csv",
+            "--deactivate",
+            "leavers.txt",
+            "--dry-run",
+            "--report",
+            "plan.json",
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    insta::assert_snapshot!("dry_run", run.all());
+    assert_eq!(emulator.requests().len(), 0, "a dry run sends nothing");
+    let plan: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("plan.json")).unwrap()).unwrap();
+    assert_eq!(plan["users"], 12_000);
+    assert_eq!(plan["deactivations"], 2);
+    assert_eq!(plan["sessions"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn twenty_five_thousand_users_and_a_deactivation_file_end_in_the_directory_as_intended() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    // Yesterday's import: 300 people who leave today.
+    dir.write("yesterday.csv", people_csv(25_001..=25_300));
+    let run = dir
+        .run_async(&args(&["users", "yesterday.csv"], &FAST))
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    let requests_before = emulator.requests().len();
+    // Today's: 25,000 people, and the 300 leavers, with -v logging every request.
+    dir.write("users.csv", people_csv(1..=25_000));
+    let leavers: String = (25_001..=25_300).map(|n| format!("emp-{n:07}\n")).collect();
+    dir.write("leavers.txt", format!("externalId\n{leavers}"));
+    let today = [
+        "users",
+        "users.csv",
+        "--deactivate",
+        "leavers.txt",
+        "--report",
+        "report.json",
+        "-v",
+    ];
+    let run = dir.run_async(&args(&today, &FAST)).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stdout.contains("Every user was imported."),
+        "{}",
+        run.stdout
+    );
+
+    let directory = emulator.users(SOURCE);
+    assert_eq!(directory.len(), 25_300);
+    assert_eq!(directory.values().filter(|u| !u.active).count(), 300);
+    assert!(
+        directory
+            .range("emp-0025001".to_string()..)
+            .all(|(_, u)| !u.active)
+    );
+    let csv = String::from_utf8(people_csv(1..=25_000)).unwrap();
+    let mut rows = csv.lines().map(|line| line.to_string());
+    let header: Vec<String> = rows.next().unwrap().split(',').map(String::from).collect();
+    for (number, line) in (1..).zip(rows).step_by(997) {
+        let user = &directory[&format!("emp-{number:07}")];
+        assert!(user.active);
+        let cells = csv_cells(&line);
+        for (column, value) in header.iter().zip(cells).skip(1) {
+            let stored = user.profile.get(column).and_then(Value::as_str);
+            let expected = (!value.is_empty()).then_some(value.as_str());
+            assert_eq!(stored, expected, "emp-{number:07} {column}");
+        }
+    }
+
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap()).unwrap();
+    check_report(&report, &emulator, requests_before);
+    assert_no_token(&run, &report);
+}
+
+/// The cells of one line of the generated CSV (quoted cells hold commas but no quotes).
+fn csv_cells(line: &str) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(line.as_bytes());
+    reader
+        .records()
+        .next()
+        .unwrap()
+        .unwrap()
+        .iter()
+        .map(String::from)
+        .collect()
+}
+
+/// The report of today's import, field by field.
+fn check_report(report: &Value, emulator: &Emulator, requests_before: usize) {
+    let sessions = report["sessions"].as_array().unwrap();
+    let emulated: Vec<_> = emulator.sessions(SOURCE).into_iter().skip(1).collect();
+    assert_eq!(sessions.len(), 3, "25,300 records at 10,000 a session");
+    assert_eq!(emulated.len(), 3);
+    for (reported, emulated) in sessions.iter().zip(&emulated) {
+        assert_eq!(reported["id"], emulated.id.as_str());
+        assert_eq!(reported["status"], "COMPLETED");
+        assert_eq!(emulated.status, SessionStatus::Completed);
+        let records =
+            reported["users"].as_u64().unwrap() + reported["deactivations"].as_u64().unwrap();
+        assert_eq!(records, emulated.users_in_session as u64);
+        assert_eq!(
+            reported["uploads"].as_u64().unwrap(),
+            emulated.upload_requests as u64
+        );
+    }
+    let sum = |field: &str| {
+        sessions
+            .iter()
+            .map(|s| s[field].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!(sum("users"), 25_000);
+    assert_eq!(sum("deactivations"), 300);
+    assert_eq!(report["users_sent"], 25_000);
+    assert_eq!(report["users_deactivated"], 300);
+    for empty in [
+        "invalid",
+        "warnings",
+        "rejected",
+        "found_active",
+        "cancelled_others",
+    ] {
+        assert_eq!(report[empty], serde_json::json!([]), "{empty}");
+    }
+    assert_eq!(report["left_open"], Value::Null);
+    let sent_today = (emulator.requests().len() - requests_before) as u64;
+    assert_eq!(report["requests"], sent_today);
+    assert!(
+        sent_today > sum("uploads") + 6,
+        "uploads, and a create and a start a session, and polls"
+    );
+    assert_eq!(report["retries"], 0);
+    assert_eq!(report["rate_limited"], 0);
+    assert!(report["elapsed_ms"].as_u64().is_some());
+    let waits = report["waits"].as_array().unwrap();
+    assert!(
+        waits.iter().all(|w| w["reason"] == "cool_down"),
+        "{waits:?}"
+    );
+}
+
+/// The token appears nowhere: not in the output, the logs or the report.
+fn assert_no_token(run: &Run, report: &Value) {
+    assert!(run.stderr.contains("DEBUG"), "-v logs: {}", run.stderr);
+    for (what, text) in [
+        ("stdout", &run.stdout),
+        ("stderr", &run.stderr),
+        ("report", &report.to_string()),
+    ] {
+        assert!(!text.contains(TOKEN), "{what} shows the token");
+        assert!(
+            !text.contains(&TOKEN[4..16]),
+            "{what} shows part of the token"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_token_fails_with_exit_1_and_is_not_shown() {
+    let emulator = emulator().await;
+    let wrong = "00WRONGtokenALSOsecret-77";
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, wrong);
+    dir.write("users.csv", "externalId,email\ne1,a@example.com\n");
+    let run = dir.run_async(&["users", "users.csv", "-vv"]).await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.stderr.contains("401"), "{}", run.stderr);
+    assert!(
+        !run.all().contains(wrong) && !run.all().contains("ALSOsecret"),
+        "{}",
+        run.all()
+    );
+    let run = dir.run_async(&["sessions", "list"]).await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(!run.all().contains("ALSOsecret"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_service_app_signs_in_with_its_private_key_file_instead_of_a_token() {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/oauth");
+    let public = std::fs::read(format!("{fixtures}/ec-public.pem")).unwrap();
+    let app = okta_identity_source_emulator::ServiceApp::new("0oaAPP1", public);
+    let emulator = Emulator::builder()
+        .identity_source(SOURCE)
+        .service_app(app)
+        .processing_time(Duration::from_millis(10))
+        .start()
+        .await
+        .unwrap();
+    let dir = Workdir::new()
+        .env("OKTA_ORG_URL", emulator.base_url())
+        .env("OKTA_IDENTITY_SOURCE_ID", SOURCE);
+    dir.write("users.csv", people_csv(1..=300));
+    let key = format!("{fixtures}/ec-private.pem");
+    let sign_in = [
+        "--client-id",
+        "0oaAPP1",
+        "--private-key",
+        &key,
+        "--key-id",
+        "kid-1",
+        "-vv",
+    ];
+    let run = dir
+        .run_async(&args(&["users", "users.csv"], &args(&sign_in, &FAST)))
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(emulator.users(SOURCE).len(), 300);
+    let requests = emulator.requests();
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|r| r.path == "/oauth2/v1/token")
+            .count(),
+        1
+    );
+    let mut api_calls = requests.iter().filter(|r| r.path.starts_with("/api/"));
+    assert!(
+        api_calls.clone().count() >= 4
+            && api_calls.all(|r| r.header("authorization") == Some("Bearer <redacted>"))
+    );
+    let key_text = std::fs::read_to_string(&key).unwrap();
+    let key_body = key_text.lines().nth(1).unwrap();
+    assert!(
+        !run.all().contains(key_body) && !run.all().contains("eyJ"),
+        "no key, assertion or access token shown"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_left_open_stops_the_import_unless_cancel_stale_session_is_given() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=10));
+    let client = okta_identity_source::Client::builder(emulator.base_url())
+        .api_token(TOKEN)
+        .build()
+        .unwrap();
+    let stale = okta_identity_source::IdentitySourceApi::new(client)
+        .create_identity_source_session(SOURCE)
+        .await
+        .unwrap();
+
+    let run = dir.run_async(&args(&["users", "users.csv"], &FAST)).await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    let said = format!(
+        "error: the import stopped: another session of the identity source is active: {} (CREATED",
+        stale.id
+    );
+    assert!(run.stderr.contains(&said), "{}", run.all());
+    assert!(emulator.users(SOURCE).is_empty());
+
+    let run = dir
+        .run_async(&args(
+            &["users", "users.csv", "--cancel-stale-session"],
+            &FAST,
+        ))
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains(&format!("Cancelled session {} of an earlier run", stale.id)),
+        "{}",
+        run.all()
+    );
+    assert_eq!(emulator.sessions(SOURCE)[0].status, SessionStatus::Closed);
+    assert_eq!(emulator.users(SOURCE).len(), 10);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_lines_are_imported_and_rate_limit_waits_are_logged_with_the_time_left() {
+    let emulator = Emulator::builder()
+        .identity_source(SOURCE)
+        .api_token(TOKEN)
+        .rate_limit(3, Duration::from_millis(800))
+        .start()
+        .await
+        .unwrap();
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    let lines: String = (1..=450)
+        .map(|n| format!("{{\"externalId\":\"j{n}\",\"profile\":{{\"email\":\"j{n}@example.com\",\"lastName\":null,\"team\":\"T{}\"}}}}\n", n % 3))
+        .collect();
+    dir.write("users.jsonl", lines);
+    let run = dir
+        .run_async(&args(
+            &["users", "users.jsonl", "--concurrency", "1"],
+            &FAST,
+        ))
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stderr
+            .lines()
+            .any(|l| l.starts_with("waiting ") && l.ends_with("s for the rate limit")),
+        "{}",
+        run.stderr
+    );
+    let directory = emulator.users(SOURCE);
+    assert_eq!(directory.len(), 450);
+    let user = &directory["j7"];
+    assert_eq!(user.profile.get("team"), Some(&Value::from("T1")));
+    assert_eq!(
+        user.profile.get("lastName"),
+        None,
+        "null clears the attribute"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_terminal_progress_is_plain_log_lines_and_the_summary_a_table() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=450));
+    dir.write("leavers.txt", "emp-0000999\n");
+    let import = [
+        "users",
+        "users.csv",
+        "--deactivate",
+        "leavers.txt",
+        "--concurrency",
+        "1",
+    ];
+    let run = dir.run_async(&args(&import, &FAST)).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    let session = &emulator.sessions(SOURCE)[0].id;
+    // The session id, the number of polls and the time vary from run to run.
+    let text = run.all().replace(session.as_str(), "aps…");
+    let text: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with("requests ") && !l.starts_with("time "))
+        .collect();
+    insta::assert_snapshot!("import_without_terminal", text.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_map_file_empty_as_null_and_last_wins_shape_what_reaches_the_directory() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write(
+        "map.csv",
+        "column,attribute\nEmployee ID,externalId\nGiven Name,firstName\nSalary,\n",
+    );
+    dir.write("hr.csv", "Employee ID,Given Name,LASTNAME,Salary,Cost Center\n1,Ada,Lovelace,100,CC-1\n2,Bob,Byron,90,CC-2\n1,Ada,King,100,CC-1\n");
+    let run = dir
+        .run_async(&args(
+            &[
+                "users",
+                "hr.csv",
+                "--map",
+                "map.csv",
+                "--duplicates",
+                "last-wins",
+                "--report",
+                "r.json",
+            ],
+            &FAST,
+        ))
+        .await;
+    assert_eq!(
+        run.code,
+        0,
+        "a repeated id resolved by last-wins is no failure: {}",
+        run.all()
+    );
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(report["warnings"][0]["external_id"], "1");
+    assert_eq!(report["users_sent"], 2);
+    let profile = |id: &str| Value::Object(emulator.users(SOURCE)[id].profile.clone());
+    assert_eq!(
+        profile("1"),
+        serde_json::json!({"firstName": "Ada", "lastName": "King", "Cost Center": "CC-1"})
+    );
+
+    dir.write(
+        "clear.csv",
+        "externalId,firstName,lastName,Cost Center\n2,,Byron-Smith,\n",
+    );
+    let run = dir.run_async(&args(&["users", "clear.csv"], &FAST)).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(
+        profile("2"),
+        serde_json::json!({"firstName": "Bob", "lastName": "Byron-Smith", "Cost Center": "CC-2"}),
+        "empty cells are left out"
+    );
+    let run = dir
+        .run_async(&args(&["users", "clear.csv", "--empty-as-null"], &FAST))
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(
+        profile("2"),
+        serde_json::json!({"lastName": "Byron-Smith", "Cost Center": "CC-2"}),
+        "null clears firstName"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sessions_are_listed_shown_and_cancelled() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    let run = dir.run_async(&["sessions", "list"]).await;
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "No import sessions.\n"),
+        "{}",
+        run.all()
+    );
+
+    let client = okta_identity_source::Client::builder(emulator.base_url())
+        .api_token(TOKEN)
+        .build()
+        .unwrap();
+    let api = okta_identity_source::IdentitySourceApi::new(client);
+    let session = api.create_identity_source_session(SOURCE).await.unwrap();
+    let run = dir.run_async(&["sessions", "list"]).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert!(
+        lines[0].starts_with("SESSION")
+            && lines[1].starts_with(&format!("{}  CREATED  ", session.id)),
+        "{}",
+        run.stdout
+    );
+
+    let run = dir.run_async(&["sessions", "get", &session.id]).await;
+    assert!(
+        run.code == 0 && run.stdout.contains("CREATED"),
+        "{}",
+        run.all()
+    );
+    let run = dir.run_async(&["sessions", "cancel", &session.id]).await;
+    assert_eq!(
+        (run.code, run.stdout.clone()),
+        (0, format!("Cancelled import session {}.\n", session.id)),
+        "{}",
+        run.all()
+    );
+    assert_eq!(emulator.sessions(SOURCE)[0].status, SessionStatus::Closed);
+    let run = dir.run_async(&["sessions", "cancel", &session.id]).await;
+    assert_eq!(
+        run.code,
+        1,
+        "a closed session can't be cancelled: {}",
+        run.all()
+    );
+    assert!(run.stderr.contains("400"), "{}", run.stderr);
+    let run = dir
+        .run_async(&["sessions", "get", "apsNOSUCHSESSION"])
+        .await;
+    assert!(run.code == 1 && run.stderr.contains("404"), "{}", run.all());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_cancels_the_session_that_was_not_started_and_says_so() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=300));
+    // The create is answered at once; the two uploads hang, so the session is not started.
+    emulator.inject(Fault::Delay {
+        delay: Duration::ZERO,
+        count: 1,
+    });
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_secs(3),
+        count: 2,
+    });
+    let child = dir
+        .command(&args(&["users", "users.csv"], &FAST))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    while emulator.sessions(SOURCE).is_empty() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let run = Run::from(tokio::task::block_in_place(|| child.wait_with_output()).unwrap());
+    let session = &emulator.sessions(SOURCE)[0];
+    assert_eq!(run.code, 1, "{}", run.all());
+    let said = format!(
+        "error: interrupted; session {} was not started and has been cancelled\n",
+        session.id
+    );
+    assert!(run.stderr.ends_with(&said), "{}", run.all());
+    assert_eq!(session.status, SessionStatus::Closed);
+}
+
+#[test]
+fn the_demo_imports_the_sample_and_exits_0() {
+    let run = Workdir::new().run(&["demo"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stdout.contains("Every user was imported."),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("The emulator's directory now holds 300 users (300 active)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("emp-0000001  Mordane Ravensworth"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn the_bundled_sample_is_what_the_generator_makes() {
+    let mut sample = Vec::new();
+    people::write_csv(&mut sample, 1..=300, 1).unwrap();
+    let committed =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/users.csv")).unwrap();
+    assert!(
+        committed == sample,
+        "regenerate: cargo run -p okta-import-cli --example fake_users -- 300 > cli/examples/users.csv"
+    );
+}

@@ -1,0 +1,266 @@
+//! The readers on real files: what each column becomes, and where each problem is reported.
+
+use std::path::{Path, PathBuf};
+
+use okta_import_cli::args::Format;
+use okta_import_cli::input::{ColumnMap, ReadOptions, UserRow, read_deactivations, read_users};
+
+/// Writes `bytes` to a file named `name` in a fresh directory.
+fn file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    (dir, path)
+}
+
+/// Every record of a users file, or the message of each problem.
+fn read_all(path: &Path, options: &ReadOptions) -> Vec<Result<UserRow, String>> {
+    let users = read_users(path, options).unwrap();
+    users
+        .map(|r| r.map_err(|e| e.to_string().replace(&path.display().to_string(), "FILE")))
+        .collect()
+}
+
+fn header_error(path: &Path, options: &ReadOptions) -> String {
+    let error = read_users(path, options)
+        .err()
+        .expect("the file is refused");
+    error
+        .to_string()
+        .replace(&path.display().to_string(), "FILE")
+}
+
+#[test]
+fn csv_columns_map_to_the_profile_case_insensitively_and_the_rest_are_custom_attributes() {
+    let (_dir, path) = file(
+        "users.csv",
+        b"EXTERNALID,username,Email,firstname,LastName,mobilePhone,homeAddress,secondEmail,department\n\
+          e1,ada@example.com,ada@example.com,Ada,Lovelace,,\"1 Lane, Town\",a2@example.com,R&D\n",
+    );
+    let rows = read_all(&path, &ReadOptions::default());
+    let user = rows[0].as_ref().unwrap();
+    assert_eq!(user.external_id, "e1");
+    assert_eq!(user.location.to_string(), format!("{}:2", path.display()));
+    let json = serde_json::to_value(&user.profile).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "userName": "ada@example.com", "email": "ada@example.com", "firstName": "Ada",
+            "lastName": "Lovelace", "homeAddress": "1 Lane, Town", "secondEmail": "a2@example.com",
+            "department": "R&D"
+        }),
+        "the empty mobilePhone is left out"
+    );
+}
+
+#[test]
+fn empty_as_null_clears_nullable_attributes_and_leaves_the_others_out() {
+    let (_dir, path) = file(
+        "users.csv",
+        b"externalId,email,firstName,mobilePhone,department\ne1,,,,\n",
+    );
+    let options = ReadOptions {
+        empty_as_null: true,
+        ..ReadOptions::default()
+    };
+    let rows = read_all(&path, &options);
+    let json = serde_json::to_value(&rows[0].as_ref().unwrap().profile).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"firstName": null, "mobilePhone": null})
+    );
+}
+
+#[test]
+fn a_map_file_renames_and_drops_columns() {
+    let (_dir, map) = file(
+        "map.csv",
+        b"column,attribute\nEmployee ID,externalId\nWork Mail,email\nSalary,\n",
+    );
+    let (_dir2, path) = file(
+        "hr.csv",
+        b"Employee ID,Work Mail,Salary,Dept\n7,x@example.com,100,Ops\n",
+    );
+    let options = ReadOptions {
+        columns: ColumnMap::read(&map).unwrap(),
+        ..ReadOptions::default()
+    };
+    let rows = read_all(&path, &options);
+    let user = rows[0].as_ref().unwrap();
+    assert_eq!(user.external_id, "7");
+    let json = serde_json::to_value(&user.profile).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"email": "x@example.com", "Dept": "Ops"})
+    );
+}
+
+#[test]
+fn a_map_file_with_a_bad_row_or_a_repeated_column_is_refused_at_its_line() {
+    let error = |bytes: &[u8]| {
+        let (_dir, map) = file("map.csv", bytes);
+        ColumnMap::read(&map)
+            .expect_err("refused")
+            .to_string()
+            .replace(&map.display().to_string(), "MAP")
+    };
+    assert_eq!(
+        error(b"column,attribute\nA,externalId\nB\n"),
+        "MAP:3: 1 fields; a row of a map file is `column,attribute`"
+    );
+    assert_eq!(
+        error(b"column,attribute\nA,externalId\na,email\n"),
+        "MAP:3: the column `a` is mapped twice"
+    );
+    assert_eq!(
+        error(b"from,to\n"),
+        "MAP:1: a map file starts with the header `column,attribute`"
+    );
+}
+
+#[test]
+fn a_byte_order_mark_before_the_header_is_skipped() {
+    let (_dir, path) = file(
+        "users.csv",
+        b"\xEF\xBB\xBFexternalId,email\ne1,a@example.com\n",
+    );
+    assert_eq!(
+        read_all(&path, &ReadOptions::default())[0]
+            .as_ref()
+            .unwrap()
+            .external_id,
+        "e1"
+    );
+    let (_dir, path) = file("users.jsonl", b"\xEF\xBB\xBF{\"externalId\":\"j1\"}\n");
+    assert_eq!(
+        read_all(&path, &ReadOptions::default())[0]
+            .as_ref()
+            .unwrap()
+            .external_id,
+        "j1"
+    );
+}
+
+#[test]
+fn csv_record_problems_name_line_and_column_and_reading_goes_on() {
+    let (_dir, path) = file(
+        "users.csv",
+        b"externalId,email,firstName\ne1,a@example.com\ne2,b@example.com,B,extra\ne3,c@example.com,\xE9mile\ne4,d@example.com,D\n",
+    );
+    let rows = read_all(&path, &ReadOptions::default());
+    assert_eq!(
+        rows[0],
+        Err("FILE:2:3: 2 fields where the header has 3".into())
+    );
+    assert_eq!(
+        rows[1],
+        Err("FILE:3:4: 4 fields where the header has 3".into())
+    );
+    assert_eq!(
+        rows[2],
+        Err(
+            "FILE:4:3: invalid UTF-8 in firstName after 0 valid bytes; save the file as UTF-8"
+                .into()
+        )
+    );
+    assert_eq!(rows[3].as_ref().unwrap().external_id, "e4");
+    assert_eq!(rows[3].as_ref().unwrap().index, 3);
+}
+
+#[test]
+fn csv_header_problems_refuse_the_file() {
+    let (_dir, path) = file("users.csv", b"id,email\n1,a@example.com\n");
+    assert_eq!(
+        header_error(&path, &ReadOptions::default()),
+        "FILE:1: the header has no externalId column (its columns: id, email); add one, or name \
+         the column that holds the users' ids with --map FILE"
+    );
+    let (_dir, path) = file("users.csv", b"externalId,Email,EMAIL\n");
+    assert_eq!(
+        header_error(&path, &ReadOptions::default()),
+        "FILE:1:3: two columns hold `email`; rename or drop one with --map FILE"
+    );
+    let (_dir, path) = file("users.csv", b"");
+    assert_eq!(
+        header_error(&path, &ReadOptions::default()),
+        "FILE:1: the file is empty; it must start with a header row"
+    );
+}
+
+#[test]
+fn a_missing_file_and_an_unknown_extension_are_refused() {
+    let missing = Path::new("/nonexistent/users.csv");
+    let error = read_users(missing, &ReadOptions::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        error.starts_with("cannot read /nonexistent/users.csv: "),
+        "{error}"
+    );
+    let (_dir, path) = file("users.txt", b"externalId\n");
+    assert!(header_error(&path, &ReadOptions::default()).contains("--format csv|jsonl"));
+    let options = ReadOptions {
+        format: Some(Format::Csv),
+        ..ReadOptions::default()
+    };
+    assert!(read_users(&path, &options).is_ok());
+}
+
+#[test]
+fn json_lines_records_and_their_problems() {
+    let (_dir, path) = file(
+        "users.jsonl",
+        b"{\"externalId\":\"j1\",\"profile\":{\"email\":\"a@example.com\",\"lastName\":null,\"dept\":\"Ops\"}}\n\
+          \n\
+          {\"externalId\":\"j2\",\"profile\":{\"age\":42}}\n\
+          {\"externalId\":\"j3\"\r\n\
+          {\"external_id\":\"j4\"}\n\
+          {\"externalId\":\"\xff\"}\n",
+    );
+    let rows = read_all(&path, &ReadOptions::default());
+    let user = rows[0].as_ref().unwrap();
+    assert_eq!(
+        serde_json::to_value(&user.profile).unwrap(),
+        serde_json::json!({"email": "a@example.com", "lastName": null, "dept": "Ops"})
+    );
+    assert_eq!(
+        rows[1],
+        Err("FILE:3:39: not a user record: invalid type: integer `42`, expected a string".into())
+    );
+    assert_eq!(
+        rows[2],
+        Err("FILE:4:18: not a user record: EOF while parsing an object".into())
+    );
+    assert_eq!(
+        rows[3],
+        Err("FILE:5:14: not a user record: unknown field `external_id`, expected `externalId` or `profile`".into())
+    );
+    assert_eq!(
+        rows[4],
+        Err("FILE:6:16: invalid UTF-8; save the file as UTF-8".into())
+    );
+    assert_eq!(rows.len(), 5, "the blank line is skipped");
+}
+
+#[test]
+fn deactivation_files_one_id_per_line_or_a_csv_column() {
+    let (_dir, path) = file("gone.txt", b"externalId\n# leavers\ne1\n\n  e2  \r\n");
+    let ids: Vec<String> = read_deactivations(&path)
+        .unwrap()
+        .map(|r| r.unwrap().external_id)
+        .collect();
+    assert_eq!(ids, ["e1", "e2"]);
+    let (_dir, path) = file("gone.csv", b"name,ExternalID\nAda,e1\nBob,e2\n");
+    let rows: Vec<_> = read_deactivations(&path)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        rows.iter()
+            .map(|r| r.external_id.as_str())
+            .collect::<Vec<_>>(),
+        ["e1", "e2"]
+    );
+    assert_eq!(rows[1].location.line, 3);
+}
