@@ -120,11 +120,11 @@ impl Progress {
     fn line_per_tenth(&self) {
         let (position, total) = (self.bar.position(), self.bar.length().unwrap_or(0).max(1));
         let tenth = position * 10 / total;
-        if let Ok(mut last) = self.last_tenth.lock() {
-            if tenth > *last || position == total {
-                *last = tenth;
-                eprintln!("uploaded {position} of {total} users");
-            }
+        if let Ok(mut last) = self.last_tenth.lock()
+            && (tenth > *last || position == total)
+        {
+            *last = tenth;
+            eprintln!("uploaded {position} of {total} users");
         }
     }
 }

@@ -136,7 +136,7 @@ pub fn write_csv(
         );
         let (department, titles) = dice.pick(DEPARTMENTS);
         let title = dice.pick(titles);
-        let phone = if dice.next() % 5 == 0 {
+        let phone = if dice.next().is_multiple_of(5) {
             String::new()
         } else {
             format!("+1 555 01{:02}", dice.next() % 100)
