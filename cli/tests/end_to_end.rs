@@ -206,6 +206,20 @@ fn each_bad_input_says_where_and_what_with_its_exit_code() {
     }
 }
 
+#[test]
+fn a_directory_given_as_an_input_file_is_refused_with_exit_2() {
+    let dir = Workdir::new();
+    dir.write("users.csv", b"externalId\ne1\n");
+    std::fs::create_dir(dir.path().join("folder.csv")).unwrap();
+    std::fs::create_dir(dir.path().join("leavers")).unwrap();
+    let run = dir.run(&["users", "folder.csv", "--dry-run"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    insta::assert_snapshot!("input_directory_as_users_file", run.all());
+    let run = dir.run(&["users", "users.csv", "--deactivate", "leavers", "--dry-run"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    insta::assert_snapshot!("input_directory_as_deactivation_file", run.all());
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_invalid_record_stops_a_real_import_before_anything_is_sent_and_skip_imports_the_rest() {
     let emulator = emulator().await;

@@ -33,9 +33,12 @@ fn from_lines<R: BufRead + Send + 'static>(
     file: Arc<str>,
 ) -> impl Iterator<Item = Result<DeactivationRow, RecordError>> + Send {
     let mut index = 0;
+    let mut failed = false;
     reader
         .split(b'\n')
         .enumerate()
+        // A read error repeats forever: stop after the first one.
+        .take_while(move |(_, bytes)| !std::mem::replace(&mut failed, bytes.is_err()))
         .filter_map(move |(number, bytes)| {
             let location = Location::line(&file, number as u64 + 1);
             let error = |message: String| RecordError {
@@ -85,9 +88,12 @@ fn from_csv<R: std::io::Read + Send + 'static>(
         .clone();
     let names: Vec<&str> = names.iter().collect();
     let column = Header::new(&names, &ColumnMap::default(), &file)?.external_id;
+    let mut failed = false;
     let rows = reader
         .into_byte_records()
         .enumerate()
+        // A read error may repeat forever: stop after the first one.
+        .take_while(move |(_, record)| !std::mem::replace(&mut failed, record.is_err()))
         .map(move |(index, record)| {
             let index = index as u64;
             let record = record.map_err(|e| RecordError {
@@ -120,4 +126,35 @@ fn from_csv<R: std::io::Read + Send + 'static>(
             })
         });
     Ok(Box::new(rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader whose every read fails, as reading a directory does.
+    struct Failing;
+
+    impl std::io::Read for Failing {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("lasting failure"))
+        }
+    }
+
+    #[test]
+    fn a_lasting_read_error_ends_the_lines_after_one_error() {
+        let rows = from_lines(std::io::BufReader::new(Failing), "ids.txt".into());
+        let rows: Vec<_> = rows.take(3).collect();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert!(rows[0].is_err());
+    }
+
+    #[test]
+    fn a_lasting_read_error_ends_the_csv_rows_after_one_error() {
+        let reader = std::io::Read::chain(&b"externalId\n"[..], Failing);
+        let rows = from_csv(reader, "ids.csv".into()).expect("the header is read");
+        let rows: Vec<_> = rows.take(3).collect();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert!(rows[0].is_err());
+    }
 }

@@ -80,6 +80,12 @@ pub enum InputError {
         /// What is wrong and what to do.
         message: String,
     },
+    /// The path is a directory or another thing that is not a regular file.
+    #[error("cannot read {path}: it is not a regular file")]
+    NotAFile {
+        /// The path.
+        path: String,
+    },
     /// The format can't be told from the file's name.
     #[error(
         "cannot tell the format of {path} from its extension: name it .csv, .jsonl or .ndjson, \
@@ -142,14 +148,19 @@ pub fn format_of(path: &Path) -> Result<Format, InputError> {
     }
 }
 
-/// Opens a file for buffered reading, with an error that names it.
+/// Opens a regular file for buffered reading, with an error that names it.
 pub(crate) fn open(path: &Path) -> Result<BufReader<File>, InputError> {
-    File::open(path)
-        .map(|file| BufReader::with_capacity(1 << 16, file))
-        .map_err(|source| InputError::Read {
+    let read_error = |source| InputError::Read {
+        path: display_name(path),
+        source,
+    };
+    let file = File::open(path).map_err(read_error)?;
+    if !file.metadata().map_err(read_error)?.is_file() {
+        return Err(InputError::NotAFile {
             path: display_name(path),
-            source,
-        })
+        });
+    }
+    Ok(BufReader::with_capacity(1 << 16, file))
 }
 
 /// The name a file is shown by in messages: the path as given.
