@@ -221,6 +221,31 @@ fn a_directory_given_as_an_input_file_is_refused_with_exit_2() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_closed_stdout_does_not_lose_the_report_of_an_import() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=20));
+    let mut command = dir.command(&args(&["users", "users.csv", "--report", "r.json"], &FAST));
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running okta-import");
+    drop(child.stdout.take());
+    let output = tokio::task::block_in_place(|| child.wait_with_output()).unwrap();
+    assert_eq!(emulator.users(SOURCE).len(), 20, "the import ran");
+    let run = Run::from(output);
+    assert_eq!(run.code, 1, "writing the summary failed: {}", run.all());
+    let report = std::fs::read(dir.path().join("r.json")).expect("the report is kept");
+    let report: Value = serde_json::from_slice(&report).expect("the report is complete JSON");
+    assert_eq!(report["invalid"], serde_json::json!([]), "{report}");
+    assert!(
+        !report["sessions"].as_array().unwrap().is_empty(),
+        "{report}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_invalid_record_stops_a_real_import_before_anything_is_sent_and_skip_imports_the_rest() {
     let emulator = emulator().await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);

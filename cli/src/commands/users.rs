@@ -123,11 +123,11 @@ fn dry_run(
 ) -> Result<(), Failure> {
     match plan(input.users, input.deactivations, options) {
         Ok(plan) => {
-            summary::write_invalid(&mut std::io::stderr(), &plan.invalid)?;
-            summary::write_plan(out, &plan)?;
             if let Some(file) = report_file {
                 file.write(&plan)?;
             }
+            summary::write_invalid(&mut std::io::stderr(), &plan.invalid)?;
+            summary::write_plan(out, &plan)?;
             match plan.invalid.len() {
                 0 => Ok(()),
                 n => Err(Failure::Import(format!(
@@ -136,10 +136,10 @@ fn dry_run(
             }
         }
         Err(invalid) => {
-            summary::write_invalid(&mut std::io::stderr(), &invalid.records)?;
             if let Some(file) = report_file {
                 file.write(&serde_json::json!({ "invalid": invalid.records }))?;
             }
+            summary::write_invalid(&mut std::io::stderr(), &invalid.records)?;
             Err(Failure::Import(format!(
                 "{} invalid records; nothing would be sent",
                 invalid.records.len()
@@ -187,11 +187,12 @@ fn conclude(
     report_file: Option<ReportFile>,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
-    summary::write_invalid(&mut std::io::stderr(), &report.invalid)?;
-    summary::write_report(out, &report)?;
+    // The report first: a closed stdout must not lose it.
     if let Some(file) = report_file {
         file.write(&report)?;
     }
+    summary::write_invalid(&mut std::io::stderr(), &report.invalid)?;
+    summary::write_report(out, &report)?;
     match failure {
         None if report.is_complete_success() => {
             writeln!(out, "\nEvery user was imported.")?;

@@ -1,5 +1,6 @@
-//! `--report FILE.json`: created before the import starts, so that a name already taken is
-//! refused before anything is sent, and never overwriting a file the tool did not create.
+//! `--report FILE.json`: checked before the import starts, so that a name already taken or a
+//! folder that can't be written to is refused before anything is sent, and created only when the
+//! report is written, never overwriting a file and never removing one after the run.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
@@ -9,42 +10,42 @@ use serde::Serialize;
 
 use crate::config::ConfigError;
 
-/// A report file made by this run; removed again if the run ends without a report.
+/// Where this run writes its report.
 pub struct ReportFile {
     path: PathBuf,
-    file: Option<File>,
 }
 
 impl ReportFile {
-    /// Creates the file; refuses a path that exists.
+    /// Checks that the file can be made: refuses a path that exists or can't be created.
     pub fn create(path: &Path) -> Result<Self, ConfigError> {
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(path)
-            .map_err(|error| {
-                let why = match error.kind() {
-                    std::io::ErrorKind::AlreadyExists => {
-                        "it exists, and okta-import never overwrites a file".to_string()
-                    }
-                    _ => error.to_string(),
-                };
-                ConfigError::new(format!(
-                    "cannot create the report {}: {why}",
-                    path.display()
-                ))
-            })?;
+        let refuse = |why: String| {
+            ConfigError::new(format!(
+                "cannot create the report {}: {why}",
+                path.display()
+            ))
+        };
+        if path.symlink_metadata().is_ok() {
+            return Err(refuse(
+                "it exists, and okta-import never overwrites a file".into(),
+            ));
+        }
+        // Made and removed at once, before anything is sent: proves the folder is writable.
+        create_new(path).map_err(|error| refuse(error.to_string()))?;
+        std::fs::remove_file(path).map_err(|error| refuse(error.to_string()))?;
         Ok(Self {
             path: path.to_path_buf(),
-            file: Some(file),
         })
     }
 
-    /// Writes the report as pretty JSON and closes the file.
-    pub fn write(mut self, report: &impl Serialize) -> std::io::Result<()> {
-        let Some(file) = self.file.take() else {
-            return Ok(());
-        };
+    /// Creates the file (never overwriting one made meanwhile) and writes the report as pretty
+    /// JSON.
+    pub fn write(self, report: &impl Serialize) -> std::io::Result<()> {
+        let file = create_new(&self.path).map_err(|error| {
+            std::io::Error::new(
+                error.kind(),
+                format!("cannot create the report {}: {error}", self.path.display()),
+            )
+        })?;
         let mut out = BufWriter::new(file);
         serde_json::to_writer_pretty(&mut out, report)?;
         out.write_all(b"\n")?;
@@ -52,11 +53,7 @@ impl ReportFile {
     }
 }
 
-impl Drop for ReportFile {
-    fn drop(&mut self) {
-        if self.file.take().is_some() {
-            // Created by this run and never written: leave nothing behind.
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
+/// Creates a file that must not exist yet.
+fn create_new(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new().write(true).create_new(true).open(path)
 }
