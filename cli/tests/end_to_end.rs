@@ -143,7 +143,7 @@ type BadInput = (
 
 #[test]
 fn each_bad_input_says_where_and_what_with_its_exit_code() {
-    let cases: [BadInput; 11] = [
+    let cases: [BadInput; 12] = [
         ("missing_file", "other.csv", b"", &["users", "users.csv", "--dry-run"], 2),
         ("no_external_id_column", "users.csv", b"id,email\n1,a@example.com\n", &["users", "users.csv", "--dry-run"], 2),
         ("unknown_extension", "users.txt", b"externalId\n1\n", &["users", "users.txt", "--dry-run"], 2),
@@ -166,6 +166,13 @@ fn each_bad_input_says_where_and_what_with_its_exit_code() {
             "users.jsonl",
             b"{\"externalId\":\"e1\",\"profile\":{\"email\":\"a@example.com\"}}\n{\"externalId\":\"e2\",\"profile\":{\"email\":\"b@example.com\"}\n{\"externalId\":\"e3\",\"profile\":{\"level\":3}}\n",
             &["users", "users.jsonl", "--dry-run"],
+            1,
+        ),
+        (
+            "unclosed_quote",
+            "users.csv",
+            b"externalId,email,nickName\ne1,a@example.com,\"Al\ne2,b@example.com,B\ne3,c@example.com,C\n",
+            &["users", "users.csv", "--dry-run"],
             1,
         ),
         (

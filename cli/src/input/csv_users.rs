@@ -110,6 +110,14 @@ impl<R> Rows<R> {
         let mut profile = IdentitySourceUserProfileForUpsert::default();
         let mut external_id = String::new();
         for (i, (bytes, column)) in record.iter().zip(&self.header.columns).enumerate() {
+            if *column != Column::HomeAddress && bytes.iter().any(|b| matches!(b, b'\n' | b'\r')) {
+                // An unclosed quote makes the rest of the file one field: never import that.
+                let message = format!(
+                    "a quote opened at line {line} is never closed, or {} holds a line break",
+                    column.name()
+                );
+                return Err(error(i, message));
+            }
             let value = std::str::from_utf8(bytes)
                 .map_err(|e| error(i, invalid_utf8(&e, column.name())))?;
             match column {
