@@ -86,7 +86,7 @@ pub struct UsersArgs {
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration, help_heading = "Timing")]
     pub cool_down: Duration,
     /// How soon a started import is first checked; then twice as long each time, up to 30s.
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, help_heading = "Timing")]
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_poll_interval, help_heading = "Timing")]
     pub poll_interval: Duration,
     /// Where to import to and how to sign in.
     #[command(flatten, next_help_heading = "Connection")]
@@ -172,6 +172,21 @@ pub enum Duplicates {
     Fail,
     /// Import the last record with that external id.
     LastWins,
+}
+
+/// The shortest poll interval: checking more often only loads the service.
+const SHORTEST_POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// A poll interval: a duration of at least [`SHORTEST_POLL_INTERVAL`].
+fn parse_poll_interval(text: &str) -> Result<Duration, String> {
+    let interval = parse_duration(text)?;
+    if interval < SHORTEST_POLL_INTERVAL {
+        return Err(format!(
+            "`{text}` is too short: poll every {}ms or more",
+            SHORTEST_POLL_INTERVAL.as_millis()
+        ));
+    }
+    Ok(interval)
 }
 
 /// A duration such as `300ms`, `20s`, `5m` or `1h`.

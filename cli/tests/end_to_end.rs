@@ -13,7 +13,7 @@ use support::{Run, Workdir, people};
 const SOURCE: &str = "0oaTEST0000000000001";
 const TOKEN: &str = "00SECRETtokenNEVERshown-4f1c9";
 /// Short waits, so that an import of several sessions takes a moment.
-const FAST: [&str; 4] = ["--cool-down", "30ms", "--poll-interval", "10ms"];
+const FAST: [&str; 4] = ["--cool-down", "30ms", "--poll-interval", "100ms"];
 
 async fn emulator() -> Emulator {
     Emulator::builder()
@@ -211,6 +211,23 @@ fn each_bad_input_says_where_and_what_with_its_exit_code() {
             "{name}: the input is left as it was"
         );
     }
+}
+
+#[test]
+fn a_poll_interval_under_100ms_is_a_usage_error() {
+    let dir = Workdir::new();
+    dir.write("users.csv", b"externalId\ne1\n");
+    let run = dir.run(&["users", "users.csv", "--dry-run", "--poll-interval", "0ms"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    insta::assert_snapshot!("config_poll_interval_too_short", run.all());
+    let run = dir.run(&[
+        "users",
+        "users.csv",
+        "--dry-run",
+        "--poll-interval",
+        "100ms",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
 }
 
 #[test]
