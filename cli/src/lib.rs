@@ -10,6 +10,7 @@ pub mod failure;
 pub mod input;
 pub mod logging;
 pub mod output;
+pub mod stop_signal;
 
 use std::process::ExitCode;
 

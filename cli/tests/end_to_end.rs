@@ -785,6 +785,17 @@ async fn sessions_are_listed_shown_and_cancelled() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_cancels_the_session_that_was_not_started_and_says_so() {
+    signal_an_import_whose_session_is_not_started("-INT").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_cancels_the_session_that_was_not_started_and_says_so() {
+    signal_an_import_whose_session_is_not_started("-TERM").await;
+}
+
+/// Sends `signal` (a `kill` flag) to an import whose session is not started yet: INT and TERM
+/// cancel the session and write the report, KILL leaves no report file.
+async fn signal_an_import_whose_session_is_not_started(signal: &str) {
     let emulator = emulator().await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
     dir.write("users.csv", people_csv(1..=300));
@@ -798,7 +809,7 @@ async fn ctrl_c_cancels_the_session_that_was_not_started_and_says_so() {
         count: 2,
     });
     let child = dir
-        .command(&args(&["users", "users.csv"], &FAST))
+        .command(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -807,8 +818,20 @@ async fn ctrl_c_cancels_the_session_that_was_not_started_and_says_so() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
+    if signal == "-KILL" {
+        Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        tokio::task::block_in_place(|| child.wait_with_output()).unwrap();
+        assert!(
+            !dir.path().join("r.json").exists(),
+            "no empty report is left"
+        );
+        return;
+    }
     let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
@@ -821,6 +844,14 @@ async fn ctrl_c_cancels_the_session_that_was_not_started_and_says_so() {
     );
     assert!(run.stderr.ends_with(&said), "{}", run.all());
     assert_eq!(session.status, SessionStatus::Closed);
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(report["sessions"][0]["id"], session.id.as_str(), "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_killed_before_its_report_is_written_leaves_no_empty_report() {
+    signal_an_import_whose_session_is_not_started("-KILL").await;
 }
 
 #[test]

@@ -14,6 +14,7 @@ use crate::failure::Failure;
 use crate::input::{self, ReadOptions};
 use crate::output::progress::Mode;
 use crate::output::table;
+use crate::stop_signal::StopSignal;
 
 /// The bundled sample: 300 made-up employees with custom attributes.
 const SAMPLE: &str = include_str!("../../examples/users.csv");
@@ -77,7 +78,12 @@ async fn import_sample(
     let options = Options::default()
         .cool_down(Duration::from_millis(300))
         .polling(Duration::from_millis(100), Duration::from_secs(1));
-    users::import(target, input, options, Mode::detect(quiet), None, out).await
+    let run = users::Run {
+        mode: Mode::detect(quiet),
+        report_file: None,
+        stop: StopSignal::listen(),
+    };
+    users::import(target, input, options, run, out).await
 }
 
 /// A few users as the emulator's directory holds them now.

@@ -18,6 +18,7 @@ use crate::output::events::EventDisplay;
 use crate::output::progress::{Mode, Progress};
 use crate::output::report_file::ReportFile;
 use crate::output::summary;
+use crate::stop_signal::StopSignal;
 
 /// The records of an import, read as the engine asks for them.
 pub struct Input {
@@ -39,21 +40,20 @@ pub async fn run(
     } else {
         Some(args.connection.target(read_env)?)
     };
+    // An import listens from now on, so that a signal sent while the files are read stops it.
+    let stop = target.is_some().then(StopSignal::listen);
     let input = open_input(args)?;
     let report_file = args.report.as_deref().map(ReportFile::create).transpose()?;
     let options = options(args);
-    match target {
+    match target.zip(stop) {
         None => dry_run(input, &options, report_file, out),
-        Some(target) => {
-            import(
-                target,
-                input,
-                options,
-                Mode::detect(quiet),
+        Some((target, stop)) => {
+            let run = Run {
+                mode: Mode::detect(quiet),
                 report_file,
-                out,
-            )
-            .await
+                stop,
+            };
+            import(target, input, options, run, out).await
         }
     }
 }
@@ -148,29 +148,39 @@ fn dry_run(
     }
 }
 
-/// Imports, showing progress; stops cleanly on Ctrl-C. Prints the summary and writes the report.
+/// How an import runs: its display, its report and what stops it.
+pub struct Run {
+    /// How progress is shown.
+    pub mode: Mode,
+    /// Where the report goes, if anywhere.
+    pub report_file: Option<ReportFile>,
+    /// Ctrl-C or SIGTERM, listened for since before the files were read.
+    pub stop: StopSignal,
+}
+
+/// Imports, showing progress; stops cleanly on Ctrl-C or SIGTERM. Writes the report and prints
+/// the summary.
 pub async fn import(
     target: Target,
     input: Input,
     options: Options,
-    mode: Mode,
-    report_file: Option<ReportFile>,
+    run: Run,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
+    let Run {
+        mode,
+        report_file,
+        stop,
+    } = run;
     let progress = Progress::new(mode);
     let mut display = EventDisplay::new(&progress);
     let importer = Importer::new(target.api, target.source, options);
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
     let result = importer
         .run_until(
             input.users,
             input.deactivations,
             |event| display.show(event),
-            ctrl_c,
+            stop.received(),
         )
         .await;
     progress.finish();
