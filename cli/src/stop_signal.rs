@@ -1,7 +1,5 @@
 //! Ctrl-C (SIGINT) and SIGTERM: both stop an import cleanly.
 
-use std::future::Future;
-
 /// Signals listened for from its creation on, so that one sent while the files are read is not
 /// lost.
 pub struct StopSignal {
@@ -27,22 +25,20 @@ impl StopSignal {
     }
 
     /// Resolves when a stop signal arrives.
-    pub fn received(self) -> impl Future<Output = ()> {
-        async move {
-            #[cfg(unix)]
-            match self.signals {
-                Some((mut interrupt, mut terminate)) => {
-                    tokio::select! {
-                        _ = interrupt.recv() => {}
-                        _ = terminate.recv() => {}
-                    }
+    pub async fn received(self) {
+        #[cfg(unix)]
+        match self.signals {
+            Some((mut interrupt, mut terminate)) => {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
                 }
-                None => std::future::pending().await,
             }
-            #[cfg(not(unix))]
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
+            None => std::future::pending().await,
+        }
+        #[cfg(not(unix))]
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
         }
     }
 }
