@@ -226,7 +226,10 @@ fn json_lines_records_and_their_problems() {
     );
     assert_eq!(
         rows[1],
-        Err("FILE:3:39: not a user record: invalid type: integer `42`, expected a string".into())
+        Err(
+            "FILE:3:39: not a user record: profile: invalid type: integer, expected a string"
+                .into()
+        )
     );
     assert_eq!(
         rows[2],

@@ -104,10 +104,66 @@ fn parse(bytes: &[u8], first: bool) -> Option<Result<Line, (Option<u64>, String)
             )));
         }
     };
-    Some(serde_json::from_str(text).map_err(|error| {
-        let message = format!("not a user record: {}", strip_position(&error));
-        (Some(error.column() as u64), message)
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let line = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let problem = match error.inner().classify() {
+            serde_json::error::Category::Data => {
+                let problem = data_problem(&strip_position(error.inner()));
+                // A missing or unknown field names itself; other problems are put at their field.
+                match error.path().to_string().as_str() {
+                    path if path != "." && problem.starts_with("invalid ") => {
+                        format!("{path}: {problem}")
+                    }
+                    _ => problem,
+                }
+            }
+            _ => strip_position(error.inner()),
+        };
+        not_a_user_record(error.inner(), &problem)
+    });
+    Some(line.and_then(|line| {
+        deserializer
+            .end()
+            .map_err(|error| not_a_user_record(&error, &strip_position(&error)))?;
+        Ok(line)
     }))
+}
+
+/// The column and message of a line that is not a user record.
+fn not_a_user_record(error: &serde_json::Error, problem: &str) -> (Option<u64>, String) {
+    (
+        Some(error.column() as u64),
+        format!("not a user record: {problem}"),
+    )
+}
+
+/// A data error of serde as the kind of problem, without the value it quotes (which may be
+/// personal data): `invalid type: string "Ann", expected u8` becomes
+/// `invalid type: string, expected u8`.
+fn data_problem(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            let (found, expected) = rest.rsplit_once(", expected ").unwrap_or((rest, ""));
+            let kind = found.split([' ', '`', '"']).next().unwrap_or_default();
+            return match expected {
+                "" => format!("{prefix}{kind}"),
+                expected => format!("{prefix}{kind}, expected {expected}"),
+            };
+        }
+    }
+    let names_a_field = [
+        "missing field ",
+        "unknown field ",
+        "duplicate field ",
+        "invalid length ",
+    ]
+    .iter()
+    .any(|start| message.starts_with(start));
+    if names_a_field {
+        message.to_string()
+    } else {
+        "invalid value".to_string()
+    }
 }
 
 /// The column (in characters, from 1) of a byte offset in a line whose start is valid UTF-8.
@@ -121,5 +177,32 @@ fn strip_position(error: &serde_json::Error) -> String {
     match text.rfind(" at line ") {
         Some(at) => text[..at].to_string(),
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(line: &str) -> String {
+        match parse(line.as_bytes(), false) {
+            Some(Err((_, message))) => message,
+            _ => panic!("{line} is refused"),
+        }
+    }
+
+    #[test]
+    fn problems_name_the_field_and_never_quote_its_value() {
+        let said = problem(r#"{"externalId":"e1","profile":{"email":["ann.secret@example.com"]}}"#);
+        assert_eq!(
+            said,
+            "not a user record: profile.email: invalid type: sequence, expected a string"
+        );
+        let said = problem(r#"{"externalId":7341}"#);
+        assert_eq!(
+            said,
+            "not a user record: externalId: invalid type: integer, expected a string"
+        );
+        assert!(!problem(r#"{"externalId":"x","profile":{"firstName":false}}"#).contains("false"));
     }
 }
