@@ -85,7 +85,8 @@ pub struct UsersArgs {
     /// opened after it. Like 300ms, 20s or 5m.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration, help_heading = "Timing")]
     pub cool_down: Duration,
-    /// How soon a started import is first checked; then twice as long each time, up to 30s.
+    /// How soon a started import is first checked (at least 100ms); then twice as long each
+    /// time, up to 30s.
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_poll_interval, help_heading = "Timing")]
     pub poll_interval: Duration,
     /// Where to import to and how to sign in.

@@ -218,7 +218,7 @@ fn conclude(
     }
 }
 
-/// What Ctrl-C did.
+/// What Ctrl-C or SIGTERM did.
 fn interrupted(report: &Report) -> String {
     let cancelled = report
         .sessions
