@@ -148,13 +148,4 @@ mod tests {
         assert_eq!(rows.len(), 1, "{rows:?}");
         assert!(rows[0].is_err());
     }
-
-    #[test]
-    fn a_lasting_read_error_ends_the_csv_rows_after_one_error() {
-        let reader = std::io::Read::chain(&b"externalId\n"[..], Failing);
-        let rows = from_csv(reader, "ids.csv".into()).expect("the header is read");
-        let rows: Vec<_> = rows.take(3).collect();
-        assert_eq!(rows.len(), 1, "{rows:?}");
-        assert!(rows[0].is_err());
-    }
 }
