@@ -40,3 +40,4 @@ pub use plan::{BatchKind, BatchPlan, Limits, Plan, SessionPlan};
 pub use record::{Deactivation, InvalidRecord, Position, UserRecord};
 pub use report::{RejectedUpload, Report, SessionInfo, SessionReport, Wait, WaitReason, Warning};
 pub use rules::MAX_EXTERNAL_ID_CHARS;
+pub use session::is_final;

@@ -50,8 +50,8 @@ pub async fn run(ctx: &Context<'_>, number: usize, payloads: Vec<Payload>) -> Re
     Ok(())
 }
 
-/// The statuses in which a session will not change any more.
-fn is_final(status: &Status) -> bool {
+/// Whether a session has ended: in these statuses it will not change any more.
+pub fn is_final(status: &Status) -> bool {
     matches!(
         status,
         Status::Completed | Status::Error | Status::Expired | Status::Closed

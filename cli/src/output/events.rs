@@ -1,8 +1,7 @@
 //! The engine's events, told to the user through the progress display.
 
 use chrono::Utc;
-use okta_identity_source::models::IdentitySourceSessionStatus;
-use okta_identity_source_import::Event;
+use okta_identity_source_import::{Event, is_final};
 
 use super::progress::Progress;
 
@@ -104,12 +103,6 @@ impl<'a> EventDisplay<'a> {
         };
         format!("session {} of {}{id}: {status}", number + 1, self.sessions)
     }
-}
-
-/// Whether a session has ended.
-fn is_final(status: &IdentitySourceSessionStatus) -> bool {
-    use IdentitySourceSessionStatus::{Closed, Completed, Error, Expired};
-    matches!(status, Completed | Error | Expired | Closed)
 }
 
 /// `1 user`, `2 users`.
