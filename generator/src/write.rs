@@ -230,23 +230,44 @@ fn stage(
             fs::create_dir_all(parent).map_err(at(parent))?;
         }
         let mut temporary = path.clone().into_os_string();
-        temporary.push(".codegen-tmp");
+        temporary.push(TEMPORARY_SUFFIX);
         let temporary = PathBuf::from(temporary);
-        // A file of that name that is not ours is never overwritten.
-        let mut handle = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temporary)
-            .map_err(at(&temporary))?;
+        let mut handle = create_temporary(&temporary)?;
         staged.push((temporary.clone(), path));
         io::Write::write_all(&mut handle, file.contents.as_bytes()).map_err(at(&temporary))?;
     }
     Ok(())
 }
 
+/// What a file being written is called until it is renamed into place: its name and this.
+const TEMPORARY_SUFFIX: &str = ".codegen-tmp";
+
+/// Creates the temporary file `path`. One left by an interrupted run is the generator's
+/// (it starts with a preamble, as everything staged does) and is replaced; a file of that
+/// name that is not ours is never overwritten.
+fn create_temporary(path: &Path) -> Result<fs::File, WriteError> {
+    let create = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+    };
+    match create() {
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+            if !first_line_is_generators(path)? {
+                return Err(at(path)(error));
+            }
+            fs::remove_file(path).map_err(at(path))?;
+            create().map_err(at(path))
+        }
+        other => other.map_err(at(path)),
+    }
+}
+
 /// The generated files under `out` (relative paths), found by the ownership rule: the
 /// files directly in `out`, and those in its `src/` tree. Hidden directories, symbolic
-/// links and directories holding a crate of their own (a `Cargo.toml`) are not entered.
+/// links and directories holding a crate of their own (a `Cargo.toml`) are not entered;
+/// temporary files are [`stage`]'s to deal with.
 fn generated_files(out: &Path) -> Result<Vec<String>, WriteError> {
     let mut found = Vec::new();
     let mut pending = vec![(out.to_owned(), false)];
@@ -270,6 +291,10 @@ fn generated_files(out: &Path) -> Result<Vec<String>, WriteError> {
                     pending.push((path, true));
                 }
             } else if file_type.is_file()
+                && !entry
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(TEMPORARY_SUFFIX)
                 && first_line_is_generators(&path)?
                 && let Ok(relative) = path.strip_prefix(out)
             {
@@ -326,6 +351,41 @@ mod tests {
         ] {
             assert!(!is_generator_line(&foreign), "{foreign}");
         }
+    }
+
+    #[test]
+    fn a_temporary_file_left_by_an_interrupted_run_is_replaced_and_a_foreign_one_kept() {
+        let dir = std::env::temp_dir().join(format!("codegen-tmp-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let file = |path: &str, body: &str| GeneratedFile {
+            path: path.to_owned(),
+            contents: format!("{}\n{body}\n", generated_preamble("spec.yaml")),
+        };
+        let manifest = file("Cargo.toml", "");
+        write(&dir, &[manifest.clone(), file("lib.rs", "fn a() {}")]).unwrap();
+
+        let leftover = dir.join("lib.rs.codegen-tmp");
+        fs::write(&leftover, file("lib.rs", "fn old(").contents).unwrap();
+        let lib = file("lib.rs", "fn b() {}");
+        write(&dir, &[manifest.clone(), lib.clone()]).unwrap();
+        assert_eq!(
+            fs::read_to_string(dir.join("lib.rs")).unwrap(),
+            lib.contents
+        );
+        assert!(!leftover.exists());
+
+        let foreign = dir.join("lib.rs.codegen-tmp");
+        fs::write(&foreign, "mine\n").unwrap();
+        let error = write(&dir, &[manifest, file("lib.rs", "fn c() {}")])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("lib.rs.codegen-tmp"), "{error}");
+        assert_eq!(fs::read_to_string(&foreign).unwrap(), "mine\n");
+        assert_eq!(
+            fs::read_to_string(dir.join("lib.rs")).unwrap(),
+            lib.contents
+        );
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
