@@ -190,25 +190,8 @@ fn parse_poll_interval(text: &str) -> Result<Duration, String> {
     Ok(interval)
 }
 
-/// A duration such as `300ms`, `20s`, `5m` or `1h`.
+/// A duration as humantime reads it, such as `300ms`, `20s`, `5m`, `1h` or `1m 30s`.
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    let digits = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(digits);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration like 300ms, 20s or 5m"))?;
-    let millis = match unit {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        _ => {
-            return Err(format!(
-                "`{text}` has no unit: write ms, s, m or h (300ms, 20s, 5m)"
-            ));
-        }
-    };
-    Ok(Duration::from_millis(number.saturating_mul(millis)))
+    humantime::parse_duration(text)
+        .map_err(|error| format!("`{text}` is not a duration like 300ms, 20s or 5m: {error}"))
 }

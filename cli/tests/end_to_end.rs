@@ -861,6 +861,120 @@ async fn signal_an_import_whose_session_is_not_started(signal: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_after_a_start_says_the_import_goes_on_in_okta() {
+    let emulator = Emulator::builder()
+        .identity_source(SOURCE)
+        .api_token(TOKEN)
+        .processing_time(Duration::from_secs(60))
+        .cool_down(Duration::from_millis(30))
+        .start()
+        .await
+        .unwrap();
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=10));
+    let child = dir
+        .command(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = || {
+        let sessions = emulator.sessions(SOURCE);
+        sessions
+            .first()
+            .is_some_and(|s| s.status == SessionStatus::Triggered)
+    };
+    while !started() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let run = Run::from(tokio::task::block_in_place(|| child.wait_with_output()).unwrap());
+    let id = &emulator.sessions(SOURCE)[0].id;
+    assert_eq!(run.code, 1, "{}", run.all());
+    let said = format!(
+        "error: interrupted; session {id} was started and its import goes on in Okta: \
+         okta-import sessions get {id}\n"
+    );
+    assert!(run.stderr.ends_with(&said), "{}", run.all());
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(report["sessions"][0]["status"], "TRIGGERED", "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quiet_prints_no_progress_only_the_summary_and_errors() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=250));
+    let run = dir
+        .run_async(&args(&["users", "users.csv", "--quiet"], &FAST))
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.stderr, "", "no progress");
+    assert!(
+        run.stdout.contains("Every user was imported.")
+            && run
+                .stdout
+                .lines()
+                .any(|l| l.starts_with("users sent") && l.ends_with(" 250")),
+        "the summary: {}",
+        run.stdout
+    );
+    assert_eq!(emulator.users(SOURCE).len(), 250);
+
+    dir.write(
+        "more.csv",
+        "externalId,email\ne1,a@example.com\ne2,not an email\n",
+    );
+    let quiet = ["users", "more.csv", "--on-invalid", "skip", "--quiet"];
+    let run = dir.run_async(&args(&quiet, &FAST)).await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    let stderr: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(stderr.len(), 2, "{}", run.all());
+    assert!(
+        stderr[0].starts_with("invalid: more.csv:3: "),
+        "{}",
+        run.all()
+    );
+    assert_eq!(stderr[1], "error: not everything was imported (see above)");
+    assert!(run.stdout.contains("invalid records"), "{}", run.stdout);
+    assert!(emulator.users(SOURCE).contains_key("e1"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn format_overrides_the_extension() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("people.txt", people_csv(1..=3));
+    let run = dir.run_async(&args(&["users", "people.txt"], &FAST)).await;
+    assert_eq!(run.code, 2, "no format from .txt: {}", run.all());
+    let run = dir
+        .run_async(&args(&["users", "people.txt", "--format", "csv"], &FAST))
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    let line = |id: &str| format!("{{\"externalId\":\"{id}\",\"profile\":{{\"team\":\"T\"}}}}\n");
+    dir.write("more.txt", line("j1"));
+    dir.write("odd.csv", line("j2"));
+    for file in ["more.txt", "odd.csv"] {
+        let run = dir
+            .run_async(&args(&["users", file, "--format", "jsonl"], &FAST))
+            .await;
+        assert_eq!(run.code, 0, "{file}: {}", run.all());
+    }
+    let directory = emulator.users(SOURCE);
+    let ids: Vec<&str> = directory.keys().map(String::as_str).collect();
+    assert_eq!(
+        ids,
+        ["emp-0000001", "emp-0000002", "emp-0000003", "j1", "j2"]
+    );
+    assert_eq!(directory["j2"].profile.get("team"), Some(&Value::from("T")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_import_killed_before_its_report_is_written_leaves_no_empty_report() {
     signal_an_import_whose_session_is_not_started("-KILL").await;
 }

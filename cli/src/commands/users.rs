@@ -4,7 +4,6 @@
 use std::io::Write;
 use std::time::Duration;
 
-use okta_identity_source::models::IdentitySourceSessionStatus;
 use okta_identity_source_import::{
     ActiveSession, Deactivation, Duplicates, Importer, InvalidRecord, OnInvalid, Options, Report,
     UserRecord, plan,
@@ -185,8 +184,14 @@ pub async fn import(
         .await;
     progress.finish();
     match result {
-        Ok(report) => conclude(report, None, report_file, out),
-        Err(error) => conclude(*error.report, Some(error.failure), report_file, out),
+        Ok(report) => conclude(report, None, &display, report_file, out),
+        Err(error) => conclude(
+            *error.report,
+            Some(error.failure),
+            &display,
+            report_file,
+            out,
+        ),
     }
 }
 
@@ -194,6 +199,7 @@ pub async fn import(
 fn conclude(
     report: Report,
     failure: Option<okta_identity_source_import::Failure>,
+    display: &EventDisplay<'_>,
     report_file: Option<ReportFile>,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
@@ -212,29 +218,8 @@ fn conclude(
             "not everything was imported (see above)".into(),
         )),
         Some(okta_identity_source_import::Failure::Stopped) => {
-            Err(Failure::Import(interrupted(&report)))
+            Err(Failure::Import(display.after_stop(&report)))
         }
         Some(failure) => Err(Failure::Import(format!("the import stopped: {failure}"))),
-    }
-}
-
-/// What Ctrl-C or SIGTERM did.
-fn interrupted(report: &Report) -> String {
-    let cancelled = report
-        .sessions
-        .iter()
-        .rev()
-        .find(|s| s.status == IdentitySourceSessionStatus::Closed);
-    match (&report.left_open, cancelled) {
-        (Some(id), _) => format!(
-            "interrupted; session {id} could not be cancelled: okta-import sessions cancel {id}"
-        ),
-        (None, Some(session)) => format!(
-            "interrupted; session {} was not started and has been cancelled",
-            session.id
-        ),
-        (None, None) => {
-            "interrupted; no session was open (an import already started goes on in Okta)".into()
-        }
     }
 }

@@ -4,7 +4,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
+
+use super::terminal;
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +47,8 @@ impl Progress {
         let wait_until = Arc::new(Mutex::new(None::<Instant>));
         let bar = match mode {
             Mode::Bar => {
-                let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+                // Drawn with the process's bars, so that log lines go above it.
+                let bar = terminal::bars().add(ProgressBar::new(0));
                 bar.set_style(bar_style(Arc::clone(&wait_until)));
                 bar.enable_steady_tick(Duration::from_millis(200));
                 bar
@@ -108,6 +111,9 @@ impl Progress {
     /// Removes the bar (the summary follows).
     pub fn finish(&self) {
         self.bar.finish_and_clear();
+        if self.mode == Mode::Bar {
+            terminal::bars().remove(&self.bar);
+        }
     }
 
     fn clear_wait(&self) {
