@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use okta_identity_source_import::DEFAULT_CONCURRENCY;
 
 const AFTER_HELP: &str = "\
 Authentication: the API token is read from the environment variable OKTA_API_TOKEN, never from a
@@ -74,9 +75,14 @@ pub struct UsersArgs {
     /// Cancel an import session left open by an earlier run instead of stopping.
     #[arg(long)]
     pub cancel_stale_session: bool,
-    /// How many uploads to send at the same time.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=32))]
-    pub concurrency: Option<u16>,
+    /// How many uploads to send at the same time, from 1 to 32.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = DEFAULT_CONCURRENCY as u16,
+        value_parser = clap::value_parser!(u16).range(1..=32)
+    )]
+    pub concurrency: u16,
     /// Write the import's report (or the dry run's plan) to this JSON file, which must not
     /// exist yet.
     #[arg(long, value_name = "FILE")]

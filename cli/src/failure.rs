@@ -3,8 +3,11 @@
 
 use std::process::ExitCode;
 
+use okta_identity_source_import::Failure as Stop;
+
 use crate::config::ConfigError;
 use crate::input::InputError;
+use crate::output::summary::count;
 
 /// A command that did not succeed.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +30,22 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// An import that the engine stopped (other than by a signal), with what to do about it.
+    pub fn stopped(stop: &Stop) -> Self {
+        let told = match stop {
+            Stop::InvalidRecords { count: n } => {
+                format!("{}; nothing was sent", count(*n as u64, "invalid record"))
+            }
+            Stop::ActiveSession(session) => format!(
+                "{stop}; cancel it with `okta-import sessions cancel {}`, or pass \
+                 --cancel-stale-session",
+                session.id
+            ),
+            _ => stop.to_string(),
+        };
+        Failure::Import(format!("the import stopped: {told}"))
+    }
+
     /// The process exit code for this failure.
     pub fn exit_code(&self) -> ExitCode {
         match self {

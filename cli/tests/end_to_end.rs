@@ -579,6 +579,11 @@ async fn a_session_left_open_stops_the_import_unless_cancel_stale_session_is_giv
         stale.id
     );
     assert!(run.stderr.contains(&said), "{}", run.all());
+    let hint = format!(
+        "; cancel it with `okta-import sessions cancel {}`, or pass --cancel-stale-session\n",
+        stale.id
+    );
+    assert!(run.stderr.ends_with(&hint), "{}", run.all());
     assert!(emulator.users(SOURCE).is_empty());
 
     let run = dir
@@ -858,6 +863,57 @@ async fn signal_an_import_whose_session_is_not_started(signal: &str) {
     let report: Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
     assert_eq!(report["sessions"][0]["id"], session.id.as_str(), "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_ctrl_c_stops_at_once_while_the_first_is_cancelling_the_session() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=300));
+    // The create is answered at once; the two uploads hang, and so does the cancel.
+    emulator.inject(Fault::Delay {
+        delay: Duration::ZERO,
+        count: 1,
+    });
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_secs(30),
+        count: 3,
+    });
+    let child = dir
+        .command(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Requests are recorded when answered; the emulator's sessions show them carried out.
+    let session_is = |uploads: usize, status: SessionStatus| {
+        let sessions = emulator.sessions(SOURCE);
+        sessions
+            .first()
+            .is_some_and(|s| s.upload_requests == uploads && s.status == status)
+    };
+    while !session_is(2, SessionStatus::InProgress) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let interrupt = || {
+        let kill = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+    };
+    interrupt();
+    // The first stop cancels the session; the answer is late.
+    while !session_is(2, SessionStatus::Closed) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    interrupt();
+    let run = Run::from(tokio::task::block_in_place(|| child.wait_with_output()).unwrap());
+    assert_eq!(run.code, 1, "{}", run.all());
+    let said = "Stopping cleanly; Ctrl-C again stops at once, without cleaning up.\n\
+         error: interrupted twice; stopped at once: a session of this import may still be open \
+         (okta-import sessions list), and the report may be missing\n";
+    assert!(run.stderr.ends_with(said), "{}", run.all());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -98,7 +98,7 @@ fn options(args: &UsersArgs) -> Options {
     } else {
         ActiveSession::WaitIfTriggered
     };
-    let mut options = Options::default()
+    Options::default()
         .on_invalid(on_invalid)
         .duplicates(duplicates)
         .active_session(active_session)
@@ -106,11 +106,8 @@ fn options(args: &UsersArgs) -> Options {
         .polling(
             args.poll_interval,
             Duration::from_secs(30).max(args.poll_interval),
-        );
-    if let Some(concurrency) = args.concurrency {
-        options = options.concurrency(usize::from(concurrency));
-    }
-    options
+        )
+        .concurrency(usize::from(args.concurrency))
 }
 
 /// Checks every record and prints the plan; sends nothing.
@@ -130,7 +127,8 @@ fn dry_run(
             match plan.invalid.len() {
                 0 => Ok(()),
                 n => Err(Failure::Import(format!(
-                    "{n} invalid records would be left out"
+                    "{} would be left out",
+                    summary::count(n as u64, "invalid record")
                 ))),
             }
         }
@@ -140,8 +138,8 @@ fn dry_run(
             }
             summary::write_invalid(&mut std::io::stderr(), &invalid.records)?;
             Err(Failure::Import(format!(
-                "{} invalid records; nothing would be sent",
-                invalid.records.len()
+                "{}; nothing would be sent",
+                summary::count(invalid.records.len() as u64, "invalid record")
             )))
         }
     }
@@ -220,6 +218,6 @@ fn conclude(
         Some(okta_identity_source_import::Failure::Stopped) => {
             Err(Failure::Import(display.after_stop(&report)))
         }
-        Some(failure) => Err(Failure::Import(format!("the import stopped: {failure}"))),
+        Some(failure) => Err(Failure::stopped(&failure)),
     }
 }

@@ -5,6 +5,7 @@ use okta_identity_source::models::IdentitySourceSessionStatus;
 use okta_identity_source_import::{Event, Report, is_final};
 
 use super::progress::Progress;
+use super::summary::count;
 
 /// Follows an import's events: which session of how many, uploads, waits.
 pub struct EventDisplay<'a> {
@@ -40,7 +41,7 @@ impl<'a> EventDisplay<'a> {
                 self.sessions = sessions;
                 progress.start(users + deactivations);
                 let invalid = if invalid > 0 {
-                    format!("; {invalid} invalid records left out")
+                    format!("; {} left out", count(invalid as u64, "invalid record"))
                 } else {
                     String::new()
                 };
@@ -141,14 +142,5 @@ impl<'a> EventDisplay<'a> {
             format!(" ({id})")
         };
         format!("session {} of {}{id}: {status}", number + 1, self.sessions)
-    }
-}
-
-/// `1 user`, `2 users`.
-fn count(n: u64, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
     }
 }
