@@ -19,7 +19,7 @@ pub enum Failure {
     #[error(transparent)]
     Input(#[from] InputError),
     /// The service (or the way to it) failed.
-    #[error(transparent)]
+    #[error("{0}{hint}", hint = access_hint(.0))]
     Api(#[from] okta_identity_source::Error),
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
@@ -41,6 +41,7 @@ impl Failure {
                  --cancel-stale-session",
                 session.id
             ),
+            Stop::Call { error, .. } => format!("{stop}{}", access_hint(error)),
             _ => stop.to_string(),
         };
         Failure::Import(format!("the import stopped: {told}"))
@@ -52,5 +53,20 @@ impl Failure {
             Failure::Config(_) | Failure::Input(_) => ExitCode::from(2),
             Failure::Api(_) | Failure::Output(_) | Failure::Import(_) => ExitCode::from(1),
         }
+    }
+}
+
+/// What to check when Okta refuses the credentials (401) or their rights (403).
+fn access_hint(error: &okta_identity_source::Error) -> &'static str {
+    match error.status().map(|status| status.as_u16()) {
+        Some(401) => {
+            "; check the API token in OKTA_API_TOKEN, or the service app's --client-id, \
+             --private-key and --key-id"
+        }
+        Some(403) => {
+            "; the API token's admin, or the service app, needs the right to manage the identity \
+             source (scope okta.identitySources.manage)"
+        }
+        _ => "",
     }
 }

@@ -501,8 +501,12 @@ async fn a_wrong_token_fails_with_exit_1_and_is_not_shown() {
         "{}",
         run.all()
     );
+    let hint = "; check the API token in OKTA_API_TOKEN, or the service app's --client-id, \
+                --private-key and --key-id\n";
+    assert!(run.stderr.contains(hint), "{}", run.stderr);
     let run = dir.run_async(&["sessions", "list"]).await;
     assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.stderr.ends_with(hint), "{}", run.stderr);
     assert!(!run.all().contains("ALSOsecret"));
 }
 

@@ -135,9 +135,10 @@ impl Progress {
     }
 }
 
-/// The bar: elapsed time, bar, users, what is happening and the time left of a wait.
+/// The bar: elapsed time, bar, users, the time left of a wait and what is happening, cut to
+/// the terminal's width so that the bar never wraps.
 fn bar_style(wait_until: Arc<Mutex<Option<Instant>>>) -> ProgressStyle {
-    let template = "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} users  {msg}{left}";
+    let template = "{spinner} [{elapsed_precise}] {bar:25} {pos}/{len} users  {left}{wide_msg}";
     ProgressStyle::with_template(template)
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .with_key(
@@ -147,7 +148,7 @@ fn bar_style(wait_until: Arc<Mutex<Option<Instant>>>) -> ProgressStyle {
                 if let Some(until) = until {
                     let _ = write!(
                         out,
-                        ": {} left",
+                        "{} left, ",
                         seconds(until.saturating_duration_since(Instant::now()))
                     );
                 }
