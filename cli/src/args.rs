@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use okta_identity_source_import::DEFAULT_CONCURRENCY;
 
 const AFTER_HELP: &str = "\
 Authentication: the API token is read from the environment variable OKTA_API_TOKEN, never from a
@@ -74,9 +75,14 @@ pub struct UsersArgs {
     /// Cancel an import session left open by an earlier run instead of stopping.
     #[arg(long)]
     pub cancel_stale_session: bool,
-    /// How many uploads to send at the same time.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=32))]
-    pub concurrency: Option<u16>,
+    /// How many uploads to send at the same time, from 1 to 32.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = DEFAULT_CONCURRENCY as u16,
+        value_parser = clap::value_parser!(u16).range(1..=32)
+    )]
+    pub concurrency: u16,
     /// Write the import's report (or the dry run's plan) to this JSON file, which must not
     /// exist yet.
     #[arg(long, value_name = "FILE")]
@@ -190,25 +196,8 @@ fn parse_poll_interval(text: &str) -> Result<Duration, String> {
     Ok(interval)
 }
 
-/// A duration such as `300ms`, `20s`, `5m` or `1h`.
+/// A duration as humantime reads it, such as `300ms`, `20s`, `5m`, `1h` or `1m 30s`.
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    let digits = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(digits);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration like 300ms, 20s or 5m"))?;
-    let millis = match unit {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        _ => {
-            return Err(format!(
-                "`{text}` has no unit: write ms, s, m or h (300ms, 20s, 5m)"
-            ));
-        }
-    };
-    Ok(Duration::from_millis(number.saturating_mul(millis)))
+    humantime::parse_duration(text)
+        .map_err(|error| format!("`{text}` is not a duration like 300ms, 20s or 5m: {error}"))
 }

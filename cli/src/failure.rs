@@ -3,8 +3,11 @@
 
 use std::process::ExitCode;
 
+use okta_identity_source_import::Failure as Stop;
+
 use crate::config::ConfigError;
 use crate::input::InputError;
+use crate::output::summary::count;
 
 /// A command that did not succeed.
 #[derive(Debug, thiserror::Error)]
@@ -16,7 +19,7 @@ pub enum Failure {
     #[error(transparent)]
     Input(#[from] InputError),
     /// The service (or the way to it) failed.
-    #[error(transparent)]
+    #[error("{0}{hint}", hint = access_hint(.0))]
     Api(#[from] okta_identity_source::Error),
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
@@ -27,11 +30,43 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// An import that the engine stopped (other than by a signal), with what to do about it.
+    pub fn stopped(stop: &Stop) -> Self {
+        let told = match stop {
+            Stop::InvalidRecords { count: n } => {
+                format!("{}; nothing was sent", count(*n as u64, "invalid record"))
+            }
+            Stop::ActiveSession(session) => format!(
+                "{stop}; cancel it with `okta-import sessions cancel {}`, or pass \
+                 --cancel-stale-session",
+                session.id
+            ),
+            Stop::Call { error, .. } => format!("{stop}{}", access_hint(error)),
+            _ => stop.to_string(),
+        };
+        Failure::Import(format!("the import stopped: {told}"))
+    }
+
     /// The process exit code for this failure.
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Failure::Config(_) | Failure::Input(_) => ExitCode::from(2),
             Failure::Api(_) | Failure::Output(_) | Failure::Import(_) => ExitCode::from(1),
         }
+    }
+}
+
+/// What to check when Okta refuses the credentials (401) or their rights (403).
+fn access_hint(error: &okta_identity_source::Error) -> &'static str {
+    match error.status().map(|status| status.as_u16()) {
+        Some(401) => {
+            "; check the API token in OKTA_API_TOKEN, or the service app's --client-id, \
+             --private-key and --key-id"
+        }
+        Some(403) => {
+            "; the API token's admin, or the service app, needs the right to manage the identity \
+             source (scope okta.identitySources.manage)"
+        }
+        _ => "",
     }
 }

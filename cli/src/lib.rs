@@ -20,7 +20,8 @@ use failure::Failure;
 /// Runs a parsed command line to its exit code, printing errors to standard error.
 pub async fn run(cli: Cli) -> ExitCode {
     let read_env = |name: &str| std::env::var(name).ok();
-    let mut stdout = std::io::stdout().lock();
+    // Locked by each write, never across an await.
+    let mut stdout = std::io::stdout();
     let result: Result<(), Failure> = match &cli.command {
         Command::Sessions(command) => commands::sessions::run(command, read_env, &mut stdout).await,
         Command::Users(args) => commands::users::run(args, cli.quiet, read_env, &mut stdout).await,
@@ -32,5 +33,22 @@ pub async fn run(cli: Cli) -> ExitCode {
             eprintln!("error: {failure}");
             failure.exit_code()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn is_send<T: Send>(_: &T) {}
+
+    #[test]
+    fn a_command_holds_no_lock_on_standard_output_across_its_awaits() {
+        // A future that held a `StdoutLock` across an await would not be `Send`; it is never
+        // polled here.
+        let future = run(Cli::parse_from(["okta-import", "demo"]));
+        is_send(&future);
     }
 }

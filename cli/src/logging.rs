@@ -1,6 +1,9 @@
-//! `-v`: tracing events (the client's requests, the engine's steps) to standard error.
+//! `-v`: tracing events (the client's requests, the engine's steps) to standard error, above
+//! the progress bar.
 
 use tracing_subscriber::fmt;
+
+use crate::output::terminal::AboveBars;
 
 /// Installs the subscriber: warnings by default, debug with `-v`, trace with `-vv`.
 pub fn init(verbose: u8) {
@@ -11,7 +14,7 @@ pub fn init(verbose: u8) {
     };
     let subscriber = fmt()
         .with_max_level(level)
-        .with_writer(std::io::stderr)
+        .with_writer(AboveBars::stderr)
         .with_target(true)
         .finish();
     // Only the first call installs one; a second (in a test) keeps the first.

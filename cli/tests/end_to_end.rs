@@ -501,8 +501,12 @@ async fn a_wrong_token_fails_with_exit_1_and_is_not_shown() {
         "{}",
         run.all()
     );
+    let hint = "; check the API token in OKTA_API_TOKEN, or the service app's --client-id, \
+                --private-key and --key-id\n";
+    assert!(run.stderr.contains(hint), "{}", run.stderr);
     let run = dir.run_async(&["sessions", "list"]).await;
     assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.stderr.ends_with(hint), "{}", run.stderr);
     assert!(!run.all().contains("ALSOsecret"));
 }
 
@@ -579,6 +583,11 @@ async fn a_session_left_open_stops_the_import_unless_cancel_stale_session_is_giv
         stale.id
     );
     assert!(run.stderr.contains(&said), "{}", run.all());
+    let hint = format!(
+        "; cancel it with `okta-import sessions cancel {}`, or pass --cancel-stale-session\n",
+        stale.id
+    );
+    assert!(run.stderr.ends_with(&hint), "{}", run.all());
     assert!(emulator.users(SOURCE).is_empty());
 
     let run = dir
@@ -858,6 +867,171 @@ async fn signal_an_import_whose_session_is_not_started(signal: &str) {
     let report: Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
     assert_eq!(report["sessions"][0]["id"], session.id.as_str(), "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_ctrl_c_stops_at_once_while_the_first_is_cancelling_the_session() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=300));
+    // The create is answered at once; the two uploads hang, and so does the cancel.
+    emulator.inject(Fault::Delay {
+        delay: Duration::ZERO,
+        count: 1,
+    });
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_secs(30),
+        count: 3,
+    });
+    let child = dir
+        .command(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Requests are recorded when answered; the emulator's sessions show them carried out.
+    let session_is = |uploads: usize, status: SessionStatus| {
+        let sessions = emulator.sessions(SOURCE);
+        sessions
+            .first()
+            .is_some_and(|s| s.upload_requests == uploads && s.status == status)
+    };
+    while !session_is(2, SessionStatus::InProgress) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let interrupt = || {
+        let kill = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+    };
+    interrupt();
+    // The first stop cancels the session; the answer is late.
+    while !session_is(2, SessionStatus::Closed) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    interrupt();
+    let run = Run::from(tokio::task::block_in_place(|| child.wait_with_output()).unwrap());
+    assert_eq!(run.code, 1, "{}", run.all());
+    let said = "Stopping cleanly; Ctrl-C again stops at once, without cleaning up.\n\
+         error: interrupted twice; stopped at once: a session of this import may still be open \
+         (okta-import sessions list), and the report may be missing\n";
+    assert!(run.stderr.ends_with(said), "{}", run.all());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_after_a_start_says_the_import_goes_on_in_okta() {
+    let emulator = Emulator::builder()
+        .identity_source(SOURCE)
+        .api_token(TOKEN)
+        .processing_time(Duration::from_secs(60))
+        .cool_down(Duration::from_millis(30))
+        .start()
+        .await
+        .unwrap();
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=10));
+    let child = dir
+        .command(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = || {
+        let sessions = emulator.sessions(SOURCE);
+        sessions
+            .first()
+            .is_some_and(|s| s.status == SessionStatus::Triggered)
+    };
+    while !started() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let run = Run::from(tokio::task::block_in_place(|| child.wait_with_output()).unwrap());
+    let id = &emulator.sessions(SOURCE)[0].id;
+    assert_eq!(run.code, 1, "{}", run.all());
+    let said = format!(
+        "error: interrupted; session {id} was started and its import goes on in Okta: \
+         okta-import sessions get {id}\n"
+    );
+    assert!(run.stderr.ends_with(&said), "{}", run.all());
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(report["sessions"][0]["status"], "TRIGGERED", "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quiet_prints_no_progress_only_the_summary_and_errors() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=250));
+    let run = dir
+        .run_async(&args(&["users", "users.csv", "--quiet"], &FAST))
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.stderr, "", "no progress");
+    assert!(
+        run.stdout.contains("Every user was imported.")
+            && run
+                .stdout
+                .lines()
+                .any(|l| l.starts_with("users sent") && l.ends_with(" 250")),
+        "the summary: {}",
+        run.stdout
+    );
+    assert_eq!(emulator.users(SOURCE).len(), 250);
+
+    dir.write(
+        "more.csv",
+        "externalId,email\ne1,a@example.com\ne2,not an email\n",
+    );
+    let quiet = ["users", "more.csv", "--on-invalid", "skip", "--quiet"];
+    let run = dir.run_async(&args(&quiet, &FAST)).await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    let stderr: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(stderr.len(), 2, "{}", run.all());
+    assert!(
+        stderr[0].starts_with("invalid: more.csv:3: "),
+        "{}",
+        run.all()
+    );
+    assert_eq!(stderr[1], "error: not everything was imported (see above)");
+    assert!(run.stdout.contains("invalid records"), "{}", run.stdout);
+    assert!(emulator.users(SOURCE).contains_key("e1"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn format_overrides_the_extension() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("people.txt", people_csv(1..=3));
+    let run = dir.run_async(&args(&["users", "people.txt"], &FAST)).await;
+    assert_eq!(run.code, 2, "no format from .txt: {}", run.all());
+    let run = dir
+        .run_async(&args(&["users", "people.txt", "--format", "csv"], &FAST))
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    let line = |id: &str| format!("{{\"externalId\":\"{id}\",\"profile\":{{\"team\":\"T\"}}}}\n");
+    dir.write("more.txt", line("j1"));
+    dir.write("odd.csv", line("j2"));
+    for file in ["more.txt", "odd.csv"] {
+        let run = dir
+            .run_async(&args(&["users", file, "--format", "jsonl"], &FAST))
+            .await;
+        assert_eq!(run.code, 0, "{file}: {}", run.all());
+    }
+    let directory = emulator.users(SOURCE);
+    let ids: Vec<&str> = directory.keys().map(String::as_str).collect();
+    assert_eq!(
+        ids,
+        ["emp-0000001", "emp-0000002", "emp-0000003", "j1", "j2"]
+    );
+    assert_eq!(directory["j2"].profile.get("team"), Some(&Value::from("T")));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use okta_import_cli::args::Format;
-use okta_import_cli::input::{ColumnMap, ReadOptions, UserRow, read_deactivations, read_users};
+use okta_import_cli::input::{
+    ColumnMap, ReadOptions, UserRow, read_deactivations, read_users, users_from_reader,
+};
 
 /// Writes `bytes` to a file named `name` in a fresh directory.
 fn file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
@@ -266,4 +268,85 @@ fn deactivation_files_one_id_per_line_or_a_csv_column() {
         ["e1", "e2"]
     );
     assert_eq!(rows[1].location.line, 3);
+}
+
+#[test]
+fn a_deactivation_csv_needs_only_an_external_id_column_and_ignores_the_others() {
+    let (_dir, path) = file(
+        "gone.csv",
+        b"Name,,email,EMAIL, externalid \nAda,x,a@example.com,a@example.com,e1\nBob,,,,e2\n",
+    );
+    let ids: Vec<String> = read_deactivations(&path)
+        .unwrap()
+        .map(|r| r.unwrap().external_id)
+        .collect();
+    assert_eq!(
+        ids,
+        ["e1", "e2"],
+        "a nameless column and a repeated one are ignored"
+    );
+
+    let refused = |bytes: &[u8]| {
+        let (_dir, path) = file("gone.csv", bytes);
+        let error = read_deactivations(&path)
+            .err()
+            .expect("the file is refused");
+        error
+            .to_string()
+            .replace(&path.display().to_string(), "FILE")
+    };
+    assert_eq!(
+        refused(b"id,email\ne1,a@example.com\n"),
+        "FILE:1: the header has no externalId column (its columns: id, email); a deactivation \
+         file is a CSV file with an externalId column, or holds one external id per line"
+    );
+    assert_eq!(
+        refused(b"externalId,ExternalId\ne1,e1\n"),
+        "FILE:1: two columns are named externalId; keep one"
+    );
+    let (_dir, path) = file("gone.csv", b"name,externalId\nAda\n");
+    let rows: Vec<_> = read_deactivations(&path).unwrap().collect();
+    let error = rows[0].as_ref().unwrap_err().to_string();
+    assert!(
+        error.ends_with("gone.csv:2:2: 1 fields, and no externalId in field 2"),
+        "{error}"
+    );
+}
+
+/// The bytes of a file, then a read error, as a disk or a network share may give.
+struct FailsAfter(&'static [u8]);
+
+impl std::io::Read for FailsAfter {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.0.is_empty() {
+            return Err(std::io::Error::other("the disk is gone"));
+        }
+        let n = self.0.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_read_error_in_a_csv_file_names_the_line_being_read_never_line_0() {
+    let bytes = b"externalId,email\ne1,a@example.com\ne2,b@exa";
+    let reader = std::io::BufReader::new(FailsAfter(bytes));
+    let users = users_from_reader(
+        reader,
+        "users.csv".into(),
+        Format::Csv,
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    let rows: Vec<Result<String, String>> = users
+        .map(|r| r.map(|u| u.external_id).map_err(|e| e.to_string()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            Ok("e1".to_string()),
+            Err("users.csv:3: cannot read further: the disk is gone".to_string())
+        ]
+    );
 }

@@ -4,7 +4,6 @@
 use std::io::Write;
 use std::time::Duration;
 
-use okta_identity_source::models::IdentitySourceSessionStatus;
 use okta_identity_source_import::{
     ActiveSession, Deactivation, Duplicates, Importer, InvalidRecord, OnInvalid, Options, Report,
     UserRecord, plan,
@@ -99,7 +98,7 @@ fn options(args: &UsersArgs) -> Options {
     } else {
         ActiveSession::WaitIfTriggered
     };
-    let mut options = Options::default()
+    Options::default()
         .on_invalid(on_invalid)
         .duplicates(duplicates)
         .active_session(active_session)
@@ -107,11 +106,8 @@ fn options(args: &UsersArgs) -> Options {
         .polling(
             args.poll_interval,
             Duration::from_secs(30).max(args.poll_interval),
-        );
-    if let Some(concurrency) = args.concurrency {
-        options = options.concurrency(usize::from(concurrency));
-    }
-    options
+        )
+        .concurrency(usize::from(args.concurrency))
 }
 
 /// Checks every record and prints the plan; sends nothing.
@@ -131,7 +127,8 @@ fn dry_run(
             match plan.invalid.len() {
                 0 => Ok(()),
                 n => Err(Failure::Import(format!(
-                    "{n} invalid records would be left out"
+                    "{} would be left out",
+                    summary::count(n as u64, "invalid record")
                 ))),
             }
         }
@@ -141,8 +138,8 @@ fn dry_run(
             }
             summary::write_invalid(&mut std::io::stderr(), &invalid.records)?;
             Err(Failure::Import(format!(
-                "{} invalid records; nothing would be sent",
-                invalid.records.len()
+                "{}; nothing would be sent",
+                summary::count(invalid.records.len() as u64, "invalid record")
             )))
         }
     }
@@ -185,8 +182,14 @@ pub async fn import(
         .await;
     progress.finish();
     match result {
-        Ok(report) => conclude(report, None, report_file, out),
-        Err(error) => conclude(*error.report, Some(error.failure), report_file, out),
+        Ok(report) => conclude(report, None, &display, report_file, out),
+        Err(error) => conclude(
+            *error.report,
+            Some(error.failure),
+            &display,
+            report_file,
+            out,
+        ),
     }
 }
 
@@ -194,6 +197,7 @@ pub async fn import(
 fn conclude(
     report: Report,
     failure: Option<okta_identity_source_import::Failure>,
+    display: &EventDisplay<'_>,
     report_file: Option<ReportFile>,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
@@ -212,29 +216,8 @@ fn conclude(
             "not everything was imported (see above)".into(),
         )),
         Some(okta_identity_source_import::Failure::Stopped) => {
-            Err(Failure::Import(interrupted(&report)))
+            Err(Failure::Import(display.after_stop(&report)))
         }
-        Some(failure) => Err(Failure::Import(format!("the import stopped: {failure}"))),
-    }
-}
-
-/// What Ctrl-C or SIGTERM did.
-fn interrupted(report: &Report) -> String {
-    let cancelled = report
-        .sessions
-        .iter()
-        .rev()
-        .find(|s| s.status == IdentitySourceSessionStatus::Closed);
-    match (&report.left_open, cancelled) {
-        (Some(id), _) => format!(
-            "interrupted; session {id} could not be cancelled: okta-import sessions cancel {id}"
-        ),
-        (None, Some(session)) => format!(
-            "interrupted; session {} was not started and has been cancelled",
-            session.id
-        ),
-        (None, None) => {
-            "interrupted; no session was open (an import already started goes on in Okta)".into()
-        }
+        Some(failure) => Err(Failure::stopped(&failure)),
     }
 }

@@ -108,13 +108,11 @@ impl ColumnMap {
             .flexible(true)
             .trim(csv::Trim::All)
             .from_reader(open(path)?);
-        let header_error = |line, message: String| InputError::Header {
-            location: Location::line(&file, line),
+        let header_error = |message: String| InputError::Header {
+            location: Location::line(&file, 1),
             message,
         };
-        let headers = reader
-            .headers()
-            .map_err(|e| header_error(1, e.to_string()))?;
+        let headers = reader.headers().map_err(|e| header_error(e.to_string()))?;
         let expected = ["column", "attribute"];
         if headers.len() != 2
             || !headers
@@ -123,30 +121,34 @@ impl ColumnMap {
                 .all(|(h, e)| h.eq_ignore_ascii_case(e))
         {
             return Err(header_error(
-                1,
                 "a map file starts with the header `column,attribute`".into(),
             ));
         }
         let mut renames = HashMap::new();
-        for record in reader.records() {
-            let record = record
-                .map_err(|e| header_error(e.position().map_or(0, |p| p.line()), e.to_string()))?;
-            let line = record.position().map_or(0, |p| p.line());
+        let mut record = csv::StringRecord::new();
+        loop {
+            let read = reader.read_record(&mut record);
+            let at = |position| Location::in_csv(&file, &reader, position, None);
+            let error = |location, message| InputError::Header { location, message };
+            match read {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(error(at(e.position()), e.to_string())),
+            }
+            let location = at(record.position());
             let (2, Some(from), Some(to)) = (record.len(), record.get(0), record.get(1)) else {
                 let message = format!(
                     "{} fields; a row of a map file is `column,attribute`",
                     record.len()
                 );
-                return Err(header_error(line, message));
+                return Err(error(location, message));
             };
             if renames
                 .insert(from.to_lowercase(), to.to_string())
                 .is_some()
             {
-                return Err(header_error(
-                    line,
-                    format!("the column `{from}` is mapped twice"),
-                ));
+                let message = format!("the column `{from}` is mapped twice");
+                return Err(error(location, message));
             }
         }
         Ok(Self { renames })
@@ -171,11 +173,10 @@ impl ColumnMap {
     }
 }
 
-/// The meaning of each column of a CSV file, and where the external id is.
+/// The meaning of each column of a CSV file; one of them is the external id.
 #[derive(Debug)]
 pub(crate) struct Header {
     pub(crate) columns: Vec<Column>,
-    pub(crate) external_id: usize,
 }
 
 impl Header {
@@ -208,17 +209,16 @@ impl Header {
             }
             columns.push(column);
         }
-        let external_id = columns.iter().position(|c| *c == Column::ExternalId).ok_or_else(|| InputError::Header {
-            location: Location::line(file, 1),
-            message: format!(
-                "the header has no externalId column (its columns: {}); add one, or name the column \
-                 that holds the users' ids with --map FILE",
-                names.join(", ")
-            ),
-        })?;
-        Ok(Self {
-            columns,
-            external_id,
-        })
+        if !columns.contains(&Column::ExternalId) {
+            return Err(InputError::Header {
+                location: Location::line(file, 1),
+                message: format!(
+                    "the header has no externalId column (its columns: {}); add one, or name the \
+                     column that holds the users' ids with --map FILE",
+                    names.join(", ")
+                ),
+            });
+        }
+        Ok(Self { columns })
     }
 }

@@ -36,7 +36,7 @@ pub(super) fn read<R: Read + Send + 'static>(
         .enumerate()
         .map(|(i, name)| {
             std::str::from_utf8(name).map_err(|e| InputError::Header {
-                location: Location::line(&file, 1).at_column(i as u64 + 1),
+                location: Location::in_csv(&file, &reader, names.position(), Some(i)),
                 message: invalid_utf8(&e, "the header"),
             })
         })
@@ -79,25 +79,24 @@ impl<R: Read> Iterator for Rows<R> {
             Ok(false) => None,
             Err(error) => {
                 self.done = true;
-                let line = error.position().map_or(0, |p| p.line());
-                let message = format!("cannot read further: {error}");
                 Some(Err(RecordError {
-                    location: Location::line(&self.file, line),
+                    location: Location::in_csv(&self.file, &self.reader, error.position(), None),
                     index,
-                    message,
+                    message: format!("cannot read further: {error}"),
                 }))
             }
         }
     }
 }
 
-impl<R> Rows<R> {
+impl<R: Read> Rows<R> {
     /// One record as a user, or what is wrong with it.
     fn user(&self, record: &ByteRecord, index: u64) -> Result<UserRow, RecordError> {
-        let line = record.position().map_or(0, |p| p.line());
-        let location = Location::line(&self.file, line);
-        let error = |column: usize, message: String| RecordError {
-            location: location.clone().at_column(column as u64 + 1),
+        let at = |field| Location::in_csv(&self.file, &self.reader, record.position(), field);
+        let location = at(None);
+        let line = location.line;
+        let error = |field: usize, message: String| RecordError {
+            location: at(Some(field)),
             index,
             message,
         };

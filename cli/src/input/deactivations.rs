@@ -4,7 +4,6 @@ use std::io::BufRead;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::columns::{ColumnMap, Header};
 use super::csv_users::invalid_utf8;
 use super::{DeactivationRow, InputError, Location, RecordError, display_name, open};
 
@@ -72,7 +71,8 @@ fn from_lines<R: BufRead + Send + 'static>(
         })
 }
 
-/// The `externalId` column of a CSV file.
+/// The `externalId` column of a CSV file (its name matched case-insensitively); the other
+/// columns are not read.
 fn from_csv<R: std::io::Read + Send + 'static>(
     reader: R,
     file: Arc<str>,
@@ -83,49 +83,94 @@ fn from_csv<R: std::io::Read + Send + 'static>(
         message,
     };
     let names = reader
-        .headers()
+        .byte_headers()
         .map_err(|e| header_error(e.to_string()))?
         .clone();
-    let names: Vec<&str> = names.iter().collect();
-    let column = Header::new(&names, &ColumnMap::default(), &file)?.external_id;
-    let mut failed = false;
-    let rows = reader
-        .into_byte_records()
-        .enumerate()
-        // A read error may repeat forever: stop after the first one.
-        .take_while(move |(_, record)| !std::mem::replace(&mut failed, record.is_err()))
-        .map(move |(index, record)| {
-            let index = index as u64;
-            let record = record.map_err(|e| RecordError {
-                location: Location::line(&file, e.position().map_or(0, |p| p.line())),
-                index,
-                message: e.to_string(),
-            })?;
-            let location = Location::line(&file, record.position().map_or(0, |p| p.line()));
-            let value = record.get(column).ok_or_else(|| RecordError {
-                location: location.clone(),
-                index,
-                message: format!(
-                    "{} fields, no externalId (field {})",
-                    record.len(),
-                    column + 1
-                ),
-            })?;
-            let external_id = std::str::from_utf8(value)
-                .map_err(|e| RecordError {
-                    location: location.clone().at_column(column as u64 + 1),
+    let column = external_id_column(&names).map_err(header_error)?;
+    let mut record = csv::ByteRecord::new();
+    let mut index = 0;
+    let mut done = false;
+    let rows = std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let read = reader.read_byte_record(&mut record);
+        let at = |position, field| Location::in_csv(&file, &reader, position, field);
+        let row = match read {
+            Ok(true) => external_id(&record, column, index, at(record.position(), None)),
+            Ok(false) => return None,
+            Err(error) => {
+                // A read error may repeat forever: stop after the first one.
+                done = true;
+                Err(RecordError {
+                    location: at(error.position(), None),
                     index,
-                    message: invalid_utf8(&e, "externalId"),
-                })?
-                .trim()
-                .to_string();
-            Ok(DeactivationRow {
-                external_id,
-                location,
-                index,
-            })
-        });
+                    message: format!("cannot read further: {error}"),
+                })
+            }
+        };
+        index += 1;
+        Some(row)
+    });
     Ok(Box::new(rows))
+}
+
+/// The index of the one `externalId` column of a header row.
+fn external_id_column(names: &csv::ByteRecord) -> Result<usize, String> {
+    let is_external_id = |name: &[u8]| {
+        String::from_utf8_lossy(name)
+            .trim()
+            .eq_ignore_ascii_case("externalId")
+    };
+    let mut found = names.iter().enumerate().filter(|(_, n)| is_external_id(n));
+    match (found.next(), found.next()) {
+        (Some((column, _)), None) => Ok(column),
+        (Some(_), Some(_)) => Err("two columns are named externalId; keep one".into()),
+        (None, _) => {
+            let names: Vec<_> = names.iter().map(String::from_utf8_lossy).collect();
+            Err(format!(
+                "the header has no externalId column (its columns: {}); a deactivation file \
+                 is a CSV file with an externalId column, or holds one external id per line",
+                names.join(", ")
+            ))
+        }
+    }
+}
+
+/// The external id in field `column` of a record at `location`.
+fn external_id(
+    record: &csv::ByteRecord,
+    column: usize,
+    index: u64,
+    location: Location,
+) -> Result<DeactivationRow, RecordError> {
+    let error = |location: Location, message| RecordError {
+        location,
+        index,
+        message,
+    };
+    let Some(value) = record.get(column) else {
+        let message = format!(
+            "{} fields, and no externalId in field {}",
+            record.len(),
+            column + 1
+        );
+        return Err(error(location.at_column(record.len() as u64 + 1), message));
+    };
+    let external_id = std::str::from_utf8(value)
+        .map_err(|e| {
+            error(
+                location.clone().at_column(column as u64 + 1),
+                invalid_utf8(&e, "externalId"),
+            )
+        })?
+        .trim()
+        .to_string();
+    Ok(DeactivationRow {
+        external_id,
+        location,
+        index,
+    })
 }
 
 #[cfg(test)]

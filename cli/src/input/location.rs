@@ -29,6 +29,23 @@ impl Location {
         self.column = Some(column);
         self
     }
+
+    /// Where a record of a CSV file is, and its field `field` (from 0) if one is meant: the line
+    /// the csv crate's `position` of the record (or of its error) says it starts on, else, when
+    /// there is none (an I/O error), the line `reader` had come to.
+    pub(crate) fn in_csv<R: std::io::Read>(
+        file: &Arc<str>,
+        reader: &csv::Reader<R>,
+        position: Option<&csv::Position>,
+        field: Option<usize>,
+    ) -> Self {
+        let line = position.unwrap_or(reader.position()).line();
+        let location = Self::line(file, line);
+        match field {
+            Some(field) => location.at_column(field as u64 + 1),
+            None => location,
+        }
+    }
 }
 
 impl fmt::Display for Location {

@@ -1,9 +1,11 @@
 //! The engine's events, told to the user through the progress display.
 
 use chrono::Utc;
-use okta_identity_source_import::{Event, is_final};
+use okta_identity_source::models::IdentitySourceSessionStatus;
+use okta_identity_source_import::{Event, Report, is_final};
 
 use super::progress::Progress;
+use super::summary::count;
 
 /// Follows an import's events: which session of how many, uploads, waits.
 pub struct EventDisplay<'a> {
@@ -11,6 +13,8 @@ pub struct EventDisplay<'a> {
     sessions: usize,
     /// The last session and status shown, so that polls that change nothing add no line.
     last_status: Option<(usize, String)>,
+    /// The sessions of this import that the engine cancelled, in order.
+    cancelled: Vec<String>,
 }
 
 impl<'a> EventDisplay<'a> {
@@ -20,6 +24,7 @@ impl<'a> EventDisplay<'a> {
             progress,
             sessions: 0,
             last_status: None,
+            cancelled: Vec::new(),
         }
     }
 
@@ -36,7 +41,7 @@ impl<'a> EventDisplay<'a> {
                 self.sessions = sessions;
                 progress.start(users + deactivations);
                 let invalid = if invalid > 0 {
-                    format!("; {invalid} invalid records left out")
+                    format!("; {} left out", count(invalid as u64, "invalid record"))
                 } else {
                     String::new()
                 };
@@ -57,7 +62,7 @@ impl<'a> EventDisplay<'a> {
                 let left = (until - Utc::now()).to_std().unwrap_or_default();
                 progress.waiting(&reason.to_string(), left);
             }
-            Event::SessionCreated { session, id } => self.status(session, &id, "CREATED"),
+            Event::SessionCreated { session, id } => self.status(session, &id, "created"),
             Event::BatchUploaded { records, .. } => progress.uploaded(u64::from(records)),
             Event::BatchRejected {
                 session,
@@ -67,15 +72,15 @@ impl<'a> EventDisplay<'a> {
                 "Session {}: Okta refused an upload of {records} records: {error}",
                 session + 1
             )),
-            Event::ImportStarted { session, id } => self.status(session, &id, "TRIGGERED"),
+            Event::ImportStarted { session, id } => self.status(session, &id, "import started"),
             // A final status is told by SessionFinished, which follows.
             Event::StatusPolled { session, status } if !is_final(&status) => {
                 self.status(session, "", status.as_str())
             }
-            Event::SessionCancelled { session, id } => progress.step(&format!(
-                "{}: cancelled",
-                self.session(session, &id, "CLOSED")
-            )),
+            Event::SessionCancelled { session, id } => {
+                progress.step(&self.session(session, &id, "cancelled"));
+                self.cancelled.push(id);
+            }
             Event::SessionFinished {
                 session,
                 id,
@@ -83,6 +88,41 @@ impl<'a> EventDisplay<'a> {
             } => progress.step(&self.session(session, &id, status.as_str())),
             _ => {}
         }
+    }
+
+    /// What a stop (Ctrl-C, SIGTERM) left behind, as the events and the report tell it: the
+    /// sessions cancelled, the one that could not be, the ones whose import goes on in Okta.
+    pub fn after_stop(&self, report: &Report) -> String {
+        let mut told: Vec<String> = self
+            .cancelled
+            .iter()
+            .map(|id| format!("session {id} was not started and has been cancelled"))
+            .collect();
+        if let Some(id) = &report.left_open {
+            told.push(format!(
+                "session {id} could not be cancelled: okta-import sessions cancel {id}"
+            ));
+        }
+        let unfinished = report
+            .sessions
+            .iter()
+            .filter(|s| !is_final(&s.status) && report.left_open.as_ref() != Some(&s.id));
+        for session in unfinished {
+            let id = &session.id;
+            told.push(match session.status {
+                IdentitySourceSessionStatus::Triggered => format!(
+                    "session {id} was started and its import goes on in Okta: okta-import sessions get {id}"
+                ),
+                ref status => format!("session {id} is {status}: okta-import sessions get {id}"),
+            });
+        }
+        if told.is_empty() {
+            told.push(match report.sessions.len() {
+                0 => "no session had been opened".into(),
+                _ => "no session was left open".into(),
+            });
+        }
+        format!("interrupted; {}", told.join("; "))
     }
 
     /// Shows a session's status unless it is the one shown last.
@@ -94,7 +134,7 @@ impl<'a> EventDisplay<'a> {
         }
     }
 
-    /// `session 2 of 3 (aps…): TRIGGERED`.
+    /// `session 2 of 3 (aps…): import started`.
     fn session(&self, number: usize, id: &str, status: &str) -> String {
         let id = if id.is_empty() {
             String::new()
@@ -102,14 +142,5 @@ impl<'a> EventDisplay<'a> {
             format!(" ({id})")
         };
         format!("session {} of {}{id}: {status}", number + 1, self.sessions)
-    }
-}
-
-/// `1 user`, `2 users`.
-fn count(n: u64, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
     }
 }

@@ -5,3 +5,4 @@ pub mod progress;
 pub mod report_file;
 pub mod summary;
 pub mod table;
+pub mod terminal;

@@ -4,7 +4,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
+
+use super::terminal;
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +47,8 @@ impl Progress {
         let wait_until = Arc::new(Mutex::new(None::<Instant>));
         let bar = match mode {
             Mode::Bar => {
-                let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+                // Drawn with the process's bars, so that log lines go above it.
+                let bar = terminal::bars().add(ProgressBar::new(0));
                 bar.set_style(bar_style(Arc::clone(&wait_until)));
                 bar.enable_steady_tick(Duration::from_millis(200));
                 bar
@@ -108,6 +111,9 @@ impl Progress {
     /// Removes the bar (the summary follows).
     pub fn finish(&self) {
         self.bar.finish_and_clear();
+        if self.mode == Mode::Bar {
+            terminal::bars().remove(&self.bar);
+        }
     }
 
     fn clear_wait(&self) {
@@ -129,9 +135,10 @@ impl Progress {
     }
 }
 
-/// The bar: elapsed time, bar, users, what is happening and the time left of a wait.
+/// The bar: elapsed time, bar, users, the time left of a wait and what is happening, cut to
+/// the terminal's width so that the bar never wraps.
 fn bar_style(wait_until: Arc<Mutex<Option<Instant>>>) -> ProgressStyle {
-    let template = "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} users  {msg}{left}";
+    let template = "{spinner} [{elapsed_precise}] {bar:25} {pos}/{len} users  {left}{wide_msg}";
     ProgressStyle::with_template(template)
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .with_key(
@@ -141,7 +148,7 @@ fn bar_style(wait_until: Arc<Mutex<Option<Instant>>>) -> ProgressStyle {
                 if let Some(until) = until {
                     let _ = write!(
                         out,
-                        ": {} left",
+                        "{} left, ",
                         seconds(until.saturating_duration_since(Instant::now()))
                     );
                 }

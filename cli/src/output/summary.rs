@@ -130,9 +130,18 @@ pub fn write_invalid(out: &mut impl Write, records: &[InvalidRecord]) -> io::Res
     if records.len() > LISTED_PROBLEMS {
         writeln!(
             out,
-            "… and {} more invalid records (--report FILE lists them all)",
-            records.len() - LISTED_PROBLEMS
+            "… and {} more (--report FILE lists them all)",
+            count((records.len() - LISTED_PROBLEMS) as u64, "invalid record")
         )?;
     }
     Ok(())
+}
+
+/// `1 user`, `2 users`.
+pub fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }

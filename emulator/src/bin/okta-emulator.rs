@@ -73,25 +73,10 @@ impl std::fmt::Debug for Args {
     }
 }
 
-/// `500ms`, `30s`, `5m`, `24h`.
+/// A duration as humantime reads it: `500ms`, `30s`, `5m`, `24h`, `1h 30m`.
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration like 500ms, 30s, 5m or 24h"))?;
-    let millis_per_unit = match unit {
-        "ms" => 1,
-        "s" => 1000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        _ => return Err(format!("{text:?}: the unit must be ms, s, m or h")),
-    };
-    Ok(Duration::from_millis(
-        number.saturating_mul(millis_per_unit),
-    ))
+    humantime::parse_duration(text)
+        .map_err(|error| format!("{text:?} is not a duration like 500ms, 30s, 5m or 24h: {error}"))
 }
 
 fn parse_service_app(text: &str) -> Result<(String, PathBuf), String> {
@@ -199,5 +184,14 @@ mod tests {
         let text = format!("{args:?}");
         assert!(!text.contains("secret"), "{text}");
         assert!(text.contains("<2 redacted>"), "{text}");
+    }
+
+    #[test]
+    fn durations_are_read_with_or_without_a_space_and_a_bad_unit_is_named() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("5 minutes"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5_400)));
+        let error = parse_duration("5 parsecs").unwrap_err();
+        assert!(error.contains("unknown time unit \"parsecs\""), "{error}");
     }
 }

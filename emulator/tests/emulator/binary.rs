@@ -71,14 +71,14 @@ async fn the_binary_serves_until_sigterm_or_sigint() {
 #[tokio::test]
 async fn bad_arguments_fail_with_a_message() {
     let output = Command::new(env!("CARGO_BIN_EXE_okta-emulator"))
-        .args(["--identity-source", "0oa1", "--cool-down", "5 minutes"])
+        .args(["--identity-source", "0oa1", "--cool-down", "5 parsecs"])
         .output()
         .await
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("the unit must be ms, s, m or h"),
+        stderr.contains("\"5 parsecs\" is not a duration like 500ms, 30s, 5m or 24h: unknown time unit \"parsecs\""),
         "{stderr}"
     );
 }

@@ -1,0 +1,100 @@
+//! Standard error, shared by the progress bars and the log lines of `-v`: a log line is written
+//! while the bars are cleared, then the bars are drawn again below it, so neither breaks the
+//! other.
+
+use std::io::{self, Write};
+use std::sync::OnceLock;
+
+use indicatif::MultiProgress;
+
+/// The process's progress bars, drawn on standard error (and not drawn when it is not a
+/// terminal).
+pub fn bars() -> &'static MultiProgress {
+    static BARS: OnceLock<MultiProgress> = OnceLock::new();
+    BARS.get_or_init(MultiProgress::new)
+}
+
+/// A writer that clears `bars` while it writes to `out`, so that what it writes appears above
+/// them.
+pub struct AboveBars<W> {
+    bars: MultiProgress,
+    out: W,
+}
+
+impl<W: Write> AboveBars<W> {
+    /// Writes to `out` above `bars`.
+    pub fn new(bars: MultiProgress, out: W) -> Self {
+        Self { bars, out }
+    }
+}
+
+impl AboveBars<io::Stderr> {
+    /// Standard error, above the process's bars.
+    pub fn stderr() -> Self {
+        Self::new(bars().clone(), io::stderr())
+    }
+}
+
+impl<W: Write> Write for AboveBars<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let out = &mut self.out;
+        self.bars.suspend(|| out.write(buf))
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        // One suspension for a whole log line.
+        let out = &mut self.out;
+        self.bars.suspend(|| out.write_all(buf))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write as _;
+
+    use indicatif::{InMemoryTerm, ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
+
+    use super::*;
+
+    /// Writes into an in-memory terminal, as standard error would into a real one (whose
+    /// driver turns a line feed into a carriage return and a line feed).
+    struct Screen(InMemoryTerm);
+
+    impl Write for Screen {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let text = String::from_utf8_lossy(buf).replace('\n', "\r\n");
+            self.0.write_str(&text)?;
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            self.0.flush()
+        }
+    }
+
+    #[test]
+    fn log_lines_appear_above_the_bar_which_is_drawn_again_below_them() {
+        let screen = InMemoryTerm::new(10, 60);
+        let bars = MultiProgress::with_draw_target(ProgressDrawTarget::term_like(Box::new(
+            screen.clone(),
+        )));
+        let bar = bars.add(ProgressBar::new(10));
+        bar.set_style(ProgressStyle::with_template("{pos}/{len} users").unwrap());
+        bar.set_position(3);
+        let mut log = AboveBars::new(bars.clone(), Screen(screen.clone()));
+        for n in 1..=2 {
+            let mut line = String::new();
+            writeln!(line, "DEBUG request {n}").unwrap();
+            log.write_all(line.as_bytes()).unwrap();
+        }
+        bar.set_position(4);
+        assert_eq!(
+            screen.contents(),
+            "DEBUG request 1\nDEBUG request 2\n4/10 users"
+        );
+    }
+}
