@@ -20,7 +20,5 @@
 pub mod apis;
 pub mod models;
 
-mod runtime;
-
 pub use apis::IdentitySourceApi;
-pub use runtime::*;
+pub use api_client_runtime::*;

@@ -1,5 +1,3 @@
-// Copied by `cargo xtask codegen` from templates/src/runtime/call.rs. Do not edit.
-
 //! One call: the request the generated code describes, sending it with retries, and the
 //! decoded response with its metadata.
 
@@ -30,7 +28,7 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// A request as the generated code describes it; built into an HTTP request on sending.
-pub(crate) struct Request {
+pub struct Request {
     method: Method,
     operation: &'static str,
     path_template: &'static str,
@@ -48,14 +46,11 @@ pub(crate) struct Request {
     error: Option<String>,
 }
 
-// Which of these an API description needs depends on its parameters.
-#[allow(dead_code)]
+// Which of these an API description needs depends on its parameters. Named by generated
+// code only (through `codegen`), never by users.
+#[allow(missing_docs)]
 impl Request {
-    pub(crate) fn new(
-        method: Method,
-        operation: &'static str,
-        path_template: &'static str,
-    ) -> Self {
+    pub fn new(method: Method, operation: &'static str, path_template: &'static str) -> Self {
         Self {
             method,
             operation,
@@ -71,23 +66,23 @@ impl Request {
     }
 
     /// Marks the request as safe to send twice (see [`RetryPolicy`]).
-    pub(crate) fn idempotent(mut self) -> Self {
+    pub fn idempotent(mut self) -> Self {
         self.idempotent = true;
         self
     }
 
-    pub(crate) fn path_param(mut self, name: &'static str, value: impl Display) -> Self {
+    pub fn path_param(mut self, name: &'static str, value: impl Display) -> Self {
         self.path_params.push((name, value.to_string()));
         self
     }
 
-    pub(crate) fn query(mut self, name: &'static str, value: impl Display) -> Self {
+    pub fn query(mut self, name: &'static str, value: impl Display) -> Self {
         self.query.push((Cow::Borrowed(name), value.to_string()));
         self
     }
 
     /// The parameter once per value: `?name=a&name=b`.
-    pub(crate) fn query_each(mut self, name: &'static str, values: &[impl Display]) -> Self {
+    pub fn query_each(mut self, name: &'static str, values: &[impl Display]) -> Self {
         self.query.extend(
             values
                 .iter()
@@ -98,7 +93,7 @@ impl Request {
 
     /// The parameter holding an object (or a list of objects), written in `style`.
     #[allow(dead_code)] // Used by API descriptions that have object query parameters.
-    pub(crate) fn query_object(
+    pub fn query_object(
         mut self,
         name: &'static str,
         value: &(impl Serialize + ?Sized),
@@ -115,19 +110,19 @@ impl Request {
         self
     }
 
-    pub(crate) fn optional_query(self, name: &'static str, value: Option<impl Display>) -> Self {
+    pub fn optional_query(self, name: &'static str, value: Option<impl Display>) -> Self {
         match value {
             Some(value) => self.query(name, value),
             None => self,
         }
     }
 
-    pub(crate) fn header(mut self, name: &'static str, value: impl Display) -> Self {
+    pub fn header(mut self, name: &'static str, value: impl Display) -> Self {
         self.headers.push((name, value.to_string()));
         self
     }
 
-    pub(crate) fn optional_header(self, name: &'static str, value: Option<impl Display>) -> Self {
+    pub fn optional_header(self, name: &'static str, value: Option<impl Display>) -> Self {
         match value {
             Some(value) => self.header(name, value),
             None => self,
@@ -135,18 +130,14 @@ impl Request {
     }
 
     /// Sets what `set` does with `value`, if there is one: for optional bodies.
-    pub(crate) fn with<T>(self, value: Option<T>, set: impl FnOnce(Self, T) -> Self) -> Self {
+    pub fn with<T>(self, value: Option<T>, set: impl FnOnce(Self, T) -> Self) -> Self {
         match value {
             Some(value) => set(self, value),
             None => self,
         }
     }
 
-    pub(crate) fn json_body<B: Serialize + ?Sized>(
-        mut self,
-        media_type: &'static str,
-        body: &B,
-    ) -> Self {
+    pub fn json_body<B: Serialize + ?Sized>(mut self, media_type: &'static str, body: &B) -> Self {
         match serde_json::to_vec(body) {
             Ok(bytes) => self.body = Some((media_type, bytes)),
             Err(error) => self.fail(format!("the request body could not be serialised: {error}")),
@@ -154,11 +145,7 @@ impl Request {
         self
     }
 
-    pub(crate) fn form_body<B: Serialize + ?Sized>(
-        mut self,
-        media_type: &'static str,
-        body: &B,
-    ) -> Self {
+    pub fn form_body<B: Serialize + ?Sized>(mut self, media_type: &'static str, body: &B) -> Self {
         match serde_urlencoded::to_string(body) {
             Ok(text) => self.body = Some((media_type, text.into_bytes())),
             Err(error) => self.fail(format!(
@@ -169,7 +156,7 @@ impl Request {
     }
 
     /// A text or binary body, sent as it is.
-    pub(crate) fn raw_body(
+    pub fn raw_body(
         mut self,
         media_type: &'static str,
         body: &(impl AsRef<[u8]> + ?Sized),
@@ -179,7 +166,7 @@ impl Request {
     }
 
     /// Asks for a response body of `media_type` rather than JSON.
-    pub(crate) fn accept(mut self, media_type: &'static str) -> Self {
+    pub fn accept(mut self, media_type: &'static str) -> Self {
         self.accept = media_type;
         self
     }
@@ -254,7 +241,7 @@ impl Request {
 
 /// A list of parameter values as one value, `separator` between them.
 #[allow(dead_code)] // Used by API descriptions that have list parameters.
-pub(crate) fn joined(values: &[impl Display], separator: char) -> String {
+pub fn joined(values: &[impl Display], separator: char) -> String {
     let mut text = String::new();
     for (index, value) in values.iter().enumerate() {
         if index > 0 {
@@ -388,7 +375,8 @@ pub struct Call<T> {
 #[allow(dead_code)]
 impl<T: DeserializeOwned> Call<T> {
     /// A call whose 2xx body is JSON decoded as `T`.
-    pub(crate) fn json(client: Client, request: Request) -> Self {
+    #[doc(hidden)]
+    pub fn json(client: Client, request: Request) -> Self {
         Self {
             client,
             request,
@@ -401,7 +389,8 @@ impl<T: DeserializeOwned> Call<T> {
 #[allow(dead_code)]
 impl<T: DeserializeOwned> Call<Option<T>> {
     /// A call whose 2xx body is JSON decoded as `T`, or empty (`None`).
-    pub(crate) fn optional_json(client: Client, request: Request) -> Self {
+    #[doc(hidden)]
+    pub fn optional_json(client: Client, request: Request) -> Self {
         Self {
             client,
             request,
@@ -417,7 +406,8 @@ impl<T: DeserializeOwned> Call<Option<T>> {
 #[allow(dead_code)]
 impl Call<String> {
     /// A call whose 2xx body is text, which must be UTF-8.
-    pub(crate) fn text(client: Client, request: Request) -> Self {
+    #[doc(hidden)]
+    pub fn text(client: Client, request: Request) -> Self {
         Self {
             client,
             request,
@@ -436,7 +426,8 @@ impl Call<String> {
 #[allow(dead_code)]
 impl Call<Vec<u8>> {
     /// A call whose 2xx body is returned as bytes.
-    pub(crate) fn bytes(client: Client, request: Request) -> Self {
+    #[doc(hidden)]
+    pub fn bytes(client: Client, request: Request) -> Self {
         Self {
             client,
             request,
@@ -449,7 +440,8 @@ impl Call<Vec<u8>> {
 #[allow(dead_code)]
 impl Call<()> {
     /// A call whose 2xx response has no body worth reading.
-    pub(crate) fn empty(client: Client, request: Request) -> Self {
+    #[doc(hidden)]
+    pub fn empty(client: Client, request: Request) -> Self {
         Self {
             client,
             request,
