@@ -30,11 +30,9 @@ pub(crate) trait BodySink {
     fn entry_end(&mut self, external_id: Option<&str>, has_profile: bool);
 }
 
-/// Reads a bulk body into `sink`; `None` when it does not read. The body is checked to be
-/// UTF-8 once as a whole, which is faster than serde_json checking each string of a byte slice.
-pub(crate) fn read<S: BodySink>(body: &[u8], sink: &mut S) -> Option<()> {
-    let text = std::str::from_utf8(body).ok()?;
-    let mut deserializer = serde_json::Deserializer::from_str(text);
+/// Reads a bulk body into `sink`; `None` when it does not read.
+pub(crate) fn read<S: BodySink>(body: &str, sink: &mut S) -> Option<()> {
+    let mut deserializer = serde_json::Deserializer::from_str(body);
     BodySeed(sink).deserialize(&mut deserializer).ok()?;
     deserializer.end().ok()
 }
