@@ -1,14 +1,36 @@
-//! What a session keeps of a checked bulk request until its import completes: the users and
-//! their attributes, every string in one buffer, so completing an import reads no JSON again
-//! and a request's 200 users take a handful of allocations, not one per string.
+//! What a session keeps of a checked bulk request until its import completes: the body
+//! itself, and where its users and their attributes are in it, so completing an import reads
+//! no JSON again and a request's 200 users take a handful of allocations, not one per string,
+//! and no string is copied (but those with escapes, kept unescaped after the body). A
+//! standard attribute is kept as its place in
+//! [`PROFILE_FIELDS`](crate::rules::PROFILE_FIELDS), so applying it compares no names.
 
 use std::ops::Range;
 
 /// The users of one checked bulk request, in the order sent.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct Batch {
-    /// Every string of the batch, one after the other, unescaped.
+    /// The body, then the strings of the body that had escapes, unescaped.
     text: String,
+    users: Vec<BatchUser>,
+    attributes: Vec<BatchAttribute>,
+}
+
+/// A batch being filled while its body is read: strings are kept as where they are in the
+/// body, or, when they had escapes, copied after it.
+#[derive(Debug)]
+pub(crate) struct BatchBuilder<'b> {
+    body: &'b str,
+    /// The unescaped strings, which come after the body in [`Batch::text`].
+    escaped: String,
+    users: Vec<BatchUser>,
+    attributes: Vec<BatchAttribute>,
+}
+
+/// A filled batch that waits for its body to be handed over: [`Pending::into_batch`].
+#[derive(Debug)]
+pub(crate) struct Pending {
+    escaped: String,
     users: Vec<BatchUser>,
     attributes: Vec<BatchAttribute>,
 }
@@ -23,41 +45,95 @@ struct BatchUser {
 /// An attribute's name, and its value or `None` for `null` (remove the attribute).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct BatchAttribute {
-    name: Range<usize>,
+    name: StoredName,
     value: Option<Range<usize>>,
 }
 
-impl Batch {
-    /// An empty batch with room for `users` users, `attributes` attributes and `text_bytes`
-    /// bytes of strings.
-    pub(crate) fn with_capacity(users: usize, attributes: usize, text_bytes: usize) -> Self {
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum StoredName {
+    Standard(usize),
+    Custom(Range<usize>),
+}
+
+/// An attribute's name: a standard attribute's place in
+/// [`PROFILE_FIELDS`](crate::rules::PROFILE_FIELDS), or a custom attribute's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Name<'a> {
+    Standard(usize),
+    Custom(&'a str),
+}
+
+impl<'b> BatchBuilder<'b> {
+    /// An empty batch of strings from `body`, with room for `users` users and `attributes`
+    /// attributes.
+    pub(crate) fn new(body: &'b str, users: usize, attributes: usize) -> Self {
         Self {
-            text: String::with_capacity(text_bytes),
+            body,
+            escaped: String::new(),
             users: Vec::with_capacity(users),
             attributes: Vec::with_capacity(attributes),
         }
     }
 
-    /// Adds a user; the attributes pushed next are its own.
+    /// Adds an attribute (`None`: sent as `null`) to the user [`BatchBuilder::push_user`]
+    /// adds next.
+    pub(crate) fn push_attribute(&mut self, name: Name<'_>, value: Option<&str>) {
+        let name = match name {
+            Name::Standard(field) => StoredName::Standard(field),
+            Name::Custom(name) => StoredName::Custom(self.place(name)),
+        };
+        let value = value.map(|value| self.place(value));
+        self.attributes.push(BatchAttribute { name, value });
+    }
+
+    /// Adds a user, with the attributes pushed since the previous user.
     pub(crate) fn push_user(&mut self, external_id: &str) {
-        let external_id = self.push_text(external_id);
-        let at = self.attributes.len();
+        let external_id = self.place(external_id);
+        let start = self.users.last().map_or(0, |user| user.attributes.end);
         self.users.push(BatchUser {
             external_id,
-            attributes: at..at,
+            attributes: start..self.attributes.len(),
         });
     }
 
-    /// Adds an attribute to the last user pushed (`None`: sent as `null`).
-    pub(crate) fn push_attribute(&mut self, name: &str, value: Option<&str>) {
-        let name = self.push_text(name);
-        let value = value.map(|value| self.push_text(value));
-        self.attributes.push(BatchAttribute { name, value });
-        if let Some(user) = self.users.last_mut() {
-            user.attributes.end = self.attributes.len();
+    /// The batch, without the body.
+    pub(crate) fn finish(self) -> Pending {
+        Pending {
+            escaped: self.escaped,
+            users: self.users,
+            attributes: self.attributes,
         }
     }
 
+    /// Where `text` is in the final [`Batch::text`]: in the body when it is a slice of it,
+    /// else copied after it.
+    fn place(&mut self, text: &str) -> Range<usize> {
+        let offset = (text.as_ptr() as usize).wrapping_sub(self.body.as_ptr() as usize);
+        match offset.checked_add(text.len()) {
+            Some(end) if end <= self.body.len() => offset..end,
+            _ => {
+                let start = self.body.len() + self.escaped.len();
+                self.escaped.push_str(text);
+                start..start + text.len()
+            }
+        }
+    }
+}
+
+impl Pending {
+    /// The batch, with the body it was filled from.
+    pub(crate) fn into_batch(self, body: String) -> Batch {
+        let mut text = body;
+        text.push_str(&self.escaped);
+        Batch {
+            text,
+            users: self.users,
+            attributes: self.attributes,
+        }
+    }
+}
+
+impl Batch {
     /// How many users the batch holds.
     pub(crate) fn len(&self) -> usize {
         self.users.len()
@@ -67,34 +143,31 @@ impl Batch {
     pub(crate) fn users(&self) -> impl Iterator<Item = (&str, Attributes<'_>)> {
         self.users.iter().map(|user| {
             let attributes = Attributes {
-                batch: self,
+                text: &self.text,
                 entries: self.attributes[user.attributes.clone()].iter(),
             };
             (&self.text[user.external_id.clone()], attributes)
         })
     }
-
-    fn push_text(&mut self, text: &str) -> Range<usize> {
-        let start = self.text.len();
-        self.text.push_str(text);
-        start..self.text.len()
-    }
 }
 
 /// A user's attributes: name, and value or `None` for `null`.
 pub(crate) struct Attributes<'a> {
-    batch: &'a Batch,
+    text: &'a str,
     entries: std::slice::Iter<'a, BatchAttribute>,
 }
 
 impl<'a> Iterator for Attributes<'a> {
-    type Item = (&'a str, Option<&'a str>);
+    type Item = (Name<'a>, Option<&'a str>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let text = &self.batch.text;
+        let text = self.text;
         self.entries.next().map(|attribute| {
-            let value = attribute.value.clone().map(|range| &text[range]);
-            (&text[attribute.name.clone()], value)
+            let name = match &attribute.name {
+                StoredName::Standard(field) => Name::Standard(*field),
+                StoredName::Custom(range) => Name::Custom(&text[range.clone()]),
+            };
+            (name, attribute.value.clone().map(|range| &text[range]))
         })
     }
 }
@@ -105,13 +178,16 @@ mod tests {
 
     #[test]
     fn users_come_back_with_their_own_attributes_in_the_order_sent() {
-        let mut batch = Batch::with_capacity(3, 3, 0);
-        batch.push_user("e1");
-        batch.push_attribute("email", Some("a@b.co"));
-        batch.push_attribute("mobilePhone", None);
-        batch.push_user("é2");
-        batch.push_user("e3");
-        batch.push_attribute("dept", Some(""));
+        let body = String::from("e1 a@b.co dept");
+        let (e1, email, dept) = (&body[0..2], &body[3..9], &body[10..14]);
+        let mut builder = BatchBuilder::new(&body, 3, 3);
+        builder.push_attribute(Name::Standard(1), Some(email));
+        builder.push_attribute(Name::Custom(dept), None);
+        builder.push_user(e1);
+        builder.push_user("é2");
+        builder.push_attribute(Name::Custom(dept), Some(""));
+        builder.push_user("e3");
+        let batch = builder.finish().into_batch(body.clone());
         let users: Vec<(&str, Vec<_>)> = batch
             .users()
             .map(|(id, attributes)| (id, attributes.collect()))
@@ -119,11 +195,21 @@ mod tests {
         assert_eq!(
             users,
             [
-                ("e1", vec![("email", Some("a@b.co")), ("mobilePhone", None)]),
+                (
+                    "e1",
+                    vec![
+                        (Name::Standard(1), Some("a@b.co")),
+                        (Name::Custom("dept"), None)
+                    ]
+                ),
                 ("é2", vec![]),
-                ("e3", vec![("dept", Some(""))]),
+                ("e3", vec![(Name::Custom("dept"), Some(""))]),
             ]
         );
         assert_eq!(batch.len(), 3);
+        assert_eq!(
+            batch.text, "e1 a@b.co depté2e3",
+            "only strings from elsewhere are copied"
+        );
     }
 }

@@ -2,14 +2,30 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-
 use crate::batch::Batch;
+use crate::profile::Profile;
 use crate::session::{Change, ChangeKind, DirectoryUser};
 
 /// The users of one identity source, by external id. Hashed rather than ordered: an import
 /// looks up every user it carries, and the accessor that shows them sorts them.
-pub(crate) type Directory = HashMap<String, DirectoryUser>;
+pub(crate) type Directory = HashMap<String, StoredUser>;
+
+/// A user as the directory keeps it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StoredUser {
+    profile: Profile,
+    active: bool,
+}
+
+impl StoredUser {
+    /// The user as [`Emulator::users`](crate::Emulator::users) shows it.
+    pub(crate) fn view(&self) -> DirectoryUser {
+        DirectoryUser {
+            profile: self.profile.to_map(),
+            active: self.active,
+        }
+    }
+}
 
 /// Applies a session's changes in the order they were uploaded, from what was kept when
 /// each was checked: no body is read again.
@@ -29,33 +45,11 @@ fn upsert(directory: &mut Directory, users: &Batch) {
         // Look up first: most upserts update a user already there.
         let user = match directory.get_mut(external_id) {
             Some(user) => user,
-            None => directory
-                .entry(external_id.to_owned())
-                .or_insert(DirectoryUser {
-                    profile: serde_json::Map::new(),
-                    active: true,
-                }),
+            None => directory.entry(external_id.to_owned()).or_default(),
         };
         user.active = true;
         for (name, value) in attributes {
-            set_attribute(&mut user.profile, name, value);
-        }
-    }
-}
-
-/// Sets (or with `None`, for `null`, removes) one attribute, reusing the stored string when
-/// there is one.
-fn set_attribute(profile: &mut serde_json::Map<String, Value>, name: &str, value: Option<&str>) {
-    match (profile.get_mut(name), value) {
-        (Some(Value::String(stored)), Some(text)) => {
-            stored.clear();
-            stored.push_str(text);
-        }
-        (_, Some(text)) => {
-            profile.insert(name.to_owned(), Value::String(text.to_owned()));
-        }
-        (_, None) => {
-            profile.remove(name);
+            user.profile.set(name, value);
         }
     }
 }
@@ -74,6 +68,7 @@ mod tests {
     use super::*;
     use crate::limits::Limits;
     use crate::rules::{check_delete, check_upsert};
+    use serde_json::{Value, json};
 
     #[test]
     fn upserts_merge_profiles_nulls_remove_and_deletes_deactivate_known_users() {
@@ -92,12 +87,12 @@ mod tests {
         let mut directory = Directory::new();
         apply(&mut directory, changes);
         assert_eq!(directory.len(), 2);
-        let e1 = &directory["e1"];
+        let e1 = directory["e1"].view();
         assert!(e1.active);
         assert_eq!(
-            Value::Object(e1.profile.clone()),
-            serde_json::json!({ "email": "new@b.co", "dept": "R&D" })
+            Value::Object(e1.profile),
+            json!({ "email": "new@b.co", "dept": "R&D" })
         );
-        assert!(!directory["e2"].active);
+        assert!(!directory["e2"].view().active);
     }
 }

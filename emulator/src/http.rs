@@ -121,7 +121,7 @@ async fn bulk_upsert(
         &session,
         &headers,
         body,
-        rules::check_upsert,
+        rules::check_upsert::<Bytes>,
     )
     .await
 }
@@ -138,7 +138,7 @@ async fn bulk_delete(
         &session,
         &headers,
         body,
-        rules::check_delete,
+        rules::check_delete::<Bytes>,
     )
     .await
 }
@@ -151,10 +151,10 @@ async fn upload(
     session: &str,
     headers: &HeaderMap,
     body: Body,
-    check: impl FnOnce(&[u8], &crate::Limits) -> Result<Change, OktaError>,
+    check: impl FnOnce(Bytes, &crate::Limits) -> Result<Change, OktaError>,
 ) -> Response {
     let change = match read_body(shared, headers, body).await {
-        Ok(bytes) => check(&bytes, &shared.limits),
+        Ok(bytes) => check(bytes, &shared.limits),
         Err(error) => Err(error),
     };
     let accepted = change.and_then(|change| {

@@ -45,6 +45,7 @@ mod http;
 mod ids;
 mod limits;
 mod oauth;
+mod profile;
 mod rate_limit;
 mod recording;
 mod rules;

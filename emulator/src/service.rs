@@ -265,7 +265,7 @@ impl Service {
         self.source(source_id, now)
             .map(|source| {
                 let users = source.directory.iter();
-                users.map(|(id, user)| (id.clone(), user.clone())).collect()
+                users.map(|(id, user)| (id.clone(), user.view())).collect()
             })
             .unwrap_or_default()
     }

@@ -1,6 +1,7 @@
-//! The shapes of the upload bodies as they are read: borrowed from the body's bytes where
-//! the JSON allows it, so that checking 200 profiles allocates little. A body that does not
-//! read into these shapes (not JSON, or a field of the wrong JSON type) is malformed.
+//! The shapes of the upload bodies, read in one pass: each thing read is handed at once to
+//! a [`BodySink`] (the rules), borrowed from the body's bytes where the JSON allows it, so
+//! nothing is built between the JSON and the checks. A body that does not read into these
+//! shapes (not JSON, or a field of the wrong JSON type, or a field given twice) is malformed.
 //! Unknown fields are skipped, as Okta skips them.
 
 use std::borrow::Cow;
@@ -8,14 +9,32 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use serde::Deserialize;
-use serde::de::value::MapAccessDeserializer;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-/// Reads a body as `T`, or `None` when it does not read. The body is checked to be UTF-8
-/// once as a whole, which is faster than serde_json checking each string of a byte slice.
-pub(crate) fn read<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Option<T> {
-    let text = std::str::from_utf8(body).ok()?;
-    serde_json::from_str(text).ok()
+/// What a bulk body holds, told as it is read.
+pub(crate) trait BodySink {
+    /// Whether the entries' `profile` objects are read (bulk-upsert) or skipped (bulk-delete).
+    const READS_PROFILES: bool;
+
+    /// `entityType`, or `None` when it is `null`.
+    fn entity_type(&mut self, entity_type: Option<&str>);
+
+    /// The entry at `index` of `profiles` begins.
+    fn entry_start(&mut self, index: usize);
+
+    /// An attribute of the current entry's profile.
+    fn attribute(&mut self, name: &str, value: Attribute<'_>);
+
+    /// The current entry ends: its `externalId` (`None` when missing or `null`), and whether
+    /// it had a `profile` object.
+    fn entry_end(&mut self, external_id: Option<&str>, has_profile: bool);
+}
+
+/// Reads a bulk body into `sink`; `None` when it does not read.
+pub(crate) fn read<S: BodySink>(body: &str, sink: &mut S) -> Option<()> {
+    let mut deserializer = serde_json::Deserializer::from_str(body);
+    BodySeed(sink).deserialize(&mut deserializer).ok()?;
+    deserializer.end().ok()
 }
 
 /// A JSON string, borrowed from the body unless it has escapes.
@@ -120,88 +139,188 @@ impl<'de: 'a, 'a> Visitor<'de> for AttributeVisitor<'a> {
     }
 }
 
-/// A profile: its attributes in the order sent.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct Attributes<'a>(pub Vec<(Text<'a>, Attribute<'a>)>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Attributes<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(AttributesVisitor(PhantomData))
+/// Fails the read when a field is given a second time, as serde's derive does.
+fn once<E: de::Error>(seen: &mut bool, field: &'static str) -> Result<(), E> {
+    if std::mem::replace(seen, true) {
+        Err(E::duplicate_field(field))
+    } else {
+        Ok(())
     }
 }
 
-struct AttributesVisitor<'a>(PhantomData<&'a ()>);
+/// `BulkUpsertRequestBody` or `BulkDeleteRequestBody`: an object with `entityType` and
+/// `profiles`.
+struct BodySeed<'s, S>(&'s mut S);
 
-impl<'de: 'a, 'a> Visitor<'de> for AttributesVisitor<'a> {
-    type Value = Attributes<'a>;
+impl<'de, S: BodySink> DeserializeSeed<'de> for BodySeed<'_, S> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, S: BodySink> Visitor<'de> for BodySeed<'_, S> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object with entityType and profiles")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let (mut entity_type, mut profiles) = (false, false);
+        while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+            match key.as_ref() {
+                "entityType" => {
+                    once(&mut entity_type, "entityType")?;
+                    let value = map.next_value::<Option<Text<'de>>>()?;
+                    self.0.entity_type(value.as_ref().map(|Text(text)| &**text));
+                }
+                "profiles" => {
+                    once(&mut profiles, "profiles")?;
+                    map.next_value_seed(ProfilesSeed(&mut *self.0))?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if !entity_type {
+            self.0.entity_type(None);
+        }
+        Ok(())
+    }
+}
+
+/// `profiles`: an array of entries, or `null` (as if there were none).
+struct ProfilesSeed<'s, S>(&'s mut S);
+
+impl<'de, S: BodySink> DeserializeSeed<'de> for ProfilesSeed<'_, S> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de, S: BodySink> Visitor<'de> for ProfilesSeed<'_, S> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of profiles")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        while seq
+            .next_element_seed(EntrySeed {
+                sink: &mut *self.0,
+                index,
+            })?
+            .is_some()
+        {
+            index += 1;
+        }
+        Ok(())
+    }
+}
+
+/// `IdentitySourceUserForUpsert` or `IdentitySourceUserProfileForDelete`: an object with
+/// `externalId` and, for upserts, `profile`.
+struct EntrySeed<'s, S> {
+    sink: &'s mut S,
+    index: usize,
+}
+
+impl<'de, S: BodySink> DeserializeSeed<'de> for EntrySeed<'_, S> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, S: BodySink> Visitor<'de> for EntrySeed<'_, S> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object with externalId")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.sink.entry_start(self.index);
+        let mut external_id: Option<Option<Text<'de>>> = None;
+        let (mut has_profile, mut profile_seen) = (false, false);
+        while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+            match key.as_ref() {
+                "externalId" => {
+                    if external_id.is_some() {
+                        return Err(de::Error::duplicate_field("externalId"));
+                    }
+                    external_id = Some(map.next_value()?);
+                }
+                "profile" if S::READS_PROFILES => {
+                    once(&mut profile_seen, "profile")?;
+                    has_profile = map.next_value_seed(ProfileSeed(&mut *self.sink))?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let external_id = external_id.flatten();
+        let external_id = external_id.as_ref().map(|Text(text)| &**text);
+        self.sink.entry_end(external_id, has_profile);
+        Ok(())
+    }
+}
+
+/// `profile`: an object of attributes, or `null` (as if it were missing). True for an object.
+struct ProfileSeed<'s, S>(&'s mut S);
+
+impl<'de, S: BodySink> DeserializeSeed<'de> for ProfileSeed<'_, S> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de, S: BodySink> Visitor<'de> for ProfileSeed<'_, S> {
+    type Value = bool;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an object of attributes")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut attributes = Vec::with_capacity(map.size_hint().unwrap_or(8));
-        while let Some(entry) = map.next_entry::<Text<'a>, Attribute<'a>>()? {
-            attributes.push(entry);
+    fn visit_none<E: de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        while let Some((Text(name), value)) = map.next_entry::<Text<'de>, Attribute<'de>>()? {
+            self.0.attribute(&name, value);
         }
-        Ok(Attributes(attributes))
+        Ok(true)
     }
-}
-
-/// A `T` read only from a JSON object: serde's derive would take an array too.
-#[derive(Debug)]
-pub(crate) struct Object<T>(pub T);
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(ObjectVisitor(PhantomData))
-    }
-}
-
-struct ObjectVisitor<T>(PhantomData<T>);
-
-impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
-    type Value = Object<T>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        T::deserialize(MapAccessDeserializer::new(map)).map(Object)
-    }
-}
-
-/// `BulkUpsertRequestBody`.
-#[derive(Debug, Deserialize)]
-pub(crate) struct UpsertBody<'a> {
-    #[serde(rename = "entityType", default, borrow)]
-    pub entity_type: Option<Text<'a>>,
-    #[serde(default, borrow)]
-    pub profiles: Option<Vec<Object<UpsertEntry<'a>>>>,
-}
-
-/// `IdentitySourceUserForUpsert`.
-#[derive(Debug, Deserialize)]
-pub(crate) struct UpsertEntry<'a> {
-    #[serde(rename = "externalId", default, borrow)]
-    pub external_id: Option<Text<'a>>,
-    #[serde(default, borrow)]
-    pub profile: Option<Attributes<'a>>,
-}
-
-/// `BulkDeleteRequestBody`.
-#[derive(Debug, Deserialize)]
-pub(crate) struct DeleteBody<'a> {
-    #[serde(rename = "entityType", default, borrow)]
-    pub entity_type: Option<Text<'a>>,
-    #[serde(default, borrow)]
-    pub profiles: Option<Vec<Object<DeleteEntry<'a>>>>,
-}
-
-/// `IdentitySourceUserProfileForDelete`.
-#[derive(Debug, Deserialize)]
-pub(crate) struct DeleteEntry<'a> {
-    #[serde(rename = "externalId", default, borrow)]
-    pub external_id: Option<Text<'a>>,
 }
