@@ -1,16 +1,19 @@
-//! The upload bodies of a real run, built while the records are checked.
+//! The upload bodies of a real run, and where a session takes them from ([`Feed`]).
 //!
 //! With [`OnInvalid::Fail`](crate::OnInvalid::Fail) nothing may be sent before the last
-//! record is checked, and an iterator can't be read twice, so a run keeps every valid
-//! record until it is sent. It keeps them as the request bodies themselves: each record is
-//! moved (not copied) into its batch's body, and each body is serialized exactly once, by
-//! the client, as it is sent.
+//! record is checked. An input that can be read again ([`Source`](crate::Source)) is, and
+//! its bodies are built one at a time as uploads go out
+//! ([`Reread`](crate::reread::Reread)). An iterator can't be read twice, so a run over
+//! iterators keeps every valid record until it is sent ([`Payloads`], [`Held`]): as the
+//! request bodies themselves, each record moved (not copied) into its batch's body. Either
+//! way each body is serialized once, by the client, as it is sent.
 
 use okta_identity_source::models::{
     BulkDeleteRequestBody, BulkUpsertRequestBody, IdentitySourceEntityType,
     IdentitySourceUserForUpsert, IdentitySourceUserProfileForDelete,
 };
 
+use crate::error::Failure;
 use crate::plan::BatchId;
 use crate::preflight::Keep;
 use crate::record::Position;
@@ -39,6 +42,30 @@ impl Payload {
         match self {
             Self::Upsert(_, positions) | Self::Deactivate(_, positions) => positions,
         }
+    }
+}
+
+/// Where a run takes its upload bodies from, one at a time, in the plan's order.
+pub trait Feed {
+    /// The next body of session `session` (counted from 0 in the plan); `None` once that
+    /// session has no more.
+    fn next_batch(&mut self, session: usize) -> Result<Option<Payload>, Failure>;
+}
+
+/// The bodies of every session, built while the records were checked.
+#[derive(Debug)]
+pub struct Held(Vec<std::vec::IntoIter<Payload>>);
+
+impl Held {
+    /// The bodies, grouped by session in plan order.
+    pub fn new(sessions: Vec<Vec<Payload>>) -> Self {
+        Self(sessions.into_iter().map(Vec::into_iter).collect())
+    }
+}
+
+impl Feed for Held {
+    fn next_batch(&mut self, session: usize) -> Result<Option<Payload>, Failure> {
+        Ok(self.0.get_mut(session).and_then(Iterator::next))
     }
 }
 

@@ -1,57 +1,60 @@
-//! The external ids seen so far, where each was and where it was placed: the only state a
-//! dry run keeps per record.
+//! The external ids seen so far: the only state a dry run keeps per record.
 //!
-//! A million ids must fit in well under 200 MB, so the ids live end to end in one string
-//! and the hash table holds only 4-byte indices into a vector of fixed-size entries: about
-//! 70 bytes a record in all, against well over 100 for a `HashMap<String, _>`.
+//! Finding a repeated id needs a set of every id seen, so this is the part of the memory
+//! that grows with the input. Each id is kept as a 128-bit fingerprint (keyed SipHash,
+//! with keys drawn for each set), never as text: two different ids share one with a
+//! chance of about n² / 2¹²⁹, 10⁻²⁷ for a million ids. With it go the record's number in
+//! the input, from which its position and its upload are found again
+//! ([`Positions`](crate::positions::Positions), [`Planner::batch_of`](crate::plan::Planner::batch_of))
+//! only when a repeat is found, and its size as JSON: 24 bytes in a vector, plus a 4-byte
+//! index and a control byte in a hash table, about 30 bytes a record in all.
 
-use std::hash::BuildHasher;
-use std::sync::Arc;
+use std::hash::{BuildHasher, Hasher, RandomState};
 
-use hashbrown::{DefaultHashBuilder, HashTable};
+use hashbrown::HashTable;
+use siphasher::sip128::{Hasher128, SipHasher13};
 
-use crate::plan::BatchId;
-use crate::record::Position;
-
-/// Where a record with a given id was, and where it went.
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    /// The id's hash, kept so that growing the table needs neither the id nor hashing.
-    hash: u64,
-    id_start: usize,
-    id_len: u32,
-    /// An index into `Seen::files`, or `NO_FILE`.
-    file: u32,
-    /// 0 when the record had no line.
-    line: u64,
-    index: u64,
-    /// `NOT_PLACED` when the record was taken out of the plan.
-    batch: u32,
-    bytes: u32,
-}
-
-const NO_FILE: u32 = u32::MAX;
-const NOT_PLACED: u32 = u32::MAX;
-
-/// A record seen earlier.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A record seen before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Earlier {
-    /// Where it was.
-    pub position: Position,
-    /// Where it was placed, unless it was taken out.
-    pub batch: Option<BatchId>,
-    /// Its serialized size.
+    /// Its number among all the records read (users first, then deactivations).
+    pub ordinal: u32,
+    /// Whether it is still in the plan (not taken out by a later record).
+    pub placed: bool,
+    /// Its size as JSON.
     pub bytes: usize,
 }
 
-/// A set of external ids with, for each, where its record was and where it was placed.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    fingerprint: [u64; 2],
+    ordinal: u32,
+    /// The size as JSON, with `UNPLACED` set once the record is taken out of the plan.
+    bytes: u32,
+}
+
+const UNPLACED: u32 = 1 << 31;
+
+/// A set of external ids with, for each, the record that has it and whether that record is
+/// still in the plan.
+#[derive(Debug)]
 pub struct Seen {
-    ids: String,
     entries: Vec<Entry>,
+    /// Indices into `entries`.
     table: HashTable<u32>,
-    hasher: DefaultHashBuilder,
-    files: Vec<Arc<str>>,
+    keys: (u64, u64),
+}
+
+impl Default for Seen {
+    fn default() -> Self {
+        // Keys from the standard library's per-process random state.
+        let random = RandomState::new();
+        Self {
+            entries: Vec::new(),
+            table: HashTable::new(),
+            keys: (random.hash_one(0u8), random.hash_one(1u8)),
+        }
+    }
 }
 
 impl Seen {
@@ -63,84 +66,68 @@ impl Seen {
 
     /// The record seen with `id`, if any.
     pub fn get(&self, id: &str) -> Option<Earlier> {
-        let slot = self.find(id)?;
-        Some(self.earlier(&self.entries[slot]))
+        let slot = self.find(self.fingerprint(id))?;
+        let entry = self.entries[slot];
+        Some(Earlier {
+            ordinal: entry.ordinal,
+            placed: entry.bytes & UNPLACED == 0,
+            bytes: (entry.bytes & !UNPLACED) as usize,
+        })
     }
 
-    /// Records `id` at `position`, placed in `batch` with `bytes`; replaces what was
-    /// recorded for it before.
-    pub fn insert(&mut self, id: &str, position: &Position, batch: BatchId, bytes: usize) {
-        let file = self.file_number(position.file.as_ref());
-        let (line, index) = (position.line.unwrap_or(0), position.index);
-        let bytes = u32::try_from(bytes).unwrap_or(u32::MAX);
-        if let Some(slot) = self.find(id) {
-            let entry = &mut self.entries[slot];
-            (entry.file, entry.line, entry.index) = (file, line, index);
-            (entry.batch, entry.bytes) = (batch.0, bytes);
+    /// Whether the record numbered `ordinal` is the one with `id` that is in the plan.
+    pub fn is_placed(&self, id: &str, ordinal: u32) -> bool {
+        self.get(id)
+            .is_some_and(|earlier| earlier.placed && earlier.ordinal == ordinal)
+    }
+
+    /// Records `id` as the id of record `ordinal`, in the plan with `bytes` of JSON;
+    /// replaces what was recorded for it before.
+    pub fn insert(&mut self, id: &str, ordinal: u32, bytes: usize) {
+        // A placed record is at most an upload body, far under 2 GB.
+        let bytes = u32::try_from(bytes).unwrap_or(u32::MAX) & !UNPLACED;
+        let fingerprint = self.fingerprint(id);
+        if let Some(slot) = self.find(fingerprint) {
+            self.entries[slot] = Entry {
+                fingerprint,
+                ordinal,
+                bytes,
+            };
             return;
         }
-        let hash = self.hasher.hash_one(id);
         let slot = self.entries.len() as u32;
         self.entries.push(Entry {
-            hash,
-            id_start: self.ids.len(),
-            id_len: id.len() as u32,
-            file,
-            line,
-            index,
-            batch: batch.0,
+            fingerprint,
+            ordinal,
             bytes,
         });
-        self.ids.push_str(id);
         let entries = &self.entries;
-        self.table
-            .insert_unique(hash, slot, |&slot| entries[slot as usize].hash);
+        self.table.insert_unique(fingerprint[0], slot, |&slot| {
+            entries[slot as usize].fingerprint[0]
+        });
     }
 
     /// Marks the record with `id` as taken out of the plan.
     pub fn unplace(&mut self, id: &str) {
-        if let Some(slot) = self.find(id) {
-            self.entries[slot].batch = NOT_PLACED;
+        if let Some(slot) = self.find(self.fingerprint(id)) {
+            self.entries[slot].bytes |= UNPLACED;
         }
     }
 
-    fn find(&self, id: &str) -> Option<usize> {
-        let hash = self.hasher.hash_one(id);
-        let found = self.table.find(hash, |&slot| {
-            let entry = &self.entries[slot as usize];
-            entry.hash == hash && id_of(&self.ids, entry) == id
-        });
-        found.map(|&slot| slot as usize)
+    fn fingerprint(&self, id: &str) -> [u64; 2] {
+        let mut hasher = SipHasher13::new_with_keys(self.keys.0, self.keys.1);
+        hasher.write(id.as_bytes());
+        let hash = hasher.finish128();
+        [hash.h1, hash.h2]
     }
 
-    fn earlier(&self, entry: &Entry) -> Earlier {
-        let file = (entry.file != NO_FILE).then(|| self.files[entry.file as usize].clone());
-        Earlier {
-            position: Position {
-                file,
-                line: (entry.line != 0).then_some(entry.line),
-                index: entry.index,
-            },
-            batch: (entry.batch != NOT_PLACED).then_some(BatchId(entry.batch)),
-            bytes: entry.bytes as usize,
-        }
+    fn find(&self, fingerprint: [u64; 2]) -> Option<usize> {
+        self.table
+            .find(fingerprint[0], |&slot| {
+                self.entries[slot as usize].fingerprint == fingerprint
+            })
+            .map(|&slot| slot as usize)
     }
-
-    /// A small number for `file`; records come from few files, mostly in runs.
-    fn file_number(&mut self, file: Option<&Arc<str>>) -> u32 {
-        let Some(file) = file else {
-            return NO_FILE;
-        };
-        if let Some(number) = self.files.iter().rposition(|known| known == file) {
-            return number as u32;
-        }
-        self.files.push(file.clone());
-        (self.files.len() - 1) as u32
-    }
-}
-
-fn id_of<'a>(ids: &'a str, entry: &Entry) -> &'a str {
-    &ids[entry.id_start..entry.id_start + entry.id_len as usize]
 }
 
 #[cfg(test)]
@@ -148,33 +135,57 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_are_found_with_where_they_were() {
+    fn ids_are_found_with_their_record() {
         let mut seen = Seen::default();
-        let file: Arc<str> = Arc::from("users.csv");
-        for n in 0..10_000u64 {
-            let position = Position::in_file(file.clone(), n + 2, n + 1);
-            seen.insert(&format!("e-{n}"), &position, BatchId((n / 200) as u32), 100);
+        for n in 0..10_000u32 {
+            seen.insert(&format!("e-{n}"), n, 100 + n as usize);
         }
         assert_eq!(seen.len(), 10_000);
         let earlier = seen.get("e-4321").unwrap();
-        assert_eq!(earlier.position.to_string(), "users.csv:4323");
-        assert_eq!(earlier.batch, Some(BatchId(21)));
+        assert_eq!(
+            earlier,
+            Earlier {
+                ordinal: 4321,
+                placed: true,
+                bytes: 4421
+            }
+        );
         assert_eq!(seen.get("e-10000"), None);
-        assert_eq!(seen.get("e-432"), seen.get("e-432"));
+        assert_eq!(seen.get("E-4321"), None);
+        assert!(seen.is_placed("e-432", 432));
+        assert!(!seen.is_placed("e-432", 433));
     }
 
     #[test]
     fn a_later_record_replaces_the_earlier_and_can_be_unplaced() {
         let mut seen = Seen::default();
-        seen.insert("a", &Position::record(1), BatchId(0), 10);
-        seen.insert("a", &Position::record(9), BatchId(3), 12);
+        seen.insert("a", 1, 10);
+        seen.insert("a", 9, 12);
         assert_eq!(seen.len(), 1);
-        let earlier = seen.get("a").unwrap();
         assert_eq!(
-            (earlier.position.index, earlier.batch, earlier.bytes),
-            (9, Some(BatchId(3)), 12)
+            seen.get("a"),
+            Some(Earlier {
+                ordinal: 9,
+                placed: true,
+                bytes: 12
+            })
         );
         seen.unplace("a");
-        assert_eq!(seen.get("a").unwrap().batch, None);
+        assert_eq!(
+            seen.get("a"),
+            Some(Earlier {
+                ordinal: 9,
+                placed: false,
+                bytes: 12
+            })
+        );
+        assert!(!seen.is_placed("a", 9));
+    }
+
+    #[test]
+    fn two_sets_fingerprint_the_same_id_differently() {
+        let (one, two) = (Seen::default(), Seen::default());
+        assert_ne!(one.fingerprint("e-1"), two.fingerprint("e-1"));
+        assert_eq!(one.fingerprint("e-1"), one.fingerprint("e-1"));
     }
 }
