@@ -105,7 +105,7 @@ impl Importer {
         U: IntoIterator<Item = Result<UserRecord, InvalidRecord>>,
         D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
     {
-        let mut payloads = Payloads::default();
+        let mut payloads = Payloads::new(self.options.limits.max_batch_records);
         let checked = preflight::check(users, deactivations, &self.options, &mut payloads);
         let sessions = payloads.into_sessions(&checked.places, checked.plan.sessions.len());
         self.execute(checked.plan, Ok(Held::new(sessions)), on_event, stop)

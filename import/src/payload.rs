@@ -71,17 +71,29 @@ impl Feed for Held {
 
 /// Every batch's body, by batch id.
 #[derive(Debug, Default)]
-pub struct Payloads(Vec<Payload>);
+pub struct Payloads {
+    bodies: Vec<Payload>,
+    /// The records a body is made room for at once, so that filling it moves none.
+    batch_records: usize,
+}
 
 impl Payloads {
+    /// Bodies of up to `batch_records` records.
+    pub fn new(batch_records: u32) -> Self {
+        Self {
+            bodies: Vec::new(),
+            batch_records: batch_records as usize,
+        }
+    }
+
     fn slot(&mut self, batch: BatchId, empty: impl Fn() -> Payload) -> &mut Payload {
         let index = batch.0 as usize;
         // Batches are numbered in order and get their first record at once; filling any
         // gap keeps this safe whatever the order.
-        while self.0.len() <= index {
-            self.0.push(empty());
+        while self.bodies.len() <= index {
+            self.bodies.push(empty());
         }
-        &mut self.0[index]
+        &mut self.bodies[index]
     }
 
     /// The bodies grouped by session, in plan order, from the places the plan gave each
@@ -92,7 +104,7 @@ impl Payloads {
         sessions: usize,
     ) -> Vec<Vec<Payload>> {
         let mut grouped: Vec<Vec<Payload>> = (0..sessions).map(|_| Vec::new()).collect();
-        for (payload, place) in self.0.into_iter().zip(places) {
+        for (payload, place) in self.bodies.into_iter().zip(places) {
             if let Some((session, _)) = place {
                 grouped[*session].push(payload);
             }
@@ -103,12 +115,13 @@ impl Payloads {
 
 impl Keep for Payloads {
     fn user(&mut self, batch: BatchId, user: IdentitySourceUserForUpsert, position: Position) {
+        let capacity = self.batch_records;
         let empty = || {
             let body = BulkUpsertRequestBody {
                 entity_type: IdentitySourceEntityType::Users,
-                profiles: Vec::new(),
+                profiles: Vec::with_capacity(capacity),
             };
-            Payload::Upsert(body, Vec::new())
+            Payload::Upsert(body, Vec::with_capacity(capacity))
         };
         if let Payload::Upsert(body, positions) = self.slot(batch, empty) {
             body.profiles.push(user);
@@ -117,12 +130,13 @@ impl Keep for Payloads {
     }
 
     fn deactivation(&mut self, batch: BatchId, external_id: String, position: Position) {
+        let capacity = self.batch_records;
         let empty = || {
             let body = BulkDeleteRequestBody {
                 entity_type: IdentitySourceEntityType::Users,
-                profiles: Vec::new(),
+                profiles: Vec::with_capacity(capacity),
             };
-            Payload::Deactivate(body, Vec::new())
+            Payload::Deactivate(body, Vec::with_capacity(capacity))
         };
         if let Payload::Deactivate(body, positions) = self.slot(batch, empty) {
             body.profiles
@@ -132,7 +146,7 @@ impl Keep for Payloads {
     }
 
     fn remove(&mut self, batch: BatchId, external_id: &str) {
-        let Some(payload) = self.0.get_mut(batch.0 as usize) else {
+        let Some(payload) = self.bodies.get_mut(batch.0 as usize) else {
             return;
         };
         let found = match payload {

@@ -76,6 +76,9 @@ where
         invalid: Vec::new(),
         warnings: Vec::new(),
     };
+    let users = users.into_iter();
+    // Room for as many ids as the input says it has at least, so the table never grows.
+    run.users.reserve(users.size_hint().0.min(MAX_RESERVED));
     for (number, user) in (1..).zip(users) {
         let ordinal = run.ordinals.next();
         match (user, ordinal) {
@@ -100,6 +103,9 @@ where
     }
     run.finish()
 }
+
+/// The most ids made room for ahead of reading them.
+const MAX_RESERVED: usize = 10_000_000;
 
 /// Numbers records from 0, users first, then deactivations: `None` past `u32::MAX`.
 #[derive(Debug, Default)]

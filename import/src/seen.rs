@@ -64,6 +64,14 @@ impl Seen {
         self.entries.len()
     }
 
+    /// Makes room for `additional` more ids.
+    pub fn reserve(&mut self, additional: usize) {
+        self.entries.reserve_exact(additional);
+        let entries = &self.entries;
+        self.table
+            .reserve(additional, |&slot| entries[slot as usize].fingerprint[0]);
+    }
+
     /// The record seen with `id`, if any.
     pub fn get(&self, id: &str) -> Option<Earlier> {
         let slot = self.find(self.fingerprint(id))?;
