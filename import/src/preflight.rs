@@ -16,7 +16,7 @@ use crate::positions::Positions;
 use crate::record::{Deactivation, InvalidRecord, Position, UserRecord};
 use crate::report::Warning;
 use crate::rules;
-use crate::seen::Seen;
+use crate::seen::{Fingerprint, Fingerprinter, Seen};
 
 /// What is kept of each placed record.
 pub trait Keep {
@@ -47,6 +47,7 @@ pub struct Checked {
 /// Which records are in the plan, and in which batch: each record is known by its number
 /// among all the records read, users first, then deactivations.
 pub struct Placed {
+    pub ids: Fingerprinter,
     pub users: Seen,
     pub deactivated: Seen,
     /// The number of each batch's first record.
@@ -69,6 +70,7 @@ where
     let mut run = Preflight {
         options,
         planner: Planner::new(options.limits, envelope_bytes()),
+        ids: Fingerprinter::default(),
         users: Seen::default(),
         deactivated: Seen::default(),
         positions: Positions::default(),
@@ -123,6 +125,7 @@ impl Ordinals {
 struct Preflight<'o> {
     options: &'o Options,
     planner: Planner,
+    ids: Fingerprinter,
     users: Seen,
     deactivated: Seen,
     positions: Positions,
@@ -141,8 +144,9 @@ impl Preflight<'_> {
         let mut reasons = Vec::new();
         rules::check_external_id(&external_id, &mut reasons);
         rules::check_profile(&profile, &mut reasons);
+        let id = self.ids.of(&external_id);
         if reasons.is_empty() {
-            self.repeated_user(&external_id, &position, keep, &mut reasons);
+            self.repeated_user(&external_id, id, &position, keep, &mut reasons);
         }
         let user = IdentitySourceUserForUpsert {
             external_id,
@@ -152,7 +156,7 @@ impl Preflight<'_> {
             let bytes = json_bytes(&user);
             match self.planner.place(BatchKind::Upsert, bytes, ordinal) {
                 Ok(batch) => {
-                    self.users.insert(&user.external_id, ordinal, bytes);
+                    self.users.insert(id, ordinal, bytes);
                     self.positions.push(ordinal, &position);
                     keep.user(batch, user, position);
                     return;
@@ -170,7 +174,8 @@ impl Preflight<'_> {
     /// A user whose id came before: invalid, or the earlier record is taken out.
     fn repeated_user(
         &mut self,
-        id: &str,
+        external_id: &str,
+        id: Fingerprint,
         position: &Position,
         keep: &mut impl Keep,
         reasons: &mut Vec<String>,
@@ -184,11 +189,11 @@ impl Preflight<'_> {
             Duplicates::LastWins => {
                 let batch = self.planner.batch_of(earlier.ordinal);
                 self.planner.remove(batch, earlier.bytes);
-                keep.remove(batch, id);
+                keep.remove(batch, external_id);
                 self.users.unplace(id);
                 self.warnings.push(Warning {
                     position: position.clone(),
-                    external_id: id.to_owned(),
+                    external_id: external_id.to_owned(),
                     message: format!("also at {at}; this later record is used"),
                 });
             }
@@ -202,11 +207,12 @@ impl Preflight<'_> {
         } = deactivation;
         let mut reasons = Vec::new();
         rules::check_external_id(&external_id, &mut reasons);
+        let id = self.ids.of(&external_id);
         if reasons.is_empty() {
-            self.conflicts(&external_id, keep, &mut reasons);
+            self.conflicts(&external_id, id, keep, &mut reasons);
         }
         if reasons.is_empty()
-            && let Some(earlier) = self.deactivated.get(&external_id)
+            && let Some(earlier) = self.deactivated.get(id)
         {
             let message = format!(
                 "also deactivated at {}",
@@ -229,7 +235,7 @@ impl Preflight<'_> {
             let bytes = json_bytes(&body);
             match self.planner.place(BatchKind::Deactivate, bytes, ordinal) {
                 Ok(batch) => {
-                    self.deactivated.insert(&body.external_id, ordinal, bytes);
+                    self.deactivated.insert(id, ordinal, bytes);
                     self.positions.push(ordinal, &position);
                     keep.deactivation(batch, body.external_id, position);
                     return;
@@ -248,7 +254,13 @@ impl Preflight<'_> {
     /// the user is taken out too, as nobody can tell which was meant. The id stays
     /// conflicting: every later deactivation of it is invalid as well, even once the user
     /// is out.
-    fn conflicts(&mut self, id: &str, keep: &mut impl Keep, reasons: &mut Vec<String>) {
+    fn conflicts(
+        &mut self,
+        external_id: &str,
+        id: Fingerprint,
+        keep: &mut impl Keep,
+        reasons: &mut Vec<String>,
+    ) {
         let Some(user) = self.users.get(id) else {
             return;
         };
@@ -259,11 +271,11 @@ impl Preflight<'_> {
         if user.placed && self.options.on_invalid == crate::OnInvalid::Skip {
             let batch = self.planner.batch_of(user.ordinal);
             self.planner.remove(batch, user.bytes);
-            keep.remove(batch, id);
+            keep.remove(batch, external_id);
             self.users.unplace(id);
             self.invalid.push(InvalidRecord {
                 position: at,
-                external_id: Some(id.to_owned()),
+                external_id: Some(external_id.to_owned()),
                 reasons: vec!["externalId is also a user to deactivate".to_owned()],
             });
         }
@@ -284,6 +296,7 @@ impl Preflight<'_> {
             },
             places,
             placed: Placed {
+                ids: self.ids,
                 users: self.users,
                 deactivated: self.deactivated,
                 firsts,

@@ -126,7 +126,8 @@ impl<S: Source> Reread<S> {
         let Ok(mut user) = user else {
             return Ok(None);
         };
-        let Some(earlier) = self.placed.users.get(&user.external_id) else {
+        let id = self.placed.ids.of(&user.external_id);
+        let Some(earlier) = self.placed.users.get(id) else {
             return Ok(None);
         };
         if !earlier.placed || earlier.ordinal != ordinal {
@@ -161,11 +162,8 @@ impl<S: Source> Reread<S> {
         let Ok(mut deactivation) = deactivation else {
             return Ok(None);
         };
-        if !self
-            .placed
-            .deactivated
-            .is_placed(&deactivation.external_id, ordinal)
-        {
+        let id = self.placed.ids.of(&deactivation.external_id);
+        if !self.placed.deactivated.is_placed(id, ordinal) {
             return Ok(None);
         }
         number_position(&mut deactivation.position, number);

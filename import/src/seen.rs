@@ -2,7 +2,7 @@
 //!
 //! Finding a repeated id needs a set of every id seen, so this is the part of the memory
 //! that grows with the input. Each id is kept as a 128-bit fingerprint (keyed SipHash,
-//! with keys drawn for each set), never as text: two different ids share one with a
+//! with keys drawn for each import), never as text: two different ids share one with a
 //! chance of about n² / 2¹²⁹, 10⁻²⁷ for a million ids. With it go the record's number in
 //! the input, from which its position and its upload are found again
 //! ([`Positions`](crate::positions::Positions), [`Planner::batch_of`](crate::plan::Planner::batch_of))
@@ -27,7 +27,7 @@ pub struct Earlier {
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
-    fingerprint: [u64; 2],
+    fingerprint: Fingerprint,
     ordinal: u32,
     /// The size as JSON, with `UNPLACED` set once the record is taken out of the plan.
     bytes: u32,
@@ -35,26 +35,40 @@ struct Entry {
 
 const UNPLACED: u32 = 1 << 31;
 
-/// A set of external ids with, for each, the record that has it and whether that record is
-/// still in the plan.
-#[derive(Debug)]
+/// An id's fingerprint: 128 bits of keyed SipHash-1-3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint([u64; 2]);
+
+/// Fingerprints ids with keys drawn anew for each import, so that no input can be made to
+/// collide on purpose.
+#[derive(Debug, Clone, Copy)]
+pub struct Fingerprinter((u64, u64));
+
+impl Default for Fingerprinter {
+    fn default() -> Self {
+        // Keys from the standard library's per-process random state.
+        let random = RandomState::new();
+        Self((random.hash_one(0u8), random.hash_one(1u8)))
+    }
+}
+
+impl Fingerprinter {
+    /// The fingerprint of `id`.
+    pub fn of(&self, id: &str) -> Fingerprint {
+        let mut hasher = SipHasher13::new_with_keys(self.0.0, self.0.1);
+        hasher.write(id.as_bytes());
+        let hash = hasher.finish128();
+        Fingerprint([hash.h1, hash.h2])
+    }
+}
+
+/// A set of external ids (by fingerprint) with, for each, the record that has it and
+/// whether that record is still in the plan.
+#[derive(Debug, Default)]
 pub struct Seen {
     entries: Vec<Entry>,
     /// Indices into `entries`.
     table: HashTable<u32>,
-    keys: (u64, u64),
-}
-
-impl Default for Seen {
-    fn default() -> Self {
-        // Keys from the standard library's per-process random state.
-        let random = RandomState::new();
-        Self {
-            entries: Vec::new(),
-            table: HashTable::new(),
-            keys: (random.hash_one(0u8), random.hash_one(1u8)),
-        }
-    }
 }
 
 impl Seen {
@@ -69,12 +83,12 @@ impl Seen {
         self.entries.reserve_exact(additional);
         let entries = &self.entries;
         self.table
-            .reserve(additional, |&slot| entries[slot as usize].fingerprint[0]);
+            .reserve(additional, |&slot| entries[slot as usize].fingerprint.0[0]);
     }
 
-    /// The record seen with `id`, if any.
-    pub fn get(&self, id: &str) -> Option<Earlier> {
-        let slot = self.find(self.fingerprint(id))?;
+    /// The record seen with the id of `fingerprint`, if any.
+    pub fn get(&self, fingerprint: Fingerprint) -> Option<Earlier> {
+        let slot = self.find(fingerprint)?;
         let entry = self.entries[slot];
         Some(Earlier {
             ordinal: entry.ordinal,
@@ -83,55 +97,48 @@ impl Seen {
         })
     }
 
-    /// Whether the record numbered `ordinal` is the one with `id` that is in the plan.
-    pub fn is_placed(&self, id: &str, ordinal: u32) -> bool {
-        self.get(id)
+    /// Whether the record numbered `ordinal` is the one with the id of `fingerprint` that
+    /// is in the plan.
+    pub fn is_placed(&self, fingerprint: Fingerprint, ordinal: u32) -> bool {
+        self.get(fingerprint)
             .is_some_and(|earlier| earlier.placed && earlier.ordinal == ordinal)
     }
 
-    /// Records `id` as the id of record `ordinal`, in the plan with `bytes` of JSON;
-    /// replaces what was recorded for it before.
-    pub fn insert(&mut self, id: &str, ordinal: u32, bytes: usize) {
+    /// Records the id of `fingerprint` as the id of record `ordinal`, in the plan with
+    /// `bytes` of JSON; replaces what was recorded for it before.
+    pub fn insert(&mut self, fingerprint: Fingerprint, ordinal: u32, bytes: usize) {
         // A placed record is at most an upload body, far under 2 GB.
         let bytes = u32::try_from(bytes).unwrap_or(u32::MAX) & !UNPLACED;
-        let fingerprint = self.fingerprint(id);
-        if let Some(slot) = self.find(fingerprint) {
-            self.entries[slot] = Entry {
-                fingerprint,
-                ordinal,
-                bytes,
-            };
-            return;
-        }
-        let slot = self.entries.len() as u32;
-        self.entries.push(Entry {
+        let entry = Entry {
             fingerprint,
             ordinal,
             bytes,
-        });
-        let entries = &self.entries;
-        self.table.insert_unique(fingerprint[0], slot, |&slot| {
-            entries[slot as usize].fingerprint[0]
-        });
+        };
+        let entries = &mut self.entries;
+        let found = self.table.entry(
+            fingerprint.0[0],
+            |&slot| entries[slot as usize].fingerprint == fingerprint,
+            |&slot| entries[slot as usize].fingerprint.0[0],
+        );
+        match found {
+            hashbrown::hash_table::Entry::Occupied(slot) => entries[*slot.get() as usize] = entry,
+            hashbrown::hash_table::Entry::Vacant(slot) => {
+                slot.insert(entries.len() as u32);
+                entries.push(entry);
+            }
+        }
     }
 
-    /// Marks the record with `id` as taken out of the plan.
-    pub fn unplace(&mut self, id: &str) {
-        if let Some(slot) = self.find(self.fingerprint(id)) {
+    /// Marks the record with the id of `fingerprint` as taken out of the plan.
+    pub fn unplace(&mut self, fingerprint: Fingerprint) {
+        if let Some(slot) = self.find(fingerprint) {
             self.entries[slot].bytes |= UNPLACED;
         }
     }
 
-    fn fingerprint(&self, id: &str) -> [u64; 2] {
-        let mut hasher = SipHasher13::new_with_keys(self.keys.0, self.keys.1);
-        hasher.write(id.as_bytes());
-        let hash = hasher.finish128();
-        [hash.h1, hash.h2]
-    }
-
-    fn find(&self, fingerprint: [u64; 2]) -> Option<usize> {
+    fn find(&self, fingerprint: Fingerprint) -> Option<usize> {
         self.table
-            .find(fingerprint[0], |&slot| {
+            .find(fingerprint.0[0], |&slot| {
                 self.entries[slot as usize].fingerprint == fingerprint
             })
             .map(|&slot| slot as usize)
@@ -144,12 +151,12 @@ mod tests {
 
     #[test]
     fn ids_are_found_with_their_record() {
-        let mut seen = Seen::default();
+        let (ids, mut seen) = (Fingerprinter::default(), Seen::default());
         for n in 0..10_000u32 {
-            seen.insert(&format!("e-{n}"), n, 100 + n as usize);
+            seen.insert(ids.of(&format!("e-{n}")), n, 100 + n as usize);
         }
         assert_eq!(seen.len(), 10_000);
-        let earlier = seen.get("e-4321").unwrap();
+        let earlier = seen.get(ids.of("e-4321")).unwrap();
         assert_eq!(
             earlier,
             Earlier {
@@ -158,42 +165,38 @@ mod tests {
                 bytes: 4421
             }
         );
-        assert_eq!(seen.get("e-10000"), None);
-        assert_eq!(seen.get("E-4321"), None);
-        assert!(seen.is_placed("e-432", 432));
-        assert!(!seen.is_placed("e-432", 433));
+        assert_eq!(seen.get(ids.of("e-10000")), None);
+        assert_eq!(seen.get(ids.of("E-4321")), None);
+        assert!(seen.is_placed(ids.of("e-432"), 432));
+        assert!(!seen.is_placed(ids.of("e-432"), 433));
     }
 
     #[test]
     fn a_later_record_replaces_the_earlier_and_can_be_unplaced() {
-        let mut seen = Seen::default();
-        seen.insert("a", 1, 10);
-        seen.insert("a", 9, 12);
+        let (ids, mut seen) = (Fingerprinter::default(), Seen::default());
+        let a = ids.of("a");
+        seen.insert(a, 1, 10);
+        seen.insert(a, 9, 12);
         assert_eq!(seen.len(), 1);
-        assert_eq!(
-            seen.get("a"),
-            Some(Earlier {
-                ordinal: 9,
-                placed: true,
-                bytes: 12
-            })
-        );
-        seen.unplace("a");
-        assert_eq!(
-            seen.get("a"),
-            Some(Earlier {
-                ordinal: 9,
-                placed: false,
-                bytes: 12
-            })
-        );
-        assert!(!seen.is_placed("a", 9));
+        let later = Earlier {
+            ordinal: 9,
+            placed: true,
+            bytes: 12,
+        };
+        assert_eq!(seen.get(a), Some(later));
+        seen.unplace(a);
+        let unplaced = Earlier {
+            placed: false,
+            ..later
+        };
+        assert_eq!(seen.get(a), Some(unplaced));
+        assert!(!seen.is_placed(a, 9));
     }
 
     #[test]
-    fn two_sets_fingerprint_the_same_id_differently() {
-        let (one, two) = (Seen::default(), Seen::default());
-        assert_ne!(one.fingerprint("e-1"), two.fingerprint("e-1"));
-        assert_eq!(one.fingerprint("e-1"), one.fingerprint("e-1"));
+    fn each_import_fingerprints_the_same_id_differently() {
+        let (one, two) = (Fingerprinter::default(), Fingerprinter::default());
+        assert_ne!(one.of("e-1"), two.of("e-1"));
+        assert_eq!(one.of("e-1"), one.of("e-1"));
     }
 }
