@@ -106,8 +106,8 @@ where
     run.finish()
 }
 
-/// The most ids made room for ahead of reading them.
-const MAX_RESERVED: usize = 10_000_000;
+/// The most ids made room for ahead of reading them (about 35 MB).
+const MAX_RESERVED: usize = 1 << 20;
 
 /// Numbers records from 0, users first, then deactivations: `None` past `u32::MAX`.
 #[derive(Debug, Default)]

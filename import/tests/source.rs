@@ -133,6 +133,14 @@ async fn a_run_over_a_source_holds_only_the_uploads_in_flight() -> TestResult {
     Ok(())
 }
 
+/// A run over a source whose readers can be sent can be spawned on a multi-threaded runtime
+/// (checked when compiling).
+#[allow(dead_code)]
+fn the_run_future_is_send(importer: &okta_identity_source_import::Importer) {
+    fn spawnable<T: Send>(_: T) {}
+    spawnable(importer.run_source(Counted::new(1, 1), |_| {}));
+}
+
 /// Repeated ids, an invalid row, an unreadable one and an id both upserted and deactivated.
 fn tangled_users() -> Vec<Result<UserRecord, InvalidRecord>> {
     let mut users: Vec<_> = employees(0..450).collect();
