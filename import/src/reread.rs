@@ -4,10 +4,11 @@
 //! The first read numbered every record (users first, then deactivations) and kept, for
 //! each id, the number of the record that won and its size. Reading again in the same
 //! order, a record is sent when it is the one that won its id; the plan placed records in
-//! the order of their numbers, so each upload's records come one after the other, and only
-//! the upload being built is held. Each record kept is checked again, its size against
-//! the first read's: an input that changed in between stops the import rather than send
-//! what was not checked.
+//! the order of their numbers, so each upload's records come one after the other: besides
+//! the uploads in flight, only the one being built is held. Each record kept is checked
+//! again, against Okta's rules and its size against the first read's, and each upload must
+//! get as many records as planned: an input that changed in between stops the import rather
+//! than send what was not checked.
 
 use okta_identity_source::models::{
     BulkDeleteRequestBody, BulkUpsertRequestBody, IdentitySourceEntityType,
