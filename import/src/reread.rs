@@ -271,3 +271,84 @@ fn changed(position: &Position) -> Failure {
         "the record at {position} is not the one that was checked"
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use okta_identity_source::models::IdentitySourceUserProfileForUpsert as Profile;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::options::{Duplicates, OnInvalid, Options};
+    use crate::payload::Payloads;
+    use crate::plan::Limits;
+    use crate::preflight::{Checked, check};
+
+    type Users = Vec<Result<UserRecord, InvalidRecord>>;
+    type Leavers = Vec<Result<Deactivation, InvalidRecord>>;
+
+    fn users(rows: &[(u32, usize)]) -> Users {
+        rows.iter()
+            .map(|&(id, name)| {
+                if id % 37 == 0 {
+                    return Err(InvalidRecord::new(Position::default(), vec!["bad".into()]));
+                }
+                let profile = Profile {
+                    email: Some(if id % 41 == 0 { "no address" } else { "a@b.co" }.into()),
+                    first_name: Some(Some("n".repeat(name))),
+                    ..Profile::default()
+                };
+                Ok(UserRecord::new(format!("u{id}"), profile))
+            })
+            .collect()
+    }
+
+    /// What an upload sends, and from where.
+    fn sent(payload: &Payload) -> (String, Vec<Position>) {
+        let json = match payload {
+            Payload::Upsert(body, _) => serde_json::to_string(body),
+            Payload::Deactivate(body, _) => serde_json::to_string(body),
+        };
+        (json.unwrap_or_default(), payload.positions().to_vec())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Whatever the records, repeats, conflicts and limits, reading the input again
+        /// builds exactly the uploads that keeping the records does, session by session.
+        #[test]
+        fn a_second_read_builds_the_uploads_that_keeping_the_records_does(
+            rows in prop::collection::vec((0u32..300, 1usize..50), 0..400),
+            leavers in prop::collection::vec(0u32..400, 0..100),
+            max_batch_records in 1u32..=20,
+            max_session_requests in 1u32..=5,
+            last_wins in any::<bool>(),
+            skip in any::<bool>(),
+        ) {
+            let limits = Limits { max_batch_records, max_session_requests, ..Limits::default() };
+            let options = Options::default()
+                .limits(limits)
+                .on_invalid(if skip { OnInvalid::Skip } else { OnInvalid::Fail })
+                .duplicates(if last_wins { Duplicates::LastWins } else { Duplicates::Fail });
+            let (users, leavers): (Users, Leavers) = (
+                users(&rows),
+                leavers.iter().map(|id| Ok(Deactivation::new(format!("u{id}")))).collect(),
+            );
+            let mut payloads = Payloads::new(max_batch_records);
+            let held = check(users.clone(), leavers.clone(), &options, &mut payloads);
+            let held_sessions = payloads.into_sessions(&held.places, held.plan.sessions.len());
+            let Checked { plan, places, placed } = check(users.clone(), leavers.clone(), &options, &mut ());
+            prop_assert_eq!(&plan, &held.plan);
+            let source = (|| users.clone(), || leavers.clone());
+            let mut reread = Reread::new(source, places, placed, &plan)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            for (session, bodies) in held_sessions.iter().enumerate() {
+                for body in bodies {
+                    let read = reread.next_batch(session).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    prop_assert_eq!(read.as_ref().map(sent), Some(sent(body)));
+                }
+                prop_assert!(matches!(reread.next_batch(session), Ok(None)));
+            }
+        }
+    }
+}
