@@ -76,8 +76,8 @@ pub enum Failure {
     #[error("the records could not be read: {0}")]
     Read(#[source] ReadError),
     /// The input read the second time is not what was checked the first
-    /// ([`Source`](crate::Source)): a file changed during the import. What was sent
-    /// before stands.
+    /// ([`Source`](crate::Source)): a file changed during the import so that a record
+    /// breaks a rule, has moved or has another size. What was sent before stands.
     #[error("the input changed after it was checked: {0}")]
     InputChanged(String),
     /// The caller asked the import to stop.
