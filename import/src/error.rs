@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::record::InvalidRecord;
 use crate::report::{Report, SessionInfo};
+use crate::source::ReadError;
 
 /// Records that break Okta's rules, found before anything was sent
 /// ([`OnInvalid::Fail`](crate::OnInvalid::Fail)).
@@ -70,6 +71,15 @@ pub enum Failure {
     /// The overall deadline ran out.
     #[error("the import did not finish within {0:?}")]
     Deadline(Duration),
+    /// The input could not be read ([`Source`](crate::Source)); when it was read the second
+    /// time, what was sent before stands.
+    #[error("the records could not be read: {0}")]
+    Read(#[source] ReadError),
+    /// The input read the second time is not what was checked the first
+    /// ([`Source`](crate::Source)): a file changed during the import so that a record
+    /// breaks a rule, has moved or has another size. What was sent before stands.
+    #[error("the input changed after it was checked: {0}")]
+    InputChanged(String),
     /// The caller asked the import to stop.
     #[error("the import was stopped")]
     Stopped,

@@ -12,12 +12,14 @@ use crate::context::{Context, lock};
 use crate::error::{Failure, ImportError, InvalidInput};
 use crate::event::Event;
 use crate::options::{OnInvalid, Options};
-use crate::payload::{Payload, Payloads};
+use crate::payload::{Feed, Held, Payloads};
 use crate::plan::Plan;
-use crate::preflight;
+use crate::preflight::{self, Checked};
 use crate::record::{Deactivation, InvalidRecord, UserRecord};
 use crate::report::Report;
+use crate::reread::Reread;
 use crate::session;
+use crate::source::Source;
 
 /// Imports users into one identity source, within Okta's rules.
 #[derive(Debug, Clone)]
@@ -59,6 +61,11 @@ impl Importer {
     /// upload, start, poll until the import ends, the cool-down, the next. `on_event` hears
     /// of each step.
     ///
+    /// An iterator can be read only once, so this keeps every valid record, as its upload's
+    /// body, until it is sent: about as much memory as the records' JSON. An input that
+    /// can be read twice (a file) goes through [`run_source`](Self::run_source), which
+    /// holds only the uploads in flight.
+    ///
     /// With [`OnInvalid::Fail`] nothing is sent when any record is invalid. An import that
     /// ends in `ERROR` does not stop the others: the report says which. Dropping the
     /// future cancels this run's session if it was not started yet, from a task spawned
@@ -91,47 +98,100 @@ impl Importer {
         &self,
         users: U,
         deactivations: D,
-        mut on_event: impl FnMut(Event) + Send,
+        on_event: impl FnMut(Event) + Send,
         stop: impl Future<Output = ()>,
     ) -> Result<Report, ImportError>
     where
         U: IntoIterator<Item = Result<UserRecord, InvalidRecord>>,
         D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
     {
-        let (plan, sessions) = self.prepare(users, deactivations);
+        let mut payloads = Payloads::new(self.options.limits.max_batch_records);
+        let checked = preflight::check(users, deactivations, &self.options, &mut payloads);
+        let sessions = payloads.into_sessions(&checked.places, checked.plan.sessions.len());
+        self.execute(checked.plan, Ok(Held::new(sessions)), on_event, stop)
+            .await
+    }
+
+    /// [`run`](Self::run) over an input read twice ([`Source`]): once to check and plan
+    /// every record, then again as the uploads go out, each upload's body built when a
+    /// request can take it. It holds the ids seen (about 30 bytes a record) and the
+    /// uploads in flight, never the whole input.
+    ///
+    /// A record that differs from the first read (a file changed meanwhile) stops the
+    /// import with [`Failure::InputChanged`], and an input that can't be read again with
+    /// [`Failure::Read`]; the session under way is cancelled, and those before stand.
+    pub async fn run_source<S: Source>(
+        &self,
+        source: S,
+        on_event: impl FnMut(Event) + Send,
+    ) -> Result<Report, ImportError> {
+        self.run_source_until(source, on_event, std::future::pending())
+            .await
+    }
+
+    /// [`run_source`](Self::run_source), stopping when `stop` completes, as
+    /// [`run_until`](Self::run_until) does.
+    pub async fn run_source_until<S: Source>(
+        &self,
+        mut source: S,
+        on_event: impl FnMut(Event) + Send,
+        stop: impl Future<Output = ()>,
+    ) -> Result<Report, ImportError> {
+        let first_read = source
+            .users()
+            .and_then(|users| Ok((users, source.deactivations()?)));
+        let (users, deactivations) = match first_read {
+            Ok(read) => read,
+            Err(error) => {
+                return Err(ImportError {
+                    failure: Failure::Read(error),
+                    report: Box::default(),
+                });
+            }
+        };
+        let Checked {
+            plan,
+            places,
+            placed,
+        } = preflight::check(users, deactivations, &self.options, &mut ());
+        let feed = Reread::new(source, places, placed, &plan);
+        self.execute(plan, feed, on_event, stop).await
+    }
+
+    /// Runs `plan`, its upload bodies taken from `feed`.
+    async fn execute(
+        &self,
+        plan: Plan,
+        feed: Result<impl Feed, Failure>,
+        mut on_event: impl FnMut(Event) + Send,
+        stop: impl Future<Output = ()>,
+    ) -> Result<Report, ImportError> {
         let ctx = Context::new(
             self.api.clone(),
             self.source.clone(),
             self.options.clone(),
             &mut on_event,
         );
+        let uploads: Vec<usize> = plan.sessions.iter().map(|s| s.batches.len()).collect();
         if let Err(failure) = self.planned(&ctx, plan) {
             return Err(fail(&ctx, failure));
         }
+        let mut feed = match feed {
+            Ok(feed) => feed,
+            Err(failure) => return Err(fail(&ctx, failure)),
+        };
         let guard = CancelOnDrop {
             api: self.api.clone(),
             source: self.source.clone(),
             open: ctx.open_session.clone(),
             creating: ctx.creating.clone(),
         };
-        let outcome = self.run_sessions(&ctx, sessions, stop).await;
+        let outcome = self.run_sessions(&ctx, &uploads, &mut feed, stop).await;
         drop(guard);
         match outcome {
             Ok(()) => Ok(ctx.take_report()),
             Err(failure) => Err(fail(&ctx, failure)),
         }
-    }
-
-    /// Checks and plans every record, keeping the upload bodies of each session.
-    fn prepare<U, D>(&self, users: U, deactivations: D) -> (Plan, Vec<Vec<Payload>>)
-    where
-        U: IntoIterator<Item = Result<UserRecord, InvalidRecord>>,
-        D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
-    {
-        let mut payloads = Payloads::default();
-        let checked = preflight::check(users, deactivations, &self.options, &mut payloads);
-        let sessions = payloads.into_sessions(&checked.places, checked.plan.sessions.len());
-        (checked.plan, sessions)
     }
 
     /// Tells the caller about the plan and starts the report with its problems; with
@@ -158,12 +218,13 @@ impl Importer {
     async fn run_sessions(
         &self,
         ctx: &Context<'_>,
-        sessions: Vec<Vec<Payload>>,
+        uploads: &[usize],
+        feed: &mut impl Feed,
         stop: impl Future<Output = ()>,
     ) -> Result<(), Failure> {
         let work = pin!(async {
-            for (number, payloads) in sessions.into_iter().enumerate() {
-                session::run(ctx, number, payloads).await?;
+            for (number, &uploads) in uploads.iter().enumerate() {
+                session::run(ctx, number, uploads, feed).await?;
             }
             Ok(())
         });
@@ -200,7 +261,7 @@ fn fail(ctx: &Context<'_>, failure: Failure) -> ImportError {
 }
 
 /// A dry run: reads and checks every record and lays out the sessions and uploads, keeping
-/// only the external ids seen (about 70 bytes a record), never the profiles. Sends nothing.
+/// only the external ids seen (about 30 bytes a record), never the profiles. Sends nothing.
 ///
 /// With [`OnInvalid::Fail`] any invalid record makes it an error listing all of them;
 /// with [`OnInvalid::Skip`] they are in [`Plan::invalid`].

@@ -1,15 +1,17 @@
 //! # Importing a whole directory into an Okta Custom Identity Source
 //!
-//! Give it users to create or update and external ids to deactivate, from iterators, and
-//! it gets them into Okta within the service's rules: at most 200 profiles and about
+//! Give it users to create or update and external ids to deactivate, from iterators or
+//! from a [`Source`] it can read twice (a file), and it gets them into Okta within the service's rules: at most 200 profiles and about
 //! 200 KB per upload, 50 uploads and 10,000 users per session, one active session at a
 //! time, a cool-down after each start, polling until each import ends.
 //!
 //! 1. Every record is checked first ([`plan`] stops there: a dry run that sends nothing),
 //!    and every problem is reported at once with the record's [`Position`].
 //! 2. The valid records are laid out in sessions and uploads ([`Plan`]).
-//! 3. [`Importer::run`] runs the sessions one after the other, telling the caller of each
-//!    step ([`Event`]), and returns a [`Report`].
+//! 3. [`Importer::run`] (iterators: the valid records are kept until sent) or
+//!    [`Importer::run_source`] (read again as the uploads go out: only those in flight are
+//!    held) runs the sessions one after the other, telling the caller of each step
+//!    ([`Event`]), and returns a [`Report`].
 //!
 //! The engine uses the generated client ([`okta_identity_source`]) for every call, so its
 //! retries, rate-limit waits and authentication apply.
@@ -23,12 +25,15 @@ mod importer;
 mod options;
 mod payload;
 mod plan;
+mod positions;
 mod preflight;
 mod record;
 mod report;
+mod reread;
 mod rules;
 mod seen;
 mod session;
+mod source;
 
 pub use error::{Failure, ImportError, InvalidInput};
 pub use event::Event;
@@ -41,3 +46,4 @@ pub use record::{Deactivation, InvalidRecord, Position, UserRecord};
 pub use report::{RejectedUpload, Report, SessionInfo, SessionReport, Wait, WaitReason, Warning};
 pub use rules::MAX_EXTERNAL_ID_CHARS;
 pub use session::is_final;
+pub use source::{ReadError, Source};

@@ -1,16 +1,19 @@
-//! The upload bodies of a real run, built while the records are checked.
+//! The upload bodies of a real run, and where a session takes them from ([`Feed`]).
 //!
 //! With [`OnInvalid::Fail`](crate::OnInvalid::Fail) nothing may be sent before the last
-//! record is checked, and an iterator can't be read twice, so a run keeps every valid
-//! record until it is sent. It keeps them as the request bodies themselves: each record is
-//! moved (not copied) into its batch's body, and each body is serialized exactly once, by
-//! the client, as it is sent.
+//! record is checked. An input that can be read again ([`Source`](crate::Source)) is, and
+//! its bodies are built one at a time as uploads go out
+//! ([`Reread`](crate::reread::Reread)). An iterator can't be read twice, so a run over
+//! iterators keeps every valid record until it is sent ([`Payloads`], [`Held`]): as the
+//! request bodies themselves, each record moved (not copied) into its batch's body. Either
+//! way each body is serialized once, by the client, as it is sent.
 
 use okta_identity_source::models::{
     BulkDeleteRequestBody, BulkUpsertRequestBody, IdentitySourceEntityType,
     IdentitySourceUserForUpsert, IdentitySourceUserProfileForDelete,
 };
 
+use crate::error::Failure;
 use crate::plan::BatchId;
 use crate::preflight::Keep;
 use crate::record::Position;
@@ -42,19 +45,55 @@ impl Payload {
     }
 }
 
+/// Where a run takes its upload bodies from, one at a time, in the plan's order.
+pub trait Feed {
+    /// The next body of session `session` (counted from 0 in the plan); `None` once that
+    /// session has no more.
+    fn next_batch(&mut self, session: usize) -> Result<Option<Payload>, Failure>;
+}
+
+/// The bodies of every session, built while the records were checked.
+#[derive(Debug)]
+pub struct Held(Vec<std::vec::IntoIter<Payload>>);
+
+impl Held {
+    /// The bodies, grouped by session in plan order.
+    pub fn new(sessions: Vec<Vec<Payload>>) -> Self {
+        Self(sessions.into_iter().map(Vec::into_iter).collect())
+    }
+}
+
+impl Feed for Held {
+    fn next_batch(&mut self, session: usize) -> Result<Option<Payload>, Failure> {
+        Ok(self.0.get_mut(session).and_then(Iterator::next))
+    }
+}
+
 /// Every batch's body, by batch id.
 #[derive(Debug, Default)]
-pub struct Payloads(Vec<Payload>);
+pub struct Payloads {
+    bodies: Vec<Payload>,
+    /// The records a body is made room for at once, so that filling it moves none.
+    batch_records: usize,
+}
 
 impl Payloads {
+    /// Bodies of up to `batch_records` records.
+    pub fn new(batch_records: u32) -> Self {
+        Self {
+            bodies: Vec::new(),
+            batch_records: batch_records as usize,
+        }
+    }
+
     fn slot(&mut self, batch: BatchId, empty: impl Fn() -> Payload) -> &mut Payload {
         let index = batch.0 as usize;
         // Batches are numbered in order and get their first record at once; filling any
         // gap keeps this safe whatever the order.
-        while self.0.len() <= index {
-            self.0.push(empty());
+        while self.bodies.len() <= index {
+            self.bodies.push(empty());
         }
-        &mut self.0[index]
+        &mut self.bodies[index]
     }
 
     /// The bodies grouped by session, in plan order, from the places the plan gave each
@@ -65,7 +104,7 @@ impl Payloads {
         sessions: usize,
     ) -> Vec<Vec<Payload>> {
         let mut grouped: Vec<Vec<Payload>> = (0..sessions).map(|_| Vec::new()).collect();
-        for (payload, place) in self.0.into_iter().zip(places) {
+        for (payload, place) in self.bodies.into_iter().zip(places) {
             if let Some((session, _)) = place {
                 grouped[*session].push(payload);
             }
@@ -76,12 +115,13 @@ impl Payloads {
 
 impl Keep for Payloads {
     fn user(&mut self, batch: BatchId, user: IdentitySourceUserForUpsert, position: Position) {
+        let capacity = self.batch_records;
         let empty = || {
             let body = BulkUpsertRequestBody {
                 entity_type: IdentitySourceEntityType::Users,
-                profiles: Vec::new(),
+                profiles: Vec::with_capacity(capacity),
             };
-            Payload::Upsert(body, Vec::new())
+            Payload::Upsert(body, Vec::with_capacity(capacity))
         };
         if let Payload::Upsert(body, positions) = self.slot(batch, empty) {
             body.profiles.push(user);
@@ -90,12 +130,13 @@ impl Keep for Payloads {
     }
 
     fn deactivation(&mut self, batch: BatchId, external_id: String, position: Position) {
+        let capacity = self.batch_records;
         let empty = || {
             let body = BulkDeleteRequestBody {
                 entity_type: IdentitySourceEntityType::Users,
-                profiles: Vec::new(),
+                profiles: Vec::with_capacity(capacity),
             };
-            Payload::Deactivate(body, Vec::new())
+            Payload::Deactivate(body, Vec::with_capacity(capacity))
         };
         if let Payload::Deactivate(body, positions) = self.slot(batch, empty) {
             body.profiles
@@ -105,7 +146,7 @@ impl Keep for Payloads {
     }
 
     fn remove(&mut self, batch: BatchId, external_id: &str) {
-        let Some(payload) = self.0.get_mut(batch.0 as usize) else {
+        let Some(payload) = self.bodies.get_mut(batch.0 as usize) else {
             return;
         };
         let found = match payload {

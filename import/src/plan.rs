@@ -159,6 +159,12 @@ impl fmt::Display for Plan {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct BatchId(pub(crate) u32);
 
+/// The batch placed record `ordinal` went to, from the number of each batch's first record.
+pub fn batch_of(firsts: &[u32], ordinal: u32) -> BatchId {
+    let after = firsts.partition_point(|&first| first <= ordinal);
+    BatchId(after.saturating_sub(1) as u32)
+}
+
 /// Why a record can't be placed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TooLarge {
@@ -176,6 +182,9 @@ pub struct Planner {
     envelope: usize,
     /// Every batch so far, with the session it belongs to.
     batches: Vec<(u32, BatchPlan)>,
+    /// The number of each batch's first record: records are placed in the order of their
+    /// numbers, so these tell which batch any placed record is in.
+    firsts: Vec<u32>,
     /// Per session: uploads and records.
     sessions: Vec<(u32, u32)>,
 }
@@ -187,12 +196,19 @@ impl Planner {
             limits,
             envelope,
             batches: Vec::new(),
+            firsts: Vec::new(),
             sessions: Vec::new(),
         }
     }
 
-    /// Places a record of `kind` whose JSON is `bytes` long; says which batch it went to.
-    pub fn place(&mut self, kind: BatchKind, bytes: usize) -> Result<BatchId, TooLarge> {
+    /// Places record `ordinal` (numbered higher than any placed before) of `kind`, whose
+    /// JSON is `bytes` long; says which batch it went to.
+    pub fn place(
+        &mut self,
+        kind: BatchKind,
+        bytes: usize,
+        ordinal: u32,
+    ) -> Result<BatchId, TooLarge> {
         let alone = self.envelope + bytes;
         if alone > self.limits.max_batch_bytes {
             return Err(TooLarge {
@@ -202,6 +218,7 @@ impl Planner {
         }
         if !self.fits_last_batch(kind, bytes) {
             self.open_batch(kind);
+            self.firsts.push(ordinal);
         }
         let last = self.batches.len() - 1;
         let (session, batch) = &mut self.batches[last];
@@ -210,6 +227,16 @@ impl Planner {
         batch.records += 1;
         self.sessions[*session as usize].1 += 1;
         Ok(BatchId(last as u32))
+    }
+
+    /// The batch placed record `ordinal` went to.
+    pub fn batch_of(&self, ordinal: u32) -> BatchId {
+        batch_of(&self.firsts, ordinal)
+    }
+
+    /// The number of each batch's first record, by batch id.
+    pub fn firsts(&self) -> &[u32] {
+        &self.firsts
     }
 
     /// Takes a record of `bytes` back out of `batch` (it was replaced by a later one).
@@ -290,12 +317,16 @@ mod tests {
     #[test]
     fn twenty_five_thousand_users_and_three_hundred_leavers_make_three_sessions() {
         let mut planner = Planner::new(limits(), ENVELOPE);
-        for _ in 0..25_000 {
-            planner.place(BatchKind::Upsert, 200).unwrap();
+        for n in 0..25_000 {
+            planner.place(BatchKind::Upsert, 200, n).unwrap();
         }
-        for _ in 0..300 {
-            planner.place(BatchKind::Deactivate, 20).unwrap();
+        for n in 25_000..25_300 {
+            planner.place(BatchKind::Deactivate, 20, n).unwrap();
         }
+        assert_eq!(planner.batch_of(0), BatchId(0));
+        assert_eq!(planner.batch_of(24_999), BatchId(124));
+        assert_eq!(planner.batch_of(25_000), BatchId(125));
+        assert_eq!(planner.batch_of(25_299), BatchId(126));
         let (sessions, _) = planner.finish();
         let shape: Vec<(u64, u64, usize)> = sessions
             .iter()
@@ -315,8 +346,8 @@ mod tests {
             ..limits()
         };
         let mut planner = Planner::new(limits, ENVELOPE);
-        for _ in 0..10 {
-            planner.place(BatchKind::Upsert, 300).unwrap();
+        for n in 0..10 {
+            planner.place(BatchKind::Upsert, 300, n).unwrap();
         }
         let (sessions, _) = planner.finish();
         let records: Vec<u32> = sessions[0].batches.iter().map(|b| b.records).collect();
@@ -333,13 +364,13 @@ mod tests {
         };
         let mut planner = Planner::new(limits, ENVELOPE);
         assert_eq!(
-            planner.place(BatchKind::Upsert, 965),
+            planner.place(BatchKind::Upsert, 965, 0),
             Err(TooLarge {
                 bytes: 1_001,
                 max: 1_000
             })
         );
-        assert!(planner.place(BatchKind::Upsert, 964).is_ok());
+        assert!(planner.place(BatchKind::Upsert, 964, 1).is_ok());
     }
 
     #[test]
@@ -349,10 +380,14 @@ mod tests {
             ..limits()
         };
         let mut planner = Planner::new(limits, ENVELOPE);
-        let first = planner.place(BatchKind::Upsert, 10).unwrap();
-        let second = planner.place(BatchKind::Upsert, 12).unwrap();
-        let third = planner.place(BatchKind::Upsert, 14).unwrap();
+        let first = planner.place(BatchKind::Upsert, 10, 0).unwrap();
+        let second = planner.place(BatchKind::Upsert, 12, 1).unwrap();
+        let third = planner.place(BatchKind::Upsert, 14, 5).unwrap();
         assert_eq!(first, second);
+        assert_eq!(
+            [0, 1, 5, 9].map(|ordinal| planner.batch_of(ordinal)),
+            [first, first, third, third]
+        );
         planner.remove(third, 14);
         planner.remove(first, 10);
         let (sessions, places) = planner.finish();
@@ -370,8 +405,8 @@ mod tests {
     #[test]
     fn deactivations_start_a_batch_of_their_own() {
         let mut planner = Planner::new(limits(), ENVELOPE);
-        planner.place(BatchKind::Upsert, 10).unwrap();
-        planner.place(BatchKind::Deactivate, 10).unwrap();
+        planner.place(BatchKind::Upsert, 10, 0).unwrap();
+        planner.place(BatchKind::Deactivate, 10, 1).unwrap();
         let (sessions, _) = planner.finish();
         let kinds: Vec<BatchKind> = sessions[0].batches.iter().map(|b| b.kind).collect();
         assert_eq!(kinds, [BatchKind::Upsert, BatchKind::Deactivate]);

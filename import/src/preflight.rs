@@ -12,10 +12,11 @@ use serde::Serialize;
 
 use crate::options::{Duplicates, Options};
 use crate::plan::{BatchId, BatchKind, Plan, Planner, TooLarge};
+use crate::positions::Positions;
 use crate::record::{Deactivation, InvalidRecord, Position, UserRecord};
 use crate::report::Warning;
 use crate::rules;
-use crate::seen::Seen;
+use crate::seen::{Fingerprint, Fingerprinter, Seen};
 
 /// What is kept of each placed record.
 pub trait Keep {
@@ -34,11 +35,30 @@ impl Keep for () {
     fn remove(&mut self, _: BatchId, _: &str) {}
 }
 
-/// The plan, and for each batch id handed to the [`Keep`] the session and position it
-/// ended at (`None` when every record in it was taken back out).
+/// The plan, and what a second read of the input needs to find each placed record's upload.
 pub struct Checked {
     pub plan: Plan,
+    /// For each batch id handed to the [`Keep`], the session and position it ended at
+    /// (`None` when every record in it was taken back out).
     pub places: Vec<Option<(usize, usize)>>,
+    pub placed: Placed,
+}
+
+/// Which records are in the plan, and in which batch: each record is known by its number
+/// among all the records read, users first, then deactivations.
+pub struct Placed {
+    pub ids: Fingerprinter,
+    pub users: Seen,
+    pub deactivated: Seen,
+    /// The number of each batch's first record.
+    pub firsts: Vec<u32>,
+}
+
+impl Placed {
+    /// The batch record `ordinal` went to, if it was placed.
+    pub fn batch_of(&self, ordinal: u32) -> BatchId {
+        crate::plan::batch_of(&self.firsts, ordinal)
+    }
 }
 
 /// Reads every record, checks it and places the valid ones.
@@ -50,43 +70,72 @@ where
     let mut run = Preflight {
         options,
         planner: Planner::new(options.limits, envelope_bytes()),
+        ids: Fingerprinter::default(),
         users: Seen::default(),
         deactivated: Seen::default(),
+        positions: Positions::default(),
+        ordinals: Ordinals::default(),
         invalid: Vec::new(),
         warnings: Vec::new(),
     };
+    let users = users.into_iter();
+    // Room for as many ids as the input says it has at least, so the table never grows.
+    run.users.reserve(users.size_hint().0.min(MAX_RESERVED));
     for (number, user) in (1..).zip(users) {
-        match user {
-            Ok(mut user) => {
+        let ordinal = run.ordinals.next();
+        match (user, ordinal) {
+            (Ok(mut user), Some(ordinal)) => {
                 number_position(&mut user.position, number);
-                run.user(user, keep);
+                run.user(user, ordinal, keep);
             }
-            Err(invalid) => run.invalid.push(numbered(invalid, number)),
+            (Ok(user), None) => run.invalid.push(too_many(user.position, number)),
+            (Err(invalid), _) => run.invalid.push(numbered(invalid, number)),
         }
     }
     for (number, deactivation) in (1..).zip(deactivations) {
-        match deactivation {
-            Ok(mut deactivation) => {
+        let ordinal = run.ordinals.next();
+        match (deactivation, ordinal) {
+            (Ok(mut deactivation), Some(ordinal)) => {
                 number_position(&mut deactivation.position, number);
-                run.deactivation(deactivation, keep);
+                run.deactivation(deactivation, ordinal, keep);
             }
-            Err(invalid) => run.invalid.push(numbered(invalid, number)),
+            (Ok(deactivation), None) => run.invalid.push(too_many(deactivation.position, number)),
+            (Err(invalid), _) => run.invalid.push(numbered(invalid, number)),
         }
     }
     run.finish()
 }
 
+/// The most ids made room for ahead of reading them (about 35 MB).
+const MAX_RESERVED: usize = 1 << 20;
+
+/// Numbers records from 0, users first, then deactivations: `None` past `u32::MAX`.
+#[derive(Debug, Default)]
+pub struct Ordinals(u64);
+
+impl Ordinals {
+    /// The next record's number.
+    pub fn next(&mut self) -> Option<u32> {
+        let ordinal = u32::try_from(self.0).ok();
+        self.0 += 1;
+        ordinal
+    }
+}
+
 struct Preflight<'o> {
     options: &'o Options,
     planner: Planner,
+    ids: Fingerprinter,
     users: Seen,
     deactivated: Seen,
+    positions: Positions,
+    ordinals: Ordinals,
     invalid: Vec<InvalidRecord>,
     warnings: Vec<Warning>,
 }
 
 impl Preflight<'_> {
-    fn user(&mut self, user: UserRecord, keep: &mut impl Keep) {
+    fn user(&mut self, user: UserRecord, ordinal: u32, keep: &mut impl Keep) {
         let UserRecord {
             external_id,
             profile,
@@ -95,8 +144,9 @@ impl Preflight<'_> {
         let mut reasons = Vec::new();
         rules::check_external_id(&external_id, &mut reasons);
         rules::check_profile(&profile, &mut reasons);
+        let id = self.ids.of(&external_id);
         if reasons.is_empty() {
-            self.repeated_user(&external_id, &position, keep, &mut reasons);
+            self.repeated_user(&external_id, id, &position, keep, &mut reasons);
         }
         let user = IdentitySourceUserForUpsert {
             external_id,
@@ -104,10 +154,10 @@ impl Preflight<'_> {
         };
         if reasons.is_empty() {
             let bytes = json_bytes(&user);
-            match self.planner.place(BatchKind::Upsert, bytes) {
+            match self.planner.place(BatchKind::Upsert, bytes, ordinal) {
                 Ok(batch) => {
-                    self.users
-                        .insert(&user.external_id, &position, batch, bytes);
+                    self.users.insert(id, ordinal, bytes);
+                    self.positions.push(ordinal, &position);
                     keep.user(batch, user, position);
                     return;
                 }
@@ -124,46 +174,50 @@ impl Preflight<'_> {
     /// A user whose id came before: invalid, or the earlier record is taken out.
     fn repeated_user(
         &mut self,
-        id: &str,
+        external_id: &str,
+        id: Fingerprint,
         position: &Position,
         keep: &mut impl Keep,
         reasons: &mut Vec<String>,
     ) {
-        let Some(earlier) = self.users.get(id) else {
+        let Some(earlier) = self.users.get(id).filter(|earlier| earlier.placed) else {
             return;
         };
-        let Some(batch) = earlier.batch else {
-            return;
-        };
+        let at = self.positions.get(earlier.ordinal);
         match self.options.duplicates {
-            Duplicates::Fail => reasons.push(format!("externalId also at {}", earlier.position)),
+            Duplicates::Fail => reasons.push(format!("externalId also at {at}")),
             Duplicates::LastWins => {
+                let batch = self.planner.batch_of(earlier.ordinal);
                 self.planner.remove(batch, earlier.bytes);
-                keep.remove(batch, id);
+                keep.remove(batch, external_id);
                 self.users.unplace(id);
                 self.warnings.push(Warning {
                     position: position.clone(),
-                    external_id: id.to_owned(),
-                    message: format!("also at {}; this later record is used", earlier.position),
+                    external_id: external_id.to_owned(),
+                    message: format!("also at {at}; this later record is used"),
                 });
             }
         }
     }
 
-    fn deactivation(&mut self, deactivation: Deactivation, keep: &mut impl Keep) {
+    fn deactivation(&mut self, deactivation: Deactivation, ordinal: u32, keep: &mut impl Keep) {
         let Deactivation {
             external_id,
             position,
         } = deactivation;
         let mut reasons = Vec::new();
         rules::check_external_id(&external_id, &mut reasons);
+        let id = self.ids.of(&external_id);
         if reasons.is_empty() {
-            self.conflicts(&external_id, keep, &mut reasons);
+            self.conflicts(&external_id, id, keep, &mut reasons);
         }
         if reasons.is_empty()
-            && let Some(earlier) = self.deactivated.get(&external_id)
+            && let Some(earlier) = self.deactivated.get(id)
         {
-            let message = format!("also deactivated at {}", earlier.position);
+            let message = format!(
+                "also deactivated at {}",
+                self.positions.get(earlier.ordinal)
+            );
             if self.options.duplicates == Duplicates::Fail {
                 reasons.push(format!("externalId {message}"));
             } else {
@@ -179,10 +233,10 @@ impl Preflight<'_> {
         let body = IdentitySourceUserProfileForDelete { external_id };
         if reasons.is_empty() {
             let bytes = json_bytes(&body);
-            match self.planner.place(BatchKind::Deactivate, bytes) {
+            match self.planner.place(BatchKind::Deactivate, bytes, ordinal) {
                 Ok(batch) => {
-                    self.deactivated
-                        .insert(&body.external_id, &position, batch, bytes);
+                    self.deactivated.insert(id, ordinal, bytes);
+                    self.positions.push(ordinal, &position);
                     keep.deactivation(batch, body.external_id, position);
                     return;
                 }
@@ -200,30 +254,35 @@ impl Preflight<'_> {
     /// the user is taken out too, as nobody can tell which was meant. The id stays
     /// conflicting: every later deactivation of it is invalid as well, even once the user
     /// is out.
-    fn conflicts(&mut self, id: &str, keep: &mut impl Keep, reasons: &mut Vec<String>) {
+    fn conflicts(
+        &mut self,
+        external_id: &str,
+        id: Fingerprint,
+        keep: &mut impl Keep,
+        reasons: &mut Vec<String>,
+    ) {
         let Some(user) = self.users.get(id) else {
             return;
         };
+        let at = self.positions.get(user.ordinal);
         reasons.push(format!(
-            "externalId is also a user to create or update, at {}",
-            user.position
+            "externalId is also a user to create or update, at {at}"
         ));
-        let Some(batch) = user.batch else {
-            return;
-        };
-        if self.options.on_invalid == crate::OnInvalid::Skip {
+        if user.placed && self.options.on_invalid == crate::OnInvalid::Skip {
+            let batch = self.planner.batch_of(user.ordinal);
             self.planner.remove(batch, user.bytes);
-            keep.remove(batch, id);
+            keep.remove(batch, external_id);
             self.users.unplace(id);
             self.invalid.push(InvalidRecord {
-                position: user.position,
-                external_id: Some(id.to_owned()),
+                position: at,
+                external_id: Some(external_id.to_owned()),
                 reasons: vec!["externalId is also a user to deactivate".to_owned()],
             });
         }
     }
 
     fn finish(self) -> Checked {
+        let firsts = self.planner.firsts().to_vec();
         let (sessions, places) = self.planner.finish();
         let users = sessions.iter().map(|session| session.users()).sum();
         let deactivations = sessions.iter().map(|session| session.deactivations()).sum();
@@ -236,11 +295,17 @@ impl Preflight<'_> {
                 warnings: self.warnings,
             },
             places,
+            placed: Placed {
+                ids: self.ids,
+                users: self.users,
+                deactivated: self.deactivated,
+                firsts,
+            },
         }
     }
 }
 
-fn number_position(position: &mut Position, number: u64) {
+pub fn number_position(position: &mut Position, number: u64) {
     if position.index == 0 {
         position.index = number;
     }
@@ -249,6 +314,11 @@ fn number_position(position: &mut Position, number: u64) {
 fn numbered(mut invalid: InvalidRecord, number: u64) -> InvalidRecord {
     number_position(&mut invalid.position, number);
     invalid
+}
+
+fn too_many(position: Position, number: u64) -> InvalidRecord {
+    let reason = format!("an import takes at most {} records", u32::MAX);
+    numbered(InvalidRecord::new(position, vec![reason]), number)
 }
 
 fn too_large_reason(too_large: TooLarge) -> String {

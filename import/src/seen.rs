@@ -1,57 +1,74 @@
-//! The external ids seen so far, where each was and where it was placed: the only state a
-//! dry run keeps per record.
+//! The external ids seen so far: the only state a dry run keeps per record.
 //!
-//! A million ids must fit in well under 200 MB, so the ids live end to end in one string
-//! and the hash table holds only 4-byte indices into a vector of fixed-size entries: about
-//! 70 bytes a record in all, against well over 100 for a `HashMap<String, _>`.
+//! Finding a repeated id needs a set of every id seen, so this is the part of the memory
+//! that grows with the input. Each id is kept as a 128-bit fingerprint (keyed SipHash,
+//! with keys drawn for each import), never as text: two different ids share one with a
+//! chance of about n² / 2¹²⁹, 10⁻²⁷ for a million ids. With it go the record's number in
+//! the input, from which its position and its upload are found again
+//! ([`Positions`](crate::positions::Positions), [`Planner::batch_of`](crate::plan::Planner::batch_of))
+//! only when a repeat is found, and its size as JSON: 24 bytes in a vector, plus a 4-byte
+//! index and a control byte in a hash table, about 30 bytes a record in all.
 
-use std::hash::BuildHasher;
-use std::sync::Arc;
+use std::hash::{BuildHasher, Hasher, RandomState};
 
-use hashbrown::{DefaultHashBuilder, HashTable};
+use hashbrown::HashTable;
+use siphasher::sip128::{Hasher128, SipHasher13};
 
-use crate::plan::BatchId;
-use crate::record::Position;
-
-/// Where a record with a given id was, and where it went.
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    /// The id's hash, kept so that growing the table needs neither the id nor hashing.
-    hash: u64,
-    id_start: usize,
-    id_len: u32,
-    /// An index into `Seen::files`, or `NO_FILE`.
-    file: u32,
-    /// 0 when the record had no line.
-    line: u64,
-    index: u64,
-    /// `NOT_PLACED` when the record was taken out of the plan.
-    batch: u32,
-    bytes: u32,
-}
-
-const NO_FILE: u32 = u32::MAX;
-const NOT_PLACED: u32 = u32::MAX;
-
-/// A record seen earlier.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A record seen before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Earlier {
-    /// Where it was.
-    pub position: Position,
-    /// Where it was placed, unless it was taken out.
-    pub batch: Option<BatchId>,
-    /// Its serialized size.
+    /// Its number among all the records read (users first, then deactivations).
+    pub ordinal: u32,
+    /// Whether it is still in the plan (not taken out by a later record).
+    pub placed: bool,
+    /// Its size as JSON.
     pub bytes: usize,
 }
 
-/// A set of external ids with, for each, where its record was and where it was placed.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    fingerprint: Fingerprint,
+    ordinal: u32,
+    /// The size as JSON, with `UNPLACED` set once the record is taken out of the plan.
+    bytes: u32,
+}
+
+const UNPLACED: u32 = 1 << 31;
+
+/// An id's fingerprint: 128 bits of keyed SipHash-1-3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint([u64; 2]);
+
+/// Fingerprints ids with keys drawn anew for each import, so that no input can be made to
+/// collide on purpose.
+#[derive(Debug, Clone, Copy)]
+pub struct Fingerprinter((u64, u64));
+
+impl Default for Fingerprinter {
+    fn default() -> Self {
+        // Keys from the standard library's per-process random state.
+        let random = RandomState::new();
+        Self((random.hash_one(0u8), random.hash_one(1u8)))
+    }
+}
+
+impl Fingerprinter {
+    /// The fingerprint of `id`.
+    pub fn of(&self, id: &str) -> Fingerprint {
+        let mut hasher = SipHasher13::new_with_keys(self.0.0, self.0.1);
+        hasher.write(id.as_bytes());
+        let hash = hasher.finish128();
+        Fingerprint([hash.h1, hash.h2])
+    }
+}
+
+/// A set of external ids (by fingerprint) with, for each, the record that has it and
+/// whether that record is still in the plan.
 #[derive(Debug, Default)]
 pub struct Seen {
-    ids: String,
     entries: Vec<Entry>,
+    /// Indices into `entries`.
     table: HashTable<u32>,
-    hasher: DefaultHashBuilder,
-    files: Vec<Arc<str>>,
 }
 
 impl Seen {
@@ -61,86 +78,71 @@ impl Seen {
         self.entries.len()
     }
 
-    /// The record seen with `id`, if any.
-    pub fn get(&self, id: &str) -> Option<Earlier> {
-        let slot = self.find(id)?;
-        Some(self.earlier(&self.entries[slot]))
-    }
-
-    /// Records `id` at `position`, placed in `batch` with `bytes`; replaces what was
-    /// recorded for it before.
-    pub fn insert(&mut self, id: &str, position: &Position, batch: BatchId, bytes: usize) {
-        let file = self.file_number(position.file.as_ref());
-        let (line, index) = (position.line.unwrap_or(0), position.index);
-        let bytes = u32::try_from(bytes).unwrap_or(u32::MAX);
-        if let Some(slot) = self.find(id) {
-            let entry = &mut self.entries[slot];
-            (entry.file, entry.line, entry.index) = (file, line, index);
-            (entry.batch, entry.bytes) = (batch.0, bytes);
-            return;
-        }
-        let hash = self.hasher.hash_one(id);
-        let slot = self.entries.len() as u32;
-        self.entries.push(Entry {
-            hash,
-            id_start: self.ids.len(),
-            id_len: id.len() as u32,
-            file,
-            line,
-            index,
-            batch: batch.0,
-            bytes,
-        });
-        self.ids.push_str(id);
+    /// Makes room for `additional` more ids.
+    pub fn reserve(&mut self, additional: usize) {
+        self.entries.reserve_exact(additional);
         let entries = &self.entries;
         self.table
-            .insert_unique(hash, slot, |&slot| entries[slot as usize].hash);
+            .reserve(additional, |&slot| entries[slot as usize].fingerprint.0[0]);
     }
 
-    /// Marks the record with `id` as taken out of the plan.
-    pub fn unplace(&mut self, id: &str) {
-        if let Some(slot) = self.find(id) {
-            self.entries[slot].batch = NOT_PLACED;
-        }
+    /// The record seen with the id of `fingerprint`, if any.
+    pub fn get(&self, fingerprint: Fingerprint) -> Option<Earlier> {
+        let slot = self.find(fingerprint)?;
+        let entry = self.entries[slot];
+        Some(Earlier {
+            ordinal: entry.ordinal,
+            placed: entry.bytes & UNPLACED == 0,
+            bytes: (entry.bytes & !UNPLACED) as usize,
+        })
     }
 
-    fn find(&self, id: &str) -> Option<usize> {
-        let hash = self.hasher.hash_one(id);
-        let found = self.table.find(hash, |&slot| {
-            let entry = &self.entries[slot as usize];
-            entry.hash == hash && id_of(&self.ids, entry) == id
-        });
-        found.map(|&slot| slot as usize)
+    /// Whether the record numbered `ordinal` is the one with the id of `fingerprint` that
+    /// is in the plan.
+    pub fn is_placed(&self, fingerprint: Fingerprint, ordinal: u32) -> bool {
+        self.get(fingerprint)
+            .is_some_and(|earlier| earlier.placed && earlier.ordinal == ordinal)
     }
 
-    fn earlier(&self, entry: &Entry) -> Earlier {
-        let file = (entry.file != NO_FILE).then(|| self.files[entry.file as usize].clone());
-        Earlier {
-            position: Position {
-                file,
-                line: (entry.line != 0).then_some(entry.line),
-                index: entry.index,
-            },
-            batch: (entry.batch != NOT_PLACED).then_some(BatchId(entry.batch)),
-            bytes: entry.bytes as usize,
-        }
-    }
-
-    /// A small number for `file`; records come from few files, mostly in runs.
-    fn file_number(&mut self, file: Option<&Arc<str>>) -> u32 {
-        let Some(file) = file else {
-            return NO_FILE;
+    /// Records the id of `fingerprint` as the id of record `ordinal`, in the plan with
+    /// `bytes` of JSON; replaces what was recorded for it before.
+    pub fn insert(&mut self, fingerprint: Fingerprint, ordinal: u32, bytes: usize) {
+        // A placed record is at most an upload body, far under 2 GB.
+        let bytes = u32::try_from(bytes).unwrap_or(u32::MAX) & !UNPLACED;
+        let entry = Entry {
+            fingerprint,
+            ordinal,
+            bytes,
         };
-        if let Some(number) = self.files.iter().rposition(|known| known == file) {
-            return number as u32;
+        let entries = &mut self.entries;
+        let found = self.table.entry(
+            fingerprint.0[0],
+            |&slot| entries[slot as usize].fingerprint == fingerprint,
+            |&slot| entries[slot as usize].fingerprint.0[0],
+        );
+        match found {
+            hashbrown::hash_table::Entry::Occupied(slot) => entries[*slot.get() as usize] = entry,
+            hashbrown::hash_table::Entry::Vacant(slot) => {
+                slot.insert(entries.len() as u32);
+                entries.push(entry);
+            }
         }
-        self.files.push(file.clone());
-        (self.files.len() - 1) as u32
     }
-}
 
-fn id_of<'a>(ids: &'a str, entry: &Entry) -> &'a str {
-    &ids[entry.id_start..entry.id_start + entry.id_len as usize]
+    /// Marks the record with the id of `fingerprint` as taken out of the plan.
+    pub fn unplace(&mut self, fingerprint: Fingerprint) {
+        if let Some(slot) = self.find(fingerprint) {
+            self.entries[slot].bytes |= UNPLACED;
+        }
+    }
+
+    fn find(&self, fingerprint: Fingerprint) -> Option<usize> {
+        self.table
+            .find(fingerprint.0[0], |&slot| {
+                self.entries[slot as usize].fingerprint == fingerprint
+            })
+            .map(|&slot| slot as usize)
+    }
 }
 
 #[cfg(test)]
@@ -148,33 +150,53 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_are_found_with_where_they_were() {
-        let mut seen = Seen::default();
-        let file: Arc<str> = Arc::from("users.csv");
-        for n in 0..10_000u64 {
-            let position = Position::in_file(file.clone(), n + 2, n + 1);
-            seen.insert(&format!("e-{n}"), &position, BatchId((n / 200) as u32), 100);
+    fn ids_are_found_with_their_record() {
+        let (ids, mut seen) = (Fingerprinter::default(), Seen::default());
+        for n in 0..10_000u32 {
+            seen.insert(ids.of(&format!("e-{n}")), n, 100 + n as usize);
         }
         assert_eq!(seen.len(), 10_000);
-        let earlier = seen.get("e-4321").unwrap();
-        assert_eq!(earlier.position.to_string(), "users.csv:4323");
-        assert_eq!(earlier.batch, Some(BatchId(21)));
-        assert_eq!(seen.get("e-10000"), None);
-        assert_eq!(seen.get("e-432"), seen.get("e-432"));
+        let earlier = seen.get(ids.of("e-4321")).unwrap();
+        assert_eq!(
+            earlier,
+            Earlier {
+                ordinal: 4321,
+                placed: true,
+                bytes: 4421
+            }
+        );
+        assert_eq!(seen.get(ids.of("e-10000")), None);
+        assert_eq!(seen.get(ids.of("E-4321")), None);
+        assert!(seen.is_placed(ids.of("e-432"), 432));
+        assert!(!seen.is_placed(ids.of("e-432"), 433));
     }
 
     #[test]
     fn a_later_record_replaces_the_earlier_and_can_be_unplaced() {
-        let mut seen = Seen::default();
-        seen.insert("a", &Position::record(1), BatchId(0), 10);
-        seen.insert("a", &Position::record(9), BatchId(3), 12);
+        let (ids, mut seen) = (Fingerprinter::default(), Seen::default());
+        let a = ids.of("a");
+        seen.insert(a, 1, 10);
+        seen.insert(a, 9, 12);
         assert_eq!(seen.len(), 1);
-        let earlier = seen.get("a").unwrap();
-        assert_eq!(
-            (earlier.position.index, earlier.batch, earlier.bytes),
-            (9, Some(BatchId(3)), 12)
-        );
-        seen.unplace("a");
-        assert_eq!(seen.get("a").unwrap().batch, None);
+        let later = Earlier {
+            ordinal: 9,
+            placed: true,
+            bytes: 12,
+        };
+        assert_eq!(seen.get(a), Some(later));
+        seen.unplace(a);
+        let unplaced = Earlier {
+            placed: false,
+            ..later
+        };
+        assert_eq!(seen.get(a), Some(unplaced));
+        assert!(!seen.is_placed(a, 9));
+    }
+
+    #[test]
+    fn each_import_fingerprints_the_same_id_differently() {
+        let (one, two) = (Fingerprinter::default(), Fingerprinter::default());
+        assert_ne!(one.of("e-1"), two.of("e-1"));
+        assert_eq!(one.of("e-1"), one.of("e-1"));
     }
 }

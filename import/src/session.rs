@@ -14,13 +14,18 @@ use crate::context::{Context, SendError, lock};
 use crate::error::Failure;
 use crate::event::Event;
 use crate::options::{ActiveSession, RejectedBatch};
-use crate::payload::Payload;
+use crate::payload::{Feed, Payload};
 use crate::plan::BatchKind;
 use crate::report::{RejectedUpload, SessionInfo, SessionReport, WaitReason};
 
-/// Runs session `number` of the plan with `payloads`; the report's entry for it is kept
-/// up to date as it goes, so it stands whatever happens.
-pub async fn run(ctx: &Context<'_>, number: usize, payloads: Vec<Payload>) -> Result<(), Failure> {
+/// Runs session `number` of the plan, its `uploads` bodies taken from `feed`; the report's
+/// entry for it is kept up to date as it goes, so it stands whatever happens.
+pub async fn run(
+    ctx: &Context<'_>,
+    number: usize,
+    uploads: usize,
+    feed: &mut impl Feed,
+) -> Result<(), Failure> {
     let session = open(ctx).await?;
     let id = session.id;
     ctx.report().sessions.push(SessionReport {
@@ -34,7 +39,7 @@ pub async fn run(ctx: &Context<'_>, number: usize, payloads: Vec<Payload>) -> Re
         session: number,
         id: id.clone(),
     });
-    let accepted = upload(ctx, number, &id, payloads).await?;
+    let accepted = upload(ctx, (number, uploads as u32), &id, feed).await?;
     if accepted == 0 {
         // Every upload was refused and the caller chose to go on: nothing to start.
         cancel_own(ctx, number, &id).await;
@@ -230,23 +235,24 @@ async fn wait_for_other(ctx: &Context<'_>, id: &str) -> Result<(), Failure> {
     }
 }
 
-/// Uploads every batch, `concurrency` at a time; the number accepted.
+/// Uploads every batch of session `number` (of `total` uploads) to session `id`,
+/// `concurrency` at a time, each body taken from `feed` as a slot frees; the number
+/// accepted.
 async fn upload(
     ctx: &Context<'_>,
-    number: usize,
+    (number, total): (usize, u32),
     id: &str,
-    payloads: Vec<Payload>,
+    feed: &mut impl Feed,
 ) -> Result<u32, Failure> {
-    let total = payloads.len() as u32;
-    let mut pending = payloads.into_iter();
     let mut in_flight = FuturesUnordered::new();
     let mut accepted = 0;
+    let mut fed = false;
     loop {
-        while in_flight.len() < ctx.options.concurrency {
-            let Some(payload) = pending.next() else {
-                break;
-            };
-            in_flight.push(upload_one(ctx, id, payload));
+        while !fed && in_flight.len() < ctx.options.concurrency {
+            match feed.next_batch(number)? {
+                Some(payload) => in_flight.push(upload_one(ctx, id, payload)),
+                None => fed = true,
+            }
         }
         let Some((payload, outcome)) = in_flight.next().await else {
             return Ok(accepted);

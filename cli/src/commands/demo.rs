@@ -8,10 +8,10 @@ use okta_identity_source_emulator::Emulator;
 use okta_identity_source_import::Options;
 
 use crate::args::{Connection, Format};
-use crate::commands::users::{self, Input};
+use crate::commands::users;
 use crate::config::{ConfigError, TOKEN_VARIABLE};
 use crate::failure::Failure;
-use crate::input::{self, ReadOptions};
+use crate::input::{self, Input, ReadOptions, Reopen};
 use crate::output::progress::Mode;
 use crate::output::table;
 use crate::stop_signal::StopSignal;
@@ -64,17 +64,15 @@ async fn import_sample(
         ..Connection::default()
     };
     let target = connection.target(|name| (name == TOKEN_VARIABLE).then(|| TOKEN.to_string()))?;
-    let sample = Cursor::new(SAMPLE.as_bytes());
-    let users = input::users_from_reader(
-        sample,
-        "examples/users.csv".into(),
-        Format::Csv,
-        &ReadOptions::default(),
-    )?;
-    let input = Input {
-        users: Box::new(input::user_records(users)),
-        deactivations: Box::new(std::iter::empty()),
-    };
+    let sample: Reopen<_> = Box::new(|| {
+        input::users_from_reader(
+            Cursor::new(SAMPLE.as_bytes()),
+            "examples/users.csv".into(),
+            Format::Csv,
+            &ReadOptions::default(),
+        )
+    });
+    let input = Input::open(sample, None)?;
     let options = Options::default()
         .cool_down(Duration::from_millis(300))
         .polling(Duration::from_millis(100), Duration::from_secs(1));

@@ -5,27 +5,18 @@ use std::io::Write;
 use std::time::Duration;
 
 use okta_identity_source_import::{
-    ActiveSession, Deactivation, Duplicates, Importer, InvalidRecord, OnInvalid, Options, Report,
-    UserRecord, plan,
+    ActiveSession, Duplicates, Importer, OnInvalid, Options, Report, plan,
 };
 
 use crate::args::{self, UsersArgs};
 use crate::config::Target;
 use crate::failure::Failure;
-use crate::input::{self, ColumnMap, ReadOptions};
+use crate::input::{self, ColumnMap, Input, ReadOptions, Reopen};
 use crate::output::events::EventDisplay;
 use crate::output::progress::{Mode, Progress};
 use crate::output::report_file::ReportFile;
 use crate::output::summary;
 use crate::stop_signal::StopSignal;
-
-/// The records of an import, read as the engine asks for them.
-pub struct Input {
-    /// Users to create or update.
-    pub users: Box<dyn Iterator<Item = Result<UserRecord, InvalidRecord>> + Send>,
-    /// Users to deactivate.
-    pub deactivations: Box<dyn Iterator<Item = Result<Deactivation, InvalidRecord>> + Send>,
-}
 
 /// Runs `okta-import users`.
 pub async fn run(
@@ -57,7 +48,8 @@ pub async fn run(
     }
 }
 
-/// Opens the users file and the deactivation file, checking their headers.
+/// Opens the users file and the deactivation file, checking their headers; an import reads
+/// them again from the start to send what the first read checked.
 fn open_input(args: &UsersArgs) -> Result<Input, Failure> {
     let columns = args
         .map
@@ -70,17 +62,13 @@ fn open_input(args: &UsersArgs) -> Result<Input, Failure> {
         columns,
         empty_as_null: args.empty_as_null,
     };
-    let users = input::user_records(input::read_users(&args.file, &read)?);
-    let deactivations = args
-        .deactivate
-        .as_deref()
-        .map(input::read_deactivations)
-        .transpose()?;
-    let deactivations = input::deactivation_records(Box::new(deactivations.into_iter().flatten()));
-    Ok(Input {
-        users: Box::new(users),
-        deactivations: Box::new(deactivations),
-    })
+    let path = args.file.clone();
+    let users: Reopen<_> = Box::new(move || input::read_users(&path, &read));
+    let deactivations = args.deactivate.clone().map(|path| {
+        let reopen: Reopen<_> = Box::new(move || input::read_deactivations(&path));
+        reopen
+    });
+    Ok(Input::open(users, deactivations)?)
 }
 
 /// The engine's options from the flags.
@@ -117,7 +105,8 @@ fn dry_run(
     report_file: Option<ReportFile>,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
-    match plan(input.users, input.deactivations, options) {
+    let (users, deactivations) = input.into_first_read();
+    match plan(users, deactivations, options) {
         Ok(plan) => {
             if let Some(file) = report_file {
                 file.write(&plan)?;
@@ -173,12 +162,7 @@ pub async fn import(
     let mut display = EventDisplay::new(&progress);
     let importer = Importer::new(target.api, target.source, options);
     let result = importer
-        .run_until(
-            input.users,
-            input.deactivations,
-            |event| display.show(event),
-            stop.received(),
-        )
+        .run_source_until(input, |event| display.show(event), stop.received())
         .await;
     progress.finish();
     match result {

@@ -1,6 +1,7 @@
 //! Reading the input files: users (CSV or JSON Lines) and external ids to deactivate.
 //!
 //! Readers stream: they hold one record at a time, so memory does not grow with the file.
+//! An import reads its files twice ([`Input`]): once to check every record, once to send.
 //! A problem with a file as a whole (it can't be opened, its header has no external id) is an
 //! [`InputError`]; a problem with one record is a [`RecordError`] that names its place, and the
 //! caller decides whether to stop or skip.
@@ -11,6 +12,7 @@ mod deactivations;
 mod jsonl_users;
 mod location;
 mod records;
+mod source;
 
 use std::fs::File;
 use std::io::BufReader;
@@ -24,6 +26,7 @@ pub use columns::ColumnMap;
 pub use deactivations::{Deactivations, read_deactivations};
 pub use location::Location;
 pub use records::{deactivation_records, user_records};
+pub use source::{Input, Reopen};
 
 /// One user read from a file.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,148 @@
+//! The input of an import as the engine reads it: twice, once to check every record and
+//! once to send them, each read from the start of the files, so that an import holds only
+//! the uploads in flight, never the file.
+
+use okta_identity_source_import::{Deactivation, InvalidRecord, ReadError, Source, UserRecord};
+
+use super::{Deactivations, InputError, Users, deactivation_records, user_records};
+
+/// The users of an import, one at a time.
+pub type UserRecords = Box<dyn Iterator<Item = Result<UserRecord, InvalidRecord>> + Send>;
+/// The users to deactivate, one at a time.
+pub type DeactivationRecords = Box<dyn Iterator<Item = Result<Deactivation, InvalidRecord>> + Send>;
+
+/// Opens a reader from the start: a file opened again, a text read again.
+pub type Reopen<T> = Box<dyn FnMut() -> Result<T, InputError> + Send>;
+
+/// A reader opened once already (its header checked), and how to open it again.
+struct Reader<T> {
+    opened: Option<T>,
+    reopen: Reopen<T>,
+}
+
+impl<T> Reader<T> {
+    fn open(mut reopen: Reopen<T>) -> Result<Self, InputError> {
+        Ok(Self {
+            opened: Some(reopen()?),
+            reopen,
+        })
+    }
+
+    /// The reader opened first, then new ones.
+    fn read(&mut self) -> Result<T, InputError> {
+        match self.opened.take() {
+            Some(opened) => Ok(opened),
+            None => (self.reopen)(),
+        }
+    }
+}
+
+/// The users and the deactivations of an import, each read from the start as many times as
+/// the engine asks.
+pub struct Input {
+    users: Reader<Users>,
+    deactivations: Option<Reader<Deactivations>>,
+}
+
+impl Input {
+    /// Opens the users and the deactivations (when there are any) now, so that a file that
+    /// can't be read or has a bad header stops the command before anything else; `users`
+    /// and `deactivations` open them again for each later read.
+    pub fn open(
+        users: Reopen<Users>,
+        deactivations: Option<Reopen<Deactivations>>,
+    ) -> Result<Self, InputError> {
+        Ok(Self {
+            users: Reader::open(users)?,
+            deactivations: deactivations.map(Reader::open).transpose()?,
+        })
+    }
+
+    /// The records as opened first: for a single read (a dry run).
+    pub fn into_first_read(self) -> (UserRecords, DeactivationRecords) {
+        let Self {
+            users,
+            deactivations,
+        } = self;
+        let deactivations = deactivations.and_then(|reader| reader.opened);
+        let users: UserRecords = match users.opened {
+            Some(users) => Box::new(user_records(users)),
+            None => Box::new(std::iter::empty()),
+        };
+        let deactivations = Box::new(deactivations.into_iter().flatten());
+        (users, Box::new(deactivation_records(deactivations)))
+    }
+}
+
+impl Source for Input {
+    type Users = UserRecords;
+    type Deactivations = DeactivationRecords;
+
+    fn users(&mut self) -> Result<Self::Users, ReadError> {
+        Ok(Box::new(user_records(self.users.read()?)))
+    }
+
+    fn deactivations(&mut self) -> Result<Self::Deactivations, ReadError> {
+        let rows: Deactivations = match &mut self.deactivations {
+            Some(reader) => reader.read()?,
+            None => Box::new(std::iter::empty()),
+        };
+        Ok(Box::new(deactivation_records(rows)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+    use crate::args::Format;
+    use crate::input::{ReadOptions, users_from_reader};
+
+    fn sample(text: &'static str) -> Reopen<Users> {
+        Box::new(move || {
+            users_from_reader(
+                Cursor::new(text.as_bytes()),
+                "users.csv".into(),
+                Format::Csv,
+                &ReadOptions::default(),
+            )
+        })
+    }
+
+    #[test]
+    fn every_read_starts_from_the_first_record() {
+        let text = "externalId,email\ne-1,a@example.com\ne-2,b@example.com\n";
+        let mut input = Input::open(sample(text), None).unwrap();
+        for _ in 0..3 {
+            let ids: Vec<String> = input
+                .users()
+                .unwrap()
+                .map(|user| user.unwrap().external_id)
+                .collect();
+            assert_eq!(ids, ["e-1", "e-2"]);
+            assert_eq!(input.deactivations().unwrap().count(), 0);
+        }
+    }
+
+    #[test]
+    fn a_bad_header_stops_at_opening_and_a_failed_reopen_is_an_error() {
+        assert!(Input::open(sample("email\na@example.com\n"), None).is_err());
+        let mut opened = false;
+        let once: Reopen<Users> = Box::new(move || {
+            if std::mem::replace(&mut opened, true) {
+                return Err(InputError::NotAFile {
+                    path: "users.csv".into(),
+                });
+            }
+            sample("externalId\ne-1\n")()
+        });
+        let mut input = Input::open(once, None).unwrap();
+        assert_eq!(input.users().unwrap().count(), 1);
+        let error = input.users().err().unwrap();
+        assert_eq!(
+            error.to_string(),
+            "cannot read users.csv: it is not a regular file"
+        );
+    }
+}

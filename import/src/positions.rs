@@ -1,0 +1,126 @@
+//! The position of every record read, by its number, in a few bytes for a whole file.
+//!
+//! A record's position is needed again only when a later record repeats its id. Positions
+//! move in step with the record's number: in a CSV file, record n is on line n + 1 and has
+//! index n. So they are kept as runs: a run says where its first record is and that each
+//! next one is one further on; a new run starts only where that stops being true (a field
+//! spanning lines, a blank line, another file). A file with no such break is one run.
+
+use std::sync::Arc;
+
+use crate::record::Position;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Run {
+    /// The number of its first record.
+    first: u32,
+    /// An index into `Positions::files`, or `NO_FILE`.
+    file: u32,
+    /// The first record's line, or `NO_LINE`.
+    line: u64,
+    index: u64,
+}
+
+const NO_FILE: u32 = u32::MAX;
+const NO_LINE: u64 = u64::MAX;
+
+/// The positions of records numbered in increasing order.
+#[derive(Debug, Default)]
+pub struct Positions {
+    runs: Vec<Run>,
+    files: Vec<Arc<str>>,
+}
+
+impl Positions {
+    /// Records that record `ordinal` (higher than any before) is at `position`.
+    pub fn push(&mut self, ordinal: u32, position: &Position) {
+        let file = self.file_number(position.file.as_ref());
+        let line = position.line.unwrap_or(NO_LINE);
+        if let Some(last) = self.runs.last() {
+            let step = u64::from(ordinal - last.first);
+            let line_follows = (line == NO_LINE && last.line == NO_LINE)
+                || Some(line) == last.line.checked_add(step);
+            if last.file == file
+                && line_follows
+                && Some(position.index) == last.index.checked_add(step)
+            {
+                return;
+            }
+        }
+        self.runs.push(Run {
+            first: ordinal,
+            file,
+            line,
+            index: position.index,
+        });
+    }
+
+    /// The position of record `ordinal`, which was pushed.
+    pub fn get(&self, ordinal: u32) -> Position {
+        let after = self.runs.partition_point(|run| run.first <= ordinal);
+        let Some(run) = after.checked_sub(1).map(|run| self.runs[run]) else {
+            return Position::default();
+        };
+        let step = u64::from(ordinal - run.first);
+        Position {
+            file: (run.file != NO_FILE).then(|| self.files[run.file as usize].clone()),
+            line: (run.line != NO_LINE).then(|| run.line + step),
+            index: run.index + step,
+        }
+    }
+
+    /// A small number for `file`; records come from few files, mostly in runs.
+    fn file_number(&mut self, file: Option<&Arc<str>>) -> u32 {
+        let Some(file) = file else {
+            return NO_FILE;
+        };
+        if let Some(number) = self.files.iter().rposition(|known| known == file) {
+            return number as u32;
+        }
+        self.files.push(file.clone());
+        (self.files.len() - 1) as u32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_read_in_step_is_one_run() {
+        let file: Arc<str> = Arc::from("users.csv");
+        let mut positions = Positions::default();
+        for n in 1..=10_000u32 {
+            let n = u64::from(n);
+            positions.push(n as u32 + 4, &Position::in_file(file.clone(), n + 1, n));
+        }
+        assert_eq!(positions.runs.len(), 1);
+        assert_eq!(positions.get(4_325).to_string(), "users.csv:4322");
+        assert_eq!(positions.get(4_325).index, 4_321);
+    }
+
+    #[test]
+    fn breaks_start_runs_and_every_position_comes_back() {
+        let (a, b): (Arc<str>, Arc<str>) = (Arc::from("a.csv"), Arc::from("b.txt"));
+        let given = [
+            Position::in_file(a.clone(), 2, 1),
+            Position::in_file(a.clone(), 3, 2),
+            Position::in_file(a.clone(), 6, 3), // after a field of three lines
+            Position::in_file(a, 7, 4),
+            Position::in_file(b.clone(), 1, 1),
+            Position::in_file(b, 2, 2),
+            Position::record(1),
+            Position::record(2),
+            Position::record(7),
+        ];
+        let mut positions = Positions::default();
+        let ordinals = [0, 1, 2, 3, 10, 11, 12, 13, 14];
+        for (ordinal, position) in ordinals.iter().zip(&given) {
+            positions.push(*ordinal, position);
+        }
+        assert_eq!(positions.runs.len(), 5);
+        for (ordinal, position) in ordinals.iter().zip(&given) {
+            assert_eq!(&positions.get(*ordinal), position);
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! The second read of a [`Source`]: the records the plan kept, built into upload bodies one
+//! at a time as the uploads go out.
+//!
+//! The first read numbered every record (users first, then deactivations) and kept, for
+//! each id, the number of the record that won and its size. Reading again in the same
+//! order, a record is sent when it is the one that won its id; the plan placed records in
+//! the order of their numbers, so each upload's records come one after the other: besides
+//! the uploads in flight, only the one being built is held. Each record kept is checked
+//! again, against Okta's rules and its size against the first read's, and each upload must
+//! get as many records as planned: an input that changed in between stops the import rather
+//! than send what was not checked.
+
+use okta_identity_source::models::{
+    BulkDeleteRequestBody, BulkUpsertRequestBody, IdentitySourceEntityType,
+    IdentitySourceUserForUpsert, IdentitySourceUserProfileForDelete,
+};
+
+use crate::error::Failure;
+use crate::payload::{Feed, Payload};
+use crate::plan::{BatchPlan, Plan};
+use crate::preflight::{Ordinals, Placed, json_bytes, number_position};
+use crate::record::{Deactivation, InvalidRecord, Position, UserRecord};
+use crate::rules;
+use crate::source::Source;
+
+/// A record the plan kept, read again, with the upload it goes to.
+struct Kept {
+    /// The session and the upload within it.
+    place: (usize, usize),
+    record: Record,
+    position: Position,
+}
+
+enum Record {
+    User(IdentitySourceUserForUpsert),
+    Deactivation(IdentitySourceUserProfileForDelete),
+}
+
+enum Reading<U, D> {
+    Users(U, u64),
+    Deactivations(D, u64),
+    Done,
+}
+
+/// The upload bodies of a run over a [`Source`], read again as they are needed.
+pub struct Reread<S: Source> {
+    source: S,
+    reading: Reading<S::Users, S::Deactivations>,
+    ordinals: Ordinals,
+    placed: Placed,
+    places: Vec<Option<(usize, usize)>>,
+    /// The planned uploads of each session, to check each body against.
+    batches: Vec<Vec<BatchPlan>>,
+    /// The session and upload of the next body.
+    next: (usize, usize),
+    /// A record read ahead: the first of the next upload.
+    ahead: Option<Kept>,
+}
+
+impl<S: Source> Reread<S> {
+    /// Reads `source` again for `plan`, made of its first read, which placed each batch
+    /// id at `places` and `placed` the records.
+    pub fn new(
+        mut source: S,
+        places: Vec<Option<(usize, usize)>>,
+        placed: Placed,
+        plan: &Plan,
+    ) -> Result<Self, Failure> {
+        let users = source.users().map_err(Failure::Read)?;
+        Ok(Self {
+            source,
+            reading: Reading::Users(users, 0),
+            ordinals: Ordinals::default(),
+            placed,
+            places,
+            batches: plan
+                .sessions
+                .iter()
+                .map(|session| session.batches.clone())
+                .collect(),
+            next: (0, 0),
+            ahead: None,
+        })
+    }
+
+    /// The next record the plan kept, if any is left.
+    fn next_kept(&mut self) -> Result<Option<Kept>, Failure> {
+        loop {
+            match &mut self.reading {
+                Reading::Users(users, number) => {
+                    let Some(user) = users.next() else {
+                        let deactivations = self.source.deactivations().map_err(Failure::Read)?;
+                        self.reading = Reading::Deactivations(deactivations, 0);
+                        continue;
+                    };
+                    *number += 1;
+                    let number = *number;
+                    if let Some(kept) = self.user(user, number)? {
+                        return Ok(Some(kept));
+                    }
+                }
+                Reading::Deactivations(deactivations, number) => {
+                    let Some(deactivation) = deactivations.next() else {
+                        self.reading = Reading::Done;
+                        continue;
+                    };
+                    *number += 1;
+                    let number = *number;
+                    if let Some(kept) = self.deactivation(deactivation, number)? {
+                        return Ok(Some(kept));
+                    }
+                }
+                Reading::Done => return Ok(None),
+            }
+        }
+    }
+
+    /// The user, when it is the record the plan kept for its id.
+    fn user(
+        &mut self,
+        user: Result<UserRecord, InvalidRecord>,
+        number: u64,
+    ) -> Result<Option<Kept>, Failure> {
+        let Some(ordinal) = self.ordinals.next() else {
+            return Ok(None);
+        };
+        let Ok(mut user) = user else {
+            return Ok(None);
+        };
+        let id = self.placed.ids.of(&user.external_id);
+        let Some(earlier) = self.placed.users.get(id) else {
+            return Ok(None);
+        };
+        if !earlier.placed || earlier.ordinal != ordinal {
+            return Ok(None);
+        }
+        number_position(&mut user.position, number);
+        let mut reasons = Vec::new();
+        rules::check_profile(&user.profile, &mut reasons);
+        let body = IdentitySourceUserForUpsert {
+            external_id: user.external_id,
+            profile: user.profile,
+        };
+        if !reasons.is_empty() || json_bytes(&body) != earlier.bytes {
+            return Err(changed(&user.position));
+        }
+        Ok(Some(Kept {
+            place: self.place_of(ordinal, &user.position)?,
+            record: Record::User(body),
+            position: user.position,
+        }))
+    }
+
+    /// The deactivation, when it is the record the plan kept for its id.
+    fn deactivation(
+        &mut self,
+        deactivation: Result<Deactivation, InvalidRecord>,
+        number: u64,
+    ) -> Result<Option<Kept>, Failure> {
+        let Some(ordinal) = self.ordinals.next() else {
+            return Ok(None);
+        };
+        let Ok(mut deactivation) = deactivation else {
+            return Ok(None);
+        };
+        let id = self.placed.ids.of(&deactivation.external_id);
+        if !self.placed.deactivated.is_placed(id, ordinal) {
+            return Ok(None);
+        }
+        number_position(&mut deactivation.position, number);
+        let body = IdentitySourceUserProfileForDelete {
+            external_id: deactivation.external_id,
+        };
+        Ok(Some(Kept {
+            place: self.place_of(ordinal, &deactivation.position)?,
+            record: Record::Deactivation(body),
+            position: deactivation.position,
+        }))
+    }
+
+    fn place_of(&self, ordinal: u32, position: &Position) -> Result<(usize, usize), Failure> {
+        let batch = self.placed.batch_of(ordinal);
+        self.places
+            .get(batch.0 as usize)
+            .copied()
+            .flatten()
+            .ok_or_else(|| changed(position))
+    }
+
+    /// The records of upload `next`, read until one of a later upload comes.
+    fn fill(&mut self, next: (usize, usize)) -> Result<Option<Payload>, Failure> {
+        let mut payload: Option<Payload> = None;
+        loop {
+            let kept = match self.ahead.take() {
+                Some(kept) => kept,
+                None => match self.next_kept()? {
+                    Some(kept) => kept,
+                    None => return Ok(payload),
+                },
+            };
+            if kept.place != next {
+                if kept.place < next {
+                    return Err(changed(&kept.position));
+                }
+                self.ahead = Some(kept);
+                return Ok(payload);
+            }
+            add(&mut payload, kept);
+        }
+    }
+}
+
+impl<S: Source> Feed for Reread<S> {
+    fn next_batch(&mut self, session: usize) -> Result<Option<Payload>, Failure> {
+        if self.next.0 != session {
+            self.next = (session, 0);
+        }
+        let Some(planned) = self.batches.get(session).and_then(|b| b.get(self.next.1)) else {
+            return Ok(None);
+        };
+        let planned = *planned;
+        let payload = self.fill(self.next)?;
+        // Each record's size was checked: with as many records, the body is as planned.
+        let records = payload.as_ref().map_or(0, Payload::records);
+        if records != planned.records {
+            return Err(Failure::InputChanged(format!(
+                "upload {} of session {} does not have the records that were checked",
+                self.next.1 + 1,
+                session + 1
+            )));
+        }
+        self.next.1 += 1;
+        Ok(payload)
+    }
+}
+
+fn add(payload: &mut Option<Payload>, kept: Kept) {
+    let Kept {
+        record, position, ..
+    } = kept;
+    match (payload, record) {
+        (Some(Payload::Upsert(body, positions)), Record::User(user)) => {
+            body.profiles.push(user);
+            positions.push(position);
+        }
+        (Some(Payload::Deactivate(body, positions)), Record::Deactivation(id)) => {
+            body.profiles.push(id);
+            positions.push(position);
+        }
+        (payload @ None, Record::User(user)) => {
+            let body = BulkUpsertRequestBody {
+                entity_type: IdentitySourceEntityType::Users,
+                profiles: vec![user],
+            };
+            *payload = Some(Payload::Upsert(body, vec![position]));
+        }
+        (payload @ None, Record::Deactivation(id)) => {
+            let body = BulkDeleteRequestBody {
+                entity_type: IdentitySourceEntityType::Users,
+                profiles: vec![id],
+            };
+            *payload = Some(Payload::Deactivate(body, vec![position]));
+        }
+        // A plan never puts both kinds in one upload.
+        (Some(_), _) => {}
+    }
+}
+
+fn changed(position: &Position) -> Failure {
+    Failure::InputChanged(format!(
+        "the record at {position} is not the one that was checked"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use okta_identity_source::models::IdentitySourceUserProfileForUpsert as Profile;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::options::{Duplicates, OnInvalid, Options};
+    use crate::payload::Payloads;
+    use crate::plan::Limits;
+    use crate::preflight::{Checked, check};
+
+    type Users = Vec<Result<UserRecord, InvalidRecord>>;
+    type Leavers = Vec<Result<Deactivation, InvalidRecord>>;
+
+    fn users(rows: &[(u32, usize)]) -> Users {
+        rows.iter()
+            .map(|&(id, name)| {
+                if id % 37 == 0 {
+                    return Err(InvalidRecord::new(Position::default(), vec!["bad".into()]));
+                }
+                let profile = Profile {
+                    email: Some(if id % 41 == 0 { "no address" } else { "a@b.co" }.into()),
+                    first_name: Some(Some("n".repeat(name))),
+                    ..Profile::default()
+                };
+                Ok(UserRecord::new(format!("u{id}"), profile))
+            })
+            .collect()
+    }
+
+    /// What an upload sends, and from where.
+    fn sent(payload: &Payload) -> (String, Vec<Position>) {
+        let json = match payload {
+            Payload::Upsert(body, _) => serde_json::to_string(body),
+            Payload::Deactivate(body, _) => serde_json::to_string(body),
+        };
+        (json.unwrap_or_default(), payload.positions().to_vec())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Whatever the records, repeats, conflicts and limits, reading the input again
+        /// builds exactly the uploads that keeping the records does, session by session.
+        #[test]
+        fn a_second_read_builds_the_uploads_that_keeping_the_records_does(
+            rows in prop::collection::vec((0u32..300, 1usize..50), 0..400),
+            leavers in prop::collection::vec(0u32..400, 0..100),
+            max_batch_records in 1u32..=20,
+            max_session_requests in 1u32..=5,
+            last_wins in any::<bool>(),
+            skip in any::<bool>(),
+        ) {
+            let limits = Limits { max_batch_records, max_session_requests, ..Limits::default() };
+            let options = Options::default()
+                .limits(limits)
+                .on_invalid(if skip { OnInvalid::Skip } else { OnInvalid::Fail })
+                .duplicates(if last_wins { Duplicates::LastWins } else { Duplicates::Fail });
+            let (users, leavers): (Users, Leavers) = (
+                users(&rows),
+                leavers.iter().map(|id| Ok(Deactivation::new(format!("u{id}")))).collect(),
+            );
+            let mut payloads = Payloads::new(max_batch_records);
+            let held = check(users.clone(), leavers.clone(), &options, &mut payloads);
+            let held_sessions = payloads.into_sessions(&held.places, held.plan.sessions.len());
+            let Checked { plan, places, placed } = check(users.clone(), leavers.clone(), &options, &mut ());
+            prop_assert_eq!(&plan, &held.plan);
+            let source = (|| users.clone(), || leavers.clone());
+            let mut reread = Reread::new(source, places, placed, &plan)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            for (session, bodies) in held_sessions.iter().enumerate() {
+                for body in bodies {
+                    let read = reread.next_batch(session).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    prop_assert_eq!(read.as_ref().map(sent), Some(sent(body)));
+                }
+                prop_assert!(matches!(reread.next_batch(session), Ok(None)));
+            }
+        }
+    }
+}
