@@ -104,7 +104,7 @@ impl Codegen {
         let default_spec = root.join("spec/identity-source.yaml");
         let spec = self.spec.unwrap_or_else(|| default_spec.clone());
         let (name, version, description, keywords) = OKTA_IDENTITY_SOURCE;
-        let is_okta = display_path(&root, &spec) == display_path(&root, &default_spec);
+        let is_okta = same_file(&spec, &default_spec);
         let default = |value: &str| is_okta.then(|| value.to_owned());
         let out = self.out.unwrap_or_else(|| root.join("generated"));
         let text = std::fs::read_to_string(&spec).map_err(|error| {
@@ -247,6 +247,14 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// Whether `a` and `b` name the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// How a crate generated into `out` finds the workspace's runtime crate: relative to `out`
