@@ -177,6 +177,11 @@ fn broken_documents_get_located_errors() {
             "application~1json/schema: `not` is not supported yet",
         ),
         (
+            "one member under each of allOf and oneOf",
+            "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {allOf: [{$ref: '#/components/schemas/A'}], oneOf: [{$ref: '#/components/schemas/A'}]}\ncomponents:\n  schemas:\n    A: {type: object, properties: {a: {type: string}}}\n",
+            "application~1json/schema: a schema with one member under each of several of `allOf`, `oneOf` and `anyOf` is not supported yet",
+        ),
+        (
             "cycle of references with no array, map or object",
             "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/A'}\ncomponents:\n  schemas:\n    A: {$ref: '#/components/schemas/B'}\n    B: {allOf: [{$ref: '#/components/schemas/A'}]}\n",
             "at #/components/schemas/A: `A` refers to itself through `$ref`s alone, with no array, map or object between",
