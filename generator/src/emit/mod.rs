@@ -14,8 +14,29 @@ use crate::templates::TEMPLATES;
 
 /// Every file of the generated crate: the emitted ones, then the runtime copied from
 /// `templates/`. `source` names the spec in each file's preamble.
+///
+/// Each file is formatted as soon as its tokens are made, so that only one file's tokens
+/// and syntax tree are in memory at a time (the tokens of every file at once are most of
+/// the peak memory for a large document).
 pub fn emit(api: &Api, source: &str) -> Result<Vec<GeneratedFile>, Diagnostic> {
-    format(tokens(api), source)
+    let files = [
+        ("src/lib.rs", crate_root::lib as fn(&Api) -> TokenStream),
+        ("src/models.rs", models::models),
+        ("src/apis/mod.rs", apis::apis_module),
+    ];
+    let preamble = preamble(source);
+    let mut formatted = Vec::with_capacity(files.len() + api.groups.len() + TEMPLATES.len());
+    for (path, tokens) in files {
+        formatted.push(rust_file(path, &preamble, tokens(api))?);
+    }
+    for group in &api.groups {
+        formatted.push(rust_file(
+            &group_path(group),
+            &preamble,
+            apis::group(group),
+        )?);
+    }
+    Ok(with_templates(formatted))
 }
 
 /// One emitted Rust file before formatting.
@@ -35,20 +56,34 @@ pub fn tokens(api: &Api) -> Vec<RustFile> {
         file("src/apis/mod.rs".to_owned(), apis::apis_module(api)),
     ];
     for group in &api.groups {
-        let path = format!("src/apis/{}.rs", group.module.trim_start_matches("r#"));
-        files.push(file(path, apis::group(group)));
+        files.push(file(group_path(group), apis::group(group)));
     }
     files
+}
+
+/// The file of an API group's module.
+fn group_path(group: &crate::ir::ApiGroup) -> String {
+    format!("src/apis/{}.rs", group.module.trim_start_matches("r#"))
+}
+
+/// What every emitted file starts with, naming `source`.
+fn preamble(source: &str) -> String {
+    format!("{}\n\n", crate::write::generated_preamble(source))
 }
 
 /// The formatting stage: each emitted file formatted with `source` named in its preamble,
 /// then the runtime copied from `templates/`, sorted by path.
 pub fn format(emitted: Vec<RustFile>, source: &str) -> Result<Vec<GeneratedFile>, Diagnostic> {
-    let preamble = format!("{}\n\n", crate::write::generated_preamble(source));
-    let mut files = emitted
+    let preamble = preamble(source);
+    let files = emitted
         .into_iter()
         .map(|file| rust_file(&file.path, &preamble, file.tokens))
         .collect::<Result<Vec<_>, _>>()?;
+    Ok(with_templates(files))
+}
+
+/// `files` and the runtime copied from `templates/`, sorted by path.
+fn with_templates(mut files: Vec<GeneratedFile>) -> Vec<GeneratedFile> {
     for template in TEMPLATES {
         let contents = format!(
             "{}\n\n{}",
@@ -61,7 +96,7 @@ pub fn format(emitted: Vec<RustFile>, source: &str) -> Result<Vec<GeneratedFile>
         });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    files
 }
 
 /// Formats `tokens` as a Rust file with `preamble` on top.
