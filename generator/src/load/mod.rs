@@ -87,19 +87,21 @@ fn read_tree(text: &str, keys: PathKeys, move_references: bool) -> Result<Loaded
             notes,
             ignored: keys.unknown,
         }),
-        Err(_) => Err(tree_error(text, &tree, converted)),
+        Err(error) => Err(tree_error(text, &tree, converted, &error)),
     }
 }
 
 /// Where and why `tree` cannot be read as a document: the first schema keyword of the wrong
 /// kind below the place serde names, or else that place. A document that was not converted
 /// from 3.1 is read again as text for the error, which then says the line.
-fn tree_error(text: &str, tree: &serde_yaml::Value, converted: bool) -> Diagnostic {
-    let located = match serde_path_to_error::deserialize::<_, OpenAPI>(tree) {
-        Ok(_) => {
-            return Diagnostic::document("internal error: the document reads once, and not twice");
-        }
-        Err(error) => error,
+fn tree_error(
+    text: &str,
+    tree: &serde_yaml::Value,
+    converted: bool,
+    error: &serde_yaml::Error,
+) -> Diagnostic {
+    let Err(located) = serde_path_to_error::deserialize::<_, OpenAPI>(tree) else {
+        return Diagnostic::document(format!("the document could not be read: {error}"));
     };
     let tokens = path_tokens(located.path());
     if let Some(error) = keywords::misplaced_value(tree, &tokens) {
