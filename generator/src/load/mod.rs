@@ -467,11 +467,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn json_that_serde_json_refuses_is_read_as_yaml() {
+    fn a_number_as_the_version_in_json_is_read_as_its_text() {
         let document = r#"{"openapi": "3.0.3", "info": {"title": "t", "version": 2}, "paths": {}}"#;
         assert_eq!(
             load(document).map(|document| document.info.version),
             Ok("2".into())
+        );
+    }
+
+    #[test]
+    fn yaml_with_integers_wider_than_128_bits_or_64_bits_is_read_with_a_note() {
+        let document = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    Id:\n      type: integer\n      maximum: 18446744073709551615\n      example: 340282366920938463463374607431768211455\n";
+        let loaded = read(document).expect("reads");
+        let notes: Vec<String> = loaded.notes.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            notes,
+            [
+                "at #/components/schemas/Id/maximum: `maximum: 18446744073709551615` is outside the 64-bit range; it is kept in the docs, and not checked"
+            ]
+        );
+        let schemas = &loaded.document.components.expect("components").schemas;
+        let id = schemas["Id"].as_item().expect("an inline schema");
+        assert_eq!(
+            id.schema_data.description.as_deref(),
+            Some("`maximum`: 18446744073709551615.")
+        );
+        assert!(
+            id.schema_data
+                .example
+                .as_ref()
+                .is_some_and(serde_json::Value::is_f64)
         );
     }
 
