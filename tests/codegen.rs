@@ -149,6 +149,11 @@ fn broken_documents_get_located_errors() {
             "application~1json/schema: `not` is not supported yet",
         ),
         (
+            "one member under each of allOf and oneOf",
+            "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {allOf: [{$ref: '#/components/schemas/A'}], oneOf: [{$ref: '#/components/schemas/A'}]}\ncomponents:\n  schemas:\n    A: {type: object, properties: {a: {type: string}}}\n",
+            "application~1json/schema: a schema with one member under each of several of `allOf`, `oneOf` and `anyOf` is not supported yet",
+        ),
+        (
             "cycle of references with no array, map or object",
             "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/A'}\ncomponents:\n  schemas:\n    A: {$ref: '#/components/schemas/B'}\n    B: {allOf: [{$ref: '#/components/schemas/A'}]}\n",
             "at #/components/schemas/A: `A` refers to itself through `$ref`s alone, with no array, map or object between",
@@ -453,4 +458,37 @@ fn a_schema_used_only_by_error_responses_is_not_generated() {
     assert!(!surface.contains("struct ErrorCause\n"), "{surface}");
     assert!(surface.contains("struct Shared\n"), "{surface}");
     assert!(surface.contains("struct Thing\n"), "{surface}");
+}
+
+#[test]
+fn a_schema_keyword_of_the_wrong_kind_is_located_at_its_value() {
+    let cases = [
+        (
+            "a list as the pattern, in YAML",
+            format!("{MINIMAL_HEAD}paths: {{}}\ncomponents:\n  schemas:\n    Code: {{type: string, pattern: [a]}}\n"),
+            "at #/components/schemas/Code/pattern: the document could not be read: `pattern` must be text, not a list",
+        ),
+        (
+            "pattern: 0 in JSON, deep in a property",
+            r#"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {},
+                "components": {"schemas": {"User": {"type": "object", "properties": {"code": {"type": "string", "pattern": 0}}}}}}"#
+                .to_owned(),
+            "at #/components/schemas/User/properties/code/pattern: the document could not be read: `pattern` must be text, not the number 0",
+        ),
+        (
+            "a negative maxLength in a response's schema, in JSON",
+            r#"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/a": {"get": {"responses": {"200": {"description": "ok",
+                "content": {"application/json": {"schema": {"type": "array", "items": {"type": "string", "maxLength": -1}}}}}}}}}}"#
+                .to_owned(),
+            "at #/paths/~1a/get/responses/200/content/application~1json/schema/items/maxLength: the document could not be read: `maxLength` must be a whole number, 0 or more, not the number -1",
+        ),
+        (
+            "required names that are not text, in an allOf member",
+            format!("{MINIMAL_HEAD}paths: {{}}\ncomponents:\n  schemas:\n    A:\n      allOf:\n        - {{type: object, required: [[id]]}}\n"),
+            "at #/components/schemas/A/allOf/0/required: the document could not be read: `required` must be a list of names, not a list",
+        ),
+    ];
+    for (name, document, expected) in cases {
+        assert_eq!(error_of(&document), expected, "{name}");
+    }
 }

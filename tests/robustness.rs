@@ -119,6 +119,9 @@ fn damage() -> impl Strategy<Value = Damage> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(|n| Value::Number(n.into())),
+        any::<u64>().prop_map(|n| Value::Number(n.into())),
+        prop_oneof![Just(1e20), Just(-3.4e38), Just(1e300), Just(0.5)]
+            .prop_map(|n: f64| Value::Number(n.into())),
         "[a-z{}/#~ ]{0,12}".prop_map(Value::String),
     ];
     let value = scalar.prop_recursive(2, 8, 3, |inner| {
@@ -145,6 +148,10 @@ fn damage() -> impl Strategy<Value = Damage> {
                         Just("patternProperties"),
                         Just("contentMediaType"),
                         Just("webhooks"),
+                        Just("maximum"),
+                        Just("maxLength"),
+                        Just("pattern"),
+                        Just("callbacks"),
                     ],
                     inner
                 ),
@@ -221,14 +228,28 @@ fn fixture(file: &str) -> Value {
     serde_yaml::from_str(&text).expect("fixture parses")
 }
 
+/// How a damaged document is written for the generator to read.
+#[derive(Clone, Copy)]
+enum Syntax {
+    Yaml,
+    Json,
+}
+
 /// Any damage to a valid document gives files or a diagnostic, never a panic; what fails
 /// only without `skip_unsupported` generates with it, with warnings that each point into
 /// the document.
-fn survives(mut document: Value, damages: &[(usize, Damage)]) -> Result<(), TestCaseError> {
+fn survives(
+    mut document: Value,
+    damages: &[(usize, Damage)],
+    syntax: Syntax,
+) -> Result<(), TestCaseError> {
     for (index, damage) in damages {
         apply(&mut document, *index, damage);
     }
-    let text = serde_yaml::to_string(&document).expect("serialises");
+    let text = match syntax {
+        Syntax::Yaml => serde_yaml::to_string(&document).expect("serialises"),
+        Syntax::Json => serde_json::to_string(&document).expect("serialises"),
+    };
     let strict = generate(&text, &Options::default());
     let skipping = generate(
         &text,
@@ -262,7 +283,15 @@ proptest! {
     fn damaged_documents_never_panic(
         damages in prop::collection::vec((any::<usize>(), damage()), 1..4),
     ) {
-        survives(fixture("schemas.yaml"), &damages)?;
+        survives(fixture("schemas.yaml"), &damages, Syntax::Yaml)?;
+    }
+
+    /// The same, written as JSON: read by serde_json alone, and located the same way.
+    #[test]
+    fn damaged_json_documents_never_panic(
+        damages in prop::collection::vec((any::<usize>(), damage()), 1..4),
+    ) {
+        survives(fixture("schemas.yaml"), &damages, Syntax::Json)?;
     }
 
     /// An OpenAPI 3.1 document, damaged: the conversion to 3.0 never panics either.
@@ -270,6 +299,14 @@ proptest! {
     fn damaged_3_1_documents_never_panic(
         damages in prop::collection::vec((any::<usize>(), damage()), 1..4),
     ) {
-        survives(fixture("openapi31.yaml"), &damages)?;
+        survives(fixture("openapi31.yaml"), &damages, Syntax::Yaml)?;
+    }
+
+    /// A 3.1 JSON document, damaged.
+    #[test]
+    fn damaged_3_1_json_documents_never_panic(
+        damages in prop::collection::vec((any::<usize>(), damage()), 1..4),
+    ) {
+        survives(fixture("fastapi.json"), &damages, Syntax::Json)?;
     }
 }

@@ -12,24 +12,37 @@ use crate::diagnostic::Diagnostic;
 use crate::ir::Api;
 use crate::{GeneratedFile, Options};
 
-pub use manifest::{Identity, RUNTIME_VERSION};
-
 /// Every file of the generated crate, sorted by path: the Rust files, its manifest and its
 /// `rustfmt.toml`. `options.source_name` names the spec in each file's preamble.
+///
+/// Each Rust file is formatted as soon as its tokens are made, so that only one file's
+/// tokens and syntax tree are in memory at a time (the tokens of every file at once are
+/// most of the peak memory for a large document).
 pub fn emit(api: &Api, options: &Options) -> Result<Vec<GeneratedFile>, Diagnostic> {
     let identity = manifest::Identity::of(api, options)?;
-    let mut files = format(tokens(api, &identity.lib_name()), &options.source_name)?;
+    let preamble = preamble(&options.source_name);
+    let mut files = Vec::with_capacity(api.groups.len() + 5);
+    files.push(rust_file(
+        "src/lib.rs",
+        &preamble,
+        crate_root::lib(api, &identity.lib_name()),
+    )?);
+    files.push(rust_file("src/models.rs", &preamble, models::models(api))?);
+    files.push(rust_file("src/apis/mod.rs", &preamble, apis::apis_module(api))?);
+    for group in &api.groups {
+        files.push(rust_file(&group_path(group), &preamble, apis::group(group))?);
+    }
     let needs = manifest::Needs::of(api, &files);
-    let preamble = crate::write::generated_toml_preamble(&options.source_name);
+    let toml_preamble = crate::write::generated_toml_preamble(&options.source_name);
     let file = |path: &str, contents| GeneratedFile {
         path: path.to_owned(),
         contents,
     };
     files.push(file(
         "Cargo.toml",
-        manifest::manifest(&identity, needs, options, &preamble),
+        manifest::manifest(&identity, needs, options, &toml_preamble),
     ));
-    files.push(file("rustfmt.toml", manifest::rustfmt_config(&preamble)));
+    files.push(file("rustfmt.toml", manifest::rustfmt_config(&toml_preamble)));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
@@ -52,16 +65,25 @@ pub fn tokens(api: &Api, lib_name: &str) -> Vec<RustFile> {
         file("src/apis/mod.rs".to_owned(), apis::apis_module(api)),
     ];
     for group in &api.groups {
-        let path = format!("src/apis/{}.rs", group.module.trim_start_matches("r#"));
-        files.push(file(path, apis::group(group)));
+        files.push(file(group_path(group), apis::group(group)));
     }
     files
+}
+
+/// The file of an API group's module.
+fn group_path(group: &crate::ir::ApiGroup) -> String {
+    format!("src/apis/{}.rs", group.module.trim_start_matches("r#"))
+}
+
+/// What every emitted file starts with, naming `source`.
+fn preamble(source: &str) -> String {
+    format!("{}\n\n", crate::write::generated_preamble(source))
 }
 
 /// The formatting stage: each emitted file formatted with `source` named in its preamble,
 /// sorted by path.
 pub fn format(emitted: Vec<RustFile>, source: &str) -> Result<Vec<GeneratedFile>, Diagnostic> {
-    let preamble = format!("{}\n\n", crate::write::generated_preamble(source));
+    let preamble = preamble(source);
     let mut files = emitted
         .into_iter()
         .map(|file| rust_file(&file.path, &preamble, file.tokens))

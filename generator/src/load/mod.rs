@@ -1,7 +1,10 @@
 //! Reading an OpenAPI 3.0 or 3.1 document from YAML or JSON text.
 
+mod keywords;
 mod openapi31;
 mod references;
+mod tolerated;
+mod tree;
 
 use openapiv3::OpenAPI;
 use serde::Deserialize;
@@ -32,9 +35,11 @@ pub fn load(text: &str) -> Result<OpenAPI, Diagnostic> {
 /// Like [`load`], with the reader's notes. A 3.1 document is converted to the 3.0 model
 /// first: `type` lists with `"null"` are `nullable`, `const` is a one-value `enum`, a `$ref`
 /// with keywords beside it is an `allOf`, and so on; what has no 3.0 form is a located error.
+/// What the 3.0 model cannot hold in a valid document (an integer bound outside 64 bits, a
+/// callback given by `$ref`) is changed so it can, with a warning.
 pub fn read(text: &str) -> Result<Loaded, Diagnostic> {
     let keys = path_keys(text);
-    let error = match parse::<OpenAPI>(text) {
+    match parse::<OpenAPI>(text) {
         Ok(document) if is_3_0(&document.openapi) && keys.slashless.is_empty() => {
             return Ok(Loaded {
                 document,
@@ -42,22 +47,13 @@ pub fn read(text: &str) -> Result<Loaded, Diagnostic> {
                 ignored: keys.unknown,
             });
         }
-        Ok(document) => {
-            check_version(&document.openapi)?;
-            return read_tree(text, keys, false);
-        }
-        Err(error) => error,
-    };
-    match version_of(text)? {
-        Version::OpenApi(version) if openapi31::is_version(&version) => {
-            read_tree(text, keys, false)
-        }
-        Version::OpenApi(version) => {
-            check_version(&version)?;
-            Err(error.into_diagnostic())
-        }
-        Version::Unknown => Err(error.into_diagnostic()),
+        Ok(document) => check_version(&document.openapi)?,
+        Err(()) => match version_of(text)? {
+            Version::OpenApi(version) => check_version(&version)?,
+            Version::Unknown => return Err(locate::<OpenAPI>(text).into_diagnostic()),
+        },
     }
+    read_tree(text, keys, false)
 }
 
 /// Like [`read`], with every schema that a `$ref` points at outside
@@ -69,31 +65,59 @@ pub fn read_with_references_moved(text: &str) -> Result<Loaded, Diagnostic> {
 }
 
 /// A document that needs changes before openapiv3 reads it (a 3.1 document, paths
-/// without their `/`, schemas referenced in place): read as a tree, changed, then read
-/// as 3.0.
+/// without their `/`, schemas referenced in place, values the 3.0 model cannot hold): read
+/// as a tree, changed, then read as 3.0.
 fn read_tree(text: &str, keys: PathKeys, move_references: bool) -> Result<Loaded, Diagnostic> {
-    let mut tree: serde_yaml::Value = parse(text).map_err(ParseError::into_diagnostic)?;
+    let mut tree = tree::read(text).map_err(ParseError::into_diagnostic)?;
     let version = tree.get("openapi").and_then(serde_yaml::Value::as_str);
-    let mut notes = match version {
-        Some(version) if openapi31::is_version(version) => openapi31::convert(&mut tree)?,
-        _ => Vec::new(),
+    let converted = version.is_some_and(openapi31::is_version);
+    let mut notes = if converted {
+        openapi31::convert(&mut tree)?
+    } else {
+        Vec::new()
     };
     notes.append(&mut add_slashes(&mut tree, &keys.slashless)?);
+    notes.append(&mut tolerated::relax(&mut tree));
     if move_references {
         references::hoist(&mut tree);
     }
-    let document: OpenAPI = serde_path_to_error::deserialize(tree).map_err(|error| {
-        let message = format!("the document could not be read: {}", error.inner());
-        match path_to_pointer(error.path()) {
-            Some(pointer) => Diagnostic::at(&pointer, message),
-            None => Diagnostic::document(message),
+    match OpenAPI::deserialize(&tree) {
+        Ok(document) => Ok(Loaded {
+            document,
+            notes,
+            ignored: keys.unknown,
+        }),
+        Err(error) => Err(tree_error(text, &tree, converted, &error)),
+    }
+}
+
+/// Where and why `tree` cannot be read as a document: the first schema keyword of the wrong
+/// kind below the place serde names, or else that place. A document that was not converted
+/// from 3.1 is read again as text for the error, which then says the line.
+fn tree_error(
+    text: &str,
+    tree: &serde_yaml::Value,
+    converted: bool,
+    error: &serde_yaml::Error,
+) -> Diagnostic {
+    let Err(located) = serde_path_to_error::deserialize::<_, OpenAPI>(tree) else {
+        return Diagnostic::document(format!("the document could not be read: {error}"));
+    };
+    let tokens = path_tokens(located.path());
+    if let Some(error) = keywords::misplaced_value(tree, &tokens) {
+        return error;
+    }
+    if !converted {
+        let error = locate::<OpenAPI>(text);
+        if error.pointer.is_some() {
+            return error.into_diagnostic();
         }
-    })?;
-    Ok(Loaded {
-        document,
-        notes,
-        ignored: keys.unknown,
-    })
+    }
+    let message = format!("the document could not be read: {}", located.inner());
+    match path_to_pointer(located.path()) {
+        Some(pointer) => Diagnostic::at(&pointer, message),
+        None => Diagnostic::document(message),
+    }
 }
 
 fn is_3_0(version: &str) -> bool {
@@ -115,16 +139,43 @@ impl ParseError {
     }
 }
 
-/// Reads `text` as a `T`: JSON with serde_json, which is fast, and anything else (or JSON
-/// that serde_json refuses, a number where text is expected, say) as YAML, which also finds
-/// where reading stopped.
-fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ParseError> {
-    if let Some(json) = json_text(text)
-        && let Ok(value) = serde_json::from_str(json)
-    {
-        return Ok(value);
+/// Reads `text` as a `T`: JSON with serde_json and anything else as YAML, without keeping
+/// track of the place (which costs a tenth of the time); [`locate`] says where it failed.
+fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ()> {
+    match json_text(text) {
+        Some(json) => serde_json::from_str(json).map_err(drop),
+        None => serde_yaml::from_str(text).map_err(drop),
     }
-    serde_path_to_error::deserialize(serde_yaml::Deserializer::from_str(text)).map_err(yaml_error)
+}
+
+/// Reads `text` as a `T` again, following the place, to say where and why it fails.
+fn locate<T: DeserializeOwned>(text: &str) -> ParseError {
+    match json_text(text) {
+        Some(json) => {
+            let mut deserializer = serde_json::Deserializer::from_str(json);
+            match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+                Ok(_) => ParseError::unlocated(),
+                Err(error) => json_error(error),
+            }
+        }
+        None => {
+            match serde_path_to_error::deserialize::<_, T>(serde_yaml::Deserializer::from_str(text))
+            {
+                Ok(_) => ParseError::unlocated(),
+                Err(error) => yaml_error(error),
+            }
+        }
+    }
+}
+
+impl ParseError {
+    /// A failure that a second reading does not find (never expected).
+    fn unlocated() -> Self {
+        ParseError {
+            pointer: None,
+            message: "the document could not be read".into(),
+        }
+    }
 }
 
 /// The text of a JSON document (an object, after any byte order mark and white space);
@@ -145,6 +196,20 @@ fn yaml_error(error: serde_path_to_error::Error<serde_yaml::Error>) -> ParseErro
         ),
         None => format!("the document could not be read: {inner}"),
     };
+    ParseError { pointer, message }
+}
+
+fn json_error(error: serde_path_to_error::Error<serde_json::Error>) -> ParseError {
+    let pointer = path_to_pointer(error.path());
+    let inner = error.into_inner();
+    let text = inner.to_string();
+    let suffix = format!(" at line {} column {}", inner.line(), inner.column());
+    let message = format!(
+        "the document could not be read (line {}, column {}): {}",
+        inner.line(),
+        inner.column(),
+        text.strip_suffix(&suffix).unwrap_or(&text)
+    );
     ParseError { pointer, message }
 }
 
@@ -376,19 +441,25 @@ fn scalar(value: &serde_yaml::Value) -> String {
 
 /// The JSON pointer of serde's path to the failing value; `None` at the root.
 fn path_to_pointer(path: &serde_path_to_error::Path) -> Option<Pointer> {
+    let tokens = path_tokens(path);
+    (!tokens.is_empty()).then(|| {
+        tokens
+            .iter()
+            .fold(Pointer::root(), |pointer, token| pointer.push(token))
+    })
+}
+
+/// The reference tokens of serde's path to the failing value.
+fn path_tokens(path: &serde_path_to_error::Path) -> Vec<String> {
     use serde_path_to_error::Segment;
-    let mut pointer = Pointer::root();
-    let mut any = false;
-    for segment in path.iter() {
-        pointer = match segment {
-            Segment::Seq { index } => pointer.push(index),
-            Segment::Map { key } => pointer.push(key),
-            Segment::Enum { variant } => pointer.push(variant),
-            Segment::Unknown => continue,
-        };
-        any = true;
-    }
-    any.then_some(pointer)
+    path.iter()
+        .filter_map(|segment| match segment {
+            Segment::Seq { index } => Some(index.to_string()),
+            Segment::Map { key } => Some(key.clone()),
+            Segment::Enum { variant } => Some(variant.clone()),
+            Segment::Unknown => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -396,11 +467,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn json_that_serde_json_refuses_is_read_as_yaml() {
+    fn a_number_as_the_version_in_json_is_read_as_its_text() {
         let document = r#"{"openapi": "3.0.3", "info": {"title": "t", "version": 2}, "paths": {}}"#;
         assert_eq!(
             load(document).map(|document| document.info.version),
             Ok("2".into())
+        );
+    }
+
+    #[test]
+    fn yaml_with_integers_wider_than_128_bits_or_64_bits_is_read_with_a_note() {
+        let document = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    Id:\n      type: integer\n      maximum: 18446744073709551615\n      example: 340282366920938463463374607431768211455\n";
+        let loaded = read(document).expect("reads");
+        let notes: Vec<String> = loaded.notes.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            notes,
+            [
+                "at #/components/schemas/Id/maximum: `maximum: 18446744073709551615` is outside the 64-bit range; it is kept in the docs, and not checked"
+            ]
+        );
+        let schemas = &loaded.document.components.expect("components").schemas;
+        let id = schemas["Id"].as_item().expect("an inline schema");
+        assert_eq!(
+            id.schema_data.description.as_deref(),
+            Some("`maximum`: 18446744073709551615.")
+        );
+        assert!(
+            id.schema_data
+                .example
+                .as_ref()
+                .is_some_and(serde_json::Value::is_f64)
         );
     }
 

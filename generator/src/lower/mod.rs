@@ -4,6 +4,7 @@
 mod cycles;
 mod names;
 mod operations;
+mod shape;
 mod types;
 
 use std::collections::{BTreeMap, BTreeSet};

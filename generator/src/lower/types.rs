@@ -1,11 +1,13 @@
 //! Lowering schemas into type references and named type definitions.
 
 use openapiv3::{
-    AdditionalProperties, Discriminator, IntegerFormat, NumberFormat, ObjectType, ReferenceOr,
-    Schema, SchemaKind, StringFormat, StringType, Type, VariantOrUnknownOrEmpty,
+    AdditionalProperties, Discriminator, ObjectType, ReferenceOr, Schema, SchemaKind, Type,
 };
 
 use super::names::{self, camel, snake};
+use super::shape::{
+    Definition, ObjectSource, Shape, Unnamed, is_object_like, shape, typed_members,
+};
 use super::{Lowerer, component_name, resolve};
 use crate::diagnostic::{Diagnostic, Pointer};
 use crate::ir::{
@@ -76,21 +78,17 @@ impl<'d> Lowerer<'d> {
         if self.start_component(key.as_str()) {
             let at = Pointer::root().push("components").push("schemas").push(key);
             let kind = match schema {
-                ReferenceOr::Item(schema) if needs_definition(schema) => {
-                    self.definition(&rust_name, schema, &at)?
-                }
-                // An alias is only defined once its target is: a cycle of aliases has none.
-                alias => {
-                    self.alias_chain.push(key.as_str());
-                    let target = match alias {
-                        reference @ ReferenceOr::Reference { .. } => {
-                            self.schema_type(reference, &at, &rust_name)
-                        }
-                        ReferenceOr::Item(schema) => self.unnamed_type(schema, &at, &rust_name),
-                    };
-                    self.alias_chain.pop();
-                    self.alias_kind(key, &rust_name, target?, &at)?
-                }
+                ReferenceOr::Item(schema) => match shape(schema) {
+                    Shape::Defined(definition) => {
+                        self.definition(&rust_name, schema, definition, &at)?
+                    }
+                    Shape::Unnamed(unnamed) => self.alias(key, &rust_name, &at, |this| {
+                        this.unnamed_type(unnamed, &at, &rust_name)
+                    })?,
+                },
+                reference => self.alias(key, &rust_name, &at, |this| {
+                    this.schema_type(reference, &at, &rust_name)
+                })?,
             };
             let description = match schema {
                 ReferenceOr::Item(schema) => schema.schema_data.description.clone(),
@@ -104,6 +102,21 @@ impl<'d> Lowerer<'d> {
             });
         }
         Ok(TypeRef::Named(rust_name))
+    }
+
+    /// The definition of the component `key` when it is an alias of what `target` lowers.
+    /// An alias is only defined once its target is: a cycle of aliases has none.
+    fn alias(
+        &mut self,
+        key: &'d str,
+        name: &str,
+        at: &Pointer,
+        target: impl FnOnce(&mut Self) -> Result<TypeRef, Diagnostic>,
+    ) -> Result<TypeKind, Diagnostic> {
+        self.alias_chain.push(key);
+        let target = target(self);
+        self.alias_chain.pop();
+        self.alias_kind(key, name, target?, at)
     }
 
     /// What the component `key`, an alias of `target`, is defined as: an alias, or when it
@@ -163,11 +176,12 @@ impl<'d> Lowerer<'d> {
         pointer: &Pointer,
         hint: &str,
     ) -> Result<TypeRef, Diagnostic> {
-        if !needs_definition(schema) {
-            return self.unnamed_type(schema, pointer, hint);
-        }
+        let definition = match shape(schema) {
+            Shape::Unnamed(unnamed) => return self.unnamed_type(unnamed, pointer, hint),
+            Shape::Defined(definition) => definition,
+        };
         let name = self.type_names.claim(names::type_name(hint));
-        let kind = self.definition(&name, schema, pointer)?;
+        let kind = self.definition(&name, schema, definition, pointer)?;
         let description = schema.schema_data.description.clone();
         self.define(TypeDef {
             name: name.clone(),
@@ -178,111 +192,41 @@ impl<'d> Lowerer<'d> {
         Ok(TypeRef::Named(name))
     }
 
-    /// The type of a schema that needs no definition of its own: scalars, arrays and maps.
+    /// The type of a schema that needs no definition of its own: scalars, arrays, maps and
+    /// what a single member says.
     fn unnamed_type(
         &mut self,
-        schema: &'d Schema,
+        unnamed: Unnamed<'d>,
         pointer: &Pointer,
         hint: &str,
     ) -> Result<TypeRef, Diagnostic> {
-        match &schema.schema_kind {
-            SchemaKind::Type(Type::String(string)) => Ok(string_type(string)),
-            SchemaKind::Type(Type::Integer(integer)) => Ok(match integer.format {
-                VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => TypeRef::I32,
-                _ => TypeRef::I64,
-            }),
-            SchemaKind::Type(Type::Number(number)) => Ok(match number.format {
-                VariantOrUnknownOrEmpty::Item(NumberFormat::Float) => TypeRef::F32,
-                _ => TypeRef::F64,
-            }),
-            SchemaKind::Type(Type::Boolean(_)) => Ok(TypeRef::Bool),
-            SchemaKind::Type(Type::Array(array)) => {
-                self.array_type(array.items.as_ref(), pointer, hint)
+        match unnamed {
+            Unnamed::Scalar(ty) => Ok(ty),
+            Unnamed::Json => Ok(TypeRef::Json),
+            Unnamed::Array(items) => self.array_type(items, pointer, hint),
+            Unnamed::Map(additional) => {
+                let value = self
+                    .additional_type(additional, pointer, hint)?
+                    .unwrap_or(TypeRef::Json);
+                Ok(TypeRef::Map(Box::new(value)))
             }
-            SchemaKind::Type(Type::Object(object)) => self.map_type(object, pointer, hint),
-            SchemaKind::Any(any) if *any == Default::default() => Ok(TypeRef::Json),
-            SchemaKind::Any(any) if is_object_like(any) => {
-                // What needs no definition: one member that says what the type is, or a map.
-                let members = [
-                    ("allOf", &any.all_of),
-                    ("oneOf", &any.one_of),
-                    ("anyOf", &any.any_of),
-                ];
-                let typed = members
-                    .iter()
-                    .flat_map(|(keyword, members)| {
-                        typed_members(members)
-                            .into_iter()
-                            .map(move |(index, member)| (*keyword, index, member))
-                    })
-                    .collect::<Vec<_>>();
-                match typed.as_slice() {
-                    [(keyword, index, member)] => {
-                        self.schema_type(member, &pointer.push(keyword).push(index), hint)
-                    }
-                    [] if any.additional_properties.is_some() || any.typ.is_some() => {
-                        let value = self
-                            .additional_type(any.additional_properties.as_ref(), pointer, hint)?
-                            .unwrap_or(TypeRef::Json);
-                        Ok(TypeRef::Map(Box::new(value)))
-                    }
-                    [] => Ok(TypeRef::Json),
-                    _ => Err(Diagnostic::at(
-                        pointer,
-                        "internal error: a schema of several members has no definition",
-                    )),
-                }
-            }
-            // A type with keywords of another (`type: string` with `properties`, say): the
-            // type, with a warning; `type: object` with `items` is an array, as its data is.
-            SchemaKind::Any(any) => match any.typ.as_deref() {
-                Some(typ @ ("string" | "integer" | "number" | "boolean" | "array")) => {
-                    self.warn_mixed(any, typ, pointer);
-                    match typ {
-                        "string" => Ok(TypeRef::String),
-                        "integer" => Ok(TypeRef::I64),
-                        "number" => Ok(TypeRef::F64),
-                        "boolean" => Ok(TypeRef::Bool),
-                        _ => self.array_type(any.items.as_ref(), pointer, hint),
-                    }
-                }
-                Some("object") if any.items.is_some() => {
-                    self.warn_mixed(any, "array", pointer);
-                    self.array_type(any.items.as_ref(), pointer, hint)
-                }
-                None if any.items.is_some() => self.array_type(any.items.as_ref(), pointer, hint),
-                // An `enum` without a type: text if every value is, any JSON otherwise.
-                None if !any.enumeration.is_empty() => Ok(
-                    if any.enumeration.iter().all(serde_json::Value::is_string) {
-                        TypeRef::String
-                    } else {
-                        TypeRef::Json
-                    },
-                ),
-                _ => Err(unsupported(
-                    pointer,
-                    "a schema that mixes keywords of several types",
-                )),
-            },
             // `allOf: [X]` (or `oneOf: [X]`) only adds a description or such to X: it is X.
-            SchemaKind::AllOf { all_of: members }
-            | SchemaKind::OneOf { one_of: members }
-            | SchemaKind::AnyOf { any_of: members } => {
-                let keyword = keyword(&schema.schema_kind);
-                match typed_members(members).as_slice() {
-                    [(index, member)] => {
-                        self.schema_type(member, &pointer.push(keyword).push(index), hint)
-                    }
-                    [] => Ok(TypeRef::Json),
-                    _ => Err(Diagnostic::at(
-                        pointer,
-                        format!(
-                            "internal error: a `{keyword}` of several members has no definition"
-                        ),
-                    )),
+            Unnamed::Member {
+                keyword,
+                index,
+                member,
+            } => self.schema_type(member, &pointer.push(keyword).push(index), hint),
+            Unnamed::Mixed { any, read_as } => {
+                self.warn_mixed(any, read_as, pointer);
+                match read_as {
+                    "string" => Ok(TypeRef::String),
+                    "integer" => Ok(TypeRef::I64),
+                    "number" => Ok(TypeRef::F64),
+                    "boolean" => Ok(TypeRef::Bool),
+                    _ => self.array_type(any.items.as_ref(), pointer, hint),
                 }
             }
-            SchemaKind::Not { .. } => Err(unsupported(pointer, "`not`")),
+            Unnamed::Unsupported(what) => Err(unsupported(pointer, what)),
         }
     }
 
@@ -332,19 +276,6 @@ impl<'d> Lowerer<'d> {
         Ok(TypeRef::List(Box::new(item)))
     }
 
-    /// An object without declared properties: a map of its additional properties.
-    fn map_type(
-        &mut self,
-        object: &'d ObjectType,
-        pointer: &Pointer,
-        hint: &str,
-    ) -> Result<TypeRef, Diagnostic> {
-        let value = self
-            .additional_type(object.additional_properties.as_ref(), pointer, hint)?
-            .unwrap_or(TypeRef::Json);
-        Ok(TypeRef::Map(Box::new(value)))
-    }
-
     /// The value type of `additionalProperties`, `None` when there may be none.
     fn additional_type(
         &mut self,
@@ -370,20 +301,22 @@ impl<'d> Lowerer<'d> {
         &mut self,
         name: &str,
         schema: &'d Schema,
+        definition: Definition<'d>,
         pointer: &Pointer,
     ) -> Result<TypeKind, Diagnostic> {
-        if let Some(union) = self.subtypes(schema, pointer)? {
-            return Ok(TypeKind::Union(union));
-        }
-        let texts = enum_texts(schema);
-        if !texts.is_empty() {
-            return Ok(TypeKind::Enum(string_enum(&texts)));
-        }
-        match &schema.schema_kind {
-            SchemaKind::Type(Type::Object(object)) => self
-                .object(name, ObjectParts::of(object, pointer), pointer)
-                .map(TypeKind::Struct),
-            SchemaKind::AllOf { all_of } => {
+        match definition {
+            Definition::Enum(texts) => Ok(TypeKind::Enum(string_enum(&texts))),
+            Definition::Object(source) => {
+                if let Some(union) = self.subtypes(schema, &source, pointer)? {
+                    return Ok(TypeKind::Union(union));
+                }
+                let parts = match source {
+                    ObjectSource::Typed(object) => ObjectParts::of(object, pointer),
+                    ObjectSource::Untyped(any) => self.any_parts(any, pointer, &[])?,
+                };
+                self.object(name, parts, pointer).map(TypeKind::Struct)
+            }
+            Definition::AllOf(all_of) => {
                 if let Some(index) = self.scalar_member(all_of) {
                     let at = pointer.push("allOf").push(index);
                     return Ok(TypeKind::Alias(self.schema_type(
@@ -395,23 +328,9 @@ impl<'d> Lowerer<'d> {
                 let parts = self.all_of_parts(all_of, pointer, &[])?;
                 self.object(name, parts, pointer).map(TypeKind::Struct)
             }
-            SchemaKind::OneOf { one_of: members } | SchemaKind::AnyOf { any_of: members } => self
-                .union(name, keyword(&schema.schema_kind), members, schema, pointer)
+            Definition::Union { keyword, members } => self
+                .union(name, keyword, members, schema, pointer)
                 .map(TypeKind::Union),
-            SchemaKind::Any(any) if typed_members(&any.one_of).len() > 1 => self
-                .union(name, "oneOf", &any.one_of, schema, pointer)
-                .map(TypeKind::Union),
-            SchemaKind::Any(any) if typed_members(&any.any_of).len() > 1 => self
-                .union(name, "anyOf", &any.any_of, schema, pointer)
-                .map(TypeKind::Union),
-            SchemaKind::Any(any) => {
-                let parts = self.any_parts(any, pointer, &[])?;
-                self.object(name, parts, pointer).map(TypeKind::Struct)
-            }
-            _ => Err(Diagnostic::at(
-                pointer,
-                "internal error: only objects, enums and unions are defined",
-            )),
         }
     }
 
@@ -474,14 +393,12 @@ impl<'d> Lowerer<'d> {
     fn subtypes(
         &mut self,
         schema: &'d Schema,
+        source: &ObjectSource<'d>,
         pointer: &Pointer,
     ) -> Result<Option<Union>, Diagnostic> {
-        let is_object = match &schema.schema_kind {
-            SchemaKind::Type(Type::Object(_)) => true,
-            SchemaKind::Any(any) => {
-                is_object_like(any) && any.one_of.is_empty() && any.any_of.is_empty()
-            }
-            _ => false,
+        let is_object = match source {
+            ObjectSource::Typed(_) => true,
+            ObjectSource::Untyped(any) => any.one_of.is_empty() && any.any_of.is_empty(),
         };
         let Some(discriminator) = schema.schema_data.discriminator.as_ref() else {
             return Ok(None);
@@ -501,7 +418,7 @@ impl<'d> Lowerer<'d> {
                 ));
             };
             let (target_schema, _) = resolve(self.schemas(), "schemas", member, &at.push(value))?;
-            if std::ptr::eq(target_schema, schema) || !needs_definition(target_schema) {
+            if std::ptr::eq(target_schema, schema) || !shape(target_schema).is_definition() {
                 return Ok(None);
             }
             if !subtypes.iter().any(|(known, _)| *known == reference) {
@@ -738,55 +655,6 @@ impl AsSchema for Box<Schema> {
     }
 }
 
-/// Objects with declared properties, string enums and unions become named types.
-fn needs_definition(schema: &Schema) -> bool {
-    match &schema.schema_kind {
-        SchemaKind::Type(Type::String(_)) | SchemaKind::Any(_)
-            if !enum_texts(schema).is_empty() =>
-        {
-            true
-        }
-        SchemaKind::Type(Type::Object(object)) => {
-            !object.properties.is_empty() || schema.schema_data.discriminator.is_some()
-        }
-        SchemaKind::AllOf { all_of: members }
-        | SchemaKind::OneOf { one_of: members }
-        | SchemaKind::AnyOf { any_of: members } => typed_members(members).len() > 1,
-        SchemaKind::Any(any) => {
-            let several = |members| typed_members(members).len() > 1;
-            is_object_like(any)
-                && (!any.properties.is_empty()
-                    || typed_members(&any.all_of).len()
-                        + usize::from(any.additional_properties.is_some())
-                        > 1
-                    || several(&any.one_of)
-                    || several(&any.any_of))
-        }
-        _ => false,
-    }
-}
-
-/// The members of an `allOf` that say something about the type, with their index: members
-/// that only annotate (`{description: …}`, `{readOnly: true}`) are left out.
-fn typed_members(members: &[ReferenceOr<Schema>]) -> Vec<(usize, &ReferenceOr<Schema>)> {
-    members
-        .iter()
-        .enumerate()
-        .filter(|(_, member)| {
-            !matches!(member, ReferenceOr::Item(Schema { schema_kind: SchemaKind::Any(any), .. }) if *any == Default::default())
-        })
-        .collect()
-}
-
-/// The keyword of a schema made of members.
-fn keyword(kind: &SchemaKind) -> &'static str {
-    match kind {
-        SchemaKind::OneOf { .. } => "oneOf",
-        SchemaKind::AnyOf { .. } => "anyOf",
-        _ => "allOf",
-    }
-}
-
 /// The name of a union variant that holds `ty`: the type's own name, or a word for a type
 /// without one.
 fn variant_name(ty: &TypeRef) -> String {
@@ -844,15 +712,6 @@ fn tags_of(discriminator: &Discriminator, reference: &str) -> Vec<String> {
     } else {
         mapped
     }
-}
-
-/// A schema without keywords of a type other than object (`items`, `enum`, `not`), whether
-/// or not it says `type: object`: properties, `additionalProperties` and members.
-fn is_object_like(any: &openapiv3::AnySchema) -> bool {
-    any.typ.as_deref().is_none_or(|typ| typ == "object")
-        && any.items.is_none()
-        && any.enumeration.is_empty()
-        && any.not.is_none()
 }
 
 /// How deep schemas may nest (each property, item, member and `$ref` is a level), so that
@@ -929,14 +788,6 @@ impl<'d> ObjectParts<'d> {
     }
 }
 
-fn string_type(string: &StringType) -> TypeRef {
-    match &string.format {
-        VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => TypeRef::DateTime,
-        VariantOrUnknownOrEmpty::Item(StringFormat::Date) => TypeRef::Date,
-        _ => TypeRef::String,
-    }
-}
-
 /// An open enum of the text values among `values` (a `null`, a number or a repeat is left
 /// out: the open enum keeps whatever is received anyway).
 fn string_enum(values: &[&str]) -> Enum {
@@ -954,24 +805,6 @@ fn string_enum(values: &[&str]) -> Enum {
     Enum {
         variants,
         unknown_variant: variant_names.claim("Unknown".into()),
-    }
-}
-
-/// The text values of a string schema's `enum`.
-fn enum_texts(schema: &Schema) -> Vec<&str> {
-    match &schema.schema_kind {
-        SchemaKind::Type(Type::String(string)) => string
-            .enumeration
-            .iter()
-            .flatten()
-            .map(String::as_str)
-            .collect(),
-        SchemaKind::Any(any) if any.typ.as_deref() == Some("string") => any
-            .enumeration
-            .iter()
-            .filter_map(serde_json::Value::as_str)
-            .collect(),
-        _ => Vec::new(),
     }
 }
 

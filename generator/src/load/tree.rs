@@ -1,0 +1,122 @@
+//! A document read as a tree of values, to be changed before the 3.0 model reads it.
+
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_yaml::{Mapping, Value};
+
+use super::{ParseError, json_text, locate};
+
+/// `text` (JSON with serde_json, YAML with serde_yaml) as a tree. An integer too large for
+/// 64 bits, which serde_yaml's values cannot hold, is kept as the nearest `f64`, as
+/// serde_json keeps it.
+pub(super) fn read(text: &str) -> Result<Value, ParseError> {
+    let read = match json_text(text) {
+        Some(json) => serde_json::from_str(json).ok(),
+        None => serde_yaml::from_str(text)
+            .ok()
+            .or_else(|| serde_yaml::from_str::<Wide>(text).ok().map(|wide| wide.0)),
+    };
+    read.ok_or_else(|| locate::<Value>(text))
+}
+
+/// A tree read with integers of any width.
+struct Wide(Value);
+
+impl<'de> Deserialize<'de> for Wide {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(WideVisitor).map(Wide)
+    }
+}
+
+struct WideVisitor;
+
+impl<'de> Visitor<'de> for WideVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(Value::Number(value.into()))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(Value::Number(value.into()))
+    }
+
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "kept as the nearest f64, as serde_json does"
+    )]
+    fn visit_i128<E>(self, value: i128) -> Result<Value, E> {
+        Ok(Value::Number((value as f64).into()))
+    }
+
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "kept as the nearest f64, as serde_json does"
+    )]
+    fn visit_u128<E>(self, value: u128) -> Result<Value, E> {
+        Ok(Value::Number((value as f64).into()))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(Value::Number(value.into()))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.to_owned()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Value, E> {
+        Ok(Value::String(value))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        Wide::deserialize(deserializer).map(|wide| wide.0)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Wide(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Sequence(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut mapping = Mapping::new();
+        while let Some((Wide(key), Wide(value))) = map.next_entry()? {
+            mapping.insert(key, value);
+        }
+        Ok(Value::Mapping(mapping))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_wider_than_64_bits_are_read() {
+        let tree = read("a: 340282366920938463463374607431768211455\nb: -170141183460469231731687303715884105728\nc: 1\n")
+            .map_err(|error| error.message)
+            .expect("reads");
+        assert_eq!(tree["a"].as_f64(), Some(3.402_823_669_209_385e38));
+        assert_eq!(tree["b"].as_f64(), Some(-1.701_411_834_604_692_3e38));
+        assert_eq!(tree["c"].as_u64(), Some(1));
+    }
+}
