@@ -12,6 +12,8 @@ use crate::diagnostic::Diagnostic;
 use crate::ir::Api;
 use crate::{GeneratedFile, Options};
 
+pub use manifest::{Identity, RUNTIME_VERSION};
+
 /// Every file of the generated crate, sorted by path: the Rust files, its manifest and its
 /// `rustfmt.toml`. `options.source_name` names the spec in each file's preamble.
 ///
@@ -28,9 +30,17 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<GeneratedFile>, Diagnost
         crate_root::lib(api, &identity.lib_name()),
     )?);
     files.push(rust_file("src/models.rs", &preamble, models::models(api))?);
-    files.push(rust_file("src/apis/mod.rs", &preamble, apis::apis_module(api))?);
+    files.push(rust_file(
+        "src/apis/mod.rs",
+        &preamble,
+        apis::apis_module(api),
+    )?);
     for group in &api.groups {
-        files.push(rust_file(&group_path(group), &preamble, apis::group(group))?);
+        files.push(rust_file(
+            &group_path(group),
+            &preamble,
+            apis::group(group),
+        )?);
     }
     let needs = manifest::Needs::of(api, &files);
     let toml_preamble = crate::write::generated_toml_preamble(&options.source_name);
@@ -42,7 +52,10 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<GeneratedFile>, Diagnost
         "Cargo.toml",
         manifest::manifest(&identity, needs, options, &toml_preamble),
     ));
-    files.push(file("rustfmt.toml", manifest::rustfmt_config(&toml_preamble)));
+    files.push(file(
+        "rustfmt.toml",
+        manifest::rustfmt_config(&toml_preamble),
+    ));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
