@@ -149,9 +149,10 @@ components:
     );
     let code = emitted(&generated.files, &[]);
     assert!(
-        code.contains("pub fn partial(&self, q: Option<&str>) -> Call<serde_json::Value>"),
+        code.contains("pub fn partial(&self) -> PartialCall"),
         "{code}"
     );
+    assert!(code.contains("pub fn q(self, q: &str) -> Self"), "{code}");
     assert!(code.contains("pub fn good("), "{code}");
     assert!(!code.contains("pub fn bad("), "{code}");
     assert!(
@@ -238,6 +239,69 @@ fn generated_crates_compile_without_warnings() {
         "the generated crates do not compile cleanly:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// A crate generated from `tests/fixtures/wire/optional-parameters.yaml`, with the request
+/// test `tests/fixtures/wire/wire.rs`, run against a local server: the setters of a call put
+/// their values on the wire, and a parameter left unset is not sent.
+#[test]
+fn optional_parameters_set_on_the_call_reach_the_wire() {
+    let path = "tests/fixtures/wire/optional-parameters.yaml";
+    let (files, warnings) = fixture("wire", path);
+    assert_eq!(warnings, Vec::<String>::new());
+    let target = workspace_root().join("target/generated-check");
+    let dir = target.join("wire");
+    let _ = std::fs::remove_dir_all(&dir);
+    write_renamed(&dir, "fixture-wire", &files);
+    let manifest_path = dir.join("Cargo.toml");
+    let manifest = std::fs::read_to_string(&manifest_path).expect("the manifest");
+    let lib = lib_name(&manifest);
+    std::fs::write(
+        &manifest_path,
+        format!(
+            "{manifest}\n[dev-dependencies]\ntokio = {{ version = \"1\", features = [\"macros\", \"rt\"] }}\n\n[workspace]\n"
+        ),
+    )
+    .expect("write the manifest");
+    let test = std::fs::read_to_string(workspace_root().join("tests/fixtures/wire/wire.rs"))
+        .expect("the request test");
+    std::fs::create_dir_all(dir.join("tests")).expect("create tests/");
+    std::fs::write(
+        dir.join("tests/wire.rs"),
+        test.replace("use LIB::", &format!("use {lib}::")),
+    )
+    .expect("write the request test");
+    std::fs::copy(workspace_root().join("Cargo.lock"), dir.join("Cargo.lock"))
+        .expect("copy Cargo.lock");
+    let output = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["test", "--offline", "--quiet", "--test", "wire"])
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", target.join("target"))
+        .env("RUSTFLAGS", "-D warnings")
+        .output()
+        .expect("run cargo test");
+    assert!(
+        output.status.success(),
+        "the request test failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The library's name in a generated manifest: `[lib] name`, else the package's with `_`.
+fn lib_name(manifest: &str) -> String {
+    let name_after = |header: &str| {
+        let section = &manifest[manifest.find(header)? + header.len()..];
+        let line = section
+            .lines()
+            .take_while(|line| !line.starts_with('['))
+            .find(|line| line.starts_with("name = "))?;
+        Some(line["name = ".len()..].trim_matches('"').to_owned())
+    };
+    name_after("[lib]")
+        .or_else(|| name_after("[package]"))
+        .expect("a package name")
+        .replace('-', "_")
 }
 
 fn write_renamed(dir: &Path, name: &str, files: &[GeneratedFile]) {

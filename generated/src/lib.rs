@@ -24,3 +24,7 @@ mod runtime;
 
 pub use apis::IdentitySourceApi;
 pub use runtime::*;
+/// Everything that can go wrong with a call, with the API's error body.
+pub type Error = runtime::Error<models::Error>;
+/// The result of every call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -22,10 +22,10 @@ mod token_cache;
 
 #[allow(unused_imports)] // Used by API descriptions that have list parameters.
 pub(crate) use call::joined;
-pub(crate) use call::Request;
-pub use call::{Call, RateLimit, Response, ResponseMeta};
+pub(crate) use call::{PathSegment, Request};
+pub use call::{Call, RateLimit, Response, ResponseMeta, Retries};
 pub use client::{Auth, BoxError, Client, ClientBuilder, RetryPolicy, TokenFuture, TokenSource};
-pub use error::{ApiError, Error, ErrorBody, ErrorCause, Result};
+pub use error::{ApiError, ConfigError, Error, ErrorBody};
 #[cfg(feature = "service-app")]
 pub use oauth::{OAuthError, ServiceApp, DEFAULT_SCOPES};
 #[cfg(feature = "service-app")]

@@ -3,8 +3,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::tokens::{ident, inner_docs};
-use crate::ir::Api;
+use super::tokens::{ModelsPath, ident, inner_docs, type_tokens};
+use crate::ir::{Api, TypeRef};
 
 pub fn lib(api: &Api) -> TokenStream {
     let title = format!("# {}", api.title);
@@ -29,6 +29,18 @@ pub fn lib(api: &Api) -> TokenStream {
     } else {
         (None, Some(quote!(pub use apis::{#(#apis),*};)))
     };
+    // The crate's `Error` carries the error body every operation declares; without one,
+    // the runtime's (any JSON) is re-exported as it is.
+    let error = match &api.error_body {
+        TypeRef::Json => None,
+        body => {
+            let body = type_tokens(body, ModelsPath::Qualified);
+            Some(quote! {
+                /// Everything that can go wrong with a call, with the API's error body.
+                pub type Error = runtime::Error<#body>;
+            })
+        }
+    };
     quote! {
         #docs
         #![forbid(unsafe_code)]
@@ -41,5 +53,8 @@ pub fn lib(api: &Api) -> TokenStream {
 
         #reexport
         pub use runtime::*;
+        #error
+        /// The result of every call.
+        pub type Result<T, E = Error> = std::result::Result<T, E>;
     }
 }

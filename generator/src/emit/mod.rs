@@ -2,6 +2,7 @@
 
 mod apis;
 mod crate_root;
+mod errors;
 mod models;
 mod tokens;
 
