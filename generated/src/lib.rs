@@ -20,11 +20,9 @@
 pub mod apis;
 pub mod models;
 
-mod runtime;
-
 pub use apis::IdentitySourceApi;
-pub use runtime::*;
+pub use api_client_runtime::*;
 /// Everything that can go wrong with a call, with the API's error body.
-pub type Error = runtime::Error<models::Error>;
+pub type Error = api_client_runtime::Error<models::Error>;
 /// The result of every call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -337,7 +337,7 @@ pub struct IdentitySourceUserProfileForUpsert {
         rename = "firstName",
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
+        deserialize_with = "api_client_runtime::codegen::nullable::deserialize"
     )]
     pub first_name: Option<Option<String>>,
     /// The user's home address; `null` clears it.
@@ -349,7 +349,7 @@ pub struct IdentitySourceUserProfileForUpsert {
         rename = "homeAddress",
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
+        deserialize_with = "api_client_runtime::codegen::nullable::deserialize"
     )]
     pub home_address: Option<Option<String>>,
     /// The user's last name; `null` clears it.
@@ -361,7 +361,7 @@ pub struct IdentitySourceUserProfileForUpsert {
         rename = "lastName",
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
+        deserialize_with = "api_client_runtime::codegen::nullable::deserialize"
     )]
     pub last_name: Option<Option<String>>,
     /// The user's mobile phone number; `null` clears it.
@@ -373,7 +373,7 @@ pub struct IdentitySourceUserProfileForUpsert {
         rename = "mobilePhone",
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
+        deserialize_with = "api_client_runtime::codegen::nullable::deserialize"
     )]
     pub mobile_phone: Option<Option<String>>,
     /// The user's secondary email address.
@@ -395,7 +395,7 @@ pub struct IdentitySourceUserProfileForUpsert {
     pub additional_properties: std::collections::BTreeMap<String, String>,
 }
 
-impl crate::runtime::ErrorBody for Error {
+impl api_client_runtime::ErrorBody for Error {
     fn code(&self) -> Option<&str> {
         self.error_code.as_deref()
     }

@@ -50,7 +50,8 @@ pub fn group(group: &ApiGroup) -> TokenStream {
     });
     quote! {
         #models_import
-        use crate::runtime::{Call, Client, Method, PathSegment, Request};
+        use api_client_runtime::codegen::{Method, PathSegment, Request};
+        use api_client_runtime::{Call, Client};
 
         #struct_docs
         #[derive(Debug, Clone)]
@@ -187,7 +188,7 @@ fn path_segments(operation: &Operation) -> Vec<TokenStream> {
                         let name = ident(&param.rust_name);
                         match param.list_style {
                             Some(ListStyle::Joined(separator)) => {
-                                quote!(&crate::runtime::joined(#name, #separator))
+                                quote!(&api_client_runtime::codegen::joined(#name, #separator))
                             }
                             _ => quote!(&#name),
                         }
@@ -241,7 +242,7 @@ fn call_type(group: &str, operation: &Operation) -> Option<TokenStream> {
             /// Sends the request and returns the decoded body with the response's metadata.
             pub async fn send(
                 self,
-            ) -> Result<crate::runtime::Response<#output>, crate::runtime::Error<#error>> {
+            ) -> Result<api_client_runtime::Response<#output>, api_client_runtime::Error<#error>> {
                 self.0.send().await
             }
         }
@@ -275,10 +276,15 @@ fn optional_setter(param: &Parameter) -> TokenStream {
         .filter(|text| !text.trim().is_empty());
     let wire = format!("Sets `{}`.", param.wire_name);
     let docs = docs([Some(wire.as_str()), description].into_iter().flatten());
+    // The closure's request must not shadow the argument.
+    let request = match param.rust_name.as_str() {
+        "request" => ident("to_send"),
+        _ => ident("request"),
+    };
     quote! {
         #docs
         pub fn #name(self, #argument: #ty) -> Self {
-            Self(self.0.map_request(|request| request #set))
+            Self(self.0.map_request(|#request| #request #set))
         }
     }
 }
@@ -376,12 +382,14 @@ fn parameter_setter(param: &Parameter) -> TokenStream {
             ObjectStyle::DeepObject => quote!(DeepObject),
             ObjectStyle::Json => quote!(Json),
         };
-        let style = quote!(crate::runtime::ObjectStyle::#style);
+        let style = quote!(api_client_runtime::codegen::ObjectStyle::#style);
         return quote!(.query_object(#wire, #name, #style));
     }
     let value = match param.list_style {
         None => quote!(#name),
-        Some(ListStyle::Joined(separator)) => quote!(crate::runtime::joined(#name, #separator)),
+        Some(ListStyle::Joined(separator)) => {
+            quote!(api_client_runtime::codegen::joined(#name, #separator))
+        }
         Some(ListStyle::Repeated) => return quote!(.query_each(#wire, #name)),
     };
     match param.location {

@@ -22,13 +22,8 @@ pub fn lib(api: &Api) -> TokenStream {
         .iter()
         .map(|group| ident(&group.struct_name))
         .collect();
-    // Without operations, nothing builds a request: the runtime's imports for the
-    // operations go unused, and there is no API struct to re-export.
-    let (runtime_lints, reexport) = if apis.is_empty() {
-        (Some(quote!(#[allow(unused_imports)])), None)
-    } else {
-        (None, Some(quote!(pub use apis::{#(#apis),*};)))
-    };
+    // Without operations, there is no API struct to re-export.
+    let reexport = (!apis.is_empty()).then(|| quote!(pub use apis::{#(#apis),*};));
     // The crate's `Error` carries the error body every operation declares; without one,
     // the runtime's (any JSON) is re-exported as it is.
     let error = match &api.error_body {
@@ -37,7 +32,7 @@ pub fn lib(api: &Api) -> TokenStream {
             let body = type_tokens(body, ModelsPath::Qualified);
             Some(quote! {
                 /// Everything that can go wrong with a call, with the API's error body.
-                pub type Error = runtime::Error<#body>;
+                pub type Error = api_client_runtime::Error<#body>;
             })
         }
     };
@@ -48,11 +43,9 @@ pub fn lib(api: &Api) -> TokenStream {
 
         pub mod apis;
         pub mod models;
-        #runtime_lints
-        mod runtime;
 
         #reexport
-        pub use runtime::*;
+        pub use api_client_runtime::*;
         #error
         /// The result of every call.
         pub type Result<T, E = Error> = std::result::Result<T, E>;

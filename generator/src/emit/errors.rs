@@ -74,7 +74,7 @@ fn error_body_impl(def: &TypeDef, types: &[TypeDef]) -> TokenStream {
         });
     let causes = fields.and_then(|fields| causes(fields, types));
     quote! {
-        impl crate::runtime::ErrorBody for #name {
+        impl api_client_runtime::ErrorBody for #name {
             #code
             #summary
             #causes

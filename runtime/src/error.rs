@@ -1,5 +1,3 @@
-// Copied by `cargo xtask codegen` from templates/src/runtime/error.rs. Do not edit.
-
 //! The one error type of the client.
 
 use std::fmt;
@@ -112,7 +110,7 @@ pub enum Error<E: ErrorBody = serde_json::Value> {
     Config(String),
     /// The token source failed to produce a token.
     #[error("the token source failed: {0}")]
-    TokenSource(#[source] crate::runtime::BoxError),
+    TokenSource(#[source] crate::BoxError),
 }
 
 /// A client configuration that cannot be used; says what is wrong with it.

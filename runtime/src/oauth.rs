@@ -112,7 +112,9 @@ impl OAuthError {
         Self {
             status: api.meta.status.as_u16(),
             error: oauth.as_ref().map(|body| body.error.clone()),
-            description: oauth.as_ref().and_then(|body| body.error_description.clone()),
+            description: oauth
+                .as_ref()
+                .and_then(|body| body.error_description.clone()),
             body: api.body.clone().filter(|_| oauth.is_none()),
             request_id: api.meta.request_id.clone(),
         }

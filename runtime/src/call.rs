@@ -1,5 +1,3 @@
-// Copied by `cargo xtask codegen` from templates/src/runtime/call.rs. Do not edit.
-
 //! One call: the request the generated code describes, sending it with retries, and the
 //! decoded response with its metadata.
 
@@ -32,7 +30,7 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// A request as the generated code describes it; built into an HTTP request on sending.
-pub(crate) struct Request {
+pub struct Request {
     method: Method,
     operation: &'static str,
     /// The path template, for traces.
@@ -54,21 +52,18 @@ pub(crate) struct Request {
 }
 
 /// A piece of a request's path, as the generator split the path template.
-pub(crate) enum PathSegment<'a> {
+pub enum PathSegment<'a> {
     /// Text sent as it is.
     Literal(&'static str),
     /// The value of the path parameter of this name, percent-encoded.
     Param(&'static str, &'a dyn Display),
 }
 
-// Which of these an API description needs depends on its parameters.
-#[allow(dead_code)]
+// Which of these an API description needs depends on its parameters. Named by generated
+// code only (through `codegen`), never by users.
+#[allow(missing_docs)]
 impl Request {
-    pub(crate) fn new(
-        method: Method,
-        operation: &'static str,
-        path_template: &'static str,
-    ) -> Self {
+    pub fn new(method: Method, operation: &'static str, path_template: &'static str) -> Self {
         Self {
             method,
             operation,
@@ -85,7 +80,7 @@ impl Request {
 
     /// Writes the path from its segments, each parameter's value percent-encoded so that
     /// it is exactly one path segment.
-    pub(crate) fn path(mut self, segments: &[PathSegment<'_>]) -> Self {
+    pub fn path(mut self, segments: &[PathSegment<'_>]) -> Self {
         self.path.reserve(self.path_template.len() + 32);
         for segment in segments {
             match segment {
@@ -105,18 +100,18 @@ impl Request {
     }
 
     /// Marks the request as safe to send twice (see [`RetryPolicy`]).
-    pub(crate) fn idempotent(mut self) -> Self {
+    pub fn idempotent(mut self) -> Self {
         self.idempotent = true;
         self
     }
 
-    pub(crate) fn query(mut self, name: &'static str, value: impl Display) -> Self {
+    pub fn query(mut self, name: &'static str, value: impl Display) -> Self {
         self.query.push((Cow::Borrowed(name), value.to_string()));
         self
     }
 
     /// The parameter once per value: `?name=a&name=b`.
-    pub(crate) fn query_each(mut self, name: &'static str, values: &[impl Display]) -> Self {
+    pub fn query_each(mut self, name: &'static str, values: &[impl Display]) -> Self {
         self.query.extend(
             values
                 .iter()
@@ -127,7 +122,7 @@ impl Request {
 
     /// The parameter holding an object (or a list of objects), written in `style`.
     #[allow(dead_code)] // Used by API descriptions that have object query parameters.
-    pub(crate) fn query_object(
+    pub fn query_object(
         mut self,
         name: &'static str,
         value: &(impl Serialize + ?Sized),
@@ -144,24 +139,20 @@ impl Request {
         self
     }
 
-    pub(crate) fn header(mut self, name: &'static str, value: impl Display) -> Self {
+    pub fn header(mut self, name: &'static str, value: impl Display) -> Self {
         self.headers.push((name, value.to_string()));
         self
     }
 
     /// Sets what `set` does with `value`, if there is one: for optional bodies.
-    pub(crate) fn with<T>(self, value: Option<T>, set: impl FnOnce(Self, T) -> Self) -> Self {
+    pub fn with<T>(self, value: Option<T>, set: impl FnOnce(Self, T) -> Self) -> Self {
         match value {
             Some(value) => set(self, value),
             None => self,
         }
     }
 
-    pub(crate) fn json_body<B: Serialize + ?Sized>(
-        mut self,
-        media_type: &'static str,
-        body: &B,
-    ) -> Self {
+    pub fn json_body<B: Serialize + ?Sized>(mut self, media_type: &'static str, body: &B) -> Self {
         match serde_json::to_vec(body) {
             Ok(bytes) => self.body = Some((media_type, Bytes::from(bytes))),
             Err(error) => self.fail(format!("the request body could not be serialised: {error}")),
@@ -169,11 +160,7 @@ impl Request {
         self
     }
 
-    pub(crate) fn form_body<B: Serialize + ?Sized>(
-        mut self,
-        media_type: &'static str,
-        body: &B,
-    ) -> Self {
+    pub fn form_body<B: Serialize + ?Sized>(mut self, media_type: &'static str, body: &B) -> Self {
         match serde_urlencoded::to_string(body) {
             Ok(text) => self.body = Some((media_type, Bytes::from(text))),
             Err(error) => self.fail(format!(
@@ -184,7 +171,7 @@ impl Request {
     }
 
     /// A text or binary body, sent as it is.
-    pub(crate) fn raw_body(
+    pub fn raw_body(
         mut self,
         media_type: &'static str,
         body: &(impl AsRef<[u8]> + ?Sized),
@@ -194,7 +181,7 @@ impl Request {
     }
 
     /// Asks for a response body of `media_type` rather than JSON.
-    pub(crate) fn accept(mut self, media_type: &'static str) -> Self {
+    pub fn accept(mut self, media_type: &'static str) -> Self {
         self.accept = media_type;
         self
     }
@@ -240,7 +227,7 @@ impl Request {
 
 /// A list of parameter values as one value, `separator` between them.
 #[allow(dead_code)] // Used by API descriptions that have list parameters.
-pub(crate) fn joined(values: &[impl Display], separator: char) -> String {
+pub fn joined(values: &[impl Display], separator: char) -> String {
     let mut text = String::new();
     for (index, value) in values.iter().enumerate() {
         if index > 0 {
@@ -397,8 +384,8 @@ impl<T, E: ErrorBody> Call<T, E> {
     }
 
     /// Changes the request before it is sent: how a call type sets an optional parameter.
-    #[allow(dead_code)] // Used by API descriptions that have optional parameters.
-    pub(crate) fn map_request(mut self, change: impl FnOnce(Request) -> Request) -> Self {
+    #[doc(hidden)]
+    pub fn map_request(mut self, change: impl FnOnce(Request) -> Request) -> Self {
         self.request = change(self.request);
         self
     }
@@ -408,7 +395,8 @@ impl<T, E: ErrorBody> Call<T, E> {
 #[allow(dead_code)]
 impl<T: DeserializeOwned, E: ErrorBody> Call<T, E> {
     /// A call whose 2xx body is JSON decoded as `T`.
-    pub(crate) fn json(client: Client, request: Request) -> Self {
+    #[doc(hidden)]
+    pub fn json(client: Client, request: Request) -> Self {
         Self::new(client, request, |body| serde_json::from_slice(body))
     }
 }
@@ -417,7 +405,8 @@ impl<T: DeserializeOwned, E: ErrorBody> Call<T, E> {
 #[allow(dead_code)]
 impl<T: DeserializeOwned, E: ErrorBody> Call<Option<T>, E> {
     /// A call whose 2xx body is JSON decoded as `T`, or empty (`None`).
-    pub(crate) fn optional_json(client: Client, request: Request) -> Self {
+    #[doc(hidden)]
+    pub fn optional_json(client: Client, request: Request) -> Self {
         Self::new(client, request, |body| match body {
             [] => Ok(None),
             body => serde_json::from_slice(body).map(Some),
@@ -429,7 +418,8 @@ impl<T: DeserializeOwned, E: ErrorBody> Call<Option<T>, E> {
 #[allow(dead_code)]
 impl<E: ErrorBody> Call<String, E> {
     /// A call whose 2xx body is text, which must be UTF-8.
-    pub(crate) fn text(client: Client, request: Request) -> Self {
+    #[doc(hidden)]
+    pub fn text(client: Client, request: Request) -> Self {
         Self::new(client, request, |body| {
             String::from_utf8(body.to_vec()).map_err(|error| {
                 <serde_json::Error as serde::de::Error>::custom(format!(
@@ -444,7 +434,8 @@ impl<E: ErrorBody> Call<String, E> {
 #[allow(dead_code)]
 impl<E: ErrorBody> Call<Vec<u8>, E> {
     /// A call whose 2xx body is returned as bytes.
-    pub(crate) fn bytes(client: Client, request: Request) -> Self {
+    #[doc(hidden)]
+    pub fn bytes(client: Client, request: Request) -> Self {
         Self::new(client, request, |body| Ok(body.to_vec()))
     }
 }
@@ -453,7 +444,8 @@ impl<E: ErrorBody> Call<Vec<u8>, E> {
 #[allow(dead_code)]
 impl<E: ErrorBody> Call<(), E> {
     /// A call whose 2xx response has no body worth reading.
-    pub(crate) fn empty(client: Client, request: Request) -> Self {
+    #[doc(hidden)]
+    pub fn empty(client: Client, request: Request) -> Self {
         Self::new(client, request, |_| Ok(()))
     }
 }
@@ -764,8 +756,10 @@ mod tests {
             "https://example.okta.com/prefix/users/a%2Fb%3Fc/roles"
         );
         for bad in ["", ".", ".."] {
-            let request = Request::new(Method::GET, "op", "/users/{id}")
-                .path(&[PathSegment::Literal("/users/"), PathSegment::Param("id", &bad)]);
+            let request = Request::new(Method::GET, "op", "/users/{id}").path(&[
+                PathSegment::Literal("/users/"),
+                PathSegment::Param("id", &bad),
+            ]);
             let error = request.error.unwrap_or_default();
             assert!(error.contains("`id`"), "{bad:?}: {error}");
         }
@@ -775,6 +769,7 @@ mod tests {
     fn object_parameters_are_written_into_the_query_in_their_style() {
         let filter = serde_json::json!({"status": "ACTIVE", "name": "a b&c"});
         let request = Request::new(Method::GET, "op", "/users")
+            .path(&[PathSegment::Literal("/users")])
             .query_object("filter", &filter, ObjectStyle::DeepObject)
             .query_object(
                 "page",
@@ -804,7 +799,10 @@ mod tests {
         );
         let (media_type, bytes) = form.body.as_ref().unwrap();
         assert_eq!(*media_type, "application/x-www-form-urlencoded");
-        assert_eq!(bytes.as_ref(), b"grant_type=client_credentials&scope=a+b%26c");
+        assert_eq!(
+            bytes.as_ref(),
+            b"grant_type=client_credentials&scope=a+b%26c"
+        );
         let headers = form.headers().unwrap();
         assert_eq!(
             headers[header::CONTENT_TYPE],

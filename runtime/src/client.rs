@@ -1,5 +1,3 @@
-// Copied by `cargo xtask codegen` from templates/src/runtime/client.rs. Do not edit.
-
 //! The client: base URL, authentication, timeouts, retry policy, and the shared connection
 //! pool.
 
@@ -14,9 +12,9 @@ use reqwest::Url;
 use ring::rand::{SecureRandom, SystemRandom};
 
 use super::error::{ConfigError, Error, ErrorBody, Result};
-#[cfg(feature = "service-app")]
+#[cfg(feature = "private-key-jwt")]
 use super::oauth::ServiceApp;
-#[cfg(feature = "service-app")]
+#[cfg(feature = "private-key-jwt")]
 use super::token_cache::ServiceAppTokens;
 use super::{base_url, tls};
 
@@ -52,7 +50,7 @@ where
 }
 
 /// How requests are authenticated. Non-exhaustive: [`Auth::ServiceApp`] exists with the
-/// `service-app` feature.
+/// `private-key-jwt` feature.
 #[derive(Clone)]
 #[non_exhaustive]
 pub enum Auth {
@@ -64,7 +62,7 @@ pub enum Auth {
     TokenSource(Arc<dyn TokenSource>),
     /// An OAuth 2.0 service app: access tokens from the client-credentials grant with a
     /// client assertion signed by the app's private key, cached and renewed.
-    #[cfg(feature = "service-app")]
+    #[cfg(feature = "private-key-jwt")]
     ServiceApp(ServiceApp),
 }
 
@@ -85,7 +83,7 @@ impl Auth {
     }
 
     /// An OAuth 2.0 service app (client credentials with `private_key_jwt`).
-    #[cfg(feature = "service-app")]
+    #[cfg(feature = "private-key-jwt")]
     pub fn service_app(app: ServiceApp) -> Self {
         Self::ServiceApp(app)
     }
@@ -97,7 +95,7 @@ impl fmt::Debug for Auth {
             Self::ApiToken(_) => "ApiToken(<redacted>)",
             Self::AccessToken(_) => "AccessToken(<redacted>)",
             Self::TokenSource(_) => "TokenSource(..)",
-            #[cfg(feature = "service-app")]
+            #[cfg(feature = "private-key-jwt")]
             Self::ServiceApp(_) => "ServiceApp(..)",
         })
     }
@@ -111,13 +109,13 @@ pub(crate) enum Credentials {
 }
 
 impl Credentials {
-    #[cfg_attr(not(feature = "service-app"), allow(unused_variables))]
+    #[cfg_attr(not(feature = "private-key-jwt"), allow(unused_variables))]
     fn new(auth: Auth, transport: &Transport) -> Result<Self, ConfigError> {
         match auth {
             Auth::ApiToken(token) => authorization("SSWS", &token).map(Self::Fixed),
             Auth::AccessToken(token) => authorization("Bearer", &token).map(Self::Fixed),
             Auth::TokenSource(source) => Ok(Self::Source(source)),
-            #[cfg(feature = "service-app")]
+            #[cfg(feature = "private-key-jwt")]
             Auth::ServiceApp(app) => {
                 let tokens = ServiceAppTokens::new(app, transport.clone());
                 Ok(Self::Source(Arc::new(tokens)))
@@ -314,7 +312,7 @@ impl ClientBuilder {
     /// Authenticates as an OAuth 2.0 service app: access tokens are fetched from the org's
     /// `/oauth2/v1/token` with a client assertion signed by the app's key, shared by every
     /// clone of the client, and renewed before they expire.
-    #[cfg(feature = "service-app")]
+    #[cfg(feature = "private-key-jwt")]
     pub fn service_app(self, app: ServiceApp) -> Self {
         self.auth(Auth::service_app(app))
     }

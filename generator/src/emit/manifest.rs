@@ -1,0 +1,93 @@
+//! The non-Rust files of the generated crate: its manifest, which depends on the runtime
+//! crate, and its `rustfmt.toml`.
+
+use crate::Options;
+
+/// The version of the runtime crate generated code is written against.
+pub const RUNTIME_VERSION: &str = "0.1.0";
+
+/// `Cargo.toml` of the generated crate, `preamble` on top.
+pub fn manifest(options: &Options, preamble: &str) -> String {
+    let runtime = runtime_dependency(options.runtime_path.as_deref());
+    format!(
+        r#"{preamble}
+
+[package]
+name = "okta-identity-source"
+version = "0.1.0"
+description = "Typed async client for Okta's Identity Source API (import sessions of a Custom Identity Source)."
+edition = "2021"
+rust-version = "1.88"
+license = "Apache-2.0"
+keywords = ["okta", "identity", "api-client", "scim", "hr"]
+categories = ["api-bindings", "web-programming::http-client"]
+publish = false
+
+[lib]
+name = "okta_identity_source"
+# Descriptions from the API document are Markdown, not Rust: none of them is a doctest.
+doctest = false
+
+[features]
+default = ["private-key-jwt"]
+# OAuth 2.0 service apps (`ServiceApp`, `PrivateKey`): the client-credentials grant with a
+# signed client assertion.
+private-key-jwt = ["api-client-runtime/private-key-jwt"]
+
+[dependencies]
+{runtime}
+chrono = {{ version = "0.4.41", default-features = false, features = ["std", "serde"] }}
+serde = {{ version = "1.0.200", features = ["derive"] }}
+serde_json = "1.0.120"
+"#
+    )
+}
+
+/// The runtime dependency: by version, and from `path` when given.
+fn runtime_dependency(path: Option<&str>) -> String {
+    let path = path.map_or_else(String::new, |path| {
+        format!(", path = {}", toml_string(path))
+    });
+    format!(
+        "api-client-runtime = {{ version = \"{RUNTIME_VERSION}\"{path}, default-features = false, features = [\"okta\"] }}"
+    )
+}
+
+/// `text` as a TOML basic string.
+fn toml_string(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for character in text.chars() {
+        match character {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            control if control.is_control() => {
+                quoted.push_str(&format!("\\u{:04X}", u32::from(control)));
+            }
+            other => quoted.push(other),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+/// `rustfmt.toml` of the generated crate, `preamble` on top.
+pub fn rustfmt_config(preamble: &str) -> String {
+    format!(
+        "{preamble}\n\n# The generated crate is formatted by the generator (prettyplease), not by rustfmt.\ndisable_all_formatting = true\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_runtime_path_is_a_toml_string() {
+        assert_eq!(
+            runtime_dependency(Some("C:\\work\\\"runtime\"")),
+            "api-client-runtime = { version = \"0.1.0\", path = \"C:\\\\work\\\\\\\"runtime\\\"\", default-features = false, features = [\"okta\"] }"
+        );
+        assert!(!runtime_dependency(None).contains("path"));
+    }
+}
