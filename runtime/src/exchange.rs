@@ -66,7 +66,7 @@ fn http_request(
     mut headers: HeaderMap,
     body: Option<Bytes>,
 ) -> reqwest::RequestBuilder {
-    headers.insert(header::USER_AGENT, transport.user_agent.clone());
+    headers.insert(header::USER_AGENT, transport.user_agent.header());
     let body = match body {
         Some(body) => Some(reqwest::Body::wrap(http_body_util::Full::new(body))),
         // Some proxies answer 411 to a POST without a length.

@@ -21,6 +21,7 @@ mod tagged;
 mod tls;
 #[cfg(feature = "private-key-jwt")]
 mod token_cache;
+mod user_agent;
 
 pub use call::{Call, RateLimit, Response, ResponseMeta, Retries};
 pub use client::{Auth, BoxError, Client, ClientBuilder, RetryPolicy, TokenFuture, TokenSource};
