@@ -5,18 +5,18 @@ use std::net::IpAddr;
 
 use reqwest::Url;
 
-use super::error::{Error, Result};
+use super::error::ConfigError;
 
 /// Checks and normalises the org URL: `https://` (plain `http://` only to a loopback host),
 /// a host, no credentials, query or fragment; a path is kept as a prefix, without its
 /// trailing slash.
-pub(crate) fn parse(text: &str) -> Result<Url> {
+pub(crate) fn parse(text: &str) -> Result<Url, ConfigError> {
     let mut url = Url::parse(text.trim()).map_err(|error| {
-        Error::Config(format!(
+        ConfigError::new(format!(
             "the base URL is not a valid URL ({error}); it is not shown, as it may hold credentials"
         ))
     })?;
-    let invalid = |why: &str| Error::Config(format!("the base URL `{}` {why}", shown(&url)));
+    let invalid = |why: &str| ConfigError::new(format!("the base URL `{}` {why}", shown(&url)));
     let Some(host) = url.host_str().filter(|host| !host.is_empty()) else {
         return Err(invalid("has no host"));
     };

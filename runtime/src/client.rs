@@ -11,7 +11,7 @@ use reqwest::header::HeaderValue;
 use reqwest::Url;
 use ring::rand::{SecureRandom, SystemRandom};
 
-use super::error::{Error, Result};
+use super::error::{ConfigError, Error, ErrorBody, Result};
 #[cfg(feature = "private-key-jwt")]
 use super::oauth::ServiceApp;
 #[cfg(feature = "private-key-jwt")]
@@ -111,7 +111,7 @@ pub(crate) enum Credentials {
 
 impl Credentials {
     #[cfg_attr(not(feature = "private-key-jwt"), allow(unused_variables))]
-    fn new(auth: Auth, transport: &Transport) -> Result<Self> {
+    fn new(auth: Auth, transport: &Transport) -> Result<Self, ConfigError> {
         match auth {
             Auth::ApiToken(token) => authorization("SSWS", &token).map(Self::Fixed),
             Auth::AccessToken(token) => authorization("Bearer", &token).map(Self::Fixed),
@@ -126,7 +126,9 @@ impl Credentials {
 
     /// The header value for the next request, and the token in it when it came from a
     /// token source (so a 401 can be reported back with [`TokenSource::rejected`]).
-    pub(crate) async fn header(&self) -> Result<(HeaderValue, Option<String>)> {
+    pub(crate) async fn header<E: ErrorBody>(
+        &self,
+    ) -> Result<(HeaderValue, Option<String>), Error<E>> {
         match self {
             Self::Fixed(value) => Ok((value.clone(), None)),
             Self::Source(source) => {
@@ -150,13 +152,13 @@ impl Credentials {
 
 /// `<scheme> <token>`, marked sensitive so it is never logged. The token is not repeated
 /// in the error.
-fn authorization(scheme: &str, token: &str) -> Result<HeaderValue> {
+fn authorization(scheme: &str, token: &str) -> Result<HeaderValue, ConfigError> {
     let token = token.trim();
     if token.is_empty() {
-        return Err(Error::Config(format!("the {scheme} token is empty")));
+        return Err(ConfigError::new(format!("the {scheme} token is empty")));
     }
     let mut value = HeaderValue::from_str(&format!("{scheme} {token}")).map_err(|_| {
-        Error::Config(format!(
+        ConfigError::new(format!(
             "the {scheme} token has characters not allowed in an HTTP header"
         ))
     })?;
@@ -363,17 +365,15 @@ impl ClientBuilder {
         self
     }
 
-    /// The client, or [`Error::Config`] saying what is wrong with the configuration.
-    pub fn build(self) -> Result<Client> {
+    /// The client, or a [`ConfigError`] saying what is wrong with the configuration.
+    pub fn build(self) -> Result<Client, ConfigError> {
         let base_url = base_url::parse(&self.base_url)?;
         let auth = self.auth.ok_or_else(|| {
-            Error::Config("no authentication was configured; set an API token, an access token or a token source".into())
+            ConfigError::new("no authentication was configured; set an API token, an access token or a token source")
         })?;
 
         let user_agent = UserAgent::new(self.user_agent_suffix.as_deref()).ok_or_else(|| {
-            Error::Config(
-                "the user agent suffix has characters not allowed in an HTTP header".into(),
-            )
+            ConfigError::new("the user agent suffix has characters not allowed in an HTTP header")
         })?;
         let http = match self.http {
             Some(http) => http,
@@ -384,7 +384,7 @@ impl ClientBuilder {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|error| {
-                    Error::Config(format!("the HTTP client could not be built: {error}"))
+                    ConfigError::new(format!("the HTTP client could not be built: {error}"))
                 })?,
         };
         let transport = Transport {
@@ -446,7 +446,7 @@ impl Client {
     }
 
     /// A client for the org at `base_url` with `auth` and the default settings.
-    pub fn new(base_url: impl Into<String>, auth: Auth) -> Result<Self> {
+    pub fn new(base_url: impl Into<String>, auth: Auth) -> Result<Self, ConfigError> {
         Self::builder(base_url).auth(auth).build()
     }
 

@@ -23,9 +23,9 @@ mod tls;
 mod token_cache;
 mod user_agent;
 
-pub use call::{Call, RateLimit, Response, ResponseMeta};
+pub use call::{Call, RateLimit, Response, ResponseMeta, Retries};
 pub use client::{Auth, BoxError, Client, ClientBuilder, RetryPolicy, TokenFuture, TokenSource};
-pub use error::{ApiError, Error, ErrorBody, ErrorCause, Result};
+pub use error::{ApiError, ConfigError, Error, ErrorBody, Result};
 #[cfg(feature = "private-key-jwt")]
 pub use oauth::{OAuthError, ServiceApp, DEFAULT_SCOPES};
 #[cfg(feature = "private-key-jwt")]

@@ -11,7 +11,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
 
 use super::client::{BoxError, RetryPolicy, Transport};
-use super::error::{ApiError, Error, ErrorBody};
+use super::error::{ApiError, Error};
 use super::exchange::exchange;
 use super::private_key::PrivateKey;
 
@@ -97,8 +97,8 @@ pub struct OAuthError {
     pub error: Option<String>,
     /// The OAuth error description, when the body had one.
     pub description: Option<String>,
-    /// The Okta error body, when the answer was one (a `429` is: `E0000047`).
-    pub okta: Option<ErrorBody>,
+    /// The body when it was JSON but not an OAuth error (a `429`'s, for one).
+    pub body: Option<serde_json::Value>,
     /// `X-Okta-Request-Id`, for Okta support.
     pub request_id: Option<String>,
 }
@@ -112,21 +112,19 @@ impl OAuthError {
         Self {
             status: api.meta.status.as_u16(),
             error: oauth.as_ref().map(|body| body.error.clone()),
-            description: oauth.and_then(|body| body.error_description),
-            okta: api.body.clone(),
+            description: oauth
+                .as_ref()
+                .and_then(|body| body.error_description.clone()),
+            body: api.body.clone().filter(|_| oauth.is_none()),
             request_id: api.meta.request_id.clone(),
         }
     }
 
     fn describe(&self) -> String {
-        match (&self.error, &self.description, &self.okta) {
+        match (&self.error, &self.description, &self.body) {
             (Some(error), Some(description), _) => format!("{error} ({description})"),
             (Some(error), None, _) => error.clone(),
-            (None, _, Some(okta)) => format!(
-                "{} ({})",
-                okta.error_code.as_deref().unwrap_or("no error code"),
-                okta.error_summary.as_deref().unwrap_or("no summary")
-            ),
+            (None, _, Some(body)) => format!("no OAuth error in the body {body}"),
             (None, _, None) => "no OAuth error in the body".to_owned(),
         }
     }
@@ -265,7 +263,7 @@ impl TokenEndpoint {
             Method::POST,
             &self.url,
             headers,
-            Some(body.into_bytes()),
+            Some(body.into()),
             TOKEN_REQUEST,
             attempt,
         )

@@ -2,6 +2,7 @@
 
 mod apis;
 mod crate_root;
+mod errors;
 mod manifest;
 mod models;
 mod tokens;
