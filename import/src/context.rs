@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{DateTime, Utc};
 use okta_identity_source::reqwest::StatusCode;
-use okta_identity_source::{Call, Error, IdentitySourceApi, ResponseMeta, models};
+use okta_identity_source::{Call, Error, IdentitySourceApi, ResponseMeta, Retries, models};
 
 use crate::error::Failure;
 use crate::event::Event;
@@ -215,20 +215,29 @@ impl<'e> Context<'e> {
     }
 
     fn record(&self, meta: &ResponseMeta) {
+        self.count(u64::from(meta.attempts.max(1)), meta.retries);
         {
-            let mut report = self.report();
-            report.requests += u64::from(meta.attempts.max(1));
-            report.retries += u64::from(meta.attempts.saturating_sub(1));
+            let mut pacer = lock(&self.pacer);
+            pacer.remaining = meta.rate_limit.remaining;
+            pacer.reset = reset_instant(meta);
         }
-        let mut pacer = lock(&self.pacer);
-        pacer.remaining = meta.rate_limit.remaining;
-        pacer.reset = reset_instant(meta);
+    }
+
+    /// Counts the requests of one call and the client's own retries among them.
+    fn count(&self, requests: u64, retries: Retries) {
+        let mut report = self.report();
+        report.requests += requests;
+        report.retries += u64::from(retries.total);
+        report.rate_limited += u64::from(retries.rate_limited);
     }
 
     fn record_failure(&self, error: &Error) {
         match error.meta() {
             Some(meta) => self.record(meta),
-            None => self.report().requests += 1,
+            None => {
+                let retries = error.retries();
+                self.count(1 + u64::from(retries.total), retries);
+            }
         }
     }
 }

@@ -148,7 +148,8 @@ pub struct Report {
     pub requests: u64,
     /// Requests sent again after a failure (by the client or by the importer).
     pub retries: u64,
-    /// `429 Too Many Requests` answers that reached the importer.
+    /// `429 Too Many Requests` answers: those the client retried itself and those that
+    /// reached the importer.
     pub rate_limited: u64,
     /// Every wait for a rate limit, the cool-down or another session.
     pub waits: Vec<Wait>,
