@@ -34,6 +34,9 @@ pub struct Options {
     /// Leave out what cannot be generated, with a warning, rather than fail: an operation
     /// is skipped, a property or union member becomes `serde_json::Value`.
     pub skip_unsupported: bool,
+    /// The vendor whose conventions the client follows; `None` takes the document's
+    /// `x-client-profile`, and without one the client follows the standards alone.
+    pub profile: Option<ir::Profile>,
 }
 
 /// The generated crate, and the warnings about what was left out or ignored.

@@ -60,6 +60,24 @@ struct Codegen {
     /// Print the change report of the API surface as Markdown, for a changelog entry.
     #[arg(long)]
     markdown: bool,
+    /// Follow this vendor's conventions (`okta`). [default: the document's
+    /// `x-client-profile`, else none: the standards alone]
+    #[arg(long, value_name = "NAME", value_parser = profile)]
+    profile: Option<generator::ir::Profile>,
+}
+
+/// A profile by name, for `--profile`.
+fn profile(name: &str) -> Result<generator::ir::Profile, String> {
+    generator::ir::Profile::named(name).ok_or_else(|| {
+        let known: Vec<&str> = generator::ir::Profile::ALL
+            .iter()
+            .map(|(name, _)| *name)
+            .collect();
+        format!(
+            "`{name}` is not a client profile; the known profiles are: {}",
+            known.join(", ")
+        )
+    })
 }
 
 fn main() -> ExitCode {
@@ -94,6 +112,7 @@ impl Codegen {
             tags: self.tags,
             source_name: display_path(&root, &spec),
             skip_unsupported: self.skip_unsupported,
+            profile: self.profile,
         };
         let Generated {
             files,

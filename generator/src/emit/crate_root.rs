@@ -29,12 +29,18 @@ pub fn lib(api: &Api) -> TokenStream {
     } else {
         (None, Some(quote!(pub use apis::{#(#apis),*};)))
     };
+    let auth = (!api.security.schemes.is_empty()).then(|| {
+        quote!(
+            pub mod auth;
+        )
+    });
     quote! {
         #docs
         #![forbid(unsafe_code)]
         #![warn(missing_docs)]
 
         pub mod apis;
+        #auth
         pub mod models;
         #runtime_lints
         mod runtime;

@@ -1,6 +1,7 @@
 //! Emitting: pure functions from the IR to formatted Rust source, one file at a time.
 
 mod apis;
+mod auth;
 mod crate_root;
 mod models;
 mod tokens;
@@ -34,6 +35,9 @@ pub fn tokens(api: &Api) -> Vec<RustFile> {
         file("src/models.rs".to_owned(), models::models(api)),
         file("src/apis/mod.rs".to_owned(), apis::apis_module(api)),
     ];
+    if let Some(tokens) = auth::auth_module(&api.security) {
+        files.push(file("src/auth.rs".to_owned(), tokens));
+    }
     for group in &api.groups {
         let path = format!("src/apis/{}.rs", group.module.trim_start_matches("r#"));
         files.push(file(path, apis::group(group)));

@@ -4,6 +4,7 @@
 mod cycles;
 mod names;
 mod operations;
+mod security;
 mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -39,6 +40,7 @@ impl Lowerer<'_> {
     fn api(&mut self, options: &Options) -> Result<Api, Diagnostic> {
         let document = self.document;
         let groups = self.operations(&options.tags)?;
+        let security = self.security(options.profile)?;
         let warnings = std::mem::take(&mut self.warnings);
         let types = self.finish_types();
         Ok(Api {
@@ -47,6 +49,7 @@ impl Lowerer<'_> {
             description: document.info.description.clone(),
             groups,
             types,
+            security,
             warnings,
         })
     }
@@ -76,6 +79,8 @@ struct Lowerer<'d> {
     skip_unsupported: bool,
     /// Whether a schema `$ref` points into the document outside `#/components/schemas`.
     references_elsewhere: bool,
+    /// The scopes the lowered operations require, by security scheme.
+    scopes_by_scheme: BTreeMap<String, BTreeSet<String>>,
     warnings: Vec<Diagnostic>,
 }
 
@@ -106,6 +111,7 @@ impl<'d> Lowerer<'d> {
             depth: 0,
             skip_unsupported,
             references_elsewhere: false,
+            scopes_by_scheme: BTreeMap::new(),
             warnings: Vec::new(),
         }
     }

@@ -1,0 +1,244 @@
+//! Authentication from the document's `securitySchemes`, and the vendor profile: what the
+//! generator makes of them, and what the generated crate exposes.
+
+use generator::ir::{
+    ClientAuth, ClientCredentialsFlow, KeyLocation, Profile, SchemeKind, Security,
+};
+use generator::{Options, load, lower};
+
+/// A document with one operation per tag (`a`, `b`) and the given `components` text.
+fn document(extra_root: &str, components: &str) -> String {
+    format!(
+        "openapi: 3.0.3
+info: {{title: t, version: '1'}}
+{extra_root}
+paths:
+  /a:
+    get:
+      operationId: readA
+      tags: [a]
+      security:
+        - oauth: [read, shared]
+        - key: []
+      responses:
+        '204': {{description: ok}}
+  /b:
+    post:
+      operationId: writeB
+      tags: [b]
+      security:
+        - oauth: [write, shared]
+      responses:
+        '204': {{description: ok}}
+components:
+  securitySchemes:
+{components}"
+    )
+}
+
+const SCHEMES: &str = "    key: {type: apiKey, in: header, name: Authorization}
+    query_key: {type: apiKey, in: query, name: api_key, description: The key.}
+    cookie_key: {type: apiKey, in: cookie, name: session}
+    bearer: {type: http, scheme: Bearer, bearerFormat: JWT}
+    basic: {type: http, scheme: basic}
+    digest: {type: http, scheme: digest}
+    oauth:
+      type: oauth2
+      flows:
+        clientCredentials: {tokenUrl: 'https://auth.example.com/token', scopes: {read: r, write: w, shared: s, unused: u}}
+        implicit: {authorizationUrl: 'https://auth.example.com/authorize', scopes: {}}
+    oidc: {type: openIdConnect, openIdConnectUrl: 'https://auth.example.com/.well-known/openid-configuration'}
+";
+
+fn security(text: &str, options: &Options) -> Result<(Security, Vec<String>), String> {
+    let document = load::load(text).map_err(|error| error.to_string())?;
+    let api = lower::lower(&document, options).map_err(|error| error.to_string())?;
+    let warnings = api.warnings.iter().map(ToString::to_string).collect();
+    Ok((api.security, warnings))
+}
+
+fn kinds(security: &Security) -> Vec<(&str, &str, &SchemeKind)> {
+    security
+        .schemes
+        .iter()
+        .map(|scheme| {
+            (
+                scheme.name.as_str(),
+                scheme.rust_name.as_str(),
+                &scheme.kind,
+            )
+        })
+        .collect()
+}
+
+fn flow(scopes: &[&str], client_auth: ClientAuth) -> SchemeKind {
+    SchemeKind::OAuth2 {
+        client_credentials: Some(ClientCredentialsFlow {
+            token_url: "https://auth.example.com/token".into(),
+            scopes: scopes.iter().map(|scope| (*scope).to_owned()).collect(),
+            client_auth,
+        }),
+    }
+}
+
+#[test]
+fn each_scheme_kind_lowers_and_an_unusable_one_is_left_out_with_a_warning() {
+    let (security, warnings) =
+        security(&document("", SCHEMES), &Options::default()).expect("lowers");
+    assert_eq!(security.profile, None);
+    let header = |name: &str| SchemeKind::ApiKey {
+        location: KeyLocation::Header,
+        name: name.into(),
+    };
+    assert_eq!(
+        kinds(&security),
+        [
+            ("key", "key", &header("Authorization")),
+            (
+                "query_key",
+                "query_key",
+                &SchemeKind::ApiKey {
+                    location: KeyLocation::Query,
+                    name: "api_key".into()
+                }
+            ),
+            (
+                "cookie_key",
+                "cookie_key",
+                &SchemeKind::ApiKey {
+                    location: KeyLocation::Cookie,
+                    name: "session".into()
+                }
+            ),
+            ("bearer", "bearer", &SchemeKind::Bearer),
+            ("basic", "basic", &SchemeKind::Basic),
+            (
+                "oauth",
+                "oauth",
+                &flow(&["read", "shared", "write"], ClientAuth::ClientSecret)
+            ),
+            (
+                "oidc",
+                "oidc",
+                &SchemeKind::OAuth2 {
+                    client_credentials: None
+                }
+            ),
+        ]
+    );
+    assert_eq!(security.schemes[1].description.as_deref(), Some("The key."));
+    assert_eq!(
+        warnings,
+        [
+            "at #/components/securitySchemes/digest: the HTTP authentication scheme `digest` is not supported (only `bearer` and `basic` are); the security scheme is left out (authenticate with another scheme of the document)"
+        ]
+    );
+    assert_eq!(security.runtime_features(), ["oauth"]);
+}
+
+#[test]
+fn a_token_asks_for_the_scopes_of_the_generated_operations_only() {
+    let text = document("", SCHEMES);
+    for (tag, scopes) in [("a", ["read", "shared"]), ("b", ["shared", "write"])] {
+        let options = Options {
+            tags: vec![tag.into()],
+            ..Options::default()
+        };
+        let (security, _) = security(&text, &options).expect("lowers");
+        let oauth = security
+            .schemes
+            .iter()
+            .find(|scheme| scheme.name == "oauth")
+            .expect("the OAuth scheme");
+        assert_eq!(oauth.kind, flow(&scopes, ClientAuth::ClientSecret), "{tag}");
+    }
+}
+
+#[test]
+fn the_okta_profile_makes_authorization_keys_ssws_tokens_and_service_apps_sign() {
+    let schemes = "    key: {type: apiKey, in: header, name: Authorization}
+    other_key: {type: apiKey, in: header, name: X-Key}
+    oauth:
+      type: oauth2
+      flows:
+        clientCredentials: {tokenUrl: 'https://auth.example.com/token', scopes: {}}
+";
+    let expected = |security: &Security| {
+        assert_eq!(security.profile, Some(Profile::Okta));
+        assert_eq!(security.schemes[0].kind, SchemeKind::VendorToken);
+        assert_eq!(
+            security.schemes[1].kind,
+            SchemeKind::ApiKey {
+                location: KeyLocation::Header,
+                name: "X-Key".into()
+            }
+        );
+        assert_eq!(
+            security.schemes[2].kind,
+            flow(&["read", "shared", "write"], ClientAuth::PrivateKeyJwt)
+        );
+        assert_eq!(security.runtime_features(), ["okta", "private-key-jwt"]);
+    };
+    let from_document = document("x-client-profile: okta", schemes);
+    expected(
+        &security(&from_document, &Options::default())
+            .expect("lowers")
+            .0,
+    );
+    let chosen = Options {
+        profile: Some(Profile::Okta),
+        ..Options::default()
+    };
+    expected(&security(&document("", schemes), &chosen).expect("lowers").0);
+
+    let (standard, _) = security(&document("", schemes), &Options::default()).expect("lowers");
+    assert_eq!(standard.profile, None);
+    assert_eq!(
+        standard.schemes[0].kind,
+        SchemeKind::ApiKey {
+            location: KeyLocation::Header,
+            name: "Authorization".into()
+        }
+    );
+    assert_eq!(standard.runtime_features(), ["oauth"]);
+}
+
+#[test]
+fn an_unknown_profile_is_an_error_that_names_the_known_ones() {
+    for (root, message) in [
+        (
+            "x-client-profile: acme",
+            "at #/x-client-profile: `acme` is not a client profile (the known profiles are: okta)",
+        ),
+        (
+            "x-client-profile: [okta]",
+            "at #/x-client-profile: `x-client-profile` must be a string (the known profiles are: okta)",
+        ),
+    ] {
+        let error = security(&document(root, SCHEMES), &Options::default()).expect_err(root);
+        assert_eq!(error, message);
+    }
+}
+
+#[test]
+fn a_document_without_schemes_has_no_auth_module_and_needs_no_runtime_feature() {
+    let text = "openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /a:
+    get:
+      operationId: a
+      responses:
+        '204': {description: ok}
+";
+    let (security, warnings) = security(text, &Options::default()).expect("lowers");
+    assert_eq!(security, Security::default());
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let files = tests::generate_test_document(text).expect("generates");
+    assert!(!files.iter().any(|file| file.path == "src/auth.rs"));
+    let lib = files
+        .iter()
+        .find(|file| file.path == "src/lib.rs")
+        .expect("lib.rs");
+    assert!(!lib.contents.contains("pub mod auth"), "{}", lib.contents);
+}
