@@ -50,8 +50,7 @@ fn fixture(name: &str, path: &str) -> (Vec<GeneratedFile>, Vec<String>) {
     (generated.files, warnings)
 }
 
-/// The warnings (when there are any), then the emitted files (not the runtime copied from
-/// templates), one after the other.
+/// The warnings (when there are any), then the emitted Rust files, one after the other.
 fn emitted(files: &[GeneratedFile], warnings: &[String]) -> String {
     let warnings = warnings
         .iter()
@@ -63,7 +62,7 @@ fn emitted(files: &[GeneratedFile], warnings: &[String]) -> String {
     };
     let files: String = files
         .iter()
-        .filter(|file| file.path.starts_with("src/") && !file.path.starts_with("src/runtime/"))
+        .filter(|file| file.path.starts_with("src/"))
         .map(|file| format!("// ---- {} ----\n{}", file.path, file.contents))
         .collect();
     warnings + &files
@@ -212,8 +211,9 @@ fn generated_crates_compile_without_warnings() {
     std::fs::write(
         root.join("Cargo.toml"),
         format!(
-            "[workspace]\nresolver = \"2\"\nmembers = [{}]\n",
-            members.join(", ")
+            "[workspace]\nresolver = \"2\"\nmembers = [{}]\n\n[patch.crates-io]\napi-client-runtime = {{ path = {:?} }}\n",
+            members.join(", "),
+            workspace_root().join("runtime")
         ),
     )
     .expect("write the check workspace manifest");

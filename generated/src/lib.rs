@@ -18,9 +18,8 @@
 #![warn(missing_docs)]
 
 pub mod apis;
+pub mod auth;
 pub mod models;
 
-mod runtime;
-
 pub use apis::IdentitySourceApi;
-pub use runtime::*;
+pub use api_client_runtime::*;

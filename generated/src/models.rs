@@ -293,7 +293,7 @@ pub struct IdentitySourceUserProfileForUpsert {
         rename = "firstName",
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
+        deserialize_with = "api_client_runtime::codegen::nullable::deserialize"
     )]
     pub first_name: Option<Option<String>>,
     /// The user's home address; `null` clears it.
@@ -305,7 +305,7 @@ pub struct IdentitySourceUserProfileForUpsert {
         rename = "homeAddress",
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
+        deserialize_with = "api_client_runtime::codegen::nullable::deserialize"
     )]
     pub home_address: Option<Option<String>>,
     /// The user's last name; `null` clears it.
@@ -317,7 +317,7 @@ pub struct IdentitySourceUserProfileForUpsert {
         rename = "lastName",
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
+        deserialize_with = "api_client_runtime::codegen::nullable::deserialize"
     )]
     pub last_name: Option<Option<String>>,
     /// The user's mobile phone number; `null` clears it.
@@ -329,7 +329,7 @@ pub struct IdentitySourceUserProfileForUpsert {
         rename = "mobilePhone",
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::runtime::nullable::deserialize"
+        deserialize_with = "api_client_runtime::codegen::nullable::deserialize"
     )]
     pub mobile_phone: Option<Option<String>>,
     /// The user's secondary email address.

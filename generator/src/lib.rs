@@ -11,7 +11,6 @@ pub mod load;
 pub mod lower;
 pub mod spec;
 pub mod surface;
-mod templates;
 pub mod write;
 
 pub use diagnostic::{Diagnostic, Pointer, Severity};
@@ -37,6 +36,9 @@ pub struct Options {
     /// The vendor whose conventions the client follows; `None` takes the document's
     /// `x-client-profile`, and without one the client follows the standards alone.
     pub profile: Option<ir::Profile>,
+    /// Where the generated crate finds the runtime crate, relative to the crate (e.g.
+    /// `../runtime`) or absolute; without it, the runtime comes from the registry by version.
+    pub runtime_path: Option<String>,
 }
 
 /// The generated crate, and the warnings about what was left out or ignored.
@@ -61,7 +63,7 @@ const STACK_SIZE: usize = 64 << 20;
 pub fn generate(document: &str, options: &Options) -> Result<Generated, Diagnostic> {
     on_large_stack(|| {
         let (api, warnings) = read_and_lower(document, options)?;
-        let mut files = emit::emit(&api, &options.source_name)?;
+        let mut files = emit::emit(&api, options)?;
         let surface = surface::Surface::of(&api);
         files.push(surface_file(&surface, &options.source_name)?);
         Ok(Generated {

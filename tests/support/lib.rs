@@ -49,6 +49,7 @@ pub fn spec_text() -> String {
 pub fn generate_from_spec() -> Vec<GeneratedFile> {
     let options = generator::Options {
         source_name: SPEC.into(),
+        runtime_path: Some("../runtime".into()),
         ..Default::default()
     };
     let generated = generator::generate(&spec_text(), &options).expect("the spec generates");

@@ -113,6 +113,7 @@ impl Codegen {
             source_name: display_path(&root, &spec),
             skip_unsupported: self.skip_unsupported,
             profile: self.profile,
+            runtime_path: Some(runtime_path(&root, &out)),
         };
         let Generated {
             files,
@@ -235,6 +236,26 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// How a crate generated into `out` finds the workspace's runtime crate: relative to `out`
+/// when `out` is inside the workspace (`../runtime` for `generated/`), absolute otherwise.
+fn runtime_path(root: &Path, out: &Path) -> String {
+    let runtime = root.join("runtime");
+    let absolute = std::path::absolute(out).unwrap_or_else(|_| out.to_owned());
+    let depth = absolute.strip_prefix(root).ok().and_then(|inside| {
+        inside.components().try_fold(0, |depth, part| match part {
+            std::path::Component::Normal(_) => Some(depth + 1),
+            _ => None,
+        })
+    });
+    match depth {
+        Some(depth) => format!("{}runtime", "../".repeat(depth)),
+        None => std::path::absolute(&runtime)
+            .unwrap_or(runtime)
+            .display()
+            .to_string(),
+    }
 }
 
 /// `path` relative to the workspace root when it is inside it, with `/` separators, so the

@@ -45,7 +45,8 @@ pub fn group(group: &ApiGroup) -> TokenStream {
     });
     quote! {
         #models_import
-        use crate::runtime::{Call, Client, Method, Request};
+        use api_client_runtime::codegen::{Method, Request};
+        use api_client_runtime::{Call, Client};
 
         #struct_docs
         #[derive(Debug, Clone)]
@@ -212,7 +213,7 @@ fn parameter_setter(param: &Parameter) -> TokenStream {
             ObjectStyle::DeepObject => quote!(DeepObject),
             ObjectStyle::Json => quote!(Json),
         };
-        let style = quote!(crate::runtime::ObjectStyle::#style);
+        let style = quote!(api_client_runtime::codegen::ObjectStyle::#style);
         return if param.required {
             quote!(.query_object(#wire, #name, #style))
         } else {
@@ -231,7 +232,7 @@ fn parameter_setter(param: &Parameter) -> TokenStream {
     };
     // The value as one piece of text, a list's values joined.
     let value = |value: TokenStream| match separator {
-        Some(separator) => quote!(crate::runtime::joined(#value, #separator)),
+        Some(separator) => quote!(api_client_runtime::codegen::joined(#value, #separator)),
         None => value,
     };
     let set = setter(param.location, param.required);

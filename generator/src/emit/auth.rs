@@ -163,6 +163,7 @@ fn client_credentials_flow(scheme: &SecurityScheme, flow: &ClientCredentialsFlow
                 "An OAuth 2.0 service app: access tokens from `{token_url}` with a client assertion\nsigned by the app's private key (`private_key_jwt`), asking for [`{scopes_name}`],\ncached and renewed."
             );
             let function = quote! {
+                #[cfg(feature = "private-key-jwt")]
                 pub fn #function(client_id: impl Into<String>, key: crate::PrivateKey) -> crate::ServiceApp {
                     crate::ServiceApp::new(#token_url, client_id, key).scopes(#scopes_name.iter().copied())
                 }

@@ -22,13 +22,8 @@ pub fn lib(api: &Api) -> TokenStream {
         .iter()
         .map(|group| ident(&group.struct_name))
         .collect();
-    // Without operations, nothing builds a request: the runtime's imports for the
-    // operations go unused, and there is no API struct to re-export.
-    let (runtime_lints, reexport) = if apis.is_empty() {
-        (Some(quote!(#[allow(unused_imports)])), None)
-    } else {
-        (None, Some(quote!(pub use apis::{#(#apis),*};)))
-    };
+    // Without operations, there is no API struct to re-export.
+    let reexport = (!apis.is_empty()).then(|| quote!(pub use apis::{#(#apis),*};));
     let auth = (!api.security.schemes.is_empty()).then(|| {
         quote!(
             pub mod auth;
@@ -42,10 +37,8 @@ pub fn lib(api: &Api) -> TokenStream {
         pub mod apis;
         #auth
         pub mod models;
-        #runtime_lints
-        mod runtime;
 
         #reexport
-        pub use runtime::*;
+        pub use api_client_runtime::*;
     }
 }

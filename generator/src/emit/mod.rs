@@ -3,20 +3,34 @@
 mod apis;
 mod auth;
 mod crate_root;
+mod manifest;
 mod models;
 mod tokens;
 
 use proc_macro2::TokenStream;
 
-use crate::GeneratedFile;
 use crate::diagnostic::Diagnostic;
 use crate::ir::Api;
-use crate::templates::TEMPLATES;
+use crate::{GeneratedFile, Options};
 
-/// Every file of the generated crate: the emitted ones, then the runtime copied from
-/// `templates/`. `source` names the spec in each file's preamble.
-pub fn emit(api: &Api, source: &str) -> Result<Vec<GeneratedFile>, Diagnostic> {
-    format(tokens(api), source)
+pub use manifest::RUNTIME_VERSION;
+
+/// Every file of the generated crate, sorted by path: the Rust files, its manifest and its
+/// `rustfmt.toml`. `options.source_name` names the spec in each file's preamble.
+pub fn emit(api: &Api, options: &Options) -> Result<Vec<GeneratedFile>, Diagnostic> {
+    let mut files = format(tokens(api), &options.source_name)?;
+    let preamble = crate::write::generated_toml_preamble(&options.source_name);
+    let file = |path: &str, contents| GeneratedFile {
+        path: path.to_owned(),
+        contents,
+    };
+    files.push(file(
+        "Cargo.toml",
+        manifest::manifest(api, options, &preamble),
+    ));
+    files.push(file("rustfmt.toml", manifest::rustfmt_config(&preamble)));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
 }
 
 /// One emitted Rust file before formatting.
@@ -46,24 +60,13 @@ pub fn tokens(api: &Api) -> Vec<RustFile> {
 }
 
 /// The formatting stage: each emitted file formatted with `source` named in its preamble,
-/// then the runtime copied from `templates/`, sorted by path.
+/// sorted by path.
 pub fn format(emitted: Vec<RustFile>, source: &str) -> Result<Vec<GeneratedFile>, Diagnostic> {
     let preamble = format!("{}\n\n", crate::write::generated_preamble(source));
     let mut files = emitted
         .into_iter()
         .map(|file| rust_file(&file.path, &preamble, file.tokens))
         .collect::<Result<Vec<_>, _>>()?;
-    for template in TEMPLATES {
-        let contents = format!(
-            "{}\n\n{}",
-            crate::write::copied_preamble(template.path),
-            template.contents
-        );
-        files.push(GeneratedFile {
-            path: template.path.to_owned(),
-            contents,
-        });
-    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }

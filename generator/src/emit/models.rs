@@ -92,7 +92,7 @@ fn field(field: &Field) -> TokenStream {
                     #rename
                     default,
                     skip_serializing_if = "Option::is_none",
-                    deserialize_with = "crate::runtime::nullable::deserialize"
+                    deserialize_with = "api_client_runtime::codegen::nullable::deserialize"
                 )]
             }),
             quote!(Option<Option<#ty>>),
@@ -271,7 +271,7 @@ fn union_def(paragraphs: [&str; 2], name: &proc_macro2::Ident, u: &Union) -> Tok
 
         impl serde::Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use crate::runtime::tagged;
+                use api_client_runtime::codegen::tagged;
                 match self {
                     #(Self::#variants(value) => tagged::serialize(value, #property, #sent_tags, serializer),)*
                     Self::#unknown(value) => serde::Serialize::serialize(value, serializer),
@@ -281,7 +281,7 @@ fn union_def(paragraphs: [&str; 2], name: &proc_macro2::Ident, u: &Union) -> Tok
 
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                use crate::runtime::tagged;
+                use api_client_runtime::codegen::tagged;
                 let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
                 match tagged::tag(&value, #property) {
                     #(#received)*

@@ -1,5 +1,3 @@
-// Copied by `cargo xtask codegen` from templates/src/runtime/query.rs. Do not edit.
-
 //! Query parameters whose value is an object (or a list of objects), written the way the
 //! parameter's `style` says (OpenAPI 3.0, "Style Values"), or as JSON when the parameter
 //! is described by `content`.
@@ -10,7 +8,7 @@ use serde_json::Value;
 /// How a query parameter holding an object is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(dead_code)] // Which styles are used depends on the API description.
-pub(crate) enum ObjectStyle {
+pub enum ObjectStyle {
     /// `style: form, explode: true` (the default): one pair per property,
     /// `role=admin&firstName=Alex`; a list property repeats its name.
     FormExploded,

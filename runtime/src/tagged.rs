@@ -8,7 +8,7 @@ use serde_json::Value;
 
 /// Serialises `value` with its tag: `property` is set to `tag` unless `value` sets it.
 #[allow(dead_code)] // Used by the models of API descriptions that have tagged unions.
-pub(crate) fn serialize<T, S>(
+pub fn serialize<T, S>(
     value: &T,
     property: &str,
     tag: &str,
@@ -29,13 +29,13 @@ where
 
 /// The tag of a received value: `property` of an object, when it is a string.
 #[allow(dead_code)]
-pub(crate) fn tag<'v>(value: &'v Value, property: &str) -> Option<&'v str> {
+pub fn tag<'v>(value: &'v Value, property: &str) -> Option<&'v str> {
     value.get(property)?.as_str()
 }
 
 /// Decodes the whole received value as the type its tag names.
 #[allow(dead_code)]
-pub(crate) fn variant<T, E>(value: Value) -> Result<T, E>
+pub fn variant<T, E>(value: Value) -> Result<T, E>
 where
     T: DeserializeOwned,
     E: serde::de::Error,

@@ -1,37 +1,40 @@
 //! The HTTP runtime every operation goes through: configuration and auth, request
 //! building, retries, response decoding and errors. It does not depend on the API
 //! description; the generated modules only describe each request.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
+mod auth;
 mod base_url;
 mod call;
 mod client;
+#[doc(hidden)]
+pub mod codegen;
+mod conventions;
 mod error;
 mod exchange;
-pub(crate) mod nullable;
-#[cfg(feature = "service-app")]
+mod nullable;
+#[cfg(feature = "oauth")]
 mod oauth;
-#[cfg(feature = "service-app")]
+#[cfg(feature = "private-key-jwt")]
 mod private_key;
 mod query;
-pub(crate) mod tagged;
+mod tagged;
 mod tls;
-#[cfg(feature = "service-app")]
+#[cfg(feature = "oauth")]
 mod token_cache;
 
-#[allow(unused_imports)] // Used by API descriptions that have list parameters.
-pub(crate) use call::joined;
-pub(crate) use call::Request;
+pub use auth::{ApiKeyLocation, Auth, BoxError, TokenFuture, TokenSource};
 pub use call::{Call, RateLimit, Response, ResponseMeta};
-pub use client::{Auth, BoxError, Client, ClientBuilder, RetryPolicy, TokenFuture, TokenSource};
+pub use client::{Client, ClientBuilder, RetryPolicy};
 pub use error::{ApiError, Error, ErrorBody, ErrorCause, Result};
-#[cfg(feature = "service-app")]
-pub use oauth::{OAuthError, ServiceApp, DEFAULT_SCOPES};
-#[cfg(feature = "service-app")]
+#[cfg(feature = "private-key-jwt")]
+pub use oauth::ServiceApp;
+#[cfg(feature = "oauth")]
+pub use oauth::{ClientCredentials, OAuthError};
+#[cfg(feature = "private-key-jwt")]
 pub use private_key::PrivateKey;
-#[allow(unused_imports)] // Used by API descriptions that have object query parameters.
-pub(crate) use query::ObjectStyle;
 /// The HTTP client the runtime is built on, re-exported so an injected client
 /// ([`ClientBuilder::http_client`]) has the same version.
 pub use reqwest;
-pub(crate) use reqwest::Method;
 pub use tls::http_client_builder;

@@ -1,5 +1,3 @@
-// Copied by `cargo xtask codegen` from templates/src/runtime/error.rs. Do not edit.
-
 //! The one error type of the client.
 
 use std::fmt;
@@ -86,7 +84,7 @@ pub enum Error {
     Config(String),
     /// The token source failed to produce a token.
     #[error("the token source failed: {0}")]
-    TokenSource(#[source] crate::runtime::BoxError),
+    TokenSource(#[source] crate::BoxError),
 }
 
 impl Error {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer};
 /// Reads a present property, `null` included, as `Some(_)`; serde's `default` covers the
 /// absent case.
 #[allow(dead_code)] // Used by the models of API descriptions that have such properties.
-pub(crate) fn deserialize<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+pub fn deserialize<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,

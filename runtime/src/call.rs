@@ -1,5 +1,3 @@
-// Copied by `cargo xtask codegen` from templates/src/runtime/call.rs. Do not edit.
-
 //! One call: the request the generated code describes, sending it with retries, and the
 //! decoded response with its metadata.
 
@@ -17,7 +15,8 @@ use serde::Serialize;
 use tracing::Instrument;
 
 use super::client::{Client, RetryPolicy};
-use super::error::{is_retryable_status, snippet, ApiError, Error, Result};
+use super::conventions;
+use super::error::{is_retryable_status, snippet, Error, Result};
 use super::exchange::exchange;
 use super::query::{object_pairs, ObjectStyle};
 
@@ -30,7 +29,7 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// A request as the generated code describes it; built into an HTTP request on sending.
-pub(crate) struct Request {
+pub struct Request {
     method: Method,
     operation: &'static str,
     path_template: &'static str,
@@ -48,14 +47,11 @@ pub(crate) struct Request {
     error: Option<String>,
 }
 
-// Which of these an API description needs depends on its parameters.
-#[allow(dead_code)]
+// Which of these an API description needs depends on its parameters. Named by generated
+// code only (through `codegen`), never by users.
+#[allow(missing_docs)]
 impl Request {
-    pub(crate) fn new(
-        method: Method,
-        operation: &'static str,
-        path_template: &'static str,
-    ) -> Self {
+    pub fn new(method: Method, operation: &'static str, path_template: &'static str) -> Self {
         Self {
             method,
             operation,
@@ -71,23 +67,23 @@ impl Request {
     }
 
     /// Marks the request as safe to send twice (see [`RetryPolicy`]).
-    pub(crate) fn idempotent(mut self) -> Self {
+    pub fn idempotent(mut self) -> Self {
         self.idempotent = true;
         self
     }
 
-    pub(crate) fn path_param(mut self, name: &'static str, value: impl Display) -> Self {
+    pub fn path_param(mut self, name: &'static str, value: impl Display) -> Self {
         self.path_params.push((name, value.to_string()));
         self
     }
 
-    pub(crate) fn query(mut self, name: &'static str, value: impl Display) -> Self {
+    pub fn query(mut self, name: &'static str, value: impl Display) -> Self {
         self.query.push((Cow::Borrowed(name), value.to_string()));
         self
     }
 
     /// The parameter once per value: `?name=a&name=b`.
-    pub(crate) fn query_each(mut self, name: &'static str, values: &[impl Display]) -> Self {
+    pub fn query_each(mut self, name: &'static str, values: &[impl Display]) -> Self {
         self.query.extend(
             values
                 .iter()
@@ -98,7 +94,7 @@ impl Request {
 
     /// The parameter holding an object (or a list of objects), written in `style`.
     #[allow(dead_code)] // Used by API descriptions that have object query parameters.
-    pub(crate) fn query_object(
+    pub fn query_object(
         mut self,
         name: &'static str,
         value: &(impl Serialize + ?Sized),
@@ -115,19 +111,19 @@ impl Request {
         self
     }
 
-    pub(crate) fn optional_query(self, name: &'static str, value: Option<impl Display>) -> Self {
+    pub fn optional_query(self, name: &'static str, value: Option<impl Display>) -> Self {
         match value {
             Some(value) => self.query(name, value),
             None => self,
         }
     }
 
-    pub(crate) fn header(mut self, name: &'static str, value: impl Display) -> Self {
+    pub fn header(mut self, name: &'static str, value: impl Display) -> Self {
         self.headers.push((name, value.to_string()));
         self
     }
 
-    pub(crate) fn optional_header(self, name: &'static str, value: Option<impl Display>) -> Self {
+    pub fn optional_header(self, name: &'static str, value: Option<impl Display>) -> Self {
         match value {
             Some(value) => self.header(name, value),
             None => self,
@@ -135,18 +131,14 @@ impl Request {
     }
 
     /// Sets what `set` does with `value`, if there is one: for optional bodies.
-    pub(crate) fn with<T>(self, value: Option<T>, set: impl FnOnce(Self, T) -> Self) -> Self {
+    pub fn with<T>(self, value: Option<T>, set: impl FnOnce(Self, T) -> Self) -> Self {
         match value {
             Some(value) => set(self, value),
             None => self,
         }
     }
 
-    pub(crate) fn json_body<B: Serialize + ?Sized>(
-        mut self,
-        media_type: &'static str,
-        body: &B,
-    ) -> Self {
+    pub fn json_body<B: Serialize + ?Sized>(mut self, media_type: &'static str, body: &B) -> Self {
         match serde_json::to_vec(body) {
             Ok(bytes) => self.body = Some((media_type, bytes)),
             Err(error) => self.fail(format!("the request body could not be serialised: {error}")),
@@ -154,11 +146,7 @@ impl Request {
         self
     }
 
-    pub(crate) fn form_body<B: Serialize + ?Sized>(
-        mut self,
-        media_type: &'static str,
-        body: &B,
-    ) -> Self {
+    pub fn form_body<B: Serialize + ?Sized>(mut self, media_type: &'static str, body: &B) -> Self {
         match serde_urlencoded::to_string(body) {
             Ok(text) => self.body = Some((media_type, text.into_bytes())),
             Err(error) => self.fail(format!(
@@ -169,7 +157,7 @@ impl Request {
     }
 
     /// A text or binary body, sent as it is.
-    pub(crate) fn raw_body(
+    pub fn raw_body(
         mut self,
         media_type: &'static str,
         body: &(impl AsRef<[u8]> + ?Sized),
@@ -179,7 +167,7 @@ impl Request {
     }
 
     /// Asks for a response body of `media_type` rather than JSON.
-    pub(crate) fn accept(mut self, media_type: &'static str) -> Self {
+    pub fn accept(mut self, media_type: &'static str) -> Self {
         self.accept = media_type;
         self
     }
@@ -254,7 +242,7 @@ impl Request {
 
 /// A list of parameter values as one value, `separator` between them.
 #[allow(dead_code)] // Used by API descriptions that have list parameters.
-pub(crate) fn joined(values: &[impl Display], separator: char) -> String {
+pub fn joined(values: &[impl Display], separator: char) -> String {
     let mut text = String::new();
     for (index, value) in values.iter().enumerate() {
         if index > 0 {
@@ -271,38 +259,34 @@ pub(crate) fn joined(values: &[impl Display], separator: char) -> String {
 pub struct ResponseMeta {
     /// The HTTP status.
     pub status: StatusCode,
-    /// `X-Okta-Request-Id`, for Okta support.
+    /// The server's id of the request, for its support: `X-Okta-Request-Id` with the
+    /// `okta` feature, `X-Request-Id` otherwise.
     pub request_id: Option<String>,
-    /// The `X-Rate-Limit-*` headers.
+    /// The rate-limit headers.
     pub rate_limit: RateLimit,
+    /// `Retry-After`: how long the server asks to wait before trying again.
+    pub retry_after: Option<Duration>,
     /// The `Date` header, when there is one and it parses.
     pub date: Option<SystemTime>,
     /// How many attempts the call took, retries included.
     pub attempts: u32,
 }
 
-/// The rate-limit headers of a response; each is `None` when missing or garbled.
+/// The rate-limit headers of a response; each is `None` when missing or garbled. With the
+/// `okta` feature they are `X-Rate-Limit-Limit`, `-Remaining` and `-Reset`; otherwise the
+/// `RateLimit` and `RateLimit-Policy` fields (`q`, `r` and `t`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct RateLimit {
-    /// `X-Rate-Limit-Limit`: requests allowed in the window.
+    /// Requests allowed in the window.
     pub limit: Option<u64>,
-    /// `X-Rate-Limit-Remaining`: requests left in the window.
+    /// Requests left in the window.
     pub remaining: Option<u64>,
-    /// `X-Rate-Limit-Reset`: when the window resets, in UTC epoch seconds.
+    /// When the window resets, in UTC epoch seconds.
     pub reset: Option<u64>,
 }
 
 impl RateLimit {
-    fn from_headers(headers: &HeaderMap) -> Self {
-        let number = |name: &str| single_header(headers, name).and_then(count);
-        Self {
-            limit: number("x-rate-limit-limit"),
-            remaining: number("x-rate-limit-remaining"),
-            reset: number("x-rate-limit-reset"),
-        }
-    }
-
     /// When the window resets.
     pub fn reset_at(&self) -> Option<SystemTime> {
         self.reset
@@ -310,34 +294,16 @@ impl RateLimit {
     }
 }
 
-/// A whole number of digits; one too large for `u64` reads as `u64::MAX` (a reset that far
-/// away is as far away as any other beyond the longest wait).
-fn count(text: &str) -> Option<u64> {
-    let digits = text.trim();
-    if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
-        return None;
-    }
-    Some(digits.parse().unwrap_or(u64::MAX))
-}
-
-/// The value of a header that appears exactly once, as text.
-fn single_header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    let mut values = headers.get_all(name).iter();
-    let value = values.next()?;
-    if values.next().is_some() {
-        return None;
-    }
-    value.to_str().ok()
-}
-
 impl ResponseMeta {
     pub(crate) fn from_response(status: StatusCode, headers: &HeaderMap, attempts: u32) -> Self {
+        let date = conventions::single_header(headers, "date")
+            .and_then(|date| httpdate::parse_http_date(date).ok());
         Self {
             status,
-            request_id: single_header(headers, "x-okta-request-id").map(str::to_owned),
-            rate_limit: RateLimit::from_headers(headers),
-            date: single_header(headers, "date")
-                .and_then(|date| httpdate::parse_http_date(date).ok()),
+            request_id: conventions::request_id(headers),
+            rate_limit: conventions::rate_limit(headers, date),
+            retry_after: conventions::retry_after(headers, date),
+            date,
             attempts,
         }
     }
@@ -388,7 +354,8 @@ pub struct Call<T> {
 #[allow(dead_code)]
 impl<T: DeserializeOwned> Call<T> {
     /// A call whose 2xx body is JSON decoded as `T`.
-    pub(crate) fn json(client: Client, request: Request) -> Self {
+    #[doc(hidden)]
+    pub fn json(client: Client, request: Request) -> Self {
         Self {
             client,
             request,
@@ -401,7 +368,8 @@ impl<T: DeserializeOwned> Call<T> {
 #[allow(dead_code)]
 impl<T: DeserializeOwned> Call<Option<T>> {
     /// A call whose 2xx body is JSON decoded as `T`, or empty (`None`).
-    pub(crate) fn optional_json(client: Client, request: Request) -> Self {
+    #[doc(hidden)]
+    pub fn optional_json(client: Client, request: Request) -> Self {
         Self {
             client,
             request,
@@ -417,7 +385,8 @@ impl<T: DeserializeOwned> Call<Option<T>> {
 #[allow(dead_code)]
 impl Call<String> {
     /// A call whose 2xx body is text, which must be UTF-8.
-    pub(crate) fn text(client: Client, request: Request) -> Self {
+    #[doc(hidden)]
+    pub fn text(client: Client, request: Request) -> Self {
         Self {
             client,
             request,
@@ -436,7 +405,8 @@ impl Call<String> {
 #[allow(dead_code)]
 impl Call<Vec<u8>> {
     /// A call whose 2xx body is returned as bytes.
-    pub(crate) fn bytes(client: Client, request: Request) -> Self {
+    #[doc(hidden)]
+    pub fn bytes(client: Client, request: Request) -> Self {
         Self {
             client,
             request,
@@ -449,7 +419,8 @@ impl Call<Vec<u8>> {
 #[allow(dead_code)]
 impl Call<()> {
     /// A call whose 2xx response has no body worth reading.
-    pub(crate) fn empty(client: Client, request: Request) -> Self {
+    #[doc(hidden)]
+    pub fn empty(client: Client, request: Request) -> Self {
         Self {
             client,
             request,
@@ -469,7 +440,7 @@ impl<T> Call<T> {
         } = self;
         let operation = request.operation;
         let span = tracing::debug_span!(
-            "okta_request",
+            conventions::SPAN,
             operation,
             method = %request.method,
             path = request.path_template,
@@ -506,7 +477,8 @@ async fn execute(client: &Client, request: Request) -> Result<(ResponseMeta, Vec
     }
     let inner = &client.inner;
     let transport = &inner.transport;
-    let url = request.url(&transport.base_url).map_err(invalid)?;
+    let mut url = request.url(&transport.base_url).map_err(invalid)?;
+    inner.credentials.add_to(&mut url);
     let headers = request.headers().map_err(invalid)?;
     let started = Instant::now();
     let mut retry = RetryHeaders::default();
@@ -536,7 +508,7 @@ async fn execute(client: &Client, request: Request) -> Result<(ResponseMeta, Vec
                 );
                 return Ok(success);
             }
-            Err(error) => error,
+            Err(error) => inner.credentials.kept_out_of(error),
         };
         tracing::debug!(
             attempt,
@@ -579,12 +551,13 @@ fn elapsed_ms(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
-/// The headers Okta asks retried requests to carry.
+/// What a retry knows of the attempts before it, which Okta asks retried requests to carry
+/// (`X-Okta-Retry-For`, `X-Okta-Retry-Count`).
 #[derive(Default)]
 struct RetryHeaders {
-    /// `X-Okta-Retry-For`: the request id of the failed response.
+    /// The request id of the failed response.
     retry_for: Option<String>,
-    /// `X-Okta-Retry-Count`: how many retries this is; 0 on the first attempt.
+    /// How many retries this is; 0 on the first attempt.
     count: u32,
 }
 
@@ -612,7 +585,10 @@ impl RetryPolicy {
     /// not be retried.
     fn delay_after(&self, error: &Error, retry: u32, idempotent: bool) -> Option<Duration> {
         match error {
-            Error::Api(api) if api.meta.status == StatusCode::TOO_MANY_REQUESTS => {
+            Error::Api(api)
+                if api.meta.status == StatusCode::TOO_MANY_REQUESTS
+                    || conventions::server_wait(api).is_some() =>
+            {
                 match self.rate_limit_reset_wait(error) {
                     Some(wait) => (wait <= self.max_rate_limit_wait).then_some(wait),
                     None => Some(self.backoff_delay(retry)),
@@ -632,27 +608,16 @@ impl RetryPolicy {
         }
     }
 
-    /// After a 429 that says when the rate limit resets: the wait until then, plus the
-    /// margin.
+    /// After an answer that says how long to wait (a 429 until the rate limit resets, a
+    /// 503 with `Retry-After`, as the `okta` feature or the standards read them): that
+    /// wait, plus the margin.
     pub(crate) fn rate_limit_reset_wait(&self, error: &Error) -> Option<Duration> {
         match error {
-            Error::Api(api) if api.meta.status == StatusCode::TOO_MANY_REQUESTS => Some(
-                api.rate_limit_wait()?
-                    .saturating_add(self.rate_limit_margin),
-            ),
+            Error::Api(api) => {
+                Some(conventions::server_wait(api)?.saturating_add(self.rate_limit_margin))
+            }
             _ => None,
         }
-    }
-}
-
-impl ApiError {
-    /// How long until `X-Rate-Limit-Reset`, measured against the response's `Date`;
-    /// `None` when either header is missing or garbled. Counted in whole seconds, so a
-    /// reset too far away to be a time is simply far away.
-    fn rate_limit_wait(&self) -> Option<Duration> {
-        let reset = self.meta.rate_limit.reset?;
-        let date = self.meta.date?.duration_since(UNIX_EPOCH).ok()?.as_secs();
-        Some(Duration::from_secs(reset.saturating_sub(date)))
     }
 }
 
@@ -662,24 +627,17 @@ async fn attempt_once(
     request: &Request,
     url: &Url,
     headers: &HeaderMap,
-    authorization: HeaderValue,
+    authorization: Option<(HeaderName, HeaderValue)>,
     retry: &RetryHeaders,
     attempt: u32,
 ) -> Result<(ResponseMeta, Vec<u8>)> {
     let transport = &client.inner.transport;
     // Set, not appended: a parameter of the same name never doubles these headers.
     let mut headers = headers.clone();
-    headers.insert(header::AUTHORIZATION, authorization);
-    if retry.count > 0 {
-        headers.insert("x-okta-retry-count", HeaderValue::from(retry.count));
-        if let Some(request_id) = retry
-            .retry_for
-            .as_deref()
-            .and_then(|id| HeaderValue::from_str(id).ok())
-        {
-            headers.insert("x-okta-retry-for", request_id);
-        }
+    if let Some((name, value)) = authorization {
+        headers.insert(name, value);
     }
+    conventions::mark_retry(&mut headers, retry.count, retry.retry_for.as_deref());
     let body = request.body.as_ref().map(|(_, body)| body.clone());
     exchange(
         transport,
@@ -794,7 +752,7 @@ mod tests {
     #[test]
     fn response_bodies_decode_by_kind() {
         let client = Client::builder("https://example.okta.com")
-            .api_token("token")
+            .access_token("token")
             .build()
             .unwrap();
         let request = || Request::new(Method::GET, "op", "/");
