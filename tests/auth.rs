@@ -338,6 +338,7 @@ fn public_api_crate(fixture: &str, crate_name: &str) -> Vec<generator::Generated
     let text = std::fs::read_to_string(tests::workspace_root().join(&path)).expect("readable");
     let options = Options {
         source_name: path,
+        crate_name: Some(crate_name.to_owned()),
         ..Options::default()
     };
     let generated = generator::generate(&text, &options).expect("generates");
@@ -349,6 +350,5 @@ fn public_api_crate(fixture: &str, crate_name: &str) -> Vec<generator::Generated
             file.path
         );
     }
-    let _ = crate_name;
     generated.files
 }

@@ -203,9 +203,9 @@ fn body_json(request: &Request) -> Value {
 fn assert_standard_headers(request: &Request, has_body: bool) {
     assert_eq!(header_values(request, "authorization"), ["SSWS tok"]);
     let agent = header(request, "user-agent").expect("a User-Agent");
-    assert!(
-        agent.starts_with("okta-identity-source-rust/"),
-        "User-Agent {agent:?}"
+    assert_eq!(
+        agent, "okta-identity-source/0.1.0",
+        "the crate's name and version"
     );
     assert_eq!(header_values(request, "accept"), ["application/json"]);
     assert_eq!(
@@ -673,8 +673,7 @@ async fn user_agent_suffix_is_appended() -> TestResult {
     let request =
         delete_sent_by(|builder| builder.api_token(TOKEN).user_agent_suffix("hr-sync/2.1")).await?;
     let agent = header(&request, "user-agent").expect("a User-Agent");
-    assert!(agent.starts_with("okta-identity-source-rust/"), "{agent}");
-    assert!(agent.ends_with(" hr-sync/2.1"), "{agent}");
+    assert_eq!(agent, "okta-identity-source/0.1.0 hr-sync/2.1");
     Ok(())
 }
 

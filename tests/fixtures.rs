@@ -2,7 +2,7 @@
 //! on every tag of Okta's official document: what they generate is pinned by snapshots, and
 //! every generated crate must compile without warnings.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -33,11 +33,12 @@ fn fixtures() -> Vec<(String, String)> {
     fixtures
 }
 
-/// What a fixture generates, and its warnings.
+/// What a fixture generates, as the crate `fixture-NAME`, and its warnings.
 fn fixture(name: &str, path: &str) -> (Vec<GeneratedFile>, Vec<String>) {
     let text = std::fs::read_to_string(workspace_root().join(path)).expect("fixture readable");
     let options = Options {
         source_name: path.to_owned(),
+        crate_name: Some(format!("fixture-{name}")),
         ..Default::default()
     };
     let generated = generate(&text, &options)
@@ -164,8 +165,9 @@ components:
     assert!(code.contains("pub fine: Option<String>"), "{code}");
 }
 
-/// Generates each crate into a workspace of its own under `target/`, renamed so they can sit
-/// side by side, and runs `cargo check` on all of them with warnings denied. The
+/// Generates each crate into a workspace of its own under `target/`, each under its own name
+/// (`--crate-name`), with a crate that names each library, and runs `cargo check` on all of
+/// them with warnings denied. The
 /// dependencies resolve from the workspace's `Cargo.lock`, offline, and build once into
 /// `target/generated-check`, which later runs reuse.
 #[test]
@@ -179,6 +181,7 @@ fn generated_crates_compile_without_warnings() {
         Ok(text) => {
             let options = Options {
                 source_name: "management-minimal.2026.06.3.yaml".into(),
+                crate_name: Some("okta-every-tag".into()),
                 ..Default::default()
             };
             let started = Instant::now();
@@ -205,9 +208,14 @@ fn generated_crates_compile_without_warnings() {
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(&root).expect("create the check workspace");
     for (name, files) in &crates {
-        write_renamed(&root.join(name), name, files);
+        write::write(&root.join(name), files).expect("write a generated crate");
     }
-    let members: Vec<String> = crates.iter().map(|(name, _)| format!("{name:?}")).collect();
+    write_user(&root.join("user"), &crates);
+    let members: Vec<String> = crates
+        .iter()
+        .map(|(name, _)| format!("{name:?}"))
+        .chain(["\"user\"".to_owned()])
+        .collect();
     std::fs::write(
         root.join("Cargo.toml"),
         format!(
@@ -240,20 +248,58 @@ fn generated_crates_compile_without_warnings() {
     );
 }
 
-fn write_renamed(dir: &Path, name: &str, files: &[GeneratedFile]) {
-    let files: Vec<GeneratedFile> = files
+/// A crate that depends on each generated crate by its package name and names its library
+/// (the package name with `_`), so that a crate whose manifest and name disagree fails; and
+/// that holds each crate's quick start, so that each compiles.
+fn write_user(dir: &Path, crates: &[(String, Vec<GeneratedFile>)]) {
+    let dependencies: String = crates
         .iter()
-        .map(|file| match file.path.as_str() {
-            "Cargo.toml" => GeneratedFile {
-                path: file.path.clone(),
-                contents: file.contents.replacen(
-                    "name = \"okta-identity-source\"",
-                    &format!("name = {name:?}"),
-                    1,
-                ),
-            },
-            _ => file.clone(),
+        .map(|(name, _)| format!("{name} = {{ path = \"../{name}\" }}\n"))
+        .collect();
+    let uses: String = crates
+        .iter()
+        .enumerate()
+        .map(|(index, (name, files))| {
+            format!(
+                "pub use {}::Client as Client{index};\npub mod quick_start_{index} {{\n{}}}\n",
+                name.replace('-', "_"),
+                quick_start(files)
+            )
         })
         .collect();
-    write::write(&PathBuf::from(dir), &files).expect("write a generated crate");
+    std::fs::create_dir_all(dir.join("src")).expect("create the user crate");
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!("[package]\nname = \"user\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\n{dependencies}"),
+    )
+    .expect("write the user crate's manifest");
+    std::fs::write(
+        dir.join("src/lib.rs"),
+        format!("//! Names every generated library.\n{uses}"),
+    )
+    .expect("write the user crate's library");
+}
+
+/// The quick start on the front page of a generated crate, as the code its doctest compiles
+/// (hidden lines shown), its function public; empty when the crate has none.
+fn quick_start(files: &[GeneratedFile]) -> String {
+    let lib = &files
+        .iter()
+        .find(|file| file.path == "src/lib.rs")
+        .expect("a lib.rs")
+        .contents;
+    lib.lines()
+        .filter_map(|line| line.strip_prefix("//!"))
+        .map(|line| line.strip_prefix(' ').unwrap_or(line))
+        .skip_while(|line| *line != "```no_run")
+        .skip(1)
+        .take_while(|line| *line != "```")
+        .map(|line| {
+            let line = line.strip_prefix("# ").unwrap_or(line);
+            format!(
+                "{}\n",
+                line.replacen("async fn quick_start", "pub async fn quick_start", 1)
+            )
+        })
+        .collect()
 }

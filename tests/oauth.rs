@@ -925,11 +925,7 @@ async fn the_token_request_carries_the_client_s_user_agent() {
         })
         .collect();
     let token_agent = agents[0].1.expect("the token request has a User-Agent");
-    assert!(
-        token_agent.starts_with("okta-identity-source-rust/")
-            && token_agent.ends_with(" hr-sync/2.1"),
-        "{token_agent}"
-    );
+    assert_eq!(token_agent, "okta-identity-source/0.1.0 hr-sync/2.1");
     assert_eq!(agents[0].0, TOKEN_PATH);
     assert_eq!(
         agents[1],

@@ -8,14 +8,38 @@
 //! update and external ids to deactivate in batches of at most 200, start the import,
 //! then poll the session until it is `COMPLETED` or `ERROR`.
 //!
-//! This document describes the service as it really behaves, which differs from Okta's
-//! published document in places: creating a session answers `201`, create and
-//! start-import return one session (not a list), and every operation may answer 400
-//! and 401 as well as 403, 404 and 429.
+//! ## Quick start
+//!
+//! ```no_run
+//! use okta_identity_source::{Client, Error, IdentitySourceApi};
+//!
+//! # async fn quick_start() -> Result<(), Error> {
+//! let token = std::env::var("API_TOKEN").unwrap_or_default();
+//! let client = Client::builder("https://api.example.com")
+//!     .auth(okta_identity_source::auth::api_token(token))
+//!     .build()?;
+//! let api = IdentitySourceApi::new(client);
+//! match api.list_identity_source_sessions("identitySourceId").await {
+//!     Ok(answer) => println!("{answer:?}"),
+//!     // The API answered with an error status.
+//!     Err(error) if error.status().is_some() => eprintln!("refused: {error}"),
+//!     // No answer: the connection, a timeout, or a body that does not decode.
+//!     Err(error) => return Err(error),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## API groups
+//!
+//! - [`IdentitySourceApi`]: Import sessions of a Custom Identity Source: upload users to create, update and deactivate in Okta, then start the import.
 //!
 //! Generated from version 2026.06.3 of the API description.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+/// The product this crate names in the `User-Agent` of its requests.
+const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 
 pub mod apis;
 pub mod auth;

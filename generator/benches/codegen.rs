@@ -187,7 +187,7 @@ fn prepare(input: Input, text: String, source_name: String, skip: &mut Vec<Strin
         }
     }
     let api = prepared.api.as_ref().expect("lowered");
-    if let Err(diagnostic) = emit::format(emit::tokens(api), &prepared.source_name) {
+    if let Err(diagnostic) = emit::format(emit::tokens(api, "bench"), &prepared.source_name) {
         fail("format", &[], diagnostic);
     }
     prepared
@@ -217,14 +217,14 @@ fn bench_lower(bencher: Bencher, input: Input) {
 
 fn bench_tokens(bencher: Bencher, input: Input) {
     let api = prepared(input).api.as_ref().expect("lowered");
-    bencher.bench(|| emit::tokens(black_box(api)));
+    bencher.bench(|| emit::tokens(black_box(api), "bench"));
 }
 
 fn bench_format(bencher: Bencher, input: Input) {
     let prepared = prepared(input);
     let api = prepared.api.as_ref().expect("lowered");
     bencher
-        .with_inputs(|| emit::tokens(api))
+        .with_inputs(|| emit::tokens(api, "bench"))
         .bench_values(|files| emit::format(files, &prepared.source_name));
 }
 

@@ -39,6 +39,15 @@ pub struct Options {
     /// Where the generated crate finds the runtime crate, relative to the crate (e.g.
     /// `../runtime`) or absolute; without it, the runtime comes from the registry by version.
     pub runtime_path: Option<String>,
+    /// The generated crate's package name; by default the document's title in kebab case.
+    pub crate_name: Option<String>,
+    /// Its version; by default the document's version when it is a semantic version, else
+    /// `0.1.0`.
+    pub crate_version: Option<String>,
+    /// Its description; by default one naming the document's title.
+    pub description: Option<String>,
+    /// Its keywords on crates.io; none by default.
+    pub keywords: Vec<String>,
 }
 
 /// The generated crate, and the warnings about what was left out or ignored.

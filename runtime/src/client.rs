@@ -5,7 +5,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::HeaderValue;
 use reqwest::Url;
 use ring::rand::{SecureRandom, SystemRandom};
 
@@ -13,6 +12,7 @@ use super::auth::{Auth, Credentials};
 use super::error::{Error, Result};
 #[cfg(feature = "private-key-jwt")]
 use super::oauth::ServiceApp;
+use super::user_agent::UserAgent;
 use super::{base_url, tls};
 
 /// When and how often failed requests are tried again.
@@ -225,17 +225,7 @@ impl ClientBuilder {
             Error::Config("no authentication was configured; set credentials with `auth`".into())
         })?;
 
-        let mut user_agent = format!("okta-identity-source-rust/{}", env!("CARGO_PKG_VERSION"));
-        if let Some(suffix) = self
-            .user_agent_suffix
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            user_agent.push(' ');
-            user_agent.push_str(suffix);
-        }
-        let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| {
+        let user_agent = UserAgent::new(self.user_agent_suffix.as_deref()).ok_or_else(|| {
             Error::Config(
                 "the user agent suffix has characters not allowed in an HTTP header".into(),
             )
@@ -255,7 +245,7 @@ impl ClientBuilder {
         let transport = Transport {
             base_url,
             http,
-            user_agent,
+            user_agent: Arc::new(user_agent),
             request_timeout: self.request_timeout,
             retry: self.retry,
             max_response_bytes: self.max_response_bytes,
@@ -288,7 +278,7 @@ pub(crate) struct Inner {
 pub(crate) struct Transport {
     pub(crate) base_url: Url,
     pub(crate) http: reqwest::Client,
-    pub(crate) user_agent: HeaderValue,
+    pub(crate) user_agent: Arc<UserAgent>,
     pub(crate) request_timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: usize,
@@ -318,6 +308,14 @@ impl Client {
     /// The org URL requests are sent to.
     pub fn base_url(&self) -> &Url {
         &self.inner.transport.base_url
+    }
+
+    /// Names the crate requests are sent through in their `User-Agent`, as
+    /// `<crate-name>/<version>`, before the suffix. Called by the generated API structs; the
+    /// first name given is kept for this client and its clones.
+    #[doc(hidden)]
+    pub fn identify(&self, product: &'static str) {
+        self.inner.transport.user_agent.identify(product);
     }
 }
 

@@ -65,7 +65,7 @@ fn http_request(
     mut headers: HeaderMap,
     body: Option<Vec<u8>>,
 ) -> reqwest::RequestBuilder {
-    headers.insert(header::USER_AGENT, transport.user_agent.clone());
+    headers.insert(header::USER_AGENT, transport.user_agent.header());
     let body = match body {
         Some(body) => Some(reqwest::Body::wrap(http_body_util::Full::new(
             bytes::Bytes::from(body),

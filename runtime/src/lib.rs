@@ -23,6 +23,7 @@ mod tagged;
 mod tls;
 #[cfg(feature = "oauth")]
 mod token_cache;
+mod user_agent;
 
 pub use auth::{ApiKeyLocation, Auth, BoxError, TokenFuture, TokenSource};
 pub use call::{Call, RateLimit, Response, ResponseMeta};

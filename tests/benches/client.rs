@@ -42,7 +42,7 @@ const SESSION_ID: &str = "aps1bench";
 /// Profiles in one bulk-upsert: the most the API takes.
 const BATCH: usize = 200;
 /// The generated client's `User-Agent`, which the baseline sends too.
-const GENERATED_USER_AGENT: &str = "okta-identity-source-rust/0.1.0";
+const GENERATED_USER_AGENT: &str = "okta-identity-source/0.1.0";
 
 fn main() {
     divan::main();

@@ -50,6 +50,10 @@ pub fn generate_from_spec() -> Vec<GeneratedFile> {
     let options = generator::Options {
         source_name: SPEC.into(),
         runtime_path: Some("../runtime".into()),
+        crate_name: Some("okta-identity-source".into()),
+        crate_version: Some("0.1.0".into()),
+        description: Some("Typed async client for Okta's Identity Source API (import sessions of a Custom Identity Source).".into()),
+        keywords: ["okta", "identity", "api-client", "scim", "hr"].map(String::from).to_vec(),
         ..Default::default()
     };
     let generated = generator::generate(&spec_text(), &options).expect("the spec generates");

@@ -60,6 +60,17 @@ struct Codegen {
     /// Print the change report of the API surface as Markdown, for a changelog entry.
     #[arg(long)]
     markdown: bool,
+    /// The generated crate's package name (its library name has `_` for `-`).
+    /// [default: the document's title in kebab case; okta-identity-source for the default spec]
+    #[arg(long, value_name = "NAME")]
+    crate_name: Option<String>,
+    /// The generated crate's version.
+    /// [default: the document's version when it is a semantic version, else 0.1.0]
+    #[arg(long, value_name = "VERSION")]
+    crate_version: Option<String>,
+    /// The generated crate's description. [default: one naming the document's title]
+    #[arg(long, value_name = "TEXT")]
+    description: Option<String>,
     /// Follow this vendor's conventions (`okta`). [default: the document's
     /// `x-client-profile`, else none: the standards alone]
     #[arg(long, value_name = "NAME", value_parser = profile)]
@@ -80,6 +91,16 @@ fn profile(name: &str) -> Result<generator::ir::Profile, String> {
     })
 }
 
+/// The identity of the crate generated from the workspace's spec, spec/identity-source.yaml:
+/// what `--crate-name`, `--crate-version` and `--description` default to for it, and its
+/// keywords.
+const OKTA_IDENTITY_SOURCE: (&str, &str, &str, &[&str]) = (
+    "okta-identity-source",
+    "0.1.0",
+    "Typed async client for Okta's Identity Source API (import sessions of a Custom Identity Source).",
+    &["okta", "identity", "api-client", "scim", "hr"],
+);
+
 fn main() -> ExitCode {
     let outcome = match Cli::parse().command {
         Command::Codegen(codegen) => codegen.run(),
@@ -98,9 +119,11 @@ fn main() -> ExitCode {
 impl Codegen {
     fn run(self) -> Result<ExitCode, String> {
         let root = workspace_root();
-        let spec = self
-            .spec
-            .unwrap_or_else(|| root.join("spec/identity-source.yaml"));
+        let default_spec = root.join("spec/identity-source.yaml");
+        let spec = self.spec.unwrap_or_else(|| default_spec.clone());
+        let (name, version, description, keywords) = OKTA_IDENTITY_SOURCE;
+        let is_okta = same_file(&spec, &default_spec);
+        let default = |value: &str| is_okta.then(|| value.to_owned());
         let out = self.out.unwrap_or_else(|| root.join("generated"));
         let text = std::fs::read_to_string(&spec).map_err(|error| {
             format!(
@@ -114,6 +137,13 @@ impl Codegen {
             skip_unsupported: self.skip_unsupported,
             profile: self.profile,
             runtime_path: Some(runtime_path(&root, &out)),
+            crate_name: self.crate_name.or_else(|| default(name)),
+            crate_version: self.crate_version.or_else(|| default(version)),
+            description: self.description.or_else(|| default(description)),
+            keywords: match is_okta {
+                true => keywords.iter().map(|keyword| keyword.to_string()).collect(),
+                false => Vec::new(),
+            },
         };
         let Generated {
             files,
@@ -236,6 +266,14 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// Whether `a` and `b` name the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// How a crate generated into `out` finds the workspace's runtime crate: relative to `out`

@@ -186,9 +186,120 @@ fn help_explains_every_flag() {
         "--tag <TAG>",
         "--out <DIR>",
         "--skip-unsupported",
+        "--crate-name <NAME>",
+        "--crate-version <VERSION>",
+        "--description <TEXT>",
     ] {
         assert!(help.contains(flag), "{flag} in:\n{help}");
     }
+}
+
+/// The `[package]` and `[lib]` sections of a manifest: everything before `[features]` or
+/// `[dependencies]`.
+fn identity_sections(manifest: &str) -> String {
+    manifest
+        .lines()
+        .skip(1)
+        .take_while(|line| *line != "[features]" && *line != "[dependencies]")
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_okta_crate_keeps_its_identity_wherever_it_is_generated() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let run = codegen_into(out.to_str().expect("utf-8"), &[], dir.path());
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let manifest = fs::read_to_string(out.join("Cargo.toml")).expect("a manifest");
+    let committed =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../generated/Cargo.toml"))
+            .expect("the committed manifest");
+    assert_eq!(identity_sections(&manifest), identity_sections(&committed));
+    for line in [
+        "name = \"okta-identity-source\"",
+        "version = \"0.1.0\"",
+        "description = \"Typed async client for Okta's Identity Source API (import sessions of a Custom Identity Source).\"",
+        "keywords = [\"okta\", \"identity\", \"api-client\", \"scim\", \"hr\"]",
+        "name = \"okta_identity_source\"",
+    ] {
+        assert!(
+            manifest.lines().any(|l| l == line),
+            "{line} in:\n{manifest}"
+        );
+    }
+    // Outside the workspace, the runtime is found by its absolute path.
+    let runtime = fs::canonicalize(Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime"))
+        .expect("the runtime");
+    assert!(
+        manifest.contains(&format!("path = {:?}", runtime.display().to_string())),
+        "{manifest}"
+    );
+}
+
+#[test]
+fn another_document_gets_the_identity_it_is_given_or_its_own() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = dir.path().join("pets.yaml");
+    fs::write(
+        &spec,
+        "openapi: 3.0.3\ninfo: {title: Pet Store, version: '2024-01'}\npaths:\n  /pets:\n    get:\n      operationId: listPets\n      responses: {'204': {description: ok}}\n",
+    )
+    .expect("write the spec");
+    let generate = |out: &str, extra: &[&str]| {
+        let run = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .arg("codegen")
+            .args(["--spec", spec.to_str().expect("utf-8"), "--out", out])
+            .args(extra)
+            .output()
+            .expect("xtask runs");
+        assert!(run.status.success(), "{}", text(&run.stderr));
+        fs::read_to_string(Path::new(out).join("Cargo.toml")).expect("a manifest")
+    };
+    let own = generate(dir.path().join("own").to_str().expect("utf-8"), &[]);
+    assert_eq!(
+        identity_sections(&own),
+        "\n[package]\nname = \"pet-store\"\nversion = \"0.1.0\"\ndescription = \"Typed async client for Pet Store.\"\nedition = \"2021\"\nrust-version = \"1.88\"\nlicense = \"Apache-2.0\"\ncategories = [\"api-bindings\", \"web-programming::http-client\"]\npublish = false\n\n[lib]\nname = \"pet_store\"\n"
+    );
+    let given = generate(
+        dir.path().join("given").to_str().expect("utf-8"),
+        &[
+            "--crate-name",
+            "pets-client",
+            "--crate-version",
+            "2.1.0",
+            "--description",
+            "Pets, \"typed\".",
+        ],
+    );
+    assert!(
+        given.contains(
+            "name = \"pets-client\"\nversion = \"2.1.0\"\ndescription = \"Pets, \\\"typed\\\".\""
+        ),
+        "{given}"
+    );
+    assert!(given.contains("[lib]\nname = \"pets_client\""), "{given}");
+    // Nothing names a date, a JSON value or OAuth 2.0 scopes: no chrono, no serde_json, no
+    // service-app feature.
+    assert!(
+        !given.contains("chrono") && !given.contains("serde_json") && !given.contains("[features]"),
+        "{given}"
+    );
+
+    let refused = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("codegen")
+        .args(["--spec", spec.to_str().expect("utf-8"), "--out"])
+        .arg(dir.path().join("refused"))
+        .args(["--crate-name", "pets client"])
+        .output()
+        .expect("xtask runs");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains("the crate name `pets client` is not a package name"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(!dir.path().join("refused").exists());
 }
 
 #[test]

@@ -16,6 +16,7 @@ pub struct IdentitySourceApi {
 impl IdentitySourceApi {
     /// The operations of this group, sent through `client`.
     pub fn new(client: Client) -> Self {
+        client.identify(crate::USER_AGENT);
         Self { client }
     }
 

@@ -57,6 +57,7 @@ pub fn group(group: &ApiGroup) -> TokenStream {
         impl #name {
             /// The operations of this group, sent through `client`.
             pub fn new(client: Client) -> Self {
+                client.identify(crate::USER_AGENT);
                 Self { client }
             }
 

@@ -1,12 +1,13 @@
-//! `lib.rs` of the generated crate.
+//! `lib.rs` of the generated crate, and its front page: what the API is, a quick start made
+//! for it that compiles as a doctest, and its groups of operations.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::tokens::{ident, inner_docs};
-use crate::ir::Api;
+use crate::ir::{Api, ApiGroup, Operation, ParamLocation, SchemeKind, TypeRef};
 
-pub fn lib(api: &Api) -> TokenStream {
+pub fn lib(api: &Api, lib_name: &str) -> TokenStream {
     let title = format!("# {}", api.title);
     let version = format!(
         "Generated from version {} of the API description.",
@@ -15,15 +16,23 @@ pub fn lib(api: &Api) -> TokenStream {
     let docs = inner_docs([
         title.as_str(),
         api.description.as_deref().unwrap_or_default(),
-        &version,
     ]);
+    let quick_start = quick_start(api, lib_name);
+    let groups = groups(&api.groups);
+    let version = inner_docs([version.as_str()]);
     let apis: Vec<_> = api
         .groups
         .iter()
         .map(|group| ident(&group.struct_name))
         .collect();
-    // Without operations, there is no API struct to re-export.
+    // Without operations, there is no API struct to re-export, and nothing sends requests.
     let reexport = (!apis.is_empty()).then(|| quote!(pub use apis::{#(#apis),*};));
+    let user_agent = (!apis.is_empty()).then(|| {
+        quote! {
+            /// The product this crate names in the `User-Agent` of its requests.
+            const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+        }
+    });
     let auth = (!api.security.schemes.is_empty()).then(|| {
         quote!(
             pub mod auth;
@@ -31,8 +40,14 @@ pub fn lib(api: &Api) -> TokenStream {
     });
     quote! {
         #docs
+        #quick_start
+        #groups
+        #![doc = ""]
+        #version
         #![forbid(unsafe_code)]
         #![warn(missing_docs)]
+
+        #user_agent
 
         pub mod apis;
         #auth
@@ -41,4 +56,154 @@ pub fn lib(api: &Api) -> TokenStream {
         #reexport
         pub use api_client_runtime::*;
     }
+}
+
+/// The quick start: build a client with its credentials, make a first call, tell an answer
+/// with an error status from a failure to get one. Its lines are written as they are (not
+/// through the description's Markdown rules), so it is the crate's doctest.
+fn quick_start(api: &Api, lib_name: &str) -> TokenStream {
+    let call = first_call(api);
+    let Some(group) = call.map(|(group, _)| group).or(api.groups.first()) else {
+        return TokenStream::new();
+    };
+    let api_struct = &group.struct_name;
+    let mut lines = vec![
+        String::new(),
+        "## Quick start".to_owned(),
+        String::new(),
+        "```no_run".to_owned(),
+        format!("use {lib_name}::{{Client, Error, {api_struct}}};"),
+        String::new(),
+        "# async fn quick_start() -> Result<(), Error> {".to_owned(),
+        "let token = std::env::var(\"API_TOKEN\").unwrap_or_default();".to_owned(),
+        "let client = Client::builder(\"https://api.example.com\")".to_owned(),
+        credentials(api, lib_name),
+        "    .build()?;".to_owned(),
+        format!("let api = {api_struct}::new(client);"),
+    ];
+    match call {
+        Some((_, operation)) => {
+            let arguments: Vec<String> = operation.params.iter().map(example_argument).collect();
+            lines.extend([
+                format!(
+                    "match api.{}({}).await {{",
+                    operation.method_name,
+                    arguments.join(", ")
+                ),
+                "    Ok(answer) => println!(\"{answer:?}\"),".to_owned(),
+                "    // The API answered with an error status.".to_owned(),
+                "    Err(error) if error.status().is_some() => eprintln!(\"refused: {error}\"),"
+                    .to_owned(),
+                "    // No answer: the connection, a timeout, or a body that does not decode."
+                    .to_owned(),
+                "    Err(error) => return Err(error),".to_owned(),
+                "}".to_owned(),
+            ]);
+        }
+        None => lines.push("let _ = api;".to_owned()),
+    }
+    lines.extend(["# Ok(())", "# }", "```"].map(str::to_owned));
+    lines
+        .iter()
+        .map(|line| match line.as_str() {
+            "" => String::new(),
+            line => format!(" {line}"),
+        })
+        .map(|line| quote!(#![doc = #line]))
+        .collect()
+}
+
+/// The quick start's line that sets the credentials: with the first security scheme of the
+/// document, a bearer token when it has none.
+fn credentials(api: &Api, lib_name: &str) -> String {
+    let Some(scheme) = api.security.schemes.first() else {
+        return "    .access_token(token)".to_owned();
+    };
+    let function = scheme.rust_name.trim_start_matches("r#");
+    let arguments = match scheme.kind {
+        SchemeKind::Basic => "\"user\", token",
+        _ => "token",
+    };
+    let suffix = match scheme.kind {
+        SchemeKind::OAuth2 { .. } => "_access_token",
+        _ => "",
+    };
+    format!("    .auth({lib_name}::auth::{function}{suffix}({arguments}))")
+}
+
+/// The first operation a quick start can call with literal arguments (no body, no lists),
+/// a `GET` if there is one.
+fn first_call(api: &Api) -> Option<(&ApiGroup, &Operation)> {
+    let callable = |operation: &&Operation| {
+        operation.body.is_none()
+            && operation.params.iter().all(|param| {
+                !matches!(param.ty, TypeRef::List(_) | TypeRef::Map(_))
+                    && param.object_style.is_none()
+                    && (!param.required
+                        || matches!(
+                            param.ty,
+                            TypeRef::String | TypeRef::I32 | TypeRef::I64 | TypeRef::Bool
+                        ))
+            })
+    };
+    let operations = || {
+        api.groups.iter().flat_map(|group| {
+            group
+                .operations
+                .iter()
+                .filter(callable)
+                .map(move |operation| (group, operation))
+        })
+    };
+    operations()
+        .find(|(_, operation)| operation.http_method == crate::ir::HttpMethod::Get)
+        .or_else(|| operations().next())
+}
+
+/// A literal for a parameter: its wire name for a string, `1` or `true`, `None` when it may
+/// be left out.
+fn example_argument(param: &crate::ir::Parameter) -> String {
+    if !param.required {
+        return "None".to_owned();
+    }
+    match (&param.ty, param.location) {
+        (TypeRef::I32 | TypeRef::I64, _) => "1".to_owned(),
+        (TypeRef::Bool, _) => "true".to_owned(),
+        (_, ParamLocation::Path | ParamLocation::Query | ParamLocation::Header) => {
+            format!("{:?}", param.wire_name)
+        }
+    }
+}
+
+/// The list of API groups, each with the first sentence of its description.
+fn groups(groups: &[ApiGroup]) -> TokenStream {
+    if groups.is_empty() {
+        return TokenStream::new();
+    }
+    let mut list = String::from("## API groups\n");
+    for group in groups {
+        list.push_str(&format!("\n- [`{}`]", group.struct_name));
+        if let Some(summary) = group.description.as_deref().and_then(first_sentence) {
+            list.push_str(&format!(": {summary}"));
+        }
+    }
+    let blank = quote!(#![doc = ""]);
+    let list = inner_docs([list.as_str()]);
+    quote!(#blank #list)
+}
+
+/// The first sentence of `text`'s first paragraph, on one line.
+fn first_sentence(text: &str) -> Option<String> {
+    let paragraph: Vec<&str> = text
+        .trim()
+        .lines()
+        .map(str::trim)
+        .take_while(|line| !line.is_empty())
+        .collect();
+    let paragraph = paragraph.join(" ");
+    let sentence = match paragraph.find(". ") {
+        Some(end) => &paragraph[..=end],
+        None => paragraph.as_str(),
+    };
+    (!sentence.is_empty()).then(|| sentence.to_owned())
 }

@@ -1,69 +1,196 @@
 //! The non-Rust files of the generated crate: its manifest, which depends on the runtime
 //! crate, and its `rustfmt.toml`.
 
-use crate::Options;
+use heck::ToKebabCase;
+
+use super::tokens::doc_text;
+use crate::diagnostic::Diagnostic;
 use crate::ir::Api;
+use crate::{GeneratedFile, Options};
 
 /// The version of the runtime crate generated code is written against.
 pub const RUNTIME_VERSION: &str = "0.1.0";
 
+/// Who the generated crate is: its package name, version, description and keywords.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    pub keywords: Vec<String>,
+}
+
+impl Identity {
+    /// The identity `options` give, each part left out taken from the document's `info`: the
+    /// title in kebab case, the version when it is a semantic version (else `0.1.0`), and a
+    /// description naming the title.
+    pub fn of(api: &Api, options: &Options) -> Result<Self, Diagnostic> {
+        let name = match &options.crate_name {
+            Some(name) => check_name(name)?,
+            None => default_name(&api.title),
+        };
+        let version = match &options.crate_version {
+            Some(version) if is_semantic_version(version) => version.clone(),
+            Some(version) => {
+                return Err(Diagnostic::document(format!(
+                    "the crate version `{version}` is not a semantic version such as `1.2.0`"
+                )));
+            }
+            None if is_semantic_version(&api.version) => api.version.clone(),
+            None => "0.1.0".to_owned(),
+        };
+        let description = match &options.description {
+            Some(description) => one_line(description),
+            None => format!("Typed async client for {}.", one_line(&api.title)),
+        };
+        Ok(Self {
+            name,
+            version,
+            description,
+            keywords: options.keywords.clone(),
+        })
+    }
+
+    /// The library's name: the package name with `_` for `-`.
+    pub fn lib_name(&self) -> String {
+        self.name.replace('-', "_")
+    }
+}
+
+/// `text` through the doc sanitiser (no bidi or other controls), its white space one space.
+fn one_line(text: &str) -> String {
+    doc_text(text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `name` when Cargo takes it as a package name: ASCII letters, digits, `-` and `_`, starting
+/// with a letter, at most 64 characters.
+fn check_name(name: &str) -> Result<String, Diagnostic> {
+    let valid = name.len() <= 64
+        && name.starts_with(|first: char| first.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if valid {
+        Ok(name.to_owned())
+    } else {
+        Err(Diagnostic::document(format!(
+            "the crate name `{name}` is not a package name: use ASCII letters, digits, `-` and `_`, starting with a letter, at most 64 characters"
+        )))
+    }
+}
+
+/// The title in kebab case, keeping only what a package name may hold.
+fn default_name(title: &str) -> String {
+    let kebab: String = title
+        .to_kebab_case()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let name = kebab.trim_start_matches(|c: char| !c.is_ascii_alphabetic());
+    let name: String = name.chars().take(64).collect();
+    match name.trim_end_matches('-') {
+        "" => "api-client".to_owned(),
+        name => name.to_owned(),
+    }
+}
+
+/// Whether `text` is `MAJOR.MINOR.PATCH` (numbers without leading zeros), optionally with a
+/// pre-release or build part.
+fn is_semantic_version(text: &str) -> bool {
+    let core = text.split(['-', '+']).next().unwrap_or_default();
+    let rest = &text[core.len()..];
+    let numbers: Vec<&str> = core.split('.').collect();
+    numbers.len() == 3
+        && numbers.iter().all(|number| {
+            !number.is_empty()
+                && number.chars().all(|c| c.is_ascii_digit())
+                && (number.len() == 1 || !number.starts_with('0'))
+        })
+        && rest
+            .chars()
+            .skip(1)
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'))
+        && rest.len() != 1
+}
+
+/// What the emitted code needs beside the runtime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Needs {
+    chrono: bool,
+    serde: bool,
+    serde_json: bool,
+    /// The runtime's features the document's security schemes and profile need.
+    runtime_features: Vec<&'static str>,
+}
+
+impl Needs {
+    /// The crates the emitted `files` name, and the runtime features the operations use.
+    pub fn of(api: &Api, files: &[GeneratedFile]) -> Self {
+        let names = |path: &str| files.iter().any(|file| file.contents.contains(path));
+        Self {
+            chrono: names("chrono::"),
+            serde: names("serde::"),
+            serde_json: names("serde_json::"),
+            runtime_features: api.security.runtime_features(),
+        }
+    }
+}
+
+/// `Cargo.toml` of the generated crate, `preamble` on top.
+pub fn manifest(identity: &Identity, needs: Needs, options: &Options, preamble: &str) -> String {
+    let mut text = format!(
+        "{preamble}\n\n[package]\nname = {}\nversion = {}\ndescription = {}\nedition = \"2021\"\nrust-version = \"1.88\"\nlicense = \"Apache-2.0\"\n",
+        toml_string(&identity.name),
+        toml_string(&identity.version),
+        toml_string(&identity.description),
+    );
+    if !identity.keywords.is_empty() {
+        let keywords: Vec<String> = identity.keywords.iter().map(|k| toml_string(k)).collect();
+        text.push_str(&format!("keywords = [{}]\n", keywords.join(", ")));
+    }
+    text.push_str(
+        "categories = [\"api-bindings\", \"web-programming::http-client\"]\npublish = false\n",
+    );
+    text.push_str(&format!(
+        "\n[lib]\nname = {}\n",
+        toml_string(&identity.lib_name())
+    ));
+    let (optional, enabled): (Vec<&str>, Vec<&str>) = needs
+        .runtime_features
+        .iter()
+        .partition(|feature| **feature == OPTIONAL_FEATURE);
+    if !optional.is_empty() {
+        text.push_str(&format!(
+            "\n[features]\ndefault = [\"{OPTIONAL_FEATURE}\"]\n# OAuth 2.0 service apps (`ServiceApp`, `PrivateKey`): the client-credentials grant with a\n# signed client assertion.\n{OPTIONAL_FEATURE} = [\"api-client-runtime/{OPTIONAL_FEATURE}\"]\n"
+        ));
+    }
+    text.push_str("\n[dependencies]\n");
+    text.push_str(&runtime_dependency(options.runtime_path.as_deref(), &enabled));
+    text.push('\n');
+    for (needed, dependency) in [
+        (needs.chrono, CHRONO),
+        (needs.serde, SERDE),
+        (needs.serde_json, SERDE_JSON),
+    ] {
+        if needed {
+            text.push_str(dependency);
+            text.push('\n');
+        }
+    }
+    text
+}
+
+const CHRONO: &str =
+    "chrono = { version = \"0.4.41\", default-features = false, features = [\"std\", \"serde\"] }";
+const SERDE: &str = "serde = { version = \"1.0.200\", features = [\"derive\"] }";
+const SERDE_JSON: &str = "serde_json = \"1.0.120\"";
+
 /// The runtime feature a generated crate makes a feature of its own, on by default, rather
 /// than turn on: service apps, whose signing code a user may leave out.
 const OPTIONAL_FEATURE: &str = "private-key-jwt";
-
-/// `Cargo.toml` of the generated crate, `preamble` on top.
-pub fn manifest(api: &Api, options: &Options, preamble: &str) -> String {
-    let needed = api.security.runtime_features();
-    let enabled: Vec<&str> = needed
-        .iter()
-        .copied()
-        .filter(|feature| *feature != OPTIONAL_FEATURE)
-        .collect();
-    let runtime = runtime_dependency(options.runtime_path.as_deref(), &enabled);
-    let features = features_section(needed.contains(&OPTIONAL_FEATURE));
-    format!(
-        r#"{preamble}
-
-[package]
-name = "okta-identity-source"
-version = "0.1.0"
-description = "Typed async client for Okta's Identity Source API (import sessions of a Custom Identity Source)."
-edition = "2021"
-rust-version = "1.88"
-license = "Apache-2.0"
-keywords = ["okta", "identity", "api-client", "scim", "hr"]
-categories = ["api-bindings", "web-programming::http-client"]
-publish = false
-
-[lib]
-name = "okta_identity_source"
-# Descriptions from the API document are Markdown, not Rust: none of them is a doctest.
-doctest = false
-
-{features}[dependencies]
-{runtime}
-chrono = {{ version = "0.4.41", default-features = false, features = ["std", "serde"] }}
-serde = {{ version = "1.0.200", features = ["derive"] }}
-serde_json = "1.0.120"
-"#
-    )
-}
-
-/// The `[features]` section: service apps as a default feature, when the document has them.
-fn features_section(service_apps: bool) -> String {
-    if !service_apps {
-        return String::new();
-    }
-    format!(
-        r#"[features]
-default = ["{OPTIONAL_FEATURE}"]
-# OAuth 2.0 service apps (`ServiceApp`, `PrivateKey`): the client-credentials grant with a
-# signed client assertion.
-{OPTIONAL_FEATURE} = ["api-client-runtime/{OPTIONAL_FEATURE}"]
-
-"#
-    )
-}
 
 /// The runtime dependency: by version, from `path` when given, with only the `features`
 /// the document needs.
@@ -71,10 +198,7 @@ fn runtime_dependency(path: Option<&str>, features: &[&str]) -> String {
     let path = path.map_or_else(String::new, |path| {
         format!(", path = {}", toml_string(path))
     });
-    let features: Vec<String> = features
-        .iter()
-        .map(|feature| format!("{feature:?}"))
-        .collect();
+    let features: Vec<String> = features.iter().map(|feature| toml_string(feature)).collect();
     format!(
         "api-client-runtime = {{ version = \"{RUNTIME_VERSION}\"{path}, default-features = false, features = [{}] }}",
         features.join(", ")
@@ -109,6 +233,30 @@ pub fn rustfmt_config(preamble: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_default_from_the_title_and_must_be_package_names() {
+        assert_eq!(
+            default_name("Okta Identity Source API"),
+            "okta-identity-source-api"
+        );
+        assert_eq!(default_name("3D Prints (beta) — v2"), "d-prints-beta-v2");
+        assert_eq!(default_name("Σ"), "api-client");
+        assert!(check_name("petstore_client-2").is_ok());
+        for bad in ["", "2fa", "pet store", "pet/store", &"a".repeat(65)] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn versions_are_semantic() {
+        for good in ["0.1.0", "1.2.3", "10.0.1-beta.2", "1.0.0+build.5"] {
+            assert!(is_semantic_version(good), "{good}");
+        }
+        for bad in ["1.0", "v1.0.0", "2026.06.3", "1.0.0-", "1..0", "1.0.0-é"] {
+            assert!(!is_semantic_version(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn the_runtime_path_is_a_toml_string() {

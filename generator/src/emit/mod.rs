@@ -13,12 +13,14 @@ use crate::diagnostic::Diagnostic;
 use crate::ir::Api;
 use crate::{GeneratedFile, Options};
 
-pub use manifest::RUNTIME_VERSION;
+pub use manifest::{Identity, RUNTIME_VERSION};
 
 /// Every file of the generated crate, sorted by path: the Rust files, its manifest and its
 /// `rustfmt.toml`. `options.source_name` names the spec in each file's preamble.
 pub fn emit(api: &Api, options: &Options) -> Result<Vec<GeneratedFile>, Diagnostic> {
-    let mut files = format(tokens(api), &options.source_name)?;
+    let identity = manifest::Identity::of(api, options)?;
+    let mut files = format(tokens(api, &identity.lib_name()), &options.source_name)?;
+    let needs = manifest::Needs::of(api, &files);
     let preamble = crate::write::generated_toml_preamble(&options.source_name);
     let file = |path: &str, contents| GeneratedFile {
         path: path.to_owned(),
@@ -26,7 +28,7 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<GeneratedFile>, Diagnost
     };
     files.push(file(
         "Cargo.toml",
-        manifest::manifest(api, options, &preamble),
+        manifest::manifest(&identity, needs, options, &preamble),
     ));
     files.push(file("rustfmt.toml", manifest::rustfmt_config(&preamble)));
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -41,20 +43,21 @@ pub struct RustFile {
     pub tokens: TokenStream,
 }
 
-/// The emitting stage alone: the token stream of each Rust file made from the IR.
-pub fn tokens(api: &Api) -> Vec<RustFile> {
+/// The emitting stage alone: the token stream of each Rust file made from the IR, for the
+/// library `lib_name` (which the front page's quick start names).
+pub fn tokens(api: &Api, lib_name: &str) -> Vec<RustFile> {
     let file = |path: String, tokens| RustFile { path, tokens };
     let mut files = vec![
-        file("src/lib.rs".to_owned(), crate_root::lib(api)),
+        file("src/lib.rs".to_owned(), crate_root::lib(api, lib_name)),
         file("src/models.rs".to_owned(), models::models(api)),
         file("src/apis/mod.rs".to_owned(), apis::apis_module(api)),
     ];
-    if let Some(tokens) = auth::auth_module(&api.security) {
-        files.push(file("src/auth.rs".to_owned(), tokens));
-    }
     for group in &api.groups {
         let path = format!("src/apis/{}.rs", group.module.trim_start_matches("r#"));
         files.push(file(path, apis::group(group)));
+    }
+    if let Some(tokens) = auth::auth_module(&api.security) {
+        files.push(file("src/auth.rs".to_owned(), tokens));
     }
     files
 }

@@ -120,12 +120,11 @@ pub fn doc_text(text: &str) -> String {
 
 /// The lines of a doc comment, each with the space rustfmt puts after `///`.
 ///
-/// Descriptions are Markdown, which rustdoc renders as they are, with one change: a fenced
-/// code block that does not say it is Rust is marked `text`, so rustdoc does not try to
-/// compile it as a doctest.
+/// Descriptions are Markdown, which rustdoc renders as they are, with one change: no code
+/// block of theirs is a doctest. A fenced block is marked `text` (`rust,ignore` when it says
+/// it is Rust), and an indented one becomes a fenced `text` block.
 fn doc_lines<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let mut lines = Vec::new();
-    let mut in_fence = false;
     for paragraph in paragraphs.into_iter().map(doc_text) {
         let paragraph = paragraph.trim();
         if paragraph.is_empty() {
@@ -134,32 +133,93 @@ fn doc_lines<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> Vec<String> {
         if !lines.is_empty() {
             lines.push(String::new());
         }
+        let mut blocks = CodeBlocks::default();
         for line in paragraph.lines() {
-            let line = line.to_owned();
-            let fence = line.trim_start();
-            let line = if let Some(info) = fence.strip_prefix("```") {
-                in_fence = !in_fence;
-                let is_rust = info.trim() == "rust";
-                if in_fence && !is_rust {
-                    format!("{}```text", &line[..line.len() - fence.len()])
-                } else {
-                    line
-                }
-            } else {
-                line
-            };
-            lines.push(if line.is_empty() {
-                line
-            } else {
-                format!(" {line}")
-            });
+            blocks.push(line, &mut lines);
         }
-        if in_fence {
-            lines.push(" ```".to_owned());
-            in_fence = false;
-        }
+        blocks.close(&mut lines);
     }
     lines
+}
+
+/// Where a description is among its code blocks, line by line.
+#[derive(Default)]
+struct CodeBlocks {
+    /// The fence (```` ``` ```` or `~~~`) of the fenced block the line is in.
+    fence: Option<&'static str>,
+    /// Whether the line is in an indented block, written as a fenced one.
+    indented: bool,
+    /// Whether the line before was blank (or there was none).
+    after_blank: bool,
+    /// Whether the text is in a list, whose indented lines continue an item.
+    in_list: bool,
+}
+
+impl CodeBlocks {
+    fn push(&mut self, line: &str, lines: &mut Vec<String>) {
+        let mut emit = |line: &str| {
+            lines.push(if line.is_empty() {
+                String::new()
+            } else {
+                format!(" {line}")
+            })
+        };
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let blank = trimmed.is_empty();
+        if self.indented && !blank && indent < 4 {
+            emit("```");
+            self.indented = false;
+        }
+        if let Some(fence) = self.fence {
+            if trimmed.starts_with(fence) {
+                self.fence = None;
+            }
+            emit(line);
+        } else if self.indented {
+            emit(line.get(4..).unwrap_or_default());
+        } else if let Some(fence) = ["```", "~~~"].into_iter().find(|f| trimmed.starts_with(f)) {
+            self.fence = Some(fence);
+            let info = trimmed[fence.len()..].trim();
+            let kind = if info == "rust" {
+                "rust,ignore"
+            } else {
+                "text"
+            };
+            emit(&format!("{}{fence}{kind}", &line[..indent]));
+        } else if indent >= 4 && !blank && self.after_blank && !self.in_list {
+            self.indented = true;
+            emit("```text");
+            emit(&line[4..]);
+        } else {
+            if !blank && indent == 0 {
+                self.in_list = is_list_item(trimmed);
+            }
+            emit(line);
+        }
+        self.after_blank = blank;
+    }
+
+    /// Closes the block the paragraph ends in.
+    fn close(&mut self, lines: &mut Vec<String>) {
+        if let Some(fence) = self.fence.take() {
+            lines.push(format!(" {fence}"));
+        }
+        if std::mem::take(&mut self.indented) {
+            lines.push(" ```".to_owned());
+        }
+    }
+}
+
+/// Whether `line` starts a Markdown list item (`- `, `* `, `+ `, `1. `, `1) `).
+fn is_list_item(line: &str) -> bool {
+    let digits = line.len() - line.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let marker = if digits > 0 {
+        line[digits..].strip_prefix(['.', ')'])
+    } else {
+        line.strip_prefix(['-', '*', '+'])
+    };
+    marker.is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
 }
 
 #[cfg(test)]
@@ -167,8 +227,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fenced_blocks_that_are_not_rust_become_text() {
-        let lines = doc_lines(["Example:\n```json\n{}\n```\nand\n```rust\nlet x = 1;\n```"]);
+    fn no_fenced_block_is_a_doctest() {
+        let lines =
+            doc_lines(["Example:\n```json\n{}\n```\nand\n```rust\nlet x = 1;\n```\n~~~\n```\n~~~"]);
         assert_eq!(
             lines,
             [
@@ -177,9 +238,39 @@ mod tests {
                 " {}",
                 " ```",
                 " and",
-                " ```rust",
+                " ```rust,ignore",
                 " let x = 1;",
-                " ```"
+                " ```",
+                " ~~~text",
+                " ```",
+                " ~~~"
+            ]
+        );
+    }
+
+    #[test]
+    fn indented_blocks_become_text_blocks_but_list_items_go_on() {
+        let lines = doc_lines([
+            "Send:\n\n    {\"a\": 1}\n\n      nested\nThen:\n\n- item\n\n    more of the item\n\n1. first\n    also first",
+        ]);
+        assert_eq!(
+            lines,
+            [
+                " Send:",
+                "",
+                " ```text",
+                " {\"a\": 1}",
+                "",
+                "   nested",
+                " ```",
+                " Then:",
+                "",
+                " - item",
+                "",
+                "     more of the item",
+                "",
+                " 1. first",
+                "     also first"
             ]
         );
     }
