@@ -276,6 +276,8 @@ fn crates_generated_from_public_apis_authenticate_as_their_documents_say() {
     }
     let calls = root.join("calls");
     std::fs::create_dir_all(calls.join("tests")).expect("the test crate's directory");
+    std::fs::create_dir_all(calls.join("src")).expect("the test crate's directory");
+    std::fs::write(calls.join("src/lib.rs"), "").expect("the test crate's library");
     std::fs::copy(
         tests::workspace_root().join("tests/fixtures/clients/calls.rs"),
         calls.join("tests/calls.rs"),
@@ -288,7 +290,7 @@ fn crates_generated_from_public_apis_authenticate_as_their_documents_say() {
     std::fs::write(
         calls.join("Cargo.toml"),
         format!(
-            "[package]\nname = \"calls\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[lib]\npath = \"tests/calls.rs\"\ntest = false\n\n[dependencies]\n{dependencies}serde_json = \"1\"\ntokio = {{ version = \"1\", features = [\"macros\", \"rt\"] }}\nwiremock = \"0.6\"\n"
+            "[package]\nname = \"calls\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\n{dependencies}serde_json = \"1\"\ntokio = {{ version = \"1\", features = [\"macros\", \"rt\"] }}\nwiremock = \"0.6\"\n"
         ),
     )
     .expect("write the test crate's manifest");

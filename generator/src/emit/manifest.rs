@@ -168,7 +168,10 @@ pub fn manifest(identity: &Identity, needs: Needs, options: &Options, preamble: 
         ));
     }
     text.push_str("\n[dependencies]\n");
-    text.push_str(&runtime_dependency(options.runtime_path.as_deref(), &enabled));
+    text.push_str(&runtime_dependency(
+        options.runtime_path.as_deref(),
+        &enabled,
+    ));
     text.push('\n');
     for (needed, dependency) in [
         (needs.chrono, CHRONO),
@@ -198,7 +201,10 @@ fn runtime_dependency(path: Option<&str>, features: &[&str]) -> String {
     let path = path.map_or_else(String::new, |path| {
         format!(", path = {}", toml_string(path))
     });
-    let features: Vec<String> = features.iter().map(|feature| toml_string(feature)).collect();
+    let features: Vec<String> = features
+        .iter()
+        .map(|feature| toml_string(feature))
+        .collect();
     format!(
         "api-client-runtime = {{ version = \"{RUNTIME_VERSION}\"{path}, default-features = false, features = [{}] }}",
         features.join(", ")
