@@ -206,11 +206,7 @@ impl Credentials {
                 name,
                 key,
             } => api_key(location, &name, &key),
-            Auth::Basic { user, password } => {
-                let encoded =
-                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-                authorization("Basic", &encoded).map(Self::authorization)
-            }
+            Auth::Basic { user, password } => basic(&user, &password).map(Self::authorization),
             #[cfg(feature = "okta")]
             Auth::ApiToken(token) => authorization("SSWS", &token).map(Self::authorization),
             Auth::AccessToken(token) => authorization("Bearer", &token).map(Self::authorization),
