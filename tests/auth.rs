@@ -250,6 +250,31 @@ const PUBLIC_APIS: &[(&str, &str)] = &[
     ("paypal", "paypal-products"),
 ];
 
+/// Without the Okta profile a generated crate holds nothing of Okta: no name, code path or
+/// runtime feature; its manifest turns on only the runtime features its schemes need.
+#[test]
+fn crates_generated_without_the_okta_profile_hold_nothing_of_okta() {
+    for ((fixture, crate_name), features) in PUBLIC_APIS.iter().zip(["[]", "[]", "[\"oauth\"]"]) {
+        let files = public_api_crate(fixture, crate_name);
+        let manifest = &files
+            .iter()
+            .find(|file| file.path == "Cargo.toml")
+            .expect("a manifest")
+            .contents;
+        assert!(
+            manifest.contains(&format!("name = \"{crate_name}\"")),
+            "{manifest}"
+        );
+        assert!(
+            manifest.contains(&format!(
+                "default-features = false, features = {features} }}"
+            )),
+            "{fixture}: {manifest}"
+        );
+        assert!(!manifest.contains("[features]"), "{fixture}: {manifest}");
+    }
+}
+
 /// Generates a crate from each public API document, with its own name, beside a test crate
 /// (`tests/fixtures/clients/calls.rs`) that calls each against a local server checking its
 /// credentials, user agent and error bodies; builds them all with warnings denied, in the
