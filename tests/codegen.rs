@@ -298,10 +298,14 @@ fn parameters_through_aliases_are_passed_as_what_the_alias_stands_for() {
         "{MINIMAL_HEAD}paths:\n  /things/{{key}}:\n    get:\n      operationId: getThing\n      parameters:\n        - {{name: key, in: path, required: true, schema: {{$ref: '#/components/schemas/ThingKey'}}}}\n        - {{name: after, in: query, schema: {{$ref: '#/components/schemas/Timestamp'}}}}\n        - {{name: on, in: query, schema: {{$ref: '#/components/schemas/Day'}}}}\n        - {{name: keys, in: query, schema: {{type: array, items: {{$ref: '#/components/schemas/ThingKey'}}}}}}\n      responses: {{'204': {{description: ok}}}}\ncomponents:\n  schemas:\n    IdOrName: {{oneOf: [{{type: string}}, {{type: integer}}]}}\n    ThingKey: {{$ref: '#/components/schemas/IdOrName'}}\n    Timestamp: {{type: string, format: date-time}}\n    Day: {{type: string, format: date}}\n"
     );
     let surface = surface(&generate_test_document(&document).expect("generates"));
-    assert!(
-        surface.contains("  get_thing(key: &str, after: Option<&str>, on: Option<&chrono::NaiveDate>, keys: Option<&[impl std::fmt::Display]>) -> Call<()>"),
-        "{surface}"
-    );
+    for method in [
+        "  get_thing(key: &str) -> GetThingCall",
+        "  after(after: &str) -> Self",
+        "  on(on: &chrono::NaiveDate) -> Self",
+        "  keys(keys: &[impl std::fmt::Display]) -> Self",
+    ] {
+        assert!(surface.contains(method), "{method}: {surface}");
+    }
 }
 
 #[test]
@@ -444,13 +448,53 @@ fn default_is_derived_only_when_every_field_may_be_left_out() {
 }
 
 #[test]
-fn a_schema_used_only_by_error_responses_is_not_generated() {
-    let document = format!(
-        "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Thing'}}\n        '404':\n          description: gone\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Error'}}\n        default:\n          description: any other error\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Shared'}}\ncomponents:\n  schemas:\n    Error: {{type: object, properties: {{errorCode: {{type: string}}, errorCauses: {{type: array, items: {{$ref: '#/components/schemas/ErrorCause'}}}}}}}}\n    ErrorCause: {{type: object, properties: {{errorSummary: {{type: string}}}}}}\n    Shared: {{type: object, properties: {{note: {{type: string}}}}}}\n    Thing: {{type: object, properties: {{shared: {{$ref: '#/components/schemas/Shared'}}}}}}\n"
+fn error_bodies_are_models_and_the_shared_one_is_the_crate_error() {
+    let surface_of = surface;
+    let document = |default_body: &str| {
+        format!(
+            "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Thing'}}\n        '404':\n          description: gone\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Error'}}\n        default:\n          description: any other error\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/{default_body}'}}\ncomponents:\n  schemas:\n    Error: {{type: object, properties: {{errorCode: {{type: string}}, message: {{type: string}}, errorCauses: {{type: array, items: {{$ref: '#/components/schemas/ErrorCause'}}}}}}}}\n    ErrorCause: {{type: object, properties: {{errorSummary: {{type: string}}}}}}\n    Shared: {{type: object, properties: {{note: {{type: string}}}}}}\n    Thing: {{type: object, properties: {{shared: {{$ref: '#/components/schemas/Shared'}}}}}}\n"
+        )
+    };
+    let files = generate_test_document(&document("Error")).expect("generates");
+    let surface = surface_of(&files);
+    assert!(surface.contains("struct Error\n"), "{surface}");
+    assert!(surface.contains("struct ErrorCause\n"), "{surface}");
+    assert!(
+        surface.contains("  get_a() -> Call<models::Thing, models::Error>"),
+        "{surface}"
     );
-    let surface = surface(&generate_test_document(&document).expect("generates"));
-    assert!(!surface.contains("struct Error\n"), "{surface}");
-    assert!(!surface.contains("struct ErrorCause\n"), "{surface}");
-    assert!(surface.contains("struct Shared\n"), "{surface}");
-    assert!(surface.contains("struct Thing\n"), "{surface}");
+    let models = text_of(&files, "src/models.rs");
+    for line in [
+        "impl api_client_runtime::ErrorBody for Error {",
+        "self.error_code.as_deref()",
+        "self.message.as_deref()",
+        ".error_causes\n            .iter()\n            .flatten()",
+    ] {
+        assert!(models.contains(line), "{line}: {models}");
+    }
+    let lib = text_of(&files, "src/lib.rs");
+    assert!(
+        lib.contains("pub type Error = api_client_runtime::Error<models::Error>;"),
+        "{lib}"
+    );
+
+    // Two error bodies: any JSON, and the runtime's error as it is.
+    let files = generate_test_document(&document("Shared")).expect("generates");
+    let mixed = surface_of(&files);
+    assert!(mixed.contains("struct Error\n"), "{mixed}");
+    assert!(
+        mixed.contains("  get_a() -> Call<models::Thing>"),
+        "{mixed}"
+    );
+    assert!(!text_of(&files, "src/models.rs").contains("ErrorBody"));
+    assert!(!text_of(&files, "src/lib.rs").contains("pub type Error"));
+}
+
+/// The text of the generated file at `path`, empty when there is none.
+fn text_of(files: &[generator::GeneratedFile], path: &str) -> String {
+    files
+        .iter()
+        .find(|file| file.path == path)
+        .map(|file| file.contents.clone())
+        .unwrap_or_default()
 }

@@ -149,9 +149,10 @@ components:
     );
     let code = emitted(&generated.files, &[]);
     assert!(
-        code.contains("pub fn partial(&self, q: Option<&str>) -> Call<serde_json::Value>"),
+        code.contains("pub fn partial(&self) -> PartialCall"),
         "{code}"
     );
+    assert!(code.contains("pub fn q(self, q: &str) -> Self"), "{code}");
     assert!(code.contains("pub fn good("), "{code}");
     assert!(!code.contains("pub fn bad("), "{code}");
     assert!(
@@ -244,6 +245,53 @@ fn generated_crates_compile_without_warnings() {
     assert!(
         output.status.success(),
         "the generated crates do not compile cleanly:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A crate generated from `tests/fixtures/wire/optional-parameters.yaml`, with the request
+/// test `tests/fixtures/wire/wire.rs`, run against a local server: the setters of a call put
+/// their values on the wire, and a parameter left unset is not sent.
+#[test]
+fn optional_parameters_set_on_the_call_reach_the_wire() {
+    let path = "tests/fixtures/wire/optional-parameters.yaml";
+    let (files, warnings) = fixture("wire", path);
+    assert_eq!(warnings, Vec::<String>::new());
+    let target = workspace_root().join("target/generated-check");
+    let dir = target.join("wire");
+    let _ = std::fs::remove_dir_all(&dir);
+    write::write(&dir, &files).expect("write the generated crate");
+    let manifest_path = dir.join("Cargo.toml");
+    let manifest = std::fs::read_to_string(&manifest_path).expect("the manifest");
+    std::fs::write(
+        &manifest_path,
+        format!(
+            "{manifest}\n[dev-dependencies]\ntokio = {{ version = \"1\", features = [\"macros\", \"rt\"] }}\n\n[workspace]\n\n[patch.crates-io]\napi-client-runtime = {{ path = {:?} }}\n",
+            workspace_root().join("runtime")
+        ),
+    )
+    .expect("write the manifest");
+    let test = std::fs::read_to_string(workspace_root().join("tests/fixtures/wire/wire.rs"))
+        .expect("the request test");
+    std::fs::create_dir_all(dir.join("tests")).expect("create tests/");
+    std::fs::write(
+        dir.join("tests/wire.rs"),
+        test.replace("use LIB::", "use fixture_wire::"),
+    )
+    .expect("write the request test");
+    std::fs::copy(workspace_root().join("Cargo.lock"), dir.join("Cargo.lock"))
+        .expect("copy Cargo.lock");
+    let output = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["test", "--offline", "--quiet", "--test", "wire"])
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", target.join("target"))
+        .env("RUSTFLAGS", "-D warnings")
+        .output()
+        .expect("run cargo test");
+    assert!(
+        output.status.success(),
+        "the request test failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
 }

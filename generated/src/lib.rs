@@ -47,3 +47,7 @@ pub mod models;
 
 pub use apis::IdentitySourceApi;
 pub use api_client_runtime::*;
+/// Everything that can go wrong with a call, with the API's error body.
+pub type Error = api_client_runtime::Error<models::Error>;
+/// The result of every call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

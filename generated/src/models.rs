@@ -30,6 +30,50 @@ pub struct BulkUpsertRequestBody {
     pub profiles: Vec<IdentitySourceUserForUpsert>,
 }
 
+/// The body of an Okta error response.
+///
+/// Schema: `#/components/schemas/Error`.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Error {
+    /// The individual causes, when there are several.
+    ///
+    /// Left out when `None`.
+    #[serde(rename = "errorCauses", default, skip_serializing_if = "Option::is_none")]
+    pub error_causes: Option<Vec<ErrorCause>>,
+    /// Okta's code for the kind of error, e.g. `E0000001`.
+    ///
+    /// Left out when `None`.
+    #[serde(rename = "errorCode", default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    /// The id of this occurrence, for Okta support.
+    ///
+    /// Left out when `None`.
+    #[serde(rename = "errorId", default, skip_serializing_if = "Option::is_none")]
+    pub error_id: Option<String>,
+    /// A link or code for the error (in practice the error code).
+    ///
+    /// Left out when `None`.
+    #[serde(rename = "errorLink", default, skip_serializing_if = "Option::is_none")]
+    pub error_link: Option<String>,
+    /// A sentence that says what went wrong.
+    ///
+    /// Left out when `None`.
+    #[serde(rename = "errorSummary", default, skip_serializing_if = "Option::is_none")]
+    pub error_summary: Option<String>,
+}
+
+/// One cause of an Okta error.
+///
+/// Schema: `#/components/schemas/ErrorCause`.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ErrorCause {
+    /// A sentence that says what this cause is.
+    ///
+    /// Left out when `None`.
+    #[serde(rename = "errorSummary", default, skip_serializing_if = "Option::is_none")]
+    pub error_summary: Option<String>,
+}
+
 /// The kind of entity an upload carries. Only users are supported.
 ///
 /// Schema: `#/components/schemas/IdentitySourceEntityType`.
@@ -349,4 +393,22 @@ pub struct IdentitySourceUserProfileForUpsert {
     /// Properties beyond the declared ones, sent and received as part of the object.
     #[serde(flatten)]
     pub additional_properties: std::collections::BTreeMap<String, String>,
+}
+
+impl api_client_runtime::ErrorBody for Error {
+    fn code(&self) -> Option<&str> {
+        self.error_code.as_deref()
+    }
+
+    fn summary(&self) -> Option<&str> {
+        self.error_summary.as_deref()
+    }
+
+    fn causes(&self) -> Vec<&str> {
+        self.error_causes
+            .iter()
+            .flatten()
+            .filter_map(|cause| cause.error_summary.as_deref())
+            .collect()
+    }
 }

@@ -16,6 +16,9 @@ pub struct Api {
     pub types: Vec<TypeDef>,
     /// How requests are authenticated, and the vendor's conventions.
     pub security: Security,
+    /// The error body every operation declares, when they all declare the same named type:
+    /// the one the crate's `Error` carries. `TypeRef::Json` otherwise.
+    pub error_body: TypeRef,
     /// What lowering left out or ignored, in document order.
     pub warnings: Vec<crate::Diagnostic>,
 }
@@ -170,6 +173,9 @@ pub struct Operation {
     pub http_method: HttpMethod,
     /// The path template, e.g. `/api/v1/users/{userId}`.
     pub path: String,
+    /// The path template split into its literal text and its parameters, in order, so that
+    /// no template is parsed when a request is sent.
+    pub path_segments: Vec<PathSegment>,
     /// Query pairs the path key itself carries (`/?Action=List` has `Action=List`), sent
     /// with every request.
     pub fixed_query: Vec<(String, String)>,
@@ -181,6 +187,12 @@ pub struct Operation {
     pub success: Success,
     /// The non-2xx statuses the document declares (`default` is not listed).
     pub error_statuses: Vec<u16>,
+    /// The type of the error responses' bodies: the named type every declared error body
+    /// has, or `TypeRef::Json` when none is declared or they differ.
+    pub error_body: TypeRef,
+    /// The name of the call type that sets the optional query and header parameters, when
+    /// the operation has any; `None` when the method returns the runtime's `Call`.
+    pub call_type: Option<String>,
     /// The OAuth 2.0 scopes the operation needs, if the document says.
     pub scopes: Vec<String>,
     /// Summary and description.
@@ -191,6 +203,15 @@ pub struct Operation {
     /// retried after an answer that leaves open whether it was processed (a 504):
     /// `x-idempotent` when the document says, otherwise [`HttpMethod::is_idempotent`].
     pub idempotent: bool,
+}
+
+/// A piece of a path template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathSegment {
+    /// Text sent as it is, e.g. `/api/v1/users/`.
+    Literal(String),
+    /// The value of the path parameter of this wire name, percent-encoded.
+    Param(String),
 }
 
 /// The HTTP methods OpenAPI 3.0 knows.

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{DateTime, Utc};
 use okta_identity_source::reqwest::StatusCode;
-use okta_identity_source::{Call, Error, IdentitySourceApi, ResponseMeta};
+use okta_identity_source::{Call, Error, IdentitySourceApi, ResponseMeta, models};
 
 use crate::error::Failure;
 use crate::event::Event;
@@ -140,7 +140,7 @@ impl<'e> Context<'e> {
     /// used up, and when a 429 still comes back (after the client's own retries), waits
     /// for the window to reset and sends again, at most `max_rate_limit_refusals` times.
     /// Counts requests, retries and 429s.
-    pub async fn send<T>(&self, make: impl Fn() -> Call<T>) -> Result<T, SendError> {
+    pub async fn send<T>(&self, make: impl Fn() -> Call<T, models::Error>) -> Result<T, SendError> {
         let mut refusals = 0;
         loop {
             self.pace().await?;

@@ -327,15 +327,11 @@ fn uploaded(ctx: &Context<'_>, number: usize, id: &str, payload: &Payload, done:
 }
 
 fn rejected(ctx: &Context<'_>, number: usize, id: &str, payload: &Payload, error: &Error) {
-    let causes = match error {
-        Error::Api(api) => api
-            .body
-            .iter()
-            .flat_map(|body| &body.error_causes)
-            .filter_map(|cause| cause.error_summary.clone())
-            .collect(),
-        _ => Vec::new(),
-    };
+    let causes = error
+        .error_causes()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
     ctx.report().rejected.push(RejectedUpload {
         session_id: id.to_owned(),
         error: error.to_string(),

@@ -11,7 +11,7 @@ use reqwest::header::{self, HeaderName, HeaderValue};
 use reqwest::Url;
 
 use crate::client::Transport;
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Error, ErrorBody};
 #[cfg(feature = "oauth")]
 use crate::oauth::ClientCredentials;
 #[cfg(feature = "private-key-jwt")]
@@ -199,7 +199,7 @@ pub(crate) enum Credentials {
 
 impl Credentials {
     #[cfg_attr(not(feature = "oauth"), allow(unused_variables))]
-    pub(crate) fn new(auth: Auth, transport: &Transport) -> Result<Self> {
+    pub(crate) fn new(auth: Auth, transport: &Transport) -> Result<Self, ConfigError> {
         match auth {
             Auth::ApiKey {
                 location,
@@ -242,7 +242,7 @@ impl Credentials {
 
     /// `error` without the query of the URL reqwest's errors show, when the query holds
     /// the credential.
-    pub(crate) fn kept_out_of(&self, mut error: Error) -> Error {
+    pub(crate) fn kept_out_of<E: ErrorBody>(&self, mut error: Error<E>) -> Error<E> {
         if let (true, Error::Transport { source, .. }) = (self.in_url(), &mut error) {
             if let Some(url) = source.url_mut() {
                 url.set_query(None);
@@ -253,9 +253,9 @@ impl Credentials {
 
     /// The header for the next request, and the token in it when it came from a token
     /// source (so a 401 can be reported back with [`TokenSource::rejected`]).
-    pub(crate) async fn header(
+    pub(crate) async fn header<E: ErrorBody>(
         &self,
-    ) -> Result<(Option<(HeaderName, HeaderValue)>, Option<String>)> {
+    ) -> Result<(Option<(HeaderName, HeaderValue)>, Option<String>), Error<E>> {
         match self {
             Self::Header(name, value) => Ok((Some((name.clone(), value.clone())), None)),
             Self::Query(..) => Ok((None, None)),
@@ -288,19 +288,21 @@ impl Credentials {
 }
 
 /// `Authorization: Basic <base64(user:password)>`.
-fn basic(user: &str, password: &str) -> Result<HeaderValue> {
+fn basic(user: &str, password: &str) -> Result<HeaderValue, ConfigError> {
     let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
     authorization("Basic", &encoded)
 }
 
 /// The credentials of an API key.
-fn api_key(location: ApiKeyLocation, name: &str, key: &str) -> Result<Credentials> {
+fn api_key(location: ApiKeyLocation, name: &str, key: &str) -> Result<Credentials, ConfigError> {
     let key = key.trim();
     if key.is_empty() {
-        return Err(Error::Config(format!("the API key for `{name}` is empty")));
+        return Err(ConfigError::new(format!(
+            "the API key for `{name}` is empty"
+        )));
     }
     let invalid = || {
-        Error::Config(format!(
+        ConfigError::new(format!(
             "the API key for `{name}` has characters not allowed in an HTTP header"
         ))
     };
@@ -308,7 +310,7 @@ fn api_key(location: ApiKeyLocation, name: &str, key: &str) -> Result<Credential
         ApiKeyLocation::Query => return Ok(Credentials::Query(name.to_owned(), key.to_owned())),
         ApiKeyLocation::Header => {
             let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-                Error::Config(format!(
+                ConfigError::new(format!(
                     "`{name}` is not a valid header name for an API key"
                 ))
             })?;
@@ -316,7 +318,7 @@ fn api_key(location: ApiKeyLocation, name: &str, key: &str) -> Result<Credential
         }
         ApiKeyLocation::Cookie => {
             if name.is_empty() || name.contains(['=', ';', ' ']) || key.contains(';') {
-                return Err(Error::Config(format!(
+                return Err(ConfigError::new(format!(
                     "`{name}` and its key cannot be sent as a cookie"
                 )));
             }
@@ -331,13 +333,13 @@ fn api_key(location: ApiKeyLocation, name: &str, key: &str) -> Result<Credential
 
 /// `<scheme> <token>`, marked sensitive so it is never logged. The token is not repeated
 /// in the error.
-pub(crate) fn authorization(scheme: &str, token: &str) -> Result<HeaderValue> {
+pub(crate) fn authorization(scheme: &str, token: &str) -> Result<HeaderValue, ConfigError> {
     let token = token.trim();
     if token.is_empty() {
-        return Err(Error::Config(format!("the {scheme} token is empty")));
+        return Err(ConfigError::new(format!("the {scheme} token is empty")));
     }
     let mut value = HeaderValue::from_str(&format!("{scheme} {token}")).map_err(|_| {
-        Error::Config(format!(
+        ConfigError::new(format!(
             "the {scheme} token has characters not allowed in an HTTP header"
         ))
     })?;

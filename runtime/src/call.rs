@@ -4,9 +4,11 @@
 use std::borrow::Cow;
 use std::fmt::Display;
 use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use bytes::Bytes;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
@@ -16,7 +18,7 @@ use tracing::Instrument;
 
 use super::client::{Client, RetryPolicy};
 use super::conventions;
-use super::error::{is_retryable_status, snippet, Error, Result};
+use super::error::{is_retryable_status, snippet, Error, ErrorBody, Result};
 use super::exchange::exchange;
 use super::query::{object_pairs, ObjectStyle};
 
@@ -32,12 +34,15 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 pub struct Request {
     method: Method,
     operation: &'static str,
+    /// The path template, for traces.
     path_template: &'static str,
-    path_params: Vec<(&'static str, String)>,
+    /// The path, its parameters' values percent-encoded.
+    path: String,
     query: Vec<(Cow<'static, str>, String)>,
     headers: Vec<(&'static str, String)>,
-    /// The media type and the bytes of the body.
-    body: Option<(&'static str, Vec<u8>)>,
+    /// The media type and the bytes of the body, serialised once and shared by every
+    /// attempt.
+    body: Option<(&'static str, Bytes)>,
     /// The media type asked for with `Accept`.
     accept: &'static str,
     /// Whether sending it twice does no more than sending it once, so that it may be
@@ -45,6 +50,14 @@ pub struct Request {
     idempotent: bool,
     /// The first thing that went wrong while describing the request, reported on sending.
     error: Option<String>,
+}
+
+/// A piece of a request's path, as the generator split the path template.
+pub enum PathSegment<'a> {
+    /// Text sent as it is.
+    Literal(&'static str),
+    /// The value of the path parameter of this name, percent-encoded.
+    Param(&'static str, &'a dyn Display),
 }
 
 // Which of these an API description needs depends on its parameters. Named by generated
@@ -56,7 +69,7 @@ impl Request {
             method,
             operation,
             path_template,
-            path_params: Vec::new(),
+            path: String::new(),
             query: Vec::new(),
             headers: Vec::new(),
             body: None,
@@ -66,14 +79,30 @@ impl Request {
         }
     }
 
-    /// Marks the request as safe to send twice (see [`RetryPolicy`]).
-    pub fn idempotent(mut self) -> Self {
-        self.idempotent = true;
+    /// Writes the path from its segments, each parameter's value percent-encoded so that
+    /// it is exactly one path segment.
+    pub fn path(mut self, segments: &[PathSegment<'_>]) -> Self {
+        self.path.reserve(self.path_template.len() + 32);
+        for segment in segments {
+            match segment {
+                PathSegment::Literal(text) => self.path.push_str(text),
+                PathSegment::Param(name, value) => {
+                    let value = value.to_string();
+                    if value.is_empty() || value == "." || value == ".." {
+                        self.fail(format!(
+                            "the path parameter `{name}` must not be empty, `.` or `..` (got {value:?})"
+                        ));
+                    }
+                    self.path.extend(utf8_percent_encode(&value, PATH_SEGMENT));
+                }
+            }
+        }
         self
     }
 
-    pub fn path_param(mut self, name: &'static str, value: impl Display) -> Self {
-        self.path_params.push((name, value.to_string()));
+    /// Marks the request as safe to send twice (see [`RetryPolicy`]).
+    pub fn idempotent(mut self) -> Self {
+        self.idempotent = true;
         self
     }
 
@@ -111,23 +140,9 @@ impl Request {
         self
     }
 
-    pub fn optional_query(self, name: &'static str, value: Option<impl Display>) -> Self {
-        match value {
-            Some(value) => self.query(name, value),
-            None => self,
-        }
-    }
-
     pub fn header(mut self, name: &'static str, value: impl Display) -> Self {
         self.headers.push((name, value.to_string()));
         self
-    }
-
-    pub fn optional_header(self, name: &'static str, value: Option<impl Display>) -> Self {
-        match value {
-            Some(value) => self.header(name, value),
-            None => self,
-        }
     }
 
     /// Sets what `set` does with `value`, if there is one: for optional bodies.
@@ -140,7 +155,7 @@ impl Request {
 
     pub fn json_body<B: Serialize + ?Sized>(mut self, media_type: &'static str, body: &B) -> Self {
         match serde_json::to_vec(body) {
-            Ok(bytes) => self.body = Some((media_type, bytes)),
+            Ok(bytes) => self.body = Some((media_type, Bytes::from(bytes))),
             Err(error) => self.fail(format!("the request body could not be serialised: {error}")),
         }
         self
@@ -148,7 +163,7 @@ impl Request {
 
     pub fn form_body<B: Serialize + ?Sized>(mut self, media_type: &'static str, body: &B) -> Self {
         match serde_urlencoded::to_string(body) {
-            Ok(text) => self.body = Some((media_type, text.into_bytes())),
+            Ok(text) => self.body = Some((media_type, Bytes::from(text))),
             Err(error) => self.fail(format!(
                 "the request body could not be written as a form: {error}"
             )),
@@ -162,7 +177,7 @@ impl Request {
         media_type: &'static str,
         body: &(impl AsRef<[u8]> + ?Sized),
     ) -> Self {
-        self.body = Some((media_type, body.as_ref().to_vec()));
+        self.body = Some((media_type, Bytes::copy_from_slice(body.as_ref())));
         self
     }
 
@@ -176,47 +191,18 @@ impl Request {
         self.error.get_or_insert(message);
     }
 
-    /// The path with every `{name}` replaced by its percent-encoded value.
-    fn path(&self) -> std::result::Result<String, String> {
-        let mut path = String::with_capacity(self.path_template.len() + 32);
-        let mut rest = self.path_template;
-        while let Some(start) = rest.find('{') {
-            path.push_str(&rest[..start]);
-            let after = &rest[start + 1..];
-            let end = after
-                .find('}')
-                .ok_or_else(|| format!("malformed path template {}", self.path_template))?;
-            let name = &after[..end];
-            let value = self
-                .path_params
-                .iter()
-                .find(|(param, _)| *param == name)
-                .map(|(_, value)| value.as_str())
-                .ok_or_else(|| format!("no value for the path parameter `{name}`"))?;
-            if value.is_empty() || value == "." || value == ".." {
-                return Err(format!(
-                    "the path parameter `{name}` must not be empty, `.` or `..` (got {value:?})"
-                ));
-            }
-            path.extend(utf8_percent_encode(value, PATH_SEGMENT));
-            rest = &after[end + 1..];
-        }
-        path.push_str(rest);
-        Ok(path)
-    }
-
     /// The full URL under `base`.
-    fn url(&self, base: &Url) -> std::result::Result<Url, String> {
+    fn url(&self, base: &Url) -> Url {
         let mut url = base.clone();
         url.set_path(&format!(
             "{}{}",
             base.path().trim_end_matches('/'),
-            self.path()?
+            self.path
         ));
         if !self.query.is_empty() {
             url.query_pairs_mut().extend_pairs(&self.query);
         }
-        Ok(url)
+        url
     }
 
     fn headers(&self) -> std::result::Result<HeaderMap, String> {
@@ -270,6 +256,19 @@ pub struct ResponseMeta {
     pub date: Option<SystemTime>,
     /// How many attempts the call took, retries included.
     pub attempts: u32,
+    /// The retries the client made before this response.
+    pub retries: Retries,
+}
+
+/// The retries a call made: how many, and how many of them followed a `429 Too Many
+/// Requests`. A request sent again with a new token after a `401` is not a retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Retries {
+    /// Every retry.
+    pub total: u32,
+    /// The retries that followed a `429`.
+    pub rate_limited: u32,
 }
 
 /// The rate-limit headers of a response; each is `None` when missing or garbled. With the
@@ -305,6 +304,7 @@ impl ResponseMeta {
             retry_after: conventions::retry_after(headers, date),
             date,
             attempts,
+            retries: Retries::default(),
         }
     }
 }
@@ -342,101 +342,102 @@ type Decode<T> = fn(&[u8]) -> serde_json::Result<T>;
 
 /// A call to one operation, ready to send. `.await` it for the decoded body, or
 /// [`send`](Self::send) it for the body together with the response's
-/// [metadata](ResponseMeta) (rate limits, request id).
+/// [metadata](ResponseMeta) (rate limits, request id). `E` is the type of the operation's
+/// error bodies.
 #[must_use = "a call does nothing until it is awaited or sent"]
-pub struct Call<T> {
+pub struct Call<T, E: ErrorBody = serde_json::Value> {
     client: Client,
     request: Request,
     decode: Decode<T>,
+    error: PhantomData<fn() -> E>,
+}
+
+impl<T, E: ErrorBody> Call<T, E> {
+    fn new(client: Client, request: Request, decode: Decode<T>) -> Self {
+        Self {
+            client,
+            request,
+            decode,
+            error: PhantomData,
+        }
+    }
+
+    /// Changes the request before it is sent: how a call type sets an optional parameter.
+    #[doc(hidden)]
+    pub fn map_request(mut self, change: impl FnOnce(Request) -> Request) -> Self {
+        self.request = change(self.request);
+        self
+    }
 }
 
 // Which of these an API description needs depends on its responses.
 #[allow(dead_code)]
-impl<T: DeserializeOwned> Call<T> {
+impl<T: DeserializeOwned, E: ErrorBody> Call<T, E> {
     /// A call whose 2xx body is JSON decoded as `T`.
     #[doc(hidden)]
     pub fn json(client: Client, request: Request) -> Self {
-        Self {
-            client,
-            request,
-            decode: |body| serde_json::from_slice(body),
-        }
+        Self::new(client, request, |body| serde_json::from_slice(body))
     }
 }
 
 // Which of these an API description needs depends on its responses.
 #[allow(dead_code)]
-impl<T: DeserializeOwned> Call<Option<T>> {
+impl<T: DeserializeOwned, E: ErrorBody> Call<Option<T>, E> {
     /// A call whose 2xx body is JSON decoded as `T`, or empty (`None`).
     #[doc(hidden)]
     pub fn optional_json(client: Client, request: Request) -> Self {
-        Self {
-            client,
-            request,
-            decode: |body| match body {
-                [] => Ok(None),
-                body => serde_json::from_slice(body).map(Some),
-            },
-        }
+        Self::new(client, request, |body| match body {
+            [] => Ok(None),
+            body => serde_json::from_slice(body).map(Some),
+        })
     }
 }
 
 // Which of these an API description needs depends on its responses.
 #[allow(dead_code)]
-impl Call<String> {
+impl<E: ErrorBody> Call<String, E> {
     /// A call whose 2xx body is text, which must be UTF-8.
     #[doc(hidden)]
     pub fn text(client: Client, request: Request) -> Self {
-        Self {
-            client,
-            request,
-            decode: |body| {
-                String::from_utf8(body.to_vec()).map_err(|error| {
-                    <serde_json::Error as serde::de::Error>::custom(format!(
-                        "the text body is not UTF-8: {error}"
-                    ))
-                })
-            },
-        }
+        Self::new(client, request, |body| {
+            String::from_utf8(body.to_vec()).map_err(|error| {
+                <serde_json::Error as serde::de::Error>::custom(format!(
+                    "the text body is not UTF-8: {error}"
+                ))
+            })
+        })
     }
 }
 
 // Which of these an API description needs depends on its responses.
 #[allow(dead_code)]
-impl Call<Vec<u8>> {
+impl<E: ErrorBody> Call<Vec<u8>, E> {
     /// A call whose 2xx body is returned as bytes.
     #[doc(hidden)]
     pub fn bytes(client: Client, request: Request) -> Self {
-        Self {
-            client,
-            request,
-            decode: |body| Ok(body.to_vec()),
-        }
+        Self::new(client, request, |body| Ok(body.to_vec()))
     }
 }
 
 // Which of these an API description needs depends on its responses.
 #[allow(dead_code)]
-impl Call<()> {
+impl<E: ErrorBody> Call<(), E> {
     /// A call whose 2xx response has no body worth reading.
     #[doc(hidden)]
     pub fn empty(client: Client, request: Request) -> Self {
-        Self {
-            client,
-            request,
-            decode: |_| Ok(()),
-        }
+        Self::new(client, request, |_| Ok(()))
     }
 }
 
-impl<T> Call<T> {
+impl<T, E: ErrorBody> Call<T, E> {
     /// Sends the request (retrying as the client's [`RetryPolicy`](crate::RetryPolicy)
     /// says) and returns the decoded body with the response's metadata.
-    pub async fn send(self) -> Result<Response<T>> {
+    pub async fn send(self) -> Result<Response<T>, Error<E>> {
         let Self {
             client,
             request,
             decode,
+            ..
         } = self;
         let operation = request.operation;
         let span = tracing::debug_span!(
@@ -458,9 +459,9 @@ impl<T> Call<T> {
     }
 }
 
-impl<T: Send + 'static> IntoFuture for Call<T> {
-    type Output = Result<T>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
+impl<T: Send + 'static, E: ErrorBody> IntoFuture for Call<T, E> {
+    type Output = Result<T, Error<E>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<T, Error<E>>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move { self.send().await.map(Response::into_body) })
@@ -469,19 +470,24 @@ impl<T: Send + 'static> IntoFuture for Call<T> {
 
 /// Sends `request` until it succeeds or the retry policy says stop; returns the 2xx
 /// response's metadata and body.
-async fn execute(client: &Client, request: Request) -> Result<(ResponseMeta, Vec<u8>)> {
+async fn execute<E: ErrorBody>(
+    client: &Client,
+    request: Request,
+) -> Result<(ResponseMeta, Vec<u8>), Error<E>> {
     let operation = request.operation;
-    let invalid = |message: String| Error::InvalidRequest { operation, message };
     if let Some(message) = request.error.clone() {
-        return Err(invalid(message));
+        return Err(Error::InvalidRequest { operation, message });
     }
     let inner = &client.inner;
     let transport = &inner.transport;
-    let mut url = request.url(&transport.base_url).map_err(invalid)?;
+    let mut url = request.url(&transport.base_url);
     inner.credentials.add_to(&mut url);
-    let headers = request.headers().map_err(invalid)?;
+    let headers = request
+        .headers()
+        .map_err(|message| Error::InvalidRequest { operation, message })?;
     let started = Instant::now();
     let mut retry = RetryHeaders::default();
+    let mut retries = Retries::default();
     let mut attempt = 0;
     let mut reauthenticated = false;
     loop {
@@ -498,18 +504,20 @@ async fn execute(client: &Client, request: Request) -> Result<(ResponseMeta, Vec
             attempt,
         )
         .await;
-        let error = match outcome {
-            Ok(success) => {
+        let mut error = match outcome {
+            Ok((mut meta, body)) => {
                 tracing::debug!(
                     attempt,
-                    status = success.0.status.as_u16(),
+                    status = meta.status.as_u16(),
                     elapsed_ms = elapsed_ms(attempt_started),
                     "response"
                 );
-                return Ok(success);
+                meta.retries = retries;
+                return Ok((meta, body));
             }
             Err(error) => inner.credentials.kept_out_of(error),
         };
+        error.set_retries(retries);
         tracing::debug!(
             attempt,
             status = error.status().map(|s| s.as_u16()),
@@ -538,6 +546,10 @@ async fn execute(client: &Client, request: Request) -> Result<(ResponseMeta, Vec
             retry_for: error.request_id().map(str::to_owned).or(retry.retry_for),
             count: retry.count + 1,
         };
+        retries.total += 1;
+        if error.status() == Some(StatusCode::TOO_MANY_REQUESTS) {
+            retries.rate_limited += 1;
+        }
         tracing::debug!(
             attempt,
             delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
@@ -567,9 +579,9 @@ impl RetryPolicy {
     /// reached. An operation that is not `idempotent` is retried only where the answer says
     /// the request was not acted on (a 429, and a 503, which HTTP defines as the server
     /// not handling it) or nothing was sent (a failure to connect); never after a 504.
-    pub(crate) fn next_delay(
+    pub(crate) fn next_delay<E: ErrorBody>(
         &self,
-        error: &Error,
+        error: &Error<E>,
         retries: u32,
         started: Instant,
         idempotent: bool,
@@ -583,7 +595,12 @@ impl RetryPolicy {
 
     /// How long to wait before retry number `retry` after `error`; `None` when it should
     /// not be retried.
-    fn delay_after(&self, error: &Error, retry: u32, idempotent: bool) -> Option<Duration> {
+    fn delay_after<E: ErrorBody>(
+        &self,
+        error: &Error<E>,
+        retry: u32,
+        idempotent: bool,
+    ) -> Option<Duration> {
         match error {
             Error::Api(api)
                 if api.meta.status == StatusCode::TOO_MANY_REQUESTS
@@ -611,7 +628,7 @@ impl RetryPolicy {
     /// After an answer that says how long to wait (a 429 until the rate limit resets, a
     /// 503 with `Retry-After`, as the `okta` feature or the standards read them): that
     /// wait, plus the margin.
-    pub(crate) fn rate_limit_reset_wait(&self, error: &Error) -> Option<Duration> {
+    pub(crate) fn rate_limit_reset_wait<E: ErrorBody>(&self, error: &Error<E>) -> Option<Duration> {
         match error {
             Error::Api(api) => {
                 Some(conventions::server_wait(api)?.saturating_add(self.rate_limit_margin))
@@ -622,7 +639,7 @@ impl RetryPolicy {
 }
 
 /// One attempt: the 2xx metadata and body, or the error.
-async fn attempt_once(
+async fn attempt_once<E: ErrorBody>(
     client: &Client,
     request: &Request,
     url: &Url,
@@ -630,7 +647,7 @@ async fn attempt_once(
     authorization: Option<(HeaderName, HeaderValue)>,
     retry: &RetryHeaders,
     attempt: u32,
-) -> Result<(ResponseMeta, Vec<u8>)> {
+) -> Result<(ResponseMeta, Vec<u8>), Error<E>> {
     let transport = &client.inner.transport;
     // Set, not appended: a parameter of the same name never doubles these headers.
     let mut headers = headers.clone();
@@ -662,12 +679,14 @@ mod tests {
     #[test]
     fn list_parameters_are_repeated_or_joined() {
         let request = Request::new(Method::GET, "op", "/items/{ids}")
-            .path_param("ids", joined(&["a b", "c"], ','))
+            .path(&[
+                PathSegment::Literal("/items/"),
+                PathSegment::Param("ids", &joined(&["a b", "c"], ',')),
+            ])
             .query_each("expand", &["x", "y"])
-            .query("ids", joined(&[1, 2, 3], '|'))
-            .optional_query("none", None::<u8>);
+            .query("ids", joined(&[1, 2, 3], '|'));
         assert_eq!(
-            request.url(&base()).unwrap().as_str(),
+            request.url(&base()).as_str(),
             "https://example.okta.com/prefix/items/a%20b%2Cc?expand=x&expand=y&ids=1%7C2%7C3"
         );
         assert_eq!(joined(&[] as &[u8], ','), "");
@@ -676,20 +695,47 @@ mod tests {
     #[test]
     fn odata_templates_and_the_query_of_a_path_key_make_the_url() {
         let request = Request::new(Method::GET, "op", "/items(ids={ids})")
+            .path(&[
+                PathSegment::Literal("/items(ids="),
+                PathSegment::Param("ids", &"a/b,c"),
+                PathSegment::Literal(")"),
+            ])
             .query("Action", "ListItems")
             .query("Version", "2020-01-01")
-            .path_param("ids", "a/b,c")
             .query("next", "x y");
         assert_eq!(
-            request.url(&base()).unwrap().as_str(),
+            request.url(&base()).as_str(),
             "https://example.okta.com/prefix/items(ids=a%2Fb%2Cc)?Action=ListItems&Version=2020-01-01&next=x+y"
         );
+    }
+
+    #[test]
+    fn path_parameters_are_one_segment_and_never_empty_or_a_dot() {
+        let request = Request::new(Method::GET, "op", "/users/{id}/roles").path(&[
+            PathSegment::Literal("/users/"),
+            PathSegment::Param("id", &"a/b?c"),
+            PathSegment::Literal("/roles"),
+        ]);
+        assert_eq!(request.error, None);
+        assert_eq!(
+            request.url(&base()).as_str(),
+            "https://example.okta.com/prefix/users/a%2Fb%3Fc/roles"
+        );
+        for bad in ["", ".", ".."] {
+            let request = Request::new(Method::GET, "op", "/users/{id}").path(&[
+                PathSegment::Literal("/users/"),
+                PathSegment::Param("id", &bad),
+            ]);
+            let error = request.error.unwrap_or_default();
+            assert!(error.contains("`id`"), "{bad:?}: {error}");
+        }
     }
 
     #[test]
     fn object_parameters_are_written_into_the_query_in_their_style() {
         let filter = serde_json::json!({"status": "ACTIVE", "name": "a b&c"});
         let request = Request::new(Method::GET, "op", "/users")
+            .path(&[PathSegment::Literal("/users")])
             .query_object("filter", &filter, ObjectStyle::DeepObject)
             .query_object(
                 "page",
@@ -698,7 +744,7 @@ mod tests {
             )
             .query_object("q", &filter, ObjectStyle::Json);
         assert_eq!(
-            request.url(&base()).unwrap().as_str(),
+            request.url(&base()).as_str(),
             "https://example.okta.com/prefix/users?filter%5Bname%5D=a+b%26c&filter%5Bstatus%5D=ACTIVE&size=2&q=%7B%22name%22%3A%22a+b%26c%22%2C%22status%22%3A%22ACTIVE%22%7D"
         );
     }
@@ -719,7 +765,10 @@ mod tests {
         );
         let (media_type, bytes) = form.body.as_ref().unwrap();
         assert_eq!(*media_type, "application/x-www-form-urlencoded");
-        assert_eq!(bytes, b"grant_type=client_credentials&scope=a+b%26c");
+        assert_eq!(
+            bytes.as_ref(),
+            b"grant_type=client_credentials&scope=a+b%26c"
+        );
         let headers = form.headers().unwrap();
         assert_eq!(
             headers[header::CONTENT_TYPE],
@@ -742,7 +791,7 @@ mod tests {
             .with(None::<&str>, |request, body| {
                 request.raw_body("text/plain", body)
             });
-        assert_eq!(merge.body.as_ref().unwrap().1, b"[1,2]");
+        assert_eq!(merge.body.as_ref().unwrap().1, b"[1,2]".as_slice());
         assert_eq!(
             merge.headers().unwrap()[header::CONTENT_TYPE],
             "application/merge-patch+json"
@@ -759,11 +808,11 @@ mod tests {
         let optional = Call::<Option<Vec<u8>>>::optional_json(client.clone(), request());
         assert_eq!((optional.decode)(b"").unwrap(), None);
         assert_eq!((optional.decode)(b"[1]").unwrap(), Some(vec![1]));
-        let text = Call::text(client.clone(), request());
+        let text = Call::<String>::text(client.clone(), request());
         assert_eq!((text.decode)("é".as_bytes()).unwrap(), "é");
         let error = (text.decode)(&[0xff]).unwrap_err().to_string();
         assert!(error.contains("not UTF-8"), "{error}");
-        let bytes = Call::bytes(client, request());
+        let bytes = Call::<Vec<u8>>::bytes(client, request());
         assert_eq!((bytes.decode)(&[0, 0xff]).unwrap(), [0, 0xff]);
     }
 }

@@ -9,7 +9,7 @@ use reqwest::Url;
 use ring::rand::{SecureRandom, SystemRandom};
 
 use super::auth::{Auth, Credentials};
-use super::error::{Error, Result};
+use super::error::{ConfigError, Result};
 #[cfg(feature = "private-key-jwt")]
 use super::oauth::ServiceApp;
 use super::user_agent::UserAgent;
@@ -218,17 +218,15 @@ impl ClientBuilder {
         self
     }
 
-    /// The client, or [`Error::Config`] saying what is wrong with the configuration.
-    pub fn build(self) -> Result<Client> {
+    /// The client, or a [`ConfigError`] saying what is wrong with the configuration.
+    pub fn build(self) -> Result<Client, ConfigError> {
         let base_url = base_url::parse(&self.base_url)?;
         let auth = self.auth.ok_or_else(|| {
-            Error::Config("no authentication was configured; set credentials with `auth`".into())
+            ConfigError::new("no authentication was configured; set credentials with `auth`")
         })?;
 
         let user_agent = UserAgent::new(self.user_agent_suffix.as_deref()).ok_or_else(|| {
-            Error::Config(
-                "the user agent suffix has characters not allowed in an HTTP header".into(),
-            )
+            ConfigError::new("the user agent suffix has characters not allowed in an HTTP header")
         })?;
         let http = match self.http {
             Some(http) => http,
@@ -239,7 +237,7 @@ impl ClientBuilder {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|error| {
-                    Error::Config(format!("the HTTP client could not be built: {error}"))
+                    ConfigError::new(format!("the HTTP client could not be built: {error}"))
                 })?,
         };
         let transport = Transport {
@@ -301,7 +299,7 @@ impl Client {
     }
 
     /// A client for the org at `base_url` with `auth` and the default settings.
-    pub fn new(base_url: impl Into<String>, auth: Auth) -> Result<Self> {
+    pub fn new(base_url: impl Into<String>, auth: Auth) -> Result<Self, ConfigError> {
         Self::builder(base_url).auth(auth).build()
     }
 

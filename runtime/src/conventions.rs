@@ -11,7 +11,7 @@ use reqwest::header::HeaderValue;
 use reqwest::StatusCode;
 
 use crate::call::RateLimit;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 
 /// The name of the span each call is traced in.
 #[cfg(feature = "okta")]
@@ -88,7 +88,7 @@ pub(crate) fn retry_after(headers: &HeaderMap, date: Option<SystemTime>) -> Opti
 /// How long the server asks to wait before `error` is tried again, when it says: after a
 /// `429`, until `X-Rate-Limit-Reset` (measured against the response's `Date`).
 #[cfg(feature = "okta")]
-pub(crate) fn server_wait(error: &ApiError) -> Option<Duration> {
+pub(crate) fn server_wait<E: ErrorBody>(error: &ApiError<E>) -> Option<Duration> {
     if error.meta.status != StatusCode::TOO_MANY_REQUESTS {
         return None;
     }
@@ -100,7 +100,7 @@ pub(crate) fn server_wait(error: &ApiError) -> Option<Duration> {
 /// How long the server asks to wait before `error` is tried again, when it says: after a
 /// `429` or a `503`, its `Retry-After`, else (a `429`) until the `RateLimit` window resets.
 #[cfg(not(feature = "okta"))]
-pub(crate) fn server_wait(error: &ApiError) -> Option<Duration> {
+pub(crate) fn server_wait<E: ErrorBody>(error: &ApiError<E>) -> Option<Duration> {
     let meta = &error.meta;
     match meta.status {
         StatusCode::TOO_MANY_REQUESTS => meta.retry_after.or_else(|| {

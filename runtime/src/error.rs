@@ -4,24 +4,46 @@ use std::fmt;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
-use super::call::ResponseMeta;
+use super::call::{ResponseMeta, Retries};
 
 /// The result of every call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// How much of a body that is not an Okta error is kept in [`ApiError::raw_body`], and of a
-/// body that could not be decoded in [`Error::Decode`].
+/// How much of an error body is kept in [`ApiError::raw_body`], and of a body that could
+/// not be decoded in [`Error::Decode`].
 pub(crate) const BODY_SNIPPET_BYTES: usize = 4096;
 
-/// Everything that can go wrong with a call.
+/// What the client reads from a decoded error body to describe an error. The generated
+/// crate implements it for each error body its API declares; any JSON
+/// (`serde_json::Value`) says nothing.
+pub trait ErrorBody: DeserializeOwned + fmt::Debug + Send + Sync + 'static {
+    /// The API's code for the kind of error, when the body has one.
+    fn code(&self) -> Option<&str> {
+        None
+    }
+
+    /// What went wrong, as a sentence, when the body says.
+    fn summary(&self) -> Option<&str> {
+        None
+    }
+
+    /// What each cause is, as a sentence, when the body lists causes.
+    fn causes(&self) -> Vec<&str> {
+        Vec::new()
+    }
+}
+
+impl ErrorBody for serde_json::Value {}
+
+/// Everything that can go wrong with a call; `E` is the type of the API's error bodies.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
+pub enum Error<E: ErrorBody = serde_json::Value> {
     /// The server answered with a status outside 2xx.
     #[error(transparent)]
-    Api(Box<ApiError>),
+    Api(Box<ApiError<E>>),
     /// The request could not be sent or its response not received.
     #[error("{operation}: the request failed: {}", causes(source))]
     Transport {
@@ -30,6 +52,8 @@ pub enum Error {
         /// What reqwest reported.
         #[source]
         source: reqwest::Error,
+        /// The retries made before this failure.
+        retries: Retries,
     },
     /// An attempt took longer than the request timeout.
     #[error("{operation}: no response within {timeout:?}")]
@@ -38,6 +62,8 @@ pub enum Error {
         operation: &'static str,
         /// The request timeout that ran out.
         timeout: Duration,
+        /// The retries made before this failure.
+        retries: Retries,
     },
     /// A 2xx response's body is not what the API description says.
     #[error("{operation}: the {} response could not be decoded: {source}; the body starts with {snippet:?}", meta.status)]
@@ -87,21 +113,62 @@ pub enum Error {
     TokenSource(#[source] crate::BoxError),
 }
 
-impl Error {
+/// A client configuration that cannot be used; says what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid client configuration: {message}")]
+pub struct ConfigError {
+    message: String,
+}
+
+impl ConfigError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+
+    /// What is wrong.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl<E: ErrorBody> From<ConfigError> for Error<E> {
+    fn from(error: ConfigError) -> Self {
+        Self::Config(error.message)
+    }
+}
+
+impl<E: ErrorBody> Error<E> {
     /// The HTTP status of the response this error is about, if there was one.
     pub fn status(&self) -> Option<StatusCode> {
         self.meta().map(|meta| meta.status)
     }
 
-    /// Okta's error code (e.g. `E0000047`), when the server sent an Okta error body.
-    pub fn okta_error_code(&self) -> Option<&str> {
+    /// The decoded error body, when the server sent one of the declared type.
+    pub fn body(&self) -> Option<&E> {
         match self {
-            Self::Api(api) => api.body.as_ref()?.error_code.as_deref(),
+            Self::Api(api) => api.body.as_ref(),
             _ => None,
         }
     }
 
-    /// The `X-Okta-Request-Id` of the response, for Okta support.
+    /// The API's error code (e.g. `E0000047`), when the error body has one.
+    pub fn error_code(&self) -> Option<&str> {
+        self.body()?.code()
+    }
+
+    /// What went wrong, as the error body says.
+    pub fn error_summary(&self) -> Option<&str> {
+        self.body()?.summary()
+    }
+
+    /// What each cause is, as the error body lists them; empty when it lists none.
+    pub fn error_causes(&self) -> Vec<&str> {
+        self.body().map(ErrorBody::causes).unwrap_or_default()
+    }
+
+    /// The request id of the response, for the API's support.
     pub fn request_id(&self) -> Option<&str> {
         self.meta()?.request_id.as_deref()
     }
@@ -112,6 +179,24 @@ impl Error {
             Self::Api(api) => Some(&api.meta),
             Self::Decode { meta, .. } | Self::BodyTooLarge { meta, .. } => Some(meta),
             _ => None,
+        }
+    }
+
+    /// The retries the client made before this error (none when it failed before sending).
+    pub fn retries(&self) -> Retries {
+        match self {
+            Self::Transport { retries, .. } | Self::Timeout { retries, .. } => *retries,
+            _ => self.meta().map(|meta| meta.retries).unwrap_or_default(),
+        }
+    }
+
+    /// Records the retries made before this error.
+    pub(crate) fn set_retries(&mut self, made: Retries) {
+        match self {
+            Self::Api(api) => api.meta.retries = made,
+            Self::Decode { meta, .. } | Self::BodyTooLarge { meta, .. } => meta.retries = made,
+            Self::Transport { retries, .. } | Self::Timeout { retries, .. } => *retries = made,
+            _ => {}
         }
     }
 
@@ -140,37 +225,38 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
 /// A response with a status outside 2xx.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub struct ApiError {
+pub struct ApiError<E = serde_json::Value> {
     /// The operationId of the call.
     pub operation: &'static str,
     /// Status, request id and rate-limit headers.
     pub meta: ResponseMeta,
-    /// The Okta error body, when the body was one.
-    pub body: Option<ErrorBody>,
-    /// The start of the body when it was not an Okta error (up to 4 KiB, lossy UTF-8);
-    /// `None` when the body was empty or an Okta error.
+    /// The error body, when it decoded as the type the API declares.
+    pub body: Option<E>,
+    /// The start of the body (up to 4 KiB, lossy UTF-8) when it did not decode, or decoded
+    /// to a body with neither a code nor a summary; `None` when the body was empty.
     pub raw_body: Option<String>,
 }
 
-impl ApiError {
+impl<E: ErrorBody> ApiError<E> {
     pub(crate) fn new(operation: &'static str, meta: ResponseMeta, body: &[u8]) -> Self {
-        let parsed = serde_json::from_slice::<ErrorBody>(body)
-            .ok()
-            .filter(ErrorBody::is_okta_error);
-        let raw_body = match (&parsed, body.is_empty()) {
-            (None, false) => Some(snippet(body)),
-            _ => None,
+        let decoded = match body {
+            [] => None,
+            body => serde_json::from_slice::<E>(body).ok(),
         };
+        let described = decoded
+            .as_ref()
+            .is_some_and(|body| body.code().is_some() || body.summary().is_some());
+        let raw_body = (!body.is_empty() && !described).then(|| snippet(body));
         Self {
             operation,
             meta,
-            body: parsed,
+            body: decoded,
             raw_body,
         }
     }
 }
 
-impl fmt::Display for ApiError {
+impl<E: ErrorBody> fmt::Display for ApiError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let status = self.meta.status;
         write!(
@@ -179,29 +265,25 @@ impl fmt::Display for ApiError {
             status.as_u16(),
             status.canonical_reason().unwrap_or("Unknown Status")
         )?;
-        match (&self.body, &self.raw_body) {
-            (Some(body), _) => {
-                if let Some(code) = &body.error_code {
-                    write!(f, " ({code})")?;
-                }
-                if let Some(summary) = &body.error_summary {
-                    write!(f, ": {summary}")?;
-                }
-                let causes: Vec<&str> = body
-                    .error_causes
-                    .iter()
-                    .filter_map(|c| c.error_summary.as_deref())
-                    .collect();
-                if !causes.is_empty() {
-                    write!(f, " [{}]", causes.join("; "))?;
-                }
-            }
-            (None, Some(raw)) => write!(
+        let body = self.body.as_ref();
+        if let Some(code) = body.and_then(ErrorBody::code) {
+            write!(f, " ({code})")?;
+        }
+        if let Some(summary) = body.and_then(ErrorBody::summary) {
+            write!(f, ": {summary}")?;
+        }
+        let causes = body.map(ErrorBody::causes).unwrap_or_default();
+        if !causes.is_empty() {
+            write!(f, " [{}]", causes.join("; "))?;
+        }
+        match &self.raw_body {
+            Some(raw) => write!(
                 f,
-                ": the body is not an Okta error ({} bytes shown)",
+                ": the body says no error code or summary ({} bytes shown)",
                 raw.len()
             )?,
-            (None, None) => write!(f, " with an empty body")?,
+            None if body.is_none() => write!(f, " with an empty body")?,
+            None => {}
         }
         if let Some(id) = &self.meta.request_id {
             write!(f, " (request id {id})")?;
@@ -210,52 +292,7 @@ impl fmt::Display for ApiError {
     }
 }
 
-impl std::error::Error for ApiError {}
-
-/// The body of an Okta error response.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct ErrorBody {
-    /// Okta's code for the kind of error, e.g. `E0000007`.
-    #[serde(default)]
-    pub error_code: Option<String>,
-    /// What went wrong, as a sentence.
-    #[serde(default)]
-    pub error_summary: Option<String>,
-    /// A link or code for the error.
-    #[serde(default)]
-    pub error_link: Option<String>,
-    /// The id of this occurrence, for Okta support.
-    #[serde(default)]
-    pub error_id: Option<String>,
-    /// The individual causes.
-    #[serde(default, deserialize_with = "null_as_empty")]
-    pub error_causes: Vec<ErrorCause>,
-}
-
-impl ErrorBody {
-    fn is_okta_error(&self) -> bool {
-        self.error_code.is_some() || self.error_summary.is_some()
-    }
-}
-
-/// One cause of an Okta error.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct ErrorCause {
-    /// What this cause is, as a sentence.
-    #[serde(default)]
-    pub error_summary: Option<String>,
-}
-
-/// Reads `null` like an absent list.
-fn null_as_empty<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Vec<ErrorCause>, D::Error> {
-    Ok(Option::<Vec<ErrorCause>>::deserialize(deserializer)?.unwrap_or_default())
-}
+impl<E: ErrorBody> std::error::Error for ApiError<E> {}
 
 /// An error and its causes, e.g. `error sending request: connection refused`.
 fn causes(error: &dyn std::error::Error) -> String {

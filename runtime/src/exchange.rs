@@ -1,13 +1,14 @@
 //! One HTTP exchange with the org: a request sent once, and its answer read within the
 //! client's limits. API calls and token requests both go through it.
 
+use bytes::Bytes;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Method, Url};
 
 use super::base_url;
-use super::call::ResponseMeta;
+use super::call::{ResponseMeta, Retries};
 use super::client::Transport;
-use super::error::{ApiError, Error, Result};
+use super::error::{ApiError, Error, ErrorBody, Result};
 
 /// Sends one HTTP request through `transport` (its User-Agent, request timeout and body
 /// limit) and reads the answer: the 2xx metadata and body, or the error.
@@ -15,15 +16,15 @@ use super::error::{ApiError, Error, Result};
 /// The body can be sent only once, so no redirect resends it anywhere, and an answer
 /// from another origin than the request's (an injected client that follows redirects)
 /// is refused unread.
-pub(crate) async fn exchange(
+pub(crate) async fn exchange<E: ErrorBody>(
     transport: &Transport,
     method: Method,
     url: &Url,
     headers: HeaderMap,
-    body: Option<Vec<u8>>,
+    body: Option<Bytes>,
     operation: &'static str,
     attempt: u32,
-) -> Result<(ResponseMeta, Vec<u8>)> {
+) -> Result<(ResponseMeta, Vec<u8>), Error<E>> {
     let failed = |source| transport_error(source, operation, transport);
     let response = http_request(transport, method, url, headers, body)
         .send()
@@ -63,13 +64,11 @@ fn http_request(
     method: Method,
     url: &Url,
     mut headers: HeaderMap,
-    body: Option<Vec<u8>>,
+    body: Option<Bytes>,
 ) -> reqwest::RequestBuilder {
     headers.insert(header::USER_AGENT, transport.user_agent.header());
     let body = match body {
-        Some(body) => Some(reqwest::Body::wrap(http_body_util::Full::new(
-            bytes::Bytes::from(body),
-        ))),
+        Some(body) => Some(reqwest::Body::wrap(http_body_util::Full::new(body))),
         // Some proxies answer 411 to a POST without a length.
         None if matches!(method, Method::POST | Method::PUT | Method::PATCH) => {
             headers.insert(header::CONTENT_LENGTH, HeaderValue::from(0));
@@ -91,18 +90,24 @@ fn http_request(
 /// What reqwest reported, as the client's error. A connect timeout is a failure to
 /// connect (nothing was sent, so it is retried like a refused connection), not the
 /// request timeout running out.
-fn transport_error(
+fn transport_error<E: ErrorBody>(
     source: reqwest::Error,
     operation: &'static str,
     transport: &Transport,
-) -> Error {
+) -> Error<E> {
+    let retries = Retries::default();
     if source.is_timeout() && !source.is_connect() {
         Error::Timeout {
             operation,
             timeout: transport.request_timeout,
+            retries,
         }
     } else {
-        Error::Transport { operation, source }
+        Error::Transport {
+            operation,
+            source,
+            retries,
+        }
     }
 }
 

@@ -26,9 +26,9 @@ mod token_cache;
 mod user_agent;
 
 pub use auth::{ApiKeyLocation, Auth, BoxError, TokenFuture, TokenSource};
-pub use call::{Call, RateLimit, Response, ResponseMeta};
+pub use call::{Call, RateLimit, Response, ResponseMeta, Retries};
 pub use client::{Client, ClientBuilder, RetryPolicy};
-pub use error::{ApiError, Error, ErrorBody, ErrorCause, Result};
+pub use error::{ApiError, ConfigError, Error, ErrorBody, Result};
 #[cfg(feature = "private-key-jwt")]
 pub use oauth::ServiceApp;
 #[cfg(feature = "oauth")]

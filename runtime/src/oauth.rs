@@ -20,9 +20,7 @@ use serde::Serialize;
 
 use crate::auth::{authorization, BoxError};
 use crate::client::{RetryPolicy, Transport};
-#[cfg(feature = "okta")]
-use crate::error::ErrorBody;
-use crate::error::{ApiError, Error};
+use crate::error::{ApiError, ConfigError, Error};
 use crate::exchange::exchange;
 #[cfg(feature = "private-key-jwt")]
 use crate::private_key::PrivateKey;
@@ -208,9 +206,8 @@ pub struct OAuthError {
     pub error: Option<String>,
     /// The OAuth error description, when the body had one.
     pub description: Option<String>,
-    /// The Okta error body, when the answer was one (a `429` is: `E0000047`).
-    #[cfg(feature = "okta")]
-    pub okta: Option<ErrorBody>,
+    /// The body when it was JSON but not an OAuth error (a `429`'s, for one).
+    pub body: Option<serde_json::Value>,
     /// The request id the token endpoint gave its answer, for its support.
     pub request_id: Option<String>,
 }
@@ -224,29 +221,20 @@ impl OAuthError {
         Self {
             status: api.meta.status.as_u16(),
             error: oauth.as_ref().map(|body| body.error.clone()),
-            description: oauth.and_then(|body| body.error_description),
-            #[cfg(feature = "okta")]
-            okta: api.body.clone(),
+            description: oauth
+                .as_ref()
+                .and_then(|body| body.error_description.clone()),
+            body: api.body.clone().filter(|_| oauth.is_none()),
             request_id: api.meta.request_id.clone(),
         }
     }
 
     fn describe(&self) -> String {
-        match (&self.error, &self.description) {
-            (Some(error), Some(description)) => format!("{error} ({description})"),
-            (Some(error), None) => error.clone(),
-            #[cfg(feature = "okta")]
-            (None, _) if self.okta.is_some() => {
-                let okta = self.okta.as_ref().map(|okta| {
-                    format!(
-                        "{} ({})",
-                        okta.error_code.as_deref().unwrap_or("no error code"),
-                        okta.error_summary.as_deref().unwrap_or("no summary")
-                    )
-                });
-                okta.unwrap_or_default()
-            }
-            (None, _) => "no OAuth error in the body".to_owned(),
+        match (&self.error, &self.description, &self.body) {
+            (Some(error), Some(description), _) => format!("{error} ({description})"),
+            (Some(error), None, _) => error.clone(),
+            (None, _, Some(body)) => format!("no OAuth error in the body {body}"),
+            (None, _, None) => "no OAuth error in the body".to_owned(),
         }
     }
 }
@@ -331,7 +319,7 @@ pub(crate) struct TokenEndpoint {
 
 impl TokenEndpoint {
     /// The endpoint of `grant`: its token URL, absolute or under the base URL.
-    pub(crate) fn new(grant: Grant, transport: Transport) -> crate::error::Result<Self> {
+    pub(crate) fn new(grant: Grant, transport: Transport) -> Result<Self, ConfigError> {
         let url = token_url(&transport.base_url, grant.token_url())?;
         Ok(Self {
             grant,
@@ -375,7 +363,7 @@ impl TokenEndpoint {
             Method::POST,
             &self.url,
             headers,
-            Some(body.into_bytes()),
+            Some(body.into()),
             TOKEN_REQUEST,
             attempt,
         )
@@ -437,7 +425,7 @@ impl TokenEndpoint {
 
 /// `Authorization: Basic` for a client id and secret, each form-encoded first as RFC 6749
 /// (section 2.3.1) asks.
-fn basic_credentials(client_id: &str, secret: &str) -> crate::error::Result<HeaderValue> {
+fn basic_credentials(client_id: &str, secret: &str) -> Result<HeaderValue, ConfigError> {
     let encode = |text: &str| {
         serde_urlencoded::to_string([("", text)])
             .map(|pair| pair.trim_start_matches('=').to_owned())
@@ -452,7 +440,7 @@ fn basic_credentials(client_id: &str, secret: &str) -> crate::error::Result<Head
 
 /// The token endpoint: `token_url` when it is absolute (https://, or http:// to a loopback
 /// host), else that path under the base URL.
-fn token_url(base: &Url, token_url: &str) -> crate::error::Result<Url> {
+fn token_url(base: &Url, token_url: &str) -> Result<Url, ConfigError> {
     if Url::parse(token_url).is_ok() {
         return crate::base_url::parse_as(token_url, "token URL");
     }

@@ -15,7 +15,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::PrivateKeyDer;
 use serde::Serialize;
 
-use super::error::{Error, Result};
+use super::error::ConfigError;
 
 /// A service app's private key (PEM, RSA or EC P-256), used to sign client assertions with
 /// RS256 or ES256. Its `Debug` shows only the algorithm.
@@ -41,9 +41,9 @@ struct JwsHeader<'a> {
 impl PrivateKey {
     /// Reads a PEM private key: RSA (PKCS#1 or PKCS#8, 2048 bits or more) or EC P-256
     /// (PKCS#8).
-    pub fn from_pem(pem: &[u8]) -> Result<Self> {
+    pub fn from_pem(pem: &[u8]) -> Result<Self, ConfigError> {
         let refused = |why: &str| {
-            Error::Config(format!(
+            ConfigError::new(format!(
                 "the service app's private key is not a PEM RSA or EC P-256 private key: {why}"
             ))
         };
@@ -72,10 +72,10 @@ impl PrivateKey {
     }
 
     /// Reads a PEM private key from a file.
-    pub fn from_pem_file(path: impl AsRef<Path>) -> Result<Self> {
+    pub fn from_pem_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let path = path.as_ref();
         let pem = std::fs::read(path).map_err(|error| {
-            Error::Config(format!(
+            ConfigError::new(format!(
                 "the service app's private key {} could not be read: {error}",
                 path.display()
             ))

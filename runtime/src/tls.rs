@@ -7,7 +7,7 @@ use std::sync::Arc;
 use rustls::ClientConfig;
 use rustls_platform_verifier::BuilderVerifierExt;
 
-use super::error::{Error, Result};
+use super::error::ConfigError;
 
 /// A reqwest client builder whose TLS is rustls on `ring`, verifying certificates as the
 /// platform does: the start of a client for [`ClientBuilder::http_client`].
@@ -17,12 +17,12 @@ use super::error::{Error, Result};
 /// one, e.g. `rustls::crypto::ring::default_provider().install_default()`.
 ///
 /// [`ClientBuilder::http_client`]: super::ClientBuilder::http_client
-pub fn http_client_builder() -> Result<reqwest::ClientBuilder> {
+pub fn http_client_builder() -> Result<reqwest::ClientBuilder, ConfigError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .and_then(BuilderVerifierExt::with_platform_verifier)
-        .map_err(|error| Error::Config(format!("TLS could not be set up: {error}")))?
+        .map_err(|error| ConfigError::new(format!("TLS could not be set up: {error}")))?
         .with_no_client_auth();
     // reqwest is built for HTTP/1.1 only.
     config.alpn_protocols = vec![b"http/1.1".to_vec()];

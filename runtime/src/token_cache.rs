@@ -65,7 +65,10 @@ impl State {
 }
 
 impl CachedTokens {
-    pub(crate) fn new(grant: Grant, transport: Transport) -> super::error::Result<Self> {
+    pub(crate) fn new(
+        grant: Grant,
+        transport: Transport,
+    ) -> Result<Self, super::error::ConfigError> {
         Ok(Self {
             endpoint: TokenEndpoint::new(grant, transport)?,
             state: Mutex::new(State::default()),

@@ -81,15 +81,15 @@ pub fn refusal<T: std::fmt::Debug>(result: Result<T, Error>) -> (u16, String, Ve
     let Error::Api(api) = &error else {
         panic!("not an API error: {error}");
     };
-    let body = api.body.as_ref().expect("an Okta error body");
-    let causes = body
-        .error_causes
-        .iter()
-        .filter_map(|cause| cause.error_summary.clone())
+    assert!(api.body.is_some(), "an Okta error body: {error}");
+    let causes = error
+        .error_causes()
+        .into_iter()
+        .map(str::to_owned)
         .collect();
     (
         api.meta.status.as_u16(),
-        body.error_code.clone().unwrap_or_default(),
+        error.error_code().unwrap_or_default().to_owned(),
         causes,
     )
 }

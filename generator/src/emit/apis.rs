@@ -6,20 +6,21 @@ use quote::quote;
 use super::tokens::{ModelsPath, argument_type, docs, ident, type_tokens};
 use crate::ir::{
     Api, ApiGroup, Encoding, ListStyle, ObjectStyle, Operation, ParamLocation, Parameter,
-    RequestBody, SuccessBody, TypeRef,
+    PathSegment, RequestBody, SuccessBody, TypeRef,
 };
-
-/// More arguments than this trip clippy's `too_many_arguments`.
-const CLIPPY_MAX_ARGUMENTS: usize = 7;
 
 /// `apis/mod.rs`: the group modules and their re-exports.
 pub fn apis_module(api: &Api) -> TokenStream {
     let modules = api.groups.iter().map(|group| {
         let module = ident(&group.module);
         let name = ident(&group.struct_name);
+        let call_types = group
+            .operations
+            .iter()
+            .filter_map(|operation| operation.call_type.as_deref().map(ident));
         quote! {
             mod #module;
-            pub use #module::#name;
+            pub use #module::{#name #(, #call_types)*};
         }
     });
     quote! {
@@ -37,6 +38,10 @@ pub fn group(group: &ApiGroup) -> TokenStream {
         group.description.as_deref().unwrap_or_default(),
     ]);
     let methods = group.operations.iter().map(operation);
+    let call_types = group
+        .operations
+        .iter()
+        .filter_map(|operation| call_type(&group.struct_name, operation));
     let uses_models = group.operations.iter().any(operation_uses_models);
     let models_import = uses_models.then(|| {
         quote!(
@@ -45,7 +50,7 @@ pub fn group(group: &ApiGroup) -> TokenStream {
     });
     quote! {
         #models_import
-        use api_client_runtime::codegen::{Method, Request};
+        use api_client_runtime::codegen::{Method, PathSegment, Request};
         use api_client_runtime::{Call, Client};
 
         #struct_docs
@@ -63,6 +68,8 @@ pub fn group(group: &ApiGroup) -> TokenStream {
 
             #(#methods)*
         }
+
+        #(#call_types)*
     }
 }
 
@@ -77,24 +84,28 @@ fn operation_uses_models(operation: &Operation) -> bool {
     operation.params.iter().any(|param| named(&param.ty))
         || operation.body.as_ref().is_some_and(|body| named(&body.ty))
         || matches!(&operation.success.body, SuccessBody::Json(ty) | SuccessBody::OptionalJson(ty) if named(ty))
+        || named(&operation.error_body)
 }
 
 fn operation(operation: &Operation) -> TokenStream {
     let name = ident(&operation.method_name);
     let docs = operation_docs(operation);
     let arguments: Vec<TokenStream> = arguments(operation).iter().map(Argument::tokens).collect();
-    let allow = (arguments.len() > CLIPPY_MAX_ARGUMENTS)
-        .then(|| quote!(#[allow(clippy::too_many_arguments)]));
     let deprecated = operation.deprecated.then(|| quote!(#[deprecated]));
 
     let method = ident(operation.http_method.as_str());
     let id = &operation.id;
     let path = &operation.path;
+    let path_segments = path_segments(operation);
     let fixed_query = operation
         .fixed_query
         .iter()
         .map(|(name, value)| quote!(.query(#name, #value)));
-    let setters = operation.params.iter().map(parameter_setter);
+    let setters = operation
+        .params
+        .iter()
+        .filter(|param| is_positional(param))
+        .map(parameter_setter);
     let body = operation.body.as_ref().map(|body| {
         let media_type = &body.media_type;
         let set = match body.encoding {
@@ -119,23 +130,171 @@ fn operation(operation: &Operation) -> TokenStream {
         SuccessBody::Text(media_type) => (quote!(String), quote!(text), Some(media_type)),
         SuccessBody::Bytes(media_type) => (quote!(Vec<u8>), quote!(bytes), Some(media_type)),
     };
+    let call_type = call_tokens(&output, &operation.error_body);
     let accept = accept.map(|media_type| quote!(.accept(#media_type)));
     let idempotent = operation.idempotent.then(|| quote!(.idempotent()));
+    let call = quote! {
+        Call::#constructor(
+            self.client.clone(),
+            Request::new(Method::#method, #id, #path)
+                .path(&[#(#path_segments),*])
+                #(#fixed_query)*
+                #(#setters)*
+                #body
+                #accept
+                #idempotent,
+        )
+    };
+    let (returned, call) = match &operation.call_type {
+        Some(call_type) => {
+            let call_type = ident(call_type);
+            (quote!(#call_type), quote!(#call_type(#call)))
+        }
+        None => (call_type, call),
+    };
     quote! {
         #docs
-        #allow
         #deprecated
-        pub fn #name(&self, #(#arguments),*) -> Call<#output> {
-            Call::#constructor(
-                self.client.clone(),
-                Request::new(Method::#method, #id, #path)
-                    #(#fixed_query)*
-                    #(#setters)*
-                    #body
-                    #accept
-                    #idempotent,
-            )
+        pub fn #name(&self, #(#arguments),*) -> #returned {
+            #call
         }
+    }
+}
+
+/// `Call<T, E>`, or `Call<T>` when the error body is any JSON (the runtime's default).
+fn call_tokens(output: &TokenStream, error_body: &TypeRef) -> TokenStream {
+    match error_body {
+        TypeRef::Json => quote!(Call<#output>),
+        body => {
+            let body = type_tokens(body, ModelsPath::Qualified);
+            quote!(Call<#output, #body>)
+        }
+    }
+}
+
+/// The path template as data: its literal text and its parameters' values, in order.
+fn path_segments(operation: &Operation) -> Vec<TokenStream> {
+    operation
+        .path_segments
+        .iter()
+        .map(|segment| match segment {
+            PathSegment::Literal(text) => quote!(PathSegment::Literal(#text)),
+            PathSegment::Param(wire) => {
+                let param = operation.params.iter().find(|param| {
+                    param.location == ParamLocation::Path && &param.wire_name == wire
+                });
+                // Lowering declared every placeholder as a path parameter.
+                let value = match param {
+                    Some(param) => {
+                        let name = ident(&param.rust_name);
+                        match param.list_style {
+                            Some(ListStyle::Joined(separator)) => {
+                                quote!(&api_client_runtime::codegen::joined(#name, #separator))
+                            }
+                            _ => quote!(&#name),
+                        }
+                    }
+                    None => quote!(&""),
+                };
+                quote!(PathSegment::Param(#wire, #value))
+            }
+        })
+        .collect()
+}
+
+/// The call type of an operation with optional query or header parameters: the runtime's
+/// `Call` with one chainable setter per optional parameter, sent with `.await` or `send`.
+fn call_type(group: &str, operation: &Operation) -> Option<TokenStream> {
+    let name = ident(operation.call_type.as_deref()?);
+    let output = match &operation.success.body {
+        SuccessBody::Empty => quote!(()),
+        SuccessBody::Json(ty) => type_tokens(ty, ModelsPath::Qualified),
+        SuccessBody::OptionalJson(ty) => {
+            let ty = type_tokens(ty, ModelsPath::Qualified);
+            quote!(Option<#ty>)
+        }
+        SuccessBody::Text(_) => quote!(String),
+        SuccessBody::Bytes(_) => quote!(Vec<u8>),
+    };
+    let call = call_tokens(&output, &operation.error_body);
+    let error = match &operation.error_body {
+        TypeRef::Json => quote!(serde_json::Value),
+        body => type_tokens(body, ModelsPath::Qualified),
+    };
+    let method = operation.method_name.trim_start_matches("r#");
+    let call_docs = format!(
+        "A call to [`{group}::{method}`]: set its optional parameters, then `.await` it for \
+         the body or [`send`](Self::send) it for the body and the response's metadata."
+    );
+    let call_docs = docs([call_docs.as_str()]);
+    let setters = operation
+        .params
+        .iter()
+        .filter(|param| !is_positional(param))
+        .map(optional_setter);
+    Some(quote! {
+        #call_docs
+        #[must_use = "a call does nothing until it is awaited or sent"]
+        pub struct #name(#call);
+
+        impl #name {
+            #(#setters)*
+
+            /// Sends the request and returns the decoded body with the response's metadata.
+            pub async fn send(
+                self,
+            ) -> Result<api_client_runtime::Response<#output>, api_client_runtime::Error<#error>> {
+                self.0.send().await
+            }
+        }
+
+        impl std::future::IntoFuture for #name {
+            type Output = <#call as std::future::IntoFuture>::Output;
+            type IntoFuture = <#call as std::future::IntoFuture>::IntoFuture;
+
+            fn into_future(self) -> Self::IntoFuture {
+                self.0.into_future()
+            }
+        }
+    })
+}
+
+/// Whether a parameter is a method argument rather than a setter of the call: path
+/// parameters and required ones.
+fn is_positional(param: &Parameter) -> bool {
+    param.required || param.location == ParamLocation::Path
+}
+
+/// The chainable setter of an optional parameter.
+fn optional_setter(param: &Parameter) -> TokenStream {
+    let name = ident(&setter_name(&param.rust_name));
+    let argument = ident(&param.rust_name);
+    let ty = argument_tokens(param);
+    let set = parameter_setter(param);
+    let description = param
+        .description
+        .as_deref()
+        .filter(|text| !text.trim().is_empty());
+    let wire = format!("Sets `{}`.", param.wire_name);
+    let docs = docs([Some(wire.as_str()), description].into_iter().flatten());
+    // The closure's request must not shadow the argument.
+    let request = match param.rust_name.as_str() {
+        "request" => ident("to_send"),
+        _ => ident("request"),
+    };
+    quote! {
+        #docs
+        pub fn #name(self, #argument: #ty) -> Self {
+            Self(self.0.map_request(|#request| #request #set))
+        }
+    }
+}
+
+/// A setter's name: the parameter's, unless the call type has a method of that name.
+fn setter_name(rust_name: &str) -> String {
+    match rust_name {
+        "send" | "into_future" | "map_request" => format!("{rust_name}_param"),
+        name => name.to_owned(),
     }
 }
 
@@ -146,11 +305,12 @@ enum Argument<'a> {
 }
 
 /// The method's arguments in signature order: path parameters in template order, the body,
-/// then the query and header parameters (required ones first, as lowering sorted them).
+/// then the required query and header parameters; optional ones are setters of the call.
 fn arguments(operation: &Operation) -> Vec<Argument<'_>> {
     let (path, other): (Vec<&Parameter>, Vec<&Parameter>) = operation
         .params
         .iter()
+        .filter(|param| is_positional(param))
         .partition(|param| param.location == ParamLocation::Path);
     path.into_iter()
         .map(Argument::Parameter)
@@ -182,28 +342,37 @@ impl Argument<'_> {
         .filter(|text| !text.trim().is_empty())
     }
 
-    /// `name: Type`, or `name: Option<Type>` when it may be left out.
+    /// `name: Type`, or `name: Option<Type>` for an optional body.
     fn tokens(&self) -> TokenStream {
-        let (ty, required) = match self {
-            Self::Parameter(param) => (&param.ty, param.required),
-            Self::Body(body) => (&body.ty, body.required),
-        };
         let name = ident(self.name());
-        let ty = match (self, ty) {
-            // Any values that print: `&["a", "b"]`, `&[id]`, `&[Status::Active]`.
-            (Self::Parameter(param), TypeRef::List(_)) if param.object_style.is_none() => {
-                quote!(&[impl std::fmt::Display])
+        match self {
+            Self::Parameter(param) => {
+                let ty = argument_tokens(param);
+                quote!(#name: #ty)
             }
-            _ => argument_type(ty, ModelsPath::Qualified),
-        };
-        if required {
-            quote!(#name: #ty)
-        } else {
-            quote!(#name: Option<#ty>)
+            Self::Body(body) => {
+                let ty = argument_type(&body.ty, ModelsPath::Qualified);
+                if body.required {
+                    quote!(#name: #ty)
+                } else {
+                    quote!(#name: Option<#ty>)
+                }
+            }
         }
     }
 }
 
+/// The type a parameter's value is passed as.
+fn argument_tokens(param: &Parameter) -> TokenStream {
+    match &param.ty {
+        // Any values that print: `&["a", "b"]`, `&[id]`, `&[Status::Active]`.
+        TypeRef::List(_) if param.object_style.is_none() => quote!(&[impl std::fmt::Display]),
+        ty => argument_type(ty, ModelsPath::Qualified),
+    }
+}
+
+/// The request builder call that writes a query or header parameter's value (path
+/// parameters are segments of the path).
 fn parameter_setter(param: &Parameter) -> TokenStream {
     let name = ident(&param.rust_name);
     let wire = &param.wire_name;
@@ -215,49 +384,20 @@ fn parameter_setter(param: &Parameter) -> TokenStream {
             ObjectStyle::Json => quote!(Json),
         };
         let style = quote!(api_client_runtime::codegen::ObjectStyle::#style);
-        return if param.required {
-            quote!(.query_object(#wire, #name, #style))
-        } else {
-            quote!(.with(#name, |request, value| request.query_object(#wire, value, #style)))
-        };
+        return quote!(.query_object(#wire, #name, #style));
     }
-    let separator = match param.list_style {
-        None => None,
-        Some(ListStyle::Joined(separator)) => Some(separator),
-        Some(ListStyle::Repeated) if param.required => {
-            return quote!(.query_each(#wire, #name));
+    let value = match param.list_style {
+        None => quote!(#name),
+        Some(ListStyle::Joined(separator)) => {
+            quote!(api_client_runtime::codegen::joined(#name, #separator))
         }
-        Some(ListStyle::Repeated) => {
-            return quote!(.with(#name, |request, values| request.query_each(#wire, values)));
-        }
+        Some(ListStyle::Repeated) => return quote!(.query_each(#wire, #name)),
     };
-    // The value as one piece of text, a list's values joined.
-    let value = |value: TokenStream| match separator {
-        Some(separator) => quote!(api_client_runtime::codegen::joined(#value, #separator)),
-        None => value,
-    };
-    let set = setter(param.location, param.required);
-    match (param.required, separator) {
-        (true, _) => {
-            let value = value(quote!(#name));
-            quote!(.#set(#wire, #value))
-        }
-        (false, Some(_)) => {
-            let value = value(quote!(values));
-            quote!(.#set(#wire, #name.map(|values| #value)))
-        }
-        (false, None) => quote!(.#set(#wire, #name)),
-    }
-}
-
-/// The request builder method that sets a parameter (path parameters are always required).
-fn setter(location: ParamLocation, required: bool) -> TokenStream {
-    match (location, required) {
-        (ParamLocation::Path, _) => quote!(path_param),
-        (ParamLocation::Query, true) => quote!(query),
-        (ParamLocation::Query, false) => quote!(optional_query),
-        (ParamLocation::Header, true) => quote!(header),
-        (ParamLocation::Header, false) => quote!(optional_header),
+    match param.location {
+        ParamLocation::Query => quote!(.query(#wire, #value)),
+        ParamLocation::Header => quote!(.header(#wire, #value)),
+        // Path parameters are written by the path's segments.
+        ParamLocation::Path => TokenStream::new(),
     }
 }
 

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::tokens::{ident, inner_docs};
+use super::tokens::{ModelsPath, ident, inner_docs, type_tokens};
 use crate::ir::{Api, ApiGroup, Operation, ParamLocation, SchemeKind, TypeRef};
 
 pub fn lib(api: &Api, lib_name: &str) -> TokenStream {
@@ -27,6 +27,18 @@ pub fn lib(api: &Api, lib_name: &str) -> TokenStream {
         .collect();
     // Without operations, there is no API struct to re-export, and nothing sends requests.
     let reexport = (!apis.is_empty()).then(|| quote!(pub use apis::{#(#apis),*};));
+    // The crate's `Error` carries the error body every operation declares; without one,
+    // the runtime's (any JSON) is re-exported as it is.
+    let error = match &api.error_body {
+        TypeRef::Json => None,
+        body => {
+            let body = type_tokens(body, ModelsPath::Qualified);
+            Some(quote! {
+                /// Everything that can go wrong with a call, with the API's error body.
+                pub type Error = api_client_runtime::Error<#body>;
+            })
+        }
+    };
     let user_agent = (!apis.is_empty()).then(|| {
         quote! {
             /// The product this crate names in the `User-Agent` of its requests.
@@ -55,6 +67,9 @@ pub fn lib(api: &Api, lib_name: &str) -> TokenStream {
 
         #reexport
         pub use api_client_runtime::*;
+        #error
+        /// The result of every call.
+        pub type Result<T, E = Error> = std::result::Result<T, E>;
     }
 }
 
@@ -83,7 +98,13 @@ fn quick_start(api: &Api, lib_name: &str) -> TokenStream {
     ];
     match call {
         Some((_, operation)) => {
-            let arguments: Vec<String> = operation.params.iter().map(example_argument).collect();
+            // Optional parameters are setters of the call, left unset here.
+            let arguments: Vec<String> = operation
+                .params
+                .iter()
+                .filter(|param| param.required)
+                .map(example_argument)
+                .collect();
             lines.extend([
                 format!(
                     "match api.{}({}).await {{",
@@ -134,8 +155,10 @@ fn credentials(api: &Api, lib_name: &str) -> String {
 /// The first operation a quick start can call with literal arguments (no body, no lists),
 /// a `GET` if there is one.
 fn first_call(api: &Api) -> Option<(&ApiGroup, &Operation)> {
+    // Its error is returned as the crate's `Error`.
     let callable = |operation: &&Operation| {
         operation.body.is_none()
+            && operation.error_body == api.error_body
             && operation.params.iter().all(|param| {
                 !matches!(param.ty, TypeRef::List(_) | TypeRef::Map(_))
                     && param.object_style.is_none()
@@ -160,12 +183,8 @@ fn first_call(api: &Api) -> Option<(&ApiGroup, &Operation)> {
         .or_else(|| operations().next())
 }
 
-/// A literal for a parameter: its wire name for a string, `1` or `true`, `None` when it may
-/// be left out.
+/// A literal for a required parameter: its wire name for a string, `1` or `true`.
 fn example_argument(param: &crate::ir::Parameter) -> String {
-    if !param.required {
-        return "None".to_owned();
-    }
     match (&param.ty, param.location) {
         (TypeRef::I32 | TypeRef::I64, _) => "1".to_owned(),
         (TypeRef::Bool, _) => "true".to_owned(),

@@ -3,6 +3,7 @@
 mod apis;
 mod auth;
 mod crate_root;
+mod errors;
 mod manifest;
 mod models;
 mod tokens;

@@ -8,9 +8,11 @@ use crate::ir::{Api, Enum, Field, Presence, Selection, Struct, TypeDef, TypeKind
 
 pub fn models(api: &Api) -> TokenStream {
     let types = api.types.iter().map(type_def);
+    let error_bodies = super::errors::error_body_impls(api);
     quote! {
         //! The types the API sends and receives.
         #(#types)*
+        #error_bodies
     }
 }
 

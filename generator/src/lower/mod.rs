@@ -14,7 +14,7 @@ use openapiv3::{OpenAPI, ReferenceOr};
 
 use crate::Options;
 use crate::diagnostic::{Diagnostic, Pointer};
-use crate::ir::{Api, TypeDef};
+use crate::ir::{Api, ApiGroup, ParamLocation, TypeDef, TypeKind, TypeRef};
 
 pub use names::{camel, snake, type_name};
 
@@ -39,10 +39,12 @@ pub fn lower_noting_references(
 impl Lowerer<'_> {
     fn api(&mut self, options: &Options) -> Result<Api, Diagnostic> {
         let document = self.document;
-        let groups = self.operations(&options.tags)?;
+        let mut groups = self.operations(&options.tags)?;
         let security = self.security(options.profile)?;
         let warnings = std::mem::take(&mut self.warnings);
         let types = self.finish_types();
+        let error_body = settle_error_bodies(&mut groups, &types);
+        name_call_types(&mut groups);
         Ok(Api {
             title: document.info.title.clone(),
             version: document.info.version.clone(),
@@ -50,10 +52,61 @@ impl Lowerer<'_> {
             groups,
             types,
             security,
+            error_body,
             warnings,
         })
     }
 }
+
+/// Keeps as an operation's error body only a named type the generated crate can describe
+/// (a struct, enum or union, not an alias of a list or a map), and returns the one every
+/// operation declares, if they all declare the same: the body of the crate's `Error`.
+fn settle_error_bodies(groups: &mut [ApiGroup], types: &[TypeDef]) -> TypeRef {
+    let describable = |name: &str| {
+        types
+            .binary_search_by(|def| def.name.as_str().cmp(name))
+            .is_ok_and(|index| !matches!(types[index].kind, TypeKind::Alias(_)))
+    };
+    let mut common: Option<TypeRef> = None;
+    let mut uniform = true;
+    for operation in groups.iter_mut().flat_map(|group| &mut group.operations) {
+        if !matches!(&operation.error_body, TypeRef::Named(name) if describable(name)) {
+            operation.error_body = TypeRef::Json;
+        }
+        match &common {
+            None => common = Some(operation.error_body.clone()),
+            Some(ty) => uniform &= *ty == operation.error_body,
+        }
+    }
+    common.filter(|_| uniform).unwrap_or(TypeRef::Json)
+}
+
+/// Names the call type of each operation that has optional query or header parameters
+/// (`ListUsersCall`), unique among the API structs and the names the apis module imports.
+fn name_call_types(groups: &mut [ApiGroup]) {
+    let mut taken: Vec<&str> = CALL_TYPES_TAKEN.to_vec();
+    let struct_names: Vec<String> = groups
+        .iter()
+        .map(|group| group.struct_name.clone())
+        .collect();
+    taken.extend(struct_names.iter().map(String::as_str));
+    let mut scope = names::Scope::with_reserved(&taken);
+    for operation in groups.iter_mut().flat_map(|group| &mut group.operations) {
+        let has_setters = operation
+            .params
+            .iter()
+            .any(|param| !param.required && param.location != ParamLocation::Path);
+        if has_setters {
+            let name = camel(&format!("{} call", operation.method_name));
+            operation.call_type = Some(scope.claim(name));
+        }
+    }
+}
+
+/// Names the apis module's files import or that would shadow the prelude.
+const CALL_TYPES_TAKEN: &[&str] = &[
+    "Call", "Client", "Method", "Request", "Response", "Error", "Result", "Option", "Box",
+];
 
 /// The state of one lowering run: the document, and the types defined so far.
 struct Lowerer<'d> {

@@ -14,7 +14,7 @@ use super::{Lowerer, resolve};
 use crate::diagnostic::{Diagnostic, Pointer};
 use crate::ir::{
     ApiGroup, Docs, Encoding, HttpMethod, ListStyle, ObjectStyle, Operation, ParamLocation,
-    Parameter, RequestBody, Success, SuccessBody, TypeRef,
+    Parameter, PathSegment, RequestBody, Success, SuccessBody, TypeRef,
 };
 
 /// The group of operations that have no tag.
@@ -168,8 +168,9 @@ impl<'d> Lowerer<'d> {
         let http_method = http_method(method, at)?;
         let (path, fixed_query) = split_path_key(path);
         let type_hint = camel(&id);
+        let path_segments = path_segments(path, at)?;
         let mut params = self.parameters(path_parameters, operation, at, &type_hint)?;
-        for name in undeclared_path_parameters(path, &params, at)? {
+        for name in undeclared_path_parameters(&path_segments, &params) {
             self.warnings.push(
                 Diagnostic::at(
                     &at.push("parameters"),
@@ -189,13 +190,13 @@ impl<'d> Lowerer<'d> {
                 object_style: None,
             });
         }
-        order_path_parameters(path, &mut params, at)?;
+        order_path_parameters(path, &path_segments, &mut params, at)?;
         let mut param_names = names::Scope::default();
         for param in &mut params {
             param.rust_name = param_names.claim(param.rust_name.clone());
         }
         let body = self.request_body(operation, at, &type_hint, &mut param_names)?;
-        let (success, error_statuses) = self.responses(operation, at, &type_hint)?;
+        let (success, errors) = self.responses(operation, at, &type_hint)?;
         let idempotent = idempotent(operation, http_method, at)?;
         self.note_scopes(operation);
         Ok(Operation {
@@ -203,11 +204,14 @@ impl<'d> Lowerer<'d> {
             id,
             http_method,
             path: path.to_owned(),
+            path_segments,
             fixed_query,
             params,
             body,
             success,
-            error_statuses,
+            error_statuses: errors.statuses,
+            error_body: errors.body,
+            call_type: None,
             scopes: self.scopes(operation),
             docs: Docs {
                 summary: operation.summary.clone(),
@@ -467,13 +471,13 @@ impl<'d> Lowerer<'d> {
         }))
     }
 
-    /// The success type and the declared error statuses.
+    /// The success type, and the declared error statuses with their body type.
     fn responses(
         &mut self,
         operation: &'d OpenApiOperation,
         at: &Pointer,
         type_hint: &str,
-    ) -> Result<(Success, Vec<u16>), Diagnostic> {
+    ) -> Result<(Success, Errors), Diagnostic> {
         let responses_map = self
             .document
             .components
@@ -483,6 +487,7 @@ impl<'d> Lowerer<'d> {
         let mut statuses = Vec::new();
         let mut bodies: Vec<Option<SuccessBody>> = Vec::new();
         let mut error_statuses = Vec::new();
+        let mut error_bodies: Vec<TypeRef> = Vec::new();
         let declared = operation
             .responses
             .responses
@@ -516,10 +521,14 @@ impl<'d> Lowerer<'d> {
                 None => !has_success,
             };
             if !is_success {
-                // An error's body reaches the user as the runtime's `ErrorBody`, never as
-                // a model, so its schema is not lowered: a schema used only by error
-                // responses is not generated.
                 error_statuses.extend(code);
+                if let Some((media_type, content, Encoding::Json)) = picked {
+                    let schema_at = where_.push("content").push(media_type).push("schema");
+                    let ty = self.error_body_type(content, &schema_at, type_hint)?;
+                    if !error_bodies.contains(&ty) {
+                        error_bodies.push(ty);
+                    }
+                }
                 continue;
             }
             statuses.extend(code);
@@ -562,8 +571,35 @@ impl<'d> Lowerer<'d> {
                 statuses,
                 body: success_body(bodies),
             },
-            error_statuses,
+            Errors {
+                statuses: error_statuses,
+                body: match <[TypeRef; 1]>::try_from(error_bodies) {
+                    Ok([ty @ TypeRef::Named(_)]) => ty,
+                    _ => TypeRef::Json,
+                },
+            },
         ))
+    }
+
+    /// The type of an error response's JSON body; any JSON when it has no schema, or when
+    /// skipping and the schema cannot be generated (the error still reaches the user, with
+    /// its raw body).
+    fn error_body_type(
+        &mut self,
+        content: &'d MediaType,
+        schema_at: &Pointer,
+        type_hint: &str,
+    ) -> Result<TypeRef, Diagnostic> {
+        let Some(schema) = &content.schema else {
+            return Ok(TypeRef::Json);
+        };
+        let hint = format!("{type_hint}Error");
+        Ok(self
+            .attempt(
+                || "the error body is `serde_json::Value`".into(),
+                |this| this.schema_type(schema, schema_at, &hint),
+            )?
+            .unwrap_or(TypeRef::Json))
     }
 
     /// The OAuth 2.0 scopes the operation (or else the document) requires.
@@ -604,6 +640,12 @@ impl<'d> Lowerer<'d> {
             }
         }
     }
+}
+
+/// The error responses of an operation: their statuses and the type of their bodies.
+struct Errors {
+    statuses: Vec<u16>,
+    body: TypeRef,
 }
 
 fn group(tag: &str, description: Option<String>) -> ApiGroup {
@@ -739,9 +781,9 @@ fn split_path_key(key: &str) -> (&str, Vec<(String, String)>) {
     (path, pairs)
 }
 
-/// The names in a path template's `{…}` placeholders, in order.
-fn template_names<'p>(path: &'p str, at: &Pointer) -> Result<Vec<&'p str>, Diagnostic> {
-    let mut names = Vec::new();
+/// A path template split into its literal text and its `{…}` placeholders, in order.
+fn path_segments(path: &str, at: &Pointer) -> Result<Vec<PathSegment>, Diagnostic> {
+    let mut segments = Vec::new();
     let mut rest = path;
     while let Some(start) = rest.find('{') {
         let after = &rest[start + 1..];
@@ -758,7 +800,10 @@ fn template_names<'p>(path: &'p str, at: &Pointer) -> Result<Vec<&'p str>, Diagn
                 format!("the path `{path}` has a malformed `{{…}}` placeholder"),
             ));
         }
-        names.push(name);
+        if start > 0 {
+            segments.push(PathSegment::Literal(rest[..start].to_owned()));
+        }
+        segments.push(PathSegment::Param(name.to_owned()));
         rest = &after[end + 1..];
     }
     if rest.contains('}') {
@@ -767,17 +812,30 @@ fn template_names<'p>(path: &'p str, at: &Pointer) -> Result<Vec<&'p str>, Diagn
             format!("the path `{path}` has a `}}` without a `{{`"),
         ));
     }
-    Ok(names)
+    if !rest.is_empty() {
+        segments.push(PathSegment::Literal(rest.to_owned()));
+    }
+    Ok(segments)
+}
+
+/// The names in a path template's `{…}` placeholders, in order.
+fn template_names(segments: &[PathSegment]) -> Vec<&str> {
+    segments
+        .iter()
+        .filter_map(|segment| match segment {
+            PathSegment::Param(name) => Some(name.as_str()),
+            PathSegment::Literal(_) => None,
+        })
+        .collect()
 }
 
 /// The placeholders of the path template that no path parameter declares, once each.
 fn undeclared_path_parameters<'p>(
-    path: &'p str,
+    segments: &'p [PathSegment],
     params: &[Parameter],
-    at: &Pointer,
-) -> Result<Vec<&'p str>, Diagnostic> {
+) -> Vec<&'p str> {
     let mut undeclared: Vec<&str> = Vec::new();
-    for name in template_names(path, at)? {
+    for name in template_names(segments) {
         let declared = params
             .iter()
             .any(|param| param.location == ParamLocation::Path && param.wire_name == name);
@@ -785,17 +843,18 @@ fn undeclared_path_parameters<'p>(
             undeclared.push(name);
         }
     }
-    Ok(undeclared)
+    undeclared
 }
 
 /// Checks that every path parameter has a placeholder, and puts the path parameters
 /// first, in template order.
 fn order_path_parameters(
     path: &str,
+    segments: &[PathSegment],
     params: &mut [Parameter],
     at: &Pointer,
 ) -> Result<(), Diagnostic> {
-    let placeholders = template_names(path, at)?;
+    let placeholders = template_names(segments);
     if let Some(extra) = params.iter().find(|param| {
         param.location == ParamLocation::Path && !placeholders.contains(&param.wire_name.as_str())
     }) {

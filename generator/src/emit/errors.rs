@@ -1,0 +1,135 @@
+//! What the client reads from a decoded error body to describe an error: its code, its
+//! summary and the summaries of its causes, found by the names APIs commonly give them.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::tokens::ident;
+use crate::ir::{Api, Field, Presence, Struct, TypeDef, TypeKind, TypeRef};
+
+/// Fields that hold an error's code, most specific first.
+const CODE_FIELDS: &[&str] = &["errorCode", "code", "error"];
+
+/// Fields that hold a sentence saying what went wrong, most specific first.
+const SUMMARY_FIELDS: &[&str] = &[
+    "errorSummary",
+    "message",
+    "detail",
+    "error_description",
+    "title",
+    "description",
+];
+
+/// Fields that hold a list of causes, each with one of [`SUMMARY_FIELDS`].
+const CAUSES_FIELDS: &[&str] = &["errorCauses", "causes", "errors", "details"];
+
+/// `impl ErrorBody` for every type an operation declares as its error body, in the
+/// models module.
+pub fn error_body_impls(api: &Api) -> TokenStream {
+    let mut named: Vec<&str> = api
+        .groups
+        .iter()
+        .flat_map(|group| &group.operations)
+        .filter_map(|operation| match &operation.error_body {
+            TypeRef::Named(name) => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    named
+        .into_iter()
+        .filter_map(|name| {
+            let def = api.types.iter().find(|def| def.name == name)?;
+            Some(error_body_impl(def, &api.types))
+        })
+        .collect()
+}
+
+fn error_body_impl(def: &TypeDef, types: &[TypeDef]) -> TokenStream {
+    let name = ident(&def.name);
+    let fields = match &def.kind {
+        TypeKind::Struct(fields) => Some(fields),
+        _ => None,
+    };
+    let code = fields
+        .and_then(|fields| text_field(fields, CODE_FIELDS))
+        .map(|field| {
+            let value = text(quote!(self), field);
+            quote! {
+                fn code(&self) -> Option<&str> {
+                    #value
+                }
+            }
+        });
+    let summary = fields
+        .and_then(|fields| text_field(fields, SUMMARY_FIELDS))
+        .map(|field| {
+            let value = text(quote!(self), field);
+            quote! {
+                fn summary(&self) -> Option<&str> {
+                    #value
+                }
+            }
+        });
+    let causes = fields.and_then(|fields| causes(fields, types));
+    quote! {
+        impl api_client_runtime::ErrorBody for #name {
+            #code
+            #summary
+            #causes
+        }
+    }
+}
+
+/// The first of `names` that is a text field of `fields`.
+fn text_field<'a>(fields: &'a Struct, names: &[&str]) -> Option<&'a Field> {
+    names.iter().find_map(|name| {
+        fields
+            .fields
+            .iter()
+            .find(|field| field.wire_name == *name && field.ty == TypeRef::String)
+    })
+}
+
+/// `Option<&str>` of a text field of `owner`.
+fn text(owner: TokenStream, field: &Field) -> TokenStream {
+    let name = ident(&field.rust_name);
+    match field.presence {
+        Presence::Required => quote!(Some(#owner.#name.as_str())),
+        Presence::Optional | Presence::RequiredNullable => quote!(#owner.#name.as_deref()),
+        Presence::OptionalNullable => quote!(#owner.#name.as_ref().and_then(Option::as_deref)),
+    }
+}
+
+/// `fn causes` when a list field holds objects with a summary.
+fn causes(fields: &Struct, types: &[TypeDef]) -> Option<TokenStream> {
+    let (field, summary) = CAUSES_FIELDS.iter().find_map(|name| {
+        let field = fields
+            .fields
+            .iter()
+            .find(|field| field.wire_name == *name)?;
+        let TypeRef::List(item) = &field.ty else {
+            return None;
+        };
+        let TypeRef::Named(item) = item.as_ref() else {
+            return None;
+        };
+        let TypeKind::Struct(item) = &types.iter().find(|def| def.name == *item)?.kind else {
+            return None;
+        };
+        Some((field, text_field(item, SUMMARY_FIELDS)?))
+    })?;
+    let name = ident(&field.rust_name);
+    let list = match field.presence {
+        Presence::Required => quote!(self.#name.iter()),
+        Presence::Optional | Presence::RequiredNullable => quote!(self.#name.iter().flatten()),
+        Presence::OptionalNullable => quote!(self.#name.iter().flatten().flatten()),
+    };
+    let summary = text(quote!(cause), summary);
+    Some(quote! {
+        fn causes(&self) -> Vec<&str> {
+            #list.filter_map(|cause| #summary).collect()
+        }
+    })
+}
