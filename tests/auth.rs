@@ -379,3 +379,52 @@ fn public_api_crate(fixture: &str, crate_name: &str) -> Vec<generator::Generated
     }
     generated.files
 }
+
+/// An API key in the query or a cookie reaches the server there, and a failure to connect
+/// does not show the key that was in the URL.
+#[tokio::test]
+async fn query_and_cookie_keys_reach_the_server_and_stay_out_of_errors() {
+    use okta_identity_source::{ApiKeyLocation, Auth, Client, IdentitySourceApi};
+    use wiremock::matchers::{header, method, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(query_param("api_key", "secret-q"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header("cookie", "session=secret-c"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([])))
+        .mount(&server)
+        .await;
+    for (location, name, key) in [
+        (ApiKeyLocation::Query, "api_key", "secret-q"),
+        (ApiKeyLocation::Cookie, "session", "secret-c"),
+    ] {
+        let client =
+            Client::new(server.uri(), Auth::api_key(location, name, key)).expect("a client");
+        let sessions = IdentitySourceApi::new(client)
+            .list_identity_source_sessions("0oa1")
+            .await
+            .expect("accepted");
+        assert!(sessions.is_empty());
+    }
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let url = format!("http://{}", closed.local_addr().expect("its address"));
+    drop(closed);
+    let client = Client::builder(url)
+        .auth(Auth::api_key(ApiKeyLocation::Query, "api_key", "secret-q"))
+        .retry_policy(okta_identity_source::RetryPolicy::never())
+        .build()
+        .expect("a client");
+    let error = IdentitySourceApi::new(client)
+        .list_identity_source_sessions("0oa1")
+        .await
+        .expect_err("nothing listens");
+    let shown = format!("{error} {error:?}");
+    assert!(shown.contains("request failed"), "{shown}");
+    assert!(!shown.contains("secret-q"), "{shown}");
+}
