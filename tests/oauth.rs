@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use okta_identity_source::{
-    Client, Error, IdentitySourceApi, OAuthError, PrivateKey, RetryPolicy, ServiceApp,
+    Client, Error, IdentitySourceApi, OAuthError, PrivateKey, RetryPolicy, ServiceApp, auth,
 };
 use serde_json::{Value, json};
 use tests::Logs;
@@ -223,7 +223,7 @@ async fn authorizations_sent(server: &MockServer) -> Vec<String> {
 
 fn rsa_app() -> ServiceApp {
     let key = PrivateKey::from_pem(&read_fixture("rsa-private.pem")).expect("RSA key");
-    ServiceApp::new(CLIENT_ID, key).key_id("kid-rsa-1")
+    auth::oauth2_service_app(CLIENT_ID, key).key_id("kid-rsa-1")
 }
 
 fn api_for(server: &MockServer, app: ServiceApp) -> IdentitySourceApi {
@@ -297,7 +297,7 @@ async fn an_ec_key_from_a_file_signs_with_es256_and_custom_scopes_are_sent() {
     .await;
     let key = PrivateKey::from_pem_file(fixture("ec-private.pem")).expect("EC key");
     assert_eq!(key.algorithm(), "ES256");
-    let app = ServiceApp::new(CLIENT_ID, key).scopes(["okta.identitySources.read"]);
+    let app = auth::oauth2_service_app(CLIENT_ID, key).scopes(["okta.identitySources.read"]);
 
     api_for(&server, app)
         .get_identity_source_session("0oa1", "aps1")
@@ -316,7 +316,7 @@ async fn a_pkcs1_rsa_key_signs_assertions_the_endpoint_verifies() {
     let key = PrivateKey::from_pem(&read_fixture("rsa-private-pkcs1.pem")).expect("PKCS#1 key");
     assert_eq!(key.algorithm(), "RS256");
 
-    api_for(&server, ServiceApp::new(CLIENT_ID, key))
+    api_for(&server, auth::oauth2_service_app(CLIENT_ID, key))
         .get_identity_source_session("0oa1", "aps1")
         .await
         .expect("authorised");

@@ -1,7 +1,7 @@
 //! Where to import to and how to sign in: flags first, then the environment. The API token
 //! comes only from the environment (`OKTA_API_TOKEN`), so that `ps` never shows it.
 
-use okta_identity_source::{Auth, Client, IdentitySourceApi, PrivateKey, ServiceApp};
+use okta_identity_source::{Auth, Client, IdentitySourceApi, PrivateKey, auth};
 
 use crate::args::Connection;
 
@@ -63,7 +63,7 @@ impl Connection {
         if let (Some(client_id), Some(key_file)) = (&self.client_id, &self.private_key) {
             let key =
                 PrivateKey::from_pem_file(key_file).map_err(|e| ConfigError(e.to_string()))?;
-            let mut app = ServiceApp::new(client_id.clone(), key);
+            let mut app = auth::oauth2_service_app(client_id.clone(), key);
             if let Some(key_id) = &self.key_id {
                 app = app.key_id(key_id.clone());
             }

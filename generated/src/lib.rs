@@ -16,7 +16,7 @@
 //! # async fn quick_start() -> Result<(), Error> {
 //! let token = std::env::var("API_TOKEN").unwrap_or_default();
 //! let client = Client::builder("https://api.example.com")
-//!     .api_token(token)
+//!     .auth(okta_identity_source::auth::api_token(token))
 //!     .build()?;
 //! let api = IdentitySourceApi::new(client);
 //! match api.list_identity_source_sessions("identitySourceId").await {
@@ -42,6 +42,7 @@
 const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 
 pub mod apis;
+pub mod auth;
 pub mod models;
 
 pub use apis::IdentitySourceApi;

@@ -14,11 +14,137 @@ pub struct Api {
     pub groups: Vec<ApiGroup>,
     /// Every type the operations use, sorted by name.
     pub types: Vec<TypeDef>,
+    /// How requests are authenticated, and the vendor's conventions.
+    pub security: Security,
     /// The error body every operation declares, when they all declare the same named type:
     /// the one the crate's `Error` carries. `TypeRef::Json` otherwise.
     pub error_body: TypeRef,
     /// What lowering left out or ignored, in document order.
     pub warnings: Vec<crate::Diagnostic>,
+}
+
+/// How requests are authenticated: the document's security schemes, and the vendor
+/// profile whose conventions the client follows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Security {
+    /// The vendor profile, from [`crate::Options::profile`] or the document's
+    /// `x-client-profile`; `None` follows the standards alone.
+    pub profile: Option<Profile>,
+    /// The schemes the generated client can authenticate with, in document order.
+    pub schemes: Vec<SecurityScheme>,
+}
+
+impl Security {
+    /// The cargo features of the runtime the generated crate needs: `okta` for the Okta
+    /// profile, `oauth` for a client secret, `private-key-jwt` for signed assertions.
+    pub fn runtime_features(&self) -> Vec<&'static str> {
+        let flows = || {
+            self.schemes.iter().filter_map(|scheme| match &scheme.kind {
+                SchemeKind::OAuth2 {
+                    client_credentials: Some(flow),
+                } => Some(flow.client_auth),
+                _ => None,
+            })
+        };
+        let mut features = Vec::new();
+        if self.profile == Some(Profile::Okta) {
+            features.push("okta");
+        }
+        if flows().any(|auth| auth == ClientAuth::ClientSecret) {
+            features.push("oauth");
+        }
+        if flows().any(|auth| auth == ClientAuth::PrivateKeyJwt) {
+            features.push("private-key-jwt");
+        }
+        features
+    }
+}
+
+/// A vendor whose conventions (headers, retry hints, credentials) the client follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// Okta: `SSWS` API tokens, service apps signing with `private_key_jwt`,
+    /// `X-Okta-Request-Id`, `X-Okta-Retry-For`/`-Count` and `X-Rate-Limit-*`.
+    Okta,
+}
+
+impl Profile {
+    /// Every profile, with the name `x-client-profile` and `--profile` give it.
+    pub const ALL: &[(&str, Profile)] = &[("okta", Profile::Okta)];
+
+    /// The profile named `name`.
+    pub fn named(name: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .find(|(known, _)| *known == name)
+            .map(|(_, profile)| *profile)
+    }
+
+    /// Its name, as `x-client-profile` gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Okta => "okta",
+        }
+    }
+}
+
+/// One security scheme of the document (`#/components/securitySchemes/NAME`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecurityScheme {
+    /// The scheme's name in the document.
+    pub name: String,
+    /// The snake-case stem of the functions that set it, e.g. `api_key`.
+    pub rust_name: String,
+    pub description: Option<String>,
+    pub kind: SchemeKind,
+}
+
+/// How a scheme authenticates a request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SchemeKind {
+    /// A key sent as a header, query parameter or cookie of this name.
+    ApiKey { location: KeyLocation, name: String },
+    /// The vendor's own API token in `Authorization` (Okta's `SSWS <token>`).
+    VendorToken,
+    /// `Authorization: Bearer <token>`.
+    Bearer,
+    /// `Authorization: Basic <base64(user:password)>`.
+    Basic,
+    /// OAuth 2.0: an access token sent as a bearer token, and, when the document
+    /// declares the client-credentials flow, tokens fetched from its token endpoint.
+    OAuth2 {
+        client_credentials: Option<ClientCredentialsFlow>,
+    },
+}
+
+/// Where an API key goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyLocation {
+    Header,
+    Query,
+    Cookie,
+}
+
+/// The OAuth 2.0 client-credentials flow of a scheme.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientCredentialsFlow {
+    /// The token endpoint, absolute or relative to the client's base URL.
+    pub token_url: String,
+    /// The scopes the generated operations ask for, sorted: what a token is requested
+    /// with unless the user sets others.
+    pub scopes: Vec<String>,
+    /// How the client proves who it is to the token endpoint.
+    pub client_auth: ClientAuth,
+}
+
+/// How an OAuth 2.0 client authenticates to the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// A client secret (`client_secret_basic`, or `client_secret_post` when the user says).
+    ClientSecret,
+    /// A client assertion signed with the client's private key (`private_key_jwt`), as
+    /// the Okta profile asks for service apps.
+    PrivateKeyJwt,
 }
 
 /// The operations of one tag, emitted as one API struct in its own module.

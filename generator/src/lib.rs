@@ -33,6 +33,9 @@ pub struct Options {
     /// Leave out what cannot be generated, with a warning, rather than fail: an operation
     /// is skipped, a property or union member becomes `serde_json::Value`.
     pub skip_unsupported: bool,
+    /// The vendor whose conventions the client follows; `None` takes the document's
+    /// `x-client-profile`, and without one the client follows the standards alone.
+    pub profile: Option<ir::Profile>,
     /// Where the generated crate finds the runtime crate, relative to the crate (e.g.
     /// `../runtime`) or absolute; without it, the runtime comes from the registry by version.
     pub runtime_path: Option<String>,

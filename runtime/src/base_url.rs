@@ -11,12 +11,17 @@ use super::error::ConfigError;
 /// a host, no credentials, query or fragment; a path is kept as a prefix, without its
 /// trailing slash.
 pub(crate) fn parse(text: &str) -> Result<Url, ConfigError> {
+    parse_as(text, "base URL")
+}
+
+/// Checks and normalises `text` as [`parse`] does, naming it `what` in errors.
+pub(crate) fn parse_as(text: &str, what: &str) -> Result<Url, ConfigError> {
     let mut url = Url::parse(text.trim()).map_err(|error| {
         ConfigError::new(format!(
-            "the base URL is not a valid URL ({error}); it is not shown, as it may hold credentials"
+            "the {what} is not a valid URL ({error}); it is not shown, as it may hold credentials"
         ))
     })?;
-    let invalid = |why: &str| ConfigError::new(format!("the base URL `{}` {why}", shown(&url)));
+    let invalid = |why: &str| ConfigError::new(format!("the {what} `{}` {why}", shown(&url)));
     let Some(host) = url.host_str().filter(|host| !host.is_empty()) else {
         return Err(invalid("has no host"));
     };

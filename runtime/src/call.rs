@@ -17,7 +17,8 @@ use serde::Serialize;
 use tracing::Instrument;
 
 use super::client::{Client, RetryPolicy};
-use super::error::{is_retryable_status, snippet, ApiError, Error, ErrorBody, Result};
+use super::conventions;
+use super::error::{is_retryable_status, snippet, Error, ErrorBody, Result};
 use super::exchange::exchange;
 use super::query::{object_pairs, ObjectStyle};
 
@@ -244,10 +245,13 @@ pub fn joined(values: &[impl Display], separator: char) -> String {
 pub struct ResponseMeta {
     /// The HTTP status.
     pub status: StatusCode,
-    /// `X-Okta-Request-Id`, for Okta support.
+    /// The server's id of the request, for its support: `X-Okta-Request-Id` with the
+    /// `okta` feature, `X-Request-Id` otherwise.
     pub request_id: Option<String>,
-    /// The `X-Rate-Limit-*` headers.
+    /// The rate-limit headers.
     pub rate_limit: RateLimit,
+    /// `Retry-After`: how long the server asks to wait before trying again.
+    pub retry_after: Option<Duration>,
     /// The `Date` header, when there is one and it parses.
     pub date: Option<SystemTime>,
     /// How many attempts the call took, retries included.
@@ -267,28 +271,21 @@ pub struct Retries {
     pub rate_limited: u32,
 }
 
-/// The rate-limit headers of a response; each is `None` when missing or garbled.
+/// The rate-limit headers of a response; each is `None` when missing or garbled. With the
+/// `okta` feature they are `X-Rate-Limit-Limit`, `-Remaining` and `-Reset`; otherwise the
+/// `RateLimit` and `RateLimit-Policy` fields (`q`, `r` and `t`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct RateLimit {
-    /// `X-Rate-Limit-Limit`: requests allowed in the window.
+    /// Requests allowed in the window.
     pub limit: Option<u64>,
-    /// `X-Rate-Limit-Remaining`: requests left in the window.
+    /// Requests left in the window.
     pub remaining: Option<u64>,
-    /// `X-Rate-Limit-Reset`: when the window resets, in UTC epoch seconds.
+    /// When the window resets, in UTC epoch seconds.
     pub reset: Option<u64>,
 }
 
 impl RateLimit {
-    fn from_headers(headers: &HeaderMap) -> Self {
-        let number = |name: &str| single_header(headers, name).and_then(count);
-        Self {
-            limit: number("x-rate-limit-limit"),
-            remaining: number("x-rate-limit-remaining"),
-            reset: number("x-rate-limit-reset"),
-        }
-    }
-
     /// When the window resets.
     pub fn reset_at(&self) -> Option<SystemTime> {
         self.reset
@@ -296,34 +293,16 @@ impl RateLimit {
     }
 }
 
-/// A whole number of digits; one too large for `u64` reads as `u64::MAX` (a reset that far
-/// away is as far away as any other beyond the longest wait).
-fn count(text: &str) -> Option<u64> {
-    let digits = text.trim();
-    if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
-        return None;
-    }
-    Some(digits.parse().unwrap_or(u64::MAX))
-}
-
-/// The value of a header that appears exactly once, as text.
-fn single_header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    let mut values = headers.get_all(name).iter();
-    let value = values.next()?;
-    if values.next().is_some() {
-        return None;
-    }
-    value.to_str().ok()
-}
-
 impl ResponseMeta {
     pub(crate) fn from_response(status: StatusCode, headers: &HeaderMap, attempts: u32) -> Self {
+        let date = conventions::single_header(headers, "date")
+            .and_then(|date| httpdate::parse_http_date(date).ok());
         Self {
             status,
-            request_id: single_header(headers, "x-okta-request-id").map(str::to_owned),
-            rate_limit: RateLimit::from_headers(headers),
-            date: single_header(headers, "date")
-                .and_then(|date| httpdate::parse_http_date(date).ok()),
+            request_id: conventions::request_id(headers),
+            rate_limit: conventions::rate_limit(headers, date),
+            retry_after: conventions::retry_after(headers, date),
+            date,
             attempts,
             retries: Retries::default(),
         }
@@ -462,7 +441,7 @@ impl<T, E: ErrorBody> Call<T, E> {
         } = self;
         let operation = request.operation;
         let span = tracing::debug_span!(
-            "okta_request",
+            conventions::SPAN,
             operation,
             method = %request.method,
             path = request.path_template,
@@ -501,7 +480,8 @@ async fn execute<E: ErrorBody>(
     }
     let inner = &client.inner;
     let transport = &inner.transport;
-    let url = request.url(&transport.base_url);
+    let mut url = request.url(&transport.base_url);
+    inner.credentials.add_to(&mut url);
     let headers = request
         .headers()
         .map_err(|message| Error::InvalidRequest { operation, message })?;
@@ -535,7 +515,7 @@ async fn execute<E: ErrorBody>(
                 meta.retries = retries;
                 return Ok((meta, body));
             }
-            Err(error) => error,
+            Err(error) => inner.credentials.kept_out_of(error),
         };
         error.set_retries(retries);
         tracing::debug!(
@@ -583,12 +563,13 @@ fn elapsed_ms(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
-/// The headers Okta asks retried requests to carry.
+/// What a retry knows of the attempts before it, which Okta asks retried requests to carry
+/// (`X-Okta-Retry-For`, `X-Okta-Retry-Count`).
 #[derive(Default)]
 struct RetryHeaders {
-    /// `X-Okta-Retry-For`: the request id of the failed response.
+    /// The request id of the failed response.
     retry_for: Option<String>,
-    /// `X-Okta-Retry-Count`: how many retries this is; 0 on the first attempt.
+    /// How many retries this is; 0 on the first attempt.
     count: u32,
 }
 
@@ -621,7 +602,10 @@ impl RetryPolicy {
         idempotent: bool,
     ) -> Option<Duration> {
         match error {
-            Error::Api(api) if api.meta.status == StatusCode::TOO_MANY_REQUESTS => {
+            Error::Api(api)
+                if api.meta.status == StatusCode::TOO_MANY_REQUESTS
+                    || conventions::server_wait(api).is_some() =>
+            {
                 match self.rate_limit_reset_wait(error) {
                     Some(wait) => (wait <= self.max_rate_limit_wait).then_some(wait),
                     None => Some(self.backoff_delay(retry)),
@@ -641,27 +625,16 @@ impl RetryPolicy {
         }
     }
 
-    /// After a 429 that says when the rate limit resets: the wait until then, plus the
-    /// margin.
+    /// After an answer that says how long to wait (a 429 until the rate limit resets, a
+    /// 503 with `Retry-After`, as the `okta` feature or the standards read them): that
+    /// wait, plus the margin.
     pub(crate) fn rate_limit_reset_wait<E: ErrorBody>(&self, error: &Error<E>) -> Option<Duration> {
         match error {
-            Error::Api(api) if api.meta.status == StatusCode::TOO_MANY_REQUESTS => Some(
-                api.rate_limit_wait()?
-                    .saturating_add(self.rate_limit_margin),
-            ),
+            Error::Api(api) => {
+                Some(conventions::server_wait(api)?.saturating_add(self.rate_limit_margin))
+            }
             _ => None,
         }
-    }
-}
-
-impl<E> ApiError<E> {
-    /// How long until `X-Rate-Limit-Reset`, measured against the response's `Date`;
-    /// `None` when either header is missing or garbled. Counted in whole seconds, so a
-    /// reset too far away to be a time is simply far away.
-    fn rate_limit_wait(&self) -> Option<Duration> {
-        let reset = self.meta.rate_limit.reset?;
-        let date = self.meta.date?.duration_since(UNIX_EPOCH).ok()?.as_secs();
-        Some(Duration::from_secs(reset.saturating_sub(date)))
     }
 }
 
@@ -671,24 +644,17 @@ async fn attempt_once<E: ErrorBody>(
     request: &Request,
     url: &Url,
     headers: &HeaderMap,
-    authorization: HeaderValue,
+    authorization: Option<(HeaderName, HeaderValue)>,
     retry: &RetryHeaders,
     attempt: u32,
 ) -> Result<(ResponseMeta, Vec<u8>), Error<E>> {
     let transport = &client.inner.transport;
     // Set, not appended: a parameter of the same name never doubles these headers.
     let mut headers = headers.clone();
-    headers.insert(header::AUTHORIZATION, authorization);
-    if retry.count > 0 {
-        headers.insert("x-okta-retry-count", HeaderValue::from(retry.count));
-        if let Some(request_id) = retry
-            .retry_for
-            .as_deref()
-            .and_then(|id| HeaderValue::from_str(id).ok())
-        {
-            headers.insert("x-okta-retry-for", request_id);
-        }
+    if let Some((name, value)) = authorization {
+        headers.insert(name, value);
     }
+    conventions::mark_retry(&mut headers, retry.count, retry.retry_for.as_deref());
     let body = request.body.as_ref().map(|(_, body)| body.clone());
     exchange(
         transport,
@@ -835,7 +801,7 @@ mod tests {
     #[test]
     fn response_bodies_decode_by_kind() {
         let client = Client::builder("https://example.okta.com")
-            .api_token("token")
+            .access_token("token")
             .build()
             .unwrap();
         let request = || Request::new(Method::GET, "op", "/");

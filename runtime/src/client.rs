@@ -2,176 +2,27 @@
 //! pool.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::HeaderValue;
 use reqwest::Url;
 use ring::rand::{SecureRandom, SystemRandom};
 
-use super::error::{ConfigError, Error, ErrorBody, Result};
+use super::auth::{Auth, Credentials};
+use super::error::{ConfigError, Result};
 #[cfg(feature = "private-key-jwt")]
 use super::oauth::ServiceApp;
-#[cfg(feature = "private-key-jwt")]
-use super::token_cache::ServiceAppTokens;
 use super::user_agent::UserAgent;
 use super::{base_url, tls};
 
-/// The error type a [`TokenSource`] may fail with.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-/// The future a [`TokenSource`] returns.
-pub type TokenFuture<'a> =
-    Pin<Box<dyn Future<Output = std::result::Result<String, BoxError>> + Send + 'a>>;
-
-/// Supplies OAuth 2.0 access tokens, asked once per request, so tokens can be cached and
-/// refreshed outside the client. Any `Fn() -> impl Future<Output = Result<String, BoxError>>`
-/// is one.
-pub trait TokenSource: Send + Sync {
-    /// The access token to send as `Authorization: Bearer <token>`.
-    fn token(&self) -> TokenFuture<'_>;
-
-    /// Told when the API answered `401 Unauthorized` to `token`, before the request is
-    /// sent once more with a new [`token`](Self::token): a caching source drops it here.
-    fn rejected(&self, token: &str) {
-        let _ = token;
-    }
-}
-
-impl<F, Fut> TokenSource for F
-where
-    F: Fn() -> Fut + Send + Sync,
-    Fut: Future<Output = std::result::Result<String, BoxError>> + Send + 'static,
-{
-    fn token(&self) -> TokenFuture<'_> {
-        Box::pin(self())
-    }
-}
-
-/// How requests are authenticated. Non-exhaustive: [`Auth::ServiceApp`] exists with the
-/// `private-key-jwt` feature.
-#[derive(Clone)]
-#[non_exhaustive]
-pub enum Auth {
-    /// An Okta API token, sent as `Authorization: SSWS <token>`.
-    ApiToken(String),
-    /// An OAuth 2.0 access token, sent as `Authorization: Bearer <token>`.
-    AccessToken(String),
-    /// OAuth 2.0 access tokens from a [`TokenSource`], asked before every request.
-    TokenSource(Arc<dyn TokenSource>),
-    /// An OAuth 2.0 service app: access tokens from the client-credentials grant with a
-    /// client assertion signed by the app's private key, cached and renewed.
-    #[cfg(feature = "private-key-jwt")]
-    ServiceApp(ServiceApp),
-}
-
-impl Auth {
-    /// An Okta API token (`Authorization: SSWS <token>`).
-    pub fn api_token(token: impl Into<String>) -> Self {
-        Self::ApiToken(token.into())
-    }
-
-    /// An OAuth 2.0 access token (`Authorization: Bearer <token>`).
-    pub fn access_token(token: impl Into<String>) -> Self {
-        Self::AccessToken(token.into())
-    }
-
-    /// OAuth 2.0 access tokens from `source`, asked before every request.
-    pub fn token_source(source: impl TokenSource + 'static) -> Self {
-        Self::TokenSource(Arc::new(source))
-    }
-
-    /// An OAuth 2.0 service app (client credentials with `private_key_jwt`).
-    #[cfg(feature = "private-key-jwt")]
-    pub fn service_app(app: ServiceApp) -> Self {
-        Self::ServiceApp(app)
-    }
-}
-
-impl fmt::Debug for Auth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::ApiToken(_) => "ApiToken(<redacted>)",
-            Self::AccessToken(_) => "AccessToken(<redacted>)",
-            Self::TokenSource(_) => "TokenSource(..)",
-            #[cfg(feature = "private-key-jwt")]
-            Self::ServiceApp(_) => "ServiceApp(..)",
-        })
-    }
-}
-
-/// The `Authorization` header ready to send, or where to get it.
-#[derive(Clone)]
-pub(crate) enum Credentials {
-    Fixed(HeaderValue),
-    Source(Arc<dyn TokenSource>),
-}
-
-impl Credentials {
-    #[cfg_attr(not(feature = "private-key-jwt"), allow(unused_variables))]
-    fn new(auth: Auth, transport: &Transport) -> Result<Self, ConfigError> {
-        match auth {
-            Auth::ApiToken(token) => authorization("SSWS", &token).map(Self::Fixed),
-            Auth::AccessToken(token) => authorization("Bearer", &token).map(Self::Fixed),
-            Auth::TokenSource(source) => Ok(Self::Source(source)),
-            #[cfg(feature = "private-key-jwt")]
-            Auth::ServiceApp(app) => {
-                let tokens = ServiceAppTokens::new(app, transport.clone());
-                Ok(Self::Source(Arc::new(tokens)))
-            }
-        }
-    }
-
-    /// The header value for the next request, and the token in it when it came from a
-    /// token source (so a 401 can be reported back with [`TokenSource::rejected`]).
-    pub(crate) async fn header<E: ErrorBody>(
-        &self,
-    ) -> Result<(HeaderValue, Option<String>), Error<E>> {
-        match self {
-            Self::Fixed(value) => Ok((value.clone(), None)),
-            Self::Source(source) => {
-                let token = source.token().await.map_err(Error::TokenSource)?;
-                Ok((authorization("Bearer", &token)?, Some(token)))
-            }
-        }
-    }
-
-    /// Reports a token the API rejected; `true` when a new token may do better.
-    pub(crate) fn rejected(&self, token: Option<&str>) -> bool {
-        match (self, token) {
-            (Self::Source(source), Some(token)) => {
-                source.rejected(token);
-                true
-            }
-            _ => false,
-        }
-    }
-}
-
-/// `<scheme> <token>`, marked sensitive so it is never logged. The token is not repeated
-/// in the error.
-fn authorization(scheme: &str, token: &str) -> Result<HeaderValue, ConfigError> {
-    let token = token.trim();
-    if token.is_empty() {
-        return Err(ConfigError::new(format!("the {scheme} token is empty")));
-    }
-    let mut value = HeaderValue::from_str(&format!("{scheme} {token}")).map_err(|_| {
-        ConfigError::new(format!(
-            "the {scheme} token has characters not allowed in an HTTP header"
-        ))
-    })?;
-    value.set_sensitive(true);
-    Ok(value)
-}
-
 /// When and how often failed requests are tried again.
 ///
-/// A `429 Too Many Requests` is retried after `X-Rate-Limit-Reset` (measured against the
-/// response's `Date`) plus [`rate_limit_margin`](Self::rate_limit_margin); `503` and
-/// failures to connect are retried after an exponential backoff with jitter. Without usable
-/// rate-limit headers a 429 backs off too. A `504` is retried the same way only for an
+/// A `429 Too Many Requests` is retried after the wait the server asks for plus
+/// [`rate_limit_margin`](Self::rate_limit_margin): until `X-Rate-Limit-Reset` (measured
+/// against the response's `Date`) with the `okta` feature, its `Retry-After` or the reset of
+/// its `RateLimit` window otherwise, where a `503` with `Retry-After` waits as long too.
+/// Other `503`s and failures to connect are retried after an exponential backoff with
+/// jitter, as is a 429 without a usable wait. A `504` is retried the same way only for an
 /// operation that is safe to send twice (a GET, PUT or DELETE, or one the API description
 /// marks `x-idempotent`), as the gateway may have passed the request on before giving up;
 /// a create or a start-import is never sent twice after one.
@@ -294,13 +145,15 @@ impl fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// How requests are authenticated. Required.
-    pub fn auth(mut self, auth: Auth) -> Self {
-        self.auth = Some(auth);
+    /// How requests are authenticated: an [`Auth`], or OAuth 2.0 client credentials or a
+    /// service app. Required.
+    pub fn auth(mut self, auth: impl Into<Auth>) -> Self {
+        self.auth = Some(auth.into());
         self
     }
 
     /// Authenticates with an Okta API token (`Authorization: SSWS <token>`).
+    #[cfg(feature = "okta")]
     pub fn api_token(self, token: impl Into<String>) -> Self {
         self.auth(Auth::api_token(token))
     }
@@ -310,9 +163,9 @@ impl ClientBuilder {
         self.auth(Auth::access_token(token))
     }
 
-    /// Authenticates as an OAuth 2.0 service app: access tokens are fetched from the org's
-    /// `/oauth2/v1/token` with a client assertion signed by the app's key, shared by every
-    /// clone of the client, and renewed before they expire.
+    /// Authenticates as an OAuth 2.0 service app: access tokens are fetched from its token
+    /// URL with a client assertion signed by the app's key, shared by every clone of the
+    /// client, and renewed before they expire.
     #[cfg(feature = "private-key-jwt")]
     pub fn service_app(self, app: ServiceApp) -> Self {
         self.auth(Auth::service_app(app))
@@ -369,7 +222,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, ConfigError> {
         let base_url = base_url::parse(&self.base_url)?;
         let auth = self.auth.ok_or_else(|| {
-            ConfigError::new("no authentication was configured; set an API token, an access token or a token source")
+            ConfigError::new("no authentication was configured; set credentials with `auth`")
         })?;
 
         let user_agent = UserAgent::new(self.user_agent_suffix.as_deref()).ok_or_else(|| {
@@ -466,10 +319,7 @@ impl Client {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let auth = match self.inner.credentials {
-            Credentials::Fixed(_) => "<redacted>",
-            Credentials::Source(_) => "TokenSource(..)",
-        };
+        let auth = self.inner.credentials.shown();
         f.debug_struct("Client")
             .field("base_url", &self.inner.transport.base_url.as_str())
             .field("auth", &format_args!("{auth}"))

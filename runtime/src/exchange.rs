@@ -14,7 +14,7 @@ use super::error::{ApiError, Error, ErrorBody, Result};
 /// limit) and reads the answer: the 2xx metadata and body, or the error.
 ///
 /// The body can be sent only once, so no redirect resends it anywhere, and an answer
-/// from another origin than the base URL's (an injected client that follows redirects)
+/// from another origin than the request's (an injected client that follows redirects)
 /// is refused unread.
 pub(crate) async fn exchange<E: ErrorBody>(
     transport: &Transport,
@@ -30,7 +30,7 @@ pub(crate) async fn exchange<E: ErrorBody>(
         .send()
         .await
         .map_err(failed)?;
-    if !base_url::same_origin(response.url(), &transport.base_url) {
+    if !base_url::same_origin(response.url(), url) {
         return Err(Error::Redirected {
             operation,
             origin: response.url().origin().ascii_serialization(),

@@ -4,30 +4,35 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod auth;
 mod base_url;
 mod call;
 mod client;
 #[doc(hidden)]
 pub mod codegen;
+mod conventions;
 mod error;
 mod exchange;
 mod nullable;
-#[cfg(feature = "private-key-jwt")]
+#[cfg(feature = "oauth")]
 mod oauth;
 #[cfg(feature = "private-key-jwt")]
 mod private_key;
 mod query;
 mod tagged;
 mod tls;
-#[cfg(feature = "private-key-jwt")]
+#[cfg(feature = "oauth")]
 mod token_cache;
 mod user_agent;
 
+pub use auth::{ApiKeyLocation, Auth, BoxError, TokenFuture, TokenSource};
 pub use call::{Call, RateLimit, Response, ResponseMeta, Retries};
-pub use client::{Auth, BoxError, Client, ClientBuilder, RetryPolicy, TokenFuture, TokenSource};
+pub use client::{Client, ClientBuilder, RetryPolicy};
 pub use error::{ApiError, ConfigError, Error, ErrorBody, Result};
 #[cfg(feature = "private-key-jwt")]
-pub use oauth::{OAuthError, ServiceApp, DEFAULT_SCOPES};
+pub use oauth::ServiceApp;
+#[cfg(feature = "oauth")]
+pub use oauth::{ClientCredentials, OAuthError};
 #[cfg(feature = "private-key-jwt")]
 pub use private_key::PrivateKey;
 /// The HTTP client the runtime is built on, re-exported so an injected client

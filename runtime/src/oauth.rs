@@ -1,46 +1,116 @@
-//! OAuth 2.0 for service apps: the client-credentials grant with `private_key_jwt` client
-//! authentication, one token request at a time. The token is cached and shared in
+//! OAuth 2.0 client credentials: one token request at a time, the client authenticated
+//! with a client secret (`oauth`) or with a client assertion signed by its private key
+//! (`private_key_jwt`, with `private-key-jwt`). The token is cached and shared in
 //! `token_cache`.
 
+use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+#[cfg(feature = "private-key-jwt")]
+use std::time::{SystemTime, UNIX_EPOCH};
 
+use base64::Engine as _;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Method, Url};
+#[cfg(feature = "private-key-jwt")]
 use ring::rand::{SecureRandom, SystemRandom};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+#[cfg(feature = "private-key-jwt")]
+use serde::Serialize;
 
-use super::client::{BoxError, RetryPolicy, Transport};
-use super::error::{ApiError, Error};
-use super::exchange::exchange;
-use super::private_key::PrivateKey;
-
-/// The scopes asked for when none are configured: everything this API needs.
-pub const DEFAULT_SCOPES: &[&str] = &["okta.identitySources.manage", "okta.identitySources.read"];
+use crate::auth::{authorization, BoxError};
+use crate::client::{RetryPolicy, Transport};
+use crate::error::{ApiError, ConfigError, Error};
+use crate::exchange::exchange;
+#[cfg(feature = "private-key-jwt")]
+use crate::private_key::PrivateKey;
 
 /// How long a client assertion is valid. Okta accepts at most an hour.
+#[cfg(feature = "private-key-jwt")]
 const ASSERTION_LIFETIME: Duration = Duration::from_secs(300);
 
-/// An OAuth 2.0 service app: its client id, private key, optional key id and scopes.
+/// OAuth 2.0 client credentials with a client secret: the token endpoint, the client id and
+/// secret, and the scopes to ask for. The secret is sent with HTTP Basic authentication
+/// (`client_secret_basic`) unless [`client_secret_post`](Self::client_secret_post) says.
+#[derive(Clone)]
+pub struct ClientCredentials {
+    token_url: String,
+    client_id: String,
+    client_secret: String,
+    in_form: bool,
+    scopes: Vec<String>,
+}
+
+impl ClientCredentials {
+    /// The client `client_id` with `client_secret`, getting tokens from `token_url`
+    /// (absolute, or relative to the client's base URL) without asking for scopes.
+    pub fn new(
+        token_url: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        Self {
+            token_url: token_url.into(),
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            in_form: false,
+            scopes: Vec::new(),
+        }
+    }
+
+    /// The scopes to ask for; none leaves them to the authorization server.
+    pub fn scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sends the client id and secret in the token request's form (`client_secret_post`)
+    /// rather than with HTTP Basic authentication.
+    pub fn client_secret_post(mut self) -> Self {
+        self.in_form = true;
+        self
+    }
+}
+
+impl fmt::Debug for ClientCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCredentials")
+            .field("token_url", &self.token_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &format_args!("<redacted>"))
+            .field("in_form", &self.in_form)
+            .field("scopes", &self.scopes)
+            .finish()
+    }
+}
+
+/// An OAuth 2.0 service app: its token endpoint, client id, private key, optional key id
+/// and scopes.
+#[cfg(feature = "private-key-jwt")]
 #[derive(Clone, Debug)]
 pub struct ServiceApp {
+    token_url: String,
     client_id: String,
     key: PrivateKey,
     key_id: Option<String>,
     scopes: Vec<String>,
 }
 
+#[cfg(feature = "private-key-jwt")]
 impl ServiceApp {
-    /// The app `client_id` signing with `key`, asking for [`DEFAULT_SCOPES`].
-    pub fn new(client_id: impl Into<String>, key: PrivateKey) -> Self {
+    /// The app `client_id` signing with `key`, getting tokens from `token_url` (absolute, or
+    /// relative to the client's base URL) without asking for scopes.
+    pub fn new(
+        token_url: impl Into<String>,
+        client_id: impl Into<String>,
+        key: PrivateKey,
+    ) -> Self {
         Self {
+            token_url: token_url.into(),
             client_id: client_id.into(),
             key,
             key_id: None,
-            scopes: DEFAULT_SCOPES
-                .iter()
-                .map(|scope| (*scope).to_owned())
-                .collect(),
+            scopes: Vec::new(),
         }
     }
 
@@ -50,14 +120,53 @@ impl ServiceApp {
         self
     }
 
-    /// The scopes to ask for instead of [`DEFAULT_SCOPES`].
+    /// The scopes to ask for; none leaves them to the authorization server.
     pub fn scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
         self.scopes = scopes.into_iter().map(Into::into).collect();
         self
     }
 }
 
+/// The client of a client-credentials grant, and how it proves who it is.
+pub(crate) enum Grant {
+    Secret(ClientCredentials),
+    #[cfg(feature = "private-key-jwt")]
+    Signed(ServiceApp),
+}
+
+impl From<ClientCredentials> for Grant {
+    fn from(credentials: ClientCredentials) -> Self {
+        Self::Secret(credentials)
+    }
+}
+
+#[cfg(feature = "private-key-jwt")]
+impl From<ServiceApp> for Grant {
+    fn from(app: ServiceApp) -> Self {
+        Self::Signed(app)
+    }
+}
+
+impl Grant {
+    fn token_url(&self) -> &str {
+        match self {
+            Self::Secret(credentials) => &credentials.token_url,
+            #[cfg(feature = "private-key-jwt")]
+            Self::Signed(app) => &app.token_url,
+        }
+    }
+
+    fn scopes(&self) -> &[String] {
+        match self {
+            Self::Secret(credentials) => &credentials.scopes,
+            #[cfg(feature = "private-key-jwt")]
+            Self::Signed(app) => &app.scopes,
+        }
+    }
+}
+
 /// The claims of a client assertion (RFC 7523).
+#[cfg(feature = "private-key-jwt")]
 #[derive(Serialize)]
 struct Claims<'a> {
     iss: &'a str,
@@ -99,7 +208,7 @@ pub struct OAuthError {
     pub description: Option<String>,
     /// The body when it was JSON but not an OAuth error (a `429`'s, for one).
     pub body: Option<serde_json::Value>,
-    /// `X-Okta-Request-Id`, for Okta support.
+    /// The request id the token endpoint gave its answer, for its support.
     pub request_id: Option<String>,
 }
 
@@ -165,7 +274,7 @@ pub(crate) struct IssuedToken {
 }
 
 /// The lifetime taken when the token endpoint does not say (`expires_in` missing or
-/// `null`): an hour, Okta's default for access tokens.
+/// `null`): an hour, a common default for access tokens (Okta's among them).
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(60 * 60);
 
 /// The longest token lifetime believed; a larger `expires_in` is taken as this.
@@ -200,26 +309,23 @@ fn issued_token(body: &[u8]) -> std::result::Result<IssuedToken, TokenError> {
     })
 }
 
-/// Asks the token endpoint of an org for access tokens for a [`ServiceApp`]: one request
-/// per [`request`](Self::request), with a freshly signed client assertion.
+/// Asks a token endpoint for access tokens: one request per [`request`](Self::request),
+/// with the client's secret or a freshly signed client assertion.
 pub(crate) struct TokenEndpoint {
-    app: ServiceApp,
+    grant: Grant,
     url: Url,
     transport: Transport,
 }
 
 impl TokenEndpoint {
-    pub(crate) fn new(app: ServiceApp, transport: Transport) -> Self {
-        let mut url = transport.base_url.clone();
-        url.set_path(&format!(
-            "{}/oauth2/v1/token",
-            transport.base_url.path().trim_end_matches('/')
-        ));
-        Self {
-            app,
+    /// The endpoint of `grant`: its token URL, absolute or under the base URL.
+    pub(crate) fn new(grant: Grant, transport: Transport) -> Result<Self, ConfigError> {
+        let url = token_url(&transport.base_url, grant.token_url())?;
+        Ok(Self {
+            grant,
             url,
             transport,
-        }
+        })
     }
 
     pub(crate) fn retry_policy(&self) -> &RetryPolicy {
@@ -234,30 +340,24 @@ impl TokenEndpoint {
         &self,
         attempt: u32,
     ) -> std::result::Result<std::result::Result<IssuedToken, TokenError>, Error> {
-        let assertion = match self.assertion() {
-            Ok(assertion) => assertion,
-            Err(error) => return Ok(Err(error)),
-        };
-        let scope = self.app.scopes.join(" ");
-        let form = [
-            ("grant_type", "client_credentials"),
-            ("scope", scope.as_str()),
-            (
-                "client_assertion_type",
-                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            ),
-            ("client_assertion", assertion.as_str()),
-        ];
-        let body = serde_urlencoded::to_string(form).map_err(|error| Error::InvalidRequest {
-            operation: TOKEN_REQUEST,
-            message: format!("the token request could not be written as a form: {error}"),
-        })?;
-        let mut headers = HeaderMap::with_capacity(2);
+        let mut headers = HeaderMap::with_capacity(3);
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/x-www-form-urlencoded"),
         );
+        let scope = self.grant.scopes().join(" ");
+        let mut form = vec![("grant_type", "client_credentials".to_owned())];
+        if !scope.is_empty() {
+            form.push(("scope", scope));
+        }
+        if let Err(error) = self.authenticate(&mut form, &mut headers) {
+            return Ok(Err(error));
+        }
+        let body = serde_urlencoded::to_string(&form).map_err(|error| Error::InvalidRequest {
+            operation: TOKEN_REQUEST,
+            message: format!("the token request could not be written as a form: {error}"),
+        })?;
         let (_, body) = exchange(
             &self.transport,
             Method::POST,
@@ -271,35 +371,129 @@ impl TokenEndpoint {
         Ok(issued_token(&body))
     }
 
+    /// Adds what proves the client's identity: its id and secret (in `Authorization` or
+    /// in the form), or a signed client assertion.
+    fn authenticate(
+        &self,
+        form: &mut Vec<(&'static str, String)>,
+        headers: &mut HeaderMap,
+    ) -> std::result::Result<(), TokenError> {
+        match &self.grant {
+            Grant::Secret(client) if client.in_form => {
+                form.push(("client_id", client.client_id.clone()));
+                form.push(("client_secret", client.client_secret.clone()));
+            }
+            Grant::Secret(client) => {
+                let value = basic_credentials(&client.client_id, &client.client_secret)
+                    .map_err(|error| TokenError::Failed(error.to_string()))?;
+                headers.insert(header::AUTHORIZATION, value);
+            }
+            #[cfg(feature = "private-key-jwt")]
+            Grant::Signed(app) => {
+                form.push((
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_owned(),
+                ));
+                form.push(("client_assertion", self.assertion(app)?));
+            }
+        }
+        Ok(())
+    }
+
     /// A freshly signed client assertion.
-    fn assertion(&self) -> std::result::Result<String, TokenError> {
+    #[cfg(feature = "private-key-jwt")]
+    fn assertion(&self, app: &ServiceApp) -> std::result::Result<String, TokenError> {
         let failed = |why: String| TokenError::Failed(format!("the client assertion {why}"));
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
             .as_secs();
         let claims = Claims {
-            iss: &self.app.client_id,
-            sub: &self.app.client_id,
+            iss: &app.client_id,
+            sub: &app.client_id,
             aud: self.url.as_str(),
             iat: now,
             exp: now + ASSERTION_LIFETIME.as_secs(),
             jti: assertion_id()
                 .map_err(|_| failed("has no id: the OS random number generator failed".into()))?,
         };
-        self.app
-            .key
-            .sign_jwt(self.app.key_id.as_deref(), &claims)
+        app.key
+            .sign_jwt(app.key_id.as_deref(), &claims)
             .map_err(|why| failed(format!("could not be signed: {why}")))
     }
+}
+
+/// `Authorization: Basic` for a client id and secret, each form-encoded first as RFC 6749
+/// (section 2.3.1) asks.
+fn basic_credentials(client_id: &str, secret: &str) -> Result<HeaderValue, ConfigError> {
+    let encode = |text: &str| {
+        serde_urlencoded::to_string([("", text)])
+            .map(|pair| pair.trim_start_matches('=').to_owned())
+            .unwrap_or_default()
+    };
+    let pair = format!("{}:{}", encode(client_id), encode(secret));
+    authorization(
+        "Basic",
+        &base64::engine::general_purpose::STANDARD.encode(pair),
+    )
+}
+
+/// The token endpoint: `token_url` when it is absolute (https://, or http:// to a loopback
+/// host), else that path under the base URL.
+fn token_url(base: &Url, token_url: &str) -> Result<Url, ConfigError> {
+    if Url::parse(token_url).is_ok() {
+        return crate::base_url::parse_as(token_url, "token URL");
+    }
+    let mut url = base.clone();
+    let path = token_url.trim_start_matches('/');
+    url.set_path(&format!("{}/{path}", base.path().trim_end_matches('/')));
+    Ok(url)
 }
 
 /// How token requests are named in errors and traces.
 const TOKEN_REQUEST: &str = "token request";
 
 /// 128 bits from the OS random number generator, as hex: a client assertion's `jti`.
+#[cfg(feature = "private-key-jwt")]
 fn assertion_id() -> std::result::Result<String, ring::error::Unspecified> {
     let mut bytes = [0u8; 16];
     SystemRandom::new().fill(&mut bytes)?;
     Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_urls_are_absolute_or_under_the_base_url() {
+        let base = Url::parse("https://api.example.com/prefix").unwrap();
+        let url = |text| token_url(&base, text).map(String::from);
+        assert_eq!(
+            url("/v1/oauth2/token").unwrap(),
+            "https://api.example.com/prefix/v1/oauth2/token"
+        );
+        assert_eq!(
+            url("https://auth.example.com/token").unwrap(),
+            "https://auth.example.com/token"
+        );
+        assert_eq!(
+            url("http://127.0.0.1:8080/token").unwrap(),
+            "http://127.0.0.1:8080/token"
+        );
+        let refused = url("http://auth.example.com/token")
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("token URL"), "{refused}");
+    }
+
+    #[test]
+    fn client_secret_basic_form_encodes_then_base64_encodes() {
+        let value = basic_credentials("client:1", "s p").unwrap();
+        // base64("client%3A1:s+p")
+        assert_eq!(value, "Basic Y2xpZW50JTNBMTpzK3A=");
+        assert!(value.is_sensitive());
+        let shown = format!("{:?}", ClientCredentials::new("/t", "id", "hush"));
+        assert!(!shown.contains("hush"), "{shown}");
+    }
 }

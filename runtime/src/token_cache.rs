@@ -1,22 +1,22 @@
-//! The access token of a service app, shared by every clone of the client: fetched by one
+//! The access token of a client-credentials grant, shared by every clone of the client: fetched by one
 //! caller at a time, its outcome (token or failure) handed to every caller that waited for
 //! it, renewed shortly before it expires, and dropped when the API rejects it.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use super::auth::{BoxError, TokenFuture, TokenSource};
 use super::client::Transport;
-use super::client::{BoxError, TokenFuture, TokenSource};
 use super::error::Error;
-use super::oauth::{IssuedToken, ServiceApp, TokenEndpoint, TokenError};
+use super::oauth::{Grant, IssuedToken, TokenEndpoint, TokenError};
 
 /// A token is renewed when less than this part of its lifetime is left (and at most a
 /// minute before it expires).
 const RENEW_FRACTION: u32 = 5;
 const RENEW_AT_MOST: Duration = Duration::from_secs(60);
 
-/// Gets access tokens for a [`ServiceApp`] and caches the current one.
-pub(crate) struct ServiceAppTokens {
+/// Gets access tokens for a client-credentials grant and caches the current one.
+pub(crate) struct CachedTokens {
     endpoint: TokenEndpoint,
     /// What the last fetch left; never locked across an `.await`.
     state: Mutex<State>,
@@ -64,13 +64,16 @@ impl State {
     }
 }
 
-impl ServiceAppTokens {
-    pub(crate) fn new(app: ServiceApp, transport: Transport) -> Self {
-        Self {
-            endpoint: TokenEndpoint::new(app, transport),
+impl CachedTokens {
+    pub(crate) fn new(
+        grant: Grant,
+        transport: Transport,
+    ) -> Result<Self, super::error::ConfigError> {
+        Ok(Self {
+            endpoint: TokenEndpoint::new(grant, transport)?,
             state: Mutex::new(State::default()),
             fetching: tokio::sync::Mutex::new(()),
-        }
+        })
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -155,7 +158,7 @@ impl ServiceAppTokens {
     }
 }
 
-impl TokenSource for ServiceAppTokens {
+impl TokenSource for CachedTokens {
     fn token(&self) -> TokenFuture<'_> {
         Box::pin(async move {
             self.current_token()

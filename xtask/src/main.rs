@@ -71,6 +71,24 @@ struct Codegen {
     /// The generated crate's description. [default: one naming the document's title]
     #[arg(long, value_name = "TEXT")]
     description: Option<String>,
+    /// Follow this vendor's conventions (`okta`). [default: the document's
+    /// `x-client-profile`, else none: the standards alone]
+    #[arg(long, value_name = "NAME", value_parser = profile)]
+    profile: Option<generator::ir::Profile>,
+}
+
+/// A profile by name, for `--profile`.
+fn profile(name: &str) -> Result<generator::ir::Profile, String> {
+    generator::ir::Profile::named(name).ok_or_else(|| {
+        let known: Vec<&str> = generator::ir::Profile::ALL
+            .iter()
+            .map(|(name, _)| *name)
+            .collect();
+        format!(
+            "`{name}` is not a client profile; the known profiles are: {}",
+            known.join(", ")
+        )
+    })
 }
 
 /// The identity of the crate generated from the workspace's spec, spec/identity-source.yaml:
@@ -117,6 +135,7 @@ impl Codegen {
             tags: self.tags,
             source_name: display_path(&root, &spec),
             skip_unsupported: self.skip_unsupported,
+            profile: self.profile,
             runtime_path: Some(runtime_path(&root, &out)),
             crate_name: self.crate_name.or_else(|| default(name)),
             crate_version: self.crate_version.or_else(|| default(version)),

@@ -5,9 +5,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use okta_identity_source::{
-    Client, Error, IdentitySourceApi, OAuthError, PrivateKey, RetryPolicy, ServiceApp,
-};
+use okta_identity_source::{Client, Error, IdentitySourceApi, OAuthError, PrivateKey, RetryPolicy};
 use okta_identity_source_emulator::{self as emulator, Emulator, SCOPE_READ};
 use serde_json::{Value, json};
 
@@ -21,7 +19,7 @@ const EC_PUBLIC: &[u8] = include_bytes!("../../../tests/fixtures/oauth/ec-public
 
 /// The client's service app signing with `private_key`, asking for `scopes` (or the default).
 fn client(emulator: &Emulator, private_key: &[u8], scopes: Option<&[&str]>) -> IdentitySourceApi {
-    let mut app = ServiceApp::new(
+    let mut app = okta_identity_source::auth::oauth2_service_app(
         CLIENT_ID,
         PrivateKey::from_pem(private_key).expect("test key"),
     );

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::tokens::{ModelsPath, ident, inner_docs, type_tokens};
-use crate::ir::{Api, ApiGroup, Operation, ParamLocation, TypeRef};
+use crate::ir::{Api, ApiGroup, Operation, ParamLocation, SchemeKind, TypeRef};
 
 pub fn lib(api: &Api, lib_name: &str) -> TokenStream {
     let title = format!("# {}", api.title);
@@ -45,6 +45,11 @@ pub fn lib(api: &Api, lib_name: &str) -> TokenStream {
             const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
         }
     });
+    let auth = (!api.security.schemes.is_empty()).then(|| {
+        quote!(
+            pub mod auth;
+        )
+    });
     quote! {
         #docs
         #quick_start
@@ -57,6 +62,7 @@ pub fn lib(api: &Api, lib_name: &str) -> TokenStream {
         #user_agent
 
         pub mod apis;
+        #auth
         pub mod models;
 
         #reexport
@@ -67,7 +73,7 @@ pub fn lib(api: &Api, lib_name: &str) -> TokenStream {
     }
 }
 
-/// The quick start: build a client with an API token, make a first call, tell an answer
+/// The quick start: build a client with its credentials, make a first call, tell an answer
 /// with an error status from a failure to get one. Its lines are written as they are (not
 /// through the description's Markdown rules), so it is the crate's doctest.
 fn quick_start(api: &Api, lib_name: &str) -> TokenStream {
@@ -86,7 +92,7 @@ fn quick_start(api: &Api, lib_name: &str) -> TokenStream {
         "# async fn quick_start() -> Result<(), Error> {".to_owned(),
         "let token = std::env::var(\"API_TOKEN\").unwrap_or_default();".to_owned(),
         "let client = Client::builder(\"https://api.example.com\")".to_owned(),
-        "    .api_token(token)".to_owned(),
+        credentials(api, lib_name),
         "    .build()?;".to_owned(),
         format!("let api = {api_struct}::new(client);"),
     ];
@@ -126,6 +132,24 @@ fn quick_start(api: &Api, lib_name: &str) -> TokenStream {
         })
         .map(|line| quote!(#![doc = #line]))
         .collect()
+}
+
+/// The quick start's line that sets the credentials: with the first security scheme of the
+/// document, a bearer token when it has none.
+fn credentials(api: &Api, lib_name: &str) -> String {
+    let Some(scheme) = api.security.schemes.first() else {
+        return "    .access_token(token)".to_owned();
+    };
+    let function = scheme.rust_name.trim_start_matches("r#");
+    let arguments = match scheme.kind {
+        SchemeKind::Basic => "\"user\", token",
+        _ => "token",
+    };
+    let suffix = match scheme.kind {
+        SchemeKind::OAuth2 { .. } => "_access_token",
+        _ => "",
+    };
+    format!("    .auth({lib_name}::auth::{function}{suffix}({arguments}))")
 }
 
 /// The first operation a quick start can call with literal arguments (no body, no lists),

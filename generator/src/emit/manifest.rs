@@ -117,13 +117,13 @@ fn is_semantic_version(text: &str) -> bool {
 }
 
 /// What the emitted code needs beside the runtime.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Needs {
     chrono: bool,
     serde: bool,
     serde_json: bool,
-    /// OAuth 2.0 service apps: the document names scopes.
-    oauth: bool,
+    /// The runtime's features the document's security schemes and profile need.
+    runtime_features: Vec<&'static str>,
 }
 
 impl Needs {
@@ -134,11 +134,7 @@ impl Needs {
             chrono: names("chrono::"),
             serde: names("serde::"),
             serde_json: names("serde_json::"),
-            oauth: api
-                .groups
-                .iter()
-                .flat_map(|group| &group.operations)
-                .any(|operation| !operation.scopes.is_empty()),
+            runtime_features: api.security.runtime_features(),
         }
     }
 }
@@ -162,13 +158,20 @@ pub fn manifest(identity: &Identity, needs: Needs, options: &Options, preamble: 
         "\n[lib]\nname = {}\n",
         toml_string(&identity.lib_name())
     ));
-    if needs.oauth {
-        text.push_str(
-            "\n[features]\ndefault = [\"private-key-jwt\"]\n# OAuth 2.0 service apps (`ServiceApp`, `PrivateKey`): the client-credentials grant with a\n# signed client assertion.\nprivate-key-jwt = [\"api-client-runtime/private-key-jwt\"]\n",
-        );
+    let (optional, enabled): (Vec<&str>, Vec<&str>) = needs
+        .runtime_features
+        .iter()
+        .partition(|feature| **feature == OPTIONAL_FEATURE);
+    if !optional.is_empty() {
+        text.push_str(&format!(
+            "\n[features]\ndefault = [\"{OPTIONAL_FEATURE}\"]\n# OAuth 2.0 service apps (`ServiceApp`, `PrivateKey`): the client-credentials grant with a\n# signed client assertion.\n{OPTIONAL_FEATURE} = [\"api-client-runtime/{OPTIONAL_FEATURE}\"]\n"
+        ));
     }
     text.push_str("\n[dependencies]\n");
-    text.push_str(&runtime_dependency(options.runtime_path.as_deref()));
+    text.push_str(&runtime_dependency(
+        options.runtime_path.as_deref(),
+        &enabled,
+    ));
     text.push('\n');
     for (needed, dependency) in [
         (needs.chrono, CHRONO),
@@ -188,13 +191,23 @@ const CHRONO: &str =
 const SERDE: &str = "serde = { version = \"1.0.200\", features = [\"derive\"] }";
 const SERDE_JSON: &str = "serde_json = \"1.0.120\"";
 
-/// The runtime dependency: by version, and from `path` when given.
-fn runtime_dependency(path: Option<&str>) -> String {
+/// The runtime feature a generated crate makes a feature of its own, on by default, rather
+/// than turn on: service apps, whose signing code a user may leave out.
+const OPTIONAL_FEATURE: &str = "private-key-jwt";
+
+/// The runtime dependency: by version, from `path` when given, with only the `features`
+/// the document needs.
+fn runtime_dependency(path: Option<&str>, features: &[&str]) -> String {
     let path = path.map_or_else(String::new, |path| {
         format!(", path = {}", toml_string(path))
     });
+    let features: Vec<String> = features
+        .iter()
+        .map(|feature| toml_string(feature))
+        .collect();
     format!(
-        "api-client-runtime = {{ version = \"{RUNTIME_VERSION}\"{path}, default-features = false, features = [\"okta\"] }}"
+        "api-client-runtime = {{ version = \"{RUNTIME_VERSION}\"{path}, default-features = false, features = [{}] }}",
+        features.join(", ")
     )
 }
 
@@ -254,9 +267,10 @@ mod tests {
     #[test]
     fn the_runtime_path_is_a_toml_string() {
         assert_eq!(
-            runtime_dependency(Some("C:\\work\\\"runtime\"")),
+            runtime_dependency(Some("C:\\work\\\"runtime\""), &["okta"]),
             "api-client-runtime = { version = \"0.1.0\", path = \"C:\\\\work\\\\\\\"runtime\\\"\", default-features = false, features = [\"okta\"] }"
         );
-        assert!(!runtime_dependency(None).contains("path"));
+        assert!(!runtime_dependency(None, &[]).contains("path"));
+        assert!(runtime_dependency(None, &[]).ends_with("features = [] }"));
     }
 }

@@ -1,6 +1,7 @@
 //! Emitting: pure functions from the IR to formatted Rust source, one file at a time.
 
 mod apis;
+mod auth;
 mod crate_root;
 mod errors;
 mod manifest;
@@ -80,6 +81,9 @@ pub fn tokens(api: &Api, lib_name: &str) -> Vec<RustFile> {
     ];
     for group in &api.groups {
         files.push(file(group_path(group), apis::group(group)));
+    }
+    if let Some(tokens) = auth::auth_module(&api.security) {
+        files.push(file("src/auth.rs".to_owned(), tokens));
     }
     files
 }

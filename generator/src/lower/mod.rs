@@ -4,6 +4,7 @@
 mod cycles;
 mod names;
 mod operations;
+mod security;
 mod shape;
 mod types;
 
@@ -40,6 +41,7 @@ impl Lowerer<'_> {
     fn api(&mut self, options: &Options) -> Result<Api, Diagnostic> {
         let document = self.document;
         let mut groups = self.operations(&options.tags)?;
+        let security = self.security(options.profile)?;
         let warnings = std::mem::take(&mut self.warnings);
         let types = self.finish_types();
         let error_body = settle_error_bodies(&mut groups, &types);
@@ -50,6 +52,7 @@ impl Lowerer<'_> {
             description: document.info.description.clone(),
             groups,
             types,
+            security,
             error_body,
             warnings,
         })
@@ -130,6 +133,8 @@ struct Lowerer<'d> {
     skip_unsupported: bool,
     /// Whether a schema `$ref` points into the document outside `#/components/schemas`.
     references_elsewhere: bool,
+    /// The scopes the lowered operations require, by security scheme.
+    scopes_by_scheme: BTreeMap<String, BTreeSet<String>>,
     warnings: Vec<Diagnostic>,
 }
 
@@ -160,6 +165,7 @@ impl<'d> Lowerer<'d> {
             depth: 0,
             skip_unsupported,
             references_elsewhere: false,
+            scopes_by_scheme: BTreeMap::new(),
             warnings: Vec::new(),
         }
     }

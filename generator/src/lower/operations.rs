@@ -6,7 +6,7 @@ use heck::ToLowerCamelCase;
 
 use openapiv3::{
     MediaType, Operation as OpenApiOperation, Parameter as OpenApiParameter,
-    ParameterSchemaOrContent, QueryStyle, ReferenceOr, StatusCode,
+    ParameterSchemaOrContent, QueryStyle, ReferenceOr, SecurityRequirement, StatusCode,
 };
 
 use super::names::{self, camel, snake};
@@ -197,6 +197,8 @@ impl<'d> Lowerer<'d> {
         }
         let body = self.request_body(operation, at, &type_hint, &mut param_names)?;
         let (success, errors) = self.responses(operation, at, &type_hint)?;
+        let idempotent = idempotent(operation, http_method, at)?;
+        self.note_scopes(operation);
         Ok(Operation {
             method_name: snake(&id),
             id,
@@ -216,7 +218,7 @@ impl<'d> Lowerer<'d> {
                 description: operation.description.clone(),
             },
             deprecated: operation.deprecated,
-            idempotent: idempotent(operation, http_method, at)?,
+            idempotent,
         })
     }
 
@@ -601,11 +603,8 @@ impl<'d> Lowerer<'d> {
     }
 
     /// The OAuth 2.0 scopes the operation (or else the document) requires.
-    fn scopes(&self, operation: &OpenApiOperation) -> Vec<String> {
-        let requirements = operation
-            .security
-            .as_ref()
-            .or(self.document.security.as_ref());
+    fn scopes(&self, operation: &'d OpenApiOperation) -> Vec<String> {
+        let requirements = self.requirements(operation);
         let mut scopes: Vec<String> = Vec::new();
         for scope in requirements
             .into_iter()
@@ -617,6 +616,29 @@ impl<'d> Lowerer<'d> {
             }
         }
         scopes
+    }
+
+    /// The security requirements of the operation, or else of the document.
+    fn requirements(
+        &self,
+        operation: &'d OpenApiOperation,
+    ) -> Option<&'d Vec<SecurityRequirement>> {
+        operation
+            .security
+            .as_ref()
+            .or(self.document.security.as_ref())
+    }
+
+    /// Records the scopes the operation requires of each scheme, for the token requests.
+    fn note_scopes(&mut self, operation: &'d OpenApiOperation) {
+        for requirement in self.requirements(operation).into_iter().flatten() {
+            for (scheme, scopes) in requirement {
+                self.scopes_by_scheme
+                    .entry(scheme.clone())
+                    .or_default()
+                    .extend(scopes.iter().cloned());
+            }
+        }
     }
 }
 

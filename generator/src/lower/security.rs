@@ -1,0 +1,144 @@
+//! Lowering `securitySchemes` and the vendor profile: what the client can authenticate
+//! with, and whose conventions it follows.
+
+use openapiv3::{APIKeyLocation, SecurityScheme as OpenApiScheme};
+
+use super::names::{self, snake};
+use super::{Lowerer, resolve};
+use crate::diagnostic::{Diagnostic, Pointer};
+use crate::ir::{
+    ClientAuth, ClientCredentialsFlow, KeyLocation, Profile, SchemeKind, Security, SecurityScheme,
+};
+
+/// The document-level extension that names the vendor profile.
+pub const PROFILE_EXTENSION: &str = "x-client-profile";
+
+impl Lowerer<'_> {
+    /// The profile (`chosen`, else the document's) and every scheme the client supports;
+    /// a scheme it cannot use is left out with a warning, as the others still work.
+    pub(super) fn security(&mut self, chosen: Option<Profile>) -> Result<Security, Diagnostic> {
+        let profile = match chosen {
+            Some(profile) => Some(profile),
+            None => self.document_profile()?,
+        };
+        let at = Pointer::root().push("components").push("securitySchemes");
+        let components = self.document.components.as_ref();
+        let declared = components.map(|components| &components.security_schemes);
+        let mut schemes = Vec::new();
+        let mut rust_names = names::Scope::with_reserved(&["self", "crate", "super"]);
+        for (name, scheme) in declared.into_iter().flatten() {
+            let scheme_at = at.push(name);
+            let (scheme, scheme_at) = resolve(declared, "securitySchemes", scheme, &scheme_at)?;
+            match self.scheme_kind(name, scheme, profile) {
+                Ok(kind) => schemes.push(SecurityScheme {
+                    name: name.clone(),
+                    rust_name: rust_names.claim(snake(name)),
+                    description: description(scheme).map(str::to_owned),
+                    kind,
+                }),
+                Err(why) => self.warnings.push(
+                    Diagnostic::at(&scheme_at, why)
+                        .with_help("authenticate with another scheme of the document")
+                        .warning(),
+                ),
+            }
+        }
+        Ok(Security { profile, schemes })
+    }
+
+    /// The profile `x-client-profile` names, if the document has one.
+    fn document_profile(&self) -> Result<Option<Profile>, Diagnostic> {
+        let Some(value) = self.document.extensions.get(PROFILE_EXTENSION) else {
+            return Ok(None);
+        };
+        let at = Pointer::root().push(PROFILE_EXTENSION);
+        let known = || {
+            let names: Vec<&str> = Profile::ALL.iter().map(|(name, _)| *name).collect();
+            format!("the known profiles are: {}", names.join(", "))
+        };
+        let name = value.as_str().ok_or_else(|| {
+            Diagnostic::at(&at, format!("`{PROFILE_EXTENSION}` must be a string"))
+                .with_help(known())
+        })?;
+        Profile::named(name).map(Some).ok_or_else(|| {
+            Diagnostic::at(&at, format!("`{name}` is not a client profile")).with_help(known())
+        })
+    }
+
+    /// What the scheme `name` is, or why the client cannot use it.
+    fn scheme_kind(
+        &self,
+        name: &str,
+        scheme: &OpenApiScheme,
+        profile: Option<Profile>,
+    ) -> Result<SchemeKind, String> {
+        match scheme {
+            OpenApiScheme::APIKey {
+                location,
+                name: key,
+                ..
+            } => Ok(api_key(location, key, profile)),
+            OpenApiScheme::HTTP { scheme, .. } => match scheme.to_ascii_lowercase().as_str() {
+                "bearer" => Ok(SchemeKind::Bearer),
+                "basic" => Ok(SchemeKind::Basic),
+                other => Err(format!(
+                    "the HTTP authentication scheme `{other}` is not supported (only `bearer` and `basic` are); the security scheme is left out"
+                )),
+            },
+            OpenApiScheme::OAuth2 { flows, .. } => {
+                let client_credentials =
+                    flows
+                        .client_credentials
+                        .as_ref()
+                        .map(|flow| ClientCredentialsFlow {
+                            token_url: flow.token_url.clone(),
+                            scopes: self.scopes_used(name),
+                            client_auth: match profile {
+                                Some(Profile::Okta) => ClientAuth::PrivateKeyJwt,
+                                None => ClientAuth::ClientSecret,
+                            },
+                        });
+                Ok(SchemeKind::OAuth2 { client_credentials })
+            }
+            // The token an OpenID Connect provider issues is sent as a bearer token.
+            OpenApiScheme::OpenIDConnect { .. } => Ok(SchemeKind::OAuth2 {
+                client_credentials: None,
+            }),
+        }
+    }
+
+    /// The scopes the generated operations require of the scheme `name`, sorted.
+    fn scopes_used(&self, name: &str) -> Vec<String> {
+        self.scopes_by_scheme
+            .get(name)
+            .map(|scopes| scopes.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// An API key: Okta's `Authorization` header holds its own token scheme (`SSWS`).
+fn api_key(location: &APIKeyLocation, name: &str, profile: Option<Profile>) -> SchemeKind {
+    let location = match location {
+        APIKeyLocation::Header => KeyLocation::Header,
+        APIKeyLocation::Query => KeyLocation::Query,
+        APIKeyLocation::Cookie => KeyLocation::Cookie,
+    };
+    let authorization =
+        location == KeyLocation::Header && name.eq_ignore_ascii_case("authorization");
+    match profile {
+        Some(Profile::Okta) if authorization => SchemeKind::VendorToken,
+        _ => SchemeKind::ApiKey {
+            location,
+            name: name.to_owned(),
+        },
+    }
+}
+
+fn description(scheme: &OpenApiScheme) -> Option<&str> {
+    match scheme {
+        OpenApiScheme::APIKey { description, .. }
+        | OpenApiScheme::HTTP { description, .. }
+        | OpenApiScheme::OAuth2 { description, .. }
+        | OpenApiScheme::OpenIDConnect { description, .. } => description.as_deref(),
+    }
+}
