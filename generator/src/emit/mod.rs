@@ -25,25 +25,10 @@ pub use manifest::{Identity, RUNTIME_VERSION};
 pub fn emit(api: &Api, options: &Options) -> Result<Vec<GeneratedFile>, Diagnostic> {
     let identity = manifest::Identity::of(api, options)?;
     let preamble = preamble(&options.source_name);
-    let mut files = Vec::with_capacity(api.groups.len() + 5);
-    files.push(rust_file(
-        "src/lib.rs",
-        &preamble,
-        crate_root::lib(api, &identity.lib_name()),
-    )?);
-    files.push(rust_file("src/models.rs", &preamble, models::models(api))?);
-    files.push(rust_file(
-        "src/apis/mod.rs",
-        &preamble,
-        apis::apis_module(api),
-    )?);
-    for group in &api.groups {
-        files.push(rust_file(
-            &group_path(group),
-            &preamble,
-            apis::group(group),
-        )?);
-    }
+    let lib_name = identity.lib_name();
+    let mut files = rust_files(api, &lib_name)
+        .map(|file| rust_file(&file.path, &preamble, file.tokens))
+        .collect::<Result<Vec<_>, _>>()?;
     let needs = manifest::Needs::of(api, &files);
     let toml_preamble = crate::write::generated_toml_preamble(&options.source_name);
     let file = |path: &str, contents| GeneratedFile {
@@ -73,19 +58,28 @@ pub struct RustFile {
 /// The emitting stage alone: the token stream of each Rust file made from the IR, for the
 /// library `lib_name` (which the front page's quick start names).
 pub fn tokens(api: &Api, lib_name: &str) -> Vec<RustFile> {
-    let file = |path: String, tokens| RustFile { path, tokens };
-    let mut files = vec![
-        file("src/lib.rs".to_owned(), crate_root::lib(api, lib_name)),
-        file("src/models.rs".to_owned(), models::models(api)),
-        file("src/apis/mod.rs".to_owned(), apis::apis_module(api)),
-    ];
-    for group in &api.groups {
-        files.push(file(group_path(group), apis::group(group)));
-    }
-    if let Some(tokens) = auth::auth_module(&api.security) {
-        files.push(file("src/auth.rs".to_owned(), tokens));
-    }
-    files
+    rust_files(api, lib_name).collect()
+}
+
+/// The Rust files made from the IR, for the library `lib_name`. Each file's tokens are made
+/// only when the iterator reaches it, so that formatting each as it comes holds one file's
+/// tokens at a time.
+fn rust_files<'a>(api: &'a Api, lib_name: &'a str) -> impl Iterator<Item = RustFile> + 'a {
+    let file = |path: &str, tokens| RustFile {
+        path: path.to_owned(),
+        tokens,
+    };
+    let lib = std::iter::once_with(move || file("src/lib.rs", crate_root::lib(api, lib_name)));
+    let models = std::iter::once_with(move || file("src/models.rs", models::models(api)));
+    let module = std::iter::once_with(move || file("src/apis/mod.rs", apis::apis_module(api)));
+    let groups = api
+        .groups
+        .iter()
+        .map(move |group| file(&group_path(group), apis::group(group)));
+    let auth = std::iter::once_with(move || auth::auth_module(&api.security))
+        .flatten()
+        .map(move |tokens| file("src/auth.rs", tokens));
+    lib.chain(models).chain(module).chain(groups).chain(auth)
 }
 
 /// The file of an API group's module.
