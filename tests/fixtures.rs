@@ -251,9 +251,10 @@ fn generated_crates_compile_without_warnings() {
 
 /// A crate generated from `tests/fixtures/wire/optional-parameters.yaml`, with the request
 /// test `tests/fixtures/wire/wire.rs`, run against a local server: the setters of a call put
-/// their values on the wire, and a parameter left unset is not sent.
+/// their values on the wire, a parameter left unset is not sent, and object, map and JSON
+/// query parameters are written as their styles say.
 #[test]
-fn optional_parameters_set_on_the_call_reach_the_wire() {
+fn parameters_reach_the_wire_as_their_styles_say() {
     let path = "tests/fixtures/wire/optional-parameters.yaml";
     let (files, warnings) = fixture("wire", path);
     assert_eq!(warnings, Vec::<String>::new());
