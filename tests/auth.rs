@@ -335,26 +335,11 @@ fn crates_generated_from_public_apis_authenticate_as_their_documents_say() {
     )
     .expect("copy Cargo.lock");
 
-    let output =
-        std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-            .args([
-                "test",
-                "--workspace",
-                "--offline",
-                "--quiet",
-                "--test",
-                "calls",
-            ])
-            .current_dir(&root)
-            .env("CARGO_TARGET_DIR", target.join("target"))
-            .env("RUSTFLAGS", "-D warnings")
-            .output()
-            .expect("run cargo test");
-    assert!(
-        output.status.success(),
-        "the calls failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+    tests::cargo_succeeds(
+        &root,
+        &target.join("target"),
+        &["test", "--workspace", "--test", "calls"],
+        "the calls failed",
     );
 }
 

@@ -3,7 +3,6 @@
 //! every generated crate must compile without warnings.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
 use generator::{GeneratedFile, Options, generate, write};
@@ -230,22 +229,16 @@ fn generated_crates_compile_without_warnings() {
         .expect("copy Cargo.lock");
 
     let started = Instant::now();
-    let output = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .args(["check", "--workspace", "--offline", "--quiet"])
-        .current_dir(&root)
-        .env("CARGO_TARGET_DIR", target.join("target"))
-        .env("RUSTFLAGS", "-D warnings")
-        .output()
-        .expect("run cargo check");
+    tests::cargo_succeeds(
+        &root,
+        &target.join("target"),
+        &["check", "--workspace"],
+        "the generated crates do not compile cleanly",
+    );
     println!(
         "cargo check of {} crates: {:.1?}",
         crates.len(),
         started.elapsed()
-    );
-    assert!(
-        output.status.success(),
-        "the generated crates do not compile cleanly:\n{}",
-        String::from_utf8_lossy(&output.stderr)
     );
 }
 
@@ -282,18 +275,11 @@ fn parameters_reach_the_wire_as_their_styles_say() {
     .expect("write the request test");
     std::fs::copy(workspace_root().join("Cargo.lock"), dir.join("Cargo.lock"))
         .expect("copy Cargo.lock");
-    let output = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .args(["test", "--offline", "--quiet", "--test", "wire"])
-        .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", target.join("target"))
-        .env("RUSTFLAGS", "-D warnings")
-        .output()
-        .expect("run cargo test");
-    assert!(
-        output.status.success(),
-        "the request test failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+    tests::cargo_succeeds(
+        &dir,
+        &target.join("target"),
+        &["test", "--test", "wire"],
+        "the request test failed",
     );
 }
 

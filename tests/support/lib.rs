@@ -85,6 +85,33 @@ pub fn error_of(document: &str) -> String {
     }
 }
 
+/// Runs `cargo ARGS --offline --quiet` in `dir`, building into `target_dir` with warnings
+/// denied (the way generated crates are built here: dependencies from the workspace's
+/// `Cargo.lock`, shared by later runs), and fails with cargo's output unless it succeeds.
+/// `what` says what failed.
+pub fn cargo_succeeds(
+    dir: &std::path::Path,
+    target_dir: &std::path::Path,
+    args: &[&str],
+    what: &str,
+) {
+    let output =
+        std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args(args)
+            .args(["--offline", "--quiet"])
+            .current_dir(dir)
+            .env("CARGO_TARGET_DIR", target_dir)
+            .env("RUSTFLAGS", "-D warnings")
+            .output()
+            .expect("run cargo");
+    assert!(
+        output.status.success(),
+        "{what}:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// Where Okta's official documents are: `$OKTA_OFFICIAL_SPEC_DIR`, or `../shared/okta`
 /// beside the workspace.
 pub fn okta_official_spec_dir() -> PathBuf {

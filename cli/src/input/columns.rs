@@ -108,10 +108,7 @@ impl ColumnMap {
             .flexible(true)
             .trim(csv::Trim::All)
             .from_reader(open(path)?);
-        let header_error = |message: String| InputError::Header {
-            location: Location::line(&file, 1),
-            message,
-        };
+        let header_error = |message: String| InputError::in_header(&file, message);
         let headers = reader.headers().map_err(|e| header_error(e.to_string()))?;
         let expected = ["column", "attribute"];
         if headers.len() != 2

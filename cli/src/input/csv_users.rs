@@ -9,6 +9,20 @@ use okta_identity_source::models::IdentitySourceUserProfileForUpsert;
 use super::columns::{Column, Header};
 use super::{InputError, Location, ReadOptions, RecordError, UserRow, Users};
 
+/// A CSV reader of `reader` (rows may differ in length; each is checked where it is read)
+/// and its header row, which is an error at line 1 of `file` when it can't be read.
+pub(super) fn csv_with_header<R: Read>(
+    reader: R,
+    file: &Arc<str>,
+) -> Result<(csv::Reader<R>, ByteRecord), InputError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let names = reader
+        .byte_headers()
+        .map_err(|e| InputError::in_header(file, e.to_string()))?
+        .clone();
+    Ok((reader, names))
+}
+
 /// Reads the header now and the records as the iterator is driven. A UTF-8 byte-order mark
 /// before the header is skipped.
 pub(super) fn read<R: Read + Send + 'static>(
@@ -17,17 +31,10 @@ pub(super) fn read<R: Read + Send + 'static>(
     options: &ReadOptions,
 ) -> Result<Users, InputError> {
     let file: Arc<str> = file.into();
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
-    let header_error = |message: String| InputError::Header {
-        location: Location::line(&file, 1),
-        message,
-    };
-    let names = reader
-        .byte_headers()
-        .map_err(|e| header_error(e.to_string()))?
-        .clone();
+    let (reader, names) = csv_with_header(reader, &file)?;
     if names.is_empty() {
-        return Err(header_error(
+        return Err(InputError::in_header(
+            &file,
             "the file is empty; it must start with a header row".into(),
         ));
     }

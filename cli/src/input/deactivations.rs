@@ -4,7 +4,7 @@ use std::io::BufRead;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::csv_users::invalid_utf8;
+use super::csv_users::{csv_with_header, invalid_utf8};
 use super::{DeactivationRow, InputError, Location, RecordError, display_name, open};
 
 /// The ids of a deactivation file, one at a time.
@@ -77,16 +77,9 @@ fn from_csv<R: std::io::Read + Send + 'static>(
     reader: R,
     file: Arc<str>,
 ) -> Result<Deactivations, InputError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
-    let header_error = |message: String| InputError::Header {
-        location: Location::line(&file, 1),
-        message,
-    };
-    let names = reader
-        .byte_headers()
-        .map_err(|e| header_error(e.to_string()))?
-        .clone();
-    let column = external_id_column(&names).map_err(header_error)?;
+    let (mut reader, names) = csv_with_header(reader, &file)?;
+    let column =
+        external_id_column(&names).map_err(|message| InputError::in_header(&file, message))?;
     let mut record = csv::ByteRecord::new();
     let mut index = 0;
     let mut done = false;

@@ -17,6 +17,7 @@ mod source;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use okta_identity_source::models::IdentitySourceUserProfileForUpsert;
 
@@ -98,6 +99,16 @@ pub enum InputError {
         /// The file.
         path: String,
     },
+}
+
+impl InputError {
+    /// A problem with the header row (line 1) of `file`.
+    fn in_header(file: &Arc<str>, message: String) -> Self {
+        Self::Header {
+            location: Location::line(file, 1),
+            message,
+        }
+    }
 }
 
 /// How to read a users file.
