@@ -11,7 +11,8 @@ Authentication: the API token is read from the environment variable OKTA_API_TOK
 flag; or use an OAuth 2.0 service app with --client-id, --private-key and --key-id.
 
 Exit codes: 0 everything was imported; 1 a record was invalid or the import failed (the summary
-and the report say what); 2 a usage, configuration or input-file error (nothing was sent).";
+and the report say what); 2 a usage, configuration or input-file error (nothing was sent); 130
+stopped by Ctrl-C (SIGINT), 143 by SIGTERM (128 + the signal's number).";
 
 /// Import users from a CSV or JSON Lines file into an Okta Custom Identity Source.
 #[derive(Debug, Parser)]

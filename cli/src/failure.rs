@@ -1,5 +1,6 @@
 //! Why a command failed, and the exit code that says so: 1 when something was invalid or the
-//! service refused, 2 for a usage, configuration or input-file error (nothing was sent).
+//! service refused, 2 for a usage, configuration or input-file error (nothing was sent), 130
+//! or 143 (128 + the signal's number) when Ctrl-C or SIGTERM stopped an import.
 
 use std::process::ExitCode;
 
@@ -8,6 +9,7 @@ use okta_identity_source_import::Failure as Stop;
 use crate::config::ConfigError;
 use crate::input::InputError;
 use crate::output::summary::count;
+use crate::stop_signal::Signal;
 
 /// A command that did not succeed.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +29,14 @@ pub enum Failure {
     /// The import did not import everything; what happened has been printed.
     #[error("{0}")]
     Import(String),
+    /// A signal stopped the import; `told` says what it left behind.
+    #[error("{told}")]
+    Stopped {
+        /// The signal.
+        signal: Signal,
+        /// What was done and what was left open.
+        told: String,
+    },
 }
 
 impl Failure {
@@ -52,6 +62,7 @@ impl Failure {
         match self {
             Failure::Config(_) | Failure::Input(_) => ExitCode::from(2),
             Failure::Api(_) | Failure::Output(_) | Failure::Import(_) => ExitCode::from(1),
+            Failure::Stopped { signal, .. } => ExitCode::from(signal.exit_code()),
         }
     }
 }

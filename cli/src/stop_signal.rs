@@ -1,16 +1,54 @@
 //! Ctrl-C (SIGINT) and SIGTERM: the first stops an import cleanly (its untriggered session
-//! cancelled, the report written); a second stops the process at once.
+//! cancelled, the report written); a second stops the process at once. Either way the process
+//! exits with 128 + the signal's number, as shells report a process that a signal stopped.
 
 use tokio::sync::oneshot;
 
 use crate::output::terminal;
+
+/// A signal that stops an import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGINT: Ctrl-C at the terminal.
+    Interrupt,
+    /// SIGTERM: a service manager, a container runtime or `kill` stopping the process.
+    Terminate,
+}
+
+impl Signal {
+    /// 128 + the signal's number: 130 for SIGINT, 143 for SIGTERM.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Signal::Interrupt => 130,
+            Signal::Terminate => 143,
+        }
+    }
+
+    /// What happened to the process, as the user knows it: `interrupted by Ctrl-C (SIGINT)`.
+    pub fn stopped(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "interrupted by Ctrl-C (SIGINT)",
+            Signal::Terminate => "terminated by SIGTERM",
+        }
+    }
+
+    /// The signal's name with how it is sent.
+    fn name(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "Ctrl-C (SIGINT)",
+            Signal::Terminate => "SIGTERM",
+        }
+    }
+}
 
 /// Signals listened for from its creation on, so that one sent while the files are read is not
 /// lost.
 pub struct StopSignal {
     /// Told of the first signal; `None` when signals can't be listened for, so they keep their
     /// default effect.
-    first: Option<oneshot::Receiver<()>>,
+    first: Option<oneshot::Receiver<Signal>>,
+    /// The first signal, once it has arrived.
+    heard: Option<Signal>,
 }
 
 impl StopSignal {
@@ -18,40 +56,56 @@ impl StopSignal {
     /// the import is busy cleaning up after the first.
     pub fn listen() -> Self {
         let Ok(signals) = Signals::register() else {
-            return Self { first: None };
+            return Self {
+                first: None,
+                heard: None,
+            };
         };
         let (told, first) = oneshot::channel();
         tokio::spawn(watch(signals, told));
-        Self { first: Some(first) }
+        Self {
+            first: Some(first),
+            heard: None,
+        }
     }
 
-    /// Resolves when a stop signal arrives.
-    pub async fn received(self) {
-        let told = match self.first {
-            Some(first) => first.await.is_ok(),
-            None => false,
-        };
-        if !told {
-            std::future::pending::<()>().await;
+    /// Resolves when a stop signal arrives; [`StopSignal::heard`] then says which. Waits
+    /// forever when called again, or when signals can't be listened for.
+    pub async fn received(&mut self) {
+        if let Some(first) = self.first.take()
+            && let Ok(signal) = first.await
+        {
+            self.heard = Some(signal);
+            return;
         }
+        std::future::pending::<()>().await;
+    }
+
+    /// The signal that arrived, if one has.
+    pub fn heard(&self) -> Option<Signal> {
+        self.heard
     }
 }
 
 /// Tells of the first signal, and ends the process on the second.
-async fn watch(mut signals: Signals, first: oneshot::Sender<()>) {
-    signals.next().await;
-    terminal::bars().suspend(|| {
-        eprintln!("Stopping cleanly; Ctrl-C again stops at once, without cleaning up.");
-    });
-    let _ = first.send(());
-    signals.next().await;
+async fn watch(mut signals: Signals, first: oneshot::Sender<Signal>) {
+    let signal = signals.next().await;
     terminal::bars().suspend(|| {
         eprintln!(
-            "error: interrupted twice; stopped at once: a session of this import may still be \
-             open (okta-import sessions list), and the report may be missing"
+            "Stopping cleanly after {}; a second signal stops at once, without cleaning up.",
+            signal.name()
         );
     });
-    std::process::exit(1);
+    let _ = first.send(signal);
+    let second = signals.next().await;
+    terminal::bars().suspend(|| {
+        eprintln!(
+            "error: {}; stopped at once: a session of this import may still be open \
+             (okta-import sessions list), and the report may be missing",
+            second.stopped()
+        );
+    });
+    std::process::exit(i32::from(second.exit_code()));
 }
 
 /// SIGINT and SIGTERM (Ctrl-C elsewhere).
@@ -78,15 +132,18 @@ impl Signals {
     }
 
     /// The next signal.
-    async fn next(&mut self) {
+    async fn next(&mut self) -> Signal {
         #[cfg(unix)]
         tokio::select! {
-            _ = self.interrupt.recv() => {}
-            _ = self.terminate.recv() => {}
+            _ = self.interrupt.recv() => Signal::Interrupt,
+            _ = self.terminate.recv() => Signal::Terminate,
         }
         #[cfg(not(unix))]
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+        {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            Signal::Interrupt
         }
     }
 }

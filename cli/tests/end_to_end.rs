@@ -804,18 +804,89 @@ async fn sessions_are_listed_shown_and_cancelled() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn ctrl_c_cancels_the_session_that_was_not_started_and_says_so() {
-    signal_an_import_whose_session_is_not_started("-INT").await;
+async fn ctrl_c_cancels_the_session_that_was_not_started_says_so_and_exits_130() {
+    signal_an_import_whose_session_is_not_started(Stop::Interrupt).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn sigterm_cancels_the_session_that_was_not_started_and_says_so() {
-    signal_an_import_whose_session_is_not_started("-TERM").await;
+async fn sigterm_cancels_the_session_that_was_not_started_says_so_and_exits_143() {
+    signal_an_import_whose_session_is_not_started(Stop::Terminate).await;
 }
 
-/// Sends `signal` (a `kill` flag) to an import whose session is not started yet: INT and TERM
-/// cancel the session and write the report, KILL leaves no report file.
-async fn signal_an_import_whose_session_is_not_started(signal: &str) {
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_killed_before_its_report_is_written_leaves_no_empty_report() {
+    signal_an_import_whose_session_is_not_started(Stop::Kill).await;
+}
+
+/// A signal sent to an import, and what the import says of it.
+#[derive(Clone, Copy, PartialEq)]
+enum Stop {
+    Interrupt,
+    Terminate,
+    Kill,
+}
+
+impl Stop {
+    /// The `kill` flag that sends it.
+    fn flag(self) -> &'static str {
+        match self {
+            Stop::Interrupt => "-INT",
+            Stop::Terminate => "-TERM",
+            Stop::Kill => "-KILL",
+        }
+    }
+
+    /// Sends it to `child`.
+    fn send(self, child: &std::process::Child) {
+        let kill = Command::new("kill")
+            .args([self.flag(), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+    }
+
+    /// The exit code of an import it stopped, and the notice printed when it arrived.
+    fn outcome(self) -> (i32, &'static str) {
+        match self {
+            Stop::Interrupt => (
+                130,
+                "Stopping cleanly after Ctrl-C (SIGINT); a second signal stops at once, without \
+                 cleaning up.\n",
+            ),
+            Stop::Terminate => (
+                143,
+                "Stopping cleanly after SIGTERM; a second signal stops at once, without cleaning \
+                 up.\n",
+            ),
+            Stop::Kill => (-1, ""),
+        }
+    }
+
+    /// What the final error says happened.
+    fn said(self) -> &'static str {
+        match self {
+            Stop::Interrupt => "interrupted by Ctrl-C (SIGINT)",
+            Stop::Terminate => "terminated by SIGTERM",
+            Stop::Kill => "",
+        }
+    }
+}
+
+/// No session of the emulator is `CREATED` or `IN_PROGRESS`: none was left open.
+fn assert_no_open_session(emulator: &Emulator) {
+    let open: Vec<_> = emulator
+        .sessions(SOURCE)
+        .into_iter()
+        .filter(|s| s.status.is_open())
+        .map(|s| (s.id, s.status))
+        .collect();
+    assert!(open.is_empty(), "sessions left open: {open:?}");
+}
+
+/// Sends `signal` to an import whose session is not started yet: INT and TERM cancel the
+/// session, write the report and exit with 128 + the signal's number; KILL leaves no report
+/// file.
+async fn signal_an_import_whose_session_is_not_started(signal: Stop) {
     let emulator = emulator().await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
     dir.write("users.csv", people_csv(1..=300));
@@ -838,39 +909,35 @@ async fn signal_an_import_whose_session_is_not_started(signal: &str) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    if signal == "-KILL" {
-        Command::new("kill")
-            .args([signal, &child.id().to_string()])
-            .status()
-            .unwrap();
-        tokio::task::block_in_place(|| child.wait_with_output()).unwrap();
+    signal.send(&child);
+    let output = tokio::task::block_in_place(|| child.wait_with_output()).unwrap();
+    if signal == Stop::Kill {
         assert!(
             !dir.path().join("r.json").exists(),
             "no empty report is left"
         );
         return;
     }
-    let kill = Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let run = Run::from(tokio::task::block_in_place(|| child.wait_with_output()).unwrap());
+    let run = Run::from(output);
     let session = &emulator.sessions(SOURCE)[0];
-    assert_eq!(run.code, 1, "{}", run.all());
+    let (code, notice) = signal.outcome();
+    assert_eq!(run.code, code, "{}", run.all());
+    assert!(run.stderr.contains(notice), "{}", run.all());
     let said = format!(
-        "error: interrupted; session {} was not started and has been cancelled\n",
+        "error: {}; session {} was not started and has been cancelled\n",
+        signal.said(),
         session.id
     );
     assert!(run.stderr.ends_with(&said), "{}", run.all());
     assert_eq!(session.status, SessionStatus::Closed);
+    assert_no_open_session(&emulator);
     let report: Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
     assert_eq!(report["sessions"][0]["id"], session.id.as_str(), "{report}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_second_ctrl_c_stops_at_once_while_the_first_is_cancelling_the_session() {
+async fn a_second_signal_stops_at_once_while_the_first_is_cancelling_the_session() {
     let emulator = emulator().await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
     dir.write("users.csv", people_csv(1..=300));
@@ -899,25 +966,21 @@ async fn a_second_ctrl_c_stops_at_once_while_the_first_is_cancelling_the_session
     while !session_is(2, SessionStatus::InProgress) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let interrupt = || {
-        let kill = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(kill.success());
-    };
-    interrupt();
+    Stop::Interrupt.send(&child);
     // The first stop cancels the session; the answer is late.
     while !session_is(2, SessionStatus::Closed) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    interrupt();
+    Stop::Terminate.send(&child);
     let run = Run::from(tokio::task::block_in_place(|| child.wait_with_output()).unwrap());
-    assert_eq!(run.code, 1, "{}", run.all());
-    let said = "Stopping cleanly; Ctrl-C again stops at once, without cleaning up.\n\
-         error: interrupted twice; stopped at once: a session of this import may still be open \
-         (okta-import sessions list), and the report may be missing\n";
-    assert!(run.stderr.ends_with(said), "{}", run.all());
+    assert_eq!(run.code, 143, "the second signal's code: {}", run.all());
+    let said = format!(
+        "{}error: terminated by SIGTERM; stopped at once: a session of this import may still \
+         be open (okta-import sessions list), and the report may be missing\n",
+        Stop::Interrupt.outcome().1
+    );
+    assert!(run.stderr.ends_with(&said), "{}", run.all());
+    assert_no_open_session(&emulator);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -947,19 +1010,16 @@ async fn ctrl_c_after_a_start_says_the_import_goes_on_in_okta() {
     while !started() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
+    Stop::Interrupt.send(&child);
     let run = Run::from(tokio::task::block_in_place(|| child.wait_with_output()).unwrap());
     let id = &emulator.sessions(SOURCE)[0].id;
-    assert_eq!(run.code, 1, "{}", run.all());
+    assert_eq!(run.code, 130, "{}", run.all());
     let said = format!(
-        "error: interrupted; session {id} was started and its import goes on in Okta: \
+        "error: interrupted by Ctrl-C (SIGINT); session {id} was started and its import goes on in Okta: \
          okta-import sessions get {id}\n"
     );
     assert!(run.stderr.ends_with(&said), "{}", run.all());
+    assert_no_open_session(&emulator);
     let report: Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
     assert_eq!(report["sessions"][0]["status"], "TRIGGERED", "{report}");
@@ -1032,11 +1092,6 @@ async fn format_overrides_the_extension() {
         ["emp-0000001", "emp-0000002", "emp-0000003", "j1", "j2"]
     );
     assert_eq!(directory["j2"].profile.get("team"), Some(&Value::from("T")));
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn an_import_killed_before_its_report_is_written_leaves_no_empty_report() {
-    signal_an_import_whose_session_is_not_started("-KILL").await;
 }
 
 #[test]

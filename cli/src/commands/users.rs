@@ -16,7 +16,7 @@ use crate::output::events::EventDisplay;
 use crate::output::progress::{Mode, Progress};
 use crate::output::report_file::ReportFile;
 use crate::output::summary;
-use crate::stop_signal::StopSignal;
+use crate::stop_signal::{Signal, StopSignal};
 
 /// Runs `okta-import users`.
 pub async fn run(
@@ -156,7 +156,7 @@ pub async fn import(
     let Run {
         mode,
         report_file,
-        stop,
+        mut stop,
     } = run;
     let progress = Progress::new(mode);
     let mut display = EventDisplay::new(&progress);
@@ -165,22 +165,29 @@ pub async fn import(
         .run_source_until(input, |event| display.show(event), stop.received())
         .await;
     progress.finish();
-    match result {
-        Ok(report) => conclude(report, None, &display, report_file, out),
-        Err(error) => conclude(
-            *error.report,
-            Some(error.failure),
-            &display,
-            report_file,
-            out,
-        ),
-    }
+    let (report, failure) = match result {
+        Ok(report) => (report, None),
+        Err(error) => (*error.report, Some(error.failure)),
+    };
+    let ended = Ended {
+        failure,
+        signal: stop.heard(),
+    };
+    conclude(report, ended, &display, report_file, out)
+}
+
+/// Why an import ended early, if it did.
+struct Ended {
+    /// What stopped it.
+    failure: Option<okta_identity_source_import::Failure>,
+    /// The signal that arrived, if one did.
+    signal: Option<Signal>,
 }
 
 /// The summary, the report file and the outcome of an import that ran (or stopped).
 fn conclude(
     report: Report,
-    failure: Option<okta_identity_source_import::Failure>,
+    ended: Ended,
     display: &EventDisplay<'_>,
     report_file: Option<ReportFile>,
     out: &mut impl Write,
@@ -191,7 +198,7 @@ fn conclude(
     }
     summary::write_invalid(&mut std::io::stderr(), &report.invalid)?;
     summary::write_report(out, &report)?;
-    match failure {
+    match ended.failure {
         None if report.is_complete_success() => {
             writeln!(out, "\nEvery user was imported.")?;
             Ok(())
@@ -200,7 +207,12 @@ fn conclude(
             "not everything was imported (see above)".into(),
         )),
         Some(okta_identity_source_import::Failure::Stopped) => {
-            Err(Failure::Import(display.after_stop(&report)))
+            // Only a signal stops an import; Ctrl-C is the usual one.
+            let signal = ended.signal.unwrap_or(Signal::Interrupt);
+            Err(Failure::Stopped {
+                signal,
+                told: display.after_stop(&report, signal),
+            })
         }
         Some(failure) => Err(Failure::stopped(&failure)),
     }

@@ -6,6 +6,7 @@ use okta_identity_source_import::{Event, Report, is_final};
 
 use super::progress::Progress;
 use super::summary::count;
+use crate::stop_signal::Signal;
 
 /// Follows an import's events: which session of how many, uploads, waits.
 pub struct EventDisplay<'a> {
@@ -90,9 +91,10 @@ impl<'a> EventDisplay<'a> {
         }
     }
 
-    /// What a stop (Ctrl-C, SIGTERM) left behind, as the events and the report tell it: the
-    /// sessions cancelled, the one that could not be, the ones whose import goes on in Okta.
-    pub fn after_stop(&self, report: &Report) -> String {
+    /// What a stop by `signal` (Ctrl-C, SIGTERM) left behind, as the events and the report tell
+    /// it: the sessions cancelled, the one that could not be, the ones whose import goes on in
+    /// Okta.
+    pub fn after_stop(&self, report: &Report, signal: Signal) -> String {
         let mut told: Vec<String> = self
             .cancelled
             .iter()
@@ -122,7 +124,7 @@ impl<'a> EventDisplay<'a> {
                 _ => "no session was left open".into(),
             });
         }
-        format!("interrupted; {}", told.join("; "))
+        format!("{}; {}", signal.stopped(), told.join("; "))
     }
 
     /// Shows a session's status unless it is the one shown last.
