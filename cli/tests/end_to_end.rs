@@ -16,10 +16,15 @@ const TOKEN: &str = "00SECRETtokenNEVERshown-4f1c9";
 const FAST: [&str; 4] = ["--cool-down", "30ms", "--poll-interval", "100ms"];
 
 async fn emulator() -> Emulator {
+    emulator_processing_for(Duration::from_millis(10)).await
+}
+
+/// An emulator whose imports take `processing` once started.
+async fn emulator_processing_for(processing: Duration) -> Emulator {
     Emulator::builder()
         .identity_source(SOURCE)
         .api_token(TOKEN)
-        .processing_time(Duration::from_millis(10))
+        .processing_time(processing)
         .cool_down(Duration::from_millis(30))
         .start()
         .await
@@ -660,7 +665,8 @@ async fn json_lines_are_imported_and_rate_limit_waits_are_logged_with_the_time_l
 
 #[tokio::test(flavor = "multi_thread")]
 async fn without_a_terminal_progress_is_plain_log_lines_and_the_summary_a_table() {
-    let emulator = emulator().await;
+    // An import that takes a second: the polls before it completes see it TRIGGERED.
+    let emulator = emulator_processing_for(Duration::from_secs(1)).await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
     dir.write("users.csv", people_csv(1..=450));
     dir.write("leavers.txt", "emp-0000999\n");
@@ -682,6 +688,34 @@ async fn without_a_terminal_progress_is_plain_log_lines_and_the_summary_a_table(
         .filter(|l| !l.starts_with("requests ") && !l.starts_with("time "))
         .collect();
     insta::assert_snapshot!("import_without_terminal", text.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_import_says_what_failed_instead_of_a_summary_of_zeros() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=10));
+    // Okta refuses to open the session.
+    emulator.inject(Fault::Status {
+        status: 500,
+        count: 1,
+    });
+    let run = dir.run_async(&args(&["users", "users.csv"], &FAST)).await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(emulator.sessions(SOURCE).is_empty(), "{}", run.all());
+    // The request id and the time vary from run to run.
+    let text: Vec<String> = run
+        .all()
+        .lines()
+        .filter(|l| !l.starts_with("time "))
+        .map(|l| match (l.find("(request id "), l.rfind(')')) {
+            (Some(from), Some(to)) if from < to => {
+                format!("{}(request id …){}", &l[..from], &l[to + 1..])
+            }
+            _ => l.to_string(),
+        })
+        .collect();
+    insta::assert_snapshot!("import_failed", text.join("\n"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -196,8 +196,14 @@ fn conclude(
     if let Some(file) = report_file {
         file.write(&report)?;
     }
+    // Only a signal stops an import; Ctrl-C is the usual one.
+    let signal = ended.signal.unwrap_or(Signal::Interrupt);
+    let failed = ended.failure.as_ref().map(|failure| match failure {
+        okta_identity_source_import::Failure::Stopped => signal.stopped().to_string(),
+        failure => failure.to_string(),
+    });
     summary::write_invalid(&mut std::io::stderr(), &report.invalid)?;
-    summary::write_report(out, &report)?;
+    summary::write_report(out, &report, failed.as_deref())?;
     match ended.failure {
         None if report.is_complete_success() => {
             writeln!(out, "\nEvery user was imported.")?;
@@ -206,14 +212,10 @@ fn conclude(
         None => Err(Failure::Import(
             "not everything was imported (see above)".into(),
         )),
-        Some(okta_identity_source_import::Failure::Stopped) => {
-            // Only a signal stops an import; Ctrl-C is the usual one.
-            let signal = ended.signal.unwrap_or(Signal::Interrupt);
-            Err(Failure::Stopped {
-                signal,
-                told: display.after_stop(&report, signal),
-            })
-        }
+        Some(okta_identity_source_import::Failure::Stopped) => Err(Failure::Stopped {
+            signal,
+            told: display.after_stop(&report, signal),
+        }),
         Some(failure) => Err(Failure::stopped(&failure)),
     }
 }

@@ -1,5 +1,7 @@
 //! The engine's events, told to the user through the progress display.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use okta_identity_source::models::IdentitySourceSessionStatus;
 use okta_identity_source_import::{Event, Report, is_final};
@@ -12,6 +14,8 @@ use crate::stop_signal::Signal;
 pub struct EventDisplay<'a> {
     progress: &'a Progress,
     sessions: usize,
+    /// The id of each session created, by its number in the plan.
+    ids: HashMap<usize, String>,
     /// The last session and status shown, so that polls that change nothing add no line.
     last_status: Option<(usize, String)>,
     /// The sessions of this import that the engine cancelled, in order.
@@ -24,6 +28,7 @@ impl<'a> EventDisplay<'a> {
         Self {
             progress,
             sessions: 0,
+            ids: HashMap::new(),
             last_status: None,
             cancelled: Vec::new(),
         }
@@ -63,7 +68,10 @@ impl<'a> EventDisplay<'a> {
                 let left = (until - Utc::now()).to_std().unwrap_or_default();
                 progress.waiting(&reason.to_string(), left);
             }
-            Event::SessionCreated { session, id } => self.status(session, &id, "created"),
+            Event::SessionCreated { session, id } => {
+                self.status(session, &id, "created");
+                self.ids.insert(session, id);
+            }
             Event::BatchUploaded { records, .. } => progress.uploaded(u64::from(records)),
             Event::BatchRejected {
                 session,
@@ -76,7 +84,8 @@ impl<'a> EventDisplay<'a> {
             Event::ImportStarted { session, id } => self.status(session, &id, "import started"),
             // A final status is told by SessionFinished, which follows.
             Event::StatusPolled { session, status } if !is_final(&status) => {
-                self.status(session, "", status.as_str())
+                let id = self.ids.get(&session).cloned().unwrap_or_default();
+                self.status(session, &id, status.as_str())
             }
             Event::SessionCancelled { session, id } => {
                 progress.step(&self.session(session, &id, "cancelled"));

@@ -12,48 +12,14 @@ const LISTED_PROBLEMS: usize = 20;
 /// How many sessions of a plan are listed before "… and N more".
 const LISTED_SESSIONS: usize = 20;
 
-/// The outcome of an import: its sessions, the counts and what went wrong.
-pub fn write_report(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    if !report.sessions.is_empty() {
-        let rows: Vec<[String; 5]> = report
-            .sessions
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let status = s.status.to_string();
-                [
-                    format!("{} {}", i + 1, s.id),
-                    status,
-                    s.users.to_string(),
-                    s.deactivations.to_string(),
-                    s.uploads.to_string(),
-                ]
-            })
-            .collect();
-        table::write(
-            out,
-            &["SESSION", "STATUS", "USERS", "DEACTIVATED", "UPLOADS"],
-            &rows,
-        )?;
-        writeln!(out)?;
+/// The outcome of an import: its sessions, the counts and what went wrong. An import that
+/// `failed` says what failed, and counts only what it did.
+pub fn write_report(out: &mut impl Write, report: &Report, failed: Option<&str>) -> io::Result<()> {
+    write_sessions(out, report)?;
+    if let Some(what) = failed {
+        writeln!(out, "The import stopped: {}.\n", what.trim_end_matches('.'))?;
     }
-    let mut rows = vec![
-        ["users sent".to_string(), report.users_sent.to_string()],
-        [
-            "users deactivated".into(),
-            report.users_deactivated.to_string(),
-        ],
-        ["invalid records".into(), report.invalid.len().to_string()],
-    ];
-    if !report.warnings.is_empty() {
-        rows.push([
-            "duplicates (last wins)".into(),
-            report.warnings.len().to_string(),
-        ]);
-    }
-    if !report.rejected.is_empty() {
-        rows.push(["uploads refused".into(), report.rejected.len().to_string()]);
-    }
+    let mut rows = count_rows(report, failed.is_some());
     rows.push([
         "requests".into(),
         format!(
@@ -80,6 +46,57 @@ pub fn write_report(out: &mut impl Write, report: &Report) -> io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// The table of an import's sessions, if it opened any.
+fn write_sessions(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    if report.sessions.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<[String; 5]> = report
+        .sessions
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            [
+                format!("{} {}", i + 1, s.id),
+                s.status.to_string(),
+                s.users.to_string(),
+                s.deactivations.to_string(),
+                s.uploads.to_string(),
+            ]
+        })
+        .collect();
+    table::write(
+        out,
+        &["SESSION", "STATUS", "USERS", "DEACTIVATED", "UPLOADS"],
+        &rows,
+    )?;
+    writeln!(out)
+}
+
+/// What was sent, left out and warned about; after a failure, only the counts that are not zero
+/// (and `none` when nothing was sent).
+fn count_rows(report: &Report, failed: bool) -> Vec<[String; 2]> {
+    let counts = [
+        ("users sent", report.users_sent),
+        ("users deactivated", report.users_deactivated),
+        ("invalid records", report.invalid.len() as u64),
+        ("duplicates (last wins)", report.warnings.len() as u64),
+        ("uploads refused", report.rejected.len() as u64),
+    ];
+    // Duplicates and refused uploads are shown only when there are some.
+    let always_shown = if failed { 0 } else { 3 };
+    let mut rows: Vec<[String; 2]> = counts
+        .into_iter()
+        .enumerate()
+        .filter(|(i, (_, n))| *i < always_shown || *n > 0)
+        .map(|(_, (what, n))| [what.to_string(), n.to_string()])
+        .collect();
+    if failed && report.users_sent + report.users_deactivated == 0 {
+        rows.insert(0, ["records sent".into(), "none".into()]);
+    }
+    rows
 }
 
 /// The plan of a dry run: each session's uploads and users.
