@@ -471,8 +471,8 @@ async fn invalid_client_is_a_clear_error_and_nothing_reaches_the_api() {
     assert!(api_requests(&server).await.is_empty());
 }
 
-#[tokio::test]
-async fn keys_assertions_and_tokens_are_never_shown() {
+/// Everything logged on this thread while the second value (the subscriber's guard) lives.
+fn capture_logs() -> (Logs, impl Sized) {
     // `tracing` caches per call site, for the whole process, whether anyone listens. With a
     // single subscriber installed, another test's thread (which has none) registering a call
     // site first caches "nobody", and this test's logs come back empty. A second, global,
@@ -483,11 +483,17 @@ async fn keys_assertions_and_tokens_are_never_shown() {
         .try_init();
     let logs = Logs::default();
     let writer = logs.clone();
-    let _subscriber = tracing_subscriber::fmt()
+    let guard = tracing_subscriber::fmt()
         .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .set_default();
+    (logs, guard)
+}
+
+#[tokio::test]
+async fn keys_assertions_and_tokens_are_never_shown() {
+    let (logs, _subscriber) = capture_logs();
     let (server, endpoint) = rsa_org(&[]).await;
     let builder = Client::builder(server.uri())
         .service_app(rsa_app())
@@ -768,6 +774,54 @@ async fn after_a_failed_fetch_callers_fail_fast_until_the_next_is_due() {
     tokio::time::sleep(Duration::from_millis(450)).await;
     get().await.expect("the next fetch is made and succeeds");
     assert_eq!(token_requests(&server).await.len(), 2);
+}
+
+/// When renewing the token fails while it has not expired, calls go on with it and the
+/// failure is logged (never the token); once it has expired, the failure is the caller's.
+#[tokio::test]
+async fn a_failed_renewal_falls_back_to_the_token_until_it_expires() {
+    let (logs, _subscriber) = capture_logs();
+    // A two-second token, renewed when 400 ms of it are left; every renewal fails.
+    let server = org_answering(
+        [token_answer(
+            json!({ "access_token": "at-1", "expires_in": 2 }),
+        )],
+        ResponseTemplate::new(500).set_body_json(json!({ "error": "server_error" })),
+    )
+    .await;
+    let api = api_with(&server, fast_retries());
+    let get = || api.get_identity_source_session("0oa1", "aps1");
+
+    get().await.expect("at-1 is fetched");
+    tokio::time::sleep(Duration::from_millis(1650)).await;
+    get()
+        .await
+        .expect("the renewal fails; at-1 has not expired and is used");
+    assert!(
+        token_requests(&server).await.len() > 1,
+        "a renewal was tried"
+    );
+    assert_eq!(
+        authorizations_sent(&server).await,
+        ["Bearer at-1", "Bearer at-1"]
+    );
+    let text = logs.text();
+    assert!(
+        text.contains("WARN")
+            && text.contains("renewing the access token failed; using the current one")
+            && text.contains("the token endpoint answered 500: server_error"),
+        "{text}"
+    );
+    assert!(!text.contains("at-1"), "the token is logged: {text}");
+
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    let error = get().await.expect_err("at-1 has expired");
+    assert_eq!(oauth_error(&error).status, 500);
+    assert_eq!(
+        api_requests(&server).await.len(),
+        2,
+        "an expired token is not sent"
+    );
 }
 
 /// A 503 and a 429 from the token endpoint are retried as API calls are: the 429 after

@@ -1,6 +1,7 @@
 //! The access token of a client-credentials grant, shared by every clone of the client: fetched by one
 //! caller at a time, its outcome (token or failure) handed to every caller that waited for
-//! it, renewed shortly before it expires, and dropped when the API rejects it.
+//! it, renewed shortly before it expires, kept in use until it expires when renewing it
+//! fails, and dropped when the API rejects it.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -39,7 +40,17 @@ struct State {
 
 struct CachedToken {
     token: Arc<str>,
+    /// When to fetch the next one.
     renew_at: Instant,
+    /// When it stops being valid (counted from before it was asked for): until then it is
+    /// used when renewing it fails.
+    expires_at: Instant,
+}
+
+impl CachedToken {
+    fn is_valid(&self, now: Instant) -> bool {
+        now < self.expires_at
+    }
 }
 
 struct Failure {
@@ -50,17 +61,27 @@ struct Failure {
 impl State {
     /// The outcome a caller gets without fetching: the current token while it is fresh,
     /// the last failure until the next fetch is due, or (for a caller that `waited` while
-    /// a fetch ran) that fetch's failure.
+    /// a fetch ran) that fetch's failure; instead of a failure, the current token while it
+    /// has not expired.
     fn settled(&self, waited: Option<u64>) -> Option<Result<Arc<str>, TokenError>> {
         let now = Instant::now();
         if let Some(cached) = self.current.as_ref().filter(|cached| now < cached.renew_at) {
             return Some(Ok(cached.token.clone()));
         }
         let fetched_meanwhile = waited.is_some_and(|seen| seen != self.finished);
-        self.failure
+        let failure = self
+            .failure
             .as_ref()
-            .filter(|failure| fetched_meanwhile || now < failure.retry_at)
-            .map(|failure| Err(failure.error.clone()))
+            .filter(|failure| fetched_meanwhile || now < failure.retry_at)?;
+        Some(self.still_valid(now).ok_or_else(|| failure.error.clone()))
+    }
+
+    /// The current token, if it has not expired.
+    fn still_valid(&self, now: Instant) -> Option<Arc<str>> {
+        self.current
+            .as_ref()
+            .filter(|cached| cached.is_valid(now))
+            .map(|cached| cached.token.clone())
     }
 }
 
@@ -102,22 +123,34 @@ impl CachedTokens {
                 state.current = Some(CachedToken {
                     token: issued.token.clone(),
                     renew_at: fetched_at + (issued.lifetime - renew_before),
+                    expires_at: fetched_at + issued.lifetime,
                 });
                 state.failure = None;
                 state.failed_in_a_row = 0;
                 Ok(issued.token)
             }
-            Err((error, cause)) => {
-                state.failed_in_a_row = state.failed_in_a_row.saturating_add(1);
-                let wait = self.next_fetch_after(cause.as_ref(), state.failed_in_a_row);
-                let now = Instant::now();
-                state.failure = Some(Failure {
-                    error: error.clone(),
-                    retry_at: now.checked_add(wait).unwrap_or(now),
-                });
-                Err(error)
-            }
+            Err((error, cause)) => self.failed(&mut state, error, cause.as_ref()),
         }
+    }
+
+    /// Keeps a fetch's failure until the next fetch is due, and hands out the current token
+    /// instead while it has not expired.
+    fn failed(
+        &self,
+        state: &mut State,
+        error: TokenError,
+        cause: Option<&Error>,
+    ) -> Result<Arc<str>, TokenError> {
+        state.failed_in_a_row = state.failed_in_a_row.saturating_add(1);
+        let wait = self.next_fetch_after(cause, state.failed_in_a_row);
+        let now = Instant::now();
+        state.failure = Some(Failure {
+            error: error.clone(),
+            retry_at: now.checked_add(wait).unwrap_or(now),
+        });
+        let token = state.still_valid(now).ok_or_else(|| error.clone())?;
+        log_renewal_failure(&error, state, now);
+        Ok(token)
     }
 
     /// One fetch: token requests until one succeeds or the retry policy says stop (a
@@ -156,6 +189,20 @@ impl CachedTokens {
             .map(|wait| wait.min(policy.max_rate_limit_wait))
             .unwrap_or_else(|| policy.backoff_delay(failed_in_a_row))
     }
+}
+
+/// A renewal that failed while the current token is still valid: the token is used on, and
+/// the failure logged (never the token).
+fn log_renewal_failure(error: &TokenError, state: &State, now: Instant) {
+    let left = state.current.as_ref().map_or(Duration::ZERO, |cached| {
+        cached.expires_at.saturating_duration_since(now)
+    });
+    tracing::warn!(
+        error = %error.boxed(),
+        expires_in_ms = u64::try_from(left.as_millis()).unwrap_or(u64::MAX),
+        failed_in_a_row = state.failed_in_a_row,
+        "renewing the access token failed; using the current one until it expires"
+    );
 }
 
 impl TokenSource for CachedTokens {
