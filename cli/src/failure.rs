@@ -31,7 +31,7 @@ pub enum Failure {
     Import(String),
     /// A signal stopped the import; `told` says what it left behind.
     #[error("{told}")]
-    Stopped {
+    Interrupted {
         /// The signal.
         signal: Signal,
         /// What was done and what was left open.
@@ -62,7 +62,7 @@ impl Failure {
         match self {
             Failure::Config(_) | Failure::Input(_) => ExitCode::from(2),
             Failure::Api(_) | Failure::Output(_) | Failure::Import(_) => ExitCode::from(1),
-            Failure::Stopped { signal, .. } => ExitCode::from(signal.exit_code()),
+            Failure::Interrupted { signal, .. } => ExitCode::from(signal.exit_code()),
         }
     }
 }

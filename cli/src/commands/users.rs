@@ -212,7 +212,7 @@ fn conclude(
         None => Err(Failure::Import(
             "not everything was imported (see above)".into(),
         )),
-        Some(okta_identity_source_import::Failure::Stopped) => Err(Failure::Stopped {
+        Some(okta_identity_source_import::Failure::Stopped) => Err(Failure::Interrupted {
             signal,
             told: display.after_stop(&report, signal),
         }),
