@@ -665,8 +665,9 @@ async fn json_lines_are_imported_and_rate_limit_waits_are_logged_with_the_time_l
 
 #[tokio::test(flavor = "multi_thread")]
 async fn without_a_terminal_progress_is_plain_log_lines_and_the_summary_a_table() {
-    // An import that takes a second: the polls before it completes see it TRIGGERED.
-    let emulator = emulator_processing_for(Duration::from_secs(1)).await;
+    // An import that takes three seconds: the polls before it completes see it TRIGGERED,
+    // even on a loaded machine.
+    let emulator = emulator_processing_for(Duration::from_secs(3)).await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
     dir.write("users.csv", people_csv(1..=450));
     dir.write("leavers.txt", "emp-0000999\n");
