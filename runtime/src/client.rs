@@ -165,7 +165,7 @@ impl ClientBuilder {
 
     /// Authenticates as an OAuth 2.0 service app: access tokens are fetched from its token
     /// URL with a client assertion signed by the app's key, shared by every clone of the
-    /// client, and renewed before they expire.
+    /// client, and renewed before they expire (the current one used on while renewing fails).
     #[cfg(feature = "private-key-jwt")]
     pub fn service_app(self, app: ServiceApp) -> Self {
         self.auth(Auth::service_app(app))
