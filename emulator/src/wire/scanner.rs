@@ -223,15 +223,22 @@ impl<'a> Scanner<'a> {
 
     /// The run of a string's characters from here that need no unescaping: where it stops,
     /// and on what (a quote or a backslash). `None` when a control character comes first or
-    /// the text ends.
+    /// the text ends. Most strings of a body are short: their first bytes are looked at eight
+    /// at a time, the rest of a longer one is searched with `memchr`.
     fn plain_run(&self) -> Option<(usize, u8)> {
         let rest = self.text.as_bytes().get(self.at..)?;
-        let length = memchr::memchr2(b'"', b'\\', rest)?;
-        let run = rest.get(..length)?;
-        if has_control_character(run) {
+        let (head, tail) = rest.split_at(rest.len().min(SHORT_RUN));
+        let length = match first_stop(head) {
+            Some(length) => length,
+            None => head.len() + memchr::memchr2(b'"', b'\\', tail)?,
+        };
+        let stop = *rest.get(length)?;
+        if stop < 0x20
+            || length > head.len() && has_control_character(tail.get(..length - head.len())?)
+        {
             return None;
         }
-        Some((self.at + length, *rest.get(length)?))
+        Some((self.at + length, stop))
     }
 
     /// The character an escape stands for, after its backslash.
@@ -330,6 +337,41 @@ impl<'a> Scanner<'a> {
         self.at += 1;
         Some(byte)
     }
+}
+
+/// How many bytes of a string are looked at eight at a time before `memchr` searches the rest.
+const SHORT_RUN: usize = 16;
+
+/// Where the first quote, backslash or control character of `bytes` is, if anywhere.
+fn first_stop(bytes: &[u8]) -> Option<usize> {
+    let mut chunks = bytes.chunks_exact(8);
+    for (index, chunk) in chunks.by_ref().enumerate() {
+        let word = u64::from_le_bytes(chunk.try_into().ok()?);
+        if let Some(at) = first_stop_in_word(word) {
+            return Some(index * 8 + at);
+        }
+    }
+    let remainder = chunks.remainder();
+    let stop = |&byte: &u8| byte < 0x20 || byte == b'"' || byte == b'\\';
+    remainder
+        .iter()
+        .position(stop)
+        .map(|at| bytes.len() - remainder.len() + at)
+}
+
+/// Where the first quote, backslash or control character of the eight bytes of `word`
+/// (little-endian) is, if anywhere: a byte is flagged when subtracting from it borrows,
+/// which can flag bytes after a true one but never before it (Alan Mycroft's test for a
+/// zero byte).
+fn first_stop_in_word(word: u64) -> Option<usize> {
+    const ONES: u64 = u64::MAX / 255;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word;
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let quote = quote.wrapping_sub(ONES) & !quote;
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    let backslash = backslash.wrapping_sub(ONES) & !backslash;
+    let flagged = (below_space | quote | backslash) & (ONES << 7);
+    (flagged != 0).then(|| flagged.trailing_zeros() as usize / 8)
 }
 
 /// Whether `run` has a byte below 0x20, which a JSON string must escape. Written without an

@@ -528,3 +528,25 @@ fn skipped_values_nest_to_any_depth_without_recursion() {
     let mismatched = format!("{}}}", "[".repeat(depth));
     assert!(!agree(&with("{}", &mismatched)).expect("agreement"));
 }
+
+#[test]
+fn quotes_escapes_and_control_characters_are_found_at_every_place_of_short_and_long_strings() {
+    for length in 0..48 {
+        for at in 0..length {
+            for (stop, accepted) in [
+                ("\u{1}", false),
+                ("\u{1f}", false),
+                (r"\n", true),
+                ("é", true),
+            ] {
+                let mut text = "x".repeat(length);
+                text.replace_range(at..=at, stop);
+                let read = with(&format!(r#"{{"dept":"{text}"}}"#), "0");
+                let skipped = with("{}", &format!(r#"["{text}"]"#));
+                for body in [read, skipped] {
+                    assert_eq!(agree(&body).expect("agreement"), accepted, "{body:?}");
+                }
+            }
+        }
+    }
+}
