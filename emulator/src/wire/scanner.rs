@@ -27,6 +27,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// The next byte after whitespace, not taken; `None` at the end of the text.
+    #[inline]
     pub(super) fn peek(&mut self) -> Option<u8> {
         let bytes = self.text.as_bytes();
         while let Some(&byte) = bytes.get(self.at) {
@@ -39,6 +40,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Takes `byte`, after whitespace.
+    #[inline]
     pub(super) fn expect(&mut self, byte: u8) -> Option<()> {
         (self.peek()? == byte).then(|| self.at += 1)
     }
@@ -94,6 +96,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// `null`, or a string (read as [`Scanner::string`] reads it).
+    #[inline]
     pub(super) fn string_or_null(&mut self) -> Option<Option<Cow<'a, str>>> {
         if self.peek()? == b'n' {
             self.literal(b"null")?;
@@ -105,6 +108,7 @@ impl<'a> Scanner<'a> {
 
     /// A string: borrowed from the text, or unescaped when it has escapes, whose `\u`
     /// surrogates must come in pairs.
+    #[inline]
     pub(super) fn string(&mut self) -> Option<Cow<'a, str>> {
         self.expect(b'"')?;
         let start = self.at;
@@ -136,6 +140,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// `word`, a literal (`null`, `true`, `false`), after whitespace.
+    #[inline]
     pub(super) fn literal(&mut self, word: &[u8]) -> Option<()> {
         self.peek()?;
         let rest = self.text.as_bytes().get(self.at..)?;
@@ -225,6 +230,7 @@ impl<'a> Scanner<'a> {
     /// and on what (a quote or a backslash). `None` when a control character comes first or
     /// the text ends. Most strings of a body are short: their first bytes are looked at eight
     /// at a time, the rest of a longer one is searched with `memchr`.
+    #[inline]
     fn plain_run(&self) -> Option<(usize, u8)> {
         let rest = self.text.as_bytes().get(self.at..)?;
         let (head, tail) = rest.split_at(rest.len().min(SHORT_RUN));
@@ -321,6 +327,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Takes the next byte (no whitespace skipped) when it is `wanted`.
+    #[inline]
     fn take_if(&mut self, wanted: impl FnOnce(u8) -> bool) -> bool {
         let taken = self
             .text
@@ -332,6 +339,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// The next byte, taken (no whitespace skipped).
+    #[inline]
     fn next_byte(&mut self) -> Option<u8> {
         let byte = *self.text.as_bytes().get(self.at)?;
         self.at += 1;
@@ -343,6 +351,7 @@ impl<'a> Scanner<'a> {
 const SHORT_RUN: usize = 16;
 
 /// Where the first quote, backslash or control character of `bytes` is, if anywhere.
+#[inline]
 fn first_stop(bytes: &[u8]) -> Option<usize> {
     let mut chunks = bytes.chunks_exact(8);
     for (index, chunk) in chunks.by_ref().enumerate() {
@@ -363,6 +372,7 @@ fn first_stop(bytes: &[u8]) -> Option<usize> {
 /// (little-endian) is, if anywhere: a byte is flagged when subtracting from it borrows,
 /// which can flag bytes after a true one but never before it (Alan Mycroft's test for a
 /// zero byte).
+#[inline]
 fn first_stop_in_word(word: u64) -> Option<usize> {
     const ONES: u64 = u64::MAX / 255;
     let below_space = word.wrapping_sub(ONES * 0x20) & !word;
@@ -376,6 +386,7 @@ fn first_stop_in_word(word: u64) -> Option<usize> {
 
 /// Whether `run` has a byte below 0x20, which a JSON string must escape. Written without an
 /// early exit, so that it is vectorised.
+#[inline]
 fn has_control_character(run: &[u8]) -> bool {
     run.iter().fold(false, |found, &byte| found | (byte < 0x20))
 }
