@@ -267,7 +267,18 @@ fn is_email(text: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !text.chars().any(char::is_whitespace)
+        && !has_whitespace(text)
+}
+
+/// Whether `text` has a character that is `char::is_whitespace`; ASCII text, the common
+/// case, is looked at byte by byte (space, and tab to carriage return).
+fn has_whitespace(text: &str) -> bool {
+    if text.is_ascii() {
+        text.bytes()
+            .any(|byte| matches!(byte, b' ' | b'\t'..=b'\r'))
+    } else {
+        text.chars().any(char::is_whitespace)
+    }
 }
 
 #[cfg(test)]
@@ -458,6 +469,16 @@ mod tests {
             json!({ "entityType": "USERS", "profiles": [{ "externalId": "e", "profile": [] }] }),
         );
         assert_eq!(error.unwrap_err().code, "E0000003");
+    }
+
+    #[test]
+    fn whitespace_is_found_where_char_is_whitespace_finds_it() {
+        let unicode = ['\u{85}', '\u{a0}', '\u{2003}', '\u{3000}', 'é'];
+        for c in (0..=0x7f).filter_map(char::from_u32).chain(unicode) {
+            let text = format!("a{c}b@c.de");
+            assert_eq!(has_whitespace(&text), c.is_whitespace(), "{c:?}");
+            assert_eq!(is_email(&text), !c.is_whitespace() && c != '@', "{c:?}");
+        }
     }
 
     #[test]

@@ -3,13 +3,21 @@
 //! nothing is built between the JSON and the checks. A body that does not read into these
 //! shapes (not JSON, or a field of the wrong JSON type, or a field given twice) is malformed.
 //! Unknown fields are skipped, as Okta skips them.
+//!
+//! The reader is made for these shapes alone (a [`Scanner`] over the body, which finds the
+//! ends of strings with `memchr`), and refuses exactly the bodies that serde_json refuses
+//! when it reads them into the operation's types: the tests prove it against serde_json
+//! driving visitors of the same shapes (`serde_reader`).
 
 use std::borrow::Cow;
-use std::fmt;
-use std::marker::PhantomData;
 
-use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use scanner::Scanner;
+
+mod scanner;
+#[cfg(test)]
+mod serde_reader;
+#[cfg(test)]
+mod tests;
 
 /// What a bulk body holds, told as it is read.
 pub(crate) trait BodySink {
@@ -30,45 +38,6 @@ pub(crate) trait BodySink {
     fn entry_end(&mut self, external_id: Option<&str>, has_profile: bool);
 }
 
-/// Reads a bulk body into `sink`; `None` when it does not read.
-pub(crate) fn read<S: BodySink>(body: &str, sink: &mut S) -> Option<()> {
-    let mut deserializer = serde_json::Deserializer::from_str(body);
-    BodySeed(sink).deserialize(&mut deserializer).ok()?;
-    deserializer.end().ok()
-}
-
-/// A JSON string, borrowed from the body unless it has escapes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Text<'a>(pub Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(TextVisitor(PhantomData))
-    }
-}
-
-struct TextVisitor<'a>(PhantomData<&'a ()>);
-
-impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
-    type Value = Text<'a>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
-        Ok(Text(Cow::Borrowed(value)))
-    }
-
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(Text(Cow::Owned(value.to_owned())))
-    }
-
-    fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
-        Ok(Text(Cow::Owned(value)))
-    }
-}
-
 /// The value of a profile attribute: a string, `null`, or anything else (named by its kind).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Attribute<'a> {
@@ -77,250 +46,119 @@ pub(crate) enum Attribute<'a> {
     Other(&'static str),
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for Attribute<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(AttributeVisitor(PhantomData))
+/// Reads a bulk body into `sink`; `None` when it does not read.
+///
+/// `BulkUpsertRequestBody` or `BulkDeleteRequestBody`: an object with `entityType` (a string
+/// or `null`) and `profiles` (an array of entries, or `null` as if there were none).
+pub(crate) fn read<S: BodySink>(body: &str, sink: &mut S) -> Option<()> {
+    let mut scanner = Scanner::new(body);
+    let (mut entity_type, mut profiles) = (false, false);
+    scanner.object(|scanner, key| match &*key {
+        "entityType" => {
+            once(&mut entity_type)?;
+            let value = scanner.string_or_null()?;
+            sink.entity_type(value.as_deref());
+            Some(())
+        }
+        "profiles" => {
+            once(&mut profiles)?;
+            read_profiles(scanner, sink)
+        }
+        _ => scanner.skip_value(),
+    })?;
+    if !entity_type {
+        sink.entity_type(None);
     }
-}
-
-struct AttributeVisitor<'a>(PhantomData<&'a ()>);
-
-impl<'de: 'a, 'a> Visitor<'de> for AttributeVisitor<'a> {
-    type Value = Attribute<'a>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
-        Ok(Attribute::Text(Cow::Borrowed(value)))
-    }
-
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(Attribute::Text(Cow::Owned(value.to_owned())))
-    }
-
-    fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
-        Ok(Attribute::Text(Cow::Owned(value)))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Attribute::Null)
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Attribute::Null)
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Attribute::Other("a boolean"))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Attribute::Other("a number"))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Attribute::Other("a number"))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Attribute::Other("a number"))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Attribute::Other("an array"))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Attribute::Other("an object"))
-    }
+    scanner.end()
 }
 
 /// Fails the read when a field is given a second time, as serde's derive does.
-fn once<E: de::Error>(seen: &mut bool, field: &'static str) -> Result<(), E> {
-    if std::mem::replace(seen, true) {
-        Err(E::duplicate_field(field))
-    } else {
-        Ok(())
-    }
+fn once(seen: &mut bool) -> Option<()> {
+    (!std::mem::replace(seen, true)).then_some(())
 }
 
-/// `BulkUpsertRequestBody` or `BulkDeleteRequestBody`: an object with `entityType` and
-/// `profiles`.
-struct BodySeed<'s, S>(&'s mut S);
-
-impl<'de, S: BodySink> DeserializeSeed<'de> for BodySeed<'_, S> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
+/// `profiles`: an array of entries, or `null`.
+fn read_profiles<S: BodySink>(scanner: &mut Scanner<'_>, sink: &mut S) -> Option<()> {
+    if scanner.peek()? == b'n' {
+        return scanner.literal(b"null");
     }
-}
-
-impl<'de, S: BodySink> Visitor<'de> for BodySeed<'_, S> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object with entityType and profiles")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let (mut entity_type, mut profiles) = (false, false);
-        while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
-            match key.as_ref() {
-                "entityType" => {
-                    once(&mut entity_type, "entityType")?;
-                    let value = map.next_value::<Option<Text<'de>>>()?;
-                    self.0.entity_type(value.as_ref().map(|Text(text)| &**text));
-                }
-                "profiles" => {
-                    once(&mut profiles, "profiles")?;
-                    map.next_value_seed(ProfilesSeed(&mut *self.0))?;
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        if !entity_type {
-            self.0.entity_type(None);
-        }
-        Ok(())
-    }
-}
-
-/// `profiles`: an array of entries, or `null` (as if there were none).
-struct ProfilesSeed<'s, S>(&'s mut S);
-
-impl<'de, S: BodySink> DeserializeSeed<'de> for ProfilesSeed<'_, S> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_option(self)
-    }
-}
-
-impl<'de, S: BodySink> Visitor<'de> for ProfilesSeed<'_, S> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of profiles")
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut index = 0;
-        while seq
-            .next_element_seed(EntrySeed {
-                sink: &mut *self.0,
-                index,
-            })?
-            .is_some()
-        {
-            index += 1;
-        }
-        Ok(())
-    }
+    let mut index = 0;
+    scanner.array(|scanner| {
+        read_entry(scanner, sink, index)?;
+        index += 1;
+        Some(())
+    })
 }
 
 /// `IdentitySourceUserForUpsert` or `IdentitySourceUserProfileForDelete`: an object with
-/// `externalId` and, for upserts, `profile`.
-struct EntrySeed<'s, S> {
-    sink: &'s mut S,
-    index: usize,
-}
-
-impl<'de, S: BodySink> DeserializeSeed<'de> for EntrySeed<'_, S> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
+/// `externalId` (a string or `null`) and, for upserts, `profile`.
+fn read_entry<S: BodySink>(scanner: &mut Scanner<'_>, sink: &mut S, index: usize) -> Option<()> {
+    if scanner.peek()? != b'{' {
+        return None;
     }
-}
-
-impl<'de, S: BodySink> Visitor<'de> for EntrySeed<'_, S> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object with externalId")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        self.sink.entry_start(self.index);
-        let mut external_id: Option<Option<Text<'de>>> = None;
-        let (mut has_profile, mut profile_seen) = (false, false);
-        while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
-            match key.as_ref() {
-                "externalId" => {
-                    if external_id.is_some() {
-                        return Err(de::Error::duplicate_field("externalId"));
-                    }
-                    external_id = Some(map.next_value()?);
-                }
-                "profile" if S::READS_PROFILES => {
-                    once(&mut profile_seen, "profile")?;
-                    has_profile = map.next_value_seed(ProfileSeed(&mut *self.sink))?;
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+    sink.entry_start(index);
+    let mut external_id: Option<Option<Cow<'_, str>>> = None;
+    let (mut has_profile, mut profile_seen) = (false, false);
+    scanner.object(|scanner, key| match &*key {
+        "externalId" => {
+            if external_id.is_some() {
+                return None;
             }
+            external_id = Some(scanner.string_or_null()?);
+            Some(())
         }
-        let external_id = external_id.flatten();
-        let external_id = external_id.as_ref().map(|Text(text)| &**text);
-        self.sink.entry_end(external_id, has_profile);
-        Ok(())
-    }
+        "profile" if S::READS_PROFILES => {
+            once(&mut profile_seen)?;
+            has_profile = read_profile(scanner, sink)?;
+            Some(())
+        }
+        _ => scanner.skip_value(),
+    })?;
+    sink.entry_end(external_id.flatten().as_deref(), has_profile);
+    Some(())
 }
 
 /// `profile`: an object of attributes, or `null` (as if it were missing). True for an object.
-struct ProfileSeed<'s, S>(&'s mut S);
-
-impl<'de, S: BodySink> DeserializeSeed<'de> for ProfileSeed<'_, S> {
-    type Value = bool;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
-        deserializer.deserialize_option(self)
+fn read_profile<S: BodySink>(scanner: &mut Scanner<'_>, sink: &mut S) -> Option<bool> {
+    if scanner.peek()? == b'n' {
+        scanner.literal(b"null")?;
+        return Some(false);
     }
+    scanner.object(|scanner, name| {
+        let value = read_attribute(scanner)?;
+        sink.attribute(&name, value);
+        Some(())
+    })?;
+    Some(true)
 }
 
-impl<'de, S: BodySink> Visitor<'de> for ProfileSeed<'_, S> {
-    type Value = bool;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object of attributes")
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<bool, E> {
-        Ok(false)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
-        Ok(false)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
-        deserializer.deserialize_map(self)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
-        while let Some((Text(name), value)) = map.next_entry::<Text<'de>, Attribute<'de>>()? {
-            self.0.attribute(&name, value);
+/// A profile attribute's value, which may be any JSON value. The keys of an object value
+/// are read as strings; everything deeper is skipped.
+fn read_attribute<'a>(scanner: &mut Scanner<'a>) -> Option<Attribute<'a>> {
+    Some(match scanner.peek()? {
+        b'"' => Attribute::Text(scanner.string()?),
+        b'n' => {
+            scanner.literal(b"null")?;
+            Attribute::Null
         }
-        Ok(true)
-    }
+        b't' | b'f' => {
+            scanner
+                .literal(b"true")
+                .or_else(|| scanner.literal(b"false"))?;
+            Attribute::Other("a boolean")
+        }
+        b'-' | b'0'..=b'9' => {
+            scanner.number_value()?;
+            Attribute::Other("a number")
+        }
+        b'[' => {
+            scanner.array(Scanner::skip_value)?;
+            Attribute::Other("an array")
+        }
+        b'{' => {
+            scanner.object(|scanner, _| scanner.skip_value())?;
+            Attribute::Other("an object")
+        }
+        _ => return None,
+    })
 }
