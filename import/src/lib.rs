@@ -18,12 +18,15 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod census;
 mod context;
 mod error;
 mod event;
+mod growing_filter;
 mod importer;
 mod options;
 mod payload;
+mod placed;
 mod plan;
 mod positions;
 mod preflight;
@@ -34,10 +37,11 @@ mod rules;
 mod seen;
 mod session;
 mod source;
+mod source_check;
 
-pub use error::{Failure, ImportError, InvalidInput};
+pub use error::{Failure, ImportError, InvalidInput, PlanError};
 pub use event::Event;
-pub use importer::{Importer, plan};
+pub use importer::{Importer, plan, plan_source};
 pub use options::{
     ActiveSession, DEFAULT_CONCURRENCY, Duplicates, OnInvalid, Options, RejectedBatch,
 };
