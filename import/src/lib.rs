@@ -5,8 +5,9 @@
 //! 200 KB per upload, 50 uploads and 10,000 users per session, one active session at a
 //! time, a cool-down after each start, polling until each import ends.
 //!
-//! 1. Every record is checked first ([`plan`] stops there: a dry run that sends nothing),
-//!    and every problem is reported at once with the record's [`Position`].
+//! 1. Every record is checked first ([`plan`] and [`plan_source`] stop there: a dry run
+//!    that sends nothing), and every problem is reported at once with the record's
+//!    [`Position`].
 //! 2. The valid records are laid out in sessions and uploads ([`Plan`]).
 //! 3. [`Importer::run`] (iterators: the valid records are kept until sent) or
 //!    [`Importer::run_source`] (read again as the uploads go out: only those in flight are

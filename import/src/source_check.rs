@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use crate::census::{Census, CensusLimits};
+use crate::census::{Candidates, Census, CensusLimits};
 use crate::error::Failure;
 use crate::options::Options;
 use crate::preflight::{self, Checked, Tracking};
@@ -32,7 +32,7 @@ pub fn check_source_within<S: Source>(
     let ids = Fingerprinter::default();
     let first_read = Tracking {
         ids,
-        only: None,
+        only: Some(Arc::new(Candidates::new())),
         census: Census::finding(limits),
     };
     let (checked, census) = read_and_check(source, options, first_read)?;
