@@ -3,12 +3,12 @@
 //! A check that keeps no id can't tell a repeated one, but one that keeps every id grows
 //! with the input. So the first read of a [`Source`](crate::Source) keeps none: it notes
 //! each id in a census, which holds them exactly while they are few (at most
-//! [`CensusLimits::exact_ids`], under 1.2 MB), then in a [`GrowingFilter`]. An id the census may
-//! have noted before is a *candidate*, kept exactly: every id that occurs twice is one,
-//! and so are the filter's false positives (under 1 % of the ids). When there are none,
-//! the first read's plan is exact: no id repeats. When there are, one more read checks
-//! everything again keeping only the candidates, which is exact too, as every other id
-//! occurs once.
+//! [`CensusLimits::exact_ids`], under 1.2 MB), then in a [`GrowingFilter`]. An id the
+//! census may have noted before is a *candidate*, kept exactly: every id that occurs twice
+//! is one, and so are the filter's false positives (about 1 % of the ids, under 2 %). When
+//! there are none, the first read's plan is exact: no id repeats. When there are, one more
+//! read checks everything again keeping only the candidates, which is exact too, as every
+//! other id occurs once.
 //!
 //! That second read must see the ids the census saw: the census also keeps a digest of the
 //! ids in the order they came, and the reads compare theirs.

@@ -282,10 +282,10 @@ where
 /// the input: the same plan as [`plan`] gives, keeping neither the records nor their ids.
 ///
 /// The first read checks and plans every record as if no id repeated, and notes each id in
-/// a census: exactly while there are at most about 115,000, then in a Bloom filter that
-/// grows in stages (about 1.5 bytes an id). An id the census may have seen before is a
-/// candidate: every repeated id is one, and so are the filter's false positives (under
-/// 2 % of the ids). With no candidate the plan is done. Otherwise a second read checks
+/// a census: exactly while there are at most 114,688, then in a Bloom filter that grows
+/// in stages (under 3 bytes an id). An id the census may have seen before is a candidate:
+/// every repeated id is one, and so are the filter's false positives (about 1 % of the
+/// ids, under 2 %). With no candidate the plan is done. Otherwise a second read checks
 /// everything again keeping the candidates only, which finds every repeat exactly: an
 /// input whose ids changed between the two reads is a [`Failure::InputChanged`].
 pub fn plan_source<S: Source>(mut source: S, options: &Options) -> Result<Plan, PlanError> {
