@@ -10,7 +10,7 @@ use std::time::Duration;
 use okta_identity_source::models::IdentitySourceSessionStatus as Status;
 use okta_identity_source_import::{
     DEFAULT_CONCURRENCY, Deactivation, Duplicates, Event, Failure, InvalidRecord, Limits,
-    OnInvalid, Position, ReadError, Source, UserRecord,
+    OnInvalid, PlanError, Position, ReadError, Source, UserRecord, plan, plan_source,
 };
 use support::directory::{employee, employee_id, employees, leavers};
 use support::{SOURCE, emulator, importer, open_sessions, options};
@@ -428,4 +428,34 @@ async fn ids_changed_between_the_two_checking_reads_stop_before_any_session() ->
     );
     emulator.shutdown().await;
     Ok(())
+}
+
+#[test]
+fn a_dry_run_over_a_source_plans_what_one_over_iterators_does() {
+    let limits = Limits {
+        max_batch_records: 50,
+        ..Limits::default()
+    };
+    let skip = options()
+        .on_invalid(OnInvalid::Skip)
+        .duplicates(Duplicates::LastWins)
+        .limits(limits);
+    let from_iterators = plan(tangled_users(), tangled_leavers(), &skip).expect("skip mode");
+    let from_source = plan_source((tangled_users, tangled_leavers), &skip).expect("skip mode");
+    assert_eq!(from_source, from_iterators);
+    assert_eq!(from_source.warnings.len(), 3);
+
+    let fail = options().limits(limits);
+    match (
+        plan(tangled_users(), tangled_leavers(), &fail),
+        plan_source((tangled_users, tangled_leavers), &fail),
+    ) {
+        (Err(from_iterators), Err(PlanError::Invalid(from_source))) => {
+            assert_eq!(from_source, from_iterators);
+            // The invalid row, the unreadable one, two repeated users, the id both upserted
+            // and deactivated, and a repeated deactivation.
+            assert_eq!(from_source.records.len(), 6, "{from_source}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
