@@ -38,6 +38,7 @@ measure() {
   printf '%-32s %10s  %8.1f MB\n' "$label" "$elapsed" "$(echo "$rss / 1024" | bc -l)"
 }
 
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-32s %10s  %11s\n' "run" "time" "peak memory"
 for rows in "${@:-100000}"; do
   target/release/examples/fake_users "$rows" >"$work/users.csv"
@@ -45,3 +46,4 @@ for rows in "${@:-100000}"; do
   measure "$rows rows ($size), dry run" users "$work/users.csv" --dry-run
   measure "$rows rows ($size), import" users "$work/users.csv" --cool-down 0ms --poll-interval 100ms
 done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

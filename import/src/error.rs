@@ -21,6 +21,19 @@ fn first(records: &[InvalidRecord]) -> String {
     records.first().map(ToString::to_string).unwrap_or_default()
 }
 
+/// Why a dry run over a [`Source`](crate::Source) ([`plan_source`](crate::plan_source))
+/// gives no plan.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// Some records are invalid and [`OnInvalid::Fail`](crate::OnInvalid::Fail) is in force.
+    #[error(transparent)]
+    Invalid(#[from] InvalidInput),
+    /// The input could not be read again ([`Failure::Read`]) or changed between its reads
+    /// ([`Failure::InputChanged`]).
+    #[error(transparent)]
+    Failed(#[from] Failure),
+}
+
 /// What made an import stop early.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -75,9 +88,9 @@ pub enum Failure {
     /// time, what was sent before stands.
     #[error("the records could not be read: {0}")]
     Read(#[source] ReadError),
-    /// The input read the second time is not what was checked the first
-    /// ([`Source`](crate::Source)): a file changed during the import so that a record
-    /// breaks a rule, has moved or has another size. What was sent before stands.
+    /// The input read again is not what was read before ([`Source`](crate::Source)): a file
+    /// changed during the import so that an id, a record's place or size differs, or a
+    /// record breaks a rule. What was sent before stands.
     #[error("the input changed after it was checked: {0}")]
     InputChanged(String),
     /// The caller asked the import to stop.

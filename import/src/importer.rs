@@ -9,7 +9,7 @@ use futures_util::future::{Either, select};
 use okta_identity_source::IdentitySourceApi;
 
 use crate::context::{Context, lock};
-use crate::error::{Failure, ImportError, InvalidInput};
+use crate::error::{Failure, ImportError, InvalidInput, PlanError};
 use crate::event::Event;
 use crate::options::{OnInvalid, Options};
 use crate::payload::{Feed, Held, Payloads};
@@ -20,6 +20,7 @@ use crate::report::Report;
 use crate::reread::Reread;
 use crate::session;
 use crate::source::Source;
+use crate::source_check::check_source;
 
 /// Imports users into one identity source, within Okta's rules.
 #[derive(Debug, Clone)]
@@ -114,8 +115,9 @@ impl Importer {
 
     /// [`run`](Self::run) over an input read twice ([`Source`]): once to check and plan
     /// every record, then again as the uploads go out, each upload's body built when a
-    /// request can take it. It holds the ids seen (about 30 bytes a record) and the
-    /// uploads in flight, never the whole input.
+    /// request can take it; three times when some ids may repeat (see [`plan_source`]).
+    /// It holds a few bits a record (the census of ids, which records are in the plan) and
+    /// the uploads in flight, never the whole input, nor every id.
     ///
     /// A record that differs from the first read (a file changed meanwhile) stops the
     /// import with [`Failure::InputChanged`], and an input that can't be read again with
@@ -137,23 +139,19 @@ impl Importer {
         on_event: impl FnMut(Event) + Send,
         stop: impl Future<Output = ()>,
     ) -> Result<Report, ImportError> {
-        let first_read = source
-            .users()
-            .and_then(|users| Ok((users, source.deactivations()?)));
-        let (users, deactivations) = match first_read {
-            Ok(read) => read,
-            Err(error) => {
-                return Err(ImportError {
-                    failure: Failure::Read(error),
-                    report: Box::default(),
-                });
-            }
-        };
         let Checked {
             plan,
             places,
             placed,
-        } = preflight::check(users, deactivations, &self.options, &mut ());
+        } = match check_source(&mut source, &self.options) {
+            Ok(checked) => checked,
+            Err(failure) => {
+                return Err(ImportError {
+                    failure,
+                    report: Box::default(),
+                });
+            }
+        };
         let feed = Reread::new(source, places, placed, &plan);
         self.execute(plan, feed, on_event, stop).await
     }
@@ -276,6 +274,26 @@ where
         return Err(InvalidInput {
             records: plan.invalid,
         });
+    }
+    Ok(plan)
+}
+
+/// A dry run over an input it can read again ([`Source`]), in memory that does not grow with
+/// the input: the same plan as [`plan`] gives, keeping neither the records nor their ids.
+///
+/// The first read checks and plans every record as if no id repeated, and notes each id in
+/// a census: exactly while there are at most 114,688, then in a Bloom filter that grows
+/// in stages (under 3 bytes an id). An id the census may have seen before is a candidate:
+/// every repeated id is one, and so are the filter's false positives (about 1 % of the
+/// ids, under 2 %). With no candidate the plan is done. Otherwise a second read checks
+/// everything again keeping the candidates only, which finds every repeat exactly: an
+/// input whose ids changed between the two reads is a [`Failure::InputChanged`].
+pub fn plan_source<S: Source>(mut source: S, options: &Options) -> Result<Plan, PlanError> {
+    let plan = check_source(&mut source, options)?.plan;
+    if options.on_invalid == OnInvalid::Fail && !plan.invalid.is_empty() {
+        return Err(PlanError::Invalid(InvalidInput {
+            records: plan.invalid,
+        }));
     }
     Ok(plan)
 }

@@ -5,8 +5,9 @@
 //! 200 KB per upload, 50 uploads and 10,000 users per session, one active session at a
 //! time, a cool-down after each start, polling until each import ends.
 //!
-//! 1. Every record is checked first ([`plan`] stops there: a dry run that sends nothing),
-//!    and every problem is reported at once with the record's [`Position`].
+//! 1. Every record is checked first ([`plan`] and [`plan_source`] stop there: a dry run
+//!    that sends nothing), and every problem is reported at once with the record's
+//!    [`Position`].
 //! 2. The valid records are laid out in sessions and uploads ([`Plan`]).
 //! 3. [`Importer::run`] (iterators: the valid records are kept until sent) or
 //!    [`Importer::run_source`] (read again as the uploads go out: only those in flight are
@@ -18,12 +19,15 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod census;
 mod context;
 mod error;
 mod event;
+mod growing_filter;
 mod importer;
 mod options;
 mod payload;
+mod placed;
 mod plan;
 mod positions;
 mod preflight;
@@ -34,10 +38,11 @@ mod rules;
 mod seen;
 mod session;
 mod source;
+mod source_check;
 
-pub use error::{Failure, ImportError, InvalidInput};
+pub use error::{Failure, ImportError, InvalidInput, PlanError};
 pub use event::Event;
-pub use importer::{Importer, plan};
+pub use importer::{Importer, plan, plan_source};
 pub use options::{
     ActiveSession, DEFAULT_CONCURRENCY, Duplicates, OnInvalid, Options, RejectedBatch,
 };

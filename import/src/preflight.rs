@@ -3,6 +3,7 @@
 //! dry run keeps nothing, a run keeps the upload bodies.
 
 use std::io;
+use std::sync::Arc;
 
 use okta_identity_source::models::{
     BulkUpsertRequestBody, IdentitySourceEntityType, IdentitySourceUserForUpsert,
@@ -10,7 +11,9 @@ use okta_identity_source::models::{
 };
 use serde::Serialize;
 
+use crate::census::{Candidates, Census};
 use crate::options::{Duplicates, Options};
+use crate::placed::{Placed, mark};
 use crate::plan::{BatchId, BatchKind, Plan, Planner, TooLarge};
 use crate::positions::Positions;
 use crate::record::{Deactivation, InvalidRecord, Position, UserRecord};
@@ -44,35 +47,57 @@ pub struct Checked {
     pub placed: Placed,
 }
 
-/// Which records are in the plan, and in which batch: each record is known by its number
-/// among all the records read, users first, then deactivations.
-pub struct Placed {
+/// Which ids a check keeps exactly, and whether it notes them all in a census.
+pub struct Tracking {
+    /// The keys ids are fingerprinted with.
     pub ids: Fingerprinter,
-    pub users: Seen,
-    pub deactivated: Seen,
-    /// The number of each batch's first record.
-    pub firsts: Vec<u32>,
+    /// The only ids kept, when not every one is: every other id must occur once at most.
+    pub only: Option<Arc<Candidates>>,
+    /// Where every id that could repeat is noted.
+    pub census: Census,
 }
 
-impl Placed {
-    /// The batch record `ordinal` went to, if it was placed.
-    pub fn batch_of(&self, ordinal: u32) -> BatchId {
-        crate::plan::batch_of(&self.firsts, ordinal)
+impl Tracking {
+    /// Keeps every id; finds no candidates.
+    pub fn every() -> Self {
+        Self {
+            ids: Fingerprinter::default(),
+            only: None,
+            census: Census::default(),
+        }
     }
 }
 
-/// Reads every record, checks it and places the valid ones.
+/// Reads every record, checks it and places the valid ones, keeping every id.
 pub fn check<U, D>(users: U, deactivations: D, options: &Options, keep: &mut impl Keep) -> Checked
 where
     U: IntoIterator<Item = Result<UserRecord, InvalidRecord>>,
     D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
 {
+    check_tracking(users, deactivations, options, keep, Tracking::every()).0
+}
+
+/// [`check`], keeping the ids `tracking` says, and the census of the ids it noted.
+pub fn check_tracking<U, D>(
+    users: U,
+    deactivations: D,
+    options: &Options,
+    keep: &mut impl Keep,
+    tracking: Tracking,
+) -> (Checked, Census)
+where
+    U: IntoIterator<Item = Result<UserRecord, InvalidRecord>>,
+    D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
+{
+    let seen = || tracking.only.clone().map_or_else(Seen::default, Seen::only);
     let mut run = Preflight {
         options,
         planner: Planner::new(options.limits, envelope_bytes()),
-        ids: Fingerprinter::default(),
-        users: Seen::default(),
-        deactivated: Seen::default(),
+        ids: tracking.ids,
+        users: seen(),
+        deactivated: seen(),
+        census: tracking.census,
+        placed: Placed::new(tracking.ids),
         positions: Positions::default(),
         ordinals: Ordinals::default(),
         invalid: Vec::new(),
@@ -128,6 +153,8 @@ struct Preflight<'o> {
     ids: Fingerprinter,
     users: Seen,
     deactivated: Seen,
+    census: Census,
+    placed: Placed,
     positions: Positions,
     ordinals: Ordinals,
     invalid: Vec<InvalidRecord>,
@@ -146,6 +173,7 @@ impl Preflight<'_> {
         rules::check_profile(&profile, &mut reasons);
         let id = self.ids.of(&external_id);
         if reasons.is_empty() {
+            self.census.note(id);
             self.repeated_user(&external_id, id, &position, keep, &mut reasons);
         }
         let user = IdentitySourceUserForUpsert {
@@ -157,6 +185,7 @@ impl Preflight<'_> {
             match self.planner.place(BatchKind::Upsert, bytes, ordinal) {
                 Ok(batch) => {
                     self.users.insert(id, ordinal, bytes);
+                    self.placed.place(ordinal, batch, mark(id, ordinal, bytes));
                     self.positions.push(ordinal, &position);
                     keep.user(batch, user, position);
                     return;
@@ -189,6 +218,8 @@ impl Preflight<'_> {
             Duplicates::LastWins => {
                 let batch = self.planner.batch_of(earlier.ordinal);
                 self.planner.remove(batch, earlier.bytes);
+                let earlier_mark = mark(id, earlier.ordinal, earlier.bytes);
+                self.placed.unplace(earlier.ordinal, batch, earlier_mark);
                 keep.remove(batch, external_id);
                 self.users.unplace(id);
                 self.warnings.push(Warning {
@@ -209,6 +240,7 @@ impl Preflight<'_> {
         rules::check_external_id(&external_id, &mut reasons);
         let id = self.ids.of(&external_id);
         if reasons.is_empty() {
+            self.census.note(id);
             self.conflicts(&external_id, id, keep, &mut reasons);
         }
         if reasons.is_empty()
@@ -236,6 +268,7 @@ impl Preflight<'_> {
             match self.planner.place(BatchKind::Deactivate, bytes, ordinal) {
                 Ok(batch) => {
                     self.deactivated.insert(id, ordinal, bytes);
+                    self.placed.place(ordinal, batch, mark(id, ordinal, bytes));
                     self.positions.push(ordinal, &position);
                     keep.deactivation(batch, body.external_id, position);
                     return;
@@ -271,6 +304,8 @@ impl Preflight<'_> {
         if user.placed && self.options.on_invalid == crate::OnInvalid::Skip {
             let batch = self.planner.batch_of(user.ordinal);
             self.planner.remove(batch, user.bytes);
+            self.placed
+                .unplace(user.ordinal, batch, mark(id, user.ordinal, user.bytes));
             keep.remove(batch, external_id);
             self.users.unplace(id);
             self.invalid.push(InvalidRecord {
@@ -281,12 +316,12 @@ impl Preflight<'_> {
         }
     }
 
-    fn finish(self) -> Checked {
-        let firsts = self.planner.firsts().to_vec();
+    fn finish(mut self) -> (Checked, Census) {
+        self.placed.set_firsts(self.planner.firsts().to_vec());
         let (sessions, places) = self.planner.finish();
         let users = sessions.iter().map(|session| session.users()).sum();
         let deactivations = sessions.iter().map(|session| session.deactivations()).sum();
-        Checked {
+        let checked = Checked {
             plan: Plan {
                 sessions,
                 users,
@@ -295,13 +330,9 @@ impl Preflight<'_> {
                 warnings: self.warnings,
             },
             places,
-            placed: Placed {
-                ids: self.ids,
-                users: self.users,
-                deactivated: self.deactivated,
-                firsts,
-            },
-        }
+            placed: self.placed,
+        };
+        (checked, self.census)
     }
 }
 

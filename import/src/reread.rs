@@ -1,14 +1,14 @@
 //! The second read of a [`Source`]: the records the plan kept, built into upload bodies one
 //! at a time as the uploads go out.
 //!
-//! The first read numbered every record (users first, then deactivations) and kept, for
-//! each id, the number of the record that won and its size. Reading again in the same
-//! order, a record is sent when it is the one that won its id; the plan placed records in
-//! the order of their numbers, so each upload's records come one after the other: besides
-//! the uploads in flight, only the one being built is held. Each record kept is checked
-//! again, against Okta's rules and its size against the first read's, and each upload must
-//! get as many records as planned: an input that changed in between stops the import rather
-//! than send what was not checked.
+//! The check numbered every record (users first, then deactivations) and marked those in
+//! the plan ([`Placed`]). Reading again in the same order, a record is sent when it is
+//! marked; the plan placed records in the order of their numbers, so each upload's records
+//! come one after the other: besides the uploads in flight, only the one being built is
+//! held. Each record kept is checked again against Okta's rules, and each upload must get
+//! as many records as planned, with the same ids, numbers and sizes (the sum of their
+//! marks): an input that changed in between stops the import rather than send what was not
+//! checked.
 
 use okta_identity_source::models::{
     BulkDeleteRequestBody, BulkUpsertRequestBody, IdentitySourceEntityType,
@@ -17,8 +17,10 @@ use okta_identity_source::models::{
 
 use crate::error::Failure;
 use crate::payload::{Feed, Payload};
+use crate::placed::{Placed, mark};
+use crate::plan::BatchId;
 use crate::plan::{BatchPlan, Plan};
-use crate::preflight::{Ordinals, Placed, json_bytes, number_position};
+use crate::preflight::{Ordinals, json_bytes, number_position};
 use crate::record::{Deactivation, InvalidRecord, Position, UserRecord};
 use crate::rules;
 use crate::source::Source;
@@ -27,6 +29,9 @@ use crate::source::Source;
 struct Kept {
     /// The session and the upload within it.
     place: (usize, usize),
+    /// The batch it was placed in, and its mark.
+    batch: BatchId,
+    mark: u64,
     record: Record,
     position: Position,
 }
@@ -127,28 +132,26 @@ impl<S: Source> Reread<S> {
         let Ok(mut user) = user else {
             return Ok(None);
         };
-        let id = self.placed.ids.of(&user.external_id);
-        let Some(earlier) = self.placed.users.get(id) else {
-            return Ok(None);
-        };
-        if !earlier.placed || earlier.ordinal != ordinal {
+        if !self.placed.is_placed(ordinal) {
             return Ok(None);
         }
         number_position(&mut user.position, number);
         let mut reasons = Vec::new();
+        rules::check_external_id(&user.external_id, &mut reasons);
         rules::check_profile(&user.profile, &mut reasons);
+        if !reasons.is_empty() {
+            return Err(changed(&user.position));
+        }
         let body = IdentitySourceUserForUpsert {
             external_id: user.external_id,
             profile: user.profile,
         };
-        if !reasons.is_empty() || json_bytes(&body) != earlier.bytes {
-            return Err(changed(&user.position));
-        }
-        Ok(Some(Kept {
-            place: self.place_of(ordinal, &user.position)?,
-            record: Record::User(body),
-            position: user.position,
-        }))
+        let mark = mark(
+            self.placed.ids.of(&body.external_id),
+            ordinal,
+            json_bytes(&body),
+        );
+        self.kept(ordinal, mark, Record::User(body), user.position)
     }
 
     /// The deactivation, when it is the record the plan kept for its id.
@@ -163,39 +166,63 @@ impl<S: Source> Reread<S> {
         let Ok(mut deactivation) = deactivation else {
             return Ok(None);
         };
-        let id = self.placed.ids.of(&deactivation.external_id);
-        if !self.placed.deactivated.is_placed(id, ordinal) {
+        if !self.placed.is_placed(ordinal) {
             return Ok(None);
         }
         number_position(&mut deactivation.position, number);
+        let mut reasons = Vec::new();
+        rules::check_external_id(&deactivation.external_id, &mut reasons);
+        if !reasons.is_empty() {
+            return Err(changed(&deactivation.position));
+        }
         let body = IdentitySourceUserProfileForDelete {
             external_id: deactivation.external_id,
         };
+        let id = self.placed.ids.of(&body.external_id);
+        let mark = mark(id, ordinal, json_bytes(&body));
+        self.kept(
+            ordinal,
+            mark,
+            Record::Deactivation(body),
+            deactivation.position,
+        )
+    }
+
+    /// Record `ordinal`, read again, with the upload the plan has it in.
+    fn kept(
+        &self,
+        ordinal: u32,
+        mark: u64,
+        record: Record,
+        position: Position,
+    ) -> Result<Option<Kept>, Failure> {
+        let batch = self.placed.batch_of(ordinal);
+        let Some(place) = self.places.get(batch.0 as usize).copied().flatten() else {
+            return Err(changed(&position));
+        };
         Ok(Some(Kept {
-            place: self.place_of(ordinal, &deactivation.position)?,
-            record: Record::Deactivation(body),
-            position: deactivation.position,
+            place,
+            batch,
+            mark,
+            record,
+            position,
         }))
     }
 
-    fn place_of(&self, ordinal: u32, position: &Position) -> Result<(usize, usize), Failure> {
-        let batch = self.placed.batch_of(ordinal);
-        self.places
-            .get(batch.0 as usize)
-            .copied()
-            .flatten()
-            .ok_or_else(|| changed(position))
-    }
-
-    /// The records of upload `next`, read until one of a later upload comes.
-    fn fill(&mut self, next: (usize, usize)) -> Result<Option<Payload>, Failure> {
+    /// The records of upload `next`, read until one of a later upload comes, and whether
+    /// they are those the plan put there (the sum of their marks is its batch's).
+    fn fill(&mut self, next: (usize, usize)) -> Result<(Option<Payload>, bool), Failure> {
         let mut payload: Option<Payload> = None;
+        let mut batch_and_sum: Option<(BatchId, u64)> = None;
+        let as_planned = |batch_and_sum: Option<(BatchId, u64)>, placed: &Placed| {
+            batch_and_sum.is_none_or(|(batch, sum)| placed.sum(batch) == sum)
+        };
         loop {
             let kept = match self.ahead.take() {
                 Some(kept) => kept,
                 None => match self.next_kept()? {
                     Some(kept) => kept,
-                    None => return Ok(payload),
+                    None => return Ok((payload, as_planned(batch_and_sum, &self.placed))),
                 },
             };
             if kept.place != next {
@@ -203,8 +230,10 @@ impl<S: Source> Reread<S> {
                     return Err(changed(&kept.position));
                 }
                 self.ahead = Some(kept);
-                return Ok(payload);
+                return Ok((payload, as_planned(batch_and_sum, &self.placed)));
             }
+            let (_, sum) = batch_and_sum.get_or_insert((kept.batch, 0));
+            *sum = sum.wrapping_add(kept.mark);
             add(&mut payload, kept);
         }
     }
@@ -219,10 +248,10 @@ impl<S: Source> Feed for Reread<S> {
             return Ok(None);
         };
         let planned = *planned;
-        let payload = self.fill(self.next)?;
-        // Each record's size was checked: with as many records, the body is as planned.
+        let (payload, as_planned) = self.fill(self.next)?;
+        // With the same records, the body is as large as planned.
         let records = payload.as_ref().map_or(0, Payload::records);
-        if records != planned.records {
+        if records != planned.records || !as_planned {
             return Err(Failure::InputChanged(format!(
                 "upload {} of session {} does not have the records that were checked",
                 self.next.1 + 1,

@@ -1,18 +1,24 @@
-//! The external ids seen so far: the only state a dry run keeps per record.
+//! The external ids a check keeps exactly, with the record that has each.
 //!
-//! Finding a repeated id needs a set of every id seen, so this is the part of the memory
-//! that grows with the input. Each id is kept as a 128-bit fingerprint (keyed SipHash,
-//! with keys drawn for each import), never as text: two different ids share one with a
-//! chance of about n² / 2¹²⁹, 10⁻²⁷ for a million ids. With it go the record's number in
-//! the input, from which its position and its upload are found again
-//! ([`Positions`](crate::positions::Positions), [`Planner::batch_of`](crate::plan::Planner::batch_of))
+//! Finding a repeated id needs every id seen before it. Over iterators, which can be read
+//! only once, this set holds every id placed, and grows with the input: each id is kept as
+//! a 128-bit fingerprint (keyed SipHash, with keys drawn for each import), never as text: two
+//! different ids share one with a chance of about n² / 2¹²⁹, 10⁻²⁷ for a million ids. With
+//! it go the record's number in the input, from which its position and its upload are found
+//! again ([`Positions`](crate::positions::Positions), [`Planner::batch_of`](crate::plan::Planner::batch_of))
 //! only when a repeat is found, and its size as JSON: 24 bytes in a vector, plus a 4-byte
 //! index and a control byte in a hash table, about 30 bytes a record in all.
+//!
+//! Over a [`Source`](crate::Source), which can be read again, a set keeps only the ids a
+//! [`Census`](crate::census::Census) found may repeat ([`Seen::only`]): few of them.
 
 use std::hash::{BuildHasher, Hasher, RandomState};
+use std::sync::Arc;
 
 use hashbrown::HashTable;
 use siphasher::sip128::{Hasher128, SipHasher13};
+
+use crate::census::Candidates;
 
 /// A record seen before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,8 +42,15 @@ struct Entry {
 const UNPLACED: u32 = 1 << 31;
 
 /// An id's fingerprint: 128 bits of keyed SipHash-1-3.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Fingerprint([u64; 2]);
+
+impl Fingerprint {
+    /// Its two 64-bit halves, each as random as the keys.
+    pub fn halves(self) -> [u64; 2] {
+        self.0
+    }
+}
 
 /// Fingerprints ids with keys drawn anew for each import, so that no input can be made to
 /// collide on purpose.
@@ -69,9 +82,20 @@ pub struct Seen {
     entries: Vec<Entry>,
     /// Indices into `entries`.
     table: HashTable<u32>,
+    /// The only ids kept, when not all of them are.
+    only: Option<Arc<Candidates>>,
 }
 
 impl Seen {
+    /// A set that keeps the ids in `candidates` and no other: one told of any other id
+    /// says it never saw it.
+    pub fn only(candidates: Arc<Candidates>) -> Self {
+        Self {
+            only: Some(candidates),
+            ..Self::default()
+        }
+    }
+
     /// How many ids.
     #[cfg(test)]
     pub fn len(&self) -> usize {
@@ -80,6 +104,9 @@ impl Seen {
 
     /// Makes room for `additional` more ids.
     pub fn reserve(&mut self, additional: usize) {
+        if self.only.is_some() {
+            return;
+        }
         self.entries.reserve_exact(additional);
         let entries = &self.entries;
         self.table
@@ -97,16 +124,15 @@ impl Seen {
         })
     }
 
-    /// Whether the record numbered `ordinal` is the one with the id of `fingerprint` that
-    /// is in the plan.
-    pub fn is_placed(&self, fingerprint: Fingerprint, ordinal: u32) -> bool {
-        self.get(fingerprint)
-            .is_some_and(|earlier| earlier.placed && earlier.ordinal == ordinal)
-    }
-
     /// Records the id of `fingerprint` as the id of record `ordinal`, in the plan with
-    /// `bytes` of JSON; replaces what was recorded for it before.
+    /// `bytes` of JSON; replaces what was recorded for it before. Does nothing for an id
+    /// the set does not keep.
     pub fn insert(&mut self, fingerprint: Fingerprint, ordinal: u32, bytes: usize) {
+        if let Some(only) = &self.only
+            && !only.contains(&fingerprint)
+        {
+            return;
+        }
         // A placed record is at most an upload body, far under 2 GB.
         let bytes = u32::try_from(bytes).unwrap_or(u32::MAX) & !UNPLACED;
         let entry = Entry {
@@ -167,8 +193,7 @@ mod tests {
         );
         assert_eq!(seen.get(ids.of("e-10000")), None);
         assert_eq!(seen.get(ids.of("E-4321")), None);
-        assert!(seen.is_placed(ids.of("e-432"), 432));
-        assert!(!seen.is_placed(ids.of("e-432"), 433));
+        assert_eq!(seen.get(ids.of("e-432")).map(|e| e.ordinal), Some(432));
     }
 
     #[test]
@@ -190,7 +215,18 @@ mod tests {
             ..later
         };
         assert_eq!(seen.get(a), Some(unplaced));
-        assert!(!seen.is_placed(a, 9));
+    }
+
+    #[test]
+    fn a_set_of_some_ids_keeps_those_only() {
+        let ids = Fingerprinter::default();
+        let mut seen = Seen::only(Arc::new([ids.of("a")].into()));
+        seen.reserve(1_000);
+        seen.insert(ids.of("a"), 1, 10);
+        seen.insert(ids.of("b"), 2, 10);
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen.get(ids.of("a")).map(|a| a.ordinal), Some(1));
+        assert_eq!(seen.get(ids.of("b")), None);
     }
 
     #[test]

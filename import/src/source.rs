@@ -11,8 +11,10 @@ pub type ReadError = Box<dyn std::error::Error + Send + Sync>;
 /// [`Importer::run_source`](crate::Importer::run_source) reads it twice: once to check
 /// and plan every record (with [`OnInvalid::Fail`](crate::OnInvalid::Fail) nothing may be
 /// sent before the last one is checked), then again to send the records the plan kept,
-/// one upload at a time, so that it holds no more than the uploads in flight. A record
-/// that differs from the first read stops the import.
+/// one upload at a time, so that it holds no more than the uploads in flight. When some
+/// ids may repeat, one more read in between tells which do (see
+/// [`plan_source`](crate::plan_source)), so that neither read keeps every id. A record
+/// that differs from the read before stops the import.
 ///
 /// A pair of closures that each return an iterator is a source:
 ///

@@ -10,7 +10,7 @@ use std::time::Duration;
 use okta_identity_source::models::IdentitySourceSessionStatus as Status;
 use okta_identity_source_import::{
     DEFAULT_CONCURRENCY, Deactivation, Duplicates, Event, Failure, InvalidRecord, Limits,
-    OnInvalid, Position, ReadError, Source, UserRecord,
+    OnInvalid, PlanError, Position, ReadError, Source, UserRecord, plan, plan_source,
 };
 use support::directory::{employee, employee_id, employees, leavers};
 use support::{SOURCE, emulator, importer, open_sessions, options};
@@ -306,5 +306,156 @@ impl Source for GoneOnSecondRead {
 
     fn deactivations(&mut self) -> Result<Self::Deactivations, ReadError> {
         Ok(std::iter::empty())
+    }
+}
+
+/// Employees `0..300` and a later record of employee 5, counting the reads.
+fn with_a_later_record(reads: &AtomicUsize) -> Vec<Result<UserRecord, InvalidRecord>> {
+    reads.fetch_add(1, Ordering::Relaxed);
+    let mut later = employee(5);
+    later.profile.first_name = Some(Some("Later".into()));
+    employees(0..300).chain([Ok(later)]).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn last_wins_across_sessions_sends_the_later_record_once_as_iterators_do() -> TestResult {
+    // Sessions of 100 users: the earlier record is in the first, the later one in the fourth.
+    let options = || {
+        options().duplicates(Duplicates::LastWins).limits(Limits {
+            max_batch_records: 20,
+            max_session_records: 100,
+            ..Limits::default()
+        })
+    };
+    let held = emulator().start().await?;
+    let held_report = importer(&held, options())
+        .run(
+            with_a_later_record(&AtomicUsize::new(0)),
+            leavers(0..0),
+            |_| {},
+        )
+        .await?;
+    let streamed = emulator().start().await?;
+    let reads = AtomicUsize::new(0);
+    let streamed_report = importer(&streamed, options())
+        .run_source((|| with_a_later_record(&reads), || leavers(0..0)), |_| {})
+        .await?;
+
+    // One read to check, one to tell the repeat exactly, one to send.
+    assert_eq!(reads.load(Ordering::Relaxed), 3);
+    assert_eq!(streamed_report.warnings, held_report.warnings);
+    let warnings: Vec<String> = streamed_report
+        .warnings
+        .iter()
+        .map(|w| format!("{}: {}", w.position, w.message))
+        .collect();
+    assert_eq!(
+        warnings,
+        ["record 301: also at record 6; this later record is used"]
+    );
+    let per_session = |report: &okta_identity_source_import::Report| -> Vec<u64> {
+        report.sessions.iter().map(|s| s.users).collect()
+    };
+    assert_eq!(per_session(&streamed_report), [99, 100, 100, 1]);
+    assert_eq!(per_session(&streamed_report), per_session(&held_report));
+    assert_eq!(streamed_report.users_sent, 300);
+    assert_eq!(streamed.users(SOURCE), held.users(SOURCE));
+    assert_eq!(
+        streamed.users(SOURCE)[&employee_id(5)].profile["firstName"],
+        "Later"
+    );
+    held.shutdown().await;
+    streamed.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_id_changed_after_the_check_stops_the_upload_that_has_it() -> TestResult {
+    let emulator = emulator().start().await?;
+    let reads = AtomicUsize::new(0);
+    let users = || {
+        let first = reads.fetch_add(1, Ordering::Relaxed) == 0;
+        employees(0..500).map(move |user| {
+            let mut user = user?;
+            if !first && user.external_id == employee_id(450) {
+                // Another id, as long, of a user that breaks no rule: only the id tells.
+                user.external_id = employee_id(9_450);
+            }
+            Ok(user)
+        })
+    };
+    let error = importer(&emulator, options())
+        .run_source((users, || leavers(0..0)), |_| {})
+        .await
+        .expect_err("the input changed");
+    assert_eq!(
+        error.failure.to_string(),
+        "the input changed after it was checked: upload 3 of session 1 does not have the \
+         records that were checked"
+    );
+    assert_eq!(error.report.sessions[0].status, Status::Closed);
+    assert!(open_sessions(&emulator).is_empty());
+    assert!(emulator.users(SOURCE).is_empty(), "nothing was imported");
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ids_changed_between_the_two_checking_reads_stop_before_any_session() -> TestResult {
+    let emulator = emulator().start().await?;
+    let reads = AtomicUsize::new(0);
+    let users = || {
+        let mut users = with_a_later_record(&reads);
+        if reads.load(Ordering::Relaxed) > 1 {
+            // One more repeat, which the first read did not see.
+            users[200] = Ok(employee(100));
+        }
+        users
+    };
+    let error = importer(&emulator, options().duplicates(Duplicates::LastWins))
+        .run_source((users, || leavers(0..0)), |_| {})
+        .await
+        .expect_err("the input changed");
+    assert_eq!(
+        error.failure.to_string(),
+        "the input changed after it was checked: its ids are not those of the read before"
+    );
+    assert_eq!(reads.load(Ordering::Relaxed), 2);
+    assert!(error.report.sessions.is_empty());
+    assert!(
+        emulator.sessions(SOURCE).is_empty(),
+        "no session was created"
+    );
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[test]
+fn a_dry_run_over_a_source_plans_what_one_over_iterators_does() {
+    let limits = Limits {
+        max_batch_records: 50,
+        ..Limits::default()
+    };
+    let skip = options()
+        .on_invalid(OnInvalid::Skip)
+        .duplicates(Duplicates::LastWins)
+        .limits(limits);
+    let from_iterators = plan(tangled_users(), tangled_leavers(), &skip).expect("skip mode");
+    let from_source = plan_source((tangled_users, tangled_leavers), &skip).expect("skip mode");
+    assert_eq!(from_source, from_iterators);
+    assert_eq!(from_source.warnings.len(), 3);
+
+    let fail = options().limits(limits);
+    match (
+        plan(tangled_users(), tangled_leavers(), &fail),
+        plan_source((tangled_users, tangled_leavers), &fail),
+    ) {
+        (Err(from_iterators), Err(PlanError::Invalid(from_source))) => {
+            assert_eq!(from_source, from_iterators);
+            // The invalid row, the unreadable one, two repeated users, the id both upserted
+            // and deactivated, and a repeated deactivation.
+            assert_eq!(from_source.records.len(), 6, "{from_source}");
+        }
+        other => panic!("{other:?}"),
     }
 }

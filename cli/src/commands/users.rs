@@ -5,7 +5,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use okta_identity_source_import::{
-    ActiveSession, Duplicates, Importer, OnInvalid, Options, Report, plan,
+    ActiveSession, Duplicates, Importer, OnInvalid, Options, PlanError, Report, plan_source,
 };
 
 use crate::args::{self, UsersArgs};
@@ -98,15 +98,15 @@ fn options(args: &UsersArgs) -> Options {
         .concurrency(usize::from(args.concurrency))
 }
 
-/// Checks every record and prints the plan; sends nothing.
+/// Checks every record and prints the plan; sends nothing. The files are read once, or
+/// twice when some ids may repeat, and neither the records nor their ids are kept.
 fn dry_run(
     input: Input,
     options: &Options,
     report_file: Option<ReportFile>,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
-    let (users, deactivations) = input.into_first_read();
-    match plan(users, deactivations, options) {
+    match plan_source(input, options) {
         Ok(plan) => {
             if let Some(file) = report_file {
                 file.write(&plan)?;
@@ -121,7 +121,10 @@ fn dry_run(
                 ))),
             }
         }
-        Err(invalid) => {
+        Err(PlanError::Failed(failure)) => {
+            Err(Failure::Import(format!("the dry run stopped: {failure}")))
+        }
+        Err(PlanError::Invalid(invalid)) => {
             if let Some(file) = report_file {
                 file.write(&serde_json::json!({ "invalid": invalid.records }))?;
             }

@@ -57,21 +57,6 @@ impl Input {
             deactivations: deactivations.map(Reader::open).transpose()?,
         })
     }
-
-    /// The records as opened first: for a single read (a dry run).
-    pub fn into_first_read(self) -> (UserRecords, DeactivationRecords) {
-        let Self {
-            users,
-            deactivations,
-        } = self;
-        let deactivations = deactivations.and_then(|reader| reader.opened);
-        let users: UserRecords = match users.opened {
-            Some(users) => Box::new(user_records(users)),
-            None => Box::new(std::iter::empty()),
-        };
-        let deactivations = Box::new(deactivations.into_iter().flatten());
-        (users, Box::new(deactivation_records(deactivations)))
-    }
 }
 
 impl Source for Input {
