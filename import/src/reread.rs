@@ -11,29 +11,25 @@
 //! than send what was not checked.
 
 use okta_identity_source::models::{
-    BulkDeleteRequestBody, BulkUpsertRequestBody, IdentitySourceEntityType,
     IdentitySourceUserForUpsert, IdentitySourceUserProfileForDelete,
 };
 
 use crate::error::Failure;
-use crate::payload::{Feed, Payload};
-use crate::plan::{BatchPlan, Plan};
-use crate::preflight::{Ordinals, Placed, json_bytes, number_position};
+use crate::payload::{Body, Feed, Payload};
+use crate::plan::{BatchKind, BatchPlan, Plan};
+use crate::preflight::{Ordinals, Placed, number_position, write_json};
 use crate::record::{Deactivation, InvalidRecord, Position, UserRecord};
 use crate::rules;
 use crate::source::Source;
 
-/// A record the plan kept, read again, with the upload it goes to.
+/// A record the plan kept, read again, with the upload it goes to. Its JSON is in
+/// [`Reread::json`] until the next record is read.
 struct Kept {
     /// The session and the upload within it.
     place: (usize, usize),
-    record: Record,
+    kind: BatchKind,
+    ordinal: u32,
     position: Position,
-}
-
-enum Record {
-    User(IdentitySourceUserForUpsert),
-    Deactivation(IdentitySourceUserProfileForDelete),
 }
 
 enum Reading<U, D> {
@@ -55,6 +51,8 @@ pub struct Reread<S: Source> {
     next: (usize, usize),
     /// A record read ahead: the first of the next upload.
     ahead: Option<Kept>,
+    /// The JSON of the last record read that the plan kept.
+    json: Vec<u8>,
 }
 
 impl<S: Source> Reread<S> {
@@ -80,6 +78,7 @@ impl<S: Source> Reread<S> {
                 .collect(),
             next: (0, 0),
             ahead: None,
+            json: Vec::new(),
         })
     }
 
@@ -141,12 +140,13 @@ impl<S: Source> Reread<S> {
             external_id: user.external_id,
             profile: user.profile,
         };
-        if !reasons.is_empty() || json_bytes(&body) != earlier.bytes {
+        if !reasons.is_empty() || write_json(&mut self.json, &body) != Ok(earlier.bytes) {
             return Err(changed(&user.position));
         }
         Ok(Some(Kept {
             place: self.place_of(ordinal, &user.position)?,
-            record: Record::User(body),
+            kind: BatchKind::Upsert,
+            ordinal,
             position: user.position,
         }))
     }
@@ -171,9 +171,13 @@ impl<S: Source> Reread<S> {
         let body = IdentitySourceUserProfileForDelete {
             external_id: deactivation.external_id,
         };
+        if write_json(&mut self.json, &body).is_err() {
+            return Err(changed(&deactivation.position));
+        }
         Ok(Some(Kept {
             place: self.place_of(ordinal, &deactivation.position)?,
-            record: Record::Deactivation(body),
+            kind: BatchKind::Deactivate,
+            ordinal,
             position: deactivation.position,
         }))
     }
@@ -187,15 +191,16 @@ impl<S: Source> Reread<S> {
             .ok_or_else(|| changed(position))
     }
 
-    /// The records of upload `next`, read until one of a later upload comes.
-    fn fill(&mut self, next: (usize, usize)) -> Result<Option<Payload>, Failure> {
-        let mut payload: Option<Payload> = None;
+    /// The body of upload `next`, of `records` records: its records are read, and their
+    /// JSON written into it, until one of a later upload comes.
+    fn fill(&mut self, next: (usize, usize), records: usize) -> Result<Option<Body>, Failure> {
+        let mut body: Option<Body> = None;
         loop {
             let kept = match self.ahead.take() {
                 Some(kept) => kept,
                 None => match self.next_kept()? {
                     Some(kept) => kept,
-                    None => return Ok(payload),
+                    None => return Ok(body),
                 },
             };
             if kept.place != next {
@@ -203,9 +208,14 @@ impl<S: Source> Reread<S> {
                     return Err(changed(&kept.position));
                 }
                 self.ahead = Some(kept);
-                return Ok(payload);
+                return Ok(body);
             }
-            add(&mut payload, kept);
+            let body = body.get_or_insert_with(|| Body::new(kept.kind, records, &self.json));
+            // A plan never puts both kinds in one upload.
+            if body.kind() != kept.kind {
+                return Err(changed(&kept.position));
+            }
+            body.push(kept.ordinal, &self.json, kept.position);
         }
     }
 }
@@ -219,10 +229,10 @@ impl<S: Source> Feed for Reread<S> {
             return Ok(None);
         };
         let planned = *planned;
-        let payload = self.fill(self.next)?;
+        let body = self.fill(self.next, planned.records as usize)?;
         // Each record's size was checked: with as many records, the body is as planned.
-        let records = payload.as_ref().map_or(0, Payload::records);
-        if records != planned.records {
+        let records = body.as_ref().map_or(0, Body::records);
+        if records != planned.records as usize {
             return Err(Failure::InputChanged(format!(
                 "upload {} of session {} does not have the records that were checked",
                 self.next.1 + 1,
@@ -230,39 +240,7 @@ impl<S: Source> Feed for Reread<S> {
             )));
         }
         self.next.1 += 1;
-        Ok(payload)
-    }
-}
-
-fn add(payload: &mut Option<Payload>, kept: Kept) {
-    let Kept {
-        record, position, ..
-    } = kept;
-    match (payload, record) {
-        (Some(Payload::Upsert(body, positions)), Record::User(user)) => {
-            body.profiles.push(user);
-            positions.push(position);
-        }
-        (Some(Payload::Deactivate(body, positions)), Record::Deactivation(id)) => {
-            body.profiles.push(id);
-            positions.push(position);
-        }
-        (payload @ None, Record::User(user)) => {
-            let body = BulkUpsertRequestBody {
-                entity_type: IdentitySourceEntityType::Users,
-                profiles: vec![user],
-            };
-            *payload = Some(Payload::Upsert(body, vec![position]));
-        }
-        (payload @ None, Record::Deactivation(id)) => {
-            let body = BulkDeleteRequestBody {
-                entity_type: IdentitySourceEntityType::Users,
-                profiles: vec![id],
-            };
-            *payload = Some(Payload::Deactivate(body, vec![position]));
-        }
-        // A plan never puts both kinds in one upload.
-        (Some(_), _) => {}
+        Ok(body.map(Body::finish))
     }
 }
 
@@ -303,12 +281,8 @@ mod tests {
     }
 
     /// What an upload sends, and from where.
-    fn sent(payload: &Payload) -> (String, Vec<Position>) {
-        let json = match payload {
-            Payload::Upsert(body, _) => serde_json::to_string(body),
-            Payload::Deactivate(body, _) => serde_json::to_string(body),
-        };
-        (json.unwrap_or_default(), payload.positions().to_vec())
+    fn sent(payload: &Payload) -> (Vec<u8>, Vec<Position>) {
+        (payload.json().to_vec(), payload.positions().to_vec())
     }
 
     proptest! {
