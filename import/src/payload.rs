@@ -105,10 +105,13 @@ struct Span {
 }
 
 impl Body {
-    /// An empty body of `kind`, with room for `records` records like `first`.
+    /// An empty body of `kind`, with room for `records` records like `first` and a
+    /// quarter more, so that records a little longer than the first fill it without moving
+    /// it; what is left over is given back when it is finished.
     pub fn new(kind: BatchKind, records: usize, first: &[u8]) -> Self {
         let (start, end) = envelope(kind);
-        let mut json = Vec::with_capacity(start.len() + records * (first.len() + 1) + end.len());
+        let room = records * (first.len() + first.len() / 4 + 1);
+        let mut json = Vec::with_capacity(start.len() + room + end.len());
         json.extend_from_slice(start);
         Self {
             kind,
@@ -173,6 +176,7 @@ impl Body {
             self.json
         };
         json.extend_from_slice(end);
+        json.shrink_to_fit();
         match self.kind {
             BatchKind::Upsert => Payload::Upsert(JsonBody::from_serialized(json), self.positions),
             BatchKind::Deactivate => {
