@@ -3,6 +3,8 @@
 //! exact size; what is kept of its JSON is up to a [`Keep`]: a dry run keeps nothing, a
 //! run writes it into its upload's body.
 
+use std::io;
+
 use okta_identity_source::models::{
     IdentitySourceUserForUpsert, IdentitySourceUserProfileForDelete,
 };
@@ -19,6 +21,11 @@ use crate::seen::{Fingerprint, Fingerprinter, Seen};
 
 /// What is kept of each placed record.
 pub trait Keep {
+    /// Whether it keeps the records' JSON; if not, each record's size is counted without
+    /// writing it, and [`place`](Self::place) gets no JSON.
+    fn keeps_json(&self) -> bool {
+        true
+    }
     /// Record `ordinal` of `kind`, whose JSON is `json`, placed in `batch`.
     fn place(
         &mut self,
@@ -34,6 +41,9 @@ pub trait Keep {
 
 /// Keeps nothing: a dry run.
 impl Keep for () {
+    fn keeps_json(&self) -> bool {
+        false
+    }
     fn place(&mut self, _: BatchKind, _: BatchId, _: u32, _: &[u8], _: Position) {}
     fn remove(&mut self, _: BatchId, _: u32) {}
 }
@@ -159,7 +169,7 @@ impl Preflight<'_> {
             profile,
         };
         if reasons.is_empty() {
-            match self.place(BatchKind::Upsert, &user, ordinal) {
+            match self.place(BatchKind::Upsert, &user, ordinal, keep.keeps_json()) {
                 Ok((batch, bytes)) => {
                     self.users.insert(id, ordinal, bytes);
                     self.positions.push(ordinal, &position);
@@ -237,7 +247,7 @@ impl Preflight<'_> {
         }
         let body = IdentitySourceUserProfileForDelete { external_id };
         if reasons.is_empty() {
-            match self.place(BatchKind::Deactivate, &body, ordinal) {
+            match self.place(BatchKind::Deactivate, &body, ordinal, keep.keeps_json()) {
                 Ok((batch, bytes)) => {
                     self.deactivated.insert(id, ordinal, bytes);
                     self.positions.push(ordinal, &position);
@@ -285,15 +295,21 @@ impl Preflight<'_> {
         }
     }
 
-    /// Serialises a valid record into `self.json` and places it by its size: its batch
-    /// and its size, or why it can't be placed.
+    /// Serialises a valid record into `self.json` (or only counts its bytes, when the
+    /// JSON is not kept) and places it by its size: its batch and its size, or why it
+    /// can't be placed.
     fn place(
         &mut self,
         kind: BatchKind,
         record: &impl Serialize,
         ordinal: u32,
+        keep_json: bool,
     ) -> Result<(BatchId, usize), String> {
-        let bytes = write_json(&mut self.json, record)?;
+        let bytes = if keep_json {
+            write_json(&mut self.json, record)?
+        } else {
+            json_len(record)?
+        };
         self.planner
             .place(kind, bytes, ordinal)
             .map(|batch| (batch, bytes))
@@ -356,9 +372,32 @@ fn envelope_bytes() -> usize {
 /// Writes `record` as JSON into `json`, in place of what was there; its length.
 pub fn write_json(json: &mut Vec<u8>, record: &impl Serialize) -> Result<usize, String> {
     json.clear();
-    match serde_json::to_writer(&mut *json, record) {
-        Ok(()) => Ok(json.len()),
-        Err(error) => Err(format!("the record can't be written as JSON: {error}")),
+    serde_json::to_writer(&mut *json, record).map_err(unwritable)?;
+    Ok(json.len())
+}
+
+/// The length of `record` as JSON, counted without writing it: faster than writing it,
+/// for a dry run.
+fn json_len(record: &impl Serialize) -> Result<usize, String> {
+    let mut counter = ByteCounter(0);
+    serde_json::to_writer(&mut counter, record).map_err(unwritable)?;
+    Ok(counter.0)
+}
+
+fn unwritable(error: serde_json::Error) -> String {
+    format!("the record can't be written as JSON: {error}")
+}
+
+struct ByteCounter(usize);
+
+impl io::Write for ByteCounter {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0 += bytes.len();
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
