@@ -14,7 +14,8 @@ use okta_identity_source::models::{
     IdentitySourceUserProfileForUpsert,
 };
 use okta_identity_source::{
-    ApiError, Auth, BoxError, Client, ClientBuilder, Error, IdentitySourceApi, RetryPolicy, models,
+    ApiError, Auth, BoxError, Client, ClientBuilder, Error, IdentitySourceApi, JsonBody,
+    RetryPolicy, models,
 };
 use serde_json::{Value, json};
 use wiremock::http::HeaderValue;
@@ -603,6 +604,42 @@ async fn bulk_upsert_posts_nulls_omissions_and_custom_attributes() -> TestResult
     let request = only_request_for(&server, "POST", &bulk_upsert, true).await;
     // Comparing values also checks that the fields left at `None` were not sent at all.
     assert_eq!(body_json(&request), upsert_json());
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_body_serialised_beforehand_is_sent_byte_for_byte_on_every_attempt() -> TestResult {
+    let server =
+        server_answering_in_turn([ResponseTemplate::new(503)], ResponseTemplate::new(202)).await;
+    // Not what serde_json writes (spaces, and the fields in another order): the bytes go
+    // out as they are, never parsed and written again.
+    let json =
+        br#"{ "profiles": [{"profile": {}, "externalId": "ext-1"}], "entityType": "USERS" }"#;
+    let body = JsonBody::<BulkUpsertRequestBody>::from_serialized(json.as_slice());
+    let response = api(&server)
+        .upload_identity_source_data_for_upsert("0oa1", "aps1", body.clone())
+        .send()
+        .await?;
+    assert_eq!(response.meta().attempts, 2);
+    let requests = received(&server).await;
+    assert_eq!(requests.len(), 2);
+    assert_standard_headers(&requests[0], true);
+    assert_eq!(header(&requests[1], "x-okta-retry-count"), Some("1"));
+    for request in &requests {
+        assert_eq!(request.url.path(), format!("{SESSION}/bulk-upsert"));
+        assert_eq!(header(request, "content-type"), Some("application/json"));
+        assert_eq!(request.body, json);
+        let length = json.len().to_string();
+        assert_eq!(header(request, "content-length"), Some(length.as_str()));
+    }
+    // The typed body goes through the same parameter, by reference as before.
+    let typed = upsert_body();
+    api(&server)
+        .upload_identity_source_data_for_upsert("0oa1", "aps1", &typed)
+        .await?;
+    let sent = received(&server).await;
+    assert_eq!(sent.last().map(body_json), Some(upsert_json()));
+    assert_eq!(body.as_bytes(), Some(json.as_slice()));
     Ok(())
 }
 

@@ -24,7 +24,7 @@ use okta_identity_source::models::{
 };
 use okta_identity_source::{Client, IdentitySourceApi};
 use okta_identity_source_emulator::{Emulator, Fault};
-use okta_identity_source_import::{Importer, Options, Report, UserRecord, plan};
+use okta_identity_source_import::{Importer, OnInvalid, Options, Report, UserRecord, plan};
 use tokio::runtime::Runtime;
 
 #[path = "../tests/support/directory.rs"]
@@ -127,35 +127,28 @@ fn options(concurrency: usize) -> Options {
 /// The engine, from records to `COMPLETED`.
 #[divan::bench(args = [1, 4])]
 fn import(bencher: Bencher, concurrency: usize) {
-    let setup = setup();
-    let importer = Importer::new(
-        IdentitySourceApi::new(setup.client.clone()),
-        SOURCE,
-        options(concurrency),
-    );
-    bencher
-        .counter(ItemsCount::new(import_users()))
-        .with_inputs(users)
-        .bench_local_values(|users| {
-            let report = setup.runtime.block_on(importer.run(
-                users.into_iter().map(Ok),
-                std::iter::empty(),
-                |_| {},
-            ));
-            check(report);
-        });
+    run_importer(bencher, &setup().client, options(concurrency));
+}
+
+/// `import::4` with invalid records skipped rather than refused: the same work for an
+/// input with none.
+#[divan::bench]
+fn import_skip(bencher: Bencher) {
+    let options = options(4).on_invalid(OnInvalid::Skip);
+    run_importer(bencher, &setup().client, options);
 }
 
 /// The engine against the distant emulator: how much concurrency gains when each request
 /// takes 10 ms more.
 #[divan::bench(args = [1, 2, 4, 8], sample_count = 10)]
 fn distant(bencher: Bencher, concurrency: usize) {
+    run_importer(bencher, &setup().distant_client, options(concurrency));
+}
+
+/// Imports [`users`] through `client` with `options`, once per iteration.
+fn run_importer(bencher: Bencher, client: &Client, options: Options) {
     let setup = setup();
-    let importer = Importer::new(
-        IdentitySourceApi::new(setup.distant_client.clone()),
-        SOURCE,
-        options(concurrency),
-    );
+    let importer = Importer::new(IdentitySourceApi::new(client.clone()), SOURCE, options);
     bencher
         .counter(ItemsCount::new(import_users()))
         .with_inputs(users)

@@ -1,46 +1,193 @@
 //! The upload bodies of a real run, and where a session takes them from ([`Feed`]).
 //!
+//! Each record is serialised once, as it is checked, and its JSON goes straight into its
+//! upload's body ([`Body`]): the plan needs its exact size anyway, and the client sends the
+//! finished bytes as they are ([`JsonBody::from_serialized`]), without serialising again.
+//!
 //! With [`OnInvalid::Fail`](crate::OnInvalid::Fail) nothing may be sent before the last
 //! record is checked. An input that can be read again ([`Source`](crate::Source)) is, and
-//! its bodies are built one at a time as uploads go out
+//! its bodies are written one at a time as uploads go out
 //! ([`Reread`](crate::reread::Reread)). An iterator can't be read twice, so a run over
-//! iterators keeps every valid record until it is sent ([`Payloads`], [`Held`]): as the
-//! request bodies themselves, each record moved (not copied) into its batch's body. Either
-//! way each body is serialized once, by the client, as it is sent.
+//! iterators keeps the JSON of every valid record until it is sent ([`Payloads`],
+//! [`Held`]), which takes less memory than the records themselves.
 
+use std::sync::OnceLock;
+
+use okta_identity_source::JsonBody;
 use okta_identity_source::models::{
     BulkDeleteRequestBody, BulkUpsertRequestBody, IdentitySourceEntityType,
-    IdentitySourceUserForUpsert, IdentitySourceUserProfileForDelete,
 };
 
 use crate::error::Failure;
-use crate::plan::BatchId;
+use crate::plan::{BatchId, BatchKind};
 use crate::preflight::Keep;
 use crate::record::Position;
 
-/// One upload's body and where its records came from.
+/// One upload's body, ready to send, and where its records came from.
 #[derive(Debug, Clone)]
 pub enum Payload {
     /// Users to create or update.
-    Upsert(BulkUpsertRequestBody, Vec<Position>),
+    Upsert(JsonBody<BulkUpsertRequestBody>, Vec<Position>),
     /// Users to deactivate.
-    Deactivate(BulkDeleteRequestBody, Vec<Position>),
+    Deactivate(JsonBody<BulkDeleteRequestBody>, Vec<Position>),
 }
 
 impl Payload {
     /// How many records it carries.
     pub fn records(&self) -> u32 {
-        let count = match self {
-            Self::Upsert(body, _) => body.profiles.len(),
-            Self::Deactivate(body, _) => body.profiles.len(),
-        };
-        count as u32
+        self.positions().len() as u32
     }
 
     /// Where its records came from.
     pub fn positions(&self) -> &[Position] {
         match self {
             Self::Upsert(_, positions) | Self::Deactivate(_, positions) => positions,
+        }
+    }
+
+    /// Its JSON.
+    #[cfg(test)]
+    pub fn json(&self) -> &[u8] {
+        let json = match self {
+            Self::Upsert(body, _) => body.as_bytes(),
+            Self::Deactivate(body, _) => body.as_bytes(),
+        };
+        json.unwrap_or_default()
+    }
+
+    /// What it sends, and from where.
+    #[cfg(test)]
+    pub fn sent(&self) -> (Vec<u8>, Vec<Position>) {
+        (self.json().to_vec(), self.positions().to_vec())
+    }
+}
+
+/// The JSON an upload body of `kind` starts and ends with around its records:
+/// `{"entityType":"USERS","profiles":[` and `]}`, as the client's own types serialise.
+pub fn envelope(kind: BatchKind) -> (&'static [u8], &'static [u8]) {
+    static UPSERT: OnceLock<Vec<u8>> = OnceLock::new();
+    static DEACTIVATE: OnceLock<Vec<u8>> = OnceLock::new();
+    let empty = match kind {
+        BatchKind::Upsert => UPSERT.get_or_init(|| {
+            let body = BulkUpsertRequestBody {
+                entity_type: IdentitySourceEntityType::Users,
+                profiles: Vec::new(),
+            };
+            serde_json::to_vec(&body).unwrap_or_default()
+        }),
+        BatchKind::Deactivate => DEACTIVATE.get_or_init(|| {
+            let body = BulkDeleteRequestBody {
+                entity_type: IdentitySourceEntityType::Users,
+                profiles: Vec::new(),
+            };
+            serde_json::to_vec(&body).unwrap_or_default()
+        }),
+    };
+    // The empty list of profiles is the only `[]` in it; its records go in between.
+    let split = empty
+        .windows(2)
+        .position(|pair| pair == b"[]")
+        .map_or(empty.len(), |at| at + 1);
+    empty.split_at(split)
+}
+
+/// An upload body being written: the envelope's start, then each record's JSON after a
+/// comma. A record taken back out leaves a hole, closed when the body is finished.
+#[derive(Debug)]
+pub struct Body {
+    kind: BatchKind,
+    json: Vec<u8>,
+    /// Each record's number and where its JSON is in `json`, in order.
+    records: Vec<Span>,
+    positions: Vec<Position>,
+    holes: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    ordinal: u32,
+    start: u32,
+    end: u32,
+}
+
+impl Body {
+    /// An empty body of `kind`, with room for `records` records like `first` and a
+    /// quarter more, so that records a little longer than the first fill it without moving
+    /// it; what is left over is given back when it is finished.
+    pub fn new(kind: BatchKind, records: usize, first: &[u8]) -> Self {
+        let (start, end) = envelope(kind);
+        let room = records * (first.len() + first.len() / 4 + 1);
+        let mut json = Vec::with_capacity(start.len() + room + end.len());
+        json.extend_from_slice(start);
+        Self {
+            kind,
+            json,
+            records: Vec::with_capacity(records),
+            positions: Vec::with_capacity(records),
+            holes: false,
+        }
+    }
+
+    /// What it carries.
+    pub fn kind(&self) -> BatchKind {
+        self.kind
+    }
+
+    /// How many records it has.
+    pub fn records(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Adds record `ordinal` (numbered higher than those before), whose JSON is `json`.
+    pub fn push(&mut self, ordinal: u32, json: &[u8], position: Position) {
+        if !self.records.is_empty() {
+            self.json.push(b',');
+        }
+        let start = self.json.len();
+        self.json.extend_from_slice(json);
+        self.records.push(Span {
+            ordinal,
+            start: start as u32,
+            end: self.json.len() as u32,
+        });
+        self.positions.push(position);
+    }
+
+    /// Takes record `ordinal` back out, if it is here.
+    pub fn remove(&mut self, ordinal: u32) {
+        if let Ok(found) = self
+            .records
+            .binary_search_by_key(&ordinal, |span| span.ordinal)
+        {
+            self.records.remove(found);
+            self.positions.remove(found);
+            self.holes = true;
+        }
+    }
+
+    /// The finished body, ready to send.
+    pub fn finish(self) -> Payload {
+        let (start, end) = envelope(self.kind);
+        let mut json = if self.holes {
+            let mut json = Vec::with_capacity(self.json.len());
+            json.extend_from_slice(start);
+            for (index, span) in self.records.iter().enumerate() {
+                if index > 0 {
+                    json.push(b',');
+                }
+                json.extend_from_slice(&self.json[span.start as usize..span.end as usize]);
+            }
+            json
+        } else {
+            self.json
+        };
+        json.extend_from_slice(end);
+        json.shrink_to_fit();
+        match self.kind {
+            BatchKind::Upsert => Payload::Upsert(JsonBody::from_serialized(json), self.positions),
+            BatchKind::Deactivate => {
+                Payload::Deactivate(JsonBody::from_serialized(json), self.positions)
+            }
         }
     }
 }
@@ -52,7 +199,7 @@ pub trait Feed {
     fn next_batch(&mut self, session: usize) -> Result<Option<Payload>, Failure>;
 }
 
-/// The bodies of every session, built while the records were checked.
+/// The bodies of every session, written while the records were checked.
 #[derive(Debug)]
 pub struct Held(Vec<std::vec::IntoIter<Payload>>);
 
@@ -69,10 +216,10 @@ impl Feed for Held {
     }
 }
 
-/// Every batch's body, by batch id.
+/// Every batch's body, by batch id, written as the records are checked.
 #[derive(Debug, Default)]
 pub struct Payloads {
-    bodies: Vec<Payload>,
+    bodies: Vec<Body>,
     /// The records a body is made room for at once, so that filling it moves none.
     batch_records: usize,
 }
@@ -86,16 +233,6 @@ impl Payloads {
         }
     }
 
-    fn slot(&mut self, batch: BatchId, empty: impl Fn() -> Payload) -> &mut Payload {
-        let index = batch.0 as usize;
-        // Batches are numbered in order and get their first record at once; filling any
-        // gap keeps this safe whatever the order.
-        while self.bodies.len() <= index {
-            self.bodies.push(empty());
-        }
-        &mut self.bodies[index]
-    }
-
     /// The bodies grouped by session, in plan order, from the places the plan gave each
     /// batch id; batches that ended empty are dropped.
     pub fn into_sessions(
@@ -104,9 +241,9 @@ impl Payloads {
         sessions: usize,
     ) -> Vec<Vec<Payload>> {
         let mut grouped: Vec<Vec<Payload>> = (0..sessions).map(|_| Vec::new()).collect();
-        for (payload, place) in self.bodies.into_iter().zip(places) {
+        for (body, place) in self.bodies.into_iter().zip(places) {
             if let Some((session, _)) = place {
-                grouped[*session].push(payload);
+                grouped[*session].push(body.finish());
             }
         }
         grouped
@@ -114,63 +251,58 @@ impl Payloads {
 }
 
 impl Keep for Payloads {
-    fn user(&mut self, batch: BatchId, user: IdentitySourceUserForUpsert, position: Position) {
-        let capacity = self.batch_records;
-        let empty = || {
-            let body = BulkUpsertRequestBody {
-                entity_type: IdentitySourceEntityType::Users,
-                profiles: Vec::with_capacity(capacity),
-            };
-            Payload::Upsert(body, Vec::with_capacity(capacity))
-        };
-        if let Payload::Upsert(body, positions) = self.slot(batch, empty) {
-            body.profiles.push(user);
-            positions.push(position);
+    fn place(
+        &mut self,
+        kind: BatchKind,
+        batch: BatchId,
+        ordinal: u32,
+        json: &[u8],
+        position: Position,
+    ) {
+        let index = batch.0 as usize;
+        // Batches are numbered in order and get their first record at once; filling any
+        // gap keeps this safe whatever the order.
+        while self.bodies.len() <= index {
+            self.bodies.push(Body::new(kind, self.batch_records, json));
         }
+        self.bodies[index].push(ordinal, json, position);
     }
 
-    fn deactivation(&mut self, batch: BatchId, external_id: String, position: Position) {
-        let capacity = self.batch_records;
-        let empty = || {
-            let body = BulkDeleteRequestBody {
-                entity_type: IdentitySourceEntityType::Users,
-                profiles: Vec::with_capacity(capacity),
-            };
-            Payload::Deactivate(body, Vec::with_capacity(capacity))
-        };
-        if let Payload::Deactivate(body, positions) = self.slot(batch, empty) {
-            body.profiles
-                .push(IdentitySourceUserProfileForDelete { external_id });
-            positions.push(position);
+    fn remove(&mut self, batch: BatchId, ordinal: u32) {
+        if let Some(body) = self.bodies.get_mut(batch.0 as usize) {
+            body.remove(ordinal);
         }
     }
+}
 
-    fn remove(&mut self, batch: BatchId, external_id: &str) {
-        let Some(payload) = self.bodies.get_mut(batch.0 as usize) else {
-            return;
-        };
-        let found = match payload {
-            Payload::Upsert(body, _) => body
-                .profiles
-                .iter()
-                .position(|user| user.external_id == external_id),
-            Payload::Deactivate(body, _) => body
-                .profiles
-                .iter()
-                .position(|user| user.external_id == external_id),
-        };
-        let Some(found) = found else {
-            return;
-        };
-        match payload {
-            Payload::Upsert(body, positions) => {
-                body.profiles.remove(found);
-                positions.remove(found);
-            }
-            Payload::Deactivate(body, positions) => {
-                body.profiles.remove(found);
-                positions.remove(found);
-            }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_is_its_records_json_in_the_envelope_with_holes_closed() {
+        let (start, end) = envelope(BatchKind::Deactivate);
+        assert_eq!(start, br#"{"entityType":"USERS","profiles":["#);
+        assert_eq!(end, b"]}");
+        let mut body = Body::new(BatchKind::Deactivate, 4, br#"{"externalId":"a"}"#);
+        for (ordinal, id) in [(3, "a"), (5, "b"), (8, "c")] {
+            let json = format!(r#"{{"externalId":"{id}"}}"#);
+            body.push(
+                ordinal,
+                json.as_bytes(),
+                Position::record(u64::from(ordinal)),
+            );
         }
+        body.remove(5);
+        body.remove(6);
+        assert_eq!(body.records(), 2);
+        let payload = body.finish();
+        assert_eq!(
+            payload.json(),
+            br#"{"entityType":"USERS","profiles":[{"externalId":"a"},{"externalId":"c"}]}"#
+        );
+        let indexes: Vec<u64> = payload.positions().iter().map(|p| p.index).collect();
+        assert_eq!(indexes, [3, 8]);
+        assert!(matches!(payload, Payload::Deactivate(..)));
     }
 }

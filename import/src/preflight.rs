@@ -1,18 +1,19 @@
 //! Reading every record once: numbering, Okta's rules, repeated ids, sizes, and placing
-//! each valid record in the plan. What is kept of a placed record is up to a [`Keep`]: a
-//! dry run keeps nothing, a run keeps the upload bodies.
+//! each valid record in the plan. Each valid record is serialised once, which gives its
+//! exact size; what is kept of its JSON is up to a [`Keep`]: a dry run keeps nothing, a
+//! run writes it into its upload's body.
 
 use std::io;
 use std::sync::Arc;
 
 use okta_identity_source::models::{
-    BulkUpsertRequestBody, IdentitySourceEntityType, IdentitySourceUserForUpsert,
-    IdentitySourceUserProfileForDelete,
+    IdentitySourceUserForUpsert, IdentitySourceUserProfileForDelete,
 };
 use serde::Serialize;
 
 use crate::census::{Candidates, Census};
 use crate::options::{Duplicates, Options};
+use crate::payload::envelope;
 use crate::placed::{Placed, mark};
 use crate::plan::{BatchId, BatchKind, Plan, Planner, TooLarge};
 use crate::positions::Positions;
@@ -23,19 +24,31 @@ use crate::seen::{Fingerprint, Fingerprinter, Seen};
 
 /// What is kept of each placed record.
 pub trait Keep {
-    /// A user placed in `batch`.
-    fn user(&mut self, batch: BatchId, user: IdentitySourceUserForUpsert, position: Position);
-    /// A deactivation placed in `batch`.
-    fn deactivation(&mut self, batch: BatchId, external_id: String, position: Position);
-    /// The record with `external_id` taken back out of `batch`.
-    fn remove(&mut self, batch: BatchId, external_id: &str);
+    /// Whether it keeps the records' JSON; if not, each record's size is counted without
+    /// writing it, and [`place`](Self::place) gets no JSON.
+    fn keeps_json(&self) -> bool {
+        true
+    }
+    /// Record `ordinal` of `kind`, whose JSON is `json`, placed in `batch`.
+    fn place(
+        &mut self,
+        kind: BatchKind,
+        batch: BatchId,
+        ordinal: u32,
+        json: &[u8],
+        position: Position,
+    );
+    /// Record `ordinal` taken back out of `batch`.
+    fn remove(&mut self, batch: BatchId, ordinal: u32);
 }
 
 /// Keeps nothing: a dry run.
 impl Keep for () {
-    fn user(&mut self, _: BatchId, _: IdentitySourceUserForUpsert, _: Position) {}
-    fn deactivation(&mut self, _: BatchId, _: String, _: Position) {}
-    fn remove(&mut self, _: BatchId, _: &str) {}
+    fn keeps_json(&self) -> bool {
+        false
+    }
+    fn place(&mut self, _: BatchKind, _: BatchId, _: u32, _: &[u8], _: Position) {}
+    fn remove(&mut self, _: BatchId, _: u32) {}
 }
 
 /// The plan, and what a second read of the input needs to find each placed record's upload.
@@ -102,6 +115,7 @@ where
         ordinals: Ordinals::default(),
         invalid: Vec::new(),
         warnings: Vec::new(),
+        json: Vec::new(),
     };
     let users = users.into_iter();
     // Room for as many ids as the input says it has at least, so the table never grows.
@@ -159,6 +173,8 @@ struct Preflight<'o> {
     ordinals: Ordinals,
     invalid: Vec<InvalidRecord>,
     warnings: Vec<Warning>,
+    /// The JSON of the record being placed.
+    json: Vec<u8>,
 }
 
 impl Preflight<'_> {
@@ -181,16 +197,15 @@ impl Preflight<'_> {
             profile,
         };
         if reasons.is_empty() {
-            let bytes = json_bytes(&user);
-            match self.planner.place(BatchKind::Upsert, bytes, ordinal) {
-                Ok(batch) => {
+            match self.place(BatchKind::Upsert, &user, ordinal, keep.keeps_json()) {
+                Ok((batch, bytes)) => {
                     self.users.insert(id, ordinal, bytes);
                     self.placed.place(ordinal, batch, mark(id, ordinal, bytes));
                     self.positions.push(ordinal, &position);
-                    keep.user(batch, user, position);
+                    keep.place(BatchKind::Upsert, batch, ordinal, &self.json, position);
                     return;
                 }
-                Err(too_large) => reasons.push(too_large_reason(too_large)),
+                Err(reason) => reasons.push(reason),
             }
         }
         self.invalid.push(InvalidRecord {
@@ -220,7 +235,7 @@ impl Preflight<'_> {
                 self.planner.remove(batch, earlier.bytes);
                 let earlier_mark = mark(id, earlier.ordinal, earlier.bytes);
                 self.placed.unplace(earlier.ordinal, batch, earlier_mark);
-                keep.remove(batch, external_id);
+                keep.remove(batch, earlier.ordinal);
                 self.users.unplace(id);
                 self.warnings.push(Warning {
                     position: position.clone(),
@@ -264,16 +279,15 @@ impl Preflight<'_> {
         }
         let body = IdentitySourceUserProfileForDelete { external_id };
         if reasons.is_empty() {
-            let bytes = json_bytes(&body);
-            match self.planner.place(BatchKind::Deactivate, bytes, ordinal) {
-                Ok(batch) => {
+            match self.place(BatchKind::Deactivate, &body, ordinal, keep.keeps_json()) {
+                Ok((batch, bytes)) => {
                     self.deactivated.insert(id, ordinal, bytes);
                     self.placed.place(ordinal, batch, mark(id, ordinal, bytes));
                     self.positions.push(ordinal, &position);
-                    keep.deactivation(batch, body.external_id, position);
+                    keep.place(BatchKind::Deactivate, batch, ordinal, &self.json, position);
                     return;
                 }
-                Err(too_large) => reasons.push(too_large_reason(too_large)),
+                Err(reason) => reasons.push(reason),
             }
         }
         self.invalid.push(InvalidRecord {
@@ -306,7 +320,7 @@ impl Preflight<'_> {
             self.planner.remove(batch, user.bytes);
             self.placed
                 .unplace(user.ordinal, batch, mark(id, user.ordinal, user.bytes));
-            keep.remove(batch, external_id);
+            keep.remove(batch, user.ordinal);
             self.users.unplace(id);
             self.invalid.push(InvalidRecord {
                 position: at,
@@ -314,6 +328,27 @@ impl Preflight<'_> {
                 reasons: vec!["externalId is also a user to deactivate".to_owned()],
             });
         }
+    }
+
+    /// Serialises a valid record into `self.json` (or only counts its bytes, when the
+    /// JSON is not kept) and places it by its size: its batch and its size, or why it
+    /// can't be placed.
+    fn place(
+        &mut self,
+        kind: BatchKind,
+        record: &impl Serialize,
+        ordinal: u32,
+        keep_json: bool,
+    ) -> Result<(BatchId, usize), String> {
+        let bytes = if keep_json {
+            write_json(&mut self.json, record)?
+        } else {
+            json_len(record)?
+        };
+        self.planner
+            .place(kind, bytes, ordinal)
+            .map(|batch| (batch, bytes))
+            .map_err(too_large_reason)
     }
 
     fn finish(mut self) -> (Checked, Census) {
@@ -361,18 +396,27 @@ fn too_large_reason(too_large: TooLarge) -> String {
 
 /// The bytes of an upload body with no records; the same for both kinds.
 fn envelope_bytes() -> usize {
-    json_bytes(&BulkUpsertRequestBody {
-        entity_type: IdentitySourceEntityType::Users,
-        profiles: Vec::new(),
-    })
+    let (start, end) = envelope(BatchKind::Upsert);
+    start.len() + end.len()
 }
 
-/// The length of `value` as JSON, without keeping the JSON.
-pub fn json_bytes(value: &impl Serialize) -> usize {
+/// Writes `record` as JSON into `json`, in place of what was there; its length.
+pub fn write_json(json: &mut Vec<u8>, record: &impl Serialize) -> Result<usize, String> {
+    json.clear();
+    serde_json::to_writer(&mut *json, record).map_err(unwritable)?;
+    Ok(json.len())
+}
+
+/// The length of `record` as JSON, counted without writing it: faster than writing it,
+/// for a dry run.
+fn json_len(record: &impl Serialize) -> Result<usize, String> {
     let mut counter = ByteCounter(0);
-    // Writing to a counter can't fail, and these types always serialize.
-    let _ = serde_json::to_writer(&mut counter, value);
-    counter.0
+    serde_json::to_writer(&mut counter, record).map_err(unwritable)?;
+    Ok(counter.0)
+}
+
+fn unwritable(error: serde_json::Error) -> String {
+    format!("the record can't be written as JSON: {error}")
 }
 
 struct ByteCounter(usize);
@@ -393,6 +437,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     use okta_identity_source::models::IdentitySourceUserProfileForUpsert as Profile;
+    use okta_identity_source::models::{BulkDeleteRequestBody, BulkUpsertRequestBody};
     use proptest::prelude::*;
 
     use super::*;
@@ -430,24 +475,24 @@ mod tests {
         )
     }
 
-    fn serialized(payload: &Payload) -> usize {
-        match payload {
-            Payload::Upsert(body, _) => serde_json::to_vec(body).map(|b| b.len()).unwrap_or(0),
-            Payload::Deactivate(body, _) => serde_json::to_vec(body).map(|b| b.len()).unwrap_or(0),
-        }
-    }
-
+    /// The external ids a body sends, after checking that it is exactly the JSON the
+    /// client's own types make of it.
     fn ids(payload: &Payload) -> Vec<String> {
+        fn same_json<T: serde::de::DeserializeOwned + Serialize>(json: &[u8]) -> T {
+            let body: T = serde_json::from_slice(json).unwrap();
+            assert_eq!(serde_json::to_vec(&body).unwrap(), json);
+            body
+        }
         match payload {
-            Payload::Upsert(body, _) => body
+            Payload::Upsert(..) => same_json::<BulkUpsertRequestBody>(payload.json())
                 .profiles
-                .iter()
-                .map(|u| u.external_id.clone())
+                .into_iter()
+                .map(|u| u.external_id)
                 .collect(),
-            Payload::Deactivate(body, _) => body
+            Payload::Deactivate(..) => same_json::<BulkDeleteRequestBody>(payload.json())
                 .profiles
-                .iter()
-                .map(|u| u.external_id.clone())
+                .into_iter()
+                .map(|u| u.external_id)
                 .collect(),
         }
     }
@@ -486,7 +531,7 @@ mod tests {
                 for (batch, body) in session.batches.iter().zip(bodies) {
                     prop_assert!(batch.records >= 1 && batch.records <= limits.max_batch_records);
                     prop_assert_eq!(batch.records, body.records());
-                    prop_assert_eq!(batch.bytes, serialized(body));
+                    prop_assert_eq!(batch.bytes, body.json().len());
                     prop_assert!(batch.bytes <= limits.max_batch_bytes);
                     for id in ids(body) {
                         let kind = matches!(body, Payload::Upsert(..));

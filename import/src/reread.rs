@@ -11,34 +11,29 @@
 //! checked.
 
 use okta_identity_source::models::{
-    BulkDeleteRequestBody, BulkUpsertRequestBody, IdentitySourceEntityType,
     IdentitySourceUserForUpsert, IdentitySourceUserProfileForDelete,
 };
 
 use crate::error::Failure;
-use crate::payload::{Feed, Payload};
+use crate::payload::{Body, Feed, Payload};
 use crate::placed::{Placed, mark};
-use crate::plan::BatchId;
-use crate::plan::{BatchPlan, Plan};
-use crate::preflight::{Ordinals, json_bytes, number_position};
+use crate::plan::{BatchId, BatchKind, BatchPlan, Plan};
+use crate::preflight::{Ordinals, number_position, write_json};
 use crate::record::{Deactivation, InvalidRecord, Position, UserRecord};
 use crate::rules;
 use crate::source::Source;
 
-/// A record the plan kept, read again, with the upload it goes to.
+/// A record the plan kept, read again, with the upload it goes to. Its JSON is in
+/// [`Reread::json`] until the next record is read.
 struct Kept {
     /// The session and the upload within it.
     place: (usize, usize),
     /// The batch it was placed in, and its mark.
     batch: BatchId,
     mark: u64,
-    record: Record,
+    kind: BatchKind,
+    ordinal: u32,
     position: Position,
-}
-
-enum Record {
-    User(IdentitySourceUserForUpsert),
-    Deactivation(IdentitySourceUserProfileForDelete),
 }
 
 enum Reading<U, D> {
@@ -60,6 +55,8 @@ pub struct Reread<S: Source> {
     next: (usize, usize),
     /// A record read ahead: the first of the next upload.
     ahead: Option<Kept>,
+    /// The JSON of the last record read that the plan kept.
+    json: Vec<u8>,
 }
 
 impl<S: Source> Reread<S> {
@@ -85,6 +82,7 @@ impl<S: Source> Reread<S> {
                 .collect(),
             next: (0, 0),
             ahead: None,
+            json: Vec::new(),
         })
     }
 
@@ -142,16 +140,16 @@ impl<S: Source> Reread<S> {
         if !reasons.is_empty() {
             return Err(changed(&user.position));
         }
+        let id = self.placed.ids.of(&user.external_id);
         let body = IdentitySourceUserForUpsert {
             external_id: user.external_id,
             profile: user.profile,
         };
-        let mark = mark(
-            self.placed.ids.of(&body.external_id),
-            ordinal,
-            json_bytes(&body),
-        );
-        self.kept(ordinal, mark, Record::User(body), user.position)
+        let Ok(bytes) = write_json(&mut self.json, &body) else {
+            return Err(changed(&user.position));
+        };
+        let mark = mark(id, ordinal, bytes);
+        self.kept(ordinal, mark, BatchKind::Upsert, user.position)
     }
 
     /// The deactivation, when it is the record the plan kept for its id.
@@ -175,17 +173,15 @@ impl<S: Source> Reread<S> {
         if !reasons.is_empty() {
             return Err(changed(&deactivation.position));
         }
+        let id = self.placed.ids.of(&deactivation.external_id);
         let body = IdentitySourceUserProfileForDelete {
             external_id: deactivation.external_id,
         };
-        let id = self.placed.ids.of(&body.external_id);
-        let mark = mark(id, ordinal, json_bytes(&body));
-        self.kept(
-            ordinal,
-            mark,
-            Record::Deactivation(body),
-            deactivation.position,
-        )
+        let Ok(bytes) = write_json(&mut self.json, &body) else {
+            return Err(changed(&deactivation.position));
+        };
+        let mark = mark(id, ordinal, bytes);
+        self.kept(ordinal, mark, BatchKind::Deactivate, deactivation.position)
     }
 
     /// Record `ordinal`, read again, with the upload the plan has it in.
@@ -193,7 +189,7 @@ impl<S: Source> Reread<S> {
         &self,
         ordinal: u32,
         mark: u64,
-        record: Record,
+        kind: BatchKind,
         position: Position,
     ) -> Result<Option<Kept>, Failure> {
         let batch = self.placed.batch_of(ordinal);
@@ -204,15 +200,21 @@ impl<S: Source> Reread<S> {
             place,
             batch,
             mark,
-            record,
+            kind,
+            ordinal,
             position,
         }))
     }
 
-    /// The records of upload `next`, read until one of a later upload comes, and whether
-    /// they are those the plan put there (the sum of their marks is its batch's).
-    fn fill(&mut self, next: (usize, usize)) -> Result<(Option<Payload>, bool), Failure> {
-        let mut payload: Option<Payload> = None;
+    /// The body of upload `next`, of `records` records: its records are read, and their
+    /// JSON written into it, until one of a later upload comes; and whether they are those
+    /// the plan put there (the sum of their marks is its batch's).
+    fn fill(
+        &mut self,
+        next: (usize, usize),
+        records: usize,
+    ) -> Result<(Option<Body>, bool), Failure> {
+        let mut body: Option<Body> = None;
         let mut batch_and_sum: Option<(BatchId, u64)> = None;
         let as_planned = |batch_and_sum: Option<(BatchId, u64)>, placed: &Placed| {
             batch_and_sum.is_none_or(|(batch, sum)| placed.sum(batch) == sum)
@@ -222,7 +224,7 @@ impl<S: Source> Reread<S> {
                 Some(kept) => kept,
                 None => match self.next_kept()? {
                     Some(kept) => kept,
-                    None => return Ok((payload, as_planned(batch_and_sum, &self.placed))),
+                    None => return Ok((body, as_planned(batch_and_sum, &self.placed))),
                 },
             };
             if kept.place != next {
@@ -230,11 +232,16 @@ impl<S: Source> Reread<S> {
                     return Err(changed(&kept.position));
                 }
                 self.ahead = Some(kept);
-                return Ok((payload, as_planned(batch_and_sum, &self.placed)));
+                return Ok((body, as_planned(batch_and_sum, &self.placed)));
             }
             let (_, sum) = batch_and_sum.get_or_insert((kept.batch, 0));
             *sum = sum.wrapping_add(kept.mark);
-            add(&mut payload, kept);
+            let body = body.get_or_insert_with(|| Body::new(kept.kind, records, &self.json));
+            // A plan never puts both kinds in one upload.
+            if body.kind() != kept.kind {
+                return Err(changed(&kept.position));
+            }
+            body.push(kept.ordinal, &self.json, kept.position);
         }
     }
 }
@@ -248,10 +255,10 @@ impl<S: Source> Feed for Reread<S> {
             return Ok(None);
         };
         let planned = *planned;
-        let (payload, as_planned) = self.fill(self.next)?;
-        // With the same records, the body is as large as planned.
-        let records = payload.as_ref().map_or(0, Payload::records);
-        if records != planned.records || !as_planned {
+        let (body, as_planned) = self.fill(self.next, planned.records as usize)?;
+        // With the same records (ids, numbers and sizes), the body is as planned.
+        let records = body.as_ref().map_or(0, Body::records);
+        if records != planned.records as usize || !as_planned {
             return Err(Failure::InputChanged(format!(
                 "upload {} of session {} does not have the records that were checked",
                 self.next.1 + 1,
@@ -259,39 +266,7 @@ impl<S: Source> Feed for Reread<S> {
             )));
         }
         self.next.1 += 1;
-        Ok(payload)
-    }
-}
-
-fn add(payload: &mut Option<Payload>, kept: Kept) {
-    let Kept {
-        record, position, ..
-    } = kept;
-    match (payload, record) {
-        (Some(Payload::Upsert(body, positions)), Record::User(user)) => {
-            body.profiles.push(user);
-            positions.push(position);
-        }
-        (Some(Payload::Deactivate(body, positions)), Record::Deactivation(id)) => {
-            body.profiles.push(id);
-            positions.push(position);
-        }
-        (payload @ None, Record::User(user)) => {
-            let body = BulkUpsertRequestBody {
-                entity_type: IdentitySourceEntityType::Users,
-                profiles: vec![user],
-            };
-            *payload = Some(Payload::Upsert(body, vec![position]));
-        }
-        (payload @ None, Record::Deactivation(id)) => {
-            let body = BulkDeleteRequestBody {
-                entity_type: IdentitySourceEntityType::Users,
-                profiles: vec![id],
-            };
-            *payload = Some(Payload::Deactivate(body, vec![position]));
-        }
-        // A plan never puts both kinds in one upload.
-        (Some(_), _) => {}
+        Ok(body.map(Body::finish))
     }
 }
 
@@ -331,15 +306,6 @@ mod tests {
             .collect()
     }
 
-    /// What an upload sends, and from where.
-    fn sent(payload: &Payload) -> (String, Vec<Position>) {
-        let json = match payload {
-            Payload::Upsert(body, _) => serde_json::to_string(body),
-            Payload::Deactivate(body, _) => serde_json::to_string(body),
-        };
-        (json.unwrap_or_default(), payload.positions().to_vec())
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -374,7 +340,7 @@ mod tests {
             for (session, bodies) in held_sessions.iter().enumerate() {
                 for body in bodies {
                     let read = reread.next_batch(session).map_err(|e| TestCaseError::fail(e.to_string()))?;
-                    prop_assert_eq!(read.as_ref().map(sent), Some(sent(body)));
+                    prop_assert_eq!(read.as_ref().map(Payload::sent), Some(body.sent()));
                 }
                 prop_assert!(matches!(reread.next_batch(session), Ok(None)));
             }

@@ -287,14 +287,14 @@ async fn upload_one<'a>(
         Payload::Upsert(body, _) => {
             ctx.send(|| {
                 ctx.api
-                    .upload_identity_source_data_for_upsert(source, id, body)
+                    .upload_identity_source_data_for_upsert(source, id, body.clone())
             })
             .await
         }
         Payload::Deactivate(body, _) => {
             ctx.send(|| {
                 ctx.api
-                    .upload_identity_source_data_for_delete(source, id, body)
+                    .upload_identity_source_data_for_delete(source, id, body.clone())
             })
             .await
         }

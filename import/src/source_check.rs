@@ -124,15 +124,6 @@ mod tests {
             .collect()
     }
 
-    /// What an upload sends, and from where.
-    fn sent(payload: &Payload) -> (String, Vec<Position>) {
-        let json = match payload {
-            Payload::Upsert(body, _) => serde_json::to_string(body),
-            Payload::Deactivate(body, _) => serde_json::to_string(body),
-        };
-        (json.unwrap_or_default(), payload.positions().to_vec())
-    }
-
     /// Checks `users` and `leavers` as a source within `limits`, and every id kept: the
     /// plans, then the uploads a read after the check builds and those kept records make,
     /// must be the same. Says how many reads the check took.
@@ -164,7 +155,7 @@ mod tests {
                 let read = reread
                     .next_batch(session)
                     .map_err(|e| TestCaseError::fail(e.to_string()))?;
-                prop_assert_eq!(read.as_ref().map(sent), Some(sent(body)));
+                prop_assert_eq!(read.as_ref().map(Payload::sent), Some(body.sent()));
             }
             prop_assert!(matches!(reread.next_batch(session), Ok(None)));
         }

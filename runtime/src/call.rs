@@ -20,6 +20,7 @@ use super::client::{Client, RetryPolicy};
 use super::conventions;
 use super::error::{is_retryable_status, snippet, Error, ErrorBody, Result};
 use super::exchange::exchange;
+use super::json_body::JsonBody;
 use super::query::{object_pairs, ObjectStyle};
 
 /// Everything but RFC 3986's unreserved characters is escaped in a path parameter, so a
@@ -153,10 +154,20 @@ impl Request {
         }
     }
 
-    pub fn json_body<B: Serialize + ?Sized>(mut self, media_type: &'static str, body: &B) -> Self {
-        match serde_json::to_vec(body) {
-            Ok(bytes) => self.body = Some((media_type, Bytes::from(bytes))),
-            Err(error) => self.fail(format!("the request body could not be serialised: {error}")),
+    /// A typed JSON body, serialised now: for optional bodies.
+    pub fn json_body<B: Serialize + ?Sized>(self, media_type: &'static str, body: &B) -> Self {
+        self.serialized_json_body(media_type, JsonBody::new(body))
+    }
+
+    /// A JSON body serialised already (or that could not be), sent without another copy.
+    pub fn serialized_json_body<B: ?Sized>(
+        mut self,
+        media_type: &'static str,
+        body: JsonBody<B>,
+    ) -> Self {
+        match body.into_json() {
+            Ok(json) => self.body = Some((media_type, json)),
+            Err(message) => self.fail(message),
         }
         self
     }

@@ -13,6 +13,7 @@ pub mod codegen;
 mod conventions;
 mod error;
 mod exchange;
+mod json_body;
 mod nullable;
 #[cfg(feature = "oauth")]
 mod oauth;
@@ -29,6 +30,7 @@ pub use auth::{ApiKeyLocation, Auth, BoxError, TokenFuture, TokenSource};
 pub use call::{Call, RateLimit, Response, ResponseMeta, Retries};
 pub use client::{Client, ClientBuilder, RetryPolicy};
 pub use error::{ApiError, ConfigError, Error, ErrorBody, Result};
+pub use json_body::JsonBody;
 #[cfg(feature = "private-key-jwt")]
 pub use oauth::ServiceApp;
 #[cfg(feature = "oauth")]

@@ -198,7 +198,7 @@ impl IdentitySourceApi {
         &self,
         identity_source_id: &str,
         session_id: &str,
-        body: &models::BulkDeleteRequestBody,
+        body: impl Into<api_client_runtime::JsonBody<models::BulkDeleteRequestBody>>,
     ) -> Call<(), models::Error> {
         Call::empty(
             self.client.clone(),
@@ -216,7 +216,7 @@ impl IdentitySourceApi {
                         PathSegment::Literal("/bulk-delete"),
                     ],
                 )
-                .json_body("application/json", body)
+                .serialized_json_body("application/json", body.into())
                 .idempotent(),
         )
     }
@@ -243,7 +243,7 @@ impl IdentitySourceApi {
         &self,
         identity_source_id: &str,
         session_id: &str,
-        body: &models::BulkUpsertRequestBody,
+        body: impl Into<api_client_runtime::JsonBody<models::BulkUpsertRequestBody>>,
     ) -> Call<(), models::Error> {
         Call::empty(
             self.client.clone(),
@@ -261,7 +261,7 @@ impl IdentitySourceApi {
                         PathSegment::Literal("/bulk-upsert"),
                     ],
                 )
-                .json_body("application/json", body)
+                .serialized_json_body("application/json", body.into())
                 .idempotent(),
         )
     }

@@ -114,7 +114,9 @@ fn operation(operation: &Operation) -> TokenStream {
             Encoding::Text | Encoding::Bytes => quote!(raw_body),
         };
         let body_name = ident(&body.rust_name);
-        if body.required {
+        if takes_json_body(body) {
+            quote!(.serialized_json_body(#media_type, #body_name.into()))
+        } else if body.required {
             quote!(.#set(#media_type, #body_name))
         } else {
             quote!(.with(#body_name, |request, body| request.#set(#media_type, body)))
@@ -350,6 +352,10 @@ impl Argument<'_> {
                 let ty = argument_tokens(param);
                 quote!(#name: #ty)
             }
+            Self::Body(body) if takes_json_body(body) => {
+                let ty = json_body_type(&body.ty);
+                quote!(#name: impl Into<api_client_runtime::JsonBody<#ty>>)
+            }
             Self::Body(body) => {
                 let ty = argument_type(&body.ty, ModelsPath::Qualified);
                 if body.required {
@@ -359,6 +365,30 @@ impl Argument<'_> {
                 }
             }
         }
+    }
+}
+
+/// Whether the body is a `JsonBody`: a required JSON one, typed or serialised beforehand.
+/// An optional body stays `Option<&T>`, as a plain `None` could not be typed otherwise,
+/// and a number or a boolean stays passed by value.
+fn takes_json_body(body: &RequestBody) -> bool {
+    let scalar = matches!(
+        body.ty,
+        TypeRef::Bool | TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64
+    );
+    body.required && body.encoding == Encoding::Json && !scalar
+}
+
+/// The `T` of a body's `JsonBody<T>`: the type its argument would borrow.
+fn json_body_type(ty: &TypeRef) -> TokenStream {
+    match ty {
+        TypeRef::String => quote!(str),
+        TypeRef::Bytes => quote!([u8]),
+        TypeRef::List(item) => {
+            let item = type_tokens(item, ModelsPath::Qualified);
+            quote!([#item])
+        }
+        ty => type_tokens(ty, ModelsPath::Qualified),
     }
 }
 
