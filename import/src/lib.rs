@@ -39,6 +39,8 @@ mod seen;
 mod session;
 mod source;
 mod source_check;
+#[cfg(test)]
+mod test_records;
 
 pub use error::{Failure, ImportError, InvalidInput, PlanError};
 pub use event::Event;

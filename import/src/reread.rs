@@ -278,7 +278,6 @@ fn changed(position: &Position) -> Failure {
 
 #[cfg(test)]
 mod tests {
-    use okta_identity_source::models::IdentitySourceUserProfileForUpsert as Profile;
     use proptest::prelude::*;
 
     use super::*;
@@ -286,25 +285,7 @@ mod tests {
     use crate::payload::Payloads;
     use crate::plan::Limits;
     use crate::preflight::{Checked, check};
-
-    type Users = Vec<Result<UserRecord, InvalidRecord>>;
-    type Leavers = Vec<Result<Deactivation, InvalidRecord>>;
-
-    fn users(rows: &[(u32, usize)]) -> Users {
-        rows.iter()
-            .map(|&(id, name)| {
-                if id % 37 == 0 {
-                    return Err(InvalidRecord::new(Position::default(), vec!["bad".into()]));
-                }
-                let profile = Profile {
-                    email: Some(if id % 41 == 0 { "no address" } else { "a@b.co" }.into()),
-                    first_name: Some(Some("n".repeat(name))),
-                    ..Profile::default()
-                };
-                Ok(UserRecord::new(format!("u{id}"), profile))
-            })
-            .collect()
-    }
+    use crate::test_records::{Leavers, Users, leavers, users};
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(48))]
@@ -314,7 +295,7 @@ mod tests {
         #[test]
         fn a_second_read_builds_the_uploads_that_keeping_the_records_does(
             rows in prop::collection::vec((0u32..300, 1usize..50), 0..400),
-            leavers in prop::collection::vec(0u32..400, 0..100),
+            leaver_ids in prop::collection::vec(0u32..400, 0..100),
             max_batch_records in 1u32..=20,
             max_session_requests in 1u32..=5,
             last_wins in any::<bool>(),
@@ -325,10 +306,7 @@ mod tests {
                 .limits(limits)
                 .on_invalid(if skip { OnInvalid::Skip } else { OnInvalid::Fail })
                 .duplicates(if last_wins { Duplicates::LastWins } else { Duplicates::Fail });
-            let (users, leavers): (Users, Leavers) = (
-                users(&rows),
-                leavers.iter().map(|id| Ok(Deactivation::new(format!("u{id}")))).collect(),
-            );
+            let (users, leavers): (Users, Leavers) = (users(&rows), leavers(&leaver_ids));
             let mut payloads = Payloads::new(max_batch_records);
             let held = check(users.clone(), leavers.clone(), &options, &mut payloads);
             let held_sessions = payloads.into_sessions(&held.places, held.plan.sessions.len());

@@ -88,11 +88,9 @@ mod tests {
     use crate::payload::{Feed, Payload, Payloads};
     use crate::plan::Limits;
     use crate::preflight::check;
-    use crate::record::{Deactivation, InvalidRecord, Position, UserRecord};
+    use crate::record::UserRecord;
     use crate::reread::Reread;
-
-    type Users = Vec<Result<UserRecord, InvalidRecord>>;
-    type Leavers = Vec<Result<Deactivation, InvalidRecord>>;
+    use crate::test_records::{Leavers, Users, leavers, users};
 
     /// A filter so small that many of the ids it is asked of are false positives.
     const TINY: CensusLimits = CensusLimits {
@@ -100,29 +98,6 @@ mod tests {
         first_stage: 64,
         false_positives: 0.5,
     };
-
-    /// Users `u{id}` (some unreadable, some with a bad address), named `name` long.
-    fn users(rows: &[(u32, usize)]) -> Users {
-        rows.iter()
-            .map(|&(id, name)| {
-                if id % 37 == 0 {
-                    return Err(InvalidRecord::new(Position::default(), vec!["bad".into()]));
-                }
-                let profile = Profile {
-                    email: Some(if id % 41 == 0 { "no address" } else { "a@b.co" }.into()),
-                    first_name: Some(Some("n".repeat(name))),
-                    ..Profile::default()
-                };
-                Ok(UserRecord::new(format!("u{id}"), profile))
-            })
-            .collect()
-    }
-
-    fn leavers(ids: &[u32]) -> Leavers {
-        ids.iter()
-            .map(|id| Ok(Deactivation::new(format!("u{id}"))))
-            .collect()
-    }
 
     /// Checks `users` and `leavers` as a source within `limits`, and every id kept: the
     /// plans, then the uploads a read after the check builds and those kept records make,
