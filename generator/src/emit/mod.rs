@@ -192,12 +192,15 @@ fn starts_another_item(previous: &str, line: &str) -> bool {
 
 /// The keywords a one-line declaration starts with (`pub mod`, `use`, …), so runs of the same
 /// kind stay together.
-fn declaration_kind(line: &str) -> String {
+fn declaration_kind(line: &str) -> &str {
     const KEYWORDS: &[&str] = &["pub", "pub(crate)", "mod", "use", "type", "const"];
-    line.split(' ')
+    let length = line
+        .split(' ')
         .take_while(|word| KEYWORDS.contains(word))
-        .collect::<Vec<_>>()
-        .join(" ")
+        .map(|word| word.len() + 1)
+        .sum::<usize>();
+    // Without the space after the last keyword.
+    &line[..length.saturating_sub(1)]
 }
 
 #[cfg(test)]
