@@ -14,9 +14,23 @@ impl Pointer {
     }
 
     /// This pointer extended by one reference token, escaped as RFC 6901 requires.
+    ///
+    /// Lowering extends a pointer for every part of the document it enters, error or not,
+    /// so the usual token, with nothing to escape, costs one allocation.
     pub fn push(&self, token: impl fmt::Display) -> Self {
-        let token = token.to_string().replace('~', "~0").replace('/', "~1");
-        Self(format!("{}/{token}", self.0))
+        use fmt::Write as _;
+        let mut pointer = String::with_capacity(self.0.len() + 32);
+        pointer.push_str(&self.0);
+        pointer.push('/');
+        let start = pointer.len();
+        // Writing into a `String` fails only if `token`'s `Display` does.
+        let _ = write!(pointer, "{token}");
+        if pointer[start..].contains(['~', '/']) {
+            let escaped = pointer[start..].replace('~', "~0").replace('/', "~1");
+            pointer.truncate(start);
+            pointer.push_str(&escaped);
+        }
+        Self(pointer)
     }
 }
 
@@ -105,3 +119,22 @@ impl fmt::Display for Diagnostic {
 }
 
 impl std::error::Error for Diagnostic {}
+
+#[cfg(test)]
+mod tests {
+    use super::Pointer;
+
+    #[test]
+    fn pointer_tokens_are_escaped_as_rfc_6901_says() {
+        let pointer = Pointer::root()
+            .push("paths")
+            .push("/api/v1/users/{id}")
+            .push("x-a~b/c")
+            .push(200);
+        assert_eq!(
+            pointer.to_string(),
+            "#/paths/~1api~1v1~1users~1{id}/x-a~0b~1c/200"
+        );
+        assert_eq!(Pointer::root().to_string(), "#");
+    }
+}

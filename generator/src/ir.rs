@@ -23,6 +23,19 @@ pub struct Api {
     pub warnings: Vec<crate::Diagnostic>,
 }
 
+/// Where the type `name` is in `types`, sorted by name as [`Api::types`] is: its id for
+/// as long as the list is not changed.
+pub fn type_position(types: &[TypeDef], name: &str) -> Option<usize> {
+    types
+        .binary_search_by(|def| def.name.as_str().cmp(name))
+        .ok()
+}
+
+/// The type `name` in `types`, sorted by name as [`Api::types`] is.
+pub fn type_named<'a>(types: &'a [TypeDef], name: &str) -> Option<&'a TypeDef> {
+    type_position(types, name).map(|position| &types[position])
+}
+
 /// How requests are authenticated: the document's security schemes, and the vendor
 /// profile whose conventions the client follows.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::tokens::ident;
-use crate::ir::{Api, Field, Presence, Struct, TypeDef, TypeKind, TypeRef};
+use crate::ir::{self, Api, Field, Presence, Struct, TypeDef, TypeKind, TypeRef};
 
 /// Fields that hold an error's code, most specific first.
 const CODE_FIELDS: &[&str] = &["errorCode", "code", "error"];
@@ -40,7 +40,7 @@ pub fn error_body_impls(api: &Api) -> TokenStream {
     named
         .into_iter()
         .filter_map(|name| {
-            let def = api.types.iter().find(|def| def.name == name)?;
+            let def = ir::type_named(&api.types, name)?;
             Some(error_body_impl(def, &api.types))
         })
         .collect()
@@ -115,7 +115,7 @@ fn causes(fields: &Struct, types: &[TypeDef]) -> Option<TokenStream> {
         let TypeRef::Named(item) = item.as_ref() else {
             return None;
         };
-        let TypeKind::Struct(item) = &types.iter().find(|def| def.name == *item)?.kind else {
+        let TypeKind::Struct(item) = &ir::type_named(types, item)?.kind else {
             return None;
         };
         Some((field, text_field(item, SUMMARY_FIELDS)?))

@@ -13,6 +13,7 @@ use proc_macro2::TokenStream;
 use crate::diagnostic::Diagnostic;
 use crate::ir::Api;
 use crate::{GeneratedFile, Options};
+use tokens::DOC_LINE_BREAK;
 
 pub use manifest::{Identity, RUNTIME_VERSION};
 
@@ -119,57 +120,118 @@ fn rust_file(path: &str, preamble: &str, tokens: TokenStream) -> Result<Generate
     })
 }
 
-/// Puts a blank line between consecutive items, which prettyplease packs together: before
-/// an item's first line (its docs, attributes or keyword) when the line before, at the same
-/// indentation, ends another item, the block of `use`s, or the inner docs and attributes.
+/// Breaks each doc comment, emitted as one attribute, into its lines (see
+/// [`DOC_LINE_BREAK`]), and puts a blank line between consecutive items, which prettyplease
+/// packs together.
 fn space_items(text: &str) -> String {
+    let mut spaced = Spaced {
+        text: String::with_capacity(text.len() + text.len() / 16),
+        previous: 0..0,
+    };
+    let mut doc_line = String::new();
+    for line in text.lines() {
+        let Some((comment, doc)) = line
+            .find(DOC_LINE_BREAK)
+            .and_then(|_| line.split_at_checked(line.len() - line.trim_start().len() + 3))
+        else {
+            spaced.push(line);
+            continue;
+        };
+        // `comment` is the indentation and `///` or `//!`.
+        for piece in doc.split(DOC_LINE_BREAK) {
+            doc_line.clear();
+            doc_line.push_str(comment);
+            doc_line.push_str(piece);
+            spaced.push(&doc_line);
+        }
+    }
+    spaced.text
+}
+
+/// Formatted text being spaced, line by line.
+struct Spaced {
+    text: String,
+    /// Where the last line is in `text`.
+    previous: std::ops::Range<usize>,
+}
+
+impl Spaced {
+    fn push(&mut self, line: &str) {
+        if starts_another_item(&self.text[self.previous.clone()], line) {
+            self.text.push('\n');
+        }
+        let start = self.text.len();
+        self.text.push_str(line);
+        self.previous = start..self.text.len();
+        self.text.push('\n');
+    }
+}
+
+/// Whether `line` needs a blank line before it: it is an item's first line (its docs,
+/// attributes or keyword) and the line before, at the same indentation, ends another item,
+/// the block of `use`s, or the inner docs and attributes.
+fn starts_another_item(previous: &str, line: &str) -> bool {
     const ITEM_STARTS: &[&str] = &[
         "///", "#[", "pub ", "impl", "fn ", "mod ", "use ", "type ", "const ", "struct ", "enum ",
     ];
-    let mut out = String::with_capacity(text.len() + text.len() / 16);
-    let mut previous = "";
-    for line in text.lines() {
-        let trimmed = line.trim_start();
-        let before = previous.trim_start();
-        let starts_item = ITEM_STARTS.iter().any(|start| trimmed.starts_with(start));
-        let ends_block = |prefix: &str| before.starts_with(prefix) && !trimmed.starts_with(prefix);
-        let after_item = before == "}"
-            || (before.ends_with(';')
-                && !before.starts_with("use ")
-                && !trimmed.starts_with("///")
-                && declaration_kind(before) != declaration_kind(trimmed))
-            || ends_block("use ")
-            || (ends_block("//!") && !trimmed.starts_with("#!["))
-            || ends_block("#![");
-        let same_level = line.len() - trimmed.len() == previous.len() - before.len();
-        if starts_item && after_item && same_level {
-            out.push('\n');
-        }
-        out.push_str(line);
-        out.push('\n');
-        previous = line;
-    }
-    out
+    let trimmed = line.trim_start();
+    let before = previous.trim_start();
+    let starts_item = ITEM_STARTS.iter().any(|start| trimmed.starts_with(start));
+    let ends_block = |prefix: &str| before.starts_with(prefix) && !trimmed.starts_with(prefix);
+    let after_item = before == "}"
+        || (before.ends_with(';')
+            && !before.starts_with("use ")
+            && !trimmed.starts_with("///")
+            && declaration_kind(before) != declaration_kind(trimmed))
+        || ends_block("use ")
+        || (ends_block("//!") && !trimmed.starts_with("#!["))
+        || ends_block("#![");
+    let same_level = line.len() - trimmed.len() == previous.len() - before.len();
+    starts_item && after_item && same_level
 }
 
 /// The keywords a one-line declaration starts with (`pub mod`, `use`, …), so runs of the same
 /// kind stay together.
-fn declaration_kind(line: &str) -> String {
+fn declaration_kind(line: &str) -> &str {
     const KEYWORDS: &[&str] = &["pub", "pub(crate)", "mod", "use", "type", "const"];
-    line.split(' ')
+    let length = line
+        .split(' ')
         .take_while(|word| KEYWORDS.contains(word))
-        .collect::<Vec<_>>()
-        .join(" ")
+        .map(|word| word.len() + 1)
+        .sum::<usize>();
+    // Without the space after the last keyword.
+    &line[..length.saturating_sub(1)]
 }
 
 #[cfg(test)]
 mod tests {
-    use super::space_items;
+    use quote::quote;
+
+    use super::tokens::{docs, inner_docs};
+    use super::{rust_file, space_items};
 
     #[test]
     fn items_are_separated_but_bodies_are_not() {
         let packed = "//! Docs.\n#![forbid(unsafe_code)]\npub mod a;\npub mod c;\nmod a;\nuse a::b;\nuse c::d;\n/// S.\npub struct S {\n    x: u8,\n}\nimpl S {\n    fn f() {\n        g();\n        h();\n    }\n    /// G.\n    fn g() {}\n}\n";
         let spaced = "//! Docs.\n#![forbid(unsafe_code)]\n\npub mod a;\npub mod c;\n\nmod a;\n\nuse a::b;\nuse c::d;\n\n/// S.\npub struct S {\n    x: u8,\n}\n\nimpl S {\n    fn f() {\n        g();\n        h();\n    }\n\n    /// G.\n    fn g() {}\n}\n";
         assert_eq!(space_items(packed), spaced);
+    }
+
+    #[test]
+    fn a_doc_comment_emitted_as_one_attribute_is_formatted_line_by_line() {
+        let outer = docs(["A summary.  ", "Says \"#quoted\"## and\n\n    indented"]);
+        let inner = inner_docs(["The crate."]);
+        let field = docs(["A field."]);
+        let tokens = quote! {
+            #inner
+            #outer
+            pub struct S {
+                #field
+                pub x: u8,
+            }
+        };
+        let file = rust_file("src/s.rs", "", tokens).expect("the tokens parse");
+        let expected = "//! The crate.\n\n/// A summary.\n///\n/// Says \"#quoted\"## and\n///\n/// ```text\n/// indented\n/// ```\npub struct S {\n    /// A field.\n    pub x: u8,\n}\n";
+        assert_eq!(file.contents, expected);
     }
 }

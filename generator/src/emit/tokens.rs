@@ -1,6 +1,6 @@
 //! Small token builders shared by the emitters: identifiers, types, doc comments.
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
 use crate::ir::TypeRef;
@@ -78,21 +78,60 @@ pub fn argument_type(ty: &TypeRef, models: ModelsPath) -> TokenStream {
     }
 }
 
-/// Outer doc attributes (`///`) for `paragraphs`, skipping empty ones and separating the
-/// rest with blank lines.
+/// Separates the lines of a doc comment emitted as one attribute. The doc sanitiser drops
+/// control characters from every doc text, so no text has it; formatting breaks the lines
+/// there again (one attribute per block rather than per line is a third of the cost of
+/// formatting a file).
+pub const DOC_LINE_BREAK: char = '\u{1f}';
+
+/// An outer doc comment (`///`) for `paragraphs`, skipping empty ones and separating the
+/// rest with blank lines: one attribute, its lines joined by [`DOC_LINE_BREAK`].
 pub fn docs<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> TokenStream {
-    doc_lines(paragraphs)
-        .into_iter()
-        .map(|line| quote!(#[doc = #line]))
-        .collect()
+    match doc_literal(paragraphs) {
+        Some(text) => quote!(#[doc = #text]),
+        None => TokenStream::new(),
+    }
 }
 
-/// Inner doc attributes (`//!`) for `paragraphs`.
+/// An inner doc comment (`//!`) for `paragraphs`.
 pub fn inner_docs<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> TokenStream {
-    doc_lines(paragraphs)
-        .into_iter()
-        .map(|line| quote!(#![doc = #line]))
-        .collect()
+    match doc_literal(paragraphs) {
+        Some(text) => quote!(#![doc = #text]),
+        None => TokenStream::new(),
+    }
+}
+
+/// The lines of `paragraphs` as one raw string literal, or `None` when there are none. A
+/// raw string is not unescaped when it is parsed and printed, which an ordinary one is,
+/// character by character, three times.
+fn doc_literal<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> Option<Literal> {
+    let lines = doc_lines(paragraphs);
+    if lines.is_empty() {
+        return None;
+    }
+    let mut text = String::with_capacity(lines.iter().map(|line| line.len() + 1).sum());
+    for (index, line) in lines.iter().enumerate() {
+        if index > 0 {
+            text.push(DOC_LINE_BREAK);
+        }
+        // As `///` comments are printed: no spaces at the end.
+        text.push_str(line.trim_end_matches(' '));
+    }
+    let hashes = "#".repeat(raw_string_hashes(&text));
+    // The text has no carriage return and the hashes close it, so it always lexes; should
+    // it not, the ordinary string says the same.
+    let raw = format!("r{hashes}\"{text}\"{hashes}").parse();
+    Some(raw.unwrap_or_else(|_| Literal::string(&text)))
+}
+
+/// How many `#` a raw string of `text` needs: one more than the longest run of them after
+/// a `"`, none without a `"`.
+fn raw_string_hashes(text: &str) -> usize {
+    text.split('"')
+        .skip(1)
+        .map(|after| after.len() - after.trim_start_matches('#').len() + 1)
+        .max()
+        .unwrap_or(0)
 }
 
 /// The characters that reverse or isolate the direction of text (U+202A–U+202E,

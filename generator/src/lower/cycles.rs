@@ -1,53 +1,48 @@
 //! Types that hold each other by value (a struct field, a union variant) would have infinite
 //! size: every such reference inside a cycle is boxed.
 
-use std::collections::BTreeMap;
-
-use crate::ir::{TypeDef, TypeKind, TypeRef};
+use crate::ir::{self, TypeDef, TypeKind, TypeRef};
 
 /// Boxes the references that close cycles of types holding each other by value. A
 /// reference through `Vec` or a map already is indirect. Struct fields are boxed first, as
 /// `Option<Box<T>>` is the usual shape of a recursive field; union variants are boxed only
 /// in the cycles that remain. An alias holds its target by value but cannot be boxed
 /// itself, and a cycle of aliases alone never gets here.
-pub(super) fn box_cycles(types: &mut BTreeMap<String, TypeDef>) {
-    let index: BTreeMap<String, usize> = types
-        .keys()
-        .enumerate()
-        .map(|(i, name)| (name.clone(), i))
-        .collect();
+pub(super) fn box_cycles(types: &mut [TypeDef]) {
     for pass in [Holder::Field, Holder::Variant] {
-        let edges: Vec<Vec<usize>> = types
-            .values()
+        // For each type, the position of each type it holds by value, if it is named.
+        let targets: Vec<Vec<Option<usize>>> = types
+            .iter()
             .map(|def| {
                 by_value(&def.kind)
-                    .filter_map(|ty| match ty {
-                        TypeRef::Named(name) => index.get(name.as_str()).copied(),
+                    .map(|ty| match ty {
+                        TypeRef::Named(name) => ir::type_position(types, name),
                         _ => None,
                     })
                     .collect()
             })
             .collect();
+        let edges: Vec<Vec<usize>> = targets
+            .iter()
+            .map(|targets| targets.iter().flatten().copied().collect())
+            .collect();
         let component = strongly_connected(&edges);
-        for (from, def) in types.values_mut().enumerate() {
+        for (from, def) in types.iter_mut().enumerate() {
             // A reference inside one component closes a cycle (a self-reference included).
-            let box_it = |ty: &mut TypeRef| {
-                let to = match ty {
-                    TypeRef::Named(name) => index.get(name.as_str()).copied(),
-                    _ => None,
-                };
+            let box_it = |(ty, to): (&mut TypeRef, &Option<usize>)| {
                 if to.is_some_and(|to| component[to] == component[from]) {
                     *ty = TypeRef::Boxed(Box::new(std::mem::replace(ty, TypeRef::Json)));
                 }
             };
+            let targets = &targets[from];
             match (&mut def.kind, pass) {
                 (TypeKind::Struct(s), Holder::Field) => {
-                    s.fields.iter_mut().for_each(|field| box_it(&mut field.ty));
+                    let fields = s.fields.iter_mut().map(|field| &mut field.ty);
+                    fields.zip(targets).for_each(box_it);
                 }
                 (TypeKind::Union(u), Holder::Variant) => {
-                    u.variants
-                        .iter_mut()
-                        .for_each(|variant| box_it(&mut variant.ty));
+                    let variants = u.variants.iter_mut().map(|variant| &mut variant.ty);
+                    variants.zip(targets).for_each(box_it);
                 }
                 _ => {}
             }
@@ -62,7 +57,8 @@ enum Holder {
     Variant,
 }
 
-/// The types a definition holds by value (a boxed one is no longer held by value).
+/// The types a definition holds by value (a boxed one is no longer held by value), in the
+/// order of its fields or variants.
 fn by_value(kind: &TypeKind) -> Box<dyn Iterator<Item = &TypeRef> + '_> {
     match kind {
         TypeKind::Struct(s) => Box::new(s.fields.iter().map(|field| &field.ty)),
@@ -127,4 +123,65 @@ fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
         }
     }
     component
+}
+
+#[cfg(test)]
+mod tests {
+    use super::box_cycles;
+    use crate::ir::{Field, Presence, Struct, TypeDef, TypeKind, TypeRef};
+
+    fn field(name: &str, ty: TypeRef) -> Field {
+        Field {
+            wire_name: name.to_owned(),
+            rust_name: name.to_owned(),
+            ty,
+            presence: Presence::Optional,
+            read_only: false,
+            description: None,
+            limits: Vec::new(),
+        }
+    }
+
+    fn object(name: &str, fields: Vec<Field>) -> TypeDef {
+        TypeDef {
+            name: name.to_owned(),
+            source: format!("#/components/schemas/{name}"),
+            description: None,
+            kind: TypeKind::Struct(Struct {
+                fields,
+                additional: None,
+                derive_default: false,
+            }),
+        }
+    }
+
+    fn field_types(def: &TypeDef) -> Vec<&TypeRef> {
+        match &def.kind {
+            TypeKind::Struct(s) => s.fields.iter().map(|field| &field.ty).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn only_references_by_value_inside_a_cycle_are_boxed() {
+        let named = |name: &str| TypeRef::Named(name.to_owned());
+        let boxed = |name: &str| TypeRef::Boxed(Box::new(named(name)));
+        // Sorted by name, as lowering leaves them: A and B hold each other, A holds C,
+        // and C holds itself only through a list.
+        let mut types = vec![
+            object("A", vec![field("b", named("B")), field("c", named("C"))]),
+            object("B", vec![field("a", named("A"))]),
+            object(
+                "C",
+                vec![field("children", TypeRef::List(Box::new(named("C"))))],
+            ),
+        ];
+        box_cycles(&mut types);
+        assert_eq!(field_types(&types[0]), [&boxed("B"), &named("C")]);
+        assert_eq!(field_types(&types[1]), [&boxed("A")]);
+        assert_eq!(
+            field_types(&types[2]),
+            [&TypeRef::List(Box::new(named("C")))]
+        );
+    }
 }

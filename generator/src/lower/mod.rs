@@ -64,9 +64,8 @@ impl Lowerer<'_> {
 /// operation declares, if they all declare the same: the body of the crate's `Error`.
 fn settle_error_bodies(groups: &mut [ApiGroup], types: &[TypeDef]) -> TypeRef {
     let describable = |name: &str| {
-        types
-            .binary_search_by(|def| def.name.as_str().cmp(name))
-            .is_ok_and(|index| !matches!(types[index].kind, TypeKind::Alias(_)))
+        crate::ir::type_named(types, name)
+            .is_some_and(|def| !matches!(def.kind, TypeKind::Alias(_)))
     };
     let mut common: Option<TypeRef> = None;
     let mut uniform = true;

@@ -633,8 +633,9 @@ impl<'d> Lowerer<'d> {
 
     /// All types defined, sorted by name.
     pub(super) fn finish_types(&mut self) -> Vec<TypeDef> {
-        super::cycles::box_cycles(&mut self.types);
-        std::mem::take(&mut self.types).into_values().collect()
+        let mut types: Vec<TypeDef> = std::mem::take(&mut self.types).into_values().collect();
+        super::cycles::box_cycles(&mut types);
+        types
     }
 }
 
