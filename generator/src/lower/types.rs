@@ -450,7 +450,11 @@ impl<'d> Lowerer<'d> {
         let mut field_names = names::Scope::default();
         let mut fields = Vec::with_capacity(parts.properties.len());
         for (wire_name, property, at) in &parts.properties {
-            let hint = format!("{name}{}", camel(wire_name));
+            // Only an inline schema can need a name; a reference has its own.
+            let hint = match property {
+                ReferenceOr::Item(_) => format!("{name}{}", camel(wire_name)),
+                ReferenceOr::Reference { .. } => String::new(),
+            };
             let ty = self
                 .attempt(
                     || format!("the property `{wire_name}` of `{name}` is `serde_json::Value`"),
