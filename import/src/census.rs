@@ -112,15 +112,16 @@ impl Finder {
         // 64 keyed-random bits: two ids share them with a chance of 2⁻⁶⁴, which would
         // only make one more candidate.
         let hash = fingerprint.halves()[1];
+        // Full: spilled before an insert would grow the table only to drop it.
+        if self.filter.is_none() && self.exact.len() >= self.limits.exact_ids {
+            self.spill();
+        }
         let maybe_seen = match &mut self.filter {
             Some(filter) => filter.insert(hash),
             None => !self.exact.insert(hash),
         };
         if maybe_seen {
             self.candidates.insert(fingerprint);
-        }
-        if self.filter.is_none() && self.exact.len() > self.limits.exact_ids {
-            self.spill();
         }
     }
 

@@ -24,6 +24,7 @@ fn first(records: &[InvalidRecord]) -> String {
 /// Why a dry run over a [`Source`](crate::Source) ([`plan_source`](crate::plan_source))
 /// gives no plan.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PlanError {
     /// Some records are invalid and [`OnInvalid::Fail`](crate::OnInvalid::Fail) is in force.
     #[error(transparent)]

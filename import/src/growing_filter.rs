@@ -2,9 +2,9 @@
 //!
 //! Each stage is a [`fastbloom`] filter sized for twice as many items as the one before,
 //! with half its rate of false positives, so that the rate over all stages stays under
-//! twice the first one's however many items come, and the memory stays about 10 to 20
-//! bits an item. Items are hashes already (64 random bits each), so the filter hashes
-//! nothing again.
+//! twice the first one's however many items come, and the memory stays at most about 40
+//! bits an item (10 to 20 when a stage is full). Items are hashes already (64 random bits
+//! each), so the filter hashes nothing again.
 
 use fastbloom::BloomFilter;
 

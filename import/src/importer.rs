@@ -64,7 +64,7 @@ impl Importer {
     ///
     /// An iterator can be read only once, so this keeps every valid record, as its upload's
     /// body, until it is sent: about as much memory as the records' JSON. An input that
-    /// can be read twice (a file) goes through [`run_source`](Self::run_source), which
+    /// can be read more than once (a file) goes through [`run_source`](Self::run_source), which
     /// holds only the uploads in flight.
     ///
     /// With [`OnInvalid::Fail`] nothing is sent when any record is invalid. An import that
@@ -106,7 +106,7 @@ impl Importer {
         U: IntoIterator<Item = Result<UserRecord, InvalidRecord>>,
         D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
     {
-        let mut payloads = Payloads::new(self.options.limits.max_batch_records);
+        let mut payloads = Payloads::new(&self.options.limits);
         let checked = preflight::check(users, deactivations, &self.options, &mut payloads);
         let sessions = payloads.into_sessions(&checked.places, checked.plan.sessions.len());
         self.execute(checked.plan, Ok(Held::new(sessions)), on_event, stop)
@@ -119,9 +119,10 @@ impl Importer {
     /// It holds a few bits a record (the census of ids, which records are in the plan) and
     /// the uploads in flight, never the whole input, nor every id.
     ///
-    /// A record that differs from the first read (a file changed meanwhile) stops the
-    /// import with [`Failure::InputChanged`], and an input that can't be read again with
-    /// [`Failure::Read`]; the session under way is cancelled, and those before stand.
+    /// A record that differs from the read that made the plan (a file changed meanwhile)
+    /// stops the import with [`Failure::InputChanged`], and an input that can't be read
+    /// again with [`Failure::Read`]; the session under way is cancelled, and those before
+    /// stand.
     pub async fn run_source<S: Source>(
         &self,
         source: S,
@@ -283,9 +284,9 @@ where
 ///
 /// The first read checks and plans every record as if no id repeated, and notes each id in
 /// a census: exactly while there are at most 114,688, then in a Bloom filter that grows
-/// in stages (under 3 bytes an id). An id the census may have seen before is a candidate:
-/// every repeated id is one, and so are the filter's false positives (about 1 % of the
-/// ids, under 2 %). With no candidate the plan is done. Otherwise a second read checks
+/// in stages (at most about 5 bytes an id, 2.7 MB at a million). An id the census may
+/// have seen before is a candidate: every repeated id is one, and so are the filter's
+/// false positives (about 1 % of the ids, under 2 %). With no candidate the plan is done. Otherwise a second read checks
 /// everything again keeping the candidates only, which finds every repeat exactly: an
 /// input whose ids changed between the two reads is a [`Failure::InputChanged`].
 pub fn plan_source<S: Source>(mut source: S, options: &Options) -> Result<Plan, PlanError> {

@@ -19,7 +19,7 @@ use okta_identity_source::models::{
 };
 
 use crate::error::Failure;
-use crate::plan::{BatchId, BatchKind};
+use crate::plan::{BatchId, BatchKind, Limits};
 use crate::preflight::Keep;
 use crate::record::Position;
 
@@ -113,10 +113,13 @@ struct Span {
 impl Body {
     /// An empty body of `kind`, with room for `records` records like `first` and a
     /// quarter more, so that records a little longer than the first fill it without moving
-    /// it; what is left over is given back when it is finished.
-    pub fn new(kind: BatchKind, records: usize, first: &[u8]) -> Self {
+    /// it, but never for more than `max_bytes`, the most a body can hold; what is left over
+    /// is given back when it is finished.
+    pub fn new(kind: BatchKind, records: usize, first: &[u8], max_bytes: usize) -> Self {
         let (start, end) = envelope(kind);
-        let room = records * (first.len() + first.len() / 4 + 1);
+        let room = records
+            .saturating_mul(first.len() + first.len() / 4 + 1)
+            .min(max_bytes);
         let mut json = Vec::with_capacity(start.len() + room + end.len());
         json.extend_from_slice(start);
         Self {
@@ -222,14 +225,17 @@ pub struct Payloads {
     bodies: Vec<Body>,
     /// The records a body is made room for at once, so that filling it moves none.
     batch_records: usize,
+    /// The most bytes a body is made room for.
+    batch_bytes: usize,
 }
 
 impl Payloads {
-    /// Bodies of up to `batch_records` records.
-    pub fn new(batch_records: u32) -> Self {
+    /// Bodies within `limits`.
+    pub fn new(limits: &Limits) -> Self {
         Self {
             bodies: Vec::new(),
-            batch_records: batch_records as usize,
+            batch_records: limits.max_batch_records as usize,
+            batch_bytes: limits.max_batch_bytes,
         }
     }
 
@@ -263,7 +269,8 @@ impl Keep for Payloads {
         // Batches are numbered in order and get their first record at once; filling any
         // gap keeps this safe whatever the order.
         while self.bodies.len() <= index {
-            self.bodies.push(Body::new(kind, self.batch_records, json));
+            self.bodies
+                .push(Body::new(kind, self.batch_records, json, self.batch_bytes));
         }
         self.bodies[index].push(ordinal, json, position);
     }
@@ -284,7 +291,7 @@ mod tests {
         let (start, end) = envelope(BatchKind::Deactivate);
         assert_eq!(start, br#"{"entityType":"USERS","profiles":["#);
         assert_eq!(end, b"]}");
-        let mut body = Body::new(BatchKind::Deactivate, 4, br#"{"externalId":"a"}"#);
+        let mut body = Body::new(BatchKind::Deactivate, 4, br#"{"externalId":"a"}"#, 1_000);
         for (ordinal, id) in [(3, "a"), (5, "b"), (8, "c")] {
             let json = format!(r#"{{"externalId":"{id}"}}"#);
             body.push(
@@ -304,5 +311,15 @@ mod tests {
         let indexes: Vec<u64> = payload.positions().iter().map(|p| p.index).collect();
         assert_eq!(indexes, [3, 8]);
         assert!(matches!(payload, Payload::Deactivate(..)));
+    }
+
+    #[test]
+    fn a_large_first_record_makes_room_for_no_more_than_a_body_can_hold() {
+        let first = vec![b' '; 100_000];
+        let body = Body::new(BatchKind::Upsert, 200, &first, 180_000);
+        let (start, end) = envelope(BatchKind::Upsert);
+        assert!(body.json.capacity() <= start.len() + 180_000 + end.len());
+        let small = Body::new(BatchKind::Upsert, 200, b"{}", 180_000);
+        assert!(small.json.capacity() >= start.len() + 200 * 2 + end.len());
     }
 }

@@ -206,13 +206,13 @@ impl<S: Source> Reread<S> {
         }))
     }
 
-    /// The body of upload `next`, of `records` records: its records are read, and their
+    /// The body of upload `next`, as `planned`: its records are read, and their
     /// JSON written into it, until one of a later upload comes; and whether they are those
     /// the plan put there (the sum of their marks is its batch's).
     fn fill(
         &mut self,
         next: (usize, usize),
-        records: usize,
+        planned: BatchPlan,
     ) -> Result<(Option<Body>, bool), Failure> {
         let mut body: Option<Body> = None;
         let mut batch_and_sum: Option<(BatchId, u64)> = None;
@@ -236,7 +236,14 @@ impl<S: Source> Reread<S> {
             }
             let (_, sum) = batch_and_sum.get_or_insert((kept.batch, 0));
             *sum = sum.wrapping_add(kept.mark);
-            let body = body.get_or_insert_with(|| Body::new(kept.kind, records, &self.json));
+            let body = body.get_or_insert_with(|| {
+                Body::new(
+                    kept.kind,
+                    planned.records as usize,
+                    &self.json,
+                    planned.bytes,
+                )
+            });
             // A plan never puts both kinds in one upload.
             if body.kind() != kept.kind {
                 return Err(changed(&kept.position));
@@ -255,7 +262,7 @@ impl<S: Source> Feed for Reread<S> {
             return Ok(None);
         };
         let planned = *planned;
-        let (body, as_planned) = self.fill(self.next, planned.records as usize)?;
+        let (body, as_planned) = self.fill(self.next, planned)?;
         // With the same records (ids, numbers and sizes), the body is as planned.
         let records = body.as_ref().map_or(0, Body::records);
         if records != planned.records as usize || !as_planned {
@@ -307,7 +314,7 @@ mod tests {
                 .on_invalid(if skip { OnInvalid::Skip } else { OnInvalid::Fail })
                 .duplicates(if last_wins { Duplicates::LastWins } else { Duplicates::Fail });
             let (users, leavers): (Users, Leavers) = (users(&rows), leavers(&leaver_ids));
-            let mut payloads = Payloads::new(max_batch_records);
+            let mut payloads = Payloads::new(&limits);
             let held = check(users.clone(), leavers.clone(), &options, &mut payloads);
             let held_sessions = payloads.into_sessions(&held.places, held.plan.sessions.len());
             let Checked { plan, places, placed } = check(users.clone(), leavers.clone(), &options, &mut ());

@@ -1,4 +1,4 @@
-//! An input the importer can read twice, so that a run never holds all of it.
+//! An input the importer can read more than once, so that a run never holds all of it.
 
 use crate::record::{Deactivation, InvalidRecord, UserRecord};
 

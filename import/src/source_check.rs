@@ -108,7 +108,7 @@ mod tests {
         options: &Options,
         limits: CensusLimits,
     ) -> Result<usize, TestCaseError> {
-        let mut payloads = Payloads::new(options.limits.max_batch_records);
+        let mut payloads = Payloads::new(&options.limits);
         let held = check(users.clone(), leavers.clone(), options, &mut payloads);
         let held_sessions = payloads.into_sessions(&held.places, held.plan.sessions.len());
         let reads = Cell::new(0);

@@ -134,6 +134,7 @@ fn dry_run(
                 summary::count(invalid.records.len() as u64, "invalid record")
             )))
         }
+        Err(other) => Err(Failure::Import(format!("the dry run stopped: {other}"))),
     }
 }
 

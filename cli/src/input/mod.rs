@@ -1,7 +1,8 @@
 //! Reading the input files: users (CSV or JSON Lines) and external ids to deactivate.
 //!
 //! Readers stream: they hold one record at a time, so memory does not grow with the file.
-//! An import reads its files twice ([`Input`]): once to check every record, once to send.
+//! An import reads its files more than once ([`Input`]): to check every record (twice when
+//! an id may repeat), then to send.
 //! A problem with a file as a whole (it can't be opened, its header has no external id) is an
 //! [`InputError`]; a problem with one record is a [`RecordError`] that names its place, and the
 //! caller decides whether to stop or skip.

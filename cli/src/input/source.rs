@@ -1,6 +1,6 @@
-//! The input of an import as the engine reads it: twice, once to check every record and
-//! once to send them, each read from the start of the files, so that an import holds only
-//! the uploads in flight, never the file.
+//! The input of an import as the engine reads it: more than once, to check every record
+//! (twice when an id may repeat) and to send them, each read from the start of the files,
+//! so that an import holds only the uploads in flight, never the file.
 
 use okta_identity_source_import::{Deactivation, InvalidRecord, ReadError, Source, UserRecord};
 

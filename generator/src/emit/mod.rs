@@ -130,9 +130,10 @@ fn space_items(text: &str) -> String {
     };
     let mut doc_line = String::new();
     for line in text.lines() {
-        let Some((comment, doc)) = line
-            .find(DOC_LINE_BREAK)
-            .and_then(|_| line.split_at_checked(line.len() - line.trim_start().len() + 3))
+        let comment = line.trim_start();
+        let is_doc = comment.starts_with("///") || comment.starts_with("//!");
+        let Some((comment, doc)) = (is_doc && line.contains(DOC_LINE_BREAK))
+            .then(|| line.split_at(line.len() - comment.len() + 3))
         else {
             spaced.push(line);
             continue;
