@@ -304,11 +304,12 @@ impl<'d> Lowerer<'d> {
             ParameterSchemaOrContent::Schema(schema) => (schema, where_.push("schema"), false),
             ParameterSchemaOrContent::Content(content) => json_schema(content, where_)?,
         };
-        let ty = self.schema_type(
-            schema,
-            &schema_at,
-            &format!("{type_hint}{}", camel(&data.name)),
-        )?;
+        let hint = if super::shape::may_need_name(schema) {
+            format!("{type_hint}{}", camel(&data.name))
+        } else {
+            String::new()
+        };
+        let ty = self.schema_type(schema, &schema_at, &hint)?;
         let scalar = match self.without_aliases(ty.clone()) {
             TypeRef::List(item) => self
                 .parameter_type(self.without_aliases(*item))

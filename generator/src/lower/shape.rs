@@ -72,6 +72,18 @@ impl Shape<'_> {
     }
 }
 
+/// Whether lowering `schema` can name a type after the place it is in: a `$ref` has its
+/// own name, and a scalar or any JSON needs none.
+pub(super) fn may_need_name(schema: &ReferenceOr<Schema>) -> bool {
+    match schema {
+        ReferenceOr::Reference { .. } => false,
+        ReferenceOr::Item(schema) => !matches!(
+            shape(schema),
+            Shape::Unnamed(Unnamed::Scalar(_) | Unnamed::Json)
+        ),
+    }
+}
+
 /// What `schema` is lowered as.
 pub(super) fn shape(schema: &Schema) -> Shape<'_> {
     let texts = enum_texts(schema);
