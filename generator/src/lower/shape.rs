@@ -272,3 +272,34 @@ fn enum_texts(schema: &Schema) -> Vec<&str> {
         _ => Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use openapiv3::{ReferenceOr, Schema};
+
+    use super::may_need_name;
+
+    fn schema(yaml: &str) -> ReferenceOr<Schema> {
+        serde_yaml::from_str(yaml).expect("a schema")
+    }
+
+    #[test]
+    fn only_inline_schemas_that_can_define_a_type_need_a_name() {
+        for unnamed in [
+            "$ref: '#/components/schemas/User'",
+            "type: string",
+            "{type: integer, format: int32}",
+            "{}",
+        ] {
+            assert!(!may_need_name(&schema(unnamed)), "{unnamed}");
+        }
+        for named in [
+            "{type: string, enum: [ACTIVE, SUSPENDED]}",
+            "{type: object, properties: {id: {type: string}}}",
+            "{type: array, items: {type: string, enum: [a, b]}}",
+            "{type: object, additionalProperties: {type: string}}",
+        ] {
+            assert!(may_need_name(&schema(named)), "{named}");
+        }
+    }
+}
