@@ -9,22 +9,31 @@ use crate::ir::{self, TypeDef, TypeKind, TypeRef};
 /// in the cycles that remain. An alias holds its target by value but cannot be boxed
 /// itself, and a cycle of aliases alone never gets here.
 pub(super) fn box_cycles(types: &mut [TypeDef]) {
+    // For each type, the position of each type it holds by value, if it is named; looked
+    // up once, as boxing in the first pass only takes references out of the second.
+    let targets: Vec<Vec<Option<usize>>> = types
+        .iter()
+        .map(|def| {
+            by_value(&def.kind)
+                .map(|ty| match ty {
+                    TypeRef::Named(name) => ir::type_position(types, name),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
     for pass in [Holder::Field, Holder::Variant] {
-        // For each type, the position of each type it holds by value, if it is named.
-        let targets: Vec<Vec<Option<usize>>> = types
+        // A reference boxed by the first pass is no longer held by value.
+        let edges: Vec<Vec<usize>> = types
             .iter()
-            .map(|def| {
+            .zip(&targets)
+            .map(|(def, targets)| {
                 by_value(&def.kind)
-                    .map(|ty| match ty {
-                        TypeRef::Named(name) => ir::type_position(types, name),
-                        _ => None,
-                    })
+                    .zip(targets)
+                    .filter(|(ty, _)| matches!(ty, TypeRef::Named(_)))
+                    .filter_map(|(_, to)| *to)
                     .collect()
             })
-            .collect();
-        let edges: Vec<Vec<usize>> = targets
-            .iter()
-            .map(|targets| targets.iter().flatten().copied().collect())
             .collect();
         let component = strongly_connected(&edges);
         for (from, def) in types.iter_mut().enumerate() {

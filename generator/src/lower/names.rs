@@ -1,6 +1,7 @@
 //! Turning the document's names into Rust identifiers: case, keywords, leading digits and
 //! collisions, all handled here and nowhere else.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
@@ -51,7 +52,10 @@ pub const API_METHODS_TAKEN: &[&str] = &[
 /// `x-rate-limit`, `foo.bar`, `$ref` and `a b` all split into words.
 /// Letters outside ASCII are left out before the case is changed, so the result stays in
 /// the case asked for (`Ünïcödé tag` is `NcdTag`, not `ncdTag`).
-fn words(name: &str) -> String {
+fn words(name: &str) -> Cow<'_, str> {
+    if name.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Cow::Borrowed(name);
+    }
     name.chars()
         .filter(|c| c.is_ascii() || !c.is_alphanumeric())
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })
@@ -61,10 +65,13 @@ fn words(name: &str) -> String {
 /// Keeps ASCII letters and digits only (identifiers with non-ASCII letters compile but are
 /// linted against), and a fallback when nothing is left.
 fn ascii_only(name: String, fallback: &str) -> String {
-    let kept: String = name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
+    let kept = if name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        name
+    } else {
+        name.chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
     if kept.trim_matches('_').is_empty() {
         fallback.to_owned()
     } else {

@@ -304,11 +304,12 @@ impl<'d> Lowerer<'d> {
             ParameterSchemaOrContent::Schema(schema) => (schema, where_.push("schema"), false),
             ParameterSchemaOrContent::Content(content) => json_schema(content, where_)?,
         };
-        let ty = self.schema_type(
-            schema,
-            &schema_at,
-            &format!("{type_hint}{}", camel(&data.name)),
-        )?;
+        let hint = if super::shape::may_need_name(schema) {
+            format!("{type_hint}{}", camel(&data.name))
+        } else {
+            String::new()
+        };
+        let ty = self.schema_type(schema, &schema_at, &hint)?;
         let scalar = match self.without_aliases(ty.clone()) {
             TypeRef::List(item) => self
                 .parameter_type(self.without_aliases(*item))
@@ -523,8 +524,7 @@ impl<'d> Lowerer<'d> {
             if !is_success {
                 error_statuses.extend(code);
                 if let Some((media_type, content, Encoding::Json)) = picked {
-                    let schema_at = where_.push("content").push(media_type).push("schema");
-                    let ty = self.error_body_type(content, &schema_at, type_hint)?;
+                    let ty = self.error_body_type(content, &where_, media_type, type_hint)?;
                     if !error_bodies.contains(&ty) {
                         error_bodies.push(ty);
                     }
@@ -587,17 +587,23 @@ impl<'d> Lowerer<'d> {
     fn error_body_type(
         &mut self,
         content: &'d MediaType,
-        schema_at: &Pointer,
+        response_at: &Pointer,
+        media_type: &str,
         type_hint: &str,
     ) -> Result<TypeRef, Diagnostic> {
         let Some(schema) = &content.schema else {
             return Ok(TypeRef::Json);
         };
+        // Most operations share their error responses: their body is lowered already.
+        if let Some(ty) = self.lowered_component(schema) {
+            return Ok(ty);
+        }
+        let schema_at = response_at.push("content").push(media_type).push("schema");
         let hint = format!("{type_hint}Error");
         Ok(self
             .attempt(
                 || "the error body is `serde_json::Value`".into(),
-                |this| this.schema_type(schema, schema_at, &hint),
+                |this| this.schema_type(schema, &schema_at, &hint),
             )?
             .unwrap_or(TypeRef::Json))
     }

@@ -72,6 +72,18 @@ impl Shape<'_> {
     }
 }
 
+/// Whether lowering `schema` can name a type after the place it is in: a `$ref` has its
+/// own name, and a scalar or any JSON needs none.
+pub(super) fn may_need_name(schema: &ReferenceOr<Schema>) -> bool {
+    match schema {
+        ReferenceOr::Reference { .. } => false,
+        ReferenceOr::Item(schema) => !matches!(
+            shape(schema),
+            Shape::Unnamed(Unnamed::Scalar(_) | Unnamed::Json)
+        ),
+    }
+}
+
 /// What `schema` is lowered as.
 pub(super) fn shape(schema: &Schema) -> Shape<'_> {
     let texts = enum_texts(schema);
@@ -258,5 +270,36 @@ fn enum_texts(schema: &Schema) -> Vec<&str> {
             .filter_map(serde_json::Value::as_str)
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use openapiv3::{ReferenceOr, Schema};
+
+    use super::may_need_name;
+
+    fn schema(yaml: &str) -> ReferenceOr<Schema> {
+        serde_yaml::from_str(yaml).expect("a schema")
+    }
+
+    #[test]
+    fn only_inline_schemas_that_can_define_a_type_need_a_name() {
+        for unnamed in [
+            "$ref: '#/components/schemas/User'",
+            "type: string",
+            "{type: integer, format: int32}",
+            "{}",
+        ] {
+            assert!(!may_need_name(&schema(unnamed)), "{unnamed}");
+        }
+        for named in [
+            "{type: string, enum: [ACTIVE, SUSPENDED]}",
+            "{type: object, properties: {id: {type: string}}}",
+            "{type: array, items: {type: string, enum: [a, b]}}",
+            "{type: object, additionalProperties: {type: string}}",
+        ] {
+            assert!(may_need_name(&schema(named)), "{named}");
+        }
     }
 }

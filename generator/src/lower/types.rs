@@ -23,6 +23,9 @@ impl<'d> Lowerer<'d> {
         pointer: &Pointer,
         hint: &str,
     ) -> Result<TypeRef, Diagnostic> {
+        if let Some(ty) = self.lowered_component(schema) {
+            return Ok(ty);
+        }
         if self.depth >= MAX_SCHEMA_DEPTH {
             return Err(Diagnostic::at(
                 pointer,
@@ -37,6 +40,26 @@ impl<'d> Lowerer<'d> {
         };
         self.depth -= 1;
         ty
+    }
+
+    /// What [`Self::schema_type`] answers for a plain `$ref` to a component schema already
+    /// lowered, found without the pointer that only an error would need; `None` otherwise.
+    pub(super) fn lowered_component<S: AsSchema>(
+        &self,
+        schema: &ReferenceOr<S>,
+    ) -> Option<TypeRef> {
+        let ReferenceOr::Reference { reference } = schema else {
+            return None;
+        };
+        let name = reference.strip_prefix("#/components/schemas/")?;
+        let plain = !name.contains(['/', '~', '%']);
+        let settled = self.lowered_components.contains(name) && !self.alias_chain.contains(&name);
+        if !(plain && settled && self.depth < MAX_SCHEMA_DEPTH) {
+            return None;
+        }
+        self.component_names
+            .get(name)
+            .map(|rust_name| TypeRef::Named(rust_name.clone()))
     }
 
     /// The type a `#/components/schemas/NAME` reference names, lowering it on first use.
