@@ -918,28 +918,35 @@ fn assert_no_open_session(emulator: &Emulator) {
     assert!(open.is_empty(), "sessions left open: {open:?}");
 }
 
+/// Starts `okta-import users` on 300 users with a report, the emulator answering its
+/// create at once and holding the `held` requests after it for `delay` each.
+fn import_with_requests_held(
+    emulator: &Emulator,
+    dir: &Workdir,
+    delay: Duration,
+    held: u32,
+) -> std::process::Child {
+    dir.write("users.csv", people_csv(1..=300));
+    emulator.inject(Fault::Delay {
+        delay: Duration::ZERO,
+        count: 1,
+    });
+    emulator.inject(Fault::Delay { delay, count: held });
+    dir.command(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 /// Sends `signal` to an import whose session is not started yet: INT and TERM cancel the
 /// session, write the report and exit with 128 + the signal's number; KILL leaves no report
 /// file.
 async fn signal_an_import_whose_session_is_not_started(signal: Stop) {
     let emulator = emulator().await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
-    dir.write("users.csv", people_csv(1..=300));
     // The create is answered at once; the two uploads hang, so the session is not started.
-    emulator.inject(Fault::Delay {
-        delay: Duration::ZERO,
-        count: 1,
-    });
-    emulator.inject(Fault::Delay {
-        delay: Duration::from_secs(3),
-        count: 2,
-    });
-    let child = dir
-        .command(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = import_with_requests_held(&emulator, &dir, Duration::from_secs(3), 2);
     while emulator.sessions(SOURCE).is_empty() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -975,22 +982,8 @@ async fn signal_an_import_whose_session_is_not_started(signal: Stop) {
 async fn a_second_signal_stops_at_once_while_the_first_is_cancelling_the_session() {
     let emulator = emulator().await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
-    dir.write("users.csv", people_csv(1..=300));
     // The create is answered at once; the two uploads hang, and so does the cancel.
-    emulator.inject(Fault::Delay {
-        delay: Duration::ZERO,
-        count: 1,
-    });
-    emulator.inject(Fault::Delay {
-        delay: Duration::from_secs(30),
-        count: 3,
-    });
-    let child = dir
-        .command(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = import_with_requests_held(&emulator, &dir, Duration::from_secs(30), 3);
     // Requests are recorded when answered; the emulator's sessions show them carried out.
     let session_is = |uploads: usize, status: SessionStatus| {
         let sessions = emulator.sessions(SOURCE);

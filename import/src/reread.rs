@@ -14,6 +14,8 @@ use okta_identity_source::models::{
     IdentitySourceUserForUpsert, IdentitySourceUserProfileForDelete,
 };
 
+use serde::Serialize;
+
 use crate::error::Failure;
 use crate::payload::{Body, Feed, Payload};
 use crate::placed::{Placed, mark};
@@ -124,32 +126,26 @@ impl<S: Source> Reread<S> {
         user: Result<UserRecord, InvalidRecord>,
         number: u64,
     ) -> Result<Option<Kept>, Failure> {
-        let Some(ordinal) = self.ordinals.next() else {
+        let Some((ordinal, mut user)) = self.placed_record(user) else {
             return Ok(None);
         };
-        let Ok(mut user) = user else {
-            return Ok(None);
-        };
-        if !self.placed.is_placed(ordinal) {
-            return Ok(None);
-        }
         number_position(&mut user.position, number);
         let mut reasons = Vec::new();
         rules::check_external_id(&user.external_id, &mut reasons);
         rules::check_profile(&user.profile, &mut reasons);
-        if !reasons.is_empty() {
-            return Err(changed(&user.position));
-        }
-        let id = self.placed.ids.of(&user.external_id);
         let body = IdentitySourceUserForUpsert {
             external_id: user.external_id,
             profile: user.profile,
         };
-        let Ok(bytes) = write_json(&mut self.json, &body) else {
-            return Err(changed(&user.position));
-        };
-        let mark = mark(id, ordinal, bytes);
-        self.kept(ordinal, mark, BatchKind::Upsert, user.position)
+        let valid = reasons.is_empty();
+        self.written(
+            ordinal,
+            BatchKind::Upsert,
+            &body.external_id,
+            &body,
+            valid,
+            user.position,
+        )
     }
 
     /// The deactivation, when it is the record the plan kept for its id.
@@ -158,48 +154,56 @@ impl<S: Source> Reread<S> {
         deactivation: Result<Deactivation, InvalidRecord>,
         number: u64,
     ) -> Result<Option<Kept>, Failure> {
-        let Some(ordinal) = self.ordinals.next() else {
+        let Some((ordinal, mut deactivation)) = self.placed_record(deactivation) else {
             return Ok(None);
         };
-        let Ok(mut deactivation) = deactivation else {
-            return Ok(None);
-        };
-        if !self.placed.is_placed(ordinal) {
-            return Ok(None);
-        }
         number_position(&mut deactivation.position, number);
         let mut reasons = Vec::new();
         rules::check_external_id(&deactivation.external_id, &mut reasons);
-        if !reasons.is_empty() {
-            return Err(changed(&deactivation.position));
-        }
-        let id = self.placed.ids.of(&deactivation.external_id);
         let body = IdentitySourceUserProfileForDelete {
             external_id: deactivation.external_id,
         };
-        let Ok(bytes) = write_json(&mut self.json, &body) else {
-            return Err(changed(&deactivation.position));
-        };
-        let mark = mark(id, ordinal, bytes);
-        self.kept(ordinal, mark, BatchKind::Deactivate, deactivation.position)
+        let valid = reasons.is_empty();
+        let position = deactivation.position;
+        self.written(
+            ordinal,
+            BatchKind::Deactivate,
+            &body.external_id,
+            &body,
+            valid,
+            position,
+        )
     }
 
-    /// Record `ordinal`, read again, with the upload the plan has it in.
-    fn kept(
-        &self,
+    /// The next record's number and the record, when it was read and the plan has it.
+    fn placed_record<T>(&mut self, record: Result<T, InvalidRecord>) -> Option<(u32, T)> {
+        let ordinal = self.ordinals.next()?;
+        let record = record.ok()?;
+        self.placed.is_placed(ordinal).then_some((ordinal, record))
+    }
+
+    /// Record `ordinal` of `kind`, read again: still `valid`, its JSON written into
+    /// [`Reread::json`], with the upload the plan has it in and its mark.
+    fn written(
+        &mut self,
         ordinal: u32,
-        mark: u64,
         kind: BatchKind,
+        external_id: &str,
+        body: &impl Serialize,
+        valid: bool,
         position: Position,
     ) -> Result<Option<Kept>, Failure> {
+        let id = self.placed.ids.of(external_id);
         let batch = self.placed.batch_of(ordinal);
-        let Some(place) = self.places.get(batch.0 as usize).copied().flatten() else {
+        let place = self.places.get(batch.0 as usize).copied().flatten();
+        let (Some(place), true, Ok(bytes)) = (place, valid, write_json(&mut self.json, body))
+        else {
             return Err(changed(&position));
         };
         Ok(Some(Kept {
             place,
             batch,
-            mark,
+            mark: mark(id, ordinal, bytes),
             kind,
             ordinal,
             position,
