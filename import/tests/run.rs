@@ -12,21 +12,18 @@ use okta_identity_source_import::{
 };
 use serde_json::json;
 use support::directory::{employee, employees, leavers};
-use support::{Events, SOURCE, api, emulator, importer, open_sessions, options, quick_retries};
+use support::{
+    Events, LONG_COOL_DOWN, SOURCE, api, emulator, emulator_with_leavers, importer, open_sessions,
+    options, quick_retries,
+};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_five_thousand_users_and_three_hundred_leavers_in_three_sessions() -> TestResult {
-    // A cool-down longer than polling a 10,000-user import takes in a debug build.
-    let cool_down = Duration::from_millis(300);
-    let emulator = emulator().cool_down(cool_down).start().await?;
-    let options = || options().cool_down(cool_down);
     // The leavers are in the directory from an earlier import.
-    importer(&emulator, options())
-        .run(employees(25_000..25_300), leavers(0..0), |_| {})
-        .await?;
-    tokio::time::sleep(cool_down).await;
+    let emulator = emulator_with_leavers().await?;
+    let options = || options().cool_down(LONG_COOL_DOWN);
     let before = emulator.requests().len();
 
     let events = Events::default();

@@ -5,7 +5,6 @@ mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::Duration;
 
 use okta_identity_source::models::IdentitySourceSessionStatus as Status;
 use okta_identity_source_import::{
@@ -13,7 +12,9 @@ use okta_identity_source_import::{
     OnInvalid, PlanError, Position, ReadError, Source, UserRecord, plan, plan_source,
 };
 use support::directory::{employee, employee_id, employees, leavers};
-use support::{SOURCE, emulator, importer, open_sessions, options};
+use support::{
+    LONG_COOL_DOWN, SOURCE, emulator, emulator_with_leavers, importer, open_sessions, options,
+};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -70,13 +71,8 @@ impl Source for Counted {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_over_a_source_holds_only_the_uploads_in_flight() -> TestResult {
-    let cool_down = Duration::from_millis(300);
-    let emulator = emulator().cool_down(cool_down).start().await?;
-    let options = || options().cool_down(cool_down);
-    importer(&emulator, options())
-        .run(employees(25_000..25_300), leavers(0..0), |_| {})
-        .await?;
-    tokio::time::sleep(cool_down).await;
+    let emulator = emulator_with_leavers().await?;
+    let options = || options().cool_down(LONG_COOL_DOWN);
 
     let source = Counted::new(25_000, 300);
     let reread = source.reread.clone();

@@ -55,6 +55,28 @@ pub fn importer(emulator: &Emulator, options: Options) -> Importer {
     Importer::new(api(emulator, quick_retries()), SOURCE, options)
 }
 
+/// A cool-down longer than polling a 10,000-user import takes in a debug build.
+pub const LONG_COOL_DOWN: Duration = Duration::from_millis(300);
+
+/// An emulator with [`LONG_COOL_DOWN`] whose directory already holds the 300 users
+/// `employees(25_000..25_300)` (the leavers of the big imports), imported and cooled down.
+pub async fn emulator_with_leavers() -> Result<Emulator, okta_identity_source_import::ImportError> {
+    let emulator = emulator()
+        .cool_down(LONG_COOL_DOWN)
+        .start()
+        .await
+        .expect("the emulator starts");
+    importer(&emulator, options().cool_down(LONG_COOL_DOWN))
+        .run(
+            directory::employees(25_000..25_300),
+            directory::leavers(0..0),
+            |_| {},
+        )
+        .await?;
+    tokio::time::sleep(LONG_COOL_DOWN).await;
+    Ok(emulator)
+}
+
 /// Collects the events of an import.
 #[derive(Clone, Default)]
 pub struct Events(Arc<Mutex<Vec<Event>>>);
