@@ -1,6 +1,10 @@
 //! Ctrl-C (SIGINT) and SIGTERM: the first stops an import cleanly (its untriggered session
-//! cancelled, the report written); a second stops the process at once. Either way the process
-//! exits with 128 + the signal's number, as shells report a process that a signal stopped.
+//! cancelled, the report written); a second stops the process at once. A signal that comes
+//! before the import may have sent anything (while the files are read and checked) stops the
+//! process at once too: there is nothing to clean up. Either way the process exits with
+//! 128 + the signal's number, as shells report a process that a signal stopped.
+
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::oneshot;
 
@@ -49,24 +53,47 @@ pub struct StopSignal {
     first: Option<oneshot::Receiver<Signal>>,
     /// The first signal, once it has arrived.
     heard: Option<Signal>,
+    /// Whether the import may have sent anything yet, shared with the task that listens.
+    sending: Sending,
+}
+
+/// Whether an import may have sent anything yet. Until it may have, a signal ends the process
+/// at once, since nothing needs cleaning up.
+#[derive(Clone, Default)]
+pub struct Sending(Arc<Mutex<bool>>);
+
+impl Sending {
+    /// Marks that requests may go out from now on: called before the first one. Waits while a
+    /// signal is ending the process, so that nothing is sent after it.
+    pub fn begins(&self) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = true;
+    }
 }
 
 impl StopSignal {
     /// Starts listening, on a task of the current runtime: it hears a second signal even while
     /// the import is busy cleaning up after the first.
     pub fn listen() -> Self {
+        let sending = Sending::default();
         let Ok(signals) = Signals::register() else {
             return Self {
                 first: None,
                 heard: None,
+                sending,
             };
         };
         let (told, first) = oneshot::channel();
-        tokio::spawn(watch(signals, told));
+        tokio::spawn(watch(signals, told, sending.clone()));
         Self {
             first: Some(first),
             heard: None,
+            sending,
         }
+    }
+
+    /// What the import marks before it may send anything (see [`Sending::begins`]).
+    pub fn sending(&self) -> Sending {
+        self.sending.clone()
     }
 
     /// Resolves when a stop signal arrives; [`StopSignal::heard`] then says which. Waits
@@ -87,9 +114,23 @@ impl StopSignal {
     }
 }
 
-/// Tells of the first signal, and ends the process on the second.
-async fn watch(mut signals: Signals, first: oneshot::Sender<Signal>) {
+/// Tells of the first signal, and ends the process on the second, or on the first when
+/// nothing may have been sent yet.
+async fn watch(mut signals: Signals, first: oneshot::Sender<Signal>, sending: Sending) {
     let signal = signals.next().await;
+    {
+        // Held until the process ends: the import can't begin sending meanwhile.
+        let sending = sending.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if !*sending {
+            terminal::bars().suspend(|| {
+                eprintln!(
+                    "error: {} before anything was sent; nothing changed in Okta",
+                    signal.stopped()
+                );
+            });
+            std::process::exit(i32::from(signal.exit_code()));
+        }
+    }
     terminal::bars().suspend(|| {
         eprintln!(
             "Stopping cleanly after {}; a second signal stops at once, without cleaning up.",

@@ -978,6 +978,60 @@ async fn signal_an_import_whose_session_is_not_started(signal: Stop) {
     assert_eq!(report["sessions"][0]["id"], session.id.as_str(), "{report}");
 }
 
+/// A signal while the files are being checked ends the process at once: nothing was sent, so
+/// there is nothing to cancel and no report to write.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_while_the_files_are_checked_stops_at_once_and_sends_nothing() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    // Under the 114,688 ids a census keeps exactly, so the check reads the file once.
+    let users = dir.write("users.csv", people_csv(1..=100_000));
+    let size = std::fs::metadata(&users).unwrap().len();
+    let mut child = dir
+        .command(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The check's read is under way: the file is open, not halfway read yet.
+    while !read_position(&child, &users).is_some_and(|at| at > 0 && at < size / 2) {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the import ended before the signal"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    Stop::Interrupt.send(&child);
+    let run = Run::from(tokio::task::block_in_place(|| child.wait_with_output()).unwrap());
+    assert_eq!(run.code, 130, "{}", run.all());
+    assert_eq!(
+        run.stderr,
+        "error: interrupted by Ctrl-C (SIGINT) before anything was sent; nothing changed in Okta\n",
+        "{}",
+        run.all()
+    );
+    assert!(emulator.requests().is_empty(), "{:?}", emulator.requests());
+    assert!(!dir.path().join("r.json").exists(), "no report is written");
+}
+
+/// Where `child` is in reading `path`, from `/proc`, if it has the file open.
+#[cfg(target_os = "linux")]
+fn read_position(child: &std::process::Child, path: &std::path::Path) -> Option<u64> {
+    let path = path.canonicalize().ok()?;
+    let process = std::path::PathBuf::from(format!("/proc/{}", child.id()));
+    std::fs::read_dir(process.join("fd")).ok()?.find_map(|fd| {
+        let fd = fd.ok()?;
+        if std::fs::read_link(fd.path()).ok()? != path {
+            return None;
+        }
+        let info = std::fs::read_to_string(process.join("fdinfo").join(fd.file_name())).ok()?;
+        info.lines()
+            .find_map(|line| line.strip_prefix("pos:"))
+            .and_then(|at| at.trim().parse().ok())
+    })
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_signal_stops_at_once_while_the_first_is_cancelling_the_session() {
     let emulator = emulator().await;

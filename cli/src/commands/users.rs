@@ -165,8 +165,14 @@ pub async fn import(
     let progress = Progress::new(mode);
     let mut display = EventDisplay::new(&progress);
     let importer = Importer::new(target.api, target.source, options);
+    // The engine's first event comes after its check and before its first request.
+    let sending = stop.sending();
+    let show = |event| {
+        sending.begins();
+        display.show(event);
+    };
     let result = importer
-        .run_source_until(input, |event| display.show(event), stop.received())
+        .run_source_until(input, show, stop.received())
         .await;
     progress.finish();
     let (report, failure) = match result {
