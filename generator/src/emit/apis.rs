@@ -3,7 +3,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::tokens::{ModelsPath, argument_type, docs, ident, type_tokens};
+use super::tokens::{
+    ModelsPath, argument_type, borrowed_type, docs, ident, is_copy_scalar, type_tokens,
+};
 use crate::ir::{
     Api, ApiGroup, Encoding, ListStyle, ObjectStyle, Operation, ParamLocation, Parameter,
     PathSegment, RequestBody, SuccessBody, TypeRef,
@@ -353,7 +355,7 @@ impl Argument<'_> {
                 quote!(#name: #ty)
             }
             Self::Body(body) if takes_json_body(body) => {
-                let ty = json_body_type(&body.ty);
+                let ty = borrowed_type(&body.ty, ModelsPath::Qualified);
                 quote!(#name: impl Into<api_client_runtime::JsonBody<#ty>>)
             }
             Self::Body(body) => {
@@ -372,24 +374,7 @@ impl Argument<'_> {
 /// An optional body stays `Option<&T>`, as a plain `None` could not be typed otherwise,
 /// and a number or a boolean stays passed by value.
 fn takes_json_body(body: &RequestBody) -> bool {
-    let scalar = matches!(
-        body.ty,
-        TypeRef::Bool | TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64
-    );
-    body.required && body.encoding == Encoding::Json && !scalar
-}
-
-/// The `T` of a body's `JsonBody<T>`: the type its argument would borrow.
-fn json_body_type(ty: &TypeRef) -> TokenStream {
-    match ty {
-        TypeRef::String => quote!(str),
-        TypeRef::Bytes => quote!([u8]),
-        TypeRef::List(item) => {
-            let item = type_tokens(item, ModelsPath::Qualified);
-            quote!([#item])
-        }
-        ty => type_tokens(ty, ModelsPath::Qualified),
-    }
+    body.required && body.encoding == Encoding::Json && !is_copy_scalar(&body.ty)
 }
 
 /// The type a parameter's value is passed as.

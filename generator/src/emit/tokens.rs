@@ -58,23 +58,34 @@ pub fn type_tokens(ty: &TypeRef, models: ModelsPath) -> TokenStream {
     }
 }
 
-/// How a value of `ty` is best borrowed as a method argument: `&str`, `&[T]`, `&T`, or by
-/// value for `Copy` scalars.
+/// How a value of `ty` is best passed as a method argument: by value for `Copy` scalars,
+/// else borrowed as [`borrowed_type`] (`&str`, `&[T]`, `&T`).
 pub fn argument_type(ty: &TypeRef, models: ModelsPath) -> TokenStream {
+    if is_copy_scalar(ty) {
+        return type_tokens(ty, models);
+    }
+    let borrowed = borrowed_type(ty, models);
+    quote!(&#borrowed)
+}
+
+/// Whether `ty` is a `Copy` scalar (a number or a boolean), passed by value.
+pub fn is_copy_scalar(ty: &TypeRef) -> bool {
+    matches!(
+        ty,
+        TypeRef::Bool | TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64
+    )
+}
+
+/// The type a borrowed argument of `ty` points to: `str`, `[u8]`, `[T]` for a list, `T`.
+pub fn borrowed_type(ty: &TypeRef, models: ModelsPath) -> TokenStream {
     match ty {
-        TypeRef::String => quote!(&str),
-        TypeRef::Bool | TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64 => {
-            type_tokens(ty, models)
-        }
+        TypeRef::String => quote!(str),
+        TypeRef::Bytes => quote!([u8]),
         TypeRef::List(item) => {
             let item = type_tokens(item, models);
-            quote!(&[#item])
+            quote!([#item])
         }
-        TypeRef::Bytes => quote!(&[u8]),
-        _ => {
-            let ty = type_tokens(ty, models);
-            quote!(&#ty)
-        }
+        ty => type_tokens(ty, models),
     }
 }
 
