@@ -411,7 +411,11 @@ async fn poll(ctx: &Context<'_>, number: usize, id: &str) -> Result<Status, Fail
     let mut tries = 0;
     loop {
         tries += 1;
-        tokio::time::sleep(ctx.options.backoff(tries)).await;
+        let delay = ctx.options.backoff(tries);
+        // Tokio's timers tick each millisecond: even a zero sleep would wait for a tick.
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
         let session = ctx
             .send(|| ctx.api.get_identity_source_session(&ctx.source, id))
             .await
