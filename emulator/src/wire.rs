@@ -11,7 +11,12 @@
 
 use std::borrow::Cow;
 
+pub(crate) use keys::KnownKeys;
 use scanner::Scanner;
+
+use crate::rules::STANDARD_NAMES;
+
+mod keys;
 
 mod scanner;
 #[cfg(test)]
@@ -46,6 +51,15 @@ pub(crate) enum Attribute<'a> {
     Other(&'static str),
 }
 
+/// The keys of a bulk body.
+const BODY_KEYS: KnownKeys = KnownKeys::new(&["entityType", "profiles"]);
+/// The keys of an entry of `profiles`.
+const ENTRY_KEYS: KnownKeys = KnownKeys::new(&["externalId", "profile"]);
+/// The keys of a profile most bodies have: the standard attributes' names.
+const STANDARD_ATTRIBUTES: KnownKeys = KnownKeys::new(&STANDARD_NAMES);
+/// No keys known.
+const NO_KEYS: KnownKeys = KnownKeys::new(&[]);
+
 /// Reads a bulk body into `sink`; `None` when it does not read.
 ///
 /// `BulkUpsertRequestBody` or `BulkDeleteRequestBody`: an object with `entityType` (a string
@@ -53,7 +67,7 @@ pub(crate) enum Attribute<'a> {
 pub(crate) fn read<S: BodySink>(body: &str, sink: &mut S) -> Option<()> {
     let mut scanner = Scanner::new(body);
     let (mut entity_type, mut profiles) = (false, false);
-    scanner.object(|scanner, key| match &*key {
+    scanner.object(&BODY_KEYS, |scanner, key| match &*key {
         "entityType" => {
             once(&mut entity_type)?;
             let value = scanner.string_or_null()?;
@@ -99,7 +113,7 @@ fn read_entry<S: BodySink>(scanner: &mut Scanner<'_>, sink: &mut S, index: usize
     sink.entry_start(index);
     let mut external_id: Option<Option<Cow<'_, str>>> = None;
     let (mut has_profile, mut profile_seen) = (false, false);
-    scanner.object(|scanner, key| match &*key {
+    scanner.object(&ENTRY_KEYS, |scanner, key| match &*key {
         "externalId" => {
             if external_id.is_some() {
                 return None;
@@ -124,7 +138,7 @@ fn read_profile<S: BodySink>(scanner: &mut Scanner<'_>, sink: &mut S) -> Option<
         scanner.literal(b"null")?;
         return Some(false);
     }
-    scanner.object(|scanner, name| {
+    scanner.object(&STANDARD_ATTRIBUTES, |scanner, name| {
         let value = read_attribute(scanner)?;
         sink.attribute(&name, value);
         Some(())
@@ -156,7 +170,7 @@ fn read_attribute<'a>(scanner: &mut Scanner<'a>) -> Option<Attribute<'a>> {
             Attribute::Other("an array")
         }
         b'{' => {
-            scanner.object(|scanner, _| scanner.skip_value())?;
+            scanner.object(&NO_KEYS, |scanner, _| scanner.skip_value())?;
             Attribute::Other("an object")
         }
         _ => return None,
