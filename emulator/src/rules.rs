@@ -319,28 +319,87 @@ fn char_count(text: &str) -> usize {
 /// part, a domain with a dot, no spaces. Okta's exact check is not published. ASCII text,
 /// the common case, is looked at in one pass.
 fn is_email(text: &str) -> bool {
-    if !text.is_ascii() {
+    let bytes = text.as_bytes();
+    let mut email = EmailScan::default();
+    let mut words = bytes.chunks_exact(8);
+    for (index, word) in words.by_ref().enumerate() {
+        let word = word
+            .first_chunk::<8>()
+            .map_or(0, |word| u64::from_le_bytes(*word));
+        email.word(index * 8, word);
+    }
+    email.word(bytes.len() & !7, ascii_word(words.remainder()));
+    if email.non_ascii {
         return is_email_text(text);
     }
-    let bytes = text.as_bytes();
-    let Some(at) = memchr::memchr(b'@', bytes) else {
-        return false;
-    };
-    let domain = &bytes[at + 1..];
-    at > 0
-        && memchr::memchr(b'@', domain).is_none()
-        && memchr::memchr(b'.', domain).is_some()
-        && domain.first() != Some(&b'.')
-        && domain.last() != Some(&b'.')
-        && !has_ascii_whitespace(bytes)
+    email
+        .at
+        .is_some_and(|at| at > 0 && bytes.get(at + 1) != Some(&b'.'))
+        && !email.more_ats
+        && email.dot_in_domain
+        && !email.space
+        && bytes.last() != Some(&b'.')
 }
 
-/// Whether `bytes` has a space or a tab to carriage return. Written without an early exit,
-/// so that it is vectorised.
-fn has_ascii_whitespace(bytes: &[u8]) -> bool {
-    bytes.iter().fold(false, |found, &byte| {
-        found | (byte == b' ') | (byte.wrapping_sub(b'\t') <= b'\r' - b'\t')
-    })
+/// What [`is_email`] has found in the words of a text so far.
+#[derive(Default)]
+struct EmailScan {
+    /// Where the first `@` is, and whether there are more.
+    at: Option<usize>,
+    more_ats: bool,
+    /// Whether a dot comes after the first `@`.
+    dot_in_domain: bool,
+    /// Whether there is whitespace, as ASCII text has it.
+    space: bool,
+    non_ascii: bool,
+}
+
+impl EmailScan {
+    /// The eight bytes of the text from `start`, as a little-endian word.
+    #[inline]
+    fn word(&mut self, start: usize, word: u64) {
+        let (at_bits, dot_bits) = (bytes_equal(word, b'@'), bytes_equal(word, b'.'));
+        self.non_ascii |= word & HIGH_BITS != 0;
+        self.space |= ascii_whitespace(word) != 0;
+        if self.at.is_some() {
+            self.dot_in_domain |= dot_bits != 0;
+            self.more_ats |= at_bits != 0;
+        } else if at_bits != 0 {
+            let bit = at_bits.trailing_zeros();
+            self.at = Some(start + bit as usize / 8);
+            let through_at = (1u64 << bit << 1).wrapping_sub(1);
+            self.dot_in_domain = dot_bits & !through_at != 0;
+            self.more_ats = at_bits & at_bits.wrapping_sub(1) != 0;
+        }
+    }
+}
+
+/// Bytes repeated in every byte of a word, and the high bits of its bytes.
+const ONES: u64 = u64::MAX / 255;
+const HIGH_BITS: u64 = ONES << 7;
+
+/// Up to eight bytes of ASCII text as a little-endian word, padded with letters.
+fn ascii_word(chunk: &[u8]) -> u64 {
+    let mut word = [b'a'; 8];
+    for (slot, &byte) in word.iter_mut().zip(chunk) {
+        *slot = byte;
+    }
+    u64::from_le_bytes(word)
+}
+
+/// The high bit of each byte of `word` that is `byte`, and of no other.
+fn bytes_equal(word: u64, byte: u8) -> u64 {
+    let diff = word ^ (ONES * u64::from(byte));
+    !(((diff & !HIGH_BITS).wrapping_add(!HIGH_BITS)) | diff | !HIGH_BITS)
+}
+
+/// The high bit of each byte of an ASCII `word` that is a space or a tab to carriage return:
+/// adding `0x80 - n` to a byte below 0x80 sets its high bit when it is `n` or more, and
+/// carries into no other byte.
+fn ascii_whitespace(word: u64) -> u64 {
+    let from_tab = word.wrapping_add(ONES * (0x80 - 0x09));
+    let past_carriage_return = word.wrapping_add(ONES * (0x80 - 0x0e));
+    (from_tab & !past_carriage_return & HIGH_BITS) | bytes_equal(word, b' ')
 }
 
 /// [`is_email`] for any text.
@@ -596,6 +655,19 @@ mod tests {
             assert_eq!(is_email(text), is_email_text(text), "{text:?}");
         }
         assert!(is_email("a.b@c.d") && !is_email("a@b@c.de"));
+        for length in 0..20 {
+            for first in 0..length {
+                for second in 0..length {
+                    for (a, b) in [('@', '.'), ('@', '@'), ('@', ' '), ('@', '\r'), ('.', '.')] {
+                        let mut text = vec!['x'; length];
+                        text[first] = a;
+                        text[second] = b;
+                        let text: String = text.into_iter().collect();
+                        assert_eq!(is_email(&text), is_email_text(&text), "{text:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

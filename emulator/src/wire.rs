@@ -51,10 +51,14 @@ pub(crate) enum Attribute<'a> {
     Other(&'static str),
 }
 
-/// The keys of a bulk body.
+/// The keys of a bulk body, `entityType` and `profiles`, by their places.
 const BODY_KEYS: KnownKeys = KnownKeys::new(&["entityType", "profiles"]);
-/// The keys of an entry of `profiles`.
+const ENTITY_TYPE: Option<usize> = Some(0);
+const PROFILES: Option<usize> = Some(1);
+/// The keys of an entry of `profiles`, `externalId` and `profile`, by their places.
 const ENTRY_KEYS: KnownKeys = KnownKeys::new(&["externalId", "profile"]);
+const EXTERNAL_ID: Option<usize> = Some(0);
+const PROFILE: Option<usize> = Some(1);
 /// The keys of a profile most bodies have: the standard attributes' names.
 const STANDARD_ATTRIBUTES: KnownKeys = KnownKeys::new(&STANDARD_NAMES);
 /// No keys known.
@@ -67,14 +71,14 @@ const NO_KEYS: KnownKeys = KnownKeys::new(&[]);
 pub(crate) fn read<S: BodySink>(body: &str, sink: &mut S) -> Option<()> {
     let mut scanner = Scanner::new(body);
     let (mut entity_type, mut profiles) = (false, false);
-    scanner.object(&BODY_KEYS, |scanner, key| match &*key {
-        "entityType" => {
+    scanner.object(&BODY_KEYS, |scanner, key| match key.known {
+        ENTITY_TYPE => {
             once(&mut entity_type)?;
             let value = scanner.string_or_null()?;
             sink.entity_type(value.as_deref());
             Some(())
         }
-        "profiles" => {
+        PROFILES => {
             once(&mut profiles)?;
             read_profiles(scanner, sink)
         }
@@ -113,15 +117,15 @@ fn read_entry<S: BodySink>(scanner: &mut Scanner<'_>, sink: &mut S, index: usize
     sink.entry_start(index);
     let mut external_id: Option<Option<Cow<'_, str>>> = None;
     let (mut has_profile, mut profile_seen) = (false, false);
-    scanner.object(&ENTRY_KEYS, |scanner, key| match &*key {
-        "externalId" => {
+    scanner.object(&ENTRY_KEYS, |scanner, key| match key.known {
+        EXTERNAL_ID => {
             if external_id.is_some() {
                 return None;
             }
             external_id = Some(scanner.string_or_null()?);
             Some(())
         }
-        "profile" if S::READS_PROFILES => {
+        PROFILE if S::READS_PROFILES => {
             once(&mut profile_seen)?;
             has_profile = read_profile(scanner, sink)?;
             Some(())
@@ -140,7 +144,7 @@ fn read_profile<S: BodySink>(scanner: &mut Scanner<'_>, sink: &mut S) -> Option<
     }
     scanner.object(&STANDARD_ATTRIBUTES, |scanner, name| {
         let value = read_attribute(scanner)?;
-        sink.attribute(&name, value);
+        sink.attribute(&name.text, value);
         Some(())
     })?;
     Some(true)

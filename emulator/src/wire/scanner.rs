@@ -11,6 +11,12 @@ use std::borrow::Cow;
 
 use super::keys::KnownKeys;
 
+/// An object's key, and its place among the keys the object was read with, if it is one.
+pub(super) struct Key<'a> {
+    pub(super) text: Cow<'a, str>,
+    pub(super) known: Option<usize>,
+}
+
 /// A reading position in a JSON text.
 pub(super) struct Scanner<'a> {
     text: &'a str,
@@ -61,7 +67,7 @@ impl<'a> Scanner<'a> {
     pub(super) fn object(
         &mut self,
         known: &KnownKeys,
-        mut field: impl FnMut(&mut Self, Cow<'a, str>) -> Option<()>,
+        mut field: impl FnMut(&mut Self, Key<'a>) -> Option<()>,
     ) -> Option<()> {
         self.expect(b'{')?;
         if self.peek()? == b'}' {
@@ -114,18 +120,25 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// An object's key: one of `known` when it is written plainly, else any string.
-    #[inline]
-    fn key(&mut self, known: &KnownKeys) -> Option<Cow<'a, str>> {
+    /// An object's key: one of `known` when it is written plainly, else any string, which
+    /// may still be one of `known` written with escapes.
+    #[inline(always)]
+    fn key(&mut self, known: &KnownKeys) -> Option<Key<'a>> {
         self.expect(b'"')?;
         let start = self.at;
         let plain = self.text.as_bytes().get(start..)?;
-        if let Some(length) = known.prefix_of(plain) {
+        if let Some((length, place)) = known.prefix_of(plain) {
             self.at = start + length + 1;
-            return self.text.get(start..start + length).map(Cow::Borrowed);
+            let text = Cow::Borrowed(self.text.get(start..start + length)?);
+            return Some(Key {
+                text,
+                known: Some(place),
+            });
         }
         self.at -= 1;
-        self.string()
+        let text = self.string()?;
+        let known = known.find(text.as_bytes());
+        Some(Key { text, known })
     }
 
     /// A string: borrowed from the text, or unescaped when it has escapes, whose `\u`
@@ -267,8 +280,10 @@ impl<'a> Scanner<'a> {
             let Some(word) = bytes.get(at..).and_then(<[u8]>::first_chunk::<8>) else {
                 return stop_in_last_bytes(bytes, at);
             };
-            if let Some(offset) = first_stop_in_word(u64::from_le_bytes(*word)) {
-                let stop = word[offset];
+            let word = u64::from_le_bytes(*word);
+            if let Some(offset) = first_stop_in_word(word) {
+                // Taken from the word in its register: no load waits for the word's store.
+                let stop = (word >> (offset * 8)) as u8;
                 return (stop >= 0x20).then_some((at + offset, stop));
             }
             at += 8;
