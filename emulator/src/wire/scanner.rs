@@ -272,7 +272,7 @@ impl<'a> Scanner<'a> {
     /// and on what (a quote or a backslash). `None` when a control character comes first or
     /// the text ends. Most strings of a body are short: their first bytes are looked at eight
     /// at a time, the rest of a longer one is searched with `memchr`.
-    #[inline]
+    #[inline(always)]
     fn plain_run(&self) -> Option<(usize, u8)> {
         let bytes = self.text.as_bytes();
         let mut at = self.at;
