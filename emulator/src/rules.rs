@@ -149,6 +149,26 @@ impl<'b, const UPSERT: bool> Check<'b, UPSERT> {
         self.profiles <= self.max_profiles
     }
 
+    /// Checks an attribute (a standard one has its place in [`PROFILE_FIELDS`]), and keeps
+    /// it while the body has no cause.
+    #[inline(always)]
+    fn check_attribute(&mut self, field: Option<usize>, name: &str, value: Attribute<'_>) {
+        if !self.checking() {
+            return;
+        }
+        let rule = field.and_then(|at| PROFILE_FIELDS.get(at));
+        if let Some(problem) = attribute_problem(rule, &value) {
+            self.refuse_attribute(name, problem);
+        } else if self.causes.is_empty() {
+            let name = field.map_or(Name::Custom(name), Name::Standard);
+            let value = match &value {
+                Attribute::Text(text) => Some(&**text),
+                Attribute::Null | Attribute::Other(_) => None,
+            };
+            self.batch.push_attribute(name, value);
+        }
+    }
+
     /// Writes down what is wrong with an attribute of the current entry.
     #[cold]
     fn refuse_attribute(&mut self, name: &str, problem: Problem) {
@@ -198,20 +218,12 @@ impl<const UPSERT: bool> BodySink for Check<'_, UPSERT> {
     /// Checks the attribute, and keeps it while the body has no cause.
     #[inline]
     fn attribute(&mut self, name: &str, value: Attribute<'_>) {
-        if !self.checking() {
-            return;
-        }
-        let field = standard_field(name);
-        if let Some(problem) = attribute_problem(field.map(|at| &PROFILE_FIELDS[at]), &value) {
-            self.refuse_attribute(name, problem);
-        } else if self.causes.is_empty() {
-            let name = field.map_or(Name::Custom(name), Name::Standard);
-            let value = match &value {
-                Attribute::Text(text) => Some(&**text),
-                Attribute::Null | Attribute::Other(_) => None,
-            };
-            self.batch.push_attribute(name, value);
-        }
+        self.check_attribute(standard_field(name), name, value);
+    }
+
+    #[inline]
+    fn standard_attribute(&mut self, field: usize, name: &str, value: Attribute<'_>) {
+        self.check_attribute(Some(field), name, value);
     }
 
     /// The entry's `externalId` cause goes before its profile's; a profile is required of

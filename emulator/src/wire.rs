@@ -38,6 +38,15 @@ pub(crate) trait BodySink {
     /// An attribute of the current entry's profile.
     fn attribute(&mut self, name: &str, value: Attribute<'_>);
 
+    /// A standard attribute of the current entry's profile, `name`, with its place in
+    /// [`PROFILE_FIELDS`](crate::rules::PROFILE_FIELDS), which the reader found as it read
+    /// the name.
+    #[inline]
+    fn standard_attribute(&mut self, field: usize, name: &str, value: Attribute<'_>) {
+        let _ = field;
+        self.attribute(name, value);
+    }
+
     /// The current entry ends: its `externalId` (`None` when missing or `null`), and whether
     /// it had a `profile` object.
     fn entry_end(&mut self, external_id: Option<&str>, has_profile: bool);
@@ -144,7 +153,10 @@ fn read_profile<S: BodySink>(scanner: &mut Scanner<'_>, sink: &mut S) -> Option<
     }
     scanner.object(&STANDARD_ATTRIBUTES, |scanner, name| {
         let value = read_attribute(scanner)?;
-        sink.attribute(&name.text, value);
+        match name.known {
+            Some(field) => sink.standard_attribute(field, &name.text, value),
+            None => sink.attribute(&name.text, value),
+        }
         Some(())
     })?;
     Some(true)
