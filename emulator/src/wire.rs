@@ -164,6 +164,7 @@ fn read_profile<S: BodySink>(scanner: &mut Scanner<'_>, sink: &mut S) -> Option<
 
 /// A profile attribute's value, which may be any JSON value. The keys of an object value
 /// are read as strings; everything deeper is skipped.
+#[inline]
 fn read_attribute<'a>(scanner: &mut Scanner<'a>) -> Option<Attribute<'a>> {
     Some(match scanner.peek()? {
         b'"' => Attribute::Text(scanner.string()?),

@@ -143,7 +143,7 @@ impl<'a> Scanner<'a> {
 
     /// A string: borrowed from the text, or unescaped when it has escapes, whose `\u`
     /// surrogates must come in pairs.
-    #[inline]
+    #[inline(always)]
     pub(super) fn string(&mut self) -> Option<Cow<'a, str>> {
         self.expect(b'"')?;
         let start = self.at;
