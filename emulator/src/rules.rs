@@ -251,6 +251,10 @@ fn external_id_problem(id: Option<&str>, index: usize) -> Option<String> {
     let Some(id) = id else {
         return Some(format!("profiles[{index}].externalId: is required"));
     };
+    // A character takes one to four bytes: 1 to 512 bytes are 1 to 512 characters.
+    if (1..=MAX_EXTERNAL_ID_CHARS).contains(&id.len()) {
+        return None;
+    }
     let chars = char_count(id);
     (chars == 0 || chars > MAX_EXTERNAL_ID_CHARS).then(|| {
         format!(
@@ -340,7 +344,10 @@ fn is_email(text: &str) -> bool {
             .map_or(0, |word| u64::from_le_bytes(*word));
         email.word(index * 8, word);
     }
-    email.word(bytes.len() & !7, ascii_word(words.remainder()));
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        email.word(bytes.len() - rest.len(), last_word(bytes, rest));
+    }
     if email.non_ascii {
         return is_email_text(text);
     }
@@ -389,6 +396,19 @@ impl EmailScan {
 /// Bytes repeated in every byte of a word, and the high bits of its bytes.
 const ONES: u64 = u64::MAX / 255;
 const HIGH_BITS: u64 = ONES << 7;
+
+/// The last bytes of `text`, `rest` (fewer than eight), as a little-endian word padded with
+/// letters: shifted out of the text's last eight bytes when it has eight.
+#[inline]
+fn last_word(text: &[u8], rest: &[u8]) -> u64 {
+    match text.last_chunk::<8>() {
+        Some(last) if !rest.is_empty() => {
+            let shift = (8 - rest.len()) * 8;
+            u64::from_le_bytes(*last) >> shift | (ONES * u64::from(b'a')) << (64 - shift)
+        }
+        _ => ascii_word(rest),
+    }
+}
 
 /// Up to eight bytes of ASCII text as a little-endian word, padded with letters.
 fn ascii_word(chunk: &[u8]) -> u64 {
