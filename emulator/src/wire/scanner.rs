@@ -147,7 +147,7 @@ impl<'a> Scanner<'a> {
     pub(super) fn string(&mut self) -> Option<Cow<'a, str>> {
         self.expect(b'"')?;
         let start = self.at;
-        let (end, stop) = self.plain_run()?;
+        let (end, stop) = self.stop()?;
         self.at = end + 1;
         let plain = self.text.get(start..end)?;
         if stop == b'"' {
@@ -165,7 +165,7 @@ impl<'a> Scanner<'a> {
         loop {
             unescaped.push(self.escape()?);
             let start = self.at;
-            let (end, stop) = self.plain_run()?;
+            let (end, stop) = self.stop()?;
             unescaped.push_str(self.text.get(start..end)?);
             self.at = end + 1;
             if stop == b'"' {
@@ -255,7 +255,7 @@ impl<'a> Scanner<'a> {
     /// Skips a string after its opening quote.
     fn skip_string(&mut self) -> Option<()> {
         loop {
-            let (end, stop) = self.plain_run()?;
+            let (end, stop) = self.stop()?;
             self.at = end + 1;
             if stop == b'"' {
                 return Some(());
@@ -268,12 +268,21 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// The run of a string's characters from here that need no unescaping: where it stops,
-    /// and on what (a quote or a backslash). `None` when a control character comes first or
-    /// the text ends. Most strings of a body are short: their first bytes are looked at eight
-    /// at a time, the rest of a longer one is searched with `memchr`.
+    /// Where the run of a string's characters from here that need no unescaping stops, and
+    /// on what (a quote or a backslash). `None` when a control character comes first or the
+    /// text ends.
     #[inline(always)]
-    fn plain_run(&self) -> Option<(usize, u8)> {
+    fn stop(&self) -> Option<(usize, u8)> {
+        let end = self.plain_run()?;
+        Some((end, *self.text.as_bytes().get(end)?))
+    }
+
+    /// Where the run of a string's characters from here that need no unescaping stops (at a
+    /// quote or a backslash); `None` when a control character comes first or the text ends.
+    /// Most strings of a body are short: their first bytes are looked at eight at a time,
+    /// the rest of a longer one is searched with `memchr`.
+    #[inline(always)]
+    fn plain_run(&self) -> Option<usize> {
         let bytes = self.text.as_bytes();
         let mut at = self.at;
         for _ in 0..SHORT_RUN / 8 {
@@ -284,7 +293,7 @@ impl<'a> Scanner<'a> {
             if let Some(offset) = first_stop_in_word(word) {
                 // Taken from the word in its register: no load waits for the word's store.
                 let stop = (word >> (offset * 8)) as u8;
-                return (stop >= 0x20).then_some((at + offset, stop));
+                return (stop >= 0x20).then_some(at + offset);
             }
             at += 8;
         }
@@ -396,21 +405,20 @@ impl<'a> Scanner<'a> {
 const SHORT_RUN: usize = 32;
 
 /// The stop of a run that reaches the last seven bytes of the text, from `at` on.
-fn stop_in_last_bytes(bytes: &[u8], at: usize) -> Option<(usize, u8)> {
+fn stop_in_last_bytes(bytes: &[u8], at: usize) -> Option<usize> {
     let rest = bytes.get(at..)?;
     let offset = rest
         .iter()
         .position(|&byte| byte < 0x20 || byte == b'"' || byte == b'\\')?;
-    let stop = rest[offset];
-    (stop >= 0x20).then_some((at + offset, stop))
+    (rest[offset] >= 0x20).then_some(at + offset)
 }
 
 /// The stop of a run longer than [`SHORT_RUN`], searched from `at` with `memchr`.
-fn long_run(bytes: &[u8], at: usize) -> Option<(usize, u8)> {
+fn long_run(bytes: &[u8], at: usize) -> Option<usize> {
     let rest = bytes.get(at..)?;
     let length = memchr::memchr2(b'"', b'\\', rest)?;
     let run = rest.get(..length)?;
-    (!has_control_character(run)).then_some((at + length, rest[length]))
+    (!has_control_character(run)).then_some(at + length)
 }
 
 /// Where the first quote, backslash or control character of the eight bytes of `word`
