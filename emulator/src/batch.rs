@@ -77,6 +77,7 @@ impl<'b> BatchBuilder<'b> {
 
     /// Adds an attribute (`None`: sent as `null`) to the user [`BatchBuilder::push_user`]
     /// adds next.
+    #[inline]
     pub(crate) fn push_attribute(&mut self, name: Name<'_>, value: Option<&str>) {
         let name = match name {
             Name::Standard(field) => StoredName::Standard(field),
@@ -107,16 +108,21 @@ impl<'b> BatchBuilder<'b> {
 
     /// Where `text` is in the final [`Batch::text`]: in the body when it is a slice of it,
     /// else copied after it.
+    #[inline]
     fn place(&mut self, text: &str) -> Range<usize> {
         let offset = (text.as_ptr() as usize).wrapping_sub(self.body.as_ptr() as usize);
         match offset.checked_add(text.len()) {
             Some(end) if end <= self.body.len() => offset..end,
-            _ => {
-                let start = self.body.len() + self.escaped.len();
-                self.escaped.push_str(text);
-                start..start + text.len()
-            }
+            _ => self.copy(text),
         }
+    }
+
+    /// Copies `text` after the body; where it will be. Out of line: few strings have escapes.
+    #[inline(never)]
+    fn copy(&mut self, text: &str) -> Range<usize> {
+        let start = self.body.len() + self.escaped.len();
+        self.escaped.push_str(text);
+        start..start + text.len()
     }
 }
 

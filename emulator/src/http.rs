@@ -5,13 +5,13 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use http_body_util::{BodyExt, Limited};
+use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 
 use crate::error::OktaError;
@@ -121,7 +121,7 @@ async fn bulk_upsert(
         &session,
         &headers,
         body,
-        rules::check_upsert::<Bytes>,
+        rules::check_upsert::<Vec<u8>>,
     )
     .await
 }
@@ -138,7 +138,7 @@ async fn bulk_delete(
         &session,
         &headers,
         body,
-        rules::check_delete::<Bytes>,
+        rules::check_delete::<Vec<u8>>,
     )
     .await
 }
@@ -151,7 +151,7 @@ async fn upload(
     session: &str,
     headers: &HeaderMap,
     body: Body,
-    check: impl FnOnce(Bytes, &crate::Limits) -> Result<Change, OktaError>,
+    check: impl FnOnce(Vec<u8>, &crate::Limits) -> Result<Change, OktaError>,
 ) -> Response {
     let change = match read_body(shared, headers, body).await {
         Ok(bytes) => check(bytes, &shared.limits),
@@ -177,28 +177,49 @@ pub(crate) async fn read_body(
     shared: &Shared,
     headers: &HeaderMap,
     body: Body,
-) -> Result<Bytes, OktaError> {
+) -> Result<Vec<u8>, OktaError> {
     let limit = shared.limits.max_body_bytes;
-    let too_large = || {
-        OktaError::validation(
-            "body",
-            vec![format!("The request body must be at most {limit} bytes.")],
-        )
-    };
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
-        return Err(too_large());
-    }
-    let collected =
-        tokio::time::timeout(shared.body_timeout, Limited::new(body, limit).collect()).await;
+    let collected = match declared.map(usize::try_from) {
+        Some(Ok(length)) if length <= limit => {
+            tokio::time::timeout(shared.body_timeout, collect(body, limit, length)).await
+        }
+        Some(_) => Ok(Err(BodyRefusal::TooLarge)),
+        None => tokio::time::timeout(shared.body_timeout, collect(body, limit, 0)).await,
+    };
     match collected {
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => Err(too_large()),
-        Ok(Err(_)) | Err(_) => Err(OktaError::malformed()),
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(BodyRefusal::TooLarge)) => Err(OktaError::validation(
+            "body",
+            vec![format!("The request body must be at most {limit} bytes.")],
+        )),
+        Ok(Err(BodyRefusal::Broken)) | Err(_) => Err(OktaError::malformed()),
     }
+}
+
+/// Why a body was not read.
+enum BodyRefusal {
+    TooLarge,
+    Broken,
+}
+
+/// The body's bytes, copied once into one buffer with room for `expected` bytes (what
+/// `Content-Length` says, at most `limit`); refused as soon as more than `limit` arrive.
+async fn collect(mut body: Body, limit: usize, expected: usize) -> Result<Vec<u8>, BodyRefusal> {
+    let mut bytes = Vec::with_capacity(expected);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| BodyRefusal::Broken)?;
+        if let Ok(data) = frame.into_data() {
+            if data.len() > limit - bytes.len() {
+                return Err(BodyRefusal::TooLarge);
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
+    Ok(bytes)
 }
 
 /// `POST /oauth2/v1/token`. The assertion's `aud` must be this endpoint's URL, as the

@@ -20,6 +20,7 @@ pub(crate) struct Profile {
 impl Profile {
     /// Sets an attribute, reusing the stored string when there is one, or with `None` (sent
     /// as `null`) removes it.
+    #[inline]
     pub(crate) fn set(&mut self, name: Name<'_>, value: Option<&str>) {
         let slot = match name {
             Name::Standard(field) => match self.standard.get_mut(field) {
@@ -35,6 +36,8 @@ impl Profile {
         }
     }
 
+    /// Out of line: most attributes are standard ones.
+    #[inline(never)]
     fn set_custom(&mut self, name: &str, value: Option<&str>) {
         let found = self.custom.iter().position(|(stored, _)| **stored == *name);
         match (found, value) {

@@ -11,7 +11,7 @@ use crate::batch::{BatchBuilder, Name, Pending};
 use crate::error::OktaError;
 use crate::limits::Limits;
 use crate::session::{Change, ChangeKind};
-use crate::wire::{self, Attribute, BodySink};
+use crate::wire::{self, Attribute, BodySink, KnownKeys};
 
 /// How a standard profile attribute is checked.
 #[derive(Debug, Clone, Copy)]
@@ -50,6 +50,26 @@ pub(crate) const PROFILE_FIELDS: &[FieldRule] = &[
     rule("mobilePhone", 0, 100, true),
     rule("homeAddress", 0, 4096, true),
 ];
+
+/// The standard attributes' names, in the order of [`PROFILE_FIELDS`].
+pub(crate) const STANDARD_NAMES: [&str; PROFILE_FIELDS.len()] = {
+    let mut names = [""; PROFILE_FIELDS.len()];
+    let mut at = 0;
+    while at < names.len() {
+        names[at] = PROFILE_FIELDS[at].name;
+        at += 1;
+    }
+    names
+};
+
+/// The standard attributes' names, found with one load and one compare.
+const STANDARD: KnownKeys = KnownKeys::new(&STANDARD_NAMES);
+
+/// The place in [`PROFILE_FIELDS`] of the standard attribute called `name`, if it is one.
+#[inline]
+fn standard_field(name: &str) -> Option<usize> {
+    STANDARD.find(name.as_bytes())
+}
 
 /// The longest `externalId` (FACTS.md).
 pub(crate) const MAX_EXTERNAL_ID_CHARS: usize = 512;
@@ -129,6 +149,34 @@ impl<'b, const UPSERT: bool> Check<'b, UPSERT> {
         self.profiles <= self.max_profiles
     }
 
+    /// Checks an attribute (a standard one has its place in [`PROFILE_FIELDS`]), and keeps
+    /// it while the body has no cause.
+    #[inline(always)]
+    fn check_attribute(&mut self, field: Option<usize>, name: &str, value: Attribute<'_>) {
+        if !self.checking() {
+            return;
+        }
+        let rule = field.and_then(|at| PROFILE_FIELDS.get(at));
+        if let Some(problem) = attribute_problem(rule, &value) {
+            self.refuse_attribute(name, problem);
+        } else if self.causes.is_empty() {
+            let name = field.map_or(Name::Custom(name), Name::Standard);
+            let value = match &value {
+                Attribute::Text(text) => Some(&**text),
+                Attribute::Null | Attribute::Other(_) => None,
+            };
+            self.batch.push_attribute(name, value);
+        }
+    }
+
+    /// Writes down what is wrong with an attribute of the current entry.
+    #[cold]
+    fn refuse_attribute(&mut self, name: &str, problem: Problem) {
+        let index = self.profiles - 1;
+        let cause = format!("profiles[{index}].profile.{name}: {problem}");
+        self.causes.push(cause);
+    }
+
     /// The users, once the whole body has read, or the refusal: `entityType` first, then
     /// the count of profiles, then every cause of every entry.
     fn finish(self) -> Result<Pending, OktaError> {
@@ -168,23 +216,14 @@ impl<const UPSERT: bool> BodySink for Check<'_, UPSERT> {
     }
 
     /// Checks the attribute, and keeps it while the body has no cause.
+    #[inline]
     fn attribute(&mut self, name: &str, value: Attribute<'_>) {
-        if !self.checking() {
-            return;
-        }
-        let field = PROFILE_FIELDS.iter().position(|rule| rule.name == name);
-        if let Some(problem) = attribute_problem(field.map(|at| &PROFILE_FIELDS[at]), &value) {
-            let index = self.profiles - 1;
-            let cause = format!("profiles[{index}].profile.{name}: {problem}");
-            self.causes.push(cause);
-        } else if self.causes.is_empty() {
-            let name = field.map_or(Name::Custom(name), Name::Standard);
-            let value = match &value {
-                Attribute::Text(text) => Some(&**text),
-                Attribute::Null | Attribute::Other(_) => None,
-            };
-            self.batch.push_attribute(name, value);
-        }
+        self.check_attribute(standard_field(name), name, value);
+    }
+
+    #[inline]
+    fn standard_attribute(&mut self, field: usize, name: &str, value: Attribute<'_>) {
+        self.check_attribute(Some(field), name, value);
     }
 
     /// The entry's `externalId` cause goes before its profile's; a profile is required of
@@ -212,6 +251,10 @@ fn external_id_problem(id: Option<&str>, index: usize) -> Option<String> {
     let Some(id) = id else {
         return Some(format!("profiles[{index}].externalId: is required"));
     };
+    // A character takes one to four bytes: 1 to 512 bytes are 1 to 512 characters.
+    if (1..=MAX_EXTERNAL_ID_CHARS).contains(&id.len()) {
+        return None;
+    }
     let chars = char_count(id);
     (chars == 0 || chars > MAX_EXTERNAL_ID_CHARS).then(|| {
         format!(
@@ -220,31 +263,63 @@ fn external_id_problem(id: Option<&str>, index: usize) -> Option<String> {
     })
 }
 
-/// What is wrong with a profile attribute, if anything: a standard one (its `rule`) is
-/// checked against [`PROFILE_FIELDS`], any other (a custom attribute) for a string value.
-fn attribute_problem(rule: Option<&FieldRule>, value: &Attribute<'_>) -> Option<String> {
-    match (rule, value) {
-        (Some(rule), Attribute::Null) if rule.nullable => None,
-        (Some(_), Attribute::Null) => Some("must not be null".to_owned()),
-        (Some(rule), Attribute::Text(text)) => check_text(rule, text),
-        (Some(_), Attribute::Other(kind)) => Some(format!("must be a string, not {kind}")),
-        (None, Attribute::Text(_)) => None,
-        (None, _) => Some("is a custom attribute and must be a string".to_owned()),
+/// What can be wrong with a profile attribute.
+#[derive(Debug, Clone, Copy)]
+enum Problem {
+    Null,
+    Length {
+        rule: &'static FieldRule,
+        chars: usize,
+    },
+    Email,
+    NotAString(&'static str),
+    CustomNotAString,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Null => f.write_str("must not be null"),
+            Self::Length { rule, chars } => write!(
+                f,
+                "must be {} to {} characters, not {chars}",
+                rule.min_chars, rule.max_chars
+            ),
+            Self::Email => f.write_str("is not a valid email address"),
+            Self::NotAString(kind) => write!(f, "must be a string, not {kind}"),
+            Self::CustomNotAString => f.write_str("is a custom attribute and must be a string"),
+        }
     }
 }
 
-fn check_text(rule: &FieldRule, text: &str) -> Option<String> {
-    let chars = char_count(text);
-    if chars < rule.min_chars || chars > rule.max_chars {
-        return Some(format!(
-            "must be {} to {} characters, not {chars}",
-            rule.min_chars, rule.max_chars
-        ));
+/// What is wrong with a profile attribute, if anything: a standard one (its `rule`) is
+/// checked against [`PROFILE_FIELDS`], any other (a custom attribute) for a string value.
+#[inline]
+fn attribute_problem(rule: Option<&'static FieldRule>, value: &Attribute<'_>) -> Option<Problem> {
+    match (rule, value) {
+        (Some(rule), Attribute::Text(text)) => check_text(rule, text),
+        (None, Attribute::Text(_)) => None,
+        (Some(rule), Attribute::Null) if rule.nullable => None,
+        (Some(_), Attribute::Null) => Some(Problem::Null),
+        (Some(_), Attribute::Other(kind)) => Some(Problem::NotAString(kind)),
+        (None, _) => Some(Problem::CustomNotAString),
     }
-    if rule.email && !is_email(text) {
-        return Some("is not a valid email address".to_owned());
+}
+
+/// A standard attribute's text against its rule. Its length in bytes settles the count of
+/// characters when it is within the limits and the least is at most one (a character takes
+/// one to four bytes); an email address is looked at in one pass.
+#[inline]
+fn check_text(rule: &'static FieldRule, text: &str) -> Option<Problem> {
+    let bytes = text.len();
+    let settled = bytes <= rule.max_chars && bytes >= rule.min_chars && rule.min_chars <= 1;
+    if !settled {
+        let chars = char_count(text);
+        if chars < rule.min_chars || chars > rule.max_chars {
+            return Some(Problem::Length { rule, chars });
+        }
     }
-    None
+    (rule.email && !is_email(text)).then_some(Problem::Email)
 }
 
 /// How many characters `text` has; ASCII text, the common case, is counted faster.
@@ -257,8 +332,110 @@ fn char_count(text: &str) -> usize {
 }
 
 /// The email format as JSON Schema's `format: email` is commonly checked: one `@`, a local
-/// part, a domain with a dot, no spaces. Okta's exact check is not published.
+/// part, a domain with a dot, no spaces. Okta's exact check is not published. ASCII text,
+/// the common case, is looked at in one pass.
 fn is_email(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut email = EmailScan::default();
+    let mut words = bytes.chunks_exact(8);
+    for (index, word) in words.by_ref().enumerate() {
+        let word = word
+            .first_chunk::<8>()
+            .map_or(0, |word| u64::from_le_bytes(*word));
+        email.word(index * 8, word);
+    }
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        email.word(bytes.len() - rest.len(), last_word(bytes, rest));
+    }
+    if email.non_ascii {
+        return is_email_text(text);
+    }
+    email
+        .at
+        .is_some_and(|at| at > 0 && bytes.get(at + 1) != Some(&b'.'))
+        && !email.more_ats
+        && email.dot_in_domain
+        && !email.space
+        && bytes.last() != Some(&b'.')
+}
+
+/// What [`is_email`] has found in the words of a text so far.
+#[derive(Default)]
+struct EmailScan {
+    /// Where the first `@` is, and whether there are more.
+    at: Option<usize>,
+    more_ats: bool,
+    /// Whether a dot comes after the first `@`.
+    dot_in_domain: bool,
+    /// Whether there is whitespace, as ASCII text has it.
+    space: bool,
+    non_ascii: bool,
+}
+
+impl EmailScan {
+    /// The eight bytes of the text from `start`, as a little-endian word.
+    #[inline]
+    fn word(&mut self, start: usize, word: u64) {
+        let (at_bits, dot_bits) = (bytes_equal(word, b'@'), bytes_equal(word, b'.'));
+        self.non_ascii |= word & HIGH_BITS != 0;
+        self.space |= ascii_whitespace(word) != 0;
+        if self.at.is_some() {
+            self.dot_in_domain |= dot_bits != 0;
+            self.more_ats |= at_bits != 0;
+        } else if at_bits != 0 {
+            let bit = at_bits.trailing_zeros();
+            self.at = Some(start + bit as usize / 8);
+            let through_at = (1u64 << bit << 1).wrapping_sub(1);
+            self.dot_in_domain = dot_bits & !through_at != 0;
+            self.more_ats = at_bits & at_bits.wrapping_sub(1) != 0;
+        }
+    }
+}
+
+/// Bytes repeated in every byte of a word, and the high bits of its bytes.
+const ONES: u64 = u64::MAX / 255;
+const HIGH_BITS: u64 = ONES << 7;
+
+/// The last bytes of `text`, `rest` (fewer than eight), as a little-endian word padded with
+/// letters: shifted out of the text's last eight bytes when it has eight.
+#[inline]
+fn last_word(text: &[u8], rest: &[u8]) -> u64 {
+    match text.last_chunk::<8>() {
+        Some(last) if !rest.is_empty() => {
+            let shift = (8 - rest.len()) * 8;
+            u64::from_le_bytes(*last) >> shift | (ONES * u64::from(b'a')) << (64 - shift)
+        }
+        _ => ascii_word(rest),
+    }
+}
+
+/// Up to eight bytes of ASCII text as a little-endian word, padded with letters.
+fn ascii_word(chunk: &[u8]) -> u64 {
+    let mut word = [b'a'; 8];
+    for (slot, &byte) in word.iter_mut().zip(chunk) {
+        *slot = byte;
+    }
+    u64::from_le_bytes(word)
+}
+
+/// The high bit of each byte of `word` that is `byte`, and of no other.
+fn bytes_equal(word: u64, byte: u8) -> u64 {
+    let diff = word ^ (ONES * u64::from(byte));
+    !(((diff & !HIGH_BITS).wrapping_add(!HIGH_BITS)) | diff | !HIGH_BITS)
+}
+
+/// The high bit of each byte of an ASCII `word` that is a space or a tab to carriage return:
+/// adding `0x80 - n` to a byte below 0x80 sets its high bit when it is `n` or more, and
+/// carries into no other byte.
+fn ascii_whitespace(word: u64) -> u64 {
+    let from_tab = word.wrapping_add(ONES * (0x80 - 0x09));
+    let past_carriage_return = word.wrapping_add(ONES * (0x80 - 0x0e));
+    (from_tab & !past_carriage_return & HIGH_BITS) | bytes_equal(word, b' ')
+}
+
+/// [`is_email`] for any text.
+fn is_email_text(text: &str) -> bool {
     let Some((local, domain)) = text.split_once('@') else {
         return false;
     };
@@ -478,6 +655,64 @@ mod tests {
             let text = format!("a{c}b@c.de");
             assert_eq!(has_whitespace(&text), c.is_whitespace(), "{c:?}");
             assert_eq!(is_email(&text), !c.is_whitespace() && c != '@', "{c:?}");
+        }
+    }
+
+    #[test]
+    fn emails_are_told_apart_in_one_pass_as_by_their_parts() {
+        let texts = [
+            "a@b.co",
+            "@b.co",
+            "a@",
+            "a@b",
+            "a@.co",
+            "a@b.",
+            "a@b@c.de",
+            "a.b@c",
+            "a.b@c.d",
+            "a@b..c",
+            "ab.c@d.e.f",
+            "a@b.c ",
+            "a\t@b.c",
+            "",
+            "@",
+            ".@.",
+            "a@@b.c",
+            "é@b.co",
+            "a@é.co",
+            "a@b.c\u{a0}",
+            "a.@b.c",
+        ];
+        for text in texts {
+            assert_eq!(is_email(text), is_email_text(text), "{text:?}");
+        }
+        assert!(is_email("a.b@c.d") && !is_email("a@b@c.de"));
+        for length in 0..20 {
+            for first in 0..length {
+                for second in 0..length {
+                    for (a, b) in [('@', '.'), ('@', '@'), ('@', ' '), ('@', '\r'), ('.', '.')] {
+                        let mut text = vec!['x'; length];
+                        text[first] = a;
+                        text[second] = b;
+                        let text: String = text.into_iter().collect();
+                        assert_eq!(is_email(&text), is_email_text(&text), "{text:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn standard_attributes_are_found_by_name_and_no_other_key_is() {
+        for (at, rule) in PROFILE_FIELDS.iter().enumerate() {
+            assert_eq!(standard_field(rule.name), Some(at), "{}", rule.name);
+            let mut other = rule.name.to_owned();
+            other.push('x');
+            assert_eq!(standard_field(&other), None);
+            assert_eq!(standard_field(&rule.name[..rule.name.len() - 1]), None);
+        }
+        for name in ["", "department", "UserName", "e", "\u{0}"] {
+            assert_eq!(standard_field(name), None, "{name:?}");
         }
     }
 

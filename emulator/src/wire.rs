@@ -11,7 +11,12 @@
 
 use std::borrow::Cow;
 
+pub(crate) use keys::KnownKeys;
 use scanner::Scanner;
+
+use crate::rules::STANDARD_NAMES;
+
+mod keys;
 
 mod scanner;
 #[cfg(test)]
@@ -33,6 +38,15 @@ pub(crate) trait BodySink {
     /// An attribute of the current entry's profile.
     fn attribute(&mut self, name: &str, value: Attribute<'_>);
 
+    /// A standard attribute of the current entry's profile, `name`, with its place in
+    /// [`PROFILE_FIELDS`](crate::rules::PROFILE_FIELDS), which the reader found as it read
+    /// the name.
+    #[inline]
+    fn standard_attribute(&mut self, field: usize, name: &str, value: Attribute<'_>) {
+        let _ = field;
+        self.attribute(name, value);
+    }
+
     /// The current entry ends: its `externalId` (`None` when missing or `null`), and whether
     /// it had a `profile` object.
     fn entry_end(&mut self, external_id: Option<&str>, has_profile: bool);
@@ -46,6 +60,19 @@ pub(crate) enum Attribute<'a> {
     Other(&'static str),
 }
 
+/// The keys of a bulk body, `entityType` and `profiles`, by their places.
+const BODY_KEYS: KnownKeys = KnownKeys::new(&["entityType", "profiles"]);
+const ENTITY_TYPE: Option<usize> = Some(0);
+const PROFILES: Option<usize> = Some(1);
+/// The keys of an entry of `profiles`, `externalId` and `profile`, by their places.
+const ENTRY_KEYS: KnownKeys = KnownKeys::new(&["externalId", "profile"]);
+const EXTERNAL_ID: Option<usize> = Some(0);
+const PROFILE: Option<usize> = Some(1);
+/// The keys of a profile most bodies have: the standard attributes' names.
+const STANDARD_ATTRIBUTES: KnownKeys = KnownKeys::new(&STANDARD_NAMES);
+/// No keys known.
+const NO_KEYS: KnownKeys = KnownKeys::new(&[]);
+
 /// Reads a bulk body into `sink`; `None` when it does not read.
 ///
 /// `BulkUpsertRequestBody` or `BulkDeleteRequestBody`: an object with `entityType` (a string
@@ -53,14 +80,14 @@ pub(crate) enum Attribute<'a> {
 pub(crate) fn read<S: BodySink>(body: &str, sink: &mut S) -> Option<()> {
     let mut scanner = Scanner::new(body);
     let (mut entity_type, mut profiles) = (false, false);
-    scanner.object(|scanner, key| match &*key {
-        "entityType" => {
+    scanner.object(&BODY_KEYS, |scanner, key| match key.known {
+        ENTITY_TYPE => {
             once(&mut entity_type)?;
             let value = scanner.string_or_null()?;
             sink.entity_type(value.as_deref());
             Some(())
         }
-        "profiles" => {
+        PROFILES => {
             once(&mut profiles)?;
             read_profiles(scanner, sink)
         }
@@ -99,15 +126,15 @@ fn read_entry<S: BodySink>(scanner: &mut Scanner<'_>, sink: &mut S, index: usize
     sink.entry_start(index);
     let mut external_id: Option<Option<Cow<'_, str>>> = None;
     let (mut has_profile, mut profile_seen) = (false, false);
-    scanner.object(|scanner, key| match &*key {
-        "externalId" => {
+    scanner.object(&ENTRY_KEYS, |scanner, key| match key.known {
+        EXTERNAL_ID => {
             if external_id.is_some() {
                 return None;
             }
             external_id = Some(scanner.string_or_null()?);
             Some(())
         }
-        "profile" if S::READS_PROFILES => {
+        PROFILE if S::READS_PROFILES => {
             once(&mut profile_seen)?;
             has_profile = read_profile(scanner, sink)?;
             Some(())
@@ -124,9 +151,12 @@ fn read_profile<S: BodySink>(scanner: &mut Scanner<'_>, sink: &mut S) -> Option<
         scanner.literal(b"null")?;
         return Some(false);
     }
-    scanner.object(|scanner, name| {
+    scanner.object(&STANDARD_ATTRIBUTES, |scanner, name| {
         let value = read_attribute(scanner)?;
-        sink.attribute(&name, value);
+        match name.known {
+            Some(field) => sink.standard_attribute(field, &name.text, value),
+            None => sink.attribute(&name.text, value),
+        }
         Some(())
     })?;
     Some(true)
@@ -134,6 +164,7 @@ fn read_profile<S: BodySink>(scanner: &mut Scanner<'_>, sink: &mut S) -> Option<
 
 /// A profile attribute's value, which may be any JSON value. The keys of an object value
 /// are read as strings; everything deeper is skipped.
+#[inline]
 fn read_attribute<'a>(scanner: &mut Scanner<'a>) -> Option<Attribute<'a>> {
     Some(match scanner.peek()? {
         b'"' => Attribute::Text(scanner.string()?),
@@ -156,7 +187,7 @@ fn read_attribute<'a>(scanner: &mut Scanner<'a>) -> Option<Attribute<'a>> {
             Attribute::Other("an array")
         }
         b'{' => {
-            scanner.object(|scanner, _| scanner.skip_value())?;
+            scanner.object(&NO_KEYS, |scanner, _| scanner.skip_value())?;
             Attribute::Other("an object")
         }
         _ => return None,

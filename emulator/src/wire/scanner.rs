@@ -9,6 +9,14 @@
 
 use std::borrow::Cow;
 
+use super::keys::KnownKeys;
+
+/// An object's key, and its place among the keys the object was read with, if it is one.
+pub(super) struct Key<'a> {
+    pub(super) text: Cow<'a, str>,
+    pub(super) known: Option<usize>,
+}
+
 /// A reading position in a JSON text.
 pub(super) struct Scanner<'a> {
     text: &'a str,
@@ -30,6 +38,10 @@ impl<'a> Scanner<'a> {
     #[inline]
     pub(super) fn peek(&mut self) -> Option<u8> {
         let bytes = self.text.as_bytes();
+        // Every byte above the space is a token's: most peeks are answered by one compare.
+        if let Some(&byte) = bytes.get(self.at).filter(|&&byte| byte > b' ') {
+            return Some(byte);
+        }
         while let Some(&byte) = bytes.get(self.at) {
             match byte {
                 b' ' | b'\n' | b'\t' | b'\r' => self.at += 1,
@@ -51,9 +63,11 @@ impl<'a> Scanner<'a> {
     }
 
     /// An object: `field` is given each key in turn, and must read its value.
+    /// The keys among `known` that are written plainly are found without a scan.
     pub(super) fn object(
         &mut self,
-        mut field: impl FnMut(&mut Self, Cow<'a, str>) -> Option<()>,
+        known: &KnownKeys,
+        mut field: impl FnMut(&mut Self, Key<'a>) -> Option<()>,
     ) -> Option<()> {
         self.expect(b'{')?;
         if self.peek()? == b'}' {
@@ -61,7 +75,7 @@ impl<'a> Scanner<'a> {
             return Some(());
         }
         loop {
-            let key = self.string()?;
+            let key = self.key(known)?;
             self.expect(b':')?;
             field(self, key)?;
             match self.peek()? {
@@ -106,28 +120,56 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// An object's key: one of `known` when it is written plainly, else any string, which
+    /// may still be one of `known` written with escapes.
+    #[inline(always)]
+    fn key(&mut self, known: &KnownKeys) -> Option<Key<'a>> {
+        self.expect(b'"')?;
+        let start = self.at;
+        let plain = self.text.as_bytes().get(start..)?;
+        if let Some((length, place)) = known.prefix_of(plain) {
+            self.at = start + length + 1;
+            let text = Cow::Borrowed(self.text.get(start..start + length)?);
+            return Some(Key {
+                text,
+                known: Some(place),
+            });
+        }
+        self.at -= 1;
+        let text = self.string()?;
+        let known = known.find(text.as_bytes());
+        Some(Key { text, known })
+    }
+
     /// A string: borrowed from the text, or unescaped when it has escapes, whose `\u`
     /// surrogates must come in pairs.
-    #[inline]
+    #[inline(always)]
     pub(super) fn string(&mut self) -> Option<Cow<'a, str>> {
         self.expect(b'"')?;
         let start = self.at;
-        let (end, stop) = self.plain_run()?;
-        let plain = self.text.get(start..end)?;
+        let (end, stop) = self.stop()?;
         self.at = end + 1;
+        let plain = self.text.get(start..end)?;
         if stop == b'"' {
             return Some(Cow::Borrowed(plain));
         }
+        self.unescaped(plain).map(Cow::Owned)
+    }
+
+    /// The rest of a string whose first escape's backslash has just been taken, after the
+    /// `plain` run before it. Out of line: most strings have no escapes.
+    #[inline(never)]
+    fn unescaped(&mut self, plain: &str) -> Option<String> {
         let mut unescaped = String::with_capacity(plain.len() + 8);
         unescaped.push_str(plain);
         loop {
             unescaped.push(self.escape()?);
             let start = self.at;
-            let (end, stop) = self.plain_run()?;
+            let (end, stop) = self.stop()?;
             unescaped.push_str(self.text.get(start..end)?);
             self.at = end + 1;
             if stop == b'"' {
-                return Some(Cow::Owned(unescaped));
+                return Some(unescaped);
             }
         }
     }
@@ -213,7 +255,7 @@ impl<'a> Scanner<'a> {
     /// Skips a string after its opening quote.
     fn skip_string(&mut self) -> Option<()> {
         loop {
-            let (end, stop) = self.plain_run()?;
+            let (end, stop) = self.stop()?;
             self.at = end + 1;
             if stop == b'"' {
                 return Some(());
@@ -226,25 +268,36 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// The run of a string's characters from here that need no unescaping: where it stops,
-    /// and on what (a quote or a backslash). `None` when a control character comes first or
-    /// the text ends. Most strings of a body are short: their first bytes are looked at eight
-    /// at a time, the rest of a longer one is searched with `memchr`.
-    #[inline]
-    fn plain_run(&self) -> Option<(usize, u8)> {
-        let rest = self.text.as_bytes().get(self.at..)?;
-        let (head, tail) = rest.split_at(rest.len().min(SHORT_RUN));
-        let length = match first_stop(head) {
-            Some(length) => length,
-            None => head.len() + memchr::memchr2(b'"', b'\\', tail)?,
-        };
-        let stop = *rest.get(length)?;
-        if stop < 0x20
-            || length > head.len() && has_control_character(tail.get(..length - head.len())?)
-        {
-            return None;
+    /// Where the run of a string's characters from here that need no unescaping stops, and
+    /// on what (a quote or a backslash). `None` when a control character comes first or the
+    /// text ends.
+    #[inline(always)]
+    fn stop(&self) -> Option<(usize, u8)> {
+        let end = self.plain_run()?;
+        Some((end, *self.text.as_bytes().get(end)?))
+    }
+
+    /// Where the run of a string's characters from here that need no unescaping stops (at a
+    /// quote or a backslash); `None` when a control character comes first or the text ends.
+    /// Most strings of a body are short: their first bytes are looked at eight at a time,
+    /// the rest of a longer one is searched with `memchr`.
+    #[inline(always)]
+    fn plain_run(&self) -> Option<usize> {
+        let bytes = self.text.as_bytes();
+        let mut at = self.at;
+        for _ in 0..SHORT_RUN / 8 {
+            let Some(word) = bytes.get(at..).and_then(<[u8]>::first_chunk::<8>) else {
+                return stop_in_last_bytes(bytes, at);
+            };
+            let word = u64::from_le_bytes(*word);
+            if let Some(offset) = first_stop_in_word(word) {
+                // Taken from the word in its register: no load waits for the word's store.
+                let stop = (word >> (offset * 8)) as u8;
+                return (stop >= 0x20).then_some(at + offset);
+            }
+            at += 8;
         }
-        Some((self.at + length, stop))
+        long_run(bytes, at)
     }
 
     /// The character an escape stands for, after its backslash.
@@ -351,22 +404,21 @@ impl<'a> Scanner<'a> {
 /// enough for most names and email addresses, whose search `memchr` would only slow down.
 const SHORT_RUN: usize = 32;
 
-/// Where the first quote, backslash or control character of `bytes` is, if anywhere.
-#[inline]
-fn first_stop(bytes: &[u8]) -> Option<usize> {
-    let mut chunks = bytes.chunks_exact(8);
-    for (index, chunk) in chunks.by_ref().enumerate() {
-        let word = u64::from_le_bytes(chunk.try_into().ok()?);
-        if let Some(at) = first_stop_in_word(word) {
-            return Some(index * 8 + at);
-        }
-    }
-    let remainder = chunks.remainder();
-    let stop = |&byte: &u8| byte < 0x20 || byte == b'"' || byte == b'\\';
-    remainder
+/// The stop of a run that reaches the last seven bytes of the text, from `at` on.
+fn stop_in_last_bytes(bytes: &[u8], at: usize) -> Option<usize> {
+    let rest = bytes.get(at..)?;
+    let offset = rest
         .iter()
-        .position(stop)
-        .map(|at| bytes.len() - remainder.len() + at)
+        .position(|&byte| byte < 0x20 || byte == b'"' || byte == b'\\')?;
+    (rest[offset] >= 0x20).then_some(at + offset)
+}
+
+/// The stop of a run longer than [`SHORT_RUN`], searched from `at` with `memchr`.
+fn long_run(bytes: &[u8], at: usize) -> Option<usize> {
+    let rest = bytes.get(at..)?;
+    let length = memchr::memchr2(b'"', b'\\', rest)?;
+    let run = rest.get(..length)?;
+    (!has_control_character(run)).then_some(at + length)
 }
 
 /// Where the first quote, backslash or control character of the eight bytes of `word`
