@@ -9,7 +9,8 @@
 //!    that sends nothing), and every problem is reported at once with the record's
 //!    [`Position`].
 //! 2. The valid records are laid out in sessions and uploads ([`Plan`]).
-//! 3. [`Importer::run`] (iterators: the valid records are kept until sent) or
+//! 3. [`Importer::run`] (iterators: the valid records are kept until sent; with
+//!    [`OnInvalid::Skip`] and [`Duplicates::Fail`], checked as the uploads go out) or
 //!    [`Importer::run_source`] (read again as the uploads go out: only those in flight are
 //!    held) runs the sessions one after the other, telling the caller of each step
 //!    ([`Event`]), and returns a [`Report`].

@@ -234,6 +234,24 @@ impl Planner {
         batch_of(&self.firsts, ordinal)
     }
 
+    /// The session (counted from 0 among those the planner opened, empty ones included)
+    /// that `batch` belongs to.
+    pub fn session_of(&self, batch: BatchId) -> u32 {
+        self.batches
+            .get(batch.0 as usize)
+            .map_or(u32::MAX, |(session, _)| *session)
+    }
+
+    /// The last batch, while it can take one more record of its kind; `None` once it is
+    /// full (by count, or by its session's count of records), or before any batch.
+    pub fn last_open(&self) -> Option<BatchId> {
+        let (session, batch) = self.batches.last()?;
+        let session_records = self.sessions[*session as usize].1;
+        let open = batch.records < self.limits.max_batch_records
+            && session_records < self.limits.max_session_records;
+        open.then(|| BatchId(self.batches.len() as u32 - 1))
+    }
+
     /// The number of each batch's first record, by batch id.
     pub fn firsts(&self) -> &[u32] {
         &self.firsts

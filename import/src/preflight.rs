@@ -4,7 +4,10 @@
 //! run writes it into its upload's body.
 
 use std::io;
+use std::iter::Zip;
+use std::ops::RangeFrom;
 use std::sync::Arc;
+use std::vec;
 
 use okta_identity_source::models::{
     IdentitySourceUserForUpsert, IdentitySourceUserProfileForDelete,
@@ -12,10 +15,11 @@ use okta_identity_source::models::{
 use serde::Serialize;
 
 use crate::census::{Candidates, Census};
+use crate::error::Failure;
 use crate::options::{Duplicates, Options};
-use crate::payload::envelope;
+use crate::payload::{Feed, Outbox, Payload, envelope};
 use crate::placed::{Placed, mark};
-use crate::plan::{BatchId, BatchKind, Plan, Planner, TooLarge};
+use crate::plan::{BatchId, BatchKind, Plan, Planner, SessionPlan, TooLarge};
 use crate::positions::Positions;
 use crate::record::{Deactivation, InvalidRecord, Position, UserRecord};
 use crate::report::Warning;
@@ -68,15 +72,18 @@ pub struct Tracking {
     pub only: Option<Arc<Candidates>>,
     /// Where every id that could repeat is noted.
     pub census: Census,
+    /// Whether the records placed are marked for a second read ([`Checked::placed`]).
+    pub marks: bool,
 }
 
 impl Tracking {
-    /// Keeps every id; finds no candidates.
+    /// Keeps every id; finds no candidates; marks nothing (an input read once).
     pub fn every() -> Self {
         Self {
             ids: Fingerprinter::default(),
             only: None,
             census: Census::default(),
+            marks: false,
         }
     }
 }
@@ -88,6 +95,26 @@ where
     D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
 {
     check_tracking(users, deactivations, options, keep, Tracking::every()).0
+}
+
+/// [`check`], marking the records placed for a second read, as a check of a
+/// [`Source`](crate::Source) does.
+#[cfg(test)]
+pub fn check_marking<U, D>(
+    users: U,
+    deactivations: D,
+    options: &Options,
+    keep: &mut impl Keep,
+) -> Checked
+where
+    U: IntoIterator<Item = Result<UserRecord, InvalidRecord>>,
+    D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
+{
+    let tracking = Tracking {
+        marks: true,
+        ..Tracking::every()
+    };
+    check_tracking(users, deactivations, options, keep, tracking).0
 }
 
 /// [`check`], keeping the ids `tracking` says, and the census of the ids it noted.
@@ -102,45 +129,14 @@ where
     U: IntoIterator<Item = Result<UserRecord, InvalidRecord>>,
     D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
 {
-    let seen = || tracking.only.clone().map_or_else(Seen::default, Seen::only);
-    let mut run = Preflight {
-        options,
-        planner: Planner::new(options.limits, envelope_bytes()),
-        ids: tracking.ids,
-        users: seen(),
-        deactivated: seen(),
-        census: tracking.census,
-        placed: Placed::new(tracking.ids),
-        positions: Positions::default(),
-        ordinals: Ordinals::default(),
-        invalid: Vec::new(),
-        warnings: Vec::new(),
-        json: Vec::new(),
-    };
+    let mut run = Preflight::new(options, tracking);
     let users = users.into_iter();
-    // Room for as many ids as the input says it has at least, so the table never grows.
-    run.users.reserve(users.size_hint().0.min(MAX_RESERVED));
+    run.reserve(users.size_hint().0);
     for (number, user) in (1..).zip(users) {
-        let ordinal = run.ordinals.next();
-        match (user, ordinal) {
-            (Ok(mut user), Some(ordinal)) => {
-                number_position(&mut user.position, number);
-                run.user(user, ordinal, keep);
-            }
-            (Ok(user), None) => run.invalid.push(too_many(user.position, number)),
-            (Err(invalid), _) => run.invalid.push(numbered(invalid, number)),
-        }
+        run.read_user(number, user, keep);
     }
     for (number, deactivation) in (1..).zip(deactivations) {
-        let ordinal = run.ordinals.next();
-        match (deactivation, ordinal) {
-            (Ok(mut deactivation), Some(ordinal)) => {
-                number_position(&mut deactivation.position, number);
-                run.deactivation(deactivation, ordinal, keep);
-            }
-            (Ok(deactivation), None) => run.invalid.push(too_many(deactivation.position, number)),
-            (Err(invalid), _) => run.invalid.push(numbered(invalid, number)),
-        }
+        run.read_deactivation(number, deactivation, keep);
     }
     run.finish()
 }
@@ -167,8 +163,12 @@ struct Preflight<'o> {
     ids: Fingerprinter,
     users: Seen,
     deactivated: Seen,
+    /// The ids of deactivations read ahead of the users ([`Streamed`]): a user with one of
+    /// them is placed, as it will be taken out again, but never written.
+    withheld: Option<Seen>,
     census: Census,
     placed: Placed,
+    marks: bool,
     positions: Positions,
     ordinals: Ordinals,
     invalid: Vec<InvalidRecord>,
@@ -177,7 +177,90 @@ struct Preflight<'o> {
     json: Vec<u8>,
 }
 
-impl Preflight<'_> {
+impl<'o> Preflight<'o> {
+    fn new(options: &'o Options, tracking: Tracking) -> Self {
+        let seen = || tracking.only.clone().map_or_else(Seen::default, Seen::only);
+        Self {
+            options,
+            planner: Planner::new(options.limits, envelope_bytes()),
+            ids: tracking.ids,
+            users: seen(),
+            deactivated: seen(),
+            withheld: None,
+            census: tracking.census,
+            placed: Placed::new(tracking.ids),
+            marks: tracking.marks,
+            positions: Positions::default(),
+            ordinals: Ordinals::default(),
+            invalid: Vec::new(),
+            warnings: Vec::new(),
+            json: Vec::new(),
+        }
+    }
+
+    /// Makes room for as many users as the input says it has at least, so that the set
+    /// of ids never grows.
+    fn reserve(&mut self, users: usize) {
+        self.users.reserve(users.min(MAX_RESERVED));
+    }
+
+    /// Reads user `number` (counted from 1) of the input.
+    fn read_user(
+        &mut self,
+        number: u64,
+        user: Result<UserRecord, InvalidRecord>,
+        keep: &mut impl Keep,
+    ) {
+        let ordinal = self.ordinals.next();
+        match (user, ordinal) {
+            (Ok(mut user), Some(ordinal)) => {
+                number_position(&mut user.position, number);
+                self.user(user, ordinal, keep);
+            }
+            (Ok(user), None) => self.invalid.push(too_many(user.position, number)),
+            (Err(invalid), _) => self.invalid.push(numbered(invalid, number)),
+        }
+    }
+
+    /// Reads deactivation `number` (counted from 1) of the input, after every user.
+    fn read_deactivation(
+        &mut self,
+        number: u64,
+        deactivation: Result<Deactivation, InvalidRecord>,
+        keep: &mut impl Keep,
+    ) {
+        let ordinal = self.ordinals.next();
+        match (deactivation, ordinal) {
+            (Ok(mut deactivation), Some(ordinal)) => {
+                number_position(&mut deactivation.position, number);
+                self.deactivation(deactivation, ordinal, keep);
+            }
+            (Ok(deactivation), None) => self.invalid.push(too_many(deactivation.position, number)),
+            (Err(invalid), _) => self.invalid.push(numbered(invalid, number)),
+        }
+    }
+
+    /// Notes the ids of `deactivations`, read before the users: every user with one of
+    /// them will be taken out by its deactivation, so it is placed but never written.
+    fn withhold<'d>(&mut self, deactivations: impl IntoIterator<Item = &'d Deactivation>) {
+        let mut withheld = Seen::default();
+        let mut reasons = Vec::new();
+        for deactivation in deactivations {
+            rules::check_external_id(&deactivation.external_id, &mut reasons);
+            if reasons.is_empty() {
+                withheld.insert(self.ids.of(&deactivation.external_id), 0, 0);
+            }
+            reasons.clear();
+        }
+        self.withheld = Some(withheld);
+    }
+
+    fn is_withheld(&self, id: Fingerprint) -> bool {
+        self.withheld
+            .as_ref()
+            .is_some_and(|withheld| withheld.get(id).is_some())
+    }
+
     fn user(&mut self, user: UserRecord, ordinal: u32, keep: &mut impl Keep) {
         let UserRecord {
             external_id,
@@ -200,9 +283,11 @@ impl Preflight<'_> {
             match self.place(BatchKind::Upsert, &user, ordinal, keep.keeps_json()) {
                 Ok((batch, bytes)) => {
                     self.users.insert(id, ordinal, bytes);
-                    self.placed.place(ordinal, batch, mark(id, ordinal, bytes));
+                    self.mark(ordinal, batch, mark(id, ordinal, bytes));
                     self.positions.push(ordinal, &position);
-                    keep.place(BatchKind::Upsert, batch, ordinal, &self.json, position);
+                    if !self.is_withheld(id) {
+                        keep.place(BatchKind::Upsert, batch, ordinal, &self.json, position);
+                    }
                     return;
                 }
                 Err(reason) => reasons.push(reason),
@@ -234,7 +319,7 @@ impl Preflight<'_> {
                 let batch = self.planner.batch_of(earlier.ordinal);
                 self.planner.remove(batch, earlier.bytes);
                 let earlier_mark = mark(id, earlier.ordinal, earlier.bytes);
-                self.placed.unplace(earlier.ordinal, batch, earlier_mark);
+                self.unmark(earlier.ordinal, batch, earlier_mark);
                 keep.remove(batch, earlier.ordinal);
                 self.users.unplace(id);
                 self.warnings.push(Warning {
@@ -282,7 +367,7 @@ impl Preflight<'_> {
             match self.place(BatchKind::Deactivate, &body, ordinal, keep.keeps_json()) {
                 Ok((batch, bytes)) => {
                     self.deactivated.insert(id, ordinal, bytes);
-                    self.placed.place(ordinal, batch, mark(id, ordinal, bytes));
+                    self.mark(ordinal, batch, mark(id, ordinal, bytes));
                     self.positions.push(ordinal, &position);
                     keep.place(BatchKind::Deactivate, batch, ordinal, &self.json, position);
                     return;
@@ -318,8 +403,7 @@ impl Preflight<'_> {
         if user.placed && self.options.on_invalid == crate::OnInvalid::Skip {
             let batch = self.planner.batch_of(user.ordinal);
             self.planner.remove(batch, user.bytes);
-            self.placed
-                .unplace(user.ordinal, batch, mark(id, user.ordinal, user.bytes));
+            self.unmark(user.ordinal, batch, mark(id, user.ordinal, user.bytes));
             keep.remove(batch, user.ordinal);
             self.users.unplace(id);
             self.invalid.push(InvalidRecord {
@@ -327,6 +411,19 @@ impl Preflight<'_> {
                 external_id: Some(external_id.to_owned()),
                 reasons: vec!["externalId is also a user to deactivate".to_owned()],
             });
+        }
+    }
+
+    /// Marks record `ordinal` as placed in `batch`, for a second read.
+    fn mark(&mut self, ordinal: u32, batch: BatchId, mark: u64) {
+        if self.marks {
+            self.placed.place(ordinal, batch, mark);
+        }
+    }
+
+    fn unmark(&mut self, ordinal: u32, batch: BatchId, mark: u64) {
+        if self.marks {
+            self.placed.unplace(ordinal, batch, mark);
         }
     }
 
@@ -352,22 +449,168 @@ impl Preflight<'_> {
     }
 
     fn finish(mut self) -> (Checked, Census) {
-        self.placed.set_firsts(self.planner.firsts().to_vec());
+        if self.marks {
+            self.placed.set_firsts(self.planner.firsts().to_vec());
+        }
         let (sessions, places) = self.planner.finish();
-        let users = sessions.iter().map(|session| session.users()).sum();
-        let deactivations = sessions.iter().map(|session| session.deactivations()).sum();
         let checked = Checked {
-            plan: Plan {
-                sessions,
-                users,
-                deactivations,
-                invalid: self.invalid,
-                warnings: self.warnings,
-            },
+            plan: plan_of(sessions, self.invalid, self.warnings),
             places,
             placed: self.placed,
         };
         (checked, self.census)
+    }
+
+    /// The plan of the records read so far, taking their problems out.
+    fn take_plan(&mut self) -> Plan {
+        let (sessions, _) = self.planner.clone().finish();
+        let invalid = std::mem::take(&mut self.invalid);
+        plan_of(sessions, invalid, std::mem::take(&mut self.warnings))
+    }
+}
+
+fn plan_of(
+    sessions: Vec<SessionPlan>,
+    invalid: Vec<InvalidRecord>,
+    warnings: Vec<Warning>,
+) -> Plan {
+    let users = sessions.iter().map(|session| session.users()).sum();
+    let deactivations = sessions.iter().map(|session| session.deactivations()).sum();
+    Plan {
+        sessions,
+        users,
+        deactivations,
+        invalid,
+        warnings,
+    }
+}
+
+/// A check that runs as the uploads go out: the [`Feed`] of a streamed run.
+///
+/// With [`OnInvalid::Skip`](crate::OnInvalid::Skip) and [`Duplicates::Fail`], no record can change an upload
+/// written before it: a repeated id makes the later record invalid, and the users whose id
+/// is also deactivated, the only ones a later record takes out, are known before the first
+/// user is read, as the deactivations are read first (and kept: they are checked after
+/// the users, as in a planned run). Such a user is placed, and taken out again when its
+/// deactivation is checked, but never written. So the records are checked in the same
+/// order, placed in the same uploads and sessions, and found invalid for the same reasons
+/// as by [`check`], and each upload is handed over as soon as no record can join it.
+pub struct Streamed<'o, U> {
+    run: Preflight<'o>,
+    outbox: Outbox,
+    users: U,
+    /// Users read so far.
+    read: u64,
+    /// The deactivations, with their numbers; checked once the users are.
+    deactivations: Zip<RangeFrom<u64>, vec::IntoIter<Result<Deactivation, InvalidRecord>>>,
+    users_read: bool,
+    /// Whether every record was read.
+    done: bool,
+    /// The session being fed: its number, the planner's session, uploads handed over.
+    session: Option<(usize, u32, u32)>,
+}
+
+impl<'o, U> Streamed<'o, U>
+where
+    U: Iterator<Item = Result<UserRecord, InvalidRecord>>,
+{
+    /// A streamed check of `users` and `deactivations`, which reads the deactivations at
+    /// once and the users as the uploads are asked for.
+    pub fn new<D>(users: U, deactivations: D, options: &'o Options) -> Self
+    where
+        D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
+    {
+        let mut run = Preflight::new(options, Tracking::every());
+        let deactivations: Vec<_> = deactivations.into_iter().collect();
+        run.withhold(deactivations.iter().filter_map(|d| d.as_ref().ok()));
+        run.reserve(users.size_hint().0);
+        Self {
+            run,
+            outbox: Outbox::new(&options.limits),
+            users,
+            read: 0,
+            deactivations: (1..).zip(deactivations),
+            users_read: false,
+            done: false,
+            session: None,
+        }
+    }
+
+    /// Reads records until a body is finished or the input ends; the batch of the first
+    /// finished body, if any.
+    fn next_finished(&mut self) -> Option<BatchId> {
+        loop {
+            if let Some(batch) = self.outbox.first() {
+                return Some(batch);
+            }
+            if self.done {
+                return None;
+            }
+            self.read_next();
+        }
+    }
+
+    /// Reads the next record, and finishes the body being written once no record can
+    /// join it.
+    fn read_next(&mut self) {
+        if !self.users_read {
+            match self.users.next() {
+                Some(user) => {
+                    self.read += 1;
+                    self.run.read_user(self.read, user, &mut self.outbox);
+                }
+                None => self.users_read = true,
+            }
+        } else {
+            match self.deactivations.next() {
+                Some((number, deactivation)) => {
+                    self.run
+                        .read_deactivation(number, deactivation, &mut self.outbox);
+                }
+                None => self.done = true,
+            }
+        }
+        if self.done || self.outbox.writing() != self.run.planner.last_open() {
+            self.outbox.close();
+        }
+    }
+}
+
+impl<U> Feed for Streamed<'_, U>
+where
+    U: Iterator<Item = Result<UserRecord, InvalidRecord>>,
+{
+    fn has_session(&mut self, session: usize) -> Result<bool, Failure> {
+        let Some(batch) = self.next_finished() else {
+            return Ok(false);
+        };
+        self.session = Some((session, self.run.planner.session_of(batch), 0));
+        Ok(true)
+    }
+
+    fn next_batch(&mut self, session: usize) -> Result<Option<Payload>, Failure> {
+        let Some((number, planned, _)) = self.session else {
+            return Ok(None);
+        };
+        let batch = self.next_finished();
+        if number != session || batch.map(|b| self.run.planner.session_of(b)) != Some(planned) {
+            return Ok(None);
+        }
+        if let Some((_, _, uploads)) = &mut self.session {
+            *uploads += 1;
+        }
+        Ok(self.outbox.pop())
+    }
+
+    fn uploads(&self, session: usize) -> u32 {
+        match self.session {
+            Some((number, _, uploads)) if number == session => uploads,
+            _ => 0,
+        }
+    }
+
+    fn take_plan(&mut self) -> Option<(Plan, bool)> {
+        Some((self.run.take_plan(), self.done))
     }
 }
 

@@ -258,6 +258,14 @@ impl<S: Source> Reread<S> {
 }
 
 impl<S: Source> Feed for Reread<S> {
+    fn has_session(&mut self, session: usize) -> Result<bool, Failure> {
+        Ok(session < self.batches.len())
+    }
+
+    fn uploads(&self, session: usize) -> u32 {
+        self.batches.get(session).map_or(0, |b| b.len() as u32)
+    }
+
     fn next_batch(&mut self, session: usize) -> Result<Option<Payload>, Failure> {
         if self.next.0 != session {
             self.next = (session, 0);
@@ -295,7 +303,7 @@ mod tests {
     use crate::options::{Duplicates, OnInvalid, Options};
     use crate::payload::Payloads;
     use crate::plan::Limits;
-    use crate::preflight::{Checked, check};
+    use crate::preflight::{Checked, check, check_marking};
     use crate::test_records::{Leavers, Users, leavers, users};
 
     proptest! {
@@ -321,7 +329,7 @@ mod tests {
             let mut payloads = Payloads::new(&limits);
             let held = check(users.clone(), leavers.clone(), &options, &mut payloads);
             let held_sessions = payloads.into_sessions(&held.places, held.plan.sessions.len());
-            let Checked { plan, places, placed } = check(users.clone(), leavers.clone(), &options, &mut ());
+            let Checked { plan, places, placed } = check_marking(users.clone(), leavers.clone(), &options, &mut ());
             prop_assert_eq!(&plan, &held.plan);
             let source = (|| users.clone(), || leavers.clone());
             let mut reread = Reread::new(source, places, placed, &plan)

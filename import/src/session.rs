@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
+use futures_util::FutureExt;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use okta_identity_source::Error;
 use okta_identity_source::models::{IdentitySourceSession, IdentitySourceSessionStatus as Status};
@@ -18,14 +19,9 @@ use crate::payload::{Feed, Payload};
 use crate::plan::BatchKind;
 use crate::report::{RejectedUpload, SessionInfo, SessionReport, WaitReason};
 
-/// Runs session `number` of the plan, its `uploads` bodies taken from `feed`; the report's
-/// entry for it is kept up to date as it goes, so it stands whatever happens.
-pub async fn run(
-    ctx: &Context<'_>,
-    number: usize,
-    uploads: usize,
-    feed: &mut impl Feed,
-) -> Result<(), Failure> {
+/// Runs session `number` of the plan, its bodies taken from `feed`; the report's entry
+/// for it is kept up to date as it goes, so it stands whatever happens.
+pub async fn run(ctx: &Context<'_>, number: usize, feed: &mut impl Feed) -> Result<(), Failure> {
     let session = open(ctx).await?;
     let id = session.id;
     ctx.report().sessions.push(SessionReport {
@@ -39,7 +35,7 @@ pub async fn run(
         session: number,
         id: id.clone(),
     });
-    let accepted = upload(ctx, (number, uploads as u32), &id, feed).await?;
+    let accepted = upload(ctx, number, &id, feed).await?;
     if accepted == 0 {
         // Every upload was refused and the caller chose to go on: nothing to start.
         cancel_own(ctx, number, &id).await;
@@ -235,12 +231,12 @@ async fn wait_for_other(ctx: &Context<'_>, id: &str) -> Result<(), Failure> {
     }
 }
 
-/// Uploads every batch of session `number` (of `total` uploads) to session `id`,
-/// `concurrency` at a time, each body taken from `feed` as a slot frees; the number
-/// accepted.
+/// Uploads every batch of session `number` to session `id`, `concurrency` at a time, each
+/// body taken from `feed` as a slot frees and sent at once, before the next is taken; the
+/// number accepted.
 async fn upload(
     ctx: &Context<'_>,
-    (number, total): (usize, u32),
+    number: usize,
     id: &str,
     feed: &mut impl Feed,
 ) -> Result<u32, Failure> {
@@ -248,18 +244,28 @@ async fn upload(
     let mut accepted = 0;
     let mut fed = false;
     loop {
-        while !fed && in_flight.len() < ctx.options.concurrency {
-            match feed.next_batch(number)? {
-                Some(payload) => in_flight.push(upload_one(ctx, id, payload)),
-                None => fed = true,
+        let done = if !fed && in_flight.len() < ctx.options.concurrency {
+            let Some(payload) = feed.next_batch(number)? else {
+                fed = true;
+                continue;
+            };
+            in_flight.push(upload_one(ctx, id, payload));
+            // Polled once now, its request goes out while the next body is taken.
+            match in_flight.next().now_or_never() {
+                Some(Some(done)) => done,
+                _ => continue,
             }
-        }
-        let Some((payload, outcome)) = in_flight.next().await else {
-            return Ok(accepted);
+        } else {
+            match in_flight.next().await {
+                Some(done) => done,
+                None => return Ok(accepted),
+            }
         };
+        let (payload, outcome) = done;
         match outcome {
             Ok(()) => {
                 accepted += 1;
+                let total = feed.uploads(number);
                 uploaded(ctx, number, id, &payload, accepted, total);
             }
             Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => {
