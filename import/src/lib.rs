@@ -33,6 +33,7 @@ mod plan;
 mod positions;
 mod preflight;
 mod record;
+mod record_json;
 mod report;
 mod reread;
 mod rules;

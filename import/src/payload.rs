@@ -220,6 +220,12 @@ pub trait Feed {
     /// written so far of a streamed run's.
     fn uploads(&self, session: usize) -> u32;
 
+    /// Does a little of the work for the bodies to come (a streamed run checks a few more
+    /// records) while the uploads are in flight; false when there is nothing to do ahead.
+    fn work_ahead(&mut self) -> bool {
+        false
+    }
+
     /// A streamed run's plan, as far as the records were read, and whether they were read
     /// to the end; `None` for a planned run, whose plan came first.
     fn take_plan(&mut self) -> Option<(Plan, bool)> {
@@ -299,6 +305,11 @@ impl Outbox {
     /// The batch of the first finished body.
     pub fn first(&self) -> Option<BatchId> {
         self.finished.front().map(|(batch, _)| *batch)
+    }
+
+    /// How many finished bodies wait to be sent.
+    pub fn waiting(&self) -> usize {
+        self.finished.len()
     }
 
     /// The first finished body, ready to send.

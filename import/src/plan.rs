@@ -201,6 +201,16 @@ impl Planner {
         }
     }
 
+    /// Makes room for the batches and sessions of `records` more records, so that placing
+    /// them moves nothing.
+    pub fn reserve(&mut self, records: usize) {
+        let batches = records.div_ceil(self.limits.max_batch_records.max(1) as usize);
+        self.batches.reserve(batches);
+        self.firsts.reserve(batches);
+        let sessions = records.div_ceil(self.limits.max_session_records.max(1) as usize);
+        self.sessions.reserve(sessions);
+    }
+
     /// Places record `ordinal` (numbered higher than any placed before) of `kind`, whose
     /// JSON is `bytes` long; says which batch it went to.
     pub fn place(

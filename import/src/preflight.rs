@@ -1,18 +1,12 @@
 //! Reading every record once: numbering, Okta's rules, repeated ids, sizes, and placing
-//! each valid record in the plan. Each valid record is serialised once, which gives its
+//! each valid record in the plan. Each valid record is written as JSON once ([`record_json`](crate::record_json)), which gives its
 //! exact size; what is kept of its JSON is up to a [`Keep`]: a dry run keeps nothing, a
 //! run writes it into its upload's body.
 
-use std::io;
 use std::iter::Zip;
 use std::ops::RangeFrom;
 use std::sync::Arc;
 use std::vec;
-
-use okta_identity_source::models::{
-    IdentitySourceUserForUpsert, IdentitySourceUserProfileForDelete,
-};
-use serde::Serialize;
 
 use crate::census::{Candidates, Census};
 use crate::error::Failure;
@@ -22,17 +16,13 @@ use crate::placed::{Placed, mark};
 use crate::plan::{BatchId, BatchKind, Plan, Planner, SessionPlan, TooLarge};
 use crate::positions::Positions;
 use crate::record::{Deactivation, InvalidRecord, Position, UserRecord};
+use crate::record_json::{write_deactivation, write_user};
 use crate::report::Warning;
 use crate::rules;
 use crate::seen::{Fingerprint, Fingerprinter, Seen};
 
 /// What is kept of each placed record.
 pub trait Keep {
-    /// Whether it keeps the records' JSON; if not, each record's size is counted without
-    /// writing it, and [`place`](Self::place) gets no JSON.
-    fn keeps_json(&self) -> bool {
-        true
-    }
     /// Record `ordinal` of `kind`, whose JSON is `json`, placed in `batch`.
     fn place(
         &mut self,
@@ -48,9 +38,6 @@ pub trait Keep {
 
 /// Keeps nothing: a dry run.
 impl Keep for () {
-    fn keeps_json(&self) -> bool {
-        false
-    }
     fn place(&mut self, _: BatchKind, _: BatchId, _: u32, _: &[u8], _: Position) {}
     fn remove(&mut self, _: BatchId, _: u32) {}
 }
@@ -198,10 +185,12 @@ impl<'o> Preflight<'o> {
         }
     }
 
-    /// Makes room for as many users as the input says it has at least, so that the set
-    /// of ids never grows.
+    /// Makes room for as many users as the input says it has at least, so that neither
+    /// the set of ids nor the plan grows.
     fn reserve(&mut self, users: usize) {
-        self.users.reserve(users.min(MAX_RESERVED));
+        let users = users.min(MAX_RESERVED);
+        self.users.reserve(users);
+        self.planner.reserve(users);
     }
 
     /// Reads user `number` (counted from 1) of the input.
@@ -275,12 +264,10 @@ impl<'o> Preflight<'o> {
             self.census.note(id);
             self.repeated_user(&external_id, id, &position, keep, &mut reasons);
         }
-        let user = IdentitySourceUserForUpsert {
-            external_id,
-            profile,
-        };
         if reasons.is_empty() {
-            match self.place(BatchKind::Upsert, &user, ordinal, keep.keeps_json()) {
+            self.json.clear();
+            write_user(&mut self.json, &external_id, &profile);
+            match self.place(BatchKind::Upsert, ordinal) {
                 Ok((batch, bytes)) => {
                     self.users.insert(id, ordinal, bytes);
                     self.mark(ordinal, batch, mark(id, ordinal, bytes));
@@ -295,7 +282,7 @@ impl<'o> Preflight<'o> {
         }
         self.invalid.push(InvalidRecord {
             position,
-            external_id: Some(user.external_id).filter(|id| !id.is_empty()),
+            external_id: Some(external_id).filter(|id| !id.is_empty()),
             reasons,
         });
     }
@@ -362,9 +349,10 @@ impl<'o> Preflight<'o> {
                 return;
             }
         }
-        let body = IdentitySourceUserProfileForDelete { external_id };
         if reasons.is_empty() {
-            match self.place(BatchKind::Deactivate, &body, ordinal, keep.keeps_json()) {
+            self.json.clear();
+            write_deactivation(&mut self.json, &external_id);
+            match self.place(BatchKind::Deactivate, ordinal) {
                 Ok((batch, bytes)) => {
                     self.deactivated.insert(id, ordinal, bytes);
                     self.mark(ordinal, batch, mark(id, ordinal, bytes));
@@ -377,7 +365,7 @@ impl<'o> Preflight<'o> {
         }
         self.invalid.push(InvalidRecord {
             position,
-            external_id: Some(body.external_id).filter(|id| !id.is_empty()),
+            external_id: Some(external_id).filter(|id| !id.is_empty()),
             reasons,
         });
     }
@@ -427,21 +415,10 @@ impl<'o> Preflight<'o> {
         }
     }
 
-    /// Serialises a valid record into `self.json` (or only counts its bytes, when the
-    /// JSON is not kept) and places it by its size: its batch and its size, or why it
-    /// can't be placed.
-    fn place(
-        &mut self,
-        kind: BatchKind,
-        record: &impl Serialize,
-        ordinal: u32,
-        keep_json: bool,
-    ) -> Result<(BatchId, usize), String> {
-        let bytes = if keep_json {
-            write_json(&mut self.json, record)?
-        } else {
-            json_len(record)?
-        };
+    /// Places the valid record whose JSON is in `self.json` by its size: its batch and
+    /// its size, or why it can't be placed.
+    fn place(&mut self, kind: BatchKind, ordinal: u32) -> Result<(BatchId, usize), String> {
+        let bytes = self.json.len();
         self.planner
             .place(kind, bytes, ordinal)
             .map(|batch| (batch, bytes))
@@ -484,6 +461,14 @@ fn plan_of(
         warnings,
     }
 }
+
+/// The finished bodies a streamed run checks ahead of the uploads in flight, so that a
+/// slot that frees takes one at once.
+const AHEAD_BODIES: usize = 2;
+
+/// The records checked at a time ahead of the uploads, between looks at their answers (a
+/// few tens of microseconds).
+const AHEAD_RECORDS: usize = 32;
 
 /// A check that runs as the uploads go out: the [`Feed`] of a streamed run.
 ///
@@ -602,6 +587,19 @@ where
         Ok(self.outbox.pop())
     }
 
+    fn work_ahead(&mut self) -> bool {
+        if self.done || self.outbox.waiting() >= AHEAD_BODIES {
+            return false;
+        }
+        for _ in 0..AHEAD_RECORDS {
+            self.read_next();
+            if self.done {
+                break;
+            }
+        }
+        true
+    }
+
     fn uploads(&self, session: usize) -> u32 {
         match self.session {
             Some((number, _, uploads)) if number == session => uploads,
@@ -641,38 +639,6 @@ fn too_large_reason(too_large: TooLarge) -> String {
 fn envelope_bytes() -> usize {
     let (start, end) = envelope(BatchKind::Upsert);
     start.len() + end.len()
-}
-
-/// Writes `record` as JSON into `json`, in place of what was there; its length.
-pub fn write_json(json: &mut Vec<u8>, record: &impl Serialize) -> Result<usize, String> {
-    json.clear();
-    serde_json::to_writer(&mut *json, record).map_err(unwritable)?;
-    Ok(json.len())
-}
-
-/// The length of `record` as JSON, counted without writing it: faster than writing it,
-/// for a dry run.
-fn json_len(record: &impl Serialize) -> Result<usize, String> {
-    let mut counter = ByteCounter(0);
-    serde_json::to_writer(&mut counter, record).map_err(unwritable)?;
-    Ok(counter.0)
-}
-
-fn unwritable(error: serde_json::Error) -> String {
-    format!("the record can't be written as JSON: {error}")
-}
-
-struct ByteCounter(usize);
-
-impl io::Write for ByteCounter {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0 += bytes.len();
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -721,7 +687,7 @@ mod tests {
     /// The external ids a body sends, after checking that it is exactly the JSON the
     /// client's own types make of it.
     fn ids(payload: &Payload) -> Vec<String> {
-        fn same_json<T: serde::de::DeserializeOwned + Serialize>(json: &[u8]) -> T {
+        fn same_json<T: serde::de::DeserializeOwned + serde::Serialize>(json: &[u8]) -> T {
             let body: T = serde_json::from_slice(json).unwrap();
             assert_eq!(serde_json::to_vec(&body).unwrap(), json);
             body

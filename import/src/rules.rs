@@ -95,7 +95,7 @@ pub fn check_profile(profile: &Profile, reasons: &mut Vec<String>) {
         }
     }
     for name in profile.additional_properties.keys() {
-        if name.trim().is_empty() {
+        if name.chars().all(char::is_whitespace) {
             reasons.push("a custom attribute has an empty name".to_owned());
         } else if FIELD_RULES.iter().any(|rule| rule.name == name) {
             reasons.push(format!(
@@ -144,7 +144,16 @@ fn is_email_shaped(value: &str) -> bool {
         && !domain.contains('@')
         && !domain.ends_with('.')
         && dotted
-        && !value.chars().any(char::is_whitespace)
+        && !has_whitespace(value)
+}
+
+/// Whether `value` has a whitespace character, looking at bytes while they are ASCII.
+fn has_whitespace(value: &str) -> bool {
+    if value.is_ascii() {
+        value.bytes().any(|b| matches!(b, b'\t'..=b'\r' | b' '))
+    } else {
+        value.chars().any(char::is_whitespace)
+    }
 }
 
 #[cfg(test)]
@@ -232,7 +241,15 @@ mod tests {
             assert!(is_email_shaped(good), "{good}");
         }
         for bad in [
-            "ab.co", "@b.co", "a@b", "a@.co", "a@b.", "a@b@c.co", "a b@c.co",
+            "ab.co",
+            "@b.co",
+            "a@b",
+            "a@.co",
+            "a@b.",
+            "a@b@c.co",
+            "a b@c.co",
+            "a\u{b}b@c.co",
+            "é\u{a0}@c.co",
         ] {
             assert!(!is_email_shaped(bad), "{bad}");
         }

@@ -232,7 +232,8 @@ async fn wait_for_other(ctx: &Context<'_>, id: &str) -> Result<(), Failure> {
 }
 
 /// Uploads every batch of session `number` to session `id`, `concurrency` at a time, each
-/// body taken from `feed` as a slot frees and sent at once, before the next is taken; the
+/// body taken from `feed` as a slot frees and sent at once, before the next is taken;
+/// while every slot is busy, `feed` works ahead, looking at the answers in between. The
 /// number accepted.
 async fn upload(
     ctx: &Context<'_>,
@@ -251,6 +252,11 @@ async fn upload(
             };
             in_flight.push(upload_one(ctx, id, payload));
             // Polled once now, its request goes out while the next body is taken.
+            match in_flight.next().now_or_never() {
+                Some(Some(done)) => done,
+                _ => continue,
+            }
+        } else if !in_flight.is_empty() && feed.work_ahead() {
             match in_flight.next().now_or_never() {
                 Some(Some(done)) => done,
                 _ => continue,
