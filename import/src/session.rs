@@ -423,7 +423,11 @@ async fn poll(ctx: &Context<'_>, number: usize, id: &str) -> Result<Status, Fail
     let mut tries = 0;
     loop {
         tries += 1;
-        tokio::time::sleep(ctx.options.backoff(tries)).await;
+        let delay = ctx.options.backoff(tries);
+        // A timer rounds up to the next millisecond: no interval, no timer.
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
         let session = ctx
             .send(|| ctx.api.get_identity_source_session(&ctx.source, id))
             .await
