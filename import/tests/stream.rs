@@ -248,8 +248,9 @@ async fn the_first_upload_goes_out_before_the_last_user_is_read() -> TestResult 
         .await?;
     assert!(report.is_complete_success(), "{report}");
     assert_eq!(read.load(Ordering::Relaxed), 3_000);
-    // One upload in flight at a time: the second is written once the first is answered.
-    assert_eq!(read_at_first_upload.load(Ordering::Relaxed), 200);
+    // One upload in flight, and while it is, a few more checked ahead: far from all.
+    let read_first = read_at_first_upload.load(Ordering::Relaxed);
+    assert!((200..=800).contains(&read_first), "{read_first} read");
     assert_eq!(emulator.users(SOURCE).len(), 3_000);
     emulator.shutdown().await;
     Ok(())
