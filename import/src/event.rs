@@ -61,7 +61,7 @@ pub enum Event {
         records: u32,
         /// Uploads of this session accepted so far.
         uploaded: u32,
-        /// Uploads this session has; in a streamed run, those written so far (the
+        /// Uploads this session has; in a streamed run, those sent so far (the
         /// session's last is known once its records are all read).
         uploads: u32,
     },

@@ -217,7 +217,7 @@ pub trait Feed {
     fn next_batch(&mut self, session: usize) -> Result<Option<Payload>, Failure>;
 
     /// The uploads of session `session` known so far: every one of a planned run's, those
-    /// written so far of a streamed run's.
+    /// taken so far of a streamed run's.
     fn uploads(&self, session: usize) -> u32;
 
     /// Does a little of the work for the bodies to come (a streamed run checks a few more
