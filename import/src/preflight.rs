@@ -536,7 +536,9 @@ where
     }
 
     /// Reads the next record, and finishes the body being written once no record can
-    /// join it.
+    /// join it: while the users are read, as soon as its batch or session is full; then,
+    /// only when the next record goes elsewhere or the input ends, since a deactivation
+    /// that takes a withheld user out of the last session makes room in it again.
     fn read_next(&mut self) {
         if !self.users_read {
             match self.users.next() {
@@ -555,7 +557,8 @@ where
                 None => self.done = true,
             }
         }
-        if self.done || self.outbox.writing() != self.run.planner.last_open() {
+        if self.done || (!self.users_read && self.outbox.writing() != self.run.planner.last_open())
+        {
             self.outbox.close();
         }
     }
@@ -653,6 +656,7 @@ mod tests {
     use crate::options::OnInvalid;
     use crate::payload::{Payload, Payloads};
     use crate::plan::Limits;
+    use crate::test_records;
 
     fn profile(name_chars: usize, attributes: usize, attribute_chars: usize) -> Profile {
         Profile {
@@ -753,6 +757,51 @@ mod tests {
             prop_assert!(upserted.is_disjoint(&deactivated));
             prop_assert_eq!(plan.users as usize, upserted.len());
             prop_assert_eq!(plan.deactivations as usize, deactivated.len());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever the records, repeats, leavers and limits, and however far the check
+        /// runs ahead, a streamed check hands over, session by session, exactly the uploads
+        /// (the same bytes, from the same places) a check first writes, and ends with the
+        /// same plan.
+        #[test]
+        fn a_streamed_check_hands_over_the_uploads_a_check_first_writes(
+            rows in prop::collection::vec((0u32..120, 1usize..40), 0..300),
+            leaver_ids in prop::collection::vec(0u32..160, 0..60),
+            ahead in prop::collection::vec(0usize..4, 1..16),
+            max_batch_records in 1u32..=12,
+            max_batch_bytes in 150usize..=1_500,
+            max_session_requests in 1u32..=4,
+            max_session_records in 1u32..=40,
+        ) {
+            let limits = Limits { max_batch_records, max_batch_bytes, max_session_requests, max_session_records };
+            let options = Options::default()
+                .limits(limits)
+                .on_invalid(OnInvalid::Skip)
+                .duplicates(Duplicates::Fail);
+            let (users, leavers) = (test_records::users(&rows), test_records::leavers(&leaver_ids));
+            let mut payloads = Payloads::new(&limits);
+            let first = check(users.clone(), leavers.clone(), &options, &mut payloads);
+            let sessions = payloads.into_sessions(&first.places, first.plan.sessions.len());
+            let mut streamed = Streamed::new(users.into_iter(), leavers, &options);
+            let mut turns = ahead.iter().cycle();
+            for (session, bodies) in sessions.iter().enumerate() {
+                prop_assert!(matches!(streamed.has_session(session), Ok(true)));
+                for body in bodies {
+                    for _ in 0..*turns.next().unwrap_or(&0) {
+                        streamed.work_ahead();
+                    }
+                    let sent = streamed.next_batch(session).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    prop_assert_eq!(sent.as_ref().map(Payload::sent), Some(body.sent()));
+                }
+                prop_assert!(matches!(streamed.next_batch(session), Ok(None)));
+                prop_assert_eq!(streamed.uploads(session), bodies.len() as u32);
+            }
+            prop_assert!(matches!(streamed.has_session(sessions.len()), Ok(false)));
+            prop_assert_eq!(streamed.take_plan(), Some((first.plan, true)));
         }
     }
 
