@@ -113,15 +113,14 @@ fn write_str(json: &mut Vec<u8>, value: &str) {
 /// Whether JSON escapes any of `bytes`: a quote, a backslash or a control character.
 /// Looks at eight bytes at a time, the last eight overlapping those before.
 fn needs_escaping(bytes: &[u8]) -> bool {
-    let Some(last) = bytes.len().checked_sub(8) else {
-        return bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
-    };
-    let word = |at: usize| {
-        let mut eight = [0; 8];
-        eight.copy_from_slice(&bytes[at..at + 8]);
+    let word = |eight: &[u8]| {
+        let eight: [u8; 8] = eight.try_into().unwrap_or([b'a'; 8]);
         word_needs_escaping(u64::from_le_bytes(eight))
     };
-    (0..last).step_by(8).any(word) || word(last)
+    match bytes.len().checked_sub(8) {
+        None => bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\'),
+        Some(last) => bytes.chunks_exact(8).any(word) || word(&bytes[last..]),
+    }
 }
 
 /// Whether any byte of `word` is under 0x20, a quote or a backslash: the bit tricks
