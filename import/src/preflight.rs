@@ -1,7 +1,8 @@
 //! Reading every record once: numbering, Okta's rules, repeated ids, sizes, and placing
-//! each valid record in the plan. Each valid record is written as JSON once ([`record_json`](crate::record_json)), which gives its
-//! exact size; what is kept of its JSON is up to a [`Keep`]: a dry run keeps nothing, a
-//! run writes it into its upload's body.
+//! each valid record in the plan. Each valid record is written as JSON once
+//! ([`record_json`](crate::record_json)), which gives its exact size; what is kept of its
+//! JSON is up to a [`Keep`]: a dry run keeps nothing, a run writes it into its upload's
+//! body. A streamed run ([`Streamed`]) reads the records as its uploads go out.
 
 use std::iter::Zip;
 use std::ops::RangeFrom;
@@ -472,14 +473,15 @@ const AHEAD_RECORDS: usize = 32;
 
 /// A check that runs as the uploads go out: the [`Feed`] of a streamed run.
 ///
-/// With [`OnInvalid::Skip`](crate::OnInvalid::Skip) and [`Duplicates::Fail`], no record can change an upload
-/// written before it: a repeated id makes the later record invalid, and the users whose id
-/// is also deactivated, the only ones a later record takes out, are known before the first
-/// user is read, as the deactivations are read first (and kept: they are checked after
-/// the users, as in a planned run). Such a user is placed, and taken out again when its
-/// deactivation is checked, but never written. So the records are checked in the same
-/// order, placed in the same uploads and sessions, and found invalid for the same reasons
-/// as by [`check`], and each upload is handed over as soon as no record can join it.
+/// With [`OnInvalid::Skip`](crate::OnInvalid::Skip) and [`Duplicates::Fail`], no record can
+/// change an upload written before it: a repeated id makes the later record invalid, and
+/// the users whose id is also deactivated, the only ones a later record takes out, are
+/// known before the first user is read, as the deactivations are read first (and kept:
+/// they are checked after the users, as in a planned run). Such a user is placed, and
+/// taken out again when its deactivation is checked, but never written. So the records
+/// are checked in the same order, placed in the same uploads and sessions, and found
+/// invalid for the same reasons as by [`check`], and each upload is handed over as soon
+/// as no record can join it.
 pub struct Streamed<'o, U> {
     run: Preflight<'o>,
     outbox: Outbox,
