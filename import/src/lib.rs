@@ -9,11 +9,15 @@
 //!    that sends nothing), and every problem is reported at once with the record's
 //!    [`Position`].
 //! 2. The valid records are laid out in sessions and uploads ([`Plan`]).
-//! 3. [`Importer::run`] (iterators: the valid records are kept until sent; with
-//!    [`OnInvalid::Skip`] and [`Duplicates::Fail`], checked as the uploads go out) or
+//! 3. [`Importer::run`] (iterators: the valid records are kept until sent) or
 //!    [`Importer::run_source`] (read again as the uploads go out: only those in flight are
 //!    held) runs the sessions one after the other, telling the caller of each step
 //!    ([`Event`]), and returns a [`Report`].
+//!
+//! With [`OnInvalid::Skip`] and [`Duplicates::Fail`], where no record can change an upload
+//! written before it, [`Importer::run`] streams instead: each upload is sent as soon as it
+//! is full while the next records are checked, and the sessions, uploads and invalid
+//! records are those the same input checked first gives.
 //!
 //! The engine uses the generated client ([`okta_identity_source`]) for every call, so its
 //! retries, rate-limit waits and authentication apply.
