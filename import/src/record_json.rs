@@ -75,6 +75,7 @@ impl Fields<'_> {
     }
 
     /// A member left out when `None`; `key` is its name, quoted, and the colon.
+    #[inline(always)]
     fn optional(&mut self, key: &[u8], value: Option<&str>) {
         if let Some(value) = value {
             self.comma();
@@ -84,6 +85,7 @@ impl Fields<'_> {
     }
 
     /// A member left out when `None`, `null` when `Some(None)`.
+    #[inline(always)]
     fn nullable(&mut self, key: &[u8], value: Option<Option<&str>>) {
         match value {
             None => {}
