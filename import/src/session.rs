@@ -231,9 +231,7 @@ async fn wait_for_other(ctx: &Context<'_>, id: &str) -> Result<(), Failure> {
     }
 }
 
-/// Uploads every batch of session `number` to session `id`, `concurrency` at a time, each
-/// body taken from `feed` as a slot frees and sent at once, before the next is taken;
-/// while every slot is busy, `feed` works ahead, looking at the answers in between. The
+/// Uploads every batch of session `number` to session `id`, `concurrency` at a time; the
 /// number accepted.
 async fn upload(
     ctx: &Context<'_>,
@@ -242,32 +240,11 @@ async fn upload(
     feed: &mut impl Feed,
 ) -> Result<u32, Failure> {
     let mut in_flight = FuturesUnordered::new();
-    let mut accepted = 0;
-    let mut fed = false;
-    loop {
-        let done = if !fed && in_flight.len() < ctx.options.concurrency {
-            let Some(payload) = feed.next_batch(number)? else {
-                fed = true;
-                continue;
-            };
-            in_flight.push(upload_one(ctx, id, payload));
-            // Polled once now, its request goes out while the next body is taken.
-            match in_flight.next().now_or_never() {
-                Some(Some(done)) => done,
-                _ => continue,
-            }
-        } else if !in_flight.is_empty() && feed.work_ahead() {
-            match in_flight.next().now_or_never() {
-                Some(Some(done)) => done,
-                _ => continue,
-            }
-        } else {
-            match in_flight.next().await {
-                Some(done) => done,
-                None => return Ok(accepted),
-            }
-        };
-        let (payload, outcome) = done;
+    let (mut accepted, mut fed) = (0, false);
+    let send = |payload| upload_one(ctx, id, payload);
+    while let Some((payload, outcome)) =
+        next_answer(ctx, (number, &mut fed), feed, &mut in_flight, &send).await?
+    {
         match outcome {
             Ok(()) => {
                 accepted += 1;
@@ -285,6 +262,33 @@ async fn upload(
                 }
             }
             Err(error) => return Err(error.during("uploading")),
+        }
+    }
+    Ok(accepted)
+}
+
+/// The next answer to an upload of session `number`. Meanwhile each free slot takes a body
+/// from `feed` (until it has no more: `fed`) and sends it at once, before the next is
+/// taken, and while every slot is busy `feed` works ahead, looking at the answers in
+/// between. `None` once every body was sent and answered.
+async fn next_answer<F: Future>(
+    ctx: &Context<'_>,
+    (number, fed): (usize, &mut bool),
+    feed: &mut impl Feed,
+    in_flight: &mut FuturesUnordered<F>,
+    send: impl Fn(Payload) -> F,
+) -> Result<Option<F::Output>, Failure> {
+    loop {
+        if !*fed && in_flight.len() < ctx.options.concurrency {
+            match feed.next_batch(number)? {
+                Some(payload) => in_flight.push(send(payload)),
+                None => *fed = true,
+            }
+        } else if in_flight.is_empty() || !feed.work_ahead() {
+            return Ok(in_flight.next().await);
+        }
+        if let Some(Some(answer)) = in_flight.next().now_or_never() {
+            return Ok(Some(answer));
         }
     }
 }
