@@ -11,7 +11,12 @@ use crate::report::{SessionInfo, WaitReason};
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event {
-    /// Every record was read and checked; the plan is known and nothing is sent yet.
+    /// Every record was read and checked; the plan is known and nothing is sent yet. In a
+    /// streamed run ([`Importer::run`](crate::Importer::run) with
+    /// [`OnInvalid::Skip`](crate::OnInvalid::Skip) and
+    /// [`Duplicates::Fail`](crate::Duplicates::Fail)), the records are checked as the
+    /// uploads go out: this comes last, once every session has run (not when the run
+    /// fails or is stopped), with the same totals.
     Planned {
         /// Sessions to run.
         sessions: usize,
@@ -56,7 +61,8 @@ pub enum Event {
         records: u32,
         /// Uploads of this session accepted so far.
         uploaded: u32,
-        /// Uploads this session has.
+        /// Uploads this session has; in a streamed run, those sent so far (the
+        /// session's last is known once its records are all read).
         uploads: u32,
     },
     /// Okta refused an upload for good.

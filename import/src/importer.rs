@@ -11,10 +11,10 @@ use okta_identity_source::IdentitySourceApi;
 use crate::context::{Context, lock};
 use crate::error::{Failure, ImportError, InvalidInput, PlanError};
 use crate::event::Event;
-use crate::options::{OnInvalid, Options};
+use crate::options::{Duplicates, OnInvalid, Options};
 use crate::payload::{Feed, Held, Payloads};
 use crate::plan::Plan;
-use crate::preflight::{self, Checked};
+use crate::preflight::{self, Checked, Streamed};
 use crate::record::{Deactivation, InvalidRecord, UserRecord};
 use crate::report::Report;
 use crate::reread::Reread;
@@ -58,20 +58,34 @@ impl Importer {
         plan(users, deactivations, &self.options)
     }
 
-    /// Checks every record, then runs the plan's sessions one after the other: create,
+    /// Checks the records and runs the plan's sessions one after the other: create,
     /// upload, start, poll until the import ends, the cool-down, the next. `on_event` hears
     /// of each step.
     ///
-    /// An iterator can be read only once, so this keeps every valid record, as its upload's
-    /// body, until it is sent: about as much memory as the records' JSON. An input that
-    /// can be read more than once (a file) goes through [`run_source`](Self::run_source), which
-    /// holds only the uploads in flight.
+    /// With [`OnInvalid::Fail`] (the default) or [`Duplicates::LastWins`], every record is
+    /// checked before anything is sent: a record at the end can make the whole input
+    /// invalid, or take an earlier one out of its upload. An iterator can be read only once,
+    /// so the run keeps every valid record, as its upload's body, until it is sent: about
+    /// as much memory as the records' JSON. An input that can be read more than once (a
+    /// file) goes through [`run_source`](Self::run_source), which holds only the uploads in
+    /// flight.
     ///
-    /// With [`OnInvalid::Fail`] nothing is sent when any record is invalid. An import that
-    /// ends in `ERROR` does not stop the others: the report says which. Dropping the
-    /// future cancels this run's session if it was not started yet, from a task spawned
-    /// on the current Tokio runtime (the session's id is logged at warn level first): a
-    /// runtime that shuts down right after never sends it. To stop on Ctrl-C, use
+    /// With [`OnInvalid::Skip`] and [`Duplicates::Fail`] the run streams: no later record
+    /// can change an upload already written (a repeated id makes the later record invalid;
+    /// `deactivations` are read first, so a user who is also deactivated is known when it
+    /// is read). Each upload is sent as soon as it is full, while the next records are
+    /// checked, and a session is created when its first upload is written, so an input
+    /// with no valid record creates none. The records are placed in the same uploads and
+    /// sessions, and found invalid for the same reasons, as when checked first. It holds
+    /// the deactivations, the ids seen and the uploads in flight, not the valid records;
+    /// [`Event::Planned`] comes at the end, once every session has run, and the report's
+    /// invalid records are those read before the run ended. The iterators are held while
+    /// the run goes on, so its future is `Send` when they are.
+    ///
+    /// An import that ends in `ERROR` does not stop the others: the report says which.
+    /// Dropping the future cancels this run's session if it was not started yet, from a
+    /// task spawned on the current Tokio runtime (the session's id is logged at warn level
+    /// first): a runtime that shuts down right after never sends it. To stop on Ctrl-C, use
     /// [`run_until`](Self::run_until) with the signal instead, which cancels before it
     /// returns.
     pub async fn run<U, D>(
@@ -106,11 +120,21 @@ impl Importer {
         U: IntoIterator<Item = Result<UserRecord, InvalidRecord>>,
         D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
     {
+        if self.streams() {
+            let feed = Streamed::new(users.into_iter(), deactivations, &self.options);
+            return self.execute(None, Ok(feed), on_event, stop).await;
+        }
         let mut payloads = Payloads::new(&self.options.limits);
         let checked = preflight::check(users, deactivations, &self.options, &mut payloads);
         let sessions = payloads.into_sessions(&checked.places, checked.plan.sessions.len());
-        self.execute(checked.plan, Ok(Held::new(sessions)), on_event, stop)
-            .await
+        let feed = Ok(Held::new(sessions));
+        self.execute(Some(checked.plan), feed, on_event, stop).await
+    }
+
+    /// Whether a run over iterators sends each upload as soon as it is written: when no
+    /// later record can change it.
+    fn streams(&self) -> bool {
+        self.options.on_invalid == OnInvalid::Skip && self.options.duplicates == Duplicates::Fail
     }
 
     /// [`run`](Self::run) over an input read twice ([`Source`]): once to check and plan
@@ -154,13 +178,14 @@ impl Importer {
             }
         };
         let feed = Reread::new(source, places, placed, &plan);
-        self.execute(plan, feed, on_event, stop).await
+        self.execute(Some(plan), feed, on_event, stop).await
     }
 
-    /// Runs `plan`, its upload bodies taken from `feed`.
+    /// Runs the sessions `feed` gives, of `plan` when it was made first (a streamed feed
+    /// gives its plan at the end).
     async fn execute(
         &self,
-        plan: Plan,
+        plan: Option<Plan>,
         feed: Result<impl Feed, Failure>,
         mut on_event: impl FnMut(Event) + Send,
         stop: impl Future<Output = ()>,
@@ -171,8 +196,9 @@ impl Importer {
             self.options.clone(),
             &mut on_event,
         );
-        let uploads: Vec<usize> = plan.sessions.iter().map(|s| s.batches.len()).collect();
-        if let Err(failure) = self.planned(&ctx, plan) {
+        if let Some(plan) = plan
+            && let Err(failure) = self.planned(&ctx, plan)
+        {
             return Err(fail(&ctx, failure));
         }
         let mut feed = match feed {
@@ -185,8 +211,11 @@ impl Importer {
             open: ctx.open_session.clone(),
             creating: ctx.creating.clone(),
         };
-        let outcome = self.run_sessions(&ctx, &uploads, &mut feed, stop).await;
+        let outcome = self.run_sessions(&ctx, &mut feed, stop).await;
         drop(guard);
+        if let Some((plan, complete)) = feed.take_plan() {
+            streamed(&ctx, plan, complete);
+        }
         match outcome {
             Ok(()) => Ok(ctx.take_report()),
             Err(failure) => Err(fail(&ctx, failure)),
@@ -217,13 +246,14 @@ impl Importer {
     async fn run_sessions(
         &self,
         ctx: &Context<'_>,
-        uploads: &[usize],
         feed: &mut impl Feed,
         stop: impl Future<Output = ()>,
     ) -> Result<(), Failure> {
         let work = pin!(async {
-            for (number, &uploads) in uploads.iter().enumerate() {
-                session::run(ctx, number, uploads, feed).await?;
+            let mut number = 0;
+            while feed.has_session(number)? {
+                session::run(ctx, number, feed).await?;
+                number += 1;
             }
             Ok(())
         });
@@ -249,6 +279,25 @@ impl Importer {
             }
         }
         outcome
+    }
+}
+
+/// Puts the problems a streamed run found in the report, and tells the caller its plan once
+/// every record was read.
+fn streamed(ctx: &Context<'_>, plan: Plan, complete: bool) {
+    {
+        let mut report = ctx.report();
+        report.invalid = plan.invalid;
+        report.warnings = plan.warnings;
+    }
+    if complete {
+        let invalid = ctx.report().invalid.len();
+        ctx.emit(Event::Planned {
+            sessions: plan.sessions.len(),
+            users: plan.users,
+            deactivations: plan.deactivations,
+            invalid,
+        });
     }
 }
 

@@ -14,6 +14,11 @@
 //!    held) runs the sessions one after the other, telling the caller of each step
 //!    ([`Event`]), and returns a [`Report`].
 //!
+//! With [`OnInvalid::Skip`] and [`Duplicates::Fail`], where no record can change an upload
+//! written before it, [`Importer::run`] streams instead: each upload is sent as soon as it
+//! is full while the next records are checked, and the sessions, uploads and invalid
+//! records are those the same input checked first gives.
+//!
 //! The engine uses the generated client ([`okta_identity_source`]) for every call, so its
 //! retries, rate-limit waits and authentication apply.
 #![forbid(unsafe_code)]
@@ -32,6 +37,7 @@ mod plan;
 mod positions;
 mod preflight;
 mod record;
+mod record_json;
 mod report;
 mod reread;
 mod rules;

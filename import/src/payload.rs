@@ -10,7 +10,13 @@
 //! ([`Reread`](crate::reread::Reread)). An iterator can't be read twice, so a run over
 //! iterators keeps the JSON of every valid record until it is sent ([`Payloads`],
 //! [`Held`]), which takes less memory than the records themselves.
+//!
+//! With [`OnInvalid::Skip`](crate::OnInvalid::Skip) and
+//! [`Duplicates::Fail`](crate::Duplicates::Fail), no later record can change an upload
+//! already written, so a run over iterators streams: each body goes out as soon as it is
+//! full ([`Outbox`]), while the next records are checked.
 
+use std::collections::VecDeque;
 use std::sync::OnceLock;
 
 use okta_identity_source::JsonBody;
@@ -19,7 +25,7 @@ use okta_identity_source::models::{
 };
 
 use crate::error::Failure;
-use crate::plan::{BatchId, BatchKind, Limits};
+use crate::plan::{BatchId, BatchKind, Limits, Plan};
 use crate::preflight::Keep;
 use crate::record::Position;
 
@@ -195,27 +201,149 @@ impl Body {
     }
 }
 
-/// Where a run takes its upload bodies from, one at a time, in the plan's order.
+/// Where a run takes its sessions and their upload bodies from, one at a time, in the
+/// plan's order.
+///
+/// A planned run knows every session before the first request ([`Held`],
+/// [`Reread`](crate::reread::Reread)); a streamed one ([`Streamed`](crate::preflight::Streamed))
+/// checks the records as the uploads go out, and learns of a session when its first
+/// upload is written.
 pub trait Feed {
-    /// The next body of session `session` (counted from 0 in the plan); `None` once that
-    /// session has no more.
+    /// Whether there is a session `session` (counted from 0), asked once per session in
+    /// order, after the one before has run.
+    fn has_session(&mut self, session: usize) -> Result<bool, Failure>;
+
+    /// The next body of session `session`; `None` once that session has no more.
     fn next_batch(&mut self, session: usize) -> Result<Option<Payload>, Failure>;
+
+    /// The uploads of session `session` known so far: every one of a planned run's, those
+    /// taken so far of a streamed run's.
+    fn uploads(&self, session: usize) -> u32;
+
+    /// Does a little of the work for the bodies to come (a streamed run checks a few more
+    /// records) while the uploads are in flight; false when there is nothing to do ahead.
+    fn work_ahead(&mut self) -> bool {
+        false
+    }
+
+    /// A streamed run's plan, as far as the records were read, and whether they were read
+    /// to the end; `None` for a planned run, whose plan came first.
+    fn take_plan(&mut self) -> Option<(Plan, bool)> {
+        None
+    }
 }
 
 /// The bodies of every session, written while the records were checked.
 #[derive(Debug)]
-pub struct Held(Vec<std::vec::IntoIter<Payload>>);
+pub struct Held(Vec<(u32, std::vec::IntoIter<Payload>)>);
 
 impl Held {
     /// The bodies, grouped by session in plan order.
     pub fn new(sessions: Vec<Vec<Payload>>) -> Self {
-        Self(sessions.into_iter().map(Vec::into_iter).collect())
+        Self(
+            sessions
+                .into_iter()
+                .map(|bodies| (bodies.len() as u32, bodies.into_iter()))
+                .collect(),
+        )
     }
 }
 
 impl Feed for Held {
+    fn has_session(&mut self, session: usize) -> Result<bool, Failure> {
+        Ok(session < self.0.len())
+    }
+
     fn next_batch(&mut self, session: usize) -> Result<Option<Payload>, Failure> {
-        Ok(self.0.get_mut(session).and_then(Iterator::next))
+        Ok(self
+            .0
+            .get_mut(session)
+            .and_then(|(_, bodies)| bodies.next()))
+    }
+
+    fn uploads(&self, session: usize) -> u32 {
+        self.0.get(session).map_or(0, |(uploads, _)| *uploads)
+    }
+}
+
+/// The bodies of a streamed run: the one being written, and those finished and not yet
+/// sent, in order, each with the batch it was placed as.
+#[derive(Debug, Default)]
+pub struct Outbox {
+    writing: Option<(BatchId, Body)>,
+    finished: VecDeque<(BatchId, Body)>,
+    /// The records a body is made room for at once.
+    batch_records: usize,
+    /// The most bytes a body is made room for.
+    batch_bytes: usize,
+}
+
+impl Outbox {
+    /// Bodies within `limits`.
+    pub fn new(limits: &Limits) -> Self {
+        Self {
+            batch_records: limits.max_batch_records as usize,
+            batch_bytes: limits.max_batch_bytes,
+            ..Self::default()
+        }
+    }
+
+    /// The batch whose body is being written.
+    pub fn writing(&self) -> Option<BatchId> {
+        self.writing.as_ref().map(|(batch, _)| *batch)
+    }
+
+    /// Ends the body being written: no more records go into it.
+    pub fn close(&mut self) {
+        if let Some((batch, body)) = self.writing.take()
+            && body.records() > 0
+        {
+            self.finished.push_back((batch, body));
+        }
+    }
+
+    /// The batch of the first finished body.
+    pub fn first(&self) -> Option<BatchId> {
+        self.finished.front().map(|(batch, _)| *batch)
+    }
+
+    /// How many finished bodies wait to be sent.
+    pub fn waiting(&self) -> usize {
+        self.finished.len()
+    }
+
+    /// The first finished body, ready to send.
+    pub fn pop(&mut self) -> Option<Payload> {
+        self.finished.pop_front().map(|(_, body)| body.finish())
+    }
+}
+
+impl Keep for Outbox {
+    fn place(
+        &mut self,
+        kind: BatchKind,
+        batch: BatchId,
+        ordinal: u32,
+        json: &[u8],
+        position: Position,
+    ) {
+        if self.writing() != Some(batch) {
+            self.close();
+            let body = Body::new(kind, self.batch_records, json, self.batch_bytes);
+            self.writing = Some((batch, body));
+        }
+        if let Some((_, body)) = &mut self.writing {
+            body.push(ordinal, json, position);
+        }
+    }
+
+    /// Only the body being written can lose a record: those finished may have been sent.
+    fn remove(&mut self, batch: BatchId, ordinal: u32) {
+        if let Some((writing, body)) = &mut self.writing
+            && *writing == batch
+        {
+            body.remove(ordinal);
+        }
     }
 }
 

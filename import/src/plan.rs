@@ -201,6 +201,16 @@ impl Planner {
         }
     }
 
+    /// Makes room for the batches and sessions of `records` more records, so that placing
+    /// them moves nothing.
+    pub fn reserve(&mut self, records: usize) {
+        let batches = records.div_ceil(self.limits.max_batch_records.max(1) as usize);
+        self.batches.reserve(batches);
+        self.firsts.reserve(batches);
+        let sessions = records.div_ceil(self.limits.max_session_records.max(1) as usize);
+        self.sessions.reserve(sessions);
+    }
+
     /// Places record `ordinal` (numbered higher than any placed before) of `kind`, whose
     /// JSON is `bytes` long; says which batch it went to.
     pub fn place(
@@ -232,6 +242,24 @@ impl Planner {
     /// The batch placed record `ordinal` went to.
     pub fn batch_of(&self, ordinal: u32) -> BatchId {
         batch_of(&self.firsts, ordinal)
+    }
+
+    /// The session (counted from 0 among those the planner opened, empty ones included)
+    /// that `batch` belongs to.
+    pub fn session_of(&self, batch: BatchId) -> u32 {
+        self.batches
+            .get(batch.0 as usize)
+            .map_or(u32::MAX, |(session, _)| *session)
+    }
+
+    /// The last batch, while it can take one more record of its kind; `None` once it is
+    /// full (by count, or by its session's count of records), or before any batch.
+    pub fn last_open(&self) -> Option<BatchId> {
+        let (session, batch) = self.batches.last()?;
+        let session_records = self.sessions[*session as usize].1;
+        let open = batch.records < self.limits.max_batch_records
+            && session_records < self.limits.max_session_records;
+        open.then(|| BatchId(self.batches.len() as u32 - 1))
     }
 
     /// The number of each batch's first record, by batch id.

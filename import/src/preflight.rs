@@ -1,34 +1,29 @@
 //! Reading every record once: numbering, Okta's rules, repeated ids, sizes, and placing
-//! each valid record in the plan. Each valid record is serialised once, which gives its
-//! exact size; what is kept of its JSON is up to a [`Keep`]: a dry run keeps nothing, a
-//! run writes it into its upload's body.
+//! each valid record in the plan. Each valid record is written as JSON once
+//! ([`record_json`](crate::record_json)), which gives its exact size; what is kept of its
+//! JSON is up to a [`Keep`]: a dry run keeps nothing, a run writes it into its upload's
+//! body. A streamed run ([`Streamed`]) reads the records as its uploads go out.
 
-use std::io;
+use std::iter::Zip;
+use std::ops::RangeFrom;
 use std::sync::Arc;
-
-use okta_identity_source::models::{
-    IdentitySourceUserForUpsert, IdentitySourceUserProfileForDelete,
-};
-use serde::Serialize;
+use std::vec;
 
 use crate::census::{Candidates, Census};
+use crate::error::Failure;
 use crate::options::{Duplicates, Options};
-use crate::payload::envelope;
+use crate::payload::{Feed, Outbox, Payload, envelope};
 use crate::placed::{Placed, mark};
-use crate::plan::{BatchId, BatchKind, Plan, Planner, TooLarge};
+use crate::plan::{BatchId, BatchKind, Plan, Planner, SessionPlan, TooLarge};
 use crate::positions::Positions;
 use crate::record::{Deactivation, InvalidRecord, Position, UserRecord};
+use crate::record_json::{write_deactivation, write_user};
 use crate::report::Warning;
 use crate::rules;
 use crate::seen::{Fingerprint, Fingerprinter, Seen};
 
 /// What is kept of each placed record.
 pub trait Keep {
-    /// Whether it keeps the records' JSON; if not, each record's size is counted without
-    /// writing it, and [`place`](Self::place) gets no JSON.
-    fn keeps_json(&self) -> bool {
-        true
-    }
     /// Record `ordinal` of `kind`, whose JSON is `json`, placed in `batch`.
     fn place(
         &mut self,
@@ -44,9 +39,6 @@ pub trait Keep {
 
 /// Keeps nothing: a dry run.
 impl Keep for () {
-    fn keeps_json(&self) -> bool {
-        false
-    }
     fn place(&mut self, _: BatchKind, _: BatchId, _: u32, _: &[u8], _: Position) {}
     fn remove(&mut self, _: BatchId, _: u32) {}
 }
@@ -68,15 +60,18 @@ pub struct Tracking {
     pub only: Option<Arc<Candidates>>,
     /// Where every id that could repeat is noted.
     pub census: Census,
+    /// Whether the records placed are marked for a second read ([`Checked::placed`]).
+    pub marks: bool,
 }
 
 impl Tracking {
-    /// Keeps every id; finds no candidates.
+    /// Keeps every id; finds no candidates; marks nothing (an input read once).
     pub fn every() -> Self {
         Self {
             ids: Fingerprinter::default(),
             only: None,
             census: Census::default(),
+            marks: false,
         }
     }
 }
@@ -88,6 +83,26 @@ where
     D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
 {
     check_tracking(users, deactivations, options, keep, Tracking::every()).0
+}
+
+/// [`check`], marking the records placed for a second read, as a check of a
+/// [`Source`](crate::Source) does.
+#[cfg(test)]
+pub fn check_marking<U, D>(
+    users: U,
+    deactivations: D,
+    options: &Options,
+    keep: &mut impl Keep,
+) -> Checked
+where
+    U: IntoIterator<Item = Result<UserRecord, InvalidRecord>>,
+    D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
+{
+    let tracking = Tracking {
+        marks: true,
+        ..Tracking::every()
+    };
+    check_tracking(users, deactivations, options, keep, tracking).0
 }
 
 /// [`check`], keeping the ids `tracking` says, and the census of the ids it noted.
@@ -102,45 +117,14 @@ where
     U: IntoIterator<Item = Result<UserRecord, InvalidRecord>>,
     D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
 {
-    let seen = || tracking.only.clone().map_or_else(Seen::default, Seen::only);
-    let mut run = Preflight {
-        options,
-        planner: Planner::new(options.limits, envelope_bytes()),
-        ids: tracking.ids,
-        users: seen(),
-        deactivated: seen(),
-        census: tracking.census,
-        placed: Placed::new(tracking.ids),
-        positions: Positions::default(),
-        ordinals: Ordinals::default(),
-        invalid: Vec::new(),
-        warnings: Vec::new(),
-        json: Vec::new(),
-    };
+    let mut run = Preflight::new(options, tracking);
     let users = users.into_iter();
-    // Room for as many ids as the input says it has at least, so the table never grows.
-    run.users.reserve(users.size_hint().0.min(MAX_RESERVED));
+    run.reserve(users.size_hint().0);
     for (number, user) in (1..).zip(users) {
-        let ordinal = run.ordinals.next();
-        match (user, ordinal) {
-            (Ok(mut user), Some(ordinal)) => {
-                number_position(&mut user.position, number);
-                run.user(user, ordinal, keep);
-            }
-            (Ok(user), None) => run.invalid.push(too_many(user.position, number)),
-            (Err(invalid), _) => run.invalid.push(numbered(invalid, number)),
-        }
+        run.read_user(number, user, keep);
     }
     for (number, deactivation) in (1..).zip(deactivations) {
-        let ordinal = run.ordinals.next();
-        match (deactivation, ordinal) {
-            (Ok(mut deactivation), Some(ordinal)) => {
-                number_position(&mut deactivation.position, number);
-                run.deactivation(deactivation, ordinal, keep);
-            }
-            (Ok(deactivation), None) => run.invalid.push(too_many(deactivation.position, number)),
-            (Err(invalid), _) => run.invalid.push(numbered(invalid, number)),
-        }
+        run.read_deactivation(number, deactivation, keep);
     }
     run.finish()
 }
@@ -167,8 +151,12 @@ struct Preflight<'o> {
     ids: Fingerprinter,
     users: Seen,
     deactivated: Seen,
+    /// The ids of deactivations read ahead of the users ([`Streamed`]): a user with one of
+    /// them is placed, as it will be taken out again, but never written.
+    withheld: Option<Seen>,
     census: Census,
     placed: Placed,
+    marks: bool,
     positions: Positions,
     ordinals: Ordinals,
     invalid: Vec<InvalidRecord>,
@@ -177,7 +165,92 @@ struct Preflight<'o> {
     json: Vec<u8>,
 }
 
-impl Preflight<'_> {
+impl<'o> Preflight<'o> {
+    fn new(options: &'o Options, tracking: Tracking) -> Self {
+        let seen = || tracking.only.clone().map_or_else(Seen::default, Seen::only);
+        Self {
+            options,
+            planner: Planner::new(options.limits, envelope_bytes()),
+            ids: tracking.ids,
+            users: seen(),
+            deactivated: seen(),
+            withheld: None,
+            census: tracking.census,
+            placed: Placed::new(tracking.ids),
+            marks: tracking.marks,
+            positions: Positions::default(),
+            ordinals: Ordinals::default(),
+            invalid: Vec::new(),
+            warnings: Vec::new(),
+            json: Vec::new(),
+        }
+    }
+
+    /// Makes room for as many users as the input says it has at least, so that neither
+    /// the set of ids nor the plan grows.
+    fn reserve(&mut self, users: usize) {
+        let users = users.min(MAX_RESERVED);
+        self.users.reserve(users);
+        self.planner.reserve(users);
+    }
+
+    /// Reads user `number` (counted from 1) of the input.
+    fn read_user(
+        &mut self,
+        number: u64,
+        user: Result<UserRecord, InvalidRecord>,
+        keep: &mut impl Keep,
+    ) {
+        let ordinal = self.ordinals.next();
+        match (user, ordinal) {
+            (Ok(mut user), Some(ordinal)) => {
+                number_position(&mut user.position, number);
+                self.user(user, ordinal, keep);
+            }
+            (Ok(user), None) => self.invalid.push(too_many(user.position, number)),
+            (Err(invalid), _) => self.invalid.push(numbered(invalid, number)),
+        }
+    }
+
+    /// Reads deactivation `number` (counted from 1) of the input, after every user.
+    fn read_deactivation(
+        &mut self,
+        number: u64,
+        deactivation: Result<Deactivation, InvalidRecord>,
+        keep: &mut impl Keep,
+    ) {
+        let ordinal = self.ordinals.next();
+        match (deactivation, ordinal) {
+            (Ok(mut deactivation), Some(ordinal)) => {
+                number_position(&mut deactivation.position, number);
+                self.deactivation(deactivation, ordinal, keep);
+            }
+            (Ok(deactivation), None) => self.invalid.push(too_many(deactivation.position, number)),
+            (Err(invalid), _) => self.invalid.push(numbered(invalid, number)),
+        }
+    }
+
+    /// Notes the ids of `deactivations`, read before the users: every user with one of
+    /// them will be taken out by its deactivation, so it is placed but never written.
+    fn withhold<'d>(&mut self, deactivations: impl IntoIterator<Item = &'d Deactivation>) {
+        let mut withheld = Seen::default();
+        let mut reasons = Vec::new();
+        for deactivation in deactivations {
+            rules::check_external_id(&deactivation.external_id, &mut reasons);
+            if reasons.is_empty() {
+                withheld.insert(self.ids.of(&deactivation.external_id), 0, 0);
+            }
+            reasons.clear();
+        }
+        self.withheld = Some(withheld);
+    }
+
+    fn is_withheld(&self, id: Fingerprint) -> bool {
+        self.withheld
+            .as_ref()
+            .is_some_and(|withheld| withheld.get(id).is_some())
+    }
+
     fn user(&mut self, user: UserRecord, ordinal: u32, keep: &mut impl Keep) {
         let UserRecord {
             external_id,
@@ -192,17 +265,17 @@ impl Preflight<'_> {
             self.census.note(id);
             self.repeated_user(&external_id, id, &position, keep, &mut reasons);
         }
-        let user = IdentitySourceUserForUpsert {
-            external_id,
-            profile,
-        };
         if reasons.is_empty() {
-            match self.place(BatchKind::Upsert, &user, ordinal, keep.keeps_json()) {
+            self.json.clear();
+            write_user(&mut self.json, &external_id, &profile);
+            match self.place(BatchKind::Upsert, ordinal) {
                 Ok((batch, bytes)) => {
                     self.users.insert(id, ordinal, bytes);
-                    self.placed.place(ordinal, batch, mark(id, ordinal, bytes));
+                    self.mark(ordinal, batch, mark(id, ordinal, bytes));
                     self.positions.push(ordinal, &position);
-                    keep.place(BatchKind::Upsert, batch, ordinal, &self.json, position);
+                    if !self.is_withheld(id) {
+                        keep.place(BatchKind::Upsert, batch, ordinal, &self.json, position);
+                    }
                     return;
                 }
                 Err(reason) => reasons.push(reason),
@@ -210,7 +283,7 @@ impl Preflight<'_> {
         }
         self.invalid.push(InvalidRecord {
             position,
-            external_id: Some(user.external_id).filter(|id| !id.is_empty()),
+            external_id: Some(external_id).filter(|id| !id.is_empty()),
             reasons,
         });
     }
@@ -234,7 +307,7 @@ impl Preflight<'_> {
                 let batch = self.planner.batch_of(earlier.ordinal);
                 self.planner.remove(batch, earlier.bytes);
                 let earlier_mark = mark(id, earlier.ordinal, earlier.bytes);
-                self.placed.unplace(earlier.ordinal, batch, earlier_mark);
+                self.unmark(earlier.ordinal, batch, earlier_mark);
                 keep.remove(batch, earlier.ordinal);
                 self.users.unplace(id);
                 self.warnings.push(Warning {
@@ -277,12 +350,13 @@ impl Preflight<'_> {
                 return;
             }
         }
-        let body = IdentitySourceUserProfileForDelete { external_id };
         if reasons.is_empty() {
-            match self.place(BatchKind::Deactivate, &body, ordinal, keep.keeps_json()) {
+            self.json.clear();
+            write_deactivation(&mut self.json, &external_id);
+            match self.place(BatchKind::Deactivate, ordinal) {
                 Ok((batch, bytes)) => {
                     self.deactivated.insert(id, ordinal, bytes);
-                    self.placed.place(ordinal, batch, mark(id, ordinal, bytes));
+                    self.mark(ordinal, batch, mark(id, ordinal, bytes));
                     self.positions.push(ordinal, &position);
                     keep.place(BatchKind::Deactivate, batch, ordinal, &self.json, position);
                     return;
@@ -292,7 +366,7 @@ impl Preflight<'_> {
         }
         self.invalid.push(InvalidRecord {
             position,
-            external_id: Some(body.external_id).filter(|id| !id.is_empty()),
+            external_id: Some(external_id).filter(|id| !id.is_empty()),
             reasons,
         });
     }
@@ -318,8 +392,7 @@ impl Preflight<'_> {
         if user.placed && self.options.on_invalid == crate::OnInvalid::Skip {
             let batch = self.planner.batch_of(user.ordinal);
             self.planner.remove(batch, user.bytes);
-            self.placed
-                .unplace(user.ordinal, batch, mark(id, user.ordinal, user.bytes));
+            self.unmark(user.ordinal, batch, mark(id, user.ordinal, user.bytes));
             keep.remove(batch, user.ordinal);
             self.users.unplace(id);
             self.invalid.push(InvalidRecord {
@@ -330,21 +403,23 @@ impl Preflight<'_> {
         }
     }
 
-    /// Serialises a valid record into `self.json` (or only counts its bytes, when the
-    /// JSON is not kept) and places it by its size: its batch and its size, or why it
-    /// can't be placed.
-    fn place(
-        &mut self,
-        kind: BatchKind,
-        record: &impl Serialize,
-        ordinal: u32,
-        keep_json: bool,
-    ) -> Result<(BatchId, usize), String> {
-        let bytes = if keep_json {
-            write_json(&mut self.json, record)?
-        } else {
-            json_len(record)?
-        };
+    /// Marks record `ordinal` as placed in `batch`, for a second read.
+    fn mark(&mut self, ordinal: u32, batch: BatchId, mark: u64) {
+        if self.marks {
+            self.placed.place(ordinal, batch, mark);
+        }
+    }
+
+    fn unmark(&mut self, ordinal: u32, batch: BatchId, mark: u64) {
+        if self.marks {
+            self.placed.unplace(ordinal, batch, mark);
+        }
+    }
+
+    /// Places the valid record whose JSON is in `self.json` by its size: its batch and
+    /// its size, or why it can't be placed.
+    fn place(&mut self, kind: BatchKind, ordinal: u32) -> Result<(BatchId, usize), String> {
+        let bytes = self.json.len();
         self.planner
             .place(kind, bytes, ordinal)
             .map(|batch| (batch, bytes))
@@ -352,22 +427,193 @@ impl Preflight<'_> {
     }
 
     fn finish(mut self) -> (Checked, Census) {
-        self.placed.set_firsts(self.planner.firsts().to_vec());
+        if self.marks {
+            self.placed.set_firsts(self.planner.firsts().to_vec());
+        }
         let (sessions, places) = self.planner.finish();
-        let users = sessions.iter().map(|session| session.users()).sum();
-        let deactivations = sessions.iter().map(|session| session.deactivations()).sum();
         let checked = Checked {
-            plan: Plan {
-                sessions,
-                users,
-                deactivations,
-                invalid: self.invalid,
-                warnings: self.warnings,
-            },
+            plan: plan_of(sessions, self.invalid, self.warnings),
             places,
             placed: self.placed,
         };
         (checked, self.census)
+    }
+
+    /// The plan of the records read so far, taking their problems out.
+    fn take_plan(&mut self) -> Plan {
+        let (sessions, _) = self.planner.clone().finish();
+        let invalid = std::mem::take(&mut self.invalid);
+        plan_of(sessions, invalid, std::mem::take(&mut self.warnings))
+    }
+}
+
+fn plan_of(
+    sessions: Vec<SessionPlan>,
+    invalid: Vec<InvalidRecord>,
+    warnings: Vec<Warning>,
+) -> Plan {
+    let users = sessions.iter().map(|session| session.users()).sum();
+    let deactivations = sessions.iter().map(|session| session.deactivations()).sum();
+    Plan {
+        sessions,
+        users,
+        deactivations,
+        invalid,
+        warnings,
+    }
+}
+
+/// The finished bodies a streamed run checks ahead of the uploads in flight, so that a
+/// slot that frees takes one at once.
+const AHEAD_BODIES: usize = 2;
+
+/// The records checked at a time ahead of the uploads, between looks at their answers (a
+/// few tens of microseconds).
+const AHEAD_RECORDS: usize = 32;
+
+/// A check that runs as the uploads go out: the [`Feed`] of a streamed run.
+///
+/// With [`OnInvalid::Skip`](crate::OnInvalid::Skip) and [`Duplicates::Fail`], no record can
+/// change an upload written before it: a repeated id makes the later record invalid, and
+/// the users whose id is also deactivated, the only ones a later record takes out, are
+/// known before the first user is read, as the deactivations are read first (and kept:
+/// they are checked after the users, as in a planned run). Such a user is placed, and
+/// taken out again when its deactivation is checked, but never written. So the records
+/// are checked in the same order, placed in the same uploads and sessions, and found
+/// invalid for the same reasons as by [`check`], and each upload is handed over as soon
+/// as no record can join it.
+pub struct Streamed<'o, U> {
+    run: Preflight<'o>,
+    outbox: Outbox,
+    users: U,
+    /// Users read so far.
+    read: u64,
+    /// The deactivations, with their numbers; checked once the users are.
+    deactivations: Zip<RangeFrom<u64>, vec::IntoIter<Result<Deactivation, InvalidRecord>>>,
+    users_read: bool,
+    /// Whether every record was read.
+    done: bool,
+    /// The session being fed: its number, the planner's session, uploads handed over.
+    session: Option<(usize, u32, u32)>,
+}
+
+impl<'o, U> Streamed<'o, U>
+where
+    U: Iterator<Item = Result<UserRecord, InvalidRecord>>,
+{
+    /// A streamed check of `users` and `deactivations`, which reads the deactivations at
+    /// once and the users as the uploads are asked for.
+    pub fn new<D>(users: U, deactivations: D, options: &'o Options) -> Self
+    where
+        D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
+    {
+        let mut run = Preflight::new(options, Tracking::every());
+        let deactivations: Vec<_> = deactivations.into_iter().collect();
+        run.withhold(deactivations.iter().filter_map(|d| d.as_ref().ok()));
+        run.reserve(users.size_hint().0);
+        Self {
+            run,
+            outbox: Outbox::new(&options.limits),
+            users,
+            read: 0,
+            deactivations: (1..).zip(deactivations),
+            users_read: false,
+            done: false,
+            session: None,
+        }
+    }
+
+    /// Reads records until a body is finished or the input ends; the batch of the first
+    /// finished body, if any.
+    fn next_finished(&mut self) -> Option<BatchId> {
+        loop {
+            if let Some(batch) = self.outbox.first() {
+                return Some(batch);
+            }
+            if self.done {
+                return None;
+            }
+            self.read_next();
+        }
+    }
+
+    /// Reads the next record, and finishes the body being written once no record can
+    /// join it: while the users are read, as soon as its batch or session is full; then,
+    /// only when the next record goes elsewhere or the input ends, since a deactivation
+    /// that takes a withheld user out of the last session makes room in it again.
+    fn read_next(&mut self) {
+        if !self.users_read {
+            match self.users.next() {
+                Some(user) => {
+                    self.read += 1;
+                    self.run.read_user(self.read, user, &mut self.outbox);
+                }
+                None => self.users_read = true,
+            }
+        } else {
+            match self.deactivations.next() {
+                Some((number, deactivation)) => {
+                    self.run
+                        .read_deactivation(number, deactivation, &mut self.outbox);
+                }
+                None => self.done = true,
+            }
+        }
+        if self.done || (!self.users_read && self.outbox.writing() != self.run.planner.last_open())
+        {
+            self.outbox.close();
+        }
+    }
+}
+
+impl<U> Feed for Streamed<'_, U>
+where
+    U: Iterator<Item = Result<UserRecord, InvalidRecord>>,
+{
+    fn has_session(&mut self, session: usize) -> Result<bool, Failure> {
+        let Some(batch) = self.next_finished() else {
+            return Ok(false);
+        };
+        self.session = Some((session, self.run.planner.session_of(batch), 0));
+        Ok(true)
+    }
+
+    fn next_batch(&mut self, session: usize) -> Result<Option<Payload>, Failure> {
+        let Some((number, planned, _)) = self.session else {
+            return Ok(None);
+        };
+        let batch = self.next_finished();
+        if number != session || batch.map(|b| self.run.planner.session_of(b)) != Some(planned) {
+            return Ok(None);
+        }
+        if let Some((_, _, uploads)) = &mut self.session {
+            *uploads += 1;
+        }
+        Ok(self.outbox.pop())
+    }
+
+    fn work_ahead(&mut self) -> bool {
+        if self.done || self.outbox.waiting() >= AHEAD_BODIES {
+            return false;
+        }
+        for _ in 0..AHEAD_RECORDS {
+            self.read_next();
+            if self.done {
+                break;
+            }
+        }
+        true
+    }
+
+    fn uploads(&self, session: usize) -> u32 {
+        match self.session {
+            Some((number, _, uploads)) if number == session => uploads,
+            _ => 0,
+        }
+    }
+
+    fn take_plan(&mut self) -> Option<(Plan, bool)> {
+        Some((self.run.take_plan(), self.done))
     }
 }
 
@@ -400,38 +646,6 @@ fn envelope_bytes() -> usize {
     start.len() + end.len()
 }
 
-/// Writes `record` as JSON into `json`, in place of what was there; its length.
-pub fn write_json(json: &mut Vec<u8>, record: &impl Serialize) -> Result<usize, String> {
-    json.clear();
-    serde_json::to_writer(&mut *json, record).map_err(unwritable)?;
-    Ok(json.len())
-}
-
-/// The length of `record` as JSON, counted without writing it: faster than writing it,
-/// for a dry run.
-fn json_len(record: &impl Serialize) -> Result<usize, String> {
-    let mut counter = ByteCounter(0);
-    serde_json::to_writer(&mut counter, record).map_err(unwritable)?;
-    Ok(counter.0)
-}
-
-fn unwritable(error: serde_json::Error) -> String {
-    format!("the record can't be written as JSON: {error}")
-}
-
-struct ByteCounter(usize);
-
-impl io::Write for ByteCounter {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0 += bytes.len();
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -444,6 +658,7 @@ mod tests {
     use crate::options::OnInvalid;
     use crate::payload::{Payload, Payloads};
     use crate::plan::Limits;
+    use crate::test_records;
 
     fn profile(name_chars: usize, attributes: usize, attribute_chars: usize) -> Profile {
         Profile {
@@ -478,7 +693,7 @@ mod tests {
     /// The external ids a body sends, after checking that it is exactly the JSON the
     /// client's own types make of it.
     fn ids(payload: &Payload) -> Vec<String> {
-        fn same_json<T: serde::de::DeserializeOwned + Serialize>(json: &[u8]) -> T {
+        fn same_json<T: serde::de::DeserializeOwned + serde::Serialize>(json: &[u8]) -> T {
             let body: T = serde_json::from_slice(json).unwrap();
             assert_eq!(serde_json::to_vec(&body).unwrap(), json);
             body
@@ -544,6 +759,51 @@ mod tests {
             prop_assert!(upserted.is_disjoint(&deactivated));
             prop_assert_eq!(plan.users as usize, upserted.len());
             prop_assert_eq!(plan.deactivations as usize, deactivated.len());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever the records, repeats, leavers and limits, and however far the check
+        /// runs ahead, a streamed check hands over, session by session, exactly the uploads
+        /// (the same bytes, from the same places) a check first writes, and ends with the
+        /// same plan.
+        #[test]
+        fn a_streamed_check_hands_over_the_uploads_a_check_first_writes(
+            rows in prop::collection::vec((0u32..120, 1usize..40), 0..300),
+            leaver_ids in prop::collection::vec(0u32..160, 0..60),
+            ahead in prop::collection::vec(0usize..4, 1..16),
+            max_batch_records in 1u32..=12,
+            max_batch_bytes in 150usize..=1_500,
+            max_session_requests in 1u32..=4,
+            max_session_records in 1u32..=40,
+        ) {
+            let limits = Limits { max_batch_records, max_batch_bytes, max_session_requests, max_session_records };
+            let options = Options::default()
+                .limits(limits)
+                .on_invalid(OnInvalid::Skip)
+                .duplicates(Duplicates::Fail);
+            let (users, leavers) = (test_records::users(&rows), test_records::leavers(&leaver_ids));
+            let mut payloads = Payloads::new(&limits);
+            let first = check(users.clone(), leavers.clone(), &options, &mut payloads);
+            let sessions = payloads.into_sessions(&first.places, first.plan.sessions.len());
+            let mut streamed = Streamed::new(users.into_iter(), leavers, &options);
+            let mut turns = ahead.iter().cycle();
+            for (session, bodies) in sessions.iter().enumerate() {
+                prop_assert!(matches!(streamed.has_session(session), Ok(true)));
+                for body in bodies {
+                    for _ in 0..*turns.next().unwrap_or(&0) {
+                        streamed.work_ahead();
+                    }
+                    let sent = streamed.next_batch(session).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    prop_assert_eq!(sent.as_ref().map(Payload::sent), Some(body.sent()));
+                }
+                prop_assert!(matches!(streamed.next_batch(session), Ok(None)));
+                prop_assert_eq!(streamed.uploads(session), bodies.len() as u32);
+            }
+            prop_assert!(matches!(streamed.has_session(sessions.len()), Ok(false)));
+            prop_assert_eq!(streamed.take_plan(), Some((first.plan, true)));
         }
     }
 

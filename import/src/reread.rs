@@ -10,18 +10,13 @@
 //! marks): an input that changed in between stops the import rather than send what was not
 //! checked.
 
-use okta_identity_source::models::{
-    IdentitySourceUserForUpsert, IdentitySourceUserProfileForDelete,
-};
-
-use serde::Serialize;
-
 use crate::error::Failure;
 use crate::payload::{Body, Feed, Payload};
 use crate::placed::{Placed, mark};
 use crate::plan::{BatchId, BatchKind, BatchPlan, Plan};
-use crate::preflight::{Ordinals, number_position, write_json};
+use crate::preflight::{Ordinals, number_position};
 use crate::record::{Deactivation, InvalidRecord, Position, UserRecord};
+use crate::record_json::{write_deactivation, write_user};
 use crate::rules;
 use crate::source::Source;
 
@@ -133,16 +128,13 @@ impl<S: Source> Reread<S> {
         let mut reasons = Vec::new();
         rules::check_external_id(&user.external_id, &mut reasons);
         rules::check_profile(&user.profile, &mut reasons);
-        let body = IdentitySourceUserForUpsert {
-            external_id: user.external_id,
-            profile: user.profile,
-        };
+        self.json.clear();
+        write_user(&mut self.json, &user.external_id, &user.profile);
         let valid = reasons.is_empty();
         self.written(
             ordinal,
             BatchKind::Upsert,
-            &body.external_id,
-            &body,
+            &user.external_id,
             valid,
             user.position,
         )
@@ -160,18 +152,15 @@ impl<S: Source> Reread<S> {
         number_position(&mut deactivation.position, number);
         let mut reasons = Vec::new();
         rules::check_external_id(&deactivation.external_id, &mut reasons);
-        let body = IdentitySourceUserProfileForDelete {
-            external_id: deactivation.external_id,
-        };
+        self.json.clear();
+        write_deactivation(&mut self.json, &deactivation.external_id);
         let valid = reasons.is_empty();
-        let position = deactivation.position;
         self.written(
             ordinal,
             BatchKind::Deactivate,
-            &body.external_id,
-            &body,
+            &deactivation.external_id,
             valid,
-            position,
+            deactivation.position,
         )
     }
 
@@ -182,24 +171,23 @@ impl<S: Source> Reread<S> {
         self.placed.is_placed(ordinal).then_some((ordinal, record))
     }
 
-    /// Record `ordinal` of `kind`, read again: still `valid`, its JSON written into
-    /// [`Reread::json`], with the upload the plan has it in and its mark.
+    /// Record `ordinal` of `kind`, read again, its JSON written into [`Reread::json`]:
+    /// still `valid`, with the upload the plan has it in and its mark.
     fn written(
         &mut self,
         ordinal: u32,
         kind: BatchKind,
         external_id: &str,
-        body: &impl Serialize,
         valid: bool,
         position: Position,
     ) -> Result<Option<Kept>, Failure> {
         let id = self.placed.ids.of(external_id);
         let batch = self.placed.batch_of(ordinal);
         let place = self.places.get(batch.0 as usize).copied().flatten();
-        let (Some(place), true, Ok(bytes)) = (place, valid, write_json(&mut self.json, body))
-        else {
+        let (Some(place), true) = (place, valid) else {
             return Err(changed(&position));
         };
+        let bytes = self.json.len();
         Ok(Some(Kept {
             place,
             batch,
@@ -258,6 +246,14 @@ impl<S: Source> Reread<S> {
 }
 
 impl<S: Source> Feed for Reread<S> {
+    fn has_session(&mut self, session: usize) -> Result<bool, Failure> {
+        Ok(session < self.batches.len())
+    }
+
+    fn uploads(&self, session: usize) -> u32 {
+        self.batches.get(session).map_or(0, |b| b.len() as u32)
+    }
+
     fn next_batch(&mut self, session: usize) -> Result<Option<Payload>, Failure> {
         if self.next.0 != session {
             self.next = (session, 0);
@@ -295,7 +291,7 @@ mod tests {
     use crate::options::{Duplicates, OnInvalid, Options};
     use crate::payload::Payloads;
     use crate::plan::Limits;
-    use crate::preflight::{Checked, check};
+    use crate::preflight::{Checked, check, check_marking};
     use crate::test_records::{Leavers, Users, leavers, users};
 
     proptest! {
@@ -321,7 +317,7 @@ mod tests {
             let mut payloads = Payloads::new(&limits);
             let held = check(users.clone(), leavers.clone(), &options, &mut payloads);
             let held_sessions = payloads.into_sessions(&held.places, held.plan.sessions.len());
-            let Checked { plan, places, placed } = check(users.clone(), leavers.clone(), &options, &mut ());
+            let Checked { plan, places, placed } = check_marking(users.clone(), leavers.clone(), &options, &mut ());
             prop_assert_eq!(&plan, &held.plan);
             let source = (|| users.clone(), || leavers.clone());
             let mut reread = Reread::new(source, places, placed, &plan)

@@ -95,7 +95,7 @@ pub fn check_profile(profile: &Profile, reasons: &mut Vec<String>) {
         }
     }
     for name in profile.additional_properties.keys() {
-        if name.trim().is_empty() {
+        if name.chars().all(char::is_whitespace) {
             reasons.push("a custom attribute has an empty name".to_owned());
         } else if FIELD_RULES.iter().any(|rule| rule.name == name) {
             reasons.push(format!(
@@ -133,18 +133,35 @@ fn check_field(rule: &FieldRule, value: &str, reasons: &mut Vec<String>) {
 }
 
 /// `local@domain.tld`: one `@`, something before it, a dot inside the domain, no spaces.
+/// `@` and `.` are ASCII, so they are looked for among the bytes.
 fn is_email_shaped(value: &str) -> bool {
-    let Some((local, domain)) = value.split_once('@') else {
+    let bytes = value.as_bytes();
+    let Some(at) = bytes.iter().position(|&b| b == b'@') else {
         return false;
     };
+    let (local, domain) = (&bytes[..at], &bytes[at + 1..]);
     let dotted = domain
-        .split_once('.')
-        .is_some_and(|(host, rest)| !host.is_empty() && !rest.is_empty());
+        .iter()
+        .position(|&b| b == b'.')
+        .is_some_and(|dot| dot > 0 && dot + 1 < domain.len());
     !local.is_empty()
-        && !domain.contains('@')
-        && !domain.ends_with('.')
+        && !domain.contains(&b'@')
+        && domain.last() != Some(&b'.')
         && dotted
-        && !value.chars().any(char::is_whitespace)
+        && !has_whitespace(value)
+}
+
+/// Whether `value` has a whitespace character, looking at bytes while they are ASCII.
+fn has_whitespace(value: &str) -> bool {
+    for &b in value.as_bytes() {
+        if matches!(b, b'\t'..=b'\r' | b' ') {
+            return true;
+        }
+        if !b.is_ascii() {
+            return value.chars().any(char::is_whitespace);
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -228,11 +245,24 @@ mod tests {
 
     #[test]
     fn email_shapes() {
-        for good in ["a@b.co", "first.last+tag@sub.example.org"] {
+        for good in [
+            "a@b.co",
+            "first.last+tag@sub.example.org",
+            "é@ü.co",
+            "a@b.c.d",
+        ] {
             assert!(is_email_shaped(good), "{good}");
         }
         for bad in [
-            "ab.co", "@b.co", "a@b", "a@.co", "a@b.", "a@b@c.co", "a b@c.co",
+            "ab.co",
+            "@b.co",
+            "a@b",
+            "a@.co",
+            "a@b.",
+            "a@b@c.co",
+            "a b@c.co",
+            "a\u{b}b@c.co",
+            "é\u{a0}@c.co",
         ] {
             assert!(!is_email_shaped(bad), "{bad}");
         }

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
+use futures_util::FutureExt;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use okta_identity_source::Error;
 use okta_identity_source::models::{IdentitySourceSession, IdentitySourceSessionStatus as Status};
@@ -18,14 +19,9 @@ use crate::payload::{Feed, Payload};
 use crate::plan::BatchKind;
 use crate::report::{RejectedUpload, SessionInfo, SessionReport, WaitReason};
 
-/// Runs session `number` of the plan, its `uploads` bodies taken from `feed`; the report's
-/// entry for it is kept up to date as it goes, so it stands whatever happens.
-pub async fn run(
-    ctx: &Context<'_>,
-    number: usize,
-    uploads: usize,
-    feed: &mut impl Feed,
-) -> Result<(), Failure> {
+/// Runs session `number` of the plan, its bodies taken from `feed`; the report's entry
+/// for it is kept up to date as it goes, so it stands whatever happens.
+pub async fn run(ctx: &Context<'_>, number: usize, feed: &mut impl Feed) -> Result<(), Failure> {
     let session = open(ctx).await?;
     let id = session.id;
     ctx.report().sessions.push(SessionReport {
@@ -39,7 +35,7 @@ pub async fn run(
         session: number,
         id: id.clone(),
     });
-    let accepted = upload(ctx, (number, uploads as u32), &id, feed).await?;
+    let accepted = upload(ctx, number, &id, feed).await?;
     if accepted == 0 {
         // Every upload was refused and the caller chose to go on: nothing to start.
         cancel_own(ctx, number, &id).await;
@@ -235,31 +231,24 @@ async fn wait_for_other(ctx: &Context<'_>, id: &str) -> Result<(), Failure> {
     }
 }
 
-/// Uploads every batch of session `number` (of `total` uploads) to session `id`,
-/// `concurrency` at a time, each body taken from `feed` as a slot frees; the number
-/// accepted.
+/// Uploads every batch of session `number` to session `id`, `concurrency` at a time; the
+/// number accepted.
 async fn upload(
     ctx: &Context<'_>,
-    (number, total): (usize, u32),
+    number: usize,
     id: &str,
     feed: &mut impl Feed,
 ) -> Result<u32, Failure> {
     let mut in_flight = FuturesUnordered::new();
-    let mut accepted = 0;
-    let mut fed = false;
-    loop {
-        while !fed && in_flight.len() < ctx.options.concurrency {
-            match feed.next_batch(number)? {
-                Some(payload) => in_flight.push(upload_one(ctx, id, payload)),
-                None => fed = true,
-            }
-        }
-        let Some((payload, outcome)) = in_flight.next().await else {
-            return Ok(accepted);
-        };
+    let (mut accepted, mut fed) = (0, false);
+    let send = |payload| upload_one(ctx, id, payload);
+    while let Some((payload, outcome)) =
+        next_answer(ctx, (number, &mut fed), feed, &mut in_flight, &send).await?
+    {
         match outcome {
             Ok(()) => {
                 accepted += 1;
+                let total = feed.uploads(number);
                 uploaded(ctx, number, id, &payload, accepted, total);
             }
             Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => {
@@ -273,6 +262,33 @@ async fn upload(
                 }
             }
             Err(error) => return Err(error.during("uploading")),
+        }
+    }
+    Ok(accepted)
+}
+
+/// The next answer to an upload of session `number`. Meanwhile each free slot takes a body
+/// from `feed` (until it has no more: `fed`) and sends it at once, before the next is
+/// taken, and while every slot is busy `feed` works ahead, looking at the answers in
+/// between. `None` once every body was sent and answered.
+async fn next_answer<F: Future>(
+    ctx: &Context<'_>,
+    (number, fed): (usize, &mut bool),
+    feed: &mut impl Feed,
+    in_flight: &mut FuturesUnordered<F>,
+    send: impl Fn(Payload) -> F,
+) -> Result<Option<F::Output>, Failure> {
+    loop {
+        if !*fed && in_flight.len() < ctx.options.concurrency {
+            match feed.next_batch(number)? {
+                Some(payload) => in_flight.push(send(payload)),
+                None => *fed = true,
+            }
+        } else if in_flight.is_empty() || !feed.work_ahead() {
+            return Ok(in_flight.next().await);
+        }
+        if let Some(Some(answer)) = in_flight.next().now_or_never() {
+            return Ok(Some(answer));
         }
     }
 }
@@ -412,7 +428,7 @@ async fn poll(ctx: &Context<'_>, number: usize, id: &str) -> Result<Status, Fail
     loop {
         tries += 1;
         let delay = ctx.options.backoff(tries);
-        // Tokio's timers tick each millisecond: even a zero sleep would wait for a tick.
+        // A timer rounds up to the next millisecond: no interval, no timer.
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }

@@ -34,6 +34,7 @@ pub fn check_source_within<S: Source>(
         ids,
         only: Some(Arc::new(Candidates::new())),
         census: Census::finding(limits),
+        marks: true,
     };
     let (checked, census) = read_and_check(source, options, first_read)?;
     let sequence = census.sequence();
@@ -50,6 +51,7 @@ pub fn check_source_within<S: Source>(
         ids,
         only: Some(Arc::new(candidates)),
         census: Census::default(),
+        marks: true,
     };
     let (checked, census) = read_and_check(source, options, second_read)?;
     if census.sequence() != sequence {
