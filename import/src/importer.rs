@@ -104,7 +104,7 @@ impl Importer {
 
     /// [`run`](Self::run), stopping when `stop` completes (Ctrl-C, a shutdown signal): the
     /// untriggered session, if any, is cancelled, and the error's report says what was
-    /// done. A session already started can't be stopped; its import goes on in Okta.
+    /// done. A stop that completed before the first request (during the check) sends nothing. A session already started can't be stopped; its import goes on in Okta.
     ///
     /// This is the way to stop on Ctrl-C (`tokio::signal::ctrl_c()`, its result ignored):
     /// a stop while a session is being created looks for the session the create made and
@@ -264,9 +264,10 @@ impl Importer {
                 Either::Right(_) => Failure::Deadline(self.options.deadline),
             }
         });
-        let outcome = match select(work, stop).await {
-            Either::Left((outcome, _)) => outcome,
-            Either::Right((failure, _)) => Err(failure),
+        // The stop first: one that came during the check sends nothing, not even a create.
+        let outcome = match select(stop, work).await {
+            Either::Left((failure, _)) => Err(failure),
+            Either::Right((outcome, _)) => outcome,
         };
         if outcome.is_err() {
             let open = lock(&ctx.open_session).clone();

@@ -754,6 +754,22 @@ async fn dropping_the_import_while_its_session_is_created_cancels_that_session()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_that_came_during_the_check_sends_nothing() -> TestResult {
+    let emulator = emulator().start().await?;
+    for on_invalid in [OnInvalid::Fail, OnInvalid::Skip] {
+        let error = importer(&emulator, options().on_invalid(on_invalid))
+            .run_until(employees(0..10), leavers(0..0), |_| {}, async {})
+            .await
+            .expect_err("stopped");
+        assert!(matches!(error.failure, Failure::Stopped), "{error}");
+        assert!(error.report.sessions.is_empty(), "{:?}", error.report);
+    }
+    assert!(emulator.requests().is_empty(), "{:?}", emulator.requests());
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_the_import_while_its_session_is_created_cancels_and_reports_it() -> TestResult {
     let emulator = emulator().start().await?;
     emulator.inject(Fault::Delay {
