@@ -104,7 +104,8 @@ impl Importer {
 
     /// [`run`](Self::run), stopping when `stop` completes (Ctrl-C, a shutdown signal): the
     /// untriggered session, if any, is cancelled, and the error's report says what was
-    /// done. A stop that completed before the first request (during the check) sends nothing. A session already started can't be stopped; its import goes on in Okta.
+    /// done. A stop that completed before the first request (during the check) sends
+    /// nothing. A session already started can't be stopped; its import goes on in Okta.
     ///
     /// This is the way to stop on Ctrl-C (`tokio::signal::ctrl_c()`, its result ignored):
     /// a stop while a session is being created looks for the session the create made and
