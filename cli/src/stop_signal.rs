@@ -58,7 +58,9 @@ pub struct StopSignal {
 }
 
 /// Whether an import may have sent anything yet. Until it may have, a signal ends the process
-/// at once, since nothing needs cleaning up.
+/// at once, since nothing needs cleaning up: [`Sending::begins`] must come before the first
+/// request (the engine's first event does when it checks everything first, but a streamed
+/// run creates its session before its first event).
 #[derive(Clone, Default)]
 pub struct Sending(Arc<Mutex<bool>>);
 
@@ -66,7 +68,11 @@ impl Sending {
     /// Marks that requests may go out from now on: called before the first one. Waits while a
     /// signal is ending the process, so that nothing is sent after it.
     pub fn begins(&self) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        *self.lock() = true;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, bool> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -96,6 +102,13 @@ impl StopSignal {
         self.sending.clone()
     }
 
+    /// Runs `step` with a signal's exit held off until it ends: a step that must not be cut
+    /// in half (the report file's probe creates the file and removes it).
+    pub fn uninterrupted<T>(&self, step: impl FnOnce() -> T) -> T {
+        let _held = self.sending.lock();
+        step()
+    }
+
     /// Resolves when a stop signal arrives; [`StopSignal::heard`] then says which. Waits
     /// forever when called again, or when signals can't be listened for.
     pub async fn received(&mut self) {
@@ -120,7 +133,7 @@ async fn watch(mut signals: Signals, first: oneshot::Sender<Signal>, sending: Se
     let signal = signals.next().await;
     {
         // Held until the process ends: the import can't begin sending meanwhile.
-        let sending = sending.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let sending = sending.lock();
         if !*sending {
             terminal::bars().suspend(|| {
                 eprintln!(

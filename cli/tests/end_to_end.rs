@@ -1002,6 +1002,12 @@ async fn ctrl_c_while_the_files_are_checked_stops_at_once_and_sends_nothing() {
         );
         std::thread::sleep(Duration::from_millis(1));
     }
+    // Nothing sent yet, so that was the check's read: had the check ended before this look,
+    // the test fails here rather than on what the import says.
+    assert!(
+        emulator.requests().is_empty(),
+        "the check ended before the signal"
+    );
     Stop::Interrupt.send(&child);
     let run = Run::from(tokio::task::block_in_place(|| child.wait_with_output()).unwrap());
     assert_eq!(run.code, 130, "{}", run.all());

@@ -215,7 +215,7 @@ impl Importer {
         let outcome = self.run_sessions(&ctx, &mut feed, stop).await;
         drop(guard);
         if let Some((plan, complete)) = feed.take_plan() {
-            streamed(&ctx, plan, complete);
+            streamed(&ctx, plan, complete && outcome.is_ok());
         }
         match outcome {
             Ok(()) => Ok(ctx.take_report()),
@@ -285,14 +285,14 @@ impl Importer {
 }
 
 /// Puts the problems a streamed run found in the report, and tells the caller its plan once
-/// every record was read.
-fn streamed(ctx: &Context<'_>, plan: Plan, complete: bool) {
+/// every record was read and every session ran (`done`).
+fn streamed(ctx: &Context<'_>, plan: Plan, done: bool) {
     {
         let mut report = ctx.report();
         report.invalid = plan.invalid;
         report.warnings = plan.warnings;
     }
-    if complete {
+    if done {
         let invalid = ctx.report().invalid.len();
         ctx.emit(Event::Planned {
             sessions: plan.sessions.len(),

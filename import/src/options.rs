@@ -144,7 +144,8 @@ impl Options {
     }
 
     /// How long the sessions may take in all, counted from when every record has been
-    /// checked (default 6 hours). When it runs out, an untriggered session is cancelled and
+    /// checked, or for a streamed run from its start, its reading included (default 6
+    /// hours). When it runs out, an untriggered session is cancelled and
     /// the import stops; a triggered one goes on in Okta and is reported as `TRIGGERED`.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;

@@ -338,6 +338,8 @@ impl Keep for Outbox {
     }
 
     /// Only the body being written can lose a record: those finished may have been sent.
+    /// A streamed run (invalid records skipped, repeated ids refused) takes out only users
+    /// also deactivated, which it withholds and never writes, so nothing written is lost.
     fn remove(&mut self, batch: BatchId, ordinal: u32) {
         if let Some((writing, body)) = &mut self.writing
             && *writing == batch

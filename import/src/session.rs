@@ -290,6 +290,9 @@ async fn next_answer<F: Future>(
         if let Some(Some(answer)) = in_flight.next().now_or_never() {
             return Ok(Some(answer));
         }
+        // A turn for the runtime: the stop and the deadline are looked at, and on a runtime
+        // of one thread the requests in flight go on.
+        tokio::task::yield_now().await;
     }
 }
 

@@ -375,6 +375,41 @@ async fn stopping_a_streamed_run_mid_session_cancels_the_session() -> TestResult
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_run_stopped_after_its_last_upload_tells_no_plan() -> TestResult {
+    let emulator = emulator().start().await?;
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    let mut stop = Some(stop);
+    let events = Events::default();
+    let mut record = events.recorder();
+    let on_event = move |event: Event| {
+        if matches!(event, Event::ImportStarted { .. }) {
+            stop.take().map(|stop| stop.send(()));
+        }
+        record(event);
+    };
+    let error = importer(&emulator, streaming())
+        .run_until(employees(0..10), leavers(0..0), on_event, async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect_err("stopped");
+    assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    let events = events.all();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::ImportStarted { .. })),
+        "{events:?}"
+    );
+    assert!(
+        !events.iter().any(|e| matches!(e, Event::Planned { .. })),
+        "{events:?}"
+    );
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_a_streamed_run_mid_session_leaves_no_open_session() -> TestResult {
     let emulator = emulator().start().await?;
     slow_down(&emulator);

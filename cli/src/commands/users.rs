@@ -33,7 +33,11 @@ pub async fn run(
     // An import listens from now on, so that a signal sent while the files are read stops it.
     let stop = target.is_some().then(StopSignal::listen);
     let input = open_input(args)?;
-    let report_file = args.report.as_deref().map(ReportFile::create).transpose()?;
+    let probe_report = || args.report.as_deref().map(ReportFile::create).transpose();
+    let report_file = match &stop {
+        Some(stop) => stop.uninterrupted(probe_report),
+        None => probe_report(),
+    }?;
     let options = options(args);
     match target.zip(stop) {
         None => dry_run(input, &options, report_file, out),
