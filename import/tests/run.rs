@@ -13,8 +13,8 @@ use okta_identity_source_import::{
 use serde_json::json;
 use support::directory::{employee, employees, leavers};
 use support::{
-    Events, LONG_COOL_DOWN, SOURCE, api, emulator, emulator_with_leavers, importer, open_sessions,
-    options, quick_retries,
+    Events, LONG_COOL_DOWN, SOURCE, api, assert_dropping_mid_upload_leaves_no_open_session,
+    emulator, emulator_with_leavers, importer, open_sessions, options, quick_retries, slow_down,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -429,36 +429,7 @@ async fn a_refused_upload_cancels_the_session_or_is_skipped() -> TestResult {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_the_import_mid_upload_leaves_no_open_session() -> TestResult {
     let emulator = emulator().start().await?;
-    emulator.inject(Fault::Delay {
-        delay: Duration::from_millis(20),
-        count: 1_000,
-    });
-    let importer = importer(&emulator, options().concurrency(1));
-    let events = Events::default();
-    let mut run = Box::pin(importer.run(employees(0..5_000), leavers(0..0), events.recorder()));
-    loop {
-        tokio::select! {
-            outcome = &mut run => panic!("the import ended first: {outcome:?}"),
-            _ = tokio::time::sleep(Duration::from_millis(5)) => {}
-        }
-        if events
-            .all()
-            .iter()
-            .any(|e| matches!(e, Event::BatchUploaded { .. }))
-        {
-            break;
-        }
-    }
-    assert_eq!(open_sessions(&emulator).len(), 1);
-    drop(run);
-    for _ in 0..200 {
-        if open_sessions(&emulator).is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert_eq!(open_sessions(&emulator), Vec::<String>::new());
-    assert_eq!(emulator.sessions(SOURCE)[0].status, SessionStatus::Closed);
+    assert_dropping_mid_upload_leaves_no_open_session(&emulator, options()).await;
     emulator.shutdown().await;
     Ok(())
 }
@@ -466,10 +437,7 @@ async fn dropping_the_import_mid_upload_leaves_no_open_session() -> TestResult {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_the_import_cancels_its_session_and_says_so() -> TestResult {
     let emulator = emulator().start().await?;
-    emulator.inject(Fault::Delay {
-        delay: Duration::from_millis(20),
-        count: 1_000,
-    });
+    slow_down(&emulator);
     let (stop, stopped) = tokio::sync::oneshot::channel();
     let mut stop = Some(stop);
     let on_event = move |event: Event| {

@@ -9,14 +9,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use okta_identity_source::models::IdentitySourceSessionStatus as Status;
-use okta_identity_source_emulator::{Emulator, Fault};
+use okta_identity_source_emulator::Emulator;
 use okta_identity_source_import::{
     Deactivation, Duplicates, Event, Failure, ImportError, InvalidRecord, Limits, OnInvalid,
     Options, Position, Report, UserRecord, WaitReason,
 };
 use proptest::prelude::*;
 use support::directory::{employee, employee_id, employees, leavers};
-use support::{Events, SOURCE, emulator, importer, open_sessions, options};
+use support::{
+    Events, SOURCE, assert_dropping_mid_upload_leaves_no_open_session, emulator, importer,
+    open_sessions, options, slow_down,
+};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 type Users = Vec<Result<UserRecord, InvalidRecord>>;
@@ -332,12 +335,6 @@ async fn an_input_whose_every_record_is_invalid_creates_no_session() -> TestResu
 
 /// Makes the emulator answer each request 20 ms late: slow enough, one upload at a time,
 /// to stop a run in the middle of its first session.
-fn slow_down(emulator: &Emulator) {
-    emulator.inject(Fault::Delay {
-        delay: Duration::from_millis(20),
-        count: 1_000,
-    });
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_a_streamed_run_mid_session_cancels_the_session() -> TestResult {
@@ -412,32 +409,7 @@ async fn a_streamed_run_stopped_after_its_last_upload_tells_no_plan() -> TestRes
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_a_streamed_run_mid_session_leaves_no_open_session() -> TestResult {
     let emulator = emulator().start().await?;
-    slow_down(&emulator);
-    let importer = importer(&emulator, streaming().concurrency(1));
-    let events = Events::default();
-    let mut run = Box::pin(importer.run(employees(0..5_000), leavers(0..0), events.recorder()));
-    loop {
-        tokio::select! {
-            outcome = &mut run => panic!("the import ended first: {outcome:?}"),
-            _ = tokio::time::sleep(Duration::from_millis(5)) => {}
-        }
-        if events
-            .all()
-            .iter()
-            .any(|e| matches!(e, Event::BatchUploaded { .. }))
-        {
-            break;
-        }
-    }
-    assert_eq!(open_sessions(&emulator).len(), 1);
-    drop(run);
-    for _ in 0..200 {
-        if open_sessions(&emulator).is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert_eq!(open_sessions(&emulator), Vec::<String>::new());
+    assert_dropping_mid_upload_leaves_no_open_session(&emulator, streaming()).await;
     emulator.shutdown().await;
     Ok(())
 }

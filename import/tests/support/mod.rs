@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use okta_identity_source::{Client, IdentitySourceApi, RetryPolicy};
-use okta_identity_source_emulator::{Emulator, EmulatorBuilder, SessionStatus};
+use okta_identity_source_emulator::{Emulator, EmulatorBuilder, Fault, SessionStatus};
 use okta_identity_source_import::{Event, Importer, Options};
 
 pub const SOURCE: &str = "0oa1import";
@@ -75,6 +75,50 @@ pub async fn emulator_with_leavers() -> Result<Emulator, okta_identity_source_im
         .await?;
     tokio::time::sleep(LONG_COOL_DOWN).await;
     Ok(emulator)
+}
+
+/// Every answer 20 ms late, for a while: time to act while an import is under way.
+pub fn slow_down(emulator: &Emulator) {
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_millis(20),
+        count: 1_000,
+    });
+}
+
+/// Imports 5,000 users with `options` (one upload at a time, answers slowed down), drops the
+/// import once an upload was accepted, and checks that its session ends `CLOSED`.
+pub async fn assert_dropping_mid_upload_leaves_no_open_session(
+    emulator: &Emulator,
+    options: Options,
+) {
+    slow_down(emulator);
+    let importer = importer(emulator, options.concurrency(1));
+    let events = Events::default();
+    let users = directory::employees(0..5_000);
+    let mut run = Box::pin(importer.run(users, directory::leavers(0..0), events.recorder()));
+    loop {
+        tokio::select! {
+            outcome = &mut run => panic!("the import ended first: {outcome:?}"),
+            _ = tokio::time::sleep(Duration::from_millis(5)) => {}
+        }
+        if events
+            .all()
+            .iter()
+            .any(|e| matches!(e, Event::BatchUploaded { .. }))
+        {
+            break;
+        }
+    }
+    assert_eq!(open_sessions(emulator).len(), 1);
+    drop(run);
+    for _ in 0..200 {
+        if open_sessions(emulator).is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(open_sessions(emulator), Vec::<String>::new());
+    assert_eq!(emulator.sessions(SOURCE)[0].status, SessionStatus::Closed);
 }
 
 /// Collects the events of an import.
