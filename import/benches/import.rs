@@ -5,8 +5,10 @@
 //! the records, create, the uploads, start-import and polling until `COMPLETED`. The
 //! baseline is hand-written reqwest making the same requests with the same concurrency,
 //! with the upload bodies serialized beforehand (the same profiles in the same batches,
-//! serialized by serde_json as the client does). `dry_run` checks and plans 1,000,000 users from an iterator, and
-//! `directory` only makes those users, to tell the planning from the making;
+//! serialized by serde_json as the client does). `distant`, `distant_skip` and
+//! `distant_baseline` do the same against an emulator that answers each request 10 ms
+//! late, like a distant service. `dry_run` checks and plans 1,000,000 users from an
+//! iterator, and `directory` only makes those users, to tell the planning from the making;
 //! `plan_import_users` is the part of `import` before its first request.
 //!
 //! Without `--bench` (as under `cargo test --benches`) every benchmark runs once on 400
@@ -59,8 +61,7 @@ struct Setup {
     runtime: Runtime,
     emulator: Emulator,
     client: Client,
-    /// Kept so that it serves until the process ends.
-    _distant: Emulator,
+    distant: Emulator,
     distant_client: Client,
 }
 
@@ -108,7 +109,7 @@ fn setup() -> &'static Setup {
             distant_client: client(&distant),
             runtime,
             emulator,
-            _distant: distant,
+            distant,
         }
     })
 }
@@ -143,6 +144,19 @@ fn import_skip(bencher: Bencher) {
 #[divan::bench(args = [1, 2, 4, 8], sample_count = 10)]
 fn distant(bencher: Bencher, concurrency: usize) {
     run_importer(bencher, &setup().distant_client, options(concurrency));
+}
+
+/// `import_skip` (streamed) against the distant emulator, for `distant_baseline`.
+#[divan::bench(sample_count = 10)]
+fn distant_skip(bencher: Bencher) {
+    let options = options(4).on_invalid(OnInvalid::Skip);
+    run_importer(bencher, &setup().distant_client, options);
+}
+
+/// `baseline::4` against the distant emulator.
+#[divan::bench(sample_count = 10)]
+fn distant_baseline(bencher: Bencher) {
+    run_by_hand(bencher, &setup().distant, 4);
 }
 
 /// Imports [`users`] through `client` with `options`, once per iteration.
@@ -194,12 +208,17 @@ fn bodies() -> Vec<Vec<u8>> {
 /// Hand-written reqwest: the same requests, bodies serialized beforehand.
 #[divan::bench(args = [1, 4])]
 fn baseline(bencher: Bencher, concurrency: usize) {
+    run_by_hand(bencher, &setup().emulator, concurrency);
+}
+
+/// Imports [`bodies`] into `emulator` by hand, once per iteration.
+fn run_by_hand(bencher: Bencher, emulator: &Emulator, concurrency: usize) {
     let setup = setup();
     let http = reqwest::Client::new();
     let bodies = bodies();
     let sessions = format!(
         "{}/api/v1/identity-sources/{SOURCE}/sessions",
-        setup.emulator.base_url()
+        emulator.base_url()
     );
     bencher
         .counter(ItemsCount::new(import_users()))
