@@ -163,17 +163,38 @@ pub(crate) struct Attributes<'a> {
     entries: std::slice::Iter<'a, BatchAttribute>,
 }
 
+impl<'a> Attributes<'a> {
+    /// The attributes with each value as the bytes of its UTF-8 string, as the directory
+    /// keeps them: taken from the text with no check of character boundaries.
+    pub(crate) fn into_bytes(self) -> impl Iterator<Item = (Name<'a>, Option<&'a [u8]>)> {
+        let text = self.text;
+        self.entries.map(move |attribute| {
+            let value = attribute.value.clone();
+            (
+                name(attribute, text),
+                value.map(|range| &text.as_bytes()[range]),
+            )
+        })
+    }
+}
+
+/// An attribute's name, its custom name taken from `text`.
+#[inline]
+fn name<'a>(attribute: &BatchAttribute, text: &'a str) -> Name<'a> {
+    match &attribute.name {
+        StoredName::Standard(field) => Name::Standard(*field),
+        StoredName::Custom(range) => Name::Custom(&text[range.clone()]),
+    }
+}
+
 impl<'a> Iterator for Attributes<'a> {
     type Item = (Name<'a>, Option<&'a str>);
 
     fn next(&mut self) -> Option<Self::Item> {
         let text = self.text;
         self.entries.next().map(|attribute| {
-            let name = match &attribute.name {
-                StoredName::Standard(field) => Name::Standard(*field),
-                StoredName::Custom(range) => Name::Custom(&text[range.clone()]),
-            };
-            (name, attribute.value.clone().map(|range| &text[range]))
+            let value = attribute.value.clone();
+            (name(attribute, text), value.map(|range| &text[range]))
         })
     }
 }

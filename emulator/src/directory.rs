@@ -50,8 +50,8 @@ fn upsert(directory: &mut Directory, users: &Batch) {
             None => directory.entry(external_id.to_owned()).or_default(),
         };
         user.active = true;
-        for (name, value) in attributes {
-            user.profile.set(name, value);
+        for (name, value) in attributes.into_bytes() {
+            user.profile.set_bytes(name, value);
         }
     }
 }

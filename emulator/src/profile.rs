@@ -12,16 +12,22 @@ use crate::rules::PROFILE_FIELDS;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Profile {
     /// The standard attributes, in the order of [`PROFILE_FIELDS`]; `None` when not set.
-    standard: [Option<String>; PROFILE_FIELDS.len()],
+    standard: [Option<Vec<u8>>; PROFILE_FIELDS.len()],
     /// The custom attributes, in the order they were first set.
-    custom: Vec<(Box<str>, String)>,
+    custom: Vec<(Box<str>, Vec<u8>)>,
 }
 
 impl Profile {
-    /// Sets an attribute, reusing the stored string when there is one, or with `None` (sent
-    /// as `null`) removes it.
-    #[inline]
+    /// Sets an attribute from a string, or with `None` removes it.
+    #[cfg(test)]
     pub(crate) fn set(&mut self, name: Name<'_>, value: Option<&str>) {
+        self.set_bytes(name, value.map(str::as_bytes));
+    }
+
+    /// Sets an attribute from the bytes of its UTF-8 string, reusing the stored value when
+    /// there is one, or with `None` (sent as `null`) removes it.
+    #[inline]
+    pub(crate) fn set_bytes(&mut self, name: Name<'_>, value: Option<&[u8]>) {
         let slot = match name {
             Name::Standard(field) => match self.standard.get_mut(field) {
                 Some(slot) => slot,
@@ -31,18 +37,18 @@ impl Profile {
         };
         match (slot.as_mut(), value) {
             (Some(stored), Some(text)) => replace(stored, text),
-            (None, Some(text)) => *slot = Some(text.to_owned()),
+            (None, Some(text)) => *slot = Some(text.to_vec()),
             (_, None) => *slot = None,
         }
     }
 
     /// Out of line: most attributes are standard ones.
     #[inline(never)]
-    fn set_custom(&mut self, name: &str, value: Option<&str>) {
+    fn set_custom(&mut self, name: &str, value: Option<&[u8]>) {
         let found = self.custom.iter().position(|(stored, _)| **stored == *name);
         match (found, value) {
             (Some(at), Some(text)) => replace(&mut self.custom[at].1, text),
-            (None, Some(text)) => self.custom.push((name.into(), text.to_owned())),
+            (None, Some(text)) => self.custom.push((name.into(), text.to_vec())),
             (Some(at), None) => {
                 self.custom.remove(at);
             }
@@ -57,14 +63,17 @@ impl Profile {
         let custom = self.custom.iter().map(|(name, value)| (&**name, value));
         standard
             .chain(custom)
-            .map(|(name, value)| (name.to_owned(), Value::String(value.clone())))
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value).into_owned();
+                (name.to_owned(), Value::String(value))
+            })
             .collect()
     }
 }
 
-fn replace(stored: &mut String, text: &str) {
+fn replace(stored: &mut Vec<u8>, text: &[u8]) {
     stored.clear();
-    stored.push_str(text);
+    stored.extend_from_slice(text);
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderValue, Request, Response, header};
+use axum::http::{HeaderName, HeaderValue, Request, Response, header};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -107,19 +107,18 @@ async fn handle(
     request: Request<Incoming>,
 ) -> Result<Response<Body>, DroppedConnection> {
     let mut record = RecordedRequest {
-        method: request.method().to_string(),
+        method: request.method().as_str().to_owned(),
         path: request
             .uri()
             .path_and_query()
-            .map_or_else(|| request.uri().path().to_owned(), ToString::to_string),
+            .map_or_else(|| request.uri().path(), |path| path.as_str())
+            .to_owned(),
         headers: request
             .headers()
             .iter()
             .map(|(name, value)| {
-                (
-                    name.to_string(),
-                    recorded_value(name.as_str(), value.as_bytes()),
-                )
+                let name = name.as_str();
+                (name.to_owned(), recorded_value(name, value.as_bytes()))
             })
             .collect(),
         status: None,
@@ -209,22 +208,24 @@ fn into_response(response: Result<Response<Body>, Infallible>) -> Response<Body>
     }
 }
 
-/// `X-Okta-Request-Id`, the `X-Rate-Limit-*` headers and `Date`, on every answer (FACTS.md).
+/// The names of the headers every answer carries (FACTS.md), made once.
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-okta-request-id");
+const RATE_LIMIT: HeaderName = HeaderName::from_static("x-rate-limit-limit");
+const RATE_REMAINING: HeaderName = HeaderName::from_static("x-rate-limit-remaining");
+const RATE_RESET: HeaderName = HeaderName::from_static("x-rate-limit-reset");
+
+/// `X-Okta-Request-Id` and the `X-Rate-Limit-*` headers, on every answer (FACTS.md). `Date`
+/// is written by hyper on every answer, from a value it formats once a second.
 fn add_headers(response: &mut Response<Body>, rate: &RateStatus) {
-    let now = SystemTime::now();
-    let reset = now + rate.reset.saturating_duration_since(Instant::now());
+    let reset = SystemTime::now() + rate.reset.saturating_duration_since(Instant::now());
     let reset_epoch = reset.duration_since(UNIX_EPOCH).map_or(0, |since| {
         since.as_secs() + u64::from(since.subsec_nanos() > 0)
     });
     let headers = response.headers_mut();
-    let mut set = |name: &'static str, value: String| {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            headers.insert(name, value);
-        }
-    };
-    set("x-okta-request-id", ids::request_id());
-    set("x-rate-limit-limit", rate.limit.to_string());
-    set("x-rate-limit-remaining", rate.remaining.to_string());
-    set("x-rate-limit-reset", reset_epoch.to_string());
-    set("date", httpdate::fmt_http_date(now));
+    if let Ok(id) = HeaderValue::from_bytes(&ids::request_id_bytes()) {
+        headers.insert(REQUEST_ID, id);
+    }
+    headers.insert(RATE_LIMIT, HeaderValue::from(rate.limit));
+    headers.insert(RATE_REMAINING, HeaderValue::from(rate.remaining));
+    headers.insert(RATE_RESET, HeaderValue::from(reset_epoch));
 }
