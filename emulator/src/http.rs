@@ -206,10 +206,15 @@ enum BodyRefusal {
     Broken,
 }
 
+/// Room made for a body before its bytes arrive, at most: a `Content-Length` is the client's
+/// word, and a limit set very high must not make room for what never comes.
+const MAX_RESERVED_BODY: usize = 256 * 1024;
+
 /// The body's bytes, copied once into one buffer with room for `expected` bytes (what
-/// `Content-Length` says, at most `limit`); refused as soon as more than `limit` arrive.
+/// `Content-Length` says, at most `limit` and [`MAX_RESERVED_BODY`]); refused as soon as
+/// more than `limit` arrive.
 async fn collect(mut body: Body, limit: usize, expected: usize) -> Result<Vec<u8>, BodyRefusal> {
-    let mut bytes = Vec::with_capacity(expected);
+    let mut bytes = Vec::with_capacity(expected.min(MAX_RESERVED_BODY));
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|_| BodyRefusal::Broken)?;
         if let Ok(data) = frame.into_data() {

@@ -28,6 +28,7 @@ impl Profile {
     /// there is one, or with `None` (sent as `null`) removes it.
     #[inline]
     pub(crate) fn set_bytes(&mut self, name: Name<'_>, value: Option<&[u8]>) {
+        debug_assert!(value.is_none_or(|text| std::str::from_utf8(text).is_ok()));
         let slot = match name {
             Name::Standard(field) => match self.standard.get_mut(field) {
                 Some(slot) => slot,

@@ -62,7 +62,7 @@ pub(crate) const STANDARD_NAMES: [&str; PROFILE_FIELDS.len()] = {
     names
 };
 
-/// The standard attributes' names, found with one load and one compare.
+/// The standard attributes' names, found by their first byte and at most two word compares.
 const STANDARD: KnownKeys = KnownKeys::new(&STANDARD_NAMES);
 
 /// The place in [`PROFILE_FIELDS`] of the standard attribute called `name`, if it is one.

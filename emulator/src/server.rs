@@ -1,6 +1,6 @@
 //! The server: accepts connections, and wraps every request in what Okta does around each
-//! operation: faults on demand, the rate limit, authentication, the `X-Rate-Limit-*`,
-//! `X-Okta-Request-Id` and `Date` headers, and the record of requests.
+//! operation: faults on demand, the rate limit, authentication, the `X-Rate-Limit-*` and
+//! `X-Okta-Request-Id` headers (hyper adds `Date`), and the record of requests.
 
 use std::convert::Infallible;
 use std::sync::Arc;

@@ -5,7 +5,7 @@
 //! Unknown fields are skipped, as Okta skips them.
 //!
 //! The reader is made for these shapes alone (a [`Scanner`] over the body, which finds the
-//! ends of strings with `memchr`), and refuses exactly the bodies that serde_json refuses
+//! ends of strings eight bytes at a time, with `memchr` past their first 32), and refuses exactly the bodies that serde_json refuses
 //! when it reads them into the operation's types: the tests prove it against serde_json
 //! driving visitors of the same shapes (`serde_reader`).
 

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::{Attribute, BodySink};
+use crate::rules::PROFILE_FIELDS;
 
 /// Reads a bulk body into `sink` with serde_json; `None` when it does not read.
 pub(super) fn read<S: BodySink>(body: &str, sink: &mut S) -> Option<()> {
@@ -293,7 +294,11 @@ impl<'de, S: BodySink> Visitor<'de> for ProfileSeed<'_, S> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
         while let Some((Text(name), value)) = map.next_entry::<Text<'de>, Attribute<'de>>()? {
-            self.0.attribute(&name, value);
+            // The place of a standard attribute, found by comparing names.
+            match PROFILE_FIELDS.iter().position(|rule| rule.name == &*name) {
+                Some(field) => self.0.standard_attribute(field, &name, value),
+                None => self.0.attribute(&name, value),
+            }
         }
         Ok(true)
     }

@@ -21,7 +21,8 @@ struct Told {
 enum Event {
     EntityType(Option<Told>),
     EntryStart(usize),
-    Attribute(Told, Value),
+    /// An attribute, with its place among the standard ones when the reader tells it.
+    Attribute(Told, Value, Option<usize>),
     EntryEnd(Option<Told>, bool),
 }
 
@@ -39,6 +40,16 @@ struct Recorder<'b, const PROFILES: bool> {
 }
 
 impl<const PROFILES: bool> Recorder<'_, PROFILES> {
+    fn any_attribute(&mut self, field: Option<usize>, name: &str, value: Attribute<'_>) {
+        let value = match value {
+            Attribute::Text(text) => Value::Text(self.told(&text)),
+            Attribute::Null => Value::Null,
+            Attribute::Other(kind) => Value::Other(kind),
+        };
+        let name = self.told(name);
+        self.events.push(Event::Attribute(name, value, field));
+    }
+
     fn told(&self, text: &str) -> Told {
         let body = self.body.as_bytes().as_ptr_range();
         Told {
@@ -61,13 +72,11 @@ impl<const PROFILES: bool> BodySink for Recorder<'_, PROFILES> {
     }
 
     fn attribute(&mut self, name: &str, value: Attribute<'_>) {
-        let value = match value {
-            Attribute::Text(text) => Value::Text(self.told(&text)),
-            Attribute::Null => Value::Null,
-            Attribute::Other(kind) => Value::Other(kind),
-        };
-        let name = self.told(name);
-        self.events.push(Event::Attribute(name, value));
+        self.any_attribute(None, name, value);
+    }
+
+    fn standard_attribute(&mut self, field: usize, name: &str, value: Attribute<'_>) {
+        self.any_attribute(Some(field), name, value);
     }
 
     fn entry_end(&mut self, external_id: Option<&str>, has_profile: bool) {
@@ -211,6 +220,9 @@ fn key(known: &'static [&'static str]) -> impl Strategy<Value = String> {
             let (first, rest) = key.split_at(1);
             format!(r#""\u{:04X}{rest}""#, u32::from(first.as_bytes()[0]))
         }),
+        // A known key cut short or run on.
+        1 => prop::sample::select(known).prop_map(|key| format!("\"{}\"", &key[..key.len() - 1])),
+        1 => prop::sample::select(known).prop_map(|key| format!("\"{key}s\"")),
         2 => string(),
     ]
 }
@@ -315,9 +327,11 @@ fn profile() -> impl Strategy<Value = Json> {
     const NAMES: &[&str] = &[
         "userName",
         "email",
+        "secondEmail",
         "firstName",
         "lastName",
         "mobilePhone",
+        "homeAddress",
         "dept",
     ];
     let attributes = prop::collection::vec((key(NAMES), attribute_value()), 0..5);

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use okta_identity_source_emulator::Limits;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -130,6 +131,39 @@ async fn a_declared_length_over_the_limit_is_refused_before_the_body_is_read() {
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     let body: Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
     assert_eq!(body["errorCode"], "E0000001");
+}
+
+#[tokio::test]
+async fn a_declared_length_within_a_limit_set_out_of_reach_reserves_no_memory_for_it() {
+    let limits = Limits {
+        max_body_bytes: usize::MAX,
+        ..Limits::OKTA
+    };
+    let emulator = start(
+        builder()
+            .limits(limits)
+            .request_timeout(Duration::from_millis(200)),
+    )
+    .await;
+    let session = api(&emulator)
+        .create_identity_source_session(SOURCE)
+        .await
+        .unwrap();
+    let mut stream = TcpStream::connect(emulator.address()).await.unwrap();
+    // More bytes than any memory holds: the body is read as it comes, and never comes.
+    let head = format!(
+        "POST /api/v1/identity-sources/{SOURCE}/sessions/{}/bulk-upsert HTTP/1.1\r\n\
+         host: x\r\nauthorization: SSWS {TOKEN}\r\ncontent-length: 9223372036854775808\r\n\r\n{{",
+        session.id
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let answer = String::from_utf8_lossy(&read_to_close(&mut stream).await).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("E0000003"), "{answer}");
+    api(&emulator)
+        .list_identity_source_sessions(SOURCE)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
