@@ -62,13 +62,14 @@ pub(crate) const STANDARD_NAMES: [&str; PROFILE_FIELDS.len()] = {
     names
 };
 
-/// The standard attributes' names, found by their first byte and at most two word compares.
-const STANDARD: KnownKeys = KnownKeys::new(&STANDARD_NAMES);
+/// The standard attributes' names, found by their first byte and at most two word compares:
+/// the keys the reader of bodies looks for in a profile, and the names the rules look up.
+pub(crate) const STANDARD_ATTRIBUTES: KnownKeys = KnownKeys::new(&STANDARD_NAMES);
 
 /// The place in [`PROFILE_FIELDS`] of the standard attribute called `name`, if it is one.
 #[inline]
 fn standard_field(name: &str) -> Option<usize> {
-    STANDARD.find(name.as_bytes())
+    STANDARD_ATTRIBUTES.find(name.as_bytes())
 }
 
 /// The longest `externalId` (FACTS.md).

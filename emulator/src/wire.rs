@@ -14,7 +14,7 @@ use std::borrow::Cow;
 pub(crate) use keys::KnownKeys;
 use scanner::Scanner;
 
-use crate::rules::STANDARD_NAMES;
+use crate::rules::STANDARD_ATTRIBUTES;
 
 mod keys;
 
@@ -68,8 +68,6 @@ const PROFILES: Option<usize> = Some(1);
 const ENTRY_KEYS: KnownKeys = KnownKeys::new(&["externalId", "profile"]);
 const EXTERNAL_ID: Option<usize> = Some(0);
 const PROFILE: Option<usize> = Some(1);
-/// The keys of a profile most bodies have: the standard attributes' names.
-const STANDARD_ATTRIBUTES: KnownKeys = KnownKeys::new(&STANDARD_NAMES);
 /// No keys known.
 const NO_KEYS: KnownKeys = KnownKeys::new(&[]);
 
