@@ -14,7 +14,8 @@ use serde_json::json;
 use support::directory::{employee, employees, leavers};
 use support::{
     Events, LONG_COOL_DOWN, SOURCE, api, assert_dropping_mid_upload_leaves_no_open_session,
-    emulator, emulator_with_leavers, importer, open_sessions, options, quick_retries, slow_down,
+    emulator, emulator_with_leavers, importer, open_sessions, options, quick_retries,
+    stop_after_an_upload,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -437,21 +438,7 @@ async fn dropping_the_import_mid_upload_leaves_no_open_session() -> TestResult {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_the_import_cancels_its_session_and_says_so() -> TestResult {
     let emulator = emulator().start().await?;
-    slow_down(&emulator);
-    let (stop, stopped) = tokio::sync::oneshot::channel();
-    let mut stop = Some(stop);
-    let on_event = move |event: Event| {
-        if matches!(event, Event::BatchUploaded { .. }) {
-            stop.take().map(|stop| stop.send(()));
-        }
-    };
-    let error = importer(&emulator, options().concurrency(1))
-        .run_until(employees(0..5_000), leavers(0..0), on_event, async {
-            let _ = stopped.await;
-        })
-        .await
-        .expect_err("stopped");
-    assert!(matches!(error.failure, Failure::Stopped));
+    let error = stop_after_an_upload(&emulator, options(), employees(0..5_000)).await;
     let session = &error.report.sessions[0];
     assert_eq!(session.status, Status::Closed);
     assert!(session.uploads >= 1);

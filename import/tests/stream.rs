@@ -11,14 +11,14 @@ use std::time::Duration;
 use okta_identity_source::models::IdentitySourceSessionStatus as Status;
 use okta_identity_source_emulator::Emulator;
 use okta_identity_source_import::{
-    Deactivation, Duplicates, Event, Failure, ImportError, InvalidRecord, Limits, OnInvalid,
-    Options, Position, Report, UserRecord, WaitReason,
+    Deactivation, Duplicates, Event, Failure, InvalidRecord, Limits, OnInvalid, Options, Position,
+    Report, UserRecord, WaitReason,
 };
 use proptest::prelude::*;
 use support::directory::{employee, employee_id, employees, leavers};
 use support::{
     Events, SOURCE, assert_dropping_mid_upload_leaves_no_open_session, emulator, importer,
-    open_sessions, options, slow_down,
+    open_sessions, options, stop_after_an_upload,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -333,29 +333,12 @@ async fn an_input_whose_every_record_is_invalid_creates_no_session() -> TestResu
     Ok(())
 }
 
-/// Makes the emulator answer each request 20 ms late: slow enough, one upload at a time,
-/// to stop a run in the middle of its first session.
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_a_streamed_run_mid_session_cancels_the_session() -> TestResult {
     let emulator = emulator().start().await?;
-    slow_down(&emulator);
-    let (stop, stopped) = tokio::sync::oneshot::channel();
-    let mut stop = Some(stop);
-    let on_event = move |event: Event| {
-        if matches!(event, Event::BatchUploaded { .. }) {
-            stop.take().map(|stop| stop.send(()));
-        }
-    };
     let mut users: Users = employees(0..5_000).collect();
     users[3] = user(3, 0);
-    let error: ImportError = importer(&emulator, streaming().concurrency(1))
-        .run_until(users, leavers(0..0), on_event, async {
-            let _ = stopped.await;
-        })
-        .await
-        .expect_err("stopped");
-    assert!(matches!(error.failure, Failure::Stopped));
+    let error = stop_after_an_upload(&emulator, streaming(), users).await;
     assert_eq!(error.report.sessions[0].status, Status::Closed);
     assert_eq!(error.report.left_open, None);
     // The records read before the stop were checked: the bad one is reported.

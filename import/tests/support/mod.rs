@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use okta_identity_source::{Client, IdentitySourceApi, RetryPolicy};
 use okta_identity_source_emulator::{Emulator, EmulatorBuilder, Fault, SessionStatus};
-use okta_identity_source_import::{Event, Importer, Options};
+use okta_identity_source_import::{
+    Event, Failure, ImportError, Importer, InvalidRecord, Options, UserRecord,
+};
 
 pub const SOURCE: &str = "0oa1import";
 pub const TOKEN: &str = "00importTestToken";
@@ -119,6 +121,31 @@ pub async fn assert_dropping_mid_upload_leaves_no_open_session(
     }
     assert_eq!(open_sessions(emulator), Vec::<String>::new());
     assert_eq!(emulator.sessions(SOURCE)[0].status, SessionStatus::Closed);
+}
+
+/// Imports `users` with `options` (one upload at a time, answers slowed down) and stops the
+/// import once an upload was accepted: the error it ends with, checked to be the stop.
+pub async fn stop_after_an_upload(
+    emulator: &Emulator,
+    options: Options,
+    users: impl IntoIterator<Item = Result<UserRecord, InvalidRecord>>,
+) -> ImportError {
+    slow_down(emulator);
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    let mut stop = Some(stop);
+    let on_event = move |event: Event| {
+        if matches!(event, Event::BatchUploaded { .. }) {
+            stop.take().map(|stop| stop.send(()));
+        }
+    };
+    let error = importer(emulator, options.concurrency(1))
+        .run_until(users, directory::leavers(0..0), on_event, async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect_err("stopped");
+    assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    error
 }
 
 /// Collects the events of an import.
