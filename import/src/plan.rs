@@ -246,10 +246,10 @@ impl Planner {
 
     /// The session (counted from 0 among those the planner opened, empty ones included)
     /// that `batch` belongs to.
-    pub fn session_of(&self, batch: BatchId) -> u32 {
+    pub fn session_of(&self, batch: BatchId) -> Option<u32> {
         self.batches
             .get(batch.0 as usize)
-            .map_or(u32::MAX, |(session, _)| *session)
+            .map(|(session, _)| *session)
     }
 
     /// The last batch, while it can take one more record of its kind; `None` once it is

@@ -493,8 +493,19 @@ pub struct Streamed<'o, U> {
     users_read: bool,
     /// Whether every record was read.
     done: bool,
-    /// The session being fed: its number, the planner's session, uploads handed over.
-    session: Option<(usize, u32, u32)>,
+    /// The session being fed.
+    session: Option<Feeding>,
+}
+
+/// The session a streamed check is feeding.
+#[derive(Debug, Clone, Copy)]
+struct Feeding {
+    /// Its number in the run.
+    number: usize,
+    /// The planner's session whose uploads it takes.
+    planned: Option<u32>,
+    /// Uploads handed over so far.
+    uploads: u32,
 }
 
 impl<'o, U> Streamed<'o, U>
@@ -574,20 +585,25 @@ where
         let Some(batch) = self.next_finished() else {
             return Ok(false);
         };
-        self.session = Some((session, self.run.planner.session_of(batch), 0));
+        self.session = Some(Feeding {
+            number: session,
+            planned: self.run.planner.session_of(batch),
+            uploads: 0,
+        });
         Ok(true)
     }
 
     fn next_batch(&mut self, session: usize) -> Result<Option<Payload>, Failure> {
-        let Some((number, planned, _)) = self.session else {
+        let Some(feeding) = self.session else {
             return Ok(None);
         };
         let batch = self.next_finished();
-        if number != session || batch.map(|b| self.run.planner.session_of(b)) != Some(planned) {
+        let planned = batch.and_then(|batch| self.run.planner.session_of(batch));
+        if feeding.number != session || planned.is_none() || planned != feeding.planned {
             return Ok(None);
         }
-        if let Some((_, _, uploads)) = &mut self.session {
-            *uploads += 1;
+        if let Some(feeding) = &mut self.session {
+            feeding.uploads += 1;
         }
         Ok(self.outbox.pop())
     }
@@ -607,7 +623,7 @@ where
 
     fn uploads(&self, session: usize) -> u32 {
         match self.session {
-            Some((number, _, uploads)) if number == session => uploads,
+            Some(feeding) if feeding.number == session => feeding.uploads,
             _ => 0,
         }
     }
