@@ -4,8 +4,10 @@
 //! `upload` sends 10,000 users as 50 bulk-upserts of 200 profiles, with the create,
 //! start-import and get calls around them (53 requests), once through the generated client
 //! and once through a hand-written baseline that uses reqwest directly with the bodies
-//! serialised beforehand, sending the same bytes and the same headers. `json` times
-//! serialising one 200-profile body and deserialising a list of 1,000 sessions.
+//! serialised beforehand, sending the same bytes and the same headers; `generated_serialised`
+//! is the generated client given those serialised bodies (`JsonBody::from_serialized`).
+//! `json` times serialising one 200-profile body and deserialising a list of 1,000
+//! sessions.
 //!
 //! The server runs on the benchmark's thread, taking turns with the client (see
 //! [`Loopback`]), and does little more than read each request and answer from bytes made
@@ -30,7 +32,7 @@ use okta_identity_source::models::{
     BulkUpsertRequestBody, IdentitySourceEntityType, IdentitySourceSession,
     IdentitySourceUserForUpsert, IdentitySourceUserProfileForUpsert,
 };
-use okta_identity_source::{Client, IdentitySourceApi};
+use okta_identity_source::{Client, IdentitySourceApi, JsonBody};
 use tokio::runtime::Runtime;
 
 #[global_allocator]
@@ -259,8 +261,11 @@ fn upload_bytes() -> usize {
 // The two clients
 // ---------------------------------------------------------------------------------------
 
-/// Through the generated client.
-async fn upload_generated(api: &IdentitySourceApi, bodies: &[BulkUpsertRequestBody]) {
+/// Through the generated client, typed bodies or bodies serialised beforehand.
+async fn upload_generated<B>(api: &IdentitySourceApi, bodies: impl IntoIterator<Item = B>)
+where
+    B: Into<JsonBody<BulkUpsertRequestBody>>,
+{
     let session = api
         .create_identity_source_session(SOURCE)
         .await
@@ -336,6 +341,11 @@ impl Baseline {
     }
 }
 
+/// `serialised` as bodies the generated client sends as they are.
+fn given(serialised: &[Bytes]) -> impl Iterator<Item = JsonBody<BulkUpsertRequestBody>> + '_ {
+    serialised.iter().cloned().map(JsonBody::from_serialized)
+}
+
 /// Checks, once, that both clients send the same bodies and bulk-upsert headers.
 fn check_same_requests() {
     static CHECKED: OnceLock<()> = OnceLock::new();
@@ -344,12 +354,17 @@ fn check_same_requests() {
         let (bodies, serialised) = uploads();
         let api = loopback.generated_api();
         let generated = recorded(|| loopback.run(upload_generated(&api, bodies)));
+        let given_json = recorded(|| loopback.run(upload_generated(&api, given(serialised))));
         let baseline = Baseline::new(&loopback.base_url);
         let by_hand = recorded(|| loopback.run(baseline.upload(serialised.iter().cloned())));
         assert_eq!(generated.body_bytes, upload_bytes());
         assert_eq!(
             generated, by_hand,
             "the two clients send different requests"
+        );
+        assert_eq!(
+            given_json, by_hand,
+            "the generated client given JSON sends other requests"
         );
     });
 }
@@ -369,6 +384,19 @@ mod upload {
             .counter(ItemsCount::new(requests()))
             .counter(BytesCount::new(upload_bytes()))
             .bench_local(|| loopback.run(upload_generated(&api, bodies)));
+    }
+
+    /// The generated client given the bodies serialised beforehand, as the baseline is.
+    #[divan::bench(sample_count = 100)]
+    fn generated_serialised(bencher: Bencher) {
+        check_same_requests();
+        let loopback = Loopback::start();
+        let api = loopback.generated_api();
+        let (_, bodies) = uploads();
+        bencher
+            .counter(ItemsCount::new(requests()))
+            .counter(BytesCount::new(upload_bytes()))
+            .bench_local(|| loopback.run(upload_generated(&api, given(bodies))));
     }
 
     /// The hand-written baseline, with the bodies serialised beforehand.
