@@ -201,14 +201,8 @@ impl<'o> Preflight<'o> {
         user: Result<UserRecord, InvalidRecord>,
         keep: &mut impl Keep,
     ) {
-        let ordinal = self.ordinals.next();
-        match (user, ordinal) {
-            (Ok(mut user), Some(ordinal)) => {
-                number_position(&mut user.position, number);
-                self.user(user, ordinal, keep);
-            }
-            (Ok(user), None) => self.invalid.push(too_many(user.position, number)),
-            (Err(invalid), _) => self.invalid.push(numbered(invalid, number)),
+        if let Some((user, ordinal)) = self.numbered(number, user, |user| &mut user.position) {
+            self.user(user, ordinal, keep);
         }
     }
 
@@ -219,14 +213,35 @@ impl<'o> Preflight<'o> {
         deactivation: Result<Deactivation, InvalidRecord>,
         keep: &mut impl Keep,
     ) {
+        let read = self.numbered(number, deactivation, |d| &mut d.position);
+        if let Some((deactivation, ordinal)) = read {
+            self.deactivation(deactivation, ordinal, keep);
+        }
+    }
+
+    /// Record `number` of its input with its position numbered and its ordinal; `None`,
+    /// with the reason noted, for a record the reader refused or one past the last ordinal.
+    fn numbered<R>(
+        &mut self,
+        number: u64,
+        record: Result<R, InvalidRecord>,
+        position: impl FnOnce(&mut R) -> &mut Position,
+    ) -> Option<(R, u32)> {
         let ordinal = self.ordinals.next();
-        match (deactivation, ordinal) {
-            (Ok(mut deactivation), Some(ordinal)) => {
-                number_position(&mut deactivation.position, number);
-                self.deactivation(deactivation, ordinal, keep);
+        match (record, ordinal) {
+            (Ok(mut record), Some(ordinal)) => {
+                number_position(position(&mut record), number);
+                Some((record, ordinal))
             }
-            (Ok(deactivation), None) => self.invalid.push(too_many(deactivation.position, number)),
-            (Err(invalid), _) => self.invalid.push(numbered(invalid, number)),
+            (Ok(mut record), None) => {
+                let at = std::mem::take(position(&mut record));
+                self.invalid.push(too_many(at, number));
+                None
+            }
+            (Err(invalid), _) => {
+                self.invalid.push(numbered(invalid, number));
+                None
+            }
         }
     }
 

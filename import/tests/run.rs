@@ -7,15 +7,15 @@ use std::time::Duration;
 use okta_identity_source::models::IdentitySourceSessionStatus as Status;
 use okta_identity_source_emulator::{Fault, Limits as EmulatorLimits, SessionStatus};
 use okta_identity_source_import::{
-    ActiveSession, Duplicates, Event, Failure, InvalidRecord, Limits, OnInvalid, Position,
-    RejectedBatch, WaitReason,
+    ActiveSession, Duplicates, Event, Failure, InvalidRecord, OnInvalid, Position, RejectedBatch,
+    WaitReason,
 };
 use serde_json::json;
 use support::directory::{employee, employees, leavers};
 use support::{
     Events, LONG_COOL_DOWN, SOURCE, api, assert_dropping_mid_upload_leaves_no_open_session,
-    emulator, emulator_with_leavers, importer, open_sessions, options, quick_retries,
-    stop_after_an_upload,
+    assert_the_next_session_waits_for_the_cool_down, emulator, emulator_with_leavers, importer,
+    open_sessions, options, quick_retries, stop_after_an_upload,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -103,47 +103,8 @@ async fn twenty_five_thousand_users_and_three_hundred_leavers_in_three_sessions(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_next_session_waits_for_the_cool_down() -> TestResult {
-    let cool_down = Duration::from_secs(1);
-    let emulator = emulator().cool_down(cool_down).start().await?;
-    let small_sessions = Limits {
-        max_session_records: 5,
-        ..Limits::default()
-    };
-    let events = Events::default();
-    let report = importer(
-        &emulator,
-        options().cool_down(cool_down).limits(small_sessions),
-    )
-    .run(employees(0..10), leavers(0..0), events.recorder())
-    .await?;
-    assert_eq!(report.sessions.len(), 2);
-    assert!(report.is_complete_success(), "{report}");
-    let waits: Vec<WaitReason> = report.waits.iter().map(|w| w.reason).collect();
-    assert_eq!(waits, [WaitReason::CoolDown]);
-    let refused = emulator
-        .requests()
-        .iter()
-        .filter(|r| r.status != Some(200) && r.status != Some(201) && r.status != Some(202))
-        .count();
-    assert_eq!(refused, 0);
-    // The wait is announced between the first session's end and the second's creation.
-    let events = events.all();
-    let position = |wanted: fn(&Event) -> bool| events.iter().position(wanted);
-    let finished = position(|e| matches!(e, Event::SessionFinished { session: 0, .. }));
-    let waiting = position(|e| {
-        matches!(
-            e,
-            Event::Waiting {
-                reason: WaitReason::CoolDown,
-                ..
-            }
-        )
-    });
-    let created = position(|e| matches!(e, Event::SessionCreated { session: 1, .. }));
-    assert!(finished < waiting && waiting < created, "{events:?}");
-    emulator.shutdown().await;
-    Ok(())
+async fn the_next_session_waits_for_the_cool_down() {
+    assert_the_next_session_waits_for_the_cool_down(options()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

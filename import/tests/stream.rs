@@ -12,13 +12,14 @@ use okta_identity_source::models::IdentitySourceSessionStatus as Status;
 use okta_identity_source_emulator::Emulator;
 use okta_identity_source_import::{
     Deactivation, Duplicates, Event, Failure, InvalidRecord, Limits, OnInvalid, Options, Position,
-    Report, UserRecord, WaitReason,
+    Report, UserRecord,
 };
 use proptest::prelude::*;
 use support::directory::{employee, employee_id, employees, leavers};
 use support::{
-    Events, SOURCE, assert_dropping_mid_upload_leaves_no_open_session, emulator, importer,
-    open_sessions, options, stop_after_an_upload,
+    Events, SOURCE, assert_dropping_mid_upload_leaves_no_open_session,
+    assert_the_next_session_waits_for_the_cool_down, emulator, importer, open_sessions, options,
+    stop_after_an_upload,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -260,36 +261,8 @@ async fn the_first_upload_goes_out_before_the_last_user_is_read() -> TestResult 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_next_streamed_session_waits_for_the_cool_down() -> TestResult {
-    let cool_down = Duration::from_millis(200);
-    let emulator = emulator().cool_down(cool_down).start().await?;
-    let small_sessions = Limits {
-        max_session_records: 5,
-        ..Limits::default()
-    };
-    let events = Events::default();
-    let options = streaming().cool_down(cool_down).limits(small_sessions);
-    let report = importer(&emulator, options)
-        .run(employees(0..10), leavers(0..0), events.recorder())
-        .await?;
-    assert_eq!(report.sessions.len(), 2);
-    assert!(report.is_complete_success(), "{report}");
-    let waits: Vec<WaitReason> = report.waits.iter().map(|w| w.reason).collect();
-    assert_eq!(waits, [WaitReason::CoolDown]);
-    let refused = emulator
-        .requests()
-        .iter()
-        .filter(|r| !matches!(r.status, Some(200..=202)))
-        .count();
-    assert_eq!(refused, 0, "no create is refused for the cool-down");
-    let events = events.all();
-    let position = |wanted: fn(&Event) -> bool| events.iter().position(wanted);
-    let finished = position(|e| matches!(e, Event::SessionFinished { session: 0, .. }));
-    let waiting = position(|e| matches!(e, Event::Waiting { .. }));
-    let created = position(|e| matches!(e, Event::SessionCreated { session: 1, .. }));
-    assert!(finished < waiting && waiting < created, "{events:?}");
-    emulator.shutdown().await;
-    Ok(())
+async fn the_next_streamed_session_waits_for_the_cool_down() {
+    assert_the_next_session_waits_for_the_cool_down(streaming()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -125,9 +125,6 @@ fn dry_run(
                 ))),
             }
         }
-        Err(PlanError::Failed(failure)) => {
-            Err(Failure::Import(format!("the dry run stopped: {failure}")))
-        }
         Err(PlanError::Invalid(invalid)) => {
             if let Some(file) = report_file {
                 file.write(&serde_json::json!({ "invalid": invalid.records }))?;
@@ -138,6 +135,7 @@ fn dry_run(
                 summary::count(invalid.records.len() as u64, "invalid record")
             )))
         }
+        // The input could not be read again, or changed between its reads.
         Err(other) => Err(Failure::Import(format!("the dry run stopped: {other}"))),
     }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use okta_identity_source_emulator::Limits;
+use okta_identity_source_emulator::{Emulator, Limits};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -16,6 +16,23 @@ async fn read_to_close(stream: &mut TcpStream) -> Vec<u8> {
     let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
     assert!(read.is_ok(), "the server did not close the connection");
     answer
+}
+
+/// Opens a session and, on a connection of its own, starts a bulk-upsert to it that declares
+/// `content_length` bytes of body and sends `body` only: the connection, to read the answer.
+async fn upload_declaring(emulator: &Emulator, content_length: &str, body: &str) -> TcpStream {
+    let session = api(emulator)
+        .create_identity_source_session(SOURCE)
+        .await
+        .unwrap();
+    let mut stream = TcpStream::connect(emulator.address()).await.unwrap();
+    let head = format!(
+        "POST /api/v1/identity-sources/{SOURCE}/sessions/{}/bulk-upsert HTTP/1.1\r\n\
+         host: x\r\nauthorization: SSWS {TOKEN}\r\ncontent-length: {content_length}\r\n\r\n{body}",
+        session.id
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
 }
 
 #[tokio::test]
@@ -116,17 +133,7 @@ async fn huge_bodies_are_refused_after_the_limit_and_memory_stays_flat() {
 #[tokio::test]
 async fn a_declared_length_over_the_limit_is_refused_before_the_body_is_read() {
     let emulator = start(builder()).await;
-    let session = api(&emulator)
-        .create_identity_source_session(SOURCE)
-        .await
-        .unwrap();
-    let mut stream = TcpStream::connect(emulator.address()).await.unwrap();
-    let head = format!(
-        "POST /api/v1/identity-sources/{SOURCE}/sessions/{}/bulk-upsert HTTP/1.1\r\n\
-         host: x\r\nauthorization: SSWS {TOKEN}\r\ncontent-length: 1000000000\r\n\r\n",
-        session.id
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut stream = upload_declaring(&emulator, "1000000000", "").await;
     let answer = String::from_utf8_lossy(&read_to_close(&mut stream).await).into_owned();
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     let body: Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
@@ -145,18 +152,8 @@ async fn a_declared_length_within_a_limit_set_out_of_reach_reserves_no_memory_fo
             .request_timeout(Duration::from_millis(200)),
     )
     .await;
-    let session = api(&emulator)
-        .create_identity_source_session(SOURCE)
-        .await
-        .unwrap();
-    let mut stream = TcpStream::connect(emulator.address()).await.unwrap();
     // More bytes than any memory holds: the body is read as it comes, and never comes.
-    let head = format!(
-        "POST /api/v1/identity-sources/{SOURCE}/sessions/{}/bulk-upsert HTTP/1.1\r\n\
-         host: x\r\nauthorization: SSWS {TOKEN}\r\ncontent-length: 9223372036854775808\r\n\r\n{{",
-        session.id
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut stream = upload_declaring(&emulator, "9223372036854775808", "{").await;
     let answer = String::from_utf8_lossy(&read_to_close(&mut stream).await).into_owned();
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     assert!(answer.contains("E0000003"), "{answer}");
@@ -169,10 +166,6 @@ async fn a_declared_length_within_a_limit_set_out_of_reach_reserves_no_memory_fo
 #[tokio::test]
 async fn slow_clients_are_cut_off_and_do_not_block_others() {
     let emulator = start(builder().request_timeout(Duration::from_millis(200))).await;
-    let session = api(&emulator)
-        .create_identity_source_session(SOURCE)
-        .await
-        .unwrap();
     // Headers that never end.
     let mut slow_head = TcpStream::connect(emulator.address()).await.unwrap();
     slow_head
@@ -180,13 +173,7 @@ async fn slow_clients_are_cut_off_and_do_not_block_others() {
         .await
         .unwrap();
     // A body that never arrives.
-    let mut slow_body = TcpStream::connect(emulator.address()).await.unwrap();
-    let head = format!(
-        "POST /api/v1/identity-sources/{SOURCE}/sessions/{}/bulk-upsert HTTP/1.1\r\n\
-         host: x\r\nauthorization: SSWS {TOKEN}\r\ncontent-length: 1000\r\n\r\n{{\"entityType\"",
-        session.id
-    );
-    slow_body.write_all(head.as_bytes()).await.unwrap();
+    let mut slow_body = upload_declaring(&emulator, "1000", "{\"entityType\"").await;
     api(&emulator)
         .list_identity_source_sessions(SOURCE)
         .await

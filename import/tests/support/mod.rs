@@ -11,7 +11,7 @@ use std::time::Duration;
 use okta_identity_source::{Client, IdentitySourceApi, RetryPolicy};
 use okta_identity_source_emulator::{Emulator, EmulatorBuilder, Fault, SessionStatus};
 use okta_identity_source_import::{
-    Event, Failure, ImportError, Importer, InvalidRecord, Options, UserRecord,
+    Event, Failure, ImportError, Importer, InvalidRecord, Limits, Options, UserRecord, WaitReason,
 };
 
 pub const SOURCE: &str = "0oa1import";
@@ -146,6 +146,54 @@ pub async fn stop_after_an_upload(
         .expect_err("stopped");
     assert!(matches!(error.failure, Failure::Stopped), "{error}");
     error
+}
+
+/// Imports 10 users with `options` in sessions of 5 into an emulator with a 1 s cool-down,
+/// and checks that the second session waits for it, says so between the first session's
+/// end and its own creation, and that no request is refused.
+pub async fn assert_the_next_session_waits_for_the_cool_down(options: Options) {
+    let cool_down = Duration::from_secs(1);
+    let emulator = emulator()
+        .cool_down(cool_down)
+        .start()
+        .await
+        .expect("the emulator starts");
+    let small_sessions = Limits {
+        max_session_records: 5,
+        ..Limits::default()
+    };
+    let events = Events::default();
+    let options = options.cool_down(cool_down).limits(small_sessions);
+    let users = directory::employees(0..10);
+    let report = importer(&emulator, options)
+        .run(users, directory::leavers(0..0), events.recorder())
+        .await
+        .expect("the import runs");
+    assert_eq!(report.sessions.len(), 2);
+    assert!(report.is_complete_success(), "{report}");
+    let waits: Vec<WaitReason> = report.waits.iter().map(|w| w.reason).collect();
+    assert_eq!(waits, [WaitReason::CoolDown]);
+    let refused = emulator
+        .requests()
+        .iter()
+        .filter(|r| !matches!(r.status, Some(200..=202)))
+        .count();
+    assert_eq!(refused, 0, "no create is refused for the cool-down");
+    let events = events.all();
+    let position = |wanted: fn(&Event) -> bool| events.iter().position(wanted);
+    let finished = position(|e| matches!(e, Event::SessionFinished { session: 0, .. }));
+    let waiting = position(|e| {
+        matches!(
+            e,
+            Event::Waiting {
+                reason: WaitReason::CoolDown,
+                ..
+            }
+        )
+    });
+    let created = position(|e| matches!(e, Event::SessionCreated { session: 1, .. }));
+    assert!(finished < waiting && waiting < created, "{events:?}");
+    emulator.shutdown().await;
 }
 
 /// Collects the events of an import.
