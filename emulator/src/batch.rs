@@ -75,20 +75,26 @@ impl<'b> BatchBuilder<'b> {
         }
     }
 
-    /// Adds an attribute (`None`: sent as `null`) to the user [`BatchBuilder::push_user`]
-    /// adds next.
+    /// Adds an attribute to the user [`BatchBuilder::push_user`] adds next: the standard
+    /// attribute at `field` in [`PROFILE_FIELDS`](crate::rules::PROFILE_FIELDS), or else the
+    /// custom attribute `name`, with its value's UTF-8 bytes (`None`: sent as `null`).
     #[inline]
-    pub(crate) fn push_attribute(&mut self, name: Name<'_>, value: Option<&str>) {
-        let name = match name {
-            Name::Standard(field) => StoredName::Standard(field),
-            Name::Custom(name) => StoredName::Custom(self.place(name)),
+    pub(crate) fn push_attribute(
+        &mut self,
+        field: Option<usize>,
+        name: &[u8],
+        value: Option<&[u8]>,
+    ) {
+        let name = match field {
+            Some(field) => StoredName::Standard(field),
+            None => StoredName::Custom(self.place(name)),
         };
         let value = value.map(|value| self.place(value));
         self.attributes.push(BatchAttribute { name, value });
     }
 
     /// Adds a user, with the attributes pushed since the previous user.
-    pub(crate) fn push_user(&mut self, external_id: &str) {
+    pub(crate) fn push_user(&mut self, external_id: &[u8]) {
         let external_id = self.place(external_id);
         let start = self.users.last().map_or(0, |user| user.attributes.end);
         self.users.push(BatchUser {
@@ -106,10 +112,10 @@ impl<'b> BatchBuilder<'b> {
         }
     }
 
-    /// Where `text` is in the final [`Batch::text`]: in the body when it is a slice of it,
-    /// else copied after it.
+    /// Where the UTF-8 `text` is in the final [`Batch::text`]: in the body when it is a
+    /// slice of it, else copied after it.
     #[inline]
-    fn place(&mut self, text: &str) -> Range<usize> {
+    fn place(&mut self, text: &[u8]) -> Range<usize> {
         let offset = (text.as_ptr() as usize).wrapping_sub(self.body.as_ptr() as usize);
         match offset.checked_add(text.len()) {
             Some(end) if end <= self.body.len() => offset..end,
@@ -119,10 +125,11 @@ impl<'b> BatchBuilder<'b> {
 
     /// Copies `text` after the body; where it will be. Out of line: few strings have escapes.
     #[inline(never)]
-    fn copy(&mut self, text: &str) -> Range<usize> {
+    fn copy(&mut self, text: &[u8]) -> Range<usize> {
         let start = self.body.len() + self.escaped.len();
-        self.escaped.push_str(text);
-        start..start + text.len()
+        // `text` is UTF-8: the lossy reading borrows it as it is.
+        self.escaped.push_str(&String::from_utf8_lossy(text));
+        start..self.body.len() + self.escaped.len()
     }
 }
 
@@ -206,14 +213,15 @@ mod tests {
     #[test]
     fn users_come_back_with_their_own_attributes_in_the_order_sent() {
         let body = String::from("e1 a@b.co dept");
-        let (e1, email, dept) = (&body[0..2], &body[3..9], &body[10..14]);
+        let bytes = body.as_bytes();
+        let (e1, email, dept) = (&bytes[0..2], &bytes[3..9], &bytes[10..14]);
         let mut builder = BatchBuilder::new(&body, 3, 3);
-        builder.push_attribute(Name::Standard(1), Some(email));
-        builder.push_attribute(Name::Custom(dept), None);
+        builder.push_attribute(Some(1), b"email", Some(email));
+        builder.push_attribute(None, dept, None);
         builder.push_user(e1);
-        builder.push_user("é2");
-        builder.push_attribute(Name::Custom(dept), Some(""));
-        builder.push_user("e3");
+        builder.push_user("é2".as_bytes());
+        builder.push_attribute(None, dept, Some(b""));
+        builder.push_user(b"e3");
         let batch = builder.finish().into_batch(body.clone());
         let users: Vec<(&str, Vec<_>)> = batch
             .users()

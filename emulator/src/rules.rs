@@ -7,7 +7,7 @@
 //! as Okta refuses bodies it cannot read; a body that reads but breaks a rule is refused with
 //! E0000001, one cause per broken rule. Unknown top-level fields are ignored, as Okta does.
 
-use crate::batch::{BatchBuilder, Name, Pending};
+use crate::batch::{BatchBuilder, Pending};
 use crate::error::OktaError;
 use crate::limits::Limits;
 use crate::session::{Change, ChangeKind};
@@ -68,8 +68,8 @@ pub(crate) const STANDARD_ATTRIBUTES: KnownKeys = KnownKeys::new(&STANDARD_NAMES
 
 /// The place in [`PROFILE_FIELDS`] of the standard attribute called `name`, if it is one.
 #[inline]
-fn standard_field(name: &str) -> Option<usize> {
-    STANDARD_ATTRIBUTES.find(name.as_bytes())
+fn standard_field(name: &[u8]) -> Option<usize> {
+    STANDARD_ATTRIBUTES.find(name)
 }
 
 /// The longest `externalId` (FACTS.md).
@@ -153,7 +153,7 @@ impl<'b, const UPSERT: bool> Check<'b, UPSERT> {
     /// Checks an attribute (a standard one has its place in [`PROFILE_FIELDS`]), and keeps
     /// it while the body has no cause.
     #[inline(always)]
-    fn check_attribute(&mut self, field: Option<usize>, name: &str, value: Attribute<'_>) {
+    fn check_attribute(&mut self, field: Option<usize>, name: &[u8], value: Attribute<'_>) {
         if !self.checking() {
             return;
         }
@@ -161,19 +161,19 @@ impl<'b, const UPSERT: bool> Check<'b, UPSERT> {
         if let Some(problem) = attribute_problem(rule, &value) {
             self.refuse_attribute(name, problem);
         } else if self.causes.is_empty() {
-            let name = field.map_or(Name::Custom(name), Name::Standard);
             let value = match &value {
                 Attribute::Text(text) => Some(&**text),
                 Attribute::Null | Attribute::Other(_) => None,
             };
-            self.batch.push_attribute(name, value);
+            self.batch.push_attribute(field, name, value);
         }
     }
 
     /// Writes down what is wrong with an attribute of the current entry.
     #[cold]
-    fn refuse_attribute(&mut self, name: &str, problem: Problem) {
+    fn refuse_attribute(&mut self, name: &[u8], problem: Problem) {
         let index = self.profiles - 1;
+        let name = String::from_utf8_lossy(name);
         let cause = format!("profiles[{index}].profile.{name}: {problem}");
         self.causes.push(cause);
     }
@@ -207,8 +207,8 @@ impl<'b, const UPSERT: bool> Check<'b, UPSERT> {
 impl<const UPSERT: bool> BodySink for Check<'_, UPSERT> {
     const READS_PROFILES: bool = UPSERT;
 
-    fn entity_type(&mut self, entity_type: Option<&str>) {
-        self.entity_type_ok = entity_type == Some(ENTITY_TYPE);
+    fn entity_type(&mut self, entity_type: Option<&[u8]>) {
+        self.entity_type_ok = entity_type == Some(ENTITY_TYPE.as_bytes());
     }
 
     fn entry_start(&mut self, index: usize) {
@@ -218,18 +218,18 @@ impl<const UPSERT: bool> BodySink for Check<'_, UPSERT> {
 
     /// Checks the attribute, and keeps it while the body has no cause.
     #[inline]
-    fn attribute(&mut self, name: &str, value: Attribute<'_>) {
+    fn attribute(&mut self, name: &[u8], value: Attribute<'_>) {
         self.check_attribute(standard_field(name), name, value);
     }
 
     #[inline]
-    fn standard_attribute(&mut self, field: usize, name: &str, value: Attribute<'_>) {
+    fn standard_attribute(&mut self, field: usize, name: &[u8], value: Attribute<'_>) {
         self.check_attribute(Some(field), name, value);
     }
 
     /// The entry's `externalId` cause goes before its profile's; a profile is required of
     /// an upsert.
-    fn entry_end(&mut self, external_id: Option<&str>, has_profile: bool) {
+    fn entry_end(&mut self, external_id: Option<&[u8]>, has_profile: bool) {
         if !self.checking() {
             return;
         }
@@ -248,7 +248,7 @@ impl<const UPSERT: bool> BodySink for Check<'_, UPSERT> {
 }
 
 /// What is wrong with an entry's `externalId`, if anything: missing, or too long.
-fn external_id_problem(id: Option<&str>, index: usize) -> Option<String> {
+fn external_id_problem(id: Option<&[u8]>, index: usize) -> Option<String> {
     let Some(id) = id else {
         return Some(format!("profiles[{index}].externalId: is required"));
     };
@@ -307,13 +307,14 @@ fn attribute_problem(rule: Option<&'static FieldRule>, value: &Attribute<'_>) ->
     }
 }
 
-/// A standard attribute's text against its rule. Its length in bytes settles the count of
-/// characters when it is within the limits and the least is at most one (a character takes
-/// one to four bytes); an email address is looked at in one pass.
+/// A standard attribute's UTF-8 text against its rule. A character takes one to four bytes,
+/// so `n` bytes are `n / 4` (rounded up) to `n` characters: the length in bytes settles the
+/// count when both ends are within the limits (an email address of 17 bytes or more, a name
+/// of 1 to 50); an email address is looked at in one pass.
 #[inline]
-fn check_text(rule: &'static FieldRule, text: &str) -> Option<Problem> {
+fn check_text(rule: &'static FieldRule, text: &[u8]) -> Option<Problem> {
     let bytes = text.len();
-    let settled = bytes <= rule.max_chars && bytes >= rule.min_chars && rule.min_chars <= 1;
+    let settled = bytes <= rule.max_chars && bytes + 3 >= 4 * rule.min_chars;
     if !settled {
         let chars = char_count(text);
         if chars < rule.min_chars || chars > rule.max_chars {
@@ -323,20 +324,21 @@ fn check_text(rule: &'static FieldRule, text: &str) -> Option<Problem> {
     (rule.email && !is_email(text)).then_some(Problem::Email)
 }
 
-/// How many characters `text` has; ASCII text, the common case, is counted faster.
-fn char_count(text: &str) -> usize {
+/// How many characters the UTF-8 `text` has: its bytes but those that continue a character
+/// (`10xxxxxx`); ASCII text, the common case, is counted faster.
+fn char_count(text: &[u8]) -> usize {
     if text.is_ascii() {
         text.len()
     } else {
-        text.chars().count()
+        text.iter().filter(|&&byte| byte & 0xC0 != 0x80).count()
     }
 }
 
 /// The email format as JSON Schema's `format: email` is commonly checked: one `@`, a local
-/// part, a domain with a dot, no spaces. Okta's exact check is not published. ASCII text,
-/// the common case, is looked at in one pass.
-fn is_email(text: &str) -> bool {
-    let bytes = text.as_bytes();
+/// part, a domain with a dot, no spaces. Okta's exact check is not published. `text` is
+/// UTF-8; ASCII text, the common case, is looked at in one pass.
+fn is_email(text: &[u8]) -> bool {
+    let bytes = text;
     let mut email = EmailScan::default();
     let mut words = bytes.chunks_exact(8);
     for (index, word) in words.by_ref().enumerate() {
@@ -349,48 +351,51 @@ fn is_email(text: &str) -> bool {
     if !rest.is_empty() {
         email.word(bytes.len() - rest.len(), last_word(bytes, rest));
     }
-    if email.non_ascii {
-        return is_email_text(text);
+    if email.unusual != 0 {
+        return std::str::from_utf8(text).is_ok_and(is_email_text);
     }
-    email
-        .at
-        .is_some_and(|at| at > 0 && bytes.get(at + 1) != Some(&b'.'))
+    email.seen_at != 0
+        && email.at > 0
+        && bytes.get(email.at + 1) != Some(&b'.')
         && !email.more_ats
         && email.dot_in_domain
-        && !email.space
         && bytes.last() != Some(&b'.')
 }
 
-/// What [`is_email`] has found in the words of a text so far.
+/// What [`is_email`] has found in the words of a text so far. The words are looked at as
+/// ASCII text without whitespace; what is found of any other is not used.
 #[derive(Default)]
 struct EmailScan {
-    /// Where the first `@` is, and whether there are more.
-    at: Option<usize>,
+    /// Every bit set once an `@` has been seen.
+    seen_at: u64,
+    /// Where the first `@` is, once seen.
+    at: usize,
+    /// Whether an `@` comes after the first.
     more_ats: bool,
     /// Whether a dot comes after the first `@`.
     dot_in_domain: bool,
-    /// Whether there is whitespace, as ASCII text has it.
-    space: bool,
-    non_ascii: bool,
+    /// Not 0 once a byte has been seen that is a space or below, or not ASCII.
+    unusual: u64,
 }
 
 impl EmailScan {
-    /// The eight bytes of the text from `start`, as a little-endian word.
+    /// The eight bytes of the text from `start`, as a little-endian word; without a branch
+    /// but where the first `@` is found.
     #[inline]
     fn word(&mut self, start: usize, word: u64) {
-        let (at_bits, dot_bits) = (bytes_equal(word, b'@'), bytes_equal(word, b'.'));
-        self.non_ascii |= word & HIGH_BITS != 0;
-        self.space |= ascii_whitespace(word) != 0;
-        if self.at.is_some() {
-            self.dot_in_domain |= dot_bits != 0;
-            self.more_ats |= at_bits != 0;
-        } else if at_bits != 0 {
-            let bit = at_bits.trailing_zeros();
-            self.at = Some(start + bit as usize / 8);
-            let through_at = (1u64 << bit << 1).wrapping_sub(1);
-            self.dot_in_domain = dot_bits & !through_at != 0;
-            self.more_ats = at_bits & at_bits.wrapping_sub(1) != 0;
+        let (ats, dots) = (ascii_bytes_equal(word, b'@'), ascii_bytes_equal(word, b'.'));
+        // A byte below 0x21 borrows when 0x21 is taken from it, unless a byte before it did.
+        self.unusual |= (word.wrapping_sub(ONES * 0x21) | word) & HIGH_BITS;
+        let first_at = ats & ats.wrapping_neg();
+        // The bits after the text's first `@`: all once it has been seen, those above it in
+        // the word it is in (none when it is the word's last byte), else none.
+        let after_first_at = self.seen_at | !(first_at << 1).wrapping_sub(1);
+        self.dot_in_domain |= dots & after_first_at != 0;
+        self.more_ats |= ats & after_first_at != 0;
+        if first_at != 0 && self.seen_at == 0 {
+            self.at = start + first_at.trailing_zeros() as usize / 8;
         }
+        self.seen_at |= u64::from(ats != 0).wrapping_neg();
     }
 }
 
@@ -420,19 +425,13 @@ fn ascii_word(chunk: &[u8]) -> u64 {
     u64::from_le_bytes(word)
 }
 
-/// The high bit of each byte of `word` that is `byte`, and of no other.
-fn bytes_equal(word: u64, byte: u8) -> u64 {
+/// The high bit of each byte of an ASCII `word` that is the ASCII `byte`, and of no other:
+/// a byte that differs leaves a difference below 0x80, to which adding 0x7f sets the high
+/// bit and carries into no other byte.
+#[inline]
+fn ascii_bytes_equal(word: u64, byte: u8) -> u64 {
     let diff = word ^ (ONES * u64::from(byte));
-    !(((diff & !HIGH_BITS).wrapping_add(!HIGH_BITS)) | diff | !HIGH_BITS)
-}
-
-/// The high bit of each byte of an ASCII `word` that is a space or a tab to carriage return:
-/// adding `0x80 - n` to a byte below 0x80 sets its high bit when it is `n` or more, and
-/// carries into no other byte.
-fn ascii_whitespace(word: u64) -> u64 {
-    let from_tab = word.wrapping_add(ONES * (0x80 - 0x09));
-    let past_carriage_return = word.wrapping_add(ONES * (0x80 - 0x0e));
-    (from_tab & !past_carriage_return & HIGH_BITS) | bytes_equal(word, b' ')
+    !diff.wrapping_add(ONES * 0x7f) & HIGH_BITS
 }
 
 /// [`is_email`] for any text.
@@ -462,6 +461,7 @@ fn has_whitespace(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::batch::Name;
     use serde_json::{Value, json};
 
     fn upsert(body: Value) -> Result<Change, OktaError> {
@@ -655,7 +655,11 @@ mod tests {
         for c in (0..=0x7f).filter_map(char::from_u32).chain(unicode) {
             let text = format!("a{c}b@c.de");
             assert_eq!(has_whitespace(&text), c.is_whitespace(), "{c:?}");
-            assert_eq!(is_email(&text), !c.is_whitespace() && c != '@', "{c:?}");
+            assert_eq!(
+                is_email(text.as_bytes()),
+                !c.is_whitespace() && c != '@',
+                "{c:?}"
+            );
         }
     }
 
@@ -685,9 +689,9 @@ mod tests {
             "a.@b.c",
         ];
         for text in texts {
-            assert_eq!(is_email(text), is_email_text(text), "{text:?}");
+            assert_eq!(is_email(text.as_bytes()), is_email_text(text), "{text:?}");
         }
-        assert!(is_email("a.b@c.d") && !is_email("a@b@c.de"));
+        assert!(is_email(b"a.b@c.d") && !is_email(b"a@b@c.de"));
         for length in 0..20 {
             for first in 0..length {
                 for second in 0..length {
@@ -696,9 +700,33 @@ mod tests {
                         text[first] = a;
                         text[second] = b;
                         let text: String = text.into_iter().collect();
-                        assert_eq!(is_email(&text), is_email_text(&text), "{text:?}");
+                        assert_eq!(is_email(text.as_bytes()), is_email_text(&text), "{text:?}");
                     }
                 }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// The shortcuts (lengths settled from byte counts, emails and character counts
+        /// looked at a word at a time) against their plain meaning, on text of one- to
+        /// four-byte characters around the limits.
+        #[test]
+        fn lengths_and_emails_are_judged_as_their_characters_judge_them(
+            text in "[a@. \t\u{e9}\u{2003}\u{1f600}]{0,24}|[a-z]{0,110}",
+        ) {
+            let bytes = text.as_bytes();
+            proptest::prop_assert_eq!(char_count(bytes), text.chars().count());
+            proptest::prop_assert_eq!(is_email(bytes), is_email_text(&text));
+            for rule in PROFILE_FIELDS {
+                let chars = text.chars().count();
+                let too_short_or_long = chars < rule.min_chars || chars > rule.max_chars;
+                let found = check_text(rule, bytes);
+                let length = matches!(found, Some(Problem::Length { .. }));
+                proptest::prop_assert_eq!(length, too_short_or_long, "{}", rule.name);
+                let email = matches!(found, Some(Problem::Email));
+                let bad_email = !too_short_or_long && rule.email && !is_email_text(&text);
+                proptest::prop_assert_eq!(email, bad_email, "{}", rule.name);
             }
         }
     }
@@ -706,14 +734,13 @@ mod tests {
     #[test]
     fn standard_attributes_are_found_by_name_and_no_other_key_is() {
         for (at, rule) in PROFILE_FIELDS.iter().enumerate() {
-            assert_eq!(standard_field(rule.name), Some(at), "{}", rule.name);
-            let mut other = rule.name.to_owned();
-            other.push('x');
-            assert_eq!(standard_field(&other), None);
-            assert_eq!(standard_field(&rule.name[..rule.name.len() - 1]), None);
+            let name = rule.name.as_bytes();
+            assert_eq!(standard_field(name), Some(at), "{}", rule.name);
+            assert_eq!(standard_field(&[name, b"x"].concat()), None);
+            assert_eq!(standard_field(&name[..name.len() - 1]), None);
         }
         for name in ["", "department", "UserName", "e", "\u{0}"] {
-            assert_eq!(standard_field(name), None, "{name:?}");
+            assert_eq!(standard_field(name.as_bytes()), None, "{name:?}");
         }
     }
 

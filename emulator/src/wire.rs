@@ -1,6 +1,8 @@
 //! The shapes of the upload bodies, read in one pass: each thing read is handed at once to
 //! a [`BodySink`] (the rules), borrowed from the body's bytes where the JSON allows it, so
-//! nothing is built between the JSON and the checks. A body that does not read into these
+//! nothing is built between the JSON and the checks. Strings are handed over as their UTF-8
+//! bytes (the body is UTF-8, checked once as a whole, and a string read from it is whole
+//! characters). A body that does not read into these
 //! shapes (not JSON, or a field of the wrong JSON type, or a field given twice) is malformed.
 //! Unknown fields are skipped, as Okta skips them.
 //!
@@ -30,32 +32,33 @@ pub(crate) trait BodySink {
     const READS_PROFILES: bool;
 
     /// `entityType`, or `None` when it is `null`.
-    fn entity_type(&mut self, entity_type: Option<&str>);
+    fn entity_type(&mut self, entity_type: Option<&[u8]>);
 
     /// The entry at `index` of `profiles` begins.
     fn entry_start(&mut self, index: usize);
 
     /// An attribute of the current entry's profile.
-    fn attribute(&mut self, name: &str, value: Attribute<'_>);
+    fn attribute(&mut self, name: &[u8], value: Attribute<'_>);
 
     /// A standard attribute of the current entry's profile, `name`, with its place in
     /// [`PROFILE_FIELDS`](crate::rules::PROFILE_FIELDS), which the reader found as it read
     /// the name.
     #[inline]
-    fn standard_attribute(&mut self, field: usize, name: &str, value: Attribute<'_>) {
+    fn standard_attribute(&mut self, field: usize, name: &[u8], value: Attribute<'_>) {
         let _ = field;
         self.attribute(name, value);
     }
 
     /// The current entry ends: its `externalId` (`None` when missing or `null`), and whether
     /// it had a `profile` object.
-    fn entry_end(&mut self, external_id: Option<&str>, has_profile: bool);
+    fn entry_end(&mut self, external_id: Option<&[u8]>, has_profile: bool);
 }
 
-/// The value of a profile attribute: a string, `null`, or anything else (named by its kind).
+/// The value of a profile attribute: a string (its UTF-8 bytes), `null`, or anything else
+/// (named by its kind).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Attribute<'a> {
-    Text(Cow<'a, str>),
+    Text(Cow<'a, [u8]>),
     Null,
     Other(&'static str),
 }
@@ -122,7 +125,7 @@ fn read_entry<S: BodySink>(scanner: &mut Scanner<'_>, sink: &mut S, index: usize
         return None;
     }
     sink.entry_start(index);
-    let mut external_id: Option<Option<Cow<'_, str>>> = None;
+    let mut external_id: Option<Option<Cow<'_, [u8]>>> = None;
     let (mut has_profile, mut profile_seen) = (false, false);
     scanner.object(&ENTRY_KEYS, |scanner, key| match key.known {
         EXTERNAL_ID => {

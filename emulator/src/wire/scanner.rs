@@ -1,5 +1,8 @@
 //! A strict JSON scanner over a text already known to be UTF-8: RFC 8259's tokens read in
-//! place, strings borrowed from the text unless they have escapes. It refuses exactly what
+//! place, strings borrowed from the text unless they have escapes. Strings are handed out as
+//! their UTF-8 bytes: a string borrowed from the text begins and ends next to a quote, so it
+//! is whole characters, and slicing bytes needs none of the checks of character boundaries
+//! that slicing a `str` makes. It refuses exactly what
 //! serde_json refuses, including serde_json's two departures from the RFC: a string that is
 //! read (not skipped) must pair its `\u` surrogates, and a number that is read must fit an
 //! `f64`. Skipped values may nest to any depth: they are skipped without recursion.
@@ -13,13 +16,13 @@ use super::keys::KnownKeys;
 
 /// An object's key, and its place among the keys the object was read with, if it is one.
 pub(super) struct Key<'a> {
-    pub(super) text: Cow<'a, str>,
+    pub(super) text: Cow<'a, [u8]>,
     pub(super) known: Option<usize>,
 }
 
 /// A reading position in a JSON text.
 pub(super) struct Scanner<'a> {
-    text: &'a str,
+    text: &'a [u8],
     at: usize,
     /// The closing brackets of the containers open while a value is skipped.
     open: Vec<u8>,
@@ -28,7 +31,7 @@ pub(super) struct Scanner<'a> {
 impl<'a> Scanner<'a> {
     pub(super) fn new(text: &'a str) -> Self {
         Self {
-            text,
+            text: text.as_bytes(),
             at: 0,
             open: Vec::new(),
         }
@@ -37,7 +40,7 @@ impl<'a> Scanner<'a> {
     /// The next byte after whitespace, not taken; `None` at the end of the text.
     #[inline]
     pub(super) fn peek(&mut self) -> Option<u8> {
-        let bytes = self.text.as_bytes();
+        let bytes = self.text;
         // Every byte above the space is a token's: most peeks are answered by one compare.
         if let Some(&byte) = bytes.get(self.at).filter(|&&byte| byte > b' ') {
             return Some(byte);
@@ -111,7 +114,7 @@ impl<'a> Scanner<'a> {
 
     /// `null`, or a string (read as [`Scanner::string`] reads it).
     #[inline]
-    pub(super) fn string_or_null(&mut self) -> Option<Option<Cow<'a, str>>> {
+    pub(super) fn string_or_null(&mut self) -> Option<Option<Cow<'a, [u8]>>> {
         if self.peek()? == b'n' {
             self.literal(b"null")?;
             Some(None)
@@ -126,10 +129,10 @@ impl<'a> Scanner<'a> {
     fn key(&mut self, known: &KnownKeys) -> Option<Key<'a>> {
         self.expect(b'"')?;
         let start = self.at;
-        let plain = self.text.as_bytes().get(start..)?;
+        let plain = self.text.get(start..)?;
         if let Some((length, place)) = known.prefix_of(plain) {
             self.at = start + length + 1;
-            let text = Cow::Borrowed(self.text.get(start..start + length)?);
+            let text = Cow::Borrowed(plain.get(..length)?);
             return Some(Key {
                 text,
                 known: Some(place),
@@ -137,14 +140,14 @@ impl<'a> Scanner<'a> {
         }
         self.at -= 1;
         let text = self.string()?;
-        let known = known.find(text.as_bytes());
+        let known = known.find(&text);
         Some(Key { text, known })
     }
 
-    /// A string: borrowed from the text, or unescaped when it has escapes, whose `\u`
-    /// surrogates must come in pairs.
+    /// A string's UTF-8 bytes: borrowed from the text, or unescaped when it has escapes,
+    /// whose `\u` surrogates must come in pairs.
     #[inline(always)]
-    pub(super) fn string(&mut self) -> Option<Cow<'a, str>> {
+    pub(super) fn string(&mut self) -> Option<Cow<'a, [u8]>> {
         self.expect(b'"')?;
         let start = self.at;
         let (end, stop) = self.stop()?;
@@ -153,20 +156,21 @@ impl<'a> Scanner<'a> {
         if stop == b'"' {
             return Some(Cow::Borrowed(plain));
         }
-        self.unescaped(plain).map(Cow::Owned)
+        self.unescaped(plain)
+            .map(|text| Cow::Owned(text.into_bytes()))
     }
 
     /// The rest of a string whose first escape's backslash has just been taken, after the
     /// `plain` run before it. Out of line: most strings have no escapes.
     #[inline(never)]
-    fn unescaped(&mut self, plain: &str) -> Option<String> {
+    fn unescaped(&mut self, plain: &[u8]) -> Option<String> {
         let mut unescaped = String::with_capacity(plain.len() + 8);
-        unescaped.push_str(plain);
+        unescaped.push_str(std::str::from_utf8(plain).ok()?);
         loop {
             unescaped.push(self.escape()?);
             let start = self.at;
             let (end, stop) = self.stop()?;
-            unescaped.push_str(self.text.get(start..end)?);
+            unescaped.push_str(std::str::from_utf8(self.text.get(start..end)?).ok()?);
             self.at = end + 1;
             if stop == b'"' {
                 return Some(unescaped);
@@ -177,7 +181,7 @@ impl<'a> Scanner<'a> {
     /// A number, which must fit an `f64` as serde_json reckons it: the numbers serde_json
     /// refuses to read into a value (say `1e400`) are refused, those it merely skips are not.
     pub(super) fn number_value(&mut self) -> Option<()> {
-        let number = self.number()?;
+        let number = std::str::from_utf8(self.number()?).ok()?;
         number.parse::<serde_json::Number>().ok().map(drop)
     }
 
@@ -185,7 +189,7 @@ impl<'a> Scanner<'a> {
     #[inline]
     pub(super) fn literal(&mut self, word: &[u8]) -> Option<()> {
         self.peek()?;
-        let rest = self.text.as_bytes().get(self.at..)?;
+        let rest = self.text.get(self.at..)?;
         rest.starts_with(word).then(|| self.at += word.len())
     }
 
@@ -274,7 +278,7 @@ impl<'a> Scanner<'a> {
     #[inline(always)]
     fn stop(&self) -> Option<(usize, u8)> {
         let end = self.plain_run()?;
-        Some((end, *self.text.as_bytes().get(end)?))
+        Some((end, *self.text.get(end)?))
     }
 
     /// Where the run of a string's characters from here that need no unescaping stops (at a
@@ -283,7 +287,7 @@ impl<'a> Scanner<'a> {
     /// the rest of a longer one is searched with `memchr`.
     #[inline(always)]
     fn plain_run(&self) -> Option<usize> {
-        let bytes = self.text.as_bytes();
+        let bytes = self.text;
         let mut at = self.at;
         for _ in 0..SHORT_RUN / 8 {
             let Some(word) = bytes.get(at..).and_then(<[u8]>::first_chunk::<8>) else {
@@ -324,7 +328,7 @@ impl<'a> Scanner<'a> {
             // None for a trailing surrogate.
             return char::from_u32(unit);
         }
-        if self.text.as_bytes().get(self.at..self.at + 2)? != b"\\u" {
+        if self.text.get(self.at..self.at + 2)? != b"\\u" {
             return None;
         }
         self.at += 2;
@@ -337,7 +341,7 @@ impl<'a> Scanner<'a> {
 
     /// Four hexadecimal digits, either case.
     fn hex4(&mut self) -> Option<u32> {
-        let digits = self.text.as_bytes().get(self.at..self.at + 4)?;
+        let digits = self.text.get(self.at..self.at + 4)?;
         let value = digits.iter().try_fold(0, |value, &digit| {
             char::from(digit)
                 .to_digit(16)
@@ -349,7 +353,7 @@ impl<'a> Scanner<'a> {
 
     /// A number as RFC 8259 writes it (`-`, no leading zero, a fraction and an exponent
     /// with digits), as written.
-    fn number(&mut self) -> Option<&'a str> {
+    fn number(&mut self) -> Option<&'a [u8]> {
         let start = self.at;
         self.take_if(|byte| byte == b'-');
         match self.next_byte()? {
@@ -382,11 +386,7 @@ impl<'a> Scanner<'a> {
     /// Takes the next byte (no whitespace skipped) when it is `wanted`.
     #[inline]
     fn take_if(&mut self, wanted: impl FnOnce(u8) -> bool) -> bool {
-        let taken = self
-            .text
-            .as_bytes()
-            .get(self.at)
-            .is_some_and(|&byte| wanted(byte));
+        let taken = self.text.get(self.at).is_some_and(|&byte| wanted(byte));
         self.at += usize::from(taken);
         taken
     }
@@ -394,7 +394,7 @@ impl<'a> Scanner<'a> {
     /// The next byte, taken (no whitespace skipped).
     #[inline]
     fn next_byte(&mut self) -> Option<u8> {
-        let byte = *self.text.as_bytes().get(self.at)?;
+        let byte = *self.text.get(self.at)?;
         self.at += 1;
         Some(byte)
     }

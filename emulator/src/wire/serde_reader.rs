@@ -68,15 +68,15 @@ impl<'de: 'a, 'a> Visitor<'de> for AttributeVisitor<'a> {
     }
 
     fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
-        Ok(Attribute::Text(Cow::Borrowed(value)))
+        Ok(Attribute::Text(Cow::Borrowed(value.as_bytes())))
     }
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(Attribute::Text(Cow::Owned(value.to_owned())))
+        Ok(Attribute::Text(Cow::Owned(value.as_bytes().to_vec())))
     }
 
     fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
-        Ok(Attribute::Text(Cow::Owned(value)))
+        Ok(Attribute::Text(Cow::Owned(value.into_bytes())))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
@@ -149,7 +149,8 @@ impl<'de, S: BodySink> Visitor<'de> for BodySeed<'_, S> {
                 "entityType" => {
                     once(&mut entity_type, "entityType")?;
                     let value = map.next_value::<Option<Text<'de>>>()?;
-                    self.0.entity_type(value.as_ref().map(|Text(text)| &**text));
+                    self.0
+                        .entity_type(value.as_ref().map(|Text(text)| text.as_bytes()));
                 }
                 "profiles" => {
                     once(&mut profiles, "profiles")?;
@@ -256,7 +257,7 @@ impl<'de, S: BodySink> Visitor<'de> for EntrySeed<'_, S> {
             }
         }
         let external_id = external_id.flatten();
-        let external_id = external_id.as_ref().map(|Text(text)| &**text);
+        let external_id = external_id.as_ref().map(|Text(text)| text.as_bytes());
         self.sink.entry_end(external_id, has_profile);
         Ok(())
     }
@@ -296,8 +297,8 @@ impl<'de, S: BodySink> Visitor<'de> for ProfileSeed<'_, S> {
         while let Some((Text(name), value)) = map.next_entry::<Text<'de>, Attribute<'de>>()? {
             // The place of a standard attribute, found by comparing names.
             match PROFILE_FIELDS.iter().position(|rule| rule.name == &*name) {
-                Some(field) => self.0.standard_attribute(field, &name, value),
-                None => self.0.attribute(&name, value),
+                Some(field) => self.0.standard_attribute(field, name.as_bytes(), value),
+                None => self.0.attribute(name.as_bytes(), value),
             }
         }
         Ok(true)

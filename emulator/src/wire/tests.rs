@@ -40,7 +40,7 @@ struct Recorder<'b, const PROFILES: bool> {
 }
 
 impl<const PROFILES: bool> Recorder<'_, PROFILES> {
-    fn any_attribute(&mut self, field: Option<usize>, name: &str, value: Attribute<'_>) {
+    fn any_attribute(&mut self, field: Option<usize>, name: &[u8], value: Attribute<'_>) {
         let value = match value {
             Attribute::Text(text) => Value::Text(self.told(&text)),
             Attribute::Null => Value::Null,
@@ -50,10 +50,10 @@ impl<const PROFILES: bool> Recorder<'_, PROFILES> {
         self.events.push(Event::Attribute(name, value, field));
     }
 
-    fn told(&self, text: &str) -> Told {
+    fn told(&self, text: &[u8]) -> Told {
         let body = self.body.as_bytes().as_ptr_range();
         Told {
-            text: text.to_owned(),
+            text: String::from_utf8(text.to_vec()).expect("the reader tells UTF-8"),
             borrowed: body.contains(&text.as_ptr()),
         }
     }
@@ -62,7 +62,7 @@ impl<const PROFILES: bool> Recorder<'_, PROFILES> {
 impl<const PROFILES: bool> BodySink for Recorder<'_, PROFILES> {
     const READS_PROFILES: bool = PROFILES;
 
-    fn entity_type(&mut self, entity_type: Option<&str>) {
+    fn entity_type(&mut self, entity_type: Option<&[u8]>) {
         let told = entity_type.map(|text| self.told(text));
         self.events.push(Event::EntityType(told));
     }
@@ -71,15 +71,15 @@ impl<const PROFILES: bool> BodySink for Recorder<'_, PROFILES> {
         self.events.push(Event::EntryStart(index));
     }
 
-    fn attribute(&mut self, name: &str, value: Attribute<'_>) {
+    fn attribute(&mut self, name: &[u8], value: Attribute<'_>) {
         self.any_attribute(None, name, value);
     }
 
-    fn standard_attribute(&mut self, field: usize, name: &str, value: Attribute<'_>) {
+    fn standard_attribute(&mut self, field: usize, name: &[u8], value: Attribute<'_>) {
         self.any_attribute(Some(field), name, value);
     }
 
-    fn entry_end(&mut self, external_id: Option<&str>, has_profile: bool) {
+    fn entry_end(&mut self, external_id: Option<&[u8]>, has_profile: bool) {
         let told = external_id.map(|text| self.told(text));
         self.events.push(Event::EntryEnd(told, has_profile));
     }
