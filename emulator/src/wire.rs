@@ -168,7 +168,7 @@ fn read_profile<S: BodySink>(scanner: &mut Scanner<'_>, sink: &mut S) -> Option<
 #[inline]
 fn read_attribute<'a>(scanner: &mut Scanner<'a>) -> Option<Attribute<'a>> {
     Some(match scanner.peek()? {
-        b'"' => Attribute::Text(scanner.string()?),
+        b'"' => Attribute::Text(scanner.peeked_string()?),
         b'n' => {
             scanner.literal(b"null")?;
             Attribute::Null

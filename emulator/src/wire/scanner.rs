@@ -112,14 +112,13 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// `null`, or a string (read as [`Scanner::string`] reads it).
+    /// `null`, or a string (read as [`Scanner::peeked_string`] reads it).
     #[inline]
     pub(super) fn string_or_null(&mut self) -> Option<Option<Cow<'a, [u8]>>> {
-        if self.peek()? == b'n' {
-            self.literal(b"null")?;
-            Some(None)
-        } else {
-            self.string().map(Some)
+        match self.peek()? {
+            b'n' => self.literal(b"null").map(|()| None),
+            b'"' => self.peeked_string().map(Some),
+            _ => None,
         }
     }
 
@@ -138,17 +137,23 @@ impl<'a> Scanner<'a> {
                 known: Some(place),
             });
         }
-        self.at -= 1;
-        let text = self.string()?;
+        let text = self.rest_of_string()?;
         let known = known.find(&text);
         Some(Key { text, known })
     }
 
-    /// A string's UTF-8 bytes: borrowed from the text, or unescaped when it has escapes,
-    /// whose `\u` surrogates must come in pairs.
+    /// A string's UTF-8 bytes, its opening quote being the byte [`Scanner::peek`] has just
+    /// seen: borrowed from the text, or unescaped when it has escapes, whose `\u` surrogates
+    /// must come in pairs.
     #[inline(always)]
-    pub(super) fn string(&mut self) -> Option<Cow<'a, [u8]>> {
-        self.expect(b'"')?;
+    pub(super) fn peeked_string(&mut self) -> Option<Cow<'a, [u8]>> {
+        self.at += 1;
+        self.rest_of_string()
+    }
+
+    /// The rest of a string after its opening quote.
+    #[inline(always)]
+    fn rest_of_string(&mut self) -> Option<Cow<'a, [u8]>> {
         let start = self.at;
         let (end, stop) = self.stop()?;
         self.at = end + 1;
