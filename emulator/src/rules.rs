@@ -336,67 +336,64 @@ fn char_count(text: &[u8]) -> usize {
 
 /// The email format as JSON Schema's `format: email` is commonly checked: one `@`, a local
 /// part, a domain with a dot, no spaces. Okta's exact check is not published. `text` is
-/// UTF-8; ASCII text, the common case, is looked at in one pass.
+/// UTF-8; it is looked at eight bytes at a time as ASCII text without whitespace, the common
+/// case, and checked again by its characters when it is not.
 fn is_email(text: &[u8]) -> bool {
-    let bytes = text;
-    let mut email = EmailScan::default();
-    let mut words = bytes.chunks_exact(8);
-    for (index, word) in words.by_ref().enumerate() {
-        let word = word
-            .first_chunk::<8>()
-            .map_or(0, |word| u64::from_le_bytes(*word));
-        email.word(index * 8, word);
+    let mut words = words(text);
+    let mut unusual = 0;
+    // The local part, up to the word with the first `@`, and what comes after it there.
+    let (at, mut more_ats, mut dots) = loop {
+        let Some((start, word)) = words.next() else {
+            return false;
+        };
+        unusual |= unusual_bytes(word);
+        let ats = ascii_bytes_equal(word, b'@');
+        if ats != 0 {
+            let first = ats & ats.wrapping_neg();
+            // The bits above the first `@` (none when it is the word's last byte).
+            let after = !(first << 1).wrapping_sub(1);
+            let at = start + first.trailing_zeros() as usize / 8;
+            break (at, ats & after, ascii_bytes_equal(word, b'.') & after);
+        }
+    };
+    for (_, word) in words {
+        unusual |= unusual_bytes(word);
+        more_ats |= ascii_bytes_equal(word, b'@');
+        dots |= ascii_bytes_equal(word, b'.');
     }
-    let rest = words.remainder();
-    if !rest.is_empty() {
-        email.word(bytes.len() - rest.len(), last_word(bytes, rest));
-    }
-    if email.unusual != 0 {
+    if unusual != 0 {
         return std::str::from_utf8(text).is_ok_and(is_email_text);
     }
-    email.seen_at != 0
-        && email.at > 0
-        && bytes.get(email.at + 1) != Some(&b'.')
-        && !email.more_ats
-        && email.dot_in_domain
-        && bytes.last() != Some(&b'.')
+    at > 0
+        && more_ats == 0
+        && dots != 0
+        && text.get(at + 1) != Some(&b'.')
+        && text.last() != Some(&b'.')
 }
 
-/// What [`is_email`] has found in the words of a text so far. The words are looked at as
-/// ASCII text without whitespace; what is found of any other is not used.
-#[derive(Default)]
-struct EmailScan {
-    /// Every bit set once an `@` has been seen.
-    seen_at: u64,
-    /// Where the first `@` is, once seen.
-    at: usize,
-    /// Whether an `@` comes after the first.
-    more_ats: bool,
-    /// Whether a dot comes after the first `@`.
-    dot_in_domain: bool,
-    /// Not 0 once a byte has been seen that is a space or below, or not ASCII.
-    unusual: u64,
+/// The words of `text`, eight bytes each from its start (little-endian), the last one padded
+/// with letters, each with where it starts.
+#[inline]
+fn words(text: &[u8]) -> impl Iterator<Item = (usize, u64)> + '_ {
+    let words = text.chunks_exact(8);
+    let rest = words.remainder();
+    let last = (!rest.is_empty()).then(|| last_word(text, rest));
+    words
+        .map(|word| {
+            word.first_chunk::<8>()
+                .map_or(0, |word| u64::from_le_bytes(*word))
+        })
+        .chain(last)
+        .enumerate()
+        .map(|(index, word)| (index * 8, word))
 }
 
-impl EmailScan {
-    /// The eight bytes of the text from `start`, as a little-endian word; without a branch
-    /// but where the first `@` is found.
-    #[inline]
-    fn word(&mut self, start: usize, word: u64) {
-        let (ats, dots) = (ascii_bytes_equal(word, b'@'), ascii_bytes_equal(word, b'.'));
-        // A byte below 0x21 borrows when 0x21 is taken from it, unless a byte before it did.
-        self.unusual |= (word.wrapping_sub(ONES * 0x21) | word) & HIGH_BITS;
-        let first_at = ats & ats.wrapping_neg();
-        // The bits after the text's first `@`: all once it has been seen, those above it in
-        // the word it is in (none when it is the word's last byte), else none.
-        let after_first_at = self.seen_at | !(first_at << 1).wrapping_sub(1);
-        self.dot_in_domain |= dots & after_first_at != 0;
-        self.more_ats |= ats & after_first_at != 0;
-        if first_at != 0 && self.seen_at == 0 {
-            self.at = start + first_at.trailing_zeros() as usize / 8;
-        }
-        self.seen_at |= u64::from(ats != 0).wrapping_neg();
-    }
+/// The high bits of a word's bytes that are a space or below, or not ASCII, or more: a byte
+/// below 0x21 borrows when 0x21 is taken from it, unless a byte before it did (which is then
+/// flagged itself); used only to tell whether there is one.
+#[inline]
+fn unusual_bytes(word: u64) -> u64 {
+    (word.wrapping_sub(ONES * 0x21) | word) & HIGH_BITS
 }
 
 /// Bytes repeated in every byte of a word, and the high bits of its bytes.
