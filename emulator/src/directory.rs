@@ -51,7 +51,9 @@ impl Directory {
     /// The user with this external id, or the place for it.
     #[inline]
     fn entry(&mut self, external_id: &str) -> Entry<'_, StoredUser> {
-        let (hash, is_it) = lookup(&self.hasher, external_id);
+        let external_id = external_id.as_bytes();
+        let hash = self.hasher.hash_one(external_id);
+        let is_it = |user: &StoredUser| same(user.external_id.as_bytes(), external_id);
         let hasher = &self.hasher;
         let rehash = |user: &StoredUser| hasher.hash_one(user.external_id.as_bytes());
         self.users.entry(hash, is_it, rehash)
@@ -59,20 +61,11 @@ impl Directory {
 
     /// The user with this external id.
     fn find_mut(&mut self, external_id: &str) -> Option<&mut StoredUser> {
-        let (hash, is_it) = lookup(&self.hasher, external_id);
+        let external_id = external_id.as_bytes();
+        let hash = self.hasher.hash_one(external_id);
+        let is_it = |user: &StoredUser| same(user.external_id.as_bytes(), external_id);
         self.users.find_mut(hash, is_it)
     }
-}
-
-/// The hash of an external id, and the test that a user has it.
-#[inline]
-fn lookup<'i>(
-    hasher: &DefaultHashBuilder,
-    external_id: &'i str,
-) -> (u64, impl Fn(&StoredUser) -> bool + 'i) {
-    let external_id = external_id.as_bytes();
-    let is_it = move |user: &StoredUser| same(user.external_id.as_bytes(), external_id);
-    (hasher.hash_one(external_id), is_it)
 }
 
 /// Applies a session's changes in the order they were uploaded, from what was kept when
