@@ -171,8 +171,11 @@ impl Profile {
         match (found, value) {
             (Some(at), Some(text)) => self.custom[at].1.replace(text),
             (None, Some(text)) => {
-                // One more: most users have few custom attributes, set once.
-                self.custom.reserve_exact(1);
+                // Room for one at first: most users have one or two custom attributes, if
+                // any. More grow the list as usual.
+                if self.custom.is_empty() {
+                    self.custom.reserve_exact(1);
+                }
                 self.custom
                     .push((CompactBytes::new(name), CompactBytes::new(text)));
             }
