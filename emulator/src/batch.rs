@@ -171,17 +171,17 @@ pub(crate) struct Attributes<'a> {
 }
 
 impl<'a> Attributes<'a> {
-    /// The attributes with each value as the bytes of its UTF-8 string, as the directory
-    /// keeps them: taken from the text with no check of character boundaries.
-    pub(crate) fn into_bytes(self) -> impl Iterator<Item = (Name<'a>, Option<&'a [u8]>)> {
+    /// The next attribute with its value as the bytes of its UTF-8 string, as the directory
+    /// keeps it: taken from the text with no check of character boundaries.
+    #[inline(always)]
+    pub(crate) fn next_bytes(&mut self) -> Option<(Name<'a>, Option<&'a [u8]>)> {
         let text = self.text;
-        self.entries.map(move |attribute| {
-            let value = attribute.value.clone();
-            (
-                name(attribute, text),
-                value.map(|range| &text.as_bytes()[range]),
-            )
-        })
+        let attribute = self.entries.next()?;
+        let value = attribute.value.clone();
+        Some((
+            name(attribute, text),
+            value.map(|range| &text.as_bytes()[range]),
+        ))
     }
 }
 

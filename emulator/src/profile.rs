@@ -1,55 +1,184 @@
 //! A user's profile as the directory stores it: a slot for each standard attribute and a
 //! short list of custom ones, so an upsert replaces a value in place with no lookup by name
-//! for the standard attributes, and no JSON value per attribute. Shown as a JSON object only
-//! when read.
+//! for the standard attributes, and no JSON value per attribute. A value, or a custom
+//! attribute's name, of up to [`INLINE`] bytes (most of them) is kept in its slot, which
+//! takes no more room than a `Vec<u8>`: storing it allocates nothing, and a new value that
+//! fits too is copied over it. Shown as a JSON object only when read.
 
 use serde_json::{Map, Value};
 
-use crate::batch::Name;
-use crate::rules::PROFILE_FIELDS;
+use crate::batch::{Attributes, Name};
+use crate::rules::{PROFILE_FIELDS, STANDARD_NAMES};
+
+/// The longest string kept in its slot, which takes no more room than a `Vec<u8>`.
+const INLINE: usize = 22;
+
+/// The bytes of a UTF-8 string: in its slot when short, else on the heap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CompactBytes(Repr);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Repr {
+    /// `len` is at most [`INLINE`].
+    Inline {
+        len: u8,
+        bytes: [u8; INLINE],
+    },
+    Heap(Box<[u8]>),
+}
+
+const _: () = assert!(size_of::<Option<CompactBytes>>() == size_of::<Vec<u8>>());
+
+impl CompactBytes {
+    /// The bytes, kept.
+    #[inline]
+    pub(crate) fn new(text: &[u8]) -> Self {
+        let mut bytes = [0; INLINE];
+        match (bytes.get_mut(..text.len()), u8::try_from(text.len())) {
+            (Some(inline), Ok(len)) => {
+                copy(inline, text);
+                Self(Repr::Inline { len, bytes })
+            }
+            _ => Self(Repr::Heap(text.into())),
+        }
+    }
+
+    /// The bytes.
+    #[inline(always)]
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Inline { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or_default(),
+            Repr::Heap(bytes) => bytes,
+        }
+    }
+
+    /// Replaces the bytes with `text`: copied over them when both fit in the slot or when
+    /// they have its length; else kept anew.
+    #[inline(always)]
+    fn replace(&mut self, text: &[u8]) {
+        match &mut self.0 {
+            Repr::Inline { len, bytes } => {
+                match (bytes.get_mut(..text.len()), u8::try_from(text.len())) {
+                    (Some(inline), Ok(new_len)) => {
+                        *len = new_len;
+                        copy(inline, text);
+                    }
+                    _ => *self = Self::new(text),
+                }
+            }
+            Repr::Heap(bytes) if bytes.len() == text.len() => copy(bytes, text),
+            Repr::Heap(_) => *self = Self::new(text),
+        }
+    }
+}
+
+/// Copies `source` over `target`, of the same length. Most values are short: up to 32
+/// bytes they are copied with two loads and stores, which may overlap, rather than with a
+/// call to `memcpy`.
+#[inline(always)]
+fn copy(target: &mut [u8], source: &[u8]) {
+    fn halves<const N: usize>(target: &mut [u8], source: &[u8]) {
+        let last = source.len() - N;
+        target[..N].copy_from_slice(&source[..N]);
+        target[last..].copy_from_slice(&source[last..]);
+    }
+    debug_assert_eq!(target.len(), source.len());
+    match source.len() {
+        len if len != target.len() => {}
+        0 => {}
+        1..=3 => {
+            target[0] = source[0];
+            target[source.len() / 2] = source[source.len() / 2];
+            target[source.len() - 1] = source[source.len() - 1];
+        }
+        4..=8 => halves::<4>(target, source),
+        9..=16 => halves::<8>(target, source),
+        17..=32 => halves::<16>(target, source),
+        _ => target.copy_from_slice(source),
+    }
+}
+
+/// Whether two strings are equal. Most external ids and attribute names are short: up to 16
+/// bytes they are compared with two loads each, which may overlap, rather than with a call
+/// to `memcmp`.
+#[inline]
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
+    fn word<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
+        bytes.get(at..at + N)?.try_into().ok()
+    }
+    fn halves<const N: usize>(a: &[u8], b: &[u8]) -> bool {
+        let last = a.len() - N;
+        word::<N>(a, 0) == word::<N>(b, 0) && word::<N>(a, last) == word::<N>(b, last)
+    }
+    match a.len() {
+        len if len != b.len() => false,
+        0 => true,
+        1..=3 => {
+            a.first() == b.first()
+                && a.get(a.len() / 2) == b.get(a.len() / 2)
+                && a.last() == b.last()
+        }
+        4..=8 => halves::<4>(a, b),
+        9..=16 => halves::<8>(a, b),
+        _ => a == b,
+    }
+}
 
 /// The attributes of one user.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Profile {
     /// The standard attributes, in the order of [`PROFILE_FIELDS`]; `None` when not set.
-    standard: [Option<Vec<u8>>; PROFILE_FIELDS.len()],
-    /// The custom attributes, in the order they were first set.
-    custom: Vec<(Box<str>, Vec<u8>)>,
+    standard: [Option<CompactBytes>; PROFILE_FIELDS.len()],
+    /// The custom attributes, name and value, in the order they were first set.
+    custom: Vec<(CompactBytes, CompactBytes)>,
 }
 
 impl Profile {
-    /// Sets an attribute from a string, or with `None` removes it.
-    #[cfg(test)]
-    pub(crate) fn set(&mut self, name: Name<'_>, value: Option<&str>) {
-        self.set_bytes(name, value.map(str::as_bytes));
+    /// Sets the attributes sent in an upsert, one after the other: a value replaces the
+    /// stored one, `null` removes it, attributes not sent are kept.
+    #[inline]
+    pub(crate) fn update(&mut self, attributes: Attributes<'_>) {
+        let mut attributes = attributes;
+        while let Some((name, value)) = attributes.next_bytes() {
+            self.set(name, value);
+        }
     }
 
     /// Sets an attribute from the bytes of its UTF-8 string, reusing the stored value when
     /// there is one, or with `None` (sent as `null`) removes it.
-    #[inline]
-    pub(crate) fn set_bytes(&mut self, name: Name<'_>, value: Option<&[u8]>) {
-        debug_assert!(value.is_none_or(|text| std::str::from_utf8(text).is_ok()));
+    #[inline(always)]
+    fn set(&mut self, name: Name<'_>, value: Option<&[u8]>) {
         let slot = match name {
             Name::Standard(field) => match self.standard.get_mut(field) {
                 Some(slot) => slot,
                 None => return,
             },
-            Name::Custom(name) => return self.set_custom(name, value),
+            Name::Custom(name) => return self.set_custom(name.as_bytes(), value),
         };
-        match (slot.as_mut(), value) {
-            (Some(stored), Some(text)) => replace(stored, text),
-            (None, Some(text)) => *slot = Some(text.to_vec()),
-            (_, None) => *slot = None,
+        match (slot, value) {
+            (Some(stored), Some(text)) => stored.replace(text),
+            (slot, Some(text)) => *slot = Some(CompactBytes::new(text)),
+            (slot, None) => *slot = None,
         }
     }
 
-    /// Out of line: most attributes are standard ones.
-    #[inline(never)]
-    fn set_custom(&mut self, name: &str, value: Option<&[u8]>) {
-        let found = self.custom.iter().position(|(stored, _)| **stored == *name);
+    #[inline(always)]
+    fn set_custom(&mut self, name: &[u8], value: Option<&[u8]>) {
+        let found = self
+            .custom
+            .iter()
+            .position(|(stored, _)| same(stored.as_bytes(), name));
         match (found, value) {
-            (Some(at), Some(text)) => replace(&mut self.custom[at].1, text),
-            (None, Some(text)) => self.custom.push((name.into(), text.to_vec())),
+            (Some(at), Some(text)) => self.custom[at].1.replace(text),
+            (None, Some(text)) => {
+                // Room for one at first: most users have one or two custom attributes, if
+                // any. More grow the list as usual.
+                if self.custom.is_empty() {
+                    self.custom.reserve_exact(1);
+                }
+                self.custom
+                    .push((CompactBytes::new(name), CompactBytes::new(text)));
+            }
             (Some(at), None) => {
                 self.custom.remove(at);
             }
@@ -57,53 +186,77 @@ impl Profile {
         }
     }
 
+    /// Each attribute's name and value: the standard ones in the order of
+    /// [`PROFILE_FIELDS`], then the custom ones in the order they were first set.
+    pub(crate) fn attributes(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        let standard = STANDARD_NAMES.iter().zip(&self.standard);
+        let standard = standard.filter_map(|(name, value)| {
+            let value = value.as_ref()?;
+            Some((name.as_bytes(), value.as_bytes()))
+        });
+        let custom = self.custom.iter();
+        standard.chain(custom.map(|(name, value)| (name.as_bytes(), value.as_bytes())))
+    }
+
     /// The profile as a JSON object, as the API would show it.
     pub(crate) fn to_map(&self) -> Map<String, Value> {
-        let standard = PROFILE_FIELDS.iter().zip(&self.standard);
-        let standard = standard.filter_map(|(rule, value)| Some((rule.name, value.as_ref()?)));
-        let custom = self.custom.iter().map(|(name, value)| (&**name, value));
-        standard
-            .chain(custom)
-            .map(|(name, value)| {
-                let value = String::from_utf8_lossy(value).into_owned();
-                (name.to_owned(), Value::String(value))
-            })
-            .collect()
+        let attributes = self.attributes();
+        let attributes = attributes.map(|(name, value)| (text(name), Value::String(text(value))));
+        attributes.collect()
     }
 }
 
-fn replace(stored: &mut Vec<u8>, text: &[u8]) {
-    stored.clear();
-    stored.extend_from_slice(text);
+/// A stored string as text; every one was UTF-8 when stored.
+pub(crate) fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
-    fn standard_and_custom_attributes_are_set_replaced_and_removed() {
-        let email = PROFILE_FIELDS.iter().position(|rule| rule.name == "email");
-        let email = Name::Standard(email.expect("email is a standard attribute"));
-        let mut profile = Profile::default();
-        profile.set(email, Some("a@b.co"));
-        profile.set(Name::Custom("dept"), Some("R&D"));
-        profile.set(Name::Custom("team"), Some("T1"));
-        profile.set(Name::Custom("nothing"), None);
-        assert_eq!(
-            Value::Object(profile.to_map()),
-            json!({ "email": "a@b.co", "dept": "R&D", "team": "T1" })
-        );
-        profile.set(email, Some("new@b.co"));
-        profile.set(Name::Custom("dept"), None);
-        profile.set(Name::Custom("team"), Some("T2"));
-        assert_eq!(
-            Value::Object(profile.to_map()),
-            json!({ "email": "new@b.co", "team": "T2" })
-        );
-        profile.set(email, None);
-        profile.set(Name::Custom("team"), None);
-        assert!(profile.to_map().is_empty());
+    fn bytes_move_between_the_slot_and_the_heap_as_their_length_changes() {
+        let lengths = [0, 1, 3, 4, 8, 9, 16, 17, INLINE, INLINE + 1, 32, 33, 300];
+        let texts: Vec<Vec<u8>> = lengths
+            .iter()
+            .map(|&len| (0..len).map(|at| b'a' + (at % 26) as u8).collect())
+            .collect();
+        for first in &texts {
+            let mut bytes = CompactBytes::new(first);
+            assert_eq!(bytes.as_bytes(), first.as_slice());
+            let in_slot = matches!(bytes.0, Repr::Inline { .. });
+            assert_eq!(in_slot, first.len() <= INLINE, "{} bytes", first.len());
+            for next in &texts {
+                let mut next = next.clone();
+                next.reverse();
+                bytes.replace(&next);
+                assert_eq!(bytes.as_bytes(), next.as_slice());
+            }
+        }
+    }
+
+    #[test]
+    fn strings_are_the_same_only_byte_for_byte() {
+        let texts: [&[u8]; 8] = [
+            b"",
+            b"a",
+            b"ab",
+            b"abc",
+            b"abcd",
+            b"department",
+            b"user1@example.com",
+            b"a custom attribute with a long name",
+        ];
+        for a in texts {
+            for b in texts {
+                assert_eq!(same(a, b), a == b);
+            }
+            for at in 0..a.len() {
+                let mut other = a.to_vec();
+                other[at] ^= 1;
+                assert!(!same(a, &other), "{a:?} at {at}");
+            }
+        }
     }
 }

@@ -263,10 +263,7 @@ impl Service {
         now: Instant,
     ) -> BTreeMap<String, DirectoryUser> {
         self.source(source_id, now)
-            .map(|source| {
-                let users = source.directory.iter();
-                users.map(|(id, user)| (id.clone(), user.view())).collect()
-            })
+            .map(|source| source.directory.view())
             .unwrap_or_default()
     }
 
