@@ -272,9 +272,13 @@ mod tests {
         let mut builder = BatchBuilder::new("", users.len(), 0);
         for (external_id, sent) in users {
             for (name, value) in sent {
-                builder.push_attribute(*name, value.as_deref());
+                let value = value.as_deref().map(str::as_bytes);
+                match *name {
+                    Name::Standard(field) => builder.push_attribute(Some(field), b"", value),
+                    Name::Custom(name) => builder.push_attribute(None, name.as_bytes(), value),
+                }
             }
-            builder.push_user(external_id);
+            builder.push_user(external_id.as_bytes());
         }
         let users = builder.finish().into_batch(String::new());
         Change { kind, users }
