@@ -60,7 +60,8 @@ enum StoredName {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Name<'a> {
     Standard(usize),
-    Custom(&'a str),
+    /// The UTF-8 bytes of the name.
+    Custom(&'a [u8]),
 }
 
 impl<'b> BatchBuilder<'b> {
@@ -171,8 +172,9 @@ pub(crate) struct Attributes<'a> {
 }
 
 impl<'a> Attributes<'a> {
-    /// The next attribute with its value as the bytes of its UTF-8 string, as the directory
-    /// keeps it: taken from the text with no check of character boundaries.
+    /// The next attribute, its custom name and its value as the bytes of their UTF-8
+    /// strings, as the directory keeps them: taken from the text with no check of character
+    /// boundaries.
     #[inline(always)]
     pub(crate) fn next_bytes(&mut self) -> Option<(Name<'a>, Option<&'a [u8]>)> {
         let text = self.text;
@@ -190,10 +192,11 @@ impl<'a> Attributes<'a> {
 fn name<'a>(attribute: &BatchAttribute, text: &'a str) -> Name<'a> {
     match &attribute.name {
         StoredName::Standard(field) => Name::Standard(*field),
-        StoredName::Custom(range) => Name::Custom(&text[range.clone()]),
+        StoredName::Custom(range) => Name::Custom(&text.as_bytes()[range.clone()]),
     }
 }
 
+#[cfg(test)]
 impl<'a> Iterator for Attributes<'a> {
     type Item = (Name<'a>, Option<&'a str>);
 
@@ -234,11 +237,11 @@ mod tests {
                     "e1",
                     vec![
                         (Name::Standard(1), Some("a@b.co")),
-                        (Name::Custom("dept"), None)
+                        (Name::Custom(b"dept"), None)
                     ]
                 ),
                 ("é2", vec![]),
-                ("e3", vec![(Name::Custom("dept"), Some(""))]),
+                ("e3", vec![(Name::Custom(b"dept"), Some(""))]),
             ]
         );
         assert_eq!(batch.len(), 3);

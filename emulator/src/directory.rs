@@ -212,6 +212,7 @@ mod tests {
             match name {
                 Name::Standard(field) => self.standard[field] = value,
                 Name::Custom(name) => {
+                    let name = std::str::from_utf8(name).expect("a UTF-8 name");
                     let at = self.custom.iter().position(|(stored, _)| stored == name);
                     match (at, value) {
                         (Some(at), Some(value)) => self.custom[at].1 = value,
@@ -275,7 +276,7 @@ mod tests {
                 let value = value.as_deref().map(str::as_bytes);
                 match *name {
                     Name::Standard(field) => builder.push_attribute(Some(field), b"", value),
-                    Name::Custom(name) => builder.push_attribute(None, name.as_bytes(), value),
+                    Name::Custom(name) => builder.push_attribute(None, name, value),
                 }
             }
             builder.push_user(external_id.as_bytes());
@@ -294,7 +295,7 @@ mod tests {
         ];
         prop_oneof![
             (0..PROFILE_FIELDS.len()).prop_map(Name::Standard),
-            proptest::sample::select(&CUSTOM[..]).prop_map(Name::Custom),
+            proptest::sample::select(&CUSTOM[..]).prop_map(|name| Name::Custom(name.as_bytes())),
         ]
     }
 
@@ -308,6 +309,7 @@ mod tests {
     fn step() -> impl Strategy<Value = Step> {
         let external_id = prop_oneof![
             (0..40u8).prop_map(|n| format!("e{n}")),
+            (0..4u8).prop_map(|n| format!("an external id too long for its slot {n}")),
             Just("é".to_owned())
         ];
         let upsert = proptest::collection::vec((external_id.clone(), sent()), 1..12);

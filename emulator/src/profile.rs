@@ -13,11 +13,12 @@ use crate::rules::{PROFILE_FIELDS, STANDARD_NAMES};
 /// The longest string kept in its slot, which takes no more room than a `Vec<u8>`.
 const INLINE: usize = 22;
 
-/// The bytes of a UTF-8 string: in its slot when short, else on the heap.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The bytes of a UTF-8 string: in its slot when short, else on the heap. Equal when their
+/// bytes are (what a slot holds past them is not compared).
+#[derive(Debug, Clone)]
 pub(crate) struct CompactBytes(Repr);
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 enum Repr {
     /// `len` is at most [`INLINE`].
     Inline {
@@ -28,6 +29,14 @@ enum Repr {
 }
 
 const _: () = assert!(size_of::<Option<CompactBytes>>() == size_of::<Vec<u8>>());
+
+impl PartialEq for CompactBytes {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for CompactBytes {}
 
 impl CompactBytes {
     /// The bytes, kept.
@@ -137,8 +146,7 @@ impl Profile {
     /// Sets the attributes sent in an upsert, one after the other: a value replaces the
     /// stored one, `null` removes it, attributes not sent are kept.
     #[inline]
-    pub(crate) fn update(&mut self, attributes: Attributes<'_>) {
-        let mut attributes = attributes;
+    pub(crate) fn update(&mut self, mut attributes: Attributes<'_>) {
         while let Some((name, value)) = attributes.next_bytes() {
             self.set(name, value);
         }
@@ -153,7 +161,7 @@ impl Profile {
                 Some(slot) => slot,
                 None => return,
             },
-            Name::Custom(name) => return self.set_custom(name.as_bytes(), value),
+            Name::Custom(name) => return self.set_custom(name, value),
         };
         match (slot, value) {
             (Some(stored), Some(text)) => stored.replace(text),
@@ -232,6 +240,8 @@ mod tests {
                 next.reverse();
                 bytes.replace(&next);
                 assert_eq!(bytes.as_bytes(), next.as_slice());
+                assert_eq!(bytes, CompactBytes::new(&next), "equal as their bytes are");
+                assert_eq!(bytes.clone(), bytes);
             }
         }
     }

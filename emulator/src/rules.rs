@@ -413,7 +413,7 @@ fn last_word(text: &[u8], rest: &[u8]) -> u64 {
     }
 }
 
-/// Up to eight bytes of ASCII text as a little-endian word, padded with letters.
+/// Up to eight bytes as a little-endian word, padded with letters.
 fn ascii_word(chunk: &[u8]) -> u64 {
     let mut word = [b'a'; 8];
     for (slot, &byte) in word.iter_mut().zip(chunk) {
@@ -424,7 +424,10 @@ fn ascii_word(chunk: &[u8]) -> u64 {
 
 /// The high bit of each byte of an ASCII `word` that is the ASCII `byte`, and of no other:
 /// a byte that differs leaves a difference below 0x80, to which adding 0x7f sets the high
-/// bit and carries into no other byte.
+/// bit and carries into no other byte. In a word with bytes above 0x7f a byte may carry
+/// into the next, but a byte that carries is flagged itself, so a word that holds `byte` is
+/// never all clear; the rest of what is flagged there is not to be used ([`is_email`] checks
+/// such a text again by its characters).
 #[inline]
 fn ascii_bytes_equal(word: u64, byte: u8) -> u64 {
     let diff = word ^ (ONES * u64::from(byte));
@@ -499,7 +502,7 @@ mod tests {
         let first = vec![
             (Name::Standard(1), Some("a@b.co")),
             (Name::Standard(3), None),
-            (Name::Custom("dept"), Some("R&D")),
+            (Name::Custom(b"dept"), Some("R&D")),
         ];
         let second = vec![(Name::Standard(4), Some("L"))];
         assert_eq!(users, [("e1", first), ("e2", second)]);

@@ -161,21 +161,21 @@ impl<'a> Scanner<'a> {
         if stop == b'"' {
             return Some(Cow::Borrowed(plain));
         }
-        self.unescaped(plain)
-            .map(|text| Cow::Owned(text.into_bytes()))
+        self.unescaped(plain).map(Cow::Owned)
     }
 
     /// The rest of a string whose first escape's backslash has just been taken, after the
     /// `plain` run before it. Out of line: most strings have no escapes.
     #[inline(never)]
-    fn unescaped(&mut self, plain: &[u8]) -> Option<String> {
-        let mut unescaped = String::with_capacity(plain.len() + 8);
-        unescaped.push_str(std::str::from_utf8(plain).ok()?);
+    fn unescaped(&mut self, plain: &[u8]) -> Option<Vec<u8>> {
+        let mut unescaped = Vec::with_capacity(plain.len() + 8);
+        unescaped.extend_from_slice(plain);
         loop {
-            unescaped.push(self.escape()?);
+            let escaped = self.escape()?;
+            unescaped.extend_from_slice(escaped.encode_utf8(&mut [0; 4]).as_bytes());
             let start = self.at;
             let (end, stop) = self.stop()?;
-            unescaped.push_str(std::str::from_utf8(self.text.get(start..end)?).ok()?);
+            unescaped.extend_from_slice(self.text.get(start..end)?);
             self.at = end + 1;
             if stop == b'"' {
                 return Some(unescaped);
