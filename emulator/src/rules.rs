@@ -388,9 +388,10 @@ fn words(text: &[u8]) -> impl Iterator<Item = (usize, u64)> + '_ {
         .map(|(index, word)| (index * 8, word))
 }
 
-/// The high bits of a word's bytes that are a space or below, or not ASCII, or more: a byte
-/// below 0x21 borrows when 0x21 is taken from it, unless a byte before it did (which is then
-/// flagged itself); used only to tell whether there is one.
+/// Not 0 when a byte of the word is a space or below, or not ASCII: a byte below 0x21
+/// borrows when 0x21 is taken from it, unless a byte before it did (which is then flagged
+/// itself), and a byte above 0x7f has its high bit. Bytes after such a byte may be flagged
+/// too: it tells only whether there is one.
 #[inline]
 fn unusual_bytes(word: u64) -> u64 {
     (word.wrapping_sub(ONES * 0x21) | word) & HIGH_BITS
@@ -409,12 +410,12 @@ fn last_word(text: &[u8], rest: &[u8]) -> u64 {
             let shift = (8 - rest.len()) * 8;
             u64::from_le_bytes(*last) >> shift | (ONES * u64::from(b'a')) << (64 - shift)
         }
-        _ => ascii_word(rest),
+        _ => padded_word(rest),
     }
 }
 
 /// Up to eight bytes as a little-endian word, padded with letters.
-fn ascii_word(chunk: &[u8]) -> u64 {
+fn padded_word(chunk: &[u8]) -> u64 {
     let mut word = [b'a'; 8];
     for (slot, &byte) in word.iter_mut().zip(chunk) {
         *slot = byte;
