@@ -153,14 +153,15 @@ impl Batch {
         self.users.len()
     }
 
-    /// Each user's external id and attributes, in the order sent.
-    pub(crate) fn users(&self) -> impl Iterator<Item = (&str, Attributes<'_>)> {
+    /// Each user's external id (the bytes of its UTF-8 string, as the directory keeps it) and
+    /// attributes, in the order sent.
+    pub(crate) fn users(&self) -> impl Iterator<Item = (&[u8], Attributes<'_>)> {
         self.users.iter().map(|user| {
             let attributes = Attributes {
                 text: &self.text,
                 entries: self.attributes[user.attributes.clone()].iter(),
             };
-            (&self.text[user.external_id.clone()], attributes)
+            (&self.text.as_bytes()[user.external_id.clone()], attributes)
         })
     }
 }
@@ -228,7 +229,7 @@ mod tests {
         let batch = builder.finish().into_batch(body.clone());
         let users: Vec<(&str, Vec<_>)> = batch
             .users()
-            .map(|(id, attributes)| (id, attributes.collect()))
+            .map(|(id, attributes)| (std::str::from_utf8(id).unwrap(), attributes.collect()))
             .collect();
         assert_eq!(
             users,

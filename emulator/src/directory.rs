@@ -50,8 +50,7 @@ impl Directory {
 
     /// The user with this external id, or the place for it.
     #[inline]
-    fn entry(&mut self, external_id: &str) -> Entry<'_, StoredUser> {
-        let external_id = external_id.as_bytes();
+    fn entry(&mut self, external_id: &[u8]) -> Entry<'_, StoredUser> {
         let hash = self.hasher.hash_one(external_id);
         let is_it = |user: &StoredUser| same(user.external_id.as_bytes(), external_id);
         let hasher = &self.hasher;
@@ -59,9 +58,9 @@ impl Directory {
         self.users.entry(hash, is_it, rehash)
     }
 
-    /// The user with this external id.
-    fn find_mut(&mut self, external_id: &str) -> Option<&mut StoredUser> {
-        let external_id = external_id.as_bytes();
+    /// The user with this external id; not through [`Directory::entry`], which makes room
+    /// for an insert: deactivating an unknown id must not grow the table.
+    fn find_mut(&mut self, external_id: &[u8]) -> Option<&mut StoredUser> {
         let hash = self.hasher.hash_one(external_id);
         let is_it = |user: &StoredUser| same(user.external_id.as_bytes(), external_id);
         self.users.find_mut(hash, is_it)
@@ -93,7 +92,7 @@ fn upsert(directory: &mut Directory, users: &Batch) {
                 let mut profile = Profile::default();
                 profile.update(attributes);
                 place.insert(StoredUser {
-                    external_id: CompactBytes::new(external_id.as_bytes()),
+                    external_id: CompactBytes::new(external_id),
                     profile,
                     active: true,
                 });

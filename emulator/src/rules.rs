@@ -498,7 +498,7 @@ mod tests {
         let users: Vec<(&str, Vec<_>)> = change
             .users
             .users()
-            .map(|(id, attributes)| (id, attributes.collect()))
+            .map(|(id, attributes)| (std::str::from_utf8(id).unwrap(), attributes.collect()))
             .collect();
         let first = vec![
             (Name::Standard(1), Some("a@b.co")),
