@@ -84,10 +84,18 @@ impl OktaError {
         )
     }
 
-    /// An injected server error. FACTS.md names no body for these; Okta's error-code
-    /// reference gives E0000010 for 503 and E0000009 for other server errors.
-    pub fn server_error(status: u16) -> Self {
+    /// The error Okta answers with `status`, for an injected fault: the codes above for the
+    /// statuses they come with (400 is a validation failure with no cause), and for server
+    /// errors, which FACTS.md names no body for, Okta's error-code reference: E0000010 for
+    /// 503 and E0000009 for the others. Any other status gets E0000009's body too.
+    pub fn with_status(status: u16) -> Self {
         match status {
+            400 => Self::validation("request", Vec::new()),
+            401 => Self::invalid_token(),
+            403 => Self::forbidden(),
+            404 => Self::new(404, "E0000007", "Not found: Resource not found"),
+            405 => Self::method_not_allowed(),
+            429 => Self::rate_limited(),
             503 => Self::new(503, "E0000010", "Service is in read only mode"),
             _ => Self::new(status, "E0000009", "Internal Server Error"),
         }

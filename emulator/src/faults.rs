@@ -8,9 +8,10 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {
-    /// The next `count` API requests are answered with `status` (say 503 or 504) and an
-    /// Okta error body, without being carried out. A 429 is Okta's rate-limit refusal:
-    /// E0000047, `X-Rate-Limit-Remaining: 0` and the current window's reset.
+    /// The next `count` API requests are answered with `status` (say 503 or 504) and the
+    /// Okta error body that comes with it (E0000010 for 503, E0000006 for 403, E0000009 for
+    /// other server errors, ...), without being carried out. A 429 is Okta's rate-limit
+    /// refusal: E0000047, `X-Rate-Limit-Remaining: 0` and the current window's reset.
     Status {
         /// The HTTP status to answer.
         status: u16,

@@ -176,7 +176,7 @@ async fn carry_out(
                 rate.remaining = 0;
                 Some(OktaError::rate_limited())
             }
-            Some(RequestFault::Status(status)) => Some(OktaError::server_error(status)),
+            Some(RequestFault::Status(status)) => Some(OktaError::with_status(status)),
             _ if !rate.allowed => Some(OktaError::rate_limited()),
             _ => auth::authorize(
                 request

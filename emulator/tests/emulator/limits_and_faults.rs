@@ -89,6 +89,28 @@ async fn injected_503_and_504_answer_the_next_requests_then_service_resumes() {
 }
 
 #[tokio::test]
+async fn an_injected_status_comes_with_the_error_code_okta_sends_with_it() {
+    let emulator = start(builder()).await;
+    let api = api(&emulator);
+    let expected = [
+        (400, "E0000001"),
+        (401, "E0000011"),
+        (403, "E0000006"),
+        (404, "E0000007"),
+        (500, "E0000009"),
+        (503, "E0000010"),
+        (504, "E0000009"),
+    ];
+    for (status, _) in expected {
+        emulator.inject(Fault::Status { status, count: 1 });
+    }
+    for (status, code) in expected {
+        let answer = refusal(api.list_identity_source_sessions(SOURCE).await);
+        assert_eq!((answer.0, answer.1.as_str()), (status, code));
+    }
+}
+
+#[tokio::test]
 async fn the_client_retries_through_injected_faults_with_retry_headers() {
     let emulator = start(builder()).await;
     let client = Client::builder(emulator.base_url())
