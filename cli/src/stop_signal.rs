@@ -103,7 +103,7 @@ impl StopSignal {
     }
 
     /// Runs `step` with a signal's exit held off until it ends: a step that must not be cut
-    /// in half (the report file's probe creates the file and removes it).
+    /// in half (the report file's check makes a temporary file beside it and removes it).
     pub fn uninterrupted<T>(&self, step: impl FnOnce() -> T) -> T {
         let _held = self.sending.lock();
         step()

@@ -1,12 +1,14 @@
 //! `--report FILE.json`: checked before the import starts, so that a name already taken or a
-//! folder that can't be written to is refused before anything is sent, and created only when the
-//! report is written, never overwriting a file and never removing one after the run.
+//! folder that can't be written to is refused before anything is sent, and made only when the
+//! report is written, never overwriting a file and never removing one after the run. The
+//! report is written into a temporary file beside it and linked under its name once
+//! complete: a run that fails or is killed while writing leaves no half-written report.
 
-use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use tempfile::NamedTempFile;
 
 use crate::config::ConfigError;
 
@@ -16,7 +18,8 @@ pub struct ReportFile {
 }
 
 impl ReportFile {
-    /// Checks that the file can be made: refuses a path that exists or can't be created.
+    /// Checks that the file can be made: refuses a path that exists, or whose folder can't
+    /// be written to (a temporary file is made there and removed at once).
     pub fn create(path: &Path) -> Result<Self, ConfigError> {
         let refuse = |why: String| {
             ConfigError::new(format!(
@@ -29,31 +32,126 @@ impl ReportFile {
                 "it exists, and okta-import never overwrites a file".into(),
             ));
         }
-        // Made and removed at once, before anything is sent: proves the folder is writable.
-        create_new(path).map_err(|error| refuse(error.to_string()))?;
-        std::fs::remove_file(path).map_err(|error| refuse(error.to_string()))?;
+        staged_beside(path).map_err(|error| refuse(error.to_string()))?;
         Ok(Self {
             path: path.to_path_buf(),
         })
     }
 
-    /// Creates the file (never overwriting one made meanwhile) and writes the report as pretty
-    /// JSON.
+    /// Writes the report as pretty JSON, then gives it its name, never overwriting a file
+    /// made meanwhile: on any failure nothing is left under either name.
     pub fn write(self, report: &impl Serialize) -> std::io::Result<()> {
-        let file = create_new(&self.path).map_err(|error| {
+        let failed = |error: std::io::Error| {
             std::io::Error::new(
                 error.kind(),
                 format!("cannot create the report {}: {error}", self.path.display()),
             )
-        })?;
-        let mut out = BufWriter::new(file);
+        };
+        let mut staged = staged_beside(&self.path).map_err(failed)?;
+        let mut out = BufWriter::new(staged.as_file_mut());
         serde_json::to_writer_pretty(&mut out, report)?;
         out.write_all(b"\n")?;
-        out.flush()
+        out.flush()?;
+        drop(out);
+        staged
+            .persist_noclobber(&self.path)
+            .map_err(|error| failed(error.error))?;
+        Ok(())
     }
 }
 
-/// Creates a file that must not exist yet.
-fn create_new(path: &Path) -> std::io::Result<File> {
-    OpenOptions::new().write(true).create_new(true).open(path)
+/// A new temporary file in `path`'s folder, removed when dropped unless it is given a name;
+/// made with the permissions a new file gets (not only its owner's, as temporary files are).
+fn staged_beside(path: &Path) -> std::io::Result<NamedTempFile> {
+    let folder = match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".okta-import-report-").suffix(".tmp");
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    builder.tempfile_in(folder)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names in `folder`.
+    fn names(folder: &Path) -> Vec<String> {
+        let mut names: Vec<_> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// A report whose serialising fails halfway, after some of it is written.
+    struct FailsHalfway;
+
+    impl Serialize for FailsHalfway {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::{Error, SerializeMap};
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("sessions", &vec!["a session"; 64])?;
+            Err(S::Error::custom("the disk is full"))
+        }
+    }
+
+    #[test]
+    fn the_check_takes_no_name_and_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        ReportFile::create(&dir.path().join("r.json")).unwrap();
+        assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+        let error = ReportFile::create(&dir.path().join("missing/r.json"))
+            .err()
+            .unwrap();
+        assert!(error.to_string().contains("missing/r.json"), "{error}");
+    }
+
+    #[test]
+    fn a_report_that_fails_while_written_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = ReportFile::create(&dir.path().join("r.json")).unwrap();
+        let error = report.write(&FailsHalfway).unwrap_err();
+        assert!(error.to_string().contains("the disk is full"), "{error}");
+        assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+    }
+
+    #[test]
+    fn a_file_made_after_the_check_is_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        let report = ReportFile::create(&path).unwrap();
+        std::fs::write(&path, "theirs").unwrap();
+        let error = report
+            .write(&serde_json::json!({"sessions": []}))
+            .unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::AlreadyExists, "{error}");
+        assert!(error.to_string().contains("r.json"), "{error}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "theirs");
+        assert_eq!(names(dir.path()), ["r.json"]);
+    }
+
+    #[test]
+    fn the_report_is_whole_json_with_the_permissions_of_a_new_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        let report = serde_json::json!({"sessions": [{"id": "aps1"}], "invalid": []});
+        ReportFile::create(&path).unwrap().write(&report).unwrap();
+        let written: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(written, report);
+        assert_eq!(names(dir.path()), ["r.json"]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let plain = dir.path().join("plain");
+            std::fs::File::create(&plain).unwrap();
+            let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode();
+            assert_eq!(mode(&path), mode(&plain));
+        }
+    }
 }
