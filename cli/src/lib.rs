@@ -30,7 +30,7 @@ pub async fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("error: {failure}");
+            output::terminal::say(format_args!("error: {failure}"));
             failure.exit_code()
         }
     }

@@ -16,6 +16,9 @@ pub fn init(verbose: u8) {
         .with_max_level(level)
         .with_writer(AboveBars::stderr)
         .with_target(true)
+        // A standard error that can't be written loses the event, as it loses any line
+        // ([`crate::output::terminal::say`]), rather than the process panicking.
+        .log_internal_errors(false)
         .finish();
     // Only the first call installs one; a second (in a test) keeps the first.
     let _ = tracing::subscriber::set_global_default(subscriber);

@@ -14,7 +14,9 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
+            okta_import_cli::output::terminal::say(format_args!(
+                "error: cannot start the async runtime: {error}"
+            ));
             return ExitCode::from(1);
         }
     };

@@ -136,28 +136,28 @@ async fn watch(mut signals: Signals, first: oneshot::Sender<Signal>, sending: Se
         let sending = sending.lock();
         if !*sending {
             terminal::bars().suspend(|| {
-                eprintln!(
+                terminal::say(format_args!(
                     "error: {} before anything was sent; nothing changed in Okta",
                     signal.stopped()
-                );
+                ));
             });
             std::process::exit(i32::from(signal.exit_code()));
         }
     }
     terminal::bars().suspend(|| {
-        eprintln!(
+        terminal::say(format_args!(
             "Stopping cleanly after {}; a second signal stops at once, without cleaning up.",
             signal.name()
-        );
+        ));
     });
     let _ = first.send(signal);
     let second = signals.next().await;
     terminal::bars().suspend(|| {
-        eprintln!(
+        terminal::say(format_args!(
             "error: {}; stopped at once: a session of this import may still be open \
              (okta-import sessions list), and the report may be missing",
             second.stopped()
-        );
+        ));
     });
     std::process::exit(i32::from(second.exit_code()));
 }

@@ -274,6 +274,40 @@ async fn a_closed_stdout_does_not_lose_the_report_of_an_import() {
     );
 }
 
+/// Progress lines, `-v` events and messages that can't be written (standard error full or
+/// closed) are lost; the import goes on to the end and the report says what was done.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_standard_error_that_cannot_be_written_does_not_stop_the_import() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=20));
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let child = dir
+        .command(&args(
+            &["-v", "users", "users.csv", "--report", "r.json"],
+            &FAST,
+        ))
+        .stdout(Stdio::piped())
+        .stderr(full)
+        .spawn()
+        .expect("running okta-import");
+    let output = tokio::task::block_in_place(|| child.wait_with_output()).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(
+        emulator.users(SOURCE).len(),
+        20,
+        "the import ran to the end"
+    );
+    assert_no_open_session(&emulator);
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(report["sessions"][0]["status"], "COMPLETED", "{report}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_invalid_record_stops_a_real_import_before_anything_is_sent_and_skip_imports_the_rest() {
     let emulator = emulator().await;

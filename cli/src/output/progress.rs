@@ -73,7 +73,7 @@ impl Progress {
     pub fn step(&self, line: &str) {
         match self.mode {
             Mode::Bar => self.bar.println(line),
-            Mode::Lines => eprintln!("{line}"),
+            Mode::Lines => terminal::say(line),
             Mode::Quiet => {}
         }
     }
@@ -83,7 +83,7 @@ impl Progress {
         self.clear_wait();
         match self.mode {
             Mode::Bar => self.bar.set_message(status),
-            Mode::Lines => eprintln!("{status}"),
+            Mode::Lines => terminal::say(status),
             Mode::Quiet => {}
         }
     }
@@ -103,7 +103,7 @@ impl Progress {
         }
         match self.mode {
             Mode::Bar => self.bar.set_message(format!("waiting for {reason}")),
-            Mode::Lines => eprintln!("waiting {} for {reason}", seconds(left)),
+            Mode::Lines => terminal::say(format_args!("waiting {} for {reason}", seconds(left))),
             Mode::Quiet => {}
         }
     }
@@ -130,7 +130,7 @@ impl Progress {
             && (tenth > *last || position == total)
         {
             *last = tenth;
-            eprintln!("uploaded {position} of {total} users");
+            terminal::say(format_args!("uploaded {position} of {total} users"));
         }
     }
 }

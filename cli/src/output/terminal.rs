@@ -14,6 +14,13 @@ pub fn bars() -> &'static MultiProgress {
     BARS.get_or_init(MultiProgress::new)
 }
 
+/// Writes `line` to standard error as `eprintln!` does, but a standard error that can't be
+/// written (closed, full) loses the line instead of panicking: the run goes on, and its
+/// outcome is still in the exit code, the summary and the report.
+pub fn say(line: impl std::fmt::Display) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}
+
 /// A writer that clears `bars` while it writes to `out`, so that what it writes appears above
 /// them.
 pub struct AboveBars<W> {
