@@ -313,6 +313,47 @@ fn a_deactivation_csv_needs_only_an_external_id_column_and_ignores_the_others() 
     );
 }
 
+#[test]
+fn a_quote_never_closed_in_a_deactivation_csv_refuses_its_record_in_any_column() {
+    for (bytes, column) in [
+        (
+            &b"externalId,reason\nx1,left\n\"x2,left\nx3,left\nx4,left\n"[..],
+            1,
+        ),
+        (
+            b"externalId,reason\nx1,left\nx2,\"left\nx3,left\nx4,left\n",
+            2,
+        ),
+    ] {
+        let (_dir, path) = file("gone.csv", bytes);
+        let rows: Vec<_> = read_deactivations(&path).unwrap().collect();
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[0].as_ref().unwrap().external_id, "x1");
+        let error = rows[1].as_ref().unwrap_err().to_string();
+        let expected = format!(
+            "gone.csv:3:{column}: a quote opened at line 3 is never closed, or a field holds a line break"
+        );
+        assert!(error.ends_with(&expected), "{error}");
+    }
+}
+
+#[test]
+fn a_quote_never_closed_in_a_users_csv_is_named_before_the_count_of_fields() {
+    let (_dir, path) = file(
+        "users.csv",
+        b"externalId,email\ne1,a@example.com\n\"e2,b@example.com\ne3,c@example.com\n",
+    );
+    let rows = read_all(&path, &ReadOptions::default());
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(
+        rows[1],
+        Err(
+            "FILE:3:1: a quote opened at line 3 is never closed, or externalId holds a line break"
+                .into()
+        )
+    );
+}
+
 /// The bytes of a file, then a read error, as a disk or a network share may give.
 struct FailsAfter(&'static [u8]);
 

@@ -107,6 +107,23 @@ impl<R: Read> Rows<R> {
             index,
             message,
         };
+        // Before the count of fields, which a quote never closed upsets too.
+        let columns = self
+            .header
+            .columns
+            .iter()
+            .map(Some)
+            .chain(std::iter::repeat(None));
+        for (i, (bytes, column)) in record.iter().zip(columns).enumerate() {
+            if column != Some(&Column::HomeAddress) && holds_line_break(bytes) {
+                // An unclosed quote makes the rest of the file one field: never import that.
+                let what = column.map_or("a field", |column| column.name());
+                let message = format!(
+                    "a quote opened at line {line} is never closed, or {what} holds a line break"
+                );
+                return Err(error(i, message));
+            }
+        }
         let expected = self.header.columns.len();
         if record.len() != expected {
             let column = record.len().min(expected);
@@ -116,14 +133,6 @@ impl<R: Read> Rows<R> {
         let mut profile = IdentitySourceUserProfileForUpsert::default();
         let mut external_id = String::new();
         for (i, (bytes, column)) in record.iter().zip(&self.header.columns).enumerate() {
-            if *column != Column::HomeAddress && bytes.iter().any(|b| matches!(b, b'\n' | b'\r')) {
-                // An unclosed quote makes the rest of the file one field: never import that.
-                let message = format!(
-                    "a quote opened at line {line} is never closed, or {} holds a line break",
-                    column.name()
-                );
-                return Err(error(i, message));
-            }
             let value = std::str::from_utf8(bytes)
                 .map_err(|e| error(i, invalid_utf8(&e, column.name())))?;
             match column {
@@ -144,4 +153,9 @@ impl<R: Read> Rows<R> {
 pub(super) fn invalid_utf8(error: &std::str::Utf8Error, field: &str) -> String {
     let valid = error.valid_up_to();
     format!("invalid UTF-8 in {field} after {valid} valid bytes; save the file as UTF-8")
+}
+
+/// Whether a CSV field holds a line break: the sign of a quote never closed.
+pub(super) fn holds_line_break(field: &[u8]) -> bool {
+    field.iter().any(|byte| matches!(byte, b'\n' | b'\r'))
 }

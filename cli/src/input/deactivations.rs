@@ -4,7 +4,7 @@ use std::io::BufRead;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::csv_users::{csv_with_header, invalid_utf8};
+use super::csv_users::{csv_with_header, holds_line_break, invalid_utf8};
 use super::{DeactivationRow, InputError, Location, RecordError, display_name, open};
 
 /// The ids of a deactivation file, one at a time.
@@ -142,6 +142,15 @@ fn external_id(
         index,
         message,
     };
+    if let Some(field) = record.iter().position(holds_line_break) {
+        // An unclosed quote makes the rest of the file one field: the ids in it would be
+        // lost without a word.
+        let message = format!(
+            "a quote opened at line {} is never closed, or a field holds a line break",
+            location.line
+        );
+        return Err(error(location.at_column(field as u64 + 1), message));
+    }
     let Some(value) = record.get(column) else {
         let message = format!(
             "{} fields, and no externalId in field {}",
