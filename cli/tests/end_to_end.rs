@@ -274,6 +274,44 @@ async fn a_closed_stdout_does_not_lose_the_report_of_an_import() {
     );
 }
 
+/// A report that can't be written when the import ends (its folder removed meanwhile) is
+/// said after the summary, which is still printed, and the run exits 1.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_that_cannot_be_written_at_the_end_does_not_lose_the_summary() {
+    let emulator = emulator_processing_for(Duration::from_millis(500)).await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=20));
+    let folder = dir.path().join("reports");
+    std::fs::create_dir(&folder).unwrap();
+    let child = dir
+        .command(&args(
+            &["users", "users.csv", "--report", "reports/r.json"],
+            &FAST,
+        ))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running okta-import");
+    while emulator.sessions(SOURCE).is_empty() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    std::fs::remove_dir(&folder).unwrap();
+    let run = Run::from(tokio::task::block_in_place(|| child.wait_with_output()).unwrap());
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_eq!(emulator.users(SOURCE).len(), 20, "the import ran");
+    assert!(
+        run.stdout.contains("Every user was imported."),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stderr
+            .contains("error: cannot write the output: cannot create the report reports/r.json"),
+        "{}",
+        run.all()
+    );
+}
+
 /// Progress lines, `-v` events and messages that can't be written (standard error full or
 /// closed) are lost; the import goes on to the end and the report says what was done.
 #[cfg(target_os = "linux")]

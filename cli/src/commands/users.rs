@@ -15,7 +15,7 @@ use crate::input::{self, ColumnMap, Input, ReadOptions, Reopen};
 use crate::output::events::EventDisplay;
 use crate::output::progress::{Mode, Progress};
 use crate::output::report_file::ReportFile;
-use crate::output::summary;
+use crate::output::{summary, terminal};
 use crate::stop_signal::{Signal, StopSignal};
 
 /// Runs `okta-import users`.
@@ -204,18 +204,37 @@ fn conclude(
     report_file: Option<ReportFile>,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
-    // The report first: a closed stdout must not lose it.
-    if let Some(file) = report_file {
-        file.write(&report)?;
-    }
+    // The report first: a closed stdout must not lose it. One that can't be written does not
+    // lose the summary or the outcome either: it is said after them.
+    let unwritten = report_file.and_then(|file| file.write(&report).err());
     // Only a signal stops an import; Ctrl-C is the usual one.
     let signal = ended.signal.unwrap_or(Signal::Interrupt);
     let failed = ended.failure.as_ref().map(|failure| match failure {
         okta_identity_source_import::Failure::Stopped => signal.stopped().to_string(),
         failure => failure.to_string(),
     });
-    summary::write_invalid(&mut std::io::stderr(), &report.invalid)?;
+    // Lost, as any line is, when standard error can't be written: the report holds them.
+    let _ = summary::write_invalid(&mut std::io::stderr(), &report.invalid);
     summary::write_report(out, &report, failed.as_deref())?;
+    let outcome = outcome(&report, ended, signal, display, out);
+    match (outcome, unwritten) {
+        (outcome, None) => outcome,
+        (Ok(()), Some(error)) => Err(Failure::Output(error)),
+        (Err(failure), Some(error)) => {
+            terminal::say(format_args!("error: {}", Failure::Output(error)));
+            Err(failure)
+        }
+    }
+}
+
+/// What an import that ran comes to, its summary written.
+fn outcome(
+    report: &Report,
+    ended: Ended,
+    signal: Signal,
+    display: &EventDisplay<'_>,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
     match ended.failure {
         None if report.is_complete_success() => {
             writeln!(out, "\nEvery user was imported.")?;
@@ -226,7 +245,7 @@ fn conclude(
         )),
         Some(okta_identity_source_import::Failure::Stopped) => Err(Failure::Interrupted {
             signal,
-            told: display.after_stop(&report, signal),
+            told: display.after_stop(report, signal),
         }),
         Some(failure) => Err(Failure::stopped(&failure)),
     }
