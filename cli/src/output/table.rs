@@ -50,7 +50,33 @@ fn write_row<'a>(
 ) -> io::Result<()> {
     let mut line = String::new();
     for (cell, width) in cells.zip(widths) {
-        line.push_str(&format!("{cell:<width$}  "));
+        // Padded by hand: a width given to `format!` can't pass 65,535.
+        line.push_str(cell);
+        let padding = width.saturating_sub(cell.chars().count()) + 2;
+        line.extend(std::iter::repeat_n(' ', padding));
     }
     writeln!(out, "{}", line.trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_are_as_wide_as_their_widest_cell_however_wide() {
+        let wide = "é".repeat(70_000);
+        let rows = [
+            ["a".to_string(), wide.clone(), "x".to_string()],
+            ["bb".to_string(), "c".to_string(), String::new()],
+        ];
+        let mut out = Vec::new();
+        write(&mut out, &["H", "I", "J"], &rows).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<_> = text.lines().collect();
+        let gap = |n| " ".repeat(n);
+        assert_eq!(lines[0], format!("H   I{}J", gap(70_001)));
+        assert_eq!(lines[1], format!("a   {wide}  x"));
+        assert_eq!(lines[2], format!("bb  c"));
+        assert_eq!(lines.len(), 3);
+    }
 }
