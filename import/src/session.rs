@@ -11,7 +11,7 @@ use okta_identity_source::Error;
 use okta_identity_source::models::{IdentitySourceSession, IdentitySourceSessionStatus as Status};
 use okta_identity_source::reqwest::StatusCode;
 
-use crate::context::{Context, SendError, lock};
+use crate::context::{Context, SendError, later, lock};
 use crate::error::Failure;
 use crate::event::Event;
 use crate::options::{ActiveSession, RejectedBatch};
@@ -78,7 +78,7 @@ fn set_status(ctx: &Context<'_>, id: &str, status: Status) {
 async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
     let last_trigger = *lock(&ctx.last_trigger);
     if let Some(triggered) = last_trigger {
-        let until = triggered + ctx.options.cool_down;
+        let until = later(triggered, ctx.options.cool_down);
         if until > Instant::now() {
             ctx.wait(WaitReason::CoolDown, until).await;
         }
@@ -98,10 +98,11 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
         refusals += 1;
         let waited = first_refusal.elapsed();
         let delay = ctx.options.backoff(refusals);
-        if waited + delay > ctx.options.max_cool_down_wait {
+        if waited.saturating_add(delay) > ctx.options.max_cool_down_wait {
             return Err(Failure::CoolDown { waited, error });
         }
-        ctx.wait(WaitReason::CoolDown, Instant::now() + delay).await;
+        ctx.wait(WaitReason::CoolDown, later(Instant::now(), delay))
+            .await;
     }
 }
 
@@ -219,7 +220,7 @@ async fn wait_for_other(ctx: &Context<'_>, id: &str) -> Result<(), Failure> {
     loop {
         tries += 1;
         let delay = ctx.options.backoff(tries);
-        ctx.wait(WaitReason::ActiveSession, Instant::now() + delay)
+        ctx.wait(WaitReason::ActiveSession, later(Instant::now(), delay))
             .await;
         let session = ctx
             .send(|| ctx.api.get_identity_source_session(&ctx.source, id))

@@ -7,8 +7,8 @@ use std::time::Duration;
 use okta_identity_source::models::IdentitySourceSessionStatus as Status;
 use okta_identity_source_emulator::{Fault, Limits as EmulatorLimits, SessionStatus};
 use okta_identity_source_import::{
-    ActiveSession, Duplicates, Event, Failure, InvalidRecord, OnInvalid, Position, RejectedBatch,
-    WaitReason,
+    ActiveSession, Duplicates, Event, Failure, InvalidRecord, Limits, OnInvalid, Position,
+    RejectedBatch, WaitReason,
 };
 use serde_json::json;
 use support::directory::{employee, employees, leavers};
@@ -816,6 +816,42 @@ async fn a_request_refused_for_the_rate_limit_again_and_again_stops_the_import()
         .filter(|r| r.status == Some(429))
         .count();
     assert_eq!(refused, 3);
+    emulator.shutdown().await;
+    Ok(())
+}
+
+/// Waits as long as a `Duration` holds (say `--cool-down 18446744073709551615s`) are waited
+/// as good as forever, not added past the end of time: the run waits, and stops when told.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cool_down_as_long_as_a_duration_holds_is_waited_until_the_run_is_stopped() -> TestResult
+{
+    let emulator = emulator().start().await?;
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    let mut stop = Some(stop);
+    let on_event = |event: Event| {
+        if matches!(event, Event::Waiting { .. }) {
+            stop.take().map(|stop| stop.send(()));
+        }
+    };
+    let options = options().cool_down(Duration::MAX).limits(Limits {
+        max_session_records: 10,
+        ..Limits::default()
+    });
+    let error = importer(&emulator, options)
+        .run_until(employees(0..20), leavers(0..0), on_event, async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect_err("stopped");
+    assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    let statuses: Vec<_> = error
+        .report
+        .sessions
+        .iter()
+        .map(|s| s.status.clone())
+        .collect();
+    assert_eq!(statuses, [Status::Completed], "{}", error.report);
+    assert!(open_sessions(&emulator).is_empty());
     emulator.shutdown().await;
     Ok(())
 }
