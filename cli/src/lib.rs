@@ -21,7 +21,7 @@ use failure::Failure;
 pub async fn run(cli: Cli) -> ExitCode {
     let read_env = |name: &str| std::env::var(name).ok();
     // Locked by each write, never across an await.
-    let mut stdout = std::io::stdout();
+    let mut stdout = output::terminal::Printable(std::io::stdout());
     let result: Result<(), Failure> = match &cli.command {
         Command::Sessions(command) => commands::sessions::run(command, read_env, &mut stdout).await,
         Command::Users(args) => commands::users::run(args, cli.quiet, read_env, &mut stdout).await,

@@ -853,6 +853,62 @@ async fn a_map_file_empty_as_null_and_last_wins_shape_what_reaches_the_directory
     );
 }
 
+/// A server that answers every request on its own thread with `status` and the JSON `body`;
+/// its base URL.
+fn canned_server(status: &'static str, body: &'static str) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(&stream);
+            let mut line = String::new();
+            // The request's head; none of these requests has a body.
+            while reader.read_line(&mut line).is_ok_and(|read| read > 2) {
+                line.clear();
+            }
+            let _ = write!(
+                &stream,
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+/// Text from the server can't reach the terminal as control sequences (colours, a title, the
+/// cursor moved): each control character is printed as its escape.
+#[tokio::test(flavor = "multi_thread")]
+async fn control_characters_from_the_server_are_printed_escaped() {
+    let sessions = r#"[{"id":"aps\u001b]0;pwned\u0007\u001b[31mX","identitySourceId":"0oa1","status":"CREATED\u009b2J","importType":"INCREMENTAL"}]"#;
+    let dir = Workdir::new().against(&canned_server("200 OK", sessions), SOURCE, TOKEN);
+    let run = dir.run_async(&["sessions", "list"]).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stdout
+            .contains("aps\\u{1b}]0;pwned\\u{7}\\u{1b}[31mX  CREATED\\u{9b}2J"),
+        "{}",
+        run.all()
+    );
+    assert_no_control_characters(&run);
+    let refusal = r#"{"errorCode":"E0000006","errorSummary":"You do not\u001b[8m have permission","errorCauses":[]}"#;
+    let dir = Workdir::new().against(&canned_server("403 Forbidden", refusal), SOURCE, TOKEN);
+    let run = dir.run_async(&["sessions", "list"]).await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr.contains("You do not\\u{1b}[8m have"),
+        "{}",
+        run.all()
+    );
+    assert_no_control_characters(&run);
+}
+
+fn assert_no_control_characters(run: &Run) {
+    let raw = |output: &str| output.contains(['\u{1b}', '\u{7}', '\u{9b}']);
+    assert!(!raw(&run.stdout) && !raw(&run.stderr), "{}", run.all());
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn sessions_are_listed_shown_and_cancelled() {
     let emulator = emulator().await;

@@ -115,7 +115,7 @@ fn dry_run(
             if let Some(file) = report_file {
                 file.write(&plan)?;
             }
-            summary::write_invalid(&mut std::io::stderr(), &plan.invalid)?;
+            summary::write_invalid(&mut terminal::stderr(), &plan.invalid)?;
             summary::write_plan(out, &plan)?;
             match plan.invalid.len() {
                 0 => Ok(()),
@@ -129,7 +129,7 @@ fn dry_run(
             if let Some(file) = report_file {
                 file.write(&serde_json::json!({ "invalid": invalid.records }))?;
             }
-            summary::write_invalid(&mut std::io::stderr(), &invalid.records)?;
+            summary::write_invalid(&mut terminal::stderr(), &invalid.records)?;
             Err(Failure::Import(format!(
                 "{}; nothing would be sent",
                 summary::count(invalid.records.len() as u64, "invalid record")
@@ -214,7 +214,7 @@ fn conclude(
         failure => failure.to_string(),
     });
     // Lost, as any line is, when standard error can't be written: the report holds them.
-    let _ = summary::write_invalid(&mut std::io::stderr(), &report.invalid);
+    let _ = summary::write_invalid(&mut terminal::stderr(), &report.invalid);
     summary::write_report(out, &report, failed.as_deref())?;
     let outcome = outcome(&report, ended, signal, display, out);
     match (outcome, unwritten) {

@@ -72,7 +72,7 @@ impl Progress {
     /// A step worth a line of its own (a session created, started, finished).
     pub fn step(&self, line: &str) {
         match self.mode {
-            Mode::Bar => self.bar.println(line),
+            Mode::Bar => self.bar.println(terminal::printable(line)),
             Mode::Lines => terminal::say(line),
             Mode::Quiet => {}
         }
@@ -82,7 +82,9 @@ impl Progress {
     pub fn status(&self, status: String) {
         self.clear_wait();
         match self.mode {
-            Mode::Bar => self.bar.set_message(status),
+            Mode::Bar => self
+                .bar
+                .set_message(terminal::printable(&status).into_owned()),
             Mode::Lines => terminal::say(status),
             Mode::Quiet => {}
         }

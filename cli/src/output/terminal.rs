@@ -2,6 +2,7 @@
 //! while the bars are cleared, then the bars are drawn again below it, so neither breaks the
 //! other.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::OnceLock;
 
@@ -14,11 +15,54 @@ pub fn bars() -> &'static MultiProgress {
     BARS.get_or_init(MultiProgress::new)
 }
 
-/// Writes `line` to standard error as `eprintln!` does, but a standard error that can't be
-/// written (closed, full) loses the line instead of panicking: the run goes on, and its
-/// outcome is still in the exit code, the summary and the report.
+/// Writes `line` to standard error as `eprintln!` does, but [`printable`], and a standard
+/// error that can't be written (closed, full) loses the line instead of panicking: the run
+/// goes on, and its outcome is still in the exit code, the summary and the report.
 pub fn say(line: impl std::fmt::Display) {
-    let _ = writeln!(io::stderr().lock(), "{line}");
+    let _ = writeln!(Printable(io::stderr().lock()), "{line}");
+}
+
+/// Standard error, written [`printable`].
+pub fn stderr() -> Printable<io::Stderr> {
+    Printable(io::stderr())
+}
+
+/// `text` with each control character but the line feed and the tab written as its escape
+/// (`\u{1b}`): text from a server (a session id, a status, an error's summary) can't move
+/// the cursor, recolour the terminal or set its title when it is printed.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    let unprintable = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unprintable) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unprintable(c) {
+            escaped.extend(c.escape_unicode());
+        } else {
+            escaped.push(c);
+        }
+    }
+    Cow::Owned(escaped)
+}
+
+/// A writer of text that writes it [`printable`] (bytes that are not UTF-8 as `\u{fffd}`).
+pub struct Printable<W>(pub W);
+
+impl<W: Write> Write for Printable<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_all(buf).map(|()| buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        // Formatted output comes a whole `str` at a time, so no character is cut in two.
+        self.0
+            .write_all(printable(&String::from_utf8_lossy(buf)).as_bytes())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// A writer that clears `bars` while it writes to `out`, so that what it writes appears above
@@ -66,6 +110,19 @@ mod tests {
     use indicatif::{InMemoryTerm, ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 
     use super::*;
+
+    #[test]
+    fn control_characters_but_line_feeds_and_tabs_are_escaped() {
+        assert!(matches!(printable("aps1 é\tok\n"), Cow::Borrowed("aps1 é\tok\n")));
+        assert_eq!(
+            printable("a\u{1b}[31mb\u{7}\r\u{9b}c\u{7f}"),
+            "a\\u{1b}[31mb\\u{7}\\u{d}\\u{9b}c\\u{7f}"
+        );
+        let mut out = Printable(Vec::new());
+        let title = "x\u{1b}]0;title\u{7}";
+        writeln!(out, "{title}").unwrap();
+        assert_eq!(out.0, b"x\\u{1b}]0;title\\u{7}\n");
+    }
 
     /// Writes into an in-memory terminal, as standard error would into a real one (whose
     /// driver turns a line feed into a carriage return and a line feed).
