@@ -546,6 +546,16 @@ fn a_key_that_is_not_a_pem_private_key_is_a_config_error() {
         missing.to_string().contains("/no/such/key.pem"),
         "{missing}"
     );
+    let public_file = fixture("rsa-public.pem");
+    let error = PrivateKey::from_pem_file(&public_file).expect_err("a public key");
+    let named = format!("private key {} is not a PEM", public_file.display());
+    assert!(error.message().contains(&named), "{error}");
+    // A device that never ends is read no further than a key file can be long.
+    #[cfg(unix)]
+    {
+        let endless = PrivateKey::from_pem_file("/dev/zero").expect_err("not a key");
+        assert!(endless.message().contains("larger than 1 MiB"), "{endless}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------

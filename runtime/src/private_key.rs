@@ -2,6 +2,8 @@
 //! signed into: RS256 or ES256 on `ring`, the crypto provider TLS already uses.
 
 use std::fmt;
+use std::fs::File;
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -42,12 +44,43 @@ impl PrivateKey {
     /// Reads a PEM private key: RSA (PKCS#1 or PKCS#8, 2048 bits or more) or EC P-256
     /// (PKCS#8).
     pub fn from_pem(pem: &[u8]) -> Result<Self, ConfigError> {
-        let refused = |why: &str| {
+        Self::parse(pem).map_err(|why| {
             ConfigError::new(format!(
                 "the service app's private key is not a PEM RSA or EC P-256 private key: {why}"
             ))
+        })
+    }
+
+    /// Reads a PEM private key from a file of at most 1 MiB (a key is a few kilobytes: a
+    /// larger file, or a device that never ends, is not one).
+    pub fn from_pem_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
+        const MAX_BYTES: u64 = 1 << 20;
+        let path = path.as_ref();
+        let refused = |why: fmt::Arguments<'_>| {
+            ConfigError::new(format!(
+                "the service app's private key {} {why}",
+                path.display()
+            ))
         };
-        let der = PrivateKeyDer::from_pem_slice(pem).map_err(|_| refused("no private key"))?;
+        let mut pem = Vec::new();
+        File::open(path)
+            .and_then(|file| file.take(MAX_BYTES + 1).read_to_end(&mut pem))
+            .map_err(|error| refused(format_args!("could not be read: {error}")))?;
+        if pem.len() as u64 > MAX_BYTES {
+            return Err(refused(format_args!(
+                "is larger than 1 MiB: not a PEM private key"
+            )));
+        }
+        Self::parse(&pem).map_err(|why| {
+            refused(format_args!(
+                "is not a PEM RSA or EC P-256 private key: {why}"
+            ))
+        })
+    }
+
+    /// The key in `pem`, or why it is not one.
+    fn parse(pem: &[u8]) -> Result<Self, String> {
+        let der = PrivateKeyDer::from_pem_slice(pem).map_err(|_| "no private key".to_owned())?;
         let pair = match &der {
             PrivateKeyDer::Pkcs1(rsa) => {
                 RsaKeyPair::from_der(rsa.secret_pkcs1_der()).map(KeyPair::Rsa)
@@ -63,24 +96,20 @@ impl PrivateKey {
                     .map(KeyPair::Ec)
                 })
             }
-            _ => return Err(refused("an EC key must be PKCS#8 (`BEGIN PRIVATE KEY`)")),
+            _ => return Err("an EC key must be PKCS#8 (`BEGIN PRIVATE KEY`)".to_owned()),
         };
-        let pair = pair.map_err(|rejected| refused(&rejected.to_string()))?;
+        let pair = pair.map_err(|rejected| {
+            // ring names its reasons as identifiers; the common ones in words.
+            match rejected.to_string().as_str() {
+                "TooSmall" => "an RSA key must be 2048 bits or more".to_owned(),
+                "InvalidEncoding" => "its DER encoding is not valid".to_owned(),
+                "WrongAlgorithm" => "it is neither an RSA nor an EC P-256 key".to_owned(),
+                other => other.to_owned(),
+            }
+        })?;
         Ok(Self {
             pair: Arc::new(pair),
         })
-    }
-
-    /// Reads a PEM private key from a file.
-    pub fn from_pem_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
-        let path = path.as_ref();
-        let pem = std::fs::read(path).map_err(|error| {
-            ConfigError::new(format!(
-                "the service app's private key {} could not be read: {error}",
-                path.display()
-            ))
-        })?;
-        Self::from_pem(&pem)
     }
 
     /// `RS256` or `ES256`.

@@ -113,7 +113,10 @@ mod tests {
 
     #[test]
     fn control_characters_but_line_feeds_and_tabs_are_escaped() {
-        assert!(matches!(printable("aps1 é\tok\n"), Cow::Borrowed("aps1 é\tok\n")));
+        assert!(matches!(
+            printable("aps1 é\tok\n"),
+            Cow::Borrowed("aps1 é\tok\n")
+        ));
         assert_eq!(
             printable("a\u{1b}[31mb\u{7}\r\u{9b}c\u{7f}"),
             "a\\u{1b}[31mb\\u{7}\\u{d}\\u{9b}c\\u{7f}"
