@@ -170,6 +170,42 @@ fn csv_record_problems_name_line_and_column_and_reading_goes_on() {
 }
 
 #[test]
+fn csv_lines_are_counted_the_same_whatever_the_line_ends() {
+    for end in ["\n", "\r\n", "\r"] {
+        let text = [
+            "externalId,email",
+            "e1",
+            "e2,\"b@example.com\"",
+            "e3,\"two",
+            "lines\",x",
+            "e4,d@example.com",
+            "",
+        ]
+        .join(end);
+        let (_dir, path) = file("users.csv", text.as_bytes());
+        let rows = read_all(&path, &ReadOptions::default());
+        assert_eq!(
+            rows[0],
+            Err("FILE:2:2: 1 fields where the header has 2".into()),
+            "line ends {end:?}"
+        );
+        assert_eq!(
+            rows[2],
+            Err(
+                "FILE:4:2: a quote opened at line 4 is never closed, or email holds a line break"
+                    .into()
+            ),
+            "line ends {end:?}"
+        );
+        assert_eq!(
+            rows[3].as_ref().unwrap().location.line,
+            6,
+            "line ends {end:?}"
+        );
+    }
+}
+
+#[test]
 fn csv_header_problems_refuse_the_file() {
     let (_dir, path) = file("users.csv", b"id,email\n1,a@example.com\n");
     assert_eq!(

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use okta_identity_source::models::IdentitySourceUserProfileForUpsert;
 
+use super::line_breaks::LineBreaks;
 use super::{InputError, Location, display_name, open};
 
 /// The columns with a meaning of their own; every other column is a custom attribute.
@@ -107,7 +108,7 @@ impl ColumnMap {
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .trim(csv::Trim::All)
-            .from_reader(open(path)?);
+            .from_reader(LineBreaks::new(open(path)?));
         let header_error = |message: String| InputError::in_header(&file, message);
         let headers = reader.headers().map_err(|e| header_error(e.to_string()))?;
         let expected = ["column", "attribute"];

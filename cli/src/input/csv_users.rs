@@ -7,6 +7,7 @@ use csv::ByteRecord;
 use okta_identity_source::models::IdentitySourceUserProfileForUpsert;
 
 use super::columns::{Column, Header};
+use super::line_breaks::LineBreaks;
 use super::{InputError, Location, ReadOptions, RecordError, UserRow, Users};
 
 /// A CSV reader of `reader` (rows may differ in length; each is checked where it is read)
@@ -14,8 +15,10 @@ use super::{InputError, Location, ReadOptions, RecordError, UserRow, Users};
 pub(super) fn csv_with_header<R: Read>(
     reader: R,
     file: &Arc<str>,
-) -> Result<(csv::Reader<R>, ByteRecord), InputError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+) -> Result<(csv::Reader<LineBreaks<R>>, ByteRecord), InputError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(LineBreaks::new(reader));
     let names = reader
         .byte_headers()
         .map_err(|e| InputError::in_header(file, e.to_string()))?
@@ -62,7 +65,7 @@ pub(super) fn read<R: Read + Send + 'static>(
 
 /// The records after the header.
 struct Rows<R> {
-    reader: csv::Reader<R>,
+    reader: csv::Reader<LineBreaks<R>>,
     header: Header,
     file: Arc<str>,
     empty_as_null: bool,

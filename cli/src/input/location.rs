@@ -3,6 +3,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use super::line_breaks::LineBreaks;
+
 /// A place in an input file, shown as `users.csv:12` or, for a CSV field, `users.csv:12:3`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
@@ -31,15 +33,16 @@ impl Location {
     }
 
     /// Where a record of a CSV file is, and its field `field` (from 0) if one is meant: the line
-    /// the csv crate's `position` of the record (or of its error) says it starts on, else, when
-    /// there is none (an I/O error), the line `reader` had come to.
+    /// of the byte the csv crate's `position` of the record (or of its error) says it starts
+    /// at, else, when there is none (an I/O error), the line `reader` had come to.
     pub(crate) fn in_csv<R: std::io::Read>(
         file: &Arc<str>,
-        reader: &csv::Reader<R>,
+        reader: &csv::Reader<LineBreaks<R>>,
         position: Option<&csv::Position>,
         field: Option<usize>,
     ) -> Self {
-        let line = position.unwrap_or(reader.position()).line();
+        let offset = position.unwrap_or(reader.position()).byte();
+        let line = reader.get_ref().line_of(offset);
         let location = Self::line(file, line);
         match field {
             Some(field) => location.at_column(field as u64 + 1),

@@ -11,6 +11,7 @@ mod columns;
 mod csv_users;
 mod deactivations;
 mod jsonl_users;
+mod line_breaks;
 mod location;
 mod records;
 mod source;

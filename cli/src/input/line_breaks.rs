@@ -1,0 +1,109 @@
+//! The lines of a CSV file, counted from its bytes: the csv crate counts those of a file with
+//! CRLF line ends one short after the header, and those of a file with CR line ends not at
+//! all, so a record's line is worked out here from its byte offset.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::io::{self, Read};
+
+/// A reader that notes where each line break (CRLF, LF or CR) is in what it reads, so that
+/// the line an offset is on can be told. Offsets are asked about in order, as records are
+/// read, so it keeps only the breaks past the last one asked about: those in the csv
+/// reader's buffer and in the record being read.
+#[derive(Debug)]
+pub struct LineBreaks<R> {
+    inner: R,
+    breaks: RefCell<Breaks>,
+}
+
+#[derive(Debug, Default)]
+struct Breaks {
+    /// Bytes read so far.
+    read: u64,
+    /// Whether the last byte read was a CR (an LF after it ends the same line).
+    after_cr: bool,
+    /// Where the breaks not yet passed are (a CRLF's at its CR).
+    ahead: VecDeque<u64>,
+    /// How many breaks come before the last offset asked about.
+    passed: u64,
+}
+
+impl<R> LineBreaks<R> {
+    pub fn new(inner: R) -> Self {
+        Self {
+            inner,
+            breaks: RefCell::default(),
+        }
+    }
+
+    /// The line (from 1) the byte at `offset` is on; the LF of a CRLF is told the next
+    /// line's number, as the csv crate puts a record that follows a CRLF at that LF. An
+    /// offset before one asked about earlier is told that one's line.
+    pub fn line_of(&self, offset: u64) -> u64 {
+        let mut breaks = self.breaks.borrow_mut();
+        while breaks.ahead.front().is_some_and(|&at| at < offset) {
+            breaks.ahead.pop_front();
+            breaks.passed += 1;
+        }
+        breaks.passed + 1
+    }
+}
+
+impl<R: Read> Read for LineBreaks<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        let breaks = self.breaks.get_mut();
+        let bytes = &buf[..read];
+        for found in memchr::memchr2_iter(b'\r', b'\n', bytes) {
+            let after_cr = match found.checked_sub(1) {
+                Some(before) => bytes[before] == b'\r',
+                None => breaks.after_cr,
+            };
+            if bytes[found] == b'\r' || !after_cr {
+                breaks.ahead.push_back(breaks.read + found as u64);
+            }
+        }
+        if let Some(&last) = bytes.last() {
+            breaks.after_cr = last == b'\r';
+        }
+        breaks.read += read as u64;
+        Ok(read)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The line of each offset of `text`, read a few bytes at a time.
+    fn lines(text: &[u8]) -> Vec<u64> {
+        let mut reader = LineBreaks::new(text);
+        let mut chunk = [0; 3];
+        while reader.read(&mut chunk).unwrap() > 0 {}
+        (0..text.len() as u64)
+            .map(|at| reader.line_of(at))
+            .collect()
+    }
+
+    #[test]
+    fn crlf_lf_and_cr_each_end_a_line_even_split_across_reads() {
+        assert_eq!(lines(b"ab\r\ncd\ne\rf"), [1, 1, 1, 2, 2, 2, 2, 3, 3, 4]);
+        assert_eq!(lines(b"\r\n\r\n\n\rx"), [1, 2, 2, 3, 3, 4, 5]);
+    }
+
+    #[test]
+    fn records_are_on_the_lines_they_start_on_whatever_the_line_ends() {
+        for end in ["\n", "\r\n", "\r"] {
+            let text = ["h1,h2", "a,\"multi", "line\"", "b,c", ""].join(end);
+            let mut reader =
+                csv::ReaderBuilder::new().from_reader(LineBreaks::new(text.as_bytes()));
+            let mut record = csv::ByteRecord::new();
+            let mut starts = Vec::new();
+            while reader.read_byte_record(&mut record).unwrap() {
+                let offset = record.position().unwrap().byte();
+                starts.push(reader.get_ref().line_of(offset));
+            }
+            assert_eq!(starts, [2, 4], "line ends {end:?}");
+        }
+    }
+}
