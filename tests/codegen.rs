@@ -536,3 +536,44 @@ fn a_schema_keyword_of_the_wrong_kind_is_located_at_its_value() {
         assert_eq!(error_of(&document), expected, "{name}");
     }
 }
+
+#[test]
+fn a_nullable_schema_is_an_option_wherever_it_is_used() {
+    let paths = "paths:\n  /a:\n    get:\n      operationId: getA\n      parameters:\n        - {name: q, in: query, schema: NULLABLE_TEXT}\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema:\n                type: object\n                required: [texts, counts, notes]\n                properties:\n                  texts: {type: array, items: NULLABLE_TEXT}\n                  counts: {type: object, additionalProperties: NULLABLE_INTEGER}\n                  notes: {type: array, items: {$ref: '#/components/schemas/Note'}}\n                  note: {$ref: '#/components/schemas/Note'}\ncomponents:\n  schemas:\n    Note: NULLABLE_TEXT\n";
+    let versions = [
+        (
+            MINIMAL_HEAD.to_owned(),
+            "{type: string, nullable: true}",
+            "{type: integer, nullable: true}",
+        ),
+        (
+            MINIMAL_HEAD.replace("3.0.3", "3.1.0"),
+            "{type: [string, 'null']}",
+            "{type: ['null', integer]}",
+        ),
+    ];
+    for (head, text, integer) in versions {
+        let document = head.clone()
+            + &paths
+                .replace("NULLABLE_TEXT", text)
+                .replace("NULLABLE_INTEGER", integer);
+        let files = generate_test_document(&document).expect("generates");
+        let models = text_of(&files, "src/models.rs");
+        for line in [
+            "pub texts: Vec<Option<String>>,",
+            "pub counts: std::collections::BTreeMap<String, Option<i64>>,",
+            "pub notes: Vec<Option<Note>>,",
+            // A property's `null` is its presence: absent, `null` or a value.
+            "pub note: Option<Option<Note>>,",
+            "pub type Note = String;",
+        ] {
+            assert!(models.contains(line), "{head}: {line} in:\n{models}");
+        }
+        // A parameter is never sent as `null`.
+        assert!(
+            surface(&files).contains("  q(q: &str) -> Self"),
+            "{head}: {}",
+            surface(&files)
+        );
+    }
+}

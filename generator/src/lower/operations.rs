@@ -391,6 +391,11 @@ impl<'d> Lowerer<'d> {
         let mut ty = ty;
         // Lowering refuses cycles of aliases; the bound is a guard, not a limit.
         for _ in 0..super::MAX_REF_HOPS {
+            // A parameter is never sent as `null`.
+            if let TypeRef::Nullable(inner) = ty {
+                ty = *inner;
+                continue;
+            }
             let TypeRef::Named(name) = &ty else { break };
             match self.types.get(name).map(|def| &def.kind) {
                 Some(TypeKind::Alias(target)) => ty = target.clone(),
@@ -457,8 +462,11 @@ impl<'d> Lowerer<'d> {
         let ty = match (encoding, &content.schema) {
             (Encoding::Text, _) => TypeRef::String,
             (Encoding::Bytes, _) => TypeRef::Bytes,
+            // A request has no use for sending `null` as its whole body.
             (_, Some(schema)) => {
                 self.schema_type(schema, &schema_at, &format!("{type_hint}Request"))?
+                    .without_null()
+                    .0
             }
             (_, None) => TypeRef::Json,
         };
@@ -605,7 +613,7 @@ impl<'d> Lowerer<'d> {
                 || "the error body is `serde_json::Value`".into(),
                 |this| this.schema_type(schema, &schema_at, &hint),
             )?
-            .unwrap_or(TypeRef::Json))
+            .map_or(TypeRef::Json, |ty| ty.without_null().0))
     }
 
     /// The OAuth 2.0 scopes the operation (or else the document) requires.

@@ -17,7 +17,39 @@ use crate::ir::{
 
 impl<'d> Lowerer<'d> {
     /// The type of `schema`; inline objects and enums become named types called `hint`.
+    /// `Option<T>` when the schema is `nullable` (or `$ref`s a component that is): the
+    /// one place where `null` is decided, for items, map values, aliases and bodies alike.
     pub(super) fn schema_type<S: AsSchema>(
+        &mut self,
+        schema: &'d ReferenceOr<S>,
+        pointer: &Pointer,
+        hint: &str,
+    ) -> Result<TypeRef, Diagnostic> {
+        let ty = self.value_type(schema, pointer, hint)?;
+        Ok(if self.admits_null(schema) {
+            ty.or_null()
+        } else {
+            ty
+        })
+    }
+
+    /// Whether `schema` allows `null`: its own `nullable`, or that of the component schema
+    /// a `$ref` names. A component that is itself a `$ref` is an alias of what it names,
+    /// which already says whether `null` is allowed.
+    fn admits_null<S: AsSchema>(&self, schema: &ReferenceOr<S>) -> bool {
+        match schema {
+            ReferenceOr::Item(schema) => schema.as_schema().schema_data.nullable,
+            ReferenceOr::Reference { reference } => {
+                component_name(reference, "schemas", &Pointer::root())
+                    .ok()
+                    .and_then(|name| self.schemas()?.get(&name)?.as_item())
+                    .is_some_and(|schema| schema.schema_data.nullable)
+            }
+        }
+    }
+
+    /// The type of the values of `schema` other than `null`.
+    fn value_type<S: AsSchema>(
         &mut self,
         schema: &'d ReferenceOr<S>,
         pointer: &Pointer,
@@ -383,6 +415,11 @@ impl<'d> Lowerer<'d> {
                     |this| this.schema_type(member, &pointer.push(keyword).push(index), &hint),
                 )?
                 .unwrap_or(TypeRef::Json);
+            // A tagged value is an object, never `null`.
+            let ty = match discriminator {
+                Some(_) => ty.without_null().0,
+                None => ty,
+            };
             let rust_name = match (member, &ty) {
                 (ReferenceOr::Item(_), TypeRef::Named(_)) => format!("Variant{}", index + 1),
                 _ => variant_name(&ty),
@@ -489,7 +526,9 @@ impl<'d> Lowerer<'d> {
                 ReferenceOr::Item(schema) => Some(schema.as_ref()),
                 ReferenceOr::Reference { reference } => self.component_schema(reference),
             };
-            let nullable = target.is_some_and(|schema| schema.schema_data.nullable);
+            let (ty, nullable_type) = ty.without_null();
+            let nullable =
+                nullable_type || target.is_some_and(|schema| schema.schema_data.nullable);
             let presence = match (parts.required.contains(wire_name), nullable) {
                 (true, false) => Presence::Required,
                 (true, true) => Presence::RequiredNullable,
@@ -713,6 +752,7 @@ fn variant_word(ty: &TypeRef) -> &'static str {
         TypeRef::List(_) | TypeRef::Bytes => "List",
         TypeRef::Map(_) => "Map",
         TypeRef::Named(_) | TypeRef::Boxed(_) => "Object",
+        TypeRef::Nullable(inner) => variant_word(inner),
     }
 }
 
