@@ -577,3 +577,69 @@ fn a_nullable_schema_is_an_option_wherever_it_is_used() {
         );
     }
 }
+
+/// What a document generates with `--skip-unsupported`: the API surface and the warnings.
+fn skipping(document: &str) -> (String, Vec<String>) {
+    let options = Options {
+        skip_unsupported: true,
+        ..Default::default()
+    };
+    let generated = generate(document, &options).expect("generates when skipping");
+    let warnings = generated
+        .warnings
+        .iter()
+        .map(|warning| warning.to_string())
+        .collect();
+    (surface(&generated.files), warnings)
+}
+
+#[test]
+fn path_styles_and_servers_that_change_the_request_are_refused() {
+    let document = |item_servers: &str, parameter: &str, operation_servers: &str| {
+        format!(
+            "{MINIMAL_HEAD}servers: [{{url: 'https://api.example.com/v1'}}]\npaths:\n  /things/{{id}}:\n{item_servers}    get:\n      operationId: getThing\n      parameters:\n        - {{name: id, in: path, required: true, {parameter}schema: {{type: string}}}}\n{operation_servers}      responses: {{'204': {{description: ok}}}}\n  /others:\n    get:\n      operationId: getOthers\n      responses: {{'204': {{description: ok}}}}\n"
+        )
+    };
+    let elsewhere = "[{url: 'https://other.example.com'}]";
+    let cases = [
+        (
+            document("", "style: matrix, ", ""),
+            "at #/paths/~1things~1{id}/get/parameters/0/style: path parameters in `style: matrix` are not supported yet",
+        ),
+        (
+            document("", "style: label, explode: true, ", ""),
+            "at #/paths/~1things~1{id}/get/parameters/0/style: path parameters in `style: label` are not supported yet",
+        ),
+        (
+            document(&format!("    servers: {elsewhere}\n"), "", ""),
+            "at #/paths/~1things~1{id}/servers: `servers` on a path item or an operation is not supported yet",
+        ),
+        (
+            document("", "", &format!("      servers: {elsewhere}\n")),
+            "at #/paths/~1things~1{id}/get/servers: `servers` on a path item or an operation is not supported yet",
+        ),
+    ];
+    for (document, expected) in cases {
+        let error = error_of(&document);
+        assert!(error.starts_with(expected), "{error}");
+        let (surface, warnings) = skipping(&document);
+        assert!(!surface.contains("get_thing("), "{surface}");
+        assert!(surface.contains("get_others("), "{surface}");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with(&format!(
+                "{expected}; the operation `get /things/{{id}}` is skipped"
+            )),
+            "{warnings:?}"
+        );
+    }
+    // The simple style, and servers that are the document's, are what the client does.
+    let same = "[{url: 'https://api.example.com/v1'}]";
+    let document = document(
+        &format!("    servers: {same}\n"),
+        "style: simple, ",
+        &format!("      servers: {same}\n"),
+    );
+    let surface = surface(&generate_test_document(&document).expect("generates"));
+    assert!(surface.contains("get_thing(id: &str)"), "{surface}");
+}

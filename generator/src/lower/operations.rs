@@ -6,7 +6,7 @@ use heck::ToLowerCamelCase;
 
 use openapiv3::{
     MediaType, Operation as OpenApiOperation, Parameter as OpenApiParameter,
-    ParameterSchemaOrContent, QueryStyle, ReferenceOr, SecurityRequirement, StatusCode,
+    ParameterSchemaOrContent, PathStyle, QueryStyle, ReferenceOr, SecurityRequirement, StatusCode,
 };
 
 use super::names::{self, camel, snake};
@@ -55,6 +55,8 @@ impl<'d> Lowerer<'d> {
                 );
                 let skipped = || format!("the operation `{method} {path}` is skipped");
                 let Some(operation) = self.attempt(skipped, |this| {
+                    this.own_servers(&item.servers, &path_at)?;
+                    this.own_servers(&operation.servers, &at)?;
                     this.operation(id, method, path, &path_parameters, operation, &at)
                 })?
                 else {
@@ -97,6 +99,22 @@ impl<'d> Lowerer<'d> {
             group.struct_name = struct_names.claim(group.struct_name.clone());
         }
         Ok(groups)
+    }
+
+    /// An error when the path item or operation at `at` lists `servers` other than the
+    /// document's: the client sends every request to the one base URL it is built with.
+    fn own_servers(&self, servers: &[openapiv3::Server], at: &Pointer) -> Result<(), Diagnostic> {
+        let urls = |servers: &[openapiv3::Server]| -> Vec<String> {
+            servers.iter().map(|server| server.url.clone()).collect()
+        };
+        if servers.is_empty() || urls(servers) == urls(&self.document.servers) {
+            return Ok(());
+        }
+        Err(Diagnostic::at(
+            &at.push("servers"),
+            "`servers` on a path item or an operation is not supported yet",
+        )
+        .with_help("the client sends every request to the base URL it is built with; generate the operations of another server from a document of their own"))
     }
 
     /// `id`, or when another operation has it already, a name made of the method and the
@@ -299,6 +317,20 @@ impl<'d> Lowerer<'d> {
                 ));
             }
         };
+        if let OpenApiParameter::Path { style, .. } = parameter
+            && *style != PathStyle::Simple
+        {
+            let style = if *style == PathStyle::Matrix {
+                "matrix"
+            } else {
+                "label"
+            };
+            return Err(Diagnostic::at(
+                &where_.push("style"),
+                format!("path parameters in `style: {style}` are not supported yet"),
+            )
+            .with_help("use `style: simple`, the default"));
+        }
         let data = parameter.parameter_data_ref();
         let (schema, schema_at, json_content) = match &data.format {
             ParameterSchemaOrContent::Schema(schema) => (schema, where_.push("schema"), false),
