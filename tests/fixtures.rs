@@ -165,6 +165,15 @@ components:
     assert!(code.contains("pub fine: Option<String>"), "{code}");
 }
 
+/// The operations of Okta's official document (2026.06.3) that every tag leaves out, with
+/// `--skip-unsupported`: the disaster-recovery ones, sent to another server.
+const OKTA_OPERATIONS_LEFT_OUT: &[&str] = &[
+    "post /api/v1/dr/failback",
+    "post /api/v1/dr/failover",
+    "get /api/v1/dr/status",
+    "get /api/v1/dr/status/{domain}",
+];
+
 /// Generates each crate into a workspace of its own under `target/`, each under its own name
 /// (`--crate-name`), with a crate that names each library, and runs `cargo check` on all of
 /// them with warnings denied. The
@@ -182,6 +191,7 @@ fn generated_crates_compile_without_warnings() {
             let options = Options {
                 source_name: "management-minimal.2026.06.3.yaml".into(),
                 crate_name: Some("okta-every-tag".into()),
+                skip_unsupported: true,
                 ..Default::default()
             };
             let started = Instant::now();
@@ -194,6 +204,20 @@ fn generated_crates_compile_without_warnings() {
                 started.elapsed(),
                 generated.files.len(),
                 generated.warnings.len()
+            );
+            // Only the operations no client built for one base URL can send are left out.
+            let skipped: Vec<&str> = generated
+                .warnings
+                .iter()
+                .filter_map(|warning| {
+                    let text = warning.message.split("; the operation `").nth(1)?;
+                    text.strip_suffix("` is skipped")
+                })
+                .collect();
+            assert_eq!(
+                skipped, OKTA_OPERATIONS_LEFT_OUT,
+                "{:#?}",
+                generated.warnings
             );
             crates.push(("okta-every-tag".into(), generated.files));
         }
