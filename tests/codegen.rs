@@ -643,3 +643,51 @@ fn path_styles_and_servers_that_change_the_request_are_refused() {
     let surface = surface(&generate_test_document(&document).expect("generates"));
     assert!(surface.contains("get_thing(id: &str)"), "{surface}");
 }
+
+#[test]
+fn multipart_and_media_type_ranges_are_refused_as_request_bodies() {
+    let document = |content: &str| {
+        format!(
+            "{MINIMAL_HEAD}paths:\n  /up:\n    post:\n      operationId: upload\n      requestBody:\n        required: true\n        content:\n{content}      responses: {{'204': {{description: ok}}}}\n  /others:\n    get:\n      operationId: getOthers\n      responses: {{'204': {{description: ok}}}}\n"
+        )
+    };
+    let multipart = "          multipart/form-data: {schema: {type: object, properties: {file: {type: string, format: binary}}}}\n";
+    for (media_type, pointer) in [
+        ("multipart/form-data", "multipart~1form-data"),
+        ("multipart/mixed", "multipart~1mixed"),
+        ("'*/*'", "*~1*"),
+        ("application/*", "application~1*"),
+        ("text/*", "text~1*"),
+    ] {
+        let document = document(&format!(
+            "          {media_type}: {{schema: {{type: object}}}}\n"
+        ));
+        let expected = format!(
+            "at #/paths/~1up/post/requestBody/content/{pointer}: a request body of media type `{}` is not supported yet",
+            media_type.trim_matches('\'')
+        );
+        let error = error_of(&document);
+        assert!(error.starts_with(&expected), "{error}");
+        let (surface, warnings) = skipping(&document);
+        assert!(!surface.contains("upload("), "{surface}");
+        assert!(surface.contains("get_others("), "{surface}");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with(&format!("{expected}; the operation `post /up` is skipped")),
+            "{warnings:?}"
+        );
+    }
+    // Beside a media type the client can send, multipart is only another way to say it.
+    let both = document(&format!(
+        "{multipart}          application/octet-stream: {{schema: {{type: string, format: binary}}}}\n"
+    ));
+    let files = generate_test_document(&both).expect("generates");
+    assert!(
+        surface(&files).contains("upload(body: &[u8])"),
+        "{}",
+        surface(&files)
+    );
+    let api = text_of(&files, "src/apis/default.rs");
+    assert!(api.contains("\"application/octet-stream\""), "{api}");
+    assert!(!api.contains("multipart"), "{api}");
+}

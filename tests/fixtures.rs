@@ -166,8 +166,13 @@ components:
 }
 
 /// The operations of Okta's official document (2026.06.3) that every tag leaves out, with
-/// `--skip-unsupported`: the disaster-recovery ones, sent to another server.
+/// `--skip-unsupported`: the uploads of images, whose bodies are `multipart/form-data`
+/// only, and the disaster-recovery operations, sent to another server.
 const OKTA_OPERATIONS_LEFT_OUT: &[&str] = &[
+    "post /api/v1/apps/{appId}/logo",
+    "post /api/v1/brands/{brandId}/themes/{themeId}/background-image",
+    "post /api/v1/brands/{brandId}/themes/{themeId}/favicon",
+    "post /api/v1/brands/{brandId}/themes/{themeId}/logo",
     "post /api/v1/dr/failback",
     "post /api/v1/dr/failover",
     "get /api/v1/dr/status",

@@ -484,11 +484,19 @@ impl<'d> Lowerer<'d> {
             .as_ref()
             .map(|components| &components.request_bodies);
         let (body, where_) = resolve(bodies, "requestBodies", body, &at.push("requestBody"))?;
-        let Some((media_type, content, encoding)) = pick_content(&body.content) else {
-            return Err(Diagnostic::at(
-                &where_.push("content"),
-                "the request body has no media type",
-            ));
+        let sendable = body
+            .content
+            .iter()
+            .filter(|(name, _)| unsendable(name).is_none());
+        let Some((media_type, content, encoding)) = pick_content(sendable) else {
+            return Err(match body.content.keys().find_map(|name| Some((name, unsendable(name)?))) {
+                Some((name, why)) => Diagnostic::at(
+                    &where_.push("content").push(name),
+                    format!("a request body of media type `{name}` is not supported yet"),
+                )
+                .with_help(format!("{why}; describe the body with another media type too: JSON, a form, text or bytes")),
+                None => Diagnostic::at(&where_.push("content"), "the request body has no media type"),
+            });
         };
         let schema_at = where_.push("content").push(media_type).push("schema");
         let ty = match (encoding, &content.schema) {
@@ -923,11 +931,25 @@ fn order_path_parameters(
     Ok(())
 }
 
+/// Why a request body of the media type `name` cannot be sent, if it cannot: a multipart
+/// body needs a boundary and parts the generated code does not make, and a range
+/// (`*/*`, `application/*`) is no `Content-Type`.
+fn unsendable(name: &str) -> Option<&'static str> {
+    let essence = name.split(';').next().unwrap_or_default().trim();
+    if essence.contains('*') {
+        Some("a range is no `Content-Type` a request can be sent with")
+    } else if essence.to_ascii_lowercase().starts_with("multipart/") {
+        Some("a multipart body needs parts and a boundary, which the generated code does not make")
+    } else {
+        None
+    }
+}
+
 /// The entry of a content map a body is written or read as: JSON (`application/json` or a
 /// `+json` type) first, then a form, then text, then the first other.
-fn pick_content(
-    content: &indexmap::IndexMap<String, MediaType>,
-) -> Option<(&str, &MediaType, Encoding)> {
+fn pick_content<'a>(
+    content: impl IntoIterator<Item = (&'a String, &'a MediaType)>,
+) -> Option<(&'a str, &'a MediaType, Encoding)> {
     let encoding = |name: &str| {
         let essence = name
             .split(';')
@@ -952,7 +974,7 @@ fn pick_content(
         Encoding::Bytes => 3,
     };
     content
-        .iter()
+        .into_iter()
         .map(|(name, media)| (name.as_str(), media, encoding(name)))
         .min_by_key(|(_, _, encoding)| rank(*encoding))
 }
