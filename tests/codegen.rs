@@ -691,3 +691,47 @@ fn multipart_and_media_type_ranges_are_refused_as_request_bodies() {
     assert!(api.contains("\"application/octet-stream\""), "{api}");
     assert!(!api.contains("multipart"), "{api}");
 }
+
+#[test]
+fn a_discriminator_mapping_to_nothing_or_over_a_member_that_is_no_object_is_refused() {
+    let document = |pet: &str| {
+        format!(
+            "{MINIMAL_HEAD}paths:\n  /pets:\n    get:\n      operationId: getPet\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Pet'}}\ncomponents:\n  schemas:\n    Pet:\n{pet}\n    Cat: {{type: object, properties: {{meow: {{type: string}}}}}}\n    Dog: {{type: object, properties: {{bark: {{type: string}}}}}}\n    Name: {{type: string}}\n    Names: {{type: array, items: {{type: string}}}}\n"
+        )
+    };
+    let cases = [
+        (
+            "      oneOf: [{$ref: '#/components/schemas/Cat'}, {$ref: '#/components/schemas/Dog'}]\n      discriminator: {propertyName: kind, mapping: {cat: Cat, ghost: '#/components/schemas/Ghost'}}",
+            "at #/components/schemas/Pet/discriminator/mapping/ghost: `#/components/schemas/Ghost` names no schema under #/components/schemas (define `Ghost`, or remove `ghost` from the mapping)",
+        ),
+        (
+            "      oneOf: [{$ref: '#/components/schemas/Cat'}, {type: object}]\n      discriminator: {propertyName: kind, mapping: {ghost: Ghost}}",
+            "at #/components/schemas/Pet/discriminator/mapping/ghost: `Ghost` names no schema under #/components/schemas",
+        ),
+        (
+            "      type: object\n      properties: {kind: {type: string}}\n      discriminator: {propertyName: kind, mapping: {cat: Cat, ghost: Ghost}}",
+            "at #/components/schemas/Pet/discriminator/mapping/ghost: `Ghost` names no schema under #/components/schemas",
+        ),
+        (
+            "      oneOf: [{$ref: '#/components/schemas/Cat'}, {$ref: '#/components/schemas/Name'}]\n      discriminator: {propertyName: kind}",
+            "at #/components/schemas/Pet/oneOf/1: this member is not an object, so the `discriminator` property `kind` can never select it (make every member an object, or remove the `discriminator`)",
+        ),
+        (
+            "      anyOf: [{$ref: '#/components/schemas/Names'}, {$ref: '#/components/schemas/Dog'}]\n      discriminator: {propertyName: kind}",
+            "at #/components/schemas/Pet/anyOf/0: this member is not an object, so the `discriminator` property `kind` can never select it",
+        ),
+    ];
+    for (pet, expected) in cases {
+        let error = error_of(&document(pet));
+        assert!(error.starts_with(expected), "{error}");
+    }
+    // Objects only, every mapping naming one: a tagged enum.
+    let pets = document(
+        "      oneOf: [{$ref: '#/components/schemas/Cat'}, {$ref: '#/components/schemas/Dog'}]\n      discriminator: {propertyName: kind, mapping: {cat: Cat, dog: '#/components/schemas/Dog'}}",
+    );
+    let models = text_of(
+        &generate_test_document(&pets).expect("generates"),
+        "src/models.rs",
+    );
+    assert!(models.contains("pub enum Pet {"), "{models}");
+}

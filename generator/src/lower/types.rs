@@ -400,11 +400,21 @@ impl<'d> Lowerer<'d> {
         pointer: &Pointer,
     ) -> Result<Union, Diagnostic> {
         let members = typed_members(members);
+        if let Some(discriminator) = &schema.schema_data.discriminator {
+            for (value, target) in &discriminator.mapping {
+                self.mapped_schema(value, target, pointer)?;
+            }
+        }
         let discriminator = schema
             .schema_data
             .discriminator
             .as_ref()
             .filter(|_| members.iter().all(|(_, member)| member.as_item().is_none()));
+        if let Some(discriminator) = discriminator {
+            for (index, member) in &members {
+                self.taggable(member, &pointer.push(keyword).push(*index), discriminator)?;
+            }
+        }
         let mut variant_names = names::Scope::default();
         let mut variants = Vec::with_capacity(members.len());
         for (index, member) in members {
@@ -470,13 +480,7 @@ impl<'d> Lowerer<'d> {
         let mut subtypes: Vec<(String, Pointer)> = Vec::new();
         for (value, target) in &discriminator.mapping {
             let reference = mapping_reference(target);
-            let name = component_name(&reference, "schemas", &at.push(value))?;
-            let Some(member) = self.schemas().and_then(|schemas| schemas.get(&name)) else {
-                return Err(Diagnostic::at(
-                    &at.push(value),
-                    format!("`{target}` names no schema under #/components/schemas"),
-                ));
-            };
+            let member = self.mapped_schema(value, target, pointer)?;
             let (target_schema, _) = resolve(self.schemas(), "schemas", member, &at.push(value))?;
             if std::ptr::eq(target_schema, schema) || !shape(target_schema).is_definition() {
                 return Ok(None);
@@ -499,6 +503,62 @@ impl<'d> Lowerer<'d> {
             variants,
             selection: tagged(discriminator, &mut variant_names),
         }))
+    }
+
+    /// The component schema the `discriminator` mapping of the schema at `pointer` maps
+    /// `value` to; an error when `target` names none.
+    fn mapped_schema(
+        &self,
+        value: &str,
+        target: &str,
+        pointer: &Pointer,
+    ) -> Result<&'d ReferenceOr<Schema>, Diagnostic> {
+        let at = pointer.push("discriminator").push("mapping").push(value);
+        let name = component_name(&mapping_reference(target), "schemas", &at)?;
+        self.schemas()
+            .and_then(|schemas| schemas.get(&name))
+            .ok_or_else(|| {
+                Diagnostic::at(
+                    &at,
+                    format!("`{target}` names no schema under #/components/schemas"),
+                )
+                .with_help(format!(
+                    "define `{name}`, or remove `{value}` from the mapping"
+                ))
+            })
+    }
+
+    /// An error when `member`, at `at`, of a union tagged by `discriminator` is not an
+    /// object: its value could hold no tag, so no value would ever be read as it.
+    fn taggable(
+        &self,
+        member: &'d ReferenceOr<Schema>,
+        at: &Pointer,
+        discriminator: &Discriminator,
+    ) -> Result<(), Diagnostic> {
+        // A member that does not resolve fails where it is lowered, with its own error.
+        let Ok((schema, _)) = resolve(self.schemas(), "schemas", member, at) else {
+            return Ok(());
+        };
+        let object = match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(_))
+            | SchemaKind::AllOf { .. }
+            | SchemaKind::OneOf { .. }
+            | SchemaKind::AnyOf { .. } => true,
+            SchemaKind::Any(any) => is_object_like(any),
+            _ => false,
+        };
+        if object {
+            return Ok(());
+        }
+        Err(Diagnostic::at(
+            at,
+            format!(
+                "this member is not an object, so the `discriminator` property `{}` can never select it",
+                discriminator.property_name
+            ),
+        )
+        .with_help("make every member an object, or remove the `discriminator`"))
     }
 
     fn object(
