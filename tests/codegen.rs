@@ -539,7 +539,7 @@ fn a_schema_keyword_of_the_wrong_kind_is_located_at_its_value() {
 
 #[test]
 fn a_nullable_schema_is_an_option_wherever_it_is_used() {
-    let paths = "paths:\n  /a:\n    get:\n      operationId: getA\n      parameters:\n        - {name: q, in: query, schema: NULLABLE_TEXT}\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema:\n                type: object\n                required: [texts, counts, notes]\n                properties:\n                  texts: {type: array, items: NULLABLE_TEXT}\n                  counts: {type: object, additionalProperties: NULLABLE_INTEGER}\n                  notes: {type: array, items: {$ref: '#/components/schemas/Note'}}\n                  note: {$ref: '#/components/schemas/Note'}\ncomponents:\n  schemas:\n    Note: NULLABLE_TEXT\n";
+    let paths = "paths:\n  /a:\n    get:\n      operationId: getA\n      parameters:\n        - {name: q, in: query, schema: NULLABLE_TEXT}\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema:\n                type: object\n                required: [texts, counts, notes]\n                properties:\n                  texts: {type: array, items: NULLABLE_TEXT}\n                  counts: {type: object, additionalProperties: NULLABLE_INTEGER}\n                  notes: {type: array, items: {$ref: '#/components/schemas/Note'}}\n                  note: {$ref: '#/components/schemas/Note'}\n                  either: {$ref: '#/components/schemas/Either'}\ncomponents:\n  schemas:\n    Note: NULLABLE_TEXT\n    Either: {oneOf: [{$ref: '#/components/schemas/Note'}, {type: integer}]}\n";
     let versions = [
         (
             MINIMAL_HEAD.to_owned(),
@@ -566,6 +566,7 @@ fn a_nullable_schema_is_an_option_wherever_it_is_used() {
             // A property's `null` is its presence: absent, `null` or a value.
             "pub note: Option<Option<Note>>,",
             "pub type Note = String;",
+            "Note(Option<Note>),",
         ] {
             assert!(models.contains(line), "{head}: {line} in:\n{models}");
         }

@@ -787,6 +787,7 @@ impl AsSchema for Box<Schema> {
 fn variant_name(ty: &TypeRef) -> String {
     match ty {
         TypeRef::Named(name) => name.clone(),
+        TypeRef::Nullable(inner) => variant_name(inner),
         other => variant_word(other).to_owned(),
     }
 }
