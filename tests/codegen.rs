@@ -536,3 +536,203 @@ fn a_schema_keyword_of_the_wrong_kind_is_located_at_its_value() {
         assert_eq!(error_of(&document), expected, "{name}");
     }
 }
+
+#[test]
+fn a_nullable_schema_is_an_option_wherever_it_is_used() {
+    let paths = "paths:\n  /a:\n    get:\n      operationId: getA\n      parameters:\n        - {name: q, in: query, schema: NULLABLE_TEXT}\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema:\n                type: object\n                required: [texts, counts, notes]\n                properties:\n                  texts: {type: array, items: NULLABLE_TEXT}\n                  counts: {type: object, additionalProperties: NULLABLE_INTEGER}\n                  notes: {type: array, items: {$ref: '#/components/schemas/Note'}}\n                  note: {$ref: '#/components/schemas/Note'}\n                  either: {$ref: '#/components/schemas/Either'}\ncomponents:\n  schemas:\n    Note: NULLABLE_TEXT\n    Either: {oneOf: [{$ref: '#/components/schemas/Note'}, {type: integer}]}\n";
+    let versions = [
+        (
+            MINIMAL_HEAD.to_owned(),
+            "{type: string, nullable: true}",
+            "{type: integer, nullable: true}",
+        ),
+        (
+            MINIMAL_HEAD.replace("3.0.3", "3.1.0"),
+            "{type: [string, 'null']}",
+            "{type: ['null', integer]}",
+        ),
+    ];
+    for (head, text, integer) in versions {
+        let document = head.clone()
+            + &paths
+                .replace("NULLABLE_TEXT", text)
+                .replace("NULLABLE_INTEGER", integer);
+        let files = generate_test_document(&document).expect("generates");
+        let models = text_of(&files, "src/models.rs");
+        for line in [
+            "pub texts: Vec<Option<String>>,",
+            "pub counts: std::collections::BTreeMap<String, Option<i64>>,",
+            "pub notes: Vec<Option<Note>>,",
+            // A property's `null` is its presence: absent, `null` or a value.
+            "pub note: Option<Option<Note>>,",
+            "pub type Note = String;",
+            "Note(Option<Note>),",
+        ] {
+            assert!(models.contains(line), "{head}: {line} in:\n{models}");
+        }
+        // A parameter is never sent as `null`.
+        assert!(
+            surface(&files).contains("  q(q: &str) -> Self"),
+            "{head}: {}",
+            surface(&files)
+        );
+    }
+}
+
+/// What a document generates with `--skip-unsupported`: the API surface and the warnings.
+fn skipping(document: &str) -> (String, Vec<String>) {
+    let options = Options {
+        skip_unsupported: true,
+        ..Default::default()
+    };
+    let generated = generate(document, &options).expect("generates when skipping");
+    let warnings = generated
+        .warnings
+        .iter()
+        .map(|warning| warning.to_string())
+        .collect();
+    (surface(&generated.files), warnings)
+}
+
+#[test]
+fn path_styles_and_servers_that_change_the_request_are_refused() {
+    let document = |item_servers: &str, parameter: &str, operation_servers: &str| {
+        format!(
+            "{MINIMAL_HEAD}servers: [{{url: 'https://api.example.com/v1'}}]\npaths:\n  /things/{{id}}:\n{item_servers}    get:\n      operationId: getThing\n      parameters:\n        - {{name: id, in: path, required: true, {parameter}schema: {{type: string}}}}\n{operation_servers}      responses: {{'204': {{description: ok}}}}\n  /others:\n    get:\n      operationId: getOthers\n      responses: {{'204': {{description: ok}}}}\n"
+        )
+    };
+    let elsewhere = "[{url: 'https://other.example.com'}]";
+    let cases = [
+        (
+            document("", "style: matrix, ", ""),
+            "at #/paths/~1things~1{id}/get/parameters/0/style: path parameters in `style: matrix` are not supported yet",
+        ),
+        (
+            document("", "style: label, explode: true, ", ""),
+            "at #/paths/~1things~1{id}/get/parameters/0/style: path parameters in `style: label` are not supported yet",
+        ),
+        (
+            document(&format!("    servers: {elsewhere}\n"), "", ""),
+            "at #/paths/~1things~1{id}/servers: `servers` on a path item or an operation is not supported yet",
+        ),
+        (
+            document("", "", &format!("      servers: {elsewhere}\n")),
+            "at #/paths/~1things~1{id}/get/servers: `servers` on a path item or an operation is not supported yet",
+        ),
+    ];
+    for (document, expected) in cases {
+        let error = error_of(&document);
+        assert!(error.starts_with(expected), "{error}");
+        let (surface, warnings) = skipping(&document);
+        assert!(!surface.contains("get_thing("), "{surface}");
+        assert!(surface.contains("get_others("), "{surface}");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with(&format!(
+                "{expected}; the operation `get /things/{{id}}` is skipped"
+            )),
+            "{warnings:?}"
+        );
+    }
+    // The simple style, and servers that are the document's, are what the client does.
+    let same = "[{url: 'https://api.example.com/v1'}]";
+    let document = document(
+        &format!("    servers: {same}\n"),
+        "style: simple, ",
+        &format!("      servers: {same}\n"),
+    );
+    let surface = surface(&generate_test_document(&document).expect("generates"));
+    assert!(surface.contains("get_thing(id: &str)"), "{surface}");
+}
+
+#[test]
+fn multipart_and_media_type_ranges_are_refused_as_request_bodies() {
+    let document = |content: &str| {
+        format!(
+            "{MINIMAL_HEAD}paths:\n  /up:\n    post:\n      operationId: upload\n      requestBody:\n        required: true\n        content:\n{content}      responses: {{'204': {{description: ok}}}}\n  /others:\n    get:\n      operationId: getOthers\n      responses: {{'204': {{description: ok}}}}\n"
+        )
+    };
+    let multipart = "          multipart/form-data: {schema: {type: object, properties: {file: {type: string, format: binary}}}}\n";
+    for (media_type, pointer) in [
+        ("multipart/form-data", "multipart~1form-data"),
+        ("multipart/mixed", "multipart~1mixed"),
+        ("'*/*'", "*~1*"),
+        ("application/*", "application~1*"),
+        ("text/*", "text~1*"),
+    ] {
+        let document = document(&format!(
+            "          {media_type}: {{schema: {{type: object}}}}\n"
+        ));
+        let expected = format!(
+            "at #/paths/~1up/post/requestBody/content/{pointer}: a request body of media type `{}` is not supported yet",
+            media_type.trim_matches('\'')
+        );
+        let error = error_of(&document);
+        assert!(error.starts_with(&expected), "{error}");
+        let (surface, warnings) = skipping(&document);
+        assert!(!surface.contains("upload("), "{surface}");
+        assert!(surface.contains("get_others("), "{surface}");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with(&format!("{expected}; the operation `post /up` is skipped")),
+            "{warnings:?}"
+        );
+    }
+    // Beside a media type the client can send, multipart is only another way to say it.
+    let both = document(&format!(
+        "{multipart}          application/octet-stream: {{schema: {{type: string, format: binary}}}}\n"
+    ));
+    let files = generate_test_document(&both).expect("generates");
+    assert!(
+        surface(&files).contains("upload(body: &[u8])"),
+        "{}",
+        surface(&files)
+    );
+    let api = text_of(&files, "src/apis/default.rs");
+    assert!(api.contains("\"application/octet-stream\""), "{api}");
+    assert!(!api.contains("multipart"), "{api}");
+}
+
+#[test]
+fn a_discriminator_mapping_to_nothing_or_over_a_member_that_is_no_object_is_refused() {
+    let document = |pet: &str| {
+        format!(
+            "{MINIMAL_HEAD}paths:\n  /pets:\n    get:\n      operationId: getPet\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Pet'}}\ncomponents:\n  schemas:\n    Pet:\n{pet}\n    Cat: {{type: object, properties: {{meow: {{type: string}}}}}}\n    Dog: {{type: object, properties: {{bark: {{type: string}}}}}}\n    Name: {{type: string}}\n    Names: {{type: array, items: {{type: string}}}}\n"
+        )
+    };
+    let cases = [
+        (
+            "      oneOf: [{$ref: '#/components/schemas/Cat'}, {$ref: '#/components/schemas/Dog'}]\n      discriminator: {propertyName: kind, mapping: {cat: Cat, ghost: '#/components/schemas/Ghost'}}",
+            "at #/components/schemas/Pet/discriminator/mapping/ghost: `#/components/schemas/Ghost` names no schema under #/components/schemas (define `Ghost`, or remove `ghost` from the mapping)",
+        ),
+        (
+            "      oneOf: [{$ref: '#/components/schemas/Cat'}, {type: object}]\n      discriminator: {propertyName: kind, mapping: {ghost: Ghost}}",
+            "at #/components/schemas/Pet/discriminator/mapping/ghost: `Ghost` names no schema under #/components/schemas",
+        ),
+        (
+            "      type: object\n      properties: {kind: {type: string}}\n      discriminator: {propertyName: kind, mapping: {cat: Cat, ghost: Ghost}}",
+            "at #/components/schemas/Pet/discriminator/mapping/ghost: `Ghost` names no schema under #/components/schemas",
+        ),
+        (
+            "      oneOf: [{$ref: '#/components/schemas/Cat'}, {$ref: '#/components/schemas/Name'}]\n      discriminator: {propertyName: kind}",
+            "at #/components/schemas/Pet/oneOf/1: this member is not an object, so the `discriminator` property `kind` can never select it (make every member an object, or remove the `discriminator`)",
+        ),
+        (
+            "      anyOf: [{$ref: '#/components/schemas/Names'}, {$ref: '#/components/schemas/Dog'}]\n      discriminator: {propertyName: kind}",
+            "at #/components/schemas/Pet/anyOf/0: this member is not an object, so the `discriminator` property `kind` can never select it",
+        ),
+    ];
+    for (pet, expected) in cases {
+        let error = error_of(&document(pet));
+        assert!(error.starts_with(expected), "{error}");
+    }
+    // Objects only, every mapping naming one: a tagged enum.
+    let pets = document(
+        "      oneOf: [{$ref: '#/components/schemas/Cat'}, {$ref: '#/components/schemas/Dog'}]\n      discriminator: {propertyName: kind, mapping: {cat: Cat, dog: '#/components/schemas/Dog'}}",
+    );
+    let models = text_of(
+        &generate_test_document(&pets).expect("generates"),
+        "src/models.rs",
+    );
+    assert!(models.contains("pub enum Pet {"), "{models}");
+}

@@ -393,6 +393,28 @@ pub enum TypeRef {
     Map(Box<TypeRef>),
     /// `Box<T>`: a reference that closes a cycle of types holding each other by value.
     Boxed(Box<TypeRef>),
+    /// `Option<T>`: a value of a `nullable` schema, `None` for `null`. A property's
+    /// `null` is its [`Presence`] instead.
+    Nullable(Box<TypeRef>),
+}
+
+impl TypeRef {
+    /// `Option<self>`: `self` or `null`. Any JSON value already holds `null`, and a
+    /// nullable type is not wrapped twice.
+    pub fn or_null(self) -> Self {
+        match self {
+            Self::Json | Self::Nullable(_) => self,
+            ty => Self::Nullable(Box::new(ty)),
+        }
+    }
+
+    /// The type without the `null` a [`TypeRef::Nullable`] adds, and whether it added one.
+    pub fn without_null(self) -> (Self, bool) {
+        match self {
+            Self::Nullable(inner) => (*inner, true),
+            ty => (ty, false),
+        }
+    }
 }
 
 /// A named type in the models module.

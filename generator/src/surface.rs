@@ -236,6 +236,7 @@ fn type_text(ty: &TypeRef) -> String {
         TypeRef::List(inner) => format!("Vec<{}>", type_text(inner)),
         TypeRef::Map(inner) => format!("BTreeMap<String, {}>", type_text(inner)),
         TypeRef::Boxed(inner) => format!("Box<{}>", type_text(inner)),
+        TypeRef::Nullable(inner) => format!("Option<{}>", type_text(inner)),
     }
 }
 

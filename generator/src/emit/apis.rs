@@ -79,7 +79,10 @@ fn operation_uses_models(operation: &Operation) -> bool {
     fn named(ty: &TypeRef) -> bool {
         match ty {
             TypeRef::Named(_) => true,
-            TypeRef::List(inner) | TypeRef::Map(inner) | TypeRef::Boxed(inner) => named(inner),
+            TypeRef::List(inner)
+            | TypeRef::Map(inner)
+            | TypeRef::Boxed(inner)
+            | TypeRef::Nullable(inner) => named(inner),
             _ => false,
         }
     }

@@ -314,5 +314,6 @@ fn describe(ty: &TypeRef) -> String {
         TypeRef::List(item) => format!("a list of {}", describe(item)),
         TypeRef::Map(value) => format!("a map of names to {}", describe(value)),
         TypeRef::Boxed(inner) => describe(inner),
+        TypeRef::Nullable(inner) => format!("{} or `null`", describe(inner)),
     }
 }

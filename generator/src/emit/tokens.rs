@@ -55,6 +55,10 @@ pub fn type_tokens(ty: &TypeRef, models: ModelsPath) -> TokenStream {
             let inner = type_tokens(inner, models);
             quote!(Box<#inner>)
         }
+        TypeRef::Nullable(inner) => {
+            let inner = type_tokens(inner, models);
+            quote!(Option<#inner>)
+        }
     }
 }
 

@@ -15,7 +15,7 @@ pub(super) fn box_cycles(types: &mut [TypeDef]) {
         .iter()
         .map(|def| {
             by_value(&def.kind)
-                .map(|ty| match ty {
+                .map(|ty| match held(ty) {
                     TypeRef::Named(name) => ir::type_position(types, name),
                     _ => None,
                 })
@@ -30,7 +30,7 @@ pub(super) fn box_cycles(types: &mut [TypeDef]) {
             .map(|(def, targets)| {
                 by_value(&def.kind)
                     .zip(targets)
-                    .filter(|(ty, _)| matches!(ty, TypeRef::Named(_)))
+                    .filter(|(ty, _)| matches!(held(ty), TypeRef::Named(_)))
                     .filter_map(|(_, to)| *to)
                     .collect()
             })
@@ -40,6 +40,7 @@ pub(super) fn box_cycles(types: &mut [TypeDef]) {
             // A reference inside one component closes a cycle (a self-reference included).
             let box_it = |(ty, to): (&mut TypeRef, &Option<usize>)| {
                 if to.is_some_and(|to| component[to] == component[from]) {
+                    let ty = held_mut(ty);
                     *ty = TypeRef::Boxed(Box::new(std::mem::replace(ty, TypeRef::Json)));
                 }
             };
@@ -56,6 +57,22 @@ pub(super) fn box_cycles(types: &mut [TypeDef]) {
                 _ => {}
             }
         }
+    }
+}
+
+/// What `ty` holds by value: itself, or what an `Option` holds.
+fn held(ty: &TypeRef) -> &TypeRef {
+    match ty {
+        TypeRef::Nullable(inner) => held(inner),
+        ty => ty,
+    }
+}
+
+/// [`held`], to box it.
+fn held_mut(ty: &mut TypeRef) -> &mut TypeRef {
+    match ty {
+        TypeRef::Nullable(inner) => held_mut(inner),
+        ty => ty,
     }
 }
 
@@ -191,6 +208,35 @@ mod tests {
         assert_eq!(
             field_types(&types[2]),
             [&TypeRef::List(Box::new(named("C")))]
+        );
+    }
+
+    #[test]
+    fn a_reference_inside_an_option_is_boxed_inside_it() {
+        use crate::ir::{Selection, Union, UnionVariant};
+        let named = |name: &str| TypeRef::Named(name.to_owned());
+        let nullable = |ty: TypeRef| TypeRef::Nullable(Box::new(ty));
+        // A union whose variant is `Option<Self>`: an `Option` holds its value inline.
+        let mut types = vec![TypeDef {
+            name: "U".into(),
+            source: "#/components/schemas/U".into(),
+            description: None,
+            kind: TypeKind::Union(Union {
+                variants: vec![UnionVariant {
+                    rust_name: "U".into(),
+                    ty: nullable(named("U")),
+                    tags: Vec::new(),
+                }],
+                selection: Selection::FirstMatch,
+            }),
+        }];
+        box_cycles(&mut types);
+        let TypeKind::Union(union) = &types[0].kind else {
+            panic!("a union: {:?}", types[0]);
+        };
+        assert_eq!(
+            union.variants[0].ty,
+            nullable(TypeRef::Boxed(Box::new(named("U"))))
         );
     }
 }

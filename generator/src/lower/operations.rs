@@ -6,7 +6,7 @@ use heck::ToLowerCamelCase;
 
 use openapiv3::{
     MediaType, Operation as OpenApiOperation, Parameter as OpenApiParameter,
-    ParameterSchemaOrContent, QueryStyle, ReferenceOr, SecurityRequirement, StatusCode,
+    ParameterSchemaOrContent, PathStyle, QueryStyle, ReferenceOr, SecurityRequirement, StatusCode,
 };
 
 use super::names::{self, camel, snake};
@@ -55,6 +55,8 @@ impl<'d> Lowerer<'d> {
                 );
                 let skipped = || format!("the operation `{method} {path}` is skipped");
                 let Some(operation) = self.attempt(skipped, |this| {
+                    this.own_servers(&item.servers, &path_at)?;
+                    this.own_servers(&operation.servers, &at)?;
                     this.operation(id, method, path, &path_parameters, operation, &at)
                 })?
                 else {
@@ -97,6 +99,22 @@ impl<'d> Lowerer<'d> {
             group.struct_name = struct_names.claim(group.struct_name.clone());
         }
         Ok(groups)
+    }
+
+    /// An error when the path item or operation at `at` lists `servers` other than the
+    /// document's: the client sends every request to the one base URL it is built with.
+    fn own_servers(&self, servers: &[openapiv3::Server], at: &Pointer) -> Result<(), Diagnostic> {
+        let urls = |servers: &[openapiv3::Server]| -> Vec<String> {
+            servers.iter().map(|server| server.url.clone()).collect()
+        };
+        if servers.is_empty() || urls(servers) == urls(&self.document.servers) {
+            return Ok(());
+        }
+        Err(Diagnostic::at(
+            &at.push("servers"),
+            "`servers` on a path item or an operation is not supported yet",
+        )
+        .with_help("the client sends every request to the base URL it is built with; generate the operations of another server from a document of their own"))
     }
 
     /// `id`, or when another operation has it already, a name made of the method and the
@@ -299,6 +317,20 @@ impl<'d> Lowerer<'d> {
                 ));
             }
         };
+        if let OpenApiParameter::Path { style, .. } = parameter
+            && *style != PathStyle::Simple
+        {
+            let style = if *style == PathStyle::Matrix {
+                "matrix"
+            } else {
+                "label"
+            };
+            return Err(Diagnostic::at(
+                &where_.push("style"),
+                format!("path parameters in `style: {style}` are not supported yet"),
+            )
+            .with_help("use `style: simple`, the default"));
+        }
         let data = parameter.parameter_data_ref();
         let (schema, schema_at, json_content) = match &data.format {
             ParameterSchemaOrContent::Schema(schema) => (schema, where_.push("schema"), false),
@@ -391,6 +423,11 @@ impl<'d> Lowerer<'d> {
         let mut ty = ty;
         // Lowering refuses cycles of aliases; the bound is a guard, not a limit.
         for _ in 0..super::MAX_REF_HOPS {
+            // A parameter is never sent as `null`.
+            if let TypeRef::Nullable(inner) = ty {
+                ty = *inner;
+                continue;
+            }
             let TypeRef::Named(name) = &ty else { break };
             match self.types.get(name).map(|def| &def.kind) {
                 Some(TypeKind::Alias(target)) => ty = target.clone(),
@@ -447,18 +484,29 @@ impl<'d> Lowerer<'d> {
             .as_ref()
             .map(|components| &components.request_bodies);
         let (body, where_) = resolve(bodies, "requestBodies", body, &at.push("requestBody"))?;
-        let Some((media_type, content, encoding)) = pick_content(&body.content) else {
-            return Err(Diagnostic::at(
-                &where_.push("content"),
-                "the request body has no media type",
-            ));
+        let sendable = body
+            .content
+            .iter()
+            .filter(|(name, _)| unsendable(name).is_none());
+        let Some((media_type, content, encoding)) = pick_content(sendable) else {
+            return Err(match body.content.keys().find_map(|name| Some((name, unsendable(name)?))) {
+                Some((name, why)) => Diagnostic::at(
+                    &where_.push("content").push(name),
+                    format!("a request body of media type `{name}` is not supported yet"),
+                )
+                .with_help(format!("{why}; describe the body with another media type too: JSON, a form, text or bytes")),
+                None => Diagnostic::at(&where_.push("content"), "the request body has no media type"),
+            });
         };
         let schema_at = where_.push("content").push(media_type).push("schema");
         let ty = match (encoding, &content.schema) {
             (Encoding::Text, _) => TypeRef::String,
             (Encoding::Bytes, _) => TypeRef::Bytes,
+            // A request has no use for sending `null` as its whole body.
             (_, Some(schema)) => {
                 self.schema_type(schema, &schema_at, &format!("{type_hint}Request"))?
+                    .without_null()
+                    .0
             }
             (_, None) => TypeRef::Json,
         };
@@ -605,7 +653,7 @@ impl<'d> Lowerer<'d> {
                 || "the error body is `serde_json::Value`".into(),
                 |this| this.schema_type(schema, &schema_at, &hint),
             )?
-            .unwrap_or(TypeRef::Json))
+            .map_or(TypeRef::Json, |ty| ty.without_null().0))
     }
 
     /// The OAuth 2.0 scopes the operation (or else the document) requires.
@@ -883,11 +931,25 @@ fn order_path_parameters(
     Ok(())
 }
 
+/// Why a request body of the media type `name` cannot be sent, if it cannot: a multipart
+/// body needs a boundary and parts the generated code does not make, and a range
+/// (`*/*`, `application/*`) is no `Content-Type`.
+fn unsendable(name: &str) -> Option<&'static str> {
+    let essence = name.split(';').next().unwrap_or_default().trim();
+    if essence.contains('*') {
+        Some("a range is no `Content-Type` a request can be sent with")
+    } else if essence.to_ascii_lowercase().starts_with("multipart/") {
+        Some("a multipart body needs parts and a boundary, which the generated code does not make")
+    } else {
+        None
+    }
+}
+
 /// The entry of a content map a body is written or read as: JSON (`application/json` or a
 /// `+json` type) first, then a form, then text, then the first other.
-fn pick_content(
-    content: &indexmap::IndexMap<String, MediaType>,
-) -> Option<(&str, &MediaType, Encoding)> {
+fn pick_content<'a>(
+    content: impl IntoIterator<Item = (&'a String, &'a MediaType)>,
+) -> Option<(&'a str, &'a MediaType, Encoding)> {
     let encoding = |name: &str| {
         let essence = name
             .split(';')
@@ -912,7 +974,7 @@ fn pick_content(
         Encoding::Bytes => 3,
     };
     content
-        .iter()
+        .into_iter()
         .map(|(name, media)| (name.as_str(), media, encoding(name)))
         .min_by_key(|(_, _, encoding)| rank(*encoding))
 }

@@ -17,7 +17,39 @@ use crate::ir::{
 
 impl<'d> Lowerer<'d> {
     /// The type of `schema`; inline objects and enums become named types called `hint`.
+    /// `Option<T>` when the schema is `nullable` (or `$ref`s a component that is): the
+    /// one place where `null` is decided, for items, map values, aliases and bodies alike.
     pub(super) fn schema_type<S: AsSchema>(
+        &mut self,
+        schema: &'d ReferenceOr<S>,
+        pointer: &Pointer,
+        hint: &str,
+    ) -> Result<TypeRef, Diagnostic> {
+        let ty = self.value_type(schema, pointer, hint)?;
+        Ok(if self.admits_null(schema) {
+            ty.or_null()
+        } else {
+            ty
+        })
+    }
+
+    /// Whether `schema` allows `null`: its own `nullable`, or that of the component schema
+    /// a `$ref` names. A component that is itself a `$ref` is an alias of what it names,
+    /// which already says whether `null` is allowed.
+    fn admits_null<S: AsSchema>(&self, schema: &ReferenceOr<S>) -> bool {
+        match schema {
+            ReferenceOr::Item(schema) => schema.as_schema().schema_data.nullable,
+            ReferenceOr::Reference { reference } => {
+                component_name(reference, "schemas", &Pointer::root())
+                    .ok()
+                    .and_then(|name| self.schemas()?.get(&name)?.as_item())
+                    .is_some_and(|schema| schema.schema_data.nullable)
+            }
+        }
+    }
+
+    /// The type of the values of `schema` other than `null`.
+    fn value_type<S: AsSchema>(
         &mut self,
         schema: &'d ReferenceOr<S>,
         pointer: &Pointer,
@@ -368,11 +400,21 @@ impl<'d> Lowerer<'d> {
         pointer: &Pointer,
     ) -> Result<Union, Diagnostic> {
         let members = typed_members(members);
+        if let Some(discriminator) = &schema.schema_data.discriminator {
+            for (value, target) in &discriminator.mapping {
+                self.mapped_schema(value, target, pointer)?;
+            }
+        }
         let discriminator = schema
             .schema_data
             .discriminator
             .as_ref()
             .filter(|_| members.iter().all(|(_, member)| member.as_item().is_none()));
+        if let Some(discriminator) = discriminator {
+            for (index, member) in &members {
+                self.taggable(member, &pointer.push(keyword).push(*index), discriminator)?;
+            }
+        }
         let mut variant_names = names::Scope::default();
         let mut variants = Vec::with_capacity(members.len());
         for (index, member) in members {
@@ -383,6 +425,11 @@ impl<'d> Lowerer<'d> {
                     |this| this.schema_type(member, &pointer.push(keyword).push(index), &hint),
                 )?
                 .unwrap_or(TypeRef::Json);
+            // A tagged value is an object, never `null`.
+            let ty = match discriminator {
+                Some(_) => ty.without_null().0,
+                None => ty,
+            };
             let rust_name = match (member, &ty) {
                 (ReferenceOr::Item(_), TypeRef::Named(_)) => format!("Variant{}", index + 1),
                 _ => variant_name(&ty),
@@ -433,13 +480,7 @@ impl<'d> Lowerer<'d> {
         let mut subtypes: Vec<(String, Pointer)> = Vec::new();
         for (value, target) in &discriminator.mapping {
             let reference = mapping_reference(target);
-            let name = component_name(&reference, "schemas", &at.push(value))?;
-            let Some(member) = self.schemas().and_then(|schemas| schemas.get(&name)) else {
-                return Err(Diagnostic::at(
-                    &at.push(value),
-                    format!("`{target}` names no schema under #/components/schemas"),
-                ));
-            };
+            let member = self.mapped_schema(value, target, pointer)?;
             let (target_schema, _) = resolve(self.schemas(), "schemas", member, &at.push(value))?;
             if std::ptr::eq(target_schema, schema) || !shape(target_schema).is_definition() {
                 return Ok(None);
@@ -462,6 +503,62 @@ impl<'d> Lowerer<'d> {
             variants,
             selection: tagged(discriminator, &mut variant_names),
         }))
+    }
+
+    /// The component schema the `discriminator` mapping of the schema at `pointer` maps
+    /// `value` to; an error when `target` names none.
+    fn mapped_schema(
+        &self,
+        value: &str,
+        target: &str,
+        pointer: &Pointer,
+    ) -> Result<&'d ReferenceOr<Schema>, Diagnostic> {
+        let at = pointer.push("discriminator").push("mapping").push(value);
+        let name = component_name(&mapping_reference(target), "schemas", &at)?;
+        self.schemas()
+            .and_then(|schemas| schemas.get(&name))
+            .ok_or_else(|| {
+                Diagnostic::at(
+                    &at,
+                    format!("`{target}` names no schema under #/components/schemas"),
+                )
+                .with_help(format!(
+                    "define `{name}`, or remove `{value}` from the mapping"
+                ))
+            })
+    }
+
+    /// An error when `member`, at `at`, of a union tagged by `discriminator` is not an
+    /// object: its value could hold no tag, so no value would ever be read as it.
+    fn taggable(
+        &self,
+        member: &'d ReferenceOr<Schema>,
+        at: &Pointer,
+        discriminator: &Discriminator,
+    ) -> Result<(), Diagnostic> {
+        // A member that does not resolve fails where it is lowered, with its own error.
+        let Ok((schema, _)) = resolve(self.schemas(), "schemas", member, at) else {
+            return Ok(());
+        };
+        let object = match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(_))
+            | SchemaKind::AllOf { .. }
+            | SchemaKind::OneOf { .. }
+            | SchemaKind::AnyOf { .. } => true,
+            SchemaKind::Any(any) => is_object_like(any),
+            _ => false,
+        };
+        if object {
+            return Ok(());
+        }
+        Err(Diagnostic::at(
+            at,
+            format!(
+                "this member is not an object, so the `discriminator` property `{}` can never select it",
+                discriminator.property_name
+            ),
+        )
+        .with_help("make every member an object, or remove the `discriminator`"))
     }
 
     fn object(
@@ -489,7 +586,9 @@ impl<'d> Lowerer<'d> {
                 ReferenceOr::Item(schema) => Some(schema.as_ref()),
                 ReferenceOr::Reference { reference } => self.component_schema(reference),
             };
-            let nullable = target.is_some_and(|schema| schema.schema_data.nullable);
+            let (ty, nullable_type) = ty.without_null();
+            let nullable =
+                nullable_type || target.is_some_and(|schema| schema.schema_data.nullable);
             let presence = match (parts.required.contains(wire_name), nullable) {
                 (true, false) => Presence::Required,
                 (true, true) => Presence::RequiredNullable,
@@ -688,6 +787,7 @@ impl AsSchema for Box<Schema> {
 fn variant_name(ty: &TypeRef) -> String {
     match ty {
         TypeRef::Named(name) => name.clone(),
+        TypeRef::Nullable(inner) => variant_name(inner),
         other => variant_word(other).to_owned(),
     }
 }
@@ -713,6 +813,7 @@ fn variant_word(ty: &TypeRef) -> &'static str {
         TypeRef::List(_) | TypeRef::Bytes => "List",
         TypeRef::Map(_) => "Map",
         TypeRef::Named(_) | TypeRef::Boxed(_) => "Object",
+        TypeRef::Nullable(inner) => variant_word(inner),
     }
 }
 
