@@ -736,3 +736,60 @@ fn a_discriminator_mapping_to_nothing_or_over_a_member_that_is_no_object_is_refu
     );
     assert!(models.contains("pub enum Pet {"), "{models}");
 }
+
+#[test]
+fn header_parameters_openapi_ignores_are_left_out_and_names_http_cannot_carry_refused() {
+    let document = |name: &str| {
+        format!(
+            "{MINIMAL_HEAD}paths:\n  /things:\n    get:\n      operationId: listThings\n      parameters:\n        - {{name: '{name}', in: header, required: true, schema: {{type: string}}}}\n        - {{name: X-Trace, in: header, schema: {{type: string}}}}\n      responses: {{'204': {{description: ok}}}}\n"
+        )
+    };
+    for name in ["Accept", "content-type", "AUTHORIZATION"] {
+        let generated =
+            generate(&document(name), &Options::default()).expect("generates, the header ignored");
+        let surface = surface(&generated.files);
+        assert!(surface.contains("list_things()"), "{surface}");
+        let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with(&format!(
+                "at #/paths/~1things/get/parameters/0: the header parameter `{name}` is ignored, as OpenAPI says"
+            )),
+            "{warnings:?}"
+        );
+    }
+    for name in ["X Bad Header", "Ünï", ""] {
+        let error = error_of(&document(name));
+        let expected = format!(
+            "at #/paths/~1things/get/parameters/0/name: `{}` is not a header name HTTP can carry",
+            name.escape_debug()
+        );
+        assert!(error.starts_with(&expected), "{error}");
+    }
+}
+
+#[test]
+fn a_security_requirement_naming_no_defined_scheme_is_refused_where_it_is() {
+    let document = |document_security: &str, operation_security: &str| {
+        format!(
+            "{MINIMAL_HEAD}{document_security}components:\n  securitySchemes:\n    key: {{type: apiKey, in: header, name: X-Key}}\npaths:\n  /things:\n    get:\n      operationId: listThings\n{operation_security}      responses: {{'204': {{description: ok}}}}\n"
+        )
+    };
+    let error = error_of(&document(
+        "",
+        "      security: [{key: []}, {missing: []}]\n",
+    ));
+    assert!(
+        error.starts_with(
+            "at #/paths/~1things/get/security/1: the security scheme `missing` is not defined"
+        ),
+        "{error}"
+    );
+    let error = error_of(&document("security: [{nowhere: []}]\n", ""));
+    assert!(
+        error.starts_with("at #/security/0: the security scheme `nowhere` is not defined"),
+        "{error}"
+    );
+    generate_test_document(&document("security: [{key: []}]\n", "      security: []\n"))
+        .expect("defined schemes generate");
+}

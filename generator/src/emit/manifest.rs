@@ -66,20 +66,96 @@ fn one_line(text: &str) -> String {
 }
 
 /// `name` when Cargo takes it as a package name: ASCII letters, digits, `-` and `_`, starting
-/// with a letter, at most 64 characters.
+/// with a letter, at most 64 characters; and when its library can be built under it.
 fn check_name(name: &str) -> Result<String, Diagnostic> {
     let valid = name.len() <= 64
         && name.starts_with(|first: char| first.is_ascii_alphabetic())
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if valid {
-        Ok(name.to_owned())
-    } else {
-        Err(Diagnostic::document(format!(
+    if !valid {
+        return Err(Diagnostic::document(format!(
             "the crate name `{name}` is not a package name: use ASCII letters, digits, `-` and `_`, starting with a letter, at most 64 characters"
-        )))
+        )));
     }
+    if is_taken(name) {
+        return Err(Diagnostic::document(format!(
+            "the crate name `{name}` can't name the library: it is a Rust keyword, a crate of Rust's own or one the generated crate depends on"
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+/// Whether the library of a package called `name` would clash with a Rust keyword, a crate
+/// of Rust's own, or a dependency of the generated crate.
+fn is_taken(name: &str) -> bool {
+    const TAKEN: &[&str] = &[
+        // Keywords, strict and reserved.
+        "as",
+        "async",
+        "await",
+        "break",
+        "const",
+        "continue",
+        "crate",
+        "dyn",
+        "else",
+        "enum",
+        "extern",
+        "false",
+        "fn",
+        "for",
+        "if",
+        "impl",
+        "in",
+        "let",
+        "loop",
+        "match",
+        "mod",
+        "move",
+        "mut",
+        "pub",
+        "ref",
+        "return",
+        "self",
+        "static",
+        "struct",
+        "super",
+        "trait",
+        "true",
+        "type",
+        "unsafe",
+        "use",
+        "where",
+        "while",
+        "abstract",
+        "become",
+        "box",
+        "do",
+        "final",
+        "gen",
+        "macro",
+        "override",
+        "priv",
+        "try",
+        "typeof",
+        "unsized",
+        "virtual",
+        "yield",
+        // Rust's own crates.
+        "alloc",
+        "core",
+        "proc_macro",
+        "std",
+        "test",
+        // The generated crate's dependencies.
+        "api_client_runtime",
+        "chrono",
+        "serde",
+        "serde_json",
+    ];
+    let lib = name.replace('-', "_");
+    TAKEN.iter().any(|taken| lib.eq_ignore_ascii_case(taken))
 }
 
 /// The title in kebab case, keeping only what a package name may hold.
@@ -93,6 +169,7 @@ fn default_name(title: &str) -> String {
     let name: String = name.chars().take(64).collect();
     match name.trim_end_matches('-') {
         "" => "api-client".to_owned(),
+        name if is_taken(name) => format!("{name}-client"),
         name => name.to_owned(),
     }
 }
@@ -252,6 +329,25 @@ mod tests {
         for bad in ["", "2fa", "pet store", "pet/store", &"a".repeat(65)] {
             assert!(check_name(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn names_a_library_cannot_take_are_refused_or_made_a_client() {
+        for taken in [
+            "self",
+            "std",
+            "test",
+            "serde",
+            "serde-json",
+            "api-client-runtime",
+            "Core",
+        ] {
+            let error = check_name(taken).expect_err(taken).to_string();
+            assert!(error.contains("can't name the library"), "{error}");
+        }
+        assert_eq!(default_name("Serde"), "serde-client");
+        assert_eq!(default_name("self"), "self-client");
+        assert_eq!(default_name("Chrono API"), "chrono-api");
     }
 
     #[test]

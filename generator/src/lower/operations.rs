@@ -216,6 +216,7 @@ impl<'d> Lowerer<'d> {
         let body = self.request_body(operation, at, &type_hint, &mut param_names)?;
         let (success, errors) = self.responses(operation, at, &type_hint)?;
         let idempotent = idempotent(operation, http_method, at)?;
+        self.defined_schemes(operation, at)?;
         self.note_scopes(operation);
         Ok(Operation {
             method_name: snake(&id),
@@ -266,6 +267,17 @@ impl<'d> Lowerer<'d> {
                     parameter,
                     &list_at.push(index),
                 )?;
+                if let Some(name) = ignored_header(parameter) {
+                    self.warnings.push(
+                        Diagnostic::at(
+                            &where_,
+                            format!("the header parameter `{name}` is ignored, as OpenAPI says"),
+                        )
+                        .with_help("the client sets Accept, Content-Type and Authorization itself, from the operation's media types and security")
+                        .warning(),
+                    );
+                    continue;
+                }
                 let key = (
                     parameter.parameter_data_ref().name.as_str(),
                     location_name(parameter),
@@ -317,6 +329,20 @@ impl<'d> Lowerer<'d> {
                 ));
             }
         };
+        if let OpenApiParameter::Header { parameter_data, .. } = parameter
+            && !is_header_name(&parameter_data.name)
+        {
+            return Err(Diagnostic::at(
+                &where_.push("name"),
+                format!(
+                    "`{}` is not a header name HTTP can carry",
+                    parameter_data.name.escape_debug()
+                ),
+            )
+            .with_help(
+                "a header name is ASCII letters, digits and `!#$%&'*+-.^_`|~`, with no spaces",
+            ));
+        }
         if let OpenApiParameter::Path { style, .. } = parameter
             && *style != PathStyle::Simple
         {
@@ -683,6 +709,42 @@ impl<'d> Lowerer<'d> {
             .or(self.document.security.as_ref())
     }
 
+    /// An error naming the first security requirement of the operation (or else of the
+    /// document) that names a scheme `components.securitySchemes` does not define.
+    fn defined_schemes(
+        &self,
+        operation: &'d OpenApiOperation,
+        at: &Pointer,
+    ) -> Result<(), Diagnostic> {
+        let at = match &operation.security {
+            Some(_) => at.push("security"),
+            None => Pointer::root().push("security"),
+        };
+        let defined = self
+            .document
+            .components
+            .as_ref()
+            .map(|components| &components.security_schemes);
+        for (index, requirement) in self
+            .requirements(operation)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            if let Some(scheme) = requirement
+                .keys()
+                .find(|scheme| !defined.is_some_and(|defined| defined.contains_key(*scheme)))
+            {
+                return Err(Diagnostic::at(
+                    &at.push(index),
+                    format!("the security scheme `{scheme}` is not defined"),
+                )
+                .with_help("name a scheme of #/components/securitySchemes"));
+            }
+        }
+        Ok(())
+    }
+
     /// Records the scopes the operation requires of each scheme, for the token requests.
     fn note_scopes(&mut self, operation: &'d OpenApiOperation) {
         for requirement in self.requirements(operation).into_iter().flatten() {
@@ -929,6 +991,27 @@ fn order_path_parameters(
     };
     params.sort_by_key(position);
     Ok(())
+}
+
+/// The name of a header parameter OpenAPI says is to be ignored (`Accept`, `Content-Type`,
+/// `Authorization`: the client sets them), if `parameter` is one.
+fn ignored_header(parameter: &OpenApiParameter) -> Option<&str> {
+    let OpenApiParameter::Header { parameter_data, .. } = parameter else {
+        return None;
+    };
+    let name = parameter_data.name.as_str();
+    ["accept", "content-type", "authorization"]
+        .iter()
+        .any(|ignored| name.eq_ignore_ascii_case(ignored))
+        .then_some(name)
+}
+
+/// Whether `name` is an HTTP field name: a non-empty token (RFC 9110, 5.1).
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte))
 }
 
 /// Why a request body of the media type `name` cannot be sent, if it cannot: a multipart
