@@ -38,6 +38,7 @@ pub fn load(text: &str) -> Result<OpenAPI, Diagnostic> {
 /// What the 3.0 model cannot hold in a valid document (an integer bound outside 64 bits, a
 /// callback given by `$ref`) is changed so it can, with a warning.
 pub fn read(text: &str) -> Result<Loaded, Diagnostic> {
+    let text = without_byte_order_mark(text);
     let keys = path_keys(text);
     match parse::<OpenAPI>(text) {
         Ok(document) if is_3_0(&document.openapi) && keys.slashless.is_empty() => {
@@ -61,6 +62,7 @@ pub fn read(text: &str) -> Result<Loaded, Diagnostic> {
 /// own, its old place and the references to it pointing at the new one. Slower than
 /// [`read`], so only for a document that [`read`] has read and that has such references.
 pub fn read_with_references_moved(text: &str) -> Result<Loaded, Diagnostic> {
+    let text = without_byte_order_mark(text);
     read_tree(text, path_keys(text), true)
 }
 
@@ -178,10 +180,14 @@ impl ParseError {
     }
 }
 
-/// The text of a JSON document (an object, after any byte order mark and white space);
-/// `None` for YAML.
+/// `text` without the byte order mark it may start with, which neither serde_json nor
+/// serde_yaml reads past (in YAML it would be the start of the first key).
+fn without_byte_order_mark(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// The text of a JSON document (an object, after any white space); `None` for YAML.
 fn json_text(text: &str) -> Option<&str> {
-    let text = text.trim_start_matches('\u{feff}');
     text.trim_start().starts_with('{').then_some(text)
 }
 
@@ -497,6 +503,30 @@ mod tests {
                 .example
                 .as_ref()
                 .is_some_and(serde_json::Value::is_f64)
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_read_past_in_yaml_as_in_json() {
+        let yaml = "\u{feff}openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n";
+        let json = "\u{feff}{\"openapi\": \"3.0.3\", \"info\": {\"title\": \"t\", \"version\": \"1\"}, \"paths\": {}}";
+        for document in [yaml, json] {
+            assert_eq!(
+                read(document).map(|loaded| loaded.document.info.title),
+                Ok("t".into())
+            );
+            assert_eq!(
+                read_with_references_moved(document).map(|loaded| loaded.document.info.title),
+                Ok("t".into())
+            );
+        }
+        let error = read("\u{feff}openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {/a: {get: {responses: {'200': {description: []}}}}}\n")
+            .expect_err("a list is no description");
+        assert!(
+            error
+                .to_string()
+                .starts_with("at #/paths: the document could not be read (line 3,"),
+            "{error}"
         );
     }
 
