@@ -22,6 +22,10 @@ pub struct Loaded {
     /// What is not generated because the reader does not know it (a path item's `GET`):
     /// an error, unless what is unsupported is skipped.
     pub ignored: Vec<Diagnostic>,
+    /// The references to schemas in place that [`read_with_references_moved`] cannot follow
+    /// (to nothing, or round a cycle), left as they are: an error, unless what is
+    /// unsupported is skipped. Always empty from [`read`].
+    pub unfollowed: Vec<Diagnostic>,
 }
 
 /// Parses `text` (YAML or JSON) as an OpenAPI 3.0.x or 3.1.x document.
@@ -46,6 +50,7 @@ pub fn read(text: &str) -> Result<Loaded, Diagnostic> {
                 document,
                 notes: Vec::new(),
                 ignored: keys.unknown,
+                unfollowed: Vec::new(),
             });
         }
         Ok(document) => check_version(&document.openapi)?,
@@ -80,14 +85,17 @@ fn read_tree(text: &str, keys: PathKeys, move_references: bool) -> Result<Loaded
     };
     notes.append(&mut add_slashes(&mut tree, &keys.slashless)?);
     notes.append(&mut tolerated::relax(&mut tree));
-    if move_references {
-        references::hoist(&mut tree);
-    }
+    let unfollowed = if move_references {
+        references::hoist(&mut tree)
+    } else {
+        Vec::new()
+    };
     match OpenAPI::deserialize(&tree) {
         Ok(document) => Ok(Loaded {
             document,
             notes,
             ignored: keys.unknown,
+            unfollowed,
         }),
         Err(error) => Err(tree_error(text, &tree, converted, &error)),
     }
