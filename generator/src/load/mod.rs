@@ -1,5 +1,6 @@
 //! Reading an OpenAPI 3.0 or 3.1 document from YAML or JSON text.
 
+mod keys;
 mod keywords;
 mod openapi31;
 mod references;
@@ -11,6 +12,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::diagnostic::{Diagnostic, Pointer};
+use keys::PathKeys;
 
 /// A document read, and what the reader noted about it (parts it leaves out).
 #[derive(Debug, Clone)]
@@ -31,7 +33,9 @@ pub struct Loaded {
 /// Parses `text` (YAML or JSON) as an OpenAPI 3.0.x or 3.1.x document.
 ///
 /// Errors name the place in the document where reading stopped, as a JSON pointer, and say
-/// which OpenAPI version was found when it is neither 3.0 nor 3.1.
+/// which OpenAPI version was found when it is neither 3.0 nor 3.1. A key that a mapping
+/// holds twice is an error too, naming the key, its place and line, rather than one of the
+/// two dropped.
 pub fn load(text: &str) -> Result<OpenAPI, Diagnostic> {
     read(text).map(|loaded| loaded.document)
 }
@@ -43,7 +47,7 @@ pub fn load(text: &str) -> Result<OpenAPI, Diagnostic> {
 /// callback given by `$ref`) is changed so it can, with a warning.
 pub fn read(text: &str) -> Result<Loaded, Diagnostic> {
     let text = without_byte_order_mark(text);
-    let keys = path_keys(text);
+    let keys = keys::scan(text)?;
     match parse::<OpenAPI>(text) {
         Ok(document) if is_3_0(&document.openapi) && keys.slashless.is_empty() => {
             return Ok(Loaded {
@@ -68,7 +72,7 @@ pub fn read(text: &str) -> Result<Loaded, Diagnostic> {
 /// [`read`], so only for a document that [`read`] has read and that has such references.
 pub fn read_with_references_moved(text: &str) -> Result<Loaded, Diagnostic> {
     let text = without_byte_order_mark(text);
-    read_tree(text, path_keys(text), true)
+    read_tree(text, keys::scan(text)?, true)
 }
 
 /// A document that needs changes before openapiv3 reads it (a 3.1 document, paths
@@ -227,47 +231,6 @@ fn json_error(error: serde_path_to_error::Error<serde_json::Error>) -> ParseErro
     ParseError { pointer, message }
 }
 
-/// What the keys of `paths` say: the paths written without their leading `/`, and one
-/// located diagnostic for each key of a path item that the reader does not know (`GET` for
-/// `get`, say), so their operations are not lost silently.
-#[derive(Default)]
-struct PathKeys {
-    slashless: Vec<String>,
-    unknown: Vec<Diagnostic>,
-}
-
-/// Reads only the keys of `paths` (and of each path item) from `text`.
-fn path_keys(text: &str) -> PathKeys {
-    #[derive(Deserialize)]
-    struct Keys {
-        #[serde(default)]
-        paths: indexmap::IndexMap<String, MapKeys>,
-    }
-    let Ok(Keys { paths }) = parse::<Keys>(text) else {
-        return PathKeys::default();
-    };
-    let mut keys = PathKeys::default();
-    for (path, MapKeys(item)) in &paths {
-        if path.starts_with("x-") {
-            continue;
-        }
-        if !path.starts_with('/') {
-            keys.slashless.push(path.clone());
-        }
-        let at = Pointer::root().push("paths").push(path);
-        for key in item.iter().filter(|key| !is_path_item_key(key)) {
-            keys.unknown.push(
-                Diagnostic::at(
-                    &at.push(key),
-                    format!("`{key}` is not a field of a path item, so it is not generated"),
-                )
-                .with_help("HTTP methods are lower case: get, put, post, delete, options, head, patch, trace"),
-            );
-        }
-    }
-    keys
-}
-
 /// Gives each path in `slashless` its leading `/` in the document tree, with a warning
 /// each; an error when the path with the `/` is there already.
 fn add_slashes(
@@ -313,86 +276,6 @@ fn add_slashes(
     }
     *paths = renamed;
     Ok(notes)
-}
-
-/// The keys of a mapping, read without its values; nothing for any other value.
-struct MapKeys(Vec<String>);
-
-impl<'de> Deserialize<'de> for MapKeys {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MapKeys;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("any value")
-            }
-
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MapKeys, A::Error> {
-                let mut keys = Vec::new();
-                while let Some((key, serde::de::IgnoredAny)) = map.next_entry::<String, _>()? {
-                    keys.push(key);
-                }
-                Ok(MapKeys(keys))
-            }
-
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<MapKeys, A::Error> {
-                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                Ok(MapKeys(Vec::new()))
-            }
-
-            fn visit_str<E>(self, _: &str) -> Result<MapKeys, E> {
-                Ok(MapKeys(Vec::new()))
-            }
-
-            fn visit_bool<E>(self, _: bool) -> Result<MapKeys, E> {
-                Ok(MapKeys(Vec::new()))
-            }
-
-            fn visit_i64<E>(self, _: i64) -> Result<MapKeys, E> {
-                Ok(MapKeys(Vec::new()))
-            }
-
-            fn visit_u64<E>(self, _: u64) -> Result<MapKeys, E> {
-                Ok(MapKeys(Vec::new()))
-            }
-
-            fn visit_f64<E>(self, _: f64) -> Result<MapKeys, E> {
-                Ok(MapKeys(Vec::new()))
-            }
-
-            fn visit_unit<E>(self) -> Result<MapKeys, E> {
-                Ok(MapKeys(Vec::new()))
-            }
-        }
-        deserializer.deserialize_any(Visitor)
-    }
-}
-
-/// The fields of an OpenAPI 3.0 path item, and its extensions.
-fn is_path_item_key(key: &str) -> bool {
-    const FIELDS: &[&str] = &[
-        "$ref",
-        "summary",
-        "description",
-        "get",
-        "put",
-        "post",
-        "delete",
-        "options",
-        "head",
-        "patch",
-        "trace",
-        "servers",
-        "parameters",
-    ];
-    FIELDS.contains(&key) || key.starts_with("x-")
 }
 
 fn check_version(version: &str) -> Result<(), Diagnostic> {
