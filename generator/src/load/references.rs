@@ -101,6 +101,7 @@ const COMPONENT_MAPS: &[&str] = &[
     "headers",
 ];
 
+/// What the value of `key` is, in a mapping whose keys are of the kind `mode` says.
 fn entry(mode: Mode, key: &Value, value: &Value) -> Entry {
     let key = key.as_str();
     match (mode, key) {
