@@ -97,23 +97,36 @@ fn read_and_lower(text: &str, options: &Options) -> Result<(ir::Api, Vec<Diagnos
         document,
         notes: mut warnings,
         ignored,
+        ..
     } = load::read(text)?;
-    for ignored in ignored {
-        if !options.skip_unsupported {
-            return Err(ignored);
-        }
-        warnings.push(ignored.warning());
-    }
+    skip_or_fail(ignored, options, &mut warnings)?;
     let (mut api, references_elsewhere) = lower::lower_noting_references(&document, options);
     if references_elsewhere {
         // Rare, and slower: read again with those schemas moved into the components
         // (the notes are the same as the first reading's).
         let moved = load::read_with_references_moved(text)?;
+        skip_or_fail(moved.unfollowed, options, &mut warnings)?;
         api = lower::lower(&moved.document, options);
     }
     let mut api = api?;
     warnings.append(&mut api.warnings);
     Ok((api, warnings))
+}
+
+/// The first of `unsupported` as the error, or, when what is unsupported is skipped, each
+/// of them added to `warnings`.
+fn skip_or_fail(
+    unsupported: Vec<Diagnostic>,
+    options: &Options,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<(), Diagnostic> {
+    for diagnostic in unsupported {
+        if !options.skip_unsupported {
+            return Err(diagnostic);
+        }
+        warnings.push(diagnostic.warning());
+    }
+    Ok(())
 }
 
 fn surface_file(
@@ -152,4 +165,46 @@ fn on_large_stack<T: Send>(
             )
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reference_in_place_to_itself_fails_or_is_skipped_saying_why() {
+        let document = "openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /a:
+    get:
+      responses:
+        '200':
+          description: ok
+          content: {application/json: {schema: {$ref: '#/components/schemas/A'}}}
+components:
+  schemas:
+    A:
+      type: object
+      properties:
+        x: {$ref: '#/components/schemas/A/properties/x'}
+        y: {type: string}
+";
+        let cycle = "at #/components/schemas/A/properties/x: `$ref: #/components/schemas/A/properties/x` leads back to itself through references alone, never to a schema (a cycle)";
+        let error = generate(document, &Options::default()).expect_err("a cycle");
+        assert!(error.to_string().starts_with(cycle), "{error}");
+        let skipping = Options {
+            skip_unsupported: true,
+            ..Default::default()
+        };
+        let generated = generate(document, &skipping).expect("generates without `x`");
+        assert!(
+            generated
+                .warnings
+                .iter()
+                .any(|warning| warning.to_string().starts_with(cycle)),
+            "{:?}",
+            generated.warnings
+        );
+    }
 }

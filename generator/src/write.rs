@@ -1,6 +1,7 @@
 //! Writing the generated files, or checking that they are up to date. This is the only
 //! module that touches the file system.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::fs;
@@ -25,12 +26,30 @@ const COPIED: (&str, &str) = (
 
 /// The first line of a Rust (or JSONC) file made from the document `source`.
 pub(crate) fn generated_preamble(source: &str) -> String {
-    format!("//{}{source}{}", GENERATED.0, GENERATED.1)
+    format!("//{}{}{}", GENERATED.0, one_line(source), GENERATED.1)
 }
 
 /// The first line of a TOML file made from the document `source`.
 pub(crate) fn generated_toml_preamble(source: &str) -> String {
-    format!("#{}{source}{}", GENERATED.0, GENERATED.1)
+    format!("#{}{}{}", GENERATED.0, one_line(source), GENERATED.1)
+}
+
+/// `source` as a preamble names it: each control character (a line break, a tab, an
+/// escape) written as its Rust escape (`\n`, `\t`, `\u{1b}`), so that the preamble stays
+/// the one line [`is_generator_line`] recognises, and a comment in Rust and in TOML.
+fn one_line(source: &str) -> Cow<'_, str> {
+    if !source.contains(char::is_control) {
+        return Cow::Borrowed(source);
+    }
+    let mut line = String::with_capacity(source.len() + 8);
+    for character in source.chars() {
+        if character.is_control() {
+            line.extend(character.escape_default());
+        } else {
+            line.push(character);
+        }
+    }
+    Cow::Owned(line)
 }
 
 /// The ownership rule: the generator owns a file, and may overwrite or remove it, only when
@@ -185,18 +204,16 @@ fn ensure_output_directory(out: &Path) -> Result<(), WriteError> {
 
 /// Brings `out` up to date with `files`: writes what changed (each file through a temporary
 /// file renamed into place) and removes stale generated files. All temporary files are
-/// written before anything is renamed, so a failure to write leaves `out` as it was.
+/// written before anything is renamed, so a failure to write leaves `out` as it was: the
+/// temporary files and the directories made for them are removed.
 pub fn write(out: &Path, files: &[GeneratedFile]) -> Result<Report, WriteError> {
     let report = check(out, files)?;
-    let mut staged = Vec::new();
-    let result = stage(out, files, &report, &mut staged);
-    if let Err(error) = result {
-        for (temporary, _) in &staged {
-            let _ = fs::remove_file(temporary);
-        }
+    let mut staged = Staged::default();
+    if let Err(error) = stage(out, files, &report, &mut staged) {
+        staged.undo();
         return Err(error);
     }
-    for (temporary, path) in &staged {
+    for (temporary, path) in &staged.files {
         fs::rename(temporary, path).map_err(at(path))?;
     }
     for (relative, change) in &report.changes {
@@ -208,12 +225,33 @@ pub fn write(out: &Path, files: &[GeneratedFile]) -> Result<Report, WriteError> 
     Ok(report)
 }
 
+/// What [`stage`] made: each temporary file with its destination, and the directories it
+/// created, parents first.
+#[derive(Default)]
+struct Staged {
+    files: Vec<(PathBuf, PathBuf)>,
+    directories: Vec<PathBuf>,
+}
+
+impl Staged {
+    /// Removes what was made, as far as it can: the temporary files, then the directories
+    /// made for them (only when empty, so nothing put there meanwhile is lost).
+    fn undo(&self) {
+        for (temporary, _) in &self.files {
+            let _ = fs::remove_file(temporary);
+        }
+        for directory in self.directories.iter().rev() {
+            let _ = fs::remove_dir(directory);
+        }
+    }
+}
+
 /// Writes each changed file to a temporary file beside its destination.
 fn stage(
     out: &Path,
     files: &[GeneratedFile],
     report: &Report,
-    staged: &mut Vec<(PathBuf, PathBuf)>,
+    staged: &mut Staged,
 ) -> Result<(), WriteError> {
     let changed: BTreeSet<&str> = report
         .changes
@@ -227,14 +265,31 @@ fn stage(
     {
         let path = out.join(&file.path);
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(at(parent))?;
+            create_directories(parent, &mut staged.directories)?;
         }
         let mut temporary = path.clone().into_os_string();
         temporary.push(TEMPORARY_SUFFIX);
         let temporary = PathBuf::from(temporary);
         let mut handle = create_temporary(&temporary)?;
-        staged.push((temporary.clone(), path));
+        staged.files.push((temporary.clone(), path));
         io::Write::write_all(&mut handle, file.contents.as_bytes()).map_err(at(&temporary))?;
+    }
+    Ok(())
+}
+
+/// Creates `directory` and the parents it lacks, adding each one made to `created`,
+/// parents first.
+fn create_directories(directory: &Path, created: &mut Vec<PathBuf>) -> Result<(), WriteError> {
+    let missing: Vec<&Path> = directory
+        .ancestors()
+        .take_while(|ancestor| !ancestor.as_os_str().is_empty() && !ancestor.exists())
+        .collect();
+    for directory in missing.into_iter().rev() {
+        match fs::create_dir(directory) {
+            Ok(()) => created.push(directory.to_owned()),
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists && directory.is_dir() => {}
+            Err(error) => return Err(at(directory)(error)),
+        }
     }
     Ok(())
 }
@@ -356,6 +411,35 @@ mod tests {
     }
 
     #[test]
+    fn a_document_name_with_control_characters_is_escaped_into_a_preamble_the_next_run_owns() {
+        let source = "spec/a\nb\r\tc\u{1b}[31m\u{85}d.yaml";
+        for preamble in [generated_preamble(source), generated_toml_preamble(source)] {
+            assert!(!preamble.contains(char::is_control), "{preamble:?}");
+            assert!(is_generator_line(&preamble), "{preamble:?}");
+        }
+        assert_eq!(
+            generated_preamble(source),
+            "// Generated by `cargo xtask codegen` from spec/a\\nb\\r\\tc\\u{1b}[31m\\u{85}d.yaml. Do not edit."
+        );
+        let dir = std::env::temp_dir().join(format!("codegen-name-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let files = [
+            GeneratedFile {
+                path: "Cargo.toml".to_owned(),
+                contents: format!("{}\n[package]\n", generated_toml_preamble(source)),
+            },
+            GeneratedFile {
+                path: "src/lib.rs".to_owned(),
+                contents: format!("{}\n\nfn a() {{}}\n", generated_preamble(source)),
+            },
+        ];
+        write(&dir, &files).unwrap();
+        let again = write(&dir, &files).unwrap();
+        assert!(again.is_up_to_date(), "{again:?}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn a_temporary_file_left_by_an_interrupted_run_is_replaced_and_a_foreign_one_kept() {
         let dir = std::env::temp_dir().join(format!("codegen-tmp-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
@@ -388,6 +472,34 @@ mod tests {
             lib.contents
         );
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_failed_write_removes_the_directories_it_made() {
+        let root = std::env::temp_dir().join(format!("codegen-undo-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        let file = |path: String| GeneratedFile {
+            path,
+            contents: format!("{}\n", generated_preamble("spec.yaml")),
+        };
+        let too_long = || file(format!("src/apis/{}.rs", "a".repeat(300)));
+        let fresh = root.join("fresh");
+        write(&fresh, &[file("Cargo.toml".into()), too_long()]).unwrap_err();
+        assert!(!fresh.exists());
+
+        let existing = root.join("existing");
+        write(&existing, &[file("Cargo.toml".into())]).unwrap();
+        let error = write(&existing, &[file("Cargo.toml".into()), too_long()])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("src/apis"), "{error}");
+        let mut left: Vec<_> = fs::read_dir(&existing)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["Cargo.toml"]);
+        fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]

@@ -8,10 +8,13 @@ mod manifest;
 mod models;
 mod tokens;
 
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+
 use proc_macro2::TokenStream;
 
 use crate::diagnostic::Diagnostic;
-use crate::ir::Api;
+use crate::ir::{Api, ApiGroup};
 use crate::{GeneratedFile, Options};
 use tokens::DOC_LINE_BREAK;
 
@@ -25,6 +28,7 @@ pub use manifest::{Identity, RUNTIME_VERSION};
 /// most of the peak memory for a large document).
 pub fn emit(api: &Api, options: &Options) -> Result<Vec<GeneratedFile>, Diagnostic> {
     let identity = manifest::Identity::of(api, options)?;
+    let api = &with_short_module_names(api);
     let preamble = preamble(&options.source_name);
     let lib_name = identity.lib_name();
     let mut files = rust_files(api, &lib_name)
@@ -59,7 +63,7 @@ pub struct RustFile {
 /// The emitting stage alone: the token stream of each Rust file made from the IR, for the
 /// library `lib_name` (which the front page's quick start names).
 pub fn tokens(api: &Api, lib_name: &str) -> Vec<RustFile> {
-    rust_files(api, lib_name).collect()
+    rust_files(&with_short_module_names(api), lib_name).collect()
 }
 
 /// The Rust files made from the IR, for the library `lib_name`. Each file's tokens are made
@@ -84,8 +88,43 @@ fn rust_files<'a>(api: &'a Api, lib_name: &'a str) -> impl Iterator<Item = RustF
 }
 
 /// The file of an API group's module.
-fn group_path(group: &crate::ir::ApiGroup) -> String {
+fn group_path(group: &ApiGroup) -> String {
     format!("src/apis/{}.rs", group.module.trim_start_matches("r#"))
+}
+
+/// The longest module name, in bytes, that names an API group's file as it is: a tag can
+/// be any length, and a file name no longer than 255 bytes on most file systems.
+const MAX_MODULE_NAME: usize = 64;
+
+/// `api` with each API group's module name longer than [`MAX_MODULE_NAME`] cut to it (and
+/// numbered, `_2`, `_3`, …, when the cut name is another group's). The modules are
+/// private, so their names are not part of the crate's interface.
+fn with_short_module_names(api: &Api) -> Cow<'_, Api> {
+    let long = |group: &ApiGroup| group.module.trim_start_matches("r#").len() > MAX_MODULE_NAME;
+    if !api.groups.iter().any(long) {
+        return Cow::Borrowed(api);
+    }
+    let mut api = api.clone();
+    let mut taken: BTreeSet<String> = api
+        .groups
+        .iter()
+        .filter(|group| !long(group))
+        .map(|group| group.module.clone())
+        .collect();
+    for group in api.groups.iter_mut().filter(|group| long(group)) {
+        let mut end = MAX_MODULE_NAME;
+        while !group.module.is_char_boundary(end) {
+            end -= 1;
+        }
+        let cut = group.module[..end].trim_end_matches('_');
+        let name = std::iter::once(cut.to_owned())
+            .chain((2..).map(|number| format!("{cut}_{number}")))
+            .find(|name| !taken.contains(name))
+            .unwrap_or_default();
+        taken.insert(name.clone());
+        group.module = name;
+    }
+    Cow::Owned(api)
 }
 
 /// What every emitted file starts with, naming `source`.
@@ -210,6 +249,42 @@ mod tests {
 
     use super::tokens::{docs, inner_docs};
     use super::{rust_file, space_items};
+
+    #[test]
+    fn long_tags_make_short_distinct_module_files() {
+        let long = "x".repeat(100);
+        let document = format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n    get: {{tags: [{long}a], responses: {{'200': {{description: ok}}}}}}\n    put: {{tags: [{long}b], responses: {{'200': {{description: ok}}}}}}\n    post: {{tags: [short], responses: {{'200': {{description: ok}}}}}}\n"
+        );
+        let options = crate::Options {
+            source_name: "spec.yaml".into(),
+            ..Default::default()
+        };
+        let generated = crate::generate(&document, &options).expect("generates");
+        let cut = "x".repeat(super::MAX_MODULE_NAME);
+        let apis: Vec<&str> = generated
+            .files
+            .iter()
+            .filter_map(|file| file.path.strip_prefix("src/apis/"))
+            .collect();
+        assert_eq!(
+            apis,
+            [
+                "mod.rs",
+                "short.rs",
+                &format!("{cut}.rs"),
+                &format!("{cut}_2.rs")
+            ]
+        );
+        let module = &generated
+            .files
+            .iter()
+            .find(|file| file.path == "src/apis/mod.rs")
+            .expect("src/apis/mod.rs")
+            .contents;
+        assert!(module.contains(&format!("mod {cut};\n")), "{module}");
+        assert!(module.contains(&format!("mod {cut}_2;\n")), "{module}");
+    }
 
     #[test]
     fn items_are_separated_but_bodies_are_not() {

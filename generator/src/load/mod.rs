@@ -1,5 +1,6 @@
 //! Reading an OpenAPI 3.0 or 3.1 document from YAML or JSON text.
 
+mod keys;
 mod keywords;
 mod openapi31;
 mod references;
@@ -11,6 +12,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::diagnostic::{Diagnostic, Pointer};
+use keys::PathKeys;
 
 /// A document read, and what the reader noted about it (parts it leaves out).
 #[derive(Debug, Clone)]
@@ -22,12 +24,18 @@ pub struct Loaded {
     /// What is not generated because the reader does not know it (a path item's `GET`):
     /// an error, unless what is unsupported is skipped.
     pub ignored: Vec<Diagnostic>,
+    /// The references to schemas in place that [`read_with_references_moved`] cannot follow
+    /// (to nothing, or round a cycle), left as they are: an error, unless what is
+    /// unsupported is skipped. Always empty from [`read`].
+    pub unfollowed: Vec<Diagnostic>,
 }
 
 /// Parses `text` (YAML or JSON) as an OpenAPI 3.0.x or 3.1.x document.
 ///
 /// Errors name the place in the document where reading stopped, as a JSON pointer, and say
-/// which OpenAPI version was found when it is neither 3.0 nor 3.1.
+/// which OpenAPI version was found when it is neither 3.0 nor 3.1. A key that a mapping
+/// holds twice is an error too, naming the key, its place and line, rather than one of the
+/// two dropped.
 pub fn load(text: &str) -> Result<OpenAPI, Diagnostic> {
     read(text).map(|loaded| loaded.document)
 }
@@ -38,13 +46,15 @@ pub fn load(text: &str) -> Result<OpenAPI, Diagnostic> {
 /// What the 3.0 model cannot hold in a valid document (an integer bound outside 64 bits, a
 /// callback given by `$ref`) is changed so it can, with a warning.
 pub fn read(text: &str) -> Result<Loaded, Diagnostic> {
-    let keys = path_keys(text);
+    let text = without_byte_order_mark(text);
+    let keys = keys::scan(text)?;
     match parse::<OpenAPI>(text) {
         Ok(document) if is_3_0(&document.openapi) && keys.slashless.is_empty() => {
             return Ok(Loaded {
                 document,
                 notes: Vec::new(),
                 ignored: keys.unknown,
+                unfollowed: Vec::new(),
             });
         }
         Ok(document) => check_version(&document.openapi)?,
@@ -61,7 +71,8 @@ pub fn read(text: &str) -> Result<Loaded, Diagnostic> {
 /// own, its old place and the references to it pointing at the new one. Slower than
 /// [`read`], so only for a document that [`read`] has read and that has such references.
 pub fn read_with_references_moved(text: &str) -> Result<Loaded, Diagnostic> {
-    read_tree(text, path_keys(text), true)
+    let text = without_byte_order_mark(text);
+    read_tree(text, keys::scan(text)?, true)
 }
 
 /// A document that needs changes before openapiv3 reads it (a 3.1 document, paths
@@ -78,14 +89,17 @@ fn read_tree(text: &str, keys: PathKeys, move_references: bool) -> Result<Loaded
     };
     notes.append(&mut add_slashes(&mut tree, &keys.slashless)?);
     notes.append(&mut tolerated::relax(&mut tree));
-    if move_references {
-        references::hoist(&mut tree);
-    }
+    let unfollowed = if move_references {
+        references::hoist(&mut tree)
+    } else {
+        Vec::new()
+    };
     match OpenAPI::deserialize(&tree) {
         Ok(document) => Ok(Loaded {
             document,
             notes,
             ignored: keys.unknown,
+            unfollowed,
         }),
         Err(error) => Err(tree_error(text, &tree, converted, &error)),
     }
@@ -178,10 +192,14 @@ impl ParseError {
     }
 }
 
-/// The text of a JSON document (an object, after any byte order mark and white space);
-/// `None` for YAML.
+/// `text` without the byte order mark it may start with, which neither serde_json nor
+/// serde_yaml reads past (in YAML it would be the start of the first key).
+fn without_byte_order_mark(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// The text of a JSON document (an object, after any white space); `None` for YAML.
 fn json_text(text: &str) -> Option<&str> {
-    let text = text.trim_start_matches('\u{feff}');
     text.trim_start().starts_with('{').then_some(text)
 }
 
@@ -211,47 +229,6 @@ fn json_error(error: serde_path_to_error::Error<serde_json::Error>) -> ParseErro
         text.strip_suffix(&suffix).unwrap_or(&text)
     );
     ParseError { pointer, message }
-}
-
-/// What the keys of `paths` say: the paths written without their leading `/`, and one
-/// located diagnostic for each key of a path item that the reader does not know (`GET` for
-/// `get`, say), so their operations are not lost silently.
-#[derive(Default)]
-struct PathKeys {
-    slashless: Vec<String>,
-    unknown: Vec<Diagnostic>,
-}
-
-/// Reads only the keys of `paths` (and of each path item) from `text`.
-fn path_keys(text: &str) -> PathKeys {
-    #[derive(Deserialize)]
-    struct Keys {
-        #[serde(default)]
-        paths: indexmap::IndexMap<String, MapKeys>,
-    }
-    let Ok(Keys { paths }) = parse::<Keys>(text) else {
-        return PathKeys::default();
-    };
-    let mut keys = PathKeys::default();
-    for (path, MapKeys(item)) in &paths {
-        if path.starts_with("x-") {
-            continue;
-        }
-        if !path.starts_with('/') {
-            keys.slashless.push(path.clone());
-        }
-        let at = Pointer::root().push("paths").push(path);
-        for key in item.iter().filter(|key| !is_path_item_key(key)) {
-            keys.unknown.push(
-                Diagnostic::at(
-                    &at.push(key),
-                    format!("`{key}` is not a field of a path item, so it is not generated"),
-                )
-                .with_help("HTTP methods are lower case: get, put, post, delete, options, head, patch, trace"),
-            );
-        }
-    }
-    keys
 }
 
 /// Gives each path in `slashless` its leading `/` in the document tree, with a warning
@@ -299,86 +276,6 @@ fn add_slashes(
     }
     *paths = renamed;
     Ok(notes)
-}
-
-/// The keys of a mapping, read without its values; nothing for any other value.
-struct MapKeys(Vec<String>);
-
-impl<'de> Deserialize<'de> for MapKeys {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = MapKeys;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("any value")
-            }
-
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MapKeys, A::Error> {
-                let mut keys = Vec::new();
-                while let Some((key, serde::de::IgnoredAny)) = map.next_entry::<String, _>()? {
-                    keys.push(key);
-                }
-                Ok(MapKeys(keys))
-            }
-
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<MapKeys, A::Error> {
-                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                Ok(MapKeys(Vec::new()))
-            }
-
-            fn visit_str<E>(self, _: &str) -> Result<MapKeys, E> {
-                Ok(MapKeys(Vec::new()))
-            }
-
-            fn visit_bool<E>(self, _: bool) -> Result<MapKeys, E> {
-                Ok(MapKeys(Vec::new()))
-            }
-
-            fn visit_i64<E>(self, _: i64) -> Result<MapKeys, E> {
-                Ok(MapKeys(Vec::new()))
-            }
-
-            fn visit_u64<E>(self, _: u64) -> Result<MapKeys, E> {
-                Ok(MapKeys(Vec::new()))
-            }
-
-            fn visit_f64<E>(self, _: f64) -> Result<MapKeys, E> {
-                Ok(MapKeys(Vec::new()))
-            }
-
-            fn visit_unit<E>(self) -> Result<MapKeys, E> {
-                Ok(MapKeys(Vec::new()))
-            }
-        }
-        deserializer.deserialize_any(Visitor)
-    }
-}
-
-/// The fields of an OpenAPI 3.0 path item, and its extensions.
-fn is_path_item_key(key: &str) -> bool {
-    const FIELDS: &[&str] = &[
-        "$ref",
-        "summary",
-        "description",
-        "get",
-        "put",
-        "post",
-        "delete",
-        "options",
-        "head",
-        "patch",
-        "trace",
-        "servers",
-        "parameters",
-    ];
-    FIELDS.contains(&key) || key.starts_with("x-")
 }
 
 fn check_version(version: &str) -> Result<(), Diagnostic> {
@@ -497,6 +394,30 @@ mod tests {
                 .example
                 .as_ref()
                 .is_some_and(serde_json::Value::is_f64)
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_read_past_in_yaml_as_in_json() {
+        let yaml = "\u{feff}openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n";
+        let json = "\u{feff}{\"openapi\": \"3.0.3\", \"info\": {\"title\": \"t\", \"version\": \"1\"}, \"paths\": {}}";
+        for document in [yaml, json] {
+            assert_eq!(
+                read(document).map(|loaded| loaded.document.info.title),
+                Ok("t".into())
+            );
+            assert_eq!(
+                read_with_references_moved(document).map(|loaded| loaded.document.info.title),
+                Ok("t".into())
+            );
+        }
+        let error = read("\u{feff}openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {/a: {get: {responses: {'200': {description: []}}}}}\n")
+            .expect_err("a list is no description");
+        assert!(
+            error
+                .to_string()
+                .starts_with("at #/paths: the document could not be read (line 3,"),
+            "{error}"
         );
     }
 

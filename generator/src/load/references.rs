@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use heck::ToUpperCamelCase;
 use serde_yaml::{Mapping, Value};
 
+use crate::diagnostic::{Diagnostic, Pointer};
 use crate::lower::pointer_token;
 
 /// Pointer tokens that say where a schema is rather than what it is, left out of its name.
@@ -34,51 +35,190 @@ const PLACES: &[&str] = &[
 const NAME_TOKENS: usize = 3;
 
 /// Moves every schema that a `$ref` points at outside `#/components/schemas/NAME` into
-/// `#/components/schemas`, and points the references there. Returns how many moved.
-pub(super) fn hoist(tree: &mut Value) -> usize {
-    let mut references = Vec::new();
-    collect(tree, &mut references);
-    let mut targets: Vec<(String, Vec<String>)> = references
-        .into_iter()
-        .filter_map(|reference| {
-            let tokens = deep_schema_tokens(&reference)?;
-            Some((reference, tokens))
-        })
+/// `#/components/schemas`, and points the references there. Returns the references that
+/// cannot be followed, left as they are: one diagnostic each, at its first `$ref`, for a
+/// reference that points at nothing, or not at a schema, or (through references alone)
+/// back at itself.
+pub(super) fn hoist(tree: &mut Value) -> Vec<Diagnostic> {
+    let mut references = BTreeMap::new();
+    collect(tree, Mode::Keywords, &mut Vec::new(), &mut references);
+    let mut targets: Vec<(&String, Vec<String>)> = references
+        .keys()
+        .filter_map(|reference| Some((reference, deep_schema_tokens(reference)?)))
         .collect();
-    targets.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
-    targets.dedup_by(|a, b| a.0 == b.0);
+    targets.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(b.0)));
     let mut moved: BTreeMap<String, String> = BTreeMap::new();
+    let mut unfollowed = Vec::new();
     for (reference, tokens) in &targets {
-        if let Some(new_reference) = move_target(tree, tokens) {
-            moved.insert(reference.clone(), new_reference);
+        match move_target(tree, tokens) {
+            Ok(new_reference) => {
+                moved.insert((*reference).clone(), new_reference);
+            }
+            Err(problem) => unfollowed.push(problem.at(reference, &references[*reference])),
         }
     }
-    if !moved.is_empty() {
-        repoint(tree, &moved);
+    let (moved, cycles) = follow_chains(moved);
+    for reference in cycles {
+        unfollowed.push(Problem::Cycle.at(&reference, &references[&reference]));
     }
-    moved.len()
+    if !moved.is_empty() {
+        repoint(tree, Mode::Keywords, &moved);
+    }
+    unfollowed
 }
 
-/// Every `$ref` in the document outside examples and extensions (which hold data).
-fn collect(value: &Value, references: &mut Vec<String>) {
+/// What the keys of a mapping are, for the walk over the document's `$ref`s.
+#[derive(Clone, Copy)]
+enum Mode {
+    /// The fields of an object (a schema, an operation): `$ref`, `example` and `x-…`
+    /// are what they say.
+    Keywords,
+    /// Names, each of an object (the properties of a schema, the headers of a response):
+    /// a property named `examples` or `x-id` is a schema like any other.
+    Names,
+    /// The fields of `#/components`, each (extensions and examples aside) a map of names.
+    Components,
+}
+
+/// What the value of a mapping's key is, for the walk over the document's `$ref`s.
+enum Entry {
+    /// The target of a `$ref`.
+    Reference,
+    /// Data (an example, an extension), where a `$ref` is not one.
+    Data,
+    /// A value whose mappings have keys of this kind.
+    Walk(Mode),
+}
+
+/// Fields whose value maps names to objects.
+const NAME_MAPS: &[&str] = &["properties", "encoding", "headers"];
+/// Fields of `#/components` that map names to objects that may hold schemas.
+const COMPONENT_MAPS: &[&str] = &[
+    "schemas",
+    "responses",
+    "parameters",
+    "requestBodies",
+    "headers",
+];
+
+/// What the value of `key` is, in a mapping whose keys are of the kind `mode` says.
+fn entry(mode: Mode, key: &Value, value: &Value) -> Entry {
+    let key = key.as_str();
+    match (mode, key) {
+        (Mode::Names, _) => Entry::Walk(Mode::Keywords),
+        (Mode::Keywords, Some("$ref")) if value.is_string() => Entry::Reference,
+        (Mode::Keywords, Some("example" | "examples")) | (Mode::Components, Some("examples")) => {
+            Entry::Data
+        }
+        (_, Some(key)) if key.starts_with("x-") => Entry::Data,
+        (Mode::Keywords, Some(key)) if NAME_MAPS.contains(&key) => Entry::Walk(Mode::Names),
+        (Mode::Keywords, Some("components")) => Entry::Walk(Mode::Components),
+        (Mode::Components, Some(key)) if COMPONENT_MAPS.contains(&key) => Entry::Walk(Mode::Names),
+        _ => Entry::Walk(Mode::Keywords),
+    }
+}
+
+/// Every `$ref` in the document outside examples and extensions (which hold data), with
+/// the place of the first mapping that holds it. `path` is the tokens down to `value`.
+fn collect(
+    value: &Value,
+    mode: Mode,
+    path: &mut Vec<String>,
+    references: &mut BTreeMap<String, Pointer>,
+) {
     match value {
         Value::Mapping(map) => {
             for (key, child) in map {
-                match key.as_str() {
-                    Some("$ref") => {
-                        if let Some(reference) = child.as_str() {
-                            references.push(reference.to_owned());
+                match entry(mode, key, child) {
+                    Entry::Reference => {
+                        if let Some(reference) = child.as_str()
+                            && !references.contains_key(reference)
+                        {
+                            let pointer = path
+                                .iter()
+                                .fold(Pointer::root(), |at, token| at.push(token));
+                            references.insert(reference.to_owned(), pointer);
                         }
                     }
-                    Some("example" | "examples") => {}
-                    Some(key) if key.starts_with("x-") => {}
-                    _ => collect(child, references),
+                    Entry::Data => {}
+                    Entry::Walk(mode) => {
+                        path.push(key_token(key));
+                        collect(child, mode, path, references);
+                        path.pop();
+                    }
                 }
             }
         }
-        Value::Sequence(items) => items.iter().for_each(|item| collect(item, references)),
+        Value::Sequence(items) => {
+            for (index, item) in items.iter().enumerate() {
+                path.push(index.to_string());
+                collect(item, mode, path, references);
+                path.pop();
+            }
+        }
         _ => {}
     }
+}
+
+/// A mapping's key as a pointer token (YAML reads `200:` as a number).
+fn key_token(key: &Value) -> String {
+    match key {
+        Value::String(text) => text.clone(),
+        Value::Number(number) => number.to_string(),
+        Value::Bool(flag) => flag.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Why a reference to a schema in place cannot be followed.
+enum Problem {
+    /// The pointer leads nowhere.
+    Nothing,
+    /// It leads to a value that is not a schema (a list, a string).
+    NotASchema,
+    /// References alone lead back to it.
+    Cycle,
+}
+
+impl Problem {
+    /// The diagnostic for `reference`, whose first `$ref` is at `pointer`.
+    fn at(&self, reference: &str, pointer: &Pointer) -> Diagnostic {
+        let (message, help) = match self {
+            Problem::Nothing => ("points at nothing", "point it at a schema that is there"),
+            Problem::NotASchema => ("does not point at a schema", "point it at a schema"),
+            Problem::Cycle => (
+                "leads back to itself through references alone, never to a schema (a cycle)",
+                "point one of the references at a schema",
+            ),
+        };
+        Diagnostic::at(pointer, format!("`$ref: {reference}` {message}")).with_help(help)
+    }
+}
+
+/// Each moved reference's final target: a target that was itself a reference moved in turn
+/// is followed. The references that lead back to themselves are left out, and returned.
+fn follow_chains(moved: BTreeMap<String, String>) -> (BTreeMap<String, String>, Vec<String>) {
+    let mut followed = BTreeMap::new();
+    let mut cycles = Vec::new();
+    for (reference, target) in &moved {
+        let mut seen = vec![reference.as_str()];
+        let mut target = target.as_str();
+        let mut cycle = false;
+        while let Some(next) = moved.get(target) {
+            if seen.contains(&target) {
+                cycle = true;
+                break;
+            }
+            seen.push(target);
+            target = next;
+        }
+        if cycle {
+            cycles.push(reference.clone());
+        } else {
+            followed.insert(reference.clone(), target.to_owned());
+        }
+    }
+    (followed, cycles)
 }
 
 /// The decoded tokens of a local reference to a schema that is not a component schema of
@@ -97,25 +237,27 @@ fn deep_schema_tokens(reference: &str) -> Option<Vec<String>> {
 
 /// Moves the schema at `tokens` into `#/components/schemas` (unless it is a reference
 /// already, which is followed instead) and leaves a reference in its place. The new
-/// reference; `None` when the pointer leads nowhere.
-fn move_target(tree: &mut Value, tokens: &[String]) -> Option<String> {
-    let target = locate(tree, tokens)?;
+/// reference; why not when the pointer leads nowhere or not to a schema.
+fn move_target(tree: &mut Value, tokens: &[String]) -> Result<String, Problem> {
+    let target = locate(tree, tokens).ok_or(Problem::Nothing)?;
     if let Some(reference) = lone_reference(target) {
-        return Some(reference);
+        return Ok(reference);
     }
     if !target.is_mapping() {
-        return None;
+        return Err(Problem::NotASchema);
     }
     let target = target.clone();
     let wanted = target_name(tree, &target, tokens);
     let name = free_name(tree, wanted);
     let reference = format!("#/components/schemas/{}", escape(&name));
-    let target = locate(tree, tokens)?;
+    let target = locate(tree, tokens).ok_or(Problem::Nothing)?;
     let mut stand_in = Mapping::new();
     stand_in.insert("$ref".into(), reference.clone().into());
     let schema = std::mem::replace(target, Value::Mapping(stand_in));
-    schemas(tree)?.insert(name.into(), schema);
-    Some(reference)
+    schemas(tree)
+        .ok_or(Problem::NotASchema)?
+        .insert(name.into(), schema);
+    Ok(reference)
 }
 
 /// The value a pointer's tokens lead to.
@@ -231,23 +373,22 @@ fn escape(name: &str) -> String {
 }
 
 /// Points every `$ref` that `moved` lists at the schema's new place.
-fn repoint(value: &mut Value, moved: &BTreeMap<String, String>) {
+fn repoint(value: &mut Value, mode: Mode, moved: &BTreeMap<String, String>) {
     match value {
         Value::Mapping(map) => {
             for (key, child) in map.iter_mut() {
-                match key.as_str() {
-                    Some("$ref") => {
+                match entry(mode, key, child) {
+                    Entry::Reference => {
                         if let Some(new) = child.as_str().and_then(|old| moved.get(old)) {
                             *child = new.clone().into();
                         }
                     }
-                    Some("example" | "examples") => {}
-                    Some(key) if key.starts_with("x-") => {}
-                    _ => repoint(child, moved),
+                    Entry::Data => {}
+                    Entry::Walk(mode) => repoint(child, mode, moved),
                 }
             }
         }
-        Value::Sequence(items) => items.iter_mut().for_each(|item| repoint(item, moved)),
+        Value::Sequence(items) => items.iter_mut().for_each(|item| repoint(item, mode, moved)),
         _ => {}
     }
 }
@@ -283,7 +424,7 @@ components:
 ",
         )
         .expect("YAML");
-        assert_eq!(hoist(&mut tree), 2);
+        assert_eq!(hoist(&mut tree), []);
         let expected: Value = serde_yaml::from_str(
             "paths:
   /pets:
@@ -312,5 +453,82 @@ components:
         )
         .expect("YAML");
         assert_eq!(tree, expected);
+    }
+
+    fn hoisted(document: &str) -> Result<Value, String> {
+        let mut tree: Value = serde_yaml::from_str(document).expect("YAML");
+        match hoist(&mut tree).first() {
+            Some(unfollowed) => Err(unfollowed.to_string()),
+            None => Ok(tree),
+        }
+    }
+
+    #[test]
+    fn properties_named_like_data_or_extensions_are_schemas_whose_references_move() {
+        let tree = hoisted(
+            "components:
+  schemas:
+    A:
+      properties:
+        owner: {type: object, properties: {name: {type: string}}}
+        examples: {$ref: '#/components/schemas/A/properties/owner'}
+        x-other: {$ref: '#/components/schemas/A/properties/owner'}
+        $ref: {items: {$ref: '#/components/schemas/A/properties/owner'}}
+      example: {$ref: '#/components/schemas/A/properties/owner'}
+      x-note: {$ref: '#/components/schemas/A/properties/owner'}
+",
+        )
+        .expect("moves");
+        let expected: Value = serde_yaml::from_str(
+            "components:
+  schemas:
+    A:
+      properties:
+        owner: {$ref: '#/components/schemas/AOwner'}
+        examples: {$ref: '#/components/schemas/AOwner'}
+        x-other: {$ref: '#/components/schemas/AOwner'}
+        $ref: {items: {$ref: '#/components/schemas/AOwner'}}
+      example: {$ref: '#/components/schemas/A/properties/owner'}
+      x-note: {$ref: '#/components/schemas/A/properties/owner'}
+    AOwner: {type: object, properties: {name: {type: string}}}
+",
+        )
+        .expect("YAML");
+        assert_eq!(tree, expected);
+    }
+
+    #[test]
+    fn a_reference_to_itself_or_to_nothing_says_so_where_it_is() {
+        let itself = hoisted(
+            "components:\n  schemas:\n    A: {properties: {x: {$ref: '#/components/schemas/A/properties/x'}}}\n",
+        );
+        assert_eq!(
+            itself,
+            Err("at #/components/schemas/A/properties/x: `$ref: #/components/schemas/A/properties/x` leads back to itself through references alone, never to a schema (a cycle) (point one of the references at a schema)".into())
+        );
+        let round = hoisted(
+            "components:\n  schemas:\n    A: {properties: {x: {$ref: '#/components/schemas/A/properties/y'}, y: {$ref: '#/components/schemas/A/properties/x'}}}\n",
+        );
+        assert!(
+            round
+                .as_ref()
+                .is_err_and(|error| error.contains("(a cycle)")),
+            "{round:?}"
+        );
+        let nothing = hoisted(
+            "components:\n  schemas:\n    A: {type: array, items: {$ref: '#/components/schemas/A/items/items'}}\n",
+        );
+        assert_eq!(
+            nothing,
+            Err("at #/components/schemas/A/items: `$ref: #/components/schemas/A/items/items` points at nothing (point it at a schema that is there)".into())
+        );
+        let list = hoisted(
+            "components:\n  schemas:\n    A: {required: [a], properties: {b: {$ref: '#/components/schemas/A/required'}}}\n",
+        );
+        assert!(
+            list.as_ref()
+                .is_err_and(|error| error.contains("does not point at a schema")),
+            "{list:?}"
+        );
     }
 }

@@ -1,0 +1,467 @@
+//! The keys of the document's mappings, read in one pass before the document itself: a key
+//! that a mapping holds twice is an error (the readers keep the last of the two and drop
+//! the other without a word), and the keys of `paths` and of each path item are noted.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::json_text;
+use crate::diagnostic::{Diagnostic, Pointer};
+
+/// What the keys of `paths` say: the paths written without their leading `/`, and one
+/// located diagnostic for each key of a path item that the reader does not know (`GET` for
+/// `get`, say), so their operations are not lost silently.
+#[derive(Default)]
+pub(super) struct PathKeys {
+    pub(super) slashless: Vec<String>,
+    pub(super) unknown: Vec<Diagnostic>,
+}
+
+/// Reads the keys of every mapping in `text` (JSON with serde_json, YAML with serde_yaml):
+/// an error naming the first key that a mapping holds twice and where it is, else the keys
+/// of `paths`. A text that cannot be read has no keys: reading the document says why.
+pub(super) fn scan(text: &str) -> Result<PathKeys, Diagnostic> {
+    let mut found = Found {
+        keys: PathKeys::default(),
+        duplicate: None,
+        open: Vec::new(),
+    };
+    let walk = Walk {
+        place: Place::Root,
+        found: &mut found,
+    };
+    let failed_at = match json_text(text) {
+        Some(json) => walk
+            .deserialize(&mut serde_json::Deserializer::from_str(json))
+            .err()
+            .map(|error| Some((error.line(), error.column()))),
+        None => walk
+            .deserialize(serde_yaml::Deserializer::from_str(text))
+            .err()
+            .map(|error| error.location().map(|at| (at.line(), at.column()))),
+    };
+    match (failed_at, found.duplicate) {
+        (None, _) => Ok(found.keys),
+        (Some(at), Some(duplicate)) => Err(duplicate.diagnostic(at)),
+        (Some(_), None) => Ok(PathKeys::default()),
+    }
+}
+
+/// What the walk found so far.
+struct Found<'de> {
+    keys: PathKeys,
+    duplicate: Option<Duplicate>,
+    /// The keys read so far of each mapping being read, outermost first (one list for
+    /// all, so that reading a mapping allocates nothing).
+    open: Vec<Cow<'de, str>>,
+}
+
+/// A key that a mapping holds twice, and the tokens of the pointer to that mapping, last
+/// first: each mapping and list the error leaves on its way out adds its own.
+struct Duplicate {
+    key: String,
+    tokens: Vec<String>,
+}
+
+impl Duplicate {
+    /// The error, with the line and column of the second key when the reader knows them.
+    fn diagnostic(self, at: Option<(usize, usize)>) -> Diagnostic {
+        let pointer = self
+            .tokens
+            .iter()
+            .rev()
+            .fold(Pointer::root(), |pointer, token| pointer.push(token))
+            .push(&self.key);
+        let line = at
+            .map(|(line, column)| format!(" (the second at line {line}, column {column})"))
+            .unwrap_or_default();
+        Diagnostic::at(
+            &pointer,
+            format!(
+                "the key `{}` is in this mapping twice{line}, and only one of the two would be read",
+                self.key
+            ),
+        )
+        .with_help("merge the two, or remove one")
+    }
+}
+
+/// Where in the document a value is, as far as the path keys go.
+enum Place {
+    Root,
+    Paths,
+    /// A path item, at this pointer.
+    PathItem(Pointer),
+    Other,
+}
+
+impl Place {
+    /// The place of the value of `key` in a mapping here, noting the path keys on the way.
+    fn enter(&self, key: Option<&str>, keys: &mut PathKeys) -> Place {
+        match (self, key) {
+            (Place::Root, Some("paths")) => Place::Paths,
+            (Place::Paths, Some(path)) if !path.starts_with("x-") => {
+                if !path.starts_with('/') {
+                    keys.slashless.push(path.to_owned());
+                }
+                Place::PathItem(Pointer::root().push("paths").push(path))
+            }
+            (Place::PathItem(at), Some(key)) if !is_path_item_key(key) => {
+                keys.unknown.push(
+                    Diagnostic::at(
+                        &at.push(key),
+                        format!("`{key}` is not a field of a path item, so it is not generated"),
+                    )
+                    .with_help("HTTP methods are lower case: get, put, post, delete, options, head, patch, trace"),
+                );
+                Place::Other
+            }
+            _ => Place::Other,
+        }
+    }
+}
+
+/// The fields of an OpenAPI 3.0 path item, and its extensions.
+fn is_path_item_key(key: &str) -> bool {
+    const FIELDS: &[&str] = &[
+        "$ref",
+        "summary",
+        "description",
+        "get",
+        "put",
+        "post",
+        "delete",
+        "options",
+        "head",
+        "patch",
+        "trace",
+        "servers",
+        "parameters",
+    ];
+    FIELDS.contains(&key) || key.starts_with("x-")
+}
+
+/// A value read for its mappings' keys alone.
+struct Walk<'f, 'de> {
+    place: Place,
+    found: &'f mut Found<'de>,
+}
+
+impl<'de> DeserializeSeed<'de> for Walk<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Walk<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Walk { place, found } = self;
+        let start = found.open.len();
+        let mut many = None;
+        while let Some(key) = map.next_key_seed(Key {
+            start,
+            many: &mut many,
+            found: &mut *found,
+        })? {
+            let place = place.enter(key.as_deref(), &mut found.keys);
+            if let Err(error) = map.next_value_seed(Walk {
+                place,
+                found: &mut *found,
+            }) {
+                if let Some(duplicate) = &mut found.duplicate {
+                    duplicate.tokens.push(key.unwrap_or_default().into_owned());
+                }
+                return Err(error);
+            }
+        }
+        found.open.truncate(start);
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let found = self.found;
+        let mut index = 0_usize;
+        loop {
+            let item = Walk {
+                place: Place::Other,
+                found: &mut *found,
+            };
+            match seq.next_element_seed(item) {
+                Ok(Some(())) => index += 1,
+                Ok(None) => return Ok(()),
+                Err(error) => {
+                    if let Some(duplicate) = &mut found.duplicate {
+                        duplicate.tokens.push(index.to_string());
+                    }
+                    return Err(error);
+                }
+            }
+        }
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    /// A YAML value with a tag (`!name value`), not looked into.
+    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
+        IgnoredAny.visit_enum(data).map(drop)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i128<E>(self, _: i128) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u128<E>(self, _: u128) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_bytes<E>(self, _: &[u8]) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+/// A mapping's key, read as text (YAML's `200:` is `200`, as the readers take it), and
+/// refused when the mapping has it already. A key that is a list or a mapping has no text.
+struct Key<'s, 'de> {
+    /// Where the mapping's keys start in [`Found::open`].
+    start: usize,
+    /// The mapping's keys once they are more than [`FEW`], when looking them up in
+    /// [`Found::open`] one by one would be slow.
+    many: &'s mut Option<HashSet<Cow<'de, str>>>,
+    found: &'s mut Found<'de>,
+}
+
+/// How many keys a mapping has before they are hashed.
+const FEW: usize = 16;
+
+impl<'de> Key<'_, 'de> {
+    /// `key`, noted as one of the mapping's; `Err` with it when the mapping has it already.
+    fn note(&mut self, key: Cow<'de, str>) -> Result<Cow<'de, str>, Cow<'de, str>> {
+        if let Some(many) = self.many {
+            return if many.insert(key.clone()) {
+                Ok(key)
+            } else {
+                Err(key)
+            };
+        }
+        let open = &mut self.found.open;
+        if open[self.start..].contains(&key) {
+            return Err(key);
+        }
+        if open.len() - self.start < FEW {
+            open.push(key.clone());
+        } else {
+            let mut many: HashSet<_> = open.drain(self.start..).collect();
+            many.insert(key.clone());
+            *self.many = Some(many);
+        }
+        Ok(key)
+    }
+
+    fn unique<E: de::Error>(mut self, key: Cow<'de, str>) -> Result<Option<Cow<'de, str>>, E> {
+        let key = match self.note(key) {
+            Ok(key) => return Ok(Some(key)),
+            Err(key) => key,
+        };
+        self.found.duplicate = Some(Duplicate {
+            key: key.into_owned(),
+            tokens: Vec::new(),
+        });
+        Err(E::custom("a key twice in one mapping"))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Key<'_, 'de> {
+    type Value = Option<Cow<'de, str>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key<'_, 'de> {
+    type Value = Option<Cow<'de, str>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Self::Value, E> {
+        self.unique(Cow::Borrowed(key))
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        self.unique(Cow::Owned(key.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, key: String) -> Result<Self::Value, E> {
+        self.unique(Cow::Owned(key))
+    }
+
+    fn visit_bool<E: de::Error>(self, key: bool) -> Result<Self::Value, E> {
+        self.unique(Cow::Owned(key.to_string()))
+    }
+
+    fn visit_i64<E: de::Error>(self, key: i64) -> Result<Self::Value, E> {
+        self.unique(Cow::Owned(key.to_string()))
+    }
+
+    fn visit_u64<E: de::Error>(self, key: u64) -> Result<Self::Value, E> {
+        self.unique(Cow::Owned(key.to_string()))
+    }
+
+    fn visit_i128<E: de::Error>(self, key: i128) -> Result<Self::Value, E> {
+        self.unique(Cow::Owned(key.to_string()))
+    }
+
+    fn visit_u128<E: de::Error>(self, key: u128) -> Result<Self::Value, E> {
+        self.unique(Cow::Owned(key.to_string()))
+    }
+
+    fn visit_f64<E: de::Error>(self, key: f64) -> Result<Self::Value, E> {
+        self.unique(Cow::Owned(key.to_string()))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.unique(Cow::Borrowed("null"))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        IgnoredAny.visit_seq(seq).map(|_| None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        IgnoredAny.visit_map(map).map(|_| None)
+    }
+
+    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
+        IgnoredAny.visit_enum(data).map(|_| None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(text: &str) -> String {
+        match scan(text) {
+            Ok(_) => "no error".to_owned(),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_key_twice_in_a_mapping_is_named_with_its_place_in_yaml_and_json() {
+        assert_eq!(
+            error_of("openapi: 3.0.0\npaths:\n  /a:\n    get: {}\n  /a:\n    post: {}\n"),
+            "at #/paths/~1a: the key `/a` is in this mapping twice (the second at line 5, column 3), and only one of the two would be read (merge the two, or remove one)"
+        );
+        let json = error_of(
+            r#"{"paths": {"/a": {"get": {"parameters": [{"name": "a", "in": "query", "name": "b"}]}}}}"#,
+        );
+        assert!(
+            json.starts_with("at #/paths/~1a/get/parameters/0/name: the key `name` is in this mapping twice (the second at line 1, column "),
+            "{json}"
+        );
+    }
+
+    #[test]
+    fn keys_are_compared_as_the_readers_take_them() {
+        let properties = error_of(
+            "components:\n  schemas:\n    A:\n      properties:\n        a: {type: string}\n        'a': {type: integer}\n",
+        );
+        assert!(
+            properties.starts_with("at #/components/schemas/A/properties/a: the key `a` is in this mapping twice (the second at line 6,"),
+            "{properties}"
+        );
+        let codes = error_of("responses:\n  200: {description: a}\n  '200': {description: b}\n");
+        assert!(
+            codes.starts_with("at #/responses/200: the key `200`"),
+            "{codes}"
+        );
+        // A mapping with many keys, one holding a mapping of its own.
+        let mut many = String::from("m:\n");
+        for index in 0..40 {
+            many.push_str(&format!("  k{index}: {{k{index}: 1, a: 2}}\n"));
+        }
+        assert_eq!(error_of(&many), "no error");
+        many.push_str("  k3: 1\n");
+        let error = error_of(&many);
+        assert!(
+            error.starts_with(
+                "at #/m/k3: the key `k3` is in this mapping twice (the second at line 42,"
+            ),
+            "{error}"
+        );
+        // The same key in different mappings, an anchor used twice, a list as a key.
+        for fine in [
+            "a: {x: 1}\nb: {x: 1}\nc: [{x: 1}, {x: 2}]\n",
+            "a: &shared {x: 1}\nb: *shared\nc: *shared\n",
+            "? [a, b]\n: 1\n? [a, b]\n: 2\nx: 1\n",
+        ] {
+            assert_eq!(error_of(fine), "no error", "{fine}");
+        }
+    }
+
+    #[test]
+    fn path_keys_are_noted_and_unreadable_text_has_none() {
+        let keys = scan("paths:\n  a: {get: {}}\n  /b: {GET: {}}\n  x-c: {GET: {}}\n")
+            .unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(keys.slashless, ["a"]);
+        let unknown: Vec<String> = keys.unknown.iter().map(|d| d.message.clone()).collect();
+        assert_eq!(
+            unknown,
+            ["`GET` is not a field of a path item, so it is not generated"]
+        );
+        let unreadable = scan("paths: [\n").unwrap_or_else(|error| panic!("{error}"));
+        assert!(unreadable.slashless.is_empty() && unreadable.unknown.is_empty());
+    }
+}
