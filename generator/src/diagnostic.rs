@@ -34,6 +34,15 @@ impl Pointer {
     }
 }
 
+impl Pointer {
+    /// The pointer that [`Display`](fmt::Display) wrote as `text` (`#`, or `#/` and
+    /// escaped tokens); `None` for other text.
+    pub fn parse(text: &str) -> Option<Self> {
+        let tokens = text.strip_prefix('#')?;
+        (tokens.is_empty() || tokens.starts_with('/')).then(|| Self(tokens.to_owned()))
+    }
+}
+
 impl fmt::Display for Pointer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "#{}", self.0)

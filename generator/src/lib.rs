@@ -207,4 +207,79 @@ components:
             generated.warnings
         );
     }
+
+    /// Two tags, one of which uses a 3.1 schema with no 3.0 form (`schema`).
+    fn tagged_3_1(schema: &str) -> String {
+        format!(
+            "openapi: 3.1.0
+info: {{title: t, version: '1'}}
+paths:
+  /a:
+    get:
+      tags: [good]
+      operationId: a
+      responses:
+        '200': {{description: ok, content: {{application/json: {{schema: {{type: string}}}}}}}}
+  /b:
+    get:
+      tags: [bad]
+      operationId: b
+      responses:
+        '200': {{description: ok, content: {{application/json: {{schema: {{$ref: '#/components/schemas/U'}}}}}}}}
+components:
+  schemas:
+    U: {schema}
+"
+        )
+    }
+
+    #[test]
+    fn a_3_1_schema_with_no_3_0_form_fails_only_the_operations_that_use_it() {
+        let cases = [
+            (
+                "{if: {type: string}, then: {minLength: 1}}",
+                "at #/components/schemas/U/if: a conditional schema (`if`/`then`/`else`) cannot be converted to OpenAPI 3.0",
+            ),
+            (
+                "{$dynamicRef: '#node'}",
+                "at #/components/schemas/U/$dynamicRef: `$dynamicRef` cannot be converted to OpenAPI 3.0",
+            ),
+        ];
+        for (schema, error) in cases {
+            let document = tagged_3_1(schema);
+            let help =
+                " (simplify this schema, or generate only the tags that do not use it with --tag)";
+            let failure = generate(&document, &Options::default()).expect_err("`bad` uses it");
+            assert_eq!(failure.to_string(), format!("{error}{help}"));
+            let good = Options {
+                tags: vec!["good".into()],
+                ..Default::default()
+            };
+            let generated = generate(&document, &good).expect("`good` does not use it");
+            assert!(generated.warnings.is_empty(), "{:?}", generated.warnings);
+            let skipping = Options {
+                skip_unsupported: true,
+                ..Default::default()
+            };
+            let generated = generate(&document, &skipping).expect("skipped");
+            let warnings: Vec<String> =
+                generated.warnings.iter().map(ToString::to_string).collect();
+            assert_eq!(
+                warnings,
+                [format!(
+                    "{error}; the response body is `serde_json::Value`{help}"
+                )]
+            );
+            let bad = generated
+                .files
+                .iter()
+                .find(|file| file.path == "src/apis/bad.rs")
+                .expect("the `bad` operations");
+            assert!(
+                bad.contents.contains("serde_json::Value"),
+                "{}",
+                bad.contents
+            );
+        }
+    }
 }

@@ -1,6 +1,8 @@
 //! OpenAPI 3.1 documents, read by converting them to the OpenAPI 3.0 model before the
-//! reader sees them: JSON Schema 2020-12 keywords become their 3.0 equivalents, and what has
-//! none is a located error.
+//! reader sees them: JSON Schema 2020-12 keywords become their 3.0 equivalents. A schema
+//! that has none is replaced by one that only holds the located error (see [`MARKER`]), so
+//! that lowering, which knows which schemas the generated operations use, decides whether it
+//! is an error or, with unsupported parts skipped, a warning.
 
 use serde_yaml::{Mapping, Value};
 
@@ -8,6 +10,11 @@ use crate::diagnostic::{Diagnostic, Pointer};
 
 /// The OpenAPI version a converted document says it follows.
 const CONVERTED_VERSION: &str = "3.0.3";
+
+/// The extension that marks a schema with no OpenAPI 3.0 form. Its value holds the error
+/// that lowering reports when a generated operation uses the schema:
+/// `{pointer: "#/…", message: "…", help: "…"}`.
+pub(crate) const MARKER: &str = "x-no-3-0-form";
 
 /// Keywords of a schema whose values are schemas, converted in turn.
 const SUBSCHEMA_KEYWORDS: &[&str] = &["items", "not", "additionalProperties"];
@@ -180,32 +187,91 @@ fn walk(value: &mut Value, at: &Pointer) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// One schema, and the schemas inside it.
+/// Why a schema was not converted.
+enum Refusal {
+    /// The document is wrong here (a `type` that is not a name): an error for the whole run.
+    Invalid(Diagnostic),
+    /// The schema is valid 3.1 with no 3.0 form: it is replaced by a [`MARKER`].
+    Unconvertible(Diagnostic),
+}
+
+/// One schema, and the schemas inside it; one with no 3.0 form becomes a [`MARKER`] schema
+/// that keeps its annotations (title, description).
 fn convert_schema(schema: &mut Value, at: &Pointer) -> Result<(), Diagnostic> {
+    match try_convert_schema(schema, at) {
+        Ok(()) => Ok(()),
+        Err(Refusal::Invalid(error)) => Err(error),
+        Err(Refusal::Unconvertible(error)) => {
+            *schema = marked(schema, &error);
+            Ok(())
+        }
+    }
+}
+
+fn try_convert_schema(schema: &mut Value, at: &Pointer) -> Result<(), Refusal> {
     let map = match schema {
         Value::Bool(true) => {
             *schema = Value::Mapping(Mapping::new());
             return Ok(());
         }
         Value::Bool(false) => {
-            return Err(Diagnostic::at(
-                at,
-                "the schema `false` (no value is valid) cannot be converted to OpenAPI 3.0",
-            )
-            .with_help("remove what it describes, or write the schema it stands for"));
+            return Err(Refusal::Unconvertible(
+                Diagnostic::at(
+                    at,
+                    "the schema `false` (no value is valid) cannot be converted to OpenAPI 3.0",
+                )
+                .with_help("remove what it describes, or write the schema it stands for"),
+            ));
         }
         Value::Mapping(map) => map,
         // Not a schema: the reader says so, with this place.
         _ => return Ok(()),
     };
-    refuse_unconvertible(map, at)?;
+    refuse_unconvertible(map, at).map_err(Refusal::Unconvertible)?;
     wrap_reference(map);
-    convert_subschemas(map, at)?;
+    convert_subschemas(map, at).map_err(Refusal::Invalid)?;
     convert_types(map, at)?;
     drop_null_members(map);
     convert_keywords(map);
-    convert_pattern_properties(map, at)?;
+    convert_pattern_properties(map, at).map_err(Refusal::Unconvertible)?;
     Ok(())
+}
+
+/// A schema that says only `error`, with the annotations of `schema`.
+fn marked(schema: &Value, error: &Diagnostic) -> Value {
+    let mut marker = Mapping::new();
+    if let Some(pointer) = &error.pointer {
+        marker.insert("pointer".into(), pointer.to_string().into());
+    }
+    marker.insert("message".into(), error.message.clone().into());
+    if let Some(help) = &error.help {
+        marker.insert("help".into(), help.clone().into());
+    }
+    let mut map = Mapping::new();
+    if let Value::Mapping(schema) = schema {
+        for keyword in ["title", "description"] {
+            if let Some(value @ Value::String(_)) = schema.get(keyword) {
+                map.insert(keyword.into(), value.clone());
+            }
+        }
+    }
+    map.insert(MARKER.into(), Value::Mapping(marker));
+    Value::Mapping(map)
+}
+
+/// The error a [`MARKER`] schema holds; `None` for any other schema.
+pub(crate) fn unconvertible(schema: &openapiv3::Schema) -> Option<Diagnostic> {
+    let marker = schema.schema_data.extensions.get(MARKER)?;
+    let text = |field: &str| marker.get(field).and_then(serde_json::Value::as_str);
+    let message = text("message")?;
+    let error = match text("pointer").and_then(Pointer::parse) {
+        Some(pointer) => Diagnostic::at(&pointer, message),
+        None => Diagnostic::document(message),
+    };
+    Some(match text("help") {
+        Some(help) => error.with_help(help),
+        None => error,
+    })
 }
 
 fn refuse_unconvertible(map: &Mapping, at: &Pointer) -> Result<(), Diagnostic> {
@@ -273,7 +339,7 @@ fn convert_subschemas(map: &mut Mapping, at: &Pointer) -> Result<(), Diagnostic>
 
 /// `type` as a list: `"null"` among the types is `nullable: true`; one other type is that
 /// type; several are an `anyOf` of one type each, each with the keywords of its type.
-fn convert_types(map: &mut Mapping, at: &Pointer) -> Result<(), Diagnostic> {
+fn convert_types(map: &mut Mapping, at: &Pointer) -> Result<(), Refusal> {
     let types = match map.get("type") {
         Some(Value::Sequence(types)) => types.clone(),
         Some(Value::String(single)) if single == "null" => vec![Value::from("null")],
@@ -284,10 +350,10 @@ fn convert_types(map: &mut Mapping, at: &Pointer) -> Result<(), Diagnostic> {
         match name.as_str() {
             Some(name) => names.push(name),
             None => {
-                return Err(Diagnostic::at(
+                return Err(Refusal::Invalid(Diagnostic::at(
                     &at.push("type").push(index),
                     "a type must be one of the names string, number, integer, boolean, array, object or null",
-                ));
+                )));
             }
         }
     }
@@ -303,11 +369,13 @@ fn convert_types(map: &mut Mapping, at: &Pointer) -> Result<(), Diagnostic> {
         }
         several => {
             if map.contains_key("anyOf") || map.contains_key("oneOf") {
-                return Err(Diagnostic::at(
-                    &at.push("type"),
-                    "a schema with several types and an `anyOf` or `oneOf` cannot be converted to OpenAPI 3.0",
-                )
-                .with_help("move the types into the `anyOf` members"));
+                return Err(Refusal::Unconvertible(
+                    Diagnostic::at(
+                        &at.push("type"),
+                        "a schema with several types and an `anyOf` or `oneOf` cannot be converted to OpenAPI 3.0",
+                    )
+                    .with_help("move the types into the `anyOf` members"),
+                ));
             }
             let members = several.iter().map(|name| one_type(map, name)).collect();
             for (_, keywords) in TYPE_KEYWORDS {
@@ -540,14 +608,36 @@ mod tests {
     }
 
     #[test]
-    fn what_has_no_3_0_form_is_a_located_error() {
+    fn what_has_no_3_0_form_is_kept_as_a_schema_holding_its_located_error() {
         assert_eq!(
-            schema(json!({"type": "object", "properties": {"p": {"type": "array", "prefixItems": [{"type": "string"}]}}})),
-            Err("at #/components/schemas/S/properties/p/prefixItems: a tuple (`prefixItems`) cannot be converted to OpenAPI 3.0 (simplify this schema, or generate only the tags that do not use it with --tag)".into())
+            schema(
+                json!({"type": "object", "properties": {"p": {"type": "array", "description": "P.", "prefixItems": [{"type": "string"}]}}})
+            ),
+            ok(
+                json!({"type": "object", "properties": {"p": {"description": "P.", MARKER: {
+                    "pointer": "#/components/schemas/S/properties/p/prefixItems",
+                    "message": "a tuple (`prefixItems`) cannot be converted to OpenAPI 3.0",
+                    "help": "simplify this schema, or generate only the tags that do not use it with --tag",
+                }}}})
+            )
         );
         assert_eq!(
             schema(json!({"type": "object", "properties": {"never": false}})),
-            Err("at #/components/schemas/S/properties/never: the schema `false` (no value is valid) cannot be converted to OpenAPI 3.0 (remove what it describes, or write the schema it stands for)".into())
+            ok(json!({"type": "object", "properties": {"never": {MARKER: {
+                "pointer": "#/components/schemas/S/properties/never",
+                "message": "the schema `false` (no value is valid) cannot be converted to OpenAPI 3.0",
+                "help": "remove what it describes, or write the schema it stands for",
+            }}}}))
+        );
+        let marked = schema(json!({"$dynamicRef": "#node"})).expect("converts");
+        let read: openapiv3::Schema = serde_yaml::from_value(marked).expect("a 3.0 schema");
+        assert_eq!(
+            unconvertible(&read)
+                .map(|error| error.to_string())
+                .as_deref(),
+            Some(
+                "at #/components/schemas/S/$dynamicRef: `$dynamicRef` cannot be converted to OpenAPI 3.0 (simplify this schema, or generate only the tags that do not use it with --tag)"
+            )
         );
     }
 

@@ -8,6 +8,7 @@ use openapiv3::{
     SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty,
 };
 
+use crate::diagnostic::Diagnostic;
 use crate::ir::TypeRef;
 
 /// What a schema is lowered as.
@@ -64,6 +65,8 @@ pub(super) enum Unnamed<'d> {
     Json,
     /// What has no Rust form yet: the words for it in an error.
     Unsupported(&'static str),
+    /// A schema of an OpenAPI 3.1 document with no 3.0 form: the error it holds.
+    Unconvertible(Diagnostic),
 }
 
 impl Shape<'_> {
@@ -86,6 +89,9 @@ pub(super) fn may_need_name(schema: &ReferenceOr<Schema>) -> bool {
 
 /// What `schema` is lowered as.
 pub(super) fn shape(schema: &Schema) -> Shape<'_> {
+    if let Some(error) = crate::load::unconvertible(schema) {
+        return Shape::Unnamed(Unnamed::Unconvertible(error));
+    }
     let texts = enum_texts(schema);
     if !texts.is_empty() {
         return Shape::Defined(Definition::Enum(texts));

@@ -282,6 +282,7 @@ impl<'d> Lowerer<'d> {
                 }
             }
             Unnamed::Unsupported(what) => Err(unsupported(pointer, what)),
+            Unnamed::Unconvertible(error) => Err(error),
         }
     }
 
