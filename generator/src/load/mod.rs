@@ -1,8 +1,10 @@
 //! Reading an OpenAPI 3.0 or 3.1 document from YAML or JSON text.
 
+mod failure;
 mod keys;
 mod keywords;
 mod openapi31;
+mod position;
 mod references;
 mod tolerated;
 mod tree;
@@ -108,8 +110,10 @@ fn read_tree(text: &str, keys: PathKeys, move_references: bool) -> Result<Loaded
 }
 
 /// Where and why `tree` cannot be read as a document: the first schema keyword of the wrong
-/// kind below the place serde names, or else that place. A document that was not converted
-/// from 3.1 is read again as text for the error, which then says the line.
+/// kind below the place serde names, or else the deepest place below it that fails to read
+/// (see [`failure`]), with its line in `text` when it is there. A document that was not
+/// converted from 3.1, when serde names its place exactly, is read again as text for the
+/// error, which then says the line.
 fn tree_error(
     text: &str,
     tree: &serde_yaml::Value,
@@ -119,18 +123,24 @@ fn tree_error(
     let Err(located) = serde_path_to_error::deserialize::<_, OpenAPI>(tree) else {
         return Diagnostic::document(format!("the document could not be read: {error}"));
     };
-    let tokens = path_tokens(located.path());
+    let named = path_tokens(located.path());
+    let (tokens, why) = failure::deepest(tree, named.clone(), located.inner().to_string());
     if let Some(error) = keywords::misplaced_value(tree, &tokens) {
         return error;
     }
-    if !converted {
+    if !converted && tokens == named {
         let error = locate::<OpenAPI>(text);
         if error.pointer.is_some() {
             return error.into_diagnostic();
         }
     }
-    let message = format!("the document could not be read: {}", located.inner());
-    match path_to_pointer(located.path()) {
+    let message = match position::of(text, &tokens) {
+        Some((line, column)) => {
+            format!("the document could not be read (line {line}, column {column}): {why}")
+        }
+        None => format!("the document could not be read: {why}"),
+    };
+    match tokens_to_pointer(&tokens) {
         Some(pointer) => Diagnostic::at(&pointer, message),
         None => Diagnostic::document(message),
     }
@@ -340,7 +350,11 @@ fn scalar(value: &serde_yaml::Value) -> String {
 
 /// The JSON pointer of serde's path to the failing value; `None` at the root.
 fn path_to_pointer(path: &serde_path_to_error::Path) -> Option<Pointer> {
-    let tokens = path_tokens(path);
+    tokens_to_pointer(&path_tokens(path))
+}
+
+/// The JSON pointer of reference tokens; `None` at the root.
+fn tokens_to_pointer(tokens: &[String]) -> Option<Pointer> {
     (!tokens.is_empty()).then(|| {
         tokens
             .iter()
@@ -418,7 +432,7 @@ mod tests {
         assert!(
             error
                 .to_string()
-                .starts_with("at #/paths: the document could not be read (line 3,"),
+                .starts_with("at #/paths/~1a/get/responses/200/description: the document could not be read (line 3, column 53):"),
             "{error}"
         );
     }
@@ -429,11 +443,50 @@ mod tests {
         let error = load(document).expect_err("a list is no description");
         assert_eq!(
             error.pointer.map(|pointer| pointer.to_string()).as_deref(),
-            Some("#/paths"),
+            Some("#/paths/~1a/get/responses/200/description"),
             "{}",
             error.message
         );
-        assert!(error.message.contains("line 2"), "{}", error.message);
+        assert!(
+            error.message.contains("(line 2, column 6"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn an_error_in_a_path_item_names_its_place_and_line() {
+        let document = "openapi: VERSION
+info: {title: x, version: '1'}
+paths:
+  /a:
+    get:
+      responses:
+        '200': {description: ok}
+  /b:
+    get:
+      parameters:
+        - {name: q, in: query, required: maybe, schema: {type: string}}
+      responses:
+        '200': {description: [ok]}
+";
+        for version in ["3.0.3", "3.1.0"] {
+            let error =
+                read(&document.replace("VERSION", version)).expect_err("`maybe` is no boolean");
+            assert_eq!(
+                error.to_string(),
+                "at #/paths/~1b/get/parameters/0/required: the document could not be read (line 11, column 42): invalid type: string \"maybe\", expected a boolean",
+                "OpenAPI {version}"
+            );
+        }
+        let fixed = document
+            .replace("VERSION", "3.0.3")
+            .replace("maybe", "true");
+        let error = read(&fixed).expect_err("a list is no description");
+        assert_eq!(
+            error.to_string(),
+            "at #/paths/~1b/get/responses/200/description: the document could not be read (line 13, column 30): invalid type: sequence, expected a string"
+        );
     }
 
     #[test]
