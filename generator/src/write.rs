@@ -36,8 +36,9 @@ pub(crate) fn generated_toml_preamble(source: &str) -> String {
 
 /// `source` as a preamble names it: each control character (a line break, a tab, an
 /// escape) written as its Rust escape (`\n`, `\t`, `\u{1b}`), so that the preamble stays
-/// the one line [`is_generator_line`] recognises, and a comment in Rust and in TOML.
-fn one_line(source: &str) -> Cow<'_, str> {
+/// the one line [`is_generator_line`] recognises, and a comment in Rust and in TOML. Also
+/// how a file name is printed, so that it cannot move the cursor or recolour a terminal.
+pub fn one_line(source: &str) -> Cow<'_, str> {
     if !source.contains(char::is_control) {
         return Cow::Borrowed(source);
     }
@@ -105,7 +106,7 @@ impl Report {
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     /// An I/O failure, with the path it happened on.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {source}", shown(path))]
     Io {
         path: PathBuf,
         #[source]
@@ -114,15 +115,20 @@ pub enum WriteError {
     /// The directory holds files, and is not a crate the generator made.
     #[error(
         "{} is not empty and is not a crate made by `cargo xtask codegen` (it has no Cargo.toml starting with the generator's preamble); nothing was written. Choose a new or empty directory for --out",
-        dir.display()
+        shown(dir)
     )]
     NotAnOutput { dir: PathBuf },
     /// A file the generated crate needs is there, but the generator did not write it.
     #[error(
         "{} was not written by `cargo xtask codegen` (its first line is not the generator's preamble), so it is not overwritten; nothing was written. Move it away, or choose another --out",
-        path.display()
+        shown(path)
     )]
     NotOwned { path: PathBuf },
+}
+
+/// A path as an error prints it, control characters escaped (see [`one_line`]).
+fn shown(path: &Path) -> String {
+    one_line(&path.display().to_string()).into_owned()
 }
 
 fn at(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {

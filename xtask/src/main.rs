@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use generator::write::{self, Report};
+use generator::write::{self, Report, one_line};
 use generator::{Generated, Options, surface};
 
 #[derive(Parser)]
@@ -121,15 +121,13 @@ impl Codegen {
         let root = workspace_root();
         let default_spec = root.join("spec/identity-source.yaml");
         let spec = self.spec.unwrap_or_else(|| default_spec.clone());
+        let spec_name = shown(&spec);
         let (name, version, description, keywords) = OKTA_IDENTITY_SOURCE;
         let is_okta = same_file(&spec, &default_spec);
         let default = |value: &str| is_okta.then(|| value.to_owned());
         let out = self.out.unwrap_or_else(|| root.join("generated"));
         let text = std::fs::read_to_string(&spec).map_err(|error| {
-            format!(
-                "cannot read the spec {}: {error}. Nothing was written.",
-                spec.display()
-            )
+            format!("cannot read the spec {spec_name}: {error}. Nothing was written.")
         })?;
         let options = Options {
             tags: self.tags,
@@ -149,62 +147,86 @@ impl Codegen {
             files,
             warnings,
             surface,
-        } = generator::generate(&text, &options).map_err(|diagnostic| {
-            format!("{}: {diagnostic}. Nothing was written.", spec.display())
-        })?;
+        } = generator::generate(&text, &options)
+            .map_err(|diagnostic| format!("{spec_name}: {diagnostic}. Nothing was written."))?;
         for warning in &warnings {
-            eprintln!("warning: {}: {warning}", spec.display());
+            eprintln!("warning: {spec_name}: {warning}");
         }
         match warnings.len() {
             0 => {}
             1 => eprintln!("1 warning: what it names was left out or ignored."),
             n => eprintln!("{n} warnings: what they name was left out or ignored."),
         }
-        let out_name = display_path(&root, &out);
+        let out_name = one_line(&display_path(&root, &out)).into_owned();
+        let source_name = one_line(&options.source_name).into_owned();
         if self.check {
             let report = write::check(&out, &files).map_err(|error| error.to_string())?;
             if report.is_up_to_date() {
                 println!("{out_name} is up to date ({} files).", report.unchanged);
                 return Ok(ExitCode::SUCCESS);
             }
-            eprintln!("{out_name} is not up to date with {}:", options.source_name);
+            eprintln!("{out_name} is not up to date with {source_name}:");
             print_changes(&report, &out_name, true);
             eprintln!("Run `cargo xtask codegen` to regenerate it.");
             return Ok(ExitCode::FAILURE);
         }
-        print_surface_changes(&out, &surface, self.markdown);
+        // Compared before the write replaces the recorded surface, printed once it did.
+        let changes = surface_changes(&out, &surface, self.markdown);
         let report = write::write(&out, &files).map_err(|error| format!("{error}"))?;
+        changes.print();
         print_changes(&report, &out_name, false);
         println!(
-            "{out_name}: {} changed, {} unchanged, from {}.",
+            "{out_name}: {} changed, {} unchanged, from {source_name}.",
             report.changes.len(),
             report.unchanged,
-            options.source_name
         );
         Ok(ExitCode::SUCCESS)
     }
 }
 
-/// Prints what changes for users between the surface recorded in `out` and `new`.
-fn print_surface_changes(out: &Path, new: &surface::Surface, markdown: bool) {
+/// What changes for users between the surface recorded in the output and the new one, to
+/// print once the new one is written.
+enum SurfaceChanges {
+    /// The report (text or Markdown).
+    Report(String),
+    /// No surface was recorded: the file that would hold it.
+    Unrecorded(PathBuf),
+    /// What was recorded could not be read, and why.
+    Unreadable(PathBuf, String),
+}
+
+/// Compares the surface recorded in `out` with `new`.
+fn surface_changes(out: &Path, new: &surface::Surface, markdown: bool) -> SurfaceChanges {
     let recorded = out.join(surface::FILE);
-    let old = match std::fs::read_to_string(&recorded) {
-        Ok(text) => surface::Surface::from_recorded(&text),
-        Err(_) => {
-            println!(
-                "No API surface recorded in {}: nothing to compare with.",
-                recorded.display()
-            );
-            return;
-        }
+    let Ok(text) = std::fs::read_to_string(&recorded) else {
+        return SurfaceChanges::Unrecorded(recorded);
     };
-    match old {
-        Ok(old) => print!("{}", render(&surface::diff(&old, new), markdown)),
-        Err(error) => eprintln!(
-            "warning: {} is not an API surface ({error}); it will be rewritten.",
-            recorded.display()
-        ),
+    match surface::Surface::from_recorded(&text) {
+        Ok(old) => SurfaceChanges::Report(render(&surface::diff(&old, new), markdown)),
+        Err(error) => SurfaceChanges::Unreadable(recorded, error.to_string()),
     }
+}
+
+impl SurfaceChanges {
+    fn print(&self) {
+        match self {
+            Self::Report(report) => print!("{report}"),
+            Self::Unrecorded(recorded) => println!(
+                "No API surface recorded in {}: nothing to compare with.",
+                shown(recorded)
+            ),
+            Self::Unreadable(recorded, error) => eprintln!(
+                "warning: {} was not an API surface ({}); it was rewritten.",
+                shown(recorded),
+                one_line(error)
+            ),
+        }
+    }
+}
+
+/// A path as the messages print it: control characters escaped (see [`one_line`]).
+fn shown(path: &Path) -> String {
+    one_line(&path.display().to_string()).into_owned()
 }
 
 /// The change report between the API surfaces of two documents.

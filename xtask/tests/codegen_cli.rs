@@ -494,3 +494,98 @@ fn check_ignores_crlf_line_endings() {
     assert!(check.status.success(), "{}", text(&check.stderr));
     assert!(text(&check.stdout).contains("is up to date"));
 }
+
+#[test]
+fn nothing_about_the_surface_is_printed_when_the_write_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    plant(
+        dir.path(),
+        &[
+            ("Cargo.toml", "[package]\nname = \"mine\"\n"),
+            ("api-surface.jsonc", "not a surface\n"),
+        ],
+    );
+    let before = tree(dir.path());
+    let result = codegen_into(dir.path().to_str().expect("utf-8"), &[], dir.path());
+    assert_eq!(result.status.code(), Some(1));
+    let stderr = text(&result.stderr);
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert!(!stderr.contains("rewritten"), "{stderr}");
+    assert_eq!(
+        text(&result.stdout),
+        "",
+        "no report of a write that did not happen"
+    );
+    assert_eq!(tree(dir.path()), before);
+}
+
+#[test]
+fn a_surface_that_cannot_be_read_is_reported_once_rewritten() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let out_arg = out.to_str().expect("utf-8");
+    assert!(codegen_into(out_arg, &[], dir.path()).status.success());
+    let recorded = fs::read_to_string(out.join("api-surface.jsonc")).expect("recorded");
+    let preamble = recorded.lines().next().expect("a preamble");
+    fs::write(
+        out.join("api-surface.jsonc"),
+        format!("{preamble}\nnot a surface\n"),
+    )
+    .expect("write");
+    let result = codegen_into(out_arg, &[], dir.path());
+    assert!(result.status.success());
+    let stderr = text(&result.stderr);
+    assert!(stderr.contains("was not an API surface"), "{stderr}");
+    assert!(stderr.contains("it was rewritten"), "{stderr}");
+    assert_eq!(
+        fs::read_to_string(out.join("api-surface.jsonc")).expect("rewritten"),
+        recorded
+    );
+}
+
+#[test]
+fn control_characters_in_a_file_name_are_printed_escaped() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = dir.path().join("evil\u{1b}[2J\tname.yaml");
+    fs::write(&spec, "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {/a: {get: {responses: {'200': {description: []}}}}}\n").expect("write");
+    let out = dir.path().join("out\u{1b}]0;x\u{7}");
+    let run = |spec: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .arg("codegen")
+            .arg("--spec")
+            .arg(spec)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .expect("xtask runs")
+    };
+    let failed = run(&spec);
+    assert_eq!(failed.status.code(), Some(1));
+    let stderr = text(&failed.stderr);
+    assert!(
+        stderr.contains("evil\\u{1b}[2J\\tname.yaml: at #/paths"),
+        "{stderr}"
+    );
+    fs::write(
+        &spec,
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n",
+    )
+    .expect("write");
+    let generated = run(&spec);
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    for output in [
+        &failed.stdout,
+        &failed.stderr,
+        &generated.stdout,
+        &generated.stderr,
+    ] {
+        let output = text(output);
+        assert!(
+            !output.chars().any(|c| c.is_control() && c != '\n'),
+            "{output:?}"
+        );
+    }
+    let stdout = text(&generated.stdout);
+    assert!(stdout.contains("out\\u{1b}]0;x\\u{7}"), "{stdout}");
+    assert!(stdout.contains("evil\\u{1b}[2J\\tname.yaml."), "{stdout}");
+}
