@@ -131,7 +131,7 @@ impl Codegen {
         })?;
         let options = Options {
             tags: self.tags,
-            source_name: display_path(&root, &spec),
+            source_name: source_name(&root, &spec),
             skip_unsupported: self.skip_unsupported,
             profile: self.profile,
             runtime_path: Some(runtime_path(&root, &out)),
@@ -315,6 +315,26 @@ fn runtime_path(root: &Path, out: &Path) -> String {
             .unwrap_or(runtime)
             .display()
             .to_string(),
+    }
+}
+
+/// How the generated files name the spec: its path from the workspace root when it is
+/// inside the workspace (`spec/identity-source.yaml`), else its file name, however the path
+/// was written (relative or absolute, with `..` or links), so that the same spec gives the
+/// same files.
+fn source_name(root: &Path, spec: &Path) -> String {
+    let canonical = std::fs::canonicalize(spec).unwrap_or_else(|_| spec.to_owned());
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
+    match canonical.strip_prefix(&root) {
+        Ok(inside) => inside
+            .components()
+            .map(|part| part.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+        Err(_) => canonical.file_name().map_or_else(
+            || spec.display().to_string(),
+            |name| name.to_string_lossy().into_owned(),
+        ),
     }
 }
 
