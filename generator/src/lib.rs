@@ -282,4 +282,39 @@ components:
             );
         }
     }
+
+    #[test]
+    fn a_3_1_property_with_no_3_0_form_is_json_when_skipped() {
+        let document = tagged_3_1(
+            "{type: object, properties: {pair: {type: array, prefixItems: [{type: string}]}, name: {type: string}}}",
+        );
+        let skipping = Options {
+            skip_unsupported: true,
+            ..Default::default()
+        };
+        let generated = generate(&document, &skipping).expect("skipped");
+        let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("at #/components/schemas/U/properties/pair/prefixItems: a tuple (`prefixItems`) cannot be converted to OpenAPI 3.0; "),
+            "{warnings:?}"
+        );
+        let models = generated
+            .files
+            .iter()
+            .find(|file| file.path == "src/models.rs")
+            .expect("the models");
+        assert!(
+            models
+                .contents
+                .contains("pub pair: Option<serde_json::Value>"),
+            "{}",
+            models.contents
+        );
+        assert!(
+            models.contents.contains("pub name: Option<String>"),
+            "{}",
+            models.contents
+        );
+    }
 }
