@@ -118,6 +118,7 @@ fn is_taken(name: &str) -> bool {
         "ref",
         "return",
         "self",
+        "Self",
         "static",
         "struct",
         "super",
@@ -155,7 +156,7 @@ fn is_taken(name: &str) -> bool {
         "serde_json",
     ];
     let lib = name.replace('-', "_");
-    TAKEN.iter().any(|taken| lib.eq_ignore_ascii_case(taken))
+    TAKEN.contains(&lib.as_str())
 }
 
 /// The title in kebab case, keeping only what a package name may hold.
@@ -340,7 +341,7 @@ mod tests {
             "serde",
             "serde-json",
             "api-client-runtime",
-            "Core",
+            "Self",
         ] {
             let error = check_name(taken).expect_err(taken).to_string();
             assert!(error.contains("can't name the library"), "{error}");
@@ -348,6 +349,8 @@ mod tests {
         assert_eq!(default_name("Serde"), "serde-client");
         assert_eq!(default_name("self"), "self-client");
         assert_eq!(default_name("Chrono API"), "chrono-api");
+        // Library names are case-sensitive: `Core` and `Test` clash with nothing.
+        assert!(check_name("Core").is_ok() && check_name("Test").is_ok());
     }
 
     #[test]

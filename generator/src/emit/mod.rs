@@ -19,6 +19,7 @@ use crate::{GeneratedFile, Options};
 use tokens::DOC_LINE_BREAK;
 
 pub use manifest::{Identity, RUNTIME_VERSION};
+pub(crate) use tokens::BIDI_CONTROLS;
 
 /// Every file of the generated crate, sorted by path: the Rust files, its manifest and its
 /// `rustfmt.toml`. `options.source_name` names the spec in each file's preamble.

@@ -152,7 +152,7 @@ fn raw_string_hashes(text: &str) -> usize {
 /// The characters that reverse or isolate the direction of text (U+202A–U+202E,
 /// U+2066–U+2069): rustc refuses them in comments, and they can make a doc say what its
 /// bytes do not.
-const BIDI_CONTROLS: [char; 9] = [
+pub(crate) const BIDI_CONTROLS: [char; 9] = [
     '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}',
     '\u{2069}',
 ];
