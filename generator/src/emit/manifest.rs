@@ -40,8 +40,8 @@ impl Identity {
             None => "0.1.0".to_owned(),
         };
         let description = match &options.description {
-            Some(description) => one_line(description),
-            None => format!("Typed async client for {}.", one_line(&api.title)),
+            Some(description) => description_line(description),
+            None => format!("Typed async client for {}.", description_line(&api.title)),
         };
         Ok(Self {
             name,
@@ -58,7 +58,7 @@ impl Identity {
 }
 
 /// `text` through the doc sanitiser (no bidi or other controls), its white space one space.
-fn one_line(text: &str) -> String {
+fn description_line(text: &str) -> String {
     doc_text(text)
         .split_whitespace()
         .collect::<Vec<_>>()
