@@ -1200,6 +1200,43 @@ async fn a_second_signal_stops_at_once_while_the_first_is_cancelling_the_session
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_a_create_whose_session_cannot_be_looked_up_says_so() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=10));
+    // The create is carried out but answered late; the look-up's connections are dropped.
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_secs(5),
+        count: 1,
+    });
+    emulator.inject(Fault::DropConnection { count: 100 });
+    let child = dir
+        .command(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    while emulator.sessions(SOURCE).is_empty() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Stop::Interrupt.send(&child);
+    let run = Run::from(tokio::task::block_in_place(|| child.wait_with_output()).unwrap());
+    assert_eq!(run.code, 130, "{}", run.all());
+    let said = "error: interrupted by Ctrl-C (SIGINT); a session being created may have been \
+                made but could not be looked up: okta-import sessions list, then okta-import \
+                sessions cancel ID for a CREATED one\n";
+    assert!(run.stderr.ends_with(said), "{}", run.all());
+    assert!(
+        !run.stderr.contains("no session had been opened"),
+        "{}",
+        run.all()
+    );
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
+    assert!(report["lost_create"].is_string(), "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_after_a_start_says_the_import_goes_on_in_okta() {
     let emulator = Emulator::builder()
         .identity_source(SOURCE)

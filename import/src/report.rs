@@ -144,6 +144,10 @@ pub struct Report {
     /// An untriggered session of this import that could not be cancelled: the next run
     /// finds it active.
     pub left_open: Option<String>,
+    /// When a create whose answer never came was sent, if the sessions could not be listed
+    /// afterwards (within the cancel timeout) to find and cancel the session it may have
+    /// made: a `CREATED` session from then on may be this import's, still open.
+    pub lost_create: Option<DateTime<Utc>>,
     /// HTTP requests sent, retries included.
     pub requests: u64,
     /// Requests sent again after a failure (by the client or by the importer).
@@ -167,6 +171,7 @@ impl Report {
             && self.invalid.is_empty()
             && self.rejected.is_empty()
             && self.left_open.is_none()
+            && self.lost_create.is_none()
     }
 
     /// How long was spent waiting, in all.
@@ -215,6 +220,13 @@ impl fmt::Display for Report {
         }
         if let Some(id) = &self.left_open {
             writeln!(f, "  session {id} could not be cancelled and is still open")?;
+        }
+        if let Some(sent) = self.lost_create {
+            writeln!(
+                f,
+                "  a session created at {} may still be open: it could not be looked up",
+                sent.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )?;
         }
         Ok(())
     }
