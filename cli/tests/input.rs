@@ -108,7 +108,7 @@ fn a_map_file_with_a_bad_row_or_a_repeated_column_is_refused_at_its_line() {
     };
     assert_eq!(
         error(b"column,attribute\nA,externalId\nB\n"),
-        "MAP:3: 1 fields; a row of a map file is `column,attribute`"
+        "MAP:3: 1 field; a row of a map file is `column,attribute`"
     );
     assert_eq!(
         error(b"column,attribute\nA,externalId\na,email\n"),
@@ -186,7 +186,7 @@ fn csv_lines_are_counted_the_same_whatever_the_line_ends() {
         let rows = read_all(&path, &ReadOptions::default());
         assert_eq!(
             rows[0],
-            Err("FILE:2:2: 1 fields where the header has 2".into()),
+            Err("FILE:2:2: 1 field where the header has 2".into()),
             "line ends {end:?}"
         );
         assert_eq!(
@@ -344,7 +344,7 @@ fn a_deactivation_csv_needs_only_an_external_id_column_and_ignores_the_others() 
     let rows: Vec<_> = read_deactivations(&path).unwrap().collect();
     let error = rows[0].as_ref().unwrap_err().to_string();
     assert!(
-        error.ends_with("gone.csv:2:2: 1 fields, and no externalId in field 2"),
+        error.ends_with("gone.csv:2:2: 1 field, and no externalId in field 2"),
         "{error}"
     );
 }

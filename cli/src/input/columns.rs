@@ -9,6 +9,7 @@ use okta_identity_source::models::IdentitySourceUserProfileForUpsert;
 
 use super::line_breaks::LineBreaks;
 use super::{InputError, Location, display_name, open};
+use crate::output::summary::count;
 
 /// The columns with a meaning of their own; every other column is a custom attribute.
 const KNOWN_COLUMNS: &[(&str, Column)] = &[
@@ -136,8 +137,8 @@ impl ColumnMap {
             let location = at(record.position());
             let (2, Some(from), Some(to)) = (record.len(), record.get(0), record.get(1)) else {
                 let message = format!(
-                    "{} fields; a row of a map file is `column,attribute`",
-                    record.len()
+                    "{}; a row of a map file is `column,attribute`",
+                    count(record.len() as u64, "field")
                 );
                 return Err(error(location, message));
             };

@@ -9,6 +9,7 @@ use okta_identity_source::models::IdentitySourceUserProfileForUpsert;
 use super::columns::{Column, Header};
 use super::line_breaks::LineBreaks;
 use super::{InputError, Location, ReadOptions, RecordError, UserRow, Users};
+use crate::output::summary::count;
 
 /// A CSV reader of `reader` (rows may differ in length; each is checked where it is read)
 /// and its header row, which is an error at line 1 of `file` when it can't be read.
@@ -130,7 +131,8 @@ impl<R: Read> Rows<R> {
         let expected = self.header.columns.len();
         if record.len() != expected {
             let column = record.len().min(expected);
-            let message = format!("{} fields where the header has {expected}", record.len());
+            let fields = count(record.len() as u64, "field");
+            let message = format!("{fields} where the header has {expected}");
             return Err(error(column, message));
         }
         let mut profile = IdentitySourceUserProfileForUpsert::default();

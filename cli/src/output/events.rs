@@ -82,8 +82,9 @@ impl<'a> EventDisplay<'a> {
                 records,
                 error,
             } => progress.step(&format!(
-                "Session {}: Okta refused an upload of {records} records: {error}",
-                session + 1
+                "Session {}: Okta refused an upload of {}: {error}",
+                session + 1,
+                count(u64::from(records), "record")
             )),
             Event::ImportStarted { session, id } => self.status(session, &id, "import started"),
             // A final status is told by SessionFinished, which follows.

@@ -137,7 +137,8 @@ pub fn write_plan(out: &mut impl Write, plan: &Plan) -> io::Result<()> {
     {
         writeln!(
             out,
-            "… and {more} more sessions (--report FILE lists them all)"
+            "… and {} more (--report FILE lists them all)",
+            count(more as u64, "session")
         )?;
     }
     Ok(())
