@@ -265,7 +265,7 @@ fn json_lines_records_and_their_problems() {
     assert_eq!(
         rows[1],
         Err(
-            "FILE:3:39: not a user record: profile: invalid type: integer, expected a string"
+            "FILE:3:38: not a user record: profile.age: invalid type: integer, expected a string"
                 .into()
         )
     );
@@ -282,6 +282,63 @@ fn json_lines_records_and_their_problems() {
         Err("FILE:6:16: invalid UTF-8; save the file as UTF-8".into())
     );
     assert_eq!(rows.len(), 5, "the blank line is skipped");
+}
+
+#[test]
+fn json_lines_refuse_a_null_that_clears_nothing_and_count_columns_in_characters() {
+    let (_dir, path) = file(
+        "users.jsonl",
+        "{\"externalId\":\"j1\",\"profile\":{\"email\":null}}\n\
+         {\"externalId\":\"j2\",\"profile\":{\"secondEmail\":null,\"firstName\":null}}\n\
+         {\"externalId\":\"j3\",\"profile\":{\"dept\":null}}\n\
+         {\"externalId\":\"é€\",\"profile\":{\"x\":1}}\n\
+         {\"externalId\":\"j5\",\"profile\":{\"email\":\"a@example.com\",\"email\":\"b@example.com\"}}\n"
+            .as_bytes(),
+    );
+    let rows = read_all(&path, &ReadOptions::default());
+    let messages: Vec<&str> = rows
+        .iter()
+        .map(|row| row.as_ref().err().map_or("", String::as_str))
+        .collect();
+    let cant_be_null = " can't be null (only firstName, lastName, mobilePhone and homeAddress \
+                        can be cleared); leave it out to keep its value";
+    assert_eq!(
+        messages,
+        [
+            format!("FILE:1:43: not a user record: email{cant_be_null}"),
+            format!("FILE:2:48: not a user record: secondEmail{cant_be_null}"),
+            "FILE:3:41: not a user record: profile.dept: invalid type: null, expected a string"
+                .into(),
+            // The value 1 is the 38th byte but the 35th character: é and € are 2 and 3 bytes.
+            "FILE:4:35: not a user record: profile.x: invalid type: integer, expected a string"
+                .into(),
+            "FILE:5:78: not a user record: duplicate field `email`".into(),
+        ]
+    );
+}
+
+#[test]
+fn a_users_file_refuses_a_blank_id_and_one_with_blanks_around_it() {
+    let padded = "externalId starts or ends with a blank (a space, a tab): almost always a \
+                  leftover of the export, and it would make another user than the id without \
+                  it; remove it";
+    let (_dir, csv) = file(
+        "users.csv",
+        b"externalId,email\n   ,a@example.com\n e2,\ne3\t,\ne 4,\n",
+    );
+    let rows = read_all(&csv, &ReadOptions::default());
+    assert_eq!(rows[0], Err("FILE:2:1: externalId is blank".into()));
+    assert_eq!(rows[1], Err(format!("FILE:3:1: {padded}")));
+    assert_eq!(rows[2], Err(format!("FILE:4:1: {padded}")));
+    assert_eq!(rows[3].as_ref().map(|u| u.external_id.as_str()), Ok("e 4"));
+    let (_dir, jsonl) = file(
+        "users.jsonl",
+        b"{\"externalId\":\"  \"}\n{\"externalId\":\"j2 \"}\n{\"externalId\":\"j 3\"}\n",
+    );
+    let rows = read_all(&jsonl, &ReadOptions::default());
+    assert_eq!(rows[0], Err("FILE:1: externalId is blank".into()));
+    assert_eq!(rows[1], Err(format!("FILE:2: {padded}")));
+    assert_eq!(rows[2].as_ref().map(|u| u.external_id.as_str()), Ok("j 3"));
 }
 
 #[test]

@@ -7,6 +7,7 @@ use csv::ByteRecord;
 use okta_identity_source::models::IdentitySourceUserProfileForUpsert;
 
 use super::columns::{Column, Header};
+use super::external_id;
 use super::line_breaks::LineBreaks;
 use super::{InputError, Location, ReadOptions, RecordError, UserRow, Users};
 use crate::output::summary::count;
@@ -141,7 +142,10 @@ impl<R: Read> Rows<R> {
             let value = std::str::from_utf8(bytes)
                 .map_err(|e| error(i, invalid_utf8(&e, column.name())))?;
             match column {
-                Column::ExternalId => external_id = value.to_string(),
+                Column::ExternalId => {
+                    external_id::check(value).map_err(|message| error(i, message))?;
+                    external_id = value.to_string();
+                }
                 column => column.apply(&mut profile, value, self.empty_as_null),
             }
         }
