@@ -853,6 +853,42 @@ async fn a_map_file_empty_as_null_and_last_wins_shape_what_reaches_the_directory
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_map_row_naming_a_column_the_input_lacks_is_warned_about_once() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write(
+        "map.csv",
+        "column,attribute\nEmployee ID,externalId\nGiven Nmae,firstName\nGiven Name,firstName\n",
+    );
+    // An id given twice: the file is read three times (check, repeats, send).
+    dir.write("hr.csv", "Employee ID,Given Name\n1,Ada\n2,Bob\n1,Ada\n");
+    let run = dir
+        .run_async(&args(
+            &[
+                "users",
+                "hr.csv",
+                "--map",
+                "map.csv",
+                "--duplicates",
+                "last-wins",
+            ],
+            &FAST,
+        ))
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    let warning = "warning: map.csv:3: hr.csv has no column `Given Nmae`; this row of the map is \
+                   ignored\n";
+    assert_eq!(run.stderr.matches(warning).count(), 1, "{}", run.all());
+    assert_eq!(
+        run.stderr.matches("warning: map.csv").count(),
+        1,
+        "{}",
+        run.all()
+    );
+    assert_eq!(emulator.users(SOURCE).len(), 2);
+}
+
 /// A server that answers every request on its own thread with `status` and the JSON `body`;
 /// its base URL.
 fn canned_server(status: &'static str, body: &'static str) -> String {
