@@ -210,7 +210,7 @@ fn csv_header_problems_refuse_the_file() {
     let (_dir, path) = file("users.csv", b"id,email\n1,a@example.com\n");
     assert_eq!(
         header_error(&path, &ReadOptions::default()),
-        "FILE:1: the header has no externalId column (its columns: id, email); add one, or name \
+        "FILE:1: the header has no externalId column (its columns: \"id\", \"email\"); add one, or name \
          the column that holds the users' ids with --map FILE"
     );
     let (_dir, path) = file("users.csv", b"externalId,Email,EMAIL\n");
@@ -223,6 +223,32 @@ fn csv_header_problems_refuse_the_file() {
         header_error(&path, &ReadOptions::default()),
         "FILE:1: the file is empty; it must start with a header row"
     );
+}
+
+#[test]
+fn a_file_without_a_header_shows_only_the_start_of_its_first_record() {
+    let long = "Lovelace-Byron-King-Noel-Milbanke-of-Ockham-Wentworth";
+    let first = format!("1,ada@example.com,Ada,{long},x\x1b[2J,6,7,8,9,10\n");
+    let (_dir, path) = file("users.csv", first.as_bytes());
+    let said = header_error(&path, &ReadOptions::default());
+    let columns = r#""1", "ada@example.com", "Ada", "Lovelace-Byron-King-Noel-Milbanke-of-Ock"…, "x\u{1b}[2J", "6", "7", "8", … 2 more"#;
+    assert_eq!(
+        said,
+        format!(
+            "FILE:1: the header has no externalId column (its columns: {columns}); add one, or \
+             name the column that holds the users' ids with --map FILE"
+        )
+    );
+    assert!(
+        !said.contains("Wentworth") && !said.contains("\"9\""),
+        "{said}"
+    );
+    let (_dir, path) = file("leavers.csv", first.as_bytes());
+    let said = read_deactivations(&path)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(said.contains(columns), "{said}");
 }
 
 #[test]
@@ -390,7 +416,7 @@ fn a_deactivation_csv_needs_only_an_external_id_column_and_ignores_the_others() 
     };
     assert_eq!(
         refused(b"id,email\ne1,a@example.com\n"),
-        "FILE:1: the header has no externalId column (its columns: id, email); a deactivation \
+        "FILE:1: the header has no externalId column (its columns: \"id\", \"email\"); a deactivation \
          file is a CSV file with an externalId column, or holds one external id per line"
     );
     assert_eq!(

@@ -217,6 +217,31 @@ impl ColumnMap {
     }
 }
 
+/// How many of a header's names an error shows, and how many characters of each: a file
+/// without a header has its first record there, personal data included.
+const SHOWN_NAMES: usize = 8;
+const SHOWN_NAME_CHARS: usize = 40;
+
+/// A header's names for a message: the first few, each cut short and quoted with its control
+/// characters escaped (`"id", "email"`).
+pub(crate) fn shown_names<S: AsRef<str>>(names: &[S]) -> String {
+    let mut shown: Vec<String> = names
+        .iter()
+        .take(SHOWN_NAMES)
+        .map(|name| {
+            let name = name.as_ref();
+            match name.char_indices().nth(SHOWN_NAME_CHARS) {
+                Some((cut, _)) => format!("{:?}…", &name[..cut]),
+                None => format!("{name:?}"),
+            }
+        })
+        .collect();
+    if names.len() > SHOWN_NAMES {
+        shown.push(format!("… {} more", names.len() - SHOWN_NAMES));
+    }
+    shown.join(", ")
+}
+
 /// The meaning of each column of a CSV file; one of them is the external id.
 #[derive(Debug)]
 pub(crate) struct Header {
@@ -261,7 +286,7 @@ impl Header {
                 message: format!(
                     "the header has no externalId column (its columns: {}); add one, or name the \
                      column that holds the users' ids with --map FILE",
-                    names.join(", ")
+                    shown_names(names)
                 ),
             });
         }

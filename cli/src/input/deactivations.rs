@@ -4,6 +4,7 @@ use std::io::BufRead;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::columns::shown_names;
 use super::csv_users::{csv_with_header, holds_line_break, invalid_utf8};
 use super::{DeactivationRow, InputError, Location, RecordError, display_name, open};
 use crate::output::summary::count;
@@ -125,7 +126,7 @@ fn external_id_column(names: &csv::ByteRecord) -> Result<usize, String> {
             Err(format!(
                 "the header has no externalId column (its columns: {}); a deactivation file \
                  is a CSV file with an externalId column, or holds one external id per line",
-                names.join(", ")
+                shown_names(&names)
             ))
         }
     }
