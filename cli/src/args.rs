@@ -138,7 +138,7 @@ pub enum SessionsCommand {
     /// Show one import session.
     Get {
         /// The session's id (aps…).
-        #[arg(value_name = "ID")]
+        #[arg(value_name = "ID", value_parser = session_id)]
         id: String,
         /// Where to look and how to sign in.
         #[command(flatten, next_help_heading = "Connection")]
@@ -147,7 +147,7 @@ pub enum SessionsCommand {
     /// Cancel an import session that has not been started (status CREATED or IN_PROGRESS).
     Cancel {
         /// The session's id (aps…).
-        #[arg(value_name = "ID")]
+        #[arg(value_name = "ID", value_parser = session_id)]
         id: String,
         /// Where to look and how to sign in.
         #[command(flatten, next_help_heading = "Connection")]
@@ -201,4 +201,12 @@ fn parse_poll_interval(text: &str) -> Result<Duration, String> {
 fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text)
         .map_err(|error| format!("`{text}` is not a duration like 300ms, 20s or 5m: {error}"))
+}
+
+/// A session id as given: anything but empty or blank, which Okta can't take in a path.
+fn session_id(id: &str) -> Result<String, String> {
+    if id.trim().is_empty() {
+        return Err("a session id (aps…) can't be empty".into());
+    }
+    Ok(id.to_string())
 }

@@ -219,6 +219,43 @@ fn each_bad_input_says_where_and_what_with_its_exit_code() {
 }
 
 #[test]
+fn an_empty_session_id_is_a_usage_error() {
+    let dir = Workdir::new().against("http://127.0.0.1:9", SOURCE, TOKEN);
+    for command in ["get", "cancel"] {
+        for id in ["", "  "] {
+            let run = dir.run(&["sessions", command, id]);
+            assert_eq!(run.code, 2, "{}", run.all());
+            assert!(
+                run.stderr.contains("a session id (aps…) can't be empty"),
+                "{}",
+                run.all()
+            );
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_token_that_is_not_utf8_is_named_as_such_and_never_shown() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = Workdir::new().against("http://127.0.0.1:9", SOURCE, TOKEN);
+    let output = dir
+        .command(&["sessions", "list"])
+        .env(
+            "OKTA_API_TOKEN",
+            std::ffi::OsStr::from_bytes(b"00secret\xff"),
+        )
+        .output()
+        .unwrap();
+    let run = Run::from(output);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_eq!(
+        run.stderr,
+        "error: OKTA_API_TOKEN is not valid UTF-8: set it to the API token as Okta shows it\n"
+    );
+}
+
+#[test]
 fn a_poll_interval_under_100ms_is_a_usage_error() {
     let dir = Workdir::new();
     dir.write("users.csv", b"externalId\ne1\n");
