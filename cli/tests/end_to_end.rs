@@ -236,23 +236,34 @@ fn an_empty_session_id_is_a_usage_error() {
 
 #[cfg(unix)]
 #[test]
-fn a_token_that_is_not_utf8_is_named_as_such_and_never_shown() {
+fn a_variable_that_is_not_utf8_is_named_as_such_and_never_shown() {
     use std::os::unix::ffi::OsStrExt;
     let dir = Workdir::new().against("http://127.0.0.1:9", SOURCE, TOKEN);
-    let output = dir
-        .command(&["sessions", "list"])
-        .env(
+    for (variable, said) in [
+        (
             "OKTA_API_TOKEN",
-            std::ffi::OsStr::from_bytes(b"00secret\xff"),
-        )
-        .output()
-        .unwrap();
-    let run = Run::from(output);
-    assert_eq!(run.code, 2, "{}", run.all());
-    assert_eq!(
-        run.stderr,
-        "error: OKTA_API_TOKEN is not valid UTF-8: set it to the API token as Okta shows it\n"
-    );
+            "OKTA_API_TOKEN is not valid UTF-8: set it to the API token as Okta shows it",
+        ),
+        ("OKTA_ORG_URL", "--org or OKTA_ORG_URL is not valid UTF-8"),
+        (
+            "OKTA_IDENTITY_SOURCE_ID",
+            "--source or OKTA_IDENTITY_SOURCE_ID is not valid UTF-8",
+        ),
+    ] {
+        let output = dir
+            .command(&["sessions", "list"])
+            .env(variable, std::ffi::OsStr::from_bytes(b"00secret\xff"))
+            .output()
+            .unwrap();
+        let run = Run::from(output);
+        assert_eq!(run.code, 2, "{}", run.all());
+        assert!(
+            run.stderr.starts_with(&format!("error: {said}\n")),
+            "{}",
+            run.all()
+        );
+        assert!(!run.stderr.contains("secret"), "{}", run.all());
+    }
 }
 
 #[test]
