@@ -323,6 +323,27 @@ async fn a_pkcs1_rsa_key_signs_assertions_the_endpoint_verifies() {
     assert_eq!(endpoint.issued(), 1);
 }
 
+/// An encrypted key, PKCS#8 or the older PEM form, is refused with how to decrypt it.
+#[test]
+fn an_encrypted_key_is_a_config_error_that_says_how_to_decrypt_it() {
+    for name in [
+        "rsa-private-encrypted.pem",
+        "rsa-private-pkcs1-encrypted.pem",
+    ] {
+        let error = PrivateKey::from_pem_file(fixture(name)).expect_err("encrypted");
+        let said = error.to_string();
+        assert!(
+            said.contains("it is encrypted, and encrypted keys are not supported")
+                && said.contains("openssl pkey -in key.pem -out plain.pem"),
+            "{name}: {said}"
+        );
+        let pem = String::from_utf8(read_fixture(name)).expect("text");
+        let body = pem.lines().filter(|line| line.len() > 40);
+        assert!(body.clone().count() > 10, "{pem}");
+        assert!(body.clone().all(|line| !said.contains(line)), "{said}");
+    }
+}
+
 /// An EC key must be PKCS#8; the error says so, and shows nothing of the key.
 #[test]
 fn an_ec_key_in_sec1_form_is_a_config_error_that_asks_for_pkcs8() {

@@ -105,14 +105,21 @@ pub struct UsersArgs {
 #[derive(Debug, Args, Clone, Default)]
 pub struct Connection {
     /// The Okta org, e.g. https://dev-123456.okta.com.
-    #[arg(long, env = "OKTA_ORG_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "OKTA_ORG_URL",
+        value_name = "URL",
+        hide_env_values = true,
+        value_parser = Utf8("--org or OKTA_ORG_URL")
+    )]
     pub org: Option<String>,
     /// The id of the Custom Identity Source (0oa…).
     #[arg(
         long,
         env = "OKTA_IDENTITY_SOURCE_ID",
         value_name = "ID",
-        hide_env_values = true
+        hide_env_values = true,
+        value_parser = Utf8("--source or OKTA_IDENTITY_SOURCE_ID")
     )]
     pub source: Option<String>,
     /// Sign in as this OAuth 2.0 service app instead of with OKTA_API_TOKEN.
@@ -138,7 +145,7 @@ pub enum SessionsCommand {
     /// Show one import session.
     Get {
         /// The session's id (aps…).
-        #[arg(value_name = "ID")]
+        #[arg(value_name = "ID", value_parser = session_id)]
         id: String,
         /// Where to look and how to sign in.
         #[command(flatten, next_help_heading = "Connection")]
@@ -147,7 +154,7 @@ pub enum SessionsCommand {
     /// Cancel an import session that has not been started (status CREATED or IN_PROGRESS).
     Cancel {
         /// The session's id (aps…).
-        #[arg(value_name = "ID")]
+        #[arg(value_name = "ID", value_parser = session_id)]
         id: String,
         /// Where to look and how to sign in.
         #[command(flatten, next_help_heading = "Connection")]
@@ -201,4 +208,33 @@ fn parse_poll_interval(text: &str) -> Result<Duration, String> {
 fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text)
         .map_err(|error| format!("`{text}` is not a duration like 300ms, 20s or 5m: {error}"))
+}
+
+/// A session id as given: anything but empty or blank, which Okta can't take in a path.
+fn session_id(id: &str) -> Result<String, String> {
+    if id.trim().is_empty() {
+        return Err("a session id (aps…) can't be empty".into());
+    }
+    Ok(id.to_string())
+}
+
+/// Text from a flag or a variable, named (`--org or OKTA_ORG_URL`) when it is not UTF-8; the
+/// value itself is never shown.
+#[derive(Debug, Clone, Copy)]
+struct Utf8(&'static str);
+
+impl clap::builder::TypedValueParser for Utf8 {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        _: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        value.to_str().map(str::to_owned).ok_or_else(|| {
+            let message = format!("{} is not valid UTF-8\n", self.0);
+            clap::Error::raw(clap::error::ErrorKind::InvalidUtf8, message).with_cmd(command)
+        })
+    }
 }

@@ -1,6 +1,8 @@
 //! Where to import to and how to sign in: flags first, then the environment. The API token
 //! comes only from the environment (`OKTA_API_TOKEN`), so that `ps` never shows it.
 
+use std::env::VarError;
+
 use okta_identity_source::{Auth, Client, IdentitySourceApi, PrivateKey, auth};
 
 use crate::args::Connection;
@@ -30,9 +32,12 @@ pub struct Target {
 }
 
 impl Connection {
-    /// Builds the client from the flags, the environment (`read_env`, e.g. `std::env::var`)
-    /// and the private key file.
-    pub fn target(&self, read_env: impl Fn(&str) -> Option<String>) -> Result<Target, ConfigError> {
+    /// Builds the client from the flags, the environment (`read_env`: `std::env::var`, or a
+    /// stand-in) and the private key file.
+    pub fn target(
+        &self,
+        read_env: impl Fn(&str) -> Result<String, VarError>,
+    ) -> Result<Target, ConfigError> {
         let org = self.org.clone().filter(|o| !o.is_empty()).ok_or_else(|| {
             ConfigError("no Okta org: pass --org URL or set OKTA_ORG_URL (e.g. https://dev-123456.okta.com)".into())
         })?;
@@ -59,7 +64,10 @@ impl Connection {
     }
 
     /// The service app when `--client-id` is given, else the API token from the environment.
-    fn auth(&self, read_env: impl Fn(&str) -> Option<String>) -> Result<Auth, ConfigError> {
+    fn auth(
+        &self,
+        read_env: impl Fn(&str) -> Result<String, VarError>,
+    ) -> Result<Auth, ConfigError> {
         if let (Some(client_id), Some(key_file)) = (&self.client_id, &self.private_key) {
             let key =
                 PrivateKey::from_pem_file(key_file).map_err(|e| ConfigError(e.to_string()))?;
@@ -69,9 +77,13 @@ impl Connection {
             }
             return Ok(Auth::service_app(app));
         }
-        match read_env(TOKEN_VARIABLE).filter(|t| !t.trim().is_empty()) {
-            Some(token) => Ok(Auth::api_token(token.trim().to_string())),
-            None => Err(ConfigError(format!(
+        match read_env(TOKEN_VARIABLE) {
+            Ok(token) if !token.trim().is_empty() => Ok(Auth::api_token(token.trim().to_string())),
+            // The value is a secret: never shown, not even in part.
+            Err(VarError::NotUnicode(_)) => Err(ConfigError(format!(
+                "{TOKEN_VARIABLE} is not valid UTF-8: set it to the API token as Okta shows it"
+            ))),
+            Ok(_) | Err(VarError::NotPresent) => Err(ConfigError(format!(
                 "no credentials: set {TOKEN_VARIABLE} to an API token, or pass --client-id, \
                  --private-key and --key-id of a service app"
             ))),

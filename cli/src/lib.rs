@@ -19,7 +19,7 @@ use failure::Failure;
 
 /// Runs a parsed command line to its exit code, printing errors to standard error.
 pub async fn run(cli: Cli) -> ExitCode {
-    let read_env = |name: &str| std::env::var(name).ok();
+    let read_env = |name: &str| std::env::var(name);
     // Locked by each write, never across an await.
     let mut stdout = output::terminal::Printable(std::io::stdout());
     let result: Result<(), Failure> = match &cli.command {

@@ -219,6 +219,54 @@ fn each_bad_input_says_where_and_what_with_its_exit_code() {
 }
 
 #[test]
+fn an_empty_session_id_is_a_usage_error() {
+    let dir = Workdir::new().against("http://127.0.0.1:9", SOURCE, TOKEN);
+    for command in ["get", "cancel"] {
+        for id in ["", "  "] {
+            let run = dir.run(&["sessions", command, id]);
+            assert_eq!(run.code, 2, "{}", run.all());
+            assert!(
+                run.stderr.contains("a session id (aps…) can't be empty"),
+                "{}",
+                run.all()
+            );
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_variable_that_is_not_utf8_is_named_as_such_and_never_shown() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = Workdir::new().against("http://127.0.0.1:9", SOURCE, TOKEN);
+    for (variable, said) in [
+        (
+            "OKTA_API_TOKEN",
+            "OKTA_API_TOKEN is not valid UTF-8: set it to the API token as Okta shows it",
+        ),
+        ("OKTA_ORG_URL", "--org or OKTA_ORG_URL is not valid UTF-8"),
+        (
+            "OKTA_IDENTITY_SOURCE_ID",
+            "--source or OKTA_IDENTITY_SOURCE_ID is not valid UTF-8",
+        ),
+    ] {
+        let output = dir
+            .command(&["sessions", "list"])
+            .env(variable, std::ffi::OsStr::from_bytes(b"00secret\xff"))
+            .output()
+            .unwrap();
+        let run = Run::from(output);
+        assert_eq!(run.code, 2, "{}", run.all());
+        assert!(
+            run.stderr.starts_with(&format!("error: {said}\n")),
+            "{}",
+            run.all()
+        );
+        assert!(!run.stderr.contains("secret"), "{}", run.all());
+    }
+}
+
+#[test]
 fn a_poll_interval_under_100ms_is_a_usage_error() {
     let dir = Workdir::new();
     dir.write("users.csv", b"externalId\ne1\n");
@@ -853,6 +901,42 @@ async fn a_map_file_empty_as_null_and_last_wins_shape_what_reaches_the_directory
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_map_row_naming_a_column_the_input_lacks_is_warned_about_once() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write(
+        "map.csv",
+        "column,attribute\nEmployee ID,externalId\nGiven Nmae,firstName\nGiven Name,firstName\n",
+    );
+    // An id given twice: the file is read three times (check, repeats, send).
+    dir.write("hr.csv", "Employee ID,Given Name\n1,Ada\n2,Bob\n1,Ada\n");
+    let run = dir
+        .run_async(&args(
+            &[
+                "users",
+                "hr.csv",
+                "--map",
+                "map.csv",
+                "--duplicates",
+                "last-wins",
+            ],
+            &FAST,
+        ))
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    let warning = "warning: map.csv:3: hr.csv has no column `Given Nmae`; this row of the map is \
+                   ignored\n";
+    assert_eq!(run.stderr.matches(warning).count(), 1, "{}", run.all());
+    assert_eq!(
+        run.stderr.matches("warning: map.csv").count(),
+        1,
+        "{}",
+        run.all()
+    );
+    assert_eq!(emulator.users(SOURCE).len(), 2);
+}
+
 /// A server that answers every request on its own thread with `status` and the JSON `body`;
 /// its base URL.
 fn canned_server(status: &'static str, body: &'static str) -> String {
@@ -1197,6 +1281,43 @@ async fn a_second_signal_stops_at_once_while_the_first_is_cancelling_the_session
     );
     assert!(run.stderr.ends_with(&said), "{}", run.all());
     assert_no_open_session(&emulator);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_a_create_whose_session_cannot_be_looked_up_says_so() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=10));
+    // The create is carried out but answered late; the look-up's connections are dropped.
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_secs(5),
+        count: 1,
+    });
+    emulator.inject(Fault::DropConnection { count: 100 });
+    let child = dir
+        .command(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    while emulator.sessions(SOURCE).is_empty() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Stop::Interrupt.send(&child);
+    let run = Run::from(tokio::task::block_in_place(|| child.wait_with_output()).unwrap());
+    assert_eq!(run.code, 130, "{}", run.all());
+    let said = "error: interrupted by Ctrl-C (SIGINT); a session being created may have been \
+                made but could not be looked up: okta-import sessions list, then okta-import \
+                sessions cancel ID for a CREATED one\n";
+    assert!(run.stderr.ends_with(said), "{}", run.all());
+    assert!(
+        !run.stderr.contains("no session had been opened"),
+        "{}",
+        run.all()
+    );
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
+    assert!(report["lost_create"].is_string(), "{report}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -108,7 +108,7 @@ fn a_map_file_with_a_bad_row_or_a_repeated_column_is_refused_at_its_line() {
     };
     assert_eq!(
         error(b"column,attribute\nA,externalId\nB\n"),
-        "MAP:3: 1 fields; a row of a map file is `column,attribute`"
+        "MAP:3: 1 field; a row of a map file is `column,attribute`"
     );
     assert_eq!(
         error(b"column,attribute\nA,externalId\na,email\n"),
@@ -186,7 +186,7 @@ fn csv_lines_are_counted_the_same_whatever_the_line_ends() {
         let rows = read_all(&path, &ReadOptions::default());
         assert_eq!(
             rows[0],
-            Err("FILE:2:2: 1 fields where the header has 2".into()),
+            Err("FILE:2:2: 1 field where the header has 2".into()),
             "line ends {end:?}"
         );
         assert_eq!(
@@ -210,7 +210,7 @@ fn csv_header_problems_refuse_the_file() {
     let (_dir, path) = file("users.csv", b"id,email\n1,a@example.com\n");
     assert_eq!(
         header_error(&path, &ReadOptions::default()),
-        "FILE:1: the header has no externalId column (its columns: id, email); add one, or name \
+        "FILE:1: the header has no externalId column (its columns: \"id\", \"email\"); add one, or name \
          the column that holds the users' ids with --map FILE"
     );
     let (_dir, path) = file("users.csv", b"externalId,Email,EMAIL\n");
@@ -223,6 +223,32 @@ fn csv_header_problems_refuse_the_file() {
         header_error(&path, &ReadOptions::default()),
         "FILE:1: the file is empty; it must start with a header row"
     );
+}
+
+#[test]
+fn a_file_without_a_header_shows_only_the_start_of_its_first_record() {
+    let long = "Lovelace-Byron-King-Noel-Milbanke-of-Ockham-Wentworth";
+    let first = format!("1,ada@example.com,Ada,{long},x\x1b[2J,6,7,8,9,10\n");
+    let (_dir, path) = file("users.csv", first.as_bytes());
+    let said = header_error(&path, &ReadOptions::default());
+    let columns = r#""1", "ada@example.com", "Ada", "Lovelace-Byron-King-Noel-Milbanke-of-Ock"…, "x\u{1b}[2J", "6", "7", "8", … 2 more"#;
+    assert_eq!(
+        said,
+        format!(
+            "FILE:1: the header has no externalId column (its columns: {columns}); add one, or \
+             name the column that holds the users' ids with --map FILE"
+        )
+    );
+    assert!(
+        !said.contains("Wentworth") && !said.contains("\"9\""),
+        "{said}"
+    );
+    let (_dir, path) = file("leavers.csv", first.as_bytes());
+    let said = read_deactivations(&path)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(said.contains(columns), "{said}");
 }
 
 #[test]
@@ -265,7 +291,7 @@ fn json_lines_records_and_their_problems() {
     assert_eq!(
         rows[1],
         Err(
-            "FILE:3:39: not a user record: profile: invalid type: integer, expected a string"
+            "FILE:3:38: not a user record: profile.age: invalid type: integer, expected a string"
                 .into()
         )
     );
@@ -282,6 +308,63 @@ fn json_lines_records_and_their_problems() {
         Err("FILE:6:16: invalid UTF-8; save the file as UTF-8".into())
     );
     assert_eq!(rows.len(), 5, "the blank line is skipped");
+}
+
+#[test]
+fn json_lines_refuse_a_null_that_clears_nothing_and_count_columns_in_characters() {
+    let (_dir, path) = file(
+        "users.jsonl",
+        "{\"externalId\":\"j1\",\"profile\":{\"email\":null}}\n\
+         {\"externalId\":\"j2\",\"profile\":{\"secondEmail\":null,\"firstName\":null}}\n\
+         {\"externalId\":\"j3\",\"profile\":{\"dept\":null}}\n\
+         {\"externalId\":\"é€\",\"profile\":{\"x\":1}}\n\
+         {\"externalId\":\"j5\",\"profile\":{\"email\":\"a@example.com\",\"email\":\"b@example.com\"}}\n"
+            .as_bytes(),
+    );
+    let rows = read_all(&path, &ReadOptions::default());
+    let messages: Vec<&str> = rows
+        .iter()
+        .map(|row| row.as_ref().err().map_or("", String::as_str))
+        .collect();
+    let cant_be_null = " can't be null (only firstName, lastName, mobilePhone and homeAddress \
+                        can be cleared); leave it out to keep its value";
+    assert_eq!(
+        messages,
+        [
+            format!("FILE:1:43: not a user record: email{cant_be_null}"),
+            format!("FILE:2:48: not a user record: secondEmail{cant_be_null}"),
+            "FILE:3:41: not a user record: profile.dept: invalid type: null, expected a string"
+                .into(),
+            // The value 1 is the 38th byte but the 35th character: é and € are 2 and 3 bytes.
+            "FILE:4:35: not a user record: profile.x: invalid type: integer, expected a string"
+                .into(),
+            "FILE:5:78: not a user record: duplicate field `email`".into(),
+        ]
+    );
+}
+
+#[test]
+fn a_users_file_refuses_a_blank_id_and_one_with_blanks_around_it() {
+    let padded = "externalId starts or ends with a blank (a space, a tab): almost always a \
+                  leftover of the export, and it would make another user than the id without \
+                  it; remove it";
+    let (_dir, csv) = file(
+        "users.csv",
+        b"externalId,email\n   ,a@example.com\n e2,\ne3\t,\ne 4,\n",
+    );
+    let rows = read_all(&csv, &ReadOptions::default());
+    assert_eq!(rows[0], Err("FILE:2:1: externalId is blank".into()));
+    assert_eq!(rows[1], Err(format!("FILE:3:1: {padded}")));
+    assert_eq!(rows[2], Err(format!("FILE:4:1: {padded}")));
+    assert_eq!(rows[3].as_ref().map(|u| u.external_id.as_str()), Ok("e 4"));
+    let (_dir, jsonl) = file(
+        "users.jsonl",
+        b"{\"externalId\":\"  \"}\n{\"externalId\":\"j2 \"}\n{\"externalId\":\"j 3\"}\n",
+    );
+    let rows = read_all(&jsonl, &ReadOptions::default());
+    assert_eq!(rows[0], Err("FILE:1: externalId is blank".into()));
+    assert_eq!(rows[1], Err(format!("FILE:2: {padded}")));
+    assert_eq!(rows[2].as_ref().map(|u| u.external_id.as_str()), Ok("j 3"));
 }
 
 #[test]
@@ -333,7 +416,7 @@ fn a_deactivation_csv_needs_only_an_external_id_column_and_ignores_the_others() 
     };
     assert_eq!(
         refused(b"id,email\ne1,a@example.com\n"),
-        "FILE:1: the header has no externalId column (its columns: id, email); a deactivation \
+        "FILE:1: the header has no externalId column (its columns: \"id\", \"email\"); a deactivation \
          file is a CSV file with an externalId column, or holds one external id per line"
     );
     assert_eq!(
@@ -344,7 +427,7 @@ fn a_deactivation_csv_needs_only_an_external_id_column_and_ignores_the_others() 
     let rows: Vec<_> = read_deactivations(&path).unwrap().collect();
     let error = rows[0].as_ref().unwrap_err().to_string();
     assert!(
-        error.ends_with("gone.csv:2:2: 1 fields, and no externalId in field 2"),
+        error.ends_with("gone.csv:2:2: 1 field, and no externalId in field 2"),
         "{error}"
     );
 }

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::plural;
 use crate::record::InvalidRecord;
 use crate::report::{Report, SessionInfo};
 use crate::source::ReadError;
@@ -11,7 +12,7 @@ use crate::source::ReadError;
 /// Records that break Okta's rules, found before anything was sent
 /// ([`OnInvalid::Fail`](crate::OnInvalid::Fail)).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{} invalid records; nothing was sent (first: {})", .records.len(), first(.records))]
+#[error("{}; nothing was sent (first: {})", plural::count(.records.len() as u64, "invalid record"), first(.records))]
 pub struct InvalidInput {
     /// Every invalid record, in input order, with its reasons.
     pub records: Vec<InvalidRecord>,
@@ -41,7 +42,7 @@ pub enum PlanError {
 pub enum Failure {
     /// Some records are invalid and [`OnInvalid::Fail`](crate::OnInvalid::Fail) is in force:
     /// nothing was sent. The report lists them.
-    #[error("{count} invalid records; nothing was sent")]
+    #[error("{}; nothing was sent", plural::count(*.count as u64, "invalid record"))]
     InvalidRecords {
         /// How many.
         count: usize,

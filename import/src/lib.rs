@@ -34,6 +34,7 @@ mod options;
 mod payload;
 mod placed;
 mod plan;
+mod plural;
 mod positions;
 mod preflight;
 mod record;

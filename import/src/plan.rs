@@ -7,6 +7,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::plural::count;
 use crate::record::InvalidRecord;
 use crate::report::Warning;
 
@@ -138,17 +139,18 @@ impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} users to create or update and {} to deactivate: {} sessions, {} uploads",
-            self.users,
+            "{} to create or update and {} to deactivate: {}, {}",
+            count(self.users, "user"),
             self.deactivations,
-            self.sessions.len(),
-            self.uploads()
+            count(self.sessions.len() as u64, "session"),
+            count(self.uploads() as u64, "upload"),
         )?;
         if !self.invalid.is_empty() {
-            write!(f, "; {} invalid records left out", self.invalid.len())?;
+            let invalid = count(self.invalid.len() as u64, "invalid record");
+            write!(f, "; {invalid} left out")?;
         }
         if !self.warnings.is_empty() {
-            write!(f, "; {} warnings", self.warnings.len())?;
+            write!(f, "; {}", count(self.warnings.len() as u64, "warning"))?;
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use okta_identity_source::models::IdentitySourceSessionStatus;
 use serde::Serialize;
 
+use crate::plural::count;
 use crate::record::{InvalidRecord, Position};
 
 /// Something worth knowing that did not stop a record: a repeated `externalId` whose
@@ -144,6 +145,10 @@ pub struct Report {
     /// An untriggered session of this import that could not be cancelled: the next run
     /// finds it active.
     pub left_open: Option<String>,
+    /// When a create whose answer never came was sent, if the sessions could not be listed
+    /// afterwards (within the cancel timeout) to find and cancel the session it may have
+    /// made: a `CREATED` session from then on may be this import's, still open.
+    pub lost_create: Option<DateTime<Utc>>,
     /// HTTP requests sent, retries included.
     pub requests: u64,
     /// Requests sent again after a failure (by the client or by the importer).
@@ -167,6 +172,7 @@ impl Report {
             && self.invalid.is_empty()
             && self.rejected.is_empty()
             && self.left_open.is_none()
+            && self.lost_create.is_none()
     }
 
     /// How long was spent waiting, in all.
@@ -180,12 +186,12 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{} users sent, {} deactivated, in {} sessions; {} requests ({} retries, {} rate-limited), {:.1} s ({:.1} s waiting)",
-            self.users_sent,
+            "{} sent, {} deactivated, in {}; {} ({}, {} rate-limited), {:.1} s ({:.1} s waiting)",
+            count(self.users_sent, "user"),
             self.users_deactivated,
-            self.sessions.len(),
-            self.requests,
-            self.retries,
+            count(self.sessions.len() as u64, "session"),
+            count(self.requests, "request"),
+            count(self.retries, "retry"),
             self.rate_limited,
             self.elapsed.as_secs_f64(),
             self.waited().as_secs_f64(),
@@ -193,28 +199,37 @@ impl fmt::Display for Report {
         for session in &self.sessions {
             writeln!(
                 f,
-                "  session {}: {} ({} users, {} deactivations)",
-                session.id, session.status, session.users, session.deactivations
+                "  session {}: {} ({}, {})",
+                session.id,
+                session.status,
+                count(session.users, "user"),
+                count(session.deactivations, "deactivation")
             )?;
         }
         if !self.invalid.is_empty() {
-            writeln!(f, "  {} invalid records left out", self.invalid.len())?;
+            let invalid = count(self.invalid.len() as u64, "invalid record");
+            writeln!(f, "  {invalid} left out")?;
         }
         if !self.warnings.is_empty() {
-            writeln!(
-                f,
-                "  {} duplicate external ids (the later record used)",
-                self.warnings.len()
-            )?;
+            let duplicates = count(self.warnings.len() as u64, "duplicate external id");
+            writeln!(f, "  {duplicates} (the later record used)")?;
         }
         if !self.rejected.is_empty() {
-            writeln!(f, "  {} uploads refused by Okta", self.rejected.len())?;
+            let refused = count(self.rejected.len() as u64, "upload");
+            writeln!(f, "  {refused} refused by Okta")?;
         }
         for session in &self.found_active {
             writeln!(f, "  found another active session: {session}")?;
         }
         if let Some(id) = &self.left_open {
             writeln!(f, "  session {id} could not be cancelled and is still open")?;
+        }
+        if let Some(sent) = self.lost_create {
+            writeln!(
+                f,
+                "  a session created at {} may still be open: it could not be looked up",
+                sent.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )?;
         }
         Ok(())
     }
@@ -255,7 +270,7 @@ mod tests {
     fn the_summary_is_short_and_complete() {
         assert_eq!(
             report().to_string(),
-            "3 users sent, 1 deactivated, in 1 sessions; 6 requests (1 retries, 0 rate-limited), 2.5 s (0.5 s waiting)\n  session aps1: COMPLETED (3 users, 1 deactivations)\n"
+            "3 users sent, 1 deactivated, in 1 session; 6 requests (1 retry, 0 rate-limited), 2.5 s (0.5 s waiting)\n  session aps1: COMPLETED (3 users, 1 deactivation)\n"
         );
         assert!(report().is_complete_success());
     }

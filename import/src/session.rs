@@ -107,13 +107,21 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
 }
 
 /// Sends a create, remembering meanwhile that one is under way and, once it is made, that
-/// the session is this run's to cancel if the run stops.
+/// the session is this run's to cancel if the run stops. A create that got no answer (a
+/// timeout, a dropped connection) or an answer that could not be read stays remembered:
+/// it may have made a session, which the run looks for as it stops.
 async fn create(ctx: &Context<'_>) -> Result<IdentitySourceSession, SendError> {
     *lock(&ctx.creating) = Some(Utc::now());
     let created = ctx
         .send(|| ctx.api.create_identity_source_session(&ctx.source))
         .await;
-    lock(&ctx.creating).take();
+    let unanswered = match &created {
+        Err(SendError::Call(error)) => error.status().is_none_or(|status| status.is_success()),
+        Ok(_) | Err(SendError::Failure(_)) => false,
+    };
+    if !unanswered {
+        lock(&ctx.creating).take();
+    }
     if let Ok(session) = &created {
         *lock(&ctx.open_session) = Some(session.id.clone());
     }
@@ -134,17 +142,33 @@ pub fn made_by_lost_create(
         .map(|s| s.id)
 }
 
-/// After a stop while a create was under way: finds the session it made, if any, and
-/// cancels it; the report names it either way.
+/// After a stop while a create was under way, or a create whose answer never came: finds
+/// the session it made, if any, and cancels it; the report names it either way. The look-up
+/// is bounded by the options' cancel timeout, as the cancel is; when it fails or runs out,
+/// the report says when that create was sent ([`Report::lost_create`]).
+///
+/// [`Report::lost_create`]: crate::Report::lost_create
 pub async fn cancel_unlearned(ctx: &Context<'_>, since: DateTime<Utc>) {
-    let listed = ctx
-        .send(|| ctx.api.list_identity_source_sessions(&ctx.source))
-        .await;
+    let timeout = ctx.options.cancel_timeout;
+    let listed = tokio::time::timeout(
+        timeout,
+        ctx.send(|| ctx.api.list_identity_source_sessions(&ctx.source)),
+    )
+    .await;
     let sessions = match listed {
-        Ok(sessions) => sessions,
-        Err(error) => {
+        Ok(Ok(sessions)) => sessions,
+        Ok(Err(error)) => {
             let error = error.during("listing sessions");
             tracing::warn!(%error, "a session created as the import stopped may stay open");
+            ctx.report().lost_create = Some(since);
+            return;
+        }
+        Err(_) => {
+            tracing::warn!(
+                ?timeout,
+                "listing sessions took longer than the cancel timeout; a session created as the import stopped may stay open"
+            );
+            ctx.report().lost_create = Some(since);
             return;
         }
     };

@@ -80,7 +80,7 @@ fn skip_mode_plans_the_valid_records_and_lists_the_rest() {
     assert_eq!(plan.sessions.len(), 1);
     assert_eq!(
         plan.to_string(),
-        "2 users to create or update and 1 to deactivate: 1 sessions, 2 uploads; 3 invalid records left out"
+        "2 users to create or update and 1 to deactivate: 1 session, 2 uploads; 3 invalid records left out"
     );
 }
 

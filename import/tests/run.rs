@@ -855,3 +855,93 @@ async fn a_cool_down_as_long_as_a_duration_holds_is_waited_until_the_run_is_stop
     emulator.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_during_a_create_looks_for_its_session_no_longer_than_the_cancel_timeout()
+-> TestResult {
+    // Every answer after the create is a 429 whose window resets in a minute, which the
+    // client would wait for.
+    let emulator = emulator()
+        .rate_limit(1_000, Duration::from_secs(60))
+        .start()
+        .await?;
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_millis(300),
+        count: 1,
+    });
+    emulator.inject(Fault::Status {
+        status: 429,
+        count: 1_000,
+    });
+    let options = options().cancel_timeout(Duration::from_millis(100));
+    let importer = importer(&emulator, options);
+    let run = importer.run_until(
+        employees(0..10),
+        leavers(0..0),
+        |_| {},
+        tokio::time::sleep(Duration::from_millis(100)),
+    );
+    // Unbounded, the look-up waits out the minute (at least).
+    let error = tokio::time::timeout(Duration::from_secs(30), run)
+        .await?
+        .expect_err("stopped");
+    assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    let sent = error.report.lost_create.expect("the create is told");
+    assert!(error.report.sessions.is_empty(), "{:?}", error.report);
+    assert!(!error.report.is_complete_success());
+    let made = &emulator.sessions(SOURCE)[0];
+    let created: chrono::DateTime<chrono::Utc> = made.created.into();
+    assert!(created >= sent - chrono::Duration::seconds(1), "{made:?}");
+    assert!(
+        error
+            .report
+            .to_string()
+            .contains("may still be open: it could not be looked up"),
+        "{}",
+        error.report
+    );
+    let json = serde_json::to_value(&*error.report)?;
+    assert!(json["lost_create"].is_string(), "{json}");
+    assert_eq!(open_sessions(&emulator), vec![made.id.clone()]);
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_that_times_out_has_its_session_found_and_cancelled() -> TestResult {
+    let emulator = emulator().start().await?;
+    // The create is carried out, but its answer comes after the client gave up.
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_millis(300),
+        count: 1,
+    });
+    let client = okta_identity_source::Client::builder(emulator.base_url())
+        .api_token(support::TOKEN)
+        .request_timeout(Duration::from_millis(100))
+        .retry_policy(okta_identity_source::RetryPolicy::never())
+        .build()?;
+    let api = okta_identity_source::IdentitySourceApi::new(client);
+    let error = okta_identity_source_import::Importer::new(api, SOURCE, options())
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await
+        .expect_err("the create timed out");
+    assert!(
+        matches!(
+            error.failure,
+            Failure::Call {
+                step: "creating a session",
+                ..
+            }
+        ),
+        "{error}"
+    );
+    let sessions = emulator.sessions(SOURCE);
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].status, SessionStatus::Closed);
+    assert_eq!(error.report.sessions.len(), 1);
+    assert_eq!(error.report.sessions[0].id, sessions[0].id);
+    assert_eq!(error.report.sessions[0].status, Status::Closed);
+    assert_eq!(error.report.lost_create, None);
+    emulator.shutdown().await;
+    Ok(())
+}

@@ -40,6 +40,18 @@ struct JwsHeader<'a> {
     kid: Option<&'a str>,
 }
 
+/// Why an encrypted key is refused, and what to do.
+const ENCRYPTED: &str = "it is encrypted, and encrypted keys are not supported: decrypt it \
+     with `openssl pkey -in key.pem -out plain.pem` (it asks for the passphrase) and keep \
+     plain.pem as safe as the key";
+
+/// Whether `pem` holds an encrypted private key: PKCS#8 (`BEGIN ENCRYPTED PRIVATE KEY`) or
+/// the older form whose headers say `Proc-Type: 4,ENCRYPTED`.
+fn is_encrypted(pem: &[u8]) -> bool {
+    let has = |needle: &[u8]| pem.windows(needle.len()).any(|window| window == needle);
+    has(b"-----BEGIN ENCRYPTED PRIVATE KEY-----") || has(b"Proc-Type: 4,ENCRYPTED")
+}
+
 impl PrivateKey {
     /// Reads a PEM private key: RSA (PKCS#1 or PKCS#8, 2048 bits or more) or EC P-256
     /// (PKCS#8).
@@ -80,6 +92,9 @@ impl PrivateKey {
 
     /// The key in `pem`, or why it is not one.
     fn parse(pem: &[u8]) -> Result<Self, String> {
+        if is_encrypted(pem) {
+            return Err(ENCRYPTED.to_owned());
+        }
         let der = PrivateKeyDer::from_pem_slice(pem).map_err(|_| "no private key".to_owned())?;
         let pair = match &der {
             PrivateKeyDer::Pkcs1(rsa) => {

@@ -11,7 +11,7 @@ use crate::failure::Failure;
 /// Runs a sessions subcommand, printing to `out`.
 pub async fn run(
     command: &SessionsCommand,
-    read_env: impl Fn(&str) -> Option<String>,
+    read_env: impl Fn(&str) -> Result<String, std::env::VarError>,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
     match command {

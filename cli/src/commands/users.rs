@@ -22,7 +22,7 @@ use crate::stop_signal::{Signal, StopSignal};
 pub async fn run(
     args: &UsersArgs,
     quiet: bool,
-    read_env: impl Fn(&str) -> Option<String>,
+    read_env: impl Fn(&str) -> Result<String, std::env::VarError>,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
     let target = if args.dry_run {

@@ -4,11 +4,14 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use okta_identity_source::models::IdentitySourceUserProfileForUpsert;
 
 use super::line_breaks::LineBreaks;
 use super::{InputError, Location, display_name, open};
+use crate::output::summary::count;
+use crate::output::terminal;
 
 /// The columns with a meaning of their own; every other column is a custom attribute.
 const KNOWN_COLUMNS: &[(&str, Column)] = &[
@@ -99,6 +102,11 @@ impl Column {
 #[derive(Debug, Clone, Default)]
 pub struct ColumnMap {
     renames: HashMap<String, String>,
+    /// Each row of the map file: where it is, and the column it names.
+    rows: Vec<(Location, String)>,
+    /// Whether the rows naming a column the input does not have were told: once, at the
+    /// first read (an import reads its file again, with the same header).
+    told: Arc<AtomicBool>,
 }
 
 impl ColumnMap {
@@ -123,6 +131,7 @@ impl ColumnMap {
             ));
         }
         let mut renames = HashMap::new();
+        let mut rows = Vec::new();
         let mut record = csv::StringRecord::new();
         loop {
             let read = reader.read_record(&mut record);
@@ -136,8 +145,8 @@ impl ColumnMap {
             let location = at(record.position());
             let (2, Some(from), Some(to)) = (record.len(), record.get(0), record.get(1)) else {
                 let message = format!(
-                    "{} fields; a row of a map file is `column,attribute`",
-                    record.len()
+                    "{}; a row of a map file is `column,attribute`",
+                    count(record.len() as u64, "field")
                 );
                 return Err(error(location, message));
             };
@@ -148,8 +157,42 @@ impl ColumnMap {
                 let message = format!("the column `{from}` is mapped twice");
                 return Err(error(location, message));
             }
+            rows.push((location, from.to_string()));
         }
-        Ok(Self { renames })
+        Ok(Self {
+            renames,
+            rows,
+            told: Arc::default(),
+        })
+    }
+
+    /// A warning for each row of the map file that names a column `names` (a header row)
+    /// does not have: a typo would otherwise go unnoticed.
+    pub fn unmatched(&self, names: &[&str], file: &str) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter(|(_, column)| {
+                !names
+                    .iter()
+                    .any(|name| name.trim().to_lowercase() == column.to_lowercase())
+            })
+            .map(|(location, column)| {
+                format!(
+                    "warning: {location}: {file} has no column `{column}`; this row of the map \
+                     is ignored"
+                )
+            })
+            .collect()
+    }
+
+    /// Tells [`unmatched`](Self::unmatched) on standard error, the first time only.
+    fn tell_unmatched(&self, names: &[&str], file: &str) {
+        if self.told.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        for warning in self.unmatched(names, file) {
+            terminal::say(format_args!("{warning}"));
+        }
     }
 
     /// A map from `(column, attribute)` pairs.
@@ -158,7 +201,10 @@ impl ColumnMap {
             .into_iter()
             .map(|(f, t)| (f.to_lowercase(), t.to_string()))
             .collect();
-        Self { renames }
+        Self {
+            renames,
+            ..Self::default()
+        }
     }
 
     /// What a header name stands for, after renaming.
@@ -169,6 +215,31 @@ impl ColumnMap {
             None => Column::named(header),
         }
     }
+}
+
+/// How many of a header's names an error shows, and how many characters of each: a file
+/// without a header has its first record there, personal data included.
+const SHOWN_NAMES: usize = 8;
+const SHOWN_NAME_CHARS: usize = 40;
+
+/// A header's names for a message: the first few, each cut short and quoted with its control
+/// characters escaped (`"id", "email"`).
+pub(crate) fn shown_names<S: AsRef<str>>(names: &[S]) -> String {
+    let mut shown: Vec<String> = names
+        .iter()
+        .take(SHOWN_NAMES)
+        .map(|name| {
+            let name = name.as_ref();
+            match name.char_indices().nth(SHOWN_NAME_CHARS) {
+                Some((cut, _)) => format!("{:?}…", &name[..cut]),
+                None => format!("{name:?}"),
+            }
+        })
+        .collect();
+    if names.len() > SHOWN_NAMES {
+        shown.push(format!("… {} more", names.len() - SHOWN_NAMES));
+    }
+    shown.join(", ")
 }
 
 /// The meaning of each column of a CSV file; one of them is the external id.
@@ -207,13 +278,15 @@ impl Header {
             }
             columns.push(column);
         }
+        // Before the check for externalId, which a typo in the map may be the cause of.
+        map.tell_unmatched(names, file);
         if !columns.contains(&Column::ExternalId) {
             return Err(InputError::Header {
                 location: Location::line(file, 1),
                 message: format!(
                     "the header has no externalId column (its columns: {}); add one, or name the \
                      column that holds the users' ids with --map FILE",
-                    names.join(", ")
+                    shown_names(names)
                 ),
             });
         }

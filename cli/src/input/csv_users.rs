@@ -7,8 +7,10 @@ use csv::ByteRecord;
 use okta_identity_source::models::IdentitySourceUserProfileForUpsert;
 
 use super::columns::{Column, Header};
+use super::external_id;
 use super::line_breaks::LineBreaks;
 use super::{InputError, Location, ReadOptions, RecordError, UserRow, Users};
+use crate::output::summary::count;
 
 /// A CSV reader of `reader` (rows may differ in length; each is checked where it is read)
 /// and its header row, which is an error at line 1 of `file` when it can't be read.
@@ -130,7 +132,8 @@ impl<R: Read> Rows<R> {
         let expected = self.header.columns.len();
         if record.len() != expected {
             let column = record.len().min(expected);
-            let message = format!("{} fields where the header has {expected}", record.len());
+            let fields = count(record.len() as u64, "field");
+            let message = format!("{fields} where the header has {expected}");
             return Err(error(column, message));
         }
         let mut profile = IdentitySourceUserProfileForUpsert::default();
@@ -139,7 +142,10 @@ impl<R: Read> Rows<R> {
             let value = std::str::from_utf8(bytes)
                 .map_err(|e| error(i, invalid_utf8(&e, column.name())))?;
             match column {
-                Column::ExternalId => external_id = value.to_string(),
+                Column::ExternalId => {
+                    external_id::check(value).map_err(|message| error(i, message))?;
+                    external_id = value.to_string();
+                }
                 column => column.apply(&mut profile, value, self.empty_as_null),
             }
         }

@@ -4,8 +4,10 @@ use std::io::BufRead;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::columns::shown_names;
 use super::csv_users::{csv_with_header, holds_line_break, invalid_utf8};
 use super::{DeactivationRow, InputError, Location, RecordError, display_name, open};
+use crate::output::summary::count;
 
 /// The ids of a deactivation file, one at a time.
 pub type Deactivations = Box<dyn Iterator<Item = Result<DeactivationRow, RecordError>> + Send>;
@@ -124,7 +126,7 @@ fn external_id_column(names: &csv::ByteRecord) -> Result<usize, String> {
             Err(format!(
                 "the header has no externalId column (its columns: {}); a deactivation file \
                  is a CSV file with an externalId column, or holds one external id per line",
-                names.join(", ")
+                shown_names(&names)
             ))
         }
     }
@@ -153,8 +155,8 @@ fn external_id(
     }
     let Some(value) = record.get(column) else {
         let message = format!(
-            "{} fields, and no externalId in field {}",
-            record.len(),
+            "{}, and no externalId in field {}",
+            count(record.len() as u64, "field"),
             column + 1
         );
         return Err(error(location.at_column(record.len() as u64 + 1), message));

@@ -4,9 +4,12 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 use okta_identity_source::models::IdentitySourceUserProfileForUpsert;
-use serde::Deserialize;
+use std::fmt;
 
-use super::{Location, RecordError, UserRow};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+
+use super::{Location, RecordError, UserRow, external_id};
 
 /// One line of the file.
 #[derive(Deserialize)]
@@ -14,8 +17,69 @@ use super::{Location, RecordError, UserRow};
 struct Line {
     external_id: String,
     #[serde(default)]
-    profile: IdentitySourceUserProfileForUpsert,
+    profile: Profile,
 }
+
+/// A line's profile, read attribute by attribute so that a problem names its attribute (a
+/// custom one too) and a `null` that can't clear anything is refused, not dropped.
+#[derive(Default)]
+struct Profile(IdentitySourceUserProfileForUpsert);
+
+impl<'de> Deserialize<'de> for Profile {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ProfileVisitor)
+    }
+}
+
+struct ProfileVisitor;
+
+impl<'de> Visitor<'de> for ProfileVisitor {
+    type Value = Profile;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of attributes")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Profile, A::Error> {
+        let mut profile = IdentitySourceUserProfileForUpsert::default();
+        while let Some(name) = map.next_key::<String>()? {
+            let p = &mut profile;
+            let taken = match name.as_str() {
+                "userName" => set(&mut p.user_name, not_null(&name, map.next_value()?)?),
+                "email" => set(&mut p.email, not_null(&name, map.next_value()?)?),
+                "secondEmail" => set(&mut p.second_email, not_null(&name, map.next_value()?)?),
+                "firstName" => set(&mut p.first_name, map.next_value()?),
+                "lastName" => set(&mut p.last_name, map.next_value()?),
+                "mobilePhone" => set(&mut p.mobile_phone, map.next_value()?),
+                "homeAddress" => set(&mut p.home_address, map.next_value()?),
+                _ => {
+                    let value = map.next_value()?;
+                    p.additional_properties
+                        .insert(name.clone(), value)
+                        .is_some()
+                }
+            };
+            if taken {
+                return Err(de::Error::custom(format_args!("duplicate field `{name}`")));
+            }
+        }
+        Ok(Profile(profile))
+    }
+}
+
+/// Sets `slot` to `value`; whether it held one already.
+fn set<T>(slot: &mut Option<T>, value: T) -> bool {
+    slot.replace(value).is_some()
+}
+
+/// The value of attribute `name`, which can't be `null`.
+fn not_null<E: de::Error>(name: &str, value: Option<String>) -> Result<String, E> {
+    value.ok_or_else(|| E::custom(format_args!("{name}{CANT_BE_NULL}")))
+}
+
+/// The end of the message for a `null` given to an attribute that can't be cleared.
+const CANT_BE_NULL: &str = " can't be null (only firstName, lastName, mobilePhone and \
+     homeAddress can be cleared); leave it out to keep its value";
 
 /// The users of a JSON Lines file, read as the iterator is driven. Blank lines are skipped; a
 /// UTF-8 byte-order mark at the start is too.
@@ -62,7 +126,7 @@ impl<R: BufRead> Iterator for Lines<R> {
                     profile,
                 }) => Ok(UserRow {
                     external_id,
-                    profile,
+                    profile: profile.0,
                     location,
                     index,
                 }),
@@ -105,6 +169,13 @@ fn parse(bytes: &[u8], first: bool) -> Option<Result<Line, (Option<u64>, String)
         }
     };
     let mut deserializer = serde_json::Deserializer::from_str(text);
+    let not_a_user_record = |error: &serde_json::Error, problem: &str| {
+        (
+            // serde_json's column is the offending byte's, from 1.
+            Some(text_column(bytes, error.column().saturating_sub(1))),
+            format!("not a user record: {problem}"),
+        )
+    };
     let line = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let problem = match error.inner().classify() {
             serde_json::error::Category::Data => {
@@ -121,20 +192,13 @@ fn parse(bytes: &[u8], first: bool) -> Option<Result<Line, (Option<u64>, String)
         };
         not_a_user_record(error.inner(), &problem)
     });
-    Some(line.and_then(|line| {
+    Some(line.and_then(|line: Line| {
         deserializer
             .end()
             .map_err(|error| not_a_user_record(&error, &strip_position(&error)))?;
+        external_id::check(&line.external_id).map_err(|message| (None, message))?;
         Ok(line)
     }))
-}
-
-/// The column and message of a line that is not a user record.
-fn not_a_user_record(error: &serde_json::Error, problem: &str) -> (Option<u64>, String) {
-    (
-        Some(error.column() as u64),
-        format!("not a user record: {problem}"),
-    )
 }
 
 /// A data error of serde as the kind of problem, without the value it quotes (which may be
@@ -159,16 +223,22 @@ fn data_problem(message: &str) -> String {
     ]
     .iter()
     .any(|start| message.starts_with(start));
-    if names_a_field {
+    if names_a_field || message.contains(CANT_BE_NULL) {
         message.to_string()
     } else {
         "invalid value".to_string()
     }
 }
 
-/// The column (in characters, from 1) of a byte offset in a line whose start is valid UTF-8.
+/// The column (in characters, from 1) of the character at a byte offset of a line (one the
+/// offset falls within counts as that one).
 fn text_column(bytes: &[u8], offset: usize) -> u64 {
-    std::str::from_utf8(&bytes[..offset]).map_or(offset, |s| s.chars().count()) as u64 + 1
+    let before = &bytes[..offset.min(bytes.len())];
+    let chars: usize = before
+        .utf8_chunks()
+        .map(|chunk| chunk.valid().chars().count())
+        .sum();
+    chars as u64 + 1
 }
 
 /// serde_json's message without its own " at line 1 column 7" (the location says it).

@@ -10,6 +10,7 @@
 mod columns;
 mod csv_users;
 mod deactivations;
+mod external_id;
 mod jsonl_users;
 mod line_breaks;
 mod location;

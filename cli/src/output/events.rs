@@ -10,6 +10,10 @@ use super::progress::Progress;
 use super::summary::count;
 use crate::stop_signal::Signal;
 
+/// What to tell when a create whose answer never came may have made a session that could not
+/// be looked up.
+pub const LOST_CREATE: &str = "a session being created may have been made but could not be looked up: okta-import sessions list, then okta-import sessions cancel ID for a CREATED one";
+
 /// Follows an import's events: which session of how many, uploads, waits.
 pub struct EventDisplay<'a> {
     progress: &'a Progress,
@@ -78,8 +82,9 @@ impl<'a> EventDisplay<'a> {
                 records,
                 error,
             } => progress.step(&format!(
-                "Session {}: Okta refused an upload of {records} records: {error}",
-                session + 1
+                "Session {}: Okta refused an upload of {}: {error}",
+                session + 1,
+                count(u64::from(records), "record")
             )),
             Event::ImportStarted { session, id } => self.status(session, &id, "import started"),
             // A final status is told by SessionFinished, which follows.
@@ -126,6 +131,9 @@ impl<'a> EventDisplay<'a> {
                 ),
                 ref status => format!("session {id} is {status}: okta-import sessions get {id}"),
             });
+        }
+        if report.lost_create.is_some() {
+            told.push(LOST_CREATE.into());
         }
         if told.is_empty() {
             told.push(match report.sessions.len() {

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 
+use super::summary::count;
 use super::terminal;
 
 /// How progress is shown.
@@ -132,7 +133,8 @@ impl Progress {
             && (tenth > *last || position == total)
         {
             *last = tenth;
-            terminal::say(format_args!("uploaded {position} of {total} users"));
+            let total = count(total, "user");
+            terminal::say(format_args!("uploaded {position} of {total}"));
         }
     }
 }

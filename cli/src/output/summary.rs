@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use okta_identity_source_import::{InvalidRecord, Plan, Report};
 
+use super::events::LOST_CREATE;
 use super::table;
 
 /// How many invalid records are listed before "… and N more".
@@ -44,6 +45,9 @@ pub fn write_report(out: &mut impl Write, report: &Report, failed: Option<&str>)
             out,
             "Session {id} could not be cancelled and is still open: okta-import sessions cancel {id}"
         )?;
+    }
+    if report.lost_create.is_some() {
+        writeln!(out, "Warning: {LOST_CREATE}")?;
     }
     Ok(())
 }
@@ -133,7 +137,8 @@ pub fn write_plan(out: &mut impl Write, plan: &Plan) -> io::Result<()> {
     {
         writeln!(
             out,
-            "… and {more} more sessions (--report FILE lists them all)"
+            "… and {} more (--report FILE lists them all)",
+            count(more as u64, "session")
         )?;
     }
     Ok(())

@@ -1,0 +1,38 @@
+//! What a users file's `externalId` must be beyond Okta's rules: not blank, and without
+//! blanks around it. A deactivation file's ids are trimmed instead (they only name users).
+
+/// What is wrong with `id`, if anything. An empty id is left to the engine, which calls it
+/// missing.
+pub(super) fn check(id: &str) -> Result<(), String> {
+    if id.is_empty() {
+        return Ok(());
+    }
+    if id.trim().is_empty() {
+        return Err("externalId is blank".into());
+    }
+    if id.trim() != id {
+        return Err(
+            "externalId starts or ends with a blank (a space, a tab): almost always a \
+             leftover of the export, and it would make another user than the id without it; \
+             remove it"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+
+    #[test]
+    fn a_blank_or_padded_id_is_refused_and_a_plain_one_is_not() {
+        assert_eq!(check("   "), Err("externalId is blank".into()));
+        for padded in [" e1", "e1 ", "\te1", "e1\u{a0}"] {
+            let said = check(padded).expect_err(padded);
+            assert!(said.contains("starts or ends with a blank"), "{said}");
+        }
+        assert_eq!(check("e 1"), Ok(()));
+        assert_eq!(check(""), Ok(()));
+    }
+}
