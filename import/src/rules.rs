@@ -76,6 +76,10 @@ pub fn check_external_id(external_id: &str, reasons: &mut Vec<String>) {
         reasons.push("externalId is missing".to_owned());
         return;
     }
+    if external_id.trim().is_empty() {
+        reasons.push("externalId is blank".to_owned());
+        return;
+    }
     if external_id.len() <= MAX_EXTERNAL_ID_CHARS {
         return;
     }
@@ -234,11 +238,14 @@ mod tests {
         assert!(id_reasons.is_empty());
         check_external_id(&"x".repeat(513), &mut id_reasons);
         check_external_id("", &mut id_reasons);
+        check_external_id(" \t ", &mut id_reasons);
+        check_external_id(" padded ", &mut id_reasons);
         assert_eq!(
             id_reasons,
             [
                 "externalId is 513 characters long; at most 512 are allowed",
-                "externalId is missing"
+                "externalId is missing",
+                "externalId is blank"
             ]
         );
     }
