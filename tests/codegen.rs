@@ -636,13 +636,23 @@ fn path_styles_and_servers_that_change_the_request_are_refused() {
     }
     // The simple style, and servers that are the document's, are what the client does.
     let same = "[{url: 'https://api.example.com/v1'}]";
-    let document = document(
-        &format!("    servers: {same}\n"),
-        "style: simple, ",
-        &format!("      servers: {same}\n"),
-    );
-    let surface = surface(&generate_test_document(&document).expect("generates"));
-    assert!(surface.contains("get_thing(id: &str)"), "{surface}");
+    // An operation's own servers override its path item's.
+    let sendable = [
+        document(
+            &format!("    servers: {same}\n"),
+            "style: simple, ",
+            &format!("      servers: {same}\n"),
+        ),
+        document(
+            &format!("    servers: {elsewhere}\n"),
+            "",
+            &format!("      servers: {same}\n"),
+        ),
+    ];
+    for document in sendable {
+        let surface = surface(&generate_test_document(&document).expect("generates"));
+        assert!(surface.contains("get_thing(id: &str)"), "{surface}");
+    }
 }
 
 #[test]

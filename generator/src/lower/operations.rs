@@ -55,8 +55,12 @@ impl<'d> Lowerer<'d> {
                 );
                 let skipped = || format!("the operation `{method} {path}` is skipped");
                 let Some(operation) = self.attempt(skipped, |this| {
-                    this.own_servers(&item.servers, &path_at)?;
-                    this.own_servers(&operation.servers, &at)?;
+                    // An operation's own servers replace its path item's.
+                    if operation.servers.is_empty() {
+                        this.own_servers(&item.servers, &path_at)?;
+                    } else {
+                        this.own_servers(&operation.servers, &at)?;
+                    }
                     this.operation(id, method, path, &path_parameters, operation, &at)
                 })?
                 else {
