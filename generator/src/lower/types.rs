@@ -106,6 +106,12 @@ impl<'d> Lowerer<'d> {
         if reference.starts_with("#/") && !in_components {
             self.references_elsewhere = true;
         }
+        if let Some(why) = self.unfollowed.get(reference) {
+            return Err(Diagnostic {
+                pointer: Some(pointer.clone()),
+                ..why.clone()
+            });
+        }
         let name = component_name(reference, "schemas", pointer)?;
         let schemas = self.schemas();
         let Some((key, schema)) = schemas.and_then(|schemas| schemas.get_key_value(&name)) else {
