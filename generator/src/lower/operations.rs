@@ -381,6 +381,8 @@ impl<'d> Lowerer<'d> {
         let (ty, object_style) = match (scalar, json_content) {
             (Some(scalar), false) => (scalar, None),
             _ => {
+                // A parameter left out is what `null` would say: it is `T`, never `Option<T>`.
+                let ty = ty.without_null().0;
                 let style = self.object_style(parameter, &ty, json_content, &schema_at)?;
                 (ty, Some(style))
             }

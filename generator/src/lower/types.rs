@@ -34,17 +34,14 @@ impl<'d> Lowerer<'d> {
     }
 
     /// Whether `schema` allows `null`: its own `nullable`, or that of the component schema
-    /// a `$ref` names. A component that is itself a `$ref` is an alias of what it names,
-    /// which already says whether `null` is allowed.
+    /// a `$ref` names, followed through components that are `$ref`s themselves (an alias
+    /// is what it names, defined without the `null`).
     fn admits_null<S: AsSchema>(&self, schema: &ReferenceOr<S>) -> bool {
         match schema {
             ReferenceOr::Item(schema) => schema.as_schema().schema_data.nullable,
-            ReferenceOr::Reference { reference } => {
-                component_name(reference, "schemas", &Pointer::root())
-                    .ok()
-                    .and_then(|name| self.schemas()?.get(&name)?.as_item())
-                    .is_some_and(|schema| schema.schema_data.nullable)
-            }
+            ReferenceOr::Reference { reference } => self
+                .component_schema(reference)
+                .is_some_and(|schema| schema.schema_data.nullable),
         }
     }
 
@@ -148,7 +145,7 @@ impl<'d> Lowerer<'d> {
                     })?,
                 },
                 reference => self.alias(key, &rust_name, &at, |this| {
-                    this.schema_type(reference, &at, &rust_name)
+                    this.value_type(reference, &at, &rust_name)
                 })?,
             };
             let description = match schema {
@@ -439,6 +436,11 @@ impl<'d> Lowerer<'d> {
             };
             let rust_name = match (member, &ty) {
                 (ReferenceOr::Item(_), TypeRef::Named(_)) => format!("Variant{}", index + 1),
+                (ReferenceOr::Item(_), TypeRef::Nullable(inner))
+                    if matches!(**inner, TypeRef::Named(_)) =>
+                {
+                    format!("Variant{}", index + 1)
+                }
                 _ => variant_name(&ty),
             };
             let tags = match (discriminator, member) {
