@@ -789,6 +789,22 @@ fn header_parameters_openapi_ignores_are_left_out_and_names_http_cannot_carry_re
 }
 
 #[test]
+fn an_ignored_header_parameter_shared_by_operations_is_warned_of_once_where_it_is() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /things:\n    parameters:\n      - {{name: Accept, in: header, schema: {{type: string}}}}\n    get:\n      operationId: listThings\n      parameters: [{{$ref: '#/components/parameters/Kind'}}]\n      responses: {{'204': {{description: ok}}}}\n    delete:\n      operationId: deleteThings\n      parameters: [{{$ref: '#/components/parameters/Kind'}}]\n      responses: {{'204': {{description: ok}}}}\ncomponents:\n  parameters:\n    Kind: {{name: Content-Type, in: header, schema: {{type: string}}}}\n"
+    );
+    let generated = generate(&document, &Options::default()).expect("generates");
+    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    for (warning, expected) in warnings.iter().zip([
+        "at #/paths/~1things/parameters/0: the header parameter `Accept` is ignored",
+        "at #/components/parameters/Kind: the header parameter `Content-Type` is ignored",
+    ]) {
+        assert!(warning.starts_with(expected), "{warnings:?}");
+    }
+}
+
+#[test]
 fn a_security_requirement_naming_no_defined_scheme_is_refused_where_it_is() {
     let document = |document_security: &str, operation_security: &str| {
         format!(

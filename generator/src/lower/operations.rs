@@ -272,14 +272,17 @@ impl<'d> Lowerer<'d> {
                     &list_at.push(index),
                 )?;
                 if let Some(name) = ignored_header(parameter) {
-                    self.warnings.push(
-                        Diagnostic::at(
-                            &where_,
-                            format!("the header parameter `{name}` is ignored, as OpenAPI says"),
-                        )
-                        .with_help("the client sets Accept, Content-Type and Authorization itself, from the operation's media types and security")
-                        .warning(),
-                    );
+                    let warning = Diagnostic::at(
+                        &where_,
+                        format!("the header parameter `{name}` is ignored, as OpenAPI says"),
+                    )
+                    .with_help("the client sets Accept, Content-Type and Authorization itself, from the operation's media types and security")
+                    .warning();
+                    // Declared on a path item or in the components, it is one place for
+                    // several operations: said once.
+                    if !self.warnings.contains(&warning) {
+                        self.warnings.push(warning);
+                    }
                     continue;
                 }
                 let key = (
