@@ -368,4 +368,54 @@ components:
             models.contents
         );
     }
+
+    #[test]
+    fn a_3_1_member_with_no_3_0_form_fails_the_schema_that_holds_it() {
+        let components = "\n    Base: {type: object, properties: {a: {type: string}}}\n    Cond: {type: object, properties: {k: {type: string}}, if: {required: [k]}, then: {required: [a]}}";
+        let cases = [
+            (
+                "{oneOf: [{type: string}, {type: array, prefixItems: [{type: integer}]}]}",
+                "at #/components/schemas/U/properties/p/oneOf/1/prefixItems: a tuple (`prefixItems`) cannot be converted to OpenAPI 3.0",
+            ),
+            (
+                "{allOf: [{$ref: '#/components/schemas/Base'}, {if: {required: [a]}, then: {required: [b]}}]}",
+                "at #/components/schemas/U/properties/p/allOf/1/if: a conditional schema (`if`/`then`/`else`) cannot be converted to OpenAPI 3.0",
+            ),
+            (
+                "{allOf: [{$ref: '#/components/schemas/Base'}, {$ref: '#/components/schemas/Cond'}]}",
+                "at #/components/schemas/Cond/if: a conditional schema (`if`/`then`/`else`) cannot be converted to OpenAPI 3.0",
+            ),
+        ];
+        for (property, error) in cases {
+            let document = tagged_3_1(&format!(
+                "{{type: object, properties: {{p: {property}, name: {{type: string}}}}}}{components}"
+            ));
+            let failure = generate(&document, &Options::default()).expect_err("`bad` uses it");
+            assert!(failure.to_string().starts_with(error), "{failure}");
+            let skipping = Options {
+                skip_unsupported: true,
+                ..Default::default()
+            };
+            let generated = generate(&document, &skipping).expect("skipped");
+            let warnings: Vec<String> =
+                generated.warnings.iter().map(ToString::to_string).collect();
+            assert_eq!(warnings.len(), 1, "{warnings:?}");
+            assert!(warnings[0].starts_with(error), "{warnings:?}");
+            let models = generated
+                .files
+                .iter()
+                .find(|file| file.path == "src/models.rs")
+                .expect("the models");
+            for field in [
+                "pub p: Option<serde_json::Value>",
+                "pub name: Option<String>",
+            ] {
+                assert!(
+                    models.contents.contains(field),
+                    "{field}: {}",
+                    models.contents
+                );
+            }
+        }
+    }
 }

@@ -672,6 +672,9 @@ impl<'d> Lowerer<'d> {
         for (index, member) in members.iter().enumerate() {
             let member_at = pointer.push("allOf").push(index);
             let (schema, at) = resolve(schemas, "schemas", member, &member_at)?;
+            if let Some(error) = crate::load::unconvertible(schema) {
+                return Err(error);
+            }
             let nests = matches!(schema.schema_kind, SchemaKind::AllOf { .. })
                 || matches!(&schema.schema_kind, SchemaKind::Any(any) if !any.all_of.is_empty());
             if nests && trail.contains(&at) {
