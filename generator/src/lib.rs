@@ -385,6 +385,14 @@ components:
                 "{allOf: [{$ref: '#/components/schemas/Base'}, {$ref: '#/components/schemas/Cond'}]}",
                 "at #/components/schemas/Cond/if: a conditional schema (`if`/`then`/`else`) cannot be converted to OpenAPI 3.0",
             ),
+            (
+                "{allOf: [{type: string}, {$ref: '#/components/schemas/Cond'}]}",
+                "at #/components/schemas/Cond/if: a conditional schema (`if`/`then`/`else`) cannot be converted to OpenAPI 3.0",
+            ),
+            (
+                "{oneOf: [{type: string}, {$ref: '#/components/schemas/Cond'}]}",
+                "at #/components/schemas/Cond/if: a conditional schema (`if`/`then`/`else`) cannot be converted to OpenAPI 3.0",
+            ),
         ];
         for (property, error) in cases {
             let document = tagged_3_1(&format!(

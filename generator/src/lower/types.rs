@@ -376,6 +376,7 @@ impl<'d> Lowerer<'d> {
                 self.object(name, parts, pointer).map(TypeKind::Struct)
             }
             Definition::AllOf(all_of) => {
+                self.refuse_unconvertible_members(all_of)?;
                 if let Some(index) = self.scalar_member(all_of) {
                     let at = pointer.push("allOf").push(index);
                     return Ok(TypeKind::Alias(self.schema_type(
@@ -387,10 +388,30 @@ impl<'d> Lowerer<'d> {
                 let parts = self.all_of_parts(all_of, pointer, &[])?;
                 self.object(name, parts, pointer).map(TypeKind::Struct)
             }
-            Definition::Union { keyword, members } => self
-                .union(name, keyword, members, schema, pointer)
-                .map(TypeKind::Union),
+            Definition::Union { keyword, members } => {
+                self.refuse_unconvertible_members(members)?;
+                self.union(name, keyword, members, schema, pointer)
+                    .map(TypeKind::Union)
+            }
         }
+    }
+
+    /// The error of the first member that is, or `$ref`s, a 3.1 schema with no 3.0 form:
+    /// the `allOf` or union that holds it fails as a whole, the member never dropped,
+    /// merged as nothing or read as any JSON alone.
+    fn refuse_unconvertible_members(
+        &self,
+        members: &'d [ReferenceOr<Schema>],
+    ) -> Result<(), Diagnostic> {
+        let schemas = self.schemas();
+        for member in members {
+            if let Ok((schema, _)) = resolve(schemas, "schemas", member, &Pointer::root())
+                && let Some(error) = crate::load::unconvertible(schema)
+            {
+                return Err(error);
+            }
+        }
+        Ok(())
     }
 
     /// A `oneOf` or `anyOf`: tagged by its `discriminator` when every member is a `$ref`
