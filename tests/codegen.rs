@@ -539,24 +539,27 @@ fn a_schema_keyword_of_the_wrong_kind_is_located_at_its_value() {
 
 #[test]
 fn a_nullable_schema_is_an_option_wherever_it_is_used() {
-    let paths = "paths:\n  /a:\n    get:\n      operationId: getA\n      parameters:\n        - {name: q, in: query, schema: NULLABLE_TEXT}\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema:\n                type: object\n                required: [texts, counts, notes]\n                properties:\n                  texts: {type: array, items: NULLABLE_TEXT}\n                  counts: {type: object, additionalProperties: NULLABLE_INTEGER}\n                  notes: {type: array, items: {$ref: '#/components/schemas/Note'}}\n                  note: {$ref: '#/components/schemas/Note'}\n                  either: {$ref: '#/components/schemas/Either'}\ncomponents:\n  schemas:\n    Note: NULLABLE_TEXT\n    Either: {oneOf: [{$ref: '#/components/schemas/Note'}, {type: integer}]}\n";
+    let paths = "paths:\n  /a:\n    get:\n      operationId: getA\n      parameters:\n        - {name: q, in: query, schema: NULLABLE_TEXT}\n        - {name: o, in: query, style: form, explode: true, schema: {$ref: '#/components/schemas/Filter'}}\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema:\n                type: object\n                required: [texts, counts, notes]\n                properties:\n                  texts: {type: array, items: NULLABLE_TEXT}\n                  counts: {type: object, additionalProperties: NULLABLE_INTEGER}\n                  notes: {type: array, items: {$ref: '#/components/schemas/Note'}}\n                  note: {$ref: '#/components/schemas/Note'}\n                  either: {$ref: '#/components/schemas/Either'}\n                  alias: {$ref: '#/components/schemas/Alias'}\ncomponents:\n  schemas:\n    Note: NULLABLE_TEXT\n    Alias: {$ref: '#/components/schemas/Note'}\n    Filter: NULLABLE_OBJECT\n    Either: {oneOf: [{$ref: '#/components/schemas/Note'}, {type: integer}, NULLABLE_OBJECT]}\n";
     let versions = [
         (
             MINIMAL_HEAD.to_owned(),
             "{type: string, nullable: true}",
             "{type: integer, nullable: true}",
+            "{type: object, nullable: true, properties: {k: {type: string}}}",
         ),
         (
             MINIMAL_HEAD.replace("3.0.3", "3.1.0"),
             "{type: [string, 'null']}",
             "{type: ['null', integer]}",
+            "{type: [object, 'null'], properties: {k: {type: string}}}",
         ),
     ];
-    for (head, text, integer) in versions {
+    for (head, text, integer, object) in versions {
         let document = head.clone()
             + &paths
                 .replace("NULLABLE_TEXT", text)
-                .replace("NULLABLE_INTEGER", integer);
+                .replace("NULLABLE_INTEGER", integer)
+                .replace("NULLABLE_OBJECT", object);
         let files = generate_test_document(&document).expect("generates");
         let models = text_of(&files, "src/models.rs");
         for line in [
@@ -567,15 +570,22 @@ fn a_nullable_schema_is_an_option_wherever_it_is_used() {
             "pub note: Option<Option<Note>>,",
             "pub type Note = String;",
             "Note(Option<Note>),",
+            // An alias is what it names; whether it is `null` is decided where it is used.
+            "pub type Alias = Note;",
+            "pub alias: Option<Option<Alias>>,",
+            // An inline member is named for its place, nullable or not.
+            "Variant3(Option<EitherVariant3>),",
         ] {
             assert!(models.contains(line), "{head}: {line} in:\n{models}");
         }
         // A parameter is never sent as `null`.
-        assert!(
-            surface(&files).contains("  q(q: &str) -> Self"),
-            "{head}: {}",
-            surface(&files)
-        );
+        for method in ["  q(q: &str) -> Self", "  o(o: &models::Filter) -> Self"] {
+            assert!(
+                surface(&files).contains(method),
+                "{head}: {method} in:\n{}",
+                surface(&files)
+            );
+        }
     }
 }
 
@@ -636,13 +646,23 @@ fn path_styles_and_servers_that_change_the_request_are_refused() {
     }
     // The simple style, and servers that are the document's, are what the client does.
     let same = "[{url: 'https://api.example.com/v1'}]";
-    let document = document(
-        &format!("    servers: {same}\n"),
-        "style: simple, ",
-        &format!("      servers: {same}\n"),
-    );
-    let surface = surface(&generate_test_document(&document).expect("generates"));
-    assert!(surface.contains("get_thing(id: &str)"), "{surface}");
+    // An operation's own servers override its path item's.
+    let sendable = [
+        document(
+            &format!("    servers: {same}\n"),
+            "style: simple, ",
+            &format!("      servers: {same}\n"),
+        ),
+        document(
+            &format!("    servers: {elsewhere}\n"),
+            "",
+            &format!("      servers: {same}\n"),
+        ),
+    ];
+    for document in sendable {
+        let surface = surface(&generate_test_document(&document).expect("generates"));
+        assert!(surface.contains("get_thing(id: &str)"), "{surface}");
+    }
 }
 
 #[test]
@@ -765,6 +785,22 @@ fn header_parameters_openapi_ignores_are_left_out_and_names_http_cannot_carry_re
             name.escape_debug()
         );
         assert!(error.starts_with(&expected), "{error}");
+    }
+}
+
+#[test]
+fn an_ignored_header_parameter_shared_by_operations_is_warned_of_once_where_it_is() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /things:\n    parameters:\n      - {{name: Accept, in: header, schema: {{type: string}}}}\n    get:\n      operationId: listThings\n      parameters: [{{$ref: '#/components/parameters/Kind'}}]\n      responses: {{'204': {{description: ok}}}}\n    delete:\n      operationId: deleteThings\n      parameters: [{{$ref: '#/components/parameters/Kind'}}]\n      responses: {{'204': {{description: ok}}}}\ncomponents:\n  parameters:\n    Kind: {{name: Content-Type, in: header, schema: {{type: string}}}}\n"
+    );
+    let generated = generate(&document, &Options::default()).expect("generates");
+    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    for (warning, expected) in warnings.iter().zip([
+        "at #/paths/~1things/parameters/0: the header parameter `Accept` is ignored",
+        "at #/components/parameters/Kind: the header parameter `Content-Type` is ignored",
+    ]) {
+        assert!(warning.starts_with(expected), "{warnings:?}");
     }
 }
 

@@ -105,8 +105,7 @@ fn read_and_lower(text: &str, options: &Options) -> Result<(ir::Api, Vec<Diagnos
         // Rare, and slower: read again with those schemas moved into the components
         // (the notes are the same as the first reading's).
         let moved = load::read_with_references_moved(text)?;
-        skip_or_fail(moved.unfollowed, options, &mut warnings)?;
-        api = lower::lower(&moved.document, options);
+        api = lower::lower_with_unfollowed(&moved.document, options, moved.unfollowed);
     }
     let mut api = api?;
     warnings.append(&mut api.warnings);
@@ -206,6 +205,58 @@ components:
             "{:?}",
             generated.warnings
         );
+    }
+
+    #[test]
+    fn a_broken_reference_in_place_fails_only_the_operations_that_use_it_and_warns_once() {
+        let document = "openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /a:
+    get:
+      tags: [good]
+      operationId: a
+      responses:
+        '200':
+          description: ok
+          content: {application/json: {schema: {$ref: '#/components/schemas/A/properties/inner'}}}
+  /b:
+    get:
+      tags: [bad]
+      operationId: b
+      responses:
+        '200':
+          description: ok
+          content: {application/json: {schema: {$ref: '#/components/schemas/A/properties/gone'}}}
+components:
+  schemas:
+    A:
+      type: object
+      properties:
+        inner: {type: object, properties: {v: {type: string}}}
+    Unused:
+      type: object
+      properties:
+        z: {$ref: '#/components/schemas/A/properties/missing'}
+";
+        let nothing = "at #/paths/~1b/get/responses/200/content/application~1json/schema: `$ref: #/components/schemas/A/properties/gone` points at nothing";
+        let error = generate(document, &Options::default()).expect_err("`b` uses it");
+        assert!(error.to_string().starts_with(nothing), "{error}");
+        // Neither the operation left out by its tag nor the schema no operation uses fails.
+        let good = Options {
+            tags: vec!["good".to_owned()],
+            ..Default::default()
+        };
+        let generated = generate(document, &good).expect("generates `a` alone");
+        assert!(generated.warnings.is_empty(), "{:?}", generated.warnings);
+        let skipping = Options {
+            skip_unsupported: true,
+            ..Default::default()
+        };
+        let generated = generate(document, &skipping).expect("generates");
+        let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].starts_with(nothing), "{warnings:?}");
     }
 
     /// Two tags, one of which uses a 3.1 schema with no 3.0 form (`schema`).
@@ -316,5 +367,63 @@ components:
             "{}",
             models.contents
         );
+    }
+
+    #[test]
+    fn a_3_1_member_with_no_3_0_form_fails_the_schema_that_holds_it() {
+        let components = "\n    Base: {type: object, properties: {a: {type: string}}}\n    Cond: {type: object, properties: {k: {type: string}}, if: {required: [k]}, then: {required: [a]}}";
+        let cases = [
+            (
+                "{oneOf: [{type: string}, {type: array, prefixItems: [{type: integer}]}]}",
+                "at #/components/schemas/U/properties/p/oneOf/1/prefixItems: a tuple (`prefixItems`) cannot be converted to OpenAPI 3.0",
+            ),
+            (
+                "{allOf: [{$ref: '#/components/schemas/Base'}, {if: {required: [a]}, then: {required: [b]}}]}",
+                "at #/components/schemas/U/properties/p/allOf/1/if: a conditional schema (`if`/`then`/`else`) cannot be converted to OpenAPI 3.0",
+            ),
+            (
+                "{allOf: [{$ref: '#/components/schemas/Base'}, {$ref: '#/components/schemas/Cond'}]}",
+                "at #/components/schemas/Cond/if: a conditional schema (`if`/`then`/`else`) cannot be converted to OpenAPI 3.0",
+            ),
+            (
+                "{allOf: [{type: string}, {$ref: '#/components/schemas/Cond'}]}",
+                "at #/components/schemas/Cond/if: a conditional schema (`if`/`then`/`else`) cannot be converted to OpenAPI 3.0",
+            ),
+            (
+                "{oneOf: [{type: string}, {$ref: '#/components/schemas/Cond'}]}",
+                "at #/components/schemas/Cond/if: a conditional schema (`if`/`then`/`else`) cannot be converted to OpenAPI 3.0",
+            ),
+        ];
+        for (property, error) in cases {
+            let document = tagged_3_1(&format!(
+                "{{type: object, properties: {{p: {property}, name: {{type: string}}}}}}{components}"
+            ));
+            let failure = generate(&document, &Options::default()).expect_err("`bad` uses it");
+            assert!(failure.to_string().starts_with(error), "{failure}");
+            let skipping = Options {
+                skip_unsupported: true,
+                ..Default::default()
+            };
+            let generated = generate(&document, &skipping).expect("skipped");
+            let warnings: Vec<String> =
+                generated.warnings.iter().map(ToString::to_string).collect();
+            assert_eq!(warnings.len(), 1, "{warnings:?}");
+            assert!(warnings[0].starts_with(error), "{warnings:?}");
+            let models = generated
+                .files
+                .iter()
+                .find(|file| file.path == "src/models.rs")
+                .expect("the models");
+            for field in [
+                "pub p: Option<serde_json::Value>",
+                "pub name: Option<String>",
+            ] {
+                assert!(
+                    models.contents.contains(field),
+                    "{field}: {}",
+                    models.contents
+                );
+            }
+        }
     }
 }

@@ -9,6 +9,8 @@ mod references;
 mod tolerated;
 mod tree;
 
+use std::collections::BTreeMap;
+
 use openapiv3::OpenAPI;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -28,9 +30,10 @@ pub struct Loaded {
     /// an error, unless what is unsupported is skipped.
     pub ignored: Vec<Diagnostic>,
     /// The references to schemas in place that [`read_with_references_moved`] cannot follow
-    /// (to nothing, or round a cycle), left as they are: an error, unless what is
-    /// unsupported is skipped. Always empty from [`read`].
-    pub unfollowed: Vec<Diagnostic>,
+    /// (to nothing, or round a cycle), left as they are, each with why: for
+    /// [`crate::lower::lower_with_unfollowed`], which reports one only where a generated
+    /// operation uses it. Always empty from [`read`].
+    pub unfollowed: BTreeMap<String, Diagnostic>,
 }
 
 /// Parses `text` (YAML or JSON) as an OpenAPI 3.0.x or 3.1.x document.
@@ -58,7 +61,7 @@ pub fn read(text: &str) -> Result<Loaded, Diagnostic> {
                 document,
                 notes: Vec::new(),
                 ignored: keys.unknown,
-                unfollowed: Vec::new(),
+                unfollowed: BTreeMap::new(),
             });
         }
         Ok(document) => check_version(&document.openapi)?,
@@ -96,7 +99,7 @@ fn read_tree(text: &str, keys: PathKeys, move_references: bool) -> Result<Loaded
     let unfollowed = if move_references {
         references::hoist(&mut tree)
     } else {
-        Vec::new()
+        BTreeMap::new()
     };
     match OpenAPI::deserialize(&tree) {
         Ok(document) => Ok(Loaded {

@@ -36,10 +36,10 @@ const NAME_TOKENS: usize = 3;
 
 /// Moves every schema that a `$ref` points at outside `#/components/schemas/NAME` into
 /// `#/components/schemas`, and points the references there. Returns the references that
-/// cannot be followed, left as they are: one diagnostic each, at its first `$ref`, for a
-/// reference that points at nothing, or not at a schema, or (through references alone)
-/// back at itself.
-pub(super) fn hoist(tree: &mut Value) -> Vec<Diagnostic> {
+/// cannot be followed, left as they are, each with why: a diagnostic at its first `$ref`,
+/// for a reference that points at nothing, or not at a schema, or (through references
+/// alone) back at itself.
+pub(super) fn hoist(tree: &mut Value) -> BTreeMap<String, Diagnostic> {
     let mut references = BTreeMap::new();
     collect(tree, Mode::Keywords, &mut Vec::new(), &mut references);
     let mut targets: Vec<(&String, Vec<String>)> = references
@@ -48,18 +48,22 @@ pub(super) fn hoist(tree: &mut Value) -> Vec<Diagnostic> {
         .collect();
     targets.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(b.0)));
     let mut moved: BTreeMap<String, String> = BTreeMap::new();
-    let mut unfollowed = Vec::new();
+    let mut unfollowed = BTreeMap::new();
     for (reference, tokens) in &targets {
         match move_target(tree, tokens) {
             Ok(new_reference) => {
                 moved.insert((*reference).clone(), new_reference);
             }
-            Err(problem) => unfollowed.push(problem.at(reference, &references[*reference])),
+            Err(problem) => {
+                let diagnostic = problem.at(reference, &references[*reference]);
+                unfollowed.insert((*reference).clone(), diagnostic);
+            }
         }
     }
     let (moved, cycles) = follow_chains(moved);
     for reference in cycles {
-        unfollowed.push(Problem::Cycle.at(&reference, &references[&reference]));
+        let diagnostic = Problem::Cycle.at(&reference, &references[&reference]);
+        unfollowed.insert(reference, diagnostic);
     }
     if !moved.is_empty() {
         repoint(tree, Mode::Keywords, &moved);
@@ -424,7 +428,7 @@ components:
 ",
         )
         .expect("YAML");
-        assert_eq!(hoist(&mut tree), []);
+        assert_eq!(hoist(&mut tree), BTreeMap::new());
         let expected: Value = serde_yaml::from_str(
             "paths:
   /pets:
@@ -457,7 +461,7 @@ components:
 
     fn hoisted(document: &str) -> Result<Value, String> {
         let mut tree: Value = serde_yaml::from_str(document).expect("YAML");
-        match hoist(&mut tree).first() {
+        match hoist(&mut tree).values().next() {
             Some(unfollowed) => Err(unfollowed.to_string()),
             None => Ok(tree),
         }

@@ -25,6 +25,20 @@ pub fn lower(document: &OpenAPI, options: &Options) -> Result<Api, Diagnostic> {
     lower_noting_references(document, options).0
 }
 
+/// Like [`lower`], for a document read with
+/// [`crate::load::read_with_references_moved`]: a `$ref` among `unfollowed` (the ones it
+/// could not move) is reported with its reason where a kept operation uses it, and only
+/// there.
+pub fn lower_with_unfollowed(
+    document: &OpenAPI,
+    options: &Options,
+    unfollowed: BTreeMap<String, Diagnostic>,
+) -> Result<Api, Diagnostic> {
+    let mut lowerer = Lowerer::new(document, options.skip_unsupported);
+    lowerer.unfollowed = unfollowed;
+    lowerer.api(options)
+}
+
 /// Like [`lower`], also saying whether a schema `$ref` points into the document outside
 /// `#/components/schemas/NAME` (which [`lower`] cannot follow; the document read with
 /// [`crate::load::read_with_references_moved`] has none).
@@ -135,6 +149,8 @@ struct Lowerer<'d> {
     /// The scopes the lowered operations require, by security scheme.
     scopes_by_scheme: BTreeMap<String, BTreeSet<String>>,
     warnings: Vec<Diagnostic>,
+    /// The `$ref`s the reader could not follow, each with why.
+    unfollowed: BTreeMap<String, Diagnostic>,
 }
 
 /// An entry of [`Lowerer::journal`].
@@ -166,6 +182,7 @@ impl<'d> Lowerer<'d> {
             references_elsewhere: false,
             scopes_by_scheme: BTreeMap::new(),
             warnings: Vec::new(),
+            unfollowed: BTreeMap::new(),
         }
     }
 

@@ -55,8 +55,12 @@ impl<'d> Lowerer<'d> {
                 );
                 let skipped = || format!("the operation `{method} {path}` is skipped");
                 let Some(operation) = self.attempt(skipped, |this| {
-                    this.own_servers(&item.servers, &path_at)?;
-                    this.own_servers(&operation.servers, &at)?;
+                    // An operation's own servers replace its path item's.
+                    if operation.servers.is_empty() {
+                        this.own_servers(&item.servers, &path_at)?;
+                    } else {
+                        this.own_servers(&operation.servers, &at)?;
+                    }
                     this.operation(id, method, path, &path_parameters, operation, &at)
                 })?
                 else {
@@ -268,14 +272,17 @@ impl<'d> Lowerer<'d> {
                     &list_at.push(index),
                 )?;
                 if let Some(name) = ignored_header(parameter) {
-                    self.warnings.push(
-                        Diagnostic::at(
-                            &where_,
-                            format!("the header parameter `{name}` is ignored, as OpenAPI says"),
-                        )
-                        .with_help("the client sets Accept, Content-Type and Authorization itself, from the operation's media types and security")
-                        .warning(),
-                    );
+                    let warning = Diagnostic::at(
+                        &where_,
+                        format!("the header parameter `{name}` is ignored, as OpenAPI says"),
+                    )
+                    .with_help("the client sets Accept, Content-Type and Authorization itself, from the operation's media types and security")
+                    .warning();
+                    // Declared on a path item or in the components, it is one place for
+                    // several operations: said once.
+                    if !self.warnings.contains(&warning) {
+                        self.warnings.push(warning);
+                    }
                     continue;
                 }
                 let key = (
@@ -377,6 +384,8 @@ impl<'d> Lowerer<'d> {
         let (ty, object_style) = match (scalar, json_content) {
             (Some(scalar), false) => (scalar, None),
             _ => {
+                // A parameter left out is what `null` would say: it is `T`, never `Option<T>`.
+                let ty = ty.without_null().0;
                 let style = self.object_style(parameter, &ty, json_content, &schema_at)?;
                 (ty, Some(style))
             }

@@ -89,7 +89,8 @@ pub(super) fn may_need_name(schema: &ReferenceOr<Schema>) -> bool {
 
 /// What `schema` is lowered as.
 pub(super) fn shape(schema: &Schema) -> Shape<'_> {
-    if let Some(error) = crate::load::unconvertible(schema) {
+    if let Some(error) = crate::load::unconvertible(schema).or_else(|| unconvertible_member(schema))
+    {
         return Shape::Unnamed(Unnamed::Unconvertible(error));
     }
     let texts = enum_texts(schema);
@@ -136,6 +137,24 @@ pub(super) fn shape(schema: &Schema) -> Shape<'_> {
         SchemaKind::Any(any) => Shape::Unnamed(mixed_shape(any)),
         SchemaKind::Not { .. } => Shape::Unnamed(Unnamed::Unsupported("`not`")),
     }
+}
+
+/// The error of the first inline `allOf`, `oneOf` or `anyOf` member of `schema` that has
+/// no 3.0 form: the schema that holds it is unsupported as a whole, the member never
+/// merged as nothing or left out. (A member given by `$ref` fails where it is followed.)
+fn unconvertible_member(schema: &Schema) -> Option<Diagnostic> {
+    let lists: [&[ReferenceOr<Schema>]; 3] = match &schema.schema_kind {
+        SchemaKind::AllOf { all_of } => [all_of, &[], &[]],
+        SchemaKind::OneOf { one_of } => [one_of, &[], &[]],
+        SchemaKind::AnyOf { any_of } => [any_of, &[], &[]],
+        SchemaKind::Any(any) => [&any.all_of, &any.one_of, &any.any_of],
+        _ => return None,
+    };
+    lists
+        .into_iter()
+        .flatten()
+        .filter_map(ReferenceOr::as_item)
+        .find_map(crate::load::unconvertible)
 }
 
 /// An `allOf`, `oneOf` or `anyOf`: of one typed member, that member; of several, a type.
@@ -246,8 +265,14 @@ pub(super) fn typed_members(members: &[ReferenceOr<Schema>]) -> Vec<(usize, &Ref
     members
         .iter()
         .enumerate()
-        .filter(|(_, member)| {
-            !matches!(member, ReferenceOr::Item(Schema { schema_kind: SchemaKind::Any(any), .. }) if *any == AnySchema::default())
+        .filter(|(_, member)| match member {
+            ReferenceOr::Item(
+                schema @ Schema {
+                    schema_kind: SchemaKind::Any(any),
+                    ..
+                },
+            ) => *any != AnySchema::default() || crate::load::unconvertible(schema).is_some(),
+            _ => true,
         })
         .collect()
 }

@@ -34,17 +34,14 @@ impl<'d> Lowerer<'d> {
     }
 
     /// Whether `schema` allows `null`: its own `nullable`, or that of the component schema
-    /// a `$ref` names. A component that is itself a `$ref` is an alias of what it names,
-    /// which already says whether `null` is allowed.
+    /// a `$ref` names, followed through components that are `$ref`s themselves (an alias
+    /// is what it names, defined without the `null`).
     fn admits_null<S: AsSchema>(&self, schema: &ReferenceOr<S>) -> bool {
         match schema {
             ReferenceOr::Item(schema) => schema.as_schema().schema_data.nullable,
-            ReferenceOr::Reference { reference } => {
-                component_name(reference, "schemas", &Pointer::root())
-                    .ok()
-                    .and_then(|name| self.schemas()?.get(&name)?.as_item())
-                    .is_some_and(|schema| schema.schema_data.nullable)
-            }
+            ReferenceOr::Reference { reference } => self
+                .component_schema(reference)
+                .is_some_and(|schema| schema.schema_data.nullable),
         }
     }
 
@@ -106,6 +103,12 @@ impl<'d> Lowerer<'d> {
         if reference.starts_with("#/") && !in_components {
             self.references_elsewhere = true;
         }
+        if let Some(why) = self.unfollowed.get(reference) {
+            return Err(Diagnostic {
+                pointer: Some(pointer.clone()),
+                ..why.clone()
+            });
+        }
         let name = component_name(reference, "schemas", pointer)?;
         let schemas = self.schemas();
         let Some((key, schema)) = schemas.and_then(|schemas| schemas.get_key_value(&name)) else {
@@ -142,7 +145,7 @@ impl<'d> Lowerer<'d> {
                     })?,
                 },
                 reference => self.alias(key, &rust_name, &at, |this| {
-                    this.schema_type(reference, &at, &rust_name)
+                    this.value_type(reference, &at, &rust_name)
                 })?,
             };
             let description = match schema {
@@ -373,6 +376,7 @@ impl<'d> Lowerer<'d> {
                 self.object(name, parts, pointer).map(TypeKind::Struct)
             }
             Definition::AllOf(all_of) => {
+                self.refuse_unconvertible_members(all_of)?;
                 if let Some(index) = self.scalar_member(all_of) {
                     let at = pointer.push("allOf").push(index);
                     return Ok(TypeKind::Alias(self.schema_type(
@@ -384,10 +388,30 @@ impl<'d> Lowerer<'d> {
                 let parts = self.all_of_parts(all_of, pointer, &[])?;
                 self.object(name, parts, pointer).map(TypeKind::Struct)
             }
-            Definition::Union { keyword, members } => self
-                .union(name, keyword, members, schema, pointer)
-                .map(TypeKind::Union),
+            Definition::Union { keyword, members } => {
+                self.refuse_unconvertible_members(members)?;
+                self.union(name, keyword, members, schema, pointer)
+                    .map(TypeKind::Union)
+            }
         }
+    }
+
+    /// The error of the first member that is, or `$ref`s, a 3.1 schema with no 3.0 form:
+    /// the `allOf` or union that holds it fails as a whole, the member never dropped,
+    /// merged as nothing or read as any JSON alone.
+    fn refuse_unconvertible_members(
+        &self,
+        members: &'d [ReferenceOr<Schema>],
+    ) -> Result<(), Diagnostic> {
+        let schemas = self.schemas();
+        for member in members {
+            if let Ok((schema, _)) = resolve(schemas, "schemas", member, &Pointer::root())
+                && let Some(error) = crate::load::unconvertible(schema)
+            {
+                return Err(error);
+            }
+        }
+        Ok(())
     }
 
     /// A `oneOf` or `anyOf`: tagged by its `discriminator` when every member is a `$ref`
@@ -433,6 +457,11 @@ impl<'d> Lowerer<'d> {
             };
             let rust_name = match (member, &ty) {
                 (ReferenceOr::Item(_), TypeRef::Named(_)) => format!("Variant{}", index + 1),
+                (ReferenceOr::Item(_), TypeRef::Nullable(inner))
+                    if matches!(**inner, TypeRef::Named(_)) =>
+                {
+                    format!("Variant{}", index + 1)
+                }
                 _ => variant_name(&ty),
             };
             let tags = match (discriminator, member) {
@@ -664,6 +693,9 @@ impl<'d> Lowerer<'d> {
         for (index, member) in members.iter().enumerate() {
             let member_at = pointer.push("allOf").push(index);
             let (schema, at) = resolve(schemas, "schemas", member, &member_at)?;
+            if let Some(error) = crate::load::unconvertible(schema) {
+                return Err(error);
+            }
             let nests = matches!(schema.schema_kind, SchemaKind::AllOf { .. })
                 || matches!(&schema.schema_kind, SchemaKind::Any(any) if !any.all_of.is_empty());
             if nests && trail.contains(&at) {
