@@ -829,3 +829,23 @@ fn a_security_requirement_naming_no_defined_scheme_is_refused_where_it_is() {
     generate_test_document(&document("security: [{key: []}]\n", "      security: []\n"))
         .expect("defined schemes generate");
 }
+
+#[test]
+fn a_document_with_no_operation_to_generate_is_warned_of() {
+    let schemas_alone = format!(
+        "{MINIMAL_HEAD}paths: {{}}\ncomponents:\n  schemas:\n    Pet: {{type: object, properties: {{name: {{type: string}}}}}}\n"
+    );
+    let generated = generate(&schemas_alone, &Options::default()).expect("generates");
+    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0]
+            .starts_with("at #/paths: no operation is generated, so the crate has no API to call"),
+        "{warnings:?}"
+    );
+    let one_operation = format!(
+        "{MINIMAL_HEAD}paths:\n  /pets:\n    get:\n      operationId: listPets\n      responses: {{'204': {{description: ok}}}}\n"
+    );
+    let generated = generate(&one_operation, &Options::default()).expect("generates");
+    assert!(generated.warnings.is_empty(), "{:?}", generated.warnings);
+}

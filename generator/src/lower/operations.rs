@@ -77,6 +77,16 @@ impl<'d> Lowerer<'d> {
             }
         }
         groups.retain(|group| !group.operations.is_empty());
+        if groups.is_empty() {
+            self.warnings.push(
+                Diagnostic::at(
+                    &Pointer::root().push("paths"),
+                    "no operation is generated, so the crate has no API to call",
+                )
+                .with_help("the models generated are those the operations use; a document of schemas alone makes none")
+                .warning(),
+            );
+        }
         for tag in tags {
             if !groups.iter().any(|group| &group.tag == tag) {
                 let known: BTreeSet<&str> = self.all_tags().collect();
