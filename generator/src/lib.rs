@@ -170,6 +170,28 @@ fn on_large_stack<T: Send>(
 mod tests {
     use super::*;
 
+    /// The options that skip what can't be generated.
+    fn skipping() -> Options {
+        Options {
+            skip_unsupported: true,
+            ..Default::default()
+        }
+    }
+
+    /// The warnings of `generated`, as they are printed.
+    fn warnings_of(generated: &Generated) -> Vec<String> {
+        generated.warnings.iter().map(ToString::to_string).collect()
+    }
+
+    /// The generated file at `path`, which must be there (`what` says which it is).
+    fn file<'a>(generated: &'a Generated, path: &str, what: &str) -> &'a GeneratedFile {
+        generated
+            .files
+            .iter()
+            .find(|file| file.path == path)
+            .expect(what)
+    }
+
     #[test]
     fn a_reference_in_place_to_itself_fails_or_is_skipped_saying_why() {
         let document = "openapi: 3.0.3
@@ -192,10 +214,7 @@ components:
         let cycle = "at #/components/schemas/A/properties/x: `$ref: #/components/schemas/A/properties/x` leads back to itself through references alone, never to a schema (a cycle)";
         let error = generate(document, &Options::default()).expect_err("a cycle");
         assert!(error.to_string().starts_with(cycle), "{error}");
-        let skipping = Options {
-            skip_unsupported: true,
-            ..Default::default()
-        };
+        let skipping = skipping();
         let generated = generate(document, &skipping).expect("generates without `x`");
         assert!(
             generated
@@ -249,12 +268,9 @@ components:
         };
         let generated = generate(document, &good).expect("generates `a` alone");
         assert!(generated.warnings.is_empty(), "{:?}", generated.warnings);
-        let skipping = Options {
-            skip_unsupported: true,
-            ..Default::default()
-        };
+        let skipping = skipping();
         let generated = generate(document, &skipping).expect("generates");
-        let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+        let warnings: Vec<String> = warnings_of(&generated);
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(warnings[0].starts_with(nothing), "{warnings:?}");
     }
@@ -308,24 +324,16 @@ components:
             };
             let generated = generate(&document, &good).expect("`good` does not use it");
             assert!(generated.warnings.is_empty(), "{:?}", generated.warnings);
-            let skipping = Options {
-                skip_unsupported: true,
-                ..Default::default()
-            };
+            let skipping = skipping();
             let generated = generate(&document, &skipping).expect("skipped");
-            let warnings: Vec<String> =
-                generated.warnings.iter().map(ToString::to_string).collect();
+            let warnings: Vec<String> = warnings_of(&generated);
             assert_eq!(
                 warnings,
                 [format!(
                     "{error}; the response body is `serde_json::Value`{help}"
                 )]
             );
-            let bad = generated
-                .files
-                .iter()
-                .find(|file| file.path == "src/apis/bad.rs")
-                .expect("the `bad` operations");
+            let bad = file(&generated, "src/apis/bad.rs", "the `bad` operations");
             assert!(
                 bad.contents.contains("serde_json::Value"),
                 "{}",
@@ -339,22 +347,15 @@ components:
         let document = tagged_3_1(
             "{type: object, properties: {pair: {type: array, prefixItems: [{type: string}]}, name: {type: string}}}",
         );
-        let skipping = Options {
-            skip_unsupported: true,
-            ..Default::default()
-        };
+        let skipping = skipping();
         let generated = generate(&document, &skipping).expect("skipped");
-        let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+        let warnings: Vec<String> = warnings_of(&generated);
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(
             warnings[0].starts_with("at #/components/schemas/U/properties/pair/prefixItems: a tuple (`prefixItems`) cannot be converted to OpenAPI 3.0; "),
             "{warnings:?}"
         );
-        let models = generated
-            .files
-            .iter()
-            .find(|file| file.path == "src/models.rs")
-            .expect("the models");
+        let models = file(&generated, "src/models.rs", "the models");
         assert!(
             models
                 .contents
@@ -400,20 +401,12 @@ components:
             ));
             let failure = generate(&document, &Options::default()).expect_err("`bad` uses it");
             assert!(failure.to_string().starts_with(error), "{failure}");
-            let skipping = Options {
-                skip_unsupported: true,
-                ..Default::default()
-            };
+            let skipping = skipping();
             let generated = generate(&document, &skipping).expect("skipped");
-            let warnings: Vec<String> =
-                generated.warnings.iter().map(ToString::to_string).collect();
+            let warnings: Vec<String> = warnings_of(&generated);
             assert_eq!(warnings.len(), 1, "{warnings:?}");
             assert!(warnings[0].starts_with(error), "{warnings:?}");
-            let models = generated
-                .files
-                .iter()
-                .find(|file| file.path == "src/models.rs")
-                .expect("the models");
+            let models = file(&generated, "src/models.rs", "the models");
             for field in [
                 "pub p: Option<serde_json::Value>",
                 "pub name: Option<String>",
