@@ -288,6 +288,14 @@ fn nulls_decode_wherever_the_document_allows_them() {
     run_wire_test("nulls", "nullable.yaml", "nulls.rs");
 }
 
+/// A crate generated from `tests/fixtures/wire/unions.yaml`, with the test
+/// `tests/fixtures/wire/unions.rs`: a union tried member by member decodes each value as the
+/// narrowest member that takes it (a time before text, an integer before a number).
+#[test]
+fn unions_decode_each_value_as_the_narrowest_member_that_takes_it() {
+    run_wire_test("unions", "unions.yaml", "unions.rs");
+}
+
 /// Generates the crate `fixture-NAME` from `tests/fixtures/wire/SPEC` and runs
 /// `tests/fixtures/wire/TEST` (which names the library `LIB`) as its integration test.
 fn run_wire_test(name: &str, spec: &str, test: &str) {

@@ -2,6 +2,7 @@
 //! response classification happen here.
 
 mod cycles;
+mod first_match;
 mod names;
 mod operations;
 mod security;

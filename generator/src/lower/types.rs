@@ -794,6 +794,7 @@ impl<'d> Lowerer<'d> {
     pub(super) fn finish_types(&mut self) -> Vec<TypeDef> {
         let mut types: Vec<TypeDef> = std::mem::take(&mut self.types).into_values().collect();
         super::cycles::box_cycles(&mut types);
+        super::first_match::order_first_match_unions(&mut types);
         types
     }
 }

@@ -1,0 +1,133 @@
+//! The order of a union whose received value is the first variant it decodes as: a variant
+//! that takes every value of a later one would leave that one unreachable (`string` before
+//! `format: date-time`, `number` before `integer`, an object with fewer required properties
+//! before one with more), so the narrower variant is moved before it. Otherwise the
+//! document's order is kept.
+
+use crate::ir::{Field, Presence, Selection, Struct, TypeDef, TypeKind, TypeRef, type_named};
+
+/// Orders the variants of every first-match union in `types` (sorted by name).
+pub(super) fn order_first_match_unions(types: &mut [TypeDef]) {
+    for at in 0..types.len() {
+        let TypeKind::Union(union) = &types[at].kind else {
+            continue;
+        };
+        if !matches!(union.selection, Selection::FirstMatch) {
+            continue;
+        }
+        let mut ordered: Vec<usize> = Vec::with_capacity(union.variants.len());
+        for (index, variant) in union.variants.iter().enumerate() {
+            let before = ordered.iter().position(|&earlier| {
+                let earlier = &union.variants[earlier].ty;
+                takes_all_of(types, earlier, &variant.ty)
+                    && !takes_all_of(types, &variant.ty, earlier)
+            });
+            ordered.insert(before.unwrap_or(ordered.len()), index);
+        }
+        if ordered.iter().enumerate().all(|(at, &index)| at == index) {
+            continue;
+        }
+        if let TypeKind::Union(union) = &mut types[at].kind {
+            let mut variants: Vec<_> = std::mem::take(&mut union.variants)
+                .into_iter()
+                .map(Some)
+                .collect();
+            union.variants = ordered
+                .iter()
+                .filter_map(|&index| variants[index].take())
+                .collect();
+        }
+    }
+}
+
+/// Whether every non-null JSON value that decodes as `narrow` also decodes as `wide`, as
+/// far as the types tell (a struct ignores properties it does not declare).
+fn takes_all_of(types: &[TypeDef], wide: &TypeRef, narrow: &TypeRef) -> bool {
+    let (wide, narrow) = (resolved(types, wide), resolved(types, narrow));
+    match (wide, narrow) {
+        (TypeRef::Json, _) => true,
+        (TypeRef::String, TypeRef::String | TypeRef::DateTime | TypeRef::Date) => true,
+        (
+            TypeRef::F64 | TypeRef::F32,
+            TypeRef::F64 | TypeRef::F32 | TypeRef::I64 | TypeRef::I32,
+        ) => true,
+        (TypeRef::I64, TypeRef::I64 | TypeRef::I32) | (TypeRef::I32, TypeRef::I32) => true,
+        (TypeRef::List(wide), TypeRef::List(narrow))
+        | (TypeRef::Map(wide), TypeRef::Map(narrow)) => takes_all_of(types, wide, narrow),
+        (TypeRef::Map(values), TypeRef::Named(_)) => {
+            matches!(**values, TypeRef::Json) && struct_of(types, narrow).is_some()
+        }
+        (TypeRef::Named(_), TypeRef::Named(_)) => {
+            match (struct_of(types, wide), struct_of(types, narrow)) {
+                (Some(wide), Some(narrow)) => struct_takes_all_of(wide, narrow),
+                _ => wide == narrow,
+            }
+        }
+        (wide, narrow) => wide == narrow,
+    }
+}
+
+/// `ty` without what does not change the values it takes: `null`, a box, an alias.
+fn resolved<'t>(types: &'t [TypeDef], mut ty: &'t TypeRef) -> &'t TypeRef {
+    // An alias cycle never reaches the IR; the bound only keeps a mistake from looping.
+    for _ in 0..=types.len() {
+        ty = match ty {
+            TypeRef::Nullable(inner) | TypeRef::Boxed(inner) => inner,
+            TypeRef::Named(name) => match type_named(types, name).map(|def| &def.kind) {
+                Some(TypeKind::Alias(target)) => target,
+                _ => return ty,
+            },
+            _ => return ty,
+        };
+    }
+    ty
+}
+
+/// The struct `ty` names, if it names one.
+fn struct_of<'t>(types: &'t [TypeDef], ty: &TypeRef) -> Option<&'t Struct> {
+    match ty {
+        TypeRef::Named(name) => match &type_named(types, name)?.kind {
+            TypeKind::Struct(object) => Some(object),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether every object that decodes as `narrow` decodes as `wide`: each property `wide`
+/// declares may be left out or be `null` only where `wide` allows it, with the same type,
+/// and any other property of `wide` (`additionalProperties`) may be any JSON value.
+fn struct_takes_all_of(wide: &Struct, narrow: &Struct) -> bool {
+    let any_other = wide
+        .additional
+        .as_ref()
+        .is_none_or(|additional| additional.value == TypeRef::Json);
+    any_other
+        && wide.fields.iter().all(|field| {
+            match narrow
+                .fields
+                .iter()
+                .find(|n| n.wire_name == field.wire_name)
+            {
+                Some(same) => {
+                    same.ty == field.ty
+                        && (may_be_null(field) || !may_be_null(same))
+                        && (may_be_absent(field) || !may_be_absent(same))
+                }
+                None => may_be_absent(field),
+            }
+        })
+}
+
+/// Whether a value may leave the property out.
+fn may_be_absent(field: &Field) -> bool {
+    matches!(
+        field.presence,
+        Presence::Optional | Presence::OptionalNullable
+    )
+}
+
+/// Whether the property may be `null` (an optional one's `Option` takes `null` too).
+fn may_be_null(field: &Field) -> bool {
+    field.presence != Presence::Required
+}
