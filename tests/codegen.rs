@@ -849,3 +849,28 @@ fn a_document_with_no_operation_to_generate_is_warned_of() {
     let generated = generate(&one_operation, &Options::default()).expect("generates");
     assert!(generated.warnings.is_empty(), "{:?}", generated.warnings);
 }
+
+#[test]
+fn yaml_merge_keys_are_applied_where_they_are() {
+    let document = format!(
+        "{MINIMAL_HEAD}x-deleted: &deleted\n  tags: [things]\n  responses:\n    '204': {{description: done}}\npaths:\n  /things/{{id}}:\n    <<: {{parameters: [{{name: id, in: path, required: true, schema: {{type: string}}}}]}}\n    delete:\n      <<: *deleted\n      operationId: deleteThing\n    get:\n      operationId: getThing\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Thing'}}\ncomponents:\n  schemas:\n    Named: &named\n      name: {{type: string}}\n      note: {{type: string}}\n    Thing:\n      type: object\n      required: [id]\n      properties:\n        id: {{type: string}}\n        <<: *named\n        note: {{type: integer}}\n        size: {{type: integer}}\n"
+    );
+    let surface = surface(&generate_test_document(&document).expect("generates"));
+    assert!(
+        surface.contains("struct Thing\n  id: String\n  name: Option<String>\n  note: Option<i64>\n  size: Option<i64>\n"),
+        "{surface}"
+    );
+    assert!(
+        surface.contains(
+            "impl ThingsApi\n  new(client: Client) -> Self\n  delete_thing(id: &str) -> Call<()>\n"
+        ),
+        "{surface}"
+    );
+    let error = error_of(&format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      <<: [{{operationId: getA}}, 1]\n"
+    ));
+    assert_eq!(
+        error,
+        "at #/paths/~1a/get/<<: a YAML merge key `<<` must be given a mapping or a list of mappings (line 6, column 11) (write `<<: *anchor` or `<<: [*first, *second]`, where each anchor is a mapping)",
+    );
+}

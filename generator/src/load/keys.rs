@@ -9,6 +9,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::json_text;
+use super::merge::MERGE_KEY;
 use crate::diagnostic::{Diagnostic, Pointer};
 
 /// What the keys of `paths` say: the paths written without their leading `/`, and one
@@ -18,14 +19,23 @@ use crate::diagnostic::{Diagnostic, Pointer};
 pub(super) struct PathKeys {
     pub(super) slashless: Vec<String>,
     pub(super) unknown: Vec<Diagnostic>,
+    /// Whether a YAML text has a merge key (`<<: *anchor`), which the readers leave as a
+    /// key like any other.
+    pub(super) merges: bool,
+    /// Whether the text is YAML (merge keys are YAML's alone).
+    yaml: bool,
 }
 
 /// Reads the keys of every mapping in `text` (JSON with serde_json, YAML with serde_yaml):
 /// an error naming the first key that a mapping holds twice and where it is, else the keys
 /// of `paths`. A text that cannot be read has no keys: reading the document says why.
 pub(super) fn scan(text: &str) -> Result<PathKeys, Diagnostic> {
+    let json = json_text(text);
     let mut found = Found {
-        keys: PathKeys::default(),
+        keys: PathKeys {
+            yaml: json.is_none(),
+            ..PathKeys::default()
+        },
         duplicate: None,
         open: Vec::new(),
     };
@@ -33,7 +43,7 @@ pub(super) fn scan(text: &str) -> Result<PathKeys, Diagnostic> {
         place: Place::Root,
         found: &mut found,
     };
-    let failed_at = match json_text(text) {
+    let failed_at = match json {
         Some(json) => walk
             .deserialize(&mut serde_json::Deserializer::from_str(json))
             .err()
@@ -101,6 +111,10 @@ enum Place {
 impl Place {
     /// The place of the value of `key` in a mapping here, noting the path keys on the way.
     fn enter(&self, key: Option<&str>, keys: &mut PathKeys) -> Place {
+        if keys.yaml && key == Some(MERGE_KEY) {
+            keys.merges = true;
+            return Place::Other;
+        }
         match (self, key) {
             (Place::Root, Some("paths")) => Place::Paths,
             (Place::Paths, Some(path)) if !path.starts_with("x-") => {

@@ -3,6 +3,7 @@
 mod failure;
 mod keys;
 mod keywords;
+mod merge;
 mod openapi31;
 mod position;
 mod references;
@@ -56,7 +57,7 @@ pub fn read(text: &str) -> Result<Loaded, Diagnostic> {
     let text = without_byte_order_mark(text);
     let keys = keys::scan(text)?;
     match parse::<OpenAPI>(text) {
-        Ok(document) if is_3_0(&document.openapi) && keys.slashless.is_empty() => {
+        Ok(document) if is_3_0(&document.openapi) && keys.slashless.is_empty() && !keys.merges => {
             return Ok(Loaded {
                 document,
                 notes: Vec::new(),
@@ -87,6 +88,9 @@ pub fn read_with_references_moved(text: &str) -> Result<Loaded, Diagnostic> {
 /// as a tree, changed, then read as 3.0.
 fn read_tree(text: &str, keys: PathKeys, move_references: bool) -> Result<Loaded, Diagnostic> {
     let mut tree = tree::read(text).map_err(ParseError::into_diagnostic)?;
+    if keys.merges {
+        merge::apply(&mut tree, text)?;
+    }
     let version = tree.get("openapi").and_then(serde_yaml::Value::as_str);
     let converted = version.is_some_and(openapi31::is_version);
     let mut notes = if converted {
