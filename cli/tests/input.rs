@@ -510,3 +510,73 @@ fn a_read_error_in_a_csv_file_names_the_line_being_read_never_line_0() {
         ]
     );
 }
+
+/// Five MiB of text on one line: more than any record can be.
+fn five_mib_line() -> String {
+    "z,".repeat(5 << 19)
+}
+
+#[test]
+fn a_quote_never_closed_before_megabytes_of_csv_stops_the_read_at_its_record() {
+    let text = format!(
+        "externalId,email\ne1,a@example.com\n\"e2,b\n{}\ne3,c@example.com\n",
+        five_mib_line()
+    );
+    let (_dir, path) = file("users.csv", text.as_bytes());
+    let rows = read_all(&path, &ReadOptions::default());
+    assert_eq!(
+        rows.len(),
+        2,
+        "{:?}",
+        rows.iter()
+            .map(|row| row.as_ref().err())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        rows[0].as_ref().map(|row| row.external_id.as_str()),
+        Ok("e1")
+    );
+    assert_eq!(
+        rows[1],
+        Err("FILE:3: cannot read further: a record runs on for more than 4 MiB (a quote never closed?)".into())
+    );
+    let text = format!("externalId\nx1\n\"x2\n{}\nx3\n", five_mib_line());
+    let (_dir, path) = file("gone.csv", text.as_bytes());
+    let rows: Vec<_> = read_deactivations(&path).unwrap().collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let error = rows[1].as_ref().unwrap_err().to_string();
+    assert!(error.ends_with("gone.csv:3: cannot read further: a record runs on for more than 4 MiB (a quote never closed?)"), "{error}");
+}
+
+#[test]
+fn a_line_longer_than_any_record_is_refused_and_the_next_ones_read() {
+    let text = format!(
+        "{{\"externalId\": \"e1\"}}\n{}\n{{\"externalId\": \"e3\"}}\n",
+        five_mib_line()
+    );
+    let (_dir, path) = file("users.jsonl", text.as_bytes());
+    let rows = read_all(&path, &ReadOptions::default());
+    let ids: Vec<_> = rows
+        .iter()
+        .map(|row| row.as_ref().map(|row| row.external_id.as_str()))
+        .collect();
+    let refused =
+        "FILE:2: the line is longer than 4 MiB, far more than a user record can be; it is skipped";
+    assert_eq!(ids, [Ok("e1"), Err(&refused.to_owned()), Ok("e3")]);
+    let text = format!("x1\n{}\nx3\n", five_mib_line());
+    let (_dir, path) = file("gone.txt", text.as_bytes());
+    let rows: Vec<_> = read_deactivations(&path).unwrap().collect();
+    let ids: Vec<_> = rows
+        .iter()
+        .map(|row| {
+            row.as_ref()
+                .map(|row| row.external_id.as_str())
+                .map_err(ToString::to_string)
+        })
+        .collect();
+    let refused = format!(
+        "{}:2: the line is longer than 4 MiB, far more than an external id can be; it is skipped",
+        path.display()
+    );
+    assert_eq!(ids, [Ok("x1"), Err(refused), Ok("x3")]);
+}

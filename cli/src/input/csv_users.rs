@@ -91,8 +91,10 @@ impl<R: Read> Iterator for Rows<R> {
             Ok(false) => None,
             Err(error) => {
                 self.done = true;
+                // An I/O error has no position: the record being read has its start.
+                let position = error.position().or(record.position());
                 Some(Err(RecordError {
-                    location: Location::in_csv(&self.file, &self.reader, error.position(), None),
+                    location: Location::in_csv(&self.file, &self.reader, position, None),
                     index,
                     message: format!("cannot read further: {error}"),
                 }))

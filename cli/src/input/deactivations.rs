@@ -4,6 +4,7 @@ use std::io::BufRead;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::bounded_lines::{BoundedLines, LineError};
 use super::columns::shown_names;
 use super::csv_users::{csv_with_header, holds_line_break, invalid_utf8};
 use super::{DeactivationRow, InputError, Location, RecordError, display_name, open};
@@ -35,11 +36,12 @@ fn from_lines<R: BufRead + Send + 'static>(
 ) -> impl Iterator<Item = Result<DeactivationRow, RecordError>> + Send {
     let mut index = 0;
     let mut failed = false;
-    reader
-        .split(b'\n')
+    BoundedLines::new(reader)
         .enumerate()
         // A read error repeats forever: stop after the first one.
-        .take_while(move |(_, bytes)| !std::mem::replace(&mut failed, bytes.is_err()))
+        .take_while(move |(_, bytes)| {
+            !std::mem::replace(&mut failed, matches!(bytes, Err(LineError::Failed(_))))
+        })
         .filter_map(move |(number, bytes)| {
             let location = Location::line(&file, number as u64 + 1);
             let error = |message: String| RecordError {
@@ -49,7 +51,7 @@ fn from_lines<R: BufRead + Send + 'static>(
             };
             let bytes = match bytes {
                 Ok(bytes) => bytes,
-                Err(e) => return Some(Err(error(format!("cannot read further: {e}")))),
+                Err(e) => return Some(Err(error(e.message("an external id")))),
             };
             let bytes = if number == 0 {
                 bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes)
@@ -97,8 +99,10 @@ fn from_csv<R: std::io::Read + Send + 'static>(
             Err(error) => {
                 // A read error may repeat forever: stop after the first one.
                 done = true;
+                // An I/O error has no position: the record being read has its start.
+                let position = error.position().or(record.position()).cloned();
                 Err(RecordError {
-                    location: at(error.position(), None),
+                    location: at(position.as_ref(), None),
                     index,
                     message: format!("cannot read further: {error}"),
                 })

@@ -9,6 +9,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
+use super::bounded_lines::{BoundedLines, LineError};
 use super::{Location, RecordError, UserRow, external_id};
 
 /// One line of the file.
@@ -85,7 +86,7 @@ const CANT_BE_NULL: &str = " can't be null (only firstName, lastName, mobilePhon
 /// UTF-8 byte-order mark at the start is too.
 pub(super) fn read<R: BufRead + Send + 'static>(reader: R, file: String) -> Lines<R> {
     Lines {
-        lines: reader.split(b'\n'),
+        lines: BoundedLines::new(reader),
         file: file.into(),
         line: 0,
         index: 0,
@@ -95,7 +96,7 @@ pub(super) fn read<R: BufRead + Send + 'static>(reader: R, file: String) -> Line
 
 /// The records of a JSON Lines file.
 pub(super) struct Lines<R> {
-    lines: std::io::Split<R>,
+    lines: BoundedLines<R>,
     file: Arc<str>,
     line: u64,
     index: u64,
@@ -113,8 +114,8 @@ impl<R: BufRead> Iterator for Lines<R> {
             let parsed = match bytes {
                 Ok(bytes) => parse(&bytes, self.line == 1),
                 Err(error) => {
-                    self.done = true;
-                    Some(Err((None, format!("cannot read further: {error}"))))
+                    self.done = matches!(error, LineError::Failed(_));
+                    Some(Err((None, error.message("a user record"))))
                 }
             };
             let Some(parsed) = parsed else { continue };

@@ -1,15 +1,20 @@
 //! The lines of a CSV file, counted from its bytes: the csv crate counts those of a file with
 //! CRLF line ends one short after the header, and those of a file with CR line ends not at
-//! all, so a record's line is worked out here from its byte offset.
+//! all, so a record's line is worked out here from its byte offset. The same reader bounds
+//! a record's length, which the csv crate does not: a quote never closed would otherwise
+//! take the rest of the file into one field, held in memory.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{self, Read};
 
+use super::MAX_RECORD_BYTES;
+
 /// A reader that notes where each line break (CRLF, LF or CR) is in what it reads, so that
 /// the line an offset is on can be told. Offsets are asked about in order, as records are
 /// read, so it keeps only the breaks past the last one asked about: those in the csv
-/// reader's buffer and in the record being read.
+/// reader's buffer and in the record being read. Reading fails once the record being read
+/// (from the last offset asked about) is longer than [`MAX_RECORD_BYTES`].
 #[derive(Debug)]
 pub struct LineBreaks<R> {
     inner: R,
@@ -26,6 +31,8 @@ struct Breaks {
     ahead: VecDeque<u64>,
     /// How many breaks come before the last offset asked about.
     passed: u64,
+    /// The last offset asked about: where the record being read starts, or an earlier one.
+    record_start: u64,
 }
 
 impl<R> LineBreaks<R> {
@@ -41,6 +48,7 @@ impl<R> LineBreaks<R> {
     /// offset before one asked about earlier is told that one's line.
     pub fn line_of(&self, offset: u64) -> u64 {
         let mut breaks = self.breaks.borrow_mut();
+        breaks.record_start = breaks.record_start.max(offset);
         while breaks.ahead.front().is_some_and(|&at| at < offset) {
             breaks.ahead.pop_front();
             breaks.passed += 1;
@@ -51,8 +59,17 @@ impl<R> LineBreaks<R> {
 
 impl<R: Read> Read for LineBreaks<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let read = self.inner.read(buf)?;
         let breaks = self.breaks.get_mut();
+        if breaks.read.saturating_sub(breaks.record_start) > MAX_RECORD_BYTES as u64 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "a record runs on for more than {} MiB (a quote never closed?)",
+                    MAX_RECORD_BYTES >> 20
+                ),
+            ));
+        }
+        let read = self.inner.read(buf)?;
         let bytes = &buf[..read];
         for found in memchr::memchr2_iter(b'\r', b'\n', bytes) {
             let after_cr = match found.checked_sub(1) {

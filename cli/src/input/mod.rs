@@ -7,6 +7,7 @@
 //! [`InputError`]; a problem with one record is a [`RecordError`] that names its place, and the
 //! caller decides whether to stop or skip.
 
+mod bounded_lines;
 mod columns;
 mod csv_users;
 mod deactivations;
@@ -31,6 +32,12 @@ pub use deactivations::{Deactivations, read_deactivations};
 pub use location::Location;
 pub use records::{deactivation_records, user_records};
 pub use source::{Input, Reopen};
+
+/// The longest record (a CSV record, a line) read: a user's record is far shorter (its
+/// profile's JSON must fit in one upload of about 200 KB), so a longer one is a quote
+/// never closed or a file that is not what it is named, and holding it would only grow
+/// memory with the file.
+pub(crate) const MAX_RECORD_BYTES: usize = 4 << 20;
 
 /// One user read from a file.
 #[derive(Debug, Clone, PartialEq)]
