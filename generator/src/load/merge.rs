@@ -7,6 +7,7 @@
 use serde_yaml::{Mapping, Value};
 
 use super::position;
+use super::tree::key_token;
 use crate::diagnostic::{Diagnostic, Pointer};
 
 /// The key that merges mappings into the one that holds it.
@@ -106,16 +107,6 @@ fn merge_sources(value: Value) -> Result<Vec<Mapping>, ()> {
             })
             .collect(),
         _ => Err(()),
-    }
-}
-
-/// A key as a pointer token: a string as it is, any other scalar as YAML writes it.
-fn key_token(key: &Value) -> String {
-    match key {
-        Value::String(text) => text.clone(),
-        Value::Number(number) => number.to_string(),
-        Value::Bool(flag) => flag.to_string(),
-        _ => String::new(),
     }
 }
 

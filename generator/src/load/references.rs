@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use heck::ToUpperCamelCase;
 use serde_yaml::{Mapping, Value};
 
+use super::tree::key_token;
+
 use crate::diagnostic::{Diagnostic, Pointer};
 use crate::lower::pointer_token;
 
@@ -161,16 +163,6 @@ fn collect(
             }
         }
         _ => {}
-    }
-}
-
-/// A mapping's key as a pointer token (YAML reads `200:` as a number).
-fn key_token(key: &Value) -> String {
-    match key {
-        Value::String(text) => text.clone(),
-        Value::Number(number) => number.to_string(),
-        Value::Bool(flag) => flag.to_string(),
-        _ => String::new(),
     }
 }
 

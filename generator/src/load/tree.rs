@@ -19,6 +19,17 @@ pub(super) fn read(text: &str) -> Result<Value, ParseError> {
     read.ok_or_else(|| locate::<Value>(text))
 }
 
+/// A mapping's key as a pointer token: a string as it is, any other scalar as YAML writes
+/// it (YAML reads `200:` as a number).
+pub(super) fn key_token(key: &Value) -> String {
+    match key {
+        Value::String(text) => text.clone(),
+        Value::Number(number) => number.to_string(),
+        Value::Bool(flag) => flag.to_string(),
+        _ => String::new(),
+    }
+}
+
 /// A tree read with integers of any width.
 struct Wide(Value);
 
