@@ -9,7 +9,6 @@ use heck::ToUpperCamelCase;
 use serde_yaml::{Mapping, Value};
 
 use super::tree::key_token;
-
 use crate::diagnostic::{Diagnostic, Pointer};
 use crate::lower::pointer_token;
 
