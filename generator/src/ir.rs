@@ -198,8 +198,9 @@ pub struct Operation {
     pub body: Option<RequestBody>,
     /// What a 2xx response (or, when none is declared, the `default` one) carries.
     pub success: Success,
-    /// The non-2xx statuses the document declares (`default` is not listed).
-    pub error_statuses: Vec<u16>,
+    /// The non-2xx statuses the document declares, as it writes them (`404`, `5XX`;
+    /// `default` is not listed).
+    pub error_statuses: Vec<String>,
     /// The type of the error responses' bodies: the named type every declared error body
     /// has, or `TypeRef::Json` when none is declared or they differ.
     pub error_body: TypeRef,
@@ -340,8 +341,9 @@ pub enum Encoding {
 /// What a successful (2xx) response carries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Success {
-    /// The 2xx statuses the document declares.
-    pub statuses: Vec<u16>,
+    /// The 2xx statuses the document declares, as it writes them (`200`, `2XX`); none when
+    /// the success is the `default` response.
+    pub statuses: Vec<String>,
     pub body: SuccessBody,
 }
 

@@ -429,18 +429,14 @@ fn operation_docs(operation: &Operation) -> TokenStream {
             .collect();
         format!("OAuth 2.0 scopes: {}.", scopes.join(", "))
     });
-    let statuses = |codes: &[u16]| {
-        codes
-            .iter()
-            .map(u16::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
+    let success = match operation.success.statuses.as_slice() {
+        [] => "Succeeds with any 2xx status (the document declares none).".to_owned(),
+        statuses => format!("Succeeds with {}.", statuses.join(", ")),
     };
-    let success = format!("Succeeds with {}.", statuses(&operation.success.statuses));
     let errors = (!operation.error_statuses.is_empty()).then(|| {
         format!(
             "Documented errors: {}.",
-            statuses(&operation.error_statuses)
+            operation.error_statuses.join(", ")
         )
     });
     let arguments: Vec<String> = arguments(operation)

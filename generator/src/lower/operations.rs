@@ -591,7 +591,11 @@ impl<'d> Lowerer<'d> {
                     StatusCode::Code(code) => *code,
                     StatusCode::Range(range) => range * 100,
                 };
-                (Some(code), responses_at.push(status), response)
+                (
+                    Some((code, status.to_string())),
+                    responses_at.push(status),
+                    response,
+                )
             });
         // Without a declared 2xx status, the `default` response is the success.
         let has_success = operation
@@ -610,12 +614,13 @@ impl<'d> Lowerer<'d> {
         for (code, status_at, response) in declared.chain(default) {
             let (response, where_) = resolve(responses_map, "responses", response, &status_at)?;
             let picked = pick_content(&response.content);
-            let is_success = match code {
-                Some(code) => (200..300).contains(&code),
+            let is_success = match &code {
+                Some((code, _)) => (200..300).contains(code),
                 None => !has_success,
             };
+            let written = code.map(|(_, written)| written);
             if !is_success {
-                error_statuses.extend(code);
+                error_statuses.extend(written);
                 if let Some((media_type, content, Encoding::Json)) = picked {
                     let ty = self.error_body_type(content, &where_, media_type, type_hint)?;
                     if !error_bodies.contains(&ty) {
@@ -624,7 +629,7 @@ impl<'d> Lowerer<'d> {
                 }
                 continue;
             }
-            statuses.extend(code);
+            statuses.extend(written);
             let body = match picked {
                 None => None,
                 Some((media_type, _, Encoding::Text)) => {
@@ -779,7 +784,7 @@ impl<'d> Lowerer<'d> {
 
 /// The error responses of an operation: their statuses and the type of their bodies.
 struct Errors {
-    statuses: Vec<u16>,
+    statuses: Vec<String>,
     body: TypeRef,
 }
 
