@@ -154,6 +154,16 @@ fn broken_documents_get_located_errors() {
             "application~1json/schema: a schema with one member under each of several of `allOf`, `oneOf` and `anyOf` is not supported yet",
         ),
         (
+            "a type from a programming language",
+            "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {type: array, items: {type: int}}\n",
+            "application~1json/schema/items/type: `int` is not a type: OpenAPI's are string, number, integer, boolean, array, object (write `type: integer`, with a `format` if one is meant)",
+        ),
+        (
+            "a schema's name as a type",
+            "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {type: object, properties: {hourly: {type: Hourly}}}\ncomponents:\n  schemas:\n    Hourly: {type: object}\n",
+            "properties/hourly/type: `Hourly` is not a type: OpenAPI's are string, number, integer, boolean, array, object (to use the schema `Hourly`, write `$ref: '#/components/schemas/Hourly'`)",
+        ),
+        (
             "cycle of references with no array, map or object",
             "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/A'}\ncomponents:\n  schemas:\n    A: {$ref: '#/components/schemas/B'}\n    B: {allOf: [{$ref: '#/components/schemas/A'}]}\n",
             "at #/components/schemas/A: `A` refers to itself through `$ref`s alone, with no array, map or object between",

@@ -63,6 +63,8 @@ pub(super) enum Unnamed<'d> {
         read_as: &'static str,
     },
     Json,
+    /// A `type` that is none of OpenAPI's types (`int`, or a schema's name).
+    UnknownType(&'d str),
     /// What has no Rust form yet: the words for it in an error.
     Unsupported(&'static str),
     /// A schema of an OpenAPI 3.1 document with no 3.0 form: the error it holds.
@@ -255,9 +257,13 @@ fn mixed_shape(any: &AnySchema) -> Unnamed<'_> {
                 Unnamed::Json
             }
         }
+        Some(other) if !TYPES.contains(&other) => Unnamed::UnknownType(other),
         _ => Unnamed::Unsupported("a schema that mixes keywords of several types"),
     }
 }
+
+/// The types of OpenAPI 3.0.
+pub(super) const TYPES: [&str; 6] = ["string", "number", "integer", "boolean", "array", "object"];
 
 /// The members of an `allOf` that say something about the type, with their index: members
 /// that only annotate (`{description: …}`, `{readOnly: true}`) are left out.

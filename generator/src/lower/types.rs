@@ -284,9 +284,47 @@ impl<'d> Lowerer<'d> {
                     _ => self.array_type(any.items.as_ref(), pointer, hint),
                 }
             }
+            Unnamed::UnknownType(name) => Err(self.unknown_type(name, pointer)),
             Unnamed::Unsupported(what) => Err(unsupported(pointer, what)),
             Unnamed::Unconvertible(error) => Err(error),
         }
+    }
+
+    /// The error for a `type` that is none of OpenAPI's, with what was likely meant: the
+    /// schema of that name, or the type a name from a programming language stands for.
+    fn unknown_type(&self, name: &str, pointer: &Pointer) -> Diagnostic {
+        let types = super::shape::TYPES.join(", ");
+        let error = Diagnostic::at(
+            &pointer.push("type"),
+            format!("`{name}` is not a type: OpenAPI's are {types}"),
+        );
+        let lower = name.to_ascii_lowercase();
+        let meant = match lower.as_str() {
+            "int" | "int32" | "int64" | "long" | "short" | "uint" => Some("integer"),
+            "float" | "double" | "decimal" | "real" => Some("number"),
+            "bool" => Some("boolean"),
+            "str" | "text" | "char" | "date" | "datetime" | "uuid" => Some("string"),
+            "list" | "sequence" => Some("array"),
+            "map" | "dict" | "dictionary" | "hash" => Some("object"),
+            _ => None,
+        };
+        if let Some(meant) = meant {
+            return error.with_help(format!(
+                "write `type: {meant}`, with a `format` if one is meant"
+            ));
+        }
+        if lower == "null" {
+            return error.with_help("`null` is a type of OpenAPI 3.1 alone: write `nullable: true`, or declare `openapi: 3.1.0`");
+        }
+        if self
+            .schemas()
+            .is_some_and(|schemas| schemas.contains_key(name))
+        {
+            return error.with_help(format!(
+                "to use the schema `{name}`, write `$ref: '#/components/schemas/{name}'`"
+            ));
+        }
+        error.with_help("write one of them, or `$ref` to a schema")
     }
 
     /// Warns that `any`, read as a `read_as`, has keywords of another type.
