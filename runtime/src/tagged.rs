@@ -6,12 +6,15 @@ use serde::ser::Error as _;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
-/// Serialises `value` with its tag: `property` is set to `tag` unless `value` sets it.
+/// Serialises `value` with its tag: `property` is set to the first of `tags` unless `value`
+/// sets it to one of them (a received value keeps the tag it came with); a value that sets
+/// it to anything else (an empty string left in a required field, another variant's tag)
+/// is sent with the variant's own, as the variant says what the value is.
 #[allow(dead_code)] // Used by the models of API descriptions that have tagged unions.
 pub fn serialize<T, S>(
     value: &T,
     property: &str,
-    tag: &str,
+    tags: &[&str],
     serializer: S,
 ) -> Result<S::Ok, S::Error>
 where
@@ -19,10 +22,11 @@ where
     S: Serializer,
 {
     let mut json = serde_json::to_value(value).map_err(S::Error::custom)?;
-    if let Value::Object(object) = &mut json {
-        object
-            .entry(property)
-            .or_insert_with(|| Value::String(tag.to_owned()));
+    if let (Value::Object(object), Some(first)) = (&mut json, tags.first()) {
+        let own = object.get(property).and_then(Value::as_str);
+        if !own.is_some_and(|own| tags.contains(&own)) {
+            object.insert(property.to_owned(), Value::String((*first).to_owned()));
+        }
     }
     json.serialize(serializer)
 }
@@ -65,7 +69,9 @@ mod tests {
     impl Serialize for Pet {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
             match self {
-                Self::Cat(value) => super::serialize(value, "petType", "cat", serializer),
+                Self::Cat(value) => {
+                    super::serialize(value, "petType", &["cat", "kitten"], serializer)
+                }
                 Self::Unknown(value) => value.serialize(serializer),
             }
         }
@@ -82,7 +88,7 @@ mod tests {
     }
 
     #[test]
-    fn the_tag_is_sent_when_the_value_leaves_it_out_and_kept_when_it_sets_it() {
+    fn the_tag_is_sent_when_the_value_leaves_it_out_and_kept_when_it_is_one_of_the_variant_s() {
         let untagged = Pet::Cat(Cat {
             pet_type: None,
             lives: 9,
@@ -99,6 +105,20 @@ mod tests {
             serde_json::to_value(&kitten).unwrap(),
             json!({"petType": "kitten", "lives": 9})
         );
+    }
+
+    #[test]
+    fn a_tag_the_variant_does_not_have_is_replaced_by_its_own() {
+        for wrong in ["", "dog"] {
+            let cat = Pet::Cat(Cat {
+                pet_type: Some(wrong.into()),
+                lives: 9,
+            });
+            assert_eq!(
+                serde_json::to_value(&cat).unwrap(),
+                json!({"petType": "cat", "lives": 9})
+            );
+        }
     }
 
     #[test]

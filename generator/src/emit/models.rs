@@ -237,10 +237,10 @@ fn union_def(paragraphs: [&str; 2], name: &proc_macro2::Ident, u: &Union) -> Tok
         let tagged = format!("`{property}`: {}.", tags.join(" or "));
         docs([what.as_str(), tagged.as_str()])
     });
-    let sent_tags = u
-        .variants
-        .iter()
-        .map(|variant| variant.tags.first().map_or("", String::as_str));
+    let sent_tags = u.variants.iter().map(|variant| {
+        let tags = &variant.tags;
+        quote!(&[#(#tags),*])
+    });
     // A tag two variants claim selects the first.
     let mut seen = std::collections::BTreeSet::new();
     let mut received = Vec::new();
