@@ -26,6 +26,7 @@ impl<'d> Lowerer<'d> {
     pub(super) fn operations(&mut self, tags: &[String]) -> Result<Vec<ApiGroup>, Diagnostic> {
         let mut groups = self.empty_groups();
         let mut operation_ids = BTreeSet::new();
+        let common_servers = self.common_servers();
         let paths = Pointer::root().push("paths");
         for (path, item) in &self.document.paths.paths {
             let path_at = paths.push(path);
@@ -57,9 +58,9 @@ impl<'d> Lowerer<'d> {
                 let Some(operation) = self.attempt(skipped, |this| {
                     // An operation's own servers replace its path item's.
                     if operation.servers.is_empty() {
-                        this.own_servers(&item.servers, &path_at)?;
+                        this.own_servers(&item.servers, &path_at, common_servers.as_deref())?;
                     } else {
-                        this.own_servers(&operation.servers, &at)?;
+                        this.own_servers(&operation.servers, &at, common_servers.as_deref())?;
                     }
                     this.operation(id, method, path, &path_parameters, operation, &at)
                 })?
@@ -117,11 +118,15 @@ impl<'d> Lowerer<'d> {
 
     /// An error when the path item or operation at `at` lists `servers` other than the
     /// document's: the client sends every request to the one base URL it is built with.
-    fn own_servers(&self, servers: &[openapiv3::Server], at: &Pointer) -> Result<(), Diagnostic> {
-        let urls = |servers: &[openapiv3::Server]| -> Vec<String> {
-            servers.iter().map(|server| server.url.clone()).collect()
-        };
-        if servers.is_empty() || urls(servers) == urls(&self.document.servers) {
+    /// Servers that every operation shares (`common`) are as good as the document's.
+    fn own_servers(
+        &self,
+        servers: &[openapiv3::Server],
+        at: &Pointer,
+        common: Option<&[&str]>,
+    ) -> Result<(), Diagnostic> {
+        let own = urls(servers);
+        if own.is_empty() || own == urls(&self.document.servers) || Some(own.as_slice()) == common {
             return Ok(());
         }
         Err(Diagnostic::at(
@@ -129,6 +134,30 @@ impl<'d> Lowerer<'d> {
             "`servers` on a path item or an operation is not supported yet",
         )
         .with_help("the client sends every request to the base URL it is built with; generate the operations of another server from a document of their own"))
+    }
+
+    /// The servers of every operation, when the document lists none of its own and each
+    /// operation (or its path item) lists the same: the API's servers, said in each place.
+    fn common_servers(&self) -> Option<Vec<&'d str>> {
+        if !self.document.servers.is_empty() {
+            return None;
+        }
+        let mut common: Option<Vec<&'d str>> = None;
+        for item in self.document.paths.paths.values() {
+            let item = item.as_item()?;
+            for (_, operation) in item.iter() {
+                let servers = match operation.servers.as_slice() {
+                    [] => &item.servers,
+                    own => own,
+                };
+                let urls = urls(servers);
+                if urls.is_empty() || common.as_ref().is_some_and(|common| *common != urls) {
+                    return None;
+                }
+                common = Some(urls);
+            }
+        }
+        common
     }
 
     /// `id`, or when another operation has it already, a name made of the method and the
@@ -783,6 +812,11 @@ impl<'d> Lowerer<'d> {
 }
 
 /// The error responses of an operation: their statuses and the type of their bodies.
+/// The URLs of `servers`, in order.
+fn urls(servers: &[openapiv3::Server]) -> Vec<&str> {
+    servers.iter().map(|server| server.url.as_str()).collect()
+}
+
 struct Errors {
     statuses: Vec<String>,
     body: TypeRef,
