@@ -693,6 +693,34 @@ fn servers_every_operation_lists_are_the_api_s_when_the_document_lists_none() {
 }
 
 #[test]
+fn tags_that_differ_only_in_letter_case_are_one_api() {
+    let document = format!(
+        "{MINIMAL_HEAD}tags: [{{name: Articles}}]\npaths:\n  /articles:\n    get:\n      operationId: listArticles\n      tags: [Articles]\n      responses: {{'204': {{description: ok}}}}\n    post:\n      operationId: createArticle\n      tags: [articles]\n      responses: {{'204': {{description: ok}}}}\n    delete:\n      operationId: deleteArticles\n      tags: [articles]\n      responses: {{'204': {{description: ok}}}}\n"
+    );
+    let generated = generator::generate(&document, &Options::default()).expect("generates");
+    let api = surface(&generated.files);
+    assert!(
+        api.contains("impl ArticlesApi\n  new(client: Client) -> Self\n  list_articles() -> Call<()>\n      GET /articles\n  create_article() -> Call<()>\n"),
+        "{api}"
+    );
+    assert!(!api.contains("ArticlesApi2"), "{api}");
+    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "at #/paths/~1articles/post/tags: the tag `articles` differs from `Articles` only in letter case: their operations are one API"
+        ]
+    );
+    let options = Options {
+        tags: vec!["ARTICLES".into()],
+        ..Options::default()
+    };
+    let only =
+        generator::generate(&document, &options).expect("a tag is matched whatever its case");
+    assert!(surface(&only.files).contains("delete_articles()"));
+}
+
+#[test]
 fn multipart_and_media_type_ranges_are_refused_as_request_bodies() {
     let document = |content: &str| {
         format!(

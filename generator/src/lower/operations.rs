@@ -26,6 +26,7 @@ impl<'d> Lowerer<'d> {
     pub(super) fn operations(&mut self, tags: &[String]) -> Result<Vec<ApiGroup>, Diagnostic> {
         let mut groups = self.empty_groups();
         let mut operation_ids = BTreeSet::new();
+        let mut spellings = BTreeSet::new();
         let common_servers = self.common_servers();
         let paths = Pointer::root().push("paths");
         for (path, item) in &self.document.paths.paths {
@@ -67,8 +68,11 @@ impl<'d> Lowerer<'d> {
                 else {
                     continue;
                 };
-                let index = match groups.iter().position(|group| group.tag == tag) {
-                    Some(index) => index,
+                let index = match groups.iter().position(|group| same_tag(&group.tag, tag)) {
+                    Some(index) => {
+                        self.note_tag_spelling(&groups[index].tag, tag, &at, &mut spellings);
+                        index
+                    }
                     None => {
                         groups.push(group(tag, None));
                         groups.len() - 1
@@ -89,7 +93,7 @@ impl<'d> Lowerer<'d> {
             );
         }
         for tag in tags {
-            if !groups.iter().any(|group| &group.tag == tag) {
+            if !groups.iter().any(|group| same_tag(&group.tag, tag)) {
                 let known: BTreeSet<&str> = self.all_tags().collect();
                 return Err(
                     Diagnostic::document(format!("no operation has the tag `{tag}`")).with_help(
@@ -194,12 +198,37 @@ impl<'d> Lowerer<'d> {
     }
 
     /// One empty group per tag the document lists, in its order.
+    /// A group for each tag the document declares; a tag declared again in other letter
+    /// case is the same group.
     fn empty_groups(&self) -> Vec<ApiGroup> {
-        self.document
-            .tags
-            .iter()
-            .map(|tag| group(&tag.name, tag.description.clone()))
-            .collect()
+        let mut groups: Vec<ApiGroup> = Vec::new();
+        for tag in &self.document.tags {
+            if !groups.iter().any(|group| same_tag(&group.tag, &tag.name)) {
+                groups.push(group(&tag.name, tag.description.clone()));
+            }
+        }
+        groups
+    }
+
+    /// Warns, once for each spelling, that an operation's tag differs from its group's
+    /// only in letter case (`articles` and `Articles`): its operations join that group,
+    /// rather than make a second API of the same name.
+    fn note_tag_spelling<'t>(
+        &mut self,
+        group_tag: &str,
+        tag: &'t str,
+        at: &Pointer,
+        warned: &mut BTreeSet<&'t str>,
+    ) {
+        if group_tag != tag && warned.insert(tag) {
+            self.warnings.push(
+                Diagnostic::at(
+                    &at.push("tags"),
+                    format!("the tag `{tag}` differs from `{group_tag}` only in letter case: their operations are one API"),
+                )
+                .warning(),
+            );
+        }
     }
 
     fn all_tags(&self) -> impl Iterator<Item = &'d str> {
@@ -841,8 +870,16 @@ fn select_tag<'a>(operation_tags: &'a [String], wanted: &[String]) -> Option<&'a
     }
     operation_tags
         .iter()
-        .find(|tag| wanted.contains(tag))
+        .find(|tag| wanted.iter().any(|wanted| same_tag(wanted, tag)))
         .map(String::as_str)
+}
+
+/// Whether two tags differ in letter case at most.
+fn same_tag(a: &str, b: &str) -> bool {
+    a == b
+        || a.chars()
+            .flat_map(char::to_lowercase)
+            .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 /// The operationId, or a stable name made of the method and the path.
