@@ -472,6 +472,7 @@ impl<'d> Lowerer<'d> {
             .schema_data
             .discriminator
             .as_ref()
+            .or_else(|| self.inherited_discriminator(&members))
             .filter(|_| members.iter().all(|(_, member)| member.as_item().is_none()));
         if let Some(discriminator) = discriminator {
             for (index, member) in &members {
@@ -522,6 +523,40 @@ impl<'d> Lowerer<'d> {
             variants,
             selection,
         })
+    }
+
+    /// The `discriminator` the members of a union without one of its own inherit: each
+    /// member is a `$ref` to an `allOf` that includes, by `$ref`, a base with a
+    /// `discriminator`: the same base for all, or bases that name the same property and map
+    /// nothing (the Cat and Dog of a Pet, as OpenAPI's own example has them).
+    fn inherited_discriminator(
+        &self,
+        members: &[(usize, &'d ReferenceOr<Schema>)],
+    ) -> Option<&'d Discriminator> {
+        let mut inherited: Option<&'d Discriminator> = None;
+        for (_, member) in members {
+            member.as_item().is_none().then_some(())?;
+            let (schema, _) = resolve(self.schemas(), "schemas", *member, &Pointer::root()).ok()?;
+            let SchemaKind::AllOf { all_of } = &schema.schema_kind else {
+                return None;
+            };
+            let base = all_of.iter().find_map(|part| {
+                part.as_item().is_none().then_some(())?;
+                let (base, _) = resolve(self.schemas(), "schemas", part, &Pointer::root()).ok()?;
+                base.schema_data.discriminator.as_ref()
+            })?;
+            let agrees = |known: &Discriminator| {
+                std::ptr::eq(known, base)
+                    || (known.property_name == base.property_name
+                        && known.mapping.is_empty()
+                        && base.mapping.is_empty())
+            };
+            match inherited {
+                Some(known) if !agrees(known) => return None,
+                _ => inherited = Some(base),
+            }
+        }
+        inherited
     }
 
     /// An object with a `discriminator` mapping is the base of the types it maps to: a
