@@ -721,6 +721,34 @@ fn tags_that_differ_only_in_letter_case_are_one_api() {
 }
 
 #[test]
+fn a_parameter_operations_share_has_one_type() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /stats:\n    get:\n      operationId: getStats\n      parameters: [{{$ref: '#/components/parameters/responseFormat'}}]\n      responses: {{'204': {{description: ok}}}}\n  /time:\n    get:\n      operationId: getTime\n      parameters: [{{$ref: '#/components/parameters/responseFormat'}}]\n      responses: {{'204': {{description: ok}}}}\n  /items/{{kind}}:\n    parameters: [{{name: kind, in: path, required: true, schema: {{type: string, enum: [a, b]}}}}]\n    get:\n      operationId: getItems\n      responses: {{'204': {{description: ok}}}}\n    delete:\n      operationId: deleteItems\n      responses: {{'204': {{description: ok}}}}\ncomponents:\n  parameters:\n    responseFormat: {{name: format, in: query, schema: {{type: string, enum: [json, xml]}}}}\n"
+    );
+    let files = generate_test_document(&document).expect("generates");
+    let models = text_of(&files, "src/models.rs");
+    let enums: Vec<&str> = models
+        .lines()
+        .filter_map(|line| line.strip_prefix("pub enum "))
+        .collect();
+    assert_eq!(enums, ["GetItemsKind {", "ResponseFormat {"], "{models}");
+    let api = surface(&files);
+    assert!(
+        api.contains("delete_items(kind: &models::GetItemsKind)"),
+        "{api}"
+    );
+    let setter = "  format(format: &models::ResponseFormat) -> Self\n";
+    assert!(
+        api.contains(&format!("impl GetStatsCall\n{setter}")),
+        "{api}"
+    );
+    assert!(
+        api.contains(&format!("impl GetTimeCall\n{setter}")),
+        "{api}"
+    );
+}
+
+#[test]
 fn multipart_and_media_type_ranges_are_refused_as_request_bodies() {
     let document = |content: &str| {
         format!(

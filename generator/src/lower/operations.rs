@@ -367,18 +367,20 @@ impl<'d> Lowerer<'d> {
             }
         }
         let mut params = Vec::with_capacity(declared.len());
+        let own = format!("{at}/");
         for (parameter, where_) in declared {
             let data = parameter.parameter_data_ref();
             let required = data.required || matches!(parameter, OpenApiParameter::Path { .. });
+            let shared = !where_.to_string().starts_with(&own);
             let lowered = if required {
-                Some(self.parameter(parameter, &where_, type_hint)?)
+                Some(self.parameter(parameter, &where_, shared, type_hint)?)
             } else {
                 // An optional parameter that cannot be generated is left out when skipping:
                 // the operation stays usable without it.
                 let name = &data.name;
                 self.attempt(
                     || format!("the optional parameter `{name}` is left out"),
-                    |this| this.parameter(parameter, &where_, type_hint),
+                    |this| this.parameter(parameter, &where_, shared, type_hint),
                 )?
             };
             params.extend(lowered);
@@ -386,11 +388,43 @@ impl<'d> Lowerer<'d> {
         Ok(params)
     }
 
-    /// One declared parameter.
+    /// The type of a parameter's schema. A schema that several operations share (`shared`:
+    /// the parameter is in `#/components/parameters` or on a path item) is lowered once and
+    /// named after its component, or after the first operation's `hint` on a path item.
+    fn parameter_schema_type(
+        &mut self,
+        schema: &'d ReferenceOr<openapiv3::Schema>,
+        schema_at: &Pointer,
+        shared: bool,
+        hint: impl FnOnce() -> String,
+    ) -> Result<TypeRef, Diagnostic> {
+        let key = schema_at.to_string();
+        if let Some(ty) = self.shared_parameter_types.get(&key).filter(|_| shared) {
+            return Ok(ty.clone());
+        }
+        let hint = match schema_at
+            .to_string()
+            .strip_prefix("#/components/parameters/")
+        {
+            _ if !super::shape::may_need_name(schema) => String::new(),
+            Some(rest) if shared => camel(rest.split('/').next().unwrap_or(rest)),
+            _ => hint(),
+        };
+        let ty = self.schema_type(schema, schema_at, &hint)?;
+        if shared {
+            self.journal
+                .push(super::Added::SharedParameterType(key.clone()));
+            self.shared_parameter_types.insert(key, ty.clone());
+        }
+        Ok(ty)
+    }
+
+    /// One declared parameter; `shared` when other operations have it too.
     fn parameter(
         &mut self,
         parameter: &'d OpenApiParameter,
         where_: &Pointer,
+        shared: bool,
         type_hint: &str,
     ) -> Result<Parameter, Diagnostic> {
         let location = match parameter {
@@ -437,12 +471,9 @@ impl<'d> Lowerer<'d> {
             ParameterSchemaOrContent::Schema(schema) => (schema, where_.push("schema"), false),
             ParameterSchemaOrContent::Content(content) => json_schema(content, where_)?,
         };
-        let hint = if super::shape::may_need_name(schema) {
+        let ty = self.parameter_schema_type(schema, &schema_at, shared, || {
             format!("{type_hint}{}", camel(&data.name))
-        } else {
-            String::new()
-        };
-        let ty = self.schema_type(schema, &schema_at, &hint)?;
+        })?;
         let scalar = match self.without_aliases(ty.clone()) {
             TypeRef::List(item) => self
                 .parameter_type(self.without_aliases(*item))
