@@ -256,6 +256,15 @@ impl<'d> Lowerer<'d> {
         at: &Pointer,
     ) -> Result<Operation, Diagnostic> {
         let http_method = http_method(method, at)?;
+        for name in operation.callbacks.keys() {
+            self.warnings.push(
+                Diagnostic::at(
+                    &at.push("callbacks").push(name),
+                    "callbacks are requests the API sends, not ones a client makes, so this one is left out",
+                )
+                .warning(),
+            );
+        }
         let (path, fixed_query) = split_path_key(path);
         let type_hint = camel(&id);
         let path_segments = path_segments(path, at)?;
