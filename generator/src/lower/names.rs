@@ -52,14 +52,46 @@ pub const API_METHODS_TAKEN: &[&str] = &[
 /// `x-rate-limit`, `foo.bar`, `$ref` and `a b` all split into words.
 /// Letters outside ASCII are left out before the case is changed, so the result stays in
 /// the case asked for (`Ünïcödé tag` is `NcdTag`, not `ncdTag`).
+/// An acronym's plural is one word (`APIs` is `apis`, not `ap_is`).
 fn words(name: &str) -> Cow<'_, str> {
+    let name = plural_acronyms(name);
     if name.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Cow::Borrowed(name);
+        return name;
     }
     name.chars()
         .filter(|c| c.is_ascii() || !c.is_alphanumeric())
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })
         .collect()
+}
+
+/// `name` with each plural of an acronym (two capitals or more, then an `s` that ends the
+/// word: `APIs`, `IDs`, `URLs`) written as one capitalised word (`Apis`), which the case
+/// conversion keeps whole; it would split `APIs` into `AP` and `Is`.
+fn plural_acronyms(name: &str) -> Cow<'_, str> {
+    let bytes = name.as_bytes();
+    let is_plural_end = |at: usize| {
+        bytes.get(at) == Some(&b's') && !bytes.get(at + 1).is_some_and(u8::is_ascii_lowercase)
+    };
+    let mut runs = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let start = at;
+        while bytes.get(at).is_some_and(u8::is_ascii_uppercase) {
+            at += 1;
+        }
+        if at - start >= 2 && is_plural_end(at) {
+            runs.push(start + 1..at);
+        }
+        at = at.max(start + 1);
+    }
+    if runs.is_empty() {
+        return Cow::Borrowed(name);
+    }
+    let mut written = name.to_owned();
+    for run in runs {
+        written[run].make_ascii_lowercase();
+    }
+    Cow::Owned(written)
 }
 
 /// Keeps ASCII letters and digits only (identifiers with non-ASCII letters compile but are
@@ -168,6 +200,17 @@ mod tests {
         assert_eq!(snake("$ref"), "r#ref");
         assert_eq!(snake("@@@"), "value");
         assert_eq!(snake("née"), "ne");
+    }
+
+    #[test]
+    fn an_acronym_s_plural_is_one_word() {
+        assert_eq!(snake("Weather Forecast APIs"), "weather_forecast_apis");
+        assert_eq!(camel("Weather Forecast APIs"), "WeatherForecastApis");
+        assert_eq!(snake("listUserIDs"), "list_user_ids");
+        assert_eq!(snake("URLsAndIDs"), "urls_and_ids");
+        assert_eq!(snake("APIsettings"), "ap_isettings");
+        assert_eq!(snake("HTTPServer"), "http_server");
+        assert_eq!(snake("IDs"), "ids");
     }
 
     #[test]
