@@ -296,6 +296,23 @@ fn unions_decode_each_value_as_the_narrowest_member_that_takes_it() {
     run_wire_test("unions", "unions.yaml", "unions.rs");
 }
 
+/// A crate generated from `tests/fixtures/wire/anonymous.yaml`, which declares no security
+/// scheme, with the test `tests/fixtures/wire/anonymous.rs`: a client built with
+/// `Auth::none()` sends no credentials, and one given none at all is refused at build.
+#[test]
+fn a_client_of_an_api_without_security_schemes_sends_no_credentials() {
+    run_wire_test("anonymous", "anonymous.yaml", "anonymous.rs");
+}
+
+/// A crate generated from `tests/fixtures/wire/security.yaml` (a bearer scheme and an API
+/// key in the query), with the test `tests/fixtures/wire/security.rs`: operations with
+/// `security: []` or an empty requirement `{}` are sent without the client's credentials,
+/// the others with them.
+#[test]
+fn operations_that_require_no_security_are_sent_without_credentials() {
+    run_wire_test("security", "security.yaml", "security.rs");
+}
+
 /// Generates the crate `fixture-NAME` from `tests/fixtures/wire/SPEC` and runs
 /// `tests/fixtures/wire/TEST` (which names the library `LIB`) as its integration test.
 fn run_wire_test(name: &str, spec: &str, test: &str) {

@@ -209,6 +209,9 @@ pub struct Operation {
     pub call_type: Option<String>,
     /// The OAuth 2.0 scopes the operation needs, if the document says.
     pub scopes: Vec<String>,
+    /// Whether requests carry the client's credentials: not when the operation's `security`
+    /// (or else the document's) is empty or lists the empty requirement `{}`.
+    pub sends_credentials: bool,
     /// Summary and description.
     pub docs: Docs,
     /// Whether the document marks the operation deprecated.

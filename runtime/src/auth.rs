@@ -67,6 +67,8 @@ pub enum ApiKeyLocation {
 #[derive(Clone)]
 #[non_exhaustive]
 pub enum Auth {
+    /// No credentials: requests are sent as they are. See [`Auth::none`].
+    None,
     /// An API key, sent as the header, query parameter or cookie `name`.
     ApiKey {
         /// Where the key is sent.
@@ -102,6 +104,22 @@ pub enum Auth {
 }
 
 impl Auth {
+    /// No credentials, for an API that needs none (one whose description declares no
+    /// security scheme) or to call only the operations that need none.
+    ///
+    /// A client is never built without credentials by default: [`ClientBuilder::build`]
+    /// refuses a builder that was given no [`auth`](ClientBuilder::auth), so that credentials
+    /// forgotten are an error when the client is built rather than a `401` on its first
+    /// call. This is how to say that none are meant. Operations whose description requires
+    /// no authentication (`security: []`) are sent without credentials whatever the client
+    /// was built with.
+    ///
+    /// [`ClientBuilder::build`]: crate::ClientBuilder::build
+    /// [`ClientBuilder::auth`]: crate::ClientBuilder::auth
+    pub fn none() -> Self {
+        Self::None
+    }
+
     /// An API key sent as the header, query parameter or cookie `name`.
     pub fn api_key(
         location: ApiKeyLocation,
@@ -163,6 +181,7 @@ impl From<ServiceApp> for Auth {
 impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Self::None => f.write_str("None"),
             Self::ApiKey { location, name, .. } => f
                 .debug_struct("ApiKey")
                 .field("location", location)
@@ -189,6 +208,8 @@ impl fmt::Debug for Auth {
 /// What every request carries for the configured [`Auth`].
 #[derive(Clone)]
 pub(crate) enum Credentials {
+    /// Nothing: the client has no credentials, or the operation needs none.
+    None,
     /// A header, the same on every request.
     Header(HeaderName, HeaderValue),
     /// A query pair, the same on every request.
@@ -201,6 +222,7 @@ impl Credentials {
     #[cfg_attr(not(feature = "oauth"), allow(unused_variables))]
     pub(crate) fn new(auth: Auth, transport: &Transport) -> Result<Self, ConfigError> {
         match auth {
+            Auth::None => Ok(Self::None),
             Auth::ApiKey {
                 location,
                 name,
@@ -258,7 +280,7 @@ impl Credentials {
     ) -> Result<(Option<(HeaderName, HeaderValue)>, Option<String>), Error<E>> {
         match self {
             Self::Header(name, value) => Ok((Some((name.clone(), value.clone())), None)),
-            Self::Query(..) => Ok((None, None)),
+            Self::None | Self::Query(..) => Ok((None, None)),
             Self::Source(source) => {
                 let token = source.token().await.map_err(Error::TokenSource)?;
                 let value = authorization("Bearer", &token)?;
@@ -281,6 +303,7 @@ impl Credentials {
     /// How the credentials show in the client's `Debug`.
     pub(crate) fn shown(&self) -> &'static str {
         match self {
+            Self::None => "None",
             Self::Header(..) | Self::Query(..) => "<redacted>",
             Self::Source(_) => "TokenSource(..)",
         }

@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tracing::Instrument;
 
+use super::auth::Credentials;
 use super::client::{Client, RetryPolicy};
 use super::conventions;
 use super::error::{is_retryable_status, snippet, Error, ErrorBody, Result};
@@ -49,6 +50,8 @@ pub struct Request {
     /// Whether sending it twice does no more than sending it once, so that it may be
     /// retried after an answer that does not say whether it was processed (a 504).
     idempotent: bool,
+    /// Whether it carries the client's credentials; not when the operation needs none.
+    authenticated: bool,
     /// The first thing that went wrong while describing the request, reported on sending.
     error: Option<String>,
 }
@@ -76,6 +79,7 @@ impl Request {
             body: None,
             accept: "application/json",
             idempotent: false,
+            authenticated: true,
             error: None,
         }
     }
@@ -104,6 +108,13 @@ impl Request {
     /// Marks the request as safe to send twice (see [`RetryPolicy`]).
     pub fn idempotent(mut self) -> Self {
         self.idempotent = true;
+        self
+    }
+
+    /// Sends the request without the client's credentials, for an operation whose API
+    /// description requires no authentication.
+    pub fn without_credentials(mut self) -> Self {
+        self.authenticated = false;
         self
     }
 
@@ -489,10 +500,15 @@ async fn execute<E: ErrorBody>(
     if let Some(message) = request.error.clone() {
         return Err(Error::InvalidRequest { operation, message });
     }
-    let inner = &client.inner;
-    let transport = &inner.transport;
+    let transport = &client.inner.transport;
+    let no_credentials = Credentials::None;
+    let credentials = if request.authenticated {
+        &client.inner.credentials
+    } else {
+        &no_credentials
+    };
     let mut url = request.url(&transport.base_url);
-    inner.credentials.add_to(&mut url);
+    credentials.add_to(&mut url);
     let headers = request
         .headers()
         .map_err(|message| Error::InvalidRequest { operation, message })?;
@@ -504,7 +520,7 @@ async fn execute<E: ErrorBody>(
     loop {
         attempt += 1;
         let attempt_started = Instant::now();
-        let (authorization, token) = inner.credentials.header().await?;
+        let (authorization, token) = credentials.header().await?;
         let outcome = attempt_once(
             client,
             &request,
@@ -526,7 +542,7 @@ async fn execute<E: ErrorBody>(
                 meta.retries = retries;
                 return Ok((meta, body));
             }
-            Err(error) => inner.credentials.kept_out_of(error),
+            Err(error) => credentials.kept_out_of(error),
         };
         error.set_retries(retries);
         tracing::debug!(
@@ -539,7 +555,7 @@ async fn execute<E: ErrorBody>(
         // more with a new one. This is not a retry in the policy's sense.
         if !reauthenticated
             && error.status() == Some(StatusCode::UNAUTHORIZED)
-            && inner.credentials.rejected(token.as_deref())
+            && credentials.rejected(token.as_deref())
         {
             reauthenticated = true;
             tracing::debug!(attempt, "token rejected; sending again with a new one");

@@ -146,7 +146,8 @@ impl fmt::Debug for ClientBuilder {
 
 impl ClientBuilder {
     /// How requests are authenticated: an [`Auth`], or OAuth 2.0 client credentials or a
-    /// service app. Required.
+    /// service app. Required, so that credentials forgotten fail [`build`](Self::build)
+    /// instead of the first call: [`Auth::none()`] builds a client that sends none.
     pub fn auth(mut self, auth: impl Into<Auth>) -> Self {
         self.auth = Some(auth.into());
         self
@@ -218,11 +219,14 @@ impl ClientBuilder {
         self
     }
 
-    /// The client, or a [`ConfigError`] saying what is wrong with the configuration.
+    /// The client, or a [`ConfigError`] saying what is wrong with the configuration: a
+    /// builder given no [`auth`](Self::auth) is refused.
     pub fn build(self) -> Result<Client, ConfigError> {
         let base_url = base_url::parse(&self.base_url)?;
         let auth = self.auth.ok_or_else(|| {
-            ConfigError::new("no authentication was configured; set credentials with `auth`")
+            ConfigError::new(
+                "no authentication was configured; set credentials with `auth`, or `auth(Auth::none())` for an API that needs none",
+            )
         })?;
 
         let user_agent = UserAgent::new(self.user_agent_suffix.as_deref()).ok_or_else(|| {
@@ -330,5 +334,42 @@ impl fmt::Debug for Client {
                 &self.inner.transport.max_response_bytes,
             )
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_is_built_with_credentials_or_with_none_said_on_purpose() {
+        let forgotten = Client::builder("https://api.example.com")
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            forgotten.contains("no authentication was configured"),
+            "{forgotten}"
+        );
+        assert!(forgotten.contains("Auth::none()"), "{forgotten}");
+
+        let anonymous = Client::builder("https://api.example.com")
+            .auth(Auth::none())
+            .build()
+            .unwrap();
+        assert!(matches!(anonymous.inner.credentials, Credentials::None));
+        assert!(
+            format!("{anonymous:?}").contains("auth: None"),
+            "{anonymous:?}"
+        );
+        let new = Client::new("https://api.example.com", Auth::none()).unwrap();
+        assert!(matches!(new.inner.credentials, Credentials::None));
+
+        let token = Client::builder("https://api.example.com")
+            .access_token("secret-token")
+            .build()
+            .unwrap();
+        assert!(matches!(token.inner.credentials, Credentials::Header(..)));
+        assert!(!format!("{token:?}").contains("secret-token"));
     }
 }

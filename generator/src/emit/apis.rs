@@ -140,6 +140,7 @@ fn operation(operation: &Operation) -> TokenStream {
     let call_type = call_tokens(&output, &operation.error_body);
     let accept = accept.map(|media_type| quote!(.accept(#media_type)));
     let idempotent = operation.idempotent.then(|| quote!(.idempotent()));
+    let credentials = (!operation.sends_credentials).then(|| quote!(.without_credentials()));
     let call = quote! {
         Call::#constructor(
             self.client.clone(),
@@ -149,7 +150,8 @@ fn operation(operation: &Operation) -> TokenStream {
                 #(#setters)*
                 #body
                 #accept
-                #idempotent,
+                #idempotent
+                #credentials,
         )
     };
     let (returned, call) = match &operation.call_type {
@@ -429,6 +431,8 @@ fn operation_docs(operation: &Operation) -> TokenStream {
             .collect();
         format!("OAuth 2.0 scopes: {}.", scopes.join(", "))
     });
+    let credentials = (!operation.sends_credentials)
+        .then_some("Sent without the client's credentials: the API description requires none.");
     let success = match operation.success.statuses.as_slice() {
         [] => "Succeeds with any 2xx status (the document declares none).".to_owned(),
         statuses => format!("Succeeds with {}.", statuses.join(", ")),
@@ -461,6 +465,7 @@ fn operation_docs(operation: &Operation) -> TokenStream {
         .into_iter()
         .flatten()
         .chain(scopes.as_deref())
+        .chain(credentials)
         .chain(Some(success.as_str()))
         .chain(errors.as_deref())
         .chain(arguments.as_deref()),

@@ -82,20 +82,27 @@ fn quick_start(api: &Api, lib_name: &str) -> TokenStream {
         return TokenStream::new();
     };
     let api_struct = &group.struct_name;
+    // A document without security schemes says its API takes no credentials.
+    let anonymous = api.security.schemes.is_empty();
+    let auth = if anonymous { "Auth, " } else { "" };
     let mut lines = vec![
         String::new(),
         "## Quick start".to_owned(),
         String::new(),
         "```no_run".to_owned(),
-        format!("use {lib_name}::{{Client, Error, {api_struct}}};"),
+        format!("use {lib_name}::{{{auth}Client, Error, {api_struct}}};"),
         String::new(),
         "# async fn quick_start() -> Result<(), Error> {".to_owned(),
-        "let token = std::env::var(\"API_TOKEN\").unwrap_or_default();".to_owned(),
+    ];
+    if !anonymous {
+        lines.push("let token = std::env::var(\"API_TOKEN\").unwrap_or_default();".to_owned());
+    }
+    lines.extend([
         "let client = Client::builder(\"https://api.example.com\")".to_owned(),
         credentials(api, lib_name),
         "    .build()?;".to_owned(),
         format!("let api = {api_struct}::new(client);"),
-    ];
+    ]);
     match call {
         Some((_, operation)) => {
             // Optional parameters are setters of the call, left unset here.
@@ -135,10 +142,10 @@ fn quick_start(api: &Api, lib_name: &str) -> TokenStream {
 }
 
 /// The quick start's line that sets the credentials: with the first security scheme of the
-/// document, a bearer token when it has none.
+/// document, none when it has none.
 fn credentials(api: &Api, lib_name: &str) -> String {
     let Some(scheme) = api.security.schemes.first() else {
-        return "    .access_token(token)".to_owned();
+        return "    .auth(Auth::none())".to_owned();
     };
     let function = scheme.rust_name.trim_start_matches("r#");
     let arguments = match scheme.kind {

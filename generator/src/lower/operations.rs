@@ -10,6 +10,7 @@ use openapiv3::{
 };
 
 use super::names::{self, camel, snake};
+use super::security::sends_credentials;
 use super::{Lowerer, resolve};
 use crate::diagnostic::{Diagnostic, Pointer};
 use crate::ir::{
@@ -313,6 +314,7 @@ impl<'d> Lowerer<'d> {
             error_body: errors.body,
             call_type: None,
             scopes: self.scopes(operation),
+            sends_credentials: sends_credentials(self.requirements(operation)),
             docs: Docs {
                 summary: operation.summary.clone(),
                 description: operation.description.clone(),

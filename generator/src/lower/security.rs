@@ -1,7 +1,7 @@
 //! Lowering `securitySchemes` and the vendor profile: what the client can authenticate
 //! with, and whose conventions it follows.
 
-use openapiv3::{APIKeyLocation, SecurityScheme as OpenApiScheme};
+use openapiv3::{APIKeyLocation, SecurityRequirement, SecurityScheme as OpenApiScheme};
 
 use super::names::{self, snake};
 use super::{Lowerer, resolve};
@@ -116,6 +116,20 @@ impl Lowerer<'_> {
     }
 }
 
+/// Whether an operation with these security requirements (its own, or else the document's)
+/// is sent with the client's credentials. Not when they are empty (`security: []`) or one
+/// of them is empty (`{}`), which makes authentication optional: the request goes without.
+/// A document that says nothing leaves them on, as most documents that declare schemes
+/// and forget the top-level `security` mean.
+pub(super) fn sends_credentials(requirements: Option<&Vec<SecurityRequirement>>) -> bool {
+    requirements.is_none_or(|requirements| {
+        !requirements.is_empty()
+            && requirements
+                .iter()
+                .all(|requirement| !requirement.is_empty())
+    })
+}
+
 /// An API key: Okta's `Authorization` header holds its own token scheme (`SSWS`).
 fn api_key(location: &APIKeyLocation, name: &str, profile: Option<Profile>) -> SchemeKind {
     let location = match location {
@@ -140,5 +154,30 @@ fn description(scheme: &OpenApiScheme) -> Option<&str> {
         | OpenApiScheme::HTTP { description, .. }
         | OpenApiScheme::OAuth2 { description, .. }
         | OpenApiScheme::OpenIDConnect { description, .. } => description.as_deref(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn requirements(json: &str) -> Vec<SecurityRequirement> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn credentials_are_left_off_only_where_no_requirement_or_an_empty_one_is_listed() {
+        assert!(sends_credentials(None));
+        assert!(sends_credentials(Some(&requirements(
+            r#"[{"bearer": []}]"#
+        ))));
+        assert!(sends_credentials(Some(&requirements(
+            r#"[{"apiKey": []}, {"oauth2": ["read"]}]"#
+        ))));
+        assert!(!sends_credentials(Some(&requirements("[]"))));
+        assert!(!sends_credentials(Some(&requirements("[{}]"))));
+        assert!(!sends_credentials(Some(&requirements(
+            r#"[{"bearer": []}, {}]"#
+        ))));
     }
 }
