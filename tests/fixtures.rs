@@ -296,6 +296,16 @@ fn unions_decode_each_value_as_the_narrowest_member_that_takes_it() {
     run_wire_test("unions", "unions.yaml", "unions.rs");
 }
 
+/// A crate generated from `tests/fixtures/wire/media.yaml`, with the test
+/// `tests/fixtures/wire/media.rs`: a response under `*/*` decodes as its model (asking for
+/// JSON; an HTML answer is a decode error), a string under `*/*` is text and a binary one
+/// bytes, and a form body writes an array, a map, deepObject and JSON properties as its
+/// `encoding` says.
+#[test]
+fn media_ranges_decode_as_their_schema_and_form_properties_follow_their_encoding() {
+    run_wire_test("media", "media.yaml", "media.rs");
+}
+
 /// Generates the crate `fixture-NAME` from `tests/fixtures/wire/SPEC` and runs
 /// `tests/fixtures/wire/TEST` (which names the library `LIB`) as its integration test.
 fn run_wire_test(name: &str, spec: &str, test: &str) {
