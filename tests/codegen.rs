@@ -957,3 +957,170 @@ fn yaml_merge_keys_are_applied_where_they_are() {
         "at #/paths/~1a/get/<<: a YAML merge key `<<` must be given a mapping or a list of mappings (line 6, column 11) (write `<<: *anchor` or `<<: [*first, *second]`, where each anchor is a mapping)",
     );
 }
+
+#[test]
+fn responses_under_a_media_range_are_read_as_their_schema_says() {
+    let response = |content: &str| {
+        format!(
+            "      responses:\n        '200':\n          description: ok\n          content:\n{content}        '404':\n          description: missing\n          content:\n            '*/*': {{schema: {{$ref: '#/components/schemas/ErrorDTO'}}}}\n"
+        )
+    };
+    let operation = |path: &str, id: &str, content: &str| {
+        format!(
+            "  /{path}:\n    get:\n      operationId: {id}\n{}",
+            response(content)
+        )
+    };
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n{}{}{}{}{}{}components:\n  schemas:\n    CartDTO: {{type: object, properties: {{id: {{type: string}}}}}}\n    ErrorDTO: {{type: object, properties: {{message: {{type: string}}}}}}\n    Id: {{type: string}}\n",
+        operation(
+            "cart",
+            "getCart",
+            "            '*/*': {schema: {$ref: '#/components/schemas/CartDTO'}}\n"
+        ),
+        operation(
+            "carts",
+            "getCarts",
+            "            application/*: {schema: {type: array, items: {$ref: '#/components/schemas/CartDTO'}}}\n"
+        ),
+        operation(
+            "id",
+            "getId",
+            "            '*/*': {schema: {$ref: '#/components/schemas/Id'}}\n"
+        ),
+        operation(
+            "file",
+            "getFile",
+            "            '*/*': {schema: {type: string, format: binary}}\n"
+        ),
+        operation("any", "getAny", "            '*/*': {}\n"),
+        operation(
+            "both",
+            "getBoth",
+            "            '*/*': {schema: {type: object}}\n            application/json: {schema: {$ref: '#/components/schemas/CartDTO'}}\n"
+        ),
+    );
+    let files = generate_test_document(&document).expect("generates");
+    let surface = surface(&files);
+    for expected in [
+        "get_cart() -> Call<models::CartDto, models::ErrorDto>",
+        "get_carts() -> Call<Vec<models::CartDto>, models::ErrorDto>",
+        "get_id() -> Call<String, models::ErrorDto>",
+        "get_file() -> Call<Vec<u8>, models::ErrorDto>",
+        "get_any() -> Call<Vec<u8>, models::ErrorDto>",
+        "get_both() -> Call<models::CartDto, models::ErrorDto>",
+        "struct CartDto",
+        "struct ErrorDto",
+    ] {
+        assert!(surface.contains(expected), "{expected}:\n{surface}");
+    }
+    // JSON is asked for with the runtime's `Accept: application/json`; text and bytes
+    // with the range, as the server picks.
+    let api = text_of(&files, "src/apis/default.rs");
+    assert_eq!(api.matches(".accept(\"*/*\")").count(), 3, "{api}");
+    assert!(!api.contains(".accept(\"application/*\")"), "{api}");
+}
+
+#[test]
+fn form_bodies_that_their_styles_cannot_write_are_refused_where_they_are() {
+    let document = |schema: &str, encoding: &str| {
+        format!(
+            "{MINIMAL_HEAD}paths:\n  /customers:\n    post:\n      operationId: createCustomer\n      requestBody:\n        required: true\n        content:\n          application/x-www-form-urlencoded:\n            schema: {schema}\n{encoding}      responses: {{'204': {{description: ok}}}}\n  /others:\n    get:\n      operationId: getOthers\n      responses: {{'204': {{description: ok}}}}\ncomponents:\n  schemas:\n    Line: {{type: object, properties: {{sku: {{type: string}}}}}}\n    Address: {{type: object, properties: {{lines: {{type: array, items: {{type: string}}}}}}}}\n"
+        )
+    };
+    let at = "at #/paths/~1customers/post/requestBody/content/application~1x-www-form-urlencoded";
+    let lines = "{type: object, properties: {lines: {type: array, items: {$ref: '#/components/schemas/Line'}}}}";
+    let address = "{type: object, properties: {address: {$ref: '#/components/schemas/Address'}}}";
+    let tags = "{type: object, properties: {tags: {type: array, items: {type: string}}}}";
+    let cases = [
+        (
+            document(lines, ""),
+            format!(
+                "{at}/schema: the form property `lines` is a list of objects or lists, or an object holding them, which `style: form` cannot write"
+            ),
+        ),
+        (
+            document(
+                address,
+                "            encoding: {address: {style: form, explode: true}}\n",
+            ),
+            format!(
+                "{at}/encoding/address: the form property `address` is a list of objects or lists, or an object holding them, which `style: form` cannot write"
+            ),
+        ),
+        (
+            document(
+                tags,
+                "            encoding: {tags: {style: spaceDelimited}}\n",
+            ),
+            format!(
+                "{at}/encoding/tags/style: a form property in style `spaceDelimited` is not supported yet"
+            ),
+        ),
+        (
+            document("{type: array, items: {type: string}}", ""),
+            format!(
+                "{at}/schema: a form body must be an object of properties, and this one is a list"
+            ),
+        ),
+        (
+            document(
+                "{type: object, additionalProperties: {$ref: '#/components/schemas/Address'}}",
+                "",
+            ),
+            format!(
+                "{at}/schema: the additional properties of the form body are lists of objects or lists, or objects holding them, which `style: form` cannot write"
+            ),
+        ),
+    ];
+    for (document, expected) in cases {
+        let error = error_of(&document);
+        assert!(error.starts_with(&expected), "{error}");
+        let (surface, warnings) = skipping(&document);
+        assert!(!surface.contains("create_customer("), "{surface}");
+        assert!(surface.contains("get_others("), "{surface}");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with(&format!(
+                "{expected}; the operation `post /customers` is skipped"
+            )),
+            "{warnings:?}"
+        );
+    }
+    // In `deepObject` (or as JSON) the same properties are written; lists of scalars and
+    // objects of scalars are `form`'s own.
+    let deep = "            encoding:\n              lines: {style: deepObject, explode: true}\n              address: {contentType: application/json}\n";
+    let sendable = document(
+        "{type: object, properties: {lines: {type: array, items: {$ref: '#/components/schemas/Line'}}, address: {$ref: '#/components/schemas/Address'}, tags: {type: array, items: {type: string}}, line: {$ref: '#/components/schemas/Line'}}}",
+        deep,
+    );
+    let files = generate_test_document(&sendable).expect("generates");
+    let api = text_of(&files, "src/apis/default.rs");
+    let styles = api
+        .split(".styled_form_body(")
+        .nth(1)
+        .map(|call| call.split_whitespace().collect::<String>())
+        .unwrap_or_default();
+    assert!(
+        styles.starts_with("\"application/x-www-form-urlencoded\",body,&[(\"lines\",api_client_runtime::codegen::ObjectStyle::DeepObject),(\"address\",api_client_runtime::codegen::ObjectStyle::Json),],"),
+        "{api}"
+    );
+}
+
+#[test]
+fn an_encoding_of_a_property_the_form_body_lacks_is_ignored_with_a_warning() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /customers:\n    post:\n      operationId: createCustomer\n      requestBody:\n        content:\n          application/x-www-form-urlencoded:\n            schema: {{type: object, properties: {{email: {{type: string}}}}}}\n            encoding: {{metadata: {{style: deepObject}}}}\n      responses: {{'204': {{description: ok}}}}\n"
+    );
+    let generated = generate(&document, &Options::default()).expect("generates");
+    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "at #/paths/~1customers/post/requestBody/content/application~1x-www-form-urlencoded/encoding/metadata: the body has no property `metadata`; its encoding is ignored (name a property of the body's schema)"
+        ]
+    );
+    let api = text_of(&generated.files, "src/apis/default.rs");
+    assert!(api.contains(".form_body("), "{api}");
+    assert!(!api.contains("styled_form_body"), "{api}");
+}

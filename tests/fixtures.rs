@@ -313,6 +313,16 @@ fn operations_that_require_no_security_are_sent_without_credentials() {
     run_wire_test("security", "security.yaml", "security.rs");
 }
 
+/// A crate generated from `tests/fixtures/wire/media.yaml`, with the test
+/// `tests/fixtures/wire/media.rs`: a response under `*/*` decodes as its model (asking for
+/// JSON; an HTML answer is a decode error), a string under `*/*` is text and a binary one
+/// bytes, and a form body writes an array, a map, deepObject and JSON properties as its
+/// `encoding` says.
+#[test]
+fn media_ranges_decode_as_their_schema_and_form_properties_follow_their_encoding() {
+    run_wire_test("media", "media.yaml", "media.rs");
+}
+
 /// Generates the crate `fixture-NAME` from `tests/fixtures/wire/SPEC` and runs
 /// `tests/fixtures/wire/TEST` (which names the library `LIB`) as its integration test.
 fn run_wire_test(name: &str, spec: &str, test: &str) {

@@ -326,6 +326,9 @@ pub struct RequestBody {
     /// The media type sent as `Content-Type`.
     pub media_type: String,
     pub encoding: Encoding,
+    /// The properties of a form body written in another style than `form` exploded (the
+    /// `encoding` of the media type), by wire name, in document order.
+    pub form_styles: Vec<(String, ObjectStyle)>,
 }
 
 /// How a body is written or read.

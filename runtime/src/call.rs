@@ -21,6 +21,7 @@ use super::client::{Client, RetryPolicy};
 use super::conventions;
 use super::error::{is_retryable_status, snippet, Error, ErrorBody, Result};
 use super::exchange::exchange;
+use super::form::form_text;
 use super::json_body::JsonBody;
 use super::query::{object_pairs, ObjectStyle};
 
@@ -183,12 +184,21 @@ impl Request {
         self
     }
 
-    pub fn form_body<B: Serialize + ?Sized>(mut self, media_type: &'static str, body: &B) -> Self {
-        match serde_urlencoded::to_string(body) {
+    /// A form body, every property in the default style (`form`, exploded).
+    pub fn form_body<B: Serialize + ?Sized>(self, media_type: &'static str, body: &B) -> Self {
+        self.styled_form_body(media_type, body, &[])
+    }
+
+    /// A form body, the properties named in `styles` written in that style.
+    pub fn styled_form_body<B: Serialize + ?Sized>(
+        mut self,
+        media_type: &'static str,
+        body: &B,
+        styles: &[(&str, ObjectStyle)],
+    ) -> Self {
+        match form_text(body, styles) {
             Ok(text) => self.body = Some((media_type, Bytes::from(text))),
-            Err(error) => self.fail(format!(
-                "the request body could not be written as a form: {error}"
-            )),
+            Err(message) => self.fail(message),
         }
         self
     }

@@ -13,6 +13,7 @@ pub mod codegen;
 mod conventions;
 mod error;
 mod exchange;
+mod form;
 mod json_body;
 mod nullable;
 #[cfg(feature = "oauth")]

@@ -21,6 +21,16 @@ pub enum ObjectStyle {
     Json,
 }
 
+/// How `deepObject` names the scalar items of a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DeepItems {
+    /// The name repeated, `id[tags]=a&id[tags]=b`: query parameters.
+    Repeated,
+    /// Each with its index, `id[tags][0]=a&id[tags][1]=b`: form bodies, as the APIs that
+    /// describe them with `deepObject` (Stripe's) read them.
+    Indexed,
+}
+
 /// The query pairs that write `value` as the parameter `name` in `style`; properties that
 /// are `null` are left out.
 pub(crate) fn object_pairs(
@@ -30,18 +40,29 @@ pub(crate) fn object_pairs(
 ) -> Result<Vec<(String, String)>, String> {
     let value = serde_json::to_value(value)
         .map_err(|error| format!("the query parameter `{name}` could not be written: {error}"))?;
+    Ok(value_pairs(name, &value, style, DeepItems::Repeated))
+}
+
+/// The pairs that write `value` as `name` in `style`, the items of lists in `deepObject`
+/// named as `items` says.
+pub(crate) fn value_pairs(
+    name: &str,
+    value: &Value,
+    style: ObjectStyle,
+    items: DeepItems,
+) -> Vec<(String, String)> {
     let mut pairs = Vec::new();
     match style {
         ObjectStyle::Json => pairs.push((name.to_owned(), value.to_string())),
-        ObjectStyle::FormExploded => exploded(name, &value, &mut pairs),
+        ObjectStyle::FormExploded => exploded(name, value, &mut pairs),
         ObjectStyle::Form => {
             if !value.is_null() {
-                pairs.push((name.to_owned(), joined(&value)));
+                pairs.push((name.to_owned(), joined(value)));
             }
         }
-        ObjectStyle::DeepObject => deep(name.to_owned(), &value, &mut pairs),
+        ObjectStyle::DeepObject => deep(name.to_owned(), value, items, &mut pairs),
     }
-    Ok(pairs)
+    pairs
 }
 
 /// One pair per property (or per item of a list property); a list of objects gives the
@@ -79,22 +100,24 @@ fn joined(value: &Value) -> String {
     parts.join(",")
 }
 
-/// `prefix[property]=value`, nesting for objects inside.
-fn deep(prefix: String, value: &Value, pairs: &mut Vec<(String, String)>) {
+/// `prefix[property]=value`, nesting for objects inside; objects and lists in a list take
+/// their index, scalars too when `items` says.
+fn deep(prefix: String, value: &Value, items: DeepItems, pairs: &mut Vec<(String, String)>) {
     match value {
         Value::Null => {}
         Value::Object(properties) => {
             for (property, value) in properties {
-                deep(format!("{prefix}[{property}]"), value, pairs);
+                deep(format!("{prefix}[{property}]"), value, items, pairs);
             }
         }
-        Value::Array(items) => {
-            for (index, item) in items.iter().enumerate() {
+        Value::Array(list) => {
+            for (index, item) in list.iter().enumerate() {
                 let name = match item {
                     Value::Object(_) | Value::Array(_) => format!("{prefix}[{index}]"),
+                    _ if items == DeepItems::Indexed => format!("{prefix}[{index}]"),
                     _ => prefix.clone(),
                 };
-                deep(name, item, pairs);
+                deep(name, item, items, pairs);
             }
         }
         scalar => pairs.push((prefix, text(scalar))),

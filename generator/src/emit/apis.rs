@@ -115,16 +115,18 @@ fn operation(operation: &Operation) -> TokenStream {
         let media_type = &body.media_type;
         let set = match body.encoding {
             Encoding::Json => quote!(json_body),
+            Encoding::Form if !body.form_styles.is_empty() => quote!(styled_form_body),
             Encoding::Form => quote!(form_body),
             Encoding::Text | Encoding::Bytes => quote!(raw_body),
         };
+        let styles = form_styles(body);
         let body_name = ident(&body.rust_name);
         if takes_json_body(body) {
             quote!(.serialized_json_body(#media_type, #body_name.into()))
         } else if body.required {
-            quote!(.#set(#media_type, #body_name))
+            quote!(.#set(#media_type, #body_name #styles))
         } else {
-            quote!(.with(#body_name, |request, body| request.#set(#media_type, body)))
+            quote!(.with(#body_name, |request, body| request.#set(#media_type, body #styles)))
         }
     });
     let (output, constructor, accept) = match &operation.success.body {
@@ -397,13 +399,7 @@ fn parameter_setter(param: &Parameter) -> TokenStream {
     let name = ident(&param.rust_name);
     let wire = &param.wire_name;
     if let Some(style) = param.object_style {
-        let style = match style {
-            ObjectStyle::FormExploded => quote!(FormExploded),
-            ObjectStyle::Form => quote!(Form),
-            ObjectStyle::DeepObject => quote!(DeepObject),
-            ObjectStyle::Json => quote!(Json),
-        };
-        let style = quote!(api_client_runtime::codegen::ObjectStyle::#style);
+        let style = object_style(style);
         return quote!(.query_object(#wire, #name, #style));
     }
     let value = match param.list_style {
@@ -419,6 +415,31 @@ fn parameter_setter(param: &Parameter) -> TokenStream {
         // Path parameters are written by the path's segments.
         ParamLocation::Path => TokenStream::new(),
     }
+}
+
+/// The runtime's `ObjectStyle` of `style`.
+fn object_style(style: ObjectStyle) -> TokenStream {
+    let style = match style {
+        ObjectStyle::FormExploded => quote!(FormExploded),
+        ObjectStyle::Form => quote!(Form),
+        ObjectStyle::DeepObject => quote!(DeepObject),
+        ObjectStyle::Json => quote!(Json),
+    };
+    quote!(api_client_runtime::codegen::ObjectStyle::#style)
+}
+
+/// `, &[("metadata", ObjectStyle::DeepObject)]`: the styles of a form body's properties
+/// that are not `form` exploded, as the last argument of `styled_form_body`; nothing when
+/// there are none.
+fn form_styles(body: &RequestBody) -> Option<TokenStream> {
+    if body.form_styles.is_empty() {
+        return None;
+    }
+    let styles = body.form_styles.iter().map(|(name, style)| {
+        let style = object_style(*style);
+        quote!((#name, #style))
+    });
+    Some(quote!(, &[#(#styles),*]))
 }
 
 fn operation_docs(operation: &Operation) -> TokenStream {

@@ -3,6 +3,7 @@
 
 mod cycles;
 mod first_match;
+mod form;
 mod names;
 mod operations;
 mod security;

@@ -6,7 +6,8 @@ use heck::ToLowerCamelCase;
 
 use openapiv3::{
     MediaType, Operation as OpenApiOperation, Parameter as OpenApiParameter,
-    ParameterSchemaOrContent, PathStyle, QueryStyle, ReferenceOr, SecurityRequirement, StatusCode,
+    ParameterSchemaOrContent, PathStyle, QueryStyle, ReferenceOr, SchemaKind, SecurityRequirement,
+    StatusCode, StringFormat, Type, VariantOrUnknownOrEmpty,
 };
 
 use super::names::{self, camel, snake};
@@ -563,7 +564,7 @@ impl<'d> Lowerer<'d> {
 
     /// `ty` with the aliases it names followed to the type they stand for, so a parameter
     /// is passed as what the alias is (`&str` for an alias of a date-time or a union).
-    fn without_aliases(&self, ty: TypeRef) -> TypeRef {
+    pub(super) fn without_aliases(&self, ty: TypeRef) -> TypeRef {
         use crate::ir::TypeKind;
         let mut ty = ty;
         // Lowering refuses cycles of aliases; the bound is a guard, not a limit.
@@ -632,7 +633,8 @@ impl<'d> Lowerer<'d> {
         let sendable = body
             .content
             .iter()
-            .filter(|(name, _)| unsendable(name).is_none());
+            .filter(|(name, _)| unsendable(name).is_none())
+            .map(|(name, media)| (name.as_str(), media, media_encoding(name)));
         let Some((media_type, content, encoding)) = pick_content(sendable) else {
             return Err(match body.content.keys().find_map(|name| Some((name, unsendable(name)?))) {
                 Some((name, why)) => Diagnostic::at(
@@ -655,6 +657,12 @@ impl<'d> Lowerer<'d> {
             }
             (_, None) => TypeRef::Json,
         };
+        let form_styles = match encoding {
+            Encoding::Form => {
+                self.form_styles(&ty, content, &where_.push("content").push(media_type))?
+            }
+            _ => Vec::new(),
+        };
         Ok(Some(RequestBody {
             rust_name: param_names.claim("body".into()),
             ty,
@@ -662,6 +670,7 @@ impl<'d> Lowerer<'d> {
             description: body.description.clone(),
             media_type: media_type.to_owned(),
             encoding,
+            form_styles,
         }))
     }
 
@@ -713,7 +722,10 @@ impl<'d> Lowerer<'d> {
             .map(|response| (None, responses_at.push("default"), response));
         for (code, status_at, response) in declared.chain(default) {
             let (response, where_) = resolve(responses_map, "responses", response, &status_at)?;
-            let picked = pick_content(&response.content);
+            let picked =
+                pick_content(response.content.iter().map(|(name, media)| {
+                    (name.as_str(), media, self.response_encoding(name, media))
+                }));
             let is_success = match &code {
                 Some((code, _)) => (200..300).contains(code),
                 None => !has_success,
@@ -777,6 +789,36 @@ impl<'d> Lowerer<'d> {
                 },
             },
         ))
+    }
+
+    /// How a response body of the media type `name` is read. Under a range (`*/*`,
+    /// `application/*`, as springdoc declares every response) the server picks the type,
+    /// so the schema says: a binary string is bytes, other text is text (a server writes
+    /// a string as it is, unquoted), anything else is JSON, asked for with
+    /// `Accept: application/json`; no schema is bytes.
+    fn response_encoding(&self, name: &str, media: &MediaType) -> Encoding {
+        if !is_json_range(name) {
+            return media_encoding(name);
+        }
+        let Some(schema) = &media.schema else {
+            return Encoding::Bytes;
+        };
+        let schemas = self
+            .document
+            .components
+            .as_ref()
+            .map(|components| &components.schemas);
+        match resolve(schemas, "schemas", schema, &Pointer::root()) {
+            Ok((schema, _)) => match &schema.schema_kind {
+                SchemaKind::Type(Type::String(text)) => match text.format {
+                    VariantOrUnknownOrEmpty::Item(StringFormat::Binary) => Encoding::Bytes,
+                    _ => Encoding::Text,
+                },
+                _ => Encoding::Json,
+            },
+            // Read as JSON, the schema's error is reported where it is lowered.
+            Err(_) => Encoding::Json,
+        }
     }
 
     /// The type of an error response's JSON body; any JSON when it has no schema, or when
@@ -997,7 +1039,7 @@ fn describe(ty: &TypeRef) -> &'static str {
     }
 }
 
-fn query_style_name(style: &QueryStyle) -> &'static str {
+pub(super) fn query_style_name(style: &QueryStyle) -> &'static str {
     match style {
         QueryStyle::Form => "form",
         QueryStyle::SpaceDelimited => "spaceDelimited",
@@ -1165,28 +1207,39 @@ fn unsendable(name: &str) -> Option<&'static str> {
     }
 }
 
-/// The entry of a content map a body is written or read as: JSON (`application/json` or a
-/// `+json` type) first, then a form, then text, then the first other.
+/// How a body of the media type `name` is written or read: JSON (`application/json` or a
+/// `+json` type), a form, text (`text/*`), or bytes.
+fn media_encoding(name: &str) -> Encoding {
+    let essence = name
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json" || essence.ends_with("+json") {
+        Encoding::Json
+    } else if essence == "application/x-www-form-urlencoded" {
+        Encoding::Form
+    } else if essence.starts_with("text/") {
+        Encoding::Text
+    } else {
+        Encoding::Bytes
+    }
+}
+
+/// Whether `name` is a media range a server may answer JSON under: `*/*` or
+/// `application/*`.
+fn is_json_range(name: &str) -> bool {
+    let essence = name.split(';').next().unwrap_or_default().trim();
+    essence == "*/*" || essence.eq_ignore_ascii_case("application/*")
+}
+
+/// The entry of a content map, each with how it is written or read, that a body is
+/// written or read as: JSON first (a media type before a range), then a form, then text,
+/// then the first other.
 fn pick_content<'a>(
-    content: impl IntoIterator<Item = (&'a String, &'a MediaType)>,
+    content: impl IntoIterator<Item = (&'a str, &'a MediaType, Encoding)>,
 ) -> Option<(&'a str, &'a MediaType, Encoding)> {
-    let encoding = |name: &str| {
-        let essence = name
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
-        if essence == "application/json" || essence.ends_with("+json") {
-            Encoding::Json
-        } else if essence == "application/x-www-form-urlencoded" {
-            Encoding::Form
-        } else if essence.starts_with("text/") {
-            Encoding::Text
-        } else {
-            Encoding::Bytes
-        }
-    };
     let rank = |encoding| match encoding {
         Encoding::Json => 0,
         Encoding::Form => 1,
@@ -1195,8 +1248,7 @@ fn pick_content<'a>(
     };
     content
         .into_iter()
-        .map(|(name, media)| (name.as_str(), media, encoding(name)))
-        .min_by_key(|(_, _, encoding)| rank(*encoding))
+        .min_by_key(|(name, _, encoding)| (rank(*encoding), is_json_range(name)))
 }
 
 /// What the method returns, from the body of each success status (`None`: no body).
