@@ -8,7 +8,7 @@ use okta_identity_source_import::DEFAULT_CONCURRENCY;
 
 const AFTER_HELP: &str = "\
 Authentication: the API token is read from the environment variable OKTA_API_TOKEN, never from a
-flag; or use an OAuth 2.0 service app with --client-id, --private-key and --key-id.
+flag; or use an OAuth 2.0 service app with --client-id and --private-key (and --key-id).
 
 Exit codes: 0 everything was imported; 1 a record was invalid or the import failed (the summary
 and the report say what); 2 a usage, configuration or input-file error (nothing was sent); 130

@@ -84,8 +84,8 @@ impl Connection {
                 "{TOKEN_VARIABLE} is not valid UTF-8: set it to the API token as Okta shows it"
             ))),
             Ok(_) | Err(VarError::NotPresent) => Err(ConfigError(format!(
-                "no credentials: set {TOKEN_VARIABLE} to an API token, or pass --client-id, \
-                 --private-key and --key-id of a service app"
+                "no credentials: set {TOKEN_VARIABLE} to an API token, or pass --client-id and \
+                 --private-key of a service app (and --key-id when its key has one)"
             ))),
         }
     }

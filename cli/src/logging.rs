@@ -1,25 +1,39 @@
 //! `-v`: tracing events (the client's requests, the engine's steps) to standard error, above
 //! the progress bar.
 
+use tracing::Level;
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt;
+use tracing_subscriber::layer::SubscriberExt;
 
 use crate::output::terminal::AboveBars;
 
-/// Installs the subscriber: warnings by default, debug with `-v`, trace with `-vv`.
+/// The crates whose events `-v` shows: the command's, the engine's, the client's and its
+/// runtime's (a target is matched by its start, so `okta_identity_source` takes in the
+/// engine and the emulator of the demo too).
+const OUR_CRATES: [&str; 3] = ["okta_identity_source", "okta_import_cli", "api_client_runtime"];
+
+/// Installs the subscriber: warnings by default; with `-v` the debug events of our crates
+/// (each request, each step), with `-vv` their trace events and the debug events of the
+/// HTTP stack beneath (hyper's connection pool, say).
 pub fn init(verbose: u8) {
-    let level = match verbose {
-        0 => tracing::Level::WARN,
-        1 => tracing::Level::DEBUG,
-        _ => tracing::Level::TRACE,
+    let (ours, others) = match verbose {
+        0 => (Level::WARN, Level::WARN),
+        1 => (Level::DEBUG, Level::WARN),
+        _ => (Level::TRACE, Level::DEBUG),
     };
+    let targets = Targets::new()
+        .with_default(others)
+        .with_targets(OUR_CRATES.map(|name| (name, ours)));
     let subscriber = fmt()
-        .with_max_level(level)
+        .with_max_level(ours)
         .with_writer(AboveBars::stderr)
         .with_target(true)
         // A standard error that can't be written loses the event, as it loses any line
         // ([`crate::output::terminal::say`]), rather than the process panicking.
         .log_internal_errors(false)
-        .finish();
+        .finish()
+        .with(targets);
     // Only the first call installs one; a second (in a test) keeps the first.
     let _ = tracing::subscriber::set_global_default(subscriber);
 }

@@ -869,9 +869,27 @@ async fn a_map_file_empty_as_null_and_last_wins_shape_what_reaches_the_directory
         "a repeated id resolved by last-wins is no failure: {}",
         run.all()
     );
+    let replaced = "warning: hr.csv:4: externalId \"1\" ";
+    assert_eq!(run.stderr.matches(replaced).count(), 1, "{}", run.all());
     let report: Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
     assert_eq!(report["warnings"][0]["external_id"], "1");
+    let dry = dir
+        .run_async(&args(
+            &[
+                "users",
+                "hr.csv",
+                "--map",
+                "map.csv",
+                "--duplicates",
+                "last-wins",
+                "--dry-run",
+            ],
+            &FAST,
+        ))
+        .await;
+    assert_eq!(dry.code, 0, "{}", dry.all());
+    assert_eq!(dry.stderr.matches(replaced).count(), 1, "{}", dry.all());
     assert_eq!(report["users_sent"], 2);
     let profile = |id: &str| Value::Object(emulator.users(SOURCE)[id].profile.clone());
     assert_eq!(

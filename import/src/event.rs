@@ -11,7 +11,8 @@ use crate::report::{SessionInfo, WaitReason};
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event {
-    /// Every record was read and checked; the plan is known and nothing is sent yet. In a
+    /// Every record was read and checked; the plan is known and nothing is sent yet (not
+    /// said when an invalid record stops the import, with [`OnInvalid::Fail`](crate::OnInvalid::Fail)). In a
     /// streamed run ([`Importer::run`](crate::Importer::run) with
     /// [`OnInvalid::Skip`](crate::OnInvalid::Skip) and
     /// [`Duplicates::Fail`](crate::Duplicates::Fail)), the records are checked as the

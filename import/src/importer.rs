@@ -223,22 +223,27 @@ impl Importer {
         }
     }
 
-    /// Tells the caller about the plan and starts the report with its problems; with
-    /// [`OnInvalid::Fail`], any invalid record stops the import here.
+    /// Starts the report with the plan's problems and tells the caller about the plan;
+    /// with [`OnInvalid::Fail`], any invalid record stops the import here, before any
+    /// word of a plan that will not run.
     fn planned(&self, ctx: &Context<'_>, plan: Plan) -> Result<(), Failure> {
-        ctx.emit(Event::Planned {
-            sessions: plan.sessions.len(),
-            users: plan.users,
-            deactivations: plan.deactivations,
-            invalid: plan.invalid.len(),
-        });
+        let (sessions, users, deactivations) =
+            (plan.sessions.len(), plan.users, plan.deactivations);
         let invalid = plan.invalid.len();
-        let mut report = ctx.report();
-        report.invalid = plan.invalid;
-        report.warnings = plan.warnings;
+        {
+            let mut report = ctx.report();
+            report.invalid = plan.invalid;
+            report.warnings = plan.warnings;
+        }
         if invalid > 0 && self.options.on_invalid == OnInvalid::Fail {
             return Err(Failure::InvalidRecords { count: invalid });
         }
+        ctx.emit(Event::Planned {
+            sessions,
+            users,
+            deactivations,
+            invalid,
+        });
         Ok(())
     }
 

@@ -304,14 +304,19 @@ fn with_two_bad_rows() -> Vec<Result<okta_identity_source_import::UserRecord, In
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_records_stop_everything_or_are_skipped_with_their_positions() -> TestResult {
     let emulator = emulator().start().await?;
+    let mut events = Vec::new();
     let error = importer(&emulator, options())
-        .run(with_two_bad_rows(), leavers(0..0), |_| {})
+        .run(with_two_bad_rows(), leavers(0..0), |event| {
+            events.push(event)
+        })
         .await
         .expect_err("invalid records");
     assert!(matches!(
         error.failure,
         Failure::InvalidRecords { count: 2 }
     ));
+    // No word of a plan that does not run.
+    assert!(events.is_empty(), "{events:?}");
     let positions: Vec<String> = error
         .report
         .invalid

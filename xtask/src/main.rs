@@ -43,7 +43,7 @@ struct Codegen {
     /// Write nothing; fail, naming each stale file, if the output is not up to date.
     #[arg(long)]
     check: bool,
-    /// The OpenAPI 3.0 document (YAML or JSON) to generate from.
+    /// The OpenAPI 3.0 or 3.1 document (YAML or JSON) to generate from.
     /// [default: spec/identity-source.yaml in the workspace]
     #[arg(long, value_name = "FILE")]
     spec: Option<PathBuf>,

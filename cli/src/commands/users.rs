@@ -116,6 +116,7 @@ fn dry_run(
                 file.write(&plan)?;
             }
             summary::write_invalid(&mut terminal::stderr(), &plan.invalid)?;
+            summary::write_warnings(&mut terminal::stderr(), &plan.warnings)?;
             summary::write_plan(out, &plan)?;
             match plan.invalid.len() {
                 0 => Ok(()),
@@ -215,6 +216,7 @@ fn conclude(
     });
     // Lost, as any line is, when standard error can't be written: the report holds them.
     let _ = summary::write_invalid(&mut terminal::stderr(), &report.invalid);
+    let _ = summary::write_warnings(&mut terminal::stderr(), &report.warnings);
     summary::write_report(out, &report, failed.as_deref())?;
     let outcome = outcome(&report, ended, signal, display, out);
     match (outcome, unwritten) {

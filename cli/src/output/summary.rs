@@ -1,9 +1,10 @@
 //! The summary at the end: a table of sessions and the counts, on standard output; the records
 //! that were left out, on standard error.
 
+use std::fmt::Display;
 use std::io::{self, Write};
 
-use okta_identity_source_import::{InvalidRecord, Plan, Report};
+use okta_identity_source_import::{InvalidRecord, Plan, Report, Warning};
 
 use super::events::LOST_CREATE;
 use super::table;
@@ -146,14 +147,30 @@ pub fn write_plan(out: &mut impl Write, plan: &Plan) -> io::Result<()> {
 
 /// The invalid records, one a line (the first few; the report has them all).
 pub fn write_invalid(out: &mut impl Write, records: &[InvalidRecord]) -> io::Result<()> {
-    for record in records.iter().take(LISTED_PROBLEMS) {
-        writeln!(out, "invalid: {record}")?;
+    write_listed(out, "invalid", records, "invalid record")
+}
+
+/// The records a later one with the same external id replaced (`--duplicates last-wins`),
+/// one a line (the first few; the report has them all).
+pub fn write_warnings(out: &mut impl Write, warnings: &[Warning]) -> io::Result<()> {
+    write_listed(out, "warning", warnings, "warning")
+}
+
+/// The first [`LISTED_PROBLEMS`] of `items`, one a line after `label`, and how many more.
+fn write_listed<T: Display>(
+    out: &mut impl Write,
+    label: &str,
+    items: &[T],
+    noun: &str,
+) -> io::Result<()> {
+    for item in items.iter().take(LISTED_PROBLEMS) {
+        writeln!(out, "{label}: {item}")?;
     }
-    if records.len() > LISTED_PROBLEMS {
+    if items.len() > LISTED_PROBLEMS {
         writeln!(
             out,
             "… and {} more (--report FILE lists them all)",
-            count((records.len() - LISTED_PROBLEMS) as u64, "invalid record")
+            count((items.len() - LISTED_PROBLEMS) as u64, noun)
         )?;
     }
     Ok(())
