@@ -679,13 +679,20 @@ fn path_styles_and_servers_that_change_the_request_are_refused() {
 fn servers_every_operation_lists_are_the_api_s_when_the_document_lists_none() {
     let document = |other: &str| {
         format!(
-            "{MINIMAL_HEAD}paths:\n  /forecast:\n    servers: [{{url: 'https://api.example.com'}}]\n    get:\n      operationId: getForecast\n      responses: {{'204': {{description: ok}}}}\n  /archive:\n    get:\n      operationId: getArchive\n      servers: [{{url: '{other}'}}]\n      responses: {{'204': {{description: ok}}}}\n"
+            "{MINIMAL_HEAD}paths:\n  /forecast:\n    servers: [{{url: 'https://forecast.example.com'}}]\n    get:\n      operationId: getForecast\n      responses: {{'204': {{description: ok}}}}\n  /archive:\n    get:\n      operationId: getArchive\n      servers: [{{url: '{other}'}}]\n      responses: {{'204': {{description: ok}}}}\n"
         )
     };
-    let surface =
-        surface(&generate_test_document(&document("https://api.example.com")).expect("generates"));
+    let files =
+        generate_test_document(&document("https://forecast.example.com")).expect("generates");
+    let surface = surface(&files);
     assert!(surface.contains("get_forecast() -> Call<()>"), "{surface}");
     assert!(surface.contains("get_archive() -> Call<()>"), "{surface}");
+    // They are the quick start's too.
+    let lib = text_of(&files, "src/lib.rs");
+    assert!(
+        lib.contains("Client::builder(\"https://forecast.example.com\")"),
+        "{lib}"
+    );
     assert_eq!(
         error_of(&document("https://archive.example.com")),
         "at #/paths/~1forecast/servers: `servers` on a path item or an operation is not supported yet (the client sends every request to the base URL it is built with; generate the operations of another server from a document of their own)"

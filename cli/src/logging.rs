@@ -11,7 +11,11 @@ use crate::output::terminal::AboveBars;
 /// The crates whose events `-v` shows: the command's, the engine's, the client's and its
 /// runtime's (a target is matched by its start, so `okta_identity_source` takes in the
 /// engine and the emulator of the demo too).
-const OUR_CRATES: [&str; 3] = ["okta_identity_source", "okta_import_cli", "api_client_runtime"];
+const OUR_CRATES: [&str; 3] = [
+    "okta_identity_source",
+    "okta_import_cli",
+    "api_client_runtime",
+];
 
 /// Installs the subscriber: warnings by default; with `-v` the debug events of our crates
 /// (each request, each step), with `-vv` their trace events and the debug events of the

@@ -15,7 +15,7 @@
 //!
 //! # async fn quick_start() -> Result<(), Error> {
 //! let token = std::env::var("API_TOKEN").unwrap_or_default();
-//! let client = Client::builder("https://api.example.com")
+//! let client = Client::builder("https://subdomain.okta.com")
 //!     .auth(okta_identity_source::auth::api_token(token))
 //!     .build()?;
 //! let api = IdentitySourceApi::new(client);

@@ -10,6 +10,9 @@ pub struct Api {
     pub version: String,
     /// The document's description.
     pub description: Option<String>,
+    /// The API's first server as an absolute URL (variables given their defaults), for the
+    /// examples; `None` when the document has none such.
+    pub server: Option<String>,
     /// One group per tag, in the order of the document's tag list, then of first use.
     pub groups: Vec<ApiGroup>,
     /// Every type the operations use, sorted by name.

@@ -98,7 +98,10 @@ fn quick_start(api: &Api, lib_name: &str) -> TokenStream {
         lines.push("let token = std::env::var(\"API_TOKEN\").unwrap_or_default();".to_owned());
     }
     lines.extend([
-        "let client = Client::builder(\"https://api.example.com\")".to_owned(),
+        format!(
+            "let client = Client::builder({:?})",
+            api.server.as_deref().unwrap_or("https://api.example.com")
+        ),
         credentials(api, lib_name),
         "    .build()?;".to_owned(),
         format!("let api = {api_struct}::new(client);"),

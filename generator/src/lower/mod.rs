@@ -66,6 +66,7 @@ impl Lowerer<'_> {
             title: document.info.title.clone(),
             version: document.info.version.clone(),
             description: document.info.description.clone(),
+            server: self.default_server(),
             groups,
             types,
             security,

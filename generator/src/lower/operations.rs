@@ -142,6 +142,31 @@ impl<'d> Lowerer<'d> {
         .with_help("the client sends every request to the base URL it is built with; generate the operations of another server from a document of their own"))
     }
 
+    /// The API's first server, its variables given their defaults, when that makes an
+    /// absolute `http(s)` URL: the document's, or else the one every operation lists.
+    pub(super) fn default_server(&self) -> Option<String> {
+        let server = match self.document.servers.first() {
+            Some(server) => server,
+            None => {
+                self.common_servers()?;
+                self.document.paths.paths.values().find_map(|item| {
+                    let item = item.as_item()?;
+                    let (_, operation) = item.iter().next()?;
+                    operation.servers.first().or(item.servers.first())
+                })?
+            }
+        };
+        let mut url = server.url.clone();
+        for (name, variable) in server.variables.iter().flatten() {
+            url = url.replace(&format!("{{{name}}}"), &variable.default);
+        }
+        let absolute = url.starts_with("https://") || url.starts_with("http://");
+        (absolute
+            && !url.contains(['{', '}', '"', '\\'])
+            && !url.chars().any(|c| c.is_control() || c.is_whitespace()))
+        .then_some(url)
+    }
+
     /// The servers of every operation, when the document lists none of its own and each
     /// operation (or its path item) lists the same: the API's servers, said in each place.
     fn common_servers(&self) -> Option<Vec<&'d str>> {
