@@ -545,7 +545,7 @@ impl<'d> Lowerer<'d> {
             location,
             ty,
             required: data.required || location == ParamLocation::Path,
-            description: data.description.clone(),
+            description: with_limits(data.description.as_deref(), schema),
             list_style,
             object_style,
         })
@@ -950,6 +950,26 @@ impl<'d> Lowerer<'d> {
 }
 
 /// The error responses of an operation: their statuses and the type of their bodies.
+/// A parameter's description followed by what its inline schema says of its limits and
+/// default (`At most 200 items.`, ``The server's default: `20`.``), as a struct field's docs
+/// have them.
+fn with_limits(
+    description: Option<&str>,
+    schema: &ReferenceOr<openapiv3::Schema>,
+) -> Option<String> {
+    let limits = schema
+        .as_item()
+        .map(super::types::limits)
+        .unwrap_or_default();
+    let text: Vec<&str> = description
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+        .into_iter()
+        .chain(limits.iter().map(String::as_str))
+        .collect();
+    (!text.is_empty()).then(|| text.join(" "))
+}
+
 /// The URLs of `servers`, in order.
 fn urls(servers: &[openapiv3::Server]) -> Vec<&str> {
     servers.iter().map(|server| server.url.as_str()).collect()

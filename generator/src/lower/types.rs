@@ -1045,7 +1045,7 @@ fn string_enum(values: &[&str]) -> Enum {
 }
 
 /// The length and size limits of a schema, as sentences for the docs.
-fn limits(schema: &Schema) -> Vec<String> {
+pub(super) fn limits(schema: &Schema) -> Vec<String> {
     let range = |min: Option<usize>, max: Option<usize>, unit: &str| match (min, max) {
         (Some(min), Some(max)) => Some(format!("{min} to {max} {unit}.")),
         (Some(min), None) => Some(format!("At least {min} {unit}.")),
