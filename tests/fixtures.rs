@@ -2,7 +2,7 @@
 //! on every tag of Okta's official document: what they generate is pinned by snapshots, and
 //! every generated crate must compile without warnings.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use generator::{GeneratedFile, Options, generate, write};
@@ -323,9 +323,45 @@ fn media_ranges_decode_as_their_schema_and_form_properties_follow_their_encoding
     run_wire_test("media", "media.yaml", "media.rs");
 }
 
+/// A crate generated from `tests/fixtures/wire/docs.yaml`, whose descriptions hold what
+/// rustdoc warns about (bare URLs, `<name>` that is no HTML, `items[0]` that is no link),
+/// documents with rustdoc's warnings denied.
+#[test]
+fn descriptions_document_without_rustdoc_warnings() {
+    let (dir, target) = wire_crate("docs", "docs.yaml");
+    tests::cargo_succeeds(
+        &dir,
+        &target,
+        &["doc", "--no-deps"],
+        "rustdoc warned about the generated docs",
+    );
+}
+
 /// Generates the crate `fixture-NAME` from `tests/fixtures/wire/SPEC` and runs
 /// `tests/fixtures/wire/TEST` (which names the library `LIB`) as its integration test.
 fn run_wire_test(name: &str, spec: &str, test: &str) {
+    let (dir, target) = wire_crate(name, spec);
+    let test_text =
+        std::fs::read_to_string(workspace_root().join("tests/fixtures/wire").join(test))
+            .expect("the request test");
+    std::fs::create_dir_all(dir.join("tests")).expect("create tests/");
+    let stem = test.trim_end_matches(".rs");
+    std::fs::write(
+        dir.join("tests").join(test),
+        test_text.replace("use LIB::", &format!("use fixture_{name}::")),
+    )
+    .expect("write the request test");
+    tests::cargo_succeeds(
+        &dir,
+        &target,
+        &["test", "--test", stem],
+        &format!("the test {test} failed"),
+    );
+}
+
+/// Writes the crate `fixture-NAME` generated from `tests/fixtures/wire/SPEC`, a workspace of
+/// its own with tokio to test with; its directory and the target directory to build it in.
+fn wire_crate(name: &str, spec: &str) -> (PathBuf, PathBuf) {
     let path = format!("tests/fixtures/wire/{spec}");
     let (files, warnings) = fixture(name, &path);
     assert_eq!(warnings, Vec::<String>::new());
@@ -343,24 +379,9 @@ fn run_wire_test(name: &str, spec: &str, test: &str) {
         ),
     )
     .expect("write the manifest");
-    let test_text =
-        std::fs::read_to_string(workspace_root().join("tests/fixtures/wire").join(test))
-            .expect("the request test");
-    std::fs::create_dir_all(dir.join("tests")).expect("create tests/");
-    let stem = test.trim_end_matches(".rs");
-    std::fs::write(
-        dir.join("tests").join(test),
-        test_text.replace("use LIB::", &format!("use fixture_{name}::")),
-    )
-    .expect("write the request test");
     std::fs::copy(workspace_root().join("Cargo.lock"), dir.join("Cargo.lock"))
         .expect("copy Cargo.lock");
-    tests::cargo_succeeds(
-        &dir,
-        &target.join("target"),
-        &["test", "--test", stem],
-        &format!("the test {test} failed"),
-    );
+    (dir, target.join("target"))
 }
 
 /// A crate that depends on each generated crate by its package name and names its library

@@ -102,6 +102,7 @@ pub fn cargo_succeeds(
             .current_dir(dir)
             .env("CARGO_TARGET_DIR", target_dir)
             .env("RUSTFLAGS", "-D warnings")
+            .env("RUSTDOCFLAGS", "-D warnings")
             .output()
             .expect("run cargo");
     assert!(

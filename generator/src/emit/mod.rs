@@ -5,6 +5,7 @@ mod auth;
 mod crate_root;
 mod errors;
 mod manifest;
+mod markdown;
 mod models;
 mod tokens;
 

@@ -249,7 +249,7 @@ impl CodeBlocks {
             if !blank && indent == 0 {
                 self.in_list = is_list_item(trimmed);
             }
-            emit(line);
+            emit(&super::markdown::rustdoc_safe(line));
         }
         self.after_blank = blank;
     }
