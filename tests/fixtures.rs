@@ -344,7 +344,10 @@ fn run_wire_test(name: &str, spec: &str, test: &str) {
     let test_text =
         std::fs::read_to_string(workspace_root().join("tests/fixtures/wire").join(test))
             .expect("the request test");
-    std::fs::create_dir_all(dir.join("tests")).expect("create tests/");
+    // The one-shot server every wire test uses, as its module `one_shot`.
+    let one_shot = workspace_root().join("tests/fixtures/wire/one_shot.rs");
+    std::fs::create_dir_all(dir.join("tests/one_shot")).expect("create tests/one_shot/");
+    std::fs::copy(one_shot, dir.join("tests/one_shot/mod.rs")).expect("copy the one-shot server");
     let stem = test.trim_end_matches(".rs");
     std::fs::write(
         dir.join("tests").join(test),
