@@ -756,6 +756,28 @@ fn a_parameter_operations_share_has_one_type() {
 }
 
 #[test]
+fn a_document_of_an_okta_org_without_the_okta_profile_is_warned_of() {
+    let document = format!(
+        "{MINIMAL_HEAD}servers: [{{url: 'https://{{yourOktaDomain}}', variables: {{yourOktaDomain: {{default: subdomain.okta.com}}}}}}]\npaths:\n  /a:\n    get:\n      operationId: getA\n      responses: {{'204': {{description: ok}}}}\n"
+    );
+    let warnings = |options: &Options| -> Vec<String> {
+        let generated = generator::generate(&document, options).expect("generates");
+        generated.warnings.iter().map(ToString::to_string).collect()
+    };
+    assert_eq!(
+        warnings(&Options::default()),
+        [
+            "at #/servers/0: this is an Okta org's server, but the client is made without Okta's conventions: an API token would be sent without `SSWS`, and there are no service apps (pass `--profile okta`, or set `x-client-profile: okta` in the document)"
+        ]
+    );
+    let okta = Options {
+        profile: Some(generator::ir::Profile::Okta),
+        ..Options::default()
+    };
+    assert_eq!(warnings(&okta), Vec::<String>::new());
+}
+
+#[test]
 fn multipart_and_media_type_ranges_are_refused_as_request_bodies() {
     let document = |content: &str| {
         format!(

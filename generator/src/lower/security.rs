@@ -21,6 +21,9 @@ impl Lowerer<'_> {
             Some(profile) => Some(profile),
             None => self.document_profile()?,
         };
+        if profile.is_none() {
+            self.suggest_okta_profile();
+        }
         let at = Pointer::root().push("components").push("securitySchemes");
         let components = self.document.components.as_ref();
         let declared = components.map(|components| &components.security_schemes);
@@ -44,6 +47,25 @@ impl Lowerer<'_> {
             }
         }
         Ok(Security { profile, schemes })
+    }
+
+    /// Warns when the document's server is an Okta org's and no profile was chosen: without
+    /// Okta's conventions an API token is sent bare, not as `SSWS <token>`, and Okta refuses it.
+    fn suggest_okta_profile(&mut self) {
+        let okta = self.document.servers.iter().position(|server| {
+            let url = server.url.to_ascii_lowercase();
+            url.contains("okta.com") || url.contains("{youroktadomain}")
+        });
+        if let Some(index) = okta {
+            self.warnings.push(
+                Diagnostic::at(
+                    &Pointer::root().push("servers").push(&index.to_string()),
+                    "this is an Okta org's server, but the client is made without Okta's conventions: an API token would be sent without `SSWS`, and there are no service apps",
+                )
+                .with_help(format!("pass `--profile okta`, or set `{PROFILE_EXTENSION}: okta` in the document"))
+                .warning(),
+            );
+        }
     }
 
     /// The profile `x-client-profile` names, if the document has one.
