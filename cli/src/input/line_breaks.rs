@@ -13,8 +13,9 @@ use super::MAX_RECORD_BYTES;
 /// A reader that notes where each line break (CRLF, LF or CR) is in what it reads, so that
 /// the line an offset is on can be told. Offsets are asked about in order, as records are
 /// read, so it keeps only the breaks past the last one asked about: those in the csv
-/// reader's buffer and in the record being read. Reading fails once the record being read
-/// (from the last offset asked about) is longer than [`MAX_RECORD_BYTES`].
+/// reader's buffer and in the record being read. Reading fails once more than
+/// [`MAX_RECORD_BYTES`] were read past the last offset asked about: so its user must ask
+/// about each record's start (as it does to say where each record is), or a long file fails.
 #[derive(Debug)]
 pub struct LineBreaks<R> {
     inner: R,

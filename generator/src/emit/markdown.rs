@@ -1,100 +1,224 @@
 //! A line of a description, outside code, made safe for rustdoc: the document's Markdown
 //! is kept, but what rustdoc would warn about, and then lose or misread, is written so it
 //! renders as the document shows it. A bare URL becomes an autolink (`<https://…>`); a `<`
-//! that opens no HTML tag rustdoc knows (`f:<name>`) is `&lt;`; square brackets that are no
-//! link (`items[0].name`, `[x]`) are escaped, so rustdoc does not look for an item of that
-//! name. Code spans are left as they are, and so are the generator's own links
-//! (``[`Name`]``), which start with a backtick.
+//! that opens no HTML element (`f:<name>`, `List<String>`) is `&lt;`; square brackets that
+//! are no link (`items[0].name`, `m[i][j]`, `[x]`) are escaped, so rustdoc does not look
+//! for an item of that name. Code spans and backslash escapes are left as they are, and so
+//! are the generator's own links (``[`Name`]``), which start with a backtick.
 
-/// The HTML elements rustdoc lets through: a tag of any other name is text.
-const HTML_TAGS: [&str; 48] = [
+/// The elements of HTML: a `<` followed by one of these names opens or closes a tag, any
+/// other is text.
+const HTML_ELEMENTS: [&str; 117] = [
     "a",
     "abbr",
+    "address",
+    "area",
+    "article",
+    "aside",
+    "audio",
     "b",
+    "base",
+    "bdi",
+    "bdo",
+    "big",
     "blockquote",
+    "body",
     "br",
+    "button",
+    "canvas",
     "caption",
     "center",
     "cite",
     "code",
     "col",
+    "colgroup",
+    "data",
+    "datalist",
     "dd",
     "del",
     "details",
+    "dfn",
+    "dialog",
     "div",
     "dl",
     "dt",
     "em",
+    "embed",
+    "fieldset",
+    "figcaption",
+    "figure",
     "font",
+    "footer",
+    "form",
     "h1",
     "h2",
     "h3",
     "h4",
     "h5",
     "h6",
+    "head",
+    "header",
     "hr",
+    "html",
     "i",
+    "iframe",
     "img",
+    "input",
     "ins",
     "kbd",
+    "label",
+    "legend",
     "li",
+    "link",
+    "main",
+    "map",
+    "mark",
+    "menu",
+    "meta",
+    "meter",
+    "nav",
+    "noscript",
+    "object",
     "ol",
+    "optgroup",
+    "option",
+    "output",
     "p",
+    "param",
+    "picture",
     "pre",
+    "progress",
     "q",
+    "rp",
+    "rt",
+    "ruby",
     "s",
     "samp",
+    "script",
+    "section",
+    "select",
     "small",
+    "source",
     "span",
     "strike",
     "strong",
+    "style",
     "sub",
     "summary",
     "sup",
+    "svg",
     "table",
+    "tbody",
     "td",
+    "template",
+    "textarea",
+    "tfoot",
     "th",
+    "thead",
+    "time",
+    "title",
     "tr",
+    "track",
+    "tt",
     "u",
+    "ul",
+    "var",
+    "video",
+    "wbr",
+    "nobr",
 ];
+
+/// Whether `line` starts an HTML block (`<table>`, `<pre>`, `</div>`): Markdown is not read
+/// inside one, so nothing in it is to be escaped.
+pub fn starts_html_block(line: &str) -> bool {
+    let trimmed = line.trim_start_matches(' ');
+    line.len() - trimmed.len() < 4
+        && trimmed
+            .strip_prefix('<')
+            .is_some_and(|after| html_tag_name(after).is_some())
+}
 
 /// `line`, outside its code spans, made safe for rustdoc.
 pub fn rustdoc_safe(line: &str) -> String {
     let mut safe = String::with_capacity(line.len() + 8);
+    // For each `[` open: whether it was kept as a link's.
+    let mut brackets: Vec<bool> = Vec::new();
+    let mut in_anchor = false;
     let mut at = 0;
-    while let Some(offset) = line[at..].find(['`', 'h', '<', '[', ']']) {
+    while let Some(offset) = line[at..].find(['\\', '`', 'h', '<', '[', ']']) {
         let here = at + offset;
         safe.push_str(&line[at..here]);
         let (before, rest) = line.split_at(here);
-        at = here + 1;
-        match rest.as_bytes()[0] {
-            b'`' => {
-                let span = code_span(rest);
-                safe.push_str(span);
-                at = here + span.len();
+        let in_link_text = brackets.contains(&true) || in_anchor;
+        let taken = match rest.as_bytes()[0] {
+            // A backslash escape or a code span is copied as it is.
+            b'\\' | b'`' => {
+                let taken = if rest.starts_with('`') {
+                    code_span(rest)
+                } else {
+                    escape(rest)
+                };
+                safe.push_str(&rest[..taken]);
+                taken
             }
-            b'h' => match bare_url(line, here) {
+            b'h' => match bare_url(before, rest).filter(|_| !in_link_text) {
                 Some(url) => {
                     safe.push('<');
                     safe.push_str(url);
                     safe.push('>');
-                    at = here + url.len();
+                    url.len()
                 }
-                None => safe.push('h'),
+                None => {
+                    safe.push('h');
+                    1
+                }
             },
-            b'<' if !opens_tag(&rest[1..]) => safe.push_str("&lt;"),
-            b'[' if !is_link(rest) && !after_link_text(&safe) => safe.push_str("\\["),
-            b']' if !closes_link(before, &rest[1..]) => safe.push_str("\\]"),
-            byte => safe.push(char::from(byte)),
-        }
+            b'<' => {
+                let after = &rest[1..];
+                match html_tag_name(after) {
+                    Some(name) if name.eq_ignore_ascii_case("a") => in_anchor = true,
+                    Some(name) if name.eq_ignore_ascii_case("/a") => in_anchor = false,
+                    _ => {}
+                }
+                let kept = html_tag_name(after).is_some() || is_autolink(after);
+                safe.push_str(if kept { "<" } else { "&lt;" });
+                1
+            }
+            b'[' => {
+                let part_of_a_word = before
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_');
+                let label = safe.ends_with(']') && !safe.ends_with("\\]");
+                let link = !part_of_a_word && (label || is_link(rest));
+                brackets.push(link);
+                safe.push_str(if link { "[" } else { "\\[" });
+                1
+            }
+            _ => {
+                let link = brackets.pop().unwrap_or(false);
+                safe.push_str(if link { "]" } else { "\\]" });
+                1
+            }
+        };
+        at = here + taken;
     }
     safe.push_str(&line[at..]);
     safe
 }
 
-/// The code span that starts `rest` (a run of backticks, what follows, and the next run of
-/// exactly as many), or the opening run alone when none closes it.
-fn code_span(rest: &str) -> &str {
+/// The backslash escape that starts `rest`: the backslash and the ASCII punctuation it
+/// escapes, or the backslash alone.
+fn escape(rest: &str) -> usize {
+    match rest.as_bytes().get(1) {
+        Some(byte) if byte.is_ascii_punctuation() => 2,
+        _ => 1,
+    }
+}
+
+/// The length of the code span that starts `rest` (a run of backticks, what follows, and
+/// the next run of exactly as many), or of the opening run alone when none closes it.
+fn code_span(rest: &str) -> usize {
     let ticks = rest.len() - rest.trim_start_matches('`').len();
     let fence = &rest[..ticks];
     let after = &rest[ticks..];
@@ -102,74 +226,108 @@ fn code_span(rest: &str) -> &str {
         .filter(|&at| after.is_char_boundary(at) && after[at..].starts_with(fence))
         .find(|&at| !after[..at].ends_with('`') && !after[at + ticks..].starts_with('`'));
     match end {
-        Some(end) => &rest[..ticks + end + ticks],
-        None => fence,
+        Some(end) => ticks + end + ticks,
+        None => ticks,
     }
 }
 
-/// The URL that starts at `at` in `text` when it is bare: not already in `<…>`, a link's
-/// `(…)` or its text, nor part of a word.
-fn bare_url(text: &str, at: usize) -> Option<&str> {
-    let rest = &text[at..];
+/// The URL that starts `rest` when it is bare: not already in `<…>`, a link's `(…)` or
+/// an attribute, nor part of a word. It ends before white space or what cannot be in it,
+/// before a `)` that closes none of its own `(`, and before a sentence's last stop or a
+/// Markdown emphasis that follows it.
+fn bare_url<'t>(before: &str, rest: &'t str) -> Option<&'t str> {
     if !(rest.starts_with("https://") || rest.starts_with("http://")) {
         return None;
     }
-    let before = text[..at].chars().next_back();
-    if before.is_some_and(|c| {
-        c.is_alphanumeric() || matches!(c, '<' | '(' | '[' | '"' | '\'' | '=' | '/')
-    }) {
+    let previous = before.chars().next_back();
+    // A link's destination: `[text](https://…)`, `[label]: https://…`.
+    if before.ends_with("](")
+        || before.trim_end().ends_with("]:")
+        || previous
+            .is_some_and(|c| c.is_alphanumeric() || matches!(c, '<' | '"' | '\'' | '=' | '/'))
+    {
         return None;
     }
-    let length = rest
-        .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | '`' | ')' | ']'))
-        .unwrap_or(rest.len());
-    // A sentence's last stop is not the URL's.
-    let url = rest[..length].trim_end_matches(['.', ',', ';', ':', '!', '?']);
+    let mut depth = 0_usize;
+    let mut length = rest.len();
+    for (at, c) in rest.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth > 0 => depth -= 1,
+            c if c.is_whitespace()
+                || matches!(c, ')' | '<' | '>' | '"' | '\'' | '`' | '[' | ']') =>
+            {
+                length = at;
+                break;
+            }
+            _ => {}
+        }
+    }
+    let url = rest[..length].trim_end_matches(['.', ',', ';', ':', '!', '?', '*']);
     (url.len() > "https://".len()).then_some(url)
 }
 
-/// Whether the text after a `<` opens or closes an HTML tag rustdoc knows, is an autolink
-/// (`<https://…>`) or a comment.
-fn opens_tag(after: &str) -> bool {
-    if after.starts_with("!--") || after.starts_with("http://") || after.starts_with("https://") {
-        return true;
+/// The name of the HTML tag the text after a `<` opens (`b`) or closes (`/b`), when it is
+/// an element of HTML; a comment (`!--`) counts as one.
+fn html_tag_name(after: &str) -> Option<&str> {
+    if after.starts_with("!--") {
+        return Some("!--");
     }
-    let name = after.strip_prefix('/').unwrap_or(after);
-    let length = name
+    let name_start = usize::from(after.starts_with('/'));
+    let length = after[name_start..]
         .find(|c: char| !c.is_ascii_alphanumeric())
-        .unwrap_or(name.len());
-    let end = name[length..].chars().next();
-    length > 0
-        && matches!(end, Some('>' | ' ' | '/'))
-        && HTML_TAGS.contains(&name[..length].to_ascii_lowercase().as_str())
+        .unwrap_or(after.len() - name_start);
+    let end = after[name_start + length..].chars().next();
+    let known = HTML_ELEMENTS.contains(
+        &after[name_start..name_start + length]
+            .to_ascii_lowercase()
+            .as_str(),
+    );
+    (length > 0 && known && matches!(end, Some('>' | ' ' | '/' | '\t') | None))
+        .then_some(&after[..name_start + length])
+}
+
+/// Whether the text after a `<` is an autolink: `<https://…>`, or `<name@host>`.
+fn is_autolink(after: &str) -> bool {
+    let Some(end) = after.find('>') else {
+        return false;
+    };
+    let inside = &after[..end];
+    let url = inside.starts_with("http://") || inside.starts_with("https://");
+    let email = inside.contains('@') && !inside.starts_with('@') && !inside.ends_with('@');
+    (url || email) && !inside.contains(|c: char| c.is_whitespace() || c == '<')
 }
 
 /// Whether the `[` that starts `rest` starts a link: ``[`Name`]`` (the generator's), or
-/// `[text](…)`, `[text][…]`, `[text]:` (Markdown's).
+/// `[text](…)`, `[text][label]`, or a definition `[label]: https://…` (Markdown's).
 fn is_link(rest: &str) -> bool {
     if rest.starts_with("[`") {
         return true;
     }
-    match rest.find(']') {
-        Some(end) => rest[end + 1..].starts_with(['(', '[', ':']),
-        None => false,
+    let mut depth = 0_usize;
+    for (at, c) in rest.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' if depth == 1 => return follows_link_text(&rest[at + 1..]),
+            ']' => depth -= 1,
+            _ => {}
+        }
     }
+    false
 }
 
-/// Whether what is written so far ends with a link's text, kept: a `[` after it opens the
-/// label of a reference link (`[text][label]`).
-fn after_link_text(safe: &str) -> bool {
-    safe.ends_with(']') && !safe.ends_with("\\]")
-}
-
-/// Whether the `]` between `before` and `after` closes a link that [`is_link`] kept.
-fn closes_link(before: &str, after: &str) -> bool {
-    let Some(open) = before.rfind('[') else {
-        return false;
-    };
-    before[open..].starts_with("[`")
-        || before[..open].ends_with(']')
-        || after.starts_with(['(', '[', ':'])
+/// Whether what follows a `]` makes the brackets before it a link's text or label.
+fn follows_link_text(after: &str) -> bool {
+    if after.starts_with(['(', '[']) {
+        return true;
+    }
+    // A definition gives a destination: `[1]: https://…`, `[1]: /path`, `[1]: <…>`.
+    after.strip_prefix(':').is_some_and(|destination| {
+        let destination = destination.trim_start();
+        ["http://", "https://", "/", "#", "<", "./", "../"]
+            .iter()
+            .any(|start| destination.starts_with(start))
+    })
 }
 
 #[cfg(test)]
@@ -192,6 +350,27 @@ mod tests {
                 "items\\[0\\].name and \\[x\\] done",
             ),
             ("List<String> or Vec<u8>", "List&lt;String> or Vec&lt;u8>"),
+            ("(https://example.com/docs)", "(<https://example.com/docs>)"),
+            (
+                "m[i][j], values[0][1]",
+                "m\\[i\\]\\[j\\], values\\[0\\]\\[1\\]",
+            ),
+            (
+                "ids[0]: the first; labels[name]: one",
+                "ids\\[0\\]: the first; labels\\[name\\]: one",
+            ),
+            ("[DEPRECATED]: use X", "\\[DEPRECATED\\]: use X"),
+            ("**See https://x.io/a**", "**See <https://x.io/a>**"),
+            (
+                "https://en.wikipedia.org/wiki/Foo_(bar).",
+                "<https://en.wikipedia.org/wiki/Foo_(bar)>.",
+            ),
+            ("[a [b] c](https://x.io)", "[a \\[b\\] c](https://x.io)"),
+            (
+                "an `unclosed code span <x>",
+                "an `unclosed code span &lt;x>",
+            ),
+            (r"\`items[0]\` is no code", r"\`items\[0\]\` is no code"),
         ];
         for (line, safe) in cases {
             assert_eq!(rustdoc_safe(line), safe, "{line}");
@@ -199,29 +378,27 @@ mod tests {
     }
 
     #[test]
-    fn markdown_html_code_and_the_generator_s_links_are_kept() {
+    fn markdown_html_code_escapes_and_the_generator_s_links_are_kept() {
         for line in [
             "a [link](https://example.com) and [ref][1] and <https://example.com>",
-            "<b>bold</b>, <br/>, <a href=\"https://x.io\">x</a> <!-- note -->",
+            "[1]: https://example.com/ref",
+            "<b>bold</b>, <br/>, <a href=\"https://x.io\">https://x.io</a> <!-- note -->",
+            "<ul><li>one</li></ul> <thead></thead> <tt>t</tt> <var>v</var> <section>",
             "`items[0].name` and ``a ` b <c>`` and `https://x.io`",
             "The value is a [`Pet`]; see [`Pet::Unknown`].",
+            "\\[x\\], \\<name> and a mail to <a@b.c>",
+            "[see https://x.io](https://y.io)",
             "http://",
         ] {
             assert_eq!(rustdoc_safe(line), line);
         }
-        let cases = [
-            (
-                "[1]: https://example.com/ref",
-                "[1]: <https://example.com/ref>",
-            ),
-            (
-                "an `unclosed code span <x>",
-                "an `unclosed code span &lt;x>",
-            ),
-            ("items[0] and [1]", "items\\[0\\] and \\[1\\]"),
-        ];
-        for (line, safe) in cases {
-            assert_eq!(rustdoc_safe(line), safe, "{line}");
-        }
+    }
+
+    #[test]
+    fn html_blocks_are_told_from_text() {
+        assert!(starts_html_block("<pre>"));
+        assert!(starts_html_block("  </TABLE>"));
+        assert!(!starts_html_block("<name> is"));
+        assert!(!starts_html_block("    <pre>"));
     }
 }

@@ -207,6 +207,16 @@ struct CodeBlocks {
     after_blank: bool,
     /// Whether the text is in a list, whose indented lines continue an item.
     in_list: bool,
+    /// Whether the line is in an HTML block, where Markdown is not read: until a blank line,
+    /// or until `</pre>` for a `<pre>` block.
+    html: Option<HtmlBlock>,
+}
+
+/// How an HTML block ends.
+#[derive(Clone, Copy, PartialEq)]
+enum HtmlBlock {
+    AtBlankLine,
+    AtEndOfPre,
 }
 
 impl CodeBlocks {
@@ -218,9 +228,11 @@ impl CodeBlocks {
                 format!(" {line}")
             })
         };
-        let trimmed = line.trim_start();
+        // Markdown indents with spaces and tabs alone: other white space is text, and the
+        // indent's bytes are ASCII, so the line can be cut after it.
+        let trimmed = line.trim_start_matches([' ', '\t']);
         let indent = line.len() - trimmed.len();
-        let blank = trimmed.is_empty();
+        let blank = line.trim().is_empty();
         if self.indented && !blank && indent < 4 {
             emit("```");
             self.indented = false;
@@ -249,7 +261,29 @@ impl CodeBlocks {
             if !blank && indent == 0 {
                 self.in_list = is_list_item(trimmed);
             }
-            emit(&super::markdown::rustdoc_safe(line));
+            if self.html.is_none() && super::markdown::starts_html_block(line) {
+                let pre = trimmed
+                    .get(..4)
+                    .is_some_and(|start| start.eq_ignore_ascii_case("<pre"));
+                self.html = Some(if pre {
+                    HtmlBlock::AtEndOfPre
+                } else {
+                    HtmlBlock::AtBlankLine
+                });
+            }
+            match self.html {
+                Some(block) => {
+                    emit(line);
+                    let ends = match block {
+                        HtmlBlock::AtBlankLine => blank,
+                        HtmlBlock::AtEndOfPre => line.to_ascii_lowercase().contains("</pre>"),
+                    };
+                    if ends {
+                        self.html = None;
+                    }
+                }
+                None => emit(&super::markdown::rustdoc_safe(line)),
+            }
         }
         self.after_blank = blank;
     }
@@ -333,6 +367,42 @@ mod tests {
     fn bidi_controls_and_bare_carriage_returns_never_reach_a_doc_comment() {
         let lines = doc_lines(["a\u{202E}b\u{2066}c\u{2069}\rd\r\ne\u{0}\tf"]);
         assert_eq!(lines, [" abc", " d", " e\tf"]);
+    }
+
+    #[test]
+    fn an_indent_of_other_white_space_is_text() {
+        let lines = doc_lines(["Intro.\n\n\u{3000}\u{3000}code\n\n\u{a0}\u{2003}more"]);
+        assert_eq!(
+            lines,
+            [
+                " Intro.",
+                "",
+                " \u{3000}\u{3000}code",
+                "",
+                " \u{a0}\u{2003}more"
+            ]
+        );
+    }
+
+    #[test]
+    fn html_blocks_are_not_read_as_markdown() {
+        let lines = doc_lines([
+            "<pre>\nitems[0] <x>\n</pre>\nitems[0]\n\n<table>\n<tr><td>[x]</td></tr>\n\n[x]",
+        ]);
+        assert_eq!(
+            lines,
+            [
+                " <pre>",
+                " items[0] <x>",
+                " </pre>",
+                " items\\[0\\]",
+                "",
+                " <table>",
+                " <tr><td>[x]</td></tr>",
+                "",
+                " \\[x\\]"
+            ]
+        );
     }
 
     #[test]

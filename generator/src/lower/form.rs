@@ -158,8 +158,7 @@ fn encoding_style(encoding: &openapiv3::Encoding, at: &Pointer) -> Result<Object
         .content_type
         .as_deref()
         .is_some_and(|content_type| {
-            let essence = content_type.split(';').next().unwrap_or_default().trim();
-            essence.eq_ignore_ascii_case("application/json") || essence.ends_with("+json")
+            super::operations::media_encoding(content_type) == crate::ir::Encoding::Json
         });
     match &encoding.style {
         None if json => Ok(ObjectStyle::Json),

@@ -1058,8 +1058,7 @@ fn json_schema<'d>(
             "the parameter's `content` has no media type",
         ));
     };
-    let essence = media_type.split(';').next().unwrap_or_default().trim();
-    if essence != "application/json" && !essence.ends_with("+json") {
+    if media_encoding(media_type) != Encoding::Json {
         return Err(Diagnostic::at(
             &at.push(media_type),
             format!("parameters described by `{media_type}` are not supported yet; only JSON is"),
@@ -1254,7 +1253,7 @@ fn unsendable(name: &str) -> Option<&'static str> {
 
 /// How a body of the media type `name` is written or read: JSON (`application/json` or a
 /// `+json` type), a form, text (`text/*`), or bytes.
-fn media_encoding(name: &str) -> Encoding {
+pub(super) fn media_encoding(name: &str) -> Encoding {
     let essence = name
         .split(';')
         .next()

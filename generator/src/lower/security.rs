@@ -139,16 +139,17 @@ impl Lowerer<'_> {
 }
 
 /// Whether an operation with these security requirements (its own, or else the document's)
-/// is sent with the client's credentials. Not when they are empty (`security: []`) or one
-/// of them is empty (`{}`), which makes authentication optional: the request goes without.
-/// A document that says nothing leaves them on, as most documents that declare schemes
-/// and forget the top-level `security` mean.
+/// is sent with the client's credentials: not when none of them names a scheme
+/// (`security: []`, `[{}]`), as the operation requires none. Where an empty requirement
+/// stands beside others (`[{}, {bearer: []}]`), authentication is optional and the client's
+/// credentials go with the request, since signing in may give more (private data, higher
+/// limits). A document that says nothing leaves them on, as most documents that declare
+/// schemes and forget the top-level `security` mean.
 pub(super) fn sends_credentials(requirements: Option<&Vec<SecurityRequirement>>) -> bool {
     requirements.is_none_or(|requirements| {
-        !requirements.is_empty()
-            && requirements
-                .iter()
-                .all(|requirement| !requirement.is_empty())
+        requirements
+            .iter()
+            .any(|requirement| !requirement.is_empty())
     })
 }
 
@@ -188,7 +189,7 @@ mod tests {
     }
 
     #[test]
-    fn credentials_are_left_off_only_where_no_requirement_or_an_empty_one_is_listed() {
+    fn credentials_are_left_off_only_where_no_requirement_names_a_scheme() {
         assert!(sends_credentials(None));
         assert!(sends_credentials(Some(&requirements(
             r#"[{"bearer": []}]"#
@@ -198,7 +199,7 @@ mod tests {
         ))));
         assert!(!sends_credentials(Some(&requirements("[]"))));
         assert!(!sends_credentials(Some(&requirements("[{}]"))));
-        assert!(!sends_credentials(Some(&requirements(
+        assert!(sends_credentials(Some(&requirements(
             r#"[{"bearer": []}, {}]"#
         ))));
     }
