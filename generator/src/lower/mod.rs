@@ -7,6 +7,7 @@ mod form;
 mod names;
 mod operations;
 mod security;
+mod servers;
 mod shape;
 mod types;
 
