@@ -341,19 +341,18 @@ fn descriptions_document_without_rustdoc_warnings() {
 /// `tests/fixtures/wire/TEST` (which names the library `LIB`) as its integration test.
 fn run_wire_test(name: &str, spec: &str, test: &str) {
     let (dir, target) = wire_crate(name, spec);
-    let test_text =
-        std::fs::read_to_string(workspace_root().join("tests/fixtures/wire").join(test))
-            .expect("the request test");
-    // The one-shot server every wire test uses, as its module `one_shot`.
-    let one_shot = workspace_root().join("tests/fixtures/wire/one_shot.rs");
+    // The test, and the one-shot server every wire test uses as its module `one_shot`.
     std::fs::create_dir_all(dir.join("tests/one_shot")).expect("create tests/one_shot/");
-    std::fs::copy(one_shot, dir.join("tests/one_shot/mod.rs")).expect("copy the one-shot server");
+    for (from, to) in [(test, test), ("one_shot.rs", "one_shot/mod.rs")] {
+        let text = std::fs::read_to_string(workspace_root().join("tests/fixtures/wire").join(from))
+            .expect("a test file");
+        std::fs::write(
+            dir.join("tests").join(to),
+            text.replace("use LIB::", &format!("use fixture_{name}::")),
+        )
+        .expect("write a test file");
+    }
     let stem = test.trim_end_matches(".rs");
-    std::fs::write(
-        dir.join("tests").join(test),
-        test_text.replace("use LIB::", &format!("use fixture_{name}::")),
-    )
-    .expect("write the request test");
     tests::cargo_succeeds(
         &dir,
         &target,
