@@ -34,7 +34,7 @@ mod options;
 mod payload;
 mod placed;
 mod plan;
-mod plural;
+pub mod plural;
 mod positions;
 mod preflight;
 mod record;

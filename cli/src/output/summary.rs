@@ -4,6 +4,7 @@
 use std::fmt::Display;
 use std::io::{self, Write};
 
+pub use okta_identity_source_import::plural::count;
 use okta_identity_source_import::{InvalidRecord, Plan, Report, Warning};
 
 use super::events::LOST_CREATE;
@@ -174,13 +175,4 @@ fn write_listed<T: Display>(
         )?;
     }
     Ok(())
-}
-
-/// `1 user`, `2 users`.
-pub fn count(n: u64, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }

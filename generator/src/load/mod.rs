@@ -1,5 +1,40 @@
 //! Reading an OpenAPI 3.0 or 3.1 document from YAML or JSON text.
 
+/// The `visit_*` methods of a serde `Visitor` of `()` for every scalar, each giving
+/// `$result`: the walks of the text that look at its mappings alone (the keys, a pointer's
+/// place) do the same with any scalar. `$error` names the error type in `$result`.
+macro_rules! visit_scalars {
+    ($error:ident => $result:expr) => {
+        fn visit_bool<$error: serde::de::Error>(self, _: bool) -> Result<(), $error> {
+            $result
+        }
+        fn visit_i64<$error: serde::de::Error>(self, _: i64) -> Result<(), $error> {
+            $result
+        }
+        fn visit_u64<$error: serde::de::Error>(self, _: u64) -> Result<(), $error> {
+            $result
+        }
+        fn visit_i128<$error: serde::de::Error>(self, _: i128) -> Result<(), $error> {
+            $result
+        }
+        fn visit_u128<$error: serde::de::Error>(self, _: u128) -> Result<(), $error> {
+            $result
+        }
+        fn visit_f64<$error: serde::de::Error>(self, _: f64) -> Result<(), $error> {
+            $result
+        }
+        fn visit_str<$error: serde::de::Error>(self, _: &str) -> Result<(), $error> {
+            $result
+        }
+        fn visit_bytes<$error: serde::de::Error>(self, _: &[u8]) -> Result<(), $error> {
+            $result
+        }
+        fn visit_unit<$error: serde::de::Error>(self) -> Result<(), $error> {
+            $result
+        }
+    };
+}
+
 mod failure;
 mod keys;
 mod keywords;

@@ -88,24 +88,7 @@ impl<'de> Visitor<'de> for Seek<'_> {
     }
 
     // A scalar has no entries: the place is not in the text.
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
+    visit_scalars!(E => Ok(()));
 }
 
 /// Never expected: [`Seek`] only visits with tokens left.
@@ -129,30 +112,7 @@ impl<'de> Visitor<'de> for Found {
     fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<(), A::Error> {
         Err(de::Error::custom(FOUND))
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        Err(E::custom(FOUND))
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        Err(E::custom(FOUND))
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        Err(E::custom(FOUND))
-    }
-    fn visit_i128<E: de::Error>(self, _: i128) -> Result<(), E> {
-        Err(E::custom(FOUND))
-    }
-    fn visit_u128<E: de::Error>(self, _: u128) -> Result<(), E> {
-        Err(E::custom(FOUND))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        Err(E::custom(FOUND))
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        Err(E::custom(FOUND))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Err(E::custom(FOUND))
-    }
+    visit_scalars!(E => Err(E::custom(FOUND)));
 }
 
 /// A mapping key as pointer text: a string as it is, a number or a boolean as written.
