@@ -387,8 +387,13 @@ fn takes_json_body(body: &RequestBody) -> bool {
 /// The type a parameter's value is passed as.
 fn argument_tokens(param: &Parameter) -> TokenStream {
     match &param.ty {
-        // Any values that print: `&["a", "b"]`, `&[id]`, `&[Status::Active]`.
-        TypeRef::List(_) if param.object_style.is_none() => quote!(&[impl std::fmt::Display]),
+        // A list of an enum's values takes the enum (`&[Status::Active]`); any other list,
+        // any values that print (`&["a", "b"]`, `&[id]`).
+        TypeRef::List(item)
+            if param.object_style.is_none() && !matches!(**item, TypeRef::Named(_)) =>
+        {
+            quote!(&[impl std::fmt::Display])
+        }
         ty => argument_type(ty, ModelsPath::Qualified),
     }
 }
