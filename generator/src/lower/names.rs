@@ -55,6 +55,7 @@ pub const API_METHODS_TAKEN: &[&str] = &[
 /// An acronym's plural is one word (`APIs` is `apis`, not `ap_is`).
 fn words(name: &str) -> Cow<'_, str> {
     let name = plural_acronyms(name);
+    let name = digits_before_acronyms(name);
     if name.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return name;
     }
@@ -91,6 +92,47 @@ fn plural_acronyms(name: &str) -> Cow<'_, str> {
     for run in runs {
         written[run].make_ascii_lowercase();
     }
+    Cow::Owned(written)
+}
+
+/// `name` with a space after each run of digits that follows a capital and comes before an
+/// acronym of two capitals or more (`V1API`, `X509CA`): the case conversion takes a capital,
+/// digits and capitals for one word (`v1api`), where after a small letter it sees two
+/// (`s3URL` is `s3_url`). One capital after the digits is the acronym's own (`U2FProfile`
+/// stays `u2f_profile`).
+fn digits_before_acronyms(name: Cow<'_, str>) -> Cow<'_, str> {
+    let bytes = name.as_bytes();
+    let acronym_at = |at: usize| {
+        let capitals = bytes[at..]
+            .iter()
+            .take_while(|byte| byte.is_ascii_uppercase())
+            .count();
+        // The last capital before a small letter begins the next word.
+        let next_word = bytes.get(at + capitals).is_some_and(u8::is_ascii_lowercase);
+        capitals >= 2 + usize::from(next_word)
+    };
+    let breaks: Vec<usize> = (1..bytes.len())
+        .filter(|&at| {
+            bytes[at - 1].is_ascii_digit()
+                && acronym_at(at)
+                && bytes[..at]
+                    .iter()
+                    .rev()
+                    .find(|byte| !byte.is_ascii_digit())
+                    .is_some_and(u8::is_ascii_uppercase)
+        })
+        .collect();
+    if breaks.is_empty() {
+        return name;
+    }
+    let mut written = String::with_capacity(name.len() + breaks.len());
+    let mut from = 0;
+    for at in breaks {
+        written.push_str(&name[from..at]);
+        written.push(' ');
+        from = at;
+    }
+    written.push_str(&name[from..]);
     Cow::Owned(written)
 }
 
@@ -211,6 +253,26 @@ mod tests {
         assert_eq!(snake("APIsettings"), "ap_isettings");
         assert_eq!(snake("HTTPServer"), "http_server");
         assert_eq!(snake("IDs"), "ids");
+    }
+
+    #[test]
+    fn digits_after_a_capital_end_their_word_before_an_acronym() {
+        assert_eq!(
+            snake("getSchedulingV1APIResources"),
+            "get_scheduling_v1_api_resources"
+        );
+        assert_eq!(camel("V1API"), "V1Api");
+        assert_eq!(snake("X509CA"), "x509_ca");
+        assert_eq!(camel("SHA256RSA"), "Sha256Rsa");
+        // What the case conversion already splits, or has no acronym after its digits.
+        assert_eq!(snake("s3URL"), "s3_url");
+        assert_eq!(snake("X509Certificate"), "x509_certificate");
+        assert_eq!(snake("listV1Beta1APIGroups"), "list_v1_beta1_api_groups");
+        assert_eq!(snake("V1A"), "v1a");
+        assert_eq!(camel("UserFactorU2FProfile"), "UserFactorU2fProfile");
+        assert_eq!(snake("W3CTraceContext"), "w3c_trace_context");
+        assert_eq!(camel("2FA"), "V2fa");
+        assert_eq!(snake("HTTP2"), "http2");
     }
 
     #[test]
