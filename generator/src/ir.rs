@@ -537,4 +537,8 @@ pub struct UnionVariant {
     /// The values of the tag property that select this variant, the first of which is
     /// sent (empty unless the union is tagged).
     pub tags: Vec<String>,
+    /// In a first-match union, the properties a received value must have, with these
+    /// values, for this variant to be tried: its required properties whose schema is an
+    /// enum of one value, which its type's open enums would take any value for.
+    pub constants: Vec<(String, String)>,
 }

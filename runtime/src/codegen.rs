@@ -10,7 +10,7 @@ pub mod nullable {
     pub use crate::nullable::deserialize;
 }
 
-/// Serde support for tagged unions.
+/// Serde support for tagged unions, and for unions whose members are tried in turn.
 pub mod tagged {
-    pub use crate::tagged::{serialize, tag, variant};
+    pub use crate::tagged::{decoded, serialize, tag, variant};
 }

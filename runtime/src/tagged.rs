@@ -47,6 +47,12 @@ where
     serde_json::from_value(value).map_err(E::custom)
 }
 
+/// The received value as `T`, if it decodes as one: a variant of a union tried in turn.
+#[allow(dead_code)]
+pub fn decoded<T: DeserializeOwned>(value: &Value) -> Option<T> {
+    serde::Deserialize::deserialize(value).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};

@@ -221,15 +221,21 @@ fn union_def(paragraphs: [&str; 2], name: &proc_macro2::Ident, u: &Union) -> Tok
                 .into_iter()
                 .chain(["A received value is the first of these, in order, that it decodes as."]),
         );
-        let what = what.map(|what| docs_of(&what));
-        return quote! {
-            #docs
-            #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-            #[serde(untagged)]
-            pub enum #name {
-                #(#what #variants(#types),)*
-            }
-        };
+        if u.variants
+            .iter()
+            .all(|variant| variant.constants.is_empty())
+        {
+            let what = what.map(|what| docs_of(&what));
+            return quote! {
+                #docs
+                #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+                #[serde(untagged)]
+                pub enum #name {
+                    #(#what #variants(#types),)*
+                }
+            };
+        }
+        return guarded_union_def(docs, name, u, what);
     };
     let unknown = ident(unknown_variant);
     let variant_docs = u.variants.iter().zip(what).map(|(variant, what)| {
@@ -289,6 +295,72 @@ fn union_def(paragraphs: [&str; 2], name: &proc_macro2::Ident, u: &Union) -> Tok
                     #(#received)*
                     _ => Ok(Self::#unknown(value)),
                 }
+            }
+        }
+    }
+}
+
+/// A first-match union some of whose variants are tried only for values that have their
+/// constants (see [`UnionVariant::constants`](crate::ir::UnionVariant::constants)).
+fn guarded_union_def(
+    union_docs: TokenStream,
+    name: &proc_macro2::Ident,
+    u: &Union,
+    what: impl Iterator<Item = String>,
+) -> TokenStream {
+    let variants: Vec<_> = u
+        .variants
+        .iter()
+        .map(|variant| ident(&variant.rust_name))
+        .collect();
+    let types = u
+        .variants
+        .iter()
+        .map(|variant| type_tokens(&variant.ty, ModelsPath::Local));
+    let variant_docs = u.variants.iter().zip(what).map(|(variant, what)| {
+        if variant.constants.is_empty() {
+            return docs_of(&what);
+        }
+        let constants: Vec<String> = variant
+            .constants
+            .iter()
+            .map(|(property, value)| format!("`{property}` is `{value}`"))
+            .collect();
+        let only = format!("Only for an object whose {}.", constants.join(" and "));
+        docs([what.as_str(), only.as_str()])
+    });
+    let tries = u.variants.iter().zip(&variants).map(|(variant, name)| {
+        let decode = quote! {
+            if let Some(decoded) = tagged::decoded(&value) {
+                return Ok(Self::#name(decoded));
+            }
+        };
+        if variant.constants.is_empty() {
+            return decode;
+        }
+        let properties = variant.constants.iter().map(|(property, _)| property);
+        let values = variant.constants.iter().map(|(_, value)| value);
+        quote! {
+            if #(tagged::tag(&value, #properties) == Some(#values))&&* {
+                #decode
+            }
+        }
+    });
+    let failure = format!("data did not match any variant of untagged enum {name}");
+    quote! {
+        #union_docs
+        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+        #[serde(untagged)]
+        pub enum #name {
+            #(#variant_docs #variants(#types),)*
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                use api_client_runtime::codegen::tagged;
+                let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+                #(#tries)*
+                Err(serde::de::Error::custom(#failure))
             }
         }
     }

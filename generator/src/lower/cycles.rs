@@ -226,6 +226,7 @@ mod tests {
                     rust_name: "U".into(),
                     ty: nullable(named("U")),
                     tags: Vec::new(),
+                    constants: Vec::new(),
                 }],
                 selection: Selection::FirstMatch,
             }),

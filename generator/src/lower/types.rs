@@ -197,6 +197,7 @@ impl<'d> Lowerer<'d> {
                     rust_name: variant_word(&target).to_owned(),
                     ty: target,
                     tags: Vec::new(),
+                    constants: Vec::new(),
                 }],
                 selection: Selection::FirstMatch,
             })),
@@ -513,6 +514,7 @@ impl<'d> Lowerer<'d> {
                 rust_name: variant_names.claim(rust_name),
                 ty,
                 tags,
+                constants: Vec::new(),
             });
         }
         let selection = match discriminator {
@@ -600,6 +602,7 @@ impl<'d> Lowerer<'d> {
                 rust_name: variant_names.claim(variant_name(&ty)),
                 ty,
                 tags: tags_of(discriminator, reference),
+                constants: Vec::new(),
             });
         }
         Ok(Some(Union {
@@ -867,6 +870,7 @@ impl<'d> Lowerer<'d> {
     pub(super) fn finish_types(&mut self) -> Vec<TypeDef> {
         let mut types: Vec<TypeDef> = std::mem::take(&mut self.types).into_values().collect();
         super::cycles::box_cycles(&mut types);
+        super::constant_tags::tag_by_constants(&mut types);
         super::first_match::order_first_match_unions(&mut types);
         types
     }
