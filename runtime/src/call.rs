@@ -552,7 +552,7 @@ async fn execute<E: ErrorBody>(
                 meta.retries = retries;
                 return Ok((meta, body));
             }
-            Err(error) => credentials.kept_out_of(error),
+            Err(error) => error.without_query(),
         };
         error.set_retries(retries);
         tracing::debug!(

@@ -140,6 +140,17 @@ impl<E: ErrorBody> From<ConfigError> for Error<E> {
 }
 
 impl<E: ErrorBody> Error<E> {
+    /// The error without the query of the URL reqwest's errors show: a query may hold an
+    /// API key, or a secret the API takes as a parameter (`?token=`, `?api_secret=`).
+    pub(crate) fn without_query(mut self) -> Self {
+        if let Self::Transport { source, .. } = &mut self {
+            if let Some(url) = source.url_mut() {
+                url.set_query(None);
+            }
+        }
+        self
+    }
+
     /// The HTTP status of the response this error is about, if there was one.
     pub fn status(&self) -> Option<StatusCode> {
         self.meta().map(|meta| meta.status)
