@@ -1014,8 +1014,7 @@ async fn html_502_keeps_the_raw_body() -> TestResult {
     assert_eq!(
         error.to_string(),
         format!(
-            "502 Bad Gateway: the body says no error code or summary ({} bytes shown) (request id req-502)",
-            html.len()
+            "502 Bad Gateway: the body says no error code or summary; it starts with {html:?} (request id req-502)"
         )
     );
     assert_eq!(received(&server).await.len(), 1, "502 is not retried");

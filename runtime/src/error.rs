@@ -15,6 +15,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// not be decoded in [`Error::Decode`].
 pub(crate) const BODY_SNIPPET_BYTES: usize = 4096;
 
+/// How much of an error body that says no code or summary its error's message shows (all
+/// of it is in [`ApiError::raw_body`], up to [`BODY_SNIPPET_BYTES`]).
+const SHOWN_BODY_CHARACTERS: usize = 200;
+
 /// What the client reads from a decoded error body to describe an error. The generated
 /// crate implements it for each error body its API declares; any JSON
 /// (`serde_json::Value`) says nothing.
@@ -288,11 +292,14 @@ impl<E: ErrorBody> fmt::Display for ApiError<E> {
             write!(f, " [{}]", causes.join("; "))?;
         }
         match &self.raw_body {
-            Some(raw) => write!(
-                f,
-                ": the body says no error code or summary ({} bytes shown)",
-                raw.len()
-            )?,
+            Some(raw) => {
+                let start: String = raw.chars().take(SHOWN_BODY_CHARACTERS).collect();
+                let cut = if start.len() < raw.len() { "…" } else { "" };
+                write!(
+                    f,
+                    ": the body says no error code or summary; it starts with {start:?}{cut}"
+                )?;
+            }
             None if body.is_none() => write!(f, " with an empty body")?,
             None => {}
         }
@@ -324,4 +331,32 @@ fn causes(error: &dyn std::error::Error) -> String {
 pub(crate) fn snippet(body: &[u8]) -> String {
     let end = body.len().min(BODY_SNIPPET_BYTES);
     String::from_utf8_lossy(&body[..end]).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_that_says_no_code_or_summary_is_shown_in_part() {
+        let meta = ResponseMeta {
+            status: StatusCode::NOT_FOUND,
+            request_id: None,
+            rate_limit: Default::default(),
+            retry_after: None,
+            date: None,
+            attempts: 1,
+            retries: Retries::default(),
+        };
+        let body = format!("{{\"title\": \"{}\"}}", "é".repeat(300));
+        let error = ApiError::<serde_json::Value>::new("getThing", meta, body.as_bytes());
+        let start: String = body.chars().take(SHOWN_BODY_CHARACTERS).collect();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "404 Not Found: the body says no error code or summary; it starts with {start:?}…"
+            )
+        );
+        assert_eq!(error.raw_body.as_deref(), Some(body.as_str()));
+    }
 }
