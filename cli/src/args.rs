@@ -73,9 +73,14 @@ pub struct UsersArgs {
     /// What to do when an external id appears more than once: stop, or keep the last one.
     #[arg(long, value_enum, default_value_t = Duplicates::Fail, value_name = "WHAT")]
     pub duplicates: Duplicates,
-    /// Cancel an import session left open by an earlier run instead of stopping.
+    /// Cancel an import session left open by an earlier run instead of stopping: one not
+    /// updated for --stale-after; a more recent one may be another run's and stops the import.
     #[arg(long)]
     pub cancel_stale_session: bool,
+    /// How long an open session must go without an update before --cancel-stale-session
+    /// takes it for one an earlier run left. Like 90s or 10m.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration, help_heading = "Timing")]
+    pub stale_after: Duration,
     /// How many uploads to send at the same time, from 1 to 32.
     #[arg(
         long,

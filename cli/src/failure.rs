@@ -51,6 +51,11 @@ impl Failure {
                  --cancel-stale-session",
                 session.id
             ),
+            Stop::SessionInUse { session, .. } => format!(
+                "{stop}; if no other run is using it, cancel it with `okta-import sessions \
+                 cancel {}`, or pass a shorter --stale-after",
+                session.id
+            ),
             Stop::Call { error, .. } => format!("{stop}{}", access_hint(error)),
             _ => stop.to_string(),
         };

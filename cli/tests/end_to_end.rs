@@ -715,9 +715,27 @@ async fn a_session_left_open_stops_the_import_unless_cancel_stale_session_is_giv
     assert!(run.stderr.ends_with(&hint), "{}", run.all());
     assert!(emulator.users(SOURCE).is_empty());
 
+    // Created a moment ago, it may be another run's.
+    let cancel = ["users", "users.csv", "--cancel-stale-session"];
+    let run = dir.run_async(&args(&cancel, &FAST)).await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr.contains(
+            "was updated less than 300s ago, so another run may be using it; it was not cancelled"
+        ),
+        "{}",
+        run.all()
+    );
+    let hint = format!(
+        "; if no other run is using it, cancel it with `okta-import sessions cancel {}`, or pass a shorter --stale-after\n",
+        stale.id
+    );
+    assert!(run.stderr.ends_with(&hint), "{}", run.all());
+    assert_eq!(emulator.sessions(SOURCE)[0].status, SessionStatus::Created);
+
     let run = dir
         .run_async(&args(
-            &["users", "users.csv", "--cancel-stale-session"],
+            &[&cancel[..], &["--stale-after", "0s"]].concat(),
             &FAST,
         ))
         .await;

@@ -51,6 +51,18 @@ pub enum Failure {
     /// cancelling it.
     #[error("another session of the identity source is active: {0}")]
     ActiveSession(SessionInfo),
+    /// Another session is active and was updated too recently to be taken for one an
+    /// earlier run left ([`Options::stale_after`](crate::Options::stale_after)): another
+    /// run may still be uploading to it, so it was not cancelled.
+    #[error(
+        "another session of the identity source is active and was updated less than {stale_after:?} ago, so another run may be using it; it was not cancelled: {session}"
+    )]
+    SessionInUse {
+        /// The session.
+        session: SessionInfo,
+        /// How long it must go without an update to be cancelled.
+        stale_after: Duration,
+    },
     /// Okta still refused to open a session when the cool-down wait ran out.
     #[error("Okta still refuses new sessions after waiting {waited:?} for the cool-down: {error}")]
     CoolDown {

@@ -34,8 +34,10 @@ pub enum ActiveSession {
     Report,
     /// Wait for a `TRIGGERED` session to finish; report a `CREATED` or `IN_PROGRESS` one.
     WaitIfTriggered,
-    /// Cancel a `CREATED` or `IN_PROGRESS` session (its uploads are lost); wait for a
-    /// `TRIGGERED` one, which can't be cancelled.
+    /// Cancel a `CREATED` or `IN_PROGRESS` session (its uploads are lost) that has not
+    /// been updated for [`Options::stale_after`], so is taken for one an earlier run left;
+    /// report one updated more recently, which another run may still be uploading to. Wait
+    /// for a `TRIGGERED` one, which can't be cancelled.
     Cancel,
 }
 
@@ -67,6 +69,7 @@ pub struct Options {
     pub(crate) max_rate_limit_wait: Duration,
     pub(crate) cancel_timeout: Duration,
     pub(crate) max_rate_limit_refusals: u32,
+    pub(crate) stale_after: Duration,
 }
 
 impl Default for Options {
@@ -86,6 +89,7 @@ impl Default for Options {
             max_rate_limit_wait: Duration::from_secs(2 * 60),
             cancel_timeout: Duration::from_secs(10),
             max_rate_limit_refusals: 10,
+            stale_after: Duration::from_secs(5 * 60),
         }
     }
 }
@@ -111,6 +115,15 @@ impl Options {
     /// What to do with another active session (default [`ActiveSession::Report`]).
     pub fn active_session(mut self, active_session: ActiveSession) -> Self {
         self.active_session = active_session;
+        self
+    }
+
+    /// How long another `CREATED` or `IN_PROGRESS` session must have gone without an
+    /// update before [`ActiveSession::Cancel`] cancels it (default 5 minutes: longer than
+    /// a running import goes between uploads, rate-limit waits included). Its `lastUpdated`
+    /// (or `created`) is compared with this machine's clock.
+    pub fn stale_after(mut self, idle: Duration) -> Self {
+        self.stale_after = idle;
         self
     }
 

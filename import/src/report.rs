@@ -42,18 +42,20 @@ pub struct SessionInfo {
     pub status: IdentitySourceSessionStatus,
     /// When it was created, if Okta said.
     pub created: Option<DateTime<Utc>>,
+    /// When it was last updated, if Okta said.
+    pub last_updated: Option<DateTime<Utc>>,
 }
 
-/// `aps123 (IN_PROGRESS, created 2026-01-02T03:04:05Z)`.
+/// `aps123 (IN_PROGRESS, created 2026-01-02T03:04:05Z, last updated 2026-01-02T03:09:00Z)`.
 impl fmt::Display for SessionInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({}", self.id, self.status)?;
+        let seconds = |at: DateTime<Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         if let Some(created) = self.created {
-            write!(
-                f,
-                ", created {}",
-                created.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-            )?;
+            write!(f, ", created {}", seconds(created))?;
+        }
+        if let Some(updated) = self.last_updated.filter(|&at| Some(at) != self.created) {
+            write!(f, ", last updated {}", seconds(updated))?;
         }
         f.write_str(")")
     }

@@ -200,6 +200,7 @@ async fn deal_with_active(ctx: &Context<'_>) -> Result<bool, Failure> {
         id: other.id,
         status: other.status,
         created: other.created,
+        last_updated: other.last_updated,
     };
     ctx.report().found_active.push(info.clone());
     ctx.emit(Event::ActiveSessionFound {
@@ -214,10 +215,27 @@ async fn deal_with_active(ctx: &Context<'_>) -> Result<bool, Failure> {
             Ok(true)
         }
         ActiveSession::WaitIfTriggered | ActiveSession::Cancel => {
+            if updated_within(&info, ctx.options.stale_after) {
+                let stale_after = ctx.options.stale_after;
+                return Err(Failure::SessionInUse {
+                    session: info,
+                    stale_after,
+                });
+            }
             cancel_other(ctx, info).await?;
             Ok(true)
         }
     }
+}
+
+/// Whether `session` was updated (or, when Okta gives no update time, created) less than
+/// `idle` ago by this machine's clock.
+fn updated_within(session: &SessionInfo, idle: std::time::Duration) -> bool {
+    let Some(last) = session.last_updated.or(session.created) else {
+        return false;
+    };
+    let idle = chrono::TimeDelta::from_std(idle).unwrap_or(chrono::TimeDelta::MAX);
+    Utc::now().signed_duration_since(last) < idle
 }
 
 async fn cancel_other(ctx: &Context<'_>, info: SessionInfo) -> Result<(), Failure> {

@@ -108,7 +108,8 @@ async fn the_next_session_waits_for_the_cool_down() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_active_session_left_by_an_earlier_run_is_reported_then_cancelled() -> TestResult {
+async fn an_active_session_left_by_an_earlier_run_is_reported_then_cancelled_once_idle()
+-> TestResult {
     let emulator = emulator().start().await?;
     let client = api(&emulator, quick_retries());
     let stale = client.create_identity_source_session(SOURCE).await?;
@@ -129,8 +130,26 @@ async fn an_active_session_left_by_an_earlier_run_is_reported_then_cancelled() -
     assert!(error.report.sessions.is_empty());
     assert!(error.to_string().contains(&stale.id), "{error}");
 
+    // Updated a moment ago, it may be another run's: not cancelled.
+    let error = importer(&emulator, options().active_session(ActiveSession::Cancel))
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await
+        .expect_err("the other session is recent");
+    let Failure::SessionInUse { session, .. } = &error.failure else {
+        panic!("not a session-in-use failure: {error}");
+    };
+    assert_eq!(session.id, stale.id);
+    assert!(error.report.cancelled_others.is_empty());
+    assert_eq!(emulator.sessions(SOURCE)[0].status, SessionStatus::Created);
+
+    // Idle for longer than `stale_after`, it is taken for one an earlier run left.
+    let idle = Duration::from_millis(50);
+    tokio::time::sleep(2 * idle).await;
     let events = Events::default();
-    let report = importer(&emulator, options().active_session(ActiveSession::Cancel))
+    let cancel = options()
+        .active_session(ActiveSession::Cancel)
+        .stale_after(idle);
+    let report = importer(&emulator, cancel)
         .run(employees(0..10), leavers(0..0), events.recorder())
         .await?;
     assert_eq!(report.cancelled_others, std::slice::from_ref(&stale.id));

@@ -94,6 +94,7 @@ fn options(args: &UsersArgs) -> Options {
         .on_invalid(on_invalid)
         .duplicates(duplicates)
         .active_session(active_session)
+        .stale_after(args.stale_after)
         .cool_down(args.cool_down)
         .polling(
             args.poll_interval,
