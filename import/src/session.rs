@@ -115,8 +115,12 @@ async fn create(ctx: &Context<'_>) -> Result<IdentitySourceSession, SendError> {
     let created = ctx
         .send(|| ctx.api.create_identity_source_session(&ctx.source))
         .await;
+    // A create that could not connect made nothing; the client retries only what the
+    // server did not act on (a failure to connect, 429, 503), so no earlier attempt did.
     let unanswered = match &created {
-        Err(SendError::Call(error)) => error.status().is_none_or(|status| status.is_success()),
+        Err(SendError::Call(error)) => {
+            !error.is_connect() && error.status().is_none_or(|status| status.is_success())
+        }
         Ok(_) | Err(SendError::Failure(_)) => false,
     };
     if !unanswered {

@@ -969,3 +969,35 @@ async fn a_create_that_times_out_has_its_session_found_and_cancelled() -> TestRe
     emulator.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_that_cannot_connect_made_no_session_to_look_for() -> TestResult {
+    // A port nothing listens on.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let url = format!("http://{}", listener.local_addr()?);
+    drop(listener);
+    let client = okta_identity_source::Client::builder(url)
+        .api_token(support::TOKEN)
+        .retry_policy(quick_retries())
+        .build()?;
+    let api = okta_identity_source::IdentitySourceApi::new(client);
+    let error = okta_identity_source_import::Importer::new(api, SOURCE, options())
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await
+        .expect_err("nothing answers");
+    assert!(
+        matches!(
+            &error.failure,
+            Failure::Call { step: "creating a session", error } if error.is_connect()
+        ),
+        "{error}"
+    );
+    assert_eq!(error.report.lost_create, None);
+    assert!(error.report.sessions.is_empty());
+    assert!(
+        !error.report.to_string().contains("may still be open"),
+        "{}",
+        error.report
+    );
+    Ok(())
+}

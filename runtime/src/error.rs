@@ -215,6 +215,12 @@ impl<E: ErrorBody> Error<E> {
         }
     }
 
+    /// Whether the request never reached the server because no connection could be made
+    /// (refused, no route, a failed TLS handshake): the server cannot have acted on it.
+    pub fn is_connect(&self) -> bool {
+        matches!(self, Self::Transport { source, .. } if source.is_connect())
+    }
+
     /// Whether the same request may succeed later: rate limits (429), 503, 504 and failures
     /// to connect. A [`Error::Timeout`] is not, because the server may have acted on the
     /// request; nor is a 504 proof that it did not, so the client retries a 504 only for
@@ -222,7 +228,7 @@ impl<E: ErrorBody> Error<E> {
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Api(api) => is_retryable_status(api.meta.status),
-            Self::Transport { source, .. } => source.is_connect(),
+            Self::Transport { .. } => self.is_connect(),
             _ => false,
         }
     }
