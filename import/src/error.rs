@@ -86,6 +86,19 @@ pub enum Failure {
         /// Okta's answer.
         error: okta_identity_source::Error,
     },
+    /// Okta refused an upload because the session had already ended: another client
+    /// cancelled it, or it expired. It is reported with the status it had.
+    #[error(
+        "Okta refused an upload to session {session_id}, which had already ended ({status}: cancelled by another client, or expired): {error}"
+    )]
+    SessionEnded {
+        /// The session.
+        session_id: String,
+        /// Its status when the refusal was looked into.
+        status: okta_identity_source::models::IdentitySourceSessionStatus,
+        /// Okta's answer.
+        error: okta_identity_source::Error,
+    },
     /// A call failed after the client's retries.
     #[error("{step} failed: {error}")]
     Call {

@@ -303,8 +303,14 @@ async fn upload(
                 if ctx.options.rejected_batch == RejectedBatch::Cancel {
                     // The uploads still in flight go with the session.
                     drop(in_flight);
-                    cancel_own(ctx, number, id).await;
                     let session_id = id.to_owned();
+                    if let Some(status) = cancel_own(ctx, number, id).await {
+                        return Err(Failure::SessionEnded {
+                            session_id,
+                            status,
+                            error,
+                        });
+                    }
                     return Err(Failure::Rejected { session_id, error });
                 }
             }
@@ -418,40 +424,54 @@ fn rejected(ctx: &Context<'_>, number: usize, id: &str, payload: &Payload, error
 }
 
 /// Cancels this run's untriggered session `id`, within the options' cancel timeout. When
-/// Okta refuses because the session moved on (a start whose answer was lost), its real
-/// status is recorded; when the session may still be open, the report says so.
-pub async fn cancel_own(ctx: &Context<'_>, number: usize, id: &str) {
+/// Okta refuses because the session moved on (a start whose answer was lost, a cancel by
+/// another client), its real status is recorded and returned; when the session may still
+/// be open, the report says so.
+pub async fn cancel_own(ctx: &Context<'_>, number: usize, id: &str) -> Option<Status> {
     let outcome = tokio::time::timeout(ctx.options.cancel_timeout, cancel_or_read(ctx, id)).await;
     lock(&ctx.open_session).take();
     match outcome {
-        Ok(Some(status)) => {
-            let cancelled = status == Status::Closed;
-            set_status(ctx, id, status);
-            if cancelled {
-                ctx.emit(Event::SessionCancelled {
-                    session: number,
-                    id: id.to_owned(),
-                });
-            }
+        Ok(Some(Cancel::Done)) => {
+            set_status(ctx, id, Status::Closed);
+            ctx.emit(Event::SessionCancelled {
+                session: number,
+                id: id.to_owned(),
+            });
+            None
         }
-        Ok(None) | Err(_) => ctx.report().left_open = Some(id.to_owned()),
+        Ok(Some(Cancel::Ended(status))) => {
+            set_status(ctx, id, status.clone());
+            Some(status)
+        }
+        Ok(None) | Err(_) => {
+            ctx.report().left_open = Some(id.to_owned());
+            None
+        }
     }
 }
 
-/// Deletes session `id`: its status after, `None` when it may still take uploads.
-async fn cancel_or_read(ctx: &Context<'_>, id: &str) -> Option<Status> {
+/// How a cancel of this run's session went.
+enum Cancel {
+    /// This run cancelled it.
+    Done,
+    /// It had ended before (its status then), so Okta refused the cancel.
+    Ended(Status),
+}
+
+/// Deletes session `id`; `None` when it may still take uploads.
+async fn cancel_or_read(ctx: &Context<'_>, id: &str) -> Option<Cancel> {
     let deleted = ctx
         .send(|| ctx.api.delete_identity_source_session(&ctx.source, id))
         .await;
     match deleted {
-        Ok(()) => Some(Status::Closed),
+        Ok(()) => Some(Cancel::Done),
         Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => {
             let session = ctx
                 .send(|| ctx.api.get_identity_source_session(&ctx.source, id))
                 .await
                 .ok()?;
             let open = matches!(session.status, Status::Created | Status::InProgress);
-            (!open).then_some(session.status)
+            (!open).then_some(Cancel::Ended(session.status))
         }
         Err(_) => None,
     }

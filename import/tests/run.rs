@@ -1001,3 +1001,48 @@ async fn a_create_that_cannot_connect_made_no_session_to_look_for() -> TestResul
     );
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_another_client_cancels_is_reported_as_ended_by_it() -> TestResult {
+    let emulator = emulator().start().await?;
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_millis(20),
+        count: u32::MAX,
+    });
+    let importer = importer(&emulator, options().concurrency(1));
+    let run = importer.run(employees(0..2_000), leavers(0..0), |_| {});
+    let mut run = Box::pin(run);
+    let other = api(&emulator, quick_retries());
+    let mut cancelled = None;
+    let error = loop {
+        tokio::select! {
+            outcome = &mut run => break outcome.expect_err("its session was cancelled"),
+            _ = tokio::time::sleep(Duration::from_millis(5)), if cancelled.is_none() => {
+                let uploading = emulator.sessions(SOURCE).into_iter()
+                    .find(|s| s.status == SessionStatus::InProgress);
+                if let Some(session) = uploading {
+                    other.delete_identity_source_session(SOURCE, &session.id).await?;
+                    cancelled = Some(session.id);
+                }
+            }
+        }
+    };
+    let cancelled = cancelled.expect("the session was cancelled by the other client");
+    let Failure::SessionEnded {
+        session_id, status, ..
+    } = &error.failure
+    else {
+        panic!("not a session-ended failure: {error}");
+    };
+    assert_eq!((session_id, status), (&cancelled, &Status::Closed));
+    assert!(
+        error
+            .to_string()
+            .contains("which had already ended (CLOSED: cancelled by another client, or expired)"),
+        "{error}"
+    );
+    assert_eq!(error.report.sessions[0].status, Status::Closed);
+    assert_eq!(error.report.left_open, None);
+    emulator.shutdown().await;
+    Ok(())
+}
