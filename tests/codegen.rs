@@ -139,6 +139,11 @@ fn broken_documents_get_located_errors() {
             "points into another file",
         ),
         (
+            "empty $ref",
+            "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {allOf: [{$ref: ''}]}\n",
+            "application~1json/schema/allOf/0: `$ref: \"\"` is empty (it would stand for the whole document); it must point at #/components/schemas/NAME",
+        ),
+        (
             "allOf of a non-object",
             "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {allOf: [{type: string}, {type: object, properties: {a: {type: string}}}]}\n",
             "application~1json/schema/allOf/0: an `allOf` member that is not an object is not supported yet",

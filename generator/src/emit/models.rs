@@ -126,7 +126,11 @@ fn enum_def(paragraphs: [&str; 2], type_name: &str, e: &Enum) -> TokenStream {
         .map(|variant| variant.wire_value.as_str())
         .collect();
     let variant_docs = e.variants.iter().map(|variant| {
-        let value = format!("`{}`", variant.wire_value);
+        let value = if variant.wire_value.is_empty() {
+            "The empty text, `\"\"`.".to_owned()
+        } else {
+            format!("`{}`", variant.wire_value)
+        };
         docs([
             value.as_str(),
             variant.description.as_deref().unwrap_or_default(),

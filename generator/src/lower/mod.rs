@@ -291,6 +291,10 @@ fn component_name(reference: &str, kind: &str, pointer: &Pointer) -> Result<Stri
                 )
             })
         }
+        _ if reference.is_empty() => Err(Diagnostic::at(
+            pointer,
+            format!("`$ref: \"\"` is empty (it would stand for the whole document); it must point at {prefix}NAME"),
+        )),
         _ if !reference.starts_with('#') => Err(Diagnostic::at(
             pointer,
             format!("`$ref: {reference}` points into another file, and only references within the document are supported"),

@@ -892,13 +892,22 @@ fn with_limits(
         .as_item()
         .map(super::types::limits)
         .unwrap_or_default();
-    let text: Vec<&str> = description
-        .map(str::trim)
-        .filter(|text| !text.is_empty())
-        .into_iter()
-        .chain(limits.iter().map(String::as_str))
-        .collect();
-    (!text.is_empty()).then(|| text.join(" "))
+    let description = description.map(str::trim).filter(|text| !text.is_empty());
+    let Some(description) = description else {
+        return (!limits.is_empty()).then(|| limits.join(" "));
+    };
+    let mut text = description.to_owned();
+    if !limits.is_empty() {
+        // The limits are sentences of their own: end the description's last one.
+        if !text.ends_with(['.', '!', '?', ':', '`', '>']) {
+            text.push('.');
+        }
+        for limit in &limits {
+            text.push(' ');
+            text.push_str(limit);
+        }
+    }
+    Some(text)
 }
 
 struct Errors {
@@ -1271,6 +1280,28 @@ fn idempotent(
 #[cfg(test)]
 mod tests {
     use crate::{Options, load, lower};
+
+    #[test]
+    fn a_parameter_s_limits_follow_its_description_as_sentences() {
+        let schema = |yaml: &str| serde_yaml::from_str(yaml).expect("a schema");
+        let limited = schema("{type: string, maxLength: 10, default: x}");
+        assert_eq!(
+            super::with_limits(Some("Channel Type"), &limited).as_deref(),
+            Some("Channel Type. At most 10 characters. The server's default: `\"x\"`.")
+        );
+        assert_eq!(
+            super::with_limits(Some("The type."), &limited).as_deref(),
+            Some("The type. At most 10 characters. The server's default: `\"x\"`.")
+        );
+        assert_eq!(
+            super::with_limits(Some("Channel Type"), &schema("{type: string}")).as_deref(),
+            Some("Channel Type")
+        );
+        assert_eq!(
+            super::with_limits(None, &limited).as_deref(),
+            Some("At most 10 characters. The server's default: `\"x\"`.")
+        );
+    }
 
     /// Whether each operation of `/items` is idempotent, by method, with `extension` added
     /// to every operation.

@@ -63,6 +63,9 @@ pub(super) enum Unnamed<'d> {
         read_as: &'static str,
     },
     Json,
+    /// `type: object` with an `enum` of objects, which no Rust enum holds: an object (a map
+    /// of `additionalProperties`) whose values are not checked, with a warning.
+    ObjectEnum(Option<&'d AdditionalProperties>),
     /// A `type` that is none of OpenAPI's types (`int`, or a schema's name).
     UnknownType(&'d str),
     /// What has no Rust form yet: the words for it in an error.
@@ -248,15 +251,13 @@ fn mixed_shape(any: &AnySchema) -> Unnamed<'_> {
             any,
             read_as: "array",
         },
-        None if any.items.is_some() => Unnamed::Array(any.items.as_ref()),
-        // An `enum` without a type: text if every value is, any JSON otherwise.
-        None if !any.enumeration.is_empty() => {
-            if any.enumeration.iter().all(serde_json::Value::is_string) {
-                Unnamed::Scalar(TypeRef::String)
-            } else {
-                Unnamed::Json
-            }
+        Some("object") if !any.enumeration.is_empty() && is_object_like_but_enum(any) => {
+            Unnamed::ObjectEnum(any.additional_properties.as_ref())
         }
+        None if any.items.is_some() => Unnamed::Array(any.items.as_ref()),
+        // An `enum` without a type whose values are not all text (those are an enum): any
+        // JSON.
+        None if !any.enumeration.is_empty() => Unnamed::Json,
         Some(other) if !TYPES.contains(&other) => Unnamed::UnknownType(other),
         _ => Unnamed::Unsupported("a schema that mixes keywords of several types"),
     }
@@ -292,7 +293,13 @@ pub(super) fn is_object_like(any: &AnySchema) -> bool {
         && any.not.is_none()
 }
 
-/// The text values of a string schema's `enum`.
+/// [`is_object_like`] but for its `enum`.
+fn is_object_like_but_enum(any: &AnySchema) -> bool {
+    any.items.is_none() && any.not.is_none()
+}
+
+/// The text values of a string schema's `enum`, or of an `enum` without a `type` whose
+/// values are all text.
 fn enum_texts(schema: &Schema) -> Vec<&str> {
     match &schema.schema_kind {
         SchemaKind::Type(Type::String(string)) => string
@@ -306,6 +313,16 @@ fn enum_texts(schema: &Schema) -> Vec<&str> {
             .iter()
             .filter_map(serde_json::Value::as_str)
             .collect(),
+        SchemaKind::Any(any)
+            if any.typ.is_none()
+                && any.items.is_none()
+                && any.enumeration.iter().all(serde_json::Value::is_string) =>
+        {
+            any.enumeration
+                .iter()
+                .filter_map(serde_json::Value::as_str)
+                .collect()
+        }
         _ => Vec::new(),
     }
 }

@@ -285,6 +285,19 @@ impl<'d> Lowerer<'d> {
                     _ => self.array_type(any.items.as_ref(), pointer, hint),
                 }
             }
+            Unnamed::ObjectEnum(additional) => {
+                self.warnings.push(
+                    Diagnostic::at(
+                        &pointer.push("enum"),
+                        "an `enum` of objects has no Rust enum: it is read as an object whose values are not checked",
+                    )
+                    .warning(),
+                );
+                let value = self
+                    .additional_type(additional, pointer, hint)?
+                    .unwrap_or(TypeRef::Json);
+                Ok(TypeRef::Map(Box::new(value)))
+            }
             Unnamed::UnknownType(name) => Err(self.unknown_type(name, pointer)),
             Unnamed::Unsupported(what) => Err(unsupported(pointer, what)),
             Unnamed::Unconvertible(error) => Err(error),
@@ -1038,7 +1051,11 @@ fn string_enum(values: &[&str]) -> Enum {
         .filter(|value| seen.insert(**value))
         .map(|value| Variant {
             wire_value: (*value).to_owned(),
-            rust_name: variant_names.claim(camel(value)),
+            rust_name: variant_names.claim(if value.is_empty() {
+                "Empty".into()
+            } else {
+                camel(value)
+            }),
             description: None,
         })
         .collect();
