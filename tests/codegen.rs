@@ -761,6 +761,29 @@ fn a_parameter_operations_share_has_one_type() {
 }
 
 #[test]
+fn a_response_operations_share_has_one_type() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200': {{$ref: '#/components/responses/Page'}}\n        '401': {{$ref: '#/components/responses/BadCredentials'}}\n  /b:\n    get:\n      operationId: getB\n      responses:\n        '200': {{$ref: '#/components/responses/Page'}}\n        '401': {{$ref: '#/components/responses/BadCredentials'}}\ncomponents:\n  responses:\n    Page:\n      description: A page.\n      content:\n        application/json:\n          schema: {{type: object, properties: {{next: {{type: string}}}}}}\n    BadCredentials:\n      description: Refused.\n      content:\n        application/json:\n          schema: {{type: object, properties: {{title: {{type: string}}, detail: {{type: string}}}}}}\n"
+    );
+    let files = generate_test_document(&document).expect("generates");
+    let models = text_of(&files, "src/models.rs");
+    let structs: Vec<&str> = models
+        .lines()
+        .filter_map(|line| line.strip_prefix("pub struct "))
+        .collect();
+    assert_eq!(structs, ["BadCredentials {", "Page {"], "{models}");
+    let api = surface(&files);
+    for operation in ["get_a", "get_b"] {
+        assert!(
+            api.contains(&format!(
+                "{operation}() -> Call<models::Page, models::BadCredentials>"
+            )),
+            "{api}"
+        );
+    }
+}
+
+#[test]
 fn a_document_of_an_okta_org_without_the_okta_profile_is_warned_of() {
     let document = format!(
         "{MINIMAL_HEAD}servers: [{{url: 'https://{{yourOktaDomain}}', variables: {{yourOktaDomain: {{default: subdomain.okta.com}}}}}}]\npaths:\n  /a:\n    get:\n      operationId: getA\n      responses: {{'204': {{description: ok}}}}\n"

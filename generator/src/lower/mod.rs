@@ -156,17 +156,18 @@ struct Lowerer<'d> {
     warnings: Vec<Diagnostic>,
     /// The `$ref`s the reader could not follow, each with why.
     unfollowed: BTreeMap<String, Diagnostic>,
-    /// The type of each parameter schema that several operations share (a parameter of
-    /// `#/components/parameters` or of a path item), by the schema's pointer: lowered once,
-    /// so an inline enum there is one type, not one per operation.
-    shared_parameter_types: BTreeMap<String, TypeRef>,
+    /// The type of each schema that several operations share (a parameter of
+    /// `#/components/parameters` or of a path item, the body of a response of
+    /// `#/components/responses`), by the schema's pointer: lowered once, so an inline
+    /// schema there is one type, not one per operation.
+    shared_types: BTreeMap<String, TypeRef>,
 }
 
 /// An entry of [`Lowerer::journal`].
 enum Added<'d> {
     Component(&'d str),
     Type(String),
-    SharedParameterType(String),
+    SharedType(String),
 }
 
 impl<'d> Lowerer<'d> {
@@ -193,7 +194,7 @@ impl<'d> Lowerer<'d> {
             scopes_by_scheme: BTreeMap::new(),
             warnings: Vec::new(),
             unfollowed: BTreeMap::new(),
-            shared_parameter_types: BTreeMap::new(),
+            shared_types: BTreeMap::new(),
         }
     }
 
@@ -231,8 +232,8 @@ impl<'d> Lowerer<'d> {
                         Added::Type(name) => {
                             self.types.remove(&name);
                         }
-                        Added::SharedParameterType(pointer) => {
-                            self.shared_parameter_types.remove(&pointer);
+                        Added::SharedType(pointer) => {
+                            self.shared_types.remove(&pointer);
                         }
                     }
                 }

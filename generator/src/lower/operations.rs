@@ -356,10 +356,11 @@ impl<'d> Lowerer<'d> {
         Ok(params)
     }
 
-    /// The type of a parameter's schema. A schema that several operations share (`shared`:
-    /// the parameter is in `#/components/parameters` or on a path item) is lowered once and
-    /// named after its component, or after the first operation's `hint` on a path item.
-    fn parameter_schema_type(
+    /// The type of a schema at `schema_at`. A schema that several operations share
+    /// (`shared`: a parameter in `#/components/parameters` or on a path item, a response
+    /// in `#/components/responses`) is lowered once and named after its component, or
+    /// after the first operation's `hint` on a path item.
+    fn shared_schema_type(
         &mut self,
         schema: &'d ReferenceOr<openapiv3::Schema>,
         schema_at: &Pointer,
@@ -367,22 +368,21 @@ impl<'d> Lowerer<'d> {
         hint: impl FnOnce() -> String,
     ) -> Result<TypeRef, Diagnostic> {
         let key = schema_at.to_string();
-        if let Some(ty) = self.shared_parameter_types.get(&key).filter(|_| shared) {
+        if let Some(ty) = self.shared_types.get(&key).filter(|_| shared) {
             return Ok(ty.clone());
         }
-        let hint = match schema_at
-            .to_string()
-            .strip_prefix("#/components/parameters/")
-        {
+        let component = ["#/components/parameters/", "#/components/responses/"]
+            .iter()
+            .find_map(|prefix| key.strip_prefix(prefix));
+        let hint = match component {
             _ if !super::shape::may_need_name(schema) => String::new(),
             Some(rest) if shared => camel(rest.split('/').next().unwrap_or(rest)),
             _ => hint(),
         };
         let ty = self.schema_type(schema, schema_at, &hint)?;
         if shared {
-            self.journal
-                .push(super::Added::SharedParameterType(key.clone()));
-            self.shared_parameter_types.insert(key, ty.clone());
+            self.journal.push(super::Added::SharedType(key.clone()));
+            self.shared_types.insert(key, ty.clone());
         }
         Ok(ty)
     }
@@ -439,7 +439,7 @@ impl<'d> Lowerer<'d> {
             ParameterSchemaOrContent::Schema(schema) => (schema, where_.push("schema"), false),
             ParameterSchemaOrContent::Content(content) => json_schema(content, where_)?,
         };
-        let ty = self.parameter_schema_type(schema, &schema_at, shared, || {
+        let ty = self.shared_schema_type(schema, &schema_at, shared, || {
             format!("{type_hint}{}", camel(&data.name))
         })?;
         let scalar = match self.without_aliases(ty.clone()) {
@@ -718,13 +718,17 @@ impl<'d> Lowerer<'d> {
                     Encoding::Json,
                 )) => {
                     let schema_at = where_.push("content").push(media_type).push("schema");
-                    let hint = format!("{type_hint}Response");
+                    let shared = is_component_response(&where_);
                     // When skipping, a response body that cannot be generated is any JSON:
                     // the operation stays usable.
                     let ty = self
                         .attempt(
                             || "the response body is `serde_json::Value`".into(),
-                            |this| this.schema_type(schema, &schema_at, &hint),
+                            |this| {
+                                this.shared_schema_type(schema, &schema_at, shared, || {
+                                    format!("{type_hint}Response")
+                                })
+                            },
                         )?
                         .unwrap_or(TypeRef::Json);
                     Some(SuccessBody::Json(ty))
@@ -795,11 +799,15 @@ impl<'d> Lowerer<'d> {
             return Ok(ty);
         }
         let schema_at = response_at.push("content").push(media_type).push("schema");
-        let hint = format!("{type_hint}Error");
+        let shared = is_component_response(response_at);
         Ok(self
             .attempt(
                 || "the error body is `serde_json::Value`".into(),
-                |this| this.schema_type(schema, &schema_at, &hint),
+                |this| {
+                    this.shared_schema_type(schema, &schema_at, shared, || {
+                        format!("{type_hint}Error")
+                    })
+                },
             )?
             .map_or(TypeRef::Json, |ty| ty.without_null().0))
     }
@@ -878,6 +886,13 @@ impl<'d> Lowerer<'d> {
             }
         }
     }
+}
+
+/// Whether a response is one of `#/components/responses`, which operations share.
+fn is_component_response(response_at: &Pointer) -> bool {
+    response_at
+        .to_string()
+        .starts_with("#/components/responses/")
 }
 
 /// The error responses of an operation: their statuses and the type of their bodies.
