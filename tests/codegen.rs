@@ -761,6 +761,33 @@ fn a_parameter_operations_share_has_one_type() {
 }
 
 #[test]
+fn an_enum_parameter_operations_declare_alike_has_one_type() {
+    let operation = |path: &str, id: &str, values: &str| {
+        format!(
+            "  /{path}:\n    get:\n      operationId: {id}\n      parameters: [{{name: format, in: query, schema: {{type: string, enum: [{values}]}}}}]\n      responses: {{'204': {{description: ok}}}}\n"
+        )
+    };
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n{}{}{}",
+        operation("a", "getA", "json, csv"),
+        operation("b", "getB", "json, csv"),
+        operation("c", "getC", "json"),
+    );
+    let files = generate_test_document(&document).expect("generates");
+    let models = text_of(&files, "src/models.rs");
+    let enums: Vec<&str> = models
+        .lines()
+        .filter_map(|line| line.strip_prefix("pub enum "))
+        .collect();
+    assert_eq!(enums, ["Format {", "GetCFormat {"], "{models}");
+    let api = surface(&files);
+    for call in ["GetACall", "GetBCall"] {
+        let setter = format!("impl {call}\n  format(format: &models::Format) -> Self\n");
+        assert!(api.contains(&setter), "{api}");
+    }
+}
+
+#[test]
 fn a_response_operations_share_has_one_type() {
     let document = format!(
         "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200': {{$ref: '#/components/responses/Page'}}\n        '401': {{$ref: '#/components/responses/BadCredentials'}}\n  /b:\n    get:\n      operationId: getB\n      responses:\n        '200': {{$ref: '#/components/responses/Page'}}\n        '401': {{$ref: '#/components/responses/BadCredentials'}}\ncomponents:\n  responses:\n    Page:\n      description: A page.\n      content:\n        application/json:\n          schema: {{type: object, properties: {{next: {{type: string}}}}}}\n    BadCredentials:\n      description: Refused.\n      content:\n        application/json:\n          schema: {{type: object, properties: {{title: {{type: string}}, detail: {{type: string}}}}}}\n"

@@ -161,6 +161,9 @@ struct Lowerer<'d> {
     /// `#/components/responses`), by the schema's pointer: lowered once, so an inline
     /// schema there is one type, not one per operation.
     shared_types: BTreeMap<String, TypeRef>,
+    /// The inline enums of parameters that several operations declare alike (by
+    /// `operations::same_enum_key`), which share one type.
+    repeated_parameter_enums: BTreeSet<String>,
 }
 
 /// An entry of [`Lowerer::journal`].
@@ -195,6 +198,7 @@ impl<'d> Lowerer<'d> {
             warnings: Vec::new(),
             unfollowed: BTreeMap::new(),
             shared_types: BTreeMap::new(),
+            repeated_parameter_enums: BTreeSet::new(),
         }
     }
 

@@ -30,6 +30,7 @@ impl<'d> Lowerer<'d> {
         let mut operation_ids = BTreeSet::new();
         let mut spellings = BTreeSet::new();
         let common_servers = self.common_servers();
+        self.repeated_parameter_enums = self.repeated_parameter_enums();
         let paths = Pointer::root().push("paths");
         for (path, item) in &self.document.paths.paths {
             let path_at = paths.push(path);
@@ -368,22 +369,62 @@ impl<'d> Lowerer<'d> {
         hint: impl FnOnce() -> String,
     ) -> Result<TypeRef, Diagnostic> {
         let key = schema_at.to_string();
-        if let Some(ty) = self.shared_types.get(&key).filter(|_| shared) {
-            return Ok(ty.clone());
+        if !shared {
+            return self.schema_type(schema, schema_at, &hint());
         }
         let component = ["#/components/parameters/", "#/components/responses/"]
             .iter()
             .find_map(|prefix| key.strip_prefix(prefix));
-        let hint = match component {
+        let hint = || match component {
             _ if !super::shape::may_need_name(schema) => String::new(),
-            Some(rest) if shared => camel(rest.split('/').next().unwrap_or(rest)),
-            _ => hint(),
+            Some(rest) => camel(rest.split('/').next().unwrap_or(rest)),
+            None => hint(),
         };
-        let ty = self.schema_type(schema, schema_at, &hint)?;
-        if shared {
-            self.journal.push(super::Added::SharedType(key.clone()));
-            self.shared_types.insert(key, ty.clone());
+        self.lowered_once(key.clone(), |this| {
+            this.schema_type(schema, schema_at, &hint())
+        })
+    }
+
+    /// The keys ([`same_enum_key`]) of the inline enums that the parameters of more than one
+    /// operation declare alike.
+    fn repeated_parameter_enums(&self) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut repeated = BTreeSet::new();
+        let items = self
+            .document
+            .paths
+            .paths
+            .values()
+            .filter_map(ReferenceOr::as_item);
+        for (_, operation) in items.flat_map(|item| item.iter()) {
+            for parameter in operation.parameters.iter().filter_map(ReferenceOr::as_item) {
+                let data = parameter.parameter_data_ref();
+                let ParameterSchemaOrContent::Schema(schema) = &data.format else {
+                    continue;
+                };
+                if let Some(key) = same_enum_key(&data.name, schema)
+                    && !seen.insert(key.clone())
+                {
+                    repeated.insert(key);
+                }
+            }
         }
+        repeated
+    }
+
+    /// The type remembered under `key`, or the one `lower` gives, remembered (and forgotten
+    /// again if the operation is left out).
+    fn lowered_once(
+        &mut self,
+        key: String,
+        lower: impl FnOnce(&mut Self) -> Result<TypeRef, Diagnostic>,
+    ) -> Result<TypeRef, Diagnostic> {
+        if let Some(ty) = self.shared_types.get(&key) {
+            return Ok(ty.clone());
+        }
+        let ty = lower(self)?;
+        self.journal.push(super::Added::SharedType(key.clone()));
+        self.shared_types.insert(key, ty.clone());
         Ok(ty)
     }
 
@@ -439,9 +480,17 @@ impl<'d> Lowerer<'d> {
             ParameterSchemaOrContent::Schema(schema) => (schema, where_.push("schema"), false),
             ParameterSchemaOrContent::Content(content) => json_schema(content, where_)?,
         };
-        let ty = self.shared_schema_type(schema, &schema_at, shared, || {
-            format!("{type_hint}{}", camel(&data.name))
-        })?;
+        let ty = match same_enum_key(&data.name, schema) {
+            // Operations that each declare the parameter with the same values share its
+            // type, named after it (Twilio's `mediaTypeExtension`, on 106 paths).
+            Some(key) if !shared && self.repeated_parameter_enums.contains(&key) => self
+                .lowered_once(key, |this| {
+                    this.schema_type(schema, &schema_at, &camel(&data.name))
+                })?,
+            _ => self.shared_schema_type(schema, &schema_at, shared, || {
+                format!("{type_hint}{}", camel(&data.name))
+            })?,
+        };
         let scalar = match self.without_aliases(ty.clone()) {
             TypeRef::List(item) => self
                 .parameter_type(self.without_aliases(*item))
@@ -886,6 +935,16 @@ impl<'d> Lowerer<'d> {
             }
         }
     }
+}
+
+/// What tells an inline enum of text values of the parameter `name` from others: its name
+/// and values. `None` for any other schema.
+fn same_enum_key(name: &str, schema: &ReferenceOr<openapiv3::Schema>) -> Option<String> {
+    let SchemaKind::Type(Type::String(text)) = &schema.as_item()?.schema_kind else {
+        return None;
+    };
+    (!text.enumeration.is_empty())
+        .then(|| format!("the parameter {name:?}, one of {:?}", text.enumeration))
 }
 
 /// Whether a response is one of `#/components/responses`, which operations share.
