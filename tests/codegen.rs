@@ -788,6 +788,35 @@ fn an_enum_parameter_operations_declare_alike_has_one_type() {
 }
 
 #[test]
+fn inline_types_of_a_component_that_allof_merges_in_are_its_own() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/FullItem'}}\n  /b:\n    get:\n      operationId: getB\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Item'}}\ncomponents:\n  schemas:\n    Item:\n      type: object\n      properties:\n        category: {{type: string, enum: [LOGIN, PASSWORD]}}\n        vault: {{type: object, properties: {{id: {{type: string}}}}}}\n    FullItem:\n      allOf:\n        - $ref: '#/components/schemas/Item'\n        - {{type: object, properties: {{fields: {{type: array, items: {{type: string}}}}}}}}\n"
+    );
+    let files = generate_test_document(&document).expect("generates");
+    let api = surface(&files);
+    let types: Vec<&str> = api
+        .lines()
+        .filter(|line| line.starts_with("struct ") || line.starts_with("enum "))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "struct FullItem",
+            "struct Item",
+            "enum ItemCategory: Login | Password | Unknown(String)",
+            "struct ItemVault"
+        ],
+        "{api}"
+    );
+    assert!(
+        api.contains(
+            "struct FullItem\n  category: Option<ItemCategory>\n  vault: Option<ItemVault>\n"
+        ),
+        "{api}"
+    );
+}
+
+#[test]
 fn a_response_operations_share_has_one_type() {
     let document = format!(
         "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200': {{$ref: '#/components/responses/Page'}}\n        '401': {{$ref: '#/components/responses/BadCredentials'}}\n  /b:\n    get:\n      operationId: getB\n      responses:\n        '200': {{$ref: '#/components/responses/Page'}}\n        '401': {{$ref: '#/components/responses/BadCredentials'}}\ncomponents:\n  responses:\n    Page:\n      description: A page.\n      content:\n        application/json:\n          schema: {{type: object, properties: {{next: {{type: string}}}}}}\n    BadCredentials:\n      description: Refused.\n      content:\n        application/json:\n          schema: {{type: object, properties: {{title: {{type: string}}, detail: {{type: string}}}}}}\n"

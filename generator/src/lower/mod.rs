@@ -202,6 +202,22 @@ impl<'d> Lowerer<'d> {
         }
     }
 
+    /// The type remembered under `key`, or the one `lower` gives, remembered (and forgotten
+    /// again if the operation is left out).
+    pub(super) fn lowered_once(
+        &mut self,
+        key: String,
+        lower: impl FnOnce(&mut Self) -> Result<TypeRef, Diagnostic>,
+    ) -> Result<TypeRef, Diagnostic> {
+        if let Some(ty) = self.shared_types.get(&key) {
+            return Ok(ty.clone());
+        }
+        let ty = lower(self)?;
+        self.journal.push(Added::SharedType(key.clone()));
+        self.shared_types.insert(key, ty.clone());
+        Ok(ty)
+    }
+
     /// Marks a component schema as lowered (or being lowered); `false` if it already was.
     fn start_component(&mut self, key: &'d str) -> bool {
         let new = self.lowered_components.insert(key);

@@ -412,22 +412,6 @@ impl<'d> Lowerer<'d> {
         repeated
     }
 
-    /// The type remembered under `key`, or the one `lower` gives, remembered (and forgotten
-    /// again if the operation is left out).
-    fn lowered_once(
-        &mut self,
-        key: String,
-        lower: impl FnOnce(&mut Self) -> Result<TypeRef, Diagnostic>,
-    ) -> Result<TypeRef, Diagnostic> {
-        if let Some(ty) = self.shared_types.get(&key) {
-            return Ok(ty.clone());
-        }
-        let ty = lower(self)?;
-        self.journal.push(super::Added::SharedType(key.clone()));
-        self.shared_types.insert(key, ty.clone());
-        Ok(ty)
-    }
-
     /// One declared parameter; `shared` when other operations have it too.
     fn parameter(
         &mut self,

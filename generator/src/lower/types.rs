@@ -688,16 +688,32 @@ impl<'d> Lowerer<'d> {
     ) -> Result<Struct, Diagnostic> {
         let mut field_names = names::Scope::default();
         let mut fields = Vec::with_capacity(parts.properties.len());
-        for (wire_name, property, at) in &parts.properties {
-            // Only an inline schema can need a name; a reference has its own.
+        for Property {
+            name: wire_name,
+            schema: property,
+            at,
+            owner,
+        } in &parts.properties
+        {
+            // Only an inline schema can need a name; a reference has its own. One defined in
+            // a component is one type, whichever component's `allOf` merges it in.
             let hint = match property {
-                ReferenceOr::Item(_) => format!("{name}{}", camel(wire_name)),
+                ReferenceOr::Item(_) => {
+                    format!("{}{}", owner.as_deref().unwrap_or(name), camel(wire_name))
+                }
                 ReferenceOr::Reference { .. } => String::new(),
             };
+            let in_component = at.to_string().starts_with("#/components/schemas/");
             let ty = self
                 .attempt(
                     || format!("the property `{wire_name}` of `{name}` is `serde_json::Value`"),
-                    |this| this.schema_type(*property, at, &hint),
+                    |this| match property {
+                        ReferenceOr::Item(_) if in_component => this
+                            .lowered_once(at.to_string(), |this| {
+                                this.schema_type(*property, at, &hint)
+                            }),
+                        _ => this.schema_type(*property, at, &hint),
+                    },
                 )?
                 .unwrap_or(TypeRef::Json);
             let inline = property.as_item().map(|schema| schema.as_ref());
@@ -732,7 +748,7 @@ impl<'d> Lowerer<'d> {
             if !parts
                 .properties
                 .iter()
-                .any(|(name, _, _)| name == wire_name)
+                .any(|property| property.name == *wire_name)
             {
                 self.warnings.push(
                     Diagnostic::at(
@@ -812,7 +828,16 @@ impl<'d> Lowerer<'d> {
                     return Err(unsupported(&at, "an `allOf` member that is not an object"));
                 }
             };
-            merged.merge(parts);
+            let owner = match member {
+                ReferenceOr::Reference { reference } => reference
+                    .strip_prefix("#/components/schemas/")
+                    .and_then(|name| self.component_names.get(name)),
+                ReferenceOr::Item(_) => None,
+            };
+            merged.merge(match owner {
+                Some(owner) => parts.owned_by(owner),
+                None => parts,
+            });
         }
         Ok(merged)
     }
@@ -974,11 +999,22 @@ const MAX_SCHEMA_DEPTH: usize = 256;
 /// How deep `allOf`s inside `allOf`s are followed.
 const MAX_ALL_OF_DEPTH: usize = 16;
 
+/// A property of an object schema.
+struct Property<'d> {
+    name: &'d str,
+    schema: &'d ReferenceOr<Box<Schema>>,
+    /// Where it is defined.
+    at: Pointer,
+    /// The Rust name of the component it is defined in, when that is another one merged in
+    /// by `allOf`: its inline types are that component's.
+    owner: Option<String>,
+}
+
 /// What an object schema (or several, merged) says about its properties.
 #[derive(Default)]
 struct ObjectParts<'d> {
-    /// Each property with where it is defined, in order.
-    properties: Vec<(&'d str, &'d ReferenceOr<Box<Schema>>, Pointer)>,
+    /// Each property, in order.
+    properties: Vec<Property<'d>>,
     required: Vec<&'d str>,
     additional: Option<(&'d AdditionalProperties, Pointer)>,
 }
@@ -1012,11 +1048,25 @@ impl<'d> ObjectParts<'d> {
         Self {
             properties: properties
                 .iter()
-                .map(|(name, property)| (name.as_str(), property, at.push(name)))
+                .map(|(name, schema)| Property {
+                    name,
+                    schema,
+                    at: at.push(name),
+                    owner: None,
+                })
                 .collect(),
             required: required.iter().map(String::as_str).collect(),
             additional: additional.map(|additional| (additional, pointer.clone())),
         }
+    }
+
+    /// These parts, defined in the component of Rust name `owner` (unless they were in
+    /// another one further in).
+    fn owned_by(mut self, owner: &str) -> Self {
+        for property in &mut self.properties {
+            property.owner.get_or_insert_with(|| owner.to_owned());
+        }
+        self
     }
 
     fn merge(&mut self, other: Self) {
@@ -1024,7 +1074,7 @@ impl<'d> ObjectParts<'d> {
             match self
                 .properties
                 .iter_mut()
-                .find(|(name, _, _)| *name == property.0)
+                .find(|existing| existing.name == property.name)
             {
                 Some(existing) => *existing = property,
                 None => self.properties.push(property),
