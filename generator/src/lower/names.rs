@@ -155,7 +155,10 @@ fn ascii_only(name: String, fallback: &str) -> String {
 
 /// A `snake_case` identifier for a field, parameter, method or module.
 pub fn snake(name: &str) -> String {
-    let snake = ascii_only(words(name).to_snake_case(), "value");
+    // One word, which the case conversion would split after its `O` (`o_auth2`); the
+    // `UpperCamelCase` of types keeps the usual `OAuth2`.
+    let name = name.replace("OAuth", "Oauth");
+    let snake = ascii_only(words(&name).to_snake_case(), "value");
     let snake = if snake.starts_with(|c: char| c.is_ascii_digit()) {
         format!("_{snake}")
     } else {
@@ -273,6 +276,13 @@ mod tests {
         assert_eq!(snake("W3CTraceContext"), "w3c_trace_context");
         assert_eq!(camel("2FA"), "V2fa");
         assert_eq!(snake("HTTP2"), "http2");
+    }
+
+    #[test]
+    fn oauth_is_one_word() {
+        assert_eq!(snake("OAuth2AccessToken"), "oauth2_access_token");
+        assert_eq!(camel("OAuth2 scopes"), "OAuth2Scopes");
+        assert_eq!(snake("listOAuthClients"), "list_oauth_clients");
     }
 
     #[test]
