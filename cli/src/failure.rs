@@ -1,6 +1,6 @@
 //! Why a command failed, and the exit code that says so: 1 when something was invalid or the
-//! service refused, 2 for a usage, configuration or input-file error (nothing was sent), 130
-//! or 143 (128 + the signal's number) when Ctrl-C or SIGTERM stopped an import.
+//! service refused, 2 for a usage, configuration or input-file error (nothing was sent), 130,
+//! 143 or 129 (128 + the signal's number) when Ctrl-C, SIGTERM or SIGHUP stopped an import.
 
 use std::process::ExitCode;
 

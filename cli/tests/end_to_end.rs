@@ -1079,6 +1079,11 @@ async fn sigterm_cancels_the_session_that_was_not_started_says_so_and_exits_143(
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn sighup_cancels_the_session_that_was_not_started_says_so_and_exits_129() {
+    signal_an_import_whose_session_is_not_started(Stop::Hangup).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_import_killed_before_its_report_is_written_leaves_no_empty_report() {
     signal_an_import_whose_session_is_not_started(Stop::Kill).await;
 }
@@ -1088,6 +1093,7 @@ async fn an_import_killed_before_its_report_is_written_leaves_no_empty_report() 
 enum Stop {
     Interrupt,
     Terminate,
+    Hangup,
     Kill,
 }
 
@@ -1097,6 +1103,7 @@ impl Stop {
         match self {
             Stop::Interrupt => "-INT",
             Stop::Terminate => "-TERM",
+            Stop::Hangup => "-HUP",
             Stop::Kill => "-KILL",
         }
     }
@@ -1123,6 +1130,11 @@ impl Stop {
                 "Stopping cleanly after SIGTERM; a second signal stops at once, without cleaning \
                  up.\n",
             ),
+            Stop::Hangup => (
+                129,
+                "Stopping cleanly after SIGHUP; a second signal stops at once, without cleaning \
+                 up.\n",
+            ),
             Stop::Kill => (-1, ""),
         }
     }
@@ -1132,6 +1144,7 @@ impl Stop {
         match self {
             Stop::Interrupt => "interrupted by Ctrl-C (SIGINT)",
             Stop::Terminate => "terminated by SIGTERM",
+            Stop::Hangup => "hung up (SIGHUP)",
             Stop::Kill => "",
         }
     }

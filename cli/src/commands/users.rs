@@ -147,11 +147,11 @@ pub struct Run {
     pub mode: Mode,
     /// Where the report goes, if anywhere.
     pub report_file: Option<ReportFile>,
-    /// Ctrl-C or SIGTERM, listened for since before the files were read.
+    /// Ctrl-C, SIGTERM or SIGHUP, listened for since before the files were read.
     pub stop: StopSignal,
 }
 
-/// Imports, showing progress; stops cleanly on Ctrl-C or SIGTERM. Writes the report and prints
+/// Imports, showing progress; stops cleanly on Ctrl-C, SIGTERM or SIGHUP. Writes the report and prints
 /// the summary.
 pub async fn import(
     target: Target,

@@ -105,7 +105,7 @@ impl<'a> EventDisplay<'a> {
         }
     }
 
-    /// What a stop by `signal` (Ctrl-C, SIGTERM) left behind, as the events and the report tell
+    /// What a stop by `signal` (Ctrl-C, SIGTERM, SIGHUP) left behind, as the events and the report tell
     /// it: the sessions cancelled, the one that could not be, the ones whose import goes on in
     /// Okta.
     pub fn after_stop(&self, report: &Report, signal: Signal) -> String {
