@@ -29,6 +29,10 @@ pub enum Failure {
     /// The import did not import everything; what happened has been printed.
     #[error("{0}")]
     Import(String),
+    /// The import ran to its end but left records out, or Okta refused some or ended a
+    /// session otherwise than completed; the summary says which.
+    #[error("not everything was imported (see above)")]
+    Incomplete,
     /// A signal stopped the import; `told` says what it left behind.
     #[error("{told}")]
     Interrupted {
@@ -61,7 +65,9 @@ impl Failure {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Failure::Config(_) | Failure::Input(_) => ExitCode::from(2),
-            Failure::Api(_) | Failure::Output(_) | Failure::Import(_) => ExitCode::from(1),
+            Failure::Api(_) | Failure::Output(_) | Failure::Import(_) | Failure::Incomplete => {
+                ExitCode::from(1)
+            }
             Failure::Interrupted { signal, .. } => ExitCode::from(signal.exit_code()),
         }
     }

@@ -41,8 +41,17 @@ impl Signal {
         }
     }
 
+    /// The signal's name: `SIGINT`, `SIGTERM`, `SIGHUP`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "SIGINT",
+            Signal::Terminate => "SIGTERM",
+            Signal::Hangup => "SIGHUP",
+        }
+    }
+
     /// The signal's name with how it is sent.
-    fn name(self) -> &'static str {
+    fn described(self) -> &'static str {
         match self {
             Signal::Interrupt => "Ctrl-C (SIGINT)",
             Signal::Terminate => "SIGTERM",
@@ -153,7 +162,7 @@ async fn watch(mut signals: Signals, first: oneshot::Sender<Signal>, sending: Se
     terminal::bars().suspend(|| {
         terminal::say(format_args!(
             "Stopping cleanly after {}; a second signal stops at once, without cleaning up.",
-            signal.name()
+            signal.described()
         ));
     });
     let _ = first.send(signal);

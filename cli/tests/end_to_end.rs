@@ -434,6 +434,8 @@ async fn an_invalid_record_stops_a_real_import_before_anything_is_sent_and_skip_
         .map(|r| r["position"]["line"].as_u64())
         .collect();
     assert_eq!(lines, [Some(3), Some(4)], "{report}");
+    assert_eq!(report["outcome"], "incomplete", "{report}");
+    assert_eq!(report["error"], Value::Null, "{report}");
     assert_eq!(
         report["invalid"][1]["reasons"][0],
         "column 3: 3 fields where the header has 2"
@@ -570,6 +572,13 @@ fn check_report(report: &Value, emulator: &Emulator, requests_before: usize) {
     assert_eq!(sum("deactivations"), 300);
     assert_eq!(report["users_sent"], 25_000);
     assert_eq!(report["users_deactivated"], 300);
+    assert_eq!(report["outcome"], "completed");
+    assert_eq!(report["error"], Value::Null);
+    assert_eq!(report["signal"], Value::Null);
+    assert_eq!(
+        report["not_sent"],
+        serde_json::json!({"users": 0, "deactivations": 0})
+    );
     for empty in [
         "invalid",
         "warnings",
@@ -821,9 +830,23 @@ async fn a_failed_import_says_what_failed_instead_of_a_summary_of_zeros() {
         status: 500,
         count: 1,
     });
-    let run = dir.run_async(&args(&["users", "users.csv"], &FAST)).await;
+    let run = dir
+        .run_async(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
+        .await;
     assert_eq!(run.code, 1, "{}", run.all());
     assert!(emulator.sessions(SOURCE).is_empty(), "{}", run.all());
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(report["outcome"], "failed", "{report}");
+    let error = report["error"].as_str().unwrap_or_default();
+    assert!(
+        error.starts_with("the import stopped: creating a session failed: 500"),
+        "{report}"
+    );
+    assert_eq!(
+        report["not_sent"],
+        serde_json::json!({"users": 10, "deactivations": 0})
+    );
     // The request id and the time vary from run to run.
     let text: Vec<String> = run
         .all()
@@ -1139,6 +1162,11 @@ impl Stop {
         }
     }
 
+    /// Its name, as the report gives it.
+    fn name(self) -> String {
+        format!("SIG{}", &self.flag()[1..])
+    }
+
     /// What the final error says happened.
     fn said(self) -> &'static str {
         match self {
@@ -1219,6 +1247,15 @@ async fn signal_an_import_whose_session_is_not_started(signal: Stop) {
     let report: Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
     assert_eq!(report["sessions"][0]["id"], session.id.as_str(), "{report}");
+    assert_eq!(report["outcome"], "stopped", "{report}");
+    assert_eq!(report["signal"], signal.name(), "{report}");
+    let sent = report["users_sent"].as_u64().unwrap();
+    assert_eq!(
+        report["not_sent"]["users"].as_u64(),
+        Some(300 - sent),
+        "{report}"
+    );
+    assert!(sent < 300, "{report}");
 }
 
 /// A signal while the files are being checked ends the process at once: nothing was sent, so

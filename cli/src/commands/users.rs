@@ -13,6 +13,7 @@ use crate::config::Target;
 use crate::failure::Failure;
 use crate::input::{self, ColumnMap, Input, ReadOptions, Reopen};
 use crate::output::events::EventDisplay;
+use crate::output::outcome::EndedReport;
 use crate::output::progress::{Mode, Progress};
 use crate::output::report_file::ReportFile;
 use crate::output::{summary, terminal};
@@ -205,20 +206,26 @@ fn conclude(
     report_file: Option<ReportFile>,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
-    // The report first: a closed stdout must not lose it. One that can't be written does not
-    // lose the summary or the outcome either: it is said after them.
-    let unwritten = report_file.and_then(|file| file.write(&report).err());
     // Only a signal stops an import; Ctrl-C is the usual one.
     let signal = ended.signal.unwrap_or(Signal::Interrupt);
     let failed = ended.failure.as_ref().map(|failure| match failure {
         okta_identity_source_import::Failure::Stopped => signal.stopped().to_string(),
         failure => failure.to_string(),
     });
+    let outcome = outcome(&report, ended, signal, display);
+    // The report first: a closed stdout must not lose it. One that can't be written does not
+    // lose the summary or the outcome either: it is said after them.
+    let unwritten = report_file.and_then(|file| {
+        file.write(&EndedReport::new(&report, &outcome, display.planned()))
+            .err()
+    });
     // Lost, as any line is, when standard error can't be written: the report holds them.
     let _ = summary::write_invalid(&mut terminal::stderr(), &report.invalid);
     let _ = summary::write_warnings(&mut terminal::stderr(), &report.warnings);
     summary::write_report(out, &report, failed.as_deref())?;
-    let outcome = outcome(&report, ended, signal, display, out);
+    if outcome.is_ok() {
+        writeln!(out, "\nEvery user was imported.")?;
+    }
     match (outcome, unwritten) {
         (outcome, None) => outcome,
         (Ok(()), Some(error)) => Err(Failure::Output(error)),
@@ -229,22 +236,16 @@ fn conclude(
     }
 }
 
-/// What an import that ran comes to, its summary written.
+/// What an import that ran comes to.
 fn outcome(
     report: &Report,
     ended: Ended,
     signal: Signal,
     display: &EventDisplay<'_>,
-    out: &mut impl Write,
 ) -> Result<(), Failure> {
     match ended.failure {
-        None if report.is_complete_success() => {
-            writeln!(out, "\nEvery user was imported.")?;
-            Ok(())
-        }
-        None => Err(Failure::Import(
-            "not everything was imported (see above)".into(),
-        )),
+        None if report.is_complete_success() => Ok(()),
+        None => Err(Failure::Incomplete),
         Some(okta_identity_source_import::Failure::Stopped) => Err(Failure::Interrupted {
             signal,
             told: display.after_stop(report, signal),
