@@ -148,7 +148,7 @@ type BadInput = (
 
 #[test]
 fn each_bad_input_says_where_and_what_with_its_exit_code() {
-    let cases: [BadInput; 12] = [
+    let cases: [BadInput; 14] = [
         ("missing_file", "other.csv", b"", &["users", "users.csv", "--dry-run"], 2),
         ("no_external_id_column", "users.csv", b"id,email\n1,a@example.com\n", &["users", "users.csv", "--dry-run"], 2),
         ("unknown_extension", "users.txt", b"externalId\n1\n", &["users", "users.txt", "--dry-run"], 2),
@@ -203,6 +203,8 @@ fn each_bad_input_says_where_and_what_with_its_exit_code() {
         ),
         ("bad_map_file", "users.csv", b"externalId\ne1\n", &["users", "users.csv", "--map", "users.csv", "--dry-run"], 2),
         ("report_exists", "users.csv", b"externalId\ne1\n", &["users", "users.csv", "--report", "users.csv", "--dry-run"], 2),
+        ("report_new_folder", "users.csv", b"externalId\ne1\n", &["users", "users.csv", "--report", "reports/", "--dry-run"], 2),
+        ("report_existing_folder", "users.csv", b"externalId\ne1\n", &["users", "users.csv", "--report", ".", "--dry-run"], 2),
     ];
     for (name, file, bytes, args, code) in cases {
         let dir = Workdir::new();
@@ -322,10 +324,65 @@ async fn a_closed_stdout_does_not_lose_the_report_of_an_import() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_path_naming_a_folder_is_refused_before_anything_is_sent() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=3));
+    std::fs::create_dir(dir.path().join("old")).unwrap();
+    for folder in ["new/", "old"] {
+        let run = dir
+            .run_async(&["users", "users.csv", "--report", folder])
+            .await;
+        assert_eq!(run.code, 2, "{}", run.all());
+        let said = format!(
+            "error: cannot create the report {folder}: it names a folder; give the report a file \
+             name, such as {}\n",
+            std::path::Path::new(folder).join("report.json").display()
+        );
+        assert_eq!(run.stderr, said, "{}", run.all());
+    }
+    assert!(emulator.requests().is_empty(), "{:?}", emulator.requests());
+}
+
 /// A report that can't be written when the import ends (its folder removed meanwhile) is
-/// said after the summary, which is still printed, and the run exits 1.
+/// said after the summary, which is still printed, with its path and how the import ended,
+/// and the run exits 1.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_report_that_cannot_be_written_at_the_end_does_not_lose_the_summary() {
+    let run = import_whose_report_is_spoiled(|folder| std::fs::remove_dir(folder).unwrap()).await;
+    let said = run.stderr.lines().last().unwrap_or_default();
+    assert!(
+        said.starts_with(
+            "error: cannot write the report reports/r.json: No such file or directory (os error 2)"
+        ) && said.ends_with("; the import itself completed: every user was imported"),
+        "{}",
+        run.all()
+    );
+}
+
+/// A file made under the report's name during the import is kept as it is, and the error
+/// says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_made_by_someone_else_meanwhile_is_kept_and_the_error_says_so() {
+    let run = import_whose_report_is_spoiled(|folder| {
+        std::fs::write(folder.join("r.json"), "theirs").unwrap()
+    })
+    .await;
+    assert!(
+        run.stderr.ends_with(
+            "error: cannot write the report reports/r.json: a file of that name was made \
+             meanwhile, and okta-import never overwrites a file; the import itself completed: \
+             every user was imported\n"
+        ),
+        "{}",
+        run.all()
+    );
+}
+
+/// Imports 20 users with `--report reports/r.json`, calling `spoil` with the report's folder
+/// once the import has begun; returns the run, checked to have imported them and exited 1.
+async fn import_whose_report_is_spoiled(spoil: impl FnOnce(&std::path::Path)) -> Run {
     let emulator = emulator_processing_for(Duration::from_millis(500)).await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
     dir.write("users.csv", people_csv(1..=20));
@@ -343,7 +400,7 @@ async fn a_report_that_cannot_be_written_at_the_end_does_not_lose_the_summary() 
     while emulator.sessions(SOURCE).is_empty() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    std::fs::remove_dir(&folder).unwrap();
+    spoil(&folder);
     let run = Run::from(tokio::task::block_in_place(|| child.wait_with_output()).unwrap());
     assert_eq!(run.code, 1, "{}", run.all());
     assert_eq!(emulator.users(SOURCE).len(), 20, "the import ran");
@@ -352,12 +409,13 @@ async fn a_report_that_cannot_be_written_at_the_end_does_not_lose_the_summary() 
         "{}",
         run.all()
     );
-    assert!(
-        run.stderr
-            .contains("error: cannot write the output: cannot create the report reports/r.json"),
-        "{}",
-        run.all()
-    );
+    if folder.exists() {
+        let names: Vec<_> = std::fs::read_dir(&folder).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary file is left: {names:?}");
+        let kept = std::fs::read_to_string(folder.join("r.json")).unwrap();
+        assert_eq!(kept, "theirs");
+    }
+    run
 }
 
 /// Progress lines, `-v` events and messages that can't be written (standard error full or

@@ -114,7 +114,7 @@ fn dry_run(
     match plan_source(input, options) {
         Ok(plan) => {
             if let Some(file) = report_file {
-                file.write(&plan)?;
+                file.write(&plan).map_err(Failure::report)?;
             }
             summary::write_invalid(&mut terminal::stderr(), &plan.invalid)?;
             summary::write_warnings(&mut terminal::stderr(), &plan.warnings)?;
@@ -129,7 +129,8 @@ fn dry_run(
         }
         Err(PlanError::Invalid(invalid)) => {
             if let Some(file) = report_file {
-                file.write(&serde_json::json!({ "invalid": invalid.records }))?;
+                file.write(&serde_json::json!({ "invalid": invalid.records }))
+                    .map_err(Failure::report)?;
             }
             summary::write_invalid(&mut terminal::stderr(), &invalid.records)?;
             Err(Failure::Import(format!(
@@ -226,11 +227,20 @@ fn conclude(
     if outcome.is_ok() {
         writeln!(out, "\nEvery user was imported.")?;
     }
-    match (outcome, unwritten) {
-        (outcome, None) => outcome,
-        (Ok(()), Some(error)) => Err(Failure::Output(error)),
-        (Err(failure), Some(error)) => {
-            terminal::say(format_args!("error: {}", Failure::Output(error)));
+    let Some(unwritten) = unwritten else {
+        return outcome;
+    };
+    let import = Some(match &outcome {
+        Ok(()) => "completed: every user was imported",
+        Err(Failure::Incomplete) => "ran to its end without importing everything, as said next",
+        Err(Failure::Interrupted { .. }) => "was stopped, as said next",
+        Err(_) => "failed, as said next",
+    });
+    let unwritten = Failure::Report { unwritten, import };
+    match outcome {
+        Ok(()) => Err(unwritten),
+        Err(failure) => {
+            terminal::say(format_args!("error: {unwritten}"));
             Err(failure)
         }
     }
