@@ -29,12 +29,12 @@ pub enum Failure {
     Output(#[from] std::io::Error),
     /// The report file could not be written; `import` says how the import itself ended, when
     /// one ran.
-    #[error("{unwritten}{}", .import.map(|how| format!("; the import itself {how}")).unwrap_or_default())]
+    #[error("{unwritten}{}", .import.as_ref().map(|how| format!("; the import itself {how}")).unwrap_or_default())]
     Report {
         /// The report's path and what failed.
         unwritten: Unwritten,
         /// How the import ended (`completed: every user was imported`).
-        import: Option<&'static str>,
+        import: Option<String>,
     },
     /// The import did not import everything; what happened has been printed.
     #[error("{0}")]

@@ -148,7 +148,7 @@ type BadInput = (
 
 #[test]
 fn each_bad_input_says_where_and_what_with_its_exit_code() {
-    let cases: [BadInput; 14] = [
+    let cases: [BadInput; 16] = [
         ("missing_file", "other.csv", b"", &["users", "users.csv", "--dry-run"], 2),
         ("no_external_id_column", "users.csv", b"id,email\n1,a@example.com\n", &["users", "users.csv", "--dry-run"], 2),
         ("unknown_extension", "users.txt", b"externalId\n1\n", &["users", "users.txt", "--dry-run"], 2),
@@ -203,6 +203,8 @@ fn each_bad_input_says_where_and_what_with_its_exit_code() {
         ),
         ("bad_map_file", "users.csv", b"externalId\ne1\n", &["users", "users.csv", "--map", "users.csv", "--dry-run"], 2),
         ("report_exists", "users.csv", b"externalId\ne1\n", &["users", "users.csv", "--report", "users.csv", "--dry-run"], 2),
+        ("header_only", "users.csv", b"externalId,email\n", &["users", "users.csv", "--dry-run"], 2),
+        ("empty_jsonl", "users.jsonl", b"", &["users", "users.jsonl", "--dry-run"], 2),
         ("report_new_folder", "users.csv", b"externalId\ne1\n", &["users", "users.csv", "--report", "reports/", "--dry-run"], 2),
         ("report_existing_folder", "users.csv", b"externalId\ne1\n", &["users", "users.csv", "--report", ".", "--dry-run"], 2),
     ];
@@ -322,6 +324,59 @@ async fn a_closed_stdout_does_not_lose_the_report_of_an_import() {
         !report["sessions"].as_array().unwrap().is_empty(),
         "{report}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn files_that_hold_no_record_are_an_input_error_and_nothing_is_sent() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("hr.csv", "externalId,email\n");
+    dir.write("leavers.txt", "# none today\n\n");
+    let run = dir.run_async(&["users", "hr.csv"]).await;
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_eq!(
+        run.stderr,
+        "error: hr.csv holds no records: nothing to import\n"
+    );
+    let run = dir
+        .run_async(&["users", "hr.csv", "--deactivate", "leavers.txt"])
+        .await;
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_eq!(
+        run.stderr,
+        "error: hr.csv and leavers.txt hold no records: nothing to import\n"
+    );
+    assert!(emulator.requests().is_empty(), "{:?}", emulator.requests());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_of_deactivations_alone_says_what_it_did() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("hr.csv", people_csv(1..=2));
+    let run = dir.run_async(&args(&["users", "hr.csv"], &FAST)).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    dir.write("hr.csv", "externalId,email\n");
+    dir.write("leavers.txt", "emp-0000001\nemp-0000002\n");
+    let run = dir
+        .run_async(&args(
+            &["users", "hr.csv", "--deactivate", "leavers.txt"],
+            &FAST,
+        ))
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stderr.contains("uploaded 2 of 2 deactivations\n"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stdout.ends_with("\nEvery deactivation was imported.\n"),
+        "{}",
+        run.all()
+    );
+    assert!(!run.all().contains("users\n"), "{}", run.all());
+    assert!(emulator.users(SOURCE).values().all(|user| !user.active));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -554,7 +609,8 @@ async fn twenty_five_thousand_users_and_a_deactivation_file_end_in_the_directory
     let run = dir.run_async(&args(&today, &FAST)).await;
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(
-        run.stdout.contains("Every user was imported."),
+        run.stdout
+            .contains("Every user and every deactivation was imported."),
         "{}",
         run.stdout
     );

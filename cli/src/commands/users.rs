@@ -11,11 +11,11 @@ use okta_identity_source_import::{
 use crate::args::{self, UsersArgs};
 use crate::config::Target;
 use crate::failure::Failure;
-use crate::input::{self, ColumnMap, Input, ReadOptions, Reopen};
+use crate::input::{self, ColumnMap, Input, InputError, ReadOptions, Reopen};
 use crate::output::events::EventDisplay;
 use crate::output::outcome::EndedReport;
 use crate::output::progress::{Mode, Progress};
-use crate::output::report_file::ReportFile;
+use crate::output::report_file::{ReportFile, Unwritten};
 use crate::output::{summary, terminal};
 use crate::stop_signal::{Signal, StopSignal};
 
@@ -73,7 +73,15 @@ fn open_input(args: &UsersArgs) -> Result<Input, Failure> {
         let reopen: Reopen<_> = Box::new(move || input::read_deactivations(&path));
         reopen
     });
-    Ok(Input::open(users, deactivations)?)
+    let input = Input::open(users, deactivations)?;
+    if input.holds_nothing() {
+        let paths = std::iter::once(&args.file)
+            .chain(&args.deactivate)
+            .map(|path| input::display_name(path))
+            .collect();
+        return Err(InputError::NoRecords { paths }.into());
+    }
+    Ok(input)
 }
 
 /// The engine's options from the flags.
@@ -224,17 +232,31 @@ fn conclude(
     let _ = summary::write_invalid(&mut terminal::stderr(), &report.invalid);
     let _ = summary::write_warnings(&mut terminal::stderr(), &report.warnings);
     summary::write_report(out, &report, failed.as_deref())?;
+    let all_imported = summary::all_imported(&report);
     if outcome.is_ok() {
-        writeln!(out, "\nEvery user was imported.")?;
+        let (first, rest) = all_imported.split_at(1);
+        writeln!(out, "\n{}{rest}.", first.to_ascii_uppercase())?;
     }
-    let Some(unwritten) = unwritten else {
-        return outcome;
-    };
+    match unwritten {
+        None => outcome,
+        Some(unwritten) => with_unwritten_report(outcome, unwritten, all_imported),
+    }
+}
+
+/// The outcome of an import whose report could not be written: the error says so, with how
+/// the import itself ended; the import's own failure, if any, is said after it.
+fn with_unwritten_report(
+    outcome: Result<(), Failure>,
+    unwritten: Unwritten,
+    all_imported: &str,
+) -> Result<(), Failure> {
     let import = Some(match &outcome {
-        Ok(()) => "completed: every user was imported",
-        Err(Failure::Incomplete) => "ran to its end without importing everything, as said next",
-        Err(Failure::Interrupted { .. }) => "was stopped, as said next",
-        Err(_) => "failed, as said next",
+        Ok(()) => format!("completed: {all_imported}"),
+        Err(Failure::Incomplete) => {
+            "ran to its end without importing everything, as said next".into()
+        }
+        Err(Failure::Interrupted { .. }) => "was stopped, as said next".into(),
+        Err(_) => "failed, as said next".into(),
     });
     let unwritten = Failure::Report { unwritten, import };
     match outcome {

@@ -100,6 +100,13 @@ pub enum InputError {
         /// The path.
         path: String,
     },
+    /// The files hold no record at all: nothing to import (an export that failed, most
+    /// often).
+    #[error("{} no records: nothing to import", holds(.paths))]
+    NoRecords {
+        /// The files read.
+        paths: Vec<String>,
+    },
     /// The format can't be told from the file's name.
     #[error(
         "cannot tell the format of {path} from its extension: name it .csv, .jsonl or .ndjson, \
@@ -109,6 +116,14 @@ pub enum InputError {
         /// The file.
         path: String,
     },
+}
+
+/// `hr.csv holds`, `hr.csv and leavers.txt hold`.
+fn holds(paths: &[String]) -> String {
+    match paths {
+        [one] => format!("{one} holds"),
+        _ => format!("{} hold", paths.join(" and ")),
+    }
 }
 
 impl InputError {

@@ -63,7 +63,7 @@ impl<'a> EventDisplay<'a> {
                     users,
                     deactivations,
                 });
-                progress.start(users + deactivations);
+                progress.start(users, deactivations);
                 let invalid = if invalid > 0 {
                     format!("; {} left out", count(invalid as u64, "invalid record"))
                 } else {

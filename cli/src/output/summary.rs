@@ -54,6 +54,16 @@ pub fn write_report(out: &mut impl Write, report: &Report, failed: Option<&str>)
     Ok(())
 }
 
+/// What an import that imported everything did: `every user was imported`, or of
+/// deactivations, or of both.
+pub fn all_imported(report: &Report) -> &'static str {
+    match (report.users_sent, report.users_deactivated) {
+        (0, 1..) => "every deactivation was imported",
+        (1.., 1..) => "every user and every deactivation was imported",
+        _ => "every user was imported",
+    }
+}
+
 /// The table of an import's sessions, if it opened any.
 fn write_sessions(out: &mut impl Write, report: &Report) -> io::Result<()> {
     if report.sessions.is_empty() {
