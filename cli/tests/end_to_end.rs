@@ -301,6 +301,52 @@ fn a_directory_given_as_an_input_file_is_refused_with_exit_2() {
     insta::assert_snapshot!("input_directory_as_deactivation_file", run.all());
 }
 
+/// Standard input and a pipe can't be read twice; the error says why a file is needed and
+/// what to do, at once (a pipe with no writer is never opened).
+#[cfg(unix)]
+#[test]
+fn a_stream_given_as_an_input_file_says_to_save_it_to_a_file_first() {
+    let dir = Workdir::new();
+    dir.write("users.csv", b"externalId\ne1\n");
+    let fifo = Command::new("mkfifo")
+        .arg(dir.path().join("pipe.csv"))
+        .status()
+        .unwrap();
+    assert!(fifo.success());
+    for (args, path, what) in [
+        (
+            &["users", "-", "--dry-run"][..],
+            "-",
+            "it is standard input",
+        ),
+        (
+            &["users", "pipe.csv", "--dry-run"],
+            "pipe.csv",
+            "it is a pipe",
+        ),
+        (
+            &[
+                "users",
+                "users.csv",
+                "--deactivate",
+                "pipe.csv",
+                "--dry-run",
+            ],
+            "pipe.csv",
+            "it is a pipe",
+        ),
+    ] {
+        let run = dir.run(args);
+        assert_eq!(run.code, 2, "{}", run.all());
+        let said = format!(
+            "error: cannot read {path}: {what}, and okta-import needs a regular file: it reads \
+             the file twice, to check every record before anything is sent, then to send them; \
+             save the stream to a file first (… > users.csv) and pass that file\n"
+        );
+        assert_eq!(run.stderr, said, "{}", run.all());
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_closed_stdout_does_not_lose_the_report_of_an_import() {
     let emulator = emulator().await;

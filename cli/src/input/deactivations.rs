@@ -7,7 +7,9 @@ use std::sync::Arc;
 use super::bounded_lines::{BoundedLines, LineError};
 use super::columns::shown_names;
 use super::csv_users::{csv_with_header, holds_line_break, invalid_utf8};
-use super::{DeactivationRow, InputError, Location, RecordError, display_name, open};
+use super::{
+    DeactivationRow, InputError, Location, RecordError, display_name, open, refuse_a_stream,
+};
 use crate::output::summary::count;
 
 /// The ids of a deactivation file, one at a time.
@@ -18,6 +20,7 @@ pub type Deactivations = Box<dyn Iterator<Item = Result<DeactivationRow, RecordE
 /// lines, lines starting with `#` and a first line `externalId` are skipped.
 pub fn read_deactivations(path: &Path) -> Result<Deactivations, InputError> {
     let file: Arc<str> = display_name(path).into();
+    refuse_a_stream(path)?;
     let reader = open(path)?;
     let is_csv = path
         .extension()
