@@ -311,6 +311,28 @@ fn json_lines_records_and_their_problems() {
 }
 
 #[test]
+fn a_json_line_that_is_not_an_object_is_refused_with_what_it_is() {
+    let (_dir, path) = file(
+        "users.jsonl",
+        b"[\"e6\",{\"email\":\"a@b.c\"}]\n  \"e7\"\n7\nnull\ntrue\n{\"externalId\":\"e8\"}\n",
+    );
+    let rows = read_all(&path, &ReadOptions::default());
+    let object = "not a user record: a record must be a JSON object ({\"externalId\": …, \
+                  \"profile\": {…}}), found";
+    let refused = [
+        (1, 1, "an array"),
+        (2, 3, "a string"),
+        (3, 1, "a number"),
+        (4, 1, "null"),
+        (5, 1, "a boolean"),
+    ];
+    for (row, (line, column, found)) in rows.iter().zip(refused) {
+        assert_eq!(row, &Err(format!("FILE:{line}:{column}: {object} {found}")));
+    }
+    assert_eq!(rows[5].as_ref().unwrap().external_id, "e8");
+}
+
+#[test]
 fn json_lines_refuse_a_null_that_clears_nothing_and_count_columns_in_characters() {
     let (_dir, path) = file(
         "users.jsonl",
