@@ -226,6 +226,31 @@ fn csv_header_problems_refuse_the_file() {
 }
 
 #[test]
+fn a_csv_separated_by_semicolons_or_tabs_is_named_as_such() {
+    for (header, separator, shown) in [
+        ("externalId;email", "semicolons (;)", "\"externalId;email\""),
+        ("Employee ID\tMail", "tabs", "\"Employee ID\\tMail\""),
+    ] {
+        let said = format!(
+            "FILE:1: the header is a single column holding {separator} (its columns: \
+             {shown}): the file looks separated by {separator}, and okta-import reads \
+             comma-separated CSV; export or save it as CSV with commas"
+        );
+        let (_dir, path) = file(
+            "users.csv",
+            format!("{header}\ne1;a@example.com\n").as_bytes(),
+        );
+        assert_eq!(header_error(&path, &ReadOptions::default()), said);
+        let (_dir, path) = file(
+            "leavers.csv",
+            format!("{header}\ne1;a@example.com\n").as_bytes(),
+        );
+        let error = read_deactivations(&path).err().unwrap().to_string();
+        assert_eq!(error.replace(&path.display().to_string(), "FILE"), said);
+    }
+}
+
+#[test]
 fn a_file_without_a_header_shows_only_the_start_of_its_first_record() {
     let long = "Lovelace-Byron-King-Noel-Milbanke-of-Ockham-Wentworth";
     let first = format!("1,ada@example.com,Ada,{long},x\x1b[2J,6,7,8,9,10\n");

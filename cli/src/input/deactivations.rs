@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::bounded_lines::{BoundedLines, LineError};
-use super::columns::shown_names;
+use super::columns::{separated_otherwise, shown_names};
 use super::csv_users::{csv_with_header, holds_line_break, invalid_utf8};
 use super::{
     DeactivationRow, InputError, Location, RecordError, display_name, open, refuse_a_stream,
@@ -130,6 +130,9 @@ fn external_id_column(names: &csv::ByteRecord) -> Result<usize, String> {
         (Some(_), Some(_)) => Err("two columns are named externalId; keep one".into()),
         (None, _) => {
             let names: Vec<_> = names.iter().map(String::from_utf8_lossy).collect();
+            if let Some(message) = separated_otherwise(&names) {
+                return Err(message);
+            }
             Err(format!(
                 "the header has no externalId column (its columns: {}); a deactivation file \
                  is a CSV file with an externalId column, or holds one external id per line",
