@@ -1022,6 +1022,41 @@ async fn a_failed_import_says_what_failed_instead_of_a_summary_of_zeros() {
     insta::assert_snapshot!("import_failed", text.join("\n"));
 }
 
+/// A refused connection, at the default verbosity: no tracing line of the engine, and the
+/// error said once.
+#[test]
+fn a_refused_connection_is_said_once_with_no_log_line() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let dir = Workdir::new().against(&url, SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=3));
+    let run = dir.run(&args(&["users", "users.csv"], &FAST));
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_eq!(
+        run.all().matches("Connection refused").count(),
+        1,
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stderr.lines().last().is_some_and(
+            |line| line.starts_with("error: the import stopped: creating a session failed")
+        ),
+        "{}",
+        run.all()
+    );
+    for log in ["WARN", "okta_identity_source"] {
+        assert!(!run.all().contains(log), "{}", run.all());
+    }
+    assert!(
+        run.stdout
+            .contains("The import did not finish; the error says why.\n"),
+        "{}",
+        run.all()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_map_file_empty_as_null_and_last_wins_shape_what_reaches_the_directory() {
     let emulator = emulator().await;

@@ -217,10 +217,7 @@ fn conclude(
 ) -> Result<(), Failure> {
     // Only a signal stops an import; Ctrl-C is the usual one.
     let signal = ended.signal.unwrap_or(Signal::Interrupt);
-    let failed = ended.failure.as_ref().map(|failure| match failure {
-        okta_identity_source_import::Failure::Stopped => signal.stopped().to_string(),
-        failure => failure.to_string(),
-    });
+    let stopped = ended.failure.is_some();
     let outcome = outcome(&report, ended, signal, display);
     // The report first: a closed stdout must not lose it. One that can't be written does not
     // lose the summary or the outcome either: it is said after them.
@@ -231,7 +228,7 @@ fn conclude(
     // Lost, as any line is, when standard error can't be written: the report holds them.
     let _ = summary::write_invalid(&mut terminal::stderr(), &report.invalid);
     let _ = summary::write_warnings(&mut terminal::stderr(), &report.warnings);
-    summary::write_report(out, &report, failed.as_deref())?;
+    summary::write_report(out, &report, stopped)?;
     let all_imported = summary::all_imported(&report);
     if outcome.is_ok() {
         let (first, rest) = all_imported.split_at(1);
