@@ -1,6 +1,6 @@
 //! Why a command failed, and the exit code that says so: 1 when something was invalid or the
-//! service refused, 2 for a usage, configuration or input-file error (nothing was sent), 130
-//! or 143 (128 + the signal's number) when Ctrl-C or SIGTERM stopped an import.
+//! service refused, 2 for a usage, configuration or input-file error (nothing was sent), 130,
+//! 143 or 129 (128 + the signal's number) when Ctrl-C, SIGTERM or SIGHUP stopped an import.
 
 use std::process::ExitCode;
 
@@ -8,6 +8,7 @@ use okta_identity_source_import::Failure as Stop;
 
 use crate::config::ConfigError;
 use crate::input::InputError;
+use crate::output::report_file::Unwritten;
 use crate::output::summary::count;
 use crate::stop_signal::Signal;
 
@@ -26,9 +27,22 @@ pub enum Failure {
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
+    /// The report file could not be written; `import` says how the import itself ended, when
+    /// one ran.
+    #[error("{unwritten}{}", .import.as_ref().map(|how| format!("; the import itself {how}")).unwrap_or_default())]
+    Report {
+        /// The report's path and what failed.
+        unwritten: Unwritten,
+        /// How the import ended (`completed: every user was imported`).
+        import: Option<String>,
+    },
     /// The import did not import everything; what happened has been printed.
     #[error("{0}")]
     Import(String),
+    /// The import ran to its end but left records out, or Okta refused some or ended a
+    /// session otherwise than completed; the summary says which.
+    #[error("not everything was imported (see above)")]
+    Incomplete,
     /// A signal stopped the import; `told` says what it left behind.
     #[error("{told}")]
     Interrupted {
@@ -62,11 +76,23 @@ impl Failure {
         Failure::Import(format!("the import stopped: {told}"))
     }
 
+    /// A dry run's report that could not be written.
+    pub fn report(unwritten: Unwritten) -> Self {
+        Failure::Report {
+            unwritten,
+            import: None,
+        }
+    }
+
     /// The process exit code for this failure.
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Failure::Config(_) | Failure::Input(_) => ExitCode::from(2),
-            Failure::Api(_) | Failure::Output(_) | Failure::Import(_) => ExitCode::from(1),
+            Failure::Api(_)
+            | Failure::Output(_)
+            | Failure::Report { .. }
+            | Failure::Import(_)
+            | Failure::Incomplete => ExitCode::from(1),
             Failure::Interrupted { signal, .. } => ExitCode::from(signal.exit_code()),
         }
     }

@@ -1,5 +1,5 @@
-//! `-v`: tracing events (the client's requests, the engine's steps) to standard error, above
-//! the progress bar.
+//! `-v`: tracing events (the client's requests, the engine's steps, their warnings) to
+//! standard error, above the progress bar; none without it.
 
 use tracing::Level;
 use tracing_subscriber::filter::Targets;
@@ -17,12 +17,14 @@ const OUR_CRATES: [&str; 3] = [
     "api_client_runtime",
 ];
 
-/// Installs the subscriber: warnings by default; with `-v` the debug events of our crates
-/// (each request, each step), with `-vv` their trace events and the debug events of the
-/// HTTP stack beneath (hyper's connection pool, say).
+/// Installs the subscriber with `-v`: the debug events of our crates (each request, each
+/// step) and the warnings of any, with `-vv` their trace events and the debug events of the
+/// HTTP stack beneath (hyper's connection pool, say). Without `-v` none is installed: the
+/// command prints its own messages only, and what an event warns of (a session left open)
+/// is in the summary and the report.
 pub fn init(verbose: u8) {
     let (ours, others) = match verbose {
-        0 => (Level::WARN, Level::WARN),
+        0 => return,
         1 => (Level::DEBUG, Level::WARN),
         _ => (Level::TRACE, Level::DEBUG),
     };

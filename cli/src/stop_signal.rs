@@ -1,4 +1,5 @@
-//! Ctrl-C (SIGINT) and SIGTERM: the first stops an import cleanly (its untriggered session
+//! Ctrl-C (SIGINT), SIGTERM and SIGHUP (the terminal closed, an ssh connection dropped): the
+//! first stops an import cleanly (its untriggered session
 //! cancelled, the report written); a second stops the process at once. A signal that comes
 //! before the import may have sent anything (while the files are read and checked) stops the
 //! process at once too: there is nothing to clean up. Either way the process exits with
@@ -17,14 +18,17 @@ pub enum Signal {
     Interrupt,
     /// SIGTERM: a service manager, a container runtime or `kill` stopping the process.
     Terminate,
+    /// SIGHUP: the terminal was closed or the ssh connection dropped.
+    Hangup,
 }
 
 impl Signal {
-    /// 128 + the signal's number: 130 for SIGINT, 143 for SIGTERM.
+    /// 128 + the signal's number: 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP.
     pub fn exit_code(self) -> u8 {
         match self {
             Signal::Interrupt => 130,
             Signal::Terminate => 143,
+            Signal::Hangup => 129,
         }
     }
 
@@ -33,14 +37,25 @@ impl Signal {
         match self {
             Signal::Interrupt => "interrupted by Ctrl-C (SIGINT)",
             Signal::Terminate => "terminated by SIGTERM",
+            Signal::Hangup => "hung up (SIGHUP)",
+        }
+    }
+
+    /// The signal's name: `SIGINT`, `SIGTERM`, `SIGHUP`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "SIGINT",
+            Signal::Terminate => "SIGTERM",
+            Signal::Hangup => "SIGHUP",
         }
     }
 
     /// The signal's name with how it is sent.
-    fn name(self) -> &'static str {
+    fn described(self) -> &'static str {
         match self {
             Signal::Interrupt => "Ctrl-C (SIGINT)",
             Signal::Terminate => "SIGTERM",
+            Signal::Hangup => "SIGHUP",
         }
     }
 }
@@ -147,7 +162,7 @@ async fn watch(mut signals: Signals, first: oneshot::Sender<Signal>, sending: Se
     terminal::bars().suspend(|| {
         terminal::say(format_args!(
             "Stopping cleanly after {}; a second signal stops at once, without cleaning up.",
-            signal.name()
+            signal.described()
         ));
     });
     let _ = first.send(signal);
@@ -162,12 +177,14 @@ async fn watch(mut signals: Signals, first: oneshot::Sender<Signal>, sending: Se
     std::process::exit(i32::from(second.exit_code()));
 }
 
-/// SIGINT and SIGTERM (Ctrl-C elsewhere).
+/// SIGINT, SIGTERM and SIGHUP (Ctrl-C elsewhere).
 struct Signals {
     #[cfg(unix)]
     interrupt: tokio::signal::unix::Signal,
     #[cfg(unix)]
     terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hangup: tokio::signal::unix::Signal,
 }
 
 impl Signals {
@@ -177,6 +194,7 @@ impl Signals {
         Ok(Self {
             interrupt: signal(SignalKind::interrupt())?,
             terminate: signal(SignalKind::terminate())?,
+            hangup: signal(SignalKind::hangup())?,
         })
     }
 
@@ -191,6 +209,7 @@ impl Signals {
         tokio::select! {
             _ = self.interrupt.recv() => Signal::Interrupt,
             _ = self.terminate.recv() => Signal::Terminate,
+            _ = self.hangup.recv() => Signal::Hangup,
         }
         #[cfg(not(unix))]
         {

@@ -148,7 +148,7 @@ type BadInput = (
 
 #[test]
 fn each_bad_input_says_where_and_what_with_its_exit_code() {
-    let cases: [BadInput; 12] = [
+    let cases: [BadInput; 16] = [
         ("missing_file", "other.csv", b"", &["users", "users.csv", "--dry-run"], 2),
         ("no_external_id_column", "users.csv", b"id,email\n1,a@example.com\n", &["users", "users.csv", "--dry-run"], 2),
         ("unknown_extension", "users.txt", b"externalId\n1\n", &["users", "users.txt", "--dry-run"], 2),
@@ -203,6 +203,10 @@ fn each_bad_input_says_where_and_what_with_its_exit_code() {
         ),
         ("bad_map_file", "users.csv", b"externalId\ne1\n", &["users", "users.csv", "--map", "users.csv", "--dry-run"], 2),
         ("report_exists", "users.csv", b"externalId\ne1\n", &["users", "users.csv", "--report", "users.csv", "--dry-run"], 2),
+        ("header_only", "users.csv", b"externalId,email\n", &["users", "users.csv", "--dry-run"], 2),
+        ("empty_jsonl", "users.jsonl", b"", &["users", "users.jsonl", "--dry-run"], 2),
+        ("report_new_folder", "users.csv", b"externalId\ne1\n", &["users", "users.csv", "--report", "reports/", "--dry-run"], 2),
+        ("report_existing_folder", "users.csv", b"externalId\ne1\n", &["users", "users.csv", "--report", ".", "--dry-run"], 2),
     ];
     for (name, file, bytes, args, code) in cases {
         let dir = Workdir::new();
@@ -297,6 +301,52 @@ fn a_directory_given_as_an_input_file_is_refused_with_exit_2() {
     insta::assert_snapshot!("input_directory_as_deactivation_file", run.all());
 }
 
+/// Standard input and a pipe can't be read twice; the error says why a file is needed and
+/// what to do, at once (a pipe with no writer is never opened).
+#[cfg(unix)]
+#[test]
+fn a_stream_given_as_an_input_file_says_to_save_it_to_a_file_first() {
+    let dir = Workdir::new();
+    dir.write("users.csv", b"externalId\ne1\n");
+    let fifo = Command::new("mkfifo")
+        .arg(dir.path().join("pipe.csv"))
+        .status()
+        .unwrap();
+    assert!(fifo.success());
+    for (args, path, what) in [
+        (
+            &["users", "-", "--dry-run"][..],
+            "-",
+            "it is standard input",
+        ),
+        (
+            &["users", "pipe.csv", "--dry-run"],
+            "pipe.csv",
+            "it is a pipe",
+        ),
+        (
+            &[
+                "users",
+                "users.csv",
+                "--deactivate",
+                "pipe.csv",
+                "--dry-run",
+            ],
+            "pipe.csv",
+            "it is a pipe",
+        ),
+    ] {
+        let run = dir.run(args);
+        assert_eq!(run.code, 2, "{}", run.all());
+        let said = format!(
+            "error: cannot read {path}: {what}, and okta-import needs a regular file: it reads \
+             the file twice, to check every record before anything is sent, then to send them; \
+             save the stream to a file first (… > users.csv) and pass that file\n"
+        );
+        assert_eq!(run.stderr, said, "{}", run.all());
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_closed_stdout_does_not_lose_the_report_of_an_import() {
     let emulator = emulator().await;
@@ -322,10 +372,118 @@ async fn a_closed_stdout_does_not_lose_the_report_of_an_import() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn files_that_hold_no_record_are_an_input_error_and_nothing_is_sent() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("hr.csv", "externalId,email\n");
+    dir.write("leavers.txt", "# none today\n\n");
+    let run = dir.run_async(&["users", "hr.csv"]).await;
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_eq!(
+        run.stderr,
+        "error: hr.csv holds no records: nothing to import\n"
+    );
+    let run = dir
+        .run_async(&["users", "hr.csv", "--deactivate", "leavers.txt"])
+        .await;
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_eq!(
+        run.stderr,
+        "error: hr.csv and leavers.txt hold no records: nothing to import\n"
+    );
+    assert!(emulator.requests().is_empty(), "{:?}", emulator.requests());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_of_deactivations_alone_says_what_it_did() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("hr.csv", people_csv(1..=2));
+    let run = dir.run_async(&args(&["users", "hr.csv"], &FAST)).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    dir.write("hr.csv", "externalId,email\n");
+    dir.write("leavers.txt", "emp-0000001\nemp-0000002\n");
+    let run = dir
+        .run_async(&args(
+            &["users", "hr.csv", "--deactivate", "leavers.txt"],
+            &FAST,
+        ))
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stderr.contains("uploaded 2 of 2 deactivations\n"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stdout.ends_with("\nEvery deactivation was imported.\n"),
+        "{}",
+        run.all()
+    );
+    assert!(!run.all().contains("users\n"), "{}", run.all());
+    assert!(emulator.users(SOURCE).values().all(|user| !user.active));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_path_naming_a_folder_is_refused_before_anything_is_sent() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=3));
+    std::fs::create_dir(dir.path().join("old")).unwrap();
+    for folder in ["new/", "old"] {
+        let run = dir
+            .run_async(&["users", "users.csv", "--report", folder])
+            .await;
+        assert_eq!(run.code, 2, "{}", run.all());
+        let said = format!(
+            "error: cannot create the report {folder}: it names a folder; give the report a file \
+             name, such as {}\n",
+            std::path::Path::new(folder).join("report.json").display()
+        );
+        assert_eq!(run.stderr, said, "{}", run.all());
+    }
+    assert!(emulator.requests().is_empty(), "{:?}", emulator.requests());
+}
+
 /// A report that can't be written when the import ends (its folder removed meanwhile) is
-/// said after the summary, which is still printed, and the run exits 1.
+/// said after the summary, which is still printed, with its path and how the import ended,
+/// and the run exits 1.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_report_that_cannot_be_written_at_the_end_does_not_lose_the_summary() {
+    let run = import_whose_report_is_spoiled(|folder| std::fs::remove_dir(folder).unwrap()).await;
+    let said = run.stderr.lines().last().unwrap_or_default();
+    assert!(
+        said.starts_with(
+            "error: cannot write the report reports/r.json: No such file or directory (os error 2)"
+        ) && said.ends_with("; the import itself completed: every user was imported"),
+        "{}",
+        run.all()
+    );
+}
+
+/// A file made under the report's name during the import is kept as it is, and the error
+/// says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_made_by_someone_else_meanwhile_is_kept_and_the_error_says_so() {
+    let run = import_whose_report_is_spoiled(|folder| {
+        std::fs::write(folder.join("r.json"), "theirs").unwrap()
+    })
+    .await;
+    assert!(
+        run.stderr.ends_with(
+            "error: cannot write the report reports/r.json: a file of that name was made \
+             meanwhile, and okta-import never overwrites a file; the import itself completed: \
+             every user was imported\n"
+        ),
+        "{}",
+        run.all()
+    );
+}
+
+/// Imports 20 users with `--report reports/r.json`, calling `spoil` with the report's folder
+/// once the import has begun; returns the run, checked to have imported them and exited 1.
+async fn import_whose_report_is_spoiled(spoil: impl FnOnce(&std::path::Path)) -> Run {
     let emulator = emulator_processing_for(Duration::from_millis(500)).await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
     dir.write("users.csv", people_csv(1..=20));
@@ -343,7 +501,7 @@ async fn a_report_that_cannot_be_written_at_the_end_does_not_lose_the_summary() 
     while emulator.sessions(SOURCE).is_empty() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    std::fs::remove_dir(&folder).unwrap();
+    spoil(&folder);
     let run = Run::from(tokio::task::block_in_place(|| child.wait_with_output()).unwrap());
     assert_eq!(run.code, 1, "{}", run.all());
     assert_eq!(emulator.users(SOURCE).len(), 20, "the import ran");
@@ -352,12 +510,13 @@ async fn a_report_that_cannot_be_written_at_the_end_does_not_lose_the_summary() 
         "{}",
         run.all()
     );
-    assert!(
-        run.stderr
-            .contains("error: cannot write the output: cannot create the report reports/r.json"),
-        "{}",
-        run.all()
-    );
+    if folder.exists() {
+        let names: Vec<_> = std::fs::read_dir(&folder).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary file is left: {names:?}");
+        let kept = std::fs::read_to_string(folder.join("r.json")).unwrap();
+        assert_eq!(kept, "theirs");
+    }
+    run
 }
 
 /// Progress lines, `-v` events and messages that can't be written (standard error full or
@@ -434,6 +593,8 @@ async fn an_invalid_record_stops_a_real_import_before_anything_is_sent_and_skip_
         .map(|r| r["position"]["line"].as_u64())
         .collect();
     assert_eq!(lines, [Some(3), Some(4)], "{report}");
+    assert_eq!(report["outcome"], "incomplete", "{report}");
+    assert_eq!(report["error"], Value::Null, "{report}");
     assert_eq!(
         report["invalid"][1]["reasons"][0],
         "column 3: 3 fields where the header has 2"
@@ -494,7 +655,8 @@ async fn twenty_five_thousand_users_and_a_deactivation_file_end_in_the_directory
     let run = dir.run_async(&args(&today, &FAST)).await;
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(
-        run.stdout.contains("Every user was imported."),
+        run.stdout
+            .contains("Every user and every deactivation was imported."),
         "{}",
         run.stdout
     );
@@ -570,6 +732,13 @@ fn check_report(report: &Value, emulator: &Emulator, requests_before: usize) {
     assert_eq!(sum("deactivations"), 300);
     assert_eq!(report["users_sent"], 25_000);
     assert_eq!(report["users_deactivated"], 300);
+    assert_eq!(report["outcome"], "completed");
+    assert_eq!(report["error"], Value::Null);
+    assert_eq!(report["signal"], Value::Null);
+    assert_eq!(
+        report["not_sent"],
+        serde_json::json!({"users": 0, "deactivations": 0})
+    );
     for empty in [
         "invalid",
         "warnings",
@@ -839,9 +1008,23 @@ async fn a_failed_import_says_what_failed_instead_of_a_summary_of_zeros() {
         status: 500,
         count: 1,
     });
-    let run = dir.run_async(&args(&["users", "users.csv"], &FAST)).await;
+    let run = dir
+        .run_async(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
+        .await;
     assert_eq!(run.code, 1, "{}", run.all());
     assert!(emulator.sessions(SOURCE).is_empty(), "{}", run.all());
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(report["outcome"], "failed", "{report}");
+    let error = report["error"].as_str().unwrap_or_default();
+    assert!(
+        error.starts_with("the import stopped: creating a session failed: 500"),
+        "{report}"
+    );
+    assert_eq!(
+        report["not_sent"],
+        serde_json::json!({"users": 10, "deactivations": 0})
+    );
     // The request id and the time vary from run to run.
     let text: Vec<String> = run
         .all()
@@ -855,6 +1038,41 @@ async fn a_failed_import_says_what_failed_instead_of_a_summary_of_zeros() {
         })
         .collect();
     insta::assert_snapshot!("import_failed", text.join("\n"));
+}
+
+/// A refused connection, at the default verbosity: no tracing line of the engine, and the
+/// error said once.
+#[test]
+fn a_refused_connection_is_said_once_with_no_log_line() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let dir = Workdir::new().against(&url, SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=3));
+    let run = dir.run(&args(&["users", "users.csv"], &FAST));
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_eq!(
+        run.all().matches("Connection refused").count(),
+        1,
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stderr.lines().last().is_some_and(
+            |line| line.starts_with("error: the import stopped: creating a session failed")
+        ),
+        "{}",
+        run.all()
+    );
+    for log in ["WARN", "okta_identity_source"] {
+        assert!(!run.all().contains(log), "{}", run.all());
+    }
+    assert!(
+        run.stdout
+            .contains("The import did not finish; the error says why.\n"),
+        "{}",
+        run.all()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1097,6 +1315,11 @@ async fn sigterm_cancels_the_session_that_was_not_started_says_so_and_exits_143(
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn sighup_cancels_the_session_that_was_not_started_says_so_and_exits_129() {
+    signal_an_import_whose_session_is_not_started(Stop::Hangup).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_import_killed_before_its_report_is_written_leaves_no_empty_report() {
     signal_an_import_whose_session_is_not_started(Stop::Kill).await;
 }
@@ -1106,6 +1329,7 @@ async fn an_import_killed_before_its_report_is_written_leaves_no_empty_report() 
 enum Stop {
     Interrupt,
     Terminate,
+    Hangup,
     Kill,
 }
 
@@ -1115,6 +1339,7 @@ impl Stop {
         match self {
             Stop::Interrupt => "-INT",
             Stop::Terminate => "-TERM",
+            Stop::Hangup => "-HUP",
             Stop::Kill => "-KILL",
         }
     }
@@ -1141,8 +1366,18 @@ impl Stop {
                 "Stopping cleanly after SIGTERM; a second signal stops at once, without cleaning \
                  up.\n",
             ),
+            Stop::Hangup => (
+                129,
+                "Stopping cleanly after SIGHUP; a second signal stops at once, without cleaning \
+                 up.\n",
+            ),
             Stop::Kill => (-1, ""),
         }
+    }
+
+    /// Its name, as the report gives it.
+    fn name(self) -> String {
+        format!("SIG{}", &self.flag()[1..])
     }
 
     /// What the final error says happened.
@@ -1150,6 +1385,7 @@ impl Stop {
         match self {
             Stop::Interrupt => "interrupted by Ctrl-C (SIGINT)",
             Stop::Terminate => "terminated by SIGTERM",
+            Stop::Hangup => "hung up (SIGHUP)",
             Stop::Kill => "",
         }
     }
@@ -1224,6 +1460,15 @@ async fn signal_an_import_whose_session_is_not_started(signal: Stop) {
     let report: Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
     assert_eq!(report["sessions"][0]["id"], session.id.as_str(), "{report}");
+    assert_eq!(report["outcome"], "stopped", "{report}");
+    assert_eq!(report["signal"], signal.name(), "{report}");
+    let sent = report["users_sent"].as_u64().unwrap();
+    assert_eq!(
+        report["not_sent"]["users"].as_u64(),
+        Some(300 - sent),
+        "{report}"
+    );
+    assert!(sent < 300, "{report}");
 }
 
 /// A signal while the files are being checked ends the process at once: nothing was sent, so

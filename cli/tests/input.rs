@@ -226,6 +226,31 @@ fn csv_header_problems_refuse_the_file() {
 }
 
 #[test]
+fn a_csv_separated_by_semicolons_or_tabs_is_named_as_such() {
+    for (header, separator, shown) in [
+        ("externalId;email", "semicolons (;)", "\"externalId;email\""),
+        ("Employee ID\tMail", "tabs", "\"Employee ID\\tMail\""),
+    ] {
+        let said = format!(
+            "FILE:1: the header is a single column holding {separator} (its columns: \
+             {shown}): the file looks separated by {separator}, and okta-import reads \
+             comma-separated CSV; export or save it as CSV with commas"
+        );
+        let (_dir, path) = file(
+            "users.csv",
+            format!("{header}\ne1;a@example.com\n").as_bytes(),
+        );
+        assert_eq!(header_error(&path, &ReadOptions::default()), said);
+        let (_dir, path) = file(
+            "leavers.csv",
+            format!("{header}\ne1;a@example.com\n").as_bytes(),
+        );
+        let error = read_deactivations(&path).err().unwrap().to_string();
+        assert_eq!(error.replace(&path.display().to_string(), "FILE"), said);
+    }
+}
+
+#[test]
 fn a_file_without_a_header_shows_only_the_start_of_its_first_record() {
     let long = "Lovelace-Byron-King-Noel-Milbanke-of-Ockham-Wentworth";
     let first = format!("1,ada@example.com,Ada,{long},x\x1b[2J,6,7,8,9,10\n");
@@ -308,6 +333,28 @@ fn json_lines_records_and_their_problems() {
         Err("FILE:6:16: invalid UTF-8; save the file as UTF-8".into())
     );
     assert_eq!(rows.len(), 5, "the blank line is skipped");
+}
+
+#[test]
+fn a_json_line_that_is_not_an_object_is_refused_with_what_it_is() {
+    let (_dir, path) = file(
+        "users.jsonl",
+        b"[\"e6\",{\"email\":\"a@b.c\"}]\n  \"e7\"\n7\nnull\ntrue\n{\"externalId\":\"e8\"}\n",
+    );
+    let rows = read_all(&path, &ReadOptions::default());
+    let object = "not a user record: a record must be a JSON object ({\"externalId\": …, \
+                  \"profile\": {…}}), found";
+    let refused = [
+        (1, 1, "an array"),
+        (2, 3, "a string"),
+        (3, 1, "a number"),
+        (4, 1, "null"),
+        (5, 1, "a boolean"),
+    ];
+    for (row, (line, column, found)) in rows.iter().zip(refused) {
+        assert_eq!(row, &Err(format!("FILE:{line}:{column}: {object} {found}")));
+    }
+    assert_eq!(rows[5].as_ref().unwrap().external_id, "e8");
 }
 
 #[test]

@@ -11,10 +11,11 @@ use okta_identity_source_import::{
 use crate::args::{self, UsersArgs};
 use crate::config::Target;
 use crate::failure::Failure;
-use crate::input::{self, ColumnMap, Input, ReadOptions, Reopen};
+use crate::input::{self, ColumnMap, Input, InputError, ReadOptions, Reopen};
 use crate::output::events::EventDisplay;
+use crate::output::outcome::EndedReport;
 use crate::output::progress::{Mode, Progress};
-use crate::output::report_file::ReportFile;
+use crate::output::report_file::{ReportFile, Unwritten};
 use crate::output::{summary, terminal};
 use crate::stop_signal::{Signal, StopSignal};
 
@@ -72,7 +73,15 @@ fn open_input(args: &UsersArgs) -> Result<Input, Failure> {
         let reopen: Reopen<_> = Box::new(move || input::read_deactivations(&path));
         reopen
     });
-    Ok(Input::open(users, deactivations)?)
+    let input = Input::open(users, deactivations)?;
+    if input.holds_nothing() {
+        let paths = std::iter::once(&args.file)
+            .chain(&args.deactivate)
+            .map(|path| input::display_name(path))
+            .collect();
+        return Err(InputError::NoRecords { paths }.into());
+    }
+    Ok(input)
 }
 
 /// The engine's options from the flags.
@@ -114,7 +123,7 @@ fn dry_run(
     match plan_source(input, options) {
         Ok(plan) => {
             if let Some(file) = report_file {
-                file.write(&plan)?;
+                file.write(&plan).map_err(Failure::report)?;
             }
             summary::write_invalid(&mut terminal::stderr(), &plan.invalid)?;
             summary::write_warnings(&mut terminal::stderr(), &plan.warnings)?;
@@ -129,7 +138,8 @@ fn dry_run(
         }
         Err(PlanError::Invalid(invalid)) => {
             if let Some(file) = report_file {
-                file.write(&serde_json::json!({ "invalid": invalid.records }))?;
+                file.write(&serde_json::json!({ "invalid": invalid.records }))
+                    .map_err(Failure::report)?;
             }
             summary::write_invalid(&mut terminal::stderr(), &invalid.records)?;
             Err(Failure::Import(format!(
@@ -148,11 +158,11 @@ pub struct Run {
     pub mode: Mode,
     /// Where the report goes, if anywhere.
     pub report_file: Option<ReportFile>,
-    /// Ctrl-C or SIGTERM, listened for since before the files were read.
+    /// Ctrl-C, SIGTERM or SIGHUP, listened for since before the files were read.
     pub stop: StopSignal,
 }
 
-/// Imports, showing progress; stops cleanly on Ctrl-C or SIGTERM. Writes the report and prints
+/// Imports, showing progress; stops cleanly on Ctrl-C, SIGTERM or SIGHUP. Writes the report and prints
 /// the summary.
 pub async fn import(
     target: Target,
@@ -206,46 +216,66 @@ fn conclude(
     report_file: Option<ReportFile>,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
-    // The report first: a closed stdout must not lose it. One that can't be written does not
-    // lose the summary or the outcome either: it is said after them.
-    let unwritten = report_file.and_then(|file| file.write(&report).err());
     // Only a signal stops an import; Ctrl-C is the usual one.
     let signal = ended.signal.unwrap_or(Signal::Interrupt);
-    let failed = ended.failure.as_ref().map(|failure| match failure {
-        okta_identity_source_import::Failure::Stopped => signal.stopped().to_string(),
-        failure => failure.to_string(),
+    let stopped = ended.failure.is_some();
+    let outcome = outcome(&report, ended, signal, display);
+    // The report first: a closed stdout must not lose it. One that can't be written does not
+    // lose the summary or the outcome either: it is said after them.
+    let unwritten = report_file.and_then(|file| {
+        file.write(&EndedReport::new(&report, &outcome, display.planned()))
+            .err()
     });
     // Lost, as any line is, when standard error can't be written: the report holds them.
     let _ = summary::write_invalid(&mut terminal::stderr(), &report.invalid);
     let _ = summary::write_warnings(&mut terminal::stderr(), &report.warnings);
-    summary::write_report(out, &report, failed.as_deref())?;
-    let outcome = outcome(&report, ended, signal, display, out);
-    match (outcome, unwritten) {
-        (outcome, None) => outcome,
-        (Ok(()), Some(error)) => Err(Failure::Output(error)),
-        (Err(failure), Some(error)) => {
-            terminal::say(format_args!("error: {}", Failure::Output(error)));
+    summary::write_report(out, &report, stopped)?;
+    let all_imported = summary::all_imported(&report);
+    if outcome.is_ok() {
+        let (first, rest) = all_imported.split_at(1);
+        writeln!(out, "\n{}{rest}.", first.to_ascii_uppercase())?;
+    }
+    match unwritten {
+        None => outcome,
+        Some(unwritten) => with_unwritten_report(outcome, unwritten, all_imported),
+    }
+}
+
+/// The outcome of an import whose report could not be written: the error says so, with how
+/// the import itself ended; the import's own failure, if any, is said after it.
+fn with_unwritten_report(
+    outcome: Result<(), Failure>,
+    unwritten: Unwritten,
+    all_imported: &str,
+) -> Result<(), Failure> {
+    let import = Some(match &outcome {
+        Ok(()) => format!("completed: {all_imported}"),
+        Err(Failure::Incomplete) => {
+            "ran to its end without importing everything, as said next".into()
+        }
+        Err(Failure::Interrupted { .. }) => "was stopped, as said next".into(),
+        Err(_) => "failed, as said next".into(),
+    });
+    let unwritten = Failure::Report { unwritten, import };
+    match outcome {
+        Ok(()) => Err(unwritten),
+        Err(failure) => {
+            terminal::say(format_args!("error: {unwritten}"));
             Err(failure)
         }
     }
 }
 
-/// What an import that ran comes to, its summary written.
+/// What an import that ran comes to.
 fn outcome(
     report: &Report,
     ended: Ended,
     signal: Signal,
     display: &EventDisplay<'_>,
-    out: &mut impl Write,
 ) -> Result<(), Failure> {
     match ended.failure {
-        None if report.is_complete_success() => {
-            writeln!(out, "\nEvery user was imported.")?;
-            Ok(())
-        }
-        None => Err(Failure::Import(
-            "not everything was imported (see above)".into(),
-        )),
+        None if report.is_complete_success() => Ok(()),
+        None => Err(Failure::Incomplete),
         Some(okta_identity_source_import::Failure::Stopped) => Err(Failure::Interrupted {
             signal,
             told: display.after_stop(report, signal),

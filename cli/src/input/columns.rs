@@ -242,6 +242,27 @@ pub(crate) fn shown_names<S: AsRef<str>>(names: &[S]) -> String {
     shown.join(", ")
 }
 
+/// What to say of a header read as a single column that holds semicolons or tabs: a file
+/// separated by them (a spreadsheet's export in some countries), which no column map can
+/// help; `None` for any other header.
+pub(crate) fn separated_otherwise(names: &[impl AsRef<str>]) -> Option<String> {
+    let [name] = names else { return None };
+    let name = name.as_ref();
+    let separator = if name.contains(';') {
+        "semicolons (;)"
+    } else if name.contains('\t') {
+        "tabs"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "the header is a single column holding {separator} (its columns: {}): the file looks \
+         separated by {separator}, and okta-import reads comma-separated CSV; export or save \
+         it as CSV with commas",
+        shown_names(names)
+    ))
+}
+
 /// The meaning of each column of a CSV file; one of them is the external id.
 #[derive(Debug)]
 pub(crate) struct Header {
@@ -281,13 +302,16 @@ impl Header {
         // Before the check for externalId, which a typo in the map may be the cause of.
         map.tell_unmatched(names, file);
         if !columns.contains(&Column::ExternalId) {
-            return Err(InputError::Header {
-                location: Location::line(file, 1),
-                message: format!(
+            let message = separated_otherwise(names).unwrap_or_else(|| {
+                format!(
                     "the header has no externalId column (its columns: {}); add one, or name the \
                      column that holds the users' ids with --map FILE",
                     shown_names(names)
-                ),
+                )
+            });
+            return Err(InputError::Header {
+                location: Location::line(file, 1),
+                message,
             });
         }
         Ok(Self { columns })

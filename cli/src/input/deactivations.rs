@@ -5,9 +5,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::bounded_lines::{BoundedLines, LineError};
-use super::columns::shown_names;
+use super::columns::{separated_otherwise, shown_names};
 use super::csv_users::{csv_with_header, holds_line_break, invalid_utf8};
-use super::{DeactivationRow, InputError, Location, RecordError, display_name, open};
+use super::{
+    DeactivationRow, InputError, Location, RecordError, display_name, open, refuse_a_stream,
+};
 use crate::output::summary::count;
 
 /// The ids of a deactivation file, one at a time.
@@ -18,6 +20,7 @@ pub type Deactivations = Box<dyn Iterator<Item = Result<DeactivationRow, RecordE
 /// lines, lines starting with `#` and a first line `externalId` are skipped.
 pub fn read_deactivations(path: &Path) -> Result<Deactivations, InputError> {
     let file: Arc<str> = display_name(path).into();
+    refuse_a_stream(path)?;
     let reader = open(path)?;
     let is_csv = path
         .extension()
@@ -127,6 +130,9 @@ fn external_id_column(names: &csv::ByteRecord) -> Result<usize, String> {
         (Some(_), Some(_)) => Err("two columns are named externalId; keep one".into()),
         (None, _) => {
             let names: Vec<_> = names.iter().map(String::from_utf8_lossy).collect();
+            if let Some(message) = separated_otherwise(&names) {
+                return Err(message);
+            }
             Err(format!(
                 "the header has no externalId column (its columns: {}); a deactivation file \
                  is a CSV file with an externalId column, or holds one external id per line",

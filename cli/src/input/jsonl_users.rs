@@ -169,6 +169,15 @@ fn parse(bytes: &[u8], first: bool) -> Option<Result<Line, (Option<u64>, String)
             )));
         }
     };
+    if let Some((at, found)) = not_an_object(text) {
+        return Some(Err((
+            Some(text_column(bytes, at)),
+            format!(
+                "not a user record: a record must be a JSON object \
+                 ({{\"externalId\": …, \"profile\": {{…}}}}), found {found}"
+            ),
+        )));
+    }
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let not_a_user_record = |error: &serde_json::Error, problem: &str| {
         (
@@ -200,6 +209,22 @@ fn parse(bytes: &[u8], first: bool) -> Option<Result<Line, (Option<u64>, String)
         external_id::check(&line.external_id).map_err(|message| (None, message))?;
         Ok(line)
     }))
+}
+
+/// Where a line's JSON value starts and what it is, when it is a value other than an object
+/// (serde would read an array into the record's fields, in their order); `None` for an
+/// object, or for text that is not JSON, whose parser says what is wrong.
+fn not_an_object(text: &str) -> Option<(usize, &'static str)> {
+    let at = text.find(|c: char| !c.is_ascii_whitespace())?;
+    let found = match text.as_bytes()[at] {
+        b'[' => "an array",
+        b'"' => "a string",
+        b'-' | b'0'..=b'9' => "a number",
+        b't' | b'f' => "a boolean",
+        b'n' => "null",
+        _ => return None,
+    };
+    Some((at, found))
 }
 
 /// A data error of serde as the kind of problem, without the value it quotes (which may be

@@ -100,6 +100,26 @@ pub enum InputError {
         /// The path.
         path: String,
     },
+    /// The files hold no record at all: nothing to import (an export that failed, most
+    /// often).
+    #[error("{} no records: nothing to import", holds(.paths))]
+    NoRecords {
+        /// The files read.
+        paths: Vec<String>,
+    },
+    /// The path is standard input (`-`), a pipe or a device: a stream, which can't be read
+    /// twice.
+    #[error(
+        "cannot read {path}: {what}, and okta-import needs a regular file: it reads the file \
+         twice, to check every record before anything is sent, then to send them; save the \
+         stream to a file first (… > users.csv) and pass that file"
+    )]
+    Stream {
+        /// The path.
+        path: String,
+        /// What it is: `it is standard input`, `it is a pipe`.
+        what: &'static str,
+    },
     /// The format can't be told from the file's name.
     #[error(
         "cannot tell the format of {path} from its extension: name it .csv, .jsonl or .ndjson, \
@@ -109,6 +129,14 @@ pub enum InputError {
         /// The file.
         path: String,
     },
+}
+
+/// `hr.csv holds`, `hr.csv and leavers.txt hold`.
+fn holds(paths: &[String]) -> String {
+    match paths {
+        [one] => format!("{one} holds"),
+        _ => format!("{} hold", paths.join(" and ")),
+    }
 }
 
 impl InputError {
@@ -137,11 +165,47 @@ pub type Users = Box<dyn Iterator<Item = Result<UserRow, RecordError>> + Send>;
 
 /// Opens a users file and checks its header; the records are read as the iterator is driven.
 pub fn read_users(path: &Path, options: &ReadOptions) -> Result<Users, InputError> {
+    refuse_a_stream(path)?;
     let format = match options.format {
         Some(format) => format,
         None => format_of(path)?,
     };
     users_from_reader(open(path)?, display_name(path), format, options)
+}
+
+/// Refuses standard input (`-`, unless a file has that name), a pipe (a FIFO, a process
+/// substitution) or a device, before opening it (opening a FIFO waits for its writer): an
+/// import reads its files twice.
+pub(crate) fn refuse_a_stream(path: &Path) -> Result<(), InputError> {
+    let what = match std::fs::metadata(path) {
+        Err(_) if path.as_os_str() == "-" => "it is standard input",
+        Ok(metadata) => match stream_kind(&metadata.file_type()) {
+            Some(what) => what,
+            None => return Ok(()),
+        },
+        // Opening it says what is wrong.
+        Err(_) => return Ok(()),
+    };
+    Err(InputError::Stream {
+        path: display_name(path),
+        what,
+    })
+}
+
+/// What a file that is a stream is: `it is a pipe`; `None` for a regular file or a folder.
+fn stream_kind(file_type: &std::fs::FileType) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return Some("it is a pipe");
+        }
+        if file_type.is_char_device() || file_type.is_socket() {
+            return Some("it is a device or a socket");
+        }
+    }
+    let _ = file_type;
+    None
 }
 
 /// Reads users from any reader; `name` is what messages call it.

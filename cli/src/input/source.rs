@@ -20,14 +20,27 @@ struct Reader<T> {
     reopen: Reopen<T>,
 }
 
-impl<T> Reader<T> {
-    fn open(mut reopen: Reopen<T>) -> Result<Self, InputError> {
-        Ok(Self {
-            opened: Some(reopen()?),
-            reopen,
-        })
+impl<I: Send + 'static> Reader<Box<dyn Iterator<Item = I> + Send>> {
+    /// Opens the reader, and reads its first record to tell whether it holds any (the
+    /// record is kept for the first read).
+    fn open(
+        mut reopen: Reopen<Box<dyn Iterator<Item = I> + Send>>,
+    ) -> Result<(Self, bool), InputError> {
+        let mut opened = reopen()?;
+        let first = opened.next();
+        let empty = first.is_none();
+        let opened: Box<dyn Iterator<Item = I> + Send> = Box::new(first.into_iter().chain(opened));
+        Ok((
+            Self {
+                opened: Some(opened),
+                reopen,
+            },
+            empty,
+        ))
     }
+}
 
+impl<T> Reader<T> {
     /// The reader opened first, then new ones.
     fn read(&mut self) -> Result<T, InputError> {
         match self.opened.take() {
@@ -42,6 +55,8 @@ impl<T> Reader<T> {
 pub struct Input {
     users: Reader<Users>,
     deactivations: Option<Reader<Deactivations>>,
+    /// Whether the files hold no record at all, valid or not.
+    holds_nothing: bool,
 }
 
 impl Input {
@@ -52,10 +67,25 @@ impl Input {
         users: Reopen<Users>,
         deactivations: Option<Reopen<Deactivations>>,
     ) -> Result<Self, InputError> {
+        let (users, no_users) = Reader::open(users)?;
+        let (deactivations, no_deactivations) = match deactivations.map(Reader::open) {
+            Some(opened) => {
+                let (reader, empty) = opened?;
+                (Some(reader), empty)
+            }
+            None => (None, true),
+        };
         Ok(Self {
-            users: Reader::open(users)?,
-            deactivations: deactivations.map(Reader::open).transpose()?,
+            users,
+            deactivations,
+            holds_nothing: no_users && no_deactivations,
         })
+    }
+
+    /// Whether the users file and the deactivation file (if any) hold no record at all,
+    /// valid or not: a header alone, blank lines, an empty file.
+    pub fn holds_nothing(&self) -> bool {
+        self.holds_nothing
     }
 }
 
@@ -107,6 +137,22 @@ mod tests {
                 .collect();
             assert_eq!(ids, ["e-1", "e-2"]);
             assert_eq!(input.deactivations().unwrap().count(), 0);
+        }
+    }
+
+    #[test]
+    fn a_header_alone_holds_nothing_and_one_record_valid_or_not_is_something() {
+        for (text, nothing) in [
+            ("externalId,email\n", true),
+            ("externalId,email\n\n", true),
+            ("externalId,email\ne-1,a@example.com\n", false),
+            ("externalId,email\ne-1\n", false),
+        ] {
+            let mut input = Input::open(sample(text), None).unwrap();
+            assert_eq!(input.holds_nothing(), nothing, "{text:?}");
+            let first_read = input.users().unwrap().count();
+            assert_eq!(first_read, input.users().unwrap().count(), "{text:?}");
+            assert_eq!(first_read == 0, nothing, "{text:?}");
         }
     }
 

@@ -6,6 +6,7 @@ use chrono::Utc;
 use okta_identity_source::models::IdentitySourceSessionStatus;
 use okta_identity_source_import::{Event, Report, is_final};
 
+use super::outcome::Planned;
 use super::progress::Progress;
 use super::summary::count;
 use crate::stop_signal::Signal;
@@ -24,6 +25,8 @@ pub struct EventDisplay<'a> {
     last_status: Option<(usize, String)>,
     /// The sessions of this import that the engine cancelled, in order.
     cancelled: Vec<String>,
+    /// The records planned, once the engine has told them (before its first request).
+    planned: Option<Planned>,
 }
 
 impl<'a> EventDisplay<'a> {
@@ -35,7 +38,14 @@ impl<'a> EventDisplay<'a> {
             ids: HashMap::new(),
             last_status: None,
             cancelled: Vec::new(),
+            planned: None,
         }
+    }
+
+    /// The users and deactivations planned, once the engine has told them: an import of a
+    /// file read twice plans before its first request.
+    pub fn planned(&self) -> Option<Planned> {
+        self.planned
     }
 
     /// Shows one event.
@@ -49,7 +59,11 @@ impl<'a> EventDisplay<'a> {
                 invalid,
             } => {
                 self.sessions = sessions;
-                progress.start(users + deactivations);
+                self.planned = Some(Planned {
+                    users,
+                    deactivations,
+                });
+                progress.start(users, deactivations);
                 let invalid = if invalid > 0 {
                     format!("; {} left out", count(invalid as u64, "invalid record"))
                 } else {
@@ -105,7 +119,7 @@ impl<'a> EventDisplay<'a> {
         }
     }
 
-    /// What a stop by `signal` (Ctrl-C, SIGTERM) left behind, as the events and the report tell
+    /// What a stop by `signal` (Ctrl-C, SIGTERM, SIGHUP) left behind, as the events and the report tell
     /// it: the sessions cancelled, the one that could not be, the ones whose import goes on in
     /// Okta.
     pub fn after_stop(&self, report: &Report, signal: Signal) -> String {

@@ -1,7 +1,7 @@
 //! Progress of an import: a bar on a terminal, plain log lines without one, nothing with
 //! `--quiet`. Everything goes to standard error, so standard output holds only the summary.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressState, ProgressStyle};
@@ -40,6 +40,8 @@ pub struct Progress {
     wait_until: Arc<Mutex<Option<Instant>>>,
     /// The last tenth of the users reported in line mode.
     last_tenth: Mutex<u64>,
+    /// What is counted: users, deactivations, or records when there are both.
+    noun: OnceLock<&'static str>,
 }
 
 impl Progress {
@@ -50,7 +52,7 @@ impl Progress {
             Mode::Bar => {
                 // Drawn with the process's bars, so that log lines go above it.
                 let bar = terminal::bars().add(ProgressBar::new(0));
-                bar.set_style(bar_style(Arc::clone(&wait_until)));
+                bar.set_style(bar_style(Arc::clone(&wait_until), "user"));
                 bar.enable_steady_tick(Duration::from_millis(200));
                 bar
             }
@@ -61,12 +63,24 @@ impl Progress {
             bar,
             wait_until,
             last_tenth: Mutex::new(0),
+            noun: OnceLock::new(),
         }
     }
 
-    /// The number of users (and deactivations) to upload.
-    pub fn start(&self, total: u64) {
-        self.bar.set_length(total);
+    /// The number of users and deactivations to upload, counted as `users`, `deactivations`
+    /// or, when there are both, `records`.
+    pub fn start(&self, users: u64, deactivations: u64) {
+        let noun = match (users, deactivations) {
+            (0, 1..) => "deactivation",
+            (1.., 1..) => "record",
+            _ => "user",
+        };
+        let _ = self.noun.set(noun);
+        if self.mode == Mode::Bar {
+            self.bar
+                .set_style(bar_style(Arc::clone(&self.wait_until), noun));
+        }
+        self.bar.set_length(users + deactivations);
         self.bar.set_position(0);
     }
 
@@ -125,7 +139,7 @@ impl Progress {
         }
     }
 
-    /// In line mode, a line each time another tenth of the users is uploaded.
+    /// In line mode, a line each time another tenth of the records is uploaded.
     fn line_per_tenth(&self) {
         let (position, total) = (self.bar.position(), self.bar.length().unwrap_or(0).max(1));
         let tenth = position * 10 / total;
@@ -133,17 +147,19 @@ impl Progress {
             && (tenth > *last || position == total)
         {
             *last = tenth;
-            let total = count(total, "user");
+            let total = count(total, self.noun.get().copied().unwrap_or("user"));
             terminal::say(format_args!("uploaded {position} of {total}"));
         }
     }
 }
 
-/// The bar: elapsed time, bar, users, the time left of a wait and what is happening, cut to
-/// the terminal's width so that the bar never wraps.
-fn bar_style(wait_until: Arc<Mutex<Option<Instant>>>) -> ProgressStyle {
-    let template = "{spinner} [{elapsed_precise}] {bar:25} {pos}/{len} users  {left}{wide_msg}";
-    ProgressStyle::with_template(template)
+/// The bar: elapsed time, bar, what is uploaded (`noun`s), the time left of a wait and what
+/// is happening, cut to the terminal's width so that the bar never wraps.
+fn bar_style(wait_until: Arc<Mutex<Option<Instant>>>, noun: &str) -> ProgressStyle {
+    let template = format!(
+        "{{spinner}} [{{elapsed_precise}}] {{bar:25}} {{pos}}/{{len}} {noun}s  {{left}}{{wide_msg}}"
+    );
+    ProgressStyle::with_template(&template)
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .with_key(
             "left",

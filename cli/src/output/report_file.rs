@@ -17,9 +17,31 @@ pub struct ReportFile {
     path: PathBuf,
 }
 
+/// A report that could not be written at the end, with its path and why.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the report {}: {}", .path.display(), why(.error))]
+pub struct Unwritten {
+    /// The report's path.
+    pub path: PathBuf,
+    /// What failed.
+    pub error: std::io::Error,
+}
+
+/// Why a report could not be written: a file made under its name since the check is named
+/// as such.
+fn why(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            "a file of that name was made meanwhile, and okta-import never overwrites a file".into()
+        }
+        _ => error.to_string(),
+    }
+}
+
 impl ReportFile {
-    /// Checks that the file can be made: refuses a path that exists, or whose folder can't
-    /// be written to (a temporary file is made there and removed at once).
+    /// Checks that the file can be made: refuses a path that names a folder (one that exists,
+    /// or one ending in `/`), that exists, or whose folder can't be written to (a temporary
+    /// file is made there and removed at once).
     pub fn create(path: &Path) -> Result<Self, ConfigError> {
         let refuse = |why: String| {
             ConfigError::new(format!(
@@ -27,6 +49,12 @@ impl ReportFile {
                 path.display()
             ))
         };
+        if names_a_folder(path) {
+            return Err(refuse(format!(
+                "it names a folder; give the report a file name, such as {}",
+                path.join("report.json").display()
+            )));
+        }
         if path.symlink_metadata().is_ok() {
             return Err(refuse(
                 "it exists, and okta-import never overwrites a file".into(),
@@ -40,24 +68,35 @@ impl ReportFile {
 
     /// Writes the report as pretty JSON, then gives it its name, never overwriting a file
     /// made meanwhile: on any failure nothing is left under either name.
-    pub fn write(self, report: &impl Serialize) -> std::io::Result<()> {
-        let failed = |error: std::io::Error| {
-            std::io::Error::new(
-                error.kind(),
-                format!("cannot create the report {}: {error}", self.path.display()),
-            )
-        };
-        let mut staged = staged_beside(&self.path).map_err(failed)?;
-        let mut out = BufWriter::new(staged.as_file_mut());
-        serde_json::to_writer_pretty(&mut out, report)?;
-        out.write_all(b"\n")?;
-        out.flush()?;
-        drop(out);
-        staged
-            .persist_noclobber(&self.path)
-            .map_err(|error| failed(error.error))?;
-        Ok(())
+    pub fn write(self, report: &impl Serialize) -> Result<(), Unwritten> {
+        let written = (|| {
+            let mut staged = staged_beside(&self.path)?;
+            let mut out = BufWriter::new(staged.as_file_mut());
+            serde_json::to_writer_pretty(&mut out, report)?;
+            out.write_all(b"\n")?;
+            out.flush()?;
+            drop(out);
+            staged
+                .persist_noclobber(&self.path)
+                .map_err(|error| error.error)?;
+            Ok(())
+        })();
+        written.map_err(|error| Unwritten {
+            path: self.path,
+            error,
+        })
     }
+}
+
+/// Whether `path` names a folder: an existing one, or one by its form (`reports/`,
+/// `reports/.`, `..`), which no file can take.
+fn names_a_folder(path: &Path) -> bool {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let last = bytes
+        .rsplit(|byte| *byte == b'/' || (cfg!(windows) && *byte == b'\\'))
+        .next()
+        .unwrap_or_default();
+    matches!(last, b"" | b"." | b"..") || path.is_dir()
 }
 
 /// A new temporary file in `path`'s folder, removed when dropped unless it is given a name;
@@ -112,11 +151,34 @@ mod tests {
     }
 
     #[test]
+    fn a_path_that_names_a_folder_is_refused_up_front_with_a_file_name_to_give() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("old")).unwrap();
+        for name in ["new/", "new/.", "old", "old/", "..", "old/.."] {
+            let path = dir.path().join(name);
+            let error = ReportFile::create(&path).err().unwrap();
+            let said = format!(
+                "cannot create the report {}: it names a folder; give the report a file name, \
+                 such as {}",
+                path.display(),
+                path.join("report.json").display()
+            );
+            assert_eq!(error.to_string(), said);
+        }
+        assert_eq!(names(dir.path()), ["old"]);
+    }
+
+    #[test]
     fn a_report_that_fails_while_written_leaves_no_file() {
         let dir = tempfile::tempdir().unwrap();
-        let report = ReportFile::create(&dir.path().join("r.json")).unwrap();
+        let path = dir.path().join("r.json");
+        let report = ReportFile::create(&path).unwrap();
         let error = report.write(&FailsHalfway).unwrap_err();
-        assert!(error.to_string().contains("the disk is full"), "{error}");
+        let said = format!(
+            "cannot write the report {}: the disk is full",
+            path.display()
+        );
+        assert!(error.to_string().starts_with(&said), "{error}");
         assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
     }
 
@@ -129,8 +191,17 @@ mod tests {
         let error = report
             .write(&serde_json::json!({"sessions": []}))
             .unwrap_err();
-        assert_eq!(error.kind(), std::io::ErrorKind::AlreadyExists, "{error}");
-        assert!(error.to_string().contains("r.json"), "{error}");
+        assert_eq!(
+            error.error.kind(),
+            std::io::ErrorKind::AlreadyExists,
+            "{error}"
+        );
+        assert!(
+            error
+                .to_string()
+                .contains("r.json: a file of that name was made meanwhile"),
+            "{error}"
+        );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "theirs");
         assert_eq!(names(dir.path()), ["r.json"]);
     }

@@ -16,13 +16,14 @@ const LISTED_PROBLEMS: usize = 20;
 const LISTED_SESSIONS: usize = 20;
 
 /// The outcome of an import: its sessions, the counts and what went wrong. An import that
-/// `failed` says what failed, and counts only what it did.
-pub fn write_report(out: &mut impl Write, report: &Report, failed: Option<&str>) -> io::Result<()> {
+/// `stopped` before its end says so, and counts only what it did; what stopped it is the
+/// command's error, said once, on standard error.
+pub fn write_report(out: &mut impl Write, report: &Report, stopped: bool) -> io::Result<()> {
     write_sessions(out, report)?;
-    if let Some(what) = failed {
-        writeln!(out, "The import stopped: {}.\n", what.trim_end_matches('.'))?;
+    if stopped {
+        writeln!(out, "The import did not finish; the error says why.\n")?;
     }
-    let mut rows = count_rows(report, failed.is_some());
+    let mut rows = count_rows(report, stopped);
     rows.push([
         "requests".into(),
         format!(
@@ -52,6 +53,16 @@ pub fn write_report(out: &mut impl Write, report: &Report, failed: Option<&str>)
         writeln!(out, "Warning: {LOST_CREATE}")?;
     }
     Ok(())
+}
+
+/// What an import that imported everything did: `every user was imported`, or of
+/// deactivations, or of both.
+pub fn all_imported(report: &Report) -> &'static str {
+    match (report.users_sent, report.users_deactivated) {
+        (0, 1..) => "every deactivation was imported",
+        (1.., 1..) => "every user and every deactivation was imported",
+        _ => "every user was imported",
+    }
 }
 
 /// The table of an import's sessions, if it opened any.

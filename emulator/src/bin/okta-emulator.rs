@@ -22,15 +22,17 @@ struct Args {
     host: IpAddr,
     /// An API token accepted as `Authorization: SSWS <token>` (repeatable). Prefer the
     /// environment variable, comma-separated, over putting tokens in the command line.
+    /// Spaces around each token are left out.
     #[arg(
         long = "api-token",
         env = "OKTA_EMULATOR_API_TOKEN",
         value_delimiter = ',',
-        hide_env_values = true
+        hide_env_values = true,
+        value_parser = parse_api_token
     )]
     api_tokens: Vec<String>,
     /// An identity source id (`0oa…`) to serve (repeatable).
-    #[arg(long = "identity-source", required = true)]
+    #[arg(long = "identity-source", required = true, value_parser = parse_identity_source)]
     identity_sources: Vec<String>,
     /// An OAuth 2.0 service app as CLIENT_ID=PUBLIC_KEY_PEM_FILE (repeatable).
     #[arg(long = "service-app", value_parser = parse_service_app)]
@@ -79,6 +81,33 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         .map_err(|error| format!("{text:?} is not a duration like 500ms, 30s, 5m or 24h: {error}"))
 }
 
+/// A token without the spaces around it (`OKTA_EMULATOR_API_TOKEN="a, b"`); an empty one (two
+/// commas, one at an end) is refused, as no client can send it.
+fn parse_api_token(text: &str) -> Result<String, String> {
+    match text.trim() {
+        "" => Err(
+            "an API token of --api-token or OKTA_EMULATOR_API_TOKEN is empty (two commas in a \
+             row, or one at an end?)"
+                .into(),
+        ),
+        token => Ok(token.to_owned()),
+    }
+}
+
+/// An identity source id: it goes into every URL path of the API, so it holds only the
+/// characters a path segment takes as they are (Okta's are letters and digits).
+fn parse_identity_source(text: &str) -> Result<String, String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~".contains(c);
+    if text.is_empty() || !text.chars().all(allowed) {
+        return Err(
+            "not an identity source id: it must be letters and digits (and - . _ ~), \
+             like 0oa3l6l6WK6h0R0QW0g4, with no space or /"
+                .into(),
+        );
+    }
+    Ok(text.to_owned())
+}
+
 fn parse_service_app(text: &str) -> Result<(String, PathBuf), String> {
     match text.split_once('=') {
         Some((client_id, path)) if !client_id.is_empty() && !path.is_empty() => {
@@ -98,11 +127,7 @@ fn builder(args: Args) -> Result<okta_identity_source_emulator::EmulatorBuilder,
     for source in args.identity_sources {
         builder = builder.identity_source(source);
     }
-    for token in args
-        .api_tokens
-        .into_iter()
-        .filter(|token| !token.is_empty())
-    {
+    for token in args.api_tokens {
         builder = builder.api_token(token);
     }
     for (client_id, path) in args.service_apps {
@@ -143,7 +168,7 @@ async fn stop_signal() {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let no_tokens = args.api_tokens.iter().all(String::is_empty) && args.service_apps.is_empty();
+    let no_tokens = args.api_tokens.is_empty() && args.service_apps.is_empty();
     let emulator = match builder(args) {
         Ok(builder) => builder.start().await.map_err(|error| error.to_string()),
         Err(message) => Err(message),
@@ -184,6 +209,74 @@ mod tests {
         let text = format!("{args:?}");
         assert!(!text.contains("secret"), "{text}");
         assert!(text.contains("<2 redacted>"), "{text}");
+    }
+
+    fn parse(args: &[&str]) -> Result<Args, String> {
+        Args::try_parse_from(std::iter::once("okta-emulator").chain(args.iter().copied()))
+            .map_err(|error| error.to_string())
+    }
+
+    #[tokio::test]
+    async fn tokens_are_trimmed_and_each_is_accepted_as_sent() {
+        let args = parse(&[
+            "--port",
+            "0",
+            "--identity-source",
+            "0oa1",
+            "--api-token",
+            "first, second ",
+        ])
+        .unwrap();
+        assert_eq!(args.api_tokens, ["first", "second"]);
+        let emulator = builder(args).unwrap().start().await.unwrap();
+        for token in ["first", "second"] {
+            let status = reqwest::Client::new()
+                .get(format!(
+                    "{}/api/v1/identity-sources/0oa1/sessions",
+                    emulator.base_url()
+                ))
+                .header("Authorization", format!("SSWS {token}"))
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert_eq!(status, 200, "SSWS {token}");
+        }
+        emulator.shutdown().await;
+    }
+
+    #[test]
+    fn an_empty_token_is_refused() {
+        for tokens in ["a,,b", "a,", " ", "a, ,b"] {
+            let error = parse(&["--identity-source", "0oa1", "--api-token", tokens])
+                .err()
+                .unwrap();
+            assert!(
+                error.contains("an API token of --api-token or OKTA_EMULATOR_API_TOKEN is empty"),
+                "{tokens:?}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_identity_source_id_that_is_empty_or_breaks_a_path_is_refused() {
+        for id in [
+            "",
+            " ",
+            "0oa 1",
+            " 0oa1",
+            "0oa1/sessions",
+            "../0oa1",
+            "0oa1?x",
+        ] {
+            let error = parse(&["--identity-source", id]).err().unwrap();
+            assert!(
+                error.contains("not an identity source id: it must be letters and digits"),
+                "{id:?}: {error}"
+            );
+        }
+        let args = parse(&["--identity-source", "0oa3l6l6WK6h0R0QW0g4"]).unwrap();
+        assert_eq!(args.identity_sources, ["0oa3l6l6WK6h0R0QW0g4"]);
     }
 
     #[test]
