@@ -77,10 +77,6 @@ pub struct UsersArgs {
     /// updated for --stale-after; a more recent one may be another run's and stops the import.
     #[arg(long)]
     pub cancel_stale_session: bool,
-    /// How long an open session must go without an update before --cancel-stale-session
-    /// takes it for one an earlier run left. Like 90s or 10m.
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration, help_heading = "Timing")]
-    pub stale_after: Duration,
     /// How many uploads to send at the same time, from 1 to 32.
     #[arg(
         long,
@@ -101,6 +97,10 @@ pub struct UsersArgs {
     /// time, up to 30s.
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_poll_interval, help_heading = "Timing")]
     pub poll_interval: Duration,
+    /// How long an open session must go without an update before --cancel-stale-session
+    /// takes it for one an earlier run left. Like 90s or 10m.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration, help_heading = "Timing")]
+    pub stale_after: Duration,
     /// Where to import to and how to sign in.
     #[command(flatten, next_help_heading = "Connection")]
     pub connection: Connection,
