@@ -21,7 +21,8 @@ const SHOWN_BODY_CHARACTERS: usize = 200;
 
 /// What the client reads from a decoded error body to describe an error. The generated
 /// crate implements it for each error body its API declares; any JSON
-/// (`serde_json::Value`) says nothing.
+/// (`serde_json::Value`, an operation's `E` when it declares several error bodies or none)
+/// is read by the names APIs commonly give these fields, as the generated models are.
 pub trait ErrorBody: DeserializeOwned + fmt::Debug + Send + Sync + 'static {
     /// The API's code for the kind of error, when the body has one.
     fn code(&self) -> Option<&str> {
@@ -39,7 +40,50 @@ pub trait ErrorBody: DeserializeOwned + fmt::Debug + Send + Sync + 'static {
     }
 }
 
-impl ErrorBody for serde_json::Value {}
+/// The fields of a JSON error body that hold its code, most specific first (the generator's
+/// `emit::errors` reads models by the same names).
+const CODE_FIELDS: &[&str] = &["errorCode", "code", "error"];
+
+/// The fields that hold a sentence saying what went wrong, most specific first.
+const SUMMARY_FIELDS: &[&str] = &[
+    "errorSummary",
+    "message",
+    "detail",
+    "error_description",
+    "title",
+    "description",
+];
+
+/// The fields that hold a list of causes, each with one of [`SUMMARY_FIELDS`].
+const CAUSES_FIELDS: &[&str] = &["errorCauses", "causes", "errors", "details"];
+
+/// The first of `fields` of `value` that is text.
+fn text_of<'v>(value: &'v serde_json::Value, fields: &[&str]) -> Option<&'v str> {
+    fields.iter().find_map(|field| value.get(field)?.as_str())
+}
+
+impl ErrorBody for serde_json::Value {
+    fn code(&self) -> Option<&str> {
+        text_of(self, CODE_FIELDS)
+    }
+
+    fn summary(&self) -> Option<&str> {
+        text_of(self, SUMMARY_FIELDS)
+    }
+
+    fn causes(&self) -> Vec<&str> {
+        CAUSES_FIELDS
+            .iter()
+            .find_map(|field| self.get(field)?.as_array())
+            .map(|causes| {
+                causes
+                    .iter()
+                    .filter_map(|cause| text_of(cause, SUMMARY_FIELDS))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
 
 /// Everything that can go wrong with a call; `E` is the type of the API's error bodies.
 #[derive(Debug, thiserror::Error)]
@@ -344,6 +388,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn any_json_is_read_by_the_names_apis_commonly_give_code_summary_and_causes() {
+        let body = serde_json::json!({
+            "code": "not_found",
+            "title": "Not Found",
+            "detail": "No pet 7.",
+            "errors": [{"message": "petId: no such pet"}, {"field": "x"}],
+        });
+        assert_eq!(body.code(), Some("not_found"));
+        assert_eq!(body.summary(), Some("No pet 7."));
+        assert_eq!(body.causes(), ["petId: no such pet"]);
+        let oauth = serde_json::json!({"error": "invalid_client", "error_description": "Bad key."});
+        assert_eq!(
+            (oauth.code(), oauth.summary()),
+            (Some("invalid_client"), Some("Bad key."))
+        );
+        let other = serde_json::json!({"error": {"status": 500}, "errors": "none"});
+        assert_eq!((other.code(), other.summary()), (None, None));
+        assert!(other.causes().is_empty());
+    }
+
+    #[test]
     fn a_body_that_says_no_code_or_summary_is_shown_in_part() {
         let meta = ResponseMeta {
             status: StatusCode::NOT_FOUND,
@@ -354,7 +419,7 @@ mod tests {
             attempts: 1,
             retries: Retries::default(),
         };
-        let body = format!("{{\"title\": \"{}\"}}", "é".repeat(300));
+        let body = format!("{{\"note\": \"{}\"}}", "é".repeat(300));
         let error = ApiError::<serde_json::Value>::new("getThing", meta, body.as_bytes());
         let start: String = body.chars().take(SHOWN_BODY_CHARACTERS).collect();
         assert_eq!(
