@@ -817,6 +817,26 @@ fn inline_types_of_a_component_that_allof_merges_in_are_its_own() {
 }
 
 #[test]
+fn every_problem_of_a_document_is_told_at_once() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      parameters: [{{name: c, in: cookie, required: true, schema: {{type: string}}}}]\n      responses: {{'204': {{description: ok}}}}\n  /b:\n    get:\n      operationId: getB\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{not: {{type: string}}}}\n  /c:\n    get:\n      operationId: getC\n      parameters: [{{name: d, in: cookie, schema: {{type: string}}}}]\n      responses: {{'204': {{description: ok}}}}\n"
+    );
+    let error = generate_test_document(&document).expect_err("three problems");
+    let problems: Vec<String> = std::iter::once(&error)
+        .chain(&error.more)
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            "at #/paths/~1a/get/parameters/0: cookie parameters are not supported yet",
+            "at #/paths/~1b/get/responses/200/content/application~1json/schema: `not` is not supported yet (simplify this schema, or generate only the tags that do not use it with --tag)",
+            "at #/paths/~1c/get/parameters/0: cookie parameters are not supported yet",
+        ]
+    );
+}
+
+#[test]
 fn a_response_operations_share_has_one_type() {
     let document = format!(
         "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200': {{$ref: '#/components/responses/Page'}}\n        '401': {{$ref: '#/components/responses/BadCredentials'}}\n  /b:\n    get:\n      operationId: getB\n      responses:\n        '200': {{$ref: '#/components/responses/Page'}}\n        '401': {{$ref: '#/components/responses/BadCredentials'}}\ncomponents:\n  responses:\n    Page:\n      description: A page.\n      content:\n        application/json:\n          schema: {{type: object, properties: {{next: {{type: string}}}}}}\n    BadCredentials:\n      description: Refused.\n      content:\n        application/json:\n          schema: {{type: object, properties: {{title: {{type: string}}, detail: {{type: string}}}}}}\n"

@@ -78,6 +78,9 @@ pub struct Diagnostic {
     pub message: String,
     /// What the user can do about it, when there is something to say.
     pub help: Option<String>,
+    /// The document's other problems, when generation found several (each is skipped by
+    /// `--skip-unsupported`).
+    pub more: Vec<Diagnostic>,
 }
 
 impl Diagnostic {
@@ -88,6 +91,7 @@ impl Diagnostic {
             pointer: Some(pointer.clone()),
             message: message.into(),
             help: None,
+            more: Vec::new(),
         }
     }
 
@@ -98,6 +102,7 @@ impl Diagnostic {
             pointer: None,
             message: message.into(),
             help: None,
+            more: Vec::new(),
         }
     }
 
@@ -114,6 +119,7 @@ impl Diagnostic {
     }
 }
 
+/// The problem; the others of [`Diagnostic::more`] are not shown (each is one of its own).
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.pointer {

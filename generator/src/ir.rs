@@ -24,6 +24,9 @@ pub struct Api {
     pub error_body: TypeRef,
     /// What lowering left out or ignored, in document order.
     pub warnings: Vec<crate::Diagnostic>,
+    /// The errors that made it leave something out (with `skip_unsupported`), as they were
+    /// found, in document order.
+    pub skipped: Vec<crate::Diagnostic>,
 }
 
 /// Where the type `name` is in `types`, sorted by name as [`Api::types`] is: its id for

@@ -91,14 +91,45 @@ pub fn surface_of(document: &str, options: &Options) -> Result<surface::Surface,
     })
 }
 
-/// The IR of `text`, and the warnings about what reading and lowering left out.
+/// The IR of `text`, and the warnings about what reading and lowering left out. A document
+/// with several problems has them all in the error ([`Diagnostic::more`]): found by
+/// lowering it again, skipping what is unsupported.
 fn read_and_lower(text: &str, options: &Options) -> Result<(ir::Api, Vec<Diagnostic>), Diagnostic> {
+    match lowered(text, options) {
+        Err(first) if !options.skip_unsupported => {
+            let skipping = Options {
+                skip_unsupported: true,
+                ..options.clone()
+            };
+            Err(match lowered(text, &skipping) {
+                Ok((api, _)) => with_the_others(first, api.skipped),
+                Err(_) => first,
+            })
+        }
+        lowered => lowered,
+    }
+}
+
+/// `first` with the other problems among `found` (which may hold it too), each once.
+fn with_the_others(mut first: Diagnostic, found: Vec<Diagnostic>) -> Diagnostic {
+    let same = |a: &Diagnostic, b: &Diagnostic| a.pointer == b.pointer && a.message == b.message;
+    for problem in found {
+        if !same(&problem, &first) && !first.more.iter().any(|known| same(known, &problem)) {
+            first.more.push(problem);
+        }
+    }
+    first
+}
+
+/// [`read_and_lower`] as the options say, the first problem the error.
+fn lowered(text: &str, options: &Options) -> Result<(ir::Api, Vec<Diagnostic>), Diagnostic> {
     let load::Loaded {
         document,
         notes: mut warnings,
         ignored,
         ..
     } = load::read(text)?;
+    let ignored_errors = ignored.clone();
     skip_or_fail(ignored, options, &mut warnings)?;
     let (mut api, references_elsewhere) = lower::lower_noting_references(&document, options);
     if references_elsewhere {
@@ -108,6 +139,7 @@ fn read_and_lower(text: &str, options: &Options) -> Result<(ir::Api, Vec<Diagnos
         api = lower::lower_with_unfollowed(&moved.document, options, moved.unfollowed);
     }
     let mut api = api?;
+    api.skipped.splice(0..0, ignored_errors);
     warnings.append(&mut api.warnings);
     Ok((api, warnings))
 }

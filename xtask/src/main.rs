@@ -148,7 +148,7 @@ impl Codegen {
             warnings,
             surface,
         } = generator::generate(&text, &options)
-            .map_err(|diagnostic| format!("{spec_name}: {diagnostic}. Nothing was written."))?;
+            .map_err(|diagnostic| problems(&spec_name, &diagnostic))?;
         for warning in &warnings {
             eprintln!("warning: {spec_name}: {warning}");
         }
@@ -196,6 +196,24 @@ enum SurfaceChanges {
 }
 
 /// Compares the surface recorded in `out` with `new`.
+
+/// What is wrong with the spec `spec_name`: its problem, or each of its problems on a line
+/// of its own.
+fn problems(spec_name: &str, diagnostic: &generator::Diagnostic) -> String {
+    let mut text = format!("{spec_name}: {diagnostic}");
+    if diagnostic.more.is_empty() {
+        text.push_str(". Nothing was written.");
+        return text;
+    }
+    for other in &diagnostic.more {
+        text.push_str(&format!("\nerror: {spec_name}: {other}"));
+    }
+    text.push_str(&format!(
+        "\n{} problems: nothing was written (--skip-unsupported generates the rest without what they name).",
+        diagnostic.more.len() + 1
+    ));
+    text
+}
 fn surface_changes(out: &Path, new: &surface::Surface, markdown: bool) -> SurfaceChanges {
     let recorded = out.join(surface::FILE);
     let Ok(text) = std::fs::read_to_string(&recorded) else {

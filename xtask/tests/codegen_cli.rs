@@ -94,6 +94,44 @@ fn a_broken_spec_fails_with_a_location_and_leaves_the_output_untouched() {
 }
 
 #[test]
+fn a_spec_with_several_problems_has_each_told_on_a_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let broken = dir.path().join("broken.yaml");
+    let cookie = |path: &str| {
+        format!(
+            "  /{path}:\n    get:\n      operationId: get{path}\n      parameters: [{{name: c, in: cookie, required: true, schema: {{type: string}}}}]\n      responses: {{'204': {{description: ok}}}}\n"
+        )
+    };
+    let document = format!(
+        "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n{}{}",
+        cookie("a"),
+        cookie("b")
+    );
+    fs::write(&broken, document).expect("write");
+    let out = dir.path().join("out");
+    let result = codegen(&[
+        "--spec",
+        broken.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(result.status.code(), Some(1));
+    let stderr = text(&result.stderr);
+    let lines: Vec<&str> = stderr.trim().lines().collect();
+    let shown = broken.display();
+    assert_eq!(
+        lines,
+        [
+            format!("error: {shown}: at #/paths/~1a/get/parameters/0: cookie parameters are not supported yet"),
+            format!("error: {shown}: at #/paths/~1b/get/parameters/0: cookie parameters are not supported yet"),
+            "2 problems: nothing was written (--skip-unsupported generates the rest without what they name).".to_owned(),
+        ],
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
 fn check_names_the_stale_file_after_a_description_changes_and_codegen_fixes_it() {
     let dir = tempfile::tempdir().expect("temp dir");
     let spec_copy = dir.path().join("spec.yaml");

@@ -74,6 +74,7 @@ impl Lowerer<'_> {
             security,
             error_body,
             warnings,
+            skipped: std::mem::take(&mut self.skipped),
         })
     }
 }
@@ -156,6 +157,8 @@ struct Lowerer<'d> {
     warnings: Vec<Diagnostic>,
     /// The `$ref`s the reader could not follow, each with why.
     unfollowed: BTreeMap<String, Diagnostic>,
+    /// The errors skipped with `skip_unsupported`, as they were.
+    skipped: Vec<Diagnostic>,
     /// The type of each schema that several operations share (a parameter of
     /// `#/components/parameters` or of a path item, the body of a response of
     /// `#/components/responses`), by the schema's pointer: lowered once, so an inline
@@ -197,6 +200,7 @@ impl<'d> Lowerer<'d> {
             scopes_by_scheme: BTreeMap::new(),
             warnings: Vec::new(),
             unfollowed: BTreeMap::new(),
+            skipped: Vec::new(),
             shared_types: BTreeMap::new(),
             repeated_parameter_enums: BTreeSet::new(),
         }
@@ -257,9 +261,10 @@ impl<'d> Lowerer<'d> {
                         }
                     }
                 }
-                let mut warning = error.warning();
+                let mut warning = error.clone().warning();
                 warning.message = format!("{}; {}", warning.message, instead());
                 self.warnings.push(warning);
+                self.skipped.push(error);
                 Ok(None)
             }
             Err(error) => Err(error),
