@@ -195,8 +195,6 @@ enum SurfaceChanges {
     Unreadable(PathBuf, String),
 }
 
-/// Compares the surface recorded in `out` with `new`.
-
 /// What is wrong with the spec `spec_name`: its problem, or each of its problems on a line
 /// of its own.
 fn problems(spec_name: &str, diagnostic: &generator::Diagnostic) -> String {
@@ -214,6 +212,8 @@ fn problems(spec_name: &str, diagnostic: &generator::Diagnostic) -> String {
     ));
     text
 }
+
+/// Compares the surface recorded in `out` with `new`.
 fn surface_changes(out: &Path, new: &surface::Surface, markdown: bool) -> SurfaceChanges {
     let recorded = out.join(surface::FILE);
     let Ok(text) = std::fs::read_to_string(&recorded) else {
