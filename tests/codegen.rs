@@ -510,6 +510,14 @@ fn error_bodies_are_models_and_the_shared_one_is_the_crate_error() {
     assert!(!text_of(&files, "src/lib.rs").contains("pub type Error"));
 }
 
+/// The names of the items `text` declares with `keyword` (`"pub enum "`), each with the `{`
+/// that follows it.
+fn declared<'t>(text: &'t str, keyword: &str) -> Vec<&'t str> {
+    text.lines()
+        .filter_map(|line| line.strip_prefix(keyword))
+        .collect()
+}
+
 /// The text of the generated file at `path`, empty when there is none.
 fn text_of(files: &[generator::GeneratedFile], path: &str) -> String {
     files
@@ -739,10 +747,7 @@ fn a_parameter_operations_share_has_one_type() {
     );
     let files = generate_test_document(&document).expect("generates");
     let models = text_of(&files, "src/models.rs");
-    let enums: Vec<&str> = models
-        .lines()
-        .filter_map(|line| line.strip_prefix("pub enum "))
-        .collect();
+    let enums = declared(&models, "pub enum ");
     assert_eq!(enums, ["GetItemsKind {", "ResponseFormat {"], "{models}");
     let api = surface(&files);
     assert!(
@@ -775,10 +780,7 @@ fn an_enum_parameter_operations_declare_alike_has_one_type() {
     );
     let files = generate_test_document(&document).expect("generates");
     let models = text_of(&files, "src/models.rs");
-    let enums: Vec<&str> = models
-        .lines()
-        .filter_map(|line| line.strip_prefix("pub enum "))
-        .collect();
+    let enums = declared(&models, "pub enum ");
     assert_eq!(enums, ["Format {", "GetCFormat {"], "{models}");
     let api = surface(&files);
     for call in ["GetACall", "GetBCall"] {
@@ -843,10 +845,7 @@ fn a_response_operations_share_has_one_type() {
     );
     let files = generate_test_document(&document).expect("generates");
     let models = text_of(&files, "src/models.rs");
-    let structs: Vec<&str> = models
-        .lines()
-        .filter_map(|line| line.strip_prefix("pub struct "))
-        .collect();
+    let structs = declared(&models, "pub struct ");
     assert_eq!(structs, ["BadCredentials {", "Page {"], "{models}");
     let api = surface(&files);
     for operation in ["get_a", "get_b"] {

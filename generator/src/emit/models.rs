@@ -207,10 +207,11 @@ fn union_def(paragraphs: [&str; 2], name: &proc_macro2::Ident, u: &Union) -> Tok
         .iter()
         .map(|variant| ident(&variant.rust_name))
         .collect();
-    let types = u
+    let types: Vec<_> = u
         .variants
         .iter()
-        .map(|variant| type_tokens(&variant.ty, ModelsPath::Local));
+        .map(|variant| type_tokens(&variant.ty, ModelsPath::Local))
+        .collect();
     let what = u
         .variants
         .iter()
@@ -239,7 +240,7 @@ fn union_def(paragraphs: [&str; 2], name: &proc_macro2::Ident, u: &Union) -> Tok
                 }
             };
         }
-        return guarded_union_def(docs, name, u, what);
+        return guarded_union_def(docs, name, u, (&variants, &types), what);
     };
     let unknown = ident(unknown_variant);
     let variant_docs = u.variants.iter().zip(what).map(|(variant, what)| {
@@ -310,17 +311,9 @@ fn guarded_union_def(
     union_docs: TokenStream,
     name: &proc_macro2::Ident,
     u: &Union,
+    (variants, types): (&[proc_macro2::Ident], &[TokenStream]),
     what: impl Iterator<Item = String>,
 ) -> TokenStream {
-    let variants: Vec<_> = u
-        .variants
-        .iter()
-        .map(|variant| ident(&variant.rust_name))
-        .collect();
-    let types = u
-        .variants
-        .iter()
-        .map(|variant| type_tokens(&variant.ty, ModelsPath::Local));
     let variant_docs = u.variants.iter().zip(what).map(|(variant, what)| {
         if variant.constants.is_empty() {
             return docs_of(&what);
@@ -333,7 +326,7 @@ fn guarded_union_def(
         let only = format!("Only for an object whose {}.", constants.join(" and "));
         docs([what.as_str(), only.as_str()])
     });
-    let tries = u.variants.iter().zip(&variants).map(|(variant, name)| {
+    let tries = u.variants.iter().zip(variants).map(|(variant, name)| {
         let decode = quote! {
             if let Some(decoded) = tagged::decoded(&value) {
                 return Ok(Self::#name(decoded));
