@@ -839,6 +839,38 @@ fn every_problem_of_a_document_is_told_at_once() {
 }
 
 #[test]
+fn shared_types_take_a_free_name_and_names_of_what_is_left_out_are_given_back() {
+    let operation = |path: &str, cookie: &str| {
+        format!(
+            "  /{path}:\n    get:\n      operationId: get{path}\n      parameters:\n        - {{name: channelType, in: query, schema: {{type: string, enum: [web, app]}}}}\n        - {{name: channel, in: query, schema: {{type: string, enum: [x, y]}}}}\n{cookie}      responses:\n        '404': {{$ref: '#/components/responses/NotFound'}}\n"
+        )
+    };
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n{}{}{}components:\n  schemas:\n    Channel: {{type: object, properties: {{id: {{type: string}}}}}}\n    NotFound: {{type: object, properties: {{at: {{type: string}}}}}}\n  responses:\n    NotFound:\n      description: Not found.\n      content:\n        application/json:\n          schema: {{type: object, properties: {{detail: {{type: string}}}}}}\n",
+        // Left out for its cookie parameter, after its enums are named.
+        operation(
+            "A",
+            "        - {name: c, in: cookie, required: true, schema: {type: string}}\n"
+        ),
+        operation("B", ""),
+        operation("C", ""),
+    );
+    let (api, _) = skipping(&document);
+    assert!(!api.contains("get_a()"), "{api}");
+    for setter in [
+        "  channel_type(channel_type: &models::ChannelType) -> Self",
+        "  channel(channel: &models::GetBChannel) -> Self",
+    ] {
+        assert_eq!(api.matches(setter).count(), 2, "{setter} in {api}");
+    }
+    assert_eq!(
+        api.matches("Error<models::NotFoundResponse>").count(),
+        2,
+        "{api}"
+    );
+}
+
+#[test]
 fn a_response_operations_share_has_one_type() {
     let document = format!(
         "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200': {{$ref: '#/components/responses/Page'}}\n        '401': {{$ref: '#/components/responses/BadCredentials'}}\n  /b:\n    get:\n      operationId: getB\n      responses:\n        '200': {{$ref: '#/components/responses/Page'}}\n        '401': {{$ref: '#/components/responses/BadCredentials'}}\ncomponents:\n  responses:\n    Page:\n      description: A page.\n      content:\n        application/json:\n          schema: {{type: object, properties: {{next: {{type: string}}}}}}\n    BadCredentials:\n      description: Refused.\n      content:\n        application/json:\n          schema: {{type: object, properties: {{title: {{type: string}}, detail: {{type: string}}}}}}\n"

@@ -221,15 +221,20 @@ fn union_def(paragraphs: [&str; 2], name: &proc_macro2::Ident, u: &Union) -> Tok
         unknown_variant,
     } = &u.selection
     else {
-        let docs = docs(
-            paragraphs
-                .into_iter()
-                .chain(["A received value is the first of these, in order, that it decodes as."]),
-        );
-        if u.variants
+        let guarded = u
+            .variants
             .iter()
-            .all(|variant| variant.constants.is_empty())
-        {
+            .any(|variant| !variant.constants.is_empty());
+        let order = match guarded {
+            false => "A received value is the first of these, in order, that it decodes as.",
+            true => {
+                "A received object whose constant properties are a variant's is that variant; \
+                 any other value is the first variant without constant properties, in order, \
+                 that it decodes as, or else the first that it decodes as."
+            }
+        };
+        let docs = docs(paragraphs.into_iter().chain([order]));
+        if !guarded {
             let what = what.map(|what| docs_of(&what));
             return quote! {
                 #docs
@@ -323,26 +328,49 @@ fn guarded_union_def(
             .iter()
             .map(|(property, value)| format!("`{property}` is `{value}`"))
             .collect();
-        let only = format!("Only for an object whose {}.", constants.join(" and "));
-        docs([what.as_str(), only.as_str()])
+        let chosen = format!("Chosen for an object whose {}.", constants.join(" and "));
+        docs([what.as_str(), chosen.as_str()])
     });
-    let tries = u.variants.iter().zip(variants).map(|(variant, name)| {
-        let decode = quote! {
+    let decode = |name: &proc_macro2::Ident| {
+        quote! {
             if let Some(decoded) = tagged::decoded(&value) {
                 return Ok(Self::#name(decoded));
             }
-        };
-        if variant.constants.is_empty() {
-            return decode;
         }
-        let properties = variant.constants.iter().map(|(property, _)| property);
-        let values = variant.constants.iter().map(|(_, value)| value);
-        quote! {
-            if #(tagged::tag(&value, #properties) == Some(#values))&&* {
-                #decode
+    };
+    let tries = u
+        .variants
+        .iter()
+        .enumerate()
+        .zip(variants)
+        .map(|((at, variant), name)| {
+            if variant.constants.is_empty() {
+                return decode(name);
             }
-        }
-    });
+            let properties = variant.constants.iter().map(|(property, _)| property);
+            let values = variant.constants.iter().map(|(_, value)| value);
+            // The variant the constants name: its error says why the object is not one. A later
+            // variant with the same constants is tried too.
+            let shared = u.variants[at + 1..]
+                .iter()
+                .any(|later| later.constants == variant.constants);
+            let chosen = match shared {
+                false => quote!(return tagged::variant(value).map(Self::#name);),
+                true => decode(name),
+            };
+            quote! {
+                if #(tagged::tag(&value, #properties) == Some(#values))&&* {
+                    #chosen
+                }
+            }
+        });
+    // Constants this version does not know: any variant that takes the object.
+    let unknown_constants = u
+        .variants
+        .iter()
+        .zip(variants)
+        .filter(|(variant, _)| !variant.constants.is_empty())
+        .map(|(_, name)| decode(name));
     let failure = format!("data did not match any variant of untagged enum {name}");
     quote! {
         #union_docs
@@ -357,6 +385,7 @@ fn guarded_union_def(
                 use api_client_runtime::codegen::tagged;
                 let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
                 #(#tries)*
+                #(#unknown_constants)*
                 Err(serde::de::Error::custom(#failure))
             }
         }

@@ -172,6 +172,8 @@ struct Lowerer<'d> {
 /// An entry of [`Lowerer::journal`].
 enum Added<'d> {
     Component(&'d str),
+    /// A type's name, claimed.
+    TypeName(String),
     Type(String),
     SharedType(String),
 }
@@ -253,6 +255,7 @@ impl<'d> Lowerer<'d> {
                         Added::Component(key) => {
                             self.lowered_components.remove(key);
                         }
+                        Added::TypeName(name) => self.type_names.release(&name),
                         Added::Type(name) => {
                             self.types.remove(&name);
                         }

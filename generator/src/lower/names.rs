@@ -213,6 +213,16 @@ impl Scope {
         }
     }
 
+    /// Whether `name` is taken.
+    pub fn is_taken(&self, name: &str) -> bool {
+        self.taken.contains(name)
+    }
+
+    /// Frees `name`, claimed by what was then left out.
+    pub fn release(&mut self, name: &str) {
+        self.taken.remove(name);
+    }
+
     /// `name` if it is free, otherwise the first free numbered form of it.
     pub fn claim(&mut self, name: String) -> String {
         if self.taken.insert(name.clone()) {

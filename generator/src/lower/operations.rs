@@ -372,17 +372,33 @@ impl<'d> Lowerer<'d> {
         if !shared {
             return self.schema_type(schema, schema_at, &hint());
         }
-        let component = ["#/components/parameters/", "#/components/responses/"]
-            .iter()
-            .find_map(|prefix| key.strip_prefix(prefix));
-        let hint = || match component {
+        let component = [
+            ("#/components/parameters/", "Parameter"),
+            ("#/components/responses/", "Response"),
+        ]
+        .iter()
+        .find_map(|(prefix, kind)| Some((key.strip_prefix(prefix)?, kind)));
+        let hint = |this: &Self| match component {
             _ if !super::shape::may_need_name(schema) => String::new(),
-            Some(rest) => camel(rest.split('/').next().unwrap_or(rest)),
+            // Named after the component, unless a schema has that name.
+            Some((rest, kind)) => {
+                let name = camel(rest.split('/').next().unwrap_or(rest));
+                this.free_name_or(name.clone(), || format!("{name}{kind}"))
+            }
             None => hint(),
         };
         self.lowered_once(key.clone(), |this| {
-            this.schema_type(schema, schema_at, &hint())
+            let hint = hint(this);
+            this.schema_type(schema, schema_at, &hint)
         })
+    }
+
+    /// `name` when no type has it yet, else `otherwise`.
+    fn free_name_or(&self, name: String, otherwise: impl FnOnce() -> String) -> String {
+        match self.type_names.is_taken(&names::type_name(&name)) {
+            true => otherwise(),
+            false => name,
+        }
     }
 
     /// The keys ([`same_enum_key`]) of the inline enums that the parameters of more than one
@@ -469,7 +485,12 @@ impl<'d> Lowerer<'d> {
             // type, named after it (Twilio's `mediaTypeExtension`, on 106 paths).
             Some(key) if !shared && self.repeated_parameter_enums.contains(&key) => self
                 .lowered_once(key, |this| {
-                    this.schema_type(schema, &schema_at, &camel(&data.name))
+                    // Named after the parameter, unless a type has that name: after the
+                    // first operation then, as an operation's own parameter is.
+                    let hint = this.free_name_or(camel(&data.name), || {
+                        format!("{type_hint}{}", camel(&data.name))
+                    });
+                    this.schema_type(schema, &schema_at, &hint)
                 })?,
             _ => self.shared_schema_type(schema, &schema_at, shared, || {
                 format!("{type_hint}{}", camel(&data.name))

@@ -240,6 +240,7 @@ impl<'d> Lowerer<'d> {
             Shape::Defined(definition) => definition,
         };
         let name = self.type_names.claim(names::type_name(hint));
+        self.journal.push(super::Added::TypeName(name.clone()));
         let kind = self.definition(&name, schema, definition, pointer)?;
         let description = schema.schema_data.description.clone();
         self.define(TypeDef {
@@ -1096,16 +1097,24 @@ impl<'d> ObjectParts<'d> {
 fn string_enum(values: &[&str]) -> Enum {
     let mut variant_names = names::Scope::default();
     let mut seen = std::collections::BTreeSet::new();
+    let values: Vec<&str> = values
+        .iter()
+        .copied()
+        .filter(|value| seen.insert(*value))
+        .collect();
+    // The values' own names first: `Empty` for the empty text is taken only if free.
+    let mut names: Vec<Option<String>> = values
+        .iter()
+        .map(|value| (!value.is_empty()).then(|| variant_names.claim(camel(value))))
+        .collect();
     let variants: Vec<Variant> = values
         .iter()
-        .filter(|value| seen.insert(**value))
-        .map(|value| Variant {
+        .zip(&mut names)
+        .map(|(value, name)| Variant {
             wire_value: (*value).to_owned(),
-            rust_name: variant_names.claim(if value.is_empty() {
-                "Empty".into()
-            } else {
-                camel(value)
-            }),
+            rust_name: name
+                .take()
+                .unwrap_or_else(|| variant_names.claim("Empty".into())),
             description: None,
         })
         .collect();
@@ -1180,4 +1189,20 @@ fn article(typ: &str) -> String {
 fn unsupported(pointer: &Pointer, what: &str) -> Diagnostic {
     Diagnostic::at(pointer, format!("{what} is not supported yet"))
         .with_help("simplify this schema, or generate only the tags that do not use it with --tag")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_empty_value_is_named_empty_after_the_values_own_names() {
+        let names = |values: &[&str]| -> Vec<String> {
+            super::string_enum(values)
+                .variants
+                .into_iter()
+                .map(|variant| variant.rust_name)
+                .collect()
+        };
+        assert_eq!(names(&["", "USERNAME"]), ["Empty", "Username"]);
+        assert_eq!(names(&["", "empty", "Empty"]), ["Empty3", "Empty", "Empty2"]);
+    }
 }
