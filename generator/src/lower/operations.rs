@@ -959,7 +959,6 @@ fn is_component_response(response_at: &Pointer) -> bool {
         .starts_with("#/components/responses/")
 }
 
-/// The error responses of an operation: their statuses and the type of their bodies.
 /// A parameter's description followed by what its inline schema says of its limits and
 /// default (`At most 200 items.`, ``The server's default: `20`.``), as a struct field's docs
 /// have them.
@@ -989,6 +988,7 @@ fn with_limits(
     Some(text)
 }
 
+/// The error responses of an operation: their statuses and the type of their bodies.
 struct Errors {
     statuses: Vec<String>,
     body: TypeRef,
