@@ -1203,6 +1203,9 @@ mod tests {
                 .collect()
         };
         assert_eq!(names(&["", "USERNAME"]), ["Empty", "Username"]);
-        assert_eq!(names(&["", "empty", "Empty"]), ["Empty3", "Empty", "Empty2"]);
+        assert_eq!(
+            names(&["", "empty", "Empty"]),
+            ["Empty3", "Empty", "Empty2"]
+        );
     }
 }
