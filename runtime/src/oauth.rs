@@ -215,9 +215,9 @@ pub struct OAuthError {
 impl OAuthError {
     fn from_api(api: &ApiError) -> Self {
         let oauth = api
-            .raw_body
-            .as_deref()
-            .and_then(|body| serde_json::from_str::<TokenErrorBody>(body).ok());
+            .body
+            .as_ref()
+            .and_then(|body| TokenErrorBody::deserialize(body).ok());
         Self {
             status: api.meta.status.as_u16(),
             error: oauth.as_ref().map(|body| body.error.clone()),
