@@ -15,7 +15,7 @@ use okta_identity_source::models::{
 };
 use okta_identity_source::{
     ApiError, Auth, BoxError, Client, ClientBuilder, Error, IdentitySourceApi, JsonBody,
-    RetryPolicy, models,
+    RetryPolicy, Retrying, models,
 };
 use serde_json::{Value, json};
 use wiremock::http::HeaderValue;
@@ -604,6 +604,44 @@ async fn bulk_upsert_posts_nulls_omissions_and_custom_attributes() -> TestResult
     let request = only_request_for(&server, "POST", &bulk_upsert, true).await;
     // Comparing values also checks that the fields left at `None` were not sent at all.
     assert_eq!(body_json(&request), upsert_json());
+    Ok(())
+}
+
+#[tokio::test]
+async fn each_retry_is_told_before_its_wait() -> TestResult {
+    let server = server_answering_in_turn(
+        [ResponseTemplate::new(503), ResponseTemplate::new(429)],
+        ResponseTemplate::new(200).set_body_json(json!([])),
+    )
+    .await;
+    let told = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = told.clone();
+    let client = Client::builder(server.uri())
+        .api_token(TOKEN)
+        .retry_policy(fast_retries(2))
+        .on_retry(move |retrying: &Retrying| record.lock().unwrap().push(retrying.clone()))
+        .build()?;
+    IdentitySourceApi::new(client)
+        .list_identity_source_sessions("0oa1")
+        .await?;
+    let told = told.lock().unwrap();
+    let seen: Vec<_> = told
+        .iter()
+        .map(|retrying| {
+            (
+                retrying.operation,
+                retrying.retry,
+                retrying.status.map(|s| s.as_u16()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("listIdentitySourceSessions", 1, Some(503)),
+            ("listIdentitySourceSessions", 2, Some(429)),
+        ]
+    );
     Ok(())
 }
 

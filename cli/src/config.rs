@@ -3,9 +3,10 @@
 
 use std::env::VarError;
 
-use okta_identity_source::{Auth, Client, IdentitySourceApi, PrivateKey, auth};
+use okta_identity_source::{Auth, Client, IdentitySourceApi, PrivateKey, Retrying, auth};
 
 use crate::args::Connection;
+use crate::output::terminal;
 
 /// The environment variable that holds the API token.
 pub const TOKEN_VARIABLE: &str = "OKTA_API_TOKEN";
@@ -33,10 +34,12 @@ pub struct Target {
 
 impl Connection {
     /// Builds the client from the flags, the environment (`read_env`: `std::env::var`, or a
-    /// stand-in) and the private key file.
+    /// stand-in) and the private key file; unless `quiet`, it says when it waits a second or
+    /// more to retry a request (a rate limit's reset can be a minute away).
     pub fn target(
         &self,
         read_env: impl Fn(&str) -> Result<String, VarError>,
+        quiet: bool,
     ) -> Result<Target, ConfigError> {
         let org = self.org.clone().filter(|o| !o.is_empty()).ok_or_else(|| {
             ConfigError("no Okta org: pass --org URL or set OKTA_ORG_URL (e.g. https://dev-123456.okta.com)".into())
@@ -52,11 +55,13 @@ impl Connection {
                 )
             })?;
         let auth = self.auth(read_env)?;
-        let client = Client::builder(org)
+        let mut client = Client::builder(org)
             .auth(auth)
-            .user_agent_suffix(concat!("okta-import/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ConfigError(e.to_string()))?;
+            .user_agent_suffix(concat!("okta-import/", env!("CARGO_PKG_VERSION")));
+        if !quiet {
+            client = client.on_retry(tell_retry);
+        }
+        let client = client.build().map_err(|e| ConfigError(e.to_string()))?;
         Ok(Target {
             api: IdentitySourceApi::new(client),
             source,
@@ -89,4 +94,27 @@ impl Connection {
             ))),
         }
     }
+}
+
+/// Says that a request is retried after a wait of a second or more, and why; shorter waits
+/// pass unsaid.
+fn tell_retry(retrying: &Retrying) {
+    if retrying.delay < std::time::Duration::from_secs(1) {
+        return;
+    }
+    let why = match retrying.status {
+        Some(status) => format!(
+            "Okta answered {} {}",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("")
+        ),
+        None => "the request failed".to_owned(),
+    };
+    let wait = retrying.delay.as_secs_f64().round();
+    terminal::bars().suspend(|| {
+        terminal::say(format_args!(
+            "{}: {why}; retrying in {wait}s",
+            retrying.operation
+        ))
+    });
 }

@@ -23,7 +23,9 @@ pub async fn run(cli: Cli) -> ExitCode {
     // Locked by each write, never across an await.
     let mut stdout = output::terminal::Printable(std::io::stdout());
     let result: Result<(), Failure> = match &cli.command {
-        Command::Sessions(command) => commands::sessions::run(command, read_env, &mut stdout).await,
+        Command::Sessions(command) => {
+            commands::sessions::run(command, cli.quiet, read_env, &mut stdout).await
+        }
         Command::Users(args) => commands::users::run(args, cli.quiet, read_env, &mut stdout).await,
         Command::Demo => commands::demo::run(cli.quiet, &mut stdout).await,
     };

@@ -1746,3 +1746,34 @@ fn the_bundled_sample_is_what_the_generator_makes() {
         "regenerate: cargo run -p okta-import-cli --example fake_users -- 300 > cli/examples/users.csv"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wait_to_retry_after_a_rate_limit_is_told_unless_quiet() {
+    // A short window: the client waits for its reset, a second or two.
+    let emulator = Emulator::builder()
+        .identity_source(SOURCE)
+        .api_token(TOKEN)
+        .rate_limit(600, Duration::from_secs(2))
+        .start()
+        .await
+        .unwrap();
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    for quiet in [false, true] {
+        emulator.inject(Fault::Status {
+            status: 429,
+            count: 1,
+        });
+        let command: &[&str] = match quiet {
+            false => &["sessions", "list"],
+            true => &["--quiet", "sessions", "list"],
+        };
+        let run = dir.run_async(command).await;
+        assert_eq!(run.code, 0, "{}", run.all());
+        let told = run.stderr.lines().any(|line| {
+            line.starts_with(
+                "listIdentitySourceSessions: Okta answered 429 Too Many Requests; retrying in ",
+            ) && line.ends_with('s')
+        });
+        assert_eq!(told, !quiet, "{}", run.all());
+    }
+}

@@ -592,6 +592,14 @@ async fn execute<E: ErrorBody>(
             delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
             "retrying"
         );
+        if let Some(told) = &transport.on_retry {
+            told(&crate::client::Retrying {
+                operation: request.operation,
+                retry: retry.count,
+                delay,
+                status: error.status(),
+            });
+        }
         tokio::time::sleep(delay).await;
     }
 }

@@ -128,6 +128,25 @@ pub struct ClientBuilder {
     user_agent_suffix: Option<String>,
     retry: RetryPolicy,
     max_response_bytes: usize,
+    on_retry: Option<OnRetry>,
+}
+
+/// What [`ClientBuilder::on_retry`] is given.
+pub(crate) type OnRetry = Arc<dyn Fn(&Retrying) + Send + Sync>;
+
+/// A retry the client is about to make, told to [`ClientBuilder::on_retry`]'s callback
+/// before the client waits to send the request again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Retrying {
+    /// The operationId of the call.
+    pub operation: &'static str,
+    /// Which retry it is: 1 for the first.
+    pub retry: u32,
+    /// How long the client waits before sending the request again.
+    pub delay: Duration,
+    /// The status of the answer that failed the attempt (`429`, `503`), when one came.
+    pub status: Option<reqwest::StatusCode>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -140,6 +159,7 @@ impl fmt::Debug for ClientBuilder {
             .field("user_agent_suffix", &self.user_agent_suffix)
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("on_retry", &self.on_retry.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -212,6 +232,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Calls `told` before each retry, with what is retried and how long the client waits
+    /// first (a rate limit's reset can be a minute away): for a program to say why it
+    /// is waiting. The callback runs on the task making the call; keep it short.
+    pub fn on_retry(mut self, told: impl Fn(&Retrying) + Send + Sync + 'static) -> Self {
+        self.on_retry = Some(Arc::new(told));
+        self
+    }
+
     /// The largest response body read; a larger one fails with [`Error::BodyTooLarge`].
     /// Default 16 MiB.
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
@@ -251,6 +279,7 @@ impl ClientBuilder {
             request_timeout: self.request_timeout,
             retry: self.retry,
             max_response_bytes: self.max_response_bytes,
+            on_retry: self.on_retry,
         };
         let credentials = Credentials::new(auth, &transport)?;
         Ok(Client {
@@ -284,6 +313,8 @@ pub(crate) struct Transport {
     pub(crate) request_timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: usize,
+    /// Told of each retry before it waits.
+    pub(crate) on_retry: Option<OnRetry>,
 }
 
 impl Client {
@@ -299,6 +330,7 @@ impl Client {
             user_agent_suffix: None,
             retry: RetryPolicy::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            on_retry: None,
         }
     }
 

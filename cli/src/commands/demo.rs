@@ -63,11 +63,14 @@ async fn import_sample(
         source: Some(SOURCE.to_string()),
         ..Connection::default()
     };
-    let target = connection.target(|name| {
-        (name == TOKEN_VARIABLE)
-            .then(|| TOKEN.to_string())
-            .ok_or(std::env::VarError::NotPresent)
-    })?;
+    let target = connection.target(
+        |name| {
+            (name == TOKEN_VARIABLE)
+                .then(|| TOKEN.to_string())
+                .ok_or(std::env::VarError::NotPresent)
+        },
+        quiet,
+    )?;
     let sample: Reopen<_> = Box::new(|| {
         input::users_from_reader(
             Cursor::new(SAMPLE.as_bytes()),

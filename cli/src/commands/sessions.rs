@@ -11,12 +11,13 @@ use crate::failure::Failure;
 /// Runs a sessions subcommand, printing to `out`.
 pub async fn run(
     command: &SessionsCommand,
+    quiet: bool,
     read_env: impl Fn(&str) -> Result<String, std::env::VarError>,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
     match command {
         SessionsCommand::List { connection } => {
-            let target = connection.target(read_env)?;
+            let target = connection.target(read_env, quiet)?;
             let sessions = target
                 .api
                 .list_identity_source_sessions(&target.source)
@@ -28,7 +29,7 @@ pub async fn run(
             }
         }
         SessionsCommand::Get { id, connection } => {
-            let target = connection.target(read_env)?;
+            let target = connection.target(read_env, quiet)?;
             let session = target
                 .api
                 .get_identity_source_session(&target.source, id)
@@ -36,7 +37,7 @@ pub async fn run(
             write_table(out, std::slice::from_ref(&session))?;
         }
         SessionsCommand::Cancel { id, connection } => {
-            let target = connection.target(read_env)?;
+            let target = connection.target(read_env, quiet)?;
             target
                 .api
                 .delete_identity_source_session(&target.source, id)

@@ -29,7 +29,7 @@ pub async fn run(
     let target = if args.dry_run {
         None
     } else {
-        Some(args.connection.target(read_env)?)
+        Some(args.connection.target(read_env, quiet)?)
     };
     // An import listens from now on, so that a signal sent while the files are read stops it.
     let stop = target.is_some().then(StopSignal::listen);
