@@ -351,9 +351,29 @@ fn an_ec_key_in_sec1_form_is_a_config_error_that_asks_for_pkcs8() {
     let error = PrivateKey::from_pem(&pem).expect_err("SEC1 is not read");
     assert!(!error.message().is_empty(), "{error:?}");
     assert!(error.to_string().contains("PKCS#8"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("openssl pkcs8 -topk8 -nocrypt -in KEY"),
+        "{error}"
+    );
     let pem = String::from_utf8(pem).expect("text");
     let key_line = pem.lines().nth(1).expect("a base64 line");
     assert!(!error.to_string().contains(key_line), "{error}");
+}
+
+/// A public key given for the private one is named as such.
+#[test]
+fn a_public_key_is_refused_as_one() {
+    for name in ["rsa-public.pem", "ec-public.pem"] {
+        let error = PrivateKey::from_pem(&read_fixture(name)).expect_err("not a private key");
+        assert!(
+            error
+                .to_string()
+                .ends_with("it is a public key; the service app signs with its private key"),
+            "{name}: {error}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -48,8 +48,13 @@ const ENCRYPTED: &str = "it is encrypted, and encrypted keys are not supported: 
 /// Whether `pem` holds an encrypted private key: PKCS#8 (`BEGIN ENCRYPTED PRIVATE KEY`) or
 /// the older form whose headers say `Proc-Type: 4,ENCRYPTED`.
 fn is_encrypted(pem: &[u8]) -> bool {
-    let has = |needle: &[u8]| pem.windows(needle.len()).any(|window| window == needle);
-    has(b"-----BEGIN ENCRYPTED PRIVATE KEY-----") || has(b"Proc-Type: 4,ENCRYPTED")
+    contains(pem, b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        || contains(pem, b"Proc-Type: 4,ENCRYPTED")
+}
+
+/// Whether `needle` is in `pem`.
+fn contains(pem: &[u8], needle: &[u8]) -> bool {
+    pem.windows(needle.len()).any(|window| window == needle)
 }
 
 impl PrivateKey {
@@ -95,7 +100,13 @@ impl PrivateKey {
         if is_encrypted(pem) {
             return Err(ENCRYPTED.to_owned());
         }
-        let der = PrivateKeyDer::from_pem_slice(pem).map_err(|_| "no private key".to_owned())?;
+        let der = PrivateKeyDer::from_pem_slice(pem).map_err(|_| {
+            if contains(pem, b"-----BEGIN PUBLIC KEY-----") {
+                "it is a public key; the service app signs with its private key".to_owned()
+            } else {
+                "no private key".to_owned()
+            }
+        })?;
         let pair = match &der {
             PrivateKeyDer::Pkcs1(rsa) => {
                 RsaKeyPair::from_der(rsa.secret_pkcs1_der()).map(KeyPair::Rsa)
@@ -111,7 +122,14 @@ impl PrivateKey {
                     .map(KeyPair::Ec)
                 })
             }
-            _ => return Err("an EC key must be PKCS#8 (`BEGIN PRIVATE KEY`)".to_owned()),
+            _ => {
+                return Err(
+                    "an EC key must be P-256 in PKCS#8 (`BEGIN PRIVATE KEY`); convert \
+                     one in `BEGIN EC PRIVATE KEY` with `openssl pkcs8 -topk8 -nocrypt -in KEY \
+                     -out KEY.pkcs8.pem`"
+                        .to_owned(),
+                );
+            }
         };
         let pair = pair.map_err(|rejected| {
             // ring names its reasons as identifiers; the common ones in words.

@@ -185,7 +185,22 @@ async fn main() -> ExitCode {
             "okta-emulator: no --api-token, OKTA_EMULATOR_API_TOKEN or --service-app: every API call will answer 401"
         );
     }
-    println!("{}", emulator.base_url());
+    let address = emulator.address();
+    if address.ip().is_unspecified() {
+        // A client can't connect to 0.0.0.0: the URL this machine reaches it at.
+        let loopback = match address {
+            SocketAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            SocketAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        };
+        println!("http://{}", SocketAddr::new(loopback, address.port()));
+        eprintln!(
+            "okta-emulator: listening on every address ({address}); from another machine use \
+             this one's address and port {}",
+            address.port()
+        );
+    } else {
+        println!("{}", emulator.base_url());
+    }
     eprintln!("okta-emulator: serving; stop with Ctrl-C or SIGTERM");
     stop_signal().await;
     emulator.shutdown().await;

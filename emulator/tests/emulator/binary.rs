@@ -10,6 +10,11 @@ use okta_identity_source::{Client, IdentitySourceApi, RetryPolicy};
 
 /// Starts the binary on a free port with a token from the environment; its base URL.
 async fn spawn() -> (Child, String) {
+    spawn_with(&[]).await
+}
+
+/// [`spawn`], with `more` arguments.
+async fn spawn_with(more: &[&str]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_okta-emulator"))
         .args([
             "--port",
@@ -19,6 +24,7 @@ async fn spawn() -> (Child, String) {
             "--cool-down",
             "0s",
         ])
+        .args(more)
         .env("OKTA_EMULATOR_API_TOKEN", "from-env,second")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -66,6 +72,24 @@ async fn the_binary_serves_until_sigterm_or_sigint() {
         }
         stop(&mut child, signal).await;
     }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn listening_on_every_address_it_prints_a_url_a_client_can_use() {
+    let (mut child, base_url) = spawn_with(&["--host", "0.0.0.0"]).await;
+    assert!(base_url.starts_with("http://127.0.0.1:"), "{base_url}");
+    let client = Client::builder(&base_url)
+        .api_token("second")
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let sessions = IdentitySourceApi::new(client)
+        .list_identity_source_sessions("0oaBin")
+        .await
+        .unwrap();
+    assert!(sessions.is_empty());
+    stop(&mut child, "-TERM").await;
 }
 
 #[tokio::test]
