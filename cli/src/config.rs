@@ -76,6 +76,7 @@ impl Connection {
         if let (Some(client_id), Some(key_file)) = (&self.client_id, &self.private_key) {
             let key =
                 PrivateKey::from_pem_file(key_file).map_err(|e| ConfigError(e.to_string()))?;
+            warn_if_others_can_read(key_file);
             let mut app = auth::oauth2_service_app(client_id.clone(), key);
             if let Some(key_id) = &self.key_id {
                 app = app.key_id(key_id.clone());
@@ -117,4 +118,25 @@ fn tell_retry(retrying: &Retrying) {
             retrying.operation
         ))
     });
+}
+
+/// Warns when users other than its owner can read the private key file `path`, as ssh does.
+fn warn_if_others_can_read(path: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(metadata) = std::fs::metadata(path) else {
+            return;
+        };
+        let mode = metadata.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            terminal::say(format_args!(
+                "warning: other users can read the private key {} (mode {mode:o}); \
+                 `chmod 600` it",
+                path.display()
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }

@@ -1777,3 +1777,43 @@ async fn a_wait_to_retry_after_a_rate_limit_is_told_unless_quiet() {
         assert_eq!(told, !quiet, "{}", run.all());
     }
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_private_key_other_users_can_read_is_warned_of() {
+    use std::os::unix::fs::PermissionsExt;
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/oauth");
+    let public = std::fs::read(format!("{fixtures}/ec-public.pem")).unwrap();
+    let app = okta_identity_source_emulator::ServiceApp::new("0oaAPP1", public);
+    let emulator = Emulator::builder()
+        .identity_source(SOURCE)
+        .service_app(app)
+        .start()
+        .await
+        .unwrap();
+    let dir = Workdir::new()
+        .env("OKTA_ORG_URL", emulator.base_url())
+        .env("OKTA_IDENTITY_SOURCE_ID", SOURCE);
+    dir.write(
+        "key.pem",
+        std::fs::read(format!("{fixtures}/ec-private.pem")).unwrap(),
+    );
+    let key = dir.path().join("key.pem");
+    let list = [
+        "sessions",
+        "list",
+        "--client-id",
+        "0oaAPP1",
+        "--private-key",
+        "key.pem",
+    ];
+    for (mode, warned) in [(0o644, true), (0o600, false)] {
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(mode)).unwrap();
+        let run = dir.run_async(&list).await;
+        assert_eq!(run.code, 0, "{}", run.all());
+        let warning = format!(
+            "warning: other users can read the private key key.pem (mode {mode:o}); `chmod 600` it"
+        );
+        assert_eq!(run.stderr.contains(&warning), warned, "{}", run.all());
+    }
+}
