@@ -804,10 +804,13 @@ async fn a_wrong_token_fails_with_exit_1_and_is_not_shown() {
     assert!(!run.all().contains("ALSOsecret"));
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_service_app_signs_in_with_its_private_key_file_instead_of_a_token() {
-    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/oauth");
-    let public = std::fs::read(format!("{fixtures}/ec-public.pem")).unwrap();
+/// The fixtures of the service app `0oaAPP1`'s EC keys.
+const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/oauth");
+
+/// An emulator that knows only the service app `0oaAPP1` (its key `KEYS/ec-public.pem`),
+/// and a directory whose environment points at it, with no token.
+async fn service_app_emulator() -> (Emulator, Workdir) {
+    let public = std::fs::read(format!("{KEYS}/ec-public.pem")).unwrap();
     let app = okta_identity_source_emulator::ServiceApp::new("0oaAPP1", public);
     let emulator = Emulator::builder()
         .identity_source(SOURCE)
@@ -819,8 +822,14 @@ async fn a_service_app_signs_in_with_its_private_key_file_instead_of_a_token() {
     let dir = Workdir::new()
         .env("OKTA_ORG_URL", emulator.base_url())
         .env("OKTA_IDENTITY_SOURCE_ID", SOURCE);
+    (emulator, dir)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_service_app_signs_in_with_its_private_key_file_instead_of_a_token() {
+    let (emulator, dir) = service_app_emulator().await;
     dir.write("users.csv", people_csv(1..=300));
-    let key = format!("{fixtures}/ec-private.pem");
+    let key = format!("{KEYS}/ec-private.pem");
     let sign_in = [
         "--client-id",
         "0oaAPP1",
@@ -1782,21 +1791,10 @@ async fn a_wait_to_retry_after_a_rate_limit_is_told_unless_quiet() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_private_key_other_users_can_read_is_warned_of() {
     use std::os::unix::fs::PermissionsExt;
-    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/oauth");
-    let public = std::fs::read(format!("{fixtures}/ec-public.pem")).unwrap();
-    let app = okta_identity_source_emulator::ServiceApp::new("0oaAPP1", public);
-    let emulator = Emulator::builder()
-        .identity_source(SOURCE)
-        .service_app(app)
-        .start()
-        .await
-        .unwrap();
-    let dir = Workdir::new()
-        .env("OKTA_ORG_URL", emulator.base_url())
-        .env("OKTA_IDENTITY_SOURCE_ID", SOURCE);
+    let (_emulator, dir) = service_app_emulator().await;
     dir.write(
         "key.pem",
-        std::fs::read(format!("{fixtures}/ec-private.pem")).unwrap(),
+        std::fs::read(format!("{KEYS}/ec-private.pem")).unwrap(),
     );
     let key = dir.path().join("key.pem");
     let list = [
