@@ -3,10 +3,10 @@
 
 use std::env::VarError;
 
-use okta_identity_source::{Auth, Client, IdentitySourceApi, PrivateKey, Retrying, auth};
+use okta_identity_source::{Auth, Client, IdentitySourceApi, PrivateKey, auth};
 
 use crate::args::Connection;
-use crate::output::terminal;
+use crate::output::{retrying, terminal};
 
 /// The environment variable that holds the API token.
 pub const TOKEN_VARIABLE: &str = "OKTA_API_TOKEN";
@@ -59,7 +59,7 @@ impl Connection {
             .auth(auth)
             .user_agent_suffix(concat!("okta-import/", env!("CARGO_PKG_VERSION")));
         if !quiet {
-            client = client.on_retry(tell_retry);
+            client = client.on_retry(retrying::tell);
         }
         let client = client.build().map_err(|e| ConfigError(e.to_string()))?;
         Ok(Target {
@@ -95,29 +95,6 @@ impl Connection {
             ))),
         }
     }
-}
-
-/// Says that a request is retried after a wait of a second or more, and why; shorter waits
-/// pass unsaid.
-fn tell_retry(retrying: &Retrying) {
-    if retrying.delay < std::time::Duration::from_secs(1) {
-        return;
-    }
-    let why = match retrying.status {
-        Some(status) => format!(
-            "Okta answered {} {}",
-            status.as_u16(),
-            status.canonical_reason().unwrap_or("")
-        ),
-        None => "the request failed".to_owned(),
-    };
-    let wait = retrying.delay.as_secs_f64().round();
-    terminal::bars().suspend(|| {
-        terminal::say(format_args!(
-            "{}: {why}; retrying in {wait}s",
-            retrying.operation
-        ))
-    });
 }
 
 /// Warns when users other than its owner can read the private key file `path`, as ssh does.

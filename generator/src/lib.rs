@@ -129,8 +129,7 @@ fn lowered(text: &str, options: &Options) -> Result<(ir::Api, Vec<Diagnostic>), 
         ignored,
         ..
     } = load::read(text)?;
-    let ignored_errors = ignored.clone();
-    skip_or_fail(ignored, options, &mut warnings)?;
+    let skipped_on_reading = skip_or_fail(ignored, options, &mut warnings)?;
     let (mut api, references_elsewhere) = lower::lower_noting_references(&document, options);
     if references_elsewhere {
         // Rare, and slower: read again with those schemas moved into the components
@@ -139,25 +138,27 @@ fn lowered(text: &str, options: &Options) -> Result<(ir::Api, Vec<Diagnostic>), 
         api = lower::lower_with_unfollowed(&moved.document, options, moved.unfollowed);
     }
     let mut api = api?;
-    api.skipped.splice(0..0, ignored_errors);
+    api.skipped.splice(0..0, skipped_on_reading);
     warnings.append(&mut api.warnings);
     Ok((api, warnings))
 }
 
 /// The first of `unsupported` as the error, or, when what is unsupported is skipped, each
-/// of them added to `warnings`.
+/// of them added to `warnings` and returned as the error it was.
 fn skip_or_fail(
     unsupported: Vec<Diagnostic>,
     options: &Options,
     warnings: &mut Vec<Diagnostic>,
-) -> Result<(), Diagnostic> {
+) -> Result<Vec<Diagnostic>, Diagnostic> {
+    let mut skipped = Vec::with_capacity(unsupported.len());
     for diagnostic in unsupported {
         if !options.skip_unsupported {
             return Err(diagnostic);
         }
-        warnings.push(diagnostic.warning());
+        warnings.push(diagnostic.clone().warning());
+        skipped.push(diagnostic);
     }
-    Ok(())
+    Ok(skipped)
 }
 
 fn surface_file(

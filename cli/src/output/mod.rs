@@ -4,6 +4,7 @@ pub mod events;
 pub mod outcome;
 pub mod progress;
 pub mod report_file;
+pub mod retrying;
 pub mod summary;
 pub mod table;
 pub mod terminal;

@@ -368,10 +368,10 @@ impl<'d> Lowerer<'d> {
         shared: bool,
         hint: impl FnOnce() -> String,
     ) -> Result<TypeRef, Diagnostic> {
-        let key = schema_at.to_string();
         if !shared {
             return self.schema_type(schema, schema_at, &hint());
         }
+        let key = schema_at.to_string();
         let component = [
             ("#/components/parameters/", "Parameter"),
             ("#/components/responses/", "Response"),
@@ -480,21 +480,18 @@ impl<'d> Lowerer<'d> {
             ParameterSchemaOrContent::Schema(schema) => (schema, where_.push("schema"), false),
             ParameterSchemaOrContent::Content(content) => json_schema(content, where_)?,
         };
+        // An operation's own parameter is named after the operation.
+        let own_name = || format!("{type_hint}{}", camel(&data.name));
         let ty = match same_enum_key(&data.name, schema) {
             // Operations that each declare the parameter with the same values share its
-            // type, named after it (Twilio's `mediaTypeExtension`, on 106 paths).
+            // type, named after it (Twilio's `mediaTypeExtension`, on 106 paths), unless a
+            // type has that name: after the first operation then.
             Some(key) if !shared && self.repeated_parameter_enums.contains(&key) => self
                 .lowered_once(key, |this| {
-                    // Named after the parameter, unless a type has that name: after the
-                    // first operation then, as an operation's own parameter is.
-                    let hint = this.free_name_or(camel(&data.name), || {
-                        format!("{type_hint}{}", camel(&data.name))
-                    });
+                    let hint = this.free_name_or(camel(&data.name), own_name);
                     this.schema_type(schema, &schema_at, &hint)
                 })?,
-            _ => self.shared_schema_type(schema, &schema_at, shared, || {
-                format!("{type_hint}{}", camel(&data.name))
-            })?,
+            _ => self.shared_schema_type(schema, &schema_at, shared, own_name)?,
         };
         let scalar = match self.without_aliases(ty.clone()) {
             TypeRef::List(item) => self

@@ -1103,18 +1103,16 @@ fn string_enum(values: &[&str]) -> Enum {
         .filter(|value| seen.insert(*value))
         .collect();
     // The values' own names first: `Empty` for the empty text is taken only if free.
-    let mut names: Vec<Option<String>> = values
+    let names: Vec<Option<String>> = values
         .iter()
         .map(|value| (!value.is_empty()).then(|| variant_names.claim(camel(value))))
         .collect();
     let variants: Vec<Variant> = values
         .iter()
-        .zip(&mut names)
+        .zip(names)
         .map(|(value, name)| Variant {
             wire_value: (*value).to_owned(),
-            rust_name: name
-                .take()
-                .unwrap_or_else(|| variant_names.claim("Empty".into())),
+            rust_name: name.unwrap_or_else(|| variant_names.claim("Empty".into())),
             description: None,
         })
         .collect();
