@@ -1060,6 +1060,36 @@ async fn html_502_keeps_the_raw_body() -> TestResult {
 }
 
 #[tokio::test]
+async fn a_body_that_echoes_the_token_shows_it_blanked_out() -> TestResult {
+    let token = "00s3cret-api-token-value-0123456789";
+    // A 502 page and a 200 that is no session echo the header whole; the long page is cut
+    // within it, 200 bytes in.
+    for (status, padding) in [(502, 0), (200, 0), (502, 180)] {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(move |request: &Request| {
+                let echoed = request
+                    .headers
+                    .get("authorization")
+                    .map_or("", |value| value.to_str().unwrap_or_default());
+                let body = format!("{}{echoed} was refused", "x".repeat(padding));
+                ResponseTemplate::new(status).set_body_raw(body, "text/plain")
+            })
+            .mount(&server)
+            .await;
+        let client = Client::builder(server.uri())
+            .api_token(token)
+            .retry_policy(RetryPolicy::never())
+            .build()?;
+        let error = get_session_error(&IdentitySourceApi::new(client)).await;
+        let shown = format!("{error} {error:?}");
+        assert!(shown.contains("SSWS [redacted]"), "{status}: {shown}");
+        assert!(!shown.contains(&token[..4]), "{status}: {shown}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
 async fn json_that_is_not_an_okta_error_is_kept_raw() -> TestResult {
     let server =
         server_answering(ResponseTemplate::new(400).set_body_json(json!({ "message": "nope" })))

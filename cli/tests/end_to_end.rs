@@ -626,6 +626,40 @@ async fn a_dry_run_checks_everything_prints_the_plan_and_sends_nothing() {
     assert_eq!(plan["users"], 12_000);
     assert_eq!(plan["deactivations"], 2);
     assert_eq!(plan["sessions"].as_array().unwrap().len(), 2);
+    assert_eq!(plan["dry_run"], true);
+    assert_eq!(plan["outcome"], "planned");
+}
+
+#[test]
+fn a_dry_run_report_says_how_the_plan_came_out() {
+    let dir = Workdir::new();
+    dir.write(
+        "users.csv",
+        "externalId,email\ne1,a@example.com\ne2,not an address\n",
+    );
+    let cases: [(&str, &[&str], i32, &str); 2] = [
+        ("skipped.json", &["--on-invalid", "skip"], 1, "incomplete"),
+        ("refused.json", &[], 1, "failed"),
+    ];
+    for (report, extra, code, outcome) in cases {
+        let mut args = vec!["users", "users.csv", "--dry-run", "--report", report];
+        args.extend_from_slice(extra);
+        let run = dir.run(&args);
+        assert_eq!(run.code, code, "{}", run.all());
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join(report)).unwrap()).unwrap();
+        assert_eq!(report["dry_run"], true);
+        assert_eq!(report["outcome"], outcome, "{report}");
+        assert_eq!(
+            report["invalid"].as_array().map(Vec::len),
+            Some(1),
+            "{report}"
+        );
+    }
+    let refused: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("refused.json")).unwrap()).unwrap();
+    assert_eq!(refused["error"], "1 invalid record; nothing would be sent");
+    assert!(refused.get("sessions").is_none(), "{refused}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

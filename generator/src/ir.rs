@@ -544,4 +544,9 @@ pub struct UnionVariant {
     /// values, for this variant to be tried: its required properties whose schema is an
     /// enum of one value, which its type's open enums would take any value for.
     pub constants: Vec<(String, String)>,
+    /// In a first-match union, whether this variant, a struct, is tried only for an
+    /// object: serde's derive also reads a struct from an array of its fields in order, so
+    /// an empty array would otherwise be a struct whose fields may all be left out, not
+    /// the list another variant of the union is.
+    pub objects_only: bool,
 }

@@ -273,6 +273,20 @@ impl Credentials {
         }
     }
 
+    /// The secret these credentials send (`token`: the one a token source gave), which a
+    /// server may echo: a header's value less its scheme, or a query parameter's value.
+    pub(crate) fn secret<'a>(&'a self, token: Option<&'a str>) -> Option<&'a str> {
+        match self {
+            Self::Header(_, value) => {
+                let value = value.to_str().ok()?;
+                Some(value.split_once(' ').map_or(value, |(_, secret)| secret))
+            }
+            Self::Query(_, key) => Some(key),
+            Self::Source(_) => token,
+            Self::None => None,
+        }
+    }
+
     /// Reports a token the API rejected; `true` when a new token may do better.
     pub(crate) fn rejected(&self, token: Option<&str>) -> bool {
         match (self, token) {

@@ -478,15 +478,19 @@ impl<T, E: ErrorBody> Call<T, E> {
             method = %request.method,
             path = request.path_template,
         );
-        let (meta, body) = execute(&client, request).instrument(span).await?;
+        let (meta, body, token) = execute(&client, request).instrument(span).await?;
         match decode(&body) {
             Ok(body) => Ok(Response { body, meta }),
-            Err(source) => Err(Error::Decode {
-                operation,
-                meta: Box::new(meta),
-                snippet: snippet(&body),
-                source,
-            }),
+            Err(source) => {
+                let error = Error::Decode {
+                    operation,
+                    meta: Box::new(meta),
+                    snippet: snippet(&body),
+                    source,
+                };
+                let secret = client.inner.credentials.secret(token.as_deref());
+                Err(error.without_secret(secret))
+            }
         }
     }
 }
@@ -501,11 +505,11 @@ impl<T: Send + 'static, E: ErrorBody> IntoFuture for Call<T, E> {
 }
 
 /// Sends `request` until it succeeds or the retry policy says stop; returns the 2xx
-/// response's metadata and body.
+/// response's metadata and body, and the token a token source gave for it.
 async fn execute<E: ErrorBody>(
     client: &Client,
     request: Request,
-) -> Result<(ResponseMeta, Vec<u8>), Error<E>> {
+) -> Result<(ResponseMeta, Vec<u8>, Option<String>), Error<E>> {
     let operation = request.operation;
     if let Some(message) = request.error.clone() {
         return Err(Error::InvalidRequest { operation, message });
@@ -550,9 +554,11 @@ async fn execute<E: ErrorBody>(
                     "response"
                 );
                 meta.retries = retries;
-                return Ok((meta, body));
+                return Ok((meta, body, token));
             }
-            Err(error) => error.without_query(),
+            Err(error) => error
+                .without_query()
+                .without_secret(credentials.secret(token.as_deref())),
         };
         error.set_retries(retries);
         tracing::debug!(

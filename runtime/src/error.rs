@@ -199,6 +199,21 @@ impl<E: ErrorBody> Error<E> {
         self
     }
 
+    /// The error with `secret` (the credential sent, which a server may echo: a debug page,
+    /// a proxy's error) blanked out of the start of the body it shows, and so out of every
+    /// message that shows it.
+    pub(crate) fn without_secret(mut self, secret: Option<&str>) -> Self {
+        let shown = match &mut self {
+            Self::Api(api) => api.raw_body.as_mut(),
+            Self::Decode { snippet, .. } => Some(snippet),
+            _ => None,
+        };
+        if let (Some(text), Some(secret)) = (shown, secret) {
+            redact(text, secret);
+        }
+        self
+    }
+
     /// The HTTP status of the response this error is about, if there was one.
     pub fn status(&self) -> Option<StatusCode> {
         self.meta().map(|meta| meta.status)
@@ -377,6 +392,29 @@ fn causes(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// What stands in for a secret in the body an error shows.
+const REDACTED: &str = "[redacted]";
+
+/// Blanks `secret` out of `text`, the start of a body: wherever it is whole, and at the end
+/// where the body was cut within it (four characters of it or more).
+fn redact(text: &mut String, secret: &str) {
+    const SHORTEST_CUT: usize = 4;
+    if secret.len() < SHORTEST_CUT {
+        return;
+    }
+    if text.contains(secret) {
+        *text = text.replace(secret, REDACTED);
+    }
+    let cut = (SHORTEST_CUT..secret.len())
+        .rev()
+        .filter(|&length| secret.is_char_boundary(length))
+        .find(|&length| text.ends_with(&secret[..length]));
+    if let Some(length) = cut {
+        text.truncate(text.len() - length);
+        text.push_str(REDACTED);
+    }
+}
+
 /// The start of `body` as text, for errors.
 pub(crate) fn snippet(body: &[u8]) -> String {
     let end = body.len().min(BODY_SNIPPET_BYTES);
@@ -386,6 +424,17 @@ pub(crate) fn snippet(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_is_blanked_out_whole_and_where_the_body_was_cut_within_it() {
+        let mut text = "a s3cret-value and s3cret-value, then s3cr".to_owned();
+        redact(&mut text, "s3cret-value");
+        assert_eq!(text, "a [redacted] and [redacted], then [redacted]");
+        // Three characters are too few to tell a secret from text.
+        let mut text = "ends with s3c".to_owned();
+        redact(&mut text, "s3cret-value");
+        assert_eq!(text, "ends with s3c");
+    }
 
     #[test]
     fn any_json_is_read_by_the_names_apis_commonly_give_code_summary_and_causes() {

@@ -13,7 +13,7 @@ use crate::config::Target;
 use crate::failure::Failure;
 use crate::input::{self, ColumnMap, Input, InputError, ReadOptions, Reopen};
 use crate::output::events::EventDisplay;
-use crate::output::outcome::EndedReport;
+use crate::output::outcome::{DryRunReport, EndedReport};
 use crate::output::progress::{Mode, Progress};
 use crate::output::report_file::{ReportFile, Unwritten};
 use crate::output::{summary, terminal};
@@ -122,30 +122,38 @@ fn dry_run(
 ) -> Result<(), Failure> {
     match plan_source(input, options) {
         Ok(plan) => {
+            let left_out = (!plan.invalid.is_empty()).then(|| {
+                format!(
+                    "{} would be left out",
+                    summary::count(plan.invalid.len() as u64, "invalid record")
+                )
+            });
             if let Some(file) = report_file {
-                file.write(&plan).map_err(Failure::report)?;
+                let outcome = if left_out.is_some() {
+                    "incomplete"
+                } else {
+                    "planned"
+                };
+                file.write(&DryRunReport::new(&plan, outcome, None))
+                    .map_err(Failure::report)?;
             }
             summary::write_invalid(&mut terminal::stderr(), &plan.invalid)?;
             summary::write_warnings(&mut terminal::stderr(), &plan.warnings)?;
             summary::write_plan(out, &plan)?;
-            match plan.invalid.len() {
-                0 => Ok(()),
-                n => Err(Failure::Import(format!(
-                    "{} would be left out",
-                    summary::count(n as u64, "invalid record")
-                ))),
-            }
+            left_out.map_or(Ok(()), |left_out| Err(Failure::Import(left_out)))
         }
         Err(PlanError::Invalid(invalid)) => {
+            let error = format!(
+                "{}; nothing would be sent",
+                summary::count(invalid.records.len() as u64, "invalid record")
+            );
             if let Some(file) = report_file {
-                file.write(&serde_json::json!({ "invalid": invalid.records }))
+                let records = serde_json::json!({ "invalid": invalid.records });
+                file.write(&DryRunReport::new(&records, "failed", Some(&error)))
                     .map_err(Failure::report)?;
             }
             summary::write_invalid(&mut terminal::stderr(), &invalid.records)?;
-            Err(Failure::Import(format!(
-                "{}; nothing would be sent",
-                summary::count(invalid.records.len() as u64, "invalid record")
-            )))
+            Err(Failure::Import(error))
         }
         // The input could not be read again, or changed between its reads.
         Err(other) => Err(Failure::Import(format!("the dry run stopped: {other}"))),

@@ -1,6 +1,7 @@
 //! How an import ended, as its report file tells it: a top-level `outcome` (`completed`,
 //! `incomplete`, `failed` or `stopped`) with the error or the signal, and how many planned
-//! records were never sent, beside the engine's report.
+//! records were never sent, beside the engine's report. A dry run's report says how its
+//! plan came out the same way, beside the plan.
 
 use okta_identity_source_import::Report;
 use serde::Serialize;
@@ -64,6 +65,33 @@ impl<'a> EndedReport<'a> {
             signal,
             not_sent,
             report,
+        }
+    }
+}
+
+/// A dry run's report as written to `--report FILE`: `"dry_run": true`, how the plan came
+/// out, then the plan (or the invalid records that left no plan).
+#[derive(Debug, Serialize)]
+pub struct DryRunReport<'a, T> {
+    dry_run: bool,
+    /// `planned` (every record would be sent), `incomplete` (invalid records would be left
+    /// out) or `failed` (with the error: invalid records, and nothing would be sent).
+    outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    #[serde(flatten)]
+    plan: &'a T,
+}
+
+impl<'a, T: Serialize> DryRunReport<'a, T> {
+    /// The report of a dry run: its plan (or the invalid records), how it came out and the
+    /// error that says why it failed.
+    pub fn new(plan: &'a T, outcome: &'static str, error: Option<&'a str>) -> Self {
+        Self {
+            dry_run: true,
+            outcome,
+            error,
+            plan,
         }
     }
 }

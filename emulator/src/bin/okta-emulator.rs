@@ -46,8 +46,8 @@ struct Args {
     /// How long a CREATED session may stay idle before it expires.
     #[arg(long, default_value = "24h", value_parser = parse_duration)]
     session_expiry: Duration,
-    /// API requests allowed in each rate-limit window.
-    #[arg(long, default_value_t = 600)]
+    /// API requests allowed in each rate-limit window, at least 1.
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..))]
     rate_limit: u32,
     /// The length of a rate-limit window.
     #[arg(long, default_value = "1m", value_parser = parse_duration)]
@@ -292,6 +292,19 @@ mod tests {
         }
         let args = parse(&["--identity-source", "0oa3l6l6WK6h0R0QW0g4"]).unwrap();
         assert_eq!(args.identity_sources, ["0oa3l6l6WK6h0R0QW0g4"]);
+    }
+
+    #[test]
+    fn a_rate_limit_of_no_request_is_refused() {
+        let error = parse(&["--identity-source", "0oa1", "--rate-limit", "0"])
+            .err()
+            .unwrap();
+        assert!(
+            error.contains("invalid value '0' for '--rate-limit"),
+            "{error}"
+        );
+        let args = parse(&["--identity-source", "0oa1", "--rate-limit", "1"]).unwrap();
+        assert_eq!(args.rate_limit, 1);
     }
 
     #[test]

@@ -159,14 +159,19 @@ fn is_taken(name: &str) -> bool {
     TAKEN.contains(&lib.as_str())
 }
 
-/// The title in kebab case, keeping only what a package name may hold.
+/// The title in kebab case, keeping only what a package name may hold; one that begins with
+/// a digit (`1Password Connect`), which a package name may not, begins with `api-`.
 fn default_name(title: &str) -> String {
     let kebab: String = title
         .to_kebab_case()
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect();
-    let name = kebab.trim_start_matches(|c: char| !c.is_ascii_alphabetic());
+    let name = kebab.trim_start_matches('-');
+    let name = match name.starts_with(|c: char| c.is_ascii_digit()) {
+        true => format!("api-{name}"),
+        false => name.to_owned(),
+    };
     let name: String = name.chars().take(64).collect();
     match name.trim_end_matches('-') {
         "" => "api-client".to_owned(),
@@ -324,7 +329,11 @@ mod tests {
             default_name("Okta Identity Source API"),
             "okta-identity-source-api"
         );
-        assert_eq!(default_name("3D Prints (beta) — v2"), "d-prints-beta-v2");
+        assert_eq!(
+            default_name("3D Prints (beta) — v2"),
+            "api-3d-prints-beta-v2"
+        );
+        assert_eq!(default_name("1Password Connect"), "api-1password-connect");
         assert_eq!(default_name("Σ"), "api-client");
         assert!(check_name("petstore_client-2").is_ok());
         for bad in ["", "2fa", "pet store", "pet/store", &"a".repeat(65)] {

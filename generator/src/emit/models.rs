@@ -4,7 +4,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::tokens::{ModelsPath, docs, ident, type_tokens};
-use crate::ir::{Api, Enum, Field, Presence, Selection, Struct, TypeDef, TypeKind, TypeRef, Union};
+use crate::ir::{
+    Api, Enum, Field, Presence, Selection, Struct, TypeDef, TypeKind, TypeRef, Union, UnionVariant,
+};
 
 pub fn models(api: &Api) -> TokenStream {
     let types = api.types.iter().map(type_def);
@@ -221,20 +223,27 @@ fn union_def(paragraphs: [&str; 2], name: &proc_macro2::Ident, u: &Union) -> Tok
         unknown_variant,
     } = &u.selection
     else {
-        let guarded = u
+        let with_constants = u
             .variants
             .iter()
             .any(|variant| !variant.constants.is_empty());
-        let order = match guarded {
-            false => "A received value is the first of these, in order, that it decodes as.",
-            true => {
+        let objects_only = u.variants.iter().any(|variant| variant.objects_only);
+        let order = match (with_constants, objects_only) {
+            (false, false) => {
+                "A received value is the first of these, in order, that it decodes as."
+            }
+            (false, true) => {
+                "A received value is the first of these, in order, that it decodes as; a \
+                 struct takes only an object."
+            }
+            (true, _) => {
                 "A received object whose constant properties are a variant's is that variant; \
                  any other value is the first variant without constant properties, in order, \
                  that it decodes as, or else the first that it decodes as."
             }
         };
         let docs = docs(paragraphs.into_iter().chain([order]));
-        if !guarded {
+        if !with_constants && !objects_only {
             let what = what.map(|what| docs_of(&what));
             return quote! {
                 #docs
@@ -331,11 +340,15 @@ fn guarded_union_def(
         let chosen = format!("Chosen for an object whose {}.", constants.join(" and "));
         docs([what.as_str(), chosen.as_str()])
     });
-    let decode = |name: &proc_macro2::Ident| {
-        quote! {
+    let decode = |variant: &UnionVariant, name: &proc_macro2::Ident| {
+        let decode = quote! {
             if let Some(decoded) = tagged::decoded(&value) {
                 return Ok(Self::#name(decoded));
             }
+        };
+        match variant.objects_only {
+            false => decode,
+            true => quote!(if value.is_object() { #decode }),
         }
     };
     let tries = u
@@ -345,7 +358,7 @@ fn guarded_union_def(
         .zip(variants)
         .map(|((at, variant), name)| {
             if variant.constants.is_empty() {
-                return decode(name);
+                return decode(variant, name);
             }
             let properties = variant.constants.iter().map(|(property, _)| property);
             let values = variant.constants.iter().map(|(_, value)| value);
@@ -356,7 +369,7 @@ fn guarded_union_def(
                 .any(|later| later.constants == variant.constants);
             let chosen = match shared {
                 false => quote!(return tagged::variant(value).map(Self::#name);),
-                true => decode(name),
+                true => decode(variant, name),
             };
             quote! {
                 if #(tagged::tag(&value, #properties) == Some(#values))&&* {
@@ -370,7 +383,7 @@ fn guarded_union_def(
         .iter()
         .zip(variants)
         .filter(|(variant, _)| !variant.constants.is_empty())
-        .map(|(_, name)| decode(name));
+        .map(|(variant, name)| decode(variant, name));
     let failure = format!("data did not match any variant of untagged enum {name}");
     quote! {
         #union_docs

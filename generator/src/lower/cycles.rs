@@ -227,6 +227,7 @@ mod tests {
                     ty: nullable(named("U")),
                     tags: Vec::new(),
                     constants: Vec::new(),
+                    objects_only: false,
                 }],
                 selection: Selection::FirstMatch,
             }),

@@ -2,7 +2,8 @@
 //! that takes every value of a later one would leave that one unreachable (`string` before
 //! `format: date-time`, `number` before `integer`, an object with fewer required properties
 //! before one with more), so the narrower variant is moved before it. Otherwise the
-//! document's order is kept.
+//! document's order is kept. A struct variant of a union that also takes arrays is tried
+//! only for objects.
 
 use crate::ir::{Field, Presence, Selection, Struct, TypeDef, TypeKind, TypeRef, type_named};
 
@@ -37,6 +38,50 @@ pub(super) fn order_first_match_unions(types: &mut [TypeDef]) {
                 .filter_map(|&index| variants[index].take())
                 .collect();
         }
+    }
+}
+
+/// Marks the struct variants of every first-match union in `types` (sorted by name) that
+/// has a variant taking arrays as tried only for objects.
+pub(super) fn guard_structs_from_arrays(types: &mut [TypeDef]) {
+    for at in 0..types.len() {
+        let TypeKind::Union(union) = &types[at].kind else {
+            continue;
+        };
+        if !matches!(union.selection, Selection::FirstMatch)
+            || !union
+                .variants
+                .iter()
+                .any(|variant| takes_arrays(types, &variant.ty, types.len()))
+        {
+            continue;
+        }
+        let structs: Vec<bool> = union
+            .variants
+            .iter()
+            .map(|variant| struct_of(types, resolved(types, &variant.ty)).is_some())
+            .collect();
+        if let TypeKind::Union(union) = &mut types[at].kind {
+            for (variant, is_struct) in union.variants.iter_mut().zip(structs) {
+                variant.objects_only = is_struct;
+            }
+        }
+    }
+}
+
+/// Whether some array decodes as `ty`: a list, any JSON value, or a union with such a
+/// variant (looked into `depth` unions deep at most, which a cycle of unions reaches).
+fn takes_arrays(types: &[TypeDef], ty: &TypeRef, depth: usize) -> bool {
+    match resolved(types, ty) {
+        TypeRef::List(_) | TypeRef::Json => true,
+        TypeRef::Named(name) => match type_named(types, name).map(|def| &def.kind) {
+            Some(TypeKind::Union(union)) if depth > 0 => union
+                .variants
+                .iter()
+                .any(|variant| takes_arrays(types, &variant.ty, depth - 1)),
+            _ => false,
+        },
+        _ => false,
     }
 }
 

@@ -198,6 +198,7 @@ impl<'d> Lowerer<'d> {
                     ty: target,
                     tags: Vec::new(),
                     constants: Vec::new(),
+                    objects_only: false,
                 }],
                 selection: Selection::FirstMatch,
             })),
@@ -529,6 +530,7 @@ impl<'d> Lowerer<'d> {
                 ty,
                 tags,
                 constants: Vec::new(),
+                objects_only: false,
             });
         }
         let selection = match discriminator {
@@ -617,6 +619,7 @@ impl<'d> Lowerer<'d> {
                 ty,
                 tags: tags_of(discriminator, reference),
                 constants: Vec::new(),
+                objects_only: false,
             });
         }
         Ok(Some(Union {
@@ -911,6 +914,7 @@ impl<'d> Lowerer<'d> {
         super::cycles::box_cycles(&mut types);
         super::constant_tags::tag_by_constants(&mut types);
         super::first_match::order_first_match_unions(&mut types);
+        super::first_match::guard_structs_from_arrays(&mut types);
         types
     }
 }
