@@ -1075,6 +1075,25 @@ fn a_security_requirement_naming_no_defined_scheme_is_refused_where_it_is() {
     );
     generate_test_document(&document("security: [{key: []}]\n", "      security: []\n"))
         .expect("defined schemes generate");
+    // Skipping what it can't use, the generator keeps an operation another requirement of
+    // which can be met, and drops one none of whose requirements can.
+    let skip = Options {
+        skip_unsupported: true,
+        ..Options::default()
+    };
+    let kept = document("", "      security: [{key: []}, {missing: []}]\n");
+    let generated = generator::generate(&kept, &skip).expect("generates");
+    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "at #/paths/~1things/get/security/1: the security scheme `missing` is not defined; the operation is kept with the requirements whose schemes are defined (name a scheme of #/components/securitySchemes)"
+        ]
+    );
+    assert!(surface(&generated.files).contains("list_things()"));
+    let dropped = document("", "      security: [{missing: []}]\n");
+    let generated = generator::generate(&dropped, &skip).expect("generates");
+    assert!(!surface(&generated.files).contains("list_things()"));
 }
 
 #[test]
@@ -1287,4 +1306,43 @@ fn an_encoding_of_a_property_the_form_body_lacks_is_ignored_with_a_warning() {
     let api = text_of(&generated.files, "src/apis/default.rs");
     assert!(api.contains(".form_body("), "{api}");
     assert!(!api.contains("styled_form_body"), "{api}");
+}
+
+#[test]
+fn x_idempotent_says_which_operations_a_504_may_send_twice() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    post:\n      operationId: postA\n      x-idempotent: true\n      responses: {{'204': {{description: ok}}}}\n    put:\n      operationId: putA\n      x-idempotent: false\n      responses: {{'204': {{description: ok}}}}\n    get:\n      operationId: getA\n      responses: {{'204': {{description: ok}}}}\n    patch:\n      operationId: patchA\n      responses: {{'204': {{description: ok}}}}\n"
+    );
+    let files = generate_test_document(&document).expect("generates");
+    let apis = text_of(&files, "src/apis/default.rs");
+    for (operation, idempotent) in [
+        ("post_a", true),
+        ("put_a", false),
+        ("get_a", true),
+        ("patch_a", false),
+    ] {
+        let start = apis.find(&format!("pub fn {operation}(")).expect(operation);
+        let body = &apis[start..];
+        let body = &body[..body.find("\n    }\n").expect("its end")];
+        assert_eq!(body.contains(".idempotent()"), idempotent, "{body}");
+    }
+    let error = error_of(&document.replace("x-idempotent: true", "x-idempotent: 'yes'"));
+    assert!(error.contains("x-idempotent"), "{error}");
+}
+
+#[test]
+fn the_answer_to_a_head_request_has_no_body_whatever_the_document_declares() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /ping:\n    head:\n      operationId: headPing\n      responses:\n        '200':\n          description: up\n          content:\n            application/json:\n              schema: {{type: object, properties: {{version: {{type: string}}}}}}\n"
+    );
+    let generated = generator::generate(&document, &Options::default()).expect("generates");
+    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "at #/paths/~1ping/head/responses: the answer to a HEAD request has no body, so the content declared for it is left out: the method returns `()`"
+        ]
+    );
+    let api = surface(&generated.files);
+    assert!(api.contains("head_ping() -> Call<()"), "{api}");
 }

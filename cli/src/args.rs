@@ -215,13 +215,22 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         .map_err(|error| format!("`{text}` is not a duration like 300ms, 20s or 5m: {error}"))
 }
 
-/// A session id as given: anything but empty or blank, which Okta can't take in a path.
+/// A session id: letters and digits, as Okta's are (`aps1qqonvr2SZv6o70h8`), at most
+/// [`LONGEST_SESSION_ID`] of them; anything else is no session to ask Okta about.
 fn session_id(id: &str) -> Result<String, String> {
     if id.trim().is_empty() {
         return Err("a session id (aps…) can't be empty".into());
     }
+    if id.len() > LONGEST_SESSION_ID || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(format!(
+            "not a session id: Okta's are letters and digits (at most {LONGEST_SESSION_ID}), like aps1qqonvr2SZv6o70h8"
+        ));
+    }
     Ok(id.to_string())
 }
+
+/// The longest session id taken: Okta's have 20 characters.
+const LONGEST_SESSION_ID: usize = 64;
 
 /// Text from a flag or a variable, named (`--org or OKTA_ORG_URL`) when it is not UTF-8; the
 /// value itself is never shown.

@@ -54,7 +54,14 @@ impl Connection {
                         .into(),
                 )
             })?;
-        let auth = self.auth(read_env)?;
+        let auth = self.auth(&read_env)?;
+        let token_set = read_env(TOKEN_VARIABLE).is_ok_and(|token| !token.trim().is_empty());
+        if self.client_id.is_some() && token_set && !quiet {
+            terminal::say(format_args!(
+                "note: signing in as the service app of --client-id; {TOKEN_VARIABLE} is set \
+                 too and is not used"
+            ));
+        }
         let mut client = Client::builder(org)
             .auth(auth)
             .user_agent_suffix(concat!("okta-import/", env!("CARGO_PKG_VERSION")));
@@ -71,7 +78,7 @@ impl Connection {
     /// The service app when `--client-id` is given, else the API token from the environment.
     fn auth(
         &self,
-        read_env: impl Fn(&str) -> Result<String, VarError>,
+        read_env: &impl Fn(&str) -> Result<String, VarError>,
     ) -> Result<Auth, ConfigError> {
         if let (Some(client_id), Some(key_file)) = (&self.client_id, &self.private_key) {
             let key =

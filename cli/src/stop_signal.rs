@@ -3,7 +3,8 @@
 //! cancelled, the report written); a second stops the process at once. A signal that comes
 //! before the import may have sent anything (while the files are read and checked) stops the
 //! process at once too: there is nothing to clean up. Either way the process exits with
-//! 128 + the signal's number, as shells report a process that a signal stopped.
+//! 128 + the signal's number, as shells report a process that a signal stopped. SIGHUP set
+//! to be ignored when the process started (`nohup`, `trap '' HUP`) stays ignored.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -166,7 +167,15 @@ async fn watch(mut signals: Signals, first: oneshot::Sender<Signal>, sending: Se
         ));
     });
     let _ = first.send(signal);
-    let second = signals.next().await;
+    let heard = std::time::Instant::now();
+    let second = loop {
+        let second = signals.next().await;
+        // GNU `timeout` sends its signal to the process and to its process group: the same
+        // signal twice at once is one stop.
+        if second != signal || heard.elapsed() > SAME_STOP {
+            break second;
+        }
+    };
     terminal::bars().suspend(|| {
         terminal::say(format_args!(
             "error: {}; stopped at once: a session of this import may still be open \
@@ -177,14 +186,18 @@ async fn watch(mut signals: Signals, first: oneshot::Sender<Signal>, sending: Se
     std::process::exit(i32::from(second.exit_code()));
 }
 
+/// How soon after the first the same signal again is taken as the same stop.
+const SAME_STOP: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// SIGINT, SIGTERM and SIGHUP (Ctrl-C elsewhere).
 struct Signals {
     #[cfg(unix)]
     interrupt: tokio::signal::unix::Signal,
     #[cfg(unix)]
     terminate: tokio::signal::unix::Signal,
+    /// `None` when SIGHUP was ignored at the start.
     #[cfg(unix)]
-    hangup: tokio::signal::unix::Signal,
+    hangup: Option<tokio::signal::unix::Signal>,
 }
 
 impl Signals {
@@ -194,7 +207,10 @@ impl Signals {
         Ok(Self {
             interrupt: signal(SignalKind::interrupt())?,
             terminate: signal(SignalKind::terminate())?,
-            hangup: signal(SignalKind::hangup())?,
+            hangup: match ignored_from_the_start(libc::SIGHUP) {
+                true => None,
+                false => Some(signal(SignalKind::hangup())?),
+            },
         })
     }
 
@@ -209,7 +225,12 @@ impl Signals {
         tokio::select! {
             _ = self.interrupt.recv() => Signal::Interrupt,
             _ = self.terminate.recv() => Signal::Terminate,
-            _ = self.hangup.recv() => Signal::Hangup,
+            Some(_) = async {
+                match &mut self.hangup {
+                    Some(hangup) => hangup.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => Signal::Hangup,
         }
         #[cfg(not(unix))]
         {
@@ -219,4 +240,17 @@ impl Signals {
             Signal::Interrupt
         }
     }
+}
+
+/// Whether `signal` is set to be ignored, as `nohup` and `trap '' HUP` leave it for the
+/// process: listening for it would undo that. Read before anything listens for it.
+#[cfg(unix)]
+fn ignored_from_the_start(signal: libc::c_int) -> bool {
+    let mut action = std::mem::MaybeUninit::<libc::sigaction>::zeroed();
+    // SAFETY: with no new action, `sigaction` only writes the current one into `action`,
+    // which is valid for writes of a `sigaction`.
+    let read = unsafe { libc::sigaction(signal, std::ptr::null(), action.as_mut_ptr()) };
+    // SAFETY: zeroed, then filled by `sigaction` when it returned 0: a valid `sigaction`.
+    let action = unsafe { action.assume_init() };
+    read == 0 && action.sa_sigaction == libc::SIG_IGN
 }

@@ -223,6 +223,22 @@ fn each_bad_input_says_where_and_what_with_its_exit_code() {
 }
 
 #[test]
+fn a_session_id_that_is_no_okta_id_is_a_usage_error() {
+    let dir = Workdir::new().against("http://127.0.0.1:9", SOURCE, TOKEN);
+    let long = "a".repeat(100_000);
+    for id in [".", "..", "aps1/../x", "aps 1", long.as_str()] {
+        let run = dir.run(&["sessions", "get", id]);
+        assert_eq!(run.code, 2, "{}", run.all());
+        assert!(
+            run.stderr
+                .contains("not a session id: Okta's are letters and digits"),
+            "{}",
+            run.all()
+        );
+    }
+}
+
+#[test]
 fn an_empty_session_id_is_a_usage_error() {
     let dir = Workdir::new().against("http://127.0.0.1:9", SOURCE, TOKEN);
     for command in ["get", "cancel"] {
@@ -897,6 +913,22 @@ async fn a_service_app_signs_in_with_its_private_key_file_instead_of_a_token() {
         !run.all().contains(key_body) && !run.all().contains("eyJ"),
         "no key, assertion or access token shown"
     );
+    // A token in the environment beside the service app is not used, and the run says so.
+    let with_token = Workdir::new()
+        .env("OKTA_ORG_URL", emulator.base_url())
+        .env("OKTA_IDENTITY_SOURCE_ID", SOURCE)
+        .env("OKTA_API_TOKEN", "not-a-token");
+    let mut list = vec!["sessions", "list"];
+    list.extend_from_slice(&sign_in[..6]);
+    let run = with_token.run_async(&list).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stderr.contains(
+            "note: signing in as the service app of --client-id; OKTA_API_TOKEN is set too and is not used"
+        ),
+        "{}",
+        run.all()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1361,6 +1393,41 @@ async fn sigterm_cancels_the_session_that_was_not_started_says_so_and_exits_143(
 #[tokio::test(flavor = "multi_thread")]
 async fn sighup_cancels_the_session_that_was_not_started_says_so_and_exits_129() {
     signal_an_import_whose_session_is_not_started(Stop::Hangup).await;
+}
+
+/// Under `nohup` (SIGHUP ignored when the process starts), a hang-up changes nothing: the
+/// import goes on to its end.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn sighup_ignored_from_the_start_stays_ignored() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=300));
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_millis(800),
+        count: 2,
+    });
+    let import = dir.command(&args(&["users", "users.csv"], &FAST));
+    let mut ignoring = Command::new("/bin/sh");
+    ignoring
+        .args(["-c", "trap '' HUP; exec \"$0\" \"$@\""])
+        .arg(import.get_program())
+        .args(import.get_args())
+        .current_dir(dir.path())
+        .env_clear()
+        .envs(import.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = ignoring.spawn().unwrap();
+    while emulator.sessions(SOURCE).is_empty() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Stop::Hangup.send(&child);
+    let output = tokio::task::block_in_place(|| child.wait_with_output()).unwrap();
+    let run = Run::from(output);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(!run.stderr.contains("SIGHUP"), "{}", run.all());
+    assert_eq!(emulator.users(SOURCE).len(), 300);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -33,8 +33,11 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
-    /// A service app's public key is neither an RSA nor an EC public key in PEM.
-    #[error("the public key of service app {client_id} is not an RSA or EC public key in PEM")]
+    /// A service app's public key is neither an RSA nor an EC public key in PEM (a private
+    /// key is refused too: it would read, but check no signature).
+    #[error(
+        "the public key of service app {client_id} is not an RSA or EC public key in PEM (for a private key, give its public key: openssl pkey -in KEY.pem -pubout)"
+    )]
     PublicKey {
         /// The app's client id.
         client_id: String,
@@ -304,6 +307,9 @@ impl Emulator {
         match fault {
             Fault::Status { status, count } => {
                 state.faults.push(RequestFault::Status(status), count)
+            }
+            Fault::StatusAfterCarryingOut { status, count } => {
+                state.faults.push(RequestFault::StatusAfter(status), count)
             }
             Fault::DropConnection { count } => state.faults.push(RequestFault::Drop, count),
             Fault::Delay { delay, count } => state.faults.push(RequestFault::Delay(delay), count),

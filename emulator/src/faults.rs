@@ -18,6 +18,15 @@ pub enum Fault {
         /// How many requests.
         count: u32,
     },
+    /// The next `count` API requests are carried out, then answered with `status` and its
+    /// Okta error body instead of their own answer: a gateway's 504 (or 502) after the
+    /// service behind it did the work, so a client can't tell from the answer what was done.
+    StatusAfterCarryingOut {
+        /// The HTTP status to answer.
+        status: u16,
+        /// How many requests.
+        count: u32,
+    },
     /// The connections of the next `count` API requests are closed without an answer.
     DropConnection {
         /// How many requests.
@@ -43,6 +52,7 @@ pub enum Fault {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RequestFault {
     Status(u16),
+    StatusAfter(u16),
     Drop,
     Delay(Duration),
 }

@@ -70,6 +70,15 @@ impl ServiceApp {
 
     /// The key to check assertions with, and its algorithm.
     pub(crate) fn key(&self) -> Option<(DecodingKey, Algorithm)> {
+        // A private key's PEM reads as a key too, but no signature checks against it.
+        let label = b"PRIVATE KEY-----";
+        if self
+            .public_key_pem
+            .windows(label.len())
+            .any(|window| window == label)
+        {
+            return None;
+        }
         if let Ok(key) = DecodingKey::from_rsa_pem(&self.public_key_pem) {
             return Some((key, Algorithm::RS256));
         }

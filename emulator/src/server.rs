@@ -148,12 +148,19 @@ async fn api_request(
 ) -> Result<(Response<Body>, RateStatus), DroppedConnection> {
     let fault = shared.lock().faults.take();
     let answer = carry_out(shared, router, request, fault).await;
-    // The request is carried out at once; only its answer is late, so a client that gives
-    // up first never learns what was done.
-    if let Some(RequestFault::Delay(delay)) = fault {
-        tokio::time::sleep(delay).await;
+    match fault {
+        // The request is carried out at once; only its answer is late, so a client that
+        // gives up first never learns what was done.
+        Some(RequestFault::Delay(delay)) => {
+            tokio::time::sleep(delay).await;
+            answer
+        }
+        // Done, but answered as a gateway that stopped waiting would.
+        Some(RequestFault::StatusAfter(status)) => {
+            answer.map(|(_, rate)| (error_answer(&OktaError::with_status(status)), rate))
+        }
+        _ => answer,
     }
-    answer
 }
 
 /// The request, past its fault, the rate limit and authentication.

@@ -319,6 +319,10 @@ pub enum ListStyle {
     Repeated,
     /// As one value, the values joined by this character (`?id=a,b`).
     Joined(char),
+    /// As the parameter once per value, each named with its index (`?id[0]=a&id[1]=b`):
+    /// query `style: deepObject`, which OpenAPI defines for objects only, as the APIs that
+    /// describe a list so (Stripe's `expand`) read it.
+    Indexed,
 }
 
 /// A request body, passed by reference.

@@ -117,12 +117,13 @@ impl<'e> Context<'e> {
             reason,
             until: wall,
         });
-        tokio::time::sleep_until(until.into()).await;
-        self.report().waits.push(Wait {
+        let _recorded = RecordedWait {
+            ctx: self,
             reason,
             until: wall,
-            waited: now.elapsed(),
-        });
+            started: now,
+        };
+        tokio::time::sleep_until(until.into()).await;
     }
 
     /// Whether no other step is already waiting for the same reset: one that ends by
@@ -144,6 +145,8 @@ impl<'e> Context<'e> {
         let mut refusals = 0;
         loop {
             self.pace().await?;
+            // Counted as it goes out: a send the stop or the deadline cuts short counts too.
+            self.report().requests += 1;
             let outcome = {
                 let _in_flight = InFlight::new(&self.pacer);
                 make().send().await
@@ -215,7 +218,7 @@ impl<'e> Context<'e> {
     }
 
     fn record(&self, meta: &ResponseMeta) {
-        self.count(u64::from(meta.attempts.max(1)), meta.retries);
+        self.count(u64::from(meta.attempts.max(1)) - 1, meta.retries);
         {
             let mut pacer = lock(&self.pacer);
             pacer.remaining = meta.rate_limit.remaining;
@@ -223,10 +226,11 @@ impl<'e> Context<'e> {
         }
     }
 
-    /// Counts the requests of one call and the client's own retries among them.
-    fn count(&self, requests: u64, retries: Retries) {
+    /// Counts the requests of one call after its first (counted as it was sent): the
+    /// client's own retries.
+    fn count(&self, later_requests: u64, retries: Retries) {
         let mut report = self.report();
-        report.requests += requests;
+        report.requests += later_requests;
         report.retries += u64::from(retries.total);
         report.rate_limited += u64::from(retries.rate_limited);
     }
@@ -236,7 +240,7 @@ impl<'e> Context<'e> {
             Some(meta) => self.record(meta),
             None => {
                 let retries = error.retries();
-                self.count(1 + u64::from(retries.total), retries);
+                self.count(u64::from(retries.total), retries);
             }
         }
     }
@@ -293,6 +297,25 @@ pub fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A wait, recorded in the report when it ends: when its time is up, and also when the
+/// import stops or runs out of time during it (then for as long as it lasted).
+struct RecordedWait<'c, 'a> {
+    ctx: &'c Context<'a>,
+    reason: WaitReason,
+    until: DateTime<Utc>,
+    started: Instant,
+}
+
+impl Drop for RecordedWait<'_, '_> {
+    fn drop(&mut self) {
+        self.ctx.report().waits.push(Wait {
+            reason: self.reason,
+            until: self.until,
+            waited: self.started.elapsed(),
+        });
+    }
 }
 
 #[cfg(test)]

@@ -86,10 +86,10 @@ pub enum Failure {
         /// Okta's answer.
         error: okta_identity_source::Error,
     },
-    /// Okta refused an upload because the session had already ended: another client
-    /// cancelled it, or it expired. It is reported with the status it had.
+    /// Okta refused an upload because the session no longer took uploads: another client
+    /// cancelled or started it, or it expired. It is reported with the status it had.
     #[error(
-        "Okta refused an upload to session {session_id}, which had already ended ({status}: cancelled by another client, or expired): {error}"
+        "Okta refused an upload to session {session_id}, which no longer takes uploads ({status}: another client cancelled or started it, or it expired): {error}"
     )]
     SessionEnded {
         /// The session.

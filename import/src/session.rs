@@ -107,20 +107,16 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
 }
 
 /// Sends a create, remembering meanwhile that one is under way and, once it is made, that
-/// the session is this run's to cancel if the run stops. A create that got no answer (a
-/// timeout, a dropped connection) or an answer that could not be read stays remembered:
-/// it may have made a session, which the run looks for as it stops.
+/// the session is this run's to cancel if the run stops. A create that may have been
+/// carried out without its answer reaching the run stays remembered: it may have made a
+/// session, which the run looks for as it stops.
 async fn create(ctx: &Context<'_>) -> Result<IdentitySourceSession, SendError> {
     *lock(&ctx.creating) = Some(Utc::now());
     let created = ctx
         .send(|| ctx.api.create_identity_source_session(&ctx.source))
         .await;
-    // A create that could not connect made nothing; the client retries only what the
-    // server did not act on (a failure to connect, 429, 503), so no earlier attempt did.
     let unanswered = match &created {
-        Err(SendError::Call(error)) => {
-            !error.is_connect() && error.status().is_none_or(|status| status.is_success())
-        }
+        Err(SendError::Call(error)) => may_have_been_carried_out(error),
         Ok(_) | Err(SendError::Failure(_)) => false,
     };
     if !unanswered {
@@ -130,6 +126,19 @@ async fn create(ctx: &Context<'_>) -> Result<IdentitySourceSession, SendError> {
         *lock(&ctx.open_session) = Some(session.id.clone());
     }
     created
+}
+
+/// Whether a request that failed with `error` may have been carried out all the same: one
+/// that got no answer (a timeout, a dropped connection), an answer that could not be read,
+/// or a server error other than 503 (a gateway's 504 or 502 says nothing of what the
+/// service did). One that could not connect was not; the client retries only what the
+/// server did not act on (a failure to connect, 429, 503), so no earlier attempt was either.
+fn may_have_been_carried_out(error: &okta_identity_source::Error) -> bool {
+    !error.is_connect()
+        && error.status().is_none_or(|status| {
+            status.is_success()
+                || status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE
+        })
 }
 
 /// The `CREATED` session among `sessions` that a create sent at `since`, whose answer
@@ -300,10 +309,10 @@ async fn upload(
             }
             Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => {
                 rejected(ctx, number, id, &payload, &error);
+                let session_id = id.to_owned();
                 if ctx.options.rejected_batch == RejectedBatch::Cancel {
                     // The uploads still in flight go with the session.
                     drop(in_flight);
-                    let session_id = id.to_owned();
                     if let Some(status) = cancel_own(ctx, number, id).await {
                         return Err(Failure::SessionEnded {
                             session_id,
@@ -312,6 +321,17 @@ async fn upload(
                         });
                     }
                     return Err(Failure::Rejected { session_id, error });
+                }
+                // Going on without the batch makes sense only while the session takes uploads.
+                if let Some(status) = ended(ctx, id).await {
+                    drop(in_flight);
+                    lock(&ctx.open_session).take();
+                    set_status(ctx, id, status.clone());
+                    return Err(Failure::SessionEnded {
+                        session_id,
+                        status,
+                        error,
+                    });
                 }
             }
             Err(error) => return Err(error.during("uploading")),
@@ -458,6 +478,16 @@ enum Cancel {
     Ended(Status),
 }
 
+/// The status of session `id` when it no longer takes uploads (another client cancelled or
+/// started it, or it expired); `None` while it does, or when it could not be read.
+async fn ended(ctx: &Context<'_>, id: &str) -> Option<Status> {
+    let session = ctx
+        .send(|| ctx.api.get_identity_source_session(&ctx.source, id))
+        .await
+        .ok()?;
+    (!matches!(session.status, Status::Created | Status::InProgress)).then_some(session.status)
+}
+
 /// Deletes session `id`; `None` when it may still take uploads.
 async fn cancel_or_read(ctx: &Context<'_>, id: &str) -> Option<Cancel> {
     let deleted = ctx
@@ -466,22 +496,34 @@ async fn cancel_or_read(ctx: &Context<'_>, id: &str) -> Option<Cancel> {
     match deleted {
         Ok(()) => Some(Cancel::Done),
         Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => {
-            let session = ctx
-                .send(|| ctx.api.get_identity_source_session(&ctx.source, id))
-                .await
-                .ok()?;
-            let open = matches!(session.status, Status::Created | Status::InProgress);
-            (!open).then_some(Cancel::Ended(session.status))
+            ended(ctx, id).await.map(Cancel::Ended)
         }
         Err(_) => None,
     }
 }
 
+/// Starts the import of session `id`. A start whose answer did not come may have been
+/// carried out: the session says whether it was, and it is sent again only if it was not.
 async fn start(ctx: &Context<'_>, number: usize, id: &str) -> Result<(), Failure> {
-    let session = ctx
-        .send(|| ctx.api.start_import_from_identity_source(&ctx.source, id))
-        .await
-        .map_err(|error| error.during("starting the import"))?;
+    let send = || ctx.send(|| ctx.api.start_import_from_identity_source(&ctx.source, id));
+    let session = match send().await {
+        Ok(session) => session,
+        Err(SendError::Call(error)) if may_have_been_carried_out(&error) => {
+            let read = ctx
+                .send(|| ctx.api.get_identity_source_session(&ctx.source, id))
+                .await;
+            match read {
+                Ok(session) if matches!(session.status, Status::Created | Status::InProgress) => {
+                    send()
+                        .await
+                        .map_err(|error| error.during("starting the import"))?
+                }
+                Ok(session) => session,
+                Err(_) => return Err(SendError::Call(error).during("starting the import")),
+            }
+        }
+        Err(error) => return Err(error.during("starting the import")),
+    };
     *lock(&ctx.last_trigger) = Some(Instant::now());
     lock(&ctx.open_session).take();
     set_status(ctx, id, session.status);

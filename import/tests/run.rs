@@ -166,6 +166,42 @@ async fn an_active_session_left_by_an_earlier_run_is_reported_then_cancelled_onc
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_during_the_cool_down_keeps_the_wait_and_every_request_in_the_report() -> TestResult
+{
+    let emulator = emulator()
+        .cool_down(Duration::from_secs(30))
+        .start()
+        .await?;
+    importer(&emulator, options())
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await?;
+    let before = emulator.requests().len();
+    // A new run does not know of the earlier start: Okta's refusal tells it, and the run
+    // backs off for 5 s, which the stop cuts short.
+    let options = options()
+        .polling(Duration::from_secs(5), Duration::from_secs(5))
+        .max_cool_down_wait(Duration::from_secs(60));
+    let error = importer(&emulator, options)
+        .run_until(
+            employees(10..20),
+            leavers(0..0),
+            |_| {},
+            tokio::time::sleep(Duration::from_millis(300)),
+        )
+        .await
+        .expect_err("stopped");
+    assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    let waits = &error.report.waits;
+    assert_eq!(waits.len(), 1, "{waits:?}");
+    assert_eq!(waits[0].reason, WaitReason::CoolDown);
+    assert!(waits[0].waited < Duration::from_secs(5), "{waits:?}");
+    let sent = emulator.requests().len() - before;
+    assert_eq!(error.report.requests, sent as u64, "{:?}", error.report);
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_triggered_session_of_another_run_is_waited_for() -> TestResult {
     let emulator = emulator()
         .processing_time(Duration::from_millis(400))
@@ -971,6 +1007,70 @@ async fn a_create_that_times_out_has_its_session_found_and_cancelled() -> TestRe
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_answered_by_a_gateway_error_has_its_session_found_and_cancelled() -> TestResult {
+    // A gateway's 504 or 502 after the service made the session; a 503 says it did not.
+    for status in [504, 502] {
+        let emulator = emulator().start().await?;
+        emulator.inject(Fault::StatusAfterCarryingOut { status, count: 1 });
+        let error = importer(&emulator, options())
+            .run(employees(0..10), leavers(0..0), |_| {})
+            .await
+            .expect_err("the create failed");
+        assert!(
+            matches!(
+                error.failure,
+                Failure::Call {
+                    step: "creating a session",
+                    ..
+                }
+            ),
+            "{status}: {error}"
+        );
+        let sessions = emulator.sessions(SOURCE);
+        assert_eq!(sessions.len(), 1, "{status}");
+        assert_eq!(sessions[0].status, SessionStatus::Closed, "{status}");
+        assert_eq!(error.report.sessions[0].id, sessions[0].id);
+        assert_eq!(error.report.sessions[0].status, Status::Closed);
+        emulator.shutdown().await;
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_whose_answer_is_lost_is_read_back_and_sent_again_only_if_not_carried_out()
+-> TestResult {
+    // Carried out, then a gateway's 504; not carried out, the connection dropped.
+    let faults = [
+        Fault::StatusAfterCarryingOut {
+            status: 504,
+            count: 1,
+        },
+        Fault::DropConnection { count: 1 },
+    ];
+    for (fault, starts) in faults.into_iter().zip([1, 2]) {
+        let emulator = emulator().start().await?;
+        let on_event = |event: Event| {
+            if matches!(event, Event::BatchUploaded { .. }) {
+                emulator.inject(fault.clone());
+            }
+        };
+        let report = importer(&emulator, options())
+            .run(employees(0..10), leavers(0..0), on_event)
+            .await?;
+        assert_eq!(report.sessions[0].status, Status::Completed, "{fault:?}");
+        assert_eq!(emulator.users(SOURCE).len(), 10);
+        let sent = emulator
+            .requests()
+            .iter()
+            .filter(|request| request.path.ends_with("/start-import"))
+            .count();
+        assert_eq!(sent, starts, "{fault:?}");
+        emulator.shutdown().await;
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_that_cannot_connect_made_no_session_to_look_for() -> TestResult {
     // A port nothing listens on.
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
@@ -1004,45 +1104,50 @@ async fn a_create_that_cannot_connect_made_no_session_to_look_for() -> TestResul
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_another_client_cancels_is_reported_as_ended_by_it() -> TestResult {
-    let emulator = emulator().start().await?;
-    emulator.inject(Fault::Delay {
-        delay: Duration::from_millis(20),
-        count: u32::MAX,
-    });
-    let importer = importer(&emulator, options().concurrency(1));
-    let run = importer.run(employees(0..2_000), leavers(0..0), |_| {});
-    let mut run = Box::pin(run);
-    let other = api(&emulator, quick_retries());
-    let mut cancelled = None;
-    let error = loop {
-        tokio::select! {
-            outcome = &mut run => break outcome.expect_err("its session was cancelled"),
-            _ = tokio::time::sleep(Duration::from_millis(5)), if cancelled.is_none() => {
-                let uploading = emulator.sessions(SOURCE).into_iter()
-                    .find(|s| s.status == SessionStatus::InProgress);
-                if let Some(session) = uploading {
-                    other.delete_identity_source_session(SOURCE, &session.id).await?;
-                    cancelled = Some(session.id);
+    // Whether a refused batch cancels the session or is left out, an ended session stops.
+    for mode in [RejectedBatch::Cancel, RejectedBatch::Continue] {
+        let emulator = emulator().start().await?;
+        emulator.inject(Fault::Delay {
+            delay: Duration::from_millis(20),
+            count: u32::MAX,
+        });
+        let importer = importer(&emulator, options().concurrency(1).rejected_batch(mode));
+        let run = importer.run(employees(0..2_000), leavers(0..0), |_| {});
+        let mut run = Box::pin(run);
+        let other = api(&emulator, quick_retries());
+        let mut cancelled = None;
+        let error = loop {
+            tokio::select! {
+                outcome = &mut run => break outcome.expect_err("its session was cancelled"),
+                _ = tokio::time::sleep(Duration::from_millis(5)), if cancelled.is_none() => {
+                    let uploading = emulator.sessions(SOURCE).into_iter()
+                        .find(|s| s.status == SessionStatus::InProgress);
+                    if let Some(session) = uploading {
+                        other.delete_identity_source_session(SOURCE, &session.id).await?;
+                        cancelled = Some(session.id);
+                    }
                 }
             }
-        }
-    };
-    let cancelled = cancelled.expect("the session was cancelled by the other client");
-    let Failure::SessionEnded {
-        session_id, status, ..
-    } = &error.failure
-    else {
-        panic!("not a session-ended failure: {error}");
-    };
-    assert_eq!((session_id, status), (&cancelled, &Status::Closed));
-    assert!(
-        error
-            .to_string()
-            .contains("which had already ended (CLOSED: cancelled by another client, or expired)"),
-        "{error}"
-    );
-    assert_eq!(error.report.sessions[0].status, Status::Closed);
-    assert_eq!(error.report.left_open, None);
-    emulator.shutdown().await;
+        };
+        let cancelled = cancelled.expect("the session was cancelled by the other client");
+        let Failure::SessionEnded {
+            session_id, status, ..
+        } = &error.failure
+        else {
+            panic!("{mode:?}: not a session-ended failure: {error}");
+        };
+        assert_eq!((session_id, status), (&cancelled, &Status::Closed));
+        assert!(
+            error.to_string().contains(
+                "which no longer takes uploads (CLOSED: another client cancelled or started it, or it expired)"
+            ),
+            "{error}"
+        );
+        assert_eq!(error.report.sessions[0].status, Status::Closed);
+        assert_eq!(error.report.left_open, None);
+        // No upload after the one refused.
+        assert_eq!(error.report.rejected.len(), 1, "{mode:?}");
+        emulator.shutdown().await;
+    }
     Ok(())
 }

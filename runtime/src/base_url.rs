@@ -16,14 +16,27 @@ pub(crate) fn parse(text: &str) -> Result<Url, ConfigError> {
 
 /// Checks and normalises `text` as [`parse`] does, naming it `what` in errors.
 pub(crate) fn parse_as(text: &str, what: &str) -> Result<Url, ConfigError> {
-    let mut url = Url::parse(text.trim()).map_err(|error| {
+    // `dev-123456.okta.com` or `dev-123456.okta.com:443`: a host where a scheme should be.
+    let text = text.trim();
+    if text
+        .split_once(':')
+        .is_none_or(|(scheme, _)| scheme.contains('.'))
+    {
+        return Err(ConfigError::new(format!(
+            "the {what} has no scheme: begin it with https:// (it is not shown, as it may hold credentials)"
+        )));
+    }
+    let mut url = Url::parse(text).map_err(|error| {
         ConfigError::new(format!(
             "the {what} is not a valid URL ({error}); it is not shown, as it may hold credentials"
         ))
     })?;
     let invalid = |why: &str| ConfigError::new(format!("the {what} `{}` {why}", shown(&url)));
     let Some(host) = url.host_str().filter(|host| !host.is_empty()) else {
-        return Err(invalid("has no host"));
+        // Without a host, credentials are not told apart from the rest (`admin:pw@okta.com`).
+        return Err(ConfigError::new(format!(
+            "the {what} has no host: write it as https://HOST (it is not shown, as it may hold credentials)"
+        )));
     };
     let loopback = host.eq_ignore_ascii_case("localhost")
         || host
@@ -111,6 +124,24 @@ mod tests {
                 assert!(shown.contains("<redacted>@example.com"), "{text}: {shown}");
             }
         }
+    }
+
+    #[test]
+    fn a_host_without_a_scheme_is_told_to_begin_with_https() {
+        for text in ["dev-123456.okta.com", " dev-123456.okta.com:443/"] {
+            let error = parse(text).unwrap_err().to_string();
+            assert!(
+                error.contains("the base URL has no scheme: begin it with https://"),
+                "{text}: {error}"
+            );
+            assert!(!error.contains("okta.com"), "{error}");
+        }
+        // Read as the scheme `admin`, with no host.
+        let error = parse("admin:s3cret@dev-123456.okta.com")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("the base URL has no host"), "{error}");
+        assert!(!error.contains("s3cret"), "{error}");
     }
 
     #[test]

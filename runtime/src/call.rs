@@ -134,6 +134,18 @@ impl Request {
         self
     }
 
+    /// The parameter once per value, each named with its index: `?name[0]=a&name[1]=b`.
+    #[allow(dead_code)] // Used by API descriptions that have deepObject list parameters.
+    pub fn query_indexed(mut self, name: &'static str, values: &[impl Display]) -> Self {
+        self.query.extend(
+            values
+                .iter()
+                .enumerate()
+                .map(|(index, value)| (Cow::Owned(format!("{name}[{index}]")), value.to_string())),
+        );
+        self
+    }
+
     /// The parameter holding an object (or a list of objects), written in `style`.
     #[allow(dead_code)] // Used by API descriptions that have object query parameters.
     pub fn query_object(
@@ -672,6 +684,15 @@ impl RetryPolicy {
             Error::Transport { source, .. } if source.is_connect() => {
                 Some(self.backoff_delay(retry))
             }
+            // A connection closed or reset before the answer (a keep-alive connection the
+            // server had dropped), or no answer in time: the request may have been acted on,
+            // which only an operation that is safe to send twice may risk.
+            Error::Transport { source, .. }
+                if idempotent && !source.is_builder() && !source.is_redirect() =>
+            {
+                Some(self.backoff_delay(retry))
+            }
+            Error::Timeout { .. } if idempotent => Some(self.backoff_delay(retry)),
             _ => None,
         }
     }

@@ -22,10 +22,11 @@ use super::{base_url, tls};
 /// against the response's `Date`) with the `okta` feature, its `Retry-After` or the reset of
 /// its `RateLimit` window otherwise, where a `503` with `Retry-After` waits as long too.
 /// Other `503`s and failures to connect are retried after an exponential backoff with
-/// jitter, as is a 429 without a usable wait. A `504` is retried the same way only for an
-/// operation that is safe to send twice (a GET, PUT or DELETE, or one the API description
-/// marks `x-idempotent`), as the gateway may have passed the request on before giving up;
-/// a create or a start-import is never sent twice after one.
+/// jitter, as is a 429 without a usable wait. A `504`, a connection closed or reset before
+/// the answer and a request timeout are retried the same way only for an operation that
+/// is safe to send twice (a GET, PUT or DELETE, or one the API description
+/// marks `x-idempotent`), as the server may have acted on the request all the same; a
+/// POST such as a create is never sent twice after one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RetryPolicy {

@@ -281,9 +281,10 @@ impl<E: ErrorBody> Error<E> {
     }
 
     /// Whether the same request may succeed later: rate limits (429), 503, 504 and failures
-    /// to connect. A [`Error::Timeout`] is not, because the server may have acted on the
-    /// request; nor is a 504 proof that it did not, so the client retries a 504 only for
-    /// operations that are safe to send twice (see [`RetryPolicy`](crate::RetryPolicy)).
+    /// to connect. A [`Error::Timeout`] or a connection closed before the answer is not,
+    /// because the server may have acted on the request; nor is a 504 proof that it did
+    /// not, so the client retries those only for operations that are safe to send twice
+    /// (see [`RetryPolicy`](crate::RetryPolicy)).
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Api(api) => is_retryable_status(api.meta.status),

@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use okta_identity_source::models::IdentitySourceSessionStatus as Status;
 use okta_identity_source::{Client, Error, IdentitySourceApi, RetryPolicy};
-use okta_identity_source_emulator::Fault;
+use okta_identity_source_emulator::{Fault, SessionStatus};
 
 use crate::support::{SOURCE, TOKEN, api, builder, refusal, start, upsert};
 
@@ -89,6 +89,21 @@ async fn injected_503_and_504_answer_the_next_requests_then_service_resumes() {
 }
 
 #[tokio::test]
+async fn a_request_carried_out_then_answered_504_has_done_its_work() {
+    let emulator = start(builder()).await;
+    let api = api(&emulator);
+    emulator.inject(Fault::StatusAfterCarryingOut {
+        status: 504,
+        count: 1,
+    });
+    let answer = refusal(api.create_identity_source_session(SOURCE).await);
+    assert_eq!((answer.0, answer.1.as_str()), (504, "E0000009"));
+    let sessions = emulator.sessions(SOURCE);
+    assert_eq!(sessions.len(), 1, "the session was made all the same");
+    assert_eq!(sessions[0].status, SessionStatus::Created);
+}
+
+#[tokio::test]
 async fn an_injected_status_comes_with_the_error_code_okta_sends_with_it() {
     let emulator = start(builder()).await;
     let api = api(&emulator);
@@ -145,14 +160,33 @@ async fn the_client_retries_through_injected_faults_with_retry_headers() {
 }
 
 #[tokio::test]
-async fn a_dropped_connection_is_a_transport_error() {
+async fn a_dropped_connection_is_a_transport_error_retried_only_when_safe() {
     let emulator = start(builder()).await;
+    let client = Client::builder(emulator.base_url())
+        .api_token(TOKEN)
+        .retry_policy(
+            RetryPolicy::with_max_retries(2)
+                .backoff(Duration::from_millis(1), Duration::from_millis(5)),
+        )
+        .build()
+        .unwrap();
+    let api = IdentitySourceApi::new(client);
+    // A create may have been carried out: it is not sent again.
     emulator.inject(Fault::DropConnection { count: 1 });
-    let error = api(&emulator)
-        .list_identity_source_sessions(SOURCE)
+    let error = api
+        .create_identity_source_session(SOURCE)
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Transport { .. }), "{error}");
+    assert_eq!(error.retries().total, 0);
+    // A read is.
+    emulator.inject(Fault::DropConnection { count: 1 });
+    let response = api
+        .list_identity_source_sessions(SOURCE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.meta().attempts, 2);
 }
 
 #[tokio::test]

@@ -221,13 +221,23 @@ async fn anything_but_a_known_ssws_or_issued_bearer_token_is_401_e0000011() {
 }
 
 #[tokio::test]
-async fn a_public_key_that_does_not_read_stops_the_start() {
-    let started = Emulator::builder()
-        .service_app(emulator::ServiceApp::new("0oa-bad", "not a key"))
-        .start()
-        .await;
-    let error = started.unwrap_err();
-    assert!(error.to_string().contains("0oa-bad"), "{error}");
+async fn a_public_key_that_does_not_read_or_is_a_private_key_stops_the_start() {
+    let keys: [&[u8]; 3] = [b"not a key", RSA_PRIVATE, EC_PRIVATE];
+    for key in keys {
+        let started = Emulator::builder()
+            .service_app(emulator::ServiceApp::new("0oa-bad", key))
+            .start()
+            .await;
+        let error = started.unwrap_err().to_string();
+        assert!(
+            error.contains("the public key of service app 0oa-bad"),
+            "{error}"
+        );
+        assert!(
+            error.contains("openssl pkey -in KEY.pem -pubout"),
+            "{error}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -216,8 +216,7 @@ impl IdentitySourceApi {
                         PathSegment::Literal("/bulk-delete"),
                     ],
                 )
-                .serialized_json_body("application/json", body.into())
-                .idempotent(),
+                .serialized_json_body("application/json", body.into()),
         )
     }
 
@@ -261,8 +260,7 @@ impl IdentitySourceApi {
                         PathSegment::Literal("/bulk-upsert"),
                     ],
                 )
-                .serialized_json_body("application/json", body.into())
-                .idempotent(),
+                .serialized_json_body("application/json", body.into()),
         )
     }
 

@@ -413,6 +413,7 @@ fn parameter_setter(param: &Parameter) -> TokenStream {
             quote!(api_client_runtime::codegen::joined(#name, #separator))
         }
         Some(ListStyle::Repeated) => return quote!(.query_each(#wire, #name)),
+        Some(ListStyle::Indexed) => return quote!(.query_indexed(#wire, #name)),
     };
     match param.location {
         ParamLocation::Query => quote!(.query(#wire, #value)),

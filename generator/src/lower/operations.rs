@@ -254,7 +254,18 @@ impl<'d> Lowerer<'d> {
             param.rust_name = param_names.claim(param.rust_name.clone());
         }
         let body = self.request_body(operation, at, &type_hint, &mut param_names)?;
-        let (success, errors) = self.responses(operation, at, &type_hint)?;
+        let (mut success, errors) = self.responses(operation, at, &type_hint)?;
+        if http_method == HttpMethod::Head && success.body != SuccessBody::Empty {
+            // RFC 9110: the answer to a HEAD has no body, whatever the document declares.
+            self.warnings.push(
+                Diagnostic::at(
+                    &at.push("responses"),
+                    "the answer to a HEAD request has no body, so the content declared for it is left out: the method returns `()`",
+                )
+                .warning(),
+            );
+            success.body = SuccessBody::Empty;
+        }
         let idempotent = idempotent(operation, http_method, at)?;
         self.defined_schemes(operation, at)?;
         self.note_scopes(operation);
@@ -514,6 +525,7 @@ impl<'d> Lowerer<'d> {
                     let explode = data.explode.unwrap_or(matches!(style, QueryStyle::Form));
                     match style {
                         QueryStyle::Form if explode => ListStyle::Repeated,
+                        QueryStyle::DeepObject => ListStyle::Indexed,
                         QueryStyle::SpaceDelimited => ListStyle::Joined(' '),
                         QueryStyle::PipeDelimited => ListStyle::Joined('|'),
                         _ => ListStyle::Joined(','),
@@ -891,9 +903,10 @@ impl<'d> Lowerer<'d> {
     }
 
     /// An error naming the first security requirement of the operation (or else of the
-    /// document) that names a scheme `components.securitySchemes` does not define.
+    /// document) that names a scheme `components.securitySchemes` does not define; with
+    /// `skip_unsupported`, a warning for each when another requirement can be met.
     fn defined_schemes(
-        &self,
+        &mut self,
         operation: &'d OpenApiOperation,
         at: &Pointer,
     ) -> Result<(), Diagnostic> {
@@ -906,24 +919,42 @@ impl<'d> Lowerer<'d> {
             .components
             .as_ref()
             .map(|components| &components.security_schemes);
-        for (index, requirement) in self
-            .requirements(operation)
-            .into_iter()
-            .flatten()
+        let is_defined =
+            |scheme: &String| defined.is_some_and(|defined| defined.contains_key(scheme));
+        let requirements = self.requirements(operation).map_or(&[][..], Vec::as_slice);
+        let undefined: Vec<Diagnostic> = requirements
+            .iter()
             .enumerate()
-        {
-            if let Some(scheme) = requirement
-                .keys()
-                .find(|scheme| !defined.is_some_and(|defined| defined.contains_key(*scheme)))
-            {
-                return Err(Diagnostic::at(
-                    &at.push(index),
-                    format!("the security scheme `{scheme}` is not defined"),
+            .filter_map(|(index, requirement)| {
+                let scheme = requirement.keys().find(|scheme| !is_defined(scheme))?;
+                Some(
+                    Diagnostic::at(
+                        &at.push(index),
+                        format!("the security scheme `{scheme}` is not defined"),
+                    )
+                    .with_help("name a scheme of #/components/securitySchemes"),
                 )
-                .with_help("name a scheme of #/components/securitySchemes"));
+            })
+            .collect();
+        let usable = requirements
+            .iter()
+            .any(|requirement| requirement.keys().all(is_defined));
+        let mut undefined = undefined.into_iter();
+        match undefined.next() {
+            None => Ok(()),
+            // The requirements are alternatives: one that can be met still lets the
+            // operation be called.
+            Some(first) if self.skip_unsupported && usable => {
+                for mut diagnostic in std::iter::once(first).chain(undefined) {
+                    diagnostic.message.push_str(
+                        "; the operation is kept with the requirements whose schemes are defined",
+                    );
+                    self.warnings.push(diagnostic.warning());
+                }
+                Ok(())
             }
+            Some(first) => Err(first),
         }
-        Ok(())
     }
 
     /// Records the scopes the operation requires of each scheme, for the token requests.
