@@ -209,11 +209,20 @@ fn parse_poll_interval(text: &str) -> Result<Duration, String> {
     Ok(interval)
 }
 
-/// A duration as humantime reads it, such as `300ms`, `20s`, `5m`, `1h` or `1m 30s`.
+/// A duration as humantime reads it, such as `300ms`, `20s`, `5m`, `1h` or `1m 30s`, at most
+/// [`LONGEST_DURATION`].
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text)
-        .map_err(|error| format!("`{text}` is not a duration like 300ms, 20s or 5m: {error}"))
+    let duration = humantime::parse_duration(text)
+        .map_err(|error| format!("`{text}` is not a duration like 300ms, 20s or 5m: {error}"))?;
+    if duration > LONGEST_DURATION {
+        return Err(format!("`{text}` is longer than a week, the longest taken"));
+    }
+    Ok(duration)
 }
+
+/// The longest duration a flag takes: a session left idle expires in a day, and a run waits
+/// for minutes, so anything longer is a typing mistake.
+const LONGEST_DURATION: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
 /// A session id: letters and digits, as Okta's are (`aps1qqonvr2SZv6o70h8`), at most
 /// [`LONGEST_SESSION_ID`] of them; anything else is no session to ask Okta about.

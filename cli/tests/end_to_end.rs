@@ -304,6 +304,24 @@ fn a_poll_interval_under_100ms_is_a_usage_error() {
 }
 
 #[test]
+fn a_duration_longer_than_a_week_is_a_usage_error() {
+    let dir = Workdir::new();
+    dir.write("users.csv", b"externalId\ne1\n");
+    for flag in ["--cool-down", "--stale-after", "--poll-interval"] {
+        let run = dir.run(&["users", "users.csv", "--dry-run", flag, "99999999999h"]);
+        assert_eq!(run.code, 2, "{}", run.all());
+        assert!(
+            run.stderr
+                .contains("`99999999999h` is longer than a week, the longest taken"),
+            "{}",
+            run.all()
+        );
+    }
+    let run = dir.run(&["users", "users.csv", "--dry-run", "--stale-after", "7days"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+}
+
+#[test]
 fn a_directory_given_as_an_input_file_is_refused_with_exit_2() {
     let dir = Workdir::new();
     dir.write("users.csv", b"externalId\ne1\n");

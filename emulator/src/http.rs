@@ -15,6 +15,7 @@ use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 
 use crate::error::OktaError;
+use crate::oauth::OAuthError;
 use crate::rules;
 use crate::session::{Change, SessionView};
 use crate::state::Shared;
@@ -230,10 +231,30 @@ async fn collect(mut body: Body, limit: usize, expected: usize) -> Result<Vec<u8
 /// `POST /oauth2/v1/token`. The assertion's `aud` must be this endpoint's URL, as the
 /// client reached it (its `Host`) or as [`Emulator::base_url`](crate::Emulator::base_url) names it.
 async fn token(State(shared): AppState, headers: HeaderMap, body: Body) -> Response {
-    let form = match read_body(&shared, &headers, body).await {
-        Ok(form) => form,
-        Err(error) => return error_answer(&error),
+    let issued = match read_body(&shared, &headers, body).await {
+        Ok(form) => issue(&shared, &headers, &form),
+        // Refused in OAuth's shape (RFC 6749, section 5.2), as every answer of this endpoint.
+        Err(error) => Err(OAuthError::invalid_request(
+            error.causes.first().unwrap_or(&error.summary),
+        )),
     };
+    let (status, body) = match issued {
+        Ok(token) => (200, token.to_string().into_bytes()),
+        Err(error) => (error.status, error.body()),
+    };
+    let mut response = json(status_code(status), body);
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// An access token for the client credentials of `form`, or the refusal.
+fn issue(
+    shared: &Shared,
+    headers: &HeaderMap,
+    form: &[u8],
+) -> Result<serde_json::Value, OAuthError> {
     let mut audiences = vec![format!("{}{TOKEN_PATH}", shared.base_url)];
     if let Some(host) = headers
         .get(header::HOST)
@@ -244,19 +265,10 @@ async fn token(State(shared): AppState, headers: HeaderMap, body: Body) -> Respo
     let unix_now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs());
-    let issued = shared
+    shared
         .lock()
         .issuer
-        .issue(&form, &audiences, Instant::now(), unix_now);
-    let (status, body) = match issued {
-        Ok(token) => (200, token.to_string().into_bytes()),
-        Err(error) => (error.status, error.body()),
-    };
-    let mut response = json(status_code(status), body);
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    response
+        .issue(form, &audiences, Instant::now(), unix_now)
 }
 
 /// An unknown path, or one whose ids are not valid percent-encoded UTF-8: 404 E0000007,

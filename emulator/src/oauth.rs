@@ -105,6 +105,11 @@ impl OAuthError {
         }
     }
 
+    /// A request the endpoint can't read (RFC 6749's `invalid_request`).
+    pub(crate) fn invalid_request(description: impl Into<String>) -> Self {
+        Self::new(400, "invalid_request", description)
+    }
+
     fn client(description: impl Into<String>) -> Self {
         Self::new(401, "invalid_client", description)
     }

@@ -534,9 +534,14 @@ async fn start(ctx: &Context<'_>, number: usize, id: &str) -> Result<(), Failure
     Ok(())
 }
 
-/// Reads the session, backing off, until it ends; its final status.
+/// How many reads of a session in a row may fail with a server error while it is polled.
+const FAILED_READS: u32 = 3;
+
+/// Reads the session, backing off, until it ends; its final status. A read that fails
+/// with a server error (a 500 or 502 the client does not retry) is tried again, up to
+/// [`FAILED_READS`] times in a row: the import goes on in Okta meanwhile.
 async fn poll(ctx: &Context<'_>, number: usize, id: &str) -> Result<Status, Failure> {
-    let mut tries = 0;
+    let (mut tries, mut failed) = (0, 0);
     loop {
         tries += 1;
         let delay = ctx.options.backoff(tries);
@@ -544,10 +549,23 @@ async fn poll(ctx: &Context<'_>, number: usize, id: &str) -> Result<Status, Fail
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
-        let session = ctx
+        let read = ctx
             .send(|| ctx.api.get_identity_source_session(&ctx.source, id))
-            .await
-            .map_err(|error| error.during("reading the session"))?;
+            .await;
+        let session = match read {
+            Ok(session) => session,
+            Err(SendError::Call(error))
+                if failed < FAILED_READS
+                    && error
+                        .status()
+                        .is_some_and(|status| status.is_server_error()) =>
+            {
+                failed += 1;
+                continue;
+            }
+            Err(error) => return Err(error.during("reading the session")),
+        };
+        failed = 0;
         set_status(ctx, id, session.status.clone());
         ctx.emit(Event::StatusPolled {
             session: number,

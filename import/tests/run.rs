@@ -1071,6 +1071,41 @@ async fn a_start_whose_answer_is_lost_is_read_back_and_sent_again_only_if_not_ca
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_errors_while_polling_are_read_through_a_few_times_in_a_row() -> TestResult {
+    for (errors, completes) in [(3, true), (4, false)] {
+        let emulator = emulator().start().await?;
+        let on_event = |event: Event| {
+            if matches!(event, Event::ImportStarted { .. }) {
+                emulator.inject(Fault::Status {
+                    status: 500,
+                    count: errors,
+                });
+            }
+        };
+        let outcome = importer(&emulator, options())
+            .run(employees(0..10), leavers(0..0), on_event)
+            .await;
+        match outcome {
+            Ok(report) if completes => {
+                assert_eq!(report.sessions[0].status, Status::Completed);
+            }
+            Err(error) if !completes => {
+                assert!(
+                    error
+                        .to_string()
+                        .contains("reading the session failed: 500"),
+                    "{error}"
+                );
+                assert_eq!(error.report.sessions[0].status, Status::Triggered);
+            }
+            outcome => panic!("{errors} errors: {outcome:?}"),
+        }
+        emulator.shutdown().await;
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_that_cannot_connect_made_no_session_to_look_for() -> TestResult {
     // A port nothing listens on.
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;

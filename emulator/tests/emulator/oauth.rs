@@ -195,6 +195,21 @@ async fn expired_replayed_or_misaddressed_assertions_are_refused() {
 }
 
 #[tokio::test]
+async fn a_token_request_too_large_to_read_is_refused_in_oauths_shape() {
+    let emulator = emulator_with_app(emulator::ServiceApp::new(CLIENT_ID, RSA_PUBLIC)).await;
+    let (status, body) = token(&emulator, &"x".repeat(300 * 1024)).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "invalid_request", "{body}");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .is_some_and(|text| text.contains("must be at most")),
+        "{body}"
+    );
+    assert!(body.get("errorCode").is_none(), "{body}");
+}
+
+#[tokio::test]
 async fn anything_but_a_known_ssws_or_issued_bearer_token_is_401_e0000011() {
     let emulator = start(builder()).await;
     let url = format!(
