@@ -57,6 +57,12 @@ const SUMMARY_FIELDS: &[&str] = &[
 /// The fields that hold a list of causes, each with one of [`SUMMARY_FIELDS`].
 const CAUSES_FIELDS: &[&str] = &["errorCauses", "causes", "errors", "details"];
 
+/// The object an API wraps its error in, `{"error": {"code": …, "message": …}}` (Stripe's,
+/// Google's), when it does.
+fn wrapped(value: &serde_json::Value) -> Option<&serde_json::Value> {
+    value.get("error").filter(|error| error.is_object())
+}
+
 /// The first of `fields` of `value` that is text.
 fn text_of<'v>(value: &'v serde_json::Value, fields: &[&str]) -> Option<&'v str> {
     fields.iter().find_map(|field| value.get(field)?.as_str())
@@ -64,11 +70,11 @@ fn text_of<'v>(value: &'v serde_json::Value, fields: &[&str]) -> Option<&'v str>
 
 impl ErrorBody for serde_json::Value {
     fn code(&self) -> Option<&str> {
-        text_of(self, CODE_FIELDS)
+        text_of(self, CODE_FIELDS).or_else(|| text_of(wrapped(self)?, CODE_FIELDS))
     }
 
     fn summary(&self) -> Option<&str> {
-        text_of(self, SUMMARY_FIELDS)
+        text_of(self, SUMMARY_FIELDS).or_else(|| text_of(wrapped(self)?, SUMMARY_FIELDS))
     }
 
     fn causes(&self) -> Vec<&str> {
@@ -448,6 +454,11 @@ mod tests {
         assert_eq!(body.code(), Some("not_found"));
         assert_eq!(body.summary(), Some("No pet 7."));
         assert_eq!(body.causes(), ["petId: no such pet"]);
+        // Wrapped in an `error` object.
+        let wrapped =
+            serde_json::json!({"error": {"code": "card_declined", "message": "Declined."}});
+        assert_eq!(wrapped.code(), Some("card_declined"));
+        assert_eq!(wrapped.summary(), Some("Declined."));
         let oauth = serde_json::json!({"error": "invalid_client", "error_description": "Bad key."});
         assert_eq!(
             (oauth.code(), oauth.summary()),

@@ -1,5 +1,6 @@
 //! What the client reads from a decoded error body to describe an error: its code, its
-//! summary and the summaries of its causes, found by the names APIs commonly give them.
+//! summary and the summaries of its causes, found by the names APIs commonly give them, in
+//! the body or in the `error` object it wraps them in (Stripe's, Google's).
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -52,26 +53,40 @@ fn error_body_impl(def: &TypeDef, types: &[TypeDef]) -> TokenStream {
         TypeKind::Struct(fields) => Some(fields),
         _ => None,
     };
-    let code = fields
-        .and_then(|fields| text_field(fields, CODE_FIELDS))
-        .map(|field| {
-            let value = text(quote!(self), field);
-            quote! {
-                fn code(&self) -> Option<&str> {
-                    #value
-                }
+    let read = |names: &[&str]| -> Option<TokenStream> {
+        let fields = fields?;
+        if let Some(field) = text_field(fields, names) {
+            return Some(text(quote!(self), field));
+        }
+        let (outer, inner) = wrapped(fields, types)?;
+        let inner = text_field(inner, names)?;
+        let name = ident(&outer.rust_name);
+        Some(match outer.presence {
+            Presence::Required => text(quote!(self.#name), inner),
+            Presence::Optional | Presence::RequiredNullable => {
+                let inner = text(quote!(error), inner);
+                quote!(self.#name.as_ref().and_then(|error| #inner))
             }
-        });
-    let summary = fields
-        .and_then(|fields| text_field(fields, SUMMARY_FIELDS))
-        .map(|field| {
-            let value = text(quote!(self), field);
-            quote! {
-                fn summary(&self) -> Option<&str> {
-                    #value
-                }
+            Presence::OptionalNullable => {
+                let inner = text(quote!(error), inner);
+                quote!(self.#name.as_ref().and_then(Option::as_ref).and_then(|error| #inner))
             }
-        });
+        })
+    };
+    let code = read(CODE_FIELDS).map(|value| {
+        quote! {
+            fn code(&self) -> Option<&str> {
+                #value
+            }
+        }
+    });
+    let summary = read(SUMMARY_FIELDS).map(|value| {
+        quote! {
+            fn summary(&self) -> Option<&str> {
+                #value
+            }
+        }
+    });
     let causes = fields.and_then(|fields| causes(fields, types));
     quote! {
         impl api_client_runtime::ErrorBody for #name {
@@ -90,6 +105,21 @@ fn text_field<'a>(fields: &'a Struct, names: &[&str]) -> Option<&'a Field> {
             .iter()
             .find(|field| field.wire_name == *name && field.ty == TypeRef::String)
     })
+}
+
+/// The `error` field of `fields` when it holds an object (a struct), and that struct.
+fn wrapped<'t>(fields: &'t Struct, types: &'t [TypeDef]) -> Option<(&'t Field, &'t Struct)> {
+    let field = fields
+        .fields
+        .iter()
+        .find(|field| field.wire_name == "error")?;
+    let TypeRef::Named(name) = &field.ty else {
+        return None;
+    };
+    match &ir::type_named(types, name)?.kind {
+        TypeKind::Struct(inner) => Some((field, inner)),
+        _ => None,
+    }
 }
 
 /// `Option<&str>` of a text field of `owner`.
