@@ -1092,6 +1092,54 @@ async fn without_a_terminal_progress_is_plain_log_lines_and_the_summary_a_table(
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_upload_answered_504_is_sent_again_in_a_session_of_its_own() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=300));
+    // The create goes through; the first upload is taken, then answered 504.
+    emulator.inject(Fault::Delay {
+        delay: Duration::ZERO,
+        count: 1,
+    });
+    emulator.inject(Fault::StatusAfterCarryingOut {
+        status: 504,
+        count: 1,
+    });
+    let run = dir
+        .run_async(&args(
+            &[
+                "users",
+                "users.csv",
+                "--concurrency",
+                "1",
+                "--report",
+                "r.json",
+            ],
+            &FAST,
+        ))
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stderr.contains(
+            "Session 1: an upload of 200 records is sent again in a session of its own after the others"
+        ),
+        "{}",
+        run.all()
+    );
+    assert!(run.stderr.contains("session 2 of 2"), "{}", run.all());
+    assert!(run.stdout.contains("uploads put aside"), "{}", run.all());
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(report["outcome"], "completed", "{report}");
+    assert_eq!(
+        report["put_aside"].as_array().map(Vec::len),
+        Some(1),
+        "{report}"
+    );
+    assert_eq!(emulator.users(SOURCE).len(), 300);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_failed_import_says_what_failed_instead_of_a_summary_of_zeros() {
     let emulator = emulator().await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);

@@ -75,6 +75,16 @@ pub enum Event {
         /// Okta's answer.
         error: String,
     },
+    /// An upload's answer did not say whether Okta took it (a 504, a connection closed after
+    /// the body went out): its records are sent again in a session after the planned ones.
+    UploadPutAside {
+        /// Which session of the plan.
+        session: usize,
+        /// How many records it carries.
+        records: u32,
+        /// What came back instead of an answer.
+        error: String,
+    },
     /// The import of a session was started.
     ImportStarted {
         /// Which session of the plan.

@@ -18,6 +18,7 @@ use crate::preflight::{self, Checked, Streamed};
 use crate::record::{Deactivation, InvalidRecord, UserRecord};
 use crate::report::Report;
 use crate::reread::Reread;
+use crate::resend::Resending;
 use crate::session;
 use crate::source::Source;
 use crate::source_check::check_source;
@@ -203,7 +204,7 @@ impl Importer {
             return Err(fail(&ctx, failure));
         }
         let mut feed = match feed {
-            Ok(feed) => feed,
+            Ok(feed) => Resending::new(feed, *self.options.planning_limits()),
             Err(failure) => return Err(fail(&ctx, failure)),
         };
         let guard = CancelOnDrop {
@@ -252,7 +253,7 @@ impl Importer {
     async fn run_sessions(
         &self,
         ctx: &Context<'_>,
-        feed: &mut impl Feed,
+        feed: &mut Resending<impl Feed>,
         stop: impl Future<Output = ()>,
     ) -> Result<(), Failure> {
         let work = pin!(async {

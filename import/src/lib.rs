@@ -41,6 +41,7 @@ mod record;
 mod record_json;
 mod report;
 mod reread;
+mod resend;
 mod rules;
 mod seen;
 mod session;
@@ -57,7 +58,9 @@ pub use options::{
 };
 pub use plan::{BatchKind, BatchPlan, Limits, Plan, SessionPlan};
 pub use record::{Deactivation, InvalidRecord, Position, UserRecord};
-pub use report::{RejectedUpload, Report, SessionInfo, SessionReport, Wait, WaitReason, Warning};
+pub use report::{
+    PutAsideUpload, RejectedUpload, Report, SessionInfo, SessionReport, Wait, WaitReason, Warning,
+};
 pub use rules::MAX_EXTERNAL_ID_CHARS;
 pub use session::is_final;
 pub use source::{ReadError, Source};

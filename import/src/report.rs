@@ -90,6 +90,19 @@ pub struct RejectedUpload {
     pub positions: Vec<Position>,
 }
 
+/// An upload whose answer did not say whether Okta took it (a 504, a connection closed
+/// after the body went out), put aside to be sent again in a session after the planned
+/// ones rather than twice in one session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PutAsideUpload {
+    /// The session it was first sent to.
+    pub session_id: String,
+    /// What came back instead of an answer.
+    pub error: String,
+    /// Where the upload's records are.
+    pub positions: Vec<Position>,
+}
+
 /// Why the import waited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -140,6 +153,9 @@ pub struct Report {
     pub warnings: Vec<Warning>,
     /// Batches Okta refused for good.
     pub rejected: Vec<RejectedUpload>,
+    /// Uploads put aside, their answer unclear, to be sent again in a session after the
+    /// planned ones (which a run that stops first never reaches).
+    pub put_aside: Vec<PutAsideUpload>,
     /// Sessions found active when creating one (left by an earlier run, or by someone else).
     pub found_active: Vec<SessionInfo>,
     /// Sessions of other runs this import cancelled.
@@ -219,6 +235,13 @@ impl fmt::Display for Report {
         if !self.rejected.is_empty() {
             let refused = count(self.rejected.len() as u64, "upload");
             writeln!(f, "  {refused} refused by Okta")?;
+        }
+        if !self.put_aside.is_empty() {
+            let put_aside = count(self.put_aside.len() as u64, "upload");
+            writeln!(
+                f,
+                "  {put_aside} put aside to send again in a later session (the answer did not say whether Okta took it)"
+            )?;
         }
         for session in &self.found_active {
             writeln!(f, "  found another active session: {session}")?;

@@ -17,11 +17,16 @@ use crate::event::Event;
 use crate::options::{ActiveSession, RejectedBatch};
 use crate::payload::{Feed, Payload};
 use crate::plan::BatchKind;
-use crate::report::{RejectedUpload, SessionInfo, SessionReport, WaitReason};
+use crate::report::{PutAsideUpload, RejectedUpload, SessionInfo, SessionReport, WaitReason};
+use crate::resend::Resending;
 
 /// Runs session `number` of the plan, its bodies taken from `feed`; the report's entry
 /// for it is kept up to date as it goes, so it stands whatever happens.
-pub async fn run(ctx: &Context<'_>, number: usize, feed: &mut impl Feed) -> Result<(), Failure> {
+pub async fn run(
+    ctx: &Context<'_>,
+    number: usize,
+    feed: &mut Resending<impl Feed>,
+) -> Result<(), Failure> {
     let session = open(ctx).await?;
     let id = session.id;
     ctx.report().sessions.push(SessionReport {
@@ -293,7 +298,7 @@ async fn upload(
     ctx: &Context<'_>,
     number: usize,
     id: &str,
-    feed: &mut impl Feed,
+    feed: &mut Resending<impl Feed>,
 ) -> Result<u32, Failure> {
     let mut in_flight = FuturesUnordered::new();
     let (mut accepted, mut fed) = (0, false);
@@ -333,6 +338,12 @@ async fn upload(
                         error,
                     });
                 }
+            }
+            Err(SendError::Call(error))
+                if may_have_been_carried_out(&error) && feed.may_put_aside(number) =>
+            {
+                put_aside(ctx, number, id, &payload, &error);
+                feed.put_aside(payload);
             }
             Err(error) => return Err(error.during("uploading")),
         }
@@ -421,6 +432,20 @@ fn uploaded(ctx: &Context<'_>, number: usize, id: &str, payload: &Payload, done:
         records,
         uploaded: done,
         uploads: total,
+    });
+}
+
+/// Tells of an upload sent again after the planned sessions (see [`Resending`]).
+fn put_aside(ctx: &Context<'_>, number: usize, id: &str, payload: &Payload, error: &Error) {
+    ctx.report().put_aside.push(PutAsideUpload {
+        session_id: id.to_owned(),
+        error: error.to_string(),
+        positions: payload.positions().to_vec(),
+    });
+    ctx.emit(Event::UploadPutAside {
+        session: number,
+        records: payload.records(),
+        error: error.to_string(),
     });
 }
 

@@ -512,11 +512,11 @@ async fn running_out_of_time_cancels_the_session() -> TestResult {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_that_cannot_be_cancelled_is_named_in_the_report() -> TestResult {
     let emulator = emulator().start().await?;
-    // After the first upload the service stops answering: the next upload fails, and so
-    // does cancelling the session.
+    // After the first upload the service stops answering: the next uploads are put aside
+    // (their fate unknown), starting the import fails, and so does cancelling the session.
     let on_event = |event: Event| {
         if matches!(event, Event::BatchUploaded { .. }) {
-            emulator.inject(Fault::DropConnection { count: 10 });
+            emulator.inject(Fault::DropConnection { count: 1_000 });
         }
     };
     let error = importer(&emulator, options().concurrency(1))
@@ -527,12 +527,13 @@ async fn a_session_that_cannot_be_cancelled_is_named_in_the_report() -> TestResu
         matches!(
             error.failure,
             Failure::Call {
-                step: "uploading",
+                step: "starting the import",
                 ..
             }
         ),
         "{error}"
     );
+    assert_eq!(error.report.put_aside.len(), 4, "{:?}", error.report);
     let id = error.report.sessions[0].id.clone();
     assert_eq!(error.report.left_open, Some(id.clone()));
     assert_eq!(open_sessions(&emulator), std::slice::from_ref(&id));
@@ -1100,6 +1101,74 @@ async fn server_errors_while_polling_are_read_through_a_few_times_in_a_row() -> 
             }
             outcome => panic!("{errors} errors: {outcome:?}"),
         }
+        emulator.shutdown().await;
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_whose_fate_is_unclear_is_sent_again_in_a_session_of_its_own() -> TestResult {
+    // Taken, then a gateway's 504; not taken, a 502.
+    let faults = [
+        Fault::StatusAfterCarryingOut {
+            status: 504,
+            count: 1,
+        },
+        Fault::Status {
+            status: 502,
+            count: 1,
+        },
+    ];
+    for fault in faults {
+        let emulator = emulator().start().await?;
+        let on_event = |event: Event| {
+            if matches!(event, Event::SessionCreated { session: 0, .. }) {
+                emulator.inject(fault.clone());
+            }
+        };
+        let events = Events::default();
+        let mut record = events.recorder();
+        let report = importer(&emulator, options().concurrency(1))
+            .run(employees(0..450), leavers(0..0), |event| {
+                on_event(event.clone());
+                record(event);
+            })
+            .await?;
+        // Three uploads planned in one session; the first put aside, then sent alone.
+        let statuses: Vec<_> = report.sessions.iter().map(|s| s.status.clone()).collect();
+        assert_eq!(
+            statuses,
+            [Status::Completed, Status::Completed],
+            "{fault:?}"
+        );
+        assert_eq!(
+            (report.sessions[0].uploads, report.sessions[1].uploads),
+            (2, 1)
+        );
+        assert_eq!(report.put_aside.len(), 1, "{fault:?}");
+        assert_eq!(report.put_aside[0].positions.len(), 200);
+        assert!(
+            report
+                .to_string()
+                .contains("1 upload put aside to send again in a later session"),
+            "{report}"
+        );
+        assert_eq!(report.users_sent, 450);
+        assert!(report.is_complete_success());
+        assert!(events.all().iter().any(|event| matches!(
+            event,
+            Event::UploadPutAside {
+                session: 0,
+                records: 200,
+                ..
+            }
+        )));
+        assert_eq!(emulator.users(SOURCE).len(), 450);
+        // Never the same upload twice in one session.
+        let sessions = emulator.sessions(SOURCE);
+        assert_eq!(sessions.len(), 2);
+        assert_eq!(sessions[1].users_in_session, 200, "{sessions:?}");
+        assert_eq!(sessions[1].upload_requests, 1, "{sessions:?}");
         emulator.shutdown().await;
     }
     Ok(())

@@ -87,6 +87,8 @@ impl<'a> EventDisplay<'a> {
                 progress.waiting(&reason.to_string(), left);
             }
             Event::SessionCreated { session, id } => {
+                // A session that resends uploads whose answer was unclear comes after the plan's.
+                self.sessions = self.sessions.max(session + 1);
                 self.status(session, &id, "created");
                 self.ids.insert(session, id);
             }
@@ -97,6 +99,16 @@ impl<'a> EventDisplay<'a> {
                 error,
             } => progress.step(&format!(
                 "Session {}: Okta refused an upload of {}: {error}",
+                session + 1,
+                count(u64::from(records), "record")
+            )),
+            Event::UploadPutAside {
+                session,
+                records,
+                error,
+            } => progress.step(&format!(
+                "Session {}: an upload of {} is sent again in a session of its own after the \
+                 others, as its answer did not say whether Okta took it: {error}",
                 session + 1,
                 count(u64::from(records), "record")
             )),

@@ -101,8 +101,9 @@ fn count_rows(report: &Report, failed: bool) -> Vec<[String; 2]> {
         ("invalid records", report.invalid.len() as u64),
         ("duplicates (last wins)", report.warnings.len() as u64),
         ("uploads refused", report.rejected.len() as u64),
+        ("uploads put aside", report.put_aside.len() as u64),
     ];
-    // Duplicates and refused uploads are shown only when there are some.
+    // Duplicates, refused uploads and those put aside are shown only when there are some.
     let always_shown = if failed { 0 } else { 3 };
     let mut rows: Vec<[String; 2]> = counts
         .into_iter()
