@@ -1062,9 +1062,19 @@ async fn html_502_keeps_the_raw_body() -> TestResult {
 #[tokio::test]
 async fn a_body_that_echoes_the_token_shows_it_blanked_out() -> TestResult {
     let token = "00s3cret-api-token-value-0123456789";
-    // A 502 page and a 200 that is no session echo the header whole; the long page is cut
-    // within it, 200 bytes in.
-    for (status, padding) in [(502, 0), (200, 0), (502, 180)] {
+    // A 502 page, a 200 that is no session, Okta's own error body and an echo in capitals:
+    // each shows the header blanked out, never decoded from a body that has it.
+    type Echo = fn(&str) -> String;
+    let bodies: [(u16, Echo); 4] = [
+        (502, |echoed| format!("{echoed} was refused")),
+        (200, |echoed| format!("{echoed} was refused")),
+        (401, |echoed| {
+            json!({"errorCode": "E0000011", "errorSummary": format!("Invalid token: {echoed}")})
+                .to_string()
+        }),
+        (502, |echoed| echoed.to_uppercase()),
+    ];
+    for (status, body) in bodies {
         let server = MockServer::start().await;
         Mock::given(any())
             .respond_with(move |request: &Request| {
@@ -1072,8 +1082,7 @@ async fn a_body_that_echoes_the_token_shows_it_blanked_out() -> TestResult {
                     .headers
                     .get("authorization")
                     .map_or("", |value| value.to_str().unwrap_or_default());
-                let body = format!("{}{echoed} was refused", "x".repeat(padding));
-                ResponseTemplate::new(status).set_body_raw(body, "text/plain")
+                ResponseTemplate::new(status).set_body_raw(body(echoed), "text/plain")
             })
             .mount(&server)
             .await;
@@ -1083,9 +1092,26 @@ async fn a_body_that_echoes_the_token_shows_it_blanked_out() -> TestResult {
             .build()?;
         let error = get_session_error(&IdentitySourceApi::new(client)).await;
         let shown = format!("{error} {error:?}");
-        assert!(shown.contains("SSWS [redacted]"), "{status}: {shown}");
-        assert!(!shown.contains(&token[..4]), "{status}: {shown}");
+        assert!(shown.contains("[redacted]"), "{status}: {shown}");
+        assert!(
+            !shown.to_lowercase().contains(&token[..8]),
+            "{status}: {shown}"
+        );
     }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_json_error_body_of_another_shape_still_says_its_code_and_summary() -> TestResult {
+    let wrapped = json!({"error": {"code": "card_declined", "message": "Declined."}});
+    let server = server_answering(ResponseTemplate::new(402).set_body_json(wrapped)).await;
+    let error = get_session_error(&api(&server)).await;
+    let shown = error.to_string();
+    assert!(
+        shown.starts_with("402 Payment Required (card_declined): Declined."),
+        "{shown}"
+    );
+    assert!(!shown.contains("says no error code"), "{shown}");
     Ok(())
 }
 

@@ -1091,6 +1091,11 @@ fn a_security_requirement_naming_no_defined_scheme_is_refused_where_it_is() {
         ]
     );
     assert!(surface(&generated.files).contains("list_things()"));
+    // Kept with the empty requirement alone, it is sent without credentials.
+    let anonymous = document("", "      security: [{missing: []}, {}]\n");
+    let generated = generator::generate(&anonymous, &skip).expect("generates");
+    let apis = text_of(&generated.files, "src/apis/default.rs");
+    assert!(apis.contains(".without_credentials()"), "{apis}");
     let dropped = document("", "      security: [{missing: []}]\n");
     let generated = generator::generate(&dropped, &skip).expect("generates");
     assert!(!surface(&generated.files).contains("list_things()"));

@@ -3,8 +3,9 @@
 //! cancelled, the report written); a second stops the process at once. A signal that comes
 //! before the import may have sent anything (while the files are read and checked) stops the
 //! process at once too: there is nothing to clean up. Either way the process exits with
-//! 128 + the signal's number, as shells report a process that a signal stopped. SIGHUP set
-//! to be ignored when the process started (`nohup`, `trap '' HUP`) stays ignored.
+//! 128 + the signal's number, as shells report a process that a signal stopped. SIGHUP or
+//! SIGINT set to be ignored when the process started (`nohup`, `trap '' HUP`, a background
+//! job of a script) stays ignored.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -189,13 +190,12 @@ async fn watch(mut signals: Signals, first: oneshot::Sender<Signal>, sending: Se
 /// How soon after the first the same signal again is taken as the same stop.
 const SAME_STOP: std::time::Duration = std::time::Duration::from_millis(100);
 
-/// SIGINT, SIGTERM and SIGHUP (Ctrl-C elsewhere).
+/// SIGINT, SIGTERM and SIGHUP (Ctrl-C elsewhere); `None` for a signal ignored at the start.
 struct Signals {
     #[cfg(unix)]
-    interrupt: tokio::signal::unix::Signal,
+    interrupt: Option<tokio::signal::unix::Signal>,
     #[cfg(unix)]
     terminate: tokio::signal::unix::Signal,
-    /// `None` when SIGHUP was ignored at the start.
     #[cfg(unix)]
     hangup: Option<tokio::signal::unix::Signal>,
 }
@@ -204,13 +204,14 @@ impl Signals {
     #[cfg(unix)]
     fn register() -> std::io::Result<Self> {
         use tokio::signal::unix::{SignalKind, signal};
+        let unless_ignored = |kind: SignalKind| match ignored_from_the_start(kind.as_raw_value()) {
+            true => Ok(None),
+            false => signal(kind).map(Some),
+        };
         Ok(Self {
-            interrupt: signal(SignalKind::interrupt())?,
+            interrupt: unless_ignored(SignalKind::interrupt())?,
             terminate: signal(SignalKind::terminate())?,
-            hangup: match ignored_from_the_start(libc::SIGHUP) {
-                true => None,
-                false => Some(signal(SignalKind::hangup())?),
-            },
+            hangup: unless_ignored(SignalKind::hangup())?,
         })
     }
 
@@ -223,14 +224,9 @@ impl Signals {
     async fn next(&mut self) -> Signal {
         #[cfg(unix)]
         tokio::select! {
-            _ = self.interrupt.recv() => Signal::Interrupt,
+            Some(_) = received(&mut self.interrupt) => Signal::Interrupt,
             _ = self.terminate.recv() => Signal::Terminate,
-            Some(_) = async {
-                match &mut self.hangup {
-                    Some(hangup) => hangup.recv().await,
-                    None => std::future::pending().await,
-                }
-            } => Signal::Hangup,
+            Some(_) = received(&mut self.hangup) => Signal::Hangup,
         }
         #[cfg(not(unix))]
         {
@@ -239,6 +235,15 @@ impl Signals {
             }
             Signal::Interrupt
         }
+    }
+}
+
+/// The next delivery of `signal`; never, when it is not listened for.
+#[cfg(unix)]
+async fn received(signal: &mut Option<tokio::signal::unix::Signal>) -> Option<()> {
+    match signal {
+        Some(signal) => signal.recv().await,
+        None => std::future::pending().await,
     }
 }
 

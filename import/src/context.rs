@@ -238,6 +238,14 @@ impl<'e> Context<'e> {
     fn record_failure(&self, error: &Error) {
         match error.meta() {
             Some(meta) => self.record(meta),
+            // Nothing went out: the request could not be written or signed for.
+            None if matches!(
+                error,
+                Error::InvalidRequest { .. } | Error::TokenSource(_) | Error::Config(_)
+            ) =>
+            {
+                self.report().requests -= 1;
+            }
             None => {
                 let retries = error.retries();
                 self.count(u64::from(retries.total), retries);

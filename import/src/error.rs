@@ -86,10 +86,11 @@ pub enum Failure {
         /// Okta's answer.
         error: okta_identity_source::Error,
     },
-    /// Okta refused an upload because the session no longer took uploads: another client
-    /// cancelled or started it, or it expired. It is reported with the status it had.
+    /// The session no longer took uploads (an upload was refused, or a start whose answer
+    /// was lost found it so): another client cancelled or started it, or it expired. It is
+    /// reported with the status it had.
     #[error(
-        "Okta refused an upload to session {session_id}, which no longer takes uploads ({status}: another client cancelled or started it, or it expired): {error}"
+        "session {session_id} no longer takes uploads ({status}: another client cancelled or started it, or it expired): {error}"
     )]
     SessionEnded {
         /// The session.

@@ -256,7 +256,9 @@ impl Importer {
         feed: &mut Resending<impl Feed>,
         stop: impl Future<Output = ()>,
     ) -> Result<(), Failure> {
-        let work = pin!(async {
+        // Boxed, to be dropped before the clean-up: a wait it is in ends (and is recorded)
+        // when the run stops, and its uploads in flight no longer count for the rate limit.
+        let work = Box::pin(async {
             let mut number = 0;
             while feed.has_session(number)? {
                 session::run(ctx, number, feed).await?;
@@ -273,7 +275,10 @@ impl Importer {
         });
         // The stop first: one that came during the check sends nothing, not even a create.
         let outcome = match select(stop, work).await {
-            Either::Left((failure, _)) => Err(failure),
+            Either::Left((failure, work)) => {
+                drop(work);
+                Err(failure)
+            }
             Either::Right((outcome, _)) => outcome,
         };
         if outcome.is_err() {

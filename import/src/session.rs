@@ -302,6 +302,8 @@ async fn upload(
 ) -> Result<u32, Failure> {
     let mut in_flight = FuturesUnordered::new();
     let (mut accepted, mut fed) = (0, false);
+    // The last refusal, when the run goes on without the batches refused.
+    let mut refused = None;
     let send = |payload| upload_one(ctx, id, payload);
     while let Some((payload, outcome)) =
         next_answer(ctx, (number, &mut fed), feed, &mut in_flight, &send).await?
@@ -327,17 +329,7 @@ async fn upload(
                     }
                     return Err(Failure::Rejected { session_id, error });
                 }
-                // Going on without the batch makes sense only while the session takes uploads.
-                if let Some(status) = ended(ctx, id).await {
-                    drop(in_flight);
-                    lock(&ctx.open_session).take();
-                    set_status(ctx, id, status.clone());
-                    return Err(Failure::SessionEnded {
-                        session_id,
-                        status,
-                        error,
-                    });
-                }
+                refused = Some(error);
             }
             Err(SendError::Call(error))
                 if may_have_been_carried_out(&error) && feed.may_put_aside(number) =>
@@ -347,6 +339,19 @@ async fn upload(
             }
             Err(error) => return Err(error.during("uploading")),
         }
+    }
+    // Going on without the batches refused made sense only if the session still takes
+    // uploads: read once every upload has its answer, none left waiting meanwhile.
+    if let Some(error) = refused
+        && let Some(status) = ended(ctx, id).await
+    {
+        lock(&ctx.open_session).take();
+        set_status(ctx, id, status.clone());
+        return Err(Failure::SessionEnded {
+            session_id: id.to_owned(),
+            status,
+            error,
+        });
     }
     Ok(accepted)
 }
@@ -510,7 +515,12 @@ async fn ended(ctx: &Context<'_>, id: &str) -> Option<Status> {
         .send(|| ctx.api.get_identity_source_session(&ctx.source, id))
         .await
         .ok()?;
-    (!matches!(session.status, Status::Created | Status::InProgress)).then_some(session.status)
+    (!takes_uploads(&session.status)).then_some(session.status)
+}
+
+/// Whether a session in `status` takes uploads (and may be cancelled).
+fn takes_uploads(status: &Status) -> bool {
+    matches!(status, Status::Created | Status::InProgress)
 }
 
 /// Deletes session `id`; `None` when it may still take uploads.
@@ -521,7 +531,15 @@ async fn cancel_or_read(ctx: &Context<'_>, id: &str) -> Option<Cancel> {
     match deleted {
         Ok(()) => Some(Cancel::Done),
         Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => {
-            ended(ctx, id).await.map(Cancel::Ended)
+            let status = ended(ctx, id).await?;
+            // The client sends a DELETE again when its answer was lost: the earlier one
+            // may be what closed the session.
+            let ours = status == Status::Closed && error.retries().total > 0;
+            Some(if ours {
+                Cancel::Done
+            } else {
+                Cancel::Ended(status)
+            })
         }
         Err(_) => None,
     }
@@ -534,18 +552,7 @@ async fn start(ctx: &Context<'_>, number: usize, id: &str) -> Result<(), Failure
     let session = match send().await {
         Ok(session) => session,
         Err(SendError::Call(error)) if may_have_been_carried_out(&error) => {
-            let read = ctx
-                .send(|| ctx.api.get_identity_source_session(&ctx.source, id))
-                .await;
-            match read {
-                Ok(session) if matches!(session.status, Status::Created | Status::InProgress) => {
-                    send()
-                        .await
-                        .map_err(|error| error.during("starting the import"))?
-                }
-                Ok(session) => session,
-                Err(_) => return Err(SendError::Call(error).during("starting the import")),
-            }
+            start_again_unless_started(ctx, id, error).await?
         }
         Err(error) => return Err(error.during("starting the import")),
     };
@@ -557,6 +564,52 @@ async fn start(ctx: &Context<'_>, number: usize, id: &str) -> Result<(), Failure
         id: id.to_owned(),
     });
     Ok(())
+}
+
+/// After a start whose answer was lost (`error`): the session as read when it was started,
+/// else as the start sent again answers. A start carried out after the read makes Okta
+/// refuse the second (400), and a second read tells.
+async fn start_again_unless_started(
+    ctx: &Context<'_>,
+    id: &str,
+    error: Error,
+) -> Result<IdentitySourceSession, Failure> {
+    let read = || ctx.send(|| ctx.api.get_identity_source_session(&ctx.source, id));
+    let session = match read().await {
+        Ok(session) => session,
+        Err(_) => return Err(SendError::Call(error).during("starting the import")),
+    };
+    if was_started(&session.status) {
+        return Ok(session);
+    }
+    if !takes_uploads(&session.status) {
+        return Err(Failure::SessionEnded {
+            session_id: id.to_owned(),
+            status: session.status,
+            error,
+        });
+    }
+    let again = ctx
+        .send(|| ctx.api.start_import_from_identity_source(&ctx.source, id))
+        .await;
+    match again {
+        Ok(session) => Ok(session),
+        Err(SendError::Call(refused)) if refused.status() == Some(StatusCode::BAD_REQUEST) => {
+            match read().await {
+                Ok(session) if was_started(&session.status) => Ok(session),
+                _ => Err(SendError::Call(refused).during("starting the import")),
+            }
+        }
+        Err(again) => Err(again.during("starting the import")),
+    }
+}
+
+/// Whether a session in `status` was started: its import queued, running or over.
+fn was_started(status: &Status) -> bool {
+    matches!(
+        status,
+        Status::Triggered | Status::Completed | Status::Error
+    )
 }
 
 /// How many reads of a session in a row may fail with a server error while it is polled.

@@ -493,16 +493,12 @@ impl<T, E: ErrorBody> Call<T, E> {
         let (meta, body, token) = execute(&client, request).instrument(span).await?;
         match decode(&body) {
             Ok(body) => Ok(Response { body, meta }),
-            Err(source) => {
-                let error = Error::Decode {
-                    operation,
-                    meta: Box::new(meta),
-                    snippet: snippet(&body),
-                    source,
-                };
-                let secret = client.inner.credentials.secret(token.as_deref());
-                Err(error.without_secret(secret))
-            }
+            Err(source) => Err(Error::Decode {
+                operation,
+                meta: Box::new(meta),
+                snippet: snippet(&body, client.inner.credentials.secret(token.as_deref())),
+                source,
+            }),
         }
     }
 }
@@ -552,7 +548,7 @@ async fn execute<E: ErrorBody>(
             &request,
             &url,
             &headers,
-            authorization,
+            (authorization, credentials.secret(token.as_deref())),
             &retry,
             attempt,
         )
@@ -568,9 +564,7 @@ async fn execute<E: ErrorBody>(
                 meta.retries = retries;
                 return Ok((meta, body, token));
             }
-            Err(error) => error
-                .without_query()
-                .without_secret(credentials.secret(token.as_deref())),
+            Err(error) => error.without_query(),
         };
         error.set_retries(retries);
         tracing::debug!(
@@ -716,7 +710,7 @@ async fn attempt_once<E: ErrorBody>(
     request: &Request,
     url: &Url,
     headers: &HeaderMap,
-    authorization: Option<(HeaderName, HeaderValue)>,
+    (authorization, secret): (Option<(HeaderName, HeaderValue)>, Option<&str>),
     retry: &RetryHeaders,
     attempt: u32,
 ) -> Result<(ResponseMeta, Vec<u8>), Error<E>> {
@@ -732,7 +726,7 @@ async fn attempt_once<E: ErrorBody>(
         transport,
         request.method.clone(),
         url,
-        headers,
+        (headers, secret),
         body,
         request.operation,
         attempt,

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
@@ -205,21 +206,6 @@ impl<E: ErrorBody> Error<E> {
         self
     }
 
-    /// The error with `secret` (the credential sent, which a server may echo: a debug page,
-    /// a proxy's error) blanked out of the start of the body it shows, and so out of every
-    /// message that shows it.
-    pub(crate) fn without_secret(mut self, secret: Option<&str>) -> Self {
-        let shown = match &mut self {
-            Self::Api(api) => api.raw_body.as_mut(),
-            Self::Decode { snippet, .. } => Some(snippet),
-            _ => None,
-        };
-        if let (Some(text), Some(secret)) = (shown, secret) {
-            redact(text, secret);
-        }
-        self
-    }
-
     /// The HTTP status of the response this error is about, if there was one.
     pub fn status(&self) -> Option<StatusCode> {
         self.meta().map(|meta| meta.status)
@@ -325,15 +311,26 @@ pub struct ApiError<E = serde_json::Value> {
 }
 
 impl<E: ErrorBody> ApiError<E> {
-    pub(crate) fn new(operation: &'static str, meta: ResponseMeta, body: &[u8]) -> Self {
+    /// The error of an answer with `body`, to a request that sent `secret` (its credential).
+    /// A body that echoes the secret (a debug page, a proxy's error) is not decoded: it is
+    /// kept only as its start, with the secret blanked out, so that no message or `Debug`
+    /// of the error shows it.
+    pub(crate) fn new(
+        operation: &'static str,
+        meta: ResponseMeta,
+        body: &[u8],
+        secret: Option<&str>,
+    ) -> Self {
+        let (shown, echoed) = redacted(body, secret);
         let decoded = match body {
             [] => None,
+            _ if echoed => None,
             body => serde_json::from_slice::<E>(body).ok(),
         };
         let described = decoded
             .as_ref()
             .is_some_and(|body| body.code().is_some() || body.summary().is_some());
-        let raw_body = (!body.is_empty() && !described).then(|| snippet(body));
+        let raw_body = (!body.is_empty() && !described).then(|| start_of(shown));
         Self {
             operation,
             meta,
@@ -353,17 +350,34 @@ impl<E: ErrorBody> fmt::Display for ApiError<E> {
             status.canonical_reason().unwrap_or("Unknown Status")
         )?;
         let body = self.body.as_ref();
-        if let Some(code) = body.and_then(ErrorBody::code) {
+        // A JSON body that is not the declared type (a field it requires left out), or says
+        // nothing by its fields, may still say its code and summary by the names APIs
+        // commonly give them.
+        let json = self
+            .raw_body
+            .as_deref()
+            .and_then(|raw| serde_json::from_str::<serde_json::Value>(raw).ok());
+        let code = body
+            .and_then(ErrorBody::code)
+            .or_else(|| json.as_ref().and_then(ErrorBody::code));
+        let summary = body
+            .and_then(ErrorBody::summary)
+            .or_else(|| json.as_ref().and_then(ErrorBody::summary));
+        if let Some(code) = code {
             write!(f, " ({code})")?;
         }
-        if let Some(summary) = body.and_then(ErrorBody::summary) {
+        if let Some(summary) = summary {
             write!(f, ": {summary}")?;
         }
-        let causes = body.map(ErrorBody::causes).unwrap_or_default();
+        let mut causes = body.map(ErrorBody::causes).unwrap_or_default();
+        if causes.is_empty() {
+            causes = json.as_ref().map(ErrorBody::causes).unwrap_or_default();
+        }
         if !causes.is_empty() {
             write!(f, " [{}]", causes.join("; "))?;
         }
         match &self.raw_body {
+            Some(_) if json.is_some() && (code.is_some() || summary.is_some()) => {}
             Some(raw) => {
                 let start: String = raw.chars().take(SHOWN_BODY_CHARACTERS).collect();
                 let cut = if start.len() < raw.len() { "…" } else { "" };
@@ -402,30 +416,67 @@ fn causes(error: &dyn std::error::Error) -> String {
 /// What stands in for a secret in the body an error shows.
 const REDACTED: &str = "[redacted]";
 
-/// Blanks `secret` out of `text`, the start of a body: wherever it is whole, and at the end
-/// where the body was cut within it (four characters of it or more).
-fn redact(text: &mut String, secret: &str) {
-    const SHORTEST_CUT: usize = 4;
-    if secret.len() < SHORTEST_CUT {
-        return;
-    }
-    if text.contains(secret) {
-        *text = text.replace(secret, REDACTED);
-    }
-    let cut = (SHORTEST_CUT..secret.len())
-        .rev()
-        .filter(|&length| secret.is_char_boundary(length))
-        .find(|&length| text.ends_with(&secret[..length]));
-    if let Some(length) = cut {
-        text.truncate(text.len() - length);
-        text.push_str(REDACTED);
-    }
+/// The shortest secret looked for: fewer characters can't be told from text.
+const SHORTEST_SECRET: usize = 4;
+
+/// The start of `body` as text, for errors, with `secret` (the credential the request sent)
+/// blanked out wherever the body has it, before the text is cut.
+pub(crate) fn snippet(body: &[u8], secret: Option<&str>) -> String {
+    start_of(redacted(body, secret).0)
 }
 
-/// The start of `body` as text, for errors.
-pub(crate) fn snippet(body: &[u8]) -> String {
-    let end = body.len().min(BODY_SNIPPET_BYTES);
-    String::from_utf8_lossy(&body[..end]).into_owned()
+/// `body` as text with `secret` blanked out, and whether it had the secret.
+fn redacted(body: &[u8], secret: Option<&str>) -> (String, bool) {
+    let mut text = String::from_utf8_lossy(body).into_owned();
+    let echoed = secret.is_some_and(|secret| redact(&mut text, secret));
+    (text, echoed)
+}
+
+/// The first [`BODY_SNIPPET_BYTES`] of `text`, to a character's end.
+fn start_of(mut text: String) -> String {
+    let mut end = text.len().min(BODY_SNIPPET_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text
+}
+
+/// Blanks `secret` out of `text` in the forms a server may echo it: as it is,
+/// percent-encoded (in a URL) or with its slashes escaped (in JSON), in any letter case.
+/// Whether it was there.
+fn redact(text: &mut String, secret: &str) -> bool {
+    if secret.len() < SHORTEST_SECRET {
+        return false;
+    }
+    let encoded = utf8_percent_encode(secret, NON_ALPHANUMERIC).to_string();
+    let escaped = secret.replace('/', "\\/");
+    let mut found = false;
+    for form in [secret, encoded.as_str(), escaped.as_str()] {
+        found |= replace_ignoring_case(text, form, REDACTED);
+    }
+    found
+}
+
+/// Replaces every `needle` in `text`, ASCII letters of either case alike; whether there was
+/// one. Lowering ASCII letters moves no byte, so the places found in the lowered text are
+/// places in `text`.
+fn replace_ignoring_case(text: &mut String, needle: &str, with: &str) -> bool {
+    let lowered = text.to_ascii_lowercase();
+    let needle = needle.to_ascii_lowercase();
+    if !lowered.contains(&needle) {
+        return false;
+    }
+    let mut replaced = String::with_capacity(text.len());
+    let mut last = 0;
+    for (at, _) in lowered.match_indices(&needle) {
+        replaced.push_str(&text[last..at]);
+        replaced.push_str(with);
+        last = at + needle.len();
+    }
+    replaced.push_str(&text[last..]);
+    *text = replaced;
+    true
 }
 
 #[cfg(test)]
@@ -433,14 +484,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_secret_is_blanked_out_whole_and_where_the_body_was_cut_within_it() {
-        let mut text = "a s3cret-value and s3cret-value, then s3cr".to_owned();
-        redact(&mut text, "s3cret-value");
-        assert_eq!(text, "a [redacted] and [redacted], then [redacted]");
+    fn a_secret_is_blanked_out_in_every_form_a_server_may_echo_it() {
+        let secret = "s3cret/Value+1";
+        let body = "a s3cret/Value+1, S3CRET/VALUE+1, s3cret%2FValue%2B1 and s3cret\\/Value+1";
+        assert_eq!(
+            snippet(body.as_bytes(), Some(secret)),
+            "a [redacted], [redacted], [redacted] and [redacted]"
+        );
+        // Blanked out before the text is cut, so no part of it is left at the cut.
+        let body = format!("{}{secret}", "x".repeat(BODY_SNIPPET_BYTES - 5));
+        let shown = snippet(body.as_bytes(), Some(secret));
+        assert_eq!(shown.len(), BODY_SNIPPET_BYTES);
+        assert!(shown.ends_with("x[reda"), "{shown}");
         // Three characters are too few to tell a secret from text.
-        let mut text = "ends with s3c".to_owned();
-        redact(&mut text, "s3cret-value");
-        assert_eq!(text, "ends with s3c");
+        assert_eq!(snippet(b"ends with s3c", Some("s3c")), "ends with s3c");
     }
 
     #[test]
@@ -481,7 +538,7 @@ mod tests {
             retries: Retries::default(),
         };
         let body = format!("{{\"note\": \"{}\"}}", "é".repeat(300));
-        let error = ApiError::<serde_json::Value>::new("getThing", meta, body.as_bytes());
+        let error = ApiError::<serde_json::Value>::new("getThing", meta, body.as_bytes(), None);
         let start: String = body.chars().take(SHOWN_BODY_CHARACTERS).collect();
         assert_eq!(
             error.to_string(),

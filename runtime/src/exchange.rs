@@ -11,7 +11,8 @@ use super::client::Transport;
 use super::error::{ApiError, Error, ErrorBody, Result};
 
 /// Sends one HTTP request through `transport` (its User-Agent, request timeout and body
-/// limit) and reads the answer: the 2xx metadata and body, or the error.
+/// limit) and reads the answer: the 2xx metadata and body, or the error, which shows no
+/// `secret` (the credential in `headers` or elsewhere in the request) its body may echo.
 ///
 /// The body can be sent only once, so no redirect resends it anywhere, and an answer
 /// from another origin than the request's (an injected client that follows redirects)
@@ -20,7 +21,7 @@ pub(crate) async fn exchange<E: ErrorBody>(
     transport: &Transport,
     method: Method,
     url: &Url,
-    headers: HeaderMap,
+    (headers, secret): (HeaderMap, Option<&str>),
     body: Option<Bytes>,
     operation: &'static str,
     attempt: u32,
@@ -52,7 +53,9 @@ pub(crate) async fn exchange<E: ErrorBody>(
     if status.is_success() {
         Ok((meta, body))
     } else {
-        Err(Error::Api(Box::new(ApiError::new(operation, meta, &body))))
+        Err(Error::Api(Box::new(ApiError::new(
+            operation, meta, &body, secret,
+        ))))
     }
 }
 

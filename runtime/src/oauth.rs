@@ -358,11 +358,20 @@ impl TokenEndpoint {
             operation: TOKEN_REQUEST,
             message: format!("the token request could not be written as a form: {error}"),
         })?;
+        // What an error page that echoes the request must not show.
+        let secret = match &self.grant {
+            Grant::Secret(client) => Some(client.client_secret.as_str()),
+            #[cfg(feature = "private-key-jwt")]
+            Grant::Signed(_) => form
+                .iter()
+                .find(|(name, _)| *name == "client_assertion")
+                .map(|(_, assertion)| assertion.as_str()),
+        };
         let (_, body) = exchange(
             &self.transport,
             Method::POST,
             &self.url,
-            headers,
+            (headers, secret),
             Some(body.into()),
             TOKEN_REQUEST,
             attempt,

@@ -283,7 +283,7 @@ impl<'d> Lowerer<'d> {
             error_body: errors.body,
             call_type: None,
             scopes: self.scopes(operation),
-            sends_credentials: sends_credentials(self.requirements(operation)),
+            sends_credentials: sends_credentials(self.usable_requirements(operation)),
             docs: Docs {
                 summary: operation.summary.clone(),
                 description: operation.description.clone(),
@@ -877,7 +877,7 @@ impl<'d> Lowerer<'d> {
 
     /// The OAuth 2.0 scopes the operation (or else the document) requires.
     fn scopes(&self, operation: &'d OpenApiOperation) -> Vec<String> {
-        let requirements = self.requirements(operation);
+        let requirements = self.usable_requirements(operation);
         let mut scopes: Vec<String> = Vec::new();
         for scope in requirements
             .into_iter()
@@ -902,6 +902,29 @@ impl<'d> Lowerer<'d> {
             .or(self.document.security.as_ref())
     }
 
+    /// The security requirements of the operation (or else of the document) whose schemes
+    /// are all defined: those the client can meet. The others stop the generation, or with
+    /// `skip_unsupported` are left out with a warning ([`Lowerer::defined_schemes`]).
+    fn usable_requirements(
+        &self,
+        operation: &'d OpenApiOperation,
+    ) -> Option<Vec<&'d SecurityRequirement>> {
+        self.requirements(operation).map(|requirements| {
+            requirements
+                .iter()
+                .filter(|requirement| requirement.keys().all(|scheme| self.defines(scheme)))
+                .collect()
+        })
+    }
+
+    /// Whether `components.securitySchemes` defines `scheme`.
+    fn defines(&self, scheme: &str) -> bool {
+        self.document
+            .components
+            .as_ref()
+            .is_some_and(|components| components.security_schemes.contains_key(scheme))
+    }
+
     /// An error naming the first security requirement of the operation (or else of the
     /// document) that names a scheme `components.securitySchemes` does not define; with
     /// `skip_unsupported`, a warning for each when another requirement can be met.
@@ -914,19 +937,12 @@ impl<'d> Lowerer<'d> {
             Some(_) => at.push("security"),
             None => Pointer::root().push("security"),
         };
-        let defined = self
-            .document
-            .components
-            .as_ref()
-            .map(|components| &components.security_schemes);
-        let is_defined =
-            |scheme: &String| defined.is_some_and(|defined| defined.contains_key(scheme));
         let requirements = self.requirements(operation).map_or(&[][..], Vec::as_slice);
         let undefined: Vec<Diagnostic> = requirements
             .iter()
             .enumerate()
             .filter_map(|(index, requirement)| {
-                let scheme = requirement.keys().find(|scheme| !is_defined(scheme))?;
+                let scheme = requirement.keys().find(|scheme| !self.defines(scheme))?;
                 Some(
                     Diagnostic::at(
                         &at.push(index),
@@ -938,7 +954,7 @@ impl<'d> Lowerer<'d> {
             .collect();
         let usable = requirements
             .iter()
-            .any(|requirement| requirement.keys().all(is_defined));
+            .any(|requirement| requirement.keys().all(|scheme| self.defines(scheme)));
         let mut undefined = undefined.into_iter();
         match undefined.next() {
             None => Ok(()),
@@ -959,7 +975,7 @@ impl<'d> Lowerer<'d> {
 
     /// Records the scopes the operation requires of each scheme, for the token requests.
     fn note_scopes(&mut self, operation: &'d OpenApiOperation) {
-        for requirement in self.requirements(operation).into_iter().flatten() {
+        for requirement in self.usable_requirements(operation).into_iter().flatten() {
             for (scheme, scopes) in requirement {
                 self.scopes_by_scheme
                     .entry(scheme.clone())

@@ -145,10 +145,12 @@ impl Lowerer<'_> {
 /// credentials go with the request, since signing in may give more (private data, higher
 /// limits). A document that says nothing leaves them on, as most documents that declare
 /// schemes and forget the top-level `security` mean.
-pub(super) fn sends_credentials(requirements: Option<&Vec<SecurityRequirement>>) -> bool {
+pub(super) fn sends_credentials<'r>(
+    requirements: Option<impl IntoIterator<Item = &'r SecurityRequirement>>,
+) -> bool {
     requirements.is_none_or(|requirements| {
         requirements
-            .iter()
+            .into_iter()
             .any(|requirement| !requirement.is_empty())
     })
 }
@@ -190,7 +192,7 @@ mod tests {
 
     #[test]
     fn credentials_are_left_off_only_where_no_requirement_names_a_scheme() {
-        assert!(sends_credentials(None));
+        assert!(sends_credentials(None::<&Vec<SecurityRequirement>>));
         assert!(sends_credentials(Some(&requirements(
             r#"[{"bearer": []}]"#
         ))));
