@@ -181,16 +181,12 @@ async fn a_stop_during_the_cool_down_keeps_the_wait_and_every_request_in_the_rep
     let options = options()
         .polling(Duration::from_secs(5), Duration::from_secs(5))
         .max_cool_down_wait(Duration::from_secs(60));
-    let error = importer(&emulator, options)
-        .run_until(
-            employees(10..20),
-            leavers(0..0),
-            |_| {},
-            tokio::time::sleep(Duration::from_millis(300)),
-        )
-        .await
-        .expect_err("stopped");
-    assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    let error = stopped_after(
+        &importer(&emulator, options),
+        10..20,
+        Duration::from_millis(300),
+    )
+    .await;
     let waits = &error.report.waits;
     assert_eq!(waits.len(), 1, "{waits:?}");
     assert_eq!(waits[0].reason, WaitReason::CoolDown);
@@ -795,16 +791,12 @@ async fn stopping_the_import_while_its_session_is_created_cancels_and_reports_it
         delay: Duration::from_millis(300),
         count: 1,
     });
-    let error = importer(&emulator, options())
-        .run_until(
-            employees(0..10),
-            leavers(0..0),
-            |_| {},
-            tokio::time::sleep(Duration::from_millis(100)),
-        )
-        .await
-        .expect_err("stopped");
-    assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    let error = stopped_after(
+        &importer(&emulator, options()),
+        0..10,
+        Duration::from_millis(100),
+    )
+    .await;
     let sessions = emulator.sessions(SOURCE);
     assert_eq!(sessions.len(), 1);
     assert_eq!(sessions[0].status, SessionStatus::Closed);
@@ -1301,4 +1293,23 @@ async fn a_session_another_client_cancels_is_reported_as_ended_by_it() -> TestRe
         emulator.shutdown().await;
     }
     Ok(())
+}
+
+/// The import of `employees(users)` stopped after `delay`: the error it ends with.
+async fn stopped_after(
+    importer: &okta_identity_source_import::Importer,
+    users: std::ops::Range<u64>,
+    delay: Duration,
+) -> okta_identity_source_import::ImportError {
+    let error = importer
+        .run_until(
+            employees(users),
+            leavers(0..0),
+            |_| {},
+            tokio::time::sleep(delay),
+        )
+        .await
+        .expect_err("stopped");
+    assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    error
 }

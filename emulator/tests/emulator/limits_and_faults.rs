@@ -6,7 +6,7 @@ use okta_identity_source::models::IdentitySourceSessionStatus as Status;
 use okta_identity_source::{Client, Error, IdentitySourceApi, RetryPolicy};
 use okta_identity_source_emulator::{Fault, SessionStatus};
 
-use crate::support::{SOURCE, TOKEN, api, builder, refusal, start, upsert};
+use crate::support::{SOURCE, TOKEN, api, api_retrying, builder, refusal, start, upsert};
 
 #[tokio::test]
 async fn every_answer_carries_the_rate_limit_headers_a_request_id_and_a_date() {
@@ -128,15 +128,7 @@ async fn an_injected_status_comes_with_the_error_code_okta_sends_with_it() {
 #[tokio::test]
 async fn the_client_retries_through_injected_faults_with_retry_headers() {
     let emulator = start(builder()).await;
-    let client = Client::builder(emulator.base_url())
-        .api_token(TOKEN)
-        .retry_policy(
-            RetryPolicy::with_max_retries(3)
-                .backoff(Duration::from_millis(1), Duration::from_millis(5)),
-        )
-        .build()
-        .unwrap();
-    let api = IdentitySourceApi::new(client);
+    let api = api_retrying(&emulator);
     emulator.inject(Fault::Status {
         status: 503,
         count: 1,
@@ -162,15 +154,7 @@ async fn the_client_retries_through_injected_faults_with_retry_headers() {
 #[tokio::test]
 async fn a_dropped_connection_is_a_transport_error_retried_only_when_safe() {
     let emulator = start(builder()).await;
-    let client = Client::builder(emulator.base_url())
-        .api_token(TOKEN)
-        .retry_policy(
-            RetryPolicy::with_max_retries(2)
-                .backoff(Duration::from_millis(1), Duration::from_millis(5)),
-        )
-        .build()
-        .unwrap();
-    let api = IdentitySourceApi::new(client);
+    let api = api_retrying(&emulator);
     // A create may have been carried out: it is not sent again.
     emulator.inject(Fault::DropConnection { count: 1 });
     let error = api

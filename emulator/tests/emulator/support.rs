@@ -31,6 +31,19 @@ pub fn api(emulator: &Emulator) -> IdentitySourceApi {
     api_with(emulator, TOKEN)
 }
 
+/// The client as [`api`] makes it, but retrying (3 times, backing off for milliseconds).
+pub fn api_retrying(emulator: &Emulator) -> IdentitySourceApi {
+    let client = Client::builder(emulator.base_url())
+        .api_token(TOKEN)
+        .retry_policy(
+            RetryPolicy::with_max_retries(3)
+                .backoff(Duration::from_millis(1), Duration::from_millis(5)),
+        )
+        .build()
+        .expect("a loopback client");
+    IdentitySourceApi::new(client)
+}
+
 pub fn api_with(emulator: &Emulator, token: &str) -> IdentitySourceApi {
     let client = Client::builder(emulator.base_url())
         .api_token(token)
