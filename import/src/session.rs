@@ -42,7 +42,8 @@ pub async fn run(
     });
     let accepted = upload(ctx, number, &id, feed).await?;
     if accepted == 0 {
-        // Every upload was refused and the caller chose to go on: nothing to start.
+        // Every upload was refused (and the caller chose to go on) or put aside: nothing to
+        // start.
         cancel_own(ctx, number, &id).await;
         return Ok(());
     }
