@@ -1345,9 +1345,11 @@ fn the_answer_to_a_head_request_has_no_body_whatever_the_document_declares() {
     assert_eq!(
         warnings,
         [
-            "at #/paths/~1ping/head/responses: the answer to a HEAD request has no body, so the content declared for it is left out: the method returns `()`"
+            "at #/paths/~1ping/head/responses/200: the answer to a HEAD request has no body, so the content declared for it is left out: the method returns `()`"
         ]
     );
     let api = surface(&generated.files);
     assert!(api.contains("head_ping() -> Call<()"), "{api}");
+    // No type is made for the body never received.
+    assert!(!api.contains("HeadPingResponse"), "{api}");
 }

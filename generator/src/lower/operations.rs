@@ -254,18 +254,8 @@ impl<'d> Lowerer<'d> {
             param.rust_name = param_names.claim(param.rust_name.clone());
         }
         let body = self.request_body(operation, at, &type_hint, &mut param_names)?;
-        let (mut success, errors) = self.responses(operation, at, &type_hint)?;
-        if http_method == HttpMethod::Head && success.body != SuccessBody::Empty {
-            // RFC 9110: the answer to a HEAD has no body, whatever the document declares.
-            self.warnings.push(
-                Diagnostic::at(
-                    &at.push("responses"),
-                    "the answer to a HEAD request has no body, so the content declared for it is left out: the method returns `()`",
-                )
-                .warning(),
-            );
-            success.body = SuccessBody::Empty;
-        }
+        let head = http_method == HttpMethod::Head;
+        let (success, errors) = self.responses(operation, at, &type_hint, head)?;
         let idempotent = idempotent(operation, http_method, at)?;
         self.defined_schemes(operation, at)?;
         self.note_scopes(operation);
@@ -693,12 +683,15 @@ impl<'d> Lowerer<'d> {
         }))
     }
 
-    /// The success type, and the declared error statuses with their body type.
+    /// The success type, and the declared error statuses with their body type. The answer
+    /// to a `head` request has no body (RFC 9110), whatever the document declares: its
+    /// success is `()`, with a warning, and no type is made for it.
     fn responses(
         &mut self,
         operation: &'d OpenApiOperation,
         at: &Pointer,
         type_hint: &str,
+        head: bool,
     ) -> Result<(Success, Errors), Diagnostic> {
         let responses_map = self
             .document
@@ -761,6 +754,17 @@ impl<'d> Lowerer<'d> {
                 continue;
             }
             statuses.extend(written);
+            if head && picked.is_some() {
+                self.warnings.push(
+                    Diagnostic::at(
+                        &status_at,
+                        "the answer to a HEAD request has no body, so the content declared for it is left out: the method returns `()`",
+                    )
+                    .warning(),
+                );
+                bodies.push(None);
+                continue;
+            }
             let body = match picked {
                 None => None,
                 Some((media_type, _, Encoding::Text)) => {
