@@ -68,7 +68,13 @@ impl Connection {
         if !quiet {
             client = client.on_retry(retrying::tell);
         }
-        let client = client.build().map_err(|e| ConfigError(e.to_string()))?;
+        // The runtime's words for the org URL are the command's: the flag and the variable.
+        let client = client.build().map_err(|e| {
+            ConfigError(e.to_string().replace(
+                "invalid client configuration: the base URL",
+                "the org URL (--org or OKTA_ORG_URL)",
+            ))
+        })?;
         Ok(Target {
             api: IdentitySourceApi::new(client),
             source,

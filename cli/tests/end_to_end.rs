@@ -106,6 +106,18 @@ fn usage_and_configuration_errors_exit_2_and_say_what_to_set() {
             env: &[("OKTA_API_TOKEN", "t0k3n")],
         },
         Case {
+            name: "org_without_scheme",
+            args: &[
+                "sessions",
+                "list",
+                "--org",
+                "dev-1.okta.com",
+                "--source",
+                "0oa1",
+            ],
+            env: &[("OKTA_API_TOKEN", "t0k3n")],
+        },
+        Case {
             name: "private_key_missing",
             args: &[
                 "sessions",
@@ -1144,9 +1156,9 @@ async fn a_failed_import_says_what_failed_instead_of_a_summary_of_zeros() {
     let emulator = emulator().await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
     dir.write("users.csv", people_csv(1..=10));
-    // Okta refuses to open the session.
+    // Okta refuses to open the session: the token may not.
     emulator.inject(Fault::Status {
-        status: 500,
+        status: 403,
         count: 1,
     });
     let run = dir
@@ -1159,7 +1171,7 @@ async fn a_failed_import_says_what_failed_instead_of_a_summary_of_zeros() {
     assert_eq!(report["outcome"], "failed", "{report}");
     let error = report["error"].as_str().unwrap_or_default();
     assert!(
-        error.starts_with("the import stopped: creating a session failed: 500"),
+        error.starts_with("the import stopped: creating a session failed: 403"),
         "{report}"
     );
     assert_eq!(

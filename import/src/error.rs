@@ -64,7 +64,10 @@ pub enum Failure {
         stale_after: Duration,
     },
     /// Okta still refused to open a session when the cool-down wait ran out.
-    #[error("Okta still refuses new sessions after waiting {waited:?} for the cool-down: {error}")]
+    #[error(
+        "Okta still refuses new sessions after waiting {}s for the cool-down: {error}",
+        waited.as_secs()
+    )]
     CoolDown {
         /// How long was waited.
         waited: Duration,

@@ -182,10 +182,13 @@ pub struct Report {
 }
 
 impl Report {
-    /// Whether every session completed and no record was left out or refused.
+    /// Whether every session that took an upload completed and no record was left out or
+    /// refused (a session whose uploads were all put aside, and so cancelled, took none: they
+    /// went into a later one).
     pub fn is_complete_success(&self) -> bool {
         self.sessions
             .iter()
+            .filter(|session| session.uploads > 0)
             .all(|session| session.status == IdentitySourceSessionStatus::Completed)
             && self.invalid.is_empty()
             && self.rejected.is_empty()

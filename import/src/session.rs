@@ -90,17 +90,32 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
         }
     }
     let first_refusal = Instant::now();
-    let mut refusals = 0;
+    let (mut refusals, mut created_again) = (0, false);
     loop {
         let error = match create(ctx).await {
             Ok(session) => return Ok(session),
             Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => error,
+            // A create whose answer was lost that made no session (the connection dropped
+            // before it reached Okta) is sent once more; one that did is cancelled as the
+            // run stops.
+            Err(SendError::Call(error))
+                if !created_again
+                    && may_have_been_carried_out(&error)
+                    && made_nothing(ctx).await =>
+            {
+                created_again = true;
+                continue;
+            }
             Err(error) => return Err(error.during("creating a session")),
         };
         if deal_with_active(ctx).await? {
             continue;
         }
-        // No other session is active: Okta's cool-down after an earlier start.
+        // No other session is active: Okta's cool-down after an earlier start (its words
+        // are not published, so any other 400 is taken for it too: said where it is seen).
+        if refusals == 0 {
+            tracing::warn!(%error, "no other session is active: taken for the cool-down after a start");
+        }
         refusals += 1;
         let waited = first_refusal.elapsed();
         let delay = ctx.options.backoff(refusals);
@@ -132,6 +147,22 @@ async fn create(ctx: &Context<'_>) -> Result<IdentitySourceSession, SendError> {
         *lock(&ctx.open_session) = Some(session.id.clone());
     }
     created
+}
+
+/// Whether the create sent last, whose answer was lost, made no session: none of the
+/// source's is one it could have made. It is then no longer looked for as the run stops.
+async fn made_nothing(ctx: &Context<'_>) -> bool {
+    let Some(since) = *lock(&ctx.creating) else {
+        return true;
+    };
+    let listed = ctx
+        .send(|| ctx.api.list_identity_source_sessions(&ctx.source))
+        .await;
+    let nothing = listed.is_ok_and(|sessions| made_by_lost_create(sessions, since).is_none());
+    if nothing {
+        lock(&ctx.creating).take();
+    }
+    nothing
 }
 
 /// Whether a request that failed with `error` may have been carried out all the same: one

@@ -1209,6 +1209,49 @@ async fn an_upload_whose_fate_is_unclear_is_sent_again_in_a_session_of_its_own()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_whose_only_upload_was_put_aside_leaves_the_run_a_success() -> TestResult {
+    let emulator = emulator().start().await?;
+    // The create goes through; the only upload is taken, then answered 504.
+    emulator.inject(Fault::Delay {
+        delay: Duration::ZERO,
+        count: 1,
+    });
+    emulator.inject(Fault::StatusAfterCarryingOut {
+        status: 504,
+        count: 1,
+    });
+    let report = importer(&emulator, options())
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await?;
+    let statuses: Vec<_> = report.sessions.iter().map(|s| s.status.clone()).collect();
+    assert_eq!(statuses, [Status::Closed, Status::Completed]);
+    assert!(report.is_complete_success(), "{report}");
+    assert_eq!(emulator.users(SOURCE).len(), 10);
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_dropped_before_it_made_a_session_is_sent_again() -> TestResult {
+    let emulator = emulator().start().await?;
+    emulator.inject(Fault::DropConnection { count: 1 });
+    let report = importer(&emulator, options())
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await?;
+    assert_eq!(report.sessions.len(), 1);
+    assert_eq!(report.lost_create, None);
+    let creates = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/sessions"))
+        .count();
+    assert_eq!(creates, 2);
+    assert_eq!(emulator.users(SOURCE).len(), 10);
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_that_cannot_connect_made_no_session_to_look_for() -> TestResult {
     // A port nothing listens on.
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;

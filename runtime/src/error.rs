@@ -425,11 +425,47 @@ pub(crate) fn snippet(body: &[u8], secret: Option<&str>) -> String {
     start_of(redacted(body, secret).0)
 }
 
-/// `body` as text with `secret` blanked out, and whether it had the secret.
+/// `body` as text with `secret` blanked out, and whether it had the secret. A JSON body
+/// can hide it behind escapes (`\u002b`): its strings are looked at as read, and the body
+/// written again without it.
 fn redacted(body: &[u8], secret: Option<&str>) -> (String, bool) {
     let mut text = String::from_utf8_lossy(body).into_owned();
-    let echoed = secret.is_some_and(|secret| redact(&mut text, secret));
-    (text, echoed)
+    let Some(secret) = secret else {
+        return (text, false);
+    };
+    if redact(&mut text, secret) {
+        return (text, true);
+    }
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut json) => match redact_strings(&mut json, secret) {
+            true => (json.to_string(), true),
+            false => (text, false),
+        },
+        Err(_) => (text, false),
+    }
+}
+
+/// Blanks `secret` out of every string of `json`, keys included; whether one had it.
+fn redact_strings(json: &mut serde_json::Value, secret: &str) -> bool {
+    use serde_json::Value;
+    match json {
+        Value::String(text) => redact(text, secret),
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |found, item| redact_strings(item, secret) | found),
+        Value::Object(members) => {
+            let before = members.len();
+            let entries: Vec<(String, Value)> = std::mem::take(members).into_iter().collect();
+            let mut found = false;
+            for (mut key, mut value) in entries {
+                found |= redact(&mut key, secret);
+                found |= redact_strings(&mut value, secret);
+                members.insert(key, value);
+            }
+            found || members.len() != before
+        }
+        _ => false,
+    }
 }
 
 /// The first [`BODY_SNIPPET_BYTES`] of `text`, to a character's end.
@@ -498,6 +534,13 @@ mod tests {
         assert!(shown.ends_with("x[reda"), "{shown}");
         // Three characters are too few to tell a secret from text.
         assert_eq!(snippet(b"ends with s3c", Some("s3c")), "ends with s3c");
+        // Behind a JSON escape, in a value or a key.
+        let body = br#"{"errorSummary":"bad s3cret\/Value\u002b1","s3cret/Value\u002b1":[1]}"#;
+        let shown = snippet(body, Some(secret));
+        assert_eq!(
+            shown,
+            r#"{"[redacted]":[1],"errorSummary":"bad [redacted]"}"#
+        );
     }
 
     #[test]
