@@ -44,6 +44,14 @@ impl Connection {
         let org = self.org.clone().filter(|o| !o.is_empty()).ok_or_else(|| {
             ConfigError("no Okta org: pass --org URL or set OKTA_ORG_URL (e.g. https://dev-123456.okta.com)".into())
         })?;
+        // The API's paths begin with `/api/v1` already: an org URL with it would double it.
+        if org.trim_end_matches('/').ends_with("/api/v1") {
+            return Err(ConfigError(
+                "the org URL (--org or OKTA_ORG_URL) ends with /api/v1: give the org alone, \
+                 like https://dev-123456.okta.com"
+                    .into(),
+            ));
+        }
         let source = self
             .source
             .clone()

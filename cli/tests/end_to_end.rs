@@ -118,6 +118,18 @@ fn usage_and_configuration_errors_exit_2_and_say_what_to_set() {
             env: &[("OKTA_API_TOKEN", "t0k3n")],
         },
         Case {
+            name: "org_with_the_api_path",
+            args: &[
+                "sessions",
+                "list",
+                "--org",
+                "https://dev-1.okta.com/api/v1/",
+                "--source",
+                "0oa1",
+            ],
+            env: &[("OKTA_API_TOKEN", "t0k3n")],
+        },
+        Case {
             name: "private_key_missing",
             args: &[
                 "sessions",
@@ -1109,10 +1121,7 @@ async fn an_upload_answered_504_is_sent_again_in_a_session_of_its_own() {
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
     dir.write("users.csv", people_csv(1..=300));
     // The create goes through; the first upload is taken, then answered 504.
-    emulator.inject(Fault::Delay {
-        delay: Duration::ZERO,
-        count: 1,
-    });
+    emulator.inject(Fault::Pass { count: 1 });
     emulator.inject(Fault::StatusAfterCarryingOut {
         status: 504,
         count: 1,
@@ -1601,10 +1610,7 @@ fn import_with_requests_held(
     held: u32,
 ) -> std::process::Child {
     dir.write("users.csv", people_csv(1..=300));
-    emulator.inject(Fault::Delay {
-        delay: Duration::ZERO,
-        count: 1,
-    });
+    emulator.inject(Fault::Pass { count: 1 });
     emulator.inject(Fault::Delay { delay, count: held });
     dir.command(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
         .stdout(Stdio::piped())

@@ -308,6 +308,7 @@ impl Emulator {
             Fault::Status { status, count } => {
                 state.faults.push(RequestFault::Status(status), count)
             }
+            Fault::Pass { count } => state.faults.push(RequestFault::Pass, count),
             Fault::StatusAfterCarryingOut { status, count } => {
                 state.faults.push(RequestFault::StatusAfter(status), count)
             }

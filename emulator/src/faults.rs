@@ -8,6 +8,12 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {
+    /// The next `count` API requests are carried out and answered as usual: what a fault
+    /// injected after this one waits for (the create to go through, then the upload fail).
+    Pass {
+        /// How many requests.
+        count: u32,
+    },
     /// The next `count` API requests are answered with `status` (say 503 or 504) and the
     /// Okta error body that comes with it (E0000010 for 503, E0000006 for 403, E0000009 for
     /// other server errors, ...), without being carried out. A 429 is Okta's rate-limit
@@ -51,6 +57,7 @@ pub enum Fault {
 /// What a request suffers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RequestFault {
+    Pass,
     Status(u16),
     StatusAfter(u16),
     Drop,

@@ -510,10 +510,7 @@ async fn a_cancel_whose_answer_was_lost_and_sent_again_is_still_this_runs() -> T
     let emulator = emulator().start().await?;
     // Okta refuses the first upload; the DELETE that follows closes the session, but its
     // answer is a gateway's 504, so the client sends it again and Okta refuses that one.
-    emulator.inject(Fault::Delay {
-        delay: Duration::ZERO,
-        count: 1,
-    });
+    emulator.inject(Fault::Pass { count: 1 });
     emulator.inject(Fault::Status {
         status: 400,
         count: 1,
@@ -1212,10 +1209,7 @@ async fn an_upload_whose_fate_is_unclear_is_sent_again_in_a_session_of_its_own()
 async fn a_session_whose_only_upload_was_put_aside_leaves_the_run_a_success() -> TestResult {
     let emulator = emulator().start().await?;
     // The create goes through; the only upload is taken, then answered 504.
-    emulator.inject(Fault::Delay {
-        delay: Duration::ZERO,
-        count: 1,
-    });
+    emulator.inject(Fault::Pass { count: 1 });
     emulator.inject(Fault::StatusAfterCarryingOut {
         status: 504,
         count: 1,
