@@ -71,18 +71,15 @@ impl Connection {
             ));
         }
         let mut client = Client::builder(org)
+            .base_url_name("org URL (--org or OKTA_ORG_URL)")
             .auth(auth)
             .user_agent_suffix(concat!("okta-import/", env!("CARGO_PKG_VERSION")));
         if !quiet {
             client = client.on_retry(retrying::tell);
         }
-        // The runtime's words for the org URL are the command's: the flag and the variable.
-        let client = client.build().map_err(|e| {
-            ConfigError(e.to_string().replace(
-                "invalid client configuration: the base URL",
-                "the org URL (--org or OKTA_ORG_URL)",
-            ))
-        })?;
+        let client = client
+            .build()
+            .map_err(|e| ConfigError(e.message().to_owned()))?;
         Ok(Target {
             api: IdentitySourceApi::new(client),
             source,

@@ -7,14 +7,9 @@ use reqwest::Url;
 
 use super::error::ConfigError;
 
-/// Checks and normalises the org URL: `https://` (plain `http://` only to a loopback host),
-/// a host, no credentials, query or fragment; a path is kept as a prefix, without its
-/// trailing slash.
-pub(crate) fn parse(text: &str) -> Result<Url, ConfigError> {
-    parse_as(text, "base URL")
-}
-
-/// Checks and normalises `text` as [`parse`] does, naming it `what` in errors.
+/// Checks and normalises the org URL `text`, naming it `what` in errors: `https://` (plain
+/// `http://` only to a loopback host), a host, no credentials, query or fragment; a path is
+/// kept as a prefix, without its trailing slash.
 pub(crate) fn parse_as(text: &str, what: &str) -> Result<Url, ConfigError> {
     // `dev-123456.okta.com` or `dev-123456.okta.com:443`: a host where a scheme should be.
     let text = text.trim();
@@ -117,7 +112,7 @@ mod tests {
             "https:\\\\user:s3cret@example.com",
             "https://user:s3c@ret@example.com/path?q=s3cret#s3cret",
         ] {
-            let error = parse(text).unwrap_err().to_string();
+            let error = parse_as(text, "base URL").unwrap_err().to_string();
             assert!(error.contains("contains credentials"), "{text}: {error}");
             for shown in [error, shown_text(text)] {
                 assert!(!shown.contains("s3c"), "{text}: {shown}");
@@ -129,7 +124,7 @@ mod tests {
     #[test]
     fn a_host_without_a_scheme_is_told_to_begin_with_https() {
         for text in ["dev-123456.okta.com", " dev-123456.okta.com:443/"] {
-            let error = parse(text).unwrap_err().to_string();
+            let error = parse_as(text, "base URL").unwrap_err().to_string();
             assert!(
                 error.contains("the base URL has no scheme: begin it with https://"),
                 "{text}: {error}"
@@ -137,7 +132,7 @@ mod tests {
             assert!(!error.contains("okta.com"), "{error}");
         }
         // Read as the scheme `admin`, with no host.
-        let error = parse("admin:s3cret@dev-123456.okta.com")
+        let error = parse_as("admin:s3cret@dev-123456.okta.com", "base URL")
             .unwrap_err()
             .to_string();
         assert!(error.contains("the base URL has no host"), "{error}");
@@ -147,7 +142,7 @@ mod tests {
     #[test]
     fn an_unparsable_url_is_never_echoed() {
         let text = "https://user:s3cret/x@example.com";
-        let error = parse(text).unwrap_err().to_string();
+        let error = parse_as(text, "base URL").unwrap_err().to_string();
         assert!(error.contains("invalid port number"), "{error}");
         assert!(!error.contains("s3cret"), "{error}");
         assert_eq!(shown_text(text), "<not a valid URL>");

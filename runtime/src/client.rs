@@ -122,6 +122,7 @@ const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 #[must_use]
 pub struct ClientBuilder {
     base_url: String,
+    base_url_name: Option<String>,
     auth: Option<Auth>,
     http: Option<reqwest::Client>,
     connect_timeout: Duration,
@@ -154,6 +155,7 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("base_url", &base_url::shown_text(&self.base_url))
+            .field("base_url_name", &self.base_url_name)
             .field("auth", &self.auth)
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
@@ -221,6 +223,13 @@ impl ClientBuilder {
         self
     }
 
+    /// What errors about the base URL call it (default `base URL`): a command names the flag
+    /// or variable it came from, e.g. `org URL (--org)`.
+    pub fn base_url_name(mut self, name: impl Into<String>) -> Self {
+        self.base_url_name = Some(name.into());
+        self
+    }
+
     /// Appended to the `User-Agent` header, e.g. `hr-sync/2.1`.
     pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
         self.user_agent_suffix = Some(suffix.into());
@@ -251,7 +260,8 @@ impl ClientBuilder {
     /// The client, or a [`ConfigError`] saying what is wrong with the configuration: a
     /// builder given no [`auth`](Self::auth) is refused.
     pub fn build(self) -> Result<Client, ConfigError> {
-        let base_url = base_url::parse(&self.base_url)?;
+        let name = self.base_url_name.as_deref().unwrap_or("base URL");
+        let base_url = base_url::parse_as(&self.base_url, name)?;
         let auth = self.auth.ok_or_else(|| {
             ConfigError::new(
                 "no authentication was configured; set credentials with `auth`, or `auth(Auth::none())` for an API that needs none",
@@ -324,6 +334,7 @@ impl Client {
     pub fn builder(base_url: impl Into<String>) -> ClientBuilder {
         ClientBuilder {
             base_url: base_url.into(),
+            base_url_name: None,
             auth: None,
             http: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,

@@ -454,15 +454,13 @@ fn redact_strings(json: &mut serde_json::Value, secret: &str) -> bool {
             .iter_mut()
             .fold(false, |found, item| redact_strings(item, secret) | found),
         Value::Object(members) => {
-            let before = members.len();
-            let entries: Vec<(String, Value)> = std::mem::take(members).into_iter().collect();
             let mut found = false;
-            for (mut key, mut value) in entries {
+            for (mut key, mut value) in std::mem::take(members) {
                 found |= redact(&mut key, secret);
                 found |= redact_strings(&mut value, secret);
                 members.insert(key, value);
             }
-            found || members.len() != before
+            found
         }
         _ => false,
     }
