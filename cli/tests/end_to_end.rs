@@ -2001,3 +2001,35 @@ async fn a_private_key_other_users_can_read_is_warned_of() {
         assert_eq!(run.stderr.contains(&warning), warned, "{}", run.all());
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_that_ends_in_error_says_that_none_of_its_users_were_imported() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=10));
+    emulator.inject(Fault::ImportError { count: 1 });
+    let run = dir
+        .run_async(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
+        .await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    let row = |name: &str| {
+        run.stdout
+            .lines()
+            .find(|l| l.starts_with(name))
+            .map(|l| l[name.len()..].trim().to_owned())
+    };
+    assert_eq!(row("users sent").as_deref(), Some("10"), "{}", run.all());
+    assert_eq!(row("users imported").as_deref(), Some("0"), "{}", run.all());
+    assert_eq!(
+        row("deactivations imported").as_deref(),
+        Some("0"),
+        "{}",
+        run.all()
+    );
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(report["sessions"][0]["status"], "ERROR", "{report}");
+    assert_eq!(report["users_sent"], 10, "{report}");
+    assert_eq!(report["users_imported"], 0, "{report}");
+    assert!(emulator.users(SOURCE).is_empty());
+}

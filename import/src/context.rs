@@ -97,10 +97,11 @@ impl<'e> Context<'e> {
         lock(&self.report)
     }
 
-    /// The report as it stands, with the elapsed time.
+    /// The report as it stands, with the elapsed time and what was imported.
     pub fn take_report(&self) -> Report {
         let mut report = std::mem::take(&mut *self.report());
         report.elapsed = self.started.elapsed();
+        report.count_imported();
         report
     }
 

@@ -147,6 +147,12 @@ pub struct Report {
     pub users_sent: u64,
     /// Users uploaded to deactivate, in all sessions.
     pub users_deactivated: u64,
+    /// Users uploaded to create or update in the sessions that completed: those Okta
+    /// imported (fewer than [`users_sent`](Self::users_sent) when a session was cancelled,
+    /// expired, ended in `ERROR` or was not waited for to the end).
+    pub users_imported: u64,
+    /// Deactivations in the sessions that completed.
+    pub deactivations_imported: u64,
     /// Records not imported because they break a rule, with reasons.
     pub invalid: Vec<InvalidRecord>,
     /// Repeated external ids resolved by "last one wins".
@@ -196,6 +202,19 @@ impl Report {
             && self.lost_create.is_none()
     }
 
+    /// Sets [`users_imported`](Self::users_imported) and
+    /// [`deactivations_imported`](Self::deactivations_imported) from the sessions.
+    pub(crate) fn count_imported(&mut self) {
+        let completed = self
+            .sessions
+            .iter()
+            .filter(|session| session.status == IdentitySourceSessionStatus::Completed);
+        (self.users_imported, self.deactivations_imported) =
+            completed.fold((0, 0), |(users, deactivations), session| {
+                (users + session.users, deactivations + session.deactivations)
+            });
+    }
+
     /// How long was spent waiting, in all.
     pub fn waited(&self) -> Duration {
         self.waits.iter().map(|wait| wait.waited).sum()
@@ -207,9 +226,9 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{} sent, {} deactivated, in {}; {} ({}, {} rate-limited), {:.1} s ({:.1} s waiting)",
+            "{} and {} sent in {}; {} ({}, {} rate-limited), {:.1} s ({:.1} s waiting)",
             count(self.users_sent, "user"),
-            self.users_deactivated,
+            count(self.users_deactivated, "deactivation"),
             count(self.sessions.len() as u64, "session"),
             count(self.requests, "request"),
             count(self.retries, "retry"),
@@ -225,6 +244,16 @@ impl fmt::Display for Report {
                 session.status,
                 count(session.users, "user"),
                 count(session.deactivations, "deactivation")
+            )?;
+        }
+        if (self.users_imported, self.deactivations_imported)
+            != (self.users_sent, self.users_deactivated)
+        {
+            writeln!(
+                f,
+                "  imported: {} and {} (the others' sessions did not complete)",
+                count(self.users_imported, "user"),
+                count(self.deactivations_imported, "deactivation")
             )?;
         }
         if !self.invalid.is_empty() {
@@ -272,7 +301,7 @@ mod tests {
     use super::*;
 
     fn report() -> Report {
-        Report {
+        let mut report = Report {
             sessions: vec![SessionReport {
                 id: "aps1".into(),
                 status: IdentitySourceSessionStatus::Completed,
@@ -291,16 +320,44 @@ mod tests {
                 waited: Duration::from_millis(500),
             }],
             ..Report::default()
-        }
+        };
+        report.count_imported();
+        report
     }
 
     #[test]
     fn the_summary_is_short_and_complete() {
         assert_eq!(
             report().to_string(),
-            "3 users sent, 1 deactivated, in 1 session; 6 requests (1 retry, 0 rate-limited), 2.5 s (0.5 s waiting)\n  session aps1: COMPLETED (3 users, 1 deactivation)\n"
+            "3 users and 1 deactivation sent in 1 session; 6 requests (1 retry, 0 rate-limited), 2.5 s (0.5 s waiting)\n  session aps1: COMPLETED (3 users, 1 deactivation)\n"
         );
         assert!(report().is_complete_success());
+    }
+
+    #[test]
+    fn only_the_sessions_that_completed_count_as_imported() {
+        let mut report = report();
+        report.sessions.push(SessionReport {
+            id: "aps2".into(),
+            status: IdentitySourceSessionStatus::Closed,
+            users: 200,
+            deactivations: 0,
+            uploads: 1,
+        });
+        report.users_sent += 200;
+        report.count_imported();
+        assert_eq!(
+            (report.users_imported, report.deactivations_imported),
+            (3, 1)
+        );
+        let summary = report.to_string();
+        assert!(
+            summary.contains(
+                "\n  imported: 3 users and 1 deactivation (the others' sessions did not complete)\n"
+            ),
+            "{summary}"
+        );
+        assert!(!report.is_complete_success());
     }
 
     #[test]
@@ -308,6 +365,8 @@ mod tests {
         let json = serde_json::to_value(report()).unwrap();
         assert_eq!(json["sessions"][0]["status"], "COMPLETED");
         assert_eq!(json["elapsed_ms"], 2_500);
+        assert_eq!(json["users_imported"], 3);
+        assert_eq!(json["deactivations_imported"], 1);
         assert_eq!(json["waits"][0]["reason"], "cool_down");
         assert_eq!(json["waits"][0]["until"], "2023-11-14T22:13:20Z");
         assert_eq!(json["waits"][0]["waited_ms"], 500);

@@ -86,30 +86,45 @@ fn write_sessions(out: &mut impl Write, report: &Report) -> io::Result<()> {
         .collect();
     table::write(
         out,
-        &["SESSION", "STATUS", "USERS", "DEACTIVATED", "UPLOADS"],
+        &["SESSION", "STATUS", "USERS", "DEACTIVATIONS", "UPLOADS"],
         &rows,
     )?;
     writeln!(out)
 }
 
-/// What was sent, left out and warned about; after a failure, only the counts that are not zero
-/// (and `none` when nothing was sent).
+/// What was sent, imported, left out and warned about: what was imported when it is not
+/// all that was sent; duplicates, refused uploads and those put aside when there are some;
+/// after a failure, only the counts that are not zero (and `none` when nothing was sent).
 fn count_rows(report: &Report, failed: bool) -> Vec<[String; 2]> {
+    let (users, deactivations) = (report.users_sent, report.users_deactivated);
+    let imported = (report.users_imported, report.deactivations_imported);
+    let not_all_imported = imported != (users, deactivations);
+    let [invalid, duplicates, refused, put_aside] = [
+        report.invalid.len(),
+        report.warnings.len(),
+        report.rejected.len(),
+        report.put_aside.len(),
+    ]
+    .map(|n| n as u64);
+    let unless_failed = |n: u64| !failed || n > 0;
     let counts = [
-        ("users sent", report.users_sent),
-        ("users deactivated", report.users_deactivated),
-        ("invalid records", report.invalid.len() as u64),
-        ("duplicates (last wins)", report.warnings.len() as u64),
-        ("uploads refused", report.rejected.len() as u64),
-        ("uploads put aside", report.put_aside.len() as u64),
+        ("users sent", users, unless_failed(users)),
+        (
+            "deactivations sent",
+            deactivations,
+            unless_failed(deactivations),
+        ),
+        ("invalid records", invalid, unless_failed(invalid)),
+        ("users imported", imported.0, not_all_imported),
+        ("deactivations imported", imported.1, not_all_imported),
+        ("duplicates (last wins)", duplicates, duplicates > 0),
+        ("uploads refused", refused, refused > 0),
+        ("uploads put aside", put_aside, put_aside > 0),
     ];
-    // Duplicates, refused uploads and those put aside are shown only when there are some.
-    let always_shown = if failed { 0 } else { 3 };
     let mut rows: Vec<[String; 2]> = counts
         .into_iter()
-        .enumerate()
-        .filter(|(i, (_, n))| *i < always_shown || *n > 0)
-        .map(|(_, (what, n))| [what.to_string(), n.to_string()])
+        .filter(|&(_, _, shown)| shown)
+        .map(|(what, n, _)| [what.to_string(), n.to_string()])
         .collect();
     if failed && report.users_sent + report.users_deactivated == 0 {
         rows.insert(0, ["records sent".into(), "none".into()]);
