@@ -11,14 +11,15 @@ use super::error::ConfigError;
 /// `http://` only to a loopback host), a host, no credentials, query or fragment; a path is
 /// kept as a prefix, without its trailing slash.
 pub(crate) fn parse_as(text: &str, what: &str) -> Result<Url, ConfigError> {
-    // `dev-123456.okta.com` or `dev-123456.okta.com:443`: a host where a scheme should be.
     let text = text.trim();
-    if text
-        .split_once(':')
-        .is_none_or(|(scheme, _)| scheme.contains('.'))
-    {
+    if let Some(host) = host_without_scheme(text) {
+        let http = if is_loopback(host) {
+            "http:// (for a loopback host, such as a local emulator) or "
+        } else {
+            ""
+        };
         return Err(ConfigError::new(format!(
-            "the {what} has no scheme: begin it with https:// (it is not shown, as it may hold credentials)"
+            "the {what} has no scheme: begin it with {http}https:// (it is not shown, as it may hold credentials)"
         )));
     }
     let mut url = Url::parse(text).map_err(|error| {
@@ -33,15 +34,9 @@ pub(crate) fn parse_as(text: &str, what: &str) -> Result<Url, ConfigError> {
             "the {what} has no host: write it as https://HOST (it is not shown, as it may hold credentials)"
         )));
     };
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
     match url.scheme() {
         "https" => {}
-        "http" if loopback => {}
+        "http" if is_loopback(host) => {}
         "http" => {
             return Err(invalid(
                 "uses plain http://, which is allowed only for loopback hosts; use https://",
@@ -62,6 +57,32 @@ pub(crate) fn parse_as(text: &str, what: &str) -> Result<Url, ConfigError> {
     let path = url.path().trim_end_matches('/').to_owned();
     url.set_path(&path);
     Ok(url)
+}
+
+/// The host `text` begins with when it has no scheme: `dev-123456.okta.com`,
+/// `dev-123456.okta.com:443`, `localhost:8089`, `127.0.0.1:8089` or `[::1]:8089` (a name
+/// before the first `:` is taken for a scheme unless it has a dot or is `localhost`).
+fn host_without_scheme(text: &str) -> Option<&str> {
+    if text.starts_with('[') {
+        return Some(text.split_inclusive(']').next().unwrap_or(text));
+    }
+    match text.split_once(':') {
+        None => Some(text.split('/').next().unwrap_or(text)),
+        Some((host, _)) if host.contains('.') || host.eq_ignore_ascii_case("localhost") => {
+            Some(host)
+        }
+        Some(_) => None,
+    }
+}
+
+/// Whether `host` (a name, an IP address, or an IPv6 address in brackets) is this machine.
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The base URL text as it may be shown: what `url` parses it as, credentials replaced by
@@ -130,6 +151,18 @@ mod tests {
                 "{text}: {error}"
             );
             assert!(!error.contains("okta.com"), "{error}");
+        }
+        for text in [
+            "localhost:8089",
+            "127.0.0.1:8089/",
+            "[::1]:8089",
+            "LOCALHOST",
+        ] {
+            let error = parse_as(text, "base URL").unwrap_err().to_string();
+            assert!(
+                error.contains("has no scheme: begin it with http:// (for a loopback host, such as a local emulator) or https://"),
+                "{text}: {error}"
+            );
         }
         // Read as the scheme `admin`, with no host.
         let error = parse_as("admin:s3cret@dev-123456.okta.com", "base URL")
