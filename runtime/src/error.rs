@@ -43,7 +43,7 @@ pub trait ErrorBody: DeserializeOwned + fmt::Debug + Send + Sync + 'static {
 
 /// The fields of a JSON error body that hold its code, most specific first (the generator's
 /// `emit::errors` reads models by the same names).
-const CODE_FIELDS: &[&str] = &["errorCode", "code", "error"];
+const CODE_FIELDS: &[&str] = &["errorCode", "code", "error", "status"];
 
 /// The fields that hold a sentence saying what went wrong, most specific first.
 const SUMMARY_FIELDS: &[&str] = &[
@@ -557,6 +557,12 @@ mod tests {
             serde_json::json!({"error": {"code": "card_declined", "message": "Declined."}});
         assert_eq!(wrapped.code(), Some("card_declined"));
         assert_eq!(wrapped.summary(), Some("Declined."));
+        // Google's: the code a number (the HTTP status), its name in `status`.
+        let google = serde_json::json!({"error": {"code": 404, "message": "No such book.", "status": "NOT_FOUND"}});
+        assert_eq!(
+            (google.code(), google.summary()),
+            (Some("NOT_FOUND"), Some("No such book."))
+        );
         let oauth = serde_json::json!({"error": "invalid_client", "error_description": "Bad key."});
         assert_eq!(
             (oauth.code(), oauth.summary()),

@@ -9,7 +9,7 @@ use super::tokens::ident;
 use crate::ir::{self, Api, Field, Presence, Struct, TypeDef, TypeKind, TypeRef};
 
 /// Fields that hold an error's code, most specific first.
-const CODE_FIELDS: &[&str] = &["errorCode", "code", "error"];
+const CODE_FIELDS: &[&str] = &["errorCode", "code", "error", "status"];
 
 /// Fields that hold a sentence saying what went wrong, most specific first.
 const SUMMARY_FIELDS: &[&str] = &[
