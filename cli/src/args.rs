@@ -6,6 +6,8 @@ use std::time::Duration;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use okta_identity_source_import::DEFAULT_CONCURRENCY;
 
+use crate::input::Delimiter;
+
 const AFTER_HELP: &str = "\
 Authentication: the API token is read from the environment variable OKTA_API_TOKEN, never from a
 flag; or use an OAuth 2.0 service app with --client-id and --private-key (and --key-id).
@@ -59,6 +61,10 @@ pub struct UsersArgs {
     /// attribute drops the column).
     #[arg(long, value_name = "FILE")]
     pub map: Option<PathBuf>,
+    /// What separates the fields of a CSV file (FILE, and a --deactivate file ending in
+    /// .csv): a comma, or one other character such as ';' or '|', or tab.
+    #[arg(long, value_name = "CHAR", default_value = ",", value_parser = parse_delimiter)]
+    pub delimiter: Delimiter,
     /// Send an empty CSV cell as null, which clears the attribute in Okta (only firstName,
     /// lastName, mobilePhone and homeAddress can be cleared); by default an empty cell is left
     /// out and the attribute keeps its value.
@@ -218,6 +224,22 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         return Err(format!("`{text}` is longer than a week, the longest taken"));
     }
     Ok(duration)
+}
+
+/// A CSV file's delimiter: `tab` (or `\t`, or a tab), or one ASCII punctuation character
+/// or a space; not the quote, which quotes fields.
+fn parse_delimiter(text: &str) -> Result<Delimiter, String> {
+    let byte = match text.as_bytes() {
+        b"tab" | b"\\t" | b"\t" => b'\t',
+        [b'"'] => return Err("the double quote can't separate fields: it quotes them".into()),
+        &[byte] if byte.is_ascii_punctuation() || byte == b' ' => byte,
+        _ => {
+            return Err(format!(
+                "`{text}` is not a delimiter: give one character such as ';' or '|', or tab"
+            ));
+        }
+    };
+    Ok(Delimiter(byte))
 }
 
 /// The longest duration a flag takes: a session left idle expires in a day, and a run waits

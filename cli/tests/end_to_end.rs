@@ -2033,3 +2033,36 @@ async fn an_import_that_ends_in_error_says_that_none_of_its_users_were_imported(
     assert_eq!(report["users_imported"], 0, "{report}");
     assert!(emulator.users(SOURCE).is_empty());
 }
+
+#[test]
+fn a_delimiter_reads_the_users_and_the_deactivations_and_is_checked() {
+    let dir = Workdir::new();
+    dir.write(
+        "users.csv",
+        b"externalId;email\ne1;a@example.com\ne2;b@example.com\n",
+    );
+    dir.write("leavers.csv", b"externalId;why\ne3;left\n");
+    let files = [
+        "users",
+        "users.csv",
+        "--deactivate",
+        "leavers.csv",
+        "--dry-run",
+    ];
+    let run = dir.run(&[&files[..], &["--delimiter", ";"]].concat());
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stdout
+            .contains("2 users to create or update and 1 to deactivate"),
+        "{}",
+        run.all()
+    );
+    let run = dir.run(&files);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stderr.contains("pass --delimiter ';'"), "{}", run.all());
+    for wrong in ["\"", "ab", "é"] {
+        let run = dir.run(&[&files[..], &["--delimiter", wrong]].concat());
+        assert_eq!(run.code, 2, "{}", run.all());
+        assert!(run.stderr.contains("--delimiter <CHAR>"), "{}", run.all());
+    }
+}

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use okta_import_cli::args::Format;
 use okta_import_cli::input::{
-    ColumnMap, ReadOptions, UserRow, read_deactivations, read_users, users_from_reader,
+    ColumnMap, Delimiter, ReadOptions, UserRow, read_deactivations, read_users, users_from_reader,
 };
 
 /// Writes `bytes` to a file named `name` in a fresh directory.
@@ -226,27 +226,95 @@ fn csv_header_problems_refuse_the_file() {
 }
 
 #[test]
-fn a_csv_separated_by_semicolons_or_tabs_is_named_as_such() {
-    for (header, separator, shown) in [
-        ("externalId;email", "semicolons (;)", "\"externalId;email\""),
-        ("Employee ID\tMail", "tabs", "\"Employee ID\\tMail\""),
+fn a_csv_separated_otherwise_than_read_is_named_as_such_with_the_flag_to_read_it() {
+    let comma = Delimiter::default();
+    for (header, delimiter, separator, shown, flag) in [
+        (
+            "externalId;email",
+            comma,
+            "semicolons (;)",
+            "\"externalId;email\"",
+            "';'",
+        ),
+        (
+            "Employee ID\tMail",
+            comma,
+            "tabs",
+            "\"Employee ID\\tMail\"",
+            "tab",
+        ),
+        (
+            "externalId,email",
+            Delimiter(b';'),
+            "commas (,)",
+            "\"externalId,email\"",
+            "','",
+        ),
     ] {
+        let reading = if delimiter == comma {
+            "commas (,)"
+        } else {
+            "semicolons (;)"
+        };
         let said = format!(
             "FILE:1: the header is a single column holding {separator} (its columns: \
-             {shown}): the file looks separated by {separator}, and okta-import reads \
-             comma-separated CSV; export or save it as CSV with commas"
+             {shown}): the file looks separated by them, and this run reads fields separated \
+             by {reading}; pass --delimiter {flag}"
         );
+        let options = ReadOptions {
+            delimiter,
+            ..ReadOptions::default()
+        };
         let (_dir, path) = file(
             "users.csv",
             format!("{header}\ne1;a@example.com\n").as_bytes(),
         );
-        assert_eq!(header_error(&path, &ReadOptions::default()), said);
+        assert_eq!(header_error(&path, &options), said);
         let (_dir, path) = file(
             "leavers.csv",
             format!("{header}\ne1;a@example.com\n").as_bytes(),
         );
-        let error = read_deactivations(&path).err().unwrap().to_string();
+        let error = read_deactivations(&path, delimiter)
+            .err()
+            .unwrap()
+            .to_string();
         assert_eq!(error.replace(&path.display().to_string(), "FILE"), said);
+    }
+}
+
+#[test]
+fn a_csv_separated_by_semicolons_or_tabs_is_read_with_its_delimiter() {
+    for (delimiter, byte) in [(";", b';'), ("\t", b'\t'), ("|", b'|')] {
+        let text = "externalId;email;department\n\
+                    e1;ada@example.com;\"R;D, Lab\"\n\
+                    e2;bob@example.com;Sales\n"
+            .replace(';', delimiter);
+        let options = ReadOptions {
+            delimiter: Delimiter(byte),
+            ..ReadOptions::default()
+        };
+        let (_dir, path) = file("users.csv", text.as_bytes());
+        let rows: Vec<UserRow> = read_all(&path, &options)
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        let ids: Vec<&str> = rows.iter().map(|row| row.external_id.as_str()).collect();
+        assert_eq!(ids, ["e1", "e2"], "{delimiter:?}");
+        assert_eq!(rows[0].profile.email.as_deref(), Some("ada@example.com"));
+        let department = rows[0].profile.additional_properties.get("department");
+        let quoted = "R;D, Lab".replace(';', delimiter);
+        assert_eq!(department, Some(&quoted), "{delimiter:?}");
+        let (_dir, path) = file(
+            "leavers.csv",
+            "externalId;reason\ne7;left\n"
+                .replace(';', delimiter)
+                .as_bytes(),
+        );
+        let leavers: Vec<String> = read_deactivations(&path, Delimiter(byte))
+            .unwrap()
+            .map(|row| row.unwrap().external_id)
+            .collect();
+        assert_eq!(leavers, ["e7"], "{delimiter:?}");
     }
 }
 
@@ -269,7 +337,7 @@ fn a_file_without_a_header_shows_only_the_start_of_its_first_record() {
         "{said}"
     );
     let (_dir, path) = file("leavers.csv", first.as_bytes());
-    let said = read_deactivations(&path)
+    let said = read_deactivations(&path, Delimiter::default())
         .err()
         .expect("refused")
         .to_string();
@@ -417,13 +485,13 @@ fn a_users_file_refuses_a_blank_id_and_one_with_blanks_around_it() {
 #[test]
 fn deactivation_files_one_id_per_line_or_a_csv_column() {
     let (_dir, path) = file("gone.txt", b"externalId\n# leavers\ne1\n\n  e2  \r\n");
-    let ids: Vec<String> = read_deactivations(&path)
+    let ids: Vec<String> = read_deactivations(&path, Delimiter::default())
         .unwrap()
         .map(|r| r.unwrap().external_id)
         .collect();
     assert_eq!(ids, ["e1", "e2"]);
     let (_dir, path) = file("gone.csv", b"name,ExternalID\nAda,e1\nBob,e2\n");
-    let rows: Vec<_> = read_deactivations(&path)
+    let rows: Vec<_> = read_deactivations(&path, Delimiter::default())
         .unwrap()
         .map(Result::unwrap)
         .collect();
@@ -442,7 +510,7 @@ fn a_deactivation_csv_needs_only_an_external_id_column_and_ignores_the_others() 
         "gone.csv",
         b"Name,,email,EMAIL, externalid \nAda,x,a@example.com,a@example.com,e1\nBob,,,,e2\n",
     );
-    let ids: Vec<String> = read_deactivations(&path)
+    let ids: Vec<String> = read_deactivations(&path, Delimiter::default())
         .unwrap()
         .map(|r| r.unwrap().external_id)
         .collect();
@@ -454,7 +522,7 @@ fn a_deactivation_csv_needs_only_an_external_id_column_and_ignores_the_others() 
 
     let refused = |bytes: &[u8]| {
         let (_dir, path) = file("gone.csv", bytes);
-        let error = read_deactivations(&path)
+        let error = read_deactivations(&path, Delimiter::default())
             .err()
             .expect("the file is refused");
         error
@@ -471,7 +539,9 @@ fn a_deactivation_csv_needs_only_an_external_id_column_and_ignores_the_others() 
         "FILE:1: two columns are named externalId; keep one"
     );
     let (_dir, path) = file("gone.csv", b"name,externalId\nAda\n");
-    let rows: Vec<_> = read_deactivations(&path).unwrap().collect();
+    let rows: Vec<_> = read_deactivations(&path, Delimiter::default())
+        .unwrap()
+        .collect();
     let error = rows[0].as_ref().unwrap_err().to_string();
     assert!(
         error.ends_with("gone.csv:2:2: 1 field, and no externalId in field 2"),
@@ -492,7 +562,9 @@ fn a_quote_never_closed_in_a_deactivation_csv_refuses_its_record_in_any_column()
         ),
     ] {
         let (_dir, path) = file("gone.csv", bytes);
-        let rows: Vec<_> = read_deactivations(&path).unwrap().collect();
+        let rows: Vec<_> = read_deactivations(&path, Delimiter::default())
+            .unwrap()
+            .collect();
         assert_eq!(rows.len(), 2, "{rows:?}");
         assert_eq!(rows[0].as_ref().unwrap().external_id, "x1");
         let error = rows[1].as_ref().unwrap_err().to_string();
@@ -589,7 +661,9 @@ fn a_quote_never_closed_before_megabytes_of_csv_stops_the_read_at_its_record() {
     );
     let text = format!("externalId\nx1\n\"x2\n{}\nx3\n", five_mib_line());
     let (_dir, path) = file("gone.csv", text.as_bytes());
-    let rows: Vec<_> = read_deactivations(&path).unwrap().collect();
+    let rows: Vec<_> = read_deactivations(&path, Delimiter::default())
+        .unwrap()
+        .collect();
     assert_eq!(rows.len(), 2, "{rows:?}");
     let error = rows[1].as_ref().unwrap_err().to_string();
     assert!(error.ends_with("gone.csv:3: cannot read further: a record runs on for more than 4 MiB (a quote never closed?)"), "{error}");
@@ -612,7 +686,9 @@ fn a_line_longer_than_any_record_is_refused_and_the_next_ones_read() {
     assert_eq!(ids, [Ok("e1"), Err(&refused.to_owned()), Ok("e3")]);
     let text = format!("x1\n{}\nx3\n", five_mib_line());
     let (_dir, path) = file("gone.txt", text.as_bytes());
-    let rows: Vec<_> = read_deactivations(&path).unwrap().collect();
+    let rows: Vec<_> = read_deactivations(&path, Delimiter::default())
+        .unwrap()
+        .collect();
     let ids: Vec<_> = rows
         .iter()
         .map(|row| {

@@ -66,11 +66,13 @@ fn open_input(args: &UsersArgs) -> Result<Input, Failure> {
         format: args.format,
         columns,
         empty_as_null: args.empty_as_null,
+        delimiter: args.delimiter,
     };
     let path = args.file.clone();
     let users: Reopen<_> = Box::new(move || input::read_users(&path, &read));
+    let delimiter = args.delimiter;
     let deactivations = args.deactivate.clone().map(|path| {
-        let reopen: Reopen<_> = Box::new(move || input::read_deactivations(&path));
+        let reopen: Reopen<_> = Box::new(move || input::read_deactivations(&path, delimiter));
         reopen
     });
     let input = Input::open(users, deactivations)?;

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use okta_identity_source::models::IdentitySourceUserProfileForUpsert;
 
 use super::line_breaks::LineBreaks;
-use super::{InputError, Location, display_name, open};
+use super::{Delimiter, InputError, Location, display_name, open};
 use crate::output::summary::count;
 use crate::output::terminal;
 
@@ -242,24 +242,27 @@ pub(crate) fn shown_names<S: AsRef<str>>(names: &[S]) -> String {
     shown.join(", ")
 }
 
-/// What to say of a header read as a single column that holds semicolons or tabs: a file
-/// separated by them (a spreadsheet's export in some countries), which no column map can
-/// help; `None` for any other header.
-pub(crate) fn separated_otherwise(names: &[impl AsRef<str>]) -> Option<String> {
+/// What to say of a header read as a single column that holds commas, semicolons or tabs
+/// other than `delimiter`: a file separated by them (a spreadsheet's export in some
+/// countries uses semicolons), which no column map can help; `None` for any other header.
+pub(crate) fn separated_otherwise(
+    names: &[impl AsRef<str>],
+    delimiter: Delimiter,
+) -> Option<String> {
     let [name] = names else { return None };
     let name = name.as_ref();
-    let separator = if name.contains(';') {
-        "semicolons (;)"
-    } else if name.contains('\t') {
-        "tabs"
-    } else {
-        return None;
-    };
+    let separator = [b',', b';', b'\t']
+        .into_iter()
+        .filter(|&byte| byte != delimiter.0)
+        .find(|&byte| name.as_bytes().contains(&byte))
+        .map(Delimiter)?;
     Some(format!(
-        "the header is a single column holding {separator} (its columns: {}): the file looks \
-         separated by {separator}, and okta-import reads comma-separated CSV; export or save \
-         it as CSV with commas",
-        shown_names(names)
+        "the header is a single column holding {} (its columns: {}): the file looks separated \
+         by them, and this run reads fields separated by {}; pass --delimiter {}",
+        separator.plural(),
+        shown_names(names),
+        delimiter.plural(),
+        separator.flag(),
     ))
 }
 
@@ -270,12 +273,13 @@ pub(crate) struct Header {
 }
 
 impl Header {
-    /// Matches a header row; refuses a missing `externalId`, a nameless column and two columns
-    /// for the same attribute.
+    /// Matches a header row, read with `delimiter`; refuses a missing `externalId`, a
+    /// nameless column and two columns for the same attribute.
     pub(crate) fn new(
         names: &[&str],
         map: &ColumnMap,
         file: &Arc<str>,
+        delimiter: Delimiter,
     ) -> Result<Self, InputError> {
         let error = |column: usize, message: String| InputError::Header {
             location: Location::line(file, 1).at_column(column as u64 + 1),
@@ -302,7 +306,7 @@ impl Header {
         // Before the check for externalId, which a typo in the map may be the cause of.
         map.tell_unmatched(names, file);
         if !columns.contains(&Column::ExternalId) {
-            let message = separated_otherwise(names).unwrap_or_else(|| {
+            let message = separated_otherwise(names, delimiter).unwrap_or_else(|| {
                 format!(
                     "the header has no externalId column (its columns: {}); add one, or name the \
                      column that holds the users' ids with --map FILE",

@@ -9,17 +9,20 @@ use okta_identity_source::models::IdentitySourceUserProfileForUpsert;
 use super::columns::{Column, Header};
 use super::external_id;
 use super::line_breaks::LineBreaks;
-use super::{InputError, Location, ReadOptions, RecordError, UserRow, Users};
+use super::{Delimiter, InputError, Location, ReadOptions, RecordError, UserRow, Users};
 use crate::output::summary::count;
 
-/// A CSV reader of `reader` (rows may differ in length; each is checked where it is read)
-/// and its header row, which is an error at line 1 of `file` when it can't be read.
+/// A CSV reader of `reader`, its fields separated by `delimiter` (rows may differ in length;
+/// each is checked where it is read) and its header row, which is an error at line 1 of
+/// `file` when it can't be read.
 pub(super) fn csv_with_header<R: Read>(
     reader: R,
     file: &Arc<str>,
+    delimiter: Delimiter,
 ) -> Result<(csv::Reader<LineBreaks<R>>, ByteRecord), InputError> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
+        .delimiter(delimiter.0)
         .from_reader(LineBreaks::new(reader));
     let names = reader
         .byte_headers()
@@ -36,7 +39,7 @@ pub(super) fn read<R: Read + Send + 'static>(
     options: &ReadOptions,
 ) -> Result<Users, InputError> {
     let file: Arc<str> = file.into();
-    let (reader, names) = csv_with_header(reader, &file)?;
+    let (reader, names) = csv_with_header(reader, &file, options.delimiter)?;
     if names.is_empty() {
         return Err(InputError::in_header(
             &file,
@@ -53,7 +56,7 @@ pub(super) fn read<R: Read + Send + 'static>(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let header = Header::new(&names, &options.columns, &file)?;
+    let header = Header::new(&names, &options.columns, &file, options.delimiter)?;
     let rows = Rows {
         reader,
         header,

@@ -8,7 +8,8 @@ use super::bounded_lines::{BoundedLines, LineError};
 use super::columns::{separated_otherwise, shown_names};
 use super::csv_users::{csv_with_header, holds_line_break, invalid_utf8};
 use super::{
-    DeactivationRow, InputError, Location, RecordError, display_name, open, refuse_a_stream,
+    DeactivationRow, Delimiter, InputError, Location, RecordError, display_name, open,
+    refuse_a_stream,
 };
 use crate::output::summary::count;
 
@@ -17,8 +18,9 @@ pub type Deactivations = Box<dyn Iterator<Item = Result<DeactivationRow, RecordE
 
 /// Opens a deactivation file. A `.csv` file is read as CSV and its `externalId` column used
 /// (matched case-insensitively); any other file holds one external id per line, where blank
-/// lines, lines starting with `#` and a first line `externalId` are skipped.
-pub fn read_deactivations(path: &Path) -> Result<Deactivations, InputError> {
+/// lines, lines starting with `#` and a first line `externalId` are skipped. `delimiter`
+/// separates the fields of a CSV file.
+pub fn read_deactivations(path: &Path, delimiter: Delimiter) -> Result<Deactivations, InputError> {
     let file: Arc<str> = display_name(path).into();
     refuse_a_stream(path)?;
     let reader = open(path)?;
@@ -26,7 +28,7 @@ pub fn read_deactivations(path: &Path) -> Result<Deactivations, InputError> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     if is_csv {
-        from_csv(reader, file)
+        from_csv(reader, file, delimiter)
     } else {
         Ok(Box::new(from_lines(reader, file)))
     }
@@ -83,10 +85,11 @@ fn from_lines<R: BufRead + Send + 'static>(
 fn from_csv<R: std::io::Read + Send + 'static>(
     reader: R,
     file: Arc<str>,
+    delimiter: Delimiter,
 ) -> Result<Deactivations, InputError> {
-    let (mut reader, names) = csv_with_header(reader, &file)?;
-    let column =
-        external_id_column(&names).map_err(|message| InputError::in_header(&file, message))?;
+    let (mut reader, names) = csv_with_header(reader, &file, delimiter)?;
+    let column = external_id_column(&names, delimiter)
+        .map_err(|message| InputError::in_header(&file, message))?;
     let mut record = csv::ByteRecord::new();
     let mut index = 0;
     let mut done = false;
@@ -118,7 +121,7 @@ fn from_csv<R: std::io::Read + Send + 'static>(
 }
 
 /// The index of the one `externalId` column of a header row.
-fn external_id_column(names: &csv::ByteRecord) -> Result<usize, String> {
+fn external_id_column(names: &csv::ByteRecord, delimiter: Delimiter) -> Result<usize, String> {
     let is_external_id = |name: &[u8]| {
         String::from_utf8_lossy(name)
             .trim()
@@ -130,7 +133,7 @@ fn external_id_column(names: &csv::ByteRecord) -> Result<usize, String> {
         (Some(_), Some(_)) => Err("two columns are named externalId; keep one".into()),
         (None, _) => {
             let names: Vec<_> = names.iter().map(String::from_utf8_lossy).collect();
-            if let Some(message) = separated_otherwise(&names) {
+            if let Some(message) = separated_otherwise(&names, delimiter) {
                 return Err(message);
             }
             Err(format!(

@@ -149,6 +149,38 @@ impl InputError {
     }
 }
 
+/// The byte between the fields of a CSV file: a comma unless `--delimiter` says otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delimiter(pub u8);
+
+impl Default for Delimiter {
+    fn default() -> Self {
+        Self(b',')
+    }
+}
+
+impl Delimiter {
+    /// What a file separated by it holds between its fields: `semicolons (;)`.
+    fn plural(self) -> String {
+        match self.0 {
+            b'\t' => "tabs".into(),
+            b' ' => "spaces".into(),
+            b',' => "commas (,)".into(),
+            b';' => "semicolons (;)".into(),
+            b'|' => "vertical bars (|)".into(),
+            other => format!("`{}`", char::from(other)),
+        }
+    }
+
+    /// How `--delimiter` is given it: `';'`, `tab`.
+    fn flag(self) -> String {
+        match self.0 {
+            b'\t' => "tab".into(),
+            other => format!("'{}'", char::from(other)),
+        }
+    }
+}
+
 /// How to read a users file.
 #[derive(Debug, Clone, Default)]
 pub struct ReadOptions {
@@ -158,6 +190,8 @@ pub struct ReadOptions {
     pub columns: ColumnMap,
     /// Send empty CSV cells of nullable attributes as null.
     pub empty_as_null: bool,
+    /// What separates the fields of a CSV file.
+    pub delimiter: Delimiter,
 }
 
 /// The records of a users file, one at a time.
