@@ -6,6 +6,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chrono::TimeDelta;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -58,6 +59,7 @@ pub struct EmulatorBuilder {
     address: SocketAddr,
     connections: ConnectionLimits,
     body_timeout: Duration,
+    clock_skew: TimeDelta,
 }
 
 impl std::fmt::Debug for EmulatorBuilder {
@@ -76,6 +78,7 @@ impl std::fmt::Debug for EmulatorBuilder {
             .field("record_limit", &self.record_limit)
             .field("finished_sessions_kept", &self.finished_sessions_kept)
             .field("address", &self.address)
+            .field("clock_skew", &self.clock_skew)
             .finish_non_exhaustive()
     }
 }
@@ -98,6 +101,7 @@ impl Default for EmulatorBuilder {
                 shutdown_grace: Duration::from_secs(5),
             },
             body_timeout: Duration::from_secs(30),
+            clock_skew: TimeDelta::zero(),
         }
     }
 }
@@ -188,6 +192,15 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Runs the service's clock `skew` ahead of this machine's (behind when negative), as a
+    /// service's clock may be from a client's: the sessions' times, `Date`,
+    /// `X-Rate-Limit-Reset` and the times OAuth checks assertions and tokens against.
+    /// Default none.
+    pub fn clock_skew(mut self, skew: TimeDelta) -> Self {
+        self.clock_skew = skew;
+        self
+    }
+
     /// How many connections are served at once. Default 512.
     pub fn max_connections(mut self, connections: usize) -> Self {
         self.connections.max_connections = connections;
@@ -210,7 +223,7 @@ impl EmulatorBuilder {
             source,
         })?;
         let base_url = format!("http://{address}");
-        let clock = Clock::start();
+        let clock = Clock::start(self.clock_skew);
         let state = State {
             service: Service::new(self.limits, self.timings, clock, self.sources)
                 .keep_finished(self.finished_sessions_kept),
@@ -224,6 +237,7 @@ impl EmulatorBuilder {
             self.api_tokens,
             self.body_timeout,
             base_url.clone(),
+            clock,
         ));
         let (stop, stopped) = watch::channel(false);
         let server = tokio::spawn(server::serve(

@@ -2,7 +2,7 @@
 //! reads the request, asks the [`Service`](crate::service::Service) and writes its answer.
 
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Body;
@@ -262,7 +262,9 @@ fn issue(
     {
         audiences.push(format!("http://{host}{TOKEN_PATH}"));
     }
-    let unix_now = SystemTime::now()
+    let unix_now = shared
+        .clock
+        .system(Instant::now())
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs());
     shared

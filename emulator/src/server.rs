@@ -4,11 +4,12 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, Request, Response, header};
+use chrono::{DateTime, Utc};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -23,6 +24,7 @@ use crate::http::error_answer;
 use crate::ids;
 use crate::rate_limit::RateStatus;
 use crate::recording::{RecordedRequest, recorded_value};
+use crate::service::Clock;
 use crate::state::Shared;
 
 /// How connections are bounded, so that slow or many clients can't exhaust the emulator.
@@ -134,7 +136,7 @@ async fn handle(
         shared.lock().recorder.push(record);
         return Err(DroppedConnection);
     };
-    add_headers(&mut response, &rate);
+    add_headers(&mut response, &rate, &shared.clock);
     record.status = Some(response.status().as_u16());
     shared.lock().recorder.push(record);
     Ok(response)
@@ -222,13 +224,23 @@ const RATE_REMAINING: HeaderName = HeaderName::from_static("x-rate-limit-remaini
 const RATE_RESET: HeaderName = HeaderName::from_static("x-rate-limit-reset");
 
 /// `X-Okta-Request-Id` and the `X-Rate-Limit-*` headers, on every answer (FACTS.md). `Date`
-/// is written by hyper on every answer, from a value it formats once a second.
-fn add_headers(response: &mut Response<Body>, rate: &RateStatus) {
-    let reset = SystemTime::now() + rate.reset.saturating_duration_since(Instant::now());
-    let reset_epoch = reset.duration_since(UNIX_EPOCH).map_or(0, |since| {
-        since.as_secs() + u64::from(since.subsec_nanos() > 0)
-    });
+/// is written by hyper on every answer, from a value it formats once a second, unless the
+/// service's clock is set apart from this machine's.
+fn add_headers(response: &mut Response<Body>, rate: &RateStatus, clock: &Clock) {
+    let reset_epoch = clock
+        .system(rate.reset)
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| {
+            since.as_secs() + u64::from(since.subsec_nanos() > 0)
+        });
     let headers = response.headers_mut();
+    if clock.is_skewed() {
+        let now = DateTime::<Utc>::from(clock.system(Instant::now()));
+        let date = now.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        if let Ok(date) = HeaderValue::from_str(&date) {
+            headers.insert(header::DATE, date);
+        }
+    }
     if let Ok(id) = HeaderValue::from_bytes(&ids::request_id_bytes()) {
         headers.insert(REQUEST_ID, id);
     }

@@ -5,25 +5,44 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime};
 
+use chrono::TimeDelta;
+
 use crate::directory::{self, Directory};
 use crate::error::OktaError;
 use crate::ids;
 use crate::limits::{Limits, Timings};
 use crate::session::{Change, DirectoryUser, Session, SessionStatus, SessionView};
 
-/// Ties the monotonic clock the rules run on to wall-clock time for the timestamps.
+/// Ties the monotonic clock the rules run on to the service's wall-clock time: the
+/// timestamps, `Date`, `X-Rate-Limit-Reset` and the times of OAuth.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Clock {
     instant: Instant,
     system: SystemTime,
+    /// Whether the service's clock differs from this machine's.
+    skewed: bool,
 }
 
 impl Clock {
-    pub(crate) fn start() -> Self {
+    /// The service's clock, `skew` ahead of this machine's (behind when negative).
+    pub(crate) fn start(skew: TimeDelta) -> Self {
+        let now = SystemTime::now();
+        let magnitude = skew.abs().to_std().unwrap_or_default();
+        let system = match skew < TimeDelta::zero() {
+            false => now.checked_add(magnitude),
+            true => now.checked_sub(magnitude),
+        };
         Self {
             instant: Instant::now(),
-            system: SystemTime::now(),
+            system: system.unwrap_or(now),
+            skewed: !skew.is_zero(),
         }
+    }
+
+    /// Whether the service's clock differs from this machine's (its answers then carry a
+    /// `Date` of their own, not hyper's).
+    pub(crate) fn is_skewed(&self) -> bool {
+        self.skewed
     }
 
     /// The wall-clock time of `at`.
@@ -373,7 +392,7 @@ mod tests {
     const MINUTE: Duration = Duration::from_secs(60);
 
     fn service(timings: Timings) -> (Service, Instant) {
-        let clock = Clock::start();
+        let clock = Clock::start(TimeDelta::zero());
         let limits = Limits {
             max_requests_per_session: 3,
             max_users_per_session: 5,

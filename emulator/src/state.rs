@@ -8,7 +8,7 @@ use crate::limits::Limits;
 use crate::oauth::TokenIssuer;
 use crate::rate_limit::RateWindow;
 use crate::recording::Recorder;
-use crate::service::Service;
+use crate::service::{Clock, Service};
 
 /// The mutable state, behind one lock that is never held across an `.await`.
 pub(crate) struct State {
@@ -28,6 +28,8 @@ pub(crate) struct Shared {
     pub body_timeout: Duration,
     /// `http://127.0.0.1:PORT`.
     pub base_url: String,
+    /// The service's clock (the service's state keeps a copy).
+    pub clock: Clock,
 }
 
 impl Shared {
@@ -36,6 +38,7 @@ impl Shared {
         api_tokens: Vec<String>,
         body_timeout: Duration,
         base_url: String,
+        clock: Clock,
     ) -> Self {
         let limits = *state.service.limits();
         Self {
@@ -44,6 +47,7 @@ impl Shared {
             limits,
             body_timeout,
             base_url,
+            clock,
         }
     }
 

@@ -12,6 +12,7 @@ use crate::error::Failure;
 use crate::event::Event;
 use crate::options::Options;
 use crate::report::{Report, Wait, WaitReason};
+use crate::server_clock::ServerClock;
 
 /// The event callback, shared by the steps of a run.
 pub type EventSink<'e> = Mutex<&'e mut (dyn FnMut(Event) + Send)>;
@@ -36,6 +37,8 @@ pub struct Context<'e> {
     /// The end of the latest rate-limit wait announced: uploads in flight together wait
     /// for the same reset, which is told and counted once.
     rate_limit_wait: Mutex<Option<Instant>>,
+    /// The service's clock, as the last answer's `Date` told it.
+    server_clock: Mutex<ServerClock>,
 }
 
 /// What the last response said about the rate-limit window.
@@ -83,6 +86,7 @@ impl<'e> Context<'e> {
             creating: Arc::new(Mutex::new(None)),
             last_trigger: Mutex::new(None),
             rate_limit_wait: Mutex::new(None),
+            server_clock: Mutex::new(ServerClock::default()),
         }
     }
 
@@ -225,6 +229,14 @@ impl<'e> Context<'e> {
             pacer.remaining = meta.rate_limit.remaining;
             pacer.reset = reset_instant(meta);
         }
+        if let Some(clock) = ServerClock::of(meta) {
+            *lock(&self.server_clock) = clock;
+        }
+    }
+
+    /// `local`, a time on this machine's clock, on the service's as its last answer told.
+    pub fn service_time(&self, local: DateTime<Utc>) -> DateTime<Utc> {
+        lock(&self.server_clock).service_time(local)
     }
 
     /// Counts the requests of one call after its first (counted as it was sent): the

@@ -19,6 +19,7 @@ use crate::record::{Deactivation, InvalidRecord, UserRecord};
 use crate::report::Report;
 use crate::reread::Reread;
 use crate::resend::Resending;
+use crate::server_clock::ServerClock;
 use crate::session;
 use crate::source::Source;
 use crate::source_check::check_source;
@@ -401,8 +402,12 @@ impl Drop for CancelOnDrop {
 
 /// Finds the session a create sent at `since` made, if any, and cancels it.
 async fn cancel_lost_create(api: IdentitySourceApi, source: String, since: DateTime<Utc>) {
-    let made = match api.list_identity_source_sessions(&source).await {
-        Ok(sessions) => session::made_by_lost_create(sessions, since),
+    let made = match api.list_identity_source_sessions(&source).send().await {
+        Ok(listed) => {
+            let (sessions, meta) = listed.into_parts();
+            let clock = ServerClock::of(&meta).unwrap_or_default();
+            session::made_by_lost_create(sessions, clock.service_time(since))
+        }
         Err(error) => {
             tracing::warn!(%error, "a session created as the import was dropped may stay open");
             return;

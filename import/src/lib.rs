@@ -44,6 +44,7 @@ mod reread;
 mod resend;
 mod rules;
 mod seen;
+mod server_clock;
 mod session;
 mod source;
 mod source_check;

@@ -19,6 +19,7 @@ use crate::payload::{Feed, Payload};
 use crate::plan::BatchKind;
 use crate::report::{PutAsideUpload, RejectedUpload, SessionInfo, SessionReport, WaitReason};
 use crate::resend::Resending;
+use crate::server_clock::RESOLUTION;
 
 /// Runs session `number` of the plan, its bodies taken from `feed`; the report's entry
 /// for it is kept up to date as it goes, so it stands whatever happens.
@@ -158,6 +159,7 @@ async fn made_nothing(ctx: &Context<'_>) -> bool {
     let listed = ctx
         .send(|| ctx.api.list_identity_source_sessions(&ctx.source))
         .await;
+    let since = ctx.service_time(since);
     let nothing = listed.is_ok_and(|sessions| made_by_lost_create(sessions, since).is_none());
     if nothing {
         lock(&ctx.creating).take();
@@ -178,14 +180,16 @@ fn may_have_been_carried_out(error: &okta_identity_source::Error) -> bool {
         })
 }
 
-/// The `CREATED` session among `sessions` that a create sent at `since`, whose answer
-/// never came, made: one created that second or later (Okta's times may be whole
-/// seconds). One session at most can be `CREATED` at a time.
+/// The `CREATED` session among `sessions` that a create sent at `since` (on the service's
+/// clock), whose answer never came, made: one created that second or later (Okta's times
+/// may be whole seconds), or up to the [`RESOLUTION`] of the service's clock earlier,
+/// within which it is taken to agree with this machine's. One session at most can be
+/// `CREATED` at a time.
 pub fn made_by_lost_create(
     sessions: Vec<IdentitySourceSession>,
     since: DateTime<Utc>,
 ) -> Option<String> {
-    let since = DateTime::from_timestamp(since.timestamp(), 0).unwrap_or(since);
+    let since = DateTime::from_timestamp(since.timestamp(), 0).unwrap_or(since) - RESOLUTION;
     sessions
         .into_iter()
         .find(|s| s.status == Status::Created && s.created.is_some_and(|created| created >= since))
@@ -222,7 +226,7 @@ pub async fn cancel_unlearned(ctx: &Context<'_>, since: DateTime<Utc>) {
             return;
         }
     };
-    let Some(id) = made_by_lost_create(sessions, since) else {
+    let Some(id) = made_by_lost_create(sessions, ctx.service_time(since)) else {
         return;
     };
     ctx.report().sessions.push(SessionReport {
@@ -265,7 +269,8 @@ async fn deal_with_active(ctx: &Context<'_>) -> Result<bool, Failure> {
             Ok(true)
         }
         ActiveSession::WaitIfTriggered | ActiveSession::Cancel => {
-            if updated_within(&info, ctx.options.stale_after) {
+            let now = ctx.service_time(Utc::now());
+            if updated_within(&info, ctx.options.stale_after, now) {
                 let stale_after = ctx.options.stale_after;
                 return Err(Failure::SessionInUse {
                     session: info,
@@ -279,13 +284,13 @@ async fn deal_with_active(ctx: &Context<'_>) -> Result<bool, Failure> {
 }
 
 /// Whether `session` was updated (or, when Okta gives no update time, created) less than
-/// `idle` ago by this machine's clock.
-fn updated_within(session: &SessionInfo, idle: std::time::Duration) -> bool {
+/// `idle` before `now`, on the service's clock.
+fn updated_within(session: &SessionInfo, idle: std::time::Duration, now: DateTime<Utc>) -> bool {
     let Some(last) = session.last_updated.or(session.created) else {
         return false;
     };
     let idle = chrono::TimeDelta::from_std(idle).unwrap_or(chrono::TimeDelta::MAX);
-    Utc::now().signed_duration_since(last) < idle
+    now.signed_duration_since(last) < idle
 }
 
 async fn cancel_other(ctx: &Context<'_>, info: SessionInfo) -> Result<(), Failure> {

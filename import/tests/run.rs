@@ -4,6 +4,8 @@ mod support;
 
 use std::time::Duration;
 
+use chrono::TimeDelta;
+
 use okta_identity_source::models::IdentitySourceSessionStatus as Status;
 use okta_identity_source_emulator::{Fault, Limits as EmulatorLimits, SessionStatus};
 use okta_identity_source_import::{
@@ -162,6 +164,49 @@ async fn an_active_session_left_by_an_earlier_run_is_reported_then_cancelled_onc
     assert_eq!(sessions[1].status, SessionStatus::Completed);
     assert_eq!(emulator.users(SOURCE).len(), 10);
     emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whether_a_session_is_idle_is_told_by_the_services_clock_not_this_machines() -> TestResult {
+    // The service's clock is known to the second (`Date`), so the idle time is seconds long.
+    let idle = Duration::from_secs(1);
+    let cancel = || options().active_session(ActiveSession::Cancel);
+    // Ten minutes behind: by this machine's clock, a session updated now was updated ten
+    // minutes ago, twice the default `stale_after`; it may be another run's.
+    let behind = emulator()
+        .clock_skew(TimeDelta::minutes(-10))
+        .start()
+        .await?;
+    let other = api(&behind, quick_retries())
+        .create_identity_source_session(SOURCE)
+        .await?;
+    let error = importer(&behind, cancel())
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await
+        .expect_err("the other session is recent");
+    assert!(
+        matches!(&error.failure, Failure::SessionInUse { session, .. } if session.id == other.id),
+        "{error}"
+    );
+    assert_eq!(behind.sessions(SOURCE)[0].status, SessionStatus::Created);
+    // Ten minutes ahead: a session left idle for longer than `stale_after` was updated "in
+    // ten minutes" by this machine's clock; it is an earlier run's, and cancelled.
+    let ahead = emulator()
+        .clock_skew(TimeDelta::minutes(10))
+        .start()
+        .await?;
+    let left = api(&ahead, quick_retries())
+        .create_identity_source_session(SOURCE)
+        .await?;
+    tokio::time::sleep(idle * 5 / 2).await;
+    let report = importer(&ahead, cancel().stale_after(idle))
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await?;
+    assert_eq!(report.cancelled_others, [left.id]);
+    assert_eq!(ahead.sessions(SOURCE)[0].status, SessionStatus::Closed);
+    behind.shutdown().await;
+    ahead.shutdown().await;
     Ok(())
 }
 
@@ -1040,9 +1085,11 @@ async fn a_create_that_times_out_has_its_session_found_and_cancelled() -> TestRe
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_answered_by_a_gateway_error_has_its_session_found_and_cancelled() -> TestResult {
-    // A gateway's 504 or 502 after the service made the session; a 503 says it did not.
-    for status in [504, 502] {
-        let emulator = emulator().start().await?;
+    // A gateway's 504 or 502 after the service made the session; a 503 says it did not. The
+    // service's clock may be behind this machine's, or ahead.
+    let minute = TimeDelta::minutes(1);
+    for (status, skew) in [(504, TimeDelta::zero()), (502, -minute), (504, minute)] {
+        let emulator = emulator().clock_skew(skew).start().await?;
         emulator.inject(Fault::StatusAfterCarryingOut { status, count: 1 });
         let error = importer(&emulator, options())
             .run(employees(0..10), leavers(0..0), |_| {})

@@ -2,6 +2,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use chrono::{DateTime, TimeDelta, Utc};
+
 use okta_identity_source::models::IdentitySourceSessionStatus as Status;
 use okta_identity_source::{Client, Error, IdentitySourceApi, RetryPolicy};
 use okta_identity_source_emulator::{Fault, SessionStatus};
@@ -243,4 +245,30 @@ async fn an_injected_429_is_okta_s_rate_limit_refusal_with_the_window_used_up() 
         (before + 60..=before + 62).contains(&reset),
         "{reset} vs {before}"
     );
+}
+
+#[tokio::test]
+async fn a_clock_set_apart_moves_every_time_the_service_gives() {
+    for minutes in [-10, 10] {
+        let skew = TimeDelta::minutes(minutes);
+        let emulator = start(builder().clock_skew(skew)).await;
+        let service_now = Utc::now() + skew;
+        let near = |at: DateTime<Utc>| (at - service_now).abs() < TimeDelta::seconds(5);
+        let created = api(&emulator)
+            .create_identity_source_session(SOURCE)
+            .send()
+            .await
+            .unwrap();
+        let (session, meta) = created.into_parts();
+        assert!(near(session.created.unwrap()), "{minutes}: {session:?}");
+        assert!(
+            near(session.last_updated.unwrap()),
+            "{minutes}: {session:?}"
+        );
+        // One `Date`, the service's (the client reads none when there are two).
+        assert!(near(meta.date.unwrap().into()), "{minutes}: {meta:?}");
+        let reset = DateTime::from_timestamp(meta.rate_limit.reset.unwrap() as i64, 0).unwrap();
+        assert!(near(reset - TimeDelta::minutes(1)), "{minutes}: {meta:?}");
+        emulator.shutdown().await;
+    }
 }
