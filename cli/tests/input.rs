@@ -426,6 +426,23 @@ fn a_json_line_that_is_not_an_object_is_refused_with_what_it_is() {
 }
 
 #[test]
+fn a_json_line_that_only_begins_like_a_value_is_refused_as_not_json() {
+    let (_dir, path) = file("users.jsonl", b"nope\ntru\n-x\n[1,\n<user/>\n");
+    let rows = read_all(&path, &ReadOptions::default());
+    let messages: Vec<String> = rows.into_iter().map(Result::unwrap_err).collect();
+    assert_eq!(
+        messages,
+        [
+            "FILE:1:2: not JSON: expected ident",
+            "FILE:2:3: not JSON: EOF while parsing a value",
+            "FILE:3:2: not JSON: invalid number",
+            "FILE:4:3: not JSON: EOF while parsing a value",
+            "FILE:5:1: not JSON: expected value",
+        ]
+    );
+}
+
+#[test]
 fn json_lines_refuse_a_null_that_clears_nothing_and_count_columns_in_characters() {
     let (_dir, path) = file(
         "users.jsonl",

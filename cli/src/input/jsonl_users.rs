@@ -169,14 +169,23 @@ fn parse(bytes: &[u8], first: bool) -> Option<Result<Line, (Option<u64>, String)
             )));
         }
     };
-    if let Some((at, found)) = not_an_object(text) {
-        return Some(Err((
-            Some(text_column(bytes, at)),
-            format!(
-                "not a user record: a record must be a JSON object \
-                 ({{\"externalId\": …, \"profile\": {{…}}}}), found {found}"
-            ),
-        )));
+    match not_an_object(text) {
+        Some(Ok((at, found))) => {
+            return Some(Err((
+                Some(text_column(bytes, at)),
+                format!(
+                    "not a user record: a record must be a JSON object \
+                     ({{\"externalId\": …, \"profile\": {{…}}}}), found {found}"
+                ),
+            )));
+        }
+        Some(Err(error)) => {
+            return Some(Err((
+                Some(text_column(bytes, error.column().saturating_sub(1))),
+                format!("not JSON: {}", strip_position(&error)),
+            )));
+        }
+        None => {}
     }
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let not_a_user_record = |error: &serde_json::Error, problem: &str| {
@@ -211,20 +220,25 @@ fn parse(bytes: &[u8], first: bool) -> Option<Result<Line, (Option<u64>, String)
     }))
 }
 
-/// Where a line's JSON value starts and what it is, when it is a value other than an object
-/// (serde would read an array into the record's fields, in their order); `None` for an
-/// object, or for text that is not JSON, whose parser says what is wrong.
-fn not_an_object(text: &str) -> Option<(usize, &'static str)> {
+/// For a line that does not begin like an object: where its JSON value starts and what it
+/// is (serde would read an array into the record's fields, in their order), or the
+/// parser's error when it is no JSON at all (`nope`, `tru`, `[1,`). `None` for a line that
+/// begins like an object, whose parser says what is wrong with it, if anything.
+fn not_an_object(text: &str) -> Option<Result<(usize, &'static str), serde_json::Error>> {
     let at = text.find(|c: char| !c.is_ascii_whitespace())?;
     let found = match text.as_bytes()[at] {
+        b'{' => return None,
         b'[' => "an array",
         b'"' => "a string",
         b'-' | b'0'..=b'9' => "a number",
         b't' | b'f' => "a boolean",
         b'n' => "null",
-        _ => return None,
+        _ => "",
     };
-    Some((at, found))
+    Some(match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        Ok(_) => Ok((at, found)),
+        Err(error) => Err(error),
+    })
 }
 
 /// A data error of serde as the kind of problem, without the value it quotes (which may be
