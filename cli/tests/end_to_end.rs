@@ -1032,6 +1032,8 @@ async fn a_session_left_open_stops_the_import_unless_cancel_stale_session_is_giv
         "{}",
         run.all()
     );
+    let cancelled = format!("Cancelled another active session: {} (CREATED", stale.id);
+    assert!(run.stdout.contains(&cancelled), "{}", run.all());
     assert_eq!(emulator.sessions(SOURCE)[0].status, SessionStatus::Closed);
     assert_eq!(emulator.users(SOURCE).len(), 10);
 }
@@ -1653,6 +1655,13 @@ async fn signal_an_import_whose_session_is_not_started(signal: Stop) {
     assert!(run.stderr.ends_with(&said), "{}", run.all());
     assert_eq!(session.status, SessionStatus::Closed);
     assert_no_open_session(&emulator);
+    // The summary says first that the import did not finish.
+    assert!(
+        run.stdout
+            .starts_with("The import did not finish; the error says why.\n\nSESSION "),
+        "{}",
+        run.all()
+    );
     let report: Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
     assert_eq!(report["sessions"][0]["id"], session.id.as_str(), "{report}");

@@ -16,13 +16,13 @@ const LISTED_PROBLEMS: usize = 20;
 const LISTED_SESSIONS: usize = 20;
 
 /// The outcome of an import: its sessions, the counts and what went wrong. An import that
-/// `stopped` before its end says so, and counts only what it did; what stopped it is the
-/// command's error, said once, on standard error.
+/// `stopped` before its end says so first, and counts only what it did; what stopped it is
+/// the command's error, said once, on standard error.
 pub fn write_report(out: &mut impl Write, report: &Report, stopped: bool) -> io::Result<()> {
-    write_sessions(out, report)?;
     if stopped {
         writeln!(out, "The import did not finish; the error says why.\n")?;
     }
+    write_sessions(out, report)?;
     let mut rows = count_rows(report, stopped);
     rows.push([
         "requests".into(),
@@ -41,7 +41,10 @@ pub fn write_report(out: &mut impl Write, report: &Report, stopped: bool) -> io:
     ]);
     table::write_without_header(out, &rows)?;
     for session in &report.found_active {
-        writeln!(out, "Found another active session: {session}")?;
+        match report.cancelled_others.contains(&session.id) {
+            true => writeln!(out, "Cancelled another active session: {session}")?,
+            false => writeln!(out, "Found another active session: {session}")?,
+        }
     }
     if let Some(id) = &report.left_open {
         writeln!(
