@@ -62,6 +62,14 @@ impl Connection {
                         .into(),
                 )
             })?;
+        // It goes into every path of the API: `..` or `a/b` would name another resource.
+        if !source.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(ConfigError(
+                "the identity source id (--source or OKTA_IDENTITY_SOURCE_ID) is not an Okta id: \
+                 those are letters and digits, like 0oa1qqonvr2SZv6o70h8"
+                    .into(),
+            ));
+        }
         let auth = self.auth(&read_env)?;
         let token_set = read_env(TOKEN_VARIABLE).is_ok_and(|token| !token.trim().is_empty());
         if self.client_id.is_some() && token_set && !quiet {

@@ -98,7 +98,8 @@ impl Failure {
     }
 }
 
-/// What to check when Okta refuses the credentials (401) or their rights (403).
+/// What to check when Okta refuses the credentials (401) or their rights (403), or knows
+/// no resource of the id (404: the identity source, or a session given by id).
 fn access_hint(error: &okta_identity_source::Error) -> &'static str {
     match error.status().map(|status| status.as_u16()) {
         Some(401) => {
@@ -108,6 +109,10 @@ fn access_hint(error: &okta_identity_source::Error) -> &'static str {
         Some(403) => {
             "; the API token's admin, or the service app, needs the right to manage the identity \
              source (scope okta.identitySources.manage)"
+        }
+        Some(404) => {
+            "; check the identity source's id (--source or OKTA_IDENTITY_SOURCE_ID, 0oa…) and \
+             the org URL, and a session's id if one was given"
         }
         _ => "",
     }

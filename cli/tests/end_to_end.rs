@@ -130,6 +130,11 @@ fn usage_and_configuration_errors_exit_2_and_say_what_to_set() {
             env: &[("OKTA_API_TOKEN", "t0k3n")],
         },
         Case {
+            name: "source_not_an_id",
+            args: &["sessions", "list", "--source", ".."],
+            env: &[ORG, ("OKTA_API_TOKEN", "t0k3n")],
+        },
+        Case {
             name: "private_key_missing",
             args: &[
                 "sessions",
@@ -1467,6 +1472,28 @@ async fn sessions_are_listed_shown_and_cancelled() {
         .run_async(&["sessions", "get", "apsNOSUCHSESSION"])
         .await;
     assert!(run.code == 1 && run.stderr.contains("404"), "{}", run.all());
+    assert!(
+        run.stderr
+            .ends_with("and a session's id if one was given\n"),
+        "{}",
+        run.all()
+    );
+    // An identity source Okta does not know: what to check is said.
+    dir.write("users.csv", people_csv(1..=2));
+    let run = dir
+        .run_async(&args(
+            &["users", "users.csv", "--source", "0oaWRONG"],
+            &FAST,
+        ))
+        .await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr.contains(
+            "; check the identity source's id (--source or OKTA_IDENTITY_SOURCE_ID, 0oa…)"
+        ),
+        "{}",
+        run.all()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
