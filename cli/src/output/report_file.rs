@@ -110,7 +110,27 @@ fn staged_beside(path: &Path) -> std::io::Result<NamedTempFile> {
     builder.prefix(".okta-import-report-").suffix(".tmp");
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    builder.tempfile_in(folder)
+    builder
+        .tempfile_in(folder)
+        .map_err(|error| of_folder(folder, &error))
+}
+
+/// An error making a file in `folder`, said of the folder (the temporary file's name, which
+/// the error names, is nobody's concern).
+fn of_folder(folder: &Path, error: &std::io::Error) -> std::io::Error {
+    let text = error.to_string();
+    let what = match error.kind() {
+        std::io::ErrorKind::NotFound => "does not exist".to_string(),
+        std::io::ErrorKind::PermissionDenied => "can't be written to".to_string(),
+        _ => format!(
+            "can't hold it: {}",
+            text.split(" at path ").next().unwrap_or(&text)
+        ),
+    };
+    std::io::Error::new(
+        error.kind(),
+        format!("the folder {} {what}", folder.display()),
+    )
 }
 
 #[cfg(test)]
@@ -144,10 +164,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         ReportFile::create(&dir.path().join("r.json")).unwrap();
         assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
-        let error = ReportFile::create(&dir.path().join("missing/r.json"))
-            .err()
-            .unwrap();
-        assert!(error.to_string().contains("missing/r.json"), "{error}");
+        let path = dir.path().join("missing/r.json");
+        let error = ReportFile::create(&path).err().unwrap();
+        let said = format!(
+            "cannot create the report {}: the folder {} does not exist",
+            path.display(),
+            dir.path().join("missing").display()
+        );
+        assert_eq!(error.to_string(), said);
     }
 
     #[test]
