@@ -167,7 +167,7 @@ impl Codegen {
             }
             eprintln!("{out_name} is not up to date with {source_name}:");
             print_changes(&report, &out_name, true);
-            eprintln!("Run `cargo xtask codegen` to regenerate it.");
+            eprintln!("Run `{}` to regenerate it.", this_command_without_check());
             return Ok(ExitCode::FAILURE);
         }
         // Compared before the write replaces the recorded surface, printed once it did.
@@ -243,6 +243,27 @@ impl SurfaceChanges {
 }
 
 /// A path as the messages print it: control characters escaped (see [`one_line`]).
+/// The command that ran, without `--check`: `cargo xtask codegen --spec a.yaml --out out`,
+/// each argument with a space or a quote in single quotes, on one line.
+fn this_command_without_check() -> String {
+    let args = std::env::args().skip(1).filter(|arg| arg != "--check");
+    let quoted = args.map(|arg| {
+        let plain = !arg.is_empty()
+            && arg
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@+".contains(c));
+        match plain {
+            true => arg,
+            false => format!("'{}'", arg.replace('\'', r"'\''")),
+        }
+    });
+    let command = std::iter::once("cargo xtask".to_owned())
+        .chain(quoted)
+        .collect::<Vec<_>>()
+        .join(" ");
+    one_line(&command).into_owned()
+}
+
 fn shown(path: &Path) -> String {
     one_line(&path.display().to_string()).into_owned()
 }

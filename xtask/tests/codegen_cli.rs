@@ -168,7 +168,12 @@ fn check_names_the_stale_file_after_a_description_changes_and_codegen_fixes_it()
         !stderr.contains("models.rs"),
         "only the changed file is named: {stderr}"
     );
-    assert!(stderr.contains("Run `cargo xtask codegen`"), "{stderr}");
+    // The command that regenerates it is this one's, without `--check`.
+    let again = format!(
+        "Run `cargo xtask codegen {}` to regenerate it.",
+        args.join(" ")
+    );
+    assert!(stderr.contains(&again), "{stderr}");
 
     let fix = codegen(&args);
     assert!(
