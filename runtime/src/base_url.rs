@@ -46,7 +46,7 @@ pub(crate) fn parse_as(text: &str, what: &str) -> Result<Url, ConfigError> {
     }
     if has_credentials(&url) {
         return Err(invalid(
-            "contains credentials; configure authentication with the builder instead",
+            "contains credentials (a user name or password), which are never sent in the URL; authenticate with an API token or OAuth instead",
         ));
     }
     if url.query().is_some() || url.fragment().is_some() {
