@@ -2102,3 +2102,19 @@ fn a_delimiter_reads_the_users_and_the_deactivations_and_is_checked() {
         assert!(run.stderr.contains("--delimiter <CHAR>"), "{}", run.all());
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_proxy_of_the_environment_is_not_used_for_an_org_on_this_machine() {
+    let emulator = emulator().await;
+    // Nothing listens there: a request sent through it would fail.
+    let proxy = "http://127.0.0.1:9";
+    let dir = Workdir::new()
+        .against(emulator.base_url(), SOURCE, TOKEN)
+        .env("HTTP_PROXY", proxy)
+        .env("http_proxy", proxy)
+        .env("ALL_PROXY", proxy);
+    dir.write("users.csv", people_csv(1..=3));
+    let run = dir.run_async(&args(&["users", "users.csv"], &FAST)).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(emulator.users(SOURCE).len(), 3);
+}

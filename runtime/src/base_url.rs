@@ -75,6 +75,11 @@ fn host_without_scheme(text: &str) -> Option<&str> {
     }
 }
 
+/// Whether `url`'s host is this machine (an emulator, a test server).
+pub(crate) fn is_on_this_machine(url: &Url) -> bool {
+    url.host_str().is_some_and(is_loopback)
+}
+
 /// Whether `host` (a name, an IP address, or an IPv6 address in brackets) is this machine.
 fn is_loopback(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost")

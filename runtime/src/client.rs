@@ -275,13 +275,19 @@ impl ClientBuilder {
             Some(http) => http,
             // Redirects are not followed: a 3xx is returned as an error, so a body is never
             // resent to another URL (plain http:// among them).
-            None => tls::http_client_builder()?
-                .connect_timeout(self.connect_timeout)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|error| {
+            None => {
+                let mut http = tls::http_client_builder()?
+                    .connect_timeout(self.connect_timeout)
+                    .redirect(reqwest::redirect::Policy::none());
+                // A proxy of the environment (`HTTP_PROXY`) can't reach this machine's
+                // loopback: an emulator or a test server is reached directly.
+                if base_url::is_on_this_machine(&base_url) {
+                    http = http.no_proxy();
+                }
+                http.build().map_err(|error| {
                     ConfigError::new(format!("the HTTP client could not be built: {error}"))
-                })?,
+                })?
+            }
         };
         let transport = Transport {
             base_url,
