@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use okta_identity_source_emulator::{Emulator, Fault, SessionStatus};
 use serde_json::Value;
-use support::{Run, Workdir, people};
+use support::{RUN_LIMIT, Run, Workdir, people, until_while_running, wait_within};
 
 const SOURCE: &str = "0oaTEST0000000000001";
 const TOKEN: &str = "00SECRETtokenNEVERshown-4f1c9";
@@ -422,7 +422,7 @@ async fn a_closed_stdout_does_not_lose_the_report_of_an_import() {
         .spawn()
         .expect("running okta-import");
     drop(child.stdout.take());
-    let output = tokio::task::block_in_place(|| child.wait_with_output()).unwrap();
+    let output = tokio::task::block_in_place(|| wait_within(child, RUN_LIMIT));
     assert_eq!(emulator.users(SOURCE).len(), 20, "the import ran");
     let run = Run::from(output);
     assert_eq!(run.code, 1, "writing the summary failed: {}", run.all());
@@ -518,7 +518,7 @@ async fn a_report_that_cannot_be_written_at_the_end_does_not_lose_the_summary() 
     let said = run.stderr.lines().last().unwrap_or_default();
     assert!(
         said.starts_with(
-            "error: cannot write the report reports/r.json: No such file or directory (os error 2)"
+            "error: cannot write the report reports/r.json: the folder reports does not exist"
         ) && said.ends_with("; the import itself completed: every user was imported"),
         "{}",
         run.all()
@@ -552,7 +552,7 @@ async fn import_whose_report_is_spoiled(spoil: impl FnOnce(&std::path::Path)) ->
     dir.write("users.csv", people_csv(1..=20));
     let folder = dir.path().join("reports");
     std::fs::create_dir(&folder).unwrap();
-    let child = dir
+    let mut child = dir
         .command(&args(
             &["users", "users.csv", "--report", "reports/r.json"],
             &FAST,
@@ -561,11 +561,14 @@ async fn import_whose_report_is_spoiled(spoil: impl FnOnce(&std::path::Path)) ->
         .stderr(Stdio::piped())
         .spawn()
         .expect("running okta-import");
-    while emulator.sessions(SOURCE).is_empty() {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    until_while_running(&mut child, "the session was created", || {
+        !emulator.sessions(SOURCE).is_empty()
+    })
+    .await;
     spoil(&folder);
-    let run = Run::from(tokio::task::block_in_place(|| child.wait_with_output()).unwrap());
+    let run = Run::from(tokio::task::block_in_place(|| {
+        wait_within(child, RUN_LIMIT)
+    }));
     assert_eq!(run.code, 1, "{}", run.all());
     assert_eq!(emulator.users(SOURCE).len(), 20, "the import ran");
     assert!(
@@ -603,7 +606,7 @@ async fn a_standard_error_that_cannot_be_written_does_not_stop_the_import() {
         .stderr(full)
         .spawn()
         .expect("running okta-import");
-    let output = tokio::task::block_in_place(|| child.wait_with_output()).unwrap();
+    let output = tokio::task::block_in_place(|| wait_within(child, RUN_LIMIT));
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     assert_eq!(
         emulator.users(SOURCE).len(),
@@ -1534,13 +1537,14 @@ async fn sighup_and_sigint_ignored_from_the_start_stay_ignored() {
         .envs(import.get_envs().filter_map(|(k, v)| Some((k, v?))))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let child = ignoring.spawn().unwrap();
-    while emulator.sessions(SOURCE).is_empty() {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let mut child = ignoring.spawn().unwrap();
+    until_while_running(&mut child, "the session was created", || {
+        !emulator.sessions(SOURCE).is_empty()
+    })
+    .await;
     Stop::Hangup.send(&child);
     Stop::Interrupt.send(&child);
-    let output = tokio::task::block_in_place(|| child.wait_with_output()).unwrap();
+    let output = tokio::task::block_in_place(|| wait_within(child, RUN_LIMIT));
     let run = Run::from(output);
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(!run.stderr.contains("SIG"), "{}", run.all());
@@ -1655,13 +1659,14 @@ async fn signal_an_import_whose_session_is_not_started(signal: Stop) {
     let emulator = emulator().await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
     // The create is answered at once; the two uploads hang, so the session is not started.
-    let child = import_with_requests_held(&emulator, &dir, Duration::from_secs(3), 2);
-    while emulator.sessions(SOURCE).is_empty() {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let mut child = import_with_requests_held(&emulator, &dir, Duration::from_secs(3), 2);
+    until_while_running(&mut child, "the session was created", || {
+        !emulator.sessions(SOURCE).is_empty()
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     signal.send(&child);
-    let output = tokio::task::block_in_place(|| child.wait_with_output()).unwrap();
+    let output = tokio::task::block_in_place(|| wait_within(child, RUN_LIMIT));
     if signal == Stop::Kill {
         assert!(
             !dir.path().join("r.json").exists(),
@@ -1734,7 +1739,9 @@ async fn ctrl_c_while_the_files_are_checked_stops_at_once_and_sends_nothing() {
         "the check ended before the signal"
     );
     Stop::Interrupt.send(&child);
-    let run = Run::from(tokio::task::block_in_place(|| child.wait_with_output()).unwrap());
+    let run = Run::from(tokio::task::block_in_place(|| {
+        wait_within(child, RUN_LIMIT)
+    }));
     assert_eq!(run.code, 130, "{}", run.all());
     assert_eq!(
         run.stderr,
@@ -1768,7 +1775,7 @@ async fn a_second_signal_stops_at_once_while_the_first_is_cancelling_the_session
     let emulator = emulator().await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
     // The create is answered at once; the two uploads hang, and so does the cancel.
-    let child = import_with_requests_held(&emulator, &dir, Duration::from_secs(30), 3);
+    let mut child = import_with_requests_held(&emulator, &dir, Duration::from_secs(30), 3);
     // Requests are recorded when answered; the emulator's sessions show them carried out.
     let session_is = |uploads: usize, status: SessionStatus| {
         let sessions = emulator.sessions(SOURCE);
@@ -1776,16 +1783,20 @@ async fn a_second_signal_stops_at_once_while_the_first_is_cancelling_the_session
             .first()
             .is_some_and(|s| s.upload_requests == uploads && s.status == status)
     };
-    while !session_is(2, SessionStatus::InProgress) {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    until_while_running(&mut child, "both uploads arrived", || {
+        session_is(2, SessionStatus::InProgress)
+    })
+    .await;
     Stop::Interrupt.send(&child);
     // The first stop cancels the session; the answer is late.
-    while !session_is(2, SessionStatus::Closed) {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    until_while_running(&mut child, "the session was cancelled", || {
+        session_is(2, SessionStatus::Closed)
+    })
+    .await;
     Stop::Terminate.send(&child);
-    let run = Run::from(tokio::task::block_in_place(|| child.wait_with_output()).unwrap());
+    let run = Run::from(tokio::task::block_in_place(|| {
+        wait_within(child, RUN_LIMIT)
+    }));
     assert_eq!(run.code, 143, "the second signal's code: {}", run.all());
     let said = format!(
         "{}error: terminated by SIGTERM; stopped at once: a session of this import may still \
@@ -1807,17 +1818,20 @@ async fn ctrl_c_during_a_create_whose_session_cannot_be_looked_up_says_so() {
         count: 1,
     });
     emulator.inject(Fault::DropConnection { count: 100 });
-    let child = dir
+    let mut child = dir
         .command(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    while emulator.sessions(SOURCE).is_empty() {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    until_while_running(&mut child, "the session was created", || {
+        !emulator.sessions(SOURCE).is_empty()
+    })
+    .await;
     Stop::Interrupt.send(&child);
-    let run = Run::from(tokio::task::block_in_place(|| child.wait_with_output()).unwrap());
+    let run = Run::from(tokio::task::block_in_place(|| {
+        wait_within(child, RUN_LIMIT)
+    }));
     assert_eq!(run.code, 130, "{}", run.all());
     let said = "error: interrupted by Ctrl-C (SIGINT); a session being created may have been \
                 made but could not be looked up: okta-import sessions list, then okta-import \
@@ -1845,7 +1859,7 @@ async fn ctrl_c_after_a_start_says_the_import_goes_on_in_okta() {
         .unwrap();
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
     dir.write("users.csv", people_csv(1..=10));
-    let child = dir
+    let mut child = dir
         .command(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -1857,11 +1871,11 @@ async fn ctrl_c_after_a_start_says_the_import_goes_on_in_okta() {
             .first()
             .is_some_and(|s| s.status == SessionStatus::Triggered)
     };
-    while !started() {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    until_while_running(&mut child, "the import was started", started).await;
     Stop::Interrupt.send(&child);
-    let run = Run::from(tokio::task::block_in_place(|| child.wait_with_output()).unwrap());
+    let run = Run::from(tokio::task::block_in_place(|| {
+        wait_within(child, RUN_LIMIT)
+    }));
     let id = &emulator.sessions(SOURCE)[0].id;
     assert_eq!(run.code, 130, "{}", run.all());
     let said = format!(
@@ -2117,4 +2131,40 @@ async fn a_proxy_of_the_environment_is_not_used_for_an_org_on_this_machine() {
     let run = dir.run_async(&args(&["users", "users.csv"], &FAST)).await;
     assert_eq!(run.code, 0, "{}", run.all());
     assert_eq!(emulator.users(SOURCE).len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrency_bounds_the_uploads_in_flight() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=800));
+    // The create goes through; the first two uploads are carried out at once and answered
+    // a second later.
+    emulator.inject(Fault::Pass { count: 1 });
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_secs(1),
+        count: 2,
+    });
+    let import = ["users", "users.csv", "--concurrency", "2"];
+    let mut child = dir
+        .command(&args(&import, &FAST))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let uploads = || {
+        emulator
+            .sessions(SOURCE)
+            .first()
+            .map_or(0, |session| session.upload_requests)
+    };
+    until_while_running(&mut child, "two uploads arrived", || uploads() >= 2).await;
+    // A third, past the concurrency, would be sent at once and not held.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(uploads(), 2);
+    let run = Run::from(tokio::task::block_in_place(|| {
+        wait_within(child, RUN_LIMIT)
+    }));
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(emulator.users(SOURCE).len(), 800);
 }

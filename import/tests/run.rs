@@ -1397,3 +1397,41 @@ async fn stopped_after(
     assert!(matches!(error.failure, Failure::Stopped), "{error}");
     error
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_more_uploads_are_in_flight_than_the_concurrency_allows() -> TestResult {
+    for concurrency in [1, 3] {
+        let emulator = emulator().start().await?;
+        // The create goes through; the first uploads are carried out at once and answered a
+        // second later: until then, no other upload may be sent.
+        emulator.inject(Fault::Pass { count: 1 });
+        emulator.inject(Fault::Delay {
+            delay: Duration::from_secs(1),
+            count: concurrency as u32,
+        });
+        let importer = importer(&emulator, options().concurrency(concurrency));
+        let run = importer.run(employees(0..2_000), leavers(0..0), |_| {});
+        let uploads = || {
+            emulator
+                .sessions(SOURCE)
+                .first()
+                .map_or(0, |session| session.upload_requests)
+        };
+        let held = async {
+            for _ in 0..800 {
+                if uploads() >= concurrency {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            // Any upload past the concurrency would be sent at once, and not held.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            uploads()
+        };
+        let (report, held) = tokio::join!(run, held);
+        assert_eq!(held, concurrency, "{concurrency} in flight at most");
+        assert_eq!(report?.users_sent, 2_000);
+        emulator.shutdown().await;
+    }
+    Ok(())
+}

@@ -4,8 +4,15 @@
 
 pub mod people;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The longest a run of the binary may take before the test kills it and fails: far past
+/// what any run here needs on a loaded machine, so that a broken build fails the test
+/// rather than hanging the whole run.
+pub const RUN_LIMIT: Duration = Duration::from_secs(120);
 
 /// What a run of the binary did.
 #[derive(Debug)]
@@ -80,10 +87,17 @@ impl Workdir {
         command
     }
 
-    /// Runs `okta-import ARGS` here, with no terminal and only the environment set on this.
+    /// Runs `okta-import ARGS` here, with no terminal and only the environment set on this,
+    /// for at most [`RUN_LIMIT`].
     pub fn run(&self, args: &[&str]) -> Run {
-        let output = self.command(args).output().expect("running okta-import");
-        Run::from(output)
+        let child = self
+            .command(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("running okta-import");
+        Run::from(wait_within(child, RUN_LIMIT))
     }
 
     /// Runs `okta-import ARGS` on a blocking thread, so that an emulator in this process keeps
@@ -100,5 +114,53 @@ impl From<std::process::Output> for Run {
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         }
+    }
+}
+
+/// Waits for `child` to end and collects what it wrote to its piped standard output and
+/// error; past `limit`, kills it and fails the test.
+pub fn wait_within(mut child: Child, limit: Duration) -> Output {
+    fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    }
+    let (stdout, stderr) = (drain(child.stdout.take()), drain(child.stderr.take()));
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for okta-import") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("okta-import did not end within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    }
+}
+
+/// Waits until `done` holds, looking every 5 ms, while `child` runs: fails the test when the
+/// child ends first or `done` does not hold within [`RUN_LIMIT`].
+pub async fn until_while_running(child: &mut Child, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + RUN_LIMIT;
+    while !done() {
+        if let Some(status) = child.try_wait().expect("looking at okta-import") {
+            panic!("okta-import ended ({status}) before {what}");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not happen within {RUN_LIMIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
