@@ -2,6 +2,7 @@
 //! shuts down cleanly on SIGINT and SIGTERM.
 
 use std::process::Stdio;
+use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -33,10 +34,13 @@ async fn spawn_with(more: &[&str]) -> (Child, String) {
         .expect("the binary starts");
     let stdout = child.stdout.take().expect("piped");
     let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .await
-        .expect("a line");
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        BufReader::new(stdout).read_line(&mut line),
+    )
+    .await
+    .expect("the base URL within 30 s")
+    .expect("a line");
     (child, line.trim().to_owned())
 }
 
@@ -48,7 +52,11 @@ async fn stop(child: &mut Child, signal: &str) {
         .await
         .expect("kill runs");
     assert!(sent.success());
-    let status = child.wait().await.expect("it exits");
+    // Bounded: an emulator that does not stop fails the test rather than hanging the run.
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .unwrap_or_else(|_| panic!("{signal}: the emulator did not stop within 30 s"))
+        .expect("it exits");
     assert!(status.success(), "{signal}: {status}");
 }
 
