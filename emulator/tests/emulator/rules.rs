@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use okta_identity_source::models::{
-    BulkUpsertRequestBody, IdentitySourceEntityType, IdentitySourceSessionStatus as Status,
+    BulkDeleteRequestBody, BulkUpsertRequestBody, IdentitySourceEntityType,
+    IdentitySourceSessionStatus as Status, IdentitySourceUserForUpsert,
+    IdentitySourceUserProfileForDelete,
 };
 use okta_identity_source_emulator::Limits;
 use serde_json::{Value, json};
@@ -380,4 +382,81 @@ async fn a_triggered_import_completes_after_the_processing_time() {
         .await
         .unwrap();
     assert_eq!(done.status, Status::Completed);
+}
+
+/// Each standard attribute's limits as FACTS.md gives them, in characters (a two-byte `é`
+/// counts once): the longest accepted, one more refused with a cause that names it.
+#[tokio::test]
+async fn each_attribute_takes_up_to_its_documented_length_in_characters() {
+    let emulator = start(builder()).await;
+    let api = api(&emulator);
+    let session = api.create_identity_source_session(SOURCE).await.unwrap();
+    let text = |chars: usize| "é".repeat(chars);
+    let email = |chars: usize| format!("{}@example.com", "é".repeat(chars - 12));
+    type Set = fn(&mut IdentitySourceUserForUpsert, String);
+    let limits: [(&str, usize, fn(usize) -> String, Set); 8] = [
+        ("externalId", 512, text, |u, v| u.external_id = v),
+        ("profile.userName", 100, text, |u, v| {
+            u.profile.user_name = Some(v)
+        }),
+        ("profile.email", 100, email, |u, v| {
+            u.profile.email = Some(v)
+        }),
+        ("profile.secondEmail", 100, email, |u, v| {
+            u.profile.second_email = Some(v)
+        }),
+        ("profile.firstName", 50, text, |u, v| {
+            u.profile.first_name = Some(Some(v))
+        }),
+        ("profile.lastName", 50, text, |u, v| {
+            u.profile.last_name = Some(Some(v))
+        }),
+        ("profile.mobilePhone", 100, text, |u, v| {
+            u.profile.mobile_phone = Some(Some(v))
+        }),
+        ("profile.homeAddress", 4096, text, |u, v| {
+            u.profile.home_address = Some(Some(v))
+        }),
+    ];
+    for (field, longest, value, set) in limits {
+        let upload = |chars: usize| {
+            let mut user = user(0);
+            set(&mut user, value(chars));
+            BulkUpsertRequestBody {
+                entity_type: IdentitySourceEntityType::Users,
+                profiles: vec![user],
+            }
+        };
+        api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upload(longest))
+            .await
+            .unwrap_or_else(|error| panic!("{field} of {longest}: {error}"));
+        let (status, code, causes) = refusal(
+            api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upload(longest + 1))
+                .await,
+        );
+        assert_eq!((status, code.as_str()), (400, "E0000001"), "{field}");
+        assert!(
+            causes.len() == 1 && causes[0].starts_with(&format!("profiles[0].{field}: ")),
+            "{field}: {causes:?}"
+        );
+    }
+    // A deactivation's external id too.
+    let deactivate = |chars: usize| BulkDeleteRequestBody {
+        entity_type: IdentitySourceEntityType::Users,
+        profiles: vec![IdentitySourceUserProfileForDelete {
+            external_id: text(chars),
+        }],
+    };
+    api.upload_identity_source_data_for_delete(SOURCE, &session.id, &deactivate(512))
+        .await
+        .unwrap();
+    let (status, _, causes) = refusal(
+        api.upload_identity_source_data_for_delete(SOURCE, &session.id, &deactivate(513))
+            .await,
+    );
+    assert_eq!(status, 400);
+    assert!(
+        causes[0].starts_with("profiles[0].externalId: "),
+        "{causes:?}"
+    );
 }
