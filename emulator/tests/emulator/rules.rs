@@ -393,8 +393,9 @@ async fn each_attribute_takes_up_to_its_documented_length_in_characters() {
     let session = api.create_identity_source_session(SOURCE).await.unwrap();
     let text = |chars: usize| "é".repeat(chars);
     let email = |chars: usize| format!("{}@example.com", "é".repeat(chars - 12));
+    type Make = fn(usize) -> String;
     type Set = fn(&mut IdentitySourceUserForUpsert, String);
-    let limits: [(&str, usize, fn(usize) -> String, Set); 8] = [
+    let limits: [(&str, usize, Make, Set); 8] = [
         ("externalId", 512, text, |u, v| u.external_id = v),
         ("profile.userName", 100, text, |u, v| {
             u.profile.user_name = Some(v)
