@@ -37,12 +37,15 @@ pub async fn run(quiet: bool, out: &mut impl Write) -> Result<(), Failure> {
         .map_err(|e| ConfigError::new(format!("cannot start the emulator: {e}")))?;
     writeln!(
         out,
-        "An Okta Identity Source emulator is listening on {} (identity source {SOURCE}).",
+        "An emulator of Okta's Identity Source service, a local stand-in for an Okta org, is \
+         listening on {} with one Custom Identity Source, {SOURCE}.",
         emulator.base_url()
     )?;
     writeln!(
         out,
-        "Importing examples/users.csv: 300 made-up employees with custom attributes.\n"
+        "Importing cli/examples/users.csv (built into the binary): 300 made-up employees with \
+         custom attributes. An import opens a session, uploads the users in batches, starts \
+         it (TRIGGERED) and waits while Okta applies them (COMPLETED).\n"
     )?;
     let result = import_sample(&emulator, quiet, out).await;
     if result.is_ok() {
@@ -128,6 +131,7 @@ fn show_directory(emulator: &Emulator, out: &mut impl Write) -> std::io::Result<
     )?;
     writeln!(
         out,
-        "\nTo import into your own org: okta-import users --help"
+        "\nTo import into your own org: okta-import users --help (from the repository: cargo \
+         run -p okta-import-cli -- users --help)"
     )
 }
