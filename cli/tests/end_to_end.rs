@@ -911,7 +911,7 @@ const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/oauth
 /// and a directory whose environment points at it, with no token.
 async fn service_app_emulator() -> (Emulator, Workdir) {
     let public = std::fs::read(format!("{KEYS}/ec-public.pem")).unwrap();
-    let app = okta_identity_source_emulator::ServiceApp::new("0oaAPP1", public);
+    let app = okta_identity_source_emulator::ServiceApp::new("0oaAPP1", public).key_id("kid-1");
     let emulator = Emulator::builder()
         .identity_source(SOURCE)
         .service_app(app)
@@ -976,6 +976,18 @@ async fn a_service_app_signs_in_with_its_private_key_file_instead_of_a_token() {
         run.stderr.contains(
             "note: signing in as the service app of --client-id; OKTA_API_TOKEN is set too and is not used"
         ),
+        "{}",
+        run.all()
+    );
+    // The key id goes into the assertion: another one names no key of the app.
+    let mut wrong_kid = sign_in[..6].to_vec();
+    wrong_kid[5] = "kid-2";
+    let run = dir
+        .run_async(&[&["sessions", "list"][..], &wrong_kid].concat())
+        .await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr.contains("kid names no key of the client"),
         "{}",
         run.all()
     );

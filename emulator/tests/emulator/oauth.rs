@@ -87,6 +87,39 @@ async fn an_assertion_signed_with_another_key_is_refused() {
 }
 
 #[tokio::test]
+async fn an_assertion_naming_another_key_id_than_the_apps_is_refused() {
+    let app = emulator::ServiceApp::new(CLIENT_ID, EC_PUBLIC).key_id("kid-1");
+    let emulator = emulator_with_app(app).await;
+    for (kid, taken) in [(Some("kid-1"), true), (None, true), (Some("kid-2"), false)] {
+        let mut app = okta_identity_source::auth::oauth2_service_app(
+            CLIENT_ID,
+            PrivateKey::from_pem(EC_PRIVATE).expect("test key"),
+        );
+        if let Some(kid) = kid {
+            app = app.key_id(kid);
+        }
+        let client = Client::builder(emulator.base_url())
+            .service_app(app)
+            .retry_policy(RetryPolicy::never())
+            .build()
+            .expect("a loopback client");
+        let listed = IdentitySourceApi::new(client)
+            .list_identity_source_sessions(SOURCE)
+            .await;
+        match (taken, listed) {
+            (true, listed) => assert!(listed.is_ok(), "{kid:?}: {listed:?}"),
+            (false, listed) => {
+                let error = oauth_error(listed.unwrap_err());
+                assert_eq!(
+                    (error.status, error.error.as_deref()),
+                    (401, Some("invalid_client"))
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_token_with_only_the_read_scope_reads_but_cannot_write() {
     let emulator = emulator_with_app(emulator::ServiceApp::new(CLIENT_ID, RSA_PUBLIC)).await;
     let api = client(&emulator, RSA_PRIVATE, Some(&[SCOPE_READ]));
