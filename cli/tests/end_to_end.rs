@@ -2180,3 +2180,55 @@ async fn concurrency_bounds_the_uploads_in_flight() {
     assert_eq!(run.code, 0, "{}", run.all());
     assert_eq!(emulator.users(SOURCE).len(), 800);
 }
+
+/// GNU `timeout` sends its signal to the process and then to its process group: the same
+/// signal twice at once is one stop, which cancels the session as one signal does.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_signal_to_the_process_and_its_group_at_once_is_one_stop() {
+    use std::os::unix::process::CommandExt;
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=300));
+    emulator.inject(Fault::Pass { count: 1 });
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_secs(3),
+        count: 2,
+    });
+    let mut child = dir
+        .command(&args(&["users", "users.csv"], &FAST))
+        .process_group(0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    until_while_running(&mut child, "the uploads were sent", || {
+        emulator
+            .sessions(SOURCE)
+            .first()
+            .is_some_and(|session| session.upload_requests == 2)
+    })
+    .await;
+    let pid = i32::try_from(child.id()).unwrap();
+    // SAFETY: `kill` with the child's id, and with the id of the group it leads.
+    let sent = unsafe {
+        (
+            libc::kill(pid, libc::SIGINT),
+            libc::kill(-pid, libc::SIGINT),
+        )
+    };
+    assert_eq!(sent, (0, 0));
+    let run = Run::from(tokio::task::block_in_place(|| {
+        wait_within(child, RUN_LIMIT)
+    }));
+    assert_eq!(run.code, 130, "{}", run.all());
+    let id = &emulator.sessions(SOURCE)[0].id;
+    assert!(
+        run.stderr.ends_with(&format!(
+            "session {id} was not started and has been cancelled\n"
+        )),
+        "{}",
+        run.all()
+    );
+    assert_no_open_session(&emulator);
+}
