@@ -1198,7 +1198,8 @@ async fn rate_limited_upload_waits_for_the_reset_and_retries_with_okta_headers()
         elapsed >= Duration::from_millis(50),
         "waited only {elapsed:?}, less than the margin"
     );
-    assert!(elapsed < Duration::from_secs(1), "waited {elapsed:?}");
+    // The window's minute would be far longer; room is left for a loaded machine.
+    assert!(elapsed < Duration::from_secs(10), "waited {elapsed:?}");
 
     let meta = response.meta();
     assert_eq!(meta.status.as_u16(), 202);
@@ -1264,7 +1265,8 @@ async fn rate_limit_reset_is_measured_against_the_date_header() -> TestResult {
 
         let started = Instant::now();
         let error = get_session_error(&api(&server)).await;
-        assert!(started.elapsed() < Duration::from_secs(1));
+        // Not the 100 s to the reset.
+        assert!(started.elapsed() < Duration::from_secs(10));
         assert_eq!(error.status().map(|s| s.as_u16()), Some(429));
         assert_eq!(error.error_code(), Some("E0000047"));
         assert!(error.is_retryable());
@@ -1356,7 +1358,7 @@ async fn rate_limit_without_usable_headers_falls_back_to_backoff() -> TestResult
             .await;
         let response = response.unwrap_or_else(|error| panic!("{name}: {error:?}"));
         assert!(
-            started.elapsed() < Duration::from_secs(1),
+            started.elapsed() < Duration::from_secs(10),
             "{name}: waited {:?}",
             started.elapsed()
         );
@@ -1782,17 +1784,18 @@ async fn connect_timeout_is_a_failure_to_connect_and_retried() -> TestResult {
         Client::builder(format!("http://{address}"))
             .auth(auth)
             .connect_timeout(Duration::from_millis(100))
-            .request_timeout(Duration::from_secs(1))
+            .request_timeout(Duration::from_secs(20))
             .retry_policy(fast_retries(2)),
     )?;
     let started = Instant::now();
     let error = get_session_error(&api).await;
+    // Three attempts of the 100 ms connect timeout, not of the 20 s request timeout.
     assert!(
-        started.elapsed() < Duration::from_secs(1),
+        started.elapsed() < Duration::from_secs(10),
         "took {:?}",
         started.elapsed()
     );
-    // Not `Error::Timeout`, which would claim the 1 s request timeout ran out.
+    // Not `Error::Timeout`, which would claim the request timeout ran out.
     assert!(matches!(error, Error::Transport { .. }), "{error:?}");
     assert!(error.is_retryable());
     assert_eq!(
@@ -1806,7 +1809,7 @@ async fn connect_timeout_is_a_failure_to_connect_and_retried() -> TestResult {
 #[tokio::test]
 async fn slow_server_is_a_timeout() -> TestResult {
     let server =
-        server_answering(session_response("aps1", "CREATED").set_delay(Duration::from_secs(1)))
+        server_answering(session_response("aps1", "CREATED").set_delay(Duration::from_secs(20)))
             .await;
     let timeout = Duration::from_millis(300);
     let api = api_from(
@@ -1828,8 +1831,9 @@ async fn slow_server_is_a_timeout() -> TestResult {
     );
     // The server may have acted on the request: not safe to retry blindly.
     assert!(!error.is_retryable());
+    // Cut at the timeout, not after the answer's 20 s.
     assert!(
-        elapsed >= timeout && elapsed < Duration::from_millis(900),
+        elapsed >= timeout && elapsed < Duration::from_secs(10),
         "took {elapsed:?}"
     );
     assert_eq!(

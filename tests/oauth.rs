@@ -834,10 +834,12 @@ async fn after_a_failed_fetch_callers_fail_fast_until_the_next_is_due() {
 #[tokio::test]
 async fn a_failed_renewal_falls_back_to_the_token_until_it_expires() {
     let (logs, _subscriber) = capture_logs();
-    // A two-second token, renewed when 400 ms of it are left; every renewal fails.
+    // A four-second token, renewed when 800 ms of it are left; every renewal fails. The
+    // second call comes 150 ms after the renewal is due, with 650 ms to spare before the
+    // token expires (room for a loaded machine).
     let server = org_answering(
         [token_answer(
-            json!({ "access_token": "at-1", "expires_in": 2 }),
+            json!({ "access_token": "at-1", "expires_in": 4 }),
         )],
         ResponseTemplate::new(500).set_body_json(json!({ "error": "server_error" })),
     )
@@ -846,7 +848,7 @@ async fn a_failed_renewal_falls_back_to_the_token_until_it_expires() {
     let get = || api.get_identity_source_session("0oa1", "aps1");
 
     get().await.expect("at-1 is fetched");
-    tokio::time::sleep(Duration::from_millis(1650)).await;
+    tokio::time::sleep(Duration::from_millis(3350)).await;
     get()
         .await
         .expect("the renewal fails; at-1 has not expired and is used");
@@ -867,7 +869,7 @@ async fn a_failed_renewal_falls_back_to_the_token_until_it_expires() {
     );
     assert!(!text.contains("at-1"), "the token is logged: {text}");
 
-    tokio::time::sleep(Duration::from_millis(450)).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
     let error = get().await.expect_err("at-1 has expired");
     assert_eq!(oauth_error(&error).status, 500);
     assert_eq!(
