@@ -226,12 +226,21 @@ async fn a_stop_during_the_cool_down_keeps_the_wait_and_every_request_in_the_rep
     let options = options()
         .polling(Duration::from_secs(5), Duration::from_secs(5))
         .max_cool_down_wait(Duration::from_secs(60));
-    let error = stopped_after(
-        &importer(&emulator, options),
-        10..20,
-        Duration::from_millis(300),
-    )
-    .await;
+    // Stopped once the wait has begun.
+    let (waiting, waited) = tokio::sync::oneshot::channel();
+    let mut waiting = Some(waiting);
+    let on_event = |event: Event| {
+        if matches!(event, Event::Waiting { .. }) {
+            waiting.take().map(|waiting| waiting.send(()));
+        }
+    };
+    let error = importer(&emulator, options)
+        .run_until(employees(10..20), leavers(0..0), on_event, async {
+            let _ = waited.await;
+        })
+        .await
+        .expect_err("stopped");
+    assert!(matches!(error.failure, Failure::Stopped), "{error}");
     let waits = &error.report.waits;
     assert_eq!(waits.len(), 1, "{waits:?}");
     assert_eq!(waits[0].reason, WaitReason::CoolDown);
@@ -790,13 +799,15 @@ async fn dropping_the_import_while_its_session_is_created_cancels_that_session()
     let emulator = emulator().start().await?;
     // The create is carried out at once, but its answer comes after the drop.
     emulator.inject(Fault::Delay {
-        delay: Duration::from_millis(300),
+        delay: Duration::from_secs(5),
         count: 1,
     });
     let importer = importer(&emulator, options());
     let run = importer.run(employees(0..10), leavers(0..0), |_| {});
-    let dropped = tokio::time::timeout(Duration::from_millis(100), run).await;
-    assert!(dropped.is_err(), "the import ended first: {dropped:?}");
+    tokio::select! {
+        ended = run => panic!("the import ended first: {ended:?}"),
+        () = session_made(&emulator) => {}
+    }
     for _ in 0..200 {
         if open_sessions(&emulator).is_empty() {
             break;
@@ -830,15 +841,19 @@ async fn a_stop_that_came_during_the_check_sends_nothing() -> TestResult {
 async fn stopping_the_import_while_its_session_is_created_cancels_and_reports_it() -> TestResult {
     let emulator = emulator().start().await?;
     emulator.inject(Fault::Delay {
-        delay: Duration::from_millis(300),
+        delay: Duration::from_secs(5),
         count: 1,
     });
-    let error = stopped_after(
-        &importer(&emulator, options()),
-        0..10,
-        Duration::from_millis(100),
-    )
-    .await;
+    let error = importer(&emulator, options())
+        .run_until(
+            employees(0..10),
+            leavers(0..0),
+            |_| {},
+            session_made(&emulator),
+        )
+        .await
+        .expect_err("stopped");
+    assert!(matches!(error.failure, Failure::Stopped), "{error}");
     let sessions = emulator.sessions(SOURCE);
     assert_eq!(sessions.len(), 1);
     assert_eq!(sessions[0].status, SessionStatus::Closed);
@@ -859,17 +874,29 @@ async fn a_stop_after_the_start_was_sent_records_the_session_s_real_status() -> 
     let on_event = |event: Event| {
         if matches!(event, Event::BatchUploaded { .. }) {
             emulator.inject(Fault::Delay {
-                delay: Duration::from_millis(300),
+                delay: Duration::from_secs(5),
                 count: 1,
             });
             stop.take().map(|stop| stop.send(()));
         }
     };
+    // Stopped once the start was carried out, its answer still to come.
+    let started = async {
+        let _ = stopped.await;
+        for _ in 0..10_000 {
+            let status = emulator.sessions(SOURCE).first().map(|s| s.status);
+            if matches!(
+                status,
+                Some(SessionStatus::Triggered | SessionStatus::Completed)
+            ) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        panic!("the start was not carried out within 10 s");
+    };
     let error = importer(&emulator, options().concurrency(1))
-        .run_until(employees(0..10), leavers(0..0), on_event, async {
-            let _ = stopped.await;
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        })
+        .run_until(employees(0..10), leavers(0..0), on_event, started)
         .await
         .expect_err("stopped");
     assert!(matches!(error.failure, Failure::Stopped), "{error}");
@@ -1380,22 +1407,16 @@ async fn a_session_another_client_cancels_is_reported_as_ended_by_it() -> TestRe
 }
 
 /// The import of `employees(users)` stopped after `delay`: the error it ends with.
-async fn stopped_after(
-    importer: &okta_identity_source_import::Importer,
-    users: std::ops::Range<u64>,
-    delay: Duration,
-) -> okta_identity_source_import::ImportError {
-    let error = importer
-        .run_until(
-            employees(users),
-            leavers(0..0),
-            |_| {},
-            tokio::time::sleep(delay),
-        )
-        .await
-        .expect_err("stopped");
-    assert!(matches!(error.failure, Failure::Stopped), "{error}");
-    error
+/// Ends once the emulator has made a session (its create carried out, whatever became of
+/// its answer); fails the test past 10 s.
+async fn session_made(emulator: &okta_identity_source_emulator::Emulator) {
+    for _ in 0..10_000 {
+        if !emulator.sessions(SOURCE).is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    panic!("no session was made within 10 s");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
