@@ -64,11 +64,12 @@ async fn an_upload_needs_one_to_200_profiles() {
         assert_eq!((status, code.as_str()), (400, "E0000001"));
         assert!(causes[0].contains("between 1 and 200"), "{causes:?}");
     }
-    let (status, _, _) = refusal(
+    let (status, _, causes) = refusal(
         api.upload_identity_source_data_for_delete(SOURCE, &session.id, &delete(0..201))
             .await,
     );
     assert_eq!(status, 400);
+    assert!(causes[0].contains("between 1 and 200"), "{causes:?}");
     api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(0..200))
         .await
         .unwrap();
@@ -365,7 +366,7 @@ async fn an_idle_created_session_expires() {
 
 #[tokio::test]
 async fn a_triggered_import_completes_after_the_processing_time() {
-    let emulator = start(builder().processing_time(Duration::from_millis(20))).await;
+    let emulator = start(builder().processing_time(Duration::from_millis(500))).await;
     let api = api(&emulator);
     let session = api.create_identity_source_session(SOURCE).await.unwrap();
     api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(0..2))
@@ -376,6 +377,13 @@ async fn a_triggered_import_completes_after_the_processing_time() {
         .await
         .unwrap();
     assert_eq!(started.status, Status::Triggered);
+    // Until the processing time has passed, the import is under way and changed no user.
+    let read = api
+        .get_identity_source_session(SOURCE, &session.id)
+        .await
+        .unwrap();
+    assert_eq!(read.status, Status::Triggered);
+    assert!(emulator.users(SOURCE).is_empty());
     eventually(|| emulator.users(SOURCE).len() == 2).await;
     let done = api
         .get_identity_source_session(SOURCE, &session.id)
