@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use okta_identity_source_emulator::{Emulator, Fault, SessionStatus};
 use serde_json::Value;
-use support::{RUN_LIMIT, Run, Workdir, people, until_while_running, wait_within};
+use support::{RUN_LIMIT, Run, Workdir, ended, people, until_while_running, wait_within};
 
 const SOURCE: &str = "0oaTEST0000000000001";
 const TOKEN: &str = "00SECRETtokenNEVERshown-4f1c9";
@@ -552,23 +552,16 @@ async fn import_whose_report_is_spoiled(spoil: impl FnOnce(&std::path::Path)) ->
     dir.write("users.csv", people_csv(1..=20));
     let folder = dir.path().join("reports");
     std::fs::create_dir(&folder).unwrap();
-    let mut child = dir
-        .command(&args(
-            &["users", "users.csv", "--report", "reports/r.json"],
-            &FAST,
-        ))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("running okta-import");
+    let mut child = dir.spawn(&args(
+        &["users", "users.csv", "--report", "reports/r.json"],
+        &FAST,
+    ));
     until_while_running(&mut child, "the session was created", || {
         !emulator.sessions(SOURCE).is_empty()
     })
     .await;
     spoil(&folder);
-    let run = Run::from(tokio::task::block_in_place(|| {
-        wait_within(child, RUN_LIMIT)
-    }));
+    let run = ended(child);
     assert_eq!(run.code, 1, "{}", run.all());
     assert_eq!(emulator.users(SOURCE).len(), 20, "the import ran");
     assert!(
@@ -1657,11 +1650,7 @@ fn import_with_requests_held(
     dir.write("users.csv", people_csv(1..=300));
     emulator.inject(Fault::Pass { count: 1 });
     emulator.inject(Fault::Delay { delay, count: held });
-    dir.command(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    dir.spawn(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
 }
 
 /// Sends `signal` to an import whose session is not started yet: INT and TERM cancel the
@@ -1730,12 +1719,7 @@ async fn ctrl_c_while_the_files_are_checked_stops_at_once_and_sends_nothing() {
     // Under the 114,688 ids a census keeps exactly, so the check reads the file once.
     let users = dir.write("users.csv", people_csv(1..=100_000));
     let size = std::fs::metadata(&users).unwrap().len();
-    let mut child = dir
-        .command(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = dir.spawn(&args(&["users", "users.csv", "--report", "r.json"], &FAST));
     // The check's read is under way: the file is open, not halfway read yet.
     while !read_position(&child, &users).is_some_and(|at| at > 0 && at < size / 2) {
         assert!(
@@ -1751,9 +1735,7 @@ async fn ctrl_c_while_the_files_are_checked_stops_at_once_and_sends_nothing() {
         "the check ended before the signal"
     );
     Stop::Interrupt.send(&child);
-    let run = Run::from(tokio::task::block_in_place(|| {
-        wait_within(child, RUN_LIMIT)
-    }));
+    let run = ended(child);
     assert_eq!(run.code, 130, "{}", run.all());
     assert_eq!(
         run.stderr,
@@ -1806,9 +1788,7 @@ async fn a_second_signal_stops_at_once_while_the_first_is_cancelling_the_session
     })
     .await;
     Stop::Terminate.send(&child);
-    let run = Run::from(tokio::task::block_in_place(|| {
-        wait_within(child, RUN_LIMIT)
-    }));
+    let run = ended(child);
     assert_eq!(run.code, 143, "the second signal's code: {}", run.all());
     let said = format!(
         "{}error: terminated by SIGTERM; stopped at once: a session of this import may still \
@@ -1830,20 +1810,13 @@ async fn ctrl_c_during_a_create_whose_session_cannot_be_looked_up_says_so() {
         count: 1,
     });
     emulator.inject(Fault::DropConnection { count: 100 });
-    let mut child = dir
-        .command(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = dir.spawn(&args(&["users", "users.csv", "--report", "r.json"], &FAST));
     until_while_running(&mut child, "the session was created", || {
         !emulator.sessions(SOURCE).is_empty()
     })
     .await;
     Stop::Interrupt.send(&child);
-    let run = Run::from(tokio::task::block_in_place(|| {
-        wait_within(child, RUN_LIMIT)
-    }));
+    let run = ended(child);
     assert_eq!(run.code, 130, "{}", run.all());
     let said = "error: interrupted by Ctrl-C (SIGINT); a session being created may have been \
                 made but could not be looked up: okta-import sessions list, then okta-import \
@@ -1871,12 +1844,7 @@ async fn ctrl_c_after_a_start_says_the_import_goes_on_in_okta() {
         .unwrap();
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
     dir.write("users.csv", people_csv(1..=10));
-    let mut child = dir
-        .command(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = dir.spawn(&args(&["users", "users.csv", "--report", "r.json"], &FAST));
     let started = || {
         let sessions = emulator.sessions(SOURCE);
         sessions
@@ -1885,9 +1853,7 @@ async fn ctrl_c_after_a_start_says_the_import_goes_on_in_okta() {
     };
     until_while_running(&mut child, "the import was started", started).await;
     Stop::Interrupt.send(&child);
-    let run = Run::from(tokio::task::block_in_place(|| {
-        wait_within(child, RUN_LIMIT)
-    }));
+    let run = ended(child);
     let id = &emulator.sessions(SOURCE)[0].id;
     assert_eq!(run.code, 130, "{}", run.all());
     let said = format!(
@@ -2158,12 +2124,7 @@ async fn concurrency_bounds_the_uploads_in_flight() {
         count: 2,
     });
     let import = ["users", "users.csv", "--concurrency", "2"];
-    let mut child = dir
-        .command(&args(&import, &FAST))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = dir.spawn(&args(&import, &FAST));
     let uploads = || {
         emulator
             .sessions(SOURCE)
@@ -2174,9 +2135,7 @@ async fn concurrency_bounds_the_uploads_in_flight() {
     // A third, past the concurrency, would be sent at once and not held.
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(uploads(), 2);
-    let run = Run::from(tokio::task::block_in_place(|| {
-        wait_within(child, RUN_LIMIT)
-    }));
+    let run = ended(child);
     assert_eq!(run.code, 0, "{}", run.all());
     assert_eq!(emulator.users(SOURCE).len(), 800);
 }
@@ -2218,9 +2177,7 @@ async fn the_same_signal_to_the_process_and_its_group_at_once_is_one_stop() {
         )
     };
     assert_eq!(sent, (0, 0));
-    let run = Run::from(tokio::task::block_in_place(|| {
-        wait_within(child, RUN_LIMIT)
-    }));
+    let run = ended(child);
     assert_eq!(run.code, 130, "{}", run.all());
     let id = &emulator.sessions(SOURCE)[0].id;
     assert!(

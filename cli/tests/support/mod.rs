@@ -90,14 +90,17 @@ impl Workdir {
     /// Runs `okta-import ARGS` here, with no terminal and only the environment set on this,
     /// for at most [`RUN_LIMIT`].
     pub fn run(&self, args: &[&str]) -> Run {
-        let child = self
-            .command(args)
+        Run::from(wait_within(self.spawn(args), RUN_LIMIT))
+    }
+
+    /// Starts `okta-import ARGS` here, with no terminal, its output piped.
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("running okta-import");
-        Run::from(wait_within(child, RUN_LIMIT))
+            .expect("running okta-import")
     }
 
     /// Runs `okta-import ARGS` on a blocking thread, so that an emulator in this process keeps
@@ -147,6 +150,14 @@ pub fn wait_within(mut child: Child, limit: Duration) -> Output {
         stdout: stdout.join().unwrap_or_default(),
         stderr: stderr.join().unwrap_or_default(),
     }
+}
+
+/// What `child` did, once it ended (within [`RUN_LIMIT`]), waited for on a blocking thread so
+/// that an emulator in this process keeps answering.
+pub fn ended(child: Child) -> Run {
+    Run::from(tokio::task::block_in_place(|| {
+        wait_within(child, RUN_LIMIT)
+    }))
 }
 
 /// Waits until `done` holds, looking every 5 ms, while `child` runs: fails the test when the
