@@ -17,7 +17,7 @@ use support::directory::{employee, employees, leavers};
 use support::{
     Events, LONG_COOL_DOWN, SOURCE, api, assert_dropping_mid_upload_leaves_no_open_session,
     assert_the_next_session_waits_for_the_cool_down, emulator, emulator_with_leavers, importer,
-    open_sessions, options, quick_retries, stop_after_an_upload,
+    open_sessions, options, quick_retries, stop_after_an_upload, stop_at,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -227,17 +227,9 @@ async fn a_stop_during_the_cool_down_keeps_the_wait_and_every_request_in_the_rep
         .polling(Duration::from_secs(5), Duration::from_secs(5))
         .max_cool_down_wait(Duration::from_secs(60));
     // Stopped once the wait has begun.
-    let (waiting, waited) = tokio::sync::oneshot::channel();
-    let mut waiting = Some(waiting);
-    let on_event = |event: Event| {
-        if matches!(event, Event::Waiting { .. }) {
-            waiting.take().map(|waiting| waiting.send(()));
-        }
-    };
+    let (on_event, waiting) = stop_at(|event| matches!(event, Event::Waiting { .. }));
     let error = importer(&emulator, options)
-        .run_until(employees(10..20), leavers(0..0), on_event, async {
-            let _ = waited.await;
-        })
+        .run_until(employees(10..20), leavers(0..0), on_event, waiting)
         .await
         .expect_err("stopped");
     assert!(matches!(error.failure, Failure::Stopped), "{error}");
@@ -868,21 +860,20 @@ async fn stopping_the_import_while_its_session_is_created_cancels_and_reports_it
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_after_the_start_was_sent_records_the_session_s_real_status() -> TestResult {
     let emulator = emulator().start().await?;
-    let (stop, stopped) = tokio::sync::oneshot::channel();
-    let mut stop = Some(stop);
     // The start that follows the only upload is carried out, but its answer is late.
-    let on_event = |event: Event| {
-        if matches!(event, Event::BatchUploaded { .. }) {
+    let (on_event, uploaded) = stop_at(|event| {
+        let uploaded = matches!(event, Event::BatchUploaded { .. });
+        if uploaded {
             emulator.inject(Fault::Delay {
                 delay: Duration::from_secs(5),
                 count: 1,
             });
-            stop.take().map(|stop| stop.send(()));
         }
-    };
+        uploaded
+    });
     // Stopped once the start was carried out, its answer still to come.
     let started = async {
-        let _ = stopped.await;
+        uploaded.await;
         for _ in 0..10_000 {
             let status = emulator.sessions(SOURCE).first().map(|s| s.status);
             if matches!(
@@ -917,25 +908,22 @@ async fn a_stop_after_the_start_was_sent_records_the_session_s_real_status() -> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelling_on_stop_gives_up_after_the_cancel_timeout() -> TestResult {
     let emulator = emulator().start().await?;
-    let (stop, stopped) = tokio::sync::oneshot::channel();
-    let mut stop = Some(stop);
     // After the first upload every answer is late, the cancellation's too.
-    let on_event = |event: Event| {
-        if matches!(event, Event::BatchUploaded { .. }) {
+    let (on_event, uploaded) = stop_at(|event| {
+        let uploaded = matches!(event, Event::BatchUploaded { .. });
+        if uploaded {
             emulator.inject(Fault::Delay {
                 delay: Duration::from_secs(2),
                 count: 100,
             });
-            stop.take().map(|stop| stop.send(()));
         }
-    };
+        uploaded
+    });
     let options = options()
         .concurrency(1)
         .cancel_timeout(Duration::from_millis(100));
     let error = importer(&emulator, options)
-        .run_until(employees(0..1_000), leavers(0..0), on_event, async {
-            let _ = stopped.await;
-        })
+        .run_until(employees(0..1_000), leavers(0..0), on_event, uploaded)
         .await
         .expect_err("stopped");
     assert!(matches!(error.failure, Failure::Stopped), "{error}");
@@ -990,21 +978,13 @@ async fn a_request_refused_for_the_rate_limit_again_and_again_stops_the_import()
 async fn a_cool_down_as_long_as_a_duration_holds_is_waited_until_the_run_is_stopped() -> TestResult
 {
     let emulator = emulator().start().await?;
-    let (stop, stopped) = tokio::sync::oneshot::channel();
-    let mut stop = Some(stop);
-    let on_event = |event: Event| {
-        if matches!(event, Event::Waiting { .. }) {
-            stop.take().map(|stop| stop.send(()));
-        }
-    };
+    let (on_event, waiting) = stop_at(|event| matches!(event, Event::Waiting { .. }));
     let options = options().cool_down(Duration::MAX).limits(Limits {
         max_session_records: 10,
         ..Limits::default()
     });
     let error = importer(&emulator, options)
-        .run_until(employees(0..20), leavers(0..0), on_event, async {
-            let _ = stopped.await;
-        })
+        .run_until(employees(0..20), leavers(0..0), on_event, waiting)
         .await
         .expect_err("stopped");
     assert!(matches!(error.failure, Failure::Stopped), "{error}");

@@ -19,7 +19,7 @@ use support::directory::{employee, employee_id, employees, leavers};
 use support::{
     Events, SOURCE, assert_dropping_mid_upload_leaves_no_open_session,
     assert_the_next_session_waits_for_the_cool_down, emulator, importer, open_sessions, options,
-    stop_after_an_upload,
+    stop_after_an_upload, stop_at,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -330,20 +330,14 @@ async fn stopping_a_streamed_run_mid_session_cancels_the_session() -> TestResult
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_streamed_run_stopped_after_its_last_upload_tells_no_plan() -> TestResult {
     let emulator = emulator().start().await?;
-    let (stop, stopped) = tokio::sync::oneshot::channel();
-    let mut stop = Some(stop);
     let events = Events::default();
     let mut record = events.recorder();
-    let on_event = move |event: Event| {
-        if matches!(event, Event::ImportStarted { .. }) {
-            stop.take().map(|stop| stop.send(()));
-        }
-        record(event);
-    };
+    let (on_event, started) = stop_at(move |event| {
+        record(event.clone());
+        matches!(event, Event::ImportStarted { .. })
+    });
     let error = importer(&emulator, streaming())
-        .run_until(employees(0..10), leavers(0..0), on_event, async {
-            let _ = stopped.await;
-        })
+        .run_until(employees(0..10), leavers(0..0), on_event, started)
         .await
         .expect_err("stopped");
     assert!(matches!(error.failure, Failure::Stopped), "{error}");

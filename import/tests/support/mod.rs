@@ -131,17 +131,9 @@ pub async fn stop_after_an_upload(
     users: impl IntoIterator<Item = Result<UserRecord, InvalidRecord>>,
 ) -> ImportError {
     slow_down(emulator);
-    let (stop, stopped) = tokio::sync::oneshot::channel();
-    let mut stop = Some(stop);
-    let on_event = move |event: Event| {
-        if matches!(event, Event::BatchUploaded { .. }) {
-            stop.take().map(|stop| stop.send(()));
-        }
-    };
+    let (on_event, uploaded) = stop_at(|event| matches!(event, Event::BatchUploaded { .. }));
     let error = importer(emulator, options.concurrency(1))
-        .run_until(users, directory::leavers(0..0), on_event, async {
-            let _ = stopped.await;
-        })
+        .run_until(users, directory::leavers(0..0), on_event, uploaded)
         .await
         .expect_err("stopped");
     assert!(matches!(error.failure, Failure::Stopped), "{error}");
@@ -226,4 +218,26 @@ pub fn open_sessions(emulator: &Emulator) -> Vec<String> {
         })
         .map(|session| session.id)
         .collect()
+}
+
+/// An event callback that passes each event to `on_event` and, at the first one `on_event`
+/// answers `true` to, ends the future returned beside it: the stop of a `run_until`.
+pub fn stop_at(
+    mut on_event: impl FnMut(&Event) -> bool + Send,
+) -> (
+    impl FnMut(Event) + Send,
+    impl std::future::Future<Output = ()>,
+) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let mut stop = Some(stop);
+    let events = move |event: Event| {
+        if on_event(&event)
+            && let Some(stop) = stop.take()
+        {
+            let _ = stop.send(());
+        }
+    };
+    (events, async move {
+        let _ = stopped.await;
+    })
 }
