@@ -61,10 +61,11 @@ pub struct UsersArgs {
     /// attribute drops the column).
     #[arg(long, value_name = "FILE")]
     pub map: Option<PathBuf>,
-    /// What separates the fields of a CSV file (FILE, and a --deactivate file ending in
-    /// .csv): a comma, or one other character such as ';' or '|', or tab.
-    #[arg(long, value_name = "CHAR", default_value = ",", value_parser = parse_delimiter)]
-    pub delimiter: Delimiter,
+    /// What separates the fields of a CSV file (FILE, and a --deactivate file ending in .csv
+    /// or .tsv): one character such as ';' or '|', or tab; by default a comma, or a tab in a
+    /// file ending in .tsv.
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    pub delimiter: Option<Delimiter>,
     /// Send an empty CSV cell as null, which clears the attribute in Okta (only firstName,
     /// lastName, mobilePhone and homeAddress can be cleared); by default an empty cell is left
     /// out and the attribute keeps its value.

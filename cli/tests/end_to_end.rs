@@ -2088,6 +2088,24 @@ fn a_delimiter_reads_the_users_and_the_deactivations_and_is_checked() {
     let run = dir.run(&files);
     assert_eq!(run.code, 2, "{}", run.all());
     assert!(run.stderr.contains("pass --delimiter ';'"), "{}", run.all());
+    // A .tsv file is read with tabs unless told otherwise.
+    dir.write("users.tsv", b"externalId\temail\ne1\ta@example.com\n");
+    dir.write("leavers.tsv", b"externalId\twhy\ne3\tleft\n");
+    let tsv = [
+        "users",
+        "users.tsv",
+        "--deactivate",
+        "leavers.tsv",
+        "--dry-run",
+    ];
+    let run = dir.run(&tsv);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stdout
+            .contains("1 user to create or update and 1 to deactivate"),
+        "{}",
+        run.all()
+    );
     for wrong in ["\"", "ab", "é"] {
         let run = dir.run(&[&files[..], &["--delimiter", wrong]].concat());
         assert_eq!(run.code, 2, "{}", run.all());

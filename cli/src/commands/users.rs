@@ -11,7 +11,7 @@ use okta_identity_source_import::{
 use crate::args::{self, UsersArgs};
 use crate::config::Target;
 use crate::failure::Failure;
-use crate::input::{self, ColumnMap, Input, InputError, ReadOptions, Reopen};
+use crate::input::{self, ColumnMap, Delimiter, Input, InputError, ReadOptions, Reopen};
 use crate::output::events::EventDisplay;
 use crate::output::outcome::{DryRunReport, EndedReport};
 use crate::output::progress::{Mode, Progress};
@@ -66,12 +66,14 @@ fn open_input(args: &UsersArgs) -> Result<Input, Failure> {
         format: args.format,
         columns,
         empty_as_null: args.empty_as_null,
-        delimiter: args.delimiter,
+        delimiter: args
+            .delimiter
+            .unwrap_or_else(|| Delimiter::of_file(&args.file)),
     };
     let path = args.file.clone();
     let users: Reopen<_> = Box::new(move || input::read_users(&path, &read));
-    let delimiter = args.delimiter;
     let deactivations = args.deactivate.clone().map(|path| {
+        let delimiter = args.delimiter.unwrap_or_else(|| Delimiter::of_file(&path));
         let reopen: Reopen<_> = Box::new(move || input::read_deactivations(&path, delimiter));
         reopen
     });

@@ -16,7 +16,7 @@ use crate::output::summary::count;
 /// The ids of a deactivation file, one at a time.
 pub type Deactivations = Box<dyn Iterator<Item = Result<DeactivationRow, RecordError>> + Send>;
 
-/// Opens a deactivation file. A `.csv` file is read as CSV and its `externalId` column used
+/// Opens a deactivation file. A `.csv` or `.tsv` file is read as CSV and its `externalId` column used
 /// (matched case-insensitively); any other file holds one external id per line, where blank
 /// lines, lines starting with `#` and a first line `externalId` are skipped. `delimiter`
 /// separates the fields of a CSV file.
@@ -26,7 +26,7 @@ pub fn read_deactivations(path: &Path, delimiter: Delimiter) -> Result<Deactivat
     let reader = open(path)?;
     let is_csv = path
         .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("tsv"));
     if is_csv {
         from_csv(reader, file, delimiter)
     } else {

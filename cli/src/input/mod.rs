@@ -122,8 +122,8 @@ pub enum InputError {
     },
     /// The format can't be told from the file's name.
     #[error(
-        "cannot tell the format of {path} from its extension: name it .csv, .jsonl or .ndjson, \
-         or pass --format csv|jsonl"
+        "cannot tell the format of {path} from its extension: name it .csv, .tsv, .jsonl or \
+         .ndjson, or pass --format csv|jsonl"
     )]
     UnknownFormat {
         /// The file.
@@ -160,6 +160,16 @@ impl Default for Delimiter {
 }
 
 impl Delimiter {
+    /// The delimiter of a CSV file named `path` when none is given: a tab for a `.tsv` file,
+    /// else a comma.
+    pub fn of_file(path: &Path) -> Self {
+        let extension = path.extension().and_then(|e| e.to_str());
+        match extension.is_some_and(|e| e.eq_ignore_ascii_case("tsv")) {
+            true => Self(b'\t'),
+            false => Self::default(),
+        }
+    }
+
     /// What a file separated by it holds between its fields: `semicolons (;)`.
     fn plural(self) -> String {
         match self.0 {
@@ -262,7 +272,7 @@ pub fn format_of(path: &Path) -> Result<Format, InputError> {
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     match extension.as_deref() {
-        Some("csv") => Ok(Format::Csv),
+        Some("csv" | "tsv") => Ok(Format::Csv),
         Some("jsonl" | "ndjson") => Ok(Format::Jsonl),
         _ => Err(InputError::UnknownFormat {
             path: display_name(path),
