@@ -790,6 +790,20 @@ mod tests {
             prop_assert!(upserted.is_disjoint(&deactivated));
             prop_assert_eq!(plan.users as usize, upserted.len());
             prop_assert_eq!(plan.deactivations as usize, deactivated.len());
+            // Nothing is lost: every id given is sent, or a record of it is left out.
+            let left_out: BTreeSet<_> =
+                plan.invalid.iter().filter_map(|record| record.external_id.as_ref()).collect();
+            let given = users
+                .iter()
+                .map(|&(id, ..)| id)
+                .chain(leavers.iter().copied())
+                .map(|id| format!("u{id}"));
+            for id in given {
+                prop_assert!(
+                    upserted.contains(&id) || deactivated.contains(&id) || left_out.contains(&id),
+                    "{} was neither sent nor left out", id
+                );
+            }
         }
     }
 
