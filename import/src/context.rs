@@ -37,8 +37,9 @@ pub struct Context<'e> {
     /// The end of the latest rate-limit wait announced: uploads in flight together wait
     /// for the same reset, which is told and counted once.
     rate_limit_wait: Mutex<Option<Instant>>,
-    /// The service's clock, as the last answer's `Date` told it.
-    server_clock: Mutex<ServerClock>,
+    /// The service's clock, as the last answer with a believable `Date` told it; shared
+    /// with the clean-up of a dropped run.
+    pub server_clock: Arc<Mutex<ServerClock>>,
 }
 
 /// What the last response said about the rate-limit window.
@@ -86,7 +87,7 @@ impl<'e> Context<'e> {
             creating: Arc::new(Mutex::new(None)),
             last_trigger: Mutex::new(None),
             rate_limit_wait: Mutex::new(None),
-            server_clock: Mutex::new(ServerClock::default()),
+            server_clock: Arc::new(Mutex::new(ServerClock::default())),
         }
     }
 
@@ -234,9 +235,9 @@ impl<'e> Context<'e> {
         }
     }
 
-    /// `local`, a time on this machine's clock, on the service's as its last answer told.
-    pub fn service_time(&self, local: DateTime<Utc>) -> DateTime<Utc> {
-        lock(&self.server_clock).service_time(local)
+    /// The service's clock, as its last answer told.
+    pub fn server_clock(&self) -> ServerClock {
+        *lock(&self.server_clock)
     }
 
     /// Counts the requests of one call after its first (counted as it was sent): the

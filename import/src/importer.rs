@@ -213,6 +213,7 @@ impl Importer {
             source: self.source.clone(),
             open: ctx.open_session.clone(),
             creating: ctx.creating.clone(),
+            server_clock: ctx.server_clock.clone(),
         };
         let outcome = self.run_sessions(&ctx, &mut feed, stop).await;
         drop(guard);
@@ -370,6 +371,7 @@ struct CancelOnDrop {
     source: String,
     open: Arc<Mutex<Option<String>>>,
     creating: Arc<Mutex<Option<DateTime<Utc>>>>,
+    server_clock: Arc<Mutex<ServerClock>>,
 }
 
 impl Drop for CancelOnDrop {
@@ -393,20 +395,27 @@ impl Drop for CancelOnDrop {
                 tracing::warn!(
                     "the import was dropped while creating a session; a spawned task looks for it to cancel it"
                 );
-                runtime.spawn(cancel_lost_create(api, source, since));
+                let clock = *lock(&self.server_clock);
+                runtime.spawn(cancel_lost_create(api, source, since, clock));
             }
             (None, None) => {}
         }
     }
 }
 
-/// Finds the session a create sent at `since` made, if any, and cancels it.
-async fn cancel_lost_create(api: IdentitySourceApi, source: String, since: DateTime<Utc>) {
+/// Finds the session a create sent at `since` made, if any, and cancels it; `clock` is the
+/// service's as the run knew it, unless the listing's answer tells it anew.
+async fn cancel_lost_create(
+    api: IdentitySourceApi,
+    source: String,
+    since: DateTime<Utc>,
+    clock: ServerClock,
+) {
     let made = match api.list_identity_source_sessions(&source).send().await {
         Ok(listed) => {
             let (sessions, meta) = listed.into_parts();
-            let clock = ServerClock::of(&meta).unwrap_or_default();
-            session::made_by_lost_create(sessions, clock.service_time(since))
+            let clock = ServerClock::of(&meta).unwrap_or(clock);
+            session::made_by_lost_create(sessions, clock.no_later_than(since))
         }
         Err(error) => {
             tracing::warn!(%error, "a session created as the import was dropped may stay open");

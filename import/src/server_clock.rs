@@ -8,37 +8,49 @@ use okta_identity_source::ResponseMeta;
 
 /// How far apart a `Date` can put two clocks that agree: it has whole seconds, and is read a
 /// moment after it was written.
-pub const RESOLUTION: TimeDelta = TimeDelta::seconds(2);
+const RESOLUTION: TimeDelta = TimeDelta::seconds(2);
 
-/// How far the service's clock runs ahead of this machine's (behind when negative): none
-/// until an answer with a `Date` says, or when they are within [`RESOLUTION`].
+/// The most a `Date` is believed: a service (or a gateway before it) whose clock is further
+/// off than this is broken, and its `Date` is not used.
+const BELIEVED: TimeDelta = TimeDelta::hours(1);
+
+/// How far the service's clock runs ahead of this machine's (behind when negative), as an
+/// answer's `Date` measured it: never more than it is, by up to a second (the `Date` is
+/// rounded down to the second, and read after it was written). None until an answer with a
+/// believable `Date` says.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ServerClock {
     ahead: TimeDelta,
 }
 
 impl ServerClock {
-    /// As the answer just received with `meta` says; `None` when it has no `Date`.
+    /// As the answer just received with `meta` says; `None` when it has no `Date`, or one
+    /// further off than [`BELIEVED`].
     pub fn of(meta: &ResponseMeta) -> Option<Self> {
-        let told = DateTime::<Utc>::from(meta.date?);
-        Some(Self::told(told, Utc::now()))
+        Self::told(DateTime::<Utc>::from(meta.date?), Utc::now())
     }
 
     /// As a `Date` of `told` read at `now` says.
-    fn told(told: DateTime<Utc>, now: DateTime<Utc>) -> Self {
+    fn told(told: DateTime<Utc>, now: DateTime<Utc>) -> Option<Self> {
         let ahead = told.signed_duration_since(now);
-        Self {
-            ahead: if ahead.abs() < RESOLUTION {
-                TimeDelta::zero()
-            } else {
-                ahead
-            },
-        }
+        (ahead.abs() <= BELIEVED).then_some(Self { ahead })
     }
 
-    /// `local`, a time on this machine's clock, on the service's.
-    pub fn service_time(self, local: DateTime<Utc>) -> DateTime<Utc> {
+    /// `local`, a time on this machine's clock, on the service's, or up to a second before:
+    /// a bound a time the service gave after `local` is never below.
+    pub fn no_later_than(self, local: DateTime<Utc>) -> DateTime<Utc> {
         local.checked_add_signed(self.ahead).unwrap_or(local)
+    }
+
+    /// The service's time now, as near as a `Date` tells it: this machine's when the two are
+    /// within what a `Date` can tell apart, so that a time the service gave a moment ago is
+    /// not put in the future.
+    pub fn now(self) -> DateTime<Utc> {
+        let now = Utc::now();
+        match self.ahead.abs() < RESOLUTION {
+            true => now,
+            false => self.no_later_than(now),
+        }
     }
 }
 
@@ -46,20 +58,38 @@ impl ServerClock {
 mod tests {
     use super::*;
 
+    fn at(seconds: i64, nanos: u32) -> DateTime<Utc> {
+        DateTime::from_timestamp(seconds, nanos).unwrap_or_default()
+    }
+
     #[test]
-    fn a_date_within_its_resolution_says_the_clocks_agree() {
-        let now = DateTime::from_timestamp(1_800_000_000, 900_000_000).unwrap_or_default();
-        let whole_second = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
-        assert_eq!(ServerClock::told(whole_second, now), ServerClock::default());
+    fn a_time_turned_is_never_later_than_the_services() {
+        // Read at .9 s, the `Date` says the second began: the service is taken to be 0.9 s
+        // behind, never ahead of what it is.
+        let clock = ServerClock::told(at(1_800_000_000, 0), at(1_800_000_000, 900_000_000));
+        let clock = clock.unwrap_or_default();
+        let local = at(1_800_000_100, 0);
+        assert!(clock.no_later_than(local) <= local);
+        assert!(local - clock.no_later_than(local) < TimeDelta::seconds(1));
         let minute = TimeDelta::minutes(1);
         for ahead in [minute, -minute] {
-            let clock = ServerClock::told(whole_second + ahead, now);
-            let turned = clock.service_time(now);
+            let now = at(1_800_000_000, 500_000_000);
+            let clock = ServerClock::told(at(1_800_000_000, 0) + ahead, now).unwrap_or_default();
+            let turned = clock.no_later_than(now);
+            assert!(turned <= now + ahead, "{ahead}: {turned}");
             assert!(
-                (turned - (now + ahead)).abs() < TimeDelta::seconds(1),
+                now + ahead - turned < TimeDelta::seconds(1),
                 "{ahead}: {turned}"
             );
         }
-        assert_eq!(ServerClock::default().service_time(now), now);
+    }
+
+    #[test]
+    fn a_date_further_off_than_an_hour_is_not_believed() {
+        let now = at(1_800_000_000, 0);
+        let day = TimeDelta::days(1);
+        assert_eq!(ServerClock::told(now + day, now), None);
+        assert_eq!(ServerClock::told(now - day, now), None);
+        assert!(ServerClock::told(now + TimeDelta::minutes(59), now).is_some());
     }
 }

@@ -19,7 +19,6 @@ use crate::payload::{Feed, Payload};
 use crate::plan::BatchKind;
 use crate::report::{PutAsideUpload, RejectedUpload, SessionInfo, SessionReport, WaitReason};
 use crate::resend::Resending;
-use crate::server_clock::RESOLUTION;
 
 /// Runs session `number` of the plan, its bodies taken from `feed`; the report's entry
 /// for it is kept up to date as it goes, so it stands whatever happens.
@@ -159,7 +158,7 @@ async fn made_nothing(ctx: &Context<'_>) -> bool {
     let listed = ctx
         .send(|| ctx.api.list_identity_source_sessions(&ctx.source))
         .await;
-    let since = ctx.service_time(since);
+    let since = ctx.server_clock().no_later_than(since);
     let nothing = listed.is_ok_and(|sessions| made_by_lost_create(sessions, since).is_none());
     if nothing {
         lock(&ctx.creating).take();
@@ -180,16 +179,15 @@ fn may_have_been_carried_out(error: &okta_identity_source::Error) -> bool {
         })
 }
 
-/// The `CREATED` session among `sessions` that a create sent at `since` (on the service's
-/// clock), whose answer never came, made: one created that second or later (Okta's times
-/// may be whole seconds), or up to the [`RESOLUTION`] of the service's clock earlier,
-/// within which it is taken to agree with this machine's. One session at most can be
-/// `CREATED` at a time.
+/// The `CREATED` session among `sessions` that a create whose answer never came made, sent
+/// at `since` on the service's clock (or up to a second before, as its `Date` tells it): one
+/// created that second or later (Okta's times may be whole seconds). One session at most
+/// can be `CREATED` at a time.
 pub fn made_by_lost_create(
     sessions: Vec<IdentitySourceSession>,
     since: DateTime<Utc>,
 ) -> Option<String> {
-    let since = DateTime::from_timestamp(since.timestamp(), 0).unwrap_or(since) - RESOLUTION;
+    let since = DateTime::from_timestamp(since.timestamp(), 0).unwrap_or(since);
     sessions
         .into_iter()
         .find(|s| s.status == Status::Created && s.created.is_some_and(|created| created >= since))
@@ -226,7 +224,7 @@ pub async fn cancel_unlearned(ctx: &Context<'_>, since: DateTime<Utc>) {
             return;
         }
     };
-    let Some(id) = made_by_lost_create(sessions, ctx.service_time(since)) else {
+    let Some(id) = made_by_lost_create(sessions, ctx.server_clock().no_later_than(since)) else {
         return;
     };
     ctx.report().sessions.push(SessionReport {
@@ -269,7 +267,7 @@ async fn deal_with_active(ctx: &Context<'_>) -> Result<bool, Failure> {
             Ok(true)
         }
         ActiveSession::WaitIfTriggered | ActiveSession::Cancel => {
-            let now = ctx.service_time(Utc::now());
+            let now = ctx.server_clock().now();
             if updated_within(&info, ctx.options.stale_after, now) {
                 let stale_after = ctx.options.stale_after;
                 return Err(Failure::SessionInUse {
@@ -689,5 +687,40 @@ async fn poll(ctx: &Context<'_>, number: usize, id: &str) -> Result<Status, Fail
         if is_final(&session.status) {
             return Ok(session.status);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn created_at(id: &str, status: Status, seconds: i64, millis: u32) -> IdentitySourceSession {
+        IdentitySourceSession {
+            created: DateTime::from_timestamp(seconds, millis * 1_000_000),
+            id: id.into(),
+            identity_source_id: None,
+            import_type: None,
+            last_updated: None,
+            status,
+        }
+    }
+
+    #[test]
+    fn a_lost_create_made_the_created_session_of_its_second_or_later_only() {
+        let since = DateTime::from_timestamp(1_800_000_010, 700_000_000).unwrap_or_default();
+        let made = |sessions| made_by_lost_create(sessions, since);
+        // Okta's times may be whole seconds: one made at .7 s may say .0 s.
+        let same_second = created_at("aps1", Status::Created, 1_800_000_010, 0);
+        assert_eq!(made(vec![same_second.clone()]).as_deref(), Some("aps1"));
+        let later = created_at("aps2", Status::Created, 1_800_000_011, 250);
+        assert_eq!(made(vec![later]).as_deref(), Some("aps2"));
+        // Another run's, made before: never this run's.
+        for before in [1_800_000_009, 1_800_000_007] {
+            let earlier = created_at("aps3", Status::Created, before, 999);
+            assert_eq!(made(vec![earlier]), None, "{before}");
+        }
+        // Only a CREATED one.
+        let started = created_at("aps4", Status::Triggered, 1_800_000_011, 0);
+        assert_eq!(made(vec![started]), None);
     }
 }

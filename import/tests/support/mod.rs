@@ -241,3 +241,15 @@ pub fn stop_at(
         let _ = stopped.await;
     })
 }
+
+/// Waits until `done` holds, looking every millisecond; fails the test when `what` has not
+/// happened within 10 s.
+pub async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..10_000 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    panic!("{what} did not happen within 10 s");
+}
