@@ -262,12 +262,18 @@ impl TokenIssuer {
         validation.sub = Some(app.client_id.clone());
         validation.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
         validation.leeway = 0;
+        // Checked below against the service's clock, which may be set apart from this
+        // machine's (jsonwebtoken reads this machine's).
+        validation.validate_exp = false;
         let claims = jsonwebtoken::decode::<Claims>(assertion, &app.key, &validation)
             .map_err(|error| {
                 OAuthError::client(format!("The client_assertion was refused: {error}."))
             })?
             .claims;
         let exp = claims.exp.unwrap_or(0);
+        if exp <= unix_now {
+            return Err(OAuthError::client("The client_assertion has expired."));
+        }
         if exp.saturating_sub(unix_now) > MAX_ASSERTION_LIFETIME_SECS {
             return Err(OAuthError::client(
                 "The client_assertion expires more than an hour from now.",

@@ -4,7 +4,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::{Duration, Instant, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Body;
@@ -224,20 +224,23 @@ const RATE_REMAINING: HeaderName = HeaderName::from_static("x-rate-limit-remaini
 const RATE_RESET: HeaderName = HeaderName::from_static("x-rate-limit-reset");
 
 /// `X-Okta-Request-Id` and the `X-Rate-Limit-*` headers, on every answer (FACTS.md). `Date`
-/// is written by hyper on every answer, from a value it formats once a second, unless the
-/// service's clock is set apart from this machine's.
+/// is written by hyper on every answer, from this machine's clock, which it formats once a
+/// second; when the service's clock is set apart from it, `Date` and the reset are the
+/// service clock's.
 fn add_headers(response: &mut Response<Body>, rate: &RateStatus, clock: &Clock) {
-    let reset_epoch = clock
-        .system(rate.reset)
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| {
-            since.as_secs() + u64::from(since.subsec_nanos() > 0)
-        });
+    let now = Instant::now();
+    let wall_now = match clock.is_skewed() {
+        true => clock.system(now),
+        false => SystemTime::now(),
+    };
+    let reset = wall_now + rate.reset.saturating_duration_since(now);
+    let reset_epoch = reset.duration_since(UNIX_EPOCH).map_or(0, |since| {
+        since.as_secs() + u64::from(since.subsec_nanos() > 0)
+    });
     let headers = response.headers_mut();
     if clock.is_skewed() {
-        let now = DateTime::<Utc>::from(clock.system(Instant::now()));
-        let date = now.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
-        if let Ok(date) = HeaderValue::from_str(&date) {
+        let date = DateTime::<Utc>::from(wall_now).format("%a, %d %b %Y %H:%M:%S GMT");
+        if let Ok(date) = HeaderValue::from_str(&date.to_string()) {
             headers.insert(header::DATE, date);
         }
     }

@@ -227,6 +227,27 @@ async fn expired_replayed_or_misaddressed_assertions_are_refused() {
     }
 }
 
+/// The assertion's expiry is judged by the service's clock: ten minutes ahead of this
+/// machine's, an assertion good for five minutes by this machine's has expired.
+#[tokio::test]
+async fn an_assertion_expires_by_the_services_clock() {
+    let app = emulator::ServiceApp::new(CLIENT_ID, RSA_PUBLIC);
+    for (minutes, taken) in [(0, true), (10, false)] {
+        let skew = chrono::TimeDelta::minutes(minutes);
+        let emulator = start(builder().service_app(app.clone()).clock_skew(skew)).await;
+        let assertion = assertion(&emulator, json!({ "jti": "skewed" }));
+        let (status, body) = token(&emulator, &assertion).await;
+        match taken {
+            true => assert_eq!(status, 200, "{body}"),
+            false => assert_eq!(
+                (status, body["error_description"].as_str()),
+                (401, Some("The client_assertion has expired.")),
+                "{body}"
+            ),
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_token_request_too_large_to_read_is_refused_in_oauths_shape() {
     let emulator = emulator_with_app(emulator::ServiceApp::new(CLIENT_ID, RSA_PUBLIC)).await;
