@@ -4,8 +4,9 @@
 use std::fmt::Display;
 use std::io::{self, Write};
 
+use okta_identity_source::models::IdentitySourceSessionStatus;
 pub use okta_identity_source_import::plural::count;
-use okta_identity_source_import::{InvalidRecord, Plan, Report, Warning};
+use okta_identity_source_import::{InvalidRecord, Plan, Report, Warning, is_final};
 
 use super::events::LOST_CREATE;
 use super::table;
@@ -95,13 +96,18 @@ fn write_sessions(out: &mut impl Write, report: &Report) -> io::Result<()> {
     writeln!(out)
 }
 
-/// What was sent, imported, left out and warned about: what was imported when it is not
-/// all that was sent; duplicates, refused uploads and those put aside when there are some;
-/// after a failure, only the counts that are not zero (and `none` when nothing was sent).
+/// What was sent, imported, left out and warned about: what was imported when a session
+/// that took uploads ended otherwise than `COMPLETED` (cancelled, expired, `ERROR`), of what
+/// was sent; duplicates, refused uploads and those put aside when there are some; after a
+/// failure, only the counts that are not zero (and `none` when nothing was sent).
 fn count_rows(report: &Report, failed: bool) -> Vec<[String; 2]> {
     let (users, deactivations) = (report.users_sent, report.users_deactivated);
     let imported = (report.users_imported, report.deactivations_imported);
-    let not_all_imported = imported != (users, deactivations);
+    let ended_otherwise = report.sessions.iter().any(|session| {
+        session.uploads > 0
+            && is_final(&session.status)
+            && session.status != IdentitySourceSessionStatus::Completed
+    });
     let [invalid, duplicates, refused, put_aside] = [
         report.invalid.len(),
         report.warnings.len(),
@@ -118,8 +124,12 @@ fn count_rows(report: &Report, failed: bool) -> Vec<[String; 2]> {
             unless_failed(deactivations),
         ),
         ("invalid records", invalid, unless_failed(invalid)),
-        ("users imported", imported.0, not_all_imported),
-        ("deactivations imported", imported.1, not_all_imported),
+        ("users imported", imported.0, ended_otherwise && users > 0),
+        (
+            "deactivations imported",
+            imported.1,
+            ended_otherwise && deactivations > 0,
+        ),
         ("duplicates (last wins)", duplicates, duplicates > 0),
         ("uploads refused", refused, refused > 0),
         ("uploads put aside", put_aside, put_aside > 0),
