@@ -242,11 +242,14 @@ impl SurfaceChanges {
     }
 }
 
-/// A path as the messages print it: control characters escaped (see [`one_line`]).
 /// The command that ran, without `--check`: `cargo xtask codegen --spec a.yaml --out out`,
-/// each argument with a space or a quote in single quotes, on one line.
+/// each argument with a space or a quote in single quotes (one not UTF-8 shown with `�`),
+/// on one line.
 fn this_command_without_check() -> String {
-    let args = std::env::args().skip(1).filter(|arg| arg != "--check");
+    let args = std::env::args_os()
+        .skip(1)
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .filter(|arg| arg != "--check");
     let quoted = args.map(|arg| {
         let plain = !arg.is_empty()
             && arg
@@ -264,6 +267,7 @@ fn this_command_without_check() -> String {
     one_line(&command).into_owned()
 }
 
+/// A path as the messages print it: control characters escaped (see [`one_line`]).
 fn shown(path: &Path) -> String {
     one_line(&path.display().to_string()).into_owned()
 }
