@@ -2156,6 +2156,8 @@ fn base_urls_are_checked() {
         "http://localhost:3000",
         "http://LOCALHOST",
         "http://[::1]:8080",
+        "http://localhost.:3000",
+        "http://[::ffff:127.0.0.1]:8080",
         "https://example.com/prefix/",
     ] {
         build(url).unwrap_or_else(|error| panic!("{url} is refused: {error}"));
@@ -2165,6 +2167,7 @@ fn base_urls_are_checked() {
         "http://dev-123456.okta.com/",
         "http://10.0.0.1",
         "http://localhost.example.com",
+        "http://[::ffff:10.0.0.1]",
         "ftp://127.0.0.1",
         "not a url",
         "",

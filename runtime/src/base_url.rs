@@ -80,14 +80,19 @@ pub(crate) fn is_on_this_machine(url: &Url) -> bool {
     url.host_str().is_some_and(is_loopback)
 }
 
-/// Whether `host` (a name, an IP address, or an IPv6 address in brackets) is this machine.
+/// Whether `host` (a name, an IP address, or an IPv6 address in brackets) is this machine:
+/// `localhost` (or `localhost.`), a loopback address, or one written as an IPv6 address
+/// mapped from IPv4 (`[::ffff:127.0.0.1]`).
 fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    let name = host.strip_suffix('.').unwrap_or(host);
+    let address = host.trim_start_matches('[').trim_end_matches(']');
+    name.eq_ignore_ascii_case("localhost")
+        || address.parse::<IpAddr>().is_ok_and(|ip| match ip {
+            IpAddr::V6(v6) => v6
+                .to_ipv4_mapped()
+                .map_or(v6.is_loopback(), |v4| v4.is_loopback()),
+            IpAddr::V4(v4) => v4.is_loopback(),
+        })
 }
 
 /// The base URL text as it may be shown: what `url` parses it as, credentials replaced by

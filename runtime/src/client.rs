@@ -196,7 +196,9 @@ impl ClientBuilder {
     }
 
     /// Sends requests through `client` instead of a new one. The connect timeout is then
-    /// the injected client's; the request timeout and the body limit still apply.
+    /// the injected client's, and so are its proxies (a client made here reaches a base URL
+    /// on this machine directly, whatever proxy the environment names); the request timeout
+    /// and the body limit still apply.
     ///
     /// Should `client` follow redirects (reqwest's default does), a request body is still
     /// never resent: a `307` or `308` to a call with a body is returned as the error. An
@@ -280,7 +282,8 @@ impl ClientBuilder {
                     .connect_timeout(self.connect_timeout)
                     .redirect(reqwest::redirect::Policy::none());
                 // A proxy of the environment (`HTTP_PROXY`) can't reach this machine's
-                // loopback: an emulator or a test server is reached directly.
+                // loopback: an emulator or a test server is reached directly, and so is a
+                // token URL of the same client (an OAuth server of a test, on another port).
                 if base_url::is_on_this_machine(&base_url) {
                     http = http.no_proxy();
                 }
