@@ -284,3 +284,34 @@ impl clap::builder::TypedValueParser for Utf8 {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delimiter_is_one_character_or_tab_and_never_the_quote() {
+        for (given, byte) in [
+            ("tab", b'\t'),
+            ("\\t", b'\t'),
+            ("\t", b'\t'),
+            (";", b';'),
+            ("|", b'|'),
+            (" ", b' '),
+        ] {
+            assert_eq!(parse_delimiter(given), Ok(Delimiter(byte)), "{given:?}");
+        }
+        assert_eq!(
+            parse_delimiter("\""),
+            Err("the double quote can't separate fields: it quotes them".into())
+        );
+        for wrong in ["", "ab", "é", "a", "7", "\n"] {
+            let error = parse_delimiter(wrong).unwrap_err();
+            assert!(
+                error
+                    .ends_with("is not a delimiter: give one character such as ';' or '|', or tab"),
+                "{wrong:?}: {error}"
+            );
+        }
+    }
+}

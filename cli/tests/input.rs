@@ -250,6 +250,13 @@ fn a_csv_separated_otherwise_than_read_is_named_as_such_with_the_flag_to_read_it
             "\"externalId,email\"",
             "','",
         ),
+        (
+            "externalId|email",
+            comma,
+            "vertical bars (|)",
+            "\"externalId|email\"",
+            "'|'",
+        ),
     ] {
         let reading = if delimiter == comma {
             "commas (,)"

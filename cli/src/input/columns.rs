@@ -242,8 +242,8 @@ pub(crate) fn shown_names<S: AsRef<str>>(names: &[S]) -> String {
     shown.join(", ")
 }
 
-/// What to say of a header read as a single column that holds commas, semicolons or tabs
-/// other than `delimiter`: a file separated by them (a spreadsheet's export in some
+/// What to say of a header read as a single column that holds commas, semicolons, tabs or
+/// vertical bars other than `delimiter`: a file separated by them (a spreadsheet's export in some
 /// countries uses semicolons), which no column map can help; `None` for any other header.
 pub(crate) fn separated_otherwise(
     names: &[impl AsRef<str>],
@@ -251,7 +251,7 @@ pub(crate) fn separated_otherwise(
 ) -> Option<String> {
     let [name] = names else { return None };
     let name = name.as_ref();
-    let separator = [b',', b';', b'\t']
+    let separator = [b',', b';', b'\t', b'|']
         .into_iter()
         .filter(|&byte| byte != delimiter.0)
         .find(|&byte| name.as_bytes().contains(&byte))
