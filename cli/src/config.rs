@@ -62,7 +62,8 @@ impl Connection {
                         .into(),
                 )
             })?;
-        // It goes into every path of the API: `..` or `a/b` would name another resource.
+        // It goes into every path of the API; Okta's ids are letters and digits, and anything
+        // else (`..`, which the client refuses later, or a typo) is said now.
         if !source.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(ConfigError(
                 "the identity source id (--source or OKTA_IDENTITY_SOURCE_ID) is not an Okta id: \

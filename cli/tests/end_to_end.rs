@@ -299,12 +299,14 @@ fn a_variable_that_is_not_utf8_is_named_as_such_and_never_shown() {
             "--source or OKTA_IDENTITY_SOURCE_ID is not valid UTF-8",
         ),
     ] {
-        let output = dir
+        let child = dir
             .command(&["sessions", "list"])
             .env(variable, std::ffi::OsStr::from_bytes(b"00secret\xff"))
-            .output()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .unwrap();
-        let run = Run::from(output);
+        let run = Run::from(wait_within(child, RUN_LIMIT));
         assert_eq!(run.code, 2, "{}", run.all());
         assert!(
             run.stderr.starts_with(&format!("error: {said}\n")),

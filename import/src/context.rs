@@ -268,8 +268,6 @@ impl<'e> Context<'e> {
     }
 }
 
-/// The wall-clock time `length` from now; one beyond the last date a `DateTime` can hold
-/// (a reset header can say anything) is that last date.
 /// `length` after `instant`; when that can't be told (a duration given as long as `u64::MAX`
 /// seconds), thirty years after it, as good as never.
 pub fn later(instant: Instant, length: Duration) -> Instant {
@@ -279,6 +277,8 @@ pub fn later(instant: Instant, length: Duration) -> Instant {
         .unwrap_or_else(|| instant + AS_GOOD_AS_NEVER)
 }
 
+/// The wall-clock time `length` from now; one beyond the last date a `DateTime` can hold
+/// (a reset header can say anything) is that last date.
 fn wall_clock_in(length: Duration) -> DateTime<Utc> {
     chrono::Duration::from_std(length)
         .ok()

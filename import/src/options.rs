@@ -121,7 +121,8 @@ impl Options {
     /// How long another `CREATED` or `IN_PROGRESS` session must have gone without an
     /// update before [`ActiveSession::Cancel`] cancels it (default 5 minutes: longer than
     /// a running import goes between uploads, rate-limit waits included). Its `lastUpdated`
-    /// (or `created`) is compared with this machine's clock.
+    /// (or `created`) is compared with Okta's clock, as the `Date` of its last answer tells
+    /// it (this machine's when the two are within two seconds).
     pub fn stale_after(mut self, idle: Duration) -> Self {
         self.stale_after = idle;
         self

@@ -147,11 +147,13 @@ pub struct Report {
     pub users_sent: u64,
     /// Users uploaded to deactivate, in all sessions.
     pub users_deactivated: u64,
-    /// Users uploaded to create or update in the sessions that completed: those Okta
-    /// imported (fewer than [`users_sent`](Self::users_sent) when a session was cancelled,
-    /// expired, ended in `ERROR` or was not waited for to the end).
+    /// Users uploaded (answered 202) to create or update in the sessions that completed:
+    /// fewer than [`users_sent`](Self::users_sent) when a session was cancelled, expired,
+    /// ended in `ERROR` or was not waited for to the end. An upload put aside counts in the
+    /// session it was sent again to, not in the one whose answer was unclear.
     pub users_imported: u64,
-    /// Deactivations in the sessions that completed.
+    /// Deactivations uploaded in the sessions that completed, as
+    /// [`users_imported`](Self::users_imported) counts users.
     pub deactivations_imported: u64,
     /// Records not imported because they break a rule, with reasons.
     pub invalid: Vec<InvalidRecord>,
