@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use chrono::TimeDelta;
 use clap::Parser;
 use okta_identity_source_emulator::{Emulator, ServiceApp};
 
@@ -52,6 +53,10 @@ struct Args {
     /// The length of a rate-limit window.
     #[arg(long, default_value = "1m", value_parser = parse_duration)]
     rate_limit_window: Duration,
+    /// How far the service's clock runs ahead of this machine's, e.g. 10m, or behind, -10m
+    /// (at most a day): the sessions' times, Date and X-Rate-Limit-Reset follow it.
+    #[arg(long, default_value = "0s", allow_hyphen_values = true, value_parser = parse_skew)]
+    clock_skew: TimeDelta,
 }
 
 impl std::fmt::Debug for Args {
@@ -71,6 +76,7 @@ impl std::fmt::Debug for Args {
             .field("session_expiry", &self.session_expiry)
             .field("rate_limit", &self.rate_limit)
             .field("rate_limit_window", &self.rate_limit_window)
+            .field("clock_skew", &self.clock_skew)
             .finish()
     }
 }
@@ -79,6 +85,20 @@ impl std::fmt::Debug for Args {
 fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text)
         .map_err(|error| format!("{text:?} is not a duration like 500ms, 30s, 5m or 24h: {error}"))
+}
+
+/// A duration that may be negative (`-10m`), at most a day either way.
+fn parse_skew(text: &str) -> Result<TimeDelta, String> {
+    let (behind, length) = match text.strip_prefix('-') {
+        Some(length) => (true, length),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let length = parse_duration(length)?;
+    let skew = TimeDelta::from_std(length)
+        .ok()
+        .filter(|skew| *skew <= TimeDelta::days(1))
+        .ok_or_else(|| format!("{text:?} is more than a day"))?;
+    Ok(if behind { -skew } else { skew })
 }
 
 /// A token without the spaces around it (`OKTA_EMULATOR_API_TOKEN="a, b"`); an empty one (two
@@ -123,7 +143,8 @@ fn builder(args: Args) -> Result<okta_identity_source_emulator::EmulatorBuilder,
         .processing_time(args.processing_time)
         .cool_down(args.cool_down)
         .session_expiry(args.session_expiry)
-        .rate_limit(args.rate_limit, args.rate_limit_window);
+        .rate_limit(args.rate_limit, args.rate_limit_window)
+        .clock_skew(args.clock_skew);
     for source in args.identity_sources {
         builder = builder.identity_source(source);
     }

@@ -114,3 +114,34 @@ async fn bad_arguments_fail_with_a_message() {
         "{stderr}"
     );
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_clock_skew_moves_the_times_the_binary_gives() {
+    let (mut child, base_url) = spawn_with(&["--clock-skew", "-10m"]).await;
+    let client = Client::builder(&base_url)
+        .api_token("second")
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let created = IdentitySourceApi::new(client)
+        .create_identity_source_session("0oaBin")
+        .await
+        .unwrap()
+        .created
+        .unwrap();
+    let behind = chrono::Utc::now() - created;
+    assert!(
+        behind > chrono::TimeDelta::minutes(9) && behind < chrono::TimeDelta::minutes(11),
+        "{behind}"
+    );
+    stop(&mut child, "-TERM").await;
+    let output = Command::new(env!("CARGO_BIN_EXE_okta-emulator"))
+        .args(["--identity-source", "0oa1", "--clock-skew", "-2days"])
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("\"-2days\" is more than a day"), "{stderr}");
+}
