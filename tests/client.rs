@@ -642,6 +642,11 @@ async fn each_retry_is_told_before_its_wait() -> TestResult {
             ("listIdentitySourceSessions", 2, Some(429)),
         ]
     );
+    // The wait each announces is the policy's backoff (a 429 that says no reset has no
+    // window to wait for).
+    for retrying in told.iter() {
+        assert!(retrying.delay <= Duration::from_millis(10), "{retrying:?}");
+    }
     Ok(())
 }
 
