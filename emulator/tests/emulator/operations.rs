@@ -116,14 +116,36 @@ async fn a_session_body_carries_all_six_fields_in_okta_formats() {
     assert_eq!(response.headers()["content-type"], "application/json");
     let body: Value = response.json().await.unwrap();
     let object = body.as_object().unwrap();
-    let keys: Vec<_> = object.keys().map(String::as_str).collect();
-    assert_eq!(keys.len(), 6, "{keys:?}");
+    let mut keys: Vec<_> = object.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "created",
+            "id",
+            "identitySourceId",
+            "importType",
+            "lastUpdated",
+            "status"
+        ]
+    );
     assert!(body["id"].as_str().unwrap().starts_with("aps"));
     assert_eq!(body["id"].as_str().unwrap().len(), 20);
-    let created = body["created"].as_str().unwrap();
-    // 2022-04-04T15:56:05.000Z
-    assert_eq!(created.len(), 24, "{created}");
-    assert!(created.ends_with('Z') && created.as_bytes()[19] == b'.');
+    assert_eq!(body["identitySourceId"], SOURCE);
+    assert_eq!(body["importType"], "INCREMENTAL");
+    assert_eq!(body["status"], "CREATED");
+    for field in ["created", "lastUpdated"] {
+        // 2022-04-04T15:56:05.000Z
+        let at = body[field].as_str().unwrap();
+        assert_eq!(at.len(), 24, "{field}: {at}");
+        assert!(
+            at.ends_with('Z') && at.as_bytes()[19] == b'.',
+            "{field}: {at}"
+        );
+        let parsed = chrono::DateTime::parse_from_rfc3339(at).unwrap();
+        let age = chrono::Utc::now().signed_duration_since(parsed);
+        assert!(age.abs() < chrono::TimeDelta::minutes(1), "{field}: {at}");
+    }
 }
 
 #[tokio::test]
