@@ -47,17 +47,21 @@ pub struct Progress {
 impl Progress {
     /// A display; the total is known once the input is checked ([`Progress::start`]).
     pub fn new(mode: Mode) -> Self {
-        let wait_until = Arc::new(Mutex::new(None::<Instant>));
         let bar = match mode {
-            Mode::Bar => {
-                // Drawn with the process's bars, so that log lines go above it.
-                let bar = terminal::bars().add(ProgressBar::new(0));
-                bar.set_style(bar_style(Arc::clone(&wait_until), "user"));
-                bar.enable_steady_tick(Duration::from_millis(200));
-                bar
-            }
+            // Drawn with the process's bars, so that log lines go above it.
+            Mode::Bar => terminal::bars().add(ProgressBar::new(0)),
             Mode::Lines | Mode::Quiet => ProgressBar::hidden(),
         };
+        Self::with_bar(mode, bar)
+    }
+
+    /// A display drawing on `bar` in [`Mode::Bar`].
+    fn with_bar(mode: Mode, bar: ProgressBar) -> Self {
+        let wait_until = Arc::new(Mutex::new(None::<Instant>));
+        if mode == Mode::Bar {
+            bar.set_style(bar_style(Arc::clone(&wait_until), "user"));
+            bar.enable_steady_tick(Duration::from_millis(200));
+        }
         Self {
             mode,
             bar,
@@ -182,5 +186,55 @@ pub fn seconds(duration: Duration) -> String {
     match total {
         0..60 => format!("{total}s"),
         _ => format!("{}m {:02}s", total / 60, total % 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use indicatif::{InMemoryTerm, ProgressDrawTarget};
+
+    use super::*;
+
+    /// The bar's line as drawn now on `screen`.
+    fn drawn(progress: &Progress, screen: &InMemoryTerm) -> String {
+        // The target draws at most 255 times a second.
+        std::thread::sleep(Duration::from_millis(10));
+        progress.bar.tick();
+        screen.contents()
+    }
+
+    #[test]
+    fn the_bar_shows_what_is_uploaded_what_happens_and_a_wait_counted_down() {
+        let screen = InMemoryTerm::new(6, 120);
+        let target = ProgressDrawTarget::term_like_with_hz(Box::new(screen.clone()), 255);
+        let progress =
+            Progress::with_bar(Mode::Bar, ProgressBar::with_draw_target(Some(0), target));
+        progress.start(300, 100);
+        progress.uploaded(200);
+        progress.status("session 1 of 2 (aps1): created".into());
+        let line = drawn(&progress, &screen);
+        assert!(
+            line.ends_with("200/400 records  session 1 of 2 (aps1): created"),
+            "{line}"
+        );
+        progress.waiting("the cool-down after a start", Duration::from_secs(90));
+        let line = drawn(&progress, &screen);
+        // 1m 30s, or a second less on a slow machine.
+        assert!(
+            line.contains("200/400 records  1m ")
+                && line.ends_with("s left, waiting for the cool-down after a start"),
+            "{line}"
+        );
+        // A new status ends the wait's countdown; a step goes above the bar.
+        progress.status("session 2 of 2 (aps2): created".into());
+        progress.step("Session 1 finished");
+        let screen = drawn(&progress, &screen);
+        let lines: Vec<&str> = screen.lines().collect();
+        assert_eq!(lines[0], "Session 1 finished", "{screen}");
+        assert!(
+            lines[1].ends_with("records  session 2 of 2 (aps2): created"),
+            "{screen}"
+        );
+        progress.finish();
     }
 }
