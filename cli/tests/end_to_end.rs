@@ -2207,3 +2207,23 @@ async fn the_same_signal_to_the_process_and_its_group_at_once_is_one_stop() {
     );
     assert_no_open_session(&emulator);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn org_and_source_flags_win_over_the_environment() {
+    let emulator = emulator().await;
+    // The environment names an org nothing answers at and an unknown source.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let dir = Workdir::new().against(&nowhere, "0oaUNKNOWN", TOKEN);
+    dir.write("users.csv", people_csv(1..=3));
+    let flags = ["--org", emulator.base_url(), "--source", SOURCE];
+    let run = dir
+        .run_async(&args(
+            &[&["users", "users.csv"][..], &flags].concat(),
+            &FAST,
+        ))
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(emulator.users(SOURCE).len(), 3);
+}
