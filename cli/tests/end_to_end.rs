@@ -2227,3 +2227,32 @@ async fn org_and_source_flags_win_over_the_environment() {
     assert_eq!(run.code, 0, "{}", run.all());
     assert_eq!(emulator.users(SOURCE).len(), 3);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn v_logs_each_request_and_vv_the_http_stack_too() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=3));
+    let mut logs = Vec::new();
+    for verbosity in [None, Some("-v"), Some("-vv")] {
+        let import = [&["users", "users.csv"][..], verbosity.as_slice()].concat();
+        let run = dir.run_async(&args(&import, &FAST)).await;
+        assert_eq!(run.code, 0, "{}", run.all());
+        assert!(!run.all().contains(TOKEN), "{}", run.all());
+        let lines = |from: &str| {
+            run.stderr
+                .lines()
+                .filter(|l| l.contains(" DEBUG ") && l.contains(from))
+                .count()
+        };
+        logs.push((lines(" api_client_runtime::"), lines(" hyper_util::")));
+    }
+    let [quiet, v, vv] = logs[..] else {
+        unreachable!("three runs")
+    };
+    // Without -v no log line; with -v a line a request at least (4 requests) and none of the
+    // HTTP stack's; with -vv the HTTP stack's too (its connection, at least).
+    assert_eq!(quiet, (0, 0));
+    assert!(v.0 >= 4 && v.1 == 0, "-v: {v:?}");
+    assert!(vv.0 >= 4 && vv.1 > 0, "-vv: {vv:?}");
+}
