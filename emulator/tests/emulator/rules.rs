@@ -37,18 +37,68 @@ async fn raw_upsert(base_url: &str, session: &str, body: impl Into<reqwest::Body
 
 #[tokio::test]
 async fn uploads_to_a_session_that_is_not_created_or_in_progress_are_refused() {
+    let refused = |emulator: &okta_identity_source_emulator::Emulator, id: String| {
+        let api = api(emulator);
+        async move {
+            for deactivating in [false, true] {
+                let sent = match deactivating {
+                    false => {
+                        api.upload_identity_source_data_for_upsert(SOURCE, &id, &upsert(0..1))
+                            .await
+                    }
+                    true => {
+                        api.upload_identity_source_data_for_delete(SOURCE, &id, &delete(0..1))
+                            .await
+                    }
+                };
+                let (status, code, causes) = refusal(sent);
+                assert_eq!((status, code.as_str()), (400, "E0000001"));
+                assert!(causes[0].contains("CREATED or IN_PROGRESS"), "{causes:?}");
+            }
+        }
+    };
+    // CLOSED.
     let emulator = start(builder()).await;
-    let api = api(&emulator);
-    let session = api.create_identity_source_session(SOURCE).await.unwrap();
-    api.delete_identity_source_session(SOURCE, &session.id)
+    let client = api(&emulator);
+    let closed = client.create_identity_source_session(SOURCE).await.unwrap();
+    client
+        .delete_identity_source_session(SOURCE, &closed.id)
         .await
         .unwrap();
-    let (status, code, causes) = refusal(
-        api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(0..1))
-            .await,
-    );
-    assert_eq!((status, code.as_str()), (400, "E0000001"));
-    assert!(causes[0].contains("CREATED or IN_PROGRESS"), "{causes:?}");
+    refused(&emulator, closed.id).await;
+    // TRIGGERED (for a minute), then COMPLETED.
+    for processing in [Duration::from_secs(60), Duration::ZERO] {
+        let emulator = start(builder().processing_time(processing)).await;
+        let client = api(&emulator);
+        let session = client.create_identity_source_session(SOURCE).await.unwrap();
+        client
+            .upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(0..1))
+            .await
+            .unwrap();
+        client
+            .start_import_from_identity_source(SOURCE, &session.id)
+            .await
+            .unwrap();
+        let status = client
+            .get_identity_source_session(SOURCE, &session.id)
+            .await
+            .unwrap()
+            .status;
+        let expected = match processing.is_zero() {
+            true => Status::Completed,
+            false => Status::Triggered,
+        };
+        assert_eq!(status, expected);
+        refused(&emulator, session.id).await;
+    }
+    // EXPIRED.
+    let emulator = start(builder().session_expiry(Duration::from_millis(20))).await;
+    let idle = api(&emulator)
+        .create_identity_source_session(SOURCE)
+        .await
+        .unwrap();
+    eventually(|| emulator.sessions(SOURCE)[0].status.as_str() == "EXPIRED").await;
+    refused(&emulator, idle.id).await;
 }
 
 #[tokio::test]
