@@ -52,10 +52,11 @@ pub enum Failure {
     #[error("another session of the identity source is active: {0}")]
     ActiveSession(SessionInfo),
     /// Another session is active and was updated too recently to be taken for one an
-    /// earlier run left ([`Options::stale_after`](crate::Options::stale_after)): another
-    /// run may still be uploading to it, so it was not cancelled.
+    /// earlier run left ([`Options::stale_after`](crate::Options::stale_after)), or Okta did
+    /// not say when: another run may still be uploading to it, so it was not cancelled.
     #[error(
-        "another session of the identity source is active and was updated less than {stale_after:?} ago, so another run may be using it; it was not cancelled: {session}"
+        "another session of the identity source is active and {}, so another run may be using it; it was not cancelled: {session}",
+        last_update(session, stale_after)
     )]
     SessionInUse {
         /// The session.
@@ -138,4 +139,12 @@ pub struct ImportError {
     pub failure: Failure,
     /// What it had done by then.
     pub report: Box<Report>,
+}
+
+/// When a session in use was last updated, as far as Okta said.
+fn last_update(session: &SessionInfo, stale_after: &Duration) -> String {
+    match session.last_updated.or(session.created) {
+        Some(_) => format!("was updated less than {stale_after:?} ago"),
+        None => "Okta did not say when it was last updated".into(),
+    }
 }

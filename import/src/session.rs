@@ -282,10 +282,11 @@ async fn deal_with_active(ctx: &Context<'_>) -> Result<bool, Failure> {
 }
 
 /// Whether `session` was updated (or, when Okta gives no update time, created) less than
-/// `idle` before `now`, on the service's clock.
+/// `idle` before `now`, on the service's clock; when Okta gives neither time, it may have
+/// been, and is taken as in use.
 fn updated_within(session: &SessionInfo, idle: std::time::Duration, now: DateTime<Utc>) -> bool {
     let Some(last) = session.last_updated.or(session.created) else {
-        return false;
+        return true;
     };
     let idle = chrono::TimeDelta::from_std(idle).unwrap_or(chrono::TimeDelta::MAX);
     now.signed_duration_since(last) < idle
@@ -722,5 +723,31 @@ mod tests {
         // Only a CREATED one.
         let started = created_at("aps4", Status::Triggered, 1_800_000_011, 0);
         assert_eq!(made(vec![started]), None);
+    }
+
+    #[test]
+    fn a_session_is_in_use_unless_its_times_show_it_idle() {
+        let now = DateTime::from_timestamp(1_800_000_600, 0).unwrap_or_default();
+        let idle = std::time::Duration::from_secs(300);
+        let info = |last: Option<i64>| SessionInfo {
+            id: "aps1".into(),
+            status: Status::Created,
+            created: None,
+            last_updated: last.and_then(|at| DateTime::from_timestamp(at, 0)),
+        };
+        assert!(updated_within(&info(Some(1_800_000_400)), idle, now));
+        assert!(!updated_within(&info(Some(1_800_000_200)), idle, now));
+        // Okta said nothing of when: it may be in use.
+        assert!(updated_within(&info(None), idle, now));
+        let failure = Failure::SessionInUse {
+            session: info(None),
+            stale_after: idle,
+        };
+        assert!(
+            failure
+                .to_string()
+                .contains("active and Okta did not say when it was last updated, so"),
+            "{failure}"
+        );
     }
 }

@@ -172,24 +172,25 @@ async fn whether_a_session_is_idle_is_told_by_the_services_clock_not_this_machin
     // The service's clock is known to the second (`Date`), so the idle time is seconds long.
     let idle = Duration::from_secs(1);
     let cancel = || options().active_session(ActiveSession::Cancel);
-    // Ten minutes behind: by this machine's clock, a session updated now was updated ten
-    // minutes ago, twice the default `stale_after`; it may be another run's.
-    let behind = emulator()
-        .clock_skew(TimeDelta::minutes(-10))
-        .start()
-        .await?;
-    let other = api(&behind, quick_retries())
-        .create_identity_source_session(SOURCE)
-        .await?;
-    let error = importer(&behind, cancel())
-        .run(employees(0..10), leavers(0..0), |_| {})
-        .await
-        .expect_err("the other session is recent");
-    assert!(
-        matches!(&error.failure, Failure::SessionInUse { session, .. } if session.id == other.id),
-        "{error}"
-    );
-    assert_eq!(behind.sessions(SOURCE)[0].status, SessionStatus::Created);
+    // Ten minutes or three hours (a time zone set wrong) behind: by this machine's clock, a
+    // session updated now was updated long ago, more than the default `stale_after`; it may
+    // be another run's.
+    for skew in [TimeDelta::minutes(-10), TimeDelta::hours(-3)] {
+        let behind = emulator().clock_skew(skew).start().await?;
+        let other = api(&behind, quick_retries())
+            .create_identity_source_session(SOURCE)
+            .await?;
+        let error = importer(&behind, cancel())
+            .run(employees(0..10), leavers(0..0), |_| {})
+            .await
+            .expect_err("the other session is recent");
+        assert!(
+            matches!(&error.failure, Failure::SessionInUse { session, .. } if session.id == other.id),
+            "{skew}: {error}"
+        );
+        assert_eq!(behind.sessions(SOURCE)[0].status, SessionStatus::Created);
+        behind.shutdown().await;
+    }
     // Ten minutes ahead: a session left idle for longer than `stale_after` was updated "in
     // ten minutes" by this machine's clock; it is an earlier run's, and cancelled.
     let ahead = emulator()
@@ -207,7 +208,6 @@ async fn whether_a_session_is_idle_is_told_by_the_services_clock_not_this_machin
         .await?;
     assert_eq!(report.cancelled_others, [left.id]);
     assert_eq!(ahead.sessions(SOURCE)[0].status, SessionStatus::Closed);
-    behind.shutdown().await;
     ahead.shutdown().await;
     Ok(())
 }
