@@ -529,6 +529,42 @@ fn deactivation_files_one_id_per_line_or_a_csv_column() {
 }
 
 #[test]
+fn a_list_of_ids_that_is_plainly_another_kind_of_file_is_refused() {
+    // A CSV file named .txt: its lines would be taken whole for ids.
+    for header in [
+        "externalId,reason",
+        "\"ExternalId\";reason",
+        "externalId\twhy",
+    ] {
+        let (_dir, path) = file("leavers.txt", format!("{header}\ne1,left\n").as_bytes());
+        let error = read_deactivations(&path, Delimiter::default())
+            .err()
+            .unwrap()
+            .to_string()
+            .replace(&path.display().to_string(), "FILE");
+        assert_eq!(
+            error,
+            "FILE:1: the first line is a CSV header with an externalId column, but the file is \
+             read as one external id per line: name it .csv (or .tsv), or keep only the ids",
+            "{header:?}"
+        );
+    }
+    // JSON Lines, and ids in quotes: those lines are refused, the others read.
+    let (_dir, path) = file("leavers.txt", b"{\"externalId\":\"e1\"}\n\"e2\"\ne3\n");
+    let rows: Vec<_> = read_deactivations(&path, Delimiter::default())
+        .unwrap()
+        .map(|row| row.map(|row| row.external_id).map_err(|e| e.to_string()))
+        .collect();
+    let said = |row: &Result<String, String>| row.clone().unwrap_err();
+    assert!(said(&rows[0]).ends_with(":1: a JSON object, not an external id: a deactivation file holds one external id per line, or is a .csv file with an externalId column"), "{rows:?}");
+    assert!(
+        said(&rows[1]).ends_with(":2: the external id is in quotes: write it without them"),
+        "{rows:?}"
+    );
+    assert_eq!(rows[2], Ok("e3".to_string()));
+}
+
+#[test]
 fn a_deactivation_csv_needs_only_an_external_id_column_and_ignores_the_others() {
     let (_dir, path) = file(
         "gone.csv",

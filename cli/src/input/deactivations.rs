@@ -30,7 +30,34 @@ pub fn read_deactivations(path: &Path, delimiter: Delimiter) -> Result<Deactivat
     if is_csv {
         from_csv(reader, file, delimiter)
     } else {
+        refuse_a_csv_header(open(path)?, &file)?;
         Ok(Box::new(from_lines(reader, file)))
+    }
+}
+
+/// Refuses a list of ids whose first line is a CSV header (`externalId,reason`): every line
+/// would be taken whole for an id (`e1,left`), and no one deactivated.
+fn refuse_a_csv_header(reader: impl BufRead, file: &Arc<str>) -> Result<(), InputError> {
+    let Some(Ok(first)) = BoundedLines::new(reader).next() else {
+        return Ok(());
+    };
+    let first = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&first);
+    let first = String::from_utf8_lossy(first);
+    let csv = [',', ';', '\t', '|'].into_iter().find(|&separator| {
+        first.split_once(separator).is_some_and(|(name, _)| {
+            name.trim()
+                .trim_matches('"')
+                .eq_ignore_ascii_case("externalId")
+        })
+    });
+    match csv {
+        Some(_) => Err(InputError::in_header(
+            file,
+            "the first line is a CSV header with an externalId column, but the file is read as \
+             one external id per line: name it .csv (or .tsv), or keep only the ids"
+                .into(),
+        )),
+        None => Ok(()),
     }
 }
 
@@ -72,12 +99,32 @@ fn from_lines<R: BufRead + Send + 'static>(
                 return None;
             }
             index += 1;
+            if let Some(problem) = not_an_id(text) {
+                return Some(Err(RecordError {
+                    location,
+                    index: index - 1,
+                    message: problem.into(),
+                }));
+            }
             Some(Ok(DeactivationRow {
                 external_id: text.to_string(),
                 location,
                 index: index - 1,
             }))
         })
+}
+
+/// What a line of a list of ids holds instead of an id, when it is plainly something else:
+/// a JSON object (a JSON Lines file), or an id in quotes (a spreadsheet's export).
+fn not_an_id(text: &str) -> Option<&'static str> {
+    if text.starts_with('{') {
+        return Some(
+            "a JSON object, not an external id: a deactivation file holds one external id per \
+             line, or is a .csv file with an externalId column",
+        );
+    }
+    let quoted = text.len() >= 2 && text.starts_with('"') && text.ends_with('"');
+    quoted.then_some("the external id is in quotes: write it without them")
 }
 
 /// The `externalId` column of a CSV file (its name matched case-insensitively); the other
