@@ -529,6 +529,22 @@ fn deactivation_files_one_id_per_line_or_a_csv_column() {
 }
 
 #[test]
+fn a_record_after_blank_lines_is_named_by_its_own_line() {
+    let (_dir, path) = file(
+        "users.csv",
+        b"externalId,email\ne1,a@example.com\n\n\n\ne2,not an email\n",
+    );
+    let rows = read_all(&path, &ReadOptions::default());
+    assert_eq!(rows[1].as_ref().unwrap().location.line, 6, "{rows:?}");
+    let (_dir, path) = file("leavers.csv", b"externalId\r\ne1\r\n\r\ne2\r\n");
+    let lines: Vec<u64> = read_deactivations(&path, Delimiter::default())
+        .unwrap()
+        .map(|row| row.unwrap().location.line)
+        .collect();
+    assert_eq!(lines, [2, 4]);
+}
+
+#[test]
 fn a_list_of_ids_that_is_plainly_another_kind_of_file_is_refused() {
     // A CSV file named .txt: its lines would be taken whole for ids.
     for header in [

@@ -28,8 +28,9 @@ struct Breaks {
     read: u64,
     /// Whether the last byte read was a CR (an LF after it ends the same line).
     after_cr: bool,
-    /// Where the breaks not yet passed are (a CRLF's at its CR).
-    ahead: VecDeque<u64>,
+    /// Where the bytes of the breaks not yet passed are, each with whether it ends a line
+    /// (a CRLF's CR does; its LF does not).
+    ahead: VecDeque<(u64, bool)>,
     /// How many breaks come before the last offset asked about.
     passed: u64,
     /// The last offset asked about: where the record being read starts, or an earlier one.
@@ -50,11 +51,33 @@ impl<R> LineBreaks<R> {
     pub fn line_of(&self, offset: u64) -> u64 {
         let mut breaks = self.breaks.borrow_mut();
         breaks.record_start = breaks.record_start.max(offset);
-        while breaks.ahead.front().is_some_and(|&at| at < offset) {
+        while let Some(&(at, ends_a_line)) = breaks.ahead.front()
+            && at < offset
+        {
             breaks.ahead.pop_front();
-            breaks.passed += 1;
+            breaks.passed += u64::from(ends_a_line);
         }
         breaks.passed + 1
+    }
+
+    /// The line (from 1) of a record the csv crate places at `offset`: the first line after
+    /// it that is not blank (the crate skips blank lines as part of the record that follows
+    /// them, and places it where they begin).
+    pub fn record_line(&self, offset: u64) -> u64 {
+        let mut at = offset;
+        loop {
+            self.line_of(at);
+            let starts_blank = self
+                .breaks
+                .borrow()
+                .ahead
+                .front()
+                .is_some_and(|&(first, _)| first == at);
+            if !starts_blank {
+                return self.line_of(at);
+            }
+            at += 1;
+        }
     }
 }
 
@@ -77,9 +100,10 @@ impl<R: Read> Read for LineBreaks<R> {
                 Some(before) => bytes[before] == b'\r',
                 None => breaks.after_cr,
             };
-            if bytes[found] == b'\r' || !after_cr {
-                breaks.ahead.push_back(breaks.read + found as u64);
-            }
+            let ends_a_line = bytes[found] == b'\r' || !after_cr;
+            breaks
+                .ahead
+                .push_back((breaks.read + found as u64, ends_a_line));
         }
         if let Some(&last) = bytes.last() {
             breaks.after_cr = last == b'\r';
@@ -122,6 +146,22 @@ mod tests {
                 starts.push(reader.get_ref().line_of(offset));
             }
             assert_eq!(starts, [2, 4], "line ends {end:?}");
+        }
+    }
+
+    #[test]
+    fn a_record_after_blank_lines_is_on_its_own_line() {
+        for end in ["\n", "\r\n", "\r"] {
+            let text = ["h1,h2", "a,b", "", "", "c,d", "", "e,f", ""].join(end);
+            let mut reader =
+                csv::ReaderBuilder::new().from_reader(LineBreaks::new(text.as_bytes()));
+            let mut record = csv::ByteRecord::new();
+            let mut starts = Vec::new();
+            while reader.read_byte_record(&mut record).unwrap() {
+                let offset = record.position().unwrap().byte();
+                starts.push(reader.get_ref().record_line(offset));
+            }
+            assert_eq!(starts, [2, 5, 7], "line ends {end:?}");
         }
     }
 }

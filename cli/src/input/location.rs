@@ -42,7 +42,7 @@ impl Location {
         field: Option<usize>,
     ) -> Self {
         let offset = position.unwrap_or(reader.position()).byte();
-        let line = reader.get_ref().line_of(offset);
+        let line = reader.get_ref().record_line(offset);
         let location = Self::line(file, line);
         match field {
             Some(field) => location.at_column(field as u64 + 1),
