@@ -54,7 +54,8 @@ pub struct UsersArgs {
     /// Users to deactivate: one external id per line, or a CSV file with an externalId column.
     #[arg(long, value_name = "FILE")]
     pub deactivate: Option<PathBuf>,
-    /// The format of FILE; by default taken from its extension (.csv, .jsonl or .ndjson).
+    /// The format of FILE; by default taken from its extension (.csv, .tsv, .jsonl or
+    /// .ndjson).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
     /// A CSV file of `column,attribute` rows that renames the input's columns (an empty
@@ -236,7 +237,8 @@ fn parse_delimiter(text: &str) -> Result<Delimiter, String> {
         &[byte] if byte.is_ascii_punctuation() || byte == b' ' => byte,
         _ => {
             return Err(format!(
-                "`{text}` is not a delimiter: give one character such as ';' or '|', or tab"
+                "{text:?} is not a delimiter: give one ASCII punctuation character such as ';' \
+                 or '|', a space, or tab"
             ));
         }
     };
@@ -308,8 +310,10 @@ mod tests {
         for wrong in ["", "ab", "é", "a", "7", "\n"] {
             let error = parse_delimiter(wrong).unwrap_err();
             assert!(
-                error
-                    .ends_with("is not a delimiter: give one character such as ';' or '|', or tab"),
+                error.ends_with(
+                    "is not a delimiter: give one ASCII punctuation character such as ';' or \
+                     '|', a space, or tab"
+                ) && !error.contains('\n'),
                 "{wrong:?}: {error}"
             );
         }

@@ -44,17 +44,21 @@ impl Connection {
         let org = self.org.clone().filter(|o| !o.is_empty()).ok_or_else(|| {
             ConfigError("no Okta org: pass --org URL or set OKTA_ORG_URL (e.g. https://dev-123456.okta.com)".into())
         })?;
-        // The API's paths begin with `/api/v1` already: an org URL with it would double it.
-        if org.trim_end_matches('/').ends_with("/api/v1") {
+        // The API's paths begin with `/api/v1` already: an org URL with it (or a whole API
+        // URL pasted) would double it.
+        let path = org.split_once("://").map_or(org.as_str(), |(_, rest)| rest);
+        if path.trim_end_matches('/').ends_with("/api/v1") || path.contains("/api/v1/") {
             return Err(ConfigError(
-                "the org URL (--org or OKTA_ORG_URL) ends with /api/v1: give the org alone, \
-                 like https://dev-123456.okta.com"
+                "the org URL (--org or OKTA_ORG_URL) holds the API's path /api/v1: give the org \
+                 alone, like https://dev-123456.okta.com"
                     .into(),
             ));
         }
+        // Trimmed as the org URL and the token are (a line of a `.env` file may end in CR).
         let source = self
             .source
-            .clone()
+            .as_deref()
+            .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())
             .ok_or_else(|| {
                 ConfigError(
@@ -111,6 +115,10 @@ impl Connection {
             return Ok(Auth::service_app(app));
         }
         match read_env(TOKEN_VARIABLE) {
+            Ok(token) if has_scheme(&token) => Err(ConfigError(format!(
+                "{TOKEN_VARIABLE} begins with the SSWS scheme: set it to the token alone, as \
+                 okta-import writes `SSWS ` before it"
+            ))),
             Ok(token) if !token.trim().is_empty() => Ok(Auth::api_token(token.trim().to_string())),
             // The value is a secret: never shown, not even in part.
             Err(VarError::NotUnicode(_)) => Err(ConfigError(format!(
@@ -143,4 +151,13 @@ fn warn_if_others_can_read(path: &std::path::Path) {
     }
     #[cfg(not(unix))]
     let _ = path;
+}
+
+/// Whether an API token was given with its scheme (`SSWS 00abc…`), as it appears in an
+/// `Authorization` header.
+fn has_scheme(token: &str) -> bool {
+    token
+        .trim()
+        .get(..5)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("ssws "))
 }

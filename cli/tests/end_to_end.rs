@@ -130,6 +130,23 @@ fn usage_and_configuration_errors_exit_2_and_say_what_to_set() {
             env: &[("OKTA_API_TOKEN", "t0k3n")],
         },
         Case {
+            name: "token_with_its_scheme",
+            args: &["sessions", "list", "--source", "0oa1"],
+            env: &[ORG, ("OKTA_API_TOKEN", "SSWS 00abc")],
+        },
+        Case {
+            name: "org_is_an_api_url",
+            args: &[
+                "sessions",
+                "list",
+                "--org",
+                "https://dev-1.okta.com/api/v1/identity-sources/0oa1/sessions",
+                "--source",
+                "0oa1",
+            ],
+            env: &[("OKTA_API_TOKEN", "t0k3n")],
+        },
+        Case {
             name: "source_not_an_id",
             args: &["sessions", "list", "--source", ".."],
             env: &[ORG, ("OKTA_API_TOKEN", "t0k3n")],
@@ -2226,6 +2243,10 @@ async fn org_and_source_flags_win_over_the_environment() {
         .await;
     assert_eq!(run.code, 0, "{}", run.all());
     assert_eq!(emulator.users(SOURCE).len(), 3);
+    // An id with spaces or a CR around it (a line of a `.env` file) is taken without them.
+    let dir = Workdir::new().against(emulator.base_url(), &format!(" {SOURCE}\r"), TOKEN);
+    let run = dir.run_async(&["sessions", "list"]).await;
+    assert_eq!(run.code, 0, "{}", run.all());
 }
 
 #[tokio::test(flavor = "multi_thread")]
