@@ -50,8 +50,8 @@ struct Args {
     /// API requests allowed in each rate-limit window, at least 1.
     #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..))]
     rate_limit: u32,
-    /// The length of a rate-limit window.
-    #[arg(long, default_value = "1m", value_parser = parse_duration)]
+    /// The length of a rate-limit window, at least a millisecond.
+    #[arg(long, default_value = "1m", value_parser = parse_window)]
     rate_limit_window: Duration,
     /// How far the service's clock runs ahead of this machine's, e.g. 10m, or behind, -10m
     /// (at most a day): the sessions' times, Date and X-Rate-Limit-Reset follow it.
@@ -87,6 +87,15 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         .map_err(|error| format!("{text:?} is not a duration like 500ms, 30s, 5m or 24h: {error}"))
 }
 
+/// A rate-limit window: a window of no time would let every request through.
+fn parse_window(text: &str) -> Result<Duration, String> {
+    let window = parse_duration(text)?;
+    if window < Duration::from_millis(1) {
+        return Err(format!("{text:?} is no window: give at least 1ms"));
+    }
+    Ok(window)
+}
+
 /// A duration that may be negative (`-10m`), at most a day either way.
 fn parse_skew(text: &str) -> Result<TimeDelta, String> {
     let (behind, length) = match text.strip_prefix('-') {
@@ -114,14 +123,13 @@ fn parse_api_token(text: &str) -> Result<String, String> {
     }
 }
 
-/// An identity source id: it goes into every URL path of the API, so it holds only the
-/// characters a path segment takes as they are (Okta's are letters and digits).
+/// An identity source id: letters and digits, as Okta's are (and as `okta-import` takes
+/// them); it goes into every URL path of the API.
 fn parse_identity_source(text: &str) -> Result<String, String> {
-    let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~".contains(c);
-    if text.is_empty() || !text.chars().all(allowed) {
+    if text.is_empty() || !text.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(
-            "not an identity source id: it must be letters and digits (and - . _ ~), \
-             like 0oa3l6l6WK6h0R0QW0g4, with no space or /"
+            "not an identity source id: it must be letters and digits, like \
+             0oa3l6l6WK6h0R0QW0g4"
                 .into(),
         );
     }

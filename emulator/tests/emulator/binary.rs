@@ -113,6 +113,26 @@ async fn bad_arguments_fail_with_a_message() {
         stderr.contains("\"5 parsecs\" is not a duration like 500ms, 30s, 5m or 24h: unknown time unit \"parsecs\""),
         "{stderr}"
     );
+    for (flags, said) in [
+        (
+            ["--identity-source", "0oa-1"],
+            "not an identity source id: it must be letters and digits",
+        ),
+        (
+            ["--rate-limit-window", "0s"],
+            "\"0s\" is no window: give at least 1ms",
+        ),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_okta-emulator"))
+            .args(["--identity-source", "0oa1"])
+            .args(flags)
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{flags:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(said), "{flags:?}: {stderr}");
+    }
 }
 
 #[cfg(unix)]
