@@ -26,7 +26,7 @@ const KNOWN_COLUMNS: &[(&str, Column)] = &[
 ];
 
 /// What a column holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Column {
     ExternalId,
     UserName,
@@ -169,13 +169,16 @@ impl ColumnMap {
     /// A warning for each row of the map file that names a column `names` (a header row)
     /// does not have: a typo would otherwise go unnoticed.
     pub fn unmatched(&self, names: &[&str], file: &str) -> Vec<String> {
+        if self.rows.is_empty() {
+            return Vec::new();
+        }
+        let present: std::collections::HashSet<String> = names
+            .iter()
+            .map(|name| name.trim().to_lowercase())
+            .collect();
         self.rows
             .iter()
-            .filter(|(_, column)| {
-                !names
-                    .iter()
-                    .any(|name| name.trim().to_lowercase() == column.to_lowercase())
-            })
+            .filter(|(_, column)| !present.contains(&column.to_lowercase()))
             .map(|(location, column)| {
                 format!(
                     "warning: {location}: {file} has no column `{column}`; this row of the map \
@@ -286,6 +289,8 @@ impl Header {
             message,
         };
         let mut columns: Vec<Column> = Vec::with_capacity(names.len());
+        // What the columns so far hold, looked up at once however wide the header.
+        let mut held = std::collections::HashSet::with_capacity(names.len());
         for (index, name) in names.iter().enumerate() {
             let column = map.column(name.trim());
             if name.trim().is_empty() && column != Column::Dropped {
@@ -294,7 +299,7 @@ impl Header {
                     "a column has no name in the header row".into(),
                 ));
             }
-            if column != Column::Dropped && columns.contains(&column) {
+            if column != Column::Dropped && !held.insert(column.clone()) {
                 let message = format!(
                     "two columns hold `{}`; rename or drop one with --map FILE",
                     column.name()
