@@ -40,9 +40,10 @@ pub enum Failure {
     #[error("{0}")]
     Import(String),
     /// The import ran to its end but left records out, or Okta refused some or ended a
-    /// session otherwise than completed; the summary says which.
-    #[error("not everything was imported (see above)")]
-    Incomplete,
+    /// session otherwise than completed: what was not imported
+    /// ([`summary::not_imported`](crate::output::summary::not_imported)).
+    #[error("not everything was imported: {0}")]
+    Incomplete(String),
     /// A signal stopped the import; `told` says what it left behind.
     #[error("{told}")]
     Interrupted {
@@ -92,7 +93,7 @@ impl Failure {
             | Failure::Output(_)
             | Failure::Report { .. }
             | Failure::Import(_)
-            | Failure::Incomplete => ExitCode::from(1),
+            | Failure::Incomplete(_) => ExitCode::from(1),
             Failure::Interrupted { signal, .. } => ExitCode::from(signal.exit_code()),
         }
     }

@@ -1923,7 +1923,12 @@ async fn quiet_prints_no_progress_only_the_summary_and_errors() {
         "{}",
         run.all()
     );
-    assert_eq!(stderr[1], "error: not everything was imported (see above)");
+    assert_eq!(
+        stderr[1],
+        "error: not everything was imported: 1 invalid record left out; run the import again \
+         with the file once it is right (the users already imported are updated again, which \
+         does no harm)"
+    );
     assert!(run.stdout.contains("invalid records"), "{}", run.stdout);
     assert!(emulator.users(SOURCE).contains_key("e1"));
 }
@@ -2069,6 +2074,15 @@ async fn an_import_that_ends_in_error_says_that_none_of_its_users_were_imported(
     };
     assert_eq!(row("users sent").as_deref(), Some("10"), "{}", run.all());
     assert_eq!(row("users imported").as_deref(), Some("0"), "{}", run.all());
+    let id = &emulator.sessions(SOURCE)[0].id;
+    assert!(
+        run.stderr.contains(&format!(
+            "error: not everything was imported: session {id} ended in ERROR with 10 users, \
+             none of them imported; run the import again"
+        )),
+        "{}",
+        run.all()
+    );
     // None were sent, so none to count as imported.
     assert_eq!(row("deactivations imported"), None, "{}", run.all());
     let report: Value =

@@ -262,7 +262,7 @@ fn with_unwritten_report(
 ) -> Result<(), Failure> {
     let import = Some(match &outcome {
         Ok(()) => format!("completed: {all_imported}"),
-        Err(Failure::Incomplete) => {
+        Err(Failure::Incomplete(_)) => {
             "ran to its end without importing everything, as said next".into()
         }
         Err(Failure::Interrupted { .. }) => "was stopped, as said next".into(),
@@ -287,7 +287,7 @@ fn outcome(
 ) -> Result<(), Failure> {
     match ended.failure {
         None if report.is_complete_success() => Ok(()),
-        None => Err(Failure::Incomplete),
+        None => Err(Failure::Incomplete(summary::not_imported(report))),
         Some(okta_identity_source_import::Failure::Stopped) => Err(Failure::Interrupted {
             signal,
             told: display.after_stop(report, signal),

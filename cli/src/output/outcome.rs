@@ -49,7 +49,7 @@ impl<'a> EndedReport<'a> {
     pub fn new(report: &'a Report, result: &Result<(), Failure>, planned: Option<Planned>) -> Self {
         let (outcome, error, signal) = match result {
             Ok(()) => ("completed", None, None),
-            Err(Failure::Incomplete) => ("incomplete", None, None),
+            Err(Failure::Incomplete(_)) => ("incomplete", None, None),
             Err(Failure::Interrupted { signal, .. }) => ("stopped", None, Some(signal.name())),
             Err(failure) => ("failed", Some(failure.to_string()), None),
         };

@@ -69,6 +69,53 @@ pub fn all_imported(report: &Report) -> &'static str {
     }
 }
 
+/// What an import that ran to its end did not import, in a few words: the sessions that
+/// took uploads and ended otherwise than `COMPLETED` (with what they held), the records left
+/// out and the uploads refused; what to do about it.
+pub fn not_imported(report: &Report) -> String {
+    let mut parts: Vec<String> = report
+        .sessions
+        .iter()
+        .filter(|s| s.uploads > 0 && s.status != IdentitySourceSessionStatus::Completed)
+        .map(|s| {
+            let held = match (s.users, s.deactivations) {
+                (users, 0) => count(users, "user"),
+                (0, deactivations) => count(deactivations, "deactivation"),
+                (users, deactivations) => format!(
+                    "{} and {}",
+                    count(users, "user"),
+                    count(deactivations, "deactivation")
+                ),
+            };
+            let ended = match s.status {
+                IdentitySourceSessionStatus::Closed => "was cancelled".to_string(),
+                IdentitySourceSessionStatus::Expired => "expired".to_string(),
+                ref status => format!("ended in {status}"),
+            };
+            format!(
+                "session {} {ended} with {held}, none of them imported",
+                s.id
+            )
+        })
+        .collect();
+    if !report.invalid.is_empty() {
+        let invalid = count(report.invalid.len() as u64, "invalid record");
+        parts.push(format!("{invalid} left out"));
+    }
+    if !report.rejected.is_empty() {
+        let refused = count(report.rejected.len() as u64, "upload");
+        parts.push(format!("{refused} refused by Okta"));
+    }
+    if parts.is_empty() {
+        return "see the summary above".into();
+    }
+    format!(
+        "{}; run the import again with the file once it is right (the users already imported \
+         are updated again, which does no harm)",
+        parts.join("; ")
+    )
+}
+
 /// The table of an import's sessions, if it opened any.
 fn write_sessions(out: &mut impl Write, report: &Report) -> io::Result<()> {
     if report.sessions.is_empty() {
