@@ -277,16 +277,34 @@ fn a_csv_separated_otherwise_than_read_is_named_as_such_with_the_flag_to_read_it
             format!("{header}\ne1;a@example.com\n").as_bytes(),
         );
         assert_eq!(header_error(&path, &options), said);
+        // A deactivation file's header shows its separator, and only its externalId column is
+        // read: it is read with that separator, whatever the users file's.
+        let line = header
+            .replace("Employee ID", "externalId")
+            .replace("Mail", "email");
+        let separator = if line.contains(';') {
+            ';'
+        } else if line.contains('\t') {
+            '\t'
+        } else if line.contains('|') {
+            '|'
+        } else {
+            ','
+        };
         let (_dir, path) = file(
             "leavers.csv",
-            format!("{header}\ne1;a@example.com\n").as_bytes(),
+            format!("{line}\ne1{separator}a@example.com\n").as_bytes(),
         );
-        let error = read_deactivations(&path, delimiter)
-            .err()
+        let ids: Vec<String> = read_deactivations(&path, delimiter)
             .unwrap()
-            .to_string();
-        assert_eq!(error.replace(&path.display().to_string(), "FILE"), said);
+            .map(|row| row.unwrap().external_id)
+            .collect();
+        assert_eq!(ids, ["e1"], "{header:?}");
     }
+    // With no externalId column, the header is said as for the users file.
+    let (_dir, path) = file("leavers.csv", b"Employee ID;Mail\ne1;x\n");
+    let error = read_deactivations(&path, comma).err().unwrap().to_string();
+    assert!(error.ends_with("pass --delimiter ';'"), "{error}");
 }
 
 #[test]

@@ -27,30 +27,38 @@ pub fn read_deactivations(path: &Path, delimiter: Delimiter) -> Result<Deactivat
     let is_csv = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("tsv"));
+    let header_separator = separator_of_header(open(path)?);
     if is_csv {
+        // Only its externalId column is read: the separator its header shows is taken.
+        let delimiter = header_separator.map_or(delimiter, Delimiter);
         from_csv(reader, file, delimiter)
     } else {
-        refuse_a_csv_header(open(path)?, &file)?;
+        refuse_a_csv_header(header_separator, &file)?;
         Ok(Box::new(from_lines(reader, file)))
     }
 }
 
-/// Refuses a list of ids whose first line is a CSV header (`externalId,reason`): every line
-/// would be taken whole for an id (`e1,left`), and no one deactivated.
-fn refuse_a_csv_header(reader: impl BufRead, file: &Arc<str>) -> Result<(), InputError> {
-    let Some(Ok(first)) = BoundedLines::new(reader).next() else {
-        return Ok(());
-    };
+/// The separator of a first line that is a CSV header with an `externalId` column and at
+/// least one other: `,`, `;`, a tab or `|`.
+fn separator_of_header(reader: impl BufRead) -> Option<u8> {
+    let first = BoundedLines::new(reader).next()?.ok()?;
     let first = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&first);
     let first = String::from_utf8_lossy(first);
-    let csv = [',', ';', '\t', '|'].into_iter().find(|&separator| {
-        first.split_once(separator).is_some_and(|(name, _)| {
+    [b',', b';', b'\t', b'|'].into_iter().find(|&separator| {
+        let mut names = first.split(char::from(separator));
+        let is_external_id = |name: &str| {
             name.trim()
                 .trim_matches('"')
                 .eq_ignore_ascii_case("externalId")
-        })
-    });
-    match csv {
+        };
+        first.contains(char::from(separator)) && names.any(is_external_id)
+    })
+}
+
+/// Refuses a list of ids whose first line is a CSV header (`externalId,reason`): every line
+/// would be taken whole for an id (`e1,left`), and no one deactivated.
+fn refuse_a_csv_header(header_separator: Option<u8>, file: &Arc<str>) -> Result<(), InputError> {
+    match header_separator {
         Some(_) => Err(InputError::in_header(
             file,
             "the first line is a CSV header with an externalId column, but the file is read as \
