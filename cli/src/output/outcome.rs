@@ -37,7 +37,8 @@ pub struct EndedReport<'a> {
     /// The signal that stopped it (`SIGINT`, `SIGTERM`, `SIGHUP`), when one did.
     #[serde(skip_serializing_if = "Option::is_none")]
     signal: Option<&'static str>,
-    /// The planned records never uploaded, when the plan is known.
+    /// The planned records Okta did not take (never uploaded, or refused), when the plan
+    /// is known.
     #[serde(skip_serializing_if = "Option::is_none")]
     not_sent: Option<NotSent>,
     #[serde(flatten)]
