@@ -547,6 +547,55 @@ fn deactivation_files_one_id_per_line_or_a_csv_column() {
 }
 
 #[test]
+fn empty_columns_at_the_end_of_the_header_are_refused_with_the_map_row_that_drops_them() {
+    let (_dir, path) = file("users.csv", b"externalId,email,,\ne1,a@example.com,,\n");
+    assert_eq!(
+        header_error(&path, &ReadOptions::default()),
+        "FILE:1:3: a column has no name in the header row (empty columns a spreadsheet left at \
+         its end? remove them, or drop them with a --map row `,`)"
+    );
+    let options = ReadOptions {
+        columns: ColumnMap::from_pairs([("", "")]),
+        ..ReadOptions::default()
+    };
+    let rows = read_all(&path, &options);
+    assert_eq!(rows[0].as_ref().unwrap().external_id, "e1");
+}
+
+#[test]
+fn a_utf16_file_is_said_to_be_one() {
+    // "externalId" in UTF-16, little- and big-endian, with their byte-order marks.
+    let little: Vec<u8> = b"\xFF\xFE"
+        .iter()
+        .copied()
+        .chain("externalId\n".encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let big: Vec<u8> = b"\xFE\xFF"
+        .iter()
+        .copied()
+        .chain("externalId\n".encode_utf16().flat_map(u16::to_be_bytes))
+        .collect();
+    for bytes in [little, big] {
+        for name in ["users.csv", "leavers.txt"] {
+            let (_dir, path) = file(name, &bytes);
+            let error = match name {
+                "users.csv" => header_error(&path, &ReadOptions::default()),
+                _ => read_deactivations(&path, Delimiter::default())
+                    .err()
+                    .unwrap()
+                    .to_string()
+                    .replace(&path.display().to_string(), "FILE"),
+            };
+            assert_eq!(
+                error,
+                "cannot read FILE: it is UTF-16 (its first bytes say so), and okta-import reads \
+                 UTF-8; save it as UTF-8 (a spreadsheet's \"CSV UTF-8\")"
+            );
+        }
+    }
+}
+
+#[test]
 fn a_record_after_blank_lines_is_named_by_its_own_line() {
     let (_dir, path) = file(
         "users.csv",

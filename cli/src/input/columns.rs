@@ -296,7 +296,9 @@ impl Header {
             if name.trim().is_empty() && column != Column::Dropped {
                 return Err(error(
                     index,
-                    "a column has no name in the header row".into(),
+                    "a column has no name in the header row (empty columns a spreadsheet left \
+                     at its end? remove them, or drop them with a --map row `,`)"
+                        .into(),
                 ));
             }
             if column != Column::Dropped && !held.insert(column.clone()) {

@@ -19,7 +19,7 @@ mod records;
 mod source;
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -97,6 +97,15 @@ pub enum InputError {
     /// The path is a directory or another thing that is not a regular file.
     #[error("cannot read {path}: it is not a regular file")]
     NotAFile {
+        /// The path.
+        path: String,
+    },
+    /// The file is UTF-16 (a spreadsheet's "Unicode text"), as its byte-order mark says.
+    #[error(
+        "cannot read {path}: it is UTF-16 (its first bytes say so), and okta-import reads \
+         UTF-8; save it as UTF-8 (a spreadsheet's \"CSV UTF-8\")"
+    )]
+    Utf16 {
         /// The path.
         path: String,
     },
@@ -292,7 +301,14 @@ pub(crate) fn open(path: &Path) -> Result<BufReader<File>, InputError> {
             path: display_name(path),
         });
     }
-    Ok(BufReader::with_capacity(1 << 16, file))
+    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let start = reader.fill_buf().map_err(read_error)?;
+    if start.starts_with(b"\xFF\xFE") || start.starts_with(b"\xFE\xFF") {
+        return Err(InputError::Utf16 {
+            path: display_name(path),
+        });
+    }
+    Ok(reader)
 }
 
 /// The name a file is shown by in messages: the path as given.
