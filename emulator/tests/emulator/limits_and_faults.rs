@@ -8,7 +8,7 @@ use okta_identity_source::models::IdentitySourceSessionStatus as Status;
 use okta_identity_source::{Client, Error, IdentitySourceApi, RetryPolicy};
 use okta_identity_source_emulator::{Fault, SessionStatus};
 
-use crate::support::{SOURCE, TOKEN, api, api_retrying, builder, refusal, start, upsert};
+use crate::support::{SOURCE, TOKEN, api, api_retrying, builder, refusal, start, started_import};
 
 #[tokio::test]
 async fn every_answer_carries_the_rate_limit_headers_a_request_id_and_a_date() {
@@ -205,13 +205,7 @@ async fn an_injected_import_error_ends_the_next_import_in_error_without_changing
     let api = api(&emulator);
     emulator.inject(Fault::ImportError { count: 1 });
     for expected in [Status::Error, Status::Completed] {
-        let session = api.create_identity_source_session(SOURCE).await.unwrap();
-        api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(0..5))
-            .await
-            .unwrap();
-        api.start_import_from_identity_source(SOURCE, &session.id)
-            .await
-            .unwrap();
+        let session = started_import(&api, 0..5).await;
         let done = api
             .get_identity_source_session(SOURCE, &session.id)
             .await

@@ -9,7 +9,7 @@ use okta_identity_source::{Client, Error, IdentitySourceApi, OAuthError, Private
 use okta_identity_source_emulator::{self as emulator, Emulator, SCOPE_READ};
 use serde_json::{Value, json};
 
-use crate::support::{SOURCE, builder, refusal, start, upsert};
+use crate::support::{SOURCE, builder, refusal, start, started_import};
 
 const CLIENT_ID: &str = "0oa-service-app";
 const RSA_PRIVATE: &[u8] = include_bytes!("../../../tests/fixtures/oauth/rsa-private.pem");
@@ -53,13 +53,7 @@ async fn a_service_app_with_an_rsa_or_ec_key_gets_a_token_and_imports() {
     for (private, public) in [(RSA_PRIVATE, RSA_PUBLIC), (EC_PRIVATE, EC_PUBLIC)] {
         let emulator = emulator_with_app(emulator::ServiceApp::new(CLIENT_ID, public)).await;
         let api = client(&emulator, private, None);
-        let session = api.create_identity_source_session(SOURCE).await.unwrap();
-        api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(0..3))
-            .await
-            .unwrap();
-        api.start_import_from_identity_source(SOURCE, &session.id)
-            .await
-            .unwrap();
+        started_import(&api, 0..3).await;
         assert_eq!(emulator.users(SOURCE).len(), 3);
         let requests = emulator.requests();
         let tokens = requests

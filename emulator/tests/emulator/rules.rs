@@ -11,7 +11,7 @@ use okta_identity_source_emulator::Limits;
 use serde_json::{Value, json};
 
 use crate::support::{
-    SOURCE, TOKEN, api, builder, delete, eventually, refusal, start, upsert, user,
+    SOURCE, TOKEN, api, builder, delete, eventually, refusal, start, started_import, upsert, user,
 };
 
 /// Sends `body` as it is to the session's bulk-upsert, for what the client cannot send.
@@ -70,15 +70,7 @@ async fn uploads_to_a_session_that_is_not_created_or_in_progress_are_refused() {
     for processing in [Duration::from_secs(60), Duration::ZERO] {
         let emulator = start(builder().processing_time(processing)).await;
         let client = api(&emulator);
-        let session = client.create_identity_source_session(SOURCE).await.unwrap();
-        client
-            .upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(0..1))
-            .await
-            .unwrap();
-        client
-            .start_import_from_identity_source(SOURCE, &session.id)
-            .await
-            .unwrap();
+        let session = started_import(&client, 0..1).await;
         let status = client
             .get_identity_source_session(SOURCE, &session.id)
             .await
@@ -339,13 +331,7 @@ async fn a_second_active_session_is_refused() {
 async fn a_create_within_the_cool_down_after_a_trigger_is_refused() {
     let emulator = start(builder().cool_down(Duration::from_secs(3600))).await;
     let api = api(&emulator);
-    let session = api.create_identity_source_session(SOURCE).await.unwrap();
-    api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(0..1))
-        .await
-        .unwrap();
-    api.start_import_from_identity_source(SOURCE, &session.id)
-        .await
-        .unwrap();
+    started_import(&api, 0..1).await;
     let (status, code, causes) = refusal(api.create_identity_source_session(SOURCE).await);
     assert_eq!((status, code.as_str()), (400, "E0000001"));
     let wait: u64 = causes[0]
@@ -361,13 +347,7 @@ async fn a_create_within_the_cool_down_after_a_trigger_is_refused() {
 async fn the_cool_down_ends() {
     let emulator = start(builder().cool_down(Duration::from_millis(20))).await;
     let api = api(&emulator);
-    let session = api.create_identity_source_session(SOURCE).await.unwrap();
-    api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(0..1))
-        .await
-        .unwrap();
-    api.start_import_from_identity_source(SOURCE, &session.id)
-        .await
-        .unwrap();
+    started_import(&api, 0..1).await;
     tokio::time::sleep(Duration::from_millis(25)).await;
     api.create_identity_source_session(SOURCE).await.unwrap();
 }
@@ -419,16 +399,9 @@ async fn a_triggered_import_completes_after_the_processing_time() {
     for processing in [Duration::from_secs(60), Duration::from_millis(20)] {
         let emulator = start(builder().processing_time(processing)).await;
         let api = api(&emulator);
-        let session = api.create_identity_source_session(SOURCE).await.unwrap();
-        api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(0..2))
-            .await
-            .unwrap();
-        let started = api
-            .start_import_from_identity_source(SOURCE, &session.id)
-            .await
-            .unwrap();
+        let started = started_import(&api, 0..2).await;
         assert_eq!(started.status, Status::Triggered);
-        let read = || api.get_identity_source_session(SOURCE, &session.id);
+        let read = || api.get_identity_source_session(SOURCE, &started.id);
         if processing > Duration::from_secs(1) {
             // Until the processing time has passed, the import is under way and changed
             // no user.

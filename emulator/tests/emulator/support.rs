@@ -117,3 +117,18 @@ pub async fn eventually(mut done: impl FnMut() -> bool) {
     }
     panic!("the condition did not hold within 5 s");
 }
+
+/// A session of `api`'s source holding an upload of users `range`, its import started: the
+/// start's answer.
+pub async fn started_import(
+    api: &IdentitySourceApi,
+    range: std::ops::Range<usize>,
+) -> okta_identity_source::models::IdentitySourceSession {
+    let session = api.create_identity_source_session(SOURCE).await.unwrap();
+    api.upload_identity_source_data_for_upsert(SOURCE, &session.id, &upsert(range))
+        .await
+        .unwrap();
+    api.start_import_from_identity_source(SOURCE, &session.id)
+        .await
+        .unwrap()
+}
