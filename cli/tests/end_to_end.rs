@@ -1925,8 +1925,8 @@ async fn quiet_prints_no_progress_only_the_summary_and_errors() {
     );
     assert_eq!(
         stderr[1],
-        "error: not everything was imported: 1 invalid record left out; run the import again \
-         with the file once it is right (the users already imported are updated again, which \
+        "error: not everything was imported: 1 invalid record left out; fix the records said \
+         above and run the import again (the users already imported are updated again, which \
          does no harm)"
     );
     assert!(run.stdout.contains("invalid records"), "{}", run.stdout);

@@ -109,9 +109,13 @@ pub fn not_imported(report: &Report) -> String {
     if parts.is_empty() {
         return "see the summary above".into();
     }
+    let fix = match report.invalid.is_empty() && report.rejected.is_empty() {
+        true => "",
+        false => "fix the records said above and ",
+    };
     format!(
-        "{}; run the import again with the file once it is right (the users already imported \
-         are updated again, which does no harm)",
+        "{}; {fix}run the import again (the users already imported are updated again, which \
+         does no harm)",
         parts.join("; ")
     )
 }
