@@ -16,10 +16,10 @@ use crate::output::summary::count;
 /// The ids of a deactivation file, one at a time.
 pub type Deactivations = Box<dyn Iterator<Item = Result<DeactivationRow, RecordError>> + Send>;
 
-/// Opens a deactivation file. A `.csv` or `.tsv` file is read as CSV and its `externalId` column used
-/// (matched case-insensitively); any other file holds one external id per line, where blank
-/// lines, lines starting with `#` and a first line `externalId` are skipped. `delimiter`
-/// separates the fields of a CSV file.
+/// Opens a deactivation file. A `.csv` or `.tsv` file is read as CSV and its `externalId`
+/// column used (matched case-insensitively), its fields separated by `delimiter` unless its
+/// header shows another separator; any other file holds one external id per line, where
+/// blank lines, lines starting with `#` and a first line `externalId` are skipped.
 pub fn read_deactivations(path: &Path, delimiter: Delimiter) -> Result<Deactivations, InputError> {
     let file: Arc<str> = display_name(path).into();
     refuse_a_stream(path)?;
