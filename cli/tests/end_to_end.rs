@@ -2291,3 +2291,38 @@ async fn v_logs_each_request_and_vv_the_http_stack_too() {
     assert!(v.0 >= 4 && v.1 == 0, "-v: {v:?}");
     assert!(vv.0 >= 4 && vv.1 > 0, "-vv: {vv:?}");
 }
+
+#[test]
+fn csv_flags_given_for_a_json_lines_file_are_refused() {
+    let dir = Workdir::new();
+    dir.write("users.jsonl", b"{\"externalId\":\"e1\",\"profile\":{}}\n");
+    dir.write("map.csv", b"column,attribute\nid,externalId\n");
+    for (flags, named) in [
+        (&["--map", "map.csv"][..], "--map"),
+        (&["--empty-as-null"][..], "--empty-as-null"),
+        (&["--delimiter", ";"][..], "--delimiter"),
+    ] {
+        let run = dir.run(&[&["users", "users.jsonl", "--dry-run"][..], flags].concat());
+        assert_eq!(run.code, 2, "{}", run.all());
+        assert!(
+            run.stderr.starts_with(&format!(
+                "error: {named} applies to a CSV users file, and users.jsonl is JSON Lines"
+            )),
+            "{}",
+            run.all()
+        );
+    }
+    // The delimiter of a CSV deactivation file beside it is taken.
+    dir.write("leavers.csv", b"externalId;why\ne2;left\n");
+    let beside = [
+        "users",
+        "users.jsonl",
+        "--deactivate",
+        "leavers.csv",
+        "--delimiter",
+        ";",
+        "--dry-run",
+    ];
+    let run = dir.run(&beside);
+    assert_eq!(run.code, 0, "{}", run.all());
+}

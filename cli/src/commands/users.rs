@@ -9,7 +9,7 @@ use okta_identity_source_import::{
 };
 
 use crate::args::{self, UsersArgs};
-use crate::config::Target;
+use crate::config::{ConfigError, Target};
 use crate::failure::Failure;
 use crate::input::{self, ColumnMap, Delimiter, Input, InputError, ReadOptions, Reopen};
 use crate::output::events::EventDisplay;
@@ -56,6 +56,7 @@ pub async fn run(
 /// Opens the users file and the deactivation file, checking their headers; an import reads
 /// them again from the start to send what the first read checked.
 fn open_input(args: &UsersArgs) -> Result<Input, Failure> {
+    refuse_csv_flags_for_json_lines(args)?;
     let columns = args
         .map
         .as_deref()
@@ -86,6 +87,44 @@ fn open_input(args: &UsersArgs) -> Result<Input, Failure> {
         return Err(InputError::NoRecords { paths }.into());
     }
     Ok(input)
+}
+
+/// Refuses the flags that shape how a CSV users file is read when it is JSON Lines, which
+/// would silently take no notice of them; `--delimiter` still serves a CSV deactivation file.
+fn refuse_csv_flags_for_json_lines(args: &UsersArgs) -> Result<(), Failure> {
+    let format = match args.format {
+        Some(format) => format,
+        None => match input::format_of(&args.file) {
+            Ok(format) => format,
+            // Said when the file is read.
+            Err(_) => return Ok(()),
+        },
+    };
+    if format != args::Format::Jsonl {
+        return Ok(());
+    }
+    let csv_deactivations = args.deactivate.as_deref().is_some_and(|path| {
+        path.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("tsv"))
+    });
+    let flag = if args.map.is_some() {
+        Some("--map")
+    } else if args.empty_as_null {
+        Some("--empty-as-null")
+    } else if args.delimiter.is_some() && !csv_deactivations {
+        Some("--delimiter")
+    } else {
+        None
+    };
+    match flag {
+        Some(flag) => Err(ConfigError::new(format!(
+            "{flag} applies to a CSV users file, and {} is JSON Lines (where a null clears an \
+             attribute and each attribute has its own name)",
+            input::display_name(&args.file)
+        ))
+        .into()),
+        None => Ok(()),
+    }
 }
 
 /// The engine's options from the flags.
