@@ -18,8 +18,8 @@ struct Args {
     /// The port to listen on; 0 picks a free one.
     #[arg(long, default_value_t = 8089)]
     port: u16,
-    /// The address to listen on.
-    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    /// The address to listen on: an IP address, or localhost.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST), value_parser = parse_host)]
     host: IpAddr,
     /// An API token accepted as `Authorization: SSWS <token>` (repeatable). Prefer the
     /// environment variable, comma-separated, over putting tokens in the command line.
@@ -79,6 +79,15 @@ impl std::fmt::Debug for Args {
             .field("clock_skew", &self.clock_skew)
             .finish()
     }
+}
+
+/// An IP address, or `localhost` for 127.0.0.1.
+fn parse_host(text: &str) -> Result<IpAddr, String> {
+    if text.eq_ignore_ascii_case("localhost") {
+        return Ok(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    }
+    text.parse()
+        .map_err(|_| format!("{text:?} is not an IP address (nor localhost)"))
 }
 
 /// A duration as humantime reads it: `500ms`, `30s`, `5m`, `24h`, `1h 30m`.

@@ -87,6 +87,9 @@ async fn the_binary_serves_until_sigterm_or_sigint() {
 async fn listening_on_every_address_it_prints_a_url_a_client_can_use() {
     let (mut child, base_url) = spawn_with(&["--host", "0.0.0.0"]).await;
     assert!(base_url.starts_with("http://127.0.0.1:"), "{base_url}");
+    let (mut named, named_url) = spawn_with(&["--host", "localhost"]).await;
+    assert!(named_url.starts_with("http://127.0.0.1:"), "{named_url}");
+    stop(&mut named, "-TERM").await;
     let client = Client::builder(&base_url)
         .api_token("second")
         .retry_policy(RetryPolicy::never())
