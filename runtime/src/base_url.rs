@@ -81,12 +81,12 @@ pub(crate) fn is_on_this_machine(url: &Url) -> bool {
 }
 
 /// Whether `host` (a name, an IP address, or an IPv6 address in brackets) is this machine:
-/// `localhost` (or `localhost.`), a loopback address, or one written as an IPv6 address
-/// mapped from IPv4 (`[::ffff:127.0.0.1]`).
+/// `localhost`, a loopback address, or one written as an IPv6 address mapped from IPv4
+/// (`[::ffff:127.0.0.1]`). A name is taken only as `localhost` itself, which resolvers keep
+/// on this machine (not `localhost.`, which a DNS server answers).
 fn is_loopback(host: &str) -> bool {
-    let name = host.strip_suffix('.').unwrap_or(host);
     let address = host.trim_start_matches('[').trim_end_matches(']');
-    name.eq_ignore_ascii_case("localhost")
+    host.eq_ignore_ascii_case("localhost")
         || address.parse::<IpAddr>().is_ok_and(|ip| match ip {
             IpAddr::V6(v6) => v6
                 .to_ipv4_mapped()
