@@ -180,26 +180,35 @@ fn builder(args: Args) -> Result<okta_identity_source_emulator::EmulatorBuilder,
     Ok(builder)
 }
 
-/// Resolves on SIGINT or (on Unix) SIGTERM.
-async fn stop_signal() {
+/// Listens for SIGINT and (on Unix) SIGTERM from now on: the future resolves on the first.
+/// Called before the base URL is printed, so that a supervisor that stops the emulator as
+/// soon as it reads the URL stops it cleanly, not by the signal's default action.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
+        use tokio::signal::unix::{Signal, SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        let terminate = signal(SignalKind::terminate()).ok();
+        async fn received(signal: Option<Signal>) {
+            match signal {
+                Some(mut signal) => {
+                    signal.recv().await;
                 }
+                None => std::future::pending().await,
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+        }
+        async move {
+            tokio::select! {
+                () = received(interrupt) => {}
+                () = received(terminate) => {}
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -223,6 +232,7 @@ async fn main() -> ExitCode {
             "okta-emulator: no --api-token, OKTA_EMULATOR_API_TOKEN or --service-app: every API call will answer 401"
         );
     }
+    let stopped = stop_signal();
     let address = emulator.address();
     if address.ip().is_unspecified() {
         // A client can't connect to 0.0.0.0: the URL this machine reaches it at.
@@ -240,7 +250,7 @@ async fn main() -> ExitCode {
         println!("{}", emulator.base_url());
     }
     eprintln!("okta-emulator: serving; stop with Ctrl-C or SIGTERM");
-    stop_signal().await;
+    stopped.await;
     emulator.shutdown().await;
     eprintln!("okta-emulator: stopped");
     ExitCode::SUCCESS
