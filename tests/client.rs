@@ -1764,6 +1764,32 @@ async fn refused_connection_is_a_transport_error_retried_per_policy() -> TestRes
 }
 
 #[tokio::test]
+async fn a_proxy_that_cannot_be_reached_is_named_as_what_failed() -> TestResult {
+    let proxy = format!("http://127.0.0.1:{}", closed_port());
+    let http = okta_identity_source::http_client_builder()?
+        .proxy(reqwest::Proxy::all(&proxy)?)
+        .build()?;
+    let api = api_from(
+        Client::builder("https://dev-123456.okta.com")
+            .api_token(TOKEN)
+            .http_client(http)
+            .retry_policy(RetryPolicy::never()),
+    )?;
+    let error = get_session_error(&api).await;
+    let said = error.to_string();
+    assert!(said.contains("tunnel error"), "{said}");
+    assert!(
+        said.ends_with(
+            "(the request went through a proxy, which could not be reached or refused it: \
+             HTTPS_PROXY or ALL_PROXY in the environment, or the HTTP client's own)"
+        ),
+        "{said}"
+    );
+    assert!(!said.contains(TOKEN), "{said}");
+    Ok(())
+}
+
+#[tokio::test]
 async fn connect_timeout_is_a_failure_to_connect_and_retried() -> TestResult {
     // A listener with a full accept queue that never accepts: the kernel drops further SYNs,
     // so connecting hangs until the connect timeout.

@@ -410,6 +410,14 @@ fn causes(error: &dyn std::error::Error) -> String {
         }
         source = cause.source();
     }
+    // A tunnel is what a request to an https URL asks of a proxy: the proxy failed, which
+    // its own words (`tunnel error`) don't tell someone who does not know one is in the way.
+    if text.contains("tunnel error") {
+        text.push_str(
+            " (the request went through a proxy, which could not be reached or refused it: \
+             HTTPS_PROXY or ALL_PROXY in the environment, or the HTTP client's own)",
+        );
+    }
     text
 }
 
