@@ -103,10 +103,7 @@ fn refuse_csv_flags_for_json_lines(args: &UsersArgs) -> Result<(), Failure> {
     if format != args::Format::Jsonl {
         return Ok(());
     }
-    let csv_deactivations = args.deactivate.as_deref().is_some_and(|path| {
-        path.extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("tsv"))
-    });
+    let csv_deactivations = args.deactivate.as_deref().is_some_and(input::is_csv_file);
     let flag = if args.map.is_some() {
         Some("--map")
     } else if args.empty_as_null {

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use okta_identity_source::models::IdentitySourceUserProfileForUpsert;
 
 use super::line_breaks::LineBreaks;
-use super::{Delimiter, InputError, Location, display_name, open};
+use super::{Delimiter, InputError, Location, SEPARATORS, display_name, open};
 use crate::output::summary::count;
 use crate::output::terminal;
 
@@ -254,7 +254,7 @@ pub(crate) fn separated_otherwise(
 ) -> Option<String> {
     let [name] = names else { return None };
     let name = name.as_ref();
-    let separator = [b',', b';', b'\t', b'|']
+    let separator = SEPARATORS
         .into_iter()
         .filter(|&byte| byte != delimiter.0)
         .find(|&byte| name.as_bytes().contains(&byte))

@@ -8,8 +8,8 @@ use super::bounded_lines::{BoundedLines, LineError};
 use super::columns::{separated_otherwise, shown_names};
 use super::csv_users::{csv_with_header, holds_line_break, invalid_utf8};
 use super::{
-    DeactivationRow, Delimiter, InputError, Location, RecordError, display_name, open,
-    refuse_a_stream,
+    DeactivationRow, Delimiter, InputError, Location, RecordError, SEPARATORS, display_name,
+    is_csv_file, open, refuse_a_stream,
 };
 use crate::output::summary::count;
 
@@ -24,11 +24,8 @@ pub fn read_deactivations(path: &Path, delimiter: Delimiter) -> Result<Deactivat
     let file: Arc<str> = display_name(path).into();
     refuse_a_stream(path)?;
     let reader = open(path)?;
-    let is_csv = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("tsv"));
     let header_separator = separator_of_header(open(path)?);
-    if is_csv {
+    if is_csv_file(path) {
         // Only its externalId column is read: the separator its header shows is taken.
         let delimiter = header_separator.map_or(delimiter, Delimiter);
         from_csv(reader, file, delimiter)
@@ -44,7 +41,7 @@ fn separator_of_header(reader: impl BufRead) -> Option<u8> {
     let first = BoundedLines::new(reader).next()?.ok()?;
     let first = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&first);
     let first = String::from_utf8_lossy(first);
-    [b',', b';', b'\t', b'|'].into_iter().find(|&separator| {
+    SEPARATORS.into_iter().find(|&separator| {
         let mut names = first.split(char::from(separator));
         let is_external_id = |name: &str| {
             name.trim()

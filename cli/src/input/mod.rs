@@ -158,6 +158,14 @@ impl InputError {
     }
 }
 
+/// The separators a spreadsheet exports with, told apart when a header shows one.
+const SEPARATORS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// Whether `path` names a CSV file (`.csv`, or `.tsv` separated by tabs), by its extension.
+pub fn is_csv_file(path: &Path) -> bool {
+    matches!(format_of(path), Ok(Format::Csv))
+}
+
 /// The byte between the fields of a CSV file: a comma unless `--delimiter` says otherwise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Delimiter(pub u8);

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use okta_identity_source::models::IdentitySourceSessionStatus;
 pub use okta_identity_source_import::plural::count;
-use okta_identity_source_import::{InvalidRecord, Plan, Report, Warning, is_final};
+use okta_identity_source_import::{InvalidRecord, Plan, Report, SessionReport, Warning, is_final};
 
 use super::events::LOST_CREATE;
 use super::table;
@@ -76,7 +76,7 @@ pub fn not_imported(report: &Report) -> String {
     let mut parts: Vec<String> = report
         .sessions
         .iter()
-        .filter(|s| s.uploads > 0 && s.status != IdentitySourceSessionStatus::Completed)
+        .filter(|s| ended_otherwise(s))
         .map(|s| {
             let held = match (s.users, s.deactivations) {
                 (users, 0) => count(users, "user"),
@@ -120,6 +120,14 @@ pub fn not_imported(report: &Report) -> String {
     )
 }
 
+/// Whether `session` took uploads and ended otherwise than `COMPLETED` (cancelled, expired,
+/// `ERROR`): none of what it took was imported.
+fn ended_otherwise(session: &SessionReport) -> bool {
+    session.uploads > 0
+        && is_final(&session.status)
+        && session.status != IdentitySourceSessionStatus::Completed
+}
+
 /// The table of an import's sessions, if it opened any.
 fn write_sessions(out: &mut impl Write, report: &Report) -> io::Result<()> {
     if report.sessions.is_empty() {
@@ -154,11 +162,7 @@ fn write_sessions(out: &mut impl Write, report: &Report) -> io::Result<()> {
 fn count_rows(report: &Report, failed: bool) -> Vec<[String; 2]> {
     let (users, deactivations) = (report.users_sent, report.users_deactivated);
     let imported = (report.users_imported, report.deactivations_imported);
-    let ended_otherwise = report.sessions.iter().any(|session| {
-        session.uploads > 0
-            && is_final(&session.status)
-            && session.status != IdentitySourceSessionStatus::Completed
-    });
+    let ended_otherwise = report.sessions.iter().any(ended_otherwise);
     let [invalid, duplicates, refused, put_aside] = [
         report.invalid.len(),
         report.warnings.len(),

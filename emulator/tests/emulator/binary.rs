@@ -44,6 +44,16 @@ async fn spawn_with(more: &[&str]) -> (Child, String) {
     (child, line.trim().to_owned())
 }
 
+/// The API of the binary at `base_url`, signed in with `token`, never retrying.
+fn api_at(base_url: &str, token: &str) -> IdentitySourceApi {
+    let client = Client::builder(base_url)
+        .api_token(token)
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .unwrap();
+    IdentitySourceApi::new(client)
+}
+
 async fn stop(child: &mut Child, signal: &str) {
     let pid = child.id().expect("running").to_string();
     let sent = Command::new("kill")
@@ -67,12 +77,7 @@ async fn the_binary_serves_until_sigterm_or_sigint() {
         let (mut child, base_url) = spawn().await;
         assert!(base_url.starts_with("http://127.0.0.1:"), "{base_url}");
         for token in ["from-env", "second"] {
-            let client = Client::builder(&base_url)
-                .api_token(token)
-                .retry_policy(RetryPolicy::never())
-                .build()
-                .unwrap();
-            let api = IdentitySourceApi::new(client);
+            let api = api_at(&base_url, token);
             let session = api.create_identity_source_session("0oaBin").await.unwrap();
             api.delete_identity_source_session("0oaBin", &session.id)
                 .await
@@ -90,12 +95,7 @@ async fn listening_on_every_address_it_prints_a_url_a_client_can_use() {
     let (mut named, named_url) = spawn_with(&["--host", "localhost"]).await;
     assert!(named_url.starts_with("http://127.0.0.1:"), "{named_url}");
     stop(&mut named, "-TERM").await;
-    let client = Client::builder(&base_url)
-        .api_token("second")
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .unwrap();
-    let sessions = IdentitySourceApi::new(client)
+    let sessions = api_at(&base_url, "second")
         .list_identity_source_sessions("0oaBin")
         .await
         .unwrap();
@@ -142,12 +142,7 @@ async fn bad_arguments_fail_with_a_message() {
 #[tokio::test]
 async fn a_clock_skew_moves_the_times_the_binary_gives() {
     let (mut child, base_url) = spawn_with(&["--clock-skew", "-10m"]).await;
-    let client = Client::builder(&base_url)
-        .api_token("second")
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .unwrap();
-    let created = IdentitySourceApi::new(client)
+    let created = api_at(&base_url, "second")
         .create_identity_source_session("0oaBin")
         .await
         .unwrap()
