@@ -5,7 +5,12 @@
 //! the records, create, the uploads, start-import and polling until `COMPLETED`. The
 //! baseline is hand-written reqwest making the same requests with the same concurrency,
 //! with the upload bodies serialized beforehand (the same profiles in the same batches,
-//! serialized by serde_json as the client does). `distant`, `distant_skip` and
+//! serialized by serde_json as the client does). The engine's records are lent to it,
+//! made before the clock starts and freed after it stops, as the baseline's bodies are made
+//! before; `import_skip_given` gives them instead, for the engine to free. The emulator
+//! and the engine share a runtime of two worker threads (the engine on the benchmark's
+//! thread); `apart_*` give the emulator a thread of its own and the engine a runtime of one
+//! thread, so that on two cores each side has one. `distant`, `distant_skip` and
 //! `distant_baseline` do the same against an emulator that answers each request 10 ms
 //! late, like a distant service. `dry_run` checks and plans 1,000,000 users from an
 //! iterator, and `directory` only makes those users, to tell the planning from the making;
@@ -26,7 +31,9 @@ use okta_identity_source::models::{
 };
 use okta_identity_source::{Client, IdentitySourceApi};
 use okta_identity_source_emulator::{Emulator, Fault};
-use okta_identity_source_import::{Importer, OnInvalid, Options, Report, UserRecord, plan};
+use okta_identity_source_import::{
+    Deactivation, Importer, InvalidRecord, OnInvalid, Options, Report, UserRecord, plan,
+};
 use tokio::runtime::Runtime;
 
 #[path = "../tests/support/directory.rs"]
@@ -69,17 +76,20 @@ struct Setup {
 const LATENCY: Duration = Duration::from_millis(10);
 
 fn start_emulator(runtime: &Runtime) -> Emulator {
-    runtime
-        .block_on(
-            Emulator::builder()
-                .identity_source(SOURCE)
-                .api_token(TOKEN)
-                .processing_time(Duration::ZERO)
-                .cool_down(Duration::ZERO)
-                .rate_limit(1_000_000, Duration::from_secs(60))
-                .record_limit(1)
-                .start(),
-        )
+    runtime.block_on(emulator_here())
+}
+
+/// An emulator on the current runtime.
+async fn emulator_here() -> Emulator {
+    Emulator::builder()
+        .identity_source(SOURCE)
+        .api_token(TOKEN)
+        .processing_time(Duration::ZERO)
+        .cool_down(Duration::ZERO)
+        .rate_limit(1_000_000, Duration::from_secs(60))
+        .record_limit(1)
+        .start()
+        .await
         .expect("the emulator starts")
 }
 
@@ -112,6 +122,66 @@ fn setup() -> &'static Setup {
             distant,
         }
     })
+}
+
+/// The emulator alone on a thread of its own (a Tokio runtime of one thread), and the
+/// engine or the baseline on the benchmark's thread (a runtime of one thread too): on two
+/// cores, each side has one, as when the service runs on another machine.
+struct Apart {
+    runtime: Runtime,
+    emulator: Emulator,
+    client: Client,
+}
+
+fn apart() -> &'static Apart {
+    static APART: OnceLock<Apart> = OnceLock::new();
+    APART.get_or_init(|| {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async {
+                sender
+                    .send(emulator_here().await)
+                    .expect("the benchmark waits for the emulator");
+                std::future::pending::<()>().await
+            })
+        });
+        let emulator = receiver.recv().expect("the emulator starts");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        Apart {
+            client: client(&emulator),
+            runtime,
+            emulator,
+        }
+    })
+}
+
+/// `import::4` with the emulator apart.
+#[divan::bench]
+fn apart_import(bencher: Bencher) {
+    let apart = apart();
+    run_importer_on(bencher, &apart.runtime, &apart.client, options(4));
+}
+
+/// `import_skip` with the emulator apart.
+#[divan::bench]
+fn apart_skip(bencher: Bencher) {
+    let apart = apart();
+    let options = options(4).on_invalid(OnInvalid::Skip);
+    run_importer_on(bencher, &apart.runtime, &apart.client, options);
+}
+
+/// `baseline::4` with the emulator apart.
+#[divan::bench]
+fn apart_baseline(bencher: Bencher) {
+    let apart = apart();
+    run_by_hand_on(bencher, &apart.runtime, &apart.emulator, 4);
 }
 
 fn users() -> Vec<UserRecord> {
@@ -161,19 +231,50 @@ fn distant_baseline(bencher: Bencher) {
 
 /// Imports [`users`] through `client` with `options`, once per iteration.
 fn run_importer(bencher: Bencher, client: &Client, options: Options) {
-    let setup = setup();
+    run_importer_on(bencher, &setup().runtime, client, options)
+}
+
+/// Imports [`users`] on `runtime` through `client` with `options`, once per iteration.
+/// The records are lent: made before the clock starts and freed after it stops, as the
+/// baseline's bodies are made before.
+fn run_importer_on(bencher: Bencher, runtime: &Runtime, client: &Client, options: Options) {
     let importer = Importer::new(IdentitySourceApi::new(client.clone()), SOURCE, options);
+    bencher
+        .counter(ItemsCount::new(import_users()))
+        .with_inputs(users)
+        .bench_local_refs(|users| {
+            let report =
+                runtime.block_on(importer.run(users.iter().map(Ok), no_deactivations(), |_| {}));
+            check(report);
+        });
+}
+
+/// `import_skip` with the records given rather than lent: the engine frees each one once
+/// it is written, while the uploads are in flight.
+#[divan::bench]
+fn import_skip_given(bencher: Bencher) {
+    let setup = setup();
+    let options = options(4).on_invalid(OnInvalid::Skip);
+    let importer = Importer::new(
+        IdentitySourceApi::new(setup.client.clone()),
+        SOURCE,
+        options,
+    );
     bencher
         .counter(ItemsCount::new(import_users()))
         .with_inputs(users)
         .bench_local_values(|users| {
             let report = setup.runtime.block_on(importer.run(
                 users.into_iter().map(Ok),
-                std::iter::empty(),
+                no_deactivations(),
                 |_| {},
             ));
             check(report);
         });
+}
+
+fn no_deactivations() -> std::iter::Empty<Result<Deactivation, InvalidRecord>> {
+    std::iter::empty()
 }
 
 fn check(report: Result<Report, okta_identity_source_import::ImportError>) {
@@ -213,7 +314,11 @@ fn baseline(bencher: Bencher, concurrency: usize) {
 
 /// Imports [`bodies`] into `emulator` by hand, once per iteration.
 fn run_by_hand(bencher: Bencher, emulator: &Emulator, concurrency: usize) {
-    let setup = setup();
+    run_by_hand_on(bencher, &setup().runtime, emulator, concurrency)
+}
+
+/// Imports [`bodies`] into `emulator` by hand on `runtime`, once per iteration.
+fn run_by_hand_on(bencher: Bencher, runtime: &Runtime, emulator: &Emulator, concurrency: usize) {
     let http = reqwest::Client::new();
     let bodies = bodies();
     let sessions = format!(
@@ -223,8 +328,7 @@ fn run_by_hand(bencher: Bencher, emulator: &Emulator, concurrency: usize) {
     bencher
         .counter(ItemsCount::new(import_users()))
         .bench_local(|| {
-            setup
-                .runtime
+            runtime
                 .block_on(by_hand(&http, &sessions, &bodies, concurrency))
                 .expect("the baseline import completes");
         });
@@ -280,10 +384,10 @@ fn plan_import_users(bencher: Bencher) {
     bencher
         .counter(ItemsCount::new(import_users()))
         .with_inputs(users)
-        .bench_local_values(|users| {
+        .bench_local_refs(|users| {
             let plan = plan(
-                users.into_iter().map(Ok),
-                std::iter::empty(),
+                users.iter().map(Ok),
+                no_deactivations(),
                 &Options::default(),
             );
             black_box(plan.map(|plan| plan.users).expect("every user is valid"))

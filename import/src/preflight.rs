@@ -4,6 +4,7 @@
 //! JSON is up to a [`Keep`]: a dry run keeps nothing, a run writes it into its upload's
 //! body. A streamed run ([`Streamed`]) reads the records as its uploads go out.
 
+use std::borrow::Borrow;
 use std::iter::Zip;
 use std::ops::RangeFrom;
 use std::sync::Arc;
@@ -77,10 +78,17 @@ impl Tracking {
 }
 
 /// Reads every record, checks it and places the valid ones, keeping every id.
-pub fn check<U, D>(users: U, deactivations: D, options: &Options, keep: &mut impl Keep) -> Checked
+pub fn check<U, D, R, L>(
+    users: U,
+    deactivations: D,
+    options: &Options,
+    keep: &mut impl Keep,
+) -> Checked
 where
-    U: IntoIterator<Item = Result<UserRecord, InvalidRecord>>,
-    D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
+    U: IntoIterator<Item = Result<R, InvalidRecord>>,
+    D: IntoIterator<Item = Result<L, InvalidRecord>>,
+    R: Borrow<UserRecord>,
+    L: Borrow<Deactivation>,
 {
     check_tracking(users, deactivations, options, keep, Tracking::every()).0
 }
@@ -88,15 +96,17 @@ where
 /// [`check`], marking the records placed for a second read, as a check of a
 /// [`Source`](crate::Source) does.
 #[cfg(test)]
-pub fn check_marking<U, D>(
+pub fn check_marking<U, D, R, L>(
     users: U,
     deactivations: D,
     options: &Options,
     keep: &mut impl Keep,
 ) -> Checked
 where
-    U: IntoIterator<Item = Result<UserRecord, InvalidRecord>>,
-    D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
+    U: IntoIterator<Item = Result<R, InvalidRecord>>,
+    D: IntoIterator<Item = Result<L, InvalidRecord>>,
+    R: Borrow<UserRecord>,
+    L: Borrow<Deactivation>,
 {
     let tracking = Tracking {
         marks: true,
@@ -106,7 +116,7 @@ where
 }
 
 /// [`check`], keeping the ids `tracking` says, and the census of the ids it noted.
-pub fn check_tracking<U, D>(
+pub fn check_tracking<U, D, R, L>(
     users: U,
     deactivations: D,
     options: &Options,
@@ -114,8 +124,10 @@ pub fn check_tracking<U, D>(
     tracking: Tracking,
 ) -> (Checked, Census)
 where
-    U: IntoIterator<Item = Result<UserRecord, InvalidRecord>>,
-    D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
+    U: IntoIterator<Item = Result<R, InvalidRecord>>,
+    D: IntoIterator<Item = Result<L, InvalidRecord>>,
+    R: Borrow<UserRecord>,
+    L: Borrow<Deactivation>,
 {
     let mut run = Preflight::new(options, tracking);
     let users = users.into_iter();
@@ -195,46 +207,48 @@ impl<'o> Preflight<'o> {
     }
 
     /// Reads user `number` (counted from 1) of the input.
-    fn read_user(
+    fn read_user<R: Borrow<UserRecord>>(
         &mut self,
         number: u64,
-        user: Result<UserRecord, InvalidRecord>,
+        user: Result<R, InvalidRecord>,
         keep: &mut impl Keep,
     ) {
-        if let Some((user, ordinal)) = self.numbered(number, user, |user| &mut user.position) {
-            self.user(user, ordinal, keep);
+        let read = self.numbered(number, user, |user: &UserRecord| &user.position);
+        if let Some((user, position, ordinal)) = read {
+            self.user(user.borrow(), position, ordinal, keep);
         }
     }
 
     /// Reads deactivation `number` (counted from 1) of the input, after every user.
-    fn read_deactivation(
+    fn read_deactivation<L: Borrow<Deactivation>>(
         &mut self,
         number: u64,
-        deactivation: Result<Deactivation, InvalidRecord>,
+        deactivation: Result<L, InvalidRecord>,
         keep: &mut impl Keep,
     ) {
-        let read = self.numbered(number, deactivation, |d| &mut d.position);
-        if let Some((deactivation, ordinal)) = read {
-            self.deactivation(deactivation, ordinal, keep);
+        let read = self.numbered(number, deactivation, |d: &Deactivation| &d.position);
+        if let Some((deactivation, position, ordinal)) = read {
+            self.deactivation(deactivation.borrow(), position, ordinal, keep);
         }
     }
 
-    /// Record `number` of its input with its position numbered and its ordinal; `None`,
-    /// with the reason noted, for a record the reader refused or one past the last ordinal.
-    fn numbered<R>(
+    /// Record `number` of its input, its position numbered and its ordinal; `None`, with
+    /// the reason noted, for a record the reader refused or one past the last ordinal. The
+    /// record may be the caller's, borrowed: its position is numbered in a copy.
+    fn numbered<R: Borrow<T>, T>(
         &mut self,
         number: u64,
         record: Result<R, InvalidRecord>,
-        position: impl FnOnce(&mut R) -> &mut Position,
-    ) -> Option<(R, u32)> {
+        position: impl FnOnce(&T) -> &Position,
+    ) -> Option<(R, Position, u32)> {
         let ordinal = self.ordinals.next();
         match (record, ordinal) {
-            (Ok(mut record), Some(ordinal)) => {
-                number_position(position(&mut record), number);
-                Some((record, ordinal))
+            (Ok(record), Some(ordinal)) => {
+                let at = numbered_position(position(record.borrow()), number);
+                Some((record, at, ordinal))
             }
-            (Ok(mut record), None) => {
-                let at = std::mem::take(position(&mut record));
+            (Ok(record), None) => {
+                let at = position(record.borrow()).clone();
                 self.invalid.push(too_many(at, number));
                 None
             }
@@ -266,23 +280,24 @@ impl<'o> Preflight<'o> {
             .is_some_and(|withheld| withheld.get(id).is_some())
     }
 
-    fn user(&mut self, user: UserRecord, ordinal: u32, keep: &mut impl Keep) {
+    /// User `ordinal`, at `position` (its own, numbered).
+    fn user(&mut self, user: &UserRecord, position: Position, ordinal: u32, keep: &mut impl Keep) {
         let UserRecord {
             external_id,
             profile,
-            position,
+            position: _,
         } = user;
         let mut reasons = Vec::new();
-        rules::check_external_id(&external_id, &mut reasons);
-        rules::check_profile(&profile, &mut reasons);
-        let id = self.ids.of(&external_id);
+        rules::check_external_id(external_id, &mut reasons);
+        rules::check_profile(profile, &mut reasons);
+        let id = self.ids.of(external_id);
         if reasons.is_empty() {
             self.census.note(id);
-            self.repeated_user(&external_id, id, &position, keep, &mut reasons);
+            self.repeated_user(external_id, id, &position, keep, &mut reasons);
         }
         if reasons.is_empty() {
             self.json.clear();
-            write_user(&mut self.json, &external_id, &profile);
+            write_user(&mut self.json, external_id, profile);
             match self.place(BatchKind::Upsert, ordinal) {
                 Ok((batch, bytes)) => {
                     self.users.insert(id, ordinal, bytes);
@@ -298,7 +313,7 @@ impl<'o> Preflight<'o> {
         }
         self.invalid.push(InvalidRecord {
             position,
-            external_id: Some(external_id).filter(|id| !id.is_empty()),
+            external_id: (!external_id.is_empty()).then(|| external_id.clone()),
             reasons,
         });
     }
@@ -334,17 +349,21 @@ impl<'o> Preflight<'o> {
         }
     }
 
-    fn deactivation(&mut self, deactivation: Deactivation, ordinal: u32, keep: &mut impl Keep) {
-        let Deactivation {
-            external_id,
-            position,
-        } = deactivation;
+    /// Deactivation `ordinal`, at `position` (its own, numbered).
+    fn deactivation(
+        &mut self,
+        deactivation: &Deactivation,
+        position: Position,
+        ordinal: u32,
+        keep: &mut impl Keep,
+    ) {
+        let external_id = &deactivation.external_id;
         let mut reasons = Vec::new();
-        rules::check_external_id(&external_id, &mut reasons);
-        let id = self.ids.of(&external_id);
+        rules::check_external_id(external_id, &mut reasons);
+        let id = self.ids.of(external_id);
         if reasons.is_empty() {
             self.census.note(id);
-            self.conflicts(&external_id, id, keep, &mut reasons);
+            self.conflicts(external_id, id, keep, &mut reasons);
         }
         if reasons.is_empty()
             && let Some(earlier) = self.deactivated.get(id)
@@ -359,7 +378,7 @@ impl<'o> Preflight<'o> {
                 let message = format!("{message}; sent once");
                 self.warnings.push(Warning {
                     position,
-                    external_id,
+                    external_id: external_id.clone(),
                     message,
                 });
                 return;
@@ -367,7 +386,7 @@ impl<'o> Preflight<'o> {
         }
         if reasons.is_empty() {
             self.json.clear();
-            write_deactivation(&mut self.json, &external_id);
+            write_deactivation(&mut self.json, external_id);
             match self.place(BatchKind::Deactivate, ordinal) {
                 Ok((batch, bytes)) => {
                     self.deactivated.insert(id, ordinal, bytes);
@@ -381,7 +400,7 @@ impl<'o> Preflight<'o> {
         }
         self.invalid.push(InvalidRecord {
             position,
-            external_id: Some(external_id).filter(|id| !id.is_empty()),
+            external_id: (!external_id.is_empty()).then(|| external_id.clone()),
             reasons,
         });
     }
@@ -497,14 +516,14 @@ const AHEAD_RECORDS: usize = 32;
 /// are checked in the same order, placed in the same uploads and sessions, and found
 /// invalid for the same reasons as by [`check`], and each upload is handed over as soon
 /// as no record can join it.
-pub struct Streamed<'o, U> {
+pub struct Streamed<'o, U, L> {
     run: Preflight<'o>,
     outbox: Outbox,
     users: U,
     /// Users read so far.
     read: u64,
     /// The deactivations, with their numbers; checked once the users are.
-    deactivations: Zip<RangeFrom<u64>, vec::IntoIter<Result<Deactivation, InvalidRecord>>>,
+    deactivations: Zip<RangeFrom<u64>, vec::IntoIter<Result<L, InvalidRecord>>>,
     users_read: bool,
     /// Whether every record was read.
     done: bool,
@@ -523,19 +542,22 @@ struct Feeding {
     uploads: u32,
 }
 
-impl<'o, U> Streamed<'o, U>
+impl<'o, U, R, L> Streamed<'o, U, L>
 where
-    U: Iterator<Item = Result<UserRecord, InvalidRecord>>,
+    U: Iterator<Item = Result<R, InvalidRecord>>,
+    R: Borrow<UserRecord>,
+    L: Borrow<Deactivation>,
 {
     /// A streamed check of `users` and `deactivations`, which reads the deactivations at
     /// once and the users as the uploads are asked for.
     pub fn new<D>(users: U, deactivations: D, options: &'o Options) -> Self
     where
-        D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
+        D: IntoIterator<Item = Result<L, InvalidRecord>>,
     {
         let mut run = Preflight::new(options, Tracking::every());
         let deactivations: Vec<_> = deactivations.into_iter().collect();
-        run.withhold(deactivations.iter().filter_map(|d| d.as_ref().ok()));
+        let valid = deactivations.iter().filter_map(|d| d.as_ref().ok());
+        run.withhold(valid.map(Borrow::borrow));
         run.reserve(users.size_hint().0);
         Self {
             run,
@@ -592,9 +614,11 @@ where
     }
 }
 
-impl<U> Feed for Streamed<'_, U>
+impl<U, R, L> Feed for Streamed<'_, U, L>
 where
-    U: Iterator<Item = Result<UserRecord, InvalidRecord>>,
+    U: Iterator<Item = Result<R, InvalidRecord>>,
+    R: Borrow<UserRecord>,
+    L: Borrow<Deactivation>,
 {
     fn has_session(&mut self, session: usize) -> Result<bool, Failure> {
         let Some(batch) = self.next_finished() else {
@@ -652,6 +676,13 @@ pub fn number_position(position: &mut Position, number: u64) {
     if position.index == 0 {
         position.index = number;
     }
+}
+
+/// `position`, numbered `number` if it is not numbered yet.
+fn numbered_position(position: &Position, number: u64) -> Position {
+    let mut position = position.clone();
+    number_position(&mut position, number);
+    position
 }
 
 fn numbered(mut invalid: InvalidRecord, number: u64) -> InvalidRecord {
@@ -884,7 +915,12 @@ mod tests {
             )),
             Ok(UserRecord::new("small", Profile::default())),
         ];
-        let checked = check(users, Vec::new(), &options, &mut ());
+        let checked = check(
+            users,
+            Vec::<Result<Deactivation, _>>::new(),
+            &options,
+            &mut (),
+        );
         let positions: Vec<u64> = checked
             .plan
             .invalid

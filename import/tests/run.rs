@@ -17,7 +17,7 @@ use support::directory::{employee, employees, leavers};
 use support::{
     Events, LONG_COOL_DOWN, SOURCE, api, assert_dropping_mid_upload_leaves_no_open_session,
     assert_the_next_session_waits_for_the_cool_down, emulator, emulator_with_leavers, eventually,
-    importer, open_sessions, options, quick_retries, stop_after_an_upload, stop_at,
+    importer, lent, open_sessions, options, quick_retries, stop_after_an_upload, stop_at,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -444,6 +444,52 @@ async fn invalid_records_stop_everything_or_are_skipped_with_their_positions() -
         json!({"position": {"index": 4}, "reasons": ["unreadable row"]})
     );
     emulator.shutdown().await;
+    Ok(())
+}
+
+/// Records lent (`iter()`) rather than given import the same, checked first or streamed,
+/// with the same positions numbered in the report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_lent_rather_than_given_import_the_same() -> TestResult {
+    let users = with_two_bad_rows();
+    // Users 7 and 8 leave: they were imported earlier.
+    let leaving: Vec<_> = leavers(7..9).collect();
+    let checked_first = options()
+        .on_invalid(OnInvalid::Skip)
+        .duplicates(Duplicates::LastWins);
+    let streamed = options().on_invalid(OnInvalid::Skip);
+    for options in [checked_first, streamed] {
+        let (lent_into, given_into) = (emulator().start().await?, emulator().start().await?);
+        for earlier in [&lent_into, &given_into] {
+            let earlier_import = importer(earlier, support::options());
+            earlier_import
+                .run(employees(7..9), leavers(0..0), |_| {})
+                .await?;
+        }
+        let lent_report = importer(&lent_into, options.clone())
+            .run(users.iter().map(lent), leaving.iter().map(lent), |_| {})
+            .await?;
+        let given_report = importer(&given_into, options)
+            .run(users.clone(), leaving.clone(), |_| {})
+            .await?;
+        let positions: Vec<String> = lent_report
+            .invalid
+            .iter()
+            .map(|r| r.position.to_string())
+            .collect();
+        assert_eq!(positions, ["record 2", "record 4"]);
+        assert_eq!(lent_report.invalid, given_report.invalid);
+        assert_eq!(
+            (lent_report.users_sent, lent_report.users_deactivated),
+            (4, 2)
+        );
+        let directory = lent_into.users(SOURCE);
+        let active = directory.values().filter(|user| user.active).count();
+        assert_eq!((directory.len(), active), (6, 4));
+        assert_eq!(directory, given_into.users(SOURCE));
+        lent_into.shutdown().await;
+        given_into.shutdown().await;
+    }
     Ok(())
 }
 

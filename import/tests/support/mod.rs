@@ -206,6 +206,11 @@ impl Events {
 }
 
 /// The emulator's sessions that are still open for uploads.
+/// A record of the caller's, lent to the importer rather than given: `records.iter().map(lent)`.
+pub fn lent<T>(record: &Result<T, InvalidRecord>) -> Result<&T, InvalidRecord> {
+    record.as_ref().map_err(Clone::clone)
+}
+
 pub fn open_sessions(emulator: &Emulator) -> Vec<String> {
     emulator
         .sessions(SOURCE)
