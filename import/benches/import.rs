@@ -5,12 +5,13 @@
 //! the records, create, the uploads, start-import and polling until `COMPLETED`. The
 //! baseline is hand-written reqwest making the same requests with the same concurrency,
 //! with the upload bodies serialized beforehand (the same profiles in the same batches,
-//! serialized by serde_json as the client does). The engine's records are lent to it,
-//! made before the clock starts and freed after it stops, as the baseline's bodies are made
-//! before; `import_skip_given` gives them instead, for the engine to free. The emulator
-//! and the engine share a runtime of two worker threads (the engine on the benchmark's
-//! thread); `apart_*` give the emulator a thread of its own and the engine a runtime of one
-//! thread, so that on two cores each side has one. `distant`, `distant_skip` and
+//! serialized by serde_json as the client does) and shared, never copied, by the requests.
+//! The engine's records are lent to it, made before the clock starts and freed after it
+//! stops, as the baseline's bodies are made before; the `*_given` benchmarks give them
+//! instead, for the engine to free. The emulator and the engine share a runtime of two
+//! worker threads (the engine on the benchmark's thread); `apart_*` give the emulator a
+//! thread of its own and the engine a runtime of one thread, so that on two cores each
+//! side can have one. `distant`, `distant_skip` and
 //! `distant_baseline` do the same against an emulator that answers each request 10 ms
 //! late, like a distant service. `dry_run` checks and plans 1,000,000 users from an
 //! iterator, and `directory` only makes those users, to tell the planning from the making;
@@ -22,6 +23,7 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use bytes::Bytes;
 use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
@@ -31,9 +33,7 @@ use okta_identity_source::models::{
 };
 use okta_identity_source::{Client, IdentitySourceApi};
 use okta_identity_source_emulator::{Emulator, Fault};
-use okta_identity_source_import::{
-    Deactivation, Importer, InvalidRecord, OnInvalid, Options, Report, UserRecord, plan,
-};
+use okta_identity_source_import::{Importer, OnInvalid, Options, Report, UserRecord, plan};
 use tokio::runtime::Runtime;
 
 #[path = "../tests/support/directory.rs"]
@@ -137,6 +137,7 @@ fn apart() -> &'static Apart {
     static APART: OnceLock<Apart> = OnceLock::new();
     APART.get_or_init(|| {
         let (sender, receiver) = std::sync::mpsc::channel();
+        // The thread lives as long as the process: the emulator is never shut down.
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -244,37 +245,38 @@ fn run_importer_on(bencher: Bencher, runtime: &Runtime, client: &Client, options
         .with_inputs(users)
         .bench_local_refs(|users| {
             let report =
-                runtime.block_on(importer.run(users.iter().map(Ok), no_deactivations(), |_| {}));
+                runtime.block_on(importer.run(users.iter().map(Ok), std::iter::empty(), |_| {}));
             check(report);
         });
+}
+
+/// `import::4` with the records given rather than lent: the engine frees each one once it
+/// is written, before the first request.
+#[divan::bench]
+fn import_given(bencher: Bencher) {
+    run_importer_given(bencher, options(4));
 }
 
 /// `import_skip` with the records given rather than lent: the engine frees each one once
 /// it is written, while the uploads are in flight.
 #[divan::bench]
 fn import_skip_given(bencher: Bencher) {
+    run_importer_given(bencher, options(4).on_invalid(OnInvalid::Skip));
+}
+
+/// Imports [`users`], given, with `options`, once per iteration.
+fn run_importer_given(bencher: Bencher, options: Options) {
     let setup = setup();
-    let options = options(4).on_invalid(OnInvalid::Skip);
-    let importer = Importer::new(
-        IdentitySourceApi::new(setup.client.clone()),
-        SOURCE,
-        options,
-    );
+    let api = IdentitySourceApi::new(setup.client.clone());
+    let importer = Importer::new(api, SOURCE, options);
     bencher
         .counter(ItemsCount::new(import_users()))
         .with_inputs(users)
         .bench_local_values(|users| {
-            let report = setup.runtime.block_on(importer.run(
-                users.into_iter().map(Ok),
-                no_deactivations(),
-                |_| {},
-            ));
-            check(report);
+            let users = users.into_iter().map(Ok);
+            let run = importer.run(users, std::iter::empty(), |_| {});
+            check(setup.runtime.block_on(run));
         });
-}
-
-fn no_deactivations() -> std::iter::Empty<Result<Deactivation, InvalidRecord>> {
-    std::iter::empty()
 }
 
 fn check(report: Result<Report, okta_identity_source_import::ImportError>) {
@@ -285,8 +287,9 @@ fn check(report: Result<Report, okta_identity_source_import::ImportError>) {
     }
 }
 
-/// The bodies of the uploads, serialized.
-fn bodies() -> Vec<Vec<u8>> {
+/// The bodies of the uploads, serialized; each is shared by the requests that send it,
+/// never copied.
+fn bodies() -> Vec<Bytes> {
     let profiles: Vec<IdentitySourceUserForUpsert> = users()
         .into_iter()
         .map(|user| IdentitySourceUserForUpsert {
@@ -301,7 +304,7 @@ fn bodies() -> Vec<Vec<u8>> {
                 entity_type: IdentitySourceEntityType::Users,
                 profiles: chunk.to_vec(),
             };
-            serde_json::to_vec(&body).expect("serializable")
+            Bytes::from(serde_json::to_vec(&body).expect("serializable"))
         })
         .collect()
 }
@@ -337,7 +340,7 @@ fn run_by_hand_on(bencher: Bencher, runtime: &Runtime, emulator: &Emulator, conc
 async fn by_hand(
     http: &reqwest::Client,
     sessions: &str,
-    bodies: &[Vec<u8>],
+    bodies: &[Bytes],
     concurrency: usize,
 ) -> Result<(), reqwest::Error> {
     let send = |request: reqwest::RequestBuilder| {
@@ -387,9 +390,22 @@ fn plan_import_users(bencher: Bencher) {
         .bench_local_refs(|users| {
             let plan = plan(
                 users.iter().map(Ok),
-                no_deactivations(),
+                std::iter::empty(),
                 &Options::default(),
             );
+            black_box(plan.map(|plan| plan.users).expect("every user is valid"))
+        });
+}
+
+/// `plan_import_users` with the records given: the check frees each one.
+#[divan::bench]
+fn plan_import_users_given(bencher: Bencher) {
+    bencher
+        .counter(ItemsCount::new(import_users()))
+        .with_inputs(users)
+        .bench_local_values(|users| {
+            let users = users.into_iter().map(Ok);
+            let plan = plan(users, std::iter::empty(), &Options::default());
             black_box(plan.map(|plan| plan.users).expect("every user is valid"))
         });
 }

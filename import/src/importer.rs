@@ -53,12 +53,11 @@ impl Importer {
     }
 
     /// A dry run: checks every record and returns the plan; sends nothing. See [`plan`].
-    pub fn plan<U, D, R, L>(&self, users: U, deactivations: D) -> Result<Plan, InvalidInput>
+    pub fn plan<U, D, R>(&self, users: U, deactivations: D) -> Result<Plan, InvalidInput>
     where
         U: IntoIterator<Item = Result<R, InvalidRecord>>,
-        D: IntoIterator<Item = Result<L, InvalidRecord>>,
+        D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
         R: Borrow<UserRecord>,
-        L: Borrow<Deactivation>,
     {
         plan(users, deactivations, &self.options)
     }
@@ -87,11 +86,15 @@ impl Importer {
     /// invalid records are those read before the run ended. The iterators are held while
     /// the run goes on, so its future is `Send` when they are.
     ///
-    /// The records may be given (`users.into_iter().map(Ok)`) or lent
-    /// (`users.iter().map(Ok)`, and the same for `deactivations`): a caller that holds its
-    /// records lends them, and they are freed when it drops them, not one by one while the
-    /// uploads are in flight (in the benchmark's import of 10,000 users, freeing them took
-    /// most of the check's time).
+    /// The users may be given (`users.into_iter().map(Ok)`) or lent (`users.iter().map(Ok)`
+    /// over a `Vec<UserRecord>`; over a `Vec<Result<UserRecord, InvalidRecord>>`,
+    /// `users.iter().map(|user| user.as_ref().map_err(Clone::clone))`). Given, each record
+    /// is freed once it is checked and written, during the check or, when the run streams,
+    /// while the uploads are in flight; lent, the records stay the caller's, to free after
+    /// the run, and the run's future borrows them (so it can't be spawned as `'static`).
+    /// The deactivations are given: they are few, and a streamed run holds them anyway. An
+    /// input with no users at all written as `std::iter::empty()` needs its item type:
+    /// `std::iter::empty::<Result<UserRecord, InvalidRecord>>()`.
     ///
     /// An import that ends in `ERROR` does not stop the others: the report says which.
     /// Dropping the future cancels this run's session if it was not started yet, from a
@@ -99,7 +102,7 @@ impl Importer {
     /// first): a runtime that shuts down right after never sends it. To stop on Ctrl-C, use
     /// [`run_until`](Self::run_until) with the signal instead, which cancels before it
     /// returns.
-    pub async fn run<U, D, R, L>(
+    pub async fn run<U, D, R>(
         &self,
         users: U,
         deactivations: D,
@@ -107,9 +110,8 @@ impl Importer {
     ) -> Result<Report, ImportError>
     where
         U: IntoIterator<Item = Result<R, InvalidRecord>>,
-        D: IntoIterator<Item = Result<L, InvalidRecord>>,
+        D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
         R: Borrow<UserRecord>,
-        L: Borrow<Deactivation>,
     {
         self.run_until(users, deactivations, on_event, std::future::pending())
             .await
@@ -123,7 +125,7 @@ impl Importer {
     /// This is the way to stop on Ctrl-C (`tokio::signal::ctrl_c()`, its result ignored):
     /// a stop while a session is being created looks for the session the create made and
     /// cancels it too.
-    pub async fn run_until<U, D, R, L>(
+    pub async fn run_until<U, D, R>(
         &self,
         users: U,
         deactivations: D,
@@ -132,9 +134,8 @@ impl Importer {
     ) -> Result<Report, ImportError>
     where
         U: IntoIterator<Item = Result<R, InvalidRecord>>,
-        D: IntoIterator<Item = Result<L, InvalidRecord>>,
+        D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
         R: Borrow<UserRecord>,
-        L: Borrow<Deactivation>,
     {
         if self.streams() {
             let feed = Streamed::new(users.into_iter(), deactivations, &self.options);
@@ -340,14 +341,13 @@ fn fail(ctx: &Context<'_>, failure: Failure) -> ImportError {
 /// only the external ids seen (about 30 bytes a record), never the profiles. Sends nothing.
 ///
 /// With [`OnInvalid::Fail`] any invalid record makes it an error listing all of them;
-/// with [`OnInvalid::Skip`] they are in [`Plan::invalid`]. The records may be given or
-/// lent, as to [`Importer::run`].
-pub fn plan<U, D, R, L>(users: U, deactivations: D, options: &Options) -> Result<Plan, InvalidInput>
+/// with [`OnInvalid::Skip`] they are in [`Plan::invalid`]. The users may be given or lent,
+/// as to [`Importer::run`].
+pub fn plan<U, D, R>(users: U, deactivations: D, options: &Options) -> Result<Plan, InvalidInput>
 where
     U: IntoIterator<Item = Result<R, InvalidRecord>>,
-    D: IntoIterator<Item = Result<L, InvalidRecord>>,
+    D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
     R: Borrow<UserRecord>,
-    L: Borrow<Deactivation>,
 {
     let checked = preflight::check(users, deactivations, options, &mut ());
     let plan = checked.plan;

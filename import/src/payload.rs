@@ -26,6 +26,7 @@ use okta_identity_source::models::{
 
 use crate::error::Failure;
 use crate::plan::{BatchId, BatchKind, Limits, Plan};
+use crate::positions::At;
 use crate::preflight::Keep;
 use crate::record::Position;
 
@@ -319,21 +320,14 @@ impl Outbox {
 }
 
 impl Keep for Outbox {
-    fn place(
-        &mut self,
-        kind: BatchKind,
-        batch: BatchId,
-        ordinal: u32,
-        json: &[u8],
-        position: Position,
-    ) {
+    fn place(&mut self, kind: BatchKind, batch: BatchId, ordinal: u32, json: &[u8], at: At<'_>) {
         if self.writing() != Some(batch) {
             self.close();
             let body = Body::new(kind, self.batch_records, json, self.batch_bytes);
             self.writing = Some((batch, body));
         }
         if let Some((_, body)) = &mut self.writing {
-            body.push(ordinal, json, position);
+            body.push(ordinal, json, at.to_position());
         }
     }
 
@@ -387,14 +381,7 @@ impl Payloads {
 }
 
 impl Keep for Payloads {
-    fn place(
-        &mut self,
-        kind: BatchKind,
-        batch: BatchId,
-        ordinal: u32,
-        json: &[u8],
-        position: Position,
-    ) {
+    fn place(&mut self, kind: BatchKind, batch: BatchId, ordinal: u32, json: &[u8], at: At<'_>) {
         let index = batch.0 as usize;
         // Batches are numbered in order and get their first record at once; filling any
         // gap keeps this safe whatever the order.
@@ -402,7 +389,7 @@ impl Keep for Payloads {
             self.bodies
                 .push(Body::new(kind, self.batch_records, json, self.batch_bytes));
         }
-        self.bodies[index].push(ordinal, json, position);
+        self.bodies[index].push(ordinal, json, at.to_position());
     }
 
     fn remove(&mut self, batch: BatchId, ordinal: u32) {

@@ -24,6 +24,41 @@ struct Run {
 const NO_FILE: u32 = u32::MAX;
 const NO_LINE: u64 = u64::MAX;
 
+/// Where a record is, borrowed from it: its own position, and its number in its input,
+/// which is its index when the position has none (0).
+#[derive(Debug, Clone, Copy)]
+pub struct At<'p> {
+    pub position: &'p Position,
+    pub number: u64,
+}
+
+impl<'p> At<'p> {
+    /// A position numbered already.
+    #[cfg(test)]
+    pub fn numbered(position: &'p Position) -> Self {
+        Self {
+            position,
+            number: position.index,
+        }
+    }
+
+    /// The record's index: its position's, or its number.
+    pub fn index(self) -> u64 {
+        match self.position.index {
+            0 => self.number,
+            index => index,
+        }
+    }
+
+    /// The position as reported: the record's own, numbered.
+    pub fn to_position(self) -> Position {
+        Position {
+            index: self.index(),
+            ..self.position.clone()
+        }
+    }
+}
+
 /// The positions of records numbered in increasing order.
 #[derive(Debug, Default)]
 pub struct Positions {
@@ -32,18 +67,16 @@ pub struct Positions {
 }
 
 impl Positions {
-    /// Records that record `ordinal` (higher than any before) is at `position`.
-    pub fn push(&mut self, ordinal: u32, position: &Position) {
+    /// Records that record `ordinal` (higher than any before) is `at`.
+    pub fn push(&mut self, ordinal: u32, at: At<'_>) {
+        let (position, index) = (at.position, at.index());
         let file = self.file_number(position.file.as_ref());
         let line = position.line.unwrap_or(NO_LINE);
         if let Some(last) = self.runs.last() {
             let step = u64::from(ordinal - last.first);
             let line_follows = (line == NO_LINE && last.line == NO_LINE)
                 || Some(line) == last.line.checked_add(step);
-            if last.file == file
-                && line_follows
-                && Some(position.index) == last.index.checked_add(step)
-            {
+            if last.file == file && line_follows && Some(index) == last.index.checked_add(step) {
                 return;
             }
         }
@@ -51,7 +84,7 @@ impl Positions {
             first: ordinal,
             file,
             line,
-            index: position.index,
+            index,
         });
     }
 
@@ -92,7 +125,8 @@ mod tests {
         let mut positions = Positions::default();
         for n in 1..=10_000u32 {
             let n = u64::from(n);
-            positions.push(n as u32 + 4, &Position::in_file(file.clone(), n + 1, n));
+            let position = Position::in_file(file.clone(), n + 1, n);
+            positions.push(n as u32 + 4, At::numbered(&position));
         }
         assert_eq!(positions.runs.len(), 1);
         assert_eq!(positions.get(4_325).to_string(), "users.csv:4322");
@@ -116,7 +150,7 @@ mod tests {
         let mut positions = Positions::default();
         let ordinals = [0, 1, 2, 3, 10, 11, 12, 13, 14];
         for (ordinal, position) in ordinals.iter().zip(&given) {
-            positions.push(*ordinal, position);
+            positions.push(*ordinal, At::numbered(position));
         }
         assert_eq!(positions.runs.len(), 5);
         for (ordinal, position) in ordinals.iter().zip(&given) {

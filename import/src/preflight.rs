@@ -16,7 +16,7 @@ use crate::options::{Duplicates, Options};
 use crate::payload::{Feed, Outbox, Payload, envelope};
 use crate::placed::{Placed, mark};
 use crate::plan::{BatchId, BatchKind, Plan, Planner, SessionPlan, TooLarge};
-use crate::positions::Positions;
+use crate::positions::{At, Positions};
 use crate::record::{Deactivation, InvalidRecord, Position, UserRecord};
 use crate::record_json::{write_deactivation, write_user};
 use crate::report::Warning;
@@ -26,21 +26,14 @@ use crate::seen::{Fingerprint, Fingerprinter, Seen};
 /// What is kept of each placed record.
 pub trait Keep {
     /// Record `ordinal` of `kind`, whose JSON is `json`, placed in `batch`.
-    fn place(
-        &mut self,
-        kind: BatchKind,
-        batch: BatchId,
-        ordinal: u32,
-        json: &[u8],
-        position: Position,
-    );
+    fn place(&mut self, kind: BatchKind, batch: BatchId, ordinal: u32, json: &[u8], at: At<'_>);
     /// Record `ordinal` taken back out of `batch`.
     fn remove(&mut self, batch: BatchId, ordinal: u32);
 }
 
 /// Keeps nothing: a dry run.
 impl Keep for () {
-    fn place(&mut self, _: BatchKind, _: BatchId, _: u32, _: &[u8], _: Position) {}
+    fn place(&mut self, _: BatchKind, _: BatchId, _: u32, _: &[u8], _: At<'_>) {}
     fn remove(&mut self, _: BatchId, _: u32) {}
 }
 
@@ -78,7 +71,7 @@ impl Tracking {
 }
 
 /// Reads every record, checks it and places the valid ones, keeping every id.
-pub fn check<U, D, R, L>(
+pub fn check<U, D, R>(
     users: U,
     deactivations: D,
     options: &Options,
@@ -86,9 +79,8 @@ pub fn check<U, D, R, L>(
 ) -> Checked
 where
     U: IntoIterator<Item = Result<R, InvalidRecord>>,
-    D: IntoIterator<Item = Result<L, InvalidRecord>>,
+    D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
     R: Borrow<UserRecord>,
-    L: Borrow<Deactivation>,
 {
     check_tracking(users, deactivations, options, keep, Tracking::every()).0
 }
@@ -96,7 +88,7 @@ where
 /// [`check`], marking the records placed for a second read, as a check of a
 /// [`Source`](crate::Source) does.
 #[cfg(test)]
-pub fn check_marking<U, D, R, L>(
+pub fn check_marking<U, D, R>(
     users: U,
     deactivations: D,
     options: &Options,
@@ -104,9 +96,8 @@ pub fn check_marking<U, D, R, L>(
 ) -> Checked
 where
     U: IntoIterator<Item = Result<R, InvalidRecord>>,
-    D: IntoIterator<Item = Result<L, InvalidRecord>>,
+    D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
     R: Borrow<UserRecord>,
-    L: Borrow<Deactivation>,
 {
     let tracking = Tracking {
         marks: true,
@@ -116,7 +107,7 @@ where
 }
 
 /// [`check`], keeping the ids `tracking` says, and the census of the ids it noted.
-pub fn check_tracking<U, D, R, L>(
+pub fn check_tracking<U, D, R>(
     users: U,
     deactivations: D,
     options: &Options,
@@ -125,9 +116,8 @@ pub fn check_tracking<U, D, R, L>(
 ) -> (Checked, Census)
 where
     U: IntoIterator<Item = Result<R, InvalidRecord>>,
-    D: IntoIterator<Item = Result<L, InvalidRecord>>,
+    D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
     R: Borrow<UserRecord>,
-    L: Borrow<Deactivation>,
 {
     let mut run = Preflight::new(options, tracking);
     let users = users.into_iter();
@@ -213,40 +203,46 @@ impl<'o> Preflight<'o> {
         user: Result<R, InvalidRecord>,
         keep: &mut impl Keep,
     ) {
-        let read = self.numbered(number, user, |user: &UserRecord| &user.position);
-        if let Some((user, position, ordinal)) = read {
-            self.user(user.borrow(), position, ordinal, keep);
+        let read = self.with_ordinal(number, user, |user: &UserRecord| &user.position);
+        if let Some((user, ordinal)) = read {
+            let user = user.borrow();
+            let at = At {
+                position: &user.position,
+                number,
+            };
+            self.user(user, at, ordinal, keep);
         }
     }
 
     /// Reads deactivation `number` (counted from 1) of the input, after every user.
-    fn read_deactivation<L: Borrow<Deactivation>>(
+    fn read_deactivation(
         &mut self,
         number: u64,
-        deactivation: Result<L, InvalidRecord>,
+        deactivation: Result<Deactivation, InvalidRecord>,
         keep: &mut impl Keep,
     ) {
-        let read = self.numbered(number, deactivation, |d: &Deactivation| &d.position);
-        if let Some((deactivation, position, ordinal)) = read {
-            self.deactivation(deactivation.borrow(), position, ordinal, keep);
+        let read = self.with_ordinal(number, deactivation, |d: &Deactivation| &d.position);
+        if let Some((deactivation, ordinal)) = read {
+            let at = At {
+                position: &deactivation.position,
+                number,
+            };
+            self.deactivation(&deactivation, at, ordinal, keep);
         }
     }
 
-    /// Record `number` of its input, its position numbered and its ordinal; `None`, with
-    /// the reason noted, for a record the reader refused or one past the last ordinal. The
-    /// record may be the caller's, borrowed: its position is numbered in a copy.
-    fn numbered<R: Borrow<T>, T>(
+    /// Record `number` of its input and its ordinal; `None`, with the reason noted, for a
+    /// record the reader refused or one past the last ordinal. The record may be the
+    /// caller's, borrowed: its position is numbered only where it is reported, in a copy.
+    fn with_ordinal<R: Borrow<T>, T>(
         &mut self,
         number: u64,
         record: Result<R, InvalidRecord>,
         position: impl FnOnce(&T) -> &Position,
-    ) -> Option<(R, Position, u32)> {
+    ) -> Option<(R, u32)> {
         let ordinal = self.ordinals.next();
         match (record, ordinal) {
-            (Ok(record), Some(ordinal)) => {
-                let at = numbered_position(position(record.borrow()), number);
-                Some((record, at, ordinal))
-            }
+            (Ok(record), Some(ordinal)) => Some((record, ordinal)),
             (Ok(record), None) => {
                 let at = position(record.borrow()).clone();
                 self.invalid.push(too_many(at, number));
@@ -280,8 +276,8 @@ impl<'o> Preflight<'o> {
             .is_some_and(|withheld| withheld.get(id).is_some())
     }
 
-    /// User `ordinal`, at `position` (its own, numbered).
-    fn user(&mut self, user: &UserRecord, position: Position, ordinal: u32, keep: &mut impl Keep) {
+    /// User `ordinal`, `at` its position.
+    fn user(&mut self, user: &UserRecord, at: At<'_>, ordinal: u32, keep: &mut impl Keep) {
         let UserRecord {
             external_id,
             profile,
@@ -293,7 +289,7 @@ impl<'o> Preflight<'o> {
         let id = self.ids.of(external_id);
         if reasons.is_empty() {
             self.census.note(id);
-            self.repeated_user(external_id, id, &position, keep, &mut reasons);
+            self.repeated_user(external_id, id, at, keep, &mut reasons);
         }
         if reasons.is_empty() {
             self.json.clear();
@@ -302,9 +298,9 @@ impl<'o> Preflight<'o> {
                 Ok((batch, bytes)) => {
                     self.users.insert(id, ordinal, bytes);
                     self.mark(ordinal, batch, mark(id, ordinal, bytes));
-                    self.positions.push(ordinal, &position);
+                    self.positions.push(ordinal, at);
                     if !self.is_withheld(id) {
-                        keep.place(BatchKind::Upsert, batch, ordinal, &self.json, position);
+                        keep.place(BatchKind::Upsert, batch, ordinal, &self.json, at);
                     }
                     return;
                 }
@@ -312,7 +308,7 @@ impl<'o> Preflight<'o> {
             }
         }
         self.invalid.push(InvalidRecord {
-            position,
+            position: at.to_position(),
             external_id: (!external_id.is_empty()).then(|| external_id.clone()),
             reasons,
         });
@@ -323,16 +319,16 @@ impl<'o> Preflight<'o> {
         &mut self,
         external_id: &str,
         id: Fingerprint,
-        position: &Position,
+        at: At<'_>,
         keep: &mut impl Keep,
         reasons: &mut Vec<String>,
     ) {
         let Some(earlier) = self.users.get(id).filter(|earlier| earlier.placed) else {
             return;
         };
-        let at = self.positions.get(earlier.ordinal);
+        let earlier_at = self.positions.get(earlier.ordinal);
         match self.options.duplicates {
-            Duplicates::Fail => reasons.push(format!("externalId also at {at}")),
+            Duplicates::Fail => reasons.push(format!("externalId also at {earlier_at}")),
             Duplicates::LastWins => {
                 let batch = self.planner.batch_of(earlier.ordinal);
                 self.planner.remove(batch, earlier.bytes);
@@ -341,19 +337,19 @@ impl<'o> Preflight<'o> {
                 keep.remove(batch, earlier.ordinal);
                 self.users.unplace(id);
                 self.warnings.push(Warning {
-                    position: position.clone(),
+                    position: at.to_position(),
                     external_id: external_id.to_owned(),
-                    message: format!("also at {at}; this later record is used"),
+                    message: format!("also at {earlier_at}; this later record is used"),
                 });
             }
         }
     }
 
-    /// Deactivation `ordinal`, at `position` (its own, numbered).
+    /// Deactivation `ordinal`, `at` its position.
     fn deactivation(
         &mut self,
         deactivation: &Deactivation,
-        position: Position,
+        at: At<'_>,
         ordinal: u32,
         keep: &mut impl Keep,
     ) {
@@ -377,7 +373,7 @@ impl<'o> Preflight<'o> {
             } else {
                 let message = format!("{message}; sent once");
                 self.warnings.push(Warning {
-                    position,
+                    position: at.to_position(),
                     external_id: external_id.clone(),
                     message,
                 });
@@ -391,15 +387,15 @@ impl<'o> Preflight<'o> {
                 Ok((batch, bytes)) => {
                     self.deactivated.insert(id, ordinal, bytes);
                     self.mark(ordinal, batch, mark(id, ordinal, bytes));
-                    self.positions.push(ordinal, &position);
-                    keep.place(BatchKind::Deactivate, batch, ordinal, &self.json, position);
+                    self.positions.push(ordinal, at);
+                    keep.place(BatchKind::Deactivate, batch, ordinal, &self.json, at);
                     return;
                 }
                 Err(reason) => reasons.push(reason),
             }
         }
         self.invalid.push(InvalidRecord {
-            position,
+            position: at.to_position(),
             external_id: (!external_id.is_empty()).then(|| external_id.clone()),
             reasons,
         });
@@ -516,14 +512,14 @@ const AHEAD_RECORDS: usize = 32;
 /// are checked in the same order, placed in the same uploads and sessions, and found
 /// invalid for the same reasons as by [`check`], and each upload is handed over as soon
 /// as no record can join it.
-pub struct Streamed<'o, U, L> {
+pub struct Streamed<'o, U> {
     run: Preflight<'o>,
     outbox: Outbox,
     users: U,
     /// Users read so far.
     read: u64,
     /// The deactivations, with their numbers; checked once the users are.
-    deactivations: Zip<RangeFrom<u64>, vec::IntoIter<Result<L, InvalidRecord>>>,
+    deactivations: Zip<RangeFrom<u64>, vec::IntoIter<Result<Deactivation, InvalidRecord>>>,
     users_read: bool,
     /// Whether every record was read.
     done: bool,
@@ -542,22 +538,20 @@ struct Feeding {
     uploads: u32,
 }
 
-impl<'o, U, R, L> Streamed<'o, U, L>
+impl<'o, U, R> Streamed<'o, U>
 where
     U: Iterator<Item = Result<R, InvalidRecord>>,
     R: Borrow<UserRecord>,
-    L: Borrow<Deactivation>,
 {
     /// A streamed check of `users` and `deactivations`, which reads the deactivations at
     /// once and the users as the uploads are asked for.
     pub fn new<D>(users: U, deactivations: D, options: &'o Options) -> Self
     where
-        D: IntoIterator<Item = Result<L, InvalidRecord>>,
+        D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
     {
         let mut run = Preflight::new(options, Tracking::every());
         let deactivations: Vec<_> = deactivations.into_iter().collect();
-        let valid = deactivations.iter().filter_map(|d| d.as_ref().ok());
-        run.withhold(valid.map(Borrow::borrow));
+        run.withhold(deactivations.iter().filter_map(|d| d.as_ref().ok()));
         run.reserve(users.size_hint().0);
         Self {
             run,
@@ -614,11 +608,10 @@ where
     }
 }
 
-impl<U, R, L> Feed for Streamed<'_, U, L>
+impl<U, R> Feed for Streamed<'_, U>
 where
     U: Iterator<Item = Result<R, InvalidRecord>>,
     R: Borrow<UserRecord>,
-    L: Borrow<Deactivation>,
 {
     fn has_session(&mut self, session: usize) -> Result<bool, Failure> {
         let Some(batch) = self.next_finished() else {
@@ -676,13 +669,6 @@ pub fn number_position(position: &mut Position, number: u64) {
     if position.index == 0 {
         position.index = number;
     }
-}
-
-/// `position`, numbered `number` if it is not numbered yet.
-fn numbered_position(position: &Position, number: u64) -> Position {
-    let mut position = position.clone();
-    number_position(&mut position, number);
-    position
 }
 
 fn numbered(mut invalid: InvalidRecord, number: u64) -> InvalidRecord {
@@ -915,12 +901,7 @@ mod tests {
             )),
             Ok(UserRecord::new("small", Profile::default())),
         ];
-        let checked = check(
-            users,
-            Vec::<Result<Deactivation, _>>::new(),
-            &options,
-            &mut (),
-        );
+        let checked = check(users, Vec::new(), &options, &mut ());
         let positions: Vec<u64> = checked
             .plan
             .invalid

@@ -17,7 +17,8 @@ use support::directory::{employee, employees, leavers};
 use support::{
     Events, LONG_COOL_DOWN, SOURCE, api, assert_dropping_mid_upload_leaves_no_open_session,
     assert_the_next_session_waits_for_the_cool_down, emulator, emulator_with_leavers, eventually,
-    importer, lent, open_sessions, options, quick_retries, stop_after_an_upload, stop_at,
+    importer, lent, open_sessions, options, positions, quick_retries, stop_after_an_upload,
+    stop_at,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -416,24 +417,13 @@ async fn invalid_records_stop_everything_or_are_skipped_with_their_positions() -
     ));
     // No word of a plan that does not run.
     assert!(events.is_empty(), "{events:?}");
-    let positions: Vec<String> = error
-        .report
-        .invalid
-        .iter()
-        .map(|r| r.position.to_string())
-        .collect();
-    assert_eq!(positions, ["record 2", "record 4"]);
+    assert_eq!(positions(&error.report.invalid), ["record 2", "record 4"]);
     assert!(emulator.requests().is_empty(), "nothing is sent");
 
     let report = importer(&emulator, options().on_invalid(OnInvalid::Skip))
         .run(with_two_bad_rows(), leavers(0..0), |_| {})
         .await?;
-    let positions: Vec<String> = report
-        .invalid
-        .iter()
-        .map(|r| r.position.to_string())
-        .collect();
-    assert_eq!(positions, ["record 2", "record 4"]);
+    assert_eq!(positions(&report.invalid), ["record 2", "record 4"]);
     assert_eq!(report.users_sent, 4);
     let directory = emulator.users(SOURCE);
     assert_eq!(directory.len(), 4);
@@ -447,18 +437,36 @@ async fn invalid_records_stop_everything_or_are_skipped_with_their_positions() -
     Ok(())
 }
 
-/// Records lent (`iter()`) rather than given import the same, checked first or streamed,
-/// with the same positions numbered in the report.
+/// Users lent (`iter()`) rather than given import the same, checked first or streamed:
+/// the same records invalid and warned of, at the same positions (numbered by the importer
+/// for the report, since lent records are not its to number), the same sessions and the
+/// same directory.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn records_lent_rather_than_given_import_the_same() -> TestResult {
-    let users = with_two_bad_rows();
-    // Users 7 and 8 leave: they were imported earlier.
-    let leaving: Vec<_> = leavers(7..9).collect();
+async fn users_lent_rather_than_given_import_the_same() -> TestResult {
+    let mut users = with_two_bad_rows();
+    // Record 7 repeats record 3's id.
+    users.push(Ok(employee(2)));
+    // Employees 7 and 8 were imported earlier; employee 4 (record 6) is also a user.
+    let leaving: Vec<_> = leavers(7..9).chain(leavers(4..5)).collect();
     let checked_first = options()
         .on_invalid(OnInvalid::Skip)
         .duplicates(Duplicates::LastWins);
     let streamed = options().on_invalid(OnInvalid::Skip);
-    for options in [checked_first, streamed] {
+    let expected = [
+        // The repeat wins, with a warning; the leaver who is also a user takes the user out.
+        (
+            checked_first,
+            vec!["record 2", "record 4", "record 6", "record 3"],
+            1,
+        ),
+        // The repeat is invalid.
+        (
+            streamed,
+            vec!["record 2", "record 4", "record 7", "record 6", "record 3"],
+            0,
+        ),
+    ];
+    for (options, invalid_at, warnings) in expected {
         let (lent_into, given_into) = (emulator().start().await?, emulator().start().await?);
         for earlier in [&lent_into, &given_into] {
             let earlier_import = importer(earlier, support::options());
@@ -467,25 +475,29 @@ async fn records_lent_rather_than_given_import_the_same() -> TestResult {
                 .await?;
         }
         let lent_report = importer(&lent_into, options.clone())
-            .run(users.iter().map(lent), leaving.iter().map(lent), |_| {})
+            .run(users.iter().map(lent), leaving.clone(), |_| {})
             .await?;
         let given_report = importer(&given_into, options)
             .run(users.clone(), leaving.clone(), |_| {})
             .await?;
-        let positions: Vec<String> = lent_report
-            .invalid
-            .iter()
-            .map(|r| r.position.to_string())
-            .collect();
-        assert_eq!(positions, ["record 2", "record 4"]);
+        assert_eq!(positions(&lent_report.invalid), invalid_at);
         assert_eq!(lent_report.invalid, given_report.invalid);
+        assert_eq!(lent_report.warnings.len(), warnings);
+        assert_eq!(lent_report.warnings, given_report.warnings);
+        let sessions = |report: &okta_identity_source_import::Report| {
+            let sessions = report.sessions.iter();
+            sessions
+                .map(|s| (s.status.clone(), s.users, s.deactivations, s.uploads))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(sessions(&lent_report), sessions(&given_report));
         assert_eq!(
             (lent_report.users_sent, lent_report.users_deactivated),
-            (4, 2)
+            (3, 2)
         );
         let directory = lent_into.users(SOURCE);
         let active = directory.values().filter(|user| user.active).count();
-        assert_eq!((directory.len(), active), (6, 4));
+        assert_eq!((directory.len(), active), (5, 3));
         assert_eq!(directory, given_into.users(SOURCE));
         lent_into.shutdown().await;
         given_into.shutdown().await;

@@ -19,7 +19,7 @@ use support::directory::{employee, employee_id, employees, leavers};
 use support::{
     Events, SOURCE, assert_dropping_mid_upload_leaves_no_open_session,
     assert_the_next_session_waits_for_the_cool_down, emulator, importer, lent, open_sessions,
-    options, stop_after_an_upload, stop_at,
+    options, positions, stop_after_an_upload, stop_at,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -93,20 +93,29 @@ fn quick(limits: Limits) -> Options {
         .polling(Duration::ZERO, Duration::ZERO)
 }
 
-/// Runs `users` and `leavers` streamed (`run`) into one emulator and planned first
-/// (`run_source`, which checks the whole input before the first request) into another;
-/// both must end in the same directory with the same report, which is the dry run's plan.
-async fn same_as_planned_first(users: Users, leavers: Leavers, limits: Limits) -> TestResult {
+/// Runs `users` and `leavers` streamed (`run`, the users lent or given) into one emulator
+/// and planned first (`run_source`, which checks the whole input before the first request)
+/// into another; both must end in the same directory with the same report, which is the
+/// dry run's plan.
+async fn same_as_planned_first(
+    users: Users,
+    leavers: Leavers,
+    limits: Limits,
+    lend: bool,
+) -> TestResult {
     let (streamed_into, planned_into) = (quick_emulator().await, quick_emulator().await);
     let events = Events::default();
-    // Lent, as the records are needed again below.
-    let streamed = importer(&streamed_into, quick(limits))
-        .run(
-            users.iter().map(lent),
-            leavers.iter().map(lent),
-            events.recorder(),
-        )
-        .await?;
+    let streaming = importer(&streamed_into, quick(limits));
+    let streamed = if lend {
+        let users = users.iter().map(lent);
+        streaming
+            .run(users, leavers.clone(), events.recorder())
+            .await?
+    } else {
+        streaming
+            .run(users.clone(), leavers.clone(), events.recorder())
+            .await?
+    };
     let source = (|| users.clone(), || leavers.clone());
     let planned = importer(&planned_into, quick(limits))
         .run_source(source, |_| {})
@@ -181,7 +190,7 @@ async fn repeats_invalid_records_and_leavers_across_session_boundaries_end_as_pl
         max_session_requests: 2,
         ..Limits::default()
     };
-    same_as_planned_first(users, leavers, limits).await
+    same_as_planned_first(users, leavers, limits, true).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -199,7 +208,7 @@ async fn a_session_of_leavers_only_and_an_upload_whose_users_all_leave_end_as_pl
         max_session_requests: 3,
         ..Limits::default()
     };
-    same_as_planned_first(users, leavers, limits).await
+    same_as_planned_first(users, leavers, limits, false).await
 }
 
 proptest! {
@@ -214,6 +223,7 @@ proptest! {
         max_batch_records in 1u32..=4,
         max_session_requests in 1u32..=3,
         max_session_records in 2u32..=12,
+        lend in any::<bool>(),
     ) {
         let users: Users = rows.iter().map(|&(id, shape)| user(id, shape)).collect();
         let leavers: Leavers = leaver_ids.into_iter().map(leaver).collect();
@@ -228,7 +238,7 @@ proptest! {
             .enable_all()
             .build()?;
         runtime
-            .block_on(same_as_planned_first(users, leavers, limits))
+            .block_on(same_as_planned_first(users, leavers, limits, lend))
             .map_err(|error| TestCaseError::fail(error.to_string()))?;
     }
 }
@@ -286,13 +296,8 @@ async fn an_input_whose_every_record_is_invalid_creates_no_session() -> TestResu
     assert!(report.sessions.is_empty());
     assert_eq!(report.requests, 0);
     assert!(emulator.requests().is_empty(), "nothing is sent");
-    let positions: Vec<String> = report
-        .invalid
-        .iter()
-        .map(|r| r.position.to_string())
-        .collect();
     assert_eq!(
-        positions,
+        positions(&report.invalid),
         [
             "record 1", "record 2", "record 3", "record 6", "record 4", "record 1", "record 2",
             "record 5", "record 3"

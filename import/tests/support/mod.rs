@@ -205,12 +205,17 @@ impl Events {
     }
 }
 
-/// The emulator's sessions that are still open for uploads.
 /// A record of the caller's, lent to the importer rather than given: `records.iter().map(lent)`.
 pub fn lent<T>(record: &Result<T, InvalidRecord>) -> Result<&T, InvalidRecord> {
     record.as_ref().map_err(Clone::clone)
 }
 
+/// Where each of `invalid` is, as reported (`record 2`, `users.csv:3`).
+pub fn positions(invalid: &[InvalidRecord]) -> Vec<String> {
+    invalid.iter().map(|r| r.position.to_string()).collect()
+}
+
+/// The emulator's sessions that are still open for uploads.
 pub fn open_sessions(emulator: &Emulator) -> Vec<String> {
     emulator
         .sessions(SOURCE)
