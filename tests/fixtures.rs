@@ -180,8 +180,8 @@ const OKTA_OPERATIONS_LEFT_OUT: &[&str] = &[
 ];
 
 /// Generates each crate into a workspace of its own under `target/`, each under its own name
-/// (`--crate-name`), with a crate that names each library, and runs `cargo check` on all of
-/// them with warnings denied. The
+/// (`--crate-name`), with a crate that names each library, and runs `cargo clippy` on all of
+/// them with warnings denied, clippy's included. The
 /// dependencies resolve from the workspace's `Cargo.lock`, offline, and build once into
 /// `target/generated-check`, which later runs reuse.
 #[test]
@@ -261,11 +261,11 @@ fn generated_crates_compile_without_warnings() {
     tests::cargo_succeeds(
         &root,
         &target.join("target"),
-        &["check", "--workspace"],
-        "the generated crates do not compile cleanly",
+        &["clippy", "--workspace"],
+        "the generated crates do not compile cleanly or clippy warns",
     );
     println!(
-        "cargo check of {} crates: {:.1?}",
+        "cargo clippy of {} crates: {:.1?}",
         crates.len(),
         started.elapsed()
     );

@@ -37,6 +37,9 @@
 //! Generated from version 2026.06.3 of the API description.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![allow(clippy::large_enum_variant)]
+#![allow(clippy::doc_lazy_continuation)]
+#![allow(clippy::tabs_in_doc_comments)]
 
 /// The product this crate names in the `User-Agent` of its requests.
 const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));

@@ -58,6 +58,9 @@ pub fn lib(api: &Api, lib_name: &str) -> TokenStream {
         #version
         #![forbid(unsafe_code)]
         #![warn(missing_docs)]
+        #![allow(clippy::large_enum_variant)]
+        #![allow(clippy::doc_lazy_continuation)]
+        #![allow(clippy::tabs_in_doc_comments)]
 
         #user_agent
 

@@ -156,10 +156,20 @@ fn causes(fields: &Struct, types: &[TypeDef]) -> Option<TokenStream> {
         Presence::Optional | Presence::RequiredNullable => quote!(self.#name.iter().flatten()),
         Presence::OptionalNullable => quote!(self.#name.iter().flatten().flatten()),
     };
-    let summary = text(quote!(cause), summary);
+    // A summary every cause has is mapped; one a cause may lack is filtered out.
+    let each = match summary.presence {
+        Presence::Required => {
+            let name = ident(&summary.rust_name);
+            quote!(map(|cause| cause.#name.as_str()))
+        }
+        _ => {
+            let summary = text(quote!(cause), summary);
+            quote!(filter_map(|cause| #summary))
+        }
+    };
     Some(quote! {
         fn causes(&self) -> Vec<&str> {
-            #list.filter_map(|cause| #summary).collect()
+            #list.#each.collect()
         }
     })
 }

@@ -498,6 +498,11 @@ impl<'d> Lowerer<'d> {
             TypeRef::List(item) => self
                 .parameter_type(self.without_aliases(*item))
                 .map(|item| TypeRef::List(Box::new(item))),
+            // A path or header parameter is text on the wire: one whose schema gives no
+            // type (any value; FastAPI writes `{title: …}` alone) is passed as text.
+            TypeRef::Json if location != ParamLocation::Query && !json_content => {
+                Some(TypeRef::String)
+            }
             ty => self.parameter_type(ty),
         };
         let (ty, object_style) = match (scalar, json_content) {

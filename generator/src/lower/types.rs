@@ -427,7 +427,7 @@ impl<'d> Lowerer<'d> {
                     ObjectSource::Typed(object) => ObjectParts::of(object, pointer),
                     ObjectSource::Untyped(any) => self.any_parts(any, pointer, &[])?,
                 };
-                self.object(name, parts, pointer).map(TypeKind::Struct)
+                self.object(name, parts).map(TypeKind::Struct)
             }
             Definition::AllOf(all_of) => {
                 self.refuse_unconvertible_members(all_of)?;
@@ -440,7 +440,7 @@ impl<'d> Lowerer<'d> {
                     )?));
                 }
                 let parts = self.all_of_parts(all_of, pointer, &[])?;
-                self.object(name, parts, pointer).map(TypeKind::Struct)
+                self.object(name, parts).map(TypeKind::Struct)
             }
             Definition::Union { keyword, members } => {
                 self.refuse_unconvertible_members(members)?;
@@ -684,12 +684,7 @@ impl<'d> Lowerer<'d> {
         .with_help("make every member an object, or remove the `discriminator`"))
     }
 
-    fn object(
-        &mut self,
-        name: &str,
-        parts: ObjectParts<'d>,
-        pointer: &Pointer,
-    ) -> Result<Struct, Diagnostic> {
+    fn object(&mut self, name: &str, parts: ObjectParts<'d>) -> Result<Struct, Diagnostic> {
         let mut field_names = names::Scope::default();
         let mut fields = Vec::with_capacity(parts.properties.len());
         for Property {
@@ -728,7 +723,8 @@ impl<'d> Lowerer<'d> {
             let (ty, nullable_type) = ty.without_null();
             let nullable =
                 nullable_type || target.is_some_and(|schema| schema.schema_data.nullable);
-            let presence = match (parts.required.contains(wire_name), nullable) {
+            let required = parts.required.iter().any(|(name, _)| name == wire_name);
+            let presence = match (required, nullable) {
                 (true, false) => Presence::Required,
                 (true, true) => Presence::RequiredNullable,
                 (false, false) => Presence::Optional,
@@ -748,7 +744,7 @@ impl<'d> Lowerer<'d> {
                 limits: inline.map(limits).unwrap_or_default(),
             });
         }
-        for wire_name in &parts.required {
+        for (wire_name, required_at) in &parts.required {
             if !parts
                 .properties
                 .iter()
@@ -756,7 +752,7 @@ impl<'d> Lowerer<'d> {
             {
                 self.warnings.push(
                     Diagnostic::at(
-                        &pointer.push("required"),
+                        required_at,
                         format!("`{wire_name}` is required but not among the properties of `{name}`; ignored"),
                     )
                     .warning(),
@@ -1020,7 +1016,9 @@ struct Property<'d> {
 struct ObjectParts<'d> {
     /// Each property, in order.
     properties: Vec<Property<'d>>,
-    required: Vec<&'d str>,
+    /// Each name required, with where the list that requires it is (the schema itself or
+    /// the `allOf` member it comes from).
+    required: Vec<(&'d str, Pointer)>,
     additional: Option<(&'d AdditionalProperties, Pointer)>,
 }
 
@@ -1060,7 +1058,13 @@ impl<'d> ObjectParts<'d> {
                     owner: None,
                 })
                 .collect(),
-            required: required.iter().map(String::as_str).collect(),
+            required: {
+                let at = pointer.push("required");
+                required
+                    .iter()
+                    .map(|name| (name.as_str(), at.clone()))
+                    .collect()
+            },
             additional: additional.map(|additional| (additional, pointer.clone())),
         }
     }
@@ -1085,9 +1089,9 @@ impl<'d> ObjectParts<'d> {
                 None => self.properties.push(property),
             }
         }
-        for name in other.required {
-            if !self.required.contains(&name) {
-                self.required.push(name);
+        for (name, at) in other.required {
+            if !self.required.iter().any(|(known, _)| *known == name) {
+                self.required.push((name, at));
             }
         }
         if other.additional.is_some() {
