@@ -11,7 +11,8 @@
 //! instead, for the engine to free. The emulator and the engine share a runtime of two
 //! worker threads (the engine on the benchmark's thread); `apart_*` give the emulator a
 //! thread of its own and the engine a runtime of one thread, so that on two cores each
-//! side can have one. `distant`, `distant_skip` and
+//! side can have one. `import_source` runs `import::4` through `run_source`, lending the
+//! users to each read. `distant`, `distant_skip` and
 //! `distant_baseline` do the same against an emulator that answers each request 10 ms
 //! late, like a distant service. `dry_run` checks and plans 1,000,000 users from an
 //! iterator, and `directory` only makes those users, to tell the planning from the making;
@@ -247,6 +248,24 @@ fn run_importer_on(bencher: Bencher, runtime: &Runtime, client: &Client, options
             let report =
                 runtime.block_on(importer.run(users.iter().map(Ok), std::iter::empty(), |_| {}));
             check(report);
+        });
+}
+
+/// `import::4` through `run_source` over the lent users: checked first by one read, then
+/// read again as the uploads go out, each body written when a request can take it, rather
+/// than every body written before the first request and held.
+#[divan::bench]
+fn import_source(bencher: Bencher) {
+    let setup = setup();
+    let api = IdentitySourceApi::new(setup.client.clone());
+    let importer = Importer::new(api, SOURCE, options(4));
+    bencher
+        .counter(ItemsCount::new(import_users()))
+        .with_inputs(users)
+        .bench_local_refs(|users| {
+            let users: &[UserRecord] = users;
+            let source = (|| users.iter().map(Ok), std::iter::empty);
+            check(setup.runtime.block_on(importer.run_source(source, |_| {})));
         });
 }
 

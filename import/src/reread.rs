@@ -10,10 +10,13 @@
 //! marks): an input that changed in between stops the import rather than send what was not
 //! checked.
 
+use std::borrow::Borrow;
+
 use crate::error::Failure;
 use crate::payload::{Body, Feed, Payload};
 use crate::placed::{Placed, mark};
 use crate::plan::{BatchId, BatchKind, BatchPlan, Plan};
+use crate::positions::At;
 use crate::preflight::{Ordinals, number_position};
 use crate::record::{Deactivation, InvalidRecord, Position, UserRecord};
 use crate::record_json::{write_deactivation, write_user};
@@ -118,25 +121,29 @@ impl<S: Source> Reread<S> {
     /// The user, when it is the record the plan kept for its id.
     fn user(
         &mut self,
-        user: Result<UserRecord, InvalidRecord>,
+        user: Result<impl Borrow<UserRecord>, InvalidRecord>,
         number: u64,
     ) -> Result<Option<Kept>, Failure> {
-        let Some((ordinal, mut user)) = self.placed_record(user) else {
+        let Some((ordinal, user)) = self.placed_record(user) else {
             return Ok(None);
         };
-        number_position(&mut user.position, number);
+        let user = user.borrow();
         let mut reasons = Vec::new();
         rules::check_external_id(&user.external_id, &mut reasons);
         rules::check_profile(&user.profile, &mut reasons);
         self.json.clear();
         write_user(&mut self.json, &user.external_id, &user.profile);
         let valid = reasons.is_empty();
+        let at = At {
+            position: &user.position,
+            number,
+        };
         self.written(
             ordinal,
             BatchKind::Upsert,
             &user.external_id,
             valid,
-            user.position,
+            at.to_position(),
         )
     }
 

@@ -1,5 +1,7 @@
 //! An input the importer can read more than once, so that a run never holds all of it.
 
+use std::borrow::Borrow;
+
 use crate::record::{Deactivation, InvalidRecord, UserRecord};
 
 /// Why an input could not be read (again): a file that went away, a connection that broke.
@@ -16,7 +18,9 @@ pub type ReadError = Box<dyn std::error::Error + Send + Sync>;
 /// [`plan_source`](crate::plan_source)), so that neither read keeps every id. A record
 /// that differs from the read before stops the import.
 ///
-/// A pair of closures that each return an iterator is a source:
+/// A pair of closures that each return an iterator is a source, and its users may be lent
+/// (`|| users.iter().map(Ok)` over a `Vec<UserRecord>` the caller holds): each read borrows
+/// them again, so nothing of them is copied or kept between the reads:
 ///
 /// ```
 /// # use okta_identity_source_import::{Deactivation, Source, UserRecord};
@@ -28,8 +32,10 @@ pub type ReadError = Box<dyn std::error::Error + Send + Sync>;
 /// }
 /// ```
 pub trait Source {
+    /// A user to create or update: a [`UserRecord`], or a borrowed one.
+    type User: Borrow<UserRecord>;
     /// The users to create or update, one at a time.
-    type Users: Iterator<Item = Result<UserRecord, InvalidRecord>>;
+    type Users: Iterator<Item = Result<Self::User, InvalidRecord>>;
     /// The users to deactivate, one at a time.
     type Deactivations: Iterator<Item = Result<Deactivation, InvalidRecord>>;
 
@@ -40,13 +46,15 @@ pub trait Source {
     fn deactivations(&mut self) -> Result<Self::Deactivations, ReadError>;
 }
 
-impl<FU, FD, U, D> Source for (FU, FD)
+impl<FU, FD, U, D, R> Source for (FU, FD)
 where
     FU: FnMut() -> U,
     FD: FnMut() -> D,
-    U: IntoIterator<Item = Result<UserRecord, InvalidRecord>>,
+    U: IntoIterator<Item = Result<R, InvalidRecord>>,
     D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
+    R: Borrow<UserRecord>,
 {
+    type User = R;
     type Users = U::IntoIter;
     type Deactivations = D::IntoIter;
 

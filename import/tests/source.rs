@@ -13,7 +13,7 @@ use okta_identity_source_import::{
 };
 use support::directory::{employee, employee_id, employees, leavers};
 use support::{
-    LONG_COOL_DOWN, SOURCE, emulator, emulator_with_leavers, importer, open_sessions, options,
+    LONG_COOL_DOWN, SOURCE, emulator, emulator_with_leavers, importer, lent, open_sessions, options,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -54,6 +54,7 @@ impl Counted {
 }
 
 impl Source for Counted {
+    type User = UserRecord;
     type Users = Box<dyn Iterator<Item = Result<UserRecord, InvalidRecord>> + Send>;
     type Deactivations = Box<dyn Iterator<Item = Result<Deactivation, InvalidRecord>> + Send>;
 
@@ -165,6 +166,8 @@ fn tangled_leavers() -> Vec<Result<Deactivation, InvalidRecord>> {
     ]
 }
 
+/// Given or lent (each read borrowing the caller's users again), a source sends and reports
+/// what a run over iterators does.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_source_sends_and_reports_exactly_what_iterators_do() -> TestResult {
     let options = || {
@@ -184,6 +187,15 @@ async fn a_source_sends_and_reports_exactly_what_iterators_do() -> TestResult {
     let streamed_report = importer(&streamed, options())
         .run_source((tangled_users, tangled_leavers), |_| {})
         .await?;
+    let users = tangled_users();
+    let lent_into = emulator().start().await?;
+    let lent_report = importer(&lent_into, options())
+        .run_source((|| users.iter().map(lent), tangled_leavers), |_| {})
+        .await?;
+    assert_eq!(lent_report.invalid, held_report.invalid);
+    assert_eq!(lent_report.warnings, held_report.warnings);
+    assert_eq!(lent_into.users(SOURCE), held.users(SOURCE));
+    lent_into.shutdown().await;
 
     assert_eq!(streamed_report.invalid, held_report.invalid);
     assert_eq!(streamed_report.warnings, held_report.warnings);
@@ -289,6 +301,7 @@ async fn an_input_that_shrank_or_cannot_be_read_again_sends_nothing_of_it() -> T
 struct GoneOnSecondRead(usize);
 
 impl Source for GoneOnSecondRead {
+    type User = UserRecord;
     type Users = std::vec::IntoIter<Result<UserRecord, InvalidRecord>>;
     type Deactivations = std::iter::Empty<Result<Deactivation, InvalidRecord>>;
 

@@ -90,6 +90,7 @@ impl Input {
 }
 
 impl Source for Input {
+    type User = UserRecord;
     type Users = UserRecords;
     type Deactivations = DeactivationRecords;
 
