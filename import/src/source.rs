@@ -30,6 +30,11 @@ pub type ReadError = Box<dyn std::error::Error + Send + Sync>;
 ///     let leavers = || ["e-9"].map(|id| Ok(Deactivation::new(id)));
 ///     (users, leavers)
 /// }
+///
+/// /// The caller's users, lent to each read, and no one to deactivate.
+/// fn lent(users: &[UserRecord]) -> impl Source + '_ {
+///     (|| users.iter().map(Ok), std::iter::empty)
+/// }
 /// ```
 pub trait Source {
     /// A user to create or update: a [`UserRecord`], or a borrowed one.
