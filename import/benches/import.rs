@@ -21,6 +21,7 @@
 //! Without `--bench` (as under `cargo test --benches`) every benchmark runs once on 400
 //! users (10,000 for the dry run) so the run stays short.
 
+use std::borrow::Borrow;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -34,10 +35,16 @@ use okta_identity_source::models::{
 };
 use okta_identity_source::{Client, IdentitySourceApi};
 use okta_identity_source_emulator::{Emulator, Fault};
-use okta_identity_source_import::{Importer, OnInvalid, Options, Report, UserRecord, plan};
+use okta_identity_source_import::{
+    Importer, InvalidRecord, OnInvalid, Options, Report, UserRecord, plan,
+};
 use tokio::runtime::Runtime;
 
 #[path = "../tests/support/directory.rs"]
+#[allow(
+    dead_code,
+    reason = "the tests' directory: the benchmarks make users only"
+)]
 mod directory;
 
 const SOURCE: &str = "0oa1bench";
@@ -240,7 +247,7 @@ fn run_importer(bencher: Bencher, client: &Client, options: Options) {
 /// The records are lent: made before the clock starts and freed after it stops, as the
 /// baseline's bodies are made before.
 fn run_importer_on(bencher: Bencher, runtime: &Runtime, client: &Client, options: Options) {
-    let importer = Importer::new(IdentitySourceApi::new(client.clone()), SOURCE, options);
+    let importer = importer(client, options);
     bencher
         .counter(ItemsCount::new(import_users()))
         .with_inputs(users)
@@ -257,8 +264,7 @@ fn run_importer_on(bencher: Bencher, runtime: &Runtime, client: &Client, options
 #[divan::bench]
 fn import_source(bencher: Bencher) {
     let setup = setup();
-    let api = IdentitySourceApi::new(setup.client.clone());
-    let importer = Importer::new(api, SOURCE, options(4));
+    let importer = importer(&setup.client, options(4));
     bencher
         .counter(ItemsCount::new(import_users()))
         .with_inputs(users)
@@ -286,8 +292,7 @@ fn import_skip_given(bencher: Bencher) {
 /// Imports [`users`], given, with `options`, once per iteration.
 fn run_importer_given(bencher: Bencher, options: Options) {
     let setup = setup();
-    let api = IdentitySourceApi::new(setup.client.clone());
-    let importer = Importer::new(api, SOURCE, options);
+    let importer = importer(&setup.client, options);
     bencher
         .counter(ItemsCount::new(import_users()))
         .with_inputs(users)
@@ -296,6 +301,19 @@ fn run_importer_given(bencher: Bencher, options: Options) {
             let run = importer.run(users, std::iter::empty(), |_| {});
             check(setup.runtime.block_on(run));
         });
+}
+
+/// The engine over `client` with `options`.
+fn importer(client: &Client, options: Options) -> Importer {
+    Importer::new(IdentitySourceApi::new(client.clone()), SOURCE, options)
+}
+
+/// How many users a dry run over `users` plans: every one, as every one is valid.
+fn planned<R: Borrow<UserRecord>>(
+    users: impl IntoIterator<Item = Result<R, InvalidRecord>>,
+) -> u64 {
+    let plan = plan(users, std::iter::empty(), &Options::default());
+    plan.map(|plan| plan.users).expect("every user is valid")
 }
 
 fn check(report: Result<Report, okta_identity_source_import::ImportError>) {
@@ -406,14 +424,7 @@ fn plan_import_users(bencher: Bencher) {
     bencher
         .counter(ItemsCount::new(import_users()))
         .with_inputs(users)
-        .bench_local_refs(|users| {
-            let plan = plan(
-                users.iter().map(Ok),
-                std::iter::empty(),
-                &Options::default(),
-            );
-            black_box(plan.map(|plan| plan.users).expect("every user is valid"))
-        });
+        .bench_local_refs(|users| black_box(planned(users.iter().map(Ok))));
 }
 
 /// `plan_import_users` with the records given: the check frees each one.
@@ -422,25 +433,16 @@ fn plan_import_users_given(bencher: Bencher) {
     bencher
         .counter(ItemsCount::new(import_users()))
         .with_inputs(users)
-        .bench_local_values(|users| {
-            let users = users.into_iter().map(Ok);
-            let plan = plan(users, std::iter::empty(), &Options::default());
-            black_box(plan.map(|plan| plan.users).expect("every user is valid"))
-        });
+        .bench_local_values(|users| black_box(planned(users.into_iter().map(Ok))));
 }
 
 /// Checking and planning users from an iterator, keeping only their ids.
 #[divan::bench(sample_count = 5)]
 fn dry_run(bencher: Bencher) {
     let users = dry_run_users();
-    bencher.counter(ItemsCount::new(users)).bench_local(|| {
-        let plan = plan(
-            directory::employees(0..users),
-            directory::leavers(0..0),
-            &Options::default(),
-        );
-        black_box(plan.map(|plan| plan.users).expect("every user is valid"))
-    });
+    bencher
+        .counter(ItemsCount::new(users))
+        .bench_local(|| black_box(planned(directory::employees(0..users))));
 }
 
 /// Making the users only, for comparison with `dry_run`.

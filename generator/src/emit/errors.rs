@@ -122,11 +122,20 @@ fn wrapped<'t>(fields: &'t Struct, types: &'t [TypeDef]) -> Option<(&'t Field, &
     }
 }
 
+/// `&str` of a required text field of `owner`.
+fn required_text(owner: TokenStream, field: &Field) -> TokenStream {
+    let name = ident(&field.rust_name);
+    quote!(#owner.#name.as_str())
+}
+
 /// `Option<&str>` of a text field of `owner`.
 fn text(owner: TokenStream, field: &Field) -> TokenStream {
     let name = ident(&field.rust_name);
     match field.presence {
-        Presence::Required => quote!(Some(#owner.#name.as_str())),
+        Presence::Required => {
+            let text = required_text(owner, field);
+            quote!(Some(#text))
+        }
         Presence::Optional | Presence::RequiredNullable => quote!(#owner.#name.as_deref()),
         Presence::OptionalNullable => quote!(#owner.#name.as_ref().and_then(Option::as_deref)),
     }
@@ -159,8 +168,8 @@ fn causes(fields: &Struct, types: &[TypeDef]) -> Option<TokenStream> {
     // A summary every cause has is mapped; one a cause may lack is filtered out.
     let each = match summary.presence {
         Presence::Required => {
-            let name = ident(&summary.rust_name);
-            quote!(map(|cause| cause.#name.as_str()))
+            let summary = required_text(quote!(cause), summary);
+            quote!(map(|cause| #summary))
         }
         _ => {
             let summary = text(quote!(cause), summary);
