@@ -12,6 +12,9 @@
 //! - `import_one_source`: create, 50 uploads of 200 profiles (10,000 users), start-import,
 //!   on one connection; the emulator and the client take turns on the benchmark's thread,
 //!   so the time is the work of both, with no waiting for another thread to wake up.
+//! - `accept_one_source`: the same with the session cancelled (deleted) instead of started:
+//!   the emulator accepts and keeps the uploads, and drops them without applying them (the
+//!   applying is Okta's processing, which comes after the last upload).
 //! - `import_one_source_generated_client`: the same sent by the generated client, which
 //!   serialises each body as it sends it.
 //! - `import_two_sources`: the same on two identity sources at once, on two connections,
@@ -20,8 +23,9 @@
 //!   202 without looking at it, by the generated client (`generated_client_*`: what the
 //!   client can send) and by reqwest with the body serialised beforehand (`bare_*`: what
 //!   loopback HTTP itself costs), on one thread or on two connections as above. The emulator
-//!   is faster than the client when `import_*` (bare client, emulator) takes less time per
-//!   upload than `generated_client_*` (generated client, idle server).
+//!   accepts uploads faster than the client sends them when `accept_one_source` (bare client,
+//!   emulator) takes less time per upload than `generated_client_one_thread` (generated
+//!   client, idle server); `scripts/emulator-cpu.sh` measures both.
 //!
 //! Without `--bench` (as under `cargo test --benches`) each runs once with 2 uploads a session.
 
@@ -132,8 +136,22 @@ fn parsed(url: &str) -> reqwest::Url {
     reqwest::Url::parse(url).expect("a URL")
 }
 
+/// How a session of [`uploads`] ends.
+#[derive(Clone, Copy)]
+enum End {
+    /// Start-import: the emulator applies its users (as Okta's processing does).
+    Import,
+    /// Delete (cancel): its uploads are accepted, checked and kept, then dropped unapplied.
+    Cancel,
+}
+
 /// One import on `source`: create, the uploads, start-import. Panics on any refusal.
 async fn import(fixture: &Fixture, source: &str) {
+    session(fixture, source, End::Import).await;
+}
+
+/// One session on `source`: create, the uploads, then `end`. Panics on any refusal.
+async fn session(fixture: &Fixture, source: &str, end: End) {
     let sessions = format!(
         "{}/api/v1/identity-sources/{source}/sessions",
         fixture.emulator.base_url()
@@ -150,7 +168,10 @@ async fn import(fixture: &Fixture, source: &str) {
     for _ in 0..uploads() {
         send(fixture.http.post(upload.clone()).body(fixture.body.clone())).await;
     }
-    send(fixture.http.post(format!("{session}/start-import"))).await;
+    match end {
+        End::Import => send(fixture.http.post(format!("{session}/start-import"))).await,
+        End::Cancel => send(fixture.http.delete(session)).await,
+    };
 }
 
 #[divan::bench]
@@ -159,6 +180,17 @@ fn import_one_source(bencher: Bencher) {
     bencher
         .counter(ItemsCount::new(uploads()))
         .bench_local(|| fixture.runtime.block_on(import(&fixture, SOURCES[0])));
+}
+
+/// `import_one_source` with the session cancelled instead of started: the uploads accepted,
+/// without the applying of their users that comes when an import completes.
+#[divan::bench]
+fn accept_one_source(bencher: Bencher) {
+    let fixture = fixture(Threads::One);
+    bencher.counter(ItemsCount::new(uploads())).bench_local(|| {
+        let session = session(&fixture, SOURCES[0], End::Cancel);
+        fixture.runtime.block_on(session)
+    });
 }
 
 #[divan::bench]

@@ -7,6 +7,8 @@
 
 use std::ops::Range;
 
+pub(crate) mod spare;
+
 /// The users of one checked bulk request, in the order sent.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct Batch {
@@ -68,11 +70,12 @@ impl<'b> BatchBuilder<'b> {
     /// An empty batch of strings from `body`, with room for `users` users and `attributes`
     /// attributes.
     pub(crate) fn new(body: &'b str, users: usize, attributes: usize) -> Self {
+        let (users, attributes) = spare::places(users, attributes);
         Self {
             body,
             escaped: String::new(),
-            users: Vec::with_capacity(users),
-            attributes: Vec::with_capacity(attributes),
+            users,
+            attributes,
         }
     }
 
@@ -163,6 +166,18 @@ impl Batch {
             };
             (&self.text.as_bytes()[user.external_id.clone()], attributes)
         })
+    }
+}
+
+/// Its buffers are kept for the batches to come ([`spare`]).
+impl Drop for Batch {
+    fn drop(&mut self) {
+        let text = std::mem::take(&mut self.text).into_bytes();
+        spare::keep(
+            text,
+            std::mem::take(&mut self.users),
+            std::mem::take(&mut self.attributes),
+        );
     }
 }
 

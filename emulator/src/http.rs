@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 
+use crate::batch;
 use crate::error::OktaError;
 use crate::oauth::OAuthError;
 use crate::rules;
@@ -154,11 +155,11 @@ async fn upload(
     body: Body,
     check: impl FnOnce(Vec<u8>, &crate::Limits) -> Result<Change, OktaError>,
 ) -> Response {
-    let change = match read_body(shared, headers, body).await {
-        Ok(bytes) => check(bytes, &shared.limits),
-        Err(error) => Err(error),
+    let bytes = match read_body(shared, headers, body, batch::spare::body).await {
+        Ok(bytes) => bytes,
+        Err(error) => return error_answer(&error),
     };
-    let accepted = change.and_then(|change| {
+    let accepted = check(bytes, &shared.limits).and_then(|change| {
         shared
             .lock()
             .service
@@ -170,14 +171,16 @@ async fn upload(
     }
 }
 
-/// The body, refused without reading it all when it is larger than the limit (by its
-/// `Content-Length` or as it arrives), or when it does not arrive within the body timeout.
+/// The body, in a buffer from `buffer` (given the room to make), refused without reading it
+/// all when it is larger than the limit (by its `Content-Length` or as it arrives), or when
+/// it does not arrive within the body timeout.
 /// FACTS.md names no code for a body that is too large; it is refused like every other
 /// broken rule of an upload, 400 E0000001.
 pub(crate) async fn read_body(
     shared: &Shared,
     headers: &HeaderMap,
     body: Body,
+    buffer: fn(usize) -> Vec<u8>,
 ) -> Result<Vec<u8>, OktaError> {
     let limit = shared.limits.max_body_bytes;
     let declared = headers
@@ -186,10 +189,14 @@ pub(crate) async fn read_body(
         .and_then(|value| value.parse::<u64>().ok());
     let collected = match declared.map(usize::try_from) {
         Some(Ok(length)) if length <= limit => {
-            tokio::time::timeout(shared.body_timeout, collect(body, limit, length)).await
+            tokio::time::timeout(
+                shared.body_timeout,
+                collect(body, limit, buffer(length.min(MAX_RESERVED_BODY))),
+            )
+            .await
         }
         Some(_) => Ok(Err(BodyRefusal::TooLarge)),
-        None => tokio::time::timeout(shared.body_timeout, collect(body, limit, 0)).await,
+        None => tokio::time::timeout(shared.body_timeout, collect(body, limit, buffer(0))).await,
     };
     match collected {
         Ok(Ok(bytes)) => Ok(bytes),
@@ -211,11 +218,10 @@ enum BodyRefusal {
 /// word, and a limit set very high must not make room for what never comes.
 const MAX_RESERVED_BODY: usize = 256 * 1024;
 
-/// The body's bytes, copied once into one buffer with room for `expected` bytes (what
-/// `Content-Length` says, at most `limit` and [`MAX_RESERVED_BODY`]); refused as soon as
+/// The body's bytes, copied once into `bytes`, an empty buffer with room for what
+/// `Content-Length` says (at most `limit` and [`MAX_RESERVED_BODY`]); refused as soon as
 /// more than `limit` arrive.
-async fn collect(mut body: Body, limit: usize, expected: usize) -> Result<Vec<u8>, BodyRefusal> {
-    let mut bytes = Vec::with_capacity(expected.min(MAX_RESERVED_BODY));
+async fn collect(mut body: Body, limit: usize, mut bytes: Vec<u8>) -> Result<Vec<u8>, BodyRefusal> {
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|_| BodyRefusal::Broken)?;
         if let Ok(data) = frame.into_data() {
@@ -231,7 +237,7 @@ async fn collect(mut body: Body, limit: usize, expected: usize) -> Result<Vec<u8
 /// `POST /oauth2/v1/token`. The assertion's `aud` must be this endpoint's URL, as the
 /// client reached it (its `Host`) or as [`Emulator::base_url`](crate::Emulator::base_url) names it.
 async fn token(State(shared): AppState, headers: HeaderMap, body: Body) -> Response {
-    let issued = match read_body(&shared, &headers, body).await {
+    let issued = match read_body(&shared, &headers, body, Vec::with_capacity).await {
         Ok(form) => issue(&shared, &headers, &form),
         // Refused in OAuth's shape (RFC 6749, section 5.2), as every answer of this endpoint.
         Err(error) => Err(OAuthError::invalid_request(

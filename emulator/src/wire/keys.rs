@@ -1,8 +1,10 @@
 //! The keys an object of a body is expected to have, found without scanning their text: a
-//! key written plainly (no escapes) is recognised by its first byte and a compare of two
-//! words, as its JSON string is then exactly its bytes.
+//! key written plainly (no escapes) is recognised by its first byte and one compare of the
+//! sixteen bytes from its start with the key and its closing quote, as its JSON string is
+//! then exactly its bytes. The sixteen bytes are loaded before the key is known, so that
+//! the load does not wait for the key's length.
 
-/// A set of up to 32 plain keys of 4 to 16 bytes whose first bytes differ in their low five
+/// A set of up to 32 plain keys of 1 to 15 bytes whose first bytes differ in their low five
 /// bits.
 #[derive(Debug)]
 pub(crate) struct KnownKeys {
@@ -10,38 +12,48 @@ pub(crate) struct KnownKeys {
     by_first_byte: [Entry; 32],
 }
 
-/// A key as it is compared: its length, its place in the set, and its first and last four
-/// or eight bytes (four when it is shorter than eight), as little-endian words.
+/// A key as it is compared: its length, its place in the set, and its bytes followed by a
+/// quote as a little-endian number, with the mask of the bytes they take.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     /// 0 where no key begins.
     length: usize,
     place: usize,
-    first: u64,
-    last: u64,
+    quoted: u128,
+    mask: u128,
 }
 
 const NO_ENTRY: Entry = Entry {
     length: 0,
     place: 0,
-    first: 0,
-    last: 0,
+    quoted: 0,
+    mask: 0,
 };
 
+/// How many bytes are compared at once: a key of at most 15 and its closing quote.
+const WIDTH: usize = 16;
+
 impl KnownKeys {
-    /// The set of `keys`; fails to compile when two share a slot, or one is shorter than 4
-    /// or longer than 16 bytes, or has a byte JSON would escape.
+    /// The set of `keys`; fails to compile when two share a slot, or one is empty or longer
+    /// than 15 bytes, or has a byte JSON would escape.
     pub(crate) const fn new(keys: &[&str]) -> Self {
         let mut by_first_byte = [NO_ENTRY; 32];
         let mut place = 0;
         while place < keys.len() {
             let key = keys[place].as_bytes();
             let length = key.len();
-            assert!(length >= 4 && length <= 16, "a known key is 4 to 16 bytes");
+            assert!(
+                length >= 1 && length < WIDTH,
+                "a known key is 1 to 15 bytes"
+            );
+            let (mut quoted, mut mask) = (0, 0);
             let mut at = 0;
-            while at < length {
-                let plain = key[at] >= 0x20 && key[at] != b'"' && key[at] != b'\\';
+            while at <= length {
+                let byte = if at < length { key[at] } else { b'"' };
+                let plain = at == length || (byte >= 0x20 && byte != b'"' && byte != b'\\');
                 assert!(plain, "a known key is written without escapes");
+                quoted |= (byte as u128) << (at * 8);
+                mask |= 0xff << (at * 8);
                 at += 1;
             }
             let slot = (key[0] & 31) as usize;
@@ -49,12 +61,11 @@ impl KnownKeys {
                 by_first_byte[slot].length == 0,
                 "two known keys share a slot"
             );
-            let width = if length >= 8 { 8 } else { 4 };
             by_first_byte[slot] = Entry {
                 length,
                 place,
-                first: word(key, 0, width),
-                last: word(key, length - width, width),
+                quoted,
+                mask,
             };
             place += 1;
         }
@@ -65,15 +76,29 @@ impl KnownKeys {
     #[inline]
     pub(crate) fn find(&self, text: &[u8]) -> Option<usize> {
         let entry = self.entry(*text.first()?);
-        (entry.length == text.len() && entry.matches(text)?).then_some(entry.place)
+        if entry.length != text.len() {
+            return None;
+        }
+        let mut quoted = [0; WIDTH];
+        quoted.get_mut(..text.len())?.copy_from_slice(text);
+        *quoted.get_mut(text.len())? = b'"';
+        entry.begins(quoted).then_some(entry.place)
     }
 
     /// The key the text `rest` begins with when a quote follows it: its length and place.
     #[inline]
     pub(crate) fn prefix_of(&self, rest: &[u8]) -> Option<(usize, usize)> {
-        let entry = self.entry(*rest.first()?);
-        let quoted = *rest.get(entry.length)? == b'"' && entry.length > 0;
-        (quoted && entry.matches(rest.get(..entry.length)?)?).then_some((entry.length, entry.place))
+        let bytes = match rest.first_chunk::<WIDTH>() {
+            Some(bytes) => *bytes,
+            // Near the end of the text: what is past it is zeros, which no key has.
+            None => {
+                let mut bytes = [0; WIDTH];
+                bytes[..rest.len()].copy_from_slice(rest);
+                bytes
+            }
+        };
+        let entry = self.entry(bytes[0]);
+        entry.begins(bytes).then_some((entry.length, entry.place))
     }
 
     #[inline]
@@ -83,28 +108,12 @@ impl KnownKeys {
 }
 
 impl Entry {
-    /// Whether `text`, of this key's length, is this key.
+    /// Whether `bytes` begin with this key and a quote.
     #[inline]
-    fn matches(&self, text: &[u8]) -> Option<bool> {
-        Some(if self.length >= 8 {
-            u64::from_le_bytes(*text.first_chunk::<8>()?) == self.first
-                && u64::from_le_bytes(*text.last_chunk::<8>()?) == self.last
-        } else {
-            u64::from(u32::from_le_bytes(*text.first_chunk::<4>()?)) == self.first
-                && u64::from(u32::from_le_bytes(*text.last_chunk::<4>()?)) == self.last
-        })
+    fn begins(&self, bytes: [u8; WIDTH]) -> bool {
+        let differs = (u128::from_le_bytes(bytes) ^ self.quoted) & self.mask;
+        differs == 0 && self.length > 0
     }
-}
-
-/// `width` bytes of `key` from `start`, as a little-endian word.
-const fn word(key: &[u8], start: usize, width: usize) -> u64 {
-    let mut word = 0;
-    let mut at = width;
-    while at > 0 {
-        at -= 1;
-        word = word << 8 | key[start + at] as u64;
-    }
-    word
 }
 
 #[cfg(test)]
@@ -116,7 +125,7 @@ mod tests {
         "email",
         "abcd",
         "secondEmail",
-        "f23456789abcdef0",
+        "f23456789abcdef",
     ];
     const KEYS: KnownKeys = KnownKeys::new(&NAMES);
 
@@ -126,6 +135,8 @@ mod tests {
             let found = Some((key.len(), place));
             assert_eq!(KEYS.find(key.as_bytes()), Some(place));
             assert_eq!(KEYS.prefix_of(format!("{key}\",").as_bytes()), found);
+            let far_from_the_end = format!("{key}\":\"{}\"", "x".repeat(WIDTH));
+            assert_eq!(KEYS.prefix_of(far_from_the_end.as_bytes()), found);
             assert_eq!(KEYS.prefix_of(format!("{key}x\"").as_bytes()), None);
             assert_eq!(KEYS.prefix_of(key.as_bytes()), None, "no closing quote");
             let mut longer = key.to_string();
