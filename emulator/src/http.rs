@@ -157,7 +157,7 @@ async fn upload(
 ) -> Response {
     let bytes = match read_body(shared, headers, body, batch::spare::body).await {
         Ok(bytes) => bytes,
-        Err(error) => return error_answer(&error),
+        Err(error) => return closing(error_answer(&error)),
     };
     let accepted = check(bytes, &shared.limits).and_then(|change| {
         shared
@@ -237,12 +237,14 @@ async fn collect(mut body: Body, limit: usize, mut bytes: Vec<u8>) -> Result<Vec
 /// `POST /oauth2/v1/token`. The assertion's `aud` must be this endpoint's URL, as the
 /// client reached it (its `Host`) or as [`Emulator::base_url`](crate::Emulator::base_url) names it.
 async fn token(State(shared): AppState, headers: HeaderMap, body: Body) -> Response {
-    let issued = match read_body(&shared, &headers, body, Vec::with_capacity).await {
-        Ok(form) => issue(&shared, &headers, &form),
+    let (issued, unread) = match read_body(&shared, &headers, body, Vec::with_capacity).await {
+        Ok(form) => (issue(&shared, &headers, &form), false),
         // Refused in OAuth's shape (RFC 6749, section 5.2), as every answer of this endpoint.
-        Err(error) => Err(OAuthError::invalid_request(
-            error.causes.first().unwrap_or(&error.summary),
-        )),
+        Err(error) => {
+            let refusal =
+                OAuthError::invalid_request(error.causes.first().unwrap_or(&error.summary));
+            (Err(refusal), true)
+        }
     };
     let (status, body) = match issued {
         Ok(token) => (200, token.to_string().into_bytes()),
@@ -252,7 +254,7 @@ async fn token(State(shared): AppState, headers: HeaderMap, body: Body) -> Respo
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    response
+    if unread { closing(response) } else { response }
 }
 
 /// An access token for the client credentials of `form`, or the refusal.
@@ -299,6 +301,18 @@ fn session_answer(status: StatusCode, session: Result<SessionView, OktaError>) -
 /// An Okta error answer.
 pub(crate) fn error_answer(error: &OktaError) -> Response {
     json(status_code(error.status), error.body())
+}
+
+/// `response`, saying that the connection closes after it: the answer to a request whose
+/// body was not read to its end (refused before it was read, or too large, too slow or
+/// broken). hyper then closes the connection unless the rest of the body has already
+/// arrived, and a client that took it back into its pool could send its next request into
+/// the closing connection and lose it ("connection closed before message completed").
+pub(crate) fn closing(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 fn status_code(status: u16) -> StatusCode {

@@ -10,7 +10,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, Request, Response, header};
 use chrono::{DateTime, Utc};
-use hyper::body::Incoming;
+use hyper::body::{Body as _, Incoming};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
@@ -20,7 +20,7 @@ use tower::ServiceExt;
 use crate::auth::{self, Access};
 use crate::error::OktaError;
 use crate::faults::RequestFault;
-use crate::http::error_answer;
+use crate::http::{closing, error_answer};
 use crate::ids;
 use crate::rate_limit::RateStatus;
 use crate::recording::{RecordedRequest, recorded_value};
@@ -202,7 +202,9 @@ async fn carry_out(
         (refusal, rate)
     };
     match refusal {
-        (Some(error), rate) => Ok((error_answer(&error), rate)),
+        // Refused before its body is read: the connection closes unless it has none.
+        (Some(error), rate) if request.body().is_end_stream() => Ok((error_answer(&error), rate)),
+        (Some(error), rate) => Ok((closing(error_answer(&error)), rate)),
         (None, rate) => {
             let response = router.oneshot(request.map(Body::new)).await;
             Ok((into_response(response), rate))

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use okta_identity_source_emulator::{Emulator, Limits};
+use okta_identity_source_emulator::{Emulator, Fault, Limits};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -25,11 +25,15 @@ async fn upload_declaring(emulator: &Emulator, content_length: &str, body: &str)
         .create_identity_source_session(SOURCE)
         .await
         .unwrap();
+    upload_to(emulator, &session.id, content_length, body).await
+}
+
+/// The same to session `id`.
+async fn upload_to(emulator: &Emulator, id: &str, content_length: &str, body: &str) -> TcpStream {
     let mut stream = TcpStream::connect(emulator.address()).await.unwrap();
     let head = format!(
-        "POST /api/v1/identity-sources/{SOURCE}/sessions/{}/bulk-upsert HTTP/1.1\r\n\
-         host: x\r\nauthorization: SSWS {TOKEN}\r\ncontent-length: {content_length}\r\n\r\n{body}",
-        session.id
+        "POST /api/v1/identity-sources/{SOURCE}/sessions/{id}/bulk-upsert HTTP/1.1\r\n\
+         host: x\r\nauthorization: SSWS {TOKEN}\r\ncontent-length: {content_length}\r\n\r\n{body}"
     );
     stream.write_all(head.as_bytes()).await.unwrap();
     stream
@@ -136,8 +140,91 @@ async fn a_declared_length_over_the_limit_is_refused_before_the_body_is_read() {
     let mut stream = upload_declaring(&emulator, "1000000000", "").await;
     let answer = String::from_utf8_lossy(&read_to_close(&mut stream).await).into_owned();
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(says_it_closes(&answer), "{answer}");
     let body: Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
     assert_eq!(body["errorCode"], "E0000001");
+}
+
+/// Whether the answer's head has `Connection: close`.
+fn says_it_closes(answer: &str) -> bool {
+    let head = answer.split("\r\n\r\n").next().unwrap_or_default();
+    head.lines()
+        .any(|line| line.eq_ignore_ascii_case("connection: close"))
+}
+
+/// A refusal that comes before the body is read (here a 429) says the connection closes, and
+/// it closes: a client must not send another request into it, as one taken back into a
+/// pool would, racing the close. A refusal of a request with no body keeps the connection.
+#[tokio::test]
+async fn a_refusal_before_the_body_is_read_closes_the_connection() {
+    let emulator = start(builder()).await;
+    let session = api(&emulator)
+        .create_identity_source_session(SOURCE)
+        .await
+        .unwrap();
+    emulator.inject(Fault::Status {
+        status: 429,
+        count: 1,
+    });
+    let mut stream = upload_to(&emulator, &session.id, "1000", r#"{"entityType":"USERS""#).await;
+    let answer = String::from_utf8_lossy(&read_to_close(&mut stream).await).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
+    assert!(says_it_closes(&answer), "{answer}");
+
+    emulator.inject(Fault::Status {
+        status: 429,
+        count: 1,
+    });
+    let mut stream = TcpStream::connect(emulator.address()).await.unwrap();
+    let get = format!(
+        "GET /api/v1/identity-sources/{SOURCE}/sessions HTTP/1.1\r\n\
+         host: x\r\nauthorization: SSWS {TOKEN}\r\n\r\n"
+    );
+    let mut answers = String::new();
+    for _ in 0..2 {
+        stream.write_all(get.as_bytes()).await.unwrap();
+        answers.push_str(&read_answer(&mut stream).await);
+    }
+    assert!(answers.starts_with("HTTP/1.1 429"), "{answers}");
+    assert!(
+        answers.contains("HTTP/1.1 200"),
+        "the same connection answers again: {answers}"
+    );
+    assert!(!says_it_closes(&answers), "{answers}");
+}
+
+#[tokio::test]
+async fn a_token_request_too_large_to_read_closes_the_connection() {
+    let emulator = start(builder()).await;
+    let mut stream = TcpStream::connect(emulator.address()).await.unwrap();
+    let head = "POST /oauth2/v1/token HTTP/1.1\r\nhost: x\r\n\
+                content-type: application/x-www-form-urlencoded\r\n\
+                content-length: 1000000000\r\n\r\ngrant_type=";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let answer = String::from_utf8_lossy(&read_to_close(&mut stream).await).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("invalid_request"), "{answer}");
+    assert!(says_it_closes(&answer), "{answer}");
+}
+
+/// One answer with a `Content-Length`, read from `stream`.
+async fn read_answer(stream: &mut TcpStream) -> String {
+    let mut answer = Vec::new();
+    let mut byte = [0];
+    while !answer.ends_with(b"\r\n\r\n") {
+        stream.read_exact(&mut byte).await.unwrap();
+        answer.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length: "))
+        .and_then(|length| length.trim().parse().ok())
+        .unwrap();
+    let mut body = vec![0; length];
+    stream.read_exact(&mut body).await.unwrap();
+    answer.extend_from_slice(&body);
+    String::from_utf8_lossy(&answer).into_owned()
 }
 
 #[tokio::test]
