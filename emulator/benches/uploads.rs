@@ -145,13 +145,8 @@ enum End {
     Cancel,
 }
 
-/// One import on `source`: create, the uploads, start-import. Panics on any refusal.
-async fn import(fixture: &Fixture, source: &str) {
-    session(fixture, source, End::Import).await;
-}
-
 /// One session on `source`: create, the uploads, then `end`. Panics on any refusal.
-async fn session(fixture: &Fixture, source: &str, end: End) {
+async fn upload_session(fixture: &Fixture, source: &str, end: End) {
     let sessions = format!(
         "{}/api/v1/identity-sources/{source}/sessions",
         fixture.emulator.base_url()
@@ -177,9 +172,10 @@ async fn session(fixture: &Fixture, source: &str, end: End) {
 #[divan::bench]
 fn import_one_source(bencher: Bencher) {
     let fixture = fixture(Threads::One);
-    bencher
-        .counter(ItemsCount::new(uploads()))
-        .bench_local(|| fixture.runtime.block_on(import(&fixture, SOURCES[0])));
+    bencher.counter(ItemsCount::new(uploads())).bench_local(|| {
+        let import = upload_session(&fixture, SOURCES[0], End::Import);
+        fixture.runtime.block_on(import)
+    });
 }
 
 /// `import_one_source` with the session cancelled instead of started: the uploads accepted,
@@ -188,8 +184,8 @@ fn import_one_source(bencher: Bencher) {
 fn accept_one_source(bencher: Bencher) {
     let fixture = fixture(Threads::One);
     bencher.counter(ItemsCount::new(uploads())).bench_local(|| {
-        let session = session(&fixture, SOURCES[0], End::Cancel);
-        fixture.runtime.block_on(session)
+        let accept = upload_session(&fixture, SOURCES[0], End::Cancel);
+        fixture.runtime.block_on(accept)
     });
 }
 
@@ -230,7 +226,7 @@ fn import_two_sources(bencher: Bencher) {
         .counter(ItemsCount::new(uploads() * SOURCES.len()))
         .bench_local(|| {
             fixture.runtime.block_on(async {
-                let [a, b] = SOURCES.map(|source| import(&fixture, source));
+                let [a, b] = SOURCES.map(|source| upload_session(&fixture, source, End::Import));
                 tokio::join!(a, b);
             })
         });

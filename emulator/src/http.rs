@@ -155,9 +155,9 @@ async fn upload(
     body: Body,
     check: impl FnOnce(Vec<u8>, &crate::Limits) -> Result<Change, OktaError>,
 ) -> Response {
-    let bytes = match read_body(shared, headers, body, batch::spare::body).await {
+    let bytes = match read_body(shared, headers, body).await {
         Ok(bytes) => bytes,
-        Err(error) => return closing(error_answer(&error)),
+        Err(error) => return error_answer(&error),
     };
     let accepted = check(bytes, &shared.limits).and_then(|change| {
         shared
@@ -171,16 +171,15 @@ async fn upload(
     }
 }
 
-/// The body, in a buffer from `buffer` (given the room to make), refused without reading it
-/// all when it is larger than the limit (by its `Content-Length` or as it arrives), or when
-/// it does not arrive within the body timeout.
+/// The body, in a buffer kept from an earlier batch ([`batch::spare`]), refused without
+/// reading it all when it is larger than the limit (by its `Content-Length` or as it
+/// arrives), or when it does not arrive within the body timeout.
 /// FACTS.md names no code for a body that is too large; it is refused like every other
 /// broken rule of an upload, 400 E0000001.
 pub(crate) async fn read_body(
     shared: &Shared,
     headers: &HeaderMap,
     body: Body,
-    buffer: fn(usize) -> Vec<u8>,
 ) -> Result<Vec<u8>, OktaError> {
     let limit = shared.limits.max_body_bytes;
     let declared = headers
@@ -191,12 +190,16 @@ pub(crate) async fn read_body(
         Some(Ok(length)) if length <= limit => {
             tokio::time::timeout(
                 shared.body_timeout,
-                collect(body, limit, buffer(length.min(MAX_RESERVED_BODY))),
+                collect(
+                    body,
+                    limit,
+                    batch::spare::body(length.min(MAX_RESERVED_BODY)),
+                ),
             )
             .await
         }
         Some(_) => Ok(Err(BodyRefusal::TooLarge)),
-        None => tokio::time::timeout(shared.body_timeout, collect(body, limit, buffer(0))).await,
+        None => tokio::time::timeout(shared.body_timeout, collect(body, limit, Vec::new())).await,
     };
     match collected {
         Ok(Ok(bytes)) => Ok(bytes),
@@ -237,14 +240,12 @@ async fn collect(mut body: Body, limit: usize, mut bytes: Vec<u8>) -> Result<Vec
 /// `POST /oauth2/v1/token`. The assertion's `aud` must be this endpoint's URL, as the
 /// client reached it (its `Host`) or as [`Emulator::base_url`](crate::Emulator::base_url) names it.
 async fn token(State(shared): AppState, headers: HeaderMap, body: Body) -> Response {
-    let (issued, unread) = match read_body(&shared, &headers, body, Vec::with_capacity).await {
-        Ok(form) => (issue(&shared, &headers, &form), false),
+    let issued = match read_body(&shared, &headers, body).await {
+        Ok(form) => issue(&shared, &headers, &form),
         // Refused in OAuth's shape (RFC 6749, section 5.2), as every answer of this endpoint.
-        Err(error) => {
-            let refusal =
-                OAuthError::invalid_request(error.causes.first().unwrap_or(&error.summary));
-            (Err(refusal), true)
-        }
+        Err(error) => Err(OAuthError::invalid_request(
+            error.causes.first().unwrap_or(&error.summary),
+        )),
     };
     let (status, body) = match issued {
         Ok(token) => (200, token.to_string().into_bytes()),
@@ -254,7 +255,7 @@ async fn token(State(shared): AppState, headers: HeaderMap, body: Body) -> Respo
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    if unread { closing(response) } else { response }
+    response
 }
 
 /// An access token for the client credentials of `form`, or the refusal.
@@ -301,18 +302,6 @@ fn session_answer(status: StatusCode, session: Result<SessionView, OktaError>) -
 /// An Okta error answer.
 pub(crate) fn error_answer(error: &OktaError) -> Response {
     json(status_code(error.status), error.body())
-}
-
-/// `response`, saying that the connection closes after it: the answer to a request whose
-/// body was not read to its end (refused before it was read, or too large, too slow or
-/// broken). hyper then closes the connection unless the rest of the body has already
-/// arrived, and a client that took it back into its pool could send its next request into
-/// the closing connection and lose it ("connection closed before message completed").
-pub(crate) fn closing(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    response
 }
 
 fn status_code(status: u16) -> StatusCode {

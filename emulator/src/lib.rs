@@ -47,6 +47,7 @@ mod limits;
 mod oauth;
 mod profile;
 mod rate_limit;
+mod read_to_end;
 mod recording;
 mod rules;
 mod server;

@@ -62,7 +62,7 @@ pub(crate) const STANDARD_NAMES: [&str; PROFILE_FIELDS.len()] = {
     names
 };
 
-/// The standard attributes' names, found by their first byte and at most two word compares:
+/// The standard attributes' names, found by their first byte and one compare of sixteen bytes:
 /// the keys the reader of bodies looks for in a profile, and the names the rules look up.
 pub(crate) const STANDARD_ATTRIBUTES: KnownKeys = KnownKeys::new(&STANDARD_NAMES);
 

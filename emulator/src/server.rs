@@ -10,7 +10,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, Request, Response, header};
 use chrono::{DateTime, Utc};
-use hyper::body::{Body as _, Incoming};
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
@@ -20,9 +20,10 @@ use tower::ServiceExt;
 use crate::auth::{self, Access};
 use crate::error::OktaError;
 use crate::faults::RequestFault;
-use crate::http::{closing, error_answer};
+use crate::http::error_answer;
 use crate::ids;
 use crate::rate_limit::RateStatus;
+use crate::read_to_end;
 use crate::recording::{RecordedRequest, recorded_value};
 use crate::service::Clock;
 use crate::state::Shared;
@@ -125,17 +126,19 @@ async fn handle(
             .collect(),
         status: None,
     };
+    let (request, read_to_end) = read_to_end::watch(request);
     let answer = if request.uri().path().starts_with("/api/") {
         api_request(&shared, router, request).await
     } else {
         let rate = shared.lock().rate.peek(Instant::now());
-        let response = router.oneshot(request.map(Body::new)).await;
+        let response = router.oneshot(request).await;
         Ok((into_response(response), rate))
     };
-    let Ok((mut response, rate)) = answer else {
+    let Ok((response, rate)) = answer else {
         shared.lock().recorder.push(record);
         return Err(DroppedConnection);
     };
+    let mut response = read_to_end.answer(response);
     add_headers(&mut response, &rate, &shared.clock);
     record.status = Some(response.status().as_u16());
     shared.lock().recorder.push(record);
@@ -146,7 +149,7 @@ async fn handle(
 async fn api_request(
     shared: &Shared,
     router: Router,
-    request: Request<Incoming>,
+    request: Request<Body>,
 ) -> Result<(Response<Body>, RateStatus), DroppedConnection> {
     let fault = shared.lock().faults.take();
     let answer = carry_out(shared, router, request, fault).await;
@@ -169,7 +172,7 @@ async fn api_request(
 async fn carry_out(
     shared: &Shared,
     router: Router,
-    request: Request<Incoming>,
+    request: Request<Body>,
     fault: Option<RequestFault>,
 ) -> Result<(Response<Body>, RateStatus), DroppedConnection> {
     if fault == Some(RequestFault::Drop) {
@@ -202,11 +205,9 @@ async fn carry_out(
         (refusal, rate)
     };
     match refusal {
-        // Refused before its body is read: the connection closes unless it has none.
-        (Some(error), rate) if request.body().is_end_stream() => Ok((error_answer(&error), rate)),
-        (Some(error), rate) => Ok((closing(error_answer(&error)), rate)),
+        (Some(error), rate) => Ok((error_answer(&error), rate)),
         (None, rate) => {
-            let response = router.oneshot(request.map(Body::new)).await;
+            let response = router.oneshot(request).await;
             Ok((into_response(response), rate))
         }
     }

@@ -65,14 +65,17 @@ impl Spare {
     }
 
     fn body(&self, capacity: usize) -> Vec<u8> {
-        with_room(self.lock().pop(|kept| &mut kept.bodies), capacity)
+        with_room(self.lock().pop(capacity, |kept| &mut kept.bodies), capacity)
     }
 
     fn places(&self, users: usize, attributes: usize) -> (Vec<BatchUser>, Vec<BatchAttribute>) {
         let (kept_users, kept_attributes) = {
             let mut kept = self.lock();
-            let users = kept.pop(|kept| &mut kept.users);
-            (users, kept.pop(|kept| &mut kept.attributes))
+            let kept_users = kept.pop(users, |kept| &mut kept.users);
+            (
+                kept_users,
+                kept.pop(attributes, |kept| &mut kept.attributes),
+            )
         };
         (
             with_room(kept_users, users),
@@ -104,8 +107,12 @@ fn with_room<T>(buffer: Vec<T>, capacity: usize) -> Vec<T> {
 }
 
 impl Kept {
-    /// A kept buffer of `kind`, or a new one with no room.
-    fn pop<T>(&mut self, kind: impl Fn(&mut Self) -> &mut Vec<Vec<T>>) -> Vec<T> {
+    /// A kept buffer of `kind`, or a new one with no room: none is taken for no room
+    /// (a bulk-delete keeps no attributes).
+    fn pop<T>(&mut self, room: usize, kind: impl Fn(&mut Self) -> &mut Vec<Vec<T>>) -> Vec<T> {
+        if room == 0 {
+            return Vec::new();
+        }
         let buffer = kind(self).pop().unwrap_or_default();
         self.bytes -= buffer.capacity() * size_of::<T>();
         buffer
@@ -154,7 +161,11 @@ mod tests {
             "a new buffer with the room asked for"
         );
         assert_eq!(spare.lock().bytes, 0, "nothing kept once all is taken");
-        assert_eq!(spare.body(8).capacity(), 8, "none kept: a new buffer");
+        assert!(spare.body(8).capacity() >= 8, "none kept: a new buffer");
+        spare.keep(Vec::with_capacity(100), Vec::new(), Vec::with_capacity(10));
+        let (_, attributes) = spare.places(1, 0);
+        assert_eq!(attributes.capacity(), 0, "none taken for no room");
+        assert_eq!(spare.lock().attributes.len(), 1);
     }
 
     #[test]

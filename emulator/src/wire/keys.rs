@@ -151,7 +151,11 @@ mod tests {
                 assert_eq!(KEYS.prefix_of(&other), None, "{key} changed at {at}");
             }
         }
-        for text in ["", "a", "abc", "usrName", "Email", "department", "\u{0}"] {
+        let near_keys = ["f23456789abcdeF", "f23456789abcdef0", "secondEmail1234567"];
+        for text in ["", "a", "abc", "usrName", "Email", "department", "\u{0}"]
+            .into_iter()
+            .chain(near_keys)
+        {
             assert_eq!(KEYS.find(text.as_bytes()), None, "{text:?}");
             assert_eq!(KEYS.prefix_of(format!("{text}\"").as_bytes()), None);
         }

@@ -193,6 +193,61 @@ async fn a_refusal_before_the_body_is_read_closes_the_connection() {
     assert!(!says_it_closes(&answers), "{answers}");
 }
 
+/// The answer a fault puts in place of the real one keeps what the real one said: a body too
+/// large to read still closes the connection.
+#[tokio::test]
+async fn an_answer_replaced_by_a_fault_still_closes_when_the_body_was_not_read() {
+    let emulator = start(builder()).await;
+    let session = api(&emulator)
+        .create_identity_source_session(SOURCE)
+        .await
+        .unwrap();
+    emulator.inject(Fault::StatusAfterCarryingOut {
+        status: 504,
+        count: 1,
+    });
+    let mut stream = upload_to(&emulator, &session.id, "1000000000", "{").await;
+    let answer = String::from_utf8_lossy(&read_to_close(&mut stream).await).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 504"), "{answer}");
+    assert!(says_it_closes(&answer), "{answer}");
+}
+
+/// A body read to its end keeps the connection, refused or not; a path that names nothing,
+/// whose body is never read, closes it.
+#[tokio::test]
+async fn a_body_read_to_its_end_keeps_the_connection_and_one_left_unread_closes_it() {
+    let emulator = start(builder()).await;
+    let session = api(&emulator)
+        .create_identity_source_session(SOURCE)
+        .await
+        .unwrap();
+    let refused = r#"{"entityType":"GROUPS","profiles":[]}"#;
+    let mut stream = upload_to(&emulator, &session.id, &refused.len().to_string(), refused).await;
+    let first = read_answer(&mut stream).await;
+    assert!(first.starts_with("HTTP/1.1 400"), "{first}");
+    assert!(!says_it_closes(&first), "{first}");
+    let list = format!(
+        "GET /api/v1/identity-sources/{SOURCE}/sessions HTTP/1.1\r\n\
+         host: x\r\nauthorization: SSWS {TOKEN}\r\n\r\n"
+    );
+    stream.write_all(list.as_bytes()).await.unwrap();
+    let second = read_answer(&mut stream).await;
+    assert!(
+        second.starts_with("HTTP/1.1 200"),
+        "the same connection answers again: {second}"
+    );
+
+    let mut stream = TcpStream::connect(emulator.address()).await.unwrap();
+    let nowhere = format!(
+        "POST /api/v1/nowhere HTTP/1.1\r\nhost: x\r\nauthorization: SSWS {TOKEN}\r\n\
+         content-length: 2\r\n\r\n{{}}"
+    );
+    stream.write_all(nowhere.as_bytes()).await.unwrap();
+    let answer = String::from_utf8_lossy(&read_to_close(&mut stream).await).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    assert!(says_it_closes(&answer), "{answer}");
+}
+
 #[tokio::test]
 async fn a_token_request_too_large_to_read_closes_the_connection() {
     let emulator = start(builder()).await;
