@@ -120,6 +120,44 @@ fn a_map_file_with_a_bad_row_or_a_repeated_column_is_refused_at_its_line() {
     );
 }
 
+/// Excel's first line `sep=;` names the delimiter, whatever `--delimiter` says; the header is
+/// the line after it, and every line keeps its number in the file.
+#[test]
+fn an_excel_separator_line_names_the_delimiter_and_lines_keep_their_numbers() {
+    let text = b"\xEF\xBB\xBFsep=;\r\nexternalId;email;department\r\ne1;a@example.com;R&D\r\n\
+                 e2;b@example.com;Ops, Europe\r\n";
+    let (_dir, path) = file("users.csv", text);
+    let rows = read_all(&path, &ReadOptions::default());
+    let rows: Vec<_> = rows.into_iter().map(Result::unwrap).collect();
+    let read: Vec<_> = rows
+        .iter()
+        .map(|row| (row.external_id.as_str(), row.location.line))
+        .collect();
+    assert_eq!(read, [("e1", 3), ("e2", 4)]);
+    let json = serde_json::to_value(&rows[1].profile).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"email": "b@example.com", "department": "Ops, Europe"})
+    );
+
+    let (_dir, path) = file("users.csv", b"sep=|\nid|email\ne1|a@example.com\n");
+    assert_eq!(
+        header_error(&path, &ReadOptions::default()),
+        "FILE:2: the header has no externalId column (its columns: \"id\", \"email\"); add one, \
+         or name the column that holds the users' ids with --map FILE"
+    );
+
+    let (_dir, path) = file("gone.csv", b"sep=;\nname;externalId\nAda;e1\n");
+    let leavers: Vec<_> = read_deactivations(&path, Delimiter::default())
+        .unwrap()
+        .map(|row| {
+            let row = row.unwrap();
+            (row.external_id, row.location.line)
+        })
+        .collect();
+    assert_eq!(leavers, [("e1".to_string(), 3)]);
+}
+
 #[test]
 fn a_byte_order_mark_before_the_header_is_skipped() {
     let (_dir, path) = file(

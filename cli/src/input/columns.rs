@@ -281,11 +281,11 @@ impl Header {
     pub(crate) fn new(
         names: &[&str],
         map: &ColumnMap,
-        file: &Arc<str>,
+        header: &Location,
         delimiter: Delimiter,
     ) -> Result<Self, InputError> {
         let error = |column: usize, message: String| InputError::Header {
-            location: Location::line(file, 1).at_column(column as u64 + 1),
+            location: header.clone().at_column(column as u64 + 1),
             message,
         };
         let mut columns: Vec<Column> = Vec::with_capacity(names.len());
@@ -311,7 +311,7 @@ impl Header {
             columns.push(column);
         }
         // Before the check for externalId, which a typo in the map may be the cause of.
-        map.tell_unmatched(names, file);
+        map.tell_unmatched(names, &header.file);
         if !columns.contains(&Column::ExternalId) {
             let message = separated_otherwise(names, delimiter).unwrap_or_else(|| {
                 format!(
@@ -320,10 +320,7 @@ impl Header {
                     shown_names(names)
                 )
             });
-            return Err(InputError::Header {
-                location: Location::line(file, 1),
-                message,
-            });
+            return Err(InputError::at_header(header, message));
         }
         Ok(Self { columns })
     }

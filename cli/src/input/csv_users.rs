@@ -1,6 +1,6 @@
 //! Users from a CSV file with a header row.
 
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::sync::Arc;
 
 use csv::ByteRecord;
@@ -9,42 +9,46 @@ use okta_identity_source::models::IdentitySourceUserProfileForUpsert;
 use super::columns::{Column, Header};
 use super::external_id;
 use super::line_breaks::LineBreaks;
+use super::separator_line;
 use super::{Delimiter, InputError, Location, ReadOptions, RecordError, UserRow, Users};
 use crate::output::summary::count;
 
 /// A CSV reader of `reader`, its fields separated by `delimiter` (rows may differ in length;
-/// each is checked where it is read) and its header row, which is an error at line 1 of
-/// `file` when it can't be read.
-pub(super) fn csv_with_header<R: Read>(
-    reader: R,
+/// each is checked where it is read), its header row, and where that is in `file`: line 1,
+/// or line 2 after a first line `sep=;` (as Excel writes it), which names the delimiter
+/// instead. An error at the header when it can't be read.
+pub(super) fn csv_with_header<R: BufRead>(
+    mut reader: R,
     file: &Arc<str>,
     delimiter: Delimiter,
-) -> Result<(csv::Reader<LineBreaks<R>>, ByteRecord), InputError> {
+) -> Result<(csv::Reader<LineBreaks<R>>, ByteRecord, Location), InputError> {
+    let named = separator_line::take(&mut reader)
+        .map_err(|e| InputError::in_header(file, e.to_string()))?;
+    let lines_before = u64::from(named.is_some());
+    let header = Location::line(file, lines_before + 1);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
-        .delimiter(delimiter.0)
-        .from_reader(LineBreaks::new(reader));
-    let names = reader
-        .byte_headers()
-        .map_err(|e| InputError::in_header(file, e.to_string()))?
-        .clone();
-    Ok((reader, names))
+        .delimiter(named.unwrap_or(delimiter).0)
+        .from_reader(LineBreaks::after_lines(reader, lines_before));
+    let names = match reader.byte_headers() {
+        Ok(names) => names.clone(),
+        Err(e) => return Err(InputError::at_header(&header, e.to_string())),
+    };
+    Ok((reader, names, header))
 }
 
 /// Reads the header now and the records as the iterator is driven. A UTF-8 byte-order mark
 /// before the header is skipped.
-pub(super) fn read<R: Read + Send + 'static>(
+pub(super) fn read<R: BufRead + Send + 'static>(
     reader: R,
     file: String,
     options: &ReadOptions,
 ) -> Result<Users, InputError> {
     let file: Arc<str> = file.into();
-    let (reader, names) = csv_with_header(reader, &file, options.delimiter)?;
+    let (reader, names, header) = csv_with_header(reader, &file, options.delimiter)?;
     if names.is_empty() {
-        return Err(InputError::in_header(
-            &file,
-            "the file is empty; it must start with a header row".into(),
-        ));
+        let message = "the file is empty; it must start with a header row";
+        return Err(InputError::at_header(&header, message.into()));
     }
     let names = names
         .iter()
@@ -56,7 +60,7 @@ pub(super) fn read<R: Read + Send + 'static>(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let header = Header::new(&names, &options.columns, &file, options.delimiter)?;
+    let header = Header::new(&names, &options.columns, &header, options.delimiter)?;
     let rows = Rows {
         reader,
         header,

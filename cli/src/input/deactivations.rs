@@ -134,14 +134,14 @@ fn not_an_id(text: &str) -> Option<&'static str> {
 
 /// The `externalId` column of a CSV file (its name matched case-insensitively); the other
 /// columns are not read.
-fn from_csv<R: std::io::Read + Send + 'static>(
+fn from_csv<R: BufRead + Send + 'static>(
     reader: R,
     file: Arc<str>,
     delimiter: Delimiter,
 ) -> Result<Deactivations, InputError> {
-    let (mut reader, names) = csv_with_header(reader, &file, delimiter)?;
+    let (mut reader, names, header) = csv_with_header(reader, &file, delimiter)?;
     let column = external_id_column(&names, delimiter)
-        .map_err(|message| InputError::in_header(&file, message))?;
+        .map_err(|message| InputError::at_header(&header, message))?;
     let mut record = csv::ByteRecord::new();
     let mut index = 0;
     let mut done = false;

@@ -39,9 +39,19 @@ struct Breaks {
 
 impl<R> LineBreaks<R> {
     pub fn new(inner: R) -> Self {
+        Self::after_lines(inner, 0)
+    }
+
+    /// The same for the rest of a file whose first `lines` were read already: its lines are
+    /// numbered from `lines + 1`.
+    pub fn after_lines(inner: R, lines: u64) -> Self {
+        let breaks = Breaks {
+            passed: lines,
+            ..Breaks::default()
+        };
         Self {
             inner,
-            breaks: RefCell::default(),
+            breaks: RefCell::new(breaks),
         }
     }
 

@@ -16,6 +16,7 @@ mod jsonl_users;
 mod line_breaks;
 mod location;
 mod records;
+mod separator_line;
 mod source;
 
 use std::fs::File;
@@ -151,8 +152,13 @@ fn holds(paths: &[String]) -> String {
 impl InputError {
     /// A problem with the header row (line 1) of `file`.
     fn in_header(file: &Arc<str>, message: String) -> Self {
+        Self::at_header(&Location::line(file, 1), message)
+    }
+
+    /// An error in the header row, which is at `header`.
+    fn at_header(header: &Location, message: String) -> Self {
         Self::Header {
-            location: Location::line(file, 1),
+            location: header.clone(),
             message,
         }
     }
