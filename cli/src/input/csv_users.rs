@@ -45,10 +45,10 @@ pub(super) fn read<R: BufRead + Send + 'static>(
     options: &ReadOptions,
 ) -> Result<Users, InputError> {
     let file: Arc<str> = file.into();
-    let (reader, names, header) = csv_with_header(reader, &file, options.delimiter)?;
+    let (reader, names, header_at) = csv_with_header(reader, &file, options.delimiter)?;
     if names.is_empty() {
         let message = "the file is empty; it must start with a header row";
-        return Err(InputError::at_header(&header, message.into()));
+        return Err(InputError::at_header(&header_at, message.into()));
     }
     let names = names
         .iter()
@@ -60,7 +60,7 @@ pub(super) fn read<R: BufRead + Send + 'static>(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let header = Header::new(&names, &options.columns, &header, options.delimiter)?;
+    let header = Header::new(&names, &options.columns, &header_at, options.delimiter)?;
     let rows = Rows {
         reader,
         header,

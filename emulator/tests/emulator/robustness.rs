@@ -145,6 +145,31 @@ async fn a_declared_length_over_the_limit_is_refused_before_the_body_is_read() {
     assert_eq!(body["errorCode"], "E0000001");
 }
 
+/// Opens a session, then sends it an upload with `fault` to come, declaring `content_length`
+/// bytes and sending `body`; the answer, read until the server closes the connection.
+async fn upload_with_fault(
+    emulator: &Emulator,
+    fault: Fault,
+    content_length: &str,
+    body: &str,
+) -> String {
+    let session = api(emulator)
+        .create_identity_source_session(SOURCE)
+        .await
+        .unwrap();
+    emulator.inject(fault);
+    let mut stream = upload_to(emulator, &session.id, content_length, body).await;
+    String::from_utf8_lossy(&read_to_close(&mut stream).await).into_owned()
+}
+
+/// A request for the list of the source's sessions, as raw HTTP.
+fn list_sessions() -> String {
+    format!(
+        "GET /api/v1/identity-sources/{SOURCE}/sessions HTTP/1.1\r\n\
+         host: x\r\nauthorization: SSWS {TOKEN}\r\n\r\n"
+    )
+}
+
 /// Whether the answer's head has `Connection: close`.
 fn says_it_closes(answer: &str) -> bool {
     let head = answer.split("\r\n\r\n").next().unwrap_or_default();
@@ -158,31 +183,25 @@ fn says_it_closes(answer: &str) -> bool {
 #[tokio::test]
 async fn a_refusal_before_the_body_is_read_closes_the_connection() {
     let emulator = start(builder()).await;
-    let session = api(&emulator)
-        .create_identity_source_session(SOURCE)
-        .await
-        .unwrap();
-    emulator.inject(Fault::Status {
+    let too_many = Fault::Status {
         status: 429,
         count: 1,
-    });
-    let mut stream = upload_to(&emulator, &session.id, "1000", r#"{"entityType":"USERS""#).await;
-    let answer = String::from_utf8_lossy(&read_to_close(&mut stream).await).into_owned();
+    };
+    let answer = upload_with_fault(
+        &emulator,
+        too_many.clone(),
+        "1000",
+        r#"{"entityType":"USERS""#,
+    )
+    .await;
     assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
     assert!(says_it_closes(&answer), "{answer}");
 
-    emulator.inject(Fault::Status {
-        status: 429,
-        count: 1,
-    });
+    emulator.inject(too_many);
     let mut stream = TcpStream::connect(emulator.address()).await.unwrap();
-    let get = format!(
-        "GET /api/v1/identity-sources/{SOURCE}/sessions HTTP/1.1\r\n\
-         host: x\r\nauthorization: SSWS {TOKEN}\r\n\r\n"
-    );
     let mut answers = String::new();
     for _ in 0..2 {
-        stream.write_all(get.as_bytes()).await.unwrap();
+        stream.write_all(list_sessions().as_bytes()).await.unwrap();
         answers.push_str(&read_answer(&mut stream).await);
     }
     assert!(answers.starts_with("HTTP/1.1 429"), "{answers}");
@@ -198,16 +217,11 @@ async fn a_refusal_before_the_body_is_read_closes_the_connection() {
 #[tokio::test]
 async fn an_answer_replaced_by_a_fault_still_closes_when_the_body_was_not_read() {
     let emulator = start(builder()).await;
-    let session = api(&emulator)
-        .create_identity_source_session(SOURCE)
-        .await
-        .unwrap();
-    emulator.inject(Fault::StatusAfterCarryingOut {
+    let gateway = Fault::StatusAfterCarryingOut {
         status: 504,
         count: 1,
-    });
-    let mut stream = upload_to(&emulator, &session.id, "1000000000", "{").await;
-    let answer = String::from_utf8_lossy(&read_to_close(&mut stream).await).into_owned();
+    };
+    let answer = upload_with_fault(&emulator, gateway, "1000000000", "{").await;
     assert!(answer.starts_with("HTTP/1.1 504"), "{answer}");
     assert!(says_it_closes(&answer), "{answer}");
 }
@@ -226,11 +240,7 @@ async fn a_body_read_to_its_end_keeps_the_connection_and_one_left_unread_closes_
     let first = read_answer(&mut stream).await;
     assert!(first.starts_with("HTTP/1.1 400"), "{first}");
     assert!(!says_it_closes(&first), "{first}");
-    let list = format!(
-        "GET /api/v1/identity-sources/{SOURCE}/sessions HTTP/1.1\r\n\
-         host: x\r\nauthorization: SSWS {TOKEN}\r\n\r\n"
-    );
-    stream.write_all(list.as_bytes()).await.unwrap();
+    stream.write_all(list_sessions().as_bytes()).await.unwrap();
     let second = read_answer(&mut stream).await;
     assert!(
         second.starts_with("HTTP/1.1 200"),
