@@ -156,6 +156,18 @@ fn an_excel_separator_line_names_the_delimiter_and_lines_keep_their_numbers() {
         })
         .collect();
     assert_eq!(leavers, [("e1".to_string(), 3)]);
+
+    let (_dir, path) = file("gone.txt", b"sep=\t\nexternalId\treason\ne1\tleft\n");
+    let error = read_deactivations(&path, Delimiter::default())
+        .err()
+        .unwrap()
+        .to_string()
+        .replace(&path.display().to_string(), "FILE");
+    assert_eq!(
+        error,
+        "FILE:1: the first line `sep=\\t` names the delimiter of a CSV file, but the file is \
+         read as one external id per line: name it .csv (or .tsv), or keep only the ids"
+    );
 }
 
 #[test]

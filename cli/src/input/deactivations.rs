@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::bounded_lines::{BoundedLines, LineError};
 use super::columns::{separated_otherwise, shown_names};
 use super::csv_users::{csv_with_header, holds_line_break, invalid_utf8};
+use super::separator_line;
 use super::{
     DeactivationRow, Delimiter, InputError, Location, RecordError, SEPARATORS, display_name,
     is_csv_file, open, refuse_a_stream,
@@ -31,7 +32,26 @@ pub fn read_deactivations(path: &Path, delimiter: Delimiter) -> Result<Deactivat
         from_csv(reader, file, delimiter)
     } else {
         refuse_a_csv_header(header_separator, &file)?;
+        refuse_a_separator_line(path, &file)?;
         Ok(Box::new(from_lines(reader, file)))
+    }
+}
+
+/// Refuses a list of ids whose first line is Excel's `sep=;`: the file is a CSV export,
+/// and its lines would be taken whole for ids.
+fn refuse_a_separator_line(path: &Path, file: &Arc<str>) -> Result<(), InputError> {
+    let named = separator_line::take(&mut open(path)?)
+        .map_err(|e| InputError::in_header(file, e.to_string()))?;
+    match named {
+        Some(Delimiter(separator)) => Err(InputError::in_header(
+            file,
+            format!(
+                "the first line `sep={}` names the delimiter of a CSV file, but the file is \
+                 read as one external id per line: name it .csv (or .tsv), or keep only the ids",
+                char::from(separator).escape_default()
+            ),
+        )),
+        None => Ok(()),
     }
 }
 
