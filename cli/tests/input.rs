@@ -32,6 +32,16 @@ fn header_error(path: &Path, options: &ReadOptions) -> String {
         .replace(&path.display().to_string(), "FILE")
 }
 
+/// Why a deactivation file is refused, its path written FILE.
+fn deactivations_error(path: &Path) -> String {
+    let error = read_deactivations(path, Delimiter::default())
+        .err()
+        .expect("the file is refused");
+    error
+        .to_string()
+        .replace(&path.display().to_string(), "FILE")
+}
+
 #[test]
 fn csv_columns_map_to_the_profile_case_insensitively_and_the_rest_are_custom_attributes() {
     let (_dir, path) = file(
@@ -158,13 +168,8 @@ fn an_excel_separator_line_names_the_delimiter_and_lines_keep_their_numbers() {
     assert_eq!(leavers, [("e1".to_string(), 3)]);
 
     let (_dir, path) = file("gone.txt", b"sep=\t\nexternalId\treason\ne1\tleft\n");
-    let error = read_deactivations(&path, Delimiter::default())
-        .err()
-        .unwrap()
-        .to_string()
-        .replace(&path.display().to_string(), "FILE");
     assert_eq!(
-        error,
+        deactivations_error(&path),
         "FILE:1: the first line `sep=\\t` names the delimiter of a CSV file, but the file is \
          read as one external id per line: name it .csv (or .tsv), or keep only the ids"
     );
@@ -670,13 +675,8 @@ fn a_list_of_ids_that_is_plainly_another_kind_of_file_is_refused() {
         "externalId\twhy",
     ] {
         let (_dir, path) = file("leavers.txt", format!("{header}\ne1,left\n").as_bytes());
-        let error = read_deactivations(&path, Delimiter::default())
-            .err()
-            .unwrap()
-            .to_string()
-            .replace(&path.display().to_string(), "FILE");
         assert_eq!(
-            error,
+            deactivations_error(&path),
             "FILE:1: the first line is a CSV header with an externalId column, but the file is \
              read as one external id per line: name it .csv (or .tsv), or keep only the ids",
             "{header:?}"
