@@ -207,7 +207,13 @@ fn parse(bytes: &[u8], first: bool) -> Option<Result<Line, (Option<u64>, String)
                     _ => problem,
                 }
             }
-            _ => strip_position(error.inner()),
+            // A number no `f64` holds (`1e400`) is refused while its field is read: named too.
+            _ => match (strip_position(error.inner()), error.path().to_string()) {
+                (problem, path) if problem == "number out of range" && path != "." => {
+                    format!("{path}: {problem}")
+                }
+                (problem, _) => problem,
+            },
         };
         not_a_user_record(error.inner(), &problem)
     });
@@ -314,5 +320,14 @@ mod tests {
             "not a user record: externalId: invalid type: integer, expected a string"
         );
         assert!(!problem(r#"{"externalId":"x","profile":{"firstName":false}}"#).contains("false"));
+        let said = problem(r#"{"externalId":"e1","profile":{"department":1e400}}"#);
+        assert_eq!(
+            said,
+            "not a user record: profile.department: number out of range"
+        );
+        assert_eq!(
+            problem(r#"{"externalId":"e1""#),
+            "not a user record: EOF while parsing an object"
+        );
     }
 }
