@@ -33,13 +33,15 @@ pub struct At<'p> {
 }
 
 impl<'p> At<'p> {
+    /// Record `number` of its input, at `position`.
+    pub fn new(position: &'p Position, number: u64) -> Self {
+        Self { position, number }
+    }
+
     /// A position numbered already.
     #[cfg(test)]
     pub fn numbered(position: &'p Position) -> Self {
-        Self {
-            position,
-            number: position.index,
-        }
+        Self::new(position, position.index)
     }
 
     /// The record's index: its position's, or its number.

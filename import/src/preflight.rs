@@ -206,11 +206,7 @@ impl<'o> Preflight<'o> {
         let read = self.with_ordinal(number, user, |user: &UserRecord| &user.position);
         if let Some((user, ordinal)) = read {
             let user = user.borrow();
-            let at = At {
-                position: &user.position,
-                number,
-            };
-            self.user(user, at, ordinal, keep);
+            self.user(user, At::new(&user.position, number), ordinal, keep);
         }
     }
 
@@ -223,10 +219,7 @@ impl<'o> Preflight<'o> {
     ) {
         let read = self.with_ordinal(number, deactivation, |d: &Deactivation| &d.position);
         if let Some((deactivation, ordinal)) = read {
-            let at = At {
-                position: &deactivation.position,
-                number,
-            };
+            let at = At::new(&deactivation.position, number);
             self.deactivation(&deactivation, at, ordinal, keep);
         }
     }
@@ -665,10 +658,9 @@ where
     }
 }
 
+/// Numbers an owned record's position in place, by the rule of [`At::index`].
 pub fn number_position(position: &mut Position, number: u64) {
-    if position.index == 0 {
-        position.index = number;
-    }
+    position.index = At::new(position, number).index();
 }
 
 fn numbered(mut invalid: InvalidRecord, number: u64) -> InvalidRecord {

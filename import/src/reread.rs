@@ -134,16 +134,13 @@ impl<S: Source> Reread<S> {
         self.json.clear();
         write_user(&mut self.json, &user.external_id, &user.profile);
         let valid = reasons.is_empty();
-        let at = At {
-            position: &user.position,
-            number,
-        };
+        let position = At::new(&user.position, number).to_position();
         self.written(
             ordinal,
             BatchKind::Upsert,
             &user.external_id,
             valid,
-            at.to_position(),
+            position,
         )
     }
 

@@ -25,24 +25,29 @@ pub fn read_deactivations(path: &Path, delimiter: Delimiter) -> Result<Deactivat
     let file: Arc<str> = display_name(path).into();
     refuse_a_stream(path)?;
     let reader = open(path)?;
-    let header_separator = separator_of_header(open(path)?);
+    // The first lines, looked at once: Excel's `sep=;`, then a header.
+    let mut first_lines = open(path)?;
+    let separator_line = separator_line::take(&mut first_lines)
+        .map_err(|e| InputError::in_header(&file, e.to_string()))?;
+    let header_separator = separator_of_header(first_lines);
     if is_csv_file(path) {
         // Only its externalId column is read: the separator its header shows is taken.
         let delimiter = header_separator.map_or(delimiter, Delimiter);
         from_csv(reader, file, delimiter)
     } else {
+        refuse_a_separator_line(separator_line, &file)?;
         refuse_a_csv_header(header_separator, &file)?;
-        refuse_a_separator_line(path, &file)?;
         Ok(Box::new(from_lines(reader, file)))
     }
 }
 
-/// Refuses a list of ids whose first line is Excel's `sep=;`: the file is a CSV export,
-/// and its lines would be taken whole for ids.
-fn refuse_a_separator_line(path: &Path, file: &Arc<str>) -> Result<(), InputError> {
-    let named = separator_line::take(&mut open(path)?)
-        .map_err(|e| InputError::in_header(file, e.to_string()))?;
-    match named {
+/// Refuses a list of ids whose first line is Excel's `sep=;` (`separator_line`): the file
+/// is a CSV export, and its lines would be taken whole for ids.
+fn refuse_a_separator_line(
+    separator_line: Option<Delimiter>,
+    file: &Arc<str>,
+) -> Result<(), InputError> {
+    match separator_line {
         Some(Delimiter(separator)) => Err(InputError::in_header(
             file,
             format!(
