@@ -278,8 +278,7 @@ fn is_positional(param: &Parameter) -> bool {
 
 /// The chainable setter of an optional parameter.
 fn optional_setter(param: &Parameter) -> TokenStream {
-    let name = ident(&setter_name(&param.rust_name));
-    let argument = ident(&param.rust_name);
+    let name = ident(&param.rust_name);
     let ty = argument_tokens(param);
     let set = parameter_setter(param);
     let description = param
@@ -295,17 +294,9 @@ fn optional_setter(param: &Parameter) -> TokenStream {
     };
     quote! {
         #docs
-        pub fn #name(self, #argument: #ty) -> Self {
+        pub fn #name(self, #name: #ty) -> Self {
             Self(self.0.map_request(|#request| #request #set))
         }
-    }
-}
-
-/// A setter's name: the parameter's, unless the call type has a method of that name.
-fn setter_name(rust_name: &str) -> String {
-    match rust_name {
-        "send" | "into_future" | "map_request" => format!("{rust_name}_param"),
-        name => name.to_owned(),
     }
 }
 

@@ -117,7 +117,9 @@ fn name_call_types(groups: &mut [ApiGroup]) {
             .iter()
             .any(|param| !param.required && param.location != ParamLocation::Path);
         if has_setters {
-            let name = camel(&format!("{} call", operation.method_name));
+            // `r#match` is named as `match` is (`MatchCall`), as its types are.
+            let method = operation.method_name.trim_start_matches("r#");
+            let name = camel(&format!("{method} call"));
             operation.call_type = Some(scope.claim(name));
         }
     }

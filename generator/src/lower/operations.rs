@@ -251,7 +251,7 @@ impl<'d> Lowerer<'d> {
         order_path_parameters(path, &path_segments, &mut params, at)?;
         let mut param_names = names::Scope::default();
         for param in &mut params {
-            param.rust_name = param_names.claim(param.rust_name.clone());
+            param.rust_name = param_names.claim(clear_of_call_methods(&param.rust_name));
         }
         let body = self.request_body(operation, at, &type_hint, &mut param_names)?;
         let head = http_method == HttpMethod::Head;
@@ -1165,6 +1165,16 @@ fn location_name(parameter: &OpenApiParameter) -> &'static str {
         OpenApiParameter::Query { .. } => "query",
         OpenApiParameter::Header { .. } => "header",
         OpenApiParameter::Cookie { .. } => "cookie",
+    }
+}
+
+/// A parameter's name, unless the call type has a method of that name (an optional
+/// parameter is a setter of the call): then that name and `_param`, claimed like any other
+/// so that it can't meet a parameter already named so.
+fn clear_of_call_methods(rust_name: &str) -> String {
+    match rust_name {
+        "send" | "into_future" | "map_request" => format!("{rust_name}_param"),
+        name => name.to_owned(),
     }
 }
 
