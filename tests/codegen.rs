@@ -173,6 +173,11 @@ fn broken_documents_get_located_errors() {
             "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/A'}\ncomponents:\n  schemas:\n    A: {$ref: '#/components/schemas/B'}\n    B: {allOf: [{$ref: '#/components/schemas/A'}]}\n",
             "at #/components/schemas/A: `A` refers to itself through `$ref`s alone, with no array, map or object between",
         ),
+        (
+            "a union among its own members with no array, map or object between",
+            "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/A'}\ncomponents:\n  schemas:\n    A: {oneOf: [{$ref: '#/components/schemas/B'}, {type: string}]}\n    B: {anyOf: [{$ref: '#/components/schemas/A'}, {type: integer}]}\n",
+            "at #/components/schemas/A: the type `A` has `B` among its `oneOf`/`anyOf` members, and `B` comes back to `A` through members and `$ref`s alone",
+        ),
     ];
     for (name, document, expected) in cases {
         let document = if document.starts_with("paths:") {

@@ -1,16 +1,18 @@
 //! Types that hold each other by value (a struct field, a union variant) would have infinite
-//! size: every such reference inside a cycle is boxed.
+//! size: every struct field inside such a cycle is boxed. A cycle left without a struct
+//! field in it (unions and aliases alone) is refused: decoding a value would go round it
+//! without ever going into the value, until the stack overflows.
 
+use crate::diagnostic::{Diagnostic, Pointer};
 use crate::ir::{self, TypeDef, TypeKind, TypeRef};
 
-/// Boxes the references that close cycles of types holding each other by value. A
-/// reference through `Vec` or a map already is indirect. Struct fields are boxed first, as
-/// `Option<Box<T>>` is the usual shape of a recursive field; union variants are boxed only
-/// in the cycles that remain. An alias holds its target by value but cannot be boxed
-/// itself, and a cycle of aliases alone never gets here.
-pub(super) fn box_cycles(types: &mut [TypeDef]) {
+/// Boxes the struct fields that close cycles of types holding each other by value (a
+/// reference through `Vec` or a map already is indirect), as `Option<Box<T>>` is the usual
+/// shape of a recursive field; an error when a cycle is left that goes through union
+/// variants alone. A cycle of aliases alone never gets here.
+pub(super) fn box_cycles(types: &mut [TypeDef]) -> Result<(), Diagnostic> {
     // For each type, the position of each type it holds by value, if it is named; looked
-    // up once, as boxing in the first pass only takes references out of the second.
+    // up once, as boxing the fields only takes references out of the look for what is left.
     let targets: Vec<Vec<Option<usize>>> = types
         .iter()
         .map(|def| {
@@ -22,42 +24,60 @@ pub(super) fn box_cycles(types: &mut [TypeDef]) {
                 .collect()
         })
         .collect();
-    for pass in [Holder::Field, Holder::Variant] {
-        // A reference boxed by the first pass is no longer held by value.
-        let edges: Vec<Vec<usize>> = types
-            .iter()
-            .zip(&targets)
-            .map(|(def, targets)| {
-                by_value(&def.kind)
-                    .zip(targets)
-                    .filter(|(ty, _)| matches!(held(ty), TypeRef::Named(_)))
-                    .filter_map(|(_, to)| *to)
-                    .collect()
-            })
-            .collect();
-        let component = strongly_connected(&edges);
-        for (from, def) in types.iter_mut().enumerate() {
-            // A reference inside one component closes a cycle (a self-reference included).
-            let box_it = |(ty, to): (&mut TypeRef, &Option<usize>)| {
-                if to.is_some_and(|to| component[to] == component[from]) {
-                    let ty = held_mut(ty);
-                    *ty = TypeRef::Boxed(Box::new(std::mem::replace(ty, TypeRef::Json)));
-                }
-            };
-            let targets = &targets[from];
-            match (&mut def.kind, pass) {
-                (TypeKind::Struct(s), Holder::Field) => {
-                    let fields = s.fields.iter_mut().map(|field| &mut field.ty);
-                    fields.zip(targets).for_each(box_it);
-                }
-                (TypeKind::Union(u), Holder::Variant) => {
-                    let variants = u.variants.iter_mut().map(|variant| &mut variant.ty);
-                    variants.zip(targets).for_each(box_it);
-                }
-                _ => {}
+    let component = strongly_connected(&edges(types, &targets));
+    for (from, def) in types.iter_mut().enumerate() {
+        let TypeKind::Struct(s) = &mut def.kind else {
+            continue;
+        };
+        // A reference inside one component closes a cycle (a self-reference included).
+        let fields = s.fields.iter_mut().map(|field| &mut field.ty);
+        for (ty, to) in fields.zip(&targets[from]) {
+            if to.is_some_and(|to| component[to] == component[from]) {
+                let ty = held_mut(ty);
+                *ty = TypeRef::Boxed(Box::new(std::mem::replace(ty, TypeRef::Json)));
             }
         }
     }
+    // A boxed field is no longer held by value: what is left of a cycle has no field in it.
+    let component = strongly_connected(&edges(types, &targets));
+    for (from, def) in types.iter().enumerate() {
+        if !matches!(def.kind, TypeKind::Union(_)) {
+            continue;
+        }
+        let members = by_value(&def.kind).zip(&targets[from]);
+        let named = members.filter(|(ty, _)| matches!(held(ty), TypeRef::Named(_)));
+        if let Some(to) = named
+            .filter_map(|(_, to)| *to)
+            .find(|&to| component[to] == component[from])
+        {
+            let at = Pointer::parse(&def.source).unwrap_or_default();
+            let member = &types[to].name;
+            return Err(Diagnostic::at(
+                &at,
+                format!(
+                    "the type `{name}` has `{member}` among its `oneOf`/`anyOf` members, and `{member}` comes back to `{name}` through members and `$ref`s alone, with no array, map or object between: a value none of the other members takes could never be decoded",
+                    name = def.name
+                ),
+            )
+            .with_help("leave out the member that comes back, or put an array or an object between"));
+        }
+    }
+    Ok(())
+}
+
+/// For each type, the positions of the named types it holds by value.
+fn edges(types: &[TypeDef], targets: &[Vec<Option<usize>>]) -> Vec<Vec<usize>> {
+    types
+        .iter()
+        .zip(targets)
+        .map(|(def, targets)| {
+            by_value(&def.kind)
+                .zip(targets)
+                .filter(|(ty, _)| matches!(held(ty), TypeRef::Named(_)))
+                .filter_map(|(_, to)| *to)
+                .collect()
+        })
+        .collect()
 }
 
 /// What `ty` holds by value: itself, or what an `Option` holds.
@@ -74,13 +94,6 @@ fn held_mut(ty: &mut TypeRef) -> &mut TypeRef {
         TypeRef::Nullable(inner) => held_mut(inner),
         ty => ty,
     }
-}
-
-/// The kinds of reference boxed, one pass each.
-#[derive(Clone, Copy)]
-enum Holder {
-    Field,
-    Variant,
 }
 
 /// The types a definition holds by value (a boxed one is no longer held by value), in the
@@ -202,7 +215,7 @@ mod tests {
                 vec![field("children", TypeRef::List(Box::new(named("C"))))],
             ),
         ];
-        box_cycles(&mut types);
+        box_cycles(&mut types).expect("no union");
         assert_eq!(field_types(&types[0]), [&boxed("B"), &named("C")]);
         assert_eq!(field_types(&types[1]), [&boxed("A")]);
         assert_eq!(
@@ -211,34 +224,84 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_reference_inside_an_option_is_boxed_inside_it() {
+    fn union(name: &str, members: Vec<TypeRef>) -> TypeDef {
         use crate::ir::{Selection, Union, UnionVariant};
-        let named = |name: &str| TypeRef::Named(name.to_owned());
-        let nullable = |ty: TypeRef| TypeRef::Nullable(Box::new(ty));
-        // A union whose variant is `Option<Self>`: an `Option` holds its value inline.
-        let mut types = vec![TypeDef {
-            name: "U".into(),
-            source: "#/components/schemas/U".into(),
+        let variants = members
+            .into_iter()
+            .enumerate()
+            .map(|(index, ty)| UnionVariant {
+                rust_name: format!("V{index}"),
+                ty,
+                tags: Vec::new(),
+                constants: Vec::new(),
+                objects_only: false,
+            })
+            .collect();
+        TypeDef {
+            name: name.to_owned(),
+            source: format!("#/components/schemas/{name}"),
             description: None,
             kind: TypeKind::Union(Union {
-                variants: vec![UnionVariant {
-                    rust_name: "U".into(),
-                    ty: nullable(named("U")),
-                    tags: Vec::new(),
-                    constants: Vec::new(),
-                    objects_only: false,
-                }],
+                variants,
                 selection: Selection::FirstMatch,
             }),
-        }];
-        box_cycles(&mut types);
-        let TypeKind::Union(union) = &types[0].kind else {
-            panic!("a union: {:?}", types[0]);
-        };
+        }
+    }
+
+    fn variant_types(def: &TypeDef) -> Vec<&TypeRef> {
+        match &def.kind {
+            TypeKind::Union(u) => u.variants.iter().map(|variant| &variant.ty).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_union_that_comes_back_to_itself_through_an_object_boxes_the_field_alone() {
+        let named = |name: &str| TypeRef::Named(name.to_owned());
+        let nullable = |ty: TypeRef| TypeRef::Nullable(Box::new(ty));
+        // U is an S or text; S has an optional U.
+        let mut types = vec![
+            object("S", vec![field("u", nullable(named("U")))]),
+            union("U", vec![named("S"), TypeRef::String]),
+        ];
+        box_cycles(&mut types).expect("a union through an object is fine");
         assert_eq!(
-            union.variants[0].ty,
-            nullable(TypeRef::Boxed(Box::new(named("U"))))
+            field_types(&types[0]),
+            [&nullable(TypeRef::Boxed(Box::new(named("U"))))]
         );
+        assert_eq!(variant_types(&types[1]), [&named("S"), &TypeRef::String]);
+    }
+
+    #[test]
+    fn a_union_that_comes_back_to_itself_through_members_alone_is_refused() {
+        let named = |name: &str| TypeRef::Named(name.to_owned());
+        let nullable = |ty: TypeRef| TypeRef::Nullable(Box::new(ty));
+        let cases = [
+            // U is a U or text.
+            vec![union("U", vec![named("U"), TypeRef::String])],
+            // U is text or a nullable U, held inline by the `Option`.
+            vec![union("U", vec![TypeRef::String, nullable(named("U"))])],
+            // A is a B or text, B is an integer or an A.
+            vec![
+                union("A", vec![named("B"), TypeRef::String]),
+                union("B", vec![TypeRef::I64, named("A")]),
+            ],
+            // The same through an alias.
+            vec![
+                object("Unrelated", vec![]),
+                union("A", vec![named("L"), TypeRef::String]),
+                TypeDef {
+                    name: "L".into(),
+                    source: "#/components/schemas/L".into(),
+                    description: None,
+                    kind: TypeKind::Alias(named("A")),
+                },
+            ],
+        ];
+        for mut types in cases {
+            let error = box_cycles(&mut types).expect_err("refused").to_string();
+            assert!(error.contains("comes back to"), "{error}");
+            assert!(error.contains("#/components/schemas/"), "{error}");
+        }
     }
 }

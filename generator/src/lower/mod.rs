@@ -61,7 +61,7 @@ impl Lowerer<'_> {
         let mut groups = self.operations(&options.tags)?;
         let security = self.security(options.profile)?;
         let warnings = std::mem::take(&mut self.warnings);
-        let types = self.finish_types();
+        let types = self.finish_types()?;
         let error_body = settle_error_bodies(&mut groups, &types);
         name_call_types(&mut groups);
         Ok(Api {

@@ -904,14 +904,15 @@ impl<'d> Lowerer<'d> {
             .map(|components| &components.schemas)
     }
 
-    /// All types defined, sorted by name.
-    pub(super) fn finish_types(&mut self) -> Vec<TypeDef> {
+    /// All types defined, sorted by name; an error for a union that holds itself with
+    /// nothing between.
+    pub(super) fn finish_types(&mut self) -> Result<Vec<TypeDef>, Diagnostic> {
         let mut types: Vec<TypeDef> = std::mem::take(&mut self.types).into_values().collect();
-        super::cycles::box_cycles(&mut types);
+        super::cycles::box_cycles(&mut types)?;
         super::constant_tags::tag_by_constants(&mut types);
         super::first_match::order_first_match_unions(&mut types);
         super::first_match::guard_structs_from_arrays(&mut types);
-        types
+        Ok(types)
     }
 }
 
