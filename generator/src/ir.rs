@@ -475,7 +475,7 @@ pub struct Field {
     pub rust_name: String,
     pub ty: TypeRef,
     pub presence: Presence,
-    pub read_only: bool,
+    pub access: Access,
     pub description: Option<String>,
     /// Limits the document states, as sentences for the docs.
     pub limits: Vec<String>,
@@ -486,6 +486,15 @@ pub struct Field {
 pub struct Additional {
     pub rust_name: String,
     pub value: TypeRef,
+}
+
+/// Which way a property travels: `readOnly` ones come only in responses, `writeOnly` ones
+/// only in requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    ReadWrite,
+    ReadOnly,
+    WriteOnly,
 }
 
 /// Whether a property must be present and whether it may be `null`: four states that map

@@ -5,7 +5,8 @@ use quote::quote;
 
 use super::tokens::{ModelsPath, docs, ident, type_tokens};
 use crate::ir::{
-    Api, Enum, Field, Presence, Selection, Struct, TypeDef, TypeKind, TypeRef, Union, UnionVariant,
+    Access, Api, Enum, Field, Presence, Selection, Struct, TypeDef, TypeKind, TypeRef, Union,
+    UnionVariant,
 };
 
 pub fn models(api: &Api) -> TokenStream {
@@ -57,9 +58,11 @@ fn struct_def(docs: &TokenStream, name: &proc_macro2::Ident, s: &Struct) -> Toke
 }
 
 fn field(field: &Field) -> TokenStream {
-    let read_only = field
-        .read_only
-        .then_some("Set by the server; ignored in requests.");
+    let access = match field.access {
+        Access::ReadWrite => None,
+        Access::ReadOnly => Some("Set by the server; ignored in requests."),
+        Access::WriteOnly => Some("Sent in requests; the server never returns it."),
+    };
     let presence = match field.presence {
         Presence::Required => None,
         Presence::RequiredNullable => Some("Always sent; `None` is sent as `null`."),
@@ -72,7 +75,7 @@ fn field(field: &Field) -> TokenStream {
             .as_deref()
             .into_iter()
             .chain(field.limits.iter().map(String::as_str))
-            .chain(read_only)
+            .chain(access)
             .chain(presence),
     );
     let rust_name = ident(&field.rust_name);

@@ -167,7 +167,7 @@ fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::box_cycles;
-    use crate::ir::{Field, Presence, Struct, TypeDef, TypeKind, TypeRef};
+    use crate::ir::{Access, Field, Presence, Struct, TypeDef, TypeKind, TypeRef};
 
     fn field(name: &str, ty: TypeRef) -> Field {
         Field {
@@ -175,7 +175,7 @@ mod tests {
             rust_name: name.to_owned(),
             ty,
             presence: Presence::Optional,
-            read_only: false,
+            access: Access::ReadWrite,
             description: None,
             limits: Vec::new(),
         }

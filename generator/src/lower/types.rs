@@ -11,8 +11,8 @@ use super::shape::{
 use super::{Lowerer, component_name, resolve};
 use crate::diagnostic::{Diagnostic, Pointer};
 use crate::ir::{
-    Additional, Enum, Field, Presence, Selection, Struct, TypeDef, TypeKind, TypeRef, Union,
-    UnionVariant, Variant,
+    Access, Additional, Enum, Field, Presence, Selection, Struct, TypeDef, TypeKind, TypeRef,
+    Union, UnionVariant, Variant,
 };
 
 impl<'d> Lowerer<'d> {
@@ -723,7 +723,15 @@ impl<'d> Lowerer<'d> {
             let (ty, nullable_type) = ty.without_null();
             let nullable =
                 nullable_type || target.is_some_and(|schema| schema.schema_data.nullable);
-            let required = parts.required.iter().any(|(name, _)| name == wire_name);
+            let access = match inline.map(|schema| &schema.schema_data) {
+                Some(data) if data.read_only => Access::ReadOnly,
+                Some(data) if data.write_only => Access::WriteOnly,
+                _ => Access::ReadWrite,
+            };
+            // `required` holds only the way a property travels (OpenAPI 3.0.3, 4.7.25.1): a
+            // `writeOnly` one never comes back, and a response without it must decode.
+            let required = access != Access::WriteOnly
+                && parts.required.iter().any(|(name, _)| name == wire_name);
             let presence = match (required, nullable) {
                 (true, false) => Presence::Required,
                 (true, true) => Presence::RequiredNullable,
@@ -735,7 +743,7 @@ impl<'d> Lowerer<'d> {
                 rust_name: field_names.claim(snake(wire_name)),
                 ty,
                 presence,
-                read_only: inline.is_some_and(|schema| schema.schema_data.read_only),
+                access,
                 description: Some(
                     target
                         .and_then(|schema| schema.schema_data.description.clone())
