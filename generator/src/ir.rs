@@ -10,6 +10,8 @@ pub struct Api {
     pub version: String,
     /// The document's description.
     pub description: Option<String>,
+    /// The document's license as an SPDX expression (`MIT`, `Apache-2.0`), when it gives one.
+    pub license: Option<String>,
     /// The API's first server as an absolute URL (variables given their defaults), for the
     /// examples; `None` when the document has none such.
     pub server: Option<String>,

@@ -11,13 +11,15 @@ use crate::{GeneratedFile, Options};
 /// The version of the runtime crate generated code is written against.
 pub const RUNTIME_VERSION: &str = "0.1.0";
 
-/// Who the generated crate is: its package name, version, description and keywords.
+/// Who the generated crate is: its package name, version, description, keywords and license.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
     pub name: String,
     pub version: String,
     pub description: String,
     pub keywords: Vec<String>,
+    /// The document's license, as an SPDX expression.
+    pub license: Option<String>,
 }
 
 impl Identity {
@@ -48,6 +50,7 @@ impl Identity {
             version,
             description,
             keywords: options.keywords.clone(),
+            license: api.license.clone(),
         })
     }
 
@@ -180,23 +183,10 @@ fn default_name(title: &str) -> String {
     }
 }
 
-/// Whether `text` is `MAJOR.MINOR.PATCH` (numbers without leading zeros), optionally with a
-/// pre-release or build part.
+/// Whether `text` is a version Cargo takes: `MAJOR.MINOR.PATCH` (numbers without leading
+/// zeros), optionally with a pre-release and a build part, by Cargo's own parser.
 fn is_semantic_version(text: &str) -> bool {
-    let core = text.split(['-', '+']).next().unwrap_or_default();
-    let rest = &text[core.len()..];
-    let numbers: Vec<&str> = core.split('.').collect();
-    numbers.len() == 3
-        && numbers.iter().all(|number| {
-            !number.is_empty()
-                && number.chars().all(|c| c.is_ascii_digit())
-                && (number.len() == 1 || !number.starts_with('0'))
-        })
-        && rest
-            .chars()
-            .skip(1)
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'))
-        && rest.len() != 1
+    semver::Version::parse(text).is_ok()
 }
 
 /// What the emitted code needs beside the runtime.
@@ -225,11 +215,14 @@ impl Needs {
 /// `Cargo.toml` of the generated crate, `preamble` on top.
 pub fn manifest(identity: &Identity, needs: Needs, options: &Options, preamble: &str) -> String {
     let mut text = format!(
-        "{preamble}\n\n[package]\nname = {}\nversion = {}\ndescription = {}\nedition = \"2021\"\nrust-version = \"1.88\"\nlicense = \"Apache-2.0\"\n",
+        "{preamble}\n\n[package]\nname = {}\nversion = {}\ndescription = {}\nedition = \"2021\"\nrust-version = \"1.88\"\n",
         toml_string(&identity.name),
         toml_string(&identity.version),
         toml_string(&identity.description),
     );
+    if let Some(license) = &identity.license {
+        text.push_str(&format!("license = {}\n", toml_string(license)));
+    }
     if !identity.keywords.is_empty() {
         let keywords: Vec<String> = identity.keywords.iter().map(|k| toml_string(k)).collect();
         text.push_str(&format!("keywords = [{}]\n", keywords.join(", ")));
@@ -367,7 +360,20 @@ mod tests {
         for good in ["0.1.0", "1.2.3", "10.0.1-beta.2", "1.0.0+build.5"] {
             assert!(is_semantic_version(good), "{good}");
         }
-        for bad in ["1.0", "v1.0.0", "2026.06.3", "1.0.0-", "1..0", "1.0.0-é"] {
+        let bad = [
+            "1.0",
+            "v1.0.0",
+            "2026.06.3",
+            "1.0.0-",
+            "1..0",
+            "1.0.0-é",
+            "01.0.0",
+            // A pre-release's numbers can't have leading zeros, nor its parts be empty.
+            "1.0.0-beta.01",
+            "1.0.0-a..b",
+            "1.0.0+",
+        ];
+        for bad in bad {
             assert!(!is_semantic_version(bad), "{bad}");
         }
     }

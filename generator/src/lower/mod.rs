@@ -68,6 +68,7 @@ impl Lowerer<'_> {
             title: document.info.title.clone(),
             version: document.info.version.clone(),
             description: document.info.description.clone(),
+            license: document.info.license.as_ref().and_then(spdx_expression),
             server: self.default_server(),
             groups,
             types,
@@ -77,6 +78,36 @@ impl Lowerer<'_> {
             skipped: std::mem::take(&mut self.skipped),
         })
     }
+}
+
+/// The license as an SPDX expression, what Cargo's `license` field takes: the 3.1
+/// `identifier` (which the reader keeps as its spdx.org URL), or a `name` written as one
+/// (`MIT`, `Apache-2.0`, `MIT OR Apache-2.0`). `None` for a name such as `Apache 2.0`: the
+/// crate then claims no license rather than a wrong one.
+fn spdx_expression(license: &openapiv3::License) -> Option<String> {
+    let identifier = license.url.as_deref().and_then(|url| {
+        url.strip_prefix("https://spdx.org/licenses/")?
+            .strip_suffix(".html")
+    });
+    let is_spdx = |text: &str| {
+        let ids = text
+            .split(" OR ")
+            .flat_map(|part| part.split(" AND "))
+            .flat_map(|part| part.split(" WITH "))
+            .map(|id| id.trim_matches(['(', ')']));
+        !text.is_empty()
+            && ids.into_iter().all(|id| {
+                !id.is_empty()
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'))
+            })
+    };
+    [identifier, Some(license.name.trim())]
+        .into_iter()
+        .flatten()
+        .find(|text| is_spdx(text))
+        .map(str::to_owned)
 }
 
 /// Keeps as an operation's error body only a named type the generated crate can describe
@@ -366,7 +397,7 @@ pub(crate) fn pointer_token(token: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::pointer_token;
+    use super::{pointer_token, spdx_expression};
 
     #[test]
     fn pointer_tokens_are_percent_decoded_then_unescaped() {
@@ -377,5 +408,33 @@ mod tests {
         assert_eq!(pointer_token("100%").as_deref(), Some("100%"));
         assert_eq!(pointer_token("%zz").as_deref(), Some("%zz"));
         assert_eq!(pointer_token("%FF"), None);
+    }
+
+    #[test]
+    fn the_license_is_an_spdx_expression_or_none() {
+        let license = |name: &str, url: Option<&str>| openapiv3::License {
+            name: name.to_owned(),
+            url: url.map(str::to_owned),
+            extensions: Default::default(),
+        };
+        let spdx = |name, url| spdx_expression(&license(name, url));
+        assert_eq!(spdx("Apache-2.0", None).as_deref(), Some("Apache-2.0"));
+        assert_eq!(
+            spdx("MIT OR (Apache-2.0 WITH LLVM-exception)", None).as_deref(),
+            Some("MIT OR (Apache-2.0 WITH LLVM-exception)")
+        );
+        // OpenAPI 3.1's identifier, kept by the reader as its spdx.org URL, wins.
+        let identifier = Some("https://spdx.org/licenses/GPL-3.0-only.html");
+        assert_eq!(
+            spdx("GNU GPL v3", identifier).as_deref(),
+            Some("GPL-3.0-only")
+        );
+        for name in ["Apache 2.0", "", "see https://example.com/terms", "MIT OR"] {
+            assert_eq!(
+                spdx(name, Some("https://example.com/license")),
+                None,
+                "{name}"
+            );
+        }
     }
 }
