@@ -119,10 +119,11 @@ pub fn read_with_references_moved(text: &str) -> Result<Loaded, Diagnostic> {
 }
 
 /// A document that needs changes before openapiv3 reads it (a 3.1 document, paths
-/// without their `/`, schemas referenced in place, values the 3.0 model cannot hold): read
-/// as a tree, changed, then read as 3.0.
+/// without their `/`, schemas referenced in place, keys that YAML reads as numbers, values
+/// the 3.0 model cannot hold): read as a tree, changed, then read as 3.0.
 fn read_tree(text: &str, keys: PathKeys, move_references: bool) -> Result<Loaded, Diagnostic> {
     let mut tree = tree::read(text).map_err(ParseError::into_diagnostic)?;
+    tree::keys_as_text(&mut tree);
     if keys.merges {
         merge::apply(&mut tree, text)?;
     }
@@ -420,6 +421,30 @@ fn path_tokens(path: &serde_path_to_error::Path) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_yaml_reads_as_numbers_or_booleans_are_read_as_text() {
+        for version in ["3.0.3", "3.1.0"] {
+            let document = format!(
+                "openapi: {version}\ninfo: {{title: t, version: '1', x-codes: {{404: Not found}}}}\npaths: {{}}\ncomponents:\n  schemas:\n    Year:\n      type: object\n      properties: {{2023: {{type: integer}}, true: {{type: string}}}}\n      example: {{2023: 15}}\n"
+            );
+            let document = load(&document).unwrap_or_else(|error| panic!("{version}: {error}"));
+            let Some(openapiv3::ReferenceOr::Item(year)) = document
+                .components
+                .as_ref()
+                .and_then(|components| components.schemas.get("Year"))
+            else {
+                panic!("{version}: no Year");
+            };
+            let openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) = &year.schema_kind
+            else {
+                panic!("{version}: not an object: {year:?}");
+            };
+            let names: Vec<&String> = object.properties.keys().collect();
+            assert_eq!(names, ["2023", "true"], "{version}");
+            assert_eq!(document.info.extensions["x-codes"]["404"], "Not found");
+        }
+    }
 
     #[test]
     fn a_number_as_the_version_in_json_is_read_as_its_text() {

@@ -30,6 +30,41 @@ pub(super) fn key_token(key: &Value) -> String {
     }
 }
 
+/// Every mapping key written as a number, a boolean or `null` becomes its text, as in JSON
+/// and as OpenAPI means it: YAML reads `404:` as a number, in a vendor extension
+/// (`x-codes: {404: Not found}`), an example (`{2023: 15}`) or a property's name as much as
+/// among responses, where the 3.0 model takes it. Order is kept; a key written both ways
+/// (`200` and `"200"`) was refused before, as a key given twice.
+pub(super) fn keys_as_text(value: &mut Value) {
+    match value {
+        Value::Sequence(items) => items.iter_mut().for_each(keys_as_text),
+        Value::Mapping(mapping) => {
+            if mapping.keys().any(|key| key_text(key).is_some()) {
+                *mapping = std::mem::take(mapping)
+                    .into_iter()
+                    .map(|(key, value)| match key_text(&key) {
+                        Some(text) => (Value::String(text), value),
+                        None => (key, value),
+                    })
+                    .collect();
+            }
+            mapping.values_mut().for_each(keys_as_text);
+        }
+        Value::Tagged(tagged) => keys_as_text(&mut tagged.value),
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => {}
+    }
+}
+
+/// The text of a key that is a scalar but not a string.
+fn key_text(key: &Value) -> Option<String> {
+    match key {
+        Value::Number(number) => Some(number.to_string()),
+        Value::Bool(flag) => Some(flag.to_string()),
+        Value::Null => Some("null".to_owned()),
+        _ => None,
+    }
+}
+
 /// A tree read with integers of any width.
 struct Wide(Value);
 
@@ -129,5 +164,19 @@ mod tests {
         assert_eq!(tree["a"].as_f64(), Some(3.402_823_669_209_385e38));
         assert_eq!(tree["b"].as_f64(), Some(-1.701_411_834_604_692_3e38));
         assert_eq!(tree["c"].as_u64(), Some(1));
+    }
+
+    #[test]
+    fn keys_that_are_numbers_booleans_or_null_become_their_text_in_order() {
+        let mut tree = read("x: {404: a, b: {true: 1, ~: 2, 1.5: [{7: c}]}, s: d}\n")
+            .map_err(|error| error.message)
+            .expect("reads");
+        keys_as_text(&mut tree);
+        let expected = read("x: {'404': a, b: {'true': 1, 'null': 2, '1.5': [{'7': c}]}, s: d}\n")
+            .map_err(|error| error.message)
+            .expect("reads");
+        assert_eq!(tree, expected);
+        let keys: Vec<&Value> = tree["x"].as_mapping().expect("a mapping").keys().collect();
+        assert_eq!(keys, ["404", "b", "s"]);
     }
 }
