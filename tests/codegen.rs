@@ -174,6 +174,21 @@ fn broken_documents_get_located_errors() {
             "at #/components/schemas/A: `A` refers to itself through `$ref`s alone, with no array, map or object between",
         ),
         (
+            "a parameter with neither schema nor content",
+            "paths:\n  /a:\n    get:\n      parameters:\n        - {name: q, in: query}\n      responses:\n        '200': {description: ok}\n",
+            "at #/paths/~1a/get/parameters/0: the document could not be read (line 7, column 11): a parameter needs a `schema` or a `content`",
+        ),
+        (
+            "a property's schema that is not a mapping, deep in a component",
+            "paths: {}\ncomponents:\n  schemas:\n    A:\n      type: object\n      properties:\n        b:\n          allOf:\n            - type: object\n              properties:\n                x: string\n",
+            "at #/components/schemas/A/properties/b/allOf/0/properties/x: the document could not be read (line 13, column 20): invalid type: string \"string\", expected a schema (a mapping of keywords)",
+        ),
+        (
+            "an item's schema that is not a mapping, in a response",
+            "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {type: array, items: {type: object, additionalProperties: {not: 5}}}\n",
+            "application~1json/schema/items/additionalProperties/not: the document could not be read",
+        ),
+        (
             "a union among its own members with no array, map or object between",
             "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/A'}\ncomponents:\n  schemas:\n    A: {oneOf: [{$ref: '#/components/schemas/B'}, {type: string}]}\n    B: {anyOf: [{$ref: '#/components/schemas/A'}, {type: integer}]}\n",
             "at #/components/schemas/A: the type `A` has `B` among its `oneOf`/`anyOf` members, and `B` comes back to `A` through members and `$ref`s alone",

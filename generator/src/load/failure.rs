@@ -1,9 +1,13 @@
 //! Where below the place serde names reading the document fails. openapiv3 reads each
 //! path item, `$ref`-or-value (a parameter, a response) and tagged value as a whole, so
 //! serde can only say which of them failed (`#/paths`, `…/parameters/0`); reading that part
-//! again as the type it holds says what in it failed, and so on down.
+//! again as the type it holds says what in it failed, and so on down. A schema is read as a
+//! whole too (its type is told by its keywords): the schemas it holds (properties, items,
+//! members) are read one by one, to find the one that fails.
 
-use openapiv3::{Callback, Example, Header, Link, ParameterData, PathItem, RequestBody, Response};
+use openapiv3::{
+    Callback, Example, Header, Link, ParameterData, PathItem, RequestBody, Response, Schema,
+};
 use serde::de::DeserializeOwned;
 use serde_yaml::Value;
 
@@ -44,7 +48,56 @@ const PARTS: &[(Option<&str>, Option<&str>, Part)] = &[
     (Some("callbacks"), None, Part::Item(failure::<Callback>)),
     (Some("examples"), None, Part::Item(failure::<Example>)),
     (Some("links"), None, Part::Item(failure::<Link>)),
+    (Some("schemas"), None, Part::Item(schema_failure)),
+    (None, Some("schema"), Part::Item(schema_failure)),
+    (Some("properties"), None, Part::Item(schema_failure)),
+    (None, Some("items"), Part::Item(schema_failure)),
+    (Some("allOf"), None, Part::Item(schema_failure)),
+    (Some("oneOf"), None, Part::Item(schema_failure)),
+    (Some("anyOf"), None, Part::Item(schema_failure)),
+    (
+        None,
+        Some("additionalProperties"),
+        Part::Item(schema_failure),
+    ),
+    (None, Some("not"), Part::Item(schema_failure)),
 ];
+
+/// The first schema held by the schema `value` that can't be read, and why; else why
+/// `value` itself can't, at its own place.
+fn schema_failure(value: &Value) -> Option<Failure> {
+    let held = |key: &str| value.get(key).into_iter();
+    let named = |key: &'static str| {
+        held(key)
+            .filter_map(Value::as_mapping)
+            .flatten()
+            .filter_map(move |(name, schema)| {
+                Some((vec![key.to_owned(), name.as_str()?.to_owned()], schema))
+            })
+    };
+    let listed = |key: &'static str| {
+        held(key)
+            .filter_map(Value::as_sequence)
+            .flat_map(|items| items.iter().enumerate())
+            .map(move |(index, schema)| (vec![key.to_owned(), index.to_string()], schema))
+    };
+    let single = |key: &'static str| held(key).map(move |schema| (vec![key.to_owned()], schema));
+    let children = named("properties")
+        .chain(single("items"))
+        .chain(listed("allOf"))
+        .chain(listed("oneOf"))
+        .chain(listed("anyOf"))
+        .chain(single("additionalProperties").filter(|(_, schema)| !schema.is_bool()))
+        .chain(single("not"));
+    for (tokens, child) in children {
+        if child.get("$ref").is_none()
+            && let Some((_, why)) = failure::<Schema>(child)
+        {
+            return Some((tokens, why));
+        }
+    }
+    failure::<Schema>(value)
+}
 
 /// The deepest place at or below `tokens` in `tree` where reading fails, and why: `tokens`
 /// and `message` when no part below says more.
@@ -58,7 +111,24 @@ pub(super) fn deepest(tree: &Value, tokens: Vec<String>, message: String) -> Fai
         tokens.extend(below);
         message = why;
     }
-    (tokens, message)
+    (tokens, in_openapi_terms(message))
+}
+
+/// serde's words for what openapiv3's types expect, in the document's terms.
+fn in_openapi_terms(message: String) -> String {
+    const TERMS: &[(&str, &str)] = &[
+        (
+            "no variant of enum ParameterSchemaOrContent found in flattened data",
+            "a parameter needs a `schema` or a `content`",
+        ),
+        (
+            "expected struct Schema",
+            "expected a schema (a mapping of keywords)",
+        ),
+    ];
+    TERMS.iter().fold(message, |message, (serde, openapi)| {
+        message.replace(serde, openapi)
+    })
 }
 
 /// What the part at `tokens` holds, if it is one openapiv3 reads as a whole.
