@@ -395,6 +395,8 @@ pub enum TypeRef {
     Bool,
     I32,
     I64,
+    /// `u64`, from `format: uint64`: counts and ids beyond `i64::MAX` (Go's `uint64`).
+    U64,
     F32,
     F64,
     /// `chrono::DateTime<chrono::Utc>`, from `format: date-time`.

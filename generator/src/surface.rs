@@ -226,6 +226,7 @@ fn type_text(ty: &TypeRef) -> String {
         TypeRef::Bool => "bool".to_owned(),
         TypeRef::I32 => "i32".to_owned(),
         TypeRef::I64 => "i64".to_owned(),
+        TypeRef::U64 => "u64".to_owned(),
         TypeRef::F32 => "f32".to_owned(),
         TypeRef::F64 => "f64".to_owned(),
         TypeRef::DateTime => "DateTime<Utc>".to_owned(),

@@ -178,7 +178,11 @@ fn first_call(api: &Api) -> Option<(&ApiGroup, &Operation)> {
                     && (!param.required
                         || matches!(
                             param.ty,
-                            TypeRef::String | TypeRef::I32 | TypeRef::I64 | TypeRef::Bool
+                            TypeRef::String
+                                | TypeRef::I32
+                                | TypeRef::I64
+                                | TypeRef::U64
+                                | TypeRef::Bool
                         ))
             })
     };
@@ -199,7 +203,7 @@ fn first_call(api: &Api) -> Option<(&ApiGroup, &Operation)> {
 /// A literal for a required parameter: its wire name for a string, `1` or `true`.
 fn example_argument(param: &crate::ir::Parameter) -> String {
     match (&param.ty, param.location) {
-        (TypeRef::I32 | TypeRef::I64, _) => "1".to_owned(),
+        (TypeRef::I32 | TypeRef::I64 | TypeRef::U64, _) => "1".to_owned(),
         (TypeRef::Bool, _) => "true".to_owned(),
         (_, ParamLocation::Path | ParamLocation::Query | ParamLocation::Header) => {
             format!("{:?}", param.wire_name)

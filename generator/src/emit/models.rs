@@ -419,6 +419,7 @@ fn describe(ty: &TypeRef) -> String {
         TypeRef::String => "text".into(),
         TypeRef::Bool => "a boolean".into(),
         TypeRef::I32 | TypeRef::I64 => "an integer".into(),
+        TypeRef::U64 => "an integer from 0".into(),
         TypeRef::F32 | TypeRef::F64 => "a number".into(),
         TypeRef::DateTime => "a date and time".into(),
         TypeRef::Date => "a date".into(),

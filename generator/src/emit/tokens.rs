@@ -30,6 +30,7 @@ pub fn type_tokens(ty: &TypeRef, models: ModelsPath) -> TokenStream {
         TypeRef::Bool => quote!(bool),
         TypeRef::I32 => quote!(i32),
         TypeRef::I64 => quote!(i64),
+        TypeRef::U64 => quote!(u64),
         TypeRef::F32 => quote!(f32),
         TypeRef::F64 => quote!(f64),
         TypeRef::DateTime => quote!(chrono::DateTime<chrono::Utc>),
@@ -76,7 +77,7 @@ pub fn argument_type(ty: &TypeRef, models: ModelsPath) -> TokenStream {
 pub fn is_copy_scalar(ty: &TypeRef) -> bool {
     matches!(
         ty,
-        TypeRef::Bool | TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64
+        TypeRef::Bool | TypeRef::I32 | TypeRef::I64 | TypeRef::U64 | TypeRef::F32 | TypeRef::F64
     )
 }
 

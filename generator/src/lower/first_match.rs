@@ -94,9 +94,11 @@ fn takes_all_of(types: &[TypeDef], wide: &TypeRef, narrow: &TypeRef) -> bool {
         (TypeRef::String, TypeRef::String | TypeRef::DateTime | TypeRef::Date) => true,
         (
             TypeRef::F64 | TypeRef::F32,
-            TypeRef::F64 | TypeRef::F32 | TypeRef::I64 | TypeRef::I32,
+            TypeRef::F64 | TypeRef::F32 | TypeRef::I64 | TypeRef::I32 | TypeRef::U64,
         ) => true,
-        (TypeRef::I64, TypeRef::I64 | TypeRef::I32) | (TypeRef::I32, TypeRef::I32) => true,
+        (TypeRef::I64, TypeRef::I64 | TypeRef::I32)
+        | (TypeRef::I32, TypeRef::I32)
+        | (TypeRef::U64, TypeRef::U64) => true,
         (TypeRef::List(wide), TypeRef::List(narrow))
         | (TypeRef::Map(wide), TypeRef::Map(narrow)) => takes_all_of(types, wide, narrow),
         (TypeRef::Map(values), TypeRef::Named(_)) => {

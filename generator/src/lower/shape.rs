@@ -111,8 +111,9 @@ pub(super) fn shape(schema: &Schema) -> Shape<'_> {
             }))
         }
         SchemaKind::Type(Type::Integer(integer)) => {
-            Shape::Unnamed(Unnamed::Scalar(match integer.format {
+            Shape::Unnamed(Unnamed::Scalar(match &integer.format {
                 VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => TypeRef::I32,
+                VariantOrUnknownOrEmpty::Unknown(format) if format == "uint64" => TypeRef::U64,
                 _ => TypeRef::I64,
             }))
         }

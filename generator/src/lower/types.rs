@@ -964,7 +964,7 @@ fn variant_word(ty: &TypeRef) -> &'static str {
     match ty {
         TypeRef::String => "String",
         TypeRef::Bool => "Boolean",
-        TypeRef::I32 | TypeRef::I64 => "Integer",
+        TypeRef::I32 | TypeRef::I64 | TypeRef::U64 => "Integer",
         TypeRef::F32 | TypeRef::F64 => "Number",
         TypeRef::DateTime => "DateTime",
         TypeRef::Date => "Date",
