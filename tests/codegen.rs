@@ -399,6 +399,26 @@ fn a_path_that_does_not_start_with_a_slash_is_read_with_it_and_reported() {
 }
 
 #[test]
+fn an_operation_id_used_twice_or_taken_by_a_made_name_is_renamed_and_reported_where_it_is() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /b:\n    get: {{operationId: getAId, responses: {{'204': {{description: ok}}}}}}\n    put: {{operationId: getAId, responses: {{'204': {{description: ok}}}}}}\n  /a/{{id}}:\n    get: {{parameters: [{{name: id, in: path, required: true, schema: {{type: string}}}}], responses: {{'204': {{description: ok}}}}}}\n"
+    );
+    let options = Options {
+        source_name: "test.yaml".into(),
+        ..Default::default()
+    };
+    let generated = generate(&document, &options).expect("generates with warnings");
+    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "at #/paths/~1b/put/operationId: the operationId `getAId` is used twice; this operation is named `putB` (operationIds must be unique in a document)",
+            "at #/paths/~1a~1{id}/get: this operation has no operationId, and `getAId`, the name its method and path make, is another operation's; it is named `getAId2` (give it an operationId)",
+        ]
+    );
+}
+
+#[test]
 fn a_document_without_operations_re_exports_no_api_but_the_runtime() {
     let files = generate_test_document(&format!("{MINIMAL_HEAD}paths: {{}}\n")).expect("generates");
     let lib = &files

@@ -51,10 +51,14 @@ impl<'d> Lowerer<'d> {
                     continue;
                 };
                 let at = path_at.push(method);
+                let declared = operation
+                    .operation_id
+                    .as_ref()
+                    .is_some_and(|id| !id.trim().is_empty());
                 let id = self.unique_operation_id(
                     operation_id(operation, method, path),
-                    method,
-                    path,
+                    declared,
+                    (method, path),
                     &at,
                     &mut operation_ids,
                 );
@@ -123,13 +127,14 @@ impl<'d> Lowerer<'d> {
         Ok(groups)
     }
 
-    /// `id`, or when another operation has it already, a name made of the method and the
+    /// `id` (the operation's `operationId` when `declared`, else made of its method and
+    /// path), or when another operation has it already, a name made of the method and the
     /// path (numbered if that is taken too), with a warning.
     fn unique_operation_id(
         &mut self,
         id: String,
-        method: &str,
-        path: &str,
+        declared: bool,
+        (method, path): (&str, &str),
         at: &Pointer,
         taken: &mut BTreeSet<String>,
     ) -> String {
@@ -145,14 +150,20 @@ impl<'d> Lowerer<'d> {
             .find(|candidate| !taken.contains(candidate))
             .unwrap_or(base);
         taken.insert(unique.clone());
-        self.warnings.push(
+        let warning = if declared {
             Diagnostic::at(
                 &at.push("operationId"),
                 format!("the operationId `{id}` is used twice; this operation is named `{unique}`"),
             )
             .with_help("operationIds must be unique in a document")
-            .warning(),
-        );
+        } else {
+            Diagnostic::at(
+                at,
+                format!("this operation has no operationId, and `{id}`, the name its method and path make, is another operation's; it is named `{unique}`"),
+            )
+            .with_help("give it an operationId")
+        };
+        self.warnings.push(warning.warning());
         unique
     }
 
