@@ -680,6 +680,37 @@ async fn an_invalid_record_stops_a_real_import_before_anything_is_sent_and_skip_
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_quote_never_closed_stops_even_a_skipping_import_before_anything_is_sent() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    // The home address's quote is never closed: the records after it are part of it.
+    let mut text = b"externalId,email,homeAddress\ne1,a@example.com,\"1 Main St\n".to_vec();
+    for n in 2..=40 {
+        text.extend(format!("e{n},u{n}@example.com,{n} Elm St\n").bytes());
+    }
+    dir.write("users.csv", &text);
+    for extra in [&[][..], &["--on-invalid", "skip"]] {
+        let mut given = vec!["users", "users.csv"];
+        given.extend(extra);
+        let run = dir.run_async(&args(&given, &FAST)).await;
+        assert_eq!(run.code, 1, "{}", run.all());
+        assert!(
+            run.stderr.contains(
+                "invalid: users.csv:2: column 3: a quote opened at line 2 is never closed: the rest of the file, to line 41, was read as one field"
+            ),
+            "{}",
+            run.all()
+        );
+        assert_eq!(
+            emulator.requests().len(),
+            0,
+            "nothing is sent: {}",
+            run.all()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_dry_run_checks_everything_prints_the_plan_and_sends_nothing() {
     let emulator = emulator().await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);

@@ -247,7 +247,7 @@ fn csv_lines_are_counted_the_same_whatever_the_line_ends() {
         assert_eq!(
             rows[2],
             Err(
-                "FILE:4:2: a quote opened at line 4 is never closed, or email holds a line break"
+                "FILE:4:2: email holds a line break (a quoted value over several lines), which only homeAddress may"
                     .into()
             ),
             "line ends {end:?}"
@@ -762,7 +762,7 @@ fn a_quote_never_closed_in_a_deactivation_csv_refuses_its_record_in_any_column()
         assert_eq!(rows[0].as_ref().unwrap().external_id, "x1");
         let error = rows[1].as_ref().unwrap_err().to_string();
         let expected = format!(
-            "gone.csv:3:{column}: a quote opened at line 3 is never closed, or a field holds a line break"
+            "gone.csv:3:{column}: a quote opened at line 3 is never closed: the rest of the file, to line 5, was read as one field, and nothing after it can be read"
         );
         assert!(error.ends_with(&expected), "{error}");
     }
@@ -779,9 +779,59 @@ fn a_quote_never_closed_in_a_users_csv_is_named_before_the_count_of_fields() {
     assert_eq!(
         rows[1],
         Err(
-            "FILE:3:1: a quote opened at line 3 is never closed, or externalId holds a line break"
+            "FILE:3:1: a quote opened at line 3 is never closed: the rest of the file, to line 4, was read as one field, and nothing after it can be read"
                 .into()
         )
+    );
+}
+
+#[test]
+fn a_home_address_over_several_lines_is_read_but_one_that_takes_the_next_records_is_refused() {
+    let header = "externalId,email,homeAddress\n";
+    let read = |records: &str| {
+        let (dir, path) = file("users.csv", format!("{header}{records}").as_bytes());
+        let rows = read_all(&path, &ReadOptions::default());
+        drop(dir);
+        rows
+    };
+    // A quoted address over two lines, then a record.
+    let rows = read("e1,a@x.com,\"1 Main St\nApt 4\"\ne2,b@x.com,2 Elm St\n");
+    let address =
+        |row: &Result<UserRow, String>| row.as_ref().ok()?.profile.home_address.clone().flatten();
+    assert_eq!(address(&rows[0]).as_deref(), Some("1 Main St\nApt 4"));
+    assert_eq!(rows[1].as_ref().map(|row| row.location.line), Ok(4));
+
+    // A quote never closed takes every record after it: refused, and nothing after it read.
+    for unclosed in ["\"1 Main St", "\"x\"\""] {
+        let rows = read(&format!(
+            "e1,a@x.com,{unclosed}\ne2,b@x.com,2 Elm St\ne3,c@x.com,3 Oak St\n"
+        ));
+        assert_eq!(
+            rows,
+            [Err("FILE:2:3: a quote opened at line 2 is never closed: the rest of the file, to line 4, was read as one field, and nothing after it can be read".into())],
+            "{unclosed}"
+        );
+    }
+
+    // A later record's opening quote closes it, with text after: that record is refused,
+    // with the lines it took, and reading goes on.
+    let rows = read("e1,a@x.com,\"1 Main St\ne2,b@x.com,\"2 Elm St\"\ne3,c@x.com,3 Oak St\n");
+    assert_eq!(
+        rows[0],
+        Err("FILE:2:3: text follows a closing quote at line 3: a quote opened at line 2 is not closed where it should be, and lines 2 to 3 were read as one record".into())
+    );
+    assert_eq!(
+        rows[1].as_ref().map(|row| row.external_id.as_str()),
+        Ok("e3")
+    );
+}
+
+#[test]
+fn a_quote_never_closed_in_the_header_is_named_there() {
+    let (_dir, path) = file("users.csv", b"externalId,\"email\ne1,a@x.com\ne2,b@x.com\n");
+    assert_eq!(
+        header_error(&path, &ReadOptions::default()),
+        "FILE:1:2: a quote opened in the header at line 1 is never closed where its column name ends"
     );
 }
 
@@ -895,4 +945,22 @@ fn a_line_longer_than_any_record_is_refused_and_the_next_ones_read() {
         path.display()
     );
     assert_eq!(ids, [Ok("x1"), Err(refused), Ok("x3")]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_map_file_that_is_a_pipe_is_refused_without_waiting_for_a_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("map.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    // Opening a pipe nothing writes to would wait forever; it is refused first.
+    let error = ColumnMap::read(&fifo).expect_err("refused").to_string();
+    assert_eq!(
+        error,
+        format!("cannot read {}: it is not a regular file", fifo.display())
+    );
 }

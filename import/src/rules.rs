@@ -122,7 +122,14 @@ fn check_field(rule: &FieldRule, value: &str, reasons: &mut Vec<String>) {
     if chars < rule.min_chars {
         let shortest = match rule.min_chars {
             1 => "empty".to_owned(),
-            min => format!("{chars} characters long; at least {min} are needed"),
+            min => {
+                let unit = if chars == 1 {
+                    "character"
+                } else {
+                    "characters"
+                };
+                format!("{chars} {unit} long; at least {min} are needed")
+            }
         };
         reasons.push(format!("{name} is {shortest}"));
     } else if chars > rule.max_chars {
@@ -223,6 +230,18 @@ mod tests {
                 "a custom attribute has an empty name",
                 "email is given twice, as a standard and as a custom attribute",
             ]
+        );
+    }
+
+    #[test]
+    fn one_character_is_said_so() {
+        let profile = Profile {
+            email: Some("@".into()),
+            ..Profile::default()
+        };
+        assert_eq!(
+            reasons(&profile),
+            ["email is 1 character long; at least 5 are needed"]
         );
     }
 

@@ -9,32 +9,96 @@ use okta_identity_source::models::IdentitySourceUserProfileForUpsert;
 use super::columns::{Column, Header};
 use super::external_id;
 use super::line_breaks::LineBreaks;
+use super::quoting::QuoteError;
 use super::separator_line;
 use super::{Delimiter, InputError, Location, ReadOptions, RecordError, UserRow, Users};
 use crate::output::summary::count;
 
+/// A CSV file being read: the reader, its header row, where that is, and the delimiter.
+pub(super) struct CsvFile<R> {
+    pub reader: csv::Reader<LineBreaks<R>>,
+    pub names: ByteRecord,
+    pub header: Location,
+    pub delimiter: Delimiter,
+}
+
 /// A CSV reader of `reader`, its fields separated by `delimiter` (rows may differ in length;
 /// each is checked where it is read), its header row, and where that is in `file`: line 1,
 /// or line 2 after a first line `sep=;` (as Excel writes it), which names the delimiter
-/// instead. An error at the header when it can't be read.
+/// instead. An error at the header when it can't be read, or when a quote opened in it is
+/// never closed (the header would be the whole file).
 pub(super) fn csv_with_header<R: BufRead>(
     mut reader: R,
     file: &Arc<str>,
     delimiter: Delimiter,
-) -> Result<(csv::Reader<LineBreaks<R>>, ByteRecord, Location), InputError> {
+) -> Result<CsvFile<R>, InputError> {
     let named = separator_line::take(&mut reader)
         .map_err(|e| InputError::in_header(file, e.to_string()))?;
     let lines_before = u64::from(named.is_some());
     let header = Location::line(file, lines_before + 1);
+    let delimiter = named.unwrap_or(delimiter);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
-        .delimiter(named.unwrap_or(delimiter).0)
+        .delimiter(delimiter.0)
         .from_reader(LineBreaks::after_lines(reader, lines_before));
     let names = match reader.byte_headers() {
         Ok(names) => names.clone(),
         Err(e) => return Err(InputError::at_header(&header, e.to_string())),
     };
-    Ok((reader, names, header))
+    if let Some(column) = names.iter().position(holds_line_break) {
+        let message = format!(
+            "a quote opened in the header at line {} is never closed where its column name ends",
+            header.line
+        );
+        let at = header.clone().at_column(column as u64 + 1);
+        return Err(InputError::at_header(&at, message));
+    }
+    Ok(CsvFile {
+        reader,
+        names,
+        header,
+        delimiter,
+    })
+}
+
+/// Whether the quotes of `record` pair up, when a field of it holds a line break (a value
+/// over several lines, or a quote never closed): an error at `location` when a quote
+/// opened is never closed (the rest of the file was read as one field: nothing past it
+/// is read) or a closing quote has text after it (a quote opened earlier was not closed
+/// where it should be, and the lines between were read as one record). A record with no
+/// line break in a field, nearly all, is not looked at again.
+pub(super) fn check_quotes<R: std::io::Read>(
+    reader: &csv::Reader<LineBreaks<R>>,
+    record: &ByteRecord,
+    delimiter: Delimiter,
+    location: &Location,
+    index: u64,
+) -> Result<(), RecordError> {
+    let (Some(field), Some(start)) = (record.iter().position(holds_line_break), record.position())
+    else {
+        return Ok(());
+    };
+    let (start, end) = (start.byte(), reader.position().byte());
+    let lines = reader.get_ref();
+    let line = location.line;
+    let at = location.clone().at_column(field as u64 + 1);
+    match lines.quoting(start, end, delimiter.0) {
+        Some(Err(QuoteError::NeverClosed)) => {
+            let last = lines.line_of(end.saturating_sub(1));
+            let message = format!(
+                "a quote opened at line {line} is never closed: the rest of the file, to line {last}, was read as one field, and nothing after it can be read"
+            );
+            Err(RecordError::ending_the_file(at, index, message))
+        }
+        Some(Err(QuoteError::TextAfterClosing(offset))) => {
+            let closing = lines.line_of(start + offset as u64);
+            let message = format!(
+                "text follows a closing quote at line {closing}: a quote opened at line {line} is not closed where it should be, and lines {line} to {closing} were read as one record"
+            );
+            Err(RecordError::new(at, index, message))
+        }
+        Some(Ok(())) | None => Ok(()),
+    }
 }
 
 /// Reads the header now and the records as the iterator is driven. A UTF-8 byte-order mark
@@ -45,7 +109,12 @@ pub(super) fn read<R: BufRead + Send + 'static>(
     options: &ReadOptions,
 ) -> Result<Users, InputError> {
     let file: Arc<str> = file.into();
-    let (reader, names, header_at) = csv_with_header(reader, &file, options.delimiter)?;
+    let CsvFile {
+        reader,
+        names,
+        header: header_at,
+        delimiter,
+    } = csv_with_header(reader, &file, options.delimiter)?;
     if names.is_empty() {
         let message = "the file is empty; it must start with a header row";
         return Err(InputError::at_header(&header_at, message.into()));
@@ -60,10 +129,11 @@ pub(super) fn read<R: BufRead + Send + 'static>(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let header = Header::new(&names, &options.columns, &header_at, options.delimiter)?;
+    let header = Header::new(&names, &options.columns, &header_at, delimiter)?;
     let rows = Rows {
         reader,
         header,
+        delimiter,
         file,
         empty_as_null: options.empty_as_null,
         index: 0,
@@ -76,6 +146,7 @@ pub(super) fn read<R: BufRead + Send + 'static>(
 struct Rows<R> {
     reader: csv::Reader<LineBreaks<R>>,
     header: Header,
+    delimiter: Delimiter,
     file: Arc<str>,
     empty_as_null: bool,
     index: u64,
@@ -100,11 +171,11 @@ impl<R: Read> Iterator for Rows<R> {
                 self.done = true;
                 // An I/O error has no position: the record being read has its start.
                 let position = error.position().or(record.position());
-                Some(Err(RecordError {
-                    location: Location::in_csv(&self.file, &self.reader, position, None),
+                Some(Err(RecordError::ending_the_file(
+                    Location::in_csv(&self.file, &self.reader, position, None),
                     index,
-                    message: format!("cannot read further: {error}"),
-                }))
+                    format!("cannot read further: {error}"),
+                )))
             }
         }
     }
@@ -115,13 +186,10 @@ impl<R: Read> Rows<R> {
     fn user(&self, record: &ByteRecord, index: u64) -> Result<UserRow, RecordError> {
         let at = |field| Location::in_csv(&self.file, &self.reader, record.position(), field);
         let location = at(None);
-        let line = location.line;
-        let error = |field: usize, message: String| RecordError {
-            location: at(Some(field)),
-            index,
-            message,
-        };
+        let error =
+            |field: usize, message: String| RecordError::new(at(Some(field)), index, message);
         // Before the count of fields, which a quote never closed upsets too.
+        check_quotes(&self.reader, record, self.delimiter, &location, index)?;
         let columns = self
             .header
             .columns
@@ -130,10 +198,9 @@ impl<R: Read> Rows<R> {
             .chain(std::iter::repeat(None));
         for (i, (bytes, column)) in record.iter().zip(columns).enumerate() {
             if column != Some(&Column::HomeAddress) && holds_line_break(bytes) {
-                // An unclosed quote makes the rest of the file one field: never import that.
-                let what = column.map_or("a field", |column| column.name());
+                let what = column.map_or("a field beyond the header's", |column| column.name());
                 let message = format!(
-                    "a quote opened at line {line} is never closed, or {what} holds a line break"
+                    "{what} holds a line break (a quoted value over several lines), which only homeAddress may"
                 );
                 return Err(error(i, message));
             }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::bounded_lines::{BoundedLines, LineError};
 use super::columns::{separated_otherwise, shown_names};
-use super::csv_users::{csv_with_header, holds_line_break, invalid_utf8};
+use super::csv_users::{CsvFile, check_quotes, csv_with_header, holds_line_break, invalid_utf8};
 use super::separator_line;
 use super::{
     DeactivationRow, Delimiter, InputError, Location, RecordError, SEPARATORS, display_name,
@@ -106,13 +106,13 @@ fn from_lines<R: BufRead + Send + 'static>(
         })
         .filter_map(move |(number, bytes)| {
             let location = Location::line(&file, number as u64 + 1);
-            let error = |message: String| RecordError {
-                location: location.clone(),
-                index,
-                message,
-            };
+            let error = |message: String| RecordError::new(location.clone(), index, message);
             let bytes = match bytes {
                 Ok(bytes) => bytes,
+                Err(e @ LineError::Failed(_)) => {
+                    let message = e.message("an external id");
+                    return Some(Err(RecordError::ending_the_file(location, index, message)));
+                }
                 Err(e) => return Some(Err(error(e.message("an external id")))),
             };
             let bytes = if number == 0 {
@@ -130,11 +130,7 @@ fn from_lines<R: BufRead + Send + 'static>(
             }
             index += 1;
             if let Some(problem) = not_an_id(text) {
-                return Some(Err(RecordError {
-                    location,
-                    index: index - 1,
-                    message: problem.into(),
-                }));
+                return Some(Err(RecordError::new(location, index - 1, problem.into())));
             }
             Some(Ok(DeactivationRow {
                 external_id: text.to_string(),
@@ -164,7 +160,12 @@ fn from_csv<R: BufRead + Send + 'static>(
     file: Arc<str>,
     delimiter: Delimiter,
 ) -> Result<Deactivations, InputError> {
-    let (mut reader, names, header) = csv_with_header(reader, &file, delimiter)?;
+    let CsvFile {
+        mut reader,
+        names,
+        header,
+        delimiter: read_with,
+    } = csv_with_header(reader, &file, delimiter)?;
     let column = external_id_column(&names, delimiter)
         .map_err(|message| InputError::at_header(&header, message))?;
     let mut record = csv::ByteRecord::new();
@@ -177,18 +178,23 @@ fn from_csv<R: BufRead + Send + 'static>(
         let read = reader.read_byte_record(&mut record);
         let at = |position, field| Location::in_csv(&file, &reader, position, field);
         let row = match read {
-            Ok(true) => external_id(&record, column, index, at(record.position(), None)),
+            Ok(true) => {
+                let location = at(record.position(), None);
+                check_quotes(&reader, &record, read_with, &location, index)
+                    .and_then(|()| external_id(&record, column, index, location))
+            }
             Ok(false) => return None,
             Err(error) => {
                 // A read error may repeat forever: stop after the first one.
                 done = true;
                 // An I/O error has no position: the record being read has its start.
                 let position = error.position().or(record.position()).cloned();
-                Err(RecordError {
-                    location: at(position.as_ref(), None),
+                let message = format!("cannot read further: {error}");
+                Err(RecordError::ending_the_file(
+                    at(position.as_ref(), None),
                     index,
-                    message: format!("cannot read further: {error}"),
-                })
+                    message,
+                ))
             }
         };
         index += 1;
@@ -229,18 +235,11 @@ fn external_id(
     index: u64,
     location: Location,
 ) -> Result<DeactivationRow, RecordError> {
-    let error = |location: Location, message| RecordError {
-        location,
-        index,
-        message,
-    };
+    let error = |location: Location, message| RecordError::new(location, index, message);
     if let Some(field) = record.iter().position(holds_line_break) {
-        // An unclosed quote makes the rest of the file one field: the ids in it would be
-        // lost without a word.
-        let message = format!(
-            "a quote opened at line {} is never closed, or a field holds a line break",
-            location.line
-        );
+        let message = "a field holds a line break (a quoted value over several lines), \
+                       which no field of a deactivation file may"
+            .to_owned();
         return Err(error(location.at_column(field as u64 + 1), message));
     }
     let Some(value) = record.get(column) else {

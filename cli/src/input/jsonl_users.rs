@@ -136,11 +136,11 @@ impl<R: BufRead> Iterator for Lines<R> {
                         Some(column) => location.at_column(column),
                         None => location,
                     };
-                    Err(RecordError {
-                        location,
-                        index,
-                        message,
-                    })
+                    if self.done {
+                        Err(RecordError::ending_the_file(location, index, message))
+                    } else {
+                        Err(RecordError::new(location, index, message))
+                    }
                 }
             });
         }

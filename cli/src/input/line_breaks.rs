@@ -2,13 +2,15 @@
 //! CRLF line ends one short after the header, and those of a file with CR line ends not at
 //! all, so a record's line is worked out here from its byte offset. The same reader bounds
 //! a record's length, which the csv crate does not: a quote never closed would otherwise
-//! take the rest of the file into one field, held in memory.
+//! take the rest of the file into one field, held in memory. It also keeps the bytes of the
+//! record being read, so that its quotes can be looked at again ([`super::quoting`]).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{self, Read};
 
 use super::MAX_RECORD_BYTES;
+use super::quoting::{self, QuoteError};
 
 /// A reader that notes where each line break (CRLF, LF or CR) is in what it reads, so that
 /// the line an offset is on can be told. Offsets are asked about in order, as records are
@@ -35,6 +37,9 @@ struct Breaks {
     passed: u64,
     /// The last offset asked about: where the record being read starts, or an earlier one.
     record_start: u64,
+    /// The bytes read from `kept_from` on: at least those from `record_start`.
+    kept: Vec<u8>,
+    kept_from: u64,
 }
 
 impl<R> LineBreaks<R> {
@@ -61,6 +66,14 @@ impl<R> LineBreaks<R> {
     pub fn line_of(&self, offset: u64) -> u64 {
         let mut breaks = self.breaks.borrow_mut();
         breaks.record_start = breaks.record_start.max(offset);
+        // The bytes before the record are let go once they are half of those kept, so
+        // that each byte is moved at most once on average.
+        let passed = usize::try_from(breaks.record_start - breaks.kept_from).unwrap_or(usize::MAX);
+        if passed > breaks.kept.len() / 2 {
+            let passed = passed.min(breaks.kept.len());
+            breaks.kept.drain(..passed);
+            breaks.kept_from += passed as u64;
+        }
         while let Some(&(at, ends_a_line)) = breaks.ahead.front()
             && at < offset
         {
@@ -68,6 +81,16 @@ impl<R> LineBreaks<R> {
             breaks.passed += u64::from(ends_a_line);
         }
         breaks.passed + 1
+    }
+
+    /// How the quotes of the bytes from `start` to `end` pair up, fields separated by
+    /// `delimiter`; `None` when they are not all kept (`start` is before the last offset
+    /// asked about, or `end` past what was read).
+    pub fn quoting(&self, start: u64, end: u64, delimiter: u8) -> Option<Result<(), QuoteError>> {
+        let breaks = self.breaks.borrow();
+        let from = usize::try_from(start.checked_sub(breaks.kept_from)?).ok()?;
+        let to = usize::try_from(end.checked_sub(breaks.kept_from)?).ok()?;
+        Some(quoting::check(breaks.kept.get(from..to)?, delimiter))
     }
 
     /// The line (from 1) of a record the csv crate places at `offset`: the first line after
@@ -105,6 +128,7 @@ impl<R: Read> Read for LineBreaks<R> {
         }
         let read = self.inner.read(buf)?;
         let bytes = &buf[..read];
+        breaks.kept.extend_from_slice(bytes);
         for found in memchr::memchr2_iter(b'\r', b'\n', bytes) {
             let after_cr = match found.checked_sub(1) {
                 Some(before) => bytes[before] == b'\r',

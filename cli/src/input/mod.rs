@@ -15,6 +15,7 @@ mod external_id;
 mod jsonl_users;
 mod line_breaks;
 mod location;
+mod quoting;
 mod records;
 mod separator_line;
 mod source;
@@ -74,6 +75,30 @@ pub struct RecordError {
     pub index: u64,
     /// What is wrong, in a sentence.
     pub message: String,
+    /// Whether the file could not be read past it (a quote never closed, a read that
+    /// failed): its records from there on are not read, so the file can't be imported,
+    /// skipping invalid records or not.
+    pub rest_unread: bool,
+}
+
+impl RecordError {
+    /// What is wrong with record `index`, at `location`; the records after it are read.
+    pub fn new(location: Location, index: u64, message: String) -> Self {
+        Self {
+            location,
+            index,
+            message,
+            rest_unread: false,
+        }
+    }
+
+    /// The same, and nothing after it could be read.
+    pub fn ending_the_file(location: Location, index: u64, message: String) -> Self {
+        Self {
+            rest_unread: true,
+            ..Self::new(location, index, message)
+        }
+    }
 }
 
 /// A problem with an input file as a whole: nothing can be read from it.
@@ -309,12 +334,13 @@ pub(crate) fn open(path: &Path) -> Result<BufReader<File>, InputError> {
         path: display_name(path),
         source,
     };
-    let file = File::open(path).map_err(read_error)?;
-    if !file.metadata().map_err(read_error)?.is_file() {
+    // Looked at before it is opened: opening a pipe that nothing writes to waits forever.
+    if !std::fs::metadata(path).map_err(read_error)?.is_file() {
         return Err(InputError::NotAFile {
             path: display_name(path),
         });
     }
+    let file = File::open(path).map_err(read_error)?;
     let mut reader = BufReader::with_capacity(1 << 16, file);
     let start = reader.fill_buf().map_err(read_error)?;
     if start.starts_with(b"\xFF\xFE") || start.starts_with(b"\xFE\xFF") {

@@ -2,9 +2,11 @@
 //! (twice when an id may repeat) and to send them, each read from the start of the files,
 //! so that an import holds only the uploads in flight, never the file.
 
+use std::sync::{Arc, OnceLock};
+
 use okta_identity_source_import::{Deactivation, InvalidRecord, ReadError, Source, UserRecord};
 
-use super::{Deactivations, InputError, Users, deactivation_records, user_records};
+use super::{Deactivations, InputError, RecordError, Users, deactivation_records, user_records};
 
 /// The users of an import, one at a time.
 pub type UserRecords = Box<dyn Iterator<Item = Result<UserRecord, InvalidRecord>> + Send>;
@@ -57,6 +59,33 @@ pub struct Input {
     deactivations: Option<Reader<Deactivations>>,
     /// Whether the files hold no record at all, valid or not.
     holds_nothing: bool,
+    /// The first record past which a file could not be read, in any read: each read after
+    /// it fails, so that the import stops before sending (with invalid records skipped,
+    /// the records never read would otherwise be left out without a word).
+    unreadable: Arc<OnceLock<RecordError>>,
+}
+
+/// A file that could not be read to its end.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{0}; the records after it were never read, so the file is not imported (invalid records \
+     can be skipped, not the rest of a file)"
+)]
+pub struct NotReadToItsEnd(RecordError);
+
+/// `rows`, noting in `unreadable` the first record past which they could not be read.
+fn watched<T: Send + 'static>(
+    rows: Box<dyn Iterator<Item = Result<T, RecordError>> + Send>,
+    unreadable: &Arc<OnceLock<RecordError>>,
+) -> Box<dyn Iterator<Item = Result<T, RecordError>> + Send> {
+    let unreadable = Arc::clone(unreadable);
+    Box::new(rows.inspect(move |row| {
+        if let Err(error) = row
+            && error.rest_unread
+        {
+            let _ = unreadable.set(error.clone());
+        }
+    }))
 }
 
 impl Input {
@@ -79,7 +108,16 @@ impl Input {
             users,
             deactivations,
             holds_nothing: no_users && no_deactivations,
+            unreadable: Arc::default(),
         })
+    }
+
+    /// An error when an earlier read stopped before the end of a file.
+    fn read_to_the_end_before(&self) -> Result<(), ReadError> {
+        match self.unreadable.get() {
+            Some(error) => Err(Box::new(NotReadToItsEnd(error.clone()))),
+            None => Ok(()),
+        }
     }
 
     /// Whether the users file and the deactivation file (if any) hold no record at all,
@@ -95,12 +133,15 @@ impl Source for Input {
     type Deactivations = DeactivationRecords;
 
     fn users(&mut self) -> Result<Self::Users, ReadError> {
-        Ok(Box::new(user_records(self.users.read()?)))
+        self.read_to_the_end_before()?;
+        let rows = watched(self.users.read()?, &self.unreadable);
+        Ok(Box::new(user_records(rows)))
     }
 
     fn deactivations(&mut self) -> Result<Self::Deactivations, ReadError> {
+        self.read_to_the_end_before()?;
         let rows: Deactivations = match &mut self.deactivations {
-            Some(reader) => reader.read()?,
+            Some(reader) => watched(reader.read()?, &self.unreadable),
             None => Box::new(std::iter::empty()),
         };
         Ok(Box::new(deactivation_records(rows)))
@@ -154,6 +195,35 @@ mod tests {
             let first_read = input.users().unwrap().count();
             assert_eq!(first_read, input.users().unwrap().count(), "{text:?}");
             assert_eq!(first_read == 0, nothing, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn after_a_read_that_could_not_reach_the_end_of_a_file_no_read_starts() {
+        let text = "externalId,email\ne-1,a@example.com\ne-2,\"b@example.com\ne-3,c@example.com\n";
+        let mut input = Input::open(sample(text), None).unwrap();
+        let first: Vec<_> = input.users().unwrap().collect();
+        assert_eq!(first.len(), 2, "{first:?}");
+        assert!(first[0].is_ok() && first[1].is_err(), "{first:?}");
+        for error in [
+            input.users().err().map(|error| error.to_string()),
+            input.deactivations().err().map(|error| error.to_string()),
+        ] {
+            assert_eq!(
+                error.as_deref(),
+                Some(
+                    "users.csv:3:2: a quote opened at line 3 is never closed: the rest of the file, \
+                     to line 4, was read as one field, and nothing after it can be read; the records \
+                     after it were never read, so the file is not imported (invalid records can be \
+                     skipped, not the rest of a file)"
+                )
+            );
+        }
+        // A record refused whose file goes on reads again as before.
+        let text = "externalId,email\ne-1\ne-2,b@example.com\n";
+        let mut input = Input::open(sample(text), None).unwrap();
+        for _ in 0..2 {
+            assert_eq!(input.users().unwrap().count(), 2);
         }
     }
 

@@ -12,6 +12,10 @@ use tempfile::NamedTempFile;
 
 use crate::config::ConfigError;
 
+/// The longest file name the usual file systems take (ext4, XFS, Btrfs, APFS, NTFS in
+/// UTF-16 units), in bytes.
+const MAX_NAME_BYTES: usize = 255;
+
 /// Where this run writes its report.
 pub struct ReportFile {
     path: PathBuf,
@@ -59,6 +63,15 @@ impl ReportFile {
             return Err(refuse(
                 "it exists, and okta-import never overwrites a file".into(),
             ));
+        }
+        // The temporary file made below has a short name of its own, so it can't tell.
+        let name_bytes = path
+            .file_name()
+            .map_or(0, |name| name.as_encoded_bytes().len());
+        if name_bytes > MAX_NAME_BYTES {
+            return Err(refuse(format!(
+                "its file name is {name_bytes} bytes long, and file systems take at most {MAX_NAME_BYTES}"
+            )));
         }
         staged_beside(path).map_err(|error| refuse(error.to_string()))?;
         Ok(Self {
@@ -120,7 +133,8 @@ fn staged_beside(path: &Path) -> std::io::Result<NamedTempFile> {
 fn of_folder(folder: &Path, error: &std::io::Error) -> std::io::Error {
     let text = error.to_string();
     let what = match error.kind() {
-        std::io::ErrorKind::NotFound => "does not exist".to_string(),
+        // A folder that is there may still refuse new files so (`/proc`).
+        std::io::ErrorKind::NotFound if !folder.exists() => "does not exist".to_string(),
         std::io::ErrorKind::PermissionDenied => "can't be written to".to_string(),
         _ => format!(
             "can't hold it: {}",
@@ -172,6 +186,32 @@ mod tests {
             dir.path().join("missing").display()
         );
         assert_eq!(error.to_string(), said);
+    }
+
+    #[test]
+    fn a_file_name_too_long_for_a_file_system_is_refused_up_front() {
+        let dir = tempfile::tempdir().unwrap();
+        let longest = format!("{}.json", "r".repeat(250));
+        ReportFile::create(&dir.path().join(&longest)).unwrap();
+        let path = dir.path().join(format!("r{longest}"));
+        let error = ReportFile::create(&path).err().unwrap();
+        let said = format!(
+            "cannot create the report {}: its file name is 256 bytes long, and file systems take at most 255",
+            path.display()
+        );
+        assert_eq!(error.to_string(), said);
+        assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_folder_that_is_there_but_takes_no_file_is_not_said_to_be_missing() {
+        let error = ReportFile::create(Path::new("/proc/r.json")).err().unwrap();
+        let said = error.to_string();
+        assert!(
+            said.starts_with("cannot create the report /proc/r.json: the folder /proc can't"),
+            "{said}"
+        );
     }
 
     #[test]
