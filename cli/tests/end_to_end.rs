@@ -1470,6 +1470,41 @@ async fn control_characters_from_the_server_are_printed_escaped() {
     assert_no_control_characters(&run);
 }
 
+/// A line break in text from the server can't start a line of its own: not in a table,
+/// and a session id that is no Okta id is not used.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_line_break_from_the_server_cannot_start_a_line_of_its_own() {
+    let sessions = r#"[{"id":"aps1\nFAKE  COMPLETED","identitySourceId":"0oa1","status":"CREATED","importType":"INCREMENTAL"}]"#;
+    let dir = Workdir::new().against(&canned_server("200 OK", sessions), SOURCE, TOKEN);
+    let run = dir.run_async(&["sessions", "list"]).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "a header and one row: {}", run.all());
+    assert!(
+        lines[1].starts_with("aps1\\nFAKE  COMPLETED  CREATED"),
+        "{}",
+        run.all()
+    );
+
+    let created = r#"{"id":"aps1\nFAKE LINE","identitySourceId":"0oa1","status":"CREATED","importType":"INCREMENTAL"}"#;
+    let dir = Workdir::new().against(&canned_server("201 Created", created), SOURCE, TOKEN);
+    dir.write("users.csv", b"externalId,email\ne1,a@example.com\n");
+    let run = dir.run_async(&["users", "users.csv"]).await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr.contains(
+            r#"creating a session answered the id "aps1\nFAKE LINE", which is not an Okta id"#
+        ),
+        "{}",
+        run.all()
+    );
+    assert!(
+        !run.all().lines().any(|line| line.starts_with("FAKE")),
+        "{}",
+        run.all()
+    );
+}
+
 fn assert_no_control_characters(run: &Run) {
     let raw = |output: &str| output.contains(['\u{1b}', '\u{7}', '\u{9b}']);
     assert!(!raw(&run.stdout) && !raw(&run.stderr), "{}", run.all());

@@ -148,9 +148,29 @@ impl<'e> Context<'e> {
     /// for the window to reset and sends again, at most `max_rate_limit_refusals` times.
     /// Counts requests, retries and 429s.
     pub async fn send<T>(&self, make: impl Fn() -> Call<T, models::Error>) -> Result<T, SendError> {
+        self.send_paced(make, true).await
+    }
+
+    /// [`send`](Self::send) without first waiting for the window to reset: a cleanup (the
+    /// cancel of a session the run leaves) is tried at once, within its own timeout, as
+    /// Okta's limits are counted for each endpoint and the one used up may not be its.
+    pub async fn send_now<T>(
+        &self,
+        make: impl Fn() -> Call<T, models::Error>,
+    ) -> Result<T, SendError> {
+        self.send_paced(make, false).await
+    }
+
+    async fn send_paced<T>(
+        &self,
+        make: impl Fn() -> Call<T, models::Error>,
+        paced: bool,
+    ) -> Result<T, SendError> {
         let mut refusals = 0;
         loop {
-            self.pace().await?;
+            if paced {
+                self.pace().await?;
+            }
             // Counted as it goes out: a send the stop or the deadline cuts short counts too.
             self.report().requests += 1;
             let outcome = {

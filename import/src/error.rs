@@ -104,6 +104,26 @@ pub enum Failure {
         /// Okta's answer.
         error: okta_identity_source::Error,
     },
+    /// A session none of whose uploads was taken (each was put aside or refused) could
+    /// not be cancelled: it is still open, and Okta creates no other session while it is.
+    #[error(
+        "session {session_id} took none of its uploads and could not be cancelled: it is still open, and no other session can be created while it is"
+    )]
+    NotCancelled {
+        /// The session.
+        session_id: String,
+    },
+    /// Okta answered a create with a session id that is not one of its ids (letters and
+    /// digits): no URL the client makes from it would name that session, and printed it
+    /// could pass for other text. Nothing was sent to it.
+    #[error(
+        "creating a session answered the id {}, which is not an Okta id (letters and digits); nothing was sent to it",
+        quoted_start(session_id)
+    )]
+    NotAnOktaId {
+        /// The id, as the answer gave it.
+        session_id: String,
+    },
     /// A call failed after the client's retries.
     #[error("{step} failed: {error}")]
     Call {
@@ -139,6 +159,14 @@ pub struct ImportError {
     pub failure: Failure,
     /// What it had done by then.
     pub report: Box<Report>,
+}
+
+/// The first 64 characters of `text`, quoted with its control characters escaped, and `…`
+/// when there are more.
+fn quoted_start(text: &str) -> String {
+    let start: String = text.chars().take(64).collect();
+    let more = if start.len() < text.len() { "…" } else { "" };
+    format!("{start:?}{more}")
 }
 
 /// When a session in use was last updated, as far as Okta said.

@@ -43,8 +43,11 @@ pub async fn run(
     let accepted = upload(ctx, number, &id, feed).await?;
     if accepted == 0 {
         // Every upload was refused (and the caller chose to go on) or put aside: nothing to
-        // start.
+        // start. A session left open would keep the next from being created: the run stops.
         cancel_own(ctx, number, &id).await;
+        if ctx.report().left_open.as_ref() == Some(&id) {
+            return Err(Failure::NotCancelled { session_id: id });
+        }
         return Ok(());
     }
     start(ctx, number, &id).await?;
@@ -143,10 +146,20 @@ async fn create(ctx: &Context<'_>) -> Result<IdentitySourceSession, SendError> {
     if !unanswered {
         lock(&ctx.creating).take();
     }
-    if let Ok(session) = &created {
-        *lock(&ctx.open_session) = Some(session.id.clone());
+    let session = created?;
+    if !is_okta_id(&session.id) {
+        return Err(SendError::Failure(Failure::NotAnOktaId {
+            session_id: session.id,
+        }));
     }
-    created
+    *lock(&ctx.open_session) = Some(session.id.clone());
+    Ok(session)
+}
+
+/// Whether `id` is shaped like Okta's ids: letters and digits (20 of them; at most 64 are
+/// taken).
+fn is_okta_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// Whether the create sent last, whose answer was lost, made no session: none of the
@@ -169,10 +182,11 @@ async fn made_nothing(ctx: &Context<'_>) -> bool {
 /// Whether a request that failed with `error` may have been carried out all the same: one
 /// that got no answer (a timeout, a dropped connection), an answer that could not be read,
 /// or a server error other than 503 (a gateway's 504 or 502 says nothing of what the
-/// service did). One that could not connect was not; the client retries only what the
+/// service did). One never sent (it could not connect, or could not be built: a session id
+/// from the server that no URL path can hold) was not; the client retries only what the
 /// server did not act on (a failure to connect, 429, 503), so no earlier attempt was either.
 fn may_have_been_carried_out(error: &okta_identity_source::Error) -> bool {
-    !error.is_connect()
+    !error.is_unsent()
         && error.status().is_none_or(|status| {
             status.is_success()
                 || status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE
@@ -204,7 +218,7 @@ pub async fn cancel_unlearned(ctx: &Context<'_>, since: DateTime<Utc>) {
     let timeout = ctx.options.cancel_timeout;
     let listed = tokio::time::timeout(
         timeout,
-        ctx.send(|| ctx.api.list_identity_source_sessions(&ctx.source)),
+        ctx.send_now(|| ctx.api.list_identity_source_sessions(&ctx.source)),
     )
     .await;
     let sessions = match listed {
@@ -545,10 +559,11 @@ enum Cancel {
 }
 
 /// The status of session `id` when it no longer takes uploads (another client cancelled or
-/// started it, or it expired); `None` while it does, or when it could not be read.
+/// started it, or it expired); `None` while it does, or when it could not be read. Read at
+/// once, rate limit or not: it decides a cancel, or what to make of a refused upload.
 async fn ended(ctx: &Context<'_>, id: &str) -> Option<Status> {
     let session = ctx
-        .send(|| ctx.api.get_identity_source_session(&ctx.source, id))
+        .send_now(|| ctx.api.get_identity_source_session(&ctx.source, id))
         .await
         .ok()?;
     (!takes_uploads(&session.status)).then_some(session.status)
@@ -562,7 +577,7 @@ fn takes_uploads(status: &Status) -> bool {
 /// Deletes session `id`; `None` when it may still take uploads.
 async fn cancel_or_read(ctx: &Context<'_>, id: &str) -> Option<Cancel> {
     let deleted = ctx
-        .send(|| ctx.api.delete_identity_source_session(&ctx.source, id))
+        .send_now(|| ctx.api.delete_identity_source_session(&ctx.source, id))
         .await;
     match deleted {
         Ok(()) => Some(Cancel::Done),

@@ -784,9 +784,11 @@ async fn a_success_whose_window_is_used_up_until_beyond_any_date_stops_the_impor
         matches!(error.failure, Failure::RateLimit { .. }),
         "{error}"
     );
-    // Created, then nothing more could be sent: not even the cancellation.
+    // Created, then no upload could be sent; the cancel is tried at once all the same (the
+    // window used up may be another endpoint's), and this server takes it.
     assert_eq!(error.report.sessions[0].id, "aps1far");
-    assert_eq!(error.report.left_open.as_deref(), Some("aps1far"));
+    assert_eq!(error.report.sessions[0].status, Status::Closed);
+    assert_eq!(error.report.left_open, None);
     server.abort();
     Ok(())
 }
@@ -1333,6 +1335,77 @@ async fn a_session_whose_only_upload_was_put_aside_leaves_the_run_a_success() ->
     assert_eq!(statuses, [Status::Closed, Status::Completed]);
     assert!(report.is_complete_success(), "{report}");
     assert_eq!(emulator.users(SOURCE).len(), 10);
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_whose_only_upload_was_put_aside_and_that_cannot_be_cancelled_stops_the_run()
+-> TestResult {
+    let emulator = emulator().start().await?;
+    // The create goes through; the only upload is taken, then answered 504; every cancel
+    // and read of the session after it fails.
+    emulator.inject(Fault::Pass { count: 1 });
+    emulator.inject(Fault::StatusAfterCarryingOut {
+        status: 504,
+        count: 1,
+    });
+    emulator.inject(Fault::Status {
+        status: 500,
+        count: 20,
+    });
+    let error = importer(&emulator, options())
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await
+        .expect_err("the session can't be cancelled");
+    let sessions = emulator.sessions(SOURCE);
+    assert_eq!(
+        sessions.len(),
+        1,
+        "no second session is created: {sessions:?}"
+    );
+    let id = sessions[0].id.clone();
+    assert!(
+        matches!(&error.failure, Failure::NotCancelled { session_id } if *session_id == id),
+        "{error}"
+    );
+    assert_eq!(error.report.left_open.as_ref(), Some(&id));
+    assert!(
+        error.to_string().contains(&format!(
+            "session {id} took none of its uploads and could not be cancelled"
+        )),
+        "{error}"
+    );
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_is_cancelled_even_when_the_rate_limit_window_says_nothing_is_left() -> TestResult
+{
+    // A window of an hour, far from used up; the upload is refused 429 as if it were, with
+    // the reset an hour away: the run stops, and its cancel is sent at once all the same.
+    let emulator = emulator()
+        .rate_limit(600, Duration::from_secs(3600))
+        .start()
+        .await?;
+    emulator.inject(Fault::Pass { count: 1 });
+    emulator.inject(Fault::Status {
+        status: 429,
+        count: 1,
+    });
+    let error = importer(&emulator, options())
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await
+        .expect_err("the window resets too late");
+    assert!(
+        matches!(error.failure, Failure::RateLimit { .. }),
+        "{error}"
+    );
+    assert_eq!(error.report.left_open, None, "{}", error.report);
+    let sessions = emulator.sessions(SOURCE);
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].status, SessionStatus::Closed, "{sessions:?}");
     emulator.shutdown().await;
     Ok(())
 }

@@ -272,6 +272,17 @@ impl<E: ErrorBody> Error<E> {
         matches!(self, Self::Transport { source, .. } if source.is_connect())
     }
 
+    /// Whether the request was never sent, so the server cannot have acted on it: it could
+    /// not be built (an argument no URL can hold), the client is misconfigured, no token
+    /// could be had, or no connection could be made.
+    pub fn is_unsent(&self) -> bool {
+        match self {
+            Self::InvalidRequest { .. } | Self::Config(_) | Self::TokenSource(_) => true,
+            Self::Transport { source, .. } => source.is_connect() || source.is_builder(),
+            _ => false,
+        }
+    }
+
     /// Whether the same request may succeed later: rate limits (429), 503, 504 and failures
     /// to connect. A [`Error::Timeout`] or a connection closed before the answer is not,
     /// because the server may have acted on the request; nor is a 504 proof that it did
@@ -524,6 +535,24 @@ fn replace_ignoring_case(text: &mut String, needle: &str, with: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_request_never_sent_is_told_from_one_that_may_have_reached_the_server() {
+        type E = Error<serde_json::Value>;
+        let invalid = E::InvalidRequest {
+            operation: "getThing",
+            message: "`..` can't be a path segment".into(),
+        };
+        assert!(invalid.is_unsent());
+        assert!(E::Config("no base URL".into()).is_unsent());
+        assert!(E::TokenSource("the token endpoint is down".into()).is_unsent());
+        let timeout = E::Timeout {
+            operation: "getThing",
+            timeout: Duration::from_secs(1),
+            retries: Retries::default(),
+        };
+        assert!(!timeout.is_unsent());
+    }
 
     #[test]
     fn a_secret_is_blanked_out_in_every_form_a_server_may_echo_it() {

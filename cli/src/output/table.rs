@@ -25,10 +25,22 @@ pub fn write_without_header<const N: usize>(
 fn widths<const N: usize>(mut widths: [usize; N], rows: &[[String; N]]) -> [usize; N] {
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+            *width = (*width).max(one_line(cell).chars().count());
         }
     }
     widths
+}
+
+/// `cell` with its line breaks and tabs written as their escapes (`\n`).
+fn one_line(cell: &str) -> std::borrow::Cow<'_, str> {
+    if !cell.contains(['\n', '\r', '\t']) {
+        return std::borrow::Cow::Borrowed(cell);
+    }
+    std::borrow::Cow::Owned(
+        cell.replace('\n', "\\n")
+            .replace('\r', "\\r")
+            .replace('\t', "\\t"),
+    )
 }
 
 fn write_rows<const N: usize>(
@@ -42,14 +54,17 @@ fn write_rows<const N: usize>(
     Ok(())
 }
 
-/// One row, without trailing spaces.
+/// One row, without trailing spaces. A cell is one line: a line break or a tab in it (from
+/// the service: a session id, a status) is written as its escape, so it can't start a row
+/// of its own.
 fn write_row<'a>(
     out: &mut impl Write,
     widths: &[usize],
     cells: impl Iterator<Item = &'a str>,
 ) -> io::Result<()> {
     let mut line = String::new();
-    for (cell, width) in cells.zip(widths) {
+    for (cell, width) in cells.map(one_line).zip(widths) {
+        let cell = cell.as_ref();
         // Padded by hand: a width given to `format!` can't pass 65,535.
         line.push_str(cell);
         let padding = width.saturating_sub(cell.chars().count()) + 2;
