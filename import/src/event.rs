@@ -38,6 +38,15 @@ pub enum Event {
         /// Its id.
         id: String,
     },
+    /// Okta refused to create a session (400) while no other session was active: taken for
+    /// its cool-down after an import was started (its words for that are not published),
+    /// and waited out. Said at the first such refusal of a session, with Okta's answer, as
+    /// any other reason for it (say, an identity source that is not active) would only show
+    /// when the wait runs out.
+    CreateRefused {
+        /// Okta's answer.
+        error: String,
+    },
     /// The importer is waiting, and says until when.
     Waiting {
         /// Why.

@@ -118,6 +118,9 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
         // are not published, so any other 400 is taken for it too: said where it is seen).
         if refusals == 0 {
             tracing::warn!(%error, "no other session is active: taken for the cool-down after a start");
+            ctx.emit(Event::CreateRefused {
+                error: error.to_string(),
+            });
         }
         refusals += 1;
         let waited = first_refusal.elapsed();

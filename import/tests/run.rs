@@ -111,6 +111,48 @@ async fn the_next_session_waits_for_the_cool_down() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn okta_s_cool_down_unknown_to_the_run_is_waited_out_and_its_refusal_said_once() -> TestResult
+{
+    // Okta's cool-down is longer than the run knows of: its creates are refused.
+    let emulator = emulator()
+        .cool_down(Duration::from_millis(300))
+        .start()
+        .await?;
+    let small_sessions = Limits {
+        max_session_records: 5,
+        ..Limits::default()
+    };
+    let options = options()
+        .cool_down(Duration::ZERO)
+        .polling(Duration::from_millis(20), Duration::from_millis(40))
+        .limits(small_sessions);
+    let events = Events::default();
+    let report = importer(&emulator, options)
+        .run(employees(0..10), leavers(0..0), events.recorder())
+        .await?;
+    assert!(report.is_complete_success(), "{report}");
+    let refusals: Vec<String> = events
+        .all()
+        .into_iter()
+        .filter_map(|event| match event {
+            Event::CreateRefused { error } => Some(error),
+            _ => None,
+        })
+        .collect();
+    // Said once for the second session, however many times it was refused.
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert!(refusals[0].contains("400"), "{refusals:?}");
+    let refused_creates = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.status == Some(400))
+        .count();
+    assert!(refused_creates >= 1, "{refused_creates}");
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_active_session_left_by_an_earlier_run_is_reported_then_cancelled_once_idle()
 -> TestResult {
     let emulator = emulator().start().await?;

@@ -82,6 +82,10 @@ impl<'a> EventDisplay<'a> {
             Event::OtherSessionCancelled { id } => {
                 progress.step(&format!("Cancelled session {id} of an earlier run"))
             }
+            Event::CreateRefused { error } => progress.step(&format!(
+                "Okta refused to create a session, and no other session is active: taken for \
+                 the cool-down after an import was started, and waited out: {error}"
+            )),
             Event::Waiting { reason, until } => {
                 let left = (until - Utc::now()).to_std().unwrap_or_default();
                 progress.waiting(&reason.to_string(), left);
