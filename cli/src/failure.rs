@@ -99,8 +99,9 @@ impl Failure {
     }
 }
 
-/// What to check when Okta refuses the credentials (401) or their rights (403), or knows
-/// no resource of the id (404: the identity source, or a session given by id).
+/// What to check when Okta refuses the credentials (401) or their rights (403), knows
+/// no resource of the id (404: the identity source, or a session given by id), or the URL
+/// answers with a redirect (3xx).
 fn access_hint(error: &okta_identity_source::Error) -> &'static str {
     match error.status().map(|status| status.as_u16()) {
         Some(401) => {
@@ -114,6 +115,12 @@ fn access_hint(error: &okta_identity_source::Error) -> &'static str {
         Some(404) => {
             "; check the identity source's id (--source or OKTA_IDENTITY_SOURCE_ID, 0oa…) and \
              the org URL, and a session's id if one was given"
+        }
+        // Redirects are not followed: credentials would go wherever they point.
+        Some(300..=399) => {
+            "; the org URL (--org or OKTA_ORG_URL) answers with a redirect, which is not \
+             followed: give the org's own URL (https://dev-123456.okta.com), which answers \
+             the API itself"
         }
         _ => "",
     }

@@ -1505,6 +1505,23 @@ async fn a_line_break_from_the_server_cannot_start_a_line_of_its_own() {
     );
 }
 
+/// A redirect is not followed (the token would go where it points), and the error says to
+/// give the org's own URL.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redirect_is_not_followed_and_the_org_url_is_named_as_the_thing_to_fix() {
+    let dir = Workdir::new().against(&canned_server("301 Moved Permanently", ""), SOURCE, TOKEN);
+    let run = dir.run_async(&["sessions", "list"]).await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr.contains("301 Moved Permanently")
+            && run.stderr.contains(
+                "the org URL (--org or OKTA_ORG_URL) answers with a redirect, which is not followed"
+            ),
+        "{}",
+        run.all()
+    );
+}
+
 fn assert_no_control_characters(run: &Run) {
     let raw = |output: &str| output.contains(['\u{1b}', '\u{7}', '\u{9b}']);
     assert!(!raw(&run.stdout) && !raw(&run.stderr), "{}", run.all());
