@@ -328,10 +328,14 @@ impl<E: ErrorBody> ApiError<E> {
     /// of the error shows it.
     pub(crate) fn new(
         operation: &'static str,
-        meta: ResponseMeta,
+        mut meta: ResponseMeta,
         body: &[u8],
         secret: Option<&str>,
     ) -> Self {
+        // The request id is shown with the error too: a server may echo the secret there.
+        if let (Some(id), Some(secret)) = (meta.request_id.as_mut(), secret) {
+            redact(id, secret);
+        }
         let (shown, echoed) = redacted(body, secret);
         let decoded = match body {
             [] => None,
@@ -631,5 +635,22 @@ mod tests {
             )
         );
         assert_eq!(error.raw_body.as_deref(), Some(body.as_str()));
+    }
+
+    #[test]
+    fn a_secret_echoed_in_the_request_id_is_blanked_out() {
+        let meta = ResponseMeta {
+            status: StatusCode::BAD_REQUEST,
+            request_id: Some("req-00abcSECRETtoken-1".into()),
+            rate_limit: Default::default(),
+            retry_after: None,
+            date: None,
+            attempts: 1,
+            retries: Retries::default(),
+        };
+        let error =
+            ApiError::<serde_json::Value>::new("getThing", meta, b"", Some("00abcSECRETtoken"));
+        assert_eq!(error.meta.request_id.as_deref(), Some("req-[redacted]-1"));
+        assert!(!error.to_string().contains("SECRET"), "{error}");
     }
 }
