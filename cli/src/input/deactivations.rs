@@ -166,7 +166,7 @@ fn from_csv<R: BufRead + Send + 'static>(
         header,
         delimiter: read_with,
     } = csv_with_header(reader, &file, delimiter)?;
-    let column = external_id_column(&names, delimiter)
+    let column = external_id_column(&names, read_with)
         .map_err(|message| InputError::at_header(&header, message))?;
     let mut record = csv::ByteRecord::new();
     let mut index = 0;
