@@ -286,7 +286,7 @@ fn another_document_gets_the_identity_it_is_given_or_its_own() {
     let spec = dir.path().join("pets.yaml");
     fs::write(
         &spec,
-        "openapi: 3.0.3\ninfo: {title: Pet Store, version: '2024-01'}\npaths:\n  /pets:\n    get:\n      operationId: listPets\n      responses: {'204': {description: ok}}\n",
+        "openapi: 3.0.3\ninfo: {title: Pet Store, version: '2024-01', license: {name: MIT}}\npaths:\n  /pets:\n    get:\n      operationId: listPets\n      responses: {'204': {description: ok}}\n",
     )
     .expect("write the spec");
     let generate = |out: &str, extra: &[&str]| {
@@ -302,7 +302,7 @@ fn another_document_gets_the_identity_it_is_given_or_its_own() {
     let own = generate(dir.path().join("own").to_str().expect("utf-8"), &[]);
     assert_eq!(
         identity_sections(&own),
-        "\n[package]\nname = \"pet-store\"\nversion = \"0.1.0\"\ndescription = \"Typed async client for Pet Store.\"\nedition = \"2021\"\nrust-version = \"1.88\"\nlicense = \"Apache-2.0\"\ncategories = [\"api-bindings\", \"web-programming::http-client\"]\npublish = false\n\n[lib]\nname = \"pet_store\"\n"
+        "\n[package]\nname = \"pet-store\"\nversion = \"0.1.0\"\ndescription = \"Typed async client for Pet Store.\"\nedition = \"2021\"\nrust-version = \"1.88\"\nlicense = \"MIT\"\ncategories = [\"api-bindings\", \"web-programming::http-client\"]\npublish = false\n\n[lib]\nname = \"pet_store\"\n"
     );
     let given = generate(
         dir.path().join("given").to_str().expect("utf-8"),
