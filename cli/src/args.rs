@@ -109,6 +109,11 @@ pub struct UsersArgs {
     /// takes it for one an earlier run left. Like 90s or 10m.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration, help_heading = "Timing")]
     pub stale_after: Duration,
+    /// How long the sessions may take in all, waits and polling included; past it the import
+    /// stops (a session not yet started is cancelled, a started one goes on in Okta). Like
+    /// 45m or 2h.
+    #[arg(long, value_name = "DURATION", default_value = "6h", value_parser = parse_duration, help_heading = "Timing")]
+    pub deadline: Duration,
     /// Where to import to and how to sign in.
     #[command(flatten, next_help_heading = "Connection")]
     pub connection: Connection,

@@ -711,6 +711,25 @@ async fn a_quote_never_closed_stops_even_a_skipping_import_before_anything_is_se
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_import_that_outlasts_its_deadline_stops_and_says_its_session_goes_on() {
+    let emulator = emulator_processing_for(Duration::from_secs(60)).await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=3));
+    let run = dir
+        .run_async(&args(&["users", "users.csv", "--deadline", "1s"], &FAST))
+        .await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr.contains("the import did not finish within 1s"),
+        "{}",
+        run.all()
+    );
+    let sessions = emulator.sessions(SOURCE);
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].status, SessionStatus::Triggered, "{sessions:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_dry_run_checks_everything_prints_the_plan_and_sends_nothing() {
     let emulator = emulator().await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);

@@ -145,6 +145,7 @@ fn options(args: &UsersArgs) -> Options {
         .active_session(active_session)
         .stale_after(args.stale_after)
         .cool_down(args.cool_down)
+        .deadline(args.deadline)
         .polling(
             args.poll_interval,
             Duration::from_secs(30).max(args.poll_interval),
