@@ -91,7 +91,7 @@ impl Progress {
     /// A step worth a line of its own (a session created, started, finished).
     pub fn step(&self, line: &str) {
         match self.mode {
-            Mode::Bar => self.bar.println(terminal::printable(line)),
+            Mode::Bar => self.bar.println(terminal::one_line(line)),
             Mode::Lines => terminal::say(line),
             Mode::Quiet => {}
         }
@@ -103,7 +103,7 @@ impl Progress {
         match self.mode {
             Mode::Bar => self
                 .bar
-                .set_message(terminal::printable(&status).into_owned()),
+                .set_message(terminal::one_line(&status).into_owned()),
             Mode::Lines => terminal::say(status),
             Mode::Quiet => {}
         }

@@ -2,6 +2,8 @@
 
 use std::io::{self, Write};
 
+use super::terminal::one_line;
+
 /// Writes a header row and rows, each column as wide as its widest cell, two spaces apart.
 pub fn write<const N: usize>(
     out: &mut impl Write,
@@ -31,18 +33,6 @@ fn widths<const N: usize>(mut widths: [usize; N], rows: &[[String; N]]) -> [usiz
     widths
 }
 
-/// `cell` with its line breaks and tabs written as their escapes (`\n`).
-fn one_line(cell: &str) -> std::borrow::Cow<'_, str> {
-    if !cell.contains(['\n', '\r', '\t']) {
-        return std::borrow::Cow::Borrowed(cell);
-    }
-    std::borrow::Cow::Owned(
-        cell.replace('\n', "\\n")
-            .replace('\r', "\\r")
-            .replace('\t', "\\t"),
-    )
-}
-
 fn write_rows<const N: usize>(
     out: &mut impl Write,
     widths: &[usize; N],
@@ -54,9 +44,9 @@ fn write_rows<const N: usize>(
     Ok(())
 }
 
-/// One row, without trailing spaces. A cell is one line: a line break or a tab in it (from
-/// the service: a session id, a status) is written as its escape, so it can't start a row
-/// of its own.
+/// One row, without trailing spaces. A cell is [`one_line`]: a line break or a tab in it
+/// (from the service: a session id, a status) is written as its escape, so it can't start a
+/// row of its own.
 fn write_row<'a>(
     out: &mut impl Write,
     widths: &[usize],

@@ -15,11 +15,35 @@ pub fn bars() -> &'static MultiProgress {
     BARS.get_or_init(MultiProgress::new)
 }
 
-/// Writes `line` to standard error as `eprintln!` does, but [`printable`], and a standard
+/// Writes `line` to standard error as `eprintln!` does, but on [`one_line`], and a standard
 /// error that can't be written (closed, full) loses the line instead of panicking: the run
 /// goes on, and its outcome is still in the exit code, the summary and the report.
 pub fn say(line: impl std::fmt::Display) {
-    let _ = writeln!(Printable(io::stderr().lock()), "{line}");
+    let line = line.to_string();
+    let mut stderr = io::stderr().lock();
+    let _ = stderr
+        .write_all(one_line(&line).as_bytes())
+        .and_then(|()| stderr.write_all(b"\n"));
+}
+
+/// `text` [`printable`], and on one line: a line break or a tab in it (text from a server
+/// inside a message: a session id, an error's summary) is written as its escape (`\n`), so
+/// it can't make a line that passes for one of the command's own.
+pub fn one_line(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => escaped.push_str("\\n"),
+            '\r' => escaped.push_str("\\r"),
+            '\t' => escaped.push_str("\\t"),
+            c if c.is_control() => escaped.extend(c.escape_unicode()),
+            c => escaped.push(c),
+        }
+    }
+    Cow::Owned(escaped)
 }
 
 /// Standard error, written [`printable`].
@@ -125,6 +149,15 @@ mod tests {
         let title = "x\u{1b}]0;title\u{7}";
         writeln!(out, "{title}").unwrap();
         assert_eq!(out.0, b"x\\u{1b}]0;title\\u{7}\n");
+    }
+
+    #[test]
+    fn one_line_escapes_line_breaks_and_tabs_too() {
+        assert!(matches!(one_line("aps1 é ok"), Cow::Borrowed("aps1 é ok")));
+        assert_eq!(
+            one_line("aps1\nFAKE\tLINE\r\u{1b}[31m"),
+            "aps1\\nFAKE\\tLINE\\r\\u{1b}[31m"
+        );
     }
 
     /// Writes into an in-memory terminal, as standard error would into a real one (whose
