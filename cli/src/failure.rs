@@ -55,8 +55,10 @@ pub enum Failure {
 }
 
 impl Failure {
-    /// An import that the engine stopped (other than by a signal), with what to do about it.
-    pub fn stopped(stop: &Stop) -> Self {
+    /// An import that the engine stopped (other than by a signal), with what to do about it
+    /// and what it `left_behind` (a session whose import goes on in Okta, one it could not
+    /// cancel).
+    pub fn stopped(stop: &Stop, left_behind: &[String]) -> Self {
         let told = match stop {
             Stop::InvalidRecords { count: n } => {
                 format!("{}; nothing was sent", count(*n as u64, "invalid record"))
@@ -74,7 +76,8 @@ impl Failure {
             Stop::Call { error, .. } => format!("{stop}{}", access_hint(error)),
             _ => stop.to_string(),
         };
-        Failure::Import(format!("the import stopped: {told}"))
+        let left: String = left_behind.iter().map(|what| format!("; {what}")).collect();
+        Failure::Import(format!("the import stopped: {told}{left}"))
     }
 
     /// A dry run's report that could not be written.

@@ -719,14 +719,18 @@ async fn an_import_that_outlasts_its_deadline_stops_and_says_its_session_goes_on
         .run_async(&args(&["users", "users.csv", "--deadline", "1s"], &FAST))
         .await;
     assert_eq!(run.code, 1, "{}", run.all());
-    assert!(
-        run.stderr.contains("the import did not finish within 1s"),
-        "{}",
-        run.all()
-    );
     let sessions = emulator.sessions(SOURCE);
     assert_eq!(sessions.len(), 1);
     assert_eq!(sessions[0].status, SessionStatus::Triggered, "{sessions:?}");
+    let id = &sessions[0].id;
+    assert!(
+        run.stderr.contains(&format!(
+            "error: the import stopped: the import did not finish within 1s; session {id} was \
+             started and its import goes on in Okta: okta-import sessions get {id}"
+        )),
+        "{}",
+        run.all()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -329,6 +329,6 @@ fn outcome(
             signal,
             told: display.after_stop(report, signal),
         }),
-        Some(failure) => Err(Failure::stopped(&failure)),
+        Some(failure) => Err(Failure::stopped(&failure, &display.left_behind(report))),
     }
 }

@@ -139,6 +139,20 @@ impl<'a> EventDisplay<'a> {
     /// it: the sessions cancelled, the one that could not be, the ones whose import goes on in
     /// Okta.
     pub fn after_stop(&self, report: &Report, signal: Signal) -> String {
+        let mut told = self.left_behind(report);
+        if told.is_empty() {
+            told.push(match report.sessions.len() {
+                0 => "no session had been opened".into(),
+                _ => "no session was left open".into(),
+            });
+        }
+        format!("{}; {}", signal.stopped(), told.join("; "))
+    }
+
+    /// What an import that stopped early left behind, as the events and the report tell it:
+    /// the sessions it cancelled, the one it could not, the ones whose import goes on in
+    /// Okta, a create that may have made one; empty when there is nothing to say.
+    pub fn left_behind(&self, report: &Report) -> Vec<String> {
         let mut told: Vec<String> = self
             .cancelled
             .iter()
@@ -165,13 +179,7 @@ impl<'a> EventDisplay<'a> {
         if report.lost_create.is_some() {
             told.push(LOST_CREATE.into());
         }
-        if told.is_empty() {
-            told.push(match report.sessions.len() {
-                0 => "no session had been opened".into(),
-                _ => "no session was left open".into(),
-            });
-        }
-        format!("{}; {}", signal.stopped(), told.join("; "))
+        told
     }
 
     /// Shows a session's status unless it is the one shown last.
