@@ -55,7 +55,7 @@ pub(super) fn box_cycles(types: &mut [TypeDef]) -> Result<(), Diagnostic> {
             return Err(Diagnostic::at(
                 &at,
                 format!(
-                    "the type `{name}` has `{member}` among its `oneOf`/`anyOf` members, and `{member}` comes back to `{name}` through members and `$ref`s alone, with no array, map or object between: a value none of the other members takes could never be decoded",
+                    "the type `{name}` has `{member}` among its `oneOf`/`anyOf` members, and `{member}` comes back to `{name}` through members and `$ref`s alone, with no array, map or object between: decoding a value could go round them without end",
                     name = def.name
                 ),
             )
