@@ -44,6 +44,11 @@ impl<'de> Visitor<'de> for ProfileVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Profile, A::Error> {
         let mut profile = IdentitySourceUserProfileForUpsert::default();
         while let Some(name) = map.next_key::<String>()? {
+            if let Some(standard) = standard_in_other_case(&name) {
+                return Err(de::Error::custom(format_args!(
+                    "`{name}` is written `{standard}`{IN_OTHER_CASE}"
+                )));
+            }
             let p = &mut profile;
             let taken = match name.as_str() {
                 "userName" => set(&mut p.user_name, not_null(&name, map.next_value()?)?),
@@ -68,6 +73,23 @@ impl<'de> Visitor<'de> for ProfileVisitor {
     }
 }
 
+/// The standard attribute `name` is, written in other letter case (`Email`), if it is one
+/// (`None` for the standard name as written).
+fn standard_in_other_case(name: &str) -> Option<&'static str> {
+    const STANDARD: [&str; 7] = [
+        "userName",
+        "email",
+        "secondEmail",
+        "firstName",
+        "lastName",
+        "mobilePhone",
+        "homeAddress",
+    ];
+    STANDARD
+        .into_iter()
+        .find(|standard| standard.eq_ignore_ascii_case(name) && *standard != name)
+}
+
 /// Sets `slot` to `value`; whether it held one already.
 fn set<T>(slot: &mut Option<T>, value: T) -> bool {
     slot.replace(value).is_some()
@@ -77,6 +99,10 @@ fn set<T>(slot: &mut Option<T>, value: T) -> bool {
 fn not_null<E: de::Error>(name: &str, value: Option<String>) -> Result<String, E> {
     value.ok_or_else(|| E::custom(format_args!("{name}{CANT_BE_NULL}")))
 }
+
+/// The end of the message for a standard attribute's name written in other letter case.
+const IN_OTHER_CASE: &str = ": names are matched as written, and a custom attribute can't \
+     differ from a standard one in letter case alone";
 
 /// The end of the message for a `null` given to an attribute that can't be cleared.
 const CANT_BE_NULL: &str = " can't be null (only firstName, lastName, mobilePhone and \
@@ -269,7 +295,8 @@ fn data_problem(message: &str) -> String {
     ]
     .iter()
     .any(|start| message.starts_with(start));
-    if names_a_field || message.contains(CANT_BE_NULL) {
+    // These messages name an attribute, never its value.
+    if names_a_field || message.contains(CANT_BE_NULL) || message.contains(IN_OTHER_CASE) {
         message.to_string()
     } else {
         "invalid value".to_string()
@@ -328,6 +355,11 @@ mod tests {
         assert_eq!(
             problem(r#"{"externalId":"e1""#),
             "not a user record: EOF while parsing an object"
+        );
+        assert_eq!(
+            problem(r#"{"externalId":"e1","profile":{"Email":"a@example.com"}}"#),
+            "not a user record: `Email` is written `email`: names are matched as \
+             written, and a custom attribute can't differ from a standard one in letter case alone"
         );
     }
 }
