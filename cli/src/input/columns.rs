@@ -14,7 +14,7 @@ use crate::output::summary::count;
 use crate::output::terminal;
 
 /// The columns with a meaning of their own; every other column is a custom attribute.
-const KNOWN_COLUMNS: &[(&str, Column)] = &[
+pub(super) const KNOWN_COLUMNS: &[(&str, Column)] = &[
     ("externalId", Column::ExternalId),
     ("userName", Column::UserName),
     ("email", Column::Email),

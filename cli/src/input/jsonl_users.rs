@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 use super::bounded_lines::{BoundedLines, LineError};
+use super::columns::{Column, KNOWN_COLUMNS};
 use super::{Location, RecordError, UserRow, external_id};
 
 /// One line of the file.
@@ -76,17 +77,10 @@ impl<'de> Visitor<'de> for ProfileVisitor {
 /// The standard attribute `name` is, written in other letter case (`Email`), if it is one
 /// (`None` for the standard name as written).
 fn standard_in_other_case(name: &str) -> Option<&'static str> {
-    const STANDARD: [&str; 7] = [
-        "userName",
-        "email",
-        "secondEmail",
-        "firstName",
-        "lastName",
-        "mobilePhone",
-        "homeAddress",
-    ];
-    STANDARD
-        .into_iter()
+    KNOWN_COLUMNS
+        .iter()
+        .filter(|(_, column)| *column != Column::ExternalId)
+        .map(|(standard, _)| *standard)
         .find(|standard| standard.eq_ignore_ascii_case(name) && *standard != name)
 }
 
