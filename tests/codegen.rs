@@ -601,6 +601,33 @@ fn a_schema_keyword_of_the_wrong_kind_is_located_at_its_value() {
 }
 
 #[test]
+fn nullable_beside_a_ref_is_taken_as_meant_with_one_warning() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Pet'}}\ncomponents:\n  schemas:\n    User: {{type: object, properties: {{name: {{type: string}}}}}}\n    Pet:\n      type: object\n      required: [owner, friends]\n      properties:\n        owner: {{$ref: '#/components/schemas/User', nullable: true}}\n        friends: {{type: array, items: {{$ref: '#/components/schemas/User', nullable: true}}}}\n        keeper: {{$ref: '#/components/schemas/User', nullable: false}}\n"
+    );
+    let options = Options {
+        source_name: "test.yaml".into(),
+        ..Default::default()
+    };
+    let generated = generate(&document, &options).expect("generates with a warning");
+    let models = text_of(&generated.files, "src/models.rs");
+    for line in [
+        "pub owner: Option<User>,",
+        "pub friends: Vec<Option<User>>,",
+        "pub keeper: Option<User>,",
+    ] {
+        assert!(models.contains(line), "{line} in:\n{models}");
+    }
+    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "at #/components/schemas/Pet/properties/owner: 2 schemas have `nullable: true` beside `$ref`, which OpenAPI 3.0 ignores; it is taken as meant: `null` or the schema referred to (write `allOf: [{$ref: …}]` beside `nullable: true`, which OpenAPI 3.0 reads so)"
+        ]
+    );
+}
+
+#[test]
 fn a_nullable_schema_is_an_option_wherever_it_is_used() {
     let paths = "paths:\n  /a:\n    get:\n      operationId: getA\n      parameters:\n        - {name: q, in: query, schema: NULLABLE_TEXT}\n        - {name: o, in: query, style: form, explode: true, schema: {$ref: '#/components/schemas/Filter'}}\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema:\n                type: object\n                required: [texts, counts, notes]\n                properties:\n                  texts: {type: array, items: NULLABLE_TEXT}\n                  counts: {type: object, additionalProperties: NULLABLE_INTEGER}\n                  notes: {type: array, items: {$ref: '#/components/schemas/Note'}}\n                  note: {$ref: '#/components/schemas/Note'}\n                  either: {$ref: '#/components/schemas/Either'}\n                  alias: {$ref: '#/components/schemas/Alias'}\ncomponents:\n  schemas:\n    Note: NULLABLE_TEXT\n    Alias: {$ref: '#/components/schemas/Note'}\n    Filter: NULLABLE_OBJECT\n    Either: {oneOf: [{$ref: '#/components/schemas/Note'}, {type: integer}, NULLABLE_OBJECT]}\n";
     let versions = [

@@ -22,6 +22,9 @@ pub(super) struct PathKeys {
     /// Whether a YAML text has a merge key (`<<: *anchor`), which the readers leave as a
     /// key like any other.
     pub(super) merges: bool,
+    /// Whether a mapping has `nullable` beside `$ref`, which openapiv3 drops as it reads
+    /// (OpenAPI 3.0 ignores what is beside a `$ref`).
+    pub(super) nullable_refs: bool,
     /// Whether the text is YAML (merge keys are YAML's alone).
     yaml: bool,
 }
@@ -198,6 +201,13 @@ impl<'de> Visitor<'de> for Walk<'_, 'de> {
                 }
                 return Err(error);
             }
+        }
+        let has = |key: &str| match &many {
+            Some(many) => many.contains(key),
+            None => found.open[start..].iter().any(|open| open == key),
+        };
+        if has("$ref") && has("nullable") {
+            found.keys.nullable_refs = true;
         }
         found.open.truncate(start);
         Ok(())

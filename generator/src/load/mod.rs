@@ -92,7 +92,12 @@ pub fn read(text: &str) -> Result<Loaded, Diagnostic> {
     let text = without_byte_order_mark(text);
     let keys = keys::scan(text)?;
     match parse::<OpenAPI>(text) {
-        Ok(document) if is_3_0(&document.openapi) && keys.slashless.is_empty() && !keys.merges => {
+        Ok(document)
+            if is_3_0(&document.openapi)
+                && keys.slashless.is_empty()
+                && !keys.merges
+                && !keys.nullable_refs =>
+        {
             return Ok(Loaded {
                 document,
                 notes: Vec::new(),
@@ -136,6 +141,9 @@ fn read_tree(text: &str, keys: PathKeys, move_references: bool) -> Result<Loaded
     };
     notes.append(&mut add_slashes(&mut tree, &keys.slashless)?);
     notes.append(&mut tolerated::relax(&mut tree));
+    if keys.nullable_refs {
+        notes.append(&mut tolerated::nullable_beside_refs(&mut tree));
+    }
     let unfollowed = if move_references {
         references::hoist(&mut tree)
     } else {

@@ -1,6 +1,7 @@
 //! Valid documents that openapiv3's model cannot hold as they are, changed so that it can,
 //! each change with a warning: integers outside the 64-bit range where the model keeps a
-//! 64-bit integer, a `$ref` standing in for a callback, a number as the API's version.
+//! 64-bit integer, a `$ref` standing in for a callback, a number as the API's version,
+//! `nullable: true` beside a `$ref`.
 
 use serde_yaml::{Mapping, Value};
 
@@ -31,6 +32,67 @@ pub(super) fn relax(tree: &mut Value) -> Vec<Diagnostic> {
     drop_referenced_callbacks(tree, &mut notes);
     out_of_range_bounds(tree, &Pointer::root(), &mut notes);
     notes
+}
+
+/// Makes `nullable: true` beside a `$ref` mean what it is written for (see
+/// [`nullable_refs`]), with one warning for them all; for a document that has some (the
+/// key scan tells), as it looks at every value.
+pub(super) fn nullable_beside_refs(tree: &mut Value) -> Vec<Diagnostic> {
+    let mut notes = Vec::new();
+    let mut nullable = Vec::new();
+    nullable_refs(tree, &Pointer::root(), &mut nullable);
+    if let Some(first) = nullable.first() {
+        let count = nullable.len();
+        let schemas = if count == 1 {
+            "a schema has".to_owned()
+        } else {
+            format!("{count} schemas have")
+        };
+        notes.push(
+            Diagnostic::at(
+                first,
+                format!("{schemas} `nullable: true` beside `$ref`, which OpenAPI 3.0 ignores; it is taken as meant: `null` or the schema referred to"),
+            )
+            .with_help("write `allOf: [{$ref: …}]` beside `nullable: true`, which OpenAPI 3.0 reads so")
+            .warning(),
+        );
+    }
+    notes
+}
+
+/// Makes each `{$ref: X, nullable: true}` below `value` (at `at`) the `{allOf: [{$ref: X}],
+/// nullable: true}` it is meant as, noting where; what else is beside the `$ref` is left
+/// out, as OpenAPI 3.0 ignores it.
+fn nullable_refs(value: &mut Value, at: &Pointer, found: &mut Vec<Pointer>) {
+    match value {
+        Value::Mapping(mapping) => {
+            let nullable = mapping.get("nullable") == Some(&Value::Bool(true));
+            if nullable && let Some(reference) = mapping.get("$ref").cloned() {
+                let mut target = Mapping::new();
+                target.insert("$ref".into(), reference);
+                let mut meant = Mapping::new();
+                meant.insert(
+                    "allOf".into(),
+                    Value::Sequence(vec![Value::Mapping(target)]),
+                );
+                meant.insert("nullable".into(), Value::Bool(true));
+                *mapping = meant;
+                found.push(at.clone());
+                return;
+            }
+            for (key, value) in mapping.iter_mut() {
+                let token = super::tree::key_token(key);
+                nullable_refs(value, &at.push(token), found);
+            }
+        }
+        Value::Sequence(items) => {
+            for (index, item) in items.iter_mut().enumerate() {
+                nullable_refs(item, &at.push(index), found);
+            }
+        }
+        Value::Tagged(tagged) => nullable_refs(&mut tagged.value, at, found),
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => {}
+    }
 }
 
 /// `info.version` written as a number (`version: 2` in JSON) is that number's text.
