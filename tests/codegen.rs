@@ -419,6 +419,31 @@ fn an_operation_id_used_twice_or_taken_by_a_made_name_is_renamed_and_reported_wh
 }
 
 #[test]
+fn a_response_code_that_is_no_http_status_is_left_out_with_a_warning() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '204': {{description: ok}}\n        '600': {{description: out of range}}\n        '6XX': {{description: out of range}}\n"
+    );
+    let options = Options {
+        source_name: "test.yaml".into(),
+        ..Default::default()
+    };
+    let generated = generate(&document, &options).expect("generates with warnings");
+    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "at #/paths/~1a/get/responses/600: `600` is not an HTTP status (100 to 599, or 1XX to 5XX), so its response is left out",
+            "at #/paths/~1a/get/responses/6XX: `6XX` is not an HTTP status (100 to 599, or 1XX to 5XX), so its response is left out",
+        ]
+    );
+    assert!(
+        surface(&generated.files).contains("  get_a() -> Call<()>"),
+        "{}",
+        surface(&generated.files)
+    );
+}
+
+#[test]
 fn a_document_without_operations_re_exports_no_api_but_the_runtime() {
     let files = generate_test_document(&format!("{MINIMAL_HEAD}paths: {{}}\n")).expect("generates");
     let lib = &files

@@ -719,21 +719,25 @@ impl<'d> Lowerer<'d> {
         let mut bodies: Vec<Option<SuccessBody>> = Vec::new();
         let mut error_statuses = Vec::new();
         let mut error_bodies: Vec<TypeRef> = Vec::new();
-        let declared = operation
-            .responses
-            .responses
-            .iter()
-            .map(|(status, response)| {
-                let code = match status {
-                    StatusCode::Code(code) => *code,
-                    StatusCode::Range(range) => range * 100,
-                };
-                (
-                    Some((code, status.to_string())),
-                    responses_at.push(status),
-                    response,
-                )
-            });
+        let mut declared = Vec::new();
+        for (status, response) in &operation.responses.responses {
+            let code = match status {
+                StatusCode::Code(code) => *code,
+                StatusCode::Range(range) => range.saturating_mul(100),
+            };
+            let status_at = responses_at.push(status);
+            if !(100..600).contains(&code) {
+                self.warnings.push(
+                    Diagnostic::at(
+                        &status_at,
+                        format!("`{status}` is not an HTTP status (100 to 599, or 1XX to 5XX), so its response is left out"),
+                    )
+                    .warning(),
+                );
+                continue;
+            }
+            declared.push((Some((code, status.to_string())), status_at, response));
+        }
         // Without a declared 2xx status, the `default` response is the success.
         let has_success = operation
             .responses
@@ -748,7 +752,7 @@ impl<'d> Lowerer<'d> {
             .default
             .as_ref()
             .map(|response| (None, responses_at.push("default"), response));
-        for (code, status_at, response) in declared.chain(default) {
+        for (code, status_at, response) in declared.into_iter().chain(default) {
             let (response, where_) = resolve(responses_map, "responses", response, &status_at)?;
             let picked =
                 pick_content(response.content.iter().map(|(name, media)| {
