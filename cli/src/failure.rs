@@ -24,6 +24,14 @@ pub enum Failure {
     /// The service (or the way to it) failed.
     #[error("{0}{hint}", hint = access_hint(.0))]
     Api(#[from] okta_identity_source::Error),
+    /// The service refused or failed a `sessions` subcommand: what it was doing, and why.
+    #[error("{step}: {error}{hint}", hint = access_hint(.error))]
+    Sessions {
+        /// What was being done (`cancelling session aps…`).
+        step: String,
+        /// The client's error.
+        error: okta_identity_source::Error,
+    },
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
@@ -93,6 +101,7 @@ impl Failure {
         match self {
             Failure::Config(_) | Failure::Input(_) => ExitCode::from(2),
             Failure::Api(_)
+            | Failure::Sessions { .. }
             | Failure::Output(_)
             | Failure::Report { .. }
             | Failure::Import(_)

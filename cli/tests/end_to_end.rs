@@ -1600,11 +1600,26 @@ async fn sessions_are_listed_shown_and_cancelled() {
         "a closed session can't be cancelled: {}",
         run.all()
     );
-    assert!(run.stderr.contains("400"), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: cancelling session {id} (only a CREATED or IN_PROGRESS one can be; \
+             okta-import sessions get {id} shows its status): 400",
+            id = session.id
+        )),
+        "{}",
+        run.stderr
+    );
     let run = dir
         .run_async(&["sessions", "get", "apsNOSUCHSESSION"])
         .await;
-    assert!(run.code == 1 && run.stderr.contains("404"), "{}", run.all());
+    assert!(
+        run.code == 1
+            && run
+                .stderr
+                .starts_with("error: reading session apsNOSUCHSESSION: 404"),
+        "{}",
+        run.all()
+    );
     assert!(
         run.stderr
             .ends_with("and a session's id if one was given\n"),

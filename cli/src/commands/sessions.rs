@@ -4,6 +4,7 @@ use std::io::Write;
 
 use chrono::{DateTime, Utc};
 use okta_identity_source::models::IdentitySourceSession;
+use okta_identity_source::reqwest::StatusCode;
 
 use crate::args::SessionsCommand;
 use crate::failure::Failure;
@@ -21,7 +22,8 @@ pub async fn run(
             let sessions = target
                 .api
                 .list_identity_source_sessions(&target.source)
-                .await?;
+                .await
+                .map_err(|error| failed("listing the sessions".into(), error))?;
             if sessions.is_empty() {
                 writeln!(out, "No import sessions.")?;
             } else {
@@ -33,7 +35,8 @@ pub async fn run(
             let session = target
                 .api
                 .get_identity_source_session(&target.source, id)
-                .await?;
+                .await
+                .map_err(|error| failed(format!("reading session {id}"), error))?;
             write_table(out, std::slice::from_ref(&session))?;
         }
         SessionsCommand::Cancel { id, connection } => {
@@ -41,11 +44,28 @@ pub async fn run(
             target
                 .api
                 .delete_identity_source_session(&target.source, id)
-                .await?;
+                .await
+                .map_err(|error| {
+                    // Okta refuses the cancel of a session that no longer takes uploads.
+                    let refused = error.status() == Some(StatusCode::BAD_REQUEST);
+                    let step = match refused {
+                        true => format!(
+                            "cancelling session {id} (only a CREATED or IN_PROGRESS one can be; \
+                             okta-import sessions get {id} shows its status)"
+                        ),
+                        false => format!("cancelling session {id}"),
+                    };
+                    failed(step, error)
+                })?;
             writeln!(out, "Cancelled import session {id}.")?;
         }
     }
     Ok(())
+}
+
+/// A `sessions` subcommand that failed at `step`.
+fn failed(step: String, error: okta_identity_source::Error) -> Failure {
+    Failure::Sessions { step, error }
 }
 
 /// Sessions as an aligned table: id, status, created, last updated.
