@@ -4,7 +4,7 @@
 use generator::{Options, generate, load, lower, write};
 use tests::{
     MINIMAL_HEAD, SPEC, error_of, generate_from_spec, generate_test_document,
-    okta_official_spec_dir, spec_text, surface, workspace_root,
+    generate_with_warnings, okta_official_spec_dir, spec_text, surface, workspace_root,
 };
 
 const SEVEN_OPERATIONS: [&str; 7] = [
@@ -353,29 +353,20 @@ fn a_path_that_does_not_start_with_a_slash_is_read_with_it_and_reported() {
     let document = format!(
         "{MINIMAL_HEAD}paths:\n  /a:\n    get: {{operationId: kept, responses: {{'204': {{description: ok}}}}}}\n  b/{{id}}:\n    get: {{operationId: slashless, parameters: [{{name: id, in: path, required: true, schema: {{type: string}}}}], responses: {{'204': {{description: ok}}}}}}\n  x-note: an extension, not a path\n"
     );
-    let options = Options {
-        source_name: "test.yaml".into(),
-        ..Default::default()
-    };
-    let generated = generate(&document, &options).expect("generates with a warning");
-    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    let (files, warnings) = generate_with_warnings(&document);
     assert_eq!(
         warnings,
         [
             "at #/paths/b~1{id}: the path `b/{id}` does not start with `/`; it is read as `/b/{id}` (write it as `/b/{id}`)"
         ]
     );
-    let surface = surface(&generated.files);
+    let surface = surface(&files);
     assert!(surface.contains("  kept() -> Call<()>"), "{surface}");
     assert!(
         surface.contains("  slashless(id: &str) -> Call<()>"),
         "{surface}"
     );
-    let code: String = generated
-        .files
-        .iter()
-        .map(|file| file.contents.as_str())
-        .collect();
+    let code: String = files.iter().map(|file| file.contents.as_str()).collect();
     assert!(code.contains("\"/b/{id}\""), "the template has its slash");
 
     let both = format!(
@@ -403,12 +394,7 @@ fn an_operation_id_used_twice_or_taken_by_a_made_name_is_renamed_and_reported_wh
     let document = format!(
         "{MINIMAL_HEAD}paths:\n  /b:\n    get: {{operationId: getAId, responses: {{'204': {{description: ok}}}}}}\n    put: {{operationId: getAId, responses: {{'204': {{description: ok}}}}}}\n  /a/{{id}}:\n    get: {{parameters: [{{name: id, in: path, required: true, schema: {{type: string}}}}], responses: {{'204': {{description: ok}}}}}}\n"
     );
-    let options = Options {
-        source_name: "test.yaml".into(),
-        ..Default::default()
-    };
-    let generated = generate(&document, &options).expect("generates with warnings");
-    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    let (_, warnings) = generate_with_warnings(&document);
     assert_eq!(
         warnings,
         [
@@ -423,12 +409,7 @@ fn a_response_code_that_is_no_http_status_is_left_out_with_a_warning() {
     let document = format!(
         "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '204': {{description: ok}}\n        '600': {{description: out of range}}\n        '6XX': {{description: out of range}}\n"
     );
-    let options = Options {
-        source_name: "test.yaml".into(),
-        ..Default::default()
-    };
-    let generated = generate(&document, &options).expect("generates with warnings");
-    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    let (files, warnings) = generate_with_warnings(&document);
     assert_eq!(
         warnings,
         [
@@ -437,9 +418,9 @@ fn a_response_code_that_is_no_http_status_is_left_out_with_a_warning() {
         ]
     );
     assert!(
-        surface(&generated.files).contains("  get_a() -> Call<()>"),
+        surface(&files).contains("  get_a() -> Call<()>"),
         "{}",
-        surface(&generated.files)
+        surface(&files)
     );
 }
 
@@ -630,12 +611,8 @@ fn nullable_beside_a_ref_is_taken_as_meant_with_one_warning() {
     let document = format!(
         "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Pet'}}\ncomponents:\n  schemas:\n    User: {{type: object, properties: {{name: {{type: string}}}}}}\n    Pet:\n      type: object\n      required: [owner, friends]\n      properties:\n        owner: {{$ref: '#/components/schemas/User', nullable: true}}\n        friends: {{type: array, items: {{$ref: '#/components/schemas/User', nullable: true}}}}\n        keeper: {{$ref: '#/components/schemas/User', nullable: false}}\n"
     );
-    let options = Options {
-        source_name: "test.yaml".into(),
-        ..Default::default()
-    };
-    let generated = generate(&document, &options).expect("generates with a warning");
-    let models = text_of(&generated.files, "src/models.rs");
+    let (files, warnings) = generate_with_warnings(&document);
+    let models = text_of(&files, "src/models.rs");
     for line in [
         "pub owner: Option<User>,",
         "pub friends: Vec<Option<User>>,",
@@ -643,7 +620,6 @@ fn nullable_beside_a_ref_is_taken_as_meant_with_one_warning() {
     ] {
         assert!(models.contains(line), "{line} in:\n{models}");
     }
-    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
     assert_eq!(
         warnings,
         [

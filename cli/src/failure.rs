@@ -21,9 +21,6 @@ pub enum Failure {
     /// An input file can't be read at all.
     #[error(transparent)]
     Input(#[from] InputError),
-    /// The service (or the way to it) failed.
-    #[error("{0}{hint}", hint = access_hint(.0))]
-    Api(#[from] okta_identity_source::Error),
     /// The service refused or failed a `sessions` subcommand: what it was doing, and why.
     #[error("{step}: {error}{hint}", hint = access_hint(.error))]
     Sessions {
@@ -100,8 +97,7 @@ impl Failure {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Failure::Config(_) | Failure::Input(_) => ExitCode::from(2),
-            Failure::Api(_)
-            | Failure::Sessions { .. }
+            Failure::Sessions { .. }
             | Failure::Output(_)
             | Failure::Report { .. }
             | Failure::Import(_)

@@ -68,13 +68,25 @@ pub fn generate_from_spec() -> Vec<GeneratedFile> {
 /// The head of a small test document; its `paths:` follow.
 pub const MINIMAL_HEAD: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n";
 
-/// Generates from a test document, with all tags.
-pub fn generate_test_document(document: &str) -> Result<Vec<GeneratedFile>, generator::Diagnostic> {
-    let options = generator::Options {
+/// The options a test document is generated with: all tags.
+fn test_options() -> generator::Options {
+    generator::Options {
         source_name: "test.yaml".into(),
         ..Default::default()
-    };
-    generator::generate(document, &options).map(|generated| generated.files)
+    }
+}
+
+/// Generates from a test document, with all tags.
+pub fn generate_test_document(document: &str) -> Result<Vec<GeneratedFile>, generator::Diagnostic> {
+    generator::generate(document, &test_options()).map(|generated| generated.files)
+}
+
+/// Generates from a test document that must generate: the files, and each warning's text.
+pub fn generate_with_warnings(document: &str) -> (Vec<GeneratedFile>, Vec<String>) {
+    let generated = generator::generate(document, &test_options())
+        .unwrap_or_else(|diagnostic| panic!("does not generate: {diagnostic}"));
+    let warnings = generated.warnings.iter().map(ToString::to_string).collect();
+    (generated.files, warnings)
 }
 
 /// Generates from `document` and returns the error's text.
