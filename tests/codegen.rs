@@ -405,14 +405,16 @@ fn an_operation_id_used_twice_or_taken_by_a_made_name_is_renamed_and_reported_wh
 }
 
 #[test]
-fn a_response_code_that_is_no_http_status_is_left_out_with_a_warning() {
+fn a_response_key_that_is_no_http_status_is_left_out_with_a_warning() {
     let document = format!(
-        "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '204': {{description: ok}}\n        '600': {{description: out of range}}\n        '6XX': {{description: out of range}}\n"
+        "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '204': {{description: ok}}\n        '600': {{description: out of range}}\n        '6XX': {{description: out of range}}\n        20: {{description: a digit short}}\n        OK: {{description: a word}}\n"
     );
     let (files, warnings) = generate_with_warnings(&document);
     assert_eq!(
         warnings,
         [
+            "at #/paths/~1a/get/responses/20: `20` is not an HTTP status (100 to 599, or 1XX to 5XX), so its response is left out",
+            "at #/paths/~1a/get/responses/OK: `OK` is not an HTTP status (100 to 599, or 1XX to 5XX), so its response is left out",
             "at #/paths/~1a/get/responses/600: `600` is not an HTTP status (100 to 599, or 1XX to 5XX), so its response is left out",
             "at #/paths/~1a/get/responses/6XX: `6XX` is not an HTTP status (100 to 599, or 1XX to 5XX), so its response is left out",
         ]
@@ -421,6 +423,51 @@ fn a_response_code_that_is_no_http_status_is_left_out_with_a_warning() {
         surface(&files).contains("  get_a() -> Call<()>"),
         "{}",
         surface(&files)
+    );
+}
+
+#[test]
+fn a_parameter_in_its_list_twice_is_kept_once_with_a_warning_where_an_override_is_silent() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /a/{{id}}:\n    parameters:\n      - {{name: id, in: path, required: true, schema: {{type: string}}}}\n      - {{name: q, in: query, schema: {{type: string}}}}\n    get:\n      operationId: getA\n      parameters:\n        - {{name: q, in: query, schema: {{type: integer}}}}\n        - {{name: q, in: header, schema: {{type: string}}}}\n        - $ref: '#/components/parameters/Limit'\n        - {{name: limit, in: query, schema: {{type: integer, format: int32}}}}\n      responses: {{'204': {{description: ok}}}}\ncomponents:\n  parameters:\n    Limit: {{name: limit, in: query, schema: {{type: string}}}}\n"
+    );
+    let (files, warnings) = generate_with_warnings(&document);
+    assert_eq!(
+        warnings,
+        [
+            "at #/paths/~1a~1{id}/get/parameters/3: the query parameter `limit` is in this list twice, here and at #/paths/~1a~1{id}/get/parameters/2; the last is kept (a list declares each name once for each of path, query, header and cookie)"
+        ]
+    );
+    let surface = surface(&files);
+    assert!(
+        surface.contains("get_a(id: &str)") && surface.contains("q(q: i64)"),
+        "the operation's q overrides the path item's: {surface}"
+    );
+    assert!(surface.contains("limit(limit: i32)"), "{surface}");
+}
+
+#[test]
+fn an_all_of_that_gives_a_property_two_types_no_value_has_is_warned_of() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /thing:\n    get:\n      operationId: getThing\n      responses: {{'200': {{description: ok, content: {{application/json: {{schema: {{$ref: '#/components/schemas/Thing'}}}}}}}}}}\n  /other:\n    get:\n      operationId: getOther\n      responses: {{'200': {{description: ok, content: {{application/json: {{schema: {{$ref: '#/components/schemas/Other'}}}}}}}}}}\ncomponents:\n  schemas:\n    Code: {{type: string}}\n    Base:\n      type: object\n      properties:\n        size: {{type: string}}\n        weight: {{type: number}}\n        code: {{type: integer}}\n        note: {{type: string}}\n    Thing:\n      allOf:\n        - $ref: '#/components/schemas/Base'\n        - type: object\n          properties:\n            size: {{type: integer}}\n            weight: {{type: integer}}\n            code: {{$ref: '#/components/schemas/Code'}}\n            note: {{type: string, maxLength: 10}}\n    Other:\n      allOf:\n        - $ref: '#/components/schemas/Thing'\n"
+    );
+    let (files, warnings) = generate_with_warnings(&document);
+    assert_eq!(
+        warnings,
+        [
+            "at #/components/schemas/Thing/allOf/1/properties/size: the property `size` is a string in one `allOf` member (at #/components/schemas/Base/properties/size) and an integer in this one, and no value is both; the generated field is an integer (give the property one type in every member)",
+            "at #/components/schemas/Thing/allOf/1/properties/code: the property `code` is an integer in one `allOf` member (at #/components/schemas/Base/properties/code) and a string in this one, and no value is both; the generated field is a string (give the property one type in every member)",
+        ],
+        "said once, though Other merges Thing too; an integer is a number, and a narrower string is a string"
+    );
+    let models = files
+        .iter()
+        .find(|file| file.path.ends_with("models.rs"))
+        .expect("models");
+    assert!(
+        models.contents.contains("pub size: Option<i64>"),
+        "{}",
+        models.contents
     );
 }
 

@@ -19,6 +19,9 @@ use crate::diagnostic::{Diagnostic, Pointer};
 pub(super) struct PathKeys {
     pub(super) slashless: Vec<String>,
     pub(super) unknown: Vec<Diagnostic>,
+    /// A warning for each key of an operation's responses that is no status code, which
+    /// the reader drops without a word.
+    pub(super) not_statuses: Vec<Diagnostic>,
     /// Whether a YAML text has a merge key (`<<: *anchor`), which the readers leave as a
     /// key like any other.
     pub(super) merges: bool,
@@ -108,6 +111,10 @@ enum Place {
     Paths,
     /// A path item, at this pointer.
     PathItem(Pointer),
+    /// An operation, at this pointer.
+    Operation(Pointer),
+    /// An operation's responses, at this pointer.
+    Responses(Pointer),
     Other,
 }
 
@@ -136,29 +143,46 @@ impl Place {
                 );
                 Place::Other
             }
+            (Place::PathItem(at), Some(method)) if METHODS.contains(&method) => {
+                Place::Operation(at.push(method))
+            }
+            (Place::Operation(at), Some("responses")) => Place::Responses(at.push("responses")),
+            (Place::Responses(at), Some(key)) if !is_responses_key(key) => {
+                keys.not_statuses.push(
+                    Diagnostic::at(
+                        &at.push(key),
+                        format!("`{key}` is not an HTTP status (100 to 599, or 1XX to 5XX), so its response is left out"),
+                    )
+                    .warning(),
+                );
+                Place::Other
+            }
             _ => Place::Other,
         }
     }
 }
 
+/// The HTTP methods of a path item, the keys of its operations.
+pub(super) const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// The keys of an OpenAPI 3.0 responses object that the reader takes: `default`, a status
+/// code from 100 to 999 or a range (`2XX`, any case), and extensions. It drops any other
+/// without a word.
+fn is_responses_key(key: &str) -> bool {
+    let status = match key.as_bytes() {
+        [first, rest @ ..] if rest.eq_ignore_ascii_case(b"XX") => first.is_ascii_digit(),
+        [b'1'..=b'9', second, third] => second.is_ascii_digit() && third.is_ascii_digit(),
+        _ => false,
+    };
+    status || key == "default" || key.starts_with("x-")
+}
+
 /// The fields of an OpenAPI 3.0 path item, and its extensions.
 fn is_path_item_key(key: &str) -> bool {
-    const FIELDS: &[&str] = &[
-        "$ref",
-        "summary",
-        "description",
-        "get",
-        "put",
-        "post",
-        "delete",
-        "options",
-        "head",
-        "patch",
-        "trace",
-        "servers",
-        "parameters",
-    ];
-    FIELDS.contains(&key) || key.starts_with("x-")
+    const FIELDS: &[&str] = &["$ref", "summary", "description", "servers", "parameters"];
+    METHODS.contains(&key) || FIELDS.contains(&key) || key.starts_with("x-")
 }
 
 /// A value read for its mappings' keys alone.
@@ -450,6 +474,28 @@ mod tests {
         assert_eq!(
             unknown,
             ["`GET` is not a field of a path item, so it is not generated"]
+        );
+        let statuses = scan(
+            "paths:\n  /a:\n    get:\n      responses: {20: {}, '2000': {}, OK: {}, 200: {}, 2xx: {}, 4XX: {}, 600: {}, default: {}, x-a: {}}\n      x-responses: {20: {}}\n",
+        )
+        .unwrap_or_else(|error| panic!("{error}"));
+        let unknown: Vec<String> = statuses
+            .not_statuses
+            .iter()
+            .map(|d| {
+                d.pointer
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            })
+            .collect();
+        assert_eq!(
+            unknown,
+            [
+                "#/paths/~1a/get/responses/20",
+                "#/paths/~1a/get/responses/2000",
+                "#/paths/~1a/get/responses/OK"
+            ]
         );
         let unreadable = scan("paths: [\n").unwrap_or_else(|error| panic!("{error}"));
         assert!(unreadable.slashless.is_empty() && unreadable.unknown.is_empty());

@@ -100,7 +100,7 @@ pub fn read(text: &str) -> Result<Loaded, Diagnostic> {
         {
             return Ok(Loaded {
                 document,
-                notes: Vec::new(),
+                notes: keys.not_statuses,
                 ignored: keys.unknown,
                 unfollowed: BTreeMap::new(),
             });
@@ -134,11 +134,10 @@ fn read_tree(text: &str, keys: PathKeys, move_references: bool) -> Result<Loaded
     }
     let version = tree.get("openapi").and_then(serde_yaml::Value::as_str);
     let converted = version.is_some_and(openapi31::is_version);
-    let mut notes = if converted {
-        openapi31::convert(&mut tree)?
-    } else {
-        Vec::new()
-    };
+    let mut notes = keys.not_statuses;
+    if converted {
+        notes.append(&mut openapi31::convert(&mut tree)?);
+    }
     notes.append(&mut add_slashes(&mut tree, &keys.slashless)?);
     notes.append(&mut tolerated::relax(&mut tree));
     if keys.nullable_refs {

@@ -5,6 +5,7 @@
 
 use serde_yaml::{Mapping, Value};
 
+use super::keys::METHODS;
 use crate::diagnostic::{Diagnostic, Pointer};
 
 /// Bounds the model keeps as 64-bit signed integers in an integer schema.
@@ -18,11 +19,6 @@ const SIZES: &[&str] = &[
     "maxItems",
     "minProperties",
     "maxProperties",
-];
-
-/// The HTTP methods of a path item, whose operations may have callbacks.
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
 /// Changes what the model cannot hold in `tree`, and says what it changed.

@@ -307,7 +307,8 @@ impl<'d> Lowerer<'d> {
             .components
             .as_ref()
             .map(|components| &components.parameters);
-        let mut declared: Vec<(&'d OpenApiParameter, Pointer)> = Vec::new();
+        // Each parameter, where it is, and where its entry in its list is.
+        let mut declared: Vec<(&'d OpenApiParameter, Pointer, Pointer)> = Vec::new();
         let sources = [
             path_parameters.clone(),
             (&operation.parameters[..], at.push("parameters")),
@@ -334,22 +335,33 @@ impl<'d> Lowerer<'d> {
                     }
                     continue;
                 }
-                let key = (
-                    parameter.parameter_data_ref().name.as_str(),
-                    location_name(parameter),
-                );
-                declared.retain(|(existing, _)| {
-                    (
-                        existing.parameter_data_ref().name.as_str(),
-                        location_name(existing),
-                    ) != key
-                });
-                declared.push((parameter, where_));
+                let entry_at = list_at.push(index);
+                // An operation's parameter overrides the path item's of the same name and
+                // place; one list declaring it twice is a mistake, of which the last is kept.
+                if let Some(earlier) = declared
+                    .iter()
+                    .position(|(known, _, _)| same_parameter(known, parameter))
+                {
+                    let (_, _, earlier_at) = declared.remove(earlier);
+                    if earlier_at.to_string().starts_with(&format!("{list_at}/")) {
+                        let name = &parameter.parameter_data_ref().name;
+                        let place = location_name(parameter);
+                        self.warnings.push(
+                            Diagnostic::at(
+                                &entry_at,
+                                format!("the {place} parameter `{name}` is in this list twice, here and at {earlier_at}; the last is kept"),
+                            )
+                            .with_help("a list declares each name once for each of path, query, header and cookie")
+                            .warning(),
+                        );
+                    }
+                }
+                declared.push((parameter, where_, entry_at));
             }
         }
         let mut params = Vec::with_capacity(declared.len());
         let own = format!("{at}/");
-        for (parameter, where_) in declared {
+        for (parameter, where_, _) in declared {
             let data = parameter.parameter_data_ref();
             let required = data.required || matches!(parameter, OpenApiParameter::Path { .. });
             let shared = !where_.to_string().starts_with(&own);
@@ -1172,6 +1184,12 @@ pub(super) fn query_style_name(style: &QueryStyle) -> &'static str {
         QueryStyle::PipeDelimited => "pipeDelimited",
         QueryStyle::DeepObject => "deepObject",
     }
+}
+
+/// Whether two parameters are the same one: the same name in the same place.
+fn same_parameter(a: &OpenApiParameter, b: &OpenApiParameter) -> bool {
+    a.parameter_data_ref().name == b.parameter_data_ref().name
+        && location_name(a) == location_name(b)
 }
 
 fn location_name(parameter: &OpenApiParameter) -> &'static str {

@@ -684,7 +684,13 @@ impl<'d> Lowerer<'d> {
         .with_help("make every member an object, or remove the `discriminator`"))
     }
 
-    fn object(&mut self, name: &str, parts: ObjectParts<'d>) -> Result<Struct, Diagnostic> {
+    fn object(&mut self, name: &str, mut parts: ObjectParts<'d>) -> Result<Struct, Diagnostic> {
+        // A schema merged into several `allOf`s is merged once for each: one warning.
+        for conflict in parts.conflicts.drain(..) {
+            if !self.warnings.contains(&conflict) {
+                self.warnings.push(conflict);
+            }
+        }
         let mut field_names = names::Scope::default();
         let mut fields = Vec::with_capacity(parts.properties.len());
         for Property {
@@ -842,10 +848,13 @@ impl<'d> Lowerer<'d> {
                     .and_then(|name| self.component_names.get(name)),
                 ReferenceOr::Item(_) => None,
             };
-            merged.merge(match owner {
-                Some(owner) => parts.owned_by(owner),
-                None => parts,
-            });
+            self.merge_parts(
+                &mut merged,
+                match owner {
+                    Some(owner) => parts.owned_by(owner),
+                    None => parts,
+                },
+            );
         }
         Ok(merged)
     }
@@ -889,8 +898,59 @@ impl<'d> Lowerer<'d> {
         } else {
             self.all_of_parts(&any.all_of, pointer, trail)?
         };
-        parts.merge(ObjectParts::of_any(any, pointer));
+        self.merge_parts(&mut parts, ObjectParts::of_any(any, pointer));
         Ok(parts)
+    }
+
+    /// `later` merged into `parts`, a warning kept in `parts` for each property that
+    /// `later` gives a type no value of the earlier one's can have (a `string` and an
+    /// `integer`): the later one is taken, as for any property merged twice.
+    fn merge_parts(&self, parts: &mut ObjectParts<'d>, later: ObjectParts<'d>) {
+        for property in &later.properties {
+            let Some(earlier) = parts.properties.iter().find(|p| p.name == property.name) else {
+                continue;
+            };
+            let types = [earlier.schema, property.schema].map(|schema| self.json_type(schema));
+            if let [Some(earlier_type), Some(later_type)] = types
+                && !compatible(earlier_type, later_type)
+            {
+                parts.conflicts.push(
+                    Diagnostic::at(
+                        &property.at,
+                        format!(
+                            "the property `{}` is {} in one `allOf` member (at {}) and {} in this one, and no value is both; the generated field is {}",
+                            property.name,
+                            a_type(earlier_type),
+                            earlier.at,
+                            a_type(later_type),
+                            a_type(later_type),
+                        ),
+                    )
+                    .with_help("give the property one type in every member")
+                    .warning(),
+                );
+            }
+        }
+        parts.merge(later);
+    }
+
+    /// The JSON type a property's schema declares, through `$ref`s; `None` when it declares
+    /// none.
+    fn json_type(&self, schema: &'d ReferenceOr<Box<Schema>>) -> Option<&'d str> {
+        let schema = match schema {
+            ReferenceOr::Item(schema) => schema.as_ref(),
+            ReferenceOr::Reference { reference } => self.component_schema(reference)?,
+        };
+        Some(match &schema.schema_kind {
+            SchemaKind::Type(Type::String(_)) => "string",
+            SchemaKind::Type(Type::Integer(_)) => "integer",
+            SchemaKind::Type(Type::Number(_)) => "number",
+            SchemaKind::Type(Type::Boolean(_)) => "boolean",
+            SchemaKind::Type(Type::Object(_)) => "object",
+            SchemaKind::Type(Type::Array(_)) => "array",
+            SchemaKind::Any(any) => any.typ.as_deref()?,
+            _ => return None,
+        })
     }
 
     /// The component schema a reference names, if it is one (not another reference).
@@ -1029,6 +1089,21 @@ struct ObjectParts<'d> {
     /// the `allOf` member it comes from).
     required: Vec<(&'d str, Pointer)>,
     additional: Option<(&'d AdditionalProperties, Pointer)>,
+    /// A warning for each property merged with types no value has at once.
+    conflicts: Vec<Diagnostic>,
+}
+
+/// Whether a value can be of both JSON types (an integer is a number).
+fn compatible(a: &str, b: &str) -> bool {
+    a == b || matches!((a, b), ("integer", "number") | ("number", "integer"))
+}
+
+/// A JSON type's name with its article: `an integer`, `a string`.
+fn a_type(name: &str) -> String {
+    match name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        true => format!("an {name}"),
+        false => format!("a {name}"),
+    }
 }
 
 impl<'d> ObjectParts<'d> {
@@ -1075,6 +1150,7 @@ impl<'d> ObjectParts<'d> {
                     .collect()
             },
             additional: additional.map(|additional| (additional, pointer.clone())),
+            conflicts: Vec::new(),
         }
     }
 
@@ -1106,6 +1182,7 @@ impl<'d> ObjectParts<'d> {
         if other.additional.is_some() {
             self.additional = other.additional;
         }
+        self.conflicts.extend(other.conflicts);
     }
 }
 
