@@ -1790,6 +1790,30 @@ async fn a_proxy_that_cannot_be_reached_is_named_as_what_failed() -> TestResult 
 }
 
 #[tokio::test]
+async fn an_https_url_to_a_plain_http_server_says_so_and_is_not_retried() -> TestResult {
+    let server = server_answering(ResponseTemplate::new(200)).await;
+    let plain = server.uri();
+    let https = plain.replacen("http://", "https://", 1);
+    let api = api_from(
+        Client::builder(&https)
+            .api_token(TOKEN)
+            .retry_policy(fast_retries(2)),
+    )?;
+    let error = get_session_error(&api).await;
+    let said = error.to_string();
+    assert!(
+        said.ends_with(
+            "(the server did not answer in TLS, which an https:// URL asks for: a server that \
+             speaks plain HTTP, such as a local emulator, is reached with http://)"
+        ),
+        "{said}"
+    );
+    assert_eq!(error.retries().total, 0, "it would only fail again: {said}");
+    assert!(!said.contains(TOKEN), "{said}");
+    Ok(())
+}
+
+#[tokio::test]
 async fn connect_timeout_is_a_failure_to_connect_and_retried() -> TestResult {
     // A listener with a full accept queue that never accepts: the kernel drops further SYNs,
     // so connecting hangs until the connect timeout.

@@ -414,7 +414,7 @@ impl<E: ErrorBody> fmt::Display for ApiError<E> {
 impl<E: ErrorBody> std::error::Error for ApiError<E> {}
 
 /// An error and its causes, e.g. `error sending request: connection refused`.
-fn causes(error: &dyn std::error::Error) -> String {
+fn causes(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -427,7 +427,12 @@ fn causes(error: &dyn std::error::Error) -> String {
     }
     // A tunnel is what a request to an https URL asks of a proxy: the proxy failed, which
     // its own words (`tunnel error`) don't tell someone who does not know one is in the way.
-    if text.contains("tunnel error") {
+    if crate::tls::is_answer_without_tls(error) {
+        text.push_str(
+            " (the server did not answer in TLS, which an https:// URL asks for: a server that \
+             speaks plain HTTP, such as a local emulator, is reached with http://)",
+        );
+    } else if text.contains("tunnel error") {
         text.push_str(
             " (the request went through a proxy, which could not be reached or refused it: \
              HTTPS_PROXY or ALL_PROXY in the environment, or the HTTP client's own)",

@@ -28,3 +28,28 @@ pub fn http_client_builder() -> Result<reqwest::ClientBuilder, ConfigError> {
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(reqwest::Client::builder().tls_backend_preconfigured(config))
 }
+
+/// Whether `error` is a TLS handshake answered with something other than TLS: most often
+/// a server that speaks plain HTTP (its `HTTP/1.1 400` is no TLS record), reached with an
+/// `https://` URL. Sending again can only fail the same way.
+pub(crate) fn is_answer_without_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if matches!(
+            error.downcast_ref::<rustls::Error>(),
+            Some(rustls::Error::InvalidMessage(
+                rustls::InvalidMessage::InvalidContentType
+            ))
+        ) {
+            return true;
+        }
+        // An `io::Error` shows the error it wraps but does not give it as its source.
+        cause = match error.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => error.source(),
+        };
+    }
+    false
+}
