@@ -619,18 +619,24 @@ fn empty_columns_at_the_end_of_the_header_are_refused_with_the_map_row_that_drop
 
 #[test]
 fn a_utf16_file_is_said_to_be_one() {
-    // "externalId" in UTF-16, little- and big-endian, with their byte-order marks.
-    let little: Vec<u8> = b"\xFF\xFE"
-        .iter()
-        .copied()
-        .chain("externalId\n".encode_utf16().flat_map(u16::to_le_bytes))
+    // "externalId" in UTF-16, little- and big-endian, with their byte-order marks and
+    // without.
+    let little: Vec<u8> = "externalId\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
         .collect();
-    let big: Vec<u8> = b"\xFE\xFF"
-        .iter()
-        .copied()
-        .chain("externalId\n".encode_utf16().flat_map(u16::to_be_bytes))
+    let big: Vec<u8> = "externalId\n"
+        .encode_utf16()
+        .flat_map(u16::to_be_bytes)
         .collect();
-    for bytes in [little, big] {
+    let marked = |mark: &[u8], text: &[u8]| [mark, text].concat();
+    let files = [
+        marked(b"\xFF\xFE", &little),
+        marked(b"\xFE\xFF", &big),
+        little,
+        big,
+    ];
+    for bytes in files {
         for name in ["users.csv", "leavers.txt"] {
             let (_dir, path) = file(name, &bytes);
             let error = match name {

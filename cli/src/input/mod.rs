@@ -343,12 +343,23 @@ pub(crate) fn open(path: &Path) -> Result<BufReader<File>, InputError> {
     let file = File::open(path).map_err(read_error)?;
     let mut reader = BufReader::with_capacity(1 << 16, file);
     let start = reader.fill_buf().map_err(read_error)?;
-    if start.starts_with(b"\xFF\xFE") || start.starts_with(b"\xFE\xFF") {
+    if is_utf16(start) {
         return Err(InputError::Utf16 {
             path: display_name(path),
         });
     }
     Ok(reader)
+}
+
+/// Whether a file starting with `start` is UTF-16: by its byte-order mark, or without one
+/// by its first character, ASCII in UTF-16 (one byte of the two zero), which no text in
+/// UTF-8 starts with.
+fn is_utf16(start: &[u8]) -> bool {
+    match start {
+        [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] => true,
+        [byte, 0, ..] | [0, byte, ..] => *byte != 0,
+        _ => false,
+    }
 }
 
 /// The name a file is shown by in messages: the path as given.
