@@ -673,6 +673,27 @@ fn nullable_beside_a_ref_is_taken_as_meant_with_one_warning() {
             "at #/components/schemas/Pet/properties/owner: 2 schemas have `nullable: true` beside `$ref`, which OpenAPI 3.0 ignores; it is taken as meant: `null` or the schema referred to (write `allOf: [{$ref: …}]` beside `nullable: true`, which OpenAPI 3.0 reads so)"
         ]
     );
+
+    // In a path item and as a component of its own; read as it is (the document changed
+    // in the parts that have them) and, with a path written without its `/`, as a tree:
+    // the same crate either way.
+    let elsewhere = |path: &str| {
+        format!(
+            "{MINIMAL_HEAD}paths:\n  {path}:\n    get:\n      operationId: getA\n      parameters:\n        - {{name: q, in: query, schema: {{$ref: '#/components/schemas/Code', nullable: true}}}}\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema:\n                type: object\n                required: [pet, maybe]\n                properties:\n                  pet: {{$ref: '#/components/schemas/Pet'}}\n                  maybe: {{$ref: '#/components/schemas/MaybeUser'}}\ncomponents:\n  schemas:\n    Code: {{type: string}}\n    User: {{type: object, properties: {{name: {{type: string}}}}}}\n    MaybeUser: {{$ref: '#/components/schemas/User', nullable: true}}\n    Pet:\n      type: object\n      required: [owner]\n      properties:\n        owner: {{$ref: '#/components/schemas/User', nullable: true}}\n"
+        )
+    };
+    let (read, read_warnings) = generate_with_warnings(&elsewhere("/a"));
+    let (tree, tree_warnings) = generate_with_warnings(&elsewhere("a"));
+    assert_eq!(read_warnings[0], tree_warnings[1], "{tree_warnings:?}");
+    assert!(
+        read_warnings[0].starts_with("at #/paths/~1a/get/parameters/0/schema: 3 schemas have"),
+        "{read_warnings:?}"
+    );
+    let models = text_of(&read, "src/models.rs");
+    for line in ["pub maybe: Option<MaybeUser>,", "pub owner: Option<User>,"] {
+        assert!(models.contains(line), "{line} in:\n{models}");
+    }
+    assert_eq!(models, text_of(&tree, "src/models.rs"));
 }
 
 #[test]

@@ -25,9 +25,10 @@ pub(super) struct PathKeys {
     /// Whether a YAML text has a merge key (`<<: *anchor`), which the readers leave as a
     /// key like any other.
     pub(super) merges: bool,
-    /// Whether a mapping has `nullable` beside `$ref`, which openapiv3 drops as it reads
-    /// (OpenAPI 3.0 ignores what is beside a `$ref`).
-    pub(super) nullable_refs: bool,
+    /// Where a mapping has `nullable: true` beside `$ref` (its pointer's tokens), which
+    /// openapiv3 drops as it reads (OpenAPI 3.0 ignores what is beside a `$ref`); none
+    /// inside another.
+    pub(super) nullable_refs: Vec<Vec<String>>,
     /// Whether the text is YAML (merge keys are YAML's alone).
     yaml: bool,
 }
@@ -44,6 +45,7 @@ pub(super) fn scan(text: &str) -> Result<PathKeys, Diagnostic> {
         },
         duplicate: None,
         open: Vec::new(),
+        last_bool: None,
     };
     let walk = Walk {
         place: Place::Root,
@@ -60,7 +62,13 @@ pub(super) fn scan(text: &str) -> Result<PathKeys, Diagnostic> {
             .map(|error| error.location().map(|at| (at.line(), at.column()))),
     };
     match (failed_at, found.duplicate) {
-        (None, _) => Ok(found.keys),
+        (None, _) => {
+            // Each was given its tokens on the way out, the last first.
+            for tokens in &mut found.keys.nullable_refs {
+                tokens.reverse();
+            }
+            Ok(found.keys)
+        }
         (Some(at), Some(duplicate)) => Err(duplicate.diagnostic(at)),
         (Some(_), None) => Ok(PathKeys::default()),
     }
@@ -73,6 +81,8 @@ struct Found<'de> {
     /// The keys read so far of each mapping being read, outermost first (one list for
     /// all, so that reading a mapping allocates nothing).
     open: Vec<Cow<'de, str>>,
+    /// The last scalar read, when it was a boolean.
+    last_bool: Option<bool>,
 }
 
 /// A key that a mapping holds twice, and the tokens of the pointer to that mapping, last
@@ -209,13 +219,17 @@ impl<'de> Visitor<'de> for Walk<'_, 'de> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let Walk { place, found } = self;
         let start = found.open.len();
+        let refs_start = found.keys.nullable_refs.len();
         let mut many = None;
+        let mut nullable = false;
         while let Some(key) = map.next_key_seed(Key {
             start,
             many: &mut many,
             found: &mut *found,
         })? {
             let place = place.enter(key.as_deref(), &mut found.keys);
+            let refs_below = found.keys.nullable_refs.len();
+            found.last_bool = None;
             if let Err(error) = map.next_value_seed(Walk {
                 place,
                 found: &mut *found,
@@ -225,13 +239,20 @@ impl<'de> Visitor<'de> for Walk<'_, 'de> {
                 }
                 return Err(error);
             }
+            nullable |= key.as_deref() == Some("nullable") && found.last_bool == Some(true);
+            add_token(&mut found.keys.nullable_refs[refs_below..], || {
+                key.as_deref().unwrap_or_default().to_owned()
+            });
         }
+        found.last_bool = None;
         let has = |key: &str| match &many {
             Some(many) => many.contains(key),
             None => found.open[start..].iter().any(|open| open == key),
         };
-        if has("$ref") && has("nullable") {
-            found.keys.nullable_refs = true;
+        if nullable && has("$ref") {
+            // The mapping is read as a `$ref` alone: what is inside it does not count.
+            found.keys.nullable_refs.truncate(refs_start);
+            found.keys.nullable_refs.push(Vec::new());
         }
         found.open.truncate(start);
         Ok(())
@@ -241,13 +262,22 @@ impl<'de> Visitor<'de> for Walk<'_, 'de> {
         let found = self.found;
         let mut index = 0_usize;
         loop {
+            let refs_below = found.keys.nullable_refs.len();
             let item = Walk {
                 place: Place::Other,
                 found: &mut *found,
             };
             match seq.next_element_seed(item) {
-                Ok(Some(())) => index += 1,
-                Ok(None) => return Ok(()),
+                Ok(Some(())) => {
+                    add_token(&mut found.keys.nullable_refs[refs_below..], || {
+                        index.to_string()
+                    });
+                    index += 1;
+                }
+                Ok(None) => {
+                    found.last_bool = None;
+                    return Ok(());
+                }
                 Err(error) => {
                     if let Some(duplicate) = &mut found.duplicate {
                         duplicate.tokens.push(index.to_string());
@@ -271,10 +301,23 @@ impl<'de> Visitor<'de> for Walk<'_, 'de> {
         IgnoredAny.visit_enum(data).map(drop)
     }
 
-    visit_scalars!(E => Ok(()));
+    fn visit_bool<E>(self, value: bool) -> Result<(), E> {
+        self.found.last_bool = Some(value);
+        Ok(())
+    }
+
+    visit_scalars!(but_bool: E => Ok(()));
 
     fn visit_none<E>(self) -> Result<(), E> {
         Ok(())
+    }
+}
+
+/// Adds the token of the value they were found in to each of `found` (pointers built on the
+/// way out, the last token first).
+fn add_token(found: &mut [Vec<String>], token: impl Fn() -> String) {
+    for tokens in found {
+        tokens.push(token());
     }
 }
 
@@ -496,6 +539,14 @@ mod tests {
                 "#/paths/~1a/get/responses/2000",
                 "#/paths/~1a/get/responses/OK"
             ]
+        );
+        let nullable = scan(
+            "a:\n  - {$ref: x, nullable: true}\n  - {$ref: x, nullable: false}\n  - {nullable: true, b: {$ref: y}}\nc: {$ref: z, nullable: true, d: {$ref: w, nullable: true}}\ne: {f: [[{nullable: true, $ref: v}]]}\n",
+        )
+        .unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(
+            nullable.nullable_refs,
+            [vec!["a", "0"], vec!["c"], vec!["e", "f", "0", "0"]]
         );
         let unreadable = scan("paths: [\n").unwrap_or_else(|error| panic!("{error}"));
         assert!(unreadable.slashless.is_empty() && unreadable.unknown.is_empty());

@@ -8,6 +8,9 @@ macro_rules! visit_scalars {
         fn visit_bool<$error: serde::de::Error>(self, _: bool) -> Result<(), $error> {
             $result
         }
+        visit_scalars!(but_bool: $error => $result);
+    };
+    (but_bool: $error:ident => $result:expr) => {
         fn visit_i64<$error: serde::de::Error>(self, _: i64) -> Result<(), $error> {
             $result
         }
@@ -92,15 +95,20 @@ pub fn read(text: &str) -> Result<Loaded, Diagnostic> {
     let text = without_byte_order_mark(text);
     let keys = keys::scan(text)?;
     match parse::<OpenAPI>(text) {
-        Ok(document)
-            if is_3_0(&document.openapi)
-                && keys.slashless.is_empty()
-                && !keys.merges
-                && !keys.nullable_refs =>
+        Ok(mut document)
+            if is_3_0(&document.openapi) && keys.slashless.is_empty() && !keys.merges =>
         {
+            let mut notes = keys.not_statuses.clone();
+            if !keys.nullable_refs.is_empty() {
+                match tolerated::nullable_beside_refs_read(&mut document, &keys.nullable_refs) {
+                    Some(note) => notes.push(note),
+                    // Rare: read as a tree, changed there.
+                    None => return read_tree(text, keys, false),
+                }
+            }
             return Ok(Loaded {
                 document,
-                notes: keys.not_statuses,
+                notes,
                 ignored: keys.unknown,
                 unfollowed: BTreeMap::new(),
             });
@@ -140,7 +148,7 @@ fn read_tree(text: &str, keys: PathKeys, move_references: bool) -> Result<Loaded
     }
     notes.append(&mut add_slashes(&mut tree, &keys.slashless)?);
     notes.append(&mut tolerated::relax(&mut tree));
-    if keys.nullable_refs {
+    if !keys.nullable_refs.is_empty() {
         notes.append(&mut tolerated::nullable_beside_refs(&mut tree));
     }
     let unfollowed = if move_references {
@@ -428,6 +436,24 @@ fn path_tokens(path: &serde_path_to_error::Path) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nullable_beside_refs_are_changed_in_the_document_read_without_a_tree() {
+        let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      parameters: [{name: q, in: query, schema: {$ref: '#/components/schemas/C', nullable: true}}]\n      responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/C', nullable: true}}}}}\ncomponents:\n  schemas:\n    C: {type: string}\n    D: {$ref: '#/components/schemas/C', nullable: true}\n    E: {type: array, items: {$ref: '#/components/schemas/C', nullable: true}}\n";
+        let keys = keys::scan(text).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(keys.nullable_refs.len(), 4);
+        let Ok(mut document) = parse::<OpenAPI>(text) else {
+            panic!("reads");
+        };
+        let note = tolerated::nullable_beside_refs_read(&mut document, &keys.nullable_refs)
+            .expect("each place is found and changed");
+        assert!(note.to_string().contains("4 schemas have"), "{note}");
+        let tree = tree::read(text).map_err(ParseError::into_diagnostic);
+        let mut tree = tree.unwrap_or_else(|error| panic!("{error}"));
+        tolerated::nullable_beside_refs(&mut tree);
+        let from_tree: OpenAPI = OpenAPI::deserialize(&tree).expect("reads");
+        assert_eq!(document, from_tree);
+    }
 
     #[test]
     fn keys_yaml_reads_as_numbers_or_booleans_are_read_as_text() {

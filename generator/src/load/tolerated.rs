@@ -3,6 +3,9 @@
 //! 64-bit integer, a `$ref` standing in for a callback, a number as the API's version,
 //! `nullable: true` beside a `$ref`.
 
+use openapiv3::OpenAPI;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_yaml::{Mapping, Value};
 
 use super::keys::METHODS;
@@ -34,26 +37,97 @@ pub(super) fn relax(tree: &mut Value) -> Vec<Diagnostic> {
 /// [`nullable_refs`]), with one warning for them all; for a document that has some (the
 /// key scan tells), as it looks at every value.
 pub(super) fn nullable_beside_refs(tree: &mut Value) -> Vec<Diagnostic> {
-    let mut notes = Vec::new();
     let mut nullable = Vec::new();
     nullable_refs(tree, &Pointer::root(), &mut nullable);
-    if let Some(first) = nullable.first() {
-        let count = nullable.len();
-        let schemas = if count == 1 {
-            "a schema has".to_owned()
-        } else {
-            format!("{count} schemas have")
-        };
-        notes.push(
-            Diagnostic::at(
-                first,
-                format!("{schemas} `nullable: true` beside `$ref`, which OpenAPI 3.0 ignores; it is taken as meant: `null` or the schema referred to"),
-            )
-            .with_help("write `allOf: [{$ref: …}]` beside `nullable: true`, which OpenAPI 3.0 reads so")
-            .warning(),
-        );
+    nullable
+        .first()
+        .map(|first| nullable_refs_note(first, nullable.len()))
+        .into_iter()
+        .collect()
+}
+
+/// The same change made in a document openapiv3 has read, which kept each of those
+/// mappings as the `$ref` alone: `at` holds the tokens of their places, as the key scan
+/// found them. Each component or path item that has one is written out as a tree, changed
+/// and read again; `None` (the document maybe changed in part) when one can't be, so the
+/// caller reads the document as a tree instead.
+pub(super) fn nullable_beside_refs_read(
+    document: &mut OpenAPI,
+    at: &[Vec<String>],
+) -> Option<Diagnostic> {
+    for tokens in at {
+        let tokens: Vec<&str> = tokens.iter().map(String::as_str).collect();
+        match tokens.as_slice() {
+            ["paths", path, rest @ ..] => {
+                nullable_ref_in(document.paths.paths.get_mut(*path)?, rest)
+            }
+            ["components", kind, name, rest @ ..] => {
+                let components = document.components.as_mut()?;
+                match *kind {
+                    "schemas" => nullable_ref_in(components.schemas.get_mut(*name)?, rest),
+                    "responses" => nullable_ref_in(components.responses.get_mut(*name)?, rest),
+                    "parameters" => nullable_ref_in(components.parameters.get_mut(*name)?, rest),
+                    "requestBodies" => {
+                        nullable_ref_in(components.request_bodies.get_mut(*name)?, rest)
+                    }
+                    "headers" => nullable_ref_in(components.headers.get_mut(*name)?, rest),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }?;
     }
-    notes
+    let first = at.first()?;
+    let first = first
+        .iter()
+        .fold(Pointer::root(), |at, token| at.push(token));
+    Some(nullable_refs_note(&first, at.len()))
+}
+
+/// Makes the `$ref` at `rest` inside `part` nullable, through a tree of it.
+fn nullable_ref_in<T: Serialize + DeserializeOwned>(part: &mut T, rest: &[&str]) -> Option<()> {
+    let mut tree = serde_yaml::to_value(&*part).ok()?;
+    let mut slot = &mut tree;
+    for token in rest {
+        slot = match slot {
+            Value::Mapping(mapping) => mapping.get_mut(*token)?,
+            Value::Sequence(items) => items.get_mut(token.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    let reference = slot.get("$ref")?.clone();
+    *slot = nullable_ref(reference);
+    *part = serde_yaml::from_value(tree).ok()?;
+    Some(())
+}
+
+/// `{allOf: [{$ref: reference}], nullable: true}`, which OpenAPI 3.0 reads as meant.
+fn nullable_ref(reference: Value) -> Value {
+    let mut target = Mapping::new();
+    target.insert("$ref".into(), reference);
+    let mut meant = Mapping::new();
+    meant.insert(
+        "allOf".into(),
+        Value::Sequence(vec![Value::Mapping(target)]),
+    );
+    meant.insert("nullable".into(), Value::Bool(true));
+    Value::Mapping(meant)
+}
+
+/// The one warning for `count` schemas with `nullable: true` beside `$ref`, the first at
+/// `first`.
+fn nullable_refs_note(first: &Pointer, count: usize) -> Diagnostic {
+    let schemas = if count == 1 {
+        "a schema has".to_owned()
+    } else {
+        format!("{count} schemas have")
+    };
+    Diagnostic::at(
+        first,
+        format!("{schemas} `nullable: true` beside `$ref`, which OpenAPI 3.0 ignores; it is taken as meant: `null` or the schema referred to"),
+    )
+    .with_help("write `allOf: [{$ref: …}]` beside `nullable: true`, which OpenAPI 3.0 reads so")
+    .warning()
 }
 
 /// Makes each `{$ref: X, nullable: true}` below `value` (at `at`) the `{allOf: [{$ref: X}],
@@ -64,15 +138,7 @@ fn nullable_refs(value: &mut Value, at: &Pointer, found: &mut Vec<Pointer>) {
         Value::Mapping(mapping) => {
             let nullable = mapping.get("nullable") == Some(&Value::Bool(true));
             if nullable && let Some(reference) = mapping.get("$ref").cloned() {
-                let mut target = Mapping::new();
-                target.insert("$ref".into(), reference);
-                let mut meant = Mapping::new();
-                meant.insert(
-                    "allOf".into(),
-                    Value::Sequence(vec![Value::Mapping(target)]),
-                );
-                meant.insert("nullable".into(), Value::Bool(true));
-                *mapping = meant;
+                *value = nullable_ref(reference);
                 found.push(at.clone());
                 return;
             }
