@@ -425,14 +425,14 @@ fn causes(error: &(dyn std::error::Error + 'static)) -> String {
         }
         source = cause.source();
     }
-    // A tunnel is what a request to an https URL asks of a proxy: the proxy failed, which
-    // its own words (`tunnel error`) don't tell someone who does not know one is in the way.
     if crate::tls::is_answer_without_tls(error) {
         text.push_str(
             " (the server did not answer in TLS, which an https:// URL asks for: a server that \
              speaks plain HTTP, such as a local emulator, is reached with http://)",
         );
     } else if text.contains("tunnel error") {
+        // A tunnel is what a request to an https URL asks of a proxy: the proxy failed, which
+        // its own words don't tell someone who does not know one is in the way.
         text.push_str(
             " (the request went through a proxy, which could not be reached or refused it: \
              HTTPS_PROXY or ALL_PROXY in the environment, or the HTTP client's own)",

@@ -100,7 +100,7 @@ pub fn read(text: &str) -> Result<Loaded, Diagnostic> {
         {
             let mut notes = keys.not_statuses.clone();
             if !keys.nullable_refs.is_empty() {
-                match tolerated::nullable_beside_refs_read(&mut document, &keys.nullable_refs) {
+                match tolerated::nullable_beside_refs_in_model(&mut document, &keys.nullable_refs) {
                     Some(note) => notes.push(note),
                     // Rare: read as a tree, changed there.
                     None => return read_tree(text, keys, false),
@@ -445,7 +445,7 @@ mod tests {
         let Ok(mut document) = parse::<OpenAPI>(text) else {
             panic!("reads");
         };
-        let note = tolerated::nullable_beside_refs_read(&mut document, &keys.nullable_refs)
+        let note = tolerated::nullable_beside_refs_in_model(&mut document, &keys.nullable_refs)
             .expect("each place is found and changed");
         assert!(note.to_string().contains("4 schemas have"), "{note}");
         let tree = tree::read(text).map_err(ParseError::into_diagnostic);

@@ -51,7 +51,7 @@ pub(super) fn nullable_beside_refs(tree: &mut Value) -> Vec<Diagnostic> {
 /// found them. Each component or path item that has one is written out as a tree, changed
 /// and read again; `None` (the document maybe changed in part) when one can't be, so the
 /// caller reads the document as a tree instead.
-pub(super) fn nullable_beside_refs_read(
+pub(super) fn nullable_beside_refs_in_model(
     document: &mut OpenAPI,
     at: &[Vec<String>],
 ) -> Option<Diagnostic> {
