@@ -689,7 +689,8 @@ async fn a_quote_never_closed_stops_even_a_skipping_import_before_anything_is_se
         text.extend(format!("e{n},u{n}@example.com,{n} Elm St\n").bytes());
     }
     dir.write("users.csv", &text);
-    for extra in [&[][..], &["--on-invalid", "skip"]] {
+    let skip_dry = ["--on-invalid", "skip", "--dry-run"];
+    for extra in [&[][..], &["--on-invalid", "skip"], &skip_dry] {
         let mut given = vec!["users", "users.csv"];
         given.extend(extra);
         let run = dir.run_async(&args(&given, &FAST)).await;
@@ -707,6 +708,17 @@ async fn a_quote_never_closed_stops_even_a_skipping_import_before_anything_is_se
             "nothing is sent: {}",
             run.all()
         );
+        if extra.contains(&"skip") {
+            // A dry run, which reads the file once, says the import would stop too.
+            assert!(
+                run.stderr.contains(
+                    "the file is not imported (invalid records can be skipped, not the rest of a file)"
+                ) && (!extra.contains(&"--dry-run")
+                    || run.stderr.contains("error: the import would stop: users.csv:2:3:")),
+                "{}",
+                run.all()
+            );
+        }
     }
 }
 

@@ -809,14 +809,17 @@ fn a_home_address_over_several_lines_is_read_but_one_that_takes_the_next_records
 
     // A quote never closed takes every record after it: refused, and nothing after it read.
     for unclosed in ["\"1 Main St", "\"x\"\""] {
-        let rows = read(&format!(
-            "e1,a@x.com,{unclosed}\ne2,b@x.com,2 Elm St\ne3,c@x.com,3 Oak St\n"
-        ));
-        assert_eq!(
-            rows,
-            [Err("FILE:2:3: a quote opened at line 2 is never closed: the rest of the file, to line 4, was read as one field, and nothing after it can be read".into())],
-            "{unclosed}"
-        );
+        for end in ["\n", "\r\n", "\r"] {
+            let rows = read(
+                &format!("e1,a@x.com,{unclosed}\ne2,b@x.com,2 Elm St\ne3,c@x.com,3 Oak St\n")
+                    .replace('\n', end),
+            );
+            assert_eq!(
+                rows,
+                [Err("FILE:2:3: a quote opened at line 2 is never closed: the rest of the file, to line 4, was read as one field, and nothing after it can be read".into())],
+                "{unclosed} {end:?}"
+            );
+        }
     }
 
     // A later record's opening quote closes it, with text after: that record is refused,
@@ -830,6 +833,42 @@ fn a_home_address_over_several_lines_is_read_but_one_that_takes_the_next_records
         rows[1].as_ref().map(|row| row.external_id.as_str()),
         Ok("e3")
     );
+}
+
+#[test]
+fn a_quote_closed_by_a_later_record_is_refused_wherever_the_record_falls_in_the_file() {
+    // The bytes of a record are kept to look at its quotes again; wherever it falls against
+    // the reads of the file (here across the first 8 KiB, byte by byte, with CRLF or LF
+    // line ends and a blank line), they are still there when it is looked at.
+    for end in ["\r\n", "\n", "\n\n"] {
+        let mut rows_before = format!("externalId,email,homeAddress{end}");
+        for n in 0.. {
+            if rows_before.len() > 8192 - 150 {
+                break;
+            }
+            rows_before.push_str(&format!("u{n},u{n}@x.com,{n} Main St{end}"));
+        }
+        for padding in 0..120 {
+            let mut text = rows_before.clone();
+            let filler = "y".repeat(padding);
+            text.push_str(&format!("xx,{filler}@x.com,a{end}"));
+            text.push_str(&format!(
+                "e5,e5@x.com,\"1 Main St{end}e6,e6@x.com,\"2 Elm\"{end}"
+            ));
+            for n in 0..300 {
+                text.push_str(&format!("v{n},v{n}@x.com,{n} Oak St{end}"));
+            }
+            let (_dir, path) = file("users.csv", text.as_bytes());
+            let rows = read_all(&path, &ReadOptions::default());
+            let refused: Vec<_> = rows.iter().filter_map(|row| row.as_ref().err()).collect();
+            assert_eq!(refused.len(), 1, "{end:?}, {padding}: {refused:?}");
+            assert!(
+                refused[0].contains("text follows a closing quote"),
+                "{end:?}, {padding}: {}",
+                refused[0]
+            );
+        }
+    }
 }
 
 #[test]

@@ -161,8 +161,20 @@ fn dry_run(
     report_file: Option<ReportFile>,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
+    let read_to_its_end = input.read_to_its_end();
     match plan_source(input, options) {
         Ok(plan) => {
+            // With invalid records skipped, the plan holds the records read before the one
+            // past which a file could not be read; the import would stop there.
+            if let Some(stopped) = read_to_its_end.error() {
+                let error = format!("the import would stop: {stopped}");
+                if let Some(file) = report_file {
+                    file.write(&DryRunReport::new(&plan, "failed", Some(&error)))
+                        .map_err(Failure::report)?;
+                }
+                summary::write_invalid(&mut terminal::stderr(), &plan.invalid)?;
+                return Err(Failure::Import(error));
+            }
             let left_out = (!plan.invalid.is_empty()).then(|| {
                 format!(
                     "{} would be left out",

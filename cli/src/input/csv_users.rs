@@ -89,7 +89,7 @@ pub(super) fn check_quotes<R: std::io::Read>(
     let at = location.clone().at_column(field as u64 + 1);
     match lines.quoting(start, end, delimiter.0) {
         Some(Err(QuoteError::NeverClosed)) => {
-            let last = lines.line_of(end.saturating_sub(1));
+            let last = lines.line_ending_at(end);
             let message = format!(
                 "a quote opened at line {line} is never closed: the rest of the file, to line {last}, was read as one field, and nothing after it can be read"
             );
@@ -102,7 +102,14 @@ pub(super) fn check_quotes<R: std::io::Read>(
             );
             Err(RecordError::new(at, index, message))
         }
-        Some(Ok(())) | None => Ok(()),
+        Some(Ok(())) => Ok(()),
+        // The record's bytes are kept until the next record is asked about, so this is not
+        // to happen; if it does, the record is not taken unchecked.
+        None => Err(RecordError::new(
+            at,
+            index,
+            "its quotes could not be checked, as its bytes were no longer kept".to_owned(),
+        )),
     }
 }
 

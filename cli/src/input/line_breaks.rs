@@ -83,6 +83,21 @@ impl<R> LineBreaks<R> {
         breaks.passed + 1
     }
 
+    /// The line the bytes before `end` end on, which is that of its last byte but for the
+    /// LF of a CRLF, which ends the same line as its CR.
+    pub fn line_ending_at(&self, end: u64) -> u64 {
+        let last = end.saturating_sub(1);
+        let crlf = {
+            let breaks = self.breaks.borrow();
+            let kept = |at: u64| {
+                let index = usize::try_from(at.checked_sub(breaks.kept_from)?).ok()?;
+                breaks.kept.get(index).copied()
+            };
+            last > 0 && kept(last) == Some(b'\n') && kept(last - 1) == Some(b'\r')
+        };
+        self.line_of(if crlf { last - 1 } else { last })
+    }
+
     /// How the quotes of the bytes from `start` to `end` pair up, fields separated by
     /// `delimiter`; `None` when they are not all kept (`start` is before the last offset
     /// asked about, or `end` past what was read).
@@ -96,21 +111,18 @@ impl<R> LineBreaks<R> {
     /// The line (from 1) of a record the csv crate places at `offset`: the first line after
     /// it that is not blank (the crate skips blank lines as part of the record that follows
     /// them, and places it where they begin).
+    /// The blank lines are counted from the breaks ahead, not asked about as offsets: the
+    /// record still starts at `offset`, and its bytes from there must stay kept.
     pub fn record_line(&self, offset: u64) -> u64 {
-        let mut at = offset;
-        loop {
-            self.line_of(at);
-            let starts_blank = self
-                .breaks
-                .borrow()
-                .ahead
-                .front()
-                .is_some_and(|&(first, _)| first == at);
-            if !starts_blank {
-                return self.line_of(at);
-            }
-            at += 1;
-        }
+        let line = self.line_of(offset);
+        let breaks = self.breaks.borrow();
+        // The breaks at `offset`, `offset + 1`, … are blank lines before the record.
+        let blank = (offset..)
+            .zip(&breaks.ahead)
+            .take_while(|&(at, &(position, _))| position == at)
+            .filter(|&(_, &(_, ends_a_line))| ends_a_line)
+            .count();
+        line + blank as u64
     }
 }
 

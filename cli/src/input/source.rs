@@ -73,6 +73,17 @@ pub struct Input {
 )]
 pub struct NotReadToItsEnd(RecordError);
 
+/// Tells, once the files were read, whether a read stopped before the end of one.
+#[derive(Debug, Clone)]
+pub struct ReadToItsEnd(Arc<OnceLock<RecordError>>);
+
+impl ReadToItsEnd {
+    /// The error of the first record past which a file could not be read, if any.
+    pub fn error(&self) -> Option<NotReadToItsEnd> {
+        self.0.get().cloned().map(NotReadToItsEnd)
+    }
+}
+
 /// `rows`, noting in `unreadable` the first record past which they could not be read.
 fn watched<T: Send + 'static>(
     rows: Box<dyn Iterator<Item = Result<T, RecordError>> + Send>,
@@ -110,6 +121,12 @@ impl Input {
             holds_nothing: no_users && no_deactivations,
             unreadable: Arc::default(),
         })
+    }
+
+    /// What tells whether a read of these files stopped before the end of one, to ask once
+    /// the input is gone (a dry run reads it once, so no later read fails).
+    pub fn read_to_its_end(&self) -> ReadToItsEnd {
+        ReadToItsEnd(Arc::clone(&self.unreadable))
     }
 
     /// An error when an earlier read stopped before the end of a file.
