@@ -444,19 +444,27 @@ fn a_parameter_in_its_list_twice_is_kept_once_with_a_warning_where_an_override_i
         "the operation's q overrides the path item's: {surface}"
     );
     assert!(surface.contains("limit(limit: i32)"), "{surface}");
+
+    // A path item's list is read for each of its operations: one warning.
+    let shared = format!(
+        "{MINIMAL_HEAD}paths:\n  /b:\n    parameters:\n      - {{name: r, in: query, schema: {{type: string}}}}\n      - {{name: r, in: query, schema: {{type: string}}}}\n    get: {{operationId: getB, responses: {{'204': {{description: ok}}}}}}\n    put: {{operationId: putB, responses: {{'204': {{description: ok}}}}}}\n"
+    );
+    let (_, warnings) = generate_with_warnings(&shared);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
 }
 
 #[test]
 fn an_all_of_that_gives_a_property_two_types_no_value_has_is_warned_of() {
     let document = format!(
-        "{MINIMAL_HEAD}paths:\n  /thing:\n    get:\n      operationId: getThing\n      responses: {{'200': {{description: ok, content: {{application/json: {{schema: {{$ref: '#/components/schemas/Thing'}}}}}}}}}}\n  /other:\n    get:\n      operationId: getOther\n      responses: {{'200': {{description: ok, content: {{application/json: {{schema: {{$ref: '#/components/schemas/Other'}}}}}}}}}}\ncomponents:\n  schemas:\n    Code: {{type: string}}\n    Base:\n      type: object\n      properties:\n        size: {{type: string}}\n        weight: {{type: number}}\n        code: {{type: integer}}\n        note: {{type: string}}\n    Thing:\n      allOf:\n        - $ref: '#/components/schemas/Base'\n        - type: object\n          properties:\n            size: {{type: integer}}\n            weight: {{type: integer}}\n            code: {{$ref: '#/components/schemas/Code'}}\n            note: {{type: string, maxLength: 10}}\n    Other:\n      allOf:\n        - $ref: '#/components/schemas/Thing'\n"
+        "{MINIMAL_HEAD}paths:\n  /thing:\n    get:\n      operationId: getThing\n      responses: {{'200': {{description: ok, content: {{application/json: {{schema: {{$ref: '#/components/schemas/Thing'}}}}}}}}}}\n  /other:\n    get:\n      operationId: getOther\n      responses: {{'200': {{description: ok, content: {{application/json: {{schema: {{$ref: '#/components/schemas/Other'}}}}}}}}}}\ncomponents:\n  schemas:\n    Code: {{type: string}}\n    Base:\n      type: object\n      properties:\n        size: {{type: string}}\n        weight: {{type: number}}\n        code: {{type: integer}}\n        note: {{type: string}}\n        rank: {{type: integer}}\n    Thing:\n      allOf:\n        - $ref: '#/components/schemas/Base'\n        - type: object\n          properties:\n            size: {{type: integer}}\n            weight: {{type: integer}}\n            code: {{$ref: '#/components/schemas/Code'}}\n            note: {{type: string, maxLength: 10}}\n            rank: {{allOf: [{{$ref: '#/components/schemas/Code'}}]}}\n    Other:\n      allOf:\n        - $ref: '#/components/schemas/Thing'\n"
     );
     let (files, warnings) = generate_with_warnings(&document);
     assert_eq!(
         warnings,
         [
-            "at #/components/schemas/Thing/allOf/1/properties/size: the property `size` is a string in one `allOf` member (at #/components/schemas/Base/properties/size) and an integer in this one, and no value is both; the generated field is an integer (give the property one type in every member)",
-            "at #/components/schemas/Thing/allOf/1/properties/code: the property `code` is an integer in one `allOf` member (at #/components/schemas/Base/properties/code) and a string in this one, and no value is both; the generated field is a string (give the property one type in every member)",
+            "at #/components/schemas/Thing/allOf/1/properties/size: the property `size` is a string in one `allOf` member (at #/components/schemas/Base/properties/size) and an integer here, and no value is both; the last member's type is taken (give the property one type in every member)",
+            "at #/components/schemas/Thing/allOf/1/properties/code: the property `code` is an integer in one `allOf` member (at #/components/schemas/Base/properties/code) and a string here, and no value is both; the last member's type is taken (give the property one type in every member)",
+            "at #/components/schemas/Thing/allOf/1/properties/rank: the property `rank` is an integer in one `allOf` member (at #/components/schemas/Base/properties/rank) and a string here, and no value is both; the last member's type is taken (give the property one type in every member)",
         ],
         "said once, though Other merges Thing too; an integer is a number, and a narrower string is a string"
     );
@@ -469,6 +477,23 @@ fn an_all_of_that_gives_a_property_two_types_no_value_has_is_warned_of() {
         "{}",
         models.contents
     );
+}
+
+#[test]
+fn values_of_a_string_enum_that_are_not_text_are_left_out_with_a_warning() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      parameters:\n        - {{name: size, in: query, schema: {{type: string, enum: [3, low]}}}}\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Level'}}\ncomponents:\n  schemas:\n    Level: {{type: string, nullable: true, enum: [1, 2.5, true, high, null]}}\n"
+    );
+    let (files, warnings) = generate_with_warnings(&document);
+    assert_eq!(
+        warnings,
+        [
+            "at #/paths/~1a/get/parameters/0/schema/enum: `3` is not text, so the string enum leaves it out; received as text (`\"3\"`), such a value is `Unknown` (quote it in YAML, `'3'`, to make it a variant)",
+            "at #/components/schemas/Level/enum: `1`, `2.5` and `true` are not text, so the string enum leaves them out; received as text (`\"1\"`), such a value is `Unknown` (quote them in YAML, `'1'`, to make them variants)",
+        ]
+    );
+    let models = text_of(&files, "src/models.rs");
+    assert!(models.contains("    High,\n"), "{models}");
 }
 
 #[test]
@@ -694,6 +719,19 @@ fn nullable_beside_a_ref_is_taken_as_meant_with_one_warning() {
         assert!(models.contains(line), "{line} in:\n{models}");
     }
     assert_eq!(models, text_of(&tree, "src/models.rs"));
+
+    // Only where a schema goes: a request body or a parameter given by `$ref` keeps its
+    // `$ref`, its `nullable` ignored, as OpenAPI 3.0 says.
+    let not_schemas = format!(
+        "{MINIMAL_HEAD}paths:\n  /items:\n    post:\n      operationId: p\n      parameters: [{{$ref: '#/components/parameters/Q', nullable: true}}]\n      requestBody: {{$ref: '#/components/requestBodies/B', nullable: true}}\n      responses: {{'204': {{description: ok}}}}\ncomponents:\n  parameters:\n    Q: {{name: q, in: query, schema: {{type: string}}}}\n  requestBodies:\n    B: {{content: {{application/json: {{schema: {{type: string}}}}}}}}\n"
+    );
+    let (files, warnings) = generate_with_warnings(&not_schemas);
+    assert_eq!(warnings, Vec::<String>::new());
+    assert!(
+        surface(&files).contains("p(body: Option<&str>) -> PCall"),
+        "{}",
+        surface(&files)
+    );
 }
 
 #[test]

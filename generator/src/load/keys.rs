@@ -67,6 +67,10 @@ pub(super) fn scan(text: &str) -> Result<PathKeys, Diagnostic> {
             for tokens in &mut found.keys.nullable_refs {
                 tokens.reverse();
             }
+            found
+                .keys
+                .nullable_refs
+                .retain(|tokens| is_schema_place(tokens));
             Ok(found.keys)
         }
         (Some(at), Some(duplicate)) => Err(duplicate.diagnostic(at)),
@@ -170,6 +174,23 @@ impl Place {
             _ => Place::Other,
         }
     }
+}
+
+/// Whether the value at these tokens is where a schema goes: a request body, a response
+/// or a parameter given by `$ref` is not made nullable, nor is an extension's value.
+fn is_schema_place(tokens: &[String]) -> bool {
+    let token = |from_end: usize| {
+        tokens
+            .len()
+            .checked_sub(from_end)
+            .and_then(|at| tokens.get(at))
+            .map(String::as_str)
+    };
+    matches!(
+        token(1),
+        Some("schema" | "items" | "not" | "additionalProperties")
+    ) || matches!(token(2), Some("properties" | "allOf" | "oneOf" | "anyOf"))
+        || (tokens.len() == 3 && token(3) == Some("components") && token(2) == Some("schemas"))
 }
 
 /// The HTTP methods of a path item, the keys of its operations.
@@ -541,12 +562,16 @@ mod tests {
             ]
         );
         let nullable = scan(
-            "a:\n  - {$ref: x, nullable: true}\n  - {$ref: x, nullable: false}\n  - {nullable: true, b: {$ref: y}}\nc: {$ref: z, nullable: true, d: {$ref: w, nullable: true}}\ne: {f: [[{nullable: true, $ref: v}]]}\n",
+            "allOf:\n  - {$ref: x, nullable: true}\n  - {$ref: x, nullable: false}\n  - {nullable: true, b: {$ref: y}}\nschema: {$ref: z, nullable: true, items: {$ref: w, nullable: true}}\ne: {oneOf: [{items: {nullable: true, $ref: v}}]}\nx-e: {$ref: z, nullable: true}\nrequestBody: {$ref: z, nullable: true}\n",
         )
         .unwrap_or_else(|error| panic!("{error}"));
         assert_eq!(
             nullable.nullable_refs,
-            [vec!["a", "0"], vec!["c"], vec!["e", "f", "0", "0"]]
+            [
+                vec!["allOf", "0"],
+                vec!["schema"],
+                vec!["e", "oneOf", "0", "items"]
+            ]
         );
         let unreadable = scan("paths: [\n").unwrap_or_else(|error| panic!("{error}"));
         assert!(unreadable.slashless.is_empty() && unreadable.unknown.is_empty());

@@ -149,7 +149,17 @@ fn read_tree(text: &str, keys: PathKeys, move_references: bool) -> Result<Loaded
     notes.append(&mut add_slashes(&mut tree, &keys.slashless)?);
     notes.append(&mut tolerated::relax(&mut tree));
     if !keys.nullable_refs.is_empty() {
-        notes.append(&mut tolerated::nullable_beside_refs(&mut tree));
+        // A path's key in them is as written, without the `/` it was given.
+        let mut at = keys.nullable_refs;
+        for tokens in &mut at {
+            if let [paths, path, ..] = tokens.as_mut_slice()
+                && paths == "paths"
+                && keys.slashless.contains(path)
+            {
+                path.insert(0, '/');
+            }
+        }
+        notes.append(&mut tolerated::nullable_beside_refs(&mut tree, &at));
     }
     let unfollowed = if move_references {
         references::hoist(&mut tree)
@@ -450,7 +460,7 @@ mod tests {
         assert!(note.to_string().contains("4 schemas have"), "{note}");
         let tree = tree::read(text).map_err(ParseError::into_diagnostic);
         let mut tree = tree.unwrap_or_else(|error| panic!("{error}"));
-        tolerated::nullable_beside_refs(&mut tree);
+        tolerated::nullable_beside_refs(&mut tree, &keys.nullable_refs);
         let from_tree: OpenAPI = OpenAPI::deserialize(&tree).expect("reads");
         assert_eq!(document, from_tree);
     }

@@ -3,6 +3,8 @@
 //! 64-bit integer, a `$ref` standing in for a callback, a number as the API's version,
 //! `nullable: true` beside a `$ref`.
 
+use std::collections::BTreeMap;
+
 use openapiv3::OpenAPI;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -33,71 +35,89 @@ pub(super) fn relax(tree: &mut Value) -> Vec<Diagnostic> {
     notes
 }
 
-/// Makes `nullable: true` beside a `$ref` mean what it is written for (see
-/// [`nullable_refs`]), with one warning for them all; for a document that has some (the
-/// key scan tells), as it looks at every value.
-pub(super) fn nullable_beside_refs(tree: &mut Value) -> Vec<Diagnostic> {
-    let mut nullable = Vec::new();
-    nullable_refs(tree, &Pointer::root(), &mut nullable);
-    nullable
-        .first()
-        .map(|first| nullable_refs_note(first, nullable.len()))
+/// Makes `nullable: true` beside a `$ref` mean what it is written for: each
+/// `{$ref: X, nullable: true}` at `at` (the tokens of the places where the key scan found
+/// one) becomes `{allOf: [{$ref: X}], nullable: true}`, what else is beside the `$ref`
+/// left out, as OpenAPI 3.0 ignores it; with one warning for them all.
+pub(super) fn nullable_beside_refs(tree: &mut Value, at: &[Vec<String>]) -> Vec<Diagnostic> {
+    let made: Vec<&Vec<String>> = at
+        .iter()
+        .filter(|tokens| make_nullable(tree, tokens).is_some())
+        .collect();
+    made.first()
+        .map(|first| nullable_refs_note(first, made.len()))
         .into_iter()
         .collect()
 }
 
 /// The same change made in a document openapiv3 has read, which kept each of those
-/// mappings as the `$ref` alone: `at` holds the tokens of their places, as the key scan
-/// found them. Each component or path item that has one is written out as a tree, changed
-/// and read again; `None` (the document maybe changed in part) when one can't be, so the
-/// caller reads the document as a tree instead.
+/// mappings as the `$ref` alone. Each component or path item that has some is written out
+/// as a tree, changed and read again, once; `None` (the document maybe changed in part)
+/// when one can't be, so the caller reads the document as a tree instead.
 pub(super) fn nullable_beside_refs_in_model(
     document: &mut OpenAPI,
     at: &[Vec<String>],
 ) -> Option<Diagnostic> {
+    // The places, by the component or path item they are in: its first tokens.
+    let mut parts: BTreeMap<&[String], Vec<&[String]>> = BTreeMap::new();
     for tokens in at {
-        let tokens: Vec<&str> = tokens.iter().map(String::as_str).collect();
-        match tokens.as_slice() {
-            ["paths", path, rest @ ..] => {
-                nullable_ref_in(document.paths.paths.get_mut(*path)?, rest)
+        let part = match tokens.first().map(String::as_str) {
+            Some("paths") => 2,
+            Some("components") => 3,
+            _ => return None,
+        };
+        let (part, rest) = (tokens.get(..part)?, tokens.get(part..)?);
+        parts.entry(part).or_default().push(rest);
+    }
+    for (part, places) in parts {
+        let [kind, name] = match part {
+            [paths, path] if paths == "paths" => {
+                nullable_refs_in(document.paths.paths.get_mut(path)?, &places)?;
+                continue;
             }
-            ["components", kind, name, rest @ ..] => {
-                let components = document.components.as_mut()?;
-                match *kind {
-                    "schemas" => nullable_ref_in(components.schemas.get_mut(*name)?, rest),
-                    "responses" => nullable_ref_in(components.responses.get_mut(*name)?, rest),
-                    "parameters" => nullable_ref_in(components.parameters.get_mut(*name)?, rest),
-                    "requestBodies" => {
-                        nullable_ref_in(components.request_bodies.get_mut(*name)?, rest)
-                    }
-                    "headers" => nullable_ref_in(components.headers.get_mut(*name)?, rest),
-                    _ => None,
-                }
-            }
+            [_, kind, name] => [kind.as_str(), name.as_str()],
+            _ => return None,
+        };
+        let components = document.components.as_mut()?;
+        match kind {
+            "schemas" => nullable_refs_in(components.schemas.get_mut(name)?, &places),
+            "responses" => nullable_refs_in(components.responses.get_mut(name)?, &places),
+            "parameters" => nullable_refs_in(components.parameters.get_mut(name)?, &places),
+            "requestBodies" => nullable_refs_in(components.request_bodies.get_mut(name)?, &places),
+            "headers" => nullable_refs_in(components.headers.get_mut(name)?, &places),
             _ => None,
         }?;
     }
     let first = at.first()?;
-    let first = first
-        .iter()
-        .fold(Pointer::root(), |at, token| at.push(token));
-    Some(nullable_refs_note(&first, at.len()))
+    Some(nullable_refs_note(first, at.len()))
 }
 
-/// Makes the `$ref` at `rest` inside `part` nullable, through a tree of it.
-fn nullable_ref_in<T: Serialize + DeserializeOwned>(part: &mut T, rest: &[&str]) -> Option<()> {
+/// Makes the `$ref`s at `places` inside `part` nullable, through one tree of it.
+fn nullable_refs_in<T: Serialize + DeserializeOwned>(
+    part: &mut T,
+    places: &[&[String]],
+) -> Option<()> {
     let mut tree = serde_yaml::to_value(&*part).ok()?;
-    let mut slot = &mut tree;
-    for token in rest {
+    for place in places {
+        make_nullable(&mut tree, place)?;
+    }
+    *part = serde_yaml::from_value(tree).ok()?;
+    Some(())
+}
+
+/// Makes the `$ref` at `place` (its tokens) below `tree` nullable; `None` when there is
+/// no `$ref` there.
+fn make_nullable(tree: &mut Value, place: &[String]) -> Option<()> {
+    let mut slot = tree;
+    for token in place {
         slot = match slot {
-            Value::Mapping(mapping) => mapping.get_mut(*token)?,
+            Value::Mapping(mapping) => mapping.get_mut(token.as_str())?,
             Value::Sequence(items) => items.get_mut(token.parse::<usize>().ok()?)?,
             _ => return None,
         };
     }
     let reference = slot.get("$ref")?.clone();
     *slot = nullable_ref(reference);
-    *part = serde_yaml::from_value(tree).ok()?;
     Some(())
 }
 
@@ -115,46 +135,22 @@ fn nullable_ref(reference: Value) -> Value {
 }
 
 /// The one warning for `count` schemas with `nullable: true` beside `$ref`, the first at
-/// `first`.
-fn nullable_refs_note(first: &Pointer, count: usize) -> Diagnostic {
+/// the place of `first`'s tokens.
+fn nullable_refs_note(first: &[String], count: usize) -> Diagnostic {
+    let first = first
+        .iter()
+        .fold(Pointer::root(), |at, token| at.push(token));
     let schemas = if count == 1 {
         "a schema has".to_owned()
     } else {
         format!("{count} schemas have")
     };
     Diagnostic::at(
-        first,
+        &first,
         format!("{schemas} `nullable: true` beside `$ref`, which OpenAPI 3.0 ignores; it is taken as meant: `null` or the schema referred to"),
     )
     .with_help("write `allOf: [{$ref: …}]` beside `nullable: true`, which OpenAPI 3.0 reads so")
     .warning()
-}
-
-/// Makes each `{$ref: X, nullable: true}` below `value` (at `at`) the `{allOf: [{$ref: X}],
-/// nullable: true}` it is meant as, noting where; what else is beside the `$ref` is left
-/// out, as OpenAPI 3.0 ignores it.
-fn nullable_refs(value: &mut Value, at: &Pointer, found: &mut Vec<Pointer>) {
-    match value {
-        Value::Mapping(mapping) => {
-            let nullable = mapping.get("nullable") == Some(&Value::Bool(true));
-            if nullable && let Some(reference) = mapping.get("$ref").cloned() {
-                *value = nullable_ref(reference);
-                found.push(at.clone());
-                return;
-            }
-            for (key, value) in mapping.iter_mut() {
-                let token = super::tree::key_token(key);
-                nullable_refs(value, &at.push(token), found);
-            }
-        }
-        Value::Sequence(items) => {
-            for (index, item) in items.iter_mut().enumerate() {
-                nullable_refs(item, &at.push(index), found);
-            }
-        }
-        Value::Tagged(tagged) => nullable_refs(&mut tagged.value, at, found),
-        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => {}
-    }
 }
 
 /// `info.version` written as a number (`version: 2` in JSON) is that number's text.

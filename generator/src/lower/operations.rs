@@ -346,14 +346,16 @@ impl<'d> Lowerer<'d> {
                     if earlier_at.to_string().starts_with(&format!("{list_at}/")) {
                         let name = &parameter.parameter_data_ref().name;
                         let place = location_name(parameter);
-                        self.warnings.push(
-                            Diagnostic::at(
-                                &entry_at,
-                                format!("the {place} parameter `{name}` is in this list twice, here and at {earlier_at}; the last is kept"),
-                            )
-                            .with_help("a list declares each name once for each of path, query, header and cookie")
-                            .warning(),
-                        );
+                        let warning = Diagnostic::at(
+                            &entry_at,
+                            format!("the {place} parameter `{name}` is in this list twice, here and at {earlier_at}; the last is kept"),
+                        )
+                        .with_help("a list declares each name once for each of path, query, header and cookie")
+                        .warning();
+                        // A path item's list is read for each of its operations: said once.
+                        if !self.warnings.contains(&warning) {
+                            self.warnings.push(warning);
+                        }
                     }
                 }
                 declared.push((parameter, where_, entry_at));

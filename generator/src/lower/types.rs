@@ -343,6 +343,41 @@ impl<'d> Lowerer<'d> {
         error.with_help("write one of them, or `$ref` to a schema")
     }
 
+    /// Warns of the values of a string enum that are not text (YAML reads `enum: [1, 2]`
+    /// as numbers): they are left out of the enum, whose `Unknown` takes them as text.
+    fn warn_values_not_text(&mut self, schema: &Schema, pointer: &Pointer) {
+        let SchemaKind::Any(any) = &schema.schema_kind else {
+            return;
+        };
+        let others: Vec<String> = any
+            .enumeration
+            .iter()
+            .filter(|value| !value.is_string() && !value.is_null())
+            .map(ToString::to_string)
+            .collect();
+        let Some(first) = others.first() else {
+            return;
+        };
+        let (values, are, them, variants) = match others.split_last() {
+            Some((last, rest)) if !rest.is_empty() => (
+                format!("`{}` and `{last}`", rest.join("`, `")),
+                "are",
+                "them",
+                "variants",
+            ),
+            _ => (format!("`{first}`"), "is", "it", "a variant"),
+        };
+        let warning = Diagnostic::at(
+            &pointer.push("enum"),
+            format!("{values} {are} not text, so the string enum leaves {them} out; received as text (`\"{first}\"`), such a value is `Unknown`"),
+        )
+        .with_help(format!("quote {them} in YAML, `'{first}'`, to make {them} {variants}"))
+        .warning();
+        if !self.warnings.contains(&warning) {
+            self.warnings.push(warning);
+        }
+    }
+
     /// Warns that `any`, read as a `read_as`, has keywords of another type.
     fn warn_mixed(&mut self, any: &openapiv3::AnySchema, read_as: &str, pointer: &Pointer) {
         let declared = any.typ.as_deref().unwrap_or(read_as);
@@ -418,7 +453,10 @@ impl<'d> Lowerer<'d> {
         pointer: &Pointer,
     ) -> Result<TypeKind, Diagnostic> {
         match definition {
-            Definition::Enum(texts) => Ok(TypeKind::Enum(string_enum(&texts))),
+            Definition::Enum(texts) => {
+                self.warn_values_not_text(schema, pointer);
+                Ok(TypeKind::Enum(string_enum(&texts)))
+            }
             Definition::Object(source) => {
                 if let Some(union) = self.subtypes(schema, &source, pointer)? {
                     return Ok(TypeKind::Union(union));
@@ -918,11 +956,10 @@ impl<'d> Lowerer<'d> {
                     Diagnostic::at(
                         &property.at,
                         format!(
-                            "the property `{}` is {} in one `allOf` member (at {}) and {} in this one, and no value is both; the generated field is {}",
+                            "the property `{}` is {} in one `allOf` member (at {}) and {} here, and no value is both; the last member's type is taken",
                             property.name,
                             a_type(earlier_type),
                             earlier.at,
-                            a_type(later_type),
                             a_type(later_type),
                         ),
                     )
@@ -934,14 +971,15 @@ impl<'d> Lowerer<'d> {
         parts.merge(later);
     }
 
-    /// The JSON type a property's schema declares, through `$ref`s; `None` when it declares
-    /// none.
-    fn json_type(&self, schema: &'d ReferenceOr<Box<Schema>>) -> Option<&'d str> {
+    /// The JSON type a property's schema declares, through `$ref`s and an `allOf` of one
+    /// member; `None` when it declares none.
+    fn json_type<S: AsSchema>(&self, schema: &'d ReferenceOr<S>) -> Option<&'d str> {
         let schema = match schema {
-            ReferenceOr::Item(schema) => schema.as_ref(),
+            ReferenceOr::Item(schema) => schema.as_schema(),
             ReferenceOr::Reference { reference } => self.component_schema(reference)?,
         };
         Some(match &schema.schema_kind {
+            SchemaKind::AllOf { all_of } if all_of.len() == 1 => self.json_type(&all_of[0])?,
             SchemaKind::Type(Type::String(_)) => "string",
             SchemaKind::Type(Type::Integer(_)) => "integer",
             SchemaKind::Type(Type::Number(_)) => "number",
