@@ -657,6 +657,37 @@ fn a_utf16_file_is_said_to_be_one() {
 }
 
 #[test]
+fn a_file_with_nul_bytes_is_said_not_to_be_utf8_text() {
+    let little: Vec<u8> = "名前,externalId\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let utf32: Vec<u8> = "externalId\n"
+        .chars()
+        .flat_map(|c| u32::from(c).to_be_bytes())
+        .collect();
+    let gzip = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03".to_vec();
+    let nul_later = b"externalId,email\ne1,a@x.com\ne\x002,b@x.com\n".to_vec();
+    for bytes in [little, utf32, gzip, nul_later] {
+        let (_dir, path) = file("users.csv", &bytes);
+        assert_eq!(
+            header_error(&path, &ReadOptions::default()),
+            "cannot read FILE: it has NUL bytes, so it is not UTF-8 text (UTF-16 or UTF-32, or a \
+             file such as a spreadsheet or an archive); okta-import reads UTF-8 (a spreadsheet's \
+             \"CSV UTF-8\")",
+            "{bytes:?}"
+        );
+        let (_dir, path) = file("leavers.txt", &bytes);
+        assert!(
+            read_deactivations(&path, Delimiter::default())
+                .err()
+                .is_some_and(|error| error.to_string().contains("it has NUL bytes")),
+            "{bytes:?}"
+        );
+    }
+}
+
+#[test]
 fn a_record_after_blank_lines_is_named_by_its_own_line() {
     let (_dir, path) = file(
         "users.csv",

@@ -135,6 +135,17 @@ pub enum InputError {
         /// The path.
         path: String,
     },
+    /// The file has NUL bytes near its start, which no UTF-8 text has: UTF-16 or UTF-32
+    /// text, or a binary file (a spreadsheet, an archive).
+    #[error(
+        "cannot read {path}: it has NUL bytes, so it is not UTF-8 text (UTF-16 or UTF-32, or \
+         a file such as a spreadsheet or an archive); okta-import reads UTF-8 (a spreadsheet's \
+         \"CSV UTF-8\")"
+    )]
+    NotText {
+        /// The path.
+        path: String,
+    },
     /// The files hold no record at all: nothing to import (an export that failed, most
     /// often).
     #[error("{} no records: nothing to import", holds(.paths))]
@@ -345,6 +356,11 @@ pub(crate) fn open(path: &Path) -> Result<BufReader<File>, InputError> {
     let start = reader.fill_buf().map_err(read_error)?;
     if is_utf16(start) {
         return Err(InputError::Utf16 {
+            path: display_name(path),
+        });
+    }
+    if memchr::memchr(0, start).is_some() {
+        return Err(InputError::NotText {
             path: display_name(path),
         });
     }
