@@ -2404,14 +2404,15 @@ async fn self_signed_tls_server()
 
 /// The client's own TLS (rustls on ring, with the platform's verifier) completes no
 /// handshake with a server whose certificate no trusted authority issued: the call fails
-/// as a transport error naming the certificate, and the server sees the handshake refused.
+/// as a transport error naming the certificate, not retried, and the server sees the
+/// handshake refused.
 #[tokio::test]
 async fn a_certificate_from_no_trusted_authority_is_refused() -> TestResult {
     let (port, handshake) = self_signed_tls_server().await?;
     let api = api_from(
         Client::builder(format!("https://localhost:{port}"))
             .api_token(TOKEN)
-            .retry_policy(fast_retries(0)),
+            .retry_policy(fast_retries(2)),
     )?;
 
     let error = get_session_error(&api).await;
@@ -2423,6 +2424,15 @@ async fn a_certificate_from_no_trusted_authority_is_refused() -> TestResult {
         cause = current.source();
     }
     assert!(causes.contains("InvalidCertificate"), "{causes}");
+    assert_eq!(error.retries().total, 0, "it would only fail again");
+    assert!(
+        error.to_string().ends_with(
+            "(the server's certificate was not accepted: issued by no authority this machine \
+             trusts, expired, or for another name; a company's own authority is trusted through \
+             SSL_CERT_FILE or SSL_CERT_DIR)"
+        ),
+        "{error}"
+    );
     assert!(
         handshake.await?.is_err(),
         "the server saw a completed handshake"

@@ -675,7 +675,12 @@ impl RetryPolicy {
             Error::Api(api) if is_retryable_status(api.meta.status) => {
                 Some(self.backoff_delay(retry))
             }
-            Error::Transport { source, .. } if crate::tls::is_answer_without_tls(source) => None,
+            Error::Transport { source, .. }
+                if crate::tls::is_answer_without_tls(source)
+                    || crate::tls::is_certificate_refused(source) =>
+            {
+                None
+            }
             Error::Transport { source, .. } if source.is_connect() => {
                 Some(self.backoff_delay(retry))
             }

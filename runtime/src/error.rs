@@ -430,6 +430,12 @@ fn causes(error: &(dyn std::error::Error + 'static)) -> String {
             " (the server did not answer in TLS, which an https:// URL asks for: a server that \
              speaks plain HTTP, such as a local emulator, is reached with http://)",
         );
+    } else if crate::tls::is_certificate_refused(error) {
+        text.push_str(
+            " (the server's certificate was not accepted: issued by no authority this machine \
+             trusts, expired, or for another name; a company's own authority is trusted through \
+             SSL_CERT_FILE or SSL_CERT_DIR)",
+        );
     } else if text.contains("tunnel error") {
         // A tunnel is what a request to an https URL asks of a proxy: the proxy failed, which
         // its own words don't tell someone who does not know one is in the way.

@@ -33,15 +33,26 @@ pub fn http_client_builder() -> Result<reqwest::ClientBuilder, ConfigError> {
 /// a server that speaks plain HTTP (its `HTTP/1.1 400` is no TLS record), reached with an
 /// `https://` URL. Sending again can only fail the same way.
 pub(crate) fn is_answer_without_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+    matches!(
+        tls_error(error),
+        Some(rustls::Error::InvalidMessage(
+            rustls::InvalidMessage::InvalidContentType
+        ))
+    )
+}
+
+/// Whether `error` is the server's certificate refused (issued by no authority the machine
+/// trusts, expired, for another name). Sending again can only fail the same way.
+pub(crate) fn is_certificate_refused(error: &(dyn std::error::Error + 'static)) -> bool {
+    matches!(tls_error(error), Some(rustls::Error::InvalidCertificate(_)))
+}
+
+/// The TLS error among the causes of `error`, if there is one.
+fn tls_error<'e>(error: &'e (dyn std::error::Error + 'static)) -> Option<&'e rustls::Error> {
     let mut cause = Some(error);
     while let Some(error) = cause {
-        if matches!(
-            error.downcast_ref::<rustls::Error>(),
-            Some(rustls::Error::InvalidMessage(
-                rustls::InvalidMessage::InvalidContentType
-            ))
-        ) {
-            return true;
+        if let Some(tls) = error.downcast_ref::<rustls::Error>() {
+            return Some(tls);
         }
         // An `io::Error` shows the error it wraps but does not give it as its source.
         cause = match error.downcast_ref::<std::io::Error>() {
@@ -51,5 +62,5 @@ pub(crate) fn is_answer_without_tls(error: &(dyn std::error::Error + 'static)) -
             None => error.source(),
         };
     }
-    false
+    None
 }
