@@ -111,6 +111,7 @@ impl<R> LineBreaks<R> {
     /// The line (from 1) of a record the csv crate places at `offset`: the first line after
     /// it that is not blank (the crate skips blank lines as part of the record that follows
     /// them, and places it where they begin).
+    ///
     /// The blank lines are counted from the breaks ahead, not asked about as offsets: the
     /// record still starts at `offset`, and its bytes from there must stay kept.
     pub fn record_line(&self, offset: u64) -> u64 {
