@@ -271,6 +271,14 @@ impl<'d> Lowerer<'d> {
         self.types.insert(def.name.clone(), def);
     }
 
+    /// Adds `warning` unless it was given already: a place that several operations or
+    /// schemas share is read once for each of them, and said once.
+    fn warn_once(&mut self, warning: Diagnostic) {
+        if !self.warnings.contains(&warning) {
+            self.warnings.push(warning);
+        }
+    }
+
     /// Runs `lower`. When it fails and unsupported parts are skipped, what it added is
     /// undone (so nothing refers to a type it left half-made), the failure becomes a
     /// warning that ends with `instead`, and the result is `None`.

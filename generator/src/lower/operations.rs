@@ -329,10 +329,8 @@ impl<'d> Lowerer<'d> {
                     .with_help("the client sets Accept, Content-Type and Authorization itself, from the operation's media types and security")
                     .warning();
                     // Declared on a path item or in the components, it is one place for
-                    // several operations: said once.
-                    if !self.warnings.contains(&warning) {
-                        self.warnings.push(warning);
-                    }
+                    // several operations.
+                    self.warn_once(warning);
                     continue;
                 }
                 let entry_at = list_at.push(index);
@@ -352,10 +350,8 @@ impl<'d> Lowerer<'d> {
                         )
                         .with_help("a list declares each name once for each of path, query, header and cookie")
                         .warning();
-                        // A path item's list is read for each of its operations: said once.
-                        if !self.warnings.contains(&warning) {
-                            self.warnings.push(warning);
-                        }
+                        // A path item's list is read for each of its operations.
+                        self.warn_once(warning);
                     }
                 }
                 declared.push((parameter, where_, entry_at));

@@ -373,9 +373,7 @@ impl<'d> Lowerer<'d> {
         )
         .with_help(format!("quote {them} in YAML, `'{first}'`, to make {them} {variants}"))
         .warning();
-        if !self.warnings.contains(&warning) {
-            self.warnings.push(warning);
-        }
+        self.warn_once(warning);
     }
 
     /// Warns that `any`, read as a `read_as`, has keywords of another type.
@@ -725,9 +723,7 @@ impl<'d> Lowerer<'d> {
     fn object(&mut self, name: &str, mut parts: ObjectParts<'d>) -> Result<Struct, Diagnostic> {
         // A schema merged into several `allOf`s is merged once for each: one warning.
         for conflict in parts.conflicts.drain(..) {
-            if !self.warnings.contains(&conflict) {
-                self.warnings.push(conflict);
-            }
+            self.warn_once(conflict);
         }
         let mut field_names = names::Scope::default();
         let mut fields = Vec::with_capacity(parts.properties.len());
