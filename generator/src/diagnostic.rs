@@ -35,6 +35,13 @@ impl Pointer {
 }
 
 impl Pointer {
+    /// The pointer of these reference tokens, from the root.
+    pub fn of_tokens(tokens: impl IntoIterator<Item = impl fmt::Display>) -> Self {
+        tokens
+            .into_iter()
+            .fold(Self::root(), |pointer, token| pointer.push(token))
+    }
+
     /// The pointer that [`Display`](fmt::Display) wrote as `text` (`#`, or `#/` and
     /// escaped tokens); `None` for other text.
     pub fn parse(text: &str) -> Option<Self> {

@@ -200,9 +200,10 @@ impl<R: Read> Rows<R> {
         let location = at(None);
         let error =
             |field: usize, message: String| RecordError::new(at(Some(field)), index, message);
-        // Before the count of fields, which a quote never closed upsets too.
-        check_quotes(&self.reader, record, self.delimiter, &location, index)?;
+        // Most records have no line break, and need neither look. Before the count of
+        // fields, which a quote never closed upsets too.
         if holds_line_break(record.as_slice()) {
+            check_quotes(&self.reader, record, self.delimiter, &location, index)?;
             let columns = self
                 .header
                 .columns

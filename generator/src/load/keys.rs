@@ -99,12 +99,7 @@ struct Duplicate {
 impl Duplicate {
     /// The error, with the line and column of the second key when the reader knows them.
     fn diagnostic(self, at: Option<(usize, usize)>) -> Diagnostic {
-        let pointer = self
-            .tokens
-            .iter()
-            .rev()
-            .fold(Pointer::root(), |pointer, token| pointer.push(token))
-            .push(&self.key);
+        let pointer = Pointer::of_tokens(self.tokens.iter().rev()).push(&self.key);
         let line = at
             .map(|(line, column)| format!(" (the second at line {line}, column {column})"))
             .unwrap_or_default();

@@ -18,9 +18,7 @@ pub(super) const MERGE_KEY: &str = "<<";
 pub(super) fn apply(tree: &mut Value, text: &str) -> Result<(), Diagnostic> {
     let mut tokens = Vec::new();
     apply_at(tree, &mut tokens).map_err(|()| {
-        let pointer = tokens
-            .iter()
-            .fold(Pointer::root(), |pointer, token| pointer.push(token));
+        let pointer = Pointer::of_tokens(&tokens);
         let line = position::of(text, &tokens)
             .map(|(line, column)| format!(" (line {line}, column {column})"))
             .unwrap_or_default();

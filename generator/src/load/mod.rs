@@ -423,11 +423,7 @@ fn path_to_pointer(path: &serde_path_to_error::Path) -> Option<Pointer> {
 
 /// The JSON pointer of reference tokens; `None` at the root.
 fn tokens_to_pointer(tokens: &[String]) -> Option<Pointer> {
-    (!tokens.is_empty()).then(|| {
-        tokens
-            .iter()
-            .fold(Pointer::root(), |pointer, token| pointer.push(token))
-    })
+    (!tokens.is_empty()).then(|| Pointer::of_tokens(tokens))
 }
 
 /// The reference tokens of serde's path to the failing value.

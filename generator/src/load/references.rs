@@ -139,9 +139,7 @@ fn collect(
                         if let Some(reference) = child.as_str()
                             && !references.contains_key(reference)
                         {
-                            let pointer = path
-                                .iter()
-                                .fold(Pointer::root(), |at, token| at.push(token));
+                            let pointer = Pointer::of_tokens(path.iter());
                             references.insert(reference.to_owned(), pointer);
                         }
                     }
@@ -256,7 +254,7 @@ fn move_target(tree: &mut Value, tokens: &[String]) -> Result<String, Problem> {
 }
 
 /// The value a pointer's tokens lead to.
-fn locate<'t>(tree: &'t mut Value, tokens: &[String]) -> Option<&'t mut Value> {
+pub(super) fn locate<'t>(tree: &'t mut Value, tokens: &[String]) -> Option<&'t mut Value> {
     let mut value = tree;
     for token in tokens {
         value = match value {

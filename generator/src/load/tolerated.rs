@@ -108,14 +108,7 @@ fn nullable_refs_in<T: Serialize + DeserializeOwned>(
 /// Makes the `$ref` at `place` (its tokens) below `tree` nullable; `None` when there is
 /// no `$ref` there.
 fn make_nullable(tree: &mut Value, place: &[String]) -> Option<()> {
-    let mut slot = tree;
-    for token in place {
-        slot = match slot {
-            Value::Mapping(mapping) => mapping.get_mut(token.as_str())?,
-            Value::Sequence(items) => items.get_mut(token.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
+    let slot = super::references::locate(tree, place)?;
     let reference = slot.get("$ref")?.clone();
     *slot = nullable_ref(reference);
     Some(())
@@ -137,9 +130,7 @@ fn nullable_ref(reference: Value) -> Value {
 /// The one warning for `count` schemas with `nullable: true` beside `$ref`, the first at
 /// the place of `first`'s tokens.
 fn nullable_refs_note(first: &[String], count: usize) -> Diagnostic {
-    let first = first
-        .iter()
-        .fold(Pointer::root(), |at, token| at.push(token));
+    let first = Pointer::of_tokens(first);
     let schemas = if count == 1 {
         "a schema has".to_owned()
     } else {
