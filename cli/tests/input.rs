@@ -278,6 +278,16 @@ fn csv_header_problems_refuse_the_file() {
         header_error(&path, &ReadOptions::default()),
         "FILE:1: the file is empty; it must start with a header row"
     );
+    let (_dir, path) = file("users.csv", b"sep=;\nexternalId;\"e\"mail\ne1;a@x.com\n");
+    assert_eq!(
+        header_error(&path, &ReadOptions::default()),
+        "FILE:2:2: text follows the closing quote of a quoted column name (a quote inside a quoted name is written twice: \"\")"
+    );
+    let (_dir, path) = file("gone.csv", b"\"external\"Id\nx1\n");
+    assert_eq!(
+        deactivations_error(&path),
+        "FILE:1:1: text follows the closing quote of a quoted column name (a quote inside a quoted name is written twice: \"\")"
+    );
 }
 
 #[test]
@@ -819,6 +829,64 @@ fn a_quote_never_closed_in_a_users_csv_is_named_before_the_count_of_fields() {
             "FILE:3:1: a quote opened at line 3 is never closed: the rest of the file, to line 4, was read as one field, and nothing after it can be read"
                 .into()
         )
+    );
+}
+
+#[test]
+fn quotes_that_do_not_pair_up_on_one_line_refuse_their_record_and_reading_goes_on() {
+    // The csv crate reads `"Smith, J"r` as `Smith, Jr` and a quote never closed at the end
+    // of the file as a field that ends there: each is refused where it is.
+    for end in ["\n", "\r\n"] {
+        let text = "externalId,lastName,email\n\
+                    e1,\"Smith, J\"r,a@x.com\n\
+                    e2,\"O\"\"Neil\",b@x.com\n\
+                    \n\
+                    e3,Doe,\"c@x.com\" \n\
+                    e4,Roe,\"d@x.com"
+            .replace('\n', end);
+        let (_dir, path) = file("users.csv", text.as_bytes());
+        let rows = read_all(&path, &ReadOptions::default());
+        let after_closing = "text follows the closing quote of a quoted value (a quote inside a quoted value is written twice: \"\")";
+        assert_eq!(rows.len(), 4, "{end:?} {rows:?}");
+        assert_eq!(rows[0], Err(format!("FILE:2:2: {after_closing}")));
+        assert_eq!(
+            rows[1].as_ref().map(|row| row.profile.last_name.clone()),
+            Ok(Some(Some("O\"Neil".to_owned()))),
+            "{end:?}"
+        );
+        assert_eq!(rows[2], Err(format!("FILE:5:3: {after_closing}")));
+        assert_eq!(
+            rows[3],
+            Err(
+                "FILE:6:3: a quote opened in the last field is never closed before the file ends"
+                    .into()
+            )
+        );
+    }
+
+    let (_dir, path) = file(
+        "gone.csv",
+        b"externalId,reason\n\"x1\"x,left\nx2,\"le\"ft\"\nx3,left\n\"x4",
+    );
+    let rows: Vec<_> = read_deactivations(&path, Delimiter::default())
+        .unwrap()
+        .map(|row| row.map(|row| row.external_id).map_err(|e| e.to_string()))
+        .collect();
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert!(rows[0].as_ref().unwrap_err().ends_with("gone.csv:2:1: text follows the closing quote of a quoted value (a quote inside a quoted value is written twice: \"\")"), "{rows:?}");
+    assert!(
+        rows[1]
+            .as_ref()
+            .unwrap_err()
+            .contains("gone.csv:3:2: text follows"),
+        "{rows:?}"
+    );
+    assert_eq!(rows[2], Ok("x3".to_owned()));
+    assert!(
+        rows[3].as_ref().unwrap_err().ends_with(
+            "gone.csv:5:1: a quote opened in the last field is never closed before the file ends"
+        ),
+        "{rows:?}"
     );
 }
 

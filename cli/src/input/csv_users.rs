@@ -53,6 +53,15 @@ pub(super) fn csv_with_header<R: BufRead>(
         let at = header.clone().at_column(column as u64 + 1);
         return Err(InputError::at_header(&at, message));
     }
+    let start = names.position().map_or(0, csv::Position::byte);
+    let quoting = reader
+        .get_ref()
+        .quoting(start, reader.position().byte(), delimiter.0);
+    if let Some(Err(QuoteError::TextAfterClosing { field, .. })) = quoting {
+        let message = "text follows the closing quote of a quoted column name (a quote inside a quoted name is written twice: \"\")".to_owned();
+        let at = header.clone().at_column(field as u64 + 1);
+        return Err(InputError::at_header(&at, message));
+    }
     Ok(CsvFile {
         reader,
         names,
@@ -61,12 +70,12 @@ pub(super) fn csv_with_header<R: BufRead>(
     })
 }
 
-/// Whether the quotes of `record` pair up, when a field of it holds a line break (a value
-/// over several lines, or a quote never closed): an error at `location` when a quote
-/// opened is never closed (the rest of the file was read as one field: nothing past it
-/// is read) or a closing quote has text after it (a quote opened earlier was not closed
-/// where it should be, and the lines between were read as one record). A record with no
-/// line break in a field, nearly all, is not looked at again.
+/// Whether the quotes of `record` pair up, when it has any: an error at `location` when a
+/// quote opened is never closed (the rest of the file was read as one field: nothing past
+/// it is read) or a closing quote has text after it (on one line, a quote inside a quoted
+/// value not written twice, which the csv crate would drop; over several lines, a quote
+/// opened earlier was not closed where it should be, and the lines between were read as
+/// one record).
 pub(super) fn check_quotes<R: std::io::Read>(
     reader: &csv::Reader<LineBreaks<R>>,
     record: &ByteRecord,
@@ -74,39 +83,53 @@ pub(super) fn check_quotes<R: std::io::Read>(
     location: &Location,
     index: u64,
 ) -> Result<(), RecordError> {
-    // Most records have no line break: the fields are looked at one by one only if the
-    // record has one.
-    if !holds_line_break(record.as_slice()) {
-        return Ok(());
-    }
-    let (Some(field), Some(start)) = (record.iter().position(holds_line_break), record.position())
-    else {
+    let Some(start) = record.position() else {
         return Ok(());
     };
     let (start, end) = (start.byte(), reader.position().byte());
     let lines = reader.get_ref();
+    let quoting = lines.quoting(start, end, delimiter.0);
+    if quoting == Some(Ok(())) {
+        return Ok(());
+    }
     let line = location.line;
-    let at = location.clone().at_column(field as u64 + 1);
-    match lines.quoting(start, end, delimiter.0) {
-        Some(Err(QuoteError::NeverClosed)) => {
+    let at = |field: usize| location.clone().at_column(field as u64 + 1);
+    // The field a quote never closed took the line breaks after it into, if it did.
+    let broken = record.iter().position(holds_line_break);
+    match (quoting, broken) {
+        (Some(Ok(())), _) => Ok(()),
+        (Some(Err(QuoteError::NeverClosed)), Some(field)) => {
             let last = lines.line_ending_at(end);
             let message = format!(
                 "a quote opened at line {line} is never closed: the rest of the file, to line {last}, was read as one field, and nothing after it can be read"
             );
-            Err(RecordError::ending_the_file(at, index, message))
+            Err(RecordError::ending_the_file(at(field), index, message))
         }
-        Some(Err(QuoteError::TextAfterClosing(offset))) => {
+        (Some(Err(QuoteError::NeverClosed)), None) => {
+            let message =
+                "a quote opened in the last field is never closed before the file ends".to_owned();
+            Err(RecordError::new(
+                at(record.len().saturating_sub(1)),
+                index,
+                message,
+            ))
+        }
+        (Some(Err(QuoteError::TextAfterClosing { offset, .. })), Some(field)) => {
             let closing = lines.line_of(start + offset as u64);
             let message = format!(
                 "text follows a closing quote at line {closing}: a quote opened at line {line} is not closed where it should be, and lines {line} to {closing} were read as one record"
             );
-            Err(RecordError::new(at, index, message))
+            Err(RecordError::new(at(field), index, message))
         }
-        Some(Ok(())) => Ok(()),
+        (Some(Err(QuoteError::TextAfterClosing { field, .. })), None) => {
+            let message = "text follows the closing quote of a quoted value (a quote inside a quoted value is written twice: \"\")"
+                .to_owned();
+            Err(RecordError::new(at(field), index, message))
+        }
         // The record's bytes are kept until the next record is asked about, so this is not
         // to happen; if it does, the record is not taken unchecked.
-        None => Err(RecordError::new(
-            at,
+        (None, field) => Err(RecordError::new(
+            at(field.unwrap_or(0)),
             index,
             "its quotes could not be checked, as its bytes were no longer kept".to_owned(),
         )),
@@ -200,10 +223,10 @@ impl<R: Read> Rows<R> {
         let location = at(None);
         let error =
             |field: usize, message: String| RecordError::new(at(Some(field)), index, message);
-        // Most records have no line break, and need neither look. Before the count of
-        // fields, which a quote never closed upsets too.
+        // Before the count of fields, which a quote never closed upsets too.
+        check_quotes(&self.reader, record, self.delimiter, &location, index)?;
+        // Most records have no line break, and need no look at each field.
         if holds_line_break(record.as_slice()) {
-            check_quotes(&self.reader, record, self.delimiter, &location, index)?;
             let columns = self
                 .header
                 .columns

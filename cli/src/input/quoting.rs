@@ -1,8 +1,8 @@
 //! Whether the quotes of a CSV record's bytes pair up as RFC 4180 says. The csv crate takes
 //! a quote never closed as a field that runs to the end of the file, and text after a
-//! closing quote as more of the field; in a field that may hold line breaks (a home
-//! address over several lines) either can take the records that follow into one field,
-//! so a record with a line break in a field is looked at again here, strictly.
+//! closing quote as more of the field (`"Smith, J"r` reads as `Smith, Jr`); in a field that
+//! may hold line breaks (a home address over several lines) either can take the records
+//! that follow into one field. So a record with a quote is looked at again here, strictly.
 
 /// How a record's quotes fail to pair up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -10,48 +10,131 @@ pub enum QuoteError {
     /// The record ends inside a quoted field: the quote opened never closes, and the rest
     /// of the file was read as that field.
     NeverClosed,
-    /// A quote that closes a field is followed by text (the byte at this offset) rather than
-    /// by the delimiter or the record's end: the quote was meant to open a field, and one
-    /// opened before it was never closed.
-    TextAfterClosing(usize),
+    /// A quote that closes a field is followed by text rather than by the delimiter or the
+    /// record's end: a quote inside the value not written twice, or, when the record runs
+    /// over several lines, a quote meant to open a field where one opened before it was
+    /// never closed.
+    TextAfterClosing {
+        /// The offset of the text in the bytes checked.
+        offset: usize,
+        /// The field (from 0) of the line it is on.
+        field: usize,
+    },
 }
 
 /// Checks the raw bytes of one record (and any blank lines before it), its fields separated
-/// by `delimiter`.
+/// by `delimiter`. It goes from quote to quote (`memchr`), as the bytes between need no look
+/// but for a column's number, which is counted only once a quote is found out of place.
 pub fn check(raw: &[u8], delimiter: u8) -> Result<(), QuoteError> {
-    #[derive(PartialEq)]
-    enum State {
-        FieldStart,
-        Unquoted,
-        Quoted,
-        /// A quote inside a quoted field: the field's end, or the first of two.
-        QuoteInQuoted,
+    match scan::<false>(raw, delimiter) {
+        Err(QuoteError::TextAfterClosing { .. }) => scan::<true>(raw, delimiter),
+        checked => checked,
     }
+}
+
+/// [`check`], with the field of a [`QuoteError::TextAfterClosing`] counted when `FIELDS`.
+fn scan<const FIELDS: bool>(raw: &[u8], delimiter: u8) -> Result<(), QuoteError> {
     let ends_field = |byte: u8| byte == delimiter || byte == b'\n' || byte == b'\r';
-    let mut state = State::FieldStart;
-    for (at, &byte) in raw.iter().enumerate() {
-        state = match state {
-            State::FieldStart if byte == b'"' => State::Quoted,
-            State::FieldStart | State::Unquoted if ends_field(byte) => State::FieldStart,
-            // A quote inside a field that did not start with one is text, as the csv
-            // crate reads it (`5'11"`).
-            State::FieldStart | State::Unquoted => State::Unquoted,
-            State::Quoted if byte == b'"' => State::QuoteInQuoted,
-            State::Quoted => State::Quoted,
-            State::QuoteInQuoted if byte == b'"' => State::Quoted,
-            State::QuoteInQuoted if ends_field(byte) => State::FieldStart,
-            State::QuoteInQuoted => return Err(QuoteError::TextAfterClosing(at)),
-        };
+    // Where the bytes outside quoted fields not counted yet begin, and the field (of its
+    // line) that they begin in.
+    let (mut unquoted, mut field) = (0, 0);
+    let mut at = 0;
+    while let Some(found) = memchr::memchr(b'"', &raw[at..]) {
+        let opening = at + found;
+        at = opening + 1;
+        // A quote inside a field that did not start with one is text, as the csv crate
+        // reads it (`5'11"`).
+        if opening > 0 && !ends_field(raw[opening - 1]) {
+            continue;
+        }
+        if FIELDS {
+            field = field_reached(&raw[unquoted..opening], delimiter, field);
+        }
+        // The quoted field runs to a quote that is not the first of two.
+        loop {
+            let Some(found) = memchr::memchr(b'"', &raw[at..]) else {
+                return Err(QuoteError::NeverClosed);
+            };
+            let closing = at + found;
+            match raw.get(closing + 1) {
+                Some(b'"') => at = closing + 2,
+                Some(&byte) if !ends_field(byte) => {
+                    let offset = closing + 1;
+                    return Err(QuoteError::TextAfterClosing { offset, field });
+                }
+                _ => {
+                    at = closing + 1;
+                    break;
+                }
+            }
+        }
+        unquoted = at;
     }
-    match state {
-        State::Quoted => Err(QuoteError::NeverClosed),
-        _ => Ok(()),
+    Ok(())
+}
+
+/// The field (of its line) that the end of `unquoted`, bytes outside quoted fields that begin
+/// in field `field`, is in: each delimiter begins the next field, each line break a line.
+fn field_reached(unquoted: &[u8], delimiter: u8, field: usize) -> usize {
+    let delimiters = |bytes| memchr::memchr_iter(delimiter, bytes).count();
+    match memchr::memrchr2(b'\n', b'\r', unquoted) {
+        Some(line_end) => delimiters(&unquoted[line_end + 1..]),
+        None => field + delimiters(unquoted),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// RFC 4180's quoting read a byte at a time, as the csv crate reads it: what [`check`]
+    /// must agree with.
+    fn check_byte_by_byte(raw: &[u8], delimiter: u8) -> Result<(), QuoteError> {
+        #[derive(PartialEq)]
+        enum State {
+            FieldStart,
+            Unquoted,
+            Quoted,
+            /// A quote inside a quoted field: the field's end, or the first of two.
+            QuoteInQuoted,
+        }
+        let ends_field = |byte: u8| byte == delimiter || byte == b'\n' || byte == b'\r';
+        let (mut state, mut field) = (State::FieldStart, 0);
+        for (offset, &byte) in raw.iter().enumerate() {
+            if state != State::Quoted && ends_field(byte) {
+                field = if byte == delimiter { field + 1 } else { 0 };
+            }
+            state = match state {
+                State::FieldStart if byte == b'"' => State::Quoted,
+                State::FieldStart | State::Unquoted if ends_field(byte) => State::FieldStart,
+                State::FieldStart | State::Unquoted => State::Unquoted,
+                State::Quoted if byte == b'"' => State::QuoteInQuoted,
+                State::Quoted => State::Quoted,
+                State::QuoteInQuoted if byte == b'"' => State::Quoted,
+                State::QuoteInQuoted if ends_field(byte) => State::FieldStart,
+                State::QuoteInQuoted => return Err(QuoteError::TextAfterClosing { offset, field }),
+            };
+        }
+        match state {
+            State::Quoted => Err(QuoteError::NeverClosed),
+            _ => Ok(()),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn going_from_quote_to_quote_finds_what_reading_each_byte_finds(
+            raw in proptest::collection::vec(
+                proptest::sample::select(b"a,;\"\n\r".to_vec()),
+                0..40,
+            ),
+            delimiter in proptest::sample::select(b",;".to_vec()),
+        ) {
+            prop_assert_eq!(check(&raw, delimiter), check_byte_by_byte(&raw, delimiter));
+        }
+    }
 
     #[test]
     fn quotes_that_pair_up_pass() {
@@ -85,18 +168,42 @@ mod tests {
         let closed_late = "e1,a,\"1 Main St\ne2,b,\"2 Elm\"\n";
         assert_eq!(
             check(closed_late.as_bytes(), b','),
-            Err(QuoteError::TextAfterClosing(
-                closed_late.find("\"2").unwrap() + 1
-            ))
+            Err(QuoteError::TextAfterClosing {
+                offset: closed_late.find("\"2").unwrap() + 1,
+                field: 2
+            })
         );
+        // On one line: a quote inside a quoted value not written twice.
         assert_eq!(
             check(b"\"e2\"z,b\n", b','),
-            Err(QuoteError::TextAfterClosing(4))
+            Err(QuoteError::TextAfterClosing {
+                offset: 4,
+                field: 0
+            })
         );
+        assert_eq!(
+            check(b"e3,\"Smith, J\"r,\"x,y\",\"a\"\"b\"c\n", b','),
+            Err(QuoteError::TextAfterClosing {
+                offset: 13,
+                field: 1
+            })
+        );
+        assert_eq!(
+            check(b"\ne4,a,\"b\" \n", b','),
+            Err(QuoteError::TextAfterClosing {
+                offset: 9,
+                field: 2
+            })
+        );
+        // A quote never closed on the last line of the file.
+        assert_eq!(check(b"e5,\"a@x.com", b','), Err(QuoteError::NeverClosed));
         // Quotes pair up only with the file's own delimiter.
         assert_eq!(
             check(b"a;\"b\",c\n", b';'),
-            Err(QuoteError::TextAfterClosing(5))
+            Err(QuoteError::TextAfterClosing {
+                offset: 5,
+                field: 1
+            })
         );
     }
 }
