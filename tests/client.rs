@@ -1070,9 +1070,11 @@ async fn a_body_that_echoes_the_token_shows_it_blanked_out() -> TestResult {
     // A 502 page, a 200 that is no session, Okta's own error body and an echo in capitals:
     // each shows the header blanked out, never decoded from a body that has it.
     type Echo = fn(&str) -> String;
-    let bodies: [(u16, Echo); 4] = [
+    let bodies: [(u16, Echo); 5] = [
         (502, |echoed| format!("{echoed} was refused")),
         (200, |echoed| format!("{echoed} was refused")),
+        // serde_json's words quote a string where an object was expected.
+        (200, |echoed| json!(echoed).to_string()),
         (401, |echoed| {
             json!({"errorCode": "E0000011", "errorSummary": format!("Invalid token: {echoed}")})
                 .to_string()
@@ -1087,7 +1089,10 @@ async fn a_body_that_echoes_the_token_shows_it_blanked_out() -> TestResult {
                     .headers
                     .get("authorization")
                     .map_or("", |value| value.to_str().unwrap_or_default());
-                ResponseTemplate::new(status).set_body_raw(body(echoed), "text/plain")
+                // The request id echoes it too.
+                ResponseTemplate::new(status)
+                    .set_body_raw(body(echoed), "text/plain")
+                    .insert_header("X-Okta-Request-Id", format!("req-{echoed}"))
             })
             .mount(&server)
             .await;
@@ -1102,7 +1107,52 @@ async fn a_body_that_echoes_the_token_shows_it_blanked_out() -> TestResult {
             !shown.to_lowercase().contains(&token[..8]),
             "{status}: {shown}"
         );
+        assert_eq!(
+            error.request_id(),
+            Some("req-SSWS [redacted]"),
+            "{status}: {shown}"
+        );
     }
+
+    // An answer too large to read, and one that succeeds, show their request id without it.
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(move |request: &Request| {
+            let echoed = request
+                .headers
+                .get("authorization")
+                .map_or("", |value| value.to_str().unwrap_or_default());
+            let body = match request.method.as_str() {
+                "DELETE" => "x".repeat(2048),
+                _ => session_json("aps1", "CREATED").to_string(),
+            };
+            ResponseTemplate::new(200)
+                .set_body_raw(body, "application/json")
+                .insert_header("X-Okta-Request-Id", format!("req-{echoed}"))
+        })
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .api_token(token)
+        .max_response_bytes(1024)
+        .retry_policy(RetryPolicy::never())
+        .build()?;
+    let api = IdentitySourceApi::new(client);
+    let error = api
+        .delete_identity_source_session("0oa1", "aps1")
+        .send()
+        .await
+        .expect_err("too large");
+    assert!(matches!(error, Error::BodyTooLarge { .. }), "{error:?}");
+    assert_eq!(error.request_id(), Some("req-SSWS [redacted]"), "{error:?}");
+    let session = api
+        .get_identity_source_session("0oa1", "aps1")
+        .send()
+        .await?;
+    assert_eq!(
+        session.meta().request_id.as_deref(),
+        Some("req-SSWS [redacted]")
+    );
     Ok(())
 }
 

@@ -969,13 +969,71 @@ async fn nonsense_expires_in_is_refused() {
             .await
             .expect_err("refused");
         assert!(matches!(error, Error::TokenSource(_)), "{error:?}");
+        // A number is shown; anything else only by its kind, as it may be a secret.
+        let shown = match &expires_in {
+            Value::String(_) => "a string".to_owned(),
+            Value::Bool(_) => "a boolean".to_owned(),
+            number => number.to_string(),
+        };
         assert!(
             error.to_string().contains(&format!(
-                "has `expires_in` {expires_in}, not a positive whole number"
+                "has `expires_in` {shown}, not a positive whole number"
             )),
             "{expires_in}: {error}"
         );
         assert!(api_requests(&server).await.is_empty(), "{expires_in}");
+    }
+}
+
+/// A 2xx token answer with no usable token is refused without a word of it quoted, not even
+/// in serde_json's: any string of it may be the token, or the assertion echoed.
+#[tokio::test]
+async fn a_refused_token_answer_is_not_quoted() {
+    type Answer = fn(&str) -> Value;
+    let answers: [(Answer, &str); 4] = [
+        (
+            |_| json!("at-SECRET-1"),
+            "it is not an object with an `access_token` string",
+        ),
+        (
+            |assertion| json!({ "error": assertion, "access_token": 7 }),
+            "it is not an object with an `access_token` string",
+        ),
+        (
+            |assertion| json!({ "access_token": ["at-SECRET-1", assertion] }),
+            "it is not an object with an `access_token` string",
+        ),
+        (
+            |assertion| json!({ "access_token": "at-1", "expires_in": assertion }),
+            "has `expires_in` a string, not a positive whole number",
+        ),
+    ];
+    for (answer, expected) in answers {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path(TOKEN_PATH))
+            .respond_with(move |request: &Request| {
+                let assertion = url::form_urlencoded::parse(&request.body)
+                    .find(|(key, _)| key == "client_assertion")
+                    .map(|(_, value)| value.into_owned())
+                    .unwrap_or_default();
+                ResponseTemplate::new(200).set_body_json(answer(&assertion))
+            })
+            .mount(&server)
+            .await;
+        mount_api_accepting(&server, &["at-1"]).await;
+        let error = api_for(&server, rsa_app())
+            .get_identity_source_session("0oa1", "aps1")
+            .await
+            .expect_err("refused");
+        let shown = format!("{error} {error:?}");
+        assert!(shown.contains(expected), "{shown}");
+        // Every assertion is a JWT, whose text begins `eyJ` (`{"` in base64).
+        assert!(
+            !shown.contains("SECRET") && !shown.contains("eyJ"),
+            "{shown}"
+        );
+        assert!(api_requests(&server).await.is_empty(), "{shown}");
     }
 }
 

@@ -19,7 +19,7 @@ use tracing::Instrument;
 use super::auth::Credentials;
 use super::client::{Client, RetryPolicy};
 use super::conventions;
-use super::error::{is_retryable_status, snippet, Error, ErrorBody, Result};
+use super::error::{is_retryable_status, snippet, without_secret, Error, ErrorBody, Result};
 use super::exchange::exchange;
 use super::form::form_text;
 use super::json_body::JsonBody;
@@ -493,12 +493,15 @@ impl<T, E: ErrorBody> Call<T, E> {
         let (meta, body, token) = execute(&client, request).instrument(span).await?;
         match decode(&body) {
             Ok(body) => Ok(Response { body, meta }),
-            Err(source) => Err(Error::Decode {
-                operation,
-                meta: Box::new(meta),
-                snippet: snippet(&body, client.inner.credentials.secret(token.as_deref())),
-                source,
-            }),
+            Err(source) => {
+                let secret = client.inner.credentials.secret(token.as_deref());
+                Err(Error::Decode {
+                    operation,
+                    meta: Box::new(meta),
+                    snippet: snippet(&body, secret),
+                    source: without_secret(source, secret),
+                })
+            }
         }
     }
 }

@@ -325,17 +325,13 @@ impl<E: ErrorBody> ApiError<E> {
     /// The error of an answer with `body`, to a request that sent `secret` (its credential).
     /// A body that echoes the secret (a debug page, a proxy's error) is not decoded: it is
     /// kept only as its start, with the secret blanked out, so that no message or `Debug`
-    /// of the error shows it.
+    /// of the error shows it. (`meta`'s request id has had the secret blanked out already.)
     pub(crate) fn new(
         operation: &'static str,
-        mut meta: ResponseMeta,
+        meta: ResponseMeta,
         body: &[u8],
         secret: Option<&str>,
     ) -> Self {
-        // The request id is shown with the error too: a server may echo the secret there.
-        if let (Some(id), Some(secret)) = (meta.request_id.as_mut(), secret) {
-            redact(id, secret);
-        }
         let (shown, echoed) = redacted(body, secret);
         let decoded = match body {
             [] => None,
@@ -459,6 +455,20 @@ pub(crate) fn snippet(body: &[u8], secret: Option<&str>) -> String {
     start_of(redacted(body, secret).0)
 }
 
+/// serde_json's error on a body, with `secret` blanked out of its words, which quote what
+/// they could not read (`invalid type: string "…"`): made again from those words, with the
+/// place they name, when they had it.
+pub(crate) fn without_secret(source: serde_json::Error, secret: Option<&str>) -> serde_json::Error {
+    let Some(secret) = secret else {
+        return source;
+    };
+    let mut words = source.to_string();
+    match redact(&mut words, secret) {
+        true => serde::de::Error::custom(words),
+        false => source,
+    }
+}
+
 /// `body` as text with `secret` blanked out, and whether it had the secret. A JSON body
 /// can hide it behind escapes (`\u002b`): its strings are looked at as read, and the body
 /// written again without it.
@@ -513,7 +523,7 @@ fn start_of(mut text: String) -> String {
 /// Blanks `secret` out of `text` in the forms a server may echo it: as it is,
 /// percent-encoded (in a URL) or with its slashes escaped (in JSON), in any letter case.
 /// Whether it was there.
-fn redact(text: &mut String, secret: &str) -> bool {
+pub(crate) fn redact(text: &mut String, secret: &str) -> bool {
     if secret.len() < SHORTEST_SECRET {
         return false;
     }
@@ -646,22 +656,5 @@ mod tests {
             )
         );
         assert_eq!(error.raw_body.as_deref(), Some(body.as_str()));
-    }
-
-    #[test]
-    fn a_secret_echoed_in_the_request_id_is_blanked_out() {
-        let meta = ResponseMeta {
-            status: StatusCode::BAD_REQUEST,
-            request_id: Some("req-00abcSECRETtoken-1".into()),
-            rate_limit: Default::default(),
-            retry_after: None,
-            date: None,
-            attempts: 1,
-            retries: Retries::default(),
-        };
-        let error =
-            ApiError::<serde_json::Value>::new("getThing", meta, b"", Some("00abcSECRETtoken"));
-        assert_eq!(error.meta.request_id.as_deref(), Some("req-[redacted]-1"));
-        assert!(!error.to_string().contains("SECRET"), "{error}");
     }
 }

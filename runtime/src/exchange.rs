@@ -8,7 +8,7 @@ use reqwest::{Method, Url};
 use super::base_url;
 use super::call::{ResponseMeta, Retries};
 use super::client::Transport;
-use super::error::{ApiError, Error, ErrorBody, Result};
+use super::error::{redact, ApiError, Error, ErrorBody, Result};
 
 /// Sends one HTTP request through `transport` (its User-Agent, request timeout and body
 /// limit) and reads the answer: the 2xx metadata and body, or the error, which shows no
@@ -38,7 +38,12 @@ pub(crate) async fn exchange<E: ErrorBody>(
         });
     }
     let status = response.status();
-    let meta = ResponseMeta::from_response(status, response.headers(), attempt);
+    let mut meta = ResponseMeta::from_response(status, response.headers(), attempt);
+    // The request id is shown with errors and handed to the caller: a server may echo the
+    // secret there.
+    if let (Some(id), Some(secret)) = (meta.request_id.as_mut(), secret) {
+        redact(id, secret);
+    }
     let limit = transport.max_response_bytes;
     let body = read_capped(response, limit, status.is_success())
         .await

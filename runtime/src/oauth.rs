@@ -282,10 +282,23 @@ const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// The token in a 2xx answer of the token endpoint, checked: a token that can be sent in
 /// a header, and a lifetime that is a positive whole number of seconds (or none).
+///
+/// No text of the answer is quoted when it is refused, serde_json's words included: any
+/// string in it may be the token, or an echo of the assertion.
 fn issued_token(body: &[u8]) -> std::result::Result<IssuedToken, TokenError> {
     let failed = |why: String| TokenError::Failed(format!("the token endpoint's answer {why}"));
-    let response = serde_json::from_slice::<TokenResponse>(body)
-        .map_err(|error| failed(format!("has no access token: {error}")))?;
+    let response = serde_json::from_slice::<TokenResponse>(body).map_err(|error| {
+        let what = match error.classify() {
+            serde_json::error::Category::Data => "not an object with an `access_token` string",
+            serde_json::error::Category::Eof => "cut short",
+            serde_json::error::Category::Syntax | serde_json::error::Category::Io => "not JSON",
+        };
+        failed(format!(
+            "has no access token: it is {what} (line {}, column {})",
+            error.line(),
+            error.column()
+        ))
+    })?;
     let token = response.access_token;
     if token.is_empty() || !token.bytes().all(|byte| byte.is_ascii_graphic()) {
         return Err(failed(
@@ -297,9 +310,16 @@ fn issued_token(body: &[u8]) -> std::result::Result<IssuedToken, TokenError> {
         Some(seconds) => match seconds.as_u64().filter(|seconds| *seconds > 0) {
             Some(seconds) => Duration::from_secs(seconds).min(MAX_LIFETIME),
             None => {
+                let shown = match seconds {
+                    serde_json::Value::Number(number) => number.to_string(),
+                    serde_json::Value::String(_) => "a string".into(),
+                    serde_json::Value::Bool(_) => "a boolean".into(),
+                    serde_json::Value::Array(_) => "an array".into(),
+                    serde_json::Value::Object(_) | serde_json::Value::Null => "an object".into(),
+                };
                 return Err(failed(format!(
-                    "has `expires_in` {seconds}, not a positive whole number of seconds"
-                )))
+                    "has `expires_in` {shown}, not a positive whole number of seconds"
+                )));
             }
         },
     };
