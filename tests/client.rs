@@ -2016,6 +2016,61 @@ async fn oversized_body_is_refused_and_an_oversized_error_is_cut() -> TestResult
     Ok(())
 }
 
+/// An error body is read to at most a mebibyte, however high the limit of a 2xx body: a
+/// server that sends an error without end holds no more of the client's memory than that.
+#[tokio::test]
+async fn an_endless_error_body_is_read_only_to_its_own_cap() -> TestResult {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    // Answers a 500 whose chunked body runs on (256 MiB) while the client reads; the bytes
+    // of body it could write.
+    let server = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await?;
+        let mut request = [0; 4096];
+        let _ = stream.read(&mut request).await?;
+        stream
+            .write_all(b"HTTP/1.1 500 Internal Server Error\r\ntransfer-encoding: chunked\r\n\r\n")
+            .await?;
+        let chunk = format!("10000\r\n{}\r\n", "x".repeat(0x10000));
+        let mut written = 0_usize;
+        while written < 256 << 20 && stream.write_all(chunk.as_bytes()).await.is_ok() {
+            written += 0x10000;
+        }
+        let _ = stream.write_all(b"0\r\n\r\n").await;
+        std::io::Result::Ok(written)
+    });
+    let api = api_from(
+        Client::builder(format!("http://127.0.0.1:{port}"))
+            .api_token(TOKEN)
+            .max_response_bytes(512 << 20)
+            .retry_policy(RetryPolicy::never()),
+    )?;
+
+    let error = get_session_error(&api).await;
+    match &error {
+        Error::Api(api) => {
+            assert_eq!(api.meta.status.as_u16(), 500);
+            assert!(
+                api.raw_body
+                    .as_deref()
+                    .is_some_and(|body| body.starts_with("xxxx"))
+            );
+        }
+        other => panic!("expected Error::Api, got {other:?}"),
+    }
+    drop(api);
+    let written = server.await??;
+    // A mebibyte read, and what the sockets' buffers took besides: far from the 256 MiB
+    // sent when the body is read to the 2xx limit.
+    assert!(
+        written < 64 << 20,
+        "{written} bytes of the error body were taken"
+    );
+    Ok(())
+}
+
 #[tokio::test]
 async fn body_at_the_limit_is_read() -> TestResult {
     let body = serde_json::to_vec(&session_json("aps1", "CREATED"))?;

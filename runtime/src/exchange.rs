@@ -45,7 +45,11 @@ pub(crate) async fn exchange<E: ErrorBody>(
         redact(id, secret);
     }
     let limit = transport.max_response_bytes;
-    let body = read_capped(response, limit, status.is_success())
+    let read = match status.is_success() {
+        true => limit,
+        false => limit.min(MAX_ERROR_BODY_BYTES),
+    };
+    let body = read_capped(response, read, status.is_success())
         .await
         .map_err(|error| match error {
             Some(source) => failed(source),
@@ -118,6 +122,12 @@ fn transport_error<E: ErrorBody>(
         }
     }
 }
+
+/// The most of an error body read: Okta's largest errors (a cause for each field of 200
+/// profiles) are a few hundred kilobytes, and an error shows only its start, so a larger
+/// body (a server that sends without end) is cut here rather than at the limit of a 2xx
+/// body, which a caller may raise for long lists.
+const MAX_ERROR_BODY_BYTES: usize = 1024 * 1024;
 
 /// The body of `response`, at most `limit` bytes: a larger one is an error (`None`) when
 /// `refuse_larger`, and is cut at `limit` otherwise (an error stays an error, and is
