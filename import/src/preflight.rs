@@ -203,6 +203,17 @@ impl<'o> Preflight<'o> {
         user: Result<R, InvalidRecord>,
         keep: &mut impl Keep,
     ) {
+        let user = match user {
+            // A record its reader refused still has its id, when the reader could tell it:
+            // a later record or a deactivation of that id must find it.
+            Err(refused) if refused.external_id.is_some() => {
+                return match self.ordinals.next() {
+                    Some(ordinal) => self.refused_user(refused, number, ordinal, keep),
+                    None => self.invalid.push(too_many(refused.position, number)),
+                };
+            }
+            user => user,
+        };
         let read = self.with_ordinal(number, user, |user: &UserRecord| &user.position);
         if let Some((user, ordinal)) = read {
             let user = user.borrow();
@@ -278,12 +289,16 @@ impl<'o> Preflight<'o> {
         } = user;
         let mut reasons = Vec::new();
         rules::check_external_id(external_id, &mut reasons);
+        let id_is_valid = reasons.is_empty();
         rules::check_profile(profile, &mut reasons);
-        let id = self.ids.of(external_id);
-        if reasons.is_empty() {
-            self.census.note(id);
-            self.repeated_user(external_id, id, at, keep, &mut reasons);
+        if !id_is_valid {
+            self.invalid.push(invalid_user(at, external_id, reasons));
+            return;
         }
+        let id = self.ids.of(external_id);
+        self.census.note(id);
+        let valid = reasons.is_empty();
+        self.repeated_user(external_id, id, at, valid, keep, &mut reasons);
         if reasons.is_empty() {
             self.json.clear();
             write_user(&mut self.json, external_id, profile);
@@ -300,42 +315,97 @@ impl<'o> Preflight<'o> {
                 Err(reason) => reasons.push(reason),
             }
         }
-        self.invalid.push(InvalidRecord {
-            position: at.to_position(),
-            external_id: (!external_id.is_empty()).then(|| external_id.clone()),
-            reasons,
-        });
+        self.unplaced_user(id, ordinal, at, external_id, reasons);
     }
 
-    /// A user whose id came before: invalid, or the earlier record is taken out.
+    /// User `ordinal`, refused by its reader, which could tell its id.
+    fn refused_user(
+        &mut self,
+        refused: InvalidRecord,
+        number: u64,
+        ordinal: u32,
+        keep: &mut impl Keep,
+    ) {
+        let InvalidRecord {
+            position,
+            external_id,
+            mut reasons,
+        } = refused;
+        let at = At::new(&position, number);
+        let external_id = external_id.unwrap_or_default();
+        let mut id_reasons = Vec::new();
+        rules::check_external_id(&external_id, &mut id_reasons);
+        if !id_reasons.is_empty() {
+            self.invalid.push(invalid_user(at, &external_id, reasons));
+            return;
+        }
+        let id = self.ids.of(&external_id);
+        self.census.note(id);
+        self.repeated_user(&external_id, id, at, false, keep, &mut reasons);
+        self.unplaced_user(id, ordinal, at, &external_id, reasons);
+    }
+
+    /// Invalid user `ordinal`, whose id is valid: noted (out of the plan), so that a later
+    /// record or a deactivation of the same id finds it, as it would a valid one; unless
+    /// an earlier record of the id is in the plan, which they must find instead.
+    fn unplaced_user(
+        &mut self,
+        id: Fingerprint,
+        ordinal: u32,
+        at: At<'_>,
+        external_id: &str,
+        reasons: Vec<String>,
+    ) {
+        if !self.users.get(id).is_some_and(|earlier| earlier.placed) {
+            self.users.insert(id, ordinal, 0);
+            self.users.unplace(id);
+            self.positions.push(ordinal, at);
+        }
+        self.invalid.push(invalid_user(at, external_id, reasons));
+    }
+
+    /// A user whose id came before, in a valid record or not (`valid`: whether this one is
+    /// so far). With [`Duplicates::Fail`] it is invalid. With [`Duplicates::LastWins`] the
+    /// earlier record is taken out, even when this one is invalid: the last record of an
+    /// id is the one meant, and an earlier one is never sent in its place.
     fn repeated_user(
         &mut self,
         external_id: &str,
         id: Fingerprint,
         at: At<'_>,
+        valid: bool,
         keep: &mut impl Keep,
         reasons: &mut Vec<String>,
     ) {
-        let Some(earlier) = self.users.get(id).filter(|earlier| earlier.placed) else {
+        let Some(earlier) = self.users.get(id) else {
             return;
         };
         let earlier_at = self.positions.get(earlier.ordinal);
-        match self.options.duplicates {
-            Duplicates::Fail => reasons.push(format!("externalId also at {earlier_at}")),
-            Duplicates::LastWins => {
-                let batch = self.planner.batch_of(earlier.ordinal);
-                self.planner.remove(batch, earlier.bytes);
-                let earlier_mark = mark(id, earlier.ordinal, earlier.bytes);
-                self.unmark(earlier.ordinal, batch, earlier_mark);
-                keep.remove(batch, earlier.ordinal);
-                self.users.unplace(id);
-                self.warnings.push(Warning {
-                    position: at.to_position(),
-                    external_id: external_id.to_owned(),
-                    message: format!("also at {earlier_at}; this later record is used"),
-                });
-            }
+        if self.options.duplicates == Duplicates::Fail {
+            reasons.push(format!("externalId also at {earlier_at}"));
+            return;
         }
+        if earlier.placed {
+            let batch = self.planner.batch_of(earlier.ordinal);
+            self.planner.remove(batch, earlier.bytes);
+            let earlier_mark = mark(id, earlier.ordinal, earlier.bytes);
+            self.unmark(earlier.ordinal, batch, earlier_mark);
+            keep.remove(batch, earlier.ordinal);
+            self.users.unplace(id);
+        }
+        let message = match (valid, earlier.placed) {
+            (true, _) => format!("also at {earlier_at}; this later record is used"),
+            (false, true) => format!(
+                "also at {earlier_at}, which is not sent either: this later record is the one used, and it is invalid"
+            ),
+            // Both are invalid, and each is reported as such.
+            (false, false) => return,
+        };
+        self.warnings.push(Warning {
+            position: at.to_position(),
+            external_id: external_id.to_owned(),
+            message,
+        });
     }
 
     /// Deactivation `ordinal`, `at` its position.
@@ -668,6 +738,15 @@ fn numbered(mut invalid: InvalidRecord, number: u64) -> InvalidRecord {
     invalid
 }
 
+/// Invalid user record `at`, with `external_id` unless it is empty.
+fn invalid_user(at: At<'_>, external_id: &str, reasons: Vec<String>) -> InvalidRecord {
+    InvalidRecord {
+        position: at.to_position(),
+        external_id: (!external_id.is_empty()).then(|| external_id.to_owned()),
+        reasons,
+    }
+}
+
 fn too_many(position: Position, number: u64) -> InvalidRecord {
     let reason = format!("an import takes at most {} records", u32::MAX);
     numbered(InvalidRecord::new(position, vec![reason]), number)
@@ -859,6 +938,99 @@ mod tests {
             prop_assert!(matches!(streamed.has_session(sessions.len()), Ok(false)));
             prop_assert_eq!(streamed.take_plan(), Some((first.plan, true)));
         }
+    }
+
+    /// What `users` and `leavers` send (the ids of each upload, in order), what is invalid
+    /// (id, first reason's start), and the warnings' messages, checked with `options`.
+    fn outcome(
+        users: Vec<Result<UserRecord, InvalidRecord>>,
+        leavers: &[&str],
+        options: &Options,
+    ) -> (Vec<String>, Vec<(Option<String>, Vec<String>)>, Vec<String>) {
+        let leavers = leavers.iter().map(|id| Ok(Deactivation::new(*id)));
+        let mut payloads = Payloads::default();
+        let checked = check(users, leavers, options, &mut payloads);
+        let sessions = payloads.into_sessions(&checked.places, checked.plan.sessions.len());
+        let sent = sessions.iter().flatten().flat_map(ids).collect();
+        let invalid = checked.plan.invalid.into_iter();
+        let invalid = invalid.map(|r| (r.external_id, r.reasons)).collect();
+        let warnings = checked
+            .plan
+            .warnings
+            .into_iter()
+            .map(|w| w.message)
+            .collect();
+        (sent, invalid, warnings)
+    }
+
+    /// An invalid record of an id still counts as that id's: a deactivation of it, or
+    /// another record of it, finds it as it would a valid one.
+    #[test]
+    fn an_invalid_user_still_holds_its_id_against_repeats_and_deactivations() {
+        let valid = |id: &str| Ok(UserRecord::new(id, profile(5, 0, 0)));
+        let bad_email = |id: &str| {
+            let profile = Profile {
+                email: Some("no address".into()),
+                ..profile(5, 0, 0)
+            };
+            Ok(UserRecord::new(id, profile))
+        };
+        let skip = Options::default().on_invalid(OnInvalid::Skip);
+        let last_wins = skip.clone().duplicates(Duplicates::LastWins);
+
+        // Deactivating the id of an invalid user is refused: the two were both meant.
+        let (sent, invalid, _) = outcome(vec![bad_email("u1"), valid("u2")], &["u1"], &skip);
+        assert_eq!(sent, ["u2"]);
+        assert_eq!(invalid.len(), 2, "{invalid:?}");
+        assert_eq!(invalid[1].0.as_deref(), Some("u1"));
+        assert!(invalid[1].1[0].starts_with("externalId is also a user to create or update, at"));
+        // So is a user its reader refused, when it could tell the id.
+        let mut refused = InvalidRecord::new(Position::default(), vec!["unreadable".into()]);
+        refused.external_id = Some("u1".into());
+        let (sent, invalid, _) = outcome(vec![Err(refused), valid("u2")], &["u1"], &skip);
+        assert_eq!(sent, ["u2"]);
+        assert!(
+            invalid[1].1[0].starts_with("externalId is also a user"),
+            "{invalid:?}"
+        );
+
+        // A repeat is named whichever record of the two is invalid.
+        let (sent, invalid, _) = outcome(vec![valid("u1"), bad_email("u1")], &[], &skip);
+        assert_eq!(sent, ["u1"]);
+        assert!(
+            invalid[0]
+                .1
+                .iter()
+                .any(|r| r.starts_with("externalId also at")),
+            "{invalid:?}"
+        );
+        let (sent, invalid, _) = outcome(vec![bad_email("u1"), valid("u1")], &[], &skip);
+        assert!(sent.is_empty(), "{sent:?}");
+        assert_eq!(invalid.len(), 2);
+        assert!(
+            invalid[1].1[0].starts_with("externalId also at"),
+            "{invalid:?}"
+        );
+
+        // With the last record winning, an invalid last record sends neither, and says so;
+        // a valid one after an invalid one is sent.
+        let (sent, invalid, warnings) =
+            outcome(vec![valid("u1"), bad_email("u1")], &[], &last_wins);
+        assert!(sent.is_empty(), "{sent:?}");
+        assert_eq!(invalid.len(), 1);
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0].ends_with(
+                "which is not sent either: this later record is the one used, and it is invalid"
+            ),
+            "{warnings:?}"
+        );
+        let (sent, _, warnings) = outcome(vec![bad_email("u1"), valid("u1")], &[], &last_wins);
+        assert_eq!(sent, ["u1"]);
+        assert!(
+            warnings[0].ends_with("this later record is used"),
+            "{warnings:?}"
+        );
     }
 
     #[test]
