@@ -940,13 +940,16 @@ mod tests {
         }
     }
 
-    /// What `users` and `leavers` send (the ids of each upload, in order), what is invalid
-    /// (id, first reason's start), and the warnings' messages, checked with `options`.
+    /// The ids of each record invalid, with their reasons.
+    type Invalid = Vec<(Option<String>, Vec<String>)>;
+
+    /// What `users` and `leavers` send (the ids of each upload, in order), what is invalid,
+    /// and the warnings' messages, checked with `options`.
     fn outcome(
         users: Vec<Result<UserRecord, InvalidRecord>>,
         leavers: &[&str],
         options: &Options,
-    ) -> (Vec<String>, Vec<(Option<String>, Vec<String>)>, Vec<String>) {
+    ) -> (Vec<String>, Invalid, Vec<String>) {
         let leavers = leavers.iter().map(|id| Ok(Deactivation::new(*id)));
         let mut payloads = Payloads::default();
         let checked = check(users, leavers, options, &mut payloads);
