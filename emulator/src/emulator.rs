@@ -97,7 +97,7 @@ impl Default for EmulatorBuilder {
             address: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             connections: ConnectionLimits {
                 max_connections: 512,
-                header_timeout: Duration::from_secs(30),
+                request_timeout: Duration::from_secs(30),
                 shutdown_grace: Duration::from_secs(5),
             },
             body_timeout: Duration::from_secs(30),
@@ -185,9 +185,10 @@ impl EmulatorBuilder {
         self
     }
 
-    /// How long a request's headers, and then its body, may take to arrive. Default 30 s each.
+    /// How long a request's headers, and then its body, may take to arrive, and how long an
+    /// answer may wait for the client to read more of it. Default 30 s each.
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.connections.header_timeout = timeout;
+        self.connections.request_timeout = timeout;
         self.body_timeout = timeout;
         self
     }

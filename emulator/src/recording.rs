@@ -18,6 +18,13 @@ pub struct RecordedRequest {
 }
 
 impl RecordedRequest {
+    /// The bytes of text it holds.
+    fn bytes(&self) -> usize {
+        let headers = self.headers.iter();
+        let headers: usize = headers.map(|(name, value)| name.len() + value.len()).sum();
+        self.method.len() + self.path.len() + headers
+    }
+
     /// The first value of a header, by its lower-case name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -27,11 +34,17 @@ impl RecordedRequest {
     }
 }
 
-/// The last `capacity` requests.
+/// The most bytes of text the recorded requests hold together (their paths and headers): a
+/// request's headers may be over 100 KB, so a count of requests alone does not bound them.
+pub(crate) const MAX_RECORDED_BYTES: usize = 16 << 20;
+
+/// The last `capacity` requests, as many as fit in [`MAX_RECORDED_BYTES`].
 #[derive(Debug)]
 pub(crate) struct Recorder {
     capacity: usize,
     requests: VecDeque<RecordedRequest>,
+    /// The bytes of text the requests kept hold.
+    bytes: usize,
 }
 
 impl Recorder {
@@ -39,6 +52,7 @@ impl Recorder {
         Self {
             capacity,
             requests: VecDeque::with_capacity(capacity.min(1024)),
+            bytes: 0,
         }
     }
 
@@ -46,10 +60,15 @@ impl Recorder {
         if self.capacity == 0 {
             return;
         }
-        if self.requests.len() == self.capacity {
-            self.requests.pop_front();
-        }
+        self.bytes += request.bytes();
         self.requests.push_back(request);
+        while self.requests.len() > self.capacity
+            || (self.bytes > MAX_RECORDED_BYTES && self.requests.len() > 1)
+        {
+            if let Some(oldest) = self.requests.pop_front() {
+                self.bytes -= oldest.bytes();
+            }
+        }
     }
 
     pub(crate) fn all(&self) -> Vec<RecordedRequest> {
@@ -67,5 +86,43 @@ pub(crate) fn recorded_value(name: &str, value: &[u8]) -> String {
         },
         "cookie" => "<redacted>".to_owned(),
         _ => value.into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(header_bytes: usize) -> RecordedRequest {
+        RecordedRequest {
+            method: "GET".into(),
+            path: "/".into(),
+            headers: vec![("x-big".into(), "\u{fffd}".repeat(header_bytes / 3))],
+            status: Some(404),
+        }
+    }
+
+    #[test]
+    fn the_requests_kept_are_bounded_in_number_and_in_bytes() {
+        let mut recorder = Recorder::new(3);
+        for _ in 0..5 {
+            recorder.push(request(30));
+        }
+        assert_eq!(recorder.all().len(), 3);
+
+        // Requests with headers of a third of a megabyte: 1,000 kept would be 330 MB.
+        let mut recorder = Recorder::new(1000);
+        for _ in 0..1000 {
+            recorder.push(request(330_000));
+        }
+        let kept = recorder.all();
+        let bytes: usize = kept.iter().map(RecordedRequest::bytes).sum();
+        assert!(bytes <= MAX_RECORDED_BYTES, "{bytes}");
+        assert_eq!(kept.len(), MAX_RECORDED_BYTES / request(330_000).bytes());
+        assert_eq!(recorder.bytes, bytes);
+
+        // One request larger than the budget is still kept, alone.
+        recorder.push(request(MAX_RECORDED_BYTES + 3));
+        assert_eq!(recorder.all().len(), 1);
     }
 }

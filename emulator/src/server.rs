@@ -33,8 +33,11 @@ use crate::state::Shared;
 pub(crate) struct ConnectionLimits {
     /// Connections served at once; more wait to be accepted.
     pub max_connections: usize,
-    /// The longest the headers of a request may take to arrive.
-    pub header_timeout: Duration,
+    /// The longest the headers of a request may take to arrive, and an answer may wait for
+    /// the client to take more of it (a client that sends requests and never reads the
+    /// answers would otherwise hold its connection, and the answers' memory, for good). The
+    /// body's own timeout is the service's.
+    pub request_timeout: Duration,
     /// How long open connections get to finish at shutdown.
     pub shutdown_grace: Duration,
 }
@@ -83,6 +86,9 @@ pub(crate) async fn serve(
             _ = stop.changed() => break,
         };
         let _ = stream.set_nodelay(true);
+        let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
+        stream.set_write_timeout(Some(limits.request_timeout));
+        let stream = Box::pin(stream);
         let shared = shared.clone();
         let router = router.clone();
         let service = hyper::service::service_fn(move |request| {
@@ -90,7 +96,7 @@ pub(crate) async fn serve(
         });
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
-            .header_read_timeout(limits.header_timeout)
+            .header_read_timeout(limits.request_timeout)
             .max_buf_size(64 * 1024)
             .serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);

@@ -341,6 +341,51 @@ async fn slow_clients_are_cut_off_and_do_not_block_others() {
         .unwrap();
 }
 
+/// A client that sends requests and never reads the answers is cut off once an answer
+/// waits longer than the request timeout for it to read: it does not hold its connection,
+/// and the answers it left, for good.
+#[tokio::test]
+async fn a_client_that_never_reads_its_answers_is_cut_off() {
+    let emulator = start(builder().request_timeout(Duration::from_millis(300))).await;
+    let mut stream = TcpStream::connect(emulator.address()).await.unwrap();
+    // Each 404 says its 60 KB path again: a few megabytes of answers that fill the
+    // sockets' buffers.
+    let request = format!("GET /{} HTTP/1.1\r\nhost: x\r\n\r\n", "p".repeat(60_000));
+    let mut sent = 0;
+    while sent < 200 {
+        let write = stream.write_all(request.as_bytes());
+        match tokio::time::timeout(Duration::from_secs(10), write).await {
+            Ok(Ok(())) => sent += 1,
+            // The emulator stopped reading: its writes are stuck, or it closed.
+            _ => break,
+        }
+    }
+    // Nothing read for a while: the emulator closed the connection, with answers still to
+    // write. (Had it waited, reading now would let it answer every request.)
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut answers = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut buffer = vec![0; 1 << 16];
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(read) => answers.extend_from_slice(&buffer[..read]),
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "the connection is still open");
+    let answered = answers
+        .windows(12)
+        .filter(|window| window == b"HTTP/1.1 404")
+        .count();
+    assert!(answered < sent, "{answered} of {sent} requests answered");
+    api(&emulator)
+        .list_identity_source_sessions(SOURCE)
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn the_record_of_requests_keeps_only_the_latest() {
     let emulator = start(builder().record_limit(5)).await;
