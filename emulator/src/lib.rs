@@ -37,6 +37,7 @@
 
 mod auth;
 mod batch;
+mod custom_attributes;
 mod directory;
 mod emulator;
 mod error;

@@ -1,13 +1,14 @@
 //! A user's profile as the directory stores it: a slot for each standard attribute and a
-//! short list of custom ones, so an upsert replaces a value in place with no lookup by name
-//! for the standard attributes, and no JSON value per attribute. A value, or a custom
-//! attribute's name, of up to [`INLINE`] bytes (most of them) is kept in its slot, which
-//! takes no more room than a `Vec<u8>`: storing it allocates nothing, and a new value that
-//! fits too is copied over it. Shown as a JSON object only when read.
+//! list of custom ones ([`CustomAttributes`]), so an upsert replaces a value in place with
+//! no lookup by name for the standard attributes, and no JSON value per attribute. A value,
+//! or a custom attribute's name, of up to [`INLINE`] bytes (most of them) is kept in its
+//! slot, which takes no more room than a `Vec<u8>`: storing it allocates nothing, and a new
+//! value that fits too is copied over it. Shown as a JSON object only when read.
 
 use serde_json::{Map, Value};
 
 use crate::batch::{Attributes, Name};
+use crate::custom_attributes::CustomAttributes;
 use crate::rules::{PROFILE_FIELDS, STANDARD_NAMES};
 
 /// The longest string kept in its slot, which takes no more room than a `Vec<u8>`.
@@ -64,7 +65,7 @@ impl CompactBytes {
     /// Replaces the bytes with `text`: copied over them when both fit in the slot or when
     /// they have its length; else kept anew.
     #[inline(always)]
-    fn replace(&mut self, text: &[u8]) {
+    pub(crate) fn replace(&mut self, text: &[u8]) {
         match &mut self.0 {
             Repr::Inline { len, bytes } => {
                 match (bytes.get_mut(..text.len()), u8::try_from(text.len())) {
@@ -139,7 +140,7 @@ pub(crate) struct Profile {
     /// The standard attributes, in the order of [`PROFILE_FIELDS`]; `None` when not set.
     standard: [Option<CompactBytes>; PROFILE_FIELDS.len()],
     /// The custom attributes, name and value, in the order they were first set.
-    custom: Vec<(CompactBytes, CompactBytes)>,
+    custom: CustomAttributes,
 }
 
 impl Profile {
@@ -172,26 +173,7 @@ impl Profile {
 
     #[inline(always)]
     fn set_custom(&mut self, name: &[u8], value: Option<&[u8]>) {
-        let found = self
-            .custom
-            .iter()
-            .position(|(stored, _)| same(stored.as_bytes(), name));
-        match (found, value) {
-            (Some(at), Some(text)) => self.custom[at].1.replace(text),
-            (None, Some(text)) => {
-                // Room for one at first: most users have one or two custom attributes, if
-                // any. More grow the list as usual.
-                if self.custom.is_empty() {
-                    self.custom.reserve_exact(1);
-                }
-                self.custom
-                    .push((CompactBytes::new(name), CompactBytes::new(text)));
-            }
-            (Some(at), None) => {
-                self.custom.remove(at);
-            }
-            (None, None) => {}
-        }
+        self.custom.set(name, value);
     }
 
     /// Each attribute's name and value: the standard ones in the order of
@@ -202,8 +184,7 @@ impl Profile {
             let value = value.as_ref()?;
             Some((name.as_bytes(), value.as_bytes()))
         });
-        let custom = self.custom.iter();
-        standard.chain(custom.map(|(name, value)| (name.as_bytes(), value.as_bytes())))
+        standard.chain(self.custom.iter())
     }
 
     /// The profile as a JSON object, as the API would show it.
