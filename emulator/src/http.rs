@@ -155,6 +155,14 @@ async fn upload(
     body: Body,
     check: impl FnOnce(Vec<u8>, &crate::Limits) -> Result<Change, OktaError>,
 ) -> Response {
+    // A path that names no session is answered as such, whatever the body.
+    let found = shared
+        .lock()
+        .service
+        .find_session(source, session, Instant::now());
+    if let Err(error) = found {
+        return error_answer(&error);
+    }
     let bytes = match read_body(shared, headers, body).await {
         Ok(bytes) => bytes,
         Err(error) => return error_answer(&error),

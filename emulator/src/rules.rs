@@ -114,6 +114,13 @@ fn check<const UPSERT: bool>(body: Vec<u8>, limits: &Limits) -> Result<Change, O
     })
 }
 
+/// The most causes a refusal lists: an upload of 200 profiles, each with every standard
+/// attribute wrong, has 1,800; one with tens of thousands of custom attributes that are not
+/// strings would have as many, and an answer ten times the size of its request. Okta's own
+/// bound, if it has one, is not known (FACTS.md is silent); the rest are counted in a last
+/// cause.
+const MAX_CAUSES: usize = 2_000;
+
 /// What checking a body has found so far: the state of the one pass over it.
 struct Check<'b, const UPSERT: bool> {
     max_profiles: usize,
@@ -123,7 +130,10 @@ struct Check<'b, const UPSERT: bool> {
     profiles: usize,
     /// Where the current entry's causes begin in `causes`.
     entry_causes: usize,
+    /// At most [`MAX_CAUSES`].
     causes: Vec<String>,
+    /// The causes found past [`MAX_CAUSES`], not written down.
+    causes_left_out: usize,
     /// The users of a body with no cause so far.
     batch: BatchBuilder<'b>,
 }
@@ -140,6 +150,7 @@ impl<'b, const UPSERT: bool> Check<'b, UPSERT> {
             profiles: 0,
             entry_causes: 0,
             causes: Vec::new(),
+            causes_left_out: 0,
             batch: BatchBuilder::new(body, users, attributes),
         }
     }
@@ -175,7 +186,18 @@ impl<'b, const UPSERT: bool> Check<'b, UPSERT> {
         let index = self.profiles - 1;
         let name = String::from_utf8_lossy(name);
         let cause = format!("profiles[{index}].profile.{name}: {problem}");
-        self.causes.push(cause);
+        self.add_cause(self.causes.len(), cause);
+    }
+
+    /// Writes down `cause` at `at` among the causes, unless [`MAX_CAUSES`] are there
+    /// already: then the last one is left out.
+    #[cold]
+    fn add_cause(&mut self, at: usize, cause: String) {
+        self.causes.insert(at, cause);
+        if self.causes.len() > MAX_CAUSES {
+            self.causes.pop();
+            self.causes_left_out += 1;
+        }
     }
 
     /// The users, once the whole body has read, or the refusal: `entityType` first, then
@@ -198,7 +220,14 @@ impl<'b, const UPSERT: bool> Check<'b, UPSERT> {
             ));
         }
         if !self.causes.is_empty() {
-            return Err(OktaError::validation("profiles", self.causes));
+            let mut causes = self.causes;
+            if self.causes_left_out > 0 {
+                causes.push(format!(
+                    "and {} more causes, not listed (the emulator lists at most {MAX_CAUSES})",
+                    self.causes_left_out
+                ));
+            }
+            return Err(OktaError::validation("profiles", causes));
         }
         Ok(self.batch.finish())
     }
@@ -235,11 +264,13 @@ impl<const UPSERT: bool> BodySink for Check<'_, UPSERT> {
         }
         let index = self.profiles - 1;
         if let Some(cause) = external_id_problem(external_id, index) {
-            self.causes.insert(self.entry_causes, cause);
+            self.add_cause(self.entry_causes.min(self.causes.len()), cause);
         }
         if UPSERT && !has_profile {
-            self.causes
-                .push(format!("profiles[{index}].profile: is required"));
+            self.add_cause(
+                self.causes.len(),
+                format!("profiles[{index}].profile: is required"),
+            );
         }
         if let (true, Some(id)) = (self.causes.is_empty(), external_id) {
             self.batch.push_user(id);
@@ -475,6 +506,47 @@ mod tests {
 
     fn user(profile: Value) -> Value {
         json!({ "entityType": "USERS", "profiles": [{ "externalId": "e1", "profile": profile }] })
+    }
+
+    #[test]
+    fn a_refusal_lists_at_most_its_bound_of_causes_and_counts_the_rest() {
+        let attributes: serde_json::Map<String, Value> = (0..MAX_CAUSES + 500)
+            .map(|n| (format!("a{n:05}"), json!(n)))
+            .collect();
+        let listed = causes(upsert(user(Value::Object(attributes))));
+        assert_eq!(listed.len(), MAX_CAUSES + 1);
+        assert!(
+            listed[0].starts_with("profiles[0].profile.a00000: "),
+            "{}",
+            listed[0]
+        );
+        assert_eq!(
+            listed[MAX_CAUSES],
+            format!("and 500 more causes, not listed (the emulator lists at most {MAX_CAUSES})")
+        );
+        // An entry's externalId cause still comes first among its own, and takes the last
+        // place's cause out.
+        let profiles: Vec<Value> = (0..3)
+            .map(|n| {
+                let attributes: serde_json::Map<String, Value> =
+                    (0..900).map(|a| (format!("a{a:03}"), json!(a))).collect();
+                json!({ "externalId": if n == 2 { json!(null) } else { json!(format!("e{n}")) }, "profile": attributes })
+            })
+            .collect();
+        let listed = causes(upsert(
+            json!({ "entityType": "USERS", "profiles": profiles }),
+        ));
+        assert_eq!(listed.len(), MAX_CAUSES + 1);
+        assert!(
+            listed[1800].starts_with("profiles[2].externalId"),
+            "{}",
+            listed[1800]
+        );
+        assert!(
+            listed[MAX_CAUSES].starts_with("and 701 more causes"),
+            "{}",
+            listed[MAX_CAUSES]
+        );
     }
 
     fn causes(result: Result<Change, OktaError>) -> Vec<String> {

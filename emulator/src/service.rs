@@ -298,6 +298,17 @@ impl Service {
         Ok(source)
     }
 
+    /// Whether `session_id` of `source_id` is known: the 404 of an upload to a session that
+    /// is not, answered before its body is read or checked.
+    pub(crate) fn find_session(
+        &mut self,
+        source_id: &str,
+        session_id: &str,
+        now: Instant,
+    ) -> Result<(), OktaError> {
+        self.session(source_id, session_id, now).map(drop)
+    }
+
     fn session(
         &mut self,
         source_id: &str,

@@ -156,6 +156,18 @@ async fn unknown_sources_and_sessions_are_404_e0000007() {
     assert_eq!((status, code.as_str()), (404, "E0000007"));
     let (status, code, _) = refusal(api.get_identity_source_session(SOURCE, "apsNone").await);
     assert_eq!((status, code.as_str()), (404, "E0000007"));
+    // An upload to a session that does not exist is a 404 whatever its body: one that
+    // breaks a rule (here 201 profiles) is not checked first.
+    let upload = api
+        .upload_identity_source_data_for_upsert(SOURCE, "apsNone", &upsert(0..201))
+        .await;
+    let (status, code, _) = refusal(upload);
+    assert_eq!((status, code.as_str()), (404, "E0000007"));
+    let upload = api
+        .upload_identity_source_data_for_delete("0oaUnknown", "apsNone", &delete(0..201))
+        .await;
+    let (status, code, _) = refusal(upload);
+    assert_eq!((status, code.as_str()), (404, "E0000007"));
 }
 
 #[tokio::test]
