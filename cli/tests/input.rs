@@ -591,12 +591,32 @@ fn a_users_file_refuses_a_blank_id_and_one_with_blanks_around_it() {
 
 #[test]
 fn deactivation_files_one_id_per_line_or_a_csv_column() {
-    let (_dir, path) = file("gone.txt", b"externalId\n# leavers\ne1\n\n  e2  \r\n");
-    let ids: Vec<String> = read_deactivations(&path, Delimiter::default())
+    for text in [
+        &b"externalId\n# leavers\ne1\n\n  e2  \r\n"[..],
+        // The column's name after a comment or a blank line is still no id.
+        b"# leavers\n\nexternalId\ne1\ne2\n",
+    ] {
+        let (_dir, path) = file("gone.txt", text);
+        let ids: Vec<String> = read_deactivations(&path, Delimiter::default())
+            .unwrap()
+            .map(|r| r.unwrap().external_id)
+            .collect();
+        assert_eq!(ids, ["e1", "e2"]);
+    }
+    // A row of columns pasted from a spreadsheet is no id.
+    let (_dir, path) = file("gone.txt", b"e1\ne2\tJohn Smith\n");
+    let rows: Vec<_> = read_deactivations(&path, Delimiter::default())
         .unwrap()
-        .map(|r| r.unwrap().external_id)
+        .map(|r| r.map(|row| row.external_id).map_err(|e| e.to_string()))
         .collect();
-    assert_eq!(ids, ["e1", "e2"]);
+    assert_eq!(rows[0], Ok("e1".to_owned()));
+    assert!(
+        rows[1]
+            .as_ref()
+            .unwrap_err()
+            .contains("gone.txt:2: a tab inside the external id"),
+        "{rows:?}"
+    );
     let (_dir, path) = file("gone.csv", b"name,ExternalID\nAda,e1\nBob,e2\n");
     let rows: Vec<_> = read_deactivations(&path, Delimiter::default())
         .unwrap()

@@ -124,7 +124,9 @@ fn from_lines<R: BufRead + Send + 'static>(
                 Ok(text) => text.trim(),
                 Err(e) => return Some(Err(error(invalid_utf8(&e, "the external id")))),
             };
-            let header = number == 0 && text.eq_ignore_ascii_case("externalId");
+            // The first line with content may name the column, after blank lines and
+            // comments too.
+            let header = index == 0 && text.eq_ignore_ascii_case("externalId");
             if text.is_empty() || text.starts_with('#') || header {
                 return None;
             }
@@ -141,12 +143,19 @@ fn from_lines<R: BufRead + Send + 'static>(
 }
 
 /// What a line of a list of ids holds instead of an id, when it is plainly something else:
-/// a JSON object (a JSON Lines file), or an id in quotes (a spreadsheet's export).
+/// a JSON object (a JSON Lines file), columns separated by tabs (a spreadsheet's rows
+/// pasted), or an id in quotes (a spreadsheet's export).
 fn not_an_id(text: &str) -> Option<&'static str> {
     if text.starts_with('{') {
         return Some(
             "a JSON object, not an external id: a deactivation file holds one external id per \
              line, or is a .csv file with an externalId column",
+        );
+    }
+    if text.contains('\t') {
+        return Some(
+            "a tab inside the external id: columns of a spreadsheet? A deactivation file holds \
+             one external id per line, or is a .csv or .tsv file with an externalId column",
         );
     }
     let quoted = text.len() >= 2 && text.starts_with('"') && text.ends_with('"');
