@@ -679,6 +679,53 @@ async fn an_invalid_record_stops_a_real_import_before_anything_is_sent_and_skip_
     );
 }
 
+/// A leaver whose user record in the same run is invalid, for whatever reason (a rule of
+/// Okta's, a field too many, a value of the wrong JSON type), is not deactivated: both were
+/// meant, so the deactivation is refused too.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_leaver_whose_user_record_is_invalid_is_not_deactivated() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write(
+        "users.csv",
+        b"externalId,email\ne1,not an email\ne2,b@example.com,extra\ne3,c@example.com\n",
+    );
+    dir.write(
+        "users.jsonl",
+        b"{\"externalId\":\"e1\",\"profile\":{\"email\":5}}\n\
+          {\"externalId\":\"e3\",\"profile\":{\"email\":\"c@example.com\"}}\n",
+    );
+    dir.write("gone.txt", b"e1\ne2\ne4\n");
+    for (users, refused) in [("users.csv", &["e1", "e2"][..]), ("users.jsonl", &["e1"])] {
+        let report = format!("{users}.report.json");
+        let run = dir
+            .run_async(&args(
+                &[
+                    "users", users, "--deactivate", "gone.txt", "--on-invalid", "skip",
+                    "--report", &report,
+                ],
+                &FAST,
+            ))
+            .await;
+        assert_eq!(run.code, 1, "something was invalid: {}", run.all());
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join(&report)).unwrap()).unwrap();
+        let invalid = report["invalid"].as_array().unwrap();
+        let deactivations_refused: Vec<&str> = invalid
+            .iter()
+            .filter(|r| {
+                r["reasons"][0]
+                    .as_str()
+                    .is_some_and(|reason| reason.starts_with("externalId is also a user"))
+            })
+            .filter_map(|r| r["external_id"].as_str())
+            .collect();
+        assert_eq!(deactivations_refused, refused, "{users}: {report}");
+        let sent = report["sessions"][0]["deactivations"].as_u64();
+        assert_eq!(sent, Some(3 - refused.len() as u64), "{users}: {report}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_quote_never_closed_stops_even_a_skipping_import_before_anything_is_sent() {
     let emulator = emulator().await;

@@ -217,12 +217,32 @@ impl<R: Read> Iterator for Rows<R> {
 }
 
 impl<R: Read> Rows<R> {
+    /// The `externalId` of a record refused for another reason, when its field is there,
+    /// on one line, and valid.
+    fn external_id(&self, record: &ByteRecord) -> Option<String> {
+        let column = self
+            .header
+            .columns
+            .iter()
+            .position(|c| *c == Column::ExternalId)?;
+        let field = record
+            .get(column)
+            .filter(|field| !holds_line_break(field))?;
+        external_id::of_refused(std::str::from_utf8(field).ok()?)
+    }
+
     /// One record as a user, or what is wrong with it.
     fn user(&self, record: &ByteRecord, index: u64) -> Result<UserRow, RecordError> {
         let at = |field| Location::in_csv(&self.file, &self.reader, record.position(), field);
         let location = at(None);
-        let error =
-            |field: usize, message: String| RecordError::new(at(Some(field)), index, message);
+        // A record refused for a field other than its id still names its id when it has a
+        // valid one there.
+        let error = |field: usize, message: String| {
+            let error = RecordError::new(at(Some(field)), index, message);
+            error.of(self
+                .external_id(record)
+                .filter(|_| self.header.columns.get(field) != Some(&Column::ExternalId)))
+        };
         // Before the count of fields, which a quote never closed upsets too.
         check_quotes(&self.reader, record, self.delimiter, &location, index)?;
         // Most records have no line break, and need no look at each field.

@@ -21,6 +21,13 @@ pub(super) fn check(id: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The id of a record refused for another reason, when it can be told (a non-empty id that
+/// passes [`check`]): the engine holds it against the same id elsewhere, so that a
+/// deactivation of a user whose record is invalid is refused rather than carried out.
+pub(super) fn of_refused(id: &str) -> Option<String> {
+    (!id.is_empty() && check(id).is_ok()).then(|| id.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::check;

@@ -131,11 +131,15 @@ impl<R: BufRead> Iterator for Lines<R> {
             let bytes = self.lines.next()?;
             self.line += 1;
             let location = Location::line(&self.file, self.line);
-            let parsed = match bytes {
-                Ok(bytes) => parse(&bytes, self.line == 1),
+            let (parsed, external_id) = match bytes {
+                Ok(bytes) => {
+                    let parsed = parse(&bytes, self.line == 1);
+                    let refused = matches!(parsed, Some(Err(_)));
+                    (parsed, refused.then(|| id_of(&bytes)).flatten())
+                }
                 Err(error) => {
                     self.done = matches!(error, LineError::Failed(_));
-                    Some(Err((None, error.message("a user record"))))
+                    (Some(Err((None, error.message("a user record")))), None)
                 }
             };
             let Some(parsed) = parsed else { continue };
@@ -156,16 +160,30 @@ impl<R: BufRead> Iterator for Lines<R> {
                         Some(column) => location.at_column(column),
                         None => location,
                     };
-                    if self.done {
-                        Err(RecordError::ending_the_file(location, index, message))
+                    let error = if self.done {
+                        RecordError::ending_the_file(location, index, message)
                     } else {
-                        Err(RecordError::new(location, index, message))
-                    }
+                        RecordError::new(location, index, message)
+                    };
+                    Err(error.of(external_id))
                 }
             });
         }
         None
     }
+}
+
+/// The `externalId` of a line refused for another reason, when it is a JSON object that has
+/// one (once, as a string) and it is valid.
+fn id_of(bytes: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Id {
+        #[serde(rename = "externalId")]
+        external_id: String,
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let line = serde_json::from_slice::<Id>(bytes).ok()?;
+    external_id::of_refused(&line.external_id)
 }
 
 /// One line: `None` when blank, else the user or the column and message of the problem.

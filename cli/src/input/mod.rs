@@ -79,6 +79,8 @@ pub struct RecordError {
     /// failed): its records from there on are not read, so the file can't be imported,
     /// skipping invalid records or not.
     pub rest_unread: bool,
+    /// The record's `externalId`, when it could be told despite the problem.
+    pub external_id: Option<String>,
 }
 
 impl RecordError {
@@ -89,6 +91,15 @@ impl RecordError {
             index,
             message,
             rest_unread: false,
+            external_id: None,
+        }
+    }
+
+    /// The same, of the record whose `externalId` is `external_id`.
+    pub fn of(self, external_id: Option<String>) -> Self {
+        Self {
+            external_id,
+            ..self
         }
     }
 

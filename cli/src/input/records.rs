@@ -28,7 +28,9 @@ impl From<RecordError> for InvalidRecord {
             Some(column) => format!("column {column}: {}", error.message),
             None => error.message,
         };
-        InvalidRecord::new(position(&error.location, error.index), vec![reason])
+        let mut invalid = InvalidRecord::new(position(&error.location, error.index), vec![reason]);
+        invalid.external_id = error.external_id;
+        invalid
     }
 }
 
