@@ -640,7 +640,7 @@ async fn an_invalid_record_stops_a_real_import_before_anything_is_sent_and_skip_
     assert_eq!(run.code, 1, "{}", run.all());
     assert!(
         run.stderr
-            .contains("invalid: users.csv:4: column 3: 3 fields where the header has 2"),
+            .contains("invalid: users.csv:4: externalId \"e3\": column 3: 3 fields where the header has 2"),
         "{}",
         run.all()
     );
