@@ -639,8 +639,9 @@ async fn an_invalid_record_stops_a_real_import_before_anything_is_sent_and_skip_
     let run = dir.run_async(&args(&["users", "users.csv"], &FAST)).await;
     assert_eq!(run.code, 1, "{}", run.all());
     assert!(
-        run.stderr
-            .contains("invalid: users.csv:4: externalId \"e3\": column 3: 3 fields where the header has 2"),
+        run.stderr.contains(
+            "invalid: users.csv:4: externalId \"e3\": column 3: 3 fields where the header has 2"
+        ),
         "{}",
         run.all()
     );
@@ -701,8 +702,14 @@ async fn a_leaver_whose_user_record_is_invalid_is_not_deactivated() {
         let run = dir
             .run_async(&args(
                 &[
-                    "users", users, "--deactivate", "gone.txt", "--on-invalid", "skip",
-                    "--report", &report,
+                    "users",
+                    users,
+                    "--deactivate",
+                    "gone.txt",
+                    "--on-invalid",
+                    "skip",
+                    "--report",
+                    &report,
                 ],
                 &FAST,
             ))

@@ -566,6 +566,39 @@ fn json_lines_refuse_a_null_that_clears_nothing_and_count_columns_in_characters(
 }
 
 #[test]
+fn json_lines_refuse_an_attribute_name_with_blanks_around_it_and_an_external_id_in_the_profile() {
+    let (_dir, path) = file(
+        "users.jsonl",
+        b"{\"externalId\":\"j1\",\"profile\":{\" email\":\"a@example.com\"}}\n\
+          {\"externalId\":\"j2\",\"profile\":{\"dept \":\"R&D\"}}\n\
+          {\"externalId\":\"j3\",\"profile\":{\"externalId\":\"zz\"}}\n\
+          {\"externalId\":\"j4\",\"profile\":{\"dept\":\"R&D\"}}\n",
+    );
+    let rows = read_all(&path, &ReadOptions::default());
+    let message = |row: &Result<UserRow, String>| row.as_ref().err().cloned().unwrap_or_default();
+    assert!(
+        message(&rows[0]).ends_with(
+            "not a user record: the attribute name ` email` has blanks around it: names are matched as written"
+        ),
+        "{rows:?}"
+    );
+    assert!(
+        message(&rows[1]).contains("`dept ` has blanks around it"),
+        "{rows:?}"
+    );
+    assert!(
+        message(&rows[2]).ends_with(
+            "not a user record: `externalId` is not an attribute of the profile: the user's id is the `externalId` beside `profile`"
+        ),
+        "{rows:?}"
+    );
+    assert_eq!(
+        rows[3].as_ref().map(|row| row.external_id.as_str()),
+        Ok("j4")
+    );
+}
+
+#[test]
 fn a_users_file_refuses_a_blank_id_and_one_with_blanks_around_it() {
     let padded = "externalId starts or ends with a blank (a space, a tab): almost always a \
                   leftover of the export, and it would make another user than the id without \

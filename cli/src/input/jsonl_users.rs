@@ -50,6 +50,16 @@ impl<'de> Visitor<'de> for ProfileVisitor {
                     "`{name}` is written `{standard}`{IN_OTHER_CASE}"
                 )));
             }
+            // Each would be sent as a custom attribute of its own, which is never what is
+            // meant.
+            if name.trim() != name {
+                return Err(de::Error::custom(format_args!(
+                    "the attribute name `{name}`{BLANKS_AROUND}"
+                )));
+            }
+            if name.eq_ignore_ascii_case("externalId") {
+                return Err(de::Error::custom(format_args!("`{name}`{NOT_IN_PROFILE}")));
+            }
             let p = &mut profile;
             let taken = match name.as_str() {
                 "userName" => set(&mut p.user_name, not_null(&name, map.next_value()?)?),
@@ -97,6 +107,13 @@ fn not_null<E: de::Error>(name: &str, value: Option<String>) -> Result<String, E
 /// The end of the message for a standard attribute's name written in other letter case.
 const IN_OTHER_CASE: &str = ": names are matched as written, and a custom attribute can't \
      differ from a standard one in letter case alone";
+
+/// The end of the message for an attribute name with blanks around it.
+const BLANKS_AROUND: &str = " has blanks around it: names are matched as written";
+
+/// The end of the message for an `externalId` inside the profile.
+const NOT_IN_PROFILE: &str =
+    " is not an attribute of the profile: the user's id is the `externalId` beside `profile`";
 
 /// The end of the message for a `null` given to an attribute that can't be cleared.
 const CANT_BE_NULL: &str = " can't be null (only firstName, lastName, mobilePhone and \
@@ -308,7 +325,10 @@ fn data_problem(message: &str) -> String {
     .iter()
     .any(|start| message.starts_with(start));
     // These messages name an attribute, never its value.
-    if names_a_field || message.contains(CANT_BE_NULL) || message.contains(IN_OTHER_CASE) {
+    let names_an_attribute = [CANT_BE_NULL, IN_OTHER_CASE, BLANKS_AROUND, NOT_IN_PROFILE]
+        .iter()
+        .any(|end| message.ends_with(end));
+    if names_a_field || names_an_attribute {
         message.to_string()
     } else {
         "invalid value".to_string()
