@@ -1675,6 +1675,20 @@ async fn sessions_are_listed_shown_and_cancelled() {
         "{}",
         run.stderr
     );
+    // A cancel whose answer is lost is sent again, and refused, as the first closed the
+    // session: it was cancelled as asked.
+    let second = api.create_identity_source_session(SOURCE).await.unwrap();
+    emulator.inject(Fault::StatusAfterCarryingOut {
+        status: 504,
+        count: 1,
+    });
+    let run = dir.run_async(&["sessions", "cancel", &second.id]).await;
+    assert_eq!(
+        (run.code, run.stdout.clone()),
+        (0, format!("Cancelled import session {}.\n", second.id)),
+        "{}",
+        run.all()
+    );
     let run = dir
         .run_async(&["sessions", "get", "apsNOSUCHSESSION"])
         .await;

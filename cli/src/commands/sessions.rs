@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
-use okta_identity_source::models::IdentitySourceSession;
+use okta_identity_source::models::{IdentitySourceSession, IdentitySourceSessionStatus};
 use okta_identity_source::reqwest::StatusCode;
 
 use crate::args::SessionsCommand;
@@ -41,13 +41,20 @@ pub async fn run(
         }
         SessionsCommand::Cancel { id, connection } => {
             let target = connection.target(read_env, quiet)?;
-            target
-                .api
-                .delete_identity_source_session(&target.source, id)
-                .await
-                .map_err(|error| {
-                    // Okta refuses the cancel of a session that no longer takes uploads.
-                    let refused = error.status() == Some(StatusCode::BAD_REQUEST);
+            let api = &target.api;
+            let deleted = api.delete_identity_source_session(&target.source, id).await;
+            if let Err(error) = deleted {
+                // Okta refuses the cancel of a session that no longer takes uploads.
+                let refused = error.status() == Some(StatusCode::BAD_REQUEST);
+                // The client sends a DELETE again when its answer was lost: the earlier one
+                // may be what closed the session, and then it is cancelled as asked.
+                let closed = refused
+                    && error.retries().total > 0
+                    && api
+                        .get_identity_source_session(&target.source, id)
+                        .await
+                        .is_ok_and(|session| session.status == IdentitySourceSessionStatus::Closed);
+                if !closed {
                     let step = match refused {
                         true => format!(
                             "cancelling session {id} (only a CREATED or IN_PROGRESS one can be; \
@@ -55,8 +62,9 @@ pub async fn run(
                         ),
                         false => format!("cancelling session {id}"),
                     };
-                    failed(step, error)
-                })?;
+                    return Err(failed(step, error));
+                }
+            }
             writeln!(out, "Cancelled import session {id}.")?;
         }
     }
