@@ -2407,6 +2407,38 @@ async fn redirects_never_carry_the_token_to_another_origin() -> TestResult {
     Ok(())
 }
 
+/// A client made from `http_client_builder` that follows redirects, as reqwest's do by
+/// default.
+fn following_redirects() -> Result<okta_identity_source::reqwest::Client, Box<dyn std::error::Error>>
+{
+    let policy = okta_identity_source::reqwest::redirect::Policy::limited(10);
+    Ok(okta_identity_source::http_client_builder()?
+        .redirect(policy)
+        .build()?)
+}
+
+/// A client made from `http_client_builder` follows no redirect, as the builder's own: a
+/// credential in a header of its own name would go with it to another host.
+#[tokio::test]
+async fn a_client_from_http_client_builder_follows_no_redirect() -> TestResult {
+    let elsewhere = server_answering(session_response("aps-elsewhere", "CREATED")).await;
+    let server = server_answering(
+        ResponseTemplate::new(302)
+            .insert_header("location", format!("{}{SESSION}", elsewhere.uri())),
+    )
+    .await;
+    let api = api_from(
+        Client::builder(server.uri())
+            .api_token(TOKEN)
+            .http_client(okta_identity_source::http_client_builder()?.build()?),
+    )?;
+
+    let error = get_session_error(&api).await;
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(302), "{error:?}");
+    assert!(received(&elsewhere).await.is_empty());
+    Ok(())
+}
+
 /// An injected client follows redirects, but a body can be sent only once: a 307 from the
 /// bulk upload is the answer, and the other origin never sees the personal data.
 #[tokio::test]
@@ -2421,7 +2453,7 @@ async fn an_injected_client_never_resends_a_body_across_a_redirect() -> TestResu
     let api = api_from(
         Client::builder(server.uri())
             .api_token(TOKEN)
-            .http_client(okta_identity_source::http_client_builder()?.build()?),
+            .http_client(following_redirects()?),
     )?;
 
     let error = api
@@ -2446,7 +2478,7 @@ async fn an_answer_from_another_origin_is_refused_unread() -> TestResult {
         Client::builder(server.uri())
             .api_token(TOKEN)
             .retry_policy(fast_retries(2))
-            .http_client(okta_identity_source::http_client_builder()?.build()?),
+            .http_client(following_redirects()?),
     )?;
 
     let error = get_session_error(&api).await;

@@ -200,10 +200,13 @@ impl ClientBuilder {
     /// on this machine directly, whatever proxy the environment names); the request timeout
     /// and the body limit still apply.
     ///
-    /// Should `client` follow redirects (reqwest's default does), a request body is still
+    /// Should `client` follow redirects (reqwest's default does; one started from
+    /// [`http_client_builder`](super::http_client_builder) does not), a request body is still
     /// never resent: a `307` or `308` to a call with a body is returned as the error. An
     /// answer that comes from another origin than the base URL's (a followed `301`, `302`
-    /// or `303`) fails with [`Error::Redirected`], unread.
+    /// or `303`) fails with [`Error::Redirected`], unread. But a credential sent in a header
+    /// other than `Authorization` (an API key in a header of its own) goes with the
+    /// redirect, as reqwest keeps every other header.
     ///
     /// Start from [`http_client_builder`](super::http_client_builder): reqwest is built
     /// without a TLS crypto provider of its own here.
@@ -275,12 +278,10 @@ impl ClientBuilder {
         })?;
         let http = match self.http {
             Some(http) => http,
-            // Redirects are not followed: a 3xx is returned as an error, so a body is never
-            // resent to another URL (plain http:// among them).
+            // Redirects are not followed (`http_client_builder`): a 3xx is returned as an
+            // error, so a body is never resent to another URL (plain http:// among them).
             None => {
-                let mut http = tls::http_client_builder()?
-                    .connect_timeout(self.connect_timeout)
-                    .redirect(reqwest::redirect::Policy::none());
+                let mut http = tls::http_client_builder()?.connect_timeout(self.connect_timeout);
                 // A proxy of the environment (`HTTP_PROXY`) can't reach this machine's
                 // loopback: an emulator or a test server is reached directly, and so is a
                 // token URL of the same client (an OAuth server of a test, on another port).

@@ -12,6 +12,11 @@ use super::error::ConfigError;
 /// A reqwest client builder whose TLS is rustls on `ring`, verifying certificates as the
 /// platform does: the start of a client for [`ClientBuilder::http_client`].
 ///
+/// It follows no redirects, as the client the builder makes does (reqwest's default
+/// follows ten): reqwest drops `Authorization` when a redirect leads to another host, but
+/// not a credential in a header of another name (an API key in `X-Api-Key`), which would
+/// go wherever the redirect points. `.redirect(…)` changes it.
+///
 /// reqwest is built without a crypto provider here, so its own `Client::new()` and
 /// `Client::builder()` fail to build a client (they panic) unless the application installs
 /// one, e.g. `rustls::crypto::ring::default_provider().install_default()`.
@@ -26,7 +31,9 @@ pub fn http_client_builder() -> Result<reqwest::ClientBuilder, ConfigError> {
         .with_no_client_auth();
     // reqwest is built for HTTP/1.1 only.
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(reqwest::Client::builder().tls_backend_preconfigured(config))
+    Ok(reqwest::Client::builder()
+        .tls_backend_preconfigured(config)
+        .redirect(reqwest::redirect::Policy::none()))
 }
 
 /// Whether `error` is a TLS handshake answered with something other than TLS: most often
