@@ -89,51 +89,49 @@ pub(super) fn check_quotes<R: std::io::Read>(
     let (start, end) = (start.byte(), reader.position().byte());
     let lines = reader.get_ref();
     let quoting = lines.quoting(start, end, delimiter.0);
-    if quoting == Some(Ok(())) {
-        return Ok(());
-    }
-    let line = location.line;
     let at = |field: usize| location.clone().at_column(field as u64 + 1);
     // The field a quote never closed took the line breaks after it into, if it did.
-    let broken = record.iter().position(holds_line_break);
-    match (quoting, broken) {
-        (Some(Ok(())), _) => Ok(()),
-        (Some(Err(QuoteError::NeverClosed)), Some(field)) => {
+    let broken = || record.iter().position(holds_line_break);
+    let problem = match quoting {
+        Some(Ok(())) => return Ok(()),
+        Some(Err(problem)) => problem,
+        // The record's bytes are kept until the next record is asked about, so this is not
+        // to happen; if it does, the record is not taken unchecked.
+        None => {
+            let message = "its quotes could not be checked, as its bytes were no longer kept";
+            return Err(RecordError::new(
+                at(broken().unwrap_or(0)),
+                index,
+                message.to_owned(),
+            ));
+        }
+    };
+    let line = location.line;
+    Err(match (problem, broken()) {
+        (QuoteError::NeverClosed, Some(field)) => {
             let last = lines.line_ending_at(end);
             let message = format!(
                 "a quote opened at line {line} is never closed: the rest of the file, to line {last}, was read as one field, and nothing after it can be read"
             );
-            Err(RecordError::ending_the_file(at(field), index, message))
+            RecordError::ending_the_file(at(field), index, message)
         }
-        (Some(Err(QuoteError::NeverClosed)), None) => {
-            let message =
-                "a quote opened in the last field is never closed before the file ends".to_owned();
-            Err(RecordError::new(
-                at(record.len().saturating_sub(1)),
-                index,
-                message,
-            ))
+        (QuoteError::NeverClosed, None) => {
+            let message = "a quote opened in the last field is never closed before the file ends";
+            let field = record.len().saturating_sub(1);
+            RecordError::new(at(field), index, message.to_owned())
         }
-        (Some(Err(QuoteError::TextAfterClosing { offset, .. })), Some(field)) => {
+        (QuoteError::TextAfterClosing { offset, .. }, Some(field)) => {
             let closing = lines.line_of(start + offset as u64);
             let message = format!(
                 "text follows a closing quote at line {closing}: a quote opened at line {line} is not closed where it should be, and lines {line} to {closing} were read as one record"
             );
-            Err(RecordError::new(at(field), index, message))
+            RecordError::new(at(field), index, message)
         }
-        (Some(Err(QuoteError::TextAfterClosing { field, .. })), None) => {
-            let message = "text follows the closing quote of a quoted value (a quote inside a quoted value is written twice: \"\")"
-                .to_owned();
-            Err(RecordError::new(at(field), index, message))
+        (QuoteError::TextAfterClosing { field, .. }, None) => {
+            let message = "text follows the closing quote of a quoted value (a quote inside a quoted value is written twice: \"\")";
+            RecordError::new(at(field), index, message.to_owned())
         }
-        // The record's bytes are kept until the next record is asked about, so this is not
-        // to happen; if it does, the record is not taken unchecked.
-        (None, field) => Err(RecordError::new(
-            at(field.unwrap_or(0)),
-            index,
-            "its quotes could not be checked, as its bytes were no longer kept".to_owned(),
-        )),
-    }
+    })
 }
 
 /// Reads the header now and the records as the iterator is driven. A UTF-8 byte-order mark
