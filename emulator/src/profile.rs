@@ -162,18 +162,13 @@ impl Profile {
                 Some(slot) => slot,
                 None => return,
             },
-            Name::Custom(name) => return self.set_custom(name, value),
+            Name::Custom(name) => return self.custom.set(name, value),
         };
         match (slot, value) {
             (Some(stored), Some(text)) => stored.replace(text),
             (slot, Some(text)) => *slot = Some(CompactBytes::new(text)),
             (slot, None) => *slot = None,
         }
-    }
-
-    #[inline(always)]
-    fn set_custom(&mut self, name: &[u8], value: Option<&[u8]>) {
-        self.custom.set(name, value);
     }
 
     /// Each attribute's name and value: the standard ones in the order of
