@@ -152,6 +152,8 @@ struct RegisteredApp {
 struct Claims {
     iss: Option<String>,
     exp: Option<u64>,
+    /// Not before: optional, and when given, the assertion is refused until then.
+    nbf: Option<u64>,
     jti: Option<String>,
 }
 
@@ -277,6 +279,11 @@ impl TokenIssuer {
         if exp.saturating_sub(unix_now) > MAX_ASSERTION_LIFETIME_SECS {
             return Err(OAuthError::client(
                 "The client_assertion expires more than an hour from now.",
+            ));
+        }
+        if claims.nbf.is_some_and(|nbf| nbf > unix_now) {
+            return Err(OAuthError::client(
+                "The client_assertion is not valid yet (its nbf is in the future).",
             ));
         }
         let scopes = app.scopes.clone();

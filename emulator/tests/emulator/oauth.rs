@@ -210,6 +210,13 @@ async fn expired_replayed_or_misaddressed_assertions_are_refused() {
             "a day long",
             assertion(&emulator, json!({ "jti": "six", "exp": 4_000_000_000u64 })),
         ),
+        (
+            "not valid yet",
+            assertion(
+                &emulator,
+                json!({ "jti": "seven", "nbf": chrono::Utc::now().timestamp() + 600 }),
+            ),
+        ),
     ];
     for (case, assertion) in refused {
         let (status, body) = token(&emulator, &assertion).await;
