@@ -229,6 +229,7 @@ impl EmulatorBuilder {
             service: Service::new(self.limits, self.timings, clock, self.sources)
                 .keep_finished(self.finished_sessions_kept),
             rate: RateWindow::new(self.rate_limit),
+            token_rate: RateWindow::new(self.rate_limit),
             issuer,
             faults: FaultQueue::default(),
             recorder: Recorder::new(self.record_limit),

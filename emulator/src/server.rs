@@ -20,7 +20,7 @@ use tower::ServiceExt;
 use crate::auth::{self, Access};
 use crate::error::OktaError;
 use crate::faults::RequestFault;
-use crate::http::error_answer;
+use crate::http::{TOKEN_PATH, error_answer};
 use crate::ids;
 use crate::rate_limit::RateStatus;
 use crate::read_to_end;
@@ -135,6 +135,13 @@ async fn handle(
     let (request, read_to_end) = read_to_end::watch(request);
     let answer = if request.uri().path().starts_with("/api/") {
         api_request(&shared, router, request).await
+    } else if request.uri().path() == TOKEN_PATH {
+        // The token endpoint has a window of its own, as at Okta; its 429 is Okta's too.
+        let rate = shared.lock().token_rate.take(Instant::now());
+        match rate.allowed {
+            true => Ok((into_response(router.oneshot(request).await), rate)),
+            false => Ok((error_answer(&OktaError::rate_limited()), rate)),
+        }
     } else {
         let rate = shared.lock().rate.peek(Instant::now());
         let response = router.oneshot(request).await;

@@ -13,7 +13,10 @@ use crate::service::{Clock, Service};
 /// The mutable state, behind one lock that is never held across an `.await`.
 pub(crate) struct State {
     pub service: Service,
+    /// The API's window of requests.
     pub rate: RateWindow,
+    /// The token endpoint's, which Okta counts apart from the API's.
+    pub token_rate: RateWindow,
     pub issuer: TokenIssuer,
     pub faults: FaultQueue,
     pub recorder: Recorder,

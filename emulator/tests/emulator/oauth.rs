@@ -157,7 +157,13 @@ fn assertion(emulator: &Emulator, claims: Value) -> String {
 
 /// Posts a token request with `assertion`; the status and the body.
 async fn token(emulator: &Emulator, assertion: &str) -> (u16, Value) {
-    let response = reqwest::Client::new()
+    let response = token_response(emulator, assertion).await;
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+/// The answer to a token request with `assertion`.
+async fn token_response(emulator: &Emulator, assertion: &str) -> reqwest::Response {
+    reqwest::Client::new()
         .post(format!("{}/oauth2/v1/token", emulator.base_url()))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(format!(
@@ -167,8 +173,40 @@ async fn token(emulator: &Emulator, assertion: &str) -> (u16, Value) {
         ))
         .send()
         .await
-        .unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
+        .unwrap()
+}
+
+/// The token endpoint counts its requests in a window of its own, as Okta does: the API's
+/// used up leaves it whole, and past its own limit it answers Okta's 429.
+#[tokio::test]
+async fn the_token_endpoint_has_a_rate_limit_of_its_own() {
+    let app = emulator::ServiceApp::new(CLIENT_ID, RSA_PUBLIC);
+    let window = std::time::Duration::from_secs(600);
+    let emulator = start(builder().service_app(app).rate_limit(3, window)).await;
+    let api = crate::support::api(&emulator);
+    for _ in 0..3 {
+        api.list_identity_source_sessions(SOURCE).await.unwrap();
+    }
+    let (status, _, _) = refusal(api.list_identity_source_sessions(SOURCE).await);
+    assert_eq!(status, 429, "the API's window is used up");
+
+    let remaining = |response: &reqwest::Response| {
+        let value = response.headers().get("x-rate-limit-remaining");
+        value.and_then(|value| value.to_str().ok()?.parse::<u32>().ok())
+    };
+    for (n, left) in [(1, 2), (2, 1), (3, 0)] {
+        let jti = format!("jti-{n}");
+        let response =
+            token_response(&emulator, &assertion(&emulator, json!({ "jti": jti }))).await;
+        assert_eq!(response.status(), 200, "token request {n}");
+        assert_eq!(remaining(&response), Some(left), "token request {n}");
+    }
+    let response =
+        token_response(&emulator, &assertion(&emulator, json!({ "jti": "jti-4" }))).await;
+    assert_eq!(response.status(), 429);
+    assert_eq!(remaining(&response), Some(0));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["errorCode"], "E0000047");
 }
 
 #[tokio::test]
