@@ -519,6 +519,48 @@ fn a_tag_self_and_an_operation_clone_get_names_that_compile_and_do_not_shadow() 
     assert!(surface.contains("  fmt_2() -> Call<()>"), "{surface}");
 }
 
+/// A scheme's functions are named after it (`github_access_token` for the OAuth 2.0 scheme
+/// `github`): another scheme may already be named so, before it or after it in the document.
+#[test]
+fn security_schemes_whose_functions_would_share_a_name_get_names_of_their_own() {
+    let oauth =
+        "github: {type: oauth2, flows: {clientCredentials: {tokenUrl: /token, scopes: {}}}}";
+    let bearer = "github_access_token: {type: http, scheme: bearer}";
+    let basic = "github_client_credentials: {type: http, scheme: basic}";
+    for (order, expected) in [
+        (
+            [oauth, bearer, basic],
+            [
+                "github_access_token(",
+                "github_client_credentials(",
+                "github_access_token_2(",
+                "github_client_credentials_2(",
+            ],
+        ),
+        (
+            [bearer, basic, oauth],
+            [
+                "github_access_token(",
+                "github_client_credentials(",
+                "github_2_access_token(",
+                "github_2_client_credentials(",
+            ],
+        ),
+    ] {
+        let schemes = order.map(|scheme| format!("    {scheme}\n")).concat();
+        let document =
+            format!("{MINIMAL_HEAD}paths: {{}}\ncomponents:\n  securitySchemes:\n{schemes}");
+        let files = generate_test_document(&document).expect("generates");
+        let auth = text_of(&files, "src/auth.rs");
+        let functions = declared(&auth, "pub fn ");
+        let names: Vec<&str> = functions
+            .iter()
+            .map(|function| &function[..=function.find('(').unwrap_or(0)])
+            .collect();
+        assert_eq!(names, expected, "{order:?}");
+    }
+}
+
 #[test]
 fn all_of_cycles_and_deep_nesting_are_named_for_what_they_are() {
     let answering = |schemas: &str| {

@@ -138,6 +138,32 @@ pub enum SchemeKind {
     },
 }
 
+/// The ending of the name of an OAuth 2.0 scheme's function that takes an access token.
+pub const ACCESS_TOKEN: &str = "_access_token";
+/// The ending of the name of the function of a client-credentials flow with a secret.
+pub const CLIENT_CREDENTIALS: &str = "_client_credentials";
+/// The ending of the name of the function of a client-credentials flow with a private key.
+pub const SERVICE_APP: &str = "_service_app";
+
+impl SchemeKind {
+    /// The endings of the names of the functions the auth module makes for a scheme of this
+    /// kind, after the scheme's name (`""`: the name itself).
+    pub fn function_endings(&self) -> &'static [&'static str] {
+        match self {
+            Self::OAuth2 {
+                client_credentials: None,
+            } => &[ACCESS_TOKEN],
+            Self::OAuth2 {
+                client_credentials: Some(flow),
+            } => match flow.client_auth {
+                ClientAuth::ClientSecret => &[ACCESS_TOKEN, CLIENT_CREDENTIALS],
+                ClientAuth::PrivateKeyJwt => &[ACCESS_TOKEN, SERVICE_APP],
+            },
+            Self::ApiKey { .. } | Self::VendorToken | Self::Bearer | Self::Basic => &[""],
+        }
+    }
+}
+
 /// Where an API key goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyLocation {

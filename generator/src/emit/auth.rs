@@ -6,7 +6,8 @@ use quote::{format_ident, quote};
 
 use super::tokens::{docs, ident};
 use crate::ir::{
-    ClientAuth, ClientCredentialsFlow, KeyLocation, SchemeKind, Security, SecurityScheme,
+    ACCESS_TOKEN, CLIENT_CREDENTIALS, ClientAuth, ClientCredentialsFlow, KeyLocation, SERVICE_APP,
+    SchemeKind, Security, SecurityScheme,
 };
 
 /// `auth.rs`, or `None` when the document declares no scheme the client can use.
@@ -90,8 +91,8 @@ fn scheme(scheme: &SecurityScheme) -> TokenStream {
             }
         }
         SchemeKind::OAuth2 { client_credentials } => {
-            let access_token =
-                format_ident!("{}_access_token", scheme.rust_name.trim_start_matches("r#"));
+            let stem = scheme.rust_name.trim_start_matches("r#");
+            let access_token = format_ident!("{stem}{ACCESS_TOKEN}");
             let docs = docs([
                 "An OAuth 2.0 access token you already have, sent as\n`Authorization: Bearer <token>`.",
                 described,
@@ -146,7 +147,7 @@ fn client_credentials_flow(scheme: &SecurityScheme, flow: &ClientCredentialsFlow
     let token_url = &flow.token_url;
     let (text, function) = match flow.client_auth {
         ClientAuth::ClientSecret => {
-            let function = format_ident!("{stem}_client_credentials");
+            let function = format_ident!("{stem}{CLIENT_CREDENTIALS}");
             let text = format!(
                 "OAuth 2.0 client credentials: access tokens from `{token_url}` for a client id\nand secret, asking for [`{scopes_name}`], cached and renewed. The secret is sent\nwith HTTP Basic authentication (`client_secret_basic`), or in the form with\n[`client_secret_post`](crate::ClientCredentials::client_secret_post)."
             );
@@ -158,7 +159,7 @@ fn client_credentials_flow(scheme: &SecurityScheme, flow: &ClientCredentialsFlow
             (text, function)
         }
         ClientAuth::PrivateKeyJwt => {
-            let function = format_ident!("{stem}_service_app");
+            let function = format_ident!("{stem}{SERVICE_APP}");
             let text = format!(
                 "An OAuth 2.0 service app: access tokens from `{token_url}` with a client assertion\nsigned by the app's private key (`private_key_jwt`), asking for [`{scopes_name}`],\ncached and renewed."
             );

@@ -158,10 +158,8 @@ fn credentials(api: &Api, lib_name: &str) -> String {
         SchemeKind::Basic => "\"user\", token",
         _ => "token",
     };
-    let suffix = match scheme.kind {
-        SchemeKind::OAuth2 { .. } => "_access_token",
-        _ => "",
-    };
+    // The first of a scheme's functions takes the token.
+    let suffix = scheme.kind.function_endings()[0];
     format!("    .auth({lib_name}::auth::{function}{suffix}({arguments}))")
 }
 

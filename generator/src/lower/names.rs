@@ -225,18 +225,32 @@ impl Scope {
 
     /// `name` if it is free, otherwise the first free numbered form of it.
     pub fn claim(&mut self, name: String) -> String {
-        if self.taken.insert(name.clone()) {
-            return name;
-        }
+        self.claim_stem(name, &[""])
+    }
+
+    /// Claims the names `stem + ending` for each of `endings` together (an ending of `""`
+    /// is the stem itself, else it follows the stem without its `r#`), for the first stem,
+    /// `name` or a numbered one, whose names are all free; the stem.
+    pub fn claim_stem(&mut self, name: String, endings: &[&str]) -> String {
+        let names = |stem: &str| -> Vec<String> {
+            let names = endings.iter().map(|ending| match *ending {
+                "" => stem.to_owned(),
+                ending => format!("{}{ending}", stem.trim_start_matches("r#")),
+            });
+            names.collect()
+        };
         // `r#type` becomes `type_2`, `self_` becomes `self_2` and `Self_` becomes `Self2`.
         let bare = name.trim_start_matches("r#");
         let camel = bare.contains(|c: char| c.is_ascii_uppercase());
         let bare = bare.trim_end_matches('_');
         let separator = if camel { "" } else { "_" };
-        (2..)
-            .map(|n| format!("{bare}{separator}{n}"))
-            .find(|candidate| self.taken.insert(candidate.clone()))
-            .unwrap_or(name)
+        let numbered = (2..).map(|n| format!("{bare}{separator}{n}"));
+        let stem = std::iter::once(name.clone())
+            .chain(numbered)
+            .find(|stem| names(stem).iter().all(|name| !self.taken.contains(name)))
+            .unwrap_or(name);
+        self.taken.extend(names(&stem));
+        stem
     }
 }
 

@@ -33,9 +33,10 @@ impl Lowerer<'_> {
             let scheme_at = at.push(name);
             let (scheme, scheme_at) = resolve(declared, "securitySchemes", scheme, &scheme_at)?;
             match self.scheme_kind(name, scheme, profile) {
+                // A scheme's functions are named after it: all of them must be free.
                 Ok(kind) => schemes.push(SecurityScheme {
                     name: name.clone(),
-                    rust_name: rust_names.claim(snake(name)),
+                    rust_name: rust_names.claim_stem(snake(name), kind.function_endings()),
                     description: description(scheme).map(str::to_owned),
                     kind,
                 }),
