@@ -141,20 +141,22 @@ pub fn starts_html_block(line: &str) -> bool {
 /// `line`, outside its code spans, made safe for rustdoc.
 pub fn rustdoc_safe(line: &str) -> String {
     let mut safe = String::with_capacity(line.len() + 8);
-    // For each `[` open: whether it was kept as a link's.
+    let pairs = Pairs::of(line);
+    // For each `[` open: whether it was kept as a link's; and how many were.
     let mut brackets: Vec<bool> = Vec::new();
+    let mut links_open = 0_usize;
     let mut in_anchor = false;
     let mut at = 0;
     while let Some(offset) = line[at..].find(['\\', '`', 'h', '<', '[', ']']) {
         let here = at + offset;
         safe.push_str(&line[at..here]);
         let (before, rest) = line.split_at(here);
-        let in_link_text = brackets.contains(&true) || in_anchor;
+        let in_link_text = links_open > 0 || in_anchor;
         let taken = match rest.as_bytes()[0] {
             // A backslash escape or a code span is copied as it is.
             b'\\' | b'`' => {
                 let taken = if rest.starts_with('`') {
-                    code_span(rest)
+                    pairs.code_span(here).unwrap_or_else(|| code_span(rest))
                 } else {
                     escape(rest)
                 };
@@ -190,13 +192,15 @@ pub fn rustdoc_safe(line: &str) -> String {
                     .next_back()
                     .is_some_and(|c| c.is_alphanumeric() || c == '_');
                 let label = safe.ends_with(']') && !safe.ends_with("\\]");
-                let link = !part_of_a_word && (label || is_link(rest));
+                let link = !part_of_a_word && (label || pairs.is_link(line, here));
                 brackets.push(link);
+                links_open += usize::from(link);
                 safe.push_str(if link { "[" } else { "\\[" });
                 1
             }
             _ => {
                 let link = brackets.pop().unwrap_or(false);
+                links_open -= usize::from(link);
                 safe.push_str(if link { "]" } else { "\\]" });
                 1
             }
@@ -298,22 +302,72 @@ fn is_autolink(after: &str) -> bool {
     (url || email) && !inside.contains(|c: char| c.is_whitespace() || c == '<')
 }
 
-/// Whether the `[` that starts `rest` starts a link: ``[`Name`]`` (the generator's), or
-/// `[text](…)`, `[text][label]`, or a definition `[label]: https://…` (Markdown's).
-fn is_link(rest: &str) -> bool {
-    if rest.starts_with("[`") {
-        return true;
+/// Where the brackets and the runs of backticks of a line pair up, found in one pass each,
+/// so that reading a line stays linear however many it has (a description of 40,000 `[`
+/// took 40 s when each looked ahead to the end of the line for its `]`).
+struct Pairs {
+    /// `(open, close)`: the byte offsets of each `[` and the `]` that closes it, by `open`.
+    brackets: Vec<(usize, usize)>,
+    /// `(start, length, next)`: each run of backticks, and where the next run of as many
+    /// starts, if one does, by `start`.
+    runs: Vec<(usize, usize, Option<usize>)>,
+}
+
+impl Pairs {
+    fn of(line: &str) -> Self {
+        let mut brackets = Vec::new();
+        let mut open = Vec::new();
+        for (at, byte) in line.bytes().enumerate() {
+            match byte {
+                b'[' => open.push(at),
+                b']' => brackets.extend(open.pop().map(|start| (start, at))),
+                _ => {}
+            }
+        }
+        brackets.sort_unstable();
+        let mut runs: Vec<(usize, usize, Option<usize>)> = Vec::new();
+        let bytes = line.as_bytes();
+        let mut at = 0;
+        while let Some(offset) = line.get(at..).and_then(|rest| rest.find('`')) {
+            let start = at + offset;
+            let length = bytes[start..].iter().take_while(|&&b| b == b'`').count();
+            runs.push((start, length, None));
+            at = start + length;
+        }
+        // The next run of each length, found from the end.
+        let mut next_of_length: std::collections::HashMap<usize, usize> = Default::default();
+        for run in runs.iter_mut().rev() {
+            run.2 = next_of_length.insert(run.1, run.0);
+        }
+        Self { brackets, runs }
     }
-    let mut depth = 0_usize;
-    for (at, c) in rest.char_indices() {
-        match c {
-            '[' => depth += 1,
-            ']' if depth == 1 => return follows_link_text(&rest[at + 1..]),
-            ']' => depth -= 1,
-            _ => {}
+
+    /// Whether the `[` at `at` of `line` starts a link: ``[`Name`]`` (the generator's), or
+    /// `[text](…)`, `[text][label]`, or a definition `[label]: https://…` (Markdown's).
+    fn is_link(&self, line: &str, at: usize) -> bool {
+        if line[at..].starts_with("[`") {
+            return true;
+        }
+        match self.brackets.binary_search_by_key(&at, |&(open, _)| open) {
+            Ok(found) => follows_link_text(&line[self.brackets[found].1 + 1..]),
+            Err(_) => false,
         }
     }
-    false
+
+    /// The length of the code span whose opening run starts at `at` (to the end of the next
+    /// run of as many backticks, or the opening run alone when none closes it); `None` when
+    /// no run starts there (the read began within one, after an escaped backtick).
+    fn code_span(&self, at: usize) -> Option<usize> {
+        let found = self
+            .runs
+            .binary_search_by_key(&at, |&(start, ..)| start)
+            .ok()?;
+        let (start, length, next) = self.runs[found];
+        Some(match next {
+            Some(next) => next + length - start,
+            None => length,
+        })
+    }
 }
 
 /// Whether what follows a `]` makes the brackets before it a link's text or label.
@@ -332,7 +386,49 @@ fn follows_link_text(after: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// Whether the `[` that starts `rest` starts a link, found by looking ahead for its `]`:
+    /// what [`Pairs::is_link`] must agree with.
+    fn is_link_looking_ahead(rest: &str) -> bool {
+        if rest.starts_with("[`") {
+            return true;
+        }
+        let mut depth = 0_usize;
+        for (at, c) in rest.char_indices() {
+            match c {
+                '[' => depth += 1,
+                ']' if depth == 1 => return follows_link_text(&rest[at + 1..]),
+                ']' => depth -= 1,
+                _ => {}
+            }
+        }
+        false
+    }
+
+    proptest! {
+        /// Brackets and code spans paired up in one pass are those found by looking ahead
+        /// from each.
+        #[test]
+        fn pairs_found_in_one_pass_are_those_found_by_looking_ahead(
+            line in proptest::collection::vec(
+                proptest::sample::select(vec!['[', ']', '`', 'a', '(', ':', ' ', '/']),
+                0..60,
+            ).prop_map(String::from_iter),
+        ) {
+            let pairs = Pairs::of(&line);
+            for (at, c) in line.char_indices() {
+                if c == '[' {
+                    prop_assert_eq!(pairs.is_link(&line, at), is_link_looking_ahead(&line[at..]), "at {}", at);
+                }
+                if let Some(length) = pairs.code_span(at) {
+                    prop_assert_eq!(length, code_span(&line[at..]), "at {}", at);
+                }
+            }
+        }
+    }
 
     #[test]
     fn what_rustdoc_would_warn_about_is_written_to_render_as_it_reads() {

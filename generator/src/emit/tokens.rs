@@ -189,11 +189,94 @@ fn doc_lines<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> Vec<String> {
             lines.push(String::new());
         }
         let mut blocks = CodeBlocks::default();
+        let mut written = Vec::new();
         for line in paragraph.lines() {
-            blocks.push(line, &mut lines);
+            blocks.push(line, &mut written);
         }
-        blocks.close(&mut lines);
+        blocks.close(&mut written);
+        // The lines above find the code blocks of descriptions as they are mostly written;
+        // one they miss (in a block quote, indented within a list item, indented with a
+        // tab) would be a doctest of the crate, which fails: then the paragraph is shown
+        // as it is written, in a text block.
+        if might_hold_code(paragraph) && has_doctest(&written) {
+            written = as_text_block(paragraph);
+        }
+        lines.append(&mut written);
     }
+    lines
+}
+
+/// Whether `paragraph` may hold a code block at all: a fence, or a line indented by four
+/// columns or a tab (within block quotes too). Most descriptions hold none, and are not
+/// parsed again.
+fn might_hold_code(paragraph: &str) -> bool {
+    paragraph.contains("```")
+        || paragraph.contains("~~~")
+        || paragraph.lines().any(|line| {
+            let text = line.trim_start_matches([' ', '\t', '>']);
+            let lead = &line[..line.len() - text.len()];
+            lead.contains('\t') || lead.bytes().filter(|&byte| byte == b' ').count() >= 4
+        })
+}
+
+/// Whether rustdoc would take a code block of the doc comment `lines` (each after its
+/// `///`) for Rust to test, as CommonMark reads them (pulldown-cmark, rustdoc's own parser).
+fn has_doctest(lines: &[String]) -> bool {
+    use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag};
+    let lines: Vec<&str> = lines
+        .iter()
+        .map(|line| line.strip_prefix(' ').unwrap_or(line))
+        .collect();
+    let text = lines.join("\n");
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS;
+    Parser::new_ext(&text, options).any(|event| match event {
+        Event::Start(Tag::CodeBlock(CodeBlockKind::Indented)) => true,
+        Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => is_tested_rust(&info),
+        _ => false,
+    })
+}
+
+/// Whether rustdoc tests a fenced block with `info`: one with no word, only its own (`rust`,
+/// `no_run`, `edition2021`, …), or `rust` among others, unless one is `ignore`. Unsure
+/// cases count as tested.
+fn is_tested_rust(info: &str) -> bool {
+    const RUSTDOC_WORDS: [&str; 6] = [
+        "rust",
+        "no_run",
+        "should_panic",
+        "compile_fail",
+        "test_harness",
+        "standalone_crate",
+    ];
+    let words: Vec<&str> = info
+        .split([',', ' ', '\t', '{', '}', '.'])
+        .filter(|word| !word.is_empty())
+        .collect();
+    if words.iter().any(|word| word.starts_with("ignore")) {
+        return false;
+    }
+    let rustdoc_word = |word: &&str| RUSTDOC_WORDS.contains(word) || word.starts_with("edition");
+    words.iter().all(rustdoc_word) || words.contains(&"rust")
+}
+
+/// `paragraph` as it is written, in one fenced `text` block (its fence longer than any run of
+/// backticks in it, so nothing in it closes the block).
+fn as_text_block(paragraph: &str) -> Vec<String> {
+    let longest = paragraph
+        .split(|c| c != '`')
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat((longest + 1).max(3));
+    let mut lines = vec![format!(" {fence}text")];
+    lines.extend(paragraph.lines().map(|line| match line.is_empty() {
+        true => String::new(),
+        false => format!(" {line}"),
+    }));
+    lines.push(format!(" {fence}"));
     lines
 }
 
@@ -362,6 +445,33 @@ mod tests {
                 "     also first"
             ]
         );
+    }
+
+    #[test]
+    fn code_blocks_the_lines_miss_make_their_paragraph_a_text_block() {
+        for description in [
+            "Intro.\n\n> Example:\n>\n> ```\n> this is not rust\n> ```",
+            "Steps:\n\n- first item\n\n        this is not rust either\n\nand",
+            "Then\n\n\ttab indented not rust",
+            "> quoted\n>\n>     indented in a quote",
+        ] {
+            let lines = doc_lines([description]);
+            assert!(!has_doctest(&lines), "{description:?}: {lines:#?}");
+            let fence = lines[0].trim_end_matches("text");
+            assert!(fence.starts_with(" ```"), "{description:?}: {lines:#?}");
+            assert_eq!(lines.last(), Some(&fence.to_owned()), "{description:?}");
+        }
+        // Runs of backticks inside are not taken for the block's end.
+        let lines = doc_lines(["> ````\n> x\n> ````\nand ```` ````` here"]);
+        assert!(!has_doctest(&lines), "{lines:#?}");
+        assert_eq!(lines[0], " ``````text");
+        // What the lines handle is kept as they write it.
+        let lines = doc_lines(["Example:\n```\nlet x = 1;\n```"]);
+        assert_eq!(lines, [" Example:", " ```text", " let x = 1;", " ```"]);
+        assert!(is_tested_rust("") && is_tested_rust("rust") && is_tested_rust("no_run"));
+        assert!(is_tested_rust("edition2021,should_panic") && is_tested_rust("{.rust .nope}"));
+        assert!(!is_tested_rust("text") && !is_tested_rust("rust,ignore"));
+        assert!(!is_tested_rust("json") && !is_tested_rust("ignore-wasm32"));
     }
 
     #[test]
