@@ -479,6 +479,43 @@ fn an_all_of_that_gives_a_property_two_types_no_value_has_is_warned_of() {
     );
 }
 
+/// A union is its members alone: properties or an `allOf` beside them that some member
+/// lacks are left out with a warning; those every member holds (a discriminator) lose
+/// nothing and are not warned of.
+#[test]
+fn what_a_union_leaves_out_beside_its_members_is_warned_of() {
+    let document = |schema: &str| {
+        format!(
+            "{MINIMAL_HEAD}paths:\n  /r:\n    get:\n      operationId: getR\n      responses: {{'200': {{description: ok, content: {{application/json: {{schema: {{$ref: '#/components/schemas/R'}}}}}}}}}}\ncomponents:\n  schemas:\n    Base: {{type: object, required: [id], properties: {{id: {{type: string}}}}}}\n    A: {{type: object, properties: {{kind: {{type: string}}, a: {{type: string}}}}}}\n    B: {{allOf: [{{$ref: '#/components/schemas/Base'}}, {{type: object, properties: {{kind: {{type: string}}, b: {{type: integer}}}}}}]}}\n    R:\n{schema}"
+        )
+    };
+    let members =
+        "      oneOf: [{$ref: '#/components/schemas/A'}, {$ref: '#/components/schemas/B'}]\n";
+    let left_out = |beside: &str| {
+        let (_, warnings) = generate_with_warnings(&document(&format!("{beside}{members}")));
+        warnings
+    };
+    let warning = |what: &str, are: &str| {
+        format!(
+            "at #/components/schemas/R: {what} beside `oneOf` {are} left out: the type is the union of its members alone (let each member of `oneOf` hold what they share: an `allOf` of it and the member's own part)"
+        )
+    };
+    assert_eq!(
+        left_out("      allOf: [{$ref: '#/components/schemas/Base'}]\n"),
+        [warning("`allOf`", "is")]
+    );
+    assert_eq!(
+        left_out(
+            "      properties: {id: {type: string}, kind: {type: string}}\n      anyOf: [{$ref: '#/components/schemas/Base'}, {type: object}]\n"
+        ),
+        [warning("`properties` and `anyOf`", "are")]
+    );
+    // Every member has `kind`: nothing is lost.
+    let held =
+        "      properties: {kind: {type: string}}\n      discriminator: {propertyName: kind}\n";
+    assert_eq!(left_out(held), Vec::<String>::new());
+}
+
 #[test]
 fn values_of_a_string_enum_that_are_not_text_are_left_out_with_a_warning() {
     let document = format!(

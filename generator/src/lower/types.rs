@@ -1,5 +1,7 @@
 //! Lowering schemas into type references and named type definitions.
 
+use std::collections::BTreeSet;
+
 use openapiv3::{
     AdditionalProperties, Discriminator, ObjectType, ReferenceOr, Schema, SchemaKind, Type,
 };
@@ -480,10 +482,95 @@ impl<'d> Lowerer<'d> {
             }
             Definition::Union { keyword, members } => {
                 self.refuse_unconvertible_members(members)?;
+                self.warn_of_what_a_union_leaves_out(keyword, schema, pointer);
                 self.union(name, keyword, members, schema, pointer)
                     .map(TypeKind::Union)
             }
         }
+    }
+
+    /// A union is its members: what the schema says beside them (`properties` or an `allOf`
+    /// that some member does not hold too, `additionalProperties`, the other kind of union)
+    /// is left out, with a warning. Properties that every member holds (a discriminator's,
+    /// most often) lose nothing, and are passed over in silence.
+    fn warn_of_what_a_union_leaves_out(&mut self, keyword: &str, schema: &Schema, at: &Pointer) {
+        let SchemaKind::Any(any) = &schema.schema_kind else {
+            return;
+        };
+        let members = if keyword == "oneOf" {
+            &any.one_of
+        } else {
+            &any.any_of
+        };
+        let (other, other_keyword) = match keyword {
+            "oneOf" => (&any.any_of, "anyOf"),
+            _ => (&any.one_of, "oneOf"),
+        };
+        let held_by_every_member = |names: &BTreeSet<String>| {
+            typed_members(members).into_iter().all(|(_, member)| {
+                let held = self.property_names(member, 0);
+                names.iter().all(|name| held.contains(name))
+            })
+        };
+        let own: BTreeSet<String> = any.properties.keys().cloned().collect();
+        let shared: BTreeSet<String> = typed_members(&any.all_of)
+            .into_iter()
+            .flat_map(|(_, member)| self.property_names(member, 0))
+            .collect();
+        let beside = [
+            (!own.is_empty() && !held_by_every_member(&own), "properties"),
+            (
+                !typed_members(&any.all_of).is_empty() && !held_by_every_member(&shared),
+                "allOf",
+            ),
+            (any.additional_properties.is_some(), "additionalProperties"),
+            (!typed_members(other).is_empty(), other_keyword),
+        ];
+        let beside: Vec<String> = beside
+            .into_iter()
+            .filter(|(left_out, _)| *left_out)
+            .map(|(_, keyword)| format!("`{keyword}`"))
+            .collect();
+        if beside.is_empty() {
+            return;
+        }
+        let message = format!(
+            "{} beside `{keyword}` {} left out: the type is the union of its members alone",
+            beside.join(" and "),
+            if beside.len() == 1 { "is" } else { "are" },
+        );
+        let help = format!(
+            "let each member of `{keyword}` hold what they share: an `allOf` of it and the member's own part"
+        );
+        self.warn_once(Diagnostic::at(at, message).with_help(help).warning());
+    }
+
+    /// The names of the properties `schema` gives an object, its `allOf` members' included,
+    /// through `$ref`s (to a depth of 16; a cycle gives what was found).
+    fn property_names(&self, schema: &ReferenceOr<Schema>, depth: usize) -> BTreeSet<String> {
+        let mut names = BTreeSet::new();
+        let Ok((schema, _)) = resolve(self.schemas(), "schemas", schema, &Pointer::root()) else {
+            return names;
+        };
+        if depth > 16 {
+            return names;
+        }
+        let all_of: &[ReferenceOr<Schema>] = match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(object)) => {
+                names.extend(object.properties.keys().cloned());
+                &[]
+            }
+            SchemaKind::Any(any) => {
+                names.extend(any.properties.keys().cloned());
+                &any.all_of
+            }
+            SchemaKind::AllOf { all_of } => all_of,
+            _ => &[],
+        };
+        for member in all_of {
+            names.extend(self.property_names(member, depth + 1));
+        }
+        names
     }
 
     /// The error of the first member that is, or `$ref`s, a 3.1 schema with no 3.0 form:
