@@ -751,7 +751,7 @@ async fn a_quote_never_closed_stops_even_a_skipping_import_before_anything_is_se
         assert_eq!(run.code, 1, "{}", run.all());
         assert!(
             run.stderr.contains(
-                "invalid: users.csv:2: column 3: a quote opened at line 2 is never closed: the rest of the file, to line 41, was read as one field"
+                "invalid: users.csv:2: externalId \"e1\": column 3: a quote opened at line 2 is never closed: the rest of the file, to line 41, was read as one field"
             ),
             "{}",
             run.all()

@@ -636,6 +636,24 @@ fn deactivation_files_one_id_per_line_or_a_csv_column() {
             .collect();
         assert_eq!(ids, ["e1", "e2"]);
     }
+    // The column's name comes only before any other content, and a line that can't be read
+    // is a record with an index of its own.
+    let (_dir, path) = file("gone.txt", b"\xff\nexternalId\ne1\n");
+    let rows: Vec<_> = read_deactivations(&path, Delimiter::default())
+        .unwrap()
+        .map(|r| {
+            r.map(|row| (row.external_id, row.index))
+                .map_err(|e| e.index)
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            Err(0),
+            Ok(("externalId".to_owned(), 1)),
+            Ok(("e1".to_owned(), 2))
+        ]
+    );
     // A row of columns pasted from a spreadsheet is no id.
     let (_dir, path) = file("gone.txt", b"e1\ne2\tJohn Smith\n");
     let rows: Vec<_> = read_deactivations(&path, Delimiter::default())
@@ -910,12 +928,29 @@ fn quotes_that_do_not_pair_up_on_one_line_refuse_their_record_and_reading_goes_o
         assert_eq!(rows[2], Err(format!("FILE:5:3: {after_closing}")));
         assert_eq!(
             rows[3],
-            Err(
-                "FILE:6:3: a quote opened in the last field is never closed before the file ends"
-                    .into()
-            )
+            Err("FILE:6:3: a quote opened here is never closed before the file ends".into())
         );
     }
+
+    // Beside an address over two lines, the quote out of place is still named where it is,
+    // and the record keeps its id (a deactivation of it is then refused).
+    let (_dir, path) = file(
+        "users.csv",
+        b"externalId,lastName,homeAddress\ne7,\"Smith, J\"r,\"1 Main St\nApt 4\"\ne8,Doe,x\n",
+    );
+    let rows: Vec<_> = read_users(&path, &ReadOptions::default())
+        .unwrap()
+        .collect();
+    let error = rows[0].as_ref().unwrap_err();
+    assert!(
+        error.to_string().ends_with(":2:2: text follows the closing quote of a quoted value (a quote inside a quoted value is written twice: \"\")"),
+        "{error}"
+    );
+    assert_eq!(error.external_id.as_deref(), Some("e7"));
+    assert_eq!(
+        rows[1].as_ref().map(|row| row.external_id.as_str()),
+        Ok("e8")
+    );
 
     let (_dir, path) = file(
         "gone.csv",
@@ -936,9 +971,10 @@ fn quotes_that_do_not_pair_up_on_one_line_refuse_their_record_and_reading_goes_o
     );
     assert_eq!(rows[2], Ok("x3".to_owned()));
     assert!(
-        rows[3].as_ref().unwrap_err().ends_with(
-            "gone.csv:5:1: a quote opened in the last field is never closed before the file ends"
-        ),
+        rows[3]
+            .as_ref()
+            .unwrap_err()
+            .ends_with("gone.csv:5:1: a quote opened here is never closed before the file ends"),
         "{rows:?}"
     );
 }

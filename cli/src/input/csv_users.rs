@@ -88,48 +88,44 @@ pub(super) fn check_quotes<R: std::io::Read>(
     };
     let (start, end) = (start.byte(), reader.position().byte());
     let lines = reader.get_ref();
-    let quoting = lines.quoting(start, end, delimiter.0);
     let at = |field: usize| location.clone().at_column(field as u64 + 1);
-    // The field a quote never closed took the line breaks after it into, if it did.
-    let broken = || record.iter().position(holds_line_break);
-    let problem = match quoting {
+    let problem = match lines.quoting(start, end, delimiter.0) {
         Some(Ok(())) => return Ok(()),
         Some(Err(problem)) => problem,
         // The record's bytes are kept until the next record is asked about, so this is not
         // to happen; if it does, the record is not taken unchecked.
         None => {
             let message = "its quotes could not be checked, as its bytes were no longer kept";
-            return Err(RecordError::new(
-                at(broken().unwrap_or(0)),
-                index,
-                message.to_owned(),
-            ));
+            return Err(RecordError::new(at(0), index, message.to_owned()));
         }
     };
     let line = location.line;
-    Err(match (problem, broken()) {
-        (QuoteError::NeverClosed, Some(field)) => {
-            let last = lines.line_ending_at(end);
-            let message = format!(
-                "a quote opened at line {line} is never closed: the rest of the file, to line {last}, was read as one field, and nothing after it can be read"
-            );
-            RecordError::ending_the_file(at(field), index, message)
-        }
-        (QuoteError::NeverClosed, None) => {
-            let message = "a quote opened in the last field is never closed before the file ends";
-            let field = record.len().saturating_sub(1);
-            RecordError::new(at(field), index, message.to_owned())
-        }
-        (QuoteError::TextAfterClosing { offset, .. }, Some(field)) => {
-            let closing = lines.line_of(start + offset as u64);
-            let message = format!(
-                "text follows a closing quote at line {closing}: a quote opened at line {line} is not closed where it should be, and lines {line} to {closing} were read as one record"
-            );
-            RecordError::new(at(field), index, message)
-        }
-        (QuoteError::TextAfterClosing { field, .. }, None) => {
-            let message = "text follows the closing quote of a quoted value (a quote inside a quoted value is written twice: \"\")";
-            RecordError::new(at(field), index, message.to_owned())
+    Err(match problem {
+        QuoteError::NeverClosed { field } => match lines.line_ending_at(end) {
+            last if last > line => {
+                let message = format!(
+                    "a quote opened at line {line} is never closed: the rest of the file, to line {last}, was read as one field, and nothing after it can be read"
+                );
+                RecordError::ending_the_file(at(field), index, message)
+            }
+            _ => {
+                let message = "a quote opened here is never closed before the file ends";
+                RecordError::new(at(field), index, message.to_owned())
+            }
+        },
+        QuoteError::TextAfterClosing { offset, field } => {
+            match lines.line_of(start + offset as u64) {
+                closing if closing > line => {
+                    let message = format!(
+                        "text follows a closing quote at line {closing}: a quote opened at line {line} is not closed where it should be, and lines {line} to {closing} were read as one record"
+                    );
+                    RecordError::new(at(field), index, message)
+                }
+                _ => {
+                    let message = "text follows the closing quote of a quoted value (a quote inside a quoted value is written twice: \"\")";
+                    RecordError::new(at(field), index, message.to_owned())
+                }
+            }
         }
     })
 }
@@ -235,14 +231,26 @@ impl<R: Read> Rows<R> {
         let location = at(None);
         // A record refused for a field other than its id still names its id when it has a
         // valid one there.
+        let with_id = |error: RecordError| {
+            let column = self
+                .header
+                .columns
+                .iter()
+                .position(|c| *c == Column::ExternalId);
+            let in_id =
+                column.is_some_and(|column| error.location.column == Some(column as u64 + 1));
+            let id = if in_id {
+                None
+            } else {
+                self.external_id(record)
+            };
+            error.of(id)
+        };
         let error = |field: usize, message: String| {
-            let error = RecordError::new(at(Some(field)), index, message);
-            error.of(self
-                .external_id(record)
-                .filter(|_| self.header.columns.get(field) != Some(&Column::ExternalId)))
+            with_id(RecordError::new(at(Some(field)), index, message))
         };
         // Before the count of fields, which a quote never closed upsets too.
-        check_quotes(&self.reader, record, self.delimiter, &location, index)?;
+        check_quotes(&self.reader, record, self.delimiter, &location, index).map_err(with_id)?;
         // Most records have no line break, and need no look at each field.
         if holds_line_break(record.as_slice()) {
             let columns = self

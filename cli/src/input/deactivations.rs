@@ -98,6 +98,9 @@ fn from_lines<R: BufRead + Send + 'static>(
 ) -> impl Iterator<Item = Result<DeactivationRow, RecordError>> + Send {
     let mut index = 0;
     let mut failed = false;
+    // Whether a line other than a blank one or a comment was read: the column's name can
+    // come only before.
+    let mut content = false;
     BoundedLines::new(reader)
         .enumerate()
         // A read error repeats forever: stop after the first one.
@@ -106,14 +109,20 @@ fn from_lines<R: BufRead + Send + 'static>(
         })
         .filter_map(move |(number, bytes)| {
             let location = Location::line(&file, number as u64 + 1);
-            let error = |message: String| RecordError::new(location.clone(), index, message);
+            // A line that can't be read is a record too, with its own index.
+            let mut refused = |message: String, rest_unread: bool| {
+                content = true;
+                index += 1;
+                let error = match rest_unread {
+                    true => RecordError::ending_the_file(location.clone(), index - 1, message),
+                    false => RecordError::new(location.clone(), index - 1, message),
+                };
+                Some(Err(error))
+            };
             let bytes = match bytes {
                 Ok(bytes) => bytes,
-                Err(e @ LineError::Failed(_)) => {
-                    let message = e.message("an external id");
-                    return Some(Err(RecordError::ending_the_file(location, index, message)));
-                }
-                Err(e) => return Some(Err(error(e.message("an external id")))),
+                Err(e @ LineError::Failed(_)) => return refused(e.message("an external id"), true),
+                Err(e) => return refused(e.message("an external id"), false),
             };
             let bytes = if number == 0 {
                 bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes)
@@ -122,12 +131,14 @@ fn from_lines<R: BufRead + Send + 'static>(
             };
             let text = match std::str::from_utf8(bytes) {
                 Ok(text) => text.trim(),
-                Err(e) => return Some(Err(error(invalid_utf8(&e, "the external id")))),
+                Err(e) => return refused(invalid_utf8(&e, "the external id"), false),
             };
+            if text.is_empty() || text.starts_with('#') {
+                return None;
+            }
             // The first line with content may name the column, after blank lines and
             // comments too.
-            let header = index == 0 && text.eq_ignore_ascii_case("externalId");
-            if text.is_empty() || text.starts_with('#') || header {
+            if !std::mem::replace(&mut content, true) && text.eq_ignore_ascii_case("externalId") {
                 return None;
             }
             index += 1;

@@ -9,7 +9,10 @@
 pub enum QuoteError {
     /// The record ends inside a quoted field: the quote opened never closes, and the rest
     /// of the file was read as that field.
-    NeverClosed,
+    NeverClosed {
+        /// The field (from 0, of the line it is on) the quote opens.
+        field: usize,
+    },
     /// A quote that closes a field is followed by text rather than by the delimiter or the
     /// record's end: a quote inside the value not written twice, or, when the record runs
     /// over several lines, a quote meant to open a field where one opened before it was
@@ -17,22 +20,35 @@ pub enum QuoteError {
     TextAfterClosing {
         /// The offset of the text in the bytes checked.
         offset: usize,
-        /// The field (from 0) of the line it is on.
+        /// The field (from 0, of the line it is on) the quote closes.
         field: usize,
     },
 }
 
 /// Checks the raw bytes of one record (and any blank lines before it), its fields separated
-/// by `delimiter`. It goes from quote to quote (`memchr`), as the bytes between need no look
-/// but for a column's number, which is counted only once a quote is found out of place.
+/// by `delimiter`; a UTF-8 byte-order mark before them is not a field's. It goes from quote
+/// to quote (`memchr`), as the bytes between need no look but for a column's number, which
+/// is counted only once a quote is found out of place.
 pub fn check(raw: &[u8], delimiter: u8) -> Result<(), QuoteError> {
+    let bom = if raw.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let raw = &raw[bom..];
     match scan::<false>(raw, delimiter) {
-        Err(QuoteError::TextAfterClosing { .. }) => scan::<true>(raw, delimiter),
-        checked => checked,
+        Ok(()) => Ok(()),
+        Err(_) => match scan::<true>(raw, delimiter) {
+            Err(QuoteError::TextAfterClosing { offset, field }) => {
+                let offset = offset + bom;
+                Err(QuoteError::TextAfterClosing { offset, field })
+            }
+            checked => checked,
+        },
     }
 }
 
-/// [`check`], with the field of a [`QuoteError::TextAfterClosing`] counted when `FIELDS`.
+/// [`check`], with the field of a [`QuoteError`] counted when `FIELDS`.
 fn scan<const FIELDS: bool>(raw: &[u8], delimiter: u8) -> Result<(), QuoteError> {
     let ends_field = |byte: u8| byte == delimiter || byte == b'\n' || byte == b'\r';
     // Where the bytes outside quoted fields not counted yet begin, and the field (of its
@@ -53,7 +69,7 @@ fn scan<const FIELDS: bool>(raw: &[u8], delimiter: u8) -> Result<(), QuoteError>
         // The quoted field runs to a quote that is not the first of two.
         loop {
             let Some(found) = memchr::memchr(b'"', &raw[at..]) else {
-                return Err(QuoteError::NeverClosed);
+                return Err(QuoteError::NeverClosed { field });
             };
             let closing = at + found;
             match raw.get(closing + 1) {
@@ -101,13 +117,16 @@ mod tests {
             QuoteInQuoted,
         }
         let ends_field = |byte: u8| byte == delimiter || byte == b'\n' || byte == b'\r';
-        let (mut state, mut field) = (State::FieldStart, 0);
+        let (mut state, mut field, mut opened) = (State::FieldStart, 0, 0);
         for (offset, &byte) in raw.iter().enumerate() {
             if state != State::Quoted && ends_field(byte) {
                 field = if byte == delimiter { field + 1 } else { 0 };
             }
             state = match state {
-                State::FieldStart if byte == b'"' => State::Quoted,
+                State::FieldStart if byte == b'"' => {
+                    opened = field;
+                    State::Quoted
+                }
                 State::FieldStart | State::Unquoted if ends_field(byte) => State::FieldStart,
                 State::FieldStart | State::Unquoted => State::Unquoted,
                 State::Quoted if byte == b'"' => State::QuoteInQuoted,
@@ -118,7 +137,7 @@ mod tests {
             };
         }
         match state {
-            State::Quoted => Err(QuoteError::NeverClosed),
+            State::Quoted => Err(QuoteError::NeverClosed { field: opened }),
             _ => Ok(()),
         }
     }
@@ -157,12 +176,12 @@ mod tests {
         let swallowed = "e1,a@x.com,\"1 Main St\ne2,b@x.com,2 Elm St\n";
         assert_eq!(
             check(swallowed.as_bytes(), b','),
-            Err(QuoteError::NeverClosed)
+            Err(QuoteError::NeverClosed { field: 2 })
         );
         // An escaped quote at the end of a value leaves it open.
         assert_eq!(
             check(b"e2,b@x.com,\"x\"\"\ne3,c@x.com,ok\n", b','),
-            Err(QuoteError::NeverClosed)
+            Err(QuoteError::NeverClosed { field: 2 })
         );
         // A later record's opening quote closes the field, and text follows it.
         let closed_late = "e1,a,\"1 Main St\ne2,b,\"2 Elm\"\n";
@@ -196,7 +215,19 @@ mod tests {
             })
         );
         // A quote never closed on the last line of the file.
-        assert_eq!(check(b"e5,\"a@x.com", b','), Err(QuoteError::NeverClosed));
+        assert_eq!(
+            check(b"e5,\"a@x.com", b','),
+            Err(QuoteError::NeverClosed { field: 1 })
+        );
+        // A byte-order mark before a header's first quote is not the field's.
+        assert_eq!(check(b"\xEF\xBB\xBF\"a,\"\" b\",c\n", b','), Ok(()));
+        assert_eq!(
+            check(b"\xEF\xBB\xBF\"a\"b,c\n", b','),
+            Err(QuoteError::TextAfterClosing {
+                offset: 6,
+                field: 0
+            })
+        );
         // Quotes pair up only with the file's own delimiter.
         assert_eq!(
             check(b"a;\"b\",c\n", b';'),
