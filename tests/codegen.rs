@@ -510,6 +510,11 @@ fn what_a_union_leaves_out_beside_its_members_is_warned_of() {
         ),
         [warning("`properties` and `anyOf`", "are")]
     );
+    // An `allOf` that says no property (a constraint) is left out too.
+    assert_eq!(
+        left_out("      allOf: [{required: [kind]}]\n"),
+        [warning("`allOf`", "is")]
+    );
     // Every member has `kind`: nothing is lost.
     let held =
         "      properties: {kind: {type: string}}\n      discriminator: {propertyName: kind}\n";

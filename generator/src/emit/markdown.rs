@@ -6,6 +6,8 @@
 //! for an item of that name. Code spans and backslash escapes are left as they are, and so
 //! are the generator's own links (``[`Name`]``), which start with a backtick.
 
+use std::collections::HashMap;
+
 /// The elements of HTML: a `<` followed by one of these names opens or closes a tag, any
 /// other is text.
 const HTML_ELEMENTS: [&str; 117] = [
@@ -156,7 +158,7 @@ pub fn rustdoc_safe(line: &str) -> String {
             // A backslash escape or a code span is copied as it is.
             b'\\' | b'`' => {
                 let taken = if rest.starts_with('`') {
-                    pairs.code_span(here).unwrap_or_else(|| code_span(rest))
+                    pairs.code_span(here)
                 } else {
                     escape(rest)
                 };
@@ -220,21 +222,6 @@ fn escape(rest: &str) -> usize {
     }
 }
 
-/// The length of the code span that starts `rest` (a run of backticks, what follows, and
-/// the next run of exactly as many), or of the opening run alone when none closes it.
-fn code_span(rest: &str) -> usize {
-    let ticks = rest.len() - rest.trim_start_matches('`').len();
-    let fence = &rest[..ticks];
-    let after = &rest[ticks..];
-    let end = (0..after.len())
-        .filter(|&at| after.is_char_boundary(at) && after[at..].starts_with(fence))
-        .find(|&at| !after[..at].ends_with('`') && !after[at + ticks..].starts_with('`'));
-    match end {
-        Some(end) => ticks + end + ticks,
-        None => ticks,
-    }
-}
-
 /// The URL that starts `rest` when it is bare: not already in `<…>`, a link's `(…)` or
 /// an attribute, nor part of a word. It ends before white space or what cannot be in it,
 /// before a `)` that closes none of its own `(`, and before a sentence's last stop or a
@@ -293,24 +280,27 @@ fn html_tag_name(after: &str) -> Option<&str> {
 
 /// Whether the text after a `<` is an autolink: `<https://…>`, or `<name@host>`.
 fn is_autolink(after: &str) -> bool {
-    let Some(end) = after.find('>') else {
+    // An autolink holds no white space or `<`: the look stops at the first, so a line of
+    // many `<` is read once.
+    let Some(end) = after.find(|c: char| c == '>' || c == '<' || c.is_whitespace()) else {
         return false;
     };
     let inside = &after[..end];
     let url = inside.starts_with("http://") || inside.starts_with("https://");
     let email = inside.contains('@') && !inside.starts_with('@') && !inside.ends_with('@');
-    (url || email) && !inside.contains(|c: char| c.is_whitespace() || c == '<')
+    after[end..].starts_with('>') && (url || email)
 }
 
 /// Where the brackets and the runs of backticks of a line pair up, found in one pass each,
 /// so that reading a line stays linear however many it has (a description of 40,000 `[`
-/// took 40 s when each looked ahead to the end of the line for its `]`).
+/// took 40 s in a debug build when each looked ahead to the end of the line for its `]`).
 struct Pairs {
     /// `(open, close)`: the byte offsets of each `[` and the `]` that closes it, by `open`.
     brackets: Vec<(usize, usize)>,
-    /// `(start, length, next)`: each run of backticks, and where the next run of as many
-    /// starts, if one does, by `start`.
-    runs: Vec<(usize, usize, Option<usize>)>,
+    /// `(start, length)`: each run of backticks, by `start`.
+    runs: Vec<(usize, usize)>,
+    /// The starts of the runs of each length, in order.
+    runs_of_length: HashMap<usize, Vec<usize>>,
 }
 
 impl Pairs {
@@ -325,21 +315,22 @@ impl Pairs {
             }
         }
         brackets.sort_unstable();
-        let mut runs: Vec<(usize, usize, Option<usize>)> = Vec::new();
+        let mut runs = Vec::new();
+        let mut runs_of_length: HashMap<usize, Vec<usize>> = HashMap::new();
         let bytes = line.as_bytes();
         let mut at = 0;
-        while let Some(offset) = line.get(at..).and_then(|rest| rest.find('`')) {
+        while let Some(offset) = memchr::memchr(b'`', &bytes[at..]) {
             let start = at + offset;
             let length = bytes[start..].iter().take_while(|&&b| b == b'`').count();
-            runs.push((start, length, None));
+            runs.push((start, length));
+            runs_of_length.entry(length).or_default().push(start);
             at = start + length;
         }
-        // The next run of each length, found from the end.
-        let mut next_of_length: std::collections::HashMap<usize, usize> = Default::default();
-        for run in runs.iter_mut().rev() {
-            run.2 = next_of_length.insert(run.1, run.0);
+        Self {
+            brackets,
+            runs,
+            runs_of_length,
         }
-        Self { brackets, runs }
     }
 
     /// Whether the `[` at `at` of `line` starts a link: ``[`Name`]`` (the generator's), or
@@ -354,19 +345,23 @@ impl Pairs {
         }
     }
 
-    /// The length of the code span whose opening run starts at `at` (to the end of the next
-    /// run of as many backticks, or the opening run alone when none closes it); `None` when
-    /// no run starts there (the read began within one, after an escaped backtick).
-    fn code_span(&self, at: usize) -> Option<usize> {
-        let found = self
-            .runs
-            .binary_search_by_key(&at, |&(start, ..)| start)
-            .ok()?;
-        let (start, length, next) = self.runs[found];
-        Some(match next {
-            Some(next) => next + length - start,
-            None => length,
-        })
+    /// The length of the code span that opens with the backticks from `at` to the end of
+    /// their run (all of it, or what an escaped backtick left of it): to the end of the next
+    /// run of as many, or the opening backticks alone when none closes them.
+    fn code_span(&self, at: usize) -> usize {
+        let run = self.runs.partition_point(|&(start, _)| start <= at);
+        let Some(&(start, length)) = run.checked_sub(1).and_then(|run| self.runs.get(run)) else {
+            return 1;
+        };
+        let ticks = (start + length).saturating_sub(at).max(1);
+        let closing = self.runs_of_length.get(&ticks).and_then(|starts| {
+            let next = starts.partition_point(|&start| start <= at);
+            starts.get(next)
+        });
+        match closing {
+            Some(&closing) => closing + ticks - at,
+            None => ticks,
+        }
     }
 }
 
@@ -408,13 +403,53 @@ mod tests {
         false
     }
 
+    /// The length of the code span that starts `rest` (a run of backticks, what follows,
+    /// and the next run of exactly as many), or of the opening run alone when none closes
+    /// it, found by looking ahead: what [`Pairs::code_span`] must agree with.
+    fn code_span_looking_ahead(rest: &str) -> usize {
+        let ticks = rest.len() - rest.trim_start_matches('`').len();
+        let fence = &rest[..ticks];
+        let after = &rest[ticks..];
+        let end = (0..after.len())
+            .filter(|&at| after.is_char_boundary(at) && after[at..].starts_with(fence))
+            .find(|&at| !after[..at].ends_with('`') && !after[at + ticks..].starts_with('`'));
+        match end {
+            Some(end) => ticks + end + ticks,
+            None => ticks,
+        }
+    }
+
+    /// Whether the text after a `<` is an autolink, found by looking for its `>` to the end
+    /// of the line: what [`is_autolink`] must agree with.
+    fn is_autolink_looking_ahead(after: &str) -> bool {
+        let Some(end) = after.find('>') else {
+            return false;
+        };
+        let inside = &after[..end];
+        let url = inside.starts_with("http://") || inside.starts_with("https://");
+        let email = inside.contains('@') && !inside.starts_with('@') && !inside.ends_with('@');
+        (url || email) && !inside.contains(|c: char| c.is_whitespace() || c == '<')
+    }
+
     proptest! {
+        /// An autolink is told by a look that stops at the first `<`, `>` or white space as
+        /// by one to the end of the line.
+        #[test]
+        fn autolinks_are_told_without_looking_to_the_end_of_the_line(
+            after in proptest::collection::vec(
+                proptest::sample::select(vec!["<", ">", " ", "@", "a", "https://", "x.io"]),
+                0..12,
+            ).prop_map(|parts| parts.concat()),
+        ) {
+            prop_assert_eq!(is_autolink(&after), is_autolink_looking_ahead(&after));
+        }
+
         /// Brackets and code spans paired up in one pass are those found by looking ahead
         /// from each.
         #[test]
         fn pairs_found_in_one_pass_are_those_found_by_looking_ahead(
             line in proptest::collection::vec(
-                proptest::sample::select(vec!['[', ']', '`', 'a', '(', ':', ' ', '/']),
+                proptest::sample::select(vec!['[', ']', '`', 'a', '(', ':', ' ', '/', '\\']),
                 0..60,
             ).prop_map(String::from_iter),
         ) {
@@ -423,8 +458,8 @@ mod tests {
                 if c == '[' {
                     prop_assert_eq!(pairs.is_link(&line, at), is_link_looking_ahead(&line[at..]), "at {}", at);
                 }
-                if let Some(length) = pairs.code_span(at) {
-                    prop_assert_eq!(length, code_span(&line[at..]), "at {}", at);
+                if c == '`' {
+                    prop_assert_eq!(pairs.code_span(at), code_span_looking_ahead(&line[at..]), "at {}", at);
                 }
             }
         }

@@ -206,17 +206,13 @@ fn doc_lines<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     lines
 }
 
-/// Whether `paragraph` may hold a code block at all: a fence, or a line indented by four
-/// columns or a tab (within block quotes too). Most descriptions hold none, and are not
-/// parsed again.
+/// Whether `paragraph` may hold a code block at all: a fence, or an indent of four columns
+/// (four spaces or a tab, within a block quote or after a list item's marker too). Most
+/// descriptions hold none, and are not parsed again.
 fn might_hold_code(paragraph: &str) -> bool {
-    paragraph.contains("```")
-        || paragraph.contains("~~~")
-        || paragraph.lines().any(|line| {
-            let text = line.trim_start_matches([' ', '\t', '>']);
-            let lead = &line[..line.len() - text.len()];
-            lead.contains('\t') || lead.bytes().filter(|&byte| byte == b' ').count() >= 4
-        })
+    ["```", "~~~", "\t", "    "]
+        .iter()
+        .any(|sign| paragraph.contains(sign))
 }
 
 /// Whether rustdoc would take a code block of the doc comment `lines` (each after its
@@ -454,6 +450,7 @@ mod tests {
             "Steps:\n\n- first item\n\n        this is not rust either\n\nand",
             "Then\n\n\ttab indented not rust",
             "> quoted\n>\n>     indented in a quote",
+            "-     code as the first line of an item",
         ] {
             let lines = doc_lines([description]);
             assert!(!has_doctest(&lines), "{description:?}: {lines:#?}");

@@ -489,8 +489,9 @@ impl<'d> Lowerer<'d> {
         }
     }
 
-    /// A union is its members: what the schema says beside them (`properties` or an `allOf`
-    /// that some member does not hold too, `additionalProperties`, the other kind of union)
+    /// A union is its members: what the schema says beside them (`properties` some member
+    /// does not hold too, an `allOf` but one of properties every member holds,
+    /// `additionalProperties`, the other kind of union)
     /// is left out, with a warning. Properties that every member holds (a discriminator's,
     /// most often) lose nothing, and are passed over in silence.
     fn warn_of_what_a_union_leaves_out(&mut self, keyword: &str, schema: &Schema, at: &Pointer) {
@@ -520,7 +521,8 @@ impl<'d> Lowerer<'d> {
         let beside = [
             (!own.is_empty() && !held_by_every_member(&own), "properties"),
             (
-                !typed_members(&any.all_of).is_empty() && !held_by_every_member(&shared),
+                !typed_members(&any.all_of).is_empty()
+                    && (shared.is_empty() || !held_by_every_member(&shared)),
                 "allOf",
             ),
             (any.additional_properties.is_some(), "additionalProperties"),
