@@ -191,7 +191,6 @@ impl<'b, const UPSERT: bool> Check<'b, UPSERT> {
 
     /// Writes down `cause` at `at` among the causes, unless [`MAX_CAUSES`] are there
     /// already: then the last one is left out.
-    #[cold]
     fn add_cause(&mut self, at: usize, cause: String) {
         self.causes.insert(at, cause);
         if self.causes.len() > MAX_CAUSES {

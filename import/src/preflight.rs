@@ -209,7 +209,7 @@ impl<'o> Preflight<'o> {
             Err(refused) if refused.external_id.is_some() => {
                 return match self.ordinals.next() {
                     Some(ordinal) => self.refused_user(refused, number, ordinal, keep),
-                    None => self.invalid.push(too_many(refused.position, number)),
+                    None => self.invalid.push(numbered(refused, number)),
                 };
             }
             user => user,
@@ -292,7 +292,7 @@ impl<'o> Preflight<'o> {
         let id_is_valid = reasons.is_empty();
         rules::check_profile(profile, &mut reasons);
         if !id_is_valid {
-            self.invalid.push(invalid_user(at, external_id, reasons));
+            self.invalid.push(invalid_record(at, external_id, reasons));
             return;
         }
         let id = self.ids.of(external_id);
@@ -336,7 +336,7 @@ impl<'o> Preflight<'o> {
         let mut id_reasons = Vec::new();
         rules::check_external_id(&external_id, &mut id_reasons);
         if !id_reasons.is_empty() {
-            self.invalid.push(invalid_user(at, &external_id, reasons));
+            self.invalid.push(invalid_record(at, &external_id, reasons));
             return;
         }
         let id = self.ids.of(&external_id);
@@ -361,7 +361,7 @@ impl<'o> Preflight<'o> {
             self.users.unplace(id);
             self.positions.push(ordinal, at);
         }
-        self.invalid.push(invalid_user(at, external_id, reasons));
+        self.invalid.push(invalid_record(at, external_id, reasons));
     }
 
     /// A user whose id came before, in a valid record or not (`valid`: whether this one is
@@ -457,11 +457,7 @@ impl<'o> Preflight<'o> {
                 Err(reason) => reasons.push(reason),
             }
         }
-        self.invalid.push(InvalidRecord {
-            position: at.to_position(),
-            external_id: (!external_id.is_empty()).then(|| external_id.clone()),
-            reasons,
-        });
+        self.invalid.push(invalid_record(at, external_id, reasons));
     }
 
     /// An id both upserted and deactivated: the deactivation is invalid, and in skip mode
@@ -738,8 +734,8 @@ fn numbered(mut invalid: InvalidRecord, number: u64) -> InvalidRecord {
     invalid
 }
 
-/// Invalid user record `at`, with `external_id` unless it is empty.
-fn invalid_user(at: At<'_>, external_id: &str, reasons: Vec<String>) -> InvalidRecord {
+/// Invalid record `at`, with `external_id` unless it is empty.
+fn invalid_record(at: At<'_>, external_id: &str, reasons: Vec<String>) -> InvalidRecord {
     InvalidRecord {
         position: at.to_position(),
         external_id: (!external_id.is_empty()).then(|| external_id.to_owned()),

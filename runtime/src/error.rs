@@ -456,8 +456,9 @@ pub(crate) fn snippet(body: &[u8], secret: Option<&str>) -> String {
 }
 
 /// serde_json's error on a body, with `secret` blanked out of its words, which quote what
-/// they could not read (`invalid type: string "…"`): made again from those words, with the
-/// place they name, when they had it.
+/// they could not read (`invalid type: string "…"`): when they had it, made again from
+/// those words (a custom error, whose text still names the line and column, though its
+/// `line()`, `column()` and `classify()` no longer do).
 pub(crate) fn without_secret(source: serde_json::Error, secret: Option<&str>) -> serde_json::Error {
     let Some(secret) = secret else {
         return source;

@@ -315,7 +315,8 @@ fn issued_token(body: &[u8]) -> std::result::Result<IssuedToken, TokenError> {
                     serde_json::Value::String(_) => "a string".into(),
                     serde_json::Value::Bool(_) => "a boolean".into(),
                     serde_json::Value::Array(_) => "an array".into(),
-                    serde_json::Value::Object(_) | serde_json::Value::Null => "an object".into(),
+                    serde_json::Value::Object(_) => "an object".into(),
+                    serde_json::Value::Null => "null".into(),
                 };
                 return Err(failed(format!(
                     "has `expires_in` {shown}, not a positive whole number of seconds"

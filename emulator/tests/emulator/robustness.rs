@@ -379,7 +379,10 @@ async fn a_client_that_never_reads_its_answers_is_cut_off() {
         .windows(12)
         .filter(|window| window == b"HTTP/1.1 404")
         .count();
-    assert!(answered < sent, "{answered} of {sent} requests answered");
+    assert!(
+        answered > 0 && answered < sent,
+        "{answered} of {sent} requests answered"
+    );
     api(&emulator)
         .list_identity_source_sessions(SOURCE)
         .await
