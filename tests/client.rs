@@ -1064,6 +1064,12 @@ async fn html_502_keeps_the_raw_body() -> TestResult {
     Ok(())
 }
 
+/// The `Authorization` header `request` came with, empty without one.
+fn authorization(request: &Request) -> &str {
+    let value = request.headers.get("authorization");
+    value.map_or("", |value| value.to_str().unwrap_or_default())
+}
+
 #[tokio::test]
 async fn a_body_that_echoes_the_token_shows_it_blanked_out() -> TestResult {
     let token = "00s3cret-api-token-value-0123456789";
@@ -1085,10 +1091,7 @@ async fn a_body_that_echoes_the_token_shows_it_blanked_out() -> TestResult {
         let server = MockServer::start().await;
         Mock::given(any())
             .respond_with(move |request: &Request| {
-                let echoed = request
-                    .headers
-                    .get("authorization")
-                    .map_or("", |value| value.to_str().unwrap_or_default());
+                let echoed = authorization(request);
                 // The request id echoes it too.
                 ResponseTemplate::new(status)
                     .set_body_raw(body(echoed), "text/plain")
@@ -1118,10 +1121,7 @@ async fn a_body_that_echoes_the_token_shows_it_blanked_out() -> TestResult {
     let server = MockServer::start().await;
     Mock::given(any())
         .respond_with(move |request: &Request| {
-            let echoed = request
-                .headers
-                .get("authorization")
-                .map_or("", |value| value.to_str().unwrap_or_default());
+            let echoed = authorization(request);
             let body = match request.method.as_str() {
                 "DELETE" => "x".repeat(2048),
                 _ => session_json("aps1", "CREATED").to_string(),
