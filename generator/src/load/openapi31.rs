@@ -230,6 +230,7 @@ fn try_convert_schema(schema: &mut Value, at: &Pointer) -> Result<(), Refusal> {
     refuse_unconvertible(map, at).map_err(Refusal::Unconvertible)?;
     wrap_reference(map);
     convert_subschemas(map, at).map_err(Refusal::Invalid)?;
+    convert_unevaluated_properties(map, at).map_err(Refusal::Invalid)?;
     convert_types(map, at)?;
     drop_null_members(map);
     convert_keywords(map);
@@ -334,6 +335,24 @@ fn convert_subschemas(map: &mut Mapping, at: &Pointer) -> Result<(), Diagnostic>
             }
         }
     }
+    Ok(())
+}
+
+/// `unevaluatedProperties`, which OpenAPI 3.0 lacks: what `additionalProperties` says of the
+/// properties no other keyword names, as the generator reads it too (it merges an `allOf`'s
+/// properties into the object's own). It takes that keyword's place unless the schema has
+/// one, its schema converted where it is.
+fn convert_unevaluated_properties(map: &mut Mapping, at: &Pointer) -> Result<(), Diagnostic> {
+    let Some(mut value) = map.shift_remove("unevaluatedProperties") else {
+        return Ok(());
+    };
+    if map.contains_key("additionalProperties") {
+        return Ok(());
+    }
+    if !value.is_bool() {
+        convert_schema(&mut value, &at.push("unevaluatedProperties"))?;
+    }
+    map.insert("additionalProperties".into(), value);
     Ok(())
 }
 
@@ -566,6 +585,26 @@ mod tests {
             ok(
                 json!({"anyOf": [{"$ref": "#/components/schemas/T"}], "nullable": true, "title": "T"})
             )
+        );
+    }
+
+    #[test]
+    fn unevaluated_properties_say_what_additional_properties_would() {
+        assert_eq!(
+            schema(
+                json!({"type": "object", "unevaluatedProperties": {"type": ["integer", "null"]}})
+            ),
+            ok(
+                json!({"type": "object", "additionalProperties": {"type": "integer", "nullable": true}})
+            )
+        );
+        assert_eq!(
+            schema(json!({"allOf": [{"type": "object"}], "unevaluatedProperties": false})),
+            ok(json!({"allOf": [{"type": "object"}], "additionalProperties": false}))
+        );
+        assert_eq!(
+            schema(json!({"additionalProperties": true, "unevaluatedProperties": false})),
+            ok(json!({"additionalProperties": true}))
         );
     }
 
