@@ -298,13 +298,16 @@ impl Importer {
             Either::Right((outcome, _)) => outcome,
         };
         if outcome.is_err() {
+            // Both stay noted until dealt with: should this future be dropped meanwhile, its
+            // `CancelOnDrop` takes over.
             let open = lock(&ctx.open_session).clone();
-            let creating = lock(&ctx.creating).take();
+            let creating = *lock(&ctx.creating);
             if let Some(id) = open {
                 let number = ctx.report().sessions.len().saturating_sub(1);
                 session::cancel_own(ctx, number, &id).await;
             } else if let Some(since) = creating {
                 session::cancel_unlearned(ctx, since).await;
+                lock(&ctx.creating).take();
             }
         }
         outcome

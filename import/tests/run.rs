@@ -918,6 +918,41 @@ async fn dropping_the_import_while_its_session_is_created_cancels_that_session()
     Ok(())
 }
 
+/// Stopped while its create's answer is still to come, the run looks for the session it
+/// made; dropped during that look, it still has the session cancelled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_import_while_it_looks_for_its_stopped_create_s_session_cancels_it()
+-> TestResult {
+    let emulator = emulator().start().await?;
+    // The create is carried out at once and answered late; so is the listing after it.
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_millis(400),
+        count: 2,
+    });
+    let importer = importer(&emulator, options());
+    let run = importer.run_until(
+        employees(0..10),
+        leavers(0..0),
+        |_| {},
+        session_made(&emulator),
+    );
+    let looking = async {
+        session_made(&emulator).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    tokio::select! {
+        ended = run => panic!("the import ended first: {ended:?}"),
+        () = looking => {}
+    }
+    eventually("the session's cancel", || {
+        open_sessions(&emulator).is_empty()
+    })
+    .await;
+    assert_eq!(emulator.sessions(SOURCE)[0].status, SessionStatus::Closed);
+    emulator.shutdown().await;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_that_came_during_the_check_sends_nothing() -> TestResult {
     let emulator = emulator().start().await?;
