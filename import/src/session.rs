@@ -318,8 +318,19 @@ async fn cancel_other(ctx: &Context<'_>, info: SessionInfo) -> Result<(), Failur
         .await;
     match deleted {
         Ok(()) => {}
-        // It ended or was triggered meanwhile: creating again will tell.
-        Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => {}
+        // Refused: it ended or was started meanwhile, and is not cancelled (creating again
+        // will tell what to do); unless a cancel sent before, whose answer was lost, closed
+        // it.
+        Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => {
+            let closed = error.retries().total > 0
+                && ctx
+                    .send(|| ctx.api.get_identity_source_session(&ctx.source, &info.id))
+                    .await
+                    .is_ok_and(|session| session.status == Status::Closed);
+            if !closed {
+                return Ok(());
+            }
+        }
         Err(error) => return Err(error.during("cancelling another session")),
     }
     ctx.report().cancelled_others.push(info.id.clone());

@@ -953,6 +953,68 @@ async fn dropping_the_import_while_it_looks_for_its_stopped_create_s_session_can
     Ok(())
 }
 
+/// Another session started between the look at it and its cancel is not cancelled: the
+/// refusal is not reported as a cancel, and the run waits for that import instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_session_started_before_its_cancel_is_not_reported_cancelled() -> TestResult {
+    use okta_identity_source::models::{
+        BulkUpsertRequestBody, IdentitySourceEntityType, IdentitySourceUserForUpsert,
+    };
+    let emulator = emulator().start().await?;
+    let client = api(&emulator, quick_retries());
+    let other = client.create_identity_source_session(SOURCE).await?;
+    let body = BulkUpsertRequestBody {
+        entity_type: IdentitySourceEntityType::Users,
+        profiles: vec![IdentitySourceUserForUpsert {
+            external_id: "other-1".into(),
+            profile: Default::default(),
+        }],
+    };
+    client
+        .upload_identity_source_data_for_upsert(SOURCE, &other.id, &body)
+        .await?;
+    // The run's create is refused for the other session; the listing that finds it is
+    // carried out at once and answered late, and meanwhile the other run starts its import.
+    emulator.inject(Fault::Pass { count: 1 });
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_millis(300),
+        count: 1,
+    });
+    let start_other = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        client
+            .start_import_from_identity_source(SOURCE, &other.id)
+            .await
+    };
+    let events = Events::default();
+    let cancel = options()
+        .active_session(ActiveSession::Cancel)
+        .stale_after(Duration::ZERO);
+    let importer = importer(&emulator, cancel);
+    let run = importer.run(employees(0..10), leavers(0..0), events.recorder());
+    let (report, started) = tokio::join!(run, start_other);
+    started?;
+    let report = report?;
+    assert!(report.cancelled_others.is_empty(), "{report:?}");
+    assert!(
+        !events
+            .all()
+            .iter()
+            .any(|event| matches!(event, Event::OtherSessionCancelled { .. })),
+        "{:?}",
+        events.all()
+    );
+    let sessions = emulator.sessions(SOURCE);
+    assert_eq!(
+        sessions[0].status,
+        SessionStatus::Completed,
+        "the other's import"
+    );
+    assert_eq!(report.sessions[0].status, Status::Completed);
+    emulator.shutdown().await;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_that_came_during_the_check_sends_nothing() -> TestResult {
     let emulator = emulator().start().await?;
