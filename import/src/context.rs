@@ -208,7 +208,7 @@ impl<'e> Context<'e> {
             .meta()
             .and_then(reset_instant)
             .filter(|reset| *reset > now)
-            .unwrap_or(now + backoff);
+            .unwrap_or_else(|| later(now, backoff));
         if until - now > self.options.max_rate_limit_wait {
             let until = wall_clock_in(until - now);
             return Err(SendError::Failure(Failure::RateLimit { until }));

@@ -92,7 +92,9 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
             ctx.wait(WaitReason::CoolDown, until).await;
         }
     }
-    let first_refusal = Instant::now();
+    // When the cool-down first refused a create: the time waited for it counts from there,
+    // not from before a wait for another session.
+    let mut first_refusal = None;
     let (mut refusals, mut created_again) = (0, false);
     loop {
         let error = match create(ctx).await {
@@ -123,7 +125,7 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
             });
         }
         refusals += 1;
-        let waited = first_refusal.elapsed();
+        let waited = first_refusal.get_or_insert_with(Instant::now).elapsed();
         let delay = ctx.options.backoff(refusals);
         if waited.saturating_add(delay) > ctx.options.max_cool_down_wait {
             return Err(Failure::CoolDown { waited, error });

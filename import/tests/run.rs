@@ -361,6 +361,35 @@ async fn the_429s_the_client_retries_itself_are_in_the_report() -> TestResult {
     Ok(())
 }
 
+/// However long the polling interval, the wait after a 429 is worked out without an
+/// overflow of the clock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_polling_interval_too_long_for_the_clock_survives_a_429() -> TestResult {
+    let emulator = emulator()
+        .rate_limit(1_000, Duration::from_millis(200))
+        .start()
+        .await?;
+    let client_retries = quick_retries().rate_limit_wait(Duration::ZERO, Duration::ZERO);
+    let options = options().polling(Duration::MAX, Duration::MAX);
+    let importer =
+        okta_identity_source_import::Importer::new(api(&emulator, client_retries), SOURCE, options);
+    // The create goes through; the upload is refused once.
+    emulator.inject(Fault::Pass { count: 1 });
+    emulator.inject(Fault::Status {
+        status: 429,
+        count: 1,
+    });
+    let (on_event, uploaded) = stop_at(|event| matches!(event, Event::BatchUploaded { .. }));
+    let error = importer
+        .run_until(employees(0..10), leavers(0..0), on_event, uploaded)
+        .await
+        .expect_err("stopped once uploaded");
+    assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    assert_eq!(error.report.rate_limited, 1);
+    emulator.shutdown().await;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_storm_and_503s_are_survived() -> TestResult {
     let emulator = emulator()
@@ -953,15 +982,14 @@ async fn dropping_the_import_while_it_looks_for_its_stopped_create_s_session_can
     Ok(())
 }
 
-/// Another session started between the look at it and its cancel is not cancelled: the
-/// refusal is not reported as a cancel, and the run waits for that import instead.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn another_session_started_before_its_cancel_is_not_reported_cancelled() -> TestResult {
+/// A session of another client, `IN_PROGRESS` (one user uploaded): the client and its id.
+async fn in_progress_elsewhere(
+    emulator: &okta_identity_source_emulator::Emulator,
+) -> Result<(okta_identity_source::IdentitySourceApi, String), Box<dyn std::error::Error>> {
     use okta_identity_source::models::{
         BulkUpsertRequestBody, IdentitySourceEntityType, IdentitySourceUserForUpsert,
     };
-    let emulator = emulator().start().await?;
-    let client = api(&emulator, quick_retries());
+    let client = api(emulator, quick_retries());
     let other = client.create_identity_source_session(SOURCE).await?;
     let body = BulkUpsertRequestBody {
         entity_type: IdentitySourceEntityType::Users,
@@ -973,6 +1001,41 @@ async fn another_session_started_before_its_cancel_is_not_reported_cancelled() -
     client
         .upload_identity_source_data_for_upsert(SOURCE, &other.id, &body)
         .await?;
+    Ok((client, other.id))
+}
+
+/// The wait for another run's import does not count against `max_cool_down_wait`: the
+/// cool-down its start began is waited out after it, within that limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wait_for_another_import_does_not_count_against_the_cool_down_wait() -> TestResult {
+    let cool_down = Duration::from_millis(700);
+    let emulator = emulator()
+        .processing_time(Duration::from_millis(600))
+        .cool_down(cool_down)
+        .start()
+        .await?;
+    let (client, other) = in_progress_elsewhere(&emulator).await?;
+    client
+        .start_import_from_identity_source(SOURCE, &other)
+        .await?;
+    let options = options()
+        .active_session(ActiveSession::WaitIfTriggered)
+        .cool_down(cool_down)
+        .max_cool_down_wait(Duration::from_millis(400));
+    let report = importer(&emulator, options)
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await?;
+    assert_eq!(report.sessions[0].status, Status::Completed);
+    emulator.shutdown().await;
+    Ok(())
+}
+
+/// Another session started between the look at it and its cancel is not cancelled: the
+/// refusal is not reported as a cancel, and the run waits for that import instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_session_started_before_its_cancel_is_not_reported_cancelled() -> TestResult {
+    let emulator = emulator().start().await?;
+    let (client, other) = in_progress_elsewhere(&emulator).await?;
     // The run's create is refused for the other session; the listing that finds it is
     // carried out at once and answered late, and meanwhile the other run starts its import.
     emulator.inject(Fault::Pass { count: 1 });
@@ -983,7 +1046,7 @@ async fn another_session_started_before_its_cancel_is_not_reported_cancelled() -
     let start_other = async {
         tokio::time::sleep(Duration::from_millis(100)).await;
         client
-            .start_import_from_identity_source(SOURCE, &other.id)
+            .start_import_from_identity_source(SOURCE, &other)
             .await
     };
     let events = Events::default();
