@@ -182,7 +182,10 @@ pub struct Report {
     /// `429 Too Many Requests` answers: those the client retried itself and those that
     /// reached the importer.
     pub rate_limited: u64,
-    /// Every wait for a rate limit, the cool-down or another session.
+    /// Every wait the importer made: for a rate limit (a `429` the client handed over,
+    /// or a window with nothing left), the cool-down or another session. The waits the
+    /// client makes within a call before its own retries (its `RetryPolicy`) are not among
+    /// them; `retries` and `rate_limited` count those retries.
     pub waits: Vec<Wait>,
     /// How long the import took.
     #[serde(rename = "elapsed_ms", serialize_with = "millis")]

@@ -109,6 +109,7 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
                     && made_nothing(ctx).await =>
             {
                 created_again = true;
+                ctx.report().retries += 1;
                 continue;
             }
             Err(error) => return Err(error.during("creating a session")),
@@ -656,6 +657,7 @@ async fn start_again_unless_started(
             error,
         });
     }
+    ctx.report().retries += 1;
     let again = ctx
         .send(|| ctx.api.start_import_from_identity_source(&ctx.source, id))
         .await;

@@ -1413,6 +1413,8 @@ async fn a_start_whose_answer_is_lost_is_read_back_and_sent_again_only_if_not_ca
             .filter(|request| request.path.ends_with("/start-import"))
             .count();
         assert_eq!(sent, starts, "{fault:?}");
+        // A start sent again is a retry of the importer's, counted as the client's are.
+        assert_eq!(report.retries, starts as u64 - 1, "{fault:?}");
         emulator.shutdown().await;
     }
     Ok(())
