@@ -993,7 +993,7 @@ async fn a_refused_token_answer_is_not_quoted() {
     let answers: [(Answer, &str); 4] = [
         (
             |_| json!("at-SECRET-1"),
-            "it is not an object with an `access_token` string",
+            "it is not an object with an `access_token` string (line 1, column 13)",
         ),
         (
             |assertion| json!({ "error": assertion, "access_token": 7 }),
