@@ -13,7 +13,8 @@ pub struct RecordedRequest {
     /// `Authorization` and `Proxy-Authorization` are replaced by `<redacted>` (only the
     /// scheme is kept), and so is all of `Cookie`.
     pub headers: Vec<(String, String)>,
-    /// The status answered, or `None` when the connection was dropped (a fault).
+    /// The status answered, or `None` when no answer was given: the connection dropped (a
+    /// fault), or the client gone before a late answer (a delay).
     pub status: Option<u16>,
 }
 

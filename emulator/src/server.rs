@@ -115,7 +115,7 @@ async fn handle(
     router: Router,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, DroppedConnection> {
-    let mut record = RecordedRequest {
+    let record = RecordedRequest {
         method: request.method().as_str().to_owned(),
         path: request
             .uri()
@@ -131,6 +131,11 @@ async fn handle(
             })
             .collect(),
         status: None,
+    };
+    // Recorded however the request ends, its client gone before the answer (a delay) too.
+    let mut record = Recording {
+        shared: &shared,
+        request: Some(record),
     };
     let (request, read_to_end) = read_to_end::watch(request);
     let answer = if request.uri().path().starts_with("/api/") {
@@ -148,14 +153,35 @@ async fn handle(
         Ok((into_response(response), rate))
     };
     let Ok((response, rate)) = answer else {
-        shared.lock().recorder.push(record);
         return Err(DroppedConnection);
     };
     let mut response = read_to_end.answer(response);
     add_headers(&mut response, &rate, &shared.clock);
-    record.status = Some(response.status().as_u16());
-    shared.lock().recorder.push(record);
+    record.answered(response.status().as_u16());
     Ok(response)
+}
+
+/// A request being handled, recorded when it is answered or, should it end otherwise (a
+/// dropped connection, or its client gone while its answer waited), with no status.
+struct Recording<'s> {
+    shared: &'s Shared,
+    request: Option<RecordedRequest>,
+}
+
+impl Recording<'_> {
+    fn answered(&mut self, status: u16) {
+        if let Some(request) = &mut self.request {
+            request.status = Some(status);
+        }
+    }
+}
+
+impl Drop for Recording<'_> {
+    fn drop(&mut self) {
+        if let Some(request) = self.request.take() {
+            self.shared.lock().recorder.push(request);
+        }
+    }
 }
 
 /// An API request: its fault, the rate limit and authentication come before the operation.

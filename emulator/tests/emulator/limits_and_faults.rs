@@ -197,6 +197,18 @@ async fn a_delay_holds_the_answer_and_not_the_emulator() {
         .list_identity_source_sessions(SOURCE)
         .await
         .unwrap();
+    // The request whose client gave up is recorded too (once its connection is seen
+    // closed), with no status: its answer was never given.
+    let mut statuses: Vec<Option<u16>> = Vec::new();
+    for _ in 0..500 {
+        statuses = emulator.requests().iter().map(|r| r.status).collect();
+        if statuses.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    statuses.sort();
+    assert_eq!(statuses, [None, Some(200)]);
 }
 
 #[tokio::test]
