@@ -768,7 +768,7 @@ async fn a_quote_never_closed_stops_even_a_skipping_import_before_anything_is_se
                 run.stderr.contains(
                     "the file is not imported (invalid records can be skipped, not the rest of a file)"
                 ) && (!extra.contains(&"--dry-run")
-                    || run.stderr.contains("error: the import would stop: users.csv:2:3:")),
+                    || run.stderr.contains("error: the import would stop: users.csv:2: column 3:")),
                 "{}",
                 run.all()
             );

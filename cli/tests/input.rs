@@ -207,16 +207,16 @@ fn csv_record_problems_name_line_and_column_and_reading_goes_on() {
     let rows = read_all(&path, &ReadOptions::default());
     assert_eq!(
         rows[0],
-        Err("FILE:2:3: 2 fields where the header has 3".into())
+        Err("FILE:2: column 3: 2 fields where the header has 3".into())
     );
     assert_eq!(
         rows[1],
-        Err("FILE:3:4: 4 fields where the header has 3".into())
+        Err("FILE:3: column 4: 4 fields where the header has 3".into())
     );
     assert_eq!(
         rows[2],
         Err(
-            "FILE:4:3: invalid UTF-8 in firstName after 0 valid bytes; save the file as UTF-8"
+            "FILE:4: column 3: invalid UTF-8 in firstName after 0 valid bytes; save the file as UTF-8"
                 .into()
         )
     );
@@ -241,13 +241,13 @@ fn csv_lines_are_counted_the_same_whatever_the_line_ends() {
         let rows = read_all(&path, &ReadOptions::default());
         assert_eq!(
             rows[0],
-            Err("FILE:2:2: 1 field where the header has 2".into()),
+            Err("FILE:2: column 2: 1 field where the header has 2".into()),
             "line ends {end:?}"
         );
         assert_eq!(
             rows[2],
             Err(
-                "FILE:4:2: email holds a line break (a quoted value over several lines), which only homeAddress may"
+                "FILE:4: column 2: email holds a line break (a quoted value over several lines), which only homeAddress may"
                     .into()
             ),
             "line ends {end:?}"
@@ -271,7 +271,7 @@ fn csv_header_problems_refuse_the_file() {
     let (_dir, path) = file("users.csv", b"externalId,Email,EMAIL\n");
     assert_eq!(
         header_error(&path, &ReadOptions::default()),
-        "FILE:1:3: two columns hold `email`; rename or drop one with --map FILE"
+        "FILE:1: column 3: two columns hold `email`; rename or drop one with --map FILE"
     );
     let (_dir, path) = file("users.csv", b"");
     assert_eq!(
@@ -281,12 +281,12 @@ fn csv_header_problems_refuse_the_file() {
     let (_dir, path) = file("users.csv", b"sep=;\nexternalId;\"e\"mail\ne1;a@x.com\n");
     assert_eq!(
         header_error(&path, &ReadOptions::default()),
-        "FILE:2:2: text follows the closing quote of a quoted column name (a quote inside a quoted name is written twice: \"\")"
+        "FILE:2: column 2: text follows the closing quote of a quoted column name (a quote inside a quoted name is written twice: \"\")"
     );
     let (_dir, path) = file("gone.csv", b"\"external\"Id\nx1\n");
     assert_eq!(
         deactivations_error(&path),
-        "FILE:1:1: text follows the closing quote of a quoted column name (a quote inside a quoted name is written twice: \"\")"
+        "FILE:1: column 1: text follows the closing quote of a quoted column name (a quote inside a quoted name is written twice: \"\")"
     );
 }
 
@@ -474,21 +474,21 @@ fn json_lines_records_and_their_problems() {
     assert_eq!(
         rows[1],
         Err(
-            "FILE:3:38: not a user record: profile.age: invalid type: integer, expected a string"
+            "FILE:3: column 38: not a user record: profile.age: invalid type: integer, expected a string"
                 .into()
         )
     );
     assert_eq!(
         rows[2],
-        Err("FILE:4:18: not a user record: EOF while parsing an object".into())
+        Err("FILE:4: column 18: not a user record: EOF while parsing an object".into())
     );
     assert_eq!(
         rows[3],
-        Err("FILE:5:14: not a user record: unknown field `external_id`, expected `externalId` or `profile`".into())
+        Err("FILE:5: column 14: not a user record: unknown field `external_id`, expected `externalId` or `profile`".into())
     );
     assert_eq!(
         rows[4],
-        Err("FILE:6:16: invalid UTF-8; save the file as UTF-8".into())
+        Err("FILE:6: column 16: invalid UTF-8; save the file as UTF-8".into())
     );
     assert_eq!(rows.len(), 5, "the blank line is skipped");
 }
@@ -510,7 +510,10 @@ fn a_json_line_that_is_not_an_object_is_refused_with_what_it_is() {
         (5, 1, "a boolean"),
     ];
     for (row, (line, column, found)) in rows.iter().zip(refused) {
-        assert_eq!(row, &Err(format!("FILE:{line}:{column}: {object} {found}")));
+        assert_eq!(
+            row,
+            &Err(format!("FILE:{line}: column {column}: {object} {found}"))
+        );
     }
     assert_eq!(rows[5].as_ref().unwrap().external_id, "e8");
 }
@@ -523,11 +526,11 @@ fn a_json_line_that_only_begins_like_a_value_is_refused_as_not_json() {
     assert_eq!(
         messages,
         [
-            "FILE:1:2: not JSON: expected ident",
-            "FILE:2:3: not JSON: EOF while parsing a value",
-            "FILE:3:2: not JSON: invalid number",
-            "FILE:4:3: not JSON: EOF while parsing a value",
-            "FILE:5:1: not JSON: expected value",
+            "FILE:1: column 2: not JSON: expected ident",
+            "FILE:2: column 3: not JSON: EOF while parsing a value",
+            "FILE:3: column 2: not JSON: invalid number",
+            "FILE:4: column 3: not JSON: EOF while parsing a value",
+            "FILE:5: column 1: not JSON: expected value",
         ]
     );
 }
@@ -553,14 +556,14 @@ fn json_lines_refuse_a_null_that_clears_nothing_and_count_columns_in_characters(
     assert_eq!(
         messages,
         [
-            format!("FILE:1:43: not a user record: email{cant_be_null}"),
-            format!("FILE:2:48: not a user record: secondEmail{cant_be_null}"),
-            "FILE:3:41: not a user record: profile.dept: invalid type: null, expected a string"
+            format!("FILE:1: column 43: not a user record: email{cant_be_null}"),
+            format!("FILE:2: column 48: not a user record: secondEmail{cant_be_null}"),
+            "FILE:3: column 41: not a user record: profile.dept: invalid type: null, expected a string"
                 .into(),
             // The value 1 is the 38th byte but the 35th character: é and € are 2 and 3 bytes.
-            "FILE:4:35: not a user record: profile.x: invalid type: integer, expected a string"
+            "FILE:4: column 35: not a user record: profile.x: invalid type: integer, expected a string"
                 .into(),
-            "FILE:5:78: not a user record: duplicate field `email`".into(),
+            "FILE:5: column 78: not a user record: duplicate field `email`".into(),
         ]
     );
 }
@@ -608,9 +611,9 @@ fn a_users_file_refuses_a_blank_id_and_one_with_blanks_around_it() {
         b"externalId,email\n   ,a@example.com\n e2,\ne3\t,\ne 4,\n",
     );
     let rows = read_all(&csv, &ReadOptions::default());
-    assert_eq!(rows[0], Err("FILE:2:1: externalId is blank".into()));
-    assert_eq!(rows[1], Err(format!("FILE:3:1: {padded}")));
-    assert_eq!(rows[2], Err(format!("FILE:4:1: {padded}")));
+    assert_eq!(rows[0], Err("FILE:2: column 1: externalId is blank".into()));
+    assert_eq!(rows[1], Err(format!("FILE:3: column 1: {padded}")));
+    assert_eq!(rows[2], Err(format!("FILE:4: column 1: {padded}")));
     assert_eq!(rows[3].as_ref().map(|u| u.external_id.as_str()), Ok("e 4"));
     let (_dir, jsonl) = file(
         "users.jsonl",
@@ -687,7 +690,7 @@ fn empty_columns_at_the_end_of_the_header_are_refused_with_the_map_row_that_drop
     let (_dir, path) = file("users.csv", b"externalId,email,,\ne1,a@example.com,,\n");
     assert_eq!(
         header_error(&path, &ReadOptions::default()),
-        "FILE:1:3: a column has no name in the header row (empty columns a spreadsheet left at \
+        "FILE:1: column 3: a column has no name in the header row (empty columns a spreadsheet left at \
          its end? remove them, or drop them with a --map row `,`)"
     );
     let options = ReadOptions {
@@ -855,7 +858,7 @@ fn a_deactivation_csv_needs_only_an_external_id_column_and_ignores_the_others() 
         .collect();
     let error = rows[0].as_ref().unwrap_err().to_string();
     assert!(
-        error.ends_with("gone.csv:2:2: 1 field, and no externalId in field 2"),
+        error.ends_with("gone.csv:2: column 2: 1 field, and no externalId in field 2"),
         "{error}"
     );
 }
@@ -880,7 +883,7 @@ fn a_quote_never_closed_in_a_deactivation_csv_refuses_its_record_in_any_column()
         assert_eq!(rows[0].as_ref().unwrap().external_id, "x1");
         let error = rows[1].as_ref().unwrap_err().to_string();
         let expected = format!(
-            "gone.csv:3:{column}: a quote opened at line 3 is never closed: the rest of the file, to line 5, was read as one field, and nothing after it can be read"
+            "gone.csv:3: column {column}: a quote opened at line 3 is never closed: the rest of the file, to line 5, was read as one field, and nothing after it can be read"
         );
         assert!(error.ends_with(&expected), "{error}");
     }
@@ -897,7 +900,7 @@ fn a_quote_never_closed_in_a_users_csv_is_named_before_the_count_of_fields() {
     assert_eq!(
         rows[1],
         Err(
-            "FILE:3:1: a quote opened at line 3 is never closed: the rest of the file, to line 4, was read as one field, and nothing after it can be read"
+            "FILE:3: column 1: a quote opened at line 3 is never closed: the rest of the file, to line 4, was read as one field, and nothing after it can be read"
                 .into()
         )
     );
@@ -919,16 +922,18 @@ fn quotes_that_do_not_pair_up_on_one_line_refuse_their_record_and_reading_goes_o
         let rows = read_all(&path, &ReadOptions::default());
         let after_closing = "text follows the closing quote of a quoted value (a quote inside a quoted value is written twice: \"\")";
         assert_eq!(rows.len(), 4, "{end:?} {rows:?}");
-        assert_eq!(rows[0], Err(format!("FILE:2:2: {after_closing}")));
+        assert_eq!(rows[0], Err(format!("FILE:2: column 2: {after_closing}")));
         assert_eq!(
             rows[1].as_ref().map(|row| row.profile.last_name.clone()),
             Ok(Some(Some("O\"Neil".to_owned()))),
             "{end:?}"
         );
-        assert_eq!(rows[2], Err(format!("FILE:5:3: {after_closing}")));
+        assert_eq!(rows[2], Err(format!("FILE:5: column 3: {after_closing}")));
         assert_eq!(
             rows[3],
-            Err("FILE:6:3: a quote opened here is never closed before the file ends".into())
+            Err(
+                "FILE:6: column 3: a quote opened here is never closed before the file ends".into()
+            )
         );
     }
 
@@ -943,7 +948,7 @@ fn quotes_that_do_not_pair_up_on_one_line_refuse_their_record_and_reading_goes_o
         .collect();
     let error = rows[0].as_ref().unwrap_err();
     assert!(
-        error.to_string().ends_with(":2:2: text follows the closing quote of a quoted value (a quote inside a quoted value is written twice: \"\")"),
+        error.to_string().ends_with(":2: column 2: text follows the closing quote of a quoted value (a quote inside a quoted value is written twice: \"\")"),
         "{error}"
     );
     assert_eq!(error.external_id.as_deref(), Some("e7"));
@@ -961,20 +966,19 @@ fn quotes_that_do_not_pair_up_on_one_line_refuse_their_record_and_reading_goes_o
         .map(|row| row.map(|row| row.external_id).map_err(|e| e.to_string()))
         .collect();
     assert_eq!(rows.len(), 4, "{rows:?}");
-    assert!(rows[0].as_ref().unwrap_err().ends_with("gone.csv:2:1: text follows the closing quote of a quoted value (a quote inside a quoted value is written twice: \"\")"), "{rows:?}");
+    assert!(rows[0].as_ref().unwrap_err().ends_with("gone.csv:2: column 1: text follows the closing quote of a quoted value (a quote inside a quoted value is written twice: \"\")"), "{rows:?}");
     assert!(
         rows[1]
             .as_ref()
             .unwrap_err()
-            .contains("gone.csv:3:2: text follows"),
+            .contains("gone.csv:3: column 2: text follows"),
         "{rows:?}"
     );
     assert_eq!(rows[2], Ok("x3".to_owned()));
     assert!(
-        rows[3]
-            .as_ref()
-            .unwrap_err()
-            .ends_with("gone.csv:5:1: a quote opened here is never closed before the file ends"),
+        rows[3].as_ref().unwrap_err().ends_with(
+            "gone.csv:5: column 1: a quote opened here is never closed before the file ends"
+        ),
         "{rows:?}"
     );
 }
@@ -1004,7 +1008,7 @@ fn a_home_address_over_several_lines_is_read_but_one_that_takes_the_next_records
             );
             assert_eq!(
                 rows,
-                [Err("FILE:2:3: a quote opened at line 2 is never closed: the rest of the file, to line 4, was read as one field, and nothing after it can be read".into())],
+                [Err("FILE:2: column 3: a quote opened at line 2 is never closed: the rest of the file, to line 4, was read as one field, and nothing after it can be read".into())],
                 "{unclosed} {end:?}"
             );
         }
@@ -1015,7 +1019,7 @@ fn a_home_address_over_several_lines_is_read_but_one_that_takes_the_next_records
     let rows = read("e1,a@x.com,\"1 Main St\ne2,b@x.com,\"2 Elm St\"\ne3,c@x.com,3 Oak St\n");
     assert_eq!(
         rows[0],
-        Err("FILE:2:3: text follows a closing quote at line 3: a quote opened at line 2 is not closed where it should be, and lines 2 to 3 were read as one record".into())
+        Err("FILE:2: column 3: text follows a closing quote at line 3: a quote opened at line 2 is not closed where it should be, and lines 2 to 3 were read as one record".into())
     );
     assert_eq!(
         rows[1].as_ref().map(|row| row.external_id.as_str()),
@@ -1064,7 +1068,7 @@ fn a_quote_never_closed_in_the_header_is_named_there() {
     let (_dir, path) = file("users.csv", b"externalId,\"email\ne1,a@x.com\ne2,b@x.com\n");
     assert_eq!(
         header_error(&path, &ReadOptions::default()),
-        "FILE:1:2: a quote opened in the header at line 1 is never closed where its column name ends"
+        "FILE:1: column 2: a quote opened in the header at line 1 is never closed where its column name ends"
     );
 }
 

@@ -51,11 +51,12 @@ impl Location {
     }
 }
 
+/// `file:line`, then `column N` where it is known, as every problem of an input is placed.
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.file, self.line)?;
         if let Some(column) = self.column {
-            write!(f, ":{column}")?;
+            write!(f, ": column {column}")?;
         }
         Ok(())
     }

@@ -229,7 +229,7 @@ mod tests {
             assert_eq!(
                 error.as_deref(),
                 Some(
-                    "users.csv:3:2: a quote opened at line 3 is never closed: the rest of the file, \
+                    "users.csv:3: column 2: a quote opened at line 3 is never closed: the rest of the file, \
                      to line 4, was read as one field, and nothing after it can be read; the records \
                      after it were never read, so the file is not imported (invalid records can be \
                      skipped, not the rest of a file)"
