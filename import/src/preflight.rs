@@ -203,21 +203,18 @@ impl<'o> Preflight<'o> {
         user: Result<R, InvalidRecord>,
         keep: &mut impl Keep,
     ) {
-        let user = match user {
+        match self.with_ordinal(number, user, |user: &UserRecord| &user.position) {
+            Some((Ok(user), ordinal)) => {
+                let user = user.borrow();
+                self.user(user, At::new(&user.position, number), ordinal, keep);
+            }
             // A record its reader refused still has its id, when the reader could tell it:
             // a later record or a deactivation of that id must find it.
-            Err(refused) if refused.external_id.is_some() => {
-                return match self.ordinals.next() {
-                    Some(ordinal) => self.refused_user(refused, number, ordinal, keep),
-                    None => self.invalid.push(numbered(refused, number)),
-                };
+            Some((Err(refused), ordinal)) if refused.external_id.is_some() => {
+                self.refused_user(refused, number, ordinal, keep);
             }
-            user => user,
-        };
-        let read = self.with_ordinal(number, user, |user: &UserRecord| &user.position);
-        if let Some((user, ordinal)) = read {
-            let user = user.borrow();
-            self.user(user, At::new(&user.position, number), ordinal, keep);
+            Some((Err(refused), _)) => self.invalid.push(numbered(refused, number)),
+            None => {}
         }
     }
 
@@ -228,35 +225,34 @@ impl<'o> Preflight<'o> {
         deactivation: Result<Deactivation, InvalidRecord>,
         keep: &mut impl Keep,
     ) {
-        let read = self.with_ordinal(number, deactivation, |d: &Deactivation| &d.position);
-        if let Some((deactivation, ordinal)) = read {
-            let at = At::new(&deactivation.position, number);
-            self.deactivation(&deactivation, at, ordinal, keep);
+        match self.with_ordinal(number, deactivation, |d: &Deactivation| &d.position) {
+            Some((Ok(deactivation), ordinal)) => {
+                let at = At::new(&deactivation.position, number);
+                self.deactivation(&deactivation, at, ordinal, keep);
+            }
+            Some((Err(refused), _)) => self.invalid.push(numbered(refused, number)),
+            None => {}
         }
     }
 
-    /// Record `number` of its input and its ordinal; `None`, with the reason noted, for a
-    /// record the reader refused or one past the last ordinal. The record may be the
-    /// caller's, borrowed: its position is numbered only where it is reported, in a copy.
+    /// Record `number` of its input, read or refused by its reader, and its ordinal; `None`,
+    /// with the reason noted, for one past the last ordinal. The record may be the caller's,
+    /// borrowed: its position is numbered only where it is reported, in a copy.
     fn with_ordinal<R: Borrow<T>, T>(
         &mut self,
         number: u64,
         record: Result<R, InvalidRecord>,
         position: impl FnOnce(&T) -> &Position,
-    ) -> Option<(R, u32)> {
-        let ordinal = self.ordinals.next();
-        match (record, ordinal) {
-            (Ok(record), Some(ordinal)) => Some((record, ordinal)),
-            (Ok(record), None) => {
-                let at = position(record.borrow()).clone();
-                self.invalid.push(too_many(at, number));
-                None
-            }
-            (Err(invalid), _) => {
-                self.invalid.push(numbered(invalid, number));
-                None
-            }
-        }
+    ) -> Option<(Result<R, InvalidRecord>, u32)> {
+        let Some(ordinal) = self.ordinals.next() else {
+            let invalid = match record {
+                Ok(record) => too_many(position(record.borrow()).clone(), number),
+                Err(invalid) => numbered(invalid, number),
+            };
+            self.invalid.push(invalid);
+            return None;
+        };
+        Some((record, ordinal))
     }
 
     /// Notes the ids of `deactivations`, read before the users: every user with one of
@@ -295,10 +291,8 @@ impl<'o> Preflight<'o> {
             self.invalid.push(invalid_record(at, external_id, reasons));
             return;
         }
-        let id = self.ids.of(external_id);
-        self.census.note(id);
         let valid = reasons.is_empty();
-        self.repeated_user(external_id, id, at, valid, keep, &mut reasons);
+        let id = self.noted_user(external_id, at, valid, keep, &mut reasons);
         if reasons.is_empty() {
             self.json.clear();
             write_user(&mut self.json, external_id, profile);
@@ -339,10 +333,24 @@ impl<'o> Preflight<'o> {
             self.invalid.push(invalid_record(at, &external_id, reasons));
             return;
         }
-        let id = self.ids.of(&external_id);
-        self.census.note(id);
-        self.repeated_user(&external_id, id, at, false, keep, &mut reasons);
+        let id = self.noted_user(&external_id, at, false, keep, &mut reasons);
         self.unplaced_user(id, ordinal, at, &external_id, reasons);
+    }
+
+    /// The fingerprint of a user's valid id, noted in the census, an earlier record of the
+    /// same id dealt with ([`Self::repeated_user`]; `valid`: whether this one is so far).
+    fn noted_user(
+        &mut self,
+        external_id: &str,
+        at: At<'_>,
+        valid: bool,
+        keep: &mut impl Keep,
+        reasons: &mut Vec<String>,
+    ) -> Fingerprint {
+        let id = self.ids.of(external_id);
+        self.census.note(id);
+        self.repeated_user(external_id, id, at, valid, keep, reasons);
+        id
     }
 
     /// Invalid user `ordinal`, whose id is valid: noted (out of the plan), so that a later

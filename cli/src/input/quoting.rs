@@ -172,69 +172,47 @@ mod tests {
 
     #[test]
     fn a_quote_never_closed_or_text_after_a_closing_one_is_found() {
-        // The quote opened in the first record takes the next ones to the end of the file.
-        let swallowed = "e1,a@x.com,\"1 Main St\ne2,b@x.com,2 Elm St\n";
-        assert_eq!(
-            check(swallowed.as_bytes(), b','),
-            Err(QuoteError::NeverClosed { field: 2 })
-        );
-        // An escaped quote at the end of a value leaves it open.
-        assert_eq!(
-            check(b"e2,b@x.com,\"x\"\"\ne3,c@x.com,ok\n", b','),
-            Err(QuoteError::NeverClosed { field: 2 })
-        );
-        // A later record's opening quote closes the field, and text follows it.
+        let never_closed = |field| Err(QuoteError::NeverClosed { field });
+        let after_closing = |offset, field| Err(QuoteError::TextAfterClosing { offset, field });
         let closed_late = "e1,a,\"1 Main St\ne2,b,\"2 Elm\"\n";
-        assert_eq!(
-            check(closed_late.as_bytes(), b','),
-            Err(QuoteError::TextAfterClosing {
-                offset: closed_late.find("\"2").unwrap() + 1,
-                field: 2
-            })
-        );
-        // On one line: a quote inside a quoted value not written twice.
-        assert_eq!(
-            check(b"\"e2\"z,b\n", b','),
-            Err(QuoteError::TextAfterClosing {
-                offset: 4,
-                field: 0
-            })
-        );
-        assert_eq!(
-            check(b"e3,\"Smith, J\"r,\"x,y\",\"a\"\"b\"c\n", b','),
-            Err(QuoteError::TextAfterClosing {
-                offset: 13,
-                field: 1
-            })
-        );
-        assert_eq!(
-            check(b"\ne4,a,\"b\" \n", b','),
-            Err(QuoteError::TextAfterClosing {
-                offset: 9,
-                field: 2
-            })
-        );
-        // A quote never closed on the last line of the file.
-        assert_eq!(
-            check(b"e5,\"a@x.com", b','),
-            Err(QuoteError::NeverClosed { field: 1 })
-        );
-        // A byte-order mark before a header's first quote is not the field's.
-        assert_eq!(check(b"\xEF\xBB\xBF\"a,\"\" b\",c\n", b','), Ok(()));
-        assert_eq!(
-            check(b"\xEF\xBB\xBF\"a\"b,c\n", b','),
-            Err(QuoteError::TextAfterClosing {
-                offset: 6,
-                field: 0
-            })
-        );
-        // Quotes pair up only with the file's own delimiter.
-        assert_eq!(
-            check(b"a;\"b\",c\n", b';'),
-            Err(QuoteError::TextAfterClosing {
-                offset: 5,
-                field: 1
-            })
-        );
+        let cases: [(&[u8], u8, Result<(), QuoteError>); 10] = [
+            // The quote opened in the first record takes the next ones to the end of the file.
+            (
+                b"e1,a@x.com,\"1 Main St\ne2,b@x.com,2 Elm St\n",
+                b',',
+                never_closed(2),
+            ),
+            // An escaped quote at the end of a value leaves it open.
+            (
+                b"e2,b@x.com,\"x\"\"\ne3,c@x.com,ok\n",
+                b',',
+                never_closed(2),
+            ),
+            // A later record's opening quote closes the field, and text follows it.
+            (
+                closed_late.as_bytes(),
+                b',',
+                after_closing(closed_late.find("\"2").unwrap() + 1, 2),
+            ),
+            // On one line: a quote inside a quoted value not written twice.
+            (b"\"e2\"z,b\n", b',', after_closing(4, 0)),
+            (
+                b"e3,\"Smith, J\"r,\"x,y\",\"a\"\"b\"c\n",
+                b',',
+                after_closing(13, 1),
+            ),
+            (b"\ne4,a,\"b\" \n", b',', after_closing(9, 2)),
+            // A quote never closed on the last line of the file.
+            (b"e5,\"a@x.com", b',', never_closed(1)),
+            // A byte-order mark before a header's first quote is not the field's.
+            (b"\xEF\xBB\xBF\"a,\"\" b\",c\n", b',', Ok(())),
+            (b"\xEF\xBB\xBF\"a\"b,c\n", b',', after_closing(6, 0)),
+            // Quotes pair up only with the file's own delimiter.
+            (b"a;\"b\",c\n", b';', after_closing(5, 1)),
+        ];
+        for (raw, delimiter, expected) in cases {
+            let shown = String::from_utf8_lossy(raw);
+            assert_eq!(check(raw, delimiter), expected, "{shown:?}");
+        }
     }
 }
