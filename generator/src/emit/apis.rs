@@ -121,12 +121,14 @@ fn operation(operation: &Operation) -> TokenStream {
         };
         let styles = form_styles(body);
         let body_name = ident(&body.rust_name);
+        // A number or a boolean is passed by value; the request borrows it.
+        let borrow = is_copy_scalar(&body.ty).then(|| quote!(&));
         if takes_json_body(body) {
             quote!(.serialized_json_body(#media_type, #body_name.into()))
         } else if body.required {
-            quote!(.#set(#media_type, #body_name #styles))
+            quote!(.#set(#media_type, #borrow #body_name #styles))
         } else {
-            quote!(.with(#body_name, |request, body| request.#set(#media_type, body #styles)))
+            quote!(.with(#body_name, |request, body| request.#set(#media_type, #borrow body #styles)))
         }
     });
     let (output, constructor, accept) = match &operation.success.body {
