@@ -876,6 +876,7 @@ impl<'d> Lowerer<'d> {
                 description: Some(
                     target
                         .and_then(|schema| schema.schema_data.description.clone())
+                        .filter(|description| !description.trim().is_empty())
                         .unwrap_or_else(|| format!("The `{wire_name}` property.")),
                 ),
                 limits: inline.map(limits).unwrap_or_default(),
