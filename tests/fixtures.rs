@@ -387,8 +387,10 @@ fn wire_crate(name: &str, spec: &str) -> (PathBuf, PathBuf) {
 }
 
 /// A crate that depends on each generated crate by its package name and names its library
-/// (the package name with `_`), so that a crate whose manifest and name disagree fails; and
-/// that holds each crate's quick start, so that each compiles.
+/// (the package name with `_`), so that a crate whose manifest and name disagree fails; that
+/// holds each crate's quick start, so that each compiles; and that needs every model type to
+/// be `Send` and `Sync`, which the compiler proves here, in a crate of its own at its default
+/// recursion limit, as in any crate that holds a value across an `.await` in a spawned task.
 fn write_user(dir: &Path, crates: &[(String, Vec<GeneratedFile>)]) {
     let dependencies: String = crates
         .iter()
@@ -398,9 +400,12 @@ fn write_user(dir: &Path, crates: &[(String, Vec<GeneratedFile>)]) {
         .iter()
         .enumerate()
         .map(|(index, (name, files))| {
+            let library = name.replace('-', "_");
+            let send_sync: String = model_types(files)
+                .map(|model| format!("    send_sync::<{library}::models::{model}>();\n"))
+                .collect();
             format!(
-                "pub use {}::Client as Client{index};\npub mod quick_start_{index} {{\n{}}}\n",
-                name.replace('-', "_"),
+                "pub use {library}::Client as Client{index};\npub mod quick_start_{index} {{\n{}}}\npub fn send_sync_{index}() {{\n{send_sync}}}\n",
                 quick_start(files)
             )
         })
@@ -413,9 +418,21 @@ fn write_user(dir: &Path, crates: &[(String, Vec<GeneratedFile>)]) {
     .expect("write the user crate's manifest");
     std::fs::write(
         dir.join("src/lib.rs"),
-        format!("//! Names every generated library.\n{uses}"),
+        format!("//! Names every generated library.\nfn send_sync<T: Send + Sync>() {{}}\n{uses}"),
     )
     .expect("write the user crate's library");
+}
+
+/// The names of the structs and enums a generated crate's models module defines.
+fn model_types(files: &[GeneratedFile]) -> impl Iterator<Item = &str> {
+    let models = files.iter().find(|file| file.path == "src/models.rs");
+    let lines = models.into_iter().flat_map(|file| file.contents.lines());
+    lines.filter_map(|line| {
+        let name = line
+            .strip_prefix("pub struct ")
+            .or_else(|| line.strip_prefix("pub enum "))?;
+        name.split([' ', '(', '{', '<']).next()
+    })
 }
 
 /// The quick start on the front page of a generated crate, as the code its doctest compiles

@@ -474,6 +474,10 @@ pub struct TypeDef {
     pub source: String,
     pub description: Option<String>,
     pub kind: TypeKind,
+    /// Whether `Send` and `Sync` are stated for the type (an `unsafe impl`, its fields
+    /// proved beside it) rather than left to the compiler to prove at each use, where that
+    /// proof would go too deep (`lower::auto_traits`).
+    pub states_send_sync: bool,
 }
 
 /// The shapes of a named type.

@@ -5,6 +5,11 @@ pub use crate::call::{joined, PathSegment, Request};
 pub use crate::query::ObjectStyle;
 pub use reqwest::Method;
 
+/// Compiles only where `T` is `Send` and `Sync`: the proof of what a generated type holds,
+/// beside a type that states the two traits rather than leave the compiler to prove them at
+/// each use (which goes too deep through large graphs of types).
+pub const fn assert_send_sync<T: ?Sized + Send + Sync>() {}
+
 /// Serde support for optional, nullable properties.
 pub mod nullable {
     pub use crate::nullable::deserialize;

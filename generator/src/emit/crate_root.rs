@@ -50,13 +50,18 @@ pub fn lib(api: &Api, lib_name: &str) -> TokenStream {
             pub mod auth;
         )
     });
+    // Forbidden, unless a type states `Send` and `Sync` (`models::stated_send_sync`).
+    let unsafe_code = match api.types.iter().any(|def| def.states_send_sync) {
+        false => quote!(#![forbid(unsafe_code)]),
+        true => quote!(#![deny(unsafe_code)]),
+    };
     quote! {
         #docs
         #quick_start
         #groups
         #![doc = ""]
         #version
-        #![forbid(unsafe_code)]
+        #unsafe_code
         #![warn(missing_docs)]
         #![allow(clippy::large_enum_variant)]
         #![allow(clippy::doc_lazy_continuation)]

@@ -221,6 +221,8 @@ fn starts_another_item(previous: &str, line: &str) -> bool {
     let starts_item = ITEM_STARTS.iter().any(|start| trimmed.starts_with(start));
     let ends_block = |prefix: &str| before.starts_with(prefix) && !trimmed.starts_with(prefix);
     let after_item = before == "}"
+        || before == "};"
+        || before.ends_with(" {}")
         || (before.ends_with(';')
             && !before.starts_with("use ")
             && !trimmed.starts_with("///")

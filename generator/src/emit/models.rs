@@ -23,7 +23,7 @@ fn type_def(def: &TypeDef) -> TokenStream {
     let source = format!("Schema: `{}`.", def.source);
     let paragraphs = [def.description.as_deref().unwrap_or_default(), &source];
     let name = ident(&def.name);
-    match &def.kind {
+    let definition = match &def.kind {
         TypeKind::Struct(s) => struct_def(&docs(paragraphs), &name, s),
         TypeKind::Enum(e) => enum_def(paragraphs, &def.name, e),
         TypeKind::Union(u) => union_def(paragraphs, &name, u),
@@ -32,6 +32,51 @@ fn type_def(def: &TypeDef) -> TokenStream {
             let target = type_tokens(target, ModelsPath::Local);
             quote! { #docs pub type #name = #target; }
         }
+    };
+    let stated = def
+        .states_send_sync
+        .then(|| stated_send_sync(&name, &def.kind));
+    quote! { #definition #stated }
+}
+
+/// `Send` and `Sync` stated for a type ([`TypeDef::states_send_sync`]), after a proof that
+/// every type it holds has both, which makes the statement sound.
+fn stated_send_sync(name: &proc_macro2::Ident, kind: &TypeKind) -> TokenStream {
+    let mut held: Vec<TokenStream> = match kind {
+        TypeKind::Struct(s) => {
+            let fields = s.fields.iter().map(|field| &field.ty);
+            let additional = s.additional.iter().map(|additional| &additional.value);
+            let held = fields.chain(additional);
+            held.map(|ty| type_tokens(ty, ModelsPath::Local)).collect()
+        }
+        TypeKind::Union(u) => {
+            let variants = u.variants.iter();
+            let mut held: Vec<_> = variants
+                .map(|v| type_tokens(&v.ty, ModelsPath::Local))
+                .collect();
+            if matches!(u.selection, Selection::Tagged { .. }) {
+                held.push(quote!(serde_json::Value));
+            }
+            held
+        }
+        TypeKind::Enum(_) | TypeKind::Alias(_) => Vec::new(),
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    held.retain(|ty| seen.insert(ty.to_string()));
+    quote! {
+        const _: () = {
+            #(api_client_runtime::codegen::assert_send_sync::<#held>();)*
+        };
+
+        /// Stated, as what the type holds is proved `Send` and `Sync` beside it: the
+        /// compiler's own proof, field by field at each use, would go deeper through this
+        /// API's types than its default recursion limit.
+        #[allow(unsafe_code)]
+        unsafe impl Send for #name {}
+
+        /// Stated, as `Send` is.
+        #[allow(unsafe_code)]
+        unsafe impl Sync for #name {}
     }
 }
 

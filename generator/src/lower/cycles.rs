@@ -109,7 +109,7 @@ fn by_value(kind: &TypeKind) -> Box<dyn Iterator<Item = &TypeRef> + '_> {
 
 /// The strongly connected component of each node (Tarjan's algorithm, without recursion,
 /// so a chain of thousands of types cannot overflow the stack).
-fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
+pub(super) fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
     const UNSEEN: usize = usize::MAX;
     let n = edges.len();
     let mut order = vec![UNSEEN; n];
@@ -191,6 +191,7 @@ mod tests {
                 additional: None,
                 derive_default: false,
             }),
+            states_send_sync: false,
         }
     }
 
@@ -245,6 +246,7 @@ mod tests {
                 variants,
                 selection: Selection::FirstMatch,
             }),
+            states_send_sync: false,
         }
     }
 
@@ -295,6 +297,7 @@ mod tests {
                     source: "#/components/schemas/L".into(),
                     description: None,
                     kind: TypeKind::Alias(named("A")),
+                    states_send_sync: false,
                 },
             ],
         ];

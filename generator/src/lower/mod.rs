@@ -1,6 +1,7 @@
 //! Lowering: from openapiv3's general shapes to the IR. All `$ref` resolution, naming and
 //! response classification happen here.
 
+mod auto_traits;
 mod constant_tags;
 mod cycles;
 mod first_match;

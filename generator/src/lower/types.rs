@@ -159,6 +159,7 @@ impl<'d> Lowerer<'d> {
                 source: at.to_string(),
                 description,
                 kind,
+                states_send_sync: false,
             });
         }
         Ok(TypeRef::Named(rust_name))
@@ -251,6 +252,7 @@ impl<'d> Lowerer<'d> {
             source: pointer.to_string(),
             description,
             kind,
+            states_send_sync: false,
         });
         Ok(TypeRef::Named(name))
     }
@@ -1104,6 +1106,7 @@ impl<'d> Lowerer<'d> {
         super::constant_tags::tag_by_constants(&mut types);
         super::first_match::order_first_match_unions(&mut types);
         super::first_match::guard_structs_from_arrays(&mut types);
+        super::auto_traits::state_where_deep(&mut types);
         Ok(types)
     }
 }
