@@ -134,6 +134,11 @@ fn broken_documents_get_located_errors() {
             "at #/paths/~1a/get/responses/200/content/application~1json/schema: `$ref: #/components/schemas/Missing` points at nothing",
         ),
         (
+            "dangling $ref into the paths",
+            "paths:\n  /a:\n    get:\n      responses:\n        '200': {$ref: '#/paths/~1a/put/responses/200'}\n",
+            "at #/paths/~1a/get/responses/200: `$ref: #/paths/~1a/put/responses/200` points at nothing it can stand for here (point at a definition under #/components/responses, or at one under #/paths of the same kind)",
+        ),
+        (
             "external $ref",
             "paths:\n  /a:\n    get:\n      responses:\n        '200': {$ref: 'other.yaml#/components/responses/Ok'}\n",
             "points into another file",

@@ -6,6 +6,7 @@ mod constant_tags;
 mod cycles;
 mod first_match;
 mod form;
+mod in_paths;
 mod names;
 mod operations;
 mod security;
@@ -328,6 +329,21 @@ fn resolve<'d, T>(
     item: &'d ReferenceOr<T>,
     pointer: &Pointer,
 ) -> Result<(&'d T, Pointer), Diagnostic> {
+    resolve_or_elsewhere(components, kind, item, pointer, None)
+}
+
+/// What a `$ref` into `#/paths` points at, found there.
+type Elsewhere<'f, 'd, T> = &'f dyn Fn(&str) -> Option<&'d ReferenceOr<T>>;
+
+/// [`resolve`], where a `$ref` may also point at what `elsewhere` finds outside
+/// `#/components` (a parameter or response of another operation, [`in_paths`]).
+fn resolve_or_elsewhere<'d, T>(
+    components: Option<&'d IndexMap<String, ReferenceOr<T>>>,
+    kind: &str,
+    item: &'d ReferenceOr<T>,
+    pointer: &Pointer,
+    elsewhere: Option<Elsewhere<'_, 'd, T>>,
+) -> Result<(&'d T, Pointer), Diagnostic> {
     let mut item = item;
     let mut pointer = pointer.clone();
     for _ in 0..MAX_REF_HOPS {
@@ -335,6 +351,21 @@ fn resolve<'d, T>(
             ReferenceOr::Item(value) => return Ok((value, pointer)),
             ReferenceOr::Reference { reference } => reference,
         };
+        let in_paths = elsewhere.filter(|_| in_paths::is_in(reference));
+        if let Some((elsewhere, at)) = in_paths.zip(in_paths::pointer(reference)) {
+            let Some(target) = elsewhere(reference) else {
+                return Err(Diagnostic::at(
+                    &pointer,
+                    format!("`$ref: {reference}` points at nothing it can stand for here"),
+                )
+                .with_help(format!(
+                    "point at a definition under #/components/{kind}, or at one under #/paths of the same kind"
+                )));
+            };
+            pointer = at;
+            item = target;
+            continue;
+        }
         let name = component_name(reference, kind, &pointer)?;
         let target = components.and_then(|map| map.get(&name)).ok_or_else(|| {
             Diagnostic::at(&pointer, format!("`$ref: {reference}` points at nothing"))

@@ -12,7 +12,7 @@ use openapiv3::{
 
 use super::names::{self, camel, snake};
 use super::security::sends_credentials;
-use super::{Lowerer, resolve};
+use super::{Lowerer, in_paths, resolve, resolve_or_elsewhere};
 use crate::diagnostic::{Diagnostic, Pointer};
 use crate::ir::{
     ApiGroup, Docs, Encoding, HttpMethod, ListStyle, ObjectStyle, Operation, ParamLocation,
@@ -315,11 +315,12 @@ impl<'d> Lowerer<'d> {
         ];
         for (list, list_at) in sources {
             for (index, parameter) in list.iter().enumerate() {
-                let (parameter, where_) = resolve(
+                let (parameter, where_) = resolve_or_elsewhere(
                     parameters_map,
                     "parameters",
                     parameter,
                     &list_at.push(index),
+                    Some(&|reference| in_paths::parameter(&self.document.paths, reference)),
                 )?;
                 if let Some(name) = ignored_header(parameter) {
                     let warning = Diagnostic::at(
@@ -763,7 +764,13 @@ impl<'d> Lowerer<'d> {
             .as_ref()
             .map(|response| (None, responses_at.push("default"), response));
         for (code, status_at, response) in declared.into_iter().chain(default) {
-            let (response, where_) = resolve(responses_map, "responses", response, &status_at)?;
+            let (response, where_) = resolve_or_elsewhere(
+                responses_map,
+                "responses",
+                response,
+                &status_at,
+                Some(&|reference| in_paths::response(&self.document.paths, reference)),
+            )?;
             let picked =
                 pick_content(response.content.iter().map(|(name, media)| {
                     (name.as_str(), media, self.response_encoding(name, media))
