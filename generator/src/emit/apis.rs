@@ -398,7 +398,9 @@ fn parameter_setter(param: &Parameter) -> TokenStream {
     let wire = &param.wire_name;
     if let Some(style) = param.object_style {
         let style = object_style(style);
-        return quote!(.query_object(#wire, #name, #style));
+        // A number or a boolean (in JSON) is passed by value; the request borrows it.
+        let borrow = is_copy_scalar(&param.ty).then(|| quote!(&));
+        return quote!(.query_object(#wire, #borrow #name, #style));
     }
     let value = match param.list_style {
         None => quote!(#name),
