@@ -32,12 +32,16 @@
 //!
 //! ## API groups
 //!
-//! - [`IdentitySourceApi`]: Import sessions of a Custom Identity Source: upload users to create, update and deactivate in Okta, then start the import.
+//! - [`IdentitySourceApi`] — Import sessions of a Custom Identity Source: upload users to create, update and deactivate in Okta, then start the import.
 //!
 //! Generated from version 2026.06.3 of the API description.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![allow(clippy::large_enum_variant)]
+#![allow(clippy::too_many_arguments)]
+#![allow(clippy::module_inception)]
+#![allow(clippy::disallowed_names)]
+#![allow(clippy::doc_overindented_list_items)]
 #![allow(clippy::doc_lazy_continuation)]
 #![allow(clippy::tabs_in_doc_comments)]
 

@@ -50,7 +50,10 @@ pub fn lib(api: &Api, lib_name: &str) -> TokenStream {
             pub mod auth;
         )
     });
-    // Forbidden, unless a type states `Send` and `Sync` (`models::stated_send_sync`).
+    // The lints allowed below are of what the document decides: how many parameters an
+    // operation requires, what its tags and parameters are named, how its descriptions
+    // write their lists. Forbidden unsafe code, unless a type states `Send` and `Sync`
+    // (`models::stated_send_sync`).
     let unsafe_code = match api.types.iter().any(|def| def.states_send_sync) {
         false => quote!(#![forbid(unsafe_code)]),
         true => quote!(#![deny(unsafe_code)]),
@@ -64,6 +67,10 @@ pub fn lib(api: &Api, lib_name: &str) -> TokenStream {
         #unsafe_code
         #![warn(missing_docs)]
         #![allow(clippy::large_enum_variant)]
+        #![allow(clippy::too_many_arguments)]
+        #![allow(clippy::module_inception)]
+        #![allow(clippy::disallowed_names)]
+        #![allow(clippy::doc_overindented_list_items)]
         #![allow(clippy::doc_lazy_continuation)]
         #![allow(clippy::tabs_in_doc_comments)]
 
@@ -222,8 +229,10 @@ fn groups(groups: &[ApiGroup]) -> TokenStream {
     let mut list = String::from("## API groups\n");
     for group in groups {
         list.push_str(&format!("\n- [`{}`]", group.struct_name));
+        // Not `[`X`]: summary`, which Markdown reads as the definition of a link when the
+        // summary is one word, and shows an empty item.
         if let Some(summary) = group.description.as_deref().and_then(first_sentence) {
-            list.push_str(&format!(": {summary}"));
+            list.push_str(&format!(" — {summary}"));
         }
     }
     let blank = quote!(#![doc = ""]);

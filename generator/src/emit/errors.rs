@@ -64,12 +64,12 @@ fn error_body_impl(def: &TypeDef, types: &[TypeDef]) -> TokenStream {
         Some(match outer.presence {
             Presence::Required => text(quote!(self.#name), inner),
             Presence::Optional | Presence::RequiredNullable => {
-                let inner = text(quote!(error), inner);
-                quote!(self.#name.as_ref().and_then(|error| #inner))
+                let outer = quote!(self.#name.as_ref());
+                optional_text(outer, inner)
             }
             Presence::OptionalNullable => {
-                let inner = text(quote!(error), inner);
-                quote!(self.#name.as_ref().and_then(Option::as_ref).and_then(|error| #inner))
+                let outer = quote!(self.#name.as_ref().and_then(Option::as_ref));
+                optional_text(outer, inner)
             }
         })
     };
@@ -126,6 +126,20 @@ fn wrapped<'t>(fields: &'t Struct, types: &'t [TypeDef]) -> Option<(&'t Field, &
 fn required_text(owner: TokenStream, field: &Field) -> TokenStream {
     let name = ident(&field.rust_name);
     quote!(#owner.#name.as_str())
+}
+
+/// `Option<&str>` of a text field of the object `outer` may hold (an `Option<&T>`).
+fn optional_text(outer: TokenStream, field: &Field) -> TokenStream {
+    match field.presence {
+        Presence::Required => {
+            let text = required_text(quote!(error), field);
+            quote!(#outer.map(|error| #text))
+        }
+        _ => {
+            let text = text(quote!(error), field);
+            quote!(#outer.and_then(|error| #text))
+        }
+    }
 }
 
 /// `Option<&str>` of a text field of `owner`.

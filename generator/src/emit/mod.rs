@@ -215,15 +215,19 @@ impl Spaced {
 fn starts_another_item(previous: &str, line: &str) -> bool {
     const ITEM_STARTS: &[&str] = &[
         "///", "#[", "pub ", "impl", "fn ", "mod ", "use ", "type ", "const ", "struct ", "enum ",
+        "unsafe ",
     ];
     let trimmed = line.trim_start();
     let before = previous.trim_start();
     let starts_item = ITEM_STARTS.iter().any(|start| trimmed.starts_with(start));
     let ends_block = |prefix: &str| before.starts_with(prefix) && !trimmed.starts_with(prefix);
+    // A doc comment's line may end as an item does (`{}`, `;`) and is no item.
+    let is_comment = before.starts_with("//");
     let after_item = before == "}"
         || before == "};"
-        || before.ends_with(" {}")
+        || (before.ends_with(" {}") && !is_comment)
         || (before.ends_with(';')
+            && !is_comment
             && !before.starts_with("use ")
             && !trimmed.starts_with("///")
             && declaration_kind(before) != declaration_kind(trimmed))
@@ -294,6 +298,13 @@ mod tests {
     fn items_are_separated_but_bodies_are_not() {
         let packed = "//! Docs.\n#![forbid(unsafe_code)]\npub mod a;\npub mod c;\nmod a;\nuse a::b;\nuse c::d;\n/// S.\npub struct S {\n    x: u8,\n}\nimpl S {\n    fn f() {\n        g();\n        h();\n    }\n    /// G.\n    fn g() {}\n}\n";
         let spaced = "//! Docs.\n#![forbid(unsafe_code)]\n\npub mod a;\npub mod c;\n\nmod a;\n\nuse a::b;\nuse c::d;\n\n/// S.\npub struct S {\n    x: u8,\n}\n\nimpl S {\n    fn f() {\n        g();\n        h();\n    }\n\n    /// G.\n    fn g() {}\n}\n";
+        assert_eq!(space_items(packed), spaced);
+    }
+
+    #[test]
+    fn a_doc_comment_ending_as_an_item_does_stays_on_its_item() {
+        let packed = "const A: u8 = 1;\nfn f() {}\n/// Like `x;`\nfn g() {}\n/// Or `{}`\n/// and {}\npub fn h() {}\nunsafe impl Send for S {}\n/// S.\nstruct S;\n";
+        let spaced = "const A: u8 = 1;\n\nfn f() {}\n\n/// Like `x;`\nfn g() {}\n\n/// Or `{}`\n/// and {}\npub fn h() {}\n\nunsafe impl Send for S {}\n\n/// S.\nstruct S;\n";
         assert_eq!(space_items(packed), spaced);
     }
 
