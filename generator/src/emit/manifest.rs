@@ -165,7 +165,7 @@ fn is_taken(name: &str) -> bool {
 /// The title in kebab case, keeping only what a package name may hold; one that begins with
 /// a digit (`1Password Connect`), which a package name may not, begins with `api-`.
 fn default_name(title: &str) -> String {
-    let kebab: String = title
+    let kebab: String = acronyms_whole(title)
         .to_kebab_case()
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
@@ -181,6 +181,29 @@ fn default_name(title: &str) -> String {
         name if is_taken(name) => format!("{name}-client"),
         name => name.to_owned(),
     }
+}
+
+/// `title` with each word that is an acronym followed by lower-case letters (`APIs`,
+/// `RESTful`, `OAuth`) in lower case, which kebab case would otherwise cut before the
+/// acronym's last letter (`ap-is`, `res-tful`, `o-auth`).
+fn acronyms_whole(title: &str) -> String {
+    let mut whole = String::with_capacity(title.len());
+    for word in title.split_inclusive(|c: char| !c.is_ascii_alphanumeric()) {
+        let letters = word.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
+        let capitals = letters.len()
+            - letters
+                .trim_start_matches(|c: char| c.is_ascii_uppercase())
+                .len();
+        let rest = &letters[capitals..];
+        match capitals >= 2 && !rest.is_empty() && rest.chars().all(|c| c.is_ascii_lowercase()) {
+            true => {
+                whole.push_str(&letters.to_ascii_lowercase());
+                whole.push_str(&word[letters.len()..]);
+            }
+            false => whole.push_str(word),
+        }
+    }
+    whole
 }
 
 /// Whether `text` is a version Cargo takes: `MAJOR.MINOR.PATCH` (numbers without leading
@@ -327,6 +350,15 @@ mod tests {
             "api-3d-prints-beta-v2"
         );
         assert_eq!(default_name("1Password Connect"), "api-1password-connect");
+        assert_eq!(
+            default_name("1Forge Finance APIs"),
+            "api-1forge-finance-apis"
+        );
+        assert_eq!(
+            default_name("Labs64 NetLicensing RESTful API (OAuth)"),
+            "labs64-net-licensing-restful-api-oauth"
+        );
+        assert_eq!(default_name("XMLHttpRequest IDs"), "xml-http-request-ids");
         assert_eq!(default_name("Σ"), "api-client");
         assert!(check_name("petstore_client-2").is_ok());
         for bad in ["", "2fa", "pet store", "pet/store", &"a".repeat(65)] {
