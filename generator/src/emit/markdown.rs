@@ -165,7 +165,7 @@ pub fn rustdoc_safe(line: &str) -> String {
                 safe.push_str(&rest[..taken]);
                 taken
             }
-            b'h' => match bare_url(before, rest).filter(|_| !in_link_text) {
+            b'h' => match bare_url(&safe, rest).filter(|_| !in_link_text) {
                 Some(url) => {
                     safe.push('<');
                     safe.push_str(url);
@@ -184,9 +184,26 @@ pub fn rustdoc_safe(line: &str) -> String {
                     Some(name) if name.eq_ignore_ascii_case("/a") => in_anchor = false,
                     _ => {}
                 }
-                let kept = html_tag_name(after).is_some() || is_autolink(after);
-                safe.push_str(if kept { "<" } else { "&lt;" });
-                1
+                match html_tag_name(after) {
+                    // `<p/>`: HTML reads it as `<p>`, rustdoc warns; an empty element
+                    // says the same without a warning.
+                    Some(name) if after[name.len()..].starts_with("/>") && !is_void(name) => {
+                        safe.push_str(&format!("<{name}></{name}>"));
+                        name.len() + 3
+                    }
+                    Some(_) => {
+                        safe.push('<');
+                        1
+                    }
+                    None if is_autolink(after) => {
+                        safe.push('<');
+                        1
+                    }
+                    None => {
+                        safe.push_str("&lt;");
+                        1
+                    }
+                }
             }
             b'[' => {
                 let part_of_a_word = before
@@ -225,17 +242,21 @@ fn escape(rest: &str) -> usize {
 /// The URL that starts `rest` when it is bare: not already in `<…>`, a link's `(…)` or
 /// an attribute, nor part of a word. It ends before white space or what cannot be in it,
 /// before a `)` that closes none of its own `(`, and before a sentence's last stop or a
-/// Markdown emphasis that follows it.
-fn bare_url<'t>(before: &str, rest: &'t str) -> Option<&'t str> {
+/// Markdown emphasis that follows it. `written` is the line as written so far, so that a
+/// `](` whose `]` was escaped, being no link, leaves the URL after it bare.
+fn bare_url<'t>(written: &str, rest: &'t str) -> Option<&'t str> {
     if !(rest.starts_with("https://") || rest.starts_with("http://")) {
         return None;
     }
-    let previous = before.chars().next_back();
-    // A link's destination: `[text](https://…)`, `[label]: https://…`.
-    if before.ends_with("](")
-        || before.trim_end().ends_with("]:")
-        || previous
-            .is_some_and(|c| c.is_alphanumeric() || matches!(c, '<' | '"' | '\'' | '=' | '/'))
+    let previous = written.chars().next_back();
+    let label = written.trim_end();
+    // A link's destination: `[text](https://…)`, `[label]: https://…`; an attribute's
+    // value: `href="https://…"`.
+    if (written.ends_with("](") && !written.ends_with("\\]("))
+        || (label.ends_with("]:") && !label.ends_with("\\]:"))
+        || written.ends_with("=\"")
+        || written.ends_with("='")
+        || previous.is_some_and(|c| c.is_alphanumeric() || matches!(c, '<' | '=' | '/'))
     {
         return None;
     }
@@ -256,6 +277,15 @@ fn bare_url<'t>(before: &str, rest: &'t str) -> Option<&'t str> {
     }
     let url = rest[..length].trim_end_matches(['.', ',', ';', ':', '!', '?', '*']);
     (url.len() > "https://".len()).then_some(url)
+}
+
+/// Whether the element `name` is void: it has no content and no closing tag (`<br/>`).
+fn is_void(name: &str) -> bool {
+    const VOID: [&str; 13] = [
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr",
+    ];
+    VOID.iter().any(|void| void.eq_ignore_ascii_case(name))
 }
 
 /// The name of the HTML tag the text after a `<` opens (`b`) or closes (`/b`), when it is
@@ -502,6 +532,15 @@ mod tests {
                 "an `unclosed code span &lt;x>",
             ),
             (r"\`items[0]\` is no code", r"\`items\[0\]\` is no code"),
+            (
+                "It reads: \"https://x.io/users/{id}/photo\", or 'https://y.io'.",
+                "It reads: \"<https://x.io/users/{id}/photo>\", or '<https://y.io>'.",
+            ),
+            (
+                "via []Shop](https://x.io/shop).",
+                "via \\[\\]Shop\\](<https://x.io/shop>).",
+            ),
+            ("One.<p/>Two.<P/><br/>", "One.<p></p>Two.<P></P><br/>"),
         ];
         for (line, safe) in cases {
             assert_eq!(rustdoc_safe(line), safe, "{line}");
