@@ -187,7 +187,11 @@ pub fn rustdoc_safe(line: &str) -> String {
                 match html_tag_name(after) {
                     // `<p/>`: HTML reads it as `<p>`, rustdoc warns; an empty element
                     // says the same without a warning.
-                    Some(name) if after[name.len()..].starts_with("/>") && !is_void(name) => {
+                    Some(name)
+                        if after[name.len()..].starts_with("/>")
+                            && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+                            && !is_void(name) =>
+                    {
                         safe.push_str(&format!("<{name}></{name}>"));
                         name.len() + 3
                     }
@@ -540,7 +544,10 @@ mod tests {
                 "via []Shop](https://x.io/shop).",
                 "via \\[\\]Shop\\](<https://x.io/shop>).",
             ),
-            ("One.<p/>Two.<P/><br/>", "One.<p></p>Two.<P></P><br/>"),
+            (
+                "One.<p/>Two.<P/><br/></p/><!--/>",
+                "One.<p></p>Two.<P></P><br/></p/><!--/>",
+            ),
         ];
         for (line, safe) in cases {
             assert_eq!(rustdoc_safe(line), safe, "{line}");
