@@ -63,6 +63,9 @@ pub enum PathSegment<'a> {
     Literal(&'static str),
     /// The value of the path parameter of this name, percent-encoded.
     Param(&'static str, &'a dyn Display),
+    /// The items of the list path parameter of this name, each percent-encoded already
+    /// and joined by their separator ([`path_list`]), which stays as it is.
+    ParamList(&'static str, &'a str),
 }
 
 // Which of these an API description needs depends on its parameters. Named by generated
@@ -100,6 +103,14 @@ impl Request {
                         ));
                     }
                     self.path.extend(utf8_percent_encode(&value, PATH_SEGMENT));
+                }
+                PathSegment::ParamList(name, items) => {
+                    if items.is_empty() || *items == "." || *items == ".." {
+                        self.fail(format!(
+                            "the path parameter `{name}` must not be empty, `.` or `..` (got {items:?})"
+                        ));
+                    }
+                    self.path.push_str(items);
                 }
             }
         }
@@ -268,6 +279,20 @@ impl Request {
         }
         Ok(headers)
     }
+}
+
+/// The items of a list path parameter, each percent-encoded, joined by `separator`, which
+/// is not: `a b` and `c,d` joined by `,` are `a%20b,c%2Cd`, so that an item's own comma is
+/// told from the separator.
+pub fn path_list(values: &[impl Display], separator: char) -> String {
+    let mut text = String::new();
+    for (index, value) in values.iter().enumerate() {
+        if index > 0 {
+            text.push(separator);
+        }
+        text.extend(utf8_percent_encode(&value.to_string(), PATH_SEGMENT));
+    }
+    text
 }
 
 /// A list of parameter values as one value, `separator` between them.
@@ -756,14 +781,21 @@ mod tests {
         let request = Request::new(Method::GET, "op", "/items/{ids}")
             .path(&[
                 PathSegment::Literal("/items/"),
-                PathSegment::Param("ids", &joined(&["a b", "c"], ',')),
+                PathSegment::ParamList("ids", &path_list(&["a b", "c,d", "e"], ',')),
             ])
             .query_each("expand", &["x", "y"])
             .query("ids", joined(&[1, 2, 3], '|'));
         assert_eq!(
             request.url(&base()).as_str(),
-            "https://example.okta.com/prefix/items/a%20b%2Cc?expand=x&expand=y&ids=1%7C2%7C3"
+            "https://example.okta.com/prefix/items/a%20b,c%2Cd,e?expand=x&expand=y&ids=1%7C2%7C3"
         );
+        let empty = path_list(&[] as &[u8], ',');
+        let request = Request::new(Method::GET, "op", "/items/{ids}").path(&[
+            PathSegment::Literal("/items/"),
+            PathSegment::ParamList("ids", &empty),
+        ]);
+        let error = request.error.unwrap_or_default();
+        assert!(error.contains("`ids` must not be empty"), "{error}");
         assert_eq!(joined(&[] as &[u8], ','), "");
     }
 

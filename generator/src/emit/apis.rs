@@ -197,19 +197,19 @@ fn path_segments(operation: &Operation) -> Vec<TokenStream> {
                     param.location == ParamLocation::Path && &param.wire_name == wire
                 });
                 // Lowering declared every placeholder as a path parameter.
-                let value = match param {
-                    Some(param) => {
-                        let name = ident(&param.rust_name);
-                        match param.list_style {
-                            Some(ListStyle::Joined(separator)) => {
-                                quote!(&api_client_runtime::codegen::joined(#name, #separator))
-                            }
-                            _ => quote!(&#name),
-                        }
-                    }
-                    None => quote!(&""),
+                let Some(param) = param else {
+                    return quote!(PathSegment::Param(#wire, &""));
                 };
-                quote!(PathSegment::Param(#wire, #value))
+                let name = ident(&param.rust_name);
+                match param.list_style {
+                    Some(ListStyle::Joined(separator)) => quote! {
+                        PathSegment::ParamList(
+                            #wire,
+                            &api_client_runtime::codegen::path_list(#name, #separator),
+                        )
+                    },
+                    _ => quote!(PathSegment::Param(#wire, &#name)),
+                }
             }
         })
         .collect()
