@@ -6,9 +6,9 @@
 #   scripts/corpus.sh [EVERY]        EVERY defaults to 10; 1 takes them all (hours, 20 GB)
 #
 # Prints what failed to generate (an error names the place in the document; a panic or a
-# time-out is a bug of the generator) and the compiler's and clippy's errors and warnings by
-# kind. Work files go under CORPUS_DIR (default /tmp/openapi-corpus); nothing in the
-# repository is written but the release build of xtask.
+# time-out is a bug of the generator), why operations were left out, and the compiler's and
+# clippy's errors and warnings by kind. Work files go under CORPUS_DIR (default
+# /tmp/openapi-corpus); nothing in the repository is written but the release build of xtask.
 set -euo pipefail
 
 every=${1:-10}
@@ -45,6 +45,11 @@ echo "generated: $generated of $total documents"
 awk -F'\t' '$3 == 101 || $3 == 124 {print "BUG (" ($3 == 124 ? "time-out" : "panic") "): " $1}' "$work/results.tsv"
 awk -F'\t' '$3 != 0 && $3 != 101 && $3 != 124 {print $2}' "$work/results.tsv" |
   while read -r id; do grep -h '^error' "$work/logs/$id.err" | cut -c1-300; done
+
+echo "operations left out: $(cat "$work"/logs/*.err | grep -c 'is skipped' || true), by reason:"
+cat "$work"/logs/*.err | grep 'is skipped' |
+  sed -E 's/^warning: [^ ]+ at [^ ]+ //; s/`[^`]*`/`…`/g; s/; the operation .*//' |
+  sort | uniq -c | sort -rn | head -10 || true
 
 # One crate in every `every`, in one workspace, each under a name of its own.
 rm -rf "$work/check"
