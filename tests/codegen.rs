@@ -139,6 +139,11 @@ fn broken_documents_get_located_errors() {
             "at #/paths/~1a/get/responses/200: `$ref: #/paths/~1a/put/responses/200` points at nothing it can stand for here (point at a definition under #/components/responses, or at one under #/paths of the same kind)",
         ),
         (
+            "$ref into the paths with a broken escape",
+            "paths:\n  /a:\n    get:\n      responses:\n        '200': {$ref: '#/paths/%FF/get/responses/200'}\n",
+            "at #/paths/~1a/get/responses/200: `$ref: #/paths/%FF/get/responses/200` has a `%` escape that is not UTF-8 text",
+        ),
+        (
             "external $ref",
             "paths:\n  /a:\n    get:\n      responses:\n        '200': {$ref: 'other.yaml#/components/responses/Ok'}\n",
             "points into another file",

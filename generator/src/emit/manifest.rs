@@ -183,9 +183,10 @@ fn default_name(title: &str) -> String {
     }
 }
 
-/// `title` with each word that is an acronym followed by lower-case letters (`APIs`,
-/// `RESTful`, `OAuth`) in lower case, which kebab case would otherwise cut before the
-/// acronym's last letter (`ap-is`, `res-tful`, `o-auth`).
+/// `title` with each word that is a plural acronym (`APIs`, `IDs`) or two capitals and
+/// lower-case letters (`OAuth`) in lower case, which kebab case would otherwise cut before
+/// the last capital (`ap-is`, `o-auth`). Longer runs of capitals are left to it: the last
+/// capital of `SMSGateway` begins a word.
 fn acronyms_whole(title: &str) -> String {
     let mut whole = String::with_capacity(title.len());
     for word in title.split_inclusive(|c: char| !c.is_ascii_alphanumeric()) {
@@ -195,7 +196,8 @@ fn acronyms_whole(title: &str) -> String {
                 .trim_start_matches(|c: char| c.is_ascii_uppercase())
                 .len();
         let rest = &letters[capitals..];
-        match capitals >= 2 && !rest.is_empty() && rest.chars().all(|c| c.is_ascii_lowercase()) {
+        let lower = !rest.is_empty() && rest.chars().all(|c| c.is_ascii_lowercase());
+        match lower && ((capitals >= 2 && rest == "s") || capitals == 2) {
             true => {
                 whole.push_str(&letters.to_ascii_lowercase());
                 whole.push_str(&word[letters.len()..]);
@@ -355,8 +357,12 @@ mod tests {
             "api-1forge-finance-apis"
         );
         assert_eq!(
-            default_name("Labs64 NetLicensing RESTful API (OAuth)"),
-            "labs64-net-licensing-restful-api-oauth"
+            default_name("Labs64 NetLicensing API (OAuth, URLs)"),
+            "labs64-net-licensing-api-oauth-urls"
+        );
+        assert_eq!(
+            default_name("SMSGateway IPGeolocation"),
+            "sms-gateway-ip-geolocation"
         );
         assert_eq!(default_name("XMLHttpRequest IDs"), "xml-http-request-ids");
         assert_eq!(default_name("Σ"), "api-client");

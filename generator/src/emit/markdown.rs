@@ -192,6 +192,8 @@ pub fn rustdoc_safe(line: &str) -> String {
                             && name.starts_with(|c: char| c.is_ascii_alphanumeric())
                             && !is_void(name) =>
                     {
+                        // An anchor so written holds nothing: what follows is no link text.
+                        in_anchor &= !name.eq_ignore_ascii_case("a");
                         safe.push_str(&format!("<{name}></{name}>"));
                         name.len() + 3
                     }
@@ -258,8 +260,7 @@ fn bare_url<'t>(written: &str, rest: &'t str) -> Option<&'t str> {
     // value: `href="https://…"`.
     if (written.ends_with("](") && !written.ends_with("\\]("))
         || (label.ends_with("]:") && !label.ends_with("\\]:"))
-        || written.ends_with("=\"")
-        || written.ends_with("='")
+        || is_attribute_value(written)
         || previous.is_some_and(|c| c.is_alphanumeric() || matches!(c, '<' | '=' | '/'))
     {
         return None;
@@ -281,6 +282,14 @@ fn bare_url<'t>(written: &str, rest: &'t str) -> Option<&'t str> {
     }
     let url = rest[..length].trim_end_matches(['.', ',', ';', ':', '!', '?', '*']);
     (url.len() > "https://".len()).then_some(url)
+}
+
+/// Whether a URL after `written` is an attribute's value: `href="`, `href = '`.
+fn is_attribute_value(written: &str) -> bool {
+    let before_quote = written
+        .strip_suffix('"')
+        .or_else(|| written.strip_suffix('\''));
+    before_quote.is_some_and(|before| before.trim_end().ends_with('='))
 }
 
 /// Whether the element `name` is void: it has no content and no closing tag (`<br/>`).
@@ -548,6 +557,7 @@ mod tests {
                 "One.<p/>Two.<P/><br/></p/><!--/>",
                 "One.<p></p>Two.<P></P><br/></p/><!--/>",
             ),
+            ("<a/> then https://x.io", "<a></a> then <https://x.io>"),
         ];
         for (line, safe) in cases {
             assert_eq!(rustdoc_safe(line), safe, "{line}");
@@ -560,6 +570,7 @@ mod tests {
             "a [link](https://example.com) and [ref][1] and <https://example.com>",
             "[1]: https://example.com/ref",
             "<b>bold</b>, <br/>, <a href=\"https://x.io\">https://x.io</a> <!-- note -->",
+            "<a href = \"https://x.io\">x</a> and <a href='https://y.io'>y</a>",
             "<ul><li>one</li></ul> <thead></thead> <tt>t</tt> <var>v</var> <section>",
             "`items[0].name` and ``a ` b <c>`` and `https://x.io`",
             "The value is a [`Pet`]; see [`Pet::Unknown`].",

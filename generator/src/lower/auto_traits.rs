@@ -33,10 +33,12 @@ struct Edge {
 /// Marks the types whose `Send` and `Sync` are to be stated rather than proved at each use.
 pub(super) fn state_where_deep(types: &mut [TypeDef]) {
     let edges: Vec<Vec<Edge>> = types.iter().map(|def| edges(types, def)).collect();
-    for (def, stated) in types.iter_mut().zip(stated(&edges)) {
-        // Nothing refers to an alias (references go through it), and an enum's proof is
-        // shallow: only structs and unions come to state their traits.
-        debug_assert!(!stated || matches!(def.kind, TypeKind::Struct(_) | TypeKind::Union(_)));
+    // An alias can have no impl of its own, and an enum of text needs none.
+    let can_state: Vec<bool> = types
+        .iter()
+        .map(|def| matches!(def.kind, TypeKind::Struct(_) | TypeKind::Union(_)))
+        .collect();
+    for (def, stated) in types.iter_mut().zip(stated(&edges, &can_state)) {
         def.states_send_sync = stated;
     }
 }
@@ -123,9 +125,10 @@ fn references(
 /// proof would then go past [`BUDGET`] ends at that type, which states its traits. Inside a
 /// cycle, the proof may go through each of its types once: a cycle too deep for that has
 /// the type most of it refers to state its traits, and what is left is settled again.
-fn stated(edges: &[Vec<Edge>]) -> Vec<bool> {
+fn stated(edges: &[Vec<Edge>], can_state: &[bool]) -> Vec<bool> {
     let mut proof = Proof {
         edges,
+        can_state,
         depth: vec![0; edges.len()],
         stated: vec![false; edges.len()],
     };
@@ -170,18 +173,22 @@ enum Task {
 /// The proofs settled so far: how deep each type's goes, and which types state their traits.
 struct Proof<'e> {
     edges: &'e [Vec<Edge>],
+    /// Whether each type can state its traits: a struct or a union.
+    can_state: &'e [bool],
     depth: Vec<u32>,
     stated: Vec<bool>,
 }
 
 impl Proof<'_> {
     /// How deep a proof goes through `edge`, its end settled: no deeper than [`BUDGET`], as
-    /// the type at its end states its traits when it would.
+    /// the type at its end states its traits when it would, unless it cannot or the edge
+    /// alone goes deeper (a field of twenty nested arrays: the compiler's limit of 128
+    /// levels still leaves room for about forty).
     fn through(&mut self, edge: &Edge) -> u32 {
         let Some(to) = edge.to else {
             return edge.levels;
         };
-        if !self.stated[to] && edge.levels + self.depth[to] > BUDGET {
+        if !self.stated[to] && self.can_state[to] && edge.levels + self.depth[to] > BUDGET {
             self.stated[to] = true;
         }
         match self.stated[to] {
@@ -192,8 +199,9 @@ impl Proof<'_> {
 
     /// Settles a strongly connected component, whatever it refers to outside settled: every
     /// member's proof goes no deeper than once through each member and then out. `None`
-    /// when that is within [`BUDGET`], else the member most of the others refer to (the
-    /// first of them), which is to state its traits.
+    /// when that is within [`BUDGET`] or no cycle is there to break (one type that does not
+    /// refer to itself), else the member that can state its traits that most of the others
+    /// refer to (the first of them), which is to state them.
     fn settle(&mut self, members: &[usize]) -> Option<usize> {
         let edges = self.edges;
         let mut way_out = 0;
@@ -212,15 +220,21 @@ impl Proof<'_> {
             }
             way_round += round;
         }
-        if way_round + way_out <= BUDGET {
-            for &member in members {
-                self.depth[member] = way_round + way_out;
+        let candidates = || {
+            let referred = members.iter().zip(&referred);
+            referred.filter(|&(&member, &count)| count > 0 && self.can_state[member])
+        };
+        let most = candidates().map(|(_, &count)| count).max();
+        let hub = candidates().find(|&(_, &count)| Some(count) == most);
+        match hub {
+            Some((&hub, _)) if way_round + way_out > BUDGET => Some(hub),
+            _ => {
+                for &member in members {
+                    self.depth[member] = way_round + way_out;
+                }
+                None
             }
-            return None;
         }
-        let most = referred.iter().max().copied().unwrap_or(0);
-        let hub = referred.iter().position(|&count| count == most)?;
-        Some(members[hub])
     }
 
     /// The strongly connected components of `nodes` (sorted), by the edges between them,
@@ -292,7 +306,7 @@ mod tests {
             ],
             vec![edge(1, 4)],
         ];
-        assert_eq!(stated(&edges), [false, false, false]);
+        assert_eq!(stated(&edges, &[true; 3]), [false, false, false]);
     }
 
     #[test]
@@ -307,7 +321,7 @@ mod tests {
                 _ => vec![edge(node + 1, 5)],
             })
             .collect();
-        let stated = stated(&edges);
+        let stated = stated(&edges, &[true; 100]);
         assert!(deepest(&edges, &stated) <= BUDGET);
         let count = stated.iter().filter(|&&stated| stated).count();
         // As few as the budget allows: one every 12 steps.
@@ -321,8 +335,29 @@ mod tests {
         let edges: Vec<Vec<Edge>> = (0..n)
             .map(|node| vec![edge((node + 1) % n, 3), edge((node + n - 1) % n, 2)])
             .collect();
-        let stated = stated(&edges);
+        let stated = stated(&edges, &vec![true; n]);
         assert!(stated.iter().any(|&stated| stated));
         assert!(deepest(&edges, &stated) <= BUDGET, "{stated:?}");
+    }
+
+    #[test]
+    fn a_type_that_cannot_state_its_traits_is_never_marked() {
+        // 0 holds 1 through one edge deeper than the budget; 1 (an enum, say) cannot state
+        // its traits, and neither can 2, a type holding itself too deeply.
+        let edges = vec![
+            vec![edge(1, BUDGET + 5)],
+            vec![Edge {
+                to: None,
+                levels: FOREIGN,
+            }],
+            vec![edge(2, BUDGET + 1)],
+        ];
+        assert_eq!(stated(&edges, &[true, false, false]), [false, false, false]);
+        // A lone type that holds nothing of its own kind is never a cycle to break.
+        let edges = vec![vec![Edge {
+            to: None,
+            levels: BUDGET + 1,
+        }]];
+        assert_eq!(stated(&edges, &[true]), [false]);
     }
 }

@@ -39,6 +39,8 @@ pub(super) fn response<'d>(paths: &'d Paths, reference: &str) -> Option<&'d Refe
     if status == "default" {
         return responses.default.as_ref();
     }
+    // A range is read in either case, as the document's keys are (`4XX`, `4xx`).
+    let status = status.to_ascii_uppercase();
     let status = match status.strip_suffix("XX") {
         Some(class) => StatusCode::Range(class.parse().ok()?),
         None => StatusCode::Code(status.parse().ok()?),
@@ -154,6 +156,10 @@ paths:
         assert_eq!(found("#/paths/~1a~1{id}/get/responses/200"), Some("ok"));
         assert_eq!(
             found("#/paths/~1a~1{id}/get/responses/4XX"),
+            Some("refused")
+        );
+        assert_eq!(
+            found("#/paths/~1a~1{id}/get/responses/4xx"),
             Some("refused")
         );
         assert_eq!(

@@ -352,7 +352,13 @@ fn resolve_or_elsewhere<'d, T>(
             ReferenceOr::Reference { reference } => reference,
         };
         let in_paths = elsewhere.filter(|_| in_paths::is_in(reference));
-        if let Some((elsewhere, at)) = in_paths.zip(in_paths::pointer(reference)) {
+        if let Some(elsewhere) = in_paths {
+            let Some(at) = in_paths::pointer(reference) else {
+                return Err(Diagnostic::at(
+                    &pointer,
+                    format!("`$ref: {reference}` has a `%` escape that is not UTF-8 text"),
+                ));
+            };
             let Some(target) = elsewhere(reference) else {
                 return Err(Diagnostic::at(
                     &pointer,
