@@ -97,24 +97,26 @@ impl Request {
                 PathSegment::Literal(text) => self.path.push_str(text),
                 PathSegment::Param(name, value) => {
                     let value = value.to_string();
-                    if value.is_empty() || value == "." || value == ".." {
-                        self.fail(format!(
-                            "the path parameter `{name}` must not be empty, `.` or `..` (got {value:?})"
-                        ));
-                    }
+                    self.check_segment(name, &value);
                     self.path.extend(utf8_percent_encode(&value, PATH_SEGMENT));
                 }
                 PathSegment::ParamList(name, items) => {
-                    if items.is_empty() || *items == "." || *items == ".." {
-                        self.fail(format!(
-                            "the path parameter `{name}` must not be empty, `.` or `..` (got {items:?})"
-                        ));
-                    }
+                    self.check_segment(name, items);
                     self.path.push_str(items);
                 }
             }
         }
         self
+    }
+
+    /// Fails the request when the value of the path parameter `name` is no path segment of
+    /// its own (empty, `.` or `..`).
+    fn check_segment(&mut self, name: &str, value: &str) {
+        if value.is_empty() || value == "." || value == ".." {
+            self.fail(format!(
+                "the path parameter `{name}` must not be empty, `.` or `..` (got {value:?})"
+            ));
+        }
     }
 
     /// Marks the request as safe to send twice (see [`RetryPolicy`]).
@@ -285,25 +287,29 @@ impl Request {
 /// is not: `a b` and `c,d` joined by `,` are `a%20b,c%2Cd`, so that an item's own comma is
 /// told from the separator.
 pub fn path_list(values: &[impl Display], separator: char) -> String {
-    let mut text = String::new();
-    for (index, value) in values.iter().enumerate() {
-        if index > 0 {
-            text.push(separator);
-        }
-        text.extend(utf8_percent_encode(&value.to_string(), PATH_SEGMENT));
-    }
-    text
+    join(values, separator, |text, value| {
+        text.extend(utf8_percent_encode(value, PATH_SEGMENT));
+    })
 }
 
 /// A list of parameter values as one value, `separator` between them.
 #[allow(dead_code)] // Used by API descriptions that have list parameters.
 pub fn joined(values: &[impl Display], separator: char) -> String {
+    join(values, separator, String::push_str)
+}
+
+/// `values` written one after the other by `write`, `separator` between them.
+fn join(
+    values: &[impl Display],
+    separator: char,
+    mut write: impl FnMut(&mut String, &str),
+) -> String {
     let mut text = String::new();
     for (index, value) in values.iter().enumerate() {
         if index > 0 {
             text.push(separator);
         }
-        text.push_str(&value.to_string());
+        write(&mut text, &value.to_string());
     }
     text
 }

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::tokens::{
-    ModelsPath, argument_type, borrowed_type, docs, ident, is_copy_scalar, type_tokens,
+    ModelsPath, argument_type, borrowed_type, docs, ident, is_copy_scalar, lend, type_tokens,
 };
 use crate::ir::{
     Api, ApiGroup, Encoding, ListStyle, ObjectStyle, Operation, ParamLocation, Parameter,
@@ -121,8 +121,7 @@ fn operation(operation: &Operation) -> TokenStream {
         };
         let styles = form_styles(body);
         let body_name = ident(&body.rust_name);
-        // A number or a boolean is passed by value; the request borrows it.
-        let borrow = is_copy_scalar(&body.ty).then(|| quote!(&));
+        let borrow = lend(&body.ty);
         if takes_json_body(body) {
             quote!(.serialized_json_body(#media_type, #body_name.into()))
         } else if body.required {
@@ -398,8 +397,7 @@ fn parameter_setter(param: &Parameter) -> TokenStream {
     let wire = &param.wire_name;
     if let Some(style) = param.object_style {
         let style = object_style(style);
-        // A number or a boolean (in JSON) is passed by value; the request borrows it.
-        let borrow = is_copy_scalar(&param.ty).then(|| quote!(&));
+        let borrow = lend(&param.ty);
         return quote!(.query_object(#wire, #borrow #name, #style));
     }
     let value = match param.list_style {

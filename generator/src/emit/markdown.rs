@@ -180,33 +180,25 @@ pub fn rustdoc_safe(line: &str) -> String {
             b'<' => {
                 let after = &rest[1..];
                 match html_tag_name(after) {
-                    Some(name) if name.eq_ignore_ascii_case("a") => in_anchor = true,
-                    Some(name) if name.eq_ignore_ascii_case("/a") => in_anchor = false,
-                    _ => {}
-                }
-                match html_tag_name(after) {
                     // `<p/>`: HTML reads it as `<p>`, rustdoc warns; an empty element
-                    // says the same without a warning.
-                    Some(name)
-                        if after[name.len()..].starts_with("/>")
-                            && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-                            && !is_void(name) =>
-                    {
-                        // An anchor so written holds nothing: what follows is no link text.
+                    // says the same without a warning. An anchor so written holds nothing:
+                    // what follows is no link text.
+                    Some(name) if is_self_closed_container(after, name) => {
                         in_anchor &= !name.eq_ignore_ascii_case("a");
                         safe.push_str(&format!("<{name}></{name}>"));
                         name.len() + 3
                     }
-                    Some(_) => {
-                        safe.push('<');
-                        1
-                    }
-                    None if is_autolink(after) => {
+                    Some(name) => {
+                        if name.eq_ignore_ascii_case("a") {
+                            in_anchor = true;
+                        } else if name.eq_ignore_ascii_case("/a") {
+                            in_anchor = false;
+                        }
                         safe.push('<');
                         1
                     }
                     None => {
-                        safe.push_str("&lt;");
+                        safe.push_str(if is_autolink(after) { "<" } else { "&lt;" });
                         1
                     }
                 }
@@ -290,6 +282,14 @@ fn is_attribute_value(written: &str) -> bool {
         .strip_suffix('"')
         .or_else(|| written.strip_suffix('\''));
     before_quote.is_some_and(|before| before.trim_end().ends_with('='))
+}
+
+/// Whether the tag `name` that the text after a `<` opens closes itself (`p/>`) though its
+/// element has content, which HTML does not allow.
+fn is_self_closed_container(after: &str, name: &str) -> bool {
+    after[name.len()..].starts_with("/>")
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && !is_void(name)
 }
 
 /// Whether the element `name` is void: it has no content and no closing tag (`<br/>`).

@@ -81,6 +81,12 @@ pub fn is_copy_scalar(ty: &TypeRef) -> bool {
     )
 }
 
+/// `&`, where an argument of `ty` is passed by value ([`is_copy_scalar`]) and the request
+/// it goes to borrows it.
+pub fn lend(ty: &TypeRef) -> Option<TokenStream> {
+    is_copy_scalar(ty).then(|| quote!(&))
+}
+
 /// The type a borrowed argument of `ty` points to: `str`, `[u8]`, `[T]` for a list, `T`.
 pub fn borrowed_type(ty: &TypeRef, models: ModelsPath) -> TokenStream {
     match ty {
