@@ -1181,7 +1181,7 @@ fn a_document_of_an_okta_org_without_the_okta_profile_is_warned_of() {
 }
 
 #[test]
-fn multipart_and_media_type_ranges_are_refused_as_request_bodies() {
+fn multipart_bodies_but_form_data_and_media_type_ranges_are_refused_as_request_bodies() {
     let document = |content: &str| {
         format!(
             "{MINIMAL_HEAD}paths:\n  /up:\n    post:\n      operationId: upload\n      requestBody:\n        required: true\n        content:\n{content}      responses: {{'204': {{description: ok}}}}\n  /others:\n    get:\n      operationId: getOthers\n      responses: {{'204': {{description: ok}}}}\n"
@@ -1189,7 +1189,6 @@ fn multipart_and_media_type_ranges_are_refused_as_request_bodies() {
     };
     let multipart = "          multipart/form-data: {schema: {type: object, properties: {file: {type: string, format: binary}}}}\n";
     for (media_type, pointer) in [
-        ("multipart/form-data", "multipart~1form-data"),
         ("multipart/mixed", "multipart~1mixed"),
         ("'*/*'", "*~1*"),
         ("application/*", "application~1*"),
@@ -1226,6 +1225,82 @@ fn multipart_and_media_type_ranges_are_refused_as_request_bodies() {
     let api = text_of(&files, "src/apis/default.rs");
     assert!(api.contains("\"application/octet-stream\""), "{api}");
     assert!(!api.contains("multipart"), "{api}");
+}
+
+#[test]
+fn a_form_data_body_that_is_no_object_of_parts_is_refused_where_it_says_so() {
+    let document = |media: &str| {
+        format!(
+            "{MINIMAL_HEAD}paths:\n  /up:\n    post:\n      operationId: upload\n      requestBody:\n        required: true\n        content:\n          multipart/form-data:\n{media}      responses: {{'204': {{description: ok}}}}\n  /others:\n    get:\n      operationId: getOthers\n      responses: {{'204': {{description: ok}}}}\ncomponents:\n  schemas:\n    Up: {{type: object, properties: {{file: {{type: string, format: binary}}}}}}\n    Empty: {{type: object}}\n"
+        )
+    };
+    let content = "#/paths/~1up/post/requestBody/content/multipart~1form-data";
+    for (media, at, what) in [
+        (
+            "            encoding: {}\n",
+            content.to_owned(),
+            "without a schema",
+        ),
+        (
+            "            schema: {type: object}\n",
+            format!("{content}/schema"),
+            "an object that declares no properties",
+        ),
+        (
+            "            schema: {type: string, format: binary}\n",
+            format!("{content}/schema"),
+            "not an object",
+        ),
+        (
+            "            schema: {allOf: [{$ref: '#/components/schemas/Up'}]}\n",
+            format!("{content}/schema"),
+            "a combination of schemas",
+        ),
+        (
+            "            schema: {$ref: '#/components/schemas/Empty'}\n",
+            "#/components/schemas/Empty".to_owned(),
+            "an object that declares no properties",
+        ),
+    ] {
+        let document = document(media);
+        let error = error_of(&document);
+        let expected = format!(
+            "at {at}: a multipart body must be an object whose properties are its parts, and this one is {what}"
+        );
+        assert!(error.starts_with(&expected), "{error}");
+        let (surface, warnings) = skipping(&document);
+        assert!(!surface.contains("upload("), "{surface}");
+        assert!(surface.contains("get_others("), "{surface}");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+    }
+
+    // A part its style cannot write: refused when required, left out when optional.
+    let styled = |required: &str| {
+        document(&format!(
+            "            schema:\n              type: object\n              required: [{required}]\n              properties:\n                file: {{type: string, format: binary}}\n                rows: {{type: object, properties: {{cells: {{type: array, items: {{type: object, properties: {{v: {{type: string}}}}}}}}}}}}\n            encoding: {{rows: {{style: form}}}}\n"
+        ))
+    };
+    let error = error_of(&styled("file, rows"));
+    let expected = format!(
+        "at {content}/schema/properties/rows: the part `rows` is a list of objects or lists, or an object holding them, which `style: form` cannot write"
+    );
+    assert!(error.starts_with(&expected), "{error}");
+    let (surface, warnings) = skipping(&styled("file"));
+    assert!(
+        surface.contains("upload(file: impl Into<api_client_runtime::FilePart>)"),
+        "{surface}"
+    );
+    assert!(!surface.contains("rows"), "{surface}");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with(&format!("{expected}; the optional part `rows` is left out")),
+        "{warnings:?}"
+    );
+    let spaced = document(
+        "            schema: {$ref: '#/components/schemas/Up'}\n            encoding: {file: {style: spaceDelimited}}\n",
+    );
+    // A file has no style: its encoding's style is not read.
+    generate_test_document(&spaced).expect("generates");
 }
 
 #[test]

@@ -228,7 +228,8 @@ pub struct Operation {
     pub fixed_query: Vec<(String, String)>,
     /// The parameters in signature order: path parameters in template order, then the others.
     pub params: Vec<Parameter>,
-    /// The JSON request body, if any.
+    /// The request body, if any, but a `multipart/form-data` one, whose properties are
+    /// parameters in `params` ([`ParamLocation::Part`]).
     pub body: Option<RequestBody>,
     /// What a 2xx response (or, when none is declared, the `default` one) carries.
     pub success: Success,
@@ -305,9 +306,11 @@ pub enum ParamLocation {
     Path,
     Query,
     Header,
+    /// A property of a `multipart/form-data` body: a part of its own.
+    Part,
 }
 
-/// A path, query or header parameter.
+/// A path, query or header parameter, or a part of a `multipart/form-data` body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parameter {
     /// The name on the wire.
@@ -325,6 +328,9 @@ pub struct Parameter {
     /// How the value is written into the query when it is not a scalar or a list of
     /// scalars (an object, a list of objects, a map), or when `content` describes it.
     pub object_style: Option<ObjectStyle>,
+    /// For a file part (`ty` is `Bytes`, or a list of them): the media type it is labelled
+    /// with unless the file says its own.
+    pub file_media_type: Option<String>,
 }
 
 /// How a query parameter holding an object is written (the runtime's `ObjectStyle`).

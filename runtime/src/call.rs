@@ -23,7 +23,8 @@ use super::error::{is_retryable_status, snippet, without_secret, Error, ErrorBod
 use super::exchange::exchange;
 use super::form::form_text;
 use super::json_body::JsonBody;
-use super::query::{object_pairs, ObjectStyle};
+use super::multipart::{FilePart, Parts};
+use super::query::{object_pairs, value_pairs, DeepItems, ObjectStyle};
 
 /// Everything but RFC 3986's unreserved characters is escaped in a path parameter, so a
 /// value is always exactly one path segment.
@@ -45,7 +46,9 @@ pub struct Request {
     headers: Vec<(&'static str, String)>,
     /// The media type and the bytes of the body, serialised once and shared by every
     /// attempt.
-    body: Option<(&'static str, Bytes)>,
+    body: Option<(Cow<'static, str>, Bytes)>,
+    /// The parts of a `multipart/form-data` body, made into `body` when it is sent.
+    parts: Option<Parts>,
     /// The media type asked for with `Accept`.
     accept: &'static str,
     /// Whether sending it twice does no more than sending it once, so that it may be
@@ -81,6 +84,7 @@ impl Request {
             query: Vec::new(),
             headers: Vec::new(),
             body: None,
+            parts: None,
             accept: "application/json",
             idempotent: false,
             authenticated: true,
@@ -203,7 +207,7 @@ impl Request {
         body: JsonBody<B>,
     ) -> Self {
         match body.into_json() {
-            Ok(json) => self.body = Some((media_type, json)),
+            Ok(json) => self.body = Some((Cow::Borrowed(media_type), json)),
             Err(message) => self.fail(message),
         }
         self
@@ -222,7 +226,7 @@ impl Request {
         styles: &[(&str, ObjectStyle)],
     ) -> Self {
         match form_text(body, styles) {
-            Ok(text) => self.body = Some((media_type, Bytes::from(text))),
+            Ok(text) => self.body = Some((Cow::Borrowed(media_type), Bytes::from(text))),
             Err(message) => self.fail(message),
         }
         self
@@ -234,7 +238,95 @@ impl Request {
         media_type: &'static str,
         body: &(impl AsRef<[u8]> + ?Sized),
     ) -> Self {
-        self.body = Some((media_type, Bytes::copy_from_slice(body.as_ref())));
+        self.body = Some((
+            Cow::Borrowed(media_type),
+            Bytes::copy_from_slice(body.as_ref()),
+        ));
+        self
+    }
+
+    /// A `multipart/form-data` body, of the parts set by the calls below (none yet).
+    pub fn multipart(mut self) -> Self {
+        self.parts.get_or_insert_with(Parts::default);
+        self
+    }
+
+    /// A text part, at `place` among the body's properties.
+    pub fn part_text(mut self, place: u16, name: &'static str, value: impl Display) -> Self {
+        let parts = self.parts.get_or_insert_with(Parts::default);
+        parts.text(place, Cow::Borrowed(name), value.to_string());
+        self
+    }
+
+    /// A text part for each of `values`, all named `name`.
+    pub fn part_texts(mut self, place: u16, name: &'static str, values: &[impl Display]) -> Self {
+        let parts = self.parts.get_or_insert_with(Parts::default);
+        for value in values {
+            parts.text(place, Cow::Borrowed(name), value.to_string());
+        }
+        self
+    }
+
+    /// A part holding an object (or a list of them): its JSON in `ObjectStyle::Json` (a
+    /// list's items each a part of their own), otherwise the text parts that `style`
+    /// writes (`meta[key]`, one each); `null` properties are left out.
+    pub fn part_value(
+        mut self,
+        place: u16,
+        name: &'static str,
+        value: &(impl Serialize + ?Sized),
+        style: ObjectStyle,
+    ) -> Self {
+        let value = match serde_json::to_value(value) {
+            Ok(value) => value,
+            Err(error) => {
+                self.fail(format!("the part `{name}` could not be written: {error}"));
+                return self;
+            }
+        };
+        let parts = self.parts.get_or_insert_with(Parts::default);
+        match (style, value) {
+            (ObjectStyle::Json, serde_json::Value::Array(items)) => {
+                for item in items {
+                    parts.json(place, name, item.to_string().into_bytes());
+                }
+            }
+            (ObjectStyle::Json, serde_json::Value::Null) => {}
+            (ObjectStyle::Json, value) => parts.json(place, name, value.to_string().into_bytes()),
+            (style, value) => {
+                for (name, text) in value_pairs(name, &value, style, DeepItems::Indexed) {
+                    parts.text(place, Cow::Owned(name), text);
+                }
+            }
+        }
+        self
+    }
+
+    /// A file part, labelled `media_type` unless the file says its own.
+    pub fn part_file(
+        mut self,
+        place: u16,
+        name: &'static str,
+        file: FilePart,
+        media_type: &'static str,
+    ) -> Self {
+        let parts = self.parts.get_or_insert_with(Parts::default);
+        parts.file(place, name, file, media_type);
+        self
+    }
+
+    /// A file part for each of `files`, all named `name`.
+    pub fn part_files(
+        mut self,
+        place: u16,
+        name: &'static str,
+        files: Vec<FilePart>,
+        media_type: &'static str,
+    ) -> Self {
+        let parts = self.parts.get_or_insert_with(Parts::default);
+        for file in files {
+            parts.file(place, name, file, media_type);
+        }
         self
     }
 
@@ -272,7 +364,7 @@ impl Request {
             })?;
             headers.append(name, value);
         }
-        let media_type = |value: &'static str| {
+        let media_type = |value: &str| {
             HeaderValue::from_str(value).map_err(|_| format!("`{value}` is not a valid media type"))
         };
         headers.insert(header::ACCEPT, media_type(self.accept)?);
@@ -555,6 +647,13 @@ async fn execute<E: ErrorBody>(
     let operation = request.operation;
     if let Some(message) = request.error.clone() {
         return Err(Error::InvalidRequest { operation, message });
+    }
+    let mut request = request;
+    if let Some(parts) = request.parts.take() {
+        let (content_type, body) = parts
+            .into_body()
+            .map_err(|message| Error::InvalidRequest { operation, message })?;
+        request.body = Some((Cow::Owned(content_type), body));
     }
     let transport = &client.inner.transport;
     let no_credentials = Credentials::None;

@@ -15,6 +15,7 @@ mod error;
 mod exchange;
 mod form;
 mod json_body;
+mod multipart;
 mod nullable;
 #[cfg(feature = "oauth")]
 mod oauth;
@@ -32,6 +33,7 @@ pub use call::{Call, RateLimit, Response, ResponseMeta, Retries};
 pub use client::{Client, ClientBuilder, RetryPolicy, Retrying};
 pub use error::{ApiError, ConfigError, Error, ErrorBody, Result};
 pub use json_body::JsonBody;
+pub use multipart::FilePart;
 #[cfg(feature = "private-key-jwt")]
 pub use oauth::ServiceApp;
 #[cfg(feature = "oauth")]

@@ -110,7 +110,12 @@ fn operation(operation: &Operation) -> TokenStream {
         .params
         .iter()
         .filter(|param| is_positional(param))
-        .map(parameter_setter);
+        .map(|param| parameter_setter(operation, param));
+    let multipart = operation
+        .params
+        .iter()
+        .any(|param| param.location == ParamLocation::Part)
+        .then(|| quote!(.multipart()));
     let body = operation.body.as_ref().map(|body| {
         let media_type = &body.media_type;
         let set = match body.encoding {
@@ -150,6 +155,7 @@ fn operation(operation: &Operation) -> TokenStream {
             Request::new(Method::#method, #id, #path)
                 .path(&[#(#path_segments),*])
                 #(#fixed_query)*
+                #multipart
                 #(#setters)*
                 #body
                 #accept
@@ -243,7 +249,7 @@ fn call_type(group: &str, operation: &Operation) -> Option<TokenStream> {
         .params
         .iter()
         .filter(|param| !is_positional(param))
-        .map(optional_setter);
+        .map(|param| optional_setter(operation, param));
     Some(quote! {
         #call_docs
         #[must_use = "a call does nothing until it is awaited or sent"]
@@ -278,10 +284,10 @@ fn is_positional(param: &Parameter) -> bool {
 }
 
 /// The chainable setter of an optional parameter.
-fn optional_setter(param: &Parameter) -> TokenStream {
+fn optional_setter(operation: &Operation, param: &Parameter) -> TokenStream {
     let name = ident(&param.rust_name);
     let ty = argument_tokens(param);
-    let set = parameter_setter(param);
+    let set = parameter_setter(operation, param);
     let description = param
         .description
         .as_deref()
@@ -310,15 +316,15 @@ enum Argument<'a> {
 /// The method's arguments in signature order: path parameters in template order, the body,
 /// then the required query and header parameters; optional ones are setters of the call.
 fn arguments(operation: &Operation) -> Vec<Argument<'_>> {
-    let (path, other): (Vec<&Parameter>, Vec<&Parameter>) = operation
-        .params
-        .iter()
-        .filter(|param| is_positional(param))
-        .partition(|param| param.location == ParamLocation::Path);
-    path.into_iter()
+    let positional = || operation.params.iter().filter(|param| is_positional(param));
+    let located = |location| positional().filter(move |param| param.location == location);
+    let other = positional()
+        .filter(|param| !matches!(param.location, ParamLocation::Path | ParamLocation::Part));
+    located(ParamLocation::Path)
         .map(Argument::Parameter)
         .chain(operation.body.as_ref().map(Argument::Body))
-        .chain(other.into_iter().map(Argument::Parameter))
+        .chain(located(ParamLocation::Part).map(Argument::Parameter))
+        .chain(other.map(Argument::Parameter))
         .collect()
 }
 
@@ -379,6 +385,14 @@ fn takes_json_body(body: &RequestBody) -> bool {
 /// The type a parameter's value is passed as.
 fn argument_tokens(param: &Parameter) -> TokenStream {
     match &param.ty {
+        TypeRef::Bytes if param.file_media_type.is_some() => {
+            quote!(impl Into<api_client_runtime::FilePart>)
+        }
+        TypeRef::List(item)
+            if param.file_media_type.is_some() && matches!(**item, TypeRef::Bytes) =>
+        {
+            quote!(Vec<api_client_runtime::FilePart>)
+        }
         // A list of an enum's values takes the enum (`&[Status::Active]`); any other list,
         // any values that print (`&["a", "b"]`, `&[id]`).
         TypeRef::List(item)
@@ -392,9 +406,12 @@ fn argument_tokens(param: &Parameter) -> TokenStream {
 
 /// The request builder call that writes a query or header parameter's value (path
 /// parameters are segments of the path).
-fn parameter_setter(param: &Parameter) -> TokenStream {
+fn parameter_setter(operation: &Operation, param: &Parameter) -> TokenStream {
     let name = ident(&param.rust_name);
     let wire = &param.wire_name;
+    if param.location == ParamLocation::Part {
+        return part_setter(operation, param);
+    }
     if let Some(style) = param.object_style {
         let style = object_style(style);
         let borrow = lend(&param.ty);
@@ -411,8 +428,38 @@ fn parameter_setter(param: &Parameter) -> TokenStream {
     match param.location {
         ParamLocation::Query => quote!(.query(#wire, #value)),
         ParamLocation::Header => quote!(.header(#wire, #value)),
-        // Path parameters are written by the path's segments.
-        ParamLocation::Path => TokenStream::new(),
+        // Path parameters are written by the path's segments, parts above.
+        ParamLocation::Path | ParamLocation::Part => TokenStream::new(),
+    }
+}
+
+/// The part of a multipart body that a parameter is, at its property's place among the
+/// body's parts: a file, files, text, texts, or an object in its style.
+fn part_setter(operation: &Operation, param: &Parameter) -> TokenStream {
+    let name = ident(&param.rust_name);
+    let wire = &param.wire_name;
+    let place = operation
+        .params
+        .iter()
+        .filter(|part| part.location == ParamLocation::Part)
+        .position(|part| std::ptr::eq(part, param))
+        .and_then(|place| u16::try_from(place).ok())
+        .unwrap_or(u16::MAX);
+    let place = proc_macro2::Literal::u16_unsuffixed(place);
+    if let Some(media_type) = &param.file_media_type {
+        return match param.ty {
+            TypeRef::List(_) => quote!(.part_files(#place, #wire, #name, #media_type)),
+            _ => quote!(.part_file(#place, #wire, #name.into(), #media_type)),
+        };
+    }
+    if let Some(style) = param.object_style {
+        let style = object_style(style);
+        let borrow = lend(&param.ty);
+        return quote!(.part_value(#place, #wire, #borrow #name, #style));
+    }
+    match param.list_style {
+        Some(_) => quote!(.part_texts(#place, #wire, #name)),
+        None => quote!(.part_text(#place, #wire, #name)),
     }
 }
 

@@ -183,7 +183,8 @@ fn first_call(api: &Api) -> Option<(&ApiGroup, &Operation)> {
         operation.body.is_none()
             && operation.error_body == api.error_body
             && operation.params.iter().all(|param| {
-                !matches!(param.ty, TypeRef::List(_) | TypeRef::Map(_))
+                param.location != ParamLocation::Part
+                    && !matches!(param.ty, TypeRef::List(_) | TypeRef::Map(_))
                     && param.object_style.is_none()
                     && (!param.required
                         || matches!(
@@ -215,7 +216,13 @@ fn example_argument(param: &crate::ir::Parameter) -> String {
     match (&param.ty, param.location) {
         (TypeRef::I32 | TypeRef::I64 | TypeRef::U64, _) => "1".to_owned(),
         (TypeRef::Bool, _) => "true".to_owned(),
-        (_, ParamLocation::Path | ParamLocation::Query | ParamLocation::Header) => {
+        (
+            _,
+            ParamLocation::Path
+            | ParamLocation::Query
+            | ParamLocation::Header
+            | ParamLocation::Part,
+        ) => {
             format!("{:?}", param.wire_name)
         }
     }

@@ -107,7 +107,7 @@ impl Lowerer<'_> {
     /// Whether `style: form` writes a value of type `ty`: a scalar, a list of scalars, or an
     /// object or map of scalars. Any JSON and unions are taken as scalars: what they hold
     /// is known when the request is sent.
-    fn is_form_value(&self, ty: &TypeRef) -> bool {
+    pub(super) fn is_form_value(&self, ty: &TypeRef) -> bool {
         match self.form_type(ty) {
             TypeRef::List(item) | TypeRef::Map(item) => self.is_form_scalar(&item),
             TypeRef::Named(name) => match self.types.get(&name).map(|def| &def.kind) {
@@ -153,7 +153,10 @@ impl Lowerer<'_> {
 /// a style, `form` exploded unless `deepObject` is said. openapiv3 reads a missing
 /// `explode` as `false`, so `explode` cannot be told from its default and `form` is always
 /// exploded, as OpenAPI's default for it is.
-fn encoding_style(encoding: &openapiv3::Encoding, at: &Pointer) -> Result<ObjectStyle, Diagnostic> {
+pub(super) fn encoding_style(
+    encoding: &openapiv3::Encoding,
+    at: &Pointer,
+) -> Result<ObjectStyle, Diagnostic> {
     let json = encoding
         .content_type
         .as_deref()

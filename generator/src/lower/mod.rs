@@ -7,6 +7,7 @@ mod cycles;
 mod first_match;
 mod form;
 mod in_paths;
+mod multipart;
 mod names;
 mod operations;
 mod security;

@@ -257,6 +257,7 @@ impl<'d> Lowerer<'d> {
                 description: None,
                 list_style: None,
                 object_style: None,
+                file_media_type: None,
             });
         }
         order_path_parameters(path, &path_segments, &mut params, at)?;
@@ -264,7 +265,14 @@ impl<'d> Lowerer<'d> {
         for param in &mut params {
             param.rust_name = param_names.claim(clear_of_call_methods(&param.rust_name));
         }
-        let body = self.request_body(operation, at, &type_hint, &mut param_names)?;
+        let body = match self.request_body(operation, at, &type_hint, &mut param_names)? {
+            Some(Body::Whole(body)) => Some(body),
+            Some(Body::Parts(parts)) => {
+                params.extend(parts);
+                None
+            }
+            None => None,
+        };
         let head = http_method == HttpMethod::Head;
         let (success, errors) = self.responses(operation, at, &type_hint, head)?;
         let idempotent = idempotent(operation, http_method, at)?;
@@ -556,9 +564,10 @@ impl<'d> Lowerer<'d> {
             location,
             ty,
             required: data.required || location == ParamLocation::Path,
-            description: with_limits(data.description.as_deref(), schema),
+            description: with_limits(data.description.as_deref(), schema.as_item()),
             list_style,
             object_style,
+            file_media_type: None,
         })
     }
 
@@ -622,7 +631,7 @@ impl<'d> Lowerer<'d> {
     /// The type a parameter of type `ty` (aliases followed) is passed as, if it is a
     /// scalar: the type itself; text for a date-time (its `Display` is not RFC 3339, so
     /// the caller formats it) and for a union of scalars.
-    fn parameter_type(&self, ty: TypeRef) -> Option<TypeRef> {
+    pub(super) fn parameter_type(&self, ty: TypeRef) -> Option<TypeRef> {
         use crate::ir::TypeKind;
         match ty {
             TypeRef::List(_)
@@ -656,7 +665,7 @@ impl<'d> Lowerer<'d> {
         at: &Pointer,
         type_hint: &str,
         param_names: &mut names::Scope,
-    ) -> Result<Option<RequestBody>, Diagnostic> {
+    ) -> Result<Option<Body>, Diagnostic> {
         let Some(body) = &operation.request_body else {
             return Ok(None);
         };
@@ -672,6 +681,14 @@ impl<'d> Lowerer<'d> {
             .filter(|(name, _)| unsendable(name).is_none())
             .map(|(name, media)| (name.as_str(), media, media_encoding(name)));
         let Some((media_type, content, encoding)) = pick_content(sendable) else {
+            if let Some((name, media)) = body.content.iter().find(|(name, _)| is_form_data(name)) {
+                let at = where_.push("content").push(name);
+                let mut parts = self.multipart_parts(media, &at, type_hint, param_names)?;
+                for part in &mut parts {
+                    part.required &= body.required;
+                }
+                return Ok(Some(Body::Parts(parts)));
+            }
             return Err(match body.content.keys().find_map(|name| Some((name, unsendable(name)?))) {
                 Some((name, why)) => Diagnostic::at(
                     &where_.push("content").push(name),
@@ -699,7 +716,7 @@ impl<'d> Lowerer<'d> {
             }
             _ => Vec::new(),
         };
-        Ok(Some(RequestBody {
+        Ok(Some(Body::Whole(RequestBody {
             rust_name: param_names.claim("body".into()),
             ty,
             required: body.required,
@@ -707,7 +724,7 @@ impl<'d> Lowerer<'d> {
             media_type: media_type.to_owned(),
             encoding,
             form_styles,
-        }))
+        })))
     }
 
     /// The success type, and the declared error statuses with their body type. The answer
@@ -1047,14 +1064,11 @@ fn is_component_response(response_at: &Pointer) -> bool {
 /// A parameter's description followed by what its inline schema says of its limits and
 /// default (`At most 200 items.`, ``The server's default: `20`.``), as a struct field's docs
 /// have them.
-fn with_limits(
+pub(super) fn with_limits(
     description: Option<&str>,
-    schema: &ReferenceOr<openapiv3::Schema>,
+    schema: Option<&openapiv3::Schema>,
 ) -> Option<String> {
-    let limits = schema
-        .as_item()
-        .map(super::types::limits)
-        .unwrap_or_default();
+    let limits = schema.map(super::types::limits).unwrap_or_default();
     let description = description.map(str::trim).filter(|text| !text.is_empty());
     let Some(description) = description else {
         return (!limits.is_empty()).then(|| limits.join(" "));
@@ -1209,7 +1223,7 @@ fn location_name(parameter: &OpenApiParameter) -> &'static str {
 /// A parameter's name, unless the call type has a method of that name (an optional
 /// parameter is a setter of the call): then that name and `_param`, claimed like any other
 /// so that it can't meet a parameter already named so.
-fn clear_of_call_methods(rust_name: &str) -> String {
+pub(super) fn clear_of_call_methods(rust_name: &str) -> String {
     match rust_name {
         "send" | "into_future" | "map_request" => format!("{rust_name}_param"),
         name => name.to_owned(),
@@ -1352,18 +1366,32 @@ fn is_header_name(name: &str) -> bool {
             .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte))
 }
 
-/// Why a request body of the media type `name` cannot be sent, if it cannot: a multipart
-/// body needs a boundary and parts the generated code does not make, and a range
-/// (`*/*`, `application/*`) is no `Content-Type`.
+/// Why a request body of the media type `name` cannot be sent as one whole body, if it
+/// cannot: a multipart body is made of parts (of `multipart/form-data` only, each property
+/// a parameter), and a range (`*/*`, `application/*`) is no `Content-Type`.
 fn unsendable(name: &str) -> Option<&'static str> {
     let essence = name.split(';').next().unwrap_or_default().trim();
     if essence.contains('*') {
         Some("a range is no `Content-Type` a request can be sent with")
     } else if essence.to_ascii_lowercase().starts_with("multipart/") {
-        Some("a multipart body needs parts and a boundary, which the generated code does not make")
+        Some("of the multipart bodies, only `multipart/form-data` ones are made")
     } else {
         None
     }
+}
+
+/// Whether `name` is `multipart/form-data`, whose parts are made from its schema's
+/// properties.
+fn is_form_data(name: &str) -> bool {
+    let essence = name.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("multipart/form-data")
+}
+
+/// A request body as the method takes it: whole, or as the parts of a
+/// `multipart/form-data` body, each a parameter.
+enum Body {
+    Whole(RequestBody),
+    Parts(Vec<Parameter>),
 }
 
 /// How a body of the media type `name` is written or read: JSON (`application/json` or a
@@ -1463,22 +1491,23 @@ mod tests {
 
     #[test]
     fn a_parameter_s_limits_follow_its_description_as_sentences() {
-        let schema = |yaml: &str| serde_yaml::from_str(yaml).expect("a schema");
+        let schema =
+            |yaml: &str| -> openapiv3::Schema { serde_yaml::from_str(yaml).expect("a schema") };
         let limited = schema("{type: string, maxLength: 10, default: x}");
         assert_eq!(
-            super::with_limits(Some("Channel Type"), &limited).as_deref(),
+            super::with_limits(Some("Channel Type"), Some(&limited)).as_deref(),
             Some("Channel Type. At most 10 characters. The server's default: `\"x\"`.")
         );
         assert_eq!(
-            super::with_limits(Some("The type."), &limited).as_deref(),
+            super::with_limits(Some("The type."), Some(&limited)).as_deref(),
             Some("The type. At most 10 characters. The server's default: `\"x\"`.")
         );
         assert_eq!(
-            super::with_limits(Some("Channel Type"), &schema("{type: string}")).as_deref(),
+            super::with_limits(Some("Channel Type"), Some(&schema("{type: string}"))).as_deref(),
             Some("Channel Type")
         );
         assert_eq!(
-            super::with_limits(None, &limited).as_deref(),
+            super::with_limits(None, Some(&limited)).as_deref(),
             Some("At most 10 characters. The server's default: `\"x\"`.")
         );
     }

@@ -1081,7 +1081,7 @@ impl<'d> Lowerer<'d> {
 
     /// The component schema a reference names, if it is one (not another reference).
     /// Follows `$ref`s through the components as far as [`resolve`] does.
-    fn component_schema(&self, reference: &str) -> Option<&'d Schema> {
+    pub(super) fn component_schema(&self, reference: &str) -> Option<&'d Schema> {
         let schemas = self.schemas();
         let name = component_name(reference, "schemas", &Pointer::root()).ok()?;
         let target = schemas?.get(&name)?;
