@@ -307,6 +307,20 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn a_file_read_from_a_path_is_labelled_with_its_file_name() {
+        let dir = std::env::temp_dir().join(format!("multipart-read-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("report 1.csv");
+        std::fs::write(&path, b"a,b\n1,2\n").unwrap();
+        let file = FilePart::read(&path).await.unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(file.bytes().as_ref(), b"a,b\n1,2\n");
+        assert_eq!(file.file_name.as_deref(), Some("report 1.csv"));
+        let missing = FilePart::read(dir.join("missing")).await.unwrap_err();
+        assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
+    }
+
     #[test]
     fn an_empty_body_is_its_closing_boundary() {
         assert_eq!(body(Parts::default()), "--B--\r\n");

@@ -6,7 +6,7 @@
 //! `file_link_data[create]`), as OpenAPI's defaults for multipart bodies say.
 
 use openapiv3::{
-    Encoding, MediaType, ObjectType, ReferenceOr, Schema, SchemaKind, StringFormat, Type,
+    Encoding, MediaType, ReferenceOr, Schema, SchemaKind, StringFormat, Type,
     VariantOrUnknownOrEmpty,
 };
 
@@ -34,9 +34,9 @@ impl<'d> Lowerer<'d> {
         let Some(schema) = &media.schema else {
             return Err(not_an_object(at, "without a schema"));
         };
-        let (object, object_at) = self.multipart_object(schema, &schema_at)?;
-        let mut parts = Vec::with_capacity(object.properties.len());
-        for (name, property) in &object.properties {
+        let ((properties, required), object_at) = self.multipart_object(schema, &schema_at)?;
+        let mut parts = Vec::with_capacity(properties.len());
+        for (name, property) in properties {
             let property_at = object_at.push("properties").push(name);
             let resolved = match property {
                 ReferenceOr::Item(schema) => Some(&**schema),
@@ -46,7 +46,7 @@ impl<'d> Lowerer<'d> {
                 // Only ever sent by the server.
                 continue;
             }
-            let required = object.required.contains(name);
+            let required = required.contains(name);
             let encoding = media.encoding.get(name);
             let encoding = encoding.map(|encoding| (encoding, at.push("encoding").push(name)));
             let lower = |this: &mut Self| {
@@ -67,12 +67,14 @@ impl<'d> Lowerer<'d> {
         Ok(parts)
     }
 
-    /// The object a multipart body's `schema` is, through `$ref`s to components, and where.
+    /// The properties and the required ones of the object a multipart body's `schema` is
+    /// (`type: object`, or `properties` without a type), through `$ref`s to components, and
+    /// where it is.
     fn multipart_object(
         &self,
         schema: &'d ReferenceOr<Schema>,
         at: &Pointer,
-    ) -> Result<(&'d ObjectType, Pointer), Diagnostic> {
+    ) -> Result<(Properties<'d>, Pointer), Diagnostic> {
         let (schema, at) = match schema {
             ReferenceOr::Item(schema) => (schema, at.clone()),
             ReferenceOr::Reference { reference } => {
@@ -90,7 +92,10 @@ impl<'d> Lowerer<'d> {
         };
         match &schema.schema_kind {
             SchemaKind::Type(Type::Object(object)) if !object.properties.is_empty() => {
-                Ok((object, at))
+                Ok(((&object.properties, &object.required), at))
+            }
+            SchemaKind::Any(any) if !any.properties.is_empty() => {
+                Ok(((&any.properties, &any.required), at))
             }
             SchemaKind::Type(Type::Object(_)) => {
                 Err(not_an_object(&at, "an object that declares no properties"))
@@ -202,6 +207,12 @@ impl<'d> Lowerer<'d> {
         }
     }
 }
+
+/// An object's properties, and the names of those it requires.
+type Properties<'d> = (
+    &'d indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>,
+    &'d [String],
+);
 
 /// The error for a multipart body whose schema (at `at`) is `what` rather than an object
 /// of properties.
