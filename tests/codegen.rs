@@ -949,11 +949,53 @@ fn path_styles_and_servers_that_change_the_request_are_refused() {
             "",
             &format!("      servers: {same}\n"),
         ),
+        // The same server but for the case of its host and a trailing `/`.
+        document(
+            "",
+            "",
+            "      servers: [{url: 'HTTPS://API.example.com/v1/'}]\n",
+        ),
     ];
     for document in sendable {
         let surface = surface(&generate_test_document(&document).expect("generates"));
         assert!(surface.contains("get_thing(id: &str)"), "{surface}");
     }
+}
+
+#[test]
+fn an_operation_s_servers_among_the_document_s_are_the_api_s() {
+    let document = |servers: &str, own: &str| {
+        format!(
+            "{MINIMAL_HEAD}servers: {servers}\npaths:\n  /things:\n    get:\n      operationId: getThings\n      servers: {own}\n      responses: {{'204': {{description: ok}}}}\n"
+        )
+    };
+    let sendable = [
+        // One of the document's two, as Linode's document lists them.
+        (
+            "[{url: 'https://api.example.com/v4'}, {url: 'https://api.example.com/v4beta'}]",
+            "[{url: 'https://api.example.com/v4beta'}]",
+        ),
+        // Kubernetes' document: its server without a scheme, each operation's with one.
+        (
+            "[{url: '//kubernetes.local'}]",
+            "[{url: 'https://kubernetes.local'}]",
+        ),
+    ];
+    for (servers, own) in sendable {
+        let files = generate_test_document(&document(servers, own)).expect("generates");
+        assert!(
+            surface(&files).contains("get_things() -> Call<()>"),
+            "{own}"
+        );
+    }
+    let error = error_of(&document(
+        "[{url: 'https://api.example.com/v4'}]",
+        "[{url: 'https://api.example.com/v4'}, {url: 'https://uploads.example.com'}]",
+    ));
+    assert!(
+        error.starts_with("at #/paths/~1things/get/servers: `servers` on a path item or an operation is not supported yet"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -8,15 +8,19 @@ use crate::diagnostic::{Diagnostic, Pointer};
 impl<'d> Lowerer<'d> {
     /// An error when the path item or operation at `at` lists `servers` other than the
     /// document's: the client sends every request to the one base URL it is built with.
-    /// Servers that every operation shares (`common`) are as good as the document's.
+    /// Servers among the document's (Linode lists one of its two for some operations;
+    /// Kubernetes' `https://kubernetes.local` is its document's `//kubernetes.local`), or
+    /// among those every operation shares (`common`), are the API's own.
     pub(super) fn own_servers(
         &self,
         servers: &[openapiv3::Server],
         at: &Pointer,
         common: Option<&[&str]>,
     ) -> Result<(), Diagnostic> {
-        let own = urls(servers);
-        if own.is_empty() || own == urls(&self.document.servers) || Some(own.as_slice()) == common {
+        let document = urls(&self.document.servers);
+        let api = common.unwrap_or(&document);
+        let among_api = |url: &&str| api.iter().any(|theirs| same_server(url, theirs));
+        if urls(servers).iter().all(among_api) {
             return Ok(());
         }
         Err(Diagnostic::at(
@@ -76,7 +80,61 @@ impl<'d> Lowerer<'d> {
     }
 }
 
+/// Whether two server URLs name the same server: alike but for a trailing `/` and the
+/// letter case of the scheme and host, a URL without a scheme (`//host`, which takes the
+/// document's, and so the client's) alike with any.
+fn same_server(a: &str, b: &str) -> bool {
+    let (a, b) = (comparable(a), comparable(b));
+    match (a.split_once("//"), b.split_once("//")) {
+        (Some(("", a)), Some((_, b))) | (Some((_, a)), Some(("", b))) => a == b,
+        _ => a == b,
+    }
+}
+
+/// A server URL with no trailing `/`, its scheme and host (up to the path) in lower case.
+fn comparable(url: &str) -> String {
+    let url = url.trim_end_matches('/');
+    let host_end = url.find("//").map_or(0, |at| {
+        at + 2 + url[at + 2..].find('/').unwrap_or(url.len() - at - 2)
+    });
+    let (origin, path) = url.split_at(host_end);
+    origin.to_ascii_lowercase() + path
+}
+
 /// The URLs of `servers`, in order.
 fn urls(servers: &[openapiv3::Server]) -> Vec<&str> {
     servers.iter().map(|server| server.url.as_str()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_server;
+
+    #[test]
+    fn servers_alike_but_for_case_a_trailing_slash_or_a_scheme_left_out_are_one() {
+        let same = [
+            ("https://api.example.com/v1", "https://api.example.com/v1/"),
+            ("HTTPS://API.Example.com/v1", "https://api.example.com/v1"),
+            ("//kubernetes.local", "https://kubernetes.local"),
+            ("https://kubernetes.local", "//kubernetes.local/"),
+            (
+                "{protocol}://{hostname}/api/v3",
+                "{protocol}://{hostname}/api/v3",
+            ),
+        ];
+        for (a, b) in same {
+            assert!(same_server(a, b), "{a} and {b}");
+        }
+        let different = [
+            ("https://api.example.com/v1", "https://api.example.com/V1"),
+            ("https://api.example.com/v1", "https://api.example.com/v2"),
+            ("https://api.example.com", "http://api.example.com"),
+            ("https://upload.box.com/api/2.0", "https://api.box.com/2.0"),
+            ("//a.example.com", "https://b.example.com"),
+            ("/v1", "https://api.example.com/v1"),
+        ];
+        for (a, b) in different {
+            assert!(!same_server(a, b), "{a} and {b}");
+        }
+    }
 }
