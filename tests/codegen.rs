@@ -913,12 +913,8 @@ fn path_styles_and_servers_that_change_the_request_are_refused() {
             "at #/paths/~1things~1{id}/get/parameters/0/style: path parameters in `style: label` are not supported yet",
         ),
         (
-            document(&format!("    servers: {elsewhere}\n"), "", ""),
-            "at #/paths/~1things~1{id}/servers: `servers` on a path item or an operation is not supported yet",
-        ),
-        (
-            document("", "", &format!("      servers: {elsewhere}\n")),
-            "at #/paths/~1things~1{id}/get/servers: `servers` on a path item or an operation is not supported yet",
+            document("", "", "      servers: [{url: '/v2'}]\n"),
+            "at #/paths/~1things~1{id}/get/servers/0/url: the operation's own server `/v2` is no absolute http:// or https:// URL once its variables take their defaults",
         ),
     ];
     for (document, expected) in cases {
@@ -934,6 +930,19 @@ fn path_styles_and_servers_that_change_the_request_are_refused() {
             )),
             "{warnings:?}"
         );
+    }
+    // A server of its own, the path item's or the operation's, is where it is sent.
+    for document in [
+        document(&format!("    servers: {elsewhere}\n"), "", ""),
+        document("", "", &format!("      servers: {elsewhere}\n")),
+    ] {
+        let files = generate_test_document(&document).expect("generates");
+        let api = text_of(&files, "src/apis/default.rs");
+        assert!(
+            api.contains(".server(\"https://other.example.com\")"),
+            "{api}"
+        );
+        assert_eq!(api.matches(".server(").count(), 1, "{api}");
     }
     // The simple style, and servers that are the document's, are what the client does.
     let same = "[{url: 'https://api.example.com/v1'}]";
@@ -988,14 +997,25 @@ fn an_operation_s_servers_among_the_document_s_are_the_api_s() {
             "{own}"
         );
     }
-    let error = error_of(&document(
-        "[{url: 'https://api.example.com/v4'}]",
-        "[{url: 'https://api.example.com/v4'}, {url: 'https://uploads.example.com'}]",
-    ));
-    assert!(
-        error.starts_with("at #/paths/~1things/get/servers: `servers` on a path item or an operation is not supported yet"),
-        "{error}"
-    );
+    // One of its servers among the document's is enough; none, and it has its own.
+    for (own, server) in [
+        (
+            "[{url: 'https://uploads.example.com'}, {url: 'https://api.example.com/v4'}]",
+            None,
+        ),
+        (
+            "[{url: 'https://uploads.example.com'}, {url: 'https://backup.example.com'}]",
+            Some("https://uploads.example.com"),
+        ),
+    ] {
+        let document = document("[{url: 'https://api.example.com/v4'}]", own);
+        let files = generate_test_document(&document).expect("generates");
+        let api = text_of(&files, "src/apis/default.rs");
+        match server {
+            Some(server) => assert!(api.contains(&format!(".server(\"{server}\")")), "{api}"),
+            None => assert!(!api.contains(".server("), "{api}"),
+        }
+    }
 }
 
 #[test]
@@ -1016,10 +1036,17 @@ fn servers_every_operation_lists_are_the_api_s_when_the_document_lists_none() {
         lib.contains("Client::builder(\"https://forecast.example.com\")"),
         "{lib}"
     );
-    assert_eq!(
-        error_of(&document("https://archive.example.com")),
-        "at #/paths/~1forecast/servers: `servers` on a path item or an operation is not supported yet (the client sends every request to the base URL it is built with; generate the operations of another server from a document of their own)"
-    );
+    assert!(!text_of(&files, "src/apis/default.rs").contains(".server("));
+    // Servers that differ are each operation's own.
+    let files =
+        generate_test_document(&document("https://archive.example.com")).expect("generates");
+    let api = text_of(&files, "src/apis/default.rs");
+    for server in [
+        "https://forecast.example.com",
+        "https://archive.example.com",
+    ] {
+        assert!(api.contains(&format!(".server(\"{server}\")")), "{api}");
+    }
 }
 
 #[test]

@@ -255,6 +255,10 @@ pub struct Operation {
     /// retried after an answer that leaves open whether it was processed (a 504):
     /// `x-idempotent` when the document says, otherwise [`HttpMethod::is_idempotent`].
     pub idempotent: bool,
+    /// The server the operation is sent to when it is not the API's (the first of its own
+    /// `servers`, or its path item's, their variables given their defaults); `None` for
+    /// the client's base URL.
+    pub server: Option<String>,
 }
 
 /// A piece of a path template.

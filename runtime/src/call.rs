@@ -49,6 +49,10 @@ pub struct Request {
     body: Option<(Cow<'static, str>, Bytes)>,
     /// The parts of a `multipart/form-data` body, made into `body` when it is sent.
     parts: Option<Parts>,
+    /// The server the operation is sent to, as the API description gives it, when it is not
+    /// the client's base URL ([`ClientBuilder::server_url`](crate::ClientBuilder::server_url)
+    /// may send it elsewhere).
+    server: Option<&'static str>,
     /// The media type asked for with `Accept`.
     accept: &'static str,
     /// Whether sending it twice does no more than sending it once, so that it may be
@@ -85,6 +89,7 @@ impl Request {
             headers: Vec::new(),
             body: None,
             parts: None,
+            server: None,
             accept: "application/json",
             idempotent: false,
             authenticated: true,
@@ -121,6 +126,13 @@ impl Request {
                 "the path parameter `{name}` must not be empty, `.` or `..` (got {value:?})"
             ));
         }
+    }
+
+    /// Sends the request to `server`, the operation's own, rather than to the client's
+    /// base URL.
+    pub fn server(mut self, server: &'static str) -> Self {
+        self.server = Some(server);
+        self
     }
 
     /// Marks the request as safe to send twice (see [`RetryPolicy`]).
@@ -662,7 +674,11 @@ async fn execute<E: ErrorBody>(
     } else {
         &no_credentials
     };
-    let mut url = request.url(&transport.base_url);
+    let base = match request.server {
+        None => Cow::Borrowed(&transport.base_url),
+        Some(server) => client.server_url(server, operation)?,
+    };
+    let mut url = request.url(&base);
     credentials.add_to(&mut url);
     let headers = request
         .headers()

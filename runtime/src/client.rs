@@ -131,6 +131,9 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     max_response_bytes: usize,
     on_retry: Option<OnRetry>,
+    /// Where the operations of other servers than the base URL's are sent instead: each
+    /// server as the API description gives it, and the URL.
+    servers: Vec<(String, String)>,
 }
 
 /// What [`ClientBuilder::on_retry`] is given.
@@ -163,6 +166,14 @@ impl fmt::Debug for ClientBuilder {
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("on_retry", &self.on_retry.is_some())
+            .field(
+                "servers",
+                &self
+                    .servers
+                    .iter()
+                    .map(|(server, url)| (server, base_url::shown_text(url)))
+                    .collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -255,6 +266,19 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends the operations that the API description puts on `server`, a server of their
+    /// own (say `https://uploads.example.com`, as each such operation's docs name it), to
+    /// `url` instead: a test server, or the host a placeholder in the description stands for.
+    /// `url` is checked as the base URL is, when the client is built. The client's
+    /// credentials go with those requests, as the description gives the operations the
+    /// API's security.
+    pub fn server_url(mut self, server: impl Into<String>, url: impl Into<String>) -> Self {
+        let server = server.into();
+        self.servers.retain(|(known, _)| *known != server);
+        self.servers.push((server, url.into()));
+        self
+    }
+
     /// The largest response body read; a larger one fails with [`Error::BodyTooLarge`].
     /// Default 16 MiB.
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
@@ -267,6 +291,14 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, ConfigError> {
         let name = self.base_url_name.as_deref().unwrap_or("base URL");
         let base_url = base_url::parse_as(&self.base_url, name)?;
+        let servers = self
+            .servers
+            .iter()
+            .map(|(server, url)| {
+                let name = format!("URL for the server {server}");
+                Ok((server.clone(), base_url::parse_as(url, &name)?))
+            })
+            .collect::<Result<Vec<_>, ConfigError>>()?;
         let auth = self.auth.ok_or_else(|| {
             ConfigError::new(
                 "no authentication was configured; set credentials with `auth`, or `auth(Auth::none())` for an API that needs none",
@@ -307,6 +339,7 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 transport,
                 credentials,
+                servers,
             }),
         })
     }
@@ -322,6 +355,8 @@ pub struct Client {
 pub(crate) struct Inner {
     pub(crate) transport: Transport,
     pub(crate) credentials: Credentials,
+    /// The URLs given to [`ClientBuilder::server_url`], by server.
+    servers: Vec<(String, Url)>,
 }
 
 /// How requests reach the org, for API calls and token requests alike: where, through
@@ -353,6 +388,7 @@ impl Client {
             retry: RetryPolicy::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             on_retry: None,
+            servers: Vec::new(),
         }
     }
 
@@ -364,6 +400,28 @@ impl Client {
     /// The org URL requests are sent to.
     pub fn base_url(&self) -> &Url {
         &self.inner.transport.base_url
+    }
+
+    /// Where an operation of `server` (a server of its own, as the API description gives
+    /// it) is sent: the URL [`ClientBuilder::server_url`] was given for it, else `server`
+    /// itself, checked as the base URL is; the message of the error names `operation`.
+    pub(crate) fn server_url(
+        &self,
+        server: &str,
+        operation: &str,
+    ) -> std::result::Result<std::borrow::Cow<'_, Url>, ConfigError> {
+        if let Some((_, url)) = self.inner.servers.iter().find(|(known, _)| known == server) {
+            return Ok(std::borrow::Cow::Borrowed(url));
+        }
+        let name = format!("server of the operation `{operation}`");
+        base_url::parse_as(server, &name)
+            .map(std::borrow::Cow::Owned)
+            .map_err(|error| {
+                ConfigError::new(format!(
+                    "{}; give it a URL with `ClientBuilder::server_url`",
+                    error.message()
+                ))
+            })
     }
 
     /// Names the crate requests are sent through in their `User-Agent`, as

@@ -149,6 +149,10 @@ fn operation(operation: &Operation) -> TokenStream {
     let accept = accept.map(|media_type| quote!(.accept(#media_type)));
     let idempotent = operation.idempotent.then(|| quote!(.idempotent()));
     let credentials = (!operation.sends_credentials).then(|| quote!(.without_credentials()));
+    let server = operation
+        .server
+        .as_deref()
+        .map(|server| quote!(.server(#server)));
     let call = quote! {
         Call::#constructor(
             self.client.clone(),
@@ -160,7 +164,8 @@ fn operation(operation: &Operation) -> TokenStream {
                 #body
                 #accept
                 #idempotent
-                #credentials,
+                #credentials
+                #server,
         )
     };
     let (returned, call) = match &operation.call_type {
@@ -500,6 +505,12 @@ fn operation_docs(operation: &Operation) -> TokenStream {
     });
     let credentials = (!operation.sends_credentials)
         .then_some("Sent without the client's credentials: the API description requires none.");
+    let server = operation.server.as_deref().map(|server| {
+        format!(
+            "Sent to a server of its own, `{server}`, not to the client's base URL; \
+             `ClientBuilder::server_url` sends it elsewhere."
+        )
+    });
     let success = match operation.success.statuses.as_slice() {
         [] => "Succeeds with any 2xx status (the document declares none).".to_owned(),
         statuses => format!("Succeeds with {}.", statuses.join(", ")),
@@ -531,6 +542,7 @@ fn operation_docs(operation: &Operation) -> TokenStream {
         ]
         .into_iter()
         .flatten()
+        .chain(server.as_deref())
         .chain(scopes.as_deref())
         .chain(credentials)
         .chain(Some(success.as_str()))

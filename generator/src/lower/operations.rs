@@ -65,12 +65,15 @@ impl<'d> Lowerer<'d> {
                 let skipped = || format!("the operation `{method} {path}` is skipped");
                 let Some(operation) = self.attempt(skipped, |this| {
                     // An operation's own servers replace its path item's.
-                    if operation.servers.is_empty() {
-                        this.own_servers(&item.servers, &path_at, common_servers.as_deref())?;
-                    } else {
-                        this.own_servers(&operation.servers, &at, common_servers.as_deref())?;
-                    }
-                    this.operation(id, method, path, &path_parameters, operation, &at)
+                    let (servers, servers_at) = match operation.servers.is_empty() {
+                        true => (&item.servers, &path_at),
+                        false => (&operation.servers, &at),
+                    };
+                    let server =
+                        this.operation_server(servers, servers_at, common_servers.as_deref())?;
+                    let lowered =
+                        this.operation(id, method, path, &path_parameters, operation, &at)?;
+                    Ok(Operation { server, ..lowered })
                 })?
                 else {
                     continue;
@@ -299,6 +302,7 @@ impl<'d> Lowerer<'d> {
             },
             deprecated: operation.deprecated,
             idempotent,
+            server: None,
         })
     }
 

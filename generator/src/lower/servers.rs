@@ -1,33 +1,42 @@
-//! The servers of the API: the client sends every request to the one base URL it is built
-//! with, so an operation may list other servers only when they are the API's own; and the
-//! first of them is the one the examples build a client for.
+//! The servers of the API: the client sends every request to the base URL it is built
+//! with, but an operation that lists servers other than the API's own, which it is sent to
+//! (the first of them); and the first of the API's is the one the examples build a client
+//! for.
 
 use super::Lowerer;
 use crate::diagnostic::{Diagnostic, Pointer};
 
 impl<'d> Lowerer<'d> {
-    /// An error when the path item or operation at `at` lists `servers` other than the
-    /// document's: the client sends every request to the one base URL it is built with.
-    /// Servers among the document's (Linode lists one of its two for some operations;
-    /// Kubernetes' `https://kubernetes.local` is its document's `//kubernetes.local`), or
-    /// among those every operation shares (`common`), are the API's own.
-    pub(super) fn own_servers(
+    /// The server an operation whose path item or self (at `at`) lists `servers` is sent
+    /// to: `None` for the client's base URL, when they are among the document's (Linode
+    /// lists one of its two for some operations; Kubernetes' `https://kubernetes.local` is
+    /// its document's `//kubernetes.local`) or among those every operation shares
+    /// (`common`); otherwise the first of them, its variables given their defaults (Box's
+    /// uploads go to `https://upload.box.com/api/2.0`). An error when that is no absolute
+    /// `http(s)` URL.
+    pub(super) fn operation_server(
         &self,
         servers: &[openapiv3::Server],
         at: &Pointer,
         common: Option<&[&str]>,
-    ) -> Result<(), Diagnostic> {
+    ) -> Result<Option<String>, Diagnostic> {
         let document = urls(&self.document.servers);
         let api = common.unwrap_or(&document);
         let among_api = |url: &&str| api.iter().any(|theirs| same_server(url, theirs));
-        if urls(servers).iter().all(among_api) {
-            return Ok(());
-        }
-        Err(Diagnostic::at(
-            &at.push("servers"),
-            "`servers` on a path item or an operation is not supported yet",
-        )
-        .with_help("the client sends every request to the base URL it is built with; generate the operations of another server from a document of their own"))
+        let Some(first) = servers
+            .first()
+            .filter(|_| !urls(servers).iter().any(among_api))
+        else {
+            return Ok(None);
+        };
+        let url = with_defaults(first).ok_or_else(|| {
+            Diagnostic::at(
+                &at.push("servers").push(0).push("url"),
+                format!("the operation's own server `{}` is no absolute http:// or https:// URL once its variables take their defaults", first.url),
+            )
+            .with_help("give the server as `https://HOST/PATH`, or its variables defaults that make it one")
+        })?;
+        Ok(Some(url))
     }
 
     /// The API's first server, its variables given their defaults, when that makes an
@@ -44,15 +53,7 @@ impl<'d> Lowerer<'d> {
                 })?
             }
         };
-        let mut url = server.url.clone();
-        for (name, variable) in server.variables.iter().flatten() {
-            url = url.replace(&format!("{{{name}}}"), &variable.default);
-        }
-        let absolute = url.starts_with("https://") || url.starts_with("http://");
-        (absolute
-            && !url.contains(['{', '}', '"', '\\'])
-            && !url.chars().any(|c| c.is_control() || c.is_whitespace()))
-        .then_some(url)
+        with_defaults(server)
     }
 
     /// The servers of every operation, when the document lists none of its own and each
@@ -78,6 +79,20 @@ impl<'d> Lowerer<'d> {
         }
         common
     }
+}
+
+/// `server`'s URL with its variables given their defaults, when that makes an absolute
+/// `http(s)` URL.
+fn with_defaults(server: &openapiv3::Server) -> Option<String> {
+    let mut url = server.url.clone();
+    for (name, variable) in server.variables.iter().flatten() {
+        url = url.replace(&format!("{{{name}}}"), &variable.default);
+    }
+    let absolute = url.starts_with("https://") || url.starts_with("http://");
+    (absolute
+        && !url.contains(['{', '}', '"', '\\'])
+        && !url.chars().any(|c| c.is_control() || c.is_whitespace()))
+    .then_some(url)
 }
 
 /// Whether two server URLs name the same server: alike but for a trailing `/` and the
