@@ -1250,7 +1250,7 @@ fn a_document_of_an_okta_org_without_the_okta_profile_is_warned_of() {
 }
 
 #[test]
-fn multipart_bodies_but_form_data_and_media_type_ranges_are_refused_as_request_bodies() {
+fn multipart_bodies_but_form_data_and_text_ranges_are_refused_as_request_bodies() {
     let document = |content: &str| {
         format!(
             "{MINIMAL_HEAD}paths:\n  /up:\n    post:\n      operationId: upload\n      requestBody:\n        required: true\n        content:\n{content}      responses: {{'204': {{description: ok}}}}\n  /others:\n    get:\n      operationId: getOthers\n      responses: {{'204': {{description: ok}}}}\n"
@@ -1259,8 +1259,6 @@ fn multipart_bodies_but_form_data_and_media_type_ranges_are_refused_as_request_b
     let multipart = "          multipart/form-data: {schema: {type: object, properties: {file: {type: string, format: binary}}}}\n";
     for (media_type, pointer) in [
         ("multipart/mixed", "multipart~1mixed"),
-        ("'*/*'", "*~1*"),
-        ("application/*", "application~1*"),
         ("text/*", "text~1*"),
     ] {
         let document = document(&format!(
@@ -1294,6 +1292,54 @@ fn multipart_bodies_but_form_data_and_media_type_ranges_are_refused_as_request_b
     let api = text_of(&files, "src/apis/default.rs");
     assert!(api.contains("\"application/octet-stream\""), "{api}");
     assert!(!api.contains("multipart"), "{api}");
+}
+
+#[test]
+fn a_request_body_under_any_media_type_is_sent_as_its_schema_says() {
+    let document = |range: &str, schema: &str| {
+        format!(
+            "{MINIMAL_HEAD}paths:\n  /up:\n    post:\n      operationId: upload\n      requestBody:\n        required: true\n        content:\n          {range}: {{schema: {schema}}}\n      responses: {{'204': {{description: ok}}}}\n"
+        )
+    };
+    for (range, schema, argument, sent_as) in [
+        (
+            "'*/*'",
+            "{type: object, properties: {a: {type: string}}}",
+            "body: impl Into<api_client_runtime::JsonBody<models::UploadRequest>>",
+            "application/json",
+        ),
+        (
+            "application/*",
+            "{type: array, items: {type: integer}}",
+            "body: impl Into<api_client_runtime::JsonBody<[i64]>>",
+            "application/json",
+        ),
+        ("'*/*'", "{type: string}", "body: &str", "text/plain"),
+        (
+            "'*/*'",
+            "{type: string, format: binary}",
+            "body: &[u8]",
+            "application/octet-stream",
+        ),
+        (
+            "application/*",
+            "{type: string}",
+            "body: &str",
+            "application/octet-stream",
+        ),
+    ] {
+        let files = generate_test_document(&document(range, schema)).expect("generates");
+        let surface = surface(&files);
+        assert!(
+            surface.contains(&format!("upload({argument})")),
+            "{range} {schema}: {surface}"
+        );
+        let api = text_of(&files, "src/apis/default.rs");
+        assert!(
+            api.contains(&format!("\"{sent_as}\"")),
+            "{range} {schema}: {api}"
+        );
+    }
 }
 
 #[test]

@@ -679,11 +679,12 @@ impl<'d> Lowerer<'d> {
             .as_ref()
             .map(|components| &components.request_bodies);
         let (body, where_) = resolve(bodies, "requestBodies", body, &at.push("requestBody"))?;
+        // A range (`*/*`, `application/*`) takes any body: one of the type its schema says.
         let sendable = body
             .content
             .iter()
-            .filter(|(name, _)| unsendable(name).is_none())
-            .map(|(name, media)| (name.as_str(), media, media_encoding(name)));
+            .filter(|(name, _)| unsendable(name).is_none() || is_json_range(name))
+            .map(|(name, media)| (name.as_str(), media, self.content_encoding(name, media)));
         let Some((media_type, content, encoding)) = pick_content(sendable) else {
             if let Some((name, media)) = body.content.iter().find(|(name, _)| is_form_data(name)) {
                 let at = where_.push("content").push(name);
@@ -725,7 +726,13 @@ impl<'d> Lowerer<'d> {
             ty,
             required: body.required,
             description: body.description.clone(),
-            media_type: media_type.to_owned(),
+            media_type: match (is_json_range(media_type), encoding) {
+                (false, _) => media_type,
+                (true, Encoding::Json) => "application/json",
+                (true, Encoding::Text) if media_type == "*/*" => "text/plain",
+                (true, _) => "application/octet-stream",
+            }
+            .to_owned(),
             encoding,
             form_styles,
         })))
@@ -794,7 +801,7 @@ impl<'d> Lowerer<'d> {
             )?;
             let picked =
                 pick_content(response.content.iter().map(|(name, media)| {
-                    (name.as_str(), media, self.response_encoding(name, media))
+                    (name.as_str(), media, self.content_encoding(name, media))
                 }));
             let is_success = match &code {
                 Some((code, _)) => (200..300).contains(code),
@@ -876,12 +883,13 @@ impl<'d> Lowerer<'d> {
         ))
     }
 
-    /// How a response body of the media type `name` is read. Under a range (`*/*`,
-    /// `application/*`, as springdoc declares every response) the server picks the type,
-    /// so the schema says: a binary string is bytes, other text is text (a server writes
-    /// a string as it is, unquoted), anything else is JSON, asked for with
-    /// `Accept: application/json`; no schema is bytes.
-    fn response_encoding(&self, name: &str, media: &MediaType) -> Encoding {
+    /// How a body of the media type `name` is read or written. Under a range (`*/*`,
+    /// `application/*`, as springdoc declares every response, and Kubernetes' document its
+    /// request bodies) the type is the sender's pick, so the schema says: a binary string
+    /// is bytes, other text is text (a string is written as it is, unquoted), anything else
+    /// is JSON (asked for with `Accept: application/json`, sent as `application/json`); no
+    /// schema is bytes.
+    fn content_encoding(&self, name: &str, media: &MediaType) -> Encoding {
         if !is_json_range(name) {
             return media_encoding(name);
         }
