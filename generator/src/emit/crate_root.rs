@@ -175,12 +175,13 @@ fn credentials(api: &Api, lib_name: &str) -> String {
     format!("    .auth({lib_name}::auth::{function}{suffix}({arguments}))")
 }
 
-/// The first operation a quick start can call with literal arguments (no body, no lists),
-/// a `GET` if there is one.
+/// The first operation a quick start can call with literal arguments (no body, no lists,
+/// sent to the base URL), a `GET` if there is one.
 fn first_call(api: &Api) -> Option<(&ApiGroup, &Operation)> {
     // Its error is returned as the crate's `Error`.
     let callable = |operation: &&Operation| {
         operation.body.is_none()
+            && operation.server.is_none()
             && operation.error_body == api.error_body
             && operation.params.iter().all(|param| {
                 param.location != ParamLocation::Part
