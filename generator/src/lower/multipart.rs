@@ -118,7 +118,7 @@ impl<'d> Lowerer<'d> {
         type_hint: &str,
     ) -> Result<Parameter, Diagnostic> {
         let description = resolved.and_then(|schema| schema.schema_data.description.as_deref());
-        let mut part = Parameter {
+        let part = Parameter {
             wire_name: name.to_owned(),
             rust_name: snake(name),
             location: ParamLocation::Part,
@@ -129,63 +129,50 @@ impl<'d> Lowerer<'d> {
             object_style: None,
             file_media_type: None,
         };
-        let files = match resolved.map(|schema| self.file_shape(schema)) {
-            Some(Some(files)) => files,
-            _ => {
+        match resolved.and_then(|schema| self.file_shape(schema)) {
+            Some(files) => Ok(file_part(part, files, encoding)),
+            None => {
                 let hint = format!("{type_hint}{}", camel(name));
-                let ty = self.schema_type(property, at, &hint)?.without_null().0;
-                let scalar = match self.without_aliases(ty.clone()) {
-                    TypeRef::List(item) => self
-                        .parameter_type(self.without_aliases(*item))
-                        .map(|item| TypeRef::List(Box::new(item))),
-                    ty => self.parameter_type(ty),
-                };
-                match scalar {
-                    Some(scalar) => {
-                        part.list_style =
-                            matches!(scalar, TypeRef::List(_)).then_some(ListStyle::Repeated);
-                        part.ty = scalar;
-                    }
-                    None => {
-                        let style = match encoding.filter(|(encoding, _)| encoding.style.is_some())
-                        {
-                            Some((encoding, at)) => form::encoding_style(encoding, at)?,
-                            None => ObjectStyle::Json,
-                        };
-                        if style == ObjectStyle::FormExploded && !self.is_form_value(&ty) {
-                            return Err(Diagnostic::at(
-                                at,
-                                format!("the part `{name}` is a list of objects or lists, or an object holding them, which `style: form` cannot write"),
-                            )
-                            .with_help("give it `style: deepObject` in the media type's `encoding`, or no style, to send it as JSON"));
-                        }
-                        part.ty = ty;
-                        part.object_style = Some(style);
-                    }
-                }
-                return Ok(part);
+                self.value_part(part, property, at, encoding, &hint)
             }
+        }
+    }
+
+    /// `part` as text, texts, or an object in the style its `encoding` gives (JSON
+    /// without one), from the type of its schema `property` (at `at`).
+    fn value_part(
+        &mut self,
+        mut part: Parameter,
+        property: &'d ReferenceOr<Box<Schema>>,
+        at: &Pointer,
+        encoding: Option<&(&'d Encoding, Pointer)>,
+        hint: &str,
+    ) -> Result<Parameter, Diagnostic> {
+        let ty = self.schema_type(property, at, hint)?.without_null().0;
+        let scalar = match self.without_aliases(ty.clone()) {
+            TypeRef::List(item) => self
+                .parameter_type(self.without_aliases(*item))
+                .map(|item| TypeRef::List(Box::new(item))),
+            ty => self.parameter_type(ty),
         };
-        let listed = encoding
-            .and_then(|(encoding, _)| encoding.content_type.as_deref())
-            .map(str::trim)
-            .filter(|listed| !listed.is_empty());
-        // A part may list the media types it takes (`image/png, image/jpeg`); one that names
-        // a single one labels the file with it, unless the file says its own.
-        let single = listed.filter(|listed| !listed.contains([',', '*']));
-        part.file_media_type = Some(single.unwrap_or(OCTET_STREAM).to_owned());
-        if let Some(listed) = listed.filter(|_| single.is_none()) {
-            let sentence = format!(
-                "Its media type is one of `{listed}`: say which with `FilePart::media_type`."
-            );
-            part.description = Some(match part.description.take() {
-                Some(text) => format!("{} {sentence}", text.trim_end()),
-                None => sentence,
-            });
+        if let Some(scalar) = scalar {
+            part.list_style = matches!(scalar, TypeRef::List(_)).then_some(ListStyle::Repeated);
+            part.ty = scalar;
+            return Ok(part);
         }
-        if files {
-            part.ty = TypeRef::List(Box::new(TypeRef::Bytes));
+        let style = match encoding.filter(|(encoding, _)| encoding.style.is_some()) {
+            Some((encoding, at)) => form::encoding_style(encoding, at)?,
+            None => ObjectStyle::Json,
+        };
+        if style == ObjectStyle::FormExploded && !self.is_form_value(&ty) {
+            return Err(Diagnostic::at(
+                at,
+                format!("the part `{}` is a list of objects or lists, or an object holding them, which `style: form` cannot write", part.wire_name),
+            )
+            .with_help("give it `style: deepObject` in the media type's `encoding`, or no style, to send it as JSON"));
         }
+        part.ty = ty;
+        part.object_style = Some(style);
         Ok(part)
     }
 
@@ -206,6 +193,35 @@ impl<'d> Lowerer<'d> {
             _ => None,
         }
     }
+}
+
+/// `part` as a file (`files`: a list of them), labelled with the one media type its
+/// `encoding` names, else `application/octet-stream`; a list of types there (`image/png,
+/// image/jpeg`) is written in its docs, for the caller to say which.
+fn file_part(
+    mut part: Parameter,
+    files: bool,
+    encoding: Option<&(&Encoding, Pointer)>,
+) -> Parameter {
+    let listed = encoding
+        .and_then(|(encoding, _)| encoding.content_type.as_deref())
+        .map(str::trim)
+        .filter(|listed| !listed.is_empty());
+    let single = listed.filter(|listed| !listed.contains([',', '*']));
+    part.file_media_type = Some(single.unwrap_or(OCTET_STREAM).to_owned());
+    if let Some(listed) = listed.filter(|_| single.is_none()) {
+        let sentence =
+            format!("Its media type is one of `{listed}`: say which with `FilePart::media_type`.");
+        part.description = Some(match part.description.take() {
+            Some(text) => format!("{} {sentence}", text.trim_end()),
+            None => sentence,
+        });
+    }
+    part.ty = match files {
+        true => TypeRef::List(Box::new(TypeRef::Bytes)),
+        false => TypeRef::Bytes,
+    };
+    part
 }
 
 /// An object's properties, and the names of those it requires.
