@@ -1295,6 +1295,37 @@ fn multipart_bodies_but_form_data_and_text_ranges_are_refused_as_request_bodies(
 }
 
 #[test]
+fn a_placeholder_in_a_path_key_s_query_is_a_query_parameter() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /alerts?lat={{lat}}&lon={{lon}}&units=M:\n    get:\n      operationId: getAlerts\n      parameters:\n        - {{name: lat, in: path, required: true, schema: {{type: number}}}}\n        - {{name: lon, in: path, required: true, schema: {{type: number}}}}\n      responses: {{'204': {{description: ok}}}}\n  /export?filename={{name}}:\n    get:\n      operationId: export\n      responses: {{'204': {{description: ok}}}}\n"
+    );
+    let generated = generator::generate(&document, &Options::default()).expect("generates");
+    let api = text_of(&generated.files, "src/apis/default.rs");
+    let surface = surface(&generated.files);
+    assert!(
+        surface.contains("get_alerts(lat: f64, lon: f64)"),
+        "{surface}"
+    );
+    assert!(surface.contains("export(name: &str)"), "{surface}");
+    for sent in [
+        ".query(\"units\", \"M\")",
+        ".query(\"lat\", lat)",
+        ".query(\"lon\", lon)",
+        ".query(\"filename\", name)",
+        "PathSegment::Literal(\"/alerts\")",
+    ] {
+        assert!(api.contains(sent), "{sent}: {api}");
+    }
+    assert!(!api.contains("{lat}"), "{api}");
+    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("the path key's query has `{name}` but no path parameter `name` is declared; it is a required text parameter"),
+        "{warnings:?}"
+    );
+}
+
+#[test]
 fn a_request_body_under_any_media_type_is_sent_as_its_schema_says() {
     let document = |range: &str, schema: &str| {
         format!(

@@ -239,9 +239,17 @@ impl<'d> Lowerer<'d> {
             );
         }
         let (path, fixed_query) = split_path_key(path);
+        // `?lat={lat}` in a path key (Weatherbit's, ClickSend's) is a query parameter.
+        let (templated, fixed_query): (Vec<_>, Vec<_>) = fixed_query
+            .into_iter()
+            .partition(|(_, value)| placeholder(value).is_some());
         let type_hint = camel(&id);
         let path_segments = path_segments(path, at)?;
         let mut params = self.parameters(path_parameters, operation, at, &type_hint)?;
+        for (query_name, value) in &templated {
+            let name = placeholder(value).unwrap_or_default();
+            self.query_of_path_key(&mut params, query_name, name, at);
+        }
         for name in undeclared_path_parameters(&path_segments, &params) {
             self.warnings.push(
                 Diagnostic::at(
@@ -304,6 +312,46 @@ impl<'d> Lowerer<'d> {
             idempotent,
             server: None,
         })
+    }
+
+    /// The query parameter `query_name` whose value a path key's query gives as the
+    /// placeholder `{name}`: the parameter declared as the path parameter `name`, now sent
+    /// in the query (as the key writes it); a required text one, with a warning, when none
+    /// is declared.
+    fn query_of_path_key(
+        &mut self,
+        params: &mut Vec<Parameter>,
+        query_name: &str,
+        name: &str,
+        at: &Pointer,
+    ) {
+        let declared = params
+            .iter_mut()
+            .find(|param| param.location == ParamLocation::Path && param.wire_name == name);
+        if let Some(param) = declared {
+            param.location = ParamLocation::Query;
+            query_name.clone_into(&mut param.wire_name);
+            return;
+        }
+        self.warnings.push(
+            Diagnostic::at(
+                &at.push("parameters"),
+                format!("the path key's query has `{{{name}}}` but no path parameter `{name}` is declared; it is a required text parameter"),
+            )
+            .with_help(format!("declare `{name}` with `in: path`"))
+            .warning(),
+        );
+        params.push(Parameter {
+            wire_name: query_name.to_owned(),
+            rust_name: snake(name),
+            location: ParamLocation::Query,
+            ty: TypeRef::String,
+            required: true,
+            description: None,
+            list_style: None,
+            object_style: None,
+            file_media_type: None,
+        });
     }
 
     /// The path item's parameters overridden by the operation's, path ones first.
@@ -1240,6 +1288,12 @@ pub(super) fn clear_of_call_methods(rust_name: &str) -> String {
         "send" | "into_future" | "map_request" => format!("{rust_name}_param"),
         name => name.to_owned(),
     }
+}
+
+/// The name in a `{name}` placeholder that is the whole of `value`, if it is one.
+fn placeholder(value: &str) -> Option<&str> {
+    let name = value.strip_prefix('{')?.strip_suffix('}')?;
+    (!name.is_empty() && !name.contains(['{', '}'])).then_some(name)
 }
 
 /// A path key as the path template and the query pairs it carries: what follows a `#` is
