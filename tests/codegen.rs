@@ -972,48 +972,50 @@ fn path_styles_and_servers_that_change_the_request_are_refused() {
 }
 
 #[test]
-fn an_operation_s_servers_among_the_document_s_are_the_api_s() {
+fn an_operation_that_lists_the_api_s_first_server_is_sent_to_the_base_url() {
     let document = |servers: &str, own: &str| {
         format!(
             "{MINIMAL_HEAD}servers: {servers}\npaths:\n  /things:\n    get:\n      operationId: getThings\n      servers: {own}\n      responses: {{'204': {{description: ok}}}}\n"
         )
     };
-    let sendable = [
-        // One of the document's two, as Linode's document lists them.
+    let linode = "[{url: 'https://api.example.com/v4'}, {url: 'https://api.example.com/v4beta'}]";
+    let cases = [
+        // Both of the document's, as Linode's document lists them for most operations.
         (
-            "[{url: 'https://api.example.com/v4'}, {url: 'https://api.example.com/v4beta'}]",
+            linode,
+            "[{url: 'https://api.example.com/v4beta'}, {url: 'https://api.example.com/v4'}]",
+            None,
+        ),
+        // Only its second: the operation is there alone.
+        (
+            linode,
             "[{url: 'https://api.example.com/v4beta'}]",
+            Some("https://api.example.com/v4beta"),
         ),
         // Kubernetes' document: its server without a scheme, each operation's with one.
         (
             "[{url: '//kubernetes.local'}]",
             "[{url: 'https://kubernetes.local'}]",
+            None,
         ),
-    ];
-    for (servers, own) in sendable {
-        let files = generate_test_document(&document(servers, own)).expect("generates");
-        assert!(
-            surface(&files).contains("get_things() -> Call<()>"),
-            "{own}"
-        );
-    }
-    // One of its servers among the document's is enough; none, and it has its own.
-    for (own, server) in [
+        // The document's first among others is enough; without it, the first is its own.
         (
+            "[{url: 'https://api.example.com/v4'}]",
             "[{url: 'https://uploads.example.com'}, {url: 'https://api.example.com/v4'}]",
             None,
         ),
         (
+            "[{url: 'https://api.example.com/v4'}]",
             "[{url: 'https://uploads.example.com'}, {url: 'https://backup.example.com'}]",
             Some("https://uploads.example.com"),
         ),
-    ] {
-        let document = document("[{url: 'https://api.example.com/v4'}]", own);
-        let files = generate_test_document(&document).expect("generates");
+    ];
+    for (servers, own, server) in cases {
+        let files = generate_test_document(&document(servers, own)).expect("generates");
         let api = text_of(&files, "src/apis/default.rs");
         match server {
             Some(server) => assert!(api.contains(&format!(".server(\"{server}\")")), "{api}"),
-            None => assert!(!api.contains(".server("), "{api}"),
+            None => assert!(!api.contains(".server("), "{own}: {api}"),
         }
     }
 }
@@ -1037,16 +1039,23 @@ fn servers_every_operation_lists_are_the_api_s_when_the_document_lists_none() {
         "{lib}"
     );
     assert!(!text_of(&files, "src/apis/default.rs").contains(".server("));
-    // Servers that differ are each operation's own.
+    // The first operation's server is the API's; another, an operation's own.
     let files =
         generate_test_document(&document("https://archive.example.com")).expect("generates");
     let api = text_of(&files, "src/apis/default.rs");
-    for server in [
-        "https://forecast.example.com",
-        "https://archive.example.com",
-    ] {
-        assert!(api.contains(&format!(".server(\"{server}\")")), "{api}");
-    }
+    assert!(
+        !api.contains(".server(\"https://forecast.example.com\")"),
+        "{api}"
+    );
+    assert!(
+        api.contains(".server(\"https://archive.example.com\")"),
+        "{api}"
+    );
+    let lib = text_of(&files, "src/lib.rs");
+    assert!(
+        lib.contains("Client::builder(\"https://forecast.example.com\")"),
+        "{lib}"
+    );
 }
 
 #[test]
@@ -1370,6 +1379,22 @@ fn a_request_body_under_any_media_type_is_sent_as_its_schema_says() {
             api.contains(&format!("\"{sent_as}\"")),
             "{range} {schema}: {api}"
         );
+    }
+    // Beside a media type or `multipart/form-data`, a range is only another way to say it.
+    let object = "{type: object, properties: {file: {type: string, format: binary}}}";
+    for (beside, sent) in [
+        ("application/x-www-form-urlencoded", ".form_body("),
+        ("application/octet-stream", ".raw_body("),
+        ("multipart/form-data", ".part_file("),
+    ] {
+        let document = document(
+            "'*/*'",
+            &format!("{object}}}\n          {beside}: {{schema: {object}"),
+        );
+        let files = generate_test_document(&document).expect("generates");
+        let api = text_of(&files, "src/apis/default.rs");
+        assert!(api.contains(sent), "{beside}: {api}");
+        assert!(!api.contains("application/json"), "{beside}: {api}");
     }
 }
 

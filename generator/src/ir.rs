@@ -231,6 +231,9 @@ pub struct Operation {
     /// The request body, if any, but a `multipart/form-data` one, whose properties are
     /// parameters in `params` ([`ParamLocation::Part`]).
     pub body: Option<RequestBody>,
+    /// For a `multipart/form-data` body: whether it is required, and so sent even when
+    /// none of its parts is set; `None` without one.
+    pub multipart: Option<bool>,
     /// What a 2xx response (or, when none is declared, the `default` one) carries.
     pub success: Success,
     /// The non-2xx statuses the document declares, as it writes them (`404`, `5XX`;
@@ -256,9 +259,18 @@ pub struct Operation {
     /// `x-idempotent` when the document says, otherwise [`HttpMethod::is_idempotent`].
     pub idempotent: bool,
     /// The server the operation is sent to when it is not the API's (the first of its own
-    /// `servers`, or its path item's, their variables given their defaults); `None` for
-    /// the client's base URL.
-    pub server: Option<String>,
+    /// `servers`, or its path item's); `None` for the client's base URL.
+    pub server: Option<OwnServer>,
+}
+
+/// A server of an operation's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnServer {
+    /// Its URL as the document writes it, variables and all.
+    pub url: String,
+    /// The names of its variables: with any, the client must be told its URL, as their
+    /// defaults are often placeholders (`yourOrg`) or one choice of several (a region).
+    pub variables: Vec<String>,
 }
 
 /// A piece of a path template.

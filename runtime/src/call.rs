@@ -51,8 +51,8 @@ pub struct Request {
     parts: Option<Parts>,
     /// The server the operation is sent to, as the API description gives it, when it is not
     /// the client's base URL ([`ClientBuilder::server_url`](crate::ClientBuilder::server_url)
-    /// may send it elsewhere).
-    server: Option<&'static str>,
+    /// may send it elsewhere), and whether its URL has variables, which only that can give.
+    server: Option<(&'static str, bool)>,
     /// The media type asked for with `Accept`.
     accept: &'static str,
     /// Whether sending it twice does no more than sending it once, so that it may be
@@ -131,7 +131,14 @@ impl Request {
     /// Sends the request to `server`, the operation's own, rather than to the client's
     /// base URL.
     pub fn server(mut self, server: &'static str) -> Self {
-        self.server = Some(server);
+        self.server = Some((server, false));
+        self
+    }
+
+    /// Sends the request to the URL the client was given for `server`, the operation's own
+    /// with variables in it (`https://{region}.example.com`), and fails it without one.
+    pub fn templated_server(mut self, server: &'static str) -> Self {
+        self.server = Some((server, true));
         self
     }
 
@@ -257,31 +264,39 @@ impl Request {
         self
     }
 
-    /// A `multipart/form-data` body, of the parts set by the calls below (none yet).
+    /// A `multipart/form-data` body, sent even if no part is set (the body is required).
     pub fn multipart(mut self) -> Self {
         self.parts.get_or_insert_with(Parts::default);
         self
     }
 
+    /// The parts of the property at `place` among the body's properties, those it had
+    /// before taken out: setting a property again replaces it.
+    fn parts_at(&mut self, place: u16) -> &mut Parts {
+        let parts = self.parts.get_or_insert_with(Parts::default);
+        parts.remove(place);
+        parts
+    }
+
     /// A text part, at `place` among the body's properties.
     pub fn part_text(mut self, place: u16, name: &'static str, value: impl Display) -> Self {
-        let parts = self.parts.get_or_insert_with(Parts::default);
-        parts.text(place, Cow::Borrowed(name), value.to_string());
+        self.parts_at(place)
+            .text(place, Cow::Borrowed(name), value.to_string());
         self
     }
 
     /// A text part for each of `values`, all named `name`.
     pub fn part_texts(mut self, place: u16, name: &'static str, values: &[impl Display]) -> Self {
-        let parts = self.parts.get_or_insert_with(Parts::default);
+        let parts = self.parts_at(place);
         for value in values {
             parts.text(place, Cow::Borrowed(name), value.to_string());
         }
         self
     }
 
-    /// A part holding an object (or a list of them): its JSON in `ObjectStyle::Json` (a
-    /// list's items each a part of their own), otherwise the text parts that `style`
-    /// writes (`meta[key]`, one each); `null` properties are left out.
+    /// A part holding an object (or a list of them, or any JSON): its JSON in
+    /// `ObjectStyle::Json` (none for `null`), otherwise the text parts that `style` writes
+    /// (`meta[key]`, a list's items by their index), `null` properties left out.
     pub fn part_value(
         mut self,
         place: u16,
@@ -296,16 +311,11 @@ impl Request {
                 return self;
             }
         };
-        let parts = self.parts.get_or_insert_with(Parts::default);
-        match (style, value) {
-            (ObjectStyle::Json, serde_json::Value::Array(items)) => {
-                for item in items {
-                    parts.json(place, name, item.to_string().into_bytes());
-                }
-            }
-            (ObjectStyle::Json, serde_json::Value::Null) => {}
-            (ObjectStyle::Json, value) => parts.json(place, name, value.to_string().into_bytes()),
-            (style, value) => {
+        let parts = self.parts_at(place);
+        match style {
+            _ if value.is_null() => {}
+            ObjectStyle::Json => parts.json(place, name, value.to_string().into_bytes()),
+            style => {
                 for (name, text) in value_pairs(name, &value, style, DeepItems::Indexed) {
                     parts.text(place, Cow::Owned(name), text);
                 }
@@ -314,17 +324,41 @@ impl Request {
         self
     }
 
+    /// A JSON part for each of `values`, the items of a list property, all named `name`;
+    /// none for a `null` item.
+    pub fn part_json_each(
+        mut self,
+        place: u16,
+        name: &'static str,
+        values: &[impl Serialize],
+    ) -> Self {
+        let mut json = Vec::with_capacity(values.len());
+        for value in values {
+            match serde_json::to_value(value) {
+                Ok(serde_json::Value::Null) => {}
+                Ok(value) => json.push(value.to_string().into_bytes()),
+                Err(error) => {
+                    self.fail(format!("the part `{name}` could not be written: {error}"));
+                    return self;
+                }
+            }
+        }
+        let parts = self.parts_at(place);
+        for json in json {
+            parts.json(place, name, json);
+        }
+        self
+    }
+
     /// A file part, labelled `media_type` unless the file says its own.
     pub fn part_file(
-        mut self,
+        self,
         place: u16,
         name: &'static str,
         file: FilePart,
         media_type: &'static str,
     ) -> Self {
-        let parts = self.parts.get_or_insert_with(Parts::default);
-        parts.file(place, name, file, media_type);
-        self
+        self.part_files(place, name, vec![file], media_type)
     }
 
     /// A file part for each of `files`, all named `name`.
@@ -335,7 +369,7 @@ impl Request {
         files: Vec<FilePart>,
         media_type: &'static str,
     ) -> Self {
-        let parts = self.parts.get_or_insert_with(Parts::default);
+        let parts = self.parts_at(place);
         for file in files {
             parts.file(place, name, file, media_type);
         }
@@ -676,7 +710,7 @@ async fn execute<E: ErrorBody>(
     };
     let base = match request.server {
         None => Cow::Borrowed(&transport.base_url),
-        Some(server) => client.server_url(server, operation)?,
+        Some((server, templated)) => client.server_url(server, templated, operation)?,
     };
     let mut url = request.url(&base);
     credentials.add_to(&mut url);

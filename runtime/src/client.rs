@@ -267,14 +267,17 @@ impl ClientBuilder {
     }
 
     /// Sends the operations that the API description puts on `server`, a server of their
-    /// own (say `https://uploads.example.com`, as each such operation's docs name it), to
-    /// `url` instead: a test server, or the host a placeholder in the description stands for.
-    /// `url` is checked as the base URL is, when the client is built. The client's
-    /// credentials go with those requests, as the description gives the operations the
-    /// API's security.
+    /// own, to `url` instead: a test server, or the host a placeholder in the description
+    /// stands for. `server` is written as each such operation's docs name it, variables and
+    /// all (`https://uploads.example.com`, `https://{region}.example.com`; the case of its
+    /// host and a trailing `/` aside); an operation whose server has variables fails before
+    /// it is sent unless given its URL so. `url` is checked as the base URL is, when the
+    /// client is built. The client's credentials go with those requests, as the description
+    /// gives the operations the API's security.
     pub fn server_url(mut self, server: impl Into<String>, url: impl Into<String>) -> Self {
         let server = server.into();
-        self.servers.retain(|(known, _)| *known != server);
+        self.servers
+            .retain(|(known, _)| server_key(known) != server_key(&server));
         self.servers.push((server, url.into()));
         self
     }
@@ -296,7 +299,7 @@ impl ClientBuilder {
             .iter()
             .map(|(server, url)| {
                 let name = format!("URL for the server {server}");
-                Ok((server.clone(), base_url::parse_as(url, &name)?))
+                Ok((server_key(server), base_url::parse_as(url, &name)?))
             })
             .collect::<Result<Vec<_>, ConfigError>>()?;
         let auth = self.auth.ok_or_else(|| {
@@ -355,8 +358,20 @@ pub struct Client {
 pub(crate) struct Inner {
     pub(crate) transport: Transport,
     pub(crate) credentials: Credentials,
-    /// The URLs given to [`ClientBuilder::server_url`], by server.
+    /// The URLs given to [`ClientBuilder::server_url`], by server ([`server_key`]).
     servers: Vec<(String, Url)>,
+}
+
+/// A server as the API description writes it, as it is looked up: without a trailing `/`,
+/// its scheme and host in lower case, so that `https://Uploads.example.com/` finds
+/// `https://uploads.example.com` (the generator compares servers the same way).
+fn server_key(server: &str) -> String {
+    let server = server.trim().trim_end_matches('/');
+    let host_end = server.find("//").map_or(0, |at| {
+        at + 2 + server[at + 2..].find('/').unwrap_or(server.len() - at - 2)
+    });
+    let (origin, path) = server.split_at(host_end);
+    origin.to_ascii_lowercase() + path
 }
 
 /// How requests reach the org, for API calls and token requests alike: where, through
@@ -404,14 +419,22 @@ impl Client {
 
     /// Where an operation of `server` (a server of its own, as the API description gives
     /// it) is sent: the URL [`ClientBuilder::server_url`] was given for it, else `server`
-    /// itself, checked as the base URL is; the message of the error names `operation`.
+    /// itself, checked as the base URL is, unless it is `templated` (has variables, whose
+    /// defaults are often placeholders); the message of an error names `operation`.
     pub(crate) fn server_url(
         &self,
         server: &str,
+        templated: bool,
         operation: &str,
     ) -> std::result::Result<std::borrow::Cow<'_, Url>, ConfigError> {
-        if let Some((_, url)) = self.inner.servers.iter().find(|(known, _)| known == server) {
+        let key = server_key(server);
+        if let Some((_, url)) = self.inner.servers.iter().find(|(known, _)| *known == key) {
             return Ok(std::borrow::Cow::Borrowed(url));
+        }
+        if templated {
+            return Err(ConfigError::new(format!(
+                "the operation `{operation}` is sent to a server of its own, `{server}`, whose URL depends on its variables; give it with `ClientBuilder::server_url({server:?}, url)`"
+            )));
         }
         let name = format!("server of the operation `{operation}`");
         base_url::parse_as(server, &name)

@@ -122,6 +122,11 @@ struct Part {
 }
 
 impl Parts {
+    /// Takes out the parts at `place`.
+    pub(crate) fn remove(&mut self, place: u16) {
+        self.parts.retain(|part| part.place != place);
+    }
+
     /// A text part.
     pub(crate) fn text(&mut self, place: u16, name: Cow<'static, str>, text: String) {
         self.parts.push(Part {

@@ -111,11 +111,8 @@ fn operation(operation: &Operation) -> TokenStream {
         .iter()
         .filter(|param| is_positional(param))
         .map(|param| parameter_setter(operation, param));
-    let multipart = operation
-        .params
-        .iter()
-        .any(|param| param.location == ParamLocation::Part)
-        .then(|| quote!(.multipart()));
+    // An optional body is left out unless one of its parts is set.
+    let multipart = (operation.multipart == Some(true)).then(|| quote!(.multipart()));
     let body = operation.body.as_ref().map(|body| {
         let media_type = &body.media_type;
         let set = match body.encoding {
@@ -149,10 +146,13 @@ fn operation(operation: &Operation) -> TokenStream {
     let accept = accept.map(|media_type| quote!(.accept(#media_type)));
     let idempotent = operation.idempotent.then(|| quote!(.idempotent()));
     let credentials = (!operation.sends_credentials).then(|| quote!(.without_credentials()));
-    let server = operation
-        .server
-        .as_deref()
-        .map(|server| quote!(.server(#server)));
+    let server = operation.server.as_ref().map(|server| {
+        let url = &server.url;
+        match server.variables.is_empty() {
+            true => quote!(.server(#url)),
+            false => quote!(.templated_server(#url)),
+        }
+    });
     let call = quote! {
         Call::#constructor(
             self.client.clone(),
@@ -458,6 +458,9 @@ fn part_setter(operation: &Operation, param: &Parameter) -> TokenStream {
         };
     }
     if let Some(style) = param.object_style {
+        if style == ObjectStyle::Json && matches!(param.ty, TypeRef::List(_)) {
+            return quote!(.part_json_each(#place, #wire, #name));
+        }
         let style = object_style(style);
         let borrow = lend(&param.ty);
         return quote!(.part_value(#place, #wire, #borrow #name, #style));
@@ -505,11 +508,25 @@ fn operation_docs(operation: &Operation) -> TokenStream {
     });
     let credentials = (!operation.sends_credentials)
         .then_some("Sent without the client's credentials: the API description requires none.");
-    let server = operation.server.as_deref().map(|server| {
-        format!(
-            "Sent to a server of its own, `{server}`, not to the client's base URL; \
-             `ClientBuilder::server_url` sends it elsewhere."
-        )
+    let server = operation.server.as_ref().map(|server| {
+        let url = &server.url;
+        match server.variables.as_slice() {
+            [] => format!(
+                "Sent to a server of its own, `{url}`, with the client's credentials, not to \
+                 the client's base URL; `ClientBuilder::server_url(\"{url}\", url)` sends it \
+                 elsewhere."
+            ),
+            variables => format!(
+                "Sent to a server of its own, `{url}`, whose URL depends on {}: give it with \
+                 `ClientBuilder::server_url(\"{url}\", url)`, or the call fails before it is \
+                 sent.",
+                variables
+                    .iter()
+                    .map(|name| format!("`{name}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
     });
     let success = match operation.success.statuses.as_slice() {
         [] => "Succeeds with any 2xx status (the document declares none).".to_owned(),

@@ -29,7 +29,6 @@ impl<'d> Lowerer<'d> {
         let mut groups = self.empty_groups();
         let mut operation_ids = BTreeSet::new();
         let mut spellings = BTreeSet::new();
-        let common_servers = self.common_servers();
         self.repeated_parameter_enums = self.repeated_parameter_enums();
         let paths = Pointer::root().push("paths");
         for (path, item) in &self.document.paths.paths {
@@ -69,8 +68,7 @@ impl<'d> Lowerer<'d> {
                         true => (&item.servers, &path_at),
                         false => (&operation.servers, &at),
                     };
-                    let server =
-                        this.operation_server(servers, servers_at, common_servers.as_deref())?;
+                    let server = this.operation_server(servers, servers_at)?;
                     let lowered =
                         this.operation(id, method, path, &path_parameters, operation, &at)?;
                     Ok(Operation { server, ..lowered })
@@ -276,10 +274,12 @@ impl<'d> Lowerer<'d> {
         for param in &mut params {
             param.rust_name = param_names.claim(clear_of_call_methods(&param.rust_name));
         }
+        let mut multipart = None;
         let body = match self.request_body(operation, at, &type_hint, &mut param_names)? {
             Some(Body::Whole(body)) => Some(body),
-            Some(Body::Parts(parts)) => {
+            Some(Body::Parts { parts, required }) => {
                 params.extend(parts);
+                multipart = Some(required);
                 None
             }
             None => None,
@@ -311,6 +311,7 @@ impl<'d> Lowerer<'d> {
             deprecated: operation.deprecated,
             idempotent,
             server: None,
+            multipart,
         })
     }
 
@@ -727,21 +728,36 @@ impl<'d> Lowerer<'d> {
             .as_ref()
             .map(|components| &components.request_bodies);
         let (body, where_) = resolve(bodies, "requestBodies", body, &at.push("requestBody"))?;
-        // A range (`*/*`, `application/*`) takes any body: one of the type its schema says.
+        // A media type first, then `multipart/form-data`, then a range (`*/*`,
+        // `application/*`), which takes any body: one of the type its schema says.
         let sendable = body
             .content
             .iter()
-            .filter(|(name, _)| unsendable(name).is_none() || is_json_range(name))
-            .map(|(name, media)| (name.as_str(), media, self.content_encoding(name, media)));
-        let Some((media_type, content, encoding)) = pick_content(sendable) else {
-            if let Some((name, media)) = body.content.iter().find(|(name, _)| is_form_data(name)) {
+            .filter(|(name, _)| unsendable(name).is_none())
+            .map(|(name, media)| (name.as_str(), media, media_encoding(name)));
+        let form_data = body.content.iter().find(|(name, _)| is_form_data(name));
+        let ranges = || {
+            body.content
+                .iter()
+                .filter(|(name, _)| is_json_range(name))
+                .map(|(name, media)| (name.as_str(), media, self.content_encoding(name, media)))
+        };
+        let picked = match (pick_content(sendable), form_data) {
+            (Some(picked), _) => Some(picked),
+            (None, Some((name, media))) => {
                 let at = where_.push("content").push(name);
                 let mut parts = self.multipart_parts(media, &at, type_hint, param_names)?;
                 for part in &mut parts {
                     part.required &= body.required;
                 }
-                return Ok(Some(Body::Parts(parts)));
+                return Ok(Some(Body::Parts {
+                    parts,
+                    required: body.required,
+                }));
             }
+            (None, None) => pick_content(ranges()),
+        };
+        let Some((media_type, content, encoding)) = picked else {
             return Err(match body.content.keys().find_map(|name| Some((name, unsendable(name)?))) {
                 Some((name, why)) => Diagnostic::at(
                     &where_.push("content").push(name),
@@ -1454,10 +1470,13 @@ fn is_form_data(name: &str) -> bool {
 }
 
 /// A request body as the method takes it: whole, or as the parts of a
-/// `multipart/form-data` body, each a parameter.
+/// `multipart/form-data` body, each a parameter, and whether the body is required.
 enum Body {
     Whole(RequestBody),
-    Parts(Vec<Parameter>),
+    Parts {
+        parts: Vec<Parameter>,
+        required: bool,
+    },
 }
 
 /// How a body of the media type `name` is written or read: JSON (`application/json` or a

@@ -1,83 +1,68 @@
-//! The servers of the API: the client sends every request to the base URL it is built
-//! with, but an operation that lists servers other than the API's own, which it is sent to
-//! (the first of them); and the first of the API's is the one the examples build a client
-//! for.
+//! The servers of the API: the client sends a request to the base URL it is built with,
+//! unless its operation lists servers of its own that leave out the API's first server;
+//! then to the first of them. And the API's first server is the one the examples build a
+//! client for.
 
 use super::Lowerer;
 use crate::diagnostic::{Diagnostic, Pointer};
+use crate::ir::OwnServer;
 
 impl<'d> Lowerer<'d> {
     /// The server an operation whose path item or self (at `at`) lists `servers` is sent
-    /// to: `None` for the client's base URL, when they are among the document's (Linode
-    /// lists one of its two for some operations; Kubernetes' `https://kubernetes.local` is
-    /// its document's `//kubernetes.local`) or among those every operation shares
-    /// (`common`); otherwise the first of them, its variables given their defaults (Box's
-    /// uploads go to `https://upload.box.com/api/2.0`). An error when that is no absolute
-    /// `http(s)` URL.
+    /// to: `None` for the client's base URL, when they include the API's first server
+    /// (Kubernetes' `https://kubernetes.local` is its document's `//kubernetes.local`);
+    /// otherwise the first of them (Box's uploads go to `https://upload.box.com/api/2.0`;
+    /// those of Linode's operations that list only its second server, `v4beta`, there).
+    /// An error when it is no absolute `http(s)` URL once its variables take their
+    /// defaults.
     pub(super) fn operation_server(
         &self,
         servers: &[openapiv3::Server],
         at: &Pointer,
-        common: Option<&[&str]>,
-    ) -> Result<Option<String>, Diagnostic> {
-        let document = urls(&self.document.servers);
-        let api = common.unwrap_or(&document);
-        let among_api = |url: &&str| api.iter().any(|theirs| same_server(url, theirs));
-        let Some(first) = servers
-            .first()
-            .filter(|_| !urls(servers).iter().any(among_api))
-        else {
+    ) -> Result<Option<OwnServer>, Diagnostic> {
+        let api = self.api_server().map(|server| server.url.as_str());
+        let is_api_s =
+            |server: &openapiv3::Server| api.is_some_and(|api| same_server(&server.url, api));
+        let Some(first) = servers.first().filter(|_| !servers.iter().any(is_api_s)) else {
             return Ok(None);
         };
-        let url = with_defaults(first).ok_or_else(|| {
-            Diagnostic::at(
+        if with_defaults(first).is_none() {
+            return Err(Diagnostic::at(
                 &at.push("servers").push(0).push("url"),
                 format!("the operation's own server `{}` is no absolute http:// or https:// URL once its variables take their defaults", first.url),
             )
-            .with_help("give the server as `https://HOST/PATH`, or its variables defaults that make it one")
-        })?;
-        Ok(Some(url))
+            .with_help("give the server as `https://HOST/PATH`, or its variables defaults that make it one"));
+        }
+        let variables = first
+            .variables
+            .iter()
+            .flatten()
+            .map(|(name, _)| name.clone())
+            .collect();
+        Ok(Some(OwnServer {
+            url: first.url.trim().to_owned(),
+            variables,
+        }))
     }
 
     /// The API's first server, its variables given their defaults, when that makes an
-    /// absolute `http(s)` URL: the document's, or else the one every operation lists.
+    /// absolute `http(s)` URL.
     pub(super) fn default_server(&self) -> Option<String> {
-        let server = match self.document.servers.first() {
-            Some(server) => server,
-            None => {
-                self.common_servers()?;
-                self.document.paths.paths.values().find_map(|item| {
-                    let item = item.as_item()?;
-                    let (_, operation) = item.iter().next()?;
-                    operation.servers.first().or(item.servers.first())
-                })?
-            }
-        };
-        with_defaults(server)
+        with_defaults(self.api_server()?)
     }
 
-    /// The servers of every operation, when the document lists none of its own and each
-    /// operation (or its path item) lists the same: the API's servers, said in each place.
-    pub(super) fn common_servers(&self) -> Option<Vec<&'d str>> {
-        if !self.document.servers.is_empty() {
-            return None;
+    /// The API's first server: the document's, or when it lists none, the first that an
+    /// operation (or its path item) lists.
+    fn api_server(&self) -> Option<&'d openapiv3::Server> {
+        if let Some(server) = self.document.servers.first() {
+            return Some(server);
         }
-        let mut common: Option<Vec<&'d str>> = None;
-        for item in self.document.paths.paths.values() {
+        self.document.paths.paths.values().find_map(|item| {
             let item = item.as_item()?;
-            for (_, operation) in item.iter() {
-                let servers = match operation.servers.as_slice() {
-                    [] => &item.servers,
-                    own => own,
-                };
-                let urls = urls(servers);
-                if urls.is_empty() || common.as_ref().is_some_and(|common| *common != urls) {
-                    return None;
-                }
-                common = Some(urls);
-            }
-        }
-        common
+            item.iter()
+                .find_map(|(_, operation)| operation.servers.first())
+                .or(item.servers.first())
+        })
     }
 }
 
@@ -114,11 +99,6 @@ fn comparable(url: &str) -> String {
     });
     let (origin, path) = url.split_at(host_end);
     origin.to_ascii_lowercase() + path
-}
-
-/// The URLs of `servers`, in order.
-fn urls(servers: &[openapiv3::Server]) -> Vec<&str> {
-    servers.iter().map(|server| server.url.as_str()).collect()
 }
 
 #[cfg(test)]
