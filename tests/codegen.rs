@@ -1380,6 +1380,17 @@ fn a_request_body_under_any_media_type_is_sent_as_its_schema_says() {
             "{range} {schema}: {api}"
         );
     }
+    // Beside a multipart body that is no object of parts, a range says what it is.
+    let jira = document(
+        "'*/*'",
+        "{type: string, format: binary}}\n          multipart/form-data: {schema: {type: string, format: binary}",
+    );
+    let files = generate_test_document(&jira).expect("generates");
+    assert!(
+        surface(&files).contains("upload(body: &[u8])"),
+        "{}",
+        surface(&files)
+    );
     // Beside a media type or `multipart/form-data`, a range is only another way to say it.
     let object = "{type: object, properties: {file: {type: string, format: binary}}}";
     for (beside, sent) in [

@@ -736,26 +736,33 @@ impl<'d> Lowerer<'d> {
             .filter(|(name, _)| unsendable(name).is_none())
             .map(|(name, media)| (name.as_str(), media, media_encoding(name)));
         let form_data = body.content.iter().find(|(name, _)| is_form_data(name));
-        let ranges = || {
+        let ranges = |this: &Self| {
             body.content
                 .iter()
                 .filter(|(name, _)| is_json_range(name))
-                .map(|(name, media)| (name.as_str(), media, self.content_encoding(name, media)))
+                .map(|(name, media)| (name.as_str(), media, this.content_encoding(name, media)))
+                .collect::<Vec<_>>()
         };
         let picked = match (pick_content(sendable), form_data) {
             (Some(picked), _) => Some(picked),
             (None, Some((name, media))) => {
                 let at = where_.push("content").push(name);
-                let mut parts = self.multipart_parts(media, &at, type_hint, param_names)?;
-                for part in &mut parts {
-                    part.required &= body.required;
+                match self.multipart_parts(media, &at, type_hint, param_names) {
+                    Ok(mut parts) => {
+                        for part in &mut parts {
+                            part.required &= body.required;
+                        }
+                        return Ok(Some(Body::Parts {
+                            parts,
+                            required: body.required,
+                        }));
+                    }
+                    // A range beside a multipart body that is no object of parts says what
+                    // it is (a file under `*/*`, as Jira's attachments are described).
+                    Err(error) => Some(pick_content(ranges(self)).ok_or(error)?),
                 }
-                return Ok(Some(Body::Parts {
-                    parts,
-                    required: body.required,
-                }));
             }
-            (None, None) => pick_content(ranges()),
+            (None, None) => pick_content(ranges(self)),
         };
         let Some((media_type, content, encoding)) = picked else {
             return Err(match body.content.keys().find_map(|name| Some((name, unsendable(name)?))) {
