@@ -249,25 +249,8 @@ impl<'d> Lowerer<'d> {
             self.query_of_path_key(&mut params, query_name, name, at);
         }
         for name in undeclared_path_parameters(&path_segments, &params) {
-            self.warnings.push(
-                Diagnostic::at(
-                    &at.push("parameters"),
-                    format!("the path has `{{{name}}}` but no path parameter `{name}` is declared; it is a required text parameter"),
-                )
-                .with_help(format!("declare `{name}` with `in: path`"))
-                .warning(),
-            );
-            params.push(Parameter {
-                wire_name: name.to_owned(),
-                rust_name: snake(name),
-                location: ParamLocation::Path,
-                ty: TypeRef::String,
-                required: true,
-                description: None,
-                list_style: None,
-                object_style: None,
-                file_media_type: None,
-            });
+            let param = self.undeclared("the path", name, (name, ParamLocation::Path), at);
+            params.push(param);
         }
         order_path_parameters(path, &path_segments, &mut params, at)?;
         let mut param_names = names::Scope::default();
@@ -334,25 +317,44 @@ impl<'d> Lowerer<'d> {
             query_name.clone_into(&mut param.wire_name);
             return;
         }
+        let param = self.undeclared(
+            "the path key's query",
+            name,
+            (query_name, ParamLocation::Query),
+            at,
+        );
+        params.push(param);
+    }
+
+    /// The required text parameter, sent as `wire_name` in `location`, for the placeholder
+    /// `{name}` that `place` (`the path`) has and no path parameter declares; with a
+    /// warning at the operation (at `at`).
+    fn undeclared(
+        &mut self,
+        place: &str,
+        name: &str,
+        (wire_name, location): (&str, ParamLocation),
+        at: &Pointer,
+    ) -> Parameter {
         self.warnings.push(
             Diagnostic::at(
                 &at.push("parameters"),
-                format!("the path key's query has `{{{name}}}` but no path parameter `{name}` is declared; it is a required text parameter"),
+                format!("{place} has `{{{name}}}` but no path parameter `{name}` is declared; it is a required text parameter"),
             )
             .with_help(format!("declare `{name}` with `in: path`"))
             .warning(),
         );
-        params.push(Parameter {
-            wire_name: query_name.to_owned(),
+        Parameter {
+            wire_name: wire_name.to_owned(),
             rust_name: snake(name),
-            location: ParamLocation::Query,
+            location,
             ty: TypeRef::String,
             required: true,
             description: None,
             list_style: None,
             object_style: None,
             file_media_type: None,
-        });
+        }
     }
 
     /// The path item's parameters overridden by the operation's, path ones first.
