@@ -1335,6 +1335,75 @@ fn a_placeholder_in_a_path_key_s_query_is_a_query_parameter() {
 }
 
 #[test]
+fn a_path_key_s_query_names_each_placeholder_once_and_its_escapes_are_read() {
+    let document = |key: &str, parameters: &str| {
+        format!(
+            "{MINIMAL_HEAD}paths:\n  {key}:\n    get:\n      operationId: getThing\n      parameters: {parameters}\n      responses: {{'204': {{description: ok}}}}\n"
+        )
+    };
+    let id = "[{name: id, in: path, required: true, schema: {type: integer}}]";
+    for key in ["'/users/{id}?ref={id}'", "'/users?a={id}&b={id}'"] {
+        let error = error_of(&document(key, id));
+        assert!(
+            error.contains("the placeholder `{id}` is in the path key more than once"),
+            "{key}: {error}"
+        );
+    }
+    // A query parameter declared already is the one the key's placeholder names.
+    let declared = document(
+        "'/alerts?lat={lat}'",
+        "[{name: lat, in: query, required: true, schema: {type: number}}]",
+    );
+    let generated = generator::generate(&declared, &Options::default()).expect("generates");
+    let api = text_of(&generated.files, "src/apis/default.rs");
+    assert!(
+        surface(&generated.files).contains("get_thing(lat: f64)"),
+        "{api}"
+    );
+    assert_eq!(api.matches(".query(\"lat\"").count(), 1, "{api}");
+    assert!(generated.warnings.is_empty(), "{:?}", generated.warnings);
+    // Names and values are read as a form writes them, and written again so.
+    let escaped = document(
+        "'/enc?filter%5Bq%5D={q}&k=a%20b+c'",
+        "[{name: q, in: path, required: true, schema: {type: string}}]",
+    );
+    let api = text_of(
+        &generate_test_document(&escaped).expect("generates"),
+        "src/apis/default.rs",
+    );
+    assert!(api.contains(".query(\"filter[q]\", q)"), "{api}");
+    assert!(api.contains(".query(\"k\", \"a b c\")"), "{api}");
+}
+
+#[test]
+fn the_api_s_server_is_the_first_operation_s_when_the_document_lists_none() {
+    let document = |paths: &str| format!("{MINIMAL_HEAD}paths:\n{paths}");
+    // The first operation lists none: the API has no server of its own to compare with.
+    let files = generate_test_document(&document(
+        "  /files:\n    get:\n      operationId: listFiles\n      responses: {'204': {description: ok}}\n  /files/content:\n    post:\n      operationId: uploadFile\n      servers: [{url: 'https://upload.example.com/api/2.0'}]\n      responses: {'204': {description: ok}}\n",
+    ))
+    .expect("generates");
+    let api = text_of(&files, "src/apis/default.rs");
+    assert!(
+        api.contains(".server(\"https://upload.example.com/api/2.0\")"),
+        "{api}"
+    );
+    assert!(!text_of(&files, "src/lib.rs").contains("upload.example.com"));
+    // Its path item's server is the first operation's.
+    let files = generate_test_document(&document(
+        "  /things:\n    servers: [{url: 'https://api.example.com'}]\n    get:\n      operationId: listThings\n      responses: {'204': {description: ok}}\n    post:\n      operationId: upload\n      servers: [{url: 'https://uploads.example.com'}]\n      responses: {'204': {description: ok}}\n",
+    ))
+    .expect("generates");
+    let api = text_of(&files, "src/apis/default.rs");
+    assert_eq!(api.matches(".server(").count(), 1, "{api}");
+    assert!(
+        api.contains(".server(\"https://uploads.example.com\")"),
+        "{api}"
+    );
+    assert!(text_of(&files, "src/lib.rs").contains("Client::builder(\"https://api.example.com\")"));
+}
+
+#[test]
 fn a_request_body_under_any_media_type_is_sent_as_its_schema_says() {
     let document = |range: &str, schema: &str| {
         format!(
@@ -1386,6 +1455,16 @@ fn a_request_body_under_any_media_type_is_sent_as_its_schema_says() {
         "{type: string, format: binary}}\n          multipart/form-data: {schema: {type: string, format: binary}",
     );
     let files = generate_test_document(&jira).expect("generates");
+    // A multipart object whose parts fail says so, rather than taking the range.
+    let broken = document(
+        "'*/*'",
+        "{type: string, format: binary}}\n          multipart/form-data: {schema: {type: object, required: [meta], properties: {meta: {$ref: '#/components/schemas/Missing'}}}",
+    );
+    assert!(
+        error_of(&broken).contains("Missing"),
+        "{}",
+        error_of(&broken)
+    );
     assert!(
         surface(&files).contains("upload(body: &[u8])"),
         "{}",

@@ -47,8 +47,10 @@ pub struct Request {
     /// The media type and the bytes of the body, serialised once and shared by every
     /// attempt.
     body: Option<(Cow<'static, str>, Bytes)>,
-    /// The parts of a `multipart/form-data` body, made into `body` when it is sent.
+    /// The parts of a `multipart/form-data` body, made into `body` when it is sent, and
+    /// whether the body is sent even with none (it is required).
     parts: Option<Parts>,
+    parts_required: bool,
     /// The server the operation is sent to, as the API description gives it, when it is not
     /// the client's base URL ([`ClientBuilder::server_url`](crate::ClientBuilder::server_url)
     /// may send it elsewhere), and whether its URL has variables, which only that can give.
@@ -89,6 +91,7 @@ impl Request {
             headers: Vec::new(),
             body: None,
             parts: None,
+            parts_required: false,
             server: None,
             accept: "application/json",
             idempotent: false,
@@ -266,7 +269,7 @@ impl Request {
 
     /// A `multipart/form-data` body, sent even if no part is set (the body is required).
     pub fn multipart(mut self) -> Self {
-        self.parts.get_or_insert_with(Parts::default);
+        self.parts_required = true;
         self
     }
 
@@ -695,7 +698,12 @@ async fn execute<E: ErrorBody>(
         return Err(Error::InvalidRequest { operation, message });
     }
     let mut request = request;
-    if let Some(parts) = request.parts.take() {
+    let parts = match request.parts.take() {
+        Some(parts) if parts.is_empty() && !request.parts_required => None,
+        Some(parts) => Some(parts),
+        None => request.parts_required.then(Parts::default),
+    };
+    if let Some(parts) = parts {
         let (content_type, body) = parts
             .into_body()
             .map_err(|message| Error::InvalidRequest { operation, message })?;

@@ -122,6 +122,11 @@ struct Part {
 }
 
 impl Parts {
+    /// Whether no part is set.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+
     /// Takes out the parts at `place`.
     pub(crate) fn remove(&mut self, place: u16) {
         self.parts.retain(|part| part.place != place);

@@ -419,7 +419,13 @@ fn component_name(reference: &str, kind: &str, pointer: &Pointer) -> Result<Stri
 /// One reference token of a JSON pointer in a URI fragment, decoded: `%XX` escapes first
 /// (the fragment is a URI's), then `~1` and `~0`. `None` when the escapes are not UTF-8.
 pub(crate) fn pointer_token(token: &str) -> Option<String> {
-    let bytes = token.as_bytes();
+    let text = percent_decoded(token)?;
+    Some(text.replace("~1", "/").replace("~0", "~"))
+}
+
+/// `text` with its `%XX` escapes undone; `None` when they are not UTF-8.
+pub(crate) fn percent_decoded(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
     let mut decoded = Vec::with_capacity(bytes.len());
     let mut index = 0;
     while index < bytes.len() {
@@ -438,8 +444,7 @@ pub(crate) fn pointer_token(token: &str) -> Option<String> {
             }
         }
     }
-    let text = String::from_utf8(decoded).ok()?;
-    Some(text.replace("~1", "/").replace("~0", "~"))
+    String::from_utf8(decoded).ok()
 }
 
 #[cfg(test)]

@@ -67,6 +67,14 @@ impl<'d> Lowerer<'d> {
         Ok(parts)
     }
 
+    /// Whether the multipart body `media` describes is an object of properties, its parts.
+    pub(super) fn is_object_of_parts(&self, media: &'d MediaType) -> bool {
+        media
+            .schema
+            .as_ref()
+            .is_some_and(|schema| self.multipart_object(schema, &Pointer::root()).is_ok())
+    }
+
     /// The properties and the required ones of the object a multipart body's `schema` is
     /// (`type: object`, or `properties` without a type), through `$ref`s to components, and
     /// where it is.

@@ -246,7 +246,7 @@ impl<'d> Lowerer<'d> {
         let mut params = self.parameters(path_parameters, operation, at, &type_hint)?;
         for (query_name, value) in &templated {
             let name = placeholder(value).unwrap_or_default();
-            self.query_of_path_key(&mut params, query_name, name, at);
+            self.query_of_path_key(&mut params, &path_segments, (query_name, name), at)?;
         }
         for name in undeclared_path_parameters(&path_segments, &params) {
             let param = self.undeclared("the path", name, (name, ParamLocation::Path), at);
@@ -302,20 +302,42 @@ impl<'d> Lowerer<'d> {
     /// placeholder `{name}`: the parameter declared as the path parameter `name`, now sent
     /// in the query (as the key writes it); a required text one, with a warning, when none
     /// is declared.
+    ///
+    /// A query parameter of that name declared already is the one meant. An error for a
+    /// placeholder also in the path, or twice in the query: one argument sent in two places
+    /// is not made.
     fn query_of_path_key(
         &mut self,
         params: &mut Vec<Parameter>,
-        query_name: &str,
-        name: &str,
+        path_segments: &[PathSegment],
+        (query_name, name): (&str, &str),
         at: &Pointer,
-    ) {
+    ) -> Result<(), Diagnostic> {
+        let in_query = |param: &Parameter| param.location == ParamLocation::Query;
+        if params
+            .iter()
+            .any(|param| in_query(param) && param.wire_name == query_name)
+        {
+            return Ok(());
+        }
+        if template_names(path_segments).contains(&name)
+            || params
+                .iter()
+                .any(|param| in_query(param) && param.rust_name == snake(name))
+        {
+            return Err(Diagnostic::at(
+                at,
+                format!("the placeholder `{{{name}}}` is in the path key more than once; one parameter sent in two places is not supported yet"),
+            )
+            .with_help("name each placeholder once in the path key"));
+        }
         let declared = params
             .iter_mut()
             .find(|param| param.location == ParamLocation::Path && param.wire_name == name);
         if let Some(param) = declared {
             param.location = ParamLocation::Query;
             query_name.clone_into(&mut param.wire_name);
-            return;
+            return Ok(());
         }
         let param = self.undeclared(
             "the path key's query",
@@ -324,6 +346,7 @@ impl<'d> Lowerer<'d> {
             at,
         );
         params.push(param);
+        Ok(())
     }
 
     /// The required text parameter, sent as `wire_name` in `location`, for the placeholder
@@ -747,22 +770,23 @@ impl<'d> Lowerer<'d> {
         };
         let picked = match (pick_content(sendable), form_data) {
             (Some(picked), _) => Some(picked),
+            // A range beside a multipart body that is no object of parts says what it is
+            // (a file under `*/*`, as Jira's attachments are described).
+            (None, Some((_, media)))
+                if !self.is_object_of_parts(media) && !ranges(self).is_empty() =>
+            {
+                pick_content(ranges(self))
+            }
             (None, Some((name, media))) => {
                 let at = where_.push("content").push(name);
-                match self.multipart_parts(media, &at, type_hint, param_names) {
-                    Ok(mut parts) => {
-                        for part in &mut parts {
-                            part.required &= body.required;
-                        }
-                        return Ok(Some(Body::Parts {
-                            parts,
-                            required: body.required,
-                        }));
-                    }
-                    // A range beside a multipart body that is no object of parts says what
-                    // it is (a file under `*/*`, as Jira's attachments are described).
-                    Err(error) => Some(pick_content(ranges(self)).ok_or(error)?),
+                let mut parts = self.multipart_parts(media, &at, type_hint, param_names)?;
+                for part in &mut parts {
+                    part.required &= body.required;
                 }
+                return Ok(Some(Body::Parts {
+                    parts,
+                    required: body.required,
+                }));
             }
             (None, None) => pick_content(ranges(self)),
         };
@@ -1332,12 +1356,19 @@ fn split_path_key(key: &str) -> (&str, Vec<(String, String)>) {
     let pairs = query
         .split('&')
         .filter(|pair| !pair.is_empty())
-        .map(|pair| match pair.split_once('=') {
-            Some((name, value)) => (name.to_owned(), value.to_owned()),
-            None => (pair.to_owned(), String::new()),
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (form_decoded(name), form_decoded(value))
         })
         .collect();
     (path, pairs)
+}
+
+/// A query's name or value as text: `+` a space and `%XX` escapes undone, as a form reads
+/// them (the client writes them again so); kept as written when the escapes are no UTF-8.
+fn form_decoded(text: &str) -> String {
+    let spaced = text.replace('+', " ");
+    super::percent_decoded(&spaced).unwrap_or(spaced)
 }
 
 /// A path template split into its literal text and its `{…}` placeholders, in order.

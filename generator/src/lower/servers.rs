@@ -51,18 +51,15 @@ impl<'d> Lowerer<'d> {
         with_defaults(self.api_server()?)
     }
 
-    /// The API's first server: the document's, or when it lists none, the first that an
-    /// operation (or its path item) lists.
+    /// The API's first server: the document's, or when it lists none, the first of the
+    /// first operation's (or else its path item's); none when that lists none either.
     fn api_server(&self) -> Option<&'d openapiv3::Server> {
         if let Some(server) = self.document.servers.first() {
             return Some(server);
         }
-        self.document.paths.paths.values().find_map(|item| {
-            let item = item.as_item()?;
-            item.iter()
-                .find_map(|(_, operation)| operation.servers.first())
-                .or(item.servers.first())
-        })
+        let item = self.document.paths.paths.values().next()?.as_item()?;
+        let (_, operation) = item.iter().next()?;
+        operation.servers.first().or(item.servers.first())
     }
 }
 
