@@ -1404,6 +1404,24 @@ fn the_api_s_server_is_the_first_operation_s_when_the_document_lists_none() {
 }
 
 #[test]
+fn a_form_body_described_as_text_is_the_form_s_text_sent_as_it_is() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /food/detect:\n    post:\n      operationId: detectFood\n      requestBody:\n        required: true\n        content:\n          application/x-www-form-urlencoded: {{schema: {{type: string}}}}\n      responses: {{'204': {{description: ok}}}}\n"
+    );
+    let files = generate_test_document(&document).expect("generates");
+    assert!(
+        surface(&files).contains("detect_food(body: &str)"),
+        "{}",
+        surface(&files)
+    );
+    let api = text_of(&files, "src/apis/default.rs");
+    assert!(
+        api.contains(".raw_body(\"application/x-www-form-urlencoded\", body)"),
+        "{api}"
+    );
+}
+
+#[test]
 fn a_request_body_under_any_media_type_is_sent_as_its_schema_says() {
     let document = |range: &str, schema: &str| {
         format!(

@@ -812,6 +812,14 @@ impl<'d> Lowerer<'d> {
             }
             (_, None) => TypeRef::Json,
         };
+        // A form body described as text is the form's text, written by the caller
+        // (`text=I like tacos`, as Spoonacular's document gives its examples): sent as it is.
+        let text_form =
+            encoding == Encoding::Form && self.without_aliases(ty.clone()) == TypeRef::String;
+        let (ty, encoding) = match text_form {
+            true => (TypeRef::String, Encoding::Text),
+            false => (ty, encoding),
+        };
         let form_styles = match encoding {
             Encoding::Form => {
                 self.form_styles(&ty, content, &where_.push("content").push(media_type))?
