@@ -108,7 +108,7 @@ impl Auth {
     /// security scheme) or to call only the operations that need none.
     ///
     /// A client is never built without credentials by default: [`ClientBuilder::build`]
-    /// refuses a builder that was given no [`auth`](ClientBuilder::auth), so that credentials
+    /// refuses a builder that was given no [`auth`](crate::ClientBuilder::auth), so that credentials
     /// forgotten are an error when the client is built rather than a `401` on its first
     /// call. This is how to say that none are meant. Operations whose description requires
     /// no authentication (`security: []`) are sent without credentials whatever the client

@@ -215,7 +215,7 @@ impl ClientBuilder {
     /// [`http_client_builder`](super::http_client_builder) does not), a request body is still
     /// never resent: a `307` or `308` to a call with a body is returned as the error. An
     /// answer that comes from another origin than the base URL's (a followed `301`, `302`
-    /// or `303`) fails with [`Error::Redirected`], unread. But a credential sent in a header
+    /// or `303`) fails with [`Error::Redirected`](crate::Error::Redirected), unread. But a credential sent in a header
     /// other than `Authorization` (an API key in a header of its own) goes with the
     /// redirect, as reqwest keeps every other header.
     ///
@@ -282,7 +282,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The largest response body read; a larger one fails with [`Error::BodyTooLarge`].
+    /// The largest response body read; a larger one fails with [`Error::BodyTooLarge`](crate::Error::BodyTooLarge).
     /// Default 16 MiB.
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
         self.max_response_bytes = limit;
