@@ -1,4 +1,6 @@
 //! The command line: subcommands, flags and their help text (clap derive).
+// The doc comments here are the `--help` text, where a URL is written as it is typed.
+#![allow(rustdoc::bare_urls)]
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Turns an OpenAPI 3.0 or 3.1 document into a typed Rust API client crate.
 //!
 //! The pipeline runs one way: [`load`](load::load) the document, [`lower`](lower::lower) it
-//! into a small [IR](ir), [`emit`](emit::emit) Rust from the IR, and [`write`] the files,
+//! into a small [IR](ir), [`emit`](emit::emit) Rust from the IR, and [`write`](mod@write) the files,
 //! all in memory until the last step.
 
 pub mod diagnostic;

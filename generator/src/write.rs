@@ -37,7 +37,7 @@ pub(crate) fn generated_toml_preamble(source: &str) -> String {
 
 /// `source` as a preamble names it: each control character (a line break, a tab, an
 /// escape) and each bidi control written as its Rust escape (`\n`, `\t`, `\u{1b}`,
-/// `\u{202e}`), so that the preamble stays the one line [`is_generator_line`] recognises, and
+/// `\u{202e}`), so that the preamble stays the one line `is_generator_line` recognises, and
 /// a comment in Rust (which refuses bidi controls) and in TOML. Also how a file name is
 /// printed, so that it cannot move the cursor or recolour a terminal.
 pub fn one_line(source: &str) -> Cow<'_, str> {
