@@ -231,9 +231,9 @@ pub struct Operation {
     /// The request body, if any, but a `multipart/form-data` one, whose properties are
     /// parameters in `params` ([`ParamLocation::Part`]).
     pub body: Option<RequestBody>,
-    /// For a `multipart/form-data` body: whether it is required, and so sent even when
-    /// none of its parts is set; `None` without one.
-    pub multipart: Option<bool>,
+    /// Whether a `multipart/form-data` body is required, and so sent even when none of its
+    /// parts (the [`ParamLocation::Part`] parameters) is set.
+    pub multipart_required: bool,
     /// What a 2xx response (or, when none is declared, the `default` one) carries.
     pub success: Success,
     /// The non-2xx statuses the document declares, as it writes them (`404`, `5XX`;

@@ -47,10 +47,8 @@ pub struct Request {
     /// The media type and the bytes of the body, serialised once and shared by every
     /// attempt.
     body: Option<(Cow<'static, str>, Bytes)>,
-    /// The parts of a `multipart/form-data` body, made into `body` when it is sent, and
-    /// whether the body is sent even with none (it is required).
+    /// The parts of a `multipart/form-data` body, made into `body` when it is sent.
     parts: Option<Parts>,
-    parts_required: bool,
     /// The server the operation is sent to, as the API description gives it, when it is not
     /// the client's base URL ([`ClientBuilder::server_url`](crate::ClientBuilder::server_url)
     /// may send it elsewhere), and whether its URL has variables, which only that can give.
@@ -91,7 +89,6 @@ impl Request {
             headers: Vec::new(),
             body: None,
             parts: None,
-            parts_required: false,
             server: None,
             accept: "application/json",
             idempotent: false,
@@ -269,7 +266,7 @@ impl Request {
 
     /// A `multipart/form-data` body, sent even if no part is set (the body is required).
     pub fn multipart(mut self) -> Self {
-        self.parts_required = true;
+        self.parts.get_or_insert_with(Parts::default).required = true;
         self
     }
 
@@ -307,12 +304,8 @@ impl Request {
         value: &(impl Serialize + ?Sized),
         style: ObjectStyle,
     ) -> Self {
-        let value = match serde_json::to_value(value) {
-            Ok(value) => value,
-            Err(error) => {
-                self.fail(format!("the part `{name}` could not be written: {error}"));
-                return self;
-            }
+        let Some(value) = self.part_json(name, value) else {
+            return self;
         };
         let parts = self.parts_at(place);
         match style {
@@ -337,13 +330,11 @@ impl Request {
     ) -> Self {
         let mut json = Vec::with_capacity(values.len());
         for value in values {
-            match serde_json::to_value(value) {
-                Ok(serde_json::Value::Null) => {}
-                Ok(value) => json.push(value.to_string().into_bytes()),
-                Err(error) => {
-                    self.fail(format!("the part `{name}` could not be written: {error}"));
-                    return self;
-                }
+            let Some(value) = self.part_json(name, value) else {
+                return self;
+            };
+            if !value.is_null() {
+                json.push(value.to_string().into_bytes());
             }
         }
         let parts = self.parts_at(place);
@@ -351,6 +342,18 @@ impl Request {
             parts.json(place, name, json);
         }
         self
+    }
+
+    /// The JSON of the part `name`'s `value`; `None`, and the request failed, when it
+    /// can't be written.
+    fn part_json(
+        &mut self,
+        name: &str,
+        value: &(impl Serialize + ?Sized),
+    ) -> Option<serde_json::Value> {
+        serde_json::to_value(value)
+            .map_err(|error| self.fail(format!("the part `{name}` could not be written: {error}")))
+            .ok()
     }
 
     /// A file part, labelled `media_type` unless the file says its own.
@@ -698,12 +701,7 @@ async fn execute<E: ErrorBody>(
         return Err(Error::InvalidRequest { operation, message });
     }
     let mut request = request;
-    let parts = match request.parts.take() {
-        Some(parts) if parts.is_empty() && !request.parts_required => None,
-        Some(parts) => Some(parts),
-        None => request.parts_required.then(Parts::default),
-    };
-    if let Some(parts) = parts {
+    if let Some(parts) = request.parts.take().filter(Parts::is_sent) {
         let (content_type, body) = parts
             .into_body()
             .map_err(|message| Error::InvalidRequest { operation, message })?;

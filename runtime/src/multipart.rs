@@ -108,6 +108,8 @@ impl From<&'static str> for FilePart {
 #[derive(Debug, Default)]
 pub(crate) struct Parts {
     parts: Vec<Part>,
+    /// Whether the body is sent even with no part (it is required).
+    pub(crate) required: bool,
 }
 
 #[derive(Debug)]
@@ -122,9 +124,9 @@ struct Part {
 }
 
 impl Parts {
-    /// Whether no part is set.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.parts.is_empty()
+    /// Whether the body is sent: it is required, or a part is set.
+    pub(crate) fn is_sent(&self) -> bool {
+        self.required || !self.parts.is_empty()
     }
 
     /// Takes out the parts at `place`.

@@ -112,7 +112,7 @@ fn operation(operation: &Operation) -> TokenStream {
         .filter(|param| is_positional(param))
         .map(|param| parameter_setter(operation, param));
     // An optional body is left out unless one of its parts is set.
-    let multipart = (operation.multipart == Some(true)).then(|| quote!(.multipart()));
+    let multipart = operation.multipart_required.then(|| quote!(.multipart()));
     let body = operation.body.as_ref().map(|body| {
         let media_type = &body.media_type;
         let set = match body.encoding {

@@ -214,18 +214,10 @@ fn first_call(api: &Api) -> Option<(&ApiGroup, &Operation)> {
 
 /// A literal for a required parameter: its wire name for a string, `1` or `true`.
 fn example_argument(param: &crate::ir::Parameter) -> String {
-    match (&param.ty, param.location) {
-        (TypeRef::I32 | TypeRef::I64 | TypeRef::U64, _) => "1".to_owned(),
-        (TypeRef::Bool, _) => "true".to_owned(),
-        (
-            _,
-            ParamLocation::Path
-            | ParamLocation::Query
-            | ParamLocation::Header
-            | ParamLocation::Part,
-        ) => {
-            format!("{:?}", param.wire_name)
-        }
+    match param.ty {
+        TypeRef::I32 | TypeRef::I64 | TypeRef::U64 => "1".to_owned(),
+        TypeRef::Bool => "true".to_owned(),
+        _ => format!("{:?}", param.wire_name),
     }
 }
 

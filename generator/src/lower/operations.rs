@@ -238,14 +238,19 @@ impl<'d> Lowerer<'d> {
         }
         let (path, fixed_query) = split_path_key(path);
         // `?lat={lat}` in a path key (Weatherbit's, ClickSend's) is a query parameter.
-        let (templated, fixed_query): (Vec<_>, Vec<_>) = fixed_query
-            .into_iter()
-            .partition(|(_, value)| placeholder(value).is_some());
+        let mut templated = Vec::new();
+        let mut fixed_query = fixed_query;
+        fixed_query.retain(|(query_name, value)| match placeholder(value) {
+            Some(name) => {
+                templated.push((query_name.clone(), name.to_owned()));
+                false
+            }
+            None => true,
+        });
         let type_hint = camel(&id);
         let path_segments = path_segments(path, at)?;
         let mut params = self.parameters(path_parameters, operation, at, &type_hint)?;
-        for (query_name, value) in &templated {
-            let name = placeholder(value).unwrap_or_default();
+        for (query_name, name) in &templated {
             self.query_of_path_key(&mut params, &path_segments, (query_name, name), at)?;
         }
         for name in undeclared_path_parameters(&path_segments, &params) {
@@ -257,12 +262,12 @@ impl<'d> Lowerer<'d> {
         for param in &mut params {
             param.rust_name = param_names.claim(clear_of_call_methods(&param.rust_name));
         }
-        let mut multipart = None;
+        let mut multipart_required = false;
         let body = match self.request_body(operation, at, &type_hint, &mut param_names)? {
             Some(Body::Whole(body)) => Some(body),
             Some(Body::Parts { parts, required }) => {
                 params.extend(parts);
-                multipart = Some(required);
+                multipart_required = required;
                 None
             }
             None => None,
@@ -294,7 +299,7 @@ impl<'d> Lowerer<'d> {
             deprecated: operation.deprecated,
             idempotent,
             server: None,
-            multipart,
+            multipart_required,
         })
     }
 
@@ -761,21 +766,18 @@ impl<'d> Lowerer<'d> {
             .filter(|(name, _)| unsendable(name).is_none())
             .map(|(name, media)| (name.as_str(), media, media_encoding(name)));
         let form_data = body.content.iter().find(|(name, _)| is_form_data(name));
-        let ranges = |this: &Self| {
-            body.content
-                .iter()
-                .filter(|(name, _)| is_json_range(name))
-                .map(|(name, media)| (name.as_str(), media, this.content_encoding(name, media)))
-                .collect::<Vec<_>>()
-        };
+        let ranges: Vec<_> = body
+            .content
+            .iter()
+            .filter(|(name, _)| is_json_range(name))
+            .map(|(name, media)| (name.as_str(), media, self.content_encoding(name, media)))
+            .collect();
         let picked = match (pick_content(sendable), form_data) {
             (Some(picked), _) => Some(picked),
             // A range beside a multipart body that is no object of parts says what it is
             // (a file under `*/*`, as Jira's attachments are described).
-            (None, Some((_, media)))
-                if !self.is_object_of_parts(media) && !ranges(self).is_empty() =>
-            {
-                pick_content(ranges(self))
+            (None, Some((_, media))) if !ranges.is_empty() && !self.is_object_of_parts(media) => {
+                pick_content(ranges)
             }
             (None, Some((name, media))) => {
                 let at = where_.push("content").push(name);
@@ -788,7 +790,7 @@ impl<'d> Lowerer<'d> {
                     required: body.required,
                 }));
             }
-            (None, None) => pick_content(ranges(self)),
+            (None, None) => pick_content(ranges),
         };
         let Some((media_type, content, encoding)) = picked else {
             return Err(match body.content.keys().find_map(|name| Some((name, unsendable(name)?))) {
