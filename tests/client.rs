@@ -874,7 +874,7 @@ async fn okta_errors_keep_status_code_request_id_and_causes() -> TestResult {
             causes: &["Only a session that is in CREATED or IN_PROGRESS status can be canceled."],
             request_id: "req-400",
             retryable: false,
-            display: "400 Bad Request (E0000001): Api validation failed: importSessionId \
+            display: "getIdentitySourceSession: 400 Bad Request (E0000001): Api validation failed: importSessionId \
                       [Only a session that is in CREATED or IN_PROGRESS status can be canceled.] (request id req-400)",
         },
         Case {
@@ -884,7 +884,7 @@ async fn okta_errors_keep_status_code_request_id_and_causes() -> TestResult {
             causes: &["first cause", "second cause"],
             request_id: "req-400b",
             retryable: false,
-            display: "400 Bad Request (E0000003): The request body was not well-formed. \
+            display: "getIdentitySourceSession: 400 Bad Request (E0000003): The request body was not well-formed. \
                       [first cause; second cause] (request id req-400b)",
         },
         Case {
@@ -894,7 +894,7 @@ async fn okta_errors_keep_status_code_request_id_and_causes() -> TestResult {
             causes: &[],
             request_id: "req-401",
             retryable: false,
-            display: "401 Unauthorized (E0000011): Invalid token provided (request id req-401)",
+            display: "getIdentitySourceSession: 401 Unauthorized (E0000011): Invalid token provided (request id req-401)",
         },
         Case {
             status: 403,
@@ -903,7 +903,7 @@ async fn okta_errors_keep_status_code_request_id_and_causes() -> TestResult {
             causes: &[],
             request_id: "req-403",
             retryable: false,
-            display: "403 Forbidden (E0000006): You do not have permission to perform the requested action \
+            display: "getIdentitySourceSession: 403 Forbidden (E0000006): You do not have permission to perform the requested action \
                       (request id req-403)",
         },
         Case {
@@ -913,7 +913,7 @@ async fn okta_errors_keep_status_code_request_id_and_causes() -> TestResult {
             causes: &[],
             request_id: "oaeXYZ",
             retryable: false,
-            display: "404 Not Found (E0000007): Not found: Resource not found: aps123 (request id oaeXYZ)",
+            display: "getIdentitySourceSession: 404 Not Found (E0000007): Not found: Resource not found: aps123 (request id oaeXYZ)",
         },
         Case {
             status: 429,
@@ -922,7 +922,7 @@ async fn okta_errors_keep_status_code_request_id_and_causes() -> TestResult {
             causes: &[],
             request_id: "req-429",
             retryable: true,
-            display: "429 Too Many Requests (E0000047): API call exceeded rate limit due to too many requests. \
+            display: "getIdentitySourceSession: 429 Too Many Requests (E0000047): API call exceeded rate limit due to too many requests. \
                       (request id req-429)",
         },
         Case {
@@ -932,7 +932,7 @@ async fn okta_errors_keep_status_code_request_id_and_causes() -> TestResult {
             causes: &[],
             request_id: "req-500",
             retryable: false,
-            display: "500 Internal Server Error (E0000009): Internal Server Error (request id req-500)",
+            display: "getIdentitySourceSession: 500 Internal Server Error (E0000009): Internal Server Error (request id req-500)",
         },
     ];
 
@@ -1057,7 +1057,7 @@ async fn html_502_keeps_the_raw_body() -> TestResult {
     assert_eq!(
         error.to_string(),
         format!(
-            "502 Bad Gateway: the body says no error code or summary; it starts with {html:?} (request id req-502)"
+            "getIdentitySourceSession: 502 Bad Gateway: the body says no error code or summary; it starts with {html:?} (request id req-502)"
         )
     );
     assert_eq!(received(&server).await.len(), 1, "502 is not retried");
@@ -1163,7 +1163,9 @@ async fn a_json_error_body_of_another_shape_still_says_its_code_and_summary() ->
     let error = get_session_error(&api(&server)).await;
     let shown = error.to_string();
     assert!(
-        shown.starts_with("402 Payment Required (card_declined): Declined."),
+        shown.starts_with(
+            "getIdentitySourceSession: 402 Payment Required (card_declined): Declined."
+        ),
         "{shown}"
     );
     assert!(!shown.contains("says no error code"), "{shown}");
@@ -1197,7 +1199,7 @@ async fn empty_404_is_an_error_never_success() -> TestResult {
     assert_eq!(api_error.raw_body, None);
     assert_eq!(
         error.to_string(),
-        "404 Not Found with an empty body (request id req-404)"
+        "getIdentitySourceSession: 404 Not Found with an empty body (request id req-404)"
     );
 
     // Operations without a response body must not take an empty 404 for success either.
@@ -1487,7 +1489,7 @@ async fn garbled_and_duplicated_headers_read_as_none() -> TestResult {
     assert_eq!(meta.date, None);
     assert_eq!(
         error.to_string(),
-        "429 Too Many Requests with an empty body"
+        "getIdentitySourceSession: 429 Too Many Requests with an empty body"
     );
     Ok(())
 }
@@ -2502,7 +2504,7 @@ async fn null_error_causes_keep_the_okta_error() -> TestResult {
     assert_eq!(error.error_code(), Some("E0000001"));
     assert_eq!(
         error.to_string(),
-        "400 Bad Request (E0000001): Api validation failed"
+        "getIdentitySourceSession: 400 Bad Request (E0000001): Api validation failed"
     );
     Ok(())
 }

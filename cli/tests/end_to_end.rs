@@ -1334,7 +1334,9 @@ async fn a_failed_import_says_what_failed_instead_of_a_summary_of_zeros() {
     assert_eq!(report["outcome"], "failed", "{report}");
     let error = report["error"].as_str().unwrap_or_default();
     assert!(
-        error.starts_with("the import stopped: creating a session failed: 403"),
+        error.starts_with(
+            "the import stopped: creating a session failed: createIdentitySourceSession: 403"
+        ),
         "{report}"
     );
     assert_eq!(
@@ -1669,7 +1671,7 @@ async fn sessions_are_listed_shown_and_cancelled() {
     assert!(
         run.stderr.starts_with(&format!(
             "error: cancelling session {id} (only a CREATED or IN_PROGRESS one can be; \
-             okta-import sessions get {id} shows its status): 400",
+             okta-import sessions get {id} shows its status): deleteIdentitySourceSession: 400",
             id = session.id
         )),
         "{}",
@@ -1694,9 +1696,9 @@ async fn sessions_are_listed_shown_and_cancelled() {
         .await;
     assert!(
         run.code == 1
-            && run
-                .stderr
-                .starts_with("error: reading session apsNOSUCHSESSION: 404"),
+            && run.stderr.starts_with(
+                "error: reading session apsNOSUCHSESSION: getIdentitySourceSession: 404"
+            ),
         "{}",
         run.all()
     );

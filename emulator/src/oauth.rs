@@ -8,6 +8,7 @@
 //! `error_description`); the descriptions are the emulator's own wording.
 
 use std::collections::{BTreeSet, HashMap};
+use std::hash::{BuildHasher, RandomState};
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -161,7 +162,12 @@ struct Claims {
 pub(crate) struct TokenIssuer {
     apps: Vec<RegisteredApp>,
     lifetime: Duration,
-    used_jtis: HashMap<String, u64>,
+    /// The `jti`s of the assertions taken that have not expired, each by its
+    /// [`fingerprint`](Self::jti_fingerprint), with when it expires: a `jti` may be as long as
+    /// the form allows (hundreds of kilobytes), and what is kept of it stays sixteen bytes.
+    used_jtis: HashMap<u128, u64>,
+    /// The keys of the fingerprints, random for each issuer.
+    jti_keys: [RandomState; 2],
     tokens: HashMap<String, Grant>,
 }
 
@@ -185,6 +191,7 @@ impl TokenIssuer {
             apps,
             lifetime,
             used_jtis: HashMap::new(),
+            jti_keys: [RandomState::new(), RandomState::new()],
             tokens: HashMap::new(),
         })
     }
@@ -294,6 +301,7 @@ impl TokenIssuer {
     /// Remembers an assertion's `jti` until the assertion expires; one seen before is refused.
     fn use_jti(&mut self, jti: Option<String>, exp: u64, unix_now: u64) -> Result<(), OAuthError> {
         let jti = jti.ok_or_else(|| OAuthError::client("The client_assertion has no jti."))?;
+        let jti = self.jti_fingerprint(&jti);
         self.used_jtis.retain(|_, expires| *expires >= unix_now);
         if self.used_jtis.contains_key(&jti) {
             return Err(OAuthError::client(
@@ -309,6 +317,14 @@ impl TokenIssuer {
         }
         self.used_jtis.insert(jti, exp);
         Ok(())
+    }
+
+    /// A `jti`'s 128-bit keyed hash (two SipHashes of random keys): two `jti`s that differ
+    /// share one by chance only, about once in 2^64 pairs even for a sender that sees the
+    /// answers.
+    fn jti_fingerprint(&self, jti: &str) -> u128 {
+        let [high, low] = &self.jti_keys;
+        u128::from(high.hash_one(jti)) << 64 | u128::from(low.hash_one(jti))
     }
 
     fn grant_token(&mut self, scopes: BTreeSet<String>, now: Instant) -> Value {

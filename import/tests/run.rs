@@ -1443,7 +1443,7 @@ async fn server_errors_while_polling_are_read_through_a_few_times_in_a_row() -> 
                 assert!(
                     error
                         .to_string()
-                        .contains("reading the session failed: 500"),
+                        .contains("reading the session failed: getIdentitySourceSession: 500"),
                     "{error}"
                 );
                 assert_eq!(error.report.sessions[0].status, Status::Triggered);

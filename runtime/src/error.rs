@@ -306,7 +306,9 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     )
 }
 
-/// A response with a status outside 2xx.
+/// A response with a status outside 2xx. Its message names the operation, as every other
+/// error's does, then the status, the error's code, summary and causes, and the request id:
+/// `getIdentitySourceSession: 404 Not Found (E0000007): Not found: … (request id …)`.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ApiError<E = serde_json::Value> {
@@ -356,7 +358,8 @@ impl<E: ErrorBody> fmt::Display for ApiError<E> {
         let status = self.meta.status;
         write!(
             f,
-            "{} {}",
+            "{}: {} {}",
+            self.operation,
             status.as_u16(),
             status.canonical_reason().unwrap_or("Unknown Status")
         )?;
@@ -653,7 +656,7 @@ mod tests {
         assert_eq!(
             error.to_string(),
             format!(
-                "404 Not Found: the body says no error code or summary; it starts with {start:?}…"
+                "getThing: 404 Not Found: the body says no error code or summary; it starts with {start:?}…"
             )
         );
         assert_eq!(error.raw_body.as_deref(), Some(body.as_str()));

@@ -209,6 +209,25 @@ async fn the_token_endpoint_has_a_rate_limit_of_its_own() {
     assert_eq!(body["errorCode"], "E0000047");
 }
 
+/// A `jti` as long as the form allows is remembered (by a hash of it) and refused when
+/// used again, and one that differs from it in its last character is not.
+#[tokio::test]
+async fn a_long_jti_is_refused_when_used_again() {
+    let emulator = emulator_with_app(emulator::ServiceApp::new(CLIENT_ID, RSA_PUBLIC)).await;
+    let long = "j".repeat(100_000);
+    let first = assertion(&emulator, json!({ "jti": long }));
+    assert_eq!(token(&emulator, &first).await.0, 200);
+    let (status, body) = token(&emulator, &first).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (401, &json!("invalid_client")),
+        "{body}"
+    );
+    let other = format!("{}k", &long[1..]);
+    let (status, body) = token(&emulator, &assertion(&emulator, json!({ "jti": other }))).await;
+    assert_eq!(status, 200, "{body}");
+}
+
 #[tokio::test]
 async fn expired_replayed_or_misaddressed_assertions_are_refused() {
     let emulator = emulator_with_app(emulator::ServiceApp::new(CLIENT_ID, RSA_PUBLIC)).await;
