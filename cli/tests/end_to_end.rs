@@ -508,7 +508,7 @@ async fn an_import_of_deactivations_alone_says_what_it_did() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_report_path_naming_a_folder_is_refused_before_anything_is_sent() {
+async fn a_report_path_naming_a_folder_or_standard_output_is_refused_before_anything_is_sent() {
     let emulator = emulator().await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
     dir.write("users.csv", people_csv(1..=3));
@@ -525,6 +525,18 @@ async fn a_report_path_naming_a_folder_is_refused_before_anything_is_sent() {
         );
         assert_eq!(run.stderr, said, "{}", run.all());
     }
+    // Nor is `-` made a file: many tools take it for standard output.
+    let run = dir
+        .run_async(&["users", "users.csv", "--report", "-"])
+        .await;
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr
+            .starts_with("error: cannot create the report -: `-` is no file here"),
+        "{}",
+        run.all()
+    );
+    assert!(!dir.path().join("-").exists());
     assert!(emulator.requests().is_empty(), "{:?}", emulator.requests());
 }
 

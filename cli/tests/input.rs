@@ -128,6 +128,30 @@ fn a_map_file_with_a_bad_row_or_a_repeated_column_is_refused_at_its_line() {
         error(b"from,to\n"),
         "MAP:1: a map file starts with the header `column,attribute`"
     );
+    // A quote never closed would take the rows after it into one attribute's name.
+    assert_eq!(
+        error(b"column,attribute\nMail,\"email\nDept,department\n"),
+        "MAP:2: column 2: a quote opened at line 2 is never closed: the rest of the file, to line 3, \
+         was read as one field, and nothing after it can be read"
+    );
+    assert_eq!(
+        error(b"column,attribute\nDept,department\nMail,\"email"),
+        "MAP:3: column 2: a quote opened here is never closed before the file ends"
+    );
+    assert_eq!(
+        error(b"column,attribute\nMail,\"e\"mail\"\n"),
+        "MAP:2: column 2: text follows the closing quote of a quoted value (a quote inside a quoted \
+         value is written twice: \"\")"
+    );
+    assert_eq!(
+        error(b"column,attribute\nMail,\"e\x07mail\"\n"),
+        "MAP:2: column 2: the attribute \"e\\u{7}mail\" has a control character (a line break?); an \
+         attribute's name is text on one line"
+    );
+    assert_eq!(
+        error(b"column,attribute\nMail,e\xffmail\n"),
+        "MAP:2: invalid UTF-8 in the row after 1 valid bytes; save the file as UTF-8"
+    );
 }
 
 /// Excel's first line `sep=;` names the delimiter, whatever `--delimiter` says; the header is
@@ -445,6 +469,18 @@ fn a_missing_file_and_an_unknown_extension_are_refused() {
         error.starts_with("cannot read /nonexistent/users.csv: "),
         "{error}"
     );
+    // Missing, or a folder, whatever its name says of its format.
+    let (dir, _) = file("users.csv", b"");
+    for (path, expected) in [
+        (dir.path().join("users"), "No such file"),
+        (dir.path().to_owned(), "it is not a regular file"),
+    ] {
+        let error = read_users(&path, &ReadOptions::default())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains(expected), "{error}");
+    }
     let (_dir, path) = file("users.txt", b"externalId\n");
     assert!(header_error(&path, &ReadOptions::default()).contains("--format csv|jsonl"));
     let options = ReadOptions {
@@ -671,6 +707,19 @@ fn deactivation_files_one_id_per_line_or_a_csv_column() {
             .contains("gone.txt:2: a tab inside the external id"),
         "{rows:?}"
     );
+    // Nor is a row of a CSV file without its header, which would deactivate no one.
+    let (_dir, path) = file("gone.txt", b"e1\ne2,e3\ne4;left\ne5,\n");
+    let rows: Vec<_> = read_deactivations(&path, Delimiter::default())
+        .unwrap()
+        .map(|r| r.map(|row| row.external_id).map_err(|e| e.to_string()))
+        .collect();
+    assert_eq!(rows[0], Ok("e1".to_owned()));
+    for (row, line) in rows[1..].iter().zip(2..) {
+        let error = row.as_ref().unwrap_err();
+        let expected = format!("gone.txt:{line}: a comma or semicolon inside the external id");
+        assert!(error.contains(&expected), "{rows:?}");
+    }
+    assert_eq!(rows.len(), 4);
     let (_dir, path) = file("gone.csv", b"name,ExternalID\nAda,e1\nBob,e2\n");
     let rows: Vec<_> = read_deactivations(&path, Delimiter::default())
         .unwrap()

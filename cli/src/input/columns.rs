@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use okta_identity_source::models::IdentitySourceUserProfileForUpsert;
 
+use super::csv_users::{check_quotes, invalid_utf8};
 use super::line_breaks::LineBreaks;
 use super::{Delimiter, InputError, Location, SEPARATORS, display_name, open};
 use crate::output::summary::count;
@@ -132,9 +133,9 @@ impl ColumnMap {
         }
         let mut renames = HashMap::new();
         let mut rows = Vec::new();
-        let mut record = csv::StringRecord::new();
-        loop {
-            let read = reader.read_record(&mut record);
+        let mut record = csv::ByteRecord::new();
+        for index in 0.. {
+            let read = reader.read_byte_record(&mut record);
             let at = |position| Location::in_csv(&file, &reader, position, None);
             let error = |location, message| InputError::Header { location, message };
             match read {
@@ -143,13 +144,28 @@ impl ColumnMap {
                 Err(e) => return Err(error(at(e.position()), e.to_string())),
             }
             let location = at(record.position());
-            let (2, Some(from), Some(to)) = (record.len(), record.get(0), record.get(1)) else {
+            // A quote never closed would take the rows after it into this one's attribute.
+            check_quotes(&reader, &record, Delimiter(b','), &location, index)
+                .map_err(|e| error(e.location, e.message))?;
+            let fields = record
+                .iter()
+                .map(std::str::from_utf8)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| error(location.clone(), invalid_utf8(&e, "the row")))?;
+            let [from, to] = fields[..] else {
                 let message = format!(
                     "{}; a row of a map file is `column,attribute`",
-                    count(record.len() as u64, "field")
+                    count(fields.len() as u64, "field")
                 );
                 return Err(error(location, message));
             };
+            if to.contains(char::is_control) {
+                let message = format!(
+                    "the attribute {to:?} has a control character (a line break?); an \
+                     attribute's name is text on one line"
+                );
+                return Err(error(location.at_column(2), message));
+            }
             if renames
                 .insert(from.to_lowercase(), to.to_string())
                 .is_some()

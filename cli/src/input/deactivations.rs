@@ -154,8 +154,9 @@ fn from_lines<R: BufRead + Send + 'static>(
 }
 
 /// What a line of a list of ids holds instead of an id, when it is plainly something else:
-/// a JSON object (a JSON Lines file), columns separated by tabs (a spreadsheet's rows
-/// pasted), or an id in quotes (a spreadsheet's export).
+/// a JSON object (a JSON Lines file), columns separated by tabs, commas or semicolons (a
+/// spreadsheet's rows pasted or exported, `e2,left company`), or an id in quotes (a
+/// spreadsheet's export). An id that holds a comma is given in a CSV file, in quotes.
 fn not_an_id(text: &str) -> Option<&'static str> {
     if text.starts_with('{') {
         return Some(
@@ -167,6 +168,13 @@ fn not_an_id(text: &str) -> Option<&'static str> {
         return Some(
             "a tab inside the external id: columns of a spreadsheet? A deactivation file holds \
              one external id per line, or is a .csv or .tsv file with an externalId column",
+        );
+    }
+    if text.contains([',', ';']) {
+        return Some(
+            "a comma or semicolon inside the external id: columns of a CSV file? A deactivation \
+             file holds one external id per line, or is a .csv file with an externalId column \
+             (where an id that holds a comma is written in quotes)",
         );
     }
     let quoted = text.len() >= 2 && text.starts_with('"') && text.ends_with('"');

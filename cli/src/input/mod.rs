@@ -280,11 +280,13 @@ pub type Users = Box<dyn Iterator<Item = Result<UserRow, RecordError>> + Send>;
 /// Opens a users file and checks its header; the records are read as the iterator is driven.
 pub fn read_users(path: &Path, options: &ReadOptions) -> Result<Users, InputError> {
     refuse_a_stream(path)?;
+    // Opened first: a file that is missing or a folder is told so, whatever its name.
+    let reader = open(path)?;
     let format = match options.format {
         Some(format) => format,
         None => format_of(path)?,
     };
-    users_from_reader(open(path)?, display_name(path), format, options)
+    users_from_reader(reader, display_name(path), format, options)
 }
 
 /// Refuses standard input (`-`, unless a file has that name), a pipe (a FIFO, a process

@@ -53,6 +53,12 @@ impl ReportFile {
                 path.display()
             ))
         };
+        // Taken by many tools for standard output; a file named `-` is given as `./-`.
+        if path.as_os_str() == "-" {
+            return Err(refuse(
+                "`-` is no file here (the report is written to a file, not to standard output); give it a file name, such as report.json (or ./- for a file named `-`)".into(),
+            ));
+        }
         if names_a_folder(path) {
             return Err(refuse(format!(
                 "it names a folder; give the report a file name, such as {}",
