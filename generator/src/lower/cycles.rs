@@ -2,6 +2,13 @@
 //! size: every struct field inside such a cycle is boxed. A cycle left without a struct
 //! field in it (unions and aliases alone) is refused: decoding a value would go round it
 //! without ever going into the value, until the stack overflows.
+//!
+//! A long chain of types each holding the next by value is finite, but the compiler works
+//! out a type's layout, and whether it needs dropping, through every type it holds, one
+//! level of its queries a struct or `Option` on the way: past 128 levels (the default
+//! `recursion_limit`) the crate does not compile (`queries overflow the depth limit!`,
+//! E0320), and neither does a user's crate that holds the first type. A field whose chain
+//! would go deeper than [`MAX_LEVELS_BY_VALUE`] is boxed, as a `Box` needs neither.
 
 use crate::diagnostic::{Diagnostic, Pointer};
 use crate::ir::{self, TypeDef, TypeKind, TypeRef};
@@ -63,6 +70,106 @@ pub(super) fn box_cycles(types: &mut [TypeDef]) -> Result<(), Diagnostic> {
         }
     }
     Ok(())
+}
+
+/// The deepest chain of types held by value left to the compiler, in levels of its queries:
+/// half the default limit, as a user's crate adds levels around a value (an `async` block, a
+/// tuple) and proving `Send` takes them too ([`auto_traits`](super::auto_traits)).
+const MAX_LEVELS_BY_VALUE: u32 = 64;
+
+/// Boxes the struct fields through which a type would hold a chain of types by value deeper
+/// than [`MAX_LEVELS_BY_VALUE`] levels: of a chain of 100 types each holding the next, one
+/// field in about every 30. Runs after [`box_cycles`], when the types held by value make no
+/// cycle.
+pub(super) fn box_deep_chains(types: &mut [TypeDef]) {
+    let targets: Vec<Vec<Option<usize>>> = types
+        .iter()
+        .map(|def| {
+            by_value(&def.kind)
+                .map(|ty| match held(ty) {
+                    TypeRef::Named(name) => ir::type_position(types, name),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    let mut levels: Vec<u32> = vec![0; types.len()];
+    for at in held_first(&edges(types, &targets)) {
+        let is_struct = matches!(types[at].kind, TypeKind::Struct(_));
+        // What the type holds, in the order of `by_value`, each with the `Option` around it.
+        let held: Vec<(u32, &mut TypeRef)> = match &mut types[at].kind {
+            TypeKind::Struct(s) => {
+                let fields = s.fields.iter_mut();
+                fields
+                    .map(|field| (option_levels(field.presence), &mut field.ty))
+                    .collect()
+            }
+            TypeKind::Union(u) => u
+                .variants
+                .iter_mut()
+                .map(|variant| (0, &mut variant.ty))
+                .collect(),
+            TypeKind::Alias(target) => vec![(0, target)],
+            TypeKind::Enum(_) => Vec::new(),
+        };
+        let mut deepest = 0;
+        for ((option, ty), to) in held.into_iter().zip(&targets[at]) {
+            let Some(to) = *to else { continue };
+            let chain = 1 + option + nullable_levels(ty) + levels[to];
+            if is_struct && chain > MAX_LEVELS_BY_VALUE {
+                let ty = held_mut(ty);
+                *ty = TypeRef::Boxed(Box::new(std::mem::replace(ty, TypeRef::Json)));
+            } else {
+                deepest = deepest.max(chain);
+            }
+        }
+        levels[at] = deepest;
+    }
+}
+
+/// The levels of the `Option` a field's presence wraps its type in.
+fn option_levels(presence: ir::Presence) -> u32 {
+    match presence {
+        ir::Presence::Required => 0,
+        ir::Presence::RequiredNullable | ir::Presence::Optional => 1,
+        ir::Presence::OptionalNullable => 2,
+    }
+}
+
+/// The `Option`s of a nullable type around what it holds.
+fn nullable_levels(ty: &TypeRef) -> u32 {
+    match ty {
+        TypeRef::Nullable(inner) => 1 + nullable_levels(inner),
+        _ => 0,
+    }
+}
+
+/// The nodes of an acyclic graph, each after every node its edges reach (a post-order,
+/// without recursion, so a chain of thousands of types cannot overflow the stack).
+fn held_first(edges: &[Vec<usize>]) -> Vec<usize> {
+    let mut order = Vec::with_capacity(edges.len());
+    let mut seen = vec![false; edges.len()];
+    for root in 0..edges.len() {
+        if std::mem::replace(&mut seen[root], true) {
+            continue;
+        }
+        let mut frames = vec![(root, 0)];
+        while let Some(&mut (node, ref mut next)) = frames.last_mut() {
+            match edges[node].get(*next) {
+                Some(&to) => {
+                    *next += 1;
+                    if !std::mem::replace(&mut seen[to], true) {
+                        frames.push((to, 0));
+                    }
+                }
+                None => {
+                    order.push(node);
+                    frames.pop();
+                }
+            }
+        }
+    }
+    order
 }
 
 /// For each type, the positions of the named types it holds by value.
@@ -223,6 +330,31 @@ mod tests {
             field_types(&types[2]),
             [&TypeRef::List(Box::new(named("C")))]
         );
+    }
+
+    /// A chain of 80 types, each holding the next in an optional field (two levels a link):
+    /// the field of `T46` (33 links from the end, 66 levels) is boxed, and that of `T13`, 33
+    /// links before it, each boxed link starting a new count.
+    #[test]
+    fn a_chain_held_by_value_is_boxed_where_it_gets_too_deep() {
+        let name = |at: usize| format!("T{at:02}");
+        // Sorted by name, as lowering leaves them.
+        let mut types: Vec<TypeDef> = (0..80)
+            .map(|at| {
+                let fields = match at {
+                    79 => vec![field("last", TypeRef::String)],
+                    _ => vec![field("next", TypeRef::Named(name(at + 1)))],
+                };
+                object(&name(at), fields)
+            })
+            .collect();
+        super::box_deep_chains(&mut types);
+        let boxed: Vec<&str> = types
+            .iter()
+            .filter(|def| matches!(field_types(def)[..], [TypeRef::Boxed(_)]))
+            .map(|def| def.name.as_str())
+            .collect();
+        assert_eq!(boxed, ["T13", "T46"]);
     }
 
     fn union(name: &str, members: Vec<TypeRef>) -> TypeDef {

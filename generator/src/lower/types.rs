@@ -1103,6 +1103,7 @@ impl<'d> Lowerer<'d> {
     pub(super) fn finish_types(&mut self) -> Result<Vec<TypeDef>, Diagnostic> {
         let mut types: Vec<TypeDef> = std::mem::take(&mut self.types).into_values().collect();
         super::cycles::box_cycles(&mut types)?;
+        super::cycles::box_deep_chains(&mut types);
         super::constant_tags::tag_by_constants(&mut types);
         super::first_match::order_first_match_unions(&mut types);
         super::first_match::guard_structs_from_arrays(&mut types);
