@@ -329,9 +329,11 @@ fn create_temporary(path: &Path) -> Result<fs::File, WriteError> {
 }
 
 /// The generated files under `out` (relative paths), found by the ownership rule: the
-/// files directly in `out`, and those in its `src/` tree. Hidden directories, symbolic
-/// links and directories holding a crate of their own (a `Cargo.toml`) are not entered;
-/// temporary files are [`stage`]'s to deal with.
+/// files directly in `out`, and those in its `src/` tree. Hidden entries (a name starting
+/// with `.`, which the generator never writes: `.git`, an editor's or a user's copies) are
+/// left alone, files as directories; symbolic links and directories holding a crate of
+/// their own (a `Cargo.toml`) are not entered; temporary files are [`stage`]'s to deal
+/// with.
 fn generated_files(out: &Path) -> Result<Vec<String>, WriteError> {
     let mut found = Vec::new();
     let mut pending = vec![(out.to_owned(), false)];
@@ -343,6 +345,9 @@ fn generated_files(out: &Path) -> Result<Vec<String>, WriteError> {
         };
         for entry in entries {
             let entry = entry.map_err(at(&directory))?;
+            if entry.file_name().as_encoded_bytes().starts_with(b".") {
+                continue;
+            }
             let path = entry.path();
             let file_type = entry.file_type().map_err(at(&path))?;
             let enters = if directory == out {
@@ -481,6 +486,40 @@ mod tests {
             fs::read_to_string(dir.join("lib.rs")).unwrap(),
             lib.contents
         );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A stale generated file is removed, but not a copy of one kept under a hidden name or
+    /// in a hidden directory (an editor's backup, a user's `.bak/`).
+    #[test]
+    fn stale_files_are_removed_and_hidden_copies_of_them_kept() {
+        let dir = std::env::temp_dir().join(format!("codegen-hidden-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let file = |path: &str| GeneratedFile {
+            path: path.to_owned(),
+            contents: format!(
+                "{}
+",
+                generated_preamble("spec.yaml")
+            ),
+        };
+        let manifest = file("Cargo.toml");
+        write(
+            &dir,
+            &[manifest.clone(), file("src/lib.rs"), file("src/old.rs")],
+        )
+        .unwrap();
+        let lib = fs::read_to_string(dir.join("src/lib.rs")).unwrap();
+        let copies = [dir.join(".lib-copy.rs"), dir.join("src/.bak/lib.rs")];
+        fs::create_dir(dir.join("src/.bak")).unwrap();
+        for copy in &copies {
+            fs::write(copy, &lib).unwrap();
+        }
+        write(&dir, &[manifest, file("src/lib.rs")]).unwrap();
+        assert!(!dir.join("src/old.rs").exists());
+        for copy in &copies {
+            assert_eq!(fs::read_to_string(copy).unwrap(), lib, "{}", copy.display());
+        }
         fs::remove_dir_all(&dir).unwrap();
     }
 
