@@ -66,10 +66,11 @@ fn csv_columns_map_to_the_profile_case_insensitively_and_the_rest_are_custom_att
 }
 
 #[test]
-fn empty_as_null_clears_nullable_attributes_and_leaves_the_others_out() {
+fn empty_as_null_clears_nullable_attributes_and_leaves_the_others_out_and_blank_cells_are_empty() {
+    // A cell of spaces only is as blank as an empty one; a value keeps its spaces.
     let (_dir, path) = file(
         "users.csv",
-        b"externalId,email,firstName,mobilePhone,department\ne1,,,,\n",
+        b"externalId,email,firstName,mobilePhone,department,title\ne1,,  ,,\t, Chief \n",
     );
     let options = ReadOptions {
         empty_as_null: true,
@@ -79,8 +80,11 @@ fn empty_as_null_clears_nullable_attributes_and_leaves_the_others_out() {
     let json = serde_json::to_value(&rows[0].as_ref().unwrap().profile).unwrap();
     assert_eq!(
         json,
-        serde_json::json!({"firstName": null, "mobilePhone": null})
+        serde_json::json!({"firstName": null, "mobilePhone": null, "title": " Chief "})
     );
+    let rows = read_all(&path, &ReadOptions::default());
+    let json = serde_json::to_value(&rows[0].as_ref().unwrap().profile).unwrap();
+    assert_eq!(json, serde_json::json!({"title": " Chief "}));
 }
 
 #[test]

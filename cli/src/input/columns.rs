@@ -67,18 +67,20 @@ impl Column {
         }
     }
 
-    /// Puts a cell's value into the profile. An empty cell is left out, or sent as null
-    /// when `empty_as_null` and the attribute can be null.
+    /// Puts a cell's value into the profile. An empty cell, or one of whitespace only (a
+    /// blank a spreadsheet left), is left out, or sent as null when `empty_as_null` and the
+    /// attribute can be null; any other value is sent as it is.
     pub(crate) fn apply(
         &self,
         profile: &mut IdentitySourceUserProfileForUpsert,
         value: &str,
         empty_as_null: bool,
     ) {
-        if value.is_empty() && !empty_as_null {
+        let blank = value.trim().is_empty();
+        if blank && !empty_as_null {
             return;
         }
-        let text = || (!value.is_empty()).then(|| value.to_string());
+        let text = || (!blank).then(|| value.to_string());
         match self {
             Column::UserName => profile.user_name = text(),
             Column::Email => profile.email = text(),
@@ -87,7 +89,7 @@ impl Column {
             Column::LastName => profile.last_name = Some(text()),
             Column::MobilePhone => profile.mobile_phone = Some(text()),
             Column::HomeAddress => profile.home_address = Some(text()),
-            Column::Custom(name) if !value.is_empty() => {
+            Column::Custom(name) if !blank => {
                 profile
                     .additional_properties
                     .insert(name.clone(), value.to_string());
