@@ -138,8 +138,14 @@ fn check_field(rule: &FieldRule, value: &str, reasons: &mut Vec<String>) {
             rule.max_chars
         ));
     } else if rule.email && !is_email_shaped(value) {
-        // The value is personal data: the reason names the field only.
-        reasons.push(format!("{name} is not an email address"));
+        // The value is personal data: the reason names the field only, and what to mend.
+        let spaces = value.trim() != value && is_email_shaped(value.trim());
+        let hint = if spaces {
+            " (it would be without the spaces at its ends)"
+        } else {
+            ""
+        };
+        reasons.push(format!("{name} is not an email address{hint}"));
     }
 }
 
@@ -199,6 +205,24 @@ mod tests {
         };
         assert_eq!(reasons(&profile), Vec::<String>::new());
         assert_eq!(reasons(&Profile::default()), Vec::<String>::new());
+    }
+
+    /// An address with spaces around it (a cell of a spreadsheet) says what to mend; one
+    /// with a space inside does not.
+    #[test]
+    fn an_address_with_spaces_at_its_ends_says_so() {
+        let profile = Profile {
+            email: Some(" ada@example.com ".into()),
+            second_email: Some("ada @example.com".into()),
+            ..Profile::default()
+        };
+        assert_eq!(
+            reasons(&profile),
+            [
+                "email is not an email address (it would be without the spaces at its ends)",
+                "secondEmail is not an email address",
+            ]
+        );
     }
 
     #[test]
