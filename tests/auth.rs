@@ -42,6 +42,8 @@ const SCHEMES: &str = "    key: {type: apiKey, in: header, name: Authorization}
     bearer: {type: http, scheme: Bearer, bearerFormat: JWT}
     basic: {type: http, scheme: basic}
     digest: {type: http, scheme: digest}
+    spaced_key: {type: apiKey, in: header, name: 'X Api Key:'}
+    spaced_cookie: {type: apiKey, in: cookie, name: 'a session'}
     oauth:
       type: oauth2
       flows:
@@ -130,7 +132,9 @@ fn each_scheme_kind_lowers_and_an_unusable_one_is_left_out_with_a_warning() {
     assert_eq!(
         warnings,
         [
-            "at #/components/securitySchemes/digest: the HTTP authentication scheme `digest` is not supported (only `bearer` and `basic` are); the security scheme is left out (authenticate with another scheme of the document)"
+            "at #/components/securitySchemes/digest: the HTTP authentication scheme `digest` is not supported (only `bearer` and `basic` are); the security scheme is left out (authenticate with another scheme of the document)",
+            "at #/components/securitySchemes/spaced_key: `X Api Key:` is not a header name HTTP can carry (ASCII letters, digits and `!#$%&'*+-.^_`|~`, with no spaces); the security scheme is left out (authenticate with another scheme of the document)",
+            "at #/components/securitySchemes/spaced_cookie: `a session` is not a cookie name HTTP can carry (ASCII letters, digits and `!#$%&'*+-.^_`|~`, with no spaces); the security scheme is left out (authenticate with another scheme of the document)",
         ]
     );
     assert_eq!(security.runtime_features(), ["oauth"]);

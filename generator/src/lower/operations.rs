@@ -1490,8 +1490,9 @@ fn ignored_header(parameter: &OpenApiParameter) -> Option<&str> {
         .then_some(name)
 }
 
-/// Whether `name` is an HTTP field name: a non-empty token (RFC 9110, 5.1).
-fn is_header_name(name: &str) -> bool {
+/// Whether `name` is an HTTP field name: a non-empty token (RFC 9110, 5.1), as a cookie's
+/// name is too (RFC 6265, 4.1.1).
+pub(super) fn is_header_name(name: &str) -> bool {
     !name.is_empty()
         && name
             .bytes()

@@ -97,6 +97,19 @@ impl Lowerer<'_> {
     ) -> Result<SchemeKind, String> {
         match scheme {
             OpenApiScheme::APIKey {
+                location: location @ (APIKeyLocation::Header | APIKeyLocation::Cookie),
+                name: key,
+                ..
+            } if !super::operations::is_header_name(key) => Err(format!(
+                "`{}` is not a {} name HTTP can carry (ASCII letters, digits and `!#$%&'*+-.^_`|~`, with no spaces); the security scheme is left out",
+                key.escape_debug(),
+                if matches!(location, APIKeyLocation::Header) {
+                    "header"
+                } else {
+                    "cookie"
+                },
+            )),
+            OpenApiScheme::APIKey {
                 location,
                 name: key,
                 ..
