@@ -3,6 +3,7 @@
 mod apis;
 mod auth;
 mod crate_root;
+mod doc_check;
 mod errors;
 mod manifest;
 mod markdown;
