@@ -548,6 +548,26 @@ fn values_of_a_string_enum_that_are_not_text_are_left_out_with_a_warning() {
     assert!(models.contains("    High,\n"), "{models}");
 }
 
+/// A required `readOnly` property is required only in responses: an `Option` in a type a
+/// request sends (through a list in the body, here), required in one only received.
+#[test]
+fn a_required_read_only_property_is_optional_only_in_types_requests_send() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    post:\n      operationId: postA\n      requestBody:\n        content:\n          application/json:\n            schema: {{type: array, items: {{$ref: '#/components/schemas/Sent'}}}}\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Received'}}\ncomponents:\n  schemas:\n    Sent:\n      type: object\n      required: [id]\n      properties: {{id: {{type: string, readOnly: true}}}}\n    Received:\n      type: object\n      required: [id, name]\n      properties: {{id: {{type: string, readOnly: true}}, name: {{type: string}}}}\n"
+    );
+    let files = generate_test_document(&document).expect("generates");
+    let models = text_of(&files, "src/models.rs");
+    let sent = models.split("pub struct Sent").nth(1).expect("Sent");
+    let received = models.split("pub struct Received").nth(1).expect("Received");
+    let received = received.split("pub struct").next().unwrap_or_default();
+    assert!(sent.contains("pub id: Option<String>,"), "{models}");
+    assert!(received.contains("pub id: String,"), "{models}");
+    // Every field of `Sent` may now be left out: it has `Default`.
+    let derives = models.split("pub struct Sent").next().unwrap_or_default();
+    let derives = derives.rsplit("#[derive(").next().unwrap_or_default();
+    assert!(derives.contains("Default"), "{models}");
+}
+
 #[test]
 fn a_document_without_operations_re_exports_no_api_but_the_runtime() {
     let files = generate_test_document(&format!("{MINIMAL_HEAD}paths: {{}}\n")).expect("generates");

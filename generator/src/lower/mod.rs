@@ -10,6 +10,7 @@ mod in_paths;
 mod multipart;
 mod names;
 mod operations;
+mod read_only;
 mod security;
 mod servers;
 mod shape;
@@ -64,7 +65,15 @@ impl Lowerer<'_> {
         let mut groups = self.operations(&options.tags)?;
         let security = self.security(options.profile)?;
         let warnings = std::mem::take(&mut self.warnings);
-        let types = self.finish_types()?;
+        // What requests send: bodies, and parameters of every kind (parts, objects in a query).
+        let operations = groups.iter().flat_map(|group| &group.operations);
+        let sent: Vec<&TypeRef> = operations
+            .flat_map(|operation| {
+                let body = operation.body.iter().map(|body| &body.ty);
+                body.chain(operation.params.iter().map(|param| &param.ty))
+            })
+            .collect();
+        let types = self.finish_types(&sent)?;
         let error_body = settle_error_bodies(&mut groups, &types);
         name_call_types(&mut groups);
         Ok(Api {

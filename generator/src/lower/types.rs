@@ -1098,10 +1098,12 @@ impl<'d> Lowerer<'d> {
             .map(|components| &components.schemas)
     }
 
-    /// All types defined, sorted by name; an error for a union that holds itself with
-    /// nothing between.
-    pub(super) fn finish_types(&mut self) -> Result<Vec<TypeDef>, Diagnostic> {
+    /// All types defined, sorted by name, those requests send (`sent` reaches) without
+    /// required `readOnly` fields; an error for a union that holds itself with nothing
+    /// between.
+    pub(super) fn finish_types(&mut self, sent: &[&TypeRef]) -> Result<Vec<TypeDef>, Diagnostic> {
         let mut types: Vec<TypeDef> = std::mem::take(&mut self.types).into_values().collect();
+        super::read_only::optional_in_requests(&mut types, sent.iter().copied());
         super::cycles::box_cycles(&mut types)?;
         super::cycles::box_deep_chains(&mut types);
         super::constant_tags::tag_by_constants(&mut types);
