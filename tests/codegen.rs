@@ -558,7 +558,10 @@ fn a_required_read_only_property_is_optional_only_in_types_requests_send() {
     let files = generate_test_document(&document).expect("generates");
     let models = text_of(&files, "src/models.rs");
     let sent = models.split("pub struct Sent").nth(1).expect("Sent");
-    let received = models.split("pub struct Received").nth(1).expect("Received");
+    let received = models
+        .split("pub struct Received")
+        .nth(1)
+        .expect("Received");
     let received = received.split("pub struct").next().unwrap_or_default();
     assert!(sent.contains("pub id: Option<String>,"), "{models}");
     assert!(received.contains("pub id: String,"), "{models}");

@@ -165,14 +165,24 @@ pub fn rustdoc_safe(line: &str) -> String {
                 safe.push_str(&rest[..taken]);
                 taken
             }
-            b'h' => match bare_url(&safe, rest).filter(|_| !in_link_text) {
-                Some(url) => {
+            b'h' => match bare_url(&safe, rest) {
+                Some(url) if !in_link_text => {
                     safe.push('<');
                     safe.push_str(url);
                     safe.push('>');
                     url.len()
                 }
-                None => {
+                // The text of an HTML anchor (`<a href="…">https://…</a>`) is no link to
+                // rustdoc, which warns of a bare URL there; its colon escaped, it reads the
+                // same and is none.
+                Some(url) if links_open == 0 => {
+                    let (scheme, after) = url.split_at(url.find(':').unwrap_or(0));
+                    safe.push_str(scheme);
+                    safe.push('\\');
+                    safe.push_str(after);
+                    url.len()
+                }
+                _ => {
                     safe.push('h');
                     1
                 }
@@ -558,6 +568,11 @@ mod tests {
                 "One.<p></p>Two.<P></P><br/></p/><!--/>",
             ),
             ("<a/> then https://x.io", "<a></a> then <https://x.io>"),
+            // An anchor's text is no link to rustdoc: a URL there is escaped, not linked.
+            (
+                "<b>bold</b>, <a href=\"https://x.io\">https://x.io</a> <!-- note -->",
+                "<b>bold</b>, <a href=\"https://x.io\">https\\://x.io</a> <!-- note -->",
+            ),
         ];
         for (line, safe) in cases {
             assert_eq!(rustdoc_safe(line), safe, "{line}");
@@ -569,7 +584,7 @@ mod tests {
         for line in [
             "a [link](https://example.com) and [ref][1] and <https://example.com>",
             "[1]: https://example.com/ref",
-            "<b>bold</b>, <br/>, <a href=\"https://x.io\">https://x.io</a> <!-- note -->",
+            "<b>bold</b>, <br/>, <a href=\"https://x.io\">the site</a> <!-- note -->",
             "<a href = \"https://x.io\">x</a> and <a href='https://y.io'>y</a>",
             "<ul><li>one</li></ul> <thead></thead> <tt>t</tt> <var>v</var> <section>",
             "`items[0].name` and ``a ` b <c>`` and `https://x.io`",
