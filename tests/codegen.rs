@@ -569,6 +569,22 @@ fn a_required_read_only_property_is_optional_only_in_types_requests_send() {
     let derives = models.split("pub struct Sent").next().unwrap_or_default();
     let derives = derives.rsplit("#[derive(").next().unwrap_or_default();
     assert!(derives.contains("Default"), "{models}");
+
+    // A member of a union sent and received keeps it required: which member a response
+    // decodes as is read from what each requires (`Dog` before `Cat`, which requires less).
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /pets:\n    post:\n      operationId: postPet\n      requestBody:\n        content:\n          application/json:\n            schema: {{$ref: '#/components/schemas/Pet'}}\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Pet'}}\ncomponents:\n  schemas:\n    Pet: {{oneOf: [{{$ref: '#/components/schemas/Cat'}}, {{$ref: '#/components/schemas/Dog'}}]}}\n    Cat:\n      type: object\n      required: [name]\n      properties: {{name: {{type: string}}}}\n    Dog:\n      type: object\n      required: [id, name]\n      properties: {{id: {{type: string, readOnly: true}}, name: {{type: string}}}}\n"
+    );
+    let files = generate_test_document(&document).expect("generates");
+    let models = text_of(&files, "src/models.rs");
+    let dog = models.split("pub struct Dog").nth(1).expect("Dog");
+    assert!(dog.contains("pub id: String,"), "{models}");
+    let pet = models.split("pub enum Pet").nth(1).expect("Pet");
+    let (dog, cat) = (
+        pet.find("Dog(").expect("Dog"),
+        pet.find("Cat(").expect("Cat"),
+    );
+    assert!(dog < cat, "{models}");
 }
 
 #[test]

@@ -154,7 +154,7 @@ fn a_map_file_with_a_bad_row_or_a_repeated_column_is_refused_at_its_line() {
     );
     assert_eq!(
         error(b"column,attribute\nMail,e\xffmail\n"),
-        "MAP:2: invalid UTF-8 in the row after 1 valid bytes; save the file as UTF-8"
+        "MAP:2: column 2: invalid UTF-8 in the field after 1 valid bytes; save the file as UTF-8"
     );
 }
 

@@ -319,9 +319,10 @@ impl TokenIssuer {
         Ok(())
     }
 
-    /// A `jti`'s 128-bit keyed hash (two SipHashes of random keys): two `jti`s that differ
-    /// share one by chance only, about once in 2^64 pairs even for a sender that sees the
-    /// answers.
+    /// A `jti`'s 128-bit keyed hash: std's SipHash-1-3 under two keys of the process's random
+    /// ones (the second's follow from the first's, which only an attacker who knows them
+    /// could use). Two `jti`s that differ share one by chance alone; a false replay among
+    /// the 100,000 remembered at most is as likely as guessing those keys.
     fn jti_fingerprint(&self, jti: &str) -> u128 {
         let [high, low] = &self.jti_keys;
         u128::from(high.hash_one(jti)) << 64 | u128::from(low.hash_one(jti))

@@ -149,11 +149,14 @@ impl ColumnMap {
             // A quote never closed would take the rows after it into this one's attribute.
             check_quotes(&reader, &record, Delimiter(b','), &location, index)
                 .map_err(|e| error(e.location, e.message))?;
-            let fields = record
-                .iter()
-                .map(std::str::from_utf8)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| error(location.clone(), invalid_utf8(&e, "the row")))?;
+            let mut fields = Vec::with_capacity(2);
+            for (column, field) in record.iter().enumerate() {
+                let field = std::str::from_utf8(field).map_err(|e| {
+                    let at = location.clone().at_column(column as u64 + 1);
+                    error(at, invalid_utf8(&e, "the field"))
+                })?;
+                fields.push(field);
+            }
             let [from, to] = fields[..] else {
                 let message = format!(
                     "{}; a row of a map file is `column,attribute`",

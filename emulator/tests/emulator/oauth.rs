@@ -209,8 +209,9 @@ async fn the_token_endpoint_has_a_rate_limit_of_its_own() {
     assert_eq!(body["errorCode"], "E0000047");
 }
 
-/// A `jti` as long as the form allows is remembered (by a hash of it) and refused when
-/// used again, and one that differs from it in its last character is not.
+/// A `jti` as long as the form allows is remembered (by a hash of it, which keeps what is
+/// remembered small) and refused when used again, and one that differs from it in its last
+/// character is not: replays are still told apart through the hash.
 #[tokio::test]
 async fn a_long_jti_is_refused_when_used_again() {
     let emulator = emulator_with_app(emulator::ServiceApp::new(CLIENT_ID, RSA_PUBLIC)).await;

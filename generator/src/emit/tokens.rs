@@ -196,7 +196,7 @@ fn doc_lines<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> Vec<String> {
         }
         let mut blocks = CodeBlocks::default();
         let mut written = Vec::new();
-        for line in paragraph.lines() {
+        for line in super::doc_check::settle(paragraph).lines() {
             blocks.push(line, &mut written);
         }
         blocks.close(&mut written);
@@ -209,7 +209,6 @@ fn doc_lines<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> Vec<String> {
         }
         lines.append(&mut written);
     }
-    super::doc_check::settle(&mut lines);
     lines
 }
 

@@ -4,6 +4,9 @@
 //! `Option`, so that a caller building a request has no value to make up; a type only ever
 //! received keeps it required. This is the mirror of a required `writeOnly` property, which
 //! is an `Option` in every type, as a response never has it.
+//!
+//! A member of a union keeps it required: which member a response decodes as, and whether
+//! the union is told by a constant property, is read from what each member requires.
 
 use crate::ir::{self, Access, Presence, TypeDef, TypeKind, TypeRef};
 
@@ -33,7 +36,11 @@ pub(super) fn optional_in_requests<'a>(
             _ => {}
         }
     }
+    let members = union_members(types);
     for at in found {
+        if members.get(at).copied().unwrap_or(false) {
+            continue;
+        }
         let TypeKind::Struct(s) = &mut types[at].kind else {
             continue;
         };
@@ -58,6 +65,31 @@ pub(super) fn optional_in_requests<'a>(
             });
         }
     }
+}
+
+/// For each type, whether it is a member of a union (directly, or through aliases).
+fn union_members(types: &[TypeDef]) -> Vec<bool> {
+    let mut members = vec![false; types.len()];
+    let variants = types.iter().filter_map(|def| match &def.kind {
+        TypeKind::Union(u) => Some(u.variants.iter().map(|variant| &variant.ty)),
+        _ => None,
+    });
+    let mut pending: Vec<&TypeRef> = variants.flatten().collect();
+    while let Some(ty) = pending.pop() {
+        match ty {
+            TypeRef::Nullable(inner) | TypeRef::Boxed(inner) => pending.push(inner),
+            TypeRef::Named(name) => {
+                if let Some(at) = ir::type_position(types, name)
+                    && !std::mem::replace(&mut members[at], true)
+                    && let TypeKind::Alias(target) = &types[at].kind
+                {
+                    pending.push(target);
+                }
+            }
+            _ => {}
+        }
+    }
+    members
 }
 
 /// The types `kind` holds, added to `pending`.
