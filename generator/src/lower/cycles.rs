@@ -18,19 +18,9 @@ use crate::ir::{self, TypeDef, TypeKind, TypeRef};
 /// shape of a recursive field; an error when a cycle is left that goes through union
 /// variants alone. A cycle of aliases alone never gets here.
 pub(super) fn box_cycles(types: &mut [TypeDef]) -> Result<(), Diagnostic> {
-    // For each type, the position of each type it holds by value, if it is named; looked
-    // up once, as boxing the fields only takes references out of the look for what is left.
-    let targets: Vec<Vec<Option<usize>>> = types
-        .iter()
-        .map(|def| {
-            by_value(&def.kind)
-                .map(|ty| match held(ty) {
-                    TypeRef::Named(name) => ir::type_position(types, name),
-                    _ => None,
-                })
-                .collect()
-        })
-        .collect();
+    // Looked up once, as boxing the fields only takes references out of the look for what
+    // is left.
+    let targets = by_value_targets(types);
     let component = strongly_connected(&edges(types, &targets));
     for (from, def) in types.iter_mut().enumerate() {
         let TypeKind::Struct(s) = &mut def.kind else {
@@ -40,8 +30,7 @@ pub(super) fn box_cycles(types: &mut [TypeDef]) -> Result<(), Diagnostic> {
         let fields = s.fields.iter_mut().map(|field| &mut field.ty);
         for (ty, to) in fields.zip(&targets[from]) {
             if to.is_some_and(|to| component[to] == component[from]) {
-                let ty = held_mut(ty);
-                *ty = TypeRef::Boxed(Box::new(std::mem::replace(ty, TypeRef::Json)));
+                box_held(ty);
             }
         }
     }
@@ -78,21 +67,11 @@ pub(super) fn box_cycles(types: &mut [TypeDef]) -> Result<(), Diagnostic> {
 const MAX_LEVELS_BY_VALUE: u32 = 64;
 
 /// Boxes the struct fields through which a type would hold a chain of types by value deeper
-/// than [`MAX_LEVELS_BY_VALUE`] levels: of a chain of 100 types each holding the next, one
-/// field in about every 30. Runs after [`box_cycles`], when the types held by value make no
-/// cycle.
+/// than [`MAX_LEVELS_BY_VALUE`] levels: of a long chain of types each holding the next, one
+/// field in every 32 to 64 (by the `Option`s around them). Runs after [`box_cycles`], when
+/// the types held by value make no cycle.
 pub(super) fn box_deep_chains(types: &mut [TypeDef]) {
-    let targets: Vec<Vec<Option<usize>>> = types
-        .iter()
-        .map(|def| {
-            by_value(&def.kind)
-                .map(|ty| match held(ty) {
-                    TypeRef::Named(name) => ir::type_position(types, name),
-                    _ => None,
-                })
-                .collect()
-        })
-        .collect();
+    let targets = by_value_targets(types);
     let mut levels: Vec<u32> = vec![0; types.len()];
     for at in held_first(&edges(types, &targets)) {
         let is_struct = matches!(types[at].kind, TypeKind::Struct(_));
@@ -117,8 +96,7 @@ pub(super) fn box_deep_chains(types: &mut [TypeDef]) {
             let Some(to) = *to else { continue };
             let chain = 1 + option + nullable_levels(ty) + levels[to];
             if is_struct && chain > MAX_LEVELS_BY_VALUE {
-                let ty = held_mut(ty);
-                *ty = TypeRef::Boxed(Box::new(std::mem::replace(ty, TypeRef::Json)));
+                box_held(ty);
             } else {
                 deepest = deepest.max(chain);
             }
@@ -170,6 +148,28 @@ fn held_first(edges: &[Vec<usize>]) -> Vec<usize> {
         }
     }
     order
+}
+
+/// For each type, the position of each type it holds by value (in the order of
+/// [`by_value`]), if it is named.
+fn by_value_targets(types: &[TypeDef]) -> Vec<Vec<Option<usize>>> {
+    types
+        .iter()
+        .map(|def| {
+            by_value(&def.kind)
+                .map(|ty| match held(ty) {
+                    TypeRef::Named(name) => ir::type_position(types, name),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Boxes what `ty` holds by value (inside its `Option`, if nullable).
+fn box_held(ty: &mut TypeRef) {
+    let ty = held_mut(ty);
+    *ty = TypeRef::Boxed(Box::new(std::mem::replace(ty, TypeRef::Json)));
 }
 
 /// For each type, the positions of the named types it holds by value.
