@@ -1098,9 +1098,9 @@ impl<'d> Lowerer<'d> {
             .map(|components| &components.schemas)
     }
 
-    /// All types defined, sorted by name, those requests send (`sent` reaches) without
-    /// required `readOnly` fields; an error for a union that holds itself with nothing
-    /// between.
+    /// All types defined, sorted by name (in those `sent` reaches, what requests send, a
+    /// required `readOnly` field is optional); an error for a union that holds itself with
+    /// nothing between.
     pub(super) fn finish_types(&mut self, sent: &[&TypeRef]) -> Result<Vec<TypeDef>, Diagnostic> {
         let mut types: Vec<TypeDef> = std::mem::take(&mut self.types).into_values().collect();
         super::read_only::optional_in_requests(&mut types, sent.iter().copied());
