@@ -97,8 +97,6 @@ pub(crate) async fn serve(
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(limits.request_timeout)
-            // A client that closes its side after its requests still gets every answer.
-            .half_close(true)
             .max_buf_size(64 * 1024)
             .serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);

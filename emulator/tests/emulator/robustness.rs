@@ -177,29 +177,6 @@ fn says_it_closes(answer: &str) -> bool {
         .any(|line| line.eq_ignore_ascii_case("connection: close"))
 }
 
-/// A client may send its requests and then close its side of the connection, waiting for the
-/// answers: every request that arrived whole is answered, the last ones too. (On threads of
-/// its own, the emulator reads the requests as they arrive and meets the end of the stream
-/// while it answers them.)
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn requests_sent_before_the_client_closes_its_side_are_all_answered() {
-    let emulator = start(builder().rate_limit(100_000, Duration::from_secs(60))).await;
-    let request = format!(
-        "GET /api/v1/identity-sources/{SOURCE}/sessions/apsNOSUCHSESSION HTTP/1.1\r\n\
-         host: x\r\nauthorization: SSWS {TOKEN}\r\n\r\n"
-    );
-    for requests in [2, 20, 50].repeat(10) {
-        let mut stream = TcpStream::connect(emulator.address()).await.unwrap();
-        stream
-            .write_all(request.repeat(requests).as_bytes())
-            .await
-            .unwrap();
-        stream.shutdown().await.unwrap();
-        let answers = String::from_utf8_lossy(&read_to_close(&mut stream).await).into_owned();
-        assert_eq!(answers.matches("HTTP/1.1 404").count(), requests);
-    }
-}
-
 /// A refusal that comes before the body is read (here a 429) says the connection closes, and
 /// it closes: a client must not send another request into it, as one taken back into a
 /// pool would, racing the close. A refusal of a request with no body keeps the connection.
