@@ -564,6 +564,31 @@ pub enum Presence {
     OptionalNullable,
 }
 
+impl Presence {
+    /// Whether a value may leave the property out.
+    pub fn may_be_absent(self) -> bool {
+        matches!(self, Presence::Optional | Presence::OptionalNullable)
+    }
+
+    /// The same nullability, the property no longer required.
+    pub fn optional(self) -> Self {
+        match self {
+            Presence::Required => Presence::Optional,
+            Presence::RequiredNullable => Presence::OptionalNullable,
+            optional => optional,
+        }
+    }
+
+    /// How many `Option`s wrap the field's type: `T`, `Option<T>`, `Option<Option<T>>`.
+    pub fn options(self) -> u32 {
+        match self {
+            Presence::Required => 0,
+            Presence::RequiredNullable | Presence::Optional => 1,
+            Presence::OptionalNullable => 2,
+        }
+    }
+}
+
 /// An open string enum: the known values plus `Unknown(String)`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Enum {

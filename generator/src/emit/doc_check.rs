@@ -18,6 +18,14 @@ use std::ops::Range;
 
 use pulldown_cmark::{BrokenLink, Event, LinkType, Options, Parser, Tag};
 
+use super::markdown::is_void;
+
+/// The Markdown extensions rustdoc reads doc comments with.
+pub(super) const RUSTDOC_MARKDOWN: Options = Options::ENABLE_TABLES
+    .union(Options::ENABLE_FOOTNOTES)
+    .union(Options::ENABLE_STRIKETHROUGH)
+    .union(Options::ENABLE_TASKLISTS);
+
 /// How many times a description is read again after escaping: an escape can make a link of
 /// what was its text (`[a [b](c) d](e)`), which the next reading finds.
 const READINGS: usize = 4;
@@ -92,11 +100,8 @@ fn escapes(text: &str) -> Vec<Escape> {
         broken.push(link.span);
         None
     };
-    let options = Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS;
-    let parser = Parser::new_with_broken_link_callback(text, options, Some(&mut note_broken));
+    let parser =
+        Parser::new_with_broken_link_callback(text, RUSTDOC_MARKDOWN, Some(&mut note_broken));
     let mut escapes = Vec::new();
     let mut html = Html::default();
     let mut in_html_block = false;
@@ -157,12 +162,6 @@ fn reference_brackets(text: &str, span: Range<usize>) -> impl Iterator<Item = us
         .filter(move |&at| text.as_bytes().get(at) == Some(&b'['))
         .chain(label)
 }
-
-/// The HTML elements with no content and no closing tag, which rustdoc lets stand open.
-const VOID: [&str; 15] = [
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta", "param",
-    "source", "track", "wbr",
-];
 
 /// The HTML read so far, across the events of a description.
 #[derive(Default)]
@@ -228,7 +227,7 @@ impl Html {
     /// A tag, its `<` at `at`.
     fn tag(&mut self, tag: TagKind, at: usize, in_block: bool, escapes: &mut Vec<Escape>) {
         match tag {
-            TagKind::Open(name) if VOID.contains(&name.as_str()) => {}
+            TagKind::Open(name) if is_void(&name) => {}
             TagKind::Open(name) => {
                 match name.as_str() {
                     "script" => self.raw_text_until = Some("</script"),
@@ -241,9 +240,7 @@ impl Html {
             }
             // Inline, a self-closing element with content is written as an empty one when
             // its line is made safe; one that starts an HTML block is not.
-            TagKind::SelfClosing(name)
-                if in_block && self.foreign == 0 && !VOID.contains(&name.as_str()) =>
-            {
+            TagKind::SelfClosing(name) if in_block && self.foreign == 0 && !is_void(&name) => {
                 escapes.push(Escape::Tag(at));
             }
             TagKind::SelfClosing(_) => {}

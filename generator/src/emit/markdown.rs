@@ -302,11 +302,12 @@ fn is_self_closed_container(after: &str, name: &str) -> bool {
         && !is_void(name)
 }
 
-/// Whether the element `name` is void: it has no content and no closing tag (`<br/>`).
-fn is_void(name: &str) -> bool {
-    const VOID: [&str; 13] = [
-        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr",
+/// Whether the element `name` is void: it has no content and no closing tag (`<br/>`), and
+/// rustdoc lets it stand open.
+pub(super) fn is_void(name: &str) -> bool {
+    const VOID: [&str; 15] = [
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta",
+        "param", "source", "track", "wbr",
     ];
     VOID.iter().any(|void| void.eq_ignore_ascii_case(name))
 }

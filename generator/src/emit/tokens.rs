@@ -224,17 +224,13 @@ fn might_hold_code(paragraph: &str) -> bool {
 /// Whether rustdoc would take a code block of the doc comment `lines` (each after its
 /// `///`) for Rust to test, as CommonMark reads them (pulldown-cmark, rustdoc's own parser).
 fn has_doctest(lines: &[String]) -> bool {
-    use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag};
+    use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag};
     let lines: Vec<&str> = lines
         .iter()
         .map(|line| line.strip_prefix(' ').unwrap_or(line))
         .collect();
     let text = lines.join("\n");
-    let options = Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS;
-    Parser::new_ext(&text, options).any(|event| match event {
+    Parser::new_ext(&text, super::doc_check::RUSTDOC_MARKDOWN).any(|event| match event {
         Event::Start(Tag::CodeBlock(CodeBlockKind::Indented)) => true,
         Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => is_tested_rust(&info),
         _ => false,

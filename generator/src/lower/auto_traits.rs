@@ -12,7 +12,7 @@
 //! takes one, `Option` one more, `Box` two, `Vec` three; a map no more than the struct.
 
 use super::cycles::strongly_connected;
-use crate::ir::{self, Field, Presence, TypeDef, TypeKind, TypeRef};
+use crate::ir::{self, Field, TypeDef, TypeKind, TypeRef};
 
 /// The deepest proof left to the compiler: half the default limit, so that what a user's
 /// crate adds around a value (an `async` block, a task, a tuple) has room.
@@ -51,12 +51,7 @@ fn edges(types: &[TypeDef], def: &TypeDef) -> Vec<Edge> {
     match &def.kind {
         TypeKind::Struct(s) => {
             for Field { ty, presence, .. } in &s.fields {
-                let option = match presence {
-                    Presence::Required => 0,
-                    Presence::RequiredNullable | Presence::Optional => 1,
-                    Presence::OptionalNullable => 2,
-                };
-                reach(ty, option);
+                reach(ty, presence.options());
             }
             if let Some(additional) = &s.additional {
                 reach(&additional.value, 1);

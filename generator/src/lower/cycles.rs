@@ -80,7 +80,7 @@ pub(super) fn box_deep_chains(types: &mut [TypeDef]) {
             TypeKind::Struct(s) => {
                 let fields = s.fields.iter_mut();
                 fields
-                    .map(|field| (option_levels(field.presence), &mut field.ty))
+                    .map(|field| (field.presence.options(), &mut field.ty))
                     .collect()
             }
             TypeKind::Union(u) => u
@@ -102,15 +102,6 @@ pub(super) fn box_deep_chains(types: &mut [TypeDef]) {
             }
         }
         levels[at] = deepest;
-    }
-}
-
-/// The levels of the `Option` a field's presence wraps its type in.
-fn option_levels(presence: ir::Presence) -> u32 {
-    match presence {
-        ir::Presence::Required => 0,
-        ir::Presence::RequiredNullable | ir::Presence::Optional => 1,
-        ir::Presence::OptionalNullable => 2,
     }
 }
 

@@ -159,19 +159,11 @@ fn struct_takes_all_of(wide: &Struct, narrow: &Struct) -> bool {
                 Some(same) => {
                     same.ty == field.ty
                         && (may_be_null(field) || !may_be_null(same))
-                        && (may_be_absent(field) || !may_be_absent(same))
+                        && (field.presence.may_be_absent() || !same.presence.may_be_absent())
                 }
-                None => may_be_absent(field),
+                None => field.presence.may_be_absent(),
             }
         })
-}
-
-/// Whether a value may leave the property out.
-fn may_be_absent(field: &Field) -> bool {
-    matches!(
-        field.presence,
-        Presence::Optional | Presence::OptionalNullable
-    )
 }
 
 /// Whether the property may be `null` (an optional one's `Option` takes `null` too).

@@ -8,7 +8,7 @@
 //! A member of a union keeps it required: which member a response decodes as, and whether
 //! the union is told by a constant property, is read from what each member requires.
 
-use crate::ir::{self, Access, Presence, TypeDef, TypeKind, TypeRef};
+use crate::ir::{self, Access, TypeDef, TypeKind, TypeRef};
 
 /// Makes the required `readOnly` fields of the types `sent` reaches optional (and a struct
 /// whose every field is then optional gets `Default`).
@@ -49,20 +49,11 @@ pub(super) fn optional_in_requests<'a>(
             if field.access != Access::ReadOnly {
                 continue;
             }
-            field.presence = match field.presence {
-                Presence::Required => Presence::Optional,
-                Presence::RequiredNullable => Presence::OptionalNullable,
-                optional => optional,
-            };
+            field.presence = field.presence.optional();
             relaxed = true;
         }
         if relaxed {
-            s.derive_default = s.fields.iter().all(|field| {
-                matches!(
-                    field.presence,
-                    Presence::Optional | Presence::OptionalNullable
-                )
-            });
+            s.derive_default = super::types::derives_default(&s.fields);
         }
     }
 }

@@ -907,19 +907,10 @@ impl<'d> Lowerer<'d> {
             rust_name: field_names.claim("additional_properties".into()),
             value,
         });
-        // Only objects whose every property may be left out get `Default`: a required
-        // property defaulted to "" or [] (or `null`, when it is nullable) would be sent as
-        // if it were meant.
-        let derive_default = fields.iter().all(|field| {
-            matches!(
-                field.presence,
-                Presence::Optional | Presence::OptionalNullable
-            )
-        });
         Ok(Struct {
+            derive_default: derives_default(&fields),
             fields,
             additional,
-            derive_default,
         })
     }
 
@@ -1112,6 +1103,13 @@ impl<'d> Lowerer<'d> {
         super::auto_traits::state_where_deep(&mut types);
         Ok(types)
     }
+}
+
+/// Whether a struct of `fields` gets `Default`: only if every property may be left out, as
+/// a required one defaulted to "" or [] (or `null`, when it is nullable) would be sent as
+/// if it were meant.
+pub(super) fn derives_default(fields: &[Field]) -> bool {
+    fields.iter().all(|field| field.presence.may_be_absent())
 }
 
 /// Lets [`Lowerer::schema_type`] take both `ReferenceOr<Schema>` and `ReferenceOr<Box<Schema>>`.
