@@ -1,6 +1,8 @@
 //! The keys of the document's mappings, read in one pass before the document itself: a key
 //! that a mapping holds twice is an error (the readers keep the last of the two and drop
-//! the other without a word), and the keys of `paths` and of each path item are noted.
+//! the other without a word), so is a `$ref` that is not text (openapiv3 reads the mapping
+//! as a schema without it, one that takes any value), and the keys of `paths` and of each
+//! path item are noted.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -10,6 +12,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 
 use super::json_text;
 use super::merge::MERGE_KEY;
+use super::references::{self, Mode};
 use crate::diagnostic::{Diagnostic, Pointer};
 
 /// What the keys of `paths` say: the paths written without their leading `/`, and one
@@ -43,12 +46,13 @@ pub(super) fn scan(text: &str) -> Result<PathKeys, Diagnostic> {
             yaml: json.is_none(),
             ..PathKeys::default()
         },
-        duplicate: None,
+        problem: None,
         open: Vec::new(),
         last_bool: None,
     };
     let walk = Walk {
         place: Place::Root,
+        mode: Some(Mode::Keywords),
         found: &mut found,
     };
     let failed_at = match json {
@@ -61,7 +65,7 @@ pub(super) fn scan(text: &str) -> Result<PathKeys, Diagnostic> {
             .err()
             .map(|error| error.location().map(|at| (at.line(), at.column()))),
     };
-    match (failed_at, found.duplicate) {
+    match (failed_at, found.problem) {
         (None, _) => {
             // Each was given its tokens on the way out, the last first.
             for tokens in &mut found.keys.nullable_refs {
@@ -73,7 +77,7 @@ pub(super) fn scan(text: &str) -> Result<PathKeys, Diagnostic> {
                 .retain(|tokens| is_schema_place(tokens));
             Ok(found.keys)
         }
-        (Some(at), Some(duplicate)) => Err(duplicate.diagnostic(at)),
+        (Some(at), Some(problem)) => Err(problem.diagnostic(at)),
         (Some(_), None) => Ok(PathKeys::default()),
     }
 }
@@ -81,7 +85,7 @@ pub(super) fn scan(text: &str) -> Result<PathKeys, Diagnostic> {
 /// What the walk found so far.
 struct Found<'de> {
     keys: PathKeys,
-    duplicate: Option<Duplicate>,
+    problem: Option<Problem>,
     /// The keys read so far of each mapping being read, outermost first (one list for
     /// all, so that reading a mapping allocates nothing).
     open: Vec<Cow<'de, str>>,
@@ -89,28 +93,53 @@ struct Found<'de> {
     last_bool: Option<bool>,
 }
 
-/// A key that a mapping holds twice, and the tokens of the pointer to that mapping, last
-/// first: each mapping and list the error leaves on its way out adds its own.
-struct Duplicate {
+/// What stopped the walk, at the key `key` of a mapping, and the tokens of the pointer to
+/// that mapping, last first: each mapping and list the error leaves on its way out adds
+/// its own.
+struct Problem {
     key: String,
+    kind: ProblemKind,
     tokens: Vec<String>,
 }
 
-impl Duplicate {
-    /// The error, with the line and column of the second key when the reader knows them.
+enum ProblemKind {
+    /// The mapping holds the key twice.
+    Duplicate,
+    /// The key is a `$ref`, and its value is this, not text.
+    ReferenceNotText(String),
+}
+
+impl Problem {
+    /// The error, with the line and column where the reader stopped when it knows them.
     fn diagnostic(self, at: Option<(usize, usize)>) -> Diagnostic {
         let pointer = Pointer::of_tokens(self.tokens.iter().rev()).push(&self.key);
-        let line = at
-            .map(|(line, column)| format!(" (the second at line {line}, column {column})"))
-            .unwrap_or_default();
-        Diagnostic::at(
-            &pointer,
-            format!(
-                "the key `{}` is in this mapping twice{line}, and only one of the two would be read",
-                self.key
-            ),
-        )
-        .with_help("merge the two, or remove one")
+        match self.kind {
+            ProblemKind::Duplicate => {
+                let line = at
+                    .map(|(line, column)| format!(" (the second at line {line}, column {column})"))
+                    .unwrap_or_default();
+                Diagnostic::at(
+                    &pointer,
+                    format!(
+                        "the key `{}` is in this mapping twice{line}, and only one of the two would be read",
+                        self.key
+                    ),
+                )
+                .with_help("merge the two, or remove one")
+            }
+            ProblemKind::ReferenceNotText(found) => {
+                let line = at
+                    .map(|(line, _)| format!(" (line {line})"))
+                    .unwrap_or_default();
+                Diagnostic::at(
+                    &pointer,
+                    format!(
+                        "the document could not be read{line}: `$ref` must be text, not {found}"
+                    ),
+                )
+                .with_help("write the reference as text, such as `#/components/schemas/Pet`")
+            }
+        }
     }
 }
 
@@ -214,6 +243,9 @@ fn is_path_item_key(key: &str) -> bool {
 /// A value read for its mappings' keys alone.
 struct Walk<'f, 'de> {
     place: Place,
+    /// What the keys of its mappings are, as far as `$ref` goes; `None` in data (an
+    /// example, an extension), where a `$ref` is not one.
+    mode: Option<Mode>,
     found: &'f mut Found<'de>,
 }
 
@@ -233,7 +265,7 @@ impl<'de> Visitor<'de> for Walk<'_, 'de> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let Walk { place, found } = self;
+        let Walk { place, mode, found } = self;
         let start = found.open.len();
         let refs_start = found.keys.nullable_refs.len();
         let mut many = None;
@@ -243,15 +275,27 @@ impl<'de> Visitor<'de> for Walk<'_, 'de> {
             many: &mut many,
             found: &mut *found,
         })? {
-            let place = place.enter(key.as_deref(), &mut found.keys);
-            let refs_below = found.keys.nullable_refs.len();
-            found.last_bool = None;
-            if let Err(error) = map.next_value_seed(Walk {
-                place,
+            if matches!(mode, Some(Mode::Keywords)) && key.as_deref() == Some("$ref") {
+                if let Some(kind) = map.next_value_seed(ReferenceValue)? {
+                    found.problem = Some(Problem {
+                        key: "$ref".to_owned(),
+                        kind: ProblemKind::ReferenceNotText(kind),
+                        tokens: Vec::new(),
+                    });
+                    return Err(de::Error::custom("a `$ref` that is not text"));
+                }
+                continue;
+            }
+            let child = Walk {
+                place: place.enter(key.as_deref(), &mut found.keys),
+                mode: mode.and_then(|mode| references::enter(mode, key.as_deref())),
                 found: &mut *found,
-            }) {
-                if let Some(duplicate) = &mut found.duplicate {
-                    duplicate.tokens.push(key.unwrap_or_default().into_owned());
+            };
+            let refs_below = child.found.keys.nullable_refs.len();
+            child.found.last_bool = None;
+            if let Err(error) = map.next_value_seed(child) {
+                if let Some(problem) = &mut found.problem {
+                    problem.tokens.push(key.unwrap_or_default().into_owned());
                 }
                 return Err(error);
             }
@@ -275,12 +319,13 @@ impl<'de> Visitor<'de> for Walk<'_, 'de> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let found = self.found;
+        let Walk { mode, found, .. } = self;
         let mut index = 0_usize;
         loop {
             let refs_below = found.keys.nullable_refs.len();
             let item = Walk {
                 place: Place::Other,
+                mode,
                 found: &mut *found,
             };
             match seq.next_element_seed(item) {
@@ -295,8 +340,8 @@ impl<'de> Visitor<'de> for Walk<'_, 'de> {
                     return Ok(());
                 }
                 Err(error) => {
-                    if let Some(duplicate) = &mut found.duplicate {
-                        duplicate.tokens.push(index.to_string());
+                    if let Some(problem) = &mut found.problem {
+                        problem.tokens.push(index.to_string());
                     }
                     return Err(error);
                 }
@@ -334,6 +379,81 @@ impl<'de> Visitor<'de> for Walk<'_, 'de> {
 fn add_token(found: &mut [Vec<String>], token: impl Fn() -> String) {
     for tokens in found {
         tokens.push(token());
+    }
+}
+
+/// The value of a `$ref`: `None` when it is text, else what it is instead.
+struct ReferenceValue;
+
+impl<'de> DeserializeSeed<'de> for ReferenceValue {
+    type Value = Option<String>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ReferenceValue {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a reference")
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        Ok(Some(format!("`{value}`")))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        Ok(Some(format!("the number {value}")))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        Ok(Some(format!("the number {value}")))
+    }
+
+    fn visit_i128<E: de::Error>(self, value: i128) -> Result<Self::Value, E> {
+        Ok(Some(format!("the number {value}")))
+    }
+
+    fn visit_u128<E: de::Error>(self, value: u128) -> Result<Self::Value, E> {
+        Ok(Some(format!("the number {value}")))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+        Ok(Some(format!("the number {value}")))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Some("null".to_owned()))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Some("null".to_owned()))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        IgnoredAny.visit_seq(seq).map(|_| Some("a list".to_owned()))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        IgnoredAny
+            .visit_map(map)
+            .map(|_| Some("a mapping".to_owned()))
+    }
+
+    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
+        IgnoredAny
+            .visit_enum(data)
+            .map(|_| Some("a tagged value".to_owned()))
     }
 }
 
@@ -380,8 +500,9 @@ impl<'de> Key<'_, 'de> {
             Ok(key) => return Ok(Some(key)),
             Err(key) => key,
         };
-        self.found.duplicate = Some(Duplicate {
+        self.found.problem = Some(Problem {
             key: key.into_owned(),
+            kind: ProblemKind::Duplicate,
             tokens: Vec::new(),
         });
         Err(E::custom("a key twice in one mapping"))
@@ -519,6 +640,34 @@ mod tests {
             "a: {x: 1}\nb: {x: 1}\nc: [{x: 1}, {x: 2}]\n",
             "a: &shared {x: 1}\nb: *shared\nc: *shared\n",
             "? [a, b]\n: 1\n? [a, b]\n: 2\nx: 1\n",
+        ] {
+            assert_eq!(error_of(fine), "no error", "{fine}");
+        }
+    }
+
+    #[test]
+    fn a_reference_that_is_not_text_is_refused_where_it_is_one() {
+        assert_eq!(
+            error_of(
+                "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: 5}\n"
+            ),
+            "at #/paths/~1a/get/responses/200/content/application~1json/schema/$ref: the document could not be read (line 9): `$ref` must be text, not the number 5 (write the reference as text, such as `#/components/schemas/Pet`)"
+        );
+        let json =
+            error_of(r##"{"components": {"schemas": {"A": {"allOf": [{"$ref": {"x": 1}}]}}}}"##);
+        assert!(
+            json.starts_with("at #/components/schemas/A/allOf/0/$ref: the document could not be read (line 1): `$ref` must be text, not a mapping"),
+            "{json}"
+        );
+        for kind in ["null", "true", "[a]", "1.5"] {
+            let error = error_of(&format!("schema: {{$ref: {kind}}}\n"));
+            assert!(error.starts_with("at #/schema/$ref: "), "{kind}: {error}");
+        }
+        // Where `$ref` is data or a name, it may be anything.
+        for fine in [
+            "schema: {example: {$ref: 5}, enum: [{$ref: 5}], x-a: {$ref: 5}}\n",
+            "components:\n  schemas:\n    A:\n      properties:\n        $ref: {type: string}\n  examples:\n    E: {value: {$ref: 5}}\n",
+            "schema: {$ref: '#/components/schemas/A'}\n",
         ] {
             assert_eq!(error_of(fine), "no error", "{fine}");
         }

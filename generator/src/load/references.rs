@@ -72,9 +72,10 @@ pub(super) fn hoist(tree: &mut Value) -> BTreeMap<String, Diagnostic> {
     unfollowed
 }
 
-/// What the keys of a mapping are, for the walk over the document's `$ref`s.
+/// What the keys of a mapping are, for the walks over the document's `$ref`s (here, and
+/// [`super::keys`], which refuses a `$ref` that is not text).
 #[derive(Clone, Copy)]
-enum Mode {
+pub(super) enum Mode {
     /// The fields of an object (a schema, an operation): `$ref`, `example` and `x-…`
     /// are what they say.
     Keywords,
@@ -109,18 +110,29 @@ const COMPONENT_MAPS: &[&str] = &[
 /// What the value of `key` is, in a mapping whose keys are of the kind `mode` says.
 fn entry(mode: Mode, key: &Value, value: &Value) -> Entry {
     let key = key.as_str();
-    match (mode, key) {
-        (Mode::Names, _) => Entry::Walk(Mode::Keywords),
-        (Mode::Keywords, Some("$ref")) if value.is_string() => Entry::Reference,
-        (Mode::Keywords, Some("example" | "examples")) | (Mode::Components, Some("examples")) => {
-            Entry::Data
-        }
-        (_, Some(key)) if key.starts_with("x-") => Entry::Data,
-        (Mode::Keywords, Some(key)) if NAME_MAPS.contains(&key) => Entry::Walk(Mode::Names),
-        (Mode::Keywords, Some("components")) => Entry::Walk(Mode::Components),
-        (Mode::Components, Some(key)) if COMPONENT_MAPS.contains(&key) => Entry::Walk(Mode::Names),
-        _ => Entry::Walk(Mode::Keywords),
+    if matches!(mode, Mode::Keywords) && key == Some("$ref") && value.is_string() {
+        return Entry::Reference;
     }
+    match enter(mode, key) {
+        Some(mode) => Entry::Walk(mode),
+        None => Entry::Data,
+    }
+}
+
+/// What the keys of the mappings in the value of `key` are, in a mapping whose keys are of
+/// the kind `mode` says; `None` for data (an example, an extension, a schema's `enum` or
+/// `const`), where a `$ref` is not one.
+pub(super) fn enter(mode: Mode, key: Option<&str>) -> Option<Mode> {
+    Some(match (mode, key) {
+        (Mode::Names, _) => Mode::Keywords,
+        (Mode::Keywords, Some("example" | "examples" | "enum" | "const"))
+        | (Mode::Components, Some("examples")) => return None,
+        (_, Some(key)) if key.starts_with("x-") => return None,
+        (Mode::Keywords, Some(key)) if NAME_MAPS.contains(&key) => Mode::Names,
+        (Mode::Keywords, Some("components")) => Mode::Components,
+        (Mode::Components, Some(key)) if COMPONENT_MAPS.contains(&key) => Mode::Names,
+        _ => Mode::Keywords,
+    })
 }
 
 /// Every `$ref` in the document outside examples and extensions (which hold data), with
