@@ -365,9 +365,10 @@ fn char_count(text: &[u8]) -> usize {
 }
 
 /// The email format as JSON Schema's `format: email` is commonly checked: one `@`, a local
-/// part, a domain with a dot, no spaces. Okta's exact check is not published. `text` is
-/// UTF-8; it is looked at eight bytes at a time as ASCII text without whitespace, the common
-/// case, and checked again by its characters when it is not.
+/// part, a domain with a dot, no spaces or control characters. Okta's exact check is not
+/// published. `text` is UTF-8; it is looked at eight bytes at a time as ASCII text without
+/// whitespace or control characters, the common case, and checked again by its characters
+/// when it is not.
 fn is_email(text: &[u8]) -> bool {
     let mut words = words(text);
     let mut unusual = 0;
@@ -418,13 +419,14 @@ fn words(text: &[u8]) -> impl Iterator<Item = (usize, u64)> + '_ {
         .map(|(index, word)| (index * 8, word))
 }
 
-/// Not 0 when a byte of the word is a space or below, or not ASCII: a byte below 0x21
-/// borrows when 0x21 is taken from it, unless a byte before it did (which is then flagged
-/// itself), and a byte above 0x7f has its high bit. Bytes after such a byte may be flagged
-/// too: it tells only whether there is one.
+/// Not 0 when a byte of the word is a space or below, DEL (0x7f) or not ASCII: a byte below
+/// 0x21 borrows when 0x21 is taken from it, unless a byte before it did (which is then
+/// flagged itself), 0x7f becomes 0x80 when 1 is added to it (only a byte of 0xff, flagged
+/// itself, carries), and a byte above 0x7f has its high bit. Bytes after such a byte may be
+/// flagged too: it tells only whether there is one.
 #[inline]
 fn unusual_bytes(word: u64) -> u64 {
-    (word.wrapping_sub(ONES * 0x21) | word) & HIGH_BITS
+    (word.wrapping_sub(ONES * 0x21) | word.wrapping_add(ONES) | word) & HIGH_BITS
 }
 
 /// Bytes repeated in every byte of a word, and the high bits of its bytes.
@@ -475,17 +477,16 @@ fn is_email_text(text: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !has_whitespace(text)
+        && !has_space_or_control(text)
 }
 
-/// Whether `text` has a character that is `char::is_whitespace`; ASCII text, the common
-/// case, is looked at byte by byte (space, and tab to carriage return).
-fn has_whitespace(text: &str) -> bool {
+/// Whether `text` has a character that is `char::is_whitespace` or `char::is_control`;
+/// ASCII text, the common case, is looked at byte by byte (a space or below, and DEL).
+fn has_space_or_control(text: &str) -> bool {
     if text.is_ascii() {
-        text.bytes()
-            .any(|byte| matches!(byte, b' ' | b'\t'..=b'\r'))
+        text.bytes().any(|byte| byte <= b' ' || byte == 0x7f)
     } else {
-        text.chars().any(char::is_whitespace)
+        text.chars().any(|c| c.is_whitespace() || c.is_control())
     }
 }
 
@@ -722,16 +723,13 @@ mod tests {
     }
 
     #[test]
-    fn whitespace_is_found_where_char_is_whitespace_finds_it() {
-        let unicode = ['\u{85}', '\u{a0}', '\u{2003}', '\u{3000}', 'é'];
+    fn spaces_and_controls_are_found_where_char_finds_them() {
+        let unicode = ['\u{85}', '\u{9f}', '\u{a0}', '\u{2003}', '\u{3000}', 'é'];
         for c in (0..=0x7f).filter_map(char::from_u32).chain(unicode) {
             let text = format!("a{c}b@c.de");
-            assert_eq!(has_whitespace(&text), c.is_whitespace(), "{c:?}");
-            assert_eq!(
-                is_email(text.as_bytes()),
-                !c.is_whitespace() && c != '@',
-                "{c:?}"
-            );
+            let unusual = c.is_whitespace() || c.is_control();
+            assert_eq!(has_space_or_control(&text), unusual, "{c:?}");
+            assert_eq!(is_email(text.as_bytes()), !unusual && c != '@', "{c:?}");
         }
     }
 
@@ -759,6 +757,9 @@ mod tests {
             "a@é.co",
             "a@b.c\u{a0}",
             "a.@b.c",
+            "a\u{7f}@b.co",
+            "a@b.co\u{1}",
+            "\u{0}a@b.co",
         ];
         for text in texts {
             assert_eq!(is_email(text.as_bytes()), is_email_text(text), "{text:?}");
@@ -785,7 +786,7 @@ mod tests {
         /// four-byte characters around the limits.
         #[test]
         fn lengths_and_emails_are_judged_as_their_characters_judge_them(
-            text in "[a@. \t\u{e9}\u{2003}\u{1f600}]{0,24}|[a-z]{0,110}",
+            text in "[a@. \t\u{1}\u{7f}\u{e9}\u{2003}\u{1f600}]{0,24}|[a-z]{0,110}",
         ) {
             let bytes = text.as_bytes();
             proptest::prop_assert_eq!(char_count(bytes), text.chars().count());

@@ -149,8 +149,8 @@ fn check_field(rule: &FieldRule, value: &str, reasons: &mut Vec<String>) {
     }
 }
 
-/// `local@domain.tld`: one `@`, something before it, a dot inside the domain, no spaces.
-/// `@` and `.` are ASCII, so they are looked for among the bytes.
+/// `local@domain.tld`: one `@`, something before it, a dot inside the domain, no spaces or
+/// control characters. `@` and `.` are ASCII, so they are looked for among the bytes.
 fn is_email_shaped(value: &str) -> bool {
     let bytes = value.as_bytes();
     let Some(at) = bytes.iter().position(|&b| b == b'@') else {
@@ -165,17 +165,18 @@ fn is_email_shaped(value: &str) -> bool {
         && !domain.contains(&b'@')
         && domain.last() != Some(&b'.')
         && dotted
-        && !has_whitespace(value)
+        && !has_space_or_control(value)
 }
 
-/// Whether `value` has a whitespace character, looking at bytes while they are ASCII.
-fn has_whitespace(value: &str) -> bool {
+/// Whether `value` has a whitespace or control character, looking at bytes while they are
+/// ASCII (a space or below, and DEL).
+fn has_space_or_control(value: &str) -> bool {
     for &b in value.as_bytes() {
-        if matches!(b, b'\t'..=b'\r' | b' ') {
+        if b <= b' ' || b == 0x7f {
             return true;
         }
         if !b.is_ascii() {
-            return value.chars().any(char::is_whitespace);
+            return value.chars().any(|c| c.is_whitespace() || c.is_control());
         }
     }
     false
@@ -313,6 +314,9 @@ mod tests {
             "a b@c.co",
             "a\u{b}b@c.co",
             "é\u{a0}@c.co",
+            "a\u{1}b@c.co",
+            "a@c.co\u{7f}",
+            "a\u{9f}@c.co",
         ] {
             assert!(!is_email_shaped(bad), "{bad}");
         }
