@@ -1499,8 +1499,8 @@ async fn garbled_and_duplicated_headers_read_as_none() -> TestResult {
 // ---------------------------------------------------------------------------------------
 
 /// A 503 says the server did not handle the request, so even a create is retried.
-/// What the import engine counts: the client's own retries, and those that followed a 429,
-/// on the response that ends a call and on the error that ends one.
+/// What the import engine counts: the client's own retries, those that followed a 429, and
+/// the waits before them, on the response that ends a call and on the error that ends one.
 #[tokio::test]
 async fn responses_and_errors_count_the_retries_and_those_after_a_429() -> TestResult {
     let server = server_answering_in_turn(
@@ -1519,6 +1519,11 @@ async fn responses_and_errors_count_the_retries_and_those_after_a_429() -> TestR
     let retries = response.meta().retries;
     assert_eq!((retries.total, retries.rate_limited), (3, 2));
     assert_eq!(response.meta().attempts, 4);
+    // Each 429 waits for its reset (now) and the 50 ms margin; the 503 a backoff of 1 to 2 ms.
+    assert!(
+        (Duration::from_millis(100)..Duration::from_secs(2)).contains(&retries.waited),
+        "{retries:?}"
+    );
 
     let server = server_answering(ResponseTemplate::new(200)).await;
     let response = api(&server)
@@ -1527,6 +1532,7 @@ async fn responses_and_errors_count_the_retries_and_those_after_a_429() -> TestR
         .await?;
     let retries = response.meta().retries;
     assert_eq!((retries.total, retries.rate_limited), (0, 0));
+    assert_eq!(retries.waited, Duration::ZERO);
 
     let server = server_answering_in_turn(
         [rate_limited("req-1", HTTP_DATE_EPOCH)],
@@ -1540,6 +1546,7 @@ async fn responses_and_errors_count_the_retries_and_those_after_a_429() -> TestR
     assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
     let retries = error.retries();
     assert_eq!((retries.total, retries.rate_limited), (2, 1));
+    assert!(retries.waited >= Duration::from_millis(51), "{retries:?}");
     assert_eq!(received(&server).await.len(), 3);
     Ok(())
 }

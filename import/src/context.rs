@@ -261,12 +261,15 @@ impl<'e> Context<'e> {
     }
 
     /// Counts the requests of one call after its first (counted as it was sent): the
-    /// client's own retries.
+    /// client's own retries, and records the client's waits before them.
     fn count(&self, later_requests: u64, retries: Retries) {
         let mut report = self.report();
         report.requests += later_requests;
         report.retries += u64::from(retries.total);
         report.rate_limited += u64::from(retries.rate_limited);
+        if !retries.waited.is_zero() {
+            report.add_client_wait(retries.waited, Utc::now());
+        }
     }
 
     fn record_failure(&self, error: &Error) {

@@ -113,6 +113,11 @@ pub enum WaitReason {
     CoolDown,
     /// Another session was running.
     ActiveSession,
+    /// The client waited before sending a request again, within one call (its
+    /// `RetryPolicy`: after a `429`, a `503` or `504`, or a failure to connect); recorded
+    /// when the call ends, as one wait for all its retries, and as one with the waits of
+    /// other calls it overlaps (calls in flight at once wait for the same reset).
+    ClientRetry,
 }
 
 impl fmt::Display for WaitReason {
@@ -121,6 +126,7 @@ impl fmt::Display for WaitReason {
             Self::RateLimit => "the rate limit",
             Self::CoolDown => "the cool-down after a start",
             Self::ActiveSession => "another session",
+            Self::ClientRetry => "the client's retries",
         })
     }
 }
@@ -135,6 +141,16 @@ pub struct Wait {
     /// How long it lasted.
     #[serde(rename = "waited_ms", serialize_with = "millis")]
     pub waited: Duration,
+}
+
+impl Wait {
+    /// When it started, `waited` before `until` (or the first date a `DateTime` holds).
+    fn started(&self) -> DateTime<Utc> {
+        chrono::Duration::from_std(self.waited)
+            .ok()
+            .and_then(|length| self.until.checked_sub_signed(length))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    }
 }
 
 /// Everything an import did. Serializable (for logs and machines); `Display` is a short
@@ -182,10 +198,9 @@ pub struct Report {
     /// `429 Too Many Requests` answers: those the client retried itself and those that
     /// reached the importer.
     pub rate_limited: u64,
-    /// Every wait the importer made: for a rate limit (a `429` the client handed over,
-    /// or a window with nothing left), the cool-down or another session. The waits the
-    /// client makes within a call before its own retries (its `RetryPolicy`) are not among
-    /// them; `retries` and `rate_limited` count those retries.
+    /// Every wait: the importer's, for a rate limit (a `429` the client handed over, or a
+    /// window with nothing left), the cool-down or another session, and the client's before
+    /// its own retries within a call (its `RetryPolicy`), one for each call that retried.
     pub waits: Vec<Wait>,
     /// How long the import took.
     #[serde(rename = "elapsed_ms", serialize_with = "millis")]
@@ -218,6 +233,30 @@ impl Report {
             completed.fold((0, 0), |(users, deactivations), session| {
                 (users + session.users, deactivations + session.deactivations)
             });
+    }
+
+    /// Records that a call ended at `ended` after its client had waited `waited` before its
+    /// retries: a wait of its own, or, when it overlaps the last such wait (calls in flight
+    /// at once, each waiting for the same reset), that one made longer to cover both.
+    pub(crate) fn add_client_wait(&mut self, waited: Duration, ended: DateTime<Utc>) {
+        let wait = Wait {
+            reason: WaitReason::ClientRetry,
+            until: ended,
+            waited,
+        };
+        let last = self
+            .waits
+            .iter_mut()
+            .rev()
+            .find(|wait| wait.reason == WaitReason::ClientRetry);
+        match last {
+            Some(last) if wait.started() <= last.until => {
+                let (start, end) = (wait.started().min(last.started()), ended.max(last.until));
+                last.waited = (end - start).to_std().unwrap_or(waited);
+                last.until = end;
+            }
+            _ => self.waits.push(wait),
+        }
     }
 
     /// How long was spent waiting, in all.
@@ -304,6 +343,32 @@ fn millis<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_waits_of_calls_in_flight_at_once_are_one_wait() {
+        let at = |seconds: i64| DateTime::<Utc>::from_timestamp(1_700_000_000 + seconds, 0);
+        let mut report = Report::default();
+        let (Some(ten), Some(eleven), Some(twenty)) = (at(10), at(11), at(20)) else {
+            panic!("dates in range");
+        };
+        // Two calls waiting for the same reset, 6 s to 10 s and 7 s to 11 s, then one alone.
+        report.add_client_wait(Duration::from_secs(4), ten);
+        report.add_client_wait(Duration::from_secs(4), eleven);
+        report.add_client_wait(Duration::from_secs(1), twenty);
+        let waits: Vec<_> = report.waits.iter().map(|w| (w.until, w.waited)).collect();
+        assert_eq!(
+            waits,
+            [
+                (eleven, Duration::from_secs(5)),
+                (twenty, Duration::from_secs(1))
+            ]
+        );
+        assert_eq!(report.waited(), Duration::from_secs(6));
+        // A wait said to have started before any date: from the first date on.
+        report.add_client_wait(Duration::MAX, twenty);
+        assert_eq!(report.waits.len(), 2);
+        assert!(report.waits[1].waited > Duration::from_secs(1 << 40));
+    }
 
     fn report() -> Report {
         let mut report = Report {

@@ -357,6 +357,18 @@ async fn the_429s_the_client_retries_itself_are_in_the_report() -> TestResult {
     assert_eq!(report.rate_limited, 8);
     assert_eq!(report.retries, 8);
     assert_eq!(report.requests, statuses.len() as u64);
+    // The client's waits for the reset are the report's too, one for each call that retried.
+    let client_waits: Vec<Duration> = report
+        .waits
+        .iter()
+        .filter(|wait| wait.reason == WaitReason::ClientRetry)
+        .map(|wait| wait.waited)
+        .collect();
+    assert!(
+        (1..=8).contains(&client_waits.len()) && client_waits.iter().all(|w| !w.is_zero()),
+        "{client_waits:?}"
+    );
+    assert!(report.waited() <= report.elapsed, "{report:?}");
     emulator.shutdown().await;
     Ok(())
 }
@@ -429,6 +441,13 @@ async fn a_429_storm_and_503s_are_survived() -> TestResult {
             .waits
             .iter()
             .any(|w| w.reason == WaitReason::RateLimit)
+    );
+    // The client's backoff before it sent the 503s' requests again.
+    assert!(
+        report
+            .waits
+            .iter()
+            .any(|w| w.reason == WaitReason::ClientRetry)
     );
     let statuses: Vec<Option<u16>> = emulator.requests().iter().map(|r| r.status).collect();
     assert_eq!(statuses.iter().filter(|s| **s == Some(429)).count(), 8);

@@ -479,8 +479,9 @@ pub struct ResponseMeta {
     pub retries: Retries,
 }
 
-/// The retries a call made: how many, and how many of them followed a `429 Too Many
-/// Requests`. A request sent again with a new token after a `401` is not a retry.
+/// The retries a call made: how many, how many of them followed a `429 Too Many
+/// Requests`, and how long the client waited before them. A request sent again with a new
+/// token after a `401` is not a retry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct Retries {
@@ -488,6 +489,8 @@ pub struct Retries {
     pub total: u32,
     /// The retries that followed a `429`.
     pub rate_limited: u32,
+    /// The waits before the retries, in all.
+    pub waited: Duration,
 }
 
 /// The rate-limit headers of a response; each is `None` when missing or garbled. With the
@@ -788,6 +791,7 @@ async fn execute<E: ErrorBody>(
         if error.status() == Some(StatusCode::TOO_MANY_REQUESTS) {
             retries.rate_limited += 1;
         }
+        retries.waited = retries.waited.saturating_add(delay);
         tracing::debug!(
             attempt,
             delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
