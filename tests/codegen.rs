@@ -1686,13 +1686,26 @@ fn header_parameters_openapi_ignores_are_left_out_and_names_http_cannot_carry_re
             "{warnings:?}"
         );
     }
-    for name in ["X Bad Header", "Ünï", ""] {
+    for name in ["X Bad Header", "Ünï"] {
         let error = error_of(&document(name));
         let expected = format!(
             "at #/paths/~1things/get/parameters/0/name: `{}` is not a header name HTTP can carry",
             name.escape_debug()
         );
         assert!(error.starts_with(&expected), "{error}");
+    }
+    // No parameter of any kind goes without a name (a query would be sent as `?=value`).
+    for empty in [
+        document(""),
+        document("").replacen("in: header", "in: query", 1),
+    ] {
+        let error = error_of(&empty);
+        assert!(
+            error.starts_with(
+                "at #/paths/~1things/get/parameters/0/name: a parameter's name is empty"
+            ),
+            "{error}"
+        );
     }
 }
 

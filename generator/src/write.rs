@@ -127,6 +127,18 @@ pub enum WriteError {
         shown(path)
     )]
     NotOwned { path: PathBuf },
+    /// A change failed once others were made, and putting those back failed too.
+    #[error(
+        "{source}; the files changed before it could not all be put back (the first that could not: {}), so {} is partly updated. Mend the cause and run again",
+        shown(not_undone),
+        shown(dir)
+    )]
+    Partial {
+        dir: PathBuf,
+        not_undone: PathBuf,
+        #[source]
+        source: Box<WriteError>,
+    },
 }
 
 /// A path as an error prints it, control characters escaped (see [`one_line`]).
@@ -151,6 +163,11 @@ pub fn check(out: &Path, files: &[GeneratedFile]) -> Result<Report, WriteError> 
     let mut report = Report::default();
     for file in files {
         let path = out.join(&file.path);
+        // Not read unless a regular file (a pipe might never end, a device never does).
+        match fs::metadata(&path) {
+            Ok(metadata) if !metadata.is_file() => return Err(WriteError::NotOwned { path }),
+            _ => {}
+        }
         match fs::read(&path) {
             Ok(existing) if same_text(&existing, &file.contents) => report.unchanged += 1,
             Ok(existing) if starts_with_generator_line(&existing) => {
@@ -188,9 +205,10 @@ fn same_text(existing: &[u8], wanted: &str) -> bool {
         })
 }
 
-/// Refuses an output directory that holds anything but a previous output. Reads only
-/// `out`'s own entries and its `Cargo.toml`, so `--out /` is refused without a walk.
-fn ensure_output_directory(out: &Path) -> Result<(), WriteError> {
+/// Refuses an output directory that holds anything but a previous output (or what a first
+/// run stopped midway left: its temporary `Cargo.toml`, staged first). Reads only `out`'s
+/// own entries and its `Cargo.toml`, so `--out /` is refused without a walk.
+pub fn ensure_output_directory(out: &Path) -> Result<(), WriteError> {
     let entries = match fs::read_dir(out) {
         Ok(entries) => entries,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -198,6 +216,10 @@ fn ensure_output_directory(out: &Path) -> Result<(), WriteError> {
     };
     let manifest = out.join("Cargo.toml");
     if manifest.is_file() && first_line_is_generators(&manifest)? {
+        return Ok(());
+    }
+    let staged_manifest = temporary_of(&manifest);
+    if !manifest.exists() && staged_manifest.is_file() && is_leftover(&staged_manifest)? {
         return Ok(());
     }
     for entry in entries {
@@ -212,26 +234,149 @@ fn ensure_output_directory(out: &Path) -> Result<(), WriteError> {
 }
 
 /// Brings `out` up to date with `files`: writes what changed (each file through a temporary
-/// file renamed into place) and removes stale generated files. All temporary files are
-/// written before anything is renamed, so a failure to write leaves `out` as it was: the
-/// temporary files and the directories made for them are removed.
+/// file renamed into place) and removes stale generated files, and the temporary files an
+/// interrupted run left. All temporary files are written before anything is renamed, so a
+/// failure to write leaves `out` as it was: the temporary files and the directories made
+/// for them are removed. A failure to rename or remove a file puts back the files changed
+/// before it (their contents are read before they are replaced), so `out` is as it was
+/// then too, unless putting them back fails ([`WriteError::Partial`]).
 pub fn write(out: &Path, files: &[GeneratedFile]) -> Result<Report, WriteError> {
+    write_with(out, files, &mut |step| step.run())
+}
+
+/// [`write`], each rename and removal made by `run` (a test's, to fail one).
+fn write_with(
+    out: &Path,
+    files: &[GeneratedFile],
+    run: &mut dyn FnMut(Step<'_>) -> io::Result<()>,
+) -> Result<Report, WriteError> {
     let report = check(out, files)?;
+    for (relative, change) in &report.changes {
+        if *change == Change::Removed && is_temporary(relative) {
+            let path = out.join(relative);
+            match fs::remove_file(&path) {
+                Err(error) if error.kind() != io::ErrorKind::NotFound => {
+                    return Err(at(&path)(error));
+                }
+                _ => {}
+            }
+        }
+    }
     let mut staged = Staged::default();
     if let Err(error) = stage(out, files, &report, &mut staged) {
         staged.undo();
         return Err(error);
     }
-    for (temporary, path) in &staged.files {
-        fs::rename(temporary, path).map_err(at(path))?;
-    }
-    for (relative, change) in &report.changes {
-        if *change == Change::Removed {
-            let path = out.join(relative);
-            fs::remove_file(&path).map_err(at(&path))?;
-        }
+    let mut done = Vec::new();
+    if let Err(error) = apply(out, &report, &staged, &mut done, run) {
+        let not_undone = undo(&done);
+        staged.undo();
+        return Err(match not_undone {
+            None => error,
+            Some(not_undone) => WriteError::Partial {
+                dir: out.to_owned(),
+                not_undone,
+                source: Box::new(error),
+            },
+        });
     }
     Ok(report)
+}
+
+/// A change to a file under `out`, as [`write_with`] makes it.
+#[derive(Debug, Clone, Copy)]
+enum Step<'a> {
+    /// A staged file renamed into place.
+    Rename { from: &'a Path, to: &'a Path },
+    /// A stale file removed.
+    Remove(&'a Path),
+}
+
+impl Step<'_> {
+    fn run(self) -> io::Result<()> {
+        match self {
+            Self::Rename { from, to } => fs::rename(from, to),
+            Self::Remove(path) => fs::remove_file(path),
+        }
+    }
+}
+
+/// A change made to `out`, with what it undoes it.
+enum Done {
+    /// A file put where there was none.
+    Created(PathBuf),
+    /// A file replaced or removed, with what it held.
+    Replaced { path: PathBuf, previous: Vec<u8> },
+}
+
+/// Renames the staged files into place, then removes the stale ones, adding each change made
+/// to `done`.
+fn apply(
+    out: &Path,
+    report: &Report,
+    staged: &Staged,
+    done: &mut Vec<Done>,
+    run: &mut dyn FnMut(Step<'_>) -> io::Result<()>,
+) -> Result<(), WriteError> {
+    for (temporary, path) in &staged.files {
+        let previous = match fs::read(path) {
+            Ok(previous) => Some(previous),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+            Err(error) => return Err(at(path)(error)),
+        };
+        run(Step::Rename {
+            from: temporary,
+            to: path,
+        })
+        .map_err(at(path))?;
+        done.push(match previous {
+            Some(previous) => Done::Replaced {
+                path: path.clone(),
+                previous,
+            },
+            None => Done::Created(path.clone()),
+        });
+    }
+    for (relative, change) in &report.changes {
+        if *change == Change::Removed && !is_temporary(relative) {
+            let path = out.join(relative);
+            let previous = fs::read(&path).map_err(at(&path))?;
+            run(Step::Remove(&path)).map_err(at(&path))?;
+            done.push(Done::Replaced { path, previous });
+        }
+    }
+    Ok(())
+}
+
+/// Undoes `done`, the last change first, as far as it can: the first file it could not put
+/// back, if any.
+fn undo(done: &[Done]) -> Option<PathBuf> {
+    let mut not_undone = None;
+    for change in done.iter().rev() {
+        let (path, undone) = match change {
+            Done::Created(path) => (path, fs::remove_file(path)),
+            Done::Replaced { path, previous } => (path, put_back(path, previous)),
+        };
+        if undone.is_err() {
+            not_undone = Some(path.clone());
+        }
+    }
+    not_undone
+}
+
+/// Writes `contents` to `path` through its temporary file, renamed into place; a file
+/// already under the temporary name (not the generator's: its own were removed) is left.
+fn put_back(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let temporary = temporary_of(path);
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)?;
+    io::Write::write_all(&mut file, contents)
+        .and_then(|()| fs::rename(&temporary, path))
+        .inspect_err(|_| {
+            let _ = fs::remove_file(&temporary);
+        })
 }
 
 /// What [`stage`] made: each temporary file with its destination, and the directories it
@@ -276,9 +421,7 @@ fn stage(
         if let Some(parent) = path.parent() {
             create_directories(parent, &mut staged.directories)?;
         }
-        let mut temporary = path.clone().into_os_string();
-        temporary.push(TEMPORARY_SUFFIX);
-        let temporary = PathBuf::from(temporary);
+        let temporary = temporary_of(&path);
         let mut handle = create_temporary(&temporary)?;
         staged.files.push((temporary.clone(), path));
         io::Write::write_all(&mut handle, file.contents.as_bytes()).map_err(at(&temporary))?;
@@ -306,9 +449,27 @@ fn create_directories(directory: &Path, created: &mut Vec<PathBuf>) -> Result<()
 /// What a file being written is called until it is renamed into place: its name and this.
 const TEMPORARY_SUFFIX: &str = ".codegen-tmp";
 
-/// Creates the temporary file `path`. One left by an interrupted run is the generator's
-/// (it starts with a preamble, as everything staged does) and is replaced; a file of that
-/// name that is not ours is never overwritten.
+/// The temporary file of `path`.
+fn temporary_of(path: &Path) -> PathBuf {
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(TEMPORARY_SUFFIX);
+    PathBuf::from(temporary)
+}
+
+/// Whether a file's name is a temporary file's.
+fn is_temporary(name: &str) -> bool {
+    name.ends_with(TEMPORARY_SUFFIX)
+}
+
+/// Whether the temporary file at `path` is one an interrupted run left: it starts with a
+/// preamble, as everything staged does, or is empty (the run stopped before writing it).
+fn is_leftover(path: &Path) -> Result<bool, WriteError> {
+    let empty = fs::metadata(path).map_err(at(path))?.len() == 0;
+    Ok(empty || first_line_is_generators(path)?)
+}
+
+/// Creates the temporary file `path`. One left by an interrupted run (see [`is_leftover`])
+/// is replaced; a file of that name that is not ours is never overwritten.
 fn create_temporary(path: &Path) -> Result<fs::File, WriteError> {
     let create = || {
         fs::OpenOptions::new()
@@ -318,7 +479,7 @@ fn create_temporary(path: &Path) -> Result<fs::File, WriteError> {
     };
     match create() {
         Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
-            if !first_line_is_generators(path)? {
+            if !is_leftover(path)? {
                 return Err(at(path)(error));
             }
             fs::remove_file(path).map_err(at(path))?;
@@ -329,11 +490,11 @@ fn create_temporary(path: &Path) -> Result<fs::File, WriteError> {
 }
 
 /// The generated files under `out` (relative paths), found by the ownership rule: the
-/// files directly in `out`, and those in its `src/` tree. Hidden entries (a name starting
-/// with `.`, which the generator never writes: `.git`, an editor's or a user's copies) are
-/// left alone, files as directories; symbolic links and directories holding a crate of
-/// their own (a `Cargo.toml`) are not entered; temporary files are [`stage`]'s to deal
-/// with.
+/// files directly in `out`, and those in its `src/` tree, with the temporary files an
+/// interrupted run left there ([`is_leftover`]). Hidden entries (a name starting with `.`,
+/// which the generator never writes: `.git`, an editor's or a user's copies) are left
+/// alone, files as directories; symbolic links and directories holding a crate of their
+/// own (a `Cargo.toml`) are not entered.
 fn generated_files(out: &Path) -> Result<Vec<String>, WriteError> {
     let mut found = Vec::new();
     let mut pending = vec![(out.to_owned(), false)];
@@ -360,11 +521,10 @@ fn generated_files(out: &Path) -> Result<Vec<String>, WriteError> {
                     pending.push((path, true));
                 }
             } else if file_type.is_file()
-                && !entry
-                    .file_name()
-                    .to_string_lossy()
-                    .ends_with(TEMPORARY_SUFFIX)
-                && first_line_is_generators(&path)?
+                && (match is_temporary(&entry.file_name().to_string_lossy()) {
+                    true => is_leftover(&path)?,
+                    false => first_line_is_generators(&path)?,
+                })
                 && let Ok(relative) = path.strip_prefix(out)
             {
                 let relative: Vec<String> = relative
@@ -549,6 +709,158 @@ mod tests {
         left.sort();
         assert_eq!(left, ["Cargo.toml"]);
         fs::remove_dir_all(&root).unwrap();
+    }
+
+    /// Every file under `dir` with its bytes, in path order.
+    fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files = Vec::new();
+        let mut pending = vec![dir.to_owned()];
+        while let Some(directory) = pending.pop() {
+            for entry in fs::read_dir(&directory).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    let bytes = fs::read(&path).unwrap();
+                    files.push((path.strip_prefix(dir).unwrap().to_owned(), bytes));
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn a_failed_rename_or_removal_puts_back_what_was_changed_before_it() {
+        let dir = std::env::temp_dir().join(format!("codegen-put-back-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let file = |path: &str, body: &str| GeneratedFile {
+            path: path.to_owned(),
+            contents: format!("{}\n{body}\n", generated_preamble("spec.yaml")),
+        };
+        write(
+            &dir,
+            &[
+                file("Cargo.toml", "1"),
+                file("src/lib.rs", "1"),
+                file("src/old.rs", "1"),
+            ],
+        )
+        .unwrap();
+        let before = tree(&dir);
+        // Two files replaced, two made (one in a new directory), one removed: five steps.
+        let next = [
+            file("Cargo.toml", "2"),
+            file("src/lib.rs", "2"),
+            file("src/apis/new.rs", "2"),
+            file("src/new.rs", "2"),
+        ];
+        for failing in 0..5 {
+            let mut steps = 0;
+            let error = write_with(&dir, &next, &mut |step| {
+                steps += 1;
+                match steps - 1 == failing {
+                    true => Err(io::Error::other("refused")),
+                    false => step.run(),
+                }
+            })
+            .unwrap_err();
+            assert!(matches!(error, WriteError::Io { .. }), "{error}");
+            assert_eq!(tree(&dir), before, "step {failing} failed");
+            assert!(!dir.join("src/apis").exists(), "step {failing} failed");
+        }
+        // Putting back fails too (a directory is where the file would be staged again).
+        let error = write_with(&dir, &next, &mut |step| match step {
+            Step::Remove(_) => {
+                fs::create_dir(dir.join("src/lib.rs.codegen-tmp")).unwrap();
+                Err(io::Error::other("refused"))
+            }
+            step => step.run(),
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("src/old.rs: refused; the files changed before it could not all be put back (the first that could not: "), "{error}");
+        assert!(error.contains("src/lib.rs), so "), "{error}");
+        assert!(
+            error.ends_with(" is partly updated. Mend the cause and run again"),
+            "{error}"
+        );
+        fs::remove_dir(dir.join("src/lib.rs.codegen-tmp")).unwrap();
+        // All was put back but `src/lib.rs`, which the next run finds as it should be.
+        let report = write(&dir, &next).unwrap();
+        assert_eq!(
+            report.changes,
+            [
+                ("Cargo.toml".to_owned(), Change::Updated),
+                ("src/apis/new.rs".to_owned(), Change::Created),
+                ("src/new.rs".to_owned(), Change::Created),
+                ("src/old.rs".to_owned(), Change::Removed),
+            ]
+        );
+        assert_eq!(report.unchanged, 1);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn what_a_first_run_stopped_midway_left_is_taken_for_the_generators_and_cleared() {
+        let dir = std::env::temp_dir().join(format!("codegen-first-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let file = |path: &str| GeneratedFile {
+            path: path.to_owned(),
+            contents: format!("{}\n", generated_preamble("spec.yaml")),
+        };
+        let files = [file("Cargo.toml"), file("src/lib.rs")];
+        // Stopped after making the temporary manifest, before writing it; or after both.
+        for manifest in ["", files[0].contents.as_str()] {
+            fs::create_dir_all(dir.join("src")).unwrap();
+            fs::write(dir.join("Cargo.toml.codegen-tmp"), manifest).unwrap();
+            fs::write(dir.join("src/lib.rs.codegen-tmp"), &files[1].contents).unwrap();
+            fs::write(dir.join("src/mine.rs.codegen-tmp"), "mine\n").unwrap();
+            let report = check(&dir, &files).unwrap();
+            assert_eq!(
+                report.changes,
+                [
+                    ("Cargo.toml".to_owned(), Change::Created),
+                    ("Cargo.toml.codegen-tmp".to_owned(), Change::Removed),
+                    ("src/lib.rs".to_owned(), Change::Created),
+                    ("src/lib.rs.codegen-tmp".to_owned(), Change::Removed),
+                ]
+            );
+            write(&dir, &files).unwrap();
+            let names: Vec<PathBuf> = tree(&dir).into_iter().map(|(path, _)| path).collect();
+            assert_eq!(
+                names,
+                [
+                    PathBuf::from("Cargo.toml"),
+                    PathBuf::from("src/lib.rs"),
+                    PathBuf::from("src/mine.rs.codegen-tmp")
+                ]
+            );
+            assert!(check(&dir, &files).unwrap().is_up_to_date());
+            fs::remove_dir_all(&dir).unwrap();
+        }
+        // A temporary manifest that is someone else's is not enough.
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("Cargo.toml.codegen-tmp"), "[package]\n").unwrap();
+        let error = write(&dir, &files).unwrap_err();
+        assert!(matches!(error, WriteError::NotAnOutput { .. }), "{error}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn something_other_than_a_file_where_one_is_generated_is_not_read() {
+        let dir = std::env::temp_dir().join(format!("codegen-not-file-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let file = |path: &str| GeneratedFile {
+            path: path.to_owned(),
+            contents: format!("{}\n", generated_preamble("spec.yaml")),
+        };
+        write(&dir, &[file("Cargo.toml")]).unwrap();
+        fs::create_dir_all(dir.join("src/lib.rs")).unwrap();
+        let error = write(&dir, &[file("Cargo.toml"), file("src/lib.rs")]).unwrap_err();
+        assert!(matches!(error, WriteError::NotOwned { .. }), "{error}");
+        assert!(dir.join("src/lib.rs").is_dir());
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -170,9 +170,14 @@ impl Codegen {
             eprintln!("Run `{}` to regenerate it.", this_command_without_check());
             return Ok(ExitCode::FAILURE);
         }
-        // Compared before the write replaces the recorded surface, printed once it did.
+        // Compared before the write replaces the recorded surface, printed once it did; read
+        // only from a directory that the write would not refuse.
+        write::ensure_output_directory(&out).map_err(|error| error.to_string())?;
         let changes = surface_changes(&out, &surface, self.markdown);
-        let report = write::write(&out, &files).map_err(|error| format!("{error}"))?;
+        let report = write::write(&out, &files).map_err(|error| match error {
+            write::WriteError::Io { .. } => format!("{error}; {out_name} was left as it was."),
+            error => error.to_string(),
+        })?;
         changes.print();
         print_changes(&report, &out_name, false);
         println!(
@@ -213,17 +218,33 @@ fn problems(spec_name: &str, diagnostic: &generator::Diagnostic) -> String {
     text
 }
 
-/// Compares the surface recorded in `out` with `new`.
+/// Compares the surface recorded in `out` with `new`. Only a regular file of at most
+/// [`MAX_RECORDED_SURFACE`] bytes is read (not a pipe, which might never end).
 fn surface_changes(out: &Path, new: &surface::Surface, markdown: bool) -> SurfaceChanges {
     let recorded = out.join(surface::FILE);
-    let Ok(text) = std::fs::read_to_string(&recorded) else {
+    let Ok(metadata) = std::fs::metadata(&recorded) else {
         return SurfaceChanges::Unrecorded(recorded);
+    };
+    if !metadata.is_file() || metadata.len() > MAX_RECORDED_SURFACE {
+        let what = match metadata.is_file() {
+            true => "a file larger than any API surface",
+            false => "not a file",
+        };
+        return SurfaceChanges::Unreadable(recorded, what.to_owned());
+    }
+    let text = match std::fs::read_to_string(&recorded) {
+        Ok(text) => text,
+        Err(error) => return SurfaceChanges::Unreadable(recorded, error.to_string()),
     };
     match surface::Surface::from_recorded(&text) {
         Ok(old) => SurfaceChanges::Report(render(&surface::diff(&old, new), markdown)),
         Err(error) => SurfaceChanges::Unreadable(recorded, error.to_string()),
     }
 }
+
+/// The largest recorded surface read, some hundred times that of an API of a thousand
+/// operations.
+const MAX_RECORDED_SURFACE: u64 = 256 * 1024 * 1024;
 
 impl SurfaceChanges {
     fn print(&self) {

@@ -562,6 +562,83 @@ fn nothing_about_the_surface_is_printed_when_the_write_is_refused() {
     assert_eq!(tree(dir.path()), before);
 }
 
+/// A folder that is not an output is refused before anything in it is read: its recorded
+/// surface, a pipe that nothing writes to, would be read forever.
+#[test]
+fn a_foreign_folder_is_refused_before_its_recorded_surface_is_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    plant(
+        dir.path(),
+        &[("Cargo.toml", "[package]\nname = \"mine\"\n")],
+    );
+    let pipe = dir.path().join("api-surface.jsonc");
+    let made = Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let mut run = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("codegen")
+        .args(["--spec", spec().to_str().expect("utf-8"), "--out"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("xtask runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while run.try_wait().expect("waits").is_none() {
+        if std::time::Instant::now() > deadline {
+            run.kill().expect("killed");
+            panic!("still running after a minute: it is reading the pipe");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let result = run.wait_with_output().expect("its output");
+    assert_eq!(result.status.code(), Some(1));
+    let stderr = text(&result.stderr);
+    assert!(
+        stderr.contains("is not empty and is not a crate made by `cargo xtask codegen`"),
+        "{stderr}"
+    );
+    assert!(fs::symlink_metadata(&pipe).is_ok_and(|pipe| !pipe.is_file()));
+}
+
+/// What a first run stopped midway (Ctrl-C, a kill) left is the generator's own: the next
+/// run goes on over it, and `--check` tells it as stale first.
+#[test]
+fn a_first_run_stopped_midway_is_finished_by_the_next() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let out_arg = out.to_str().expect("utf-8");
+    assert!(codegen_into(out_arg, &[], dir.path()).status.success());
+    let lib = fs::read(out.join("src/lib.rs")).expect("generated");
+    fs::remove_dir_all(&out).expect("removed");
+    fs::create_dir_all(out.join("src")).expect("mkdir");
+    fs::write(out.join("Cargo.toml.codegen-tmp"), "").expect("write");
+    fs::write(out.join("src/lib.rs.codegen-tmp"), &lib).expect("write");
+
+    let check = codegen_into(out_arg, &["--check"], dir.path());
+    assert_eq!(check.status.code(), Some(1));
+    let stderr = text(&check.stderr);
+    assert!(
+        stderr.contains("removed") && stderr.contains("lib.rs.codegen-tmp"),
+        "{stderr}"
+    );
+    let run = codegen_into(out_arg, &[], dir.path());
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let left: Vec<PathBuf> = tree(&out).into_iter().map(|(path, _)| path).collect();
+    assert!(
+        left.iter()
+            .all(|path| !path.to_string_lossy().ends_with(".codegen-tmp")),
+        "{left:?}"
+    );
+    assert!(
+        codegen_into(out_arg, &["--check"], dir.path())
+            .status
+            .success()
+    );
+}
+
 #[test]
 fn a_surface_that_cannot_be_read_is_reported_once_rewritten() {
     let dir = tempfile::tempdir().expect("temp dir");

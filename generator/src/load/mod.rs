@@ -256,7 +256,7 @@ fn locate<T: DeserializeOwned>(text: &str) -> ParseError {
             match serde_path_to_error::deserialize::<_, T>(serde_yaml::Deserializer::from_str(text))
             {
                 Ok(_) => ParseError::unlocated(),
-                Err(error) => yaml_error(error),
+                Err(error) => yaml_error(error, text),
             }
         }
     }
@@ -283,9 +283,24 @@ fn json_text(text: &str) -> Option<&str> {
     text.trim_start().starts_with('{').then_some(text)
 }
 
-fn yaml_error(error: serde_path_to_error::Error<serde_yaml::Error>) -> ParseError {
+/// The error serde_yaml gave reading `text`, located; a character YAML does not allow at
+/// its line and column, which serde_yaml gives as a byte offset at line 1, column 1.
+fn yaml_error(error: serde_path_to_error::Error<serde_yaml::Error>, text: &str) -> ParseError {
     let pointer = path_to_pointer(error.path());
     let inner = error.into_inner();
+    if inner
+        .to_string()
+        .starts_with("control characters are not allowed")
+        && let Some((found, line, column)) = position::first_unprintable(text)
+    {
+        let code = u32::from(found);
+        return ParseError {
+            pointer: None,
+            message: format!(
+                "the document could not be read (line {line}, column {column}): YAML does not allow the character U+{code:04X}; write it escaped in a double-quoted string (`\\u{code:04X}`), or leave it out"
+            ),
+        };
+    }
     let message = match inner.location() {
         Some(location) => format!(
             "the document could not be read (line {}, column {}): {inner}",
@@ -540,6 +555,16 @@ mod tests {
                 .to_string()
                 .starts_with("at #/paths/~1a/get/responses/200/description: the document could not be read (line 3, column 53):"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn a_character_yaml_does_not_allow_is_located_at_its_line_and_column() {
+        let document = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      description: \"a\u{1}b\"\n";
+        let error = load(document).expect_err("a control character");
+        assert_eq!(
+            error.message,
+            "the document could not be read (line 6, column 22): YAML does not allow the character U+0001; write it escaped in a double-quoted string (`\\u0001`), or leave it out"
         );
     }
 

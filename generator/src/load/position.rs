@@ -9,6 +9,22 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 
 use super::json_text;
 
+/// The first character of `text` that YAML does not allow in a document, with its line and
+/// column (from 1, in characters): a control character other than tab, line feed, carriage
+/// return and NEL (U+0085), or U+FFFE or U+FFFF (YAML 1.2, §5.1). serde_yaml refuses one
+/// with its byte offset alone.
+pub(super) fn first_unprintable(text: &str) -> Option<(char, usize, usize)> {
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r' | '\u{85}')
+            || !(c.is_control() || matches!(c, '\u{fffe}' | '\u{ffff}'))
+    };
+    let (offset, found) = text.char_indices().find(|&(_, c)| !allowed(c))?;
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+    Some((found, line, before[line_start..].chars().count() + 1))
+}
+
 /// What the walk stops with when it reaches the place: the reader then says where it is.
 const FOUND: &str = "the place is found";
 
@@ -156,6 +172,21 @@ impl Visitor<'_> for KeyVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_character_yaml_does_not_allow_is_found_by_its_line_and_column() {
+        assert_eq!(
+            first_unprintable("a: 1\nb: \"é\u{1}\"\n"),
+            Some(('\u{1}', 2, 6))
+        );
+        assert_eq!(first_unprintable("\u{7f}"), Some(('\u{7f}', 1, 1)));
+        assert_eq!(first_unprintable("a:\r\n\tb\u{9f}"), Some(('\u{9f}', 2, 3)));
+        assert_eq!(
+            first_unprintable("a: \u{feff}\u{fffe}"),
+            Some(('\u{fffe}', 1, 5))
+        );
+        assert_eq!(first_unprintable("a:\t\u{85}b\r\n"), None);
+    }
 
     fn tokens(pointer: &[&str]) -> Vec<String> {
         pointer.iter().map(|token| (*token).to_owned()).collect()

@@ -561,6 +561,13 @@ impl<'d> Lowerer<'d> {
                 ));
             }
         };
+        if parameter.parameter_data_ref().name.is_empty() {
+            return Err(Diagnostic::at(
+                &where_.push("name"),
+                "a parameter's name is empty, so the request could not say what its value is",
+            )
+            .with_help("name it as the API knows it"));
+        }
         if let OpenApiParameter::Header { parameter_data, .. } = parameter
             && !is_header_name(&parameter_data.name)
         {
