@@ -310,12 +310,18 @@ fn wall_clock_in(length: Duration) -> DateTime<Utc> {
 }
 
 /// When the window the response speaks of resets, on this machine's clock: the reset
-/// header measured against the response's `Date`.
+/// header measured against the response's `Date`; one beyond any date this machine holds
+/// (more digits than a `u64` holds, say) as good as never.
 fn reset_instant(meta: &ResponseMeta) -> Option<Instant> {
-    let reset = meta.rate_limit.reset_at()?;
-    let date = meta.date.unwrap_or_else(SystemTime::now);
-    let left = reset.duration_since(date).unwrap_or(Duration::ZERO);
-    Instant::now().checked_add(left)
+    meta.rate_limit.reset?;
+    let left = match meta.rate_limit.reset_at() {
+        Some(reset) => {
+            let date = meta.date.unwrap_or_else(SystemTime::now);
+            reset.duration_since(date).unwrap_or(Duration::ZERO)
+        }
+        None => Duration::MAX,
+    };
+    Some(later(Instant::now(), left))
 }
 
 /// Why a call failed: the client's error, or the importer gave up first.

@@ -803,6 +803,7 @@ async fn with_last_wins_the_later_record_is_the_one_imported() -> TestResult {
 async fn far_reset_server(
     status: &'static str,
     body: &'static str,
+    reset: &'static str,
 ) -> std::io::Result<(String, tokio::task::JoinHandle<()>)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -820,7 +821,7 @@ async fn far_reset_server(
             let answer = format!(
                 "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n\
                  x-rate-limit-limit: 20\r\nx-rate-limit-remaining: 0\r\n\
-                 x-rate-limit-reset: 9000000000000\r\nx-okta-request-id: far\r\n\
+                 x-rate-limit-reset: {reset}\r\nx-okta-request-id: far\r\n\
                  content-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
             );
@@ -845,19 +846,23 @@ fn far_reset_importer(url: &str) -> okta_identity_source_import::Importer {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_whose_reset_is_beyond_any_date_stops_the_import_without_panicking() -> TestResult {
     let body = r#"{"errorCode":"E0000047","errorSummary":"API call exceeded rate limit due to too many requests.","errorLink":"E0000047","errorId":"far","errorCauses":[]}"#;
-    let (url, server) = far_reset_server("429 Too Many Requests", body).await?;
-    let error = far_reset_importer(&url)
-        .run(employees(0..10), leavers(0..0), |_| {})
-        .await
-        .expect_err("the window never resets in time");
-    assert!(
-        matches!(error.failure, Failure::RateLimit { .. }),
-        "{error}"
-    );
-    // Every answer was a 429, the client's own retries of them included.
-    assert!(error.report.rate_limited >= 1);
-    assert_eq!(error.report.rate_limited, error.report.requests);
-    server.abort();
+    // Beyond any date, and beyond any number of seconds a `u64` holds.
+    for reset in ["9000000000000", "99999999999999999999"] {
+        let (url, server) = far_reset_server("429 Too Many Requests", body, reset).await?;
+        let error = far_reset_importer(&url)
+            .run(employees(0..10), leavers(0..0), |_| {})
+            .await
+            .expect_err("the window never resets in time");
+        assert!(
+            matches!(error.failure, Failure::RateLimit { .. }),
+            "{reset}: {error}"
+        );
+        // Every answer was a 429: the client's three attempts (without `Date`, it backs off
+        // twice), then the importer gives up at once rather than send again after a backoff.
+        assert_eq!(error.report.rate_limited, 3, "{reset}");
+        assert_eq!(error.report.requests, 3, "{reset}");
+        server.abort();
+    }
     Ok(())
 }
 
@@ -865,7 +870,7 @@ async fn a_429_whose_reset_is_beyond_any_date_stops_the_import_without_panicking
 async fn a_success_whose_window_is_used_up_until_beyond_any_date_stops_the_import_without_panicking()
 -> TestResult {
     let body = r#"{"id":"aps1far","identitySourceId":"0oa1import","status":"CREATED","importType":"INCREMENTAL","created":"2026-01-01T00:00:00.000Z","lastUpdated":"2026-01-01T00:00:00.000Z"}"#;
-    let (url, server) = far_reset_server("201 Created", body).await?;
+    let (url, server) = far_reset_server("201 Created", body, "9000000000000").await?;
     let error = far_reset_importer(&url)
         .run(employees(0..10), leavers(0..0), |_| {})
         .await
