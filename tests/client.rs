@@ -1577,6 +1577,41 @@ async fn service_unavailable_then_success_is_retried() -> TestResult {
     Ok(())
 }
 
+/// A call that sends again what earlier calls sent says so from its first request, and
+/// its own retries count on from there.
+#[tokio::test]
+async fn a_call_sent_as_a_retry_of_earlier_ones_counts_on_from_them() -> TestResult {
+    let server = server_answering_in_turn(
+        [ResponseTemplate::new(503).insert_header("x-okta-request-id", "req-unavailable")],
+        ResponseTemplate::new(201).set_body_json(session_json("aps9", "CREATED")),
+    )
+    .await;
+    let response = api(&server)
+        .create_identity_source_session("0oa1")
+        .retry_of(Some("req-refused"), 3)
+        .send()
+        .await?;
+    assert_eq!(response.meta().retries.total, 1);
+    let requests = received(&server).await;
+    let marks: Vec<_> = requests
+        .iter()
+        .map(|request| {
+            (
+                header(request, "x-okta-retry-count"),
+                header(request, "x-okta-retry-for"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        marks,
+        [
+            (Some("3"), Some("req-refused")),
+            (Some("4"), Some("req-unavailable"))
+        ]
+    );
+    Ok(())
+}
+
 /// Each operation, answered 504 once and then its success, and whether it is retried.
 async fn calls_after_a_504(
     call: impl AsyncFnOnce(IdentitySourceApi) -> Result<(), Error>,

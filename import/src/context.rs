@@ -167,6 +167,10 @@ impl<'e> Context<'e> {
         paced: bool,
     ) -> Result<T, SendError> {
         let mut refusals = 0;
+        // The requests sent so far, and the request id of the last answer: a request sent
+        // again after a 429 says it is a retry of them, as the client's own retries do.
+        let mut sent = 0_u32;
+        let mut last_id: Option<String> = None;
         loop {
             if paced {
                 self.pace().await?;
@@ -175,7 +179,11 @@ impl<'e> Context<'e> {
             self.report().requests += 1;
             let outcome = {
                 let _in_flight = InFlight::new(&self.pacer);
-                make().send().await
+                let call = make();
+                match sent {
+                    0 => call.send().await,
+                    _ => call.retry_of(last_id.as_deref(), sent).send().await,
+                }
             };
             let error = match outcome {
                 Ok(response) => {
@@ -189,6 +197,9 @@ impl<'e> Context<'e> {
             if error.status() != Some(StatusCode::TOO_MANY_REQUESTS) {
                 return Err(SendError::Call(error));
             }
+            let attempts = error.meta().map_or(1, |meta| meta.attempts.max(1));
+            sent = sent.saturating_add(attempts);
+            last_id = error.request_id().map(str::to_owned).or(last_id);
             refusals += 1;
             self.report().rate_limited += 1;
             if refusals > self.options.max_rate_limit_refusals {

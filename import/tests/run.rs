@@ -373,6 +373,54 @@ async fn the_429s_the_client_retries_itself_are_in_the_report() -> TestResult {
     Ok(())
 }
 
+/// A request the importer sends again after a 429 says it is a retry, as the client's own
+/// retries do (Okta asks for it): the request id of the refusal and the count so far.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_sent_again_after_a_429_says_it_is_a_retry() -> TestResult {
+    let emulator = emulator()
+        .rate_limit(1_000, Duration::from_millis(200))
+        .start()
+        .await?;
+    // The client sends each request once; the importer sends a refused one again.
+    let importer = okta_identity_source_import::Importer::new(
+        api(&emulator, okta_identity_source::RetryPolicy::never()),
+        SOURCE,
+        options(),
+    );
+    emulator.inject(Fault::Status {
+        status: 429,
+        count: 2,
+    });
+    let report = importer
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await?;
+    assert_eq!(report.sessions[0].status, Status::Completed);
+    let requests = emulator.requests();
+    let creates: Vec<(Option<u16>, Option<&str>, bool)> = requests
+        .iter()
+        .filter(|request| request.method == "POST" && request.path.ends_with("/sessions"))
+        .map(|request| {
+            let retry_for = request.header("x-okta-retry-for");
+            (
+                request.status,
+                request.header("x-okta-retry-count"),
+                retry_for.is_some_and(|id| !id.is_empty()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        creates,
+        [
+            (Some(429), None, false),
+            (Some(429), Some("1"), true),
+            (Some(201), Some("2"), true)
+        ]
+    );
+    assert_eq!((report.rate_limited, report.retries), (2, 2));
+    emulator.shutdown().await;
+    Ok(())
+}
+
 /// However long the polling interval, the wait after a 429 is worked out without an
 /// overflow of the clock.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

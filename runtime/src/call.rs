@@ -60,6 +60,9 @@ pub struct Request {
     idempotent: bool,
     /// Whether it carries the client's credentials; not when the operation needs none.
     authenticated: bool,
+    /// What an earlier call of the same request left, when this one sends it again
+    /// ([`Call::retry_of`]): its retry headers count on from there.
+    earlier: RetryHeaders,
     /// The first thing that went wrong while describing the request, reported on sending.
     error: Option<String>,
 }
@@ -93,6 +96,7 @@ impl Request {
             accept: "application/json",
             idempotent: false,
             authenticated: true,
+            earlier: RetryHeaders::default(),
             error: None,
         }
     }
@@ -590,6 +594,20 @@ impl<T, E: ErrorBody> Call<T, E> {
         self.request = change(self.request);
         self
     }
+
+    /// Sends the request again after earlier calls of it were refused, `sent` requests in
+    /// all, the last answered with the request id `request_id`: with the `okta` feature its
+    /// requests carry `X-Okta-Retry-For` and `X-Okta-Retry-Count` counting on from there,
+    /// as the client's own retries do. For a caller that retries past the client's
+    /// [`RetryPolicy`](crate::RetryPolicy) (after a `429` that outlasted it, say); the
+    /// policy's bounds start again for this call.
+    pub fn retry_of(mut self, request_id: Option<&str>, sent: u32) -> Self {
+        self.request.earlier = RetryHeaders {
+            retry_for: request_id.map(str::to_owned),
+            count: sent,
+        };
+        self
+    }
 }
 
 // Which of these an API description needs depends on its responses.
@@ -727,7 +745,10 @@ async fn execute<E: ErrorBody>(
         .headers()
         .map_err(|message| Error::InvalidRequest { operation, message })?;
     let started = Instant::now();
-    let mut retry = RetryHeaders::default();
+    let mut retry = RetryHeaders {
+        retry_for: request.earlier.retry_for.clone(),
+        count: 0,
+    };
     let mut retries = Retries::default();
     let mut attempt = 0;
     let mut reauthenticated = false;
@@ -919,7 +940,8 @@ async fn attempt_once<E: ErrorBody>(
     if let Some((name, value)) = authorization {
         headers.insert(name, value);
     }
-    conventions::mark_retry(&mut headers, retry.count, retry.retry_for.as_deref());
+    let count = request.earlier.count.saturating_add(retry.count);
+    conventions::mark_retry(&mut headers, count, retry.retry_for.as_deref());
     let body = request.body.as_ref().map(|(_, body)| body.clone());
     exchange(
         transport,
