@@ -1064,6 +1064,49 @@ async fn html_502_keeps_the_raw_body() -> TestResult {
     Ok(())
 }
 
+/// A hostile or broken server's megabyte of summary or causes, or a request id no server
+/// gives, is not all repeated in the message (the body keeps it), nor sent back in a retry.
+#[tokio::test]
+async fn an_error_message_shows_the_start_of_long_texts_and_no_overlong_request_id() -> TestResult {
+    let causes: Vec<_> = (0..60)
+        .map(|n| json!({ "errorSummary": format!("cause {n}") }))
+        .collect();
+    let body = json!({
+        "errorCode": "E0000001",
+        "errorSummary": "s".repeat(5_000),
+        "errorLink": "E0000001",
+        "errorId": "x",
+        "errorCauses": causes,
+    });
+    let long_id = "i".repeat(1_000);
+    let server = server_answering_in_turn(
+        [ResponseTemplate::new(503).insert_header("x-okta-request-id", long_id.as_str())],
+        ResponseTemplate::new(400)
+            .insert_header("x-okta-request-id", long_id.as_str())
+            .set_body_json(body),
+    )
+    .await;
+    let error = get_session_error(&api(&server)).await;
+    let message = error.to_string();
+    let expected = format!(
+        "getIdentitySourceSession: 400 Bad Request (E0000001): {}… (4000 more characters) [cause 0; ",
+        "s".repeat(1_000)
+    );
+    assert!(message.starts_with(&expected), "{message}");
+    assert!(message.ends_with("; cause 49; and 10 more]"), "{message}");
+    assert_eq!(error.request_id(), None);
+    let summary = expect_api_error(&error)
+        .body
+        .as_ref()
+        .map(|body| body.error_summary.clone());
+    assert_eq!(summary.flatten().map(|s| s.len()), Some(5_000));
+    let requests = received(&server).await;
+    assert_eq!(requests.len(), 2);
+    assert_eq!(header(&requests[1], "x-okta-retry-count"), Some("1"));
+    assert_eq!(header(&requests[1], "x-okta-retry-for"), None);
+    Ok(())
+}
+
 /// The `Authorization` header `request` came with, empty without one.
 fn authorization(request: &Request) -> &str {
     let value = request.headers.get("authorization");

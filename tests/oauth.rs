@@ -1037,6 +1037,47 @@ async fn a_refused_token_answer_is_not_quoted() {
     }
 }
 
+/// A refusal that echoes the assertion is read for its OAuth error all the same, the
+/// assertion blanked out; one that is not JSON is shown by its start, blanked out too.
+#[tokio::test]
+async fn a_refusal_that_echoes_the_assertion_says_its_error_without_it() {
+    type Answer = fn(&str) -> String;
+    let answers: [(Answer, &str); 2] = [
+        (
+            |assertion| {
+                json!({ "error": "invalid_client", "error_description": format!("bad assertion {assertion}") })
+                    .to_string()
+            },
+            "answered 400: invalid_client (bad assertion [redacted])",
+        ),
+        (
+            |assertion| format!("<html>bad assertion {assertion}</html>"),
+            "answered 400: no OAuth error in the body, which starts with \"<html>bad assertion [redacted]</html>\"",
+        ),
+    ];
+    for (answer, expected) in answers {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path(TOKEN_PATH))
+            .respond_with(move |request: &Request| {
+                let assertion = url::form_urlencoded::parse(&request.body)
+                    .find(|(key, _)| key == "client_assertion")
+                    .map(|(_, value)| value.into_owned())
+                    .unwrap_or_default();
+                ResponseTemplate::new(400).set_body_string(answer(&assertion))
+            })
+            .mount(&server)
+            .await;
+        let error = api_for(&server, rsa_app())
+            .get_identity_source_session("0oa1", "aps1")
+            .await
+            .expect_err("refused");
+        let shown = format!("{error} {error:?}");
+        assert!(shown.contains(expected), "{shown}");
+        assert!(!shown.contains("eyJ"), "{shown}");
+    }
+}
+
 /// An access token that is empty or holds spaces or control characters is refused and
 /// never sent, and the refusal does not show it.
 #[tokio::test]

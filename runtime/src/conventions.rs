@@ -25,10 +25,17 @@ const REQUEST_ID: &str = "x-okta-request-id";
 #[cfg(not(feature = "okta"))]
 const REQUEST_ID: &str = "x-request-id";
 
-/// The id the server gave the request, for its support.
+/// The id the server gave the request, for its support; none when longer than
+/// [`MAX_REQUEST_ID_BYTES`], which no id is (Okta's have some twenty characters) and
+/// which a retry would send back.
 pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
-    single_header(headers, REQUEST_ID).map(str::to_owned)
+    single_header(headers, REQUEST_ID)
+        .filter(|id| id.len() <= MAX_REQUEST_ID_BYTES)
+        .map(str::to_owned)
 }
+
+/// The longest request id kept.
+const MAX_REQUEST_ID_BYTES: usize = 256;
 
 /// The rate-limit headers of a response, `date` being when it was sent.
 #[cfg(feature = "okta")]

@@ -1,5 +1,6 @@
 //! The one error type of the client.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
@@ -19,6 +20,13 @@ pub(crate) const BODY_SNIPPET_BYTES: usize = 4096;
 /// How much of an error body that says no code or summary its error's message shows (all
 /// of it is in [`ApiError::raw_body`], up to [`BODY_SNIPPET_BYTES`]).
 const SHOWN_BODY_CHARACTERS: usize = 200;
+
+/// How much of an error's summary, and of each of its causes, its message shows (all of
+/// them are in [`ApiError::body`]): a server can send a megabyte of either.
+const SHOWN_TEXT_CHARACTERS: usize = 1_000;
+
+/// How many of an error's causes its message shows.
+const SHOWN_CAUSES: usize = 50;
 
 /// What the client reads from a decoded error body to describe an error. The generated
 /// crate implements it for each error body its API declares; any JSON
@@ -381,14 +389,23 @@ impl<E: ErrorBody> fmt::Display for ApiError<E> {
             write!(f, " ({code})")?;
         }
         if let Some(summary) = summary {
-            write!(f, ": {summary}")?;
+            write!(f, ": {}", shortened(summary))?;
         }
         let mut causes = body.map(ErrorBody::causes).unwrap_or_default();
         if causes.is_empty() {
             causes = json.as_ref().map(ErrorBody::causes).unwrap_or_default();
         }
         if !causes.is_empty() {
-            write!(f, " [{}]", causes.join("; "))?;
+            let shown: Vec<_> = causes
+                .iter()
+                .take(SHOWN_CAUSES)
+                .map(|cause| shortened(cause))
+                .collect();
+            write!(f, " [{}", shown.join("; "))?;
+            if causes.len() > SHOWN_CAUSES {
+                write!(f, "; and {} more", causes.len() - SHOWN_CAUSES)?;
+            }
+            f.write_str("]")?;
         }
         match &self.raw_body {
             Some(_) if json.is_some() && (code.is_some() || summary.is_some()) => {}
@@ -411,6 +428,17 @@ impl<E: ErrorBody> fmt::Display for ApiError<E> {
 }
 
 impl<E: ErrorBody> std::error::Error for ApiError<E> {}
+
+/// `text`, or its first [`SHOWN_TEXT_CHARACTERS`] and how many more there are.
+pub(crate) fn shortened(text: &str) -> Cow<'_, str> {
+    match text.char_indices().nth(SHOWN_TEXT_CHARACTERS) {
+        None => Cow::Borrowed(text),
+        Some((end, _)) => {
+            let more = text[end..].chars().count();
+            Cow::Owned(format!("{}… ({more} more characters)", &text[..end]))
+        }
+    }
+}
 
 /// An error and its causes, e.g. `error sending request: connection refused`.
 fn causes(error: &(dyn std::error::Error + 'static)) -> String {

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::auth::{authorization, BoxError};
 use crate::client::{RetryPolicy, Transport};
-use crate::error::{ApiError, ConfigError, Error};
+use crate::error::{shortened, ApiError, ConfigError, Error};
 use crate::exchange::exchange;
 #[cfg(feature = "private-key-jwt")]
 use crate::private_key::PrivateKey;
@@ -208,14 +208,22 @@ pub struct OAuthError {
     pub description: Option<String>,
     /// The body when it was JSON but not an OAuth error (a `429`'s, for one).
     pub body: Option<serde_json::Value>,
+    /// The start of the body when it was not JSON, with the credential it echoed (the
+    /// client assertion, say) shown as `[redacted]`.
+    pub raw_body: Option<String>,
     /// The request id the token endpoint gave its answer, for its support.
     pub request_id: Option<String>,
 }
 
 impl OAuthError {
+    /// The answer's OAuth error; from the start of the body the client kept instead of
+    /// decoding it (one that echoes the credential) when that start is JSON.
     fn from_api(api: &ApiError) -> Self {
-        let oauth = api
-            .body
+        let body = api.body.clone().or_else(|| {
+            let raw = api.raw_body.as_deref()?;
+            serde_json::from_str(raw).ok()
+        });
+        let oauth = body
             .as_ref()
             .and_then(|body| TokenErrorBody::deserialize(body).ok());
         Self {
@@ -224,17 +232,31 @@ impl OAuthError {
             description: oauth
                 .as_ref()
                 .and_then(|body| body.error_description.clone()),
-            body: api.body.clone().filter(|_| oauth.is_none()),
+            raw_body: api.raw_body.clone().filter(|_| body.is_none()),
+            body: body.filter(|_| oauth.is_none()),
             request_id: api.meta.request_id.clone(),
         }
     }
 
     fn describe(&self) -> String {
-        match (&self.error, &self.description, &self.body) {
-            (Some(error), Some(description), _) => format!("{error} ({description})"),
-            (Some(error), None, _) => error.clone(),
-            (None, _, Some(body)) => format!("no OAuth error in the body {body}"),
-            (None, _, None) => "no OAuth error in the body".to_owned(),
+        match (&self.error, &self.description, &self.body, &self.raw_body) {
+            (Some(error), Some(description), ..) => {
+                format!("{error} ({})", shortened(description))
+            }
+            (Some(error), None, ..) => shortened(error).into_owned(),
+            (None, _, Some(body), _) => {
+                format!(
+                    "no OAuth error in the body {}",
+                    shortened(&body.to_string())
+                )
+            }
+            (None, _, None, Some(raw)) => {
+                format!(
+                    "no OAuth error in the body, which starts with {:?}",
+                    shortened(raw)
+                )
+            }
+            (None, _, None, None) => "no OAuth error in the body".to_owned(),
         }
     }
 }
