@@ -78,6 +78,8 @@ impl std::fmt::Debug for EmulatorBuilder {
             .field("record_limit", &self.record_limit)
             .field("finished_sessions_kept", &self.finished_sessions_kept)
             .field("address", &self.address)
+            .field("connections", &self.connections)
+            .field("body_timeout", &self.body_timeout)
             .field("clock_skew", &self.clock_skew)
             .finish_non_exhaustive()
     }

@@ -57,6 +57,20 @@ struct Args {
     /// (at most a day): the sessions' times, Date and X-Rate-Limit-Reset follow it.
     #[arg(long, default_value = "0s", allow_hyphen_values = true, value_parser = parse_skew)]
     clock_skew: TimeDelta,
+    /// How long an OAuth 2.0 access token it issues is valid.
+    #[arg(long, default_value = "1h", value_parser = parse_positive)]
+    token_lifetime: Duration,
+    /// How long a request's headers, and then its body, may take to arrive, and an answer
+    /// may wait to be read, before the connection is closed.
+    #[arg(long, default_value = "30s", value_parser = parse_positive)]
+    request_timeout: Duration,
+    /// How many connections are served at once; more wait to be accepted.
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// How many finished sessions (CLOSED, COMPLETED, ERROR, EXPIRED) each identity source
+    /// keeps; older ones are forgotten (GET answers 404), so memory stays bounded.
+    #[arg(long, default_value_t = 1000)]
+    finished_sessions_kept: usize,
 }
 
 impl std::fmt::Debug for Args {
@@ -77,6 +91,10 @@ impl std::fmt::Debug for Args {
             .field("rate_limit", &self.rate_limit)
             .field("rate_limit_window", &self.rate_limit_window)
             .field("clock_skew", &self.clock_skew)
+            .field("token_lifetime", &self.token_lifetime)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_connections", &self.max_connections)
+            .field("finished_sessions_kept", &self.finished_sessions_kept)
             .finish()
     }
 }
@@ -94,6 +112,16 @@ fn parse_host(text: &str) -> Result<IpAddr, String> {
 fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text)
         .map_err(|error| format!("{text:?} is not a duration like 500ms, 30s, 5m or 24h: {error}"))
+}
+
+/// A duration of at least a millisecond: a token or a request given no time at all is
+/// refused before it could be used.
+fn parse_positive(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration < Duration::from_millis(1) {
+        return Err(format!("{text:?} is no time: give at least 1ms"));
+    }
+    Ok(duration)
 }
 
 /// A rate-limit window: a window of no time would let every request through.
@@ -161,7 +189,11 @@ fn builder(args: Args) -> Result<okta_identity_source_emulator::EmulatorBuilder,
         .cool_down(args.cool_down)
         .session_expiry(args.session_expiry)
         .rate_limit(args.rate_limit, args.rate_limit_window)
-        .clock_skew(args.clock_skew);
+        .clock_skew(args.clock_skew)
+        .token_lifetime(args.token_lifetime)
+        .request_timeout(args.request_timeout)
+        .max_connections(args.max_connections as usize)
+        .finished_sessions_kept(args.finished_sessions_kept);
     for source in args.identity_sources {
         builder = builder.identity_source(source);
     }
@@ -353,6 +385,51 @@ mod tests {
         );
         let args = parse(&["--identity-source", "0oa1", "--rate-limit", "1"]).unwrap();
         assert_eq!(args.rate_limit, 1);
+    }
+
+    #[test]
+    fn every_setting_reaches_the_emulator_and_no_time_is_refused() {
+        let args = parse(&[
+            "--identity-source",
+            "0oa1",
+            "--token-lifetime",
+            "2s",
+            "--request-timeout",
+            "750ms",
+            "--max-connections",
+            "3",
+            "--finished-sessions-kept",
+            "7",
+            "--cool-down",
+            "4s",
+        ])
+        .unwrap();
+        let built = format!("{:?}", builder(args).unwrap());
+        for setting in [
+            "token_lifetime: 2s",
+            "max_connections: 3, request_timeout: 750ms",
+            "body_timeout: 750ms",
+            "finished_sessions_kept: 7",
+            "cool_down: 4s",
+        ] {
+            assert!(built.contains(setting), "{setting}: {built}");
+        }
+        for flag in ["--token-lifetime", "--request-timeout"] {
+            let error = parse(&["--identity-source", "0oa1", flag, "0s"])
+                .err()
+                .unwrap();
+            assert!(
+                error.contains("\"0s\" is no time: give at least 1ms"),
+                "{error}"
+            );
+        }
+        let error = parse(&["--identity-source", "0oa1", "--max-connections", "0"])
+            .err()
+            .unwrap();
+        assert!(
+            error.contains("invalid value '0' for '--max-connections"),
+            "{error}"
+        );
     }
 
     #[test]
