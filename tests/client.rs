@@ -1594,13 +1594,18 @@ async fn responses_and_errors_count_the_retries_and_those_after_a_429() -> TestR
     Ok(())
 }
 
-#[tokio::test]
-async fn service_unavailable_then_success_is_retried() -> TestResult {
-    let server = server_answering_in_turn(
+/// A server that answers a 503 (request id `req-unavailable`), then creates `aps9`.
+async fn unavailable_once_then_created() -> MockServer {
+    server_answering_in_turn(
         [ResponseTemplate::new(503).insert_header("x-okta-request-id", "req-unavailable")],
         ResponseTemplate::new(201).set_body_json(session_json("aps9", "CREATED")),
     )
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn service_unavailable_then_success_is_retried() -> TestResult {
+    let server = unavailable_once_then_created().await;
 
     let response = api(&server)
         .create_identity_source_session("0oa1")
@@ -1624,11 +1629,7 @@ async fn service_unavailable_then_success_is_retried() -> TestResult {
 /// its own retries count on from there.
 #[tokio::test]
 async fn a_call_sent_as_a_retry_of_earlier_ones_counts_on_from_them() -> TestResult {
-    let server = server_answering_in_turn(
-        [ResponseTemplate::new(503).insert_header("x-okta-request-id", "req-unavailable")],
-        ResponseTemplate::new(201).set_body_json(session_json("aps9", "CREATED")),
-    )
-    .await;
+    let server = unavailable_once_then_created().await;
     let response = api(&server)
         .create_identity_source_session("0oa1")
         .retry_of(Some("req-refused"), 3)

@@ -985,6 +985,25 @@ async fn nonsense_expires_in_is_refused() {
     }
 }
 
+/// A server whose token endpoint answers what `answer` makes of the client assertion sent.
+async fn token_endpoint_answering(
+    answer: impl Fn(&str) -> ResponseTemplate + Send + Sync + 'static,
+) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(move |request: &Request| {
+            let assertion = url::form_urlencoded::parse(&request.body)
+                .find(|(key, _)| key == "client_assertion")
+                .map(|(_, value)| value.into_owned())
+                .unwrap_or_default();
+            answer(&assertion)
+        })
+        .mount(&server)
+        .await;
+    server
+}
+
 /// A 2xx token answer with no usable token is refused without a word of it quoted, not even
 /// in serde_json's: any string of it may be the token, or the assertion echoed.
 #[tokio::test]
@@ -1009,18 +1028,10 @@ async fn a_refused_token_answer_is_not_quoted() {
         ),
     ];
     for (answer, expected) in answers {
-        let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path(TOKEN_PATH))
-            .respond_with(move |request: &Request| {
-                let assertion = url::form_urlencoded::parse(&request.body)
-                    .find(|(key, _)| key == "client_assertion")
-                    .map(|(_, value)| value.into_owned())
-                    .unwrap_or_default();
-                ResponseTemplate::new(200).set_body_json(answer(&assertion))
-            })
-            .mount(&server)
-            .await;
+        let server = token_endpoint_answering(move |assertion| {
+            ResponseTemplate::new(200).set_body_json(answer(assertion))
+        })
+        .await;
         mount_api_accepting(&server, &["at-1"]).await;
         let error = api_for(&server, rsa_app())
             .get_identity_source_session("0oa1", "aps1")
@@ -1056,18 +1067,10 @@ async fn a_refusal_that_echoes_the_assertion_says_its_error_without_it() {
         ),
     ];
     for (answer, expected) in answers {
-        let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path(TOKEN_PATH))
-            .respond_with(move |request: &Request| {
-                let assertion = url::form_urlencoded::parse(&request.body)
-                    .find(|(key, _)| key == "client_assertion")
-                    .map(|(_, value)| value.into_owned())
-                    .unwrap_or_default();
-                ResponseTemplate::new(400).set_body_string(answer(&assertion))
-            })
-            .mount(&server)
-            .await;
+        let server = token_endpoint_answering(move |assertion| {
+            ResponseTemplate::new(400).set_body_string(answer(assertion))
+        })
+        .await;
         let error = api_for(&server, rsa_app())
             .get_identity_source_session("0oa1", "aps1")
             .await

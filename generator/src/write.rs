@@ -561,6 +561,21 @@ fn starts_with_generator_line(bytes: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    /// A directory for the test `name` under the system's temporary one, not there yet.
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("codegen-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        dir
+    }
+
+    /// A file the generator owns at `path`: the preamble, then `body`.
+    fn owned(path: &str, body: &str) -> GeneratedFile {
+        GeneratedFile {
+            path: path.to_owned(),
+            contents: format!("{}\n{body}\n", generated_preamble("spec.yaml")),
+        }
+    }
+
     #[test]
     fn only_the_exact_preambles_make_a_file_the_generators() {
         for owned in [
@@ -616,12 +631,8 @@ mod tests {
 
     #[test]
     fn a_temporary_file_left_by_an_interrupted_run_is_replaced_and_a_foreign_one_kept() {
-        let dir = std::env::temp_dir().join(format!("codegen-tmp-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        let file = |path: &str, body: &str| GeneratedFile {
-            path: path.to_owned(),
-            contents: format!("{}\n{body}\n", generated_preamble("spec.yaml")),
-        };
+        let dir = scratch("tmp");
+        let file = owned;
         let manifest = file("Cargo.toml", "");
         write(&dir, &[manifest.clone(), file("lib.rs", "fn a() {}")]).unwrap();
 
@@ -653,16 +664,8 @@ mod tests {
     /// in a hidden directory (an editor's backup, a user's `.bak/`).
     #[test]
     fn stale_files_are_removed_and_hidden_copies_of_them_kept() {
-        let dir = std::env::temp_dir().join(format!("codegen-hidden-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        let file = |path: &str| GeneratedFile {
-            path: path.to_owned(),
-            contents: format!(
-                "{}
-",
-                generated_preamble("spec.yaml")
-            ),
-        };
+        let dir = scratch("hidden");
+        let file = |path: &str| owned(path, "");
         let manifest = file("Cargo.toml");
         write(
             &dir,
@@ -685,12 +688,8 @@ mod tests {
 
     #[test]
     fn a_failed_write_removes_the_directories_it_made() {
-        let root = std::env::temp_dir().join(format!("codegen-undo-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&root);
-        let file = |path: String| GeneratedFile {
-            path,
-            contents: format!("{}\n", generated_preamble("spec.yaml")),
-        };
+        let root = scratch("undo");
+        let file = |path: String| owned(&path, "");
         let too_long = || file(format!("src/apis/{}.rs", "a".repeat(300)));
         let fresh = root.join("fresh");
         write(&fresh, &[file("Cargo.toml".into()), too_long()]).unwrap_err();
@@ -732,12 +731,8 @@ mod tests {
 
     #[test]
     fn a_failed_rename_or_removal_puts_back_what_was_changed_before_it() {
-        let dir = std::env::temp_dir().join(format!("codegen-put-back-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        let file = |path: &str, body: &str| GeneratedFile {
-            path: path.to_owned(),
-            contents: format!("{}\n{body}\n", generated_preamble("spec.yaml")),
-        };
+        let dir = scratch("put-back");
+        let file = owned;
         write(
             &dir,
             &[
@@ -803,12 +798,8 @@ mod tests {
 
     #[test]
     fn what_a_first_run_stopped_midway_left_is_taken_for_the_generators_and_cleared() {
-        let dir = std::env::temp_dir().join(format!("codegen-first-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        let file = |path: &str| GeneratedFile {
-            path: path.to_owned(),
-            contents: format!("{}\n", generated_preamble("spec.yaml")),
-        };
+        let dir = scratch("first");
+        let file = |path: &str| owned(path, "");
         let files = [file("Cargo.toml"), file("src/lib.rs")];
         // Stopped after making the temporary manifest, before writing it; or after both.
         for manifest in ["", files[0].contents.as_str()] {
@@ -849,12 +840,8 @@ mod tests {
 
     #[test]
     fn something_other_than_a_file_where_one_is_generated_is_not_read() {
-        let dir = std::env::temp_dir().join(format!("codegen-not-file-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        let file = |path: &str| GeneratedFile {
-            path: path.to_owned(),
-            contents: format!("{}\n", generated_preamble("spec.yaml")),
-        };
+        let dir = scratch("not-file");
+        let file = |path: &str| owned(path, "");
         write(&dir, &[file("Cargo.toml")]).unwrap();
         fs::create_dir_all(dir.join("src/lib.rs")).unwrap();
         let error = write(&dir, &[file("Cargo.toml"), file("src/lib.rs")]).unwrap_err();
