@@ -14,8 +14,8 @@ use okta_identity_source::models::{
     IdentitySourceUserProfileForUpsert,
 };
 use okta_identity_source::{
-    ApiError, Auth, BoxError, Client, ClientBuilder, Error, IdentitySourceApi, JsonBody,
-    RetryPolicy, Retrying, models,
+    ApiError, Auth, BoxError, CallProgress, Client, ClientBuilder, Error, IdentitySourceApi,
+    JsonBody, RetryPolicy, Retrying, models,
 };
 use serde_json::{Value, json};
 use wiremock::http::HeaderValue;
@@ -1622,6 +1622,56 @@ async fn service_unavailable_then_success_is_retried() -> TestResult {
     assert_eq!(header(&requests[1], "x-okta-retry-count"), Some("1"));
     assert_eq!(requests[1].url.path(), SESSIONS);
     assert_eq!(header(&requests[1], "content-type"), None);
+    Ok(())
+}
+
+/// A call given a `CallProgress` tells it what it does as it goes: requests, retries, 429s,
+/// waits, and whether a request may have been carried out, also when it is dropped midway.
+#[tokio::test]
+async fn a_call_tells_its_progress_as_it_goes_and_when_dropped() -> TestResult {
+    let server = server_answering_in_turn(
+        [
+            rate_limited("req-1", HTTP_DATE_EPOCH),
+            ResponseTemplate::new(503),
+        ],
+        ResponseTemplate::new(201).set_body_json(session_json("aps9", "CREATED")),
+    )
+    .await;
+    let progress = CallProgress::new();
+    api_with(&server, fast_retries(5))
+        .create_identity_source_session("0oa1")
+        .progress(&progress)
+        .send()
+        .await?;
+    let done = progress.get();
+    assert_eq!((done.requests, done.retries, done.rate_limited), (3, 2, 1));
+    assert!(done.may_have_been_carried_out() && !done.in_flight);
+    assert!(
+        done.waited >= Duration::from_millis(51) && done.waiting_since.is_none(),
+        "{done:?}"
+    );
+
+    // Refused with a 429 that resets in a minute, and dropped while it waits to send again.
+    let server = server_answering(rate_limited("req-2", HTTP_DATE_EPOCH + 60)).await;
+    let progress = CallProgress::new();
+    let patient =
+        RetryPolicy::with_max_retries(2).rate_limit_wait(Duration::ZERO, Duration::from_secs(90));
+    let call = api_with(&server, patient)
+        .create_identity_source_session("0oa1")
+        .progress(&progress)
+        .send();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), call)
+            .await
+            .is_err()
+    );
+    let cut = progress.get();
+    assert_eq!((cut.requests, cut.retries, cut.rate_limited), (1, 0, 1));
+    assert!(!cut.may_have_been_carried_out(), "{cut:?}");
+    assert!(
+        cut.waiting_since.is_some() && cut.waiting() >= Duration::from_millis(200),
+        "{cut:?}"
+    );
     Ok(())
 }
 

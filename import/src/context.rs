@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{DateTime, Utc};
 use okta_identity_source::reqwest::StatusCode;
-use okta_identity_source::{Call, Error, IdentitySourceApi, ResponseMeta, Retries, models};
+use okta_identity_source::{Call, CallProgress, Error, IdentitySourceApi, ResponseMeta, models};
 
 use crate::error::Failure;
 use crate::event::Event;
@@ -29,9 +29,9 @@ pub struct Context<'e> {
     /// The session of this run that is created but not triggered, if any: what must be
     /// cancelled if the run stops.
     pub open_session: Arc<Mutex<Option<String>>>,
-    /// When this run sent a create whose answer has not come back yet: if the run stops
-    /// then, Okta may have made a session whose id the run never learned.
-    pub creating: Arc<Mutex<Option<DateTime<Utc>>>>,
+    /// A create this run sent whose answer has not come back yet: if the run stops then,
+    /// Okta may have made a session whose id the run never learned.
+    pub creating: Arc<Mutex<Option<Creating>>>,
     /// When this run last started an import: the cool-down runs from then.
     pub last_trigger: Mutex<Option<Instant>>,
     /// The end of the latest rate-limit wait announced: uploads in flight together wait
@@ -40,6 +40,52 @@ pub struct Context<'e> {
     /// The service's clock, as the last answer with a believable `Date` told it; shared
     /// with the clean-up of a dropped run.
     pub server_clock: Arc<Mutex<ServerClock>>,
+}
+
+/// A create under way: when it was sent, and what its calls did so far.
+#[derive(Debug, Clone)]
+pub struct Creating {
+    pub since: DateTime<Utc>,
+    pub progress: CallProgress,
+}
+
+impl Creating {
+    /// Whether it may have made a session: a request of it may have been carried out (one
+    /// refused with a 429 and waiting to be sent again was not).
+    pub fn may_have_made_one(&self) -> bool {
+        self.progress.get().may_have_been_carried_out()
+    }
+}
+
+/// Counts into the report what the calls told `progress` once they are done, however
+/// they end (even dropped midway, by a stop or the deadline): the requests sent, the
+/// client's retries, the 429s, and the client's waits before its retries.
+struct Counted<'c, 'e> {
+    ctx: &'c Context<'e>,
+    progress: &'c CallProgress,
+}
+
+impl Drop for Counted<'_, '_> {
+    fn drop(&mut self) {
+        let done = self.progress.get();
+        let mut report = self.ctx.report();
+        report.requests += u64::from(done.requests);
+        report.retries += u64::from(done.retries);
+        report.rate_limited += u64::from(done.rate_limited);
+        let waited = done.waiting();
+        if !waited.is_zero() {
+            report.add_client_wait(waited, Utc::now());
+        }
+    }
+}
+
+/// Whether a send first waits for the rate-limit window to reset when the last answer said
+/// it was used up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pacing {
+    Paced,
+    /// At once: see [`Context::send_now`].
+    Now,
 }
 
 /// What the last response said about the rate-limit window.
@@ -148,7 +194,8 @@ impl<'e> Context<'e> {
     /// for the window to reset and sends again, at most `max_rate_limit_refusals` times.
     /// Counts requests, retries and 429s.
     pub async fn send<T>(&self, make: impl Fn() -> Call<T, models::Error>) -> Result<T, SendError> {
-        self.send_paced(make, true).await
+        self.send_with(make, Pacing::Paced, &CallProgress::new())
+            .await
     }
 
     /// [`send`](Self::send) without first waiting for the window to reset: a cleanup (the
@@ -158,28 +205,34 @@ impl<'e> Context<'e> {
         &self,
         make: impl Fn() -> Call<T, models::Error>,
     ) -> Result<T, SendError> {
-        self.send_paced(make, false).await
+        self.send_with(make, Pacing::Now, &CallProgress::new())
+            .await
     }
 
-    async fn send_paced<T>(
+    /// [`send`](Self::send) or [`send_now`](Self::send_now), as `pacing` says, its calls
+    /// telling `progress` what they do as they go.
+    pub async fn send_with<T>(
         &self,
         make: impl Fn() -> Call<T, models::Error>,
-        paced: bool,
+        pacing: Pacing,
+        progress: &CallProgress,
     ) -> Result<T, SendError> {
+        let _counted = Counted {
+            ctx: self,
+            progress,
+        };
         let mut refusals = 0;
         // The requests sent so far, and the request id of the last answer: a request sent
         // again after a 429 says it is a retry of them, as the client's own retries do.
         let mut sent = 0_u32;
         let mut last_id: Option<String> = None;
         loop {
-            if paced {
+            if pacing == Pacing::Paced {
                 self.pace().await?;
             }
-            // Counted as it goes out: a send the stop or the deadline cuts short counts too.
-            self.report().requests += 1;
             let outcome = {
                 let _in_flight = InFlight::new(&self.pacer);
-                let call = make();
+                let call = make().progress(progress);
                 match sent {
                     0 => call.send().await,
                     _ => call.retry_of(last_id.as_deref(), sent).send().await,
@@ -193,7 +246,9 @@ impl<'e> Context<'e> {
                 }
                 Err(error) => error,
             };
-            self.record_failure(&error);
+            if let Some(meta) = error.meta() {
+                self.record(meta);
+            }
             if error.status() != Some(StatusCode::TOO_MANY_REQUESTS) {
                 return Err(SendError::Call(error));
             }
@@ -201,7 +256,6 @@ impl<'e> Context<'e> {
             sent = sent.saturating_add(attempts);
             last_id = error.request_id().map(str::to_owned).or(last_id);
             refusals += 1;
-            self.report().rate_limited += 1;
             if refusals > self.options.max_rate_limit_refusals {
                 return Err(SendError::Call(error));
             }
@@ -254,8 +308,8 @@ impl<'e> Context<'e> {
         Ok(())
     }
 
+    /// What an answer says of the rate-limit window and the service's clock.
     fn record(&self, meta: &ResponseMeta) {
-        self.count(u64::from(meta.attempts.max(1)) - 1, meta.retries);
         {
             let mut pacer = lock(&self.pacer);
             pacer.remaining = meta.rate_limit.remaining;
@@ -269,36 +323,6 @@ impl<'e> Context<'e> {
     /// The service's clock, as its last answer told.
     pub fn server_clock(&self) -> ServerClock {
         *lock(&self.server_clock)
-    }
-
-    /// Counts the requests of one call after its first (counted as it was sent): the
-    /// client's own retries, and records the client's waits before them.
-    fn count(&self, later_requests: u64, retries: Retries) {
-        let mut report = self.report();
-        report.requests += later_requests;
-        report.retries += u64::from(retries.total);
-        report.rate_limited += u64::from(retries.rate_limited);
-        if !retries.waited.is_zero() {
-            report.add_client_wait(retries.waited, Utc::now());
-        }
-    }
-
-    fn record_failure(&self, error: &Error) {
-        match error.meta() {
-            Some(meta) => self.record(meta),
-            // Nothing went out: the request could not be written or signed for.
-            None if matches!(
-                error,
-                Error::InvalidRequest { .. } | Error::TokenSource(_) | Error::Config(_)
-            ) =>
-            {
-                self.report().requests -= 1;
-            }
-            None => {
-                let retries = error.retries();
-                self.count(u64::from(retries.total), retries);
-            }
-        }
     }
 }
 

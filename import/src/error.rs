@@ -81,9 +81,10 @@ pub enum Failure {
         /// When it resets.
         until: DateTime<Utc>,
     },
-    /// Okta refused an upload for good; the session was cancelled
-    /// ([`RejectedBatch::Cancel`](crate::RejectedBatch::Cancel)).
-    #[error("Okta refused an upload to session {session_id}, which was cancelled: {error}")]
+    /// Okta refused an upload for good, and the session was to be cancelled
+    /// ([`RejectedBatch::Cancel`](crate::RejectedBatch::Cancel)); the report says whether
+    /// it was ([`Report::left_open`](crate::Report::left_open) when it could not be).
+    #[error("Okta refused an upload to session {session_id}: {error}")]
     Rejected {
         /// The session.
         session_id: String,

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use futures_util::future::{Either, select};
 use okta_identity_source::IdentitySourceApi;
 
-use crate::context::{Context, lock};
+use crate::context::{Context, Creating, lock};
 use crate::error::{Failure, ImportError, InvalidInput, PlanError};
 use crate::event::Event;
 use crate::options::{Duplicates, OnInvalid, Options};
@@ -301,12 +301,16 @@ impl Importer {
             // Both stay noted until dealt with: should this future be dropped meanwhile, its
             // `CancelOnDrop` takes over.
             let open = lock(&ctx.open_session).clone();
-            let creating = *lock(&ctx.creating);
+            let creating = lock(&ctx.creating).clone();
             if let Some(id) = open {
                 let number = ctx.report().sessions.len().saturating_sub(1);
                 session::cancel_own(ctx, number, &id).await;
-            } else if let Some(since) = creating {
-                session::cancel_unlearned(ctx, since).await;
+            } else if let Some(creating) = creating {
+                // A create whose every request was refused (a 429 waiting to be sent
+                // again) made nothing to look for.
+                if creating.may_have_made_one() {
+                    session::cancel_unlearned(ctx, creating.since).await;
+                }
                 lock(&ctx.creating).take();
             }
         }
@@ -389,14 +393,16 @@ struct CancelOnDrop {
     api: IdentitySourceApi,
     source: String,
     open: Arc<Mutex<Option<String>>>,
-    creating: Arc<Mutex<Option<DateTime<Utc>>>>,
+    creating: Arc<Mutex<Option<Creating>>>,
     server_clock: Arc<Mutex<ServerClock>>,
 }
 
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
         let open = lock(&self.open).take();
-        let creating = lock(&self.creating).take();
+        let creating = lock(&self.creating)
+            .take()
+            .filter(Creating::may_have_made_one);
         if open.is_none() && creating.is_none() {
             return;
         }
@@ -410,7 +416,7 @@ impl Drop for CancelOnDrop {
                 tracing::warn!(session = %id, "the import was dropped; its session is being cancelled by a spawned task");
                 runtime.spawn(cancel_dropped(api, source, id));
             }
-            (None, Some(since)) => {
+            (None, Some(Creating { since, .. })) => {
                 tracing::warn!(
                     "the import was dropped while creating a session; a spawned task looks for it to cancel it"
                 );

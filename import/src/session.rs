@@ -7,11 +7,11 @@ use chrono::{DateTime, Utc};
 
 use futures_util::FutureExt;
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use okta_identity_source::Error;
 use okta_identity_source::models::{IdentitySourceSession, IdentitySourceSessionStatus as Status};
 use okta_identity_source::reqwest::StatusCode;
+use okta_identity_source::{CallProgress, Error};
 
-use crate::context::{Context, SendError, later, lock};
+use crate::context::{Context, Creating, Pacing, SendError, later, lock};
 use crate::error::Failure;
 use crate::event::Event;
 use crate::options::{ActiveSession, RejectedBatch};
@@ -105,7 +105,7 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
             // run stops.
             Err(SendError::Call(error))
                 if !created_again
-                    && may_have_been_carried_out(&error)
+                    && error.may_have_been_carried_out()
                     && made_nothing(ctx).await =>
             {
                 created_again = true;
@@ -141,15 +141,19 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
 /// carried out without its answer reaching the run stays remembered: it may have made a
 /// session, which the run looks for as it stops.
 async fn create(ctx: &Context<'_>) -> Result<IdentitySourceSession, SendError> {
-    *lock(&ctx.creating) = Some(Utc::now());
-    let created = ctx
-        .send(|| ctx.api.create_identity_source_session(&ctx.source))
-        .await;
-    let unanswered = match &created {
-        Err(SendError::Call(error)) => may_have_been_carried_out(error),
-        Ok(_) | Err(SendError::Failure(_)) => false,
+    let creating = Creating {
+        since: Utc::now(),
+        progress: CallProgress::new(),
     };
-    if !unanswered {
+    *lock(&ctx.creating) = Some(creating.clone());
+    let created = ctx
+        .send_with(
+            || ctx.api.create_identity_source_session(&ctx.source),
+            Pacing::Paced,
+            &creating.progress,
+        )
+        .await;
+    if created.is_ok() || !creating.may_have_made_one() {
         lock(&ctx.creating).take();
     }
     let session = created?;
@@ -171,7 +175,7 @@ fn is_okta_id(id: &str) -> bool {
 /// Whether the create sent last, whose answer was lost, made no session: none of the
 /// source's is one it could have made. It is then no longer looked for as the run stops.
 async fn made_nothing(ctx: &Context<'_>) -> bool {
-    let Some(since) = *lock(&ctx.creating) else {
+    let Some(since) = lock(&ctx.creating).as_ref().map(|creating| creating.since) else {
         return true;
     };
     let listed = ctx
@@ -183,20 +187,6 @@ async fn made_nothing(ctx: &Context<'_>) -> bool {
         lock(&ctx.creating).take();
     }
     nothing
-}
-
-/// Whether a request that failed with `error` may have been carried out all the same: one
-/// that got no answer (a timeout, a dropped connection), an answer that could not be read,
-/// or a server error other than 503 (a gateway's 504 or 502 says nothing of what the
-/// service did). One never sent (it could not connect, or could not be built: a session id
-/// from the server that no URL path can hold) was not; the client retries only what the
-/// server did not act on (a failure to connect, 429, 503), so no earlier attempt was either.
-fn may_have_been_carried_out(error: &okta_identity_source::Error) -> bool {
-    !error.is_unsent()
-        && error.status().is_none_or(|status| {
-            status.is_success()
-                || status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE
-        })
 }
 
 /// The `CREATED` session among `sessions` that a create whose answer never came made, sent
@@ -399,7 +389,7 @@ async fn upload(
                 refused = Some(error);
             }
             Err(SendError::Call(error))
-                if may_have_been_carried_out(&error) && feed.may_put_aside(number) =>
+                if error.may_have_been_carried_out() && feed.may_put_aside(number) =>
             {
                 put_aside(ctx, number, id, &payload, &error);
                 feed.put_aside(payload);
@@ -560,6 +550,8 @@ pub async fn cancel_own(ctx: &Context<'_>, number: usize, id: &str) -> Option<St
             set_status(ctx, id, status.clone());
             Some(status)
         }
+        // Not open, then; what it became is not known.
+        Ok(Some(Cancel::Refused)) => None,
         Ok(None) | Err(_) => {
             ctx.report().left_open = Some(id.to_owned());
             None
@@ -573,6 +565,9 @@ enum Cancel {
     Done,
     /// It had ended before (its status then), so Okta refused the cancel.
     Ended(Status),
+    /// Okta refused the cancel, as it does once a session is neither `CREATED` nor
+    /// `IN_PROGRESS`, and its status could not be read.
+    Refused,
 }
 
 /// The status of session `id` when it no longer takes uploads (another client cancelled or
@@ -593,16 +588,23 @@ fn takes_uploads(status: &Status) -> bool {
 
 /// Deletes session `id`; `None` when it may still take uploads.
 async fn cancel_or_read(ctx: &Context<'_>, id: &str) -> Option<Cancel> {
+    let progress = CallProgress::new();
     let deleted = ctx
-        .send_now(|| ctx.api.delete_identity_source_session(&ctx.source, id))
+        .send_with(
+            || ctx.api.delete_identity_source_session(&ctx.source, id),
+            Pacing::Now,
+            &progress,
+        )
         .await;
     match deleted {
         Ok(()) => Some(Cancel::Done),
         Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => {
-            let status = ended(ctx, id).await?;
+            let Some(status) = ended(ctx, id).await else {
+                return Some(Cancel::Refused);
+            };
             // The client sends a DELETE again when its answer was lost: the earlier one
-            // may be what closed the session.
-            let ours = status == Status::Closed && error.retries().total > 0;
+            // may be what closed the session (not one refused with a 429 or a 503).
+            let ours = status == Status::Closed && progress.get().may_have_been_carried_out();
             Some(if ours {
                 Cancel::Done
             } else {
@@ -619,7 +621,7 @@ async fn start(ctx: &Context<'_>, number: usize, id: &str) -> Result<(), Failure
     let send = || ctx.send(|| ctx.api.start_import_from_identity_source(&ctx.source, id));
     let session = match send().await {
         Ok(session) => session,
-        Err(SendError::Call(error)) if may_have_been_carried_out(&error) => {
+        Err(SendError::Call(error)) if error.may_have_been_carried_out() => {
             start_again_unless_started(ctx, id, error).await?
         }
         Err(error) => return Err(error.during("starting the import")),

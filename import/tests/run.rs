@@ -1334,6 +1334,109 @@ async fn a_cool_down_as_long_as_a_duration_holds_is_waited_until_the_run_is_stop
     Ok(())
 }
 
+/// An upload refused because the session expired meanwhile: Okta then refuses the cancel
+/// too, which says the session is not open, even when its status can't be read after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_okta_refuses_to_cancel_is_not_reported_as_left_open() -> TestResult {
+    let emulator = emulator()
+        .session_expiry(Duration::from_millis(1))
+        .start()
+        .await?;
+    // The create, the upload and the cancel go through; reading the session back fails.
+    emulator.inject(Fault::Pass { count: 3 });
+    emulator.inject(Fault::Status {
+        status: 503,
+        count: 100,
+    });
+    // The session idles past its expiry before the upload goes.
+    let idle = |event: Event| {
+        if matches!(event, Event::SessionCreated { .. }) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let error = importer(&emulator, options())
+        .run(employees(0..10), leavers(0..0), idle)
+        .await
+        .expect_err("the session expired before its upload");
+    assert!(matches!(error.failure, Failure::Rejected { .. }), "{error}");
+    assert_eq!(error.report.left_open, None);
+    let shown = format!("{error}\n{}", error.report);
+    assert!(
+        !shown.contains("still open") && !shown.contains("cancelled"),
+        "{shown}"
+    );
+    let requests: Vec<_> = emulator
+        .requests()
+        .iter()
+        .take(3)
+        .map(|request| (request.method.clone(), request.status))
+        .collect();
+    assert_eq!(
+        requests,
+        [
+            ("POST".to_owned(), Some(201)),
+            ("POST".to_owned(), Some(400)),
+            ("DELETE".to_owned(), Some(400))
+        ]
+    );
+    assert!(open_sessions(&emulator).is_empty());
+    emulator.shutdown().await;
+    Ok(())
+}
+
+/// A create refused with a 429, which the client waits to send again, made no session:
+/// stopped then, the run looks for none, and counts the 429 and the wait it cut short.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_while_a_refused_create_waits_to_be_sent_again_looks_for_no_session() -> TestResult {
+    // Every answer is a 429 whose window resets in a minute, which the client waits for.
+    let emulator = emulator()
+        .rate_limit(1_000, Duration::from_secs(60))
+        .start()
+        .await?;
+    emulator.inject(Fault::Status {
+        status: 429,
+        count: 1_000,
+    });
+    let importer = importer(&emulator, options());
+    let run = importer.run_until(
+        employees(0..10),
+        leavers(0..0),
+        |_| {},
+        tokio::time::sleep(Duration::from_millis(300)),
+    );
+    let error = tokio::time::timeout(Duration::from_secs(30), run)
+        .await?
+        .expect_err("stopped");
+    assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    assert_eq!(error.report.lost_create, None);
+    let requests: Vec<_> = emulator
+        .requests()
+        .iter()
+        .map(|request| (request.method.clone(), request.status))
+        .collect();
+    assert_eq!(requests, [("POST".to_owned(), Some(429))]);
+    let report = &error.report;
+    assert_eq!(
+        (report.requests, report.retries, report.rate_limited),
+        (1, 0, 1)
+    );
+    let waited: Vec<Duration> = report
+        .waits
+        .iter()
+        .filter(|wait| wait.reason == WaitReason::ClientRetry)
+        .map(|wait| wait.waited)
+        .collect();
+    assert!(
+        waited.len() == 1
+            && waited[0] > Duration::from_millis(100)
+            && waited[0] < Duration::from_secs(30),
+        "{waited:?}"
+    );
+    assert!(open_sessions(&emulator).is_empty());
+    emulator.shutdown().await;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_during_a_create_looks_for_its_session_no_longer_than_the_cancel_timeout()
 -> TestResult {

@@ -6,6 +6,7 @@ use std::fmt::Display;
 use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -63,6 +64,8 @@ pub struct Request {
     /// What an earlier call of the same request left, when this one sends it again
     /// ([`Call::retry_of`]): its retry headers count on from there.
     earlier: RetryHeaders,
+    /// Where the call tells what it has done so far ([`Call::progress`]).
+    progress: Option<CallProgress>,
     /// The first thing that went wrong while describing the request, reported on sending.
     error: Option<String>,
 }
@@ -97,6 +100,7 @@ impl Request {
             idempotent: false,
             authenticated: true,
             earlier: RetryHeaders::default(),
+            progress: None,
             error: None,
         }
     }
@@ -608,6 +612,81 @@ impl<T, E: ErrorBody> Call<T, E> {
         };
         self
     }
+
+    /// Tells `progress` what the call does as it goes: for a caller that may drop the call
+    /// midway (a stop, a deadline) and must then know whether it may have been carried
+    /// out, and what its retries were. Several calls may tell the same `progress`, which
+    /// then adds them up.
+    pub fn progress(mut self, progress: &CallProgress) -> Self {
+        self.request.progress = Some(progress.clone());
+        self
+    }
+}
+
+/// What calls have done so far, told by each call given it ([`Call::progress`]) as it goes,
+/// and readable meanwhile or once the calls were dropped. Cloning gives another handle on
+/// the same record.
+#[derive(Debug, Clone, Default)]
+pub struct CallProgress(Arc<Mutex<Progress>>);
+
+impl CallProgress {
+    /// A record of nothing done yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// What was done so far.
+    pub fn get(&self) -> Progress {
+        *self.lock()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Progress> {
+        // The record stays whole whatever a panic interrupted.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn update(progress: Option<&Self>, change: impl FnOnce(&mut Progress)) {
+        if let Some(progress) = progress {
+            change(&mut progress.lock());
+        }
+    }
+}
+
+/// What calls did so far (see [`CallProgress`]), all of them added up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Progress {
+    /// The requests sent, or being sent.
+    pub requests: u32,
+    /// Of those, the ones sent again by the client after a failure.
+    pub retries: u32,
+    /// The `429 Too Many Requests` answers received.
+    pub rate_limited: u32,
+    /// Whether a request is out, its answer not in yet.
+    pub in_flight: bool,
+    /// Whether an answered request may have been carried out: it succeeded, or failed
+    /// as [`Error::may_have_been_carried_out`] says.
+    pub answered_maybe_carried_out: bool,
+    /// The waits before retries that ended.
+    pub waited: Duration,
+    /// When the wait under way before a retry began, if one is.
+    pub waiting_since: Option<Instant>,
+}
+
+impl Progress {
+    /// Whether a request may have been carried out: one is in flight, or one's answer did
+    /// not say it was not.
+    pub fn may_have_been_carried_out(&self) -> bool {
+        self.in_flight || self.answered_maybe_carried_out
+    }
+
+    /// How long was spent waiting before retries, the wait under way included.
+    pub fn waiting(&self) -> Duration {
+        let current = self.waiting_since.map(|since| since.elapsed());
+        self.waited.saturating_add(current.unwrap_or_default())
+    }
 }
 
 // Which of these an API description needs depends on its responses.
@@ -752,10 +831,20 @@ async fn execute<E: ErrorBody>(
     let mut retries = Retries::default();
     let mut attempt = 0;
     let mut reauthenticated = false;
+    // Whether the next request is a retry (not one sent again with a new token).
+    let mut retrying = false;
     loop {
         attempt += 1;
         let attempt_started = Instant::now();
         let (authorization, token) = credentials.header().await?;
+        let progress = request.progress.as_ref();
+        CallProgress::update(progress, |progress| {
+            progress.requests = progress.requests.saturating_add(1);
+            if std::mem::take(&mut retrying) {
+                progress.retries = progress.retries.saturating_add(1);
+            }
+            progress.in_flight = true;
+        });
         let outcome = attempt_once(
             client,
             &request,
@@ -766,6 +855,17 @@ async fn execute<E: ErrorBody>(
             attempt,
         )
         .await;
+        CallProgress::update(progress, |progress| {
+            progress.in_flight = false;
+            progress.answered_maybe_carried_out |= match &outcome {
+                Ok(_) => true,
+                Err(error) => error.may_have_been_carried_out(),
+            };
+            if matches!(&outcome, Err(error) if error.status() == Some(StatusCode::TOO_MANY_REQUESTS))
+            {
+                progress.rate_limited = progress.rate_limited.saturating_add(1);
+            }
+        });
         let mut error = match outcome {
             Ok((mut meta, body)) => {
                 tracing::debug!(
@@ -813,6 +913,9 @@ async fn execute<E: ErrorBody>(
             retries.rate_limited += 1;
         }
         retries.waited = retries.waited.saturating_add(delay);
+        CallProgress::update(progress, |progress| {
+            progress.waiting_since = Some(Instant::now());
+        });
         tracing::debug!(
             attempt,
             delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
@@ -827,6 +930,12 @@ async fn execute<E: ErrorBody>(
             });
         }
         tokio::time::sleep(delay).await;
+        retrying = true;
+        CallProgress::update(progress, |progress| {
+            if let Some(since) = progress.waiting_since.take() {
+                progress.waited = progress.waited.saturating_add(since.elapsed());
+            }
+        });
     }
 }
 

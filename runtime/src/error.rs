@@ -291,6 +291,20 @@ impl<E: ErrorBody> Error<E> {
         }
     }
 
+    /// Whether the request may have been carried out all the same: it got no answer (a
+    /// timeout, a dropped connection), an answer that could not be read, or a server error
+    /// other than 503 (a gateway's 504 or 502 says nothing of what the service did). One
+    /// never sent ([`is_unsent`](Self::is_unsent)) was not, nor one refused with a 4xx or
+    /// a 503; the client retries only what the server did not act on (a failure to
+    /// connect, 429, 503), so no earlier attempt of the call was either.
+    pub fn may_have_been_carried_out(&self) -> bool {
+        !self.is_unsent()
+            && self.status().is_none_or(|status| {
+                status.is_success()
+                    || status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE
+            })
+    }
+
     /// Whether the same request may succeed later: rate limits (429), 503, 504 and failures
     /// to connect. A [`Error::Timeout`] or a connection closed before the answer is not,
     /// because the server may have acted on the request; nor is a 504 proof that it did

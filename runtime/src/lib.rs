@@ -29,7 +29,7 @@ mod token_cache;
 mod user_agent;
 
 pub use auth::{ApiKeyLocation, Auth, BoxError, TokenFuture, TokenSource};
-pub use call::{Call, RateLimit, Response, ResponseMeta, Retries};
+pub use call::{Call, CallProgress, Progress, RateLimit, Response, ResponseMeta, Retries};
 pub use client::{Client, ClientBuilder, RetryPolicy, Retrying};
 pub use error::{ApiError, ConfigError, Error, ErrorBody, Result};
 pub use json_body::JsonBody;
