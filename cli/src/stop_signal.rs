@@ -9,6 +9,7 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
+use okta_identity_source_import::Event;
 use tokio::sync::oneshot;
 
 use crate::output::terminal;
@@ -74,21 +75,41 @@ pub struct StopSignal {
     sending: Sending,
 }
 
-/// Whether an import may have sent anything yet. Until it may have, a signal ends the process
-/// at once, since nothing needs cleaning up: [`Sending::begins`] must come before the first
-/// request (the engine's first event does when it checks everything first, but a streamed
-/// run creates its session before its first event).
+/// Whether an import may have sent anything yet, and its session that is open (created, not
+/// started nor cancelled), if one is. Until it may have sent anything, a signal ends the
+/// process at once, since nothing needs cleaning up: [`Sending::begins`] must come before
+/// the first request (the engine's first event does when it checks everything first, but a
+/// streamed run creates its session before its first event).
 #[derive(Clone, Default)]
-pub struct Sending(Arc<Mutex<bool>>);
+pub struct Sending(Arc<Mutex<SendState>>);
+
+#[derive(Default)]
+struct SendState {
+    began: bool,
+    open_session: Option<String>,
+}
 
 impl Sending {
     /// Marks that requests may go out from now on: called before the first one. Waits while a
     /// signal is ending the process, so that nothing is sent after it.
     pub fn begins(&self) {
-        *self.lock() = true;
+        self.lock().began = true;
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, bool> {
+    /// Follows the import's session from its events: open once created, until started,
+    /// cancelled or finished.
+    pub fn follow(&self, event: &Event) {
+        let mut state = self.lock();
+        match event {
+            Event::SessionCreated { id, .. } => state.open_session = Some(id.clone()),
+            Event::ImportStarted { .. }
+            | Event::SessionCancelled { .. }
+            | Event::SessionFinished { .. } => state.open_session = None,
+            _ => {}
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, SendState> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -151,7 +172,7 @@ async fn watch(mut signals: Signals, first: oneshot::Sender<Signal>, sending: Se
     {
         // Held until the process ends: the import can't begin sending meanwhile.
         let sending = sending.lock();
-        if !*sending {
+        if !sending.began {
             terminal::bars().suspend(|| {
                 terminal::say(format_args!(
                     "error: {} before anything was sent; nothing changed in Okta",
@@ -177,14 +198,25 @@ async fn watch(mut signals: Signals, first: oneshot::Sender<Signal>, sending: Se
             break second;
         }
     };
+    let open = sending.lock().open_session.clone();
     terminal::bars().suspend(|| {
         terminal::say(format_args!(
-            "error: {}; stopped at once: a session of this import may still be open \
-             (okta-import sessions list), and the report may be missing",
-            second.stopped()
+            "error: {}; stopped at once: {}, and the report may be missing",
+            second.stopped(),
+            may_be_open(open.as_deref())
         ));
     });
     std::process::exit(i32::from(second.exit_code()));
+}
+
+/// What a stop at once may have left open: the session that was, or any.
+fn may_be_open(session: Option<&str>) -> String {
+    match session {
+        Some(id) => format!(
+            "session {id} of this import may still be open (okta-import sessions cancel {id})"
+        ),
+        None => "a session of this import may still be open (okta-import sessions list)".into(),
+    }
 }
 
 /// How soon after the first the same signal again is taken as the same stop.

@@ -2024,9 +2024,11 @@ async fn a_second_signal_stops_at_once_while_the_first_is_cancelling_the_session
     Stop::Terminate.send(&child);
     let run = ended(child);
     assert_eq!(run.code, 143, "the second signal's code: {}", run.all());
+    // The session it knows of is named; the cancel's answer never came.
+    let id = emulator.sessions(SOURCE)[0].id.clone();
     let said = format!(
-        "{}error: terminated by SIGTERM; stopped at once: a session of this import may still \
-         be open (okta-import sessions list), and the report may be missing\n",
+        "{}error: terminated by SIGTERM; stopped at once: session {id} of this import may \
+         still be open (okta-import sessions cancel {id}), and the report may be missing\n",
         Stop::Interrupt.outcome().1
     );
     assert!(run.stderr.ends_with(&said), "{}", run.all());

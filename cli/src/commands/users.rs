@@ -244,6 +244,7 @@ pub async fn import(
     let sending = stop.sending();
     let show = |event| {
         sending.begins();
+        sending.follow(&event);
         display.show(event);
     };
     let result = importer
