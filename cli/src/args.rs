@@ -83,6 +83,11 @@ pub struct UsersArgs {
     /// What to do when an external id appears more than once: stop, or keep the last one.
     #[arg(long, value_enum, default_value_t = Duplicates::Fail, value_name = "WHAT")]
     pub duplicates: Duplicates,
+    /// What to do when Okta refuses an upload for good (400): cancel the session and stop
+    /// (none of its uploads is imported), or go on without that upload's records (the
+    /// report lists them).
+    #[arg(long, value_enum, default_value_t = OnRefusedUpload::Cancel, value_name = "WHAT")]
+    pub on_refused_upload: OnRefusedUpload,
     /// Cancel an import session left open by an earlier run instead of stopping: one not
     /// updated for --stale-after; a more recent one may be another run's and stops the import.
     #[arg(long)]
@@ -207,6 +212,15 @@ pub enum Duplicates {
     Fail,
     /// Import the last record with that external id.
     LastWins,
+}
+
+/// `--on-refused-upload`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnRefusedUpload {
+    /// Cancel the session and stop.
+    Cancel,
+    /// Leave the upload's records out and go on.
+    Continue,
 }
 
 /// The shortest poll interval: checking more often only loads the service.

@@ -1326,6 +1326,60 @@ async fn an_upload_answered_504_is_sent_again_in_a_session_of_its_own() {
     assert_eq!(emulator.users(SOURCE).len(), 300);
 }
 
+/// An upload Okta refuses for good cancels the session and stops, or, with
+/// `--on-refused-upload continue`, is left out while the rest is imported.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_upload_cancels_the_session_or_is_left_out_as_asked() {
+    for extra in [None, Some("continue")] {
+        let emulator = emulator().await;
+        let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+        dir.write("users.csv", people_csv(1..=300));
+        // The create goes through; the first upload is refused.
+        emulator.inject(Fault::Pass { count: 1 });
+        emulator.inject(Fault::Status {
+            status: 400,
+            count: 1,
+        });
+        let mut flags = vec![
+            "users",
+            "users.csv",
+            "--concurrency",
+            "1",
+            "--report",
+            "r.json",
+        ];
+        if let Some(what) = extra {
+            flags.extend(["--on-refused-upload", what]);
+        }
+        let run = dir.run_async(&args(&flags, &FAST)).await;
+        // Not everything was imported either way.
+        assert_eq!(run.code, 1, "{extra:?}: {}", run.all());
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
+        assert_eq!(
+            report["rejected"].as_array().map(Vec::len),
+            Some(1),
+            "{report}"
+        );
+        let sessions = emulator.sessions(SOURCE);
+        match extra {
+            None => {
+                assert_eq!(sessions[0].status, SessionStatus::Closed, "{}", run.all());
+                assert!(emulator.users(SOURCE).is_empty());
+            }
+            Some(_) => {
+                assert_eq!(
+                    sessions[0].status,
+                    SessionStatus::Completed,
+                    "{}",
+                    run.all()
+                );
+                assert_eq!(emulator.users(SOURCE).len(), 100, "{}", run.all());
+            }
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_import_says_what_failed_instead_of_a_summary_of_zeros() {
     let emulator = emulator().await;

@@ -5,7 +5,8 @@ use std::io::Write;
 use std::time::Duration;
 
 use okta_identity_source_import::{
-    ActiveSession, Duplicates, Importer, OnInvalid, Options, PlanError, Report, plan_source,
+    ActiveSession, Duplicates, Importer, OnInvalid, Options, PlanError, RejectedBatch, Report,
+    plan_source,
 };
 
 use crate::args::{self, UsersArgs};
@@ -134,6 +135,10 @@ fn options(args: &UsersArgs) -> Options {
         args::Duplicates::Fail => Duplicates::Fail,
         args::Duplicates::LastWins => Duplicates::LastWins,
     };
+    let rejected_batch = match args.on_refused_upload {
+        args::OnRefusedUpload::Cancel => RejectedBatch::Cancel,
+        args::OnRefusedUpload::Continue => RejectedBatch::Continue,
+    };
     let active_session = if args.cancel_stale_session {
         ActiveSession::Cancel
     } else {
@@ -142,6 +147,7 @@ fn options(args: &UsersArgs) -> Options {
     Options::default()
         .on_invalid(on_invalid)
         .duplicates(duplicates)
+        .rejected_batch(rejected_batch)
         .active_session(active_session)
         .stale_after(args.stale_after)
         .cool_down(args.cool_down)
