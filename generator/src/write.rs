@@ -301,7 +301,7 @@ impl Step<'_> {
     }
 }
 
-/// A change made to `out`, with what it undoes it.
+/// A change made to `out`, with what undoes it.
 enum Done {
     /// A file put where there was none.
     Created(PathBuf),
@@ -357,7 +357,7 @@ fn undo(done: &[Done]) -> Option<PathBuf> {
             Done::Created(path) => (path, fs::remove_file(path)),
             Done::Replaced { path, previous } => (path, put_back(path, previous)),
         };
-        if undone.is_err() {
+        if undone.is_err() && not_undone.is_none() {
             not_undone = Some(path.clone());
         }
     }

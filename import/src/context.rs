@@ -83,6 +83,7 @@ impl Drop for Counted<'_, '_> {
 /// it was used up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pacing {
+    /// After a wait for the window, when the last answer said it was used up.
     Paced,
     /// At once: see [`Context::send_now`].
     Now,
@@ -222,9 +223,8 @@ impl<'e> Context<'e> {
             progress,
         };
         let mut refusals = 0;
-        // The requests sent so far, and the request id of the last answer: a request sent
-        // again after a 429 says it is a retry of them, as the client's own retries do.
-        let mut sent = 0_u32;
+        // The request id of the last answer: a request sent again after a 429 says it is a
+        // retry of those sent so far, as the client's own retries do.
         let mut last_id: Option<String> = None;
         loop {
             if pacing == Pacing::Paced {
@@ -233,9 +233,12 @@ impl<'e> Context<'e> {
             let outcome = {
                 let _in_flight = InFlight::new(&self.pacer);
                 let call = make().progress(progress);
-                match sent {
+                match refusals {
                     0 => call.send().await,
-                    _ => call.retry_of(last_id.as_deref(), sent).send().await,
+                    _ => {
+                        let sent = progress.get().requests;
+                        call.retry_of(last_id.as_deref(), sent).send().await
+                    }
                 }
             };
             let error = match outcome {
@@ -252,8 +255,6 @@ impl<'e> Context<'e> {
             if error.status() != Some(StatusCode::TOO_MANY_REQUESTS) {
                 return Err(SendError::Call(error));
             }
-            let attempts = error.meta().map_or(1, |meta| meta.attempts.max(1));
-            sent = sent.saturating_add(attempts);
             last_id = error.request_id().map(str::to_owned).or(last_id);
             refusals += 1;
             if refusals > self.options.max_rate_limit_refusals {

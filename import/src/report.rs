@@ -113,10 +113,11 @@ pub enum WaitReason {
     CoolDown,
     /// Another session was running.
     ActiveSession,
-    /// The client waited before sending a request again, within one call (its
-    /// `RetryPolicy`: after a `429`, a `503` or `504`, or a failure to connect); recorded
-    /// when the call ends, as one wait for all its retries, and as one with the waits of
-    /// other calls it overlaps (calls in flight at once wait for the same reset).
+    /// The client waited before sending a request again (its `RetryPolicy`: after a `429`,
+    /// a `503` or `504`, or a failure to connect); recorded once the request is done with
+    /// (answered, or cut short by a stop), as one wait for all its retries, and as one with
+    /// the waits of other requests it overlaps (uploads in flight at once wait for the same
+    /// reset).
     ClientRetry,
 }
 
@@ -195,12 +196,12 @@ pub struct Report {
     pub requests: u64,
     /// Requests sent again after a failure (by the client or by the importer).
     pub retries: u64,
-    /// `429 Too Many Requests` answers: those the client retried itself and those that
-    /// reached the importer.
+    /// `429 Too Many Requests` answers: those the client retried itself, those that
+    /// reached the importer, and one a stop cut short the wait after.
     pub rate_limited: u64,
     /// Every wait: the importer's, for a rate limit (a `429` the client handed over, or a
     /// window with nothing left), the cool-down or another session, and the client's before
-    /// its own retries within a call (its `RetryPolicy`), one for each call that retried.
+    /// its own retries (its `RetryPolicy`), one for each request that was retried.
     pub waits: Vec<Wait>,
     /// How long the import took.
     #[serde(rename = "elapsed_ms", serialize_with = "millis")]

@@ -357,7 +357,7 @@ async fn the_429s_the_client_retries_itself_are_in_the_report() -> TestResult {
     assert_eq!(report.rate_limited, 8);
     assert_eq!(report.retries, 8);
     assert_eq!(report.requests, statuses.len() as u64);
-    // The client's waits for the reset are the report's too, one for each call that retried.
+    // The client's waits for the reset are the report's too, one for each request retried.
     let client_waits: Vec<Duration> = report
         .waits
         .iter()

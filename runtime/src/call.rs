@@ -831,13 +831,13 @@ async fn execute<E: ErrorBody>(
     let mut retries = Retries::default();
     let mut attempt = 0;
     let mut reauthenticated = false;
+    let progress = request.progress.as_ref();
     // Whether the next request is a retry (not one sent again with a new token).
     let mut retrying = false;
     loop {
         attempt += 1;
         let attempt_started = Instant::now();
         let (authorization, token) = credentials.header().await?;
-        let progress = request.progress.as_ref();
         CallProgress::update(progress, |progress| {
             progress.requests = progress.requests.saturating_add(1);
             if std::mem::take(&mut retrying) {
