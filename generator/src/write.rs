@@ -127,6 +127,12 @@ pub enum WriteError {
         shown(path)
     )]
     NotOwned { path: PathBuf },
+    /// Where the generated crate has a file, something else is: a folder, a pipe, a device.
+    #[error(
+        "{} is not a regular file (a folder, a pipe or a device), so it is neither read nor replaced; nothing was written. Move it away, or choose another --out",
+        shown(path)
+    )]
+    NotAFile { path: PathBuf },
     /// A change failed once others were made, and putting those back failed too.
     #[error(
         "{source}; the files changed before it could not all be put back (the first that could not: {}), so {} is partly updated. Mend the cause and run again",
@@ -165,7 +171,7 @@ pub fn check(out: &Path, files: &[GeneratedFile]) -> Result<Report, WriteError> 
         let path = out.join(&file.path);
         // Not read unless a regular file (a pipe might never end, a device never does).
         match fs::metadata(&path) {
-            Ok(metadata) if !metadata.is_file() => return Err(WriteError::NotOwned { path }),
+            Ok(metadata) if !metadata.is_file() => return Err(WriteError::NotAFile { path }),
             _ => {}
         }
         match fs::read(&path) {
@@ -184,6 +190,16 @@ pub fn check(out: &Path, files: &[GeneratedFile]) -> Result<Report, WriteError> 
     for stale in generated_files(out)? {
         if !wanted.contains(stale.as_str()) {
             report.changes.push((stale, Change::Removed));
+        }
+    }
+    // The temporary file a run stopped midway had made for a file it generates, and not
+    // written yet.
+    for file in files {
+        let temporary = temporary_of(&out.join(&file.path));
+        if fs::symlink_metadata(&temporary).is_ok_and(|it| it.is_file() && it.len() == 0) {
+            report
+                .changes
+                .push((format!("{}{TEMPORARY_SUFFIX}", file.path), Change::Removed));
         }
     }
     report.changes.sort();
@@ -205,9 +221,10 @@ fn same_text(existing: &[u8], wanted: &str) -> bool {
         })
 }
 
-/// Refuses an output directory that holds anything but a previous output (or what a first
-/// run stopped midway left: its temporary `Cargo.toml`, staged first). Reads only `out`'s
-/// own entries and its `Cargo.toml`, so `--out /` is refused without a walk.
+/// Refuses an output directory that holds anything but a previous output, or what a first
+/// run stopped midway left (its temporary files alone, its `Cargo.toml`'s among them).
+/// Reads only `out`'s own entries and its `Cargo.toml` (and, for a first run's, the
+/// temporary files), so `--out /` is refused without a walk.
 pub fn ensure_output_directory(out: &Path) -> Result<(), WriteError> {
     let entries = match fs::read_dir(out) {
         Ok(entries) => entries,
@@ -219,7 +236,11 @@ pub fn ensure_output_directory(out: &Path) -> Result<(), WriteError> {
         return Ok(());
     }
     let staged_manifest = temporary_of(&manifest);
-    if !manifest.exists() && staged_manifest.is_file() && is_leftover(&staged_manifest)? {
+    if !manifest.exists()
+        && staged_manifest.is_file()
+        && is_leftover(&staged_manifest)?
+        && only_leftovers(out)?
+    {
         return Ok(());
     }
     for entry in entries {
@@ -463,9 +484,34 @@ fn is_temporary(name: &str) -> bool {
 
 /// Whether the temporary file at `path` is one an interrupted run left: it starts with a
 /// preamble, as everything staged does, or is empty (the run stopped before writing it).
+/// An empty one is taken for a leftover only where the generator writes that file: its
+/// `Cargo.toml`'s, or one [`check`] finds beside a file it generates.
 fn is_leftover(path: &Path) -> Result<bool, WriteError> {
     let empty = fs::metadata(path).map_err(at(path))?.len() == 0;
     Ok(empty || first_line_is_generators(path)?)
+}
+
+/// Whether `dir` holds nothing but what an interrupted run left: temporary files (see
+/// [`is_leftover`]) in it and in folders below, hidden entries aside.
+fn only_leftovers(dir: &Path) -> Result<bool, WriteError> {
+    for entry in fs::read_dir(dir).map_err(at(dir))? {
+        let entry = entry.map_err(at(dir))?;
+        let name = entry.file_name();
+        if name.as_encoded_bytes().starts_with(b".") {
+            continue;
+        }
+        let path = entry.path();
+        let file_type = entry.file_type().map_err(at(&path))?;
+        let left = if file_type.is_dir() {
+            only_leftovers(&path)?
+        } else {
+            file_type.is_file() && is_temporary(&name.to_string_lossy()) && is_leftover(&path)?
+        };
+        if !left {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Creates the temporary file `path`. One left by an interrupted run (see [`is_leftover`])
@@ -491,7 +537,8 @@ fn create_temporary(path: &Path) -> Result<fs::File, WriteError> {
 
 /// The generated files under `out` (relative paths), found by the ownership rule: the
 /// files directly in `out`, and those in its `src/` tree, with the temporary files an
-/// interrupted run left there ([`is_leftover`]). Hidden entries (a name starting with `.`,
+/// interrupted run left there that it had written (they start with a preamble; one it
+/// had only made, empty, [`check`] finds beside the file it was for). Hidden entries (a name starting with `.`,
 /// which the generator never writes: `.git`, an editor's or a user's copies) are left
 /// alone, files as directories; symbolic links and directories holding a crate of their
 /// own (a `Cargo.toml`) are not entered.
@@ -521,10 +568,7 @@ fn generated_files(out: &Path) -> Result<Vec<String>, WriteError> {
                     pending.push((path, true));
                 }
             } else if file_type.is_file()
-                && (match is_temporary(&entry.file_name().to_string_lossy()) {
-                    true => is_leftover(&path)?,
-                    false => first_line_is_generators(&path)?,
-                })
+                && first_line_is_generators(&path)?
                 && let Ok(relative) = path.strip_prefix(out)
             {
                 let relative: Vec<String> = relative
@@ -800,19 +844,26 @@ mod tests {
     fn what_a_first_run_stopped_midway_left_is_taken_for_the_generators_and_cleared() {
         let dir = scratch("first");
         let file = |path: &str| owned(path, "");
-        let files = [file("Cargo.toml"), file("src/lib.rs")];
-        // Stopped after making the temporary manifest, before writing it; or after both.
+        let files = [
+            file("Cargo.toml"),
+            file("src/lib.rs"),
+            file("src/apis/a.rs"),
+        ];
+        // Stopped after making the temporary manifest, before writing it; or after writing
+        // two files and making a third.
         for manifest in ["", files[0].contents.as_str()] {
-            fs::create_dir_all(dir.join("src")).unwrap();
+            fs::create_dir_all(dir.join("src/apis")).unwrap();
             fs::write(dir.join("Cargo.toml.codegen-tmp"), manifest).unwrap();
             fs::write(dir.join("src/lib.rs.codegen-tmp"), &files[1].contents).unwrap();
-            fs::write(dir.join("src/mine.rs.codegen-tmp"), "mine\n").unwrap();
+            fs::write(dir.join("src/apis/a.rs.codegen-tmp"), "").unwrap();
             let report = check(&dir, &files).unwrap();
             assert_eq!(
                 report.changes,
                 [
                     ("Cargo.toml".to_owned(), Change::Created),
                     ("Cargo.toml.codegen-tmp".to_owned(), Change::Removed),
+                    ("src/apis/a.rs".to_owned(), Change::Created),
+                    ("src/apis/a.rs.codegen-tmp".to_owned(), Change::Removed),
                     ("src/lib.rs".to_owned(), Change::Created),
                     ("src/lib.rs.codegen-tmp".to_owned(), Change::Removed),
                 ]
@@ -823,19 +874,31 @@ mod tests {
                 names,
                 [
                     PathBuf::from("Cargo.toml"),
-                    PathBuf::from("src/lib.rs"),
-                    PathBuf::from("src/mine.rs.codegen-tmp")
+                    PathBuf::from("src/apis/a.rs"),
+                    PathBuf::from("src/lib.rs")
                 ]
             );
+            // An empty temporary file beside no file it generates is not the generator's.
+            fs::write(dir.join("src/mine.rs.codegen-tmp"), "").unwrap();
             assert!(check(&dir, &files).unwrap().is_up_to_date());
             fs::remove_dir_all(&dir).unwrap();
         }
-        // A temporary manifest that is someone else's is not enough.
-        fs::create_dir_all(&dir).unwrap();
-        fs::write(dir.join("Cargo.toml.codegen-tmp"), "[package]\n").unwrap();
-        let error = write(&dir, &files).unwrap_err();
-        assert!(matches!(error, WriteError::NotAnOutput { .. }), "{error}");
-        fs::remove_dir_all(&dir).unwrap();
+        // A temporary manifest that is someone else's is not enough, nor is one beside
+        // anything else.
+        for (path, contents) in [
+            ("Cargo.toml.codegen-tmp", "[package]\n"),
+            ("notes.md", "mine\n"),
+        ] {
+            fs::create_dir_all(&dir).unwrap();
+            fs::write(dir.join("Cargo.toml.codegen-tmp"), "").unwrap();
+            fs::write(dir.join(path), contents).unwrap();
+            let error = write(&dir, &files).unwrap_err();
+            assert!(
+                matches!(error, WriteError::NotAnOutput { .. }),
+                "{path}: {error}"
+            );
+            fs::remove_dir_all(&dir).unwrap();
+        }
     }
 
     #[test]
@@ -845,7 +908,7 @@ mod tests {
         write(&dir, &[file("Cargo.toml")]).unwrap();
         fs::create_dir_all(dir.join("src/lib.rs")).unwrap();
         let error = write(&dir, &[file("Cargo.toml"), file("src/lib.rs")]).unwrap_err();
-        assert!(matches!(error, WriteError::NotOwned { .. }), "{error}");
+        assert!(matches!(error, WriteError::NotAFile { .. }), "{error}");
         assert!(dir.join("src/lib.rs").is_dir());
         fs::remove_dir_all(&dir).unwrap();
     }

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{DateTime, Utc};
 use okta_identity_source::reqwest::StatusCode;
-use okta_identity_source::{Call, CallProgress, Error, IdentitySourceApi, ResponseMeta, models};
+use okta_identity_source::{
+    Call, CallProgress, Error, IdentitySourceApi, Progress, ResponseMeta, models,
+};
 
 use crate::error::Failure;
 use crate::event::Event;
@@ -63,16 +65,18 @@ impl Creating {
 struct Counted<'c, 'e> {
     ctx: &'c Context<'e>,
     progress: &'c CallProgress,
+    /// What `progress` held before: counted already, if anything.
+    before: Progress,
 }
 
 impl Drop for Counted<'_, '_> {
     fn drop(&mut self) {
-        let done = self.progress.get();
+        let (done, before) = (self.progress.get(), self.before);
         let mut report = self.ctx.report();
-        report.requests += u64::from(done.requests);
-        report.retries += u64::from(done.retries);
-        report.rate_limited += u64::from(done.rate_limited);
-        let waited = done.waiting();
+        report.requests += u64::from(done.requests.saturating_sub(before.requests));
+        report.retries += u64::from(done.retries.saturating_sub(before.retries));
+        report.rate_limited += u64::from(done.rate_limited.saturating_sub(before.rate_limited));
+        let waited = done.waiting().saturating_sub(before.waiting());
         if !waited.is_zero() {
             report.add_client_wait(waited, Utc::now());
         }
@@ -221,6 +225,7 @@ impl<'e> Context<'e> {
         let _counted = Counted {
             ctx: self,
             progress,
+            before: progress.get(),
         };
         let mut refusals = 0;
         // The request id of the last answer: a request sent again after a 429 says it is a
@@ -260,8 +265,9 @@ impl<'e> Context<'e> {
             if refusals > self.options.max_rate_limit_refusals {
                 return Err(SendError::Call(error));
             }
-            self.report().retries += 1;
             self.wait_after_refusal(&error, refusals).await?;
+            // Counted once it goes out again, not if the wait ends the send.
+            self.report().retries += 1;
         }
     }
 

@@ -571,14 +571,35 @@ enum Cancel {
 }
 
 /// The status of session `id` when it no longer takes uploads (another client cancelled or
-/// started it, or it expired); `None` while it does, or when it could not be read. Read at
-/// once, rate limit or not: it decides a cancel, or what to make of a refused upload.
+/// started it, or it expired); `None` while it does, or when it could not be read.
 async fn ended(ctx: &Context<'_>, id: &str) -> Option<Status> {
-    let session = ctx
+    match read_back(ctx, id).await {
+        ReadBack::Ended(status) => Some(status),
+        ReadBack::Open | ReadBack::Unread => None,
+    }
+}
+
+/// What reading session `id` back says.
+enum ReadBack {
+    /// It no longer takes uploads (another client cancelled or started it, or it expired).
+    Ended(Status),
+    /// It still takes uploads.
+    Open,
+    /// It could not be read.
+    Unread,
+}
+
+/// Reads session `id` back at once, rate limit or not: it decides a cancel, or what to make
+/// of a refused upload.
+async fn read_back(ctx: &Context<'_>, id: &str) -> ReadBack {
+    let read = ctx
         .send_now(|| ctx.api.get_identity_source_session(&ctx.source, id))
-        .await
-        .ok()?;
-    (!takes_uploads(&session.status)).then_some(session.status)
+        .await;
+    match read {
+        Ok(session) if takes_uploads(&session.status) => ReadBack::Open,
+        Ok(session) => ReadBack::Ended(session.status),
+        Err(_) => ReadBack::Unread,
+    }
 }
 
 /// Whether a session in `status` takes uploads (and may be cancelled).
@@ -599,8 +620,12 @@ async fn cancel_or_read(ctx: &Context<'_>, id: &str) -> Option<Cancel> {
     match deleted {
         Ok(()) => Some(Cancel::Done),
         Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => {
-            let Some(status) = ended(ctx, id).await else {
-                return Some(Cancel::Refused);
+            // Okta refuses to cancel a session that is neither `CREATED` nor `IN_PROGRESS`:
+            // read back, one still open was refused for another reason.
+            let status = match read_back(ctx, id).await {
+                ReadBack::Ended(status) => status,
+                ReadBack::Open => return None,
+                ReadBack::Unread => return Some(Cancel::Refused),
             };
             // The client sends a DELETE again when its answer was lost: the earlier one
             // may be what closed the session (not one refused with a 429 or a 503).

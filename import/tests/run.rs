@@ -909,6 +909,7 @@ async fn a_429_whose_reset_is_beyond_any_date_stops_the_import_without_panicking
         // twice), then the importer gives up at once rather than send again after a backoff.
         assert_eq!(error.report.rate_limited, 3, "{reset}");
         assert_eq!(error.report.requests, 3, "{reset}");
+        assert_eq!(error.report.retries, 2, "{reset}");
         server.abort();
     }
     Ok(())
@@ -1380,6 +1381,29 @@ async fn a_session_okta_refuses_to_cancel_is_not_reported_as_left_open() -> Test
         ]
     );
     assert!(open_sessions(&emulator).is_empty());
+    emulator.shutdown().await;
+    Ok(())
+}
+
+/// A cancel refused for another reason than the session's state (read back, it still takes
+/// uploads) leaves the session open, and the report says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_refused_while_the_session_is_still_open_reports_it_left_open() -> TestResult {
+    let emulator = emulator().start().await?;
+    // The create goes through; the upload and the cancel are refused; the read-back is not.
+    emulator.inject(Fault::Pass { count: 1 });
+    emulator.inject(Fault::Status {
+        status: 400,
+        count: 2,
+    });
+    let error = importer(&emulator, options())
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await
+        .expect_err("the upload was refused");
+    assert!(matches!(error.failure, Failure::Rejected { .. }), "{error}");
+    let open = open_sessions(&emulator);
+    assert_eq!(open.len(), 1);
+    assert_eq!(error.report.left_open.as_ref(), open.first());
     emulator.shutdown().await;
     Ok(())
 }

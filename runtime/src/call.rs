@@ -615,8 +615,8 @@ impl<T, E: ErrorBody> Call<T, E> {
 
     /// Tells `progress` what the call does as it goes: for a caller that may drop the call
     /// midway (a stop, a deadline) and must then know whether it may have been carried
-    /// out, and what its retries were. Several calls may tell the same `progress`, which
-    /// then adds them up.
+    /// out, and what its retries were. Calls made one after the other may tell the same
+    /// `progress`, which then adds them up; calls under way at once need one each.
     pub fn progress(mut self, progress: &CallProgress) -> Self {
         self.request.progress = Some(progress.clone());
         self
@@ -682,7 +682,8 @@ impl Progress {
         self.in_flight || self.answered_maybe_carried_out
     }
 
-    /// How long was spent waiting before retries, the wait under way included.
+    /// How long was spent waiting before retries, the wait under way included (up to now:
+    /// that of a call dropped while it waited goes on counting).
     pub fn waiting(&self) -> Duration {
         let current = self.waiting_since.map(|since| since.elapsed());
         self.waited.saturating_add(current.unwrap_or_default())

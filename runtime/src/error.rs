@@ -295,8 +295,9 @@ impl<E: ErrorBody> Error<E> {
     /// timeout, a dropped connection), an answer that could not be read, or a server error
     /// other than 503 (a gateway's 504 or 502 says nothing of what the service did). One
     /// never sent ([`is_unsent`](Self::is_unsent)) was not, nor one refused with a 4xx or
-    /// a 503; the client retries only what the server did not act on (a failure to
-    /// connect, 429, 503), so no earlier attempt of the call was either.
+    /// a 503. This says it of the call's last attempt: an operation safe to send twice is
+    /// retried after a timeout or a 504 too, so an earlier attempt may have been carried
+    /// out (a [`CallProgress`](crate::CallProgress) tells of every attempt).
     pub fn may_have_been_carried_out(&self) -> bool {
         !self.is_unsent()
             && self.status().is_none_or(|status| {

@@ -275,6 +275,7 @@ impl<'de> Visitor<'de> for Walk<'_, 'de> {
             many: &mut many,
             found: &mut *found,
         })? {
+            let child_place = place.enter(key.as_deref(), &mut found.keys);
             if matches!(mode, Some(Mode::Keywords)) && key.as_deref() == Some("$ref") {
                 if let Some(kind) = map.next_value_seed(ReferenceValue)? {
                     found.problem = Some(Problem {
@@ -287,7 +288,7 @@ impl<'de> Visitor<'de> for Walk<'_, 'de> {
                 continue;
             }
             let child = Walk {
-                place: place.enter(key.as_deref(), &mut found.keys),
+                place: child_place,
                 mode: mode.and_then(|mode| references::enter(mode, key.as_deref())),
                 found: &mut *found,
             };
@@ -659,13 +660,22 @@ mod tests {
             json.starts_with("at #/components/schemas/A/allOf/0/$ref: the document could not be read (line 1): `$ref` must be text, not a mapping"),
             "{json}"
         );
+        let default_response =
+            error_of("responses: {default: {content: {application/json: {schema: {$ref: 5}}}}}\n");
+        assert!(
+            default_response
+                .starts_with("at #/responses/default/content/application~1json/schema/$ref: "),
+            "{default_response}"
+        );
         for kind in ["null", "true", "[a]", "1.5"] {
             let error = error_of(&format!("schema: {{$ref: {kind}}}\n"));
             assert!(error.starts_with("at #/schema/$ref: "), "{kind}: {error}");
         }
         // Where `$ref` is data or a name, it may be anything.
         for fine in [
-            "schema: {example: {$ref: 5}, enum: [{$ref: 5}], x-a: {$ref: 5}}\n",
+            "schema: {example: {$ref: 5}, enum: [{$ref: 5}], default: {$ref: 5}, x-a: {$ref: 5}}\n",
+            "responses: {default: {links: {l: {parameters: {$ref: 5}, requestBody: {$ref: [1]}}}}}\n",
+            "schema: {$defs: {$ref: {type: string}}, patternProperties: {$ref: {type: string}}}\n",
             "components:\n  schemas:\n    A:\n      properties:\n        $ref: {type: string}\n  examples:\n    E: {value: {$ref: 5}}\n",
             "schema: {$ref: '#/components/schemas/A'}\n",
         ] {

@@ -96,8 +96,17 @@ enum Entry {
     Walk(Mode),
 }
 
-/// Fields whose value maps names to objects.
-const NAME_MAPS: &[&str] = &["properties", "encoding", "headers"];
+/// Fields whose value maps names (or status codes) to objects: a key there is never a
+/// keyword, so `default` among `responses` is a response like any other.
+const NAME_MAPS: &[&str] = &[
+    "properties",
+    "encoding",
+    "headers",
+    "responses",
+    "patternProperties",
+    "dependentSchemas",
+    "$defs",
+];
 /// Fields of `#/components` that map names to objects that may hold schemas.
 const COMPONENT_MAPS: &[&str] = &[
     "schemas",
@@ -120,13 +129,14 @@ fn entry(mode: Mode, key: &Value, value: &Value) -> Entry {
 }
 
 /// What the keys of the mappings in the value of `key` are, in a mapping whose keys are of
-/// the kind `mode` says; `None` for data (an example, an extension, a schema's `enum` or
-/// `const`), where a `$ref` is not one.
+/// the kind `mode` says; `None` for data (an example, an extension, a schema's `enum`,
+/// `const` or `default`, a link, which holds values and expressions), where a `$ref` is not
+/// one.
 pub(super) fn enter(mode: Mode, key: Option<&str>) -> Option<Mode> {
     Some(match (mode, key) {
         (Mode::Names, _) => Mode::Keywords,
-        (Mode::Keywords, Some("example" | "examples" | "enum" | "const"))
-        | (Mode::Components, Some("examples")) => return None,
+        (Mode::Keywords, Some("example" | "examples" | "enum" | "const" | "default" | "links"))
+        | (Mode::Components, Some("examples" | "links")) => return None,
         (_, Some(key)) if key.starts_with("x-") => return None,
         (Mode::Keywords, Some(key)) if NAME_MAPS.contains(&key) => Mode::Names,
         (Mode::Keywords, Some("components")) => Mode::Components,
