@@ -461,6 +461,17 @@ fn create_directories(directory: &Path, created: &mut Vec<PathBuf>) -> Result<()
         match fs::create_dir(directory) {
             Ok(()) => created.push(directory.to_owned()),
             Err(error) if error.kind() == io::ErrorKind::AlreadyExists && directory.is_dir() => {}
+            // `exists` follows links: a link to nothing is there, and leads nowhere.
+            Err(error)
+                if error.kind() == io::ErrorKind::AlreadyExists
+                    && fs::symlink_metadata(directory).is_ok_and(|it| it.is_symlink()) =>
+            {
+                let nowhere = io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "a symbolic link to nothing, where a folder is needed",
+                );
+                return Err(at(directory)(nowhere));
+            }
             Err(error) => return Err(at(directory)(error)),
         }
     }
@@ -910,6 +921,24 @@ mod tests {
         let error = write(&dir, &[file("Cargo.toml"), file("src/lib.rs")]).unwrap_err();
         assert!(matches!(error, WriteError::NotAFile { .. }), "{error}");
         assert!(dir.join("src/lib.rs").is_dir());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_output_that_is_a_link_to_nothing_is_said_to_be_one() {
+        let dir = scratch("dangling");
+        fs::create_dir_all(&dir).unwrap();
+        let link = dir.join("out");
+        std::os::unix::fs::symlink(dir.join("nowhere"), &link).unwrap();
+        let error = write(&link, &[owned("Cargo.toml", "")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.ends_with("out: a symbolic link to nothing, where a folder is needed"),
+            "{error}"
+        );
+        assert!(!dir.join("nowhere").exists());
         fs::remove_dir_all(&dir).unwrap();
     }
 
