@@ -241,7 +241,7 @@ impl OAuthError {
     fn describe(&self) -> String {
         match (&self.error, &self.description, &self.body, &self.raw_body) {
             (Some(error), Some(description), ..) => {
-                format!("{error} ({})", shortened(description))
+                format!("{} ({})", shortened(error), shortened(description))
             }
             (Some(error), None, ..) => shortened(error).into_owned(),
             (None, _, Some(body), _) => {
