@@ -277,7 +277,9 @@ impl<'de> Visitor<'de> for Walk<'_, 'de> {
         })? {
             let child_place = place.enter(key.as_deref(), &mut found.keys);
             if matches!(mode, Some(Mode::Keywords)) && key.as_deref() == Some("$ref") {
-                if let Some(kind) = map.next_value_seed(ReferenceValue)? {
+                let super::tree::Wide(value) = map.next_value()?;
+                if !value.is_string() {
+                    let kind = super::keywords::found(&value);
                     found.problem = Some(Problem {
                         key: "$ref".to_owned(),
                         kind: ProblemKind::ReferenceNotText(kind),
@@ -380,81 +382,6 @@ impl<'de> Visitor<'de> for Walk<'_, 'de> {
 fn add_token(found: &mut [Vec<String>], token: impl Fn() -> String) {
     for tokens in found {
         tokens.push(token());
-    }
-}
-
-/// The value of a `$ref`: `None` when it is text, else what it is instead.
-struct ReferenceValue;
-
-impl<'de> DeserializeSeed<'de> for ReferenceValue {
-    type Value = Option<String>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ReferenceValue {
-    type Value = Option<String>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a reference")
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
-        Ok(Some(format!("`{value}`")))
-    }
-
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
-        Ok(Some(format!("the number {value}")))
-    }
-
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
-        Ok(Some(format!("the number {value}")))
-    }
-
-    fn visit_i128<E: de::Error>(self, value: i128) -> Result<Self::Value, E> {
-        Ok(Some(format!("the number {value}")))
-    }
-
-    fn visit_u128<E: de::Error>(self, value: u128) -> Result<Self::Value, E> {
-        Ok(Some(format!("the number {value}")))
-    }
-
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
-        Ok(Some(format!("the number {value}")))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Some("null".to_owned()))
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Some("null".to_owned()))
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        IgnoredAny.visit_seq(seq).map(|_| Some("a list".to_owned()))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        IgnoredAny
-            .visit_map(map)
-            .map(|_| Some("a mapping".to_owned()))
-    }
-
-    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
-        IgnoredAny
-            .visit_enum(data)
-            .map(|_| Some("a tagged value".to_owned()))
     }
 }
 

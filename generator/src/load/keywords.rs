@@ -150,7 +150,8 @@ fn expected(kind: Kind) -> &'static str {
     }
 }
 
-fn found(value: &Value) -> String {
+/// What `value` is, for an error that says what was found instead.
+pub(super) fn found(value: &Value) -> String {
     match value {
         Value::Null => "null".into(),
         Value::Bool(value) => format!("`{value}`"),

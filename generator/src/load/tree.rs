@@ -65,8 +65,8 @@ fn key_text(key: &Value) -> Option<String> {
     }
 }
 
-/// A tree read with integers of any width.
-struct Wide(Value);
+/// A tree read with integers of any width (one wider than 64 bits kept as the nearest `f64`).
+pub(super) struct Wide(pub(super) Value);
 
 impl<'de> Deserialize<'de> for Wide {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
