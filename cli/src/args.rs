@@ -117,8 +117,8 @@ pub struct UsersArgs {
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration, help_heading = "Timing")]
     pub stale_after: Duration,
     /// How long the sessions may take in all, waits and polling included; past it the import
-    /// stops (a session not yet started is cancelled, a started one goes on in Okta). Like
-    /// 45m or 2h.
+    /// stops (a session not yet started is cancelled, a started one goes on in Okta), and a
+    /// wait that would end past it stops the import at once. Like 45m or 2h.
     #[arg(long, value_name = "DURATION", default_value = "6h", value_parser = parse_duration, help_heading = "Timing")]
     pub deadline: Duration,
     /// Where to import to and how to sign in.

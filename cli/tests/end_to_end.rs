@@ -812,6 +812,38 @@ async fn an_import_that_outlasts_its_deadline_stops_and_says_its_session_goes_on
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_cool_down_that_would_end_past_the_deadline_stops_the_import_at_once() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    // Two sessions: the second would open five minutes after the first is started.
+    dir.write("users.csv", people_csv(1..=10_001));
+    let run = dir
+        .run_async(&[
+            "users",
+            "users.csv",
+            "--deadline",
+            "1m",
+            "--cool-down",
+            "5m",
+            "--poll-interval",
+            "100ms",
+        ])
+        .await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr.contains(
+            "error: the import stopped: the import cannot finish within 60s: it would wait for \
+             the cool-down after a start until "
+        ),
+        "{}",
+        run.all()
+    );
+    let sessions = emulator.sessions(SOURCE);
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+    assert_eq!(sessions[0].status, SessionStatus::Completed);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_dry_run_checks_everything_prints_the_plan_and_sends_nothing() {
     let emulator = emulator().await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);

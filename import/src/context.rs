@@ -25,6 +25,8 @@ pub struct Context<'e> {
     pub source: String,
     pub options: Options,
     pub started: Instant,
+    /// When the overall deadline runs out; `None` when it is beyond any instant.
+    deadline: Option<Instant>,
     report: Mutex<Report>,
     events: EventSink<'e>,
     pacer: Mutex<Pacer>,
@@ -126,11 +128,13 @@ impl<'e> Context<'e> {
         options: Options,
         events: &'e mut (dyn FnMut(Event) + Send),
     ) -> Self {
+        let started = Instant::now();
         Self {
             api,
             source,
+            deadline: started.checked_add(options.deadline),
             options,
-            started: Instant::now(),
+            started,
             report: Mutex::new(Report::default()),
             events: Mutex::new(events),
             pacer: Mutex::new(Pacer::default()),
@@ -161,15 +165,24 @@ impl<'e> Context<'e> {
         report
     }
 
-    /// Waits until `until` for `reason`, telling the caller and recording the wait.
-    pub async fn wait(&self, reason: WaitReason, until: Instant) {
-        if reason == WaitReason::RateLimit && !self.first_to_wait_until(until) {
-            tokio::time::sleep_until(until.into()).await;
-            return;
-        }
+    /// Waits until `until` for `reason`, telling the caller and recording the wait; fails
+    /// at once, without waiting, when the wait would end past the overall deadline: the
+    /// run could not go on after it anyway.
+    pub async fn wait(&self, reason: WaitReason, until: Instant) -> Result<(), Failure> {
         let now = Instant::now();
         let length = until.saturating_duration_since(now);
         let wall = wall_clock_in(length);
+        if self.deadline.is_some_and(|deadline| until > deadline) {
+            return Err(Failure::PastDeadline {
+                deadline: self.options.deadline,
+                reason,
+                until: wall,
+            });
+        }
+        if reason == WaitReason::RateLimit && !self.first_to_wait_until(until) {
+            tokio::time::sleep_until(until.into()).await;
+            return Ok(());
+        }
         self.emit(Event::Waiting {
             reason,
             until: wall,
@@ -181,6 +194,7 @@ impl<'e> Context<'e> {
             started: now,
         };
         tokio::time::sleep_until(until.into()).await;
+        Ok(())
     }
 
     /// Whether no other step is already waiting for the same reset: one that ends by
@@ -285,8 +299,9 @@ impl<'e> Context<'e> {
             let until = wall_clock_in(until - now);
             return Err(SendError::Failure(Failure::RateLimit { until }));
         }
-        self.wait(WaitReason::RateLimit, until).await;
-        Ok(())
+        self.wait(WaitReason::RateLimit, until)
+            .await
+            .map_err(SendError::Failure)
     }
 
     /// Waits for the rate-limit window to reset when the last response said no request
@@ -307,7 +322,9 @@ impl<'e> Context<'e> {
             let until = wall_clock_in(reset - now);
             return Err(SendError::Failure(Failure::RateLimit { until }));
         }
-        self.wait(WaitReason::RateLimit, reset).await;
+        self.wait(WaitReason::RateLimit, reset)
+            .await
+            .map_err(SendError::Failure)?;
         let mut pacer = lock(&self.pacer);
         if pacer.reset == Some(reset) {
             pacer.remaining = None;

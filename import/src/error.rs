@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::plural;
 use crate::record::InvalidRecord;
-use crate::report::{Report, SessionInfo};
+use crate::report::{Report, SessionInfo, WaitReason};
 use crate::source::ReadError;
 
 /// Records that break Okta's rules, found before anything was sent
@@ -76,7 +76,10 @@ pub enum Failure {
         error: okta_identity_source::Error,
     },
     /// The rate-limit window resets later than the longest allowed wait.
-    #[error("the rate limit resets at {until}, later than the longest allowed wait")]
+    #[error(
+        "the rate limit resets at {}, later than the longest allowed wait",
+        to_the_second(until)
+    )]
     RateLimit {
         /// When it resets.
         until: DateTime<Utc>,
@@ -137,6 +140,20 @@ pub enum Failure {
     /// The overall deadline ran out.
     #[error("the import did not finish within {0:?}")]
     Deadline(Duration),
+    /// A wait would have ended past the overall deadline: the import stopped at once
+    /// instead of waiting in vain.
+    #[error(
+        "the import cannot finish within {deadline:?}: it would wait for {reason} until {}, past that deadline",
+        to_the_second(until)
+    )]
+    PastDeadline {
+        /// The deadline ([`Options::deadline`](crate::Options::deadline)).
+        deadline: Duration,
+        /// What it would have waited for.
+        reason: WaitReason,
+        /// Until when.
+        until: DateTime<Utc>,
+    },
     /// The input could not be read ([`Source`](crate::Source)); when it was read the second
     /// time, what was sent before stands.
     #[error("the records could not be read: {0}")]
@@ -168,6 +185,11 @@ fn quoted_start(text: &str) -> String {
     let start: String = text.chars().take(64).collect();
     let more = if start.len() < text.len() { "…" } else { "" };
     format!("{start:?}{more}")
+}
+
+/// A time to the second, as the waits are told.
+fn to_the_second(time: &DateTime<Utc>) -> impl std::fmt::Display {
+    time.format("%Y-%m-%d %H:%M:%S UTC")
 }
 
 /// When a session in use was last updated, as far as Okta said.

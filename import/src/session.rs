@@ -89,7 +89,7 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
     if let Some(triggered) = last_trigger {
         let until = later(triggered, ctx.options.cool_down);
         if until > Instant::now() {
-            ctx.wait(WaitReason::CoolDown, until).await;
+            ctx.wait(WaitReason::CoolDown, until).await?;
         }
     }
     // When the cool-down first refused a create: the time waited for it counts from there,
@@ -132,7 +132,7 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
             return Err(Failure::CoolDown { waited, error });
         }
         ctx.wait(WaitReason::CoolDown, later(Instant::now(), delay))
-            .await;
+            .await?;
     }
 }
 
@@ -338,7 +338,7 @@ async fn wait_for_other(ctx: &Context<'_>, id: &str) -> Result<(), Failure> {
         tries += 1;
         let delay = ctx.options.backoff(tries);
         ctx.wait(WaitReason::ActiveSession, later(Instant::now(), delay))
-            .await;
+            .await?;
         let session = ctx
             .send(|| ctx.api.get_identity_source_session(&ctx.source, id))
             .await

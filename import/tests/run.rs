@@ -1308,21 +1308,85 @@ async fn a_request_refused_for_the_rate_limit_again_and_again_stops_the_import()
 }
 
 /// Waits as long as a `Duration` holds (say `--cool-down 18446744073709551615s`) are waited
-/// as good as forever, not added past the end of time: the run waits, and stops when told.
+/// as good as forever, not added past the end of time: with a deadline as long, the run
+/// waits, and stops when told.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cool_down_as_long_as_a_duration_holds_is_waited_until_the_run_is_stopped() -> TestResult
 {
     let emulator = emulator().start().await?;
     let (on_event, waiting) = stop_at(|event| matches!(event, Event::Waiting { .. }));
-    let options = options().cool_down(Duration::MAX).limits(Limits {
-        max_session_records: 10,
-        ..Limits::default()
-    });
+    let options = options()
+        .cool_down(Duration::MAX)
+        .deadline(Duration::MAX)
+        .limits(Limits {
+            max_session_records: 10,
+            ..Limits::default()
+        });
     let error = importer(&emulator, options)
         .run_until(employees(0..20), leavers(0..0), on_event, waiting)
         .await
         .expect_err("stopped");
     assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    let statuses: Vec<_> = error
+        .report
+        .sessions
+        .iter()
+        .map(|s| s.status.clone())
+        .collect();
+    assert_eq!(statuses, [Status::Completed], "{}", error.report);
+    assert!(open_sessions(&emulator).is_empty());
+    emulator.shutdown().await;
+    Ok(())
+}
+
+/// A wait that would end past the deadline (the cool-down before the next session, here) is
+/// not begun: the run stops at once, saying what it would have waited for and until when,
+/// and the sessions done stand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wait_that_would_end_past_the_deadline_stops_the_run_at_once() -> TestResult {
+    let emulator = emulator().start().await?;
+    let deadline = Duration::from_secs(30);
+    let options = options()
+        .cool_down(Duration::from_secs(60))
+        .deadline(deadline)
+        .limits(Limits {
+            max_session_records: 10,
+            ..Limits::default()
+        });
+    let events = Events::default();
+    let error = tokio::time::timeout(
+        Duration::from_secs(10),
+        importer(&emulator, options).run(employees(0..20), leavers(0..0), events.recorder()),
+    )
+    .await?
+    .expect_err("past the deadline");
+    let Failure::PastDeadline {
+        deadline: told,
+        reason,
+        until,
+    } = &error.failure
+    else {
+        panic!("{error}");
+    };
+    assert_eq!((*told, *reason), (deadline, WaitReason::CoolDown));
+    let ahead = *until - chrono::Utc::now();
+    assert!(ahead > TimeDelta::seconds(50), "{until}");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "the import cannot finish within 30s: it would wait for the cool-down after a start \
+             until {}, past that deadline",
+            until.format("%Y-%m-%d %H:%M:%S UTC")
+        )
+    );
+    // No wait was begun, nor announced.
+    assert!(error.report.waits.is_empty(), "{:?}", error.report.waits);
+    assert!(
+        !events
+            .all()
+            .iter()
+            .any(|event| matches!(event, Event::Waiting { .. }))
+    );
     let statuses: Vec<_> = error
         .report
         .sessions
