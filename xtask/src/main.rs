@@ -13,7 +13,10 @@ use generator::write::{self, Report, one_line};
 use generator::{Generated, Options, surface};
 
 #[derive(Parser)]
-#[command(about = "Project commands for the Okta Identity Source client generator.")]
+#[command(
+    about = "Project commands for the Okta Identity Source client generator.",
+    after_help = EXIT_CODES
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -26,12 +29,14 @@ enum Command {
     /// Reads the document, generates the whole crate in memory, then writes the files that
     /// changed and removes generated files that are no longer made. Nothing is written when
     /// the document can't be read or generated from.
+    #[command(after_help = EXIT_CODES)]
     Codegen(Codegen),
     /// Derive spec/identity-source.yaml from Okta's official document and our corrections.
     ///
     /// Keeps the operations the client ships and the components they reach, applies the
     /// overlay spec/identity-source.overlay.yaml, and writes the spec, after printing what
     /// changes in the client's API surface.
+    #[command(after_help = EXIT_CODES)]
     Spec(spec::Spec),
     /// Say what changed in the generated API surface between two OpenAPI documents:
     /// breaking and additive changes and the version bump they imply.
@@ -101,6 +106,10 @@ const OKTA_IDENTITY_SOURCE: (&str, &str, &str, &[&str]) = (
     &["okta", "identity", "api-client", "scim", "hr"],
 );
 
+/// What the exit codes say, for scripts: a stale output told apart from a failure.
+const EXIT_CODES: &str = "Exit codes: 0 done, or up to date; 1 `--check` found the output out of date; \
+2 an error (its message says what failed, and where) or a usage error.";
+
 fn main() -> ExitCode {
     let outcome = match Cli::parse().command {
         Command::Codegen(codegen) => codegen.run(),
@@ -111,7 +120,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(message) => {
             eprintln!("error: {message}");
-            ExitCode::FAILURE
+            ExitCode::from(2)
         }
     }
 }

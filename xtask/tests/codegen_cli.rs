@@ -49,7 +49,7 @@ fn a_missing_spec_fails_with_one_paragraph_and_writes_nothing() {
         "--out",
         out.to_str().expect("utf-8"),
     ]);
-    assert_eq!(result.status.code(), Some(1));
+    assert_eq!(result.status.code(), Some(2));
     let stderr = text(&result.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "one paragraph: {stderr}");
     assert!(
@@ -83,7 +83,7 @@ fn a_broken_spec_fails_with_a_location_and_leaves_the_output_untouched() {
     )
     .expect("write");
     let result = codegen(&["--spec", broken.to_str().expect("utf-8"), "--out", out_arg]);
-    assert_eq!(result.status.code(), Some(1));
+    assert_eq!(result.status.code(), Some(2));
     let stderr = text(&result.stderr);
     assert!(
         stderr.contains("at #/components/schemas/IdentitySourceSession/properties/status"),
@@ -115,7 +115,7 @@ fn a_spec_with_several_problems_has_each_told_on_a_line() {
         "--out",
         out.to_str().expect("utf-8"),
     ]);
-    assert_eq!(result.status.code(), Some(1));
+    assert_eq!(result.status.code(), Some(2));
     let stderr = text(&result.stderr);
     let lines: Vec<&str> = stderr.trim().lines().collect();
     let shown = broken.display();
@@ -336,7 +336,7 @@ fn another_document_gets_the_identity_it_is_given_or_its_own() {
         .args(["--crate-name", "pets client"])
         .output()
         .expect("xtask runs");
-    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(refused.status.code(), Some(2));
     assert!(
         text(&refused.stderr).contains("the crate name `pets client` is not a package name"),
         "{}",
@@ -368,7 +368,7 @@ fn skip_unsupported_warns_and_generates_the_rest() {
         codegen(&args)
     };
     let strict = args(false);
-    assert_eq!(strict.status.code(), Some(1));
+    assert_eq!(strict.status.code(), Some(2));
     assert!(text(&strict.stderr).contains("cookie parameters are not supported yet"));
     assert!(!out.exists());
 
@@ -425,7 +425,7 @@ fn a_directory_holding_a_users_crate_is_refused_and_left_untouched() {
     let before = tree(dir.path());
     for extra in [&[][..], &["--check"]] {
         let result = codegen_into(dir.path().to_str().expect("utf-8"), extra, dir.path());
-        assert_eq!(result.status.code(), Some(1), "{extra:?}");
+        assert_eq!(result.status.code(), Some(2), "{extra:?}");
         let stderr = text(&result.stderr);
         assert!(
             stderr.contains("is not empty and is not a crate made by `cargo xtask codegen`"),
@@ -450,7 +450,7 @@ fn a_file_the_generator_did_not_write_is_never_overwritten() {
     .expect("write");
     let lib = fs::read(out.join("src/lib.rs")).expect("read");
     let result = codegen_into(out_arg, &[], dir.path());
-    assert_eq!(result.status.code(), Some(1));
+    assert_eq!(result.status.code(), Some(2));
     let stderr = text(&result.stderr);
     assert!(
         stderr.contains("src/models.rs was not written by `cargo xtask codegen`"),
@@ -513,7 +513,7 @@ fn out_dot_in_a_clone_and_out_root_are_refused() {
     let before = tree(clone.path());
     for (out, extra) in [(".", &[][..]), ("/", &[]), ("/", &["--check"])] {
         let result = codegen_into(out, extra, clone.path());
-        assert_eq!(result.status.code(), Some(1), "--out {out} {extra:?}");
+        assert_eq!(result.status.code(), Some(2), "--out {out} {extra:?}");
         let stderr = text(&result.stderr);
         assert!(
             stderr.contains("is not empty and is not a crate made by `cargo xtask codegen`"),
@@ -550,7 +550,7 @@ fn nothing_about_the_surface_is_printed_when_the_write_is_refused() {
     );
     let before = tree(dir.path());
     let result = codegen_into(dir.path().to_str().expect("utf-8"), &[], dir.path());
-    assert_eq!(result.status.code(), Some(1));
+    assert_eq!(result.status.code(), Some(2));
     let stderr = text(&result.stderr);
     assert!(stderr.contains("nothing was written"), "{stderr}");
     assert!(!stderr.contains("rewritten"), "{stderr}");
@@ -594,7 +594,7 @@ fn a_foreign_folder_is_refused_before_its_recorded_surface_is_read() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let result = run.wait_with_output().expect("its output");
-    assert_eq!(result.status.code(), Some(1));
+    assert_eq!(result.status.code(), Some(2));
     let stderr = text(&result.stderr);
     assert!(
         stderr.contains("is not empty and is not a crate made by `cargo xtask codegen`"),
@@ -680,7 +680,7 @@ fn control_characters_in_a_file_name_are_printed_escaped() {
             .expect("xtask runs")
     };
     let failed = run(&spec);
-    assert_eq!(failed.status.code(), Some(1));
+    assert_eq!(failed.status.code(), Some(2));
     let stderr = text(&failed.stderr);
     assert!(
         stderr.contains("evil\\u{1b}[2J\\tname.yaml: at #/paths"),

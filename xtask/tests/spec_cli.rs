@@ -212,7 +212,7 @@ fn an_overlay_action_whose_target_is_missing_is_an_error_naming_it_and_nothing_i
         "--spec",
         arg(&out),
     ]);
-    assert_eq!(result.status.code(), Some(1));
+    assert_eq!(result.status.code(), Some(2));
     let stderr = text(&result.stderr);
     assert!(
         stderr.contains("the action `Sessions come as a list` (target `$.components.schemas.IdentitySourceSessionList`) matches nothing"),
@@ -239,7 +239,7 @@ fn an_operation_missing_from_the_official_document_is_named() {
     )
     .expect("written");
     let result = xtask(&["spec", "--check", "--from", arg(&edited)]);
-    assert_eq!(result.status.code(), Some(1));
+    assert_eq!(result.status.code(), Some(2));
     let stderr = text(&result.stderr);
     assert!(
         stderr.contains("no operation has the operationId startImportFromIdentitySource"),
@@ -287,6 +287,6 @@ fn diff_compares_any_two_documents() {
         "API surface: 1 breaking and 0 additive changes: a major version bump (0.x: minor).\nBreaking:\n  - enum `PetStatus` lost the value `sold`\n"
     );
     let missing = xtask(&["diff", "/no/such.yaml", arg(&fixtures.join("base.yaml"))]);
-    assert_eq!(missing.status.code(), Some(1));
+    assert_eq!(missing.status.code(), Some(2));
     assert!(text(&missing.stderr).contains("cannot read /no/such.yaml"));
 }
