@@ -840,6 +840,46 @@ fn a_record_after_blank_lines_is_named_by_its_own_line() {
     assert_eq!(lines, [2, 4]);
 }
 
+/// A list of ids whose lines end in a lone carriage return (a classic Mac export) was read
+/// as one id holding the others, `x1\rx2\rx3`, and deactivated no one: each is a line.
+#[test]
+fn a_list_of_ids_whose_lines_end_in_a_carriage_return_alone_holds_each() {
+    for (text, lines) in [
+        (&b"externalId\rx1\rx2\r\rx3\r"[..], [2, 3, 5]),
+        (b"x1\rx2\rx3", [1, 2, 3]),
+        // Mixed: a lone CR, then a CRLF, then an LF.
+        (b"x1\rx2\r\nx3\n", [1, 2, 3]),
+        (b"x1\n\rx2\r\nx3", [1, 3, 4]),
+    ] {
+        let (_dir, path) = file("leavers.txt", text);
+        let rows: Vec<(String, u64, u64)> = read_deactivations(&path, Delimiter::default())
+            .unwrap()
+            .map(|row| row.unwrap())
+            .map(|row| (row.external_id, row.location.line, row.index))
+            .collect();
+        let expected: Vec<_> = ["x1", "x2", "x3"]
+            .into_iter()
+            .zip(lines)
+            .zip(0..)
+            .map(|((id, line), index)| (id.to_owned(), line, index))
+            .collect();
+        assert_eq!(rows, expected, "{text:?}");
+    }
+    // Any other control character in an id is no part of one.
+    let (_dir, path) = file("leavers.txt", b"x1\nx\x0b2\nx3\x7f\n");
+    let rows: Vec<_> = read_deactivations(&path, Delimiter::default())
+        .unwrap()
+        .map(|row| row.map(|row| row.external_id).map_err(|e| e.to_string()))
+        .collect();
+    assert_eq!(rows[0], Ok("x1".to_owned()));
+    for (row, line) in rows[1..].iter().zip(2..) {
+        let expected = format!(
+            "leavers.txt:{line}: a control character inside the external id, which no id holds"
+        );
+        assert!(row.as_ref().unwrap_err().ends_with(&expected), "{rows:?}");
+    }
+}
+
 #[test]
 fn a_list_of_ids_that_is_plainly_another_kind_of_file_is_refused() {
     // A CSV file named .txt: its lines would be taken whole for ids.

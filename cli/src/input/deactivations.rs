@@ -101,7 +101,7 @@ fn from_lines<R: BufRead + Send + 'static>(
     // Whether a line other than a blank one or a comment was read: the column's name can
     // come only before.
     let mut content = false;
-    BoundedLines::new(reader)
+    lines_of_any_ending(reader)
         .enumerate()
         // A read error repeats forever: stop after the first one.
         .take_while(move |(_, bytes)| {
@@ -153,6 +153,26 @@ fn from_lines<R: BufRead + Send + 'static>(
         })
 }
 
+/// The lines of `reader` without their ends, a lone `\r` ending one as `\n` and `\r\n` do
+/// (an export of a classic Mac application): such a file was read as one id holding the
+/// others, and deactivated no one.
+fn lines_of_any_ending(reader: impl BufRead) -> impl Iterator<Item = Result<Vec<u8>, LineError>> {
+    BoundedLines::new(reader).flat_map(|line| {
+        let lines = match line {
+            Ok(mut line) if line.contains(&b'\r') => {
+                if line.last() == Some(&b'\r') {
+                    line.pop();
+                }
+                line.split(|&byte| byte == b'\r')
+                    .map(|part| Ok(part.to_vec()))
+                    .collect()
+            }
+            line => vec![line],
+        };
+        lines.into_iter()
+    })
+}
+
 /// What a line of a list of ids holds instead of an id, when it is plainly something else:
 /// a JSON object (a JSON Lines file), columns separated by tabs, commas or semicolons (a
 /// spreadsheet's rows pasted or exported, `e2,left company`), or an id in quotes (a
@@ -176,6 +196,9 @@ fn not_an_id(text: &str) -> Option<&'static str> {
              file holds one external id per line, or is a .csv file with an externalId column \
              (where an id that holds a comma is written in quotes)",
         );
+    }
+    if text.contains(char::is_control) {
+        return Some("a control character inside the external id, which no id holds");
     }
     let quoted = text.len() >= 2 && text.starts_with('"') && text.ends_with('"');
     quoted.then_some("the external id is in quotes: write it without them")
