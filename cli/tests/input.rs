@@ -152,6 +152,20 @@ fn a_map_file_with_a_bad_row_or_a_repeated_column_is_refused_at_its_line() {
         "MAP:2: column 2: the attribute \"e\\u{7}mail\" has a control character (a line break?); an \
          attribute's name is text on one line"
     );
+    // A quote after a space is text in CSV: the name would keep its quotes.
+    assert_eq!(
+        error(b"column,attribute\nEmployee ID,externalId\nMail, \"email\"\n"),
+        "MAP:3: column 2: the name \"email\" keeps its quotes: a quote after a space is text in \
+         CSV; remove the space before the quote, or the quotes"
+    );
+    assert!(
+        error(b"column,attribute\n \"Mail\",email\n")
+            .starts_with("MAP:2: column 1: the name \"Mail\" keeps"),
+    );
+    assert!(
+        error(b"column,attribute\nMail,\"\"\"email\"\"\"\n")
+            .starts_with("MAP:2: column 2: the name \"email\" keeps"),
+    );
     assert_eq!(
         error(b"column,attribute\nMail,e\xffmail\n"),
         "MAP:2: column 2: invalid UTF-8 in the field after 1 valid bytes; save the file as UTF-8"
@@ -305,6 +319,13 @@ fn csv_header_problems_refuse_the_file() {
     assert_eq!(
         header_error(&path, &ReadOptions::default()),
         "FILE:1: the file is empty; it must start with a header row"
+    );
+    // A quote after a space is text in CSV: the column would be an attribute `"dept"`.
+    let (_dir, path) = file("users.csv", b"externalId, \"dept\"\ne1,R&D\n");
+    assert_eq!(
+        header_error(&path, &ReadOptions::default()),
+        "FILE:1: column 2: the name \"dept\" keeps its quotes: a quote after a space is text in \
+         CSV; remove the space before the quote, or the quotes"
     );
     let (_dir, path) = file("users.csv", b"sep=;\nexternalId;\"e\"mail\ne1;a@x.com\n");
     assert_eq!(

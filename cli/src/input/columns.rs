@@ -164,6 +164,14 @@ impl ColumnMap {
                 );
                 return Err(error(location, message));
             };
+            for (column, name) in [from, to].into_iter().enumerate() {
+                if let Some(message) = in_quotes(name) {
+                    return Err(error(
+                        location.clone().at_column(column as u64 + 1),
+                        message,
+                    ));
+                }
+            }
             if to.contains(char::is_control) {
                 let message = format!(
                     "the attribute {to:?} has a control character (a line break?); an \
@@ -241,6 +249,21 @@ impl ColumnMap {
     }
 }
 
+/// What to say of a name in a header or a map file that is in quotes once trimmed: quotes
+/// after a blank (`Mail, "email"`, which a map file's trimmed look invites) are text in CSV,
+/// as a quote opens a quoted field only as its first character, so the name would keep
+/// them and be sent as an attribute of its own; no attribute's name holds them.
+fn in_quotes(name: &str) -> Option<String> {
+    let name = name.trim();
+    let quoted = name.len() >= 2 && name.starts_with('"') && name.ends_with('"');
+    quoted.then(|| {
+        format!(
+            "the name {name} keeps its quotes: a quote after a space is text in CSV; remove \
+             the space before the quote, or the quotes"
+        )
+    })
+}
+
 /// How many of a header's names an error shows, and how many characters of each: a file
 /// without a header has its first record there, personal data included.
 const SHOWN_NAMES: usize = 8;
@@ -313,6 +336,9 @@ impl Header {
         // What the columns so far hold, looked up at once however wide the header.
         let mut held = std::collections::HashSet::with_capacity(names.len());
         for (index, name) in names.iter().enumerate() {
+            if let Some(message) = in_quotes(name) {
+                return Err(error(index, message));
+            }
             let column = map.column(name.trim());
             if name.trim().is_empty() && column != Column::Dropped {
                 return Err(error(
