@@ -692,6 +692,37 @@ async fn an_invalid_record_stops_a_real_import_before_anything_is_sent_and_skip_
     );
 }
 
+/// What a record holds (an attribute's name with a line break) is printed on its record's
+/// line: it can't start a line that passes for one of the command's own.
+#[test]
+fn a_line_break_in_a_record_cannot_start_a_line_of_its_own() {
+    let dir = Workdir::new();
+    dir.write(
+        "users.jsonl",
+        "{\"externalId\":\"e1\",\"profile\":{\"\\nerror: nothing is wrong \":\"v\"}}\n",
+    );
+    let run = dir.run(&["users", "users.jsonl", "--dry-run"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("invalid: users.jsonl:1: externalId \"e1\": "),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stderr.contains("`\\nerror: nothing is wrong `"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        !run.stderr
+            .lines()
+            .any(|line| line.starts_with("error: nothing")),
+        "{}",
+        run.all()
+    );
+}
+
 /// A leaver whose user record in the same run is invalid, for whatever reason (a rule of
 /// Okta's, a field too many, a value of the wrong JSON type), is not deactivated: both were
 /// meant, so the deactivation is refused too.

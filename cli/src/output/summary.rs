@@ -10,6 +10,7 @@ use okta_identity_source_import::{InvalidRecord, Plan, Report, SessionReport, Wa
 
 use super::events::LOST_CREATE;
 use super::table;
+use super::terminal::one_line;
 
 /// How many invalid records are listed before "… and N more".
 const LISTED_PROBLEMS: usize = 20;
@@ -260,7 +261,8 @@ fn write_listed<T: Display>(
     noun: &str,
 ) -> io::Result<()> {
     for item in items.iter().take(LISTED_PROBLEMS) {
-        writeln!(out, "{label}: {item}")?;
+        // A record's text (an attribute's name, a file's) can't start a line of its own.
+        writeln!(out, "{label}: {}", one_line(&item.to_string()))?;
     }
     if items.len() > LISTED_PROBLEMS {
         writeln!(
