@@ -217,6 +217,26 @@ fn an_excel_separator_line_names_the_delimiter_and_lines_keep_their_numbers() {
     );
 }
 
+/// A first line `sep=;` is taken over `--delimiter`, so a header it does not fit is said to
+/// be the line's fault: advice to pass the flag would fail the same way again.
+#[test]
+fn a_separator_line_the_header_does_not_fit_is_named_as_what_to_correct() {
+    let text = b"sep=;\nexternalId,email\ne1,a@x.com\n";
+    let expected = "FILE:2: the first line `sep=;` names semicolons (;) as the delimiter, but \
+                    the header is a single column holding commas (,): correct that line, or \
+                    remove it";
+    let (_dir, path) = file("users.csv", text);
+    for delimiter in [b',', b';'] {
+        let options = ReadOptions {
+            delimiter: Delimiter(delimiter),
+            ..ReadOptions::default()
+        };
+        assert_eq!(header_error(&path, &options), expected);
+    }
+    let (_dir, path) = file("leavers.csv", text);
+    assert_eq!(deactivations_error(&path), expected);
+}
+
 #[test]
 fn a_byte_order_mark_before_the_header_is_skipped() {
     let (_dir, path) = file(

@@ -296,13 +296,7 @@ pub(crate) fn separated_otherwise(
     names: &[impl AsRef<str>],
     delimiter: Delimiter,
 ) -> Option<String> {
-    let [name] = names else { return None };
-    let name = name.as_ref();
-    let separator = SEPARATORS
-        .into_iter()
-        .filter(|&byte| byte != delimiter.0)
-        .find(|&byte| name.as_bytes().contains(&byte))
-        .map(Delimiter)?;
+    let separator = other_separator(names, delimiter)?;
     Some(format!(
         "the header is a single column holding {} (its columns: {}): the file looks separated \
          by them, and this run reads fields separated by {}; pass --delimiter {}",
@@ -311,6 +305,20 @@ pub(crate) fn separated_otherwise(
         delimiter.plural(),
         separator.flag(),
     ))
+}
+
+/// The separator other than `delimiter` that a header read as a single column holds, if any.
+pub(crate) fn other_separator(
+    names: &[impl AsRef<str>],
+    delimiter: Delimiter,
+) -> Option<Delimiter> {
+    let [name] = names else { return None };
+    let name = name.as_ref().as_bytes();
+    SEPARATORS
+        .into_iter()
+        .filter(|&byte| byte != delimiter.0)
+        .find(|&byte| name.contains(&byte))
+        .map(Delimiter)
 }
 
 /// The meaning of each column of a CSV file; one of them is the external id.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use csv::ByteRecord;
 use okta_identity_source::models::IdentitySourceUserProfileForUpsert;
 
-use super::columns::{Column, Header};
+use super::columns::{Column, Header, other_separator};
 use super::external_id;
 use super::line_breaks::LineBreaks;
 use super::quoting::QuoteError;
@@ -45,6 +45,20 @@ pub(super) fn csv_with_header<R: BufRead>(
         Ok(names) => names.clone(),
         Err(e) => return Err(InputError::at_header(&header, e.to_string())),
     };
+    // The first line's delimiter is taken over --delimiter, so the flag can't mend this.
+    let header_names: Vec<_> = names.iter().map(String::from_utf8_lossy).collect();
+    if let Some(named) = named
+        && let Some(separator) = other_separator(&header_names, named)
+    {
+        let message = format!(
+            "the first line `sep={}` names {} as the delimiter, but the header is a single \
+             column holding {}: correct that line, or remove it",
+            char::from(named.0).escape_default(),
+            named.plural(),
+            separator.plural()
+        );
+        return Err(InputError::at_header(&header, message));
+    }
     if let Some(column) = names.iter().position(holds_line_break) {
         let message = format!(
             "a quote opened in the header at line {} is never closed where its column name ends",

@@ -241,7 +241,7 @@ impl Delimiter {
     }
 
     /// What a file separated by it holds between its fields: `semicolons (;)`.
-    fn plural(self) -> String {
+    pub(crate) fn plural(self) -> String {
         match self.0 {
             b'\t' => "tabs".into(),
             b' ' => "spaces".into(),
