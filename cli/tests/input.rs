@@ -1159,6 +1159,23 @@ fn a_home_address_over_several_lines_is_read_but_one_that_takes_the_next_records
         rows[1].as_ref().map(|row| row.external_id.as_str()),
         Ok("e3")
     );
+
+    // A record that rightly runs over two lines (a home address), with text after a quote
+    // opened and closed on its second: that quote is at fault, not the address's.
+    for end in ["\n", "\r\n", "\r"] {
+        let rows = read(
+            &"e1,a@x.com,\"1 Main\nApt 2\",\"R&D\"x\ne2,b@x.com,3 Oak St\n".replace('\n', end),
+        );
+        assert_eq!(
+            rows[0],
+            Err("FILE:2: column 4: on line 3, text follows the closing quote of a quoted value (a quote inside a quoted value is written twice: \"\")".into()),
+            "{end:?}"
+        );
+        assert_eq!(
+            rows[1].as_ref().map(|row| row.external_id.as_str()),
+            Ok("e2")
+        );
+    }
 }
 
 #[test]

@@ -127,11 +127,26 @@ pub(super) fn check_quotes<R: std::io::Read>(
                 RecordError::new(at(field), index, message.to_owned())
             }
         },
-        QuoteError::TextAfterClosing { offset, field } => {
+        QuoteError::TextAfterClosing {
+            offset,
+            opening,
+            field,
+        } => {
+            // Asked in order: the opening quote's line before the closing one's.
+            let opened = lines.line_of(start + opening as u64);
             match lines.line_of(start + offset as u64) {
+                // The quote at fault opened on a later line of a record that rightly runs
+                // over several (a home address): no quote was left open before it.
+                closing if closing > line && opened == closing => {
+                    let message = format!(
+                        "on line {closing}, text follows the closing quote of a quoted value (a \
+                         quote inside a quoted value is written twice: \"\")"
+                    );
+                    RecordError::new(at(field), index, message)
+                }
                 closing if closing > line => {
                     let message = format!(
-                        "text follows a closing quote at line {closing}: a quote opened at line {line} is not closed where it should be, and lines {line} to {closing} were read as one record"
+                        "text follows a closing quote at line {closing}: a quote opened at line {opened} is not closed where it should be, and lines {line} to {closing} were read as one record"
                     );
                     RecordError::new(at(field), index, message)
                 }

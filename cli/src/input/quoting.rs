@@ -20,6 +20,8 @@ pub enum QuoteError {
     TextAfterClosing {
         /// The offset of the text in the bytes checked.
         offset: usize,
+        /// The offset of the quote that opened the field, in the bytes checked.
+        opening: usize,
         /// The field (from 0, of the line it is on) the quote closes.
         field: usize,
     },
@@ -39,10 +41,15 @@ pub fn check(raw: &[u8], delimiter: u8) -> Result<(), QuoteError> {
     match scan::<false>(raw, delimiter) {
         Ok(()) => Ok(()),
         Err(_) => match scan::<true>(raw, delimiter) {
-            Err(QuoteError::TextAfterClosing { offset, field }) => {
-                let offset = offset + bom;
-                Err(QuoteError::TextAfterClosing { offset, field })
-            }
+            Err(QuoteError::TextAfterClosing {
+                offset,
+                opening,
+                field,
+            }) => Err(QuoteError::TextAfterClosing {
+                offset: offset + bom,
+                opening: opening + bom,
+                field,
+            }),
             checked => checked,
         },
     }
@@ -76,7 +83,11 @@ fn scan<const FIELDS: bool>(raw: &[u8], delimiter: u8) -> Result<(), QuoteError>
                 Some(b'"') => at = closing + 2,
                 Some(&byte) if !ends_field(byte) => {
                     let offset = closing + 1;
-                    return Err(QuoteError::TextAfterClosing { offset, field });
+                    return Err(QuoteError::TextAfterClosing {
+                        offset,
+                        opening,
+                        field,
+                    });
                 }
                 _ => {
                     at = closing + 1;
@@ -117,14 +128,15 @@ mod tests {
             QuoteInQuoted,
         }
         let ends_field = |byte: u8| byte == delimiter || byte == b'\n' || byte == b'\r';
-        let (mut state, mut field, mut opened) = (State::FieldStart, 0, 0);
+        // The field the last quote opened, and where.
+        let (mut state, mut field, mut opened, mut opening) = (State::FieldStart, 0, 0, 0);
         for (offset, &byte) in raw.iter().enumerate() {
             if state != State::Quoted && ends_field(byte) {
                 field = if byte == delimiter { field + 1 } else { 0 };
             }
             state = match state {
                 State::FieldStart if byte == b'"' => {
-                    opened = field;
+                    (opened, opening) = (field, offset);
                     State::Quoted
                 }
                 State::FieldStart | State::Unquoted if ends_field(byte) => State::FieldStart,
@@ -133,7 +145,13 @@ mod tests {
                 State::Quoted => State::Quoted,
                 State::QuoteInQuoted if byte == b'"' => State::Quoted,
                 State::QuoteInQuoted if ends_field(byte) => State::FieldStart,
-                State::QuoteInQuoted => return Err(QuoteError::TextAfterClosing { offset, field }),
+                State::QuoteInQuoted => {
+                    return Err(QuoteError::TextAfterClosing {
+                        offset,
+                        opening,
+                        field,
+                    });
+                }
             };
         }
         match state {
@@ -173,7 +191,13 @@ mod tests {
     #[test]
     fn a_quote_never_closed_or_text_after_a_closing_one_is_found() {
         let never_closed = |field| Err(QuoteError::NeverClosed { field });
-        let after_closing = |offset, field| Err(QuoteError::TextAfterClosing { offset, field });
+        let after_closing = |offset, opening, field| {
+            Err(QuoteError::TextAfterClosing {
+                offset,
+                opening,
+                field,
+            })
+        };
         let closed_late = "e1,a,\"1 Main St\ne2,b,\"2 Elm\"\n";
         let cases: [(&[u8], u8, Result<(), QuoteError>); 10] = [
             // The quote opened in the first record takes the next ones to the end of the file.
@@ -192,23 +216,23 @@ mod tests {
             (
                 closed_late.as_bytes(),
                 b',',
-                after_closing(closed_late.find("\"2").unwrap() + 1, 2),
+                after_closing(closed_late.find("\"2").unwrap() + 1, 5, 2),
             ),
             // On one line: a quote inside a quoted value not written twice.
-            (b"\"e2\"z,b\n", b',', after_closing(4, 0)),
+            (b"\"e2\"z,b\n", b',', after_closing(4, 0, 0)),
             (
                 b"e3,\"Smith, J\"r,\"x,y\",\"a\"\"b\"c\n",
                 b',',
-                after_closing(13, 1),
+                after_closing(13, 3, 1),
             ),
-            (b"\ne4,a,\"b\" \n", b',', after_closing(9, 2)),
+            (b"\ne4,a,\"b\" \n", b',', after_closing(9, 6, 2)),
             // A quote never closed on the last line of the file.
             (b"e5,\"a@x.com", b',', never_closed(1)),
             // A byte-order mark before a header's first quote is not the field's.
             (b"\xEF\xBB\xBF\"a,\"\" b\",c\n", b',', Ok(())),
-            (b"\xEF\xBB\xBF\"a\"b,c\n", b',', after_closing(6, 0)),
+            (b"\xEF\xBB\xBF\"a\"b,c\n", b',', after_closing(6, 3, 0)),
             // Quotes pair up only with the file's own delimiter.
-            (b"a;\"b\",c\n", b';', after_closing(5, 1)),
+            (b"a;\"b\",c\n", b';', after_closing(5, 2, 1)),
         ];
         for (raw, delimiter, expected) in cases {
             let shown = String::from_utf8_lossy(raw);
