@@ -844,9 +844,14 @@ fn a_file_with_nul_bytes_is_said_not_to_be_utf8_text() {
         .chars()
         .flat_map(|c| u32::from(c).to_be_bytes())
         .collect();
+    // With its byte-order mark, whose little-endian one begins with UTF-16's.
+    let utf32_marked: Vec<u8> = "\u{feff}externalId\n"
+        .chars()
+        .flat_map(|c| u32::from(c).to_le_bytes())
+        .collect();
     let gzip = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03".to_vec();
     let nul_later = b"externalId,email\ne1,a@x.com\ne\x002,b@x.com\n".to_vec();
-    for bytes in [little, utf32, gzip, nul_later] {
+    for bytes in [little, utf32, utf32_marked, gzip, nul_later] {
         let (_dir, path) = file("users.csv", &bytes);
         assert_eq!(
             header_error(&path, &ReadOptions::default()),

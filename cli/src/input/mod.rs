@@ -382,9 +382,10 @@ pub(crate) fn open(path: &Path) -> Result<BufReader<File>, InputError> {
 
 /// Whether a file starting with `start` is UTF-16: by its byte-order mark, or without one
 /// by its first character, ASCII in UTF-16 (one byte of the two zero), which no text in
-/// UTF-8 starts with.
+/// UTF-8 starts with. UTF-32's little-endian mark begins with UTF-16's: such a file is not.
 fn is_utf16(start: &[u8]) -> bool {
     match start {
+        [0xFF, 0xFE, 0, 0, ..] => false,
         [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] => true,
         [byte, 0, ..] | [0, byte, ..] => *byte != 0,
         _ => false,
