@@ -217,6 +217,45 @@ fn an_excel_separator_line_names_the_delimiter_and_lines_keep_their_numbers() {
     );
 }
 
+/// Files joined one after the other (`cat monday.csv tuesday.csv`) repeat the header row:
+/// that record is refused, not taken for a user (or a leaver) whose id is `externalId`.
+#[test]
+fn a_record_that_repeats_the_header_row_is_refused() {
+    let text = b"externalId,firstName\ne1,Ada\n\xEF\xBB\xBFexternalId, firstName\ne2,Bob\n";
+    let expected = "FILE:3: the record repeats the header row (files joined one after the \
+                    other?); it is no user";
+    let (_dir, path) = file("users.csv", text);
+    let rows = read_all(&path, &ReadOptions::default());
+    let ids: Vec<_> = rows
+        .iter()
+        .map(|row| {
+            row.as_ref()
+                .map(|u| u.external_id.as_str())
+                .map_err(String::as_str)
+        })
+        .collect();
+    assert_eq!(ids, [Ok("e1"), Err(expected), Ok("e2")]);
+    let (_dir, path) = file("leavers.csv", text);
+    let rows: Vec<_> = read_deactivations(&path, Delimiter::default())
+        .unwrap()
+        .map(|row| {
+            row.map(|row| row.external_id)
+                .map_err(|e| e.to_string().replace(&path.display().to_string(), "FILE"))
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            Ok("e1".to_owned()),
+            Err(expected.to_owned()),
+            Ok("e2".to_owned())
+        ]
+    );
+    // A user whose values happen to be the names of other columns is one.
+    let (_dir, path) = file("users.csv", b"externalId,firstName\nfirstName,externalId\n");
+    assert!(read_all(&path, &ReadOptions::default())[0].is_ok());
+}
+
 /// A first line `sep=;` is taken over `--delimiter`, so a header it does not fit is said to
 /// be the line's fault: advice to pass the flag would fail the same way again.
 #[test]

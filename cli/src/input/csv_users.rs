@@ -177,6 +177,7 @@ pub(super) fn read<R: BufRead + Send + 'static>(
         let message = "the file is empty; it must start with a header row";
         return Err(InputError::at_header(&header_at, message.into()));
     }
+    let header_names = names.clone();
     let names = names
         .iter()
         .enumerate()
@@ -191,6 +192,7 @@ pub(super) fn read<R: BufRead + Send + 'static>(
     let rows = Rows {
         reader,
         header,
+        header_names,
         delimiter,
         file,
         empty_as_null: options.empty_as_null,
@@ -204,6 +206,8 @@ pub(super) fn read<R: BufRead + Send + 'static>(
 struct Rows<R> {
     reader: csv::Reader<LineBreaks<R>>,
     header: Header,
+    /// The header row as written.
+    header_names: ByteRecord,
     delimiter: Delimiter,
     file: Arc<str>,
     empty_as_null: bool,
@@ -305,6 +309,9 @@ impl<R: Read> Rows<R> {
             let message = format!("{fields} where the header has {expected}");
             return Err(error(column, message));
         }
+        if repeats_header(record, &self.header_names) {
+            return Err(RecordError::new(location, index, REPEATED_HEADER.into()));
+        }
         let mut profile = IdentitySourceUserProfileForUpsert::default();
         let mut external_id = String::new();
         for (i, (bytes, column)) in record.iter().zip(&self.header.columns).enumerate() {
@@ -325,6 +332,21 @@ impl<R: Read> Rows<R> {
             index,
         })
     }
+}
+
+/// What a record that [`repeats_header`] is refused with.
+pub(super) const REPEATED_HEADER: &str =
+    "the record repeats the header row (files joined one after the other?); it is no user";
+
+/// Whether `record` is the header row `names` again (its fields trimmed, a byte-order mark
+/// before the first left out), as in files joined one after the other: it would be taken
+/// for a user whose external id is `externalId`.
+pub(super) fn repeats_header(record: &ByteRecord, names: &ByteRecord) -> bool {
+    let trimmed = |field: &[u8]| -> Vec<u8> {
+        let field = field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field);
+        field.trim_ascii().to_vec()
+    };
+    record.len() == names.len() && record.iter().map(trimmed).eq(names.iter().map(trimmed))
 }
 
 /// The message for a field (named `field`, or the header's) that is not UTF-8.

@@ -6,7 +6,10 @@ use std::sync::Arc;
 
 use super::bounded_lines::{BoundedLines, LineError};
 use super::columns::{separated_otherwise, shown_names};
-use super::csv_users::{CsvFile, check_quotes, csv_with_header, holds_line_break, invalid_utf8};
+use super::csv_users::{
+    CsvFile, REPEATED_HEADER, check_quotes, csv_with_header, holds_line_break, invalid_utf8,
+    repeats_header,
+};
 use super::separator_line;
 use super::{
     DeactivationRow, Delimiter, InputError, Location, RecordError, SEPARATORS, display_name,
@@ -231,8 +234,12 @@ fn from_csv<R: BufRead + Send + 'static>(
         let row = match read {
             Ok(true) => {
                 let location = at(record.position(), None);
-                check_quotes(&reader, &record, read_with, &location, index)
-                    .and_then(|()| external_id(&record, column, index, location))
+                check_quotes(&reader, &record, read_with, &location, index).and_then(|()| {
+                    if repeats_header(&record, &names) {
+                        return Err(RecordError::new(location, index, REPEATED_HEADER.into()));
+                    }
+                    external_id(&record, column, index, location)
+                })
             }
             Ok(false) => return None,
             Err(error) => {
