@@ -131,11 +131,29 @@ impl<R: Read> Read for LineBreaks<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let breaks = self.breaks.get_mut();
         if breaks.read.saturating_sub(breaks.record_start) > MAX_RECORD_BYTES as u64 {
+            // After the last record asked about, only line breaks up to the bound: blank
+            // lines, which the csv crate takes for the start of the record after them.
+            let from = usize::try_from(breaks.record_start - breaks.kept_from).unwrap_or(0);
+            let is_break = |byte: &u8| *byte == b'\n' || *byte == b'\r';
+            let blank = breaks.kept.get(from..).is_some_and(|bytes| {
+                let bounded = &bytes[..bytes.len().min(MAX_RECORD_BYTES)];
+                let mut rest = bounded.iter().skip_while(|byte| !is_break(byte));
+                rest.all(is_break)
+            });
+            let what = match blank {
+                true => "blank lines run on",
+                false => "a record runs on",
+            };
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!(
-                    "a record runs on for more than {} MiB (a quote never closed?)",
-                    MAX_RECORD_BYTES >> 20
+                    "{what} for more than {} MiB{}",
+                    MAX_RECORD_BYTES >> 20,
+                    if blank {
+                        ""
+                    } else {
+                        " (a quote never closed?)"
+                    }
                 ),
             ));
         }
@@ -191,6 +209,39 @@ mod tests {
             starts.push(reader.get_ref().record_line(offset));
         }
         starts
+    }
+
+    /// The error that ends reading the CSV `text`, its records asked about as they come.
+    fn read_error(text: &[u8]) -> String {
+        let mut reader = csv::ReaderBuilder::new().from_reader(LineBreaks::new(text));
+        let mut record = csv::ByteRecord::new();
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => drop(
+                    reader
+                        .get_ref()
+                        .record_line(record.position().unwrap().byte()),
+                ),
+                Ok(false) => return "no error".into(),
+                Err(error) => return error.to_string(),
+            }
+        }
+    }
+
+    #[test]
+    fn blank_lines_past_the_bound_are_said_to_be_blank_lines() {
+        let blank = "\n".repeat(MAX_RECORD_BYTES + 10);
+        let error = read_error(format!("h1,h2\na,b\n{blank}c,d\n").as_bytes());
+        assert!(
+            error.ends_with("blank lines run on for more than 4 MiB"),
+            "{error}"
+        );
+        let unclosed = "x\n".repeat(MAX_RECORD_BYTES / 2 + 10);
+        let error = read_error(format!("h1,h2\na,\"b\n{unclosed}c,d\n").as_bytes());
+        assert!(
+            error.ends_with("a record runs on for more than 4 MiB (a quote never closed?)"),
+            "{error}"
+        );
     }
 
     #[test]
