@@ -43,6 +43,13 @@ pub enum StartError {
         /// The app's client id.
         client_id: String,
     },
+    /// Two service apps have the same client id: Okta's client ids are unique, and an
+    /// assertion would be checked against one key only.
+    #[error("service app {client_id} is registered twice; give each client id once")]
+    ServiceAppTwice {
+        /// The client id.
+        client_id: String,
+    },
 }
 
 /// Configures an [`Emulator`]. Every setting has the real service's default.
@@ -190,6 +197,7 @@ impl EmulatorBuilder {
     /// How long a request's headers, and then its body, may take to arrive, and how long an
     /// answer may wait for the client to read more of it. Default 30 s each.
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        let timeout = bounded(timeout);
         self.connections.request_timeout = timeout;
         self.body_timeout = timeout;
         self
@@ -212,8 +220,7 @@ impl EmulatorBuilder {
 
     /// Binds the address and starts serving on the current tokio runtime.
     pub async fn start(self) -> Result<Emulator, StartError> {
-        let issuer = TokenIssuer::new(&self.apps, self.timings.token_lifetime)
-            .map_err(|client_id| StartError::PublicKey { client_id })?;
+        let issuer = TokenIssuer::new(&self.apps, self.timings.token_lifetime)?;
         let listener =
             TcpListener::bind(self.address)
                 .await

@@ -7,7 +7,7 @@
 //! most one hour long, with a `jti` never used before. Errors follow RFC 6749 (`error`,
 //! `error_description`); the descriptions are the emulator's own wording.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
 use std::time::{Duration, Instant};
 
@@ -15,6 +15,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::StartError;
 use crate::ids;
 
 /// The read scope (FACTS.md): list and get.
@@ -172,12 +173,22 @@ pub(crate) struct TokenIssuer {
 }
 
 impl TokenIssuer {
-    /// The issuer for these apps; the client id of an app whose key does not read is the error.
-    pub(crate) fn new(apps: &[ServiceApp], lifetime: Duration) -> Result<Self, String> {
+    /// The issuer for these apps; an error for an app whose key does not read, or whose
+    /// client id an earlier app has.
+    pub(crate) fn new(apps: &[ServiceApp], lifetime: Duration) -> Result<Self, StartError> {
+        let mut client_ids = HashSet::new();
         let apps = apps
             .iter()
             .map(|app| {
-                let (key, algorithm) = app.key().ok_or_else(|| app.client_id.clone())?;
+                let client_id = || app.client_id.clone();
+                if !client_ids.insert(&app.client_id) {
+                    return Err(StartError::ServiceAppTwice {
+                        client_id: client_id(),
+                    });
+                }
+                let (key, algorithm) = app.key().ok_or_else(|| StartError::PublicKey {
+                    client_id: client_id(),
+                })?;
                 Ok(RegisteredApp {
                     client_id: app.client_id.clone(),
                     key_id: app.key_id.clone(),
@@ -186,7 +197,7 @@ impl TokenIssuer {
                     scopes: app.scopes.clone(),
                 })
             })
-            .collect::<Result<_, String>>()?;
+            .collect::<Result<_, StartError>>()?;
         Ok(Self {
             apps,
             lifetime,

@@ -2,6 +2,8 @@
 //! SDKs, the `okta-import` CLI). Prints its base URL on standard output and runs until
 //! SIGINT or SIGTERM.
 
+use std::fmt::Display;
+use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -255,13 +257,13 @@ async fn main() -> ExitCode {
     let emulator = match emulator {
         Ok(emulator) => emulator,
         Err(message) => {
-            eprintln!("okta-emulator: {message}");
+            say(message);
             return ExitCode::FAILURE;
         }
     };
     if no_tokens {
-        eprintln!(
-            "okta-emulator: no --api-token, OKTA_EMULATOR_API_TOKEN or --service-app: every API call will answer 401"
+        say(
+            "no --api-token, OKTA_EMULATOR_API_TOKEN or --service-app: every API call will answer 401",
         );
     }
     let stopped = stop_signal();
@@ -272,20 +274,46 @@ async fn main() -> ExitCode {
             SocketAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
             SocketAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
         };
-        println!("http://{}", SocketAddr::new(loopback, address.port()));
-        eprintln!(
-            "okta-emulator: listening on every address ({address}); from another machine use \
-             this one's address and port {}",
+        let url = format!("http://{}", SocketAddr::new(loopback, address.port()));
+        if let Err(error) = print_base_url(&url) {
+            return cannot_print(emulator, error).await;
+        }
+        say(format_args!(
+            "listening on every address ({address}); from another machine use this one's \
+             address and port {}",
             address.port()
-        );
-    } else {
-        println!("{}", emulator.base_url());
+        ));
+    } else if let Err(error) = print_base_url(emulator.base_url()) {
+        return cannot_print(emulator, error).await;
     }
-    eprintln!("okta-emulator: serving; stop with Ctrl-C or SIGTERM");
+    say("serving; stop with Ctrl-C or SIGTERM");
     stopped.await;
     emulator.shutdown().await;
-    eprintln!("okta-emulator: stopped");
+    say("stopped");
     ExitCode::SUCCESS
+}
+
+/// Prints the base URL, the one line of standard output, which a script reads to find the
+/// emulator.
+fn print_base_url(url: &str) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{url}").and_then(|()| stdout.flush())
+}
+
+/// Stops the emulator whose base URL could not be printed (a full disk, a closed pipe): no
+/// client could find it.
+async fn cannot_print(emulator: Emulator, error: std::io::Error) -> ExitCode {
+    emulator.shutdown().await;
+    say(format_args!(
+        "cannot print the base URL on standard output ({error}); stopped"
+    ));
+    ExitCode::FAILURE
+}
+
+/// Says `message` on standard error. One that can't be written (standard error closed, a
+/// pipe whose reader has gone) is let go: the emulator serves on, and stops as asked.
+fn say(message: impl Display) {
+    let _ = writeln!(std::io::stderr(), "okta-emulator: {message}");
 }
 
 #[cfg(test)]

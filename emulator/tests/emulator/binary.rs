@@ -87,6 +87,69 @@ async fn the_binary_serves_until_sigterm_or_sigint() {
     }
 }
 
+/// Standard error closed by its reader (`okta-emulator 2>&1 | head -1`): what it says is let
+/// go, and it serves and stops as ever (it panicked, exit code 101).
+#[cfg(unix)]
+#[tokio::test]
+async fn a_closed_standard_error_neither_stops_nor_fails_it() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_okta-emulator"))
+        .args(["--port", "0", "--identity-source", "0oaBin"])
+        .env("OKTA_EMULATOR_API_TOKEN", "t")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the binary starts");
+    drop(child.stderr.take());
+    let mut base_url = String::new();
+    let stdout = child.stdout.take().expect("piped");
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        BufReader::new(stdout).read_line(&mut base_url),
+    )
+    .await
+    .expect("the base URL within 30 s")
+    .expect("a line");
+    let sessions = api_at(base_url.trim(), "t")
+        .list_identity_source_sessions("0oaBin")
+        .await
+        .unwrap();
+    assert!(sessions.is_empty());
+    stop(&mut child, "-INT").await;
+}
+
+/// A base URL that can't be printed (a full disk) leaves no client a way to find it: it
+/// stops, saying why (it panicked).
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_base_url_that_cannot_be_printed_stops_it_saying_why() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let output = Command::new(env!("CARGO_BIN_EXE_okta-emulator"))
+        .args(["--port", "0", "--identity-source", "0oaBin"])
+        .env("OKTA_EMULATOR_API_TOKEN", "t")
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the binary starts")
+        .wait_with_output();
+    let output = tokio::time::timeout(Duration::from_secs(30), output)
+        .await
+        .expect("it stops within 30 s")
+        .expect("it runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "okta-emulator: cannot print the base URL on standard output (No space left on device"
+        ),
+        "{stderr}"
+    );
+}
+
 #[cfg(unix)]
 #[tokio::test]
 async fn listening_on_every_address_it_prints_a_url_a_client_can_use() {

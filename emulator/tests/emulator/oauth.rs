@@ -349,6 +349,20 @@ async fn anything_but_a_known_ssws_or_issued_bearer_token_is_401_e0000011() {
 }
 
 #[tokio::test]
+async fn a_client_id_registered_twice_stops_the_start() {
+    let started = Emulator::builder()
+        .service_app(emulator::ServiceApp::new("0oaApp", RSA_PUBLIC))
+        .service_app(emulator::ServiceApp::new("0oaOther", RSA_PUBLIC))
+        .service_app(emulator::ServiceApp::new("0oaApp", EC_PUBLIC))
+        .start()
+        .await;
+    assert_eq!(
+        started.unwrap_err().to_string(),
+        "service app 0oaApp is registered twice; give each client id once"
+    );
+}
+
+#[tokio::test]
 async fn a_public_key_that_does_not_read_or_is_a_private_key_stops_the_start() {
     let keys: [&[u8]; 3] = [b"not a key", RSA_PRIVATE, EC_PRIVATE];
     for key in keys {

@@ -428,6 +428,7 @@ async fn durations_too_long_for_the_clock_are_taken_as_a_century() {
             .session_expiry(Duration::MAX)
             .processing_time(Duration::MAX)
             .token_lifetime(Duration::MAX)
+            .request_timeout(Duration::MAX)
             .rate_limit(10, Duration::MAX),
     )
     .await;
