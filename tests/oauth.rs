@@ -362,6 +362,21 @@ fn an_ec_key_in_sec1_form_is_a_config_error_that_asks_for_pkcs8() {
     assert!(!error.to_string().contains(key_line), "{error}");
 }
 
+/// An RSA key too small for Okta is said to be, in PKCS#8 (openssl's default) as in PKCS#1:
+/// the PKCS#8 one was said to be "neither an RSA nor an EC P-256 key".
+#[test]
+fn an_rsa_key_under_2048_bits_is_refused_as_too_small_in_either_form() {
+    for name in ["rsa-private-1024.pem", "rsa-private-1024-pkcs1.pem"] {
+        let error = PrivateKey::from_pem(&read_fixture(name)).expect_err("too small");
+        assert!(
+            error
+                .to_string()
+                .ends_with("an RSA key must be 2048 bits or more"),
+            "{name}: {error}"
+        );
+    }
+}
+
 /// A public key given for the private one is named as such.
 #[test]
 fn a_public_key_is_refused_as_one() {

@@ -113,14 +113,18 @@ impl PrivateKey {
             }
             PrivateKeyDer::Pkcs8(pkcs8) => {
                 let der = pkcs8.secret_pkcs8_der();
-                RsaKeyPair::from_pkcs8(der).map(KeyPair::Rsa).or_else(|_| {
-                    EcdsaKeyPair::from_pkcs8(
+                match RsaKeyPair::from_pkcs8(der) {
+                    Ok(rsa) => Ok(KeyPair::Rsa(rsa)),
+                    // An RSA key refused for itself (too small) is said to be, not tried as
+                    // another kind.
+                    Err(rejected) if rejected.to_string() != "WrongAlgorithm" => Err(rejected),
+                    Err(_) => EcdsaKeyPair::from_pkcs8(
                         &ECDSA_P256_SHA256_FIXED_SIGNING,
                         der,
                         &SystemRandom::new(),
                     )
-                    .map(KeyPair::Ec)
-                })
+                    .map(KeyPair::Ec),
+                }
             }
             _ => {
                 return Err(
