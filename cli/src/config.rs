@@ -41,7 +41,7 @@ impl Connection {
         read_env: impl Fn(&str) -> Result<String, VarError>,
         quiet: bool,
     ) -> Result<Target, ConfigError> {
-        let org = self.org.clone().filter(|o| !o.is_empty()).ok_or_else(|| {
+        let org = self.org.clone().filter(|o| !o.trim().is_empty()).ok_or_else(|| {
             ConfigError("no Okta org: pass --org URL or set OKTA_ORG_URL (e.g. https://dev-123456.okta.com)".into())
         })?;
         // The API's paths begin with `/api/v1` already: an org URL with it (or a whole API
@@ -51,6 +51,15 @@ impl Connection {
             return Err(ConfigError(
                 "the org URL (--org or OKTA_ORG_URL) holds the API's path /api/v1: give the org \
                  alone, like https://dev-123456.okta.com"
+                    .into(),
+            ));
+        }
+        // Okta's SDKs refuse the admin console's host too: the API is served at the org's.
+        let host = path.split(['/', ':']).next().unwrap_or(path);
+        if host.to_ascii_lowercase().contains("-admin.") {
+            return Err(ConfigError(
+                "the org URL (--org or OKTA_ORG_URL) is the admin console's (`-admin`): give \
+                 the org's, without `-admin`, like https://dev-123456.okta.com"
                     .into(),
             ));
         }
@@ -105,10 +114,18 @@ impl Connection {
         read_env: &impl Fn(&str) -> Result<String, VarError>,
     ) -> Result<Auth, ConfigError> {
         if let (Some(client_id), Some(key_file)) = (&self.client_id, &self.private_key) {
+            let client_id = client_id.trim();
+            if client_id.is_empty() || client_id.contains(char::is_control) {
+                return Err(ConfigError(
+                    "the --client-id is empty or has a control character: give the service \
+                     app's client id as Okta shows it (0oa…)"
+                        .into(),
+                ));
+            }
             let key =
                 PrivateKey::from_pem_file(key_file).map_err(|e| ConfigError(e.to_string()))?;
             warn_if_others_can_read(key_file);
-            let mut app = auth::oauth2_service_app(client_id.clone(), key);
+            let mut app = auth::oauth2_service_app(client_id.to_owned(), key);
             if let Some(key_id) = &self.key_id {
                 app = app.key_id(key_id.clone());
             }
@@ -118,6 +135,11 @@ impl Connection {
             Ok(token) if has_scheme(&token) => Err(ConfigError(format!(
                 "{TOKEN_VARIABLE} begins with the SSWS scheme: set it to the token alone, as \
                  okta-import writes `SSWS ` before it"
+            ))),
+            // Not shown: only what is wrong with it.
+            Ok(token) if token.trim().contains(char::is_control) => Err(ConfigError(format!(
+                "{TOKEN_VARIABLE} has a control character (a line break?) inside it: set it to \
+                 the API token alone, on one line"
             ))),
             Ok(token) if !token.trim().is_empty() => Ok(Auth::api_token(token.trim().to_string())),
             // The value is a secret: never shown, not even in part.

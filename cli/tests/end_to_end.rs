@@ -170,6 +170,46 @@ fn usage_and_configuration_errors_exit_2_and_say_what_to_set() {
             args: &["users", "users.csv", "--cool-down", "5"],
             env: &[],
         },
+        Case {
+            name: "blank_org",
+            args: &["sessions", "list", "--org", "   ", "--source", "0oa1"],
+            env: &[("OKTA_API_TOKEN", "t0k3n")],
+        },
+        Case {
+            name: "admin_org",
+            args: &["sessions", "list", "--source", "0oa1"],
+            env: &[
+                ("OKTA_ORG_URL", "https://dev-1-admin.okta.com"),
+                ("OKTA_API_TOKEN", "t0k3n"),
+            ],
+        },
+        Case {
+            name: "org_template_left_in",
+            args: &["sessions", "list", "--source", "0oa1"],
+            env: &[
+                ("OKTA_ORG_URL", "https://{yourOktaDomain}"),
+                ("OKTA_API_TOKEN", "t0k3n"),
+            ],
+        },
+        Case {
+            name: "token_on_two_lines",
+            args: &["sessions", "list", "--source", "0oa1"],
+            env: &[ORG, ("OKTA_API_TOKEN", "00abc\n00def")],
+        },
+        Case {
+            name: "blank_client_id",
+            args: &[
+                "sessions",
+                "list",
+                "--source",
+                "0oa1",
+                "--client-id",
+                " ",
+                "--private-key",
+                "none.pem",
+            ],
+            env: &[ORG],
+        },
     ];
     for case in cases {
         let dir = case

@@ -34,6 +34,23 @@ pub(crate) fn parse_as(text: &str, what: &str) -> Result<Url, ConfigError> {
             "the {what} has no host: write it as https://HOST (it is not shown, as it may hold credentials)"
         )));
     };
+    // The URL standard lets more into a host than HTTP does (`{yourOktaDomain}`, a
+    // placeholder left in): such a URL would fail on every request, not here.
+    let in_host_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_');
+    // An IPv6 address is in brackets; a name has been put in punycode.
+    let bad = match host.starts_with('[') {
+        true => None,
+        false => host.chars().find(|&c| !in_host_name(c)),
+    };
+    if let Some(bad) = bad {
+        return Err(invalid(&format!(
+            "has `{}` in its host, which no host name has (a placeholder left in?)",
+            bad.escape_default()
+        )));
+    }
+    if url.port() == Some(0) {
+        return Err(invalid("has the port 0, which nothing listens on"));
+    }
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(host) => {}
@@ -180,6 +197,39 @@ mod tests {
             .to_string();
         assert!(error.contains("the base URL has no host"), "{error}");
         assert!(!error.contains("s3cret"), "{error}");
+    }
+
+    /// What the URL standard takes in a host and HTTP does not (a placeholder left in) is
+    /// refused here, not by every request; a name outside ASCII, an IP address and a port
+    /// are taken.
+    #[test]
+    fn a_host_no_request_could_be_sent_to_is_refused() {
+        for (text, bad) in [
+            ("https://{yourOktaDomain}", "{"),
+            ("https://dev-1.okta.com`", "`"),
+            ("https://a}b.okta.com/x", "}"),
+        ] {
+            let error = parse_as(text, "base URL").unwrap_err().to_string();
+            assert!(
+                error.ends_with(&format!(
+                    "has `{bad}` in its host, which no host name has (a placeholder left in?)"
+                )),
+                "{text}: {error}"
+            );
+        }
+        let error = parse_as("https://dev-1.okta.com:0", "base URL").unwrap_err();
+        assert!(error
+            .to_string()
+            .ends_with("has the port 0, which nothing listens on"));
+        for text in [
+            "https://dev-1.okta.com",
+            "https://bücher.example",
+            "http://127.0.0.1:8089",
+            "http://[::1]:8089",
+            "https://under_score.internal:8443/prefix",
+        ] {
+            assert!(parse_as(text, "base URL").is_ok(), "{text}");
+        }
     }
 
     #[test]
