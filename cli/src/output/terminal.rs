@@ -30,7 +30,8 @@ pub fn say(line: impl std::fmt::Display) {
 /// inside a message: a session id, an error's summary) is written as its escape (`\n`), so
 /// it can't make a line that passes for one of the command's own.
 pub fn one_line(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    let unprintable = |c: char| c.is_control() || is_bidi_control(c);
+    if !text.chars().any(unprintable) {
         return Cow::Borrowed(text);
     }
     let mut escaped = String::with_capacity(text.len() + 8);
@@ -39,11 +40,18 @@ pub fn one_line(text: &str) -> Cow<'_, str> {
             '\n' => escaped.push_str("\\n"),
             '\r' => escaped.push_str("\\r"),
             '\t' => escaped.push_str("\\t"),
-            c if c.is_control() => escaped.extend(c.escape_unicode()),
+            c if unprintable(c) => escaped.extend(c.escape_unicode()),
             c => escaped.push(c),
         }
     }
     Cow::Owned(escaped)
+}
+
+/// Whether `c` reorders the text around it (Unicode's bidirectional embeddings, overrides,
+/// isolates and marks): a session id with U+202E would print the rest of its line reversed.
+/// They are format characters, not control characters, so `char::is_control` misses them.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Standard error, written [`printable`].
@@ -55,7 +63,7 @@ pub fn stderr() -> Printable<io::Stderr> {
 /// (`\u{1b}`): text from a server (a session id, a status, an error's summary) can't move
 /// the cursor, recolour the terminal or set its title when it is printed.
 pub fn printable(text: &str) -> Cow<'_, str> {
-    let unprintable = |c: char| c.is_control() && c != '\n' && c != '\t';
+    let unprintable = |c: char| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c);
     if !text.chars().any(unprintable) {
         return Cow::Borrowed(text);
     }
@@ -149,6 +157,12 @@ mod tests {
         let title = "x\u{1b}]0;title\u{7}";
         writeln!(out, "{title}").unwrap();
         assert_eq!(out.0, b"x\\u{1b}]0;title\\u{7}\n");
+        // What reorders the text after it, too.
+        assert_eq!(
+            printable("aps\u{202e}1gpj.exe\u{2066}x\u{2069}\u{200f}"),
+            "aps\\u{202e}1gpj.exe\\u{2066}x\\u{2069}\\u{200f}"
+        );
+        assert_eq!(one_line("aps\u{202e}1\n"), "aps\\u{202e}1\\n");
     }
 
     #[test]
