@@ -87,6 +87,9 @@ pub struct Sending(Arc<Mutex<SendState>>);
 struct SendState {
     began: bool,
     open_session: Option<String>,
+    /// Whether the service is an emulator of this process (the demo), whose sessions end
+    /// with it.
+    in_process: bool,
 }
 
 impl Sending {
@@ -107,6 +110,12 @@ impl Sending {
             | Event::SessionFinished { .. } => state.open_session = None,
             _ => {}
         }
+    }
+
+    /// Marks the service as an emulator of this process (the demo): a stop at once leaves
+    /// no session open anywhere.
+    pub fn in_process(&self) {
+        self.lock().in_process = true;
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, SendState> {
@@ -198,16 +207,25 @@ async fn watch(mut signals: Signals, first: oneshot::Sender<Signal>, sending: Se
             break second;
         }
     };
-    let open = sending.lock().open_session.clone();
+    let (open, in_process) = {
+        let state = sending.lock();
+        (state.open_session.clone(), state.in_process)
+    };
+    let left = match in_process {
+        true => IN_PROCESS.to_owned(),
+        false => may_be_open(open.as_deref()),
+    };
     terminal::bars().suspend(|| {
         terminal::say(format_args!(
-            "error: {}; stopped at once: {}, and the report may be missing",
+            "error: {}; stopped at once: {left}, and the report may be missing",
             second.stopped(),
-            may_be_open(open.as_deref())
         ));
     });
     std::process::exit(i32::from(second.exit_code()));
 }
+
+/// What an import into an emulator of this process (the demo) leaves behind when it stops.
+pub const IN_PROCESS: &str = "the demo's emulator ends with this command, and its sessions with it";
 
 /// What a stop at once may have left open: the session that was, or any.
 fn may_be_open(session: Option<&str>) -> String {

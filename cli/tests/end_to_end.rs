@@ -2358,6 +2358,47 @@ fn the_demo_imports_the_sample_and_exits_0() {
     );
 }
 
+/// Stopped while its import runs, the demo says nothing is left behind: its emulator ends
+/// with it (it said the import went on "in Okta", and to look at the session later, which
+/// would ask a real org).
+#[cfg(unix)]
+#[test]
+fn a_demo_stopped_after_its_start_says_its_emulator_ends_with_it() {
+    use std::io::BufRead;
+    // The import is processed for 300 ms once started: the signal comes within them, or
+    // the demo is run again.
+    for _ in 0..5 {
+        let dir = Workdir::new();
+        let mut child = dir.spawn(&["demo"]);
+        let stderr = child.stderr.take().expect("piped");
+        let mut lines = std::io::BufReader::new(stderr).lines();
+        let mut said = Vec::new();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            let started = line.ends_with("import started");
+            said.push(line);
+            if started {
+                Stop::Interrupt.send(&child);
+                break;
+            }
+        }
+        said.extend(lines.map(Result::unwrap));
+        let status = wait_within(child, RUN_LIMIT).status;
+        let said = said.join("\n");
+        if status.code() == Some(0) {
+            continue;
+        }
+        assert_eq!(status.code(), Some(130), "{said}");
+        assert!(
+            said.contains("the demo's emulator ends with this command, and its sessions with it"),
+            "{said}"
+        );
+        assert!(!said.contains("okta-import sessions"), "{said}");
+        return;
+    }
+    panic!("the demo's import completed before each of five signals");
+}
+
 #[test]
 fn the_bundled_sample_is_what_the_generator_makes() {
     let mut sample = Vec::new();

@@ -90,6 +90,7 @@ async fn import_sample(
         mode: Mode::detect(quiet),
         report_file: None,
         stop: StopSignal::listen(),
+        in_process: true,
     };
     users::import(target, input, options, run, out).await
 }

@@ -48,6 +48,7 @@ pub async fn run(
                 mode: Mode::detect(quiet),
                 report_file,
                 stop,
+                in_process: false,
             };
             import(target, input, options, run, out).await
         }
@@ -227,6 +228,8 @@ pub struct Run {
     pub report_file: Option<ReportFile>,
     /// Ctrl-C, SIGTERM or SIGHUP, listened for since before the files were read.
     pub stop: StopSignal,
+    /// Whether the service is an emulator of this process (the demo), which ends with it.
+    pub in_process: bool,
 }
 
 /// Imports, showing progress; stops cleanly on Ctrl-C, SIGTERM or SIGHUP. Writes the report and prints
@@ -242,12 +245,16 @@ pub async fn import(
         mode,
         report_file,
         mut stop,
+        in_process,
     } = run;
     let progress = Progress::new(mode);
-    let mut display = EventDisplay::new(&progress);
+    let mut display = EventDisplay::new(&progress, in_process);
     let importer = Importer::new(target.api, target.source, options);
     // The engine's first event comes after its check and before its first request.
     let sending = stop.sending();
+    if in_process {
+        sending.in_process();
+    }
     let show = |event| {
         sending.begins();
         sending.follow(&event);

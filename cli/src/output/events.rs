@@ -9,7 +9,7 @@ use okta_identity_source_import::{Event, Report, is_final};
 use super::outcome::Planned;
 use super::progress::Progress;
 use super::summary::count;
-use crate::stop_signal::Signal;
+use crate::stop_signal::{IN_PROCESS, Signal};
 
 /// What to tell when a create whose answer never came may have made a session that could not
 /// be looked up.
@@ -27,11 +27,15 @@ pub struct EventDisplay<'a> {
     cancelled: Vec<String>,
     /// The records planned, once the engine has told them (before its first request).
     planned: Option<Planned>,
+    /// Whether the service is an emulator of this process (the demo): what a stop leaves
+    /// behind ends with it, and no session is to be looked at later.
+    in_process: bool,
 }
 
 impl<'a> EventDisplay<'a> {
-    /// Shows events on `progress`.
-    pub fn new(progress: &'a Progress) -> Self {
+    /// Shows events on `progress`, of an import into an emulator of this process when
+    /// `in_process` (the demo).
+    pub fn new(progress: &'a Progress, in_process: bool) -> Self {
         Self {
             progress,
             sessions: 0,
@@ -39,6 +43,7 @@ impl<'a> EventDisplay<'a> {
             last_status: None,
             cancelled: Vec::new(),
             planned: None,
+            in_process,
         }
     }
 
@@ -178,6 +183,9 @@ impl<'a> EventDisplay<'a> {
         }
         if report.lost_create.is_some() {
             told.push(LOST_CREATE.into());
+        }
+        if self.in_process && !told.is_empty() {
+            return vec![IN_PROCESS.into()];
         }
         told
     }
