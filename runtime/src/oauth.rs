@@ -5,9 +5,9 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 #[cfg(feature = "private-key-jwt")]
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
+use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use reqwest::header::{self, HeaderMap, HeaderValue};
@@ -197,7 +197,7 @@ struct TokenErrorBody {
 
 /// The token endpoint refused to issue a token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the token endpoint answered {status}: {}", self.describe())]
+#[error("the token endpoint answered {status}: {}{}", self.describe(), self.clock_note())]
 #[non_exhaustive]
 pub struct OAuthError {
     /// The HTTP status of the token endpoint's answer.
@@ -213,6 +213,11 @@ pub struct OAuthError {
     pub raw_body: Option<String>,
     /// The request id the token endpoint gave its answer, for its support.
     pub request_id: Option<String>,
+    /// How far the token endpoint's clock (its `Date`) is ahead of this machine's, in
+    /// seconds (behind when negative), when a minute or more: a client assertion is dated
+    /// by this machine's clock, and one from a clock minutes off is refused as expired or
+    /// not yet valid.
+    pub clock_difference: Option<i64>,
 }
 
 impl OAuthError {
@@ -235,7 +240,27 @@ impl OAuthError {
             raw_body: api.raw_body.clone().filter(|_| body.is_none()),
             body: body.filter(|_| oauth.is_none()),
             request_id: api.meta.request_id.clone(),
+            clock_difference: api
+                .meta
+                .date
+                .and_then(|date| clock_difference(date, SystemTime::now())),
         }
+    }
+
+    /// What the clock difference is, when there is one to tell.
+    fn clock_note(&self) -> String {
+        let Some(seconds) = self.clock_difference else {
+            return String::new();
+        };
+        let size = match seconds.unsigned_abs() {
+            under if under < 120 => format!("{under} s"),
+            seconds => format!("{} min", (seconds + 30) / 60),
+        };
+        let way = if seconds > 0 { "behind" } else { "ahead of" };
+        format!(
+            "; this machine's clock is {size} {way} the token endpoint's (its Date header), \
+             and the client assertion is dated by it: set this machine's clock right"
+        )
     }
 
     fn describe(&self) -> String {
@@ -259,6 +284,16 @@ impl OAuthError {
             (None, _, None, None) => "no OAuth error in the body".to_owned(),
         }
     }
+}
+
+/// How many seconds `date`, a server's `Date`, is ahead of `now` (behind when negative), when
+/// a minute or more: `Date` is whole seconds, and an answer takes time to arrive.
+fn clock_difference(date: SystemTime, now: SystemTime) -> Option<i64> {
+    let seconds = match date.duration_since(now) {
+        Ok(ahead) => i64::try_from(ahead.as_secs()).ok()?,
+        Err(behind) => -i64::try_from(behind.duration().as_secs()).ok()?,
+    };
+    (seconds.abs() >= 60).then_some(seconds)
 }
 
 /// Why no token could be had; cloned for every caller that waited for the same fetch.

@@ -307,6 +307,35 @@ async fn an_assertion_expires_by_the_services_clock() {
     }
 }
 
+/// The client's assertion refused because this machine's clock is off: the error says by
+/// how much, from the token endpoint's `Date`, and which way.
+#[tokio::test]
+async fn a_refusal_says_how_far_this_machines_clock_is_from_the_services() {
+    for (minutes, said) in [(10, "10 min behind"), (-90, "90 min ahead of")] {
+        let app = emulator::ServiceApp::new(CLIENT_ID, RSA_PUBLIC);
+        let skew = chrono::TimeDelta::minutes(minutes);
+        let emulator = start(builder().service_app(app).clock_skew(skew)).await;
+        let api = client(&emulator, RSA_PRIVATE, None);
+        let error = oauth_error(api.list_identity_source_sessions(SOURCE).await.unwrap_err());
+        let difference = error.clock_difference.expect("told");
+        assert!((difference - minutes * 60).abs() <= 2, "{difference}");
+        assert!(
+            error.to_string().ends_with(&format!(
+                "; this machine's clock is {said} the token endpoint's (its Date header), and \
+                 the client assertion is dated by it: set this machine's clock right"
+            )),
+            "{error}"
+        );
+    }
+    // Seconds apart are not told.
+    let app = emulator::ServiceApp::new(CLIENT_ID, RSA_PUBLIC);
+    let emulator = emulator_with_app(app).await;
+    let api = client(&emulator, EC_PRIVATE, None);
+    let error = oauth_error(api.list_identity_source_sessions(SOURCE).await.unwrap_err());
+    assert_eq!(error.clock_difference, None);
+    assert!(!error.to_string().contains("clock"), "{error}");
+}
+
 #[tokio::test]
 async fn a_token_request_too_large_to_read_is_refused_in_oauths_shape() {
     let emulator = emulator_with_app(emulator::ServiceApp::new(CLIENT_ID, RSA_PUBLIC)).await;
