@@ -2093,6 +2093,10 @@ async fn slow_server_is_a_timeout() -> TestResult {
     let error = get_session_error(&api).await;
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
     assert_eq!(error.retries().total, 1);
+    assert_eq!(
+        error.to_string(),
+        "getIdentitySourceSession: no response within 300ms, after 1 retry"
+    );
     assert_eq!(received(&server).await.len(), 3, "the read is sent twice");
     Ok(())
 }

@@ -29,7 +29,13 @@ pub struct Cli {
     #[arg(short, long, action = ArgAction::Count, global = true, help_heading = "Output")]
     pub verbose: u8,
     /// Print no progress, only errors and the summary.
-    #[arg(short, long, global = true, help_heading = "Output")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        help_heading = "Output",
+        conflicts_with = "verbose"
+    )]
     pub quiet: bool,
 }
 

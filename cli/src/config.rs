@@ -75,12 +75,13 @@ impl Connection {
                         .into(),
                 )
             })?;
-        // It goes into every path of the API; Okta's ids are letters and digits, and anything
-        // else (`..`, which the client refuses later, or a typo) is said now.
-        if !source.chars().all(|c| c.is_ascii_alphanumeric()) {
+        // It goes into every path of the API; Okta's ids are letters and digits (20 of them;
+        // at most 64 are taken, as of a session's id), and anything else (`..`, which the
+        // client refuses later, or a typo) is said now.
+        if source.len() > 64 || !source.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(ConfigError(
                 "the identity source id (--source or OKTA_IDENTITY_SOURCE_ID) is not an Okta id: \
-                 those are letters and digits, like 0oa1qqonvr2SZv6o70h8"
+                 those are letters and digits (20 of them), like 0oa1qqonvr2SZv6o70h8"
                     .into(),
             ));
         }

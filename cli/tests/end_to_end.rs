@@ -171,6 +171,21 @@ fn usage_and_configuration_errors_exit_2_and_say_what_to_set() {
             env: &[],
         },
         Case {
+            name: "source_too_long",
+            args: &[
+                "sessions",
+                "list",
+                "--source",
+                "0oa1234567890123456789012345678901234567890123456789012345678901234",
+            ],
+            env: &[ORG, ("OKTA_API_TOKEN", "t0k3n")],
+        },
+        Case {
+            name: "quiet_and_verbose",
+            args: &["users", "users.csv", "-q", "-v", "--dry-run"],
+            env: &[],
+        },
+        Case {
             name: "blank_org",
             args: &["sessions", "list", "--org", "   ", "--source", "0oa1"],
             env: &[("OKTA_API_TOKEN", "t0k3n")],

@@ -119,7 +119,10 @@ pub enum Error<E: ErrorBody = serde_json::Value> {
         retries: Retries,
     },
     /// An attempt took longer than the request timeout.
-    #[error("{operation}: no response within {timeout:?}")]
+    #[error(
+        "{operation}: no response within {timeout:?}{}",
+        after_retries(retries)
+    )]
     Timeout {
         /// The operationId of the call.
         operation: &'static str,
@@ -456,6 +459,16 @@ pub(crate) fn shortened(text: &str) -> Cow<'_, str> {
 }
 
 /// An error and its causes, e.g. `error sending request: connection refused`.
+/// `, after N retries`, when a call was sent more than once: a timeout is its last attempt's,
+/// and the call took longer.
+fn after_retries(retries: &Retries) -> String {
+    match retries.total {
+        0 => String::new(),
+        1 => ", after 1 retry".to_owned(),
+        retries => format!(", after {retries} retries"),
+    }
+}
+
 fn causes(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
