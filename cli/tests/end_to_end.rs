@@ -988,6 +988,18 @@ fn a_dry_run_report_says_how_the_plan_came_out() {
         serde_json::from_slice(&std::fs::read(dir.path().join("refused.json")).unwrap()).unwrap();
     assert_eq!(refused["error"], "1 invalid record; nothing would be sent");
     assert!(refused.get("sessions").is_none(), "{refused}");
+    // Each invalid record's fields in the order of every other report's.
+    let text = std::fs::read_to_string(dir.path().join("refused.json")).unwrap();
+    let order = [
+        "\"position\"",
+        "\"file\"",
+        "\"line\"",
+        "\"index\"",
+        "\"external_id\"",
+        "\"reasons\"",
+    ]
+    .map(|key| text.find(key).unwrap_or_else(|| panic!("{key}: {text}")));
+    assert!(order.is_sorted(), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -208,7 +208,14 @@ fn dry_run(
                 summary::count(invalid.records.len() as u64, "invalid record")
             );
             if let Some(file) = report_file {
-                let records = serde_json::json!({ "invalid": invalid.records });
+                // Typed, so that each record's fields come in the order of every report's.
+                #[derive(serde::Serialize)]
+                struct Refused<'a> {
+                    invalid: &'a [okta_identity_source_import::InvalidRecord],
+                }
+                let records = Refused {
+                    invalid: &invalid.records,
+                };
                 file.write(&DryRunReport::new(&records, "failed", Some(&error)))
                     .map_err(Failure::report)?;
             }
