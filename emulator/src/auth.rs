@@ -1,6 +1,8 @@
 //! Who may call what: `SSWS` API tokens may call everything; `Bearer` tokens issued by the
 //! token endpoint may call what their scopes allow (FACTS.md: `.read` for reads, `.manage`
-//! for writes). Okta lets `.manage` read too. Anything else is 401 E0000011.
+//! for writes). A `.manage` scope reads too: Okta's guide to its OAuth scopes has a
+//! `.manage` scope include its `.read`, though the spec lists only `.read` on list and get.
+//! Anything else is 401 E0000011.
 
 use std::time::Instant;
 

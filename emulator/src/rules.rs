@@ -1,11 +1,17 @@
 //! The rules an upload body must follow, as data, and the checks that apply them.
 //!
-//! From FACTS.md: `entityType` is `USERS`; 1 to 200 profiles; `externalId` at most 512
+//! From FACTS.md: `entityType` is `USERS`; at most 200 profiles; `externalId` at most 512
 //! characters; the standard attributes' lengths, formats and nullability below; a custom
 //! attribute is any other key and must have a string value. A body that is not JSON, or whose
 //! structure is not the operation's (say `profiles` is not an array), is refused with E0000003
 //! as Okta refuses bodies it cannot read; a body that reads but breaks a rule is refused with
 //! E0000001, one cause per broken rule. Unknown top-level fields are ignored, as Okta does.
+//!
+//! Where neither FACTS.md nor Okta's documents say, the emulator refuses, with E0000001,
+//! what no import could apply: an upload of no profiles, an entry without an `externalId`
+//! (a user is known by it) and an upsert's entry without a `profile`. It has no schema of
+//! the source's custom attributes: any name is taken (Okta takes those its schema defines).
+//! A key given twice in an object is refused as malformed, as serde_json refuses it.
 
 use crate::batch::{BatchBuilder, Pending};
 use crate::error::OktaError;
