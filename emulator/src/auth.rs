@@ -1,7 +1,8 @@
 //! Who may call what: `SSWS` API tokens may call everything; `Bearer` tokens issued by the
 //! token endpoint may call what their scopes allow (FACTS.md: `.read` for reads, `.manage`
-//! for writes). A `.manage` scope reads too: Okta's guide to its OAuth scopes has a
-//! `.manage` scope include its `.read`, though the spec lists only `.read` on list and get.
+//! for writes). A `.manage` scope reads too, as Okta's `.manage` permissions include their
+//! `.read` (its permissions catalog); neither FACTS.md nor the spec, which lists only `.read`
+//! on list and get, says so of scopes.
 //! Anything else is 401 E0000011.
 
 use std::time::Instant;
