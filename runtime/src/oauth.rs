@@ -214,16 +214,17 @@ pub struct OAuthError {
     /// The request id the token endpoint gave its answer, for its support.
     pub request_id: Option<String>,
     /// How far the token endpoint's clock (its `Date`) is ahead of this machine's, in
-    /// seconds (behind when negative), when a minute or more: a client assertion is dated
-    /// by this machine's clock, and one from a clock minutes off is refused as expired or
-    /// not yet valid.
+    /// seconds (behind when negative), when a minute or more and the request carried a
+    /// client assertion: that is dated by this machine's clock, and one from a clock
+    /// minutes off is refused as expired or not yet valid.
     pub clock_difference: Option<i64>,
 }
 
 impl OAuthError {
     /// The answer's OAuth error; from the start of the body the client kept instead of
-    /// decoding it (one that echoes the credential) when that start is JSON.
-    fn from_api(api: &ApiError) -> Self {
+    /// decoding it (one that echoes the credential) when that start is JSON. With the
+    /// clock difference when the request carried an `assertion`.
+    fn from_api(api: &ApiError, assertion: bool) -> Self {
         let body = api.body.clone().or_else(|| {
             let raw = api.raw_body.as_deref()?;
             serde_json::from_str(raw).ok()
@@ -243,6 +244,7 @@ impl OAuthError {
             clock_difference: api
                 .meta
                 .date
+                .filter(|_| assertion)
                 .and_then(|date| clock_difference(date, SystemTime::now())),
         }
     }
@@ -259,7 +261,7 @@ impl OAuthError {
         let way = if seconds > 0 { "behind" } else { "ahead of" };
         format!(
             "; this machine's clock is {size} {way} the token endpoint's (its Date header), \
-             and the client assertion is dated by it: set this machine's clock right"
+             and the client assertion is dated by it, which may be why it was refused"
         )
     }
 
@@ -315,10 +317,12 @@ impl TokenError {
     }
 }
 
-impl From<&Error> for TokenError {
-    fn from(error: &Error) -> Self {
+impl TokenError {
+    /// Why a token request that ended in `error` got no token; a refusal of one that
+    /// carried a client assertion (`assertion`) tells the clock difference.
+    pub(crate) fn of(error: &Error, assertion: bool) -> Self {
         match error {
-            Error::Api(api) => Self::Refused(Box::new(OAuthError::from_api(api))),
+            Error::Api(api) => Self::Refused(Box::new(OAuthError::from_api(api, assertion))),
             other => Self::Failed(other.to_string()),
         }
     }
@@ -396,6 +400,15 @@ pub(crate) struct TokenEndpoint {
 }
 
 impl TokenEndpoint {
+    /// Whether its requests carry a client assertion (dated by this machine's clock).
+    pub(crate) fn sends_assertion(&self) -> bool {
+        match self.grant {
+            Grant::Secret(_) => false,
+            #[cfg(feature = "private-key-jwt")]
+            Grant::Signed(_) => true,
+        }
+    }
+
     /// The endpoint of `grant`: its token URL, absolute or under the base URL.
     pub(crate) fn new(grant: Grant, transport: Transport) -> Result<Self, ConfigError> {
         let url = token_url(&transport.base_url, grant.token_url())?;
@@ -551,6 +564,45 @@ fn assertion_id() -> std::result::Result<String, ring::error::Unspecified> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_clock_difference_is_told_from_a_minute_in_seconds_then_in_whole_minutes() {
+        let now = std::time::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let off = |seconds: i64| {
+            let date = match seconds >= 0 {
+                true => now + Duration::from_secs(seconds.unsigned_abs()),
+                false => now - Duration::from_secs(seconds.unsigned_abs()),
+            };
+            clock_difference(date, now)
+        };
+        assert_eq!([off(0), off(59), off(-59)], [None; 3]);
+        assert_eq!(
+            [off(60), off(-60), off(-3600)],
+            [Some(60), Some(-60), Some(-3600)]
+        );
+        let note = |seconds| {
+            let error = OAuthError {
+                status: 401,
+                error: Some("invalid_client".into()),
+                description: None,
+                body: None,
+                raw_body: None,
+                request_id: None,
+                clock_difference: Some(seconds),
+            };
+            error.clock_note()
+        };
+        let said = |what: &str| {
+            format!(
+                "; this machine's clock is {what} the token endpoint's (its Date header), and \
+                 the client assertion is dated by it, which may be why it was refused"
+            )
+        };
+        assert_eq!(note(119), said("119 s behind"));
+        assert_eq!(note(120), said("2 min behind"));
+        assert_eq!(note(-149), said("2 min ahead of"));
+        assert_eq!(note(150), said("3 min behind"));
+    }
 
     #[test]
     fn token_urls_are_absolute_or_under_the_base_url() {

@@ -166,7 +166,8 @@ impl CachedTokens {
                 Err(error) => error,
             };
             let Some(delay) = policy.next_delay(&error, retries, started, true) else {
-                return Err((TokenError::from(&error), Some(error)));
+                let refusal = TokenError::of(&error, self.endpoint.sends_assertion());
+                return Err((refusal, Some(error)));
             };
             retries += 1;
             tracing::debug!(

@@ -322,7 +322,7 @@ async fn a_refusal_says_how_far_this_machines_clock_is_from_the_services() {
         assert!(
             error.to_string().ends_with(&format!(
                 "; this machine's clock is {said} the token endpoint's (its Date header), and \
-                 the client assertion is dated by it: set this machine's clock right"
+                 the client assertion is dated by it, which may be why it was refused"
             )),
             "{error}"
         );
