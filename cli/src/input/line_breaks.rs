@@ -131,13 +131,17 @@ impl<R: Read> Read for LineBreaks<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let breaks = self.breaks.get_mut();
         if breaks.read.saturating_sub(breaks.record_start) > MAX_RECORD_BYTES as u64 {
-            // After the last record asked about, only line breaks up to the bound: blank
-            // lines, which the csv crate takes for the start of the record after them.
+            // After the last record asked about (placed where the blank lines before it
+            // begin), only line breaks up to the bound: blank lines, which the csv crate
+            // takes for the start of the record after them.
             let from = usize::try_from(breaks.record_start - breaks.kept_from).unwrap_or(0);
             let is_break = |byte: &u8| *byte == b'\n' || *byte == b'\r';
             let blank = breaks.kept.get(from..).is_some_and(|bytes| {
                 let bounded = &bytes[..bytes.len().min(MAX_RECORD_BYTES)];
-                let mut rest = bounded.iter().skip_while(|byte| !is_break(byte));
+                let mut rest = bounded
+                    .iter()
+                    .skip_while(|byte| is_break(byte))
+                    .skip_while(|byte| !is_break(byte));
                 rest.all(is_break)
             });
             let what = match blank {
@@ -231,11 +235,14 @@ mod tests {
     #[test]
     fn blank_lines_past_the_bound_are_said_to_be_blank_lines() {
         let blank = "\n".repeat(MAX_RECORD_BYTES + 10);
-        let error = read_error(format!("h1,h2\na,b\n{blank}c,d\n").as_bytes());
-        assert!(
-            error.ends_with("blank lines run on for more than 4 MiB"),
-            "{error}"
-        );
+        // After a record, with blank lines before it or not.
+        for before in ["", "\n", "\r\n\r\n"] {
+            let error = read_error(format!("h1,h2\n{before}a,b\n{blank}c,d\n").as_bytes());
+            assert!(
+                error.ends_with("blank lines run on for more than 4 MiB"),
+                "{before:?}: {error}"
+            );
+        }
         let unclosed = "x\n".repeat(MAX_RECORD_BYTES / 2 + 10);
         let error = read_error(format!("h1,h2\na,\"b\n{unclosed}c,d\n").as_bytes());
         assert!(
