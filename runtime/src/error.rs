@@ -458,7 +458,6 @@ pub(crate) fn shortened(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// An error and its causes, e.g. `error sending request: connection refused`.
 /// `, after N retries`, when a call was sent more than once: a timeout is its last attempt's,
 /// and the call took longer.
 fn after_retries(retries: &Retries) -> String {
@@ -469,6 +468,7 @@ fn after_retries(retries: &Retries) -> String {
     }
 }
 
+/// An error and its causes, e.g. `error sending request: connection refused`.
 fn causes(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
