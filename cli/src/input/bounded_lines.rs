@@ -2,7 +2,7 @@
 //! whole JSON array on one line, a file that is not text) is reported and skipped without
 //! being held, so memory stays bounded whatever the file.
 
-use std::io::{self, BufRead, Read};
+use std::io::{self, BufRead};
 
 use super::MAX_RECORD_BYTES;
 
@@ -28,29 +28,66 @@ impl LineError {
     }
 }
 
-/// The lines of `reader` without their `\n`, as `BufRead::split` gives them but bounded.
+/// The lines of `reader` without their `\n`, as `BufRead::split` gives them but bounded; or,
+/// made with [`BoundedLines::any_ending`], without their `\n`, `\r\n` or lone `\r`.
 pub struct BoundedLines<R> {
     reader: R,
+    /// Whether a lone `\r` ends a line too (and `\r\n` is one line end).
+    any_ending: bool,
+    /// Whether the last line ended in a `\r`, whose `\n` (if one follows) is its end too.
+    after_cr: bool,
 }
 
 impl<R: BufRead> BoundedLines<R> {
+    /// Lines ended by `\n` (a `\r` before it is left on the line).
     pub fn new(reader: R) -> Self {
-        Self { reader }
+        Self {
+            reader,
+            any_ending: false,
+            after_cr: false,
+        }
     }
 
-    /// Skips what is left of a line that is too long, up to and with its `\n`.
-    fn skip_rest_of_line(&mut self) -> io::Result<()> {
+    /// Lines ended by `\n`, `\r\n` or a lone `\r` (an export of a classic Mac application),
+    /// as the CSV reader counts them.
+    pub fn any_ending(reader: R) -> Self {
+        Self {
+            any_ending: true,
+            ..Self::new(reader)
+        }
+    }
+
+    /// The next line into `line`: `Ok(None)` at the end of the text, `Ok(Some(false))` when
+    /// it is longer than [`MAX_RECORD_BYTES`] (the rest of it skipped, not kept).
+    fn read_line(&mut self, line: &mut Vec<u8>) -> io::Result<Option<bool>> {
+        if std::mem::take(&mut self.after_cr) && self.reader.fill_buf()?.first() == Some(&b'\n') {
+            self.reader.consume(1);
+        }
+        let any_ending = self.any_ending;
+        let mut read_any = false;
         loop {
             let buffer = self.reader.fill_buf()?;
             if buffer.is_empty() {
-                return Ok(());
+                return Ok(read_any.then_some(line.len() <= MAX_RECORD_BYTES));
             }
-            if let Some(end) = memchr::memchr(b'\n', buffer) {
-                self.reader.consume(end + 1);
-                return Ok(());
+            read_any = true;
+            let found = match any_ending {
+                true => memchr::memchr2(b'\n', b'\r', buffer),
+                false => memchr::memchr(b'\n', buffer),
+            };
+            let (part, end) = match found {
+                Some(end) => (&buffer[..end], Some(buffer[end])),
+                None => (buffer, None),
+            };
+            // Past the bound, the rest of the line is skipped rather than kept.
+            let room = (MAX_RECORD_BYTES + 1).saturating_sub(line.len());
+            line.extend_from_slice(&part[..part.len().min(room)]);
+            let taken = part.len() + usize::from(end.is_some());
+            self.reader.consume(taken);
+            if let Some(end) = end {
+                self.after_cr = end == b'\r';
+                return Ok(Some(line.len() <= MAX_RECORD_BYTES));
             }
-            let length = buffer.len();
-            self.reader.consume(length);
         }
     }
 }
@@ -60,18 +97,10 @@ impl<R: BufRead> Iterator for BoundedLines<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let mut line = Vec::new();
-        let limit = MAX_RECORD_BYTES as u64 + 1;
-        match (&mut self.reader).take(limit).read_until(b'\n', &mut line) {
-            Ok(0) => None,
-            Ok(_) if line.last() == Some(&b'\n') => {
-                line.pop();
-                Some(Ok(line))
-            }
-            Ok(read) if read <= MAX_RECORD_BYTES => Some(Ok(line)),
-            Ok(_) => Some(match self.skip_rest_of_line() {
-                Ok(()) => Err(LineError::TooLong),
-                Err(error) => Err(LineError::Failed(error)),
-            }),
+        match self.read_line(&mut line) {
+            Ok(None) => None,
+            Ok(Some(true)) => Some(Ok(line)),
+            Ok(Some(false)) => Some(Err(LineError::TooLong)),
             Err(error) => Some(Err(LineError::Failed(error))),
         }
     }
@@ -102,6 +131,26 @@ mod tests {
             Ok(most.into_bytes()),
         ];
         assert_eq!(lines, expected);
+    }
+
+    #[test]
+    fn any_ending_ends_lines_at_crlf_lf_or_a_lone_cr_even_across_reads() {
+        let text = "a\rb\r\nc\n\rd\r\r\ne";
+        let lines: Vec<_> =
+            BoundedLines::any_ending(io::BufReader::with_capacity(2, text.as_bytes()))
+                .map(Result::unwrap)
+                .collect();
+        let expected: Vec<&[u8]> = vec![b"a", b"b", b"c", b"", b"d", b"", b"e"];
+        assert_eq!(lines, expected);
+        // A long line is skipped to its end, whichever it is.
+        let long = "x".repeat(MAX_RECORD_BYTES + 1);
+        let text = format!("a\r{long}\rb\r\n");
+        let lines: Vec<_> = BoundedLines::any_ending(text.as_bytes()).collect();
+        assert!(
+            matches!(lines.as_slice(), [Ok(a), Err(LineError::TooLong), Ok(b)] if a == b"a" && b == b"b"),
+            "{}",
+            lines.len()
+        );
     }
 
     #[test]

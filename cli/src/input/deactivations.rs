@@ -66,7 +66,7 @@ fn refuse_a_separator_line(
 /// The separator of a first line that is a CSV header with an `externalId` column and at
 /// least one other: `,`, `;`, a tab or `|`.
 fn separator_of_header(reader: impl BufRead) -> Option<u8> {
-    let first = BoundedLines::new(reader).next()?.ok()?;
+    let first = BoundedLines::any_ending(reader).next()?.ok()?;
     let first = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&first);
     let first = String::from_utf8_lossy(first);
     SEPARATORS.into_iter().find(|&separator| {
@@ -104,7 +104,9 @@ fn from_lines<R: BufRead + Send + 'static>(
     // Whether a line other than a blank one or a comment was read: the column's name can
     // come only before.
     let mut content = false;
-    lines_of_any_ending(reader)
+    // A lone `\r` ends a line too: such a file was read as one id holding the others, and
+    // deactivated no one.
+    BoundedLines::any_ending(reader)
         .enumerate()
         // A read error repeats forever: stop after the first one.
         .take_while(move |(_, bytes)| {
@@ -154,26 +156,6 @@ fn from_lines<R: BufRead + Send + 'static>(
                 index: index - 1,
             }))
         })
-}
-
-/// The lines of `reader` without their ends, a lone `\r` ending one as `\n` and `\r\n` do
-/// (an export of a classic Mac application): such a file was read as one id holding the
-/// others, and deactivated no one.
-fn lines_of_any_ending(reader: impl BufRead) -> impl Iterator<Item = Result<Vec<u8>, LineError>> {
-    BoundedLines::new(reader).flat_map(|line| {
-        let lines = match line {
-            Ok(mut line) if line.contains(&b'\r') => {
-                if line.last() == Some(&b'\r') {
-                    line.pop();
-                }
-                line.split(|&byte| byte == b'\r')
-                    .map(|part| Ok(part.to_vec()))
-                    .collect()
-            }
-            line => vec![line],
-        };
-        lines.into_iter()
-    })
 }
 
 /// What a line of a list of ids holds instead of an id, when it is plainly something else:
