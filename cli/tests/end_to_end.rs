@@ -2412,7 +2412,8 @@ fn a_demo_stopped_after_its_start_says_its_emulator_ends_with_it() {
         said.extend(lines.map(Result::unwrap));
         let status = wait_within(child, RUN_LIMIT).status;
         let said = said.join("\n");
-        if status.code() == Some(0) {
+        // Too late: the import completed, before the process ended or after the signal.
+        if status.code() == Some(0) || said.contains("no session was left open") {
             continue;
         }
         assert_eq!(status.code(), Some(130), "{said}");

@@ -209,3 +209,53 @@ impl<'a> EventDisplay<'a> {
         format!("session {} of {}{id}: {status}", number + 1, self.sessions)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use okta_identity_source_import::SessionReport;
+
+    use super::*;
+    use crate::output::progress::Mode;
+
+    /// What a stopped import left behind: sessions to look at later in an org, nothing in
+    /// an emulator of this process (the demo), which ends with it.
+    #[test]
+    fn what_is_left_behind_is_told_unless_it_ends_with_this_process() {
+        let session = |id: &str, status| SessionReport {
+            id: id.into(),
+            status,
+            users: 10,
+            deactivations: 0,
+            uploads: 1,
+        };
+        let report = Report {
+            sessions: vec![
+                session("aps1", IdentitySourceSessionStatus::Completed),
+                session("aps2", IdentitySourceSessionStatus::Triggered),
+            ],
+            left_open: None,
+            ..Report::default()
+        };
+        let progress = Progress::new(Mode::Quiet);
+        let told = |in_process| EventDisplay::new(&progress, in_process).left_behind(&report);
+        assert_eq!(
+            told(false),
+            [
+                "session aps2 was started and its import goes on in Okta: okta-import sessions get aps2"
+            ]
+        );
+        assert_eq!(told(true), [IN_PROCESS]);
+        // Nothing left: nothing said, in either.
+        let done = Report {
+            sessions: vec![session("aps1", IdentitySourceSessionStatus::Completed)],
+            ..Report::default()
+        };
+        for in_process in [false, true] {
+            assert!(
+                EventDisplay::new(&progress, in_process)
+                    .left_behind(&done)
+                    .is_empty()
+            );
+        }
+    }
+}
