@@ -258,8 +258,8 @@ fn in_quotes(name: &str) -> Option<String> {
     let quoted = name.len() >= 2 && name.starts_with('"') && name.ends_with('"');
     quoted.then(|| {
         format!(
-            "the name {name} keeps its quotes: a quote after a space is text in CSV; remove \
-             the space before the quote, or the quotes"
+            "the name {name} keeps its quotes, as CSV reads a quote after a space, or one \
+             written twice, as text: write the name without them"
         )
     })
 }
