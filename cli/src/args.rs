@@ -9,6 +9,7 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use okta_identity_source_import::DEFAULT_CONCURRENCY;
 
 use crate::input::Delimiter;
+use okta_identity_source_import::{LONGEST_OKTA_ID, is_okta_id};
 
 const AFTER_HELP: &str = "\
 Authentication: the API token is read from the environment variable OKTA_API_TOKEN, never from a
@@ -277,21 +278,18 @@ fn parse_delimiter(text: &str) -> Result<Delimiter, String> {
 const LONGEST_DURATION: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
 /// A session id: letters and digits, as Okta's are (`aps1qqonvr2SZv6o70h8`), at most
-/// [`LONGEST_SESSION_ID`] of them; anything else is no session to ask Okta about.
+/// [`LONGEST_OKTA_ID`] of them; anything else is no session to ask Okta about.
 fn session_id(id: &str) -> Result<String, String> {
     if id.trim().is_empty() {
         return Err("a session id (aps…) can't be empty".into());
     }
-    if id.len() > LONGEST_SESSION_ID || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+    if !is_okta_id(id) {
         return Err(format!(
-            "not a session id: Okta's are letters and digits (at most {LONGEST_SESSION_ID}), like aps1qqonvr2SZv6o70h8"
+            "not a session id: Okta's are letters and digits (at most {LONGEST_OKTA_ID}), like aps1qqonvr2SZv6o70h8"
         ));
     }
     Ok(id.to_string())
 }
-
-/// The longest session id taken: Okta's have 20 characters.
-const LONGEST_SESSION_ID: usize = 64;
 
 /// Text from a flag or a variable, named (`--org or OKTA_ORG_URL`) when it is not UTF-8; the
 /// value itself is never shown.

@@ -4,6 +4,7 @@
 use std::env::VarError;
 
 use okta_identity_source::{Auth, Client, IdentitySourceApi, PrivateKey, auth};
+use okta_identity_source_import::{LONGEST_OKTA_ID, is_okta_id};
 
 use crate::args::Connection;
 use crate::output::{retrying, terminal};
@@ -74,15 +75,14 @@ impl Connection {
                         .into(),
                 )
             })?;
-        // It goes into every path of the API; Okta's ids are letters and digits (20 of them;
-        // at most 64 are taken, as of a session's id), and anything else (`..`, which the
+        // It goes into every path of the API; anything but an Okta id (`..`, which the
         // client refuses later, or a typo) is said now.
-        if source.len() > 64 || !source.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(ConfigError(
+        if !is_okta_id(&source) {
+            return Err(ConfigError(format!(
                 "the identity source id (--source or OKTA_IDENTITY_SOURCE_ID) is not an Okta id: \
-                 those are letters and digits (20 of them), like 0oa1qqonvr2SZv6o70h8"
-                    .into(),
-            ));
+                 those are letters and digits (at most {LONGEST_OKTA_ID}), like \
+                 0oa1qqonvr2SZv6o70h8"
+            )));
         }
         let auth = self.auth(&read_env)?;
         let token_set = read_env(TOKEN_VARIABLE).is_ok_and(|token| !token.trim().is_empty());

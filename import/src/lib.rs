@@ -63,5 +63,5 @@ pub use report::{
     PutAsideUpload, RejectedUpload, Report, SessionInfo, SessionReport, Wait, WaitReason, Warning,
 };
 pub use rules::MAX_EXTERNAL_ID_CHARS;
-pub use session::is_final;
+pub use session::{LONGEST_OKTA_ID, is_final, is_okta_id};
 pub use source::{ReadError, Source};

@@ -166,10 +166,13 @@ async fn create(ctx: &Context<'_>) -> Result<IdentitySourceSession, SendError> {
     Ok(session)
 }
 
-/// Whether `id` is shaped like Okta's ids: letters and digits (20 of them; at most 64 are
-/// taken).
-fn is_okta_id(id: &str) -> bool {
-    (1..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric())
+/// The longest Okta id taken (of an identity source, a session): Okta's have 20 characters.
+pub const LONGEST_OKTA_ID: usize = 64;
+
+/// Whether `id` is shaped like Okta's ids: letters and digits, at most [`LONGEST_OKTA_ID`].
+/// An id goes into the paths of the API.
+pub fn is_okta_id(id: &str) -> bool {
+    (1..=LONGEST_OKTA_ID).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// Whether the create sent last, whose answer was lost, made no session: none of the
