@@ -48,8 +48,10 @@ pub fn one_line(text: &str) -> Cow<'_, str> {
 }
 
 /// Whether `c` reorders the text around it (Unicode's bidirectional embeddings, overrides,
-/// isolates and marks): a session id with U+202E would print the rest of its line reversed.
-/// They are format characters, not control characters, so `char::is_control` misses them.
+/// isolates and marks, its Bidi_Control characters): a session id with U+202E would print
+/// the rest of its line reversed. They are format characters, not control characters, so
+/// `char::is_control` misses them. (The generator drops the nine of them rustc refuses in
+/// a comment, the marks aside.)
 fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
