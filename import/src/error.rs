@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::plural;
 use crate::record::InvalidRecord;
-use crate::report::{Report, SessionInfo, WaitReason};
+use crate::report::{Report, SessionInfo, WaitReason, to_the_second};
 use crate::source::ReadError;
 
 /// Records that break Okta's rules, found before anything was sent
@@ -78,7 +78,7 @@ pub enum Failure {
     /// The rate-limit window resets later than the longest allowed wait.
     #[error(
         "the rate limit resets at {}, later than the longest allowed wait",
-        to_the_second(until)
+        to_the_second(*until)
     )]
     RateLimit {
         /// When it resets.
@@ -144,7 +144,7 @@ pub enum Failure {
     /// instead of waiting in vain.
     #[error(
         "the import cannot finish within {deadline:?}: it would wait for {reason} until {}, past that deadline",
-        to_the_second(until)
+        to_the_second(*until)
     )]
     PastDeadline {
         /// The deadline ([`Options::deadline`](crate::Options::deadline)).
@@ -185,11 +185,6 @@ fn quoted_start(text: &str) -> String {
     let start: String = text.chars().take(64).collect();
     let more = if start.len() < text.len() { "…" } else { "" };
     format!("{start:?}{more}")
-}
-
-/// A time to the second, as the waits are told.
-fn to_the_second(time: &DateTime<Utc>) -> impl std::fmt::Display {
-    time.format("%Y-%m-%d %H:%M:%S UTC")
 }
 
 /// When a session in use was last updated, as far as Okta said.

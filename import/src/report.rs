@@ -50,15 +50,19 @@ pub struct SessionInfo {
 impl fmt::Display for SessionInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({}", self.id, self.status)?;
-        let seconds = |at: DateTime<Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         if let Some(created) = self.created {
-            write!(f, ", created {}", seconds(created))?;
+            write!(f, ", created {}", to_the_second(created))?;
         }
         if let Some(updated) = self.last_updated.filter(|&at| Some(at) != self.created) {
-            write!(f, ", last updated {}", seconds(updated))?;
+            write!(f, ", last updated {}", to_the_second(updated))?;
         }
         f.write_str(")")
     }
+}
+
+/// A time as the report's texts tell it: RFC 3339, to the second (`2026-01-02T03:04:05Z`).
+pub(crate) fn to_the_second(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// One session of this import and how it ended.

@@ -1376,7 +1376,7 @@ async fn a_wait_that_would_end_past_the_deadline_stops_the_run_at_once() -> Test
         format!(
             "the import cannot finish within 30s: it would wait for the cool-down after a start \
              until {}, past that deadline",
-            until.format("%Y-%m-%d %H:%M:%S UTC")
+            until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         )
     );
     // No wait was begun, nor announced.
