@@ -152,6 +152,11 @@ impl<'e> Context<'e> {
         (*events)(event);
     }
 
+    /// When the overall deadline runs out; `None` when it is beyond any instant.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
     /// The report, to change.
     pub fn report(&self) -> MutexGuard<'_, Report> {
         lock(&self.report)

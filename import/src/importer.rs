@@ -282,7 +282,13 @@ impl Importer {
             }
             Ok(())
         });
-        let deadline = tokio::time::sleep(self.options.deadline);
+        // The deadline the waits are measured against too.
+        let deadline = async {
+            match ctx.deadline() {
+                Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
+                None => std::future::pending().await,
+            }
+        };
         let stop = pin!(async {
             match select(pin!(stop), pin!(deadline)).await {
                 Either::Left(_) => Failure::Stopped,
