@@ -253,6 +253,25 @@ fn a_record_that_repeats_the_header_row_is_refused() {
             Ok("e2".to_owned())
         ]
     );
+    // Lists of ids joined the same way: the column's name again is no id.
+    let (_dir, path) = file("leavers.txt", b"externalId\ne1\n\nEXTERNALID\ne2\n");
+    let rows: Vec<_> = read_deactivations(&path, Delimiter::default())
+        .unwrap()
+        .map(|row| {
+            row.map(|row| row.external_id)
+                .map_err(|e| e.to_string().replace(&path.display().to_string(), "FILE"))
+        })
+        .collect();
+    let named_again = "FILE:4: the column's name, externalId, after other lines (lists \
+                       joined one after the other?); it is no id";
+    assert_eq!(
+        rows,
+        [
+            Ok("e1".to_owned()),
+            Err(named_again.to_owned()),
+            Ok("e2".to_owned())
+        ]
+    );
     // A user whose values happen to be the names of other columns is one.
     let (_dir, path) = file("users.csv", b"externalId,firstName\nfirstName,externalId\n");
     assert!(read_all(&path, &ReadOptions::default())[0].is_ok());
@@ -761,8 +780,8 @@ fn deactivation_files_one_id_per_line_or_a_csv_column() {
             .collect();
         assert_eq!(ids, ["e1", "e2"]);
     }
-    // The column's name comes only before any other content, and a line that can't be read
-    // is a record with an index of its own.
+    // The column's name comes only before any other content (after it, it is no id), and a
+    // line that can't be read is a record with an index of its own.
     let (_dir, path) = file("gone.txt", b"\xff\nexternalId\ne1\n");
     let rows: Vec<_> = read_deactivations(&path, Delimiter::default())
         .unwrap()
@@ -771,14 +790,7 @@ fn deactivation_files_one_id_per_line_or_a_csv_column() {
                 .map_err(|e| e.index)
         })
         .collect();
-    assert_eq!(
-        rows,
-        [
-            Err(0),
-            Ok(("externalId".to_owned(), 1)),
-            Ok(("e1".to_owned(), 2))
-        ]
-    );
+    assert_eq!(rows, [Err(0), Err(1), Ok(("e1".to_owned(), 2))]);
     // A row of columns pasted from a spreadsheet is no id.
     let (_dir, path) = file("gone.txt", b"e1\ne2\tJohn Smith\n");
     let rows: Vec<_> = read_deactivations(&path, Delimiter::default())

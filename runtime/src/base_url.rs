@@ -34,6 +34,16 @@ pub(crate) fn parse_as(text: &str, what: &str) -> Result<Url, ConfigError> {
             "the {what} has no host: write it as https://HOST (it is not shown, as it may hold credentials)"
         )));
     };
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(host) => {}
+        "http" => {
+            return Err(invalid(
+                "uses plain http://, which is allowed only for loopback hosts; use https://",
+            ))
+        }
+        other => return Err(invalid(&format!("has the scheme `{other}`; use https://"))),
+    }
     // The URL standard lets more into a host than HTTP does (`{yourOktaDomain}`, a
     // placeholder left in): such a URL would fail on every request, not here.
     let in_host_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_');
@@ -50,16 +60,6 @@ pub(crate) fn parse_as(text: &str, what: &str) -> Result<Url, ConfigError> {
     }
     if url.port() == Some(0) {
         return Err(invalid("has the port 0, which nothing listens on"));
-    }
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(host) => {}
-        "http" => {
-            return Err(invalid(
-                "uses plain http://, which is allowed only for loopback hosts; use https://",
-            ))
-        }
-        other => return Err(invalid(&format!("has the scheme `{other}`; use https://"))),
     }
     if has_credentials(&url) {
         return Err(invalid(

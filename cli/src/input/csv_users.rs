@@ -46,9 +46,14 @@ pub(super) fn csv_with_header<R: BufRead>(
         Err(e) => return Err(InputError::at_header(&header, e.to_string())),
     };
     // The first line's delimiter is taken over --delimiter, so the flag can't mend this.
-    let header_names: Vec<_> = names.iter().map(String::from_utf8_lossy).collect();
     if let Some(named) = named
-        && let Some(separator) = other_separator(&header_names, named)
+        && let Some(separator) = other_separator(
+            &names
+                .iter()
+                .map(String::from_utf8_lossy)
+                .collect::<Vec<_>>(),
+            named,
+        )
     {
         let message = format!(
             "the first line `sep={}` names {} as the delimiter, but the header is a single \
@@ -342,10 +347,12 @@ pub(super) const REPEATED_HEADER: &str =
 /// before the first left out), as in files joined one after the other: it would be taken
 /// for a user whose external id is `externalId`.
 pub(super) fn repeats_header(record: &ByteRecord, names: &ByteRecord) -> bool {
-    let trimmed = |field: &[u8]| -> Vec<u8> {
-        let field = field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field);
-        field.trim_ascii().to_vec()
-    };
+    fn trimmed(field: &[u8]) -> &[u8] {
+        field
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(field)
+            .trim_ascii()
+    }
     record.len() == names.len() && record.iter().map(trimmed).eq(names.iter().map(trimmed))
 }
 

@@ -142,11 +142,17 @@ fn from_lines<R: BufRead + Send + 'static>(
                 return None;
             }
             // The first line with content may name the column, after blank lines and
-            // comments too.
-            if !std::mem::replace(&mut content, true) && text.eq_ignore_ascii_case("externalId") {
+            // comments too; named again later, it is lists joined one after the other.
+            let named_again = text.eq_ignore_ascii_case("externalId");
+            if !std::mem::replace(&mut content, true) && named_again {
                 return None;
             }
             index += 1;
+            if named_again {
+                let message = "the column's name, externalId, after other lines (lists joined \
+                               one after the other?); it is no id";
+                return Some(Err(RecordError::new(location, index - 1, message.into())));
+            }
             if let Some(problem) = not_an_id(text) {
                 return Some(Err(RecordError::new(location, index - 1, problem.into())));
             }
