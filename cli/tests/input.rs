@@ -32,6 +32,17 @@ fn header_error(path: &Path, options: &ReadOptions) -> String {
         .replace(&path.display().to_string(), "FILE")
 }
 
+/// The ids of a deactivation file, or why each record is refused, its path written FILE.
+fn deactivation_ids(path: &Path) -> Vec<Result<String, String>> {
+    read_deactivations(path, Delimiter::default())
+        .unwrap()
+        .map(|row| {
+            row.map(|row| row.external_id)
+                .map_err(|e| e.to_string().replace(&path.display().to_string(), "FILE"))
+        })
+        .collect()
+}
+
 /// Why a deactivation file is refused, its path written FILE.
 fn deactivations_error(path: &Path) -> String {
     let error = read_deactivations(path, Delimiter::default())
@@ -238,13 +249,7 @@ fn a_record_that_repeats_the_header_row_is_refused() {
         .collect();
     assert_eq!(ids, [Ok("e1"), Err(expected), Ok("e2")]);
     let (_dir, path) = file("leavers.csv", text);
-    let rows: Vec<_> = read_deactivations(&path, Delimiter::default())
-        .unwrap()
-        .map(|row| {
-            row.map(|row| row.external_id)
-                .map_err(|e| e.to_string().replace(&path.display().to_string(), "FILE"))
-        })
-        .collect();
+    let rows = deactivation_ids(&path);
     assert_eq!(
         rows,
         [
@@ -255,13 +260,7 @@ fn a_record_that_repeats_the_header_row_is_refused() {
     );
     // Lists of ids joined the same way: the column's name again is no id.
     let (_dir, path) = file("leavers.txt", b"externalId\ne1\n\nEXTERNALID\ne2\n");
-    let rows: Vec<_> = read_deactivations(&path, Delimiter::default())
-        .unwrap()
-        .map(|row| {
-            row.map(|row| row.external_id)
-                .map_err(|e| e.to_string().replace(&path.display().to_string(), "FILE"))
-        })
-        .collect();
+    let rows = deactivation_ids(&path);
     let named_again = "FILE:4: the column's name, externalId, after other lines (lists \
                        joined one after the other?); it is no id";
     assert_eq!(
