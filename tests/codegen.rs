@@ -1287,7 +1287,7 @@ fn a_document_of_an_okta_org_without_the_okta_profile_is_warned_of() {
     assert_eq!(
         warnings(&Options::default()),
         [
-            "at #/servers/0: this is an Okta org's server, but the client is made without Okta's conventions: an API token would be sent without `SSWS`, and there are no service apps (pass `--profile okta`, or set `x-client-profile: okta` in the document)"
+            "at #/servers/0: this is an Okta org's server, but the client is made without Okta's conventions: an API token would be sent without `SSWS` (pass `--profile okta`, or set `x-client-profile: okta` in the document)"
         ]
     );
     let okta = Options {

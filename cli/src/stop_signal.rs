@@ -112,10 +112,9 @@ impl Sending {
         }
     }
 
-    /// Marks the service as an emulator of this process (the demo): a stop at once leaves
-    /// no session open anywhere.
-    pub fn in_process(&self) {
-        self.lock().in_process = true;
+    /// Whether the service is an emulator of this process (see [`StopSignal::in_process`]).
+    pub fn is_in_process(&self) -> bool {
+        self.lock().in_process
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, SendState> {
@@ -142,6 +141,13 @@ impl StopSignal {
             heard: None,
             sending,
         }
+    }
+
+    /// Marks the service as an emulator of this process (the demo): Okta is not what a stop
+    /// leaves as it was, and a stop at once leaves no session open anywhere.
+    pub fn in_process(self) -> Self {
+        self.sending.lock().in_process = true;
+        self
     }
 
     /// What the import marks before it may send anything (see [`Sending::begins`]).
@@ -182,9 +188,13 @@ async fn watch(mut signals: Signals, first: oneshot::Sender<Signal>, sending: Se
         // Held until the process ends: the import can't begin sending meanwhile.
         let sending = sending.lock();
         if !sending.began {
+            let unchanged = match sending.in_process {
+                true => "",
+                false => "; nothing changed in Okta",
+            };
             terminal::bars().suspend(|| {
                 terminal::say(format_args!(
-                    "error: {} before anything was sent; nothing changed in Okta",
+                    "error: {} before anything was sent{unchanged}",
                     signal.stopped()
                 ));
             });

@@ -89,8 +89,7 @@ async fn import_sample(
     let run = users::Run {
         mode: Mode::detect(quiet),
         report_file: None,
-        stop: StopSignal::listen(),
-        in_process: true,
+        stop: StopSignal::listen().in_process(),
     };
     users::import(target, input, options, run, out).await
 }

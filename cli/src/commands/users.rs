@@ -48,7 +48,6 @@ pub async fn run(
                 mode: Mode::detect(quiet),
                 report_file,
                 stop,
-                in_process: false,
             };
             import(target, input, options, run, out).await
         }
@@ -233,10 +232,9 @@ pub struct Run {
     pub mode: Mode,
     /// Where the report goes, if anywhere.
     pub report_file: Option<ReportFile>,
-    /// Ctrl-C, SIGTERM or SIGHUP, listened for since before the files were read.
+    /// Ctrl-C, SIGTERM or SIGHUP, listened for since before the files were read; it knows
+    /// whether the service is an emulator of this process (the demo).
     pub stop: StopSignal,
-    /// Whether the service is an emulator of this process (the demo), which ends with it.
-    pub in_process: bool,
 }
 
 /// Imports, showing progress; stops cleanly on Ctrl-C, SIGTERM or SIGHUP. Writes the report and prints
@@ -252,16 +250,12 @@ pub async fn import(
         mode,
         report_file,
         mut stop,
-        in_process,
     } = run;
     let progress = Progress::new(mode);
-    let mut display = EventDisplay::new(&progress, in_process);
-    let importer = Importer::new(target.api, target.source, options);
     // The engine's first event comes after its check and before its first request.
     let sending = stop.sending();
-    if in_process {
-        sending.in_process();
-    }
+    let mut display = EventDisplay::new(&progress, sending.is_in_process());
+    let importer = Importer::new(target.api, target.source, options);
     let show = |event| {
         sending.begins();
         sending.follow(&event);

@@ -61,7 +61,7 @@ impl Lowerer<'_> {
             self.warnings.push(
                 Diagnostic::at(
                     &Pointer::root().push("servers").push(index.to_string()),
-                    "this is an Okta org's server, but the client is made without Okta's conventions: an API token would be sent without `SSWS`, and there are no service apps",
+                    "this is an Okta org's server, but the client is made without Okta's conventions: an API token would be sent without `SSWS`",
                 )
                 .with_help(format!("pass `--profile okta`, or set `{PROFILE_EXTENSION}: okta` in the document"))
                 .warning(),
