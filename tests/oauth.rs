@@ -377,6 +377,32 @@ fn an_rsa_key_under_2048_bits_is_refused_as_too_small_in_either_form() {
     }
 }
 
+/// A private key whose PEM block was damaged (a line cut short, a character changed) is
+/// said to be one, not "no private key"; and nothing of it is shown.
+#[test]
+fn a_damaged_private_key_block_is_said_to_be_one() {
+    let pem = String::from_utf8(read_fixture("rsa-private.pem")).expect("text");
+    let body_line = pem.lines().nth(3).expect("a line of the body").to_owned();
+    for damaged in [
+        pem.replacen(&body_line, &body_line[..body_line.len() - 3], 1),
+        pem.replacen(
+            &body_line,
+            &format!("{}*{}", &body_line[..10], &body_line[11..]),
+            1,
+        ),
+    ] {
+        let error = PrivateKey::from_pem(damaged.as_bytes()).expect_err("damaged");
+        let said = error.to_string();
+        assert!(
+            said.ends_with("its private key block does not read as PEM (cut short, or changed?)"),
+            "{said}"
+        );
+        assert!(!said.contains(&body_line[..20]), "{said}");
+    }
+    let error = PrivateKey::from_pem(b"nothing here").expect_err("no key");
+    assert!(error.to_string().ends_with("no private key"), "{error}");
+}
+
 /// A public key given for the private one is named as such.
 #[test]
 fn a_public_key_is_refused_as_one() {

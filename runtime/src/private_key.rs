@@ -103,6 +103,8 @@ impl PrivateKey {
         let der = PrivateKeyDer::from_pem_slice(pem).map_err(|_| {
             if contains(pem, b"-----BEGIN PUBLIC KEY-----") {
                 "it is a public key; the service app signs with its private key".to_owned()
+            } else if contains(pem, b"-----BEGIN ") && contains(pem, b"PRIVATE KEY-----") {
+                "its private key block does not read as PEM (cut short, or changed?)".to_owned()
             } else {
                 "no private key".to_owned()
             }
