@@ -403,6 +403,30 @@ fn a_damaged_private_key_block_is_said_to_be_one() {
     assert!(error.to_string().ends_with("no private key"), "{error}");
 }
 
+/// A file of two private keys (an old and a new one) is refused: which one signs would be
+/// a guess.
+#[test]
+fn a_file_of_two_private_keys_is_refused() {
+    let both = [
+        read_fixture("rsa-private.pem"),
+        read_fixture("ec-private.pem"),
+    ]
+    .concat();
+    // With Windows' line ends too.
+    let crlf = String::from_utf8(both.clone())
+        .unwrap()
+        .replace('\n', "\r\n");
+    for pem in [both, crlf.into_bytes()] {
+        let error = PrivateKey::from_pem(&pem).expect_err("two keys");
+        assert!(
+            error
+                .to_string()
+                .ends_with("it holds 2 private keys; give the file of the service app's one"),
+            "{error}"
+        );
+    }
+}
+
 /// A public key given for the private one is named as such.
 #[test]
 fn a_public_key_is_refused_as_one() {

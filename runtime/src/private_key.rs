@@ -100,6 +100,18 @@ impl PrivateKey {
         if is_encrypted(pem) {
             return Err(ENCRYPTED.to_owned());
         }
+        // Two keys in one file (an RSA and an EC one, an old and a new): which one signs
+        // would be a guess.
+        let keys = String::from_utf8_lossy(pem)
+            .lines()
+            .map(str::trim)
+            .filter(|line| line.starts_with("-----BEGIN ") && line.ends_with("PRIVATE KEY-----"))
+            .count();
+        if keys > 1 {
+            return Err(format!(
+                "it holds {keys} private keys; give the file of the service app's one"
+            ));
+        }
         let der = PrivateKeyDer::from_pem_slice(pem).map_err(|_| {
             if contains(pem, b"-----BEGIN PUBLIC KEY-----") {
                 "it is a public key; the service app signs with its private key".to_owned()
