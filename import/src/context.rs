@@ -13,7 +13,7 @@ use okta_identity_source::{
 use crate::error::Failure;
 use crate::event::Event;
 use crate::options::Options;
-use crate::report::{Report, Wait, WaitReason};
+use crate::report::{Report, Wait, WaitReason, before};
 use crate::server_clock::ServerClock;
 
 /// The event callback, shared by the steps of a run.
@@ -425,10 +425,12 @@ struct RecordedWait<'c, 'a> {
 
 impl Drop for RecordedWait<'_, '_> {
     fn drop(&mut self) {
+        let waited = self.started.elapsed();
         self.ctx.report().waits.push(Wait {
             reason: self.reason,
+            started: before(Utc::now(), waited),
             until: self.until,
-            waited: self.started.elapsed(),
+            waited,
         });
     }
 }

@@ -141,21 +141,21 @@ impl fmt::Display for WaitReason {
 pub struct Wait {
     /// Why.
     pub reason: WaitReason,
-    /// Until when it was meant to last.
+    /// When it began.
+    pub started: DateTime<Utc>,
+    /// Until when it was meant to last (a stop may have cut it short).
     pub until: DateTime<Utc>,
     /// How long it lasted.
     #[serde(rename = "waited_ms", serialize_with = "millis")]
     pub waited: Duration,
 }
 
-impl Wait {
-    /// When it started, `waited` before `until` (or the first date a `DateTime` holds).
-    fn started(&self) -> DateTime<Utc> {
-        chrono::Duration::from_std(self.waited)
-            .ok()
-            .and_then(|length| self.until.checked_sub_signed(length))
-            .unwrap_or(DateTime::<Utc>::MIN_UTC)
-    }
+/// `at` less `length`, or the first date a `DateTime` holds.
+pub(crate) fn before(at: DateTime<Utc>, length: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(length)
+        .ok()
+        .and_then(|length| at.checked_sub_signed(length))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// Everything an import did. Serializable (for logs and machines); `Display` is a short
@@ -246,6 +246,7 @@ impl Report {
     pub(crate) fn add_client_wait(&mut self, waited: Duration, ended: DateTime<Utc>) {
         let wait = Wait {
             reason: WaitReason::ClientRetry,
+            started: before(ended, waited),
             until: ended,
             waited,
         };
@@ -255,18 +256,43 @@ impl Report {
             .rev()
             .find(|wait| wait.reason == WaitReason::ClientRetry);
         match last {
-            Some(last) if wait.started() <= last.until => {
-                let (start, end) = (wait.started().min(last.started()), ended.max(last.until));
+            Some(last) if wait.started <= last.until => {
+                let (start, end) = (wait.started.min(last.started), ended.max(last.until));
                 last.waited = (end - start).to_std().unwrap_or(waited);
+                last.started = start;
                 last.until = end;
             }
             _ => self.waits.push(wait),
         }
     }
 
-    /// How long was spent waiting, in all.
+    /// How long was spent waiting, in all: waits at the same time (a request the client
+    /// retries while the run waits for the rate limit's reset) count once.
     pub fn waited(&self) -> Duration {
-        self.waits.iter().map(|wait| wait.waited).sum()
+        let mut spans: Vec<_> = self
+            .waits
+            .iter()
+            .map(|wait| {
+                let end = chrono::Duration::from_std(wait.waited)
+                    .ok()
+                    .and_then(|length| wait.started.checked_add_signed(length))
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC);
+                (wait.started, end)
+            })
+            .collect();
+        spans.sort_unstable();
+        let mut waited = Duration::ZERO;
+        let mut open: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
+        for (start, end) in spans {
+            open = match open {
+                Some((from, to)) if start <= to => Some((from, to.max(end))),
+                done => {
+                    waited += done.map_or(Duration::ZERO, length);
+                    Some((start, end))
+                }
+            };
+        }
+        waited + open.map_or(Duration::ZERO, length)
     }
 }
 
@@ -341,6 +367,11 @@ impl fmt::Display for Report {
     }
 }
 
+/// How long the span from `.0` to `.1` is.
+fn length((from, to): (DateTime<Utc>, DateTime<Utc>)) -> Duration {
+    (to - from).to_std().unwrap_or(Duration::MAX)
+}
+
 fn millis<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_u64(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX))
 }
@@ -369,6 +400,16 @@ mod tests {
             ]
         );
         assert_eq!(report.waited(), Duration::from_secs(6));
+        // The run's own wait for the reset, 5 s to 12 s, which the first two overlap: the
+        // time spent waiting counts each moment once.
+        report.waits.push(Wait {
+            reason: WaitReason::RateLimit,
+            started: at(5).unwrap_or_default(),
+            until: at(12).unwrap_or_default(),
+            waited: Duration::from_secs(7),
+        });
+        assert_eq!(report.waited(), Duration::from_secs(8));
+        report.waits.pop();
         // A wait said to have started before any date: from the first date on.
         report.add_client_wait(Duration::MAX, twenty);
         assert_eq!(report.waits.len(), 2);
@@ -391,6 +432,7 @@ mod tests {
             elapsed: Duration::from_millis(2_500),
             waits: vec![Wait {
                 reason: WaitReason::CoolDown,
+                started: DateTime::from_timestamp_millis(1_699_999_999_500).unwrap_or_default(),
                 until: DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default(),
                 waited: Duration::from_millis(500),
             }],
