@@ -24,6 +24,8 @@ pub struct Context<'e> {
     pub api: IdentitySourceApi,
     pub source: String,
     pub options: Options,
+    /// When the run began, its input's check included: the report's elapsed time counts
+    /// from then.
     pub started: Instant,
     /// When the overall deadline runs out; `None` when it is beyond any instant.
     deadline: Option<Instant>,
@@ -122,17 +124,19 @@ impl Drop for InFlight<'_> {
 }
 
 impl<'e> Context<'e> {
+    /// The context of a run that began at `started`; its deadline runs from now, as the
+    /// sessions begin.
     pub fn new(
         api: IdentitySourceApi,
         source: String,
         options: Options,
+        started: Instant,
         events: &'e mut (dyn FnMut(Event) + Send),
     ) -> Self {
-        let started = Instant::now();
         Self {
             api,
             source,
-            deadline: started.checked_add(options.deadline),
+            deadline: Instant::now().checked_add(options.deadline),
             options,
             started,
             report: Mutex::new(Report::default()),
@@ -464,6 +468,7 @@ mod tests {
             IdentitySourceApi::new(client),
             SOURCE.into(),
             options,
+            Instant::now(),
             &mut events,
         );
         let list = || ctx.api.list_identity_source_sessions(SOURCE);

@@ -4,6 +4,7 @@ use std::borrow::Borrow;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use futures_util::future::{Either, select};
@@ -137,15 +138,17 @@ impl Importer {
         D: IntoIterator<Item = Result<Deactivation, InvalidRecord>>,
         R: Borrow<UserRecord>,
     {
+        let started = Instant::now();
         if self.streams() {
             let feed = Streamed::new(users.into_iter(), deactivations, &self.options);
-            return self.execute(None, Ok(feed), on_event, stop).await;
+            return self.execute(started, None, Ok(feed), on_event, stop).await;
         }
         let mut payloads = Payloads::new(&self.options.limits);
         let checked = preflight::check(users, deactivations, &self.options, &mut payloads);
         let sessions = payloads.into_sessions(&checked.places, checked.plan.sessions.len());
         let feed = Ok(Held::new(sessions));
-        self.execute(Some(checked.plan), feed, on_event, stop).await
+        self.execute(started, Some(checked.plan), feed, on_event, stop)
+            .await
     }
 
     /// Whether a run over iterators sends each upload as soon as it is written: when no
@@ -181,6 +184,7 @@ impl Importer {
         on_event: impl FnMut(Event) + Send,
         stop: impl Future<Output = ()>,
     ) -> Result<Report, ImportError> {
+        let started = Instant::now();
         let Checked {
             plan,
             places,
@@ -188,20 +192,26 @@ impl Importer {
         } = match check_source(&mut source, &self.options) {
             Ok(checked) => checked,
             Err(failure) => {
+                let report = Report {
+                    elapsed: started.elapsed(),
+                    ..Report::default()
+                };
                 return Err(ImportError {
                     failure,
-                    report: Box::default(),
+                    report: Box::new(report),
                 });
             }
         };
         let feed = Reread::new(source, places, placed, &plan);
-        self.execute(Some(plan), feed, on_event, stop).await
+        self.execute(started, Some(plan), feed, on_event, stop)
+            .await
     }
 
     /// Runs the sessions `feed` gives, of `plan` when it was made first (a streamed feed
-    /// gives its plan at the end).
+    /// gives its plan at the end), of a run that began at `started`.
     async fn execute(
         &self,
+        started: Instant,
         plan: Option<Plan>,
         feed: Result<impl Feed, Failure>,
         mut on_event: impl FnMut(Event) + Send,
@@ -211,6 +221,7 @@ impl Importer {
             self.api.clone(),
             self.source.clone(),
             self.options.clone(),
+            started,
             &mut on_event,
         );
         if let Some(plan) = plan

@@ -468,3 +468,28 @@ fn a_dry_run_over_a_source_plans_what_one_over_iterators_does() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The report's elapsed time counts from the run's start, the check of its input included:
+/// a slow first read (a large file) was left out of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_elapsed_time_counts_the_check_of_the_input() -> TestResult {
+    let emulator = emulator().start().await?;
+    let check = std::time::Duration::from_millis(300);
+    let mut reads = 0;
+    let users = move || {
+        reads += 1;
+        if reads == 1 {
+            std::thread::sleep(check);
+        }
+        employees(0..10)
+    };
+    let started = std::time::Instant::now();
+    let report = importer(&emulator, options())
+        .run_source((users, || leavers(0..0)), |_| {})
+        .await?;
+    assert!(report.is_complete_success(), "{report}");
+    assert!(report.elapsed >= check, "{:?}", report.elapsed);
+    assert!(report.elapsed <= started.elapsed());
+    emulator.shutdown().await;
+    Ok(())
+}
