@@ -402,9 +402,10 @@ impl<'o> Preflight<'o> {
             self.users.unplace(id);
         }
         let message = match (valid, earlier.placed) {
-            (true, _) => format!("also at {earlier_at}; this later record is used"),
+            // Each repeat replaces the record before it: the last one is what is sent.
+            (true, _) => format!("also at {earlier_at}; this later record replaces it"),
             (false, true) => format!(
-                "also at {earlier_at}, which is not sent either: this later record is the one used, and it is invalid"
+                "also at {earlier_at}, which is not sent either: this later record replaces it, and it is invalid"
             ),
             // Both are invalid, and each is reported as such.
             (false, false) => return,
@@ -1028,14 +1029,14 @@ mod tests {
         assert_eq!(warnings.len(), 1);
         assert!(
             warnings[0].ends_with(
-                "which is not sent either: this later record is the one used, and it is invalid"
+                "which is not sent either: this later record replaces it, and it is invalid"
             ),
             "{warnings:?}"
         );
         let (sent, _, warnings) = outcome(vec![bad_email("u1"), valid("u1")], &[], &last_wins);
         assert_eq!(sent, ["u1"]);
         assert!(
-            warnings[0].ends_with("this later record is used"),
+            warnings[0].ends_with("this later record replaces it"),
             "{warnings:?}"
         );
     }

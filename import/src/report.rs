@@ -22,7 +22,7 @@ pub struct Warning {
     pub message: String,
 }
 
-/// `users.csv:40: externalId "e-1" also at users.csv:12; the later record is used`.
+/// `users.csv:40: externalId "e-1" also at users.csv:12; this later record replaces it`.
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -94,8 +94,19 @@ fn last_wins_keeps_the_later_record_with_a_warning() {
     assert_eq!(
         warnings,
         [
-            "users.csv:4: externalId \"e-1\" also at users.csv:2; this later record is used",
+            "users.csv:4: externalId \"e-1\" also at users.csv:2; this later record replaces it",
             "record 2: externalId \"e-7\" also deactivated at record 1; sent once",
+        ]
+    );
+    // Given three times: each replaces the one before, and the last is the one sent.
+    let users = vec![user("e-1", 2), user("e-1", 4), user("e-1", 7)];
+    let thrice = okta_identity_source_import::plan(users, vec![], &options).unwrap();
+    let warnings: Vec<String> = thrice.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "users.csv:4: externalId \"e-1\" also at users.csv:2; this later record replaces it",
+            "users.csv:7: externalId \"e-1\" also at users.csv:4; this later record replaces it",
         ]
     );
 }

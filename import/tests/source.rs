@@ -218,8 +218,8 @@ async fn a_source_sends_and_reports_exactly_what_iterators_do() -> TestResult {
     assert_eq!(
         warnings,
         [
-            "record 452: also at record 4; this later record is used",
-            "record 453: also at record 402; this later record is used",
+            "record 452: also at record 4; this later record replaces it",
+            "record 453: also at record 402; this later record replaces it",
             "record 3: also deactivated at record 2; sent once",
         ]
     );
@@ -360,7 +360,7 @@ async fn last_wins_across_sessions_sends_the_later_record_once_as_iterators_do()
         .collect();
     assert_eq!(
         warnings,
-        ["record 301: also at record 6; this later record is used"]
+        ["record 301: also at record 6; this later record replaces it"]
     );
     let per_session = |report: &okta_identity_source_import::Report| -> Vec<u64> {
         report.sessions.iter().map(|s| s.users).collect()

@@ -186,7 +186,7 @@ fn count_rows(report: &Report, failed: bool) -> Vec<[String; 2]> {
             imported.1,
             ended_otherwise && deactivations > 0,
         ),
-        ("duplicates (last wins)", duplicates, duplicates > 0),
+        ("records replaced (last wins)", duplicates, duplicates > 0),
         ("uploads refused", refused, refused > 0),
         ("uploads put aside", put_aside, put_aside > 0),
     ];
