@@ -180,8 +180,13 @@ fn bar_style(wait_until: Arc<Mutex<Option<Instant>>>, noun: &str) -> ProgressSty
         )
 }
 
-/// A duration as `4m 58s` or `12s`.
+/// A duration as `4m 58s`, `12s` or, under ten seconds, `2.3s` (rounded up, so a wait of
+/// 73 ms is `0.1s`, not `1s`).
 pub fn seconds(duration: Duration) -> String {
+    if duration < Duration::from_secs(10) {
+        let tenths = duration.as_millis().div_ceil(100);
+        return format!("{}.{}s", tenths / 10, tenths % 10);
+    }
     let total = duration.as_secs_f64().ceil() as u64;
     match total {
         0..60 => format!("{total}s"),
@@ -194,6 +199,17 @@ mod tests {
     use indicatif::{InMemoryTerm, ProgressDrawTarget};
 
     use super::*;
+
+    #[test]
+    fn a_duration_is_shown_to_a_tenth_under_ten_seconds_then_to_the_second() {
+        let shown = |millis| seconds(Duration::from_millis(millis));
+        assert_eq!(
+            [0, 73, 100, 2_301, 9_950, 10_000, 59_001, 298_000].map(shown),
+            [
+                "0.0s", "0.1s", "0.1s", "2.4s", "10.0s", "10s", "1m 00s", "4m 58s"
+            ]
+        );
+    }
 
     /// The bar's line as drawn now on `screen`.
     fn drawn(progress: &Progress, screen: &InMemoryTerm) -> String {
