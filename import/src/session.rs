@@ -115,6 +115,8 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
             Err(error) => return Err(error.during("creating a session")),
         };
         if deal_with_active(ctx).await? {
+            // The create refused is sent again: a retry of the importer's.
+            ctx.report().retries += 1;
             continue;
         }
         // No other session is active: Okta's cool-down after an earlier start (its words
@@ -133,6 +135,7 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
         }
         ctx.wait(WaitReason::CoolDown, later(Instant::now(), delay))
             .await?;
+        ctx.report().retries += 1;
     }
 }
 

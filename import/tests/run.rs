@@ -148,6 +148,8 @@ async fn okta_s_cool_down_unknown_to_the_run_is_waited_out_and_its_refusal_said_
         .filter(|r| r.method == "POST" && r.status == Some(400))
         .count();
     assert!(refused_creates >= 1, "{refused_creates}");
+    // Each create sent again after a refusal is a retry.
+    assert_eq!(report.retries, refused_creates as u64, "{report}");
     emulator.shutdown().await;
     Ok(())
 }
@@ -250,6 +252,8 @@ async fn whether_a_session_is_idle_is_told_by_the_services_clock_not_this_machin
         .run(employees(0..10), leavers(0..0), |_| {})
         .await?;
     assert_eq!(report.cancelled_others, [left.id]);
+    // The create refused while the other session was open, sent again: a retry.
+    assert_eq!(report.retries, 1, "{report}");
     assert_eq!(ahead.sessions(SOURCE)[0].status, SessionStatus::Closed);
     ahead.shutdown().await;
     Ok(())
