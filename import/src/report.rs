@@ -79,6 +79,27 @@ pub struct SessionReport {
     pub deactivations: u64,
     /// Uploads accepted.
     pub uploads: u32,
+    /// Uploads that went out but whose answer never came, as the run stopped or failed
+    /// while they were in flight (or after their request timed out): Okta may have taken
+    /// them. Not counted in `users`, `deactivations` or `uploads`.
+    pub uploads_unanswered: u32,
+    /// The records of those uploads.
+    pub records_unanswered: u64,
+}
+
+impl SessionReport {
+    /// A session just made, in `status`, nothing uploaded yet.
+    pub(crate) fn new(id: String, status: IdentitySourceSessionStatus) -> Self {
+        Self {
+            id,
+            status,
+            users: 0,
+            deactivations: 0,
+            uploads: 0,
+            uploads_unanswered: 0,
+            records_unanswered: 0,
+        }
+    }
 }
 
 /// A batch Okta refused for good, and the records it held.
@@ -320,6 +341,14 @@ impl fmt::Display for Report {
                 count(session.users, "user"),
                 count(session.deactivations, "deactivation")
             )?;
+            if session.uploads_unanswered > 0 {
+                writeln!(
+                    f,
+                    "    and {} of {} whose answer never came (Okta may have taken them)",
+                    count(u64::from(session.uploads_unanswered), "upload"),
+                    count(session.records_unanswered, "record")
+                )?;
+            }
         }
         if (self.users_imported, self.deactivations_imported)
             != (self.users_sent, self.users_deactivated)
@@ -424,6 +453,8 @@ mod tests {
                 users: 3,
                 deactivations: 1,
                 uploads: 2,
+                uploads_unanswered: 0,
+                records_unanswered: 0,
             }],
             users_sent: 3,
             users_deactivated: 1,
@@ -460,6 +491,8 @@ mod tests {
             users: 200,
             deactivations: 0,
             uploads: 1,
+            uploads_unanswered: 0,
+            records_unanswered: 0,
         });
         report.users_sent += 200;
         report.count_imported();

@@ -29,13 +29,9 @@ pub async fn run(
 ) -> Result<(), Failure> {
     let session = open(ctx).await?;
     let id = session.id;
-    ctx.report().sessions.push(SessionReport {
-        id: id.clone(),
-        status: session.status,
-        users: 0,
-        deactivations: 0,
-        uploads: 0,
-    });
+    ctx.report()
+        .sessions
+        .push(SessionReport::new(id.clone(), session.status));
     ctx.emit(Event::SessionCreated {
         session: number,
         id: id.clone(),
@@ -243,13 +239,9 @@ pub async fn cancel_unlearned(ctx: &Context<'_>, since: DateTime<Utc>) {
     let Some(id) = made_by_lost_create(sessions, ctx.server_clock().no_later_than(since)) else {
         return;
     };
-    ctx.report().sessions.push(SessionReport {
-        id: id.clone(),
-        status: Status::Created,
-        users: 0,
-        deactivations: 0,
-        uploads: 0,
-    });
+    ctx.report()
+        .sessions
+        .push(SessionReport::new(id.clone(), Status::Created));
     let number = ctx.report().sessions.len() - 1;
     cancel_own(ctx, number, &id).await;
 }
@@ -400,7 +392,14 @@ async fn upload(
                 put_aside(ctx, number, id, &payload, &error);
                 feed.put_aside(payload);
             }
-            Err(error) => return Err(error.during("uploading")),
+            Err(error) => {
+                if let SendError::Call(error) = &error
+                    && error.may_have_been_carried_out()
+                {
+                    unanswered(ctx, id, &payload);
+                }
+                return Err(error.during("uploading"));
+            }
         }
     }
     // Going on without the batches refused made sense only if the session still takes
@@ -454,23 +453,60 @@ async fn upload_one<'a>(
     payload: Payload,
 ) -> (Payload, Result<(), SendError>) {
     let source = &ctx.source;
+    let mut on_its_way = OnItsWay {
+        ctx,
+        id,
+        payload: &payload,
+        progress: CallProgress::new(),
+        answered: false,
+    };
+    let progress = &on_its_way.progress;
     let outcome = match &payload {
         Payload::Upsert(body, _) => {
-            ctx.send(|| {
+            let upload = || {
                 ctx.api
                     .upload_identity_source_data_for_upsert(source, id, body.clone())
-            })
-            .await
+            };
+            ctx.send_with(upload, Pacing::Paced, progress).await
         }
         Payload::Deactivate(body, _) => {
-            ctx.send(|| {
+            let upload = || {
                 ctx.api
                     .upload_identity_source_data_for_delete(source, id, body.clone())
-            })
-            .await
+            };
+            ctx.send_with(upload, Pacing::Paced, progress).await
         }
     };
+    on_its_way.answered = true;
+    drop(on_its_way);
     (payload, outcome)
+}
+
+/// An upload on its way: dropped unanswered (the run stopped or failed while it was in
+/// flight) after a request of it may have been carried out, it is counted in its session's
+/// report as one Okta may have taken.
+struct OnItsWay<'c, 'e> {
+    ctx: &'c Context<'e>,
+    id: &'c str,
+    payload: &'c Payload,
+    progress: CallProgress,
+    answered: bool,
+}
+
+impl Drop for OnItsWay<'_, '_> {
+    fn drop(&mut self) {
+        if !self.answered && self.progress.get().may_have_been_carried_out() {
+            unanswered(self.ctx, self.id, self.payload);
+        }
+    }
+}
+
+/// Counts `payload` in session `id`'s report as an upload whose answer never came.
+fn unanswered(ctx: &Context<'_>, id: &str, payload: &Payload) {
+    if let Some(session) = ctx.report().sessions.iter_mut().find(|s| s.id == id) {
+        session.uploads_unanswered += 1;
+        session.records_unanswered += u64::from(payload.records());
+    }
 }
 
 fn uploaded(ctx: &Context<'_>, number: usize, id: &str, payload: &Payload, done: u32, total: u32) {

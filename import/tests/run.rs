@@ -2029,3 +2029,61 @@ async fn no_more_uploads_are_in_flight_than_the_concurrency_allows() -> TestResu
     }
     Ok(())
 }
+
+/// Uploads in flight when the run stops, which Okta carried out but whose answers never
+/// came, are counted as such in their session's report (they were in no count: a session
+/// left open held more users than the report said).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_in_flight_when_the_run_stops_are_reported_as_unanswered() -> TestResult {
+    let emulator = emulator().start().await?;
+    // Four uploads at once: the first answered, the other three carried out at once and
+    // answered late.
+    let inject = |event: Event| {
+        if matches!(event, Event::SessionCreated { .. }) {
+            emulator.inject(Fault::Pass { count: 1 });
+            emulator.inject(Fault::Delay {
+                delay: Duration::from_secs(5),
+                count: 3,
+            });
+        }
+    };
+    // The run stops once the service holds all four.
+    let held = || {
+        emulator
+            .sessions(SOURCE)
+            .first()
+            .map_or(0, |session| session.upload_requests)
+    };
+    let all_four_held = async {
+        while held() < 4 {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    };
+    let error = tokio::time::timeout(
+        Duration::from_secs(4),
+        importer(&emulator, options().concurrency(4)).run_until(
+            employees(0..800),
+            leavers(0..0),
+            inject,
+            all_four_held,
+        ),
+    )
+    .await?
+    .expect_err("stopped");
+    assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    let session = &error.report.sessions[0];
+    // The answered one is counted as uploaded unless the stop came before it was read.
+    assert!(session.uploads_unanswered >= 3, "{:?}", error.report);
+    assert_eq!(session.uploads + session.uploads_unanswered, 4);
+    assert_eq!(session.users + session.records_unanswered, 800);
+    assert!(
+        error
+            .report
+            .to_string()
+            .contains("whose answer never came (Okta may have taken them)"),
+        "{}",
+        error.report
+    );
+    emulator.shutdown().await;
+    Ok(())
+}

@@ -227,6 +227,8 @@ mod tests {
             users: 10,
             deactivations: 0,
             uploads: 1,
+            uploads_unanswered: 0,
+            records_unanswered: 0,
         };
         let report = Report {
             sessions: vec![

@@ -153,6 +153,18 @@ fn write_sessions(out: &mut impl Write, report: &Report) -> io::Result<()> {
         &["SESSION", "STATUS", "USERS", "DEACTIVATIONS", "UPLOADS"],
         &rows,
     )?;
+    for (i, s) in report.sessions.iter().enumerate() {
+        if s.uploads_unanswered > 0 {
+            writeln!(
+                out,
+                "Session {} also got {} of {} whose answer never came, as the import stopped: \
+                 Okta may have taken them.",
+                i + 1,
+                count(u64::from(s.uploads_unanswered), "upload"),
+                count(s.records_unanswered, "record"),
+            )?;
+        }
+    }
     writeln!(out)
 }
 
