@@ -63,6 +63,7 @@ fn stated_send_sync(name: &proc_macro2::Ident, kind: &TypeKind) -> TokenStream {
     };
     let mut seen = std::collections::BTreeSet::new();
     held.retain(|ty| seen.insert(ty.to_string()));
+    // The traits by their paths: the API may name a type of its own `Send` or `Sync`.
     quote! {
         const _: () = {
             #(api_client_runtime::codegen::assert_send_sync::<#held>();)*
@@ -72,11 +73,11 @@ fn stated_send_sync(name: &proc_macro2::Ident, kind: &TypeKind) -> TokenStream {
         /// compiler's own proof, field by field at each use, would go deeper through this
         /// API's types than its default recursion limit.
         #[allow(unsafe_code)]
-        unsafe impl Send for #name {}
+        unsafe impl ::core::marker::Send for #name {}
 
         /// Stated, as `Send` is.
         #[allow(unsafe_code)]
-        unsafe impl Sync for #name {}
+        unsafe impl ::core::marker::Sync for #name {}
     }
 }
 
