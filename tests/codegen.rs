@@ -129,6 +129,21 @@ fn broken_documents_get_located_errors() {
         ),
         ("not a mapping", "- 1\n- 2\n", "could not be read"),
         (
+            "a version written as a number",
+            "openapi: 3.1\ninfo: {title: t, version: '1'}\npaths: {}\n",
+            "at #/openapi: the version is written as the number 3.1, where it is text (write it in quotes, with all three parts: `openapi: '3.1.0'`)",
+        ),
+        (
+            "a version written as a list",
+            "openapi: [3]\ninfo: {title: t, version: '1'}\npaths: {}\n",
+            "at #/openapi: the version is a list, where it is text such as `3.0.3`",
+        ),
+        (
+            "JSON with more after it",
+            "{\"openapi\": \"3.0.3\", \"info\": {\"title\": \"t\", \"version\": \"1\"}, \"paths\": {}}\n}]\n",
+            "the document could not be read (line 2, column 1): trailing characters",
+        ),
+        (
             "dangling $ref",
             "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/Missing'}\n",
             "at #/paths/~1a/get/responses/200/content/application~1json/schema: `$ref: #/components/schemas/Missing` points at nothing",
@@ -216,6 +231,18 @@ fn broken_documents_get_located_errors() {
             "{name}: expected `{expected}` in:\n{error}"
         );
     }
+}
+
+/// YAML written as one flow mapping (`{openapi: 3.0.3, …}`) is YAML, though it starts as a
+/// JSON text does: it was read as JSON and refused (`key must be a string`). A JSON text
+/// whose keys are quoted is still read as JSON.
+#[test]
+fn a_yaml_flow_mapping_is_read_as_yaml() {
+    let flow = "{openapi: 3.0.3, info: {title: t, version: '1'}, paths: {/a: {get: {operationId: getA, responses: {'204': {description: ok}}}}}}\n";
+    let (files, _) = generate_with_warnings(flow);
+    assert!(files.iter().any(|file| file.contents.contains("fn get_a(")));
+    let json = "{ \"openapi\": \"3.0.3\", \"info\": {\"title\": \"t\", \"version\": \"1\"}, \"paths\": {}}";
+    assert!(generator::generate(json, &Options::default()).is_ok());
 }
 
 #[test]

@@ -140,6 +140,9 @@ fn read_tree(text: &str, keys: PathKeys, move_references: bool) -> Result<Loaded
     if keys.merges {
         merge::apply(&mut tree, text)?;
     }
+    if let Some(serde_yaml::Value::Number(number)) = tree.get("openapi") {
+        return Err(version_as_number(number));
+    }
     let version = tree.get("openapi").and_then(serde_yaml::Value::as_str);
     let converted = version.is_some_and(openapi31::is_version);
     let mut notes = keys.not_statuses;
@@ -248,7 +251,11 @@ fn locate<T: DeserializeOwned>(text: &str) -> ParseError {
         Some(json) => {
             let mut deserializer = serde_json::Deserializer::from_str(json);
             match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-                Ok(_) => ParseError::unlocated(),
+                // What follows the document (`}]`, a second document, a comment).
+                Ok(_) => match deserializer.end() {
+                    Ok(()) => ParseError::unlocated(),
+                    Err(error) => json_located(None, &error),
+                },
                 Err(error) => json_error(error),
             }
         }
@@ -278,9 +285,12 @@ fn without_byte_order_mark(text: &str) -> &str {
     text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
-/// The text of a JSON document (an object, after any white space); `None` for YAML.
+/// The text of a JSON document (an object, after any white space, whose first key is in
+/// double quotes, as JSON's are); `None` for YAML, a flow mapping (`{openapi: 3.0.3, …}`)
+/// included.
 fn json_text(text: &str) -> Option<&str> {
-    text.trim_start().starts_with('{').then_some(text)
+    let inside = text.trim_start().strip_prefix('{')?.trim_start();
+    (inside.starts_with('"') || inside.starts_with('}')).then_some(text)
 }
 
 /// The error serde_yaml gave reading `text`, located; a character YAML does not allow at
@@ -314,7 +324,11 @@ fn yaml_error(error: serde_path_to_error::Error<serde_yaml::Error>, text: &str) 
 
 fn json_error(error: serde_path_to_error::Error<serde_json::Error>) -> ParseError {
     let pointer = path_to_pointer(error.path());
-    let inner = error.into_inner();
+    json_located(pointer, &error.into_inner())
+}
+
+/// serde_json's error `inner` at `pointer`, with its line and column.
+fn json_located(pointer: Option<Pointer>, inner: &serde_json::Error) -> ParseError {
     let text = inner.to_string();
     let suffix = format!(" at line {} column {}", inner.line(), inner.column());
     let message = format!(
@@ -419,15 +433,48 @@ fn version_of(text: &str) -> Result<Version, Diagnostic> {
         None => Err(Diagnostic::document(
             "the document has no `openapi` field, so it is not an OpenAPI 3.0 or 3.1 document",
         )),
-        Some(version) => Ok(Version::OpenApi(scalar(&version))),
+        Some(serde_yaml::Value::Number(number)) => Err(version_as_number(&number)),
+        Some(version @ serde_yaml::Value::String(_)) => Ok(Version::OpenApi(scalar(&version))),
+        Some(other) => Err(Diagnostic::at(
+            &Pointer::root().push("openapi"),
+            format!(
+                "the version is {}, where it is text such as `3.0.3`",
+                kind(&other)
+            ),
+        )),
     }
+}
+
+/// The error for a version YAML reads as a number (`openapi: 3.1`), where the readers
+/// want text.
+fn version_as_number(number: &serde_yaml::Number) -> Diagnostic {
+    Diagnostic::at(
+        &Pointer::root().push("openapi"),
+        format!("the version is written as the number {number}, where it is text"),
+    )
+    .with_help(format!(
+        "write it in quotes, with all three parts: `openapi: '{number}.0'`"
+    ))
 }
 
 fn scalar(value: &serde_yaml::Value) -> String {
     match value {
         serde_yaml::Value::String(text) => text.clone(),
         serde_yaml::Value::Number(number) => number.to_string(),
-        other => format!("{other:?}"),
+        other => kind(other).to_owned(),
+    }
+}
+
+/// What kind of value `value` is, in words.
+fn kind(value: &serde_yaml::Value) -> &'static str {
+    match value {
+        serde_yaml::Value::Null => "null",
+        serde_yaml::Value::Bool(_) => "a boolean",
+        serde_yaml::Value::Number(_) => "a number",
+        serde_yaml::Value::String(_) => "text",
+        serde_yaml::Value::Sequence(_) => "a list",
+        serde_yaml::Value::Mapping(_) => "a mapping",
+        serde_yaml::Value::Tagged(_) => "a tagged value",
     }
 }
 
