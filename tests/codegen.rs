@@ -2036,6 +2036,26 @@ fn x_idempotent_says_which_operations_a_504_may_send_twice() {
     assert!(error.contains("x-idempotent"), "{error}");
 }
 
+/// A 204 (or 205) answer has no body in HTTP: content declared for it is left out with a
+/// warning, where it made every successful call fail to decode an empty body.
+#[test]
+fn a_204_answer_has_no_body_whatever_the_document_declares() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    delete:\n      operationId: deleteA\n      responses:\n        '204':\n          description: gone\n          content:\n            application/json:\n              schema: {{type: object, properties: {{id: {{type: string}}}}}}\n"
+    );
+    let generated = generator::generate(&document, &Options::default()).expect("generates");
+    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "at #/paths/~1a/delete/responses/204: a 204 or 205 answer has no body, so the content declared for it is left out"
+        ]
+    );
+    let api = surface(&generated.files);
+    assert!(api.contains("delete_a() -> Call<()"), "{api}");
+    assert!(!api.contains("DeleteAResponse"), "{api}");
+}
+
 #[test]
 fn the_answer_to_a_head_request_has_no_body_whatever_the_document_declares() {
     let document = format!(

@@ -921,6 +921,8 @@ impl<'d> Lowerer<'d> {
                 Some((code, _)) => (200..300).contains(code),
                 None => !has_success,
             };
+            // 204 and 205 answers have no body in HTTP, whatever the document declares.
+            let no_content = matches!(code, Some((204 | 205, _)));
             let written = code.map(|(_, written)| written);
             if !is_success {
                 error_statuses.extend(written);
@@ -933,6 +935,17 @@ impl<'d> Lowerer<'d> {
                 continue;
             }
             statuses.extend(written);
+            if no_content && picked.is_some() {
+                self.warnings.push(
+                    Diagnostic::at(
+                        &status_at,
+                        "a 204 or 205 answer has no body, so the content declared for it is left out",
+                    )
+                    .warning(),
+                );
+                bodies.push(None);
+                continue;
+            }
             if head && picked.is_some() {
                 self.warnings.push(
                     Diagnostic::at(
