@@ -140,6 +140,26 @@ fn each_scheme_kind_lowers_and_an_unusable_one_is_left_out_with_a_warning() {
     assert_eq!(security.runtime_features(), ["oauth"]);
 }
 
+/// OpenAPI 3.1's `mutualTLS` scheme (the client's certificate, set up on the connection) is
+/// left out with a warning, as another scheme the client can't send is: the whole document
+/// was refused (`unknown variant mutualTLS`).
+#[test]
+fn a_mutual_tls_scheme_is_left_out_with_a_warning() {
+    let text = document("", "    key: {type: apiKey, in: header, name: X-Key}\n    mtls: {type: mutualTLS, description: the client's certificate}\n")
+        .replace("openapi: 3.0.3", "openapi: 3.1.0")
+        .replace("- oauth: [read, shared]\n        - key: []", "- mtls: []\n        - key: []")
+        .replace("- oauth: [write, shared]", "- key: []");
+    let (security, warnings) = security(&text, &Options::default()).expect("lowers");
+    assert_eq!(
+        warnings,
+        [
+            "at #/components/securitySchemes/mtls: mutual TLS is set up on the connection, with the client's certificate, not sent by the generated client; the security scheme is left out (authenticate with another scheme of the document)"
+        ]
+    );
+    let names: Vec<&str> = security.schemes.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["key"]);
+}
+
 #[test]
 fn a_token_asks_for_the_scopes_of_the_generated_operations_only() {
     let text = document("", SCHEMES);

@@ -56,7 +56,7 @@ use serde::de::DeserializeOwned;
 
 use crate::diagnostic::{Diagnostic, Pointer};
 use keys::PathKeys;
-pub(crate) use openapi31::unconvertible;
+pub(crate) use openapi31::{MUTUAL_TLS, unconvertible};
 
 /// A document read, and what the reader noted about it (parts it leaves out).
 #[derive(Debug, Clone)]

@@ -83,6 +83,9 @@ pub(super) fn is_version(version: &str) -> bool {
 
 /// Converts an OpenAPI 3.1 `document` to OpenAPI 3.0 in place, returning notes on what was
 /// left out (webhooks).
+/// The HTTP scheme a 3.1 `type: mutualTLS` security scheme is read as.
+pub(crate) const MUTUAL_TLS: &str = "mutualTLS";
+
 pub(super) fn convert(document: &mut Value) -> Result<Vec<Diagnostic>, Diagnostic> {
     let Value::Mapping(root) = document else {
         return Err(Diagnostic::document(
@@ -154,6 +157,18 @@ fn convert_components(components: &mut Value, at: &Pointer) -> Result<(), Diagno
             ("schemas", Value::Mapping(schemas)) => {
                 for (name, schema) in schemas.iter_mut() {
                     convert_schema(schema, &at.push(key_text(name)))?;
+                }
+            }
+            // 3.0 has no `mutualTLS`: written as an HTTP scheme of that name, which lowering
+            // leaves out with a warning of its own.
+            ("securitySchemes", Value::Mapping(schemes)) => {
+                for scheme in schemes.values_mut() {
+                    if let Value::Mapping(scheme) = scheme
+                        && scheme.get("type").and_then(Value::as_str) == Some("mutualTLS")
+                    {
+                        scheme.insert("type".into(), "http".into());
+                        scheme.insert("scheme".into(), MUTUAL_TLS.into());
+                    }
                 }
             }
             (key, _) if key.starts_with("x-") => {}

@@ -117,6 +117,9 @@ impl Lowerer<'_> {
             OpenApiScheme::HTTP { scheme, .. } => match scheme.to_ascii_lowercase().as_str() {
                 "bearer" => Ok(SchemeKind::Bearer),
                 "basic" => Ok(SchemeKind::Basic),
+                _ if scheme == crate::load::MUTUAL_TLS => Err(
+                    "mutual TLS is set up on the connection, with the client's certificate, not sent by the generated client; the security scheme is left out".to_owned(),
+                ),
                 other => Err(format!(
                     "the HTTP authentication scheme `{other}` is not supported (only `bearer` and `basic` are); the security scheme is left out"
                 )),
