@@ -129,6 +129,11 @@ fn broken_documents_get_located_errors() {
         ),
         ("not a mapping", "- 1\n- 2\n", "could not be read"),
         (
+            "a discriminator property that is not text",
+            "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/Pet'}\ncomponents:\n  schemas:\n    Pet: {oneOf: [{$ref: '#/components/schemas/Cat'}, {$ref: '#/components/schemas/Dog'}], discriminator: {propertyName: pet_type}}\n    Cat: {type: object, required: [pet_type], properties: {pet_type: {type: string}}}\n    Dog: {type: object, required: [pet_type], properties: {pet_type: {type: integer}}}\n",
+            "at #/components/schemas/Pet/oneOf/1: the `discriminator` property `pet_type` is an integer in this member, and a discriminator's values are text, so it can never select it",
+        ),
+        (
             "a version written as a number",
             "openapi: 3.1\ninfo: {title: t, version: '1'}\npaths: {}\n",
             "at #/openapi: the version is written as the number 3.1, where it is text (write it in quotes, with all three parts: `openapi: '3.1.0'`)",

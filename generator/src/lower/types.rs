@@ -798,17 +798,43 @@ impl<'d> Lowerer<'d> {
             SchemaKind::Any(any) => is_object_like(any),
             _ => false,
         };
-        if object {
-            return Ok(());
+        if !object {
+            return Err(Diagnostic::at(
+                at,
+                format!(
+                    "this member is not an object, so the `discriminator` property `{}` can never select it",
+                    discriminator.property_name
+                ),
+            )
+            .with_help("make every member an object, or remove the `discriminator`"));
         }
+        // A discriminator's values are text: a property of another type never holds one.
+        let properties = match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(object)) => Some(&object.properties),
+            SchemaKind::Any(any) => Some(&any.properties),
+            _ => None,
+        };
+        let property =
+            properties.and_then(|properties| properties.get(&discriminator.property_name));
+        let kind = match property
+            .and_then(ReferenceOr::as_item)
+            .map(|schema| &schema.schema_kind)
+        {
+            Some(SchemaKind::Type(Type::Integer(_))) => "an integer",
+            Some(SchemaKind::Type(Type::Number(_))) => "a number",
+            Some(SchemaKind::Type(Type::Boolean(_))) => "a boolean",
+            Some(SchemaKind::Type(Type::Array(_))) => "an array",
+            Some(SchemaKind::Type(Type::Object(_))) => "an object",
+            _ => return Ok(()),
+        };
         Err(Diagnostic::at(
             at,
             format!(
-                "this member is not an object, so the `discriminator` property `{}` can never select it",
+                "the `discriminator` property `{}` is {kind} in this member, and a discriminator's values are text, so it can never select it",
                 discriminator.property_name
             ),
         )
-        .with_help("make every member an object, or remove the `discriminator`"))
+        .with_help("declare the property `type: string` (with an `enum` of its values), or remove the `discriminator`"))
     }
 
     fn object(&mut self, name: &str, mut parts: ObjectParts<'d>) -> Result<Struct, Diagnostic> {
