@@ -238,6 +238,30 @@ fn broken_documents_get_located_errors() {
     }
 }
 
+/// A `oneOf` or `anyOf` member that only annotates (`{}`) takes any value, and so does the
+/// union: it is a variant of its own, last (it was dropped, and a value of another kind
+/// failed to decode).
+#[test]
+fn a_union_member_that_takes_any_value_is_a_variant() {
+    let document = format!(
+        "{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema:\n                type: object\n                properties:\n                  x: {{oneOf: [{{type: string}}, {{}}, {{type: integer}}]}}\n                  y: {{anyOf: [{{type: string}}, {{description: anything}}]}}\n"
+    );
+    let (files, _) = generate_with_warnings(&document);
+    let models = text_of(&files, "src/models.rs");
+    for union in ["GetAResponseX", "GetAResponseY"] {
+        let start = models.find(&format!("pub enum {union} {{")).expect(union);
+        let body = &models[start..start + models[start..].find("\n}").expect("its end")];
+        assert!(body.contains("String(String)"), "{body}");
+        let any = body
+            .find("Value(serde_json::Value)")
+            .expect("an any-value variant");
+        assert!(
+            body[any..].lines().count() <= 2,
+            "the any-value variant is last: {body}"
+        );
+    }
+}
+
 /// YAML written as one flow mapping (`{openapi: 3.0.3, …}`) is YAML, though it starts as a
 /// JSON text does: it was read as JSON and refused (`key must be a string`). A JSON text
 /// whose keys are quoted is still read as JSON.

@@ -165,7 +165,11 @@ fn unconvertible_member(schema: &Schema) -> Option<Diagnostic> {
 
 /// An `allOf`, `oneOf` or `anyOf`: of one typed member, that member; of several, a type.
 fn members_shape<'d>(keyword: &'static str, members: &'d [ReferenceOr<Schema>]) -> Shape<'d> {
-    match typed_members(members).as_slice() {
+    let members_that_count = match keyword {
+        "allOf" => typed_members(members),
+        _ => union_members(members),
+    };
+    match members_that_count.as_slice() {
         [] => Shape::Unnamed(Unnamed::Json),
         [(index, member)] => Shape::Unnamed(Unnamed::Member {
             keyword,
@@ -181,8 +185,8 @@ fn members_shape<'d>(keyword: &'static str, members: &'d [ReferenceOr<Schema>]) 
 /// with or without `type: object`.
 fn object_like_shape(any: &AnySchema) -> Shape<'_> {
     let all_of = typed_members(&any.all_of);
-    let one_of = typed_members(&any.one_of);
-    let any_of = typed_members(&any.any_of);
+    let one_of = union_members(&any.one_of);
+    let any_of = union_members(&any.any_of);
     if one_of.len() > 1 {
         return Shape::Defined(Definition::Union {
             keyword: "oneOf",
@@ -283,6 +287,12 @@ pub(super) fn typed_members(members: &[ReferenceOr<Schema>]) -> Vec<(usize, &Ref
             _ => true,
         })
         .collect()
+}
+
+/// The members of a `oneOf` or `anyOf`, with their index: all of them, as one that only
+/// annotates (`{}`, `{description: …}`) takes any value, and so does the union.
+pub(super) fn union_members(members: &[ReferenceOr<Schema>]) -> Vec<(usize, &ReferenceOr<Schema>)> {
+    members.iter().enumerate().collect()
 }
 
 /// A schema without keywords of a type other than object (`items`, `enum`, `not`), whether

@@ -8,7 +8,7 @@ use openapiv3::{
 
 use super::names::{self, camel, snake};
 use super::shape::{
-    Definition, ObjectSource, Shape, Unnamed, is_object_like, shape, typed_members,
+    Definition, ObjectSource, Shape, Unnamed, is_object_like, shape, typed_members, union_members,
 };
 use super::{Lowerer, component_name, resolve};
 use crate::diagnostic::{Diagnostic, Pointer};
@@ -605,7 +605,7 @@ impl<'d> Lowerer<'d> {
         schema: &'d Schema,
         pointer: &Pointer,
     ) -> Result<Union, Diagnostic> {
-        let members = typed_members(members);
+        let members = union_members(members);
         if let Some(discriminator) = &schema.schema_data.discriminator {
             for (value, target) in &discriminator.mapping {
                 self.mapped_schema(value, target, pointer)?;
