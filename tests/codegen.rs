@@ -602,6 +602,13 @@ fn values_of_a_string_enum_that_are_not_text_are_left_out_with_a_warning() {
     );
     let models = text_of(&files, "src/models.rs");
     assert!(models.contains("    High,\n"), "{models}");
+    // None of them text: the enum has no values, and the schema is any text, said so.
+    let none = document.replace("enum: [3, low]", "enum: [3, 4]");
+    let (_, warnings) = generate_with_warnings(&none);
+    assert_eq!(
+        warnings[0],
+        "at #/paths/~1a/get/parameters/0/schema/enum: `3` and `4` are not text, so the string enum leaves them out; it has no values left and is read as any text (`String`) (quote them in YAML, `'3'`, to make them variants)"
+    );
 }
 
 /// A required `readOnly` property is required only in responses: an `Option` in a type a

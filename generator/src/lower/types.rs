@@ -240,6 +240,15 @@ impl<'d> Lowerer<'d> {
         hint: &str,
     ) -> Result<TypeRef, Diagnostic> {
         let definition = match shape(schema) {
+            // A string enum none of whose values is text has no values left: any text.
+            Shape::Unnamed(
+                unnamed @ Unnamed::Mixed {
+                    read_as: "string", ..
+                },
+            ) => {
+                self.warn_values_not_text(schema, pointer, true);
+                return self.unnamed_type(unnamed, pointer, hint);
+            }
             Shape::Unnamed(unnamed) => return self.unnamed_type(unnamed, pointer, hint),
             Shape::Defined(definition) => definition,
         };
@@ -348,8 +357,9 @@ impl<'d> Lowerer<'d> {
     }
 
     /// Warns of the values of a string enum that are not text (YAML reads `enum: [1, 2]`
-    /// as numbers): they are left out of the enum, whose `Unknown` takes them as text.
-    fn warn_values_not_text(&mut self, schema: &Schema, pointer: &Pointer) {
+    /// as numbers): they are left out of the enum, whose `Unknown` takes them as text; when
+    /// they are all of its values (`all`), it is read as any text.
+    fn warn_values_not_text(&mut self, schema: &Schema, pointer: &Pointer, all: bool) {
         let SchemaKind::Any(any) = &schema.schema_kind else {
             return;
         };
@@ -371,11 +381,17 @@ impl<'d> Lowerer<'d> {
             ),
             _ => (format!("`{first}`"), "is", "it", "a variant"),
         };
+        let what = match all {
+            true => "it has no values left and is read as any text (`String`)".to_owned(),
+            false => format!("received as text (`\"{first}\"`), such a value is `Unknown`"),
+        };
         let warning = Diagnostic::at(
             &pointer.push("enum"),
-            format!("{values} {are} not text, so the string enum leaves {them} out; received as text (`\"{first}\"`), such a value is `Unknown`"),
+            format!("{values} {are} not text, so the string enum leaves {them} out; {what}"),
         )
-        .with_help(format!("quote {them} in YAML, `'{first}'`, to make {them} {variants}"))
+        .with_help(format!(
+            "quote {them} in YAML, `'{first}'`, to make {them} {variants}"
+        ))
         .warning();
         self.warn_once(warning);
     }
@@ -456,7 +472,7 @@ impl<'d> Lowerer<'d> {
     ) -> Result<TypeKind, Diagnostic> {
         match definition {
             Definition::Enum(texts) => {
-                self.warn_values_not_text(schema, pointer);
+                self.warn_values_not_text(schema, pointer, false);
                 Ok(TypeKind::Enum(string_enum(&texts)))
             }
             Definition::Object(source) => {
