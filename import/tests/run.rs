@@ -17,8 +17,8 @@ use support::directory::{employee, employees, leavers};
 use support::{
     Events, LONG_COOL_DOWN, SOURCE, api, assert_dropping_mid_upload_leaves_no_open_session,
     assert_the_next_session_waits_for_the_cool_down, emulator, emulator_with_leavers, eventually,
-    importer, lent, open_sessions, options, positions, quick_retries, stop_after_an_upload,
-    stop_at,
+    importer, lent, open_sessions, options, positions, quick_retries, statuses,
+    stop_after_an_upload, stop_at,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -39,7 +39,7 @@ async fn twenty_five_thousand_users_and_three_hundred_leavers_in_three_sessions(
         )
         .await?;
 
-    let statuses: Vec<Status> = report.sessions.iter().map(|s| s.status.clone()).collect();
+    let statuses = statuses(&report);
     assert_eq!(
         statuses,
         [Status::Completed, Status::Completed, Status::Completed]
@@ -517,7 +517,7 @@ async fn an_import_that_ends_in_error_is_reported_and_the_others_stand() -> Test
     let report = importer(&emulator, options())
         .run(employees(0..12_000), leavers(0..0), |_| {})
         .await?;
-    let statuses: Vec<Status> = report.sessions.iter().map(|s| s.status.clone()).collect();
+    let statuses = statuses(&report);
     assert_eq!(statuses, [Status::Error, Status::Completed]);
     assert!(!report.is_complete_success());
     assert!(
@@ -1333,12 +1333,7 @@ async fn a_cool_down_as_long_as_a_duration_holds_is_waited_until_the_run_is_stop
         .await
         .expect_err("stopped");
     assert!(matches!(error.failure, Failure::Stopped), "{error}");
-    let statuses: Vec<_> = error
-        .report
-        .sessions
-        .iter()
-        .map(|s| s.status.clone())
-        .collect();
+    let statuses = statuses(&error.report);
     assert_eq!(statuses, [Status::Completed], "{}", error.report);
     assert!(open_sessions(&emulator).is_empty());
     emulator.shutdown().await;
@@ -1393,12 +1388,7 @@ async fn a_wait_that_would_end_past_the_deadline_stops_the_run_at_once() -> Test
             .iter()
             .any(|event| matches!(event, Event::Waiting { .. }))
     );
-    let statuses: Vec<_> = error
-        .report
-        .sessions
-        .iter()
-        .map(|s| s.status.clone())
-        .collect();
+    let statuses = statuses(&error.report);
     assert_eq!(statuses, [Status::Completed], "{}", error.report);
     assert!(open_sessions(&emulator).is_empty());
     emulator.shutdown().await;
@@ -1753,7 +1743,7 @@ async fn an_upload_whose_fate_is_unclear_is_sent_again_in_a_session_of_its_own()
             })
             .await?;
         // Three uploads planned in one session; the first put aside, then sent alone.
-        let statuses: Vec<_> = report.sessions.iter().map(|s| s.status.clone()).collect();
+        let statuses = statuses(&report);
         assert_eq!(
             statuses,
             [Status::Completed, Status::Completed],
@@ -1804,7 +1794,7 @@ async fn a_session_whose_only_upload_was_put_aside_leaves_the_run_a_success() ->
     let report = importer(&emulator, options())
         .run(employees(0..10), leavers(0..0), |_| {})
         .await?;
-    let statuses: Vec<_> = report.sessions.iter().map(|s| s.status.clone()).collect();
+    let statuses = statuses(&report);
     assert_eq!(statuses, [Status::Closed, Status::Completed]);
     assert!(report.is_complete_success(), "{report}");
     assert_eq!(emulator.users(SOURCE).len(), 10);

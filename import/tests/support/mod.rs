@@ -8,10 +8,12 @@ pub mod directory;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use okta_identity_source::models::IdentitySourceSessionStatus;
 use okta_identity_source::{Client, IdentitySourceApi, RetryPolicy};
 use okta_identity_source_emulator::{Emulator, EmulatorBuilder, Fault, SessionStatus};
 use okta_identity_source_import::{
-    Event, Failure, ImportError, Importer, InvalidRecord, Limits, Options, UserRecord, WaitReason,
+    Event, Failure, ImportError, Importer, InvalidRecord, Limits, Options, Report, UserRecord,
+    WaitReason,
 };
 
 pub const SOURCE: &str = "0oa1import";
@@ -213,6 +215,11 @@ pub fn lent<T>(record: &Result<T, InvalidRecord>) -> Result<&T, InvalidRecord> {
 /// Where each of `invalid` is, as reported (`record 2`, `users.csv:3`).
 pub fn positions(invalid: &[InvalidRecord]) -> Vec<String> {
     invalid.iter().map(|r| r.position.to_string()).collect()
+}
+
+/// The final status of each session of `report`, in order.
+pub fn statuses(report: &Report) -> Vec<IdentitySourceSessionStatus> {
+    report.sessions.iter().map(|s| s.status.clone()).collect()
 }
 
 /// The emulator's sessions that are still open for uploads.
