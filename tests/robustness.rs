@@ -42,6 +42,53 @@ fn thousands_of_nested_levels_are_refused_by_the_reader() {
     assert!(error.contains("recursion limit exceeded"), "{error}");
 }
 
+/// openapiv3 reads the first of the two it meets, and when that one is malformed it reads
+/// the object again in another order, finds it well formed and panics.
+#[test]
+fn a_parameter_header_or_link_with_both_of_two_exclusive_fields_is_refused_where_it_is() {
+    let operation = |inside: &str| {
+        format!("{MINIMAL_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n{inside}")
+    };
+    let malformed_first = "{type: string, maxLength: -1}";
+    for (document, at, fields) in [
+        (
+            operation(&format!(
+                "      parameters:\n        - name: q\n          in: query\n          schema: {malformed_first}\n          content: {{application/json: {{schema: {{type: string}}}}}}\n      responses: {{'200': {{description: ok}}}}\n"
+            )),
+            "#/paths/~1a/get/parameters/0",
+            "`schema` and `content`",
+        ),
+        (
+            operation(&format!(
+                "      responses:\n        '200':\n          description: ok\n          headers:\n            X-A:\n              schema: {malformed_first}\n              content: {{application/json: {{schema: {{type: string}}}}}}\n"
+            )),
+            "#/paths/~1a/get/responses/200/headers/X-A",
+            "`schema` and `content`",
+        ),
+        (
+            operation(
+                "      responses:\n        '200':\n          description: ok\n          links:\n            next: {operationRef: 5, operationId: getA}\n",
+            ),
+            "#/paths/~1a/get/responses/200/links/next",
+            "`operationRef` and `operationId`",
+        ),
+        // Both well formed: which is generated would depend on their order.
+        (
+            operation(
+                "      parameters:\n        - {name: q, in: query, content: {application/json: {schema: {type: object}}}, schema: {type: string}}\n      responses: {'200': {description: ok}}\n",
+            ),
+            "#/paths/~1a/get/parameters/0",
+            "`schema` and `content`",
+        ),
+    ] {
+        let error = error_of(&document);
+        assert!(
+            error.starts_with(&format!("at {at}: this has both {fields}, but ")),
+            "{document}\n{error}"
+        );
+    }
+}
+
 #[test]
 fn long_chains_of_references_are_refused_at_a_fixed_depth() {
     let error = error_of(&chain(3000, object_link));

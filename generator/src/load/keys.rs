@@ -93,11 +93,11 @@ struct Found<'de> {
     last_bool: Option<bool>,
 }
 
-/// What stopped the walk, at the key `key` of a mapping, and the tokens of the pointer to
-/// that mapping, last first: each mapping and list the error leaves on its way out adds
-/// its own.
+/// What stopped the walk, at the key `key` of a mapping (or at the mapping, without one),
+/// and the tokens of the pointer to that mapping, last first: each mapping and list the
+/// error leaves on its way out adds its own.
 struct Problem {
-    key: String,
+    key: Option<String>,
     kind: ProblemKind,
     tokens: Vec<String>,
 }
@@ -107,12 +107,40 @@ enum ProblemKind {
     Duplicate,
     /// The key is a `$ref`, and its value is this, not text.
     ReferenceNotText(String),
+    /// The mapping has both of two fields of which an object has one.
+    Exclusive(&'static Exclusive),
 }
+
+/// Two fields of which an object has at most one. openapiv3 reads the first it meets, so
+/// with both the document's order would decide what is generated, and where the first is
+/// malformed a second reading (in another order) makes it panic.
+struct Exclusive {
+    fields: [&'static str; 2],
+    /// The objects that have them.
+    objects: &'static str,
+    help: &'static str,
+}
+
+/// A parameter's or a header's value is described by a schema or by a media type.
+const SCHEMA_OR_CONTENT: Exclusive = Exclusive {
+    fields: ["schema", "content"],
+    objects: "a parameter or a header is described by one of the two",
+    help: "keep `schema` for a value written in the parameter's style, or `content` for one in a media type such as JSON",
+};
+
+/// A link names its operation by a reference or by its id.
+const OPERATION_REF_OR_ID: Exclusive = Exclusive {
+    fields: ["operationRef", "operationId"],
+    objects: "a link names its operation by one of the two",
+    help: "keep one of the two",
+};
 
 impl Problem {
     /// The error, with the line and column where the reader stopped when it knows them.
     fn diagnostic(self, at: Option<(usize, usize)>) -> Diagnostic {
-        let pointer = Pointer::of_tokens(self.tokens.iter().rev()).push(&self.key);
+        let key = self.key.unwrap_or_default();
+        let mapping = Pointer::of_tokens(self.tokens.iter().rev());
+        let pointer = mapping.push(&key);
         match self.kind {
             ProblemKind::Duplicate => {
                 let line = at
@@ -121,8 +149,7 @@ impl Problem {
                 Diagnostic::at(
                     &pointer,
                     format!(
-                        "the key `{}` is in this mapping twice{line}, and only one of the two would be read",
-                        self.key
+                        "the key `{key}` is in this mapping twice{line}, and only one of the two would be read"
                     ),
                 )
                 .with_help("merge the two, or remove one")
@@ -139,6 +166,17 @@ impl Problem {
                 )
                 .with_help("write the reference as text, such as `#/components/schemas/Pet`")
             }
+            ProblemKind::Exclusive(exclusive) => {
+                let [first, second] = exclusive.fields;
+                Diagnostic::at(
+                    &mapping,
+                    format!(
+                        "this has both `{first}` and `{second}`, but {}",
+                        exclusive.objects
+                    ),
+                )
+                .with_help(exclusive.help)
+            }
         }
     }
 }
@@ -153,6 +191,10 @@ enum Place {
     Operation(Pointer),
     /// An operation's responses, at this pointer.
     Responses(Pointer),
+    /// The links of a response or of the components, a map of names.
+    Links,
+    /// A link.
+    Link,
     Other,
 }
 
@@ -185,6 +227,7 @@ impl Place {
                 Place::Operation(at.push(method))
             }
             (Place::Operation(at), Some("responses")) => Place::Responses(at.push("responses")),
+            (Place::Links, Some(name)) if !name.starts_with("x-") => Place::Link,
             (Place::Responses(at), Some(key)) if !is_responses_key(key) => {
                 keys.not_statuses.push(
                     Diagnostic::at(
@@ -275,13 +318,18 @@ impl<'de> Visitor<'de> for Walk<'_, 'de> {
             many: &mut many,
             found: &mut *found,
         })? {
-            let child_place = place.enter(key.as_deref(), &mut found.keys);
+            let mut child_place = place.enter(key.as_deref(), &mut found.keys);
+            if matches!(mode, Some(Mode::Keywords | Mode::Components))
+                && key.as_deref() == Some("links")
+            {
+                child_place = Place::Links;
+            }
             if matches!(mode, Some(Mode::Keywords)) && key.as_deref() == Some("$ref") {
                 let super::tree::Wide(value) = map.next_value()?;
                 if !value.is_string() {
                     let kind = super::keywords::found(&value);
                     found.problem = Some(Problem {
-                        key: "$ref".to_owned(),
+                        key: Some("$ref".to_owned()),
                         kind: ProblemKind::ReferenceNotText(kind),
                         tokens: Vec::new(),
                     });
@@ -316,6 +364,22 @@ impl<'de> Visitor<'de> for Walk<'_, 'de> {
             // The mapping is read as a `$ref` alone: what is inside it does not count.
             found.keys.nullable_refs.truncate(refs_start);
             found.keys.nullable_refs.push(Vec::new());
+        }
+        let exclusive = match (&place, mode) {
+            (Place::Link, _) => Some(&OPERATION_REF_OR_ID),
+            (_, Some(Mode::Keywords)) => Some(&SCHEMA_OR_CONTENT),
+            _ => None,
+        };
+        if let Some(exclusive) = exclusive
+            && !has("$ref")
+            && exclusive.fields.iter().all(|field| has(field))
+        {
+            found.problem = Some(Problem {
+                key: None,
+                kind: ProblemKind::Exclusive(exclusive),
+                tokens: Vec::new(),
+            });
+            return Err(de::Error::custom("two fields of which an object has one"));
         }
         found.open.truncate(start);
         Ok(())
@@ -429,7 +493,7 @@ impl<'de> Key<'_, 'de> {
             Err(key) => key,
         };
         self.found.problem = Some(Problem {
-            key: key.into_owned(),
+            key: Some(key.into_owned()),
             kind: ProblemKind::Duplicate,
             tokens: Vec::new(),
         });
@@ -605,6 +669,51 @@ mod tests {
             "schema: {$defs: {$ref: {type: string}}, patternProperties: {$ref: {type: string}}}\n",
             "components:\n  schemas:\n    A:\n      properties:\n        $ref: {type: string}\n  examples:\n    E: {value: {$ref: 5}}\n",
             "schema: {$ref: '#/components/schemas/A'}\n",
+        ] {
+            assert_eq!(error_of(fine), "no error", "{fine}");
+        }
+    }
+
+    #[test]
+    fn two_fields_of_which_an_object_has_one_are_refused_together() {
+        for (text, at, fields) in [
+            (
+                "paths:\n  /a:\n    parameters:\n      - {name: q, in: query, schema: {type: string}, content: {}}\n",
+                "#/paths/~1a/parameters/0",
+                "`schema` and `content`",
+            ),
+            (
+                "components:\n  headers:\n    H: {content: {}, schema: {maxLength: -1}}\n",
+                "#/components/headers/H",
+                "`schema` and `content`",
+            ),
+            (
+                "components:\n  links:\n    L: {operationRef: 5, operationId: a}\n",
+                "#/components/links/L",
+                "`operationRef` and `operationId`",
+            ),
+            (
+                "responses: {default: {links: {l: {operationId: a, operationRef: '#/paths'}}}}\n",
+                "#/responses/default/links/l",
+                "`operationRef` and `operationId`",
+            ),
+        ] {
+            let error = error_of(text);
+            assert!(
+                error.starts_with(&format!("at {at}: this has both {fields}, but ")),
+                "{text}: {error}"
+            );
+        }
+        for fine in [
+            // Beside a `$ref`, neither is read.
+            "parameters: [{$ref: '#/p', schema: {}, content: {}}]\n",
+            "links: {l: {$ref: '#/l', operationRef: a, operationId: b}}\n",
+            // Names and data.
+            "schema: {properties: {schema: {}, content: {}}}\n",
+            "schema: {example: {schema: 1, content: 2}}\n",
+            "x-a: {links: {l: {operationRef: a, operationId: b}}}\n",
+            "links: {x-l: {operationRef: a, operationId: b}}\n",
+            "links: {l: {parameters: {operationRef: a, operationId: b}}}\n",
         ] {
             assert_eq!(error_of(fine), "no error", "{fine}");
         }
