@@ -30,15 +30,32 @@ fn object_link(next: usize) -> String {
     format!("{{type: object, properties: {{next: {{$ref: '#/components/schemas/S{next}'}}}}}}")
 }
 
+/// In flow style (`{…}`, `[…]`) they are refused before the YAML reader, which would take
+/// a time quadratic in their depth to refuse them; in block style, and in JSON, by the
+/// reader.
 #[test]
 fn thousands_of_nested_levels_are_refused_by_the_reader() {
-    let depth = 5000;
+    let depth = 20_000;
     let schema = format!(
         "{}{{type: string}}{}",
         "{type: array, items: ".repeat(depth),
         "}".repeat(depth)
     );
-    let error = error_of(&answering(&schema));
+    assert_eq!(
+        error_of(&answering(&schema)),
+        "the document could not be read (line 11, column 2711): its `[…]` and `{…}` nest more than 128 deep"
+    );
+    let blocks: String = (0..1000)
+        .map(|level| format!("{}- \n", "  ".repeat(level)))
+        .collect();
+    let error = error_of(&format!("{MINIMAL_HEAD}paths: {{}}\nx-a:\n{blocks}"));
+    assert!(error.contains("recursion limit exceeded"), "{error}");
+    let json = format!(
+        "{{\"openapi\": \"3.0.3\", \"x-a\": {}{}}}",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    let error = error_of(&json);
     assert!(error.contains("recursion limit exceeded"), "{error}");
 }
 

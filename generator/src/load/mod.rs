@@ -42,6 +42,7 @@ mod failure;
 mod keys;
 mod keywords;
 mod merge;
+mod nesting;
 mod openapi31;
 mod position;
 mod references;
@@ -93,6 +94,7 @@ pub fn load(text: &str) -> Result<OpenAPI, Diagnostic> {
 /// callback given by `$ref`) is changed so it can, with a warning.
 pub fn read(text: &str) -> Result<Loaded, Diagnostic> {
     let text = without_byte_order_mark(text);
+    shallow_enough(text)?;
     let keys = keys::scan(text)?;
     match parse::<OpenAPI>(text) {
         Ok(mut document)
@@ -128,7 +130,23 @@ pub fn read(text: &str) -> Result<Loaded, Diagnostic> {
 /// [`read`], so only for a document that [`read`] has read and that has such references.
 pub fn read_with_references_moved(text: &str) -> Result<Loaded, Diagnostic> {
     let text = without_byte_order_mark(text);
+    shallow_enough(text)?;
     read_tree(text, keys::scan(text)?, true)
+}
+
+/// An error when the flow collections of a YAML text nest deeper than the YAML reader
+/// takes, found before that reader takes a time quadratic in their depth to say so.
+fn shallow_enough(text: &str) -> Result<(), Diagnostic> {
+    if json_text(text).is_some() {
+        return Ok(());
+    }
+    match nesting::too_deep(text) {
+        Some((line, column)) => Err(Diagnostic::document(format!(
+            "the document could not be read (line {line}, column {column}): its `[…]` and `{{…}}` nest more than {} deep",
+            nesting::DEEPEST
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// A document that needs changes before openapiv3 reads it (a 3.1 document, paths
