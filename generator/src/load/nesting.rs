@@ -59,6 +59,13 @@ impl<'t> Scan<'t> {
         matches!(self.byte(at), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
     }
 
+    /// Whether the byte at `at` ends a token here: as [`Self::ends_token`], and inside a
+    /// flow collection, an indicator of one (`,`, a bracket, a brace).
+    fn ends_token_here(&self, at: usize) -> bool {
+        self.ends_token(at)
+            || self.depth > 0 && matches!(self.byte(at), Some(b',' | b'[' | b']' | b'{' | b'}'))
+    }
+
     /// The offset where a collection opens deeper than `deepest`, if one does.
     fn too_deep(mut self) -> Option<usize> {
         self.line_start()?;
@@ -91,15 +98,8 @@ impl<'t> Scan<'t> {
                     self.node_start = false;
                     continue;
                 }
-                b'-' | b'?' | b':' if self.ends_token(self.at + 1) => self.node_start = true,
-                b':' if self.depth > 0
-                    && matches!(
-                        self.byte(self.at + 1),
-                        Some(b',' | b'[' | b']' | b'{' | b'}')
-                    ) =>
-                {
-                    self.node_start = true;
-                }
+                b'-' | b'?' if self.ends_token(self.at + 1) => self.node_start = true,
+                b':' if self.ends_token_here(self.at + 1) => self.node_start = true,
                 b'|' | b'>' if self.depth == 0 && self.node_start => {
                     self.block_scalar = Some((self.indent, None));
                     self.skip_line();
@@ -107,13 +107,7 @@ impl<'t> Scan<'t> {
                 }
                 // An anchor or a tag comes before the node it names.
                 b'&' | b'!' if self.node_start => {
-                    while !self.ends_token(self.at + 1)
-                        && !(self.depth > 0
-                            && matches!(
-                                self.byte(self.at + 1),
-                                Some(b',' | b'[' | b']' | b'{' | b'}')
-                            ))
-                    {
+                    while !self.ends_token_here(self.at + 1) {
                         self.at += 1;
                     }
                 }
