@@ -26,14 +26,23 @@ struct Scan<'t> {
     /// How deep collections may nest.
     deepest: usize,
     at: usize,
+    /// Where the current line starts.
+    line: usize,
     /// How many flow collections are open here.
     depth: usize,
     /// Whether a node may start here (a collection, a quoted scalar, a block scalar).
     node_start: bool,
-    /// The indentation of the current line.
-    indent: usize,
-    /// Set by a block scalar's indicator (`|`, `>`): its line's indentation, and the
-    /// indentation of its content once its first line says it.
+    /// Outside flow collections, the column of the collection whose value comes next:
+    /// the line's indentation, or where its last key or entry began; `None` before the
+    /// first. A scalar's lines go on while they are indented more.
+    parent: Option<usize>,
+    /// Where the last scalar outside flow collections began (a key, once `:` follows).
+    scalar: usize,
+    /// While a plain scalar outside flow collections may go on at the next line: the
+    /// least indentation of its lines.
+    plain: Option<usize>,
+    /// Set by a block scalar's indicator (`|`, `>`): the least indentation of its lines,
+    /// and their indentation once its first line says it.
     block_scalar: Option<(usize, Option<usize>)>,
 }
 
@@ -43,9 +52,12 @@ impl<'t> Scan<'t> {
             text,
             deepest,
             at: 0,
+            line: 0,
             depth: 0,
             node_start: true,
-            indent: 0,
+            parent: None,
+            scalar: 0,
+            plain: None,
             block_scalar: None,
         }
     }
@@ -66,10 +78,20 @@ impl<'t> Scan<'t> {
             || self.depth > 0 && matches!(self.byte(at), Some(b',' | b'[' | b']' | b'{' | b'}'))
     }
 
+    fn column(&self) -> usize {
+        self.at - self.line
+    }
+
+    /// The least indentation of a scalar's lines after its first, outside flow collections.
+    fn scalar_indent(&self) -> usize {
+        self.parent.map_or(0, |parent| parent + 1)
+    }
+
     /// The offset where a collection opens deeper than `deepest`, if one does.
     fn too_deep(mut self) -> Option<usize> {
         self.line_start()?;
         while let Some(byte) = self.byte(self.at) {
+            let block = self.depth == 0;
             match byte {
                 b'\n' => {
                     self.at += 1;
@@ -77,31 +99,44 @@ impl<'t> Scan<'t> {
                     continue;
                 }
                 b' ' | b'\t' | b'\r' => {}
-                b'#' if self.at == 0 || self.ends_token(self.at - 1) => {
+                b'#' if self.at == self.line || self.ends_token(self.at - 1) => {
+                    self.plain = None;
                     self.skip_line();
                     continue;
                 }
-                b'[' | b'{' if self.depth > 0 || self.node_start => {
+                b'[' | b'{' if !block || self.node_start => {
                     self.depth += 1;
                     if self.depth > self.deepest {
                         return Some(self.at);
                     }
                     self.node_start = true;
                 }
-                b']' | b'}' if self.depth > 0 => {
+                b']' | b'}' if !block => {
                     self.depth -= 1;
                     self.node_start = false;
                 }
-                b',' if self.depth > 0 => self.node_start = true,
+                b',' if !block => self.node_start = true,
                 b'"' | b'\'' if self.node_start => {
+                    self.scalar = self.column();
                     self.skip_quoted(byte)?;
                     self.node_start = false;
                     continue;
                 }
-                b'-' | b'?' if self.ends_token(self.at + 1) => self.node_start = true,
-                b':' if self.ends_token_here(self.at + 1) => self.node_start = true,
-                b'|' | b'>' if self.depth == 0 && self.node_start => {
-                    self.block_scalar = Some((self.indent, None));
+                b'-' | b'?' if self.node_start && self.ends_token(self.at + 1) => {
+                    if block {
+                        self.parent = Some(self.column());
+                    }
+                }
+                b':' if self.ends_token_here(self.at + 1) => {
+                    self.node_start = true;
+                    if block {
+                        // What came before was a key.
+                        self.parent = Some(self.scalar);
+                        self.plain = None;
+                    }
+                }
+                b'|' | b'>' if block && self.node_start => {
+                    self.block_scalar = Some((self.scalar_indent().max(1), None));
                     self.skip_line();
                     continue;
                 }
@@ -111,7 +146,13 @@ impl<'t> Scan<'t> {
                         self.at += 1;
                     }
                 }
-                _ => self.node_start = false,
+                _ => {
+                    if block && self.node_start {
+                        self.scalar = self.column();
+                        self.plain = Some(self.scalar_indent());
+                    }
+                    self.node_start = false;
+                }
             }
             self.at += 1;
         }
@@ -122,6 +163,7 @@ impl<'t> Scan<'t> {
     /// indentation. `None` at the end of the text.
     fn line_start(&mut self) -> Option<()> {
         loop {
+            self.line = self.at;
             let indent = self.text[self.at..]
                 .iter()
                 .take_while(|&&byte| byte == b' ')
@@ -131,12 +173,12 @@ impl<'t> Scan<'t> {
                 .iter()
                 .take_while(|&&byte| byte != b'\n')
                 .all(|&byte| byte == b' ' || byte == b'\t' || byte == b'\r');
-            if let Some((parent, content)) = self.block_scalar {
+            if let Some((least, content)) = self.block_scalar {
                 let inside = match content {
                     _ if blank => rest.contains(&b'\n'),
                     Some(content) => indent >= content,
-                    None if indent > parent => {
-                        self.block_scalar = Some((parent, Some(indent)));
+                    None if indent >= least => {
+                        self.block_scalar = Some((least, Some(indent)));
                         true
                     }
                     None => false,
@@ -151,9 +193,16 @@ impl<'t> Scan<'t> {
                 }
                 self.block_scalar = None;
             }
-            if self.depth == 0 {
-                self.indent = indent;
-                self.node_start = true;
+            if self.depth == 0 && !blank {
+                let goes_on =
+                    self.plain.is_some_and(|least| indent >= least) && rest.first() != Some(&b'#');
+                if !goes_on {
+                    self.plain = None;
+                    if self.parent.is_some() {
+                        self.parent = Some(indent);
+                    }
+                    self.node_start = true;
+                }
             }
             self.at += indent;
             return Some(());
@@ -221,6 +270,10 @@ mod tests {
             format!("d: |\n  [[\n{}e: 1\n", many("  [{\n\n")),
             format!("- d: >-\n    {{\n{}- e: [a]\n", many("    [[\n")),
             many("f: [it's, \"]]\", 'a''[b']\n"),
+            // The lines of a plain scalar after its first.
+            format!("g: a\n{}h: 1\n", many("  [b {\n")),
+            format!("- i: a\n{}", many("   [b\n\n")),
+            format!("a\n{}", many("[b\n")),
         ] {
             assert_eq!(too_deep(&text), None, "{text}");
         }
@@ -262,8 +315,15 @@ mod tests {
     }
 
     #[test]
-    fn a_block_scalar_ends_where_its_indentation_does() {
-        let text = format!("a:\n  b: |\n     text\n  c: {}\n", "[".repeat(DEEPEST + 1));
-        assert_eq!(too_deep(&text), Some((4, 6 + DEEPEST)));
+    fn scalars_end_where_their_indentation_does() {
+        let deep = "[".repeat(DEEPEST + 1);
+        let block = format!("a:\n  b: |\n     text\n  c: {deep}\n");
+        assert_eq!(too_deep(&block), Some((4, 6 + DEEPEST)));
+        let entry = format!("- b: >\n  c: {deep}\n");
+        assert_eq!(too_deep(&entry), Some((2, 6 + DEEPEST)));
+        let plain = format!("- b: a\n    a\n  c: {deep}\n");
+        assert_eq!(too_deep(&plain), Some((3, 6 + DEEPEST)));
+        let commented = format!("b: a # note\n  {deep}\n");
+        assert_eq!(too_deep(&commented), Some((2, 3 + DEEPEST)));
     }
 }
