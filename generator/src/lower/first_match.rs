@@ -20,8 +20,8 @@ pub(super) fn order_first_match_unions(types: &mut [TypeDef]) {
         for (index, variant) in union.variants.iter().enumerate() {
             let before = ordered.iter().position(|&earlier| {
                 let earlier = &union.variants[earlier].ty;
-                takes_all_of(types, earlier, &variant.ty)
-                    && !takes_all_of(types, &variant.ty, earlier)
+                takes_all_of(types, earlier, &variant.ty, DEPTH)
+                    && !takes_all_of(types, &variant.ty, earlier, DEPTH)
             });
             ordered.insert(before.unwrap_or(ordered.len()), index);
         }
@@ -85,9 +85,14 @@ fn takes_arrays(types: &[TypeDef], ty: &TypeRef, depth: usize) -> bool {
     }
 }
 
+/// How many structs deep [`takes_all_of`] compares their properties' types; deeper (round
+/// a cycle, say), it takes only the same type.
+const DEPTH: usize = 8;
+
 /// Whether every non-null JSON value that decodes as `narrow` also decodes as `wide`, as
-/// far as the types tell (a struct ignores properties it does not declare).
-fn takes_all_of(types: &[TypeDef], wide: &TypeRef, narrow: &TypeRef) -> bool {
+/// far as the types tell (a struct ignores properties it does not declare), looking into
+/// `depth` structs deep.
+fn takes_all_of(types: &[TypeDef], wide: &TypeRef, narrow: &TypeRef, depth: usize) -> bool {
     let (wide, narrow) = (resolved(types, wide), resolved(types, narrow));
     match (wide, narrow) {
         (TypeRef::Json, _) => true,
@@ -100,13 +105,15 @@ fn takes_all_of(types: &[TypeDef], wide: &TypeRef, narrow: &TypeRef) -> bool {
         | (TypeRef::I32, TypeRef::I32)
         | (TypeRef::U64, TypeRef::U64) => true,
         (TypeRef::List(wide), TypeRef::List(narrow))
-        | (TypeRef::Map(wide), TypeRef::Map(narrow)) => takes_all_of(types, wide, narrow),
+        | (TypeRef::Map(wide), TypeRef::Map(narrow)) => takes_all_of(types, wide, narrow, depth),
         (TypeRef::Map(values), TypeRef::Named(_)) => {
             matches!(**values, TypeRef::Json) && struct_of(types, narrow).is_some()
         }
         (TypeRef::Named(_), TypeRef::Named(_)) => {
             match (struct_of(types, wide), struct_of(types, narrow)) {
-                (Some(wide), Some(narrow)) => struct_takes_all_of(wide, narrow),
+                (Some(wide), Some(narrow)) if depth > 0 => {
+                    struct_takes_all_of(types, wide, narrow, depth - 1)
+                }
                 _ => wide == narrow,
             }
         }
@@ -142,9 +149,10 @@ fn struct_of<'t>(types: &'t [TypeDef], ty: &TypeRef) -> Option<&'t Struct> {
 }
 
 /// Whether every object that decodes as `narrow` decodes as `wide`: each property `wide`
-/// declares may be left out or be `null` only where `wide` allows it, with the same type,
-/// and any other property of `wide` (`additionalProperties`) may be any JSON value.
-fn struct_takes_all_of(wide: &Struct, narrow: &Struct) -> bool {
+/// declares may be left out or be `null` only where `wide` allows it, and takes every
+/// value `narrow`'s does, and any other property of `wide` (`additionalProperties`) may be
+/// any JSON value.
+fn struct_takes_all_of(types: &[TypeDef], wide: &Struct, narrow: &Struct, depth: usize) -> bool {
     let any_other = wide
         .additional
         .as_ref()
@@ -157,13 +165,30 @@ fn struct_takes_all_of(wide: &Struct, narrow: &Struct) -> bool {
                 .find(|n| n.wire_name == field.wire_name)
             {
                 Some(same) => {
-                    same.ty == field.ty
+                    takes_all_of(types, &field.ty, &same.ty, depth)
+                        && (takes_null(types, &field.ty) || !takes_null(types, &same.ty))
                         && (may_be_null(field) || !may_be_null(same))
                         && (field.presence.may_be_absent() || !same.presence.may_be_absent())
                 }
                 None => field.presence.may_be_absent(),
             }
         })
+}
+
+/// Whether `null` decodes as `ty`.
+fn takes_null<'t>(types: &'t [TypeDef], mut ty: &'t TypeRef) -> bool {
+    for _ in 0..=types.len() {
+        ty = match ty {
+            TypeRef::Nullable(_) | TypeRef::Json => return true,
+            TypeRef::Boxed(inner) => inner,
+            TypeRef::Named(name) => match type_named(types, name).map(|def| &def.kind) {
+                Some(TypeKind::Alias(target)) => target,
+                _ => return false,
+            },
+            _ => return false,
+        };
+    }
+    false
 }
 
 /// Whether the property may be `null` (an optional one's `Option` takes `null` too).
