@@ -115,11 +115,15 @@ pub(super) fn deepest(tree: &Value, tokens: Vec<String>, message: String) -> Fai
 }
 
 /// serde's words for what openapiv3's types expect, in the document's terms.
-fn in_openapi_terms(message: String) -> String {
+pub(super) fn in_openapi_terms(message: String) -> String {
     const TERMS: &[(&str, &str)] = &[
         (
             "no variant of enum ParameterSchemaOrContent found in flattened data",
             "a parameter needs a `schema` or a `content`",
+        ),
+        (
+            "missing field `responses`",
+            "missing field `responses`: an OpenAPI 3.0 operation lists its responses (3.1 may leave them out)",
         ),
         (
             "expected struct Schema",

@@ -247,9 +247,10 @@ struct ParseError {
 
 impl ParseError {
     fn into_diagnostic(self) -> Diagnostic {
+        let message = failure::in_openapi_terms(self.message);
         match self.pointer {
-            Some(pointer) => Diagnostic::at(&pointer, self.message),
-            None => Diagnostic::document(self.message),
+            Some(pointer) => Diagnostic::at(&pointer, message),
+            None => Diagnostic::document(message),
         }
     }
 }
@@ -630,6 +631,25 @@ mod tests {
         assert_eq!(
             error.message,
             "the document could not be read (line 6, column 22): YAML does not allow the character U+0001; write it escaped in a double-quoted string (`\\u0001`), or leave it out"
+        );
+    }
+
+    #[test]
+    fn an_operation_without_responses_is_read_in_3_1_and_refused_in_3_0_saying_why() {
+        let document = |version: &str| {
+            format!(
+                "openapi: {version}\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n    get: {{operationId: a}}\n"
+            )
+        };
+        let read = load(&document("3.1.0")).expect("3.1 may leave responses out");
+        let operation = read.paths.paths["/a"]
+            .as_item()
+            .and_then(|item| item.get.as_ref());
+        assert!(operation.is_some_and(|operation| operation.responses.responses.is_empty()));
+        let error = load(&document("3.0.3")).expect_err("3.0 may not");
+        assert_eq!(
+            error.to_string(),
+            "at #/paths/~1a/get: the document could not be read (line 5, column 10): missing field `responses`: an OpenAPI 3.0 operation lists its responses (3.1 may leave them out)"
         );
     }
 

@@ -81,11 +81,11 @@ pub(super) fn is_version(version: &str) -> bool {
     version == "3.1" || version.starts_with("3.1.")
 }
 
-/// Converts an OpenAPI 3.1 `document` to OpenAPI 3.0 in place, returning notes on what was
-/// left out (webhooks).
 /// The HTTP scheme a 3.1 `type: mutualTLS` security scheme is read as.
 pub(crate) const MUTUAL_TLS: &str = "mutualTLS";
 
+/// Converts an OpenAPI 3.1 `document` to OpenAPI 3.0 in place, returning notes on what was
+/// left out (webhooks).
 pub(super) fn convert(document: &mut Value) -> Result<Vec<Diagnostic>, Diagnostic> {
     let Value::Mapping(root) = document else {
         return Err(Diagnostic::document(
@@ -106,8 +106,10 @@ pub(super) fn convert(document: &mut Value) -> Result<Vec<Diagnostic>, Diagnosti
             .warning(),
         );
     }
-    root.entry("paths".into())
+    let paths = root
+        .entry("paths".into())
         .or_insert_with(|| Value::Mapping(Mapping::new()));
+    add_responses(paths);
     if let Some(Value::Mapping(info)) = root.get_mut("info") {
         convert_info(info);
     }
@@ -121,6 +123,28 @@ pub(super) fn convert(document: &mut Value) -> Result<Vec<Diagnostic>, Diagnosti
         }
     }
     Ok(notes)
+}
+
+/// An operation without `responses`, which 3.1 allows, is given none, as 3.0 writes it: its
+/// answers are read as empty.
+fn add_responses(paths: &mut Value) {
+    let Value::Mapping(paths) = paths else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Value::Mapping(item) = item else {
+            continue;
+        };
+        for (key, operation) in item.iter_mut() {
+            if let Value::Mapping(operation) = operation
+                && super::keys::METHODS.contains(&key_text(key).as_str())
+            {
+                operation
+                    .entry("responses".into())
+                    .or_insert_with(|| Value::Mapping(Mapping::new()));
+            }
+        }
+    }
 }
 
 /// `info.summary` leads the description; `info.license.identifier` (SPDX) becomes its URL.
@@ -702,6 +726,7 @@ mod tests {
             "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
             "info": {"title": "t", "summary": "S.", "version": 2, "license": {"name": "MIT", "identifier": "MIT"}},
             "webhooks": {"ping": {"post": {"responses": {"200": {"description": "ok"}}}}},
+            "paths": {"/a": {"summary": "A.", "get": {"operationId": "a"}, "put": {"responses": {"204": {"description": "ok"}}}}},
         }));
         let notes = convert(&mut document).expect("converts");
         assert_eq!(
@@ -709,7 +734,7 @@ mod tests {
             yaml(json!({
                 "openapi": "3.0.3",
                 "info": {"title": "t", "description": "S.", "version": "2", "license": {"name": "MIT", "url": "https://spdx.org/licenses/MIT.html"}},
-                "paths": {},
+                "paths": {"/a": {"summary": "A.", "get": {"operationId": "a", "responses": {}}, "put": {"responses": {"204": {"description": "ok"}}}}},
             }))
         );
         assert_eq!(
