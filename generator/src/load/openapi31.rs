@@ -117,9 +117,9 @@ pub(super) fn convert(document: &mut Value) -> Result<Vec<Diagnostic>, Diagnosti
     for (key, value) in root.iter_mut() {
         let key = key_text(key);
         if key == "components" {
-            convert_components(value, &components)?;
+            convert_components(value, &components, &mut notes)?;
         } else if !key.starts_with("x-") {
-            walk(value, &Pointer::root().push(key))?;
+            walk(value, &Pointer::root().push(key), &mut notes)?;
         }
     }
     Ok(notes)
@@ -170,7 +170,11 @@ fn convert_info(info: &mut Mapping) {
 }
 
 /// `components`: its `schemas` are schemas, the rest is walked like any other part.
-fn convert_components(components: &mut Value, at: &Pointer) -> Result<(), Diagnostic> {
+fn convert_components(
+    components: &mut Value,
+    at: &Pointer,
+    notes: &mut Vec<Diagnostic>,
+) -> Result<(), Diagnostic> {
     let Value::Mapping(components) = components else {
         return Ok(());
     };
@@ -180,7 +184,7 @@ fn convert_components(components: &mut Value, at: &Pointer) -> Result<(), Diagno
         match (key.as_str(), value) {
             ("schemas", Value::Mapping(schemas)) => {
                 for (name, schema) in schemas.iter_mut() {
-                    convert_schema(schema, &at.push(key_text(name)))?;
+                    convert_schema(schema, &at.push(key_text(name)), notes)?;
                 }
             }
             // 3.0 has no `mutualTLS`: written as an HTTP scheme of that name, which lowering
@@ -196,7 +200,7 @@ fn convert_components(components: &mut Value, at: &Pointer) -> Result<(), Diagno
                 }
             }
             (key, _) if key.starts_with("x-") => {}
-            (_, value) => walk(value, &at)?,
+            (_, value) => walk(value, &at, notes)?,
         }
     }
     Ok(())
@@ -204,21 +208,21 @@ fn convert_components(components: &mut Value, at: &Pointer) -> Result<(), Diagno
 
 /// A part of the document that is not a schema: the schemas under it (every `schema`
 /// field) are converted. Examples and extensions hold data, not OpenAPI, and are left alone.
-fn walk(value: &mut Value, at: &Pointer) -> Result<(), Diagnostic> {
+fn walk(value: &mut Value, at: &Pointer, notes: &mut Vec<Diagnostic>) -> Result<(), Diagnostic> {
     match value {
         Value::Mapping(map) => {
             for (key, child) in map.iter_mut() {
                 match key_text(key).as_str() {
                     "example" | "examples" => {}
-                    "schema" => convert_schema(child, &at.push("schema"))?,
+                    "schema" => convert_schema(child, &at.push("schema"), notes)?,
                     key if key.starts_with("x-") => {}
-                    key => walk(child, &at.push(key))?,
+                    key => walk(child, &at.push(key), notes)?,
                 }
             }
         }
         Value::Sequence(items) => {
             for (index, item) in items.iter_mut().enumerate() {
-                walk(item, &at.push(index))?;
+                walk(item, &at.push(index), notes)?;
             }
         }
         _ => {}
@@ -236,8 +240,12 @@ enum Refusal {
 
 /// One schema, and the schemas inside it; one with no 3.0 form becomes a [`MARKER`] schema
 /// that keeps its annotations (title, description).
-fn convert_schema(schema: &mut Value, at: &Pointer) -> Result<(), Diagnostic> {
-    match try_convert_schema(schema, at) {
+fn convert_schema(
+    schema: &mut Value,
+    at: &Pointer,
+    notes: &mut Vec<Diagnostic>,
+) -> Result<(), Diagnostic> {
+    match try_convert_schema(schema, at, notes) {
         Ok(()) => Ok(()),
         Err(Refusal::Invalid(error)) => Err(error),
         Err(Refusal::Unconvertible(error)) => {
@@ -247,7 +255,11 @@ fn convert_schema(schema: &mut Value, at: &Pointer) -> Result<(), Diagnostic> {
     }
 }
 
-fn try_convert_schema(schema: &mut Value, at: &Pointer) -> Result<(), Refusal> {
+fn try_convert_schema(
+    schema: &mut Value,
+    at: &Pointer,
+    notes: &mut Vec<Diagnostic>,
+) -> Result<(), Refusal> {
     let map = match schema {
         Value::Bool(true) => {
             *schema = Value::Mapping(Mapping::new());
@@ -268,8 +280,8 @@ fn try_convert_schema(schema: &mut Value, at: &Pointer) -> Result<(), Refusal> {
     };
     refuse_unconvertible(map, at).map_err(Refusal::Unconvertible)?;
     wrap_reference(map);
-    convert_subschemas(map, at).map_err(Refusal::Invalid)?;
-    convert_unevaluated_properties(map, at).map_err(Refusal::Invalid)?;
+    convert_subschemas(map, at, notes).map_err(Refusal::Invalid)?;
+    convert_unevaluated_properties(map, at, notes).map_err(Refusal::Invalid)?;
     convert_types(map, at)?;
     drop_null_members(map);
     convert_keywords(map);
@@ -348,7 +360,22 @@ fn wrap_reference(map: &mut Mapping) {
     }
 }
 
-fn convert_subschemas(map: &mut Mapping, at: &Pointer) -> Result<(), Diagnostic> {
+fn convert_subschemas(
+    map: &mut Mapping,
+    at: &Pointer,
+    notes: &mut Vec<Diagnostic>,
+) -> Result<(), Diagnostic> {
+    let required: Vec<String> = map
+        .get("required")
+        .and_then(Value::as_sequence)
+        .map(|names| {
+            names
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
     for (keyword, value) in map.iter_mut() {
         let Some(keyword) = keyword.as_str() else {
             continue;
@@ -356,32 +383,64 @@ fn convert_subschemas(map: &mut Mapping, at: &Pointer) -> Result<(), Diagnostic>
         let at = at.push(keyword);
         if SUBSCHEMA_KEYWORDS.contains(&keyword) {
             if !(keyword == "additionalProperties" && value.is_bool()) {
-                convert_schema(value, &at)?;
+                convert_schema(value, &at, notes)?;
             }
         } else if SUBSCHEMA_LIST_KEYWORDS.contains(&keyword) {
             if let Value::Sequence(members) = value {
                 for (index, member) in members.iter_mut().enumerate() {
                     if !is_null_schema(member) {
-                        convert_schema(member, &at.push(index))?;
+                        convert_schema(member, &at.push(index), notes)?;
                     }
                 }
             }
         } else if SUBSCHEMA_MAP_KEYWORDS.contains(&keyword)
             && let Value::Mapping(schemas) = value
         {
+            if keyword == "properties" {
+                leave_out_never_present(schemas, &required, &at, notes);
+            }
             for (name, schema) in schemas.iter_mut() {
-                convert_schema(schema, &at.push(key_text(name)))?;
+                convert_schema(schema, &at.push(key_text(name)), notes)?;
             }
         }
     }
     Ok(())
 }
 
+/// A property whose schema is `false` is never present: it is left out, with a warning
+/// (rather than made a property of any value, which could be sent). One that is also
+/// required is kept, and refused as the schema `false` is: no object is valid.
+fn leave_out_never_present(
+    properties: &mut Mapping,
+    required: &[String],
+    at: &Pointer,
+    notes: &mut Vec<Diagnostic>,
+) {
+    properties.retain(|name, schema| {
+        let name = key_text(name);
+        let never = *schema == Value::Bool(false) && !required.contains(&name);
+        if never {
+            notes.push(
+                Diagnostic::at(
+                    &at.push(&name),
+                    format!("the property `{name}` is never present (its schema is `false`), so it is left out"),
+                )
+                .warning(),
+            );
+        }
+        !never
+    });
+}
+
 /// `unevaluatedProperties`, which OpenAPI 3.0 lacks: what `additionalProperties` says of the
 /// properties no other keyword names, as the generator reads it too (it merges an `allOf`'s
 /// properties into the object's own). It takes that keyword's place unless the schema has
 /// one, its schema converted where it is.
-fn convert_unevaluated_properties(map: &mut Mapping, at: &Pointer) -> Result<(), Diagnostic> {
+fn convert_unevaluated_properties(
+    map: &mut Mapping,
+    at: &Pointer,
+    notes: &mut Vec<Diagnostic>,
+) -> Result<(), Diagnostic> {
     let Some(mut value) = map.shift_remove("unevaluatedProperties") else {
         return Ok(());
     };
@@ -389,7 +448,7 @@ fn convert_unevaluated_properties(map: &mut Mapping, at: &Pointer) -> Result<(),
         return Ok(());
     }
     if !value.is_bool() {
-        convert_schema(&mut value, &at.push("unevaluatedProperties"))?;
+        convert_schema(&mut value, &at.push("unevaluatedProperties"), notes)?;
     }
     map.insert("additionalProperties".into(), value);
     Ok(())
@@ -699,13 +758,32 @@ mod tests {
                 }}}})
             )
         );
+        let mut document = yaml(json!({
+            "openapi": "3.1.0",
+            "components": {"schemas": {"S": {"type": "object", "properties": {"a": {}, "never": false}}}},
+        }));
+        let notes = convert(&mut document).expect("converts");
         assert_eq!(
-            schema(json!({"type": "object", "properties": {"never": false}})),
-            ok(json!({"type": "object", "properties": {"never": {MARKER: {
-                "pointer": "#/components/schemas/S/properties/never",
-                "message": "the schema `false` (no value is valid) cannot be converted to OpenAPI 3.0",
-                "help": "remove what it describes, or write the schema it stands for",
-            }}}}))
+            document["components"]["schemas"]["S"],
+            yaml(json!({"type": "object", "properties": {"a": {}}}))
+        );
+        assert_eq!(
+            notes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            [
+                "at #/components/schemas/S/properties/never: the property `never` is never present (its schema is `false`), so it is left out"
+            ]
+        );
+        assert_eq!(
+            schema(
+                json!({"type": "object", "required": ["never"], "properties": {"never": false}})
+            ),
+            ok(
+                json!({"type": "object", "required": ["never"], "properties": {"never": {MARKER: {
+                    "pointer": "#/components/schemas/S/properties/never",
+                    "message": "the schema `false` (no value is valid) cannot be converted to OpenAPI 3.0",
+                    "help": "remove what it describes, or write the schema it stands for",
+                }}}})
+            )
         );
         let marked = schema(json!({"$dynamicRef": "#node"})).expect("converts");
         let read: openapiv3::Schema = serde_yaml::from_value(marked).expect("a 3.0 schema");
