@@ -1668,6 +1668,39 @@ mod tests {
         );
     }
 
+    #[test]
+    fn values_that_no_enum_type_holds_are_listed() {
+        let schema =
+            |yaml: &str| -> openapiv3::Schema { serde_yaml::from_str(yaml).expect("a schema") };
+        let listed = |yaml: &str| super::with_limits(None, Some(&schema(yaml)));
+        assert_eq!(
+            listed("{type: integer, enum: [1, 2, null], nullable: true, default: 1}").as_deref(),
+            Some("One of `1`, `2`, `null`. The server's default: `1`.")
+        );
+        assert_eq!(
+            listed("{type: number, enum: [0.5, 2]}").as_deref(),
+            Some("One of `0.5`, `2`.")
+        );
+        assert_eq!(
+            listed("{enum: [a, 1, true]}").as_deref(),
+            Some("One of `\"a\"`, `1`, `true`.")
+        );
+        let many = (1..=25)
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let text = listed(&format!("{{type: integer, enum: [{many}]}}")).unwrap_or_default();
+        assert!(text.ends_with("`19`, `20`, and 5 more."), "{text}");
+        // An enum type says its values itself.
+        for own in [
+            "{type: string, enum: [a, b]}",
+            "{enum: [a, b]}",
+            "{type: string, enum: [a, 1]}",
+        ] {
+            assert_eq!(listed(own), None, "{own}");
+        }
+    }
+
     /// Whether each operation of `/items` is idempotent, by method, with `extension` added
     /// to every operation.
     fn idempotency(extension: &str) -> Result<Vec<(String, bool)>, String> {

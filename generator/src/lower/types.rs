@@ -1404,7 +1404,44 @@ pub(super) fn limits(schema: &Schema) -> Vec<String> {
         .default
         .as_ref()
         .map(|value| format!("The server's default: `{value}`."));
-    range.into_iter().chain(default).collect()
+    range
+        .into_iter()
+        .chain(values(schema))
+        .chain(default)
+        .collect()
+}
+
+/// The values a schema allows, when its type does not say them: an `enum` of numbers, or
+/// of values of several kinds, which are not made an enum type of their own.
+fn values(schema: &Schema) -> Option<String> {
+    const SHOWN: usize = 20;
+    let values: Vec<String> = match &schema.schema_kind {
+        SchemaKind::Type(Type::Integer(integer)) => integer
+            .enumeration
+            .iter()
+            .map(|value| value.map_or_else(|| "null".to_owned(), |value| value.to_string()))
+            .collect(),
+        SchemaKind::Type(Type::Number(number)) => number
+            .enumeration
+            .iter()
+            .map(|value| value.map_or_else(|| "null".to_owned(), |value| value.to_string()))
+            .collect(),
+        // A string enum with values of other kinds is an enum type all the same.
+        SchemaKind::Any(any)
+            if any.typ.as_deref() != Some("string")
+                && !any.enumeration.iter().all(serde_json::Value::is_string) =>
+        {
+            any.enumeration.iter().map(ToString::to_string).collect()
+        }
+        _ => return None,
+    };
+    let (shown, more) = match values.len() {
+        0 => return None,
+        count if count > SHOWN => (&values[..SHOWN], format!(", and {} more", count - SHOWN)),
+        _ => (&values[..], String::new()),
+    };
+    let shown: Vec<String> = shown.iter().map(|value| format!("`{value}`")).collect();
+    Some(format!("One of {}{more}.", shown.join(", ")))
 }
 
 /// Whether `any` has no keywords of objects, arrays or members: scalar constraints only.
