@@ -634,6 +634,9 @@ impl<'d> Lowerer<'d> {
                 (ty, Some(style))
             }
         };
+        if !shared {
+            self.drop_types_unused_by(&ty, &schema_at);
+        }
         let list_style =
             (object_style.is_none() && matches!(ty, TypeRef::List(_))).then(|| match parameter {
                 OpenApiParameter::Query { style, .. } => {
@@ -659,6 +662,25 @@ impl<'d> Lowerer<'d> {
             object_style,
             file_media_type: None,
         })
+    }
+
+    /// Drops the types made for the parameter's own schema at `schema_at` when its type
+    /// `ty` names none of them: a union of scalars is passed as text, so the union made
+    /// for it (and its members' enums) would be types nothing uses.
+    fn drop_types_unused_by(&mut self, ty: &TypeRef, schema_at: &Pointer) {
+        let mut named = ty;
+        while let TypeRef::List(inner) | TypeRef::Nullable(inner) = named {
+            named = inner;
+        }
+        if matches!(named, TypeRef::Named(_)) {
+            return;
+        }
+        let at = schema_at.to_string();
+        self.types.retain(|_, def| {
+            !def.source
+                .strip_prefix(&at)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        });
     }
 
     /// How a query parameter of type `ty` that is not a scalar (or is described by JSON
