@@ -154,6 +154,11 @@ fn broken_documents_get_located_errors() {
             "at #/paths/~1a/get/responses/200/content/application~1json/schema: `$ref: #/components/schemas/Missing` points at nothing",
         ),
         (
+            "$ref to a place no schema is taken from",
+            "paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/$defs/Missing'}\n",
+            "at #/paths/~1a/get/responses/200/content/application~1json/schema: `$ref: #/$defs/Missing` must point at #/components/schemas/NAME, at a schema inside one, or at one under a `schema` field",
+        ),
+        (
             "dangling $ref into the paths",
             "paths:\n  /a:\n    get:\n      responses:\n        '200': {$ref: '#/paths/~1a/put/responses/200'}\n",
             "at #/paths/~1a/get/responses/200: `$ref: #/paths/~1a/put/responses/200` points at nothing it can stand for here (point at a definition under #/components/responses, or at one under #/paths of the same kind)",

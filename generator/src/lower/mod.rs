@@ -418,6 +418,12 @@ fn component_name(reference: &str, kind: &str, pointer: &Pointer) -> Result<Stri
             format!("`$ref: {reference}` points into another file, and only references within the document are supported"),
         )
         .with_help("bundle the document into one file first, e.g. with `redocly bundle`")),
+        // A schema may also be one inside a component schema or under a `schema` field,
+        // which reading the document moved to the components when it is there.
+        _ if kind == "schemas" => Err(Diagnostic::at(
+            pointer,
+            format!("`$ref: {reference}` must point at {prefix}NAME, at a schema inside one, or at one under a `schema` field"),
+        )),
         _ => Err(Diagnostic::at(
             pointer,
             format!("`$ref: {reference}` must point at {prefix}NAME here"),
