@@ -1,7 +1,8 @@
 //! The keys of the document's mappings, read in one pass before the document itself: a key
 //! that a mapping holds twice is an error (the readers keep the last of the two and drop
 //! the other without a word), so is a `$ref` that is not text (openapiv3 reads the mapping
-//! as a schema without it, one that takes any value), and the keys of `paths` and of each
+//! as a schema without it, one that takes any value), and so are two fields of which an
+//! object has one (a parameter's `schema` and `content`); the keys of `paths` and of each
 //! path item are noted.
 
 use std::borrow::Cow;
