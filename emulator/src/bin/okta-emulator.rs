@@ -14,6 +14,9 @@ use clap::Parser;
 use okta_identity_source_emulator::{Emulator, ServiceApp};
 
 /// A local Okta Identity Source service: the real wire protocol and rules, no Okta org.
+/// The environment variable of the API tokens accepted.
+const TOKENS_VARIABLE: &str = "OKTA_EMULATOR_API_TOKEN";
+
 #[derive(Parser)]
 #[command(name = "okta-emulator", version)]
 struct Args {
@@ -28,7 +31,7 @@ struct Args {
     /// Spaces around each token are left out.
     #[arg(
         long = "api-token",
-        env = "OKTA_EMULATOR_API_TOKEN",
+        env = TOKENS_VARIABLE,
         value_delimiter = ',',
         hide_env_values = true,
         value_parser = parse_api_token
@@ -248,6 +251,13 @@ fn stop_signal() -> impl std::future::Future<Output = ()> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // clap would say only that an argument is not UTF-8, not that the variable is.
+    if std::env::var_os(TOKENS_VARIABLE).is_some_and(|tokens| tokens.to_str().is_none()) {
+        say(format_args!(
+            "{TOKENS_VARIABLE} is not valid UTF-8: set it to the API tokens, comma-separated"
+        ));
+        return ExitCode::from(2);
+    }
     let args = Args::parse();
     let no_tokens = args.api_tokens.is_empty() && args.service_apps.is_empty();
     let emulator = match builder(args) {

@@ -203,6 +203,26 @@ async fn bad_arguments_fail_with_a_message() {
 
 #[cfg(unix)]
 #[tokio::test]
+async fn tokens_that_are_not_utf_8_are_named_as_the_variable_s() {
+    use std::os::unix::ffi::OsStrExt;
+    let output = Command::new(env!("CARGO_BIN_EXE_okta-emulator"))
+        .args(["--port", "0", "--identity-source", "0oa1"])
+        .env(
+            "OKTA_EMULATOR_API_TOKEN",
+            std::ffi::OsStr::from_bytes(b"secret\xff"),
+        )
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "okta-emulator: OKTA_EMULATOR_API_TOKEN is not valid UTF-8: set it to the API tokens, comma-separated\n"
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
 async fn a_clock_skew_moves_the_times_the_binary_gives() {
     let (mut child, base_url) = spawn_with(&["--clock-skew", "-10m"]).await;
     let created = api_at(&base_url, "second")
