@@ -55,14 +55,6 @@ impl Connection {
                     .into(),
             ));
         }
-        // Okta's SDKs refuse the admin console's host too: the API is served at the org's.
-        if is_admin_console(&org) {
-            return Err(ConfigError(
-                "the org URL (--org or OKTA_ORG_URL) is the admin console's (`-admin`): give \
-                 the org's, without `-admin`, like https://dev-123456.okta.com"
-                    .into(),
-            ));
-        }
         // Trimmed as the org URL and the token are (a line of a `.env` file may end in CR).
         let source = self
             .source
@@ -154,24 +146,6 @@ impl Connection {
     }
 }
 
-/// Whether `org` is the admin console's URL of an org on one of Okta's own domains
-/// (`dev-123456-admin.okta.com`), which Okta's SDKs refuse; a custom domain may have
-/// `-admin` in it for its own reasons.
-fn is_admin_console(org: &str) -> bool {
-    const OKTA_DOMAINS: [&str; 3] = [
-        "-admin.okta.com",
-        "-admin.oktapreview.com",
-        "-admin.okta-emea.com",
-    ];
-    let Ok(url) = okta_identity_source::reqwest::Url::parse(org.trim()) else {
-        return false;
-    };
-    url.host_str().is_some_and(|host| {
-        let host = host.trim_end_matches('.');
-        OKTA_DOMAINS.iter().any(|domain| host.ends_with(domain))
-    })
-}
-
 /// Warns when users other than its owner can read the private key file `path`, as ssh does.
 fn warn_if_others_can_read(path: &std::path::Path) {
     #[cfg(unix)]
@@ -200,29 +174,4 @@ fn has_scheme(token: &str) -> bool {
         .trim()
         .get(..5)
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("ssws "))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_the_admin_console_of_oktas_own_domains_is_taken_for_one() {
-        for org in [
-            "https://dev-1-admin.okta.com",
-            "https://DEV-1-ADMIN.OKTAPREVIEW.COM/",
-            "https://acme-admin.okta-emea.com:443",
-        ] {
-            assert!(is_admin_console(org), "{org}");
-        }
-        for org in [
-            "https://dev-1.okta.com",
-            "https://sso-admin.acme.com",
-            "https://example-admin.example.com",
-            "https://admin.okta.com.evil.example",
-            "not a url",
-        ] {
-            assert!(!is_admin_console(org), "{org}");
-        }
-    }
 }
