@@ -17,5 +17,5 @@ pub mod nullable {
 
 /// Serde support for tagged unions, and for unions whose members are tried in turn.
 pub mod tagged {
-    pub use crate::tagged::{decoded, serialize, tag, variant};
+    pub use crate::tagged::{declares_all, decoded, serialize, tag, variant};
 }

@@ -47,6 +47,13 @@ where
     serde_json::from_value(value).map_err(E::custom)
 }
 
+/// Whether every property of `object` is one of `names`: a struct that declares those
+/// alone keeps all of them.
+#[allow(dead_code)]
+pub fn declares_all(object: &serde_json::Map<String, Value>, names: &[&str]) -> bool {
+    object.keys().all(|key| names.contains(&key.as_str()))
+}
+
 /// The received value as `T`, if it decodes as one: a variant of a union tried in turn.
 #[allow(dead_code)]
 pub fn decoded<T: DeserializeOwned>(value: &Value) -> Option<T> {

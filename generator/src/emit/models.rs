@@ -5,8 +5,8 @@ use quote::quote;
 
 use super::tokens::{ModelsPath, docs, ident, type_tokens};
 use crate::ir::{
-    Access, Api, Enum, Field, Presence, Selection, Struct, TypeDef, TypeKind, TypeRef, Union,
-    UnionVariant,
+    Access, Api, Enum, Field, Keeps, Presence, Selection, Struct, TypeDef, TypeKind, TypeRef,
+    Union, UnionVariant,
 };
 
 pub fn models(api: &Api) -> TokenStream {
@@ -277,22 +277,36 @@ fn union_def(paragraphs: [&str; 2], name: &proc_macro2::Ident, u: &Union) -> Tok
             .iter()
             .any(|variant| !variant.constants.is_empty());
         let objects_only = u.variants.iter().any(|variant| variant.objects_only);
-        let order = match (with_constants, objects_only) {
-            (false, false) => {
+        let keeps = u
+            .variants
+            .iter()
+            .any(|variant| variant.keeps != Keeps::Unknown);
+        let order = match (with_constants, objects_only, keeps) {
+            (false, false, false) => {
                 "A received value is the first of these, in order, that it decodes as."
             }
-            (false, true) => {
+            (false, true, false) => {
                 "A received value is the first of these, in order, that it decodes as; a \
                  struct takes only an object."
             }
-            (true, _) => {
+            (false, false, true) => {
+                "A received object is the first of these, in order, that keeps all its \
+                 properties (a struct keeps those it declares), or else the first that takes \
+                 it; any other value is the first that it decodes as."
+            }
+            (false, true, true) => {
+                "A received object is the first of these, in order, that keeps all its \
+                 properties (a struct keeps those it declares), or else the first that takes \
+                 it; any other value is the first that it decodes as, never a struct."
+            }
+            (true, _, _) => {
                 "A received object whose constant properties are a variant's is that variant; \
                  any other value is the first variant without constant properties, in order, \
                  that it decodes as, or else the first that it decodes as."
             }
         };
         let docs = docs(paragraphs.into_iter().chain([order]));
-        if !with_constants && !objects_only {
+        if !with_constants && !objects_only && !keeps {
             let what = what.map(|what| docs_of(&what));
             return quote! {
                 #docs
@@ -433,6 +447,38 @@ fn guarded_union_def(
         .zip(variants)
         .filter(|(variant, _)| !variant.constants.is_empty())
         .map(|(variant, name)| decode(variant, name));
+    // Without constants, an object is first the variant that keeps all its properties.
+    let kept = u
+        .variants
+        .iter()
+        .zip(variants)
+        .filter(|_| {
+            u.variants
+                .iter()
+                .all(|variant| variant.constants.is_empty())
+        })
+        .filter_map(|(variant, name)| {
+            let decode = quote! {
+                if let Some(decoded) = tagged::decoded(&value) {
+                    return Ok(Self::#name(decoded));
+                }
+            };
+            match &variant.keeps {
+                Keeps::Unknown => None,
+                Keeps::All => Some(decode),
+                Keeps::Only(names) => Some(quote! {
+                    if tagged::declares_all(object, &[#(#names),*]) { #decode }
+                }),
+            }
+        })
+        .collect::<Vec<_>>();
+    let keeping = (!kept.is_empty()).then(|| {
+        quote! {
+            if let Some(object) = value.as_object() {
+                #(#kept)*
+            }
+        }
+    });
     let failure = format!("data did not match any variant of untagged enum {name}");
     quote! {
         #union_docs
@@ -446,6 +492,7 @@ fn guarded_union_def(
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 use api_client_runtime::codegen::tagged;
                 let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+                #keeping
                 #(#tries)*
                 #(#unknown_constants)*
                 Err(serde::de::Error::custom(#failure))

@@ -349,7 +349,7 @@ mod tests {
     }
 
     fn union(name: &str, members: Vec<TypeRef>) -> TypeDef {
-        use crate::ir::{Selection, Union, UnionVariant};
+        use crate::ir::{Keeps, Selection, Union, UnionVariant};
         let variants = members
             .into_iter()
             .enumerate()
@@ -359,6 +359,7 @@ mod tests {
                 tags: Vec::new(),
                 constants: Vec::new(),
                 objects_only: false,
+                keeps: Keeps::Unknown,
             })
             .collect();
         TypeDef {

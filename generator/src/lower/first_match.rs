@@ -3,9 +3,13 @@
 //! `format: date-time`, `number` before `integer`, an object with fewer required properties
 //! before one with more), so the narrower variant is moved before it. Otherwise the
 //! document's order is kept. A struct variant of a union that also takes arrays is tried
-//! only for objects.
+//! only for objects. Where several variants take objects, an object is the first that
+//! keeps all its properties before the first that takes it at all: a struct drops the
+//! properties it does not declare.
 
-use crate::ir::{Field, Presence, Selection, Struct, TypeDef, TypeKind, TypeRef, type_named};
+use crate::ir::{
+    Field, Keeps, Presence, Selection, Struct, TypeDef, TypeKind, TypeRef, type_named,
+};
 
 /// Orders the variants of every first-match union in `types` (sorted by name).
 pub(super) fn order_first_match_unions(types: &mut [TypeDef]) {
@@ -64,6 +68,51 @@ pub(super) fn guard_structs_from_arrays(types: &mut [TypeDef]) {
         if let TypeKind::Union(union) = &mut types[at].kind {
             for (variant, is_struct) in union.variants.iter_mut().zip(structs) {
                 variant.objects_only = is_struct;
+            }
+        }
+    }
+}
+
+/// Notes which properties each variant keeps, in every first-match union (of `types`,
+/// sorted by name) where a struct that drops undeclared properties is one of several
+/// variants that take objects.
+pub(super) fn note_kept_properties(types: &mut [TypeDef]) {
+    for at in 0..types.len() {
+        let TypeKind::Union(union) = &types[at].kind else {
+            continue;
+        };
+        if !matches!(union.selection, Selection::FirstMatch) {
+            continue;
+        }
+        let keeps: Vec<Keeps> = union
+            .variants
+            .iter()
+            .map(|variant| match resolved(types, &variant.ty) {
+                TypeRef::Map(_) | TypeRef::Json => Keeps::All,
+                ty => match struct_of(types, ty) {
+                    Some(object) if object.additional.is_some() => Keeps::All,
+                    Some(object) => Keeps::Only(
+                        object
+                            .fields
+                            .iter()
+                            .map(|field| field.wire_name.clone())
+                            .collect(),
+                    ),
+                    None => Keeps::Unknown,
+                },
+            })
+            .collect();
+        let objects = keeps
+            .iter()
+            .filter(|keeps| **keeps != Keeps::Unknown)
+            .count();
+        let drops = keeps.iter().any(|keeps| matches!(keeps, Keeps::Only(_)));
+        if objects < 2 || !drops {
+            continue;
+        }
+        if let TypeKind::Union(union) = &mut types[at].kind {
+            for (variant, keeps) in union.variants.iter_mut().zip(keeps) {
+                variant.keeps = keeps;
             }
         }
     }

@@ -13,8 +13,8 @@ use super::shape::{
 use super::{Lowerer, component_name, resolve};
 use crate::diagnostic::{Diagnostic, Pointer};
 use crate::ir::{
-    Access, Additional, Enum, Field, Presence, Selection, Struct, TypeDef, TypeKind, TypeRef,
-    Union, UnionVariant, Variant,
+    Access, Additional, Enum, Field, Keeps, Presence, Selection, Struct, TypeDef, TypeKind,
+    TypeRef, Union, UnionVariant, Variant,
 };
 
 impl<'d> Lowerer<'d> {
@@ -202,6 +202,7 @@ impl<'d> Lowerer<'d> {
                     tags: Vec::new(),
                     constants: Vec::new(),
                     objects_only: false,
+                    keeps: Keeps::Unknown,
                 }],
                 selection: Selection::FirstMatch,
             })),
@@ -674,6 +675,7 @@ impl<'d> Lowerer<'d> {
                 tags,
                 constants: Vec::new(),
                 objects_only: false,
+                keeps: Keeps::Unknown,
             });
         }
         let selection = match discriminator {
@@ -763,6 +765,7 @@ impl<'d> Lowerer<'d> {
                 tags: tags_of(discriminator, reference),
                 constants: Vec::new(),
                 objects_only: false,
+                keeps: Keeps::Unknown,
             });
         }
         Ok(Some(Union {
@@ -1142,6 +1145,7 @@ impl<'d> Lowerer<'d> {
         super::constant_tags::tag_by_constants(&mut types);
         super::first_match::order_first_match_unions(&mut types);
         super::first_match::guard_structs_from_arrays(&mut types);
+        super::first_match::note_kept_properties(&mut types);
         super::auto_traits::state_where_deep(&mut types);
         Ok(types)
     }
