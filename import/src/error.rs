@@ -119,9 +119,10 @@ pub enum Failure {
     },
     /// Okta answered a create with a session id that is not one of its ids (letters and
     /// digits): no URL the client makes from it would name that session, and printed it
-    /// could pass for other text. Nothing was sent to it.
+    /// could pass for other text. Nothing was sent to it; the session made is looked for
+    /// among the source's and cancelled, as one whose answer was lost.
     #[error(
-        "creating a session answered the id {}, which is not an Okta id (letters and digits); nothing was sent to it",
+        "creating a session answered the id {}, which is not an Okta id (letters and digits); nothing was sent to it, and the session it made is cancelled if it is listed",
         quoted_start(session_id)
     )]
     NotAnOktaId {

@@ -152,15 +152,24 @@ async fn create(ctx: &Context<'_>) -> Result<IdentitySourceSession, SendError> {
             &creating.progress,
         )
         .await;
-    if created.is_ok() || !creating.may_have_made_one() {
-        lock(&ctx.creating).take();
-    }
-    let session = created?;
+    let session = match created {
+        Ok(session) => session,
+        Err(error) => {
+            if !creating.may_have_made_one() {
+                lock(&ctx.creating).take();
+            }
+            return Err(error);
+        }
+    };
     if !is_okta_id(&session.id) {
+        // A session was made under an id no request can name: it stays remembered as one
+        // whose answer was lost, looked for among the source's and cancelled as the run
+        // stops.
         return Err(SendError::Failure(Failure::NotAnOktaId {
             session_id: session.id,
         }));
     }
+    lock(&ctx.creating).take();
     *lock(&ctx.open_session) = Some(session.id.clone());
     Ok(session)
 }

@@ -885,6 +885,90 @@ async fn far_reset_server(
     Ok((url, server))
 }
 
+/// A server that answers each request by its method and path with `answer`, noting the
+/// requests' lines. No emulator answers a create with an id that is not one; this one only
+/// has to say it.
+async fn routed_server(
+    answer: fn(&str, &str) -> (&'static str, &'static str),
+) -> std::io::Result<(
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    tokio::task::JoinHandle<()>,
+)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let noted = seen.clone();
+    let server = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut request = Vec::new();
+            let mut buffer = [0; 65536];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buffer).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(read) => request.extend_from_slice(&buffer[..read]),
+                }
+            }
+            let head = String::from_utf8_lossy(&request).into_owned();
+            let line = head.lines().next().unwrap_or_default().to_owned();
+            let mut words = line.split(' ');
+            let (method, path) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+            let (status, body) = answer(method, path);
+            noted
+                .lock()
+                .expect("the list of requests")
+                .push(format!("{method} {path}"));
+            let answer = format!(
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n\
+                 content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(answer.as_bytes()).await;
+        }
+    });
+    Ok((url, seen, server))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_created_session_whose_id_is_no_okta_id_is_looked_for_and_cancelled() -> TestResult {
+    let (url, seen, server) = routed_server(|method, path| match (method, path) {
+        ("POST", "/api/v1/identity-sources/0oa1import/sessions") => (
+            "201 Created",
+            r#"{"id":"aps1\n../../x","identitySourceId":"0oa1import","status":"CREATED","importType":"INCREMENTAL"}"#,
+        ),
+        ("GET", "/api/v1/identity-sources/0oa1import/sessions") => (
+            "200 OK",
+            r#"[{"id":"aps7made","identitySourceId":"0oa1import","status":"CREATED","importType":"INCREMENTAL","created":"2999-01-01T00:00:00.000Z","lastUpdated":"2999-01-01T00:00:00.000Z"}]"#,
+        ),
+        ("DELETE", "/api/v1/identity-sources/0oa1import/sessions/aps7made") => ("204 No Content", ""),
+        _ => ("404 Not Found", r#"{"errorCode":"E0000007","errorSummary":"Not found","errorCauses":[]}"#),
+    })
+    .await?;
+    let error = far_reset_importer(&url)
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await
+        .expect_err("no upload can be sent to that id");
+    assert!(
+        matches!(error.failure, Failure::NotAnOktaId { .. }),
+        "{error}"
+    );
+    assert_eq!(statuses(&error.report), [Status::Closed], "{error}");
+    assert_eq!(error.report.sessions[0].id, "aps7made");
+    assert_eq!(error.report.left_open, None);
+    let requests = seen.lock().expect("the list of requests").clone();
+    assert_eq!(
+        requests,
+        [
+            "POST /api/v1/identity-sources/0oa1import/sessions",
+            "GET /api/v1/identity-sources/0oa1import/sessions",
+            "DELETE /api/v1/identity-sources/0oa1import/sessions/aps7made",
+        ]
+    );
+    server.abort();
+    Ok(())
+}
+
 fn far_reset_importer(url: &str) -> okta_identity_source_import::Importer {
     let client = okta_identity_source::Client::builder(url)
         .api_token(support::TOKEN)
