@@ -2199,9 +2199,14 @@ async fn an_endless_error_body_is_read_only_to_its_own_cap() -> TestResult {
                     .as_deref()
                     .is_some_and(|body| body.starts_with("xxxx"))
             );
+            assert!(api.cut);
         }
         other => panic!("expected Error::Api, got {other:?}"),
     }
+    assert!(
+        error.to_string().contains(": the body is longer than the 1 MiB the client reads of an error, so its error code and summary could not be read; it starts with \"xxx"),
+        "{error}"
+    );
     drop(api);
     let written = server.await??;
     // A mebibyte read, and what the sockets' buffers took besides: far from the 256 MiB

@@ -347,6 +347,9 @@ pub struct ApiError<E = serde_json::Value> {
     /// The start of the body (up to 4 KiB, lossy UTF-8) when it did not decode, or decoded
     /// to a body with neither a code nor a summary; `None` when the body was empty.
     pub raw_body: Option<String>,
+    /// Whether the body was longer than the client reads of an error's (1 MiB) and was cut
+    /// there, so that it could not be decoded.
+    pub cut: bool,
 }
 
 impl<E: ErrorBody> ApiError<E> {
@@ -375,6 +378,7 @@ impl<E: ErrorBody> ApiError<E> {
             meta,
             body: decoded,
             raw_body,
+            cut: false,
         }
     }
 }
@@ -429,11 +433,12 @@ impl<E: ErrorBody> fmt::Display for ApiError<E> {
             Some(_) if json.is_some() && (code.is_some() || summary.is_some()) => {}
             Some(raw) => {
                 let start: String = raw.chars().take(SHOWN_BODY_CHARACTERS).collect();
-                let cut = if start.len() < raw.len() { "…" } else { "" };
-                write!(
-                    f,
-                    ": the body says no error code or summary; it starts with {start:?}{cut}"
-                )?;
+                let more = if start.len() < raw.len() { "…" } else { "" };
+                let why = match self.cut {
+                    true => "the body is longer than the 1 MiB the client reads of an error, so its error code and summary could not be read",
+                    false => "the body says no error code or summary",
+                };
+                write!(f, ": {why}; it starts with {start:?}{more}")?;
             }
             None if body.is_none() => write!(f, " with an empty body")?,
             None => {}

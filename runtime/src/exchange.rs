@@ -49,7 +49,7 @@ pub(crate) async fn exchange<E: ErrorBody>(
         true => limit,
         false => limit.min(MAX_ERROR_BODY_BYTES),
     };
-    let body = read_capped(response, read, status.is_success())
+    let (body, cut) = read_capped(response, read, status.is_success())
         .await
         .map_err(|error| match error {
             Some(source) => failed(source),
@@ -62,9 +62,9 @@ pub(crate) async fn exchange<E: ErrorBody>(
     if status.is_success() {
         Ok((meta, body))
     } else {
-        Err(Error::Api(Box::new(ApiError::new(
-            operation, meta, &body, secret,
-        ))))
+        let mut error = ApiError::new(operation, meta, &body, secret);
+        error.cut = cut;
+        Err(Error::Api(Box::new(error)))
     }
 }
 
@@ -129,14 +129,14 @@ fn transport_error<E: ErrorBody>(
 /// body, which a caller may raise for long lists.
 const MAX_ERROR_BODY_BYTES: usize = 1024 * 1024;
 
-/// The body of `response`, at most `limit` bytes: a larger one is an error (`None`) when
-/// `refuse_larger`, and is cut at `limit` otherwise (an error stays an error, and is
-/// retried as one; only its body is cut short).
+/// The body of `response`, at most `limit` bytes, and whether it was cut there: a larger
+/// one is an error (`None`) when `refuse_larger`, and is cut at `limit` otherwise (an
+/// error stays an error, and is retried as one; only its body is cut short).
 async fn read_capped(
     mut response: reqwest::Response,
     limit: usize,
     refuse_larger: bool,
-) -> std::result::Result<Vec<u8>, Option<reqwest::Error>> {
+) -> std::result::Result<(Vec<u8>, bool), Option<reqwest::Error>> {
     if refuse_larger
         && response
             .content_length()
@@ -151,9 +151,9 @@ async fn read_capped(
                 return Err(None);
             }
             body.extend_from_slice(&chunk[..limit - body.len()]);
-            break;
+            return Ok((body, true));
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(body)
+    Ok((body, false))
 }
