@@ -22,7 +22,7 @@ pub enum Failure {
     #[error(transparent)]
     Input(#[from] InputError),
     /// The service refused or failed a `sessions` subcommand: what it was doing, and why.
-    #[error("{step}: {error}{hint}", hint = access_hint(.error))]
+    #[error("{step}: {error}{hint}", hint = access_hint(.error, false))]
     Sessions {
         /// What was being done (`cancelling session aps…`).
         step: String,
@@ -78,7 +78,7 @@ impl Failure {
                  cancel {}`, or pass a shorter --stale-after",
                 session.id
             ),
-            Stop::Call { error, .. } => format!("{stop}{}", access_hint(error)),
+            Stop::Call { error, .. } => format!("{stop}{}", access_hint(error, true)),
             _ => stop.to_string(),
         };
         let left: String = left_behind.iter().map(|what| format!("; {what}")).collect();
@@ -108,10 +108,20 @@ impl Failure {
 }
 
 /// What to check when Okta refuses the credentials (401) or their rights (403), knows
-/// no resource of the id (404: the identity source, or a session given by id), or the URL
-/// answers with a redirect (3xx).
-fn access_hint(error: &okta_identity_source::Error) -> &'static str {
+/// no resource of the id (404: the identity source, or a session given by id, or the
+/// session an `import` made), or the URL answers with a redirect (3xx).
+fn access_hint(error: &okta_identity_source::Error, import: bool) -> &'static str {
+    let on_a_session = matches!(
+        error,
+        okta_identity_source::Error::Api(api)
+            if !matches!(api.operation, "createIdentitySourceSession" | "listIdentitySourceSessions")
+    );
     match error.status().map(|status| status.as_u16()) {
+        // The source and the org URL served the create.
+        Some(404) if import && on_a_session => {
+            "; Okta no longer finds the session this import created: another client may have \
+             deleted it"
+        }
         Some(401) => {
             "; check the API token in OKTA_API_TOKEN, or the service app's --client-id, \
              --private-key and --key-id"

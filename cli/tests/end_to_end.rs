@@ -1792,6 +1792,34 @@ async fn a_line_break_from_the_server_cannot_start_a_line_of_its_own() {
     );
 }
 
+/// A session of the import that Okta no longer finds (the emulator keeps no finished
+/// session here, so the one started is gone when it is polled) is not blamed on the
+/// identity source's id or the org URL, which served its create.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_of_the_import_gone_from_okta_is_said_to_be_gone() {
+    let emulator = Emulator::builder()
+        .identity_source(SOURCE)
+        .api_token(TOKEN)
+        .processing_time(Duration::ZERO)
+        .finished_sessions_kept(0)
+        .start()
+        .await
+        .expect("the emulator starts");
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=5));
+    let run = dir.run_async(&args(&["users", "users.csv"], &FAST)).await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr.contains("404 Not Found (E0000007)")
+            && run.stderr.contains(
+                "; Okta no longer finds the session this import created: another client may have deleted it"
+            )
+            && !run.stderr.contains("check the identity source's id"),
+        "{}",
+        run.all()
+    );
+}
+
 /// A redirect is not followed (the token would go where it points), and the error says to
 /// give the org's own URL.
 #[tokio::test(flavor = "multi_thread")]
