@@ -47,6 +47,13 @@ pub enum Event {
         /// Okta's answer.
         error: String,
     },
+    /// A create's answer was lost (none came in time, the connection closed, a gateway
+    /// answered for Okta) after Okta may have made the session: the importer looks among
+    /// the source's sessions before it creates one again.
+    CreateUnanswered {
+        /// What the client said.
+        error: String,
+    },
     /// The importer is waiting, and says until when.
     Waiting {
         /// Why.

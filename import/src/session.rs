@@ -99,11 +99,13 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
             // A create whose answer was lost that made no session (the connection dropped
             // before it reached Okta) is sent once more; one that did is cancelled as the
             // run stops.
-            Err(SendError::Call(error))
-                if !created_again
-                    && error.may_have_been_carried_out()
-                    && made_nothing(ctx).await =>
-            {
+            Err(SendError::Call(error)) if !created_again && error.may_have_been_carried_out() => {
+                ctx.emit(Event::CreateUnanswered {
+                    error: error.to_string(),
+                });
+                if !made_nothing(ctx).await {
+                    return Err(SendError::Call(error).during("creating a session"));
+                }
                 created_again = true;
                 ctx.report().retries += 1;
                 continue;

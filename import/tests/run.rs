@@ -1961,9 +1961,19 @@ async fn a_session_is_cancelled_even_when_the_rate_limit_window_says_nothing_is_
 async fn a_create_dropped_before_it_made_a_session_is_sent_again() -> TestResult {
     let emulator = emulator().start().await?;
     emulator.inject(Fault::DropConnection { count: 1 });
+    let mut unanswered = Vec::new();
     let report = importer(&emulator, options())
-        .run(employees(0..10), leavers(0..0), |_| {})
+        .run(employees(0..10), leavers(0..0), |event| {
+            if let Event::CreateUnanswered { error } = event {
+                unanswered.push(error);
+            }
+        })
         .await?;
+    assert_eq!(unanswered.len(), 1, "{unanswered:?}");
+    assert!(
+        unanswered[0].starts_with("createIdentitySourceSession: "),
+        "{unanswered:?}"
+    );
     assert_eq!(report.sessions.len(), 1);
     assert_eq!(report.lost_create, None);
     let creates = emulator

@@ -91,6 +91,10 @@ impl<'a> EventDisplay<'a> {
                 "Okta refused to create a session, and no other session is active: taken for \
                  the cool-down after an import was started, and waited out: {error}"
             )),
+            Event::CreateUnanswered { error } => progress.step(&format!(
+                "No answer to creating a session ({error}): looking whether Okta made one \
+                 before creating it again"
+            )),
             Event::Waiting { reason, until } => {
                 let left = (until - Utc::now()).to_std().unwrap_or_default();
                 progress.waiting(&reason.to_string(), left);
