@@ -859,19 +859,12 @@ async fn far_reset_server(
     body: &'static str,
     reset: &'static str,
 ) -> std::io::Result<(String, tokio::task::JoinHandle<()>)> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
     let server = tokio::spawn(async move {
         while let Ok((mut stream, _)) = listener.accept().await {
-            let mut request = Vec::new();
-            let mut buffer = [0; 4096];
-            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                match stream.read(&mut buffer).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(read) => request.extend_from_slice(&buffer[..read]),
-                }
-            }
+            request_head(&mut stream).await;
             let answer = format!(
                 "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n\
                  x-rate-limit-limit: 20\r\nx-rate-limit-remaining: 0\r\n\
@@ -885,6 +878,20 @@ async fn far_reset_server(
     Ok((url, server))
 }
 
+/// The head of the request `stream` carries (these requests' bodies are not read).
+async fn request_head(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut request = Vec::new();
+    let mut buffer = [0; 4096];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(read) => request.extend_from_slice(&buffer[..read]),
+        }
+    }
+    String::from_utf8_lossy(&request).into_owned()
+}
+
 /// A server that answers each request by its method and path with `answer`, noting the
 /// requests' lines. No emulator answers a create with an id that is not one; this one only
 /// has to say it.
@@ -895,22 +902,14 @@ async fn routed_server(
     std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     tokio::task::JoinHandle<()>,
 )> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let noted = seen.clone();
     let server = tokio::spawn(async move {
         while let Ok((mut stream, _)) = listener.accept().await {
-            let mut request = Vec::new();
-            let mut buffer = [0; 65536];
-            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                match stream.read(&mut buffer).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(read) => request.extend_from_slice(&buffer[..read]),
-                }
-            }
-            let head = String::from_utf8_lossy(&request).into_owned();
+            let head = request_head(&mut stream).await;
             let line = head.lines().next().unwrap_or_default().to_owned();
             let mut words = line.split(' ');
             let (method, path) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
