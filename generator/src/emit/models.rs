@@ -448,15 +448,15 @@ fn guarded_union_def(
         .filter(|(variant, _)| !variant.constants.is_empty())
         .map(|(variant, name)| decode(variant, name));
     // Without constants, an object is first the variant that keeps all its properties.
+    let no_constants = u
+        .variants
+        .iter()
+        .all(|variant| variant.constants.is_empty());
     let kept = u
         .variants
         .iter()
         .zip(variants)
-        .filter(|_| {
-            u.variants
-                .iter()
-                .all(|variant| variant.constants.is_empty())
-        })
+        .filter(|_| no_constants)
         .filter_map(|(variant, name)| {
             let decode = quote! {
                 if let Some(decoded) = tagged::decoded(&value) {
