@@ -356,6 +356,13 @@ fn outcome(
             signal,
             told: display.after_stop(report, signal),
         }),
-        Some(failure) => Err(Failure::stopped(&failure, &display.left_behind(report))),
+        Some(failure) => {
+            // The session polled last, when Okta answered that it no longer finds it.
+            let gone = crate::failure::session_gone(&failure)
+                .then(|| report.sessions.last().map(|session| session.id.as_str()))
+                .flatten();
+            let left = display.left_behind_but(report, gone);
+            Err(Failure::stopped(&failure, &left))
+        }
     }
 }

@@ -162,6 +162,11 @@ impl<'a> EventDisplay<'a> {
     /// the sessions it cancelled, the one it could not, the ones whose import goes on in
     /// Okta, a create that may have made one; empty when there is nothing to say.
     pub fn left_behind(&self, report: &Report) -> Vec<String> {
+        self.left_behind_but(report, None)
+    }
+
+    /// [`Self::left_behind`], but for the session `gone`, which Okta no longer finds.
+    pub fn left_behind_but(&self, report: &Report, gone: Option<&str>) -> Vec<String> {
         let mut told: Vec<String> = self
             .cancelled
             .iter()
@@ -172,10 +177,11 @@ impl<'a> EventDisplay<'a> {
                 "session {id} could not be cancelled: okta-import sessions cancel {id}"
             ));
         }
-        let unfinished = report
-            .sessions
-            .iter()
-            .filter(|s| !is_final(&s.status) && report.left_open.as_ref() != Some(&s.id));
+        let unfinished = report.sessions.iter().filter(|s| {
+            !is_final(&s.status)
+                && report.left_open.as_ref() != Some(&s.id)
+                && gone != Some(s.id.as_str())
+        });
         for session in unfinished {
             let id = &session.id;
             told.push(match session.status {
