@@ -171,7 +171,7 @@ fn takes_all_of(types: &[TypeDef], wide: &TypeRef, narrow: &TypeRef, depth: usiz
 }
 
 /// `ty` without what does not change the values it takes: `null`, a box, an alias.
-fn resolved<'t>(types: &'t [TypeDef], mut ty: &'t TypeRef) -> &'t TypeRef {
+pub(super) fn resolved<'t>(types: &'t [TypeDef], mut ty: &'t TypeRef) -> &'t TypeRef {
     // An alias cycle never reaches the IR; the bound only keeps a mistake from looping.
     for _ in 0..=types.len() {
         ty = match ty {
@@ -187,7 +187,7 @@ fn resolved<'t>(types: &'t [TypeDef], mut ty: &'t TypeRef) -> &'t TypeRef {
 }
 
 /// The struct `ty` names, if it names one.
-fn struct_of<'t>(types: &'t [TypeDef], ty: &TypeRef) -> Option<&'t Struct> {
+pub(super) fn struct_of<'t>(types: &'t [TypeDef], ty: &TypeRef) -> Option<&'t Struct> {
     match ty {
         TypeRef::Named(name) => match &type_named(types, name)?.kind {
             TypeKind::Struct(object) => Some(object),

@@ -14,6 +14,7 @@ mod read_only;
 mod security;
 mod servers;
 mod shape;
+mod tag_variants;
 mod types;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -1143,6 +1143,7 @@ impl<'d> Lowerer<'d> {
         super::cycles::box_cycles(&mut types)?;
         super::cycles::box_deep_chains(&mut types);
         super::constant_tags::tag_by_constants(&mut types);
+        super::tag_variants::one_variant_per_tag(&mut types);
         super::first_match::order_first_match_unions(&mut types);
         super::first_match::guard_structs_from_arrays(&mut types);
         super::first_match::note_kept_properties(&mut types);
