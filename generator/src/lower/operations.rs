@@ -665,14 +665,20 @@ impl<'d> Lowerer<'d> {
     }
 
     /// Drops the types made for the parameter's own schema at `schema_at` when its type
-    /// `ty` names none of them: a union of scalars is passed as text, so the union made
+    /// `ty` names no type at all: a union of scalars is passed as text, so the union made
     /// for it (and its members' enums) would be types nothing uses.
     fn drop_types_unused_by(&mut self, ty: &TypeRef, schema_at: &Pointer) {
-        let mut named = ty;
-        while let TypeRef::List(inner) | TypeRef::Nullable(inner) = named {
-            named = inner;
+        fn names_a_type(ty: &TypeRef) -> bool {
+            match ty {
+                TypeRef::Named(_) => true,
+                TypeRef::List(inner)
+                | TypeRef::Map(inner)
+                | TypeRef::Nullable(inner)
+                | TypeRef::Boxed(inner) => names_a_type(inner),
+                _ => false,
+            }
         }
-        if matches!(named, TypeRef::Named(_)) {
+        if names_a_type(ty) {
             return;
         }
         let at = schema_at.to_string();
