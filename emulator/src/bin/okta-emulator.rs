@@ -13,10 +13,10 @@ use chrono::TimeDelta;
 use clap::Parser;
 use okta_identity_source_emulator::{Emulator, ServiceApp};
 
-/// A local Okta Identity Source service: the real wire protocol and rules, no Okta org.
 /// The environment variable of the API tokens accepted.
 const TOKENS_VARIABLE: &str = "OKTA_EMULATOR_API_TOKEN";
 
+/// A local Okta Identity Source service: the real wire protocol and rules, no Okta org.
 #[derive(Parser)]
 #[command(name = "okta-emulator", version)]
 struct Args {
@@ -251,14 +251,22 @@ fn stop_signal() -> impl std::future::Future<Output = ()> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    // clap would say only that an argument is not UTF-8, not that the variable is.
-    if std::env::var_os(TOKENS_VARIABLE).is_some_and(|tokens| tokens.to_str().is_none()) {
-        say(format_args!(
-            "{TOKENS_VARIABLE} is not valid UTF-8: set it to the API tokens, comma-separated"
-        ));
-        return ExitCode::from(2);
-    }
-    let args = Args::parse();
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        // clap would say only that an argument is not UTF-8, not that the variable is
+        // (`--help` and a token given as a flag do not read it).
+        Err(error)
+            if error.kind() == clap::error::ErrorKind::InvalidUtf8
+                && std::env::var_os(TOKENS_VARIABLE)
+                    .is_some_and(|tokens| tokens.to_str().is_none()) =>
+        {
+            say(format_args!(
+                "{TOKENS_VARIABLE} is not valid UTF-8: set it to the API tokens, comma-separated"
+            ));
+            return ExitCode::from(2);
+        }
+        Err(error) => error.exit(),
+    };
     let no_tokens = args.api_tokens.is_empty() && args.service_apps.is_empty();
     let emulator = match builder(args) {
         Ok(builder) => builder.start().await.map_err(|error| error.to_string()),

@@ -219,6 +219,22 @@ async fn tokens_that_are_not_utf_8_are_named_as_the_variable_s() {
         String::from_utf8_lossy(&output.stderr),
         "okta-emulator: OKTA_EMULATOR_API_TOKEN is not valid UTF-8: set it to the API tokens, comma-separated\n"
     );
+    // Help does not read it, and says what the binary is.
+    let help = Command::new(env!("CARGO_BIN_EXE_okta-emulator"))
+        .arg("--help")
+        .env(
+            "OKTA_EMULATOR_API_TOKEN",
+            std::ffi::OsStr::from_bytes(b"secret\xff"),
+        )
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(help.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&help.stdout).starts_with("A local Okta Identity Source service"),
+        "{}",
+        String::from_utf8_lossy(&help.stdout)
+    );
 }
 
 #[cfg(unix)]
