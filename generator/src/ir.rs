@@ -643,20 +643,21 @@ pub struct UnionVariant {
     /// an empty array would otherwise be a struct whose fields may all be left out, not
     /// the list another variant of the union is.
     pub objects_only: bool,
-    /// In a first-match union of several variants that take objects, which properties
-    /// this variant keeps: a received object is the first variant, in order, that decodes
-    /// it keeping all of them, before the first that decodes it at all.
+    /// In a first-match union without constants of several struct variants, which
+    /// properties this variant keeps: a received object is the first struct variant, in
+    /// order, that decodes it keeping all of them, before the first variant that decodes
+    /// it at all.
     pub keeps: Keeps,
 }
 
 /// Which properties of a received object a union's variant keeps.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Keeps {
-    /// Not told: the variant takes no objects, or the union has one variant that does.
+    /// Not told: the variant is not a struct, or the union has one struct.
     #[default]
     Unknown,
     /// Those of these names: a struct that takes no others drops the rest.
     Only(Vec<String>),
-    /// Every one (a map, any JSON value, a struct that collects other properties).
+    /// Every one: a struct that collects the properties it does not declare.
     All,
 }

@@ -290,14 +290,14 @@ fn union_def(paragraphs: [&str; 2], name: &proc_macro2::Ident, u: &Union) -> Tok
                  struct takes only an object."
             }
             (false, false, true) => {
-                "A received object is the first of these, in order, that keeps all its \
-                 properties (a struct keeps those it declares), or else the first that takes \
-                 it; any other value is the first that it decodes as."
+                "A received object is the first struct of these, in order, that keeps all its \
+                 properties (those it declares), or else the first of these that takes it; \
+                 any other value is the first that it decodes as."
             }
             (false, true, true) => {
-                "A received object is the first of these, in order, that keeps all its \
-                 properties (a struct keeps those it declares), or else the first that takes \
-                 it; any other value is the first that it decodes as, never a struct."
+                "A received object is the first struct of these, in order, that keeps all its \
+                 properties (those it declares), or else the first of these that takes it; \
+                 any other value is the first that it decodes as, never a struct."
             }
             (true, _, _) => {
                 "A received object whose constant properties are a variant's is that variant; \
@@ -403,12 +403,15 @@ fn guarded_union_def(
         let chosen = format!("Chosen for an object whose {}.", constants.join(" and "));
         docs([what.as_str(), chosen.as_str()])
     });
-    let decode = |variant: &UnionVariant, name: &proc_macro2::Ident| {
-        let decode = quote! {
+    let try_decode = |name: &proc_macro2::Ident| {
+        quote! {
             if let Some(decoded) = tagged::decoded(&value) {
                 return Ok(Self::#name(decoded));
             }
-        };
+        }
+    };
+    let decode = |variant: &UnionVariant, name: &proc_macro2::Ident| {
+        let decode = try_decode(name);
         match variant.objects_only {
             false => decode,
             true => quote!(if value.is_object() { #decode }),
@@ -447,22 +450,13 @@ fn guarded_union_def(
         .zip(variants)
         .filter(|(variant, _)| !variant.constants.is_empty())
         .map(|(variant, name)| decode(variant, name));
-    // Without constants, an object is first the variant that keeps all its properties.
-    let no_constants = u
-        .variants
-        .iter()
-        .all(|variant| variant.constants.is_empty());
+    // An object is first the struct variant that keeps all its properties.
     let kept = u
         .variants
         .iter()
         .zip(variants)
-        .filter(|_| no_constants)
         .filter_map(|(variant, name)| {
-            let decode = quote! {
-                if let Some(decoded) = tagged::decoded(&value) {
-                    return Ok(Self::#name(decoded));
-                }
-            };
+            let decode = try_decode(name);
             match &variant.keeps {
                 Keeps::Unknown => None,
                 Keeps::All => Some(decode),

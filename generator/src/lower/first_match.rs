@@ -3,9 +3,11 @@
 //! `format: date-time`, `number` before `integer`, an object with fewer required properties
 //! before one with more), so the narrower variant is moved before it. Otherwise the
 //! document's order is kept. A struct variant of a union that also takes arrays is tried
-//! only for objects. Where several variants take objects, an object is the first that
-//! keeps all its properties before the first that takes it at all: a struct drops the
-//! properties it does not declare.
+//! only for objects. Where several variants are structs, an object is the first of them
+//! that keeps all its properties before the first variant that takes it at all: a struct
+//! drops the properties it does not declare.
+
+use std::collections::HashMap;
 
 use crate::ir::{
     Field, Keeps, Presence, Selection, Struct, TypeDef, TypeKind, TypeRef, type_named,
@@ -24,8 +26,8 @@ pub(super) fn order_first_match_unions(types: &mut [TypeDef]) {
         for (index, variant) in union.variants.iter().enumerate() {
             let before = ordered.iter().position(|&earlier| {
                 let earlier = &union.variants[earlier].ty;
-                takes_all_of(types, earlier, &variant.ty, DEPTH)
-                    && !takes_all_of(types, &variant.ty, earlier, DEPTH)
+                takes_all_of(types, earlier, &variant.ty)
+                    && !takes_all_of(types, &variant.ty, earlier)
             });
             ordered.insert(before.unwrap_or(ordered.len()), index);
         }
@@ -73,23 +75,29 @@ pub(super) fn guard_structs_from_arrays(types: &mut [TypeDef]) {
     }
 }
 
-/// Notes which properties each variant keeps, in every first-match union (of `types`,
-/// sorted by name) where a struct that drops undeclared properties is one of several
-/// variants that take objects.
+/// Notes which properties each struct variant keeps, in every first-match union (of
+/// `types`, sorted by name) without constants where a struct that drops undeclared
+/// properties is one of several structs. A map or any JSON value is left to the order of
+/// the union: an object a struct takes with a property the server added later stays that
+/// struct.
 pub(super) fn note_kept_properties(types: &mut [TypeDef]) {
     for at in 0..types.len() {
         let TypeKind::Union(union) = &types[at].kind else {
             continue;
         };
-        if !matches!(union.selection, Selection::FirstMatch) {
+        if !matches!(union.selection, Selection::FirstMatch)
+            || union
+                .variants
+                .iter()
+                .any(|variant| !variant.constants.is_empty())
+        {
             continue;
         }
         let keeps: Vec<Keeps> = union
             .variants
             .iter()
-            .map(|variant| match resolved(types, &variant.ty) {
-                TypeRef::Map(_) | TypeRef::Json => Keeps::All,
-                ty => match struct_of(types, ty) {
+            .map(
+                |variant| match struct_of(types, resolved(types, &variant.ty)) {
                     Some(object) if object.additional.is_some() => Keeps::All,
                     Some(object) => Keeps::Only(
                         object
@@ -100,7 +108,7 @@ pub(super) fn note_kept_properties(types: &mut [TypeDef]) {
                     ),
                     None => Keeps::Unknown,
                 },
-            })
+            )
             .collect();
         let objects = keeps
             .iter()
@@ -134,39 +142,90 @@ fn takes_arrays(types: &[TypeDef], ty: &TypeRef, depth: usize) -> bool {
     }
 }
 
-/// How many structs deep [`takes_all_of`] compares their properties' types; deeper (round
-/// a cycle, say), it takes only the same type.
-const DEPTH: usize = 8;
-
 /// Whether every non-null JSON value that decodes as `narrow` also decodes as `wide`, as
-/// far as the types tell (a struct ignores properties it does not declare), looking into
-/// `depth` structs deep.
-fn takes_all_of(types: &[TypeDef], wide: &TypeRef, narrow: &TypeRef, depth: usize) -> bool {
-    let (wide, narrow) = (resolved(types, wide), resolved(types, narrow));
-    match (wide, narrow) {
-        (TypeRef::Json, _) => true,
-        (TypeRef::String, TypeRef::String | TypeRef::DateTime | TypeRef::Date) => true,
-        (
-            TypeRef::F64 | TypeRef::F32,
-            TypeRef::F64 | TypeRef::F32 | TypeRef::I64 | TypeRef::I32 | TypeRef::U64,
-        ) => true,
-        (TypeRef::I64, TypeRef::I64 | TypeRef::I32)
-        | (TypeRef::I32, TypeRef::I32)
-        | (TypeRef::U64, TypeRef::U64) => true,
-        (TypeRef::List(wide), TypeRef::List(narrow))
-        | (TypeRef::Map(wide), TypeRef::Map(narrow)) => takes_all_of(types, wide, narrow, depth),
-        (TypeRef::Map(values), TypeRef::Named(_)) => {
-            matches!(**values, TypeRef::Json) && struct_of(types, narrow).is_some()
-        }
-        (TypeRef::Named(_), TypeRef::Named(_)) => {
-            match (struct_of(types, wide), struct_of(types, narrow)) {
-                (Some(wide), Some(narrow)) if depth > 0 => {
-                    struct_takes_all_of(types, wide, narrow, depth - 1)
-                }
-                _ => wide == narrow,
+/// far as the types tell (a struct ignores properties it does not declare).
+fn takes_all_of(types: &[TypeDef], wide: &TypeRef, narrow: &TypeRef) -> bool {
+    Comparison {
+        types,
+        structs: HashMap::new(),
+    }
+    .takes_all_of(wide, narrow)
+}
+
+/// [`takes_all_of`], remembering what it found of each pair of structs: each pair is
+/// compared once (a pair met again while it is compared, round a cycle, is taken to hold),
+/// so the time grows with the pairs, not with the paths between them.
+struct Comparison<'t> {
+    types: &'t [TypeDef],
+    structs: HashMap<(&'t str, &'t str), bool>,
+}
+
+impl<'t> Comparison<'t> {
+    fn takes_all_of(&mut self, wide: &'t TypeRef, narrow: &'t TypeRef) -> bool {
+        let types = self.types;
+        let (wide, narrow) = (resolved(types, wide), resolved(types, narrow));
+        match (wide, narrow) {
+            (TypeRef::Json, _) => true,
+            (TypeRef::String, TypeRef::String | TypeRef::DateTime | TypeRef::Date) => true,
+            (
+                TypeRef::F64 | TypeRef::F32,
+                TypeRef::F64 | TypeRef::F32 | TypeRef::I64 | TypeRef::I32 | TypeRef::U64,
+            ) => true,
+            (TypeRef::I64, TypeRef::I64 | TypeRef::I32)
+            | (TypeRef::I32, TypeRef::I32)
+            | (TypeRef::U64, TypeRef::U64) => true,
+            (TypeRef::List(wide), TypeRef::List(narrow))
+            | (TypeRef::Map(wide), TypeRef::Map(narrow)) => self.takes_all_of(wide, narrow),
+            (TypeRef::Map(values), TypeRef::Named(_)) => {
+                matches!(**values, TypeRef::Json) && struct_of(types, narrow).is_some()
             }
+            (TypeRef::Named(wide_name), TypeRef::Named(narrow_name)) => {
+                if wide_name == narrow_name {
+                    return true;
+                }
+                let (Some(wide), Some(narrow)) = (struct_of(types, wide), struct_of(types, narrow))
+                else {
+                    return false;
+                };
+                let pair = (wide_name.as_str(), narrow_name.as_str());
+                if let Some(&found) = self.structs.get(&pair) {
+                    return found;
+                }
+                self.structs.insert(pair, true);
+                let found = self.struct_takes_all_of(wide, narrow);
+                self.structs.insert(pair, found);
+                found
+            }
+            (wide, narrow) => wide == narrow,
         }
-        (wide, narrow) => wide == narrow,
+    }
+
+    /// Whether every object that decodes as `narrow` decodes as `wide`: each property
+    /// `wide` declares may be left out or be `null` only where `wide` allows it, and takes
+    /// every value `narrow`'s does, and any other property of `wide`
+    /// (`additionalProperties`) may be any JSON value.
+    fn struct_takes_all_of(&mut self, wide: &'t Struct, narrow: &'t Struct) -> bool {
+        let types = self.types;
+        let any_other = wide
+            .additional
+            .as_ref()
+            .is_none_or(|additional| additional.value == TypeRef::Json);
+        any_other
+            && wide.fields.iter().all(|field| {
+                match narrow
+                    .fields
+                    .iter()
+                    .find(|n| n.wire_name == field.wire_name)
+                {
+                    Some(same) => {
+                        (takes_null(types, &field.ty) || !takes_null(types, &same.ty))
+                            && (may_be_null(field) || !may_be_null(same))
+                            && (field.presence.may_be_absent() || !same.presence.may_be_absent())
+                            && self.takes_all_of(&field.ty, &same.ty)
+                    }
+                    None => field.presence.may_be_absent(),
+                }
+            })
     }
 }
 
@@ -195,33 +254,6 @@ pub(super) fn struct_of<'t>(types: &'t [TypeDef], ty: &TypeRef) -> Option<&'t St
         },
         _ => None,
     }
-}
-
-/// Whether every object that decodes as `narrow` decodes as `wide`: each property `wide`
-/// declares may be left out or be `null` only where `wide` allows it, and takes every
-/// value `narrow`'s does, and any other property of `wide` (`additionalProperties`) may be
-/// any JSON value.
-fn struct_takes_all_of(types: &[TypeDef], wide: &Struct, narrow: &Struct, depth: usize) -> bool {
-    let any_other = wide
-        .additional
-        .as_ref()
-        .is_none_or(|additional| additional.value == TypeRef::Json);
-    any_other
-        && wide.fields.iter().all(|field| {
-            match narrow
-                .fields
-                .iter()
-                .find(|n| n.wire_name == field.wire_name)
-            {
-                Some(same) => {
-                    takes_all_of(types, &field.ty, &same.ty, depth)
-                        && (takes_null(types, &field.ty) || !takes_null(types, &same.ty))
-                        && (may_be_null(field) || !may_be_null(same))
-                        && (field.presence.may_be_absent() || !same.presence.may_be_absent())
-                }
-                None => field.presence.may_be_absent(),
-            }
-        })
 }
 
 /// Whether `null` decodes as `ty`.
