@@ -1,7 +1,7 @@
 //! A variant of a tagged union that several tags select (a discriminator mapping whose keys
 //! `created` and `restored` both name `Created`), where its type does not keep the tag
 //! property: a value would be sent back with the first tag, whatever tag it came with. It
-//! becomes one variant for each tag, each sending its own.
+//! becomes one variant for each tag, named after it and sending it.
 
 use super::first_match::{resolved, struct_of};
 use super::names;
@@ -30,8 +30,10 @@ pub(super) fn one_variant_per_tag(types: &mut [TypeDef]) {
             continue;
         }
         let mut names = names::Scope::default();
-        for taken in union.variants.iter().map(|variant| &variant.rust_name) {
-            names.claim(taken.clone());
+        for (variant, split) in union.variants.iter().zip(&split) {
+            if !split {
+                names.claim(variant.rust_name.clone());
+            }
         }
         names.claim(unknown_variant.clone());
         let TypeKind::Union(union) = &mut types[at].kind else {
@@ -43,13 +45,9 @@ pub(super) fn one_variant_per_tag(types: &mut [TypeDef]) {
                 union.variants.push(variant);
                 continue;
             }
-            for (index, tag) in variant.tags.iter().enumerate() {
-                let rust_name = match index {
-                    0 => variant.rust_name.clone(),
-                    _ => names.claim(names::type_name(tag)),
-                };
+            for tag in &variant.tags {
                 union.variants.push(UnionVariant {
-                    rust_name,
+                    rust_name: names.claim(names::type_name(tag)),
                     tags: vec![tag.clone()],
                     ..variant.clone()
                 });
