@@ -38,6 +38,12 @@ struct Scan<'t> {
     parent: Option<usize>,
     /// Where the last scalar outside flow collections began (a key, once `:` follows).
     scalar: usize,
+    /// Outside flow collections, whether the last token was an indicator whose node is
+    /// still to come (`key:`, `-`, an anchor): it may start on the next line, whose
+    /// indentation then says nothing of the collection the node is in.
+    node_to_come: bool,
+    /// Just past the closing quote of the last quoted scalar: a `:` there follows a key.
+    quote_end: usize,
     /// While a plain scalar outside flow collections may go on at the next line: the
     /// least indentation of its lines.
     plain: Option<usize>,
@@ -57,6 +63,8 @@ impl<'t> Scan<'t> {
             node_start: true,
             parent: None,
             scalar: 0,
+            node_to_come: false,
+            quote_end: usize::MAX,
             plain: None,
             block_scalar: None,
         }
@@ -105,6 +113,7 @@ impl<'t> Scan<'t> {
                     continue;
                 }
                 b'[' | b'{' if !block || self.node_start => {
+                    self.node_to_come = false;
                     self.depth += 1;
                     if self.depth > self.deepest {
                         return Some(self.at);
@@ -119,23 +128,31 @@ impl<'t> Scan<'t> {
                 b'"' | b'\'' if self.node_start => {
                     self.scalar = self.column();
                     self.skip_quoted(byte)?;
+                    self.quote_end = self.at;
                     self.node_start = false;
+                    self.node_to_come = false;
                     continue;
                 }
                 b'-' | b'?' if self.node_start && self.ends_token(self.at + 1) => {
                     if block {
                         self.parent = Some(self.column());
+                        self.node_to_come = true;
                     }
                 }
-                b':' if self.ends_token_here(self.at + 1) => {
+                // In a flow collection, a key in quotes may have its `:` right after it.
+                b':' if self.ends_token_here(self.at + 1)
+                    || !block && self.at == self.quote_end =>
+                {
                     self.node_start = true;
                     if block {
                         // What came before was a key.
                         self.parent = Some(self.scalar);
                         self.plain = None;
+                        self.node_to_come = true;
                     }
                 }
                 b'|' | b'>' if block && self.node_start => {
+                    self.node_to_come = false;
                     self.block_scalar = Some((self.scalar_indent().max(1), None));
                     self.skip_line();
                     continue;
@@ -152,6 +169,7 @@ impl<'t> Scan<'t> {
                         self.plain = Some(self.scalar_indent());
                     }
                     self.node_start = false;
+                    self.node_to_come = false;
                 }
             }
             self.at += 1;
@@ -198,9 +216,10 @@ impl<'t> Scan<'t> {
                     self.plain.is_some_and(|least| indent >= least) && rest.first() != Some(&b'#');
                 if !goes_on {
                     self.plain = None;
-                    if self.parent.is_some() {
+                    if self.parent.is_some() && !self.node_to_come {
                         self.parent = Some(indent);
                     }
+                    self.node_to_come = false;
                     self.node_start = true;
                 }
             }
@@ -270,8 +289,13 @@ mod tests {
             format!("d: |\n  [[\n{}e: 1\n", many("  [{\n\n")),
             format!("- d: >-\n    {{\n{}- e: [a]\n", many("    [[\n")),
             many("f: [it's, \"]]\", 'a''[b']\n"),
-            // The lines of a plain scalar after its first.
+            // The lines of a plain scalar after its first, and of one that starts on the
+            // line after its key.
             format!("g: a\n{}h: 1\n", many("  [b {\n")),
+            format!("g:\n  a\n{}h: 1\n", many("  [b {\n")),
+            format!("- g:\n    a\n{}", many("    [b {\n")),
+            // A value in quotes right after a key in quotes, in a flow collection.
+            many("a: {\"k\":\"{{[\", \"l\":'[['}\n"),
             format!("- i: a\n{}", many("   [b\n\n")),
             format!("a\n{}", many("[b\n")),
         ] {
@@ -302,7 +326,7 @@ mod tests {
         /// collection found deeper than `deepest` is one the reader nests at least as deep.
         #[test]
         fn the_scan_ends_and_counts_only_collections_that_are_there(
-            text in "([\\[\\]{}'\"#|>:?&!,\\\\ \n-]|a|  |- |: ){0,40}",
+            text in "([\\[\\]{}'\"#|>:?&!,\\\\ \n\t\r-]|a|é|  |- |: |:\n  ){0,40}",
             deepest in 0_usize..4,
         ) {
             let found = Scan::new(text.as_bytes(), deepest).too_deep();
