@@ -110,6 +110,12 @@ pub(super) fn convert(document: &mut Value) -> Result<Vec<Diagnostic>, Diagnosti
         .entry("paths".into())
         .or_insert_with(|| Value::Mapping(Mapping::new()));
     add_responses(paths);
+    if let Some(Value::Mapping(callbacks)) = root
+        .get_mut("components")
+        .and_then(|components| components.get_mut("callbacks"))
+    {
+        callbacks.values_mut().for_each(add_responses);
+    }
     if let Some(Value::Mapping(info)) = root.get_mut("info") {
         convert_info(info);
     }
@@ -126,22 +132,28 @@ pub(super) fn convert(document: &mut Value) -> Result<Vec<Diagnostic>, Diagnosti
 }
 
 /// An operation without `responses`, which 3.1 allows, is given none, as 3.0 writes it: its
-/// answers are read as empty.
-fn add_responses(paths: &mut Value) {
-    let Value::Mapping(paths) = paths else {
+/// answers are read as empty. `items` maps paths (or a callback's expressions) to path
+/// items; the callbacks of their operations are looked into too.
+fn add_responses(items: &mut Value) {
+    let Value::Mapping(items) = items else {
         return;
     };
-    for item in paths.values_mut() {
+    for item in items.values_mut() {
         let Value::Mapping(item) = item else {
             continue;
         };
         for (key, operation) in item.iter_mut() {
-            if let Value::Mapping(operation) = operation
-                && super::keys::METHODS.contains(&key_text(key).as_str())
-            {
-                operation
-                    .entry("responses".into())
-                    .or_insert_with(|| Value::Mapping(Mapping::new()));
+            let Value::Mapping(operation) = operation else {
+                continue;
+            };
+            if !super::keys::METHODS.contains(&key_text(key).as_str()) {
+                continue;
+            }
+            operation
+                .entry("responses".into())
+                .or_insert_with(|| Value::Mapping(Mapping::new()));
+            if let Some(Value::Mapping(callbacks)) = operation.get_mut("callbacks") {
+                callbacks.values_mut().for_each(add_responses);
             }
         }
     }
@@ -804,7 +816,8 @@ mod tests {
             "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
             "info": {"title": "t", "summary": "S.", "version": 2, "license": {"name": "MIT", "identifier": "MIT"}},
             "webhooks": {"ping": {"post": {"responses": {"200": {"description": "ok"}}}}},
-            "paths": {"/a": {"summary": "A.", "get": {"operationId": "a"}, "put": {"responses": {"204": {"description": "ok"}}}}},
+            "paths": {"/a": {"summary": "A.", "get": {"operationId": "a"}, "put": {"responses": {"204": {"description": "ok"}}, "callbacks": {"c": {"{$url}": {"post": {}}}}}}},
+            "components": {"callbacks": {"C": {"{$url}": {"get": {}}}}},
         }));
         let notes = convert(&mut document).expect("converts");
         assert_eq!(
@@ -812,7 +825,8 @@ mod tests {
             yaml(json!({
                 "openapi": "3.0.3",
                 "info": {"title": "t", "description": "S.", "version": "2", "license": {"name": "MIT", "url": "https://spdx.org/licenses/MIT.html"}},
-                "paths": {"/a": {"summary": "A.", "get": {"operationId": "a", "responses": {}}, "put": {"responses": {"204": {"description": "ok"}}}}},
+                "paths": {"/a": {"summary": "A.", "get": {"operationId": "a", "responses": {}}, "put": {"responses": {"204": {"description": "ok"}}, "callbacks": {"c": {"{$url}": {"post": {"responses": {}}}}}}}},
+                "components": {"callbacks": {"C": {"{$url}": {"get": {"responses": {}}}}}},
             }))
         );
         assert_eq!(
