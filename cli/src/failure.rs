@@ -78,7 +78,9 @@ impl Failure {
                  cancel {}`, or pass a shorter --stale-after",
                 session.id
             ),
-            Stop::Call { error, .. } => format!("{stop}{}", access_hint(error, true)),
+            Stop::Call { error, .. } => {
+                format!("{stop}{}", access_hint(error, session_gone(stop)))
+            }
             _ => stop.to_string(),
         };
         let left: String = left_behind.iter().map(|what| format!("; {what}")).collect();
@@ -107,29 +109,20 @@ impl Failure {
     }
 }
 
-/// Whether the import stopped because Okta no longer finds the session it made (a 404 to a
-/// request on that session).
+/// Whether the import stopped because Okta no longer finds the session it made: a 404 to
+/// a request on that session (not on another run's, nor to a create or a listing).
 pub fn session_gone(stop: &Stop) -> bool {
     matches!(stop, Stop::Call { error, .. }
-        if error.status().map(|status| status.as_u16()) == Some(404) && on_a_session(error))
-}
-
-/// Whether `error` answers a request on one session (not the create or the listing).
-fn on_a_session(error: &okta_identity_source::Error) -> bool {
-    matches!(
-        error,
-        okta_identity_source::Error::Api(api)
-            if !matches!(api.operation, "createIdentitySourceSession" | "listIdentitySourceSessions")
-    )
+        if error.status().map(|status| status.as_u16()) == Some(404) && stop.on_own_session())
 }
 
 /// What to check when Okta refuses the credentials (401) or their rights (403), knows
 /// no resource of the id (404: the identity source, or a session given by id, or the
-/// session an `import` made), or the URL answers with a redirect (3xx).
-fn access_hint(error: &okta_identity_source::Error, import: bool) -> &'static str {
+/// session the import made, `gone`), or the URL answers with a redirect (3xx).
+fn access_hint(error: &okta_identity_source::Error, gone: bool) -> &'static str {
     match error.status().map(|status| status.as_u16()) {
         // The source and the org URL served the create.
-        Some(404) if import && on_a_session(error) => {
+        Some(404) if gone => {
             "; Okta no longer finds the session this import created: another client may have \
              deleted it"
         }

@@ -120,9 +120,10 @@ pub enum Failure {
     /// Okta answered a create with a session id that is not one of its ids (letters and
     /// digits): no URL the client makes from it would name that session, and printed it
     /// could pass for other text. Nothing was sent to it; the session made is looked for
-    /// among the source's and cancelled, as one whose answer was lost.
+    /// among the source's and cancelled, as one whose answer was lost, when the listing
+    /// names it by an Okta id (else the report's `lost_create` tells when it was made).
     #[error(
-        "creating a session answered the id {}, which is not an Okta id (letters and digits); nothing was sent to it, and the session it made is cancelled if it is listed",
+        "creating a session answered the id {}, which is not an Okta id (letters and digits); nothing was sent to it, and the session it made is cancelled if the listing names it by an Okta id",
         quoted_start(session_id)
     )]
     NotAnOktaId {
@@ -167,6 +168,15 @@ pub enum Failure {
     /// The caller asked the import to stop.
     #[error("the import was stopped")]
     Stopped,
+}
+
+impl Failure {
+    /// Whether a call on this run's own session failed: reading it, uploading to it or
+    /// starting its import (not a create, a listing, or another run's session).
+    pub fn on_own_session(&self) -> bool {
+        matches!(self, Failure::Call { step, .. }
+            if matches!(*step, "reading the session" | "uploading" | "starting the import"))
+    }
 }
 
 /// An import that stopped early: why, and what it had done (sessions, counts, the

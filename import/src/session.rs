@@ -250,6 +250,15 @@ pub async fn cancel_unlearned(ctx: &Context<'_>, since: DateTime<Utc>) {
     let Some(id) = made_by_lost_create(sessions, ctx.server_clock().no_later_than(since)) else {
         return;
     };
+    if !is_okta_id(&id) {
+        // Listed under an id no request can name (as the create answered it): it is not
+        // sent to, only told of.
+        tracing::warn!(
+            "the session a create made is listed under an id that is not Okta's; it may stay open"
+        );
+        ctx.report().lost_create = Some(since);
+        return;
+    }
     ctx.report()
         .sessions
         .push(SessionReport::new(id.clone(), Status::Created));

@@ -968,6 +968,42 @@ async fn a_created_session_whose_id_is_no_okta_id_is_looked_for_and_cancelled() 
     Ok(())
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_created_session_listed_under_the_same_unusable_id_is_never_sent_to() -> TestResult {
+    let (url, seen, server) = routed_server(|method, path| match (method, path) {
+        ("POST", "/api/v1/identity-sources/0oa1import/sessions") => (
+            "201 Created",
+            r#"{"id":"aps1\n../../x","identitySourceId":"0oa1import","status":"CREATED","importType":"INCREMENTAL"}"#,
+        ),
+        ("GET", "/api/v1/identity-sources/0oa1import/sessions") => (
+            "200 OK",
+            r#"[{"id":"aps1\n../../x","identitySourceId":"0oa1import","status":"CREATED","importType":"INCREMENTAL","created":"2999-01-01T00:00:00.000Z","lastUpdated":"2999-01-01T00:00:00.000Z"}]"#,
+        ),
+        _ => ("404 Not Found", r#"{"errorCode":"E0000007","errorSummary":"Not found","errorCauses":[]}"#),
+    })
+    .await?;
+    let error = far_reset_importer(&url)
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await
+        .expect_err("no upload can be sent to that id");
+    assert!(
+        matches!(error.failure, Failure::NotAnOktaId { .. }),
+        "{error}"
+    );
+    assert!(error.report.sessions.is_empty(), "{error}");
+    assert!(error.report.lost_create.is_some(), "{error}");
+    let requests = seen.lock().expect("the list of requests").clone();
+    assert_eq!(
+        requests,
+        [
+            "POST /api/v1/identity-sources/0oa1import/sessions",
+            "GET /api/v1/identity-sources/0oa1import/sessions",
+        ]
+    );
+    server.abort();
+    Ok(())
+}
+
 fn far_reset_importer(url: &str) -> okta_identity_source_import::Importer {
     let client = okta_identity_source::Client::builder(url)
         .api_token(support::TOKEN)
