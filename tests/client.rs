@@ -2204,7 +2204,7 @@ async fn an_endless_error_body_is_read_only_to_its_own_cap() -> TestResult {
         other => panic!("expected Error::Api, got {other:?}"),
     }
     assert!(
-        error.to_string().contains(": the body is longer than the 1 MiB the client reads of an error, so its error code and summary could not be read; it starts with \"xxx"),
+        error.to_string().contains(": the body is longer than the client reads of an error body, so its error code and summary could not be read; it starts with \"xxx"),
         "{error}"
     );
     drop(api);

@@ -347,8 +347,8 @@ pub struct ApiError<E = serde_json::Value> {
     /// The start of the body (up to 4 KiB, lossy UTF-8) when it did not decode, or decoded
     /// to a body with neither a code nor a summary; `None` when the body was empty.
     pub raw_body: Option<String>,
-    /// Whether the body was longer than the client reads of an error's (1 MiB) and was cut
-    /// there, so that it could not be decoded.
+    /// Whether the body was longer than the client reads of an error body (1 MiB, or
+    /// `max_response_bytes` when lower) and was cut there, so that it could not be decoded.
     pub cut: bool,
 }
 
@@ -435,7 +435,7 @@ impl<E: ErrorBody> fmt::Display for ApiError<E> {
                 let start: String = raw.chars().take(SHOWN_BODY_CHARACTERS).collect();
                 let more = if start.len() < raw.len() { "…" } else { "" };
                 let why = match self.cut {
-                    true => "the body is longer than the 1 MiB the client reads of an error, so its error code and summary could not be read",
+                    true => "the body is longer than the client reads of an error body, so its error code and summary could not be read",
                     false => "the body says no error code or summary",
                 };
                 write!(f, ": {why}; it starts with {start:?}{more}")?;
