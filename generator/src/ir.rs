@@ -44,6 +44,33 @@ pub fn type_named<'a>(types: &'a [TypeDef], name: &str) -> Option<&'a TypeDef> {
     type_position(types, name).map(|position| &types[position])
 }
 
+/// `ty` without what does not change the values it takes: `null`, a box, an alias.
+pub fn resolved<'t>(types: &'t [TypeDef], mut ty: &'t TypeRef) -> &'t TypeRef {
+    // An alias cycle never reaches the IR; the bound only keeps a mistake from looping.
+    for _ in 0..=types.len() {
+        ty = match ty {
+            TypeRef::Nullable(inner) | TypeRef::Boxed(inner) => inner,
+            TypeRef::Named(name) => match type_named(types, name).map(|def| &def.kind) {
+                Some(TypeKind::Alias(target)) => target,
+                _ => return ty,
+            },
+            _ => return ty,
+        };
+    }
+    ty
+}
+
+/// The struct `ty` names, if it names one.
+pub fn struct_of<'t>(types: &'t [TypeDef], ty: &TypeRef) -> Option<&'t Struct> {
+    match ty {
+        TypeRef::Named(name) => match &type_named(types, name)?.kind {
+            TypeKind::Struct(object) => Some(object),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// How requests are authenticated: the document's security schemes, and the vendor
 /// profile whose conventions the client follows.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -147,9 +147,65 @@ pub(crate) fn same_origin(url: &Url, base: &Url) -> bool {
     url.origin() == base.origin()
 }
 
+/// An error when `url`, the base URL (called `what` in the message), is one the API is not
+/// served at: the admin console's host of an org on one of Okta's own domains
+/// (`dev-123456-admin.okta.com`), which Okta's SDKs refuse too. A custom domain may have
+/// `-admin` in it for its own reasons.
+#[cfg(feature = "okta")]
+pub(crate) fn check_api_host(url: &Url, what: &str) -> Result<(), ConfigError> {
+    const ADMIN_CONSOLES: [&str; 3] = [
+        "-admin.okta.com",
+        "-admin.oktapreview.com",
+        "-admin.okta-emea.com",
+    ];
+    let host = url.host_str().unwrap_or_default().trim_end_matches('.');
+    // The URL parser writes a host name in lower case.
+    if ADMIN_CONSOLES.iter().any(|console| host.ends_with(console)) {
+        return Err(ConfigError::new(format!(
+            "the {what} is the admin console's (`-admin`): give the org's, without `-admin`, \
+             like https://dev-123456.okta.com"
+        )));
+    }
+    Ok(())
+}
+
+/// Any base URL will do.
+#[cfg(not(feature = "okta"))]
+pub(crate) fn check_api_host(_url: &Url, _what: &str) -> Result<(), ConfigError> {
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "okta")]
+    #[test]
+    fn the_admin_console_of_an_org_on_okta_s_domains_is_no_base_url() {
+        for console in [
+            "https://dev-123456-admin.okta.com",
+            "https://acme-admin.oktapreview.com/",
+            "https://ACME-ADMIN.okta-emea.com.",
+            "https://acme-admin.okta-emea.com:443",
+        ] {
+            let url = Url::parse(console).expect("a URL");
+            let error = check_api_host(&url, "org URL").expect_err(console);
+            assert_eq!(
+                error.message(),
+                "the org URL is the admin console's (`-admin`): give the org's, without `-admin`, like https://dev-123456.okta.com"
+            );
+        }
+        for org in [
+            "https://dev-123456.okta.com",
+            "https://login-admin.example.com",
+            "http://127.0.0.1:8089",
+            "https://admin.okta.com",
+            "https://admin.okta.com.evil.example",
+        ] {
+            let url = Url::parse(org).expect("a URL");
+            assert_eq!(check_api_host(&url, "org URL"), Ok(()), "{org}");
+        }
+    }
 
     #[test]
     fn every_spelling_that_carries_credentials_is_refused_and_redacted() {

@@ -13,7 +13,7 @@ use super::error::{ConfigError, Result};
 #[cfg(feature = "private-key-jwt")]
 use super::oauth::ServiceApp;
 use super::user_agent::UserAgent;
-use super::{base_url, conventions, tls};
+use super::{base_url, tls};
 
 /// When and how often failed requests are tried again.
 ///
@@ -294,7 +294,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, ConfigError> {
         let name = self.base_url_name.as_deref().unwrap_or("base URL");
         let base_url = base_url::parse_as(&self.base_url, name)?;
-        conventions::check_base_url(&base_url, name)?;
+        base_url::check_api_host(&base_url, name)?;
         let servers = self
             .servers
             .iter()

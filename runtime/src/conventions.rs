@@ -1,46 +1,17 @@
 //! The conventions a response and a retried request follow: where the request id is, what
-//! says how long to wait before trying again, which headers a retry carries; and the base
-//! URLs a client is not given. Okta's with the `okta` feature; otherwise the standards':
-//! `Retry-After` (RFC 9110) and the `RateLimit` and `RateLimit-Policy` fields of the IETF's
-//! rate-limit headers draft.
+//! says how long to wait before trying again, which headers a retry carries. Okta's with the
+//! `okta` feature; otherwise the standards': `Retry-After` (RFC 9110) and the `RateLimit` and
+//! `RateLimit-Policy` fields of the IETF's rate-limit headers draft.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::HeaderMap;
 #[cfg(feature = "okta")]
 use reqwest::header::HeaderValue;
-use reqwest::{StatusCode, Url};
+use reqwest::StatusCode;
 
 use crate::call::RateLimit;
-use crate::error::{ApiError, ConfigError, ErrorBody};
-
-/// An error when `url`, the base URL (called `what` in the message), is one the API is not
-/// served at: the admin console's host of an org on one of Okta's own domains
-/// (`dev-123456-admin.okta.com`), which Okta's SDKs refuse too. A custom domain may have
-/// `-admin` in it for its own reasons.
-#[cfg(feature = "okta")]
-pub(crate) fn check_base_url(url: &Url, what: &str) -> Result<(), ConfigError> {
-    const ADMIN_CONSOLES: [&str; 3] = [
-        "-admin.okta.com",
-        "-admin.oktapreview.com",
-        "-admin.okta-emea.com",
-    ];
-    let host = url.host_str().unwrap_or_default().trim_end_matches('.');
-    // The URL parser writes a host name in lower case.
-    if ADMIN_CONSOLES.iter().any(|console| host.ends_with(console)) {
-        return Err(ConfigError::new(format!(
-            "the {what} is the admin console's (`-admin`): give the org's, without `-admin`, \
-             like https://dev-123456.okta.com"
-        )));
-    }
-    Ok(())
-}
-
-/// Any base URL will do.
-#[cfg(not(feature = "okta"))]
-pub(crate) fn check_base_url(_url: &Url, _what: &str) -> Result<(), ConfigError> {
-    Ok(())
-}
+use crate::error::{ApiError, ErrorBody};
 
 /// The name of the span each call is traced in.
 #[cfg(feature = "okta")]
@@ -208,34 +179,6 @@ mod tests {
 
     fn at(seconds: u64) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(seconds)
-    }
-
-    #[cfg(feature = "okta")]
-    #[test]
-    fn the_admin_console_of_an_org_on_okta_s_domains_is_no_base_url() {
-        for console in [
-            "https://dev-123456-admin.okta.com",
-            "https://acme-admin.oktapreview.com/",
-            "https://ACME-ADMIN.okta-emea.com.",
-            "https://acme-admin.okta-emea.com:443",
-        ] {
-            let url = Url::parse(console).expect("a URL");
-            let error = check_base_url(&url, "org URL").expect_err(console);
-            assert_eq!(
-                error.message(),
-                "the org URL is the admin console's (`-admin`): give the org's, without `-admin`, like https://dev-123456.okta.com"
-            );
-        }
-        for org in [
-            "https://dev-123456.okta.com",
-            "https://login-admin.example.com",
-            "http://127.0.0.1:8089",
-            "https://admin.okta.com",
-            "https://admin.okta.com.evil.example",
-        ] {
-            let url = Url::parse(org).expect("a URL");
-            assert_eq!(check_base_url(&url, "org URL"), Ok(()), "{org}");
-        }
     }
 
     #[test]

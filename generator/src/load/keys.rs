@@ -2,8 +2,8 @@
 //! that a mapping holds twice is an error (the readers keep the last of the two and drop
 //! the other without a word), so is a `$ref` that is not text (openapiv3 reads the mapping
 //! as a schema without it, one that takes any value), and so are two fields of which an
-//! object has one (a parameter's `schema` and `content`); the keys of `paths` and of each
-//! path item are noted.
+//! object has one (a parameter's or a header's `schema` and `content`, a link's
+//! `operationRef` and `operationId`); the keys of `paths` and of each path item are noted.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -196,6 +196,15 @@ enum Place {
     Links,
     /// A link.
     Link,
+    /// The parameters of a path item or an operation (a list), or of the components (a
+    /// map of names).
+    Parameters,
+    /// A parameter.
+    Parameter,
+    /// The headers of a response, an encoding or the components, a map of names.
+    Headers,
+    /// A header.
+    Header,
     Other,
 }
 
@@ -229,6 +238,8 @@ impl Place {
             }
             (Place::Operation(at), Some("responses")) => Place::Responses(at.push("responses")),
             (Place::Links, Some(name)) if !name.starts_with("x-") => Place::Link,
+            (Place::Parameters, Some(name)) if !name.starts_with("x-") => Place::Parameter,
+            (Place::Headers, Some(name)) if !name.starts_with("x-") => Place::Header,
             (Place::Responses(at), Some(key)) if !is_responses_key(key) => {
                 keys.not_statuses.push(
                     Diagnostic::at(
@@ -320,10 +331,13 @@ impl<'de> Visitor<'de> for Walk<'_, 'de> {
             found: &mut *found,
         })? {
             let mut child_place = place.enter(key.as_deref(), &mut found.keys);
-            if matches!(mode, Some(Mode::Keywords | Mode::Components))
-                && key.as_deref() == Some("links")
-            {
-                child_place = Place::Links;
+            if matches!(mode, Some(Mode::Keywords | Mode::Components)) {
+                match key.as_deref() {
+                    Some("links") => child_place = Place::Links,
+                    Some("parameters") => child_place = Place::Parameters,
+                    Some("headers") => child_place = Place::Headers,
+                    _ => {}
+                }
             }
             if matches!(mode, Some(Mode::Keywords)) && key.as_deref() == Some("$ref") {
                 let super::tree::Wide(value) = map.next_value()?;
@@ -366,9 +380,9 @@ impl<'de> Visitor<'de> for Walk<'_, 'de> {
             found.keys.nullable_refs.truncate(refs_start);
             found.keys.nullable_refs.push(Vec::new());
         }
-        let exclusive = match (&place, mode) {
-            (Place::Link, _) => Some(&OPERATION_REF_OR_ID),
-            (_, Some(Mode::Keywords)) => Some(&SCHEMA_OR_CONTENT),
+        let exclusive = match place {
+            Place::Link => Some(&OPERATION_REF_OR_ID),
+            Place::Parameter | Place::Header => Some(&SCHEMA_OR_CONTENT),
             _ => None,
         };
         if let Some(exclusive) = exclusive
@@ -387,12 +401,15 @@ impl<'de> Visitor<'de> for Walk<'_, 'de> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let Walk { mode, found, .. } = self;
+        let Walk { place, mode, found } = self;
         let mut index = 0_usize;
         loop {
             let refs_below = found.keys.nullable_refs.len();
             let item = Walk {
-                place: Place::Other,
+                place: match place {
+                    Place::Parameters => Place::Parameter,
+                    _ => Place::Other,
+                },
                 mode,
                 found: &mut *found,
             };
@@ -709,8 +726,10 @@ mod tests {
             // Beside a `$ref`, neither is read.
             "parameters: [{$ref: '#/p', schema: {}, content: {}}]\n",
             "links: {l: {$ref: '#/l', operationRef: a, operationId: b}}\n",
-            // Names and data.
+            // Names, data, and a schema's own keywords of those names.
             "schema: {properties: {schema: {}, content: {}}}\n",
+            "components: {schemas: {S: {schema: {}, content: {}}}}\n",
+            "parameters: [{schema: {properties: {p: {schema: {}, content: {}}}}}]\n",
             "schema: {example: {schema: 1, content: 2}}\n",
             "x-a: {links: {l: {operationRef: a, operationId: b}}}\n",
             "links: {x-l: {operationRef: a, operationId: b}}\n",

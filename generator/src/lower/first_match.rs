@@ -10,7 +10,8 @@
 use std::collections::HashMap;
 
 use crate::ir::{
-    Field, Keeps, Presence, Selection, Struct, TypeDef, TypeKind, TypeRef, type_named,
+    Field, Keeps, Presence, Selection, Struct, TypeDef, TypeKind, TypeRef, resolved, struct_of,
+    type_named,
 };
 
 /// Orders the variants of every first-match union in `types` (sorted by name).
@@ -226,33 +227,6 @@ impl<'t> Comparison<'t> {
                     None => field.presence.may_be_absent(),
                 }
             })
-    }
-}
-
-/// `ty` without what does not change the values it takes: `null`, a box, an alias.
-pub(super) fn resolved<'t>(types: &'t [TypeDef], mut ty: &'t TypeRef) -> &'t TypeRef {
-    // An alias cycle never reaches the IR; the bound only keeps a mistake from looping.
-    for _ in 0..=types.len() {
-        ty = match ty {
-            TypeRef::Nullable(inner) | TypeRef::Boxed(inner) => inner,
-            TypeRef::Named(name) => match type_named(types, name).map(|def| &def.kind) {
-                Some(TypeKind::Alias(target)) => target,
-                _ => return ty,
-            },
-            _ => return ty,
-        };
-    }
-    ty
-}
-
-/// The struct `ty` names, if it names one.
-pub(super) fn struct_of<'t>(types: &'t [TypeDef], ty: &TypeRef) -> Option<&'t Struct> {
-    match ty {
-        TypeRef::Named(name) => match &type_named(types, name)?.kind {
-            TypeKind::Struct(object) => Some(object),
-            _ => None,
-        },
-        _ => None,
     }
 }
 

@@ -1713,6 +1713,14 @@ mod tests {
             listed("{enum: [a, 1, true]}").as_deref(),
             Some("One of `\"a\"`, `1`, `true`.")
         );
+        assert_eq!(
+            listed("{type: boolean, enum: [true]}").as_deref(),
+            Some("One of `true`.")
+        );
+        assert_eq!(
+            listed("{enum: ['a`b', 2]}").as_deref(),
+            Some("One of `` \"a`b\" ``, `2`.")
+        );
         let many = (1..=25)
             .map(|n| n.to_string())
             .collect::<Vec<_>>()

@@ -3,9 +3,8 @@
 //! property: a value would be sent back with the first tag, whatever tag it came with. It
 //! becomes one variant for each tag, named after it and sending it.
 
-use super::first_match::{resolved, struct_of};
 use super::names;
-use crate::ir::{Selection, TypeDef, TypeKind, UnionVariant};
+use crate::ir::{Selection, TypeDef, TypeKind, UnionVariant, resolved, struct_of};
 
 /// Splits, in every tagged union of `types` (sorted by name), each variant of several tags
 /// whose type does not keep the tag property.

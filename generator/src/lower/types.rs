@@ -1416,8 +1416,8 @@ pub(super) fn limits(schema: &Schema) -> Vec<String> {
         .collect()
 }
 
-/// The values a schema allows, when its type does not say them: an `enum` of numbers, or
-/// of values of several kinds, which are not made an enum type of their own.
+/// The values a schema allows, when its type does not say them: an `enum` of numbers, of
+/// booleans, or of values of several kinds, which are not made an enum type of their own.
 fn values(schema: &Schema) -> Option<String> {
     const SHOWN: usize = 20;
     let values: Vec<String> = match &schema.schema_kind {
@@ -1427,6 +1427,11 @@ fn values(schema: &Schema) -> Option<String> {
             .map(|value| value.map_or_else(|| "null".to_owned(), |value| value.to_string()))
             .collect(),
         SchemaKind::Type(Type::Number(number)) => number
+            .enumeration
+            .iter()
+            .map(|value| value.map_or_else(|| "null".to_owned(), |value| value.to_string()))
+            .collect(),
+        SchemaKind::Type(Type::Boolean(boolean)) => boolean
             .enumeration
             .iter()
             .map(|value| value.map_or_else(|| "null".to_owned(), |value| value.to_string()))
@@ -1445,7 +1450,14 @@ fn values(schema: &Schema) -> Option<String> {
         count if count > SHOWN => (&values[..SHOWN], format!(", and {} more", count - SHOWN)),
         _ => (&values[..], String::new()),
     };
-    let shown: Vec<String> = shown.iter().map(|value| format!("`{value}`")).collect();
+    // A value with a backtick in it is fenced with two.
+    let shown: Vec<String> = shown
+        .iter()
+        .map(|value| match value.contains('`') {
+            true => format!("`` {value} ``"),
+            false => format!("`{value}`"),
+        })
+        .collect();
     Some(format!("One of {}{more}.", shown.join(", ")))
 }
 
