@@ -205,13 +205,16 @@ async fn bad_arguments_fail_with_a_message() {
 #[tokio::test]
 async fn tokens_that_are_not_utf_8_are_named_as_the_variable_s() {
     use std::os::unix::ffi::OsStrExt;
-    let output = Command::new(env!("CARGO_BIN_EXE_okta-emulator"))
-        .args(["--port", "0", "--identity-source", "0oa1"])
-        .env(
-            "OKTA_EMULATOR_API_TOKEN",
-            std::ffi::OsStr::from_bytes(b"secret\xff"),
-        )
-        .output()
+    let run = |args: &'static [&'static str]| {
+        Command::new(env!("CARGO_BIN_EXE_okta-emulator"))
+            .args(args)
+            .env(
+                "OKTA_EMULATOR_API_TOKEN",
+                std::ffi::OsStr::from_bytes(b"secret\xff"),
+            )
+            .output()
+    };
+    let output = run(&["--port", "0", "--identity-source", "0oa1"])
         .await
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
@@ -220,20 +223,12 @@ async fn tokens_that_are_not_utf_8_are_named_as_the_variable_s() {
         "okta-emulator: OKTA_EMULATOR_API_TOKEN is not valid UTF-8: set it to the API tokens, comma-separated\n"
     );
     // Help does not read it, and says what the binary is.
-    let help = Command::new(env!("CARGO_BIN_EXE_okta-emulator"))
-        .arg("--help")
-        .env(
-            "OKTA_EMULATOR_API_TOKEN",
-            std::ffi::OsStr::from_bytes(b"secret\xff"),
-        )
-        .output()
-        .await
-        .unwrap();
+    let help = run(&["--help"]).await.unwrap();
     assert_eq!(help.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&help.stdout);
     assert!(
-        String::from_utf8_lossy(&help.stdout).starts_with("A local Okta Identity Source service"),
-        "{}",
-        String::from_utf8_lossy(&help.stdout)
+        help.starts_with("A local Okta Identity Source service"),
+        "{help}"
     );
 }
 
