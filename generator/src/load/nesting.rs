@@ -139,9 +139,15 @@ impl<'t> Scan<'t> {
                         self.node_to_come = true;
                     }
                 }
-                // In a flow collection, a key in quotes may have its `:` right after it.
+                // In a flow collection, a key in quotes or brackets may have its `:` right
+                // after it.
                 b':' if self.ends_token_here(self.at + 1)
-                    || !block && self.at == self.quote_end =>
+                    || !block
+                        && (self.at == self.quote_end
+                            || matches!(
+                                self.at.checked_sub(1).and_then(|at| self.byte(at)),
+                                Some(b']' | b'}')
+                            )) =>
                 {
                     self.node_start = true;
                     if block {
@@ -294,8 +300,10 @@ mod tests {
             format!("g: a\n{}h: 1\n", many("  [b {\n")),
             format!("g:\n  a\n{}h: 1\n", many("  [b {\n")),
             format!("- g:\n    a\n{}", many("    [b {\n")),
-            // A value in quotes right after a key in quotes, in a flow collection.
+            // A value in quotes right after a key in quotes or brackets, in a flow
+            // collection.
             many("a: {\"k\":\"{{[\", \"l\":'[['}\n"),
+            many("a: {[k]:\"{{[\", {l: 1}:'[['}\n"),
             format!("- i: a\n{}", many("   [b\n\n")),
             format!("a\n{}", many("[b\n")),
         ] {
