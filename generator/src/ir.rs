@@ -512,6 +512,18 @@ impl TypeRef {
             ty => (ty, false),
         }
     }
+
+    /// Whether the type names a type of the models module, itself or inside a list, a
+    /// map, a box or `Option`.
+    pub fn names_a_type(&self) -> bool {
+        match self {
+            Self::Named(_) => true,
+            Self::List(inner) | Self::Map(inner) | Self::Boxed(inner) | Self::Nullable(inner) => {
+                inner.names_a_type()
+            }
+            _ => false,
+        }
+    }
 }
 
 /// A named type in the models module.

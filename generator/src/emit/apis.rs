@@ -76,20 +76,13 @@ pub fn group(group: &ApiGroup) -> TokenStream {
 }
 
 fn operation_uses_models(operation: &Operation) -> bool {
-    fn named(ty: &TypeRef) -> bool {
-        match ty {
-            TypeRef::Named(_) => true,
-            TypeRef::List(inner)
-            | TypeRef::Map(inner)
-            | TypeRef::Boxed(inner)
-            | TypeRef::Nullable(inner) => named(inner),
-            _ => false,
-        }
-    }
-    operation.params.iter().any(|param| named(&param.ty))
-        || operation.body.as_ref().is_some_and(|body| named(&body.ty))
-        || matches!(&operation.success.body, SuccessBody::Json(ty) | SuccessBody::OptionalJson(ty) if named(ty))
-        || named(&operation.error_body)
+    operation.params.iter().any(|param| param.ty.names_a_type())
+        || operation
+            .body
+            .as_ref()
+            .is_some_and(|body| body.ty.names_a_type())
+        || matches!(&operation.success.body, SuccessBody::Json(ty) | SuccessBody::OptionalJson(ty) if ty.names_a_type())
+        || operation.error_body.names_a_type()
 }
 
 fn operation(operation: &Operation) -> TokenStream {

@@ -111,12 +111,12 @@ pub(super) fn note_kept_properties(types: &mut [TypeDef]) {
                 },
             )
             .collect();
-        let objects = keeps
+        let structs = keeps
             .iter()
             .filter(|keeps| **keeps != Keeps::Unknown)
             .count();
         let drops = keeps.iter().any(|keeps| matches!(keeps, Keeps::Only(_)));
-        if objects < 2 || !drops {
+        if structs < 2 || !drops {
             continue;
         }
         if let TypeKind::Union(union) = &mut types[at].kind {

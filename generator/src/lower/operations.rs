@@ -668,17 +668,7 @@ impl<'d> Lowerer<'d> {
     /// `ty` names no type at all: a union of scalars is passed as text, so the union made
     /// for it (and its members' enums) would be types nothing uses.
     fn drop_types_unused_by(&mut self, ty: &TypeRef, schema_at: &Pointer) {
-        fn names_a_type(ty: &TypeRef) -> bool {
-            match ty {
-                TypeRef::Named(_) => true,
-                TypeRef::List(inner)
-                | TypeRef::Map(inner)
-                | TypeRef::Nullable(inner)
-                | TypeRef::Boxed(inner) => names_a_type(inner),
-                _ => false,
-            }
-        }
-        if names_a_type(ty) {
+        if ty.names_a_type() {
             return;
         }
         let at = schema_at.to_string();
