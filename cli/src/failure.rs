@@ -112,8 +112,8 @@ impl Failure {
 /// Whether the import stopped because Okta no longer finds the session it made: a 404 to
 /// a request on that session (not on another run's, nor to a create or a listing).
 pub fn session_gone(stop: &Stop) -> bool {
-    matches!(stop, Stop::Call { error, .. }
-        if error.status().map(|status| status.as_u16()) == Some(404) && stop.on_own_session())
+    matches!(stop, Stop::Call { step, error }
+        if error.status().map(|status| status.as_u16()) == Some(404) && step.is_on_own_session())
 }
 
 /// What to check when Okta refuses the credentials (401) or their rights (403), knows

@@ -15,6 +15,7 @@ use crate::event::Event;
 use crate::options::Options;
 use crate::report::{Report, Wait, WaitReason, before};
 use crate::server_clock::ServerClock;
+use crate::step::Step;
 
 /// The event callback, shared by the steps of a run.
 pub type EventSink<'e> = Mutex<&'e mut (dyn FnMut(Event) + Send)>;
@@ -403,7 +404,7 @@ pub enum SendError {
 
 impl SendError {
     /// As the reason the import stops, for a call made during `step`.
-    pub fn during(self, step: &'static str) -> Failure {
+    pub fn during(self, step: Step) -> Failure {
         match self {
             Self::Call(error) => Failure::Call { step, error },
             Self::Failure(failure) => failure,

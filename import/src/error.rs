@@ -8,6 +8,7 @@ use crate::plural;
 use crate::record::InvalidRecord;
 use crate::report::{Report, SessionInfo, WaitReason, to_the_second};
 use crate::source::ReadError;
+use crate::step::Step;
 
 /// Records that break Okta's rules, found before anything was sent
 /// ([`OnInvalid::Fail`](crate::OnInvalid::Fail)).
@@ -134,7 +135,7 @@ pub enum Failure {
     #[error("{step} failed: {error}")]
     Call {
         /// What the importer was doing.
-        step: &'static str,
+        step: Step,
         /// The client's error.
         #[source]
         error: okta_identity_source::Error,
@@ -168,15 +169,6 @@ pub enum Failure {
     /// The caller asked the import to stop.
     #[error("the import was stopped")]
     Stopped,
-}
-
-impl Failure {
-    /// Whether a call on this run's own session failed: reading it, uploading to it or
-    /// starting its import (not a create, a listing, or another run's session).
-    pub fn on_own_session(&self) -> bool {
-        matches!(self, Failure::Call { step, .. }
-            if matches!(*step, "reading the session" | "uploading" | "starting the import"))
-    }
 }
 
 /// An import that stopped early: why, and what it had done (sessions, counts, the

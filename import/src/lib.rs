@@ -48,6 +48,7 @@ mod server_clock;
 mod session;
 mod source;
 mod source_check;
+mod step;
 #[cfg(test)]
 mod test_records;
 
@@ -65,3 +66,4 @@ pub use report::{
 pub use rules::MAX_EXTERNAL_ID_CHARS;
 pub use session::{LONGEST_OKTA_ID, is_final, is_okta_id};
 pub use source::{ReadError, Source};
+pub use step::Step;

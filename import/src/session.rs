@@ -19,6 +19,7 @@ use crate::payload::{Feed, Payload};
 use crate::plan::BatchKind;
 use crate::report::{PutAsideUpload, RejectedUpload, SessionInfo, SessionReport, WaitReason};
 use crate::resend::Resending;
+use crate::step::Step;
 
 /// Runs session `number` of the plan, its bodies taken from `feed`; the report's entry
 /// for it is kept up to date as it goes, so it stands whatever happens.
@@ -104,13 +105,13 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
                     error: error.to_string(),
                 });
                 if !made_nothing(ctx).await {
-                    return Err(SendError::Call(error).during("creating a session"));
+                    return Err(SendError::Call(error).during(Step::CreatingSession));
                 }
                 created_again = true;
                 ctx.report().retries += 1;
                 continue;
             }
-            Err(error) => return Err(error.during("creating a session")),
+            Err(error) => return Err(error.during(Step::CreatingSession)),
         };
         if deal_with_active(ctx).await? {
             // The create refused is sent again: a retry of the importer's.
@@ -233,7 +234,7 @@ pub async fn cancel_unlearned(ctx: &Context<'_>, since: DateTime<Utc>) {
     let sessions = match listed {
         Ok(Ok(sessions)) => sessions,
         Ok(Err(error)) => {
-            let error = error.during("listing sessions");
+            let error = error.during(Step::ListingSessions);
             tracing::warn!(%error, "a session created as the import stopped may stay open");
             ctx.report().lost_create = Some(since);
             return;
@@ -272,7 +273,7 @@ async fn deal_with_active(ctx: &Context<'_>) -> Result<bool, Failure> {
     let sessions = ctx
         .send(|| ctx.api.list_identity_source_sessions(&ctx.source))
         .await
-        .map_err(|error| error.during("listing sessions"))?;
+        .map_err(|error| error.during(Step::ListingSessions))?;
     let Some(other) = sessions.into_iter().find(|s| is_active(&s.status)) else {
         return Ok(false);
     };
@@ -342,7 +343,7 @@ async fn cancel_other(ctx: &Context<'_>, info: SessionInfo) -> Result<(), Failur
                 return Ok(());
             }
         }
-        Err(error) => return Err(error.during("cancelling another session")),
+        Err(error) => return Err(error.during(Step::CancellingAnotherSession)),
     }
     ctx.report().cancelled_others.push(info.id.clone());
     ctx.emit(Event::OtherSessionCancelled { id: info.id });
@@ -360,7 +361,7 @@ async fn wait_for_other(ctx: &Context<'_>, id: &str) -> Result<(), Failure> {
         let session = ctx
             .send(|| ctx.api.get_identity_source_session(&ctx.source, id))
             .await
-            .map_err(|error| error.during("reading another session"))?;
+            .map_err(|error| error.during(Step::ReadingAnotherSession))?;
         if !is_active(&session.status) {
             return Ok(());
         }
@@ -418,7 +419,7 @@ async fn upload(
                 {
                     unanswered(ctx, id, &payload);
                 }
-                return Err(error.during("uploading"));
+                return Err(error.during(Step::Uploading));
             }
         }
     }
@@ -711,7 +712,7 @@ async fn start(ctx: &Context<'_>, number: usize, id: &str) -> Result<(), Failure
         Err(SendError::Call(error)) if error.may_have_been_carried_out() => {
             start_again_unless_started(ctx, id, error).await?
         }
-        Err(error) => return Err(error.during("starting the import")),
+        Err(error) => return Err(error.during(Step::StartingImport)),
     };
     *lock(&ctx.last_trigger) = Some(Instant::now());
     lock(&ctx.open_session).take();
@@ -734,7 +735,7 @@ async fn start_again_unless_started(
     let read = || ctx.send(|| ctx.api.get_identity_source_session(&ctx.source, id));
     let session = match read().await {
         Ok(session) => session,
-        Err(_) => return Err(SendError::Call(error).during("starting the import")),
+        Err(_) => return Err(SendError::Call(error).during(Step::StartingImport)),
     };
     if was_started(&session.status) {
         return Ok(session);
@@ -755,10 +756,10 @@ async fn start_again_unless_started(
         Err(SendError::Call(refused)) if refused.status() == Some(StatusCode::BAD_REQUEST) => {
             match read().await {
                 Ok(session) if was_started(&session.status) => Ok(session),
-                _ => Err(SendError::Call(refused).during("starting the import")),
+                _ => Err(SendError::Call(refused).during(Step::StartingImport)),
             }
         }
-        Err(again) => Err(again.during("starting the import")),
+        Err(again) => Err(again.during(Step::StartingImport)),
     }
 }
 
@@ -799,7 +800,7 @@ async fn poll(ctx: &Context<'_>, number: usize, id: &str) -> Result<Status, Fail
                 failed += 1;
                 continue;
             }
-            Err(error) => return Err(error.during("reading the session")),
+            Err(error) => return Err(error.during(Step::ReadingSession)),
         };
         failed = 0;
         set_status(ctx, id, session.status.clone());

@@ -10,7 +10,7 @@ use okta_identity_source::models::IdentitySourceSessionStatus as Status;
 use okta_identity_source_emulator::{Fault, Limits as EmulatorLimits, SessionStatus};
 use okta_identity_source_import::{
     ActiveSession, Duplicates, Event, Failure, InvalidRecord, Limits, OnInvalid, Position,
-    RejectedBatch, WaitReason,
+    RejectedBatch, Step, WaitReason,
 };
 use serde_json::json;
 use support::directory::{employee, employees, leavers};
@@ -812,7 +812,7 @@ async fn a_session_that_cannot_be_cancelled_is_named_in_the_report() -> TestResu
         matches!(
             error.failure,
             Failure::Call {
-                step: "starting the import",
+                step: Step::StartingImport,
                 ..
             }
         ),
@@ -1417,7 +1417,7 @@ async fn a_request_refused_for_the_rate_limit_again_and_again_stops_the_import()
     assert!(
         matches!(
             &error.failure,
-            Failure::Call { step: "creating a session", error } if error.status().map(|s| s.as_u16()) == Some(429)
+            Failure::Call { step: Step::CreatingSession, error } if error.status().map(|s| s.as_u16()) == Some(429)
         ),
         "{error}"
     );
@@ -1714,7 +1714,7 @@ async fn a_create_that_times_out_has_its_session_found_and_cancelled() -> TestRe
         matches!(
             error.failure,
             Failure::Call {
-                step: "creating a session",
+                step: Step::CreatingSession,
                 ..
             }
         ),
@@ -1747,7 +1747,7 @@ async fn a_create_answered_by_a_gateway_error_has_its_session_found_and_cancelle
             matches!(
                 error.failure,
                 Failure::Call {
-                    step: "creating a session",
+                    step: Step::CreatingSession,
                     ..
                 }
             ),
@@ -2041,7 +2041,7 @@ async fn a_create_that_cannot_connect_made_no_session_to_look_for() -> TestResul
     assert!(
         matches!(
             &error.failure,
-            Failure::Call { step: "creating a session", error } if error.is_connect()
+            Failure::Call { step: Step::CreatingSession, error } if error.is_connect()
         ),
         "{error}"
     );
