@@ -2268,7 +2268,7 @@ async fn ctrl_c_during_a_create_whose_session_cannot_be_looked_up_says_so() {
     let run = ended(child);
     assert_eq!(run.code, 130, "{}", run.all());
     let said = "error: interrupted by Ctrl-C (SIGINT); a session being created may have been \
-                made but could not be looked up: okta-import sessions list, then okta-import \
+                made but was not found to cancel it: okta-import sessions list, then okta-import \
                 sessions cancel ID for a CREATED one\n";
     assert!(run.stderr.ends_with(said), "{}", run.all());
     assert!(

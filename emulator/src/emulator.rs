@@ -326,6 +326,13 @@ impl Emulator {
         self.shared.lock().recorder.all()
     }
 
+    /// How many API requests are still to suffer a request fault injected: none once the
+    /// last one injected has been taken (a [`Fault::Slow`] or [`Fault::Delay`] request is
+    /// then under way).
+    pub fn request_faults_left(&self) -> u64 {
+        self.shared.lock().faults.left()
+    }
+
     /// Injects a fault; faults of the same kind of target are suffered in the order injected.
     pub fn inject(&self, fault: Fault) {
         let mut state = self.shared.lock();
@@ -339,6 +346,7 @@ impl Emulator {
             }
             Fault::DropConnection { count } => state.faults.push(RequestFault::Drop, count),
             Fault::Delay { delay, count } => state.faults.push(RequestFault::Delay(delay), count),
+            Fault::Slow { delay, count } => state.faults.push(RequestFault::Slow(delay), count),
             Fault::ImportError { count } => state.service.fail_next_imports(count),
         }
     }

@@ -46,6 +46,15 @@ pub enum Fault {
         /// How many requests.
         count: u32,
     },
+    /// The next `count` API requests are carried out only after `delay`, then answered: a
+    /// slow service. A client that gives up or goes away meanwhile does not stop them; they
+    /// are carried out all the same, as a service does with a request it has read.
+    Slow {
+        /// How long to wait before carrying out.
+        delay: Duration,
+        /// How many requests.
+        count: u32,
+    },
     /// The next `count` imports started (on any identity source) end in `ERROR`, and
     /// change no user.
     ImportError {
@@ -62,6 +71,7 @@ pub(crate) enum RequestFault {
     StatusAfter(u16),
     Drop,
     Delay(Duration),
+    Slow(Duration),
 }
 
 /// The request faults still to be suffered, oldest first, each with how many times.
@@ -86,6 +96,14 @@ impl FaultQueue {
             self.pending.pop_front();
         }
         Some(fault)
+    }
+
+    /// How many requests are still to suffer a fault.
+    pub(crate) fn left(&self) -> u64 {
+        self.pending
+            .iter()
+            .map(|(_, count)| u64::from(*count))
+            .sum()
     }
 }
 

@@ -186,11 +186,20 @@ impl Drop for Recording<'_> {
 
 /// An API request: its fault, the rate limit and authentication come before the operation.
 async fn api_request(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     router: Router,
     request: Request<Body>,
 ) -> Result<(Response<Body>, RateStatus), DroppedConnection> {
     let fault = shared.lock().faults.take();
+    if let Some(RequestFault::Slow(delay)) = fault {
+        // A task of its own, which the client going away does not end.
+        let shared = Arc::clone(shared);
+        let slow = tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            carry_out(&shared, router, request, None).await
+        });
+        return slow.await.unwrap_or(Err(DroppedConnection));
+    }
     let answer = carry_out(shared, router, request, fault).await;
     match fault {
         // The request is carried out at once; only its answer is late, so a client that

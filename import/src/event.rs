@@ -49,7 +49,8 @@ pub enum Event {
     },
     /// A create's answer was lost (none came in time, the connection closed, a gateway
     /// answered for Okta) after Okta may have made the session: the importer looks among
-    /// the source's sessions before it creates one again.
+    /// the source's sessions; if the create made one, the run stops and cancels it, else it
+    /// creates one again.
     CreateUnanswered {
         /// What the client said.
         error: String,

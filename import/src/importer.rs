@@ -4,7 +4,7 @@ use std::borrow::Borrow;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures_util::future::{Either, select};
@@ -239,6 +239,7 @@ impl Importer {
             open: ctx.open_session.clone(),
             creating: ctx.creating.clone(),
             server_clock: ctx.server_clock.clone(),
+            cancel_timeout: self.options.cancel_timeout,
         };
         let outcome = self.run_sessions(&ctx, &mut feed, stop).await;
         drop(guard);
@@ -412,6 +413,7 @@ struct CancelOnDrop {
     open: Arc<Mutex<Option<String>>>,
     creating: Arc<Mutex<Option<Creating>>>,
     server_clock: Arc<Mutex<ServerClock>>,
+    cancel_timeout: Duration,
 }
 
 impl Drop for CancelOnDrop {
@@ -438,36 +440,52 @@ impl Drop for CancelOnDrop {
                     "the import was dropped while creating a session; a spawned task looks for it to cancel it"
                 );
                 let clock = *lock(&self.server_clock);
-                runtime.spawn(cancel_lost_create(api, source, since, clock));
+                let (look, timeout) = (
+                    cancel_lost_create(api, source, since, clock),
+                    self.cancel_timeout,
+                );
+                runtime.spawn(async move {
+                    if tokio::time::timeout(timeout, look).await.is_err() {
+                        tracing::warn!(?timeout, "no session made by the create under way as the import was dropped was listed within the cancel timeout; one may stay open");
+                    }
+                });
             }
             (None, None) => {}
         }
     }
 }
 
-/// Finds the session a create sent at `since` made, if any, and cancels it; `clock` is the
-/// service's as the run knew it, unless the listing's answer tells it anew.
+/// Finds the session a create sent at `since` made and cancels it, listing the source's
+/// sessions until one it made is listed (the create may be carried out after the run was
+/// dropped); `clock` is the service's as the run knew it, unless a listing's answer tells
+/// it anew. The caller bounds how long it looks.
 async fn cancel_lost_create(
     api: IdentitySourceApi,
     source: String,
     since: DateTime<Utc>,
-    clock: ServerClock,
+    mut clock: ServerClock,
 ) {
-    let made = match api.list_identity_source_sessions(&source).send().await {
-        Ok(listed) => {
-            let (sessions, meta) = listed.into_parts();
-            let clock = ServerClock::of(&meta).unwrap_or(clock);
-            session::made_by_lost_create(sessions, clock.no_later_than(since))
+    let mut pause = session::FIRST_LOOK_AGAIN;
+    let id = loop {
+        match api.list_identity_source_sessions(&source).send().await {
+            Ok(listed) => {
+                let (sessions, meta) = listed.into_parts();
+                clock = ServerClock::of(&meta).unwrap_or(clock);
+                if let Some(id) = session::made_by_lost_create(sessions, clock.no_later_than(since))
+                {
+                    break id;
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "a session created as the import was dropped may stay open");
+                return;
+            }
         }
-        Err(error) => {
-            tracing::warn!(%error, "a session created as the import was dropped may stay open");
-            return;
-        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(session::LONGEST_LOOK_AGAIN);
     };
-    if let Some(id) = made {
-        tracing::warn!(session = %id, "cancelling the session created as the import was dropped");
-        cancel_dropped(api, source, id).await;
-    }
+    tracing::warn!(session = %id, "cancelling the session created as the import was dropped");
+    cancel_dropped(api, source, id).await;
 }
 
 async fn cancel_dropped(api: IdentitySourceApi, source: String, id: String) {

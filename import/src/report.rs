@@ -213,9 +213,10 @@ pub struct Report {
     /// An untriggered session of this import that could not be cancelled: the next run
     /// finds it active.
     pub left_open: Option<String>,
-    /// When a create whose answer never came was sent, if the sessions could not be listed
-    /// afterwards (within the cancel timeout) to find and cancel the session it may have
-    /// made: a `CREATED` session from then on may be this import's, still open.
+    /// When a create whose answer never came was sent, if the session it may have made was
+    /// not found to cancel it (the sessions could not be listed, or listed none it made,
+    /// within the cancel timeout): a `CREATED` session from then on may be this import's,
+    /// still open.
     pub lost_create: Option<DateTime<Utc>>,
     /// HTTP requests sent, retries included.
     pub requests: u64,
@@ -388,7 +389,7 @@ impl fmt::Display for Report {
         if let Some(sent) = self.lost_create {
             writeln!(
                 f,
-                "  a session created at {} may still be open: it could not be looked up",
+                "  a session created at {} may still be open: it was not found to cancel it",
                 sent.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             )?;
         }

@@ -1,7 +1,7 @@
 //! One session of a run: open it (past the cool-down and any other active session),
 //! upload its batches, start the import, and poll until it ends.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
@@ -219,20 +219,17 @@ pub fn made_by_lost_create(
 }
 
 /// After a stop while a create was under way, or a create whose answer never came: finds
-/// the session it made, if any, and cancels it; the report names it either way. The look-up
-/// is bounded by the options' cancel timeout, as the cancel is; when it fails or runs out,
-/// the report says when that create was sent ([`Report::lost_create`]).
+/// the session it made, if any, and cancels it; the report names it either way. A create
+/// that reached the service may be carried out after the run stopped waiting for it, so
+/// the sessions are listed again, more slowly each time, until one it made is listed or
+/// the options' cancel timeout runs out (the cancel has as long again); then the report
+/// says when that create was sent ([`Report::lost_create`]).
 ///
 /// [`Report::lost_create`]: crate::Report::lost_create
 pub async fn cancel_unlearned(ctx: &Context<'_>, since: DateTime<Utc>) {
     let timeout = ctx.options.cancel_timeout;
-    let listed = tokio::time::timeout(
-        timeout,
-        ctx.send_now(|| ctx.api.list_identity_source_sessions(&ctx.source)),
-    )
-    .await;
-    let sessions = match listed {
-        Ok(Ok(sessions)) => sessions,
+    let id = match tokio::time::timeout(timeout, made_by_create_sent(ctx, since)).await {
+        Ok(Ok(id)) => id,
         Ok(Err(error)) => {
             let error = error.during(Step::ListingSessions);
             tracing::warn!(%error, "a session created as the import stopped may stay open");
@@ -242,14 +239,11 @@ pub async fn cancel_unlearned(ctx: &Context<'_>, since: DateTime<Utc>) {
         Err(_) => {
             tracing::warn!(
                 ?timeout,
-                "listing sessions took longer than the cancel timeout; a session created as the import stopped may stay open"
+                "no session made by the create under way was listed within the cancel timeout; one may stay open"
             );
             ctx.report().lost_create = Some(since);
             return;
         }
-    };
-    let Some(id) = made_by_lost_create(sessions, ctx.server_clock().no_later_than(since)) else {
-        return;
     };
     if !is_okta_id(&id) {
         // Listed under an id no request can name (as the create answered it): it is not
@@ -266,6 +260,29 @@ pub async fn cancel_unlearned(ctx: &Context<'_>, since: DateTime<Utc>) {
     let number = ctx.report().sessions.len() - 1;
     cancel_own(ctx, number, &id).await;
 }
+
+/// The id of the session a create sent at `since` made, listing the source's sessions
+/// until one is listed; only a listing that fails ends it otherwise.
+async fn made_by_create_sent(ctx: &Context<'_>, since: DateTime<Utc>) -> Result<String, SendError> {
+    let mut pause = FIRST_LOOK_AGAIN;
+    loop {
+        let sessions = ctx
+            .send_now(|| ctx.api.list_identity_source_sessions(&ctx.source))
+            .await?;
+        if let Some(id) = made_by_lost_create(sessions, ctx.server_clock().no_later_than(since)) {
+            return Ok(id);
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(LONGEST_LOOK_AGAIN);
+    }
+}
+
+/// How soon the sessions are listed again when the one a create made is not listed yet;
+/// twice as long each time, up to [`LONGEST_LOOK_AGAIN`].
+pub const FIRST_LOOK_AGAIN: Duration = Duration::from_millis(100);
+
+/// The longest pause between two listings that look for the session a create made.
+pub const LONGEST_LOOK_AGAIN: Duration = Duration::from_secs(1);
 
 /// Looks for other active sessions; reports, waits for or cancels them as the options
 /// say. `Ok(true)` when one was found and dealt with, so creating may be tried again.

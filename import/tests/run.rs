@@ -1321,6 +1321,61 @@ async fn stopping_the_import_while_its_session_is_created_cancels_and_reports_it
     Ok(())
 }
 
+/// Stopped before the service carried out its create (a slow service, which carries it out
+/// all the same), the run keeps looking for the session until the create has made it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_before_its_create_is_carried_out_still_finds_and_cancels_the_session() -> TestResult
+{
+    let emulator = emulator().start().await?;
+    emulator.inject(Fault::Slow {
+        delay: Duration::from_millis(600),
+        count: 1,
+    });
+    let stop = eventually("the create to arrive", || {
+        emulator.request_faults_left() == 0
+    });
+    let error = importer(&emulator, options())
+        .run_until(employees(0..10), leavers(0..0), |_| {}, stop)
+        .await
+        .expect_err("stopped");
+    assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    let sessions = emulator.sessions(SOURCE);
+    assert_eq!(sessions.len(), 1, "{:?}", error.report);
+    assert_eq!(sessions[0].status, SessionStatus::Closed);
+    assert_eq!(error.report.sessions.len(), 1);
+    assert_eq!(error.report.sessions[0].id, sessions[0].id);
+    assert_eq!(
+        (error.report.left_open.as_ref(), error.report.lost_create),
+        (None, None)
+    );
+    emulator.shutdown().await;
+    Ok(())
+}
+
+/// Dropped before the service carried out its create, the run still has the session it
+/// makes cancelled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_import_before_its_create_is_carried_out_cancels_the_session() -> TestResult {
+    let emulator = emulator().start().await?;
+    emulator.inject(Fault::Slow {
+        delay: Duration::from_millis(600),
+        count: 1,
+    });
+    let importer = importer(&emulator, options());
+    let run = importer.run(employees(0..10), leavers(0..0), |_| {});
+    tokio::select! {
+        ended = run => panic!("the import ended first: {ended:?}"),
+        () = eventually("the create to arrive", || emulator.request_faults_left() == 0) => {}
+    }
+    eventually("the session made, then cancelled", || {
+        let sessions = emulator.sessions(SOURCE);
+        sessions.len() == 1 && sessions[0].status == SessionStatus::Closed
+    })
+    .await;
+    emulator.shutdown().await;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_after_the_start_was_sent_records_the_session_s_real_status() -> TestResult {
     let emulator = emulator().start().await?;
@@ -1681,7 +1736,7 @@ async fn a_stop_during_a_create_looks_for_its_session_no_longer_than_the_cancel_
         error
             .report
             .to_string()
-            .contains("may still be open: it could not be looked up"),
+            .contains("may still be open: it was not found to cancel it"),
         "{}",
         error.report
     );

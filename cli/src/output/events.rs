@@ -13,7 +13,7 @@ use crate::stop_signal::{IN_PROCESS, Signal};
 
 /// What to tell when a create whose answer never came may have made a session that could not
 /// be looked up.
-pub const LOST_CREATE: &str = "a session being created may have been made but could not be looked up: okta-import sessions list, then okta-import sessions cancel ID for a CREATED one";
+pub const LOST_CREATE: &str = "a session being created may have been made but was not found to cancel it: okta-import sessions list, then okta-import sessions cancel ID for a CREATED one";
 
 /// Follows an import's events: which session of how many, uploads, waits.
 pub struct EventDisplay<'a> {
@@ -92,8 +92,8 @@ impl<'a> EventDisplay<'a> {
                  the cool-down after an import was started, and waited out: {error}"
             )),
             Event::CreateUnanswered { error } => progress.step(&format!(
-                "No answer to creating a session ({error}): looking whether Okta made one \
-                 before creating it again"
+                "No answer to creating a session ({error}): looking whether Okta made one; \
+                 if it did, the import stops and cancels it, else it creates one again"
             )),
             Event::Waiting { reason, until } => {
                 let left = (until - Utc::now()).to_std().unwrap_or_default();
