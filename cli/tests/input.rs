@@ -1324,6 +1324,30 @@ fn five_mib_line() -> String {
 }
 
 #[test]
+fn long_records_in_a_row_are_each_read_to_their_end() {
+    let long = "x".repeat(2_500_000);
+    let text = format!("externalId,title\ne1,{long}\ne2,{long}\ne3,Clerk\n");
+    let (_dir, path) = file("users.csv", text.as_bytes());
+    let rows = read_all(&path, &ReadOptions::default());
+    let ids: Vec<_> = rows
+        .iter()
+        .map(|row| row.as_ref().map(|row| row.external_id.as_str()))
+        .collect();
+    assert_eq!(ids, [Ok("e1"), Ok("e2"), Ok("e3")]);
+    let text = format!("externalId,note\nx1,{long}\nx2,{long}\nx3,\n");
+    let (_dir, path) = file("gone.csv", text.as_bytes());
+    let rows: Vec<_> = read_deactivations(&path, Delimiter::default())
+        .unwrap()
+        .map(|row| {
+            row.map(|row| row.external_id)
+                .map_err(|error| error.to_string())
+        })
+        .collect();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert!(rows.iter().all(Result::is_ok), "{rows:?}");
+}
+
+#[test]
 fn a_quote_never_closed_before_megabytes_of_csv_stops_the_read_at_its_record() {
     let text = format!(
         "externalId,email\ne1,a@example.com\n\"e2,b\n{}\ne3,c@example.com\n",

@@ -232,7 +232,12 @@ impl<R: Read> Iterator for Rows<R> {
         let index = self.index;
         self.index += 1;
         match read {
-            Ok(true) => Some(self.user(&record, index)),
+            Ok(true) => {
+                let user = self.user(&record, index);
+                let end = self.reader.position().byte();
+                self.reader.get_ref().done_before(end);
+                Some(user)
+            }
             Ok(false) => None,
             Err(error) => {
                 self.done = true;

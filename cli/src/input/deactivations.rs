@@ -222,12 +222,15 @@ fn from_csv<R: BufRead + Send + 'static>(
         let row = match read {
             Ok(true) => {
                 let location = at(record.position(), None);
-                check_quotes(&reader, &record, read_with, &location, index).and_then(|()| {
-                    if repeats_header(&record, &names) {
-                        return Err(RecordError::new(location, index, REPEATED_HEADER.into()));
-                    }
-                    external_id(&record, column, index, location)
-                })
+                let row =
+                    check_quotes(&reader, &record, read_with, &location, index).and_then(|()| {
+                        if repeats_header(&record, &names) {
+                            return Err(RecordError::new(location, index, REPEATED_HEADER.into()));
+                        }
+                        external_id(&record, column, index, location)
+                    });
+                reader.get_ref().done_before(reader.position().byte());
+                row
             }
             Ok(false) => return None,
             Err(error) => {
