@@ -7,6 +7,8 @@ use std::sync::Arc;
 use okta_identity_source::models::IdentitySourceUserProfileForUpsert;
 use serde::Serialize;
 
+use crate::rules::MAX_EXTERNAL_ID_CHARS;
+
 /// Where a record came from, so every problem can be reported at its place.
 ///
 /// `index` is the record's number in its input, counted from 1. The importer numbers
@@ -139,11 +141,25 @@ impl InvalidRecord {
 }
 
 /// `users.csv:12: email is not an email address; firstName is empty`.
+/// How many characters of an external id too long to be one are shown.
+const SHOWN_OF_A_LONG_ID: usize = 40;
+
 impl fmt::Display for InvalidRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: ", self.position)?;
         if let Some(id) = &self.external_id {
-            write!(f, "externalId {id:?}: ")?;
+            // One too long to be an id is shown by its start, not megabytes of it.
+            match id.char_indices().nth(MAX_EXTERNAL_ID_CHARS) {
+                None => write!(f, "externalId {id:?}: ")?,
+                Some(_) => {
+                    let (cut, _) = id
+                        .char_indices()
+                        .nth(SHOWN_OF_A_LONG_ID)
+                        .unwrap_or_default();
+                    let chars = id.chars().count();
+                    write!(f, "externalId {:?}… ({chars} characters): ", &id[..cut])?;
+                }
+            }
         }
         f.write_str(&self.reasons.join("; "))
     }
@@ -188,5 +204,18 @@ mod tests {
             record.to_string(),
             "record 2: externalId \"e-1\": email is empty; firstName is empty"
         );
+        // An id of the longest length is shown whole; a longer one by its start.
+        record.external_id = Some("é".repeat(MAX_EXTERNAL_ID_CHARS));
+        assert!(
+            record
+                .to_string()
+                .contains(&"é".repeat(MAX_EXTERNAL_ID_CHARS))
+        );
+        record.external_id = Some("é".repeat(3_000_000));
+        let shown = format!(
+            "record 2: externalId \"{}\"… (3000000 characters): email",
+            "é".repeat(40)
+        );
+        assert!(record.to_string().starts_with(&shown), "{record}");
     }
 }

@@ -1,5 +1,7 @@
-//! What a users file's `externalId` must be beyond Okta's rules: not blank, and without
-//! blanks around it. A deactivation file's ids are trimmed instead (they only name users).
+//! What a users file's `externalId` must be beyond Okta's rules: not blank, without blanks
+//! around it, and without control characters, as a deactivation file's ids (which are
+//! trimmed instead: they only name users) are: a user is not made under an id that no
+//! deactivation file could name.
 
 /// What is wrong with `id`, if anything. An empty id is left to the engine, which calls it
 /// missing.
@@ -17,6 +19,13 @@ pub(super) fn check(id: &str) -> Result<(), String> {
              remove it"
                 .into(),
         );
+    }
+    if let Some(control) = id.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "externalId holds a control character ({}), which no id holds: a leftover of \
+             the export, and no deactivation file could name the user it made",
+            control.escape_unicode()
+        ));
     }
     Ok(())
 }
@@ -38,6 +47,10 @@ mod tests {
         for padded in [" e1", "e1 ", "\te1", "e1\u{a0}"] {
             let said = check(padded).expect_err(padded);
             assert!(said.contains("starts or ends with a blank"), "{said}");
+        }
+        for control in ["e\u{1b}[31m1", "e\u{0}", "e\t1", "e\u{85}1"] {
+            let said = check(control).expect_err(control);
+            assert!(said.contains("holds a control character (\\u{"), "{said}");
         }
         assert_eq!(check("e 1"), Ok(()));
         assert_eq!(check(""), Ok(()));
