@@ -2486,6 +2486,18 @@ fn base_urls_are_checked() {
             other => panic!("{url:?} gave {other:?}, expected a ConfigError"),
         }
     }
+    // What the URL shown leaves out is said to be there.
+    for url in [
+        "https://dev-123456.okta.com/?x=1",
+        "https://dev-123456.okta.com#x",
+    ] {
+        let error = build(url).expect_err(url).to_string();
+        assert!(
+            error
+                .contains("`https://dev-123456.okta.com/` has a query or fragment (not shown here"),
+            "{error}"
+        );
+    }
     match Client::builder("https://dev-123456.okta.com").build() {
         Err(error) => assert!(error.message().contains("authentication"), "{error}"),
         other => panic!("no auth gave {other:?}"),

@@ -68,7 +68,7 @@ pub(crate) fn parse_as(text: &str, what: &str) -> Result<Url, ConfigError> {
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid(
-            "has a query or fragment; give only the scheme, host and an optional path",
+            "has a query or fragment (not shown here, as it may hold a secret); give only the scheme, host and an optional path",
         ));
     }
     let path = url.path().trim_end_matches('/').to_owned();

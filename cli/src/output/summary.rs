@@ -110,15 +110,22 @@ pub fn not_imported(report: &Report) -> String {
     if parts.is_empty() {
         return "see the summary above".into();
     }
-    let fix = match report.invalid.is_empty() && report.rejected.is_empty() {
-        true => "",
-        false => "fix the records said above and ",
+    let causes_said = report
+        .rejected
+        .iter()
+        .any(|upload| !upload.causes.is_empty());
+    let fix = if !report.invalid.is_empty() || causes_said {
+        "fix the records said above and "
+    } else if !report.rejected.is_empty() {
+        "see above why Okta refused the uploads, then "
+    } else {
+        ""
     };
-    format!(
-        "{}; {fix}run the import again (the users already imported are updated again, which \
-         does no harm)",
-        parts.join("; ")
-    )
+    let again = match report.users_imported + report.deactivations_imported {
+        0 => "",
+        _ => " (the users already imported are updated again, which does no harm)",
+    };
+    format!("{}; {fix}run the import again{again}", parts.join("; "))
 }
 
 /// Whether `session` took uploads and ended otherwise than `COMPLETED` (cancelled, expired,
@@ -284,4 +291,44 @@ fn write_listed<T: Display>(
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use okta_identity_source_import::{Position, RejectedUpload};
+
+    use super::*;
+
+    #[test]
+    fn what_was_not_imported_says_what_to_do_about_it_and_only_what_applies() {
+        let invalid = InvalidRecord::new(Position::record(2), vec!["email is empty".into()]);
+        let refused = |causes: Vec<String>| RejectedUpload {
+            session_id: "aps1".into(),
+            error: "400".into(),
+            causes,
+            positions: Vec::new(),
+        };
+        let mut report = Report {
+            invalid: vec![invalid],
+            ..Report::default()
+        };
+        // Nothing imported: nothing to be imported again.
+        assert_eq!(
+            not_imported(&report),
+            "1 invalid record left out; fix the records said above and run the import again"
+        );
+        report.users_imported = 3;
+        assert!(not_imported(&report).ends_with(
+            "run the import again (the users already imported are updated again, which does no harm)"
+        ));
+        report.invalid.clear();
+        report.rejected = vec![refused(Vec::new())];
+        assert!(
+            not_imported(&report).contains("see above why Okta refused the uploads, then run"),
+            "{}",
+            not_imported(&report)
+        );
+        report.rejected = vec![refused(vec!["email is invalid".into()])];
+        assert!(not_imported(&report).contains("fix the records said above and run"));
+    }
 }
