@@ -21,7 +21,13 @@ stopped by Ctrl-C (SIGINT), 143 by SIGTERM, 129 by SIGHUP (128 + the signal's nu
 
 /// Import users from a CSV or JSON Lines file into an Okta Custom Identity Source.
 #[derive(Debug, Parser)]
-#[command(name = "okta-import", version, after_help = AFTER_HELP, max_term_width = 100)]
+#[command(
+    name = "okta-import",
+    version,
+    propagate_version = true,
+    after_help = AFTER_HELP,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]

@@ -53,4 +53,20 @@ mod tests {
         let future = run(Cli::parse_from(["okta-import", "demo"]));
         is_send(&future);
     }
+
+    #[test]
+    fn every_subcommand_tells_the_version() {
+        for args in [
+            &["okta-import", "--version"][..],
+            &["okta-import", "users", "--version"],
+            &["okta-import", "sessions", "list", "--version"],
+        ] {
+            let error = Cli::try_parse_from(args).expect_err("the version, not a command");
+            assert_eq!(
+                error.kind(),
+                clap::error::ErrorKind::DisplayVersion,
+                "{args:?}"
+            );
+        }
+    }
 }
