@@ -463,26 +463,24 @@ async fn cancel_lost_create(
     api: IdentitySourceApi,
     source: String,
     since: DateTime<Utc>,
-    mut clock: ServerClock,
+    clock: ServerClock,
 ) {
-    let mut pause = session::FIRST_LOOK_AGAIN;
-    let id = loop {
-        match api.list_identity_source_sessions(&source).send().await {
-            Ok(listed) => {
-                let (sessions, meta) = listed.into_parts();
-                clock = ServerClock::of(&meta).unwrap_or(clock);
-                if let Some(id) = session::made_by_lost_create(sessions, clock.no_later_than(since))
-                {
-                    break id;
-                }
-            }
-            Err(error) => {
-                tracing::warn!(%error, "a session created as the import was dropped may stay open");
-                return;
-            }
+    let clock = Mutex::new(clock);
+    let listed = session::look_until_found(|| async {
+        let listed = api.list_identity_source_sessions(&source).send().await?;
+        let (sessions, meta) = listed.into_parts();
+        let mut known = lock(&clock);
+        *known = ServerClock::of(&meta).unwrap_or(*known);
+        let made = session::made_by_lost_create(sessions, known.no_later_than(since));
+        Ok::<_, okta_identity_source::Error>(made)
+    })
+    .await;
+    let id = match listed {
+        Ok(id) => id,
+        Err(error) => {
+            tracing::warn!(%error, "a session created as the import was dropped may stay open");
+            return;
         }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(session::LONGEST_LOOK_AGAIN);
     };
     tracing::warn!(session = %id, "cancelling the session created as the import was dropped");
     cancel_dropped(api, source, id).await;

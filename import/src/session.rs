@@ -264,25 +264,33 @@ pub async fn cancel_unlearned(ctx: &Context<'_>, since: DateTime<Utc>) {
 /// The id of the session a create sent at `since` made, listing the source's sessions
 /// until one is listed; only a listing that fails ends it otherwise.
 async fn made_by_create_sent(ctx: &Context<'_>, since: DateTime<Utc>) -> Result<String, SendError> {
-    let mut pause = FIRST_LOOK_AGAIN;
-    loop {
+    look_until_found(|| async {
         let sessions = ctx
             .send_now(|| ctx.api.list_identity_source_sessions(&ctx.source))
             .await?;
-        if let Some(id) = made_by_lost_create(sessions, ctx.server_clock().no_later_than(since)) {
-            return Ok(id);
-        }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(LONGEST_LOOK_AGAIN);
-    }
+        Ok(made_by_lost_create(
+            sessions,
+            ctx.server_clock().no_later_than(since),
+        ))
+    })
+    .await
 }
 
-/// How soon the sessions are listed again when the one a create made is not listed yet;
-/// twice as long each time, up to [`LONGEST_LOOK_AGAIN`].
-pub const FIRST_LOOK_AGAIN: Duration = Duration::from_millis(100);
-
-/// The longest pause between two listings that look for the session a create made.
-pub const LONGEST_LOOK_AGAIN: Duration = Duration::from_secs(1);
+/// Calls `look` until it finds something or fails, pausing between calls (100 ms, then
+/// twice as long each time, up to a second); the caller bounds how long.
+pub async fn look_until_found<T, E, F>(mut look: impl FnMut() -> F) -> Result<T, E>
+where
+    F: Future<Output = Result<Option<T>, E>>,
+{
+    let mut pause = Duration::from_millis(100);
+    loop {
+        if let Some(found) = look().await? {
+            return Ok(found);
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(1));
+    }
+}
 
 /// Looks for other active sessions; reports, waits for or cancels them as the options
 /// say. `Ok(true)` when one was found and dealt with, so creating may be tried again.
