@@ -592,6 +592,31 @@ fn what_a_union_leaves_out_beside_its_members_is_warned_of() {
     assert_eq!(left_out(held), Vec::<String>::new());
 }
 
+/// A base whose `discriminator` maps nothing stays a struct (most documents that leave the
+/// mapping out tag their subtypes with other words than their names), said with the
+/// schemas that extend it.
+#[test]
+fn a_base_whose_discriminator_maps_nothing_is_warned_of_with_its_subtypes() {
+    let document = |mapping: &str| {
+        format!(
+            "{MINIMAL_HEAD}paths:\n  /pets:\n    get:\n      operationId: listPets\n      responses: {{'200': {{description: ok, content: {{application/json: {{schema: {{type: array, items: {{$ref: '#/components/schemas/Pet'}}}}}}}}}}}}\ncomponents:\n  schemas:\n    Pet: {{type: object, required: [petType], properties: {{petType: {{type: string}}}}, discriminator: {{propertyName: petType{mapping}}}}}\n    Cat: {{allOf: [{{$ref: '#/components/schemas/Pet'}}, {{type: object, properties: {{lives: {{type: integer}}}}}}]}}\n    Dog: {{allOf: [{{$ref: '#/components/schemas/Pet'}}, {{type: object, properties: {{bark: {{type: string}}}}}}]}}\n    Toy: {{type: object, properties: {{pet: {{$ref: '#/components/schemas/Pet'}}}}}}\n"
+        )
+    };
+    let (files, warnings) = generate_with_warnings(&document(""));
+    assert_eq!(
+        warnings,
+        [
+            "at #/components/schemas/Pet/discriminator: the `discriminator` has no `mapping`, so this schema stays a struct though 2 schemas extend it (`Cat`, `Dog`): where it is used, a value of one of them is read and sent as this schema, and what it adds is lost (map each value of `petType` to its schema (`mapping: {VALUE: '#/components/schemas/Cat'}`) to make this schema a union of them)"
+        ]
+    );
+    assert!(text_of(&files, "src/models.rs").contains("pub struct Pet {"));
+    // Mapped, it is the union of them, and nothing is said.
+    let mapped = ", mapping: {cat: '#/components/schemas/Cat', dog: '#/components/schemas/Dog'}";
+    let (files, warnings) = generate_with_warnings(&document(mapped));
+    assert_eq!(warnings, Vec::<String>::new());
+    assert!(text_of(&files, "src/models.rs").contains("pub enum Pet {"));
+}
+
 #[test]
 fn values_of_a_string_enum_that_are_not_text_are_left_out_with_a_warning() {
     let document = format!(

@@ -88,6 +88,10 @@ pub struct Diagnostic {
     /// The document's other problems, when generation found several (each is skipped by
     /// `--skip-unsupported`).
     pub more: Vec<Diagnostic>,
+    /// Whether generation skipping what is unsupported (`--skip-unsupported`) makes the
+    /// rest without what this and [`more`](Self::more) name: set on the error a generation
+    /// returns.
+    pub skippable: bool,
 }
 
 impl Diagnostic {
@@ -99,6 +103,7 @@ impl Diagnostic {
             message: message.into(),
             help: None,
             more: Vec::new(),
+            skippable: false,
         }
     }
 
@@ -110,6 +115,7 @@ impl Diagnostic {
             message: message.into(),
             help: None,
             more: Vec::new(),
+            skippable: false,
         }
     }
 

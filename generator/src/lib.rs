@@ -110,8 +110,10 @@ fn read_and_lower(text: &str, options: &Options) -> Result<(ir::Api, Vec<Diagnos
     }
 }
 
-/// `first` with the other problems among `found` (which may hold it too), each once.
+/// `first` with the other problems among `found` (which may hold it too), each once: the
+/// problems that skipping what is unsupported leaves out.
 fn with_the_others(mut first: Diagnostic, found: Vec<Diagnostic>) -> Diagnostic {
+    first.skippable = true;
     let same = |a: &Diagnostic, b: &Diagnostic| a.pointer == b.pointer && a.message == b.message;
     for problem in found {
         if !same(&problem, &first) && !first.more.iter().any(|known| same(known, &problem)) {

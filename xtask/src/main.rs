@@ -214,7 +214,10 @@ enum SurfaceChanges {
 fn problems(spec_name: &str, diagnostic: &generator::Diagnostic) -> String {
     let mut text = format!("{spec_name}: {diagnostic}");
     if diagnostic.more.is_empty() {
-        text.push_str(". Nothing was written.");
+        text.push_str(match diagnostic.skippable {
+            true => ". Nothing was written (--skip-unsupported generates the rest without what it names).",
+            false => ". Nothing was written.",
+        });
         return text;
     }
     for other in &diagnostic.more {

@@ -129,6 +129,30 @@ fn a_spec_with_several_problems_has_each_told_on_a_line() {
         "{stderr}"
     );
     assert!(!out.exists());
+    // One problem that skipping leaves out is told with the way round it too; one of a
+    // document that can't be read, without.
+    let one = format!(
+        "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n{}",
+        cookie("a")
+    );
+    for (document, said) in [
+        (
+            one,
+            "at #/paths/~1a/get/parameters/0: cookie parameters are not supported yet. Nothing was written (--skip-unsupported generates the rest without what it names).",
+        ),
+        ("openapi: [".to_owned(), ". Nothing was written."),
+    ] {
+        fs::write(&broken, document).expect("write");
+        let result = codegen(&[
+            "--spec",
+            broken.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ]);
+        let stderr = text(&result.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.trim_end().ends_with(said), "{stderr}");
+    }
 }
 
 #[test]

@@ -739,7 +739,11 @@ impl<'d> Lowerer<'d> {
         let Some(discriminator) = schema.schema_data.discriminator.as_ref() else {
             return Ok(None);
         };
-        if !is_object || discriminator.mapping.is_empty() {
+        if !is_object {
+            return Ok(None);
+        }
+        if discriminator.mapping.is_empty() {
+            self.warn_of_unmapped_subtypes(schema, discriminator, pointer);
             return Ok(None);
         }
         let at = pointer.push("discriminator").push("mapping");
@@ -772,6 +776,66 @@ impl<'d> Lowerer<'d> {
             variants,
             selection: tagged(discriminator, &mut variant_names),
         }))
+    }
+
+    /// Warns that the object `base`, at `pointer`, whose `discriminator` maps nothing, is
+    /// extended by component schemas (`allOf` with a `$ref` to it): it stays a struct, so
+    /// what they add is lost where it is used. Their tags are not taken to be their names,
+    /// as OpenAPI's implicit mapping has them: most real documents that leave the mapping
+    /// out tag them otherwise (`x-ms-discriminator-value`, an enum of other words).
+    fn warn_of_unmapped_subtypes(
+        &mut self,
+        base: &Schema,
+        discriminator: &Discriminator,
+        pointer: &Pointer,
+    ) {
+        let extends_base = |schema: &ReferenceOr<Schema>| {
+            let Some(SchemaKind::AllOf { all_of }) = schema.as_item().map(|s| &s.schema_kind)
+            else {
+                return false;
+            };
+            all_of.iter().any(|part| {
+                part.as_item().is_none()
+                    && resolve(self.schemas(), "schemas", part, &Pointer::root())
+                        .is_ok_and(|(resolved, _)| std::ptr::eq(resolved, base))
+            })
+        };
+        let children: Vec<&str> = self
+            .schemas()
+            .into_iter()
+            .flatten()
+            .filter(|(_, schema)| extends_base(schema))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        let Some(first) = children.first() else {
+            return;
+        };
+        const LISTED: usize = 5;
+        let mut listed = children
+            .iter()
+            .take(LISTED)
+            .map(|name| format!("`{name}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if children.len() > LISTED {
+            listed.push_str(&format!(" and {} more", children.len() - LISTED));
+        }
+        let property = &discriminator.property_name;
+        let extend = match children.len() {
+            1 => "1 schema extends".to_owned(),
+            n => format!("{n} schemas extend"),
+        };
+        let warning = Diagnostic::at(
+            &pointer.push("discriminator"),
+            format!(
+                "the `discriminator` has no `mapping`, so this schema stays a struct though {extend} it ({listed}): where it is used, a value of one of them is read and sent as this schema, and what it adds is lost"
+            ),
+        )
+        .with_help(format!(
+            "map each value of `{property}` to its schema (`mapping: {{VALUE: '#/components/schemas/{first}'}}`) to make this schema a union of them"
+        ))
+        .warning();
+        self.warn_once(warning);
     }
 
     /// The component schema the `discriminator` mapping of the schema at `pointer` maps
