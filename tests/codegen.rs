@@ -592,8 +592,9 @@ fn what_a_union_leaves_out_beside_its_members_is_warned_of() {
     assert_eq!(left_out(held), Vec::<String>::new());
 }
 
-/// A base whose `discriminator` maps nothing stays a struct (most documents that leave the
-/// mapping out tag their subtypes with other words than their names), said with the
+/// A base whose `discriminator` maps nothing is the union of the schemas that extend it
+/// when the document writes their tags; else it stays a struct (most documents that leave
+/// the mapping out tag their subtypes with other words than their names), said with the
 /// schemas that extend it.
 #[test]
 fn a_base_whose_discriminator_maps_nothing_is_warned_of_with_its_subtypes() {
@@ -606,10 +607,43 @@ fn a_base_whose_discriminator_maps_nothing_is_warned_of_with_its_subtypes() {
     assert_eq!(
         warnings,
         [
-            "at #/components/schemas/Pet/discriminator: the `discriminator` has no `mapping`, so this schema stays a struct though 2 schemas extend it (`Cat`, `Dog`): where it is used, a value of one of them is read and sent as this schema, and what it adds is lost (map each value of `petType` to its schema (`mapping: {VALUE: '#/components/schemas/Cat'}`) to make this schema a union of them)"
+            "at #/components/schemas/Pet/discriminator: the `discriminator` has no `mapping`, and 2 schemas extend this schema (`Cat`, `Dog`) without a tag of them written, so it stays a struct: where it is used, a value of one of them is read and sent as this schema, and what it adds is lost (map each value of `petType` to its schema (`mapping: {VALUE: '#/components/schemas/Cat'}`), or give each its value as an enum of one on `petType`, to make this schema a union of them)"
         ]
     );
     assert!(text_of(&files, "src/models.rs").contains("pub struct Pet {"));
+    // Their names in the base's enum, or one of them tagged by AutoRest's extension (the
+    // other then by its name, as AutoRest has it): the union of them, by those tags.
+    for (written, tags) in [
+        (
+            document("").replace(
+                "petType: {type: string}",
+                "petType: {type: string, enum: [Cat, Dog]}",
+            ),
+            ["Cat", "Dog"],
+        ),
+        (
+            document("").replace("    Cat: {", "    Cat: {x-ms-discriminator-value: cat, "),
+            ["cat", "Dog"],
+        ),
+    ] {
+        let (files, warnings) = generate_with_warnings(&written);
+        assert_eq!(warnings, Vec::<String>::new());
+        let models = text_of(&files, "src/models.rs");
+        assert!(models.contains("pub enum Pet {"), "{models}");
+        for tag in tags {
+            assert!(
+                models.contains(&format!("Some(\"{tag}\") =>")),
+                "{tag}: {models}"
+            );
+        }
+    }
+    // Only one of them tagged, by an enum of one: not the other, so not a union.
+    let one = document("").replace(
+        "lives: {type: integer}",
+        "lives: {type: integer}, petType: {type: string, enum: [cat]}",
+    );
+    let (_, warnings) = generate_with_warnings(&one);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
     // Mapped, it is the union of them, and nothing is said.
     let mapped = ", mapping: {cat: '#/components/schemas/Cat', dog: '#/components/schemas/Dog'}";
     let (files, warnings) = generate_with_warnings(&document(mapped));

@@ -14,6 +14,7 @@ mod read_only;
 mod security;
 mod servers;
 mod shape;
+mod subtypes;
 mod tag_variants;
 mod types;
 

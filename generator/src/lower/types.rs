@@ -10,7 +10,7 @@ use super::names::{self, camel, snake};
 use super::shape::{
     Definition, ObjectSource, Shape, Unnamed, is_object_like, shape, typed_members, union_members,
 };
-use super::{Lowerer, component_name, resolve};
+use super::{Lowerer, component_name, resolve, subtypes};
 use crate::diagnostic::{Diagnostic, Pointer};
 use crate::ir::{
     Access, Additional, Enum, Field, Keeps, Presence, Selection, Struct, TypeDef, TypeKind,
@@ -743,11 +743,10 @@ impl<'d> Lowerer<'d> {
             return Ok(None);
         }
         if discriminator.mapping.is_empty() {
-            self.warn_of_unmapped_subtypes(schema, discriminator, pointer);
-            return Ok(None);
+            return self.documented_subtypes(schema, discriminator, pointer);
         }
         let at = pointer.push("discriminator").push("mapping");
-        let mut subtypes: Vec<(String, Pointer)> = Vec::new();
+        let mut subtypes: Vec<(String, Pointer, Vec<String>)> = Vec::new();
         for (value, target) in &discriminator.mapping {
             let reference = mapping_reference(target);
             let member = self.mapped_schema(value, target, pointer)?;
@@ -755,58 +754,85 @@ impl<'d> Lowerer<'d> {
             if std::ptr::eq(target_schema, schema) || !shape(target_schema).is_definition() {
                 return Ok(None);
             }
-            if !subtypes.iter().any(|(known, _)| *known == reference) {
-                subtypes.push((reference, at.push(value)));
+            if !subtypes.iter().any(|(known, ..)| *known == reference) {
+                let tags = tags_of(discriminator, &reference);
+                subtypes.push((reference, at.push(value), tags));
             }
         }
+        self.union_of_subtypes(discriminator, subtypes).map(Some)
+    }
+
+    /// The tagged union of `subtypes`, each a `$ref`, where it is named, and its tags.
+    fn union_of_subtypes(
+        &mut self,
+        discriminator: &Discriminator,
+        subtypes: Vec<(String, Pointer, Vec<String>)>,
+    ) -> Result<Union, Diagnostic> {
         let mut variant_names = names::Scope::default();
         let mut variants = Vec::with_capacity(subtypes.len());
-        for (reference, at) in &subtypes {
-            let ty = self.component_type(reference, at)?;
+        for (reference, at, tags) in subtypes {
+            let ty = self.component_type(&reference, &at)?;
             variants.push(UnionVariant {
                 rust_name: variant_names.claim(variant_name(&ty)),
                 ty,
-                tags: tags_of(discriminator, reference),
+                tags,
                 constants: Vec::new(),
                 objects_only: false,
                 keeps: Keeps::Unknown,
             });
         }
-        Ok(Some(Union {
+        Ok(Union {
             variants,
             selection: tagged(discriminator, &mut variant_names),
-        }))
+        })
     }
 
-    /// Warns that the object `base`, at `pointer`, whose `discriminator` maps nothing, is
-    /// extended by component schemas (`allOf` with a `$ref` to it): it stays a struct, so
-    /// what they add is lost where it is used. Their tags are not taken to be their names,
-    /// as OpenAPI's implicit mapping has them: most real documents that leave the mapping
-    /// out tag them otherwise (`x-ms-discriminator-value`, an enum of other words).
+    /// The object `base`, at `pointer`, whose `discriminator` maps nothing, as the tagged
+    /// union of the schemas that extend it when the document writes the tag of each
+    /// ([`subtypes`](super::subtypes)); else `None`, warned of when it has subtypes.
+    fn documented_subtypes(
+        &mut self,
+        base: &'d Schema,
+        discriminator: &Discriminator,
+        pointer: &Pointer,
+    ) -> Result<Option<Union>, Diagnostic> {
+        // One that is the base or another of them under its own name (`allOf` of it alone)
+        // adds nothing: a value of it is kept as received, in the catch-all variant.
+        let mut descendants = subtypes::descendants(self.schemas(), base);
+        descendants.retain(|(_, schema)| shape(schema).is_definition());
+        if descendants.is_empty() {
+            return Ok(None);
+        }
+        let property = &discriminator.property_name;
+        let Some(tags) = subtypes::documented_tags(self.schemas(), base, &descendants, property)
+        else {
+            self.warn_of_unmapped_subtypes(&descendants, discriminator, pointer);
+            return Ok(None);
+        };
+        let subtypes = descendants
+            .iter()
+            .zip(tags)
+            .map(|((name, _), tag)| {
+                let at = Pointer::root()
+                    .push("components")
+                    .push("schemas")
+                    .push(name);
+                (at.to_string(), at, vec![tag])
+            })
+            .collect();
+        self.union_of_subtypes(discriminator, subtypes).map(Some)
+    }
+
+    /// Warns that the object at `pointer`, whose `discriminator` maps nothing, stays a
+    /// struct though `descendants` extend it, since the document writes no tag for one of
+    /// them: what they add is lost where it is used.
     fn warn_of_unmapped_subtypes(
         &mut self,
-        base: &Schema,
+        descendants: &[(&str, &Schema)],
         discriminator: &Discriminator,
         pointer: &Pointer,
     ) {
-        let extends_base = |schema: &ReferenceOr<Schema>| {
-            let Some(SchemaKind::AllOf { all_of }) = schema.as_item().map(|s| &s.schema_kind)
-            else {
-                return false;
-            };
-            all_of.iter().any(|part| {
-                part.as_item().is_none()
-                    && resolve(self.schemas(), "schemas", part, &Pointer::root())
-                        .is_ok_and(|(resolved, _)| std::ptr::eq(resolved, base))
-            })
-        };
-        let children: Vec<&str> = self
-            .schemas()
-            .into_iter()
-            .flatten()
-            .filter(|(_, schema)| extends_base(schema))
-            .map(|(name, _)| name.as_str())
-            .collect();
+        let children: Vec<&str> = descendants.iter().map(|(name, _)| *name).collect();
         let Some(first) = children.first() else {
             return;
         };
@@ -821,18 +847,18 @@ impl<'d> Lowerer<'d> {
             listed.push_str(&format!(" and {} more", children.len() - LISTED));
         }
         let property = &discriminator.property_name;
-        let extend = match children.len() {
-            1 => "1 schema extends".to_owned(),
-            n => format!("{n} schemas extend"),
+        let (extend, them) = match children.len() {
+            1 => ("1 schema extends".to_owned(), "it"),
+            n => (format!("{n} schemas extend"), "them"),
         };
         let warning = Diagnostic::at(
             &pointer.push("discriminator"),
             format!(
-                "the `discriminator` has no `mapping`, so this schema stays a struct though {extend} it ({listed}): where it is used, a value of one of them is read and sent as this schema, and what it adds is lost"
+                "the `discriminator` has no `mapping`, and {extend} this schema ({listed}) without a tag of {them} written, so it stays a struct: where it is used, a value of one of them is read and sent as this schema, and what it adds is lost"
             ),
         )
         .with_help(format!(
-            "map each value of `{property}` to its schema (`mapping: {{VALUE: '#/components/schemas/{first}'}}`) to make this schema a union of them"
+            "map each value of `{property}` to its schema (`mapping: {{VALUE: '#/components/schemas/{first}'}}`), or give each its value as an enum of one on `{property}`, to make this schema a union of them"
         ))
         .warning();
         self.warn_once(warning);
