@@ -11,6 +11,8 @@
 //!   value (or a 3.1 `const`);
 //! - the base's property with an enum that lists the subtype's name.
 
+use std::collections::HashSet;
+
 use indexmap::IndexMap;
 use openapiv3::{ReferenceOr, Schema, SchemaKind, Type};
 
@@ -32,7 +34,8 @@ pub(super) fn descendants<'d>(
     let Some(components) = schemas else {
         return Vec::new();
     };
-    let mut family: Vec<&Schema> = vec![base];
+    // The base and the schemas found so far, by address.
+    let mut family: HashSet<*const Schema> = HashSet::from([std::ptr::from_ref(base)]);
     let mut found: Vec<usize> = Vec::new();
     loop {
         let known = found.len();
@@ -40,9 +43,10 @@ pub(super) fn descendants<'d>(
             let Some(schema) = item.as_item() else {
                 continue;
             };
-            let member = |known: &&Schema| std::ptr::eq(*known, schema);
-            if !family.iter().any(member) && extends_one_of(schemas, schema, &family) {
-                family.push(schema);
+            if !family.contains(&std::ptr::from_ref(schema))
+                && extends_one_of(schemas, schema, &family)
+            {
+                family.insert(schema);
                 found.push(index);
             }
         }
@@ -71,12 +75,15 @@ fn all_of(schema: &Schema) -> &[ReferenceOr<Schema>] {
 }
 
 /// Whether `schema` has an `allOf` with a `$ref` to one of `family`.
-fn extends_one_of(schemas: Option<&Schemas>, schema: &Schema, family: &[&Schema]) -> bool {
+fn extends_one_of(
+    schemas: Option<&Schemas>,
+    schema: &Schema,
+    family: &HashSet<*const Schema>,
+) -> bool {
     all_of(schema).iter().any(|part| {
         part.as_item().is_none()
-            && resolve(schemas, "schemas", part, &Pointer::root()).is_ok_and(|(resolved, _)| {
-                family.iter().any(|known| std::ptr::eq(*known, resolved))
-            })
+            && resolve(schemas, "schemas", part, &Pointer::root())
+                .is_ok_and(|(resolved, _)| family.contains(&std::ptr::from_ref(resolved)))
     })
 }
 
