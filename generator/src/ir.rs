@@ -700,3 +700,30 @@ pub enum Keeps {
     /// Every one: a struct that collects the properties it does not declare.
     All,
 }
+
+impl Keeps {
+    /// What a value of `ty` keeps of an object it decodes: `Unknown` unless `ty` is (or
+    /// stands for) a struct.
+    pub fn of(types: &[TypeDef], ty: &TypeRef) -> Self {
+        match struct_of(types, resolved(types, ty)) {
+            Some(object) if object.additional.is_some() => Keeps::All,
+            Some(object) => Keeps::Only(
+                object
+                    .fields
+                    .iter()
+                    .map(|field| field.wire_name.clone())
+                    .collect(),
+            ),
+            None => Keeps::Unknown,
+        }
+    }
+
+    /// Whether the property `name` is kept, as far as is known.
+    pub fn holds(&self, name: &str) -> bool {
+        match self {
+            Keeps::All => true,
+            Keeps::Only(names) => names.iter().any(|kept| kept == name),
+            Keeps::Unknown => false,
+        }
+    }
+}

@@ -192,11 +192,7 @@ async fn made_nothing(ctx: &Context<'_>) -> bool {
     let Some(since) = lock(&ctx.creating).as_ref().map(|creating| creating.since) else {
         return true;
     };
-    let listed = ctx
-        .send(|| ctx.api.list_identity_source_sessions(&ctx.source))
-        .await;
-    let since = ctx.server_clock().no_later_than(since);
-    let nothing = listed.is_ok_and(|sessions| made_by_lost_create(sessions, since).is_none());
+    let nothing = matches!(listed_made_by(ctx, since, Pacing::Paced).await, Ok(None));
     if nothing {
         lock(&ctx.creating).take();
     }
@@ -264,16 +260,22 @@ pub async fn cancel_unlearned(ctx: &Context<'_>, since: DateTime<Utc>) {
 /// The id of the session a create sent at `since` made, listing the source's sessions
 /// until one is listed; only a listing that fails ends it otherwise.
 async fn made_by_create_sent(ctx: &Context<'_>, since: DateTime<Utc>) -> Result<String, SendError> {
-    look_until_found(|| async {
-        let sessions = ctx
-            .send_now(|| ctx.api.list_identity_source_sessions(&ctx.source))
-            .await?;
-        Ok(made_by_lost_create(
-            sessions,
-            ctx.server_clock().no_later_than(since),
-        ))
-    })
-    .await
+    look_until_found(|| listed_made_by(ctx, since, Pacing::Now)).await
+}
+
+/// The id of the session a create sent at `since` made, if the source's sessions, listed
+/// once as `pacing` says, hold it.
+async fn listed_made_by(
+    ctx: &Context<'_>,
+    since: DateTime<Utc>,
+    pacing: Pacing,
+) -> Result<Option<String>, SendError> {
+    let list = || ctx.api.list_identity_source_sessions(&ctx.source);
+    let sessions = ctx.send_with(list, pacing, &CallProgress::new()).await?;
+    Ok(made_by_lost_create(
+        sessions,
+        ctx.server_clock().no_later_than(since),
+    ))
 }
 
 /// Calls `look` until it finds something or fails, pausing between calls (100 ms, then

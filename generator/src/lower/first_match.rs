@@ -97,19 +97,7 @@ pub(super) fn note_kept_properties(types: &mut [TypeDef]) {
         let keeps: Vec<Keeps> = union
             .variants
             .iter()
-            .map(
-                |variant| match struct_of(types, resolved(types, &variant.ty)) {
-                    Some(object) if object.additional.is_some() => Keeps::All,
-                    Some(object) => Keeps::Only(
-                        object
-                            .fields
-                            .iter()
-                            .map(|field| field.wire_name.clone())
-                            .collect(),
-                    ),
-                    None => Keeps::Unknown,
-                },
-            )
+            .map(|variant| Keeps::of(types, &variant.ty))
             .collect();
         let structs = keeps
             .iter()

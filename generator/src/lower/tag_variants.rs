@@ -4,7 +4,7 @@
 //! becomes one variant for each tag, named after it and sending it.
 
 use super::names;
-use crate::ir::{Selection, TypeDef, TypeKind, UnionVariant, resolved, struct_of};
+use crate::ir::{Keeps, Selection, TypeDef, TypeKind, UnionVariant};
 
 /// Splits, in every tagged union of `types` (sorted by name), each variant of several tags
 /// whose type does not keep the tag property.
@@ -58,11 +58,5 @@ pub(super) fn one_variant_per_tag(types: &mut [TypeDef]) {
 /// Whether the type of `variant` keeps the tag `property` of a value it decodes: a struct
 /// that declares it, or that collects the properties it does not declare.
 fn keeps(types: &[TypeDef], variant: &UnionVariant, property: &str) -> bool {
-    struct_of(types, resolved(types, &variant.ty)).is_some_and(|object| {
-        object.additional.is_some()
-            || object
-                .fields
-                .iter()
-                .any(|field| field.wire_name == property)
-    })
+    Keeps::of(types, &variant.ty).holds(property)
 }

@@ -832,22 +832,21 @@ impl<'d> Lowerer<'d> {
         discriminator: &Discriminator,
         pointer: &Pointer,
     ) {
-        let children: Vec<&str> = descendants.iter().map(|(name, _)| *name).collect();
-        let Some(first) = children.first() else {
+        let Some((first, _)) = descendants.first() else {
             return;
         };
         const LISTED: usize = 5;
-        let mut listed = children
+        let mut listed = descendants
             .iter()
             .take(LISTED)
-            .map(|name| format!("`{name}`"))
+            .map(|(name, _)| format!("`{name}`"))
             .collect::<Vec<_>>()
             .join(", ");
-        if children.len() > LISTED {
-            listed.push_str(&format!(" and {} more", children.len() - LISTED));
+        if descendants.len() > LISTED {
+            listed.push_str(&format!(" and {} more", descendants.len() - LISTED));
         }
         let property = &discriminator.property_name;
-        let (extend, them) = match children.len() {
+        let (extend, them) = match descendants.len() {
             1 => ("1 schema extends".to_owned(), "it"),
             n => (format!("{n} schemas extend"), "them"),
         };
@@ -1510,22 +1509,18 @@ pub(super) fn limits(schema: &Schema) -> Vec<String> {
 /// booleans, or of values of several kinds, which are not made an enum type of their own.
 fn values(schema: &Schema) -> Option<String> {
     const SHOWN: usize = 20;
+    fn texts<T: ToString>(values: &[Option<T>]) -> Vec<String> {
+        let text = |value: &Option<T>| {
+            value
+                .as_ref()
+                .map_or_else(|| "null".to_owned(), T::to_string)
+        };
+        values.iter().map(text).collect()
+    }
     let values: Vec<String> = match &schema.schema_kind {
-        SchemaKind::Type(Type::Integer(integer)) => integer
-            .enumeration
-            .iter()
-            .map(|value| value.map_or_else(|| "null".to_owned(), |value| value.to_string()))
-            .collect(),
-        SchemaKind::Type(Type::Number(number)) => number
-            .enumeration
-            .iter()
-            .map(|value| value.map_or_else(|| "null".to_owned(), |value| value.to_string()))
-            .collect(),
-        SchemaKind::Type(Type::Boolean(boolean)) => boolean
-            .enumeration
-            .iter()
-            .map(|value| value.map_or_else(|| "null".to_owned(), |value| value.to_string()))
-            .collect(),
+        SchemaKind::Type(Type::Integer(integer)) => texts(&integer.enumeration),
+        SchemaKind::Type(Type::Number(number)) => texts(&number.enumeration),
+        SchemaKind::Type(Type::Boolean(boolean)) => texts(&boolean.enumeration),
         // A string enum with values of other kinds is an enum type all the same.
         SchemaKind::Any(any)
             if any.typ.as_deref() != Some("string")
