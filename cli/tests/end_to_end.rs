@@ -747,6 +747,47 @@ async fn an_invalid_record_stops_a_real_import_before_anything_is_sent_and_skip_
     );
 }
 
+/// Past the first 20 invalid records, the summary says where the rest are: in the report
+/// written, or in one `--report` would write.
+#[test]
+fn the_invalid_records_not_listed_are_said_to_be_in_the_report() {
+    let dir = Workdir::new();
+    let rows: String = (1..=23).map(|i| format!("e{i},not an email\n")).collect();
+    dir.write("users.csv", format!("externalId,email\n{rows}"));
+    let more = "… and 3 more invalid records";
+
+    let run = dir.run(&["users", "users.csv", "--dry-run"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_eq!(
+        run.stderr.matches("invalid: users.csv:").count(),
+        20,
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("{more} (--report FILE lists them all)")),
+        "{}",
+        run.all()
+    );
+
+    let run = dir.run(&["users", "users.csv", "--dry-run", "--report", "r.json"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains(&format!("{more} (the report r.json lists them all)")),
+        "{}",
+        run.all()
+    );
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(
+        report["invalid"].as_array().map(Vec::len),
+        Some(23),
+        "{report}"
+    );
+}
+
 /// What a record holds (an attribute's name with a line break) is printed on its record's
 /// line: it can't start a line that passes for one of the command's own.
 #[test]

@@ -17,7 +17,8 @@ use crate::output::events::EventDisplay;
 use crate::output::outcome::{DryRunReport, EndedReport};
 use crate::output::progress::{Mode, Progress};
 use crate::output::report_file::{ReportFile, Unwritten};
-use crate::output::{summary, terminal};
+use crate::output::summary::{self, FullList};
+use crate::output::terminal;
 use crate::stop_signal::{Signal, StopSignal};
 
 /// Runs `okta-import users`.
@@ -168,6 +169,9 @@ fn dry_run(
     out: &mut impl Write,
 ) -> Result<(), Failure> {
     let read_to_its_end = input.read_to_its_end();
+    // Lists are printed once the report is written: a report that can't be is the error.
+    let path = report_file.as_ref().map(|file| file.path().to_path_buf());
+    let full = FullList::of(path.as_deref());
     match plan_source(input, options) {
         Ok(plan) => {
             // With invalid records skipped, the plan holds the records read before the one
@@ -178,7 +182,7 @@ fn dry_run(
                     file.write(&DryRunReport::new(&plan, "failed", Some(&error)))
                         .map_err(Failure::report)?;
                 }
-                summary::write_invalid(&mut terminal::stderr(), &plan.invalid)?;
+                summary::write_invalid(&mut terminal::stderr(), &plan.invalid, full)?;
                 return Err(Failure::Import(error));
             }
             let left_out = (!plan.invalid.is_empty()).then(|| {
@@ -196,9 +200,9 @@ fn dry_run(
                 file.write(&DryRunReport::new(&plan, outcome, None))
                     .map_err(Failure::report)?;
             }
-            summary::write_invalid(&mut terminal::stderr(), &plan.invalid)?;
-            summary::write_warnings(&mut terminal::stderr(), &plan.warnings)?;
-            summary::write_plan(out, &plan)?;
+            summary::write_invalid(&mut terminal::stderr(), &plan.invalid, full)?;
+            summary::write_warnings(&mut terminal::stderr(), &plan.warnings, full)?;
+            summary::write_plan(out, &plan, full)?;
             left_out.map_or(Ok(()), |left_out| Err(Failure::Import(left_out)))
         }
         Err(PlanError::Invalid(invalid)) => {
@@ -218,7 +222,7 @@ fn dry_run(
                 file.write(&DryRunReport::new(&records, "failed", Some(&error)))
                     .map_err(Failure::report)?;
             }
-            summary::write_invalid(&mut terminal::stderr(), &invalid.records)?;
+            summary::write_invalid(&mut terminal::stderr(), &invalid.records, full)?;
             Err(Failure::Import(error))
         }
         // The input could not be read again, or changed between its reads.
@@ -298,13 +302,18 @@ fn conclude(
     let outcome = outcome(&report, ended, signal, display);
     // The report first: a closed stdout must not lose it. One that can't be written does not
     // lose the summary or the outcome either: it is said after them.
+    let path = report_file.as_ref().map(|file| file.path().to_path_buf());
     let unwritten = report_file.and_then(|file| {
         file.write(&EndedReport::new(&report, &outcome, display.planned()))
             .err()
     });
+    let full = match unwritten {
+        Some(_) => FullList::Lost,
+        None => FullList::of(path.as_deref()),
+    };
     // Lost, as any line is, when standard error can't be written: the report holds them.
-    let _ = summary::write_invalid(&mut terminal::stderr(), &report.invalid);
-    let _ = summary::write_warnings(&mut terminal::stderr(), &report.warnings);
+    let _ = summary::write_invalid(&mut terminal::stderr(), &report.invalid, full);
+    let _ = summary::write_warnings(&mut terminal::stderr(), &report.warnings, full);
     summary::write_report(out, &report, stopped)?;
     let all_imported = summary::all_imported(&report);
     if outcome.is_ok() {

@@ -59,7 +59,9 @@ impl Progress {
     fn with_bar(mode: Mode, bar: ProgressBar) -> Self {
         let wait_until = Arc::new(Mutex::new(None::<Instant>));
         if mode == Mode::Bar {
-            bar.set_style(bar_style(Arc::clone(&wait_until), "user"));
+            // No count until the records are checked: the total is not known yet.
+            bar.set_style(checking_style());
+            bar.set_message(CHECKING);
             bar.enable_steady_tick(Duration::from_millis(200));
         }
         Self {
@@ -83,6 +85,7 @@ impl Progress {
         if self.mode == Mode::Bar {
             self.bar
                 .set_style(bar_style(Arc::clone(&self.wait_until), noun));
+            self.bar.set_message("");
         }
         self.bar.set_length(users + deactivations);
         self.bar.set_position(0);
@@ -157,6 +160,15 @@ impl Progress {
     }
 }
 
+/// What the bar says while the records are read and checked, before anything is sent.
+const CHECKING: &str = "reading and checking the records";
+
+/// The bar before the records are checked: elapsed time and what is happening.
+fn checking_style() -> ProgressStyle {
+    ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner())
+}
+
 /// The bar: elapsed time, bar, what is uploaded (`noun`s), the time left of a wait and what
 /// is happening, cut to the terminal's width so that the bar never wraps.
 fn bar_style(wait_until: Arc<Mutex<Option<Instant>>>, noun: &str) -> ProgressStyle {
@@ -225,6 +237,12 @@ mod tests {
         let target = ProgressDrawTarget::term_like_with_hz(Box::new(screen.clone()), 255);
         let progress =
             Progress::with_bar(Mode::Bar, ProgressBar::with_draw_target(Some(0), target));
+        // No count before the total is known.
+        let line = drawn(&progress, &screen);
+        assert!(
+            line.ends_with("] reading and checking the records") && !line.contains("0/0"),
+            "{line}"
+        );
         progress.start(300, 100);
         progress.uploaded(200);
         progress.status("session 1 of 2 (aps1): created".into());

@@ -85,6 +85,11 @@ impl ReportFile {
         })
     }
 
+    /// Where the report goes.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Writes the report as pretty JSON, then gives it its name, never overwriting a file
     /// made meanwhile: on any failure nothing is left under either name.
     pub fn write(self, report: &impl Serialize) -> Result<(), Unwritten> {

@@ -1,8 +1,9 @@
 //! The summary at the end: a table of sessions and the counts, on standard output; the records
 //! that were left out, on standard error.
 
-use std::fmt::Display;
+use std::fmt::{self, Display};
 use std::io::{self, Write};
+use std::path::Path;
 
 use okta_identity_source::models::IdentitySourceSessionStatus;
 pub use okta_identity_source_import::plural::count;
@@ -16,6 +17,39 @@ use super::terminal::one_line;
 const LISTED_PROBLEMS: usize = 20;
 /// How many sessions of a plan are listed before "… and N more".
 const LISTED_SESSIONS: usize = 20;
+
+/// Where every item of a list the summary cuts short can be read.
+#[derive(Debug, Clone, Copy)]
+pub enum FullList<'a> {
+    /// In the report written to this file.
+    Report(&'a Path),
+    /// In a report, had one been asked for (`--report FILE`).
+    NotAsked,
+    /// Nowhere: the report asked for could not be written (as its error says).
+    Lost,
+}
+
+impl<'a> FullList<'a> {
+    /// In the report written to `path`, if one was.
+    pub fn of(path: Option<&'a Path>) -> Self {
+        path.map_or(FullList::NotAsked, FullList::Report)
+    }
+}
+
+/// Written after "… and N more".
+impl Display for FullList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FullList::Report(path) => write!(
+                f,
+                " (the report {} lists them all)",
+                one_line(&path.display().to_string())
+            ),
+            FullList::NotAsked => f.write_str(" (--report FILE lists them all)"),
+            FullList::Lost => Ok(()),
+        }
+    }
+}
 
 /// The outcome of an import: its sessions, the counts and what went wrong. An import that
 /// `stopped` before its end says so first, and counts only what it did; what stopped it is
@@ -220,8 +254,9 @@ fn count_rows(report: &Report, failed: bool) -> Vec<[String; 2]> {
     rows
 }
 
-/// The plan of a dry run: each session's uploads and users.
-pub fn write_plan(out: &mut impl Write, plan: &Plan) -> io::Result<()> {
+/// The plan of a dry run: each session's uploads and users (the first few; `full` has them
+/// all).
+pub fn write_plan(out: &mut impl Write, plan: &Plan, full: FullList<'_>) -> io::Result<()> {
     writeln!(out, "Dry run, nothing was sent: {plan}.")?;
     if plan.sessions.is_empty() {
         return Ok(());
@@ -252,43 +287,48 @@ pub fn write_plan(out: &mut impl Write, plan: &Plan) -> io::Result<()> {
         .checked_sub(LISTED_SESSIONS)
         .filter(|n| *n > 0)
     {
-        writeln!(
-            out,
-            "… and {} more (--report FILE lists them all)",
-            count(more as u64, "session")
-        )?;
+        writeln!(out, "… and {}{full}", count(more as u64, "more session"))?;
     }
     Ok(())
 }
 
-/// The invalid records, one a line (the first few; the report has them all).
-pub fn write_invalid(out: &mut impl Write, records: &[InvalidRecord]) -> io::Result<()> {
-    write_listed(out, "invalid", records, "invalid record")
+/// The invalid records, one a line (the first few; `full` has them all).
+pub fn write_invalid(
+    out: &mut impl Write,
+    records: &[InvalidRecord],
+    full: FullList<'_>,
+) -> io::Result<()> {
+    write_listed(out, ("invalid", "invalid record"), records, full)
 }
 
 /// The records a later one with the same external id replaced (`--duplicates last-wins`),
-/// one a line (the first few; the report has them all).
-pub fn write_warnings(out: &mut impl Write, warnings: &[Warning]) -> io::Result<()> {
-    write_listed(out, "warning", warnings, "warning")
+/// one a line (the first few; `full` has them all).
+pub fn write_warnings(
+    out: &mut impl Write,
+    warnings: &[Warning],
+    full: FullList<'_>,
+) -> io::Result<()> {
+    write_listed(out, ("warning", "warning"), warnings, full)
 }
 
-/// The first [`LISTED_PROBLEMS`] of `items`, one a line after `label`, and how many more.
+/// The first [`LISTED_PROBLEMS`] of `items`, one a line after `label`, and how many more
+/// `noun`s, and where they are.
 fn write_listed<T: Display>(
     out: &mut impl Write,
-    label: &str,
+    (label, noun): (&str, &str),
     items: &[T],
-    noun: &str,
+    full: FullList<'_>,
 ) -> io::Result<()> {
     for item in items.iter().take(LISTED_PROBLEMS) {
         // A record's text (an attribute's name, a file's) can't start a line of its own.
         writeln!(out, "{label}: {}", one_line(&item.to_string()))?;
     }
     if items.len() > LISTED_PROBLEMS {
-        writeln!(
-            out,
-            "… and {} more (--report FILE lists them all)",
-            count((items.len() - LISTED_PROBLEMS) as u64, noun)
-        )?;
+        let more = count(
+            (items.len() - LISTED_PROBLEMS) as u64,
+            &format!("more {noun}"),
+        );
+        writeln!(out, "… and {more}{full}")?;
     }
     Ok(())
 }
