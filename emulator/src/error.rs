@@ -1,7 +1,7 @@
 //! Error answers in Okta's shape: `errorCode`, `errorSummary`, `errorLink`, `errorId`,
 //! `errorCauses`.
 
-use serde_json::json;
+use serde::Serialize;
 
 /// An error answer of the API, as Okta sends it.
 ///
@@ -61,6 +61,11 @@ impl OktaError {
         )
     }
 
+    /// 404 E0000008: a path the API does not have (Okta's error-code reference).
+    pub fn path_not_found() -> Self {
+        Self::new(404, "E0000008", "The requested path was not found")
+    }
+
     /// 401 E0000011: no credentials, or credentials the emulator does not know.
     pub fn invalid_token() -> Self {
         Self::new(401, "E0000011", "Invalid token provided")
@@ -101,21 +106,37 @@ impl OktaError {
         }
     }
 
-    /// The JSON body, with a fresh `errorId`.
+    /// The JSON body, with a fresh `errorId`, its fields in the order of Okta's (FACTS.md's
+    /// real example).
     pub fn body(&self) -> Vec<u8> {
-        let causes: Vec<_> = self
-            .causes
-            .iter()
-            .map(|cause| json!({ "errorSummary": cause }))
-            .collect();
-        let body = json!({
-            "errorCode": self.code,
-            "errorSummary": self.summary,
-            "errorLink": self.code,
-            "errorId": crate::ids::error_id(),
-            "errorCauses": causes,
-        });
-        body.to_string().into_bytes()
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Body<'a> {
+            error_code: &'a str,
+            error_summary: &'a str,
+            error_link: &'a str,
+            error_id: String,
+            error_causes: Vec<Cause<'a>>,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Cause<'a> {
+            error_summary: &'a str,
+        }
+        let body = Body {
+            error_code: self.code,
+            error_summary: &self.summary,
+            error_link: self.code,
+            error_id: crate::ids::error_id(),
+            error_causes: self
+                .causes
+                .iter()
+                .map(|cause| Cause {
+                    error_summary: cause,
+                })
+                .collect(),
+        };
+        serde_json::to_vec(&body).unwrap_or_default()
     }
 }
 

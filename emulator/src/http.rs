@@ -8,7 +8,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http_body_util::BodyExt;
@@ -67,13 +67,7 @@ async fn create(State(shared): AppState, Ids(source): Ids<String>) -> Response {
 
 async fn list(State(shared): AppState, Ids(source): Ids<String>) -> Response {
     match shared.lock().service.list(&source, Instant::now()) {
-        Ok(sessions) => {
-            let body: Vec<_> = sessions.iter().map(SessionView::to_json).collect();
-            json(
-                StatusCode::OK,
-                serde_json::Value::from(body).to_string().into_bytes(),
-            )
-        }
+        Ok(sessions) => json(StatusCode::OK, to_body(&sessions)),
         Err(error) => error_answer(&error),
     }
 }
@@ -290,10 +284,10 @@ fn issue(
         .issue(form, &audiences, Instant::now(), unix_now)
 }
 
-/// An unknown path, or one whose ids are not valid percent-encoded UTF-8: 404 E0000007,
-/// Okta's answer for a resource that does not exist.
-async fn not_found(uri: Uri) -> Response {
-    error_answer(&OktaError::not_found(uri.path(), "Path"))
+/// A path the API does not have: 404 E0000008. (One it has whose ids are not valid
+/// percent-encoded UTF-8 names no resource: 404 E0000007, as for an id that is unknown.)
+async fn not_found() -> Response {
+    error_answer(&OktaError::path_not_found())
 }
 
 async fn method_not_allowed() -> Response {
@@ -302,7 +296,7 @@ async fn method_not_allowed() -> Response {
 
 fn session_answer(status: StatusCode, session: Result<SessionView, OktaError>) -> Response {
     match session {
-        Ok(session) => json(status, session.to_json().to_string().into_bytes()),
+        Ok(session) => json(status, to_body(&session)),
         Err(error) => error_answer(&error),
     }
 }
@@ -314,6 +308,11 @@ pub(crate) fn error_answer(error: &OktaError) -> Response {
 
 fn status_code(status: u16) -> StatusCode {
     StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// A body of JSON: sessions, which can always be written.
+fn to_body(value: &impl serde::Serialize) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_default()
 }
 
 fn json(status: StatusCode, body: Vec<u8>) -> Response {

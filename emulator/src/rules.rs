@@ -11,7 +11,9 @@
 //! what no import could apply: an upload of no profiles, an entry without an `externalId`
 //! (a user is known by it) and an upsert's entry without a `profile`. It has no schema of
 //! the source's custom attributes: any name is taken (Okta takes those its schema defines).
-//! A key given twice in an object is refused as malformed, as serde_json refuses it.
+//! A field of the body or of an entry given twice is refused as malformed, as serde_json
+//! refuses a struct's; an attribute given twice in a profile is taken from its last, as
+//! serde_json takes a map's key (neither FACTS.md nor Okta's documents say).
 
 use crate::batch::{BatchBuilder, Pending};
 use crate::error::OktaError;

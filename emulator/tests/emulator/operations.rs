@@ -148,6 +148,56 @@ async fn a_session_body_carries_all_six_fields_in_okta_formats() {
     }
 }
 
+/// Sessions and errors are written with their fields in the order of Okta's bodies (the
+/// spec's examples, FACTS.md's real error), for clients that read them as text.
+#[tokio::test]
+async fn bodies_have_their_fields_in_the_order_okta_writes_them() {
+    let emulator = start(builder()).await;
+    let http = reqwest::Client::new();
+    let sessions = format!(
+        "{}/api/v1/identity-sources/{SOURCE}/sessions",
+        emulator.base_url()
+    );
+    let send = |request: reqwest::RequestBuilder| async move {
+        let response = request
+            .header("authorization", "SSWS test-token")
+            .send()
+            .await
+            .unwrap();
+        response.text().await.unwrap()
+    };
+    let keys_in_order = |text: &str, keys: &[&str]| {
+        let places: Vec<usize> = keys
+            .iter()
+            .map(|key| text.find(&format!("\"{key}\":")).expect(key))
+            .collect();
+        assert!(places.is_sorted(), "{keys:?} in {text}");
+    };
+    let session_fields = [
+        "id",
+        "identitySourceId",
+        "status",
+        "importType",
+        "created",
+        "lastUpdated",
+    ];
+    let created = send(http.post(&sessions)).await;
+    keys_in_order(&created, &session_fields);
+    let listed = send(http.get(&sessions)).await;
+    keys_in_order(&listed, &session_fields);
+    let error = send(http.get(format!("{sessions}/apsNone"))).await;
+    keys_in_order(
+        &error,
+        &[
+            "errorCode",
+            "errorSummary",
+            "errorLink",
+            "errorId",
+            "errorCauses",
+        ],
+    );
+}
+
 #[tokio::test]
 async fn unknown_sources_and_sessions_are_404_e0000007() {
     let emulator = start(builder()).await;
@@ -171,7 +221,7 @@ async fn unknown_sources_and_sessions_are_404_e0000007() {
 }
 
 #[tokio::test]
-async fn unknown_paths_are_404_and_unsupported_methods_405_in_okta_errors() {
+async fn unknown_paths_are_404_e0000008_and_unsupported_methods_405_in_okta_errors() {
     let emulator = start(builder()).await;
     let http = reqwest::Client::new();
     let base = emulator.base_url();
@@ -180,7 +230,7 @@ async fn unknown_paths_are_404_and_unsupported_methods_405_in_okta_errors() {
             reqwest::Method::GET,
             format!("{base}/api/v1/users"),
             404,
-            "E0000007",
+            "E0000008",
         ),
         (
             reqwest::Method::PUT,

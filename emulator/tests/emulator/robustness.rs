@@ -348,9 +348,13 @@ async fn slow_clients_are_cut_off_and_do_not_block_others() {
 async fn a_client_that_never_reads_its_answers_is_cut_off() {
     let emulator = start(builder().request_timeout(Duration::from_millis(300))).await;
     let mut stream = TcpStream::connect(emulator.address()).await.unwrap();
-    // Each 404 says its 60 KB path again: a few megabytes of answers that fill the
-    // sockets' buffers.
-    let request = format!("GET /{} HTTP/1.1\r\nhost: x\r\n\r\n", "p".repeat(60_000));
+    // Each 404 says its 60 KB identity source's id again: a few megabytes of answers that
+    // fill the sockets' buffers.
+    let request = format!(
+        "GET /api/v1/identity-sources/{}/sessions HTTP/1.1\r\nhost: x\r\n\
+         authorization: SSWS {TOKEN}\r\n\r\n",
+        "p".repeat(60_000)
+    );
     let mut sent = 0;
     while sent < 200 {
         let write = stream.write_all(request.as_bytes());

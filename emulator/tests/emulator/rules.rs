@@ -269,6 +269,27 @@ async fn a_custom_attribute_must_be_a_string_and_unknown_fields_are_ignored() {
         raw_upsert(url, &session.id, body.to_string()).await,
         (202, Value::Null)
     );
+    // An attribute given twice in a profile is taken from its last, as a map's key is; a
+    // field of the body or of an entry given twice is malformed.
+    let twice = r#"{"entityType":"USERS","profiles":[{"externalId":"e2","profile":{"email":"a@b.co","level":"1","email":"c@d.co"}}]}"#;
+    assert_eq!(
+        raw_upsert(url, &session.id, twice).await,
+        (202, Value::Null)
+    );
+    let twice =
+        r#"{"entityType":"USERS","profiles":[{"externalId":"e3","externalId":"e4","profile":{}}]}"#;
+    let (status, error) = raw_upsert(url, &session.id, twice).await;
+    assert_eq!(
+        (status, error["errorCode"].as_str()),
+        (400, Some("E0000003"))
+    );
+    api.start_import_from_identity_source(SOURCE, &session.id)
+        .await
+        .unwrap();
+    eventually(|| emulator.users(SOURCE).contains_key("e2")).await;
+    let users = emulator.users(SOURCE);
+    assert_eq!(users["e2"].profile["email"], "c@d.co", "{:?}", users["e2"]);
+    assert_eq!(users["e1"].profile["level"], "7");
 }
 
 #[tokio::test]
