@@ -2294,12 +2294,16 @@ async fn ctrl_c_during_a_create_whose_session_cannot_be_looked_up_says_so() {
     let emulator = emulator().await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
     dir.write("users.csv", people_csv(1..=10));
-    // The create is carried out but answered late; the look-up's connections are dropped.
+    // The create is carried out but answered late; the look-up is refused (one whose
+    // connections are dropped is sent again until the cancel timeout, 10 s, runs out).
     emulator.inject(Fault::Delay {
         delay: Duration::from_secs(5),
         count: 1,
     });
-    emulator.inject(Fault::DropConnection { count: 100 });
+    emulator.inject(Fault::Status {
+        status: 403,
+        count: 100,
+    });
     let mut child = dir.spawn(&args(&["users", "users.csv", "--report", "r.json"], &FAST));
     until_while_running(&mut child, "the session was created", || {
         !emulator.sessions(SOURCE).is_empty()

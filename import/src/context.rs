@@ -403,12 +403,36 @@ pub enum SendError {
 }
 
 impl SendError {
+    /// Whether a cleanup that failed so may do better sent again ([`may_pass`]); never
+    /// when the importer gave up.
+    pub fn may_pass(&self) -> bool {
+        matches!(self, Self::Call(error) if may_pass(error))
+    }
+
     /// As the reason the import stops, for a call made during `step`.
     pub fn during(self, step: Step) -> Failure {
         match self {
             Self::Call(error) => Failure::Call { step, error },
             Self::Failure(failure) => failure,
         }
+    }
+}
+
+/// Whether a cleanup call (a listing, a cancel) that failed with `error` may do better sent
+/// again once the client's own retries are spent, while the cleanup's time lasts: as in an
+/// outage, the service was busy or out of reach, answered with a server error, or no
+/// answer came (a cancel that was carried out is refused when sent again, and the session
+/// read back then says it was). A refusal (4xx), an answer that can't be read or a request
+/// that can't be made stays what it is.
+pub fn may_pass(error: &Error) -> bool {
+    match error {
+        Error::Api(api) => {
+            api.meta.status.is_server_error() || api.meta.status == StatusCode::TOO_MANY_REQUESTS
+        }
+        // Any failure to send but one to build the request.
+        Error::Transport { source, .. } => !source.is_builder(),
+        Error::Timeout { .. } => true,
+        _ => false,
     }
 }
 

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use futures_util::future::{Either, select};
 use okta_identity_source::IdentitySourceApi;
 
-use crate::context::{Context, Creating, lock};
+use crate::context::{Context, Creating, lock, may_pass};
 use crate::error::{Failure, ImportError, InvalidInput, PlanError};
 use crate::event::Event;
 use crate::options::{Duplicates, OnInvalid, Options};
@@ -433,7 +433,13 @@ impl Drop for CancelOnDrop {
         match (open, creating) {
             (Some(id), _) => {
                 tracing::warn!(session = %id, "the import was dropped; its session is being cancelled by a spawned task");
-                runtime.spawn(cancel_dropped(api, source, id));
+                let timeout = self.cancel_timeout;
+                runtime.spawn(async move {
+                    let cancel = cancel_dropped(api, source, id.clone());
+                    if tokio::time::timeout(timeout, cancel).await.is_err() {
+                        tracing::warn!(session = %id, ?timeout, "the import session could not be cancelled within the cancel timeout; it stays open");
+                    }
+                });
             }
             (None, Some(Creating { since, .. })) => {
                 tracing::warn!(
@@ -466,15 +472,15 @@ async fn cancel_lost_create(
     clock: ServerClock,
 ) {
     let clock = Mutex::new(clock);
-    let listed = session::look_until_found(|| async {
+    let look = || async {
         let listed = api.list_identity_source_sessions(&source).send().await?;
         let (sessions, meta) = listed.into_parts();
         let mut known = lock(&clock);
         *known = ServerClock::of(&meta).unwrap_or(*known);
         let made = session::made_by_lost_create(sessions, known.no_later_than(since));
         Ok::<_, okta_identity_source::Error>(made)
-    })
-    .await;
+    };
+    let listed = session::look_until_found(look, may_pass).await;
     let id = match listed {
         Ok(id) => id,
         Err(error) => {
@@ -486,8 +492,14 @@ async fn cancel_lost_create(
     cancel_dropped(api, source, id).await;
 }
 
+/// Cancels session `id` of a dropped run, sending the cancel again while it fails in a way
+/// that may pass; the caller bounds how long.
 async fn cancel_dropped(api: IdentitySourceApi, source: String, id: String) {
-    if let Err(error) = api.delete_identity_source_session(&source, &id).await {
+    let cancel = || async {
+        let cancelled = api.delete_identity_source_session(&source, &id).await;
+        cancelled.map(Some)
+    };
+    if let Err(error) = session::look_until_found(cancel, may_pass).await {
         tracing::warn!(session = %id, %error, "the import session could not be cancelled; it stays open");
     }
 }

@@ -260,7 +260,11 @@ pub async fn cancel_unlearned(ctx: &Context<'_>, since: DateTime<Utc>) {
 /// The id of the session a create sent at `since` made, listing the source's sessions
 /// until one is listed; only a listing that fails ends it otherwise.
 async fn made_by_create_sent(ctx: &Context<'_>, since: DateTime<Utc>) -> Result<String, SendError> {
-    look_until_found(|| listed_made_by(ctx, since, Pacing::Now)).await
+    look_until_found(
+        || listed_made_by(ctx, since, Pacing::Now),
+        SendError::may_pass,
+    )
+    .await
 }
 
 /// The id of the session a create sent at `since` made, if the source's sessions, listed
@@ -278,16 +282,22 @@ async fn listed_made_by(
     ))
 }
 
-/// Calls `look` until it finds something or fails, pausing between calls (100 ms, then
-/// twice as long each time, up to a second); the caller bounds how long.
-pub async fn look_until_found<T, E, F>(mut look: impl FnMut() -> F) -> Result<T, E>
+/// Calls `look` until it finds something or fails otherwise than as `may_pass` says,
+/// pausing between calls (100 ms, then twice as long each time, up to a second); the
+/// caller bounds how long.
+pub async fn look_until_found<T, E, F>(
+    mut look: impl FnMut() -> F,
+    may_pass: impl Fn(&E) -> bool,
+) -> Result<T, E>
 where
     F: Future<Output = Result<Option<T>, E>>,
 {
     let mut pause = Duration::from_millis(100);
     loop {
-        if let Some(found) = look().await? {
-            return Ok(found);
+        match look().await {
+            Ok(Some(found)) => return Ok(found),
+            Err(error) if !may_pass(&error) => return Err(error),
+            Ok(None) | Err(_) => {}
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_secs(1));
@@ -697,17 +707,17 @@ fn takes_uploads(status: &Status) -> bool {
     matches!(status, Status::Created | Status::InProgress)
 }
 
-/// Deletes session `id`; `None` when it may still take uploads.
+/// Deletes session `id`, sending the delete again while it fails in a way that may pass
+/// (the caller bounds how long); `None` when the session may still take uploads.
 async fn cancel_or_read(ctx: &Context<'_>, id: &str) -> Option<Cancel> {
     let progress = CallProgress::new();
-    let deleted = ctx
-        .send_with(
-            || ctx.api.delete_identity_source_session(&ctx.source, id),
-            Pacing::Now,
-            &progress,
-        )
-        .await;
-    match deleted {
+    let delete = || async {
+        let delete = || ctx.api.delete_identity_source_session(&ctx.source, id);
+        ctx.send_with(delete, Pacing::Now, &progress)
+            .await
+            .map(Some)
+    };
+    match look_until_found(delete, SendError::may_pass).await {
         Ok(()) => Some(Cancel::Done),
         Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => {
             // Okta refuses to cancel a session that is neither `CREATED` nor `IN_PROGRESS`:

@@ -755,6 +755,34 @@ async fn running_out_of_time_cancels_the_session() -> TestResult {
     Ok(())
 }
 
+/// The client's retries spent, a cancel that meets an outage is sent again until its
+/// timeout: a short outage does not leave the session open to block the next run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_is_sent_again_through_an_outage_until_its_timeout() -> TestResult {
+    let emulator = emulator().start().await?;
+    // Okta refuses the first upload; then answers 503 more times than the client retries.
+    emulator.inject(Fault::Pass { count: 1 });
+    emulator.inject(Fault::Status {
+        status: 400,
+        count: 1,
+    });
+    emulator.inject(Fault::Status {
+        status: 503,
+        count: 10,
+    });
+    let error = importer(&emulator, options().concurrency(1))
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await
+        .expect_err("the upload was refused");
+    assert!(matches!(error.failure, Failure::Rejected { .. }), "{error}");
+    assert_eq!(emulator.request_faults_left(), 0);
+    assert_eq!(error.report.left_open, None, "{}", error.report);
+    assert_eq!(error.report.sessions[0].status, Status::Closed);
+    assert_eq!(open_sessions(&emulator), Vec::<String>::new());
+    emulator.shutdown().await;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancel_whose_answer_was_lost_and_sent_again_is_still_this_runs() -> TestResult {
     let emulator = emulator().start().await?;
@@ -804,7 +832,11 @@ async fn a_session_that_cannot_be_cancelled_is_named_in_the_report() -> TestResu
             emulator.inject(Fault::DropConnection { count: 1_000 });
         }
     };
-    let error = importer(&emulator, options().concurrency(1))
+    // The cancel is sent again until its timeout.
+    let options = options()
+        .concurrency(1)
+        .cancel_timeout(Duration::from_millis(300));
+    let error = importer(&emulator, options)
         .run(employees(0..1_000), leavers(0..0), on_event)
         .await
         .expect_err("the service stopped answering");
@@ -1347,6 +1379,41 @@ async fn a_stop_before_its_create_is_carried_out_still_finds_and_cancels_the_ses
     assert_eq!(
         (error.report.left_open.as_ref(), error.report.lost_create),
         (None, None)
+    );
+    emulator.shutdown().await;
+    Ok(())
+}
+
+/// Stopped before the service carried out its create, the run looks for the session it
+/// makes through listings that fail, as long as they fail in a way that may pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_a_stopped_create_made_is_looked_for_through_failed_listings() -> TestResult {
+    let emulator = emulator().start().await?;
+    emulator.inject(Fault::Slow {
+        delay: Duration::from_millis(300),
+        count: 1,
+    });
+    emulator.inject(Fault::Status {
+        status: 500,
+        count: 3,
+    });
+    let stop = eventually("the create to arrive", || {
+        emulator.request_faults_left() == 3
+    });
+    let error = importer(&emulator, options())
+        .run_until(employees(0..10), leavers(0..0), |_| {}, stop)
+        .await
+        .expect_err("stopped");
+    assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    assert_eq!(emulator.request_faults_left(), 0);
+    let sessions = emulator.sessions(SOURCE);
+    assert_eq!(sessions.len(), 1, "{:?}", error.report);
+    assert_eq!(sessions[0].status, SessionStatus::Closed);
+    assert_eq!(
+        (error.report.left_open.as_ref(), error.report.lost_create),
+        (None, None),
+        "{}",
+        error.report
     );
     emulator.shutdown().await;
     Ok(())
@@ -1992,7 +2059,9 @@ async fn a_session_whose_only_upload_was_put_aside_and_that_cannot_be_cancelled_
         status: 500,
         count: 20,
     });
-    let error = importer(&emulator, options())
+    // The cancel is sent again until its timeout.
+    let options = options().cancel_timeout(Duration::from_millis(300));
+    let error = importer(&emulator, options)
         .run(employees(0..10), leavers(0..0), |_| {})
         .await
         .expect_err("the session can't be cancelled");
