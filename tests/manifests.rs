@@ -18,10 +18,12 @@ fn version(text: &str) -> (u32, u32, u32) {
     (next(), next(), next())
 }
 
-/// `cargo metadata` of the workspace, with the dependencies `Cargo.lock` pins.
+/// `cargo metadata` of the workspace, with the dependencies `Cargo.lock` pins: every one,
+/// for every platform, so cargo fetches those a build here never needed (a fresh machine
+/// has only those).
 fn metadata() -> Value {
     let output = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .args(["metadata", "--format-version", "1", "--locked"])
         .current_dir(workspace_root())
         .output()
         .expect("cargo metadata runs");
