@@ -62,7 +62,8 @@ pub enum Event {
         /// Until when (for a cool-down or another session, an estimate).
         until: DateTime<Utc>,
     },
-    /// A session was opened.
+    /// A session was opened; or one that a create whose answer never came made was found
+    /// (as the run stops), before it is cancelled.
     SessionCreated {
         /// Which session of the plan.
         session: usize,

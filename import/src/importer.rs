@@ -297,6 +297,9 @@ impl Importer {
         // The deadline the waits are measured against too.
         let deadline = async {
             match ctx.deadline() {
+                // Past already (a zero deadline): the timer would still wait for its next
+                // tick, and a create be sent meanwhile.
+                Some(deadline) if deadline <= Instant::now() => {}
                 Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
                 None => std::future::pending().await,
             }

@@ -20,6 +20,8 @@ pub struct Placed {
     sums: Vec<u64>,
     /// The number of each batch's first record.
     firsts: Vec<u32>,
+    /// How many records were read, placed or not.
+    read: u64,
 }
 
 impl Placed {
@@ -30,6 +32,7 @@ impl Placed {
             bits: Vec::new(),
             sums: Vec::new(),
             firsts: Vec::new(),
+            read: 0,
         }
     }
 
@@ -67,6 +70,16 @@ impl Placed {
     /// The sum of the marks of the records in `batch`.
     pub fn sum(&self, batch: BatchId) -> u64 {
         self.sums.get(batch.0 as usize).copied().unwrap_or(0)
+    }
+
+    /// Sets how many records were read, once the plan is done.
+    pub fn set_read(&mut self, read: u64) {
+        self.read = read;
+    }
+
+    /// How many records were read, placed or not.
+    pub fn read(&self) -> u64 {
+        self.read
     }
 
     /// Sets the number of each batch's first record, once the plan is done.

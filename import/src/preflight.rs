@@ -139,6 +139,11 @@ const MAX_RESERVED: usize = 1 << 20;
 pub struct Ordinals(u64);
 
 impl Ordinals {
+    /// How many records were numbered so far.
+    pub fn count(&self) -> u64 {
+        self.0
+    }
+
     /// The next record's number.
     pub fn next(&mut self) -> Option<u32> {
         let ordinal = u32::try_from(self.0).ok();
@@ -527,6 +532,7 @@ impl<'o> Preflight<'o> {
     fn finish(mut self) -> (Checked, Census) {
         if self.marks {
             self.placed.set_firsts(self.planner.firsts().to_vec());
+            self.placed.set_read(self.ordinals.count());
         }
         let (sessions, places) = self.planner.finish();
         let checked = Checked {

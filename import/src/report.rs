@@ -381,7 +381,10 @@ impl fmt::Display for Report {
             )?;
         }
         for session in &self.found_active {
-            writeln!(f, "  found another active session: {session}")?;
+            match self.cancelled_others.contains(&session.id) {
+                true => writeln!(f, "  cancelled another active session: {session}")?,
+                false => writeln!(f, "  found another active session: {session}")?,
+            }
         }
         if let Some(id) = &self.left_open {
             writeln!(f, "  session {id} could not be cancelled and is still open")?;
@@ -481,6 +484,26 @@ mod tests {
             "3 users and 1 deactivation sent in 1 session; 6 requests (1 retry, 0 rate-limited), 2.5 s (0.5 s waiting)\n  session aps1: COMPLETED (3 users, 1 deactivation)\n"
         );
         assert!(report().is_complete_success());
+    }
+
+    #[test]
+    fn another_session_found_is_said_cancelled_when_this_run_cancelled_it() {
+        let mut report = report();
+        let other = |id: &str| SessionInfo {
+            id: id.into(),
+            status: IdentitySourceSessionStatus::InProgress,
+            created: None,
+            last_updated: None,
+        };
+        report.found_active = vec![other("aps7"), other("aps8")];
+        report.cancelled_others = vec!["aps8".into()];
+        let summary = report.to_string();
+        assert!(
+            summary.ends_with(
+                "\n  found another active session: aps7 (IN_PROGRESS)\n  cancelled another active session: aps8 (IN_PROGRESS)\n"
+            ),
+            "{summary}"
+        );
     }
 
     #[test]

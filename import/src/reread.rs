@@ -105,6 +105,13 @@ impl<S: Source> Reread<S> {
                 Reading::Deactivations(deactivations, number) => {
                     let Some(deactivation) = deactivations.next() else {
                         self.reading = Reading::Done;
+                        // Records added at the end were never checked, nor placed.
+                        if self.ordinals.count() > self.placed.read() {
+                            return Err(Failure::InputChanged(format!(
+                                "it has {} more records than were checked",
+                                self.ordinals.count() - self.placed.read()
+                            )));
+                        }
                         continue;
                     };
                     *number += 1;

@@ -1,6 +1,7 @@
 //! One session of a run: open it (past the cool-down and any other active session),
 //! upload its batches, start the import, and poll until it ends.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -254,17 +255,43 @@ pub async fn cancel_unlearned(ctx: &Context<'_>, since: DateTime<Utc>) {
         .sessions
         .push(SessionReport::new(id.clone(), Status::Created));
     let number = ctx.report().sessions.len() - 1;
+    // Told as any session this run made, before it is told cancelled.
+    ctx.emit(Event::SessionCreated {
+        session: number,
+        id: id.clone(),
+    });
     cancel_own(ctx, number, &id).await;
 }
 
 /// The id of the session a create sent at `since` made, listing the source's sessions
 /// until one is listed; only a listing that fails ends it otherwise.
 async fn made_by_create_sent(ctx: &Context<'_>, since: DateTime<Utc>) -> Result<String, SendError> {
-    look_until_found(
-        || listed_made_by(ctx, since, Pacing::Now),
-        SendError::may_pass,
-    )
-    .await
+    look_until_found_counted(ctx, || listed_made_by(ctx, since, Pacing::Now)).await
+}
+
+/// [`look_until_found`] for a cleanup of the run's, through failures that may pass: each
+/// call sent again after one counts as a retry in the report.
+async fn look_until_found_counted<T, F>(
+    ctx: &Context<'_>,
+    mut look: impl FnMut() -> F,
+) -> Result<T, SendError>
+where
+    F: Future<Output = Result<Option<T>, SendError>>,
+{
+    // Atomic only so that the run's future stays `Send`.
+    let failed = AtomicBool::new(false);
+    let again = || {
+        if failed.swap(false, Ordering::Relaxed) {
+            ctx.report().retries += 1;
+        }
+        look()
+    };
+    let may_pass = |error: &SendError| {
+        let may_pass = error.may_pass();
+        failed.store(may_pass, Ordering::Relaxed);
+        may_pass
+    };
+    look_until_found(again, may_pass).await
 }
 
 /// The id of the session a create sent at `since` made, if the source's sessions, listed
@@ -717,7 +744,7 @@ async fn cancel_or_read(ctx: &Context<'_>, id: &str) -> Option<Cancel> {
             .await
             .map(Some)
     };
-    match look_until_found(delete, SendError::may_pass).await {
+    match look_until_found_counted(ctx, delete).await {
         Ok(()) => Some(Cancel::Done),
         Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => {
             // Okta refuses to cancel a session that is neither `CREATED` nor `IN_PROGRESS`:

@@ -755,6 +755,23 @@ async fn running_out_of_time_cancels_the_session() -> TestResult {
     Ok(())
 }
 
+/// A deadline that ran out during the check sends nothing, not even a create.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadline_past_before_the_first_request_sends_nothing() -> TestResult {
+    let emulator = emulator().start().await?;
+    for deadline in [Duration::ZERO, Duration::from_nanos(1)] {
+        let error = importer(&emulator, options().deadline(deadline))
+            .run(employees(0..10), leavers(0..0), |_| {})
+            .await
+            .expect_err("out of time");
+        assert!(matches!(error.failure, Failure::Deadline(_)), "{error}");
+        assert_eq!(error.report.requests, 0, "{}", error.report);
+    }
+    assert_eq!(emulator.requests().len(), 0);
+    emulator.shutdown().await;
+    Ok(())
+}
+
 /// The client's retries spent, a cancel that meets an outage is sent again until its
 /// timeout: a short outage does not leave the session open to block the next run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -779,6 +796,13 @@ async fn a_cancel_is_sent_again_through_an_outage_until_its_timeout() -> TestRes
     assert_eq!(error.report.left_open, None, "{}", error.report);
     assert_eq!(error.report.sessions[0].status, Status::Closed);
     assert_eq!(open_sessions(&emulator), Vec::<String>::new());
+    // Each 503 was followed by the same request sent again, by the client or the importer.
+    assert_eq!(
+        (error.report.requests, error.report.retries),
+        (emulator.requests().len() as u64, 10),
+        "{}",
+        error.report
+    );
     emulator.shutdown().await;
     Ok(())
 }
@@ -1366,8 +1390,9 @@ async fn a_stop_before_its_create_is_carried_out_still_finds_and_cancels_the_ses
     let stop = eventually("the create to arrive", || {
         emulator.request_faults_left() == 0
     });
+    let events = Events::default();
     let error = importer(&emulator, options())
-        .run_until(employees(0..10), leavers(0..0), |_| {}, stop)
+        .run_until(employees(0..10), leavers(0..0), events.recorder(), stop)
         .await
         .expect_err("stopped");
     assert!(matches!(error.failure, Failure::Stopped), "{error}");
@@ -1376,6 +1401,18 @@ async fn a_stop_before_its_create_is_carried_out_still_finds_and_cancels_the_ses
     assert_eq!(sessions[0].status, SessionStatus::Closed);
     assert_eq!(error.report.sessions.len(), 1);
     assert_eq!(error.report.sessions[0].id, sessions[0].id);
+    // Told as made, then as cancelled.
+    let told: Vec<(&str, String)> = events
+        .all()
+        .into_iter()
+        .filter_map(|event| match event {
+            Event::SessionCreated { session: 0, id } => Some(("created", id)),
+            Event::SessionCancelled { session: 0, id } => Some(("cancelled", id)),
+            _ => None,
+        })
+        .collect();
+    let id = &sessions[0].id;
+    assert_eq!(told, [("created", id.clone()), ("cancelled", id.clone())]);
     assert_eq!(
         (error.report.left_open.as_ref(), error.report.lost_create),
         (None, None)

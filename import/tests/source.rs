@@ -263,7 +263,7 @@ async fn an_input_changed_between_its_reads_stops_the_import_and_cancels_the_ses
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_input_that_shrank_or_cannot_be_read_again_sends_nothing_of_it() -> TestResult {
+async fn an_input_that_shrank_grew_or_cannot_be_read_again_sends_nothing_of_it() -> TestResult {
     let emulator = emulator().start().await?;
     let reads = AtomicUsize::new(0);
     let shrinking = || {
@@ -279,6 +279,22 @@ async fn an_input_that_shrank_or_cannot_be_read_again_sends_nothing_of_it() -> T
             if message == "upload 2 of session 1 does not have the records that were checked"),
         "{}",
         error.failure
+    );
+    assert!(open_sessions(&emulator).is_empty());
+
+    // Records added at the end were never checked: not one of them is sent.
+    let reads = AtomicUsize::new(0);
+    let growing = || {
+        let first = reads.fetch_add(1, Ordering::Relaxed) == 0;
+        employees(0..if first { 300 } else { 350 })
+    };
+    let error = importer(&emulator, options())
+        .run_source((growing, || leavers(0..0)), |_| {})
+        .await
+        .expect_err("the input grew");
+    assert_eq!(
+        error.failure.to_string(),
+        "the input changed after it was checked: it has 50 more records than were checked"
     );
     assert!(open_sessions(&emulator).is_empty());
 
