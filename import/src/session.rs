@@ -264,7 +264,8 @@ pub async fn cancel_unlearned(ctx: &Context<'_>, since: DateTime<Utc>) {
 }
 
 /// The id of the session a create sent at `since` made, listing the source's sessions
-/// until one is listed; only a listing that fails ends it otherwise.
+/// until one is listed; only a listing that fails otherwise than as an outage does ends it
+/// sooner.
 async fn made_by_create_sent(ctx: &Context<'_>, since: DateTime<Utc>) -> Result<String, SendError> {
     look_until_found_counted(ctx, || listed_made_by(ctx, since, Pacing::Now)).await
 }
