@@ -75,6 +75,7 @@ pub fn generate(document: &str, options: &Options) -> Result<Generated, Diagnost
         let mut files = emit::emit(&api, options)?;
         let surface = surface::Surface::of(&api);
         files.push(surface_file(&surface, &options.source_name)?);
+        files.push(write::file_list(&files, &options.source_name));
         Ok(Generated {
             files,
             warnings,

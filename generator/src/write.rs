@@ -35,6 +35,28 @@ pub(crate) fn generated_toml_preamble(source: &str) -> String {
     format!("#{}{}{}", GENERATED.0, one_line(source), GENERATED.1)
 }
 
+/// The file of a generated crate that lists its other files, so that a later run removes
+/// only files it wrote: never a copy someone made of one (`lib.rs.bak`, `Cargo.toml.orig`),
+/// which starts with the same preamble.
+pub const FILE_LIST: &str = "generated-files.txt";
+
+/// The list of `files` ([`FILE_LIST`]), made from the document `source`: the preamble, then
+/// one path a line, in order.
+pub(crate) fn file_list(files: &[GeneratedFile], source: &str) -> GeneratedFile {
+    let mut paths: Vec<&str> = files.iter().map(|file| file.path.as_str()).collect();
+    paths.sort_unstable();
+    let mut contents = generated_toml_preamble(source);
+    contents.push('\n');
+    for path in paths {
+        contents.push_str(path);
+        contents.push('\n');
+    }
+    GeneratedFile {
+        path: FILE_LIST.to_owned(),
+        contents,
+    }
+}
+
 /// `source` as a preamble names it: each control character (a line break, a tab, an
 /// escape) and each bidi control written as its Rust escape (`\n`, `\t`, `\u{1b}`,
 /// `\u{202e}`), so that the preamble stays the one line `is_generator_line` recognises, and
@@ -187,19 +209,26 @@ pub fn check(out: &Path, files: &[GeneratedFile]) -> Result<Report, WriteError> 
         }
     }
     let wanted: BTreeSet<&str> = files.iter().map(|file| file.path.as_str()).collect();
-    for stale in generated_files(out)? {
-        if !wanted.contains(stale.as_str()) {
-            report.changes.push((stale, Change::Removed));
+    let listed = listed_files(out)?;
+    for stale in &listed {
+        if !wanted.contains(stale.as_str()) && is_owned_file(&out.join(stale))? {
+            report.changes.push((stale.clone(), Change::Removed));
         }
     }
-    // The temporary file a run stopped midway had made for a file it generates, and not
-    // written yet.
-    for file in files {
-        let temporary = temporary_of(&out.join(&file.path));
-        if fs::symlink_metadata(&temporary).is_ok_and(|it| it.is_file() && it.len() == 0) {
+    // The temporary file a run stopped midway had made for a file it writes or wrote, and
+    // not renamed into place.
+    let written: BTreeSet<&str> = wanted
+        .iter()
+        .copied()
+        .chain(listed.iter().map(String::as_str))
+        .collect();
+    for path in written {
+        let temporary = temporary_of(&out.join(path));
+        if fs::symlink_metadata(&temporary).is_ok_and(|it| it.is_file()) && is_leftover(&temporary)?
+        {
             report
                 .changes
-                .push((format!("{}{TEMPORARY_SUFFIX}", file.path), Change::Removed));
+                .push((format!("{path}{TEMPORARY_SUFFIX}"), Change::Removed));
         }
     }
     report.changes.sort();
@@ -546,51 +575,40 @@ fn create_temporary(path: &Path) -> Result<fs::File, WriteError> {
     }
 }
 
-/// The generated files under `out` (relative paths), found by the ownership rule: the
-/// files directly in `out`, and those in its `src/` tree, with the temporary files an
-/// interrupted run left there that it had written (they start with a preamble; one it
-/// had only made, empty, [`check`] finds beside the file it was for). Hidden entries (a name starting with `.`,
-/// which the generator never writes: `.git`, an editor's or a user's copies) are left
-/// alone, files as directories; symbolic links and directories holding a crate of their
-/// own (a `Cargo.toml`) are not entered.
-fn generated_files(out: &Path) -> Result<Vec<String>, WriteError> {
-    let mut found = Vec::new();
-    let mut pending = vec![(out.to_owned(), false)];
-    while let Some((directory, descend)) = pending.pop() {
-        let entries = match fs::read_dir(&directory) {
-            Ok(entries) => entries,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
-            Err(error) => return Err(at(&directory)(error)),
-        };
-        for entry in entries {
-            let entry = entry.map_err(at(&directory))?;
-            if entry.file_name().as_encoded_bytes().starts_with(b".") {
-                continue;
-            }
-            let path = entry.path();
-            let file_type = entry.file_type().map_err(at(&path))?;
-            let enters = if directory == out {
-                entry.file_name() == "src"
-            } else {
-                descend
-            };
-            if file_type.is_dir() {
-                if enters && !path.join("Cargo.toml").exists() {
-                    pending.push((path, true));
-                }
-            } else if file_type.is_file()
-                && first_line_is_generators(&path)?
-                && let Ok(relative) = path.strip_prefix(out)
-            {
-                let relative: Vec<String> = relative
-                    .components()
-                    .map(|part| part.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                found.push(relative.join("/"));
-            }
-        }
+/// The files the last run wrote under `out` (relative paths), as its [`FILE_LIST`] names
+/// them: none when there is no list of the generator's (a crate written before there was
+/// one keeps its stale files). A line that is not a plain relative path (`..`, an absolute
+/// one) is not followed.
+fn listed_files(out: &Path) -> Result<Vec<String>, WriteError> {
+    let list = out.join(FILE_LIST);
+    if !is_owned_file(&list)? {
+        return Ok(Vec::new());
     }
-    Ok(found)
+    let text = fs::read(&list).map_err(at(&list))?;
+    let plain = |path: &str| {
+        !path.is_empty()
+            && path != FILE_LIST
+            && path
+                .split('/')
+                .all(|part| !matches!(part, "" | "." | "..") && !part.contains('\\'))
+    };
+    Ok(String::from_utf8_lossy(&text)
+        .lines()
+        .skip(1)
+        .filter(|path| plain(path))
+        .map(str::to_owned)
+        .collect())
+}
+
+/// Whether `path` is a regular file (not a link) the generator owns (see
+/// [`is_generator_line`]).
+fn is_owned_file(path: &Path) -> Result<bool, WriteError> {
+    match fs::symlink_metadata(path) {
+        Ok(metadata) if metadata.is_file() => first_line_is_generators(path),
+        Ok(_) => Ok(false),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(error) => Err(at(path)(error)),
+    }
 }
 
 /// Whether the file at `path` is owned by the generator (see [`is_generator_line`]).
@@ -715,30 +733,92 @@ mod tests {
         fs::remove_dir_all(&dir).unwrap();
     }
 
-    /// A stale generated file is removed, but not a copy of one kept under a hidden name or
-    /// in a hidden directory (an editor's backup, a user's `.bak/`).
+    /// `files` and their list, as a run writes them.
+    fn listed(files: &[GeneratedFile]) -> Vec<GeneratedFile> {
+        let mut listed = files.to_vec();
+        listed.push(file_list(files, "spec.yaml"));
+        listed
+    }
+
+    /// A stale file the last run wrote is removed, but not a copy of one, whatever its name
+    /// (a user's `lib.rs.bak`, `Cargo.toml.orig`, an editor's hidden backup), though it
+    /// starts with the same preamble; nor one the list names that is no longer the
+    /// generator's, nor, in a crate written before there was a list, any.
     #[test]
-    fn stale_files_are_removed_and_hidden_copies_of_them_kept() {
-        let dir = scratch("hidden");
+    fn only_the_stale_files_the_last_run_wrote_are_removed() {
+        let dir = scratch("stale");
         let file = |path: &str| owned(path, "");
         let manifest = file("Cargo.toml");
-        write(
-            &dir,
-            &[manifest.clone(), file("src/lib.rs"), file("src/old.rs")],
-        )
-        .unwrap();
+        let old = [file("src/old.rs"), file("src/older.rs")];
+        let first = [
+            manifest.clone(),
+            file("src/lib.rs"),
+            old[0].clone(),
+            old[1].clone(),
+        ];
+        write(&dir, &listed(&first)).unwrap();
         let lib = fs::read_to_string(dir.join("src/lib.rs")).unwrap();
-        let copies = [dir.join(".lib-copy.rs"), dir.join("src/.bak/lib.rs")];
+        let copies = [
+            ".lib-copy.rs",
+            "src/.bak/lib.rs",
+            "src/lib_backup.rs",
+            "lib.rs.bak",
+            "Cargo.toml.orig",
+        ]
+        .map(|copy| dir.join(copy));
         fs::create_dir(dir.join("src/.bak")).unwrap();
         for copy in &copies {
             fs::write(copy, &lib).unwrap();
         }
-        write(&dir, &[manifest, file("src/lib.rs")]).unwrap();
+        fs::write(dir.join("src/older.rs"), "mine now\n").unwrap();
+        let report = write(&dir, &listed(&[manifest.clone(), file("src/lib.rs")])).unwrap();
+        assert_eq!(
+            report.changes,
+            [
+                ("generated-files.txt".to_owned(), Change::Updated),
+                ("src/old.rs".to_owned(), Change::Removed),
+            ]
+        );
         assert!(!dir.join("src/old.rs").exists());
+        assert_eq!(
+            fs::read_to_string(dir.join("src/older.rs")).unwrap(),
+            "mine now\n"
+        );
         for copy in &copies {
             assert_eq!(fs::read_to_string(copy).unwrap(), lib, "{}", copy.display());
         }
         fs::remove_dir_all(&dir).unwrap();
+
+        // Without a list, nothing is taken for stale.
+        write(&dir, &first).unwrap();
+        let report = check(&dir, &[manifest, file("src/lib.rs")]).unwrap();
+        assert!(report.is_up_to_date(), "{report:?}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A list that names paths outside the output, or links, has them left alone.
+    #[test]
+    fn a_list_is_followed_only_to_the_generators_files_in_the_output() {
+        let root = scratch("list-escape");
+        let dir = root.join("out");
+        let manifest = owned("Cargo.toml", "");
+        write(&dir, &listed(std::slice::from_ref(&manifest))).unwrap();
+        let outside = root.join("outside.rs");
+        fs::write(&outside, &manifest.contents).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&outside, dir.join("link.rs")).unwrap();
+        let list = format!(
+            "{}\n../outside.rs\n{}\nlink.rs\n/etc/hostname\n./Cargo.toml\n",
+            generated_toml_preamble("spec.yaml"),
+            outside.display()
+        );
+        fs::write(dir.join(FILE_LIST), list).unwrap();
+        let report = check(&dir, &listed(std::slice::from_ref(&manifest))).unwrap();
+        assert_eq!(
+            report.changes,
+            [("generated-files.txt".to_owned(), Change::Updated)]
+        );
+        fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
@@ -788,24 +868,22 @@ mod tests {
     fn a_failed_rename_or_removal_puts_back_what_was_changed_before_it() {
         let dir = scratch("put-back");
         let file = owned;
-        write(
-            &dir,
-            &[
-                file("Cargo.toml", "1"),
-                file("src/lib.rs", "1"),
-                file("src/old.rs", "1"),
-            ],
-        )
-        .unwrap();
+        let first = listed(&[
+            file("Cargo.toml", "1"),
+            file("src/lib.rs", "1"),
+            file("src/old.rs", "1"),
+        ]);
+        write(&dir, &first).unwrap();
         let before = tree(&dir);
-        // Two files replaced, two made (one in a new directory), one removed: five steps.
-        let next = [
+        // Three files replaced (the list among them), two made (one in a new directory),
+        // one removed: six steps.
+        let next = listed(&[
             file("Cargo.toml", "2"),
             file("src/lib.rs", "2"),
             file("src/apis/new.rs", "2"),
             file("src/new.rs", "2"),
-        ];
-        for failing in 0..5 {
+        ]);
+        for failing in 0..6 {
             let mut steps = 0;
             let error = write_with(&dir, &next, &mut |step| {
                 steps += 1;
@@ -842,6 +920,7 @@ mod tests {
             report.changes,
             [
                 ("Cargo.toml".to_owned(), Change::Updated),
+                ("generated-files.txt".to_owned(), Change::Updated),
                 ("src/apis/new.rs".to_owned(), Change::Created),
                 ("src/new.rs".to_owned(), Change::Created),
                 ("src/old.rs".to_owned(), Change::Removed),

@@ -134,8 +134,17 @@ impl Codegen {
         let (name, version, description, keywords) = OKTA_IDENTITY_SOURCE;
         let is_okta = same_file(&spec, &default_spec);
         let default = |value: &str| is_okta.then(|| value.to_owned());
-        let out = self.out.unwrap_or_else(|| root.join("generated"));
-        let text = std::fs::read_to_string(&spec).map_err(|error| {
+        // generated/ is the Okta crate's: another document's crate goes where it is told.
+        let out = match self.out {
+            Some(out) => out,
+            None if is_okta => root.join("generated"),
+            None => {
+                return Err(format!(
+                    "--out is needed with --spec {spec_name}: the default output, generated/, is the crate of spec/identity-source.yaml. Nothing was written."
+                ));
+            }
+        };
+        let text = read_spec(&spec).map_err(|error| {
             format!("cannot read the spec {spec_name}: {error}. Nothing was written.")
         })?;
         let options = Options {
@@ -159,7 +168,7 @@ impl Codegen {
         } = generator::generate(&text, &options)
             .map_err(|diagnostic| problems(&spec_name, &diagnostic))?;
         for warning in &warnings {
-            eprintln!("warning: {spec_name}: {warning}");
+            eprintln!("warning: {spec_name}: {}", told(warning));
         }
         match warnings.len() {
             0 => {}
@@ -211,8 +220,14 @@ enum SurfaceChanges {
 
 /// What is wrong with the spec `spec_name`: its problem, or each of its problems on a line
 /// of its own.
+/// A problem of the document, on one line: what it quotes of the document (a path, a name)
+/// can't move the cursor or recolour a terminal.
+fn told(diagnostic: &generator::Diagnostic) -> String {
+    one_line(&diagnostic.to_string()).into_owned()
+}
+
 fn problems(spec_name: &str, diagnostic: &generator::Diagnostic) -> String {
-    let mut text = format!("{spec_name}: {diagnostic}");
+    let mut text = format!("{spec_name}: {}", told(diagnostic));
     if diagnostic.more.is_empty() {
         text.push_str(match diagnostic.skippable {
             true => ". Nothing was written (--skip-unsupported generates the rest without what it names).",
@@ -221,7 +236,7 @@ fn problems(spec_name: &str, diagnostic: &generator::Diagnostic) -> String {
         return text;
     }
     for other in &diagnostic.more {
-        text.push_str(&format!("\nerror: {spec_name}: {other}"));
+        text.push_str(&format!("\nerror: {spec_name}: {}", told(other)));
     }
     text.push_str(&format!(
         "\n{} problems: nothing was written (--skip-unsupported generates the rest without what they name).",
@@ -366,6 +381,60 @@ fn workspace_root() -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
+/// The largest document read: a hundred times the largest public API description known
+/// (AWS EC2's, 4.7 MB as JSON).
+const LARGEST_SPEC: u64 = 512 << 20;
+
+/// The text of the document at `path`: a regular file (a pipe may never end, a device
+/// never does) of at most [`LARGEST_SPEC`] bytes, in UTF-8.
+fn read_spec(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    if metadata.is_dir() {
+        return Err(Error::new(ErrorKind::InvalidInput, "it is a folder"));
+    }
+    if !metadata.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "it is not a regular file (a pipe, a device or a socket); give the document's file",
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(LARGEST_SPEC + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > LARGEST_SPEC {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("it is larger than {} MiB", LARGEST_SPEC >> 20),
+        ));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| Error::new(ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
+}
+
+/// `path` as the file system resolves it (links and `..` followed), the part of it that
+/// does not exist yet appended as written: the same folder however it is spelled.
+fn resolved(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let mut existing = absolute.as_path();
+    let mut missing = Vec::new();
+    loop {
+        if let Ok(canonical) = std::fs::canonicalize(existing) {
+            return missing
+                .iter()
+                .rev()
+                .fold(canonical, |path, part| path.join(part));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                missing.push(name.to_owned());
+                existing = parent;
+            }
+            _ => return absolute,
+        }
+    }
+}
+
 /// Whether `a` and `b` name the same existing file.
 fn same_file(a: &Path, b: &Path) -> bool {
     match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
@@ -377,9 +446,9 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// How a crate generated into `out` finds the workspace's runtime crate: relative to `out`
 /// when `out` is inside the workspace (`../runtime` for `generated/`), absolute otherwise.
 fn runtime_path(root: &Path, out: &Path) -> String {
+    let root = resolved(root);
     let runtime = root.join("runtime");
-    let absolute = std::path::absolute(out).unwrap_or_else(|_| out.to_owned());
-    let depth = absolute.strip_prefix(root).ok().and_then(|inside| {
+    let depth = resolved(out).strip_prefix(&root).ok().and_then(|inside| {
         inside.components().try_fold(0, |depth, part| match part {
             std::path::Component::Normal(_) => Some(depth + 1),
             _ => None,
@@ -417,13 +486,87 @@ fn source_name(root: &Path, spec: &Path) -> String {
 /// `path` relative to the workspace root when it is inside it, with `/` separators, so the
 /// preamble of generated files does not depend on where the workspace is.
 fn display_path(root: &Path, path: &Path) -> String {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-    match absolute.strip_prefix(root) {
+    match resolved(path).strip_prefix(resolved(root)) {
         Ok(inside) => inside
             .components()
             .map(|part| part.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/"),
         Err(_) => path.display().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spec_that_is_no_regular_file_is_refused_before_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let refused = |path: &Path| read_spec(path).unwrap_err().to_string();
+        assert_eq!(refused(dir.path()), "it is a folder");
+        #[cfg(unix)]
+        {
+            assert!(refused(Path::new("/dev/zero")).starts_with("it is not a regular file"));
+            let fifo = dir.path().join("fifo");
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            if made.is_ok_and(|status| status.success()) {
+                // Opening a FIFO blocks until a writer comes: one does, and never writes.
+                let writer = {
+                    let fifo = fifo.clone();
+                    std::thread::spawn(move || std::fs::OpenOptions::new().write(true).open(fifo))
+                };
+                assert!(refused(&fifo).starts_with("it is not a regular file"));
+                drop(writer.join());
+            }
+        }
+        let file = dir.path().join("spec.yaml");
+        std::fs::write(&file, "openapi: 3.0.3\n").unwrap();
+        assert_eq!(read_spec(&file).unwrap(), "openapi: 3.0.3\n");
+    }
+
+    #[test]
+    fn the_runtime_is_found_the_same_way_however_the_output_is_spelled() {
+        let root = workspace_root();
+        let plain = runtime_path(&root, &root.join("generated"));
+        assert_eq!(plain, "../runtime");
+        assert_eq!(
+            runtime_path(&root, &root.join("generated/../generated")),
+            plain
+        );
+        assert_eq!(
+            runtime_path(&root, &root.join("new/deeper/crate")),
+            "../../../runtime"
+        );
+        #[cfg(unix)]
+        {
+            let dir = tempfile::tempdir().unwrap();
+            let link = dir.path().join("workspace");
+            std::os::unix::fs::symlink(&root, &link).unwrap();
+            assert_eq!(runtime_path(&root, &link.join("generated")), plain);
+            // Outside the workspace: the runtime's own path, links resolved.
+            let outside = runtime_path(&link, &dir.path().join("crate"));
+            assert_eq!(Path::new(&outside), resolved(&root).join("runtime"));
+        }
+    }
+
+    #[test]
+    fn another_documents_crate_needs_an_output_of_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = dir.path().join("petstore.yaml");
+        std::fs::write(&spec, "openapi: 3.0.3\n").unwrap();
+        let Command::Codegen(codegen) = Cli::try_parse_from(
+            ["xtask", "codegen", "--check", "--spec"]
+                .map(Into::into)
+                .into_iter()
+                .chain([spec.into_os_string()]),
+        )
+        .unwrap()
+        .command
+        else {
+            panic!("a codegen command");
+        };
+        let error = codegen.run().unwrap_err();
+        assert!(error.starts_with("--out is needed with --spec "), "{error}");
     }
 }
