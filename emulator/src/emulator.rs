@@ -43,6 +43,14 @@ pub enum StartError {
         /// The app's client id.
         client_id: String,
     },
+    /// A service app's PEM holds several keys, of which only the first would be read.
+    #[error(
+        "the public key file of service app {client_id} holds several keys; give it one (its app's)"
+    )]
+    SeveralKeys {
+        /// The app's client id.
+        client_id: String,
+    },
     /// Two service apps have the same client id: Okta's client ids are unique, and an
     /// assertion would be checked against one key only.
     #[error("service app {client_id} is registered twice; give each client id once")]

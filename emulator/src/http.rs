@@ -243,6 +243,10 @@ async fn collect(mut body: Body, limit: usize, mut bytes: Vec<u8>) -> Result<Vec
 /// client reached it (its `Host`) or as [`Emulator::base_url`](crate::Emulator::base_url) names it.
 async fn token(State(shared): AppState, headers: HeaderMap, body: Body) -> Response {
     let issued = match read_body(&shared, &headers, body).await {
+        // RFC 6749 (section 4.4.2): the request is a form, and said to be one.
+        Ok(_) if !is_form(&headers) => Err(OAuthError::invalid_request(
+            "The request must be sent as application/x-www-form-urlencoded.",
+        )),
         Ok(form) => issue(&shared, &headers, &form),
         // Refused in OAuth's shape (RFC 6749, section 5.2), as every answer of this endpoint.
         Err(error) => Err(OAuthError::invalid_request(
@@ -258,6 +262,20 @@ async fn token(State(shared): AppState, headers: HeaderMap, body: Body) -> Respo
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     response
+}
+
+/// Whether the request's `Content-Type` is a form's (`application/x-www-form-urlencoded`,
+/// with parameters or not).
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|media| {
+            media
+                .trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
 }
 
 /// An access token for the client credentials of `form`, or the refusal.

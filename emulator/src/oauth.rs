@@ -52,7 +52,7 @@ impl std::fmt::Debug for ServiceApp {
 
 impl ServiceApp {
     /// The app `client_id` whose assertions are signed by the private half of
-    /// `public_key_pem` (an RSA or EC P-256 public key in PEM), granted both scopes.
+    /// `public_key_pem` (an RSA or EC public key in PEM: one key), granted both scopes.
     pub fn new(client_id: impl Into<String>, public_key_pem: impl AsRef<[u8]>) -> Self {
         Self {
             client_id: client_id.into(),
@@ -81,8 +81,20 @@ impl ServiceApp {
         &self.client_id
     }
 
-    /// The key to check assertions with, and its algorithm.
-    pub(crate) fn key(&self) -> Option<(DecodingKey, Algorithm)> {
+    /// Whether the PEM holds more than one key (of which only the first would be read).
+    pub(crate) fn has_several_keys(&self) -> bool {
+        let begin = b"-----BEGIN ";
+        self.public_key_pem
+            .windows(begin.len())
+            .filter(|window| window == begin)
+            .count()
+            > 1
+    }
+
+    /// The key to check assertions with, and the algorithms it checks: those Okta takes for
+    /// `private_key_jwt` of the key's kind (RS256, RS384, RS512; ES256, ES384, each for its
+    /// curve: an assertion signed for another curve does not check).
+    pub(crate) fn key(&self) -> Option<(DecodingKey, &'static [Algorithm])> {
         // A private key's PEM reads as a key too, but no signature checks against it.
         let label = b"PRIVATE KEY-----";
         if self
@@ -93,11 +105,11 @@ impl ServiceApp {
             return None;
         }
         if let Ok(key) = DecodingKey::from_rsa_pem(&self.public_key_pem) {
-            return Some((key, Algorithm::RS256));
+            return Some((key, &[Algorithm::RS256, Algorithm::RS384, Algorithm::RS512]));
         }
         DecodingKey::from_ec_pem(&self.public_key_pem)
             .ok()
-            .map(|key| (key, Algorithm::ES256))
+            .map(|key| (key, &[Algorithm::ES256, Algorithm::ES384][..]))
     }
 }
 
@@ -145,7 +157,7 @@ struct RegisteredApp {
     client_id: String,
     key_id: Option<String>,
     key: DecodingKey,
-    algorithm: Algorithm,
+    algorithms: &'static [Algorithm],
     scopes: BTreeSet<String>,
 }
 
@@ -186,14 +198,19 @@ impl TokenIssuer {
                         client_id: client_id(),
                     });
                 }
-                let (key, algorithm) = app.key().ok_or_else(|| StartError::PublicKey {
+                if app.has_several_keys() {
+                    return Err(StartError::SeveralKeys {
+                        client_id: client_id(),
+                    });
+                }
+                let (key, algorithms) = app.key().ok_or_else(|| StartError::PublicKey {
                     client_id: client_id(),
                 })?;
                 Ok(RegisteredApp {
                     client_id: app.client_id.clone(),
                     key_id: app.key_id.clone(),
                     key,
-                    algorithm,
+                    algorithms,
                     scopes: app.scopes.clone(),
                 })
             })
@@ -276,7 +293,8 @@ impl TokenIssuer {
                 "The client_assertion's kid names no key of the client.",
             ));
         }
-        let mut validation = Validation::new(app.algorithm);
+        let mut validation = Validation::new(app.algorithms[0]);
+        validation.algorithms = app.algorithms.to_vec();
         validation.set_audience(audiences);
         validation.set_issuer(&[&app.client_id]);
         validation.sub = Some(app.client_id.clone());

@@ -165,6 +165,20 @@ fn parse_api_token(text: &str) -> Result<String, String> {
     }
 }
 
+/// Refuses a token with a control character other than a tab (a line break), which no
+/// client can send in a header. Checked once the arguments are read, as an error of the
+/// parser would show the token.
+fn check_api_token(token: &str) -> Result<(), String> {
+    match token.chars().any(|c| c.is_control() && c != '\t') {
+        true => Err(
+            "an API token of --api-token or OKTA_EMULATOR_API_TOKEN has a control character \
+             (a line break?), which no client can send in a header"
+                .into(),
+        ),
+        false => Ok(()),
+    }
+}
+
 /// An identity source id: letters and digits, as Okta's are (and as `okta-import` takes
 /// them); it goes into every URL path of the API.
 fn parse_identity_source(text: &str) -> Result<String, String> {
@@ -203,10 +217,11 @@ fn builder(args: Args) -> Result<okta_identity_source_emulator::EmulatorBuilder,
         builder = builder.identity_source(source);
     }
     for token in args.api_tokens {
+        check_api_token(&token)?;
         builder = builder.api_token(token);
     }
     for (client_id, path) in args.service_apps {
-        let pem = std::fs::read(&path).map_err(|error| {
+        let pem = read_key(&path).map_err(|error| {
             format!(
                 "cannot read the public key of {client_id} at {}: {error}",
                 path.display()
@@ -215,6 +230,32 @@ fn builder(args: Args) -> Result<okta_identity_source_emulator::EmulatorBuilder,
         builder = builder.service_app(ServiceApp::new(client_id, pem));
     }
     Ok(builder)
+}
+
+/// The most a public key file is read: a PEM key takes a few kilobytes.
+const LARGEST_KEY_FILE: u64 = 1 << 20;
+
+/// The bytes of the key file at `path`: a regular file (a pipe would hold the start up until
+/// a writer came; a device may never end) of at most [`LARGEST_KEY_FILE`] bytes.
+fn read_key(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind, Read};
+    // Looked at before it is opened: opening a FIFO waits for a writer.
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "it is not a regular file (a folder, a pipe or a device); give the PEM file",
+        ));
+    }
+    let file = std::fs::File::open(path)?;
+    let mut pem = Vec::new();
+    file.take(LARGEST_KEY_FILE + 1).read_to_end(&mut pem)?;
+    if pem.len() as u64 > LARGEST_KEY_FILE {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "it is larger than 1 MiB, which no PEM public key is",
+        ));
+    }
+    Ok(pem)
 }
 
 /// Listens for SIGINT and (on Unix) SIGTERM from now on: the future resolves on the first.
@@ -384,6 +425,43 @@ mod tests {
             assert_eq!(status, 200, "SSWS {token}");
         }
         emulator.shutdown().await;
+    }
+
+    #[test]
+    fn a_token_no_client_can_send_is_refused_without_being_shown() {
+        let built = |token: &str| {
+            builder(parse(&["--identity-source", "0oa1", "--api-token", token]).unwrap())
+        };
+        for token in ["a\nb", "secret\u{1}x", "x\u{7f}"] {
+            let error = built(token).err().unwrap();
+            assert!(error.contains("has a control character"), "{error}");
+            assert!(!error.contains("secret"), "{error}");
+        }
+        assert!(built("a\tb").is_ok());
+    }
+
+    #[test]
+    fn a_key_file_that_is_no_regular_file_or_too_large_is_refused_before_it_is_read() {
+        let dir = std::env::temp_dir().join(format!("okta-emulator-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let refused = |path: &std::path::Path| read_key(path).unwrap_err().to_string();
+        assert!(refused(&dir).starts_with("it is not a regular file"));
+        #[cfg(unix)]
+        {
+            assert!(
+                refused(std::path::Path::new("/dev/zero")).starts_with("it is not a regular file")
+            );
+            let fifo = dir.join("key.pub");
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            if made.is_ok_and(|status| status.success()) {
+                // No writer ever comes: refused without waiting for one.
+                assert!(refused(&fifo).starts_with("it is not a regular file"));
+            }
+        }
+        let large = dir.join("large.pem");
+        std::fs::write(&large, vec![b'a'; (LARGEST_KEY_FILE + 1) as usize]).unwrap();
+        assert!(refused(&large).contains("larger than 1 MiB"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

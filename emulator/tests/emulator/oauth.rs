@@ -16,6 +16,8 @@ const RSA_PRIVATE: &[u8] = include_bytes!("../../../tests/fixtures/oauth/rsa-pri
 const RSA_PUBLIC: &[u8] = include_bytes!("../../../tests/fixtures/oauth/rsa-public.pem");
 const EC_PRIVATE: &[u8] = include_bytes!("../../../tests/fixtures/oauth/ec-private.pem");
 const EC_PUBLIC: &[u8] = include_bytes!("../../../tests/fixtures/oauth/ec-public.pem");
+const EC384_PRIVATE: &[u8] = include_bytes!("../../../tests/fixtures/oauth/ec384-private.pem");
+const EC384_PUBLIC: &[u8] = include_bytes!("../../../tests/fixtures/oauth/ec384-public.pem");
 
 /// The client's service app signing with `private_key`, asking for `scopes` (or the default).
 fn client(emulator: &Emulator, private_key: &[u8], scopes: Option<&[&str]>) -> IdentitySourceApi {
@@ -140,6 +142,12 @@ async fn a_scope_not_granted_to_the_app_is_refused_at_the_token_endpoint() {
 
 /// A client assertion made by hand, with `claims` merged over valid ones.
 fn assertion(emulator: &Emulator, claims: Value) -> String {
+    let key = EncodingKey::from_rsa_pem(RSA_PRIVATE).unwrap();
+    signed(emulator, claims, Algorithm::RS256, &key)
+}
+
+/// [`assertion`], signed with `key` by `algorithm`.
+fn signed(emulator: &Emulator, claims: Value, algorithm: Algorithm, key: &EncodingKey) -> String {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -151,8 +159,7 @@ fn assertion(emulator: &Emulator, claims: Value) -> String {
     for (key, value) in claims.as_object().unwrap() {
         all[key] = value.clone();
     }
-    let key = EncodingKey::from_rsa_pem(RSA_PRIVATE).unwrap();
-    jsonwebtoken::encode(&Header::new(Algorithm::RS256), &all, &key).unwrap()
+    jsonwebtoken::encode(&Header::new(algorithm), &all, key).unwrap()
 }
 
 /// Posts a token request with `assertion`; the status and the body.
@@ -163,9 +170,18 @@ async fn token(emulator: &Emulator, assertion: &str) -> (u16, Value) {
 
 /// The answer to a token request with `assertion`.
 async fn token_response(emulator: &Emulator, assertion: &str) -> reqwest::Response {
+    token_sent_as(emulator, assertion, "application/x-www-form-urlencoded").await
+}
+
+/// The answer to a token request with `assertion`, its body said to be `content_type`.
+async fn token_sent_as(
+    emulator: &Emulator,
+    assertion: &str,
+    content_type: &str,
+) -> reqwest::Response {
     reqwest::Client::new()
         .post(format!("{}/oauth2/v1/token", emulator.base_url()))
-        .header("content-type", "application/x-www-form-urlencoded")
+        .header("content-type", content_type)
         .body(format!(
             "grant_type=client_credentials&scope=okta.identitySources.read\
              &client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer\
@@ -227,6 +243,52 @@ async fn a_long_jti_is_refused_when_used_again() {
     let other = format!("{}k", &long[1..]);
     let (status, body) = token(&emulator, &assertion(&emulator, json!({ "jti": other }))).await;
     assert_eq!(status, 200, "{body}");
+}
+
+/// Assertions are checked with the algorithms Okta takes for the app's kind of key, each
+/// for its own curve.
+#[tokio::test]
+async fn assertions_signed_by_each_algorithm_of_the_keys_kind_are_taken() {
+    let rsa = EncodingKey::from_rsa_pem(RSA_PRIVATE).unwrap();
+    let p256 = EncodingKey::from_ec_pem(EC_PRIVATE).unwrap();
+    let p384 = EncodingKey::from_ec_pem(EC384_PRIVATE).unwrap();
+    let cases: [(&[u8], Algorithm, &EncodingKey, u16); 7] = [
+        (RSA_PUBLIC, Algorithm::RS256, &rsa, 200),
+        (RSA_PUBLIC, Algorithm::RS384, &rsa, 200),
+        (RSA_PUBLIC, Algorithm::RS512, &rsa, 200),
+        (EC_PUBLIC, Algorithm::ES256, &p256, 200),
+        (EC384_PUBLIC, Algorithm::ES384, &p384, 200),
+        // Another curve's algorithm does not check.
+        (EC384_PUBLIC, Algorithm::ES256, &p256, 401),
+        (EC_PUBLIC, Algorithm::ES384, &p384, 401),
+    ];
+    for (n, (public, algorithm, key, status)) in cases.into_iter().enumerate() {
+        let emulator = emulator_with_app(emulator::ServiceApp::new(CLIENT_ID, public)).await;
+        let assertion = signed(&emulator, json!({ "jti": format!("j{n}") }), algorithm, key);
+        let (answered, body) = token(&emulator, &assertion).await;
+        assert_eq!(answered, status, "{algorithm:?}: {body}");
+    }
+}
+
+/// The token endpoint reads a form only when it is said to be one (RFC 6749, 4.4.2).
+#[tokio::test]
+async fn a_token_request_not_sent_as_a_form_is_refused() {
+    let emulator = emulator_with_app(emulator::ServiceApp::new(CLIENT_ID, RSA_PUBLIC)).await;
+    for content_type in [
+        "application/json",
+        "text/plain",
+        "multipart/form-data; boundary=x",
+    ] {
+        let assertion = assertion(&emulator, json!({ "jti": content_type }));
+        let response = token_sent_as(&emulator, &assertion, content_type).await;
+        assert_eq!(response.status(), 400, "{content_type}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_request", "{content_type}: {body}");
+    }
+    let with_charset = "application/x-www-form-urlencoded; charset=UTF-8";
+    let assertion = assertion(&emulator, json!({ "jti": "form" }));
+    let response = token_sent_as(&emulator, &assertion, with_charset).await;
+    assert_eq!(response.status(), 200);
 }
 
 #[tokio::test]
@@ -388,6 +450,20 @@ async fn a_client_id_registered_twice_stops_the_start() {
     assert_eq!(
         started.unwrap_err().to_string(),
         "service app 0oaApp is registered twice; give each client id once"
+    );
+}
+
+#[tokio::test]
+async fn a_public_key_file_of_several_keys_stops_the_start() {
+    let both = [RSA_PUBLIC, EC_PUBLIC].concat();
+    let started = Emulator::builder()
+        .service_app(emulator::ServiceApp::new("0oa-two", both))
+        .start()
+        .await;
+    let error = started.unwrap_err().to_string();
+    assert!(
+        error.contains("the public key file of service app 0oa-two holds several keys"),
+        "{error}"
     );
 }
 
