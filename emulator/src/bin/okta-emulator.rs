@@ -34,6 +34,8 @@ struct Args {
         env = TOKENS_VARIABLE,
         value_delimiter = ',',
         hide_env_values = true,
+        // A token may start with `-`: taken, rather than shown back as an unknown flag.
+        allow_hyphen_values = true,
         value_parser = parse_api_token
     )]
     api_tokens: Vec<String>,
@@ -73,9 +75,10 @@ struct Args {
     #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: u32,
     /// How many finished sessions (CLOSED, COMPLETED, ERROR, EXPIRED) each identity source
-    /// keeps; older ones are forgotten (GET answers 404), so memory stays bounded.
-    #[arg(long, default_value_t = 1000)]
-    finished_sessions_kept: usize,
+    /// keeps, at least 1 (a client must see its session finish); older ones are forgotten
+    /// (GET answers 404), so memory stays bounded.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    finished_sessions_kept: u32,
 }
 
 impl std::fmt::Debug for Args {
@@ -212,7 +215,7 @@ fn builder(args: Args) -> Result<okta_identity_source_emulator::EmulatorBuilder,
         .token_lifetime(args.token_lifetime)
         .request_timeout(args.request_timeout)
         .max_connections(args.max_connections as usize)
-        .finished_sessions_kept(args.finished_sessions_kept);
+        .finished_sessions_kept(args.finished_sessions_kept as usize);
     for source in args.identity_sources {
         builder = builder.identity_source(source);
     }
@@ -410,6 +413,13 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(args.api_tokens, ["first", "second"]);
+        let dashed = parse(&[
+            "--identity-source",
+            "0oa1",
+            "--api-token",
+            "-starts-with-a-dash",
+        ]);
+        assert_eq!(dashed.unwrap().api_tokens, ["-starts-with-a-dash"]);
         let emulator = builder(args).unwrap().start().await.unwrap();
         for token in ["first", "second"] {
             let status = reqwest::Client::new()
@@ -462,6 +472,13 @@ mod tests {
         std::fs::write(&large, vec![b'a'; (LARGEST_KEY_FILE + 1) as usize]).unwrap();
         assert!(refused(&large).contains("larger than 1 MiB"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn keeping_no_finished_session_is_refused() {
+        let kept = |n: &str| parse(&["--identity-source", "0oa1", "--finished-sessions-kept", n]);
+        assert!(kept("0").is_err());
+        assert!(kept("1").is_ok());
     }
 
     #[test]
