@@ -211,25 +211,28 @@ pub fn check(out: &Path, files: &[GeneratedFile]) -> Result<Report, WriteError> 
     let wanted: BTreeSet<&str> = files.iter().map(|file| file.path.as_str()).collect();
     let listed = listed_files(out)?;
     for stale in &listed {
-        if !wanted.contains(stale.as_str()) && is_owned_file(&out.join(stale))? {
+        if !wanted.contains(stale.as_str()) && is_owned_in(out, stale)? {
             report.changes.push((stale.clone(), Change::Removed));
         }
     }
-    // The temporary file a run stopped midway had made for a file it writes or wrote, and
-    // not renamed into place.
-    let written: BTreeSet<&str> = wanted
+    // The temporary files a run stopped midway left: those it wrote (they start with a
+    // preamble), and those it had only made, empty, beside a file it writes or wrote.
+    let mut leftovers: BTreeSet<String> = leftover_temporaries(out)?.into_iter().collect();
+    for path in wanted
         .iter()
         .copied()
         .chain(listed.iter().map(String::as_str))
-        .collect();
-    for path in written {
-        let temporary = temporary_of(&out.join(path));
-        if fs::symlink_metadata(&temporary).is_ok_and(|it| it.is_file()) && is_leftover(&temporary)?
+    {
+        let temporary = format!("{path}{TEMPORARY_SUFFIX}");
+        if is_in(out, &temporary)?
+            && fs::symlink_metadata(out.join(&temporary))
+                .is_ok_and(|it| it.is_file() && it.len() == 0)
         {
-            report
-                .changes
-                .push((format!("{path}{TEMPORARY_SUFFIX}"), Change::Removed));
+            leftovers.insert(temporary);
         }
+    }
+    for temporary in leftovers {
+        report.changes.push((temporary, Change::Removed));
     }
     report.changes.sort();
     Ok(report)
@@ -359,8 +362,10 @@ enum Done {
     Replaced { path: PathBuf, previous: Vec<u8> },
 }
 
-/// Renames the staged files into place, then removes the stale ones, adding each change made
-/// to `done`.
+/// Renames the staged files into place, then removes the stale ones, then renames the list
+/// of files into place, adding each change made to `done`. The list goes last: a run
+/// stopped before it leaves the last run's list, by which the next run still finds the
+/// stale files.
 fn apply(
     out: &Path,
     report: &Report,
@@ -368,7 +373,27 @@ fn apply(
     done: &mut Vec<Done>,
     run: &mut dyn FnMut(Step<'_>) -> io::Result<()>,
 ) -> Result<(), WriteError> {
-    for (temporary, path) in &staged.files {
+    let list = out.join(FILE_LIST);
+    let (lists, files): (Vec<_>, Vec<_>) = staged.files.iter().partition(|(_, path)| *path == list);
+    rename_into_place(&files, done, run)?;
+    for (relative, change) in &report.changes {
+        if *change == Change::Removed && !is_temporary(relative) {
+            let path = out.join(relative);
+            let previous = fs::read(&path).map_err(at(&path))?;
+            run(Step::Remove(&path)).map_err(at(&path))?;
+            done.push(Done::Replaced { path, previous });
+        }
+    }
+    rename_into_place(&lists, done, run)
+}
+
+/// Renames each staged file into place, adding each change made to `done`.
+fn rename_into_place(
+    staged: &[&(PathBuf, PathBuf)],
+    done: &mut Vec<Done>,
+    run: &mut dyn FnMut(Step<'_>) -> io::Result<()>,
+) -> Result<(), WriteError> {
+    for (temporary, path) in staged.iter().copied() {
         let previous = match fs::read(path) {
             Ok(previous) => Some(previous),
             Err(error) if error.kind() == io::ErrorKind::NotFound => None,
@@ -386,14 +411,6 @@ fn apply(
             },
             None => Done::Created(path.clone()),
         });
-    }
-    for (relative, change) in &report.changes {
-        if *change == Change::Removed && !is_temporary(relative) {
-            let path = out.join(relative);
-            let previous = fs::read(&path).map_err(at(&path))?;
-            run(Step::Remove(&path)).map_err(at(&path))?;
-            done.push(Done::Replaced { path, previous });
-        }
     }
     Ok(())
 }
@@ -606,9 +623,88 @@ fn is_owned_file(path: &Path) -> Result<bool, WriteError> {
     match fs::symlink_metadata(path) {
         Ok(metadata) if metadata.is_file() => first_line_is_generators(path),
         Ok(_) => Ok(false),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(error) if is_absent(&error) => Ok(false),
         Err(error) => Err(at(path)(error)),
     }
+}
+
+/// Whether `relative` (`/`-separated) is a regular file of the generator's inside `out`,
+/// reached through folders that are no links.
+fn is_owned_in(out: &Path, relative: &str) -> Result<bool, WriteError> {
+    Ok(is_in(out, relative)? && is_owned_file(&out.join(relative))?)
+}
+
+/// Whether each folder on the way from `out` to `relative` (`/`-separated) is a folder, not
+/// a link (to somewhere outside the output) nor a file.
+fn is_in(out: &Path, relative: &str) -> Result<bool, WriteError> {
+    let mut folder = out.to_owned();
+    let mut parts: Vec<&str> = relative.split('/').collect();
+    parts.pop();
+    for part in parts {
+        folder.push(part);
+        match fs::symlink_metadata(&folder) {
+            Ok(metadata) if metadata.is_dir() => {}
+            Ok(_) => return Ok(false),
+            Err(error) if is_absent(&error) => return Ok(false),
+            Err(error) => return Err(at(&folder)(error)),
+        }
+    }
+    Ok(true)
+}
+
+/// Whether `error` says there is nothing at a path: not found, or a file where a folder
+/// on the way to it would be.
+fn is_absent(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+    )
+}
+
+/// The temporary files a stopped run wrote under `out` (relative paths): those starting
+/// with a preamble, directly in `out` and in its `src/` tree. Hidden entries (a name
+/// starting with `.`, which the generator never writes) are left alone; links and folders
+/// holding a crate of their own (a `Cargo.toml`) are not entered.
+fn leftover_temporaries(out: &Path) -> Result<Vec<String>, WriteError> {
+    let mut found = Vec::new();
+    let mut pending = vec![(out.to_owned(), false)];
+    while let Some((directory, descend)) = pending.pop() {
+        let entries = match fs::read_dir(&directory) {
+            Ok(entries) => entries,
+            Err(error) if is_absent(&error) => continue,
+            Err(error) => return Err(at(&directory)(error)),
+        };
+        for entry in entries {
+            let entry = entry.map_err(at(&directory))?;
+            let name = entry.file_name();
+            if name.as_encoded_bytes().starts_with(b".") {
+                continue;
+            }
+            let path = entry.path();
+            let file_type = entry.file_type().map_err(at(&path))?;
+            let enters = if directory == out {
+                name == "src"
+            } else {
+                descend
+            };
+            if file_type.is_dir() {
+                if enters && !path.join("Cargo.toml").exists() {
+                    pending.push((path, true));
+                }
+            } else if file_type.is_file()
+                && is_temporary(&name.to_string_lossy())
+                && first_line_is_generators(&path)?
+                && let Ok(relative) = path.strip_prefix(out)
+            {
+                let relative: Vec<String> = relative
+                    .components()
+                    .map(|part| part.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                found.push(relative.join("/"));
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// Whether the file at `path` is owned by the generator (see [`is_generator_line`]).
@@ -796,29 +892,63 @@ mod tests {
         fs::remove_dir_all(&dir).unwrap();
     }
 
-    /// A list that names paths outside the output, or links, has them left alone.
+    /// A list that names paths outside the output (`..`, absolute), links, paths through a
+    /// linked folder or through a file has them left alone, though each is a file of the
+    /// generator's; so is a path written `./`, which the generator never writes.
     #[test]
     fn a_list_is_followed_only_to_the_generators_files_in_the_output() {
         let root = scratch("list-escape");
         let dir = root.join("out");
         let manifest = owned("Cargo.toml", "");
         write(&dir, &listed(std::slice::from_ref(&manifest))).unwrap();
-        let outside = root.join("outside.rs");
-        fs::write(&outside, &manifest.contents).unwrap();
+        let generated = &manifest.contents;
+        let outside = root.join("elsewhere");
+        fs::create_dir_all(&outside).unwrap();
+        fs::write(outside.join("old.rs"), generated).unwrap();
+        fs::write(dir.join("mine.rs"), generated).unwrap();
+        fs::write(dir.join("src"), generated).unwrap();
         #[cfg(unix)]
-        std::os::unix::fs::symlink(&outside, dir.join("link.rs")).unwrap();
+        {
+            std::os::unix::fs::symlink(outside.join("old.rs"), dir.join("link.rs")).unwrap();
+            std::os::unix::fs::symlink(&outside, dir.join("linked")).unwrap();
+        }
         let list = format!(
-            "{}\n../outside.rs\n{}\nlink.rs\n/etc/hostname\n./Cargo.toml\n",
+            "{}\n../elsewhere/old.rs\n{}\nlink.rs\nlinked/old.rs\nsrc/old.rs\n./mine.rs\n",
             generated_toml_preamble("spec.yaml"),
-            outside.display()
+            outside.join("old.rs").display()
         );
         fs::write(dir.join(FILE_LIST), list).unwrap();
-        let report = check(&dir, &listed(std::slice::from_ref(&manifest))).unwrap();
+        let files = listed(std::slice::from_ref(&manifest));
+        let report = check(&dir, &files).unwrap();
         assert_eq!(
             report.changes,
             [("generated-files.txt".to_owned(), Change::Updated)]
         );
+        write(&dir, &files).unwrap();
+        assert!(outside.join("old.rs").is_file());
+        assert!(dir.join("mine.rs").is_file());
         fs::remove_dir_all(&root).unwrap();
+    }
+
+    /// A temporary file a stopped run wrote is removed by the next, even for a file no run
+    /// writes any longer.
+    #[test]
+    fn a_temporary_file_of_a_file_no_longer_written_is_removed() {
+        let dir = scratch("gone-temporary");
+        let manifest = owned("Cargo.toml", "");
+        let files = listed(std::slice::from_ref(&manifest));
+        write(&dir, &files).unwrap();
+        fs::create_dir_all(dir.join("src")).unwrap();
+        fs::write(dir.join("src/gone.rs.codegen-tmp"), &manifest.contents).unwrap();
+        fs::write(dir.join("src/mine.rs.codegen-tmp"), "mine\n").unwrap();
+        let report = write(&dir, &files).unwrap();
+        assert_eq!(
+            report.changes,
+            [("src/gone.rs.codegen-tmp".to_owned(), Change::Removed)]
+        );
+        assert!(!dir.join("src/gone.rs.codegen-tmp").exists());
+        assert!(dir.join("src/mine.rs.codegen-tmp").exists());
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -436,28 +436,15 @@ impl Drop for CancelOnDrop {
         match (open, creating) {
             (Some(id), _) => {
                 tracing::warn!(session = %id, "the import was dropped; its session is being cancelled by a spawned task");
-                let timeout = self.cancel_timeout;
-                runtime.spawn(async move {
-                    let cancel = cancel_dropped(api, source, id.clone());
-                    if tokio::time::timeout(timeout, cancel).await.is_err() {
-                        tracing::warn!(session = %id, ?timeout, "the import session could not be cancelled within the cancel timeout; it stays open");
-                    }
-                });
+                runtime.spawn(cancel_dropped(api, source, id, self.cancel_timeout));
             }
             (None, Some(Creating { since, .. })) => {
                 tracing::warn!(
                     "the import was dropped while creating a session; a spawned task looks for it to cancel it"
                 );
                 let clock = *lock(&self.server_clock);
-                let (look, timeout) = (
-                    cancel_lost_create(api, source, since, clock),
-                    self.cancel_timeout,
-                );
-                runtime.spawn(async move {
-                    if tokio::time::timeout(timeout, look).await.is_err() {
-                        tracing::warn!(?timeout, "no session made by the create under way as the import was dropped was listed within the cancel timeout; one may stay open");
-                    }
-                });
+                let look = cancel_lost_create(api, source, since, clock, self.cancel_timeout);
+                runtime.spawn(look);
             }
             (None, None) => {}
         }
@@ -466,13 +453,14 @@ impl Drop for CancelOnDrop {
 
 /// Finds the session a create sent at `since` made and cancels it, listing the source's
 /// sessions until one it made is listed (the create may be carried out after the run was
-/// dropped); `clock` is the service's as the run knew it, unless a listing's answer tells
-/// it anew. The caller bounds how long it looks.
+/// dropped), for at most `timeout`, and the cancel as long again; `clock` is the service's
+/// as the run knew it, unless a listing's answer tells it anew.
 async fn cancel_lost_create(
     api: IdentitySourceApi,
     source: String,
     since: DateTime<Utc>,
     clock: ServerClock,
+    timeout: Duration,
 ) {
     let clock = Mutex::new(clock);
     let look = || async {
@@ -483,26 +471,52 @@ async fn cancel_lost_create(
         let made = session::made_by_lost_create(sessions, known.no_later_than(since));
         Ok::<_, okta_identity_source::Error>(made)
     };
-    let listed = session::look_until_found(look, may_pass).await;
+    let listed = tokio::time::timeout(timeout, session::until_some(look, may_pass)).await;
     let id = match listed {
-        Ok(id) => id,
-        Err(error) => {
+        Ok(Ok(id)) => id,
+        Ok(Err(error)) => {
             tracing::warn!(%error, "a session created as the import was dropped may stay open");
+            return;
+        }
+        Err(_) => {
+            tracing::warn!(
+                ?timeout,
+                "no session made by the create under way as the import was dropped was listed within the cancel timeout; one may stay open"
+            );
             return;
         }
     };
     tracing::warn!(session = %id, "cancelling the session created as the import was dropped");
-    cancel_dropped(api, source, id).await;
+    cancel_dropped(api, source, id, timeout).await;
 }
 
 /// Cancels session `id` of a dropped run, sending the cancel again while it fails in a way
-/// that may pass; the caller bounds how long.
-async fn cancel_dropped(api: IdentitySourceApi, source: String, id: String) {
+/// that may pass, for at most `timeout`. A cancel refused (400) is read back: an earlier one
+/// whose answer was lost may be what closed the session.
+async fn cancel_dropped(api: IdentitySourceApi, source: String, id: String, timeout: Duration) {
     let cancel = || async {
         let cancelled = api.delete_identity_source_session(&source, &id).await;
         cancelled.map(Some)
     };
-    if let Err(error) = session::look_until_found(cancel, may_pass).await {
-        tracing::warn!(session = %id, %error, "the import session could not be cancelled; it stays open");
+    let error = match tokio::time::timeout(timeout, session::until_some(cancel, may_pass)).await {
+        Ok(Ok(())) => return,
+        Ok(Err(error)) => error,
+        Err(_) => {
+            tracing::warn!(session = %id, ?timeout, "the import session could not be cancelled within the cancel timeout; it stays open");
+            return;
+        }
+    };
+    let refused = error.status() == Some(okta_identity_source::reqwest::StatusCode::BAD_REQUEST);
+    let read = match refused {
+        true => api.get_identity_source_session(&source, &id).await.ok(),
+        false => None,
+    };
+    match read {
+        Some(session) if !session::takes_uploads(&session.status) => {
+            tracing::info!(session = %id, status = %session.status, "the import session is no longer open");
+        }
+        _ => {
+            tracing::warn!(session = %id, %error, "the import session could not be cancelled; it stays open");
+        }
     }
 }

@@ -204,12 +204,13 @@ impl Options {
 
     /// The longest a stopped or failed run spends cancelling its untriggered session,
     /// retries and rate-limit waits included (default 10 seconds): a cancel that fails as
-    /// an outage does (a 5xx, no connection, no answer) is sent again, 100 ms later then
-    /// twice as long each time up to a second, once the client's own retries are spent.
-    /// Past it, the report names the session as left open. When a create's answer never
-    /// came, listing the sessions to find the one it made (sent again in the same way) has
-    /// as long again; past it, the report says when that create was sent
-    /// ([`Report::lost_create`](crate::Report::lost_create)).
+    /// an outage does (a 429, a 5xx, no connection, no answer) is sent again, 100 ms later
+    /// then twice as long each time up to a second, once the client's own retries are
+    /// spent. Past it, the report names the session as left open. When a create's answer
+    /// never came, listing the sessions to find the one it made (sent again in the same
+    /// way) has as long again; past it, the report says when that create was sent
+    /// ([`Report::lost_create`](crate::Report::lost_create)). A dropped run's spawned task
+    /// keeps to the same bounds.
     pub fn cancel_timeout(mut self, timeout: Duration) -> Self {
         self.cancel_timeout = timeout;
         self

@@ -21,7 +21,7 @@ pub struct Placed {
     /// The number of each batch's first record.
     firsts: Vec<u32>,
     /// How many records were read, placed or not.
-    read: u64,
+    records_read: u64,
 }
 
 impl Placed {
@@ -32,7 +32,7 @@ impl Placed {
             bits: Vec::new(),
             sums: Vec::new(),
             firsts: Vec::new(),
-            read: 0,
+            records_read: 0,
         }
     }
 
@@ -73,13 +73,13 @@ impl Placed {
     }
 
     /// Sets how many records were read, once the plan is done.
-    pub fn set_read(&mut self, read: u64) {
-        self.read = read;
+    pub fn set_records_read(&mut self, records: u64) {
+        self.records_read = records;
     }
 
     /// How many records were read, placed or not.
-    pub fn read(&self) -> u64 {
-        self.read
+    pub fn records_read(&self) -> u64 {
+        self.records_read
     }
 
     /// Sets the number of each batch's first record, once the plan is done.

@@ -532,7 +532,7 @@ impl<'o> Preflight<'o> {
     fn finish(mut self) -> (Checked, Census) {
         if self.marks {
             self.placed.set_firsts(self.planner.firsts().to_vec());
-            self.placed.set_read(self.ordinals.count());
+            self.placed.set_records_read(self.ordinals.count());
         }
         let (sessions, places) = self.planner.finish();
         let checked = Checked {

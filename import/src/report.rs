@@ -235,6 +235,13 @@ pub struct Report {
 }
 
 impl Report {
+    /// The other active sessions found, each with whether this run cancelled it.
+    pub fn others_found(&self) -> impl Iterator<Item = (&SessionInfo, bool)> {
+        self.found_active
+            .iter()
+            .map(|session| (session, self.cancelled_others.contains(&session.id)))
+    }
+
     /// Whether every session that took an upload completed and no record was left out or
     /// refused (a session whose uploads were all put aside, and so cancelled, took none: they
     /// went into a later one).
@@ -380,8 +387,8 @@ impl fmt::Display for Report {
                 "  {put_aside} put aside to send again in a later session (the answer did not say whether Okta took it)"
             )?;
         }
-        for session in &self.found_active {
-            match self.cancelled_others.contains(&session.id) {
+        for (session, cancelled) in self.others_found() {
+            match cancelled {
                 true => writeln!(f, "  cancelled another active session: {session}")?,
                 false => writeln!(f, "  found another active session: {session}")?,
             }

@@ -106,10 +106,10 @@ impl<S: Source> Reread<S> {
                     let Some(deactivation) = deactivations.next() else {
                         self.reading = Reading::Done;
                         // Records added at the end were never checked, nor placed.
-                        if self.ordinals.count() > self.placed.read() {
+                        if self.ordinals.count() > self.placed.records_read() {
                             return Err(Failure::InputChanged(format!(
                                 "it has {} more records than were checked",
-                                self.ordinals.count() - self.placed.read()
+                                self.ordinals.count() - self.placed.records_read()
                             )));
                         }
                         continue;

@@ -267,12 +267,12 @@ pub async fn cancel_unlearned(ctx: &Context<'_>, since: DateTime<Utc>) {
 /// until one is listed; only a listing that fails otherwise than as an outage does ends it
 /// sooner.
 async fn made_by_create_sent(ctx: &Context<'_>, since: DateTime<Utc>) -> Result<String, SendError> {
-    look_until_found_counted(ctx, || listed_made_by(ctx, since, Pacing::Now)).await
+    until_some_counted(ctx, || listed_made_by(ctx, since, Pacing::Now)).await
 }
 
-/// [`look_until_found`] for a cleanup of the run's, through failures that may pass: each
+/// [`until_some`] for a cleanup of the run's, through failures that may pass: each
 /// call sent again after one counts as a retry in the report.
-async fn look_until_found_counted<T, F>(
+async fn until_some_counted<T, F>(
     ctx: &Context<'_>,
     mut look: impl FnMut() -> F,
 ) -> Result<T, SendError>
@@ -292,7 +292,7 @@ where
         failed.store(may_pass, Ordering::Relaxed);
         may_pass
     };
-    look_until_found(again, may_pass).await
+    until_some(again, may_pass).await
 }
 
 /// The id of the session a create sent at `since` made, if the source's sessions, listed
@@ -310,11 +310,11 @@ async fn listed_made_by(
     ))
 }
 
-/// Calls `look` until it finds something or fails otherwise than as `may_pass` says,
-/// pausing between calls (100 ms, then twice as long each time, up to a second); the
-/// caller bounds how long.
-pub async fn look_until_found<T, E, F>(
-    mut look: impl FnMut() -> F,
+/// Calls `call` until it gives something (a session listed, a cancel done) or fails
+/// otherwise than as `may_pass` says, pausing between calls (100 ms, then twice as long
+/// each time, up to a second); the caller bounds how long.
+pub async fn until_some<T, E, F>(
+    mut call: impl FnMut() -> F,
     may_pass: impl Fn(&E) -> bool,
 ) -> Result<T, E>
 where
@@ -322,7 +322,7 @@ where
 {
     let mut pause = Duration::from_millis(100);
     loop {
-        match look().await {
+        match call().await {
             Ok(Some(found)) => return Ok(found),
             Err(error) if !may_pass(&error) => return Err(error),
             Ok(None) | Err(_) => {}
@@ -731,7 +731,7 @@ async fn read_back(ctx: &Context<'_>, id: &str) -> ReadBack {
 }
 
 /// Whether a session in `status` takes uploads (and may be cancelled).
-fn takes_uploads(status: &Status) -> bool {
+pub fn takes_uploads(status: &Status) -> bool {
     matches!(status, Status::Created | Status::InProgress)
 }
 
@@ -745,7 +745,7 @@ async fn cancel_or_read(ctx: &Context<'_>, id: &str) -> Option<Cancel> {
             .await
             .map(Some)
     };
-    match look_until_found_counted(ctx, delete).await {
+    match until_some_counted(ctx, delete).await {
         Ok(()) => Some(Cancel::Done),
         Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => {
             // Okta refuses to cancel a session that is neither `CREATED` nor `IN_PROGRESS`:

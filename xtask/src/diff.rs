@@ -41,7 +41,8 @@ impl Diff {
 }
 
 fn surface_of(path: &Path, options: &Options) -> Result<surface::Surface, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-    generator::surface_of(&text, options).map_err(|error| format!("{}: {error}", path.display()))
+    let text = crate::read_spec(path)
+        .map_err(|error| format!("cannot read {}: {error}", crate::shown(path)))?;
+    generator::surface_of(&text, options)
+        .map_err(|error| format!("{}: {}", crate::shown(path), crate::told(&error)))
 }

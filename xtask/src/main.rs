@@ -134,6 +134,9 @@ impl Codegen {
         let (name, version, description, keywords) = OKTA_IDENTITY_SOURCE;
         let is_okta = same_file(&spec, &default_spec);
         let default = |value: &str| is_okta.then(|| value.to_owned());
+        let text = read_spec(&spec).map_err(|error| {
+            format!("cannot read the spec {spec_name}: {error}. Nothing was written.")
+        })?;
         // generated/ is the Okta crate's: another document's crate goes where it is told.
         let out = match self.out {
             Some(out) => out,
@@ -144,9 +147,6 @@ impl Codegen {
                 ));
             }
         };
-        let text = read_spec(&spec).map_err(|error| {
-            format!("cannot read the spec {spec_name}: {error}. Nothing was written.")
-        })?;
         let options = Options {
             tags: self.tags,
             source_name: source_name(&root, &spec),
@@ -218,14 +218,14 @@ enum SurfaceChanges {
     Unreadable(PathBuf, String),
 }
 
-/// What is wrong with the spec `spec_name`: its problem, or each of its problems on a line
-/// of its own.
-/// A problem of the document, on one line: what it quotes of the document (a path, a name)
+/// A problem of a document, on one line: what it quotes of the document (a path, a name)
 /// can't move the cursor or recolour a terminal.
-fn told(diagnostic: &generator::Diagnostic) -> String {
-    one_line(&diagnostic.to_string()).into_owned()
+pub(crate) fn told(problem: &impl std::fmt::Display) -> String {
+    one_line(&problem.to_string()).into_owned()
 }
 
+/// What is wrong with the spec `spec_name`: its problem, or each of its problems on a line
+/// of its own.
 fn problems(spec_name: &str, diagnostic: &generator::Diagnostic) -> String {
     let mut text = format!("{spec_name}: {}", told(diagnostic));
     if diagnostic.more.is_empty() {
@@ -324,9 +324,9 @@ fn shown(path: &Path) -> String {
 fn surface_report(old: &str, new: &str, markdown: bool) -> Result<String, String> {
     let options = Options::default();
     let old = generator::surface_of(old, &options)
-        .map_err(|error| format!("the current spec: {error}"))?;
-    let new =
-        generator::surface_of(new, &options).map_err(|error| format!("the new spec: {error}"))?;
+        .map_err(|error| format!("the current spec: {}", told(&error)))?;
+    let new = generator::surface_of(new, &options)
+        .map_err(|error| format!("the new spec: {}", told(&error)))?;
     Ok(render(&surface::diff(&old, &new), markdown))
 }
 
@@ -387,10 +387,10 @@ const LARGEST_SPEC: u64 = 512 << 20;
 
 /// The text of the document at `path`: a regular file (a pipe may never end, a device
 /// never does) of at most [`LARGEST_SPEC`] bytes, in UTF-8.
-fn read_spec(path: &Path) -> std::io::Result<String> {
+pub(crate) fn read_spec(path: &Path) -> std::io::Result<String> {
     use std::io::{Error, ErrorKind, Read};
-    let file = std::fs::File::open(path)?;
-    let metadata = file.metadata()?;
+    // Looked at before it is opened: opening a FIFO waits for a writer.
+    let metadata = std::fs::metadata(path)?;
     if metadata.is_dir() {
         return Err(Error::new(ErrorKind::InvalidInput, "it is a folder"));
     }
@@ -401,6 +401,7 @@ fn read_spec(path: &Path) -> std::io::Result<String> {
         ));
     }
     let mut bytes = Vec::new();
+    let file = std::fs::File::open(path)?;
     file.take(LARGEST_SPEC + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > LARGEST_SPEC {
         return Err(Error::new(
@@ -511,13 +512,8 @@ mod tests {
             let fifo = dir.path().join("fifo");
             let made = std::process::Command::new("mkfifo").arg(&fifo).status();
             if made.is_ok_and(|status| status.success()) {
-                // Opening a FIFO blocks until a writer comes: one does, and never writes.
-                let writer = {
-                    let fifo = fifo.clone();
-                    std::thread::spawn(move || std::fs::OpenOptions::new().write(true).open(fifo))
-                };
+                // No writer ever comes: refused without waiting for one.
                 assert!(refused(&fifo).starts_with("it is not a regular file"));
-                drop(writer.join());
             }
         }
         let file = dir.path().join("spec.yaml");

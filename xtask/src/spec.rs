@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use generator::spec::{self, Sources};
 
-use crate::{display_path, surface_report, workspace_root, write_atomically};
+use crate::{display_path, surface_report, told, workspace_root, write_atomically};
+use generator::write::one_line;
 
 /// The operations the client ships, by operationId: the spec keeps these and nothing else.
 pub const OPERATIONS: [&str; 7] = [
@@ -92,8 +93,8 @@ impl Spec {
 /// The spec `official` and `overlay` give.
 fn derive(root: &Path, official: &Path, overlay: &Path) -> Result<String, String> {
     let read = |path: &Path| {
-        std::fs::read_to_string(path)
-            .map_err(|error| format!("cannot read {}: {error}", path.display()))
+        crate::read_spec(path)
+            .map_err(|error| format!("cannot read {}: {error}", crate::shown(path)))
     };
     let official_text = read(official)?;
     let overlay_text = read(overlay)?;
@@ -110,9 +111,21 @@ fn derive(root: &Path, official: &Path, overlay: &Path) -> Result<String, String
         preamble: &preamble,
     };
     spec::derive(&sources).map_err(|error| match error {
-        spec::DeriveError::Official(_) => format!("{}: {error}", display_path(root, official)),
-        spec::DeriveError::Overlay(_) => format!("{}: {error}", display_path(root, overlay)),
-        spec::DeriveError::Result(_) => error.to_string(),
+        spec::DeriveError::Official(_) => {
+            format!(
+                "{}: {}",
+                one_line(&display_path(root, official)),
+                told(&error)
+            )
+        }
+        spec::DeriveError::Overlay(_) => {
+            format!(
+                "{}: {}",
+                one_line(&display_path(root, overlay)),
+                told(&error)
+            )
+        }
+        spec::DeriveError::Result(_) => told(&error),
     })
 }
 

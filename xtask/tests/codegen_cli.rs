@@ -427,16 +427,16 @@ fn codegen_into(out: &str, extra: &[&str], cwd: &Path) -> Output {
         .expect("xtask runs")
 }
 
-/// Writes `files` (path, contents) under `dir`.
 /// Adds `path` to the list of files a run wrote in `out`, as if the last run had.
 fn list_as_written(out: &Path, path: &str) {
-    let list = out.join("generated-files.txt");
+    let list = out.join(generator::write::FILE_LIST);
     let mut text = fs::read_to_string(&list).expect("a list");
     text.push_str(path);
     text.push('\n');
     fs::write(list, text).expect("write");
 }
 
+/// Writes `files` (path, contents) under `dir`.
 fn plant(dir: &Path, files: &[(&str, &str)]) {
     for (path, contents) in files {
         let path = dir.join(path);

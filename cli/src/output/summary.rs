@@ -76,8 +76,8 @@ pub fn write_report(out: &mut impl Write, report: &Report, stopped: bool) -> io:
         ),
     ]);
     table::write_without_header(out, &rows)?;
-    for session in &report.found_active {
-        match report.cancelled_others.contains(&session.id) {
+    for (session, cancelled) in report.others_found() {
+        match cancelled {
             true => writeln!(out, "Cancelled another active session: {session}")?,
             false => writeln!(out, "Found another active session: {session}")?,
         }
