@@ -1253,11 +1253,27 @@ struct Errors {
 fn group(tag: &str, description: Option<String>) -> ApiGroup {
     ApiGroup {
         tag: tag.to_owned(),
-        module: snake(tag),
+        module: file_name_windows_takes(snake(tag)),
         // `self` is `SelfApi`, not `Self_Api`: the suffix is a word of the name.
         struct_name: camel(&format!("{tag} Api")),
         description,
         operations: Vec::new(),
+    }
+}
+
+/// `module`, or, when its file's name is a device's that Windows reserves whatever the
+/// extension (`con.rs`, `nul.rs`, `com1.rs`: a checkout there fails), `module` and `_api`.
+/// Modules are private: their names are not part of the crate's interface.
+fn file_name_windows_takes(module: String) -> String {
+    let stem = module.trim_start_matches("r#");
+    let device = matches!(stem, "con" | "prn" | "aux" | "nul")
+        || ["com", "lpt"].iter().any(|port| {
+            stem.strip_prefix(port)
+                .is_some_and(|digit| matches!(digit.as_bytes(), [b'1'..=b'9']))
+        });
+    match device {
+        true => format!("{stem}_api"),
+        false => module,
     }
 }
 
@@ -1662,6 +1678,21 @@ fn idempotent(
 #[cfg(test)]
 mod tests {
     use crate::{Options, load, lower};
+
+    #[test]
+    fn a_tag_named_as_a_windows_device_has_a_file_windows_can_hold() {
+        let module = |tag: &str| super::group(tag, None).module;
+        assert_eq!(
+            [
+                "CON", "nul", "Aux", "COM1", "lpt9", "com10", "console", "Prn Api"
+            ]
+            .map(module),
+            [
+                "con_api", "nul_api", "aux_api", "com1_api", "lpt9_api", "com10", "console",
+                "prn_api"
+            ]
+        );
+    }
 
     #[test]
     fn a_parameter_s_limits_follow_its_description_as_sentences() {
