@@ -126,6 +126,8 @@ pub struct PutAsideUpload {
     pub error: String,
     /// Where the upload's records are.
     pub positions: Vec<Position>,
+    /// The session that took it when it was sent again, once one did.
+    pub sent_again_in: Option<String>,
 }
 
 /// Why the import waited.
@@ -382,9 +384,21 @@ impl fmt::Display for Report {
         }
         if !self.put_aside.is_empty() {
             let put_aside = count(self.put_aside.len() as u64, "upload");
+            let not_sent = self
+                .put_aside
+                .iter()
+                .filter(|upload| upload.sent_again_in.is_none())
+                .count();
+            let sent = match not_sent {
+                0 => "and sent again in a later session".to_owned(),
+                n => format!(
+                    "to send again in a later session ({} not sent again)",
+                    count(n as u64, "upload")
+                ),
+            };
             writeln!(
                 f,
-                "  {put_aside} put aside to send again in a later session (the answer did not say whether Okta took it)"
+                "  {put_aside} put aside {sent}: the answer did not say whether Okta took it"
             )?;
         }
         for (session, cancelled) in self.others_found() {

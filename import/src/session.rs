@@ -607,6 +607,14 @@ fn uploaded(ctx: &Context<'_>, number: usize, id: &str, payload: &Payload, done:
             BatchKind::Upsert => report.users_sent += u64::from(records),
             BatchKind::Deactivate => report.users_deactivated += u64::from(records),
         }
+        // An upload put aside, taken when sent again: its records are its own.
+        if let Some(aside) = report
+            .put_aside
+            .iter_mut()
+            .find(|aside| aside.sent_again_in.is_none() && aside.positions == payload.positions())
+        {
+            aside.sent_again_in = Some(id.to_owned());
+        }
         if let Some(session) = report.sessions.iter_mut().find(|s| s.id == id) {
             session.uploads += 1;
             match kind {
@@ -631,6 +639,7 @@ fn put_aside(ctx: &Context<'_>, number: usize, id: &str, payload: &Payload, erro
         session_id: id.to_owned(),
         error: error.to_string(),
         positions: payload.positions().to_vec(),
+        sent_again_in: None,
     });
     ctx.emit(Event::UploadPutAside {
         session: number,

@@ -2034,10 +2034,14 @@ async fn an_upload_whose_fate_is_unclear_is_sent_again_in_a_session_of_its_own()
         );
         assert_eq!(report.put_aside.len(), 1, "{fault:?}");
         assert_eq!(report.put_aside[0].positions.len(), 200);
+        assert_eq!(
+            report.put_aside[0].sent_again_in.as_ref(),
+            Some(&report.sessions[1].id)
+        );
         assert!(
             report
                 .to_string()
-                .contains("1 upload put aside to send again in a later session"),
+                .contains("1 upload put aside and sent again in a later session: "),
             "{report}"
         );
         assert_eq!(report.users_sent, 450);
