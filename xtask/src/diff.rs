@@ -21,6 +21,10 @@ pub struct Diff {
     /// Print the report as Markdown, for a changelog entry.
     #[arg(long)]
     markdown: bool,
+    /// Exit with 1 when a change is breaking (the report is printed all the same), for a
+    /// CI that must not let one through unnoticed.
+    #[arg(long)]
+    fail_on_breaking: bool,
 }
 
 impl Diff {
@@ -32,11 +36,13 @@ impl Diff {
         };
         let old = surface_of(&self.old, &options)?;
         let new = surface_of(&self.new, &options)?;
-        print!(
-            "{}",
-            crate::render(&surface::diff(&old, &new), self.markdown)
-        );
-        Ok(ExitCode::SUCCESS)
+        let changes = surface::diff(&old, &new);
+        print!("{}", crate::render(&changes, self.markdown));
+        let breaking = surface::bump(&changes) == surface::Bump::Major;
+        Ok(match self.fail_on_breaking && breaking {
+            true => ExitCode::FAILURE,
+            false => ExitCode::SUCCESS,
+        })
     }
 }
 

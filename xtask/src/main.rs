@@ -40,6 +40,7 @@ enum Command {
     Spec(spec::Spec),
     /// Say what changed in the generated API surface between two OpenAPI documents:
     /// breaking and additive changes and the version bump they imply.
+    #[command(after_help = DIFF_EXIT_CODES)]
     Diff(diff::Diff),
 }
 
@@ -109,6 +110,10 @@ const OKTA_IDENTITY_SOURCE: (&str, &str, &str, &[&str]) = (
 /// What the exit codes say, for scripts: a stale output told apart from a failure.
 const EXIT_CODES: &str = "Exit codes: 0 done, or up to date; 1 `--check` found the output out of date; \
 2 an error (its message says what failed, and where) or a usage error.";
+
+/// What `diff`'s exit codes say, for a CI that gates on breaking changes.
+const DIFF_EXIT_CODES: &str = "Exit codes: 0 the report was printed; 1 with --fail-on-breaking, \
+a change is breaking; 2 an error (its message says what failed, and where) or a usage error.";
 
 fn main() -> ExitCode {
     let outcome = match Cli::parse().command {

@@ -290,3 +290,37 @@ fn diff_compares_any_two_documents() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(text(&missing.stderr).contains("cannot read /no/such.yaml"));
 }
+
+/// `--fail-on-breaking` exits with 1 when a change is breaking, the report printed all the
+/// same, and with 0 when the changes are additive or there are none.
+#[test]
+fn diff_fails_on_a_breaking_change_when_asked() {
+    let fixtures = workspace().join("tests/fixtures/surface");
+    let fixture = |name: &str| fixtures.join(name);
+    let diff = |old: &str, new: &str| {
+        let (old, new) = (fixture(old), fixture(new));
+        xtask(&["diff", arg(&old), arg(&new), "--fail-on-breaking"])
+    };
+    let breaking = diff("base.yaml", "enum-value-removed.yaml");
+    assert_eq!(
+        breaking.status.code(),
+        Some(1),
+        "{}",
+        text(&breaking.stderr)
+    );
+    assert!(
+        text(&breaking.stdout).contains("Breaking:\n  - enum `PetStatus` lost the value `sold`")
+    );
+    for (old, new) in [
+        ("base.yaml", "base.yaml"),
+        ("base.yaml", "operation-added.yaml"),
+    ] {
+        let run = diff(old, new);
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "{old} -> {new}: {}",
+            text(&run.stdout)
+        );
+    }
+}
