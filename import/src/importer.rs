@@ -463,7 +463,7 @@ async fn cancel_lost_create(
     timeout: Duration,
 ) {
     let clock = Mutex::new(clock);
-    let look = || async {
+    let look = |_| async {
         let listed = api.list_identity_source_sessions(&source).send().await?;
         let (sessions, meta) = listed.into_parts();
         let mut known = lock(&clock);
@@ -494,7 +494,7 @@ async fn cancel_lost_create(
 /// that may pass, for at most `timeout`. A cancel refused (400) is read back: an earlier one
 /// whose answer was lost may be what closed the session.
 async fn cancel_dropped(api: IdentitySourceApi, source: String, id: String, timeout: Duration) {
-    let cancel = || async {
+    let cancel = |_| async {
         let cancelled = api.delete_identity_source_session(&source, &id).await;
         cancelled.map(Some)
     };

@@ -1,7 +1,6 @@
 //! One session of a run: open it (past the cool-down and any other active session),
 //! upload its batches, start the import, and poll until it ends.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -274,25 +273,18 @@ async fn made_by_create_sent(ctx: &Context<'_>, since: DateTime<Utc>) -> Result<
 /// call sent again after one counts as a retry in the report.
 async fn until_some_counted<T, F>(
     ctx: &Context<'_>,
-    mut look: impl FnMut() -> F,
+    mut call: impl FnMut() -> F,
 ) -> Result<T, SendError>
 where
     F: Future<Output = Result<Option<T>, SendError>>,
 {
-    // Atomic only so that the run's future stays `Send`.
-    let failed = AtomicBool::new(false);
-    let again = || {
-        if failed.swap(false, Ordering::Relaxed) {
+    let call = |after_failure| {
+        if after_failure {
             ctx.report().retries += 1;
         }
-        look()
+        call()
     };
-    let may_pass = |error: &SendError| {
-        let may_pass = error.may_pass();
-        failed.store(may_pass, Ordering::Relaxed);
-        may_pass
-    };
-    until_some(again, may_pass).await
+    until_some(call, SendError::may_pass).await
 }
 
 /// The id of the session a create sent at `since` made, if the source's sessions, listed
@@ -312,21 +304,24 @@ async fn listed_made_by(
 
 /// Calls `call` until it gives something (a session listed, a cancel done) or fails
 /// otherwise than as `may_pass` says, pausing between calls (100 ms, then twice as long
-/// each time, up to a second); the caller bounds how long.
+/// each time, up to a second); the caller bounds how long. `call` is told whether it is
+/// made again after a failure (a retry) rather than after finding nothing yet.
 pub async fn until_some<T, E, F>(
-    mut call: impl FnMut() -> F,
+    mut call: impl FnMut(bool) -> F,
     may_pass: impl Fn(&E) -> bool,
 ) -> Result<T, E>
 where
     F: Future<Output = Result<Option<T>, E>>,
 {
     let mut pause = Duration::from_millis(100);
+    let mut after_failure = false;
     loop {
-        match call().await {
+        after_failure = match call(after_failure).await {
             Ok(Some(found)) => return Ok(found),
             Err(error) if !may_pass(&error) => return Err(error),
-            Ok(None) | Err(_) => {}
-        }
+            Ok(None) => false,
+            Err(_) => true,
+        };
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_secs(1));
     }

@@ -452,20 +452,12 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// How a crate generated into `out` finds the workspace's runtime crate: relative to `out`
 /// when `out` is inside the workspace (`../runtime` for `generated/`), absolute otherwise.
 fn runtime_path(root: &Path, out: &Path) -> String {
-    let root = resolved(root);
-    let runtime = root.join("runtime");
-    let depth = resolved(out).strip_prefix(&root).ok().and_then(|inside| {
-        inside.components().try_fold(0, |depth, part| match part {
-            std::path::Component::Normal(_) => Some(depth + 1),
-            _ => None,
-        })
-    });
-    match depth {
-        Some(depth) => format!("{}runtime", "../".repeat(depth)),
-        None => std::path::absolute(&runtime)
-            .unwrap_or(runtime)
-            .display()
-            .to_string(),
+    match in_workspace(root, out) {
+        Some(inside) => {
+            let depth = inside.split('/').filter(|part| !part.is_empty()).count();
+            format!("{}runtime", "../".repeat(depth))
+        }
+        None => resolved(root).join("runtime").display().to_string(),
     }
 }
 
@@ -474,32 +466,32 @@ fn runtime_path(root: &Path, out: &Path) -> String {
 /// was written (relative or absolute, with `..` or links), so that the same spec gives the
 /// same files.
 fn source_name(root: &Path, spec: &Path) -> String {
-    let canonical = std::fs::canonicalize(spec).unwrap_or_else(|_| spec.to_owned());
-    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
-    match canonical.strip_prefix(&root) {
-        Ok(inside) => inside
-            .components()
-            .map(|part| part.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/"),
-        Err(_) => canonical.file_name().map_or_else(
+    in_workspace(root, spec).unwrap_or_else(|| {
+        resolved(spec).file_name().map_or_else(
             || spec.display().to_string(),
             |name| name.to_string_lossy().into_owned(),
-        ),
-    }
+        )
+    })
 }
 
 /// `path` relative to the workspace root when it is inside it, with `/` separators, so the
 /// preamble of generated files does not depend on where the workspace is.
 fn display_path(root: &Path, path: &Path) -> String {
-    match resolved(path).strip_prefix(resolved(root)) {
-        Ok(inside) => inside
+    in_workspace(root, path).unwrap_or_else(|| path.display().to_string())
+}
+
+/// `path` from the workspace root `root`, with `/` separators, when it is inside it (links
+/// and `..` followed).
+fn in_workspace(root: &Path, path: &Path) -> Option<String> {
+    let path = resolved(path);
+    let inside = path.strip_prefix(resolved(root)).ok()?;
+    Some(
+        inside
             .components()
             .map(|part| part.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/"),
-        Err(_) => path.display().to_string(),
-    }
+    )
 }
 
 #[cfg(test)]
