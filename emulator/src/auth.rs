@@ -4,6 +4,10 @@
 //! `.read` (its permissions catalog); neither FACTS.md nor the spec, which lists only `.read`
 //! on list and get, says so of scopes.
 //! Anything else is 401 E0000011.
+//!
+//! The token is checked before the request is routed ([`authenticate`]); its scopes after,
+//! as Okta's are set per operation ([`Caller::may`]): a path the API does not have is a 404
+//! and a method it does not take a 405 whatever the token's scopes.
 
 use std::time::Instant;
 
@@ -28,39 +32,83 @@ impl Access {
             Self::Manage
         }
     }
+
+    /// The scope an access token needs for it.
+    pub(crate) fn scope(self) -> &'static str {
+        match self {
+            Self::Read => SCOPE_READ,
+            Self::Manage => SCOPE_MANAGE,
+        }
+    }
 }
 
-/// Checks the `Authorization` header (its raw bytes, if any).
-pub(crate) fn authorize(
-    header: Option<&[u8]>,
-    access: Access,
+/// Who sent a request, as its `Authorization` header proved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Caller {
+    /// An API token (`SSWS`): every operation.
+    ApiToken,
+    /// An access token the token endpoint issued (`Bearer`), with what its scopes allow.
+    ServiceApp { read: bool, manage: bool },
+}
+
+impl Caller {
+    /// Whether the caller may do what needs `access`.
+    pub(crate) fn may(self, access: Access) -> bool {
+        match (self, access) {
+            (Self::ApiToken, _) => true,
+            (Self::ServiceApp { read, manage }, Access::Read) => read || manage,
+            (Self::ServiceApp { manage, .. }, Access::Manage) => manage,
+        }
+    }
+}
+
+/// Why a request's `Authorization` was refused: 401 E0000011 either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unauthenticated {
+    /// No token, one of a scheme the API does not take, an unknown API token, or more
+    /// than one `Authorization` header.
+    Token,
+    /// A `Bearer` token not issued here, or expired: its answer carries RFC 6750's
+    /// challenge (`WWW-Authenticate`), as Okta's does.
+    Bearer { expired: bool },
+}
+
+impl Unauthenticated {
+    pub(crate) fn error(self) -> OktaError {
+        OktaError::invalid_token()
+    }
+}
+
+/// Checks the `Authorization` headers (their raw bytes, in order).
+pub(crate) fn authenticate<'h>(
+    mut headers: impl Iterator<Item = &'h [u8]>,
     api_tokens: &[String],
     issuer: &TokenIssuer,
     now: Instant,
-) -> Result<(), OktaError> {
-    let header = header
-        .and_then(|value| std::str::from_utf8(value).ok())
-        .ok_or_else(OktaError::invalid_token)?;
+) -> Result<Caller, Unauthenticated> {
+    let header = headers.next().ok_or(Unauthenticated::Token)?;
+    // Two credentials name no one caller.
+    if headers.next().is_some() {
+        return Err(Unauthenticated::Token);
+    }
+    let header = std::str::from_utf8(header).map_err(|_| Unauthenticated::Token)?;
     if let Some(token) = header.strip_prefix("SSWS ") {
-        return if api_tokens.iter().any(|known| known == token) {
-            Ok(())
-        } else {
-            Err(OktaError::invalid_token())
+        return match api_tokens.iter().any(|known| known == token) {
+            true => Ok(Caller::ApiToken),
+            false => Err(Unauthenticated::Token),
         };
     }
     let token = header
         .strip_prefix("Bearer ")
-        .ok_or_else(OktaError::invalid_token)?;
+        .ok_or(Unauthenticated::Token)?;
     let grant = issuer
-        .grant(token, now)
-        .ok_or_else(OktaError::invalid_token)?;
-    let allowed = match access {
-        Access::Read => grant.scopes.contains(SCOPE_READ) || grant.scopes.contains(SCOPE_MANAGE),
-        Access::Manage => grant.scopes.contains(SCOPE_MANAGE),
-    };
-    if allowed {
-        Ok(())
-    } else {
-        Err(OktaError::forbidden())
+        .grant(token)
+        .ok_or(Unauthenticated::Bearer { expired: false })?;
+    if now >= grant.expires {
+        return Err(Unauthenticated::Bearer { expired: true });
     }
+    Ok(Caller::ServiceApp {
+        read: grant.scopes.contains(SCOPE_READ),
+        manage: grant.scopes.contains(SCOPE_MANAGE),
+    })
 }

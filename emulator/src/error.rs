@@ -43,6 +43,17 @@ impl OktaError {
         Self::new(400, "E0000003", "The request body was not well-formed.")
     }
 
+    /// 400 E0000021: an `Accept` the API can't answer, or a body not sent as JSON (Okta's
+    /// error-code reference: "Bad request. Accept and/or Content-Type headers likely do not
+    /// match supported values").
+    pub fn media_type() -> Self {
+        Self::new(
+            400,
+            "E0000021",
+            "Bad request. Accept and/or Content-Type headers likely do not match supported values.",
+        )
+    }
+
     /// 403 E0000006: the access token lacks the scope the operation needs.
     pub fn forbidden() -> Self {
         Self::new(

@@ -1,22 +1,26 @@
 //! The HTTP routes: the seven operations and the token endpoint, each a thin handler that
 //! reads the request, asks the [`Service`](crate::service::Service) and writes its answer.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Instant, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http_body_util::BodyExt;
-use serde::de::DeserializeOwned;
+use percent_encoding::percent_decode_str;
+
+use crate::auth::{Access, Caller, Unauthenticated};
 
 use crate::batch;
 use crate::error::OktaError;
-use crate::oauth::OAuthError;
+use crate::oauth::{OAuthError, SCOPE_READ};
 use crate::rules;
 use crate::session::{Change, SessionView};
 use crate::state::Shared;
@@ -28,25 +32,36 @@ pub(crate) const TOKEN_PATH: &str = "/oauth2/v1/token";
 
 type AppState = State<Arc<Shared>>;
 
-/// The ids in a path, or a 404 in Okta's shape when they can't be read (say, percent-encoded
-/// bytes that are not UTF-8).
-struct Ids<T>(T);
+/// The ids in a path (`/api/v1/identity-sources/{source}/sessions/{session}/…`: its
+/// segments 4 and 6), percent-decoded; one that does not decode to UTF-8 is kept as it was
+/// sent (`%FF`), so that it is looked up, found to name nothing and reported as written,
+/// in the order Okta looks (the source first).
+struct Ids<const N: usize>([String; N]);
 
-impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Ids<T> {
-    type Rejection = Response;
+/// Where the ids are among a path's `/`-separated segments (the first is empty).
+const ID_SEGMENTS: [usize; 2] = [4, 6];
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
-        match Path::<T>::from_request_parts(parts, state).await {
-            Ok(Path(ids)) => Ok(Ids(ids)),
-            Err(rejection) => Err(error_answer(&OktaError::not_found(
-                &rejection.body_text(),
-                "Path",
-            ))),
-        }
+impl<S: Send + Sync, const N: usize> FromRequestParts<S> for Ids<N> {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        let segments: Vec<&str> = parts.uri.path().split('/').collect();
+        Ok(Ids(std::array::from_fn(|index| {
+            let id = ID_SEGMENTS
+                .get(index)
+                .and_then(|&segment| segments.get(segment))
+                .copied()
+                .unwrap_or_default();
+            match percent_decode_str(id).decode_utf8() {
+                Ok(decoded) => decoded.into_owned(),
+                Err(_) => id.to_owned(),
+            }
+        })))
     }
 }
 
-/// The routes.
+/// The routes. The API's are admitted ([`admit`]) only once routed, so that a path the
+/// API does not have is a 404 and a method it does not take a 405 whoever asks.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(SESSIONS, get(list).post(create))
@@ -54,36 +69,143 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(&format!("{SESSION}/start-import"), post(start_import))
         .route(&format!("{SESSION}/bulk-upsert"), post(bulk_upsert))
         .route(&format!("{SESSION}/bulk-delete"), post(bulk_delete))
+        .route_layer(middleware::from_fn_with_state(Arc::clone(&shared), admit))
         .route(TOKEN_PATH, post(token))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)
 }
 
-async fn create(State(shared): AppState, Ids(source): Ids<String>) -> Response {
+/// An API request its caller (authenticated before it was routed) may make: its token has
+/// the operation's scope, else 403 E0000006, and its `Accept` takes JSON, else 400 E0000021.
+async fn admit(State(shared): AppState, request: Request, next: Next) -> Response {
+    let access = Access::of_method(request.method());
+    match request.extensions().get::<Caller>() {
+        Some(caller) if caller.may(access) => {}
+        // Every API request is authenticated first; one that was not is refused.
+        None => return unauthenticated(&shared, Unauthenticated::Token, request.uri()),
+        Some(_) => {
+            let mut answer = error_answer(&OktaError::forbidden());
+            let challenge = Challenge {
+                error: "insufficient_scope",
+                description: "The access token provided does not contain the required scopes.",
+                scope: access.scope(),
+            };
+            challenge.add_to(&mut answer, &shared, request.uri());
+            return answer;
+        }
+    }
+    if !accepts_json(request.headers()) {
+        return error_answer(&OktaError::media_type());
+    }
+    next.run(request).await
+}
+
+/// The answer to a request whose `Authorization` was refused: 401 E0000011, with RFC 6750's
+/// challenge for a `Bearer` token.
+pub(crate) fn unauthenticated(shared: &Shared, refused: Unauthenticated, uri: &Uri) -> Response {
+    let mut answer = error_answer(&refused.error());
+    if let Unauthenticated::Bearer { expired } = refused {
+        let challenge = Challenge {
+            error: "invalid_token",
+            description: match expired {
+                true => "The token has expired.",
+                false => "The access token is invalid.",
+            },
+            scope: SCOPE_READ,
+        };
+        challenge.add_to(&mut answer, shared, uri);
+    }
+    answer
+}
+
+/// RFC 6750's `WWW-Authenticate: Bearer …` challenge, with the parameters Okta's carries
+/// (`authorization_uri`, `realm`, `scope`, `error`, `error_description`, `resource`).
+struct Challenge {
+    error: &'static str,
+    description: &'static str,
+    /// The scope the operation needs (for a token refused before routing, the read scope).
+    scope: &'static str,
+}
+
+impl Challenge {
+    fn add_to(&self, answer: &mut Response, shared: &Shared, uri: &Uri) {
+        let Self {
+            error,
+            description,
+            scope,
+        } = self;
+        let base = &shared.base_url;
+        // A quoted-string may not hold `"` or `\`; a path holds neither unencoded.
+        let resource = uri.path().replace(['"', '\\'], "");
+        let challenge = format!(
+            "Bearer authorization_uri=\"{base}/oauth2/v1/authorize\", realm=\"{base}\", \
+             scope=\"{scope}\", error=\"{error}\", error_description=\"{description}\", \
+             resource=\"{resource}\""
+        );
+        if let Ok(challenge) = HeaderValue::from_str(&challenge) {
+            answer
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, challenge);
+        }
+    }
+}
+
+/// Whether a request's `Accept` (all of its headers) takes `application/json`: no `Accept`
+/// at all, or a media range that covers it (`application/json`, `application/*`, `*/*`)
+/// with a weight above zero.
+fn accepts_json(headers: &HeaderMap) -> bool {
+    let mut accepts = headers.get_all(header::ACCEPT).iter().peekable();
+    if accepts.peek().is_none() {
+        return true;
+    }
+    accepts
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|range| {
+            let mut parts = range.split(';').map(str::trim);
+            let media = parts.next().unwrap_or_default();
+            let covers = ["application/json", "application/*", "*/*"]
+                .iter()
+                .any(|json| media.eq_ignore_ascii_case(json));
+            let weight = parts
+                .filter_map(|parameter| parameter.split_once('='))
+                .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+                .and_then(|(_, weight)| weight.trim().parse::<f32>().ok());
+            covers && weight.is_none_or(|weight| weight > 0.0)
+        })
+}
+
+/// Whether a body is said to be JSON: `Content-Type: application/json`, with parameters
+/// (`charset=UTF-8`) or not.
+fn is_json(headers: &HeaderMap) -> bool {
+    media_type(headers).is_some_and(|media| media.eq_ignore_ascii_case("application/json"))
+}
+
+/// The media type of a request's `Content-Type`, without its parameters.
+fn media_type(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    value.split(';').next().map(str::trim)
+}
+
+async fn create(State(shared): AppState, Ids([source]): Ids<1>) -> Response {
     let created = shared.lock().service.create(&source, Instant::now());
     session_answer(StatusCode::CREATED, created)
 }
 
-async fn list(State(shared): AppState, Ids(source): Ids<String>) -> Response {
+async fn list(State(shared): AppState, Ids([source]): Ids<1>) -> Response {
     match shared.lock().service.list(&source, Instant::now()) {
         Ok(sessions) => json(StatusCode::OK, to_body(&sessions)),
         Err(error) => error_answer(&error),
     }
 }
 
-async fn get_one(
-    State(shared): AppState,
-    Ids((source, session)): Ids<(String, String)>,
-) -> Response {
+async fn get_one(State(shared): AppState, Ids([source, session]): Ids<2>) -> Response {
     let found = shared.lock().service.get(&source, &session, Instant::now());
     session_answer(StatusCode::OK, found)
 }
 
-async fn cancel(
-    State(shared): AppState,
-    Ids((source, session)): Ids<(String, String)>,
-) -> Response {
+async fn cancel(State(shared): AppState, Ids([source, session]): Ids<2>) -> Response {
     match shared
         .lock()
         .service
@@ -94,10 +216,7 @@ async fn cancel(
     }
 }
 
-async fn start_import(
-    State(shared): AppState,
-    Ids((source, session)): Ids<(String, String)>,
-) -> Response {
+async fn start_import(State(shared): AppState, Ids([source, session]): Ids<2>) -> Response {
     let started = shared
         .lock()
         .service
@@ -107,7 +226,7 @@ async fn start_import(
 
 async fn bulk_upsert(
     State(shared): AppState,
-    Ids((source, session)): Ids<(String, String)>,
+    Ids([source, session]): Ids<2>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -124,7 +243,7 @@ async fn bulk_upsert(
 
 async fn bulk_delete(
     State(shared): AppState,
-    Ids((source, session)): Ids<(String, String)>,
+    Ids([source, session]): Ids<2>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -149,6 +268,11 @@ async fn upload(
     body: Body,
     check: impl FnOnce(Vec<u8>, &crate::Limits) -> Result<Change, OktaError>,
 ) -> Response {
+    // The body is read only when said to be JSON (a media type is checked before the
+    // operation is, so before its session is looked up).
+    if !is_json(headers) {
+        return error_answer(&OktaError::media_type());
+    }
     // A path that names no session is answered as such, whatever the body.
     let found = shared
         .lock()
@@ -267,15 +391,8 @@ async fn token(State(shared): AppState, headers: HeaderMap, body: Body) -> Respo
 /// Whether the request's `Content-Type` is a form's (`application/x-www-form-urlencoded`,
 /// with parameters or not).
 fn is_form(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .is_some_and(|media| {
-            media
-                .trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        })
+    media_type(headers)
+        .is_some_and(|media| media.eq_ignore_ascii_case("application/x-www-form-urlencoded"))
 }
 
 /// An access token for the client credentials of `form`, or the refusal.

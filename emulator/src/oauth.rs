@@ -224,9 +224,9 @@ impl TokenIssuer {
         })
     }
 
-    /// The grant of a Bearer token, if it was issued here and has not expired.
-    pub(crate) fn grant(&self, token: &str, now: Instant) -> Option<&Grant> {
-        self.tokens.get(token).filter(|grant| now < grant.expires)
+    /// The grant of a Bearer token issued here (and not forgotten since), expired or not.
+    pub(crate) fn grant(&self, token: &str) -> Option<&Grant> {
+        self.tokens.get(token)
     }
 
     /// Answers a token request (an `application/x-www-form-urlencoded` body) whose
@@ -241,6 +241,11 @@ impl TokenIssuer {
         let form: HashMap<String, String> =
             url::form_urlencoded::parse(form).into_owned().collect();
         let field = |name: &str| form.get(name).map(String::as_str);
+        if field("grant_type").is_none() {
+            return Err(OAuthError::invalid_request(
+                "The request is missing the grant_type parameter.",
+            ));
+        }
         if field("grant_type") != Some("client_credentials") {
             return Err(OAuthError::new(
                 400,

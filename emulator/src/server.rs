@@ -17,10 +17,10 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tower::ServiceExt;
 
-use crate::auth::{self, Access};
+use crate::auth;
 use crate::error::OktaError;
 use crate::faults::RequestFault;
-use crate::http::{TOKEN_PATH, error_answer};
+use crate::http::{self, TOKEN_PATH, error_answer};
 use crate::ids;
 use crate::rate_limit::RateStatus;
 use crate::read_to_end;
@@ -220,7 +220,7 @@ async fn api_request(
 async fn carry_out(
     shared: &Shared,
     router: Router,
-    request: Request<Body>,
+    mut request: Request<Body>,
     fault: Option<RequestFault>,
 ) -> Result<(Response<Body>, RateStatus), DroppedConnection> {
     if fault == Some(RequestFault::Drop) {
@@ -234,26 +234,34 @@ async fn carry_out(
             // Okta's 429: its error, and a window with nothing left until it resets.
             Some(RequestFault::Status(429)) => {
                 rate.remaining = 0;
-                Some(OktaError::rate_limited())
+                Some(error_answer(&OktaError::rate_limited()))
             }
-            Some(RequestFault::Status(status)) => Some(OktaError::with_status(status)),
-            _ if !rate.allowed => Some(OktaError::rate_limited()),
-            _ => auth::authorize(
-                request
-                    .headers()
-                    .get(header::AUTHORIZATION)
-                    .map(HeaderValue::as_bytes),
-                Access::of_method(request.method()),
-                &shared.api_tokens,
-                &state.issuer,
-                now,
-            )
-            .err(),
+            Some(RequestFault::Status(status)) => {
+                Some(error_answer(&OktaError::with_status(status)))
+            }
+            _ if !rate.allowed => Some(error_answer(&OktaError::rate_limited())),
+            _ => {
+                let authorizations = request.headers().get_all(header::AUTHORIZATION);
+                let caller = auth::authenticate(
+                    authorizations.iter().map(HeaderValue::as_bytes),
+                    &shared.api_tokens,
+                    &state.issuer,
+                    now,
+                );
+                match caller {
+                    // Its scopes are checked once the request is routed.
+                    Ok(caller) => {
+                        request.extensions_mut().insert(caller);
+                        None
+                    }
+                    Err(refused) => Some(http::unauthenticated(shared, refused, request.uri())),
+                }
+            }
         };
         (refusal, rate)
     };
     match refusal {
-        (Some(error), rate) => Ok((error_answer(&error), rate)),
+        (Some(answer), rate) => Ok((answer, rate)),
         (None, rate) => {
             let response = router.oneshot(request).await;
             Ok((into_response(response), rate))

@@ -124,6 +124,116 @@ async fn a_token_with_only_the_read_scope_reads_but_cannot_write() {
     assert_eq!((status, code.as_str()), (403, "E0000006"));
 }
 
+/// Scopes are per operation, checked once the request is routed: a path the API does not
+/// have is a 404 and a method it does not take a 405 whatever the token's scopes, and a
+/// refused token or scope carries Okta's `WWW-Authenticate` challenge (RFC 6750).
+#[tokio::test]
+async fn a_token_refused_or_lacking_a_scope_is_told_why_in_a_challenge() {
+    let emulator = start(
+        builder()
+            .service_app(emulator::ServiceApp::new(CLIENT_ID, RSA_PUBLIC))
+            .token_lifetime(std::time::Duration::from_millis(300)),
+    )
+    .await;
+    let (status, issued) = token(&emulator, &assertion(&emulator, json!({}))).await;
+    assert_eq!(status, 200, "{issued}");
+    let read_only = format!("Bearer {}", issued["access_token"].as_str().unwrap());
+    let base = emulator.base_url();
+    let sessions = format!("/api/v1/identity-sources/{SOURCE}/sessions");
+    let send = |method: reqwest::Method, path: &str, authorization: &str| {
+        reqwest::Client::new()
+            .request(method, format!("{base}{path}"))
+            .header("authorization", authorization)
+            .send()
+    };
+    let challenge = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get("www-authenticate")
+            .map(|value| value.to_str().unwrap().to_owned())
+    };
+    let read = send(reqwest::Method::GET, &sessions, &read_only)
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 200);
+
+    let write = send(reqwest::Method::POST, &sessions, &read_only)
+        .await
+        .unwrap();
+    assert_eq!(write.status(), 403);
+    assert_eq!(
+        challenge(&write).as_deref(),
+        Some(
+            format!(
+                "Bearer authorization_uri=\"{base}/oauth2/v1/authorize\", realm=\"{base}\", \
+                 scope=\"okta.identitySources.manage\", error=\"insufficient_scope\", \
+                 error_description=\"The access token provided does not contain the required \
+                 scopes.\", resource=\"{sessions}\""
+            )
+            .as_str()
+        )
+    );
+    let body: Value = write.json().await.unwrap();
+    assert_eq!(body["errorCode"], "E0000006");
+
+    for (method, path, status, code) in [
+        (
+            reqwest::Method::POST,
+            "/api/v1/nowhere".to_owned(),
+            404,
+            "E0000008",
+        ),
+        (reqwest::Method::PUT, sessions.clone(), 405, "E0000022"),
+    ] {
+        let answer = send(method, &path, &read_only).await.unwrap();
+        assert_eq!(answer.status(), status, "{path}");
+        let body: Value = answer.json().await.unwrap();
+        assert_eq!(body["errorCode"], code, "{path}");
+    }
+
+    let unknown = send(reqwest::Method::GET, &sessions, "Bearer not-issued-here")
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 401);
+    let told = challenge(&unknown).unwrap();
+    assert!(
+        told.contains(r#"error="invalid_token", error_description="The access token is invalid.""#),
+        "{told}"
+    );
+    // An API token is no Bearer token: its refusal carries no challenge.
+    let wrong_api_token = send(reqwest::Method::GET, &sessions, "SSWS wrong")
+        .await
+        .unwrap();
+    assert_eq!(wrong_api_token.status(), 401);
+    assert_eq!(challenge(&wrong_api_token), None);
+
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let expired = send(reqwest::Method::GET, &sessions, &read_only)
+        .await
+        .unwrap();
+    assert_eq!(expired.status(), 401);
+    let told = challenge(&expired).unwrap();
+    assert!(
+        told.contains(r#"error_description="The token has expired.""#),
+        "{told}"
+    );
+}
+
+#[tokio::test]
+async fn a_token_request_without_a_grant_type_is_an_invalid_request() {
+    let emulator = emulator_with_app(emulator::ServiceApp::new(CLIENT_ID, RSA_PUBLIC)).await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/oauth2/v1/token", emulator.base_url()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("scope=okta.identitySources.read")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request");
+}
+
 #[tokio::test]
 async fn a_scope_not_granted_to_the_app_is_refused_at_the_token_endpoint() {
     let app = emulator::ServiceApp::new(CLIENT_ID, RSA_PUBLIC).scopes([SCOPE_READ]);

@@ -256,6 +256,26 @@ async fn unknown_paths_are_404_e0000008_and_unsupported_methods_405_in_okta_erro
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["errorCode"], code, "{url}");
     }
+    // An id that is not UTF-8 once decoded is looked up as it was written, and named so.
+    for (path, summary) in [
+        (
+            format!("{SOURCE}/sessions/%FF"),
+            "Not found: Resource not found: %FF (IdentitySourceSession)",
+        ),
+        (
+            "%FF/sessions/apsX".to_owned(),
+            "Not found: Resource not found: %FF (AppInstance)",
+        ),
+    ] {
+        let response = http
+            .get(format!("{base}/api/v1/identity-sources/{path}"))
+            .header("authorization", "SSWS test-token")
+            .send()
+            .await
+            .unwrap();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["errorSummary"], summary, "{path}");
+    }
     let api = api(&emulator);
     let (status, code, _) = refusal(api.get_identity_source_session(SOURCE, "../sessions").await);
     assert_eq!(
@@ -263,4 +283,90 @@ async fn unknown_paths_are_404_e0000008_and_unsupported_methods_405_in_okta_erro
         (404, "E0000007"),
         "an id is one path segment"
     );
+}
+
+/// Okta reads JSON and writes JSON: a body said to be anything else, or an `Accept` that
+/// takes no JSON, is 400 E0000021, and the upload is not taken.
+#[tokio::test]
+async fn a_body_not_sent_as_json_or_an_accept_without_json_is_refused_with_e0000021() {
+    let emulator = start(builder()).await;
+    let session = api(&emulator)
+        .create_identity_source_session(SOURCE)
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let base = emulator.base_url();
+    let upload = format!(
+        "{base}/api/v1/identity-sources/{SOURCE}/sessions/{}/bulk-upsert",
+        session.id
+    );
+    let body = serde_json::to_vec(&upsert(0..1)).unwrap();
+    for (content_type, status) in [
+        (None, 400),
+        (Some("text/plain"), 400),
+        (Some("application/x-www-form-urlencoded"), 400),
+        (Some("application/jsonx"), 400),
+        (Some("Application/JSON; charset=UTF-8"), 202),
+    ] {
+        let mut request = http
+            .post(&upload)
+            .header("authorization", "SSWS test-token")
+            .body(body.clone());
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), status, "{content_type:?}");
+        if status == 400 {
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["errorCode"], "E0000021", "{content_type:?}");
+        }
+    }
+    assert_eq!(emulator.sessions(SOURCE)[0].upload_requests, 1);
+
+    let list = format!("{base}/api/v1/identity-sources/{SOURCE}/sessions");
+    for (accept, status) in [
+        ("application/xml", 400),
+        ("text/html, application/xhtml+xml", 400),
+        ("application/json;q=0", 400),
+        ("application/json, text/plain, */*", 200),
+        ("text/html, */*;q=0.1", 200),
+        ("application/*", 200),
+    ] {
+        let response = http
+            .get(&list)
+            .header("authorization", "SSWS test-token")
+            .header("accept", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{accept}");
+        if status == 400 {
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["errorCode"], "E0000021", "{accept}");
+        }
+    }
+}
+
+/// Two `Authorization` headers name no one caller: 401, whichever comes first.
+#[tokio::test]
+async fn a_request_with_two_authorization_headers_is_refused() {
+    let emulator = start(builder()).await;
+    let list = format!(
+        "{}/api/v1/identity-sources/{SOURCE}/sessions",
+        emulator.base_url()
+    );
+    for pair in [
+        ["SSWS test-token", "SSWS wrong"],
+        ["SSWS wrong", "SSWS test-token"],
+    ] {
+        let response = reqwest::Client::new()
+            .get(&list)
+            .header("authorization", pair[0])
+            .header("authorization", pair[1])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "{pair:?}");
+    }
 }

@@ -33,7 +33,8 @@ async fn upload_to(emulator: &Emulator, id: &str, content_length: &str, body: &s
     let mut stream = TcpStream::connect(emulator.address()).await.unwrap();
     let head = format!(
         "POST /api/v1/identity-sources/{SOURCE}/sessions/{id}/bulk-upsert HTTP/1.1\r\n\
-         host: x\r\nauthorization: SSWS {TOKEN}\r\ncontent-length: {content_length}\r\n\r\n{body}"
+         host: x\r\nauthorization: SSWS {TOKEN}\r\ncontent-type: application/json\r\n\
+         content-length: {content_length}\r\n\r\n{body}"
     );
     stream.write_all(head.as_bytes()).await.unwrap();
     stream
