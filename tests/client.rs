@@ -1165,8 +1165,8 @@ async fn a_body_that_echoes_the_token_shows_it_blanked_out() -> TestResult {
     Mock::given(any())
         .respond_with(move |request: &Request| {
             let echoed = authorization(request);
-            let body = match request.method.as_str() {
-                "DELETE" => "x".repeat(2048),
+            let body = match request.url.path() {
+                SESSIONS => "x".repeat(2048),
                 _ => session_json("aps1", "CREATED").to_string(),
             };
             ResponseTemplate::new(200)
@@ -1182,7 +1182,7 @@ async fn a_body_that_echoes_the_token_shows_it_blanked_out() -> TestResult {
         .build()?;
     let api = IdentitySourceApi::new(client);
     let error = api
-        .delete_identity_source_session("0oa1", "aps1")
+        .list_identity_source_sessions("0oa1")
         .send()
         .await
         .expect_err("too large");
@@ -1502,6 +1502,85 @@ async fn far_future_rate_limit_resets_are_returned_at_once_however_large() -> Te
         assert_eq!(received(&server).await.len(), 1, "{reset}: not retried");
     }
     Ok(())
+}
+
+/// How long a server asks to wait is taken wherever it says it: a 429's reset without a
+/// `Date` is measured by this machine's clock, and a `Retry-After` (which a proxy in front
+/// of Okta may send) counts after a 429 without a reset and after a 503. A wait longer than
+/// the policy's longest is not waited: the error comes back at once, where a backoff would
+/// have sent the request again within a second.
+#[tokio::test]
+async fn a_wait_the_server_asks_for_is_read_from_each_header_that_says_it() -> TestResult {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    let policy = || fast_retries(2).rate_limit_wait(Duration::ZERO, Duration::from_secs(60));
+    // Hyper writes a `Date` on every answer: a server of its own writes none.
+    let (port, requests) = answering_every_request(format!(
+        "HTTP/1.1 429 Too Many Requests\r\nx-rate-limit-reset: {}\r\n\
+         content-length: 0\r\nconnection: close\r\n\r\n",
+        now + 3_600
+    ))
+    .await?;
+    let api = api_from(
+        Client::builder(format!("http://127.0.0.1:{port}"))
+            .api_token(TOKEN)
+            .retry_policy(policy()),
+    )?;
+    let error = get_session_error(&api).await;
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(429));
+    assert_eq!(error.meta().and_then(|meta| meta.date), None);
+    assert_eq!(requests.load(Ordering::SeqCst), 1, "a reset an hour away");
+    let cases = [
+        (
+            "a 429 with only Retry-After: an hour",
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "3600")
+                .set_body_json(okta_error("E0000047", "rate limit", &[])),
+            1,
+        ),
+        (
+            "a 503 with Retry-After: an hour",
+            ResponseTemplate::new(503).insert_header("retry-after", "3600"),
+            1,
+        ),
+        (
+            "a 503 with Retry-After: 0",
+            ResponseTemplate::new(503).insert_header("retry-after", "0"),
+            2,
+        ),
+    ];
+    for (name, template, requests) in cases {
+        let server =
+            server_answering_in_turn([template], session_response("aps1", "CREATED")).await;
+        let sent = api_with(&server, policy())
+            .get_identity_source_session("0oa1", "aps1")
+            .await;
+        assert_eq!(received(&server).await.len(), requests, "{name}: {sent:?}");
+        assert_eq!(sent.is_ok(), requests == 2, "{name}: {sent:?}");
+    }
+    Ok(())
+}
+
+/// A loopback server that answers every request with `answer` (a whole HTTP response) and
+/// counts them: its port and the count.
+async fn answering_every_request(answer: String) -> std::io::Result<(u16, Arc<AtomicU32>)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    let requests = Arc::new(AtomicU32::new(0));
+    let counted = Arc::clone(&requests);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut request = [0; 4096];
+            if stream.read(&mut request).await.is_ok_and(|read| read > 0) {
+                counted.fetch_add(1, Ordering::SeqCst);
+                let _ = stream.write_all(answer.as_bytes()).await;
+            }
+        }
+    });
+    Ok((port, requests))
 }
 
 #[tokio::test]
@@ -2155,6 +2234,21 @@ async fn oversized_body_is_refused_and_an_oversized_error_is_cut() -> TestResult
         other => panic!("expected Error::Api, got {other:?}"),
     }
     assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
+
+    // An upload answers no body: one larger than the limit says nothing the call reads,
+    // and the upload was taken, so the call succeeds.
+    mount_route(
+        &server,
+        "POST",
+        &format!("{SESSION}/bulk-upsert"),
+        ResponseTemplate::new(202).set_body_string("x".repeat(10_000)),
+    )
+    .await;
+    let uploaded = api
+        .upload_identity_source_data_for_upsert("0oa1", "aps1", &upsert_body())
+        .send()
+        .await;
+    assert_eq!(uploaded?.meta().status.as_u16(), 202);
     Ok(())
 }
 

@@ -359,6 +359,21 @@ pub(crate) fn authorization(scheme: &str, token: &str) -> Result<HeaderValue, Co
     if token.is_empty() {
         return Err(ConfigError::new(format!("the {scheme} token is empty")));
     }
+    // A token is one word (RFC 6750's `b64token`). One pasted with its scheme would be sent
+    // as `SSWS SSWS …` and refused, and the secret the client hides from an echoing server
+    // would then be the pair, not the token.
+    if let Some((first, _)) = token.split_once(char::is_whitespace) {
+        let message = match ["SSWS", "Bearer", "Basic"]
+            .iter()
+            .find(|known| first.eq_ignore_ascii_case(known))
+        {
+            Some(written) => format!(
+                "the {scheme} token starts with `{written} `: give the token alone, the client writes `{scheme} ` before it"
+            ),
+            None => format!("the {scheme} token has a space in it; a token is one word"),
+        };
+        return Err(ConfigError::new(message));
+    }
     let mut value = HeaderValue::from_str(&format!("{scheme} {token}")).map_err(|_| {
         ConfigError::new(format!(
             "the {scheme} token has characters not allowed in an HTTP header"
@@ -428,6 +443,35 @@ mod tests {
             let error = api_key(location, name, key).err().expect(name).to_string();
             assert_eq!(error, format!("invalid client configuration: {why}"));
         }
+    }
+
+    #[test]
+    fn a_token_given_with_its_scheme_or_a_space_in_it_is_refused_without_being_shown() {
+        for (scheme, token, why) in [
+            (
+                "SSWS",
+                "SSWS 00secret",
+                "the SSWS token starts with `SSWS `: give the token alone, the client writes `SSWS ` before it",
+            ),
+            (
+                "Bearer",
+                "bearer\teysecret",
+                "the Bearer token starts with `Bearer `: give the token alone, the client writes `Bearer ` before it",
+            ),
+            (
+                "SSWS",
+                "00sec ret",
+                "the SSWS token has a space in it; a token is one word",
+            ),
+        ] {
+            let error = authorization(scheme, token).unwrap_err().to_string();
+            assert_eq!(error, format!("invalid client configuration: {why}"));
+            assert!(!error.contains("secret"), "{error}");
+        }
+        assert_eq!(
+            authorization("SSWS", " 00secret\n").unwrap(),
+            "SSWS 00secret"
+        );
     }
 
     #[test]

@@ -66,6 +66,10 @@ pub struct Request {
     earlier: RetryHeaders,
     /// Where the call tells what it has done so far ([`Call::progress`]).
     progress: Option<CallProgress>,
+    /// Whether a 2xx body means nothing to the call (an operation that answers none): one
+    /// larger than the client reads is then cut short, not an error, as the request was
+    /// carried out all the same.
+    ignores_answer: bool,
     /// The first thing that went wrong while describing the request, reported on sending.
     error: Option<String>,
 }
@@ -101,6 +105,7 @@ impl Request {
             authenticated: true,
             earlier: RetryHeaders::default(),
             progress: None,
+            ignores_answer: false,
             error: None,
         }
     }
@@ -745,6 +750,10 @@ impl<E: ErrorBody> Call<(), E> {
     /// A call whose 2xx response has no body worth reading.
     #[doc(hidden)]
     pub fn empty(client: Client, request: Request) -> Self {
+        let request = Request {
+            ignores_answer: true,
+            ..request
+        };
         Self::new(client, request, |_| Ok(()))
     }
 }
@@ -1060,7 +1069,7 @@ async fn attempt_once<E: ErrorBody>(
         (headers, secret),
         body,
         request.operation,
-        attempt,
+        (attempt, request.ignores_answer),
     )
     .await
 }

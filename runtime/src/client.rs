@@ -19,8 +19,11 @@ use super::{base_url, tls};
 ///
 /// A `429 Too Many Requests` is retried after the wait the server asks for plus
 /// [`rate_limit_margin`](Self::rate_limit_margin): until `X-Rate-Limit-Reset` (measured
-/// against the response's `Date`) with the `okta` feature, its `Retry-After` or the reset of
-/// its `RateLimit` window otherwise, where a `503` with `Retry-After` waits as long too.
+/// against the response's `Date`, or this machine's clock when it has none), else its
+/// `Retry-After`, with the `okta` feature; its `Retry-After` or the reset of its
+/// `RateLimit` window otherwise. A `503` with `Retry-After` waits as long too. A wait
+/// longer than [`max_rate_limit_wait`](Self::max_rate_limit_wait) is not waited: the
+/// error is returned at once.
 /// Other `503`s and failures to connect are retried after an exponential backoff with
 /// jitter, as is a 429 without a usable wait. A `504`, a connection closed or reset before
 /// the answer and a request timeout are retried the same way only for an operation that

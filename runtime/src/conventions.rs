@@ -10,7 +10,7 @@ use reqwest::header::HeaderMap;
 use reqwest::header::HeaderValue;
 use reqwest::StatusCode;
 
-use crate::call::RateLimit;
+use crate::call::{RateLimit, ResponseMeta};
 use crate::error::{ApiError, ErrorBody};
 
 /// The name of the span each call is traced in.
@@ -93,15 +93,26 @@ pub(crate) fn retry_after(headers: &HeaderMap, date: Option<SystemTime>) -> Opti
 }
 
 /// How long the server asks to wait before `error` is tried again, when it says: after a
-/// `429`, until `X-Rate-Limit-Reset` (measured against the response's `Date`).
+/// `429`, until `X-Rate-Limit-Reset` (measured against the response's `Date`, or this
+/// machine's clock when it has none), else its `Retry-After`; after a `503`, its
+/// `Retry-After` (Okta sends none; a proxy in front of it may).
 #[cfg(feature = "okta")]
 pub(crate) fn server_wait<E: ErrorBody>(error: &ApiError<E>) -> Option<Duration> {
-    if error.meta.status != StatusCode::TOO_MANY_REQUESTS {
-        return None;
+    let meta = &error.meta;
+    match meta.status {
+        StatusCode::TOO_MANY_REQUESTS => until_reset(meta).or(meta.retry_after),
+        StatusCode::SERVICE_UNAVAILABLE => meta.retry_after,
+        _ => None,
     }
-    let reset = error.meta.rate_limit.reset?;
-    let date = error.meta.date?.duration_since(UNIX_EPOCH).ok()?.as_secs();
-    Some(Duration::from_secs(reset.saturating_sub(date)))
+}
+
+/// How long until the rate-limit window resets, as a response says: its reset (epoch
+/// seconds) less when it was sent (its `Date`, or now when it has none).
+fn until_reset(meta: &ResponseMeta) -> Option<Duration> {
+    let reset = meta.rate_limit.reset?;
+    let sent = meta.date.unwrap_or_else(SystemTime::now);
+    let now = sent.duration_since(UNIX_EPOCH).ok()?.as_secs();
+    Some(Duration::from_secs(reset.saturating_sub(now)))
 }
 
 /// How long the server asks to wait before `error` is tried again, when it says: after a
@@ -110,12 +121,7 @@ pub(crate) fn server_wait<E: ErrorBody>(error: &ApiError<E>) -> Option<Duration>
 pub(crate) fn server_wait<E: ErrorBody>(error: &ApiError<E>) -> Option<Duration> {
     let meta = &error.meta;
     match meta.status {
-        StatusCode::TOO_MANY_REQUESTS => meta.retry_after.or_else(|| {
-            let reset = meta.rate_limit.reset?;
-            let sent = meta.date.unwrap_or_else(SystemTime::now);
-            let now = sent.duration_since(UNIX_EPOCH).ok()?.as_secs();
-            Some(Duration::from_secs(reset.saturating_sub(now)))
-        }),
+        StatusCode::TOO_MANY_REQUESTS => meta.retry_after.or_else(|| until_reset(meta)),
         StatusCode::SERVICE_UNAVAILABLE => meta.retry_after,
         _ => None,
     }

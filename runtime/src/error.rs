@@ -230,19 +230,29 @@ impl<E: ErrorBody> Error<E> {
         }
     }
 
-    /// The API's error code (e.g. `E0000047`), when the error body has one.
+    /// The API's error code (e.g. `E0000047`), when the error body has one: as the API
+    /// declares it, or, in a body that is not of the declared type, by a common name
+    /// (`errorCode`, `code`, …), as the message shows it.
     pub fn error_code(&self) -> Option<&str> {
-        self.body()?.code()
+        self.api()?.code()
     }
 
-    /// What went wrong, as the error body says.
+    /// What went wrong, as the error body says (read as [`error_code`](Self::error_code) is).
     pub fn error_summary(&self) -> Option<&str> {
-        self.body()?.summary()
+        self.api()?.summary()
     }
 
-    /// What each cause is, as the error body lists them; empty when it lists none.
+    /// What each cause is, as the error body lists them (read as
+    /// [`error_code`](Self::error_code) is); empty when it lists none.
     pub fn error_causes(&self) -> Vec<&str> {
-        self.body().map(ErrorBody::causes).unwrap_or_default()
+        self.api().map(|api| api.causes()).unwrap_or_default()
+    }
+
+    fn api(&self) -> Option<&ApiError<E>> {
+        match self {
+            Self::Api(api) => Some(api),
+            _ => None,
+        }
     }
 
     /// The request id of the response, for the API's support.
@@ -350,6 +360,10 @@ pub struct ApiError<E = serde_json::Value> {
     /// Whether the body was longer than the client reads of an error body (1 MiB, or
     /// `max_response_bytes` when lower) and was cut there, so that it could not be decoded.
     pub cut: bool,
+    /// The body as any JSON, when it did not decode as `E` (a field of another type than
+    /// declared) or says nothing by its fields: it may still say its code, summary and
+    /// causes by the names APIs commonly give them.
+    json: Option<serde_json::Value>,
 }
 
 impl<E: ErrorBody> ApiError<E> {
@@ -373,12 +387,52 @@ impl<E: ErrorBody> ApiError<E> {
             .as_ref()
             .is_some_and(|body| body.code().is_some() || body.summary().is_some());
         let raw_body = (!body.is_empty() && !described).then(|| start_of(shown));
+        let json = match (described, echoed) {
+            (true, _) => None,
+            (false, false) => serde_json::from_slice(body).ok(),
+            // Only what is shown of a body that echoed the secret, which has it blanked out.
+            (false, true) => raw_body
+                .as_deref()
+                .and_then(|raw| serde_json::from_str(raw).ok()),
+        };
         Self {
             operation,
             meta,
             body: decoded,
             raw_body,
             cut: false,
+            json,
+        }
+    }
+
+    /// The error's code: the decoded body's, or else one the body gives by a common name.
+    pub fn code(&self) -> Option<&str> {
+        let body = self.body.as_ref().and_then(ErrorBody::code);
+        body.or_else(|| self.json.as_ref().and_then(ErrorBody::code))
+    }
+
+    /// What went wrong: the decoded body's summary, or else one the body gives by a common
+    /// name.
+    pub fn summary(&self) -> Option<&str> {
+        let body = self.body.as_ref().and_then(ErrorBody::summary);
+        body.or_else(|| self.json.as_ref().and_then(ErrorBody::summary))
+    }
+
+    /// What each cause is: as the decoded body lists them, or else as the body does by a
+    /// common name; empty when it lists none.
+    pub fn causes(&self) -> Vec<&str> {
+        let causes = self
+            .body
+            .as_ref()
+            .map(ErrorBody::causes)
+            .unwrap_or_default();
+        match causes.is_empty() {
+            true => self
+                .json
+                .as_ref()
+                .map(ErrorBody::causes)
+                .unwrap_or_default(),
+            false => causes,
         }
     }
 }
@@ -393,30 +447,14 @@ impl<E: ErrorBody> fmt::Display for ApiError<E> {
             status.as_u16(),
             status.canonical_reason().unwrap_or("Unknown Status")
         )?;
-        let body = self.body.as_ref();
-        // A JSON body that is not the declared type (a field it requires left out), or says
-        // nothing by its fields, may still say its code and summary by the names APIs
-        // commonly give them.
-        let json = self
-            .raw_body
-            .as_deref()
-            .and_then(|raw| serde_json::from_str::<serde_json::Value>(raw).ok());
-        let code = body
-            .and_then(ErrorBody::code)
-            .or_else(|| json.as_ref().and_then(ErrorBody::code));
-        let summary = body
-            .and_then(ErrorBody::summary)
-            .or_else(|| json.as_ref().and_then(ErrorBody::summary));
+        let (code, summary) = (self.code(), self.summary());
         if let Some(code) = code {
             write!(f, " ({code})")?;
         }
         if let Some(summary) = summary {
             write!(f, ": {}", shortened(summary))?;
         }
-        let mut causes = body.map(ErrorBody::causes).unwrap_or_default();
-        if causes.is_empty() {
-            causes = json.as_ref().map(ErrorBody::causes).unwrap_or_default();
-        }
+        let causes = self.causes();
         if !causes.is_empty() {
             let shown: Vec<_> = causes
                 .iter()
@@ -430,7 +468,7 @@ impl<E: ErrorBody> fmt::Display for ApiError<E> {
             f.write_str("]")?;
         }
         match &self.raw_body {
-            Some(_) if json.is_some() && (code.is_some() || summary.is_some()) => {}
+            Some(_) if self.json.is_some() && (code.is_some() || summary.is_some()) => {}
             Some(raw) => {
                 let start: String = raw.chars().take(SHOWN_BODY_CHARACTERS).collect();
                 let more = if start.len() < raw.len() { "…" } else { "" };
@@ -440,7 +478,7 @@ impl<E: ErrorBody> fmt::Display for ApiError<E> {
                 };
                 write!(f, ": {why}; it starts with {start:?}{more}")?;
             }
-            None if body.is_none() => write!(f, " with an empty body")?,
+            None if self.body.is_none() => write!(f, " with an empty body")?,
             None => {}
         }
         if let Some(id) = &self.meta.request_id {
@@ -698,6 +736,45 @@ mod tests {
         let other = serde_json::json!({"error": {"status": 500}, "errors": "none"});
         assert_eq!((other.code(), other.summary()), (None, None));
         assert!(other.causes().is_empty());
+    }
+
+    /// A body whose one field has another type than declared does not decode; its code,
+    /// summary and causes are still read by their names, for matching as for the message.
+    #[test]
+    fn the_code_of_a_body_not_of_the_declared_type_is_still_there_to_match() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Declared {
+            #[serde(rename = "errorCode")]
+            code: Option<String>,
+            #[serde(rename = "errorLink")]
+            link: Option<String>,
+        }
+        impl ErrorBody for Declared {}
+        let meta = ResponseMeta {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            request_id: None,
+            rate_limit: Default::default(),
+            retry_after: None,
+            date: None,
+            attempts: 1,
+            retries: Retries::default(),
+        };
+        let body = br#"{"errorCode":"E0000047","errorSummary":"Slow down.","errorLink":5,"errorCauses":[{"errorSummary":"too many"}]}"#;
+        let error = Error::Api(Box::new(ApiError::<Declared>::new(
+            "listThings",
+            meta,
+            body,
+            None,
+        )));
+        assert!(error.body().is_none());
+        assert_eq!(error.error_code(), Some("E0000047"));
+        assert_eq!(error.error_summary(), Some("Slow down."));
+        assert_eq!(error.error_causes(), ["too many"]);
+        assert_eq!(
+            error.to_string(),
+            "listThings: 429 Too Many Requests (E0000047): Slow down. [too many]"
+        );
     }
 
     #[test]

@@ -16,7 +16,8 @@ use super::error::{redact, ApiError, Error, ErrorBody, Result};
 ///
 /// The body can be sent only once, so no redirect resends it anywhere, and an answer
 /// from another origin than the request's (an injected client that follows redirects)
-/// is refused unread.
+/// is refused unread. A 2xx body larger than the limit is an error, unless the caller
+/// `ignores_answer`: it is then cut there.
 pub(crate) async fn exchange<E: ErrorBody>(
     transport: &Transport,
     method: Method,
@@ -24,7 +25,7 @@ pub(crate) async fn exchange<E: ErrorBody>(
     (headers, secret): (HeaderMap, Option<&str>),
     body: Option<Bytes>,
     operation: &'static str,
-    attempt: u32,
+    (attempt, ignores_answer): (u32, bool),
 ) -> Result<(ResponseMeta, Vec<u8>), Error<E>> {
     let failed = |source| transport_error(source, operation, transport);
     let response = http_request(transport, method, url, headers, body)
@@ -49,7 +50,7 @@ pub(crate) async fn exchange<E: ErrorBody>(
         true => limit,
         false => limit.min(MAX_ERROR_BODY_BYTES),
     };
-    let (body, cut) = read_capped(response, read, status.is_success())
+    let (body, cut) = read_capped(response, read, status.is_success() && !ignores_answer)
         .await
         .map_err(|error| match error {
             Some(source) => failed(source),

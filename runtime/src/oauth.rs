@@ -465,7 +465,7 @@ impl TokenEndpoint {
             (headers, secret),
             Some(body.into()),
             TOKEN_REQUEST,
-            attempt,
+            (attempt, false),
         )
         .await?;
         Ok(issued_token(&body))
