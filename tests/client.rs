@@ -1562,6 +1562,31 @@ async fn a_wait_the_server_asks_for_is_read_from_each_header_that_says_it() -> T
     Ok(())
 }
 
+/// A custom attribute named like a standard one would put the name in the profile twice
+/// (which Okta takes is unspecified): the upload is refused before anything is sent.
+#[tokio::test]
+async fn a_custom_attribute_named_like_a_standard_one_is_never_sent() -> TestResult {
+    let server = server_answering(ResponseTemplate::new(202)).await;
+    let mut body = upsert_body();
+    body.profiles[0]
+        .profile
+        .additional_properties
+        .insert("email".to_owned(), "other@example.com".to_owned());
+    let error = api(&server)
+        .upload_identity_source_data_for_upsert("0oa1", "aps1", &body)
+        .await
+        .expect_err("a name given twice");
+    match &error {
+        Error::InvalidRequest { message, .. } => assert!(
+            message.contains("`email` is a declared property, given as an additional one too"),
+            "{message}"
+        ),
+        other => panic!("expected Error::InvalidRequest, got {other:?}"),
+    }
+    assert!(received(&server).await.is_empty(), "nothing is sent");
+    Ok(())
+}
+
 /// A loopback server that answers every request with `answer` (a whole HTTP response) and
 /// counts them: its port and the count.
 async fn answering_every_request(answer: String) -> std::io::Result<(u16, Arc<AtomicU32>)> {

@@ -391,8 +391,26 @@ pub struct IdentitySourceUserProfileForUpsert {
     #[serde(rename = "userName", default, skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// Properties beyond the declared ones, sent and received as part of the object.
-    #[serde(flatten)]
+    ///
+    /// A key that names a declared property is refused when the object is sent.
+    #[serde(
+        flatten,
+        serialize_with = "api_client_runtime::codegen::additional::serialize::<IdentitySourceUserProfileForUpsert, _, _>"
+    )]
     pub additional_properties: std::collections::BTreeMap<String, String>,
+}
+
+impl api_client_runtime::codegen::additional::Declared
+for IdentitySourceUserProfileForUpsert {
+    const PROPERTIES: &'static [&'static str] = &[
+        "email",
+        "firstName",
+        "homeAddress",
+        "lastName",
+        "mobilePhone",
+        "secondEmail",
+        "userName",
+    ];
 }
 
 impl api_client_runtime::ErrorBody for Error {

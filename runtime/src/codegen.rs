@@ -10,6 +10,11 @@ pub use reqwest::Method;
 /// each use (which goes too deep through large graphs of types).
 pub const fn assert_send_sync<T: ?Sized + Send + Sync>() {}
 
+/// Serde support for the properties an object does not declare.
+pub mod additional {
+    pub use crate::additional::{serialize, Declared};
+}
+
 /// Serde support for optional, nullable properties.
 pub mod nullable {
     pub use crate::nullable::deserialize;

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod additional;
 mod auth;
 mod base_url;
 mod call;

@@ -81,25 +81,52 @@ fn stated_send_sync(name: &proc_macro2::Ident, kind: &TypeKind) -> TokenStream {
     }
 }
 
-fn struct_def(docs: &TokenStream, name: &proc_macro2::Ident, s: &Struct) -> TokenStream {
+fn struct_def(type_docs: &TokenStream, name: &proc_macro2::Ident, s: &Struct) -> TokenStream {
     let default = s.derive_default.then(|| quote!(Default,));
     let fields = s.fields.iter().map(field);
+    // A key of the map that names a declared property would be written twice: the object
+    // refuses it when written (`api_client_runtime::additional`).
+    let guarded = s.additional.is_some() && !s.fields.is_empty();
     let additional = s.additional.as_ref().map(|additional| {
         let field_name = ident(&additional.rust_name);
         let value = type_tokens(&additional.value, ModelsPath::Local);
+        let what = "Properties beyond the declared ones, sent and received as part of the object.";
+        let (doc, serde) = match guarded {
+            true => {
+                let with =
+                    format!("api_client_runtime::codegen::additional::serialize::<{name}, _, _>");
+                (
+                    docs([
+                        what,
+                        "A key that names a declared property is refused when the object is sent.",
+                    ]),
+                    quote!(#[serde(flatten, serialize_with = #with)]),
+                )
+            }
+            false => (docs([what]), quote!(#[serde(flatten)])),
+        };
         quote! {
-            /// Properties beyond the declared ones, sent and received as part of the object.
-            #[serde(flatten)]
+            #doc
+            #serde
             pub #field_name: std::collections::BTreeMap<String, #value>,
         }
     });
+    let declared = guarded.then(|| {
+        let names = s.fields.iter().map(|field| &field.wire_name);
+        quote! {
+            impl api_client_runtime::codegen::additional::Declared for #name {
+                const PROPERTIES: &'static [&'static str] = &[#(#names),*];
+            }
+        }
+    });
     quote! {
-        #docs
+        #type_docs
         #[derive(Debug, Clone, PartialEq, #default serde::Serialize, serde::Deserialize)]
         pub struct #name {
             #(#fields)*
             #additional
         }
+        #declared
     }
 }
 
