@@ -367,17 +367,21 @@ pub struct ApiError<E = serde_json::Value> {
 }
 
 impl<E: ErrorBody> ApiError<E> {
-    /// The error of an answer with `body`, to a request that sent `secret` (its credential).
-    /// A body that echoes the secret (a debug page, a proxy's error) is not decoded: it is
-    /// kept only as its start, with the secret blanked out, so that no message or `Debug`
-    /// of the error shows it. (`meta`'s request id has had the secret blanked out already.)
+    /// The error of an answer with `body` (`cut` short at the client's limit, or whole),
+    /// to a request that sent `secret` (its credential). A body that echoes the secret (a
+    /// debug page, a proxy's error) is not decoded: it is kept only as its start, with the
+    /// secret blanked out, so that no message or `Debug` of the error shows it, nor the start
+    /// of it a cut body ends in. (`meta`'s request id has had the secret blanked out already.)
     pub(crate) fn new(
         operation: &'static str,
         meta: ResponseMeta,
-        body: &[u8],
+        (body, cut): (&[u8], bool),
         secret: Option<&str>,
     ) -> Self {
-        let (shown, echoed) = redacted(body, secret);
+        let (mut shown, mut echoed) = redacted(body, secret);
+        if let (true, Some(secret)) = (cut, secret) {
+            echoed |= redact_cut_end(&mut shown, secret);
+        }
         let decoded = match body {
             [] => None,
             _ if echoed => None,
@@ -400,7 +404,7 @@ impl<E: ErrorBody> ApiError<E> {
             meta,
             body: decoded,
             raw_body,
-            cut: false,
+            cut,
             json,
         }
     }
@@ -623,20 +627,53 @@ fn start_of(mut text: String) -> String {
     text
 }
 
-/// Blanks `secret` out of `text` in the forms a server may echo it: as it is,
-/// percent-encoded (in a URL) or with its slashes escaped (in JSON), in any letter case.
-/// Whether it was there.
+/// Blanks `secret` out of `text` in the forms a server may echo it ([`echoed_forms`]), in
+/// any letter case. Whether it was there.
 pub(crate) fn redact(text: &mut String, secret: &str) -> bool {
+    let mut found = false;
+    for form in echoed_forms(secret) {
+        found |= replace_ignoring_case(text, &form, REDACTED);
+    }
+    found
+}
+
+/// Blanks out the end of `text`, a body read only up to a limit, when it ends in the middle
+/// of `secret` (in one of its [`echoed_forms`]); whether it did.
+fn redact_cut_end(text: &mut String, secret: &str) -> bool {
+    echoed_forms(secret)
+        .iter()
+        .any(|form| replace_cut_end(text, form, REDACTED))
+}
+
+/// The forms a server may echo `secret` in: as it is, percent-encoded (in a URL) or with
+/// its slashes escaped (in JSON); none for a secret too short to be told from text.
+fn echoed_forms(secret: &str) -> Vec<String> {
     if secret.len() < SHORTEST_SECRET {
-        return false;
+        return Vec::new();
     }
     let encoded = utf8_percent_encode(secret, NON_ALPHANUMERIC).to_string();
     let escaped = secret.replace('/', "\\/");
-    let mut found = false;
-    for form in [secret, encoded.as_str(), escaped.as_str()] {
-        found |= replace_ignoring_case(text, form, REDACTED);
+    vec![secret.to_owned(), encoded, escaped]
+}
+
+/// Replaces the end of `text` when it is the start of `needle` (at least
+/// [`SHORTEST_SECRET`] bytes of it, ASCII letters of either case alike), as a text cut
+/// short in the middle of the needle ends; whether it was.
+fn replace_cut_end(text: &mut String, needle: &str, with: &str) -> bool {
+    let (text_bytes, needle) = (text.as_bytes(), needle.as_bytes());
+    let longest = needle.len().saturating_sub(1).min(text_bytes.len());
+    let cut = (SHORTEST_SECRET..=longest).rev().find(|&length| {
+        let start = text_bytes.len() - length;
+        text.is_char_boundary(start) && text_bytes[start..].eq_ignore_ascii_case(&needle[..length])
+    });
+    match cut {
+        Some(length) => {
+            text.truncate(text.len() - length);
+            text.push_str(with);
+            true
+        }
+        None => false,
     }
-    found
 }
 
 /// Replaces every `needle` in `text`, ASCII letters of either case alike; whether there was
@@ -663,6 +700,19 @@ fn replace_ignoring_case(text: &mut String, needle: &str, with: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What an answer of `status` with no headers of note says.
+    fn meta(status: StatusCode) -> ResponseMeta {
+        ResponseMeta {
+            status,
+            request_id: None,
+            rate_limit: Default::default(),
+            retry_after: None,
+            date: None,
+            attempts: 1,
+            retries: Retries::default(),
+        }
+    }
 
     #[test]
     fn a_request_never_sent_is_told_from_one_that_may_have_reached_the_server() {
@@ -704,6 +754,27 @@ mod tests {
             shown,
             r#"{"[redacted]":[1],"errorSummary":"bad [redacted]"}"#
         );
+    }
+
+    #[test]
+    fn a_body_cut_in_the_middle_of_the_secret_has_its_start_blanked_out() {
+        let secret = "00SECRETtokenVALUE";
+        let error = |body: &str, cut| {
+            ApiError::<serde_json::Value>::new(
+                "op",
+                meta(StatusCode::BAD_REQUEST),
+                (body.as_bytes(), cut),
+                Some(secret),
+            )
+        };
+        let cut = error("error: 00secretTOK", true);
+        assert_eq!(cut.raw_body, Some(format!("error: {REDACTED}")));
+        // Fewer bytes of it than a secret has are left: they tell nothing.
+        let short = error("error: 00S", true);
+        assert_eq!(short.raw_body.as_deref(), Some("error: 00S"));
+        // A whole body that ends as the secret starts does not hold it.
+        let whole = error("error: 00secretTOK", false);
+        assert_eq!(whole.raw_body.as_deref(), Some("error: 00secretTOK"));
     }
 
     #[test]
@@ -751,20 +822,12 @@ mod tests {
             link: Option<String>,
         }
         impl ErrorBody for Declared {}
-        let meta = ResponseMeta {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            request_id: None,
-            rate_limit: Default::default(),
-            retry_after: None,
-            date: None,
-            attempts: 1,
-            retries: Retries::default(),
-        };
+        let meta = meta(StatusCode::TOO_MANY_REQUESTS);
         let body = br#"{"errorCode":"E0000047","errorSummary":"Slow down.","errorLink":5,"errorCauses":[{"errorSummary":"too many"}]}"#;
         let error = Error::Api(Box::new(ApiError::<Declared>::new(
             "listThings",
             meta,
-            body,
+            (body, false),
             None,
         )));
         assert!(error.body().is_none());
@@ -779,17 +842,10 @@ mod tests {
 
     #[test]
     fn a_body_that_says_no_code_or_summary_is_shown_in_part() {
-        let meta = ResponseMeta {
-            status: StatusCode::NOT_FOUND,
-            request_id: None,
-            rate_limit: Default::default(),
-            retry_after: None,
-            date: None,
-            attempts: 1,
-            retries: Retries::default(),
-        };
+        let meta = meta(StatusCode::NOT_FOUND);
         let body = format!("{{\"note\": \"{}\"}}", "é".repeat(300));
-        let error = ApiError::<serde_json::Value>::new("getThing", meta, body.as_bytes(), None);
+        let error =
+            ApiError::<serde_json::Value>::new("getThing", meta, (body.as_bytes(), false), None);
         let start: String = body.chars().take(SHOWN_BODY_CHARACTERS).collect();
         assert_eq!(
             error.to_string(),

@@ -63,8 +63,7 @@ pub(crate) async fn exchange<E: ErrorBody>(
     if status.is_success() {
         Ok((meta, body))
     } else {
-        let mut error = ApiError::new(operation, meta, &body, secret);
-        error.cut = cut;
+        let error = ApiError::new(operation, meta, (&body, cut), secret);
         Err(Error::Api(Box::new(error)))
     }
 }
