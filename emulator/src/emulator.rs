@@ -2,7 +2,7 @@
 //! read access to its state.
 
 use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::faults::{Fault, FaultQueue, RequestFault};
-use crate::limits::{Limits, RateLimit, Timings, bounded};
+use crate::limits::{Limits, MAX_CLOCK_SKEW, RateLimit, Timings, bounded};
 use crate::oauth::{ServiceApp, TokenIssuer};
 use crate::rate_limit::RateWindow;
 use crate::recording::{RecordedRequest, Recorder};
@@ -130,9 +130,11 @@ impl EmulatorBuilder {
         self
     }
 
-    /// An API token accepted as `Authorization: SSWS <token>`, with access to everything.
+    /// An API token accepted as `Authorization: SSWS <token>`, with access to everything;
+    /// taken without the spaces around it, as clients send it.
     pub fn api_token(mut self, token: impl Into<String>) -> Self {
-        self.api_tokens.push(token.into());
+        let token: String = token.into();
+        self.api_tokens.push(token.trim().to_owned());
         self
     }
 
@@ -167,11 +169,14 @@ impl EmulatorBuilder {
         self
     }
 
-    /// At most `limit` API requests in each `window`. Default 600 a minute.
+    /// At most `limit` API requests in each `window` (at least a millisecond). Default 600
+    /// a minute. An injected 429 ([`Fault::Status`](crate::Fault::Status)) says the window
+    /// resets when the current one ends, so a client that waits for it (as Okta's clients
+    /// do) waits up to a window: a test gives a short one.
     pub fn rate_limit(mut self, limit: u32, window: Duration) -> Self {
         self.rate_limit = RateLimit {
             limit,
-            window: bounded(window),
+            window: bounded(window).max(Duration::from_millis(1)),
         };
         self
     }
@@ -190,13 +195,16 @@ impl EmulatorBuilder {
 
     /// How many finished (`CLOSED`, `COMPLETED`, `ERROR`, `EXPIRED`) sessions each source
     /// keeps; older ones are forgotten (their GET answers 404), so memory stays bounded
-    /// however long the emulator runs. Default 1000.
+    /// however long the emulator runs. Default 1000. With 0 a session is forgotten as it
+    /// finishes, so that no client sees it finished: for a test of a client that meets a
+    /// session gone (the binary takes at least 1).
     pub fn finished_sessions_kept(mut self, sessions: usize) -> Self {
         self.finished_sessions_kept = sessions;
         self
     }
 
-    /// The address to listen on. Default `127.0.0.1:0` (a free port).
+    /// The address to listen on. Default `127.0.0.1:0` (a free port). With an unspecified
+    /// address (`0.0.0.0`, `::`: every address), [`Emulator::base_url`] names loopback.
     pub fn bind(mut self, address: SocketAddr) -> Self {
         self.address = address;
         self
@@ -214,9 +222,16 @@ impl EmulatorBuilder {
     /// Runs the service's clock `skew` ahead of this machine's (behind when negative), as a
     /// service's clock may be from a client's: the sessions' times, `Date`,
     /// `X-Rate-Limit-Reset` and the times OAuth checks assertions and tokens against.
-    /// Default none.
+    /// Default none; at most a day either way (a larger skew is taken as a day).
     pub fn clock_skew(mut self, skew: TimeDelta) -> Self {
-        self.clock_skew = skew;
+        self.clock_skew = skew.clamp(-MAX_CLOCK_SKEW, MAX_CLOCK_SKEW);
+        self
+    }
+
+    /// How long [`Emulator::shutdown`] lets open connections finish before it ends them
+    /// (and the requests a [`Fault::Slow`](crate::Fault::Slow) holds back). Default 5 s.
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.connections.shutdown_grace = bounded(grace);
         self
     }
 
@@ -226,7 +241,10 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Binds the address and starts serving on the current tokio runtime.
+    /// Binds the address and starts serving on the current tokio runtime, which must go on
+    /// running while it serves: an emulator shared by several tests needs a runtime that
+    /// outlives each of them (one of its own, on a thread kept for it), as a
+    /// `#[tokio::test]`'s runtime ends with its test.
     pub async fn start(self) -> Result<Emulator, StartError> {
         let issuer = TokenIssuer::new(&self.apps, self.timings.token_lifetime)?;
         let listener =
@@ -240,7 +258,17 @@ impl EmulatorBuilder {
             address: self.address,
             source,
         })?;
-        let base_url = format!("http://{address}");
+        // A client can't connect to an unspecified address: the URL this machine reaches it at.
+        let reachable = match address.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => {
+                SocketAddr::from((Ipv4Addr::LOCALHOST, address.port()))
+            }
+            IpAddr::V6(ip) if ip.is_unspecified() => {
+                SocketAddr::from((Ipv6Addr::LOCALHOST, address.port()))
+            }
+            _ => address,
+        };
+        let base_url = format!("http://{reachable}");
         let clock = Clock::start(self.clock_skew);
         let state = State {
             service: Service::new(self.limits, self.timings, clock, self.sources)
@@ -321,6 +349,13 @@ impl Emulator {
             .sessions(identity_source, Instant::now())
     }
 
+    /// The session `id` of an identity source, if it has it (a finished one forgotten, see
+    /// [`EmulatorBuilder::finished_sessions_kept`], it no longer has).
+    pub fn session(&self, identity_source: &str, id: &str) -> Option<SessionView> {
+        let sessions = self.sessions(identity_source);
+        sessions.into_iter().find(|session| session.id == id)
+    }
+
     /// The users completed imports left in an identity source's directory, by external id.
     pub fn users(&self, identity_source: &str) -> BTreeMap<String, DirectoryUser> {
         self.shared
@@ -342,16 +377,24 @@ impl Emulator {
     }
 
     /// Injects a fault; faults of the same kind of target are suffered in the order injected.
+    /// A fault is the emulator's, not a source's: it falls on the next requests whatever
+    /// they ask, so a test that injects faults wants an emulator of its own, not one shared
+    /// with tests that run at the same time.
     pub fn inject(&self, fault: Fault) {
+        // An error answer's status; any other is a server error.
+        let error = |status: u16| match status {
+            400..=599 => status,
+            _ => 500,
+        };
         let mut state = self.shared.lock();
         match fault {
-            Fault::Status { status, count } => {
-                state.faults.push(RequestFault::Status(status), count)
-            }
+            Fault::Status { status, count } => state
+                .faults
+                .push(RequestFault::Status(error(status)), count),
             Fault::Pass { count } => state.faults.push(RequestFault::Pass, count),
-            Fault::StatusAfterCarryingOut { status, count } => {
-                state.faults.push(RequestFault::StatusAfter(status), count)
-            }
+            Fault::StatusAfterCarryingOut { status, count } => state
+                .faults
+                .push(RequestFault::StatusAfter(error(status)), count),
             Fault::DropConnection { count } => state.faults.push(RequestFault::Drop, count),
             Fault::Delay { delay, count } => state.faults.push(RequestFault::Delay(delay), count),
             Fault::Slow { delay, count } => state.faults.push(RequestFault::Slow(delay), count),
@@ -359,7 +402,9 @@ impl Emulator {
         }
     }
 
-    /// Stops accepting connections, lets open ones finish (at most 5 s), and waits.
+    /// Stops accepting connections, lets open ones finish (at most 5 s, see
+    /// [`EmulatorBuilder::shutdown_grace`]), ends the others, and waits. Nothing is carried
+    /// out after it returns.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
         if let Some(server) = self.server.take() {

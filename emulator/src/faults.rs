@@ -17,9 +17,10 @@ pub enum Fault {
     /// The next `count` API requests are answered with `status` (say 503 or 504) and the
     /// Okta error body that comes with it (E0000010 for 503, E0000006 for 403, E0000009 for
     /// other server errors, ...), without being carried out. A 429 is Okta's rate-limit
-    /// refusal: E0000047, `X-Rate-Limit-Remaining: 0` and the current window's reset.
+    /// refusal: E0000047, `X-Rate-Limit-Remaining: 0` and the current window's reset (see
+    /// [`EmulatorBuilder::rate_limit`](crate::EmulatorBuilder::rate_limit)).
     Status {
-        /// The HTTP status to answer.
+        /// The HTTP status to answer: an error's, 400 to 599 (any other is taken as 500).
         status: u16,
         /// How many requests.
         count: u32,
@@ -28,7 +29,7 @@ pub enum Fault {
     /// Okta error body instead of their own answer: a gateway's 504 (or 502) after the
     /// service behind it did the work, so a client can't tell from the answer what was done.
     StatusAfterCarryingOut {
-        /// The HTTP status to answer.
+        /// The HTTP status to answer, as for [`Fault::Status`].
         status: u16,
         /// How many requests.
         count: u32,

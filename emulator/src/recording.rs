@@ -16,6 +16,11 @@ pub struct RecordedRequest {
     /// The status answered, or `None` when no answer was given: the connection dropped (a
     /// fault), or the client gone before a late answer (a delay).
     pub status: Option<u16>,
+    /// The `X-Okta-Request-Id` answered, which a client's retry names in
+    /// `X-Okta-Retry-For`; `None` when no answer was given.
+    pub request_id: Option<String>,
+    /// Its place in the order the requests arrived in.
+    pub(crate) arrival: u64,
 }
 
 impl RecordedRequest {
@@ -23,7 +28,8 @@ impl RecordedRequest {
     fn bytes(&self) -> usize {
         let headers = self.headers.iter();
         let headers: usize = headers.map(|(name, value)| name.len() + value.len()).sum();
-        self.method.len() + self.path.len() + headers
+        let id = self.request_id.as_ref().map_or(0, String::len);
+        self.method.len() + self.path.len() + headers + id
     }
 
     /// The first value of a header, by its lower-case name.
@@ -39,7 +45,8 @@ impl RecordedRequest {
 /// request's headers may be over 100 KB, so a count of requests alone does not bound them.
 pub(crate) const MAX_RECORDED_BYTES: usize = 16 << 20;
 
-/// The last `capacity` requests, as many as fit in [`MAX_RECORDED_BYTES`].
+/// The last `capacity` requests answered (or ended without an answer), as many as fit in
+/// [`MAX_RECORDED_BYTES`].
 #[derive(Debug)]
 pub(crate) struct Recorder {
     capacity: usize,
@@ -72,8 +79,12 @@ impl Recorder {
         }
     }
 
+    /// The requests kept, in the order they arrived (a request answered late is recorded
+    /// after one that came later and was answered at once).
     pub(crate) fn all(&self) -> Vec<RecordedRequest> {
-        self.requests.iter().cloned().collect()
+        let mut requests: Vec<_> = self.requests.iter().cloned().collect();
+        requests.sort_by_key(|request| request.arrival);
+        requests
     }
 }
 
@@ -100,6 +111,8 @@ mod tests {
             path: "/".into(),
             headers: vec![("x-big".into(), "\u{fffd}".repeat(header_bytes / 3))],
             status: Some(404),
+            request_id: None,
+            arrival: 0,
         }
     }
 

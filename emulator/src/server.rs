@@ -15,6 +15,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
 use tower::ServiceExt;
 
 use crate::auth;
@@ -55,7 +56,8 @@ impl std::fmt::Display for DroppedConnection {
 
 impl std::error::Error for DroppedConnection {}
 
-/// Serves connections until `stop` turns true, then lets open ones finish.
+/// Serves connections until `stop` turns true, then lets open ones finish within the
+/// grace, and ends those that did not (and the requests a slow fault still holds back).
 pub(crate) async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
@@ -65,7 +67,10 @@ pub(crate) async fn serve(
     let router = crate::http::router(shared.clone());
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let mut connections = JoinSet::new();
     loop {
+        // The tasks of connections that ended, let go of.
+        while connections.try_join_next().is_some() {}
         // Waiting for a free slot must not keep a stop from being heard.
         let slot = tokio::select! {
             slot = slots.clone().acquire_owned() => match slot {
@@ -100,13 +105,15 @@ pub(crate) async fn serve(
             .max_buf_size(64 * 1024)
             .serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
-        tokio::spawn(async move {
+        connections.spawn(async move {
             let _ = connection.await;
             drop(slot);
         });
     }
     drop(listener);
     let _ = tokio::time::timeout(limits.shutdown_grace, graceful.shutdown()).await;
+    shared.close();
+    connections.shutdown().await;
 }
 
 /// One request, from its arrival to its answer.
@@ -131,6 +138,8 @@ async fn handle(
             })
             .collect(),
         status: None,
+        request_id: None,
+        arrival: shared.arrival(),
     };
     // Recorded however the request ends, its client gone before the answer (a delay) too.
     let mut record = Recording {
@@ -156,8 +165,8 @@ async fn handle(
         return Err(DroppedConnection);
     };
     let mut response = read_to_end.answer(response);
-    add_headers(&mut response, &rate, &shared.clock);
-    record.answered(response.status().as_u16());
+    let request_id = add_headers(&mut response, &rate, &shared.clock);
+    record.answered(response.status().as_u16(), request_id);
     Ok(response)
 }
 
@@ -169,9 +178,10 @@ struct Recording<'s> {
 }
 
 impl Recording<'_> {
-    fn answered(&mut self, status: u16) {
+    fn answered(&mut self, status: u16, request_id: String) {
         if let Some(request) = &mut self.request {
             request.status = Some(status);
+            request.request_id = Some(request_id);
         }
     }
 }
@@ -192,11 +202,14 @@ async fn api_request(
 ) -> Result<(Response<Body>, RateStatus), DroppedConnection> {
     let fault = shared.lock().faults.take();
     if let Some(RequestFault::Slow(delay)) = fault {
-        // A task of its own, which the client going away does not end.
+        // A task of its own, which the client going away does not end; the emulator
+        // stopping does.
         let shared = Arc::clone(shared);
         let slow = tokio::spawn(async move {
-            tokio::time::sleep(delay).await;
-            carry_out(&shared, router, request, None).await
+            tokio::select! {
+                () = tokio::time::sleep(delay) => carry_out(&shared, router, request, None).await,
+                () = shared.closed() => Err(DroppedConnection),
+            }
         });
         return slow.await.unwrap_or(Err(DroppedConnection));
     }
@@ -282,11 +295,11 @@ const RATE_LIMIT: HeaderName = HeaderName::from_static("x-rate-limit-limit");
 const RATE_REMAINING: HeaderName = HeaderName::from_static("x-rate-limit-remaining");
 const RATE_RESET: HeaderName = HeaderName::from_static("x-rate-limit-reset");
 
-/// `X-Okta-Request-Id` and the `X-Rate-Limit-*` headers, on every answer (FACTS.md). `Date`
-/// is written by hyper on every answer, from this machine's clock, which it formats once a
-/// second; when the service's clock is set apart from it, `Date` and the reset are the
-/// service clock's.
-fn add_headers(response: &mut Response<Body>, rate: &RateStatus, clock: &Clock) {
+/// `X-Okta-Request-Id` and the `X-Rate-Limit-*` headers, on every answer (FACTS.md); the
+/// request id. `Date` is written by hyper on every answer, from this machine's clock, which
+/// it formats once a second; when the service's clock is set apart from it, `Date` and the
+/// reset are the service clock's.
+fn add_headers(response: &mut Response<Body>, rate: &RateStatus, clock: &Clock) -> String {
     let now = Instant::now();
     let wall_now = match clock.is_skewed() {
         true => clock.system(now),
@@ -303,10 +316,12 @@ fn add_headers(response: &mut Response<Body>, rate: &RateStatus, clock: &Clock) 
             headers.insert(header::DATE, date);
         }
     }
-    if let Ok(id) = HeaderValue::from_bytes(&ids::request_id_bytes()) {
-        headers.insert(REQUEST_ID, id);
+    let id = ids::request_id_bytes();
+    if let Ok(value) = HeaderValue::from_bytes(&id) {
+        headers.insert(REQUEST_ID, value);
     }
     headers.insert(RATE_LIMIT, HeaderValue::from(rate.limit));
     headers.insert(RATE_REMAINING, HeaderValue::from(rate.remaining));
     headers.insert(RATE_RESET, HeaderValue::from(reset_epoch));
+    String::from_utf8_lossy(&id).into_owned()
 }

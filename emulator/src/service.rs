@@ -3,7 +3,7 @@
 //! are tested with made-up time.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use chrono::TimeDelta;
 
@@ -329,11 +329,18 @@ fn view(clock: &Clock, source_id: &str, session: &Session) -> SessionView {
         id: session.id.clone(),
         identity_source_id: source_id.to_owned(),
         status: session.status,
-        created: clock.system(session.created),
-        last_updated: clock.system(session.last_updated),
+        created: in_whole_milliseconds(clock.system(session.created)),
+        last_updated: in_whole_milliseconds(clock.system(session.last_updated)),
         upload_requests: session.upload_requests,
         users_in_session: session.users,
     }
+}
+
+/// `time` to the millisecond before it, as Okta writes times: what the accessors show is
+/// then what a client reads.
+fn in_whole_milliseconds(time: SystemTime) -> SystemTime {
+    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+    UNIX_EPOCH + Duration::from_millis(u64::try_from(since.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// Idle CREATED sessions expire; triggered imports whose processing time is over finish,
@@ -488,7 +495,10 @@ mod tests {
         assert!(service.users(SOURCE, almost).is_empty());
         let done = service.get(SOURCE, &id, t0 + MINUTE).unwrap();
         assert_eq!(done.status, SessionStatus::Completed);
-        assert_eq!(done.last_updated, service.clock.system(t0 + MINUTE));
+        assert_eq!(
+            done.last_updated,
+            in_whole_milliseconds(service.clock.system(t0 + MINUTE))
+        );
         let users = service.users(SOURCE, t0 + MINUTE);
         assert_eq!(users.len(), 2, "the unknown id zz is ignored");
         assert!(users["a"].active && !users["b"].active);

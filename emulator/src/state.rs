@@ -1,7 +1,10 @@
 //! Everything the HTTP layer shares between requests.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
+
+use tokio::sync::watch;
 
 use crate::faults::FaultQueue;
 use crate::limits::Limits;
@@ -33,6 +36,10 @@ pub(crate) struct Shared {
     pub base_url: String,
     /// The service's clock (the service's state keeps a copy).
     pub clock: Clock,
+    /// How many requests arrived so far.
+    arrivals: AtomicU64,
+    /// Turns true once the emulator has stopped serving.
+    closed: watch::Sender<bool>,
 }
 
 impl Shared {
@@ -51,7 +58,25 @@ impl Shared {
             body_timeout,
             base_url,
             clock,
+            arrivals: AtomicU64::new(0),
+            closed: watch::Sender::new(false),
         }
+    }
+
+    /// Marks the emulator stopped: what waits in [`Self::closed`] ends.
+    pub(crate) fn close(&self) {
+        self.closed.send_replace(true);
+    }
+
+    /// Ready once the emulator has stopped serving.
+    pub(crate) async fn closed(&self) {
+        let mut closed = self.closed.subscribe();
+        let _ = closed.wait_for(|closed| *closed).await;
+    }
+
+    /// The place of a request arriving now in the order of arrival.
+    pub(crate) fn arrival(&self) -> u64 {
+        self.arrivals.fetch_add(1, Ordering::Relaxed)
     }
 
     /// The state. A panic while it was held (there should be none) does not take the

@@ -329,24 +329,17 @@ async fn main() -> ExitCode {
         );
     }
     let stopped = stop_signal();
+    // For every address (0.0.0.0), the URL names loopback, which a client here can reach.
+    if let Err(error) = print_base_url(emulator.base_url()) {
+        return cannot_print(emulator, error).await;
+    }
     let address = emulator.address();
     if address.ip().is_unspecified() {
-        // A client can't connect to 0.0.0.0: the URL this machine reaches it at.
-        let loopback = match address {
-            SocketAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            SocketAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
-        };
-        let url = format!("http://{}", SocketAddr::new(loopback, address.port()));
-        if let Err(error) = print_base_url(&url) {
-            return cannot_print(emulator, error).await;
-        }
         say(format_args!(
             "listening on every address ({address}); from another machine use this one's \
              address and port {}",
             address.port()
         ));
-    } else if let Err(error) = print_base_url(emulator.base_url()) {
-        return cannot_print(emulator, error).await;
     }
     say("serving; stop with Ctrl-C or SIGTERM");
     stopped.await;

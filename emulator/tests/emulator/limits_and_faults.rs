@@ -125,6 +125,12 @@ async fn an_injected_status_comes_with_the_error_code_okta_sends_with_it() {
         let answer = refusal(api.list_identity_source_sessions(SOURCE).await);
         assert_eq!((answer.0, answer.1.as_str()), (status, code));
     }
+    // A status that is no error's is a server error, not a success with an error's body.
+    for status in [200, 302, 99, 1000] {
+        emulator.inject(Fault::Status { status, count: 1 });
+        let answer = refusal(api.list_identity_source_sessions(SOURCE).await);
+        assert_eq!((answer.0, answer.1.as_str()), (500, "E0000009"), "{status}");
+    }
 }
 
 #[tokio::test]
@@ -151,6 +157,92 @@ async fn the_client_retries_through_injected_faults_with_retry_headers() {
         [Some(503), Some(504), Some(200)]
     );
     assert_eq!(requests[2].header("x-okta-retry-count"), Some("2"));
+    // Each retry names the answer before it by the request id it was given.
+    let answered = |n: usize| requests[n].request_id.as_deref();
+    assert!(answered(0).is_some_and(|id| id.len() == 27), "{requests:?}");
+    assert_eq!(requests[1].header("x-okta-retry-for"), answered(0));
+    assert_eq!(requests[2].header("x-okta-retry-for"), answered(1));
+}
+
+/// The requests read back in the order they arrived, not the order they were answered.
+#[tokio::test]
+async fn requests_are_recorded_in_the_order_they_arrived() {
+    let emulator = start(builder()).await;
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_millis(300),
+        count: 1,
+    });
+    let late = tokio::spawn({
+        let api = api(&emulator);
+        async move { api.create_identity_source_session(SOURCE).await }
+    });
+    while emulator.request_faults_left() > 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    api(&emulator)
+        .list_identity_source_sessions(SOURCE)
+        .await
+        .unwrap();
+    late.await.unwrap().unwrap();
+    let methods: Vec<_> = emulator
+        .requests()
+        .into_iter()
+        .map(|request| (request.method, request.status))
+        .collect();
+    assert_eq!(
+        methods,
+        [
+            ("POST".to_owned(), Some(201)),
+            ("GET".to_owned(), Some(200))
+        ]
+    );
+}
+
+/// A shutdown ends what is still under way once its grace is over: a request a slow fault
+/// holds back is never carried out, and its client learns that it was not answered.
+#[tokio::test]
+async fn a_shutdown_ends_the_work_still_under_way_after_its_grace() {
+    let emulator = start(builder().shutdown_grace(Duration::from_millis(100))).await;
+    emulator.inject(Fault::Slow {
+        delay: Duration::from_secs(30),
+        count: 1,
+    });
+    let slow = tokio::spawn({
+        let api = api(&emulator);
+        async move { api.create_identity_source_session(SOURCE).await }
+    });
+    while emulator.request_faults_left() > 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    emulator.shutdown().await;
+    let answer = tokio::time::timeout(Duration::from_secs(10), slow)
+        .await
+        .expect("the client hears of the shutdown, not of a create 30 s later")
+        .unwrap();
+    assert!(answer.is_err(), "{answer:?}");
+}
+
+/// What a builder is given that no service could do is taken within reach: a token with
+/// spaces around it as clients send it, and a clock skew of at most a day.
+#[tokio::test]
+async fn builder_settings_out_of_reach_are_taken_within_it() {
+    let emulator = start(
+        builder()
+            .api_token("  spaced-token\n")
+            .clock_skew(TimeDelta::days(365 * 300_000)),
+    )
+    .await;
+    let listed = crate::support::api_with(&emulator, "spaced-token")
+        .list_identity_source_sessions(SOURCE)
+        .send()
+        .await
+        .unwrap();
+    let date = listed.meta().date.unwrap();
+    let ahead = date.duration_since(SystemTime::now()).unwrap_or_default();
+    assert!(
+        ahead <= Duration::from_secs(24 * 60 * 60 + 5),
+        "{ahead:?} ahead"
+    );
 }
 
 #[tokio::test]

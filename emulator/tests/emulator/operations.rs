@@ -370,3 +370,41 @@ async fn a_request_with_two_authorization_headers_is_refused() {
         assert_eq!(response.status(), 401, "{pair:?}");
     }
 }
+
+/// What the accessors show of a session is what a client reads of it: one session by its
+/// id, and its times to the millisecond, as Okta writes them.
+#[tokio::test]
+async fn a_session_read_by_id_is_the_one_a_client_reads() {
+    let emulator = start(builder()).await;
+    let created = api(&emulator)
+        .create_identity_source_session(SOURCE)
+        .await
+        .unwrap();
+    let view = emulator.session(SOURCE, &created.id).expect("the session");
+    assert_eq!(view.status, SessionStatus::Created);
+    let millis = |time: std::time::SystemTime| {
+        time.duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+            % 1_000_000
+    };
+    assert_eq!((millis(view.created), millis(view.last_updated)), (0, 0));
+    assert_eq!(
+        created.created.map(std::time::SystemTime::from),
+        Some(view.created)
+    );
+    assert_eq!(emulator.session(SOURCE, "apsNone"), None);
+    assert_eq!(emulator.session("0oaUnknown", &created.id), None);
+}
+
+/// Bound to every address, the emulator is reached at loopback, the URL it gives.
+#[tokio::test]
+async fn bound_to_every_address_it_gives_a_loopback_url() {
+    let emulator = start(builder().bind("0.0.0.0:0".parse().unwrap())).await;
+    let port = emulator.address().port();
+    assert_eq!(emulator.base_url(), format!("http://127.0.0.1:{port}"));
+    api(&emulator)
+        .list_identity_source_sessions(SOURCE)
+        .await
+        .unwrap();
+}
