@@ -93,7 +93,8 @@ pub struct UsersArgs {
     /// What to do with an invalid record: stop before sending anything, or skip it.
     #[arg(long, value_enum, default_value_t = OnInvalid::Fail, value_name = "WHAT")]
     pub on_invalid: OnInvalid,
-    /// What to do when an external id appears more than once: stop, or keep the last one.
+    /// What to do when an external id appears more than once: take the later records as
+    /// invalid, or keep the last one.
     #[arg(long, value_enum, default_value_t = Duplicates::Fail, value_name = "WHAT")]
     pub duplicates: Duplicates,
     /// What to do when Okta refuses an upload for good (400): cancel the session and stop
@@ -221,7 +222,8 @@ pub enum OnInvalid {
 /// `--duplicates`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Duplicates {
-    /// Stop before sending anything.
+    /// Take each record after the first with that external id as invalid: stop before
+    /// sending anything, or with --on-invalid skip leave it out and import the first.
     Fail,
     /// Import the last record with that external id.
     LastWins,

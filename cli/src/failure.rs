@@ -68,9 +68,10 @@ impl Failure {
             Stop::InvalidRecords { count: n } => {
                 format!("{}; nothing was sent", count(*n as u64, "invalid record"))
             }
+            // It may be another run's, under way: the advice must not break that run.
             Stop::ActiveSession(session) => format!(
-                "{stop}; cancel it with `okta-import sessions cancel {}`, or pass \
-                 --cancel-stale-session",
+                "{stop}; if no other run is using it, cancel it with `okta-import sessions \
+                 cancel {}`, or pass --cancel-stale-session",
                 session.id
             ),
             Stop::SessionInUse { session, .. } => format!(

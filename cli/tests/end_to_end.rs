@@ -1330,7 +1330,7 @@ async fn a_session_left_open_stops_the_import_unless_cancel_stale_session_is_giv
     );
     assert!(run.stderr.contains(&said), "{}", run.all());
     let hint = format!(
-        "; cancel it with `okta-import sessions cancel {}`, or pass --cancel-stale-session\n",
+        "; if no other run is using it, cancel it with `okta-import sessions cancel {}`, or pass --cancel-stale-session\n",
         stale.id
     );
     assert!(run.stderr.ends_with(&hint), "{}", run.all());
@@ -1407,9 +1407,9 @@ async fn json_lines_are_imported_and_rate_limit_waits_are_logged_with_the_time_l
         .await;
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(
-        run.stderr
-            .lines()
-            .any(|l| l.starts_with("waiting ") && l.ends_with("s for the rate limit")),
+        run.stderr.lines().any(|l| l.starts_with("waiting ")
+            && l.contains(" (until ")
+            && l.ends_with(" UTC) for the rate limit")),
         "{}",
         run.stderr
     );

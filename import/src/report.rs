@@ -88,6 +88,21 @@ pub struct SessionReport {
 }
 
 impl SessionReport {
+    /// What became of the uploads whose answer never came, in words: Okta may have taken
+    /// them, unless the session ended without an import (cancelled or expired), which
+    /// imported none of them either way.
+    pub fn unanswered_fate(&self) -> &'static str {
+        match self.status {
+            IdentitySourceSessionStatus::Closed => {
+                "the session was cancelled, so none of them is imported"
+            }
+            IdentitySourceSessionStatus::Expired => {
+                "the session expired, so none of them is imported"
+            }
+            _ => "Okta may have taken them",
+        }
+    }
+
     /// A session just made, in `status`, nothing uploaded yet.
     pub(crate) fn new(id: String, status: IdentitySourceSessionStatus) -> Self {
         Self {
@@ -354,9 +369,10 @@ impl fmt::Display for Report {
             if session.uploads_unanswered > 0 {
                 writeln!(
                     f,
-                    "    and {} of {} whose answer never came (Okta may have taken them)",
+                    "    and {} of {} whose answer never came ({})",
                     count(u64::from(session.uploads_unanswered), "upload"),
-                    count(session.records_unanswered, "record")
+                    count(session.records_unanswered, "record"),
+                    session.unanswered_fate()
                 )?;
             }
         }
@@ -505,6 +521,23 @@ mod tests {
             "3 users and 1 deactivation sent in 1 session; 6 requests (1 retry, 0 rate-limited), 2.5 s (0.5 s waiting)\n  session aps1: COMPLETED (3 users, 1 deactivation)\n"
         );
         assert!(report().is_complete_success());
+    }
+
+    #[test]
+    fn uploads_unanswered_are_said_possibly_taken_only_where_an_import_may_come() {
+        use IdentitySourceSessionStatus as Status;
+        let fate = |status| SessionReport::new("aps1".into(), status).unanswered_fate();
+        for status in [Status::InProgress, Status::Triggered, Status::Completed] {
+            assert_eq!(fate(status.clone()), "Okta may have taken them", "{status}");
+        }
+        assert_eq!(
+            fate(Status::Closed),
+            "the session was cancelled, so none of them is imported"
+        );
+        assert_eq!(
+            fate(Status::Expired),
+            "the session expired, so none of them is imported"
+        );
     }
 
     #[test]

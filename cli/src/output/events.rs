@@ -97,7 +97,7 @@ impl<'a> EventDisplay<'a> {
             )),
             Event::Waiting { reason, until } => {
                 let left = (until - Utc::now()).to_std().unwrap_or_default();
-                progress.waiting(&reason.to_string(), left);
+                progress.waiting(&reason.to_string(), left, until);
             }
             Event::SessionCreated { session, id } => {
                 // A session that resends uploads whose answer was unclear comes after the plan's.

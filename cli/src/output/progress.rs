@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 
 use super::summary::count;
@@ -120,14 +121,19 @@ impl Progress {
         }
     }
 
-    /// A wait of `left` for `reason` (rate limit, cool-down); the bar counts it down.
-    pub fn waiting(&self, reason: &str, left: Duration) {
-        if let Ok(mut until) = self.wait_until.lock() {
-            *until = Some(Instant::now() + left);
+    /// A wait of `left` for `reason` (rate limit, cool-down), ending at `until`: the bar
+    /// counts it down; a line says when it ends, as a log read later can't count.
+    pub fn waiting(&self, reason: &str, left: Duration, until: DateTime<Utc>) {
+        if let Ok(mut wait_until) = self.wait_until.lock() {
+            *wait_until = Some(Instant::now() + left);
         }
         match self.mode {
             Mode::Bar => self.bar.set_message(format!("waiting for {reason}")),
-            Mode::Lines => terminal::say(format_args!("waiting {} for {reason}", seconds(left))),
+            Mode::Lines => terminal::say(format_args!(
+                "waiting {} (until {} UTC) for {reason}",
+                seconds(left),
+                until.format("%H:%M:%S")
+            )),
             Mode::Quiet => {}
         }
     }
@@ -169,11 +175,12 @@ fn checking_style() -> ProgressStyle {
         .unwrap_or_else(|_| ProgressStyle::default_spinner())
 }
 
-/// The bar: elapsed time, bar, what is uploaded (`noun`s), the time left of a wait and what
-/// is happening, cut to the terminal's width so that the bar never wraps.
+/// The bar, on two lines: what is happening, with the time left of a wait, on a line of its
+/// own (cut to the terminal's width, which it then has all of); the elapsed time, the bar
+/// and what is uploaded (`noun`s) below it, in 80 columns.
 fn bar_style(wait_until: Arc<Mutex<Option<Instant>>>, noun: &str) -> ProgressStyle {
     let template = format!(
-        "{{spinner}} [{{elapsed_precise}}] {{bar:25}} {{pos}}/{{len}} {noun}s  {{left}}{{wide_msg}}"
+        "{{spinner}} {{left}}{{wide_msg}}\n  [{{elapsed_precise}}] {{bar:30}} {{pos}}/{{len}} {noun}s"
     );
     ProgressStyle::with_template(&template)
         .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -231,9 +238,10 @@ mod tests {
         screen.contents()
     }
 
+    /// On a terminal of 80 columns, what happens and a wait's reason are shown whole.
     #[test]
     fn the_bar_shows_what_is_uploaded_what_happens_and_a_wait_counted_down() {
-        let screen = InMemoryTerm::new(6, 120);
+        let screen = InMemoryTerm::new(6, 80);
         let target = ProgressDrawTarget::term_like_with_hz(Box::new(screen.clone()), 255);
         let progress =
             Progress::with_bar(Mode::Bar, ProgressBar::with_draw_target(Some(0), target));
@@ -243,31 +251,43 @@ mod tests {
             line.ends_with("] reading and checking the records") && !line.contains("0/0"),
             "{line}"
         );
-        progress.start(300, 100);
-        progress.uploaded(200);
-        progress.status("session 1 of 2 (aps1): created".into());
-        let line = drawn(&progress, &screen);
+        progress.start(30_000, 7_412);
+        progress.uploaded(20_000);
+        progress.status("session 3 of 4 (apsQMnhVEKERMYRsA43U): created".into());
+        let shown = drawn(&progress, &screen);
+        let lines: Vec<&str> = shown.lines().collect();
         assert!(
-            line.ends_with("200/400 records  session 1 of 2 (aps1): created"),
-            "{line}"
+            lines[0].ends_with(" session 3 of 4 (apsQMnhVEKERMYRsA43U): created"),
+            "{shown}"
         );
-        progress.waiting("the cool-down after a start", Duration::from_secs(90));
-        let line = drawn(&progress, &screen);
-        // 1m 30s, or a second less on a slow machine.
+        assert!(lines[1].ends_with(" 20000/37412 records"), "{shown}");
+        progress.waiting(
+            "the cool-down after a start",
+            Duration::from_secs(298),
+            Utc::now() + Duration::from_secs(298),
+        );
+        let shown = drawn(&progress, &screen);
+        let lines: Vec<&str> = shown.lines().collect();
+        // 4m 58s, or a second less on a slow machine.
         assert!(
-            line.contains("200/400 records  1m ")
-                && line.ends_with("s left, waiting for the cool-down after a start"),
-            "{line}"
+            lines[0].contains(" 4m ")
+                && lines[0].ends_with("s left, waiting for the cool-down after a start"),
+            "{shown}"
         );
+        assert!(lines[1].ends_with(" 20000/37412 records"), "{shown}");
         // A new status ends the wait's countdown; a step goes above the bar.
-        progress.status("session 2 of 2 (aps2): created".into());
-        progress.step("Session 1 finished");
-        let screen = drawn(&progress, &screen);
-        let lines: Vec<&str> = screen.lines().collect();
-        assert_eq!(lines[0], "Session 1 finished", "{screen}");
+        progress.status("session 4 of 4 (aps2): created".into());
+        progress.step("Session 3 finished");
+        let shown = drawn(&progress, &screen);
+        let lines: Vec<&str> = shown.lines().collect();
+        assert_eq!(lines[0], "Session 3 finished", "{shown}");
         assert!(
-            lines[1].ends_with("records  session 2 of 2 (aps2): created"),
-            "{screen}"
+            lines[1].ends_with(" session 4 of 4 (aps2): created"),
+            "{shown}"
+        );
+        assert!(
+            lines.iter().all(|line| line.chars().count() <= 80),
+            "{shown}"
         );
         progress.finish();
     }

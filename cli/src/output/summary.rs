@@ -199,24 +199,28 @@ fn write_sessions(out: &mut impl Write, report: &Report) -> io::Result<()> {
             writeln!(
                 out,
                 "Session {} also got {} of {} whose answer never came, as the import stopped: \
-                 Okta may have taken them.",
+                 {}.",
                 i + 1,
                 count(u64::from(s.uploads_unanswered), "upload"),
                 count(s.records_unanswered, "record"),
+                s.unanswered_fate(),
             )?;
         }
     }
     writeln!(out)
 }
 
-/// What was sent, imported, left out and warned about: what was imported when a session
-/// that took uploads ended otherwise than `COMPLETED` (cancelled, expired, `ERROR`), of what
-/// was sent; duplicates, refused uploads and those put aside when there are some; after a
-/// failure, only the counts that are not zero (and `none` when nothing was sent).
+/// What was sent, imported, left out and warned about: what was imported, of what was
+/// sent, when a session that took uploads ended otherwise than `COMPLETED` (cancelled,
+/// expired, `ERROR`), or when some of it was (a session's import still going on in Okta
+/// as the import stopped: of one that is, alone, nothing is said); duplicates, refused
+/// uploads and those put aside when there are some; after a failure, only the counts that
+/// are not zero (and `none` when nothing was sent).
 fn count_rows(report: &Report, failed: bool) -> Vec<[String; 2]> {
     let (users, deactivations) = (report.users_sent, report.users_deactivated);
     let imported = (report.users_imported, report.deactivations_imported);
     let ended_otherwise = report.sessions.iter().any(ended_otherwise);
+    let some_of = |imported: u64, sent: u64| ended_otherwise || (0 < imported && imported < sent);
     let [invalid, duplicates, refused, put_aside] = [
         report.invalid.len(),
         report.warnings.len(),
@@ -233,11 +237,15 @@ fn count_rows(report: &Report, failed: bool) -> Vec<[String; 2]> {
             unless_failed(deactivations),
         ),
         ("invalid records", invalid, unless_failed(invalid)),
-        ("users imported", imported.0, ended_otherwise && users > 0),
+        (
+            "users imported",
+            imported.0,
+            users > 0 && some_of(imported.0, users),
+        ),
         (
             "deactivations imported",
             imported.1,
-            ended_otherwise && deactivations > 0,
+            deactivations > 0 && some_of(imported.1, deactivations),
         ),
         ("records replaced (last wins)", duplicates, duplicates > 0),
         ("uploads refused", refused, refused > 0),
@@ -338,6 +346,43 @@ mod tests {
     use okta_identity_source_import::{Position, RejectedUpload};
 
     use super::*;
+
+    /// Stopped while a session's import ran on in Okta, the import says what was imported
+    /// of what was sent: the sessions that completed, not that one; of that one alone,
+    /// nothing.
+    #[test]
+    fn what_was_imported_is_said_when_a_session_that_took_uploads_did_not_complete() {
+        let session = |id: &str, status| SessionReport {
+            id: id.to_owned(),
+            status,
+            users: 10_000,
+            deactivations: 0,
+            uploads: 50,
+            uploads_unanswered: 0,
+            records_unanswered: 0,
+        };
+        let mut report = Report {
+            sessions: vec![session("aps1", IdentitySourceSessionStatus::Completed)],
+            users_sent: 10_000,
+            users_imported: 10_000,
+            ..Report::default()
+        };
+        let imported = |report: &Report| {
+            count_rows(report, true)
+                .into_iter()
+                .find(|[what, _]| what == "users imported")
+                .map(|[_, n]| n)
+        };
+        assert_eq!(imported(&report), None, "all sent was imported");
+        report
+            .sessions
+            .push(session("aps2", IdentitySourceSessionStatus::Triggered));
+        report.users_sent = 20_000;
+        assert_eq!(imported(&report).as_deref(), Some("10000"));
+        report.sessions.remove(0);
+        (report.users_sent, report.users_imported) = (10_000, 0);
+        assert_eq!(imported(&report), None, "its import goes on");
+    }
 
     #[test]
     fn what_was_not_imported_says_what_to_do_about_it_and_only_what_applies() {
