@@ -29,6 +29,8 @@ impl ConfigError {
 pub struct Target {
     /// The client for the Identity Source API.
     pub api: IdentitySourceApi,
+    /// The org's URL, as the client reaches it.
+    pub org: String,
     /// The identity source's id.
     pub source: String,
 }
@@ -95,6 +97,7 @@ impl Connection {
             .build()
             .map_err(|e| ConfigError(e.message().to_owned()))?;
         Ok(Target {
+            org: client.base_url().as_str().trim_end_matches('/').to_owned(),
             api: IdentitySourceApi::new(client),
             source,
         })

@@ -1147,6 +1147,21 @@ fn check_report(report: &Value, emulator: &Emulator, requests_before: usize) {
     assert_eq!(sum("deactivations"), 300);
     assert_eq!(report["users_sent"], 25_000);
     assert_eq!(report["users_deactivated"], 300);
+    // The run it comes from, for whoever reads it later.
+    let run = &report["run"];
+    assert_eq!(
+        run["tool"],
+        concat!("okta-import ", env!("CARGO_PKG_VERSION"))
+    );
+    assert_eq!(run["org_url"], emulator.base_url());
+    assert_eq!(run["identity_source"], SOURCE);
+    assert_eq!(run["users_file"], "users.csv");
+    assert_eq!(run["deactivations_file"], "leavers.txt");
+    let time = |value: &Value| {
+        chrono::DateTime::parse_from_rfc3339(value.as_str().unwrap_or_default())
+            .unwrap_or_else(|error| panic!("{value}: {error}"))
+    };
+    assert!(time(&run["started_at"]) <= time(&report["finished_at"]));
     assert_eq!(report["outcome"], "completed");
     assert_eq!(report["error"], Value::Null);
     assert_eq!(report["signal"], Value::Null);

@@ -12,12 +12,15 @@ use crate::commands::users;
 use crate::config::{ConfigError, TOKEN_VARIABLE};
 use crate::failure::Failure;
 use crate::input::{self, Input, ReadOptions, Reopen};
+use crate::output::outcome::RunContext;
 use crate::output::progress::Mode;
 use crate::output::table;
 use crate::stop_signal::StopSignal;
 
 /// The bundled sample: 300 made-up employees with custom attributes.
 const SAMPLE: &str = include_str!("../../examples/users.csv");
+/// The sample's name, as its records' places and the report name it.
+const SAMPLE_NAME: &str = "examples/users.csv";
 /// The identity source the emulator serves.
 const SOURCE: &str = "0oaDEMO0000000000001";
 /// The emulator's API token; it exists only inside this process.
@@ -77,7 +80,7 @@ async fn import_sample(
     let sample: Reopen<_> = Box::new(|| {
         input::users_from_reader(
             Cursor::new(SAMPLE.as_bytes()),
-            "examples/users.csv".into(),
+            SAMPLE_NAME.into(),
             Format::Csv,
             &ReadOptions::default(),
         )
@@ -86,10 +89,17 @@ async fn import_sample(
     let options = Options::default()
         .cool_down(Duration::from_millis(300))
         .polling(Duration::from_millis(100), Duration::from_secs(1));
+    let context = RunContext::starting(
+        target.org.clone(),
+        target.source.clone(),
+        SAMPLE_NAME.into(),
+        None,
+    );
     let run = users::Run {
         mode: Mode::detect(quiet),
         report_file: None,
         stop: StopSignal::listen().in_process(),
+        context,
     };
     users::import(target, input, options, run, out).await
 }

@@ -14,7 +14,7 @@ use crate::config::{ConfigError, Target};
 use crate::failure::Failure;
 use crate::input::{self, ColumnMap, Delimiter, Input, InputError, ReadOptions, Reopen};
 use crate::output::events::EventDisplay;
-use crate::output::outcome::{DryRunReport, EndedReport};
+use crate::output::outcome::{DryRunReport, EndedReport, RunContext};
 use crate::output::progress::{Mode, Progress};
 use crate::output::report_file::{ReportFile, Unwritten};
 use crate::output::summary::{self, FullList};
@@ -45,10 +45,17 @@ pub async fn run(
     match target.zip(stop) {
         None => dry_run(input, &options, report_file, out),
         Some((target, stop)) => {
+            let context = RunContext::starting(
+                target.org.clone(),
+                target.source.clone(),
+                input::display_name(&args.file),
+                args.deactivate.as_deref().map(input::display_name),
+            );
             let run = Run {
                 mode: Mode::detect(quiet),
                 report_file,
                 stop,
+                context,
             };
             import(target, input, options, run, out).await
         }
@@ -239,6 +246,8 @@ pub struct Run {
     /// Ctrl-C, SIGTERM or SIGHUP, listened for since before the files were read; it knows
     /// whether the service is an emulator of this process (the demo).
     pub stop: StopSignal,
+    /// What the report says of the run.
+    pub context: RunContext,
 }
 
 /// Imports, showing progress; stops cleanly on Ctrl-C, SIGTERM or SIGHUP. Writes the report and prints
@@ -254,6 +263,7 @@ pub async fn import(
         mode,
         report_file,
         mut stop,
+        context,
     } = run;
     let progress = Progress::new(mode);
     // The engine's first event comes after its check and before its first request.
@@ -277,7 +287,17 @@ pub async fn import(
         failure,
         signal: stop.heard(),
     };
-    conclude(report, ended, &display, report_file, out)
+    let written = Written {
+        file: report_file,
+        context,
+    };
+    conclude(report, ended, &display, written, out)
+}
+
+/// Where the report goes, if anywhere, and what it says of the run.
+struct Written {
+    file: Option<ReportFile>,
+    context: RunContext,
 }
 
 /// Why an import ended early, if it did.
@@ -293,9 +313,13 @@ fn conclude(
     report: Report,
     ended: Ended,
     display: &EventDisplay<'_>,
-    report_file: Option<ReportFile>,
+    written: Written,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
+    let Written {
+        file: report_file,
+        context,
+    } = written;
     // Only a signal stops an import; Ctrl-C is the usual one.
     let signal = ended.signal.unwrap_or(Signal::Interrupt);
     let stopped = ended.failure.is_some();
@@ -304,8 +328,13 @@ fn conclude(
     // lose the summary or the outcome either: it is said after them.
     let path = report_file.as_ref().map(|file| file.path().to_path_buf());
     let unwritten = report_file.and_then(|file| {
-        file.write(&EndedReport::new(&report, &outcome, display.planned()))
-            .err()
+        file.write(&EndedReport::new(
+            &context,
+            &report,
+            &outcome,
+            display.planned(),
+        ))
+        .err()
     });
     let full = match unwritten {
         Some(_) => FullList::Lost,

@@ -3,8 +3,9 @@
 //! records were never sent, beside the engine's report. A dry run's report says how its
 //! plan came out the same way, beside the plan.
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use okta_identity_source_import::Report;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use crate::failure::Failure;
 
@@ -24,9 +25,59 @@ struct NotSent {
     deactivations: u64,
 }
 
-/// An import's report as written to `--report FILE`: how it ended, then the engine's report.
+/// What an import's report says of the run it comes from, for whoever reads it later: the
+/// tool, where it imported to, from which files, and when (no credential).
+#[derive(Debug, Clone, Serialize)]
+pub struct RunContext {
+    /// `okta-import` and its version.
+    tool: &'static str,
+    /// The org's URL.
+    org_url: String,
+    /// The identity source's id.
+    identity_source: String,
+    /// The users file (as given).
+    users_file: String,
+    /// The deactivations file, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deactivations_file: Option<String>,
+    /// When the command started, in UTC.
+    #[serde(serialize_with = "to_the_millisecond")]
+    started_at: DateTime<Utc>,
+}
+
+impl RunContext {
+    /// A run starting now, importing `users_file` (and `deactivations_file`) into the
+    /// identity source `source` of the org at `org_url`.
+    pub fn starting(
+        org_url: String,
+        source: String,
+        users_file: String,
+        deactivations_file: Option<String>,
+    ) -> Self {
+        Self {
+            tool: concat!("okta-import ", env!("CARGO_PKG_VERSION")),
+            org_url,
+            identity_source: source,
+            users_file,
+            deactivations_file,
+            started_at: Utc::now(),
+        }
+    }
+}
+
+/// A time as RFC 3339, to the millisecond, in UTC (`2026-11-28T02:30:00.123Z`).
+fn to_the_millisecond<S: Serializer>(time: &DateTime<Utc>, to: S) -> Result<S::Ok, S::Error> {
+    to.serialize_str(&time.to_rfc3339_opts(SecondsFormat::Millis, true))
+}
+
+/// An import's report as written to `--report FILE`: the run it comes from, how it ended,
+/// then the engine's report.
 #[derive(Debug, Serialize)]
 pub struct EndedReport<'a> {
+    /// The run, and when it ended.
+    run: &'a RunContext,
+    #[serde(serialize_with = "to_the_millisecond")]
+    finished_at: DateTime<Utc>,
     /// `completed` (everything imported), `incomplete` (it ran to its end but left records
     /// out, or Okta refused some or ended a session otherwise than `COMPLETED`), `failed` or
     /// `stopped`.
@@ -46,8 +97,13 @@ pub struct EndedReport<'a> {
 }
 
 impl<'a> EndedReport<'a> {
-    /// The report of an import that came to `result`, having planned `planned`.
-    pub fn new(report: &'a Report, result: &Result<(), Failure>, planned: Option<Planned>) -> Self {
+    /// The report of the import `run` that came to `result` now, having planned `planned`.
+    pub fn new(
+        run: &'a RunContext,
+        report: &'a Report,
+        result: &Result<(), Failure>,
+        planned: Option<Planned>,
+    ) -> Self {
         let (outcome, error, signal) = match result {
             Ok(()) => ("completed", None, None),
             Err(Failure::Incomplete(_)) => ("incomplete", None, None),
@@ -61,6 +117,8 @@ impl<'a> EndedReport<'a> {
                 .saturating_sub(report.users_deactivated),
         });
         Self {
+            run,
+            finished_at: Utc::now(),
             outcome,
             error,
             signal,
