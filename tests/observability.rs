@@ -23,13 +23,13 @@ async fn events_describe_each_attempt_and_never_show_the_token() {
 
     let server = MockServer::start().await;
     Mock::given(any())
-        .respond_with(ResponseTemplate::new(503))
+        .respond_with(ResponseTemplate::new(503).insert_header("x-okta-request-id", "req-503"))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
     Mock::given(any())
-        .respond_with(ResponseTemplate::new(204))
+        .respond_with(ResponseTemplate::new(204).insert_header("x-okta-request-id", "req-204"))
         .mount(&server)
         .await;
     let policy = RetryPolicy::default().backoff(
@@ -55,9 +55,10 @@ async fn events_describe_each_attempt_and_never_show_the_token() {
         "operation=\"deleteIdentitySourceSession\"",
         "method=DELETE",
         "path=\"/api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}\"",
-        "attempt failed attempt=1 status=503",
+        // With the request id, which Okta's support asks for.
+        "attempt failed attempt=1 status=503 request_id=\"req-503\"",
         "retrying attempt=1",
-        "response attempt=2 status=204",
+        "response attempt=2 status=204 request_id=\"req-204\"",
         "elapsed_ms=",
     ] {
         assert!(

@@ -881,6 +881,7 @@ async fn execute<E: ErrorBody>(
                 tracing::debug!(
                     attempt,
                     status = meta.status.as_u16(),
+                    request_id = meta.request_id.as_deref(),
                     elapsed_ms = elapsed_ms(attempt_started),
                     "response"
                 );
@@ -893,6 +894,7 @@ async fn execute<E: ErrorBody>(
         tracing::debug!(
             attempt,
             status = error.status().map(|s| s.as_u16()),
+            request_id = error.request_id(),
             elapsed_ms = elapsed_ms(attempt_started),
             "attempt failed"
         );
