@@ -1779,6 +1779,62 @@ async fn a_call_tells_its_progress_as_it_goes_and_when_dropped() -> TestResult {
     Ok(())
 }
 
+/// A call dropped while its request is still connecting, on a client that never made a
+/// connection, has not reached a server: it was not carried out. One dropped while its
+/// request waits for an answer may have been.
+#[tokio::test]
+async fn a_call_dropped_while_it_connects_was_not_carried_out() -> TestResult {
+    // A listener whose queue of connections is full: a connection to it is never made.
+    let listener = tokio::net::TcpSocket::new_v4()?;
+    listener.bind("127.0.0.1:0".parse()?)?;
+    let listener = listener.listen(0)?;
+    let address = listener.local_addr()?;
+    let _queued = std::net::TcpStream::connect(address)?;
+    let api = api_from(
+        Client::builder(format!("http://{address}"))
+            .api_token(TOKEN)
+            .connect_timeout(Duration::from_secs(30))
+            .retry_policy(RetryPolicy::never()),
+    )?;
+    let progress = CallProgress::new();
+    let call = api
+        .create_identity_source_session("0oa1")
+        .progress(&progress)
+        .send();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), call)
+            .await
+            .is_err()
+    );
+    let connecting = progress.get();
+    assert!(
+        connecting.in_flight && !connecting.connected,
+        "{connecting:?}"
+    );
+    assert!(!connecting.may_have_been_carried_out(), "{connecting:?}");
+
+    // A server that takes the request and never answers.
+    let silent = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(201).set_delay(Duration::from_secs(30)))
+        .mount(&silent)
+        .await;
+    let progress = CallProgress::new();
+    let call = api_with(&silent, RetryPolicy::never())
+        .create_identity_source_session("0oa1")
+        .progress(&progress)
+        .send();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), call)
+            .await
+            .is_err()
+    );
+    let waiting = progress.get();
+    assert!(waiting.in_flight && waiting.connected, "{waiting:?}");
+    assert!(waiting.may_have_been_carried_out(), "{waiting:?}");
+    Ok(())
+}
+
 /// A call that sends again what earlier calls sent says so from its first request, and
 /// its own retries count on from there.
 #[tokio::test]

@@ -1037,7 +1037,7 @@ async fn a_created_session_whose_id_is_no_okta_id_is_cancelled_only_under_an_okt
         (listed_as_answered, false),
     ] {
         let (url, seen, server) = routed_server(route).await?;
-        let error = far_reset_importer(&url)
+        let error = importer_at(&url)
             .run(employees(0..10), leavers(0..0), |_| {})
             .await
             .expect_err("no upload can be sent to that id");
@@ -1061,7 +1061,8 @@ async fn a_created_session_whose_id_is_no_okta_id_is_cancelled_only_under_an_okt
     Ok(())
 }
 
-fn far_reset_importer(url: &str) -> okta_identity_source_import::Importer {
+/// An importer with the usual options, sending to the service at `url`.
+fn importer_at(url: &str) -> okta_identity_source_import::Importer {
     let client = okta_identity_source::Client::builder(url)
         .api_token(support::TOKEN)
         .build()
@@ -1079,7 +1080,7 @@ async fn a_429_whose_reset_is_beyond_any_date_stops_the_import_without_panicking
     // Beyond any date, and beyond any number of seconds a `u64` holds.
     for reset in ["9000000000000", "99999999999999999999"] {
         let (url, server) = far_reset_server("429 Too Many Requests", body, reset).await?;
-        let error = far_reset_importer(&url)
+        let error = importer_at(&url)
             .run(employees(0..10), leavers(0..0), |_| {})
             .await
             .expect_err("the window never resets in time");
@@ -1103,7 +1104,7 @@ async fn a_success_whose_window_is_used_up_until_beyond_any_date_stops_the_impor
 -> TestResult {
     let body = r#"{"id":"aps1far","identitySourceId":"0oa1import","status":"CREATED","importType":"INCREMENTAL","created":"2026-01-01T00:00:00.000Z","lastUpdated":"2026-01-01T00:00:00.000Z"}"#;
     let (url, server) = far_reset_server("201 Created", body, "9000000000000").await?;
-    let error = far_reset_importer(&url)
+    let error = importer_at(&url)
         .run(employees(0..10), leavers(0..0), |_| {})
         .await
         .expect_err("the window never resets in time");
@@ -1419,6 +1420,37 @@ async fn a_stop_before_its_create_is_carried_out_still_finds_and_cancels_the_ses
         (None, None)
     );
     emulator.shutdown().await;
+    Ok(())
+}
+
+/// Stopped while its create was still connecting, on a client that never reached the
+/// service, the run knows no session was made: it looks for none and reports none lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_while_the_create_still_connects_looks_for_no_session() -> TestResult {
+    // A listener whose queue of connections is full: a connection to it is never made.
+    let listener = tokio::net::TcpSocket::new_v4()?;
+    listener.bind("127.0.0.1:0".parse()?)?;
+    let listener = listener.listen(0)?;
+    let address = listener.local_addr()?;
+    let _queued = std::net::TcpStream::connect(address)?;
+    let error = importer_at(&format!("http://{address}"))
+        .run_until(
+            employees(0..10),
+            leavers(0..0),
+            |_| {},
+            tokio::time::sleep(Duration::from_millis(300)),
+        )
+        .await
+        .expect_err("stopped");
+    assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    assert_eq!(
+        error.report.requests, 1,
+        "the create, and no listing: {}",
+        error.report
+    );
+    assert_eq!(error.report.lost_create, None, "{}", error.report);
+    assert!(error.report.sessions.is_empty(), "{}", error.report);
+    drop(listener);
     Ok(())
 }
 

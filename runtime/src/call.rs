@@ -26,6 +26,7 @@ use super::form::form_text;
 use super::json_body::JsonBody;
 use super::multipart::{FilePart, Parts};
 use super::query::{object_pairs, value_pairs, DeepItems, ObjectStyle};
+use super::reached::Reached;
 
 /// Everything but RFC 3986's unreserved characters is escaped in a path parameter, so a
 /// value is always exactly one path segment.
@@ -632,7 +633,16 @@ impl<T, E: ErrorBody> Call<T, E> {
 /// and readable meanwhile or once the calls were dropped. Cloning gives another handle on
 /// the same record.
 #[derive(Debug, Clone, Default)]
-pub struct CallProgress(Arc<Mutex<Progress>>);
+pub struct CallProgress(Arc<Mutex<Told>>);
+
+/// What the calls told, and whether the client of the last one ever reached a server.
+#[derive(Debug, Default)]
+struct Told {
+    progress: Progress,
+    /// `None` before a call, or when its client's connections can't be seen (an injected
+    /// HTTP client).
+    reached: Option<Reached>,
+}
 
 impl CallProgress {
     /// A record of nothing done yet.
@@ -642,10 +652,14 @@ impl CallProgress {
 
     /// What was done so far.
     pub fn get(&self) -> Progress {
-        *self.lock()
+        let told = self.lock();
+        Progress {
+            connected: told.reached.as_ref().is_none_or(Reached::get),
+            ..told.progress
+        }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Progress> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Told> {
         // The record stays whole whatever a panic interrupted.
         self.0
             .lock()
@@ -654,7 +668,14 @@ impl CallProgress {
 
     fn update(progress: Option<&Self>, change: impl FnOnce(&mut Progress)) {
         if let Some(progress) = progress {
-            change(&mut progress.lock());
+            change(&mut progress.lock().progress);
+        }
+    }
+
+    /// Follows the connections of `reached`'s client, which makes the calls told next.
+    fn follow(progress: Option<&Self>, reached: Option<&Reached>) {
+        if let Some(progress) = progress {
+            progress.lock().reached = reached.cloned();
         }
     }
 }
@@ -671,6 +692,11 @@ pub struct Progress {
     pub rate_limited: u32,
     /// Whether a request is out, its answer not in yet.
     pub in_flight: bool,
+    /// Whether the client of the calls ever made a connection, as it was when this was
+    /// read (always, for an injected HTTP client, whose connections can't be seen): a
+    /// request in flight on a client that never connected is still connecting, and has not
+    /// reached a server.
+    pub connected: bool,
     /// Whether an answered request may have been carried out: it succeeded, or failed
     /// as [`Error::may_have_been_carried_out`] says.
     pub answered_maybe_carried_out: bool,
@@ -681,10 +707,10 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Whether a request may have been carried out: one is in flight, or one's answer did
-    /// not say it was not.
+    /// Whether a request may have been carried out: one is in flight on a client that has
+    /// reached a server, or one's answer did not say it was not.
     pub fn may_have_been_carried_out(&self) -> bool {
-        self.in_flight || self.answered_maybe_carried_out
+        (self.in_flight && self.connected) || self.answered_maybe_carried_out
     }
 
     /// How long was spent waiting before retries, the wait under way included (up to now:
@@ -842,6 +868,7 @@ async fn execute<E: ErrorBody>(
     let mut attempt = 0;
     let mut reauthenticated = false;
     let progress = request.progress.as_ref();
+    CallProgress::follow(progress, transport.reached.as_ref());
     // Whether the next request is a retry (not one sent again with a new token).
     let mut retrying = false;
     loop {

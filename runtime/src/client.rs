@@ -12,6 +12,7 @@ use super::auth::{Auth, Credentials};
 use super::error::{ConfigError, Result};
 #[cfg(feature = "private-key-jwt")]
 use super::oauth::ServiceApp;
+use super::reached::Reached;
 use super::user_agent::UserAgent;
 use super::{base_url, tls};
 
@@ -315,12 +316,16 @@ impl ClientBuilder {
         let user_agent = UserAgent::new(self.user_agent_suffix.as_deref()).ok_or_else(|| {
             ConfigError::new("the user agent suffix has characters not allowed in an HTTP header")
         })?;
+        // The connections of an injected client can't be seen.
+        let reached = self.http.is_none().then(Reached::default);
         let http = match self.http {
             Some(http) => http,
             // Redirects are not followed (`http_client_builder`): a 3xx is returned as an
             // error, so a body is never resent to another URL (plain http:// among them).
             None => {
-                let mut http = tls::http_client_builder()?.connect_timeout(self.connect_timeout);
+                let mut http = tls::http_client_builder()?
+                    .connect_timeout(self.connect_timeout)
+                    .connector_layer(reached.clone().unwrap_or_default());
                 // A proxy of the environment (`HTTP_PROXY`) can't reach this machine's
                 // loopback: an emulator or a test server is reached directly, and so is a
                 // token URL of the same client (an OAuth server of a test, on another port).
@@ -340,6 +345,7 @@ impl ClientBuilder {
             retry: self.retry,
             max_response_bytes: self.max_response_bytes,
             on_retry: self.on_retry,
+            reached,
         };
         let credentials = Credentials::new(auth, &transport)?;
         Ok(Client {
@@ -390,6 +396,9 @@ pub(crate) struct Transport {
     pub(crate) max_response_bytes: usize,
     /// Told of each retry before it waits.
     pub(crate) on_retry: Option<OnRetry>,
+    /// Whether the HTTP client ever made a connection; `None` for an injected one, whose
+    /// connections can't be seen.
+    pub(crate) reached: Option<Reached>,
 }
 
 impl Client {

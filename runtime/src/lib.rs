@@ -23,6 +23,7 @@ mod oauth;
 #[cfg(feature = "private-key-jwt")]
 mod private_key;
 mod query;
+mod reached;
 mod tagged;
 mod tls;
 #[cfg(feature = "oauth")]
