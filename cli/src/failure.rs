@@ -1,6 +1,7 @@
 //! Why a command failed, and the exit code that says so: 1 when something was invalid or the
-//! service refused, 2 for a usage, configuration or input-file error (nothing was sent), 130,
-//! 143 or 129 (128 + the signal's number) when Ctrl-C, SIGTERM or SIGHUP stopped an import.
+//! service refused, 2 for a usage, configuration or input-file error (nothing was sent), 3
+//! when another import session was open (nothing was sent), 130, 143 or 129 (128 + the
+//! signal's number) when Ctrl-C, SIGTERM or SIGHUP stopped an import.
 
 use std::process::ExitCode;
 
@@ -44,6 +45,11 @@ pub enum Failure {
     /// The import did not import everything; what happened has been printed.
     #[error("{0}")]
     Import(String),
+    /// Another import session of the identity source is open (another run's, or one an
+    /// earlier run left), so the import did not start: nothing was sent, and a later run
+    /// may succeed as it is.
+    #[error("{0}")]
+    Blocked(String),
     /// The import ran to its end but left records out, or Okta refused some or ended a
     /// session otherwise than completed: what was not imported
     /// ([`summary::not_imported`](crate::output::summary::not_imported)).
@@ -85,7 +91,11 @@ impl Failure {
             _ => stop.to_string(),
         };
         let left: String = left_behind.iter().map(|what| format!("; {what}")).collect();
-        Failure::Import(format!("the import stopped: {told}{left}"))
+        let told = format!("the import stopped: {told}{left}");
+        match stop {
+            Stop::ActiveSession(_) | Stop::SessionInUse { .. } => Failure::Blocked(told),
+            _ => Failure::Import(told),
+        }
     }
 
     /// A dry run's report that could not be written.
@@ -105,6 +115,7 @@ impl Failure {
             | Failure::Report { .. }
             | Failure::Import(_)
             | Failure::Incomplete(_) => ExitCode::from(1),
+            Failure::Blocked(_) => ExitCode::from(3),
             Failure::Interrupted { signal, .. } => ExitCode::from(signal.exit_code()),
         }
     }
