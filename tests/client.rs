@@ -1757,19 +1757,9 @@ async fn a_call_tells_its_progress_as_it_goes_and_when_dropped() -> TestResult {
 
     // Refused with a 429 that resets in a minute, and dropped while it waits to send again.
     let server = server_answering(rate_limited("req-2", HTTP_DATE_EPOCH + 60)).await;
-    let progress = CallProgress::new();
     let patient =
         RetryPolicy::with_max_retries(2).rate_limit_wait(Duration::ZERO, Duration::from_secs(90));
-    let call = api_with(&server, patient)
-        .create_identity_source_session("0oa1")
-        .progress(&progress)
-        .send();
-    assert!(
-        tokio::time::timeout(Duration::from_millis(300), call)
-            .await
-            .is_err()
-    );
-    let cut = progress.get();
+    let cut = progress_when_dropped(&api_with(&server, patient)).await;
     assert_eq!((cut.requests, cut.retries, cut.rate_limited), (1, 0, 1));
     assert!(!cut.may_have_been_carried_out(), "{cut:?}");
     assert!(
@@ -1796,17 +1786,7 @@ async fn a_call_dropped_while_it_connects_was_not_carried_out() -> TestResult {
             .connect_timeout(Duration::from_secs(30))
             .retry_policy(RetryPolicy::never()),
     )?;
-    let progress = CallProgress::new();
-    let call = api
-        .create_identity_source_session("0oa1")
-        .progress(&progress)
-        .send();
-    assert!(
-        tokio::time::timeout(Duration::from_millis(300), call)
-            .await
-            .is_err()
-    );
-    let connecting = progress.get();
+    let connecting = progress_when_dropped(&api).await;
     assert!(
         connecting.in_flight && !connecting.connected,
         "{connecting:?}"
@@ -1819,20 +1799,22 @@ async fn a_call_dropped_while_it_connects_was_not_carried_out() -> TestResult {
         .respond_with(ResponseTemplate::new(201).set_delay(Duration::from_secs(30)))
         .mount(&silent)
         .await;
-    let progress = CallProgress::new();
-    let call = api_with(&silent, RetryPolicy::never())
-        .create_identity_source_session("0oa1")
-        .progress(&progress)
-        .send();
-    assert!(
-        tokio::time::timeout(Duration::from_millis(300), call)
-            .await
-            .is_err()
-    );
-    let waiting = progress.get();
+    let waiting = progress_when_dropped(&api_with(&silent, RetryPolicy::never())).await;
     assert!(waiting.in_flight && waiting.connected, "{waiting:?}");
     assert!(waiting.may_have_been_carried_out(), "{waiting:?}");
     Ok(())
+}
+
+/// What a create told of its progress when it was dropped, unanswered, 300 ms after it began.
+async fn progress_when_dropped(api: &IdentitySourceApi) -> okta_identity_source::Progress {
+    let progress = CallProgress::new();
+    let call = api
+        .create_identity_source_session("0oa1")
+        .progress(&progress)
+        .send();
+    let dropped = tokio::time::timeout(Duration::from_millis(300), call).await;
+    assert!(dropped.is_err(), "answered: {dropped:?}");
+    progress.get()
 }
 
 /// A call that sends again what earlier calls sent says so from its first request, and

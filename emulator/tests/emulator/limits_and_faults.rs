@@ -4,9 +4,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use okta_identity_source::models::IdentitySourceSession;
 use okta_identity_source::models::IdentitySourceSessionStatus as Status;
 use okta_identity_source::{Client, Error, IdentitySourceApi, RetryPolicy};
-use okta_identity_source_emulator::{Fault, SessionStatus};
+use okta_identity_source_emulator::{Emulator, Fault, SessionStatus};
+use tokio::task::JoinHandle;
 
 use crate::support::{SOURCE, TOKEN, api, api_retrying, builder, refusal, start, started_import};
 
@@ -164,21 +166,34 @@ async fn the_client_retries_through_injected_faults_with_retry_headers() {
     assert_eq!(requests[2].header("x-okta-retry-for"), answered(1));
 }
 
-/// The requests read back in the order they arrived, not the order they were answered.
-#[tokio::test]
-async fn requests_are_recorded_in_the_order_they_arrived() {
-    let emulator = start(builder()).await;
-    emulator.inject(Fault::Delay {
-        delay: Duration::from_millis(300),
-        count: 1,
-    });
-    let late = tokio::spawn({
-        let api = api(&emulator);
+/// A create sent in a task of its own that suffers `fault`, once the emulator has taken it.
+async fn create_suffering(
+    emulator: &Emulator,
+    fault: Fault,
+) -> JoinHandle<Result<IdentitySourceSession, Error>> {
+    emulator.inject(fault);
+    let create = tokio::spawn({
+        let api = api(emulator);
         async move { api.create_identity_source_session(SOURCE).await }
     });
     while emulator.request_faults_left() > 0 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    create
+}
+
+/// The requests read back in the order they arrived, not the order they were answered.
+#[tokio::test]
+async fn requests_are_recorded_in_the_order_they_arrived() {
+    let emulator = start(builder()).await;
+    let late = create_suffering(
+        &emulator,
+        Fault::Delay {
+            delay: Duration::from_millis(300),
+            count: 1,
+        },
+    )
+    .await;
     api(&emulator)
         .list_identity_source_sessions(SOURCE)
         .await
@@ -203,17 +218,14 @@ async fn requests_are_recorded_in_the_order_they_arrived() {
 #[tokio::test]
 async fn a_shutdown_ends_the_work_still_under_way_after_its_grace() {
     let emulator = start(builder().shutdown_grace(Duration::from_millis(100))).await;
-    emulator.inject(Fault::Slow {
-        delay: Duration::from_secs(30),
-        count: 1,
-    });
-    let slow = tokio::spawn({
-        let api = api(&emulator);
-        async move { api.create_identity_source_session(SOURCE).await }
-    });
-    while emulator.request_faults_left() > 0 {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let slow = create_suffering(
+        &emulator,
+        Fault::Slow {
+            delay: Duration::from_secs(30),
+            count: 1,
+        },
+    )
+    .await;
     emulator.shutdown().await;
     let answer = tokio::time::timeout(Duration::from_secs(10), slow)
         .await
