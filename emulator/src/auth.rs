@@ -11,7 +11,6 @@
 
 use std::time::Instant;
 
-use crate::error::OktaError;
 use crate::oauth::{SCOPE_MANAGE, SCOPE_READ, TokenIssuer};
 
 /// What an operation needs.
@@ -71,12 +70,6 @@ pub(crate) enum Unauthenticated {
     /// A `Bearer` token not issued here, or expired: its answer carries RFC 6750's
     /// challenge (`WWW-Authenticate`), as Okta's does.
     Bearer { expired: bool },
-}
-
-impl Unauthenticated {
-    pub(crate) fn error(self) -> OktaError {
-        OktaError::invalid_token()
-    }
 }
 
 /// Checks the `Authorization` headers (their raw bytes, in order).

@@ -104,7 +104,7 @@ async fn admit(State(shared): AppState, request: Request, next: Next) -> Respons
 /// The answer to a request whose `Authorization` was refused: 401 E0000011, with RFC 6750's
 /// challenge for a `Bearer` token.
 pub(crate) fn unauthenticated(shared: &Shared, refused: Unauthenticated, uri: &Uri) -> Response {
-    let mut answer = error_answer(&refused.error());
+    let mut answer = error_answer(&OktaError::invalid_token());
     if let Unauthenticated::Bearer { expired } = refused {
         let challenge = Challenge {
             error: "invalid_token",
