@@ -1774,12 +1774,7 @@ async fn a_call_tells_its_progress_as_it_goes_and_when_dropped() -> TestResult {
 /// request waits for an answer may have been.
 #[tokio::test]
 async fn a_call_dropped_while_it_connects_was_not_carried_out() -> TestResult {
-    // A listener whose queue of connections is full: a connection to it is never made.
-    let listener = tokio::net::TcpSocket::new_v4()?;
-    listener.bind("127.0.0.1:0".parse()?)?;
-    let listener = listener.listen(0)?;
-    let address = listener.local_addr()?;
-    let _queued = std::net::TcpStream::connect(address)?;
+    let (address, _listener) = unreachable_listener().await?;
     let api = api_from(
         Client::builder(format!("http://{address}"))
             .api_token(TOKEN)
@@ -1788,7 +1783,7 @@ async fn a_call_dropped_while_it_connects_was_not_carried_out() -> TestResult {
     )?;
     let connecting = progress_when_dropped(&api).await;
     assert!(
-        connecting.in_flight && !connecting.connected,
+        connecting.in_flight && !connecting.ever_connected,
         "{connecting:?}"
     );
     assert!(!connecting.may_have_been_carried_out(), "{connecting:?}");
@@ -1800,9 +1795,35 @@ async fn a_call_dropped_while_it_connects_was_not_carried_out() -> TestResult {
         .mount(&silent)
         .await;
     let waiting = progress_when_dropped(&api_with(&silent, RetryPolicy::never())).await;
-    assert!(waiting.in_flight && waiting.connected, "{waiting:?}");
+    assert!(waiting.in_flight && waiting.ever_connected, "{waiting:?}");
     assert!(waiting.may_have_been_carried_out(), "{waiting:?}");
     Ok(())
+}
+
+/// A listener with a full accept queue that never accepts: the kernel drops further SYNs,
+/// so a connection to it hangs until its timeout. Its address, and what keeps it so (the
+/// listener and the connections queued; how many fill the queue differs between kernels).
+async fn unreachable_listener() -> std::io::Result<(
+    std::net::SocketAddr,
+    (tokio::net::TcpListener, Vec<tokio::net::TcpStream>),
+)> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind("127.0.0.1:0".parse().expect("an address"))?;
+    let address = socket.local_addr()?;
+    let listener = socket.listen(0)?;
+    let mut queued = Vec::new();
+    for _ in 0..4 {
+        match tokio::time::timeout(
+            Duration::from_millis(100),
+            tokio::net::TcpStream::connect(address),
+        )
+        .await
+        {
+            Ok(Ok(stream)) => queued.push(stream),
+            _ => break,
+        }
+    }
+    Ok((address, (listener, queued)))
 }
 
 /// What a create told of its progress when it was dropped, unanswered, 300 ms after it began.
@@ -2145,24 +2166,7 @@ async fn an_https_url_to_a_plain_http_server_says_so_and_is_not_retried() -> Tes
 
 #[tokio::test]
 async fn connect_timeout_is_a_failure_to_connect_and_retried() -> TestResult {
-    // A listener with a full accept queue that never accepts: the kernel drops further SYNs,
-    // so connecting hangs until the connect timeout.
-    let socket = tokio::net::TcpSocket::new_v4()?;
-    socket.bind("127.0.0.1:0".parse()?)?;
-    let address = socket.local_addr()?;
-    let _listener = socket.listen(0)?;
-    let mut queued = Vec::new();
-    for _ in 0..4 {
-        match tokio::time::timeout(
-            Duration::from_millis(100),
-            tokio::net::TcpStream::connect(address),
-        )
-        .await
-        {
-            Ok(Ok(stream)) => queued.push(stream),
-            _ => break,
-        }
-    }
+    let (address, _listener) = unreachable_listener().await?;
 
     let (auth, asked) = counting_token_source();
     let api = api_from(

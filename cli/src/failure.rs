@@ -68,8 +68,8 @@ pub enum Failure {
 impl Failure {
     /// An import that the engine stopped (other than by a signal), with what to do about it
     /// and what it `left_behind` (a session whose import goes on in Okta, one it could not
-    /// cancel).
-    pub fn stopped(stop: &Stop, left_behind: &[String]) -> Self {
+    /// cancel); `sent_nothing` when no session of its own was made.
+    pub fn stopped(stop: &Stop, left_behind: &[String], sent_nothing: bool) -> Self {
         let told = match stop {
             Stop::InvalidRecords { count: n } => {
                 format!("{}; nothing was sent", count(*n as u64, "invalid record"))
@@ -92,8 +92,12 @@ impl Failure {
         };
         let left: String = left_behind.iter().map(|what| format!("; {what}")).collect();
         let told = format!("the import stopped: {told}{left}");
+        // Before its first session only: a later one's create finding another run's
+        // session comes after sessions of its own were sent.
         match stop {
-            Stop::ActiveSession(_) | Stop::SessionInUse { .. } => Failure::Blocked(told),
+            Stop::ActiveSession(_) | Stop::SessionInUse { .. } if sent_nothing => {
+                Failure::Blocked(told)
+            }
             _ => Failure::Import(told),
         }
     }
@@ -157,5 +161,34 @@ fn access_hint(error: &okta_identity_source::Error, gone: bool) -> &'static str 
              the API itself"
         }
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use okta_identity_source::models::IdentitySourceSessionStatus;
+    use okta_identity_source_import::SessionInfo;
+
+    use super::*;
+
+    /// Another run's session met before any session of this run was made is exit code 3
+    /// (nothing sent, try again later); met by a later session's create, after sessions of
+    /// this run were sent, it is 1 like any other stop.
+    #[test]
+    fn another_session_open_is_exit_code_3_only_when_nothing_was_sent() {
+        let stop = Stop::ActiveSession(SessionInfo {
+            id: "aps1".into(),
+            status: IdentitySourceSessionStatus::InProgress,
+            created: None,
+            last_updated: None,
+        });
+        let code = |sent_nothing| {
+            format!(
+                "{:?}",
+                Failure::stopped(&stop, &[], sent_nothing).exit_code()
+            )
+        };
+        assert_eq!(code(true), format!("{:?}", ExitCode::from(3)));
+        assert_eq!(code(false), format!("{:?}", ExitCode::from(1)));
     }
 }

@@ -352,8 +352,8 @@ impl Emulator {
     /// The session `id` of an identity source, if it has it (a finished one forgotten, see
     /// [`EmulatorBuilder::finished_sessions_kept`], it no longer has).
     pub fn session(&self, identity_source: &str, id: &str) -> Option<SessionView> {
-        let sessions = self.sessions(identity_source);
-        sessions.into_iter().find(|session| session.id == id)
+        let mut state = self.shared.lock();
+        state.service.get(identity_source, id, Instant::now()).ok()
     }
 
     /// The users completed imports left in an identity source's directory, by external id.

@@ -20,7 +20,7 @@ use crate::auth::{Access, Caller, Unauthenticated};
 
 use crate::batch;
 use crate::error::OktaError;
-use crate::oauth::{OAuthError, SCOPE_READ};
+use crate::oauth::OAuthError;
 use crate::rules;
 use crate::session::{Change, SessionView};
 use crate::state::Shared;
@@ -83,7 +83,7 @@ async fn admit(State(shared): AppState, request: Request, next: Next) -> Respons
     match request.extensions().get::<Caller>() {
         Some(caller) if caller.may(access) => {}
         // Every API request is authenticated first; one that was not is refused.
-        None => return unauthenticated(&shared, Unauthenticated::Token, request.uri()),
+        None => return unauthenticated(&shared, Unauthenticated::Token, &request),
         Some(_) => {
             let mut answer = error_answer(&OktaError::forbidden());
             let challenge = Challenge {
@@ -101,9 +101,13 @@ async fn admit(State(shared): AppState, request: Request, next: Next) -> Respons
     next.run(request).await
 }
 
-/// The answer to a request whose `Authorization` was refused: 401 E0000011, with RFC 6750's
+/// The answer to `request`, whose `Authorization` was refused: 401 E0000011, with RFC 6750's
 /// challenge for a `Bearer` token.
-pub(crate) fn unauthenticated(shared: &Shared, refused: Unauthenticated, uri: &Uri) -> Response {
+pub(crate) fn unauthenticated<B>(
+    shared: &Shared,
+    refused: Unauthenticated,
+    request: &axum::http::Request<B>,
+) -> Response {
     let mut answer = error_answer(&OktaError::invalid_token());
     if let Unauthenticated::Bearer { expired } = refused {
         let challenge = Challenge {
@@ -112,9 +116,9 @@ pub(crate) fn unauthenticated(shared: &Shared, refused: Unauthenticated, uri: &U
                 true => "The token has expired.",
                 false => "The access token is invalid.",
             },
-            scope: SCOPE_READ,
+            scope: Access::of_method(request.method()).scope(),
         };
-        challenge.add_to(&mut answer, shared, uri);
+        challenge.add_to(&mut answer, shared, request.uri());
     }
     answer
 }
@@ -124,7 +128,7 @@ pub(crate) fn unauthenticated(shared: &Shared, refused: Unauthenticated, uri: &U
 struct Challenge {
     error: &'static str,
     description: &'static str,
-    /// The scope the operation needs (for a token refused before routing, the read scope).
+    /// The scope the request's method needs.
     scope: &'static str,
 }
 
@@ -152,28 +156,36 @@ impl Challenge {
 }
 
 /// Whether a request's `Accept` (all of its headers) takes `application/json`: no `Accept`
-/// at all, or a media range that covers it (`application/json`, `application/*`, `*/*`)
-/// with a weight above zero.
+/// at all, or a weight above zero for the most specific range that covers it
+/// (`application/json`, else `application/*`, else `*/*`), as RFC 9110 (12.5.1) weighs them.
 fn accepts_json(headers: &HeaderMap) -> bool {
-    let mut accepts = headers.get_all(header::ACCEPT).iter().peekable();
-    if accepts.peek().is_none() {
-        return true;
-    }
-    accepts
+    let ranges: Vec<(&str, f32)> = headers
+        .get_all(header::ACCEPT)
+        .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .any(|range| {
+        .map(|range| {
             let mut parts = range.split(';').map(str::trim);
             let media = parts.next().unwrap_or_default();
-            let covers = ["application/json", "application/*", "*/*"]
-                .iter()
-                .any(|json| media.eq_ignore_ascii_case(json));
             let weight = parts
                 .filter_map(|parameter| parameter.split_once('='))
                 .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
                 .and_then(|(_, weight)| weight.trim().parse::<f32>().ok());
-            covers && weight.is_none_or(|weight| weight > 0.0)
+            (media, weight.unwrap_or(1.0))
         })
+        .collect();
+    if ranges.is_empty() {
+        return true;
+    }
+    ["application/json", "application/*", "*/*"]
+        .iter()
+        .find_map(|json| {
+            let mut covering = ranges
+                .iter()
+                .filter(|(media, _)| media.eq_ignore_ascii_case(json));
+            covering.next().map(|&(_, weight)| weight > 0.0)
+        })
+        .unwrap_or(false)
 }
 
 /// Whether a body is said to be JSON: `Content-Type: application/json`, with parameters
@@ -457,4 +469,21 @@ fn json(status: StatusCode, body: Vec<u8>) -> Response {
         HeaderValue::from_static("application/json"),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The ids are read from the path by position: the positions of the routes' own.
+    #[test]
+    fn the_ids_are_where_the_routes_put_them() {
+        let segments: Vec<&str> = SESSION.split('/').collect();
+        let at = |name| segments.iter().position(|segment| *segment == name);
+        assert_eq!([at("{source}"), at("{session}")], ID_SEGMENTS.map(Some));
+        let in_sessions = SESSIONS
+            .split('/')
+            .position(|segment| segment == "{source}");
+        assert_eq!(in_sessions, Some(ID_SEGMENTS[0]));
+    }
 }

@@ -59,7 +59,7 @@ mod wire;
 
 pub use emulator::{Emulator, EmulatorBuilder, StartError};
 pub use faults::Fault;
-pub use limits::Limits;
+pub use limits::{Limits, MAX_CLOCK_SKEW};
 pub use oauth::{SCOPE_MANAGE, SCOPE_READ, ServiceApp};
 pub use recording::RecordedRequest;
 pub use session::{DirectoryUser, SessionStatus, SessionView};

@@ -35,8 +35,9 @@ impl Default for Limits {
 /// that adding one to the current time can never overflow.
 pub(crate) const LONGEST: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
 
-/// The most the service's clock may be set apart from this machine's, either way: more
-/// than any client's clock is off, and within what dates can be written.
+/// The most the service's clock may be set apart from this machine's, either way
+/// ([`EmulatorBuilder::clock_skew`](crate::EmulatorBuilder::clock_skew)): more than any
+/// client's clock is off, and within what dates can be written.
 pub const MAX_CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::days(1);
 
 /// A duration, at most [`LONGEST`].

@@ -14,7 +14,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Semaphore, oneshot, watch};
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 
@@ -114,6 +114,7 @@ pub(crate) async fn serve(
     let _ = tokio::time::timeout(limits.shutdown_grace, graceful.shutdown()).await;
     shared.close();
     connections.shutdown().await;
+    shared.end_slow_work().await;
 }
 
 /// One request, from its arrival to its answer.
@@ -204,14 +205,16 @@ async fn api_request(
     if let Some(RequestFault::Slow(delay)) = fault {
         // A task of its own, which the client going away does not end; the emulator
         // stopping does.
-        let shared = Arc::clone(shared);
-        let slow = tokio::spawn(async move {
-            tokio::select! {
-                () = tokio::time::sleep(delay) => carry_out(&shared, router, request, None).await,
-                () = shared.closed() => Err(DroppedConnection),
-            }
+        let (answer, answered) = oneshot::channel();
+        let held = Arc::clone(shared);
+        shared.spawn_slow(async move {
+            let carried_out = tokio::select! {
+                () = tokio::time::sleep(delay) => carry_out(&held, router, request, None).await,
+                () = held.closed() => Err(DroppedConnection),
+            };
+            let _ = answer.send(carried_out);
         });
-        return slow.await.unwrap_or(Err(DroppedConnection));
+        return answered.await.unwrap_or(Err(DroppedConnection));
     }
     let answer = carry_out(shared, router, request, fault).await;
     match fault {
@@ -267,7 +270,7 @@ async fn carry_out(
                         request.extensions_mut().insert(caller);
                         None
                     }
-                    Err(refused) => Some(http::unauthenticated(shared, refused, request.uri())),
+                    Err(refused) => Some(http::unauthenticated(shared, refused, &request)),
                 }
             }
         };

@@ -5,6 +5,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use crate::faults::FaultQueue;
 use crate::limits::Limits;
@@ -40,6 +41,8 @@ pub(crate) struct Shared {
     arrivals: AtomicU64,
     /// Turns true once the emulator has stopped serving.
     closed: watch::Sender<bool>,
+    /// The requests a slow fault holds back, each in a task of its own.
+    slow: Mutex<JoinSet<()>>,
 }
 
 impl Shared {
@@ -60,7 +63,26 @@ impl Shared {
             clock,
             arrivals: AtomicU64::new(0),
             closed: watch::Sender::new(false),
+            slow: Mutex::new(JoinSet::new()),
         }
+    }
+
+    /// Runs `work` (a request a slow fault holds back) in a task of its own, which the
+    /// client going away does not end, and [`Self::end_slow_work`] does.
+    pub(crate) fn spawn_slow(&self, work: impl Future<Output = ()> + Send + 'static) {
+        let mut slow = self.slow.lock().unwrap_or_else(PoisonError::into_inner);
+        // The tasks that ended, let go of.
+        while slow.try_join_next().is_some() {}
+        slow.spawn(work);
+    }
+
+    /// Ends the slow work still under way, and waits for it to be over.
+    pub(crate) async fn end_slow_work(&self) {
+        let mut slow = {
+            let mut slow = self.slow.lock().unwrap_or_else(PoisonError::into_inner);
+            std::mem::take(&mut *slow)
+        };
+        slow.shutdown().await;
     }
 
     /// Marks the emulator stopped: what waits in [`Self::closed`] ends.

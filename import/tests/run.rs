@@ -1427,12 +1427,22 @@ async fn a_stop_before_its_create_is_carried_out_still_finds_and_cancels_the_ses
 /// service, the run knows no session was made: it looks for none and reports none lost.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_while_the_create_still_connects_looks_for_no_session() -> TestResult {
-    // A listener whose queue of connections is full: a connection to it is never made.
-    let listener = tokio::net::TcpSocket::new_v4()?;
-    listener.bind("127.0.0.1:0".parse()?)?;
-    let listener = listener.listen(0)?;
-    let address = listener.local_addr()?;
-    let _queued = std::net::TcpStream::connect(address)?;
+    // A listener with a full accept queue that never accepts: the kernel drops further
+    // SYNs, so a connection to it hangs (how many fill the queue differs between kernels).
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind("127.0.0.1:0".parse()?)?;
+    let address = socket.local_addr()?;
+    let listener = socket.listen(0)?;
+    let mut queued = Vec::new();
+    while let Ok(Ok(stream)) = tokio::time::timeout(
+        Duration::from_millis(100),
+        tokio::net::TcpStream::connect(address),
+    )
+    .await
+    {
+        queued.push(stream);
+        assert!(queued.len() < 8, "the queue never fills");
+    }
     let error = importer_at(&format!("http://{address}"))
         .run_until(
             employees(0..10),
@@ -1450,7 +1460,7 @@ async fn a_stop_while_the_create_still_connects_looks_for_no_session() -> TestRe
     );
     assert_eq!(error.report.lost_create, None, "{}", error.report);
     assert!(error.report.sessions.is_empty(), "{}", error.report);
-    drop(listener);
+    drop((listener, queued));
     Ok(())
 }
 

@@ -633,11 +633,11 @@ impl<T, E: ErrorBody> Call<T, E> {
 /// and readable meanwhile or once the calls were dropped. Cloning gives another handle on
 /// the same record.
 #[derive(Debug, Clone, Default)]
-pub struct CallProgress(Arc<Mutex<Told>>);
+pub struct CallProgress(Arc<Mutex<ProgressState>>);
 
 /// What the calls told, and whether the client of the last one ever reached a server.
 #[derive(Debug, Default)]
-struct Told {
+struct ProgressState {
     progress: Progress,
     /// `None` before a call, or when its client's connections can't be seen (an injected
     /// HTTP client).
@@ -654,12 +654,12 @@ impl CallProgress {
     pub fn get(&self) -> Progress {
         let told = self.lock();
         Progress {
-            connected: told.reached.as_ref().is_none_or(Reached::get),
+            ever_connected: told.reached.as_ref().is_none_or(Reached::get),
             ..told.progress
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Told> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ProgressState> {
         // The record stays whole whatever a panic interrupted.
         self.0
             .lock()
@@ -696,7 +696,7 @@ pub struct Progress {
     /// read (always, for an injected HTTP client, whose connections can't be seen): a
     /// request in flight on a client that never connected is still connecting, and has not
     /// reached a server.
-    pub connected: bool,
+    pub ever_connected: bool,
     /// Whether an answered request may have been carried out: it succeeded, or failed
     /// as [`Error::may_have_been_carried_out`] says.
     pub answered_maybe_carried_out: bool,
@@ -710,7 +710,7 @@ impl Progress {
     /// Whether a request may have been carried out: one is in flight on a client that has
     /// reached a server, or one's answer did not say it was not.
     pub fn may_have_been_carried_out(&self) -> bool {
-        (self.in_flight && self.connected) || self.answered_maybe_carried_out
+        (self.in_flight && self.ever_connected) || self.answered_maybe_carried_out
     }
 
     /// How long was spent waiting before retries, the wait under way included (up to now:

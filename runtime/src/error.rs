@@ -345,7 +345,7 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
 /// A response with a status outside 2xx. Its message names the operation, as every other
 /// error's does, then the status, the error's code, summary and causes, and the request id:
 /// `getIdentitySourceSession: 404 Not Found (E0000007): Not found: … (request id …)`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ApiError<E = serde_json::Value> {
     /// The operationId of the call.
@@ -438,6 +438,20 @@ impl<E: ErrorBody> ApiError<E> {
                 .unwrap_or_default(),
             false => causes,
         }
+    }
+}
+
+/// Its fields, but not the whole body read as JSON (up to a mebibyte), which its code,
+/// summary and causes show.
+impl<E: fmt::Debug> fmt::Debug for ApiError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("operation", &self.operation)
+            .field("meta", &self.meta)
+            .field("body", &self.body)
+            .field("raw_body", &self.raw_body)
+            .field("cut", &self.cut)
+            .finish_non_exhaustive()
     }
 }
 

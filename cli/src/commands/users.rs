@@ -287,17 +287,8 @@ pub async fn import(
         failure,
         signal: stop.heard(),
     };
-    let written = Written {
-        file: report_file,
-        context,
-    };
-    conclude(report, ended, &display, written, out)
-}
-
-/// Where the report goes, if anywhere, and what it says of the run.
-struct Written {
-    file: Option<ReportFile>,
-    context: RunContext,
+    let report_file = report_file.map(|file| (file, context));
+    conclude(report, ended, &display, report_file, out)
 }
 
 /// Why an import ended early, if it did.
@@ -308,28 +299,27 @@ struct Ended {
     signal: Option<Signal>,
 }
 
-/// The summary, the report file and the outcome of an import that ran (or stopped).
+/// The summary, the report file (with what it says of the run) and the outcome of an
+/// import that ran (or stopped).
 fn conclude(
     report: Report,
     ended: Ended,
     display: &EventDisplay<'_>,
-    written: Written,
+    report_file: Option<(ReportFile, RunContext)>,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
-    let Written {
-        file: report_file,
-        context,
-    } = written;
     // Only a signal stops an import; Ctrl-C is the usual one.
     let signal = ended.signal.unwrap_or(Signal::Interrupt);
     let stopped = ended.failure.is_some();
     let outcome = outcome(&report, ended, signal, display);
     // The report first: a closed stdout must not lose it. One that can't be written does not
     // lose the summary or the outcome either: it is said after them.
-    let path = report_file.as_ref().map(|file| file.path().to_path_buf());
-    let unwritten = report_file.and_then(|file| {
+    let path = report_file
+        .as_ref()
+        .map(|(file, _)| file.path().to_path_buf());
+    let unwritten = report_file.and_then(|(file, run)| {
         file.write(&EndedReport::new(
-            &context,
+            &run,
             &report,
             &outcome,
             display.planned(),
@@ -400,7 +390,8 @@ fn outcome(
                 .then(|| report.sessions.last().map(|session| session.id.as_str()))
                 .flatten();
             let left = display.left_behind_but(report, gone);
-            Err(Failure::stopped(&failure, &left))
+            let sent_nothing = report.sessions.is_empty() && report.lost_create.is_none();
+            Err(Failure::stopped(&failure, &left, sent_nothing))
         }
     }
 }

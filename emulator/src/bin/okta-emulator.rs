@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use chrono::TimeDelta;
 use clap::Parser;
-use okta_identity_source_emulator::{Emulator, ServiceApp};
+use okta_identity_source_emulator::{Emulator, MAX_CLOCK_SKEW, ServiceApp};
 
 /// The environment variable of the API tokens accepted.
 const TOKENS_VARIABLE: &str = "OKTA_EMULATOR_API_TOKEN";
@@ -150,7 +150,7 @@ fn parse_skew(text: &str) -> Result<TimeDelta, String> {
     let length = parse_duration(length)?;
     let skew = TimeDelta::from_std(length)
         .ok()
-        .filter(|skew| *skew <= TimeDelta::days(1))
+        .filter(|skew| *skew <= MAX_CLOCK_SKEW)
         .ok_or_else(|| format!("{text:?} is more than a day"))?;
     Ok(if behind { -skew } else { skew })
 }

@@ -129,20 +129,13 @@ async fn a_token_with_only_the_read_scope_reads_but_cannot_write() {
 /// refused token or scope carries Okta's `WWW-Authenticate` challenge (RFC 6750).
 #[tokio::test]
 async fn a_token_refused_or_lacking_a_scope_is_told_why_in_a_challenge() {
-    let emulator = start(
-        builder()
-            .service_app(emulator::ServiceApp::new(CLIENT_ID, RSA_PUBLIC))
-            .token_lifetime(std::time::Duration::from_millis(300)),
-    )
-    .await;
-    let (status, issued) = token(&emulator, &assertion(&emulator, json!({}))).await;
-    assert_eq!(status, 200, "{issued}");
-    let read_only = format!("Bearer {}", issued["access_token"].as_str().unwrap());
+    let emulator = emulator_with_app(emulator::ServiceApp::new(CLIENT_ID, RSA_PUBLIC)).await;
+    let read_only = read_only_token(&emulator).await;
     let base = emulator.base_url();
     let sessions = format!("/api/v1/identity-sources/{SOURCE}/sessions");
+    let http = reqwest::Client::new();
     let send = |method: reqwest::Method, path: &str, authorization: &str| {
-        reqwest::Client::new()
-            .request(method, format!("{base}{path}"))
+        http.request(method, format!("{base}{path}"))
             .header("authorization", authorization)
             .send()
     };
@@ -200,6 +193,16 @@ async fn a_token_refused_or_lacking_a_scope_is_told_why_in_a_challenge() {
         told.contains(r#"error="invalid_token", error_description="The access token is invalid.""#),
         "{told}"
     );
+    // The scope named is the one the request's method needs.
+    let unknown = send(reqwest::Method::POST, &sessions, "Bearer not-issued-here")
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 401);
+    let told = challenge(&unknown).unwrap();
+    assert!(
+        told.contains(r#"scope="okta.identitySources.manage""#),
+        "{told}"
+    );
     // An API token is no Bearer token: its refusal carries no challenge.
     let wrong_api_token = send(reqwest::Method::GET, &sessions, "SSWS wrong")
         .await
@@ -207,8 +210,22 @@ async fn a_token_refused_or_lacking_a_scope_is_told_why_in_a_challenge() {
     assert_eq!(wrong_api_token.status(), 401);
     assert_eq!(challenge(&wrong_api_token), None);
 
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    let expired = send(reqwest::Method::GET, &sessions, &read_only)
+    // A token past its lifetime, on an emulator whose tokens live 300 ms.
+    let lifetime = std::time::Duration::from_millis(300);
+    let short_lived = start(
+        builder()
+            .service_app(emulator::ServiceApp::new(CLIENT_ID, RSA_PUBLIC))
+            .token_lifetime(lifetime),
+    )
+    .await;
+    let token = read_only_token(&short_lived).await;
+    // Issued before its answer came, so expired a lifetime after that.
+    let answered = std::time::Instant::now();
+    tokio::time::sleep_until((answered + lifetime).into()).await;
+    let expired = http
+        .get(format!("{}{sessions}", short_lived.base_url()))
+        .header("authorization", token)
+        .send()
         .await
         .unwrap();
     assert_eq!(expired.status(), 401);
@@ -217,6 +234,13 @@ async fn a_token_refused_or_lacking_a_scope_is_told_why_in_a_challenge() {
         told.contains(r#"error_description="The token has expired.""#),
         "{told}"
     );
+}
+
+/// `Bearer` and an access token with only the read scope, from `emulator`'s token endpoint.
+async fn read_only_token(emulator: &Emulator) -> String {
+    let (status, issued) = token(emulator, &assertion(emulator, json!({}))).await;
+    assert_eq!(status, 200, "{issued}");
+    format!("Bearer {}", issued["access_token"].as_str().unwrap())
 }
 
 #[tokio::test]

@@ -329,6 +329,9 @@ async fn a_body_not_sent_as_json_or_an_accept_without_json_is_refused_with_e0000
         ("application/xml", 400),
         ("text/html, application/xhtml+xml", 400),
         ("application/json;q=0", 400),
+        // The most specific range decides.
+        ("application/json;q=0, */*", 400),
+        ("application/*;q=0, application/json", 200),
         ("application/json, text/plain, */*", 200),
         ("text/html, */*;q=0.1", 200),
         ("application/*", 200),
