@@ -377,29 +377,47 @@ impl Emulator {
     }
 
     /// Injects a fault; faults of the same kind of target are suffered in the order injected.
-    /// A fault is the emulator's, not a source's: it falls on the next requests whatever
-    /// they ask, so a test that injects faults wants an emulator of its own, not one shared
-    /// with tests that run at the same time.
+    /// A fault injected here falls on the next requests whatever source they name (or the
+    /// next imports of any source): tests that share an emulator aim theirs at a source of
+    /// their own with [`inject_for`](Self::inject_for).
     pub fn inject(&self, fault: Fault) {
+        self.inject_aimed(fault, None);
+    }
+
+    /// Injects a fault for the requests (or, for [`Fault::ImportError`], the imports) of one
+    /// identity source only: requests that name another source pass it by, so that tests
+    /// sharing an emulator, each with a source of its own, do not suffer each other's faults.
+    pub fn inject_for(&self, identity_source: &str, fault: Fault) {
+        self.inject_aimed(fault, Some(identity_source));
+    }
+
+    fn inject_aimed(&self, fault: Fault, source: Option<&str>) {
         // An error answer's status; any other is a server error.
         let error = |status: u16| match status {
             400..=599 => status,
             _ => 500,
         };
-        let mut state = self.shared.lock();
-        match fault {
-            Fault::Status { status, count } => state
-                .faults
-                .push(RequestFault::Status(error(status)), count),
-            Fault::Pass { count } => state.faults.push(RequestFault::Pass, count),
-            Fault::StatusAfterCarryingOut { status, count } => state
-                .faults
-                .push(RequestFault::StatusAfter(error(status)), count),
-            Fault::DropConnection { count } => state.faults.push(RequestFault::Drop, count),
-            Fault::Delay { delay, count } => state.faults.push(RequestFault::Delay(delay), count),
-            Fault::Slow { delay, count } => state.faults.push(RequestFault::Slow(delay), count),
-            Fault::ImportError { count } => state.service.fail_next_imports(count),
-        }
+        let request_fault = match fault {
+            Fault::Status { status, count } => (RequestFault::Status(error(status)), count),
+            Fault::Pass { count } => (RequestFault::Pass, count),
+            Fault::StatusAfterCarryingOut { status, count } => {
+                (RequestFault::StatusAfter(error(status)), count)
+            }
+            Fault::DropConnection { count } => (RequestFault::Drop, count),
+            Fault::Delay { delay, count } => (RequestFault::Delay(delay), count),
+            Fault::Slow { delay, count } => (RequestFault::Slow(delay), count),
+            Fault::ImportError { count } => {
+                let mut state = self.shared.lock();
+                match source {
+                    Some(source) => state.service.fail_next_imports_of(source, count),
+                    None => state.service.fail_next_imports(count),
+                }
+                return;
+            }
+        };
+        let (fault, count) = request_fault;
+        let source = source.map(str::to_owned);
+        self.shared.lock().faults.push(fault, count, source);
     }
 
     /// Stops accepting connections, lets open ones finish (at most 5 s, see

@@ -3,7 +3,8 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-/// A fault to inject with [`Emulator::inject`](crate::Emulator::inject). Request faults
+/// A fault to inject with [`Emulator::inject`](crate::Emulator::inject) (or, aimed at one
+/// identity source, [`Emulator::inject_for`](crate::Emulator::inject_for)). Request faults
 /// apply to the next API requests (paths under `/api/`), not to the token endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -56,7 +57,8 @@ pub enum Fault {
         /// How many requests.
         count: u32,
     },
-    /// The next `count` imports started (on any identity source) end in `ERROR`, and
+    /// The next `count` imports started (on any identity source, or on the one
+    /// [`Emulator::inject_for`](crate::Emulator::inject_for) names) end in `ERROR`, and
     /// change no user.
     ImportError {
         /// How many imports.
@@ -75,26 +77,36 @@ pub(crate) enum RequestFault {
     Slow(Duration),
 }
 
-/// The request faults still to be suffered, oldest first, each with how many times.
+/// The request faults still to be suffered, oldest first, each with how many times and
+/// the identity source whose requests it is aimed at (`None`: any request).
 #[derive(Debug, Default)]
 pub(crate) struct FaultQueue {
-    pending: VecDeque<(RequestFault, u32)>,
+    pending: VecDeque<(RequestFault, u32, Option<String>)>,
 }
 
 impl FaultQueue {
-    pub(crate) fn push(&mut self, fault: RequestFault, count: u32) {
+    pub(crate) fn push(&mut self, fault: RequestFault, count: u32, source: Option<String>) {
         if count > 0 {
-            self.pending.push_back((fault, count));
+            self.pending.push_back((fault, count, source));
         }
     }
 
-    /// The fault the next request suffers, if any.
-    pub(crate) fn take(&mut self) -> Option<RequestFault> {
-        let (fault, left) = self.pending.front_mut()?;
+    /// The fault the next request suffers, if any: the oldest aimed at any request or at
+    /// the identity source it names (`source`, asked only when a fault is pending).
+    pub(crate) fn take(&mut self, source: impl FnOnce() -> Option<String>) -> Option<RequestFault> {
+        if self.pending.is_empty() {
+            return None;
+        }
+        let source = source();
+        let at = self
+            .pending
+            .iter()
+            .position(|(_, _, aimed)| aimed.is_none() || *aimed == source)?;
+        let (fault, left, _) = &mut self.pending[at];
         let fault = *fault;
         *left -= 1;
         if *left == 0 {
-            self.pending.pop_front();
+            self.pending.remove(at);
         }
         Some(fault)
     }
@@ -103,7 +115,7 @@ impl FaultQueue {
     pub(crate) fn left(&self) -> u64 {
         self.pending
             .iter()
-            .map(|(_, count)| u64::from(*count))
+            .map(|(_, count, _)| u64::from(*count))
             .sum()
     }
 }
@@ -115,10 +127,10 @@ mod tests {
     #[test]
     fn faults_are_suffered_in_order_each_as_many_times_as_asked() {
         let mut queue = FaultQueue::default();
-        queue.push(RequestFault::Status(503), 2);
-        queue.push(RequestFault::Drop, 0);
-        queue.push(RequestFault::Drop, 1);
-        let taken: Vec<_> = std::iter::from_fn(|| queue.take()).collect();
+        queue.push(RequestFault::Status(503), 2, None);
+        queue.push(RequestFault::Drop, 0, None);
+        queue.push(RequestFault::Drop, 1, None);
+        let taken: Vec<_> = std::iter::from_fn(|| queue.take(|| Some("0oa1".into()))).collect();
         assert_eq!(
             taken,
             [
@@ -126,6 +138,27 @@ mod tests {
                 RequestFault::Status(503),
                 RequestFault::Drop
             ]
+        );
+    }
+
+    #[test]
+    fn a_fault_aimed_at_a_source_is_suffered_only_by_its_requests() {
+        let mut queue = FaultQueue::default();
+        queue.push(RequestFault::Status(503), 1, Some("0oa2".into()));
+        queue.push(RequestFault::Drop, 1, None);
+        let named = |source: &str| Some(source.to_owned());
+        assert_eq!(queue.take(|| named("0oa1")), Some(RequestFault::Drop));
+        assert_eq!(queue.take(|| None), None, "a path that names no source");
+        assert_eq!(queue.take(|| named("0oa1")), None);
+        assert_eq!(queue.left(), 1);
+        assert_eq!(
+            queue.take(|| named("0oa2")),
+            Some(RequestFault::Status(503))
+        );
+        assert_eq!(queue.left(), 0);
+        assert_eq!(
+            queue.take(|| unreachable!("asked with no fault pending")),
+            None
         );
     }
 }

@@ -45,19 +45,26 @@ impl<S: Send + Sync, const N: usize> FromRequestParts<S> for Ids<N> {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        let segments: Vec<&str> = parts.uri.path().split('/').collect();
+        let path = parts.uri.path();
         Ok(Ids(std::array::from_fn(|index| {
-            let id = ID_SEGMENTS
-                .get(index)
-                .and_then(|&segment| segments.get(segment))
-                .copied()
-                .unwrap_or_default();
-            match percent_decode_str(id).decode_utf8() {
-                Ok(decoded) => decoded.into_owned(),
-                Err(_) => id.to_owned(),
-            }
+            id_in(path, index).unwrap_or_default()
         })))
     }
+}
+
+/// The id `index` (0: the source's, 1: the session's) of an API path, percent-decoded (kept
+/// as written when it does not decode to UTF-8); `None` when the path is too short to hold it.
+fn id_in(path: &str, index: usize) -> Option<String> {
+    let id = path.split('/').nth(*ID_SEGMENTS.get(index)?)?;
+    Some(match percent_decode_str(id).decode_utf8() {
+        Ok(decoded) => decoded.into_owned(),
+        Err(_) => id.to_owned(),
+    })
+}
+
+/// The identity source an API request's path names, if it names one.
+pub(crate) fn source_named(path: &str) -> Option<String> {
+    id_in(path, 0).filter(|_| path.starts_with("/api/v1/identity-sources/"))
 }
 
 /// The routes. The API's are admitted ([`admit`]) only once routed, so that a path the

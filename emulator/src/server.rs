@@ -201,7 +201,8 @@ async fn api_request(
     router: Router,
     request: Request<Body>,
 ) -> Result<(Response<Body>, RateStatus), DroppedConnection> {
-    let fault = shared.lock().faults.take();
+    let path = request.uri().path();
+    let fault = shared.lock().faults.take(|| http::source_named(path));
     if let Some(RequestFault::Slow(delay)) = fault {
         // A task of its own, which the client going away does not end; the emulator
         // stopping does.

@@ -51,12 +51,14 @@ impl Clock {
     }
 }
 
-/// One identity source: its sessions (oldest first), its users and its cool-down.
+/// One identity source: its sessions (oldest first), its users, its cool-down, and how
+/// many of its next imports are to end in `ERROR` (a fault aimed at it).
 #[derive(Debug, Default)]
 struct Source {
     sessions: Vec<Session>,
     directory: Directory,
     cool_down_until: Option<Instant>,
+    failing_imports: u32,
 }
 
 /// The whole service.
@@ -106,6 +108,13 @@ impl Service {
     /// The next `count` imports to be started end in `ERROR`.
     pub(crate) fn fail_next_imports(&mut self, count: u32) {
         self.failing_imports = self.failing_imports.saturating_add(count);
+    }
+
+    /// The next `count` imports of `source_id` (a source it knows) end in `ERROR`.
+    pub(crate) fn fail_next_imports_of(&mut self, source_id: &str, count: u32) {
+        if let Some(source) = self.sources.get_mut(source_id) {
+            source.failing_imports = source.failing_imports.saturating_add(count);
+        }
     }
 
     /// POST: a new CREATED session, unless another is active or the cool-down runs.
@@ -237,7 +246,12 @@ impl Service {
         session_id: &str,
         now: Instant,
     ) -> Result<SessionView, OktaError> {
-        let fails = self.failing_imports > 0;
+        // A fault aimed at the source first, then one at any.
+        let aimed = self
+            .sources
+            .get(source_id)
+            .is_some_and(|source| source.failing_imports > 0);
+        let fails = aimed || self.failing_imports > 0;
         let Timings {
             processing_time,
             cool_down,
@@ -263,8 +277,11 @@ impl Service {
         let started = view(&clock, source_id, session);
         if let Some(source) = self.sources.get_mut(source_id) {
             source.cool_down_until = Some(now + cool_down);
+            if aimed {
+                source.failing_imports -= 1;
+            }
         }
-        if fails {
+        if fails && !aimed {
             self.failing_imports -= 1;
         }
         Ok(started)

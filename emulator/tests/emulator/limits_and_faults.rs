@@ -10,7 +10,9 @@ use okta_identity_source::{Client, Error, IdentitySourceApi, RetryPolicy};
 use okta_identity_source_emulator::{Emulator, Fault, SessionStatus};
 use tokio::task::JoinHandle;
 
-use crate::support::{SOURCE, TOKEN, api, api_retrying, builder, refusal, start, started_import};
+use crate::support::{
+    SOURCE, TOKEN, api, api_retrying, builder, refusal, start, started_import, upsert,
+};
 
 #[tokio::test]
 async fn every_answer_carries_the_rate_limit_headers_a_request_id_and_a_date() {
@@ -180,6 +182,47 @@ async fn create_suffering(
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     create
+}
+
+/// A fault aimed at one identity source falls on its requests and imports only: tests that
+/// share an emulator, each with a source of its own, do not suffer each other's.
+#[tokio::test]
+async fn a_fault_aimed_at_a_source_spares_the_others() {
+    let emulator = start(builder().identity_source("0oa2")).await;
+    emulator.inject_for(
+        "0oa2",
+        Fault::Status {
+            status: 503,
+            count: 1,
+        },
+    );
+    emulator.inject_for("0oa2", Fault::ImportError { count: 1 });
+    let api = api(&emulator);
+    // Another source's requests and import pass it by.
+    let imported = started_import(&api, 0..3).await;
+    let done = api
+        .get_identity_source_session(SOURCE, &imported.id)
+        .await
+        .unwrap();
+    assert_eq!(done.status, Status::Completed);
+    assert_eq!(emulator.request_faults_left(), 1);
+    let refused = refusal(api.list_identity_source_sessions("0oa2").await);
+    assert_eq!((refused.0, refused.1.as_str()), (503, "E0000010"));
+    // Its own import ends in ERROR.
+    let session = api.create_identity_source_session("0oa2").await.unwrap();
+    api.upload_identity_source_data_for_upsert("0oa2", &session.id, &upsert(0..3))
+        .await
+        .unwrap();
+    api.start_import_from_identity_source("0oa2", &session.id)
+        .await
+        .unwrap();
+    let failed = api
+        .get_identity_source_session("0oa2", &session.id)
+        .await
+        .unwrap();
+    assert_eq!(failed.status, Status::Error);
+    assert!(emulator.users("0oa2").is_empty());
+    assert_eq!(emulator.users(SOURCE).len(), 3);
 }
 
 /// The requests read back in the order they arrived, not the order they were answered.
