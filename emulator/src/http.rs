@@ -64,7 +64,9 @@ fn id_in(path: &str, index: usize) -> Option<String> {
 
 /// The identity source an API request's path names, if it names one.
 pub(crate) fn source_named(path: &str) -> Option<String> {
-    id_in(path, 0).filter(|_| path.starts_with("/api/v1/identity-sources/"))
+    path.starts_with("/api/v1/identity-sources/")
+        .then(|| id_in(path, 0))
+        .flatten()
 }
 
 /// The routes. The API's are admitted ([`admit`]) only once routed, so that a path the

@@ -661,13 +661,13 @@ fn redact_cut_end(text: &mut String, secret: &str) -> bool {
 
 /// The forms a server may echo `secret` in: as it is, percent-encoded (in a URL) or with
 /// its slashes escaped (in JSON); none for a secret too short to be told from text.
-fn echoed_forms(secret: &str) -> Vec<String> {
+fn echoed_forms(secret: &str) -> Vec<Cow<'_, str>> {
     if secret.len() < SHORTEST_SECRET {
         return Vec::new();
     }
-    let encoded = utf8_percent_encode(secret, NON_ALPHANUMERIC).to_string();
+    let encoded = Cow::from(utf8_percent_encode(secret, NON_ALPHANUMERIC));
     let escaped = secret.replace('/', "\\/");
-    vec![secret.to_owned(), encoded, escaped]
+    vec![Cow::Borrowed(secret), encoded, Cow::Owned(escaped)]
 }
 
 /// Replaces the end of `text` when it is the start of `needle` (at least

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use okta_identity_source::models::IdentitySourceSessionStatus;
 use okta_identity_source_import::{Event, Report, is_final};
 
@@ -95,10 +94,7 @@ impl<'a> EventDisplay<'a> {
                 "No answer to creating a session ({error}): looking whether Okta made one; \
                  if it did, the import stops and cancels it, else it creates one again"
             )),
-            Event::Waiting { reason, until } => {
-                let left = (until - Utc::now()).to_std().unwrap_or_default();
-                progress.waiting(&reason.to_string(), left, until);
-            }
+            Event::Waiting { reason, until } => progress.waiting(&reason.to_string(), until),
             Event::SessionCreated { session, id } => {
                 // A session that resends uploads whose answer was unclear comes after the plan's.
                 self.sessions = self.sessions.max(session + 1);

@@ -121,9 +121,10 @@ impl Progress {
         }
     }
 
-    /// A wait of `left` for `reason` (rate limit, cool-down), ending at `until`: the bar
-    /// counts it down; a line says when it ends, as a log read later can't count.
-    pub fn waiting(&self, reason: &str, left: Duration, until: DateTime<Utc>) {
+    /// A wait for `reason` (rate limit, cool-down) until `until`: the bar counts it down; a
+    /// line says when it ends, as a log read later can't count.
+    pub fn waiting(&self, reason: &str, until: DateTime<Utc>) {
+        let left = (until - Utc::now()).to_std().unwrap_or_default();
         if let Ok(mut wait_until) = self.wait_until.lock() {
             *wait_until = Some(Instant::now() + left);
         }
@@ -263,7 +264,6 @@ mod tests {
         assert!(lines[1].ends_with(" 20000/37412 records"), "{shown}");
         progress.waiting(
             "the cool-down after a start",
-            Duration::from_secs(298),
             Utc::now() + Duration::from_secs(298),
         );
         let shown = drawn(&progress, &screen);

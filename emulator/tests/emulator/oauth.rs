@@ -184,25 +184,23 @@ async fn a_token_refused_or_lacking_a_scope_is_told_why_in_a_challenge() {
         assert_eq!(body["errorCode"], code, "{path}");
     }
 
-    let unknown = send(reqwest::Method::GET, &sessions, "Bearer not-issued-here")
-        .await
-        .unwrap();
-    assert_eq!(unknown.status(), 401);
-    let told = challenge(&unknown).unwrap();
-    assert!(
-        told.contains(r#"error="invalid_token", error_description="The access token is invalid.""#),
-        "{told}"
-    );
     // The scope named is the one the request's method needs.
-    let unknown = send(reqwest::Method::POST, &sessions, "Bearer not-issued-here")
-        .await
-        .unwrap();
-    assert_eq!(unknown.status(), 401);
-    let told = challenge(&unknown).unwrap();
-    assert!(
-        told.contains(r#"scope="okta.identitySources.manage""#),
-        "{told}"
-    );
+    for (method, scope) in [
+        (reqwest::Method::GET, "okta.identitySources.read"),
+        (reqwest::Method::POST, "okta.identitySources.manage"),
+    ] {
+        let unknown = send(method, &sessions, "Bearer not-issued-here")
+            .await
+            .unwrap();
+        assert_eq!(unknown.status(), 401);
+        let told = challenge(&unknown).unwrap();
+        assert!(
+            told.contains(
+                r#"error="invalid_token", error_description="The access token is invalid.""#
+            ) && told.contains(&format!(r#"scope="{scope}""#)),
+            "{told}"
+        );
+    }
     // An API token is no Bearer token: its refusal carries no challenge.
     let wrong_api_token = send(reqwest::Method::GET, &sessions, "SSWS wrong")
         .await
