@@ -10,6 +10,7 @@ use okta_identity_source::{
     Call, CallProgress, Error, IdentitySourceApi, Progress, ResponseMeta, models,
 };
 
+use crate::cleanup_time::CleanupTime;
 use crate::error::Failure;
 use crate::event::Event;
 use crate::options::Options;
@@ -32,7 +33,9 @@ pub struct Context<'e> {
     deadline: Option<Instant>,
     report: Mutex<Report>,
     events: EventSink<'e>,
-    pacer: Mutex<Pacer>,
+    /// What the answers said of the rate-limit window; shared with the clean-up of a
+    /// dropped run.
+    pub pacer: Arc<Mutex<Pacer>>,
     /// The session of this run that is created but not triggered, if any: what must be
     /// cancelled if the run stops.
     pub open_session: Arc<Mutex<Option<String>>>,
@@ -100,10 +103,33 @@ pub enum Pacing {
 
 /// What the last response said about the rate-limit window.
 #[derive(Debug, Default)]
-struct Pacer {
+pub struct Pacer {
     remaining: Option<u64>,
     reset: Option<Instant>,
     in_flight: u64,
+}
+
+impl Pacer {
+    /// When the window resets, if the last response said no request is left in it for
+    /// one more (beyond those in flight) and it has not reset by `now`.
+    pub fn used_up_until(&self, now: Instant) -> Option<Instant> {
+        match (self.remaining, self.reset) {
+            (Some(remaining), Some(reset)) if remaining <= self.in_flight && reset > now => {
+                Some(reset)
+            }
+            _ => None,
+        }
+    }
+
+    /// A window used up until `reset`, nothing in flight.
+    #[cfg(test)]
+    pub fn used_up(reset: Instant) -> Self {
+        Self {
+            remaining: Some(0),
+            reset: Some(reset),
+            in_flight: 0,
+        }
+    }
 }
 
 /// One request counted in flight for as long as it lives, however its send ends (even
@@ -142,7 +168,7 @@ impl<'e> Context<'e> {
             started,
             report: Mutex::new(Report::default()),
             events: Mutex::new(events),
-            pacer: Mutex::new(Pacer::default()),
+            pacer: Arc::new(Mutex::new(Pacer::default())),
             open_session: Arc::new(Mutex::new(None)),
             creating: Arc::new(Mutex::new(None)),
             last_trigger: Mutex::new(None),
@@ -317,17 +343,10 @@ impl<'e> Context<'e> {
     /// Waits for the rate-limit window to reset when the last response said no request
     /// is left in it for this one.
     async fn pace(&self) -> Result<(), SendError> {
-        let reset = {
-            let pacer = lock(&self.pacer);
-            match (pacer.remaining, pacer.reset) {
-                (Some(remaining), Some(reset)) if remaining <= pacer.in_flight => reset,
-                _ => return Ok(()),
-            }
-        };
         let now = Instant::now();
-        if reset <= now {
+        let Some(reset) = lock(&self.pacer).used_up_until(now) else {
             return Ok(());
-        }
+        };
         if reset - now > self.options.max_rate_limit_wait {
             let until = wall_clock_in(reset - now);
             return Err(SendError::Failure(Failure::RateLimit { until }));
@@ -352,6 +371,13 @@ impl<'e> Context<'e> {
         if let Some(clock) = ServerClock::of(meta) {
             *lock(&self.server_clock) = clock;
         }
+    }
+
+    /// How long a clean-up of this run may take.
+    pub fn cleanup_time(&self) -> CleanupTime {
+        let options = &self.options;
+        let (timeout, max_wait) = (options.cancel_timeout, options.max_rate_limit_wait);
+        CleanupTime::new(timeout, max_wait, self.pacer.clone())
     }
 
     /// The service's clock, as its last answer told.

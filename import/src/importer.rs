@@ -4,12 +4,13 @@ use std::borrow::Borrow;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use futures_util::future::{Either, select};
 use okta_identity_source::IdentitySourceApi;
 
+use crate::cleanup_time::CleanupTime;
 use crate::context::{Context, Creating, lock, may_pass};
 use crate::error::{Failure, ImportError, InvalidInput, PlanError};
 use crate::event::Event;
@@ -239,7 +240,7 @@ impl Importer {
             open: ctx.open_session.clone(),
             creating: ctx.creating.clone(),
             server_clock: ctx.server_clock.clone(),
-            cancel_timeout: self.options.cancel_timeout,
+            time: ctx.cleanup_time(),
         };
         let outcome = self.run_sessions(&ctx, &mut feed, stop).await;
         drop(guard);
@@ -416,7 +417,7 @@ struct CancelOnDrop {
     open: Arc<Mutex<Option<String>>>,
     creating: Arc<Mutex<Option<Creating>>>,
     server_clock: Arc<Mutex<ServerClock>>,
-    cancel_timeout: Duration,
+    time: CleanupTime,
 }
 
 impl Drop for CancelOnDrop {
@@ -436,14 +437,14 @@ impl Drop for CancelOnDrop {
         match (open, creating) {
             (Some(id), _) => {
                 tracing::warn!(session = %id, "the import was dropped; its session is being cancelled by a spawned task");
-                runtime.spawn(cancel_dropped(api, source, id, self.cancel_timeout));
+                runtime.spawn(cancel_dropped(api, source, id, self.time.clone()));
             }
             (None, Some(Creating { since, .. })) => {
                 tracing::warn!(
                     "the import was dropped while creating a session; a spawned task looks for it to cancel it"
                 );
                 let clock = *lock(&self.server_clock);
-                let look = cancel_lost_create(api, source, since, clock, self.cancel_timeout);
+                let look = cancel_lost_create(api, source, since, clock, self.time.clone());
                 runtime.spawn(look);
             }
             (None, None) => {}
@@ -453,14 +454,14 @@ impl Drop for CancelOnDrop {
 
 /// Finds the session a create sent at `since` made and cancels it, listing the source's
 /// sessions until one it made is listed (the create may be carried out after the run was
-/// dropped), for at most `timeout`, and the cancel as long again; `clock` is the service's
-/// as the run knew it, unless a listing's answer tells it anew.
+/// dropped), within `time`, and the cancel as long again; `clock` is the service's as the
+/// run knew it, unless a listing's answer tells it anew.
 async fn cancel_lost_create(
     api: IdentitySourceApi,
     source: String,
     since: DateTime<Utc>,
     clock: ServerClock,
-    timeout: Duration,
+    time: CleanupTime,
 ) {
     let clock = Mutex::new(clock);
     let look = |_| async {
@@ -471,38 +472,38 @@ async fn cancel_lost_create(
         let made = session::made_by_lost_create(sessions, known.no_later_than(since));
         Ok::<_, okta_identity_source::Error>(made)
     };
-    let listed = tokio::time::timeout(timeout, session::until_some(look, may_pass)).await;
+    let listed = time.bound(session::until_some(look, may_pass)).await;
     let id = match listed {
-        Ok(Ok(id)) => id,
-        Ok(Err(error)) => {
+        Some(Ok(id)) => id,
+        Some(Err(error)) => {
             tracing::warn!(%error, "a session created as the import was dropped may stay open");
             return;
         }
-        Err(_) => {
+        None => {
             tracing::warn!(
-                ?timeout,
+                timeout = ?time.timeout(),
                 "no session made by the create under way as the import was dropped was listed within the cancel timeout; one may stay open"
             );
             return;
         }
     };
     tracing::warn!(session = %id, "cancelling the session created as the import was dropped");
-    cancel_dropped(api, source, id, timeout).await;
+    cancel_dropped(api, source, id, time).await;
 }
 
 /// Cancels session `id` of a dropped run, sending the cancel again while it fails in a way
-/// that may pass, for at most `timeout`. A cancel refused (400) is read back: an earlier one
-/// whose answer was lost may be what closed the session.
-async fn cancel_dropped(api: IdentitySourceApi, source: String, id: String, timeout: Duration) {
+/// that may pass, within `time`. A cancel refused (400) is read back: an earlier one whose
+/// answer was lost may be what closed the session.
+async fn cancel_dropped(api: IdentitySourceApi, source: String, id: String, time: CleanupTime) {
     let cancel = |_| async {
         let cancelled = api.delete_identity_source_session(&source, &id).await;
         cancelled.map(Some)
     };
-    let error = match tokio::time::timeout(timeout, session::until_some(cancel, may_pass)).await {
-        Ok(Ok(())) => return,
-        Ok(Err(error)) => error,
-        Err(_) => {
-            tracing::warn!(session = %id, ?timeout, "the import session could not be cancelled within the cancel timeout; it stays open");
+    let error = match time.bound(session::until_some(cancel, may_pass)).await {
+        Some(Ok(())) => return,
+        Some(Err(error)) => error,
+        None => {
+            tracing::warn!(session = %id, timeout = ?time.timeout(), "the import session could not be cancelled within the cancel timeout; it stays open");
             return;
         }
     };

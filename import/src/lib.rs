@@ -25,6 +25,7 @@
 #![warn(missing_docs)]
 
 mod census;
+mod cleanup_time;
 mod context;
 mod error;
 mod event;

@@ -223,18 +223,18 @@ pub fn made_by_lost_create(
 ///
 /// [`Report::lost_create`]: crate::Report::lost_create
 pub async fn cancel_unlearned(ctx: &Context<'_>, since: DateTime<Utc>) {
-    let timeout = ctx.options.cancel_timeout;
-    let id = match tokio::time::timeout(timeout, made_by_create_sent(ctx, since)).await {
-        Ok(Ok(id)) => id,
-        Ok(Err(error)) => {
+    let time = ctx.cleanup_time();
+    let id = match time.bound(made_by_create_sent(ctx, since)).await {
+        Some(Ok(id)) => id,
+        Some(Err(error)) => {
             let error = error.during(Step::ListingSessions);
             tracing::warn!(%error, "a session created as the import stopped may stay open");
             ctx.report().lost_create = Some(since);
             return;
         }
-        Err(_) => {
+        None => {
             tracing::warn!(
-                ?timeout,
+                timeout = ?time.timeout(),
                 "no session made by the create under way was listed within the cancel timeout; one may stay open"
             );
             ctx.report().lost_create = Some(since);
@@ -667,10 +667,10 @@ fn rejected(ctx: &Context<'_>, number: usize, id: &str, payload: &Payload, error
 /// another client), its real status is recorded and returned; when the session may still
 /// be open, the report says so.
 pub async fn cancel_own(ctx: &Context<'_>, number: usize, id: &str) -> Option<Status> {
-    let outcome = tokio::time::timeout(ctx.options.cancel_timeout, cancel_or_read(ctx, id)).await;
+    let outcome = ctx.cleanup_time().bound(cancel_or_read(ctx, id)).await;
     lock(&ctx.open_session).take();
-    match outcome {
-        Ok(Some(Cancel::Done)) => {
+    match outcome.flatten() {
+        Some(Cancel::Done) => {
             set_status(ctx, id, Status::Closed);
             ctx.emit(Event::SessionCancelled {
                 session: number,
@@ -678,13 +678,13 @@ pub async fn cancel_own(ctx: &Context<'_>, number: usize, id: &str) -> Option<St
             });
             None
         }
-        Ok(Some(Cancel::Ended(status))) => {
+        Some(Cancel::Ended(status)) => {
             set_status(ctx, id, status.clone());
             Some(status)
         }
         // Not open, then; what it became is not known.
-        Ok(Some(Cancel::Refused)) => None,
-        Ok(None) | Err(_) => {
+        Some(Cancel::Refused) => None,
+        None => {
             ctx.report().left_open = Some(id.to_owned());
             None
         }

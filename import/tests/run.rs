@@ -2416,3 +2416,86 @@ async fn uploads_in_flight_when_the_run_stops_are_reported_as_unanswered() -> Te
     emulator.shutdown().await;
     Ok(())
 }
+
+/// An emulator whose rate-limit window, four requests in 1.5 s, the create and three
+/// uploads use up; an importer into it that gives a cancel far less time than that (a
+/// cancel's wait for the reset is not counted in it), and what stops the run once it waits
+/// for the window.
+async fn a_window_used_up_by_an_import() -> Result<
+    (
+        okta_identity_source_emulator::Emulator,
+        okta_identity_source_import::Importer,
+        impl FnMut(Event) + Send,
+        impl std::future::Future<Output = ()>,
+    ),
+    Box<dyn std::error::Error>,
+> {
+    let emulator = emulator()
+        .rate_limit(4, Duration::from_millis(1_500))
+        .start()
+        .await?;
+    let (on_event, waiting) = stop_at(|event| {
+        matches!(
+            event,
+            Event::Waiting {
+                reason: WaitReason::RateLimit,
+                ..
+            }
+        )
+    });
+    let options = options()
+        .concurrency(1)
+        .cancel_timeout(Duration::from_millis(200));
+    let client = quick_retries().rate_limit_wait(Duration::from_millis(50), Duration::from_secs(5));
+    let importer =
+        okta_identity_source_import::Importer::new(api(&emulator, client), SOURCE, options);
+    Ok((emulator, importer, on_event, waiting))
+}
+
+/// The cancels the emulator received, by the status each was answered: refused while the
+/// window was used up, and carried out once it reset.
+fn assert_cancelled_once_the_window_reset(emulator: &okta_identity_source_emulator::Emulator) {
+    let cancels: Vec<_> = emulator
+        .requests()
+        .into_iter()
+        .filter(|request| request.method == "DELETE")
+        .map(|request| request.status)
+        .collect();
+    assert_eq!(cancels.first(), Some(&Some(429)), "{cancels:?}");
+    assert_eq!(cancels.last(), Some(&Some(204)), "{cancels:?}");
+    assert_eq!(emulator.sessions(SOURCE)[0].status, SessionStatus::Closed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_while_the_rate_limit_window_is_used_up_cancels_once_it_resets() -> TestResult {
+    let (emulator, importer, on_event, waiting) = a_window_used_up_by_an_import().await?;
+    let error = importer
+        .run_until(employees(0..2_000), leavers(0..0), on_event, waiting)
+        .await
+        .expect_err("stopped");
+    assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    assert_eq!(error.report.left_open, None, "{error}");
+    assert_eq!(error.report.sessions[0].status, Status::Closed);
+    assert_cancelled_once_the_window_reset(&emulator);
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_import_while_the_rate_limit_window_is_used_up_cancels_once_it_resets()
+-> TestResult {
+    let (emulator, importer, on_event, waiting) = a_window_used_up_by_an_import().await?;
+    tokio::select! {
+        ended = importer.run(employees(0..2_000), leavers(0..0), on_event) => {
+            panic!("the import ended first: {ended:?}")
+        }
+        () = waiting => {}
+    }
+    eventually("the session's cancel", || {
+        open_sessions(&emulator).is_empty()
+    })
+    .await;
+    assert_cancelled_once_the_window_reset(&emulator);
+    emulator.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! The time a clean-up has (the cancel of the session a stopped run leaves, the search for
+//! the session a lost create made): the options' cancel timeout, and on top, while the
+//! rate-limit window is known to be used up, the wait for it to reset. A request sent
+//! before the reset may be refused whatever it is, so that wait is not the clean-up's
+//! doing, and giving up during it would leave the session open when a few more seconds
+//! would have closed it.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::context::{Pacer, later, lock};
+
+/// How long a clean-up may take: see the module's documentation.
+#[derive(Debug, Clone)]
+pub struct CleanupTime {
+    /// The clean-up's own time (the options' cancel timeout).
+    timeout: Duration,
+    /// The longest it waits for the window on top (the options' longest rate-limit wait).
+    max_wait: Duration,
+    /// What the run's answers said of the window, up to now.
+    pacer: Arc<Mutex<Pacer>>,
+}
+
+impl CleanupTime {
+    pub fn new(timeout: Duration, max_wait: Duration, pacer: Arc<Mutex<Pacer>>) -> Self {
+        Self {
+            timeout,
+            max_wait,
+            pacer,
+        }
+    }
+
+    /// The clean-up's own time, without the wait for the window.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Runs `work` for at most the timeout; when it runs out while the window is used up
+    /// and resets within the longest wait from the start, `work` has the timeout again
+    /// from the reset. `None` when the time ran out first.
+    pub async fn bound<T>(&self, work: impl Future<Output = T>) -> Option<T> {
+        let started = Instant::now();
+        let last = later(started, self.timeout.saturating_add(self.max_wait));
+        let mut deadline = later(started, self.timeout);
+        let mut work = std::pin::pin!(work);
+        loop {
+            tokio::select! {
+                done = &mut work => return Some(done),
+                () = tokio::time::sleep_until(deadline.into()) => {}
+            }
+            let now = Instant::now();
+            match lock(&self.pacer).used_up_until(now) {
+                Some(reset) if reset < last => deadline = later(reset, self.timeout).min(last),
+                _ => return None,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn time(pacer: Pacer) -> CleanupTime {
+        let (timeout, max_wait) = (Duration::from_millis(50), Duration::from_secs(1));
+        CleanupTime::new(timeout, max_wait, Arc::new(Mutex::new(pacer)))
+    }
+
+    fn used_up_for(length: Duration) -> Pacer {
+        Pacer::used_up(later(Instant::now(), length))
+    }
+
+    #[tokio::test]
+    async fn work_that_takes_longer_than_the_timeout_is_given_up() {
+        let slow = tokio::time::sleep(Duration::from_millis(300));
+        assert_eq!(time(Pacer::default()).bound(slow).await, None);
+    }
+
+    #[tokio::test]
+    async fn a_used_up_window_adds_the_wait_for_its_reset_and_the_timeout_after_it() {
+        // Needs the 200 ms to the reset and a little after: twice the timeout alone.
+        let time = time(used_up_for(Duration::from_millis(200)));
+        let work = tokio::time::sleep(Duration::from_millis(220));
+        assert_eq!(time.bound(work).await, Some(()));
+        let late = tokio::time::sleep(Duration::from_millis(300));
+        let given_up = Instant::now();
+        assert_eq!(time.bound(late).await, None);
+        // The reset has passed: the timeout alone.
+        assert!(
+            given_up.elapsed() < Duration::from_millis(200),
+            "{:?}",
+            given_up.elapsed()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_reset_beyond_the_longest_wait_adds_nothing() {
+        let time = time(used_up_for(Duration::from_secs(5)));
+        let started = Instant::now();
+        assert_eq!(time.bound(std::future::pending::<()>()).await, None);
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+}
