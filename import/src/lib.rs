@@ -60,7 +60,7 @@ pub use options::{
     ActiveSession, DEFAULT_CONCURRENCY, Duplicates, OnInvalid, Options, RejectedBatch,
 };
 pub use plan::{BatchKind, BatchPlan, Limits, Plan, SessionPlan};
-pub use record::{Deactivation, InvalidRecord, Position, UserRecord};
+pub use record::{Deactivation, Input, InvalidRecord, Position, UserRecord};
 pub use report::{
     PutAsideUpload, RejectedUpload, Report, SessionInfo, SessionReport, Wait, WaitReason, Warning,
 };

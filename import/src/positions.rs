@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use crate::record::Position;
+use crate::record::{Input, Position};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Run {
@@ -19,29 +19,35 @@ struct Run {
     /// The first record's line, or `NO_LINE`.
     line: u64,
     index: u64,
+    input: Option<Input>,
 }
 
 const NO_FILE: u32 = u32::MAX;
 const NO_LINE: u64 = u64::MAX;
 
-/// Where a record is, borrowed from it: its own position, and its number in its input,
-/// which is its index when the position has none (0).
+/// Where a record is, borrowed from it: its own position, its number in its input, which
+/// is its index when the position has none (0), and that input, unless the position says.
 #[derive(Debug, Clone, Copy)]
 pub struct At<'p> {
     pub position: &'p Position,
     pub number: u64,
+    pub input: Input,
 }
 
 impl<'p> At<'p> {
-    /// Record `number` of its input, at `position`.
-    pub fn new(position: &'p Position, number: u64) -> Self {
-        Self { position, number }
+    /// Record `number` of `input`, at `position`.
+    pub fn new(position: &'p Position, number: u64, input: Input) -> Self {
+        Self {
+            position,
+            number,
+            input,
+        }
     }
 
-    /// A position numbered already.
+    /// A position numbered already, of the users unless it says.
     #[cfg(test)]
     pub fn numbered(position: &'p Position) -> Self {
-        Self::new(position, position.index)
+        Self::new(position, position.index, Input::Users)
     }
 
     /// The record's index: its position's, or its number.
@@ -52,10 +58,16 @@ impl<'p> At<'p> {
         }
     }
 
-    /// The position as reported: the record's own, numbered.
+    /// Its input: the position's, or the one it was read from.
+    pub fn input(self) -> Input {
+        self.position.input.unwrap_or(self.input)
+    }
+
+    /// The position as reported: the record's own, numbered, its input said.
     pub fn to_position(self) -> Position {
         Position {
             index: self.index(),
+            input: Some(self.input()),
             ..self.position.clone()
         }
     }
@@ -71,14 +83,18 @@ pub struct Positions {
 impl Positions {
     /// Records that record `ordinal` (higher than any before) is `at`.
     pub fn push(&mut self, ordinal: u32, at: At<'_>) {
-        let (position, index) = (at.position, at.index());
+        let (position, index, input) = (at.position, at.index(), Some(at.input()));
         let file = self.file_number(position.file.as_ref());
         let line = position.line.unwrap_or(NO_LINE);
         if let Some(last) = self.runs.last() {
             let step = u64::from(ordinal - last.first);
             let line_follows = (line == NO_LINE && last.line == NO_LINE)
                 || Some(line) == last.line.checked_add(step);
-            if last.file == file && line_follows && Some(index) == last.index.checked_add(step) {
+            if last.file == file
+                && last.input == input
+                && line_follows
+                && Some(index) == last.index.checked_add(step)
+            {
                 return;
             }
         }
@@ -87,6 +103,7 @@ impl Positions {
             file,
             line,
             index,
+            input,
         });
     }
 
@@ -101,6 +118,7 @@ impl Positions {
             file: (run.file != NO_FILE).then(|| self.files[run.file as usize].clone()),
             line: (run.line != NO_LINE).then(|| run.line + step),
             index: run.index + step,
+            input: run.input,
         }
     }
 
@@ -130,6 +148,7 @@ mod tests {
             let position = Position::in_file(file.clone(), n + 1, n);
             positions.push(n as u32 + 4, At::numbered(&position));
         }
+        assert_eq!(positions.get(4_325).input, Some(Input::Users));
         assert_eq!(positions.runs.len(), 1);
         assert_eq!(positions.get(4_325).to_string(), "users.csv:4322");
         assert_eq!(positions.get(4_325).index, 4_321);
@@ -148,13 +167,22 @@ mod tests {
             Position::record(1),
             Position::record(2),
             Position::record(7),
-        ];
+            Position::record(8),
+        ]
+        .map(|position| Position {
+            input: Some(Input::Users),
+            ..position
+        });
+        let mut deactivation = given[9].clone();
+        deactivation.input = Some(Input::Deactivations);
+        let given = [&given[..9], &[deactivation]].concat();
         let mut positions = Positions::default();
-        let ordinals = [0, 1, 2, 3, 10, 11, 12, 13, 14];
+        let ordinals = [0, 1, 2, 3, 10, 11, 12, 13, 14, 15];
         for (ordinal, position) in ordinals.iter().zip(&given) {
             positions.push(*ordinal, At::numbered(position));
         }
-        assert_eq!(positions.runs.len(), 5);
+        // The deactivation, in step with the user before it, starts a run of its own.
+        assert_eq!(positions.runs.len(), 6);
         for (ordinal, position) in ordinals.iter().zip(&given) {
             assert_eq!(&positions.get(*ordinal), position);
         }

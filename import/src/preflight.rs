@@ -17,7 +17,7 @@ use crate::payload::{Feed, Outbox, Payload, envelope};
 use crate::placed::{Placed, mark};
 use crate::plan::{BatchId, BatchKind, Plan, Planner, SessionPlan, TooLarge};
 use crate::positions::{At, Positions};
-use crate::record::{Deactivation, InvalidRecord, Position, UserRecord};
+use crate::record::{Deactivation, Input, InvalidRecord, Position, UserRecord};
 use crate::record_json::{write_deactivation, write_user};
 use crate::report::Warning;
 use crate::rules;
@@ -208,17 +208,18 @@ impl<'o> Preflight<'o> {
         user: Result<R, InvalidRecord>,
         keep: &mut impl Keep,
     ) {
-        match self.with_ordinal(number, user, |user: &UserRecord| &user.position) {
+        let input = Input::Users;
+        match self.with_ordinal(number, user, input, |user: &UserRecord| &user.position) {
             Some((Ok(user), ordinal)) => {
                 let user = user.borrow();
-                self.user(user, At::new(&user.position, number), ordinal, keep);
+                self.user(user, At::new(&user.position, number, input), ordinal, keep);
             }
             // A record its reader refused still has its id, when the reader could tell it:
             // a later record or a deactivation of that id must find it.
             Some((Err(refused), ordinal)) if refused.external_id.is_some() => {
                 self.refused_user(refused, number, ordinal, keep);
             }
-            Some((Err(refused), _)) => self.invalid.push(numbered(refused, number)),
+            Some((Err(refused), _)) => self.invalid.push(numbered(refused, number, input)),
             None => {}
         }
     }
@@ -230,29 +231,31 @@ impl<'o> Preflight<'o> {
         deactivation: Result<Deactivation, InvalidRecord>,
         keep: &mut impl Keep,
     ) {
-        match self.with_ordinal(number, deactivation, |d: &Deactivation| &d.position) {
+        let input = Input::Deactivations;
+        match self.with_ordinal(number, deactivation, input, |d: &Deactivation| &d.position) {
             Some((Ok(deactivation), ordinal)) => {
-                let at = At::new(&deactivation.position, number);
+                let at = At::new(&deactivation.position, number, input);
                 self.deactivation(&deactivation, at, ordinal, keep);
             }
-            Some((Err(refused), _)) => self.invalid.push(numbered(refused, number)),
+            Some((Err(refused), _)) => self.invalid.push(numbered(refused, number, input)),
             None => {}
         }
     }
 
-    /// Record `number` of its input, read or refused by its reader, and its ordinal; `None`,
+    /// Record `number` of `input`, read or refused by its reader, and its ordinal; `None`,
     /// with the reason noted, for one past the last ordinal. The record may be the caller's,
     /// borrowed: its position is numbered only where it is reported, in a copy.
     fn with_ordinal<R: Borrow<T>, T>(
         &mut self,
         number: u64,
         record: Result<R, InvalidRecord>,
+        input: Input,
         position: impl FnOnce(&T) -> &Position,
     ) -> Option<(Result<R, InvalidRecord>, u32)> {
         let Some(ordinal) = self.ordinals.next() else {
             let invalid = match record {
-                Ok(record) => too_many(position(record.borrow()).clone(), number),
-                Err(invalid) => numbered(invalid, number),
+                Ok(record) => too_many(position(record.borrow()).clone(), number, input),
+                Err(invalid) => numbered(invalid, number, input),
             };
             self.invalid.push(invalid);
             return None;
@@ -330,7 +333,7 @@ impl<'o> Preflight<'o> {
             external_id,
             mut reasons,
         } = refused;
-        let at = At::new(&position, number);
+        let at = At::new(&position, number, Input::Users);
         let external_id = external_id.unwrap_or_default();
         let mut id_reasons = Vec::new();
         rules::check_external_id(&external_id, &mut id_reasons);
@@ -739,13 +742,15 @@ where
     }
 }
 
-/// Numbers an owned record's position in place, by the rule of [`At::index`].
-pub fn number_position(position: &mut Position, number: u64) {
-    position.index = At::new(position, number).index();
+/// Numbers an owned record's position in place and says its input, by the rules of
+/// [`At::index`] and [`At::input`].
+pub fn number_position(position: &mut Position, number: u64, input: Input) {
+    let at = At::new(position, number, input);
+    (position.index, position.input) = (at.index(), Some(at.input()));
 }
 
-fn numbered(mut invalid: InvalidRecord, number: u64) -> InvalidRecord {
-    number_position(&mut invalid.position, number);
+fn numbered(mut invalid: InvalidRecord, number: u64, input: Input) -> InvalidRecord {
+    number_position(&mut invalid.position, number, input);
     invalid
 }
 
@@ -758,9 +763,9 @@ fn invalid_record(at: At<'_>, external_id: &str, reasons: Vec<String>) -> Invali
     }
 }
 
-fn too_many(position: Position, number: u64) -> InvalidRecord {
+fn too_many(position: Position, number: u64, input: Input) -> InvalidRecord {
     let reason = format!("an import takes at most {} records", u32::MAX);
-    numbered(InvalidRecord::new(position, vec![reason]), number)
+    numbered(InvalidRecord::new(position, vec![reason]), number, input)
 }
 
 fn too_large_reason(too_large: TooLarge) -> String {

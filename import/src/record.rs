@@ -12,8 +12,8 @@ use crate::rules::MAX_EXTERNAL_ID_CHARS;
 /// Where a record came from, so every problem can be reported at its place.
 ///
 /// `index` is the record's number in its input, counted from 1. The importer numbers
-/// records itself when `index` is 0, so a caller with nothing better may leave all three
-/// fields at their defaults.
+/// records itself when `index` is 0, and says which input a record is in when `input` is
+/// `None`, so a caller with nothing better may leave every field at its default.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct Position {
     /// The file the record was read from, when there is one.
@@ -24,15 +24,28 @@ pub struct Position {
     pub line: Option<u64>,
     /// The record's number in its input, counted from 1 (0: not numbered yet).
     pub index: u64,
+    /// Which of the import's inputs the record is in: the users or the deactivations
+    /// (`None`: not said yet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<Input>,
+}
+
+/// One of an import's two inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Input {
+    /// The users to create or update.
+    Users,
+    /// The users to deactivate.
+    Deactivations,
 }
 
 impl Position {
     /// The `index`th record of an input that is not a file.
     pub fn record(index: u64) -> Self {
         Self {
-            file: None,
-            line: None,
             index,
+            ..Self::default()
         }
     }
 
@@ -42,18 +55,26 @@ impl Position {
             file: Some(file),
             line: Some(line),
             index,
+            input: None,
         }
     }
 }
 
-/// `users.csv:12`, `users.csv, record 12`, `line 12` or `record 12`.
+/// `users.csv:12` or `users.csv, record 12` in a file, which tells the input; otherwise
+/// `user 12`, `deactivation 12`, or `record 12` when the input is not said, and the same
+/// before `line 12`, as in `user at line 12`.
 impl fmt::Display for Position {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let record = match self.input {
+            Some(Input::Users) => "user",
+            Some(Input::Deactivations) => "deactivation",
+            None => "record",
+        };
         match (&self.file, self.line) {
             (Some(file), Some(line)) => write!(f, "{file}:{line}"),
             (Some(file), None) => write!(f, "{file}, record {}", self.index),
-            (None, Some(line)) => write!(f, "line {line}"),
-            (None, None) => write!(f, "record {}", self.index),
+            (None, Some(line)) => write!(f, "{record} at line {line}"),
+            (None, None) => write!(f, "{record} {}", self.index),
         }
     }
 }
@@ -186,7 +207,19 @@ mod tests {
             line: Some(3),
             ..Position::record(2)
         };
-        assert_eq!(line_only.to_string(), "line 3");
+        assert_eq!(line_only.to_string(), "record at line 3");
+        // Not in a file, the input tells a user from a deactivation of the same number.
+        let in_input = |input| Position {
+            input: Some(input),
+            ..Position::record(7)
+        };
+        assert_eq!(in_input(Input::Users).to_string(), "user 7");
+        assert_eq!(in_input(Input::Deactivations).to_string(), "deactivation 7");
+        let line_only = Position {
+            line: Some(3),
+            ..in_input(Input::Deactivations)
+        };
+        assert_eq!(line_only.to_string(), "deactivation at line 3");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::placed::{Placed, mark};
 use crate::plan::{BatchId, BatchKind, BatchPlan, Plan};
 use crate::positions::At;
 use crate::preflight::{Ordinals, number_position};
-use crate::record::{Deactivation, InvalidRecord, Position, UserRecord};
+use crate::record::{Deactivation, Input, InvalidRecord, Position, UserRecord};
 use crate::record_json::{write_deactivation, write_user};
 use crate::rules;
 use crate::source::Source;
@@ -141,7 +141,7 @@ impl<S: Source> Reread<S> {
         self.json.clear();
         write_user(&mut self.json, &user.external_id, &user.profile);
         let valid = reasons.is_empty();
-        let position = At::new(&user.position, number).to_position();
+        let position = At::new(&user.position, number, Input::Users).to_position();
         self.written(
             ordinal,
             BatchKind::Upsert,
@@ -160,7 +160,7 @@ impl<S: Source> Reread<S> {
         let Some((ordinal, mut deactivation)) = self.placed_record(deactivation) else {
             return Ok(None);
         };
-        number_position(&mut deactivation.position, number);
+        number_position(&mut deactivation.position, number, Input::Deactivations);
         let mut reasons = Vec::new();
         rules::check_external_id(&deactivation.external_id, &mut reasons);
         self.json.clear();

@@ -121,13 +121,7 @@ mod tests {
 
     /// An upload of `records` records, numbered from `first`.
     fn upload(first: u64, records: u64) -> Payload {
-        let positions = (first..first + records)
-            .map(|index| Position {
-                file: None,
-                line: None,
-                index,
-            })
-            .collect();
+        let positions = (first..first + records).map(Position::record).collect();
         Payload::Upsert(
             okta_identity_source::JsonBody::from_serialized(&b"{}"[..]),
             positions,

@@ -218,15 +218,15 @@ mod tests {
         let warnings: Vec<String> = plan.warnings.iter().map(ToString::to_string).collect();
         assert_eq!(warnings.len(), 1);
         assert!(
-            warnings[0].contains("record 2001") && warnings[0].contains("also at record 3"),
+            warnings[0].contains("user 2001") && warnings[0].contains("also at user 3"),
             "{warnings:?}"
         );
         let invalid: Vec<String> = plan.invalid.iter().map(ToString::to_string).collect();
         assert_eq!(
             invalid,
             [
-                "record 500: externalId \"u1500\": externalId is also a user to deactivate",
-                "record 1: externalId \"u1500\": externalId is also a user to create or update, at record 500"
+                "user 500: externalId \"u1500\": externalId is also a user to deactivate",
+                "deactivation 1: externalId \"u1500\": externalId is also a user to create or update, at user 500"
             ]
         );
     }

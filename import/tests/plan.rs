@@ -55,9 +55,9 @@ fn every_problem_is_reported_at_its_place_and_nothing_is_planned_in_fail_mode() 
             "users.csv:4: externalId \"e-3\": email is not an email address; firstName is empty",
             "users.csv:5: the row has 3 fields; the header has 4",
             "users.csv:6: externalId \"e-1\": externalId also at users.csv:2",
-            "record 1: externalId \"e-1\": externalId is also a user to create or update, at users.csv:2",
+            "deactivation 1: externalId \"e-1\": externalId is also a user to create or update, at users.csv:2",
             &format!(
-                "record 2: externalId {:?}… (513 characters): externalId is 513 characters long; at most 512 are allowed",
+                "deactivation 2: externalId {:?}… (513 characters): externalId is 513 characters long; at most 512 are allowed",
                 "x".repeat(40)
             ),
         ]
@@ -76,7 +76,7 @@ fn skip_mode_plans_the_valid_records_and_lists_the_rest() {
         .iter()
         .map(|r| r.position.to_string())
         .collect();
-    assert_eq!(positions, ["users.csv:3", "users.csv:5", "record 1"]);
+    assert_eq!(positions, ["users.csv:3", "users.csv:5", "deactivation 1"]);
     assert_eq!(plan.sessions.len(), 1);
     assert_eq!(
         plan.to_string(),
@@ -95,7 +95,7 @@ fn last_wins_keeps_the_later_record_with_a_warning() {
         warnings,
         [
             "users.csv:4: externalId \"e-1\" also at users.csv:2; this later record replaces it",
-            "record 2: externalId \"e-7\" also deactivated at record 1; sent once",
+            "deactivation 2: externalId \"e-7\" also deactivated at deactivation 1; sent once",
         ]
     );
     // Given three times: each replaces the one before, and the last is the one sent.
@@ -144,7 +144,7 @@ fn records_without_positions_are_numbered_in_input_order() {
         .iter()
         .map(|r| r.position.to_string())
         .collect();
-    assert_eq!(positions, ["record 2", "record 3"]);
+    assert_eq!(positions, ["user 2", "user 3"]);
 }
 
 #[test]

@@ -561,13 +561,13 @@ async fn invalid_records_stop_everything_or_are_skipped_with_their_positions() -
     ));
     // No word of a plan that does not run.
     assert!(events.is_empty(), "{events:?}");
-    assert_eq!(positions(&error.report.invalid), ["record 2", "record 4"]);
+    assert_eq!(positions(&error.report.invalid), ["user 2", "user 4"]);
     assert!(emulator.requests().is_empty(), "nothing is sent");
 
     let report = importer(&emulator, options().on_invalid(OnInvalid::Skip))
         .run(with_two_bad_rows(), leavers(0..0), |_| {})
         .await?;
-    assert_eq!(positions(&report.invalid), ["record 2", "record 4"]);
+    assert_eq!(positions(&report.invalid), ["user 2", "user 4"]);
     assert_eq!(report.users_sent, 4);
     let directory = emulator.users(SOURCE);
     assert_eq!(directory.len(), 4);
@@ -575,7 +575,7 @@ async fn invalid_records_stop_everything_or_are_skipped_with_their_positions() -
     let json = serde_json::to_value(&report)?;
     assert_eq!(
         json["invalid"][1],
-        json!({"position": {"index": 4}, "reasons": ["unreadable row"]})
+        json!({"position": {"index": 4, "input": "users"}, "reasons": ["unreadable row"]})
     );
     emulator.shutdown().await;
     Ok(())
@@ -600,13 +600,13 @@ async fn users_lent_rather_than_given_import_the_same() -> TestResult {
         // The repeat wins, with a warning; the leaver who is also a user takes the user out.
         (
             checked_first,
-            vec!["record 2", "record 4", "record 6", "record 3"],
+            vec!["user 2", "user 4", "user 6", "deactivation 3"],
             1,
         ),
         // The repeat is invalid.
         (
             streamed,
-            vec!["record 2", "record 4", "record 7", "record 6", "record 3"],
+            vec!["user 2", "user 4", "user 7", "user 6", "deactivation 3"],
             0,
         ),
     ];

@@ -218,9 +218,9 @@ async fn a_source_sends_and_reports_exactly_what_iterators_do() -> TestResult {
     assert_eq!(
         warnings,
         [
-            "record 452: also at record 4; this later record replaces it",
-            "record 453: also at record 402; this later record replaces it",
-            "record 3: also deactivated at record 2; sent once",
+            "user 452: also at user 4; this later record replaces it",
+            "user 453: also at user 402; this later record replaces it",
+            "deactivation 3: also deactivated at deactivation 2; sent once",
         ]
     );
     held.shutdown().await;
@@ -251,7 +251,7 @@ async fn an_input_changed_between_its_reads_stops_the_import_and_cancels_the_ses
     match &error.failure {
         Failure::InputChanged(message) => assert_eq!(
             message,
-            "the record at record 701 is not the one that was checked"
+            "the record at user 701 is not the one that was checked"
         ),
         other => panic!("{other}"),
     }
@@ -376,7 +376,7 @@ async fn last_wins_across_sessions_sends_the_later_record_once_as_iterators_do()
         .collect();
     assert_eq!(
         warnings,
-        ["record 301: also at record 6; this later record replaces it"]
+        ["user 301: also at user 6; this later record replaces it"]
     );
     let per_session = |report: &okta_identity_source_import::Report| -> Vec<u64> {
         report.sessions.iter().map(|s| s.users).collect()

@@ -299,8 +299,15 @@ async fn an_input_whose_every_record_is_invalid_creates_no_session() -> TestResu
     assert_eq!(
         positions(&report.invalid),
         [
-            "record 1", "record 2", "record 3", "record 6", "record 4", "record 1", "record 2",
-            "record 5", "record 3"
+            "user 1",
+            "user 2",
+            "user 3",
+            "user 6",
+            "user 4",
+            "deactivation 1",
+            "deactivation 2",
+            "user 5",
+            "deactivation 3"
         ]
     );
     assert_eq!(
