@@ -1754,6 +1754,7 @@ async fn a_call_tells_its_progress_as_it_goes_and_when_dropped() -> TestResult {
         done.waited >= Duration::from_millis(51) && done.waiting_since.is_none(),
         "{done:?}"
     );
+    assert_eq!(done.asked_to_wait_until, None);
 
     // Refused with a 429 that resets in a minute, and dropped while it waits to send again.
     let server = server_answering(rate_limited("req-2", HTTP_DATE_EPOCH + 60)).await;
@@ -1766,6 +1767,22 @@ async fn a_call_tells_its_progress_as_it_goes_and_when_dropped() -> TestResult {
         cut.waiting_since.is_some() && cut.waiting() >= Duration::from_millis(200),
         "{cut:?}"
     );
+    // The server asked for that wait, and said until when: a minute after its Date.
+    let asked = cut
+        .asked_to_wait_until
+        .expect("a wait the server asked for");
+    let left = asked.saturating_duration_since(std::time::Instant::now());
+    assert!(
+        left > Duration::from_secs(50) && left <= Duration::from_secs(60),
+        "{left:?}"
+    );
+    // A wait of the policy's own, after a 503 that says nothing, was not asked for.
+    let server = server_answering(ResponseTemplate::new(503)).await;
+    let backing_off =
+        RetryPolicy::with_max_retries(2).backoff(Duration::from_secs(60), Duration::from_secs(60));
+    let cut = progress_when_dropped(&api_with(&server, backing_off)).await;
+    assert!(cut.waiting_since.is_some(), "{cut:?}");
+    assert_eq!(cut.asked_to_wait_until, None);
     Ok(())
 }
 

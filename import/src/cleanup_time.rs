@@ -1,13 +1,16 @@
 //! The time a clean-up has (the cancel of the session a stopped run leaves, the search for
 //! the session a lost create made): the options' cancel timeout, and on top, while the
-//! rate-limit window is known to be used up, the wait for it to reset. A request sent
-//! before the reset may be refused whatever it is, so that wait is not the clean-up's
-//! doing, and giving up during it would leave the session open when a few more seconds
-//! would have closed it.
+//! rate-limit window is known to be used up (the run's last answer said so, or a 429 the
+//! client waits to send again after), the wait for it to reset. A request sent before the
+//! reset may be refused whatever it is, so that wait is not the clean-up's doing, and
+//! giving up during it would leave the session open when a few more seconds would have
+//! closed it.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use okta_identity_source::CallProgress;
 
 use crate::context::{Pacer, later, lock};
 
@@ -36,10 +39,11 @@ impl CleanupTime {
         self.timeout
     }
 
-    /// Runs `work` for at most the timeout; when it runs out while the window is used up
-    /// and resets within the longest wait from the start, `work` has the timeout again
-    /// from the reset. `None` when the time ran out first.
-    pub async fn bound<T>(&self, work: impl Future<Output = T>) -> Option<T> {
+    /// Runs `work`, whose calls tell `calls` what they do, for at most the timeout; when
+    /// it runs out while the window is used up, or while a call waits to be sent again
+    /// when the service asked, and that ends within the longest wait from the start,
+    /// `work` has the timeout again from then. `None` when the time ran out first.
+    pub async fn bound<T>(&self, calls: &CallProgress, work: impl Future<Output = T>) -> Option<T> {
         let started = Instant::now();
         let last = later(started, self.timeout.saturating_add(self.max_wait));
         let mut deadline = later(started, self.timeout);
@@ -50,8 +54,10 @@ impl CleanupTime {
                 () = tokio::time::sleep_until(deadline.into()) => {}
             }
             let now = Instant::now();
-            match lock(&self.pacer).used_up_until(now) {
-                Some(reset) if reset < last => deadline = later(reset, self.timeout).min(last),
+            let asked = calls.get().asked_to_wait_until.filter(|end| *end > now);
+            let reset = lock(&self.pacer).used_up_until(now);
+            match reset.max(asked) {
+                Some(end) if end < last => deadline = later(end, self.timeout).min(last),
                 _ => return None,
             }
         }
@@ -74,18 +80,20 @@ mod tests {
     #[tokio::test]
     async fn work_that_takes_longer_than_the_timeout_is_given_up() {
         let slow = tokio::time::sleep(Duration::from_millis(300));
-        assert_eq!(time(Pacer::default()).bound(slow).await, None);
+        let calls = CallProgress::new();
+        assert_eq!(time(Pacer::default()).bound(&calls, slow).await, None);
     }
 
     #[tokio::test]
     async fn a_used_up_window_adds_the_wait_for_its_reset_and_the_timeout_after_it() {
         // Needs the 200 ms to the reset and a little after: twice the timeout alone.
         let time = time(used_up_for(Duration::from_millis(200)));
+        let calls = CallProgress::new();
         let work = tokio::time::sleep(Duration::from_millis(220));
-        assert_eq!(time.bound(work).await, Some(()));
+        assert_eq!(time.bound(&calls, work).await, Some(()));
         let late = tokio::time::sleep(Duration::from_millis(300));
         let given_up = Instant::now();
-        assert_eq!(time.bound(late).await, None);
+        assert_eq!(time.bound(&calls, late).await, None);
         // The reset has passed: the timeout alone.
         assert!(
             given_up.elapsed() < Duration::from_millis(200),
@@ -98,7 +106,8 @@ mod tests {
     async fn a_reset_beyond_the_longest_wait_adds_nothing() {
         let time = time(used_up_for(Duration::from_secs(5)));
         let started = Instant::now();
-        assert_eq!(time.bound(std::future::pending::<()>()).await, None);
+        let calls = CallProgress::new();
+        assert_eq!(time.bound(&calls, std::future::pending::<()>()).await, None);
         assert!(
             started.elapsed() < Duration::from_millis(500),
             "{:?}",

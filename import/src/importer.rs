@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use futures_util::future::{Either, select};
-use okta_identity_source::IdentitySourceApi;
+use okta_identity_source::{CallProgress, IdentitySourceApi};
 
 use crate::cleanup_time::CleanupTime;
 use crate::context::{Context, Creating, lock, may_pass};
@@ -463,16 +463,19 @@ async fn cancel_lost_create(
     clock: ServerClock,
     time: CleanupTime,
 ) {
-    let clock = Mutex::new(clock);
+    let (clock, calls) = (Mutex::new(clock), CallProgress::new());
     let look = |_| async {
-        let listed = api.list_identity_source_sessions(&source).send().await?;
+        let list = api.list_identity_source_sessions(&source).progress(&calls);
+        let listed = list.send().await?;
         let (sessions, meta) = listed.into_parts();
         let mut known = lock(&clock);
         *known = ServerClock::of(&meta).unwrap_or(*known);
         let made = session::made_by_lost_create(sessions, known.no_later_than(since));
         Ok::<_, okta_identity_source::Error>(made)
     };
-    let listed = time.bound(session::until_some(look, may_pass)).await;
+    let listed = time
+        .bound(&calls, session::until_some(look, may_pass))
+        .await;
     let id = match listed {
         Some(Ok(id)) => id,
         Some(Err(error)) => {
@@ -495,11 +498,15 @@ async fn cancel_lost_create(
 /// that may pass, within `time`. A cancel refused (400) is read back: an earlier one whose
 /// answer was lost may be what closed the session.
 async fn cancel_dropped(api: IdentitySourceApi, source: String, id: String, time: CleanupTime) {
+    let calls = CallProgress::new();
     let cancel = |_| async {
-        let cancelled = api.delete_identity_source_session(&source, &id).await;
-        cancelled.map(Some)
+        let cancel = api.delete_identity_source_session(&source, &id);
+        cancel.progress(&calls).await.map(Some)
     };
-    let error = match time.bound(session::until_some(cancel, may_pass)).await {
+    let error = match time
+        .bound(&calls, session::until_some(cancel, may_pass))
+        .await
+    {
         Some(Ok(())) => return,
         Some(Err(error)) => error,
         None => {

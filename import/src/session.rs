@@ -192,7 +192,8 @@ async fn made_nothing(ctx: &Context<'_>) -> bool {
     let Some(since) = lock(&ctx.creating).as_ref().map(|creating| creating.since) else {
         return true;
     };
-    let nothing = matches!(listed_made_by(ctx, since, Pacing::Paced).await, Ok(None));
+    let listed = listed_made_by(ctx, since, Pacing::Paced, &CallProgress::new()).await;
+    let nothing = matches!(listed, Ok(None));
     if nothing {
         lock(&ctx.creating).take();
     }
@@ -223,8 +224,11 @@ pub fn made_by_lost_create(
 ///
 /// [`Report::lost_create`]: crate::Report::lost_create
 pub async fn cancel_unlearned(ctx: &Context<'_>, since: DateTime<Utc>) {
-    let time = ctx.cleanup_time();
-    let id = match time.bound(made_by_create_sent(ctx, since)).await {
+    let (time, calls) = (ctx.cleanup_time(), CallProgress::new());
+    let id = match time
+        .bound(&calls, made_by_create_sent(ctx, since, &calls))
+        .await
+    {
         Some(Ok(id)) => id,
         Some(Err(error)) => {
             let error = error.during(Step::ListingSessions);
@@ -265,8 +269,12 @@ pub async fn cancel_unlearned(ctx: &Context<'_>, since: DateTime<Utc>) {
 /// The id of the session a create sent at `since` made, listing the source's sessions
 /// until one is listed; only a listing that fails otherwise than as an outage does ends it
 /// sooner.
-async fn made_by_create_sent(ctx: &Context<'_>, since: DateTime<Utc>) -> Result<String, SendError> {
-    until_some_counted(ctx, || listed_made_by(ctx, since, Pacing::Now)).await
+async fn made_by_create_sent(
+    ctx: &Context<'_>,
+    since: DateTime<Utc>,
+    calls: &CallProgress,
+) -> Result<String, SendError> {
+    until_some_counted(ctx, || listed_made_by(ctx, since, Pacing::Now, calls)).await
 }
 
 /// [`until_some`] for a cleanup of the run's, through failures that may pass: each
@@ -293,9 +301,10 @@ async fn listed_made_by(
     ctx: &Context<'_>,
     since: DateTime<Utc>,
     pacing: Pacing,
+    calls: &CallProgress,
 ) -> Result<Option<String>, SendError> {
     let list = || ctx.api.list_identity_source_sessions(&ctx.source);
-    let sessions = ctx.send_with(list, pacing, &CallProgress::new()).await?;
+    let sessions = ctx.send_with(list, pacing, calls).await?;
     Ok(made_by_lost_create(
         sessions,
         ctx.server_clock().no_later_than(since),
@@ -667,7 +676,11 @@ fn rejected(ctx: &Context<'_>, number: usize, id: &str, payload: &Payload, error
 /// another client), its real status is recorded and returned; when the session may still
 /// be open, the report says so.
 pub async fn cancel_own(ctx: &Context<'_>, number: usize, id: &str) -> Option<Status> {
-    let outcome = ctx.cleanup_time().bound(cancel_or_read(ctx, id)).await;
+    let progress = CallProgress::new();
+    let outcome = ctx
+        .cleanup_time()
+        .bound(&progress, cancel_or_read(ctx, id, &progress))
+        .await;
     lock(&ctx.open_session).take();
     match outcome.flatten() {
         Some(Cancel::Done) => {
@@ -740,14 +753,12 @@ pub fn takes_uploads(status: &Status) -> bool {
 }
 
 /// Deletes session `id`, sending the delete again while it fails in a way that may pass
-/// (the caller bounds how long); `None` when the session may still take uploads.
-async fn cancel_or_read(ctx: &Context<'_>, id: &str) -> Option<Cancel> {
-    let progress = CallProgress::new();
+/// (the caller bounds how long), its calls telling `progress`; `None` when the session may
+/// still take uploads.
+async fn cancel_or_read(ctx: &Context<'_>, id: &str, progress: &CallProgress) -> Option<Cancel> {
     let delete = || async {
         let delete = || ctx.api.delete_identity_source_session(&ctx.source, id);
-        ctx.send_with(delete, Pacing::Now, &progress)
-            .await
-            .map(Some)
+        ctx.send_with(delete, Pacing::Now, progress).await.map(Some)
     };
     match until_some_counted(ctx, delete).await {
         Ok(()) => Some(Cancel::Done),

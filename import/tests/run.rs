@@ -1860,7 +1860,10 @@ async fn a_stop_during_a_create_looks_for_its_session_no_longer_than_the_cancel_
         status: 429,
         count: 1_000,
     });
-    let options = options().cancel_timeout(Duration::from_millis(100));
+    // A reset further away than the longest rate-limit wait adds nothing to the timeout.
+    let options = options()
+        .cancel_timeout(Duration::from_millis(100))
+        .max_rate_limit_wait(Duration::from_secs(5));
     let importer = importer(&emulator, options);
     let run = importer.run_until(
         employees(0..10),
@@ -2495,6 +2498,39 @@ async fn dropping_the_import_while_the_rate_limit_window_is_used_up_cancels_once
         open_sessions(&emulator).is_empty()
     })
     .await;
+    assert_cancelled_once_the_window_reset(&emulator);
+    emulator.shutdown().await;
+    Ok(())
+}
+
+/// A stop while an upload waits to be sent again after a 429 the run's pacing did not see
+/// coming (another client used the window up): the cancel is refused too, and the client's
+/// wait for the reset, which the service asked for, is not counted in the cancel timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_while_the_client_waits_out_a_429_cancels_once_the_window_resets() -> TestResult {
+    let emulator = emulator()
+        .rate_limit(1_000, Duration::from_secs(3))
+        .start()
+        .await?;
+    // The create goes through; the first upload and the cancel are refused until the reset.
+    emulator.inject(Fault::Pass { count: 1 });
+    emulator.inject(Fault::Status {
+        status: 429,
+        count: 2,
+    });
+    let options = options()
+        .concurrency(1)
+        .cancel_timeout(Duration::from_millis(200));
+    let client = quick_retries().rate_limit_wait(Duration::from_millis(50), Duration::from_secs(5));
+    let importer =
+        okta_identity_source_import::Importer::new(api(&emulator, client), SOURCE, options);
+    let stop = tokio::time::sleep(Duration::from_millis(500));
+    let error = importer
+        .run_until(employees(0..1_000), leavers(0..0), |_| {}, stop)
+        .await
+        .expect_err("stopped");
+    assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    assert_eq!(error.report.left_open, None, "{error}");
     assert_cancelled_once_the_window_reset(&emulator);
     emulator.shutdown().await;
     Ok(())

@@ -704,6 +704,9 @@ pub struct Progress {
     pub waited: Duration,
     /// When the wait under way before a retry began, if one is.
     pub waiting_since: Option<Instant>,
+    /// When the wait under way before a retry ends, if the server asked for it: a `429`
+    /// until its rate-limit window resets, a `Retry-After` (with the policy's margin).
+    pub asked_to_wait_until: Option<Instant>,
 }
 
 impl Progress {
@@ -952,8 +955,11 @@ async fn execute<E: ErrorBody>(
             retries.rate_limited += 1;
         }
         retries.waited = retries.waited.saturating_add(delay);
+        let asked = transport.retry.rate_limit_reset_wait(&error).is_some();
         CallProgress::update(progress, |progress| {
-            progress.waiting_since = Some(Instant::now());
+            let now = Instant::now();
+            progress.waiting_since = Some(now);
+            progress.asked_to_wait_until = asked.then(|| now.checked_add(delay)).flatten();
         });
         tracing::debug!(
             attempt,
@@ -974,6 +980,7 @@ async fn execute<E: ErrorBody>(
             if let Some(since) = progress.waiting_since.take() {
                 progress.waited = progress.waited.saturating_add(since.elapsed());
             }
+            progress.asked_to_wait_until = None;
         });
     }
 }
