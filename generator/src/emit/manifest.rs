@@ -162,10 +162,11 @@ fn is_taken(name: &str) -> bool {
     TAKEN.contains(&lib.as_str())
 }
 
-/// The title in kebab case, keeping only what a package name may hold; one that begins with
-/// a digit (`1Password Connect`), which a package name may not, begins with `api-`.
+/// The title in kebab case, its letters outside ASCII written in ASCII ones (`Données` is
+/// `donnees`), keeping only what a package name may hold; one that begins with a digit
+/// (`1Password Connect`), which a package name may not, begins with `api-`.
 fn default_name(title: &str) -> String {
-    let kebab: String = acronyms_whole(title)
+    let kebab: String = acronyms_whole(&crate::lower::in_ascii(title))
         .to_kebab_case()
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
@@ -365,7 +366,9 @@ mod tests {
             "sms-gateway-ip-geolocation"
         );
         assert_eq!(default_name("XMLHttpRequest IDs"), "xml-http-request-ids");
-        assert_eq!(default_name("Σ"), "api-client");
+        assert_eq!(default_name("— …"), "api-client");
+        assert_eq!(default_name("Données ouvertes"), "donnees-ouvertes");
+        assert_eq!(default_name("天气 API"), "tian-qi-api");
         assert!(check_name("petstore_client-2").is_ok());
         for bad in ["", "2fa", "pet store", "pet/store", &"a".repeat(65)] {
             assert!(check_name(bad).is_err(), "{bad}");

@@ -27,6 +27,7 @@ use crate::Options;
 use crate::diagnostic::{Diagnostic, Pointer};
 use crate::ir::{Api, ApiGroup, ParamLocation, TypeDef, TypeKind, TypeRef};
 
+pub(crate) use names::in_ascii;
 pub use names::{camel, snake, type_name};
 
 /// Lowers `document` into the IR, keeping the operations tagged with one of

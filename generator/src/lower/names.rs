@@ -50,8 +50,9 @@ pub const API_METHODS_TAKEN: &[&str] = &[
 
 /// Replaces every character that cannot be in an identifier with a word break, so that
 /// `x-rate-limit`, `foo.bar`, `$ref` and `a b` all split into words.
-/// Letters outside ASCII are left out before the case is changed, so the result stays in
-/// the case asked for (`Ünïcödé tag` is `NcdTag`, not `ncdTag`).
+/// Letters and digits outside ASCII are written in ASCII ones before the case is changed
+/// (`Ünïcödé tag` is `Unicode tag`, `größe` is `grosse`, `名前` is `Ming Qian`), so
+/// identifiers stay ASCII (the compiler lints against others) and still say the name.
 /// An acronym's plural is one word (`APIs` is `apis`, not `ap_is`).
 fn words(name: &str) -> Cow<'_, str> {
     let name = plural_acronyms(name);
@@ -59,10 +60,26 @@ fn words(name: &str) -> Cow<'_, str> {
     if name.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return name;
     }
-    name.chars()
-        .filter(|c| c.is_ascii() || !c.is_alphanumeric())
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+    in_ascii(&name)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
         .collect()
+}
+
+/// `text` with each letter or digit outside ASCII written in ASCII ones (`é` is `e`, `ß`
+/// is `ss`, `名` is `Ming `), by `deunicode`'s table; every other character as it is.
+pub(crate) fn in_ascii(text: &str) -> Cow<'_, str> {
+    if text.is_ascii() {
+        return Cow::Borrowed(text);
+    }
+    let mut ascii = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c.is_ascii() || !c.is_alphanumeric() {
+            true => ascii.push(c),
+            false => ascii.push_str(deunicode::deunicode_char(c).unwrap_or_default()),
+        }
+    }
+    Cow::Owned(ascii)
 }
 
 /// `name` with each plural of an acronym (two capitals or more, then an `s` that ends the
@@ -136,20 +153,13 @@ fn digits_before_acronyms(name: Cow<'_, str>) -> Cow<'_, str> {
     Cow::Owned(written)
 }
 
-/// Keeps ASCII letters and digits only (identifiers with non-ASCII letters compile but are
-/// linted against), and a fallback when nothing is left.
-fn ascii_only(name: String, fallback: &str) -> String {
-    let kept = if name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-        name
-    } else {
-        name.chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect()
-    };
-    if kept.trim_matches('_').is_empty() {
+/// `name` (made of [`words`]: ASCII letters, digits and `_`), or `fallback` when it has
+/// no letter or digit (`@@@`).
+fn or_fallback(name: String, fallback: &str) -> String {
+    if name.trim_matches('_').is_empty() {
         fallback.to_owned()
     } else {
-        kept
+        name
     }
 }
 
@@ -158,7 +168,7 @@ pub fn snake(name: &str) -> String {
     // One word, which the case conversion would split after its `O` (`o_auth2`); the
     // `UpperCamelCase` of types keeps the usual `OAuth2`.
     let name = name.replace("OAuth", "Oauth");
-    let snake = ascii_only(words(&name).to_snake_case(), "value");
+    let snake = or_fallback(words(&name).to_snake_case(), "value");
     let snake = if snake.starts_with(|c: char| c.is_ascii_digit()) {
         format!("_{snake}")
     } else {
@@ -169,7 +179,7 @@ pub fn snake(name: &str) -> String {
 
 /// An `UpperCamelCase` identifier for a type or a variant.
 pub fn camel(name: &str) -> String {
-    let camel = ascii_only(words(name).to_upper_camel_case(), "Value");
+    let camel = or_fallback(words(name).to_upper_camel_case(), "Value");
     let camel = if camel.starts_with(|c: char| c.is_ascii_digit()) {
         format!("V{camel}")
     } else {
@@ -268,7 +278,19 @@ mod tests {
         assert_eq!(snake("x-rate-limit"), "x_rate_limit");
         assert_eq!(snake("$ref"), "r#ref");
         assert_eq!(snake("@@@"), "value");
-        assert_eq!(snake("née"), "ne");
+        assert_eq!(snake("née"), "nee");
+    }
+
+    #[test]
+    fn letters_outside_ascii_are_written_in_ascii_ones() {
+        assert_eq!(snake("größe"), "grosse");
+        assert_eq!(camel("Größe"), "Grosse");
+        assert_eq!(snake("名前"), "ming_qian");
+        assert_eq!(camel("名前"), "MingQian");
+        assert_eq!(snake("Привет мир"), "privet_mir");
+        assert_eq!(snake("naïveCafé"), "naive_cafe");
+        // Not a letter or a digit: a word break, as punctuation is.
+        assert_eq!(snake("🙂x"), "x");
     }
 
     #[test]
@@ -318,7 +340,7 @@ mod tests {
         assert_eq!(type_name("From"), "FromModel");
         assert_eq!(type_name("Error"), "Error");
         assert_eq!(type_name("a.b c"), "ABC");
-        assert_eq!(camel("Ünïcödé tag"), "NcdTag");
+        assert_eq!(camel("Ünïcödé tag"), "UnicodeTag");
     }
 
     #[test]
