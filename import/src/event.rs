@@ -50,7 +50,8 @@ pub enum Event {
     /// A create's answer was lost (none came in time, the connection closed, a gateway
     /// answered for Okta) after Okta may have made the session: the importer looks among
     /// the source's sessions; if the create made one, the run stops and cancels it, else it
-    /// creates one again.
+    /// creates one again (and should that one be refused because the first made a session
+    /// meanwhile, the run stops and cancels that session).
     CreateUnanswered {
         /// What the client said.
         error: String,

@@ -93,6 +93,9 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
     // not from before a wait for another session.
     let mut first_refusal = None;
     let (mut refusals, mut created_again) = (0, false);
+    // A create whose answer was lost and whose session was not listed: Okta may still be
+    // carrying it out, and the one sent again may be refused for the session it makes.
+    let mut unanswered: Option<(Creating, Error)> = None;
     loop {
         let error = match create(ctx).await {
             Ok(session) => return Ok(session),
@@ -104,8 +107,14 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
                 ctx.emit(Event::CreateUnanswered {
                     error: error.to_string(),
                 });
-                if !made_nothing(ctx).await {
-                    return Err(SendError::Call(error).during(Step::CreatingSession));
+                // Looked for unless it never reached Okta; no longer once none is found.
+                let creating = lock(&ctx.creating).clone();
+                if let Some(creating) = creating {
+                    if !made_nothing(ctx, creating.since).await {
+                        return Err(SendError::Call(error).during(Step::CreatingSession));
+                    }
+                    lock(&ctx.creating).take();
+                    unanswered = Some((creating, error));
                 }
                 created_again = true;
                 ctx.report().retries += 1;
@@ -113,6 +122,15 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
             }
             Err(error) => return Err(error.during(Step::CreatingSession)),
         };
+        // Refused: the create whose answer was lost may have made a session after all, and
+        // that is then the one active. The run stops and cancels it, as when it is listed
+        // at once.
+        if let Some((creating, error)) = unanswered.take()
+            && !made_nothing(ctx, creating.since).await
+        {
+            *lock(&ctx.creating) = Some(creating);
+            return Err(SendError::Call(error).during(Step::CreatingSession));
+        }
         if deal_with_active(ctx).await? {
             // The create refused is sent again: a retry of the importer's.
             ctx.report().retries += 1;
@@ -186,18 +204,11 @@ pub fn is_okta_id(id: &str) -> bool {
     (1..=LONGEST_OKTA_ID).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
-/// Whether the create sent last, whose answer was lost, made no session: none of the
-/// source's is one it could have made. It is then no longer looked for as the run stops.
-async fn made_nothing(ctx: &Context<'_>) -> bool {
-    let Some(since) = lock(&ctx.creating).as_ref().map(|creating| creating.since) else {
-        return true;
-    };
+/// Whether a create sent at `since`, whose answer was lost, made no session so far: none
+/// of the source's is one it could have made (and they could be listed).
+async fn made_nothing(ctx: &Context<'_>, since: DateTime<Utc>) -> bool {
     let listed = listed_made_by(ctx, since, Pacing::Paced, &CallProgress::new()).await;
-    let nothing = matches!(listed, Ok(None));
-    if nothing {
-        lock(&ctx.creating).take();
-    }
-    nothing
+    matches!(listed, Ok(None))
 }
 
 /// The `CREATED` session among `sessions` that a create whose answer never came made, sent

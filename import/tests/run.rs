@@ -2535,3 +2535,53 @@ async fn a_stop_while_the_client_waits_out_a_429_cancels_once_the_window_resets(
     emulator.shutdown().await;
     Ok(())
 }
+
+/// A create that times out is carried out after the listing that looks for its session:
+/// the create sent again is refused for that session, which is then taken for the one the
+/// lost create made (not another client's), and cancelled as the run stops.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_create_carried_out_after_the_look_for_its_session_is_cancelled() -> TestResult {
+    let emulator = emulator().start().await?;
+    let client = okta_identity_source::Client::builder(emulator.base_url())
+        .api_token(support::TOKEN)
+        .request_timeout(Duration::from_millis(100))
+        .retry_policy(quick_retries())
+        .build()?;
+    let api = okta_identity_source::IdentitySourceApi::new(client);
+    // The create: read at once, carried out 150 ms later, after the client gave up.
+    emulator.inject(Fault::Slow {
+        delay: Duration::from_millis(150),
+        count: 1,
+    });
+    // The listing after it: carried out at once (nothing yet), answered 80 ms later.
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_millis(80),
+        count: 1,
+    });
+    let error = okta_identity_source_import::Importer::new(api, SOURCE, options())
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await
+        .expect_err("the create's answer was lost");
+    assert!(
+        matches!(
+            error.failure,
+            Failure::Call {
+                step: Step::CreatingSession,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    let sessions = emulator.sessions(SOURCE);
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].status, SessionStatus::Closed);
+    assert_eq!(error.report.sessions.len(), 1);
+    assert_eq!(error.report.sessions[0].id, sessions[0].id);
+    assert!(error.report.found_active.is_empty(), "{error}");
+    assert_eq!(
+        (error.report.left_open, error.report.lost_create),
+        (None, None)
+    );
+    emulator.shutdown().await;
+    Ok(())
+}
