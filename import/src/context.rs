@@ -33,9 +33,9 @@ pub struct Context<'e> {
     deadline: Option<Instant>,
     report: Mutex<Report>,
     events: EventSink<'e>,
-    /// What the answers said of the rate-limit window; shared with the clean-up of a
-    /// dropped run.
-    pub pacer: Arc<Mutex<Pacer>>,
+    /// What the answers said of the rate-limit window; shared with the clean-ups
+    /// ([`Self::cleanup_time`]), a dropped run's too.
+    pacer: Arc<Mutex<Pacer>>,
     /// The session of this run that is created but not triggered, if any: what must be
     /// cancelled if the run stops.
     pub open_session: Arc<Mutex<Option<String>>>,
