@@ -365,7 +365,7 @@ impl Request {
         name: &str,
         value: &(impl Serialize + ?Sized),
     ) -> Option<serde_json::Value> {
-        serde_json::to_value(value)
+        crate::json_value::to_value(value)
             .map_err(|error| self.fail(format!("the part `{name}` could not be written: {error}")))
             .ok()
     }

@@ -16,7 +16,7 @@ pub(crate) fn form_text(
     styles: &[(&str, ObjectStyle)],
 ) -> Result<String, String> {
     let failed = |why: String| format!("the request body could not be written as a form: {why}");
-    let properties = match serde_json::to_value(body) {
+    let properties = match crate::json_value::to_value(body) {
         Ok(Value::Object(properties)) => properties,
         Ok(other) => return Err(failed(format!("it is {}, not an object", kind(&other)))),
         Err(error) => return Err(failed(error.to_string())),

@@ -16,6 +16,7 @@ mod error;
 mod exchange;
 mod form;
 mod json_body;
+mod json_value;
 mod multipart;
 mod nullable;
 #[cfg(feature = "oauth")]

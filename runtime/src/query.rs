@@ -38,7 +38,7 @@ pub(crate) fn object_pairs(
     value: &(impl Serialize + ?Sized),
     style: ObjectStyle,
 ) -> Result<Vec<(String, String)>, String> {
-    let value = serde_json::to_value(value)
+    let value = crate::json_value::to_value(value)
         .map_err(|error| format!("the query parameter `{name}` could not be written: {error}"))?;
     Ok(value_pairs(name, &value, style, DeepItems::Repeated))
 }

@@ -21,7 +21,7 @@ where
     T: Serialize,
     S: Serializer,
 {
-    let mut json = serde_json::to_value(value).map_err(S::Error::custom)?;
+    let mut json = crate::json_value::to_value(value).map_err(S::Error::custom)?;
     if let (Value::Object(object), Some(first)) = (&mut json, tags.first()) {
         let own = object.get(property).and_then(Value::as_str);
         if !own.is_some_and(|own| tags.contains(&own)) {
@@ -117,6 +117,25 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&kitten).unwrap(),
             json!({"petType": "kitten", "lives": 9})
+        );
+    }
+
+    #[test]
+    fn an_f32_of_a_variant_is_sent_as_the_decimal_it_is() {
+        #[derive(Serialize)]
+        struct Weighed {
+            weight: f32,
+        }
+        let json = super::serialize(
+            &Weighed { weight: 4.2 },
+            "kind",
+            &["weighed"],
+            serde_json::value::Serializer,
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_string(&json).unwrap(),
+            r#"{"kind":"weighed","weight":4.2}"#
         );
     }
 
