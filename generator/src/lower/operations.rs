@@ -642,8 +642,10 @@ impl<'d> Lowerer<'d> {
                 OpenApiParameter::Query { style, .. } => {
                     let explode = data.explode.unwrap_or(matches!(style, QueryStyle::Form));
                     match style {
-                        QueryStyle::Form if explode => ListStyle::Repeated,
                         QueryStyle::DeepObject => ListStyle::Indexed,
+                        // Exploded, a delimited style repeats the parameter as `form` does
+                        // (OpenAPI 3.0.3's style examples).
+                        _ if explode => ListStyle::Repeated,
                         QueryStyle::SpaceDelimited => ListStyle::Joined(' '),
                         QueryStyle::PipeDelimited => ListStyle::Joined('|'),
                         _ => ListStyle::Joined(','),
