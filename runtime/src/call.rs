@@ -29,12 +29,22 @@ use super::query::{object_pairs, value_pairs, DeepItems, ObjectStyle};
 use super::reached::Reached;
 
 /// Everything but RFC 3986's unreserved characters is escaped in a path parameter, so a
-/// value is always exactly one path segment.
-const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+/// value is always exactly one path segment, and in a query parameter's name and value (a
+/// space is `%20`, which every server reads as one, where `+` is one only to a form's).
+const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
+
+/// A query parameter's value.
+#[derive(Debug)]
+enum QueryValue {
+    /// Text, percent-encoded when the URL is made.
+    Text(String),
+    /// Text written for the query already (a list whose separators are not escaped).
+    Written(String),
+}
 
 /// A request as the generated code describes it; built into an HTTP request on sending.
 pub struct Request {
@@ -44,7 +54,7 @@ pub struct Request {
     path_template: &'static str,
     /// The path, its parameters' values percent-encoded.
     path: String,
-    query: Vec<(Cow<'static, str>, String)>,
+    query: Vec<(Cow<'static, str>, QueryValue)>,
     headers: Vec<(&'static str, String)>,
     /// The media type and the bytes of the body, serialised once and shared by every
     /// attempt.
@@ -121,7 +131,8 @@ impl Request {
                 PathSegment::Param(name, value) => {
                     let value = value.to_string();
                     self.check_segment(name, &value);
-                    self.path.extend(utf8_percent_encode(&value, PATH_SEGMENT));
+                    self.path
+                        .extend(utf8_percent_encode(&value, NOT_UNRESERVED));
                 }
                 PathSegment::ParamList(name, items) => {
                     self.check_segment(name, items);
@@ -170,7 +181,8 @@ impl Request {
     }
 
     pub fn query(mut self, name: &'static str, value: impl Display) -> Self {
-        self.query.push((Cow::Borrowed(name), value.to_string()));
+        self.query
+            .push((Cow::Borrowed(name), QueryValue::Text(value.to_string())));
         self
     }
 
@@ -179,20 +191,50 @@ impl Request {
         self.query.extend(
             values
                 .iter()
-                .map(|value| (Cow::Borrowed(name), value.to_string())),
+                .map(|value| (Cow::Borrowed(name), QueryValue::Text(value.to_string()))),
         );
+        self
+    }
+
+    /// The parameter once, its values joined by `separator`, each percent-encoded: with
+    /// `,` (`form` style), `a b` and `c,d` are `?name=a%20b,c%2Cd`, the separator written
+    /// as it is so that an item's own comma is told from it (RFC 6570's `{?name}`); `|`
+    /// and a space are escaped as OpenAPI's `pipeDelimited` and `spaceDelimited` examples
+    /// write them (`a%7Cb`, `a%20b`). An empty list is left out, as RFC 6570 leaves an
+    /// empty list out and as a repeated parameter with no value is.
+    #[allow(dead_code)] // Used by API descriptions that have joined list parameters.
+    pub fn query_joined(
+        mut self,
+        name: &'static str,
+        values: &[impl Display],
+        separator: char,
+    ) -> Self {
+        if values.is_empty() {
+            return self;
+        }
+        let mut written = [0; 4];
+        let separator: Cow<'_, str> = match &*separator.encode_utf8(&mut written) {
+            "," => Cow::Borrowed(","),
+            other => utf8_percent_encode(other, NOT_UNRESERVED)
+                .to_string()
+                .into(),
+        };
+        let text = join(values, &separator, |text, value| {
+            text.extend(utf8_percent_encode(value, NOT_UNRESERVED));
+        });
+        self.query
+            .push((Cow::Borrowed(name), QueryValue::Written(text)));
         self
     }
 
     /// The parameter once per value, each named with its index: `?name[0]=a&name[1]=b`.
     #[allow(dead_code)] // Used by API descriptions that have deepObject list parameters.
     pub fn query_indexed(mut self, name: &'static str, values: &[impl Display]) -> Self {
-        self.query.extend(
-            values
-                .iter()
-                .enumerate()
-                .map(|(index, value)| (Cow::Owned(format!("{name}[{index}]")), value.to_string())),
-        );
+        self.query
+            .extend(values.iter().enumerate().map(|(index, value)| {
+                let name = Cow::Owned(format!("{name}[{index}]"));
+                (name, QueryValue::Text(value.to_string()))
+            }));
         self
     }
 
@@ -208,7 +250,7 @@ impl Request {
             Ok(pairs) => self.query.extend(
                 pairs
                     .into_iter()
-                    .map(|(name, value)| (Cow::Owned(name), value)),
+                    .map(|(name, value)| (Cow::Owned(name), QueryValue::Text(value))),
             ),
             Err(message) => self.fail(message),
         }
@@ -415,7 +457,21 @@ impl Request {
             self.path
         ));
         if !self.query.is_empty() {
-            url.query_pairs_mut().extend_pairs(&self.query);
+            let mut query = url.query().unwrap_or_default().to_owned();
+            for (name, value) in &self.query {
+                if !query.is_empty() {
+                    query.push('&');
+                }
+                query.extend(utf8_percent_encode(name, NOT_UNRESERVED));
+                query.push('=');
+                match value {
+                    QueryValue::Text(text) => {
+                        query.extend(utf8_percent_encode(text, NOT_UNRESERVED));
+                    }
+                    QueryValue::Written(text) => query.push_str(text),
+                }
+            }
+            url.set_query(Some(&query));
         }
         url
     }
@@ -445,27 +501,27 @@ impl Request {
 /// is not: `a b` and `c,d` joined by `,` are `a%20b,c%2Cd`, so that an item's own comma is
 /// told from the separator.
 pub fn path_list(values: &[impl Display], separator: char) -> String {
-    join(values, separator, |text, value| {
-        text.extend(utf8_percent_encode(value, PATH_SEGMENT));
+    join(values, separator.encode_utf8(&mut [0; 4]), |text, value| {
+        text.extend(utf8_percent_encode(value, NOT_UNRESERVED));
     })
 }
 
-/// A list of parameter values as one value, `separator` between them.
+/// A list of parameter values as one value, `separator` between them (a header's).
 #[allow(dead_code)] // Used by API descriptions that have list parameters.
 pub fn joined(values: &[impl Display], separator: char) -> String {
-    join(values, separator, String::push_str)
+    join(values, separator.encode_utf8(&mut [0; 4]), String::push_str)
 }
 
 /// `values` written one after the other by `write`, `separator` between them.
 fn join(
     values: &[impl Display],
-    separator: char,
+    separator: &str,
     mut write: impl FnMut(&mut String, &str),
 ) -> String {
     let mut text = String::new();
     for (index, value) in values.iter().enumerate() {
         if index > 0 {
-            text.push(separator);
+            text.push_str(separator);
         }
         write(&mut text, &value.to_string());
     }
@@ -1126,10 +1182,23 @@ mod tests {
                 PathSegment::ParamList("ids", &path_list(&["a b", "c,d", "e"], ',')),
             ])
             .query_each("expand", &["x", "y"])
-            .query("ids", joined(&[1, 2, 3], '|'));
+            .query_joined("ids", &[1, 2, 3], '|');
         assert_eq!(
             request.url(&base()).as_str(),
             "https://example.okta.com/prefix/items/a%20b,c%2Cd,e?expand=x&expand=y&ids=1%7C2%7C3"
+        );
+        // Joined by commas, an item's own comma is told from the separator; an empty list
+        // is left out; a space is `%20` and a plus `%2B` anywhere in the query.
+        let request = Request::new(Method::GET, "op", "/items")
+            .path(&[PathSegment::Literal("/items")])
+            .query_joined("csv", &["a,b", "c", "d e+f"], ',')
+            .query_joined("same", &["a", "b", "c", "d e+f"], ',')
+            .query_joined("spaces", &["a b", "c"], ' ')
+            .query_joined("none", &[] as &[&str], ',')
+            .query("q", "x y+z&w=1");
+        assert_eq!(
+            request.url(&base()).query(),
+            Some("csv=a%2Cb,c,d%20e%2Bf&same=a,b,c,d%20e%2Bf&spaces=a%20b%20c&q=x%20y%2Bz%26w%3D1")
         );
         let empty = path_list(&[] as &[u8], ',');
         let request = Request::new(Method::GET, "op", "/items/{ids}").path(&[
@@ -1154,7 +1223,7 @@ mod tests {
             .query("next", "x y");
         assert_eq!(
             request.url(&base()).as_str(),
-            "https://example.okta.com/prefix/items(ids=a%2Fb%2Cc)?Action=ListItems&Version=2020-01-01&next=x+y"
+            "https://example.okta.com/prefix/items(ids=a%2Fb%2Cc)?Action=ListItems&Version=2020-01-01&next=x%20y"
         );
     }
 
@@ -1194,7 +1263,7 @@ mod tests {
             .query_object("q", &filter, ObjectStyle::Json);
         assert_eq!(
             request.url(&base()).as_str(),
-            "https://example.okta.com/prefix/users?filter%5Bname%5D=a+b%26c&filter%5Bstatus%5D=ACTIVE&size=2&q=%7B%22name%22%3A%22a+b%26c%22%2C%22status%22%3A%22ACTIVE%22%7D"
+            "https://example.okta.com/prefix/users?filter%5Bname%5D=a%20b%26c&filter%5Bstatus%5D=ACTIVE&size=2&q=%7B%22name%22%3A%22a%20b%26c%22%2C%22status%22%3A%22ACTIVE%22%7D"
         );
     }
 

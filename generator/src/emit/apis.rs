@@ -417,6 +417,9 @@ fn parameter_setter(operation: &Operation, param: &Parameter) -> TokenStream {
     }
     let value = match param.list_style {
         None => quote!(#name),
+        Some(ListStyle::Joined(separator)) if param.location == ParamLocation::Query => {
+            return quote!(.query_joined(#wire, #name, #separator));
+        }
         Some(ListStyle::Joined(separator)) => {
             quote!(api_client_runtime::codegen::joined(#name, #separator))
         }
