@@ -1915,23 +1915,7 @@ async fn a_create_that_times_out_has_its_session_found_and_cancelled() -> TestRe
         .run(employees(0..10), leavers(0..0), |_| {})
         .await
         .expect_err("the create timed out");
-    assert!(
-        matches!(
-            error.failure,
-            Failure::Call {
-                step: Step::CreatingSession,
-                ..
-            }
-        ),
-        "{error}"
-    );
-    let sessions = emulator.sessions(SOURCE);
-    assert_eq!(sessions.len(), 1);
-    assert_eq!(sessions[0].status, SessionStatus::Closed);
-    assert_eq!(error.report.sessions.len(), 1);
-    assert_eq!(error.report.sessions[0].id, sessions[0].id);
-    assert_eq!(error.report.sessions[0].status, Status::Closed);
-    assert_eq!(error.report.lost_create, None);
+    assert_the_lost_create_s_session_was_cancelled(&emulator, &error);
     emulator.shutdown().await;
     Ok(())
 }
@@ -2562,6 +2546,18 @@ async fn a_lost_create_carried_out_after_the_look_for_its_session_is_cancelled()
         .run(employees(0..10), leavers(0..0), |_| {})
         .await
         .expect_err("the create's answer was lost");
+    assert_the_lost_create_s_session_was_cancelled(&emulator, &error);
+    assert!(error.report.found_active.is_empty(), "{error}");
+    emulator.shutdown().await;
+    Ok(())
+}
+
+/// The run failed at its create, whose answer was lost, and the one session of the source,
+/// which that create made, was found and cancelled as the run's own.
+fn assert_the_lost_create_s_session_was_cancelled(
+    emulator: &okta_identity_source_emulator::Emulator,
+    error: &okta_identity_source_import::ImportError,
+) {
     assert!(
         matches!(
             error.failure,
@@ -2577,11 +2573,7 @@ async fn a_lost_create_carried_out_after_the_look_for_its_session_is_cancelled()
     assert_eq!(sessions[0].status, SessionStatus::Closed);
     assert_eq!(error.report.sessions.len(), 1);
     assert_eq!(error.report.sessions[0].id, sessions[0].id);
-    assert!(error.report.found_active.is_empty(), "{error}");
-    assert_eq!(
-        (error.report.left_open, error.report.lost_create),
-        (None, None)
-    );
-    emulator.shutdown().await;
-    Ok(())
+    assert_eq!(error.report.sessions[0].status, Status::Closed);
+    let (left_open, lost_create) = (&error.report.left_open, error.report.lost_create);
+    assert_eq!((left_open, lost_create), (&None, None), "{error}");
 }
