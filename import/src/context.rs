@@ -42,6 +42,11 @@ pub struct Context<'e> {
     /// A create this run sent whose answer has not come back yet: if the run stops then,
     /// Okta may have made a session whose id the run never learned.
     pub creating: Arc<Mutex<Option<Creating>>>,
+    /// When a create whose answer was lost was sent, when its session was not listed as it
+    /// was looked for: Okta may still carry it out, until a create of this run succeeds
+    /// (while that session is active, Okta refuses any other). A stop or a failure before
+    /// then looks for the session it may have made.
+    pub unanswered: Arc<Mutex<Option<DateTime<Utc>>>>,
     /// When this run last started an import: the cool-down runs from then.
     pub last_trigger: Mutex<Option<Instant>>,
     /// The end of the latest rate-limit wait announced: uploads in flight together wait
@@ -64,6 +69,22 @@ impl Creating {
     /// refused with a 429 and waiting to be sent again was not).
     pub fn may_have_made_one(&self) -> bool {
         self.progress.get().may_have_been_carried_out()
+    }
+}
+
+/// When the earliest create was sent that may have made a session the run has not found:
+/// the create under way, or whose answer was lost, if it may have reached Okta, or an
+/// earlier one whose answer was lost ([`Context::unanswered`]). Looking from the earlier
+/// finds a session either made.
+pub fn unfound_create(
+    creating: &Mutex<Option<Creating>>,
+    unanswered: &Mutex<Option<DateTime<Utc>>>,
+) -> Option<DateTime<Utc>> {
+    let creating = lock(creating).clone().filter(Creating::may_have_made_one);
+    let unanswered = *lock(unanswered);
+    match (creating.map(|creating| creating.since), unanswered) {
+        (Some(creating), Some(unanswered)) => Some(creating.min(unanswered)),
+        (creating, unanswered) => creating.or(unanswered),
     }
 }
 
@@ -171,6 +192,7 @@ impl<'e> Context<'e> {
             pacer: Arc::new(Mutex::new(Pacer::default())),
             open_session: Arc::new(Mutex::new(None)),
             creating: Arc::new(Mutex::new(None)),
+            unanswered: Arc::new(Mutex::new(None)),
             last_trigger: Mutex::new(None),
             rate_limit_wait: Mutex::new(None),
             server_clock: Arc::new(Mutex::new(ServerClock::default())),

@@ -11,7 +11,7 @@ use futures_util::future::{Either, select};
 use okta_identity_source::{CallProgress, IdentitySourceApi};
 
 use crate::cleanup_time::CleanupTime;
-use crate::context::{Context, Creating, lock, may_pass};
+use crate::context::{Context, Creating, lock, may_pass, unfound_create};
 use crate::error::{Failure, ImportError, InvalidInput, PlanError};
 use crate::event::Event;
 use crate::options::{Duplicates, OnInvalid, Options};
@@ -239,6 +239,7 @@ impl Importer {
             source: self.source.clone(),
             open: ctx.open_session.clone(),
             creating: ctx.creating.clone(),
+            unanswered: ctx.unanswered.clone(),
             server_clock: ctx.server_clock.clone(),
             time: ctx.cleanup_time(),
         };
@@ -323,18 +324,14 @@ impl Importer {
             // Both stay noted until dealt with: should this future be dropped meanwhile, its
             // `CancelOnDrop` takes over.
             let open = lock(&ctx.open_session).clone();
-            let creating = lock(&ctx.creating).clone();
             if let Some(id) = open {
                 let number = ctx.report().sessions.len().saturating_sub(1);
                 session::cancel_own(ctx, number, &id).await;
-            } else if let Some(creating) = creating {
-                // A create whose every request was refused (a 429 waiting to be sent
-                // again) made nothing to look for.
-                if creating.may_have_made_one() {
-                    session::cancel_unlearned(ctx, creating.since).await;
-                }
-                lock(&ctx.creating).take();
+            } else if let Some(since) = unfound_create(&ctx.creating, &ctx.unanswered) {
+                session::cancel_unlearned(ctx, since).await;
             }
+            lock(&ctx.creating).take();
+            lock(&ctx.unanswered).take();
         }
         outcome
     }
@@ -416,6 +413,7 @@ struct CancelOnDrop {
     source: String,
     open: Arc<Mutex<Option<String>>>,
     creating: Arc<Mutex<Option<Creating>>>,
+    unanswered: Arc<Mutex<Option<DateTime<Utc>>>>,
     server_clock: Arc<Mutex<ServerClock>>,
     time: CleanupTime,
 }
@@ -423,9 +421,9 @@ struct CancelOnDrop {
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
         let open = lock(&self.open).take();
-        let creating = lock(&self.creating)
-            .take()
-            .filter(Creating::may_have_made_one);
+        let creating = unfound_create(&self.creating, &self.unanswered);
+        lock(&self.creating).take();
+        lock(&self.unanswered).take();
         if open.is_none() && creating.is_none() {
             return;
         }
@@ -439,7 +437,7 @@ impl Drop for CancelOnDrop {
                 tracing::warn!(session = %id, "the import was dropped; its session is being cancelled by a spawned task");
                 runtime.spawn(cancel_dropped(api, source, id, self.time.clone()));
             }
-            (None, Some(Creating { since, .. })) => {
+            (None, Some(since)) => {
                 tracing::warn!(
                     "the import was dropped while creating a session; a spawned task looks for it to cancel it"
                 );

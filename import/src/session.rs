@@ -93,12 +93,16 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
     // not from before a wait for another session.
     let mut first_refusal = None;
     let (mut refusals, mut created_again) = (0, false);
-    // A create whose answer was lost and whose session was not listed: Okta may still be
-    // carrying it out, and the one sent again may be refused for the session it makes.
-    let mut unanswered: Option<(Creating, Error)> = None;
+    // What the client said of a create whose answer was lost and whose session was not
+    // listed: Okta may still be carrying it out (`Context::unanswered`), and the one sent
+    // again may be refused for the session it makes.
+    let mut unanswered: Option<Error> = None;
     loop {
         let error = match create(ctx).await {
-            Ok(session) => return Ok(session),
+            Ok(session) => {
+                lock(&ctx.unanswered).take();
+                return Ok(session);
+            }
             Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => error,
             // A create whose answer was lost that made no session (the connection dropped
             // before it reached Okta) is sent once more; one that did is cancelled as the
@@ -114,7 +118,8 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
                         return Err(SendError::Call(error).during(Step::CreatingSession));
                     }
                     lock(&ctx.creating).take();
-                    unanswered = Some((creating, error));
+                    *lock(&ctx.unanswered) = Some(creating.since);
+                    unanswered = Some(error);
                 }
                 created_again = true;
                 ctx.report().retries += 1;
@@ -125,10 +130,10 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
         // Refused: the create whose answer was lost may have made a session after all, and
         // that is then the one active. The run stops and cancels it, as when it is listed
         // at once.
-        if let Some((creating, error)) = unanswered.take()
-            && !made_nothing(ctx, creating.since).await
+        let since = *lock(&ctx.unanswered);
+        if let (Some(error), Some(since)) = (unanswered.take(), since)
+            && !made_nothing(ctx, since).await
         {
-            *lock(&ctx.creating) = Some(creating);
             return Err(SendError::Call(error).during(Step::CreatingSession));
         }
         if deal_with_active(ctx).await? {

@@ -2526,12 +2526,6 @@ async fn a_stop_while_the_client_waits_out_a_429_cancels_once_the_window_resets(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_create_carried_out_after_the_look_for_its_session_is_cancelled() -> TestResult {
     let emulator = emulator().start().await?;
-    let client = okta_identity_source::Client::builder(emulator.base_url())
-        .api_token(support::TOKEN)
-        .request_timeout(Duration::from_millis(100))
-        .retry_policy(quick_retries())
-        .build()?;
-    let api = okta_identity_source::IdentitySourceApi::new(client);
     // The create: read at once, carried out 150 ms later, after the client gave up.
     emulator.inject(Fault::Slow {
         delay: Duration::from_millis(150),
@@ -2542,7 +2536,7 @@ async fn a_lost_create_carried_out_after_the_look_for_its_session_is_cancelled()
         delay: Duration::from_millis(80),
         count: 1,
     });
-    let error = okta_identity_source_import::Importer::new(api, SOURCE, options())
+    let error = impatient_importer(&emulator)?
         .run(employees(0..10), leavers(0..0), |_| {})
         .await
         .expect_err("the create's answer was lost");
@@ -2576,4 +2570,83 @@ fn assert_the_lost_create_s_session_was_cancelled(
     assert_eq!(error.report.sessions[0].status, Status::Closed);
     let (left_open, lost_create) = (&error.report.left_open, error.report.lost_create);
     assert_eq!((left_open, lost_create), (&None, None), "{error}");
+}
+
+/// A client that gives up on an answer after 100 ms, and an importer through it.
+fn impatient_importer(
+    emulator: &okta_identity_source_emulator::Emulator,
+) -> Result<okta_identity_source_import::Importer, Box<dyn std::error::Error>> {
+    let client = okta_identity_source::Client::builder(emulator.base_url())
+        .api_token(support::TOKEN)
+        .request_timeout(Duration::from_millis(100))
+        .retry_policy(quick_retries())
+        .build()?;
+    let api = okta_identity_source::IdentitySourceApi::new(client);
+    Ok(okta_identity_source_import::Importer::new(
+        api,
+        SOURCE,
+        options(),
+    ))
+}
+
+/// A create that times out, not yet carried out when its session is looked for, is still
+/// looked for when the create sent again fails otherwise than by a refusal (a 503): the
+/// session it makes later is found and cancelled as the run's own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_create_is_looked_for_when_the_create_sent_again_fails() -> TestResult {
+    let emulator = emulator().start().await?;
+    // The create: carried out 300 ms after it is read; the listing finds nothing yet; the
+    // create sent again, and the client's retries of it, answered 503.
+    emulator.inject(Fault::Slow {
+        delay: Duration::from_millis(300),
+        count: 1,
+    });
+    emulator.inject(Fault::Pass { count: 1 });
+    emulator.inject(Fault::Status {
+        status: 503,
+        count: 4,
+    });
+    let error = impatient_importer(&emulator)?
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await
+        .expect_err("the create sent again failed");
+    let sessions = emulator.sessions(SOURCE);
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].status, SessionStatus::Closed);
+    assert_eq!(error.report.sessions.len(), 1, "{error}");
+    assert_eq!(error.report.sessions[0].id, sessions[0].id);
+    let (left_open, lost_create) = (&error.report.left_open, error.report.lost_create);
+    assert_eq!((left_open, lost_create), (&None, None), "{error}");
+    emulator.shutdown().await;
+    Ok(())
+}
+
+/// The same lost create, the run dropped while the create sent again waits out a 429: the
+/// dropped run's clean-up finds the session it makes later and cancels it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_import_after_a_lost_create_still_cancels_its_late_session() -> TestResult {
+    let emulator = emulator()
+        .rate_limit(1_000, Duration::from_secs(2))
+        .start()
+        .await?;
+    emulator.inject(Fault::Slow {
+        delay: Duration::from_millis(300),
+        count: 1,
+    });
+    emulator.inject(Fault::Pass { count: 1 });
+    emulator.inject(Fault::Status {
+        status: 429,
+        count: 1,
+    });
+    let importer = impatient_importer(&emulator)?;
+    let run = importer.run(employees(0..10), leavers(0..0), |_| {});
+    let dropped = tokio::time::timeout(Duration::from_millis(250), run).await;
+    assert!(dropped.is_err(), "the import ended first: {dropped:?}");
+    eventually("the late session's cancel", || {
+        let sessions = emulator.sessions(SOURCE);
+        sessions.len() == 1 && sessions[0].status == SessionStatus::Closed
+    })
+    .await;
+    emulator.shutdown().await;
+    Ok(())
 }
