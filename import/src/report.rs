@@ -225,7 +225,8 @@ pub struct Report {
     pub put_aside: Vec<PutAsideUpload>,
     /// Sessions found active when creating one (left by an earlier run, or by someone else).
     pub found_active: Vec<SessionInfo>,
-    /// Sessions of other runs this import cancelled.
+    /// Sessions of other runs this import cancelled, or sent a cancel that may have been
+    /// carried out (the run stopped while it was in flight, or its answer was lost).
     pub cancelled_others: Vec<String>,
     /// An untriggered session of this import that could not be cancelled: the next run
     /// finds it active.

@@ -407,12 +407,18 @@ fn updated_within(session: &SessionInfo, idle: std::time::Duration, now: DateTim
 }
 
 async fn cancel_other(ctx: &Context<'_>, info: SessionInfo) -> Result<(), Failure> {
-    let deleted = ctx
-        .send(|| {
-            ctx.api
-                .delete_identity_source_session(&ctx.source, &info.id)
-        })
-        .await;
+    let mut told = MaybeCancelled {
+        ctx,
+        id: &info.id,
+        progress: CallProgress::new(),
+        settled: false,
+    };
+    let delete = || {
+        ctx.api
+            .delete_identity_source_session(&ctx.source, &info.id)
+    };
+    let deleted = ctx.send_with(delete, Pacing::Paced, &told.progress).await;
+    told.settled = true;
     match deleted {
         Ok(()) => {}
         // Refused: it ended or was started meanwhile, and is not cancelled (creating again
@@ -428,11 +434,34 @@ async fn cancel_other(ctx: &Context<'_>, info: SessionInfo) -> Result<(), Failur
                 return Ok(());
             }
         }
-        Err(error) => return Err(error.during(Step::CancellingAnotherSession)),
+        Err(error) => {
+            told.settled = false;
+            return Err(error.during(Step::CancellingAnotherSession));
+        }
     }
+    drop(told);
     ctx.report().cancelled_others.push(info.id.clone());
     ctx.emit(Event::OtherSessionCancelled { id: info.id });
     Ok(())
+}
+
+/// A cancel of another session that ends without an answer saying whether it was carried
+/// out (the run stopped while it was in flight, its answer was lost): the report lists the
+/// session among those cancelled when a request of it may have been carried out.
+struct MaybeCancelled<'c, 'e> {
+    ctx: &'c Context<'e>,
+    id: &'c str,
+    progress: CallProgress,
+    /// Whether the answer said, and the caller reports it.
+    settled: bool,
+}
+
+impl Drop for MaybeCancelled<'_, '_> {
+    fn drop(&mut self) {
+        if !self.settled && self.progress.get().may_have_been_carried_out() {
+            self.ctx.report().cancelled_others.push(self.id.to_owned());
+        }
+    }
 }
 
 /// Polls another session until it is no longer active.

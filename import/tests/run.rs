@@ -2650,3 +2650,35 @@ async fn dropping_the_import_after_a_lost_create_still_cancels_its_late_session(
     emulator.shutdown().await;
     Ok(())
 }
+
+/// A stop while the cancel of another run's session is in flight (carried out, its answer
+/// late): the report lists that session among those the run cancelled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_while_another_session_s_cancel_is_in_flight_reports_it_cancelled() -> TestResult {
+    let emulator = emulator().start().await?;
+    let (_other, other_id) = in_progress_elsewhere(&emulator).await?;
+    // The create is refused for the other session and the listing finds it; the cancel is
+    // carried out at once and answered late.
+    emulator.inject(Fault::Pass { count: 2 });
+    emulator.inject(Fault::Delay {
+        delay: Duration::from_millis(300),
+        count: 1,
+    });
+    let options = options()
+        .active_session(ActiveSession::Cancel)
+        .stale_after(Duration::ZERO);
+    let error = importer(&emulator, options)
+        .run_until(
+            employees(0..10),
+            leavers(0..0),
+            |_| {},
+            tokio::time::sleep(Duration::from_millis(150)),
+        )
+        .await
+        .expect_err("stopped");
+    assert!(matches!(error.failure, Failure::Stopped), "{error}");
+    assert_eq!(emulator.sessions(SOURCE)[0].status, SessionStatus::Closed);
+    assert_eq!(error.report.cancelled_others, [other_id]);
+    emulator.shutdown().await;
+    Ok(())
+}
