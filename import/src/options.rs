@@ -208,8 +208,9 @@ impl Options {
     /// each time up to a second, once the client's own retries are spent. While the last
     /// answer says the rate-limit window is used up, or while the client waits to send
     /// the cancel again after a 429 until the window resets, the timeout counts from the
-    /// reset (when that comes within [`max_rate_limit_wait`](Self::max_rate_limit_wait)):
-    /// a cancel refused with a 429 goes through only then. Past it, the report names the
+    /// reset (when that comes within [`max_rate_limit_wait`](Self::max_rate_limit_wait) of
+    /// the clean-up's start; the clean-up takes at most the two together): a cancel refused
+    /// with a 429 goes through only then. Past it, the report names the
     /// session as left open. When a create's answer
     /// never came, listing the sessions to find the one it made (sent again in the same
     /// way) has as long again; past it, the report says when that create was sent

@@ -418,7 +418,11 @@ async fn cancel_other(ctx: &Context<'_>, info: SessionInfo) -> Result<(), Failur
             .delete_identity_source_session(&ctx.source, &info.id)
     };
     let deleted = ctx.send_with(delete, Pacing::Paced, &told.progress).await;
-    told.settled = true;
+    told.settled = match &deleted {
+        Ok(()) => true,
+        Err(SendError::Call(error)) => error.status() == Some(StatusCode::BAD_REQUEST),
+        Err(SendError::Failure(_)) => false,
+    };
     match deleted {
         Ok(()) => {}
         // Refused: it ended or was started meanwhile, and is not cancelled (creating again
@@ -434,10 +438,7 @@ async fn cancel_other(ctx: &Context<'_>, info: SessionInfo) -> Result<(), Failur
                 return Ok(());
             }
         }
-        Err(error) => {
-            told.settled = false;
-            return Err(error.during(Step::CancellingAnotherSession));
-        }
+        Err(error) => return Err(error.during(Step::CancellingAnotherSession)),
     }
     drop(told);
     ctx.report().cancelled_others.push(info.id.clone());
@@ -452,7 +453,8 @@ struct MaybeCancelled<'c, 'e> {
     ctx: &'c Context<'e>,
     id: &'c str,
     progress: CallProgress,
-    /// Whether the answer said, and the caller reports it.
+    /// Whether its answer said what was done (carried out, or refused), which the caller
+    /// reports.
     settled: bool,
 }
 
