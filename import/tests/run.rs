@@ -2589,23 +2589,35 @@ fn impatient_importer(
     ))
 }
 
+/// The create carried out 300 ms after it is read (after an impatient client gave up), the
+/// listing that looks for its session finding nothing yet, then `fault` on the create sent
+/// again.
+fn a_create_carried_out_late_then(
+    emulator: &okta_identity_source_emulator::Emulator,
+    fault: Fault,
+) {
+    emulator.inject(Fault::Slow {
+        delay: Duration::from_millis(300),
+        count: 1,
+    });
+    emulator.inject(Fault::Pass { count: 1 });
+    emulator.inject(fault);
+}
+
 /// A create that times out, not yet carried out when its session is looked for, is still
 /// looked for when the create sent again fails otherwise than by a refusal (a 503): the
 /// session it makes later is found and cancelled as the run's own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_create_is_looked_for_when_the_create_sent_again_fails() -> TestResult {
     let emulator = emulator().start().await?;
-    // The create: carried out 300 ms after it is read; the listing finds nothing yet; the
-    // create sent again, and the client's retries of it, answered 503.
-    emulator.inject(Fault::Slow {
-        delay: Duration::from_millis(300),
-        count: 1,
-    });
-    emulator.inject(Fault::Pass { count: 1 });
-    emulator.inject(Fault::Status {
-        status: 503,
-        count: 4,
-    });
+    // The create sent again, and the client's retries of it, answered 503.
+    a_create_carried_out_late_then(
+        &emulator,
+        Fault::Status {
+            status: 503,
+            count: 4,
+        },
+    );
     let error = impatient_importer(&emulator)?
         .run(employees(0..10), leavers(0..0), |_| {})
         .await
@@ -2629,15 +2641,13 @@ async fn dropping_the_import_after_a_lost_create_still_cancels_its_late_session(
         .rate_limit(1_000, Duration::from_secs(2))
         .start()
         .await?;
-    emulator.inject(Fault::Slow {
-        delay: Duration::from_millis(300),
-        count: 1,
-    });
-    emulator.inject(Fault::Pass { count: 1 });
-    emulator.inject(Fault::Status {
-        status: 429,
-        count: 1,
-    });
+    a_create_carried_out_late_then(
+        &emulator,
+        Fault::Status {
+            status: 429,
+            count: 1,
+        },
+    );
     let importer = impatient_importer(&emulator)?;
     let run = importer.run(employees(0..10), leavers(0..0), |_| {});
     let dropped = tokio::time::timeout(Duration::from_millis(250), run).await;
