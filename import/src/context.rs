@@ -39,14 +39,8 @@ pub struct Context<'e> {
     /// The session of this run that is created but not triggered, if any: what must be
     /// cancelled if the run stops.
     pub open_session: Arc<Mutex<Option<String>>>,
-    /// A create this run sent whose answer has not come back yet: if the run stops then,
-    /// Okta may have made a session whose id the run never learned.
-    pub creating: Arc<Mutex<Option<Creating>>>,
-    /// When a create whose answer was lost was sent, when its session was not listed as it
-    /// was looked for: Okta may still carry it out, until a create of this run succeeds
-    /// (while that session is active, Okta refuses any other). A stop or a failure before
-    /// then looks for the session it may have made.
-    pub unanswered: Arc<Mutex<Option<DateTime<Utc>>>>,
+    /// The creates this run sent that may have made a session it has not learned of.
+    pub creates: Creates,
     /// When this run last started an import: the cool-down runs from then.
     pub last_trigger: Mutex<Option<Instant>>,
     /// The end of the latest rate-limit wait announced: uploads in flight together wait
@@ -72,19 +66,69 @@ impl Creating {
     }
 }
 
-/// When the earliest create was sent that may have made a session the run has not found:
-/// the create under way, or whose answer was lost, if it may have reached Okta, or an
-/// earlier one whose answer was lost ([`Context::unanswered`]). Looking from the earlier
-/// finds a session either made.
-pub fn unfound_create(
-    creating: &Mutex<Option<Creating>>,
-    unanswered: &Mutex<Option<DateTime<Utc>>>,
-) -> Option<DateTime<Utc>> {
-    let creating = lock(creating).clone().filter(Creating::may_have_made_one);
-    let unanswered = *lock(unanswered);
-    match (creating.map(|creating| creating.since), unanswered) {
-        (Some(creating), Some(unanswered)) => Some(creating.min(unanswered)),
-        (creating, unanswered) => creating.or(unanswered),
+/// The creates of a run that may have made a session whose id it never learned: if the
+/// run stops, it looks for that session. Shared with the clean-up of a dropped run.
+#[derive(Debug, Clone, Default)]
+pub struct Creates(Arc<Mutex<CreatesState>>);
+
+#[derive(Debug, Default)]
+struct CreatesState {
+    /// The create under way, or whose answer was lost.
+    under_way: Option<Creating>,
+    /// When an earlier create whose answer was lost was sent, its session not listed as it
+    /// was looked for: Okta may still carry it out, until a create of this run succeeds
+    /// (while that session is active, Okta refuses any other).
+    unanswered: Option<DateTime<Utc>>,
+}
+
+impl Creates {
+    /// `creating` is sent.
+    pub fn begin(&self, creating: Creating) {
+        lock(&self.0).under_way = Some(creating);
+    }
+
+    /// The create under way, or whose answer was lost.
+    pub fn under_way(&self) -> Option<Creating> {
+        lock(&self.0).under_way.clone()
+    }
+
+    /// The create under way made no session (it was refused, or never reached Okta).
+    pub fn made_no_session(&self) {
+        lock(&self.0).under_way = None;
+    }
+
+    /// The create under way, whose answer was lost, made no session that could be listed
+    /// yet: it is remembered as unanswered, as another create is sent.
+    pub fn unlisted(&self) {
+        let mut state = lock(&self.0);
+        if let Some(creating) = state.under_way.take() {
+            state.unanswered = Some(creating.since);
+        }
+    }
+
+    /// When the unanswered create was sent, if one is remembered.
+    pub fn unanswered(&self) -> Option<DateTime<Utc>> {
+        lock(&self.0).unanswered
+    }
+
+    /// When the earliest create was sent that may have made a session the run has not
+    /// found: the one under way, or whose answer was lost, if it may have reached Okta, or
+    /// the unanswered one. Looking from the earlier finds a session either made.
+    pub fn unfound_since(&self) -> Option<DateTime<Utc>> {
+        let state = lock(&self.0);
+        let under_way = state.under_way.as_ref().filter(|c| c.may_have_made_one());
+        under_way
+            .map(|c| c.since)
+            .into_iter()
+            .chain(state.unanswered)
+            .min()
+    }
+
+    /// Forgets them all: a create succeeded (while its session is active, Okta refuses
+    /// any other, so no earlier one can make a session any more), or the sessions they may
+    /// have made were looked for.
+    pub fn forget(&self) {
+        *lock(&self.0) = CreatesState::default();
     }
 }
 
@@ -191,8 +235,7 @@ impl<'e> Context<'e> {
             events: Mutex::new(events),
             pacer: Arc::new(Mutex::new(Pacer::default())),
             open_session: Arc::new(Mutex::new(None)),
-            creating: Arc::new(Mutex::new(None)),
-            unanswered: Arc::new(Mutex::new(None)),
+            creates: Creates::default(),
             last_trigger: Mutex::new(None),
             rate_limit_wait: Mutex::new(None),
             server_clock: Arc::new(Mutex::new(ServerClock::default())),

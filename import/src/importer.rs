@@ -11,7 +11,7 @@ use futures_util::future::{Either, select};
 use okta_identity_source::{CallProgress, IdentitySourceApi};
 
 use crate::cleanup_time::CleanupTime;
-use crate::context::{Context, Creating, lock, may_pass, unfound_create};
+use crate::context::{Context, Creates, lock, may_pass};
 use crate::error::{Failure, ImportError, InvalidInput, PlanError};
 use crate::event::Event;
 use crate::options::{Duplicates, OnInvalid, Options};
@@ -238,8 +238,7 @@ impl Importer {
             api: self.api.clone(),
             source: self.source.clone(),
             open: ctx.open_session.clone(),
-            creating: ctx.creating.clone(),
-            unanswered: ctx.unanswered.clone(),
+            creates: ctx.creates.clone(),
             server_clock: ctx.server_clock.clone(),
             time: ctx.cleanup_time(),
         };
@@ -321,17 +320,16 @@ impl Importer {
             Either::Right((outcome, _)) => outcome,
         };
         if outcome.is_err() {
-            // Both stay noted until dealt with: should this future be dropped meanwhile, its
-            // `CancelOnDrop` takes over.
+            // The session and the creates stay noted until dealt with: should this future be
+            // dropped meanwhile, its `CancelOnDrop` takes over.
             let open = lock(&ctx.open_session).clone();
             if let Some(id) = open {
                 let number = ctx.report().sessions.len().saturating_sub(1);
                 session::cancel_own(ctx, number, &id).await;
-            } else if let Some(since) = unfound_create(&ctx.creating, &ctx.unanswered) {
+            } else if let Some(since) = ctx.creates.unfound_since() {
                 session::cancel_unlearned(ctx, since).await;
             }
-            lock(&ctx.creating).take();
-            lock(&ctx.unanswered).take();
+            ctx.creates.forget();
         }
         outcome
     }
@@ -412,8 +410,7 @@ struct CancelOnDrop {
     api: IdentitySourceApi,
     source: String,
     open: Arc<Mutex<Option<String>>>,
-    creating: Arc<Mutex<Option<Creating>>>,
-    unanswered: Arc<Mutex<Option<DateTime<Utc>>>>,
+    creates: Creates,
     server_clock: Arc<Mutex<ServerClock>>,
     time: CleanupTime,
 }
@@ -421,9 +418,8 @@ struct CancelOnDrop {
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
         let open = lock(&self.open).take();
-        let creating = unfound_create(&self.creating, &self.unanswered);
-        lock(&self.creating).take();
-        lock(&self.unanswered).take();
+        let creating = self.creates.unfound_since();
+        self.creates.forget();
         if open.is_none() && creating.is_none() {
             return;
         }

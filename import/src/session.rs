@@ -94,15 +94,12 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
     let mut first_refusal = None;
     let (mut refusals, mut created_again) = (0, false);
     // What the client said of a create whose answer was lost and whose session was not
-    // listed: Okta may still be carrying it out (`Context::unanswered`), and the one sent
+    // listed: Okta may still be carrying it out (`Creates::unanswered`), and the one sent
     // again may be refused for the session it makes.
-    let mut unanswered: Option<Error> = None;
+    let mut lost: Option<Error> = None;
     loop {
         let error = match create(ctx).await {
-            Ok(session) => {
-                lock(&ctx.unanswered).take();
-                return Ok(session);
-            }
+            Ok(session) => return Ok(session),
             Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => error,
             // A create whose answer was lost that made no session (the connection dropped
             // before it reached Okta) is sent once more; one that did is cancelled as the
@@ -112,14 +109,12 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
                     error: error.to_string(),
                 });
                 // Looked for unless it never reached Okta; no longer once none is found.
-                let creating = lock(&ctx.creating).clone();
-                if let Some(creating) = creating {
+                if let Some(creating) = ctx.creates.under_way() {
                     if !made_nothing(ctx, creating.since).await {
                         return Err(SendError::Call(error).during(Step::CreatingSession));
                     }
-                    lock(&ctx.creating).take();
-                    *lock(&ctx.unanswered) = Some(creating.since);
-                    unanswered = Some(error);
+                    ctx.creates.unlisted();
+                    lost = Some(error);
                 }
                 created_again = true;
                 ctx.report().retries += 1;
@@ -130,8 +125,7 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
         // Refused: the create whose answer was lost may have made a session after all, and
         // that is then the one active. The run stops and cancels it, as when it is listed
         // at once.
-        let since = *lock(&ctx.unanswered);
-        if let (Some(error), Some(since)) = (unanswered.take(), since)
+        if let (Some(error), Some(since)) = (lost.take(), ctx.creates.unanswered())
             && !made_nothing(ctx, since).await
         {
             return Err(SendError::Call(error).during(Step::CreatingSession));
@@ -170,7 +164,7 @@ async fn create(ctx: &Context<'_>) -> Result<IdentitySourceSession, SendError> {
         since: Utc::now(),
         progress: CallProgress::new(),
     };
-    *lock(&ctx.creating) = Some(creating.clone());
+    ctx.creates.begin(creating.clone());
     let created = ctx
         .send_with(
             || ctx.api.create_identity_source_session(&ctx.source),
@@ -182,7 +176,7 @@ async fn create(ctx: &Context<'_>) -> Result<IdentitySourceSession, SendError> {
         Ok(session) => session,
         Err(error) => {
             if !creating.may_have_made_one() {
-                lock(&ctx.creating).take();
+                ctx.creates.made_no_session();
             }
             return Err(error);
         }
@@ -195,7 +189,7 @@ async fn create(ctx: &Context<'_>) -> Result<IdentitySourceSession, SendError> {
             session_id: session.id,
         }));
     }
-    lock(&ctx.creating).take();
+    ctx.creates.forget();
     *lock(&ctx.open_session) = Some(session.id.clone());
     Ok(session)
 }
