@@ -851,6 +851,37 @@ async fn undecodable_success_body_is_a_decode_error() -> TestResult {
     Ok(())
 }
 
+#[tokio::test]
+async fn a_decode_error_says_where_in_the_body_it_failed() -> TestResult {
+    let server = MockServer::start().await;
+    let mut second = session_json("aps2", "CREATED");
+    second["created"] = json!(5);
+    let sessions = json!([session_json("aps1", "CREATED"), second]);
+    mount_route(
+        &server,
+        "GET",
+        SESSIONS,
+        ResponseTemplate::new(200).set_body_json(sessions),
+    )
+    .await;
+    let error = api(&server)
+        .list_identity_source_sessions("0oa1")
+        .await
+        .unwrap_err();
+    let Error::Decode { path, .. } = &error else {
+        panic!("expected Error::Decode, got {error:?}");
+    };
+    assert_eq!(path.as_deref(), Some("[1].created"));
+    assert!(
+        error.to_string().starts_with(
+            "listIdentitySourceSessions: the 200 OK response could not be decoded at \
+             `[1].created`: invalid type: integer `5`, expected "
+        ),
+        "{error}"
+    );
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------

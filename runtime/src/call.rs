@@ -20,7 +20,8 @@ use tracing::Instrument;
 use super::auth::Credentials;
 use super::client::{Client, RetryPolicy};
 use super::conventions;
-use super::error::{is_retryable_status, snippet, without_secret, Error, ErrorBody, Result};
+use super::decode;
+use super::error::{is_retryable_status, Error, ErrorBody, Result};
 use super::exchange::exchange;
 use super::form::form_text;
 use super::json_body::JsonBody;
@@ -630,7 +631,7 @@ impl<T> Response<T> {
     }
 }
 
-type Decode<T> = fn(&[u8]) -> serde_json::Result<T>;
+type Decode<T> = fn(&[u8]) -> Result<T, decode::Failure>;
 
 /// A call to one operation, ready to send. `.await` it for the decoded body, or
 /// [`send`](Self::send) it for the body together with the response's
@@ -786,7 +787,7 @@ impl<T: DeserializeOwned, E: ErrorBody> Call<T, E> {
     /// A call whose 2xx body is JSON decoded as `T`.
     #[doc(hidden)]
     pub fn json(client: Client, request: Request) -> Self {
-        Self::new(client, request, |body| serde_json::from_slice(body))
+        Self::new(client, request, decode::json)
     }
 }
 
@@ -798,7 +799,7 @@ impl<T: DeserializeOwned, E: ErrorBody> Call<Option<T>, E> {
     pub fn optional_json(client: Client, request: Request) -> Self {
         Self::new(client, request, |body| match body {
             [] => Ok(None),
-            body => serde_json::from_slice(body).map(Some),
+            body => decode::json(body).map(Some),
         })
     }
 }
@@ -811,9 +812,9 @@ impl<E: ErrorBody> Call<String, E> {
     pub fn text(client: Client, request: Request) -> Self {
         Self::new(client, request, |body| {
             String::from_utf8(body.to_vec()).map_err(|error| {
-                <serde_json::Error as serde::de::Error>::custom(format!(
+                decode::Failure::from(<serde_json::Error as serde::de::Error>::custom(format!(
                     "the text body is not UTF-8: {error}"
-                ))
+                )))
             })
         })
     }
@@ -863,14 +864,9 @@ impl<T, E: ErrorBody> Call<T, E> {
         let (meta, body, token) = execute(&client, request).instrument(span).await?;
         match decode(&body) {
             Ok(body) => Ok(Response { body, meta }),
-            Err(source) => {
+            Err(failure) => {
                 let secret = client.inner.credentials.secret(token.as_deref());
-                Err(Error::Decode {
-                    operation,
-                    meta: Box::new(meta),
-                    snippet: snippet(&body, secret),
-                    source: without_secret(source, secret),
-                })
+                Err(Error::undecoded(operation, meta, &body, failure, secret))
             }
         }
     }
@@ -1328,7 +1324,7 @@ mod tests {
         assert_eq!((optional.decode)(b"[1]").unwrap(), Some(vec![1]));
         let text = Call::<String>::text(client.clone(), request());
         assert_eq!((text.decode)("é".as_bytes()).unwrap(), "é");
-        let error = (text.decode)(&[0xff]).unwrap_err().to_string();
+        let error = (text.decode)(&[0xff]).unwrap_err().source.to_string();
         assert!(error.contains("not UTF-8"), "{error}");
         let bytes = Call::<Vec<u8>>::bytes(client, request());
         assert_eq!((bytes.decode)(&[0, 0xff]).unwrap(), [0, 0xff]);

@@ -9,6 +9,7 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use super::call::{ResponseMeta, Retries};
+use super::decode;
 
 /// The result of every call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -132,12 +133,15 @@ pub enum Error<E: ErrorBody = serde_json::Value> {
         retries: Retries,
     },
     /// A 2xx response's body is not what the API description says.
-    #[error("{operation}: the {} response could not be decoded: {source}; the body starts with {snippet:?}", meta.status)]
+    #[error("{operation}: the {} response could not be decoded{}: {source}; the body starts with {snippet:?}", meta.status, at(path))]
     Decode {
         /// The operationId of the call.
         operation: &'static str,
         /// Status, request id and rate-limit headers.
         meta: Box<ResponseMeta>,
+        /// Where in a JSON body decoding failed, as its fields and items from the top
+        /// (`users[3].profile.email`); `None` at the top (not JSON, another type).
+        path: Option<Box<str>>,
         /// The start of the body (up to 4 KiB, lossy UTF-8).
         snippet: String,
         /// What serde_json reported.
@@ -274,6 +278,28 @@ impl<E: ErrorBody> Error<E> {
         match self {
             Self::Transport { retries, .. } | Self::Timeout { retries, .. } => *retries,
             _ => self.meta().map(|meta| meta.retries).unwrap_or_default(),
+        }
+    }
+
+    /// A 2xx body that is not what `operation` declares, with `secret` (the credential the
+    /// request sent) blanked out of all that quotes it.
+    pub(crate) fn undecoded(
+        operation: &'static str,
+        meta: ResponseMeta,
+        body: &[u8],
+        failure: decode::Failure,
+        secret: Option<&str>,
+    ) -> Self {
+        let mut path = failure.path;
+        if let (Some(path), Some(secret)) = (&mut path, secret) {
+            redact(path, secret);
+        }
+        Self::Decode {
+            operation,
+            meta: Box::new(meta),
+            path: path.map(String::into_boxed_str),
+            snippet: snippet(body, secret),
+            source: without_secret(failure.source, secret),
         }
     }
 
@@ -521,6 +547,13 @@ pub(crate) fn shortened(text: &str) -> Cow<'_, str> {
 
 /// `, after N retries`, when a call was sent more than once: a timeout is its last attempt's,
 /// and the call took longer.
+/// Where in a body a decode failed, for its message: ` at `users[3].email``.
+fn at(path: &Option<Box<str>>) -> String {
+    path.as_ref()
+        .map(|path| format!(" at `{path}`"))
+        .unwrap_or_default()
+}
+
 fn after_retries(retries: &Retries) -> String {
     match retries.total {
         0 => String::new(),
@@ -571,7 +604,7 @@ const SHORTEST_SECRET: usize = 4;
 
 /// The start of `body` as text, for errors, with `secret` (the credential the request sent)
 /// blanked out wherever the body has it, before the text is cut.
-pub(crate) fn snippet(body: &[u8], secret: Option<&str>) -> String {
+fn snippet(body: &[u8], secret: Option<&str>) -> String {
     start_of(redacted(body, secret).0)
 }
 
@@ -579,7 +612,7 @@ pub(crate) fn snippet(body: &[u8], secret: Option<&str>) -> String {
 /// they could not read (`invalid type: string "…"`): when they had it, made again from
 /// those words (a custom error, whose text still names the line and column, though its
 /// `line()`, `column()` and `classify()` no longer do).
-pub(crate) fn without_secret(source: serde_json::Error, secret: Option<&str>) -> serde_json::Error {
+fn without_secret(source: serde_json::Error, secret: Option<&str>) -> serde_json::Error {
     let Some(secret) = secret else {
         return source;
     };
@@ -744,6 +777,51 @@ mod tests {
             retries: Retries::default(),
         };
         assert!(!timeout.is_unsent());
+    }
+
+    #[test]
+    fn a_decode_error_says_where_without_quoting_the_secret() {
+        type Map = std::collections::BTreeMap<String, Vec<u32>>;
+        let body = br#"{"fine": [1], "key s3cret/Value+1": [2, "x"]}"#;
+        let failure = decode::json::<Map>(body).unwrap_err();
+        let error = Error::<serde_json::Value>::undecoded(
+            "listThings",
+            meta(StatusCode::OK),
+            body,
+            failure,
+            Some("s3cret/Value+1"),
+        );
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(
+            shown.starts_with(
+                "listThings: the 200 OK response could not be decoded at `key [redacted][1]`: \
+                 invalid type: string \"x\", expected u32 at line 1 column 43; \
+                 the body starts with \"{\\\"fine\\\": [1], \\\"key [redacted]\\\": [2, \\\"x\\\"]}\""
+            ),
+            "{shown}"
+        );
+        let Error::Decode { path, source, .. } = &error else {
+            panic!("{error:?}");
+        };
+        assert_eq!(path.as_deref(), Some("key [redacted][1]"));
+        assert_eq!((source.line(), source.column()), (1, 43));
+
+        let body = b"<html>";
+        let failure = decode::json::<Map>(body).unwrap_err();
+        let error = Error::<serde_json::Value>::undecoded(
+            "listThings",
+            meta(StatusCode::OK),
+            body,
+            failure,
+            None,
+        );
+        assert!(
+            error.to_string().starts_with(
+                "listThings: the 200 OK response could not be decoded: expected value"
+            ),
+            "{error}"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod client;
 #[doc(hidden)]
 pub mod codegen;
 mod conventions;
+mod decode;
 mod error;
 mod exchange;
 mod form;

@@ -44,7 +44,7 @@ where
     T: DeserializeOwned,
     E: serde::de::Error,
 {
-    serde_json::from_value(value).map_err(E::custom)
+    crate::decode::value(&value)
 }
 
 /// Whether every property of `object` is one of `names`: a struct that declares those
@@ -184,6 +184,9 @@ mod tests {
         let error = serde_json::from_value::<Pet>(json!({"petType": "cat", "lives": "many"}))
             .unwrap_err()
             .to_string();
-        assert!(error.contains("invalid type: string \"many\""), "{error}");
+        assert!(
+            error.contains("invalid type: string \"many\", expected u8 at `lives`"),
+            "{error}"
+        );
     }
 }
