@@ -2,7 +2,8 @@
 //! it is written (a tagged union's tag, the pairs of a query object or a form, a multipart
 //! part). `serde_json::to_value` widens an `f32` to an `f64` on the way, so that `0.1` is
 //! then written `0.10000000149011612`; the value is written as JSON text instead, where an
-//! `f32` is its shortest decimal (`0.1`), and that text is read back.
+//! `f32` is its shortest decimal (`0.1`), and that text is read back, an `f64` as the same
+//! number (serde_json's `float_roundtrip`).
 
 use serde::Serialize;
 use serde_json::Value;
@@ -45,6 +46,17 @@ mod tests {
         // What serde_json's own conversion makes of the same.
         let widened = serde_json::to_value(&measures).unwrap();
         assert_eq!(widened["ratio"].to_string(), "0.10000000149011612");
+    }
+
+    #[test]
+    fn an_f64_is_read_back_as_the_same_number() {
+        // Each is read back one unit in the last place off by serde_json's default parser,
+        // which the `float_roundtrip` feature makes exact.
+        for precise in [0.09144338512092887, 1.5777777777770001, 2.2250738585072014e-308] {
+            let value = to_value(&[precise]).unwrap();
+            assert_eq!(value[0].as_f64(), Some(precise), "{precise:e}");
+            assert_eq!(value, serde_json::to_value([precise]).unwrap());
+        }
     }
 
     #[test]
