@@ -1785,7 +1785,29 @@ async fn a_call_tells_its_progress_as_it_goes_and_when_dropped() -> TestResult {
         done.waited >= Duration::from_millis(51) && done.waiting_since.is_none(),
         "{done:?}"
     );
+    // The 503's wait was the policy's own, after the 429's.
     assert_eq!(done.asked_to_wait_until, None);
+
+    // The end of a wait the server asked for is kept once it is over: the request sent
+    // again followed it.
+    let server = server_answering_in_turn(
+        [rate_limited("req-1", HTTP_DATE_EPOCH)],
+        ResponseTemplate::new(201).set_body_json(session_json("aps9", "CREATED")),
+    )
+    .await;
+    let progress = CallProgress::new();
+    let started = std::time::Instant::now();
+    api_with(&server, fast_retries(5))
+        .create_identity_source_session("0oa1")
+        .progress(&progress)
+        .send()
+        .await?;
+    let done = progress.get();
+    let asked = done.asked_to_wait_until.expect("the 429's wait");
+    assert!(
+        asked > started && asked <= std::time::Instant::now(),
+        "{done:?}"
+    );
 
     // Refused with a 429 that resets in a minute, and dropped while it waits to send again.
     let server = server_answering(rate_limited("req-2", HTTP_DATE_EPOCH + 60)).await;

@@ -39,13 +39,14 @@ impl CleanupTime {
         self.timeout
     }
 
-    /// Runs `work`, whose calls tell `calls` what they do, for at most the timeout; when
-    /// it runs out while the window is used up, or while a call waits to be sent again
-    /// when the service asked, and that ends within the longest wait from the start,
-    /// `work` has the timeout again from then. `None` when the time ran out first.
+    /// Runs `work`, whose calls tell `calls` what they do, for at most the timeout. When
+    /// it runs out and the window was used up, or a call waited to be sent again when the
+    /// service asked, and that wait ends (or ended) within the longest wait from the start
+    /// and less than the timeout ago, `work` has the timeout again from the wait's end: a
+    /// request sent again then may be under way. `None` when the time ran out first.
     pub async fn bound<T>(&self, calls: &CallProgress, work: impl Future<Output = T>) -> Option<T> {
         let started = Instant::now();
-        let last = later(started, self.timeout.saturating_add(self.max_wait));
+        let latest_end = later(started, self.max_wait);
         let mut deadline = later(started, self.timeout);
         let mut work = std::pin::pin!(work);
         loop {
@@ -53,11 +54,12 @@ impl CleanupTime {
                 done = &mut work => return Some(done),
                 () = tokio::time::sleep_until(deadline.into()) => {}
             }
-            let now = Instant::now();
-            let asked = calls.get().asked_to_wait_until.filter(|end| *end > now);
-            let reset = lock(&self.pacer).used_up_until(now);
+            let asked = calls.get().asked_to_wait_until;
+            let reset = lock(&self.pacer).used_up_reset();
             match reset.max(asked) {
-                Some(end) if end < last => deadline = later(end, self.timeout).min(last),
+                Some(end) if end <= latest_end && later(end, self.timeout) > deadline => {
+                    deadline = later(end, self.timeout);
+                }
                 _ => return None,
             }
         }
@@ -103,15 +105,28 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_reset_beyond_the_longest_wait_adds_nothing() {
-        let time = time(used_up_for(Duration::from_secs(5)));
-        let started = Instant::now();
+    async fn a_reset_just_before_the_timeout_runs_out_gives_the_timeout_from_the_reset() {
+        // The reset comes 45 ms in, 5 ms before the timeout runs out: the request sent
+        // again at the reset has 50 ms from there, not 5.
+        let time = time(used_up_for(Duration::from_millis(45)));
         let calls = CallProgress::new();
-        assert_eq!(time.bound(&calls, std::future::pending::<()>()).await, None);
-        assert!(
-            started.elapsed() < Duration::from_millis(500),
-            "{:?}",
-            started.elapsed()
-        );
+        let work = tokio::time::sleep(Duration::from_millis(85));
+        assert_eq!(time.bound(&calls, work).await, Some(()));
+    }
+
+    #[tokio::test]
+    async fn a_reset_beyond_the_longest_wait_adds_nothing() {
+        // Even one less than the timeout beyond it: the wait would leave it no time.
+        for reset in [Duration::from_secs(5), Duration::from_millis(1020)] {
+            let time = time(used_up_for(reset));
+            let started = Instant::now();
+            let calls = CallProgress::new();
+            assert_eq!(time.bound(&calls, std::future::pending::<()>()).await, None);
+            assert!(
+                started.elapsed() < Duration::from_millis(500),
+                "{reset:?}: {:?}",
+                started.elapsed()
+            );
+        }
     }
 }

@@ -178,10 +178,14 @@ impl Pacer {
     /// When the window resets, if the last response said no request is left in it for
     /// one more (beyond those in flight) and it has not reset by `now`.
     pub fn used_up_until(&self, now: Instant) -> Option<Instant> {
+        self.used_up_reset().filter(|reset| *reset > now)
+    }
+
+    /// When the window resets or reset, if the last response said no request is left in
+    /// it for one more (beyond those in flight).
+    pub fn used_up_reset(&self) -> Option<Instant> {
         match (self.remaining, self.reset) {
-            (Some(remaining), Some(reset)) if remaining <= self.in_flight && reset > now => {
-                Some(reset)
-            }
+            (Some(remaining), reset) if remaining <= self.in_flight => reset,
             _ => None,
         }
     }

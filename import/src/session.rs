@@ -411,29 +411,25 @@ async fn cancel_other(ctx: &Context<'_>, info: SessionInfo) -> Result<(), Failur
         ctx.api
             .delete_identity_source_session(&ctx.source, &info.id)
     };
-    let deleted = ctx.send_with(delete, Pacing::Paced, &told.progress).await;
-    told.settled = match &deleted {
-        Ok(()) => true,
-        Err(SendError::Call(error)) => error.status() == Some(StatusCode::BAD_REQUEST),
-        Err(SendError::Failure(_)) => false,
-    };
-    match deleted {
+    match ctx.send_with(delete, Pacing::Paced, &told.progress).await {
         Ok(()) => {}
         // Refused: it ended or was started meanwhile, and is not cancelled (creating again
-        // will tell what to do); unless a cancel sent before, whose answer was lost, closed
-        // it.
+        // will tell what to do); unless a DELETE sent before, whose answer was lost (the
+        // client's retry, or the run's after a 429), closed it.
         Err(SendError::Call(error)) if error.status() == Some(StatusCode::BAD_REQUEST) => {
-            let closed = error.retries().total > 0
+            let closed = told.progress.get().may_have_been_carried_out()
                 && ctx
                     .send(|| ctx.api.get_identity_source_session(&ctx.source, &info.id))
                     .await
                     .is_ok_and(|session| session.status == Status::Closed);
             if !closed {
+                told.settled = true;
                 return Ok(());
             }
         }
         Err(error) => return Err(error.during(Step::CancellingAnotherSession)),
     }
+    told.settled = true;
     drop(told);
     ctx.report().cancelled_others.push(info.id.clone());
     ctx.emit(Event::OtherSessionCancelled { id: info.id });

@@ -2589,6 +2589,46 @@ fn impatient_importer(
     ))
 }
 
+/// Another session's cancel carried out with its answer lost (a gateway's 504), sent again
+/// by the client and refused with a 429 it does not wait out, then by the run after the
+/// reset and refused as the session is closed: the closing was the run's, and the report
+/// says so.
+#[tokio::test]
+async fn another_session_s_cancel_refused_after_a_lost_answer_and_a_429_is_reported_cancelled()
+-> TestResult {
+    let emulator = emulator()
+        .rate_limit(1_000, Duration::from_millis(200))
+        .start()
+        .await?;
+    let (_other, other_id) = in_progress_elsewhere(&emulator).await?;
+    // The create is refused for the other session and the listing finds it.
+    emulator.inject(Fault::Pass { count: 2 });
+    emulator.inject(Fault::StatusAfterCarryingOut {
+        status: 504,
+        count: 1,
+    });
+    emulator.inject(Fault::Status {
+        status: 429,
+        count: 1,
+    });
+    let once = okta_identity_source::RetryPolicy::with_max_retries(1)
+        .backoff(Duration::from_millis(1), Duration::from_millis(10));
+    let options = options()
+        .active_session(ActiveSession::Cancel)
+        .stale_after(Duration::ZERO);
+    let report = okta_identity_source_import::Importer::new(api(&emulator, once), SOURCE, options)
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await?;
+    assert_eq!(report.found_active[0].id, other_id);
+    assert_eq!(report.cancelled_others, [other_id]);
+    assert_eq!(report.rate_limited, 1);
+    let sessions = emulator.sessions(SOURCE);
+    assert_eq!(sessions[0].status, SessionStatus::Closed);
+    assert_eq!(sessions[1].status, SessionStatus::Completed);
+    emulator.shutdown().await;
+    Ok(())
+}
+
 /// The create carried out 300 ms after it is read (after an impatient client gave up), the
 /// listing that looks for its session finding nothing yet, then `fault` on the create sent
 /// again.

@@ -761,8 +761,10 @@ pub struct Progress {
     pub waited: Duration,
     /// When the wait under way before a retry began, if one is.
     pub waiting_since: Option<Instant>,
-    /// When the wait under way before a retry ends, if the server asked for it: a `429`
-    /// until its rate-limit window resets, a `Retry-After` (with the policy's margin).
+    /// When the last wait before a retry ends, or ended, if the server asked for it: a
+    /// `429` until its rate-limit window resets, a `Retry-After` (with the policy's
+    /// margin). Kept once the wait is over, so that it tells a request sent again after
+    /// it; a wait of the policy's own clears it.
     pub asked_to_wait_until: Option<Instant>,
 }
 
@@ -1032,7 +1034,6 @@ async fn execute<E: ErrorBody>(
             if let Some(since) = progress.waiting_since.take() {
                 progress.waited = progress.waited.saturating_add(since.elapsed());
             }
-            progress.asked_to_wait_until = None;
         });
     }
 }

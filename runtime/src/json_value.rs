@@ -52,7 +52,11 @@ mod tests {
     fn an_f64_is_read_back_as_the_same_number() {
         // Each is read back one unit in the last place off by serde_json's default parser,
         // which the `float_roundtrip` feature makes exact.
-        for precise in [0.09144338512092887, 1.5777777777770001, 2.2250738585072014e-308] {
+        for precise in [
+            0.09144338512092887,
+            1.5777777777770001,
+            2.2250738585072014e-308,
+        ] {
             let value = to_value(&[precise]).unwrap();
             assert_eq!(value[0].as_f64(), Some(precise), "{precise:e}");
             assert_eq!(value, serde_json::to_value([precise]).unwrap());
