@@ -218,11 +218,17 @@ pub fn made_by_lost_create(
     sessions: Vec<IdentitySourceSession>,
     since: DateTime<Utc>,
 ) -> Option<String> {
-    let since = DateTime::from_timestamp(since.timestamp(), 0).unwrap_or(since);
     sessions
         .into_iter()
-        .find(|s| s.status == Status::Created && s.created.is_some_and(|created| created >= since))
-        .map(|s| s.id)
+        .find(|session| may_be_made_by_lost_create(session, since))
+        .map(|session| session.id)
+}
+
+/// Whether `session` may be the one a create whose answer never came, sent at `since`,
+/// made: see [`made_by_lost_create`].
+fn may_be_made_by_lost_create(session: &IdentitySourceSession, since: DateTime<Utc>) -> bool {
+    let since = DateTime::from_timestamp(since.timestamp(), 0).unwrap_or(since);
+    session.status == Status::Created && session.created.is_some_and(|created| created >= since)
 }
 
 /// After a stop while a create was under way, or a create whose answer never came: finds
@@ -356,6 +362,15 @@ async fn deal_with_active(ctx: &Context<'_>) -> Result<bool, Failure> {
     let Some(other) = sessions.into_iter().find(|s| is_active(&s.status)) else {
         return Ok(false);
     };
+    if let Some(since) = ctx.creates.unanswered() {
+        let since = ctx.server_clock().no_later_than(since);
+        if !may_be_made_by_lost_create(&other, since) {
+            // Another client's session is active: a create whose answer was lost would
+            // be the one active had it made a session, and while this one is, Okta refuses
+            // it as any other. A session made after this one ends is not its.
+            ctx.creates.forget();
+        }
+    }
     let info = SessionInfo {
         id: other.id,
         status: other.status,

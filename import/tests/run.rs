@@ -2629,6 +2629,54 @@ async fn another_session_s_cancel_refused_after_a_lost_answer_and_a_429_is_repor
     Ok(())
 }
 
+/// A create whose answer was lost and whose session was not listed, then another client's
+/// import found under way: Okta refuses every create while that session is active, the lost
+/// one's too, so a session made after it is another client's. The run reports it in use
+/// and leaves it alone, rather than cancelling it as the lost create's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_made_by_another_client_after_its_import_is_not_taken_for_a_lost_create_s()
+-> TestResult {
+    let emulator = emulator()
+        .processing_time(Duration::from_millis(300))
+        .cool_down(Duration::ZERO)
+        .start()
+        .await?;
+    let (other, triggered) = in_progress_elsewhere(&emulator).await?;
+    other
+        .start_import_from_identity_source(SOURCE, &triggered)
+        .await?;
+    // The run's first create is lost (not carried out); the one sent again is refused for
+    // the other import, which the run waits for, polling every 400 ms.
+    emulator.inject(Fault::DropConnection { count: 1 });
+    let options = options()
+        .active_session(ActiveSession::WaitIfTriggered)
+        .polling(Duration::from_millis(400), Duration::from_millis(400));
+    let importer = importer(&emulator, options);
+    let run = importer.run(employees(0..10), leavers(0..0), |_| {});
+    // As the other import completes, the other client creates a session at once.
+    let made_after = async {
+        let completed = |emulator: &okta_identity_source_emulator::Emulator| {
+            emulator.sessions(SOURCE)[0].status == SessionStatus::Completed
+        };
+        eventually("the other import completes", || completed(&emulator)).await;
+        other.create_identity_source_session(SOURCE).await
+    };
+    let (run, made_after) = tokio::join!(run, made_after);
+    let made_after = made_after?.id;
+    let error = run.expect_err("the new session is in use");
+    match &error.failure {
+        Failure::ActiveSession(info) => assert_eq!(info.id, made_after),
+        other => panic!("expected ActiveSession, got {other:?}"),
+    }
+    assert_eq!(error.report.sessions.len(), 0, "{:?}", error.report);
+    assert_eq!(error.report.lost_create, None);
+    let sessions = emulator.sessions(SOURCE);
+    assert_eq!(sessions.len(), 2, "{sessions:?}");
+    assert_eq!(sessions[1].status, SessionStatus::Created);
+    emulator.shutdown().await;
+    Ok(())
+}
+
 /// The create carried out 300 ms after it is read (after an impatient client gave up), the
 /// listing that looks for its session finding nothing yet, then `fault` on the create sent
 /// again.
