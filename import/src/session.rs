@@ -94,8 +94,8 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
     let mut first_refusal = None;
     let (mut refusals, mut created_again) = (0, false);
     // What the client said of a create whose answer was lost and whose session was not
-    // listed: Okta may still be carrying it out (`Creates::unanswered`), and the one sent
-    // again may be refused for the session it makes.
+    // listed: Okta may still be carrying it out (`Creates::unanswered`), and one sent
+    // again may be refused for the session it makes (`deal_with_active`).
     let mut lost: Option<Error> = None;
     loop {
         let error = match create(ctx).await {
@@ -122,15 +122,7 @@ async fn open(ctx: &Context<'_>) -> Result<IdentitySourceSession, Failure> {
             }
             Err(error) => return Err(error.during(Step::CreatingSession)),
         };
-        // Refused: the create whose answer was lost may have made a session after all, and
-        // that is then the one active. The run stops and cancels it, as when it is listed
-        // at once.
-        if let (Some(error), Some(since)) = (lost.take(), ctx.creates.unanswered())
-            && !made_nothing(ctx, since).await
-        {
-            return Err(SendError::Call(error).during(Step::CreatingSession));
-        }
-        if deal_with_active(ctx).await? {
+        if deal_with_active(ctx, &mut lost).await? {
             // The create refused is sent again: a retry of the importer's.
             ctx.report().retries += 1;
             continue;
@@ -354,7 +346,11 @@ where
 
 /// Looks for other active sessions; reports, waits for or cancels them as the options
 /// say. `Ok(true)` when one was found and dealt with, so creating may be tried again.
-async fn deal_with_active(ctx: &Context<'_>) -> Result<bool, Failure> {
+///
+/// The session active may be the one a create whose answer was `lost` made after all:
+/// the run then stops with that create's error and cancels it, as when it is listed at
+/// once.
+async fn deal_with_active(ctx: &Context<'_>, lost: &mut Option<Error>) -> Result<bool, Failure> {
     let sessions = ctx
         .send(|| ctx.api.list_identity_source_sessions(&ctx.source))
         .await
@@ -365,10 +361,12 @@ async fn deal_with_active(ctx: &Context<'_>) -> Result<bool, Failure> {
     if let Some(since) = ctx.creates.unanswered() {
         let since = ctx.server_clock().no_later_than(since);
         if !may_be_made_by_lost_create(&other, since) {
-            // Another client's session is active: a create whose answer was lost would
-            // be the one active had it made a session, and while this one is, Okta refuses
-            // it as any other. A session made after this one ends is not its.
+            // Another client's session is active: the lost create's would be the one
+            // active had it made one, and while this one is, Okta refuses it as any other.
+            // A session made after this one ends is not its.
             ctx.creates.forget();
+        } else if let Some(error) = lost.take() {
+            return Err(SendError::Call(error).during(Step::CreatingSession));
         }
     }
     let info = SessionInfo {

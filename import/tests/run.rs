@@ -2536,12 +2536,59 @@ async fn a_lost_create_carried_out_after_the_look_for_its_session_is_cancelled()
         delay: Duration::from_millis(80),
         count: 1,
     });
-    let error = impatient_importer(&emulator)?
+    let error = impatient_importer(&emulator, options())?
         .run(employees(0..10), leavers(0..0), |_| {})
         .await
         .expect_err("the create's answer was lost");
     assert_the_lost_create_s_session_was_cancelled(&emulator, &error);
     assert!(error.report.found_active.is_empty(), "{error}");
+    emulator.shutdown().await;
+    Ok(())
+}
+
+/// A create whose answer was lost, carried out by Okta once its cool-down is over, after
+/// the create sent again was refused for the cool-down: the next create is refused for
+/// the session it made, which is cancelled as the run's own, not reported as another's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_create_carried_out_after_a_refusal_for_the_cool_down_is_cancelled() -> TestResult {
+    let emulator = emulator()
+        .cool_down(Duration::from_millis(300))
+        .start()
+        .await?;
+    // Another client's import, started just now: Okta's cool-down for 300 ms.
+    let (other, started) = in_progress_elsewhere(&emulator).await?;
+    other
+        .start_import_from_identity_source(SOURCE, &started)
+        .await?;
+    // The run's create: carried out 450 ms after it is read, once the cool-down is over,
+    // and after the client gave up on it at 100 ms. The listing then finds nothing, the
+    // create sent again is refused for the cool-down, and the next comes 800 ms later.
+    emulator.inject(Fault::Slow {
+        delay: Duration::from_millis(450),
+        count: 1,
+    });
+    let options = options().polling(Duration::from_millis(800), Duration::from_millis(800));
+    let error = impatient_importer(&emulator, options)?
+        .run(employees(0..10), leavers(0..0), |_| {})
+        .await
+        .expect_err("the create's answer was lost");
+    assert!(
+        matches!(
+            error.failure,
+            Failure::Call {
+                step: Step::CreatingSession,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(error.report.found_active.is_empty(), "{error}");
+    let sessions = emulator.sessions(SOURCE);
+    assert_eq!(sessions.len(), 2, "{sessions:?}");
+    assert_eq!(sessions[1].status, SessionStatus::Closed);
+    assert_eq!(error.report.sessions.len(), 1);
+    assert_eq!(error.report.sessions[0].id, sessions[1].id);
+    assert_eq!(error.report.sessions[0].status, Status::Closed);
     emulator.shutdown().await;
     Ok(())
 }
@@ -2575,6 +2622,7 @@ fn assert_the_lost_create_s_session_was_cancelled(
 /// A client that gives up on an answer after 100 ms, and an importer through it.
 fn impatient_importer(
     emulator: &okta_identity_source_emulator::Emulator,
+    options: okta_identity_source_import::Options,
 ) -> Result<okta_identity_source_import::Importer, Box<dyn std::error::Error>> {
     let client = okta_identity_source::Client::builder(emulator.base_url())
         .api_token(support::TOKEN)
@@ -2583,9 +2631,7 @@ fn impatient_importer(
         .build()?;
     let api = okta_identity_source::IdentitySourceApi::new(client);
     Ok(okta_identity_source_import::Importer::new(
-        api,
-        SOURCE,
-        options(),
+        api, SOURCE, options,
     ))
 }
 
@@ -2706,7 +2752,7 @@ async fn a_lost_create_is_looked_for_when_the_create_sent_again_fails() -> TestR
             count: 4,
         },
     );
-    let error = impatient_importer(&emulator)?
+    let error = impatient_importer(&emulator, options())?
         .run(employees(0..10), leavers(0..0), |_| {})
         .await
         .expect_err("the create sent again failed");
@@ -2736,7 +2782,7 @@ async fn dropping_the_import_after_a_lost_create_still_cancels_its_late_session(
             count: 1,
         },
     );
-    let importer = impatient_importer(&emulator)?;
+    let importer = impatient_importer(&emulator, options())?;
     let run = importer.run(employees(0..10), leavers(0..0), |_| {});
     let dropped = tokio::time::timeout(Duration::from_millis(250), run).await;
     assert!(dropped.is_err(), "the import ended first: {dropped:?}");
