@@ -26,7 +26,7 @@ use super::exchange::exchange;
 use super::form::form_text;
 use super::json_body::JsonBody;
 use super::multipart::{FilePart, Parts};
-use super::query::{object_pairs, value_pairs, DeepItems, ObjectStyle};
+use super::query::{object_items, object_pairs, value_pairs, DeepItems, ObjectStyle};
 use super::reached::Reached;
 
 /// Everything but RFC 3986's unreserved characters is escaped in a path parameter, so a
@@ -247,6 +247,15 @@ impl Request {
         value: &(impl Serialize + ?Sized),
         style: ObjectStyle,
     ) -> Self {
+        if style == ObjectStyle::Form {
+            return match object_items(name, value) {
+                Ok(items) => self.query_joined(name, &items, ','),
+                Err(message) => {
+                    self.fail(message);
+                    self
+                }
+            };
+        }
         match object_pairs(name, value, style) {
             Ok(pairs) => self.query.extend(
                 pairs
@@ -1257,10 +1266,18 @@ mod tests {
                 &serde_json::json!({"size": 2}),
                 ObjectStyle::FormExploded,
             )
-            .query_object("q", &filter, ObjectStyle::Json);
+            .query_object("q", &filter, ObjectStyle::Json)
+            // Joined, as RFC 6570's `{?color}` writes it: an item's own comma is escaped.
+            .query_object(
+                "color",
+                &serde_json::json!({"R": "1,0", "G": 200, "none": null}),
+                ObjectStyle::Form,
+            )
+            .query_object("empty", &serde_json::json!({}), ObjectStyle::Form)
+            .query_object("unset", &serde_json::Value::Null, ObjectStyle::Form);
         assert_eq!(
             request.url(&base()).as_str(),
-            "https://example.okta.com/prefix/users?filter%5Bname%5D=a%20b%26c&filter%5Bstatus%5D=ACTIVE&size=2&q=%7B%22name%22%3A%22a%20b%26c%22%2C%22status%22%3A%22ACTIVE%22%7D"
+            "https://example.okta.com/prefix/users?filter%5Bname%5D=a%20b%26c&filter%5Bstatus%5D=ACTIVE&size=2&q=%7B%22name%22%3A%22a%20b%26c%22%2C%22status%22%3A%22ACTIVE%22%7D&color=G,200,R,1%2C0"
         );
     }
 

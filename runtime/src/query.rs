@@ -12,7 +12,9 @@ pub enum ObjectStyle {
     /// `style: form, explode: true` (the default): one pair per property,
     /// `role=admin&firstName=Alex`; a list property repeats its name.
     FormExploded,
-    /// `style: form, explode: false`: names and values joined, `id=role,admin,firstName,Alex`.
+    /// `style: form, explode: false`: names and values joined, `id=role,admin,firstName,Alex`;
+    /// in a query, a comma of a name or a value is escaped (`%2C`), the separators are not,
+    /// as a list's items are (`Request::query_joined`).
     Form,
     /// `style: deepObject`: `id[role]=admin&id[firstName]=Alex`; nested objects nest the
     /// brackets, list items repeat the name (objects in a list take their index).
@@ -38,9 +40,27 @@ pub(crate) fn object_pairs(
     value: &(impl Serialize + ?Sized),
     style: ObjectStyle,
 ) -> Result<Vec<(String, String)>, String> {
-    let value = crate::json_value::to_value(value)
-        .map_err(|error| format!("the query parameter `{name}` could not be written: {error}"))?;
-    Ok(value_pairs(name, &value, style, DeepItems::Repeated))
+    Ok(value_pairs(
+        name,
+        &query_value(name, value)?,
+        style,
+        DeepItems::Repeated,
+    ))
+}
+
+/// The items of the query parameter `name` holding `value` in `form` style without
+/// explode, to be joined by commas: see [`form_items`].
+pub(crate) fn object_items(
+    name: &str,
+    value: &(impl Serialize + ?Sized),
+) -> Result<Vec<String>, String> {
+    Ok(form_items(&query_value(name, value)?).unwrap_or_default())
+}
+
+/// The value of the query parameter `name` as JSON data.
+fn query_value(name: &str, value: &(impl Serialize + ?Sized)) -> Result<Value, String> {
+    crate::json_value::to_value(value)
+        .map_err(|error| format!("the query parameter `{name}` could not be written: {error}"))
 }
 
 /// The pairs that write `value` as `name` in `style`, the items of lists in `deepObject`
@@ -56,8 +76,8 @@ pub(crate) fn value_pairs(
         ObjectStyle::Json => pairs.push((name.to_owned(), value.to_string())),
         ObjectStyle::FormExploded => exploded(name, value, &mut pairs),
         ObjectStyle::Form => {
-            if !value.is_null() {
-                pairs.push((name.to_owned(), joined(value)));
+            if let Some(items) = form_items(value) {
+                pairs.push((name.to_owned(), items.join(",")));
             }
         }
         ObjectStyle::DeepObject => deep(name.to_owned(), value, items, &mut pairs),
@@ -86,9 +106,11 @@ fn exploded(name: &str, value: &Value, pairs: &mut Vec<(String, String)>) {
     }
 }
 
-/// `name,value,name,value` for an object, `a,b` for a list, the text of a scalar.
-fn joined(value: &Value) -> String {
-    let parts: Vec<String> = match value {
+/// What `form` style without explode joins by commas: `name`, `value`, `name`, `value` for
+/// an object, the items of a list, the text of a scalar; `None` for null.
+fn form_items(value: &Value) -> Option<Vec<String>> {
+    Some(match value {
+        Value::Null => return None,
         Value::Object(properties) => properties
             .iter()
             .filter(|(_, value)| !value.is_null())
@@ -96,8 +118,7 @@ fn joined(value: &Value) -> String {
             .collect(),
         Value::Array(items) => items.iter().map(text).collect(),
         scalar => vec![text(scalar)],
-    };
-    parts.join(",")
+    })
 }
 
 /// `prefix[property]=value`, nesting for objects inside; objects and lists in a list take
