@@ -1,7 +1,7 @@
 //! What generated code names and users do not: request descriptions and serde helpers.
 //! Not part of the stable API.
 
-pub use crate::call::{joined, path_list, PathSegment, Request};
+pub use crate::call::{path_list, PathSegment, Request};
 pub use crate::query::ObjectStyle;
 pub use reqwest::Method;
 

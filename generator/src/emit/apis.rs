@@ -421,7 +421,7 @@ fn parameter_setter(operation: &Operation, param: &Parameter) -> TokenStream {
             return quote!(.query_joined(#wire, #name, #separator));
         }
         Some(ListStyle::Joined(separator)) => {
-            quote!(api_client_runtime::codegen::joined(#name, #separator))
+            return quote!(.header_joined(#wire, #name, #separator));
         }
         Some(ListStyle::Repeated) => return quote!(.query_each(#wire, #name)),
         Some(ListStyle::Indexed) => return quote!(.query_indexed(#wire, #name)),
