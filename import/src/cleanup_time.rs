@@ -10,7 +10,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use okta_identity_source::CallProgress;
+use okta_identity_source::{CallProgress, ResponseMeta};
 
 use crate::context::{Pacer, later, lock};
 
@@ -32,6 +32,12 @@ impl CleanupTime {
             max_wait,
             pacer,
         }
+    }
+
+    /// Notes what an answer to a clean-up's request that went around the run's pacing (a
+    /// dropped run's) says of the window.
+    pub fn record(&self, meta: &ResponseMeta) {
+        lock(&self.pacer).record(meta);
     }
 
     /// The clean-up's own time, without the wait for the window.

@@ -190,6 +190,12 @@ impl Pacer {
         }
     }
 
+    /// What `meta`, the last answer, says of the window.
+    pub fn record(&mut self, meta: &ResponseMeta) {
+        self.remaining = meta.rate_limit.remaining;
+        self.reset = reset_instant(meta);
+    }
+
     /// A window used up until `reset`, nothing in flight.
     #[cfg(test)]
     pub fn used_up(reset: Instant) -> Self {
@@ -432,11 +438,7 @@ impl<'e> Context<'e> {
 
     /// What an answer says of the rate-limit window and the service's clock.
     fn record(&self, meta: &ResponseMeta) {
-        {
-            let mut pacer = lock(&self.pacer);
-            pacer.remaining = meta.rate_limit.remaining;
-            pacer.reset = reset_instant(meta);
-        }
+        lock(&self.pacer).record(meta);
         if let Some(clock) = ServerClock::of(meta) {
             *lock(&self.server_clock) = clock;
         }

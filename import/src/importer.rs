@@ -462,6 +462,7 @@ async fn cancel_lost_create(
         let list = api.list_identity_source_sessions(&source).progress(&calls);
         let listed = list.send().await?;
         let (sessions, meta) = listed.into_parts();
+        time.record(&meta);
         let mut known = lock(&clock);
         *known = ServerClock::of(&meta).unwrap_or(*known);
         let made = session::made_by_lost_create(sessions, known.no_later_than(since));
