@@ -782,15 +782,13 @@ mod tests {
     #[test]
     fn a_decode_error_says_where_without_quoting_the_secret() {
         type Map = std::collections::BTreeMap<String, Vec<u32>>;
+        let undecoded = |body: &[u8], secret| {
+            let failure = decode::json::<Map>(body).unwrap_err();
+            let meta = meta(StatusCode::OK);
+            Error::<serde_json::Value>::undecoded("listThings", meta, body, failure, secret)
+        };
         let body = br#"{"fine": [1], "key s3cret/Value+1": [2, "x"]}"#;
-        let failure = decode::json::<Map>(body).unwrap_err();
-        let error = Error::<serde_json::Value>::undecoded(
-            "listThings",
-            meta(StatusCode::OK),
-            body,
-            failure,
-            Some("s3cret/Value+1"),
-        );
+        let error = undecoded(body, Some("s3cret/Value+1"));
         let shown = format!("{error} {error:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(
@@ -807,15 +805,7 @@ mod tests {
         assert_eq!(path.as_deref(), Some("key [redacted][1]"));
         assert_eq!((source.line(), source.column()), (1, 43));
 
-        let body = b"<html>";
-        let failure = decode::json::<Map>(body).unwrap_err();
-        let error = Error::<serde_json::Value>::undecoded(
-            "listThings",
-            meta(StatusCode::OK),
-            body,
-            failure,
-            None,
-        );
+        let error = undecoded(b"<html>", None);
         assert!(
             error.to_string().starts_with(
                 "listThings: the 200 OK response could not be decoded: expected value"
