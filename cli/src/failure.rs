@@ -33,6 +33,15 @@ pub enum Failure {
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
+    /// An import's summary could not be written to standard output; `import` says how the
+    /// import itself ended.
+    #[error("cannot write the summary to standard output: {error}; the import itself {import}")]
+    Summary {
+        /// What failed.
+        error: std::io::Error,
+        /// How the import ended (`completed: every user was imported`).
+        import: String,
+    },
     /// The report file could not be written; `import` says how the import itself ended, when
     /// one ran.
     #[error("{unwritten}{}", .import.as_ref().map(|how| format!("; the import itself {how}")).unwrap_or_default())]
@@ -116,6 +125,7 @@ impl Failure {
             Failure::Config(_) | Failure::Input(_) => ExitCode::from(2),
             Failure::Sessions { .. }
             | Failure::Output(_)
+            | Failure::Summary { .. }
             | Failure::Report { .. }
             | Failure::Import(_)
             | Failure::Incomplete(_) => ExitCode::from(1),

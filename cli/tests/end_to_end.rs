@@ -698,6 +698,66 @@ async fn a_standard_error_that_cannot_be_written_does_not_stop_the_import() {
     assert_eq!(report["sessions"][0]["status"], "COMPLETED", "{report}");
 }
 
+/// A summary that can't be written to standard output leaves the import's outcome as it
+/// was: a reader that went away (`| head`) is no error, and a full disk is said with how the
+/// import ended.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_standard_output_that_cannot_be_written_leaves_the_import_s_outcome() {
+    let emulator = emulator().await;
+    let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
+    dir.write("users.csv", people_csv(1..=20));
+    let import = |report: &str, stdout: Stdio| {
+        dir.command(&args(&["users", "users.csv", "--report", report], &FAST))
+            .stdout(stdout)
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("running okta-import")
+    };
+    // The pipe's reader is gone before the summary is written.
+    let mut child = import("closed.json", Stdio::piped());
+    drop(child.stdout.take());
+    let output = tokio::task::block_in_place(|| wait_within(child, RUN_LIMIT));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
+    assert_eq!(emulator.users(SOURCE).len(), 20);
+
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let child = import("full.json", Stdio::from(full));
+    let output = tokio::task::block_in_place(|| wait_within(child, RUN_LIMIT));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "error: cannot write the summary to standard output: No space left on device \
+             (os error 28); the import itself completed: "
+        ),
+        "{stderr}"
+    );
+    for report in ["closed.json", "full.json"] {
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join(report)).unwrap()).unwrap();
+        assert_eq!(report["outcome"], "completed", "{report}");
+    }
+
+    // A listing read in part is done.
+    let mut child = dir
+        .command(&["sessions", "list"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running okta-import");
+    drop(child.stdout.take());
+    let output = tokio::task::block_in_place(|| wait_within(child, RUN_LIMIT));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_invalid_record_stops_a_real_import_before_anything_is_sent_and_skip_imports_the_rest() {
     let emulator = emulator().await;

@@ -209,7 +209,8 @@ fn dry_run(
             }
             summary::write_invalid(&mut terminal::stderr(), &plan.invalid, full)?;
             summary::write_warnings(&mut terminal::stderr(), &plan.warnings, full)?;
-            summary::write_plan(out, &plan, full)?;
+            // The plan's outcome stands when standard output's reader went away.
+            terminal::unless_closed(summary::write_plan(out, &plan, full))?;
             left_out.map_or(Ok(()), |left_out| Err(Failure::Import(left_out)))
         }
         Err(PlanError::Invalid(invalid)) => {
@@ -333,15 +334,55 @@ fn conclude(
     // Lost, as any line is, when standard error can't be written: the report holds them.
     let _ = summary::write_invalid(&mut terminal::stderr(), &report.invalid, full);
     let _ = summary::write_warnings(&mut terminal::stderr(), &report.warnings, full);
-    summary::write_report(out, &report, stopped)?;
     let all_imported = summary::all_imported(&report);
-    if outcome.is_ok() {
-        let (first, rest) = all_imported.split_at(1);
-        writeln!(out, "\n{}{rest}.", first.to_ascii_uppercase())?;
-    }
-    match unwritten {
+    let printed = summary::write_report(out, &report, stopped).and_then(|()| {
+        if outcome.is_ok() {
+            let (first, rest) = all_imported.split_at(1);
+            writeln!(out, "\n{}{rest}.", first.to_ascii_uppercase())?;
+        }
+        Ok(())
+    });
+    let outcome = match unwritten {
         None => outcome,
         Some(unwritten) => with_unwritten_report(outcome, unwritten, all_imported),
+    };
+    match terminal::unless_closed(printed) {
+        Ok(()) => outcome,
+        Err(error) => with_unprinted_summary(outcome, error, all_imported),
+    }
+}
+
+/// The outcome of an import whose summary could not be written to standard output (a full
+/// disk): the error says so, with how the import itself ended; the import's own failure, if
+/// any, is said after it. A reader that went away is no error ([`terminal::unless_closed`]).
+fn with_unprinted_summary(
+    outcome: Result<(), Failure>,
+    error: std::io::Error,
+    all_imported: &str,
+) -> Result<(), Failure> {
+    let unprinted = Failure::Summary {
+        error,
+        import: how_it_ended(&outcome, all_imported),
+    };
+    match outcome {
+        Ok(()) => Err(unprinted),
+        Err(failure) => {
+            terminal::say(format_args!("error: {unprinted}"));
+            Err(failure)
+        }
+    }
+}
+
+/// How an import ended, for an error that comes on top of it (`completed: every user was
+/// imported`).
+fn how_it_ended(outcome: &Result<(), Failure>, all_imported: &str) -> String {
+    match outcome {
+        Ok(()) => format!("completed: {all_imported}"),
+        Err(Failure::Incomplete(_)) => {
+            "ran to its end without importing everything, as said next".into()
+        }
+        Err(Failure::Interrupted { .. }) => "was stopped, as said next".into(),
+        Err(_) => "failed, as said next".into(),
     }
 }
 
@@ -352,14 +393,7 @@ fn with_unwritten_report(
     unwritten: Unwritten,
     all_imported: &str,
 ) -> Result<(), Failure> {
-    let import = Some(match &outcome {
-        Ok(()) => format!("completed: {all_imported}"),
-        Err(Failure::Incomplete(_)) => {
-            "ran to its end without importing everything, as said next".into()
-        }
-        Err(Failure::Interrupted { .. }) => "was stopped, as said next".into(),
-        Err(_) => "failed, as said next".into(),
-    });
+    let import = Some(how_it_ended(&outcome, all_imported));
     let unwritten = Failure::Report { unwritten, import };
     match outcome {
         Ok(()) => Err(unwritten),

@@ -8,6 +8,15 @@ use std::sync::OnceLock;
 
 use indicatif::MultiProgress;
 
+/// `written` to standard output, with a reader that went away (`| head`, a pipe closed)
+/// taken for done: it read what it wanted, and the command's outcome stands.
+pub fn unless_closed(written: io::Result<()>) -> io::Result<()> {
+    match written {
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        written => written,
+    }
+}
+
 /// The process's progress bars, drawn on standard error (and not drawn when it is not a
 /// terminal).
 pub fn bars() -> &'static MultiProgress {
