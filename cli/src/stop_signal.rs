@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use okta_identity_source_import::Event;
 use tokio::sync::oneshot;
 
-use crate::output::terminal;
+use crate::output::{report_file, terminal};
 
 /// A signal that stops an import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,7 +198,7 @@ async fn watch(mut signals: Signals, first: oneshot::Sender<Signal>, sending: Se
                     signal.stopped()
                 ));
             });
-            std::process::exit(i32::from(signal.exit_code()));
+            exit(signal);
         }
     }
     terminal::bars().suspend(|| {
@@ -231,7 +231,14 @@ async fn watch(mut signals: Signals, first: oneshot::Sender<Signal>, sending: Se
             second.stopped(),
         ));
     });
-    std::process::exit(i32::from(second.exit_code()));
+    exit(second);
+}
+
+/// Ends the process as `signal` asks, at once: no destructor runs, so a report being
+/// written loses its temporary file here.
+fn exit(signal: Signal) -> ! {
+    report_file::remove_staged();
+    std::process::exit(i32::from(signal.exit_code()));
 }
 
 /// What an import into an emulator of this process (the demo) leaves behind when it stops.

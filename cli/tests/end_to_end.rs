@@ -2311,6 +2311,84 @@ async fn ctrl_c_while_the_files_are_checked_stops_at_once_and_sends_nothing() {
     assert!(!dir.path().join("r.json").exists(), "no report is written");
 }
 
+/// A dry run's report is written into a temporary file beside its name: a signal while it
+/// is written stops the command at once and removes that file, and a file grown past
+/// `ulimit -f` is a write error, not a kill, so nothing is left under either name.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_report_cut_short_by_a_signal_or_the_file_size_limit_leaves_no_temporary_file() {
+    let dir = Workdir::new();
+    // Every record invalid and skipped: a large report, listing each.
+    let mut csv = String::from("externalId,email\n");
+    for n in 0..100_000 {
+        csv.push_str(&format!("b{n},not an email\n"));
+    }
+    dir.write("users.csv", csv);
+    let dry_run = [
+        "users",
+        "users.csv",
+        "--dry-run",
+        "--on-invalid",
+        "skip",
+        "--report",
+    ];
+    let temporary = |dir: &Workdir| {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|entry| entry.ok())
+            .filter(|entry| entry.file_name().to_string_lossy().ends_with(".tmp"))
+            .map(|entry| entry.metadata().map(|data| data.len()).unwrap_or(0))
+            .collect::<Vec<_>>()
+    };
+
+    let mut child = dir.spawn(&[&dry_run[..], &["r.json"]].concat());
+    // The report is being written: its temporary file has grown.
+    while !temporary(&dir).iter().any(|len| *len > 0) {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the dry run ended before the signal"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    Stop::Interrupt.send(&child);
+    let run = ended(child);
+    assert_eq!(run.code, 130, "{}", run.all());
+    assert!(
+        run.stderr.contains("error: interrupted by Ctrl-C (SIGINT)"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(temporary(&dir), Vec::<u64>::new());
+    assert!(!dir.path().join("r.json").exists());
+
+    // At most 64 KiB a file.
+    let mut command = dir.command(&[&dry_run[..], &["limited.json"]].concat());
+    // SAFETY: `setrlimit` is async-signal-safe, and nothing else runs between fork and exec.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        command.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 64 * 1024,
+                rlim_max: 64 * 1024,
+            };
+            match libc::setrlimit(libc::RLIMIT_FSIZE, &limit) {
+                0 => Ok(()),
+                _ => Err(std::io::Error::last_os_error()),
+            }
+        });
+    }
+    let run = Run::from(command.output().unwrap());
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("error: cannot write the report limited.json: File too large (os error 27)"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(temporary(&dir), Vec::<u64>::new());
+    assert!(!dir.path().join("limited.json").exists());
+}
+
 /// Where `child` is in reading `path`, from `/proc`, if it has the file open.
 #[cfg(target_os = "linux")]
 fn read_position(child: &std::process::Child, path: &std::path::Path) -> Option<u64> {

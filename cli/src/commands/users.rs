@@ -33,18 +33,17 @@ pub async fn run(
     } else {
         Some(args.connection.target(read_env, quiet)?)
     };
-    // An import listens from now on, so that a signal sent while the files are read stops it.
-    let stop = target.is_some().then(StopSignal::listen);
+    // Listened for from now on, so that a signal sent while the files are read stops the
+    // command. A dry run sends nothing, so a signal stops it at once, its report's
+    // temporary file removed.
+    let stop = StopSignal::listen();
     let input = open_input(args)?;
     let probe_report = || args.report.as_deref().map(ReportFile::create).transpose();
-    let report_file = match &stop {
-        Some(stop) => stop.uninterrupted(probe_report),
-        None => probe_report(),
-    }?;
+    let report_file = stop.uninterrupted(probe_report)?;
     let options = options(args);
-    match target.zip(stop) {
+    match target {
         None => dry_run(input, &options, report_file, out),
-        Some((target, stop)) => {
+        Some(target) => {
             let context = RunContext::starting(
                 target.org.clone(),
                 target.source.clone(),

@@ -6,6 +6,7 @@
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use serde::Serialize;
 use tempfile::NamedTempFile;
@@ -15,6 +16,35 @@ use crate::config::ConfigError;
 /// The longest file name the usual file systems take (ext4, XFS, Btrfs, APFS, NTFS in
 /// UTF-16 units), in bytes.
 const MAX_NAME_BYTES: usize = 255;
+
+/// The temporary file a report is being written into, while it is: a signal that ends the
+/// process at once removes it ([`remove_staged`]), as no destructor runs then.
+static STAGED: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// Removes the temporary file of a report being written, if one is: called just before a
+/// signal ends the process at once, so that no half report is left under any name.
+pub fn remove_staged() {
+    let staged = STAGED.lock().unwrap_or_else(PoisonError::into_inner).take();
+    if let Some(path) = staged {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// The temporary file noted as being written ([`STAGED`]) for as long as this lives.
+struct Staging;
+
+impl Staging {
+    fn of(path: &Path) -> Self {
+        *STAGED.lock().unwrap_or_else(PoisonError::into_inner) = Some(path.to_path_buf());
+        Staging
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        STAGED.lock().unwrap_or_else(PoisonError::into_inner).take();
+    }
+}
 
 /// Where this run writes its report.
 pub struct ReportFile {
@@ -95,6 +125,7 @@ impl ReportFile {
     pub fn write(self, report: &impl Serialize) -> Result<(), Unwritten> {
         let written = (|| {
             let mut staged = staged_beside(&self.path)?;
+            let _staging = Staging::of(staged.path());
             let mut out = BufWriter::new(staged.as_file_mut());
             serde_json::to_writer_pretty(&mut out, report)?;
             out.write_all(b"\n")?;
