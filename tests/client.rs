@@ -1144,6 +1144,42 @@ fn authorization(request: &Request) -> &str {
     value.map_or("", |value| value.to_str().unwrap_or_default())
 }
 
+/// A 2xx answer that repeats the token (a hostile or debugging server) has it blanked out
+/// before it is decoded: no field the caller prints carries it.
+#[tokio::test]
+async fn a_success_that_echoes_the_token_has_it_blanked_out() -> TestResult {
+    let token = "00aBcD-eFgH_iJkL/mNoP+qRsT";
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(move |request: &Request| {
+            let echoed = authorization(request);
+            let escaped = echoed.replace('/', "\\/");
+            let body = format!(
+                r#"{{"id": "aps1", "identitySourceId": "{escaped}", "status": "{echoed}", "importType": "x{}"}}"#,
+                echoed.replace('/', "%2F").replace('+', "%2B")
+            );
+            ResponseTemplate::new(200).set_body_raw(body, "application/json")
+        })
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).api_token(token).build()?;
+    let session = IdentitySourceApi::new(client)
+        .get_identity_source_session("0oa1", "aps1")
+        .await?;
+    let shown = format!("{session:?}");
+    assert!(!shown.contains("00aBcD"), "{shown}");
+    assert_eq!(
+        session.status,
+        IdentitySourceSessionStatus::Unknown("SSWS [redacted]".into())
+    );
+    assert_eq!(
+        session.identity_source_id.as_deref(),
+        Some("SSWS [redacted]")
+    );
+    assert_eq!(session.import_type.as_deref(), Some("xSSWS [redacted]"));
+    Ok(())
+}
+
 #[tokio::test]
 async fn a_body_that_echoes_the_token_shows_it_blanked_out() -> TestResult {
     let token = "00s3cret-api-token-value-0123456789";

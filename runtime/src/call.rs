@@ -21,7 +21,7 @@ use super::auth::Credentials;
 use super::client::{Client, RetryPolicy};
 use super::conventions;
 use super::decode;
-use super::error::{is_retryable_status, Error, ErrorBody, Result};
+use super::error::{is_retryable_status, redact_echoed, Error, ErrorBody, Result};
 use super::exchange::exchange;
 use super::form::form_text;
 use super::json_body::JsonBody;
@@ -32,7 +32,7 @@ use super::reached::Reached;
 /// Everything but RFC 3986's unreserved characters is escaped in a path parameter, so a
 /// value is always exactly one path segment, and in a query parameter's name and value (a
 /// space is `%20`, which every server reads as one, where `+` is one only to a form's).
-const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+pub(crate) const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
@@ -885,13 +885,17 @@ impl<T, E: ErrorBody> Call<T, E> {
             method = %request.method,
             path = request.path_template,
         );
-        let (meta, body, token) = execute(&client, request).instrument(span).await?;
+        let (meta, mut body, token) = execute(&client, request).instrument(span).await?;
+        let secret = client.inner.credentials.secret(token.as_deref());
+        if redact_echoed(&mut body, secret) {
+            tracing::warn!(
+                operation,
+                "the answer repeats the credential the request sent; it is blanked out of it"
+            );
+        }
         match decode(&body) {
             Ok(body) => Ok(Response { body, meta }),
-            Err(failure) => {
-                let secret = client.inner.credentials.secret(token.as_deref());
-                Err(Error::undecoded(operation, meta, &body, failure, secret))
-            }
+            Err(failure) => Err(Error::undecoded(operation, meta, &body, failure, secret)),
         }
     }
 }

@@ -8,7 +8,7 @@ use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
-use super::call::{ResponseMeta, Retries};
+use super::call::{ResponseMeta, Retries, NOT_UNRESERVED};
 use super::decode;
 
 /// The result of every call.
@@ -684,6 +684,36 @@ pub(crate) fn redact(text: &mut String, secret: &str) -> bool {
     found
 }
 
+/// Blanks `secret` (the credential the request sent) out of a 2xx `body` wherever the
+/// server repeated it, as it is, percent-encoded or JSON-escaped, so that no caller's
+/// output or log carries it; whether it was there. Only these forms, as sent: an error
+/// body is looked into further (letters of another case, `\u` escapes), as it is only
+/// shown, not decoded.
+pub(crate) fn redact_echoed(body: &mut Vec<u8>, secret: Option<&str>) -> bool {
+    let Some(secret) = secret else {
+        return false;
+    };
+    let mut found = false;
+    for form in echoed_forms(secret) {
+        let form = form.as_bytes();
+        let mut places = memchr::memmem::find_iter(body, form).peekable();
+        if places.peek().is_none() {
+            continue;
+        }
+        let mut blanked = Vec::with_capacity(body.len());
+        let mut last = 0;
+        for at in places {
+            blanked.extend_from_slice(&body[last..at]);
+            blanked.extend_from_slice(REDACTED.as_bytes());
+            last = at + form.len();
+        }
+        blanked.extend_from_slice(&body[last..]);
+        *body = blanked;
+        found = true;
+    }
+    found
+}
+
 /// Blanks out the end of `text`, a body read only up to a limit, when it ends in the middle
 /// of `secret` (in one of its [`echoed_forms`]); whether it did.
 fn redact_cut_end(text: &mut String, secret: &str) -> bool {
@@ -692,15 +722,24 @@ fn redact_cut_end(text: &mut String, secret: &str) -> bool {
         .any(|form| replace_cut_end(text, form, REDACTED))
 }
 
-/// The forms a server may echo `secret` in: as it is, percent-encoded (in a URL) or with
-/// its slashes escaped (in JSON); none for a secret too short to be told from text.
+/// The forms a server may echo `secret` in: as it is, percent-encoded (in a URL: every
+/// character but letters and digits, or but RFC 3986's unreserved ones) or with its
+/// slashes escaped (in JSON); none for a secret too short to be told from text.
 fn echoed_forms(secret: &str) -> Vec<Cow<'_, str>> {
     if secret.len() < SHORTEST_SECRET {
         return Vec::new();
     }
     let encoded = Cow::from(utf8_percent_encode(secret, NON_ALPHANUMERIC));
+    let component = Cow::from(utf8_percent_encode(secret, NOT_UNRESERVED));
     let escaped = secret.replace('/', "\\/");
-    vec![Cow::Borrowed(secret), encoded, Cow::Owned(escaped)]
+    let mut forms = vec![
+        Cow::Borrowed(secret),
+        encoded,
+        component,
+        Cow::Owned(escaped),
+    ];
+    forms.dedup();
+    forms
 }
 
 /// Replaces the end of `text` when it is the start of `needle` (at least
