@@ -143,29 +143,31 @@ impl<R: Read> Read for LineBreaks<R> {
             // takes for the start of the record after them.
             let from = usize::try_from(breaks.record_start - breaks.kept_from).unwrap_or(0);
             let is_break = |byte: &u8| *byte == b'\n' || *byte == b'\r';
-            let blank = breaks.kept.get(from..).is_some_and(|bytes| {
-                let bounded = &bytes[..bytes.len().min(MAX_RECORD_BYTES)];
-                let mut rest = bounded
+            let bytes = breaks.kept.get(from..).unwrap_or_default();
+            let bounded = &bytes[..bytes.len().min(MAX_RECORD_BYTES)];
+            // Only line breaks after the last record's line (or from the start): blank
+            // lines. Else, with a quote, a record over lines (a quote never closed); without
+            // one, a record can't span lines: a line with no break runs on.
+            let skip = |bytes: &[u8], breaks: bool| {
+                bytes
                     .iter()
-                    .skip_while(|byte| is_break(byte))
-                    .skip_while(|byte| !is_break(byte));
-                rest.all(is_break)
-            });
-            let what = match blank {
-                true => "blank lines run on",
-                false => "a record runs on",
+                    .position(|byte| is_break(byte) != breaks)
+                    .unwrap_or(bytes.len())
+            };
+            let line = skip(bounded, true);
+            let rest = &bounded[line + skip(&bounded[line..], false)..];
+            let blank = rest.iter().all(is_break) && (!rest.is_empty() || line == bounded.len());
+            let (what, hint) = match (blank, bounded.contains(&b'"')) {
+                (true, _) => ("blank lines run on", ""),
+                (false, true) => ("a record runs on", " (a quote never closed?)"),
+                (false, false) => (
+                    "a line runs on",
+                    " with no line break (is this a CSV file?)",
+                ),
             };
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
-                format!(
-                    "{what} for more than {} MiB{}",
-                    MAX_RECORD_BYTES >> 20,
-                    if blank {
-                        ""
-                    } else {
-                        " (a quote never closed?)"
-                    }
-                ),
+                format!("{what} for more than {} MiB{hint}", MAX_RECORD_BYTES >> 20),
             ));
         }
         let read = self.inner.read(buf)?;
@@ -262,6 +264,17 @@ mod tests {
             error.ends_with("a record runs on for more than 4 MiB (a quote never closed?)"),
             "{error}"
         );
+        // One line with no break at all, a header or a record: no blank line.
+        let line = "x".repeat(MAX_RECORD_BYTES * 2);
+        for text in [format!("{line}\na,b\n"), format!("h1,h2\na,{line}\n")] {
+            let error = read_error(text.as_bytes());
+            assert!(
+                error.ends_with(
+                    "a line runs on for more than 4 MiB with no line break (is this a CSV file?)"
+                ),
+                "{error}"
+            );
+        }
     }
 
     #[test]
