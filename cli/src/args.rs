@@ -171,6 +171,10 @@ pub struct Connection {
     /// The key's id in the service app, if it has one.
     #[arg(long, value_name = "KID", requires = "client_id")]
     pub key_id: Option<String>,
+    /// How long to wait for each answer, e.g. 20s (default 60s); one that doesn't come in
+    /// time is sent again when that is safe.
+    #[arg(long, value_name = "DURATION", value_parser = parse_request_timeout)]
+    pub request_timeout: Option<Duration>,
 }
 
 /// `okta-import sessions …`.
@@ -263,6 +267,16 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         return Err(format!("`{text}` is longer than a week, the longest taken"));
     }
     Ok(duration)
+}
+
+/// A request timeout: a duration above zero, which would give up on every answer.
+fn parse_request_timeout(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        Duration::ZERO => Err(format!(
+            "`{text}` would give up on every answer: give more than 0"
+        )),
+        timeout => Ok(timeout),
+    }
 }
 
 /// A CSV file's delimiter: `tab` (or `\t`, or a tab), or one ASCII punctuation character

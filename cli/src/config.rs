@@ -93,6 +93,9 @@ impl Connection {
         if !quiet {
             client = client.on_retry(retrying::tell);
         }
+        if let Some(timeout) = self.request_timeout {
+            client = client.request_timeout(timeout);
+        }
         let client = client
             .build()
             .map_err(|e| ConfigError(e.message().to_owned()))?;

@@ -1847,6 +1847,46 @@ fn canned_server(status: &'static str, body: &'static str) -> String {
     url
 }
 
+/// `--request-timeout` bounds the wait for each answer of a server that never answers; a
+/// zero one is refused, as it would give up on every answer.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_that_never_answers_is_given_up_on_after_the_request_timeout() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    // Reads nothing and answers nothing; each connection is held open.
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().flatten().collect();
+        drop(held);
+    });
+    let dir = Workdir::new().against(&url, SOURCE, TOKEN);
+    let started = std::time::Instant::now();
+    let run = dir
+        .run_async(&["sessions", "list", "--request-timeout", "200ms"])
+        .await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr.contains("no response within 200ms"),
+        "{}",
+        run.all()
+    );
+    // Three attempts of 200 ms and the waits between them, not three minutes.
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+
+    let run = dir
+        .run_async(&["sessions", "list", "--request-timeout", "0s"])
+        .await;
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains("`0s` would give up on every answer"),
+        "{}",
+        run.all()
+    );
+}
+
 /// Text from the server can't reach the terminal as control sequences (colours, a title, the
 /// cursor moved): each control character is printed as its escape.
 #[tokio::test(flavor = "multi_thread")]
