@@ -31,10 +31,6 @@ pub async fn run(cli: Cli) -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        // A reader that went away (`okta-import sessions list | head`) read what it wanted.
-        Err(Failure::Output(error)) if error.kind() == std::io::ErrorKind::BrokenPipe => {
-            ExitCode::SUCCESS
-        }
         Err(failure) => {
             output::terminal::say(format_args!("error: {failure}"));
             failure.exit_code()

@@ -499,7 +499,9 @@ async fn a_closed_stdout_does_not_lose_the_report_of_an_import() {
     let output = tokio::task::block_in_place(|| wait_within(child, RUN_LIMIT));
     assert_eq!(emulator.users(SOURCE).len(), 20, "the import ran");
     let run = Run::from(output);
-    assert_eq!(run.code, 1, "writing the summary failed: {}", run.all());
+    // The summary's reader went away (`| head`): the import's outcome stands.
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(!run.stderr.contains("error"), "{}", run.all());
     let report = std::fs::read(dir.path().join("r.json")).expect("the report is kept");
     let report: Value = serde_json::from_slice(&report).expect("the report is complete JSON");
     assert_eq!(report["invalid"], serde_json::json!([]), "{report}");
@@ -698,36 +700,25 @@ async fn a_standard_error_that_cannot_be_written_does_not_stop_the_import() {
     assert_eq!(report["sessions"][0]["status"], "COMPLETED", "{report}");
 }
 
-/// A summary that can't be written to standard output leaves the import's outcome as it
-/// was: a reader that went away (`| head`) is no error, and a full disk is said with how the
-/// import ended.
+/// A summary that can't be written to standard output (a full disk) is said with how the
+/// import ended; a listing whose reader went away (`| head`) is done.
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_standard_output_that_cannot_be_written_leaves_the_import_s_outcome() {
     let emulator = emulator().await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
     dir.write("users.csv", people_csv(1..=20));
-    let import = |report: &str, stdout: Stdio| {
-        dir.command(&args(&["users", "users.csv", "--report", report], &FAST))
-            .stdout(stdout)
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("running okta-import")
-    };
-    // The pipe's reader is gone before the summary is written.
-    let mut child = import("closed.json", Stdio::piped());
-    drop(child.stdout.take());
-    let output = tokio::task::block_in_place(|| wait_within(child, RUN_LIMIT));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
-    assert!(!stderr.contains("error"), "{stderr}");
-    assert_eq!(emulator.users(SOURCE).len(), 20);
-
+    // A closed pipe: `a_closed_stdout_does_not_lose_the_report_of_an_import`.
     let full = std::fs::OpenOptions::new()
         .write(true)
         .open("/dev/full")
         .unwrap();
-    let child = import("full.json", Stdio::from(full));
+    let child = dir
+        .command(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running okta-import");
     let output = tokio::task::block_in_place(|| wait_within(child, RUN_LIMIT));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
@@ -738,11 +729,9 @@ async fn a_standard_output_that_cannot_be_written_leaves_the_import_s_outcome() 
         ),
         "{stderr}"
     );
-    for report in ["closed.json", "full.json"] {
-        let report: Value =
-            serde_json::from_slice(&std::fs::read(dir.path().join(report)).unwrap()).unwrap();
-        assert_eq!(report["outcome"], "completed", "{report}");
-    }
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(report["outcome"], "completed", "{report}");
 
     // A listing read in part is done.
     let mut child = dir

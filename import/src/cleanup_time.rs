@@ -112,24 +112,34 @@ mod tests {
 
     #[tokio::test]
     async fn a_reset_just_before_the_timeout_runs_out_gives_the_timeout_from_the_reset() {
-        // The reset comes 45 ms in, 5 ms before the timeout runs out: the request sent
-        // again at the reset has 50 ms from there, not 5.
-        let time = time(used_up_for(Duration::from_millis(45)));
+        // The reset comes 180 ms in, 20 ms before a timeout of 200 ms runs out: the request
+        // sent again at the reset has 200 ms from there (to 380 ms), not 20.
+        let pacer = used_up_for(Duration::from_millis(180));
+        let time = CleanupTime::new(
+            Duration::from_millis(200),
+            Duration::from_secs(1),
+            Arc::new(Mutex::new(pacer)),
+        );
         let calls = CallProgress::new();
-        let work = tokio::time::sleep(Duration::from_millis(85));
+        let work = tokio::time::sleep(Duration::from_millis(260));
         assert_eq!(time.bound(&calls, work).await, Some(()));
     }
 
     #[tokio::test]
     async fn a_reset_beyond_the_longest_wait_adds_nothing() {
-        // Even one less than the timeout beyond it: the wait would leave it no time.
-        for reset in [Duration::from_secs(5), Duration::from_millis(1020)] {
-            let time = time(used_up_for(reset));
+        // Even one less than the timeout beyond it: the wait would leave it no time. A
+        // timeout of 400 ms, the longest wait 1 s.
+        for reset in [Duration::from_secs(5), Duration::from_millis(1_200)] {
+            let time = CleanupTime::new(
+                Duration::from_millis(400),
+                Duration::from_secs(1),
+                Arc::new(Mutex::new(used_up_for(reset))),
+            );
             let started = Instant::now();
             let calls = CallProgress::new();
             assert_eq!(time.bound(&calls, std::future::pending::<()>()).await, None);
             assert!(
-                started.elapsed() < Duration::from_millis(500),
+                started.elapsed() < Duration::from_millis(1_000),
                 "{reset:?}: {:?}",
                 started.elapsed()
             );

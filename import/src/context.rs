@@ -124,9 +124,9 @@ impl Creates {
             .min()
     }
 
-    /// Forgets them all: a create succeeded, or another client's session was found active
-    /// (while a session is active, Okta refuses any other create, so no earlier one can
-    /// make a session any more), or the sessions they may have made were looked for.
+    /// Forgets them all: a create succeeded, or another client's import was waited for to
+    /// its end (while a session is active, Okta refuses any other create, so no earlier one
+    /// can make a session any more), or the sessions they may have made were looked for.
     pub fn forget(&self) {
         *lock(&self.0) = CreatesState::default();
     }

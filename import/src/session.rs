@@ -358,16 +358,12 @@ async fn deal_with_active(ctx: &Context<'_>, lost: &mut Option<Error>) -> Result
     let Some(other) = sessions.into_iter().find(|s| is_active(&s.status)) else {
         return Ok(false);
     };
-    if let Some(since) = ctx.creates.unanswered() {
-        let since = ctx.server_clock().no_later_than(since);
-        if !may_be_made_by_lost_create(&other, since) {
-            // Another client's session is active: the lost create's would be the one
-            // active had it made one, and while this one is, Okta refuses it as any other.
-            // A session made after this one ends is not its.
-            ctx.creates.forget();
-        } else if let Some(error) = lost.take() {
-            return Err(SendError::Call(error).during(Step::CreatingSession));
-        }
+    // Another client's session, unless a create whose answer was lost made it.
+    let lost_create_s = ctx.creates.unanswered().is_some_and(|since| {
+        may_be_made_by_lost_create(&other, ctx.server_clock().no_later_than(since))
+    });
+    if lost_create_s && let Some(error) = lost.take() {
+        return Err(SendError::Call(error).during(Step::CreatingSession));
     }
     let info = SessionInfo {
         id: other.id,
@@ -385,6 +381,12 @@ async fn deal_with_active(ctx: &Context<'_>, lost: &mut Option<Error>) -> Result
         ActiveSession::WaitIfTriggered if !triggered => Err(Failure::ActiveSession(info)),
         ActiveSession::WaitIfTriggered | ActiveSession::Cancel if triggered => {
             wait_for_other(ctx, &info.id).await?;
+            // Okta refused a lost create while that import ran (it takes minutes), as any
+            // create: a session made once it ended is not the lost create's. (One cancelled
+            // instead ends at once, and a lost create still on its way may follow it.)
+            if !lost_create_s {
+                ctx.creates.forget();
+            }
             Ok(true)
         }
         ActiveSession::WaitIfTriggered | ActiveSession::Cancel => {

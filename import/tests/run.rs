@@ -2692,11 +2692,12 @@ async fn a_session_made_by_another_client_after_its_import_is_not_taken_for_a_lo
         .start_import_from_identity_source(SOURCE, &triggered)
         .await?;
     // The run's first create is lost (not carried out); the one sent again is refused for
-    // the other import, which the run waits for, polling every 400 ms.
+    // the other import, which the run waits for, polling every second: it reads the import
+    // completed some 700 ms after the other client has made its new session.
     emulator.inject(Fault::DropConnection { count: 1 });
     let options = options()
         .active_session(ActiveSession::WaitIfTriggered)
-        .polling(Duration::from_millis(400), Duration::from_millis(400));
+        .polling(Duration::from_secs(1), Duration::from_secs(1));
     let importer = importer(&emulator, options);
     let run = importer.run(employees(0..10), leavers(0..0), |_| {});
     // As the other import completes, the other client creates a session at once.

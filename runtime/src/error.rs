@@ -291,8 +291,18 @@ impl<E: ErrorBody> Error<E> {
         secret: Option<&str>,
     ) -> Self {
         let mut path = failure.path;
-        if let (Some(path), Some(secret)) = (&mut path, secret) {
-            redact(path, secret);
+        if let Some(path) = &mut path {
+            if let Some(secret) = secret {
+                redact(path, secret);
+            }
+            if path.len() > LONGEST_PATH {
+                let mut end = LONGEST_PATH;
+                while !path.is_char_boundary(end) {
+                    end -= 1;
+                }
+                path.truncate(end);
+                path.push('…');
+            }
         }
         Self::Decode {
             operation,
@@ -545,8 +555,6 @@ pub(crate) fn shortened(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// `, after N retries`, when a call was sent more than once: a timeout is its last attempt's,
-/// and the call took longer.
 /// Where in a body a decode failed, for its message: ` at `users[3].email``.
 fn at(path: &Option<Box<str>>) -> String {
     path.as_ref()
@@ -554,6 +562,11 @@ fn at(path: &Option<Box<str>>) -> String {
         .unwrap_or_default()
 }
 
+/// The longest path of an [`Error::Decode`], in bytes: the names in it are the server's.
+const LONGEST_PATH: usize = 1024;
+
+/// `, after N retries`, when a call was sent more than once: a timeout is its last attempt's,
+/// and the call took longer.
 fn after_retries(retries: &Retries) -> String {
     match retries.total {
         0 => String::new(),
@@ -732,13 +745,17 @@ fn echoed_forms(secret: &str) -> Vec<Cow<'_, str>> {
     let encoded = Cow::from(utf8_percent_encode(secret, NON_ALPHANUMERIC));
     let component = Cow::from(utf8_percent_encode(secret, NOT_UNRESERVED));
     let escaped = secret.replace('/', "\\/");
-    let mut forms = vec![
+    let mut forms: Vec<Cow<'_, str>> = Vec::with_capacity(4);
+    for form in [
         Cow::Borrowed(secret),
         encoded,
         component,
         Cow::Owned(escaped),
-    ];
-    forms.dedup();
+    ] {
+        if !forms.contains(&form) {
+            forms.push(form);
+        }
+    }
     forms
 }
 
@@ -843,6 +860,14 @@ mod tests {
         };
         assert_eq!(path.as_deref(), Some("key [redacted][1]"));
         assert_eq!((source.line(), source.column()), (1, 43));
+
+        // A path is cut, as the names in it are the server's.
+        let long = format!(r#"{{"{}": ["x"]}}"#, "k".repeat(5_000));
+        let Error::Decode { path, .. } = undecoded(long.as_bytes(), None) else {
+            panic!("a decode error");
+        };
+        let path = path.unwrap_or_default();
+        assert!(path.len() < 1_100 && path.ends_with('…'), "{}", path.len());
 
         let error = undecoded(b"<html>", None);
         assert!(

@@ -8,6 +8,7 @@ use okta_identity_source::reqwest::StatusCode;
 
 use crate::args::SessionsCommand;
 use crate::failure::Failure;
+use crate::output::terminal;
 
 /// Runs a sessions subcommand, printing to `out`.
 pub async fn run(
@@ -24,11 +25,11 @@ pub async fn run(
                 .list_identity_source_sessions(&target.source)
                 .await
                 .map_err(|error| failed("listing the sessions".into(), error))?;
-            if sessions.is_empty() {
-                writeln!(out, "No import sessions.")?;
-            } else {
-                write_table(out, &sessions)?;
-            }
+            let written = match sessions.is_empty() {
+                true => writeln!(out, "No import sessions."),
+                false => write_table(out, &sessions),
+            };
+            terminal::unless_closed(written)?;
         }
         SessionsCommand::Get { id, connection } => {
             let target = connection.target(read_env, quiet)?;
@@ -37,7 +38,7 @@ pub async fn run(
                 .get_identity_source_session(&target.source, id)
                 .await
                 .map_err(|error| failed(format!("reading session {id}"), error))?;
-            write_table(out, std::slice::from_ref(&session))?;
+            terminal::unless_closed(write_table(out, std::slice::from_ref(&session)))?;
         }
         SessionsCommand::Cancel { id, connection } => {
             let target = connection.target(read_env, quiet)?;
@@ -65,7 +66,7 @@ pub async fn run(
                     return Err(failed(step, error));
                 }
             }
-            writeln!(out, "Cancelled import session {id}.")?;
+            terminal::unless_closed(writeln!(out, "Cancelled import session {id}."))?;
         }
     }
     Ok(())

@@ -341,13 +341,15 @@ fn conclude(
         }
         Ok(())
     });
+    // How the import itself ended, for an error of the report or the summary on top of it.
+    let import = how_it_ended(&outcome, all_imported);
     let outcome = match unwritten {
         None => outcome,
-        Some(unwritten) => with_unwritten_report(outcome, unwritten, all_imported),
+        Some(unwritten) => with_unwritten_report(outcome, unwritten, import.clone()),
     };
     match terminal::unless_closed(printed) {
         Ok(()) => outcome,
-        Err(error) => with_unprinted_summary(outcome, error, all_imported),
+        Err(error) => with_unprinted_summary(outcome, error, import),
     }
 }
 
@@ -357,12 +359,9 @@ fn conclude(
 fn with_unprinted_summary(
     outcome: Result<(), Failure>,
     error: std::io::Error,
-    all_imported: &str,
+    import: String,
 ) -> Result<(), Failure> {
-    let unprinted = Failure::Summary {
-        error,
-        import: how_it_ended(&outcome, all_imported),
-    };
+    let unprinted = Failure::Summary { error, import };
     match outcome {
         Ok(()) => Err(unprinted),
         Err(failure) => {
@@ -390,10 +389,12 @@ fn how_it_ended(outcome: &Result<(), Failure>, all_imported: &str) -> String {
 fn with_unwritten_report(
     outcome: Result<(), Failure>,
     unwritten: Unwritten,
-    all_imported: &str,
+    import: String,
 ) -> Result<(), Failure> {
-    let import = Some(how_it_ended(&outcome, all_imported));
-    let unwritten = Failure::Report { unwritten, import };
+    let unwritten = Failure::Report {
+        unwritten,
+        import: Some(import),
+    };
     match outcome {
         Ok(()) => Err(unwritten),
         Err(failure) => {

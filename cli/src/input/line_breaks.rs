@@ -145,9 +145,10 @@ impl<R: Read> Read for LineBreaks<R> {
             let is_break = |byte: &u8| *byte == b'\n' || *byte == b'\r';
             let bytes = breaks.kept.get(from..).unwrap_or_default();
             let bounded = &bytes[..bytes.len().min(MAX_RECORD_BYTES)];
-            // Only line breaks after the last record's line (or from the start): blank
-            // lines. Else, with a quote, a record over lines (a quote never closed); without
-            // one, a record can't span lines: a line with no break runs on.
+            // The last record's first line (after blank lines, if any), then what follows
+            // it to the bound: nothing (that line runs on with no break), only line breaks
+            // (blank lines), a line with no break, or lines, which only a quote left open
+            // makes one record, as it does when that first line leaves one open.
             let skip = |bytes: &[u8], breaks: bool| {
                 bytes
                     .iter()
@@ -155,15 +156,28 @@ impl<R: Read> Read for LineBreaks<R> {
                     .unwrap_or(bytes.len())
             };
             let line = skip(bounded, true);
-            let rest = &bounded[line + skip(&bounded[line..], false)..];
-            let blank = rest.iter().all(is_break) && (!rest.is_empty() || line == bounded.len());
-            let (what, hint) = match (blank, bounded.contains(&b'"')) {
-                (true, _) => ("blank lines run on", ""),
-                (false, true) => ("a record runs on", " (a quote never closed?)"),
-                (false, false) => (
-                    "a line runs on",
-                    " with no line break (is this a CSV file?)",
-                ),
+            let after_line = line + skip(&bounded[line..], false);
+            let rest = &bounded[after_line..];
+            let run_on = &rest[skip(rest, true)..];
+            let quote_open = bounded[line..after_line]
+                .iter()
+                .filter(|byte| **byte == b'"')
+                .count()
+                % 2
+                == 1;
+            const NO_BREAK: (&str, &str) = (
+                "a line runs on",
+                " with no line break (is this a CSV file?)",
+            );
+            const OVER_LINES: (&str, &str) = ("a record runs on", " (a quote never closed?)");
+            let (what, hint) = if rest.is_empty() && line < bounded.len() {
+                NO_BREAK
+            } else if quote_open || run_on.iter().any(is_break) {
+                OVER_LINES
+            } else if run_on.is_empty() {
+                ("blank lines run on", "")
+            } else {
+                NO_BREAK
             };
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
@@ -264,9 +278,22 @@ mod tests {
             error.ends_with("a record runs on for more than 4 MiB (a quote never closed?)"),
             "{error}"
         );
-        // One line with no break at all, a header or a record: no blank line.
+        // A quote left open before blank lines: they are the record's.
+        let error = read_error(format!("h1,h2\na,b\n\"c\n{blank}d,e\n").as_bytes());
+        assert!(
+            error.ends_with("a record runs on for more than 4 MiB (a quote never closed?)"),
+            "{error}"
+        );
+        // One line with no break at all, a header or a record, quotes in it or not (a JSON
+        // file read as CSV): no blank line.
         let line = "x".repeat(MAX_RECORD_BYTES * 2);
-        for text in [format!("{line}\na,b\n"), format!("h1,h2\na,{line}\n")] {
+        let json = r#"{"externalId":"e1"},"#.repeat(MAX_RECORD_BYTES / 10);
+        for text in [
+            format!("{line}\na,b\n"),
+            format!("h1,h2\na,{line}\n"),
+            format!("\"h1\",\"h2\"\n{line}\n"),
+            json,
+        ] {
             let error = read_error(text.as_bytes());
             assert!(
                 error.ends_with(
