@@ -15,7 +15,7 @@ use okta_identity_source::models::{
 };
 use okta_identity_source::{
     ApiError, Auth, BoxError, CallProgress, Client, ClientBuilder, Error, IdentitySourceApi,
-    JsonBody, RetryPolicy, Retrying, models,
+    JsonBody, Progress, RetryPolicy, Retrying, models,
 };
 use serde_json::{Value, json};
 use wiremock::http::HeaderValue;
@@ -1796,6 +1796,17 @@ async fn service_unavailable_then_success_is_retried() -> TestResult {
     Ok(())
 }
 
+/// What a create answered by `server` (with quick retries) told its progress.
+async fn progress_of_a_create(server: &MockServer) -> Result<Progress, Error> {
+    let progress = CallProgress::new();
+    api_with(server, fast_retries(5))
+        .create_identity_source_session("0oa1")
+        .progress(&progress)
+        .send()
+        .await?;
+    Ok(progress.get())
+}
+
 /// A call given a `CallProgress` tells it what it does as it goes: requests, retries, 429s,
 /// waits, and whether a request may have been carried out, also when it is dropped midway.
 #[tokio::test]
@@ -1808,13 +1819,7 @@ async fn a_call_tells_its_progress_as_it_goes_and_when_dropped() -> TestResult {
         ResponseTemplate::new(201).set_body_json(session_json("aps9", "CREATED")),
     )
     .await;
-    let progress = CallProgress::new();
-    api_with(&server, fast_retries(5))
-        .create_identity_source_session("0oa1")
-        .progress(&progress)
-        .send()
-        .await?;
-    let done = progress.get();
+    let done = progress_of_a_create(&server).await?;
     assert_eq!((done.requests, done.retries, done.rate_limited), (3, 2, 1));
     assert!(done.may_have_been_carried_out() && !done.in_flight);
     assert!(
@@ -1831,14 +1836,8 @@ async fn a_call_tells_its_progress_as_it_goes_and_when_dropped() -> TestResult {
         ResponseTemplate::new(201).set_body_json(session_json("aps9", "CREATED")),
     )
     .await;
-    let progress = CallProgress::new();
     let started = std::time::Instant::now();
-    api_with(&server, fast_retries(5))
-        .create_identity_source_session("0oa1")
-        .progress(&progress)
-        .send()
-        .await?;
-    let done = progress.get();
+    let done = progress_of_a_create(&server).await?;
     let asked = done.asked_to_wait_until.expect("the 429's wait");
     assert!(
         asked > started && asked <= std::time::Instant::now(),

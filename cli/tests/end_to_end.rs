@@ -666,6 +666,34 @@ async fn import_whose_report_is_spoiled(spoil: impl FnOnce(&std::path::Path)) ->
     run
 }
 
+/// `/dev/full`, where every write fails as on a full disk.
+#[cfg(target_os = "linux")]
+fn dev_full() -> std::fs::File {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap()
+}
+
+/// `okta-import [flags] users users.csv --report r.json` in `dir`, its standard output and
+/// error as given, run to its end.
+#[cfg(target_os = "linux")]
+fn import_writing_to(
+    dir: &Workdir,
+    flags: &[&str],
+    stdout: Stdio,
+    stderr: Stdio,
+) -> std::process::Output {
+    let command = [flags, &["users", "users.csv", "--report", "r.json"]].concat();
+    let child = dir
+        .command(&args(&command, &FAST))
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn()
+        .expect("running okta-import");
+    tokio::task::block_in_place(|| wait_within(child, RUN_LIMIT))
+}
+
 /// Progress lines, `-v` events and messages that can't be written (standard error full or
 /// closed) are lost; the import goes on to the end and the report says what was done.
 #[cfg(target_os = "linux")]
@@ -674,20 +702,7 @@ async fn a_standard_error_that_cannot_be_written_does_not_stop_the_import() {
     let emulator = emulator().await;
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
     dir.write("users.csv", people_csv(1..=20));
-    let full = std::fs::OpenOptions::new()
-        .write(true)
-        .open("/dev/full")
-        .unwrap();
-    let child = dir
-        .command(&args(
-            &["-v", "users", "users.csv", "--report", "r.json"],
-            &FAST,
-        ))
-        .stdout(Stdio::piped())
-        .stderr(full)
-        .spawn()
-        .expect("running okta-import");
-    let output = tokio::task::block_in_place(|| wait_within(child, RUN_LIMIT));
+    let output = import_writing_to(&dir, &["-v"], Stdio::piped(), Stdio::from(dev_full()));
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     assert_eq!(
         emulator.users(SOURCE).len(),
@@ -709,17 +724,7 @@ async fn a_standard_output_that_cannot_be_written_leaves_the_import_s_outcome() 
     let dir = Workdir::new().against(emulator.base_url(), SOURCE, TOKEN);
     dir.write("users.csv", people_csv(1..=20));
     // A closed pipe: `a_closed_stdout_does_not_lose_the_report_of_an_import`.
-    let full = std::fs::OpenOptions::new()
-        .write(true)
-        .open("/dev/full")
-        .unwrap();
-    let child = dir
-        .command(&args(&["users", "users.csv", "--report", "r.json"], &FAST))
-        .stdout(full)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("running okta-import");
-    let output = tokio::task::block_in_place(|| wait_within(child, RUN_LIMIT));
+    let output = import_writing_to(&dir, &[], Stdio::from(dev_full()), Stdio::piped());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
