@@ -1307,10 +1307,7 @@ async fn another_session_started_before_its_cancel_is_not_reported_cancelled() -
             .await
     };
     let events = Events::default();
-    let cancel = options()
-        .active_session(ActiveSession::Cancel)
-        .stale_after(Duration::ZERO);
-    let importer = importer(&emulator, cancel);
+    let importer = importer(&emulator, cancelling_any_active());
     let run = importer.run(employees(0..10), leavers(0..0), events.recorder());
     let (report, started) = tokio::join!(run, start_other);
     started?;
@@ -2619,6 +2616,13 @@ fn assert_the_lost_create_s_session_was_cancelled(
     assert_eq!((left_open, lost_create), (&None, None), "{error}");
 }
 
+/// Options that cancel another session found open, however recently updated.
+fn cancelling_any_active() -> okta_identity_source_import::Options {
+    options()
+        .active_session(ActiveSession::Cancel)
+        .stale_after(Duration::ZERO)
+}
+
 /// A client that gives up on an answer after 100 ms, and an importer through it.
 fn impatient_importer(
     emulator: &okta_identity_source_emulator::Emulator,
@@ -2659,9 +2663,7 @@ async fn another_session_s_cancel_refused_after_a_lost_answer_and_a_429_is_repor
     });
     let once = okta_identity_source::RetryPolicy::with_max_retries(1)
         .backoff(Duration::from_millis(1), Duration::from_millis(10));
-    let options = options()
-        .active_session(ActiveSession::Cancel)
-        .stale_after(Duration::ZERO);
+    let options = cancelling_any_active();
     let report = okta_identity_source_import::Importer::new(api(&emulator, once), SOURCE, options)
         .run(employees(0..10), leavers(0..0), |_| {})
         .await?;
@@ -2809,10 +2811,7 @@ async fn a_stop_while_another_session_s_cancel_is_in_flight_reports_it_cancelled
         delay: Duration::from_millis(300),
         count: 1,
     });
-    let options = options()
-        .active_session(ActiveSession::Cancel)
-        .stale_after(Duration::ZERO);
-    let error = importer(&emulator, options)
+    let error = importer(&emulator, cancelling_any_active())
         .run_until(
             employees(0..10),
             leavers(0..0),

@@ -31,8 +31,15 @@ pub(crate) fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
 /// text after the value) or does not fail.
 fn path<T: DeserializeOwned>(body: &[u8]) -> Option<String> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let error = serde_path_to_error::deserialize::<_, T>(&mut deserializer).err()?;
-    let path = error.path();
+    below_top(
+        serde_path_to_error::deserialize::<_, T>(&mut deserializer)
+            .err()?
+            .path(),
+    )
+}
+
+/// `path` as text, unless it is the top's.
+fn below_top(path: &serde_path_to_error::Path) -> Option<String> {
     path.iter().next().is_some().then(|| path.to_string())
 }
 
@@ -44,11 +51,10 @@ where
     E: serde::de::Error,
 {
     T::deserialize(value).map_err(|error| {
-        match serde_path_to_error::deserialize::<_, T>(value).err() {
-            Some(tracked) if tracked.path().iter().next().is_some() => {
-                E::custom(format_args!("{error} at `{}`", tracked.path()))
-            }
-            _ => E::custom(error),
+        let tracked = serde_path_to_error::deserialize::<_, T>(value).err();
+        match tracked.and_then(|tracked| below_top(tracked.path())) {
+            Some(path) => E::custom(format_args!("{error} at `{path}`")),
+            None => E::custom(error),
         }
     })
 }

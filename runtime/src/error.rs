@@ -290,24 +290,20 @@ impl<E: ErrorBody> Error<E> {
         failure: decode::Failure,
         secret: Option<&str>,
     ) -> Self {
-        let mut path = failure.path;
-        if let Some(path) = &mut path {
+        let path = failure.path.map(|mut path| {
             if let Some(secret) = secret {
-                redact(path, secret);
+                redact(&mut path, secret);
             }
             if path.len() > LONGEST_PATH {
-                let mut end = LONGEST_PATH;
-                while !path.is_char_boundary(end) {
-                    end -= 1;
-                }
-                path.truncate(end);
+                path = start_of(path, LONGEST_PATH);
                 path.push('…');
             }
-        }
+            path.into_boxed_str()
+        });
         Self::Decode {
             operation,
             meta: Box::new(meta),
-            path: path.map(String::into_boxed_str),
+            path,
             snippet: snippet(body, secret),
             source: without_secret(failure.source, secret),
         }
@@ -426,7 +422,8 @@ impl<E: ErrorBody> ApiError<E> {
         let described = decoded
             .as_ref()
             .is_some_and(|body| body.code().is_some() || body.summary().is_some());
-        let raw_body = (!body.is_empty() && !described).then(|| start_of(shown));
+        let raw_body =
+            (!body.is_empty() && !described).then(|| start_of(shown, BODY_SNIPPET_BYTES));
         let json = match (described, echoed) {
             (true, _) => None,
             (false, false) => serde_json::from_slice(body).ok(),
@@ -618,7 +615,7 @@ const SHORTEST_SECRET: usize = 4;
 /// The start of `body` as text, for errors, with `secret` (the credential the request sent)
 /// blanked out wherever the body has it, before the text is cut.
 fn snippet(body: &[u8], secret: Option<&str>) -> String {
-    start_of(redacted(body, secret).0)
+    start_of(redacted(body, secret).0, BODY_SNIPPET_BYTES)
 }
 
 /// serde_json's error on a body, with `secret` blanked out of its words, which quote what
@@ -677,9 +674,9 @@ fn redact_strings(json: &mut serde_json::Value, secret: &str) -> bool {
     }
 }
 
-/// The first [`BODY_SNIPPET_BYTES`] of `text`, to a character's end.
-fn start_of(mut text: String) -> String {
-    let mut end = text.len().min(BODY_SNIPPET_BYTES);
+/// The first `bytes` of `text` (a snippet's [`BODY_SNIPPET_BYTES`]), to a character's end.
+fn start_of(mut text: String, bytes: usize) -> String {
+    let mut end = text.len().min(bytes);
     while !text.is_char_boundary(end) {
         end -= 1;
     }

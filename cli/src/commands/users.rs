@@ -16,7 +16,7 @@ use crate::input::{self, ColumnMap, Delimiter, Input, InputError, ReadOptions, R
 use crate::output::events::EventDisplay;
 use crate::output::outcome::{DryRunReport, EndedReport, RunContext};
 use crate::output::progress::{Mode, Progress};
-use crate::output::report_file::{ReportFile, Unwritten};
+use crate::output::report_file::ReportFile;
 use crate::output::summary::{self, FullList};
 use crate::output::terminal;
 use crate::stop_signal::{Signal, StopSignal};
@@ -345,27 +345,26 @@ fn conclude(
     let import = how_it_ended(&outcome, all_imported);
     let outcome = match unwritten {
         None => outcome,
-        Some(unwritten) => with_unwritten_report(outcome, unwritten, import.clone()),
+        Some(unwritten) => {
+            let import = Some(import.clone());
+            with_error_on_top(outcome, Failure::Report { unwritten, import })
+        }
     };
+    // A reader that went away is no error ([`terminal::unless_closed`]).
     match terminal::unless_closed(printed) {
         Ok(()) => outcome,
-        Err(error) => with_unprinted_summary(outcome, error, import),
+        Err(error) => with_error_on_top(outcome, Failure::Summary { error, import }),
     }
 }
 
-/// The outcome of an import whose summary could not be written to standard output (a full
-/// disk): the error says so, with how the import itself ended; the import's own failure, if
-/// any, is said after it. A reader that went away is no error ([`terminal::unless_closed`]).
-fn with_unprinted_summary(
-    outcome: Result<(), Failure>,
-    error: std::io::Error,
-    import: String,
-) -> Result<(), Failure> {
-    let unprinted = Failure::Summary { error, import };
+/// The outcome of an import whose report or summary could not be written (`error`, which
+/// says how the import itself ended): that error, or when the import failed too, its own
+/// failure, said after `error`.
+fn with_error_on_top(outcome: Result<(), Failure>, error: Failure) -> Result<(), Failure> {
     match outcome {
-        Ok(()) => Err(unprinted),
+        Ok(()) => Err(error),
         Err(failure) => {
-            terminal::say(format_args!("error: {unprinted}"));
+            terminal::say(format_args!("error: {error}"));
             Err(failure)
         }
     }
@@ -381,26 +380,6 @@ fn how_it_ended(outcome: &Result<(), Failure>, all_imported: &str) -> String {
         }
         Err(Failure::Interrupted { .. }) => "was stopped, as said next".into(),
         Err(_) => "failed, as said next".into(),
-    }
-}
-
-/// The outcome of an import whose report could not be written: the error says so, with how
-/// the import itself ended; the import's own failure, if any, is said after it.
-fn with_unwritten_report(
-    outcome: Result<(), Failure>,
-    unwritten: Unwritten,
-    import: String,
-) -> Result<(), Failure> {
-    let unwritten = Failure::Report {
-        unwritten,
-        import: Some(import),
-    };
-    match outcome {
-        Ok(()) => Err(unwritten),
-        Err(failure) => {
-            terminal::say(format_args!("error: {unwritten}"));
-            Err(failure)
-        }
     }
 }
 
