@@ -1180,6 +1180,29 @@ async fn a_success_that_echoes_the_token_has_it_blanked_out() -> TestResult {
     Ok(())
 }
 
+/// Bytes returned as they came (a file, an image) are never rewritten, even where they hold
+/// the credential's text: only bodies that are decoded are blanked of it.
+#[tokio::test]
+async fn a_binary_answer_is_returned_whole_even_when_it_holds_the_token() -> TestResult {
+    let token = "00aBcD-eFgH_iJkL/mNoP+qRsT";
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(move |request: &Request| {
+            let mut file = vec![0x89, b'P', b'N', b'G', 0];
+            file.extend_from_slice(authorization(request).as_bytes());
+            ResponseTemplate::new(200).set_body_raw(file, "application/octet-stream")
+        })
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri()).api_token(token).build()?;
+    let request =
+        okta_identity_source::codegen::Request::new(reqwest::Method::GET, "downloadFile", "/file");
+    let file = okta_identity_source::Call::<Vec<u8>>::bytes(client, request).await?;
+    assert_eq!(file[..5], [0x89, b'P', b'N', b'G', 0]);
+    assert_eq!(file[5..], *format!("SSWS {token}").as_bytes());
+    Ok(())
+}
+
 #[tokio::test]
 async fn a_body_that_echoes_the_token_shows_it_blanked_out() -> TestResult {
     let token = "00s3cret-api-token-value-0123456789";

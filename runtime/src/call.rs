@@ -664,6 +664,9 @@ pub struct Call<T, E: ErrorBody = serde_json::Value> {
     client: Client,
     request: Request,
     decode: Decode<T>,
+    /// Whether the credential is blanked out of a 2xx body before it is decoded: not in
+    /// bytes returned as they came (a file, an image), which must stay whole.
+    blanks_echoes: bool,
     error: PhantomData<fn() -> E>,
 }
 
@@ -673,6 +676,7 @@ impl<T, E: ErrorBody> Call<T, E> {
             client,
             request,
             decode,
+            blanks_echoes: true,
             error: PhantomData,
         }
     }
@@ -847,10 +851,14 @@ impl<E: ErrorBody> Call<String, E> {
 // Which of these an API description needs depends on its responses.
 #[allow(dead_code)]
 impl<E: ErrorBody> Call<Vec<u8>, E> {
-    /// A call whose 2xx body is returned as bytes.
+    /// A call whose 2xx body is returned as bytes, as they came: a file that happens to hold
+    /// the credential's text is not changed.
     #[doc(hidden)]
     pub fn bytes(client: Client, request: Request) -> Self {
-        Self::new(client, request, |body| Ok(body.to_vec()))
+        Self {
+            blanks_echoes: false,
+            ..Self::new(client, request, |body| Ok(body.to_vec()))
+        }
     }
 }
 
@@ -876,6 +884,7 @@ impl<T, E: ErrorBody> Call<T, E> {
             client,
             request,
             decode,
+            blanks_echoes,
             ..
         } = self;
         let operation = request.operation;
@@ -887,7 +896,7 @@ impl<T, E: ErrorBody> Call<T, E> {
         );
         let (meta, mut body, token) = execute(&client, request).instrument(span).await?;
         let secret = client.inner.credentials.secret(token.as_deref());
-        if redact_echoed(&mut body, secret) {
+        if blanks_echoes && redact_echoed(&mut body, secret) {
             tracing::warn!(
                 operation,
                 "the answer repeats the credential the request sent; it is blanked out of it"
