@@ -18,7 +18,8 @@ flag; or use an OAuth 2.0 service app with --client-id and --private-key (and --
 Exit codes: 0 everything was imported; 1 a record was invalid or the import failed (the summary
 and the report say what); 2 a usage, configuration or input-file error (nothing was sent); 3
 another import session was open, so nothing was sent (a later run may succeed as it is); 130
-stopped by Ctrl-C (SIGINT), 143 by SIGTERM, 129 by SIGHUP (128 + the signal's number).";
+stopped by Ctrl-C (SIGINT), 143 by SIGTERM, 129 by SIGHUP (the command ends by the signal,
+which a shell reports as 128 + its number).";
 
 /// Import users from a CSV or JSON Lines file into an Okta Custom Identity Source.
 #[derive(Debug, Parser)]

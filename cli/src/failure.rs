@@ -1,7 +1,8 @@
 //! Why a command failed, and the exit code that says so: 1 when something was invalid or the
 //! service refused, 2 for a usage, configuration or input-file error (nothing was sent), 3
 //! when another import session was open (nothing was sent), 130, 143 or 129 (128 + the
-//! signal's number) when Ctrl-C, SIGTERM or SIGHUP stopped an import.
+//! signal's number) when Ctrl-C, SIGTERM or SIGHUP stopped an import: where it can, the
+//! process then ends by the signal itself, which a shell reports so.
 
 use std::process::ExitCode;
 

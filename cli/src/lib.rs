@@ -17,7 +17,9 @@ use std::process::ExitCode;
 use args::{Cli, Command};
 use failure::Failure;
 
-/// Runs a parsed command line to its exit code, printing errors to standard error.
+/// Runs a parsed command line to its exit code, printing errors to standard error; a
+/// command stopped by a signal ends the process by that signal once it has cleaned up
+/// ([`stop_signal::end_by`]).
 pub async fn run(cli: Cli) -> ExitCode {
     let read_env = |name: &str| std::env::var(name);
     // Locked by each write, never across an await.
@@ -33,6 +35,9 @@ pub async fn run(cli: Cli) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             output::terminal::say(format_args!("error: {failure}"));
+            if let Failure::Interrupted { signal, .. } = failure {
+                stop_signal::end_by(signal);
+            }
             failure.exit_code()
         }
     }

@@ -2,8 +2,9 @@
 //! first stops an import cleanly (its untriggered session
 //! cancelled, the report written); a second stops the process at once. A signal that comes
 //! before the import may have sent anything (while the files are read and checked) stops the
-//! process at once too: there is nothing to clean up. Either way the process exits with
-//! 128 + the signal's number, as shells report a process that a signal stopped. SIGHUP or
+//! process at once too: there is nothing to clean up. Either way the process then ends by the
+//! signal itself ([`end_by`]), as a program that does not catch it would: a shell reports
+//! 128 + the signal's number, and a script's loop stops on Ctrl-C. SIGHUP or
 //! SIGINT set to be ignored when the process started (`nohup`, `trap '' HUP`, a background
 //! job of a script) stays ignored.
 
@@ -26,6 +27,16 @@ pub enum Signal {
 }
 
 impl Signal {
+    /// The signal's number.
+    #[cfg(unix)]
+    fn number(self) -> libc::c_int {
+        match self {
+            Signal::Interrupt => libc::SIGINT,
+            Signal::Terminate => libc::SIGTERM,
+            Signal::Hangup => libc::SIGHUP,
+        }
+    }
+
     /// 128 + the signal's number: 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP.
     pub fn exit_code(self) -> u8 {
         match self {
@@ -198,7 +209,7 @@ async fn watch(mut signals: Signals, first: oneshot::Sender<Signal>, sending: Se
                     signal.stopped()
                 ));
             });
-            exit(signal);
+            end_by(signal);
         }
     }
     terminal::bars().suspend(|| {
@@ -231,13 +242,25 @@ async fn watch(mut signals: Signals, first: oneshot::Sender<Signal>, sending: Se
             second.stopped(),
         ));
     });
-    exit(second);
+    end_by(second);
 }
 
-/// Ends the process as `signal` asks, at once: no destructor runs, so a report being
-/// written loses its temporary file here.
-fn exit(signal: Signal) -> ! {
+/// Ends the process by `signal`, at once, its default action restored: the shell or program
+/// that started the command sees it stopped by the signal, as any command that does not
+/// catch it (bash then stops a script's loop on Ctrl-C, where an exit code of 130 would let
+/// it go on; "wait and cooperative exit"). Where the signal can't end it, the process exits
+/// with 128 + the signal's number. No destructor runs, so a report being written loses its
+/// temporary file here; standard output holds no part of a line, as Rust's is written a line
+/// at a time.
+pub fn end_by(signal: Signal) -> ! {
     report_file::remove_staged();
+    #[cfg(unix)]
+    // SAFETY: restoring a signal's default action and raising it run no code of ours in a
+    // handler; the default action of SIGINT, SIGTERM and SIGHUP ends the process.
+    unsafe {
+        libc::signal(signal.number(), libc::SIG_DFL);
+        libc::raise(signal.number());
+    }
     std::process::exit(i32::from(signal.exit_code()));
 }
 

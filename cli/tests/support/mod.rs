@@ -17,8 +17,11 @@ pub const RUN_LIMIT: Duration = Duration::from_secs(120);
 /// What a run of the binary did.
 #[derive(Debug)]
 pub struct Run {
-    /// The exit code.
+    /// The exit code, or 128 + the number of the signal that ended the process, as a shell
+    /// gives it.
     pub code: i32,
+    /// The signal that ended the process, if one did.
+    pub signal: Option<i32>,
     /// Standard output.
     pub stdout: String,
     /// Standard error.
@@ -112,8 +115,17 @@ impl Workdir {
 
 impl From<std::process::Output> for Run {
     fn from(output: std::process::Output) -> Self {
+        #[cfg(unix)]
+        let signal = std::os::unix::process::ExitStatusExt::signal(&output.status);
+        #[cfg(not(unix))]
+        let signal = None;
         Run {
-            code: output.status.code().unwrap_or(-1),
+            code: output
+                .status
+                .code()
+                .or(signal.map(|number| 128 + number))
+                .unwrap_or(-1),
+            signal,
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         }
