@@ -229,12 +229,14 @@ enum Added<'d> {
 impl<'d> Lowerer<'d> {
     fn new(document: &'d OpenAPI, skip_unsupported: bool) -> Self {
         let mut type_names = names::Scope::default();
-        let component_names = document
+        let schemas: Vec<&str> = document
             .components
             .iter()
             .flat_map(|components| components.schemas.keys())
-            .map(|name| (name.as_str(), type_names.claim(type_name(name))))
+            .map(String::as_str)
             .collect();
+        let claimed = type_names.claim_each(schemas.iter().map(|name| (*name, type_name(name))));
+        let component_names = schemas.into_iter().zip(claimed).collect();
         Self {
             document,
             component_names,

@@ -238,6 +238,32 @@ impl Scope {
         self.claim_stem(name, &[""])
     }
 
+    /// Claims a name for each of `wanted`: its name in the document, and the name it would
+    /// have here. Those whose name is the document's own come first, so that a schema
+    /// `FooBar` keeps `FooBar` where a `Foo_Bar` before it would take it, and a property
+    /// `user_name` keeps `user_name` beside a `user-name`; then the rest, in their order,
+    /// numbered on collision. The names come back in the order of `wanted`.
+    pub fn claim_each<'a>(
+        &mut self,
+        wanted: impl IntoIterator<Item = (&'a str, String)>,
+    ) -> Vec<String> {
+        let wanted: Vec<(&str, String)> = wanted.into_iter().collect();
+        let is_own = |(document, name): &(&str, String)| *document == name.as_str();
+        let mut claimed: Vec<Option<String>> = wanted
+            .iter()
+            .map(|wanted| {
+                let free = is_own(wanted) && !self.is_taken(&wanted.1);
+                free.then(|| self.claim(wanted.1.clone()))
+            })
+            .collect();
+        for (claimed, (_, name)) in claimed.iter_mut().zip(wanted) {
+            if claimed.is_none() {
+                *claimed = Some(self.claim(name));
+            }
+        }
+        claimed.into_iter().flatten().collect()
+    }
+
     /// Claims the names `stem + ending` for each of `endings` together (an ending of `""`
     /// is the stem itself, else it follows the stem without its `r#`), for the first stem,
     /// `name` or a numbered one, whose names are all free; the stem.
@@ -380,6 +406,30 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_name_that_is_the_document_s_own_is_kept_before_one_made_alike() {
+        let mut scope = Scope::with_reserved(&["client"]);
+        let wanted = [
+            ("Foo_Bar", "FooBar".to_owned()),
+            ("user-name", "user_name".to_owned()),
+            ("FooBar", "FooBar".to_owned()),
+            ("user_name", "user_name".to_owned()),
+            ("user_name", "user_name".to_owned()),
+            ("client", "client".to_owned()),
+        ];
+        assert_eq!(
+            scope.claim_each(wanted),
+            [
+                "FooBar2",
+                "user_name_2",
+                "FooBar",
+                "user_name",
+                "user_name_3",
+                "client_2"
+            ]
+        );
     }
 
     #[test]

@@ -115,8 +115,13 @@ impl<'d> Lowerer<'d> {
         }
         for group in &mut groups {
             let mut method_names = names::Scope::with_reserved(names::API_METHODS_TAKEN);
-            for operation in &mut group.operations {
-                operation.method_name = method_names.claim(operation.method_name.clone());
+            let wanted = group
+                .operations
+                .iter()
+                .map(|operation| (operation.id.as_str(), operation.method_name.clone()));
+            let claimed = method_names.claim_each(wanted);
+            for (operation, method_name) in group.operations.iter_mut().zip(claimed) {
+                operation.method_name = method_name;
             }
         }
         let mut module_names = names::Scope::with_reserved(&["mod", "r#mod"]);
@@ -259,8 +264,15 @@ impl<'d> Lowerer<'d> {
         }
         order_path_parameters(path, &path_segments, &mut params, at)?;
         let mut param_names = names::Scope::default();
-        for param in &mut params {
-            param.rust_name = param_names.claim(clear_of_call_methods(&param.rust_name));
+        let wanted = params.iter().map(|param| {
+            (
+                param.wire_name.as_str(),
+                clear_of_call_methods(&param.rust_name),
+            )
+        });
+        let claimed = param_names.claim_each(wanted);
+        for (param, rust_name) in params.iter_mut().zip(claimed) {
+            param.rust_name = rust_name;
         }
         let mut multipart_required = false;
         let body = match self.request_body(operation, at, &type_hint, &mut param_names)? {

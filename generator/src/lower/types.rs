@@ -951,13 +951,19 @@ impl<'d> Lowerer<'d> {
             self.warn_once(conflict);
         }
         let mut field_names = names::Scope::default();
+        let wire_names = parts.properties.iter().map(|property| property.name);
+        let rust_names =
+            field_names.claim_each(wire_names.map(|wire_name| (wire_name, snake(wire_name))));
         let mut fields = Vec::with_capacity(parts.properties.len());
-        for Property {
-            name: wire_name,
-            schema: property,
-            at,
-            owner,
-        } in &parts.properties
+        for (
+            Property {
+                name: wire_name,
+                schema: property,
+                at,
+                owner,
+            },
+            rust_name,
+        ) in parts.properties.iter().zip(rust_names)
         {
             // Only an inline schema can need a name; a reference has its own. One defined in
             // a component is one type, whichever component's `allOf` merges it in.
@@ -1005,7 +1011,7 @@ impl<'d> Lowerer<'d> {
             };
             fields.push(Field {
                 wire_name: (*wire_name).to_owned(),
-                rust_name: field_names.claim(snake(wire_name)),
+                rust_name,
                 ty,
                 presence,
                 access,
@@ -1461,9 +1467,13 @@ fn string_enum(values: &[&str]) -> Enum {
         .filter(|value| seen.insert(*value))
         .collect();
     // The values' own names first: `Empty` for the empty text is taken only if free.
+    let texts = values.iter().filter(|value| !value.is_empty());
+    let mut claimed = variant_names
+        .claim_each(texts.map(|value| (*value, camel(value))))
+        .into_iter();
     let names: Vec<Option<String>> = values
         .iter()
-        .map(|value| (!value.is_empty()).then(|| variant_names.claim(camel(value))))
+        .map(|value| (!value.is_empty()).then(|| claimed.next()).flatten())
         .collect();
     let variants: Vec<Variant> = values
         .iter()
@@ -1604,9 +1614,14 @@ mod tests {
                 .collect()
         };
         assert_eq!(names(&["", "USERNAME"]), ["Empty", "Username"]);
+        // `Empty` is the value's own name; `empty` is numbered after it.
         assert_eq!(
             names(&["", "empty", "Empty"]),
-            ["Empty3", "Empty", "Empty2"]
+            ["Empty3", "Empty2", "Empty"]
+        );
+        assert_eq!(
+            names(&["active", "ACTIVE", "Active"]),
+            ["Active2", "Active3", "Active"]
         );
     }
 }
