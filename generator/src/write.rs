@@ -143,6 +143,13 @@ pub enum WriteError {
         shown(dir)
     )]
     NotAnOutput { dir: PathBuf },
+    /// The directory is spelled with `..` after a folder that does not exist: the files would
+    /// go beside that folder, made on the way, not into a new directory.
+    #[error(
+        "{} goes back up (`..`) from a folder that does not exist, so its files would land in a folder that is already there; nothing was written. Give --out without `..`, or with the folder it goes up from made",
+        shown(dir)
+    )]
+    UpFromMissing { dir: PathBuf },
     /// A file the generated crate needs is there, but the generator did not write it.
     #[error(
         "{} was not written by `cargo xtask codegen` (its first line is not the generator's preamble), so it is not overwritten; nothing was written. Move it away, or choose another --out",
@@ -260,7 +267,14 @@ fn same_text(existing: &[u8], wanted: &str) -> bool {
 pub fn ensure_output_directory(out: &Path) -> Result<(), WriteError> {
     let entries = match fs::read_dir(out) {
         Ok(entries) => entries,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            return match up_from_missing(out) {
+                true => Err(WriteError::UpFromMissing {
+                    dir: out.to_owned(),
+                }),
+                false => Ok(()),
+            };
+        }
         Err(error) => return Err(at(out)(error)),
     };
     let manifest = out.join("Cargo.toml");
@@ -284,6 +298,22 @@ pub fn ensure_output_directory(out: &Path) -> Result<(), WriteError> {
         }
     }
     Ok(())
+}
+
+/// Whether `out` has a `..` after a folder that does not exist (`new/..`): `out` is then
+/// missing only until that folder is made on the way to it, and names a folder already there.
+fn up_from_missing(out: &Path) -> bool {
+    let mut so_far = PathBuf::new();
+    for part in out.components() {
+        if part == std::path::Component::ParentDir
+            && !so_far.as_os_str().is_empty()
+            && fs::symlink_metadata(&so_far).is_err()
+        {
+            return true;
+        }
+        so_far.push(part);
+    }
+    false
 }
 
 /// Brings `out` up to date with `files`: writes what changed (each file through a temporary
@@ -1130,6 +1160,32 @@ mod tests {
         let error = write(&dir, &[file("Cargo.toml"), file("src/lib.rs")]).unwrap_err();
         assert!(matches!(error, WriteError::NotAFile { .. }), "{error}");
         assert!(dir.join("src/lib.rs").is_dir());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_output_that_goes_up_from_a_folder_not_there_is_refused_and_nothing_made() {
+        let dir = scratch("up-from-missing");
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("notes.txt"), "mine\n").unwrap();
+        let files = [owned("Cargo.toml", ""), owned("src/lib.rs", "")];
+        for out in [dir.join("new/.."), dir.join("new/deeper/../..")] {
+            let error = write(&out, &files).unwrap_err();
+            assert!(matches!(error, WriteError::UpFromMissing { .. }), "{error}");
+            let error = check(&out, &files).unwrap_err();
+            assert!(matches!(error, WriteError::UpFromMissing { .. }), "{error}");
+            let names: Vec<PathBuf> = fs::read_dir(&dir)
+                .unwrap()
+                .map(|entry| entry.unwrap().path())
+                .collect();
+            assert_eq!(names, [dir.join("notes.txt")]);
+        }
+        // Up from a folder that is there, into a new one, is a new directory.
+        let out = dir
+            .join("..")
+            .join(dir.file_name().unwrap())
+            .join("new-crate");
+        assert!(check(&out, &files).is_ok());
         fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -418,27 +418,24 @@ pub(crate) fn read_spec(path: &Path) -> std::io::Result<String> {
         .map_err(|_| Error::new(ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
 }
 
-/// `path` as the file system resolves it (links and `..` followed), the part of it that
-/// does not exist yet appended as written: the same folder however it is spelled.
+/// `path` as the file system resolves it (links and `..` followed), part by part: a part
+/// that does not exist yet is taken as written, and a `..` after it goes back up from it
+/// (nothing there can be a link): the same folder however it is spelled.
 fn resolved(path: &Path) -> PathBuf {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-    let mut existing = absolute.as_path();
-    let mut missing = Vec::new();
-    loop {
-        if let Ok(canonical) = std::fs::canonicalize(existing) {
-            return missing
-                .iter()
-                .rev()
-                .fold(canonical, |path, part| path.join(part));
-        }
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                missing.push(name.to_owned());
-                existing = parent;
+    let mut resolved = PathBuf::new();
+    for part in absolute.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                resolved.pop();
             }
-            _ => return absolute,
+            part => resolved.push(part),
+        }
+        if let Ok(canonical) = std::fs::canonicalize(&resolved) {
+            resolved = canonical;
         }
     }
+    resolved
 }
 
 /// Whether `a` and `b` name the same existing file.
@@ -531,6 +528,12 @@ mod tests {
             runtime_path(&root, &root.join("new/deeper/crate")),
             "../../../runtime"
         );
+        // Up from a folder not made yet.
+        assert_eq!(
+            runtime_path(&root, &root.join("new/deeper/../crate")),
+            "../../runtime"
+        );
+        assert_eq!(runtime_path(&root, &root.join("new/../generated")), plain);
         #[cfg(unix)]
         {
             let dir = tempfile::tempdir().unwrap();
