@@ -131,6 +131,56 @@ fn long_chains_of_references_are_refused_at_a_fixed_depth() {
     assert!(models.contents.contains("pub struct S199 {"));
 }
 
+/// A document answering with `S0`, whose schemas `S{level}_{i}` are each made by
+/// `level_schema(next_level)` for `levels` levels, over `bottom`: each schema reaches the
+/// ones of the bottom level by `width ^ levels` paths.
+fn fan_out(levels: usize, width: usize, combine: &str, bottom: &str) -> String {
+    let mut document = answering("{$ref: '#/components/schemas/S0_0'}");
+    document.push_str("components:\n  schemas:\n");
+    for level in 0..levels {
+        let members: Vec<String> = (0..width)
+            .map(|i| format!("{{$ref: '#/components/schemas/S{}_{i}'}}", level + 1))
+            .collect();
+        for i in 0..width {
+            document.push_str(&format!(
+                "    S{level}_{i}: {{{combine}: [{}]}}\n",
+                members.join(", ")
+            ));
+        }
+    }
+    for i in 0..width {
+        document.push_str(&format!("    S{levels}_{i}: {bottom}\n"));
+    }
+    document
+}
+
+/// Each `allOf` is merged, and each union looked into, once, not once for every path to it
+/// (8^8 and 2^30 paths here: hours of work when they were).
+#[test]
+fn schemas_reached_by_many_paths_are_lowered_once_each() {
+    let models = |document: &str| {
+        let generated = generate(document, &Options::default()).expect("generates");
+        let models = generated
+            .files
+            .into_iter()
+            .find(|file| file.path == "src/models.rs")
+            .expect("models");
+        models.contents
+    };
+    let bottom = "{type: object, properties: {id: {type: string}}}";
+    let merged = models(&fan_out(8, 8, "allOf", bottom));
+    assert!(merged.contains("pub struct S00 {"), "{merged}");
+    assert_eq!(
+        merged.matches("pub id: Option<String>").count(),
+        1,
+        "{merged}"
+    );
+    // No variant takes arrays: every path is looked down to the bottom.
+    let unions = models(&fan_out(30, 2, "oneOf", bottom));
+    // Each level's two unions, but `S0_1`, which nothing refers to.
+    assert_eq!(unions.matches("pub enum S").count(), 30 * 2 - 1, "{unions}");
+}
+
 #[test]
 fn a_fifty_megabyte_document_gets_its_error_located() {
     let description = "x".repeat(50 << 20);

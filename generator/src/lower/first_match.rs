@@ -7,7 +7,7 @@
 //! that keeps all its properties before the first variant that takes it at all: a struct
 //! drops the properties it does not declare.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::ir::{
     Field, Keeps, Presence, Selection, Struct, TypeDef, TypeKind, TypeRef, resolved, struct_of,
@@ -59,7 +59,7 @@ pub(super) fn guard_structs_from_arrays(types: &mut [TypeDef]) {
             || !union
                 .variants
                 .iter()
-                .any(|variant| takes_arrays(types, &variant.ty, types.len()))
+                .any(|variant| takes_arrays(types, &variant.ty, &mut HashSet::new()))
         {
             continue;
         }
@@ -116,15 +116,17 @@ pub(super) fn note_kept_properties(types: &mut [TypeDef]) {
 }
 
 /// Whether some array decodes as `ty`: a list, any JSON value, or a union with such a
-/// variant (looked into `depth` unions deep at most, which a cycle of unions reaches).
-fn takes_arrays(types: &[TypeDef], ty: &TypeRef, depth: usize) -> bool {
+/// variant. Each union is looked into once (`seen`): one met again, round a cycle or by
+/// another path, has no variant that was not looked at, so the time grows with the unions,
+/// not with the paths between them.
+fn takes_arrays<'t>(types: &'t [TypeDef], ty: &'t TypeRef, seen: &mut HashSet<&'t str>) -> bool {
     match resolved(types, ty) {
         TypeRef::List(_) | TypeRef::Json => true,
         TypeRef::Named(name) => match type_named(types, name).map(|def| &def.kind) {
-            Some(TypeKind::Union(union)) if depth > 0 => union
+            Some(TypeKind::Union(union)) if seen.insert(name) => union
                 .variants
                 .iter()
-                .any(|variant| takes_arrays(types, &variant.ty, depth - 1)),
+                .any(|variant| takes_arrays(types, &variant.ty, seen)),
             _ => false,
         },
         _ => false,

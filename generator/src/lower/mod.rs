@@ -18,7 +18,8 @@ mod subtypes;
 mod tag_variants;
 mod types;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use indexmap::IndexMap;
 use openapiv3::{OpenAPI, ReferenceOr};
@@ -212,6 +213,9 @@ struct Lowerer<'d> {
     /// `#/components/responses`), by the schema's pointer: lowered once, so an inline
     /// schema there is one type, not one per operation.
     shared_types: BTreeMap<String, TypeRef>,
+    /// What each `allOf` merged to, by its pointer and the depth it was met at (see
+    /// `all_of_parts`).
+    merged_all_ofs: RefCell<HashMap<(String, usize), types::ObjectParts<'d>>>,
     /// The inline enums of parameters that several operations declare alike (by
     /// `operations::same_enum_key`), which share one type.
     repeated_parameter_enums: BTreeSet<String>,
@@ -254,6 +258,7 @@ impl<'d> Lowerer<'d> {
             unfollowed: BTreeMap::new(),
             skipped: Vec::new(),
             shared_types: BTreeMap::new(),
+            merged_all_ofs: RefCell::default(),
             repeated_parameter_enums: BTreeSet::new(),
         }
     }

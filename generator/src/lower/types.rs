@@ -1056,8 +1056,28 @@ impl<'d> Lowerer<'d> {
 
     /// The properties, required names and additional properties of every member of an
     /// `allOf`, merged: a later member's property replaces an earlier one of the same name.
-    /// `trail` holds where each `allOf` being merged is, outermost first.
+    /// `trail` holds where each `allOf` being merged is, outermost first. Each `allOf` is
+    /// merged once for each depth it is met at ([`Lowerer::merged_all_ofs`]): a schema that
+    /// several members merge in, at each of several levels, would otherwise be merged again
+    /// on every path to it, which grows exponentially with the levels. What was merged
+    /// holds no cycle (one is an error), so the trail above it changes nothing but its depth.
     fn all_of_parts(
+        &self,
+        members: &'d [ReferenceOr<Schema>],
+        pointer: &Pointer,
+        trail: &[Pointer],
+    ) -> Result<ObjectParts<'d>, Diagnostic> {
+        let key = (pointer.to_string(), trail.len());
+        if let Some(parts) = self.merged_all_ofs.borrow().get(&key) {
+            return Ok(parts.clone());
+        }
+        let parts = self.merge_all_of(members, pointer, trail)?;
+        self.merged_all_ofs.borrow_mut().insert(key, parts.clone());
+        Ok(parts)
+    }
+
+    /// [`Lowerer::all_of_parts`], merged now.
+    fn merge_all_of(
         &self,
         members: &'d [ReferenceOr<Schema>],
         pointer: &Pointer,
@@ -1340,6 +1360,7 @@ const MAX_SCHEMA_DEPTH: usize = 256;
 const MAX_ALL_OF_DEPTH: usize = 16;
 
 /// A property of an object schema.
+#[derive(Clone)]
 struct Property<'d> {
     name: &'d str,
     schema: &'d ReferenceOr<Box<Schema>>,
@@ -1351,8 +1372,8 @@ struct Property<'d> {
 }
 
 /// What an object schema (or several, merged) says about its properties.
-#[derive(Default)]
-struct ObjectParts<'d> {
+#[derive(Default, Clone)]
+pub(super) struct ObjectParts<'d> {
     /// Each property, in order.
     properties: Vec<Property<'d>>,
     /// Each name required, with where the list that requires it is (the schema itself or
