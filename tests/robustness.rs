@@ -131,9 +131,9 @@ fn long_chains_of_references_are_refused_at_a_fixed_depth() {
     assert!(models.contents.contains("pub struct S199 {"));
 }
 
-/// A document answering with `S0`, whose schemas `S{level}_{i}` are each made by
-/// `level_schema(next_level)` for `levels` levels, over `bottom`: each schema reaches the
-/// ones of the bottom level by `width ^ levels` paths.
+/// A document answering with `S0_0`, whose schemas `S{level}_{i}` (`width` a level) are
+/// each `{combine: [every schema of the next level]}` for `levels` levels, over `width`
+/// schemas `bottom`: the first reaches each of the bottom by `width ^ (levels - 1)` paths.
 fn fan_out(levels: usize, width: usize, combine: &str, bottom: &str) -> String {
     let mut document = answering("{$ref: '#/components/schemas/S0_0'}");
     document.push_str("components:\n  schemas:\n");
