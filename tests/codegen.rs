@@ -932,6 +932,16 @@ fn a_schema_keyword_of_the_wrong_kind_is_located_at_its_value() {
             format!("{MINIMAL_HEAD}paths: {{}}\ncomponents:\n  schemas:\n    A:\n      allOf:\n        - {{type: object, required: [[id]]}}\n"),
             "at #/components/schemas/A/allOf/0/required: the document could not be read: `required` must be a list of names, not a list",
         ),
+        (
+            "a bound beyond a 64-bit float, which YAML reads as text",
+            format!("{MINIMAL_HEAD}paths: {{}}\ncomponents:\n  schemas:\n    A: {{type: number, minimum: 1e400}}\n"),
+            "at #/components/schemas/A/minimum: the document could not be read: `minimum` must be a number, not 1e400, a number beyond the range of a 64-bit float",
+        ),
+        (
+            "a bound in quotes",
+            format!("{MINIMAL_HEAD}paths: {{}}\ncomponents:\n  schemas:\n    A: {{type: number, maximum: '5'}}\n"),
+            "at #/components/schemas/A/maximum: the document could not be read: `maximum` must be a number, not the text '5' (a number in quotes)",
+        ),
     ];
     for (name, document, expected) in cases {
         assert_eq!(error_of(&document), expected, "{name}");

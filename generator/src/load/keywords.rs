@@ -150,13 +150,31 @@ fn expected(kind: Kind) -> &'static str {
     }
 }
 
+/// What a text value is: a number YAML could not read as one (beyond a 64-bit float's
+/// range, `1e400`) or a number in quotes (`'5'`) is shown, so the error says why it is
+/// text; any other text is not quoted (it may be long, or a secret's).
+fn text_found(text: &str) -> String {
+    let numeric = text.len() <= 40
+        && text.bytes().any(|byte| byte.is_ascii_digit())
+        && text
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || b"+-.eE_".contains(&byte));
+    match text.parse::<f64>() {
+        Ok(number) if numeric && number.is_infinite() => {
+            format!("{text}, a number beyond the range of a 64-bit float")
+        }
+        Ok(_) if numeric => format!("the text '{text}' (a number in quotes)"),
+        _ => "text".into(),
+    }
+}
+
 /// What `value` is, for an error that says what was found instead.
 pub(super) fn found(value: &Value) -> String {
     match value {
         Value::Null => "null".into(),
         Value::Bool(value) => format!("`{value}`"),
         Value::Number(number) => format!("the number {number}"),
-        Value::String(_) => "text".into(),
+        Value::String(text) => text_found(text),
         Value::Sequence(_) => "a list".into(),
         Value::Mapping(_) => "a mapping".into(),
         Value::Tagged(_) => "a tagged value".into(),
