@@ -133,8 +133,8 @@ fn long_chains_of_references_are_refused_at_a_fixed_depth() {
 
 /// A document answering with `S0_0`, whose schemas `S{level}_{i}` (`width` a level) are
 /// each `{combine: [every schema of the next level]}` for `levels` levels, over `width`
-/// schemas `bottom`: the first reaches each of the bottom by `width ^ (levels - 1)` paths.
-fn fan_out(levels: usize, width: usize, combine: &str, bottom: &str) -> String {
+/// schemas `bottom(i)`: the first reaches each of the bottom by `width ^ (levels - 1)` paths.
+fn fan_out(levels: usize, width: usize, combine: &str, bottom: impl Fn(usize) -> String) -> String {
     let mut document = answering("{$ref: '#/components/schemas/S0_0'}");
     document.push_str("components:\n  schemas:\n");
     for level in 0..levels {
@@ -149,36 +149,95 @@ fn fan_out(levels: usize, width: usize, combine: &str, bottom: &str) -> String {
         }
     }
     for i in 0..width {
-        document.push_str(&format!("    S{levels}_{i}: {bottom}\n"));
+        document.push_str(&format!("    S{levels}_{i}: {}\n", bottom(i)));
     }
     document
 }
 
-/// Each `allOf` is merged, and each union looked into, once, not once for every path to it
-/// (8^8 and 2^30 paths here: hours of work when they were).
+/// What generating `document` gives: `src/models.rs`, and the warnings.
+fn models_and_warnings(document: &str) -> (String, Vec<String>) {
+    let generated = generate(document, &Options::default()).expect("generates");
+    let warnings = generated.warnings.iter().map(ToString::to_string).collect();
+    let models = generated
+        .files
+        .into_iter()
+        .find(|file| file.path == "src/models.rs")
+        .expect("models");
+    (models.contents, warnings)
+}
+
+/// Each `allOf` is merged, each union looked into and each schema's property names read
+/// once, not once for every path to it, and a warning found on many paths is kept once:
+/// 8^7 to 8^9, 2^29 and 3^19 paths to the bottom, each took minutes to hours or many
+/// gigabytes when they were (the time or memory grew by the width with each level).
 #[test]
 fn schemas_reached_by_many_paths_are_lowered_once_each() {
-    let models = |document: &str| {
-        let generated = generate(document, &Options::default()).expect("generates");
-        let models = generated
-            .files
-            .into_iter()
-            .find(|file| file.path == "src/models.rs")
-            .expect("models");
-        models.contents
+    // The bottom merges `id` as a string and as an integer: a warning, however many paths
+    // merge it.
+    let bottom = |_| {
+        "{allOf: [{type: object, properties: {id: {type: string}}}, {type: object, properties: {id: {type: integer}}}]}".to_owned()
     };
-    let bottom = "{type: object, properties: {id: {type: string}}}";
-    let merged = models(&fan_out(8, 8, "allOf", bottom));
+    let (merged, warnings) = models_and_warnings(&fan_out(8, 8, "allOf", bottom));
     assert!(merged.contains("pub struct S00 {"), "{merged}");
-    assert_eq!(
-        merged.matches("pub id: Option<String>").count(),
-        1,
-        "{merged}"
+    assert_eq!(merged.matches("pub id: Option<i64>").count(), 1, "{merged}");
+    // One for each of the 8 schemas of the bottom, where it is.
+    assert_eq!(warnings.len(), 8, "{warnings:?}");
+    for (i, warning) in warnings.iter().enumerate() {
+        let at = format!(
+            "at #/components/schemas/S8_{i}/allOf/1/properties/id: the property `id` is a string"
+        );
+        assert!(warning.starts_with(&at), "{warning}");
+    }
+
+    // A union with properties beside its members (which each must hold, or a warning
+    // says so) over the same `allOf`s.
+    let object = |_| "{type: object, properties: {id: {type: string}}}".to_owned();
+    let beside = fan_out(10, 8, "allOf", object).replace(
+        "    S0_0: {allOf:",
+        "    S0_0: {properties: {id: {type: string}}, oneOf: [{$ref: '#/components/schemas/S1_0'}, {$ref: '#/components/schemas/S1_1'}]}\n    Unused: {allOf:",
     );
+    let (union, warnings) = models_and_warnings(&beside);
+    assert!(union.contains("pub enum S00 {"), "{union}");
+    assert_eq!(warnings, Vec::<String>::new());
+
     // No variant takes arrays: every path is looked down to the bottom.
-    let unions = models(&fan_out(30, 2, "oneOf", bottom));
+    let (unions, _) = models_and_warnings(&fan_out(30, 2, "oneOf", object));
     // Each level's two unions, but `S0_1`, which nothing refers to.
     assert_eq!(unions.matches("pub enum S").count(), 30 * 2 - 1, "{unions}");
+
+    // A query parameter of unions of scalars (20 levels of 3) is text.
+    let scalar =
+        |i: usize| ["{type: string}", "{type: integer}", "{type: boolean}"][i % 3].to_owned();
+    let parameter = fan_out(20, 3, "oneOf", scalar).replace(
+        "    get:\n",
+        "    get:\n      parameters:\n        - {name: q, in: query, schema: {$ref: '#/components/schemas/S0_0'}}\n",
+    );
+    let generated = generate(&parameter, &Options::default()).expect("generates");
+    let api = generated
+        .files
+        .iter()
+        .find(|file| file.path == "src/apis/default.rs")
+        .expect("the default API");
+    assert!(
+        api.contents.contains("pub fn q(self, q: &str)"),
+        "{}",
+        api.contents
+    );
+}
+
+/// A property merged twice whose type is a cycle of one-member `allOf`s is an error where
+/// the cycle is, not a stack overflow while the two types are compared.
+#[test]
+fn a_cycle_of_one_member_all_ofs_is_an_error_where_it_is() {
+    let document = format!(
+        "{}components:\n  schemas:\n    P: {{allOf: [{{type: object, properties: {{x: {{$ref: '#/components/schemas/C1'}}}}}}, {{type: object, properties: {{x: {{$ref: '#/components/schemas/C1'}}}}}}]}}\n    C1: {{allOf: [{{$ref: '#/components/schemas/C2'}}]}}\n    C2: {{allOf: [{{$ref: '#/components/schemas/C1'}}]}}\n",
+        answering("{$ref: '#/components/schemas/P'}")
+    );
+    let error = error_of(&document);
+    assert!(
+        error.starts_with("at #/components/schemas/C1: `C1` refers to itself"),
+        "{error}"
+    );
 }
 
 #[test]

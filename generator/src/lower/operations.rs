@@ -754,6 +754,14 @@ impl<'d> Lowerer<'d> {
     /// scalar: the type itself; text for a date-time (its `Display` is not RFC 3339, so
     /// the caller formats it) and for a union of scalars.
     pub(super) fn parameter_type(&self, ty: TypeRef) -> Option<TypeRef> {
+        self.scalar_parameter_type(ty, &mut BTreeSet::new())
+    }
+
+    /// [`Lowerer::parameter_type`], each union looked into once (`seen`): one met again, by
+    /// another path or round a cycle, is still being looked into or took only scalars (had
+    /// it not, the answer would be known already), so the time grows with the unions, not
+    /// with the paths between them.
+    fn scalar_parameter_type(&self, ty: TypeRef, seen: &mut BTreeSet<String>) -> Option<TypeRef> {
         use crate::ir::TypeKind;
         match ty {
             TypeRef::List(_)
@@ -765,14 +773,15 @@ impl<'d> Lowerer<'d> {
             TypeRef::Named(ref name) => match &self.types.get(name)?.kind {
                 TypeKind::Enum(_) => Some(ty),
                 TypeKind::Alias(target) => {
-                    self.parameter_type(self.without_aliases(target.clone()))
+                    self.scalar_parameter_type(self.without_aliases(target.clone()), seen)
                 }
+                TypeKind::Union(_) if !seen.insert(name.clone()) => Some(TypeRef::String),
                 TypeKind::Union(union) => union
                     .variants
                     .iter()
                     .all(|variant| {
-                        self.parameter_type(self.without_aliases(variant.ty.clone()))
-                            .is_some()
+                        let ty = self.without_aliases(variant.ty.clone());
+                        self.scalar_parameter_type(ty, seen).is_some()
                     })
                     .then_some(TypeRef::String),
                 TypeKind::Struct(_) => None,

@@ -1,6 +1,6 @@
 //! Lowering schemas into type references and named type definitions.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use openapiv3::{
     AdditionalProperties, Discriminator, ObjectType, ReferenceOr, Schema, SchemaKind, Type,
@@ -528,14 +528,14 @@ impl<'d> Lowerer<'d> {
         };
         let held_by_every_member = |names: &BTreeSet<String>| {
             typed_members(members).into_iter().all(|(_, member)| {
-                let held = self.property_names(member, 0);
+                let held = self.property_names(member);
                 names.iter().all(|name| held.contains(name))
             })
         };
         let own: BTreeSet<String> = any.properties.keys().cloned().collect();
         let shared: BTreeSet<String> = typed_members(&any.all_of)
             .into_iter()
-            .flat_map(|(_, member)| self.property_names(member, 0))
+            .flat_map(|(_, member)| self.property_names(member))
             .collect();
         let beside = [
             (!own.is_empty() && !held_by_every_member(&own), "properties"),
@@ -568,13 +568,27 @@ impl<'d> Lowerer<'d> {
 
     /// The names of the properties `schema` gives an object, its `allOf` members' included,
     /// through `$ref`s (to a depth of 16; a cycle gives what was found).
-    fn property_names(&self, schema: &ReferenceOr<Schema>, depth: usize) -> BTreeSet<String> {
+    fn property_names(&self, schema: &ReferenceOr<Schema>) -> BTreeSet<String> {
         let mut names = BTreeSet::new();
+        self.add_property_names(schema, 0, &mut names, &mut HashSet::new());
+        names
+    }
+
+    /// Adds to `names` those of [`Lowerer::property_names`], each schema looked into once
+    /// for each depth (`seen`): one met again by another path adds nothing new, so the
+    /// time grows with the schemas, not with the paths between them.
+    fn add_property_names(
+        &self,
+        schema: &ReferenceOr<Schema>,
+        depth: usize,
+        names: &mut BTreeSet<String>,
+        seen: &mut HashSet<(*const Schema, usize)>,
+    ) {
         let Ok((schema, _)) = resolve(self.schemas(), "schemas", schema, &Pointer::root()) else {
-            return names;
+            return;
         };
-        if depth > 16 {
-            return names;
+        if depth > 16 || !seen.insert((std::ptr::from_ref(schema), depth)) {
+            return;
         }
         let all_of: &[ReferenceOr<Schema>] = match &schema.schema_kind {
             SchemaKind::Type(Type::Object(object)) => {
@@ -589,9 +603,8 @@ impl<'d> Lowerer<'d> {
             _ => &[],
         };
         for member in all_of {
-            names.extend(self.property_names(member, depth + 1));
+            self.add_property_names(member, depth + 1, names, seen);
         }
-        names
     }
 
     /// The error of the first member that is, or `$ref`s, a 3.1 schema with no 3.0 form:
@@ -1191,7 +1204,7 @@ impl<'d> Lowerer<'d> {
             if let [Some(earlier_type), Some(later_type)] = types
                 && !compatible(earlier_type, later_type)
             {
-                parts.conflicts.push(
+                parts.conflict(
                     Diagnostic::at(
                         &property.at,
                         format!(
@@ -1213,12 +1226,22 @@ impl<'d> Lowerer<'d> {
     /// The JSON type a property's schema declares, through `$ref`s and an `allOf` of one
     /// member; `None` when it declares none.
     fn json_type<S: AsSchema>(&self, schema: &'d ReferenceOr<S>) -> Option<&'d str> {
-        let schema = match schema {
+        let mut schema = match schema {
             ReferenceOr::Item(schema) => schema.as_schema(),
             ReferenceOr::Reference { reference } => self.component_schema(reference)?,
         };
+        // A cycle of one-member `allOf`s declares none (it is an error where it is lowered).
+        for _ in 0..=MAX_ALL_OF_DEPTH {
+            let SchemaKind::AllOf { all_of } = &schema.schema_kind else {
+                break;
+            };
+            schema = match all_of.as_slice() {
+                [ReferenceOr::Item(member)] => member,
+                [ReferenceOr::Reference { reference }] => self.component_schema(reference)?,
+                _ => return None,
+            };
+        }
         Some(match &schema.schema_kind {
-            SchemaKind::AllOf { all_of } if all_of.len() == 1 => self.json_type(&all_of[0])?,
             SchemaKind::Type(Type::String(_)) => "string",
             SchemaKind::Type(Type::Integer(_)) => "integer",
             SchemaKind::Type(Type::Number(_)) => "number",
@@ -1473,7 +1496,18 @@ impl<'d> ObjectParts<'d> {
         if other.additional.is_some() {
             self.additional = other.additional;
         }
-        self.conflicts.extend(other.conflicts);
+        for conflict in other.conflicts {
+            self.conflict(conflict);
+        }
+    }
+
+    /// Notes a property merged with types no value has at once, unless noted already: a
+    /// schema that several members merge in brings its own each time, and they would
+    /// multiply level after level.
+    fn conflict(&mut self, conflict: Diagnostic) {
+        if !self.conflicts.contains(&conflict) {
+            self.conflicts.push(conflict);
+        }
     }
 }
 
