@@ -4,7 +4,7 @@
 use generator::{Options, generate, load, lower, write};
 use tests::{
     MINIMAL_HEAD, SPEC, error_of, generate_from_spec, generate_test_document,
-    generate_with_warnings, okta_official_spec_dir, spec_text, surface, workspace_root,
+    generate_with_warnings, okta_official_spec_dir, spec_text, surface, text_of, workspace_root,
 };
 
 const SEVEN_OPERATIONS: [&str; 7] = [
@@ -894,15 +894,6 @@ fn declared<'t>(text: &'t str, keyword: &str) -> Vec<&'t str> {
     text.lines()
         .filter_map(|line| line.strip_prefix(keyword))
         .collect()
-}
-
-/// The text of the generated file at `path`, empty when there is none.
-fn text_of(files: &[generator::GeneratedFile], path: &str) -> String {
-    files
-        .iter()
-        .find(|file| file.path == path)
-        .map(|file| file.contents.clone())
-        .unwrap_or_default()
 }
 
 #[test]

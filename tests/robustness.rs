@@ -5,7 +5,7 @@
 use generator::{Options, generate};
 use proptest::prelude::*;
 use serde_yaml::Value;
-use tests::{MINIMAL_HEAD, error_of, workspace_root};
+use tests::{MINIMAL_HEAD, error_of, generate_with_warnings, text_of, workspace_root};
 
 /// An operation answering with `schema`.
 fn answering(schema: &str) -> String {
@@ -123,12 +123,8 @@ fn long_chains_of_references_are_refused_at_a_fixed_depth() {
     // Just under the limit generates.
     let document = chain(200, object_link);
     let generated = generate(&document, &Options::default()).expect("200 levels generate");
-    let models = generated
-        .files
-        .iter()
-        .find(|file| file.path == "src/models.rs")
-        .expect("models");
-    assert!(models.contents.contains("pub struct S199 {"));
+    let models = text_of(&generated.files, "src/models.rs");
+    assert!(models.contains("pub struct S199 {"));
 }
 
 /// A document answering with `S0_0`, whose schemas `S{level}_{i}` (`width` a level) are
@@ -156,14 +152,8 @@ fn fan_out(levels: usize, width: usize, combine: &str, bottom: impl Fn(usize) ->
 
 /// What generating `document` gives: `src/models.rs`, and the warnings.
 fn models_and_warnings(document: &str) -> (String, Vec<String>) {
-    let generated = generate(document, &Options::default()).expect("generates");
-    let warnings = generated.warnings.iter().map(ToString::to_string).collect();
-    let models = generated
-        .files
-        .into_iter()
-        .find(|file| file.path == "src/models.rs")
-        .expect("models");
-    (models.contents, warnings)
+    let (files, warnings) = generate_with_warnings(document);
+    (text_of(&files, "src/models.rs"), warnings)
 }
 
 /// Each `allOf` is merged, each union looked into and each schema's property names read
@@ -212,17 +202,9 @@ fn schemas_reached_by_many_paths_are_lowered_once_each() {
         "    get:\n",
         "    get:\n      parameters:\n        - {name: q, in: query, schema: {$ref: '#/components/schemas/S0_0'}}\n",
     );
-    let generated = generate(&parameter, &Options::default()).expect("generates");
-    let api = generated
-        .files
-        .iter()
-        .find(|file| file.path == "src/apis/default.rs")
-        .expect("the default API");
-    assert!(
-        api.contents.contains("pub fn q(self, q: &str)"),
-        "{}",
-        api.contents
-    );
+    let (files, _) = generate_with_warnings(&parameter);
+    let api = text_of(&files, "src/apis/default.rs");
+    assert!(api.contains("pub fn q(self, q: &str)"), "{api}");
 }
 
 /// A property merged twice whose type is a cycle of one-member `allOf`s is an error where

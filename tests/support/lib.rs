@@ -89,6 +89,15 @@ pub fn generate_with_warnings(document: &str) -> (Vec<GeneratedFile>, Vec<String
     (generated.files, warnings)
 }
 
+/// The text of the generated file at `path`, empty when there is none.
+pub fn text_of(files: &[GeneratedFile], path: &str) -> String {
+    files
+        .iter()
+        .find(|file| file.path == path)
+        .map(|file| file.contents.clone())
+        .unwrap_or_default()
+}
+
 /// Generates from `document` and returns the error's text.
 pub fn error_of(document: &str) -> String {
     match generate_test_document(document) {
