@@ -1144,24 +1144,31 @@ fn authorization(request: &Request) -> &str {
     value.map_or("", |value| value.to_str().unwrap_or_default())
 }
 
+/// A server that answers every request with `answer` of the `Authorization` header it came
+/// with: a hostile or debugging server that repeats the credential.
+async fn echoing(answer: impl Fn(&str) -> ResponseTemplate + Send + Sync + 'static) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(move |request: &Request| answer(authorization(request)))
+        .mount(&server)
+        .await;
+    server
+}
+
 /// A 2xx answer that repeats the token (a hostile or debugging server) has it blanked out
 /// before it is decoded: no field the caller prints carries it.
 #[tokio::test]
 async fn a_success_that_echoes_the_token_has_it_blanked_out() -> TestResult {
     let token = "00aBcD-eFgH_iJkL/mNoP+qRsT";
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(move |request: &Request| {
-            let echoed = authorization(request);
-            let escaped = echoed.replace('/', "\\/");
-            let body = format!(
-                r#"{{"id": "aps1", "identitySourceId": "{escaped}", "status": "{echoed}", "importType": "x{}"}}"#,
-                echoed.replace('/', "%2F").replace('+', "%2B")
-            );
-            ResponseTemplate::new(200).set_body_raw(body, "application/json")
-        })
-        .mount(&server)
-        .await;
+    let server = echoing(|echoed| {
+        let escaped = echoed.replace('/', "\\/");
+        let body = format!(
+            r#"{{"id": "aps1", "identitySourceId": "{escaped}", "status": "{echoed}", "importType": "x{}"}}"#,
+            echoed.replace('/', "%2F").replace('+', "%2B")
+        );
+        ResponseTemplate::new(200).set_body_raw(body, "application/json")
+    })
+    .await;
     let client = Client::builder(server.uri()).api_token(token).build()?;
     let session = IdentitySourceApi::new(client)
         .get_identity_source_session("0oa1", "aps1")
@@ -1185,15 +1192,12 @@ async fn a_success_that_echoes_the_token_has_it_blanked_out() -> TestResult {
 #[tokio::test]
 async fn a_binary_answer_is_returned_whole_even_when_it_holds_the_token() -> TestResult {
     let token = "00aBcD-eFgH_iJkL/mNoP+qRsT";
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(move |request: &Request| {
-            let mut file = vec![0x89, b'P', b'N', b'G', 0];
-            file.extend_from_slice(authorization(request).as_bytes());
-            ResponseTemplate::new(200).set_body_raw(file, "application/octet-stream")
-        })
-        .mount(&server)
-        .await;
+    let server = echoing(|echoed| {
+        let mut file = vec![0x89, b'P', b'N', b'G', 0];
+        file.extend_from_slice(echoed.as_bytes());
+        ResponseTemplate::new(200).set_body_raw(file, "application/octet-stream")
+    })
+    .await;
     let client = Client::builder(server.uri()).api_token(token).build()?;
     let request =
         okta_identity_source::codegen::Request::new(reqwest::Method::GET, "downloadFile", "/file");
@@ -1221,17 +1225,13 @@ async fn a_body_that_echoes_the_token_shows_it_blanked_out() -> TestResult {
         (502, |echoed| echoed.to_uppercase()),
     ];
     for (status, body) in bodies {
-        let server = MockServer::start().await;
-        Mock::given(any())
-            .respond_with(move |request: &Request| {
-                let echoed = authorization(request);
-                // The request id echoes it too.
-                ResponseTemplate::new(status)
-                    .set_body_raw(body(echoed), "text/plain")
-                    .insert_header("X-Okta-Request-Id", format!("req-{echoed}"))
-            })
-            .mount(&server)
-            .await;
+        // The request id echoes it too.
+        let server = echoing(move |echoed| {
+            ResponseTemplate::new(status)
+                .set_body_raw(body(echoed), "text/plain")
+                .insert_header("X-Okta-Request-Id", format!("req-{echoed}"))
+        })
+        .await;
         let client = Client::builder(server.uri())
             .api_token(token)
             .retry_policy(RetryPolicy::never())
